@@ -1,0 +1,71 @@
+package classifier
+
+import (
+	"math/rand/v2"
+	"time"
+)
+
+// BenchResult compares the runtime alone with fooltest's whole scoring path.
+type BenchResult struct {
+	Batch   int `json:"batch"`
+	Threads int `json:"threads"`
+	// RawImagesPerSecond runs the session on an already filled tensor.
+	RawImagesPerSecond float64 `json:"raw_images_per_second"`
+	// PipelineImagesPerSecond goes from canonical images to confidences.
+	PipelineImagesPerSecond float64 `json:"pipeline_images_per_second"`
+	Ratio                   float64 `json:"ratio"`
+	Images                  int64   `json:"images"`
+	Seconds                 float64 `json:"seconds"`
+}
+
+// Bench measures raw and pipeline throughput for about d in all. The two are
+// timed in alternating rounds so that drift in machine load hits both alike.
+func (c *Classifier) Bench(d time.Duration) (BenchResult, error) {
+	b := c.batch
+	per, k := c.in.c*c.in.h*c.in.w, c.out.k
+	// Several batches per pipeline call, as the search scores a generation.
+	n := b.size * max(1, 256/b.size)
+	rng := rand.New(rand.NewPCG(3, 4))
+	imgs := make([]float32, n*per)
+	for i := range imgs {
+		imgs[i] = rng.Float32()
+	}
+	conf := make([]float32, n*k)
+	c.fill(b.input.GetData(), imgs, b.size)
+	if err := c.Score(imgs, n, conf); err != nil { // warm-up
+		return BenchResult{}, err
+	}
+	var raw, pipe time.Duration
+	var rawImgs, pipeImgs int64
+	const rounds = 10
+	slice := d / (2 * rounds)
+	for range rounds {
+		c.fill(b.input.GetData(), imgs, b.size)
+		start := time.Now()
+		for time.Since(start) < slice {
+			if err := c.run(b); err != nil {
+				return BenchResult{}, err
+			}
+			rawImgs += int64(b.size)
+		}
+		raw += time.Since(start)
+		start = time.Now()
+		for time.Since(start) < slice {
+			if err := c.Score(imgs, n, conf); err != nil {
+				return BenchResult{}, err
+			}
+			pipeImgs += int64(n)
+		}
+		pipe += time.Since(start)
+	}
+	r := BenchResult{
+		Batch:                   b.size,
+		Threads:                 c.info.Threads,
+		RawImagesPerSecond:      float64(rawImgs) / raw.Seconds(),
+		PipelineImagesPerSecond: float64(pipeImgs) / pipe.Seconds(),
+		Images:                  rawImgs + pipeImgs,
+		Seconds:                 (raw + pipe).Seconds(),
+	}
+	r.Ratio = r.PipelineImagesPerSecond / r.RawImagesPerSecond
+	return r, nil
+}

@@ -1,0 +1,520 @@
+// Package classifier scores canonical images with a user's ONNX image
+// classifier through ONNX Runtime: it detects the model's input layout and
+// output, maps canonical images (float32 in [0,1], planar C×H×W) to the
+// model's preprocessing, runs batches through preallocated tensors, and turns
+// the outputs into class confidences.
+package classifier
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"runtime"
+	"time"
+
+	ort "github.com/yalue/onnxruntime_go"
+
+	"github.com/fooltest/fooltest/internal/exitcode"
+)
+
+// OutputKind says how a model's raw outputs become confidences.
+type OutputKind string
+
+// The output kinds. Auto decides between Probabilities and Logits on a probe
+// batch.
+const (
+	Auto          OutputKind = "auto"
+	Probabilities OutputKind = "probabilities"
+	Logits        OutputKind = "logits"
+	Sigmoid       OutputKind = "sigmoid"
+)
+
+// ParseOutputKind validates --output-kind.
+func ParseOutputKind(s string) (OutputKind, error) {
+	switch k := OutputKind(s); k {
+	case Auto, Probabilities, Logits, Sigmoid:
+		return k, nil
+	case "":
+		return Auto, nil
+	}
+	return "", exitcode.Usagef("unknown --output-kind %q: use auto, probabilities, logits or sigmoid", s)
+}
+
+// Options configure how a model is opened.
+type Options struct {
+	// Normalization maps canonical pixels to model inputs; the zero value
+	// is raw01 (x as it is).
+	Normalization Normalization
+	// InputShape is the --input-shape C,H,W override; nil to detect.
+	InputShape *[3]int
+	// Output names the output to read; empty picks the first float
+	// output with more than one class.
+	Output string
+	// OutputKind is how outputs become confidences; empty means Auto.
+	OutputKind OutputKind
+	// Batch fixes the batch size; 0 auto-tunes it.
+	Batch int
+	// Threads is ONNX Runtime's intra-op thread count; 0 means one per CPU.
+	Threads int
+	// MaxModelBytes refuses larger model files; 0 means no limit.
+	MaxModelBytes int64
+}
+
+// Info is what was detected about a model and how it will be scored.
+type Info struct {
+	Input      string  `json:"input"`
+	InputShape []int64 `json:"input_shape"`
+	Layout     Layout  `json:"layout"`
+	Channels   int     `json:"channels"`
+	Height     int     `json:"height"`
+	Width      int     `json:"width"`
+	// FixedBatch is the model's fixed batch size, or 0 when dynamic.
+	FixedBatch    int        `json:"fixed_batch"`
+	Output        string     `json:"output"`
+	OutputShape   []int64    `json:"output_shape"`
+	Classes       int        `json:"classes"`
+	OutputKind    OutputKind `json:"output_kind"`
+	KindDetected  bool       `json:"output_kind_detected"`
+	Normalization string     `json:"normalization"`
+	Batch         int        `json:"batch"`
+	BatchTuned    bool       `json:"batch_tuned"`
+	Threads       int        `json:"threads"`
+}
+
+// Classifier scores canonical images with one ONNX model. It is not safe for
+// concurrent use; Close releases its runtime resources.
+type Classifier struct {
+	info     Info
+	in       inputSpec
+	out      outputSpec
+	sess     *ort.DynamicAdvancedSession
+	batch    *binding
+	mul, add []float32
+	// nonFinite counts model outputs that were NaN or ±Inf.
+	nonFinite int64
+}
+
+// binding holds the preallocated tensors for one batch size, bound once so
+// that a run allocates nothing.
+type binding struct {
+	size   int
+	input  *ort.Tensor[float32]
+	output *ort.Tensor[float32]
+	io     *ort.IoBinding
+}
+
+func (b *binding) destroy() {
+	if b == nil {
+		return
+	}
+	if b.io != nil {
+		b.io.Destroy()
+	}
+	b.input.Destroy()
+	b.output.Destroy()
+}
+
+// Open loads the model at path. The path form resolves external data files
+// next to the model. LoadRuntime must have succeeded first.
+func Open(path string, opts Options) (*Classifier, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, exitcode.Usagef("cannot read model %s: %v: check --model", path, errors.Unwrap(err))
+	}
+	if !st.Mode().IsRegular() {
+		return nil, exitcode.Usagef("model %s is not a regular file: give the path of an .onnx file", path)
+	}
+	if opts.MaxModelBytes > 0 && st.Size() > opts.MaxModelBytes {
+		return nil, exitcode.Usagef("model %s is %d bytes, over the %d-byte limit: raise --max-model-bytes if you trust it", path, st.Size(), opts.MaxModelBytes)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, exitcode.Usagef("cannot read model %s: %v: check its permissions", path, errors.Unwrap(err))
+	}
+	f.Close()
+	ins, outs, err := ort.GetInputOutputInfo(path)
+	if err != nil {
+		return nil, exitcode.Usagef("model %s is not a valid ONNX model: %s", path, oneLine(err.Error()))
+	}
+	return open(path, nil, ins, outs, opts)
+}
+
+// OpenBytes loads a model held in memory; name is used in messages.
+func OpenBytes(name string, model []byte, opts Options) (*Classifier, error) {
+	if len(model) == 0 {
+		return nil, exitcode.Usagef("model %s is empty", name)
+	}
+	ins, outs, err := ort.GetInputOutputInfoWithONNXData(model)
+	if err != nil {
+		return nil, exitcode.Usagef("model %s is not a valid ONNX model: %s", name, oneLine(err.Error()))
+	}
+	return open(name, model, ins, outs, opts)
+}
+
+func open(name string, data []byte, ins, outs []ort.InputOutputInfo, opts Options) (*Classifier, error) {
+	if !ort.IsInitialized() {
+		return nil, exitcode.Envf("ONNX Runtime is not loaded")
+	}
+	in, err := detectInput(ins, opts.InputShape)
+	if err != nil {
+		return nil, err
+	}
+	out, err := detectOutput(outs, opts.Output, in)
+	if err != nil {
+		return nil, err
+	}
+	mul, add, err := opts.Normalization.perChannel(in.c)
+	if err != nil {
+		return nil, err
+	}
+	kind, err := ParseOutputKind(string(opts.OutputKind))
+	if err != nil {
+		return nil, err
+	}
+	threads := opts.Threads
+	if threads <= 0 {
+		threads = runtime.NumCPU()
+	}
+	if opts.Batch < 0 {
+		return nil, exitcode.Usagef("--batch %d: give a positive batch size, or 0 to tune it", opts.Batch)
+	}
+	if opts.Batch > 0 && in.batch > 0 && opts.Batch != in.batch {
+		return nil, exitcode.Usagef("--batch %d: the model's input %q has a fixed batch of %d; omit --batch or pass --batch %d", opts.Batch, in.name, in.batch, in.batch)
+	}
+	so, err := ort.NewSessionOptions()
+	if err != nil {
+		return nil, exitcode.Envf("creating ONNX Runtime session options: %s", oneLine(err.Error()))
+	}
+	defer so.Destroy()
+	if err := configure(so, threads); err != nil {
+		return nil, exitcode.Envf("configuring ONNX Runtime session: %s", oneLine(err.Error()))
+	}
+	var sess *ort.DynamicAdvancedSession
+	if data != nil {
+		sess, err = ort.NewDynamicAdvancedSessionWithONNXData(data, []string{in.name}, []string{out.name}, so)
+	} else {
+		sess, err = ort.NewDynamicAdvancedSession(name, []string{in.name}, []string{out.name}, so)
+	}
+	if err != nil {
+		return nil, exitcode.Usagef("model %s cannot be loaded by ONNX Runtime: %s", name, oneLine(err.Error()))
+	}
+	c := &Classifier{in: in, out: out, sess: sess, mul: mul, add: add}
+	c.info = Info{
+		Input: in.name, InputShape: in.dims, Layout: in.layout,
+		Channels: in.c, Height: in.h, Width: in.w, FixedBatch: in.batch,
+		Output: out.name, OutputShape: out.dims, Classes: out.k,
+		OutputKind: kind, Normalization: opts.Normalization.String(),
+		Threads: threads,
+	}
+	if err := c.chooseBatch(opts.Batch); err != nil {
+		c.Close()
+		return nil, err
+	}
+	if kind == Auto {
+		if err := c.detectKind(); err != nil {
+			c.Close()
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+func configure(so *ort.SessionOptions, threads int) error {
+	if err := so.SetIntraOpNumThreads(threads); err != nil {
+		return err
+	}
+	if err := so.SetInterOpNumThreads(1); err != nil {
+		return err
+	}
+	if err := so.SetExecutionMode(ort.ExecutionModeSequential); err != nil {
+		return err
+	}
+	if err := so.SetGraphOptimizationLevel(ort.GraphOptimizationLevelEnableAll); err != nil {
+		return err
+	}
+	// Spinning workers would take the cores that render the next batch
+	// while this one runs.
+	return so.AddSessionConfigEntry("session.intra_op.allow_spinning", "0")
+}
+
+func (c *Classifier) newBinding(size int) (*binding, error) {
+	b := &binding{size: size}
+	var err error
+	if b.input, err = ort.NewEmptyTensor[float32](c.in.shape(size)); err != nil {
+		return nil, exitcode.Envf("allocating input tensor: %s", oneLine(err.Error()))
+	}
+	if b.output, err = ort.NewEmptyTensor[float32](c.out.shape(size)); err != nil {
+		b.input.Destroy()
+		return nil, exitcode.Envf("allocating output tensor: %s", oneLine(err.Error()))
+	}
+	if b.io, err = c.sess.CreateIoBinding(); err == nil {
+		if err = b.io.BindInput(c.in.name, b.input); err == nil {
+			err = b.io.BindOutput(c.out.name, b.output)
+		}
+	}
+	if err != nil {
+		b.destroy()
+		return nil, exitcode.Envf("binding tensors: %s", oneLine(err.Error()))
+	}
+	return b, nil
+}
+
+// run runs the model once on the bound batch.
+func (c *Classifier) run(b *binding) error {
+	if err := c.sess.RunWithBinding(b.io); err != nil {
+		return exitcode.Envf("the model failed at run time: %s", oneLine(err.Error()))
+	}
+	return nil
+}
+
+// Info returns what was detected about the model.
+func (c *Classifier) Info() Info { return c.info }
+
+// Shape implements attack.Scorer.
+func (c *Classifier) Shape() (ch, h, w, k int) { return c.in.c, c.in.h, c.in.w, c.out.k }
+
+// BatchSize implements attack.Scorer: the batch size every run uses.
+func (c *Classifier) BatchSize() int { return c.batch.size }
+
+// NonFinite returns how many model outputs were NaN or ±Inf so far; they
+// count as confidence 0.
+func (c *Classifier) NonFinite() int64 { return c.nonFinite }
+
+// Score writes the n×K confidences of n canonical images (n×C×H×W values in
+// [0,1]) into conf. Batches are padded to the chosen batch size.
+func (c *Classifier) Score(imgs []float32, n int, conf []float32) error {
+	per, k := c.in.c*c.in.h*c.in.w, c.out.k
+	if len(imgs) < n*per || len(conf) < n*k {
+		return fmt.Errorf("classifier: %d images need %d pixels and %d confidences, got %d and %d", n, n*per, n*k, len(imgs), len(conf))
+	}
+	b := c.batch
+	for off := 0; off < n; off += b.size {
+		m := min(b.size, n-off)
+		c.fill(b.input.GetData(), imgs[off*per:(off+m)*per], m)
+		if err := c.run(b); err != nil {
+			return err
+		}
+		c.confidences(b.output.GetData(), m, conf[off*k:(off+m)*k])
+	}
+	return nil
+}
+
+// fill writes m canonical images into the input tensor in the model's layout
+// and preprocessing. Rows past m keep what they held: they are padding.
+func (c *Classifier) fill(dst, src []float32, m int) {
+	ch, hw := c.in.c, c.in.h*c.in.w
+	per := ch * hw
+	for i := range m {
+		s, d := src[i*per:(i+1)*per], dst[i*per:(i+1)*per]
+		if c.in.layout == NHWC && ch > 1 {
+			for p := range hw {
+				for cc := range ch {
+					d[p*ch+cc] = s[cc*hw+p]*c.mul[cc] + c.add[cc]
+				}
+			}
+			continue
+		}
+		for cc := range ch {
+			mul, add := c.mul[cc], c.add[cc]
+			sp, dp := s[cc*hw:(cc+1)*hw], d[cc*hw:(cc+1)*hw]
+			for p, v := range sp {
+				dp[p] = v*mul + add
+			}
+		}
+	}
+}
+
+// confidences turns m rows of raw outputs into confidences.
+func (c *Classifier) confidences(raw []float32, m int, conf []float32) {
+	k := c.out.k
+	for i := range m {
+		r, o := raw[i*k:(i+1)*k], conf[i*k:(i+1)*k]
+		switch c.info.OutputKind {
+		case Logits:
+			c.nonFinite += softmax(r, o)
+		default:
+			for j, v := range r {
+				if !finite(v) {
+					c.nonFinite++
+					v = 0
+				}
+				o[j] = min(max(v, 0), 1)
+			}
+		}
+	}
+}
+
+// softmax writes the softmax of the finite logits in r to o; non-finite
+// logits get probability 0 and are counted.
+func softmax(r, o []float32) int64 {
+	var bad int64
+	hi := float32(math.Inf(-1))
+	for _, v := range r {
+		if finite(v) && v > hi {
+			hi = v
+		} else if !finite(v) {
+			bad++
+		}
+	}
+	var sum float32
+	for j, v := range r {
+		if !finite(v) {
+			o[j] = 0
+			continue
+		}
+		e := float32(math.Exp(float64(v - hi)))
+		o[j] = e
+		sum += e
+	}
+	if sum > 0 {
+		inv := 1 / sum
+		for j := range o {
+			o[j] *= inv
+		}
+	}
+	return bad
+}
+
+func finite(v float32) bool { return v-v == 0 }
+
+// detectKind decides between probabilities and logits: outputs that lie in
+// [0,1] and sum to 1 on a probe batch of noise images are probabilities.
+func (c *Classifier) detectKind() error {
+	b := c.batch
+	rng := rand.New(rand.NewPCG(1, 2))
+	per := c.in.c * c.in.h * c.in.w
+	imgs := make([]float32, b.size*per)
+	for i := range imgs {
+		imgs[i] = rng.Float32()
+	}
+	// One flat image too: a constant input separates logits from
+	// probabilities on models whose noise outputs saturate.
+	for i := range per {
+		imgs[i] = 0.5
+	}
+	c.fill(b.input.GetData(), imgs, b.size)
+	if err := c.run(b); err != nil {
+		return err
+	}
+	raw, k := b.output.GetData(), c.out.k
+	probs := true
+	for i := range b.size {
+		var sum float64
+		for _, v := range raw[i*k : (i+1)*k] {
+			if !finite(v) {
+				continue
+			}
+			if v < 0 || v > 1 {
+				probs = false
+			}
+			sum += float64(v)
+		}
+		if math.Abs(sum-1) > 1e-3 {
+			probs = false
+		}
+	}
+	c.info.OutputKind, c.info.KindDetected = Logits, true
+	if probs {
+		c.info.OutputKind = Probabilities
+	}
+	return nil
+}
+
+// Close releases the session and tensors.
+func (c *Classifier) Close() error {
+	c.batch.destroy()
+	c.batch = nil
+	if c.sess != nil {
+		err := c.sess.Destroy()
+		c.sess = nil
+		return err
+	}
+	return nil
+}
+
+// chooseBatch fixes the batch size: the model's fixed batch, the user's
+// --batch, or the candidate with the best measured images per second.
+func (c *Classifier) chooseBatch(requested int) error {
+	switch {
+	case c.in.batch > 0:
+		requested = c.in.batch
+	case requested > 0:
+	default:
+		best, err := c.tuneBatch()
+		if err != nil {
+			return err
+		}
+		c.batch, c.info.Batch, c.info.BatchTuned = best, best.size, true
+		return nil
+	}
+	b, err := c.newBinding(requested)
+	if err != nil {
+		return err
+	}
+	if err := c.run(b); err != nil {
+		b.destroy()
+		return err
+	}
+	c.batch, c.info.Batch = b, requested
+	return nil
+}
+
+// maxBatchBytes bounds one batch's input tensor during tuning.
+const maxBatchBytes = 32 << 20
+
+// tuneBatch times doubling batch sizes and keeps the fastest per image. A
+// larger batch must win by 3% to be chosen, since it also costs latency and
+// padding in the search's last batch of a generation.
+func (c *Classifier) tuneBatch() (*binding, error) {
+	per := c.in.c * c.in.h * c.in.w
+	var best *binding
+	bestRate := 0.0
+	worse := 0
+	for size := 1; size <= 256 && size*per*4 <= maxBatchBytes; size *= 2 {
+		b, err := c.newBinding(size)
+		if err != nil {
+			best.destroy()
+			return nil, err
+		}
+		rate, err := c.measure(b)
+		if err != nil {
+			b.destroy()
+			best.destroy()
+			return nil, err
+		}
+		if best == nil || rate > bestRate*1.03 {
+			best.destroy()
+			best, bestRate, worse = b, rate, 0
+			continue
+		}
+		b.destroy()
+		// Throughput has peaked once two larger sizes fail to beat it.
+		if worse++; worse == 2 {
+			break
+		}
+	}
+	return best, nil
+}
+
+// measure returns images per second for one binding: a warm-up run, then
+// runs until 40 ms and 3 runs have passed.
+func (c *Classifier) measure(b *binding) (float64, error) {
+	data := b.input.GetData()
+	for i := range data {
+		data[i] = 0.5
+	}
+	if err := c.run(b); err != nil {
+		return 0, err
+	}
+	start := time.Now()
+	runs := 0
+	for runs < 3 || time.Since(start) < 40*time.Millisecond {
+		if err := c.run(b); err != nil {
+			return 0, err
+		}
+		runs++
+	}
+	return float64(runs*b.size) / time.Since(start).Seconds(), nil
+}

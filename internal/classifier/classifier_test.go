@@ -1,0 +1,380 @@
+package classifier
+
+import (
+	"errors"
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/fooltest/fooltest/internal/exitcode"
+	"github.com/fooltest/fooltest/internal/onnxtest"
+)
+
+func openModel(t *testing.T, m onnxtest.Model, opts Options) *Classifier {
+	t.Helper()
+	if opts.Threads == 0 {
+		opts.Threads = 1
+	}
+	c, err := OpenBytes("test.onnx", m.Bytes(), opts)
+	if err != nil {
+		t.Fatalf("OpenBytes: %v", err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func constImages(n, per int, v float32) []float32 {
+	imgs := make([]float32, n*per)
+	for i := range imgs {
+		imgs[i] = v
+	}
+	return imgs
+}
+
+func TestLayoutsDetected(t *testing.T) {
+	shape := func(c, h, w int) *[3]int { return &[3]int{c, h, w} }
+	tests := []struct {
+		name     string
+		dims     []int64
+		override *[3]int
+		layout   Layout
+		c, h, w  int
+		fixed    int
+	}{
+		{"NCHW gray", []int64{-1, 1, 28, 28}, nil, NCHW, 1, 28, 28, 0},
+		{"NCHW RGB", []int64{-1, 3, 32, 32}, nil, NCHW, 3, 32, 32, 0},
+		{"NHWC RGB", []int64{-1, 32, 32, 3}, nil, NHWC, 3, 32, 32, 0},
+		{"NHWC gray", []int64{-1, 28, 28, 1}, nil, NHWC, 1, 28, 28, 0},
+		{"NHW gray", []int64{-1, 28, 28}, nil, NHW, 1, 28, 28, 0},
+		{"flat gray", []int64{-1, 784}, nil, Flat, 1, 28, 28, 0},
+		{"flat RGB", []int64{-1, 3072}, nil, Flat, 3, 32, 32, 0},
+		{"flat with shape", []int64{-1, 200}, shape(1, 10, 20), Flat, 1, 10, 20, 0},
+		{"fixed batch 1", []int64{1, 1, 28, 28}, nil, NCHW, 1, 28, 28, 1},
+		{"fixed batch 4", []int64{4, 3, 8, 8}, nil, NCHW, 3, 8, 8, 4},
+		{"dynamic size with shape", []int64{-1, 3, -1, -1}, shape(3, 16, 16), NCHW, 3, 16, 16, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m := onnxtest.Classifier(tc.dims, 5, "Softmax")
+			if tc.override != nil && tc.layout != Flat {
+				// Weights sized for the real image, input declared dynamic.
+				m = onnxtest.Classifier([]int64{-1, int64(tc.c), int64(tc.h), int64(tc.w)}, 5, "Softmax")
+				m.Inputs[0].Dims = tc.dims
+			}
+			c := openModel(t, m, Options{InputShape: tc.override})
+			got := c.Info()
+			if got.Layout != tc.layout || got.Channels != tc.c || got.Height != tc.h || got.Width != tc.w || got.FixedBatch != tc.fixed {
+				t.Fatalf("got %s %dx%dx%d fixed %d, want %s %dx%dx%d fixed %d", got.Layout, got.Channels, got.Height, got.Width, got.FixedBatch, tc.layout, tc.c, tc.h, tc.w, tc.fixed)
+			}
+			if got.Classes != 5 || got.OutputKind != Probabilities {
+				t.Fatalf("classes %d kind %s, want 5 probabilities", got.Classes, got.OutputKind)
+			}
+			if tc.fixed > 0 && got.Batch != tc.fixed {
+				t.Fatalf("batch %d, want the fixed %d", got.Batch, tc.fixed)
+			}
+			// 7 images: a partial last batch for every batch size but 1 and 7.
+			per := tc.c * tc.h * tc.w
+			conf := make([]float32, 7*5)
+			if err := c.Score(constImages(7, per, 0.5), 7, conf); err != nil {
+				t.Fatal(err)
+			}
+			want := softmaxOf([]float64{0.5, 1, 1.5, 2, 2.5})
+			for i := range 7 {
+				for j := range 5 {
+					if d := math.Abs(float64(conf[i*5+j]) - want[j]); d > 1e-5 {
+						t.Fatalf("image %d class %d: %v, want %v", i, j, conf[i*5+j], want[j])
+					}
+				}
+			}
+		})
+	}
+}
+
+func softmaxOf(x []float64) []float64 {
+	out := make([]float64, len(x))
+	var sum float64
+	for i, v := range x {
+		out[i] = math.Exp(v)
+		sum += out[i]
+	}
+	for i := range out {
+		out[i] /= sum
+	}
+	return out
+}
+
+// TestNHWCInterleaves checks that planar canonical images are interleaved
+// for NHWC models: a red-only image must differ from a blue-only one
+// exactly as the per-channel normalization says.
+func TestPreprocessing(t *testing.T) {
+	tests := []struct {
+		preset string
+		dims   []int64
+		// pixel value, expected mean of the model input over all values
+		v    float32
+		want float64
+	}{
+		{"raw01", []int64{-1, 1, 4, 4}, 0.25, 0.25},
+		{"raw255", []int64{-1, 1, 4, 4}, 0.01, 2.55},
+		{"pm1", []int64{-1, 1, 4, 4}, 0.25, -0.5},
+		{"mnist", []int64{-1, 1, 4, 4}, 0.5, (0.5 - 0.1307) / 0.3081},
+		{"imagenet", []int64{-1, 3, 4, 4}, 0.5, ((0.5-0.485)/0.229 + (0.5-0.456)/0.224 + (0.5-0.406)/0.225) / 3},
+		{"imagenet", []int64{-1, 4, 4, 3}, 0.5, ((0.5-0.485)/0.229 + (0.5-0.456)/0.224 + (0.5-0.406)/0.225) / 3},
+		{"cifar10", []int64{-1, 48}, 0.5, ((0.5-0.4914)/0.2023 + (0.5-0.4822)/0.1994 + (0.5-0.4465)/0.2010) / 3},
+	}
+	for _, tc := range tests {
+		t.Run(tc.preset, func(t *testing.T) {
+			norm, err := Preset(tc.preset)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := openModel(t, onnxtest.Classifier(tc.dims, 2, ""), Options{Normalization: norm, OutputKind: Logits})
+			ch, h, w, _ := c.Shape()
+			conf := make([]float32, 2)
+			if err := c.Score(constImages(1, ch*h*w, tc.v), 1, conf); err != nil {
+				t.Fatal(err)
+			}
+			// Logits are m and 2m for input mean m, so p1/p0 = exp(m).
+			m := math.Log(float64(conf[1]) / float64(conf[0]))
+			if math.Abs(m-tc.want) > 1e-3*math.Max(1, math.Abs(tc.want)) {
+				t.Fatalf("model saw mean input %v, want %v", m, tc.want)
+			}
+		})
+	}
+}
+
+// TestNHWCChannelOrder feeds a pure red image: with per-channel scale only
+// the red plane must reach the model.
+func TestNHWCChannelOrder(t *testing.T) {
+	// Weights that read only the first interleaved value of each pixel.
+	m := onnxtest.Classifier([]int64{-1, 2, 2, 3}, 2, "")
+	w := m.Initializers[0].Data
+	for i := range 12 {
+		for j := range 2 {
+			w[i*2+j] = 0
+			if i%3 == 0 {
+				w[i*2+j] = float32(j) / 4
+			}
+		}
+	}
+	c := openModel(t, m, Options{OutputKind: Logits})
+	img := make([]float32, 12) // planar: R plane first
+	for p := range 4 {
+		img[p] = 1
+	}
+	conf := make([]float32, 2)
+	if err := c.Score(img, 1, conf); err != nil {
+		t.Fatal(err)
+	}
+	if got := math.Log(float64(conf[1] / conf[0])); math.Abs(got-1) > 1e-4 {
+		t.Fatalf("red channel reached the model as %v, want 1", got)
+	}
+}
+
+func TestOutputKinds(t *testing.T) {
+	tests := []struct {
+		post string
+		kind OutputKind
+		want OutputKind
+	}{
+		{"Softmax", Auto, Probabilities},
+		{"", Auto, Logits},
+		{"Sigmoid", Sigmoid, Sigmoid},
+		{"", Probabilities, Probabilities},
+	}
+	for _, tc := range tests {
+		t.Run(tc.post+"/"+string(tc.kind), func(t *testing.T) {
+			c := openModel(t, onnxtest.Classifier([]int64{-1, 1, 8, 8}, 4, tc.post), Options{OutputKind: tc.kind})
+			if got := c.Info().OutputKind; got != tc.want {
+				t.Fatalf("kind %s, want %s", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestNonFiniteOutputs: NaN logits count as confidence 0, never a crash.
+func TestNonFiniteOutputs(t *testing.T) {
+	m := onnxtest.Classifier([]int64{-1, 1, 2, 2}, 3, "")
+	// log(x - 0.75) is NaN for dark pixels.
+	m.Initializers = append(m.Initializers, onnxtest.Tensor{Name: "shift", Dims: []int64{1}, Data: []float32{0.75}})
+	m.Nodes[1].Outputs = []string{"mm"}
+	m.Nodes = append(m.Nodes,
+		onnxtest.Node{Op: "Sub", Inputs: []string{"mm", "shift"}, Outputs: []string{"d"}},
+		onnxtest.Node{Op: "Log", Inputs: []string{"d"}, Outputs: []string{"scores"}})
+	c := openModel(t, m, Options{OutputKind: Logits})
+	conf := make([]float32, 2*3)
+	imgs := append(constImages(1, 4, 0), constImages(1, 4, 1)...)
+	if err := c.Score(imgs, 2, conf); err != nil {
+		t.Fatal(err)
+	}
+	if c.NonFinite() == 0 {
+		t.Fatal("NaN outputs were not counted")
+	}
+	for i, p := range conf {
+		if p != p || p < 0 || p > 1 {
+			t.Fatalf("confidence %d is %v", i, p)
+		}
+	}
+	if conf[0]+conf[1]+conf[2] != 0 {
+		t.Fatalf("all-NaN row gave %v, want zeros", conf[:3])
+	}
+}
+
+func TestOutputSelection(t *testing.T) {
+	base := onnxtest.Classifier([]int64{-1, 1, 4, 4}, 3, "Softmax")
+	// A second, one-class output listed first must be skipped.
+	m := base
+	m.Nodes = append(append([]onnxtest.Node{}, base.Nodes...), onnxtest.Node{Op: "ReduceMax", Inputs: []string{"scores", "axes"}, Outputs: []string{"top"}, Ints: map[string]int64{"keepdims": 1}})
+	m.Initializers = append(append([]onnxtest.Tensor{}, base.Initializers...), onnxtest.Tensor{Name: "axes", Dims: []int64{1}, Int64s: []int64{1}})
+	m.Opset = 18
+	m.Outputs = []onnxtest.Value{{Name: "top", Type: onnxtest.Float, Dims: []int64{-1, 1}}, base.Outputs[0]}
+	c := openModel(t, m, Options{})
+	if got := c.Info().Output; got != "scores" {
+		t.Fatalf("chose output %q, want scores", got)
+	}
+	c2 := openModel(t, m, Options{Output: "scores"})
+	if c2.Info().Classes != 3 {
+		t.Fatalf("classes %d", c2.Info().Classes)
+	}
+	_, err := OpenBytes("m", m.Bytes(), Options{Output: "nope"})
+	if exitcode.Of(err) != exitcode.Usage || !strings.Contains(err.Error(), "no such output") {
+		t.Fatalf("unknown --output: %v", err)
+	}
+}
+
+func TestRank1Output(t *testing.T) {
+	m := onnxtest.Classifier([]int64{1, 1, 4, 4}, 3, "")
+	m.Nodes[1].Outputs = []string{"mm"}
+	m.Initializers = append(m.Initializers, onnxtest.Tensor{Name: "shape", Dims: []int64{1}, Int64s: []int64{3}})
+	m.Nodes = append(m.Nodes, onnxtest.Node{Op: "Reshape", Inputs: []string{"mm", "shape"}, Outputs: []string{"scores"}})
+	m.Outputs[0].Dims = []int64{3}
+	c := openModel(t, m, Options{})
+	if c.Info().Classes != 3 || c.Info().OutputKind != Logits {
+		t.Fatalf("info %+v", c.Info())
+	}
+	conf := make([]float32, 2*3)
+	if err := c.Score(constImages(2, 16, 0.5), 2, conf); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestRejected(t *testing.T) {
+	good := onnxtest.Classifier([]int64{-1, 1, 4, 4}, 3, "")
+	stringInput := onnxtest.Model{
+		Inputs:  []onnxtest.Value{{Name: "text", Type: onnxtest.String, Dims: []int64{-1, 1}}},
+		Outputs: []onnxtest.Value{{Name: "same", Type: onnxtest.String, Dims: []int64{-1, 1}}},
+		Nodes:   []onnxtest.Node{{Op: "Identity", Inputs: []string{"text"}, Outputs: []string{"same"}}},
+	}
+	twoInputs := good
+	twoInputs.Inputs = append(append([]onnxtest.Value{}, good.Inputs...), onnxtest.Value{Name: "extra", Type: onnxtest.Float, Dims: []int64{-1, 2}})
+	oneClass := onnxtest.Classifier([]int64{-1, 1, 4, 4}, 1, "")
+	bytes := good.Bytes()
+	tests := []struct {
+		name  string
+		model []byte
+		opts  Options
+		want  string
+	}{
+		{"string input", stringInput.Bytes(), Options{}, "string"},
+		{"two inputs", twoInputs.Bytes(), Options{}, "2 inputs"},
+		{"one class", oneClass.Bytes(), Options{}, "more than one class"},
+		{"corrupt", []byte("this is not an onnx model at all"), Options{}, "not a valid ONNX model"},
+		{"truncated", bytes[:len(bytes)/2], Options{}, "not a valid ONNX model"},
+		{"non-square flat", onnxtest.Classifier([]int64{-1, 200}, 3, "").Bytes(), Options{}, "--input-shape"},
+		{"contradicting shape", bytes, Options{InputShape: &[3]int{3, 4, 4}}, "contradicts"},
+		{"wrong batch", onnxtest.Classifier([]int64{4, 1, 4, 4}, 3, "").Bytes(), Options{Batch: 3}, "fixed batch of 4"},
+		{"mean for 3 channels on gray", bytes, Options{Normalization: Normalization{Scale: 1, Mean: []float32{1, 2, 3}}}, "1 channel"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := OpenBytes("m.onnx", tc.model, tc.opts)
+			if err == nil {
+				c.Close()
+				t.Fatal("accepted")
+			}
+			if exitcode.Of(err) != exitcode.Usage {
+				t.Errorf("exit code %d, want 2 (%v)", exitcode.Of(err), err)
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %q does not mention %q", err, tc.want)
+			}
+			if strings.Contains(err.Error(), "\n") {
+				t.Errorf("error is not one line: %q", err)
+			}
+		})
+	}
+}
+
+func TestLabels(t *testing.T) {
+	tests := []struct {
+		name string
+		data string
+		k    int
+		want []string
+		err  string
+	}{
+		{"trailing newline", "a\nb\n", 2, []string{"a", "b"}, ""},
+		{"no trailing newline", "a\nb", 2, []string{"a", "b"}, ""},
+		{"crlf", "a\r\nb\r\n", 2, []string{"a", "b"}, ""},
+		{"invalid utf8", "a\xff\nb", 2, []string{"a\uFFFD", "b"}, ""},
+		{"count mismatch", "a\nb\nc\n", 2, nil, "3 lines but the model has 2 classes"},
+		{"empty", "", 2, nil, "0 lines"},
+		{"long line", strings.Repeat("x", 1001) + "\nb", 2, nil, "over the 1000-byte limit"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := ParseLabels("labels.txt", []byte(tc.data), tc.k)
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) || exitcode.Of(err) != exitcode.Usage {
+					t.Fatalf("err %v, want %q with exit 2", err, tc.err)
+				}
+				return
+			}
+			if err != nil || strings.Join(got, "|") != strings.Join(tc.want, "|") {
+				t.Fatalf("got %q, %v; want %q", got, err, tc.want)
+			}
+		})
+	}
+}
+
+func TestFindLibrary(t *testing.T) {
+	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+	if _, err := findLibrary("/nonexistent/libonnxruntime.so", env(nil)); exitcode.Of(err) != exitcode.Environment || !strings.Contains(err.Error(), "install-onnxruntime.sh") {
+		t.Fatalf("missing explicit library: %v", err)
+	}
+	if _, err := findLibrary("", env(map[string]string{LibraryEnv: "/nonexistent/x.so"})); err == nil || !strings.Contains(err.Error(), "$"+LibraryEnv) {
+		t.Fatalf("missing env library: %v", err)
+	}
+	dir := t.TempDir()
+	if _, err := findLibrary(dir, env(nil)); err == nil || !strings.Contains(err.Error(), "directory") {
+		t.Fatalf("directory as library: %v", err)
+	}
+	var e *exitcode.Error
+	_, err := findLibrary(dir, env(nil))
+	if !errors.As(err, &e) {
+		t.Fatal("not an exitcode error")
+	}
+}
+
+func TestVersionAtLeast(t *testing.T) {
+	for v, want := range map[string]bool{"1.29.0": true, "1.24.1": true, "1.23.2": false, "2.0.0": true, "0.9": false, "bogus": false} {
+		if got := versionAtLeast(v, minRuntime); got != want {
+			t.Errorf("versionAtLeast(%q) = %v", v, got)
+		}
+	}
+}
+
+// TestScoreAllocationFree guards the steady-state hot path.
+func TestScoreAllocationFree(t *testing.T) {
+	c := openModel(t, onnxtest.Classifier([]int64{-1, 1, 28, 28}, 10, ""), Options{Batch: 8})
+	imgs := constImages(20, 784, 0.3)
+	conf := make([]float32, 20*10)
+	allocs := testing.AllocsPerRun(20, func() {
+		if err := c.Score(imgs, 20, conf); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if allocs != 0 {
+		t.Fatalf("Score allocates %v times per call", allocs)
+	}
+}

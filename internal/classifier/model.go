@@ -1,0 +1,263 @@
+package classifier
+
+import (
+	"fmt"
+	"math"
+	"strings"
+
+	ort "github.com/yalue/onnxruntime_go"
+
+	"github.com/fooltest/fooltest/internal/exitcode"
+)
+
+// Layout is how a model's image input is arranged in memory.
+type Layout string
+
+// The input layouts fooltest detects.
+const (
+	NCHW Layout = "NCHW" // [N,C,H,W], planar
+	NHWC Layout = "NHWC" // [N,H,W,C], interleaved
+	NHW  Layout = "NHW"  // [N,H,W], gray without a channel axis
+	// Flat is [N,D] with D = C×H×W in planar (C,H,W) order, as
+	// torch.flatten and nn.Flatten produce from NCHW tensors.
+	Flat Layout = "flat"
+)
+
+// inputSpec is what detection found about the image input.
+type inputSpec struct {
+	name    string
+	layout  Layout
+	c, h, w int
+	// batch is the fixed batch size, or 0 when the batch axis is dynamic.
+	batch int
+	dims  []int64
+}
+
+// shape returns the input tensor shape for a batch of b images.
+func (s inputSpec) shape(b int) ort.Shape {
+	switch s.layout {
+	case NCHW:
+		return ort.NewShape(int64(b), int64(s.c), int64(s.h), int64(s.w))
+	case NHWC:
+		return ort.NewShape(int64(b), int64(s.h), int64(s.w), int64(s.c))
+	case NHW:
+		return ort.NewShape(int64(b), int64(s.h), int64(s.w))
+	default:
+		return ort.NewShape(int64(b), int64(s.c*s.h*s.w))
+	}
+}
+
+// outputSpec is the model output fooltest reads confidences from.
+type outputSpec struct {
+	name string
+	// dims as declared; dims[0] is the batch axis unless rank1.
+	dims  []int64
+	rank1 bool
+	k     int
+}
+
+// shape returns the output tensor shape for a batch of b images.
+func (s outputSpec) shape(b int) ort.Shape {
+	if s.rank1 {
+		return ort.NewShape(int64(s.k))
+	}
+	d := make([]int64, len(s.dims))
+	copy(d, s.dims)
+	d[0] = int64(b)
+	for i := 1; i < len(d); i++ {
+		if d[i] <= 0 {
+			d[i] = 1
+		}
+	}
+	return ort.NewShape(d...)
+}
+
+// detectInput finds the single float image input and its layout. shape,
+// when non-nil, is the user's --input-shape C,H,W.
+func detectInput(inputs []ort.InputOutputInfo, shape *[3]int) (inputSpec, error) {
+	if len(inputs) == 0 {
+		return inputSpec{}, exitcode.Usagef("the model declares no inputs: fooltest needs a model with one float32 image input")
+	}
+	if len(inputs) > 1 {
+		names := make([]string, len(inputs))
+		for i, in := range inputs {
+			names[i] = fmt.Sprintf("%q (%s)", in.Name, describe(in))
+		}
+		return inputSpec{}, exitcode.Usagef("the model has %d inputs (%s): fooltest scores models with a single image input; export the classifier with the image as its only input",
+			len(inputs), strings.Join(names, ", "))
+	}
+	in := inputs[0]
+	if in.OrtValueType != ort.ONNXTypeTensor {
+		return inputSpec{}, exitcode.Usagef("model input %q is a %s, not a tensor: fooltest needs a float32 image tensor input", in.Name, in.OrtValueType)
+	}
+	if in.DataType != ort.TensorElementDataTypeFloat {
+		return inputSpec{}, exitcode.Usagef("model input %q has element type %s: fooltest needs a float32 image input (string, integer and tabular inputs are not images)", in.Name, in.DataType)
+	}
+	dims := []int64(in.Dimensions)
+	spec := inputSpec{name: in.Name, dims: dims}
+	if len(dims) > 0 && dims[0] > 0 {
+		spec.batch = int(dims[0])
+	}
+	known := func(d int64) bool { return d > 0 }
+	isC := func(d int64) bool { return d == 1 || d == 3 }
+	switch len(dims) {
+	case 4:
+		switch {
+		case isC(dims[1]) && !(isC(dims[3]) && !isC(dims[1])):
+			spec.layout, spec.c, spec.h, spec.w = NCHW, int(dims[1]), int(dims[2]), int(dims[3])
+		case isC(dims[3]):
+			spec.layout, spec.c, spec.h, spec.w = NHWC, int(dims[3]), int(dims[1]), int(dims[2])
+		case shape != nil && dims[1] <= 0:
+			spec.layout = NCHW
+		case shape != nil && dims[3] <= 0:
+			spec.layout = NHWC
+		default:
+			return inputSpec{}, exitcode.Usagef("model input %q has shape %v: neither axis 1 nor axis 3 is a channel axis of size 1 or 3; fooltest takes gray or RGB images in NCHW or NHWC", in.Name, dims)
+		}
+	case 3:
+		spec.layout, spec.c, spec.h, spec.w = NHW, 1, int(dims[1]), int(dims[2])
+	case 2:
+		spec.layout = Flat
+		if known(dims[1]) && shape == nil {
+			c, h, w, ok := squareImage(int(dims[1]))
+			if !ok {
+				return inputSpec{}, exitcode.Usagef("model input %q is flattened to %d values, which is not a square gray or RGB image: pass --input-shape C,H,W", in.Name, dims[1])
+			}
+			spec.c, spec.h, spec.w = c, h, w
+		}
+	default:
+		return inputSpec{}, exitcode.Usagef("model input %q has rank %d (shape %v): fooltest takes [N,C,H,W], [N,H,W,C], [N,H,W] or flattened [N,D] image inputs", in.Name, len(dims), dims)
+	}
+	if shape != nil {
+		c, h, w := shape[0], shape[1], shape[2]
+		if err := checkOverride(spec, c, h, w); err != nil {
+			return inputSpec{}, err
+		}
+		spec.c, spec.h, spec.w = c, h, w
+	}
+	if spec.c <= 0 || spec.h <= 0 || spec.w <= 0 {
+		return inputSpec{}, exitcode.Usagef("model input %q has shape %v with unknown image size: pass --input-shape C,H,W", in.Name, dims)
+	}
+	return spec, nil
+}
+
+// checkOverride rejects an --input-shape that contradicts a declared size.
+func checkOverride(s inputSpec, c, h, w int) error {
+	mismatch := func(axis string, declared, given int) error {
+		return exitcode.Usagef("--input-shape %d,%d,%d contradicts model input %q (shape %v): its %s is %d, not %d", c, h, w, s.name, s.dims, axis, declared, given)
+	}
+	switch s.layout {
+	case Flat:
+		if d := s.dims[1]; d > 0 && int(d) != c*h*w {
+			return exitcode.Usagef("--input-shape %d,%d,%d has %d values but model input %q takes %d", c, h, w, c*h*w, s.name, d)
+		}
+	case NHW:
+		if c != 1 {
+			return mismatch("channel count", 1, c)
+		}
+		fallthrough
+	default:
+		if s.c > 0 && s.c != c {
+			return mismatch("channel count", s.c, c)
+		}
+		if s.h > 0 && s.h != h {
+			return mismatch("height", s.h, h)
+		}
+		if s.w > 0 && s.w != w {
+			return mismatch("width", s.w, w)
+		}
+	}
+	return nil
+}
+
+// squareImage reads a flattened size as a square gray or RGB image.
+func squareImage(d int) (c, h, w int, ok bool) {
+	if s := isqrt(d); s*s == d {
+		return 1, s, s, true
+	}
+	if d%3 == 0 {
+		if s := isqrt(d / 3); s*s == d/3 {
+			return 3, s, s, true
+		}
+	}
+	return 0, 0, 0, false
+}
+
+func isqrt(n int) int { return int(math.Sqrt(float64(n)) + 0.5) }
+
+// detectOutput chooses the output to read confidences from: the named one,
+// or the first float tensor with more than one class.
+func detectOutput(outputs []ort.InputOutputInfo, name string, in inputSpec) (outputSpec, error) {
+	var considered []string
+	for _, out := range outputs {
+		if name != "" && out.Name != name {
+			continue
+		}
+		spec, why := classOutput(out, in)
+		if why == "" {
+			return spec, nil
+		}
+		if name != "" {
+			return outputSpec{}, exitcode.Usagef("--output %q: %s", name, why)
+		}
+		considered = append(considered, fmt.Sprintf("%q %s", out.Name, why))
+	}
+	if name != "" {
+		names := make([]string, len(outputs))
+		for i, o := range outputs {
+			names[i] = fmt.Sprintf("%q", o.Name)
+		}
+		return outputSpec{}, exitcode.Usagef("--output %q: the model has no such output (it has %s)", name, strings.Join(names, ", "))
+	}
+	return outputSpec{}, exitcode.Usagef("the model has no float32 output with more than one class (%s): fooltest needs class scores shaped [N,K]; pick one with --output", strings.Join(considered, "; "))
+}
+
+// classOutput checks one output; why is empty when it holds class scores.
+func classOutput(out ort.InputOutputInfo, in inputSpec) (spec outputSpec, why string) {
+	if out.OrtValueType != ort.ONNXTypeTensor {
+		return spec, fmt.Sprintf("is a %s, not a tensor", out.OrtValueType)
+	}
+	if out.DataType != ort.TensorElementDataTypeFloat {
+		return spec, fmt.Sprintf("has element type %s, not float32", out.DataType)
+	}
+	dims := []int64(out.Dimensions)
+	spec = outputSpec{name: out.Name, dims: dims}
+	switch {
+	case len(dims) == 1:
+		if in.batch != 1 {
+			return spec, fmt.Sprintf("has shape %v without a batch axis, which fooltest reads only from models with a fixed batch of 1", dims)
+		}
+		spec.rank1, spec.k = true, int(dims[0])
+	case len(dims) >= 2:
+		if dims[0] > 0 && in.batch > 0 && int(dims[0]) != in.batch {
+			return spec, fmt.Sprintf("has batch axis %d but the input's is %d", dims[0], in.batch)
+		}
+		k := 1
+		for _, d := range dims[1:] {
+			if d <= 0 {
+				// A dynamic class axis is sized 1 in every other axis for
+				// the models seen so far; treat unknown trailing axes as 1
+				// except the first.
+				if k == 1 && d == dims[1] {
+					return spec, fmt.Sprintf("has shape %v with an unknown class axis", dims)
+				}
+				continue
+			}
+			k *= int(d)
+		}
+		spec.k = k
+	default:
+		return spec, "is a scalar"
+	}
+	if spec.k <= 1 {
+		return spec, fmt.Sprintf("has shape %v with %d class", dims, spec.k)
+	}
+	return spec, ""
+}
+
+func describe(io ort.InputOutputInfo) string {
+	if io.OrtValueType != ort.ONNXTypeTensor {
+		return io.OrtValueType.String()
+	}
+	return fmt.Sprintf("%s %v", io.DataType, []int64(io.Dimensions))
+}

@@ -1,0 +1,172 @@
+package classifier
+
+import (
+	"image"
+	"image/jpeg"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// sharedCase is what each third-party model's MODEL.md documents.
+type sharedCase struct {
+	dir, file  string
+	preset     string
+	layout     Layout
+	c, h, w    int
+	fixedBatch int
+	classes    int
+	kind       OutputKind
+}
+
+var sharedCases = []sharedCase{
+	{"cifar10-keras-anshaj", "cifar10_model.onnx", "raw01", NHWC, 3, 32, 32, 0, 10, Probabilities},
+	{"cifar10-resnet8-int8-lawrence", "ic_quantized_int8.onnx", "cifar10", NCHW, 3, 32, 32, 16, 10, Logits},
+	{"cifar10-resnet8-lawrence", "ic_raw.onnx", "cifar10", NCHW, 3, 32, 32, 16, 10, Logits},
+	{"cifar10-tutorial-refrain7", "cifar_net.onnx", "pm1", NCHW, 3, 32, 32, 1, 10, Logits},
+	{"imagenet-mobilenetv2-int8", "mobilenetv2-12-int8.onnx", "imagenet", NCHW, 3, 224, 224, 0, 1000, Logits},
+	{"mnist-cnn-andrewrgarcia", "mnist_model.onnx", "pm1", NCHW, 1, 28, 28, 0, 10, Logits},
+	{"mnist-cnn-baskov", "mnist-load.onnx", "pm1", NCHW, 1, 28, 28, 0, 10, Logits},
+	{"mnist-extdata-zuramai", "mnist.onnx", "pm1", NCHW, 1, 28, 28, 0, 10, Logits},
+	{"mnist-mlp-ohhmkar", "mnist.onnx", "raw01", Flat, 1, 28, 28, 0, 10, Probabilities},
+	{"mnist-mlp-zackproser", "mnist_model.onnx", "mnist", NCHW, 1, 28, 28, 1, 10, Logits},
+	{"mnist-nhwc-wuhan-sm", "mnist-sm.onnx", "raw01", NHWC, 1, 28, 28, 0, 10, Probabilities},
+	{"mnist-zoo12", "mnist-12.onnx", "raw01", NCHW, 1, 28, 28, 1, 10, Logits},
+	{"mnist-zoo8", "mnist-8.onnx", "raw01", NCHW, 1, 28, 28, 1, 10, Logits},
+}
+
+func openShared(t *testing.T, tc sharedCase, opts Options) *Classifier {
+	t.Helper()
+	norm, err := Preset(tc.preset)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts.Normalization = norm
+	c, err := Open(filepath.Join(sharedModels(t), tc.dir, tc.file), opts)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// TestSharedModelsDetected checks what inspect reports for every third-party
+// model against its MODEL.md, and runs a forward pass with its preset.
+func TestSharedModelsDetected(t *testing.T) {
+	for _, tc := range sharedCases {
+		t.Run(tc.dir, func(t *testing.T) {
+			c := openShared(t, tc, Options{Threads: 2, Batch: batchFor(tc)})
+			got := c.Info()
+			if got.Layout != tc.layout || got.Channels != tc.c || got.Height != tc.h || got.Width != tc.w {
+				t.Errorf("layout %s %dx%dx%d, MODEL.md says %s %dx%dx%d", got.Layout, got.Channels, got.Height, got.Width, tc.layout, tc.c, tc.h, tc.w)
+			}
+			if got.FixedBatch != tc.fixedBatch {
+				t.Errorf("fixed batch %d, want %d", got.FixedBatch, tc.fixedBatch)
+			}
+			if got.Classes != tc.classes {
+				t.Errorf("classes %d, want %d", got.Classes, tc.classes)
+			}
+			if got.OutputKind != tc.kind || !got.KindDetected {
+				t.Errorf("output kind %s (detected %v), want detected %s", got.OutputKind, got.KindDetected, tc.kind)
+			}
+			// Forward pass: an odd number of images exercises padding.
+			n := 3
+			if tc.fixedBatch > 1 {
+				n = tc.fixedBatch + 3
+			}
+			per := tc.c * tc.h * tc.w
+			imgs := make([]float32, n*per)
+			rng := rand.New(rand.NewPCG(7, 7))
+			for i := range imgs {
+				imgs[i] = rng.Float32()
+			}
+			conf := make([]float32, n*tc.classes)
+			if err := c.Score(imgs, n, conf); err != nil {
+				t.Fatal(err)
+			}
+			for i := range n {
+				var sum float64
+				for _, p := range conf[i*tc.classes : (i+1)*tc.classes] {
+					if p < 0 || p > 1 || math.IsNaN(float64(p)) {
+						t.Fatalf("image %d: confidence %v outside [0,1]", i, p)
+					}
+					sum += float64(p)
+				}
+				if math.Abs(sum-1) > 1e-3 {
+					t.Errorf("image %d: confidences sum to %v, want 1", i, sum)
+				}
+			}
+		})
+	}
+}
+
+// batchFor keeps the big model's tuning short in tests.
+func batchFor(tc sharedCase) int {
+	if tc.fixedBatch == 0 && tc.h >= 224 {
+		return 4
+	}
+	return 0
+}
+
+// TestImageNetPhoto runs a real photo through the ImageNet preset: the
+// MobileNetV2 must see the Samoyed (class 258) that MODEL.md documents,
+// which it does only when scale, mean, std and RGB order are all right.
+func TestImageNetPhoto(t *testing.T) {
+	root := sharedModels(t)
+	f, err := os.Open(filepath.Join(root, "imagenet-labels", "dog.jpg"))
+	if err != nil {
+		t.Skipf("no test photo: %v", err)
+	}
+	defer f.Close()
+	img, err := jpeg.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := openShared(t, sharedCases[4], Options{Threads: 2, Batch: 1})
+	canon := resizeCrop(img, 256, 224)
+	conf := make([]float32, 1000)
+	if err := c.Score(canon, 1, conf); err != nil {
+		t.Fatal(err)
+	}
+	best := 0
+	for j := range conf {
+		if conf[j] > conf[best] {
+			best = j
+		}
+	}
+	if best != 258 {
+		t.Fatalf("top-1 class %d (%.3f), want 258 Samoyed", best, conf[best])
+	}
+}
+
+// resizeCrop scales the short side to short (bilinear) and takes the
+// centred crop×crop square, as canonical planar RGB.
+func resizeCrop(img image.Image, short, crop int) []float32 {
+	b := img.Bounds()
+	sw, sh := b.Dx(), b.Dy()
+	scale := float64(short) / float64(min(sw, sh))
+	nw, nh := int(math.Round(float64(sw)*scale)), int(math.Round(float64(sh)*scale))
+	x0, y0 := (nw-crop)/2, (nh-crop)/2
+	out := make([]float32, 3*crop*crop)
+	at := func(x, y int) [3]float64 {
+		x, y = min(max(x, 0), sw-1), min(max(y, 0), sh-1)
+		r, g, bb, _ := img.At(b.Min.X+x, b.Min.Y+y).RGBA()
+		return [3]float64{float64(r) / 65535, float64(g) / 65535, float64(bb) / 65535}
+	}
+	for y := range crop {
+		for x := range crop {
+			fx := (float64(x+x0)+0.5)/scale - 0.5
+			fy := (float64(y+y0)+0.5)/scale - 0.5
+			ix, iy := int(math.Floor(fx)), int(math.Floor(fy))
+			ax, ay := fx-float64(ix), fy-float64(iy)
+			p00, p10, p01, p11 := at(ix, iy), at(ix+1, iy), at(ix, iy+1), at(ix+1, iy+1)
+			for ch := range 3 {
+				v := (p00[ch]*(1-ax)+p10[ch]*ax)*(1-ay) + (p01[ch]*(1-ax)+p11[ch]*ax)*ay
+				out[ch*crop*crop+y*crop+x] = float32(v)
+			}
+		}
+	}
+	return out
+}

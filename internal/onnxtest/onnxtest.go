@@ -1,0 +1,240 @@
+// Package onnxtest builds small ONNX models in tests, so that every input
+// layout, output shape and failure mode fooltest handles is exercised through
+// the real runtime without committing opaque model files.
+//
+// It writes the ONNX protobuf wire format directly: the few messages a
+// classifier graph needs are simple enough that a protobuf dependency would
+// cost more than it saves.
+package onnxtest
+
+import (
+	"encoding/binary"
+	"math"
+)
+
+// Element types from onnx.TensorProto.DataType.
+const (
+	Float  = 1
+	Int64  = 7
+	String = 8
+)
+
+// Value declares a graph input or output. A dim of -1 is dynamic.
+type Value struct {
+	Name string
+	Type int
+	Dims []int64
+}
+
+// Node is one operator.
+type Node struct {
+	Op      string
+	Inputs  []string
+	Outputs []string
+	// Ints are integer attributes (for example Flatten's axis).
+	Ints map[string]int64
+	// Floats are float attributes.
+	Floats map[string]float32
+	// Domain is the operator's domain; empty is the default ONNX domain.
+	Domain string
+}
+
+// Tensor is a float initializer. External, when set, stores the data in
+// that file instead (relative to the model), as large models do.
+type Tensor struct {
+	Name     string
+	Dims     []int64
+	Data     []float32
+	External string
+	// Int64s, when set, makes this an int64 tensor (shapes, axes).
+	Int64s []int64
+}
+
+// Model is a single-graph ONNX model.
+type Model struct {
+	Opset        int64
+	Inputs       []Value
+	Outputs      []Value
+	Nodes        []Node
+	Initializers []Tensor
+}
+
+// Bytes encodes the model as an ONNX protobuf.
+func (m Model) Bytes() []byte {
+	opset := m.Opset
+	if opset == 0 {
+		opset = 13
+	}
+	var g buf
+	for _, n := range m.Nodes {
+		g.msg(1, n.encode())
+	}
+	g.str(2, "fooltest_test")
+	for _, t := range m.Initializers {
+		g.msg(5, t.encode())
+	}
+	for _, v := range m.Inputs {
+		g.msg(11, v.encode())
+	}
+	for _, v := range m.Outputs {
+		g.msg(12, v.encode())
+	}
+	var op buf
+	op.varint(2, uint64(opset))
+	var out buf
+	out.varint(1, 8) // IR version 8
+	out.str(2, "fooltest-onnxtest")
+	out.msg(7, g.b)
+	out.msg(8, op.b)
+	return out.b
+}
+
+func (n Node) encode() []byte {
+	var b buf
+	for _, in := range n.Inputs {
+		b.str(1, in)
+	}
+	for _, o := range n.Outputs {
+		b.str(2, o)
+	}
+	b.str(4, n.Op)
+	for k, v := range n.Ints {
+		var a buf
+		a.str(1, k)
+		a.varint(3, uint64(v))
+		a.varint(20, 2) // AttributeType INT
+		b.msg(5, a.b)
+	}
+	for k, v := range n.Floats {
+		var a buf
+		a.str(1, k)
+		a.tag(2, 5)
+		a.b = binary.LittleEndian.AppendUint32(a.b, math.Float32bits(v))
+		a.varint(20, 1) // AttributeType FLOAT
+		b.msg(5, a.b)
+	}
+	if n.Domain != "" {
+		b.str(7, n.Domain)
+	}
+	return b.b
+}
+
+func (t Tensor) encode() []byte {
+	var b buf
+	for _, d := range t.Dims {
+		b.varint(1, uint64(d))
+	}
+	if t.Int64s != nil {
+		b.varint(2, Int64)
+		b.str(8, t.Name)
+		raw := make([]byte, 0, 8*len(t.Int64s))
+		for _, v := range t.Int64s {
+			raw = binary.LittleEndian.AppendUint64(raw, uint64(v))
+		}
+		b.msg(9, raw)
+		return b.b
+	}
+	b.varint(2, Float)
+	b.str(8, t.Name)
+	if t.External != "" {
+		for _, kv := range [][2]string{{"location", t.External}} {
+			var e buf
+			e.str(1, kv[0])
+			e.str(2, kv[1])
+			b.msg(13, e.b)
+		}
+		b.varint(14, 1) // DataLocation EXTERNAL
+		return b.b
+	}
+	raw := make([]byte, 0, 4*len(t.Data))
+	for _, v := range t.Data {
+		raw = binary.LittleEndian.AppendUint32(raw, math.Float32bits(v))
+	}
+	b.msg(9, raw)
+	return b.b
+}
+
+// RawData returns the little-endian bytes of data, as an external data file
+// holds them.
+func RawData(data []float32) []byte {
+	raw := make([]byte, 0, 4*len(data))
+	for _, v := range data {
+		raw = binary.LittleEndian.AppendUint32(raw, math.Float32bits(v))
+	}
+	return raw
+}
+
+func (v Value) encode() []byte {
+	var shape buf
+	for _, d := range v.Dims {
+		var dim buf
+		if d < 0 {
+			dim.str(2, "N")
+		} else {
+			dim.varint(1, uint64(d))
+		}
+		shape.msg(1, dim.b)
+	}
+	var tensor buf
+	tensor.varint(1, uint64(v.Type))
+	tensor.msg(2, shape.b)
+	var typ buf
+	typ.msg(1, tensor.b)
+	var b buf
+	b.str(1, v.Name)
+	b.msg(2, typ.b)
+	return b.b
+}
+
+// buf appends protobuf fields.
+type buf struct{ b []byte }
+
+func (b *buf) tag(field, wire int) { b.b = binary.AppendUvarint(b.b, uint64(field<<3|wire)) }
+func (b *buf) varint(field int, v uint64) {
+	b.tag(field, 0)
+	b.b = binary.AppendUvarint(b.b, v)
+}
+func (b *buf) msg(field int, m []byte) {
+	b.tag(field, 2)
+	b.b = binary.AppendUvarint(b.b, uint64(len(m)))
+	b.b = append(b.b, m...)
+}
+func (b *buf) str(field int, s string) { b.msg(field, []byte(s)) }
+
+// Classifier returns a model that takes an image input of the given dims,
+// flattens it (D values per image) and multiplies by a D×K weight matrix
+// whose column j sums pixel values scaled by (j+1)/D, then applies post
+// ("" for raw scores, "Softmax" or "Sigmoid"). Its scores grow with image
+// brightness, which tests use to check preprocessing and class order.
+func Classifier(inDims []int64, k int, post string) Model {
+	d := int64(1)
+	for _, x := range inDims[1:] {
+		d *= x
+	}
+	w := make([]float32, int(d)*k)
+	for i := range int(d) {
+		for j := range k {
+			w[i*k+j] = float32(j+1) / float32(d)
+		}
+	}
+	outDims := []int64{inDims[0], int64(k)}
+	m := Model{
+		Inputs:       []Value{{Name: "image", Type: Float, Dims: inDims}},
+		Outputs:      []Value{{Name: "scores", Type: Float, Dims: outDims}},
+		Initializers: []Tensor{{Name: "w", Dims: []int64{d, int64(k)}, Data: w}},
+		Nodes: []Node{
+			{Op: "Flatten", Inputs: []string{"image"}, Outputs: []string{"flat"}, Ints: map[string]int64{"axis": 1}},
+			{Op: "MatMul", Inputs: []string{"flat", "w"}, Outputs: []string{"logits"}},
+		},
+	}
+	last := &m.Nodes[1]
+	if post == "" {
+		last.Outputs = []string{"scores"}
+	} else {
+		m.Nodes = append(m.Nodes, Node{Op: post, Inputs: []string{"logits"}, Outputs: []string{"scores"}})
+		if post == "Softmax" {
+			m.Nodes[2].Ints = map[string]int64{"axis": 1}
+		}
+	}
+	return m
+}

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Installs the ONNX Runtime shared library that fooltest loads at run time.
+#
+#   scripts/install-onnxruntime.sh [PREFIX]
+#
+# PREFIX defaults to ./third_party/onnxruntime (git-ignored). The library ends
+# up at PREFIX/lib/libonnxruntime.so. Every download is checked against a
+# pinned sha256, and a prefix that already holds the right library is left
+# alone, so the script is safe to run on every build.
+#
+# Sources, tried in order (FOOLTEST_ORT_SOURCE=npm|release forces one):
+#   npm      npm pack onnxruntime-node@1.29.0 (reachable where only the npm
+#            registry is); the archive and the library in it are both pinned.
+#   release  the official GitHub release archive.
+set -euo pipefail
+
+ORT_VERSION=1.29.0
+# sha256 of package/bin/napi-v6/linux/x64/libonnxruntime.so.1 in onnxruntime-node@1.29.0.
+NPM_LIB_SHA256=89688f5cf51c7e31befbb7b9101bc027799009b18d1baa9a5b1146a72e69538d
+# sha256 of onnxruntime-node-1.29.0.tgz as the npm registry serves it.
+NPM_TGZ_SHA256=cfdfb45ec4044b1fdca43e5d2e180fb6817e649ff8ad1e0dfc90e18e51b67037
+# The official archive; its checksum is pinned in FOOLTEST_ORT_RELEASE_SHA256
+# (or below once recorded) because the archive is not reachable from every
+# machine that builds fooltest.
+RELEASE_URL="https://github.com/microsoft/onnxruntime/releases/download/v${ORT_VERSION}/onnxruntime-linux-x64-${ORT_VERSION}.tgz"
+RELEASE_TGZ_SHA256=${FOOLTEST_ORT_RELEASE_SHA256:-}
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+prefix=${1:-$root/third_party/onnxruntime}
+lib="$prefix/lib/libonnxruntime.so"
+
+log() { echo "install-onnxruntime: $*" >&2; }
+sha() { sha256sum "$1" | cut -d' ' -f1; }
+
+if [ "$(uname -s)/$(uname -m)" != "Linux/x86_64" ]; then
+  log "only Linux x86-64 is provisioned by this script; install ONNX Runtime ${ORT_VERSION} yourself and set ONNXRUNTIME_LIB"
+  exit 3
+fi
+
+if [ -f "$lib" ] && [ -f "$prefix/lib/.sha256" ] && [ "$(sha "$lib")" = "$(cat "$prefix/lib/.sha256")" ]; then
+  log "ONNX Runtime ${ORT_VERSION} already at $lib"
+  echo "$lib"
+  exit 0
+fi
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$prefix/lib"
+
+from_npm() {
+  command -v npm >/dev/null || { log "npm not found"; return 1; }
+  (cd "$work" && npm pack --silent "onnxruntime-node@${ORT_VERSION}" >/dev/null) || return 1
+  local tgz="$work/onnxruntime-node-${ORT_VERSION}.tgz"
+  [ "$(sha "$tgz")" = "$NPM_TGZ_SHA256" ] || { log "checksum mismatch for $(basename "$tgz")"; return 1; }
+  tar -xzf "$tgz" -C "$work" package/bin/napi-v6/linux/x64/libonnxruntime.so.1
+  local so="$work/package/bin/napi-v6/linux/x64/libonnxruntime.so.1"
+  [ "$(sha "$so")" = "$NPM_LIB_SHA256" ] || { log "checksum mismatch for libonnxruntime.so.1"; return 1; }
+  install -m 0644 "$so" "$lib.tmp"
+}
+
+from_release() {
+  [ -n "$RELEASE_TGZ_SHA256" ] || { log "no pinned sha256 for the release archive; set FOOLTEST_ORT_RELEASE_SHA256"; return 1; }
+  local tgz="$work/ort.tgz"
+  curl -fsSL --retry 3 -o "$tgz" "$RELEASE_URL" || return 1
+  [ "$(sha "$tgz")" = "$RELEASE_TGZ_SHA256" ] || { log "checksum mismatch for $RELEASE_URL"; return 1; }
+  tar -xzf "$tgz" -C "$work"
+  install -m 0644 "$work/onnxruntime-linux-x64-${ORT_VERSION}/lib/libonnxruntime.so.${ORT_VERSION}" "$lib.tmp"
+}
+
+case "${FOOLTEST_ORT_SOURCE:-auto}" in
+  npm) from_npm ;;
+  release) from_release ;;
+  auto) from_npm || from_release ;;
+  *) log "FOOLTEST_ORT_SOURCE must be npm or release"; exit 2 ;;
+esac || { log "could not fetch ONNX Runtime ${ORT_VERSION}; install it by hand and set ONNXRUNTIME_LIB"; exit 3; }
+
+sha "$lib.tmp" > "$prefix/lib/.sha256"
+mv "$lib.tmp" "$lib"
+log "installed ONNX Runtime ${ORT_VERSION} at $lib"
+echo "$lib"
