@@ -1,0 +1,258 @@
+// Package gate decides whether a fooltest run passes: it counts the target
+// classes whose best fooling image reached the confidence threshold and
+// compares that count with the allowance the user set. The verdict is computed
+// once, from the results, before any report is written, so it never depends
+// on which report formats were chosen.
+package gate
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/big"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/fooltest/fooltest/internal/report"
+)
+
+// Exit codes used by every fooltest command.
+const (
+	// ExitPass means the gate passed, or fail-on is "never".
+	ExitPass = 0
+	// ExitFail means more classes were fooled than the allowance permits.
+	ExitFail = 1
+	// ExitUsage means invalid flags, inputs or files given by the user.
+	ExitUsage = 2
+	// ExitRuntime means fooltest itself failed (model load, I/O, ...).
+	ExitRuntime = 3
+)
+
+// DefaultMaxFooled is the allowance used when the user gives none: any
+// fooled class fails the gate.
+const DefaultMaxFooled = "0"
+
+// Verdict is what the gate found: [Pass] or [Fail].
+type Verdict string
+
+// The two verdicts, as written into Result.Verdict.
+const (
+	Pass Verdict = "pass"
+	Fail Verdict = "fail"
+)
+
+// MaxFooled is the number of fooled classes the gate allows, either an
+// absolute count or a percentage of the target classes. The zero value
+// allows no fooled class.
+type MaxFooled struct {
+	count int
+	// percent is set for "P%" allowances; exact decimal arithmetic keeps
+	// e.g. 30% of 10 at 3 rather than 2.9999999999999996 floored to 2.
+	percent *big.Rat
+}
+
+// ParseMaxFooled parses an allowance: "N" (a whole number of classes, N >= 0)
+// or "P%" (a percentage of the target classes, 0 <= P <= 100, decimals
+// allowed, e.g. "2.5%"). Surrounding spaces are ignored.
+func ParseMaxFooled(s string) (MaxFooled, error) {
+	t := strings.TrimSpace(s)
+	if t == "" {
+		return MaxFooled{}, errors.New(`max-fooled is empty: give a count of classes such as "0" or a percentage of the target classes such as "5%"`)
+	}
+	if num, ok := strings.CutSuffix(t, "%"); ok {
+		num = strings.TrimSpace(num)
+		if strings.HasPrefix(num, "-") {
+			return MaxFooled{}, fmt.Errorf("max-fooled %q is negative: give a percentage from 0%% to 100%%", s)
+		}
+		if !isDecimal(num) {
+			return MaxFooled{}, fmt.Errorf("max-fooled %q is not a percentage: write digits with an optional decimal point before the %%, e.g. \"5%%\" or \"2.5%%\"", s)
+		}
+		r, ok := new(big.Rat).SetString(num)
+		if !ok {
+			return MaxFooled{}, fmt.Errorf("max-fooled %q is not a percentage: write e.g. \"5%%\" or \"2.5%%\"", s)
+		}
+		if r.Cmp(big.NewRat(100, 1)) > 0 {
+			return MaxFooled{}, fmt.Errorf("max-fooled %q is over 100%%: give a percentage from 0%% to 100%%", s)
+		}
+		return MaxFooled{percent: r}, nil
+	}
+	if strings.HasPrefix(t, "-") {
+		return MaxFooled{}, fmt.Errorf("max-fooled %q is negative: give a count of 0 or more, or a percentage such as \"5%%\"", s)
+	}
+	if isDecimal(t) && strings.Contains(t, ".") {
+		return MaxFooled{}, fmt.Errorf("max-fooled %q is not a whole number: give a count such as \"3\", or add %% for a percentage such as \"%s%%\"", s, t)
+	}
+	if !isDecimal(t) {
+		return MaxFooled{}, fmt.Errorf("max-fooled %q is neither a count nor a percentage: use e.g. \"0\", \"3\" or \"2.5%%\"", s)
+	}
+	n, err := strconv.Atoi(t)
+	if err != nil {
+		return MaxFooled{}, fmt.Errorf("max-fooled %q is too large: give a count no bigger than the number of classes, or a percentage: %w", s, err)
+	}
+	return MaxFooled{count: n}, nil
+}
+
+// isDecimal reports whether s is digits with at most one interior decimal
+// point. It exists because strconv and big.Rat also accept forms such as
+// "1e3", "0x10", "1/3", "Inf" and "NaN" that make no sense to a user here.
+func isDecimal(s string) bool {
+	digits, dot := 0, false
+	for i, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+			digits++
+		case r == '.' && !dot && i > 0 && i < len(s)-1:
+			dot = true
+		default:
+			return false
+		}
+	}
+	return digits > 0
+}
+
+// IsPercent reports whether the allowance is a percentage of the targets.
+func (m MaxFooled) IsPercent() bool { return m.percent != nil }
+
+// Resolve returns how many fooled classes are allowed among targets target
+// classes: the count itself, or floor(P% × targets) for a percentage.
+func (m MaxFooled) Resolve(targets int) int {
+	if targets < 0 {
+		targets = 0
+	}
+	if m.percent == nil {
+		return m.count
+	}
+	n := new(big.Int).Mul(m.percent.Num(), big.NewInt(int64(targets)))
+	d := new(big.Int).Mul(m.percent.Denom(), big.NewInt(100))
+	// Quo truncates toward zero, which is floor for these non-negative values.
+	return int(new(big.Int).Quo(n, d).Int64())
+}
+
+// String returns the allowance in the form ParseMaxFooled accepts.
+func (m MaxFooled) String() string {
+	if m.percent == nil {
+		return strconv.Itoa(m.count)
+	}
+	f, _ := m.percent.Float64()
+	return strconv.FormatFloat(f, 'f', -1, 64) + "%"
+}
+
+// FailOn says when a failed gate fails the fooltest command.
+type FailOn string
+
+const (
+	// FailOnFooled exits with ExitFail when the gate fails. It is the default.
+	FailOnFooled FailOn = "fooled"
+	// FailOnNever is the report-only mode: the verdict is still computed and
+	// reported, but the exit code is ExitPass.
+	FailOnNever FailOn = "never"
+)
+
+// ParseFailOn parses "fooled" or "never" (case and surrounding spaces are
+// ignored).
+func ParseFailOn(s string) (FailOn, error) {
+	switch FailOn(strings.ToLower(strings.TrimSpace(s))) {
+	case FailOnFooled:
+		return FailOnFooled, nil
+	case FailOnNever:
+		return FailOnNever, nil
+	case "":
+		return "", errors.New(`fail-on is empty: use "fooled" (fail when more classes are fooled than allowed) or "never" (report only)`)
+	}
+	return "", fmt.Errorf(`fail-on %q is not valid: use "fooled" (fail when more classes are fooled than allowed) or "never" (report only)`, s)
+}
+
+// ValidateThreshold checks that a confidence threshold is a usable
+// probability: above 0 (at 0 every class counts as fooled) and at most 1.
+func ValidateThreshold(t float64) error {
+	if math.IsNaN(t) || t <= 0 || t > 1 {
+		return fmt.Errorf("threshold %v is out of range: give a confidence above 0 and at most 1, e.g. 0.99", t)
+	}
+	return nil
+}
+
+// Evaluate applies the gate to res and records its findings there: each
+// Class.Fooled (confidence >= threshold), Fooled, Targets (every class in
+// res.Classes), Threshold, MaxFooled (resolved), the median and maximum best
+// confidence, Verdict, and the gate settings in res.Config. It is safe to call
+// again on the same result.
+//
+// failOn does not change the verdict: with FailOnNever a crossed gate is
+// still recorded as "fail" so every report says what was found; only
+// ExitCode turns it into a zero exit status.
+func Evaluate(res *report.Result, threshold float64, allowed MaxFooled, failOn FailOn) (Verdict, error) {
+	if res == nil {
+		return "", errors.New("gate: no result to evaluate")
+	}
+	if err := ValidateThreshold(threshold); err != nil {
+		return "", fmt.Errorf("gate: %w", err)
+	}
+	if failOn != FailOnFooled && failOn != FailOnNever {
+		return "", fmt.Errorf("gate: fail-on %q is not valid: use %q or %q", failOn, FailOnFooled, FailOnNever)
+	}
+
+	fooled := 0
+	confs := make([]float64, 0, len(res.Classes))
+	for i := range res.Classes {
+		c := &res.Classes[i]
+		// NaN compares false, so a class whose score was never finite is
+		// not fooled; it is left out of the statistics rather than poisoning
+		// the median.
+		c.Fooled = c.Confidence >= threshold
+		if c.Fooled {
+			fooled++
+		}
+		if !math.IsNaN(c.Confidence) && !math.IsInf(c.Confidence, 0) {
+			confs = append(confs, c.Confidence)
+		}
+	}
+
+	res.Targets = len(res.Classes)
+	res.Fooled = fooled
+	res.Threshold = threshold
+	res.MaxFooled = allowed.Resolve(res.Targets)
+	res.MedianConfidence, res.MaxConfidence = medianMax(confs)
+	res.Config.Threshold = threshold
+	res.Config.MaxFooled = allowed.String()
+	res.Config.FailOn = string(failOn)
+
+	v := Pass
+	if fooled > res.MaxFooled {
+		v = Fail
+	}
+	res.Verdict = string(v)
+	return v, nil
+}
+
+// medianMax returns the median (mean of the middle two for an even count)
+// and the maximum of xs, or zeros when xs is empty. It sorts xs.
+func medianMax(xs []float64) (median, maximum float64) {
+	if len(xs) == 0 {
+		return 0, 0
+	}
+	slices.Sort(xs)
+	n := len(xs)
+	if n%2 == 1 {
+		median = xs[n/2]
+	} else {
+		median = (xs[n/2-1] + xs[n/2]) / 2
+	}
+	return median, xs[n-1]
+}
+
+// ExitCode maps a verdict to the process exit status: ExitFail for a failed
+// gate unless failOn is FailOnNever, ExitPass otherwise. A verdict that is
+// neither pass nor fail means the gate never ran, which is ExitRuntime.
+func ExitCode(v Verdict, failOn FailOn) int {
+	switch v {
+	case Pass:
+		return ExitPass
+	case Fail:
+		if failOn == FailOnNever {
+			return ExitPass
+		}
+		return ExitFail
+	}
+	return ExitRuntime
+}

@@ -1,0 +1,273 @@
+package gate
+
+import (
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/fooltest/fooltest/internal/report"
+)
+
+func TestParseMaxFooled(t *testing.T) {
+	tests := []struct {
+		in      string
+		targets int
+		want    int
+		str     string
+		wantErr string // substring of the error; "" means no error
+	}{
+		{in: "0", targets: 10, want: 0, str: "0"},
+		{in: "3", targets: 10, want: 3, str: "3"},
+		{in: " 7 ", targets: 2, want: 7, str: "7"},
+		{in: "3", targets: 0, want: 3, str: "3"},
+		{in: "0%", targets: 1000, want: 0, str: "0%"},
+		{in: "100%", targets: 1000, want: 1000, str: "100%"},
+		{in: "5%", targets: 10, want: 0, str: "5%"},
+		{in: "10%", targets: 10, want: 1, str: "10%"},
+		// Binary floating point gives 0.3*10 = 2.9999999999999996; the
+		// allowance must still be 3.
+		{in: "30%", targets: 10, want: 3, str: "30%"},
+		{in: "2.5%", targets: 1000, want: 25, str: "2.5%"},
+		{in: "33.3%", targets: 1000, want: 333, str: "33.3%"},
+		{in: "33.3%", targets: 3, want: 0, str: "33.3%"},
+		{in: "99.99 %", targets: 10000, want: 9999, str: "99.99%"},
+		{in: "50%", targets: 0, want: 0, str: "50%"},
+		{in: "", wantErr: "empty"},
+		{in: "   ", wantErr: "empty"},
+		{in: "-1", wantErr: "negative"},
+		{in: "-5%", wantErr: "negative"},
+		{in: "101%", wantErr: "over 100%"},
+		{in: "100.5%", wantErr: "over 100%"},
+		{in: "1.5", wantErr: "not a whole number"},
+		{in: "abc", wantErr: "neither a count nor a percentage"},
+		{in: "1e3", wantErr: "neither a count nor a percentage"},
+		{in: "0x10", wantErr: "neither a count nor a percentage"},
+		{in: "NaN%", wantErr: "not a percentage"},
+		{in: "1/3%", wantErr: "not a percentage"},
+		{in: ".5%", wantErr: "not a percentage"},
+		{in: "5.%", wantErr: "not a percentage"},
+		{in: "%", wantErr: "not a percentage"},
+		{in: "99999999999999999999999", wantErr: "too large"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			m, err := ParseMaxFooled(tt.in)
+			if tt.wantErr != "" {
+				if err == nil {
+					t.Fatalf("ParseMaxFooled(%q) = %v, want error containing %q", tt.in, m, tt.wantErr)
+				}
+				if !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("ParseMaxFooled(%q) error %q, want it to contain %q", tt.in, err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("ParseMaxFooled(%q): %v", tt.in, err)
+			}
+			if got := m.Resolve(tt.targets); got != tt.want {
+				t.Errorf("ParseMaxFooled(%q).Resolve(%d) = %d, want %d", tt.in, tt.targets, got, tt.want)
+			}
+			if got := m.String(); got != tt.str {
+				t.Errorf("String() = %q, want %q", got, tt.str)
+			}
+			if got := m.IsPercent(); got != strings.HasSuffix(tt.str, "%") {
+				t.Errorf("IsPercent() = %v for %q", got, tt.in)
+			}
+			// String must round-trip so the config in reports can be re-run.
+			again, err := ParseMaxFooled(m.String())
+			if err != nil || again.Resolve(tt.targets) != tt.want {
+				t.Errorf("round trip of %q via %q: %v, %v", tt.in, m.String(), again, err)
+			}
+		})
+	}
+}
+
+func TestParseFailOn(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    FailOn
+		wantErr string
+	}{
+		{in: "fooled", want: FailOnFooled},
+		{in: "never", want: FailOnNever},
+		{in: " NEVER ", want: FailOnNever},
+		{in: "", wantErr: "empty"},
+		{in: "always", wantErr: `"always" is not valid`},
+		{in: "fooled,never", wantErr: "not valid"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got, err := ParseFailOn(tt.in)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("ParseFailOn(%q) = %q, %v; want error containing %q", tt.in, got, err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || got != tt.want {
+				t.Fatalf("ParseFailOn(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
+			}
+		})
+	}
+}
+
+func classes(confs ...float64) []report.Class {
+	cs := make([]report.Class, len(confs))
+	for i, c := range confs {
+		cs[i] = report.Class{Index: i, Label: "c", Confidence: c}
+	}
+	return cs
+}
+
+func TestEvaluate(t *testing.T) {
+	tests := []struct {
+		name       string
+		confs      []float64
+		threshold  float64
+		max        string
+		failOn     FailOn
+		want       Verdict
+		wantFooled int
+		wantMax    int
+		wantMedian float64
+		wantTop    float64
+		wantExit   int
+	}{
+		{
+			name: "nothing fooled passes", confs: []float64{0.1, 0.5, 0.9},
+			threshold: 0.99, max: "0", failOn: FailOnFooled,
+			want: Pass, wantFooled: 0, wantMax: 0, wantMedian: 0.5, wantTop: 0.9, wantExit: ExitPass,
+		},
+		{
+			name: "threshold is inclusive", confs: []float64{0.99, 0.5},
+			threshold: 0.99, max: "0", failOn: FailOnFooled,
+			want: Fail, wantFooled: 1, wantMax: 0, wantMedian: 0.745, wantTop: 0.99, wantExit: ExitFail,
+		},
+		{
+			name: "at the allowance passes", confs: []float64{0.999, 0.995, 0.2, 0.1},
+			threshold: 0.99, max: "2", failOn: FailOnFooled,
+			want: Pass, wantFooled: 2, wantMax: 2, wantMedian: 0.5975, wantTop: 0.999, wantExit: ExitPass,
+		},
+		{
+			name: "over the allowance fails", confs: []float64{0.999, 0.995, 0.991, 0.1},
+			threshold: 0.99, max: "2", failOn: FailOnFooled,
+			want: Fail, wantFooled: 3, wantMax: 2, wantMedian: 0.993, wantTop: 0.999, wantExit: ExitFail,
+		},
+		{
+			name: "percentage allowance floors", confs: []float64{1, 1, 0, 0, 0, 0, 0, 0, 0, 0},
+			threshold: 0.9, max: "19%", failOn: FailOnFooled,
+			want: Fail, wantFooled: 2, wantMax: 1, wantMedian: 0, wantTop: 1, wantExit: ExitFail,
+		},
+		{
+			name: "report only still records fail", confs: []float64{1},
+			threshold: 0.5, max: "0", failOn: FailOnNever,
+			want: Fail, wantFooled: 1, wantMax: 0, wantMedian: 1, wantTop: 1, wantExit: ExitPass,
+		},
+		{
+			name: "NaN is never fooled and not in the statistics", confs: []float64{math.NaN(), 0.2, 0.4},
+			threshold: 0.3, max: "0", failOn: FailOnFooled,
+			want: Fail, wantFooled: 1, wantMax: 0, wantMedian: 0.3, wantTop: 0.4, wantExit: ExitFail,
+		},
+		{
+			name: "no targets passes", confs: nil,
+			threshold: 0.99, max: "0", failOn: FailOnFooled,
+			want: Pass, wantFooled: 0, wantMax: 0, wantMedian: 0, wantTop: 0, wantExit: ExitPass,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m, err := ParseMaxFooled(tt.max)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res := &report.Result{Classes: classes(tt.confs...)}
+			// A stale flag from an earlier evaluation must be cleared.
+			if len(res.Classes) > 0 {
+				res.Classes[len(res.Classes)-1].Fooled = true
+			}
+			v, err := Evaluate(res, tt.threshold, m, tt.failOn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if v != tt.want || res.Verdict != string(tt.want) {
+				t.Errorf("verdict %q (recorded %q), want %q", v, res.Verdict, tt.want)
+			}
+			if res.Fooled != tt.wantFooled || res.MaxFooled != tt.wantMax || res.Targets != len(tt.confs) {
+				t.Errorf("fooled %d of %d (allowed %d), want %d of %d (allowed %d)",
+					res.Fooled, res.Targets, res.MaxFooled, tt.wantFooled, len(tt.confs), tt.wantMax)
+			}
+			n := 0
+			for _, c := range res.Classes {
+				if c.Fooled != (c.Confidence >= tt.threshold) {
+					t.Errorf("class %d: Fooled=%v at confidence %v", c.Index, c.Fooled, c.Confidence)
+				}
+				if c.Fooled {
+					n++
+				}
+			}
+			if n != res.Fooled {
+				t.Errorf("%d classes flagged, Fooled=%d", n, res.Fooled)
+			}
+			if math.Abs(res.MedianConfidence-tt.wantMedian) > 1e-12 || res.MaxConfidence != tt.wantTop {
+				t.Errorf("median %v max %v, want %v %v", res.MedianConfidence, res.MaxConfidence, tt.wantMedian, tt.wantTop)
+			}
+			if res.Threshold != tt.threshold || res.Config.Threshold != tt.threshold ||
+				res.Config.FailOn != string(tt.failOn) || res.Config.MaxFooled != m.String() {
+				t.Errorf("gate settings not recorded: %+v / %+v", res.Threshold, res.Config)
+			}
+			if got := ExitCode(v, tt.failOn); got != tt.wantExit {
+				t.Errorf("ExitCode = %d, want %d", got, tt.wantExit)
+			}
+		})
+	}
+}
+
+func TestEvaluateRejects(t *testing.T) {
+	zero := MaxFooled{}
+	tests := []struct {
+		name      string
+		res       *report.Result
+		threshold float64
+		failOn    FailOn
+		wantErr   string
+	}{
+		{"nil result", nil, 0.9, FailOnFooled, "no result"},
+		{"zero threshold", &report.Result{}, 0, FailOnFooled, "out of range"},
+		{"threshold above one", &report.Result{}, 1.5, FailOnFooled, "out of range"},
+		{"NaN threshold", &report.Result{}, math.NaN(), FailOnFooled, "out of range"},
+		{"unknown fail-on", &report.Result{}, 0.9, FailOn("sometimes"), "not valid"},
+		{"empty fail-on", &report.Result{}, 0.9, FailOn(""), "not valid"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v, err := Evaluate(tt.res, tt.threshold, zero, tt.failOn)
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("Evaluate = %q, %v; want error containing %q", v, err, tt.wantErr)
+			}
+			if tt.res != nil && tt.res.Verdict != "" {
+				t.Errorf("a rejected evaluation recorded verdict %q", tt.res.Verdict)
+			}
+		})
+	}
+}
+
+func TestExitCode(t *testing.T) {
+	tests := []struct {
+		v      Verdict
+		failOn FailOn
+		want   int
+	}{
+		{Pass, FailOnFooled, ExitPass},
+		{Pass, FailOnNever, ExitPass},
+		{Fail, FailOnFooled, ExitFail},
+		{Fail, FailOnNever, ExitPass},
+		{"", FailOnFooled, ExitRuntime},
+		{"", FailOnNever, ExitRuntime},
+		{"maybe", FailOnFooled, ExitRuntime},
+	}
+	for _, tt := range tests {
+		if got := ExitCode(tt.v, tt.failOn); got != tt.want {
+			t.Errorf("ExitCode(%q, %q) = %d, want %d", tt.v, tt.failOn, got, tt.want)
+		}
+	}
+}

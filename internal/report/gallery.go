@@ -1,0 +1,170 @@
+package report
+
+import (
+	"cmp"
+	"fmt"
+	"image"
+	"image/color"
+	"image/draw"
+	"io"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"golang.org/x/image/font"
+	"golang.org/x/image/font/basicfont"
+	"golang.org/x/image/math/fixed"
+)
+
+// GalleryFile is the name of the contact sheet.
+const GalleryFile = "gallery.png"
+
+// Gallery layout, in pixels.
+const (
+	galleryMaxFooled = 100 // fooled classes shown, highest confidence first
+	galleryTopNone   = 20  // classes shown when none is fooled
+	galleryColumns   = 10
+	tileSide         = 128 // the box each image is fitted into
+	tilePad          = 8
+	lineHeight       = 14 // basicfont.Face7x13 is 13 px high
+	glyphWidth       = 7
+	headerHeight     = 28
+)
+
+// galleryClasses picks the tiles: the fooled classes by confidence, at most
+// galleryMaxFooled, or, when none is fooled, the galleryTopNone classes that
+// came closest, so the sheet still shows what the search reached. Classes
+// without pixels are skipped.
+func galleryClasses(res *Result) (tiles []*Class, fooled bool) {
+	all := make([]*Class, 0, len(res.Classes))
+	for i := range res.Classes {
+		if c := &res.Classes[i]; c.Pixels != nil && c.Pixels.validate() == nil {
+			all = append(all, c)
+		}
+	}
+	slices.SortStableFunc(all, func(a, b *Class) int {
+		if c := cmp.Compare(b.Confidence, a.Confidence); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Index, b.Index)
+	})
+	var picked []*Class
+	for _, c := range all {
+		if c.Fooled && len(picked) < galleryMaxFooled {
+			picked = append(picked, c)
+		}
+	}
+	if len(picked) > 0 {
+		return picked, true
+	}
+	return all[:min(len(all), galleryTopNone)], false
+}
+
+// asciiCaption keeps a caption drawable with the bitmap font, which only has
+// ASCII glyphs, and bounds it to n characters.
+func asciiCaption(s string, n int) string {
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 || r > 0x7e {
+			return '?'
+		}
+		return r
+	}, cleanText(s))
+	if len(s) > n {
+		s = s[:n-1] + "~"
+	}
+	return s
+}
+
+// renderGallery draws the contact sheet: a title line with the verdict, then
+// a grid of tiles, each the class image fitted into tileSide with nearest
+// neighbour, a red frame when fooled, and two caption lines under it: index
+// and label, then confidence.
+func renderGallery(res *Result) (image.Image, error) {
+	tiles, fooled := galleryClasses(res)
+	title := fmt.Sprintf("fooltest %s: %d of %d classes fooled at >= %s (allowed %d)",
+		strings.ToUpper(res.Verdict), res.Fooled, res.Targets, formatThreshold(res.Threshold), res.MaxFooled)
+	switch {
+	case len(tiles) == 0:
+		title += "; no images"
+	case !fooled:
+		title += fmt.Sprintf("; top %d by confidence", len(tiles))
+	case res.Fooled > len(tiles):
+		title += fmt.Sprintf("; top %d shown", len(tiles))
+	}
+
+	cols := max(1, min(galleryColumns, len(tiles)))
+	rows := (len(tiles) + cols - 1) / cols
+	cellW := tileSide + 2*tilePad
+	cellH := tileSide + tilePad + 2*lineHeight + tilePad
+	w := max(cols*cellW, len(title)*glyphWidth+2*tilePad)
+	h := headerHeight + rows*cellH
+	sheet := image.NewRGBA(image.Rect(0, 0, w, h))
+	draw.Draw(sheet, sheet.Bounds(), image.NewUniform(color.White), image.Point{}, draw.Src)
+
+	ink := image.NewUniform(color.Black)
+	drawText(sheet, ink, tilePad, 18, asciiCaption(title, (w-2*tilePad)/glyphWidth))
+
+	// One character short of the cell, so neighbouring captions never touch.
+	maxChars := cellW/glyphWidth - 1
+	for i, c := range tiles {
+		x0 := (i%cols)*cellW + tilePad
+		y0 := headerHeight + (i/cols)*cellH
+		img, err := toImage(c.Pixels, 1)
+		if err != nil {
+			return nil, fmt.Errorf("gallery tile of class %d: %w", c.Index, err)
+		}
+		box := image.Rect(x0, y0, x0+tileSide, y0+tileSide)
+		frame := color.RGBA{0xc0, 0xc0, 0xc0, 0xff}
+		if c.Fooled {
+			frame = color.RGBA{0xd0, 0x20, 0x20, 0xff}
+		}
+		draw.Draw(sheet, box.Inset(-2), image.NewUniform(frame), image.Point{}, draw.Src)
+		draw.Draw(sheet, box, image.NewUniform(color.RGBA{0xf0, 0xf0, 0xf0, 0xff}), image.Point{}, draw.Src)
+		fitNearest(sheet, box, img)
+		base := y0 + tileSide + tilePad + 10
+		drawText(sheet, ink, x0-tilePad/2, base, asciiCaption(fmt.Sprintf("%d %s", c.Index, c.Label), maxChars))
+		drawText(sheet, ink, x0-tilePad/2, base+lineHeight, formatConfidence(c.Confidence, res.Threshold))
+	}
+	return sheet, nil
+}
+
+// fitNearest draws src centred in box, scaled with nearest neighbour by the
+// largest factor that fits: an integer factor when enlarging, so pixels stay
+// square blocks.
+func fitNearest(dst draw.Image, box image.Rectangle, src image.Image) {
+	sb := src.Bounds()
+	sw, sh := sb.Dx(), sb.Dy()
+	bw, bh := box.Dx(), box.Dy()
+	var w, h int
+	if k := min(bw/sw, bh/sh); k >= 1 {
+		w, h = sw*k, sh*k
+	} else if sw >= sh {
+		w, h = bw, max(1, sh*bw/sw)
+	} else {
+		w, h = max(1, sw*bh/sh), bh
+	}
+	ox := box.Min.X + (bw-w)/2
+	oy := box.Min.Y + (bh-h)/2
+	for y := range h {
+		sy := sb.Min.Y + y*sh/h
+		for x := range w {
+			dst.Set(ox+x, oy+y, src.At(sb.Min.X+x*sw/w, sy))
+		}
+	}
+}
+
+// drawText draws one line of ASCII text with its baseline at y.
+func drawText(dst draw.Image, ink image.Image, x, y int, s string) {
+	d := font.Drawer{Dst: dst, Src: ink, Face: basicfont.Face7x13, Dot: fixed.P(x, y)}
+	d.DrawString(s)
+}
+
+// writeGallery writes dir/gallery.png.
+func writeGallery(dir string, res *Result) (string, error) {
+	img, err := renderGallery(res)
+	if err != nil {
+		return "", err
+	}
+	p := filepath.Join(dir, GalleryFile)
+	return p, WriteAtomic(p, 0o644, func(w io.Writer) error { return encodePNG(w, img) })
+}

@@ -1,0 +1,43 @@
+package report_test
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/fooltest/fooltest/internal/report"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden from the current writers")
+
+func TestGolden(t *testing.T) {
+	tests := []struct {
+		file   string
+		render func(*report.Result) []byte
+	}{
+		{"junit.xml", func(r *report.Result) []byte { return render(t, report.EncodeJUnit, r) }},
+		{"report.md", report.RenderMarkdown},
+		{"report.sarif", func(r *report.Result) []byte { return render(t, report.EncodeSARIF, r) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			got := tt.render(goldenResult(t))
+			path := filepath.Join("testdata", "golden", tt.file)
+			if *update {
+				if err := os.WriteFile(path, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run with -update to create it)", err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("%s differs from %s; if the change is intended, run go test -run TestGolden -update and review the diff\n--- got ---\n%s",
+					tt.file, path, got)
+			}
+		})
+	}
+}

@@ -1,0 +1,56 @@
+package report_test
+
+import (
+	"bytes"
+	"io"
+	"testing"
+
+	"github.com/fooltest/fooltest/internal/report"
+	"github.com/fooltest/fooltest/internal/report/reporttest"
+)
+
+// render runs one of the in-memory encoders and fails the test on error.
+func render(t testing.TB, enc func(io.Writer, *report.Result) error, res *report.Result) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := enc(&buf, res); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// goldenResult is the fixed result behind the golden files: six classes,
+// three fooled, one of them with a hostile label, and a hostile label on a
+// class that is not fooled.
+func goldenResult(t testing.TB) *report.Result {
+	t.Helper()
+	labels := map[int]string{0: "tabby cat", 1: reporttest.HostileLabel, 2: "n02085620 Chihuahua", 4: "@everyone #1 http://evil.example/x.png"}
+	res := reporttest.New(t, reporttest.Options{
+		Classes: 6, Fooled: 3, HistoryLen: 20,
+		Label: func(i int) string {
+			if l, ok := labels[i]; ok {
+				return l
+			}
+			return "class " + string(rune('A'+i))
+		},
+	})
+	report.Prepare(res, report.DefaultFormats())
+	return res
+}
+
+// labelled returns a small fooled result whose class 2 has the given label,
+// for the fuzz tests.
+func labelled(t testing.TB, label string) *report.Result {
+	t.Helper()
+	res := reporttest.New(t, reporttest.Options{
+		Classes: 4, Fooled: 3, HistoryLen: 5, Width: 4, Height: 4,
+		Label: func(i int) string {
+			if i == 2 {
+				return label
+			}
+			return "benign"
+		},
+	})
+	report.Prepare(res, report.DefaultFormats())
+	return res
+}

@@ -1,0 +1,293 @@
+package report
+
+import (
+	"bytes"
+	"cmp"
+	"encoding/base64"
+	"fmt"
+	"html/template"
+	"io"
+	"path/filepath"
+	"slices"
+	"strings"
+)
+
+// HTMLFile is the name of the HTML report.
+const HTMLFile = "report.html"
+
+// maxHTMLLabel bounds labels on the page; the full label is in report.json.
+const maxHTMLLabel = 120
+
+// htmlTemplate is report.html. html/template escapes every value for its
+// context, so labels and paths cannot inject markup. The page needs nothing
+// outside itself: images are data: URIs, style is inline, there is no
+// script, and the Content-Security-Policy forbids loading anything else.
+const htmlTemplate = `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>fooltest {{.Word}}: {{.Model}}</title>
+<style>
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0 auto;padding:16px 24px;max-width:1400px;color:#1f2328;background:#fff}
+h1{font-size:24px;margin:0 0 4px}h2{font-size:18px;margin:28px 0 8px;border-bottom:1px solid #d0d7de;padding-bottom:4px}
+.verdict{padding:12px 16px;border-radius:6px;border:1px solid}
+.pass{background:#dafbe1;border-color:#4ac26b}.fail{background:#ffebe9;border-color:#ff8182}.reportonly{background:#fff8c5;border-color:#d4a72c}
+.note{margin:12px 0;padding:8px 12px;border-left:4px solid #d4a72c;background:#fff8c5}
+table{border-collapse:collapse}th,td{border:1px solid #d0d7de;padding:4px 10px;text-align:left;vertical-align:top}
+td.num{text-align:right;font-variant-numeric:tabular-nums}
+.grid{display:flex;flex-wrap:wrap;gap:12px}
+figure{margin:0;padding:6px;border:2px solid #d0d7de;border-radius:6px;width:140px;background:#f6f8fa}
+figure.fooled{border-color:#cf222e;background:#ffebe9}
+figure img{display:block;margin:0 auto;image-rendering:pixelated;image-rendering:crisp-edges;max-width:128px;max-height:128px}
+figure .noimg{height:128px;display:flex;align-items:center;justify-content:center;color:#656d76}
+figcaption{font-size:12px;margin-top:4px;overflow-wrap:anywhere}
+.conf{font-variant-numeric:tabular-nums;font-weight:600}
+svg text{font:11px system-ui,sans-serif;fill:#1f2328}
+footer{margin-top:32px;color:#656d76;font-size:12px}
+</style>
+</head>
+<body>
+<div class="verdict {{.Class}}">
+<h1>{{.Icon}} fooltest: {{.Word}}</h1>
+<div>{{.Fooled}} of {{.Targets}} target classes fooled at confidence ≥ {{.Threshold}} (allowed: {{.Allowed}})</div>
+</div>
+{{- if .Interrupted}}
+<div class="note"><strong>This run was interrupted</strong> ({{.Reason}}) after {{.Evaluations}} evaluations. Classes not fooled here might have been with the full budget.</div>
+{{- end}}
+{{- if .ReportOnly}}
+<div class="note">Report-only mode (fail-on: never): the gate failed, but fooltest exits 0.</div>
+{{- end}}
+{{- if .NonFinite}}
+<div class="note">The model returned {{.NonFinite}} non-finite scores (NaN or infinity): check its output and the input preprocessing.</div>
+{{- end}}
+<h2>Summary</h2>
+<table>
+{{- range .Summary}}
+<tr><th>{{index . 0}}</th><td class="num">{{index . 1}}</td></tr>
+{{- end}}
+</table>
+{{- with .Chart}}
+<h2>Fooled classes over the run</h2>
+<svg xmlns="http://www.w3.org/2000/svg" width="{{.W}}" height="{{.H}}" viewBox="0 0 {{.W}} {{.H}}" role="img" aria-label="Fooled classes against evaluations">
+<rect x="{{.Left}}" y="{{.Top}}" width="{{.PlotW}}" height="{{.PlotH}}" fill="#f6f8fa" stroke="#d0d7de"/>
+{{- range .XTicks}}
+<line x1="{{.Pos}}" y1="{{$.Chart.Bottom}}" x2="{{.Pos}}" y2="{{$.Chart.TickEnd}}" stroke="#656d76"/>
+<text x="{{.Pos}}" y="{{$.Chart.XLabelY}}" text-anchor="middle">{{.Label}}</text>
+{{- end}}
+{{- range .YTicks}}
+<line x1="{{$.Chart.Left}}" y1="{{.Pos}}" x2="{{$.Chart.Right}}" y2="{{.Pos}}" stroke="#d0d7de"/>
+<text x="{{$.Chart.YLabelX}}" y="{{.Pos}}" text-anchor="end" dominant-baseline="middle">{{.Label}}</text>
+{{- end}}
+<polyline fill="none" stroke="#cf222e" stroke-width="2" points="{{.Points}}"/>
+<text x="{{.MidX}}" y="{{.H}}" text-anchor="middle" dy="-4">evaluations</text>
+<text x="12" y="{{.MidY}}" text-anchor="middle" transform="rotate(-90 12 {{.MidY}})">fooled classes</text>
+</svg>
+{{- end}}
+<h2>Target classes</h2>
+<div class="grid">
+{{- range .Classes}}
+<figure{{if .Fooled}} class="fooled"{{end}}>
+{{- with .Src}}<img src="{{.}}" width="{{$.ImgW}}" height="{{$.ImgH}}" alt="best image for this class">{{else}}<div class="noimg">no image</div>{{end}}
+<figcaption>{{.Index}} {{.Label}}<br><span class="conf">{{.Confidence}}</span>{{if .Fooled}} fooled{{end}}</figcaption>
+</figure>
+{{- end}}
+</div>
+<details>
+<summary>Run configuration</summary>
+<table>
+{{- range .Config}}
+<tr><th>{{index . 0}}</th><td>{{index . 1}}</td></tr>
+{{- end}}
+</table>
+</details>
+<footer>Written by fooltest {{.Version}}.</footer>
+</body>
+</html>
+`
+
+// htmlPage is the data behind htmlTemplate. Every string is plain text; the
+// template does the escaping.
+type htmlPage struct {
+	Class, Icon, Word string
+	Model             string
+	Fooled, Targets   int
+	Threshold         string
+	Allowed           int
+	Interrupted       bool
+	Reason            string
+	Evaluations       int64
+	ReportOnly        bool
+	NonFinite         int64
+	Summary           [][2]string
+	Chart             *svgChart
+	Classes           []htmlClass
+	ImgW, ImgH        int
+	Config            [][2]string
+	Version           string
+}
+
+// htmlClass is one figure of the class grid.
+type htmlClass struct {
+	Index      int
+	Label      string
+	Confidence string
+	Fooled     bool
+	pixels     *Image
+}
+
+// Src encodes the class image as a PNG data: URI when the template asks for
+// it, so that a thousand images are never all held in memory at once.
+func (c htmlClass) Src() (template.URL, error) {
+	if c.pixels == nil || c.pixels.validate() != nil {
+		return "", nil
+	}
+	img, err := toImage(c.pixels, 1)
+	if err != nil {
+		return "", err
+	}
+	var buf bytes.Buffer
+	if err := encodePNG(&buf, img); err != nil {
+		return "", fmt.Errorf("encoding the image of class %d: %w", c.Index, err)
+	}
+	// template.URL marks the data: URI as intended; html/template would
+	// otherwise replace it with a placeholder.
+	return template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(buf.Bytes())), nil
+}
+
+// svgChart is the inline SVG line chart of fooled classes against
+// evaluations; all coordinates are computed here, the template only prints.
+type svgChart struct {
+	W, H, Left, Right, Top, Bottom, PlotW, PlotH int
+	TickEnd, XLabelY, YLabelX, MidX, MidY        int
+	XTicks, YTicks                               []svgTick
+	Points                                       string
+}
+
+type svgTick struct {
+	Pos   int
+	Label string
+}
+
+// newSVGChart lays out the chart for res, or returns nil when there is
+// nothing to plot.
+func newSVGChart(res *Result) *svgChart {
+	pts := fooledCurve(res, 61)
+	if pts == nil || res.Fooled == 0 {
+		return nil
+	}
+	c := &svgChart{W: 720, H: 280, Left: 56, Right: 704, Top: 12, Bottom: 240}
+	c.PlotW, c.PlotH = c.Right-c.Left, c.Bottom-c.Top
+	c.TickEnd, c.XLabelY, c.YLabelX = c.Bottom+5, c.Bottom+18, c.Left-6
+	c.MidX, c.MidY = (c.Left+c.Right)/2, (c.Top+c.Bottom)/2
+	maxY := max(res.Fooled, 1)
+	x := func(e int64) int { return c.Left + int(float64(c.PlotW)*float64(e)/float64(res.Evaluations)) }
+	y := func(n int) int { return c.Bottom - int(float64(c.PlotH)*float64(n)/float64(maxY)) }
+
+	var b strings.Builder
+	for i, p := range pts {
+		if i > 0 {
+			// A step, not a slope: the count changes only when a class
+			// crosses the threshold.
+			fmt.Fprintf(&b, " %d,%d", x(p.Evaluations), y(pts[i-1].Fooled))
+		}
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		fmt.Fprintf(&b, "%d,%d", x(p.Evaluations), y(p.Fooled))
+	}
+	c.Points = b.String()
+	for i := 0; i <= 5; i++ {
+		e := res.Evaluations * int64(i) / 5
+		c.XTicks = append(c.XTicks, svgTick{Pos: x(e), Label: compactCount(e)})
+	}
+	step := max(1, (maxY+4)/5)
+	for n := 0; n <= maxY; n += step {
+		c.YTicks = append(c.YTicks, svgTick{Pos: y(n), Label: fmt.Sprint(n)})
+	}
+	return c
+}
+
+// htmlData gathers the page for res.
+func htmlData(res *Result) htmlPage {
+	p := htmlPage{
+		// Text symbols rather than emoji: they are in common fonts, so the
+		// page reads the same on a machine without an emoji font.
+		Class: "pass", Icon: "✓", Word: "PASS",
+		Model:       displayLabel(res.Model.Path, 200),
+		Fooled:      res.Fooled,
+		Targets:     res.Targets,
+		Threshold:   formatThreshold(res.Threshold),
+		Allowed:     res.MaxFooled,
+		Interrupted: res.Interrupted,
+		Reason:      displayLabel(cmp.Or(res.StoppedReason, "stopped before its budget was spent"), 120),
+		Evaluations: res.Evaluations,
+		NonFinite:   res.NonFiniteOutputs,
+		Summary:     summaryRows(res, func(s string) string { return displayLabel(s, 200) }),
+		Chart:       newSVGChart(res),
+		Version:     displayLabel(res.Versions.Fooltest, 60),
+	}
+	if res.Verdict != "pass" {
+		p.Class, p.Icon, p.Word = "fail", "✗", "FAIL"
+		if reportOnly(res) {
+			p.Class, p.Icon, p.Word, p.ReportOnly = "reportonly", "⚠", "FAIL (report only)", true
+		}
+	}
+	for _, kv := range configRows(res) {
+		p.Config = append(p.Config, [2]string{kv[0], displayLabel(kv[1], 300)})
+	}
+	classes := make([]*Class, len(res.Classes))
+	for i := range res.Classes {
+		classes[i] = &res.Classes[i]
+	}
+	// Highest confidence first puts the fooled classes at the top.
+	slices.SortStableFunc(classes, func(a, b *Class) int {
+		if c := cmp.Compare(b.Confidence, a.Confidence); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Index, b.Index)
+	})
+	for _, c := range classes {
+		p.Classes = append(p.Classes, htmlClass{
+			Index:      c.Index,
+			Label:      displayLabel(c.Label, maxHTMLLabel),
+			Confidence: formatConfidence(c.Confidence, res.Threshold),
+			Fooled:     c.Fooled,
+			pixels:     c.Pixels,
+		})
+		if c.Pixels != nil && p.ImgW == 0 && c.Pixels.validate() == nil {
+			p.ImgW, p.ImgH = displaySize(c.Pixels.W, c.Pixels.H)
+		}
+	}
+	return p
+}
+
+// displaySize is the size an image is shown at in the class grid: the same
+// integer upscale as images/, shrunk to fit the 128 px figure if need be.
+func displaySize(w, h int) (int, int) {
+	k := upscaleFactor(h, w)
+	w, h = w*k, h*k
+	if side := max(w, h); side > 128 {
+		w, h = max(1, w*128/side), max(1, h*128/side)
+	}
+	return w, h
+}
+
+// encodeHTML writes report.html's content.
+func encodeHTML(w io.Writer, res *Result) error {
+	t, err := template.New("report.html").Parse(htmlTemplate)
+	if err != nil {
+		return fmt.Errorf("parsing the HTML template: %w", err)
+	}
+	if err := t.Execute(w, htmlData(res)); err != nil {
+		return fmt.Errorf("rendering HTML: %w", err)
+	}
+	return nil
+}
+
+// writeHTML writes dir/report.html.
+func writeHTML(dir string, res *Result) (string, error) {
+	p := filepath.Join(dir, HTMLFile)
+	return p, WriteAtomic(p, 0o644, func(w io.Writer) error { return encodeHTML(w, res) })
+}

@@ -1,0 +1,233 @@
+package report
+
+import (
+	"errors"
+	"fmt"
+	"image"
+	"image/png"
+	"io"
+	"math"
+	"os"
+	"path"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// ImagesDir is the folder, inside the report directory, of the per-class
+// images.
+const ImagesDir = "images"
+
+// MinImageSide is the smallest side, in pixels, an image in images/ is
+// upscaled to, so that 28×28 or 32×32 inputs are visible in a browser.
+const MinImageSide = 112
+
+// maxImageSide caps the upscaling of images with an extreme aspect ratio.
+const maxImageSide = 1024
+
+// maxSlugLen bounds the label part of a file name.
+const maxSlugLen = 40
+
+// Slug turns an untrusted label into a file name part: lowercase ASCII
+// letters and digits, with every other run of characters turned into one
+// '-', no leading or trailing '-', at most 40 characters, and "class" when
+// nothing is left. It can never contain a path separator or "..".
+func Slug(label string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(label) {
+		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') {
+			sep := dash && b.Len() > 0
+			if n := b.Len() + 1; n > maxSlugLen || sep && n+1 > maxSlugLen {
+				break
+			}
+			if sep {
+				b.WriteByte('-')
+			}
+			dash = false
+			b.WriteRune(r)
+			continue
+		}
+		dash = true
+	}
+	s := b.String()
+	if s == "" {
+		return "class"
+	}
+	return s
+}
+
+// ImageName returns the file name of class c's image: "<index>-<slug>.png".
+// The index keeps names unique when labels repeat or slug alike.
+func ImageName(c *Class) string {
+	return strconv.Itoa(c.Index) + "-" + Slug(c.Label) + ".png"
+}
+
+// Prepare fills each Class.Image with the path, relative to the report
+// directory and with forward slashes, of the image that the images format
+// writes, when formats include it and the class has pixels; otherwise it
+// clears Class.Image, so that no report refers to an image that will not
+// exist. No formats means DefaultFormats, as for Write. Write calls it
+// before writing anything; a caller that needs the paths earlier (for
+// annotations, say) may call it first with the same formats.
+func Prepare(res *Result, formats []string) {
+	withImages := len(formats) == 0 || slices.Contains(formats, FormatImages)
+	for i := range res.Classes {
+		c := &res.Classes[i]
+		c.Image = ""
+		if withImages && c.Pixels != nil {
+			c.Image = path.Join(ImagesDir, ImageName(c))
+		}
+	}
+}
+
+// validate checks that an image's shape and pixel count agree and that it is
+// gray or RGB, the two kinds fooltest draws.
+func (m *Image) validate() error {
+	if m == nil {
+		return errors.New("no pixels")
+	}
+	if m.C != 1 && m.C != 3 {
+		return fmt.Errorf("image has %d channels; fooltest draws 1 (gray) or 3 (RGB)", m.C)
+	}
+	if m.H <= 0 || m.W <= 0 {
+		return fmt.Errorf("image is %d×%d", m.W, m.H)
+	}
+	if len(m.Pix) != m.C*m.H*m.W {
+		return fmt.Errorf("image %d×%d×%d has %d values, want %d", m.C, m.H, m.W, len(m.Pix), m.C*m.H*m.W)
+	}
+	return nil
+}
+
+// to8 maps a canonical value in [0,1] to a byte; out-of-range values are
+// clamped and NaN is black.
+func to8(v float32) uint8 {
+	if !(v > 0) {
+		return 0
+	}
+	if v >= 1 {
+		return 255
+	}
+	return uint8(math.Round(float64(v) * 255))
+}
+
+// upscaleFactor returns the integer factor that brings the smaller side to
+// at least MinImageSide, without the larger going past maxImageSide (unless
+// even the unscaled image does).
+func upscaleFactor(h, w int) int {
+	lo, hi := min(h, w), max(h, w)
+	k := (MinImageSide + lo - 1) / lo
+	if k*hi > maxImageSide {
+		k = max(1, maxImageSide/hi)
+	}
+	return max(k, 1)
+}
+
+// toImage converts a canonical image to a Go image scaled by an integer
+// factor with nearest neighbour, so every model pixel stays a crisp block.
+func toImage(m *Image, scale int) (image.Image, error) {
+	if err := m.validate(); err != nil {
+		return nil, err
+	}
+	scale = max(scale, 1)
+	w, h := m.W*scale, m.H*scale
+	plane := m.H * m.W
+	if m.C == 1 {
+		g := image.NewGray(image.Rect(0, 0, w, h))
+		for y := range h {
+			row := g.Pix[y*g.Stride : y*g.Stride+w]
+			src := m.Pix[(y/scale)*m.W:]
+			for x := range w {
+				row[x] = to8(src[x/scale])
+			}
+		}
+		return g, nil
+	}
+	rgb := image.NewNRGBA(image.Rect(0, 0, w, h))
+	for y := range h {
+		row := rgb.Pix[y*rgb.Stride : y*rgb.Stride+4*w]
+		off := (y / scale) * m.W
+		for x := range w {
+			i := off + x/scale
+			row[4*x] = to8(m.Pix[i])
+			row[4*x+1] = to8(m.Pix[plane+i])
+			row[4*x+2] = to8(m.Pix[2*plane+i])
+			row[4*x+3] = 0xff
+		}
+	}
+	return rgb, nil
+}
+
+// upscaled is m scaled up by upscaleFactor.
+func upscaled(m *Image) (image.Image, error) {
+	if err := m.validate(); err != nil {
+		return nil, err
+	}
+	return toImage(m, upscaleFactor(m.H, m.W))
+}
+
+// writeWorkers is how many files are encoded and written at once. Writing a
+// thousand images is bound by fsync as much as by the CPU, so this is more
+// than the number of cores on small CI machines.
+func writeWorkers() int { return min(16, max(4, 2*runtime.GOMAXPROCS(0))) }
+
+// forEach runs fn(0..n-1) on writeWorkers goroutines and returns the errors
+// in index order, so messages are the same from run to run.
+func forEach(n int, fn func(i int) error) []error {
+	errs := make([]error, n)
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(writeWorkers(), n) {
+		wg.Go(func() {
+			for i := range next {
+				errs[i] = fn(i)
+			}
+		})
+	}
+	for i := range n {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return slices.DeleteFunc(errs, func(e error) bool { return e == nil })
+}
+
+// encodePNG writes img as PNG. Speed matters more than a few bytes with a
+// thousand classes and fsync per file.
+func encodePNG(w io.Writer, img image.Image) error {
+	enc := png.Encoder{CompressionLevel: png.BestSpeed}
+	return enc.Encode(w, img)
+}
+
+// writeImages writes images/<index>-<slug>.png for every class that Prepare
+// gave an image path. A class whose pixels cannot be drawn loses its path
+// (so no report links to a missing file) and its error is returned with the
+// others.
+func writeImages(dir string, res *Result) (string, error) {
+	out := filepath.Join(dir, ImagesDir)
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return "", fmt.Errorf("images: %w", err)
+	}
+	errs := forEach(len(res.Classes), func(i int) error {
+		c := &res.Classes[i]
+		if c.Image == "" {
+			return nil
+		}
+		img, err := upscaled(c.Pixels)
+		if err == nil {
+			err = WriteAtomic(filepath.Join(dir, filepath.FromSlash(c.Image)), 0o644, func(w io.Writer) error {
+				return encodePNG(w, img)
+			})
+		}
+		if err != nil {
+			// Each call touches only its own class, so this is race-free.
+			c.Image = ""
+			return fmt.Errorf("image of class %d: %w", c.Index, err)
+		}
+		return nil
+	})
+	return out, errors.Join(errs...)
+}

@@ -1,0 +1,133 @@
+package report_test
+
+import (
+	"bytes"
+	"encoding/xml"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/jstemmer/go-junit-report/v2/junit"
+
+	"github.com/fooltest/fooltest/internal/report"
+	"github.com/fooltest/fooltest/internal/report/reporttest"
+)
+
+// junitCases are results whose junit.xml must be valid and consistent.
+func junitCases(t *testing.T) map[string]*report.Result {
+	return map[string]*report.Result{
+		"golden":         goldenResult(t),
+		"nothing fooled": reporttest.New(t, reporttest.Options{Classes: 3}),
+		"no classes":     reporttest.New(t, reporttest.Options{Classes: -1}),
+		"interrupted":    reporttest.New(t, reporttest.Options{Classes: 4, Fooled: 2, Interrupted: true}),
+		"1000 hostile": reporttest.New(t, reporttest.Options{Classes: 1000, Fooled: 700, HistoryLen: 2, Width: 2, Height: 2,
+			Label: func(i int) string { return strconv.Itoa(i) + reporttest.HostileLabel + "\x01\x1b[31m\uFFFF" }}),
+	}
+}
+
+// TestJUnitXSD validates junit.xml against the Jenkins JUnit schema with
+// xmllint, an independent XML Schema implementation.
+func TestJUnitXSD(t *testing.T) {
+	xmllint, err := exec.LookPath("xmllint")
+	if err != nil {
+		t.Skip("xmllint not found: install it (Debian: apt-get install libxml2-utils) to validate junit.xml against the JUnit schema")
+	}
+	xsd, err := filepath.Abs(filepath.Join("testdata", "jenkins-junit.xsd"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, res := range junitCases(t) {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "junit.xml")
+			if err := os.WriteFile(path, render(t, report.EncodeJUnit, res), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			out, err := exec.Command(xmllint, "--noout", "--schema", xsd, path).CombinedOutput()
+			if err != nil {
+				t.Fatalf("xmllint rejects junit.xml: %v\n%s", err, out)
+			}
+		})
+	}
+	// The check must be able to fail: an element the schema does not know.
+	bad := filepath.Join(t.TempDir(), "bad.xml")
+	if err := os.WriteFile(bad, []byte(`<testsuites><testsuite name="x" tests="1"><bogus/></testsuite></testsuites>`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(xmllint, "--noout", "--schema", xsd, bad).CombinedOutput(); err == nil {
+		t.Fatalf("xmllint accepted an invalid file:\n%s", out)
+	}
+}
+
+// TestJUnitConsistent re-reads junit.xml with encoding/xml into the
+// go-junit-report types and checks what report consumers rely on: counts
+// that agree with the testcases, one-line failure messages, times with a
+// decimal point, and names that carry the class index and label.
+func TestJUnitConsistent(t *testing.T) {
+	for name, res := range junitCases(t) {
+		t.Run(name, func(t *testing.T) {
+			data := render(t, report.EncodeJUnit, res)
+			if !bytes.HasPrefix(data, []byte(`<?xml version="1.0" encoding="UTF-8"?>`+"\n")) {
+				t.Errorf("no XML header: %.60q", data)
+			}
+			var doc junit.Testsuites
+			if err := xml.Unmarshal(data, &doc); err != nil {
+				t.Fatalf("junit.xml does not parse: %v", err)
+			}
+			if len(doc.Suites) != 1 {
+				t.Fatalf("%d testsuites, want 1", len(doc.Suites))
+			}
+			s := doc.Suites[0]
+			failures := 0
+			for i, tc := range s.Testcases {
+				c := res.Classes[i]
+				if !strings.HasPrefix(tc.Name, strconv.Itoa(c.Index)+" ") {
+					t.Errorf("testcase %d is named %q", i, tc.Name)
+				}
+				if tc.Classname != report.JUnitClassname || strings.Contains(tc.Classname, ".") {
+					t.Errorf("classname %q", tc.Classname)
+				}
+				if _, err := strconv.ParseFloat(tc.Time, 64); err != nil || !strings.Contains(tc.Time, ".") {
+					t.Errorf("testcase time %q", tc.Time)
+				}
+				if (tc.Failure != nil) != c.Fooled {
+					t.Errorf("class %d fooled=%v but failure=%v", c.Index, c.Fooled, tc.Failure)
+				}
+				if tc.Failure != nil {
+					failures++
+					if tc.Failure.Type != report.FailureType || strings.ContainsAny(tc.Failure.Message, "\r\n") ||
+						!strings.HasPrefix(tc.Failure.Message, "fooled: ") || !strings.Contains(tc.Failure.Message, ">= threshold ") {
+						t.Errorf("failure %+v", tc.Failure)
+					}
+					if c.Image != "" && !strings.Contains(tc.Failure.Data, c.Image) {
+						t.Errorf("failure details lack the image path %q", c.Image)
+					}
+				}
+			}
+			if s.Tests != len(s.Testcases) || s.Tests != len(res.Classes) || s.Failures != failures ||
+				s.Failures != res.Fooled || s.Errors != 0 || s.Skipped != 0 {
+				t.Errorf("suite counts tests=%d failures=%d errors=%d skipped=%d; testcases %d, failures %d, fooled %d",
+					s.Tests, s.Failures, s.Errors, s.Skipped, len(s.Testcases), failures, res.Fooled)
+			}
+			if doc.Tests != s.Tests || doc.Failures != s.Failures {
+				t.Errorf("testsuites totals %d/%d differ from the suite's %d/%d", doc.Tests, doc.Failures, s.Tests, s.Failures)
+			}
+			if _, err := strconv.ParseFloat(s.Time, 64); err != nil || !strings.Contains(s.Time, ".") {
+				t.Errorf("suite time %q", s.Time)
+			}
+			props := map[string]string{}
+			if s.Properties != nil {
+				for _, p := range *s.Properties {
+					props[p.Name] = p.Value
+				}
+			}
+			for _, k := range []string{"model_sha256", "threshold", "budget", "seed", "evaluations", "fooltest_version", "onnxruntime_version"} {
+				if _, ok := props[k]; !ok {
+					t.Errorf("property %q missing", k)
+				}
+			}
+		})
+	}
+}

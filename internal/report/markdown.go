@@ -1,0 +1,269 @@
+package report
+
+import (
+	"cmp"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// MarkdownFile is the name of the Markdown report.
+const MarkdownFile = "report.md"
+
+// Markdown size limits. A pull request comment holds at most 65,536
+// characters; the report stays well under that whatever the labels are.
+const (
+	// MaxMarkdownBytes is the most report.md ever holds.
+	MaxMarkdownBytes = 60_000
+	// maxMarkdownRows is how many fooled classes the table lists.
+	maxMarkdownRows = 50
+	// maxMarkdownLabel bounds each label, in runes, before escaping.
+	maxMarkdownLabel = 60
+	// chartPoints is the number of points in the Mermaid chart.
+	chartPoints = 30
+)
+
+// sortedFooled returns the fooled classes, highest confidence first (then
+// by index, so ties are stable across runs).
+func sortedFooled(res *Result) []*Class {
+	var out []*Class
+	for i := range res.Classes {
+		if res.Classes[i].Fooled {
+			out = append(out, &res.Classes[i])
+		}
+	}
+	slices.SortStableFunc(out, func(a, b *Class) int {
+		if c := cmp.Compare(b.Confidence, a.Confidence); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Index, b.Index)
+	})
+	return out
+}
+
+// reportOnly reports whether the gate's result does not set the exit code.
+func reportOnly(res *Result) bool { return res.Config.FailOn == "never" }
+
+// verdictLine is the one-line verdict that opens report.md.
+func verdictLine(res *Result) string {
+	icon, word := "✅", "PASS"
+	if res.Verdict != "pass" {
+		icon, word = "❌", "FAIL"
+		if reportOnly(res) {
+			icon, word = "⚠️", "FAIL (report only)"
+		}
+	}
+	noun := "classes"
+	if res.Targets == 1 {
+		noun = "class"
+	}
+	return fmt.Sprintf("%s **fooltest: %s** — %d of %d target %s fooled at confidence ≥ %s (allowed: %d)",
+		icon, word, res.Fooled, res.Targets, noun, formatThreshold(res.Threshold), res.MaxFooled)
+}
+
+// budgetUsed describes how much of the time and evaluation budgets the run
+// spent.
+func budgetUsed(res *Result) string {
+	var parts []string
+	if res.BudgetSeconds > 0 {
+		parts = append(parts, fmt.Sprintf("%.1f s of %s s (%.0f%%)", finite(res.ElapsedSeconds),
+			strconv.FormatFloat(res.BudgetSeconds, 'f', -1, 64), 100*finite(res.ElapsedSeconds)/res.BudgetSeconds))
+	}
+	if res.Config.MaxEvals > 0 {
+		parts = append(parts, fmt.Sprintf("%d of %d evaluations (%.0f%%)", res.Evaluations, res.Config.MaxEvals,
+			100*float64(res.Evaluations)/float64(res.Config.MaxEvals)))
+	}
+	if len(parts) == 0 {
+		return fmt.Sprintf("%.1f s", finite(res.ElapsedSeconds))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// renderMarkdown returns report.md: verdict, warnings, summary, the fooled
+// classes, the chart and the configuration. Every piece of untrusted text
+// goes through mdText, and the fooled table is cut short so the whole stays
+// under MaxMarkdownBytes.
+func renderMarkdown(res *Result) []byte {
+	var head strings.Builder
+	head.WriteString(verdictLine(res))
+	head.WriteString("\n\n")
+	if res.Interrupted {
+		reason := "stopped before its budget was spent"
+		if res.StoppedReason != "" {
+			reason = mdText(res.StoppedReason, 120)
+		}
+		fmt.Fprintf(&head, "> [!WARNING]\n> **This run was interrupted** (%s) after %d evaluations. "+
+			"Classes not fooled here might have been with the full budget.\n\n", reason, res.Evaluations)
+	}
+	if res.Verdict != "pass" && reportOnly(res) {
+		head.WriteString("> [!NOTE]\n> Report-only mode (fail-on: never): the gate failed, but fooltest exits 0.\n\n")
+	}
+	if res.NonFiniteOutputs > 0 {
+		fmt.Fprintf(&head, "> [!WARNING]\n> The model returned %d non-finite scores (NaN or infinity): check its output and the input preprocessing.\n\n",
+			res.NonFiniteOutputs)
+	}
+
+	head.WriteString("| Summary | |\n|---|---:|\n")
+	for _, row := range summaryRows(res, func(s string) string { return mdText(s, 120) }) {
+		fmt.Fprintf(&head, "| %s | %s |\n", row[0], row[1])
+	}
+	head.WriteString("\n")
+
+	tail := markdownTail(res)
+
+	var rows strings.Builder
+	fooled := sortedFooled(res)
+	shown := 0
+	if len(fooled) > 0 {
+		rows.WriteString("### Fooled classes\n\n")
+		rows.WriteString("| Class | Label | Confidence | Evaluations to threshold | Image |\n")
+		rows.WriteString("|---:|---|---:|---:|---|\n")
+		// Room for the closing note; the budget then holds for any labels.
+		budget := MaxMarkdownBytes - head.Len() - len(tail) - 200
+		for _, c := range fooled {
+			if shown == maxMarkdownRows {
+				break
+			}
+			row := markdownRow(res, c)
+			if rows.Len()+len(row) > budget {
+				break
+			}
+			rows.WriteString(row)
+			shown++
+		}
+		rows.WriteString("\n")
+		if more := len(fooled) - shown; more > 0 {
+			fmt.Fprintf(&rows, "…and %d more fooled classes, listed in report.json and report.html.\n\n", more)
+		}
+	}
+
+	out := make([]byte, 0, head.Len()+rows.Len()+len(tail))
+	out = append(out, head.String()...)
+	out = append(out, rows.String()...)
+	return append(out, tail...)
+}
+
+// summaryRows is the summary table shared by the Markdown and HTML
+// reports. untrusted escapes the one value that comes from the user, the
+// model path; the others are numbers fooltest formats itself.
+func summaryRows(res *Result, untrusted func(string) string) [][2]string {
+	return [][2]string{
+		{"Model", untrusted(res.Model.Path)},
+		{"Target classes", strconv.Itoa(res.Targets)},
+		{"Fooled (confidence ≥ " + formatThreshold(res.Threshold) + ")", strconv.Itoa(res.Fooled)},
+		{"Allowed", strconv.Itoa(res.MaxFooled)},
+		{"Median best confidence", formatConfidence(res.MedianConfidence, res.Threshold)},
+		{"Highest confidence", formatConfidence(res.MaxConfidence, res.Threshold)},
+		{"Evaluations", strconv.FormatInt(res.Evaluations, 10)},
+		{"Evaluations per second", strconv.FormatFloat(finite(res.EvalsPerSecond), 'f', 1, 64)},
+		{"Budget used", budgetUsed(res)},
+	}
+}
+
+// markdownRow is one fooled class in the table. The image is a plain link by
+// relative path: GitHub drops data: URIs, and the path resolves wherever the
+// report directory (an uploaded artifact, say) is browsed as a whole.
+func markdownRow(res *Result, c *Class) string {
+	evals := "—"
+	if c.EvaluationsToThreshold != nil {
+		evals = strconv.FormatInt(*c.EvaluationsToThreshold, 10)
+	}
+	img := "—"
+	if c.Image != "" {
+		// Image paths are built from an index and a slug, so they need no
+		// escaping.
+		img = "[image](" + c.Image + ")"
+	}
+	return fmt.Sprintf("| %d | %s | %s | %s | %s |\n", c.Index, mdText(c.Label, maxMarkdownLabel),
+		formatConfidence(c.Confidence, res.Threshold), evals, img)
+}
+
+// markdownTail is the chart and the collapsed run configuration.
+func markdownTail(res *Result) string {
+	var b strings.Builder
+	if pts := fooledCurve(res, chartPoints); res.Fooled > 0 && pts != nil {
+		b.WriteString("### Fooled classes over the run\n\n```mermaid\nxychart-beta\n")
+		b.WriteString("  title \"Fooled classes against evaluations\"\n")
+		b.WriteString("  x-axis \"evaluations\" [")
+		for i, p := range pts {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, "%q", compactCount(p.Evaluations))
+		}
+		fmt.Fprintf(&b, "]\n  y-axis \"fooled classes\" 0 --> %d\n  line [", max(res.Fooled, 1))
+		for i, p := range pts {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(strconv.Itoa(p.Fooled))
+		}
+		b.WriteString("]\n```\n\n")
+	}
+
+	b.WriteString("<details>\n<summary>Run configuration</summary>\n\n| Setting | Value |\n|---|---|\n")
+	for _, kv := range configRows(res) {
+		fmt.Fprintf(&b, "| %s | %s |\n", kv[0], mdText(kv[1], 200))
+	}
+	b.WriteString("\n</details>\n")
+	return b.String()
+}
+
+// configRows lists the run's settings as name/value pairs for the Markdown
+// and HTML reports. Values are raw; each format escapes them.
+func configRows(res *Result) [][2]string {
+	f := func(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
+	floats := func(xs []float64) string {
+		s := make([]string, len(xs))
+		for i, x := range xs {
+			s[i] = f(x)
+		}
+		return strings.Join(s, ", ")
+	}
+	cfg := res.Config
+	m := res.Model
+	shape := fmt.Sprintf("%d×%d×%d (%s)", m.Channels, m.Height, m.Width, m.Layout)
+	rows := [][2]string{
+		{"fooltest", res.Versions.Fooltest},
+		{"ONNX Runtime", res.Versions.ONNXRuntime},
+		{"Model", m.Path},
+		{"Model sha256", m.SHA256},
+		{"Model input", m.Input + " " + shape},
+		{"Model output", m.Output + " (" + m.OutputKind + ")"},
+		{"Model classes", strconv.Itoa(m.Classes)},
+		{"Started at", res.StartedAt},
+		{"Stopped because", res.StoppedReason},
+		{"Encoding", cfg.Encoding},
+		{"Algorithm", cfg.Algorithm},
+		{"Budget", cfg.Budget},
+		{"Max evaluations", strconv.FormatInt(cfg.MaxEvals, 10)},
+		{"Classes", cfg.Classes},
+		{"Threshold", f(cfg.Threshold)},
+		{"Max fooled", cfg.MaxFooled},
+		{"Fail on", cfg.FailOn},
+		{"Seed", strconv.FormatInt(cfg.Seed, 10)},
+		{"Batch", strconv.Itoa(cfg.Batch)},
+		{"Threads", strconv.Itoa(cfg.Threads)},
+		{"Preset", cfg.Preset},
+		{"Scale", f(cfg.Scale)},
+		{"Mean", floats(cfg.Mean)},
+		{"Std", floats(cfg.Std)},
+		{"Input shape", cfg.InputShape},
+		{"Output", cfg.Output},
+		{"Output kind", cfg.OutputKind},
+		{"Labels", cfg.Labels},
+		{"Report directory", cfg.ReportDir},
+		{"Formats", strings.Join(cfg.Formats, ", ")},
+		{"Export dataset", strconv.FormatBool(cfg.ExportDataset)},
+		{"Non-finite outputs", strconv.FormatInt(res.NonFiniteOutputs, 10)},
+	}
+	return rows
+}
+
+// writeMarkdown writes dir/report.md.
+func writeMarkdown(dir string, res *Result) (string, error) {
+	p := filepath.Join(dir, MarkdownFile)
+	return p, WriteFileAtomic(p, renderMarkdown(res), 0o644)
+}

@@ -1,0 +1,276 @@
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/url"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// SARIFFile is the name of the SARIF report.
+const SARIFFile = "report.sarif"
+
+// SARIFRuleID is the rule every fooled class is reported under.
+const SARIFRuleID = "FOOL001"
+
+// sarifSchemaURI is the schema SARIF 2.1.0 files name; GitHub's code
+// scanning documentation uses this address.
+const sarifSchemaURI = "https://json.schemastore.org/sarif-2.1.0.json"
+
+// The SARIF types below hold only what fooltest writes; field names follow
+// the SARIF 2.1.0 specification.
+
+type sarifLog struct {
+	Schema  string     `json:"$schema"`
+	Version string     `json:"version"`
+	Runs    []sarifRun `json:"runs"`
+}
+
+type sarifRun struct {
+	Tool        sarifTool         `json:"tool"`
+	Invocations []sarifInvocation `json:"invocations"`
+	Artifacts   []sarifArtifact   `json:"artifacts"`
+	// Results is never nil: an empty list says the tool ran and found
+	// nothing, which code scanning uses to close earlier alerts.
+	Results    []sarifResult  `json:"results"`
+	Properties map[string]any `json:"properties,omitempty"`
+}
+
+type sarifTool struct {
+	Driver sarifDriver `json:"driver"`
+}
+
+type sarifDriver struct {
+	Name           string      `json:"name"`
+	Version        string      `json:"version,omitempty"`
+	SemanticVer    string      `json:"semanticVersion,omitempty"`
+	InformationURI string      `json:"informationUri,omitempty"`
+	Rules          []sarifRule `json:"rules"`
+}
+
+type sarifRule struct {
+	ID                   string         `json:"id"`
+	Name                 string         `json:"name"`
+	ShortDescription     sarifText      `json:"shortDescription"`
+	FullDescription      sarifText      `json:"fullDescription"`
+	Help                 sarifText      `json:"help"`
+	DefaultConfiguration sarifConfig    `json:"defaultConfiguration"`
+	Properties           map[string]any `json:"properties,omitempty"`
+}
+
+type sarifConfig struct {
+	Level string `json:"level"`
+}
+
+type sarifText struct {
+	Text string `json:"text"`
+}
+
+type sarifInvocation struct {
+	ExecutionSuccessful bool   `json:"executionSuccessful"`
+	StartTimeUTC        string `json:"startTimeUtc,omitempty"`
+}
+
+type sarifArtifact struct {
+	Location sarifArtifactLocation `json:"location"`
+	Hashes   map[string]string     `json:"hashes,omitempty"`
+}
+
+type sarifResult struct {
+	RuleID              string            `json:"ruleId"`
+	RuleIndex           int               `json:"ruleIndex"`
+	Level               string            `json:"level"`
+	Message             sarifText         `json:"message"`
+	Locations           []sarifLocation   `json:"locations"`
+	PartialFingerprints map[string]string `json:"partialFingerprints"`
+	Properties          map[string]any    `json:"properties"`
+}
+
+type sarifLocation struct {
+	PhysicalLocation sarifPhysical `json:"physicalLocation"`
+}
+
+type sarifPhysical struct {
+	ArtifactLocation sarifArtifactLocation `json:"artifactLocation"`
+	Region           sarifRegion           `json:"region"`
+}
+
+type sarifArtifactLocation struct {
+	URI   string `json:"uri"`
+	Index *int   `json:"index,omitempty"`
+}
+
+type sarifRegion struct {
+	StartLine int `json:"startLine"`
+}
+
+// modelURI turns the model path into a SARIF artifact URI: relative paths
+// (what code scanning expects, resolved against the repository root) stay
+// relative with forward slashes and percent-encoding; absolute ones become
+// file: URIs. Code scanning rejects a result without a URI, so an unknown
+// path is reported as "model".
+func modelURI(p string) string {
+	p = strings.TrimSpace(cleanText(p))
+	if p == "" {
+		return "model"
+	}
+	slash := filepath.ToSlash(p)
+	if filepath.IsAbs(p) || strings.HasPrefix(slash, "/") {
+		return (&url.URL{Scheme: "file", Path: slash}).String()
+	}
+	slash = strings.TrimPrefix(slash, "./")
+	u := (&url.URL{Path: slash}).EscapedPath()
+	// A relative URI whose first segment has a ':' would read as a scheme.
+	if first, _, _ := strings.Cut(u, "/"); strings.Contains(first, ":") {
+		u = "./" + u
+	}
+	return u
+}
+
+// sarifFor builds the SARIF log: one run, rule FOOL001, one error-level
+// result per fooled class, highest confidence first, each located at line 1
+// of the model file.
+func sarifFor(res *Result) sarifLog {
+	uri := modelURI(res.Model.Path)
+	zero := 0
+	run := sarifRun{
+		Tool: sarifTool{Driver: sarifDriver{
+			Name:        "fooltest",
+			Version:     cleanText(res.Versions.Fooltest),
+			SemanticVer: semver(res.Versions.Fooltest),
+			Rules: []sarifRule{{
+				ID:               SARIFRuleID,
+				Name:             "FoolingImage",
+				ShortDescription: sarifText{Text: "The classifier gives high confidence to an unrecognizable image."},
+				FullDescription: sarifText{Text: "fooltest evolved an image that looks like nothing to a person, yet the " +
+					"model assigns it to a target class with confidence at or above the threshold (Nguyen, Yosinski " +
+					"and Clune, 2015). The model is overconfident far from its training data."},
+				Help: sarifText{Text: "Look at the fooling image in the fooltest report. Common remedies are training " +
+					"with an out-of-distribution or background class, calibrating the outputs, or rejecting inputs " +
+					"the model is unsure about. Allow more fooled classes, or raise the threshold, only if this risk is accepted."},
+				DefaultConfiguration: sarifConfig{Level: "error"},
+				Properties:           map[string]any{"tags": []string{"robustness", "machine-learning"}},
+			}},
+		}},
+		Invocations: []sarifInvocation{{ExecutionSuccessful: true, StartTimeUTC: sarifTime(res.StartedAt)}},
+		Artifacts:   []sarifArtifact{{Location: sarifArtifactLocation{URI: uri}}},
+		Results:     []sarifResult{},
+		Properties: map[string]any{
+			"verdict":     cleanText(res.Verdict),
+			"fooled":      res.Fooled,
+			"targets":     res.Targets,
+			"threshold":   finite(res.Threshold),
+			"maxFooled":   res.MaxFooled,
+			"evaluations": res.Evaluations,
+			"interrupted": res.Interrupted,
+		},
+	}
+	if sha := strings.ToLower(strings.TrimSpace(res.Model.SHA256)); isHex(sha, 64) {
+		run.Artifacts[0].Hashes = map[string]string{"sha-256": sha}
+	}
+	for _, c := range sortedFooled(res) {
+		label := displayLabel(c.Label, 200)
+		msg := fmt.Sprintf("Class %d %q is fooled: an unrecognizable image scored confidence %s, at or above the threshold %s.",
+			c.Index, label, formatConfidence(c.Confidence, res.Threshold), formatThreshold(res.Threshold))
+		if c.Image != "" {
+			msg += " Image: " + c.Image + " in the fooltest report."
+		}
+		props := map[string]any{
+			"classIndex": c.Index,
+			"label":      label,
+			"confidence": finite(c.Confidence),
+		}
+		if c.EvaluationsToThreshold != nil {
+			props["evaluationsToThreshold"] = *c.EvaluationsToThreshold
+		}
+		if c.Image != "" {
+			props["image"] = c.Image
+		}
+		run.Results = append(run.Results, sarifResult{
+			RuleID:    SARIFRuleID,
+			RuleIndex: 0,
+			Level:     "error",
+			Message:   sarifText{Text: msg},
+			Locations: []sarifLocation{{PhysicalLocation: sarifPhysical{
+				ArtifactLocation: sarifArtifactLocation{URI: uri, Index: &zero},
+				Region:           sarifRegion{StartLine: 1},
+			}}},
+			// Code scanning matches alerts across runs by fingerprint; the
+			// model and class identify a finding, whatever the image is.
+			PartialFingerprints: map[string]string{
+				"fooltestClass/v1": uri + "#" + strconv.Itoa(c.Index),
+			},
+			Properties: props,
+		})
+	}
+	return sarifLog{Schema: sarifSchemaURI, Version: "2.1.0", Runs: []sarifRun{run}}
+}
+
+// semver returns v when it looks like a semantic version (SARIF's
+// semanticVersion must be one), without a leading "v"; otherwise "".
+func semver(v string) string {
+	v = strings.TrimPrefix(strings.TrimSpace(v), "v")
+	core, _, _ := strings.Cut(v, "-")
+	core, _, _ = strings.Cut(core, "+")
+	parts := strings.Split(core, ".")
+	if len(parts) != 3 {
+		return ""
+	}
+	for _, p := range parts {
+		if !isDigits(p) {
+			return ""
+		}
+	}
+	return cleanText(v)
+}
+
+// sarifTime returns the start time in UTC, as SARIF's "...Utc" properties
+// require, or "" when it is not RFC 3339.
+func sarifTime(t string) string {
+	tm, err := time.Parse(time.RFC3339Nano, strings.TrimSpace(t))
+	if err != nil {
+		return ""
+	}
+	return tm.UTC().Format(time.RFC3339Nano)
+}
+
+func isDigits(s string) bool {
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+func isHex(s string, n int) bool {
+	if len(s) != n {
+		return false
+	}
+	for _, r := range s {
+		if (r < '0' || r > '9') && (r < 'a' || r > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// encodeSARIF writes report.sarif's content.
+func encodeSARIF(w io.Writer, res *Result) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(sarifFor(res)); err != nil {
+		return fmt.Errorf("encoding SARIF: %w", err)
+	}
+	return nil
+}
+
+// writeSARIF writes dir/report.sarif.
+func writeSARIF(dir string, res *Result) (string, error) {
+	p := filepath.Join(dir, SARIFFile)
+	return p, WriteAtomic(p, 0o644, func(w io.Writer) error { return encodeSARIF(w, res) })
+}

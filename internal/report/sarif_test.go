@@ -1,0 +1,171 @@
+package report_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/fooltest/fooltest/internal/report"
+	"github.com/fooltest/fooltest/internal/report/reporttest"
+)
+
+// sarifSchema compiles the official SARIF 2.1.0 schema from testdata (see
+// testdata/README.md), with format assertions on so that URIs and times
+// are checked too.
+func sarifSchema(t testing.TB) *jsonschema.Schema {
+	t.Helper()
+	f, err := os.Open(filepath.Join("testdata", "sarif-schema-2.1.0.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	doc, err := jsonschema.UnmarshalJSON(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := jsonschema.NewCompiler()
+	c.AssertFormat()
+	const url = "file:///sarif-schema-2.1.0.json"
+	if err := c.AddResource(url, doc); err != nil {
+		t.Fatal(err)
+	}
+	s, err := c.Compile(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// sarifDoc is the part of a SARIF log the tests inspect.
+type sarifDoc struct {
+	Version string `json:"version"`
+	Runs    []struct {
+		Tool struct {
+			Driver struct {
+				Name    string `json:"name"`
+				Version string `json:"version"`
+				Rules   []struct {
+					ID string `json:"id"`
+				} `json:"rules"`
+			} `json:"driver"`
+		} `json:"tool"`
+		Results []struct {
+			RuleID  string `json:"ruleId"`
+			Level   string `json:"level"`
+			Message struct {
+				Text string `json:"text"`
+			} `json:"message"`
+			Locations []struct {
+				PhysicalLocation struct {
+					ArtifactLocation struct {
+						URI string `json:"uri"`
+					} `json:"artifactLocation"`
+					Region struct {
+						StartLine int `json:"startLine"`
+					} `json:"region"`
+				} `json:"physicalLocation"`
+			} `json:"locations"`
+		} `json:"results"`
+	} `json:"runs"`
+}
+
+// checkSARIF validates data against the schema and checks what code
+// scanning needs: one result per fooled class, each located at line 1 of
+// the model file.
+func checkSARIF(t testing.TB, schema *jsonschema.Schema, data []byte, res *report.Result, wantURI string) {
+	t.Helper()
+	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
+	if err != nil {
+		t.Fatalf("report.sarif is not JSON: %v", err)
+	}
+	if err := schema.Validate(inst); err != nil {
+		t.Fatalf("report.sarif does not follow the SARIF 2.1.0 schema: %v", err)
+	}
+	var doc sarifDoc
+	if err := json.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Version != "2.1.0" || len(doc.Runs) != 1 {
+		t.Fatalf("version %q with %d runs", doc.Version, len(doc.Runs))
+	}
+	run := doc.Runs[0]
+	if run.Tool.Driver.Name != "fooltest" || len(run.Tool.Driver.Rules) != 1 || run.Tool.Driver.Rules[0].ID != report.SARIFRuleID {
+		t.Errorf("driver %+v", run.Tool.Driver)
+	}
+	if run.Results == nil || len(run.Results) != res.Fooled {
+		t.Fatalf("%d results (nil: %v) for %d fooled classes", len(run.Results), run.Results == nil, res.Fooled)
+	}
+	for _, r := range run.Results {
+		if r.RuleID != report.SARIFRuleID || r.Level != "error" || r.Message.Text == "" {
+			t.Errorf("result %+v", r)
+		}
+		if len(r.Locations) == 0 {
+			t.Fatal("a result without a location is rejected by code scanning")
+		}
+		loc := r.Locations[0].PhysicalLocation
+		if loc.ArtifactLocation.URI != wantURI || loc.Region.StartLine != 1 {
+			t.Errorf("location %+v, want %s line 1", loc, wantURI)
+		}
+	}
+}
+
+func TestSARIFSchema(t *testing.T) {
+	schema := sarifSchema(t)
+	withPath := func(p string) func(*report.Result) {
+		return func(r *report.Result) { r.Model.Path = p }
+	}
+	tests := []struct {
+		name    string
+		opts    reporttest.Options
+		edit    func(*report.Result)
+		wantURI string
+	}{
+		{"golden-like", reporttest.Options{Classes: 6, Fooled: 3}, nil, "models/lenet.onnx"},
+		{"nothing fooled", reporttest.Options{Classes: 5}, nil, "models/lenet.onnx"},
+		{"hostile labels", reporttest.Options{Classes: 50, Fooled: 50,
+			Label: func(int) string { return reporttest.HostileLabel }}, nil, "models/lenet.onnx"},
+		{"path with spaces", reporttest.Options{Classes: 2, Fooled: 1}, withPath("my models/net v2.onnx"), "my%20models/net%20v2.onnx"},
+		{"dot slash path", reporttest.Options{Classes: 2, Fooled: 1}, withPath("./net.onnx"), "net.onnx"},
+		{"colon in first segment", reporttest.Options{Classes: 2, Fooled: 1}, withPath("c:net.onnx"), "./c:net.onnx"},
+		{"absolute path", reporttest.Options{Classes: 2, Fooled: 1}, withPath("/github/workspace/net.onnx"), "file:///github/workspace/net.onnx"},
+		{"no path", reporttest.Options{Classes: 2, Fooled: 1}, withPath(""), "model"},
+		{"odd versions and time", reporttest.Options{Classes: 2, Fooled: 2}, func(r *report.Result) {
+			r.Versions.Fooltest = "dev (abc123)"
+			r.StartedAt = "yesterday"
+			r.Model.SHA256 = "not-a-hash"
+		}, "models/lenet.onnx"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := reporttest.New(t, tt.opts)
+			if tt.edit != nil {
+				tt.edit(res)
+			}
+			report.Prepare(res, report.DefaultFormats())
+			checkSARIF(t, schema, render(t, report.EncodeSARIF, res), res, tt.wantURI)
+		})
+	}
+}
+
+// TestSARIFSchemaCatchesErrors makes sure the schema check can fail: a log
+// without runs, or with a bad level, must be rejected.
+func TestSARIFSchemaCatchesErrors(t *testing.T) {
+	schema := sarifSchema(t)
+	for _, bad := range []string{
+		`{"version":"2.1.0"}`,
+		`{"version":"2.0.0","runs":[]}`,
+		`{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"x"}},"results":[{"message":{"text":"m"},"level":"fatal"}]}]}`,
+	} {
+		inst, err := jsonschema.UnmarshalJSON(bytes.NewReader([]byte(bad)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if schema.Validate(inst) == nil {
+			t.Errorf("schema accepted %s", bad)
+		}
+	}
+}

@@ -1,0 +1,134 @@
+package report
+
+import (
+	"math"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// cleanText makes untrusted text (labels come from users' label files, and
+// may arrive in pull requests) safe to place in any report: invalid UTF-8
+// becomes U+FFFD, line breaks and tabs become spaces so a label stays on one
+// line, and other control characters, bidirectional overrides (which can
+// make a report read differently from what it says) and the noncharacters
+// U+FFFE/U+FFFF (forbidden in XML) are dropped. Each format escapes the result
+// further for its own syntax.
+func cleanText(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '\n' || r == '\r' || r == '\t':
+			return ' '
+		case unicode.IsControl(r), isBidiControl(r), r == 0xFFFE, r == 0xFFFF:
+			return -1
+		}
+		return r
+	}, s)
+}
+
+// isBidiControl reports the invisible characters that reorder text.
+func isBidiControl(r rune) bool {
+	switch {
+	case r == 0x061C, r == 0x200E, r == 0x200F:
+		return true
+	case r >= 0x202A && r <= 0x202E:
+		return true
+	case r >= 0x2066 && r <= 0x2069:
+		return true
+	}
+	return false
+}
+
+// truncate shortens s to at most n runes, marking a cut with an ellipsis, so
+// that a hostile label cannot blow up the size of a report.
+func truncate(s string, n int) string {
+	if n <= 0 {
+		return ""
+	}
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	runes := []rune(s)
+	return string(runes[:n-1]) + "…"
+}
+
+// displayLabel is a label cleaned and bounded for reports read by people.
+func displayLabel(s string, n int) string {
+	return truncate(strings.TrimSpace(cleanText(s)), n)
+}
+
+// formatConfidence formats a confidence for a report that compares it with
+// the threshold. It uses five decimals, and more where five would round the
+// value onto the other side of the threshold or up to 1, so the printed
+// comparison is always true (0.9899999 is not shown as "0.99000 < 0.99").
+func formatConfidence(c, threshold float64) string {
+	if math.IsNaN(c) || math.IsInf(c, 0) {
+		return strconv.FormatFloat(c, 'f', -1, 64)
+	}
+	var s string
+	for prec := 5; prec <= 17; prec++ {
+		s = strconv.FormatFloat(c, 'f', prec, 64)
+		v, _ := strconv.ParseFloat(s, 64)
+		if (v >= threshold) == (c >= threshold) && (v < 1 || c >= 1) {
+			return s
+		}
+	}
+	return strconv.FormatFloat(c, 'f', -1, 64)
+}
+
+// formatThreshold prints a threshold as short as it can be exactly.
+func formatThreshold(t float64) string {
+	return strconv.FormatFloat(t, 'f', -1, 64)
+}
+
+// formatSeconds prints a duration in seconds with a decimal point, as JUnit
+// consumers expect.
+func formatSeconds(s float64) string {
+	if math.IsNaN(s) || math.IsInf(s, 0) || s < 0 {
+		s = 0
+	}
+	return strconv.FormatFloat(s, 'f', 3, 64)
+}
+
+// finite replaces NaN and infinities, which JSON cannot hold, with 0.
+func finite(f float64) float64 {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return 0
+	}
+	return f
+}
+
+// mdEscape makes cleaned text inert in GitHub-flavoured Markdown: every
+// character that could start structure (tables, code, emphasis, links,
+// images, HTML, math) becomes a numeric character reference, which
+// CommonMark never treats as syntax. '@' and '#' are also followed by a
+// zero-width space: GitHub links mentions and issue references in the
+// rendered text, after references are decoded, and a label must not ping a
+// user or cross-reference an issue from a pull request comment. The ':' of
+// "://" and the '.' of "www." are encoded so that no URL is autolinked.
+// Other punctuation is left alone so that the raw file stays readable.
+func mdEscape(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	runes := []rune(s)
+	for i, r := range runes {
+		switch {
+		case r == '@' || r == '#':
+			b.WriteString("&#" + strconv.Itoa(int(r)) + ";&#8203;")
+		case strings.ContainsRune("\\`*_[]()<>!|~&$", r),
+			r == ':' && i+1 < len(runes) && runes[i+1] == '/',
+			r == '.' && i >= 3 && strings.EqualFold(string(runes[i-3:i]), "www"):
+			b.WriteString("&#" + strconv.Itoa(int(r)) + ";")
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// mdText cleans, bounds and escapes untrusted text for Markdown.
+func mdText(s string, n int) string {
+	return mdEscape(displayLabel(s, n))
+}

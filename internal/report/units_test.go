@@ -1,0 +1,224 @@
+package report_test
+
+import (
+	"math"
+	"reflect"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/fooltest/fooltest/internal/report"
+)
+
+func TestSlug(t *testing.T) {
+	tests := []struct{ label, want string }{
+		{"tabby cat", "tabby-cat"},
+		{"n02085620 Chihuahua", "n02085620-chihuahua"},
+		{"  --Leading and trailing--  ", "leading-and-trailing"},
+		{"../../etc/passwd", "etc-passwd"},
+		{`..\..\windows`, "windows"},
+		{"", "class"},
+		{"!!!", "class"},
+		{"日本語", "class"},
+		{"café au lait", "caf-au-lait"},
+		{"a\x00b", "a-b"},
+		{"\xff\xfe", "class"},
+		{"CON", "con"},
+		{strings.Repeat("abc ", 50), "abc-abc-abc-abc-abc-abc-abc-abc-abc-abc"},
+		{strings.Repeat("x", 100), strings.Repeat("x", 40)},
+	}
+	for _, tt := range tests {
+		got := report.Slug(tt.label)
+		if got != tt.want {
+			t.Errorf("Slug(%q) = %q, want %q", tt.label, got, tt.want)
+		}
+		if len(got) == 0 || len(got) > 40 || strings.Trim(got, "abcdefghijklmnopqrstuvwxyz0123456789-") != "" ||
+			strings.HasPrefix(got, "-") || strings.HasSuffix(got, "-") {
+			t.Errorf("Slug(%q) = %q is not a safe name part", tt.label, got)
+		}
+	}
+}
+
+func TestImageName(t *testing.T) {
+	c := report.Class{Index: 7, Label: "../x"}
+	if got := report.ImageName(&c); got != "7-x.png" {
+		t.Errorf("ImageName = %q", got)
+	}
+}
+
+func pts(confs ...float64) []report.Point {
+	out := make([]report.Point, len(confs))
+	for i, c := range confs {
+		out[i] = report.Point{Evaluations: int64(10 * (i + 1)), Confidence: c}
+	}
+	return out
+}
+
+func TestThinHistory(t *testing.T) {
+	long := make([]report.Point, 1000)
+	for i := range long {
+		long[i] = report.Point{Evaluations: int64(i), Confidence: float64(i) / 1000}
+	}
+	tests := []struct {
+		name  string
+		in    []report.Point
+		limit int
+		want  []report.Point // nil: only check the invariants
+	}{
+		{"empty", nil, 100, nil},
+		{"one point", pts(0.5), 100, pts(0.5)},
+		{"flat keeps ends", pts(0.5, 0.5, 0.5, 0.5), 100, []report.Point{{10, 0.5}, {40, 0.5}}},
+		{"drops non-improvements", pts(0.1, 0.3, 0.2, 0.4, 0.4, 0.35), 100,
+			[]report.Point{{10, 0.1}, {20, 0.3}, {40, 0.4}, {60, 0.35}}},
+		{"limit below two counts as two", pts(0.1, 0.2, 0.3), 0, []report.Point{{10, 0.1}, {30, 0.3}}},
+		{"many improvements are spread", long, 100, nil},
+		{"spread to a small limit", long, 5, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			orig := append([]report.Point(nil), tt.in...)
+			got := report.ThinHistory(tt.in, tt.limit)
+			if !reflect.DeepEqual(tt.in, orig) {
+				t.Fatal("ThinHistory modified its input")
+			}
+			if tt.want != nil && !reflect.DeepEqual(got, tt.want) {
+				t.Fatalf("got %v, want %v", got, tt.want)
+			}
+			if len(tt.in) == 0 {
+				if got != nil {
+					t.Fatalf("got %v for no history", got)
+				}
+				return
+			}
+			if len(got) > max(tt.limit, 2) {
+				t.Errorf("%d points, limit %d", len(got), tt.limit)
+			}
+			if got[0] != tt.in[0] || got[len(got)-1] != tt.in[len(tt.in)-1] {
+				t.Errorf("first/last not kept: %v ... %v", got[0], got[len(got)-1])
+			}
+			for i := 1; i < len(got); i++ {
+				if got[i].Evaluations <= got[i-1].Evaluations {
+					t.Errorf("points out of order at %d: %v", i, got)
+				}
+			}
+		})
+	}
+	// With 1000 improvements and room for 100, the kept points must reach
+	// across the run, not bunch at one end.
+	got := report.ThinHistory(long, 100)
+	if len(got) != 100 || got[50].Evaluations < 400 || got[50].Evaluations > 600 {
+		t.Errorf("uneven thinning: %d points, middle at %d", len(got), got[50].Evaluations)
+	}
+}
+
+func TestParseFormats(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    []string
+		wantErr string
+	}{
+		{"", report.DefaultFormats(), ""},
+		{"  ", report.DefaultFormats(), ""},
+		{"json", []string{"json"}, ""},
+		{" JSON , junit,json ", []string{"json", "junit"}, ""},
+		{"dataset,html", []string{"dataset", "html"}, ""},
+		{"json,,junit", nil, "empty entry"},
+		{"json,pdf", nil, `"pdf" is unknown`},
+		{"md", nil, "choose from"},
+	}
+	for _, tt := range tests {
+		got, err := report.ParseFormats(tt.in)
+		if tt.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("ParseFormats(%q) = %v, %v; want error containing %q", tt.in, got, err, tt.wantErr)
+			}
+			continue
+		}
+		if err != nil || !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("ParseFormats(%q) = %v, %v; want %v", tt.in, got, err, tt.want)
+		}
+	}
+	for _, f := range report.DefaultFormats() {
+		if f == report.FormatDataset {
+			t.Error("the dataset must be written only when asked for")
+		}
+	}
+}
+
+func TestFormatConfidence(t *testing.T) {
+	tests := []struct {
+		c, threshold float64
+		want         string
+	}{
+		{0.99987, 0.99, "0.99987"},
+		{0.5, 0.99, "0.50000"},
+		{1, 0.99, "1.00000"},
+		// Five decimals would print 0.99000 for a value below 0.99.
+		{0.989999999, 0.99, "0.989999999"},
+		// Five decimals would print 1.00000 for a value below 1.
+		{0.9999999, 0.99, "0.9999999"},
+		{math.NaN(), 0.99, "NaN"},
+	}
+	for _, tt := range tests {
+		if got := report.FormatConfidence(tt.c, tt.threshold); got != tt.want {
+			t.Errorf("FormatConfidence(%v, %v) = %q, want %q", tt.c, tt.threshold, got, tt.want)
+		}
+	}
+}
+
+func TestCleanText(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"plain", "plain"},
+		{"a\nb\r\tc", "a b  c"},
+		{"nul\x00bell\x07del\x7f", "nulbelldel"},
+		{"bad\xff\xfeutf8", "bad\uFFFDutf8"},
+		{"rtl\u202eoverride\u2066", "rtloverride"},
+		{"non\uFFFEchar", "nonchar"},
+		{"emoji 🐱 ok", "emoji 🐱 ok"},
+	}
+	for _, tt := range tests {
+		got := report.CleanText(tt.in)
+		if got != tt.want {
+			t.Errorf("CleanText(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+		if !utf8.ValidString(got) {
+			t.Errorf("CleanText(%q) is not valid UTF-8", tt.in)
+		}
+	}
+}
+
+func TestMDEscape(t *testing.T) {
+	tests := []struct {
+		in       string
+		want     string // "" means only the forbidden substrings are checked
+		mustNot  []string
+		mustHave []string
+	}{
+		{in: "tabby cat", want: "tabby cat"},
+		{in: "a|b", want: "a&#124;b"},
+		{in: "<script>", mustNot: []string{"<", ">"}},
+		{in: "@octocat", mustNot: []string{"@"}, mustHave: []string{"&#64;&#8203;octocat"}},
+		{in: "fixes #12", mustNot: []string{"#12"}},
+		{in: "[y](http://z)", mustNot: []string{"[", "](", "://"}},
+		{in: "www.evil.com", mustNot: []string{"www."}},
+		{in: "`code` *em* _em_ ~~del~~ $x$ ![i](j)", mustNot: []string{"`", "*", "_", "~", "$", "!["}},
+		{in: `back\slash`, want: "back&#92;slash"},
+		{in: "n02085620.chihuahua 3:1", want: "n02085620.chihuahua 3:1"},
+	}
+	for _, tt := range tests {
+		got := report.MDEscape(tt.in)
+		if tt.want != "" && got != tt.want {
+			t.Errorf("MDEscape(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+		for _, s := range tt.mustNot {
+			if strings.Contains(got, s) {
+				t.Errorf("MDEscape(%q) = %q still contains %q", tt.in, got, s)
+			}
+		}
+		for _, s := range tt.mustHave {
+			if !strings.Contains(got, s) {
+				t.Errorf("MDEscape(%q) = %q lacks %q", tt.in, got, s)
+			}
+		}
+	}
+}
