@@ -1,0 +1,467 @@
+package cppn
+
+import (
+	"fmt"
+	"math"
+)
+
+// ColorMode says how a three-output genome's outputs become RGB.
+type ColorMode uint8
+
+const (
+	// ColorHSL reads the outputs as hue, lightness and saturation, in that
+	// order, and converts them to RGB, as the paper's ImageNet runs did.
+	// It is the default because it reproduces the paper's images: a
+	// single lightness output carries most of the pattern, so shapes stay
+	// coherent across channels, and saturation lets the network choose
+	// between gray and vivid regions instead of mixing three unrelated
+	// patterns.
+	ColorHSL ColorMode = iota
+	// ColorRGB uses the three outputs directly as red, green and blue.
+	ColorRGB
+)
+
+// String names the colour mode.
+func (m ColorMode) String() string {
+	switch m {
+	case ColorHSL:
+		return "hsl"
+	case ColorRGB:
+		return "rgb"
+	}
+	return fmt.Sprintf("ColorMode(%d)", uint8(m))
+}
+
+// Options configure a Renderer. The zero value renders at full resolution in
+// HSL.
+type Options struct {
+	// RenderSize is the internal resolution of the longer image side; the
+	// shorter side keeps the aspect ratio. The network is evaluated on
+	// that grid and bilinearly upsampled to the output size. 0, or a size
+	// at least the output's, evaluates every pixel.
+	//
+	// 56 for a 224×224 model costs a sixteenth of the network evaluations
+	// and, with upsampling, about an eighth of the render time. Detail
+	// finer than the grid is lost, which narrows the images the search can
+	// reach but never misreports one: the classifier scores exactly the
+	// image Render returns.
+	RenderSize int
+	// Color applies to three-channel renderers only.
+	Color ColorMode
+}
+
+// Renderer evaluates genomes into canonical images: planar C×H×W float32 in
+// [0, 1], the layout attack.Scorer takes. It evaluates the network node by
+// node over whole rows and planes of pixels, not pixel by pixel, and reuses
+// its buffers, so Render does not allocate once it has seen a genome of the
+// largest size so far.
+//
+// A Renderer is not safe for concurrent use; create one per goroutine.
+type Renderer struct {
+	w, h, channels int
+	// lw×lh is the internal grid; n = lw*lh values per plane. Its top-left
+	// quadrant, middle row and column included, is qw×qh = qn values.
+	lw, lh, n  int
+	qw, qh, qn int
+	color      ColorMode
+
+	// d is the distance input over the internal grid. x and y are vectors
+	// at the front of vec; the bias is folded into constants.
+	d []float32
+	// vec holds every vector: x coordinates at xOff, y coordinates at
+	// yOff, zero vectors at zeroX and zeroY, d over the quadrant at dqOff
+	// (these fixedLen values are set once), then the per-column, per-row
+	// and per-quadrant vectors of one render.
+	vec                             []float32
+	xOff, yOff, zeroX, zeroY, dqOff int32
+	fixedLen, vecLen                int
+	// Planes are evaluated a tile of whole rows at a time so that every
+	// plane a step touches stays in cache. tiles holds nslots-1 planes of
+	// tileLen values; slot s >= 1 starts at (s-1)*tileLen.
+	tileRows, tileLen int
+	tiles             []float32
+	nslots            int32
+
+	// The compiled program (see compile.go).
+	vecSteps   []vecStep
+	planeSteps []planeStep
+	terms      []term
+	srcs       []weighted
+
+	// Upsampling, used only when the internal grid is smaller: lo holds
+	// the finished internal image, tmp one channel after the horizontal
+	// pass, and col/row the source index and weight per output pixel.
+	lo, tmp  []float32
+	col, row []tap
+
+	// Compilation scratch, indexed by node.
+	inStart  []int32 // incoming links of node v: inLinks[inStart[v]:inStart[v+1]]
+	inLinks  []int32
+	cursor   []int32
+	state    []uint8
+	dom      []domain
+	constVal []float32
+	lastUse  []int32
+	slot     []int32
+	vecOff   []int32
+	// Compilation scratch, per program.
+	ord   []int32
+	stack []int32
+	free  []int32
+}
+
+// tileTarget is the number of pixels per tile: 8 KiB per plane, so a step's
+// destination and a few source planes fit in a 32 KiB L1 cache.
+const tileTarget = 2048
+
+// tap is one output pixel's bilinear source along one axis.
+type tap struct {
+	i0, i1 int32
+	f      float32
+}
+
+// weighted is a resolved term: a source slice and its weight.
+type weighted struct {
+	s []float32
+	w float32
+}
+
+// NewRenderer returns a Renderer for w×h images with 1 (gray) or 3 (colour)
+// channels.
+func NewRenderer(w, h, channels int, opt Options) (*Renderer, error) {
+	if w < 1 || h < 1 {
+		return nil, fmt.Errorf("cppn: renderer size %d×%d: must be positive", w, h)
+	}
+	if channels != 1 && channels != 3 {
+		return nil, fmt.Errorf("cppn: renderer with %d channels: need 1 or 3", channels)
+	}
+	if opt.RenderSize < 0 {
+		return nil, fmt.Errorf("cppn: render size %d: must be 0 or positive", opt.RenderSize)
+	}
+	if opt.Color != ColorHSL && opt.Color != ColorRGB {
+		return nil, fmt.Errorf("cppn: unknown colour mode %v", opt.Color)
+	}
+	r := &Renderer{w: w, h: h, channels: channels, lw: w, lh: h, color: opt.Color}
+	if long := max(w, h); opt.RenderSize > 0 && opt.RenderSize < long {
+		r.lw = max(1, int(math.Round(float64(w*opt.RenderSize)/float64(long))))
+		r.lh = max(1, int(math.Round(float64(h*opt.RenderSize)/float64(long))))
+	}
+	r.n = r.lw * r.lh
+	r.qw, r.qh = (r.lw+1)/2, (r.lh+1)/2
+	r.qn = r.qw * r.qh
+	r.tileRows = max(1, min(r.lh, tileTarget/r.lw))
+	r.tileLen = r.tileRows * r.lw
+
+	lw, lh := int32(r.lw), int32(r.lh)
+	r.xOff, r.yOff, r.zeroX, r.zeroY, r.dqOff = 0, lw, lw+lh, 2*lw+lh, 2*(lw+lh)
+	r.fixedLen = int(r.dqOff) + r.qn
+	r.vec = make([]float32, r.fixedLen)
+	for i := range r.lw {
+		r.vec[int(r.xOff)+i] = float32(coord(i, r.lw))
+	}
+	for i := range r.lh {
+		r.vec[int(r.yOff)+i] = float32(coord(i, r.lh))
+	}
+	r.d = make([]float32, r.n)
+	for py := range r.lh {
+		y := coord(py, r.lh)
+		for px := range r.lw {
+			x := coord(px, r.lw)
+			// Dividing by sqrt(2) puts d in [0, 1] like the other
+			// inputs' magnitudes, so the shared weight range means
+			// the same for all of them.
+			r.d[py*r.lw+px] = float32(math.Sqrt((x*x + y*y) / 2))
+		}
+	}
+	for qy := range r.qh {
+		copy(r.vec[int(r.dqOff)+qy*r.qw:][:r.qw], r.d[qy*r.lw:])
+	}
+	if r.lw != w || r.lh != h {
+		r.lo = make([]float32, channels*r.n)
+		r.tmp = make([]float32, r.lh*w)
+		r.col = taps(w, r.lw)
+		r.row = taps(h, r.lh)
+	}
+	return r, nil
+}
+
+// coord maps pixel i of n to [-1, 1], corners included: the first and last
+// pixels sit at -1 and 1 whatever the resolution, so an internal grid and the
+// output grid span the same square. The right half mirrors the left exactly,
+// bit for bit, which is what lets radial nodes be evaluated on one quadrant.
+func coord(i, n int) float64 {
+	switch {
+	case 2*i == n-1:
+		return 0
+	case 2*i > n-1:
+		return -coord(n-1-i, n)
+	}
+	return -1 + 2*float64(i)/float64(n-1)
+}
+
+// taps returns the bilinear sources for an axis of n output pixels read from
+// m internal ones. Positions align the end pixels (as coord does) and are
+// computed in integers, so output pixels that fall exactly on an internal
+// pixel copy it without rounding.
+func taps(n, m int) []tap {
+	t := make([]tap, n)
+	if n == 1 || m == 1 {
+		return t
+	}
+	for i := range t {
+		num := i * (m - 1)
+		i0 := num / (n - 1)
+		rem := num % (n - 1)
+		i1 := min(i0+1, m-1)
+		t[i] = tap{i0: int32(i0), i1: int32(i1), f: float32(rem) / float32(n-1)}
+	}
+	return t
+}
+
+// Shape returns the output image shape: channels, height and width.
+func (r *Renderer) Shape() (c, h, w int) { return r.channels, r.h, r.w }
+
+// InternalSize returns the grid the network is evaluated on before
+// upsampling; it equals the output size at full resolution.
+func (r *Renderer) InternalSize() (w, h int) { return r.lw, r.lh }
+
+// Render writes g's image into dst, which must hold channels×h×w values.
+// Each output node's value v in [-1, 1] becomes (v+1)/2, clamped to [0, 1];
+// for colour in HSL mode those are hue, lightness and saturation. Render
+// only reads g, so renderers in several goroutines may share a genome.
+func (r *Renderer) Render(g *Genome, dst []float32) error {
+	if g.outputs != r.channels {
+		return fmt.Errorf("cppn: render a %d-output genome with a %d-channel renderer", g.outputs, r.channels)
+	}
+	if want := r.channels * r.h * r.w; len(dst) != want {
+		return fmt.Errorf("cppn: render into %d values: need %d", len(dst), want)
+	}
+	if err := r.compile(g); err != nil {
+		return fmt.Errorf("cppn: render: %w", err)
+	}
+	for _, s := range r.vecSteps {
+		out := r.vec[s.dst : s.dst+s.n]
+		r.srcs = r.srcs[:0]
+		for _, t := range r.terms[s.t0:s.t1] {
+			r.srcs = append(r.srcs, weighted{s: r.vec[t.src : t.src+s.n], w: t.w})
+		}
+		setTerms(out, s.c, r.srcs)
+		if !s.noAct {
+			activate(s.act, out)
+		}
+	}
+	img := dst
+	if r.lo != nil {
+		img = r.lo
+	}
+	for y0 := 0; y0 < r.lh; y0 += r.tileRows {
+		y1 := min(r.lh, y0+r.tileRows)
+		for _, s := range r.planeSteps {
+			r.runPlane(s, y0, y1)
+		}
+		r.finish(img, y0, y1)
+	}
+	if r.lo != nil {
+		for c := range r.channels {
+			r.upsample(r.lo[c*r.n:(c+1)*r.n], dst[c*r.w*r.h:(c+1)*r.w*r.h])
+		}
+	}
+	return nil
+}
+
+// plane returns the first m values of slot s for the tile starting at row
+// y0.
+func (r *Renderer) plane(s int32, y0, m int) []float32 {
+	if s == slotD {
+		o := y0 * r.lw
+		return r.d[o : o+m : o+m]
+	}
+	o := int(s-1) * r.tileLen
+	return r.tiles[o : o+m : o+m]
+}
+
+// runPlane evaluates plane step s over rows y0 to y1.
+func (r *Renderer) runPlane(s planeStep, y0, y1 int) {
+	lw, m := r.lw, (y1-y0)*r.lw
+	out := r.plane(s.slot, y0, m)
+	if s.mirror >= 0 {
+		q := r.vec[s.mirror:][:r.qn]
+		for y := y0; y < y1; y++ {
+			qy := min(y, r.lh-1-y)
+			src := q[qy*r.qw:][:r.qw]
+			d := out[(y-y0)*lw:][:lw]
+			copy(d, src)
+			for x := r.qw; x < lw; x++ {
+				d[x] = src[lw-1-x]
+			}
+		}
+		return
+	}
+	r.srcs = r.srcs[:0]
+	for _, t := range r.terms[s.t0:s.t1] {
+		r.srcs = append(r.srcs, weighted{s: r.plane(t.src, y0, m), w: t.w})
+	}
+	row := r.vec[s.row : int(s.row)+lw]
+	col := r.vec[int(s.col)+y0 : int(s.col)+y1]
+	// The first two planes are fused into the pass that lays down the
+	// row and column vectors; the rest add two per pass.
+	first := r.srcs[:min(2, len(r.srcs))]
+	for j, cy := range col {
+		o := j * lw
+		d := out[o : o+lw]
+		row := row[:len(d)]
+		switch len(first) {
+		case 0:
+			for x := range d {
+				d[x] = cy + row[x]
+			}
+		case 1:
+			s0, w0 := first[0].s[o:][:len(d)], first[0].w
+			for x := range d {
+				d[x] = cy + row[x] + w0*s0[x]
+			}
+		default:
+			s0, w0 := first[0].s[o:][:len(d)], first[0].w
+			s1, w1 := first[1].s[o:][:len(d)], first[1].w
+			for x := range d {
+				d[x] = cy + row[x] + w0*s0[x] + w1*s1[x]
+			}
+		}
+	}
+	addTerms(out, r.srcs[len(first):])
+	if !s.noAct {
+		activate(s.act, out)
+	}
+}
+
+// setTerms sets dst to c plus the weighted sum of srcs, each at least as
+// long as dst.
+func setTerms(dst []float32, c float32, srcs []weighted) {
+	n := len(dst)
+	switch len(srcs) {
+	case 0:
+		for i := range dst {
+			dst[i] = c
+		}
+		return
+	case 1:
+		s, w := srcs[0].s[:n], srcs[0].w
+		for i := range dst {
+			dst[i] = c + w*s[i]
+		}
+		return
+	}
+	s0, w0 := srcs[0].s[:n], srcs[0].w
+	s1, w1 := srcs[1].s[:n], srcs[1].w
+	for i := range dst {
+		dst[i] = c + w0*s0[i] + w1*s1[i]
+	}
+	addTerms(dst, srcs[2:])
+}
+
+// addTerms adds the weighted sum of srcs to dst, two sources per pass to
+// halve the loads and stores of dst.
+func addTerms(dst []float32, srcs []weighted) {
+	n := len(dst)
+	for ; len(srcs) >= 2; srcs = srcs[2:] {
+		s0, w0 := srcs[0].s[:n], srcs[0].w
+		s1, w1 := srcs[1].s[:n], srcs[1].w
+		for i := range dst {
+			dst[i] += w0*s0[i] + w1*s1[i]
+		}
+	}
+	if len(srcs) == 1 {
+		s, w := srcs[0].s[:n], srcs[0].w
+		for i := range dst {
+			dst[i] += w * s[i]
+		}
+	}
+}
+
+// finish maps the output planes of rows y0 to y1 to pixel values in img
+// (channels planes of the internal size).
+func (r *Renderer) finish(img []float32, y0, y1 int) {
+	n, o, m := r.n, y0*r.lw, (y1-y0)*r.lw
+	if r.channels == 3 && r.color == ColorHSL {
+		hslToRGB(r.plane(r.slot[NumInputs], y0, m), r.plane(r.slot[NumInputs+1], y0, m), r.plane(r.slot[NumInputs+2], y0, m),
+			img[o:o+m], img[n+o:n+o+m], img[2*n+o:2*n+o+m])
+		return
+	}
+	for c := range r.channels {
+		p := r.plane(r.slot[NumInputs+c], y0, m)
+		out := img[c*n+o : c*n+o+m]
+		for i, v := range p {
+			out[i] = unit(v)
+		}
+	}
+}
+
+// unit maps a node value in [-1, 1] to [0, 1], clamping the last bit of
+// float error (or a future activation's overshoot).
+func unit(v float32) float32 {
+	u := 0.5*v + 0.5
+	if u < 0 {
+		return 0
+	}
+	if u > 1 {
+		return 1
+	}
+	return u
+}
+
+// hslToRGB converts node values in [-1, 1] read as hue, lightness and
+// saturation planes into red, green and blue planes in [0, 1]; hue 0 and 1
+// are both red. It is the standard conversion in the form of CSS Color 4,
+// channel = l - a·clamp(min(k-3, 9-k), -1, 1) with k = (n + 12h) mod 12,
+// a = s·min(l, 1-l) and n = 0, 8, 4 for red, green and blue, rewritten
+// without branches (see hslChannel) because noisy images make every branch
+// a coin toss.
+func hslToRGB(hp, lp, sp, red, green, blue []float32) {
+	n := len(red)
+	hp, lp, sp, green, blue = hp[:n], lp[:n], sp[:n], green[:n], blue[:n]
+	for i := range red {
+		h, l, s := unit(hp[i]), unit(lp[i]), unit(sp[i])
+		a := s * min(l, 1-l)
+		h12 := 12 * h
+		red[i] = hslChannel(0, h12, l, a)
+		green[i] = hslChannel(8, h12, l, a)
+		blue[i] = hslChannel(4, h12, l, a)
+	}
+}
+
+// hslChannel evaluates one channel of hslToRGB. With k in [0, 12),
+// min(k-3, 9-k) = 3 - |k-6| = tri(k) - 3, where tri is the distance to the
+// nearest multiple of 12, so the modulo becomes a rounding.
+func hslChannel(n, h12, l, a float32) float32 {
+	z := n + h12
+	z -= 12 * ((z*(1.0/12) + roundMagic32) - roundMagic32)
+	tri := math.Float32frombits(math.Float32bits(z) &^ (1 << 31))
+	return l - a*max(-1, min(1, tri-3))
+}
+
+// upsample bilinearly resizes one internal-size channel src into one
+// output-size channel dst: a horizontal pass into tmp, then a vertical one.
+func (r *Renderer) upsample(src, dst []float32) {
+	w := r.w
+	for y := range r.lh {
+		s := src[y*r.lw : (y+1)*r.lw]
+		t := r.tmp[y*w : (y+1)*w]
+		for x, tp := range r.col {
+			a := s[tp.i0]
+			t[x] = a + tp.f*(s[tp.i1]-a)
+		}
+	}
+	for y, tp := range r.row {
+		out := dst[y*w : (y+1)*w]
+		a := r.tmp[int(tp.i0)*w:][:len(out)]
+		if tp.f == 0 {
+			copy(out, a)
+			continue
+		}
+		b := r.tmp[int(tp.i1)*w:][:len(out)]
+		f := tp.f
+		for x := range out {
+			out[x] = a[x] + f*(b[x]-a[x])
+		}
+	}
+}
