@@ -17,6 +17,7 @@ import (
 	ort "github.com/yalue/onnxruntime_go"
 
 	"github.com/fooltest/fooltest/internal/exitcode"
+	"github.com/fooltest/fooltest/internal/onnxcheck"
 )
 
 // OutputKind says how a model's raw outputs become confidences.
@@ -129,26 +130,33 @@ func Open(path string, opts Options) (*Classifier, error) {
 	if opts.MaxModelBytes > 0 && st.Size() > opts.MaxModelBytes {
 		return nil, exitcode.Usagef("model %s is %d bytes, over the %d-byte limit: raise --max-model-bytes if you trust it", path, st.Size(), opts.MaxModelBytes)
 	}
-	f, err := os.Open(path)
+	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, exitcode.Usagef("cannot read model %s: %v: check its permissions", path, errors.Unwrap(err))
 	}
-	f.Close()
+	// The model may come from an untrusted pull request: refuse corrupt
+	// protobuf and external data outside its folder before the runtime
+	// parses it or opens any file it names.
+	checked, err := onnxcheck.Check(path, data)
+	if err != nil {
+		return nil, err
+	}
 	ins, outs, err := ort.GetInputOutputInfo(path)
 	if err != nil {
-		return nil, exitcode.Usagef("model %s is not a valid ONNX model: %s", path, oneLine(err.Error()))
+		return nil, checked.LoadError(path, err.Error())
 	}
 	return open(path, nil, ins, outs, opts)
 }
 
 // OpenBytes loads a model held in memory; name is used in messages.
 func OpenBytes(name string, model []byte, opts Options) (*Classifier, error) {
-	if len(model) == 0 {
-		return nil, exitcode.Usagef("model %s is empty", name)
+	checked, err := onnxcheck.CheckBytes(name, model)
+	if err != nil {
+		return nil, err
 	}
 	ins, outs, err := ort.GetInputOutputInfoWithONNXData(model)
 	if err != nil {
-		return nil, exitcode.Usagef("model %s is not a valid ONNX model: %s", name, oneLine(err.Error()))
+		return nil, checked.LoadError(name, err.Error())
 	}
 	return open(name, model, ins, outs, opts)
 }
@@ -183,6 +191,8 @@ func open(name string, data []byte, ins, outs []ort.InputOutputInfo, opts Option
 	if opts.Batch > 0 && in.batch > 0 && opts.Batch != in.batch {
 		return nil, exitcode.Usagef("--batch %d: the model's input %q has a fixed batch of %d; omit --batch or pass --batch %d", opts.Batch, in.name, in.batch, in.batch)
 	}
+	// No custom-op library is ever registered on these options: it would
+	// be native code chosen by whoever wrote the model.
 	so, err := ort.NewSessionOptions()
 	if err != nil {
 		return nil, exitcode.Envf("creating ONNX Runtime session options: %s", oneLine(err.Error()))
