@@ -110,7 +110,7 @@ func existing(path, source string) (string, error) {
 			path, source, errors.Unwrap(err))
 	}
 	if st.IsDir() {
-		return "", exitcode.Envf("ONNX Runtime library %s from %s is a directory: give the path of libonnxruntime.so", path, source)
+		return "", exitcode.Envf("ONNX Runtime library %s from %s is a directory: give the path of libonnxruntime.so itself, or run scripts/install-onnxruntime.sh", path, source)
 	}
 	return path, nil
 }

@@ -1,0 +1,69 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/sethvargo/go-githubactions"
+
+	"github.com/fooltest/fooltest/internal/actions"
+	"github.com/fooltest/fooltest/internal/exitcode"
+	"github.com/fooltest/fooltest/internal/report"
+)
+
+// actionMain runs fooltest as the GitHub Action: inputs come from INPUT_*
+// variables, and the outcome goes to step outputs, the step summary and
+// annotations, whatever the exit code.
+func actionMain(ctx context.Context, e env) int {
+	gha := githubactions.New(githubactions.WithGetenv(e.getenv), githubactions.WithWriter(e.stdout))
+	args, err := actions.Args(e.getenv)
+	if err != nil {
+		err = exitcode.Usagef("%s", err)
+		return finishAction(gha, e, nil, err)
+	}
+	end := actions.Group(gha, "fooltest run")
+	o, err := runSearch(ctx, append([]string{}, args...), e)
+	end()
+	return finishAction(gha, e, o, err)
+}
+
+func finishAction(gha *githubactions.Action, e env, o *runOutcome, runErr error) int {
+	out := actions.Outcome{Err: runErr, ExitCode: exitcode.Of(runErr)}
+	if runErr != nil {
+		fmt.Fprintf(e.stderr, "fooltest: %s\n", oneLine(runErr.Error()))
+	}
+	if o != nil {
+		res := o.result
+		if runErr == nil {
+			out.ExitCode = o.code
+		}
+		out.Verdict, out.Fooled, out.Targets = res.Verdict, res.Fooled, res.Targets
+		out.Threshold, out.MaxConfidence = res.Threshold, res.MaxConfidence
+		out.ReportDir = res.Config.ReportDir
+		out.JUnit, out.Markdown = o.written[report.FormatJUnit], o.written[report.FormatMarkdown]
+		out.JSON, out.SARIF = o.written[report.FormatJSON], o.written[report.FormatSARIF]
+		if res.Model.Path != demoDisplayPath {
+			out.Model = res.Model.Path
+		}
+		fooled := slices.Clone(res.Classes)
+		slices.SortStableFunc(fooled, func(a, b report.Class) int {
+			if a.Confidence > b.Confidence {
+				return -1
+			}
+			if a.Confidence < b.Confidence {
+				return 1
+			}
+			return 0
+		})
+		for _, c := range fooled {
+			if c.Fooled {
+				out.Classes = append(out.Classes, actions.FooledClass{Index: c.Index, Label: c.Label, Confidence: c.Confidence})
+			}
+		}
+	}
+	if err := actions.Finish(gha, out); err != nil {
+		fmt.Fprintf(e.stderr, "fooltest: reporting to GitHub Actions: %s\n", oneLine(err.Error()))
+	}
+	return out.ExitCode
+}

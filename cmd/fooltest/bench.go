@@ -1,0 +1,39 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"time"
+
+	"github.com/fooltest/fooltest/internal/exitcode"
+)
+
+func benchCmd(args []string, e env) error {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	var m modelFlags
+	m.register(fs)
+	asJSON := fs.Bool("json", false, "print one JSON object")
+	d := fs.Duration("duration", 6*time.Second, "total measuring `time`, split between raw and pipeline rounds")
+	if err := parse(fs, args, e, &m); err != nil {
+		return err
+	}
+	if *d < 100*time.Millisecond || *d > time.Hour {
+		return exitcode.Usagef("--duration %s: give a duration from 100ms to 1h", *d)
+	}
+	l, err := m.open()
+	if err != nil {
+		return err
+	}
+	defer l.Close()
+	r, err := l.Bench(*d)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return json.NewEncoder(e.stdout).Encode(r)
+	}
+	fmt.Fprintf(e.stdout, "model      %s\nbatch      %d, %d threads\nraw        %.0f images/s (runtime on a filled tensor)\npipeline   %.0f images/s (canonical images to confidences)\nratio      %.3f\n",
+		l.name, r.Batch, r.Threads, r.RawImagesPerSecond, r.PipelineImagesPerSecond, r.Ratio)
+	return nil
+}

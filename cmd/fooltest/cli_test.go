@@ -1,0 +1,221 @@
+package main
+
+import (
+	"encoding/json"
+	"encoding/xml"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/fooltest/fooltest/internal/demo"
+	"github.com/fooltest/fooltest/internal/exitcode"
+	"github.com/fooltest/fooltest/internal/onnxtest"
+)
+
+func writeFile(t *testing.T, dir, name string, data []byte) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestBadInput: every kind of bad input ends with exit 2 (or 3 for the
+// environment) and one line on stderr that names the problem.
+func TestBadInput(t *testing.T) {
+	dir := t.TempDir()
+	corrupt := writeFile(t, dir, "corrupt.onnx", []byte("definitely not a protobuf model"))
+	truncated := writeFile(t, dir, "truncated.onnx", demo.Model[:len(demo.Model)/3])
+	textModel := writeFile(t, dir, "text.onnx", onnxtest.Model{
+		Inputs:  []onnxtest.Value{{Name: "text", Type: onnxtest.String, Dims: []int64{-1, 1}}},
+		Outputs: []onnxtest.Value{{Name: "out", Type: onnxtest.String, Dims: []int64{-1, 1}}},
+		Nodes:   []onnxtest.Node{{Op: "Identity", Inputs: []string{"text"}, Outputs: []string{"out"}}},
+	}.Bytes())
+	labels3 := writeFile(t, dir, "labels.txt", []byte("a\nb\nc\n"))
+	tests := []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"missing model", []string{"inspect", "--model", filepath.Join(dir, "nope.onnx")}, 2, "cannot read model"},
+		{"directory as model", []string{"inspect", "--model", dir}, 2, "not a regular file"},
+		{"corrupt model", []string{"inspect", "--model", corrupt}, 2, "not a valid ONNX model"},
+		{"truncated model", []string{"inspect", "--model", truncated}, 2, "not a valid ONNX model"},
+		{"non-image model", []string{"inspect", "--model", textModel}, 2, "float32 image input"},
+		{"label count", []string{"inspect", "--labels", labels3}, 2, "3 lines but the model has 10 classes"},
+		{"missing labels", []string{"inspect", "--labels", filepath.Join(dir, "none.txt")}, 2, "cannot read labels"},
+		{"unknown flag", []string{"inspect", "--colour", "red"}, 2, "flag provided but not defined"},
+		{"unknown command", []string{"frobnicate"}, 2, "unknown command"},
+		{"stray argument", []string{"inspect", "model.onnx"}, 2, "unexpected argument"},
+		{"bad preset", []string{"inspect", "--preset", "imagenet2"}, 2, "unknown --preset"},
+		{"bad mean", []string{"inspect", "--mean", "0.5,x,1"}, 2, "not a finite number"},
+		{"bad input shape", []string{"inspect", "--input-shape", "2,28,28"}, 2, "C must be 1"},
+		{"bad output kind", []string{"inspect", "--output-kind", "softmax"}, 2, "unknown --output-kind"},
+		{"bad threshold", []string{"run", "--threshold", "1.5"}, 2, "--threshold"},
+		{"bad encoding", []string{"run", "--encoding", "jpeg"}, 2, "--encoding"},
+		{"bad algorithm", []string{"run", "--algorithm", "gradient"}, 2, "--algorithm"},
+		{"bad budget", []string{"run", "--budget", "soon"}, 2, "--budget"},
+		{"bad classes", []string{"run", "--classes", "3,12", "--budget", "1s"}, 2, "out of range"},
+		{"bad max-fooled", []string{"run", "--max-fooled", "lots"}, 2, "max-fooled"},
+		{"bad fail-on", []string{"run", "--fail-on", "sometimes"}, 2, "fail-on"},
+		{"bad format", []string{"run", "--format", "json,pdf"}, 2, "pdf"},
+		{"bad batch", []string{"bench", "--batch", "-3"}, 2, "--batch"},
+		{"report dir is a file", []string{"run", "--report-dir", labels3, "--budget", "1s"}, 3, "report directory"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := runMain(t, nil, tc.args...)
+			if r.code != tc.code {
+				t.Fatalf("exit %d, want %d; stderr: %s", r.code, tc.code, r.stderr)
+			}
+			if !strings.Contains(r.stderr, tc.want) {
+				t.Errorf("stderr %q does not mention %q", r.stderr, tc.want)
+			}
+			if n := strings.Count(strings.TrimSpace(r.stderr), "\n"); n != 0 {
+				t.Errorf("stderr has %d lines, want one: %q", n+1, r.stderr)
+			}
+		})
+	}
+}
+
+// TestMissingRuntime runs a real process, since a process loads the runtime
+// library once.
+func TestMissingRuntime(t *testing.T) {
+	dir := t.TempDir()
+	for _, args := range [][]string{
+		{"inspect", "--onnxruntime-lib", filepath.Join(dir, "libonnxruntime.so")},
+		{"version", "--onnxruntime-lib", dir},
+	} {
+		r := runBinary(t, dir, nil, args...)
+		if r.code != exitcode.Environment || !strings.Contains(r.stderr, "install-onnxruntime.sh") {
+			t.Errorf("%v: exit %d, stderr %q; want 3 naming the install script", args, r.code, r.stderr)
+		}
+	}
+	// Not a shared library at all.
+	fake := writeFile(t, dir, "libonnxruntime.so", []byte("not an ELF file"))
+	r := runBinary(t, dir, []string{"ONNXRUNTIME_LIB=" + fake}, "inspect")
+	if r.code != exitcode.Environment || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 {
+		t.Errorf("fake library: exit %d, stderr %q", r.code, r.stderr)
+	}
+}
+
+func TestInspectJSON(t *testing.T) {
+	r := runMain(t, nil, "inspect", "--json", "--batch", "8")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	var got struct {
+		Layout     string `json:"layout"`
+		Classes    int    `json:"classes"`
+		OutputKind string `json:"output_kind"`
+		Batch      int    `json:"batch"`
+		Preset     string `json:"preset"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Layout != "NCHW" || got.Classes != 10 || got.OutputKind != "probabilities" || got.Batch != 8 || got.Preset != "raw01" {
+		t.Fatalf("inspect --json: %+v", got)
+	}
+}
+
+func TestBenchJSON(t *testing.T) {
+	r := runMain(t, nil, "bench", "--json", "--duration", "400ms", "--threads", "1")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	var got map[string]float64
+	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"raw_images_per_second", "pipeline_images_per_second", "batch", "threads"} {
+		if got[k] <= 0 {
+			t.Errorf("%s = %v", k, got[k])
+		}
+	}
+}
+
+// junitSuites is the part of junit.xml the gate test reads.
+type junitSuites struct {
+	Suites []struct {
+		Tests    int `xml:"tests,attr"`
+		Failures int `xml:"failures,attr"`
+		Cases    []struct {
+			Name    string    `xml:"name,attr"`
+			Failure *struct{} `xml:"failure"`
+		} `xml:"testcase"`
+	} `xml:"testsuite"`
+}
+
+// TestRunGate runs the search on the demo model and checks the gate's exit
+// codes and that every report is written and agrees with report.json.
+func TestRunGate(t *testing.T) {
+	common := []string{"run", "--encoding", "direct", "--budget", "60s", "--max-evals", "3000", "--threads", "1", "--quiet"}
+	tests := []struct {
+		name  string
+		extra []string
+		code  int
+	}{
+		{"default gate fails", nil, 1},
+		{"report only", []string{"--fail-on", "never"}, 0},
+		{"everything allowed", []string{"--max-fooled", "100%"}, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			args := append(append(append([]string{}, common...), tc.extra...), "--report-dir", dir)
+			r := runMain(t, nil, args...)
+			if r.code != tc.code {
+				t.Fatalf("exit %d, want %d; stderr %s", r.code, tc.code, r.stderr)
+			}
+			for _, f := range []string{"report.json", "junit.xml", "report.md", "report.sarif", "gallery.png", "report.html", "images"} {
+				if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+					t.Errorf("missing %s: %v", f, err)
+				}
+			}
+			var rep struct {
+				Verdict string `json:"verdict"`
+				Fooled  int    `json:"fooled"`
+				Targets int    `json:"targets"`
+				Classes []struct {
+					Image string `json:"image"`
+				} `json:"classes"`
+			}
+			b, _ := os.ReadFile(filepath.Join(dir, "report.json"))
+			if err := json.Unmarshal(b, &rep); err != nil {
+				t.Fatal(err)
+			}
+			if rep.Targets != 10 || rep.Fooled == 0 {
+				t.Fatalf("report.json: %d of %d fooled", rep.Fooled, rep.Targets)
+			}
+			for _, c := range rep.Classes {
+				if _, err := os.Stat(filepath.Join(dir, c.Image)); err != nil {
+					t.Errorf("image %q: %v", c.Image, err)
+				}
+			}
+			var ju junitSuites
+			b, _ = os.ReadFile(filepath.Join(dir, "junit.xml"))
+			if err := xml.Unmarshal(b, &ju); err != nil {
+				t.Fatal(err)
+			}
+			cases, failures := 0, 0
+			for _, s := range ju.Suites {
+				cases += len(s.Cases)
+				for _, c := range s.Cases {
+					if c.Failure != nil {
+						failures++
+					}
+				}
+			}
+			if cases != 10 || failures != rep.Fooled {
+				t.Fatalf("junit: %d testcases, %d failures; report.json fooled %d", cases, failures, rep.Fooled)
+			}
+			if !strings.Contains(r.stdout, "fooltest: FAIL") && tc.code == 1 {
+				t.Errorf("no verdict line in %q", r.stdout)
+			}
+		})
+	}
+}

@@ -1,0 +1,229 @@
+package main
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/fooltest/fooltest/internal/classifier"
+	"github.com/fooltest/fooltest/internal/demo"
+	"github.com/fooltest/fooltest/internal/exitcode"
+)
+
+// errHelp ends a command after -h printed its flags.
+var errHelp = errors.New("help requested")
+
+// modelFlags are the flags every command that opens a model takes.
+type modelFlags struct {
+	model, labels, preset    string
+	scale                    float64
+	mean, std                string
+	inputShape, output, kind string
+	batch, threads           int
+	ortLib                   string
+	maxModelBytes            int64
+	set                      map[string]bool
+}
+
+func (m *modelFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&m.model, "model", "", "ONNX model `path` (default: the embedded demo LeNet)")
+	fs.StringVar(&m.labels, "labels", "", "labels `file`, one per line in class order")
+	fs.StringVar(&m.preset, "preset", "", "preprocessing: raw01 (x), raw255 (255x), pm1 (2x-1), mnist, cifar10, imagenet (default raw01)")
+	fs.Float64Var(&m.scale, "scale", 1, "input scale S in (S*x - mean)/std, x in [0,1]")
+	fs.StringVar(&m.mean, "mean", "", "per-channel `mean`, 1 or 3 comma-separated values")
+	fs.StringVar(&m.std, "std", "", "per-channel `std`, 1 or 3 comma-separated values")
+	fs.StringVar(&m.inputShape, "input-shape", "", "image shape `C,H,W` for flattened or dynamic inputs")
+	fs.StringVar(&m.output, "output", "", "output `name` to read class scores from (default: first float output with K>1)")
+	fs.StringVar(&m.kind, "output-kind", "auto", "auto, probabilities, logits or sigmoid")
+	fs.IntVar(&m.batch, "batch", 0, "batch size (default: tuned by measurement)")
+	fs.IntVar(&m.threads, "threads", 0, "ONNX Runtime intra-op threads (default: number of CPUs)")
+	fs.StringVar(&m.ortLib, "onnxruntime-lib", "", "`path` of libonnxruntime.so (default: $ONNXRUNTIME_LIB, the install folder, the system)")
+	fs.Int64Var(&m.maxModelBytes, "max-model-bytes", 2<<30, "refuse model files larger than this many `bytes`")
+}
+
+// parse parses args into fs, turning flag errors into one-line usage errors.
+func parse(fs *flag.FlagSet, args []string, e env, m *modelFlags) error {
+	fs.SetOutput(io.Discard)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(e.stdout)
+			fmt.Fprintf(e.stdout, "Usage: fooltest %s [flags]\n\nFlags:\n", fs.Name())
+			fs.PrintDefaults()
+			return errHelp
+		}
+		return exitcode.Usagef("%s: run 'fooltest %s -h' for the flags", err, fs.Name())
+	}
+	if fs.NArg() > 0 {
+		return exitcode.Usagef("unexpected argument %q: flags start with --; run 'fooltest %s -h'", fs.Arg(0), fs.Name())
+	}
+	if m != nil {
+		m.set = map[string]bool{}
+		fs.Visit(func(f *flag.Flag) { m.set[f.Name] = true })
+	}
+	return nil
+}
+
+// loaded is an opened model with what the reports say about it.
+type loaded struct {
+	*classifier.Classifier
+	name       string // path as given, or the demo's name
+	path       string // file path, empty for the demo
+	sha256     string
+	labels     []string
+	labelsFrom string
+	preset     string
+	runtime    string
+}
+
+// options turns the flags into classifier options.
+func (m *modelFlags) options() (classifier.Options, string, error) {
+	var opts classifier.Options
+	preset := m.preset
+	if preset == "" {
+		preset = "raw01"
+		if m.model == "" {
+			preset = demo.Preset
+		}
+	}
+	norm, err := classifier.Preset(preset)
+	if err != nil {
+		return opts, "", err
+	}
+	if m.set["scale"] {
+		if !(m.scale > 0) || m.scale > 1e6 {
+			return opts, "", exitcode.Usagef("--scale %v: give a positive number", m.scale)
+		}
+		norm.Scale = float32(m.scale)
+		preset = "custom"
+	}
+	if m.set["mean"] {
+		if norm.Mean, err = classifier.ParseFloats("--mean", m.mean); err != nil {
+			return opts, "", err
+		}
+		preset = "custom"
+	}
+	if m.set["std"] {
+		if norm.Std, err = classifier.ParseFloats("--std", m.std); err != nil {
+			return opts, "", err
+		}
+		preset = "custom"
+	}
+	opts.Normalization = norm
+	if m.inputShape != "" {
+		c, h, w, err := classifier.ParseShape(m.inputShape)
+		if err != nil {
+			return opts, "", err
+		}
+		opts.InputShape = &[3]int{c, h, w}
+	}
+	if opts.OutputKind, err = classifier.ParseOutputKind(m.kind); err != nil {
+		return opts, "", err
+	}
+	if m.threads < 0 || m.threads > 1024 {
+		return opts, "", exitcode.Usagef("--threads %d: give a positive count, or 0 for one per CPU", m.threads)
+	}
+	if m.batch < 0 || m.batch > 4096 {
+		return opts, "", exitcode.Usagef("--batch %d: give a size from 1 to 4096, or 0 to tune it", m.batch)
+	}
+	opts.Output, opts.Batch, opts.Threads = m.output, m.batch, m.threads
+	opts.MaxModelBytes = m.maxModelBytes
+	return opts, preset, nil
+}
+
+// open loads the runtime, the model and its labels.
+func (m *modelFlags) open() (*loaded, error) {
+	opts, preset, err := m.options()
+	if err != nil {
+		return nil, err
+	}
+	version, err := classifier.LoadRuntime(m.ortLib)
+	if err != nil {
+		return nil, err
+	}
+	l := &loaded{preset: preset, runtime: version}
+	var sum [32]byte
+	if m.model == "" {
+		l.name = demo.Name
+		l.Classifier, err = classifier.OpenBytes(demo.Name, demo.Model, opts)
+		sum = sha256.Sum256(demo.Model)
+	} else {
+		l.name, l.path = m.model, m.model
+		if l.Classifier, err = classifier.Open(m.model, opts); err == nil {
+			sum, err = fileSHA256(m.model)
+		}
+	}
+	if err != nil {
+		if l.Classifier != nil {
+			l.Close()
+		}
+		return nil, err
+	}
+	l.sha256 = hex.EncodeToString(sum[:])
+	k := l.Info().Classes
+	switch {
+	case m.labels != "":
+		l.labels, err = classifier.ReadLabels(m.labels, k)
+		l.labelsFrom = "file " + m.labels
+	case m.model == "":
+		l.labels, l.labelsFrom = demo.Labels(), "the demo's digits 0-9"
+	default:
+		l.labels, l.labelsFrom = classifier.DefaultLabels(k), fmt.Sprintf("none given: class 0 .. class %d", k-1)
+	}
+	if err != nil {
+		l.Close()
+		return nil, err
+	}
+	return l, nil
+}
+
+func fileSHA256(path string) ([32]byte, error) {
+	var sum [32]byte
+	f, err := os.Open(path)
+	if err != nil {
+		return sum, exitcode.Usagef("cannot read model %s: %v", path, err)
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return sum, exitcode.Usagef("cannot read model %s: %v", path, err)
+	}
+	copy(sum[:], h.Sum(nil))
+	return sum, nil
+}
+
+// summary is the human-readable model description inspect and run print.
+func (l *loaded) summary() string {
+	i := l.Info()
+	batch := "dynamic batch"
+	if i.FixedBatch > 0 {
+		batch = fmt.Sprintf("fixed batch %d", i.FixedBatch)
+	}
+	color := "gray"
+	if i.Channels == 3 {
+		color = "RGB"
+	}
+	kind := string(i.OutputKind)
+	if i.KindDetected {
+		kind += " (detected)"
+	}
+	tuned := ""
+	if i.BatchTuned {
+		tuned = " (tuned)"
+	}
+	libPath, _ := classifier.LoadedRuntime()
+	var b strings.Builder
+	row := func(k, format string, args ...any) { fmt.Fprintf(&b, "%-11s %s\n", k, fmt.Sprintf(format, args...)) }
+	row("model", "%s (sha256 %s)", l.name, l.sha256[:16])
+	row("input", "%q %v: %s, %d×%d×%d %s, %s", i.Input, i.InputShape, i.Layout, i.Channels, i.Height, i.Width, color, batch)
+	row("preprocess", "%s (%s)", l.preset, i.Normalization)
+	row("output", "%q %v: %d classes, %s", i.Output, i.OutputShape, i.Classes, kind)
+	row("labels", "%s", l.labelsFrom)
+	row("batch", "%d%s, %d threads", i.Batch, tuned, i.Threads)
+	row("runtime", "ONNX Runtime %s (%s)", l.runtime, libPath)
+	return b.String()
+}

@@ -1,0 +1,349 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/fooltest/fooltest/internal/attack"
+	"github.com/fooltest/fooltest/internal/exitcode"
+	"github.com/fooltest/fooltest/internal/gate"
+	"github.com/fooltest/fooltest/internal/report"
+)
+
+// runFlags are the flags of `fooltest run` beyond the model flags.
+type runFlags struct {
+	encoding, algorithm, budget string
+	maxEvals                    int64
+	classes, threshold          string
+	maxFooled, failOn           string
+	seed                        uint64
+	reportDir, format           string
+	exportDataset, quiet        bool
+}
+
+func (r *runFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&r.encoding, "encoding", attack.EncodingBoth, "image encoding: direct (pixels), cppn (patterns) or both (sharing the budget)")
+	fs.StringVar(&r.algorithm, "algorithm", attack.AlgorithmDefault, "search: default (fooltest's, fewest evaluations) or paper (MAP-Elites as in Nguyen et al. 2015)")
+	fs.StringVar(&r.budget, "budget", "60s", "wall-clock `duration` of the search")
+	fs.Int64Var(&r.maxEvals, "max-evals", 0, "stop after this many model evaluations (0: no cap)")
+	fs.StringVar(&r.classes, "classes", "all", "target classes: all, i,j,k (ranges a-b allowed) or random:N")
+	fs.StringVar(&r.threshold, "threshold", "0.99", "`confidence` at which an unrecognizable image counts as fooling the model")
+	fs.StringVar(&r.maxFooled, "max-fooled", gate.DefaultMaxFooled, "fooled classes allowed before the gate fails: N or P% of the targets")
+	fs.StringVar(&r.failOn, "fail-on", "fooled", "fooled: exit 1 when the gate fails; never: report only")
+	fs.Uint64Var(&r.seed, "seed", 1, "random seed; with --max-evals and --threads 1 a run is reproducible")
+	fs.StringVar(&r.reportDir, "report-dir", "fooltest-report", "`directory` for the reports")
+	fs.StringVar(&r.format, "format", strings.Join(report.DefaultFormats(), ","), "comma-separated report formats: "+strings.Join(report.AllFormats(), ", "))
+	fs.BoolVar(&r.exportDataset, "export-dataset", false, "also write dataset/ (fooling images and labels.csv) for retraining")
+	fs.BoolVar(&r.quiet, "quiet", false, "no progress output")
+}
+
+// runPlan is a validated run configuration.
+type runPlan struct {
+	budget    time.Duration
+	threshold float64
+	maxFooled gate.MaxFooled
+	failOn    gate.FailOn
+	formats   []string
+}
+
+func (r *runFlags) validate() (runPlan, error) {
+	var p runPlan
+	var err error
+	if err = oneOf("encoding", r.encoding, attack.EncodingDirect, attack.EncodingCPPN, attack.EncodingBoth); err != nil {
+		return p, err
+	}
+	if err = oneOf("algorithm", r.algorithm, attack.AlgorithmDefault, attack.AlgorithmPaper); err != nil {
+		return p, err
+	}
+	if p.budget, err = parseBudget(r.budget); err != nil {
+		return p, err
+	}
+	if r.maxEvals < 0 {
+		return p, exitcode.Usagef("--max-evals %d: give 0 (no cap) or a positive count", r.maxEvals)
+	}
+	if p.threshold, err = parseThreshold(r.threshold); err != nil {
+		return p, err
+	}
+	if p.maxFooled, err = gate.ParseMaxFooled(r.maxFooled); err != nil {
+		return p, exitcode.Usagef("%s", err)
+	}
+	if p.failOn, err = gate.ParseFailOn(r.failOn); err != nil {
+		return p, exitcode.Usagef("%s", err)
+	}
+	if p.formats, err = report.ParseFormats(r.format); err != nil {
+		return p, exitcode.Usagef("%s", err)
+	}
+	if r.exportDataset && !slices.Contains(p.formats, report.FormatDataset) {
+		p.formats = append(p.formats, report.FormatDataset)
+	}
+	if strings.TrimSpace(r.reportDir) == "" {
+		return p, exitcode.Usagef("--report-dir is empty: give a directory for the reports")
+	}
+	return p, nil
+}
+
+// runOutcome is what `run` produced, for the console, Actions and tests.
+type runOutcome struct {
+	result  *report.Result
+	written map[string]string
+	code    int
+}
+
+func runCmd(ctx context.Context, args []string, e env) (int, error) {
+	o, err := runSearch(ctx, args, e)
+	if o != nil {
+		return o.code, err
+	}
+	return 0, err
+}
+
+// runSearch parses flags, searches, gates and writes the reports.
+func runSearch(ctx context.Context, args []string, e env) (*runOutcome, error) {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	var m modelFlags
+	var r runFlags
+	m.register(fs)
+	r.register(fs)
+	if err := parse(fs, args, e, &m); err != nil {
+		return nil, err
+	}
+	plan, err := r.validate()
+	if err != nil {
+		return nil, err
+	}
+	if _, _, err := m.options(); err != nil {
+		return nil, err
+	}
+	// A report directory that cannot be written fails now, not after the
+	// budget is spent.
+	if err := checkWritable(r.reportDir); err != nil {
+		return nil, err
+	}
+	l, err := m.open()
+	if err != nil {
+		return nil, err
+	}
+	defer l.Close()
+	info := l.Info()
+	targets, err := parseClasses(r.classes, info.Classes, r.seed)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprint(e.stderr, l.summary())
+
+	searchCtx, cancel := context.WithTimeout(ctx, plan.budget)
+	defer cancel()
+	prog := newProgress(e, plan.budget, r.quiet)
+	started := time.Now()
+	res, err := attack.Run(searchCtx, l, attack.Config{
+		Algorithm: r.algorithm,
+		Encoding:  r.encoding,
+		Targets:   targets,
+		Threshold: plan.threshold,
+		MaxEvals:  r.maxEvals,
+		Seed:      r.seed,
+		Progress:  prog.update,
+	})
+	prog.finish()
+	if err != nil {
+		return nil, err
+	}
+	interrupted := res.Stopped == attack.StoppedCanceled
+
+	out := &runOutcome{result: buildResult(l, &m, &r, plan, res, started)}
+	out.result.Interrupted = interrupted
+	verdict, err := gate.Evaluate(out.result, plan.threshold, plan.maxFooled, plan.failOn)
+	if err != nil {
+		return nil, exitcode.Usagef("%s", err)
+	}
+	out.written, err = report.Write(r.reportDir, out.result, plan.formats)
+	if err != nil {
+		return out, exitcode.Envf("writing reports to %s: %s", r.reportDir, oneLine(err.Error()))
+	}
+	printSummary(e, out)
+	out.code = exitCode(verdict, plan.failOn, interrupted)
+	return out, nil
+}
+
+// exitCode is the run's exit code. An interrupted search whose results
+// already fail the gate exits 1; one that does not proves nothing either
+// way and exits 3.
+func exitCode(v gate.Verdict, failOn gate.FailOn, interrupted bool) int {
+	code := gate.ExitCode(v, failOn)
+	if interrupted && code != exitcode.GateFailed {
+		return exitcode.Environment
+	}
+	return code
+}
+
+// checkWritable creates dir and a file in it, so that an unwritable or
+// missing-permission report directory is reported before the search.
+func checkWritable(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return exitcode.Envf("cannot create report directory %s: %v", dir, errors.Unwrap(err))
+	}
+	f, err := os.CreateTemp(dir, ".fooltest-probe-*")
+	if err != nil {
+		return exitcode.Envf("cannot write to report directory %s: %v", dir, errors.Unwrap(err))
+	}
+	name := f.Name()
+	f.Close()
+	return os.Remove(name)
+}
+
+// buildResult turns the search's result into the one result model every
+// report is written from.
+func buildResult(l *loaded, m *modelFlags, r *runFlags, plan runPlan, res *attack.Result, started time.Time) *report.Result {
+	info := l.Info()
+	libVersion := l.runtime
+	out := &report.Result{
+		Schema:   report.Schema,
+		Versions: report.Versions{Fooltest: fooltestVersion(), ONNXRuntime: libVersion},
+		Model: report.Model{
+			Path: displayPath(l), SHA256: l.sha256, Classes: info.Classes,
+			Input: info.Input, Layout: string(info.Layout),
+			Width: info.Width, Height: info.Height, Channels: info.Channels,
+			Output: info.Output, OutputKind: string(info.OutputKind),
+		},
+		Config: report.Config{
+			Encoding: res.Encoding, Algorithm: res.Algorithm, Budget: plan.budget.String(),
+			MaxEvals: r.maxEvals, Classes: r.classes, Threshold: plan.threshold,
+			MaxFooled: plan.maxFooled.String(), FailOn: string(plan.failOn), Seed: int64(r.seed),
+			Batch: info.Batch, Threads: info.Threads, Preset: l.preset,
+			InputShape: m.inputShape, Output: info.Output, OutputKind: m.kind,
+			Labels: m.labels, ReportDir: r.reportDir, Formats: plan.formats,
+			ExportDataset: r.exportDataset,
+		},
+		Evaluations:      res.Evaluations,
+		ElapsedSeconds:   res.Elapsed.Seconds(),
+		BudgetSeconds:    plan.budget.Seconds(),
+		NonFiniteOutputs: l.NonFinite(),
+		StoppedReason:    res.Stopped,
+		StartedAt:        started.UTC().Format(time.RFC3339),
+	}
+	if s := res.Elapsed.Seconds(); s > 0 {
+		out.EvalsPerSecond = float64(res.Evaluations) / s
+	}
+	norm, _, _ := m.options()
+	out.Config.Scale = float64(norm.Normalization.Scale)
+	for _, v := range norm.Normalization.Mean {
+		out.Config.Mean = append(out.Config.Mean, float64(v))
+	}
+	for _, v := range norm.Normalization.Std {
+		out.Config.Std = append(out.Config.Std, float64(v))
+	}
+	for i := range res.Classes {
+		c := &res.Classes[i]
+		rc := report.Class{Index: c.Index, Label: l.labels[c.Index], Confidence: c.Confidence, Encoding: c.Encoding}
+		if c.Reached {
+			n, s := c.EvaluationsToThreshold, c.ElapsedToThreshold.Seconds()
+			rc.EvaluationsToThreshold, rc.SecondsToThreshold = &n, &s
+		}
+		for _, p := range c.History {
+			rc.History = append(rc.History, report.Point{Evaluations: p.Evaluations, Confidence: p.Confidence})
+		}
+		rc.History = report.ThinHistory(rc.History, report.MaxHistoryPoints)
+		if px := c.Pixels(); px != nil {
+			rc.Pixels = &report.Image{C: res.C, H: res.H, W: res.W, Pix: px}
+		}
+		out.Classes = append(out.Classes, rc)
+	}
+	return out
+}
+
+// demoDisplayPath stands for the embedded model in reports, which have no
+// file to point at.
+const demoDisplayPath = "(embedded demo model)"
+
+// displayPath is the model path as reports show it: relative to the working
+// directory (the workspace, in Actions) when the model lies inside it.
+func displayPath(l *loaded) string {
+	if l.path == "" {
+		return demoDisplayPath
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return l.path
+	}
+	abs, err := filepath.Abs(l.path)
+	if err != nil {
+		return l.path
+	}
+	if rel, err := filepath.Rel(wd, abs); err == nil && !strings.HasPrefix(rel, "..") {
+		return filepath.ToSlash(rel)
+	}
+	return l.path
+}
+
+// printSummary prints the class table, the verdict and where reports went.
+func printSummary(e env, o *runOutcome) {
+	res := o.result
+	classes := slices.Clone(res.Classes)
+	slices.SortStableFunc(classes, func(a, b report.Class) int {
+		switch {
+		case a.Confidence > b.Confidence:
+			return -1
+		case a.Confidence < b.Confidence:
+			return 1
+		}
+		return 0
+	})
+	const maxRows = 20
+	w := e.stdout
+	fmt.Fprintf(w, "\n%-6s  %-24s  %-10s  %s\n", "class", "label", "confidence", "fooled")
+	for i, c := range classes {
+		if i == maxRows {
+			fmt.Fprintf(w, "… %d more classes in %s\n", len(classes)-maxRows, filepath.Join(res.Config.ReportDir, report.JSONFile))
+			break
+		}
+		mark := "no"
+		if c.Fooled {
+			mark = "yes"
+		}
+		fmt.Fprintf(w, "%-6d  %-24s  %-10.5f  %s\n", c.Index, truncateLabel(c.Label, 24), c.Confidence, mark)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, verdictLine(res))
+	for _, f := range report.AllFormats() {
+		if p, ok := o.written[f]; ok {
+			fmt.Fprintf(w, "  %-9s %s\n", f, p)
+		}
+	}
+}
+
+// verdictLine is the one-line verdict on the console.
+func verdictLine(res *report.Result) string {
+	word := "PASS"
+	if res.Verdict == "fail" {
+		word = "FAIL"
+	}
+	s := fmt.Sprintf("fooltest: %s: %d of %d classes fooled at confidence >= %g (allowed %d), %d evaluations in %.1fs",
+		word, res.Fooled, res.Targets, res.Threshold, res.MaxFooled, res.Evaluations, res.ElapsedSeconds)
+	if res.Interrupted {
+		s += " (interrupted: results so far)"
+	}
+	if res.Config.FailOn == string(gate.FailOnNever) && res.Verdict == "fail" {
+		s += " (report only: --fail-on never)"
+	}
+	return s
+}
+
+func truncateLabel(s string, n int) string {
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, s)
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
+}

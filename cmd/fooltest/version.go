@@ -1,0 +1,40 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"runtime/debug"
+
+	"github.com/fooltest/fooltest/internal/classifier"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = ""
+
+// fooltestVersion returns the build's version: the linker-set one, else the
+// module version Go recorded, else "dev".
+func fooltestVersion() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "dev"
+}
+
+func versionCmd(args []string, e env) error {
+	fs := flag.NewFlagSet("version", flag.ContinueOnError)
+	lib := fs.String("onnxruntime-lib", "", "`path` of libonnxruntime.so")
+	if err := parse(fs, args, e, nil); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "fooltest %s\n", fooltestVersion())
+	v, err := classifier.LoadRuntime(*lib)
+	if err != nil {
+		return err
+	}
+	path, _ := classifier.LoadedRuntime()
+	fmt.Fprintf(e.stdout, "ONNX Runtime %s (%s; built for %s)\n", v, path, classifier.RuntimeVersion)
+	return nil
+}

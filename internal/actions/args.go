@@ -1,0 +1,121 @@
+// Package actions is fooltest's GitHub Actions mode: it turns the action's
+// inputs into flags for `fooltest run`, and turns the run's outcome into step
+// outputs, a step summary, annotations and file ownership that later steps
+// can use.
+//
+// The package depends on no other fooltest package, so that the command can
+// fill an Outcome from whatever its report model looks like.
+//
+// A docker action receives every input as an environment variable
+// INPUT_<NAME> (upper-cased, hyphens kept) and starts the image's entrypoint
+// with no arguments; Enabled tells that case apart from a plain CLI call.
+package actions
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// ErrInvalidInput marks an action input that fooltest cannot use. The
+// command should end with exit code 2 (invalid usage or input) for it.
+var ErrInvalidInput = errors.New("invalid action input")
+
+// input is one action input and the `fooltest run` flag it becomes.
+type input struct {
+	name string
+	// boolean inputs become the bare flag when "true" and nothing when
+	// "false", because the CLI's boolean flags have no string form to
+	// validate.
+	boolean bool
+}
+
+// inputs are the inputs declared in action.yml, in the order their flags
+// are emitted. Each input's flag has the input's name.
+var inputs = []input{
+	{name: "model"},
+	{name: "labels"},
+	{name: "preset"},
+	{name: "scale"},
+	{name: "mean"},
+	{name: "std"},
+	{name: "input-shape"},
+	{name: "output"},
+	{name: "output-kind"},
+	{name: "encoding"},
+	{name: "algorithm"},
+	{name: "budget"},
+	{name: "max-evals"},
+	{name: "classes"},
+	{name: "threshold"},
+	{name: "max-fooled"},
+	{name: "fail-on"},
+	{name: "seed"},
+	{name: "report-dir"},
+	{name: "format"},
+	{name: "export-dataset", boolean: true},
+}
+
+// Inputs returns the names of the inputs Args reads, in action.yml order.
+func Inputs() []string {
+	names := make([]string, len(inputs))
+	for i, in := range inputs {
+		names[i] = in.name
+	}
+	return names
+}
+
+// Enabled reports whether the process was started as the fooltest action:
+// inside GitHub Actions (GITHUB_ACTIONS=true) and with no command-line
+// arguments. A step that runs the image or the binary with arguments, for
+// example `fooltest run --model m.onnx` in a job container, is a plain CLI
+// call even though GITHUB_ACTIONS is set there too.
+func Enabled(getenv func(string) string, args []string) bool {
+	return getenv("GITHUB_ACTIONS") == "true" && len(args) == 0
+}
+
+// EnvName returns the environment variable the runner sets for an input.
+func EnvName(input string) string {
+	return "INPUT_" + strings.ToUpper(strings.ReplaceAll(input, " ", "_"))
+}
+
+// Args maps the action's inputs, read with getenv, to the flags of
+// `fooltest run`. An empty or unset input leaves its flag out, so the CLI's
+// default applies; an empty model runs the embedded demo model, which lets
+// people try the action before pointing it at their own classifier.
+//
+// Args rejects only what the CLI cannot see: a boolean input that is not
+// true or false (the CLI's boolean flag would take any value as set) and a
+// value spanning lines. Every other value is passed through, for the CLI's
+// own validation to reject with exit code 2. Errors wrap ErrInvalidInput.
+func Args(getenv func(string) string) ([]string, error) {
+	var args []string
+	var errs []error
+	for _, in := range inputs {
+		v := strings.TrimSpace(getenv(EnvName(in.name)))
+		if v == "" {
+			continue
+		}
+		if strings.ContainsAny(v, "\r\n\x00") {
+			errs = append(errs, fmt.Errorf("%w: %s must be a single line, got %q", ErrInvalidInput, in.name, v))
+			continue
+		}
+		if in.boolean {
+			switch strings.ToLower(v) {
+			case "true":
+				args = append(args, "--"+in.name)
+			case "false":
+			default:
+				errs = append(errs, fmt.Errorf("%w: %s must be true or false, got %q", ErrInvalidInput, in.name, v))
+			}
+			continue
+		}
+		// The joined form keeps values that start with "-" (a negative
+		// mean, say) from being read as flags.
+		args = append(args, "--"+in.name+"="+v)
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return args, nil
+}

@@ -1,0 +1,175 @@
+package actions
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// env returns a getenv over m, as the runner would set the variables.
+func env(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func TestArgs(t *testing.T) {
+	tests := []struct {
+		name    string
+		env     map[string]string
+		want    []string
+		wantErr string
+	}{
+		{name: "no inputs runs the demo with defaults", env: nil, want: nil},
+		{
+			name: "empty and blank inputs are defaults",
+			env:  map[string]string{"INPUT_MODEL": "", "INPUT_THRESHOLD": "  ", "INPUT_EXPORT-DATASET": ""},
+			want: nil,
+		},
+		{
+			name: "every input in action.yml order",
+			env: map[string]string{
+				"INPUT_MODEL": "models/net.onnx", "INPUT_LABELS": "labels.txt", "INPUT_PRESET": "mnist",
+				"INPUT_SCALE": "255", "INPUT_MEAN": "0.5,0.5,0.5", "INPUT_STD": "0.25", "INPUT_INPUT-SHAPE": "1,28,28",
+				"INPUT_OUTPUT": "logits", "INPUT_OUTPUT-KIND": "logits", "INPUT_ENCODING": "both",
+				"INPUT_ALGORITHM": "paper", "INPUT_BUDGET": "30s", "INPUT_MAX-EVALS": "1000",
+				"INPUT_CLASSES": "random:3", "INPUT_THRESHOLD": "0.95", "INPUT_MAX-FOOLED": "10%",
+				"INPUT_FAIL-ON": "never", "INPUT_SEED": "7", "INPUT_REPORT-DIR": "out",
+				"INPUT_FORMAT": "json,junit", "INPUT_EXPORT-DATASET": "true",
+			},
+			want: []string{
+				"--model=models/net.onnx", "--labels=labels.txt", "--preset=mnist", "--scale=255",
+				"--mean=0.5,0.5,0.5", "--std=0.25", "--input-shape=1,28,28", "--output=logits",
+				"--output-kind=logits", "--encoding=both", "--algorithm=paper", "--budget=30s",
+				"--max-evals=1000", "--classes=random:3", "--threshold=0.95", "--max-fooled=10%",
+				"--fail-on=never", "--seed=7", "--report-dir=out", "--format=json,junit", "--export-dataset",
+			},
+		},
+		{
+			name: "values are trimmed and a leading minus stays a value",
+			env:  map[string]string{"INPUT_MEAN": " -0.5 \n", "INPUT_MODEL": "m.onnx\n"},
+			want: []string{"--model=m.onnx", "--mean=-0.5"},
+		},
+		{
+			name: "unknown values are left to the CLI",
+			env:  map[string]string{"INPUT_ENCODING": "pixels", "INPUT_THRESHOLD": "high"},
+			want: []string{"--encoding=pixels", "--threshold=high"},
+		},
+		{
+			name: "export-dataset false is the default",
+			env:  map[string]string{"INPUT_EXPORT-DATASET": "False"},
+			want: nil,
+		},
+		{
+			name: "export-dataset true in any case",
+			env:  map[string]string{"INPUT_EXPORT-DATASET": "TRUE"},
+			want: []string{"--export-dataset"},
+		},
+		{
+			name:    "export-dataset must be a boolean",
+			env:     map[string]string{"INPUT_EXPORT-DATASET": "yes"},
+			wantErr: `export-dataset must be true or false, got "yes"`,
+		},
+		{
+			name:    "a value spanning lines is rejected",
+			env:     map[string]string{"INPUT_CLASSES": "1\n2"},
+			wantErr: "classes must be a single line",
+		},
+		{
+			name:    "every bad input is reported",
+			env:     map[string]string{"INPUT_CLASSES": "1\n2", "INPUT_EXPORT-DATASET": "1"},
+			wantErr: "export-dataset must be true or false",
+		},
+		{
+			name: "underscored names are not the runner's",
+			env:  map[string]string{"INPUT_MAX_FOOLED": "3"},
+			want: nil,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := Args(env(tt.env))
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("Args() error = %v, want one containing %q", err, tt.wantErr)
+				}
+				if !errors.Is(err, ErrInvalidInput) {
+					t.Errorf("Args() error = %v, want it to wrap ErrInvalidInput", err)
+				}
+				if got != nil {
+					t.Errorf("Args() = %q with an error, want nil", got)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Args() error = %v", err)
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("Args() =\n%q\nwant\n%q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestEnabled(t *testing.T) {
+	tests := []struct {
+		name string
+		env  map[string]string
+		args []string
+		want bool
+	}{
+		{"action entrypoint", map[string]string{"GITHUB_ACTIONS": "true"}, nil, true},
+		{"CLI call in a job container", map[string]string{"GITHUB_ACTIONS": "true"}, []string{"run", "--model", "m.onnx"}, false},
+		{"outside Actions", nil, nil, false},
+		{"not exactly true", map[string]string{"GITHUB_ACTIONS": "1"}, nil, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Enabled(env(tt.env), tt.args); got != tt.want {
+				t.Errorf("Enabled() = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestEnvName(t *testing.T) {
+	tests := map[string]string{
+		"max-fooled": "INPUT_MAX-FOOLED",
+		"model":      "INPUT_MODEL",
+		"odd name":   "INPUT_ODD_NAME",
+	}
+	for in, want := range tests {
+		if got := EnvName(in); got != want {
+			t.Errorf("EnvName(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestInputsMatchActionYAML keeps action.yml and the mapping in step: an
+// input declared there but not read here would be silently ignored.
+func TestInputsMatchActionYAML(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "action.yml"))
+	if err != nil {
+		t.Fatalf("read action.yml: %v", err)
+	}
+	// Inputs are the two-space-indented keys between "inputs:" and the
+	// next top-level key.
+	text := string(b)
+	start := strings.Index(text, "\ninputs:\n")
+	if start < 0 {
+		t.Fatal("action.yml has no inputs section")
+	}
+	section := text[start+len("\ninputs:\n"):]
+	if end := regexp.MustCompile(`(?m)^\S`).FindStringIndex(section); end != nil {
+		section = section[:end[0]]
+	}
+	var declared []string
+	for _, m := range regexp.MustCompile(`(?m)^  ([a-z][a-z0-9-]*):\s*$`).FindAllStringSubmatch(section, -1) {
+		declared = append(declared, m[1])
+	}
+	if !slices.Equal(declared, Inputs()) {
+		t.Errorf("action.yml inputs =\n%q\nArgs reads\n%q", declared, Inputs())
+	}
+}

@@ -1,0 +1,254 @@
+package actions
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/sethvargo/go-githubactions"
+)
+
+// Outcome is what a fooltest run produced, as Finish reports it to the
+// workflow. The command fills it from its own result; fields it could not
+// determine (the run failed before the search) stay zero.
+type Outcome struct {
+	// Verdict is "pass" or "fail" as the gate decided, or empty when the run
+	// ended before a verdict (Err is then set).
+	Verdict string
+	// Fooled is the number of target classes that reached the threshold,
+	// out of Targets.
+	Fooled  int
+	Targets int
+	// Threshold is the confidence a class had to reach to count as fooled.
+	Threshold     float64
+	MaxConfidence float64
+
+	// ReportDir and the report paths are as the run wrote them (relative to
+	// the working directory or absolute); a path is empty when that format
+	// was not written.
+	ReportDir string
+	JUnit     string
+	Markdown  string
+	JSON      string
+	SARIF     string
+
+	// Model is the model path as given, or empty for the embedded demo.
+	Model string
+	// Classes are the fooled classes, in the order annotations should list
+	// them (most confident first reads best).
+	Classes []FooledClass
+
+	// Err is the error that ended the run, if any, and ExitCode the code the
+	// process exits with: 2 marks invalid usage or input.
+	Err      error
+	ExitCode int
+}
+
+// FooledClass is one class the search fooled.
+type FooledClass struct {
+	Index      int
+	Label      string
+	Confidence float64
+}
+
+// Limits GitHub applies to one step.
+const (
+	// SummaryLimit is the most bytes GitHub accepts in one step summary.
+	SummaryLimit = 1 << 20
+	// MaxAnnotations is the most error annotations GitHub shows per step;
+	// more are dropped silently, so Finish summarises beyond it.
+	MaxAnnotations = 10
+)
+
+// Finish reports o to the workflow: it sets the step outputs, appends the
+// Markdown report to the step summary, emits annotations and gives the
+// report directory the owner of the workspace. It does what it can and
+// returns every failure joined; none of them changes the run's exit code,
+// which is the caller's to return.
+func Finish(gha *githubactions.Action, o Outcome) error {
+	workspace := Workspace(gha.Getenv)
+	var errs []error
+	if err := guard("set outputs", func() { setOutputs(gha, workspace, o) }); err != nil {
+		errs = append(errs, err)
+	}
+	if err := guard("write step summary", func() { writeSummary(gha, o) }); err != nil {
+		errs = append(errs, err)
+	}
+	if err := guard("write annotations", func() { annotate(gha, workspace, o) }); err != nil {
+		errs = append(errs, err)
+	}
+	if o.ReportDir != "" {
+		if err := Chown(workspace, o.ReportDir); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Group starts a collapsible group in the step log and returns the function
+// that ends it, for use as `defer actions.Group(gha, "search")()`.
+func Group(gha *githubactions.Action, name string) (end func()) {
+	gha.Group(name)
+	return gha.EndGroup
+}
+
+// guard turns go-githubactions' panics on write failures into errors, so
+// that one unwritable file does not cost the other reports.
+func guard(what string, f func()) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%s: %v", what, r)
+		}
+	}()
+	f()
+	return nil
+}
+
+func setOutputs(gha *githubactions.Action, workspace string, o Outcome) {
+	// go-githubactions panics on an empty file name; outside a runner (or on
+	// one too old for output files) there is nowhere to put outputs.
+	if gha.Getenv("GITHUB_OUTPUT") == "" {
+		return
+	}
+	verdict := o.Verdict
+	if verdict == "" && o.Err != nil {
+		verdict = "error"
+	}
+	if verdict != "" {
+		gha.SetOutput("verdict", verdict)
+	}
+	if o.Verdict != "" {
+		gha.SetOutput("fooled", strconv.Itoa(o.Fooled))
+		gha.SetOutput("targets", strconv.Itoa(o.Targets))
+		gha.SetOutput("max-confidence", strconv.FormatFloat(o.MaxConfidence, 'f', -1, 64))
+	}
+	for _, p := range []struct{ name, path string }{
+		{"report-dir", o.ReportDir},
+		{"junit", o.JUnit},
+		{"markdown", o.Markdown},
+		{"json", o.JSON},
+		{"sarif", o.SARIF},
+	} {
+		if p.path != "" {
+			gha.SetOutput(p.name, Rel(workspace, p.path))
+		}
+	}
+}
+
+func writeSummary(gha *githubactions.Action, o Outcome) {
+	if gha.Getenv("GITHUB_STEP_SUMMARY") == "" {
+		return
+	}
+	var md string
+	if o.Markdown != "" {
+		b, err := os.ReadFile(o.Markdown)
+		if err != nil {
+			panic(fmt.Errorf("read %s: %w", o.Markdown, err))
+		}
+		md = string(b)
+	} else {
+		md = shortSummary(o)
+	}
+	gha.AddStepSummary(truncate(md, SummaryLimit))
+}
+
+// shortSummary stands in for report.md when the run wrote no Markdown,
+// because it failed or the format was not asked for.
+func shortSummary(o Outcome) string {
+	switch {
+	case o.Verdict != "":
+		return fmt.Sprintf("### fooltest: %s\n\n%d of %d classes fooled (max confidence %.4f).\n",
+			o.Verdict, o.Fooled, o.Targets, o.MaxConfidence)
+	case o.Err != nil:
+		return fmt.Sprintf("### fooltest: error\n\n%s\n", oneLine(o.Err.Error()))
+	}
+	return ""
+}
+
+// truncationNote ends a summary that was cut to fit SummaryLimit.
+const truncationNote = "\n\n> **Note:** the fooltest report was truncated to fit GitHub's 1 MiB step summary limit; the full report is in the report directory.\n"
+
+// truncate returns md cut to at most limit bytes (the note included) at a
+// line break, so that no Markdown table row or UTF-8 sequence is split.
+func truncate(md string, limit int) string {
+	// AddStepSummary appends a line break.
+	limit -= len("\n")
+	if len(md) <= limit {
+		return md
+	}
+	cut := limit - len(truncationNote)
+	if cut < 0 {
+		cut = 0
+	}
+	if i := strings.LastIndexByte(md[:cut], '\n'); i >= 0 {
+		cut = i
+	}
+	for cut > 0 && !utf8.RuneStart(md[cut]) {
+		cut--
+	}
+	return md[:cut] + truncationNote
+}
+
+func annotate(gha *githubactions.Action, workspace string, o Outcome) {
+	if o.Err != nil {
+		title := "fooltest: runtime failure"
+		if o.ExitCode == 2 {
+			title = "fooltest: invalid input"
+		}
+		gha.WithFieldsMap(map[string]string{"title": title}).Errorf("%s", oneLine(o.Err.Error()))
+	}
+	if o.Model == "" && o.Verdict != "" {
+		gha.Noticef("%s", "fooltest ran its embedded demo model: set the model input to test your classifier")
+	}
+
+	// Annotations land on the model file when it is in the repository; the
+	// embedded demo and models outside the workspace have no file to show.
+	file := ""
+	if rel := Rel(workspace, o.Model); o.Model != "" && Inside(rel) {
+		file = rel
+	}
+	emit := func(title, msg string) {
+		f := map[string]string{"title": title}
+		if file != "" {
+			f["file"] = file
+			f["line"] = "1"
+		}
+		a := gha.WithFieldsMap(f)
+		// A fooled class fails the build only when the gate says so; under
+		// fail-on never or an allowance it is worth a warning, not an error.
+		if o.Verdict == "pass" {
+			a.Warningf("%s", msg)
+		} else {
+			a.Errorf("%s", msg)
+		}
+	}
+	shown := o.Classes
+	if len(shown) > MaxAnnotations {
+		// Keep the last slot for the summary: the runner drops the rest.
+		shown = shown[:MaxAnnotations-1]
+	}
+	for _, c := range shown {
+		emit(fmt.Sprintf("fooltest: class %d fooled", c.Index),
+			fmt.Sprintf("class %d (%s) labelled an unrecognizable image with confidence %.4f (threshold %g)",
+				c.Index, label(c), c.Confidence, o.Threshold))
+	}
+	if rest := len(o.Classes) - len(shown); rest > 0 {
+		emit("fooltest: more classes fooled",
+			fmt.Sprintf("%d more classes fooled (%d of %d in all); see the report", rest, len(o.Classes), o.Targets))
+	}
+}
+
+func label(c FooledClass) string {
+	if c.Label == "" {
+		return "no label"
+	}
+	return strconv.Quote(c.Label)
+}
+
+// oneLine keeps an annotation to one line, as the runner shows it.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}

@@ -1,0 +1,375 @@
+package actions
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/sethvargo/go-githubactions"
+)
+
+// runner is a fake runner: a workspace, the files the runner hands a step
+// and what the step printed.
+type runner struct {
+	workspace, output, summary string
+	env                        map[string]string
+	stdout                     bytes.Buffer
+}
+
+func newRunner(t *testing.T) *runner {
+	t.Helper()
+	ws := t.TempDir()
+	files := t.TempDir()
+	r := &runner{
+		workspace: ws,
+		output:    filepath.Join(files, "output"),
+		summary:   filepath.Join(files, "summary"),
+	}
+	r.env = map[string]string{
+		"GITHUB_ACTIONS":      "true",
+		"GITHUB_WORKSPACE":    ws,
+		"GITHUB_OUTPUT":       r.output,
+		"GITHUB_STEP_SUMMARY": r.summary,
+	}
+	return r
+}
+
+func (r *runner) action() *githubactions.Action {
+	return githubactions.New(githubactions.WithGetenv(env(r.env)), githubactions.WithWriter(&r.stdout))
+}
+
+// write puts a file under the workspace and returns its absolute path.
+func (r *runner) write(t *testing.T, rel, content string) string {
+	t.Helper()
+	p := filepath.Join(r.workspace, rel)
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// outputs parses GITHUB_OUTPUT as the runner does: name<<DELIM, value, DELIM.
+func (r *runner) outputs(t *testing.T) map[string]string {
+	t.Helper()
+	b, err := os.ReadFile(r.output)
+	if errors.Is(err, os.ErrNotExist) {
+		return map[string]string{}
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	lines := strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
+	for i := 0; i < len(lines); i++ {
+		name, delim, ok := strings.Cut(lines[i], "<<")
+		if !ok {
+			t.Fatalf("GITHUB_OUTPUT line %q is not name<<delimiter", lines[i])
+		}
+		var value []string
+		for i++; i < len(lines) && lines[i] != delim; i++ {
+			value = append(value, lines[i])
+		}
+		if i == len(lines) {
+			t.Fatalf("GITHUB_OUTPUT value of %s is not closed by %s", name, delim)
+		}
+		out[name] = strings.Join(value, "\n")
+	}
+	return out
+}
+
+func (r *runner) summaryText(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile(r.summary)
+	if errors.Is(err, os.ErrNotExist) {
+		return ""
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// commands returns the workflow commands the step printed, one per line.
+func (r *runner) commands() []string {
+	var cmds []string
+	for _, l := range strings.Split(r.stdout.String(), "\n") {
+		if strings.HasPrefix(l, "::") {
+			cmds = append(cmds, l)
+		}
+	}
+	return cmds
+}
+
+func fooled(n int) []FooledClass {
+	cs := make([]FooledClass, n)
+	for i := range cs {
+		cs[i] = FooledClass{Index: i, Label: fmt.Sprintf("digit %d", i), Confidence: 0.999}
+	}
+	return cs
+}
+
+func TestFinish(t *testing.T) {
+	const md = "# fooltest\n\n| class | confidence |\n|---|---|\n| 3 | 0.999 |\n"
+	tests := []struct {
+		name string
+		// outcome gets report paths under the workspace filled in.
+		outcome     func(r *runner) Outcome
+		wantOutputs map[string]string
+		wantSummary string
+		wantCmds    []string
+	}{
+		{
+			name: "gate failed on a model in the repository",
+			outcome: func(r *runner) Outcome {
+				return Outcome{
+					Verdict: "fail", Fooled: 2, Targets: 10, Threshold: 0.99, MaxConfidence: 0.9996,
+					ReportDir: filepath.Join(r.workspace, "fooltest-report"),
+					JUnit:     filepath.Join(r.workspace, "fooltest-report/junit.xml"),
+					Markdown:  r.write(t, "fooltest-report/report.md", md),
+					JSON:      filepath.Join(r.workspace, "fooltest-report/report.json"),
+					SARIF:     filepath.Join(r.workspace, "fooltest-report/report.sarif"),
+					Model:     filepath.Join(r.workspace, "models/net.onnx"),
+					Classes:   []FooledClass{{Index: 3, Label: "three", Confidence: 0.9996}, {Index: 8, Confidence: 0.991}},
+				}
+			},
+			wantOutputs: map[string]string{
+				"verdict": "fail", "fooled": "2", "targets": "10", "max-confidence": "0.9996",
+				"report-dir": "fooltest-report", "junit": "fooltest-report/junit.xml",
+				"markdown": "fooltest-report/report.md", "json": "fooltest-report/report.json",
+				"sarif": "fooltest-report/report.sarif",
+			},
+			wantSummary: md + "\n",
+			wantCmds: []string{
+				`::error file=models/net.onnx,line=1,title=fooltest%3A class 3 fooled::class 3 ("three") labelled an unrecognizable image with confidence 0.9996 (threshold 0.99)`,
+				`::error file=models/net.onnx,line=1,title=fooltest%3A class 8 fooled::class 8 (no label) labelled an unrecognizable image with confidence 0.9910 (threshold 0.99)`,
+			},
+		},
+		{
+			name: "report-only run warns instead of failing",
+			outcome: func(r *runner) Outcome {
+				return Outcome{
+					Verdict: "pass", Fooled: 1, Targets: 10, Threshold: 0.99, MaxConfidence: 0.995,
+					ReportDir: "fooltest-report", Model: "models/net.onnx",
+					Classes: []FooledClass{{Index: 1, Label: "one", Confidence: 0.995}},
+				}
+			},
+			wantOutputs: map[string]string{
+				"verdict": "pass", "fooled": "1", "targets": "10", "max-confidence": "0.995",
+				"report-dir": "fooltest-report",
+			},
+			wantSummary: "### fooltest: pass\n\n1 of 10 classes fooled (max confidence 0.9950).\n\n",
+			wantCmds: []string{
+				`::warning file=models/net.onnx,line=1,title=fooltest%3A class 1 fooled::class 1 ("one") labelled an unrecognizable image with confidence 0.9950 (threshold 0.99)`,
+			},
+		},
+		{
+			name: "demo model has no file to annotate",
+			outcome: func(r *runner) Outcome {
+				return Outcome{Verdict: "fail", Fooled: 1, Targets: 10, Threshold: 0.99, MaxConfidence: 1,
+					Classes: []FooledClass{{Index: 0, Label: "zero", Confidence: 1}}}
+			},
+			wantOutputs: map[string]string{"verdict": "fail", "fooled": "1", "targets": "10", "max-confidence": "1"},
+			wantSummary: "### fooltest: fail\n\n1 of 10 classes fooled (max confidence 1.0000).\n\n",
+			wantCmds: []string{
+				`::notice::fooltest ran its embedded demo model: set the model input to test your classifier`,
+				`::error title=fooltest%3A class 0 fooled::class 0 ("zero") labelled an unrecognizable image with confidence 1.0000 (threshold 0.99)`,
+			},
+		},
+		{
+			name: "model outside the workspace has no file to annotate",
+			outcome: func(r *runner) Outcome {
+				return Outcome{Verdict: "fail", Fooled: 1, Targets: 2, Threshold: 0.5, Model: "/opt/models/net.onnx",
+					Classes: []FooledClass{{Index: 1, Label: "b", Confidence: 0.75}}}
+			},
+			wantOutputs: map[string]string{"verdict": "fail", "fooled": "1", "targets": "2", "max-confidence": "0"},
+			wantSummary: "### fooltest: fail\n\n1 of 2 classes fooled (max confidence 0.0000).\n\n",
+			wantCmds: []string{
+				`::error title=fooltest%3A class 1 fooled::class 1 ("b") labelled an unrecognizable image with confidence 0.7500 (threshold 0.5)`,
+			},
+		},
+		{
+			name: "invalid input",
+			outcome: func(r *runner) Outcome {
+				return Outcome{Err: errors.New("--threshold: must be in (0,1],\n got 7"), ExitCode: 2, Model: "net.onnx"}
+			},
+			wantOutputs: map[string]string{"verdict": "error"},
+			wantSummary: "### fooltest: error\n\n--threshold: must be in (0,1], got 7\n\n",
+			wantCmds:    []string{`::error title=fooltest%3A invalid input::--threshold: must be in (0,1], got 7`},
+		},
+		{
+			name: "runtime failure",
+			outcome: func(r *runner) Outcome {
+				return Outcome{Err: errors.New("load libonnxruntime.so: no such file"), ExitCode: 3}
+			},
+			wantOutputs: map[string]string{"verdict": "error"},
+			wantSummary: "### fooltest: error\n\nload libonnxruntime.so: no such file\n\n",
+			wantCmds:    []string{`::error title=fooltest%3A runtime failure::load libonnxruntime.so: no such file`},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newRunner(t)
+			t.Chdir(r.workspace)
+			if err := Finish(r.action(), tt.outcome(r)); err != nil {
+				t.Fatalf("Finish() error = %v", err)
+			}
+			if got := r.outputs(t); !maps.Equal(got, tt.wantOutputs) {
+				t.Errorf("outputs = %v\nwant %v", got, tt.wantOutputs)
+			}
+			if got := r.summaryText(t); got != tt.wantSummary {
+				t.Errorf("summary = %q\nwant %q", got, tt.wantSummary)
+			}
+			if got := r.commands(); !slices.Equal(got, tt.wantCmds) {
+				t.Errorf("commands =\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(tt.wantCmds, "\n"))
+			}
+		})
+	}
+}
+
+func TestFinishAnnotationLimit(t *testing.T) {
+	tests := []struct {
+		fooled   int
+		wantCmds int
+		wantLast string
+	}{
+		{fooled: 10, wantCmds: 10, wantLast: "class 9 fooled"},
+		{fooled: 11, wantCmds: 10, wantLast: "::2 more classes fooled (11 of 100 in all); see the report"},
+		{fooled: 100, wantCmds: 10, wantLast: "::91 more classes fooled (100 of 100 in all); see the report"},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprint(tt.fooled), func(t *testing.T) {
+			r := newRunner(t)
+			o := Outcome{Verdict: "fail", Fooled: tt.fooled, Targets: 100, Model: filepath.Join(r.workspace, "m.onnx"), Classes: fooled(tt.fooled)}
+			if err := Finish(r.action(), o); err != nil {
+				t.Fatal(err)
+			}
+			cmds := r.commands()
+			if len(cmds) != tt.wantCmds {
+				t.Fatalf("%d commands, want %d:\n%s", len(cmds), tt.wantCmds, strings.Join(cmds, "\n"))
+			}
+			for _, c := range cmds {
+				if !strings.HasPrefix(c, "::error file=m.onnx,line=1,") {
+					t.Errorf("command %q is not an error on the model file", c)
+				}
+			}
+			if last := cmds[len(cmds)-1]; !strings.Contains(last, tt.wantLast) {
+				t.Errorf("last command = %q, want it to contain %q", last, tt.wantLast)
+			}
+		})
+	}
+}
+
+func TestFinishOutsideRunner(t *testing.T) {
+	// No output or summary files: nothing to write, and nothing may panic.
+	var stdout bytes.Buffer
+	gha := githubactions.New(githubactions.WithGetenv(env(nil)), githubactions.WithWriter(&stdout))
+	if err := Finish(gha, Outcome{Verdict: "fail", Fooled: 1, Targets: 1, Classes: fooled(1)}); err != nil {
+		t.Fatalf("Finish() error = %v", err)
+	}
+	if !strings.Contains(stdout.String(), "::error title=fooltest%3A class 0 fooled::") {
+		t.Errorf("stdout = %q, want the annotation still", stdout.String())
+	}
+}
+
+func TestFinishReportsFailuresButCarriesOn(t *testing.T) {
+	r := newRunner(t)
+	o := Outcome{Verdict: "fail", Fooled: 1, Targets: 1, Markdown: filepath.Join(r.workspace, "missing.md"), Classes: fooled(1)}
+	err := Finish(r.action(), o)
+	if err == nil || !strings.Contains(err.Error(), "write step summary") {
+		t.Fatalf("Finish() error = %v, want the summary failure", err)
+	}
+	if got := r.outputs(t)["verdict"]; got != "fail" {
+		t.Errorf("verdict output = %q, want fail despite the summary failure", got)
+	}
+	if cmds := r.commands(); !slices.ContainsFunc(cmds, func(c string) bool { return strings.HasPrefix(c, "::error ") }) {
+		t.Errorf("commands = %q, want the annotation despite the summary failure", cmds)
+	}
+}
+
+func TestFinishTruncatesSummary(t *testing.T) {
+	r := newRunner(t)
+	row := "| class | " + strings.Repeat("é", 40) + " |\n"
+	md := strings.Repeat(row, 2*SummaryLimit/len(row))
+	o := Outcome{Verdict: "fail", Markdown: r.write(t, "report.md", md)}
+	if err := Finish(r.action(), o); err != nil {
+		t.Fatal(err)
+	}
+	got := r.summaryText(t)
+	if len(got) > SummaryLimit {
+		t.Errorf("summary is %d bytes, over the %d limit", len(got), SummaryLimit)
+	}
+	if !strings.HasSuffix(got, truncationNote+"\n") {
+		t.Errorf("summary ends %q, want the truncation note", got[len(got)-100:])
+	}
+	if body := strings.TrimSuffix(got, truncationNote+"\n"); !strings.HasSuffix(body, " |") {
+		t.Errorf("summary was cut inside a row: ends %q", body[len(body)-20:])
+	}
+}
+
+func TestTruncate(t *testing.T) {
+	tests := []struct {
+		name  string
+		md    string
+		limit int
+		want  string
+	}{
+		{name: "fits", md: "a\nb\n", limit: 100, want: "a\nb\n"},
+		{name: "fits with the appended line break", md: "abc", limit: 4, want: "abc"},
+		{name: "one byte over", md: strings.Repeat("a", len(truncationNote)+5), limit: len(truncationNote) + 5, want: "aaaa" + truncationNote},
+		{name: "cut at the last whole line", md: "line one\nline two\n" + strings.Repeat("x", 400), limit: len(truncationNote) + 20, want: "line one\nline two" + truncationNote},
+		{name: "no line break: cut at a rune", md: strings.Repeat("é", 200), limit: len(truncationNote) + 6, want: "éé" + truncationNote},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := truncate(tt.md, tt.limit)
+			if got != tt.want {
+				t.Errorf("truncate() = %q, want %q", got, tt.want)
+			}
+			if len(got)+1 > tt.limit && got != tt.md {
+				t.Errorf("truncate() is %d bytes with its line break, over %d", len(got)+1, tt.limit)
+			}
+			if !utf8.ValidString(got) {
+				t.Errorf("truncate() split a rune: %q", got)
+			}
+		})
+	}
+}
+
+func TestGroup(t *testing.T) {
+	var stdout bytes.Buffer
+	gha := githubactions.New(githubactions.WithWriter(&stdout))
+	end := Group(gha, "search")
+	fmt.Fprintln(&stdout, "progress")
+	end()
+	want := "::group::search\nprogress\n::endgroup::\n"
+	if got := stdout.String(); got != want {
+		t.Errorf("group log = %q, want %q", got, want)
+	}
+}
+
+// The annotation and output formats are the runner's, not ours: keep the
+// property escaping in view so a label with ":" or "," cannot break them.
+func TestAnnotationEscaping(t *testing.T) {
+	r := newRunner(t)
+	o := Outcome{Verdict: "fail", Fooled: 1, Targets: 1, Model: filepath.Join(r.workspace, "a,b:c.onnx"),
+		Classes: []FooledClass{{Index: 0, Label: "100% sure\nreally", Confidence: 1}}}
+	if err := Finish(r.action(), o); err != nil {
+		t.Fatal(err)
+	}
+	cmds := r.commands()
+	want := regexp.MustCompile(`^::error file=a%2Cb%3Ac\.onnx,line=1,title=[^:]*::class 0 \("100%25 sure\\nreally"\)`)
+	if len(cmds) != 1 || !want.MatchString(cmds[0]) {
+		t.Errorf("commands = %q, want one matching %s", cmds, want)
+	}
+}
