@@ -6,6 +6,8 @@ import (
 	"encoding/base64"
 	"fmt"
 	"html/template"
+	"image"
+	"image/jpeg"
 	"io"
 	"path/filepath"
 	"slices"
@@ -137,23 +139,76 @@ type htmlClass struct {
 	pixels     *Image
 }
 
-// Src encodes the class image as a PNG data: URI when the template asks for
-// it, so that a thousand images are never all held in memory at once.
+// Src encodes the class image as a data: URI when the template asks for it,
+// so that a thousand images are never all held in memory at once. Images
+// larger than htmlThumb pixels a side are shrunk and sent as JPEG: the page
+// must stay openable with a thousand ImageNet-size images in it, and the
+// full-size PNGs are in images/.
 func (c htmlClass) Src() (template.URL, error) {
 	if c.pixels == nil || c.pixels.validate() != nil {
 		return "", nil
 	}
-	img, err := toImage(c.pixels, 1)
-	if err != nil {
-		return "", err
-	}
 	var buf bytes.Buffer
-	if err := encodePNG(&buf, img); err != nil {
-		return "", fmt.Errorf("encoding the image of class %d: %w", c.Index, err)
+	mime := "image/png"
+	if f := shrinkFactor(c.pixels); f > 1 {
+		mime = "image/jpeg"
+		if err := jpeg.Encode(&buf, shrink(c.pixels, f), &jpeg.Options{Quality: 85}); err != nil {
+			return "", fmt.Errorf("encoding the image of class %d: %w", c.Index, err)
+		}
+	} else {
+		img, err := toImage(c.pixels, 1)
+		if err != nil {
+			return "", err
+		}
+		if err := encodePNG(&buf, img); err != nil {
+			return "", fmt.Errorf("encoding the image of class %d: %w", c.Index, err)
+		}
 	}
 	// template.URL marks the data: URI as intended; html/template would
 	// otherwise replace it with a placeholder.
-	return template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(buf.Bytes())), nil
+	return template.URL("data:" + mime + ";base64," + base64.StdEncoding.EncodeToString(buf.Bytes())), nil
+}
+
+// htmlThumb is the largest side, in pixels, of an image inlined in the page.
+const htmlThumb = 128
+
+// shrinkFactor is the integer factor that brings m within htmlThumb.
+func shrinkFactor(m *Image) int {
+	side := max(m.W, m.H)
+	return (side + htmlThumb - 1) / htmlThumb
+}
+
+// shrink averages f×f blocks of m into an RGB or gray image.
+func shrink(m *Image, f int) image.Image {
+	w, h := m.W/f, m.H/f
+	plane := m.H * m.W
+	avg := func(c, x, y int) uint8 {
+		var sum float32
+		for dy := range f {
+			row := c*plane + (y*f+dy)*m.W + x*f
+			for dx := range f {
+				sum += m.Pix[row+dx]
+			}
+		}
+		return to8(sum / float32(f*f))
+	}
+	if m.C == 1 {
+		g := image.NewGray(image.Rect(0, 0, w, h))
+		for y := range h {
+			for x := range w {
+				g.Pix[y*g.Stride+x] = avg(0, x, y)
+			}
+		}
+		return g
+	}
+	rgb := image.NewRGBA(image.Rect(0, 0, w, h))
+	for y := range h {
+		for x := range w {
+			o := y*rgb.Stride + 4*x
+			rgb.Pix[o], rgb.Pix[o+1], rgb.Pix[o+2], rgb.Pix[o+3] = avg(0, x, y), avg(1, x, y), avg(2, x, y), 0xff
+		}
+	}
+	return rgb
 }
 
 // svgChart is the inline SVG line chart of fooled classes against
