@@ -10,6 +10,7 @@ package onnxtest
 import (
 	"encoding/binary"
 	"math"
+	"strconv"
 )
 
 // Element types from onnx.TensorProto.DataType.
@@ -37,6 +38,12 @@ type Node struct {
 	Floats map[string]float32
 	// Domain is the operator's domain; empty is the default ONNX domain.
 	Domain string
+	// Tensors are tensor attributes (for example Constant's value).
+	Tensors map[string]Tensor
+	// Graphs are subgraph attributes (for example If's then_branch); only
+	// the graph fields of each Model (Inputs, Outputs, Nodes,
+	// Initializers) are written.
+	Graphs map[string]Model
 }
 
 // Tensor is a float initializer. External, when set, stores the data in
@@ -46,8 +53,20 @@ type Tensor struct {
 	Dims     []int64
 	Data     []float32
 	External string
+	// ExternalOffset and ExternalLength, when nonzero, say where in the
+	// External file the data lies, as exporters that put every tensor in
+	// one file write them.
+	ExternalOffset, ExternalLength int64
 	// Int64s, when set, makes this an int64 tensor (shapes, axes).
 	Int64s []int64
+}
+
+// Function is a model-local function: nodes that a node of op type Name
+// in Domain stands for.
+type Function struct {
+	Domain, Name    string
+	Inputs, Outputs []string
+	Nodes           []Node
 }
 
 // Model is a single-graph ONNX model.
@@ -57,6 +76,11 @@ type Model struct {
 	Outputs      []Value
 	Nodes        []Node
 	Initializers []Tensor
+	// Imports are opset imports besides the default domain's, by domain
+	// (custom operator domains, the domains of Functions).
+	Imports map[string]int64
+	// Functions are model-local functions.
+	Functions []Function
 }
 
 // Bytes encodes the model as an ONNX protobuf.
@@ -65,11 +89,32 @@ func (m Model) Bytes() []byte {
 	if opset == 0 {
 		opset = 13
 	}
+	var op buf
+	op.varint(2, uint64(opset))
+	var out buf
+	out.varint(1, 8) // IR version 8
+	out.str(2, "fooltest-onnxtest")
+	out.msg(7, m.graph("fooltest_test"))
+	out.msg(8, op.b)
+	for domain, version := range m.Imports {
+		var imp buf
+		imp.str(1, domain)
+		imp.varint(2, uint64(version))
+		out.msg(8, imp.b)
+	}
+	for _, f := range m.Functions {
+		out.msg(25, f.encode(opset))
+	}
+	return out.b
+}
+
+// graph encodes m's graph fields as a GraphProto.
+func (m Model) graph(name string) []byte {
 	var g buf
 	for _, n := range m.Nodes {
 		g.msg(1, n.encode())
 	}
-	g.str(2, "fooltest_test")
+	g.str(2, name)
 	for _, t := range m.Initializers {
 		g.msg(5, t.encode())
 	}
@@ -79,14 +124,45 @@ func (m Model) Bytes() []byte {
 	for _, v := range m.Outputs {
 		g.msg(12, v.encode())
 	}
+	return g.b
+}
+
+func (f Function) encode(opset int64) []byte {
+	var b buf
+	b.str(1, f.Name)
+	for _, in := range f.Inputs {
+		b.str(4, in)
+	}
+	for _, o := range f.Outputs {
+		b.str(5, o)
+	}
+	for _, n := range f.Nodes {
+		b.msg(7, n.encode())
+	}
 	var op buf
 	op.varint(2, uint64(opset))
-	var out buf
-	out.varint(1, 8) // IR version 8
-	out.str(2, "fooltest-onnxtest")
-	out.msg(7, g.b)
-	out.msg(8, op.b)
-	return out.b
+	b.msg(9, op.b)
+	b.str(10, f.Domain)
+	return b.b
+}
+
+// Externalize returns a copy of m whose float initializers keep their data
+// in one external file named location (relative to the model), and that
+// file's contents, as exporters that save large models write them.
+func (m Model) Externalize(location string) (Model, []byte) {
+	var blob []byte
+	m.Initializers = append([]Tensor(nil), m.Initializers...)
+	for i, t := range m.Initializers {
+		if t.Int64s != nil || t.External != "" {
+			continue
+		}
+		raw := RawData(t.Data)
+		t.External, t.ExternalOffset, t.ExternalLength = location, int64(len(blob)), int64(len(raw))
+		t.Data = nil
+		blob = append(blob, raw...)
+		m.Initializers[i] = t
+	}
+	return m, blob
 }
 
 func (n Node) encode() []byte {
@@ -113,6 +189,20 @@ func (n Node) encode() []byte {
 		a.varint(20, 1) // AttributeType FLOAT
 		b.msg(5, a.b)
 	}
+	for k, t := range n.Tensors {
+		var a buf
+		a.str(1, k)
+		a.msg(5, t.encode())
+		a.varint(20, 4) // AttributeType TENSOR
+		b.msg(5, a.b)
+	}
+	for k, g := range n.Graphs {
+		var a buf
+		a.str(1, k)
+		a.msg(6, g.graph(k))
+		a.varint(20, 5) // AttributeType GRAPH
+		b.msg(5, a.b)
+	}
 	if n.Domain != "" {
 		b.str(7, n.Domain)
 	}
@@ -137,7 +227,14 @@ func (t Tensor) encode() []byte {
 	b.varint(2, Float)
 	b.str(8, t.Name)
 	if t.External != "" {
-		for _, kv := range [][2]string{{"location", t.External}} {
+		keys := [][2]string{{"location", t.External}}
+		if t.ExternalOffset != 0 {
+			keys = append(keys, [2]string{"offset", strconv.FormatInt(t.ExternalOffset, 10)})
+		}
+		if t.ExternalLength != 0 {
+			keys = append(keys, [2]string{"length", strconv.FormatInt(t.ExternalLength, 10)})
+		}
+		for _, kv := range keys {
 			var e buf
 			e.str(1, kv[0])
 			e.str(2, kv[1])

@@ -1,0 +1,193 @@
+package onnxcheck
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/fooltest/fooltest/internal/exitcode"
+)
+
+// ExternalDataError is an external-data location that fooltest refuses.
+type ExternalDataError struct {
+	External
+	// Problem says what is wrong with the location; Fix, what to do.
+	Problem, Fix string
+}
+
+// Error names the tensor, its location and the problem, on one line.
+func (e *ExternalDataError) Error() string {
+	return fmt.Sprintf("tensor %s keeps its data in %s, %s", quote(e.Tensor), quote(e.Location), e.Problem)
+}
+
+// The fixes for refused locations.
+const (
+	fixInside   = "fooltest reads external data only from files inside the model's folder; export the model with its weights file beside it"
+	fixExport   = "export the model again"
+	fixCopy     = "copy the weights file beside the model"
+	fixEmbedded = "embed the weights in the model, or load it from a file"
+)
+
+// Check parses the model that was read from path (data is the file's
+// contents) and refuses, with exit code 2, a model that is not valid
+// protobuf or whose external data would be read from outside the folder
+// that holds path. ONNX Runtime resolves external data against that folder
+// and the operating system follows symlinks on the way, so a location must
+// be relative, free of "..", and still inside the folder once every symlink
+// is resolved.
+func Check(path string, data []byte) (*Model, error) {
+	m, err := parse(path, data)
+	if err != nil || len(m.external) == 0 {
+		return m, err
+	}
+	dir, err := folder(path)
+	if err != nil {
+		return nil, exitcode.Usagef("cannot resolve the folder of model %s: %w: check --model", path, err)
+	}
+	// Exporters put every tensor in one file: resolve each location once.
+	checked := map[string]bool{}
+	for _, e := range m.external {
+		if checked[e.Location] {
+			continue
+		}
+		checked[e.Location] = true
+		if err := checkLocation(dir, e); err != nil {
+			return nil, exitcode.Usagef("model %s refused: %w: %s", path, err, err.Fix)
+		}
+	}
+	return m, nil
+}
+
+// CheckBytes is Check for a model held in memory, named name in messages.
+// Such a model has no folder, and ONNX Runtime would resolve its external
+// data against the working directory, so any external data is refused.
+func CheckBytes(name string, data []byte) (*Model, error) {
+	m, err := parse(name, data)
+	if err != nil || len(m.external) == 0 {
+		return m, err
+	}
+	e := &ExternalDataError{External: m.external[0], Problem: "but a model given as bytes has no folder to read it from", Fix: fixEmbedded}
+	return nil, exitcode.Usagef("model %s refused: %w: %s", name, e, e.Fix)
+}
+
+func parse(name string, data []byte) (*Model, error) {
+	if len(data) == 0 {
+		return nil, exitcode.Usagef("model %s is empty: export it again", name)
+	}
+	m, err := Parse(data)
+	if err != nil {
+		return nil, exitcode.Usagef("model %s is not a valid ONNX model (%w): export it again", name, err)
+	}
+	return m, nil
+}
+
+// folder returns the absolute, symlink-free folder that holds path. It
+// resolves the text before the last separator as the operating system
+// does, symlinks and ".." in order, because filepath.Dir's lexical
+// cleaning would take "link/.." to a different folder than open(2) does.
+func folder(path string) (string, error) {
+	dir := "."
+	if i := strings.LastIndexByte(path, filepath.Separator); i >= 0 {
+		dir = path[:i+1]
+	}
+	real, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return "", err
+	}
+	return filepath.Abs(real)
+}
+
+// checkLocation refuses e unless its location names a regular file inside
+// dir, which must be absolute and free of symlinks.
+func checkLocation(dir string, e External) *ExternalDataError {
+	refuse := func(fix, format string, args ...any) *ExternalDataError {
+		return &ExternalDataError{External: e, Problem: fmt.Sprintf(format, args...), Fix: fix}
+	}
+	loc := e.Location
+	switch {
+	case loc == "":
+		return refuse(fixExport, "an empty location")
+	case strings.IndexByte(loc, 0) >= 0:
+		// The runtime's C strings would end at the NUL: it would open
+		// another file than the one checked here.
+		return refuse(fixExport, "a location with a NUL byte")
+	case filepath.IsAbs(loc) || loc[0] == '/' || loc[0] == '\\':
+		return refuse(fixInside, "an absolute path")
+	}
+	// Any "..", even one that comes back, is refused: after a symlinked
+	// folder the operating system resolves ".." from the link's target,
+	// where a lexical check would not look.
+	for _, el := range strings.FieldsFunc(loc, func(r rune) bool { return r == '/' || r == '\\' }) {
+		if el == ".." {
+			return refuse(fixInside, "a path through \"..\"")
+		}
+	}
+	real, err := filepath.EvalSymlinks(filepath.Join(dir, loc))
+	if errors.Is(err, fs.ErrNotExist) {
+		return refuse(fixCopy, "which is missing from the model's folder %s (or is a link to a missing file)", dir)
+	}
+	if err != nil {
+		return refuse(fixInside, "which cannot be resolved (%v)", errors.Unwrap(err))
+	}
+	if rel, err := filepath.Rel(dir, real); err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return refuse(fixInside, "which resolves to %s, outside the model's folder %s", real, dir)
+	}
+	if st, err := os.Stat(real); err != nil || !st.Mode().IsRegular() {
+		return refuse(fixInside, "which is not a regular file")
+	}
+	return nil
+}
+
+// LoadError is the error for a model that passed Check but that ONNX
+// Runtime failed to load with runtimeMsg, which it shortens to one line. A
+// model that uses a custom operator domain, or an operator the runtime does
+// not implement, gets the fix for that.
+func (m *Model) LoadError(name, runtimeMsg string) error {
+	runtimeMsg = shorten(runtimeMsg)
+	if m != nil && len(m.custom) > 0 {
+		domains := m.custom
+		more := ""
+		if len(domains) > 3 {
+			domains, more = domains[:3], fmt.Sprintf(" and %d more", len(domains)-3)
+		}
+		quoted := make([]string, len(domains))
+		for i, d := range domains {
+			quoted[i] = quote(d)
+		}
+		return exitcode.Usagef("model %s uses custom operator domain %s%s (%s); fooltest never loads custom-op libraries: export the model with standard ONNX operators",
+			name, strings.Join(quoted, ", "), more, runtimeMsg)
+	}
+	for _, marker := range []string{"No Op registered for", "is not a registered function/op"} {
+		if strings.Contains(runtimeMsg, marker) {
+			return exitcode.Usagef("model %s uses an operator ONNX Runtime does not implement (%s): export the model with standard ONNX operators at an opset ONNX Runtime supports",
+				name, runtimeMsg)
+		}
+	}
+	return exitcode.Usagef("model %s is not a valid ONNX model: %s: export it again", name, runtimeMsg)
+}
+
+// shorten keeps the first line of a runtime message, drops the "Load model
+// from PATH failed:" preamble that repeats the model's path, and bounds the
+// rest, because runtime messages can carry whole protobuf dumps.
+func shorten(msg string) string {
+	msg = strings.TrimSpace(msg)
+	if i := strings.IndexAny(msg, "\r\n"); i >= 0 {
+		msg = msg[:i]
+	}
+	if i := strings.LastIndex(msg, " failed:"); i >= 0 {
+		msg = strings.TrimSpace(msg[i+len(" failed:"):])
+	}
+	if i := strings.Index(msg, "No Op registered for"); i >= 0 {
+		// "No Op registered for X with domain_version of N" says it
+		// all; what precedes it dumps the node.
+		msg = msg[i:]
+	}
+	const max = 300
+	if len(msg) > max {
+		msg = msg[:max] + "…"
+	}
+	return msg
+}

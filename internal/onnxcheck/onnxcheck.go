@@ -1,0 +1,309 @@
+// Package onnxcheck reads an ONNX model before ONNX Runtime does and refuses
+// what must never reach the runtime when the model comes from someone the
+// pipeline does not trust: external-data locations that lead out of the
+// model's folder, and protobuf that is truncated or corrupt. It also lists
+// the custom operator domains a model uses, so that a runtime failure on
+// them can be explained.
+//
+// It decodes only the messages that can hold tensors (ModelProto,
+// GraphProto, NodeProto, AttributeProto, TensorProto, SparseTensorProto,
+// FunctionProto, TrainingInfoProto) and skips everything else by its wire
+// length, so its work is linear in the model's size and it allocates nothing
+// in proportion to lengths the file declares.
+package onnxcheck
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+)
+
+// MaxDepth bounds how deeply messages may nest (a model, its graph, a node,
+// an attribute, a subgraph, …): protobuf's own default recursion limit, so
+// no model that ONNX Runtime can parse is refused for depth.
+const MaxDepth = 100
+
+// Field numbers from onnx.proto.
+const (
+	modelGraph        = 7
+	modelOpsetImport  = 8
+	modelTrainingInfo = 20
+	modelFunctions    = 25
+
+	graphNode              = 1
+	graphInitializer       = 5
+	graphSparseInitializer = 15
+	trainingInitialization = 1
+	trainingAlgorithm      = 2
+	nodeOpType             = 4
+	nodeAttribute          = 5
+	nodeDomain             = 7
+	attrTensor             = 5
+	attrGraph              = 6
+	attrTensors            = 10
+	attrGraphs             = 11
+	attrSparseTensor       = 22
+	attrSparseTensors      = 23
+	tensorName             = 8
+	tensorExternalData     = 13
+	sparseValues           = 1
+	sparseIndices          = 2
+	functionName           = 1
+	functionNode           = 7
+	functionAttributeProto = 11
+	functionDomain         = 10
+	entryKey               = 1
+	entryValue             = 2
+	locationKey            = "location"
+)
+
+// standard reports whether every ONNX Runtime build implements operators
+// of domain; any other domain needs a custom-op library.
+func standard(domain string) bool {
+	switch domain {
+	case "", "ai.onnx", "ai.onnx.ml", "ai.onnx.preview.training", "com.microsoft":
+		return true
+	}
+	return false
+}
+
+// External is one tensor whose data the model keeps in another file.
+type External struct {
+	// Tensor is the tensor's name; it may be empty.
+	Tensor string
+	// Location is the file, as the model writes it.
+	Location string
+}
+
+// Model is what Parse found in a model.
+type Model struct {
+	external []External
+	custom   []string
+}
+
+// External returns every external-data location the model names, in file
+// order, including those of tensors in subgraphs, functions and attributes.
+func (m *Model) External() []External { return m.external }
+
+// CustomDomains returns the sorted operator domains that the model's nodes
+// use, that no ONNX Runtime build implements, and that no model-local
+// function defines.
+func (m *Model) CustomDomains() []string { return m.custom }
+
+// ErrNoGraph is returned for a model without a graph or without opset
+// imports, as a file cut off before them reads.
+var ErrNoGraph = errors.New("it has no graph or no opset import, so the file may be truncated")
+
+// Parse decodes data as an ONNX ModelProto. Its errors are a *CorruptError
+// or ErrNoGraph.
+func Parse(data []byte) (*Model, error) {
+	w := walker{used: map[op]bool{}, defined: map[op]bool{}}
+	if err := w.model(msg{data: data, end: len(data)}); err != nil {
+		return nil, err
+	}
+	m := &Model{external: w.external}
+	seen := map[string]bool{}
+	for o := range w.used {
+		if !w.defined[o] && !seen[o.domain] {
+			seen[o.domain] = true
+			m.custom = append(m.custom, o.domain)
+		}
+	}
+	sort.Strings(m.custom)
+	return m, nil
+}
+
+// op is an operator: a node's (domain, op_type) or a function's
+// (domain, name).
+type op struct{ domain, name string }
+
+type walker struct {
+	external []External
+	// used holds the operators in non-standard domains that nodes use;
+	// defined, the operators that model-local functions define.
+	used, defined map[op]bool
+}
+
+// each calls fn for every field of m, after checking that m is not nested
+// too deeply.
+func each(m msg, depth int, fn func(f field) error) error {
+	if depth > MaxDepth {
+		return m.corrupt(m.pos, "messages nest deeper than %d levels", MaxDepth)
+	}
+	for !m.done() {
+		f, err := m.next()
+		if err != nil {
+			return err
+		}
+		if err := fn(f); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// into decodes field f as a message with walk.
+func into(f field, depth int, walk func(msg, int) error) error {
+	sub, err := f.sub()
+	if err != nil {
+		return err
+	}
+	return walk(sub, depth+1)
+}
+
+func (w *walker) model(m msg) error {
+	var graph, opset bool
+	err := each(m, 0, func(f field) error {
+		switch f.num {
+		case modelGraph:
+			graph = true
+			return into(f, 0, w.graph)
+		case modelOpsetImport:
+			opset = true
+			_, err := f.bytes()
+			return err
+		case modelTrainingInfo:
+			return into(f, 0, w.trainingInfo)
+		case modelFunctions:
+			return into(f, 0, w.function)
+		}
+		return nil
+	})
+	if err == nil && (!graph || !opset) {
+		err = ErrNoGraph
+	}
+	return err
+}
+
+func (w *walker) graph(m msg, depth int) error {
+	return each(m, depth, func(f field) error {
+		switch f.num {
+		case graphNode:
+			return into(f, depth, w.node)
+		case graphInitializer:
+			return into(f, depth, w.tensor)
+		case graphSparseInitializer:
+			return into(f, depth, w.sparse)
+		}
+		return nil
+	})
+}
+
+func (w *walker) trainingInfo(m msg, depth int) error {
+	return each(m, depth, func(f field) error {
+		if f.num == trainingInitialization || f.num == trainingAlgorithm {
+			return into(f, depth, w.graph)
+		}
+		return nil
+	})
+}
+
+func (w *walker) node(m msg, depth int) error {
+	// Singular strings: the last occurrence wins, as in protobuf.
+	var domain, opType []byte
+	err := each(m, depth, func(f field) (err error) {
+		switch f.num {
+		case nodeOpType:
+			opType, err = f.bytes()
+		case nodeDomain:
+			domain, err = f.bytes()
+		case nodeAttribute:
+			err = into(f, depth, w.attribute)
+		}
+		return err
+	})
+	if err == nil && !standard(string(domain)) {
+		w.used[op{string(domain), string(opType)}] = true
+	}
+	return err
+}
+
+func (w *walker) attribute(m msg, depth int) error {
+	return each(m, depth, func(f field) error {
+		switch f.num {
+		case attrTensor, attrTensors:
+			return into(f, depth, w.tensor)
+		case attrGraph, attrGraphs:
+			return into(f, depth, w.graph)
+		case attrSparseTensor, attrSparseTensors:
+			return into(f, depth, w.sparse)
+		}
+		return nil
+	})
+}
+
+func (w *walker) sparse(m msg, depth int) error {
+	return each(m, depth, func(f field) error {
+		if f.num == sparseValues || f.num == sparseIndices {
+			return into(f, depth, w.tensor)
+		}
+		return nil
+	})
+}
+
+func (w *walker) function(m msg, depth int) error {
+	var domain, name []byte
+	err := each(m, depth, func(f field) (err error) {
+		switch f.num {
+		case functionName:
+			name, err = f.bytes()
+		case functionDomain:
+			domain, err = f.bytes()
+		case functionNode:
+			err = into(f, depth, w.node)
+		case functionAttributeProto:
+			err = into(f, depth, w.attribute)
+		}
+		return err
+	})
+	if err == nil {
+		w.defined[op{string(domain), string(name)}] = true
+	}
+	return err
+}
+
+// tensor records every location the tensor's external_data names, whatever
+// its data_location says: checking a location the runtime would ignore
+// costs nothing, and trusting data_location would make the check depend
+// on a field a crafted model chooses.
+func (w *walker) tensor(m msg, depth int) error {
+	var name []byte
+	var locations [][]byte
+	err := each(m, depth, func(f field) (err error) {
+		switch f.num {
+		case tensorName:
+			name, err = f.bytes()
+		case tensorExternalData:
+			var key, value []byte
+			err = into(f, depth, func(e msg, depth int) error {
+				return each(e, depth, func(f field) (err error) {
+					switch f.num {
+					case entryKey:
+						key, err = f.bytes()
+					case entryValue:
+						value, err = f.bytes()
+					}
+					return err
+				})
+			})
+			if err == nil && string(key) == locationKey {
+				locations = append(locations, value)
+			}
+		}
+		return err
+	})
+	for _, loc := range locations {
+		w.external = append(w.external, External{Tensor: string(name), Location: string(loc)})
+	}
+	return err
+}
+
+// quote bounds a name taken from the model before it goes into a message:
+// %q keeps it on one line, the cut keeps the line short.
+func quote(s string) string {
+	const max = 80
+	if len(s) > max {
+		return fmt.Sprintf("%q…", s[:max])
+	}
+	return fmt.Sprintf("%q", s)
+}

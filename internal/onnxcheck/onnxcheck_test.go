@@ -1,0 +1,442 @@
+package onnxcheck
+
+import (
+	"encoding/binary"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/fooltest/fooltest/internal/exitcode"
+	"github.com/fooltest/fooltest/internal/onnxtest"
+)
+
+// The raw encoders below write the messages onnxtest has no words for
+// (sparse tensors, attribute lists, training info) and deliberately broken
+// wire data.
+
+func cat(parts ...[]byte) []byte { return slices.Concat(parts...) }
+
+func tag(num, wire int) []byte { return binary.AppendUvarint(nil, uint64(num<<3|wire)) }
+
+func lenField(num int, body ...[]byte) []byte {
+	b := cat(body...)
+	return cat(tag(num, 2), binary.AppendUvarint(nil, uint64(len(b))), b)
+}
+
+func strField(num int, s string) []byte { return lenField(num, []byte(s)) }
+
+func varintField(num int, v uint64) []byte {
+	return cat(tag(num, 0), binary.AppendUvarint(nil, v))
+}
+
+// extTensor is a TensorProto whose data lives in loc.
+func extTensor(name, loc string) []byte {
+	return cat(varintField(1, 4), varintField(2, 1), strField(8, name),
+		lenField(13, strField(1, "location"), strField(2, loc)), varintField(14, 1))
+}
+
+// rawModel wraps extra ModelProto fields and a graph body into a model.
+func rawModel(graph []byte, extra ...[]byte) []byte {
+	return cat(varintField(1, 8), lenField(7, graph), lenField(8, varintField(2, 13)), cat(extra...))
+}
+
+// nodeWith is a NodeProto with one attribute whose fields are attr.
+func nodeWith(attr ...[]byte) []byte {
+	return lenField(1, strField(4, "Foo"), lenField(5, strField(1, "a"), cat(attr...)))
+}
+
+// ifChain nests depth If nodes, each holding the next in its then_branch,
+// with an external tensor in the innermost graph.
+func ifChain(depth int) []byte {
+	g := lenField(5, extTensor("deep", "x.bin"))
+	for range depth {
+		g = nodeWith(lenField(6, g))
+	}
+	return rawModel(g)
+}
+
+// external is a float initializer kept in x.bin.
+func external(name string) onnxtest.Tensor {
+	return onnxtest.Tensor{Name: name, Dims: []int64{1}, External: "x.bin"}
+}
+
+func TestParseFindsEveryExternalTensor(t *testing.T) {
+	base := onnxtest.Classifier([]int64{-1, 1, 2, 2}, 2, "")
+	withNode := func(n onnxtest.Node) []byte {
+		m := base
+		m.Nodes = append([]onnxtest.Node{n}, base.Nodes...)
+		return m.Bytes()
+	}
+	constant := func(tensor string) onnxtest.Node {
+		return onnxtest.Node{Op: "Constant", Outputs: []string{"c"}, Tensors: map[string]onnxtest.Tensor{"value": external(tensor)}}
+	}
+	branch := func(inner onnxtest.Model) onnxtest.Node {
+		return onnxtest.Node{Op: "If", Inputs: []string{"cond"}, Outputs: []string{"o"}, Graphs: map[string]onnxtest.Model{"then_branch": inner, "else_branch": {}}}
+	}
+	initializer := base
+	initializer.Initializers = []onnxtest.Tensor{external("w")}
+	function := base
+	function.Functions = []onnxtest.Function{{Domain: "local", Name: "F", Outputs: []string{"c"}, Nodes: []onnxtest.Node{constant("in_function")}}}
+	noLocationFlag := rawModel(lenField(5, strField(8, "unflagged"), lenField(13, strField(1, "location"), strField(2, "x.bin"))))
+	tests := []struct {
+		name   string
+		model  []byte
+		tensor string
+	}{
+		{"initializer", initializer.Bytes(), "w"},
+		{"Constant attribute", withNode(constant("const")), "const"},
+		{"If subgraph initializer", withNode(branch(onnxtest.Model{Initializers: []onnxtest.Tensor{external("sub")}})), "sub"},
+		{"If in If", withNode(branch(onnxtest.Model{Nodes: []onnxtest.Node{branch(onnxtest.Model{Initializers: []onnxtest.Tensor{external("subsub")}})}})), "subsub"},
+		{"Constant in subgraph", withNode(branch(onnxtest.Model{Nodes: []onnxtest.Node{constant("subconst")}})), "subconst"},
+		{"function body", function.Bytes(), "in_function"},
+		{"sparse initializer values", rawModel(lenField(15, lenField(1, extTensor("values", "x.bin")))), "values"},
+		{"sparse initializer indices", rawModel(lenField(15, lenField(2, extTensor("indices", "x.bin")))), "indices"},
+		{"attribute tensors", rawModel(nodeWith(lenField(10, extTensor("listed", "x.bin")))), "listed"},
+		{"attribute graphs", rawModel(nodeWith(lenField(11, lenField(5, extTensor("in_graphs", "x.bin"))))), "in_graphs"},
+		{"attribute sparse_tensor", rawModel(nodeWith(lenField(22, lenField(1, extTensor("sparse", "x.bin"))))), "sparse"},
+		{"attribute sparse_tensors", rawModel(nodeWith(lenField(23, lenField(2, extTensor("sparses", "x.bin"))))), "sparses"},
+		{"function default attribute", rawModel(nil, lenField(25, strField(1, "F"), lenField(11, strField(1, "a"), lenField(5, extTensor("default", "x.bin"))))), "default"},
+		{"training initialization", rawModel(nil, lenField(20, lenField(1, lenField(5, extTensor("init", "x.bin"))))), "init"},
+		{"training algorithm", rawModel(nil, lenField(20, lenField(2, lenField(5, extTensor("algo", "x.bin"))))), "algo"},
+		{"graph given twice", rawModel(nil, lenField(7, lenField(5, extTensor("second", "x.bin")))), "second"},
+		{"external_data without data_location", noLocationFlag, "unflagged"},
+		// The runtime reads the last location entry; every one is checked.
+		{"location given twice", rawModel(lenField(5, strField(8, "twice"),
+			lenField(13, strField(1, "location"), strField(2, "x.bin")),
+			lenField(13, strField(1, "location"), strField(2, "weights.bin")))), "twice"},
+		{"an entry 99 levels deep", ifChain(32), "deep"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m, err := Parse(tc.model)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := External{Tensor: tc.tensor, Location: "x.bin"}
+			if !slices.Contains(m.External(), want) {
+				t.Fatalf("external data %+v does not include %+v", m.External(), want)
+			}
+		})
+	}
+}
+
+func TestParseCustomDomains(t *testing.T) {
+	base := onnxtest.Classifier([]int64{-1, 1, 2, 2}, 2, "")
+	with := func(nodes []onnxtest.Node, funcs ...onnxtest.Function) []byte {
+		m := base
+		m.Nodes = append(append([]onnxtest.Node{}, base.Nodes...), nodes...)
+		m.Functions = funcs
+		return m.Bytes()
+	}
+	custom := func(domain, op string) onnxtest.Node {
+		return onnxtest.Node{Op: op, Domain: domain, Inputs: []string{"scores"}, Outputs: []string{"x"}}
+	}
+	inIf := onnxtest.Node{Op: "If", Inputs: []string{"c"}, Outputs: []string{"o"}, Graphs: map[string]onnxtest.Model{"then_branch": {Nodes: []onnxtest.Node{custom("org.hidden", "H")}}}}
+	tests := []struct {
+		name  string
+		model []byte
+		want  []string
+	}{
+		{"standard", base.Bytes(), nil},
+		{"standard domains", with([]onnxtest.Node{custom("ai.onnx", "Relu"), custom("ai.onnx.ml", "Normalizer"), custom("com.microsoft", "Gelu")}), nil},
+		{"custom", with([]onnxtest.Node{custom("com.example.custom", "Foo")}), []string{"com.example.custom"}},
+		{"two custom, sorted, once each", with([]onnxtest.Node{custom("zz", "A"), custom("aa", "B"), custom("zz", "C")}), []string{"aa", "zz"}},
+		{"in a subgraph", with([]onnxtest.Node{inIf}), []string{"org.hidden"}},
+		{"defined by a local function", with([]onnxtest.Node{custom("local", "F")}, onnxtest.Function{Domain: "local", Name: "F"}), nil},
+		{"used inside a local function", with(nil, onnxtest.Function{Domain: "local", Name: "F", Nodes: []onnxtest.Node{custom("org.inner", "G")}}), []string{"org.inner"}},
+		{"other op of a function's domain", with([]onnxtest.Node{custom("local", "Undefined")}, onnxtest.Function{Domain: "local", Name: "F"}), []string{"local"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m, err := Parse(tc.model)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := m.CustomDomains(); !slices.Equal(got, tc.want) {
+				t.Fatalf("custom domains %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestParseRefusesBrokenProtobuf(t *testing.T) {
+	good := onnxtest.Classifier([]int64{-1, 1, 2, 2}, 2, "").Bytes()
+	graphAt := len(varintField(1, 8)) // where rawModel's graph field starts
+	tests := []struct {
+		name   string
+		data   []byte
+		offset int
+		reason string
+	}{
+		{"group wire type", cat(tag(3, 3), good), 0, "wire type 3"},
+		{"wire type 7", cat(tag(3, 7), good), 0, "wire type 7"},
+		{"field number 0", cat([]byte{0x02, 0x00}, good), 0, "field number 0"},
+		{"tag over 32 bits", cat(binary.AppendUvarint(nil, 1<<35|2), good), 0, "32 bits"},
+		{"length past the end", cat(tag(7, 2), binary.AppendUvarint(nil, 1<<40)), 0, "declares 1099511627776 bytes"},
+		{"length near 2^64", cat(tag(7, 2), binary.AppendUvarint(nil, 1<<64-1)), 0, "declares"},
+		{"varint overflow", cat(tag(1, 0), []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02}), 1, "overflows 64 bits"},
+		{"varint of eleven bytes", cat(tag(1, 0), slices.Repeat([]byte{0x80}, 10), []byte{0}), 1, "overflows 64 bits"},
+		{"varint cut off", cat(tag(1, 0), []byte{0x80}), 1, "past the end"},
+		{"fixed64 cut off", cat(tag(1, 1), []byte{1, 2, 3}), 0, "fixed-size"},
+		{"graph as varint", cat(varintField(7, 1), lenField(8)), 0, "wire type 0"},
+		{"node as fixed32", rawModel(cat(tag(1, 5), []byte{0, 0, 0, 0})), graphAt + 2, "wire type 5"},
+		{"corrupt inside the graph", rawModel(cat(tag(1, 2), []byte{0x05, 0xff})), graphAt + 2, "declares 5 bytes but its message has 1 left"},
+		{"a tensor 101 levels deep", ifChain(33), -1, "deeper than 100"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse(tc.data)
+			var ce *CorruptError
+			if !errors.As(err, &ce) {
+				t.Fatalf("Parse = %v, want a *CorruptError", err)
+			}
+			if tc.offset >= 0 && ce.Offset != tc.offset {
+				t.Errorf("offset %d, want %d (%v)", ce.Offset, tc.offset, err)
+			}
+			if !strings.Contains(ce.Reason, tc.reason) {
+				t.Errorf("reason %q does not say %q", ce.Reason, tc.reason)
+			}
+		})
+	}
+}
+
+// TestParseRefusesEveryTruncation cuts a model at every byte: a model's
+// opset import comes last, so every proper prefix is either corrupt or
+// lacks its graph or opset.
+func TestParseRefusesEveryTruncation(t *testing.T) {
+	m := onnxtest.Classifier([]int64{-1, 1, 2, 2}, 2, "Softmax")
+	m.Initializers = append(m.Initializers, external("e"))
+	data := m.Bytes()
+	if _, err := Parse(data); err != nil {
+		t.Fatal(err)
+	}
+	for n := range len(data) {
+		_, err := Parse(data[:n])
+		var ce *CorruptError
+		if !errors.As(err, &ce) && !errors.Is(err, ErrNoGraph) {
+			t.Fatalf("cut at %d of %d: Parse = %v, want an error", n, len(data), err)
+		}
+	}
+}
+
+func TestCheckLocations(t *testing.T) {
+	root := t.TempDir()
+	dir := filepath.Join(root, "model")
+	elsewhere := filepath.Join(root, "elsewhere")
+	for _, d := range []string{filepath.Join(dir, "sub", "dir"), elsewhere} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, f := range []string{"model/weights.bin", "model/sub/w.bin", "model/x.bin", "outside.bin", "x.bin", "elsewhere/w.bin"} {
+		if err := os.WriteFile(filepath.Join(root, f), []byte("1234"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for link, target := range map[string]string{
+		"model/w.bin":       filepath.Join(elsewhere, "w.bin"),
+		"model/inside.bin":  "weights.bin",
+		"model/sublink":     elsewhere,
+		"model/dangling":    filepath.Join(root, "nothing"),
+		"model/passwd.link": "/etc/passwd",
+		"modellink":         "model",
+	} {
+		if err := os.Symlink(target, filepath.Join(root, link)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := []struct {
+		name, location string
+		// model is the model's path relative to root; empty for model/m.onnx.
+		model string
+		// problem is what the refusal must say; empty for accepted.
+		problem string
+	}{
+		{"beside the model", "weights.bin", "", ""},
+		{"in a subfolder", "sub/w.bin", "", ""},
+		{"link inside the folder", "inside.bin", "", ""},
+		{"./ prefix", "./weights.bin", "", ""},
+		{"model reached through a symlinked folder", "weights.bin", "modellink/m.onnx", ""},
+		{"absolute", "/etc/passwd", "", "an absolute path"},
+		{"absolute to an existing inside file", filepath.Join(dir, "weights.bin"), "", "an absolute path"},
+		{"parent", "../outside.bin", "", `through ".."`},
+		{"down and out", "sub/../../x.bin", "", `through ".."`},
+		{"down and back", "sub/../weights.bin", "", `through ".."`},
+		// Lexically model/x.bin, an inside file; the system opens
+		// elsewhere/../x.bin, which is root/x.bin.
+		{"symlinked folder then ..", "sublink/../x.bin", "", `through ".."`},
+		{"backslash parent", `..\outside.bin`, "", `through ".."`},
+		{"symlink out", "w.bin", "", "outside the model's folder"},
+		{"through a symlinked folder", "sublink/w.bin", "", "outside the model's folder"},
+		{"symlink to /etc/passwd", "passwd.link", "", "outside the model's folder"},
+		{"missing", "gone.bin", "", "missing from the model's folder"},
+		{"dangling link", "dangling", "", "missing from the model's folder"},
+		{"a folder", "sub/dir", "", "not a regular file"},
+		{"the folder itself", ".", "", "not a regular file"},
+		{"empty", "", "", "empty location"},
+		{"NUL byte", "weights.bin\x00/../../../etc/passwd", "", "NUL byte"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			model := tc.model
+			if model == "" {
+				model = "model/m.onnx"
+			}
+			_, err := Check(filepath.Join(root, model), rawModel(lenField(5, extTensor("weights_1", tc.location))))
+			if tc.problem == "" {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				return
+			}
+			assertRefusal(t, err, tc.problem, `"weights_1"`, quote(tc.location))
+			var ee *ExternalDataError
+			if !errors.As(err, &ee) || ee.Location != tc.location {
+				t.Errorf("error %v does not carry the location", err)
+			}
+		})
+	}
+}
+
+// TestCheckRelativeModelPath resolves a model named without a folder
+// against the working directory, as the runtime does.
+func TestCheckRelativeModelPath(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	if err := os.WriteFile("weights.bin", []byte("1234"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m := onnxtest.Classifier([]int64{-1, 1, 2, 2}, 2, "")
+	m.Initializers = append(m.Initializers, onnxtest.Tensor{Name: "e", Dims: []int64{1}, External: "weights.bin"})
+	if _, err := Check("m.onnx", m.Bytes()); err != nil {
+		t.Fatal(err)
+	}
+	m.Initializers[len(m.Initializers)-1].External = "../weights.bin"
+	_, err := Check("m.onnx", m.Bytes())
+	assertRefusal(t, err, `through ".."`)
+}
+
+func TestCheckBytes(t *testing.T) {
+	m := onnxtest.Classifier([]int64{-1, 1, 2, 2}, 2, "")
+	if _, err := CheckBytes("demo", m.Bytes()); err != nil {
+		t.Fatalf("inline model refused: %v", err)
+	}
+	m.Initializers = append(m.Initializers, onnxtest.Tensor{Name: "e", Dims: []int64{1}, External: "weights.bin"})
+	_, err := CheckBytes("demo", m.Bytes())
+	assertRefusal(t, err, "given as bytes has no folder", `"weights.bin"`, "embed the weights")
+}
+
+func TestCheckRefusesWithExit2(t *testing.T) {
+	tests := []struct {
+		name string
+		data []byte
+		want []string
+	}{
+		{"empty", nil, []string{"model m.onnx is empty", "export it again"}},
+		{"text", []byte("this is not an onnx model"), []string{"not a valid ONNX model (truncated or corrupt protobuf at byte 0", "export it again"}},
+		{"no graph", varintField(1, 8), []string{"no graph"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Check("m.onnx", tc.data)
+			assertRefusal(t, err, tc.want...)
+			_, err = CheckBytes("m.onnx", tc.data)
+			assertRefusal(t, err, tc.want...)
+		})
+	}
+}
+
+func TestLoadError(t *testing.T) {
+	standard, err := Parse(onnxtest.Classifier([]int64{-1, 1, 2, 2}, 2, "").Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := onnxtest.Classifier([]int64{-1, 1, 2, 2}, 2, "")
+	for _, d := range []string{"d1", "d2", "d3", "d4", "d5"} {
+		m.Nodes = append(m.Nodes, onnxtest.Node{Op: "X", Domain: d})
+	}
+	custom, err := Parse(m.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name  string
+		model *Model
+		msg   string
+		want  []string
+	}{
+		{"unknown operator", standard, `In Node, ("", NotARealOp, "", -1), Error No Op registered for NotARealOp with domain_version of 13`,
+			[]string{"does not implement (No Op registered for NotARealOp with domain_version of 13)", "export the model with standard ONNX operators"}},
+		{"path before failed: dropped", standard, "Error loading temporary session: Load model from /x/m.onnx failed:Type Error: mismatch",
+			[]string{"model m.onnx is not a valid ONNX model: Type Error: mismatch: export it again"}},
+		{"unregistered function", standard, "Fatal error: com.example:Foo(-1) is not a registered function/op", []string{"does not implement", "com.example:Foo"}},
+		{"custom domains", custom, "anything", []string{`custom operator domain "d1", "d2", "d3" and 2 more`, "never loads custom-op libraries"}},
+		{"other failure", standard, "Type Error: mismatch", []string{"not a valid ONNX model: Type Error: mismatch", "export it again"}},
+		{"first line only", standard, "Protobuf parsing failed.\nnode {\n input: \"x\"", []string{"not a valid ONNX model: Protobuf parsing failed.: export it again"}},
+		{"bounded", standard, strings.Repeat("y", 5000), []string{strings.Repeat("y", 300) + "…: export it again"}},
+		{"nil model", nil, "Type Error: mismatch", []string{"not a valid ONNX model"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			assertRefusal(t, tc.model.LoadError("m.onnx", tc.msg), tc.want...)
+		})
+	}
+}
+
+// TestTamperedNamesStayOnOneLine: names taken from the model must not
+// break the one-line message or make it unbounded.
+func TestTamperedNamesStayOnOneLine(t *testing.T) {
+	m := onnxtest.Classifier([]int64{-1, 1, 2, 2}, 2, "")
+	m.Initializers = append(m.Initializers, onnxtest.Tensor{Name: "a\nb" + strings.Repeat("x", 10000), Dims: []int64{1}, External: "/x\ny"})
+	_, err := Check(filepath.Join(t.TempDir(), "m.onnx"), m.Bytes())
+	assertRefusal(t, err, `"a\nb`, `"/x\ny"`)
+	if len(err.Error()) > 500 {
+		t.Fatalf("message is %d bytes long", len(err.Error()))
+	}
+}
+
+// assertRefusal checks that err is a one-line exit-2 error that says each
+// of want.
+func assertRefusal(t *testing.T, err error, want ...string) {
+	t.Helper()
+	if exitcode.Of(err) != exitcode.Usage {
+		t.Fatalf("exit code %d, want 2 (%v)", exitcode.Of(err), err)
+	}
+	msg := err.Error()
+	if strings.ContainsAny(msg, "\r\n") {
+		t.Errorf("message is not one line: %q", msg)
+	}
+	for _, w := range want {
+		if !strings.Contains(msg, w) {
+			t.Errorf("message %q does not say %q", msg, w)
+		}
+	}
+}
+
+// FuzzCheck feeds arbitrary bytes to the parser: it must return, without
+// panicking, and a model it accepts from bytes must name no external data.
+func FuzzCheck(f *testing.F) {
+	m := onnxtest.Classifier([]int64{-1, 1, 2, 2}, 3, "Softmax")
+	f.Add(m.Bytes())
+	ext, _ := m.Externalize("weights.bin")
+	f.Add(ext.Bytes())
+	f.Add(ifChain(3))
+	f.Add(rawModel(lenField(15, lenField(1, extTensor("values", "x.bin")))))
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		parsed, perr := Parse(data)
+		checked, err := CheckBytes("fuzz.onnx", data)
+		if (perr == nil) != (parsed != nil) {
+			t.Fatalf("Parse returned %v and %v", parsed, perr)
+		}
+		if err == nil && len(checked.External()) > 0 {
+			t.Fatalf("CheckBytes accepted external data %+v", checked.External())
+		}
+		if err != nil && exitcode.Of(err) != exitcode.Usage {
+			t.Fatalf("exit code %d for %v", exitcode.Of(err), err)
+		}
+	})
+}
