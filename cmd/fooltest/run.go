@@ -136,7 +136,7 @@ func runSearch(ctx context.Context, args []string, e env) (*runOutcome, error) {
 	if err != nil {
 		return nil, err
 	}
-	fmt.Fprint(e.stderr, l.summary())
+	fmt.Fprint(e.stdout, l.summary())
 
 	searchCtx, cancel := context.WithTimeout(ctx, plan.budget)
 	defer cancel()
@@ -165,7 +165,7 @@ func runSearch(ctx context.Context, args []string, e env) (*runOutcome, error) {
 	}
 	out.written, err = report.Write(r.reportDir, out.result, plan.formats)
 	if err != nil {
-		return out, exitcode.Envf("writing reports to %s: %s", r.reportDir, oneLine(err.Error()))
+		return out, reportError(r.reportDir, err)
 	}
 	printSummary(e, out)
 	out.code = exitCode(verdict, plan.failOn, interrupted)
@@ -181,6 +181,24 @@ func exitCode(v gate.Verdict, failOn gate.FailOn, interrupted bool) int {
 		return exitcode.Environment
 	}
 	return code
+}
+
+// reportError shortens the joined errors of the report writers to the first
+// one, with a count of the rest: a full disk fails every format alike.
+func reportError(dir string, err error) error {
+	errs := []error{err}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = j.Unwrap()
+	}
+	first := errs[0]
+	for u := errors.Unwrap(first); u != nil; u = errors.Unwrap(u) {
+		first = u
+	}
+	more := ""
+	if len(errs) > 1 {
+		more = fmt.Sprintf(" (%d reports not written)", len(errs))
+	}
+	return exitcode.Envf("writing reports to %s: %v%s: check the free space and permissions of --report-dir", dir, first, more)
 }
 
 // checkWritable creates dir and a file in it, so that an unwritable or

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -45,17 +47,30 @@ func startSearch(t *testing.T, dir string) (*exec.Cmd, *bytes.Buffer) {
 	cmd.Dir = repoRoot(t)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	// Wait until the search runs: the model summary is printed just before.
-	deadline := time.Now().Add(30 * time.Second)
-	for !strings.Contains(stderr.String(), "runtime") {
-		if time.Now().After(deadline) {
-			cmd.Process.Kill()
-			t.Fatalf("search did not start: %s", stderr.String())
+	// The model summary ends with the runtime line, printed just before
+	// the search starts.
+	started := make(chan bool, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			if strings.HasPrefix(sc.Text(), "runtime") {
+				started <- true
+			}
 		}
-		time.Sleep(50 * time.Millisecond)
+		io.Copy(io.Discard, stdout)
+	}()
+	select {
+	case <-started:
+	case <-time.After(30 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("search did not start within 30s")
 	}
 	time.Sleep(1500 * time.Millisecond)
 	return cmd, &stderr
