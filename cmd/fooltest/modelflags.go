@@ -77,6 +77,7 @@ type loaded struct {
 	labels     []string
 	labelsFrom string
 	preset     string
+	norm       classifier.Normalization
 	runtime    string
 }
 
@@ -145,7 +146,7 @@ func (m *modelFlags) open() (*loaded, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := &loaded{preset: preset, runtime: version}
+	l := &loaded{preset: preset, norm: opts.Normalization, runtime: version}
 	var sum [32]byte
 	if m.model == "" {
 		l.name = demo.Name

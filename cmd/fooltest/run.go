@@ -249,12 +249,11 @@ func buildResult(l *loaded, m *modelFlags, r *runFlags, plan runPlan, res *attac
 	if s := res.Elapsed.Seconds(); s > 0 {
 		out.EvalsPerSecond = float64(res.Evaluations) / s
 	}
-	norm, _, _ := m.options()
-	out.Config.Scale = float64(norm.Normalization.Scale)
-	for _, v := range norm.Normalization.Mean {
+	out.Config.Scale = float64(l.norm.Scale)
+	for _, v := range l.norm.Mean {
 		out.Config.Mean = append(out.Config.Mean, float64(v))
 	}
-	for _, v := range norm.Normalization.Std {
+	for _, v := range l.norm.Std {
 		out.Config.Std = append(out.Config.Std, float64(v))
 	}
 	for i := range res.Classes {

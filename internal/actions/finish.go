@@ -41,8 +41,10 @@ type Outcome struct {
 	// them (most confident first reads best).
 	Classes []FooledClass
 
-	// Err is the error that ended the run, if any, and ExitCode the code the
-	// process exits with: 2 marks invalid usage or input.
+	// Err is the error that ended the run, if any. ExitCode is the code the
+	// process exits with (1 gate failed, 2 invalid usage or input, 3
+	// runtime failure): it decides whether fooled classes are annotated as
+	// errors (the step fails) or warnings.
 	Err      error
 	ExitCode int
 }
@@ -217,9 +219,10 @@ func annotate(gha *githubactions.Action, workspace string, o Outcome) {
 			f["line"] = "1"
 		}
 		a := gha.WithFieldsMap(f)
-		// A fooled class fails the build only when the gate says so; under
-		// fail-on never or an allowance it is worth a warning, not an error.
-		if o.Verdict == "pass" {
+		// Fooled classes are errors when they fail the step; under
+		// fail-on never or an allowance the step passes and they are
+		// warnings, so that a green step shows no red annotations.
+		if o.ExitCode == 0 {
 			a.Warningf("%s", msg)
 		} else {
 			a.Errorf("%s", msg)

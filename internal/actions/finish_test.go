@@ -133,7 +133,7 @@ func TestFinish(t *testing.T) {
 			name: "gate failed on a model in the repository",
 			outcome: func(r *runner) Outcome {
 				return Outcome{
-					Verdict: "fail", Fooled: 2, Targets: 10, Threshold: 0.99, MaxConfidence: 0.9996,
+					Verdict: "fail", Fooled: 2, Targets: 10, Threshold: 0.99, MaxConfidence: 0.9996, ExitCode: 1,
 					ReportDir: filepath.Join(r.workspace, "fooltest-report"),
 					JUnit:     filepath.Join(r.workspace, "fooltest-report/junit.xml"),
 					Markdown:  r.write(t, "fooltest-report/report.md", md),
@@ -156,10 +156,10 @@ func TestFinish(t *testing.T) {
 			},
 		},
 		{
-			name: "report-only run warns instead of failing",
+			name: "fooled classes in a passing step are warnings",
 			outcome: func(r *runner) Outcome {
 				return Outcome{
-					Verdict: "pass", Fooled: 1, Targets: 10, Threshold: 0.99, MaxConfidence: 0.995,
+					Verdict: "pass", Fooled: 1, Targets: 10, Threshold: 0.99, MaxConfidence: 0.995, ExitCode: 0,
 					ReportDir: "fooltest-report", Model: "models/net.onnx",
 					Classes: []FooledClass{{Index: 1, Label: "one", Confidence: 0.995}},
 				}
@@ -174,9 +174,21 @@ func TestFinish(t *testing.T) {
 			},
 		},
 		{
+			name: "report-only: a failed gate that does not fail the step warns",
+			outcome: func(r *runner) Outcome {
+				return Outcome{Verdict: "fail", Fooled: 1, Targets: 10, Threshold: 0.99, MaxConfidence: 0.995, ExitCode: 0,
+					Model: "models/net.onnx", Classes: []FooledClass{{Index: 1, Label: "one", Confidence: 0.995}}}
+			},
+			wantOutputs: map[string]string{"verdict": "fail", "fooled": "1", "targets": "10", "max-confidence": "0.995"},
+			wantSummary: "### fooltest: fail\n\n1 of 10 classes fooled (max confidence 0.9950).\n\n",
+			wantCmds: []string{
+				`::warning file=models/net.onnx,line=1,title=fooltest%3A class 1 fooled::class 1 ("one") labelled an unrecognizable image with confidence 0.9950 (threshold 0.99)`,
+			},
+		},
+		{
 			name: "demo model has no file to annotate",
 			outcome: func(r *runner) Outcome {
-				return Outcome{Verdict: "fail", Fooled: 1, Targets: 10, Threshold: 0.99, MaxConfidence: 1,
+				return Outcome{Verdict: "fail", Fooled: 1, Targets: 10, Threshold: 0.99, MaxConfidence: 1, ExitCode: 1,
 					Classes: []FooledClass{{Index: 0, Label: "zero", Confidence: 1}}}
 			},
 			wantOutputs: map[string]string{"verdict": "fail", "fooled": "1", "targets": "10", "max-confidence": "1"},
@@ -189,7 +201,7 @@ func TestFinish(t *testing.T) {
 		{
 			name: "model outside the workspace has no file to annotate",
 			outcome: func(r *runner) Outcome {
-				return Outcome{Verdict: "fail", Fooled: 1, Targets: 2, Threshold: 0.5, Model: "/opt/models/net.onnx",
+				return Outcome{Verdict: "fail", Fooled: 1, Targets: 2, Threshold: 0.5, Model: "/opt/models/net.onnx", ExitCode: 1,
 					Classes: []FooledClass{{Index: 1, Label: "b", Confidence: 0.75}}}
 			},
 			wantOutputs: map[string]string{"verdict": "fail", "fooled": "1", "targets": "2", "max-confidence": "0"},
@@ -250,7 +262,7 @@ func TestFinishAnnotationLimit(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(fmt.Sprint(tt.fooled), func(t *testing.T) {
 			r := newRunner(t)
-			o := Outcome{Verdict: "fail", Fooled: tt.fooled, Targets: 100, Model: filepath.Join(r.workspace, "m.onnx"), Classes: fooled(tt.fooled)}
+			o := Outcome{Verdict: "fail", Fooled: tt.fooled, Targets: 100, ExitCode: 1, Model: filepath.Join(r.workspace, "m.onnx"), Classes: fooled(tt.fooled)}
 			if err := Finish(r.action(), o); err != nil {
 				t.Fatal(err)
 			}
@@ -274,7 +286,7 @@ func TestFinishOutsideRunner(t *testing.T) {
 	// No output or summary files: nothing to write, and nothing may panic.
 	var stdout bytes.Buffer
 	gha := githubactions.New(githubactions.WithGetenv(env(nil)), githubactions.WithWriter(&stdout))
-	if err := Finish(gha, Outcome{Verdict: "fail", Fooled: 1, Targets: 1, Classes: fooled(1)}); err != nil {
+	if err := Finish(gha, Outcome{Verdict: "fail", Fooled: 1, Targets: 1, ExitCode: 1, Classes: fooled(1)}); err != nil {
 		t.Fatalf("Finish() error = %v", err)
 	}
 	if !strings.Contains(stdout.String(), "::error title=fooltest%3A class 0 fooled::") {
@@ -284,7 +296,7 @@ func TestFinishOutsideRunner(t *testing.T) {
 
 func TestFinishReportsFailuresButCarriesOn(t *testing.T) {
 	r := newRunner(t)
-	o := Outcome{Verdict: "fail", Fooled: 1, Targets: 1, Markdown: filepath.Join(r.workspace, "missing.md"), Classes: fooled(1)}
+	o := Outcome{Verdict: "fail", Fooled: 1, Targets: 1, ExitCode: 1, Markdown: filepath.Join(r.workspace, "missing.md"), Classes: fooled(1)}
 	err := Finish(r.action(), o)
 	if err == nil || !strings.Contains(err.Error(), "write step summary") {
 		t.Fatalf("Finish() error = %v, want the summary failure", err)
@@ -362,7 +374,7 @@ func TestGroup(t *testing.T) {
 // property escaping in view so a label with ":" or "," cannot break them.
 func TestAnnotationEscaping(t *testing.T) {
 	r := newRunner(t)
-	o := Outcome{Verdict: "fail", Fooled: 1, Targets: 1, Model: filepath.Join(r.workspace, "a,b:c.onnx"),
+	o := Outcome{Verdict: "fail", Fooled: 1, Targets: 1, ExitCode: 1, Model: filepath.Join(r.workspace, "a,b:c.onnx"),
 		Classes: []FooledClass{{Index: 0, Label: "100% sure\nreally", Confidence: 1}}}
 	if err := Finish(r.action(), o); err != nil {
 		t.Fatal(err)
