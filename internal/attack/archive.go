@@ -1,0 +1,157 @@
+package attack
+
+import (
+	"math"
+	"time"
+)
+
+// historyStep is the smallest rise in log-odds that gets its own history
+// point; it bounds a class's history to a few thousand points however long
+// the run, while keeping every visible step of the curve.
+const historyStep = 0.01
+
+// cell is one class's slot in a MAP-Elites archive: the best image seen for
+// that class and how good it is.
+type cell struct {
+	elite *genome
+	// conf is the elite's confidence for the class, and others the sum of
+	// its other classes' confidences. Comparing conf and, on ties, others
+	// orders images as the class margin log(conf/others) does while
+	// staying exact where conf rounds to 1 in float32.
+	conf   float32
+	others float64
+
+	// Bookkeeping for results, kept only in the engine's archive.
+	reached bool
+	evalsAt int64
+	timeAt  time.Duration
+	history []Point
+	// lastLogit is the margin at the last history point, and takenAt the
+	// evaluation number of the current elite.
+	lastLogit float64
+	takenAt   int64
+}
+
+// margin returns log(conf/others), the class's log-odds for softmax outputs.
+func margin(conf float32, others float64) float64 {
+	return math.Log(float64(conf)) - math.Log(others)
+}
+
+// othersSum returns the sum of row's confidences except class c, in float64
+// so that many tiny values keep their precision.
+func othersSum(row []float32, c int) float64 {
+	var s float64
+	for j, v := range row {
+		if j != c {
+			s += float64(v)
+		}
+	}
+	return s
+}
+
+// archive holds one cell per target class. Every scored image competes for
+// every cell: it takes cell y if the cell is empty or its confidence for y
+// beats the elite's, so one image may hold several cells.
+type archive struct {
+	targets []int
+	cells   []cell
+	// occupied lists the indices of non-empty cells in the order they
+	// were first filled, for uniform parent selection.
+	occupied []int32
+
+	// track turns on results bookkeeping: threshold crossings and
+	// history, at evaluation numbers passed to offer and time now.
+	track     bool
+	threshold float64
+	now       time.Duration
+	reached   int
+}
+
+func newArchive(targets []int) *archive {
+	return &archive{targets: targets, cells: make([]cell, len(targets))}
+}
+
+// beats reports whether an image with confidence p for class c (row holds
+// all its confidences) should replace cell's elite. It also returns the sum
+// of the image's other confidences when it computed it (NaN otherwise).
+func (cl *cell) beats(p float32, row []float32, c int) (bool, float64) {
+	if cl.elite == nil || p > cl.conf {
+		return true, math.NaN()
+	}
+	if p < cl.conf {
+		return false, math.NaN()
+	}
+	o := othersSum(row, c)
+	return o < cl.others, o
+}
+
+// put makes g the elite of cell i. others may be NaN if not yet computed.
+func (a *archive) put(i int, g *genome, p float32, others float64, row []float32) {
+	cl := &a.cells[i]
+	if math.IsNaN(others) {
+		others = othersSum(row, a.targets[i])
+	}
+	if cl.elite == nil {
+		a.occupied = append(a.occupied, int32(i))
+	}
+	hold(g)
+	drop(cl.elite)
+	cl.elite, cl.conf, cl.others = g, p, others
+}
+
+// offer lets image g (its confidences in row, scored as evaluation number
+// eval) compete for every cell. It returns how many cells it took and
+// whether it took cell want (-1 for none).
+func (a *archive) offer(g *genome, row []float32, eval int64, want int) (took int, tookWant bool) {
+	for i, c := range a.targets {
+		p := row[c]
+		if ok, o := a.cells[i].beats(p, row, c); ok {
+			a.put(i, g, p, o, row)
+			if a.track {
+				a.record(i, eval)
+			}
+			took++
+			tookWant = tookWant || i == want
+		}
+	}
+	return took, tookWant
+}
+
+// record updates cell i's results bookkeeping after its elite changed at
+// evaluation number eval: threshold crossing and history.
+func (a *archive) record(i int, eval int64) {
+	cl := &a.cells[i]
+	cl.takenAt = eval
+	newly := !cl.reached && float64(cl.conf) >= a.threshold
+	if newly {
+		cl.reached, cl.evalsAt, cl.timeAt = true, eval, a.now
+		a.reached++
+	}
+	// Margins keep rising after the confidence rounds to 1, but only
+	// visible changes make points.
+	m := margin(cl.conf, cl.others)
+	h := cl.history
+	if len(h) == 0 || newly || m >= cl.lastLogit+historyStep && float64(cl.conf) > h[len(h)-1].Confidence {
+		cl.history = append(cl.history, Point{Evaluations: eval, Confidence: float64(cl.conf)})
+		cl.lastLogit = m
+	}
+}
+
+// finalHistory returns cell i's history ending with its current elite's
+// confidence.
+func (a *archive) finalHistory(i int) []Point {
+	cl := &a.cells[i]
+	h := cl.history
+	if cl.elite != nil && (len(h) == 0 || h[len(h)-1].Confidence < float64(cl.conf)) {
+		h = append(h, Point{Evaluations: cl.takenAt, Confidence: float64(cl.conf)})
+	}
+	return h
+}
+
+// release drops every elite.
+func (a *archive) release() {
+	for i := range a.cells {
+		drop(a.cells[i].elite)
+		a.cells[i].elite = nil
+	}
+}

@@ -1,0 +1,227 @@
+package attack
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/fooltest/fooltest/internal/exitcode"
+)
+
+// Algorithm names accepted in Config.Algorithm.
+const (
+	// AlgorithmDefault is fooltest's own search: per-class hill climbs
+	// whose every proposal is also offered to every other class's cell.
+	AlgorithmDefault = "default"
+	// AlgorithmPaper is MAP-Elites over classes with the parameters of
+	// Nguyen, Yosinski & Clune (CVPR 2015).
+	AlgorithmPaper = "paper"
+)
+
+// Encoding names accepted in Config.Encoding and reported per class.
+const (
+	// EncodingDirect evolves one gene per pixel and channel.
+	EncodingDirect = "direct"
+	// EncodingCPPN evolves compositional pattern-producing networks.
+	EncodingCPPN = "cppn"
+	// EncodingBoth shares the budget between the two encodings.
+	EncodingBoth = "both"
+)
+
+// Reasons a search stopped, reported in Result.Stopped.
+const (
+	// StoppedAllReached: every target reached the threshold.
+	StoppedAllReached = "all-reached"
+	// StoppedBudget: the context's deadline passed.
+	StoppedBudget = "budget"
+	// StoppedMaxEvals: Config.MaxEvals evaluations were made.
+	StoppedMaxEvals = "max-evals"
+	// StoppedCanceled: the context was canceled before its deadline.
+	StoppedCanceled = "canceled"
+)
+
+// progressEvery bounds how often Config.Progress is called.
+const progressEvery = 200 * time.Millisecond
+
+// Config says what to search for and when to stop. The time budget is the
+// deadline of the context passed to Run.
+type Config struct {
+	// Algorithm is AlgorithmDefault or AlgorithmPaper; empty means
+	// AlgorithmDefault.
+	Algorithm string
+	// Encoding is EncodingDirect, EncodingCPPN or EncodingBoth; empty means
+	// EncodingBoth.
+	Encoding string
+	// Targets are the class indices to fool, each in [0, K); nil or empty
+	// means every class. Duplicates are ignored.
+	Targets []int
+	// Threshold is the confidence in (0, 1] at which a target counts as
+	// fooled; the search stops early once every target reaches it.
+	Threshold float64
+	// MaxEvals caps the number of images scored; 0 means no cap.
+	MaxEvals int64
+	// Seed makes the search reproducible: with MaxEvals as the only
+	// stopping rule and a deterministic Scorer, the same seed gives the
+	// same Result.
+	Seed uint64
+	// Progress, when set, is called from Run's goroutine at most every
+	// 200 ms and once at the end. It must return quickly.
+	Progress func(Progress)
+}
+
+// Progress is a snapshot of a running search.
+type Progress struct {
+	// Evaluations is the number of images scored so far.
+	Evaluations int64
+	// Elapsed is the time since Run started.
+	Elapsed time.Duration
+	// AtThreshold is the number of targets at or above the threshold.
+	AtThreshold int
+	// Targets is the number of target classes.
+	Targets int
+	// MedianBest is the median over targets of the best confidence so far.
+	MedianBest float64
+}
+
+// Result is what a search found.
+type Result struct {
+	// Evaluations is the number of images scored.
+	Evaluations int64
+	// ByEncoding splits Evaluations by the encoding of the scored images
+	// (EncodingDirect, EncodingCPPN).
+	ByEncoding map[string]int64
+	// Elapsed is the search's wall-clock time.
+	Elapsed time.Duration
+	// Stopped is one of the Stopped* reasons.
+	Stopped string
+	// Algorithm and Encoding are the resolved settings.
+	Algorithm, Encoding string
+	// Threshold is the confidence that counts as fooled.
+	Threshold float64
+	// C, H and W are the canonical image shape of every class's Pixels.
+	C, H, W int
+	// Classes holds one entry per target, in ascending class order.
+	Classes []Class
+}
+
+// Class is the best image found for one target class.
+type Class struct {
+	// Index is the class index in the model's output.
+	Index int
+	// Confidence is the best confidence found; 0 if no image was scored.
+	Confidence float64
+	// Encoding is the encoding that produced the best image (EncodingDirect
+	// or EncodingCPPN); empty if no image was scored.
+	Encoding string
+	// Reached reports whether Confidence ever reached the threshold.
+	Reached bool
+	// EvaluationsToThreshold is the run's evaluation count (counting the
+	// image that did it) when the class first reached the threshold, and
+	// ElapsedToThreshold the time; both are 0 unless Reached.
+	EvaluationsToThreshold int64
+	ElapsedToThreshold     time.Duration
+	// History lists the best confidence as it improved. Improvements
+	// smaller than 0.01 in log-odds are left out, except the last one.
+	History []Point
+
+	elite *genome
+}
+
+// Point is a class's best confidence after a number of evaluations.
+type Point struct {
+	Evaluations int64
+	Confidence  float64
+}
+
+// Pixels renders the class's best image in canonical form (planar C×H×W in
+// [0,1], shape from the Result); nil if no image was scored. Elites are kept
+// compact during the search and rendered only here, so each call allocates a
+// new image.
+func (c *Class) Pixels() []float32 {
+	if c.elite == nil {
+		return nil
+	}
+	return c.elite.enc.image(c.elite)
+}
+
+// resolved is a validated Config with defaults applied.
+type resolved struct {
+	Config
+	targets []int
+}
+
+func resolve(cfg Config, k int) (resolved, error) {
+	r := resolved{Config: cfg}
+	switch r.Algorithm {
+	case "":
+		r.Algorithm = AlgorithmDefault
+	case AlgorithmDefault, AlgorithmPaper:
+	default:
+		return r, exitcode.Usagef("unknown algorithm %q: use %s or %s", cfg.Algorithm, AlgorithmDefault, AlgorithmPaper)
+	}
+	switch r.Encoding {
+	case "":
+		r.Encoding = EncodingBoth
+	case EncodingDirect, EncodingCPPN, EncodingBoth:
+	default:
+		return r, exitcode.Usagef("unknown encoding %q: use %s, %s or %s", cfg.Encoding, EncodingDirect, EncodingCPPN, EncodingBoth)
+	}
+	if !(r.Threshold > 0 && r.Threshold <= 1) {
+		return r, exitcode.Usagef("threshold %v: give a confidence in (0, 1]", cfg.Threshold)
+	}
+	if r.MaxEvals < 0 {
+		return r, exitcode.Usagef("max evaluations %d: give 0 (no cap) or a positive number", cfg.MaxEvals)
+	}
+	if len(cfg.Targets) == 0 {
+		r.targets = make([]int, k)
+		for i := range r.targets {
+			r.targets[i] = i
+		}
+	} else {
+		r.targets = slices.Clone(cfg.Targets)
+		slices.Sort(r.targets)
+		r.targets = slices.Compact(r.targets)
+		for _, t := range r.targets {
+			if t < 0 || t >= k {
+				return r, exitcode.Usagef("target class %d: the model has classes 0 to %d", t, k-1)
+			}
+		}
+	}
+	return r, nil
+}
+
+// Run searches for images that s assigns to each target class with high
+// confidence. It stops when every target reaches cfg.Threshold, when
+// cfg.MaxEvals images were scored, or when ctx is done (its deadline is the
+// time budget), and returns within about a second of ctx being done with
+// everything found so far and a nil error. Errors are invalid
+// configurations and failures of the Scorer.
+func Run(ctx context.Context, s Scorer, cfg Config) (*Result, error) {
+	c, h, w, k := s.Shape()
+	if c != 1 && c != 3 || h < 1 || w < 1 || k < 1 {
+		return nil, fmt.Errorf("attack: scorer shape %d×%d×%d with %d classes: need 1 or 3 channels and at least one class", c, h, w, k)
+	}
+	if s.BatchSize() < 1 {
+		return nil, fmt.Errorf("attack: scorer batch size %d", s.BatchSize())
+	}
+	r, err := resolve(cfg, k)
+	if err != nil {
+		return nil, err
+	}
+	e, err := newEngine(ctx, s, r)
+	if err != nil {
+		return nil, err
+	}
+	var alg algorithm
+	switch r.Algorithm {
+	case AlgorithmPaper:
+		alg = newPaper(e)
+	default:
+		alg = newClimb(e)
+	}
+	if err := e.run(alg); err != nil {
+		return nil, err
+	}
+	return e.result(), nil
+}

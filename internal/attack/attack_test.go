@@ -1,0 +1,494 @@
+package attack
+
+import (
+	"context"
+	"errors"
+	"math"
+	"math/rand/v2"
+	"reflect"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/fooltest/fooltest/internal/cppn"
+	"github.com/fooltest/fooltest/internal/exitcode"
+)
+
+// combos are every algorithm with every encoding.
+var combos = []struct{ alg, enc string }{
+	{AlgorithmDefault, EncodingDirect},
+	{AlgorithmDefault, EncodingCPPN},
+	{AlgorithmDefault, EncodingBoth},
+	{AlgorithmPaper, EncodingDirect},
+	{AlgorithmPaper, EncodingCPPN},
+	{AlgorithmPaper, EncodingBoth},
+}
+
+func TestConfigValidation(t *testing.T) {
+	s := openDemo(t, 8)
+	tests := []struct {
+		name string
+		cfg  Config
+	}{
+		{"unknown algorithm", Config{Algorithm: "nes", Threshold: 0.9}},
+		{"unknown encoding", Config{Encoding: "hsl", Threshold: 0.9}},
+		{"zero threshold", Config{Threshold: 0}},
+		{"threshold above 1", Config{Threshold: 1.5}},
+		{"NaN threshold", Config{Threshold: math.NaN()}},
+		{"negative max evals", Config{Threshold: 0.9, MaxEvals: -1}},
+		{"target too large", Config{Threshold: 0.9, Targets: []int{3, 10}}},
+		{"negative target", Config{Threshold: 0.9, Targets: []int{-1}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Run(context.Background(), s, tc.cfg)
+			if exitcode.Of(err) != exitcode.Usage {
+				t.Fatalf("Run: %v (exit code %d), want a usage error", err, exitcode.Of(err))
+			}
+		})
+	}
+}
+
+// TestArchiveRules checks MAP-Elites' insertion rule: an image takes cell y
+// if the cell is empty or its confidence for y beats the elite's, ties going
+// to the image whose other classes sum lower; one image may take several
+// cells.
+func TestArchiveRules(t *testing.T) {
+	d := newDirect(1, 2, 2)
+	img := func() *genome { return d.alloc() }
+	type offer struct {
+		row      []float32
+		wantTook int
+	}
+	tests := []struct {
+		name    string
+		targets []int
+		offers  []offer
+		// owner[i] is the offer whose image holds cell i at the end.
+		owner []int
+	}{
+		{"empty cells take anything", []int{0, 1, 2}, []offer{
+			{[]float32{0.2, 0.3, 0.5}, 3},
+		}, []int{0, 0, 0}},
+		{"higher confidence takes the cell", []int{0, 1, 2}, []offer{
+			{[]float32{0.2, 0.3, 0.5}, 3},
+			{[]float32{0.6, 0.1, 0.3}, 1},
+			{[]float32{0.1, 0.2, 0.7}, 1},
+		}, []int{1, 0, 2}},
+		{"lower confidence is refused", []int{0, 1, 2}, []offer{
+			{[]float32{0.5, 0.3, 0.2}, 3},
+			{[]float32{0.4, 0.2, 0.1}, 0},
+		}, []int{0, 0, 0}},
+		{"ties go to the lower sum of other classes", []int{0}, []offer{
+			{[]float32{1, 1e-6, 1e-6}, 1},
+			{[]float32{1, 1e-7, 1e-7}, 1},
+			{[]float32{1, 1e-6, 1e-7}, 0},
+		}, []int{1}},
+		{"only target cells compete", []int{2}, []offer{
+			{[]float32{0.9, 0.05, 0.05}, 1},
+			{[]float32{0.0, 0.9, 0.1}, 1},
+		}, []int{1}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			a := newArchive(tc.targets)
+			var imgs []*genome
+			for i, o := range tc.offers {
+				g := img()
+				hold(g)
+				imgs = append(imgs, g)
+				if took, _ := a.offer(g, o.row, int64(i+1), -1); took != o.wantTook {
+					t.Errorf("offer %d took %d cells, want %d", i, took, o.wantTook)
+				}
+			}
+			for i, want := range tc.owner {
+				if a.cells[i].elite != imgs[want] {
+					t.Errorf("cell %d (class %d) is held by the wrong image, want offer %d", i, tc.targets[i], want)
+				}
+			}
+			if len(a.occupied) != len(tc.targets) {
+				t.Errorf("%d occupied cells, want %d", len(a.occupied), len(tc.targets))
+			}
+		})
+	}
+}
+
+// TestArchiveRecordsThreshold checks threshold crossings and history.
+func TestArchiveRecordsThreshold(t *testing.T) {
+	a := newArchive([]int{0})
+	a.track, a.threshold = true, 0.9
+	d := newDirect(1, 1, 1)
+	for i, p := range []float32{0.5, 0.5, 0.95, 0.97, 0.99} {
+		a.offer(d.alloc(), []float32{p, 1 - p}, int64(i+1), -1)
+	}
+	cl := a.cells[0]
+	if !cl.reached || cl.evalsAt != 3 || a.reached != 1 {
+		t.Errorf("reached %v at %d (count %d), want true at evaluation 3 (count 1)", cl.reached, cl.evalsAt, a.reached)
+	}
+	want := []Point{{1, 0.5}, {3, float64(float32(0.95))}, {4, float64(float32(0.97))}, {5, float64(float32(0.99))}}
+	if got := a.finalHistory(0); !reflect.DeepEqual(got, want) {
+		t.Errorf("history %v, want %v", got, want)
+	}
+}
+
+// TestDirectMutation checks the direct encoding's paper mutation: each gene
+// changes with probability 0.1, by polynomial steps of index 15, and stays
+// in [0,1] (0..255 as bytes).
+func TestDirectMutation(t *testing.T) {
+	d := newDirect(3, 64, 64)
+	rng := rand.New(rand.NewPCG(5, 6))
+	parent := d.alloc()
+	for i := range parent.pix {
+		parent.pix[i] = 128
+	}
+	const children = 200
+	changed, small, total := 0, 0, 0
+	for range children {
+		child := d.mutate(rng, parent)
+		for i, v := range child.pix {
+			if v != parent.pix[i] {
+				changed++
+				// |delta| < 0.1 of the range has probability
+				// 1-0.9^16 for index 15 (rounding to bytes moves
+				// the boundary by under half a step).
+				if math.Abs(float64(v)-128) < 25.5 {
+					small++
+				}
+			}
+		}
+		total += len(child.pix)
+		d.release(child)
+	}
+	// A mutated gene keeps its byte when |delta| < 1/510, probability
+	// about 16/510 for index 15, so 0.1*(1-0.031) of genes change.
+	rate := float64(changed) / float64(total)
+	if want := 0.1 * (1 - 16.0/510); math.Abs(rate-want) > 0.003 {
+		t.Errorf("%.4f of genes changed, want %.4f", rate, want)
+	}
+	frac := float64(small) / float64(changed)
+	if want := 1 - math.Pow(0.9, 16); math.Abs(frac-want) > 0.01 {
+		t.Errorf("%.3f of changes under 0.1, want %.3f", frac, want)
+	}
+	for _, v := range parent.pix {
+		if v != 128 {
+			t.Fatal("mutation changed the parent")
+		}
+	}
+}
+
+// TestDirectMutationUsesPoly checks the direct encoding's steps against
+// cppn.Poly on the same random stream: the formula lives in one place.
+func TestDirectMutationUsesPoly(t *testing.T) {
+	d := newDirect(1, 1, 1)
+	parent := d.alloc()
+	parent.pix[0] = 200
+	for seed := range uint64(50) {
+		// With one gene, a mutation happens iff the first gap is 0.
+		rng := rand.New(rand.NewPCG(seed, 1))
+		child := d.mutate(rng, parent)
+		ref := rand.New(rand.NewPCG(seed, 1))
+		want := parent.pix[0]
+		if int(ref.ExpFloat64()*d.skip) == 0 {
+			want = toByte(cppn.Poly(ref, 200.0/255, 0, 1, cppn.PaperEta))
+		}
+		if child.pix[0] != want {
+			t.Fatalf("seed %d: gene %d, want %d", seed, child.pix[0], want)
+		}
+	}
+}
+
+// summary is the comparable part of a Result.
+type summary struct {
+	Evaluations int64
+	ByEncoding  map[string]int64
+	Stopped     string
+	Classes     []classSummary
+}
+
+type classSummary struct {
+	Index                  int
+	Confidence             float64
+	Encoding               string
+	Reached                bool
+	EvaluationsToThreshold int64
+	History                []Point
+	Pixels                 []float32
+}
+
+func summarize(r *Result) summary {
+	s := summary{Evaluations: r.Evaluations, ByEncoding: r.ByEncoding, Stopped: r.Stopped}
+	for i := range r.Classes {
+		c := &r.Classes[i]
+		s.Classes = append(s.Classes, classSummary{c.Index, c.Confidence, c.Encoding, c.Reached, c.EvaluationsToThreshold, c.History, c.Pixels()})
+	}
+	return s
+}
+
+// TestDeterminism runs every algorithm and encoding twice with the same seed
+// and compares everything but timings; the scoring goroutine and the render
+// pipeline must not change results. A third run with another seed must
+// differ, so that the comparison can fail.
+func TestDeterminism(t *testing.T) {
+	s := openDemo(t, 4)
+	for _, tc := range combos {
+		t.Run(tc.alg+"/"+tc.enc, func(t *testing.T) {
+			run := func(seed uint64) summary {
+				r, err := Run(context.Background(), s, Config{Algorithm: tc.alg, Encoding: tc.enc, Threshold: 0.99, MaxEvals: 700, Seed: seed})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return summarize(r)
+			}
+			a, b, c := run(7), run(7), run(8)
+			if !reflect.DeepEqual(a, b) {
+				t.Errorf("same seed, different results")
+			}
+			if reflect.DeepEqual(a, c) {
+				t.Errorf("different seeds, same results")
+			}
+		})
+	}
+}
+
+// TestMaxEvals checks that the cap is met exactly even when it ends a
+// generation midway.
+func TestMaxEvals(t *testing.T) {
+	s := openDemo(t, 8)
+	for _, tc := range combos {
+		t.Run(tc.alg+"/"+tc.enc, func(t *testing.T) {
+			r, err := Run(context.Background(), s, Config{Algorithm: tc.alg, Encoding: tc.enc, Threshold: 1, MaxEvals: 333, Seed: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Evaluations != 333 || r.Stopped != StoppedMaxEvals {
+				t.Errorf("%d evaluations, stopped %q; want 333, %q", r.Evaluations, r.Stopped, StoppedMaxEvals)
+			}
+			var sum int64
+			for _, n := range r.ByEncoding {
+				sum += n
+			}
+			if sum != r.Evaluations {
+				t.Errorf("evaluations by encoding %v sum to %d, want %d", r.ByEncoding, sum, r.Evaluations)
+			}
+		})
+	}
+}
+
+// TestEarlyStopAndPixels runs to a threshold every algorithm reaches fast,
+// checks that the search stops there, and rescores every reported image to
+// prove that Pixels returns exactly what was scored.
+func TestEarlyStopAndPixels(t *testing.T) {
+	s := openDemo(t, 8)
+	_, _, _, k := s.Shape()
+	for _, tc := range combos {
+		t.Run(tc.alg+"/"+tc.enc, func(t *testing.T) {
+			const threshold, cap = 0.9, 100000
+			r, err := Run(context.Background(), s, Config{Algorithm: tc.alg, Encoding: tc.enc, Threshold: threshold, MaxEvals: cap, Seed: 3})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Stopped != StoppedAllReached || r.Evaluations >= cap {
+				t.Fatalf("stopped %q after %d evaluations, want %q", r.Stopped, r.Evaluations, StoppedAllReached)
+			}
+			if len(r.Classes) != k {
+				t.Fatalf("%d classes, want %d", len(r.Classes), k)
+			}
+			var last int64
+			for i, c := range r.Classes {
+				if c.Index != i || !c.Reached || c.Confidence < threshold {
+					t.Errorf("class %d: index %d reached %v confidence %v", i, c.Index, c.Reached, c.Confidence)
+				}
+				if c.EvaluationsToThreshold < 1 || c.EvaluationsToThreshold > r.Evaluations {
+					t.Errorf("class %d reached at evaluation %d of %d", i, c.EvaluationsToThreshold, r.Evaluations)
+				}
+				last = max(last, c.EvaluationsToThreshold)
+				h := c.History
+				if len(h) == 0 || h[len(h)-1].Confidence != c.Confidence {
+					t.Errorf("class %d history %v does not end at %v", i, h, c.Confidence)
+				}
+				for j := 1; j < len(h); j++ {
+					if h[j].Evaluations <= h[j-1].Evaluations || h[j].Confidence <= h[j-1].Confidence {
+						t.Errorf("class %d history not increasing: %v", i, h)
+						break
+					}
+				}
+				if c.Encoding != EncodingDirect && c.Encoding != EncodingCPPN {
+					t.Errorf("class %d encoding %q", i, c.Encoding)
+				}
+				if tc.enc != EncodingBoth && c.Encoding != tc.enc {
+					t.Errorf("class %d encoding %q in a %s run", i, c.Encoding, tc.enc)
+				}
+				px := c.Pixels()
+				if len(px) != r.C*r.H*r.W {
+					t.Fatalf("class %d: %d pixels, want %d", i, len(px), r.C*r.H*r.W)
+				}
+				conf := make([]float32, k)
+				if err := s.Score(px, 1, conf); err != nil {
+					t.Fatal(err)
+				}
+				if got := float64(conf[c.Index]); math.Abs(got-c.Confidence) > 1e-6 {
+					t.Errorf("class %d: its image rescores %v, reported %v", i, got, c.Confidence)
+				}
+			}
+			if last != r.Evaluations {
+				t.Errorf("the last class reached at evaluation %d but the run made %d", last, r.Evaluations)
+			}
+		})
+	}
+}
+
+// TestTargets checks that only the requested classes are searched and
+// reported.
+func TestTargets(t *testing.T) {
+	s := openDemo(t, 8)
+	r, err := Run(context.Background(), s, Config{Threshold: 0.9, Targets: []int{7, 3, 7}, MaxEvals: 5000, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []int
+	for _, c := range r.Classes {
+		got = append(got, c.Index)
+	}
+	if !slices.Equal(got, []int{3, 7}) {
+		t.Errorf("classes %v, want [3 7]", got)
+	}
+	if r.Stopped != StoppedAllReached {
+		t.Errorf("stopped %q, want %q", r.Stopped, StoppedAllReached)
+	}
+}
+
+// TestEncodingBoth checks that both encodings share the budget.
+func TestEncodingBoth(t *testing.T) {
+	s := openDemo(t, 8)
+	for _, alg := range []string{AlgorithmDefault, AlgorithmPaper} {
+		t.Run(alg, func(t *testing.T) {
+			r, err := Run(context.Background(), s, Config{Algorithm: alg, Encoding: EncodingBoth, Threshold: 1, MaxEvals: 4000, Seed: 2})
+			if err != nil {
+				t.Fatal(err)
+			}
+			d, c := r.ByEncoding[EncodingDirect], r.ByEncoding[EncodingCPPN]
+			if d < r.Evaluations/4 || c < r.Evaluations/4 {
+				t.Errorf("direct %d and cppn %d of %d evaluations: want each at least a quarter", d, c, r.Evaluations)
+			}
+		})
+	}
+}
+
+// canceling cancels a context during its Nth scoring call, as a SIGINT
+// arriving mid-run does.
+type canceling struct {
+	Scorer
+	calls, at int
+	cancel    func()
+	when      time.Time
+}
+
+func (c *canceling) Score(imgs []float32, n int, conf []float32) error {
+	if c.calls++; c.calls == c.at {
+		c.when = time.Now()
+		c.cancel()
+	}
+	return c.Scorer.Score(imgs, n, conf)
+}
+
+// TestCancel cancels runs midway: Run must return within a second with the
+// results so far and no error.
+func TestCancel(t *testing.T) {
+	demo := openDemo(t, 8)
+	for _, tc := range combos {
+		t.Run(tc.alg+"/"+tc.enc, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			s := &canceling{Scorer: demo, at: 4, cancel: cancel}
+			r, err := Run(ctx, s, Config{Algorithm: tc.alg, Encoding: tc.enc, Threshold: 1, Seed: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s.when.IsZero() {
+				t.Fatal("the run ended before it was canceled")
+			}
+			if d := time.Since(s.when); d > time.Second {
+				t.Errorf("returned %v after cancellation", d)
+			}
+			if r.Stopped != StoppedCanceled {
+				t.Errorf("stopped %q, want %q", r.Stopped, StoppedCanceled)
+			}
+			if r.Evaluations == 0 || r.Classes[0].Confidence == 0 {
+				t.Errorf("no partial results: %d evaluations", r.Evaluations)
+			}
+		})
+	}
+}
+
+// TestBudget checks that a deadline stops the search as "budget".
+func TestBudget(t *testing.T) {
+	s := openDemo(t, 8)
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	r, err := Run(ctx, s, Config{Algorithm: AlgorithmPaper, Encoding: EncodingDirect, Threshold: 1, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); r.Stopped != StoppedBudget || d > 1300*time.Millisecond {
+		t.Errorf("stopped %q after %v, want %q after about 300ms", r.Stopped, d, StoppedBudget)
+	}
+}
+
+// TestProgress checks that progress reports are spaced and end with the
+// final state.
+func TestProgress(t *testing.T) {
+	s := openDemo(t, 8)
+	var got []Progress
+	var at []time.Time
+	ctx, cancel := context.WithTimeout(context.Background(), 700*time.Millisecond)
+	defer cancel()
+	r, err := Run(ctx, s, Config{Algorithm: AlgorithmPaper, Encoding: EncodingDirect, Threshold: 1, Seed: 1,
+		Progress: func(p Progress) { got, at = append(got, p), append(at, time.Now()) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) < 2 {
+		t.Fatalf("%d progress reports in 700ms, want at least 2", len(got))
+	}
+	for i := 1; i < len(got)-1; i++ {
+		if d := at[i].Sub(at[i-1]); d < progressEvery {
+			t.Errorf("reports %d and %d only %v apart", i-1, i, d)
+		}
+	}
+	last := got[len(got)-1]
+	if last.Evaluations != r.Evaluations || last.Targets != 10 {
+		t.Errorf("last report %+v, result has %d evaluations", last, r.Evaluations)
+	}
+	best := make([]float64, len(r.Classes))
+	for i, c := range r.Classes {
+		best[i] = c.Confidence
+	}
+	if m := median(best); last.MedianBest != m {
+		t.Errorf("median best %v, want %v", last.MedianBest, m)
+	}
+}
+
+// failing fails after a number of calls, as a model that breaks at run
+// time does.
+type failing struct {
+	Scorer
+	calls, failAt int
+}
+
+var errBroken = errors.New("model broke")
+
+func (f *failing) Score(imgs []float32, n int, conf []float32) error {
+	if f.calls++; f.calls >= f.failAt {
+		return errBroken
+	}
+	return f.Scorer.Score(imgs, n, conf)
+}
+
+func TestScoreErrorIsReturned(t *testing.T) {
+	s := &failing{Scorer: openDemo(t, 8), failAt: 5}
+	_, err := Run(context.Background(), s, Config{Threshold: 1, MaxEvals: 10000})
+	if !errors.Is(err, errBroken) {
+		t.Fatalf("Run: %v, want the scorer's error wrapped", err)
+	}
+}

@@ -1,0 +1,339 @@
+package attack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"time"
+)
+
+// algorithm breeds generations; the engine scores them, offers every image
+// to every cell of the archive, and decides when to stop.
+type algorithm interface {
+	// breed appends the next generation to g: genomes, and per genome the
+	// archive cell it was made for (-1 for none). It must add at least one
+	// genome. It runs on the search goroutine and may read the archive.
+	breed(g *generation)
+	// after sees g once its first g.scored images were scored and offered
+	// to the archive; g.took says which took the cell they were made for.
+	after(g *generation)
+}
+
+// generation is one batch of children on their way through the engine.
+type generation struct {
+	genomes []*genome
+	// want is the cell each genome was made for, or -1.
+	want []int32
+	// conf holds K confidences per scored genome.
+	conf []float32
+	// took reports, per scored genome, whether it took cell want.
+	took []bool
+	// scored is how many genomes were scored; fewer than len(genomes)
+	// when the run stopped mid-generation.
+	scored int
+}
+
+func (g *generation) add(x *genome, want int) {
+	g.genomes = append(g.genomes, x)
+	g.want = append(g.want, int32(want))
+}
+
+// job is one chunk of images for the scoring goroutine.
+type job struct {
+	imgs []float32
+	n    int
+	conf []float32
+}
+
+// engine runs a search: it owns the archive, the random source, the scoring
+// pipeline and the stopping rules.
+type engine struct {
+	ctx   context.Context
+	s     Scorer
+	cfg   resolved
+	rng   *rand.Rand
+	start time.Time
+
+	c, h, w, k, per int
+	batch           int
+
+	arch    *archive
+	direct  *direct
+	cppn    *cppnEncoding
+	evals   int64
+	byEnc   map[encoding]int64
+	stopped string
+
+	// The pipeline: chunk images are rendered into one half of imgs while
+	// the scoring goroutine scores the other half.
+	chunk, maxChunk int
+	imgs            []float32
+	jobs            chan job
+	done            chan error
+	lastProgress    time.Time
+}
+
+// targetChunk is how long one scoring call should take: short enough that a
+// canceled run returns promptly, long enough that handing chunks between
+// goroutines costs nothing measurable.
+const targetChunk = 50 * time.Millisecond
+
+// maxChunkBytes bounds the canonical images of one chunk; two chunks are
+// held at once.
+const maxChunkBytes = 16 << 20
+
+func newEngine(ctx context.Context, s Scorer, cfg resolved) (*engine, error) {
+	c, h, w, k := s.Shape()
+	e := &engine{
+		ctx: ctx, s: s, cfg: cfg,
+		rng: rand.New(rand.NewPCG(cfg.Seed, 0x666f6f6c74657374)), // "fooltest"
+		c:   c, h: h, w: w, k: k, per: c * h * w,
+		batch: s.BatchSize(),
+	}
+	e.byEnc = make(map[encoding]int64, 2)
+	e.arch = newArchive(cfg.targets)
+	e.arch.track, e.arch.threshold = true, cfg.Threshold
+	e.direct = newDirect(c, h, w)
+	var err error
+	if e.cppn, err = newCPPN(c, h, w, 1); err != nil {
+		return nil, err
+	}
+	e.chunk = e.batch
+	e.maxChunk = max(1, min(256, maxChunkBytes/(4*e.per))/e.batch) * e.batch
+	e.imgs = make([]float32, 2*e.maxChunk*e.per)
+	return e, nil
+}
+
+// roundBatch rounds n to the nearest positive multiple of the batch size, so
+// that generations leave no padded rows in the scorer's batches.
+func (e *engine) roundBatch(n int) int {
+	return max(1, (n+e.batch/2)/e.batch) * e.batch
+}
+
+// stopReason returns why the search must stop now, or "".
+func (e *engine) stopReason() string {
+	switch {
+	case e.arch.reached == len(e.arch.cells):
+		return StoppedAllReached
+	case e.cfg.MaxEvals > 0 && e.evals >= e.cfg.MaxEvals:
+		return StoppedMaxEvals
+	}
+	switch err := e.ctx.Err(); {
+	case errors.Is(err, context.DeadlineExceeded):
+		return StoppedBudget
+	case err != nil:
+		return StoppedCanceled
+	}
+	return ""
+}
+
+// run breeds, scores and archives generations until a stopping rule holds.
+func (e *engine) run(alg algorithm) (err error) {
+	e.start = time.Now()
+	e.lastProgress = e.start
+	e.jobs, e.done = make(chan job), make(chan error)
+	go func() {
+		for j := range e.jobs {
+			e.done <- e.s.Score(j.imgs, j.n, j.conf)
+		}
+	}()
+	defer close(e.jobs)
+	var g generation
+	for {
+		if e.stopped = e.stopReason(); e.stopped != "" {
+			break
+		}
+		g.genomes, g.want, g.scored = g.genomes[:0], g.want[:0], 0
+		alg.breed(&g)
+		if e.cfg.MaxEvals > 0 {
+			if left := e.cfg.MaxEvals - e.evals; int64(len(g.genomes)) > left {
+				for _, x := range g.genomes[left:] {
+					hold(x)
+					drop(x)
+				}
+				g.genomes, g.want = g.genomes[:left], g.want[:left]
+			}
+		}
+		// The generation holds its genomes so that an archive cell
+		// dropping one mid-generation does not recycle it.
+		for _, x := range g.genomes {
+			hold(x)
+		}
+		err = e.evaluate(&g)
+		if g.scored > 0 {
+			alg.after(&g)
+		}
+		for _, x := range g.genomes {
+			drop(x)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	e.progress(true)
+	return nil
+}
+
+// evaluate renders and scores g chunk by chunk, rendering the next chunk
+// while the scoring goroutine scores the current one, and offers each scored
+// chunk to the archive. It stops early, with g.scored short, when the context
+// is done.
+func (e *engine) evaluate(g *generation) error {
+	n := len(g.genomes)
+	g.conf = grow(g.conf, n*e.k)
+	g.took = grow(g.took, n)
+	half := len(e.imgs) / 2
+	m := min(e.chunk, n)
+	if err := e.render(g, 0, m, e.imgs[:half]); err != nil {
+		return err
+	}
+	b := 0
+	for off := 0; off < n; {
+		t0 := time.Now()
+		j := job{imgs: e.imgs[b*half : b*half+m*e.per], n: m, conf: g.conf[off*e.k : (off+m)*e.k]}
+		e.jobs <- j
+		next := min(e.chunk, n-off-m)
+		var rerr error
+		if next > 0 {
+			rerr = e.render(g, off+m, next, e.imgs[(1-b)*half:])
+		}
+		if err := <-e.done; err != nil {
+			return fmt.Errorf("attack: scoring images: %w", err)
+		}
+		if rerr != nil {
+			return rerr
+		}
+		more := e.offer(g, off, m)
+		e.tune(m, time.Since(t0))
+		off, b = off+m, 1-b
+		m = next
+		e.progress(false)
+		if !more || e.ctx.Err() != nil {
+			break
+		}
+	}
+	return nil
+}
+
+// tune sizes chunks to about targetChunk of scoring, in whole batches so that
+// every image keeps its position within the scorer's batches (which keeps
+// results independent of timing).
+func (e *engine) tune(m int, d time.Duration) {
+	if d <= 0 {
+		return
+	}
+	want := int(float64(m) * float64(targetChunk) / float64(d))
+	c := max(1, want/e.batch) * e.batch
+	c = min(c, e.maxChunk)
+	// Grow gently so that one fast call does not make the next slow.
+	e.chunk = min(c, 2*e.chunk)
+}
+
+func (e *engine) render(g *generation, off, m int, dst []float32) error {
+	for i := range m {
+		x := g.genomes[off+i]
+		if err := x.enc.render(x, dst[i*e.per:(i+1)*e.per], 0); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// offer hands images off..off+m-1 of g to the archive. It stops after the
+// image that brings the last target to the threshold and then reports
+// false: the rest of the generation is not counted, so the number of
+// evaluations does not depend on how the generation was chunked.
+func (e *engine) offer(g *generation, off, m int) bool {
+	e.arch.now = time.Since(e.start)
+	for i := off; i < off+m; i++ {
+		e.evals++
+		e.byEnc[g.genomes[i].enc]++
+		_, g.took[i] = e.arch.offer(g.genomes[i], g.conf[i*e.k:(i+1)*e.k], e.evals, int(g.want[i]))
+		g.scored = i + 1
+		if e.arch.reached == len(e.arch.cells) {
+			return false
+		}
+	}
+	return true
+}
+
+// progress reports to Config.Progress at most every progressEvery, and
+// always when final.
+func (e *engine) progress(final bool) {
+	if e.cfg.Progress == nil {
+		return
+	}
+	now := time.Now()
+	if !final && now.Sub(e.lastProgress) < progressEvery {
+		return
+	}
+	e.lastProgress = now
+	best := make([]float64, len(e.arch.cells))
+	for i := range e.arch.cells {
+		best[i] = float64(e.arch.cells[i].conf)
+	}
+	e.cfg.Progress(Progress{
+		Evaluations: e.evals,
+		Elapsed:     now.Sub(e.start),
+		AtThreshold: e.arch.reached,
+		Targets:     len(e.arch.cells),
+		MedianBest:  median(best),
+	})
+}
+
+// median returns the median of v, reordering it; 0 for none.
+func median(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	slices.Sort(v)
+	n := len(v)
+	if n%2 == 1 {
+		return v[n/2]
+	}
+	return (v[n/2-1] + v[n/2]) / 2
+}
+
+// result builds the Result from the archive.
+func (e *engine) result() *Result {
+	r := &Result{
+		Evaluations: e.evals,
+		Elapsed:     time.Since(e.start),
+		Stopped:     e.stopped,
+		Algorithm:   e.cfg.Algorithm,
+		Encoding:    e.cfg.Encoding,
+		Threshold:   e.cfg.Threshold,
+		C:           e.c, H: e.h, W: e.w,
+		Classes:    make([]Class, len(e.arch.cells)),
+		ByEncoding: make(map[string]int64, len(e.byEnc)),
+	}
+	for enc, n := range e.byEnc {
+		r.ByEncoding[enc.name()] += n
+	}
+	for i := range e.arch.cells {
+		cl := &e.arch.cells[i]
+		out := Class{Index: e.arch.targets[i], History: e.arch.finalHistory(i)}
+		if cl.elite != nil {
+			out.Confidence = float64(cl.conf)
+			out.Encoding = cl.elite.enc.name()
+			out.elite = cl.elite
+		}
+		if cl.reached {
+			out.Reached = true
+			out.EvaluationsToThreshold = cl.evalsAt
+			out.ElapsedToThreshold = cl.timeAt
+		}
+		r.Classes[i] = out
+	}
+	return r
+}
+
+// grow returns s resized to n, reallocating only when its capacity is short.
+func grow[T any](s []T, n int) []T {
+	if cap(s) >= n {
+		return s[:n]
+	}
+	return make([]T, n, n+n/4)
+}
