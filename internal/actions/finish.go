@@ -101,7 +101,11 @@ func Group(gha *githubactions.Action, name string) (end func()) {
 // that one unwritable file does not cost the other reports.
 func guard(what string, f func()) (err error) {
 	defer func() {
-		if r := recover(); r != nil {
+		switch r := recover().(type) {
+		case nil:
+		case error:
+			err = fmt.Errorf("%s: %w", what, r)
+		default:
 			err = fmt.Errorf("%s: %v", what, r)
 		}
 	}()
@@ -173,8 +177,10 @@ func shortSummary(o Outcome) string {
 // truncationNote ends a summary that was cut to fit SummaryLimit.
 const truncationNote = "\n\n> **Note:** the fooltest report was truncated to fit GitHub's 1 MiB step summary limit; the full report is in the report directory.\n"
 
-// truncate returns md cut to at most limit bytes (the note included) at a
-// line break, so that no Markdown table row or UTF-8 sequence is split.
+// truncate returns md cut to at most limit bytes (the note and the line
+// break AddStepSummary appends included) at a line break, so that no
+// Markdown table row or UTF-8 sequence is split. limit must leave room for
+// the note.
 func truncate(md string, limit int) string {
 	// AddStepSummary appends a line break.
 	limit -= len("\n")

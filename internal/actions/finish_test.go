@@ -298,8 +298,8 @@ func TestFinishReportsFailuresButCarriesOn(t *testing.T) {
 	r := newRunner(t)
 	o := Outcome{Verdict: "fail", Fooled: 1, Targets: 1, ExitCode: 1, Markdown: filepath.Join(r.workspace, "missing.md"), Classes: fooled(1)}
 	err := Finish(r.action(), o)
-	if err == nil || !strings.Contains(err.Error(), "write step summary") {
-		t.Fatalf("Finish() error = %v, want the summary failure", err)
+	if err == nil || !strings.Contains(err.Error(), "write step summary") || !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("Finish() error = %v, want the summary failure wrapping its cause", err)
 	}
 	if got := r.outputs(t)["verdict"]; got != "fail" {
 		t.Errorf("verdict output = %q, want fail despite the summary failure", got)

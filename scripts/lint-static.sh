@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# Static checks of fooltest's CI surface; each fails the script on findings.
+#
+#   scripts/lint-static.sh
+#
+#   actionlint        testdata/workflows/*.yml, .github/workflows/*.yml and
+#                     the workflow README.md shows (the first ```yaml block
+#                     after a `<!-- workflow -->` line), checked against
+#                     action.yml's inputs and outputs
+#   action-validator  action.yml against GitHub's action schema
+#   dockerfilelint    the Dockerfile with BuildKit's lint rules
+#                     (internal/tools/dockerfilelint, offline)
+#
+# Tools are pinned and built or installed once into FOOLTEST_LINT_CACHE
+# (default ~/.cache/fooltest-lint); they need the Go module proxy and the npm
+# registry the first time only.
+set -euo pipefail
+
+ACTIONLINT_VERSION=v1.7.12
+ACTION_VALIDATOR_VERSION=0.6.0
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cache=${FOOLTEST_LINT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/fooltest-lint}
+mkdir -p "$cache/bin"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$root"
+
+log() { echo "lint-static: $*" >&2; }
+failed=()
+
+# --- tools ------------------------------------------------------------------
+actionlint=$cache/bin/actionlint-$ACTIONLINT_VERSION
+if [ ! -x "$actionlint" ]; then
+  log "installing actionlint $ACTIONLINT_VERSION"
+  GOBIN="$work/bin" GOFLAGS=-mod=mod go install "github.com/rhysd/actionlint/cmd/actionlint@$ACTIONLINT_VERSION"
+  mv "$work/bin/actionlint" "$actionlint"
+fi
+validator=$cache/npm-$ACTION_VALIDATOR_VERSION/node_modules/.bin/action-validator
+if [ ! -x "$validator" ]; then
+  log "installing @action-validator/cli $ACTION_VALIDATOR_VERSION"
+  npm install --silent --no-audit --no-fund --prefix "$cache/npm-$ACTION_VALIDATOR_VERSION" \
+    "@action-validator/cli@$ACTION_VALIDATOR_VERSION" >/dev/null
+fi
+# Rebuilt when its source changes; Go's build cache makes that cheap.
+dockerfilelint=$cache/bin/dockerfilelint
+(cd internal/tools/dockerfilelint && go build -o "$dockerfilelint" .)
+
+# --- actionlint ---------------------------------------------------------------
+# actionlint checks `uses: ./` against action.yml only inside a project
+# (a folder with .github/workflows), so the workflows are linted from a
+# scratch project holding copies of them next to the action. Findings are
+# mapped back to the files they came from.
+project=$work/project
+# actionlint finds a project by its .git folder; an empty one will do.
+mkdir -p "$project/.github/workflows" "$project/.git"
+cp action.yml Dockerfile "$project/"
+declare -A origin=()
+for f in testdata/workflows/*.yml .github/workflows/*.yml .github/workflows/*.yaml; do
+  [ -f "$f" ] || continue
+  name=$(echo "$f" | tr '/' '_')
+  cp "$f" "$project/.github/workflows/$name"
+  origin[$name]=$f
+done
+if [ -f README.md ] && grep -q '^<!-- workflow -->' README.md; then
+  # Lines of the first ```yaml fence after the marker, and where it starts.
+  start=$(awk '/^<!-- workflow -->/ { m = 1 } m && /^```ya?ml[[:space:]]*$/ { print NR + 1; exit }' README.md)
+  if [ -n "$start" ]; then
+    # The README uses the published action; pointing it at ./ checks its
+    # inputs and outputs against this action.yml.
+    awk -v s="$start" 'NR >= s { if (/^```/) exit; print }' README.md \
+      | sed -E 's#uses:([[:space:]]*)fooltest/fooltest@[^[:space:]]+#uses:\1./#' >"$project/.github/workflows/README.md.yml"
+    origin[README.md.yml]=README.md
+    readme_offset=$((start - 1))
+  else
+    log "README.md has the <!-- workflow --> marker but no \`\`\`yaml block after it"
+    failed+=(actionlint)
+  fi
+else
+  log "note: README.md has no <!-- workflow --> marker yet; its workflow is not linted"
+fi
+if [ ${#origin[@]} -eq 0 ]; then
+  log "no workflows to lint"
+  failed+=(actionlint)
+else
+  log "actionlint $ACTIONLINT_VERSION: ${origin[*]}"
+  out=$work/actionlint.out
+  if ! (cd "$project" && "$actionlint" -no-color .github/workflows/*.yml) >"$out" 2>&1; then
+    for name in "${!origin[@]}"; do
+      sed -i "s|^\.github/workflows/$name:|${origin[$name]}:|" "$out"
+    done
+    # README findings: block line numbers to README.md line numbers.
+    awk -v off="${readme_offset:-0}" -F: -v OFS=: '$1 == "README.md" && $2 ~ /^[0-9]+$/ { $2 += off } 1' "$out" >"$out.mapped"
+    mv "$out.mapped" "$out"
+    cat "$out" >&2
+    failed+=(actionlint)
+  fi
+fi
+
+# --- action.yml schema --------------------------------------------------------
+log "action-validator $ACTION_VALIDATOR_VERSION: action.yml"
+"$validator" action.yml || failed+=(action-validator)
+
+# --- Dockerfile -----------------------------------------------------------------
+log "dockerfilelint (BuildKit rules): Dockerfile"
+"$dockerfilelint" Dockerfile || failed+=(dockerfilelint)
+
+if [ ${#failed[@]} -gt 0 ]; then
+  log "FAIL: ${failed[*]}"
+  exit 1
+fi
+log "ok"
