@@ -133,8 +133,9 @@ func (c *climb) schedule() {
 			}
 			return -1
 		}
-		ma := margin(arch.cells[a].conf, arch.cells[a].others)
-		mb := margin(arch.cells[b].conf, arch.cells[b].others)
+		pen := knob("PEN", 0)
+		ma := margin(arch.cells[a].conf, arch.cells[a].others) - pen*float64(c.cl[a].fails)
+		mb := margin(arch.cells[b].conf, arch.cells[b].others) - pen*float64(c.cl[b].fails)
 		switch {
 		case ma > mb:
 			return -1
@@ -291,7 +292,14 @@ func (c *climb) cppnChild(rng *rand.Rand, i int) *genome {
 	if cl.net == nil {
 		return c.cp.random(rng)
 	}
-	net := cl.net.net.Clone()
+	src := cl.net
+	if mix := knob("MIX", 0); mix > 0 && rng.Float64() < mix {
+		j := rng.IntN(len(c.cl))
+		if c.cl[j].net != nil {
+			src = c.cl[j].net
+		}
+	}
+	net := src.net.Clone()
 	cl.lastWeights = false
 	if knob("MUT", 0) == 1 && rng.Float64() >= knob("STRUCT", 0.2) {
 		if cl.sigma == 0 {
