@@ -14,19 +14,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/fooltest/fooltest/internal/exitcode"
 	"github.com/fooltest/fooltest/internal/report"
-)
-
-// Exit codes used by every fooltest command.
-const (
-	// ExitPass means the gate passed, or fail-on is "never".
-	ExitPass = 0
-	// ExitFail means more classes were fooled than the allowance permits.
-	ExitFail = 1
-	// ExitUsage means invalid flags, inputs or files given by the user.
-	ExitUsage = 2
-	// ExitRuntime means fooltest itself failed (model load, I/O, ...).
-	ExitRuntime = 3
 )
 
 // DefaultMaxFooled is the allowance used when the user gives none: any
@@ -241,18 +230,18 @@ func medianMax(xs []float64) (median, maximum float64) {
 	return median, xs[n-1]
 }
 
-// ExitCode maps a verdict to the process exit status: ExitFail for a failed
-// gate unless failOn is FailOnNever, ExitPass otherwise. A verdict that is
-// neither pass nor fail means the gate never ran, which is ExitRuntime.
+// ExitCode maps a verdict to the process exit status: 1 for a failed gate
+// unless failOn is FailOnNever, 0 otherwise. A verdict that is neither pass
+// nor fail means the gate never ran, which is a runtime failure (3).
 func ExitCode(v Verdict, failOn FailOn) int {
 	switch v {
 	case Pass:
-		return ExitPass
+		return exitcode.Pass
 	case Fail:
 		if failOn == FailOnNever {
-			return ExitPass
+			return exitcode.Pass
 		}
-		return ExitFail
+		return exitcode.GateFailed
 	}
-	return ExitRuntime
+	return exitcode.Environment
 }

@@ -1,6 +1,7 @@
 package gate
 
 import (
+	"github.com/fooltest/fooltest/internal/exitcode"
 	"math"
 	"strings"
 	"testing"
@@ -136,42 +137,42 @@ func TestEvaluate(t *testing.T) {
 		{
 			name: "nothing fooled passes", confs: []float64{0.1, 0.5, 0.9},
 			threshold: 0.99, max: "0", failOn: FailOnFooled,
-			want: Pass, wantFooled: 0, wantMax: 0, wantMedian: 0.5, wantTop: 0.9, wantExit: ExitPass,
+			want: Pass, wantFooled: 0, wantMax: 0, wantMedian: 0.5, wantTop: 0.9, wantExit: exitcode.Pass,
 		},
 		{
 			name: "threshold is inclusive", confs: []float64{0.99, 0.5},
 			threshold: 0.99, max: "0", failOn: FailOnFooled,
-			want: Fail, wantFooled: 1, wantMax: 0, wantMedian: 0.745, wantTop: 0.99, wantExit: ExitFail,
+			want: Fail, wantFooled: 1, wantMax: 0, wantMedian: 0.745, wantTop: 0.99, wantExit: exitcode.GateFailed,
 		},
 		{
 			name: "at the allowance passes", confs: []float64{0.999, 0.995, 0.2, 0.1},
 			threshold: 0.99, max: "2", failOn: FailOnFooled,
-			want: Pass, wantFooled: 2, wantMax: 2, wantMedian: 0.5975, wantTop: 0.999, wantExit: ExitPass,
+			want: Pass, wantFooled: 2, wantMax: 2, wantMedian: 0.5975, wantTop: 0.999, wantExit: exitcode.Pass,
 		},
 		{
 			name: "over the allowance fails", confs: []float64{0.999, 0.995, 0.991, 0.1},
 			threshold: 0.99, max: "2", failOn: FailOnFooled,
-			want: Fail, wantFooled: 3, wantMax: 2, wantMedian: 0.993, wantTop: 0.999, wantExit: ExitFail,
+			want: Fail, wantFooled: 3, wantMax: 2, wantMedian: 0.993, wantTop: 0.999, wantExit: exitcode.GateFailed,
 		},
 		{
 			name: "percentage allowance floors", confs: []float64{1, 1, 0, 0, 0, 0, 0, 0, 0, 0},
 			threshold: 0.9, max: "19%", failOn: FailOnFooled,
-			want: Fail, wantFooled: 2, wantMax: 1, wantMedian: 0, wantTop: 1, wantExit: ExitFail,
+			want: Fail, wantFooled: 2, wantMax: 1, wantMedian: 0, wantTop: 1, wantExit: exitcode.GateFailed,
 		},
 		{
 			name: "report only still records fail", confs: []float64{1},
 			threshold: 0.5, max: "0", failOn: FailOnNever,
-			want: Fail, wantFooled: 1, wantMax: 0, wantMedian: 1, wantTop: 1, wantExit: ExitPass,
+			want: Fail, wantFooled: 1, wantMax: 0, wantMedian: 1, wantTop: 1, wantExit: exitcode.Pass,
 		},
 		{
 			name: "NaN is never fooled and not in the statistics", confs: []float64{math.NaN(), 0.2, 0.4},
 			threshold: 0.3, max: "0", failOn: FailOnFooled,
-			want: Fail, wantFooled: 1, wantMax: 0, wantMedian: 0.3, wantTop: 0.4, wantExit: ExitFail,
+			want: Fail, wantFooled: 1, wantMax: 0, wantMedian: 0.3, wantTop: 0.4, wantExit: exitcode.GateFailed,
 		},
 		{
 			name: "no targets passes", confs: nil,
 			threshold: 0.99, max: "0", failOn: FailOnFooled,
-			want: Pass, wantFooled: 0, wantMax: 0, wantMedian: 0, wantTop: 0, wantExit: ExitPass,
+			want: Pass, wantFooled: 0, wantMax: 0, wantMedian: 0, wantTop: 0, wantExit: exitcode.Pass,
 		},
 	}
 	for _, tt := range tests {
@@ -257,13 +258,13 @@ func TestExitCode(t *testing.T) {
 		failOn FailOn
 		want   int
 	}{
-		{Pass, FailOnFooled, ExitPass},
-		{Pass, FailOnNever, ExitPass},
-		{Fail, FailOnFooled, ExitFail},
-		{Fail, FailOnNever, ExitPass},
-		{"", FailOnFooled, ExitRuntime},
-		{"", FailOnNever, ExitRuntime},
-		{"maybe", FailOnFooled, ExitRuntime},
+		{Pass, FailOnFooled, exitcode.Pass},
+		{Pass, FailOnNever, exitcode.Pass},
+		{Fail, FailOnFooled, exitcode.GateFailed},
+		{Fail, FailOnNever, exitcode.Pass},
+		{"", FailOnFooled, exitcode.Environment},
+		{"", FailOnNever, exitcode.Environment},
+		{"maybe", FailOnFooled, exitcode.Environment},
 	}
 	for _, tt := range tests {
 		if got := ExitCode(tt.v, tt.failOn); got != tt.want {
