@@ -131,10 +131,10 @@ func (m MaxFooled) String() string {
 type FailOn string
 
 const (
-	// FailOnFooled exits with ExitFail when the gate fails. It is the default.
+	// FailOnFooled exits with exit code 1 when the gate fails. It is the default.
 	FailOnFooled FailOn = "fooled"
 	// FailOnNever is the report-only mode: the verdict is still computed and
-	// reported, but the exit code is ExitPass.
+	// reported, but the exit code is 0.
 	FailOnNever FailOn = "never"
 )
 
