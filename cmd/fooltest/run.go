@@ -268,7 +268,7 @@ func buildResult(l *loaded, m *modelFlags, r *runFlags, plan runPlan, res *attac
 		}
 		rc.History = report.ThinHistory(rc.History, report.MaxHistoryPoints)
 		if px := c.Pixels(); px != nil {
-			rc.Pixels = &report.Image{C: res.C, H: res.H, W: res.W, Pix: px}
+			rc.Pixels = &report.Image{C: res.C, H: res.H, W: res.W, Pix: report.Quantize(px)}
 		}
 		out.Classes = append(out.Classes, rc)
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/fooltest/fooltest/internal/exitcode"
 	"github.com/fooltest/fooltest/internal/gate"
+	"github.com/fooltest/fooltest/internal/onnxtest"
 )
 
 func TestExitCode(t *testing.T) {
@@ -38,12 +39,16 @@ func TestExitCode(t *testing.T) {
 	}
 }
 
-// startSearch starts a real fooltest process on a search that does not end
-// by itself within its budget (the demo's softmax can round to exactly 1, so
-// the threshold is not enough) and whose gate passes whatever it finds.
-func startSearch(t *testing.T, dir string) (*exec.Cmd, *bytes.Buffer) {
+// startSearch starts a real fooltest process on a model whose confidences
+// are bounded: class 1 peaks at 0.73 and class 0 at 0.5, so no search ends
+// by itself and the gate's outcome depends only on the threshold.
+func startSearch(t *testing.T, dir, threshold string) (*exec.Cmd, *bytes.Buffer) {
 	t.Helper()
-	cmd := exec.Command(binary, "run", "--algorithm", "paper", "--threshold", "1", "--max-fooled", "100%", "--budget", "120s", "--report-dir", dir, "--threads", "1")
+	model := filepath.Join(t.TempDir(), "bounded.onnx")
+	if err := os.WriteFile(model, onnxtest.Classifier([]int64{-1, 1, 8, 8}, 2, "").Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(binary, "run", "--model", model, "--threshold", threshold, "--budget", "120s", "--report-dir", dir, "--threads", "1")
 	cmd.Dir = repoRoot(t)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -86,19 +91,29 @@ func exitOf(err error) int {
 	return 0
 }
 
-// TestInterrupt: SIGINT stops the search within a second, and the reports
-// of the results so far are written and marked interrupted.
+// TestInterrupt: SIGINT or SIGTERM stops the search within a second, and
+// the reports of the results so far are written and marked interrupted. The
+// run exits 1 when those results already fail the gate, 3 otherwise.
 func TestInterrupt(t *testing.T) {
-	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
-		t.Run(sig.String(), func(t *testing.T) {
+	tests := []struct {
+		sig       syscall.Signal
+		threshold string
+		want      int
+	}{
+		{syscall.SIGINT, "0.99", exitcode.Environment},
+		{syscall.SIGTERM, "0.99", exitcode.Environment},
+		{syscall.SIGINT, "0.6", exitcode.GateFailed},
+	}
+	for _, tc := range tests {
+		t.Run(tc.sig.String()+"/"+tc.threshold, func(t *testing.T) {
 			dir := t.TempDir()
-			cmd, stderr := startSearch(t, dir)
+			cmd, stderr := startSearch(t, dir, tc.threshold)
 			sent := time.Now()
-			cmd.Process.Signal(sig)
+			cmd.Process.Signal(tc.sig)
 			err := cmd.Wait()
 			took := time.Since(sent)
-			if code := exitOf(err); code != exitcode.Environment {
-				t.Fatalf("exit %d, want 3 (interrupted, gate not failed); stderr %s", code, stderr)
+			if code := exitOf(err); code != tc.want {
+				t.Fatalf("exit %d, want %d; stderr %s", code, tc.want, stderr)
 			}
 			var rep struct {
 				Interrupted bool   `json:"interrupted"`
@@ -132,7 +147,7 @@ func TestInterrupt(t *testing.T) {
 // exist are whole, because each is written to a temporary name and renamed.
 func TestSecondSignal(t *testing.T) {
 	dir := t.TempDir()
-	cmd, stderr := startSearch(t, dir)
+	cmd, stderr := startSearch(t, dir, "0.99")
 	cmd.Process.Signal(syscall.SIGINT)
 	cmd.Process.Signal(syscall.SIGINT)
 	err := cmd.Wait()

@@ -182,15 +182,16 @@ func shrinkFactor(m *Image) int {
 func shrink(m *Image, f int) image.Image {
 	w, h := m.W/f, m.H/f
 	plane := m.H * m.W
+	n := f * f
 	avg := func(c, x, y int) uint8 {
-		var sum float32
+		sum := 0
 		for dy := range f {
 			row := c*plane + (y*f+dy)*m.W + x*f
 			for dx := range f {
-				sum += m.Pix[row+dx]
+				sum += int(m.Pix[row+dx])
 			}
 		}
-		return to8(sum / float32(f*f))
+		return uint8((sum + n/2) / n)
 	}
 	if m.C == 1 {
 		g := image.NewGray(image.Rect(0, 0, w, h))

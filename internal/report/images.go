@@ -141,7 +141,7 @@ func toImage(m *Image, scale int) (image.Image, error) {
 			row := g.Pix[y*g.Stride : y*g.Stride+w]
 			src := m.Pix[(y/scale)*m.W:]
 			for x := range w {
-				row[x] = to8(src[x/scale])
+				row[x] = src[x/scale]
 			}
 		}
 		return g, nil
@@ -152,9 +152,9 @@ func toImage(m *Image, scale int) (image.Image, error) {
 		off := (y / scale) * m.W
 		for x := range w {
 			i := off + x/scale
-			row[4*x] = to8(m.Pix[i])
-			row[4*x+1] = to8(m.Pix[plane+i])
-			row[4*x+2] = to8(m.Pix[2*plane+i])
+			row[4*x] = m.Pix[i]
+			row[4*x+1] = m.Pix[plane+i]
+			row[4*x+2] = m.Pix[2*plane+i]
 			row[4*x+3] = 0xff
 		}
 	}

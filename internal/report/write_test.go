@@ -85,7 +85,7 @@ func TestWriteAllFormats(t *testing.T) {
 		if r0 != r1 || g0 != g1 || b0 != b1 {
 			t.Errorf("%s is not a nearest-neighbour upscale", c.Image)
 		}
-		want := uint32(c.Pixels.Pix[2*32+1]*255+0.5) * 0x101
+		want := uint32(c.Pixels.Pix[2*32+1]) * 0x101
 		if r0 != want {
 			t.Errorf("%s: red at (1,2) is %d, want %d", c.Image, r0, want)
 		}

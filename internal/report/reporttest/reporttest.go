@@ -145,13 +145,13 @@ func New(tb testing.TB, o Options) *report.Result {
 
 // pattern is a smooth, class-specific image like those a CPPN produces.
 func pattern(class, c, h, w int) *report.Image {
-	img := &report.Image{C: c, H: h, W: w, Pix: make([]float32, c*h*w)}
+	img := &report.Image{C: c, H: h, W: w, Pix: make([]uint8, c*h*w)}
 	for ch := range c {
 		for y := range h {
 			for x := range w {
 				fx, fy := float64(x)/float64(w), float64(y)/float64(h)
 				v := 0.5 + 0.5*math.Sin(float64(class+1)*3*fx+float64(ch+1)*4*fy*fy+float64(class))
-				img.Pix[(ch*h+y)*w+x] = float32(v)
+				img.Pix[(ch*h+y)*w+x] = uint8(math.Round(v * 255))
 			}
 		}
 	}
