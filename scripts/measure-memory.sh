@@ -6,7 +6,7 @@
 # BUDGET defaults to 300s; MODEL to ../shared/models/imagenet-mobilenetv2-int8.
 # Prints the peak RSS that /usr/bin/time -v reports and the RSS sampled every
 # 10 s from /proc, so growth over time shows (compare the 2-minute sample
-# with the last one on a 10-minute run).
+# with the last one on a 10-minute run). Set REPORT_DIR to keep the reports.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 budget=${1:-300s}
@@ -19,9 +19,11 @@ labels=$(dirname "$model")/../imagenet-labels/imagenet_classes.txt
 (cd "$root" && go build -o bin/fooltest ./cmd/fooltest)
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
+# REPORT_DIR keeps the run's reports (default: a temporary folder).
+report=${REPORT_DIR:-$out/report}
 
 /usr/bin/time -v -o "$out/time.txt" "$root/bin/fooltest" run --model "$model" --preset imagenet \
-  --labels "$labels" --budget "$budget" --encoding both --report-dir "$out/report" --quiet \
+  --labels "$labels" --budget "$budget" --encoding both --report-dir "$report" --quiet \
   >"$out/stdout.txt" 2>"$out/stderr.txt" &
 tpid=$!
 # The fooltest process is the child of time.
