@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"slices"
 
 	"github.com/sethvargo/go-githubactions"
 
@@ -46,17 +45,7 @@ func finishAction(gha *githubactions.Action, e env, o *runOutcome, runErr error)
 		if res.Model.Path != demoDisplayPath {
 			out.Model = res.Model.Path
 		}
-		fooled := slices.Clone(res.Classes)
-		slices.SortStableFunc(fooled, func(a, b report.Class) int {
-			if a.Confidence > b.Confidence {
-				return -1
-			}
-			if a.Confidence < b.Confidence {
-				return 1
-			}
-			return 0
-		})
-		for _, c := range fooled {
+		for _, c := range report.ByConfidence(res) {
 			if c.Fooled {
 				out.Classes = append(out.Classes, actions.FooledClass{Index: c.Index, Label: c.Label, Confidence: c.Confidence})
 			}

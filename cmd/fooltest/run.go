@@ -302,16 +302,7 @@ func displayPath(l *loaded) string {
 // printSummary prints the class table, the verdict and where reports went.
 func printSummary(e env, o *runOutcome) {
 	res := o.result
-	classes := slices.Clone(res.Classes)
-	slices.SortStableFunc(classes, func(a, b report.Class) int {
-		switch {
-		case a.Confidence > b.Confidence:
-			return -1
-		case a.Confidence < b.Confidence:
-			return 1
-		}
-		return 0
-	})
+	classes := report.ByConfidence(res)
 	const maxRows = 20
 	w := e.stdout
 	fmt.Fprintf(w, "\n%-6s  %-24s  %-10s  %s\n", "class", "label", "confidence", "fooled")

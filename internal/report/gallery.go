@@ -1,14 +1,12 @@
 package report
 
 import (
-	"cmp"
 	"fmt"
 	"image"
 	"image/color"
 	"image/draw"
 	"io"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"golang.org/x/image/font"
@@ -37,17 +35,11 @@ const (
 // without pixels are skipped.
 func galleryClasses(res *Result) (tiles []*Class, fooled bool) {
 	all := make([]*Class, 0, len(res.Classes))
-	for i := range res.Classes {
-		if c := &res.Classes[i]; c.Pixels != nil && c.Pixels.validate() == nil {
+	for _, c := range ByConfidence(res) {
+		if c.Pixels != nil && c.Pixels.validate() == nil {
 			all = append(all, c)
 		}
 	}
-	slices.SortStableFunc(all, func(a, b *Class) int {
-		if c := cmp.Compare(b.Confidence, a.Confidence); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.Index, b.Index)
-	})
 	var picked []*Class
 	for _, c := range all {
 		if c.Fooled && len(picked) < galleryMaxFooled {

@@ -10,7 +10,6 @@ import (
 	"image/jpeg"
 	"io"
 	"path/filepath"
-	"slices"
 	"strings"
 )
 
@@ -293,18 +292,8 @@ func htmlData(res *Result) htmlPage {
 	for _, kv := range configRows(res) {
 		p.Config = append(p.Config, [2]string{kv[0], displayLabel(kv[1], 300)})
 	}
-	classes := make([]*Class, len(res.Classes))
-	for i := range res.Classes {
-		classes[i] = &res.Classes[i]
-	}
 	// Highest confidence first puts the fooled classes at the top.
-	slices.SortStableFunc(classes, func(a, b *Class) int {
-		if c := cmp.Compare(b.Confidence, a.Confidence); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.Index, b.Index)
-	})
-	for _, c := range classes {
+	for _, c := range ByConfidence(res) {
 		p.Classes = append(p.Classes, htmlClass{
 			Index:      c.Index,
 			Label:      displayLabel(c.Label, maxHTMLLabel),

@@ -25,14 +25,12 @@ const (
 	chartPoints = 30
 )
 
-// sortedFooled returns the fooled classes, highest confidence first (then
-// by index, so ties are stable across runs).
-func sortedFooled(res *Result) []*Class {
-	var out []*Class
+// ByConfidence returns res's classes, highest best confidence first, then
+// by index so that ties keep the same order across runs and formats.
+func ByConfidence(res *Result) []*Class {
+	out := make([]*Class, len(res.Classes))
 	for i := range res.Classes {
-		if res.Classes[i].Fooled {
-			out = append(out, &res.Classes[i])
-		}
+		out[i] = &res.Classes[i]
 	}
 	slices.SortStableFunc(out, func(a, b *Class) int {
 		if c := cmp.Compare(b.Confidence, a.Confidence); c != 0 {
@@ -40,6 +38,17 @@ func sortedFooled(res *Result) []*Class {
 		}
 		return cmp.Compare(a.Index, b.Index)
 	})
+	return out
+}
+
+// sortedFooled returns the fooled classes in ByConfidence order.
+func sortedFooled(res *Result) []*Class {
+	var out []*Class
+	for _, c := range ByConfidence(res) {
+		if c.Fooled {
+			out = append(out, c)
+		}
+	}
 	return out
 }
 
