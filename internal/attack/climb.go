@@ -22,26 +22,48 @@ type rect struct {
 	col            [3]uint8
 }
 
+// complement returns r painted with the opposite corner of the colour cube.
+func (r rect) complement() rect {
+	for ch := range r.col {
+		r.col[ch] = 255 - r.col[ch]
+	}
+	return r
+}
+
+// Kinds of proposals.
+const (
+	kindSeed = iota
+	kindPatch
+	kindAnti
+	kindMerge
+	kindCPPN
+)
+
+// proposal records how a child was made, to judge it once scored.
+type proposal struct {
+	kind int
+	r    rect
+}
+
 // climber is one class's hill climb.
 type climber struct {
-	tries, succ int
-	// fails counts proposals since the last success.
-	fails int
-	// last is the last patch proposed; anti is set when it failed and its
-	// complement is still to be tried.
-	last rect
-	anti bool
+	// tries counts the class's proposals (it sets the patch size), fails
+	// those since the last success (it lowers the class's priority).
+	tries, fails int
+	// base is the cell's margin when the generation was bred: a proposal
+	// succeeds when it beats it.
+	base float64
+	// anti is the complement of the last patch, to try next when that
+	// patch failed alone; merge lists improving patches of the last
+	// generation still to be combined.
+	anti    rect
+	hasAnti bool
+	merge   []rect
 	// net is the best CPPN found for the class, the parent of its CPPN
 	// proposals; held.
-	net *genome
-	// netConf orders net against new CPPN images for this class.
-	netConf     float32
-	netOthers   float64
-	active      bool
-	stalled     bool
-	sigma       float64
-	mtype       int
-	lastWeights bool
+	net       *genome
+	netConf   float32
+	netOthers float64
 }
 
 // climb is fooltest's default search.
@@ -53,93 +75,180 @@ type climb struct {
 	seeded  bool
 	useDir  bool
 	useCPPN bool
-	turn    int
-	// active lists the cells climbing now.
-	active           []int
-	order            []int
-	ties, ups, downs int
-	mtry, msucc      [2]int
+	// props[i] says how child i of the current generation was made.
+	props []proposal
+	// active lists the cells climbing in the next generation, and slots
+	// how many proposals each gets.
+	active, slots []int
+	order         []int
+	// encRate is each encoding's recent success rate, for sharing the
+	// budget in EncodingBoth.
+	encRate  [2]float64
+	lastEnc  int
+	scratch  []float32
+	tmpPlane []float32
+	imp      []improvement
+}
+
+type improvement struct {
+	gain float64
+	r    rect
 }
 
 func newClimb(e *engine) algorithm {
 	c := &climb{e: e, d: e.direct, cp: e.cppn, cl: make([]climber, len(e.arch.cells))}
 	c.useDir = e.cfg.Encoding != EncodingCPPN
 	c.useCPPN = e.cfg.Encoding != EncodingDirect
+	c.encRate = [2]float64{0.1, 0.1}
 	return c
 }
 
 func (c *climb) seeds() int {
-	n := int(knob("SEEDS", 20))
-	if k := len(c.e.arch.cells); k > 10 {
-		n = int(knob("SEEDSPERCLASS", 0.5) * float64(k))
+	k := len(c.e.arch.cells)
+	if k <= 10 {
+		return int(knob("SEEDS", 20))
 	}
-	return c.e.roundBatch(n)
+	return c.e.roundBatch(int(knob("SEEDSPERCLASS", 0.5) * float64(k)))
 }
 
 func (c *climb) breed(g *generation) {
 	rng := c.e.rng
+	c.props = c.props[:0]
 	if !c.seeded {
 		c.seeded = true
-		n := c.seeds()
-		for i := range n {
+		for i := range c.seeds() {
 			if c.useCPPN && (!c.useDir || i%2 == 1) {
 				g.add(c.cp.random(rng), -1)
-				continue
+			} else {
+				g.add(c.blocks(rng), -1)
 			}
-			g.add(c.blocks(rng), -1)
+			c.props = append(c.props, proposal{kind: kindSeed})
 		}
 		return
 	}
 	c.schedule()
-	cppnGen := c.useCPPN && (!c.useDir || float64(c.turn%10) >= 10*knob("DIRFRAC", 0.5))
-	c.turn++
-	late := knob("LATE", 2)
-	for _, i := range c.active {
-		if cppnGen && !(c.useDir && float64(c.e.arch.cells[i].conf) >= late) {
-			g.add(c.cppnChild(rng, i), i)
-		} else {
-			g.add(c.patchChild(rng, i), i)
+	useCPPN := c.useCPPN
+	if c.useDir && c.useCPPN {
+		// Share the budget by recent success rates, so that each
+		// model gets more of the encoding that works on it.
+		useCPPN = rng.Float64()*(c.encRate[0]+c.encRate[1]) >= c.encRate[0]
+	}
+	c.lastEnc = 0
+	if useCPPN {
+		c.lastEnc = 1
+	}
+	for j, i := range c.active {
+		cl := &c.cl[i]
+		cell := &c.e.arch.cells[i]
+		cl.base = margin(cell.conf, cell.others)
+		n := c.slots[j]
+		if useCPPN {
+			for range n {
+				g.add(c.cppnChild(rng, i), i)
+				c.props = append(c.props, proposal{kind: kindCPPN})
+			}
+			cl.tries += n
+			continue
 		}
-		c.cl[i].tries++
+		parent := c.directParent(i)
+		if len(cl.merge) > 0 && n > 1 {
+			child := c.d.clone(parent)
+			for _, r := range cl.merge {
+				c.apply(child, r)
+			}
+			g.add(child, i)
+			c.props = append(c.props, proposal{kind: kindMerge})
+			n--
+		}
+		cl.merge = cl.merge[:0]
+		for n > 0 {
+			if q := knob("DPOST", 0); q > 0 && !cl.hasAnti && rng.Float64() < q {
+				v := newView()
+				v.mutate(rng, c.e.c, c.e.h, c.e.w)
+				c.scratch = grow(c.scratch, c.d.n)
+				c.d.render(parent, c.scratch, 0)
+				c.tmpPlane = grow(c.tmpPlane, c.e.h*c.e.w)
+				v.apply(c.scratch, c.tmpPlane, c.e.c, c.e.h, c.e.w)
+				child := c.d.alloc()
+				for j, x := range c.scratch {
+					child.pix[j] = toByte(float64(x))
+				}
+				g.add(child, i)
+				c.props = append(c.props, proposal{kind: kindMerge})
+				n--
+				continue
+			}
+			var r rect
+			kind := kindPatch
+			if cl.hasAnti {
+				r, kind = cl.anti, kindAnti
+				cl.hasAnti = false
+			} else {
+				r = c.randRect(rng, c.area(cl.tries))
+				cl.tries++
+			}
+			child := c.d.clone(parent)
+			c.apply(child, r)
+			g.add(child, i)
+			c.props = append(c.props, proposal{kind: kind, r: r})
+			n--
+			// In batches, a patch and its complement go together.
+			if kind == kindPatch && n > 0 {
+				child := c.d.clone(parent)
+				c.apply(child, r.complement())
+				g.add(child, i)
+				c.props = append(c.props, proposal{kind: kindAnti, r: r.complement()})
+				n--
+			}
+		}
+		if parent != c.e.arch.cells[i].elite {
+			c.d.release(parent)
+		}
+	}
+	if gen := int(knob("GEN", 0)); gen > 0 && useCPPN {
+		// MAP-Elites children from uniformly drawn parents fill the
+		// generation: they keep raising every class's best.
+		for len(g.genomes) < gen {
+			j := rng.IntN(len(c.cl))
+			src := c.cl[j].net
+			var x *genome
+			if src == nil {
+				x = c.cp.random(rng)
+			} else {
+				net := src.net.Clone()
+				net.Mutate(rng, c.cp.rates)
+				x = c.cp.withNet(net)
+			}
+			g.add(x, -1)
+			c.props = append(c.props, proposal{kind: kindSeed})
+		}
 	}
 }
 
-// schedule picks the cells that climb in the next generation.
+// schedule picks the cells that climb in the next generation and how many
+// proposals each gets.
 func (c *climb) schedule() {
 	arch := c.e.arch
 	maxActive := int(knob("ACTIVE", 64))
-	maxActive = max(c.e.batch, maxActive/c.e.batch*c.e.batch)
-	stall := int(knob("STALL", 1e9))
-	c.active = c.active[:0]
 	c.order = c.order[:0]
+	cand := float32(knob("CANDMIN", 0))
 	for i := range arch.cells {
-		cl := &c.cl[i]
-		if arch.cells[i].reached {
-			continue
+		if !arch.cells[i].reached && arch.cells[i].conf >= cand {
+			c.order = append(c.order, i)
 		}
-		if cl.fails >= stall {
-			cl.stalled = true
-			cl.fails = 0
-		}
-		c.order = append(c.order, i)
+	}
+	pen := knob("PEN", 0)
+	prio := func(i int) float64 {
+		return margin(arch.cells[i].conf, arch.cells[i].others) - pen*float64(c.cl[i].fails)
 	}
 	// Closest to the threshold first: each of those needs the fewest
-	// evaluations to count as fooled. Classes that stalled go last.
+	// evaluations to count as fooled.
 	slices.SortStableFunc(c.order, func(a, b int) int {
-		sa, sb := c.cl[a].stalled, c.cl[b].stalled
-		if sa != sb {
-			if sa {
-				return 1
-			}
-			return -1
-		}
-		pen := knob("PEN", 0)
-		ma := margin(arch.cells[a].conf, arch.cells[a].others) - pen*float64(c.cl[a].fails)
-		mb := margin(arch.cells[b].conf, arch.cells[b].others) - pen*float64(c.cl[b].fails)
+		pa, pb := prio(a), prio(b)
 		switch {
-		case ma > mb:
+		case pa > pb:
 			return -1
-		case ma < mb:
+		case pa < pb:
 			return 1
 		}
 		return 0
@@ -147,28 +256,36 @@ func (c *climb) schedule() {
 	if len(c.order) > maxActive {
 		c.order = c.order[:maxActive]
 	}
-	c.active = append(c.active, c.order...)
+	c.active = append(c.active[:0], c.order...)
+	c.slots = grow(c.slots, len(c.active))
+	for j := range c.slots {
+		c.slots[j] = 1
+	}
+	if knob("FILL", 1) == 0 {
+		return
+	}
+	// Fill whole batches: the extra slots go to the classes furthest from
+	// the threshold, which hold the run up, up to mmax each.
+	b := c.e.batch
+	total := (len(c.active) + b - 1) / b * b
+	mmax := int(knob("MMAX", 16))
+	for extra, j := total-len(c.active), len(c.active)-1; extra > 0; j-- {
+		if j < 0 {
+			j = len(c.active) - 1
+			if c.slots[j] >= mmax {
+				break
+			}
+		}
+		if c.slots[j] < mmax {
+			c.slots[j]++
+			extra--
+		}
+	}
 }
 
 // blocks draws a seed image: random rectangles of random vertex colours on
 // black.
 func (c *climb) blocks(rng *rand.Rand) *genome {
-	switch knob("SEEDKIND", 0) {
-	case 1:
-		return c.d.random(rng)
-	case 2:
-		x := c.d.alloc()
-		d := c.d
-		for ch := range d.c {
-			for xx := range d.w {
-				v := uint8(rng.IntN(2) * 255)
-				for y := range d.h {
-					x.pix[ch*d.h*d.w+y*d.w+xx] = v
-				}
-			}
-		}
-		return x
-	}
 	x := c.d.alloc()
 	clear(x.pix)
 	for range int(knob("SEEDRECTS", 20)) {
@@ -196,20 +313,12 @@ func (c *climb) randRect(rng *rand.Rand, area float64) rect {
 
 func (c *climb) apply(g *genome, r rect) {
 	d := c.d
-	P := int(knob("PERIOD", 0))
-	if P == 0 {
-		P = max(d.h, d.w) * 2
-	}
 	for ch := range d.c {
 		v := r.col[ch]
-		for ty := r.y0 % P; ty < d.h; ty += P {
-			for tx := r.x0 % P; tx < d.w; tx += P {
-				for y := ty; y < min(d.h, ty+r.rh); y++ {
-					row := g.pix[ch*d.h*d.w+y*d.w:]
-					for x := tx; x < min(d.w, tx+r.rw); x++ {
-						row[x] = v
-					}
-				}
+		for y := r.y0; y < r.y0+r.rh; y++ {
+			row := g.pix[ch*d.h*d.w+y*d.w:]
+			for x := r.x0; x < r.x0+r.rw; x++ {
+				row[x] = v
 			}
 		}
 	}
@@ -217,12 +326,10 @@ func (c *climb) apply(g *genome, r rect) {
 
 // area is the fraction of the image a proposal repaints: it halves on the
 // square-attack schedule as the class's proposals accumulate.
-func (c *climb) area(i int) float64 {
-	n := c.cl[i].tries
+func (c *climb) area(n int) float64 {
 	a := knob("AREA", 0.15)
-	sp := knob("SPEED", 1)
 	for _, at := range []int{10, 50, 200, 500, 1000, 2000, 4000, 6000, 8000} {
-		if float64(n) >= float64(at)*sp {
+		if n >= at {
 			a /= 2
 		}
 	}
@@ -237,137 +344,60 @@ func (c *climb) directParent(i int) *genome {
 		return el
 	}
 	x := c.d.alloc()
-	img := make([]float32, c.d.n)
-	el.enc.render(el, img, 0)
-	for j, v := range img {
+	c.scratch = grow(c.scratch, c.d.n)
+	el.enc.render(el, c.scratch, 0)
+	for j, v := range c.scratch {
 		x.pix[j] = toByte(float64(v))
 	}
 	return x
 }
 
-func (c *climb) patchChild(rng *rand.Rand, i int) *genome {
-	cl := &c.cl[i]
-	parent := c.directParent(i)
-	child := c.d.clone(parent)
-	if parent != c.e.arch.cells[i].elite {
-		c.d.release(parent)
-	}
-	if cl.anti && knob("ANTI", 1) > 0 {
-		r := cl.last
-		for ch := range r.col {
-			r.col[ch] = 255 - r.col[ch]
-		}
-		cl.anti = false
-		c.apply(child, r)
-		cl.last = r
-		return child
-	}
-	r := c.randRect(rng, c.area(i))
-	if eps := knob("EPS", 0); eps > 0 {
-		d := c.d
-		for ch := range d.c {
-			delta := int(eps * 255)
-			if r.col[ch] == 0 {
-				delta = -delta
-			}
-			for y := r.y0; y < r.y0+r.rh; y++ {
-				row := child.pix[ch*d.h*d.w+y*d.w:]
-				for x := r.x0; x < r.x0+r.rw; x++ {
-					row[x] = uint8(max(0, min(255, int(row[x])+delta)))
-				}
-			}
-		}
-		cl.last = r
-		cl.anti = false
-		return child
-	}
-	c.apply(child, r)
-	cl.last = r
-	cl.anti = true
-	return child
-}
-
 func (c *climb) cppnChild(rng *rand.Rand, i int) *genome {
 	cl := &c.cl[i]
-	if cl.net == nil {
+	src := cl.net
+	own := true
+	if mix := knob("MIX", 0.3); mix > 0 && rng.Float64() < mix {
+		if j := rng.IntN(len(c.cl)); c.cl[j].net != nil {
+			src, own = c.cl[j].net, false
+		}
+	}
+	if src == nil {
 		return c.cp.random(rng)
 	}
-	src := cl.net
-	if mix := knob("MIX", 0); mix > 0 && rng.Float64() < mix {
-		j := rng.IntN(len(c.cl))
-		if c.cl[j].net != nil {
-			src = c.cl[j].net
+	if q := knob("POST", 0); own && q > 0 && rng.Float64() < q {
+		v := newView()
+		if src.view != nil {
+			*v = *src.view
 		}
+		v.mutate(rng, c.e.c, c.e.h, c.e.w)
+		// The network is shared: genomes never change once scored.
+		return &genome{enc: c.cp, net: src.net, view: v}
 	}
 	net := src.net.Clone()
-	cl.lastWeights = false
-	if knob("MUT", 0) == 1 && rng.Float64() >= knob("STRUCT", 0.2) {
-		if cl.sigma == 0 {
-			cl.sigma = knob("SIGMA", 2)
-		}
-		n := net.NumWeights()
-		pw := knob("PW", 0.3)
-		hit := false
-		for j := range n {
-			if rng.Float64() < pw {
-				net.SetWeight(j, net.Weight(j)+rng.NormFloat64()*cl.sigma)
-				hit = true
-			}
-		}
-		if !hit && n > 0 {
-			j := rng.IntN(n)
-			net.SetWeight(j, net.Weight(j)+rng.NormFloat64()*cl.sigma)
-		}
-		cl.lastWeights = true
-	} else if knob("MUT", 0) == 3 && rng.Float64() < knob("PZOOM", 0.2) {
-		f := math.Exp((rng.Float64()*2 - 1) * math.Ln2)
-		for j := range net.NumWeights() {
-			if from, _ := net.Link(j); from < 3 {
-				net.SetWeight(j, net.Weight(j)*f)
-			}
-		}
-	} else if knob("MUT", 0) == 2 {
-		r := c.cp.rates
-		cl.mtype = rng.IntN(2)
-		if cl.mtype == 0 {
-			r.AddLink, r.DeleteLink, r.AddNode, r.DeleteNode = 0, 0, 0, 0
-			r.Weight = knob("WRATE", 0.1)
-		} else {
-			r.Weight, r.Activation = 0, 0
-		}
-		net.Mutate(rng, r)
-		c.mtry[cl.mtype]++
-	} else {
-		net.Mutate(rng, c.cp.rates)
-	}
-	return c.cp.withNet(net)
+	r := c.cp.rates
+	r.Weight = knob("RW", r.Weight)
+	r.Activation = knob("RA", r.Activation)
+	f := knob("RSF", 1)
+	r.AddLink, r.DeleteLink, r.AddNode, r.DeleteNode = r.AddLink*f, r.DeleteLink*f, r.AddNode*f, r.DeleteNode*f
+	r.Eta = knob("ETA", r.Eta)
+	net.Mutate(rng, r)
+	x := c.cp.withNet(net)
+	x.view = src.view
+	return x
 }
 
 func (c *climb) after(g *generation) {
 	k := c.e.k
-	if knob("DEBUG", 0) > 0 && c.e.evals/4000 != (c.e.evals-int64(g.scored))/4000 {
-		var tr, tu, nr, nu, big int
-		hist := map[int]int{}
-		for j := range c.cl {
-			if c.e.arch.cells[j].reached {
-				tr += c.cl[j].tries
-				nr++
-			} else if c.cl[j].tries > 0 {
-				tu += c.cl[j].tries
-				nu++
-				if c.cl[j].tries > 300 {
-					big++
-				}
-				hist[int(10*c.e.arch.cells[j].conf)]++
-			}
-		}
-		println("mut", c.mtry[0], c.msucc[0], c.mtry[1], c.msucc[1])
-		println("evals", c.e.evals, "reached", nr, "tries", tr, "unreached-tried", nu, "tries", tu, ">300", big, "conf-deciles", fmtHist(hist))
-	}
+	took := 0
 	for i := range g.scored {
-		w := g.want[i]
+		if g.took[i] {
+			took++
+		}
 		x := g.genomes[i]
-		// Every CPPN image competes for every class's CPPN parent slot.
+		w := g.want[i]
+		// Every CPPN image competes to be every class's CPPN parent;
+		// a class's own proposals also win ties, so that its climb
+		// drifts across the plateaus of quantized models.
 		if x.net != nil {
 			row := g.conf[i*k : (i+1)*k]
 			for j, t := range c.e.arch.targets {
@@ -385,56 +415,67 @@ func (c *climb) after(g *generation) {
 				cl.net, cl.netConf, cl.netOthers = x, p, o
 			}
 		}
-		if w < 0 {
-			continue
+	}
+	if len(c.active) > 0 && g.scored > 0 {
+		rate := float64(took) / float64(g.scored)
+		c.encRate[c.lastEnc] = 0.8*c.encRate[c.lastEnc] + 0.2*max(rate, 0.01)
+	}
+	// Judge each class's proposals: successes reset its failure count,
+	// improving patches beyond the best are merged next time, and a lone
+	// failed patch has its complement tried.
+	for start := 0; start < g.scored; {
+		w := g.want[start]
+		end := start + 1
+		for end < g.scored && g.want[end] == w {
+			end++
 		}
-		cl := &c.cl[w]
-		if knob("DEBUG", 0) > 1 {
-			p := g.conf[i*k+c.e.arch.targets[w]]
-			q := c.e.arch.cells[w].conf
-			switch {
-			case p == q:
-				c.ties++
-			case p > q:
-				c.ups++
-			default:
-				c.downs++
-			}
-			if c.e.evals%2000 < int64(g.scored) && i == 0 {
-				println("ties", c.ties, "ups", c.ups, "downs", c.downs)
-			}
+		if w >= 0 {
+			c.judge(g, int(w), start, end)
 		}
-		if knob("DEBUG", 0) > 0 && g.took[i] && c.e.arch.cells[w].reached && c.e.arch.cells[w].evalsAt == c.e.evals-int64(g.scored-1-i) {
-			println("reached", w, "tries", cl.tries, "succ", cl.succ+1, "at", c.e.arch.cells[w].evalsAt, "start", c.e.arch.cells[w].history[0].Confidence)
-		}
-		if cl.lastWeights && x.net != nil {
-			if x == cl.net {
-				cl.sigma = min(10, cl.sigma*knob("SUP", 1.3))
-			} else {
-				cl.sigma = max(0.01, cl.sigma*knob("SDOWN", 0.95))
-			}
-		}
-		if g.took[i] && x.net != nil {
-			c.msucc[cl.mtype]++
-			if c.msucc[0]+c.msucc[1] == 200 {
-				println("mut", c.mtry[0], c.msucc[0], c.mtry[1], c.msucc[1])
-			}
-		}
-		if g.took[i] {
-			cl.succ++
-			cl.fails = 0
-			cl.anti = false
-			cl.stalled = false
-		} else {
-			cl.fails++
-		}
+		start = end
 	}
 }
 
-func fmtHist(h map[int]int) string {
-	s := ""
-	for i := 0; i <= 10; i++ {
-		s += strconv.Itoa(h[i]) + " "
+func (c *climb) judge(g *generation, w, start, end int) {
+	cl := &c.cl[w]
+	k, t := c.e.k, c.e.arch.targets[w]
+	c.imp = c.imp[:0]
+	success := false
+	for i := start; i < end; i++ {
+		if g.took[i] {
+			success = true
+		}
+		p := c.props[i]
+		if p.kind != kindPatch && p.kind != kindAnti {
+			continue
+		}
+		row := g.conf[i*k : (i+1)*k]
+		if gain := margin(row[t], othersSum(row, t)) - cl.base; gain > 0 {
+			c.imp = append(c.imp, improvement{gain, p.r})
+		}
 	}
-	return s
+	if success {
+		cl.fails = 0
+	} else {
+		cl.fails += end - start
+	}
+	if end-start == 1 && c.props[start].kind == kindPatch && !success {
+		cl.anti, cl.hasAnti = c.props[start].r.complement(), true
+	}
+	if len(c.imp) >= 2 {
+		slices.SortFunc(c.imp, func(a, b improvement) int {
+			switch {
+			case a.gain > b.gain:
+				return -1
+			case a.gain < b.gain:
+				return 1
+			}
+			return 0
+		})
+		// The best is the elite now; the others are applied on top,
+		// the larger gains last so that they win where patches overlap.
+		for j := len(c.imp) - 1; j >= 1; j-- {
+			cl.merge = append(cl.merge, c.imp[j].r)
+		}
+	}
 }

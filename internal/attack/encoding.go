@@ -17,6 +17,7 @@ type genome struct {
 	enc  encoding
 	pix  []uint8
 	net  *cppn.Genome
+	view *view
 	refs int32
 }
 
@@ -165,6 +166,7 @@ type cppnEncoding struct {
 	// renderers holds one Renderer per worker; they are not safe for
 	// concurrent use.
 	renderers []*cppn.Renderer
+	tmp       [][]float32
 }
 
 // cppnRenderSize is the internal resolution of CPPN renders. CPPN images are
@@ -191,6 +193,7 @@ func newCPPN(c, h, w, workers int) (*cppnEncoding, error) {
 			return nil, fmt.Errorf("attack: cppn encoding: %w", err)
 		}
 		e.renderers = append(e.renderers, r)
+		e.tmp = append(e.tmp, nil)
 	}
 	return e, nil
 }
@@ -209,7 +212,7 @@ func (e *cppnEncoding) random(rng *rand.Rand) *genome {
 func (e *cppnEncoding) mutate(rng *rand.Rand, parent *genome) *genome {
 	net := parent.net.Clone()
 	net.Mutate(rng, e.rates)
-	return &genome{enc: e, net: net}
+	return &genome{enc: e, net: net, view: parent.view}
 }
 
 // withNet wraps a network the caller built.
@@ -218,6 +221,10 @@ func (e *cppnEncoding) withNet(net *cppn.Genome) *genome { return &genome{enc: e
 func (e *cppnEncoding) render(g *genome, dst []float32, worker int) error {
 	if err := e.renderers[worker].Render(g.net, dst); err != nil {
 		return fmt.Errorf("attack: %w", err)
+	}
+	if !g.view.identity() {
+		e.tmp[worker] = grow(e.tmp[worker], e.h*e.w)
+		g.view.apply(dst, e.tmp[worker], e.c, e.h, e.w)
 	}
 	return nil
 }
@@ -230,6 +237,9 @@ func (e *cppnEncoding) image(g *genome) []float32 {
 	img := make([]float32, e.c*e.h*e.w)
 	if err := r.Render(g.net, img); err != nil {
 		return nil
+	}
+	if !g.view.identity() {
+		g.view.apply(img, make([]float32, e.h*e.w), e.c, e.h, e.w)
 	}
 	return img
 }

@@ -1,14 +1,28 @@
-// Command benchsearch measures fooltest's searches: how many evaluations each
-// algorithm and encoding needs until every class reaches a threshold, median
-// over seeds, and how many classes a time-limited run fools. It is an internal
-// tool behind scripts/bench-search.sh.
+// Command benchsearch measures fooltest's searches. For each seed it runs one
+// search and prints how many evaluations it took until every target class
+// reached the threshold (">cap" when the cap came first), then the median
+// over seeds. For large models it also prints how many classes a
+// time-limited run fooled and the run's throughput against the classifier's
+// raw throughput. scripts/bench-search.sh drives it.
+//
+// Usage:
+//
+//	go run ./internal/attack/benchsearch [flags]
+//
+// The model is the embedded LeNet unless -model names an ONNX file.
 package main
 
 import (
+	"bufio"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"image"
+	"image/png"
+	"math"
 	"os"
+	"path/filepath"
 	"runtime/pprof"
 	"slices"
 	"strconv"
@@ -27,146 +41,243 @@ func main() {
 	}
 }
 
+type flags struct {
+	model, preset, alg, enc string
+	seeds                   int
+	seed0                   uint64
+	maxEvals                int64
+	threshold               float64
+	budget, bench           time.Duration
+	batch, threads          int
+	verbose                 bool
+	cpuprofile, dump        string
+}
+
 func run() error {
-	model := flag.String("model", "demo", "ONNX model path, or demo for the embedded LeNet")
-	preset := flag.String("preset", "raw01", "normalization preset")
-	alg := flag.String("algorithm", "default", "default or paper")
-	enc := flag.String("encoding", "direct", "direct, cppn or both")
-	seeds := flag.Int("seeds", 5, "number of seeds (1..N)")
-	seed0 := flag.Uint64("seed0", 1, "first seed")
-	maxEvals := flag.Int64("max-evals", 100000, "evaluation cap per run")
-	threshold := flag.Float64("threshold", 0.9999, "confidence threshold")
-	budget := flag.Duration("budget", 0, "time budget per run (0: none)")
-	batch := flag.Int("batch", 0, "scorer batch (0: tune)")
-	threads := flag.Int("threads", 0, "ONNX Runtime threads (0: all)")
-	bench := flag.Duration("bench", 0, "also measure raw throughput for this long")
-	verbose := flag.Bool("v", false, "print per-class details")
-	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile")
+	var f flags
+	flag.StringVar(&f.model, "model", "demo", "ONNX model path, or demo for the embedded LeNet")
+	flag.StringVar(&f.preset, "preset", "raw01", "input normalization preset")
+	flag.StringVar(&f.alg, "algorithm", attack.AlgorithmDefault, "default or paper")
+	flag.StringVar(&f.enc, "encoding", attack.EncodingDirect, "direct, cppn or both")
+	flag.IntVar(&f.seeds, "seeds", 5, "number of seeds, counting from -seed0")
+	flag.Uint64Var(&f.seed0, "seed0", 1, "first seed")
+	flag.Int64Var(&f.maxEvals, "max-evals", 100000, "evaluation cap per run (0: none)")
+	flag.Float64Var(&f.threshold, "threshold", 0.9999, "confidence that counts as fooled")
+	flag.DurationVar(&f.budget, "budget", 0, "time budget per run (0: none)")
+	flag.DurationVar(&f.bench, "bench", 0, "first measure the classifier's raw throughput for this long")
+	flag.IntVar(&f.batch, "batch", 0, "scorer batch for models with a dynamic batch (0: tune)")
+	flag.IntVar(&f.threads, "threads", 0, "ONNX Runtime threads (0: one per CPU)")
+	flag.BoolVar(&f.verbose, "v", false, "print when each class reached the threshold")
+	flag.StringVar(&f.cpuprofile, "cpuprofile", "", "write a CPU profile of the searches")
+	flag.StringVar(&f.dump, "dump", "", "write the best images of the last seed as PNGs into this folder")
 	flag.Parse()
-	if *cpuprofile != "" {
-		f, err := os.Create(*cpuprofile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+	if f.maxEvals == 0 && f.budget == 0 {
+		return errors.New("give -max-evals or -budget: a search needs a stopping rule")
 	}
 	if _, err := classifier.LoadRuntime(""); err != nil {
 		return err
 	}
-	norm, err := classifier.Preset(*preset)
-	if err != nil {
-		return err
-	}
-	opts := classifier.Options{Normalization: norm, Batch: *batch, Threads: *threads}
-	var c *classifier.Classifier
-	if *model == "demo" {
-		c, err = classifier.OpenBytes(demo.Name, demo.Model, opts)
-	} else {
-		c, err = classifier.Open(*model, opts)
-	}
+	c, err := open(f)
 	if err != nil {
 		return err
 	}
 	defer c.Close()
-	if *bench > 0 {
-		b, err := c.Bench(*bench)
+	info := c.Info()
+	fmt.Printf("model %s: %d classes, batch %d, %d threads; %s/%s, threshold %g\n",
+		f.model, info.Classes, info.Batch, info.Threads, f.alg, f.enc, f.threshold)
+	if f.bench > 0 {
+		b, err := c.Bench(f.bench)
 		if err != nil {
 			return err
 		}
-		fmt.Printf("bench: batch %d raw %.0f img/s pipeline %.0f img/s\n", b.Batch, b.RawImagesPerSecond, b.PipelineImagesPerSecond)
+		fmt.Printf("bench: raw %.0f images/s, pipeline %.0f images/s at batch %d\n", b.RawImagesPerSecond, b.PipelineImagesPerSecond, b.Batch)
 	}
-	var all []int64
-	for s := range *seeds {
-		ctx := context.Background()
-		cancel := context.CancelFunc(func() {})
-		if *budget > 0 {
-			ctx, cancel = context.WithTimeout(ctx, *budget)
-		}
-		res, err := attack.Run(ctx, c, attack.Config{
-			Algorithm: *alg, Encoding: *enc, Threshold: *threshold,
-			MaxEvals: *maxEvals, Seed: *seed0 + uint64(s),
-		})
-		cancel()
+	if f.cpuprofile != "" {
+		out, err := os.Create(f.cpuprofile)
 		if err != nil {
 			return err
 		}
-		reached, worst := 0, int64(0)
-		var confs []float64
-		var per []string
-		for _, cl := range res.Classes {
-			confs = append(confs, cl.Confidence)
-			if cl.Reached {
-				reached++
-				worst = max(worst, cl.EvaluationsToThreshold)
-				per = append(per, strconv.FormatInt(cl.EvaluationsToThreshold, 10))
-			} else {
-				per = append(per, "-")
-			}
+		defer out.Close()
+		if err := pprof.StartCPUProfile(out); err != nil {
+			return err
 		}
-		need := int64(-1)
-		if reached == len(res.Classes) {
-			need = worst
-		}
-		all = append(all, need)
-		slices.Sort(confs)
-		fmt.Printf("seed %d: evals-to-all %s  reached %d/%d  median %.4f  evals %d  %.2fs  %.0f evals/s  stopped %s\n",
-			*seed0+uint64(s), fmtNeed(need, *maxEvals), reached, len(res.Classes), confs[len(confs)/2],
-			res.Evaluations, res.Elapsed.Seconds(), float64(res.Evaluations)/res.Elapsed.Seconds(), res.Stopped)
-		if *verbose && len(res.Classes) <= 20 {
-			fmt.Println("  per class:", strings.Join(per, " "))
-		}
-		if len(res.Classes) > 20 {
-			cnt := func(t float64) int {
-				n := 0
-				for _, v := range confs {
-					if v >= t {
-						n++
-					}
-				}
-				return n
-			}
-			encs := map[string]int{}
-			for _, cl := range res.Classes {
-				encs[cl.Encoding]++
-			}
-			fmt.Printf("  >=0.1 %d  >=0.5 %d  >=0.9 %d  >=0.99 %d  >=0.999 %d  p25 %.4f p75 %.4f  encodings %v\n",
-				cnt(0.1), cnt(0.5), cnt(0.9), cnt(0.99), cnt(0.999), confs[len(confs)/4], confs[3*len(confs)/4], encs)
-		}
+		defer pprof.StopCPUProfile()
 	}
-	var sum int64
-	for _, v := range all {
-		if v < 0 {
-			v = *maxEvals
+	var needs []int64
+	for s := range uint64(f.seeds) {
+		need, err := search(c, f, f.seed0+s)
+		if err != nil {
+			return err
 		}
-		sum += v
+		needs = append(needs, need)
 	}
-	fmt.Printf("median evals-to-all: %s mean %d\n", fmtNeed(medianNeed(all), *maxEvals), sum/int64(len(all)))
-	_ = time.Second
+	fmt.Printf("median evaluations to all: %s\n", format(median(needs), f.maxEvals))
+	fmt.Printf("peak RSS: %s\n", peakRSS())
 	return nil
 }
 
-// medianNeed sorts unreached runs (-1) last.
-func medianNeed(v []int64) int64 {
+// open opens the model, with -batch where the model's batch is dynamic.
+func open(f flags) (*classifier.Classifier, error) {
+	norm, err := classifier.Preset(f.preset)
+	if err != nil {
+		return nil, err
+	}
+	opts := classifier.Options{Normalization: norm, Batch: f.batch, Threads: f.threads}
+	o := func() (*classifier.Classifier, error) {
+		if f.model == "demo" {
+			return classifier.OpenBytes(demo.Name, demo.Model, opts)
+		}
+		return classifier.Open(f.model, opts)
+	}
+	c, err := o()
+	if err != nil && f.batch > 0 {
+		// A fixed-batch model refuses -batch; it runs at its own.
+		opts.Batch = 0
+		if c2, err2 := o(); err2 == nil {
+			if c2.Info().FixedBatch > 0 {
+				return c2, nil
+			}
+			c2.Close()
+		}
+	}
+	return c, err
+}
+
+// search runs one seed and returns the evaluations it needed until every
+// target reached the threshold, or -1.
+func search(c *classifier.Classifier, f flags, seed uint64) (int64, error) {
+	ctx := context.Background()
+	if f.budget > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, f.budget)
+		defer cancel()
+	}
+	res, err := attack.Run(ctx, c, attack.Config{
+		Algorithm: f.alg, Encoding: f.enc, Threshold: f.threshold,
+		MaxEvals: f.maxEvals, Seed: seed,
+	})
+	if err != nil {
+		return 0, err
+	}
+	need, reached := int64(0), 0
+	var confs []float64
+	var at []string
+	for _, cl := range res.Classes {
+		confs = append(confs, cl.Confidence)
+		if cl.Reached {
+			reached++
+			need = max(need, cl.EvaluationsToThreshold)
+			at = append(at, strconv.FormatInt(cl.EvaluationsToThreshold, 10))
+		} else {
+			at = append(at, "-")
+		}
+	}
+	if reached < len(res.Classes) {
+		need = -1
+	}
+	if f.dump != "" {
+		if err := dump(f.dump, res); err != nil {
+			return 0, err
+		}
+	}
+	slices.Sort(confs)
+	fmt.Printf("seed %d: evaluations to all %s; %d/%d reached; median best %.4f; %d evaluations in %.2fs (%.0f/s, %v); stopped %s\n",
+		seed, format(need, f.maxEvals), reached, len(res.Classes), confs[len(confs)/2],
+		res.Evaluations, res.Elapsed.Seconds(), float64(res.Evaluations)/res.Elapsed.Seconds(), res.ByEncoding, res.Stopped)
+	if f.verbose && len(res.Classes) <= 20 {
+		fmt.Println("  reached at:", strings.Join(at, " "))
+	}
+	if len(res.Classes) > 20 {
+		count := func(t float64) int {
+			i, _ := slices.BinarySearch(confs, t)
+			return len(confs) - i
+		}
+		fmt.Printf("  classes at >=0.5: %d, >=0.9: %d, >=0.99: %d, >=0.999: %d; quartiles %.4f %.4f %.4f\n",
+			count(0.5), count(0.9), count(0.99), count(0.999), confs[len(confs)/4], confs[len(confs)/2], confs[3*len(confs)/4])
+	}
+	return need, nil
+}
+
+// median of evaluation counts, where -1 (never) sorts last.
+func median(v []int64) int64 {
 	s := slices.Clone(v)
+	key := func(x int64) int64 {
+		if x < 0 {
+			return 1 << 62
+		}
+		return x
+	}
 	slices.SortFunc(s, func(a, b int64) int {
-		if a < 0 {
-			a = 1 << 62
+		switch ka, kb := key(a), key(b); {
+		case ka < kb:
+			return -1
+		case ka > kb:
+			return 1
 		}
-		if b < 0 {
-			b = 1 << 62
-		}
-		return int(max(-1, min(1, a-b)))
+		return 0
 	})
 	return s[len(s)/2]
 }
 
-func fmtNeed(n, cap int64) string {
+func format(n, limit int64) string {
 	if n < 0 {
-		return ">" + strconv.FormatInt(cap, 10)
+		if limit == 0 {
+			return "never"
+		}
+		return ">" + strconv.FormatInt(limit, 10)
 	}
 	return strconv.FormatInt(n, 10)
+}
+
+// peakRSS reads the process's peak resident set size from /proc.
+func peakRSS() string {
+	f, err := os.Open("/proc/self/status")
+	if err != nil {
+		return "unknown"
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
+			return strings.TrimSpace(v)
+		}
+	}
+	return "unknown"
+}
+
+// dump writes each class's best image as class-confidence.png.
+func dump(dir string, res *attack.Result) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for i := range res.Classes {
+		cl := &res.Classes[i]
+		px := cl.Pixels()
+		if px == nil {
+			continue
+		}
+		img := image.NewNRGBA(image.Rect(0, 0, res.W, res.H))
+		hw := res.H * res.W
+		for p := range hw {
+			var rgb [3]uint8
+			for ch := range 3 {
+				src := min(ch, res.C-1)
+				rgb[ch] = uint8(math.Round(float64(px[src*hw+p]) * 255))
+			}
+			img.Pix[4*p], img.Pix[4*p+1], img.Pix[4*p+2], img.Pix[4*p+3] = rgb[0], rgb[1], rgb[2], 255
+		}
+		name := filepath.Join(dir, fmt.Sprintf("%04d-%.4f-%s.png", cl.Index, cl.Confidence, cl.Encoding))
+		out, err := os.Create(name)
+		if err != nil {
+			return err
+		}
+		if err := png.Encode(out, img); err != nil {
+			out.Close()
+			return err
+		}
+		if err := out.Close(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
