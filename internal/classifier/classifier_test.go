@@ -3,6 +3,8 @@ package classifier
 import (
 	"errors"
 	"math"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -376,5 +378,20 @@ func TestScoreAllocationFree(t *testing.T) {
 	})
 	if allocs != 0 {
 		t.Fatalf("Score allocates %v times per call", allocs)
+	}
+}
+
+func TestReadLabelsLimits(t *testing.T) {
+	dir := t.TempDir()
+	big := filepath.Join(dir, "big.txt")
+	line := strings.Repeat("x", 999) + "\n"
+	if err := os.WriteFile(big, []byte(strings.Repeat(line, MaxLabelsBytes/len(line)+1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadLabels(big, 1050); exitcode.Of(err) != exitcode.Usage || !strings.Contains(err.Error(), "over 1048576 bytes") {
+		t.Fatalf("labels file over 1 MiB: %v", err)
+	}
+	if _, err := ReadLabels(filepath.Join(dir, "missing.txt"), 3); exitcode.Of(err) != exitcode.Usage {
+		t.Fatalf("missing labels file: %v", err)
 	}
 }
