@@ -3,20 +3,49 @@ package attack
 import (
 	"math"
 	"math/rand/v2"
-	"os"
 	"slices"
-	"strconv"
 )
 
-func knob(name string, def float64) float64 {
-	if v := os.Getenv("FT_" + name); v != "" {
-		f, _ := strconv.ParseFloat(v, 64)
-		return f
-	}
-	return def
-}
+// Tuning of the default search; the README has the measurements behind
+// each value.
+const (
+	// fewSeeds random images start a search over at most maxClimbers
+	// classes; with more classes, seedsPerClass per class.
+	fewSeeds      = 20
+	seedsPerClass = 0.5
+	// maxClimbers bounds the classes climbing at once. Models with more
+	// classes than this are searched as "many classes" (below).
+	maxClimbers = 64
+	// With many classes, only classes at candidate confidence or above
+	// climb, and MAP-Elites children of uniformly drawn parents fill
+	// each generation up to manyGen: climbing converts near misses
+	// cheaply, while MAP-Elites finds new near misses across all classes.
+	candidate = 0.8
+	manyGen   = 128
+	// maxSlots bounds one class's proposals per generation when a
+	// generation is widened to fill whole batches.
+	maxSlots = 16
+	// startArea is the image fraction a patch covers at first; it halves
+	// on the square-attack schedule (patchSchedule).
+	startArea = 0.15
+	// seedRects patches of seedArea each make a direct seed image.
+	seedRects = 20
+	seedArea  = 0.1
+	// viewRate is the share of a class's own CPPN proposals that change
+	// the view (shift, mirror, colour curve) rather than the network.
+	viewRate = 0.5
+	// mixRate is the share of CPPN proposals that, with few classes,
+	// start from a random class's parent instead of the class's own,
+	// which lets climbs escape local optima the way MAP-Elites does.
+	mixRate = 0.3
+)
 
-// rect is a patch proposal: an axis-aligned rectangle painted with one colour.
+// patchSchedule lists the proposal counts at which a class's patch area
+// halves, as in Square Attack (Andriushchenko et al., 2020).
+var patchSchedule = [...]int{10, 50, 200, 500, 1000, 2000, 4000, 6000, 8000}
+
+// rect is a patch proposal: an axis-aligned rectangle painted with one
+// corner of the colour cube.
 type rect struct {
 	x0, y0, rw, rh int
 	col            [3]uint8
@@ -30,16 +59,15 @@ func (r rect) complement() rect {
 	return r
 }
 
-// Kinds of proposals.
+// Kinds of children, recorded to judge them once scored.
 const (
-	kindSeed = iota
-	kindPatch
-	kindAnti
-	kindMerge
-	kindCPPN
+	kindExplore = iota // seed or MAP-Elites child
+	kindPatch          // a new patch on the class's elite
+	kindAnti           // the complement of a patch
+	kindMerge          // the elite plus last generation's other improving patches
+	kindCPPN           // a CPPN proposal for the class
 )
 
-// proposal records how a child was made, to judge it once scored.
 type proposal struct {
 	kind int
 	r    rect
@@ -47,47 +75,48 @@ type proposal struct {
 
 // climber is one class's hill climb.
 type climber struct {
-	// tries counts the class's proposals (it sets the patch size), fails
-	// those since the last success (it lowers the class's priority).
-	tries, fails int
-	// base is the cell's margin when the generation was bred: a proposal
-	// succeeds when it beats it.
+	// tries counts the class's patches; it sets the patch size.
+	tries int
+	// base is the cell's margin when the generation was bred: patches
+	// that beat it improved on the elite they were made from.
 	base float64
 	// anti is the complement of the last patch, to try next when that
-	// patch failed alone; merge lists improving patches of the last
-	// generation still to be combined.
+	// patch was tried alone and failed; merge lists last generation's
+	// improving patches other than the best, to add to the elite.
 	anti    rect
 	hasAnti bool
 	merge   []rect
-	// net is the best CPPN found for the class, the parent of its CPPN
-	// proposals; held.
+	// net is the best CPPN image found for the class (held): the parent
+	// of its CPPN proposals. netConf and netOthers rank it as cells do.
 	net       *genome
 	netConf   float32
 	netOthers float64
 }
 
-// climb is fooltest's default search.
+// climb is fooltest's default search: per-class hill climbs on the classes
+// nearest the threshold, every child also offered to every class's cell.
 type climb struct {
 	e       *engine
 	d       *direct
 	cp      *cppnEncoding
 	cl      []climber
+	many    bool
 	seeded  bool
 	useDir  bool
 	useCPPN bool
 	// props[i] says how child i of the current generation was made.
 	props []proposal
-	// active lists the cells climbing in the next generation, and slots
+	// active lists the classes climbing in the next generation and slots
 	// how many proposals each gets.
 	active, slots []int
-	order         []int
-	// encRate is each encoding's recent success rate, for sharing the
-	// budget in EncodingBoth.
-	encRate  [2]float64
-	lastEnc  int
-	scratch  []float32
-	tmpPlane []float32
+	// rate is each encoding's recent share of children that improved a
+	// cell, by which EncodingBoth shares the budget; lastCPPN says which
+	// encoding bred the current generation.
+	rate     [2]float64
+	lastCPPN bool
+	seedGen  bool
 	imp      []improvement
+	scratch  []float32
 }
 
 type improvement struct {
@@ -96,219 +125,163 @@ type improvement struct {
 }
 
 func newClimb(e *engine) algorithm {
-	c := &climb{e: e, d: e.direct, cp: e.cppn, cl: make([]climber, len(e.arch.cells))}
+	k := len(e.arch.cells)
+	c := &climb{e: e, d: e.direct, cp: e.cppn, cl: make([]climber, k), many: k > maxClimbers}
 	c.useDir = e.cfg.Encoding != EncodingCPPN
 	c.useCPPN = e.cfg.Encoding != EncodingDirect
-	c.encRate = [2]float64{0.1, 0.1}
+	c.rate = [2]float64{0.5, 0.5}
 	return c
-}
-
-func (c *climb) seeds() int {
-	k := len(c.e.arch.cells)
-	if k <= 10 {
-		return int(knob("SEEDS", 20))
-	}
-	return c.e.roundBatch(int(knob("SEEDSPERCLASS", 0.5) * float64(k)))
 }
 
 func (c *climb) breed(g *generation) {
 	rng := c.e.rng
 	c.props = c.props[:0]
+	c.seedGen = !c.seeded
 	if !c.seeded {
 		c.seeded = true
-		for i := range c.seeds() {
+		n := fewSeeds
+		if c.many {
+			n = c.e.roundBatch(int(seedsPerClass * float64(len(c.cl))))
+		}
+		for i := range n {
 			if c.useCPPN && (!c.useDir || i%2 == 1) {
 				g.add(c.cp.random(rng), -1)
 			} else {
 				g.add(c.blocks(rng), -1)
 			}
-			c.props = append(c.props, proposal{kind: kindSeed})
+			c.props = append(c.props, proposal{kind: kindExplore})
 		}
 		return
 	}
-	c.schedule()
 	useCPPN := c.useCPPN
 	if c.useDir && c.useCPPN {
-		// Share the budget by recent success rates, so that each
-		// model gets more of the encoding that works on it.
-		useCPPN = rng.Float64()*(c.encRate[0]+c.encRate[1]) >= c.encRate[0]
+		// Share the budget by recent success, so that each model gets
+		// more of the encoding that works on it.
+		useCPPN = rng.Float64()*(c.rate[0]+c.rate[1]) >= c.rate[0]
 	}
-	c.lastEnc = 0
-	if useCPPN {
-		c.lastEnc = 1
-	}
+	c.lastCPPN = useCPPN
+	c.schedule()
 	for j, i := range c.active {
-		cl := &c.cl[i]
 		cell := &c.e.arch.cells[i]
-		cl.base = margin(cell.conf, cell.others)
-		n := c.slots[j]
+		c.cl[i].base = margin(cell.conf, cell.others)
 		if useCPPN {
-			for range n {
+			for range c.slots[j] {
 				g.add(c.cppnChild(rng, i), i)
 				c.props = append(c.props, proposal{kind: kindCPPN})
 			}
-			cl.tries += n
-			continue
-		}
-		parent := c.directParent(i)
-		if len(cl.merge) > 0 && n > 1 {
-			child := c.d.clone(parent)
-			for _, r := range cl.merge {
-				c.apply(child, r)
-			}
-			g.add(child, i)
-			c.props = append(c.props, proposal{kind: kindMerge})
-			n--
-		}
-		cl.merge = cl.merge[:0]
-		for n > 0 {
-			if q := knob("DPOST", 0); q > 0 && !cl.hasAnti && rng.Float64() < q {
-				v := newView()
-				v.mutate(rng, c.e.c, c.e.h, c.e.w)
-				c.scratch = grow(c.scratch, c.d.n)
-				c.d.render(parent, c.scratch, 0)
-				c.tmpPlane = grow(c.tmpPlane, c.e.h*c.e.w)
-				v.apply(c.scratch, c.tmpPlane, c.e.c, c.e.h, c.e.w)
-				child := c.d.alloc()
-				for j, x := range c.scratch {
-					child.pix[j] = toByte(float64(x))
-				}
-				g.add(child, i)
-				c.props = append(c.props, proposal{kind: kindMerge})
-				n--
-				continue
-			}
-			var r rect
-			kind := kindPatch
-			if cl.hasAnti {
-				r, kind = cl.anti, kindAnti
-				cl.hasAnti = false
-			} else {
-				r = c.randRect(rng, c.area(cl.tries))
-				cl.tries++
-			}
-			child := c.d.clone(parent)
-			c.apply(child, r)
-			g.add(child, i)
-			c.props = append(c.props, proposal{kind: kind, r: r})
-			n--
-			// In batches, a patch and its complement go together.
-			if kind == kindPatch && n > 0 {
-				child := c.d.clone(parent)
-				c.apply(child, r.complement())
-				g.add(child, i)
-				c.props = append(c.props, proposal{kind: kindAnti, r: r.complement()})
-				n--
-			}
-		}
-		if parent != c.e.arch.cells[i].elite {
-			c.d.release(parent)
+		} else {
+			c.patchChildren(rng, g, i, c.slots[j])
 		}
 	}
-	if gen := int(knob("GEN", 0)); gen > 0 && useCPPN {
-		// MAP-Elites children from uniformly drawn parents fill the
-		// generation: they keep raising every class's best.
-		for len(g.genomes) < gen {
-			j := rng.IntN(len(c.cl))
-			src := c.cl[j].net
-			var x *genome
-			if src == nil {
-				x = c.cp.random(rng)
-			} else {
-				net := src.net.Clone()
-				net.Mutate(rng, c.cp.rates)
-				x = c.cp.withNet(net)
-			}
-			g.add(x, -1)
-			c.props = append(c.props, proposal{kind: kindSeed})
+	if c.many {
+		// MAP-Elites children of uniformly drawn parents fill the
+		// generation.
+		for n := c.e.roundBatch(manyGen); len(g.genomes) < n; {
+			g.add(c.explore(rng, useCPPN), -1)
+			c.props = append(c.props, proposal{kind: kindExplore})
 		}
 	}
 }
 
-// schedule picks the cells that climb in the next generation and how many
-// proposals each gets.
+// schedule picks the classes that climb in the next generation, closest to
+// the threshold first (each of those needs the fewest evaluations to count
+// as fooled), and how many proposals each gets.
 func (c *climb) schedule() {
-	arch := c.e.arch
-	maxActive := int(knob("ACTIVE", 64))
-	c.order = c.order[:0]
-	cand := float32(knob("CANDMIN", 0))
-	for i := range arch.cells {
-		if !arch.cells[i].reached && arch.cells[i].conf >= cand {
-			c.order = append(c.order, i)
+	cells := c.e.arch.cells
+	c.active = c.active[:0]
+	for i := range cells {
+		if !cells[i].reached && (!c.many || float64(cells[i].conf) >= candidate) {
+			c.active = append(c.active, i)
 		}
 	}
-	pen := knob("PEN", 0)
-	prio := func(i int) float64 {
-		return margin(arch.cells[i].conf, arch.cells[i].others) - pen*float64(c.cl[i].fails)
-	}
-	// Closest to the threshold first: each of those needs the fewest
-	// evaluations to count as fooled.
-	slices.SortStableFunc(c.order, func(a, b int) int {
-		pa, pb := prio(a), prio(b)
+	slices.SortStableFunc(c.active, func(a, b int) int {
+		ma := margin(cells[a].conf, cells[a].others)
+		mb := margin(cells[b].conf, cells[b].others)
 		switch {
-		case pa > pb:
+		case ma > mb:
 			return -1
-		case pa < pb:
+		case ma < mb:
 			return 1
 		}
 		return 0
 	})
-	if len(c.order) > maxActive {
-		c.order = c.order[:maxActive]
+	if len(c.active) > maxClimbers {
+		c.active = c.active[:maxClimbers]
 	}
-	c.active = append(c.active[:0], c.order...)
 	c.slots = grow(c.slots, len(c.active))
 	for j := range c.slots {
 		c.slots[j] = 1
 	}
-	if knob("FILL", 1) == 0 {
+	if c.many || len(c.active) == 0 {
 		return
 	}
-	// Fill whole batches: the extra slots go to the classes furthest from
-	// the threshold, which hold the run up, up to mmax each.
+	// Widen the generation to whole batches, which cost the scorer no
+	// more time than a partial one: the extra proposals go to the
+	// classes furthest from the threshold, which hold the run up.
 	b := c.e.batch
-	total := (len(c.active) + b - 1) / b * b
-	mmax := int(knob("MMAX", 16))
-	for extra, j := total-len(c.active), len(c.active)-1; extra > 0; j-- {
+	extra := (len(c.active)+b-1)/b*b - len(c.active)
+	for j := len(c.active) - 1; extra > 0; j-- {
 		if j < 0 {
-			j = len(c.active) - 1
-			if c.slots[j] >= mmax {
+			if c.slots[len(c.active)-1] >= maxSlots {
 				break
 			}
+			j = len(c.active) - 1
 		}
-		if c.slots[j] < mmax {
+		if c.slots[j] < maxSlots {
 			c.slots[j]++
 			extra--
 		}
 	}
 }
 
-// blocks draws a seed image: random rectangles of random vertex colours on
-// black.
+// explore returns a MAP-Elites child: a mutation of a uniformly drawn
+// class's parent.
+func (c *climb) explore(rng *rand.Rand, useCPPN bool) *genome {
+	j := rng.IntN(len(c.cl))
+	if useCPPN {
+		src := c.cl[j].net
+		if src == nil {
+			return c.cp.random(rng)
+		}
+		return c.cp.mutate(rng, src)
+	}
+	parent := c.directParent(j)
+	if parent == nil {
+		return c.blocks(rng)
+	}
+	child := c.d.clone(parent)
+	c.release(parent, j)
+	c.apply(child, c.randRect(rng, c.area(c.cl[j].tries)))
+	return child
+}
+
+// blocks draws a direct seed image: random patches on black.
 func (c *climb) blocks(rng *rand.Rand) *genome {
 	x := c.d.alloc()
 	clear(x.pix)
-	for range int(knob("SEEDRECTS", 20)) {
-		c.apply(x, c.randRect(rng, knob("SEEDAREA", 0.1)))
+	for range seedRects {
+		c.apply(x, c.randRect(rng, seedArea))
 	}
 	return x
 }
 
+// randRect draws a patch of about area times the image, with an aspect ratio
+// between 1:2 and 2:1 and a random corner of the colour cube (0 or 1 for
+// gray).
 func (c *climb) randRect(rng *rand.Rand, area float64) rect {
 	d := c.d
-	A := area * float64(d.h*d.w)
-	r := math.Exp((rng.Float64()*2 - 1) * math.Ln2)
-	rw := max(1, min(d.w, int(math.Round(math.Sqrt(A*r)))))
-	rh := max(1, min(d.h, int(math.Round(A/float64(rw)))))
-	x0, y0 := rng.IntN(d.w-rw+1), rng.IntN(d.h-rh+1)
-	var col [3]uint8
+	a := area * float64(d.h*d.w)
+	ratio := math.Exp((rng.Float64()*2 - 1) * math.Ln2)
+	rw := max(1, min(d.w, int(math.Round(math.Sqrt(a*ratio)))))
+	rh := max(1, min(d.h, int(math.Round(a/float64(rw)))))
+	r := rect{x0: rng.IntN(d.w - rw + 1), y0: rng.IntN(d.h - rh + 1), rw: rw, rh: rh}
 	bits := rng.Uint32()
 	for ch := range d.c {
 		if bits>>ch&1 == 1 {
-			col[ch] = 255
+			r.col[ch] = 255
 		}
 	}
-	return rect{x0: x0, y0: y0, rw: rw, rh: rh, col: col}
+	return r
 }
 
 func (c *climb) apply(g *genome, r rect) {
@@ -316,19 +289,18 @@ func (c *climb) apply(g *genome, r rect) {
 	for ch := range d.c {
 		v := r.col[ch]
 		for y := r.y0; y < r.y0+r.rh; y++ {
-			row := g.pix[ch*d.h*d.w+y*d.w:]
-			for x := r.x0; x < r.x0+r.rw; x++ {
+			row := g.pix[ch*d.h*d.w+y*d.w+r.x0:][:r.rw]
+			for x := range row {
 				row[x] = v
 			}
 		}
 	}
 }
 
-// area is the fraction of the image a proposal repaints: it halves on the
-// square-attack schedule as the class's proposals accumulate.
+// area is the image fraction of the next patch after n patches.
 func (c *climb) area(n int) float64 {
-	a := knob("AREA", 0.15)
-	for _, at := range []int{10, 50, 200, 500, 1000, 2000, 4000, 6000, 8000} {
+	a := startArea
+	for _, at := range patchSchedule {
 		if n >= at {
 			a /= 2
 		}
@@ -336,27 +308,69 @@ func (c *climb) area(n int) float64 {
 	return a
 }
 
-// directParent returns cell i's elite as a direct genome, converting a CPPN
-// elite by rendering it to 8 bits.
+// directParent returns cell i's elite as a direct genome, rendering a CPPN
+// elite to 8 bits; nil for an empty cell. Pass the result to release.
 func (c *climb) directParent(i int) *genome {
 	el := c.e.arch.cells[i].elite
-	if el.pix != nil {
+	if el == nil || el.pix != nil {
 		return el
 	}
 	x := c.d.alloc()
 	c.scratch = grow(c.scratch, c.d.n)
-	el.enc.render(el, c.scratch, 0)
+	// A CPPN render cannot fail once the genome was rendered for scoring.
+	_ = el.enc.render(el, c.scratch, 0)
 	for j, v := range c.scratch {
 		x.pix[j] = toByte(float64(v))
 	}
 	return x
 }
 
-func (c *climb) cppnChild(rng *rand.Rand, i int) *genome {
+// release returns a converted parent from directParent to the pool.
+func (c *climb) release(parent *genome, i int) {
+	if parent != c.e.arch.cells[i].elite {
+		c.d.release(parent)
+	}
+}
+
+// patchChildren adds n patch proposals for class i: first the merge of last
+// generation's improving patches or a pending complement, then new patches,
+// each followed by its complement when there is room.
+func (c *climb) patchChildren(rng *rand.Rand, g *generation, i, n int) {
 	cl := &c.cl[i]
-	src := cl.net
-	own := true
-	if mix := knob("MIX", 0.3); mix > 0 && rng.Float64() < mix {
+	parent := c.directParent(i)
+	defer c.release(parent, i)
+	add := func(kind int, rs ...rect) {
+		child := c.d.clone(parent)
+		for _, r := range rs {
+			c.apply(child, r)
+		}
+		g.add(child, i)
+		c.props = append(c.props, proposal{kind: kind, r: rs[0]})
+		n--
+	}
+	if len(cl.merge) > 0 && n > 1 {
+		add(kindMerge, cl.merge...)
+	}
+	cl.merge = cl.merge[:0]
+	if cl.hasAnti {
+		add(kindAnti, cl.anti)
+		cl.hasAnti = false
+	}
+	for n > 0 {
+		r := c.randRect(rng, c.area(cl.tries))
+		cl.tries++
+		add(kindPatch, r)
+		if n > 0 {
+			add(kindAnti, r.complement())
+		}
+	}
+}
+
+// cppnChild returns a CPPN proposal for class i: a change of view or a
+// mutation of the class's parent network.
+func (c *climb) cppnChild(rng *rand.Rand, i int) *genome {
+	src, own := c.cl[i].net, true
+	if !c.many && rng.Float64() < mixRate {
 		if j := rng.IntN(len(c.cl)); c.cl[j].net != nil {
 			src, own = c.cl[j].net, false
 		}
@@ -364,65 +378,32 @@ func (c *climb) cppnChild(rng *rand.Rand, i int) *genome {
 	if src == nil {
 		return c.cp.random(rng)
 	}
-	if q := knob("POST", 0); own && q > 0 && rng.Float64() < q {
-		v := newView()
-		if src.view != nil {
-			*v = *src.view
-		}
-		v.mutate(rng, c.e.c, c.e.h, c.e.w)
-		// The network is shared: genomes never change once scored.
-		return &genome{enc: c.cp, net: src.net, view: v}
+	if own && rng.Float64() < viewRate {
+		return c.cp.reframe(rng, src)
 	}
-	net := src.net.Clone()
-	r := c.cp.rates
-	r.Weight = knob("RW", r.Weight)
-	r.Activation = knob("RA", r.Activation)
-	f := knob("RSF", 1)
-	r.AddLink, r.DeleteLink, r.AddNode, r.DeleteNode = r.AddLink*f, r.DeleteLink*f, r.AddNode*f, r.DeleteNode*f
-	r.Eta = knob("ETA", r.Eta)
-	net.Mutate(rng, r)
-	x := c.cp.withNet(net)
-	x.view = src.view
-	return x
+	return c.cp.mutate(rng, src)
 }
 
 func (c *climb) after(g *generation) {
 	k := c.e.k
-	took := 0
+	improved := 0
 	for i := range g.scored {
-		if g.took[i] {
-			took++
+		if g.improved[i] {
+			improved++
 		}
-		x := g.genomes[i]
-		w := g.want[i]
-		// Every CPPN image competes to be every class's CPPN parent;
-		// a class's own proposals also win ties, so that its climb
-		// drifts across the plateaus of quantized models.
-		if x.net != nil {
-			row := g.conf[i*k : (i+1)*k]
-			for j, t := range c.e.arch.targets {
-				cl := &c.cl[j]
-				p := row[t]
-				if cl.net != nil && p < cl.netConf {
-					continue
-				}
-				o := othersSum(row, t)
-				if cl.net != nil && p == cl.netConf && o >= cl.netOthers && !(knob("NEUTRAL", 0) > 0 && int32(j) == w) {
-					continue
-				}
-				hold(x)
-				drop(cl.net)
-				cl.net, cl.netConf, cl.netOthers = x, p, o
-			}
+		if x := g.genomes[i]; x.net != nil {
+			c.offerParent(x, g.conf[i*k:(i+1)*k], int(g.want[i]))
 		}
 	}
-	if len(c.active) > 0 && g.scored > 0 {
-		rate := float64(took) / float64(g.scored)
-		c.encRate[c.lastEnc] = 0.8*c.encRate[c.lastEnc] + 0.2*max(rate, 0.01)
+	if !c.seedGen {
+		// An exponential average over about five generations follows
+		// the search as it moves from easy gains to hard ones.
+		e := 0
+		if c.lastCPPN {
+			e = 1
+		}
+		c.rate[e] = 0.8*c.rate[e] + 0.2*max(0.01, float64(improved)/float64(g.scored))
 	}
-	// Judge each class's proposals: successes reset its failure count,
-	// improving patches beyond the best are merged next time, and a lone
-	// failed patch has its complement tried.
 	for start := 0; start < g.scored; {
 		w := g.want[start]
 		end := start + 1
@@ -436,15 +417,36 @@ func (c *climb) after(g *generation) {
 	}
 }
 
+// offerParent lets CPPN image x (confidences row) compete to be every class's
+// CPPN parent, as cells do. A class's own proposal also wins an exact tie, so
+// that its climb drifts across the plateaus of quantized models' outputs.
+func (c *climb) offerParent(x *genome, row []float32, want int) {
+	for j, t := range c.e.arch.targets {
+		cl := &c.cl[j]
+		p := row[t]
+		if cl.net != nil && p < cl.netConf {
+			continue
+		}
+		o := othersSum(row, t)
+		if cl.net != nil && p == cl.netConf && (o > cl.netOthers || o == cl.netOthers && j != want) {
+			continue
+		}
+		hold(x)
+		drop(cl.net)
+		cl.net, cl.netConf, cl.netOthers = x, p, o
+	}
+}
+
+// judge updates class w's climb from its proposals start..end-1: the
+// improving patches besides the best are merged next time, and a lone
+// failed patch has its complement tried.
 func (c *climb) judge(g *generation, w, start, end int) {
 	cl := &c.cl[w]
 	k, t := c.e.k, c.e.arch.targets[w]
 	c.imp = c.imp[:0]
 	success := false
 	for i := start; i < end; i++ {
-		if g.took[i] {
-			success = true
-		}
+		success = success || g.took[i]
 		p := c.props[i]
 		if p.kind != kindPatch && p.kind != kindAnti {
 			continue
@@ -454,28 +456,24 @@ func (c *climb) judge(g *generation, w, start, end int) {
 			c.imp = append(c.imp, improvement{gain, p.r})
 		}
 	}
-	if success {
-		cl.fails = 0
-	} else {
-		cl.fails += end - start
-	}
 	if end-start == 1 && c.props[start].kind == kindPatch && !success {
 		cl.anti, cl.hasAnti = c.props[start].r.complement(), true
 	}
-	if len(c.imp) >= 2 {
-		slices.SortFunc(c.imp, func(a, b improvement) int {
-			switch {
-			case a.gain > b.gain:
-				return -1
-			case a.gain < b.gain:
-				return 1
-			}
-			return 0
-		})
-		// The best is the elite now; the others are applied on top,
-		// the larger gains last so that they win where patches overlap.
-		for j := len(c.imp) - 1; j >= 1; j-- {
-			cl.merge = append(cl.merge, c.imp[j].r)
+	if len(c.imp) < 2 {
+		return
+	}
+	slices.SortFunc(c.imp, func(a, b improvement) int {
+		switch {
+		case a.gain > b.gain:
+			return -1
+		case a.gain < b.gain:
+			return 1
 		}
+		return 0
+	})
+	// The best is the elite now. The others go on top of it, larger
+	// gains last so that they win where patches overlap.
+	for j := len(c.imp) - 1; j >= 1; j-- {
+		cl.merge = append(cl.merge, c.imp[j].r)
 	}
 }

@@ -178,15 +178,12 @@ func cppnRenderSize(h, w int) int {
 	if long <= 64 {
 		return 0
 	}
-	if v := knob("RS", 0); v > 0 {
-		return int(v)
-	}
 	return max(56, (long+3)/4)
 }
 
 func newCPPN(c, h, w, workers int) (*cppnEncoding, error) {
 	e := &cppnEncoding{c: c, h: h, w: w, rates: cppn.PaperRates()}
-	e.opts = cppn.Options{RenderSize: cppnRenderSize(h, w), Color: cppn.ColorMode(knob("RGB", 0))}
+	e.opts = cppn.Options{RenderSize: cppnRenderSize(h, w), Color: cppn.ColorHSL}
 	for range max(1, workers) {
 		r, err := cppn.NewRenderer(w, h, c, e.opts)
 		if err != nil {
@@ -215,8 +212,16 @@ func (e *cppnEncoding) mutate(rng *rand.Rand, parent *genome) *genome {
 	return &genome{enc: e, net: net, view: parent.view}
 }
 
-// withNet wraps a network the caller built.
-func (e *cppnEncoding) withNet(net *cppn.Genome) *genome { return &genome{enc: e, net: net} }
+// reframe returns a child of parent that shares its network and changes its
+// view: networks are never changed once scored, so sharing is safe.
+func (e *cppnEncoding) reframe(rng *rand.Rand, parent *genome) *genome {
+	v := newView()
+	if parent.view != nil {
+		*v = *parent.view
+	}
+	v.mutate(rng, e.c, e.h, e.w)
+	return &genome{enc: e, net: parent.net, view: v}
+}
 
 func (e *cppnEncoding) render(g *genome, dst []float32, worker int) error {
 	if err := e.renderers[worker].Render(g.net, dst); err != nil {

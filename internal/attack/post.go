@@ -3,10 +3,14 @@ package attack
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 )
 
 // view is a global transform applied after a CPPN is rendered: a circular
-// shift, a mirror, and a colour curve per channel (gain, gamma, contrast).
+// shift, a mirror, and an affine colour change per channel (gain, offset,
+// and a contrast shared by the channels). Affine colour costs a multiply and
+// an add per value, where curves such as gamma would cost more than the
+// classifier's own input handling.
 // Classifiers are sensitive to where a pattern sits and to its colour
 // balance, and these moves change either at once while keeping the pattern,
 // so near the threshold they succeed several times more often than
@@ -15,17 +19,17 @@ type view struct {
 	dx, dy int
 	flip   bool
 	gain   [3]float32
-	gamma  float32
-	// contrast scales values about 0.5.
+	offset [3]float32
+	// contrast scales values about 0.5 after gain and offset.
 	contrast float32
 }
 
 // identity reports whether v leaves images unchanged.
 func (v *view) identity() bool {
-	return v == nil || *v == view{gain: [3]float32{1, 1, 1}, gamma: 1, contrast: 1}
+	return v == nil || *v == view{gain: [3]float32{1, 1, 1}, contrast: 1}
 }
 
-func newView() *view { return &view{gain: [3]float32{1, 1, 1}, gamma: 1, contrast: 1} }
+func newView() *view { return &view{gain: [3]float32{1, 1, 1}, contrast: 1} }
 
 // logUniform draws from [1/r, r] uniformly in log scale.
 func logUniform(rng *rand.Rand, r float64) float32 {
@@ -44,7 +48,8 @@ func (v *view) mutate(rng *rand.Rand, c, h, w int) {
 		ch := rng.IntN(c)
 		v.gain[ch] = min(4, max(0.25, v.gain[ch]*logUniform(rng, 1.3)))
 	case 3:
-		v.gamma = min(4, max(0.25, v.gamma*logUniform(rng, 1.6)))
+		ch := rng.IntN(c)
+		v.offset[ch] = min(1, max(-1, v.offset[ch]+float32(rng.Float64()-0.5)*0.3))
 	default:
 		v.contrast = min(4, max(0.25, v.contrast*logUniform(rng, 1.5)))
 	}
@@ -61,26 +66,23 @@ func (v *view) apply(img, tmp []float32, c, h, w int) {
 				sy := (y + v.dy) % h
 				src := tmp[sy*w : (sy+1)*w]
 				dst := p[y*w : (y+1)*w]
-				for x := range w {
-					sx := (x + v.dx) % w
-					if v.flip {
-						sx = w - 1 - sx
-					}
-					dst[x] = src[sx]
+				// Output column x reads column (x+dx) mod w: two
+				// straight copies.
+				n := copy(dst, src[v.dx:])
+				copy(dst[n:], src[:v.dx])
+				if v.flip {
+					slices.Reverse(dst)
 				}
 			}
 		}
-		g, gm, ct := v.gain[ch], v.gamma, v.contrast
-		if g == 1 && gm == 1 && ct == 1 {
+		// x -> clamp(0.5 + (gain*x + offset - 0.5)*contrast), as a*x + b.
+		a := v.gain[ch] * v.contrast
+		b := 0.5 + (v.offset[ch]-0.5)*v.contrast
+		if a == 1 && b == 0 {
 			continue
 		}
 		for i, x := range p {
-			x *= g
-			if gm != 1 && x > 0 {
-				x = float32(math.Pow(float64(x), float64(gm)))
-			}
-			x = 0.5 + (x-0.5)*ct
-			p[i] = min(1, max(0, x))
+			p[i] = min(1, max(0, a*x+b))
 		}
 	}
 }
