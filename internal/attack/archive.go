@@ -99,13 +99,22 @@ func (a *archive) put(i int, g *genome, p float32, others float64, row []float32
 	cl.elite, cl.conf, cl.others = g, p, others
 }
 
+// gainFrom is the confidence from which offer counts gains: below it, any
+// image raises cells easily, and that says little about which search will
+// reach the threshold.
+const gainFrom = 0.5
+
 // offer lets image g (its confidences in row, scored as evaluation number
-// eval) compete for every cell. It returns how many cells it took and
-// whether it took cell want (-1 for none).
-func (a *archive) offer(g *genome, row []float32, eval int64, want int) (took int, tookWant bool) {
+// eval) compete for every cell. It returns how many cells it took, whether
+// it took cell want (-1 for none), and the confidence it added to the cells
+// it took that held at least gainFrom.
+func (a *archive) offer(g *genome, row []float32, eval int64, want int) (took int, tookWant bool, gain float64) {
 	for i, c := range a.targets {
 		p := row[c]
 		if ok, o := a.cells[i].beats(p, row, c); ok {
+			if a.cells[i].conf >= gainFrom {
+				gain += float64(p - a.cells[i].conf)
+			}
 			a.put(i, g, p, o, row)
 			if a.track {
 				a.record(i, eval)
@@ -114,7 +123,7 @@ func (a *archive) offer(g *genome, row []float32, eval int64, want int) (took in
 			tookWant = tookWant || i == want
 		}
 	}
-	return took, tookWant
+	return took, tookWant, gain
 }
 
 // record updates cell i's results bookkeeping after its elite changed at
@@ -146,12 +155,4 @@ func (a *archive) finalHistory(i int) []Point {
 		h = append(h, Point{Evaluations: cl.takenAt, Confidence: float64(cl.conf)})
 	}
 	return h
-}
-
-// release drops every elite.
-func (a *archive) release() {
-	for i := range a.cells {
-		drop(a.cells[i].elite)
-		a.cells[i].elite = nil
-	}
 }

@@ -52,13 +52,15 @@ func TestConfigValidation(t *testing.T) {
 // TestArchiveRules checks MAP-Elites' insertion rule: an image takes cell y
 // if the cell is empty or its confidence for y beats the elite's, ties going
 // to the image whose other classes sum lower; one image may take several
-// cells.
+// cells. It also checks the confidence each offer adds to cells that held at
+// least gainFrom.
 func TestArchiveRules(t *testing.T) {
 	d := newDirect(1, 2, 2)
 	img := func() *genome { return d.alloc() }
 	type offer struct {
 		row      []float32
 		wantTook int
+		wantGain float64
 	}
 	tests := []struct {
 		name    string
@@ -68,26 +70,28 @@ func TestArchiveRules(t *testing.T) {
 		owner []int
 	}{
 		{"empty cells take anything", []int{0, 1, 2}, []offer{
-			{[]float32{0.2, 0.3, 0.5}, 3},
+			{[]float32{0.2, 0.3, 0.5}, 3, 0},
 		}, []int{0, 0, 0}},
 		{"higher confidence takes the cell", []int{0, 1, 2}, []offer{
-			{[]float32{0.2, 0.3, 0.5}, 3},
-			{[]float32{0.6, 0.1, 0.3}, 1},
-			{[]float32{0.1, 0.2, 0.7}, 1},
+			{[]float32{0.2, 0.3, 0.5}, 3, 0},
+			{[]float32{0.6, 0.1, 0.3}, 1, 0},
+			{[]float32{0.1, 0.2, 0.7}, 1, 0.2},
 		}, []int{1, 0, 2}},
 		{"lower confidence is refused", []int{0, 1, 2}, []offer{
-			{[]float32{0.5, 0.3, 0.2}, 3},
-			{[]float32{0.4, 0.2, 0.1}, 0},
+			{[]float32{0.5, 0.3, 0.2}, 3, 0},
+			{[]float32{0.4, 0.2, 0.1}, 0, 0},
 		}, []int{0, 0, 0}},
 		{"ties go to the lower sum of other classes", []int{0}, []offer{
-			{[]float32{1, 1e-6, 1e-6}, 1},
-			{[]float32{1, 1e-7, 1e-7}, 1},
-			{[]float32{1, 1e-6, 1e-7}, 0},
+			{[]float32{1, 1e-6, 1e-6}, 1, 0},
+			{[]float32{1, 1e-7, 1e-7}, 1, 0},
+			{[]float32{1, 1e-6, 1e-7}, 0, 0},
 		}, []int{1}},
 		{"only target cells compete", []int{2}, []offer{
-			{[]float32{0.9, 0.05, 0.05}, 1},
-			{[]float32{0.0, 0.9, 0.1}, 1},
-		}, []int{1}},
+			{[]float32{0.9, 0.05, 0.05}, 1, 0},
+			{[]float32{0.0, 0.9, 0.1}, 1, 0},
+			{[]float32{0.0, 0.3, 0.7}, 1, 0},
+			{[]float32{0.0, 0.1, 0.9}, 1, 0.2},
+		}, []int{3}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -97,8 +101,9 @@ func TestArchiveRules(t *testing.T) {
 				g := img()
 				hold(g)
 				imgs = append(imgs, g)
-				if took, _ := a.offer(g, o.row, int64(i+1), -1); took != o.wantTook {
-					t.Errorf("offer %d took %d cells, want %d", i, took, o.wantTook)
+				took, _, gain := a.offer(g, o.row, int64(i+1), -1)
+				if took != o.wantTook || math.Abs(gain-o.wantGain) > 1e-6 {
+					t.Errorf("offer %d took %d cells adding %v, want %d adding %v", i, took, gain, o.wantTook, o.wantGain)
 				}
 			}
 			for i, want := range tc.owner {

@@ -109,9 +109,9 @@ type climb struct {
 	// active lists the classes climbing in the next generation and slots
 	// how many proposals each gets.
 	active, slots []int
-	// rate is each encoding's recent share of children that improved a
-	// cell, by which EncodingBoth shares the budget; lastCPPN says which
-	// encoding bred the current generation.
+	// rate is each encoding's recent share of children that succeeded
+	// (see after), by which EncodingBoth shares the budget; lastCPPN says
+	// which encoding bred the current generation.
 	rate     [2]float64
 	lastCPPN bool
 	seedGen  bool
@@ -386,10 +386,12 @@ func (c *climb) cppnChild(rng *rand.Rand, i int) *genome {
 
 func (c *climb) after(g *generation) {
 	k := c.e.k
-	improved := 0
+	// A child succeeds when it improves the class it was made for, or,
+	// for MAP-Elites children, any class already halfway to fooled.
+	succeeded := 0
 	for i := range g.scored {
-		if g.improved[i] {
-			improved++
+		if g.want[i] >= 0 && g.took[i] || g.want[i] < 0 && g.gain[i] > 0 {
+			succeeded++
 		}
 		if x := g.genomes[i]; x.net != nil {
 			c.offerParent(x, g.conf[i*k:(i+1)*k], int(g.want[i]))
@@ -402,7 +404,7 @@ func (c *climb) after(g *generation) {
 		if c.lastCPPN {
 			e = 1
 		}
-		c.rate[e] = 0.8*c.rate[e] + 0.2*max(0.01, float64(improved)/float64(g.scored))
+		c.rate[e] = 0.8*c.rate[e] + 0.2*max(0.01, float64(succeeded)/float64(g.scored))
 	}
 	for start := 0; start < g.scored; {
 		w := g.want[start]

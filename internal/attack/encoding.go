@@ -71,16 +71,16 @@ func toByte(v float64) uint8 {
 // PNGs are exactly the ones that were scored.
 type direct struct {
 	c, h, w, n int
-	// rate is the paper's per-gene mutation probability; skip is
-	// -1/ln(1-rate), turning an exponential draw into the geometric gap
-	// to the next mutated gene so that unmutated genes cost nothing.
-	rate, skip float64
-	pool       []*genome
+	// skip is -1/ln(1-p) for the paper's per-gene mutation probability
+	// p = 0.1: it turns an exponential draw into the geometric gap to the
+	// next mutated gene, so that unmutated genes cost nothing.
+	skip float64
+	pool []*genome
 }
 
 func newDirect(c, h, w int) *direct {
 	const rate = 0.1
-	return &direct{c: c, h: h, w: w, n: c * h * w, rate: rate, skip: -1 / math.Log1p(-rate)}
+	return &direct{c: c, h: h, w: w, n: c * h * w, skip: -1 / math.Log1p(-rate)}
 }
 
 func (d *direct) name() string { return EncodingDirect }

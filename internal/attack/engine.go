@@ -29,8 +29,9 @@ type generation struct {
 	// conf holds K confidences per scored genome.
 	conf []float32
 	// took reports, per scored genome, whether it took cell want, and
-	// improved whether it took any cell.
-	took, improved []bool
+	// gain the confidence it added to cells that held at least gainFrom.
+	took []bool
+	gain []float64
 	// scored is how many genomes were scored; fewer than len(genomes)
 	// when the run stopped mid-generation.
 	scored int
@@ -185,7 +186,7 @@ func (e *engine) evaluate(g *generation) error {
 	n := len(g.genomes)
 	g.conf = grow(g.conf, n*e.k)
 	g.took = grow(g.took, n)
-	g.improved = grow(g.improved, n)
+	g.gain = grow(g.gain, n)
 	half := len(e.imgs) / 2
 	m := min(e.chunk, n)
 	if err := e.render(g, 0, m, e.imgs[:half]); err != nil {
@@ -252,8 +253,7 @@ func (e *engine) offer(g *generation, off, m int) bool {
 	for i := off; i < off+m; i++ {
 		e.evals++
 		e.byEnc[g.genomes[i].enc]++
-		took, want := e.arch.offer(g.genomes[i], g.conf[i*e.k:(i+1)*e.k], e.evals, int(g.want[i]))
-		g.took[i], g.improved[i] = want, took > 0
+		_, g.took[i], g.gain[i] = e.arch.offer(g.genomes[i], g.conf[i*e.k:(i+1)*e.k], e.evals, int(g.want[i]))
 		g.scored = i + 1
 		if e.arch.reached == len(e.arch.cells) {
 			return false
