@@ -1,0 +1,108 @@
+package classifier
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/fooltest/fooltest/internal/onnxtest"
+)
+
+// batchMixer returns a model whose every score depends on the whole batch,
+// padding rows included: the log of each row's scores plus their sum over
+// the batch. Real models keep rows apart, so only such a model shows whether
+// padding rows hold what they would with one tensor filled again and again.
+// A black image scores -Inf, which counts as non-finite.
+func batchMixer() onnxtest.Model {
+	m := onnxtest.Classifier([]int64{-1, 1, 4, 4}, 3, "")
+	m.Nodes[1].Outputs = []string{"logits"}
+	m.Initializers = append(m.Initializers, onnxtest.Tensor{Name: "axes", Dims: []int64{1}, Int64s: []int64{0}})
+	m.Nodes = append(m.Nodes,
+		onnxtest.Node{Op: "Log", Inputs: []string{"logits"}, Outputs: []string{"log"}},
+		onnxtest.Node{Op: "ReduceSum", Inputs: []string{"logits", "axes"}, Outputs: []string{"sum"}},
+		onnxtest.Node{Op: "Add", Inputs: []string{"log", "sum"}, Outputs: []string{"scores"}})
+	return m
+}
+
+// TestPipelineMatchesSerial scores the same calls, many with a partial last
+// batch, with and without the pipeline: the confidences and the count of
+// non-finite outputs must be identical.
+func TestPipelineMatchesSerial(t *testing.T) {
+	opts := Options{Batch: 4, OutputKind: Logits}
+	serial := openModel(t, batchMixer(), opts)
+	piped := openModel(t, batchMixer(), opts)
+	if serial.spare != nil {
+		t.Fatal("a 16-value model is filled in the background")
+	}
+	if err := piped.startPipeline(); err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(5, 6))
+	for call, n := range []int{7, 3, 9, 4, 1, 12, 2, 6, 5, 13} {
+		imgs := make([]float32, n*16)
+		for i := range imgs {
+			imgs[i] = rng.Float32()
+		}
+		if call%3 == 1 {
+			clear(imgs[(n-1)/2*16:][:16])
+		}
+		want, got := make([]float32, n*3), make([]float32, n*3)
+		if err := serial.Score(imgs, n, want); err != nil {
+			t.Fatal(err)
+		}
+		if err := piped.Score(imgs, n, got); err != nil {
+			t.Fatal(err)
+		}
+		for i := range want {
+			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("call %d (%d images), confidence %d: %v with the pipeline, %v without", call, n, i, got[i], want[i])
+			}
+		}
+	}
+	if got, want := piped.NonFinite(), serial.NonFinite(); got != want || want == 0 {
+		t.Fatalf("%d non-finite outputs with the pipeline, %d without; want the same, over 0", got, want)
+	}
+	if err := piped.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := piped.Close(); err != nil {
+		t.Fatalf("second Close: %v", err)
+	}
+}
+
+// TestPipelineAllocationFree guards the hot path with the pipeline.
+func TestPipelineAllocationFree(t *testing.T) {
+	c := openModel(t, onnxtest.Classifier([]int64{-1, 1, 28, 28}, 10, ""), Options{Batch: 8})
+	if err := c.startPipeline(); err != nil {
+		t.Fatal(err)
+	}
+	imgs := constImages(20, 784, 0.3)
+	conf := make([]float32, 20*10)
+	allocs := testing.AllocsPerRun(20, func() {
+		if err := c.Score(imgs, 20, conf); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if allocs != 0 {
+		t.Fatalf("Score allocates %v times per call", allocs)
+	}
+}
+
+// TestPipelineChosen checks that large batches are filled in the
+// background and small ones in line.
+func TestPipelineChosen(t *testing.T) {
+	for _, tc := range []struct {
+		dims  []int64
+		batch int
+		want  bool
+	}{
+		{[]int64{-1, 3, 224, 224}, 8, true},
+		{[]int64{1, 3, 224, 224}, 0, true},
+		{[]int64{-1, 1, 28, 28}, 64, false},
+	} {
+		c := openModel(t, onnxtest.Classifier(tc.dims, 2, ""), Options{Batch: tc.batch})
+		if got := c.spare != nil; got != tc.want {
+			t.Errorf("%v batch %d: background fill %v, want %v", tc.dims, c.BatchSize(), got, tc.want)
+		}
+	}
+}
