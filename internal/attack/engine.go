@@ -28,10 +28,12 @@ type generation struct {
 	want []int32
 	// conf holds K confidences per scored genome.
 	conf []float32
-	// took reports, per scored genome, whether it took cell want, and
-	// gain the confidence it added to cells that held at least gainFrom.
-	took []bool
-	gain []float64
+	// took reports, per scored genome, whether it took cell want, cells
+	// how many cells it took, and gain the confidence it added to cells
+	// that held at least gainFrom.
+	took  []bool
+	cells []int32
+	gain  []float64
 	// scored is how many genomes were scored; fewer than len(genomes)
 	// when the run stopped mid-generation.
 	scored int
@@ -187,8 +189,11 @@ func (e *engine) evaluate(g *generation) error {
 	g.conf = grow(g.conf, n*e.k)
 	g.took = grow(g.took, n)
 	g.gain = grow(g.gain, n)
+	g.cells = grow(g.cells, n)
 	half := len(e.imgs) / 2
-	m := min(e.chunk, n)
+	// Nothing is scored while the first chunk renders, so it is one batch:
+	// the scorer starts on it while the rest of the generation renders.
+	m := min(e.batch, n)
 	if err := e.render(g, 0, m, e.imgs[:half]); err != nil {
 		return err
 	}
@@ -253,7 +258,9 @@ func (e *engine) offer(g *generation, off, m int) bool {
 	for i := off; i < off+m; i++ {
 		e.evals++
 		e.byEnc[g.genomes[i].enc]++
-		_, g.took[i], g.gain[i] = e.arch.offer(g.genomes[i], g.conf[i*e.k:(i+1)*e.k], e.evals, int(g.want[i]))
+		var cells int
+		cells, g.took[i], g.gain[i] = e.arch.offer(g.genomes[i], g.conf[i*e.k:(i+1)*e.k], e.evals, int(g.want[i]))
+		g.cells[i] = int32(cells)
 		g.scored = i + 1
 		if e.arch.reached == len(e.arch.cells) {
 			return false

@@ -1,0 +1,146 @@
+package attack
+
+import (
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/fooltest/fooltest/internal/cppn"
+)
+
+// TestNudge checks that a nudge moves exactly one weight, within the weight
+// range, and keeps the parent, the structure and the view.
+func TestNudge(t *testing.T) {
+	e, err := newCPPN(3, 16, 16, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(7, 7))
+	parent := e.random(rng)
+	for range 20 { // grow some structure first
+		parent = e.mutate(rng, parent)
+	}
+	parent.view = newView()
+	before := parent.net.AppendWeights(nil)
+	moved := 0
+	for range 500 {
+		child := e.nudge(rng, parent, 1)
+		if child.view != parent.view {
+			t.Fatal("the child does not share the parent's view")
+		}
+		if child.net.NumLinks() != parent.net.NumLinks() || child.net.NumNodes() != parent.net.NumNodes() {
+			t.Fatal("a nudge changed the network's structure")
+		}
+		for i := range child.net.NumLinks() {
+			pf, pt := parent.net.Link(i)
+			cf, ct := child.net.Link(i)
+			if pf != cf || pt != ct {
+				t.Fatalf("link %d moved from %d->%d to %d->%d", i, pf, pt, cf, ct)
+			}
+		}
+		diff := 0
+		for i, w := range child.net.AppendWeights(nil) {
+			if w < cppn.MinWeight || w > cppn.MaxWeight {
+				t.Fatalf("weight %d = %v outside the weight range", i, w)
+			}
+			if w != before[i] {
+				diff++
+			}
+		}
+		if diff > 1 {
+			t.Fatalf("a nudge changed %d weights", diff)
+		}
+		moved += diff
+	}
+	if moved < 450 {
+		t.Errorf("only %d of 500 nudges moved a weight", moved)
+	}
+	for i, w := range parent.net.AppendWeights(nil) {
+		if w != before[i] {
+			t.Fatalf("the parent's weight %d changed", i)
+		}
+	}
+}
+
+// TestScheduleStale checks the climbers' order: classes still improving
+// first, then by closeness to the threshold; and that a class that improves
+// is fresh again.
+func TestScheduleStale(t *testing.T) {
+	e := &engine{arch: newArchive([]int{0, 1, 2, 3}), batch: 1}
+	c := &climb{e: e, cl: make([]climber, 4), many: true}
+	// Many classes: only those at candidate (0.8) or more climb.
+	confs := []float32{0.95, 0.85, 0.9, 0.82}
+	for i, p := range confs {
+		e.arch.cells[i].conf, e.arch.cells[i].others = p, float64(1-p)
+	}
+	c.schedule()
+	if want := []int{0, 2, 1, 3}; !slices.Equal(c.active, want) {
+		t.Fatalf("fresh order %v, want %v", c.active, want)
+	}
+	// With few classes every class climbs, and staleness does not matter.
+	c.many = false
+	c.cl[0].stale = staleAfter
+	c.schedule()
+	if want := []int{0, 2, 1, 3}; !slices.Equal(c.active, want) {
+		t.Fatalf("few classes, 0 stale: %v, want %v", c.active, want)
+	}
+	c.many = true
+	c.cl[0].stale, c.cl[2].stale = staleAfter, staleAfter
+	c.schedule()
+	if want := []int{1, 3, 0, 2}; !slices.Equal(c.active, want) {
+		t.Fatalf("with 0 and 2 stale: %v, want %v", c.active, want)
+	}
+	e.arch.cells[2].conf, e.arch.cells[2].others = 0.92, 0.08
+	c.schedule()
+	if want := []int{2, 1, 3, 0}; !slices.Equal(c.active, want) {
+		t.Fatalf("after class 2 improved: %v, want %v", c.active, want)
+	}
+	if c.cl[2].stale != 0 || c.cl[2].seen != 0.92 {
+		t.Errorf("class 2: stale %d, seen %v", c.cl[2].stale, c.cl[2].seen)
+	}
+}
+
+// TestLineage checks that a lineage follows a child that took a cell,
+// counts children that took none, and restarts from a class's parent after
+// lineageFails failures in a row.
+func TestLineage(t *testing.T) {
+	cp, err := newCPPN(1, 8, 8, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(3, 3))
+	e := &engine{arch: newArchive([]int{0, 1}), k: 2, batch: 1, rng: rng}
+	c := &climb{e: e, cp: cp, cl: make([]climber, 2), many: true, useCPPN: true, seeded: true}
+	seed := cp.random(rng)
+	hold(seed)
+	c.cl[0].net, c.cl[1].net = seed, seed
+
+	// One generation with one lineage child; cells says how many cells it
+	// took.
+	step := func(cells int32) *genome {
+		x := c.lineageChild(rng, 0)
+		g := &generation{genomes: []*genome{x}, want: []int32{-1}, conf: []float32{0.4, 0.6},
+			took: []bool{false}, cells: []int32{cells}, gain: []float64{0}, scored: 1}
+		c.props = []proposal{{kind: kindExplore, lin: 1}}
+		hold(x)
+		c.after(g)
+		drop(x)
+		return x
+	}
+	first := step(1)
+	if c.lineages[0].parent != first || c.lineages[0].fails != 0 {
+		t.Fatalf("after a child took a cell: parent %p (want the child %p), fails %d", c.lineages[0].parent, first, c.lineages[0].fails)
+	}
+	for i := 1; i <= lineageFails; i++ {
+		step(0)
+		if c.lineages[0].parent != first || c.lineages[0].fails != i {
+			t.Fatalf("after %d failures: fails %d, parent changed %v", i, c.lineages[0].fails, c.lineages[0].parent != first)
+		}
+	}
+	// The next child restarts the lineage from a class's parent.
+	c.cl[0].net, c.cl[1].net = seed, seed
+	step(0)
+	if c.lineages[0].parent != seed || c.lineages[0].fails != 1 {
+		t.Errorf("after %d failures the lineage did not restart from a class's parent (fails %d)", lineageFails, c.lineages[0].fails)
+	}
+}
