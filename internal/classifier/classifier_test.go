@@ -2,6 +2,7 @@ package classifier
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -366,18 +367,28 @@ func TestVersionAtLeast(t *testing.T) {
 	}
 }
 
-// TestScoreAllocationFree guards the steady-state hot path.
+// TestScoreAllocationFree guards the steady-state hot path, in line and
+// with the pipeline that fills large batches in the background.
 func TestScoreAllocationFree(t *testing.T) {
-	c := openModel(t, onnxtest.Classifier([]int64{-1, 1, 28, 28}, 10, ""), Options{Batch: 8})
-	imgs := constImages(20, 784, 0.3)
-	conf := make([]float32, 20*10)
-	allocs := testing.AllocsPerRun(20, func() {
-		if err := c.Score(imgs, 20, conf); err != nil {
-			t.Fatal(err)
-		}
-	})
-	if allocs != 0 {
-		t.Fatalf("Score allocates %v times per call", allocs)
+	for _, pipelined := range []bool{false, true} {
+		t.Run(fmt.Sprintf("pipelined=%v", pipelined), func(t *testing.T) {
+			c := openModel(t, onnxtest.Classifier([]int64{-1, 1, 28, 28}, 10, ""), Options{Batch: 8})
+			if pipelined {
+				if err := c.startPipeline(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			imgs := constImages(20, 784, 0.3)
+			conf := make([]float32, 20*10)
+			allocs := testing.AllocsPerRun(20, func() {
+				if err := c.Score(imgs, 20, conf); err != nil {
+					t.Fatal(err)
+				}
+			})
+			if allocs != 0 {
+				t.Fatalf("Score allocates %v times per call", allocs)
+			}
+		})
 	}
 }
 

@@ -70,24 +70,6 @@ func TestPipelineMatchesSerial(t *testing.T) {
 	}
 }
 
-// TestPipelineAllocationFree guards the hot path with the pipeline.
-func TestPipelineAllocationFree(t *testing.T) {
-	c := openModel(t, onnxtest.Classifier([]int64{-1, 1, 28, 28}, 10, ""), Options{Batch: 8})
-	if err := c.startPipeline(); err != nil {
-		t.Fatal(err)
-	}
-	imgs := constImages(20, 784, 0.3)
-	conf := make([]float32, 20*10)
-	allocs := testing.AllocsPerRun(20, func() {
-		if err := c.Score(imgs, 20, conf); err != nil {
-			t.Fatal(err)
-		}
-	})
-	if allocs != 0 {
-		t.Fatalf("Score allocates %v times per call", allocs)
-	}
-}
-
 // TestPipelineChosen checks that large batches are filled in the
 // background and small ones in line.
 func TestPipelineChosen(t *testing.T) {
