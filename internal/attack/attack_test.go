@@ -10,7 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fooltest/fooltest/internal/classifier"
 	"github.com/fooltest/fooltest/internal/cppn"
+	"github.com/fooltest/fooltest/internal/demo"
 	"github.com/fooltest/fooltest/internal/exitcode"
 )
 
@@ -495,5 +497,60 @@ func TestScoreErrorIsReturned(t *testing.T) {
 	_, err := Run(context.Background(), s, Config{Threshold: 1, MaxEvals: 10000})
 	if !errors.Is(err, errBroken) {
 		t.Fatalf("Run: %v, want the scorer's error wrapped", err)
+	}
+}
+
+// scoreOnly hides a classifier's ScoreInputs, so the search renders
+// canonical images and the classifier copies them into its input.
+type scoreOnly struct{ Scorer }
+
+// TestInputsMatchCanonical runs every algorithm and encoding once rendering
+// straight into the model's input format and once through Score, with a
+// preprocessing that is not the identity: the results must be identical.
+// MobileNetV2 (1000 classes) covers the tiled CPPN views and colour
+// channels when ../shared is present.
+func TestInputsMatchCanonical(t *testing.T) {
+	norm, err := classifier.Preset("mnist")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lenet, err := classifier.OpenBytes(demo.Name, demo.Model, classifier.Options{Normalization: norm, Threads: 1, Batch: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lenet.Close()
+	type model struct {
+		name  string
+		open  func(t *testing.T) *classifier.Classifier
+		evals int64
+	}
+	models := []model{
+		{"lenet", func(*testing.T) *classifier.Classifier { return lenet }, 300},
+		{"mobilenetv2", func(t *testing.T) *classifier.Classifier {
+			return openShared(t, "imagenet-mobilenetv2-int8/mobilenetv2-12-int8.onnx", "imagenet", classifier.Options{Threads: 1, Batch: 8})
+		}, 64},
+	}
+	for _, m := range models {
+		for _, tc := range combos {
+			if m.name != "lenet" && tc.enc != EncodingCPPN {
+				continue
+			}
+			t.Run(m.name+"/"+tc.alg+"/"+tc.enc, func(t *testing.T) {
+				c := m.open(t)
+				if _, _, ok := c.InputAffine(); !ok {
+					t.Fatal("the model's input is not planar")
+				}
+				run := func(s Scorer) summary {
+					r, err := Run(context.Background(), s, Config{Algorithm: tc.alg, Encoding: tc.enc, Threshold: 0.99, MaxEvals: m.evals, Seed: 3})
+					if err != nil {
+						t.Fatal(err)
+					}
+					return summarize(r)
+				}
+				if a, b := run(c), run(scoreOnly{c}); !reflect.DeepEqual(a, b) {
+					t.Errorf("results differ between rendering into the model's input and Score")
+				}
+			})
+		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 
 	"github.com/fooltest/fooltest/internal/cppn"
 )
@@ -76,6 +77,22 @@ type direct struct {
 	// next mutated gene, so that unmutated genes cost nothing.
 	skip float64
 	pool []*genome
+	// lut maps genes to the scorer's input values, per channel, when the
+	// search renders in the model's input format.
+	lut [][256]float32
+}
+
+// setOutput makes render write out's mapping of canonical values.
+func (d *direct) setOutput(out *affine) {
+	d.lut = nil
+	if out == nil {
+		return
+	}
+	d.lut = make([][256]float32, d.c)
+	for ch := range d.c {
+		d.lut[ch] = byteToUnit
+		out.apply(d.lut[ch][:], ch)
+	}
 }
 
 func newDirect(c, h, w int) *direct {
@@ -145,15 +162,26 @@ func (d *direct) nextGap(rng *rand.Rand) int {
 }
 
 func (d *direct) render(g *genome, dst []float32, _ int) error {
-	for i, v := range g.pix {
-		dst[i] = byteToUnit[v]
+	if d.lut == nil {
+		unpack(dst, g.pix, &byteToUnit)
+		return nil
+	}
+	hw := d.h * d.w
+	for ch := range d.c {
+		unpack(dst[ch*hw:(ch+1)*hw], g.pix[ch*hw:(ch+1)*hw], &d.lut[ch])
 	}
 	return nil
 }
 
+func unpack(dst []float32, pix []uint8, lut *[256]float32) {
+	for i, v := range pix {
+		dst[i] = lut[v]
+	}
+}
+
 func (d *direct) image(g *genome) []float32 {
 	img := make([]float32, d.n)
-	d.render(g, img, 0)
+	unpack(img, g.pix, &byteToUnit)
 	return img
 }
 
@@ -163,10 +191,84 @@ type cppnEncoding struct {
 	c, h, w int
 	opts    cppn.Options
 	rates   cppn.MutationRates
-	// renderers holds one Renderer per worker; they are not safe for
-	// concurrent use.
-	renderers []*cppn.Renderer
-	tmp       [][]float32
+	// canvases holds one canvas per worker; they are not safe for
+	// concurrent use. plain renders canonical images on the search
+	// goroutine when canvases render in the scorer's input format.
+	canvases []*canvas
+	plain    *canvas
+}
+
+// canvas renders CPPN images with their views: a Renderer for the model's
+// size, one per tiling for the tile's size, and scratch planes.
+type canvas struct {
+	full  *cppn.Renderer
+	tiled [len(tiles)]*cppn.Renderer
+	small []float32
+	tmp   []float32
+	// out maps canonical values to the scorer's input format; nil for
+	// canonical images.
+	out *affine
+}
+
+// setOutput makes the search's renders write out's mapping of canonical
+// values; image still renders canonical images.
+func (e *cppnEncoding) setOutput(out *affine) {
+	for _, cv := range e.canvases {
+		cv.out = out
+	}
+}
+
+// tileSize returns the side of a tile when n pixels are tiled k times; tiles
+// that do not divide n evenly are cut at the image's edge.
+func tileSize(n, k int) int { return (n + k - 1) / k }
+
+func (e *cppnEncoding) newCanvas() (*canvas, error) {
+	cv := &canvas{}
+	var err error
+	if cv.full, err = cppn.NewRenderer(e.w, e.h, e.c, e.opts); err != nil {
+		return nil, err
+	}
+	for i, k := range tiles {
+		if k <= 1 {
+			continue
+		}
+		// A tile is rendered at its own size (at the CPPN's internal
+		// resolution at most), not cut out of a full-size render:
+		// tiling makes images cheaper to render.
+		w, h := tileSize(e.w, k), tileSize(e.h, k)
+		o := e.opts
+		o.RenderSize = cppnRenderSize(h, w)
+		if cv.tiled[i], err = cppn.NewRenderer(w, h, e.c, o); err != nil {
+			return nil, err
+		}
+	}
+	return cv, nil
+}
+
+// render writes g's image into dst.
+func (cv *canvas) render(g *genome, dst []float32, c, h, w int) error {
+	v := g.view
+	if v != nil && v.tile > 1 {
+		r := cv.tiled[slices.Index(tiles[:], v.tile)]
+		_, hs, ws := r.Shape()
+		cv.small = grow(cv.small, c*hs*ws)
+		if err := r.Render(g.net, cv.small); err != nil {
+			return err
+		}
+		v.applyTiled(dst, cv.small, c, hs, ws, h, w, cv.out)
+		return nil
+	}
+	if err := cv.full.Render(g.net, dst); err != nil {
+		return err
+	}
+	if !v.identity() {
+		cv.tmp = grow(cv.tmp, h*w)
+		v.apply(dst, cv.tmp, c, h, w)
+	}
+	for ch := range c {
+		cv.out.apply(dst[ch*h*w:(ch+1)*h*w], ch)
+	}
+	return nil
 }
 
 // cppnRenderSize is the internal resolution of CPPN renders. CPPN images are
@@ -185,12 +287,11 @@ func newCPPN(c, h, w, workers int) (*cppnEncoding, error) {
 	e := &cppnEncoding{c: c, h: h, w: w, rates: cppn.PaperRates()}
 	e.opts = cppn.Options{RenderSize: cppnRenderSize(h, w), Color: cppn.ColorHSL}
 	for range max(1, workers) {
-		r, err := cppn.NewRenderer(w, h, c, e.opts)
+		cv, err := e.newCanvas()
 		if err != nil {
 			return nil, fmt.Errorf("attack: cppn encoding: %w", err)
 		}
-		e.renderers = append(e.renderers, r)
-		e.tmp = append(e.tmp, nil)
+		e.canvases = append(e.canvases, cv)
 	}
 	return e, nil
 }
@@ -227,38 +328,50 @@ func (e *cppnEncoding) nudge(rng *rand.Rand, parent *genome, sigma float64) *gen
 }
 
 // reframe returns a child of parent that shares its network and changes its
-// view: networks are never changed once scored, so sharing is safe.
-func (e *cppnEncoding) reframe(rng *rand.Rand, parent *genome) *genome {
+// view, its tiling too if tile: networks are never changed once scored, so
+// sharing is safe.
+func (e *cppnEncoding) reframe(rng *rand.Rand, parent *genome, tile bool) *genome {
 	v := newView()
 	if parent.view != nil {
 		*v = *parent.view
 	}
-	v.mutate(rng, e.c, e.h, e.w)
+	v.mutate(rng, e.c, e.h, e.w, tile)
 	return &genome{enc: e, net: parent.net, view: v}
 }
 
 func (e *cppnEncoding) render(g *genome, dst []float32, worker int) error {
-	if err := e.renderers[worker].Render(g.net, dst); err != nil {
+	if err := e.canvases[worker].render(g, dst, e.c, e.h, e.w); err != nil {
 		return fmt.Errorf("attack: %w", err)
 	}
-	if !g.view.identity() {
-		e.tmp[worker] = grow(e.tmp[worker], e.h*e.w)
-		g.view.apply(dst, e.tmp[worker], e.c, e.h, e.w)
+	return nil
+}
+
+// canonical renders g's canonical image into dst on the search goroutine.
+func (e *cppnEncoding) canonical(g *genome, dst []float32) error {
+	cv := e.canvases[0]
+	if cv.out != nil {
+		if e.plain == nil {
+			var err error
+			if e.plain, err = e.newCanvas(); err != nil {
+				return fmt.Errorf("attack: %w", err)
+			}
+		}
+		cv = e.plain
+	}
+	if err := cv.render(g, dst, e.c, e.h, e.w); err != nil {
+		return fmt.Errorf("attack: %w", err)
 	}
 	return nil
 }
 
 func (e *cppnEncoding) image(g *genome) []float32 {
-	r, err := cppn.NewRenderer(e.w, e.h, e.c, e.opts)
+	cv, err := e.newCanvas()
 	if err != nil {
 		return nil
 	}
 	img := make([]float32, e.c*e.h*e.w)
-	if err := r.Render(g.net, img); err != nil {
+	if err := cv.render(g, img, e.c, e.h, e.w); err != nil {
 		return nil
-	}
-	if !g.view.identity() {
-		g.view.apply(img, make([]float32, e.h*e.w), e.c, e.h, e.w)
 	}
 	return img
 }

@@ -54,11 +54,14 @@ type job struct {
 // engine runs a search: it owns the archive, the random source, the scoring
 // pipeline and the stopping rules.
 type engine struct {
-	ctx   context.Context
-	s     Scorer
-	cfg   resolved
-	rng   *rand.Rand
-	start time.Time
+	ctx context.Context
+	s   Scorer
+	// inputs, when the scorer takes images in its input format, makes
+	// the encodings render in that format.
+	inputs inputScorer
+	cfg    resolved
+	rng    *rand.Rand
+	start  time.Time
 
 	c, h, w, k, per int
 	batch           int
@@ -104,6 +107,14 @@ func newEngine(ctx context.Context, s Scorer, cfg resolved) (*engine, error) {
 	if e.cppn, err = newCPPN(c, h, w, 1); err != nil {
 		return nil, err
 	}
+	if is, ok := s.(inputScorer); ok {
+		if mul, add, ok := is.InputAffine(); ok && len(mul) == c && len(add) == c {
+			e.inputs = is
+			out := newAffine(mul, add)
+			e.direct.setOutput(out)
+			e.cppn.setOutput(out)
+		}
+	}
 	e.chunk = e.batch
 	e.maxChunk = max(1, min(256, maxChunkBytes/(4*e.per))/e.batch) * e.batch
 	e.imgs = make([]float32, 2*e.maxChunk*e.per)
@@ -140,6 +151,10 @@ func (e *engine) run(alg algorithm) (err error) {
 	e.jobs, e.done = make(chan job), make(chan error)
 	go func() {
 		for j := range e.jobs {
+			if e.inputs != nil {
+				e.done <- e.inputs.ScoreInputs(j.imgs, j.n, j.conf)
+				continue
+			}
 			e.done <- e.s.Score(j.imgs, j.n, j.conf)
 		}
 	}()
@@ -200,9 +215,11 @@ func (e *engine) evaluate(g *generation) error {
 	b := 0
 	for off := 0; off < n; {
 		t0 := time.Now()
-		j := job{imgs: e.imgs[b*half : b*half+m*e.per], n: m, conf: g.conf[off*e.k : (off+m)*e.k]}
-		e.jobs <- j
+		// Whole batches: ScoreInputs scores the buffer as it is.
+		full := (m + e.batch - 1) / e.batch * e.batch
+		j := job{imgs: e.imgs[b*half : b*half+full*e.per], n: m, conf: g.conf[off*e.k : (off+m)*e.k]}
 		next := min(e.chunk, n-off-m)
+		e.jobs <- j
 		var rerr error
 		if next > 0 {
 			rerr = e.render(g, off+m, next, e.imgs[(1-b)*half:])

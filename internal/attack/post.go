@@ -6,9 +6,9 @@ import (
 	"slices"
 )
 
-// view is a global transform applied after a CPPN is rendered: a circular
-// shift, a mirror, and an affine colour change per channel (gain, offset,
-// and a contrast shared by the channels). Affine colour costs a multiply and
+// view is a global transform applied after a CPPN is rendered: a tiling, a
+// circular shift, a mirror, and an affine colour change per channel (gain,
+// offset, and a contrast shared by the channels). Affine colour costs a multiply and
 // an add per value, where curves such as gamma would cost more than the
 // classifier's own input handling.
 // Classifiers are sensitive to where a pattern sits and to its colour
@@ -16,6 +16,11 @@ import (
 // so near the threshold they succeed several times more often than
 // mutations of the network.
 type view struct {
+	// tile > 1 renders the network at 1/tile of the image's size and
+	// repeats it tile×tile times. Classifiers that pool over the whole
+	// image add up the evidence of every copy, and the copies carry
+	// texture at up to tile times the CPPN's render resolution.
+	tile   int
 	dx, dy int
 	flip   bool
 	gain   [3]float32
@@ -26,19 +31,28 @@ type view struct {
 
 // identity reports whether v leaves images unchanged.
 func (v *view) identity() bool {
-	return v == nil || *v == view{gain: [3]float32{1, 1, 1}, contrast: 1}
+	return v == nil || *v == view{tile: 1, gain: [3]float32{1, 1, 1}, contrast: 1}
 }
 
-func newView() *view { return &view{gain: [3]float32{1, 1, 1}, contrast: 1} }
+func newView() *view { return &view{tile: 1, gain: [3]float32{1, 1, 1}, contrast: 1} }
+
+// tiles are the tilings views choose from, when they tile at all.
+var tiles = [...]int{1, 2, 4}
 
 // logUniform draws from [1/r, r] uniformly in log scale.
 func logUniform(rng *rand.Rand, r float64) float32 {
 	return float32(math.Exp((2*rng.Float64() - 1) * math.Log(r)))
 }
 
-// mutate changes one part of v.
-func (v *view) mutate(rng *rand.Rand, c, h, w int) {
-	switch rng.IntN(5) {
+// mutate changes one part of v; the tiling only if tile.
+func (v *view) mutate(rng *rand.Rand, c, h, w int, tile bool) {
+	n := 5
+	if tile {
+		n++
+	}
+	switch rng.IntN(n) {
+	case 5:
+		v.tile = tiles[rng.IntN(len(tiles))]
 	case 0:
 		v.dx = (v.dx + rng.IntN(w)) % w
 		v.dy = (v.dy + rng.IntN(h)) % h
@@ -75,14 +89,48 @@ func (v *view) apply(img, tmp []float32, c, h, w int) {
 				}
 			}
 		}
-		// x -> clamp(0.5 + (gain*x + offset - 0.5)*contrast), as a*x + b.
-		a := v.gain[ch] * v.contrast
-		b := 0.5 + (v.offset[ch]-0.5)*v.contrast
-		if a == 1 && b == 0 {
-			continue
+		v.colour(p, ch)
+	}
+}
+
+// colour applies channel ch's colour change to the values in p.
+func (v *view) colour(p []float32, ch int) {
+	// x -> clamp(0.5 + (gain*x + offset - 0.5)*contrast), as a*x + b.
+	a := v.gain[ch] * v.contrast
+	b := 0.5 + (v.offset[ch]-0.5)*v.contrast
+	if a == 1 && b == 0 {
+		return
+	}
+	for i, x := range p {
+		p[i] = min(1, max(0, a*x+b))
+	}
+}
+
+// applyTiled writes into img (planar c×h×w) the view of small, the network
+// rendered at hs×ws: the periodic tiling of small, shifted, mirrored and
+// recoloured, then mapped by out (nil for canonical values). Colour changes
+// and out act on small (in place) before it is tiled, and the tiling is
+// made of row copies, so a tiled view costs less than an untiled one.
+func (v *view) applyTiled(img, small []float32, c, hs, ws, h, w int, out *affine) {
+	for ch := range c {
+		s := small[ch*hs*ws : (ch+1)*hs*ws]
+		v.colour(s, ch)
+		out.apply(s, ch)
+		p := img[ch*h*w : (ch+1)*h*w]
+		for y := range min(h, hs) {
+			src := s[(y+v.dy)%hs*ws:][:ws]
+			dst := p[y*w : (y+1)*w]
+			n := copy(dst, src[v.dx%ws:])
+			for n < w {
+				n += copy(dst[n:], src)
+			}
+			if v.flip {
+				slices.Reverse(dst)
+			}
 		}
-		for i, x := range p {
-			p[i] = min(1, max(0, a*x+b))
+		// Output rows repeat with the tile's period.
+		for y := hs; y < h; y++ {
+			copy(p[y*w:(y+1)*w], p[(y-hs)*w:(y-hs+1)*w])
 		}
 	}
 }

@@ -16,3 +16,43 @@ type Scorer interface {
 	// imgs (n×C×H×W values). It may be called with any n >= 1.
 	Score(imgs []float32, n int, conf []float32) error
 }
+
+// inputScorer is implemented by scorers that can score images the search
+// writes straight in the model's input format, which saves copying every
+// image into the model's input (the classifier package implements it for
+// planar inputs).
+type inputScorer interface {
+	// InputAffine reports that model inputs are planar and equal
+	// value*mul[ch] + add[ch] for canonical values; ok is false otherwise.
+	InputAffine() (mul, add []float32, ok bool)
+	// ScoreInputs is Score for images in the model's input format. inputs
+	// holds whole batches (rows past n are padding) and stays unchanged
+	// until it returns.
+	ScoreInputs(inputs []float32, n int, conf []float32) error
+}
+
+// affine maps canonical values to model inputs, per channel; a nil affine
+// leaves them as they are.
+type affine struct{ mul, add []float32 }
+
+// newAffine returns nil for the identity.
+func newAffine(mul, add []float32) *affine {
+	for ch := range mul {
+		if mul[ch] != 1 || add[ch] != 0 {
+			return &affine{mul: mul, add: add}
+		}
+	}
+	return nil
+}
+
+// apply maps channel ch's values in p, the same float32 operations as the
+// classifier's own input fill.
+func (a *affine) apply(p []float32, ch int) {
+	if a == nil {
+		return
+	}
+	mul, add := a.mul[ch], a.add[ch]
+	for i, v := range p {
+		p[i] = v*mul + add
+	}
+}

@@ -1,6 +1,8 @@
 package attack
 
 import (
+	"fmt"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -42,15 +44,72 @@ func TestViewApply(t *testing.T) {
 	}
 }
 
+// TestViewTiled checks applyTiled against its definition, pixel by pixel:
+// output (y, x) is the colour change of the tile's pixel
+// ((y+dy) mod hs, (x'+dx) mod ws), where x' mirrors x when flipped; tiles
+// that do not divide the image are cut at its edge.
+func TestViewTiled(t *testing.T) {
+	rng := rand.New(rand.NewPCG(2, 2))
+	sizes := []struct{ hs, ws, h, w int }{
+		{2, 2, 4, 4},
+		{3, 2, 7, 5}, // tiles cut at both edges
+		{4, 4, 4, 4}, // one tile
+		{5, 3, 6, 16},
+	}
+	for _, sz := range sizes {
+		for trial := range 50 {
+			v := newView()
+			v.tile = 2
+			for range trial % 6 {
+				v.mutate(rng, 3, sz.h, sz.w, false)
+			}
+			small := make([]float32, 3*sz.hs*sz.ws)
+			for i := range small {
+				small[i] = rng.Float32()
+			}
+			want := make([]float32, 3*sz.h*sz.w)
+			for ch := range 3 {
+				a := v.gain[ch] * v.contrast
+				b := 0.5 + (v.offset[ch]-0.5)*v.contrast
+				for y := range sz.h {
+					for x := range sz.w {
+						xs := x
+						if v.flip {
+							xs = sz.w - 1 - x
+						}
+						s := small[ch*sz.hs*sz.ws+(y+v.dy)%sz.hs*sz.ws+(xs+v.dx)%sz.ws]
+						want[ch*sz.h*sz.w+y*sz.w+x] = min(1, max(0, a*s+b))
+					}
+				}
+			}
+			got := make([]float32, len(want))
+			v.applyTiled(got, small, 3, sz.hs, sz.ws, sz.h, sz.w, nil)
+			for i := range got {
+				if math.Abs(float64(got[i]-want[i])) > 1e-6 {
+					t.Fatalf("%+v, view %+v: pixel %d is %v, want %v", sz, *v, i, got[i], want[i])
+				}
+			}
+		}
+	}
+}
+
 // TestViewMutate checks that view mutations reach every part of a view and
-// keep each in its range.
+// keep each in its range, and change the tiling only when allowed to.
 func TestViewMutate(t *testing.T) {
+	for _, tile := range []bool{false, true} {
+		t.Run(fmt.Sprintf("tile=%v", tile), func(t *testing.T) { testViewMutate(t, tile) })
+	}
+}
+
+func testViewMutate(t *testing.T, tile bool) {
 	rng := rand.New(rand.NewPCG(1, 1))
 	v := newView()
 	var shifted, flipped, gained, offset, contrasted bool
+	tilings := map[int]bool{}
 	for range 2000 {
 		before := *v
-		v.mutate(rng, 3, 8, 16)
+		v.mutate(rng, 3, 8, 16, tile)
+		tilings[v.tile] = true
 		shifted = shifted || v.dx != before.dx || v.dy != before.dy
 		flipped = flipped || v.flip != before.flip
 		gained = gained || v.gain != before.gain
@@ -69,5 +128,43 @@ func TestViewMutate(t *testing.T) {
 	}
 	if !shifted || !flipped || !gained || !offset || !contrasted {
 		t.Errorf("parts changed: shift %v mirror %v gain %v offset %v contrast %v", shifted, flipped, gained, offset, contrasted)
+	}
+	want := map[int]bool{1: true}
+	if tile {
+		want = map[int]bool{1: true, 2: true, 4: true}
+	}
+	if !maps.Equal(tilings, want) {
+		t.Errorf("tilings seen %v, want %v", tilings, want)
+	}
+}
+
+// TestCPPNTiledRender checks that a tiled CPPN image repeats with the
+// tile's period, and that results render it exactly as it was scored.
+func TestCPPNTiledRender(t *testing.T) {
+	const c, h, w = 3, 224, 224
+	e, err := newCPPN(c, h, w, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(3, 3))
+	for _, k := range tiles[1:] {
+		g := e.random(rng)
+		g.view = newView()
+		g.view.tile = k
+		g.view.dx, g.view.dy = 17, 5
+		img := make([]float32, c*h*w)
+		if err := e.render(g, img, 0); err != nil {
+			t.Fatal(err)
+		}
+		p := h / k
+		for i := range img {
+			ch, y, x := i/(h*w), i/w%h, i%w
+			if x+p < w && img[i] != img[ch*h*w+y*w+x+p] || y+p < h && img[i] != img[i+p*w] {
+				t.Fatalf("tile %d: pixel (%d,%d,%d) differs from the one a period away", k, ch, y, x)
+			}
+		}
+		if !slices.Equal(img, e.image(g)) {
+			t.Errorf("tile %d: image() differs from the scored render", k)
+		}
 	}
 }

@@ -2,7 +2,6 @@ package classifier
 
 import (
 	"errors"
-	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -367,21 +366,26 @@ func TestVersionAtLeast(t *testing.T) {
 	}
 }
 
-// TestScoreAllocationFree guards the steady-state hot path, in line and
-// with the pipeline that fills large batches in the background.
+// TestScoreAllocationFree guards the steady-state hot paths: Score in line
+// and with the pipeline that fills large batches in the background, and
+// ScoreInputs.
 func TestScoreAllocationFree(t *testing.T) {
-	for _, pipelined := range []bool{false, true} {
-		t.Run(fmt.Sprintf("pipelined=%v", pipelined), func(t *testing.T) {
+	for _, mode := range []string{"in line", "pipelined", "inputs"} {
+		t.Run(mode, func(t *testing.T) {
 			c := openModel(t, onnxtest.Classifier([]int64{-1, 1, 28, 28}, 10, ""), Options{Batch: 8})
-			if pipelined {
+			if mode == "pipelined" {
 				if err := c.startPipeline(); err != nil {
 					t.Fatal(err)
 				}
 			}
-			imgs := constImages(20, 784, 0.3)
+			imgs := constImages(24, 784, 0.3)
 			conf := make([]float32, 20*10)
+			score := c.Score
+			if mode == "inputs" {
+				score = c.ScoreInputs
+			}
 			allocs := testing.AllocsPerRun(20, func() {
-				if err := c.Score(imgs, 20, conf); err != nil {
+				if err := score(imgs, 20, conf); err != nil {
 					t.Fatal(err)
 				}
 			})

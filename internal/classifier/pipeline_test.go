@@ -3,6 +3,7 @@ package classifier
 import (
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 
 	"github.com/fooltest/fooltest/internal/onnxtest"
@@ -71,20 +72,24 @@ func TestPipelineMatchesSerial(t *testing.T) {
 }
 
 // TestPipelineChosen checks that large batches are filled in the
-// background and small ones in line.
+// background when the runtime's threads leave a core free, and small ones
+// always in line.
 func TestPipelineChosen(t *testing.T) {
+	free := runtime.NumCPU() > 1
 	for _, tc := range []struct {
-		dims  []int64
-		batch int
-		want  bool
+		dims    []int64
+		batch   int
+		threads int
+		want    bool
 	}{
-		{[]int64{-1, 3, 224, 224}, 8, true},
-		{[]int64{1, 3, 224, 224}, 0, true},
-		{[]int64{-1, 1, 28, 28}, 64, false},
+		{[]int64{-1, 3, 224, 224}, 8, 1, free},
+		{[]int64{1, 3, 224, 224}, 0, 1, free},
+		{[]int64{-1, 3, 224, 224}, 8, runtime.NumCPU(), false},
+		{[]int64{-1, 1, 28, 28}, 64, 1, false},
 	} {
-		c := openModel(t, onnxtest.Classifier(tc.dims, 2, ""), Options{Batch: tc.batch})
+		c := openModel(t, onnxtest.Classifier(tc.dims, 2, ""), Options{Batch: tc.batch, Threads: tc.threads})
 		if got := c.spare != nil; got != tc.want {
-			t.Errorf("%v batch %d: background fill %v, want %v", tc.dims, c.BatchSize(), got, tc.want)
+			t.Errorf("%v batch %d, %d threads on %d CPUs: background fill %v, want %v", tc.dims, c.BatchSize(), tc.threads, runtime.NumCPU(), got, tc.want)
 		}
 	}
 }
