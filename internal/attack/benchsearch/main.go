@@ -48,6 +48,7 @@ type flags struct {
 	maxEvals                int64
 	threshold               float64
 	budget, bench           time.Duration
+	interleave              time.Duration
 	batch, threads          int
 	verbose                 bool
 	cpuprofile, dump        string
@@ -65,6 +66,7 @@ func run() error {
 	flag.Float64Var(&f.threshold, "threshold", 0.9999, "confidence that counts as fooled")
 	flag.DurationVar(&f.budget, "budget", 0, "time budget per run (0: none)")
 	flag.DurationVar(&f.bench, "bench", 0, "first measure the classifier's raw throughput for this long")
+	flag.DurationVar(&f.interleave, "interleave", 0, "every this long, measure raw throughput for a quarter of it during the search, so that both see the same machine load")
 	flag.IntVar(&f.batch, "batch", 0, "scorer batch for models with a dynamic batch (0: tune)")
 	flag.IntVar(&f.threads, "threads", 0, "ONNX Runtime threads (0: one per CPU)")
 	flag.BoolVar(&f.verbose, "v", false, "print when each class reached the threshold")
@@ -152,12 +154,25 @@ func search(c *classifier.Classifier, f flags, seed uint64) (int64, error) {
 		ctx, cancel = context.WithTimeout(ctx, f.budget)
 		defer cancel()
 	}
-	res, err := attack.Run(ctx, c, attack.Config{
+	var s attack.Scorer = c
+	var il *interleaved
+	if f.interleave > 0 {
+		il = &interleaved{Classifier: c, every: f.interleave, next: time.Now().Add(f.interleave)}
+		s = il
+	}
+	res, err := attack.Run(ctx, s, attack.Config{
 		Algorithm: f.alg, Encoding: f.enc, Threshold: f.threshold,
 		MaxEvals: f.maxEvals, Seed: seed,
 	})
 	if err != nil {
 		return 0, err
+	}
+	if il != nil {
+		own := res.Elapsed - il.rawTook
+		search := float64(res.Evaluations) / own.Seconds()
+		raw := float64(il.rawImages) / il.rawTook.Seconds()
+		fmt.Printf("interleaved: search %.0f/s over %.1fs, raw %.0f/s over %.1fs in %d slices: ratio %.3f\n",
+			search, own.Seconds(), raw, il.rawTook.Seconds(), il.slices, search/raw)
 	}
 	need, reached := int64(0), 0
 	var confs []float64
@@ -280,4 +295,42 @@ func dump(dir string, res *attack.Result) error {
 		}
 	}
 	return nil
+}
+
+// interleaved scores through a classifier and, every so often, first
+// measures the classifier's raw throughput for a quarter of that period, so
+// that a search and the runtime alone are timed under the same machine
+// load. Its raw slices count in the search's elapsed time; search
+// subtracts them.
+type interleaved struct {
+	*classifier.Classifier
+	every     time.Duration
+	next      time.Time
+	rawImages int64
+	rawTook   time.Duration
+	slices    int
+}
+
+func (s *interleaved) tick() error {
+	if time.Now().Before(s.next) {
+		return nil
+	}
+	n, took, err := s.Raw(s.every / 4)
+	s.rawImages, s.rawTook, s.slices = s.rawImages+n, s.rawTook+took, s.slices+1
+	s.next = time.Now().Add(s.every)
+	return err
+}
+
+func (s *interleaved) Score(imgs []float32, n int, conf []float32) error {
+	if err := s.tick(); err != nil {
+		return err
+	}
+	return s.Classifier.Score(imgs, n, conf)
+}
+
+func (s *interleaved) ScoreInputs(inputs []float32, n int, conf []float32) error {
+	if err := s.tick(); err != nil {
+		return err
+	}
+	return s.Classifier.ScoreInputs(inputs, n, conf)
 }
