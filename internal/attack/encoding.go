@@ -199,8 +199,10 @@ type cppnEncoding struct {
 }
 
 // canvas renders CPPN images with their views: a Renderer for the model's
-// size, one per tiling for the tile's size, and scratch planes.
+// size, one per tiling for the tile's size (made when first needed), and
+// scratch planes.
 type canvas struct {
+	opts  cppn.Options
 	full  *cppn.Renderer
 	tiled [len(tiles)]*cppn.Renderer
 	small []float32
@@ -223,33 +225,44 @@ func (e *cppnEncoding) setOutput(out *affine) {
 func tileSize(n, k int) int { return (n + k - 1) / k }
 
 func (e *cppnEncoding) newCanvas() (*canvas, error) {
-	cv := &canvas{}
+	cv := &canvas{opts: e.opts}
 	var err error
 	if cv.full, err = cppn.NewRenderer(e.w, e.h, e.c, e.opts); err != nil {
 		return nil, err
 	}
-	for i, k := range tiles {
-		if k <= 1 {
-			continue
-		}
-		// A tile is rendered at its own size (at the CPPN's internal
-		// resolution at most), not cut out of a full-size render:
-		// tiling makes images cheaper to render.
-		w, h := tileSize(e.w, k), tileSize(e.h, k)
-		o := e.opts
-		o.RenderSize = cppnRenderSize(h, w)
-		if cv.tiled[i], err = cppn.NewRenderer(w, h, e.c, o); err != nil {
+	return cv, nil
+}
+
+// tiler returns the renderer of one tile when images of h×w are tiled k
+// times. A tile is rendered at its own size (at the CPPN's internal
+// resolution at most), not cut out of a full-size render: tiling makes
+// images cheaper to render.
+func (cv *canvas) tiler(k, c, h, w int) (*cppn.Renderer, error) {
+	i := slices.Index(tiles[:], k)
+	if i < 0 {
+		return nil, fmt.Errorf("tiling %d is not one of %v", k, tiles)
+	}
+	if cv.tiled[i] == nil {
+		ws, hs := tileSize(w, k), tileSize(h, k)
+		o := cv.opts
+		o.RenderSize = cppnRenderSize(hs, ws)
+		r, err := cppn.NewRenderer(ws, hs, c, o)
+		if err != nil {
 			return nil, err
 		}
+		cv.tiled[i] = r
 	}
-	return cv, nil
+	return cv.tiled[i], nil
 }
 
 // render writes g's image into dst.
 func (cv *canvas) render(g *genome, dst []float32, c, h, w int) error {
 	v := g.view
 	if v != nil && v.tile > 1 {
-		r := cv.tiled[slices.Index(tiles[:], v.tile)]
+		r, err := cv.tiler(v.tile, c, h, w)
+		if err != nil {
+			return err
+		}
 		_, hs, ws := r.Shape()
 		cv.small = grow(cv.small, c*hs*ws)
 		if err := r.Render(g.net, cv.small); err != nil {

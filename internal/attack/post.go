@@ -8,9 +8,9 @@ import (
 
 // view is a global transform applied after a CPPN is rendered: a tiling, a
 // circular shift, a mirror, and an affine colour change per channel (gain,
-// offset, and a contrast shared by the channels). Affine colour costs a multiply and
-// an add per value, where curves such as gamma would cost more than the
-// classifier's own input handling.
+// offset, and a contrast shared by the channels). Affine colour costs a
+// multiply and an add per value, where curves such as gamma would cost more
+// than the classifier's own input handling.
 // Classifiers are sensitive to where a pattern sits and to its colour
 // balance, and these moves change either at once while keeping the pattern,
 // so near the threshold they succeed several times more often than
@@ -36,7 +36,8 @@ func (v *view) identity() bool {
 
 func newView() *view { return &view{tile: 1, gain: [3]float32{1, 1, 1}, contrast: 1} }
 
-// tiles are the tilings views choose from, when they tile at all.
+// tiles are the tilings views choose from, when they tile at all. Read
+// only: Go has no constant arrays.
 var tiles = [...]int{1, 2, 4}
 
 // logUniform draws from [1/r, r] uniformly in log scale.

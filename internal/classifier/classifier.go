@@ -105,14 +105,25 @@ type Classifier struct {
 	// nonFinite counts model outputs that were NaN or ±Inf.
 	nonFinite int64
 	// inplace binds callers' buffers for ScoreInputs, by their first
-	// value's address; they share one output tensor.
-	inplace    map[*float32]*binding
-	inplaceOut *ort.Tensor[float32]
+	// value's address; they share one output tensor. A binding keeps its
+	// buffer alive, so inplaceBytes counts what they hold, and
+	// maxInplaceBytes bounds it (a field so that tests can lower it).
+	inplace         map[*float32]*binding
+	inplaceOut      *ort.Tensor[float32]
+	inplaceBytes    int
+	maxInplaceBytes int
 }
 
-// maxInplace bounds the bindings ScoreInputs keeps; past it they are all
-// released and made again as needed.
-const maxInplace = 256
+// ScoreInputs keeps at most maxInplace bindings holding at most
+// maxInplaceBytes of callers' buffers; past either bound it releases them
+// all and binds again as needed. A search scores from two buffers of at
+// most 16 MB, so neither bound is reached within one search, while
+// searches run one after another on one classifier do not pin the buffers
+// of finished ones for long.
+const (
+	maxInplace      = 256
+	maxInplaceBytes = 64 << 20
+)
 
 // binding holds the preallocated tensors for one batch size, bound once so
 // that a run allocates nothing.
@@ -242,7 +253,7 @@ func open(name string, data []byte, ins, outs []ort.InputOutputInfo, opts Option
 	if err != nil {
 		return nil, exitcode.Usagef("model %s cannot be loaded by ONNX Runtime: %s", name, oneLine(err.Error()))
 	}
-	c := &Classifier{in: in, out: out, sess: sess, mul: mul, add: add}
+	c := &Classifier{in: in, out: out, sess: sess, mul: mul, add: add, maxInplaceBytes: maxInplaceBytes}
 	c.info = Info{
 		Input: in.name, InputShape: in.dims, Layout: in.layout,
 		Channels: in.c, Height: in.h, Width: in.w, FixedBatch: in.batch,
@@ -443,7 +454,9 @@ func (c *Classifier) InputAffine() (mul, add []float32, ok bool) {
 // as it is, which saves Score's copy of every image. inputs must hold whole
 // batches, rows past n being padding, and must not change until
 // ScoreInputs returns. Each batch-sized part of inputs is bound once, by
-// its address, so callers should score from a few fixed buffers.
+// its address, so callers should score from a few fixed buffers; a binding
+// keeps its buffer alive until the classifier releases it (at 256 bindings
+// or 64 MB of buffers) or closes.
 func (c *Classifier) ScoreInputs(inputs []float32, n int, conf []float32) error {
 	per, k, size := c.in.c*c.in.h*c.in.w, c.out.k, c.batch.size
 	if c.in.layout == NHWC && c.in.c > 1 {
@@ -472,7 +485,7 @@ func (c *Classifier) bindInplace(in []float32) (*binding, error) {
 	if b, ok := c.inplace[&in[0]]; ok && len(b.input.GetData()) == len(in) {
 		return b, nil
 	}
-	if len(c.inplace) >= maxInplace {
+	if len(c.inplace) >= maxInplace || c.inplaceBytes+4*len(in) > c.maxInplaceBytes {
 		c.dropInplace()
 	}
 	if c.inplace == nil {
@@ -500,10 +513,12 @@ func (c *Classifier) bindInplace(in []float32) (*binding, error) {
 		return nil, exitcode.Envf("binding tensors: %s", oneLine(err.Error()))
 	}
 	if old, ok := c.inplace[&in[0]]; ok {
+		c.inplaceBytes -= 4 * len(old.input.GetData())
 		old.output = nil
 		old.destroy()
 	}
 	c.inplace[&in[0]] = b
+	c.inplaceBytes += 4 * len(in)
 	return b, nil
 }
 
@@ -514,6 +529,7 @@ func (c *Classifier) dropInplace() {
 		b.destroy()
 		delete(c.inplace, key)
 	}
+	c.inplaceBytes = 0
 }
 
 // fill writes m canonical images into the input tensor in the model's layout

@@ -90,30 +90,43 @@ func TestScoreInputsRejects(t *testing.T) {
 }
 
 // TestScoreInputsBindingsBounded scores from more distinct buffers than
-// ScoreInputs keeps bindings for: the cache stays bounded, and buffers
-// bound again after it was cleared still score right.
+// ScoreInputs keeps bindings for, by count and by bytes: the bindings stay
+// within both bounds, and buffers bound again after they were released
+// still score right.
 func TestScoreInputsBindingsBounded(t *testing.T) {
-	c := openModel(t, onnxtest.Classifier([]int64{-1, 1, 2, 2}, 3, ""), Options{Batch: 1, OutputKind: Logits})
-	bufs := make([]float32, (maxInplace+10)*4)
-	for i := range bufs {
-		bufs[i] = float32(i%7) / 7
-	}
-	want, got := make([]float32, 3), make([]float32, 3)
-	for round := range 2 {
-		for i := range maxInplace + 10 {
-			in := bufs[i*4 : (i+1)*4]
-			if err := c.Score(in, 1, want); err != nil {
-				t.Fatal(err)
+	for _, byBytes := range []bool{false, true} {
+		t.Run(fmt.Sprintf("bytes=%v", byBytes), func(t *testing.T) {
+			c := openModel(t, onnxtest.Classifier([]int64{-1, 1, 2, 2}, 3, ""), Options{Batch: 1, OutputKind: Logits})
+			n := maxInplace + 10
+			if byBytes {
+				c.maxInplaceBytes = 10 * 16 // ten bindings of 4 values
+				n = 25
 			}
-			if err := c.ScoreInputs(in, 1, got); err != nil {
-				t.Fatal(err)
+			bufs := make([]float32, n*4)
+			for i := range bufs {
+				bufs[i] = float32(i%7) / 7
 			}
-			if fmt.Sprint(got) != fmt.Sprint(want) {
-				t.Fatalf("round %d, buffer %d: ScoreInputs %v, Score %v", round, i, got, want)
+			want, got := make([]float32, 3), make([]float32, 3)
+			for round := range 2 {
+				for i := range n {
+					in := bufs[i*4 : (i+1)*4]
+					if err := c.Score(in, 1, want); err != nil {
+						t.Fatal(err)
+					}
+					if err := c.ScoreInputs(in, 1, got); err != nil {
+						t.Fatal(err)
+					}
+					if fmt.Sprint(got) != fmt.Sprint(want) {
+						t.Fatalf("round %d, buffer %d: ScoreInputs %v, Score %v", round, i, got, want)
+					}
+					if len(c.inplace) > maxInplace || c.inplaceBytes > c.maxInplaceBytes {
+						t.Fatalf("%d bindings holding %d bytes kept, at most %d and %d allowed", len(c.inplace), c.inplaceBytes, maxInplace, c.maxInplaceBytes)
+					}
+					if c.inplaceBytes != 16*len(c.inplace) {
+						t.Fatalf("%d bytes counted for %d bindings of 16", c.inplaceBytes, len(c.inplace))
+					}
+				}
 			}
-			if len(c.inplace) > maxInplace {
-				t.Fatalf("%d bindings kept, at most %d allowed", len(c.inplace), maxInplace)
-			}
-		}
+		})
 	}
 }
