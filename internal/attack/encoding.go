@@ -274,13 +274,8 @@ func (cv *canvas) render(g *genome, dst []float32, c, h, w int) error {
 	if err := cv.full.Render(g.net, dst); err != nil {
 		return err
 	}
-	if !v.identity() {
-		cv.tmp = grow(cv.tmp, h*w)
-		v.apply(dst, cv.tmp, c, h, w)
-	}
-	for ch := range c {
-		cv.out.apply(dst[ch*h*w:(ch+1)*h*w], ch)
-	}
+	cv.tmp = grow(cv.tmp, c*h*w)
+	v.apply(dst, cv.tmp, c, h, w, cv.out)
 	return nil
 }
 

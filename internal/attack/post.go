@@ -70,27 +70,22 @@ func (v *view) mutate(rng *rand.Rand, c, h, w int, tile bool) {
 	}
 }
 
-// apply transforms img (planar c×h×w) in place; tmp holds one plane.
-func (v *view) apply(img, tmp []float32, c, h, w int) {
+// apply transforms img (planar c×h×w) in place, then maps it by out (nil
+// for canonical values); tmp holds one image. A nil view only maps. Shifts
+// and mirrors place a copy of img exactly as a single tile would be placed.
+func (v *view) apply(img, tmp []float32, c, h, w int, out *affine) {
 	hw := h * w
+	if v != nil && (v.dx != 0 || v.dy != 0 || v.flip) {
+		copy(tmp, img[:c*hw])
+		v.applyTiled(img, tmp, c, h, w, h, w, out)
+		return
+	}
 	for ch := range c {
 		p := img[ch*hw : (ch+1)*hw]
-		if v.dx != 0 || v.dy != 0 || v.flip {
-			copy(tmp, p)
-			for y := range h {
-				sy := (y + v.dy) % h
-				src := tmp[sy*w : (sy+1)*w]
-				dst := p[y*w : (y+1)*w]
-				// Output column x reads column (x+dx) mod w: two
-				// straight copies.
-				n := copy(dst, src[v.dx:])
-				copy(dst[n:], src[:v.dx])
-				if v.flip {
-					slices.Reverse(dst)
-				}
-			}
+		if v != nil {
+			v.colour(p, ch)
 		}
-		v.colour(p, ch)
+		out.apply(p, ch)
 	}
 }
 

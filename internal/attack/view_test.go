@@ -31,7 +31,7 @@ func TestViewApply(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			img := []float32{0, 0.1, 0.2, 0.3, 0.4, 0.5}
 			v := tc.v()
-			v.apply(img, make([]float32, 6), 1, 2, 3)
+			v.apply(img, make([]float32, 6), 1, 2, 3, nil)
 			for i := range img {
 				if math.Abs(float64(img[i]-tc.want[i])) > 1e-6 {
 					t.Fatalf("got %v, want %v", img, tc.want)

@@ -443,11 +443,15 @@ func (c *Classifier) scorePipelined(imgs []float32, n int, conf []float32) error
 // in float32 exactly so. ok is false for inputs that interleave channels,
 // which only Score handles.
 func (c *Classifier) InputAffine() (mul, add []float32, ok bool) {
-	if c.in.layout == NHWC && c.in.c > 1 {
+	if !c.planar() {
 		return nil, nil, false
 	}
 	return slices.Clone(c.mul), slices.Clone(c.add), true
 }
+
+// planar reports whether the model takes each channel as one plane, as
+// canonical images hold them.
+func (c *Classifier) planar() bool { return c.in.layout != NHWC || c.in.c == 1 }
 
 // ScoreInputs is Score for images that the caller already wrote in the
 // model's input format (see InputAffine): inputs is handed to the runtime
@@ -459,7 +463,7 @@ func (c *Classifier) InputAffine() (mul, add []float32, ok bool) {
 // or 64 MB of buffers) or closes.
 func (c *Classifier) ScoreInputs(inputs []float32, n int, conf []float32) error {
 	per, k, size := c.in.c*c.in.h*c.in.w, c.out.k, c.batch.size
-	if c.in.layout == NHWC && c.in.c > 1 {
+	if !c.planar() {
 		return fmt.Errorf("classifier: ScoreInputs needs a planar input, %q is NHWC", c.in.name)
 	}
 	full := (n + size - 1) / size * size
@@ -539,7 +543,7 @@ func (c *Classifier) fill(dst, src []float32, m int) {
 	per := ch * hw
 	for i := range m {
 		s, d := src[i*per:(i+1)*per], dst[i*per:(i+1)*per]
-		if c.in.layout == NHWC && ch > 1 {
+		if !c.planar() {
 			for p := range hw {
 				for cc := range ch {
 					d[p*ch+cc] = s[cc*hw+p]*c.mul[cc] + c.add[cc]
