@@ -68,6 +68,10 @@ type Config struct {
 	// Progress, when set, is called from Run's goroutine at most every
 	// 200 ms and once at the end. It must return quickly.
 	Progress func(Progress)
+	// Workers is how many goroutines render images, and breed the
+	// paper's children, between the Scorer's calls; 0 means GOMAXPROCS.
+	// Results do not depend on it.
+	Workers int
 }
 
 // Progress is a snapshot of a running search.
@@ -169,6 +173,9 @@ func resolve(cfg Config, k int) (resolved, error) {
 	}
 	if !(r.Threshold > 0 && r.Threshold <= 1) {
 		return r, exitcode.Usagef("threshold %v: give a confidence in (0, 1]", cfg.Threshold)
+	}
+	if r.Workers < 0 {
+		return r, exitcode.Usagef("workers %d: give 0 (one per CPU) or a positive number", cfg.Workers)
 	}
 	if r.MaxEvals < 0 {
 		return r, exitcode.Usagef("max evaluations %d: give 0 (no cap) or a positive number", cfg.MaxEvals)

@@ -38,6 +38,7 @@ func TestConfigValidation(t *testing.T) {
 		{"threshold above 1", Config{Threshold: 1.5}},
 		{"NaN threshold", Config{Threshold: math.NaN()}},
 		{"negative max evals", Config{Threshold: 0.9, MaxEvals: -1}},
+		{"negative workers", Config{Threshold: 0.9, Workers: -2}},
 		{"target too large", Config{Threshold: 0.9, Targets: []int{3, 10}}},
 		{"negative target", Config{Threshold: 0.9, Targets: []int{-1}}},
 	}
@@ -201,6 +202,70 @@ func TestDirectMutationUsesPoly(t *testing.T) {
 		if child.pix[0] != want {
 			t.Fatalf("seed %d: gene %d, want %d", seed, child.pix[0], want)
 		}
+	}
+}
+
+// TestStepTable checks the direct encoding's table of byte steps against
+// the formula it tabulates: every draw gets the step that rounding
+// cppn.Poly's result to a byte gives, at bucket edges, on either side of
+// them and at random.
+func TestStepTable(t *testing.T) {
+	steps := byteSteps()
+	n := len(steps.step)
+	rng := rand.New(rand.NewPCG(8, 9))
+	draws := []float64{0, math.Nextafter(1, 0), 0.5, math.Nextafter(0.5, 0)}
+	for b := 1; b < n; b++ {
+		edge := float64(b) / float64(n)
+		draws = append(draws, edge, math.Nextafter(edge, 0))
+	}
+	for range 200000 {
+		draws = append(draws, rng.Float64())
+	}
+	exact := 0
+	for _, b := range steps.step {
+		if b == noStep {
+			exact++
+		}
+	}
+	// Index 15 puts most draws within a few steps of 0: only buckets
+	// that straddle one of the 511 step changes fall back to the formula.
+	if exact == 0 || exact > 511 {
+		t.Fatalf("%d of %d buckets fall back to the formula, want 1 to 511", exact, n)
+	}
+	for _, r := range draws {
+		delta := cppn.PolynomialDeltaAt(r, cppn.PaperEta)
+		got := steps.draw(r)
+		if want := int(math.Round(255 * delta)); got != want {
+			t.Fatalf("draw %v: step %d, want %d", r, got, want)
+		}
+		for _, v := range []int{0, 1, 77, 128, 254, 255} {
+			want := toByte(min(1, max(0, float64(v)/255+delta)))
+			if b := uint8(min(255, max(0, v+got))); b != want {
+				t.Fatalf("draw %v from %d: byte %d, want %d as cppn.Poly gives", r, v, b, want)
+			}
+		}
+	}
+}
+
+// TestWorkersKeepResults runs every algorithm and encoding with one worker
+// and with three: images render, and the paper's children breed, on any
+// worker, each from its own genome and random stream, so the results are
+// identical.
+func TestWorkersKeepResults(t *testing.T) {
+	s := openDemo(t, 8)
+	for _, tc := range combos {
+		t.Run(tc.alg+"/"+tc.enc, func(t *testing.T) {
+			run := func(workers int) summary {
+				r, err := Run(context.Background(), s, Config{Algorithm: tc.alg, Encoding: tc.enc, Threshold: 0.99, MaxEvals: 1500, Seed: 4, Workers: workers})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return summarize(r)
+			}
+			if a, b := run(1), run(3); !reflect.DeepEqual(a, b) {
+				t.Errorf("results differ between one worker and three")
+			}
+		})
 	}
 }
 

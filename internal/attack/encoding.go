@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"sync"
 
 	"github.com/fooltest/fooltest/internal/cppn"
 )
@@ -32,6 +33,14 @@ type encoding interface {
 	random(rng *rand.Rand) *genome
 	// mutate returns a child of parent changed by the paper's mutation.
 	mutate(rng *rand.Rand, parent *genome) *genome
+	// child returns a genome to hold a child of parent, its genes not
+	// yet set, for mutateInto.
+	child(parent *genome) *genome
+	// mutateInto sets g to parent changed by the paper's mutation, as
+	// mutate does. It may run on any goroutine: it reads parent and
+	// writes only g, so children can be bred in parallel, each with its
+	// own random source.
+	mutateInto(rng *rand.Rand, parent, g *genome)
 	// render writes g's canonical image into dst using worker's scratch.
 	render(g *genome, dst []float32, worker int) error
 	// image renders g into a new slice, for results.
@@ -143,12 +152,60 @@ func fillNoise(rng *rand.Rand, pix []uint8) {
 // mutate applies polynomial mutation (index 15) to each gene with
 // probability 0.1.
 func (d *direct) mutate(rng *rand.Rand, parent *genome) *genome {
-	g := d.clone(parent)
-	for i := d.nextGap(rng); i < d.n; i += 1 + d.nextGap(rng) {
-		v := float64(g.pix[i]) / 255
-		g.pix[i] = toByte(cppn.Poly(rng, v, 0, 1, cppn.PaperEta))
-	}
+	g := d.alloc()
+	d.mutateInto(rng, parent, g)
 	return g
+}
+
+func (d *direct) child(*genome) *genome { return d.alloc() }
+
+func (d *direct) mutateInto(rng *rand.Rand, parent, g *genome) {
+	copy(g.pix, parent.pix)
+	steps := byteSteps()
+	for i := d.nextGap(rng); i < d.n; i += 1 + d.nextGap(rng) {
+		g.pix[i] = uint8(min(255, max(0, int(g.pix[i])+steps.draw(rng.Float64()))))
+	}
+}
+
+// stepTable turns a uniform draw into a byte gene's polynomial-mutation
+// step, round(255·delta): the paper's mutation on [0,1], clamped, and
+// rounded to the byte grid, which is toByte(cppn.Poly(...)) without its four
+// square roots. Breeding the paper's direct children is a serial pause
+// between the scorer's runs, and on MNIST models the roots were most of it.
+type stepTable struct {
+	// step holds the step of every draw in [b, b+1)/len(step), or noStep
+	// where the step changes within that bucket.
+	step [1 << 16]int16
+}
+
+const noStep = math.MinInt16
+
+// byteSteps is built once: about 130,000 evaluations of the step.
+var byteSteps = sync.OnceValue(func() *stepTable {
+	t := new(stepTable)
+	n := float64(len(t.step))
+	for b := range t.step {
+		lo := exactStep(float64(b) / n)
+		hi := exactStep(math.Nextafter(float64(b+1)/n, 0))
+		t.step[b] = noStep
+		if lo == hi {
+			// The step is nondecreasing in the draw, so it is lo
+			// throughout the bucket.
+			t.step[b] = int16(lo)
+		}
+	}
+	return t
+})
+
+func (t *stepTable) draw(r float64) int {
+	if s := t.step[int(r*float64(len(t.step)))]; s != noStep {
+		return int(s)
+	}
+	return exactStep(r)
+}
+
+func exactStep(r float64) int {
+	return int(math.Round(255 * cppn.PolynomialDeltaAt(r, cppn.PaperEta)))
 }
 
 // nextGap draws how many genes to skip before the next mutated one: a
@@ -316,9 +373,17 @@ func (e *cppnEncoding) random(rng *rand.Rand) *genome {
 }
 
 func (e *cppnEncoding) mutate(rng *rand.Rand, parent *genome) *genome {
-	net := parent.net.Clone()
-	net.Mutate(rng, e.rates)
-	return &genome{enc: e, net: net, view: parent.view}
+	g := e.child(parent)
+	e.mutateInto(rng, parent, g)
+	return g
+}
+
+func (e *cppnEncoding) child(*genome) *genome { return &genome{enc: e} }
+
+func (e *cppnEncoding) mutateInto(rng *rand.Rand, parent, g *genome) {
+	g.net = parent.net.Clone()
+	g.net.Mutate(rng, e.rates)
+	g.view = parent.view
 }
 
 // nudge returns a child of parent with one network weight moved by a

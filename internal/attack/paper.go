@@ -1,5 +1,7 @@
 package attack
 
+import "math/rand/v2"
+
 // paperPop returns the paper's children per generation for an encoding:
 // 200 for MNIST-sized images, and for large colour (ImageNet-sized) images
 // 400 with the CPPN encoding and 200 with the direct one.
@@ -24,6 +26,12 @@ type paper struct {
 	// only one encoding.
 	parents []*archive
 	turn    int
+	// from and seeds hold each child's parent and random seed while a
+	// generation is bred; srcs and rngs are each worker's random source.
+	from  []*genome
+	seeds []uint64
+	srcs  []*rand.PCG
+	rngs  []*rand.Rand
 }
 
 func newPaper(e *engine) *paper {
@@ -53,17 +61,41 @@ func newPaper(e *engine) *paper {
 func (p *paper) breed(g *generation) {
 	i := p.turn % len(p.encs)
 	enc, arch, rng := p.encs[i], p.parents[i], p.e.rng
-	for range p.pops[i] {
-		if len(arch.occupied) == 0 {
-			// The first generation is random, as in the paper.
-			g.add(enc.random(rng), -1)
-			continue
-		}
-		parent := arch.cells[arch.occupied[rng.IntN(len(arch.occupied))]].elite
-		g.add(enc.mutate(rng, parent), -1)
-	}
 	p.turn++
+	if len(arch.occupied) == 0 {
+		// The first generation is random, as in the paper.
+		for range p.pops[i] {
+			g.add(enc.random(rng), -1)
+		}
+		return
+	}
+	// Parents and random streams are drawn here, in order; the
+	// mutations, which cost the most, run on every worker. Each child
+	// has its own stream, so the result does not depend on which worker
+	// bred it.
+	p.from, p.seeds = p.from[:0], p.seeds[:0]
+	for range p.pops[i] {
+		parent := arch.cells[arch.occupied[rng.IntN(len(arch.occupied))]].elite
+		p.from = append(p.from, parent)
+		p.seeds = append(p.seeds, rng.Uint64())
+		g.add(enc.child(parent), -1)
+	}
+	for len(p.rngs) < p.e.workers {
+		src := rand.NewPCG(0, 0)
+		p.srcs = append(p.srcs, src)
+		p.rngs = append(p.rngs, rand.New(src))
+	}
+	// mutateInto cannot fail.
+	_ = p.e.parallel(len(p.from), func(w, j int) error {
+		p.srcs[w].Seed(p.seeds[j], childStream)
+		enc.mutateInto(p.rngs[w], p.from[j], g.genomes[j])
+		return nil
+	})
 }
+
+// childStream is the second half of every child's PCG seed; the first is
+// drawn from the search's random source.
+const childStream = 0x6368696c64 // "child"
 
 func (p *paper) after(g *generation) {
 	if len(p.encs) == 1 {

@@ -81,24 +81,35 @@ func (v *view) apply(img, tmp []float32, c, h, w int, out *affine) {
 		return
 	}
 	for ch := range c {
-		p := img[ch*hw : (ch+1)*hw]
-		if v != nil {
-			v.colour(p, ch)
-		}
-		out.apply(p, ch)
+		v.colour(img[ch*hw:(ch+1)*hw], ch, out)
 	}
 }
 
-// colour applies channel ch's colour change to the values in p.
-func (v *view) colour(p []float32, ch int) {
+// colour applies channel ch's colour change to the values in p, then out's
+// mapping (nil for canonical values). A nil view changes no colour.
+func (v *view) colour(p []float32, ch int, out *affine) {
+	if v == nil {
+		out.apply(p, ch)
+		return
+	}
 	// x -> clamp(0.5 + (gain*x + offset - 0.5)*contrast), as a*x + b.
 	a := v.gain[ch] * v.contrast
 	b := 0.5 + (v.offset[ch]-0.5)*v.contrast
-	if a == 1 && b == 0 {
-		return
-	}
-	for i, x := range p {
-		p[i] = min(1, max(0, a*x+b))
+	switch {
+	case a == 1 && b == 0:
+		out.apply(p, ch)
+	case out == nil:
+		for i, x := range p {
+			p[i] = min(1, max(0, a*x+b))
+		}
+	default:
+		// One pass for both: the same float32 operations as
+		// colouring, then mapping.
+		mul, add := out.mul[ch], out.add[ch]
+		for i, x := range p {
+			y := min(1, max(0, a*x+b))
+			p[i] = y*mul + add
+		}
 	}
 }
 
@@ -110,8 +121,7 @@ func (v *view) colour(p []float32, ch int) {
 func (v *view) applyTiled(img, small []float32, c, hs, ws, h, w int, out *affine) {
 	for ch := range c {
 		s := small[ch*hs*ws : (ch+1)*hs*ws]
-		v.colour(s, ch)
-		out.apply(s, ch)
+		v.colour(s, ch, out)
 		p := img[ch*h*w : (ch+1)*h*w]
 		for y := range min(h, hs) {
 			src := s[(y+v.dy)%hs*ws:][:ws]
@@ -124,9 +134,11 @@ func (v *view) applyTiled(img, small []float32, c, hs, ws, h, w int, out *affine
 				slices.Reverse(dst)
 			}
 		}
-		// Output rows repeat with the tile's period.
-		for y := hs; y < h; y++ {
-			copy(p[y*w:(y+1)*w], p[(y-hs)*w:(y-hs+1)*w])
+		// Output rows repeat with the tile's period: copy the rows made
+		// so far after themselves, doubling them each time, which takes
+		// a few large copies rather than one per row.
+		for n := min(h, hs) * w; n < h*w; {
+			n += copy(p[n:], p[:n])
 		}
 	}
 }

@@ -44,6 +44,35 @@ func TestViewApply(t *testing.T) {
 	}
 }
 
+// TestColourThenMap checks that colouring and mapping to model inputs in
+// one pass gives, bit for bit, what colouring and then mapping give: the
+// search scores the first and reports images made the second way.
+func TestColourThenMap(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 1))
+	out := newAffine([]float32{1 / 0.229, 1 / 0.224, 1 / 0.225}, []float32{-0.485 / 0.229, -0.456 / 0.224, -0.406 / 0.225})
+	for i := range 50 {
+		v := newView()
+		if i > 0 {
+			for range 3 {
+				v.mutate(rng, 3, 8, 8, false)
+			}
+		}
+		for ch := range 3 {
+			p := make([]float32, 64)
+			for j := range p {
+				p[j] = rng.Float32()
+			}
+			want := slices.Clone(p)
+			v.colour(want, ch, nil)
+			out.apply(want, ch)
+			v.colour(p, ch, out)
+			if !slices.Equal(p, want) {
+				t.Fatalf("view %d, channel %d: one pass gives %v, two give %v", i, ch, p[:4], want[:4])
+			}
+		}
+	}
+}
+
 // TestViewTiled checks applyTiled against its definition, pixel by pixel:
 // output (y, x) is the colour change of the tile's pixel
 // ((y+dy) mod hs, (x'+dx) mod ws), where x' mirrors x when flipped; tiles

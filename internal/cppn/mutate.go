@@ -87,6 +87,10 @@ func PolynomialDelta(rng *rand.Rand, eta float64) float64 {
 	return polynomialDelta(rng.Float64(), eta)
 }
 
+// PolynomialDeltaAt is the step PolynomialDelta returns for the uniform draw
+// r in [0, 1). It is nondecreasing in r, so callers may tabulate it.
+func PolynomialDeltaAt(r, eta float64) float64 { return polynomialDelta(r, eta) }
+
 func polynomialDelta(r, eta float64) float64 {
 	if r < 0.5 {
 		return root(2*r, eta) - 1
