@@ -247,6 +247,30 @@ func TestStepTable(t *testing.T) {
 	}
 }
 
+// TestUnitsToBytes checks the fast conversion against toByte on every value
+// near a rounding edge (k/255 and (k+0.5)/255, and their neighbours), the
+// ends of the range and beyond, and random values.
+func TestUnitsToBytes(t *testing.T) {
+	var src []float32
+	for k := range 256 {
+		for _, x := range []float32{float32(k) / 255, (float32(k) + 0.5) / 255} {
+			src = append(src, x, math.Nextafter32(x, -1), math.Nextafter32(x, 2))
+		}
+	}
+	src = append(src, 0, 1, -0.1, 1.1, float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.NaN()))
+	rng := rand.New(rand.NewPCG(2, 7))
+	for range 100000 {
+		src = append(src, rng.Float32())
+	}
+	got := make([]uint8, len(src))
+	unitsToBytes(got, src)
+	for i, v := range src {
+		if want := toByte(float64(v)); got[i] != want {
+			t.Fatalf("%v: %d, want %d", v, got[i], want)
+		}
+	}
+}
+
 // TestWorkersKeepResults runs every algorithm and encoding with one worker
 // and with three: images render, and the paper's children breed, on any
 // worker, each from its own genome and random stream, so the results are

@@ -413,9 +413,7 @@ func (c *climb) directParent(i int) *genome {
 	c.scratch = grow(c.scratch, c.d.n)
 	// A CPPN render cannot fail once the genome was rendered for scoring.
 	_ = c.cp.canonical(el, c.scratch)
-	for j, v := range c.scratch {
-		x.pix[j] = toByte(float64(v))
-	}
+	unitsToBytes(x.pix, c.scratch)
 	return x
 }
 

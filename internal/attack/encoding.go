@@ -75,6 +75,27 @@ func toByte(v float64) uint8 {
 	return uint8(min(255, max(0, math.Round(v*255))))
 }
 
+// unitsToBytes writes toByte of every value of src into dst, several times
+// faster: the search converts whole CPPN images into direct parents while
+// the scorer waits. For a float32 v, v*255 is exact in float64 and so is
+// adding 0.5, so truncating v*255+0.5 rounds half away from zero on [0,1]
+// exactly as math.Round does (TestUnitsToBytes).
+func unitsToBytes(dst []uint8, src []float32) {
+	dst = dst[:len(src)]
+	for i, v := range src {
+		x := float64(v)*255 + 0.5
+		switch {
+		case x >= 255:
+			dst[i] = 255
+		case x >= 0:
+			dst[i] = uint8(x)
+		default:
+			// Below zero, and NaN, which toByte also maps to 0.
+			dst[i] = 0
+		}
+	}
+}
+
 // direct is the direct encoding: one 8-bit gene per pixel and channel.
 // Genes are stored as bytes rather than the paper's continuous values so that
 // a thousand ImageNet elites fit in 150 MB and the images written as 8-bit
