@@ -152,7 +152,7 @@ func TestDirectMutation(t *testing.T) {
 	const children = 200
 	changed, small, total := 0, 0, 0
 	for range children {
-		child := d.mutate(rng, parent)
+		child := mutate(d, rng, parent)
 		for i, v := range child.pix {
 			if v != parent.pix[i] {
 				changed++
@@ -193,7 +193,7 @@ func TestDirectMutationUsesPoly(t *testing.T) {
 	for seed := range uint64(50) {
 		// With one gene, a mutation happens iff the first gap is 0.
 		rng := rand.New(rand.NewPCG(seed, 1))
-		child := d.mutate(rng, parent)
+		child := mutate(d, rng, parent)
 		ref := rand.New(rand.NewPCG(seed, 1))
 		want := parent.pix[0]
 		if int(ref.ExpFloat64()*d.skip) == 0 {
@@ -321,9 +321,9 @@ func summarize(r *Result) summary {
 }
 
 // TestDeterminism runs every algorithm and encoding twice with the same seed
-// and compares everything but timings; the scoring goroutine and the render
-// pipeline must not change results. A third run with another seed must
-// differ, so that the comparison can fail.
+// and compares everything but timings; rendering on several workers must not
+// change results. A third run with another seed must differ, so that the
+// comparison can fail.
 func TestDeterminism(t *testing.T) {
 	s := openDemo(t, 4)
 	for _, tc := range combos {

@@ -302,7 +302,7 @@ func (c *climb) explore(rng *rand.Rand, useCPPN bool) *genome {
 		if src == nil {
 			return c.cp.random(rng)
 		}
-		return c.cp.mutate(rng, src)
+		return mutate(c.cp, rng, src)
 	}
 	parent := c.directParent(j)
 	if parent == nil {
@@ -333,7 +333,7 @@ func (c *climb) lineageChild(rng *rand.Rand, l int) *genome {
 		}
 		hold(ln.parent)
 	}
-	return c.cp.mutate(rng, ln.parent)
+	return mutate(c.cp, rng, ln.parent)
 }
 
 // cppnSeed draws a random CPPN to start from. With many classes it is
@@ -476,7 +476,7 @@ func (c *climb) cppnChild(rng *rand.Rand, i int) *genome {
 	if c.many && own && rng.Float64() < nudgeRate {
 		return c.cp.nudge(rng, src, nudgeSigma)
 	}
-	return c.cp.mutate(rng, src)
+	return mutate(c.cp, rng, src)
 }
 
 func (c *climb) after(g *generation) {

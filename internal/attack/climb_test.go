@@ -18,7 +18,7 @@ func TestNudge(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 7))
 	parent := e.random(rng)
 	for range 20 { // grow some structure first
-		parent = e.mutate(rng, parent)
+		parent = mutate(e, rng, parent)
 	}
 	parent.view = newView()
 	before := parent.net.AppendWeights(nil)

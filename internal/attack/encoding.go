@@ -31,15 +31,12 @@ type encoding interface {
 	name() string
 	// random returns a new random genome, the search's starting point.
 	random(rng *rand.Rand) *genome
-	// mutate returns a child of parent changed by the paper's mutation.
-	mutate(rng *rand.Rand, parent *genome) *genome
 	// child returns a genome to hold a child of parent, its genes not
 	// yet set, for mutateInto.
 	child(parent *genome) *genome
-	// mutateInto sets g to parent changed by the paper's mutation, as
-	// mutate does. It may run on any goroutine: it reads parent and
-	// writes only g, so children can be bred in parallel, each with its
-	// own random source.
+	// mutateInto sets g to parent changed by the paper's mutation. It
+	// may run on any goroutine: it reads parent and writes only g, so
+	// children can be bred in parallel, each with its own random source.
 	mutateInto(rng *rand.Rand, parent, g *genome)
 	// render writes g's canonical image into dst using worker's scratch.
 	render(g *genome, dst []float32, worker int) error
@@ -47,6 +44,14 @@ type encoding interface {
 	image(g *genome) []float32
 	// release returns a genome nobody holds to the pool.
 	release(g *genome)
+}
+
+// mutate returns a child of parent changed by its encoding's paper
+// mutation, on the search goroutine.
+func mutate(enc encoding, rng *rand.Rand, parent *genome) *genome {
+	g := enc.child(parent)
+	enc.mutateInto(rng, parent, g)
+	return g
 }
 
 // hold and drop count references to genomes held beyond their generation.
@@ -170,16 +175,10 @@ func fillNoise(rng *rand.Rand, pix []uint8) {
 	}
 }
 
-// mutate applies polynomial mutation (index 15) to each gene with
-// probability 0.1.
-func (d *direct) mutate(rng *rand.Rand, parent *genome) *genome {
-	g := d.alloc()
-	d.mutateInto(rng, parent, g)
-	return g
-}
-
 func (d *direct) child(*genome) *genome { return d.alloc() }
 
+// mutateInto applies polynomial mutation (index 15) to each gene with
+// probability 0.1.
 func (d *direct) mutateInto(rng *rand.Rand, parent, g *genome) {
 	copy(g.pix, parent.pix)
 	steps := byteSteps()
@@ -391,12 +390,6 @@ func (e *cppnEncoding) random(rng *rand.Rand) *genome {
 		panic(err)
 	}
 	return &genome{enc: e, net: net}
-}
-
-func (e *cppnEncoding) mutate(rng *rand.Rand, parent *genome) *genome {
-	g := e.child(parent)
-	e.mutateInto(rng, parent, g)
-	return g
 }
 
 func (e *cppnEncoding) child(*genome) *genome { return &genome{enc: e} }
