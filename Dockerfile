@@ -25,8 +25,9 @@ RUN go mod download
 
 COPY . .
 ARG FOOLTEST_VERSION=
-# cgo: the ONNX Runtime binding is C.
-RUN CGO_ENABLED=1 go build -trimpath \
+# cgo: the ONNX Runtime binding is C. The simd experiment builds the CPPN
+# renderer's AVX2 kernels (see the Makefile).
+RUN CGO_ENABLED=1 GOEXPERIMENT=simd go build -trimpath \
       -ldflags "-s -w -X main.version=${FOOLTEST_VERSION}" \
       -o /out/fooltest ./cmd/fooltest
 

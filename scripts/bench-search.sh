@@ -24,7 +24,7 @@ algorithms=${ALGORITHMS:-paper default}
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-go build -o "$tmp/benchsearch" ./internal/attack/benchsearch
+GOEXPERIMENT=${GOEXPERIMENT-simd} go build -o "$tmp/benchsearch" ./internal/attack/benchsearch
 
 models=("embedded LeNet|demo|raw01")
 zoo=../shared/models/mnist-zoo8/mnist-8.onnx

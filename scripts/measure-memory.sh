@@ -16,7 +16,7 @@ labels=$(dirname "$model")/../imagenet-labels/imagenet_classes.txt
 [ -x /usr/bin/time ] || { echo "measure-memory: /usr/bin/time missing (apt-get install time)" >&2; exit 3; }
 
 "$root/scripts/install-onnxruntime.sh" >/dev/null
-(cd "$root" && go build -o bin/fooltest ./cmd/fooltest)
+(cd "$root" && GOEXPERIMENT=${GOEXPERIMENT-simd} go build -o bin/fooltest ./cmd/fooltest)
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 # REPORT_DIR keeps the run's reports (default: a temporary folder).

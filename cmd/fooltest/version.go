@@ -6,6 +6,7 @@ import (
 	"runtime/debug"
 
 	"github.com/fooltest/fooltest/internal/classifier"
+	"github.com/fooltest/fooltest/internal/cppn"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -30,6 +31,11 @@ func versionCmd(args []string, e env) error {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "fooltest %s\n", fooltestVersion())
+	if cppn.Vectorised() {
+		fmt.Fprintln(e.stdout, "CPPN rendering: AVX2 kernels")
+	} else {
+		fmt.Fprintln(e.stdout, "CPPN rendering: scalar (build with GOEXPERIMENT=simd on amd64, as make does, for the AVX2 kernels)")
+	}
 	v, err := classifier.LoadRuntime(*lib)
 	if err != nil {
 		return err

@@ -99,15 +99,15 @@ func (v *view) colour(p []float32, ch int, out *affine) {
 	case a == 1 && b == 0:
 		out.apply(p, ch)
 	case out == nil:
-		for i, x := range p {
-			p[i] = min(1, max(0, a*x+b))
+		for i := clampVec(p, a, b, false, 1, 0); i < len(p); i++ {
+			p[i] = min(1, max(0, a*p[i]+b))
 		}
 	default:
 		// One pass for both: the same float32 operations as
 		// colouring, then mapping.
 		mul, add := out.mul[ch], out.add[ch]
-		for i, x := range p {
-			y := min(1, max(0, a*x+b))
+		for i := clampVec(p, a, b, true, mul, add); i < len(p); i++ {
+			y := min(1, max(0, a*p[i]+b))
 			p[i] = y*mul + add
 		}
 	}

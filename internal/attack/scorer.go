@@ -52,7 +52,7 @@ func (a *affine) apply(p []float32, ch int) {
 		return
 	}
 	mul, add := a.mul[ch], a.add[ch]
-	for i, v := range p {
-		p[i] = v*mul + add
+	for i := affineVec(p, mul, add); i < len(p); i++ {
+		p[i] = p[i]*mul + add
 	}
 }

@@ -197,3 +197,47 @@ func TestCPPNTiledRender(t *testing.T) {
 		}
 	}
 }
+
+// TestColourKernels checks that colour changes and the input mapping give
+// the same bits over a whole plane (vector prefix, scalar tail) as one value
+// at a time (scalar only), so images do not depend on how fooltest was
+// built.
+func TestColourKernels(t *testing.T) {
+	if !vectorised {
+		t.Skip("built without GOEXPERIMENT=simd on amd64, or the CPU lacks AVX2: no vector kernels to check")
+	}
+	rng := rand.New(rand.NewPCG(5, 9))
+	out := newAffine([]float32{1 / 0.229, 1 / 0.224, 1 / 0.225}, []float32{-0.485 / 0.229, -0.456 / 0.224, -0.406 / 0.225})
+	special := []float32{0, float32(math.Copysign(0, -1)), 1, 0.5, 1e-30}
+	for i := range 50 {
+		v := newView()
+		for range i % 5 {
+			v.mutate(rng, 3, 8, 8, false)
+		}
+		if i%7 == 6 {
+			v = nil
+		}
+		for _, o := range []*affine{nil, out} {
+			for ch := range 3 {
+				p := make([]float32, 203)
+				for j := range p {
+					if rng.IntN(5) == 0 {
+						p[j] = special[rng.IntN(len(special))]
+					} else {
+						p[j] = 1.2*rng.Float32() - 0.1
+					}
+				}
+				want := slices.Clone(p)
+				v.colour(p, ch, o)
+				for j := range want {
+					v.colour(want[j:j+1], ch, o)
+				}
+				for j := range p {
+					if math.Float32bits(p[j]) != math.Float32bits(want[j]) {
+						t.Fatalf("view %d, channel %d, mapped %v, value %d: vector %v, scalar %v", i, ch, o != nil, j, p[j], want[j])
+					}
+				}
+			}
+		}
+	}
+}

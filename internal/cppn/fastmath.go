@@ -57,6 +57,7 @@ func activate(a Activation, buf []float32) {
 	case Sigmoid:
 		// tanh(x/2) = (1-e)/(1+e) with e = e^-x; expPlane's clamp keeps e
 		// finite, and at the clamp the ratio is already ±1 in float32.
+		buf = buf[sigmoidVec(buf):]
 		for i, x := range buf {
 			buf[i] = -x
 		}
@@ -65,11 +66,13 @@ func activate(a Activation, buf []float32) {
 			buf[i] = (1 - e) / (1 + e)
 		}
 	case Gaussian:
+		buf = buf[gaussianVec(buf):]
 		for i, x := range buf {
 			buf[i] = -x * x
 		}
 		expPlane(buf)
 	default:
+		buf = buf[clipVec(buf):]
 		for i, x := range buf {
 			// Plain comparisons: the min and max builtins must also
 			// order NaN and signed zeros, which costs more and cannot
@@ -96,6 +99,7 @@ func (a Activation) fast(x float32) float32 {
 // rather than calling a helper because the Go inliner rejects a helper this
 // size, and a call per value costs about a fifth of the time.
 func sinPlane(buf []float32) {
+	buf = buf[sinVec(buf):]
 	for i, x := range buf {
 		// q = round(x/π), r = x - qπ in [-π/2, π/2], sin x = (-1)^q sin r.
 		t := x*(1/math.Pi) + roundMagic32
@@ -110,6 +114,7 @@ func sinPlane(buf []float32) {
 // expPlane replaces every x in buf with e^x, x clamped to [-87, 88] so
 // that 2^n stays a normal float32; below the clamp e^x is under 2e-38.
 func expPlane(buf []float32) {
+	buf = buf[expVec(buf):]
 	for i, x := range buf {
 		if x < -87 {
 			x = -87

@@ -1,0 +1,50 @@
+//go:build goexperiment.simd && amd64
+
+package attack
+
+import "simd/archsimd"
+
+// Vector kernels for the colour changes and input mapping of CPPN images,
+// built with GOEXPERIMENT=simd on amd64 and used where the CPU has AVX2.
+// Like internal/cppn's, each takes the longest whole-vector prefix of its
+// loop and returns its length, and performs the scalar loop's float32
+// operations in the same order, so images are bit for bit the same with or
+// without them (TestColourKernels).
+
+// vectorised reports whether the vector kernels run.
+var vectorised = archsimd.X86.AVX2()
+
+func vecLen(n int) int {
+	if !vectorised {
+		return 0
+	}
+	return n &^ 7
+}
+
+// affineVec sets p to p*mul + add.
+func affineVec(p []float32, mul, add float32) int {
+	n := vecLen(len(p))
+	m, a := archsimd.BroadcastFloat32x8(mul), archsimd.BroadcastFloat32x8(add)
+	for i := 0; i < n; i += 8 {
+		archsimd.LoadFloat32x8Slice(p[i:]).Mul(m).Add(a).StoreSlice(p[i:])
+	}
+	return n
+}
+
+// clampVec sets p to min(1, max(0, a*p + b)), and then, when mapped, to
+// that times mul plus add. y.Max(zero) returns +0 for y = -0, as the max
+// builtin does.
+func clampVec(p []float32, a, b float32, mapped bool, mul, add float32) int {
+	n := vecLen(len(p))
+	av, bv := archsimd.BroadcastFloat32x8(a), archsimd.BroadcastFloat32x8(b)
+	zero, one := archsimd.BroadcastFloat32x8(0), archsimd.BroadcastFloat32x8(1)
+	m, ad := archsimd.BroadcastFloat32x8(mul), archsimd.BroadcastFloat32x8(add)
+	for i := 0; i < n; i += 8 {
+		y := av.Mul(archsimd.LoadFloat32x8Slice(p[i:])).Add(bv).Max(zero).Min(one)
+		if mapped {
+			y = y.Mul(m).Add(ad)
+		}
+		y.StoreSlice(p[i:])
+	}
+	return n
+}
