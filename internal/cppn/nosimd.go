@@ -32,3 +32,7 @@ func row2Vec(d []float32, cy float32, row []float32, w0 float32, s0 []float32, w
 func lerpVec(a, b, out []float32, f float32) int                          { return 0 }
 func lerp2Vec(a, b, o0, o1 []float32, f0, f1 float32) int                 { return 0 }
 func lerp4Vec(a, b, o0, o1, o2, o3 []float32, f0, f1, f2, f3 float32) int { return 0 }
+
+// resampleVec is never called without vector kernels; it resamples with
+// the scalar loop all the same.
+func (r *Renderer) resampleVec(s, t []float32) { r.resampleRow(s, t) }

@@ -96,6 +96,10 @@ type Renderer struct {
 	lo, tmp    []float32
 	cols, rows []span
 	fx, fy     []float32
+	// hx is every output column's taps, and hgroups plans the vector
+	// kernel's horizontal pass (see hgroup).
+	hx      []tap
+	hgroups []hgroup
 
 	// Compilation scratch, indexed by node.
 	inStart  []int32 // incoming links of node v: inLinks[inStart[v]:inStart[v+1]]
@@ -182,7 +186,9 @@ func NewRenderer(w, h, channels int, opt Options) (*Renderer, error) {
 	if r.lw != w || r.lh != h {
 		r.lo = make([]float32, channels*r.n)
 		r.tmp = make([]float32, r.lh*w)
-		r.cols, r.fx = spans(taps(w, r.lw))
+		r.hx = taps(w, r.lw)
+		r.cols, r.fx = spans(r.hx)
+		r.hgroups = hgroups(r.hx, r.lw)
 		r.rows, r.fy = spans(taps(h, r.lh))
 	}
 	return r, nil
@@ -219,6 +225,35 @@ func taps(n, m int) []tap {
 		t[i] = tap{i0: int32(i0), i1: int32(i1), f: float32(rem) / float32(n-1)}
 	}
 	return t
+}
+
+// hgroup plans 8 consecutive output columns of the horizontal upsampling
+// pass for a vector kernel: when their sources all lie among the 8 source
+// columns from base, one load and two permutations (by i0 and i1, relative to
+// base) gather them. base is -1 where they do not.
+type hgroup struct {
+	base   int32
+	i0, i1 [8]uint32
+}
+
+// hgroups plans the whole groups of 8 columns among taps, for source rows of
+// m values.
+func hgroups(taps []tap, m int) []hgroup {
+	g := make([]hgroup, len(taps)/8)
+	for k := range g {
+		t := taps[8*k : 8*k+8]
+		// Near the row's end, load the last 8 sources.
+		base := min(t[0].i0, int32(m-8))
+		g[k].base = base
+		if base < 0 || t[7].i1-base >= 8 {
+			g[k].base = -1
+			continue
+		}
+		for j, tp := range t {
+			g[k].i0[j], g[k].i1[j] = uint32(tp.i0-base), uint32(tp.i1-base)
+		}
+	}
+	return g
 }
 
 // span is a run of output pixels along one axis, lo to hi-1, that all
@@ -477,6 +512,11 @@ func hslChannel(n, h12, l, a float32) float32 {
 func (r *Renderer) upsample(src, dst []float32) {
 	w, lw := r.w, r.lw
 	y := 0
+	if vectorised {
+		for ; y < r.lh; y++ {
+			r.resampleVec(src[y*lw:][:lw], r.tmp[y*w:][:w])
+		}
+	}
 	for ; y+4 <= r.lh; y += 4 {
 		r.resample4(src[y*lw:][:4*lw], r.tmp[y*w:][:4*w])
 	}

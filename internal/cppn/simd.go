@@ -268,3 +268,32 @@ func lerp4Vec(a, b, o0, o1, o2, o3 []float32, f0, f1, f2, f3 float32) int {
 	}
 	return n
 }
+
+// resampleVec is resampleRow with the planned groups of r.hgroups: each
+// output is a + f*(b-a) from its two sources a and b, as in resampleRow.
+func (r *Renderer) resampleVec(s, t []float32) {
+	t = t[:len(r.hx)]
+	x := 0
+	for k := range r.hgroups {
+		g := &r.hgroups[k]
+		if g.base < 0 {
+			resampleTaps(s, t[x:x+8], r.hx[x:x+8])
+		} else {
+			v := load(s[g.base:])
+			a := v.Permute(archsimd.LoadUint32x8(&g.i0))
+			b := v.Permute(archsimd.LoadUint32x8(&g.i1))
+			a.Add(load(r.fx[x:]).Mul(b.Sub(a))).StoreSlice(t[x:])
+		}
+		x += 8
+	}
+	resampleTaps(s, t[x:], r.hx[x:])
+}
+
+// resampleTaps writes the outputs of taps from source row s to t.
+func resampleTaps(s, t []float32, taps []tap) {
+	t = t[:len(taps)]
+	for x, tp := range taps {
+		a := s[tp.i0]
+		t[x] = a + tp.f*(s[tp.i1]-a)
+	}
+}

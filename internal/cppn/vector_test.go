@@ -154,4 +154,19 @@ func TestVectorKernels(t *testing.T) {
 			}
 		})
 	})
+	t.Run("resample", func(t *testing.T) {
+		// Upsampling factors of 4 and 2, and near 1 where groups of 8
+		// columns reach past 8 sources and fall back to scalar.
+		for _, sz := range [][2]int{{224, 56}, {224, 112}, {28, 14}, {100, 37}, {9, 8}, {61, 60}, {7, 3}} {
+			r, err := NewRenderer(sz[0], sz[0], 1, Options{RenderSize: sz[1]})
+			if err != nil {
+				t.Fatal(err)
+			}
+			src := vectorData(rng, sz[1], 1)
+			got, want := make([]float32, sz[0]), make([]float32, sz[0])
+			r.resampleVec(src, got)
+			r.resampleRow(src, want)
+			same(t, got, want)
+		}
+	})
 }
