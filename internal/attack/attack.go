@@ -70,8 +70,13 @@ type Config struct {
 	Progress func(Progress)
 	// Workers is how many goroutines render images, and breed the
 	// paper's children, between the Scorer's calls; 0 means GOMAXPROCS.
-	// Results do not depend on it.
+	// Work too small to be worth waking them runs on one. Results do not
+	// depend on it.
 	Workers int
+
+	// alwaysSpread makes every parallel job use all workers, however
+	// small, so that tests exercise them.
+	alwaysSpread bool
 }
 
 // Progress is a snapshot of a running search.

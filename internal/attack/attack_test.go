@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -280,7 +281,7 @@ func TestWorkersKeepResults(t *testing.T) {
 	for _, tc := range combos {
 		t.Run(tc.alg+"/"+tc.enc, func(t *testing.T) {
 			run := func(workers int) summary {
-				r, err := Run(context.Background(), s, Config{Algorithm: tc.alg, Encoding: tc.enc, Threshold: 0.99, MaxEvals: 1500, Seed: 4, Workers: workers})
+				r, err := Run(context.Background(), s, Config{Algorithm: tc.alg, Encoding: tc.enc, Threshold: 0.99, MaxEvals: 1500, Seed: 4, Workers: workers, alwaysSpread: true})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -641,5 +642,60 @@ func TestInputsMatchCanonical(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestParallelSpreads checks when parallel wakes the other workers: not
+// for work its last call measured as small, and for work of unknown or
+// large cost; either way every item runs once.
+func TestParallelSpreads(t *testing.T) {
+	tests := []struct {
+		name    string
+		perItem time.Duration
+		n       int
+		spread  bool
+	}{
+		{"unknown cost", 0, 64, true},
+		{"small", time.Microsecond, 64, false},
+		{"large", time.Millisecond, 64, true},
+		{"one item", time.Millisecond, 1, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := &engine{workers: 4}
+			s := spread{perItem: tc.perItem}
+			seen := make([]atomic.Int32, tc.n)
+			var others atomic.Bool
+			err := e.parallel(&s, tc.n, func(w, i int) error {
+				seen[i].Add(1)
+				if w != 0 {
+					others.Store(true)
+				}
+				// Spread work must reach another worker: the first
+				// item waits for it.
+				if tc.spread && w == 0 && i == 0 {
+					for deadline := time.Now().Add(10 * time.Second); !others.Load(); time.Sleep(time.Millisecond) {
+						if time.Now().After(deadline) {
+							return errors.New("no other worker took an item")
+						}
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range seen {
+				if c := seen[i].Load(); c != 1 {
+					t.Fatalf("item %d ran %d times", i, c)
+				}
+			}
+			if !tc.spread && others.Load() {
+				t.Errorf("work of %v per item × %d ran on other workers", tc.perItem, tc.n)
+			}
+			if s.perItem <= 0 {
+				t.Errorf("cost per item not measured: %v", s.perItem)
+			}
+		})
 	}
 }

@@ -32,6 +32,8 @@ type paper struct {
 	seeds []uint64
 	srcs  []*rand.PCG
 	rngs  []*rand.Rand
+	// breeds decides whether mutations run on one worker or all.
+	breeds spread
 }
 
 func newPaper(e *engine) *paper {
@@ -86,7 +88,7 @@ func (p *paper) breed(g *generation) {
 		p.rngs = append(p.rngs, rand.New(src))
 	}
 	// mutateInto cannot fail.
-	_ = p.e.parallel(len(p.from), func(w, j int) error {
+	_ = p.e.parallel(&p.breeds, len(p.from), func(w, j int) error {
 		p.srcs[w].Seed(p.seeds[j], childStream)
 		enc.mutateInto(p.rngs[w], p.from[j], g.genomes[j])
 		return nil
