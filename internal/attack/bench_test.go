@@ -38,3 +38,20 @@ func benchSearch(b *testing.B, alg, enc string, evals int64) {
 	b.ReportMetric(float64(total)/b.Elapsed().Seconds(), "evals/s")
 	b.ReportMetric(float64(total)/float64(b.N), "evals/op")
 }
+
+// BenchmarkDirectRender measures turning one ImageNet-size direct genome
+// into MobileNetV2's input values (the imagenet mapping).
+func BenchmarkDirectRender(b *testing.B) {
+	d := newDirect(3, 224, 224)
+	d.setOutput(newAffine([]float32{1 / 0.229, 1 / 0.224, 1 / 0.225}, []float32{-0.485 / 0.229, -0.456 / 0.224, -0.406 / 0.225}))
+	g := &genome{pix: make([]uint8, d.n)}
+	for i := range g.pix {
+		g.pix[i] = uint8(i * 7)
+	}
+	dst := make([]float32, d.n)
+	for b.Loop() {
+		if err := d.render(g, dst, 0); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

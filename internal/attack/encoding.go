@@ -115,11 +115,13 @@ type direct struct {
 	// lut maps genes to the scorer's input values, per channel, when the
 	// search renders in the model's input format.
 	lut [][256]float32
+	// out is the mapping behind lut, for the vector kernels.
+	out *affine
 }
 
 // setOutput makes render write out's mapping of canonical values.
 func (d *direct) setOutput(out *affine) {
-	d.lut = nil
+	d.lut, d.out = nil, out
 	if out == nil {
 		return
 	}
@@ -240,25 +242,35 @@ func (d *direct) nextGap(rng *rand.Rand) int {
 
 func (d *direct) render(g *genome, dst []float32, _ int) error {
 	if d.lut == nil {
-		unpack(dst, g.pix, &byteToUnit)
+		unpack(dst, g.pix, &byteToUnit, nil, 0)
 		return nil
 	}
 	hw := d.h * d.w
 	for ch := range d.c {
-		unpack(dst[ch*hw:(ch+1)*hw], g.pix[ch*hw:(ch+1)*hw], &d.lut[ch])
+		unpack(dst[ch*hw:(ch+1)*hw], g.pix[ch*hw:(ch+1)*hw], &d.lut[ch], d.out, ch)
 	}
 	return nil
 }
 
-func unpack(dst []float32, pix []uint8, lut *[256]float32) {
-	for i, v := range pix {
-		dst[i] = lut[v]
+// unpack writes lut's value of every byte of pix to dst; lut is byteToUnit
+// mapped by channel ch of out (nil for none), which vector kernels compute
+// instead.
+func unpack(dst []float32, pix []uint8, lut *[256]float32, out *affine, ch int) {
+	var i int
+	if out == nil {
+		i = unpackVec(dst, pix, false, 1, 0)
+	} else {
+		i = unpackVec(dst, pix, true, out.mul[ch], out.add[ch])
+	}
+	dst = dst[:len(pix)]
+	for ; i < len(pix); i++ {
+		dst[i] = lut[pix[i]]
 	}
 }
 
 func (d *direct) image(g *genome) []float32 {
 	img := make([]float32, d.n)
-	unpack(img, g.pix, &byteToUnit)
+	unpack(img, g.pix, &byteToUnit, nil, 0)
 	return img
 }
 

@@ -10,3 +10,5 @@ const vectorised = false
 func affineVec(p []float32, mul, add float32) int { return 0 }
 
 func clampVec(p []float32, a, b float32, mapped bool, mul, add float32) int { return 0 }
+
+func unpackVec(dst []float32, pix []uint8, mapped bool, mul, add float32) int { return 0 }

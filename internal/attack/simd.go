@@ -48,3 +48,26 @@ func clampVec(p []float32, a, b float32, mapped bool, mul, add float32) int {
 	}
 	return n
 }
+
+// unpackVec writes the canonical value float32(v)/255 of every byte v of
+// pix to dst, then, when mapped, that times mul plus add: the values of
+// direct's lookup tables, computed rather than looked up.
+func unpackVec(dst []float32, pix []uint8, mapped bool, mul, add float32) int {
+	if !vectorised {
+		return 0
+	}
+	n := len(pix)
+	dst = dst[:n]
+	d := archsimd.BroadcastFloat32x8(255)
+	m, a := archsimd.BroadcastFloat32x8(mul), archsimd.BroadcastFloat32x8(add)
+	i := 0
+	// Each step loads 16 bytes and converts the first 8.
+	for ; i+16 <= n; i += 8 {
+		v := archsimd.LoadUint8x16Slice(pix[i:]).ExtendLo8ToUint32().AsInt32x8().ConvertToFloat32().Div(d)
+		if mapped {
+			v = v.Mul(m).Add(a)
+		}
+		v.StoreSlice(dst[i:])
+	}
+	return i
+}

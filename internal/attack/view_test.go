@@ -241,3 +241,40 @@ func TestColourKernels(t *testing.T) {
 		}
 	}
 }
+
+// TestUnpackKernel checks that direct genes become the same input values
+// computed by the vector kernel (whole slices) as looked up in direct's
+// tables (one value at a time), with and without an input mapping.
+func TestUnpackKernel(t *testing.T) {
+	if !vectorised {
+		t.Skip("built without GOEXPERIMENT=simd on amd64, or the CPU lacks AVX2: no vector kernels to check")
+	}
+	rng := rand.New(rand.NewPCG(6, 1))
+	pix := make([]uint8, 3*333)
+	for i := range pix {
+		pix[i] = uint8(i)
+		if i >= 256 {
+			pix[i] = uint8(rng.IntN(256))
+		}
+	}
+	for _, out := range []*affine{nil, newAffine([]float32{1 / 0.229, 1 / 0.224, 1 / 0.225}, []float32{-0.485 / 0.229, -0.456 / 0.224, -0.406 / 0.225})} {
+		d := newDirect(3, 1, 333)
+		d.setOutput(out)
+		g := &genome{pix: pix}
+		got := make([]float32, len(pix))
+		if err := d.render(g, got, 0); err != nil {
+			t.Fatal(err)
+		}
+		for ch := range 3 {
+			lut := &byteToUnit
+			if out != nil {
+				lut = &d.lut[ch]
+			}
+			for i := ch * 333; i < (ch+1)*333; i++ {
+				if math.Float32bits(got[i]) != math.Float32bits(lut[pix[i]]) {
+					t.Fatalf("mapped %v, value %d (gene %d): vector %v, table %v", out != nil, i, pix[i], got[i], lut[pix[i]])
+				}
+			}
+		}
+	}
+}

@@ -507,8 +507,10 @@ func hslChannel(n, h12, l, a float32) float32 {
 // Both passes walk spans of outputs that share their sources, so that a
 // source value or row is loaded once per span rather than once per output,
 // and write several rows per pass over their sources. The Go compiler does
-// not vectorise, so stores bound the vertical pass; these loops keep the
-// other work per store small.
+// not vectorise, so stores bound the scalar vertical pass; these loops keep
+// the other work per store small. With vector kernels (simd.go), whole rows
+// of the vertical pass go 8 values at a time and the horizontal pass
+// gathers 8 outputs with two permutations.
 func (r *Renderer) upsample(src, dst []float32) {
 	w, lw := r.w, r.lw
 	y := 0
