@@ -277,7 +277,8 @@ func spans(t []tap) ([]span, []float32) {
 
 // Vectorised reports whether renders use AVX2 vector kernels: fooltest built
 // with GOEXPERIMENT=simd for amd64, on a CPU with AVX2. Without them renders
-// are the same, bit for bit, and take about twice as long.
+// are the same, bit for bit, and take 3 to 5 times as long
+// (BenchmarkRender224).
 func Vectorised() bool { return vectorised }
 
 // Shape returns the output image shape: channels, height and width.
