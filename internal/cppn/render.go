@@ -97,7 +97,7 @@ type Renderer struct {
 	cols, rows []span
 	fx, fy     []float32
 	// hx is every output column's taps, and hgroups plans the vector
-	// kernel's horizontal pass (see hgroup).
+	// kernel's horizontal pass (see hgroup) when there are vector kernels.
 	hx      []tap
 	hgroups []hgroup
 
@@ -188,7 +188,9 @@ func NewRenderer(w, h, channels int, opt Options) (*Renderer, error) {
 		r.tmp = make([]float32, r.lh*w)
 		r.hx = taps(w, r.lw)
 		r.cols, r.fx = spans(r.hx)
-		r.hgroups = hgroups(r.hx, r.lw)
+		if vectorised {
+			r.hgroups = hgroups(r.hx, r.lw)
+		}
 		r.rows, r.fy = spans(taps(h, r.lh))
 	}
 	return r, nil
