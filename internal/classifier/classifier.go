@@ -6,13 +6,14 @@
 package classifier
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
-	"math/rand/v2"
 	"os"
 	"runtime"
 	"slices"
+	"sync"
 	"time"
 
 	ort "github.com/yalue/onnxruntime_go"
@@ -20,29 +21,6 @@ import (
 	"github.com/fooltest/fooltest/internal/exitcode"
 	"github.com/fooltest/fooltest/internal/onnxcheck"
 )
-
-// OutputKind says how a model's raw outputs become confidences.
-type OutputKind string
-
-// The output kinds. Auto decides between Probabilities and Logits on a probe
-// batch.
-const (
-	Auto          OutputKind = "auto"
-	Probabilities OutputKind = "probabilities"
-	Logits        OutputKind = "logits"
-	Sigmoid       OutputKind = "sigmoid"
-)
-
-// ParseOutputKind validates --output-kind.
-func ParseOutputKind(s string) (OutputKind, error) {
-	switch k := OutputKind(s); k {
-	case Auto, Probabilities, Logits, Sigmoid:
-		return k, nil
-	case "":
-		return Auto, nil
-	}
-	return "", exitcode.Usagef("unknown --output-kind %q: use auto, probabilities, logits or sigmoid", s)
-}
 
 // Options configure how a model is opened.
 type Options struct {
@@ -62,7 +40,23 @@ type Options struct {
 	Threads int
 	// MaxModelBytes refuses larger model files; 0 means no limit.
 	MaxModelBytes int64
+	// MaxInputBytes refuses a model whose input tensor for one batch (one
+	// image when the batch is dynamic, else the fixed batch), or whose
+	// output for one batch, would take more bytes; 0 means
+	// DefaultMaxInputBytes.
+	MaxInputBytes int64
 }
+
+// DefaultMaxInputBytes bounds one batch's input or output tensor unless
+// Options.MaxInputBytes says otherwise: 256 MiB holds a 3×4096×4096 image.
+// A model file of a few hundred bytes can declare any image size, and the
+// buffers the declared size calls for are allocated before the model runs,
+// so the bound is checked before anything is allocated.
+const DefaultMaxInputBytes = 256 << 20
+
+// MaxClasses bounds the class count K a model may declare: every scored
+// image carries K confidences through the search.
+const MaxClasses = 1_000_000
 
 // Info is what was detected about a model and how it will be scored.
 type Info struct {
@@ -73,16 +67,27 @@ type Info struct {
 	Height     int     `json:"height"`
 	Width      int     `json:"width"`
 	// FixedBatch is the model's fixed batch size, or 0 when dynamic.
-	FixedBatch    int        `json:"fixed_batch"`
-	Output        string     `json:"output"`
-	OutputShape   []int64    `json:"output_shape"`
-	Classes       int        `json:"classes"`
-	OutputKind    OutputKind `json:"output_kind"`
-	KindDetected  bool       `json:"output_kind_detected"`
+	FixedBatch   int        `json:"fixed_batch"`
+	Output       string     `json:"output"`
+	OutputShape  []int64    `json:"output_shape"`
+	Classes      int        `json:"classes"`
+	OutputKind   OutputKind `json:"output_kind"`
+	KindDetected bool       `json:"output_kind_detected"`
+	// KindEvidence says what the output kind was decided from: the
+	// operator that computes the output, or its values on probe images.
+	KindEvidence string `json:"output_kind_evidence"`
+	// OutputRange is the least and greatest finite raw output seen on
+	// the probe images.
+	OutputRange   [2]float32 `json:"output_range"`
 	Normalization string     `json:"normalization"`
 	Batch         int        `json:"batch"`
 	BatchTuned    bool       `json:"batch_tuned"`
 	Threads       int        `json:"threads"`
+	// OpenSeconds is how long opening took: loading the model, probing
+	// its output and tuning the batch size.
+	OpenSeconds float64 `json:"open_seconds"`
+	// TuneSeconds is the part of OpenSeconds spent tuning the batch size.
+	TuneSeconds float64 `json:"tune_seconds"`
 }
 
 // Classifier scores canonical images with one ONNX model. It is not safe for
@@ -102,8 +107,14 @@ type Classifier struct {
 	// once closed.
 	jobs chan pipeJob
 	done chan struct{}
-	// nonFinite counts model outputs that were NaN or ±Inf.
-	nonFinite int64
+	// nonFinite counts model outputs that were NaN or ±Inf, badImages
+	// the images with at least one such output, and scored every image
+	// scored.
+	nonFinite, badImages, scored int64
+	// ro are the options of every run; terminating them aborts the run
+	// in progress (see AbortOn).
+	ro    *ort.RunOptions
+	abort abortState
 	// inplace binds callers' buffers for ScoreInputs, by their first
 	// value's address; they share one output tensor. A binding keeps its
 	// buffer alive, so inplaceBytes counts what they hold, and
@@ -127,13 +138,19 @@ const (
 	maxInplaceBytes = 64 << 20
 )
 
-// binding holds the preallocated tensors for one batch size, bound once so
-// that a run allocates nothing.
+// binding holds the preallocated tensors for one batch size, made once so
+// that a run allocates nothing of fooltest's.
 type binding struct {
 	size   int
 	input  *ort.Tensor[float32]
 	output *ort.Tensor[float32]
-	io     *ort.IoBinding
+	// ins and outs hold input and output as the runtime takes them.
+	ins, outs []ort.Value
+}
+
+// bind sets ins and outs from input and output.
+func (b *binding) bind() {
+	b.ins, b.outs = []ort.Value{b.input}, []ort.Value{b.output}
 }
 
 // pipeJob is the pipeline goroutine's work while one batch runs: turn rows
@@ -151,9 +168,6 @@ func (b *binding) destroy() {
 	if b == nil {
 		return
 	}
-	if b.io != nil {
-		b.io.Destroy()
-	}
 	if b.input != nil {
 		b.input.Destroy()
 	}
@@ -165,6 +179,15 @@ func (b *binding) destroy() {
 // Open loads the model at path. The path form resolves external data files
 // next to the model. LoadRuntime must have succeeded first.
 func Open(path string, opts Options) (*Classifier, error) {
+	return OpenContext(context.Background(), path, opts)
+}
+
+// OpenContext is Open with a context whose end aborts the model runs that
+// opening makes (probing the output, tuning the batch size); batch tuning
+// also takes at most a tenth of the time left before its deadline. Errors
+// of aborted runs wrap ErrAborted and the context's cause.
+func OpenContext(ctx context.Context, path string, opts Options) (*Classifier, error) {
+	start := time.Now()
 	st, err := os.Stat(path)
 	if err != nil {
 		return nil, exitcode.Usagef("cannot read model %s: %v: check --model", path, errors.Unwrap(err))
@@ -190,11 +213,17 @@ func Open(path string, opts Options) (*Classifier, error) {
 	if err != nil {
 		return nil, checked.LoadError(path, err.Error())
 	}
-	return open(path, nil, ins, outs, opts)
+	return open(ctx, start, path, nil, checked, ins, outs, opts)
 }
 
 // OpenBytes loads a model held in memory; name is used in messages.
 func OpenBytes(name string, model []byte, opts Options) (*Classifier, error) {
+	return OpenBytesContext(context.Background(), name, model, opts)
+}
+
+// OpenBytesContext is OpenBytes with a context, as OpenContext.
+func OpenBytesContext(ctx context.Context, name string, model []byte, opts Options) (*Classifier, error) {
+	start := time.Now()
 	checked, err := onnxcheck.CheckBytes(name, model)
 	if err != nil {
 		return nil, err
@@ -203,10 +232,10 @@ func OpenBytes(name string, model []byte, opts Options) (*Classifier, error) {
 	if err != nil {
 		return nil, checked.LoadError(name, err.Error())
 	}
-	return open(name, model, ins, outs, opts)
+	return open(ctx, start, name, model, checked, ins, outs, opts)
 }
 
-func open(name string, data []byte, ins, outs []ort.InputOutputInfo, opts Options) (*Classifier, error) {
+func open(ctx context.Context, start time.Time, name string, data []byte, checked *onnxcheck.Model, ins, outs []ort.InputOutputInfo, opts Options) (*Classifier, error) {
 	if !ort.IsInitialized() {
 		return nil, exitcode.Envf("ONNX Runtime is not loaded")
 	}
@@ -216,6 +245,9 @@ func open(name string, data []byte, ins, outs []ort.InputOutputInfo, opts Option
 	}
 	out, err := detectOutput(outs, opts.Output, in)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkSizes(in, out, opts); err != nil {
 		return nil, err
 	}
 	mul, add, err := opts.Normalization.perChannel(in.c)
@@ -256,6 +288,10 @@ func open(name string, data []byte, ins, outs []ort.InputOutputInfo, opts Option
 		return nil, exitcode.Usagef("model %s cannot be loaded by ONNX Runtime: %s", name, oneLine(err.Error()))
 	}
 	c := &Classifier{in: in, out: out, sess: sess, mul: mul, add: add, maxInplaceBytes: maxInplaceBytes}
+	if c.ro, err = ort.NewRunOptions(); err != nil {
+		c.Close()
+		return nil, exitcode.Envf("creating ONNX Runtime run options: %s", oneLine(err.Error()))
+	}
 	c.info = Info{
 		Input: in.name, InputShape: in.dims, Layout: in.layout,
 		Channels: in.c, Height: in.h, Width: in.w, FixedBatch: in.batch,
@@ -263,16 +299,21 @@ func open(name string, data []byte, ins, outs []ort.InputOutputInfo, opts Option
 		OutputKind: kind, Normalization: opts.Normalization.String(),
 		Threads: threads,
 	}
-	if err := c.chooseBatch(opts.Batch); err != nil {
+	stop := c.AbortOn(ctx)
+	tuneStart := time.Now()
+	err = c.chooseBatch(opts.Batch, tuneDeadline(ctx, tuneStart))
+	c.info.TuneSeconds = time.Since(tuneStart).Seconds()
+	if err == nil {
+		err = c.probeKind(checked.OutputOp(out.name))
+	}
+	stop()
+	if err != nil {
 		c.Close()
 		return nil, err
 	}
-	if kind == Auto {
-		if err := c.detectKind(); err != nil {
-			c.Close()
-			return nil, err
-		}
-	}
+	// Probe images are not the user's: only the search's count.
+	c.nonFinite, c.badImages, c.scored = 0, 0, 0
+	c.info.OpenSeconds = time.Since(start).Seconds()
 	if c.batch.size*in.c*in.h*in.w >= pipelineValues && threads < runtime.NumCPU() {
 		if err := c.startPipeline(); err != nil {
 			c.Close()
@@ -356,24 +397,66 @@ func (c *Classifier) newBinding(size int) (*binding, error) {
 		b.input.Destroy()
 		return nil, exitcode.Envf("allocating output tensor: %s", oneLine(err.Error()))
 	}
-	if b.io, err = c.sess.CreateIoBinding(); err == nil {
-		if err = b.io.BindInput(c.in.name, b.input); err == nil {
-			err = b.io.BindOutput(c.out.name, b.output)
-		}
-	}
-	if err != nil {
-		b.destroy()
-		return nil, exitcode.Envf("binding tensors: %s", oneLine(err.Error()))
-	}
+	b.bind()
 	return b, nil
 }
 
-// run runs the model once on the bound batch.
+// run runs the model once on the bound batch. The run options make it
+// abortable (see AbortOn), which a run through an IoBinding would not be:
+// onnxruntime_go runs bindings without run options.
 func (c *Classifier) run(b *binding) error {
-	if err := c.sess.RunWithBinding(b.io); err != nil {
+	if err := c.sess.RunWithOptions(b.ins, b.outs, c.ro); err != nil {
+		if cause := c.abort.get(); cause != nil {
+			return fmt.Errorf("%w: %w", ErrAborted, cause)
+		}
 		return exitcode.Envf("the model failed at run time: %s", oneLine(err.Error()))
 	}
 	return nil
+}
+
+// ErrAborted is wrapped by the errors of model runs that were stopped
+// because the context given to AbortOn (or OpenContext) ended; those errors
+// also wrap the context's cause, such as context.DeadlineExceeded.
+var ErrAborted = errors.New("model run aborted")
+
+// abortState records why runs were terminated.
+type abortState struct {
+	sync.Mutex
+	cause error
+}
+
+func (a *abortState) get() error {
+	a.Lock()
+	defer a.Unlock()
+	return a.cause
+}
+
+func (a *abortState) set(err error) {
+	a.Lock()
+	a.cause = err
+	a.Unlock()
+}
+
+// AbortOn makes the end of ctx abort the model run in progress, and fail
+// every later one at once, until stop is called. ONNX Runtime checks for
+// termination between operators, loop iterations included, so even a model
+// that would run for hours returns within moments. After stop the
+// classifier runs normally again.
+func (c *Classifier) AbortOn(ctx context.Context) (stop func()) {
+	c.abort.set(nil)
+	fired := make(chan struct{})
+	unregister := context.AfterFunc(ctx, func() {
+		defer close(fired)
+		c.abort.set(context.Cause(ctx))
+		_ = c.ro.Terminate()
+	})
+	return func() {
+		if !unregister() {
+			<-fired
+			_ = c.ro.UnsetTerminate()
+			c.abort.set(nil)
+		}
+	}
 }
 
 // Info returns what was detected about the model.
@@ -408,7 +491,7 @@ func (c *Classifier) Score(imgs []float32, n int, conf []float32) error {
 		}
 		c.confidences(b.output.GetData(), m, conf[off*k:(off+m)*k])
 	}
-	return nil
+	return c.nonFiniteErr(nonFiniteMinImages)
 }
 
 // scorePipelined is Score for more than one batch with a pipeline. The
@@ -441,7 +524,7 @@ func (c *Classifier) scorePipelined(imgs []float32, n int, conf []float32) error
 		}
 		if next >= n {
 			c.confidences(b.output.GetData(), n-off, conf[off*k:n*k])
-			return nil
+			return c.nonFiniteErr(nonFiniteMinImages)
 		}
 		c.batch, c.spare = c.spare, c.batch
 	}
@@ -498,7 +581,7 @@ func (c *Classifier) ScoreInputs(inputs []float32, n int, conf []float32) error 
 		copy(c.raw[off*k:(off+m)*k], b.output.GetData())
 	}
 	c.confidences(c.raw, n, conf)
-	return nil
+	return c.nonFiniteErr(nonFiniteMinImages)
 }
 
 // bindInplace returns the binding of one batch of a caller's buffer.
@@ -523,16 +606,7 @@ func (c *Classifier) bindInplace(in []float32) (*binding, error) {
 	if b.input, err = ort.NewTensor(c.in.shape(size), in); err != nil {
 		return nil, exitcode.Envf("binding input tensor: %s", oneLine(err.Error()))
 	}
-	if b.io, err = c.sess.CreateIoBinding(); err == nil {
-		if err = b.io.BindInput(c.in.name, b.input); err == nil {
-			err = b.io.BindOutput(c.out.name, b.output)
-		}
-	}
-	if err != nil {
-		b.output = nil // shared: not this binding's to destroy
-		b.destroy()
-		return nil, exitcode.Envf("binding tensors: %s", oneLine(err.Error()))
-	}
+	b.bind()
 	if old, ok := c.inplace[&in[0]]; ok {
 		c.inplaceBytes -= 4 * len(old.input.GetData())
 		old.output = nil
@@ -583,20 +657,70 @@ func (c *Classifier) confidences(raw []float32, m int, conf []float32) {
 	k := c.out.k
 	for i := range m {
 		r, o := raw[i*k:(i+1)*k], conf[i*k:(i+1)*k]
+		var bad int64
 		switch c.info.OutputKind {
 		case Logits:
-			c.nonFinite += softmax(r, o)
+			bad = softmax(r, o)
 		default:
 			for j, v := range r {
 				if !finite(v) {
-					c.nonFinite++
+					bad++
 					v = 0
 				}
 				o[j] = min(max(v, 0), 1)
 			}
 		}
+		c.nonFinite += bad
+		if bad > 0 {
+			c.badImages++
+		}
 	}
+	c.scored += int64(m)
 }
+
+// MaxNonFiniteShare is the share of scored images whose outputs may hold
+// NaN or ±Inf before scoring fails with a *NonFiniteError. Such outputs
+// count as confidence 0, so a model that gives them for many images would
+// otherwise look hard to fool when it was never really tested.
+const MaxNonFiniteShare = 0.01
+
+// nonFiniteMinImages is how many images Score sees before it judges the
+// share: one bad image among the first few says little.
+const nonFiniteMinImages = 100
+
+// NonFiniteError reports a model whose outputs were NaN or ±Inf for more
+// than MaxNonFiniteShare of the images scored.
+type NonFiniteError struct {
+	// Images is how many images had a non-finite output, of Scored.
+	Images, Scored int64
+	// Values is how many outputs were non-finite.
+	Values int64
+}
+
+func (e *NonFiniteError) Error() string {
+	return fmt.Sprintf("the model's outputs were NaN or infinite for %d of %d scored images (%d values), more than the %g%% allowed, so it cannot be tested",
+		e.Images, e.Scored, e.Values, 100*MaxNonFiniteShare)
+}
+
+// nonFiniteErr returns a *NonFiniteError when more than MaxNonFiniteShare of
+// the images scored since opening gave non-finite outputs, once at least
+// minImages were scored.
+func (c *Classifier) nonFiniteErr(minImages int64) error {
+	if c.scored == 0 || c.scored < minImages || float64(c.badImages) <= MaxNonFiniteShare*float64(c.scored) {
+		return nil
+	}
+	return &NonFiniteError{Images: c.badImages, Scored: c.scored, Values: c.nonFinite}
+}
+
+// CheckFinite returns a *NonFiniteError when more than MaxNonFiniteShare of
+// all the images scored so far gave NaN or ±Inf outputs, however few they
+// were. Score checks the same once 100 images were scored; a run that
+// scored fewer should call CheckFinite at its end.
+func (c *Classifier) CheckFinite() error { return c.nonFiniteErr(1) }
+
+// NonFiniteImages returns how many scored images had at least one NaN or
+// ±Inf output, and how many images were scored.
+func (c *Classifier) NonFiniteImages() (bad, scored int64) { return c.badImages, c.scored }
 
 // softmax writes the softmax of the finite logits in r to o; non-finite
 // logits get probability 0 and are counted.
@@ -631,49 +755,6 @@ func softmax(r, o []float32) int64 {
 
 func finite(v float32) bool { return v-v == 0 }
 
-// detectKind decides between probabilities and logits: outputs that lie in
-// [0,1] and sum to 1 on a probe batch of noise images are probabilities.
-func (c *Classifier) detectKind() error {
-	b := c.batch
-	rng := rand.New(rand.NewPCG(1, 2))
-	per := c.in.c * c.in.h * c.in.w
-	imgs := make([]float32, b.size*per)
-	for i := range imgs {
-		imgs[i] = rng.Float32()
-	}
-	// One flat image too: a constant input separates logits from
-	// probabilities on models whose noise outputs saturate.
-	for i := range per {
-		imgs[i] = 0.5
-	}
-	c.fill(b.input.GetData(), imgs, b.size)
-	if err := c.run(b); err != nil {
-		return err
-	}
-	raw, k := b.output.GetData(), c.out.k
-	probs := true
-	for i := range b.size {
-		var sum float64
-		for _, v := range raw[i*k : (i+1)*k] {
-			if !finite(v) {
-				continue
-			}
-			if v < 0 || v > 1 {
-				probs = false
-			}
-			sum += float64(v)
-		}
-		if math.Abs(sum-1) > 1e-3 {
-			probs = false
-		}
-	}
-	c.info.OutputKind, c.info.KindDetected = Logits, true
-	if probs {
-		c.info.OutputKind = Probabilities
-	}
-	return nil
-}
-
 // Close releases the session and tensors.
 func (c *Classifier) Close() error {
 	if c.jobs != nil {
@@ -699,14 +780,15 @@ func (c *Classifier) Close() error {
 }
 
 // chooseBatch fixes the batch size: the model's fixed batch, the user's
-// --batch, or the candidate with the best measured images per second.
-func (c *Classifier) chooseBatch(requested int) error {
+// --batch, or the candidate with the best measured images per second,
+// tuned until deadline at the latest.
+func (c *Classifier) chooseBatch(requested int, deadline time.Time) error {
 	switch {
 	case c.in.batch > 0:
 		requested = c.in.batch
 	case requested > 0:
 	default:
-		best, err := c.tuneBatch()
+		best, err := c.tuneBatch(deadline)
 		if err != nil {
 			return err
 		}
@@ -725,24 +807,47 @@ func (c *Classifier) chooseBatch(requested int) error {
 	return nil
 }
 
-// maxBatchBytes bounds one batch's input tensor during tuning.
+// maxBatchBytes bounds one batch's input tensor during tuning. Batch 1 is
+// always a candidate, whatever its size (checkSizes bounds it).
 const maxBatchBytes = 32 << 20
+
+// tuneShare is the share of the time left before the context's deadline
+// that batch tuning may take, and tuneMax its limit without a deadline.
+const (
+	tuneShare = 0.1
+	tuneMax   = 10 * time.Second
+)
+
+// tuneDeadline returns when batch tuning must end: a tenth of the time left
+// before ctx's deadline, so that a slow model leaves most of the budget to
+// the search.
+func tuneDeadline(ctx context.Context, now time.Time) time.Time {
+	limit := tuneMax
+	if d, ok := ctx.Deadline(); ok {
+		limit = min(limit, time.Duration(tuneShare*float64(d.Sub(now))))
+	}
+	return now.Add(limit)
+}
 
 // tuneBatch times doubling batch sizes and keeps the fastest per image. A
 // larger batch must win by 3% to be chosen, since it also costs latency and
-// padding in the search's last batch of a generation.
-func (c *Classifier) tuneBatch() (*binding, error) {
+// padding in the search's last batch of a generation. Past deadline it
+// keeps the best size measured so far, batch 1 at least.
+func (c *Classifier) tuneBatch(deadline time.Time) (*binding, error) {
 	per := c.in.c * c.in.h * c.in.w
 	var best *binding
 	bestRate := 0.0
 	worse := 0
-	for size := 1; size <= 256 && size*per*4 <= maxBatchBytes; size *= 2 {
+	for size := 1; size <= 256 && (size == 1 || size*per*4 <= maxBatchBytes); size *= 2 {
+		if size > 1 && !time.Now().Before(deadline) {
+			break
+		}
 		b, err := c.newBinding(size)
 		if err != nil {
 			best.destroy()
 			return nil, err
 		}
-		rate, err := c.measure(b)
+		rate, err := c.measure(b, deadline)
 		if err != nil {
 			b.destroy()
 			best.destroy()
@@ -763,22 +868,73 @@ func (c *Classifier) tuneBatch() (*binding, error) {
 }
 
 // measure returns images per second for one binding: a warm-up run, then
-// runs until 40 ms and 3 runs have passed.
-func (c *Classifier) measure(b *binding) (float64, error) {
+// runs until 40 ms and 3 runs have passed, or deadline has.
+func (c *Classifier) measure(b *binding, deadline time.Time) (float64, error) {
 	data := b.input.GetData()
 	for i := range data {
 		data[i] = 0.5
 	}
+	start := time.Now()
 	if err := c.run(b); err != nil {
 		return 0, err
 	}
-	start := time.Now()
-	runs := 0
-	for runs < 3 || time.Since(start) < 40*time.Millisecond {
-		if err := c.run(b); err != nil {
-			return 0, err
+	runs := 1
+	if time.Now().Before(deadline) {
+		// The warm-up run pays for first-run allocations: time only
+		// the runs after it.
+		start, runs = time.Now(), 0
+		for runs < 3 || time.Since(start) < 40*time.Millisecond {
+			if err := c.run(b); err != nil {
+				return 0, err
+			}
+			runs++
+			if !time.Now().Before(deadline) {
+				break
+			}
 		}
-		runs++
 	}
 	return float64(runs*b.size) / time.Since(start).Seconds(), nil
+}
+
+// checkSizes refuses, before anything is allocated, a model whose declared
+// input or output would need buffers over the limit: a model file of a few
+// hundred bytes can declare a 20000×20000 image or a billion classes.
+func checkSizes(in inputSpec, out outputSpec, opts Options) error {
+	limit := opts.MaxInputBytes
+	if limit <= 0 {
+		limit = DefaultMaxInputBytes
+	}
+	if out.k > MaxClasses {
+		return exitcode.Usagef("model output %q has %d classes, more than the %d fooltest supports: pick another output with --output", out.name, out.k, MaxClasses)
+	}
+	// In float64: declared sizes can overflow an int product.
+	batch := float64(max(1, in.batch, opts.Batch))
+	what := "one image"
+	switch {
+	case in.batch > 0:
+		what = fmt.Sprintf("the fixed batch of %d images", in.batch)
+	case opts.Batch > 0:
+		what = fmt.Sprintf("a batch of %d images (--batch)", opts.Batch)
+	}
+	image := 4 * float64(in.c) * float64(in.h) * float64(in.w)
+	if need := batch * image; need > float64(limit) {
+		return exitcode.Usagef("model input %q of %d×%d×%d needs %s for %s, over the %s limit: raise --max-input-bytes if the runner has the memory, or use a smaller --batch or --input-shape",
+			in.name, in.c, in.h, in.w, byteSize(need), what, byteSize(float64(limit)))
+	}
+	if need := batch * 4 * float64(out.k); need > float64(limit) {
+		return exitcode.Usagef("model output %q of %d classes needs %s for %s, over the %s limit: raise --max-input-bytes if the runner has the memory",
+			out.name, out.k, byteSize(need), what, byteSize(float64(limit)))
+	}
+	return nil
+}
+
+// byteSize formats n bytes for messages.
+func byteSize(n float64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GiB", n/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", n/(1<<20))
+	}
+	return fmt.Sprintf("%.0f bytes", n)
 }

@@ -35,6 +35,8 @@ const (
 	graphSparseInitializer = 15
 	trainingInitialization = 1
 	trainingAlgorithm      = 2
+	nodeInput              = 1
+	nodeOutput             = 2
 	nodeOpType             = 4
 	nodeAttribute          = 5
 	nodeDomain             = 7
@@ -79,6 +81,51 @@ type External struct {
 type Model struct {
 	external []External
 	custom   []string
+	// nodes are the main graph's nodes, in file order, for tracing an
+	// output back to the operator that computes it.
+	nodes []Node
+}
+
+// Node is one node of a model's main graph: its operator and the names of
+// the values it reads and writes.
+type Node struct {
+	Domain, Op      string
+	Inputs, Outputs []string
+}
+
+// passThrough lists operators that move or reshape values without changing
+// them, so that the operator before them decides what an output holds.
+var passThrough = map[string]bool{
+	"Identity": true, "Reshape": true, "Flatten": true, "Squeeze": true,
+	"Unsqueeze": true, "Dropout": true, "Cast": true,
+}
+
+// OutputOp returns the operator of the main graph that computes the value
+// output, looking through operators that only reshape or copy it (Reshape,
+// Flatten, Squeeze, Identity, …). It returns "" when no node of the main
+// graph writes output (a graph input or initializer) or when the operator
+// is outside the default domain.
+func (m *Model) OutputOp(output string) string {
+	by := make(map[string]*Node, len(m.nodes))
+	for i := range m.nodes {
+		for _, o := range m.nodes[i].Outputs {
+			by[o] = &m.nodes[i]
+		}
+	}
+	name := output
+	// Each step moves to an earlier node, so len(m.nodes) steps suffice
+	// even for a crafted graph whose nodes form a cycle.
+	for range len(m.nodes) + 1 {
+		n := by[name]
+		if n == nil || (n.Domain != "" && n.Domain != "ai.onnx") {
+			return ""
+		}
+		if !passThrough[n.Op] || len(n.Inputs) == 0 {
+			return n.Op
+		}
+		name = n.Inputs[0]
+	}
+	return ""
 }
 
 // External returns every external-data location the model names, in file
@@ -101,7 +148,7 @@ func Parse(data []byte) (*Model, error) {
 	if err := w.model(msg{data: data, end: len(data)}); err != nil {
 		return nil, err
 	}
-	m := &Model{external: w.external}
+	m := &Model{external: w.external, nodes: w.nodes}
 	seen := map[string]bool{}
 	for o := range w.used {
 		if !w.defined[o] && !seen[o.domain] {
@@ -119,6 +166,10 @@ type op struct{ domain, name string }
 
 type walker struct {
 	external []External
+	// main is true while the walk is in the main graph's own nodes, not
+	// in their subgraphs; nodes collects those nodes.
+	main  bool
+	nodes []Node
 	// used holds the operators in non-standard domains that nodes use;
 	// defined, the operators that model-local functions define.
 	used, defined map[op]bool
@@ -157,7 +208,13 @@ func (w *walker) model(m msg) error {
 		switch f.num {
 		case modelGraph:
 			graph = true
-			return into(f, 0, w.graph)
+			// A repeated graph field merges, as protobuf does; the
+			// runtime reads the merged graph, so collect every copy's
+			// nodes.
+			w.main = true
+			err := into(f, 0, w.graph)
+			w.main = false
+			return err
 		case modelOpsetImport:
 			opset = true
 			_, err := f.bytes()
@@ -201,19 +258,35 @@ func (w *walker) trainingInfo(m msg, depth int) error {
 func (w *walker) node(m msg, depth int) error {
 	// Singular strings: the last occurrence wins, as in protobuf.
 	var domain, opType []byte
+	var inputs, outputs []string
+	main := w.main
+	w.main = false
 	err := each(m, depth, func(f field) (err error) {
+		var b []byte
 		switch f.num {
 		case nodeOpType:
 			opType, err = f.bytes()
 		case nodeDomain:
 			domain, err = f.bytes()
+		case nodeInput:
+			if b, err = f.bytes(); main {
+				inputs = append(inputs, string(b))
+			}
+		case nodeOutput:
+			if b, err = f.bytes(); main {
+				outputs = append(outputs, string(b))
+			}
 		case nodeAttribute:
 			err = into(f, depth, w.attribute)
 		}
 		return err
 	})
+	w.main = main
 	if err == nil && !standard(string(domain)) {
 		w.used[op{string(domain), string(opType)}] = true
+	}
+	if err == nil && main {
+		w.nodes = append(w.nodes, Node{Domain: string(domain), Op: string(opType), Inputs: inputs, Outputs: outputs})
 	}
 	return err
 }

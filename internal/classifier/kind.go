@@ -1,0 +1,197 @@
+package classifier
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/fooltest/fooltest/internal/exitcode"
+)
+
+// OutputKind says how a model's raw outputs become confidences.
+type OutputKind string
+
+// The output kinds. Auto decides from the operator that computes the output
+// and from its values on probe images.
+const (
+	Auto          OutputKind = "auto"
+	Probabilities OutputKind = "probabilities"
+	Logits        OutputKind = "logits"
+	Sigmoid       OutputKind = "sigmoid"
+)
+
+// ParseOutputKind validates --output-kind.
+func ParseOutputKind(s string) (OutputKind, error) {
+	switch k := OutputKind(s); k {
+	case Auto, Probabilities, Logits, Sigmoid:
+		return k, nil
+	case "":
+		return Auto, nil
+	}
+	return "", exitcode.Usagef("unknown --output-kind %q: use auto, probabilities, logits or sigmoid", s)
+}
+
+// probeImages is how many varied images the output is probed with.
+const probeImages = 8
+
+// sumTolerance is how far from 1 a row of probabilities may sum: exporters
+// and quantized models leave rows that sum to 1 ± a few thousandths, and a
+// probability output read as logits caps every confidence near
+// e/(e+K-1), so erring towards probabilities is the safe side.
+const sumTolerance = 0.02
+
+// rangeTolerance is how far outside [0,1] rounding may take a probability.
+const rangeTolerance = 1e-3
+
+// probeStats summarises the raw outputs on the probe images.
+type probeStats struct {
+	lo, hi         float32
+	sumLo, sumHi   float64
+	finite, values int
+}
+
+// probeKind runs the probe images, records the output's range and, for
+// Auto, decides the output kind. op is the operator that computes the
+// output ("" when unknown). A decision it cannot make safely is refused
+// with the flag that settles it.
+func (c *Classifier) probeKind(op string) error {
+	st, err := c.probe()
+	if err != nil {
+		return err
+	}
+	c.info.OutputRange = [2]float32{st.lo, st.hi}
+	if st.finite == 0 {
+		return &NonFiniteError{Images: probeImages, Scored: probeImages, Values: int64(st.values)}
+	}
+	if c.info.OutputKind != Auto {
+		c.info.KindEvidence = "set by --output-kind"
+		return nil
+	}
+	c.info.KindDetected = true
+	switch op {
+	case "Softmax":
+		c.info.OutputKind, c.info.KindEvidence = Probabilities, "computed by a Softmax node"
+		return nil
+	case "Sigmoid":
+		c.info.OutputKind, c.info.KindEvidence = Sigmoid, "computed by a Sigmoid node"
+		return nil
+	case "LogSoftmax":
+		// Softmax of log-probabilities gives the probabilities back.
+		c.info.OutputKind, c.info.KindEvidence = Logits, "computed by a LogSoftmax node"
+		return nil
+	}
+	nonNegative := st.lo >= -rangeTolerance
+	switch {
+	case nonNegative && math.Abs(st.sumLo-1) <= sumTolerance && math.Abs(st.sumHi-1) <= sumTolerance:
+		c.info.OutputKind = Probabilities
+		c.info.KindEvidence = fmt.Sprintf("values in [%.3g, %.3g], rows sum to %.4f–%.4f on %d probe images", st.lo, st.hi, st.sumLo, st.sumHi, probeImages)
+	case nonNegative && st.hi <= 1+rangeTolerance:
+		// Sigmoid scores and small logits look alike here; reading
+		// either as the other would make the search chase the wrong
+		// thing, and reading scores as logits caps every confidence
+		// below the threshold: a false pass.
+		return exitcode.Usagef("cannot tell how to read model output %q: its values lie in [%.3g, %.3g] but rows sum to %.3g–%.3g on %d probe images, as sigmoid scores or small logits would: pass --output-kind sigmoid (independent scores in [0,1]) or --output-kind logits (softmax is applied)",
+			c.out.name, st.lo, st.hi, st.sumLo, st.sumHi, probeImages)
+	default:
+		c.info.OutputKind = Logits
+		c.info.KindEvidence = fmt.Sprintf("values in [%.3g, %.3g] on %d probe images, outside [0,1]", st.lo, st.hi, probeImages)
+	}
+	return nil
+}
+
+// Ceiling returns the highest confidence the chosen output kind can give if
+// the raw outputs stay within the range seen on the probe images, or 1 when
+// that range does not bound it. It matters for logits that lie in [0,1]:
+// their softmax over K classes cannot exceed e/(e+K-1), which no
+// threshold near 1 is ever reached by.
+func (c *Classifier) Ceiling() float64 {
+	lo, hi := c.info.OutputRange[0], c.info.OutputRange[1]
+	if c.info.OutputKind != Logits || lo < -rangeTolerance || hi > 1+rangeTolerance {
+		return 1
+	}
+	spread := math.Exp(float64(hi - lo))
+	return spread / (spread + float64(c.out.k-1))
+}
+
+// probe scores the probe images and summarises their raw outputs. The
+// images differ in brightness, contrast and structure, so that an output
+// whose values depend on the image shows its range.
+func (c *Classifier) probe() (probeStats, error) {
+	per, k := c.in.c*c.in.h*c.in.w, c.out.k
+	imgs := probeSet(c.in.c, c.in.h, c.in.w)
+	st := probeStats{lo: float32(math.Inf(1)), hi: float32(math.Inf(-1)), sumLo: math.Inf(1), sumHi: math.Inf(-1)}
+	b := c.batch
+	for off := 0; off < probeImages; off += b.size {
+		m := min(b.size, probeImages-off)
+		c.fill(b.input.GetData(), imgs[off*per:(off+m)*per], m)
+		if err := c.run(b); err != nil {
+			return st, err
+		}
+		raw := b.output.GetData()
+		for i := range m {
+			var sum float64
+			rowFinite := true
+			for _, v := range raw[i*k : (i+1)*k] {
+				st.values++
+				if !finite(v) {
+					rowFinite = false
+					continue
+				}
+				st.finite++
+				st.lo, st.hi = min(st.lo, v), max(st.hi, v)
+				sum += float64(v)
+			}
+			if rowFinite {
+				st.sumLo, st.sumHi = min(st.sumLo, sum), max(st.sumHi, sum)
+			}
+		}
+	}
+	if math.IsInf(st.sumLo, 0) {
+		st.sumLo, st.sumHi = math.NaN(), math.NaN()
+	}
+	return st, nil
+}
+
+// probeSet returns probeImages canonical images: black, mid-grey, white,
+// uniform noise, low-contrast noise, a checkerboard, a gradient and random
+// colour blocks.
+func probeSet(ch, h, w int) []float32 {
+	per, hw := ch*h*w, h*w
+	rng := rand.New(rand.NewPCG(1, 2))
+	imgs := make([]float32, probeImages*per)
+	for n := range probeImages {
+		img := imgs[n*per : (n+1)*per]
+		for cc := range ch {
+			colour := rng.Float32()
+			for y := range h {
+				for x := range w {
+					var v float32
+					switch n {
+					case 0:
+						v = 0
+					case 1:
+						v = 0.5
+					case 2:
+						v = 1
+					case 3:
+						v = rng.Float32()
+					case 4:
+						v = 0.45 + 0.1*rng.Float32()
+					case 5:
+						v = float32((x/max(1, w/8) + y/max(1, h/8)) % 2)
+					case 6:
+						v = float32(x) / float32(max(1, w-1))
+					default:
+						if (x/max(1, w/4)+y/max(1, h/4))%2 == 0 {
+							v = colour
+						} else {
+							v = 1 - colour
+						}
+					}
+					img[cc*hw+y*w+x] = v
+				}
+			}
+		}
+	}
+	return imgs
+}
