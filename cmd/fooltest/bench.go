@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -21,7 +22,7 @@ func benchCmd(args []string, e env) error {
 	if *d < 100*time.Millisecond || *d > time.Hour {
 		return exitcode.Usagef("--duration %s: give a duration from 100ms to 1h", *d)
 	}
-	l, err := m.open()
+	l, err := m.open(context.Background())
 	if err != nil {
 		return err
 	}

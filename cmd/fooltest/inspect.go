@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -26,7 +27,7 @@ func inspectCmd(args []string, e env) error {
 	if err := parse(fs, args, e, &m); err != nil {
 		return err
 	}
-	l, err := m.open()
+	l, err := m.open(context.Background())
 	if err != nil {
 		return err
 	}

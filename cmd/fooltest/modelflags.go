@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -20,14 +21,14 @@ var errHelp = errors.New("help requested")
 
 // modelFlags are the flags every command that opens a model takes.
 type modelFlags struct {
-	model, labels, preset    string
-	scale                    float64
-	mean, std                string
-	inputShape, output, kind string
-	batch, threads           int
-	ortLib                   string
-	maxModelBytes            int64
-	set                      map[string]bool
+	model, labels, preset        string
+	scale                        float64
+	mean, std                    string
+	inputShape, output, kind     string
+	batch, threads               int
+	ortLib                       string
+	maxModelBytes, maxInputBytes int64
+	set                          map[string]bool
 }
 
 func (m *modelFlags) register(fs *flag.FlagSet) {
@@ -44,6 +45,7 @@ func (m *modelFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&m.threads, "threads", 0, "ONNX Runtime intra-op threads (default: number of CPUs)")
 	fs.StringVar(&m.ortLib, "onnxruntime-lib", "", "`path` of libonnxruntime.so (default: $ONNXRUNTIME_LIB, the install folder, the system)")
 	fs.Int64Var(&m.maxModelBytes, "max-model-bytes", 2<<30, "refuse model files larger than this many `bytes`")
+	fs.Int64Var(&m.maxInputBytes, "max-input-bytes", classifier.DefaultMaxInputBytes, "refuse models whose input or output tensor for one batch takes more than this many `bytes`")
 }
 
 // parse parses args into fs, turning flag errors into one-line usage errors.
@@ -133,11 +135,16 @@ func (m *modelFlags) options() (classifier.Options, string, error) {
 	}
 	opts.Output, opts.Batch, opts.Threads = m.output, m.batch, m.threads
 	opts.MaxModelBytes = m.maxModelBytes
+	if m.maxInputBytes <= 0 {
+		return opts, "", exitcode.Usagef("--max-input-bytes %d: give a positive number of bytes", m.maxInputBytes)
+	}
+	opts.MaxInputBytes = m.maxInputBytes
 	return opts, preset, nil
 }
 
-// open loads the runtime, the model and its labels.
-func (m *modelFlags) open() (*loaded, error) {
+// open loads the runtime, the model and its labels. The end of ctx aborts
+// the model runs that opening makes.
+func (m *modelFlags) open(ctx context.Context) (*loaded, error) {
 	opts, preset, err := m.options()
 	if err != nil {
 		return nil, err
@@ -150,11 +157,11 @@ func (m *modelFlags) open() (*loaded, error) {
 	var sum [32]byte
 	if m.model == "" {
 		l.name = demo.Name
-		l.Classifier, err = classifier.OpenBytes(demo.Name, demo.Model, opts)
+		l.Classifier, err = classifier.OpenBytesContext(ctx, demo.Name, demo.Model, opts)
 		sum = sha256.Sum256(demo.Model)
 	} else {
 		l.name, l.path = m.model, m.model
-		if l.Classifier, err = classifier.Open(m.model, opts); err == nil {
+		if l.Classifier, err = classifier.OpenContext(ctx, m.model, opts); err == nil {
 			sum, err = fileSHA256(m.model)
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/fooltest/fooltest/internal/attack"
+	"github.com/fooltest/fooltest/internal/classifier"
 	"github.com/fooltest/fooltest/internal/exitcode"
 	"github.com/fooltest/fooltest/internal/gate"
 	"github.com/fooltest/fooltest/internal/report"
@@ -94,6 +95,9 @@ type runOutcome struct {
 	result  *report.Result
 	written map[string]string
 	code    int
+	// nonFinite is how many scored images gave NaN or ±Inf outputs, and
+	// how many were scored.
+	nonFinite [2]int64
 }
 
 func runCmd(ctx context.Context, args []string, e env) (int, error) {
@@ -126,23 +130,31 @@ func runSearch(ctx context.Context, args []string, e env) (*runOutcome, error) {
 	if err := checkWritable(r.reportDir); err != nil {
 		return nil, err
 	}
-	l, err := m.open()
+	// The budget covers opening the model too: a model slow enough to
+	// spend it on probing and batch tuning is too slow to search.
+	started := time.Now()
+	budgetCtx, cancel := context.WithTimeout(ctx, plan.budget)
+	defer cancel()
+	l, err := m.open(budgetCtx)
 	if err != nil {
-		return nil, err
+		return nil, openError(err, plan.budget, time.Since(started))
 	}
 	defer l.Close()
 	info := l.Info()
+	if ceiling := l.Ceiling(); ceiling < plan.threshold {
+		return nil, exitcode.Usagef("model output %q is read as logits, but its values stay within [%.3g, %.3g] on every probe image, so softmax confidences cannot exceed %.3f, below --threshold %g: the values look like probabilities or sigmoid scores; pass --output-kind probabilities or --output-kind sigmoid",
+			info.Output, info.OutputRange[0], info.OutputRange[1], ceiling, plan.threshold)
+	}
 	targets, err := parseClasses(r.classes, info.Classes, r.seed)
 	if err != nil {
 		return nil, err
 	}
 	fmt.Fprint(e.stdout, l.summary())
+	fmt.Fprintf(e.stdout, "%-11s %.1fs of the %s budget, %.1fs of it tuning the batch size\n", "opened in", info.OpenSeconds, plan.budget, info.TuneSeconds)
 
-	searchCtx, cancel := context.WithTimeout(ctx, plan.budget)
-	defer cancel()
-	prog := newProgress(e, plan.budget, r.quiet)
-	started := time.Now()
-	res, err := attack.Run(searchCtx, l, attack.Config{
+	prog := newProgress(e, time.Until(started.Add(plan.budget)), r.quiet)
+	stopAbort := l.AbortOn(budgetCtx)
+	res, err := attack.Run(budgetCtx, l, attack.Config{
 		Algorithm: r.algorithm,
 		Encoding:  r.encoding,
 		Targets:   targets,
@@ -151,14 +163,25 @@ func runSearch(ctx context.Context, args []string, e env) (*runOutcome, error) {
 		Seed:      r.seed,
 		Progress:  prog.update,
 	})
+	stopAbort()
 	prog.finish()
-	if err != nil {
+	if res == nil {
 		return nil, err
 	}
+	// A model that failed mid-search, or whose outputs were too often not
+	// finite, was not tested: the reports say so with the verdict error.
+	if err == nil {
+		err = l.CheckFinite()
+	}
+	searchErr := err
 	interrupted := res.Stopped == attack.StoppedCanceled
 
 	out := &runOutcome{result: buildResult(l, &m, &r, plan, res, started)}
+	out.nonFinite[0], out.nonFinite[1] = l.NonFiniteImages()
 	out.result.Interrupted = interrupted
+	if searchErr != nil {
+		out.result.Error = oneLine(searchErr.Error())
+	}
 	verdict, err := gate.Evaluate(out.result, plan.threshold, plan.maxFooled, plan.failOn)
 	if err != nil {
 		return nil, exitcode.Usagef("%s", err)
@@ -169,7 +192,24 @@ func runSearch(ctx context.Context, args []string, e env) (*runOutcome, error) {
 	}
 	printSummary(e, out)
 	out.code = exitCode(verdict, plan.failOn, interrupted)
+	if verdict == gate.Error {
+		if searchErr != nil {
+			return out, searchErr
+		}
+		return out, exitcode.Envf("%s", out.result.Error)
+	}
 	return out, nil
+}
+
+// openError explains an error from opening the model within the budget.
+func openError(err error, budget, took time.Duration) error {
+	if !errors.Is(err, classifier.ErrAborted) {
+		return err
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return exitcode.Envf("the --budget of %s ran out while opening the model (%.1fs: loading it, probing its output, tuning the batch size); its runs are too slow to search within that budget: raise --budget", budget, took.Seconds())
+	}
+	return exitcode.Envf("interrupted while opening the model, after %.1fs: nothing was searched", took.Seconds())
 }
 
 // exitCode is the run's exit code. An interrupted search whose results
@@ -243,6 +283,7 @@ func buildResult(l *loaded, m *modelFlags, r *runFlags, plan runPlan, res *attac
 		ElapsedSeconds:   res.Elapsed.Seconds(),
 		BudgetSeconds:    plan.budget.Seconds(),
 		NonFiniteOutputs: l.NonFinite(),
+		OpenSeconds:      info.OpenSeconds,
 		StoppedReason:    res.Stopped,
 		StartedAt:        started.UTC().Format(time.RFC3339),
 	}
@@ -318,6 +359,9 @@ func printSummary(e env, o *runOutcome) {
 		fmt.Fprintf(w, "%-6d  %-24s  %-10.5f  %s\n", c.Index, truncateLabel(c.Label, 24), c.Confidence, mark)
 	}
 	fmt.Fprintln(w)
+	if bad, scored := o.nonFinite[0], o.nonFinite[1]; bad > 0 {
+		fmt.Fprintf(w, "note: %d of %d scored images gave NaN or infinite outputs, counted as confidence 0\n", bad, scored)
+	}
 	fmt.Fprintln(w, verdictLine(res))
 	for _, f := range report.AllFormats() {
 		if p, ok := o.written[f]; ok {
@@ -328,10 +372,7 @@ func printSummary(e env, o *runOutcome) {
 
 // verdictLine is the one-line verdict on the console.
 func verdictLine(res *report.Result) string {
-	word := "PASS"
-	if res.Verdict == "fail" {
-		word = "FAIL"
-	}
+	word := strings.ToUpper(res.Verdict)
 	s := fmt.Sprintf("fooltest: %s: %d of %d classes fooled at confidence >= %g (allowed %d), %d evaluations in %.1fs",
 		word, res.Fooled, res.Targets, res.Threshold, res.MaxFooled, res.Evaluations, res.ElapsedSeconds)
 	if res.Interrupted {
@@ -339,6 +380,9 @@ func verdictLine(res *report.Result) string {
 	}
 	if res.Config.FailOn == string(gate.FailOnNever) && res.Verdict == "fail" {
 		s += " (report only: --fail-on never)"
+	}
+	if res.Verdict == string(gate.Error) {
+		s += "; the model was not tested: " + res.Error
 	}
 	return s
 }

@@ -39,6 +39,8 @@ const (
 	StoppedMaxEvals = "max-evals"
 	// StoppedCanceled: the context was canceled before its deadline.
 	StoppedCanceled = "canceled"
+	// StoppedError: the Scorer failed.
+	StoppedError = "error"
 )
 
 // progressEvery bounds how often Config.Progress is called.
@@ -207,8 +209,11 @@ func resolve(cfg Config, k int) (resolved, error) {
 // confidence. It stops when every target reaches cfg.Threshold, when
 // cfg.MaxEvals images were scored, or when ctx is done (its deadline is the
 // time budget), and returns within about a second of ctx being done with
-// everything found so far and a nil error. Errors are invalid
-// configurations and failures of the Scorer.
+// everything found so far and a nil error. A Scorer whose run ctx aborted
+// may return an error that wraps ctx's error; that ends the search the same
+// way. Errors are invalid configurations, with a nil Result, and failures
+// of the Scorer, with the Result of what was scored before the failure
+// (Stopped is StoppedError).
 func Run(ctx context.Context, s Scorer, cfg Config) (*Result, error) {
 	c, h, w, k := s.Shape()
 	if c != 1 && c != 3 || h < 1 || w < 1 || k < 1 {
@@ -233,7 +238,8 @@ func Run(ctx context.Context, s Scorer, cfg Config) (*Result, error) {
 		alg = newClimb(e)
 	}
 	if err := e.run(alg); err != nil {
-		return nil, err
+		e.stopped = StoppedError
+		return e.result(), err
 	}
 	return e.result(), nil
 }

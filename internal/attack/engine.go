@@ -216,6 +216,12 @@ func (e *engine) evaluate(g *generation) error {
 			err = e.s.Score(e.imgs[:m*e.per], m, conf)
 		}
 		if err != nil {
+			// A scorer whose run the context aborted has scored
+			// nothing of this chunk: the search stops as at any
+			// other end of its budget.
+			if e.ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+				return nil
+			}
 			return fmt.Errorf("attack: scoring images: %w", err)
 		}
 		more := e.offer(g, off, m)

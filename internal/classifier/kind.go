@@ -61,7 +61,14 @@ func (c *Classifier) probeKind(op string) error {
 	}
 	c.info.OutputRange = [2]float32{st.lo, st.hi}
 	if st.finite == 0 {
-		return &NonFiniteError{Images: probeImages, Scored: probeImages, Values: int64(st.values)}
+		// Nothing to decide from. The search will stop on the same
+		// non-finite outputs, and its reports will say so.
+		c.info.OutputRange = [2]float32{}
+		if c.info.OutputKind == Auto {
+			c.info.OutputKind, c.info.KindDetected = Probabilities, true
+		}
+		c.info.KindEvidence = "no finite output on the probe images"
+		return nil
 	}
 	if c.info.OutputKind != Auto {
 		c.info.KindEvidence = "set by --output-kind"

@@ -22,14 +22,27 @@ import (
 // fooled class fails the gate.
 const DefaultMaxFooled = "0"
 
-// Verdict is what the gate found: [Pass] or [Fail].
+// Verdict is what the gate found: [Pass], [Fail] or [Error].
 type Verdict string
 
-// The two verdicts, as written into Result.Verdict.
+// The verdicts, as written into Result.Verdict.
 const (
 	Pass Verdict = "pass"
 	Fail Verdict = "fail"
+	// Error means the run did not test the model enough to pass it: the
+	// model failed, its outputs were not finite, the run was interrupted
+	// or it made too few evaluations. Result.Error says which. A run whose
+	// findings already fail the gate is a Fail whatever else happened,
+	// except a failure recorded in Result.Error, which always wins.
+	Error Verdict = "error"
 )
+
+// MinEvaluations is the fewest model evaluations a run needs before it can
+// pass (or its --max-evals, when lower), unless every target was fooled: a
+// search that scored a handful of images, because the model was slow or
+// hung until the budget ended, says nothing about how hard the model is to
+// fool.
+const MinEvaluations = 100
 
 // MaxFooled is the number of fooled classes the gate allows, either an
 // absolute count or a percentage of the target classes. The zero value
@@ -207,8 +220,21 @@ func Evaluate(res *report.Result, threshold float64, allowed MaxFooled, failOn F
 	res.Config.FailOn = string(failOn)
 
 	v := Pass
-	if fooled > res.MaxFooled {
+	need := int64(MinEvaluations)
+	if res.Config.MaxEvals > 0 {
+		need = min(need, res.Config.MaxEvals)
+	}
+	switch {
+	case res.Error != "":
+		v = Error
+	case fooled > res.MaxFooled:
 		v = Fail
+	case res.Interrupted:
+		v = Error
+		res.Error = "the run was interrupted before the search ended, and the classes fooled so far do not fail the gate"
+	case res.Evaluations < need && fooled < res.Targets:
+		v = Error
+		res.Error = fmt.Sprintf("the search made only %d model evaluations, fewer than the %d a pass needs: raise --budget or make the model faster", res.Evaluations, need)
 	}
 	res.Verdict = string(v)
 	return v, nil

@@ -181,7 +181,7 @@ func TestEvaluate(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			res := &report.Result{Classes: classes(tt.confs...)}
+			res := &report.Result{Classes: classes(tt.confs...), Evaluations: MinEvaluations}
 			// A stale flag from an earlier evaluation must be cleared.
 			if len(res.Classes) > 0 {
 				res.Classes[len(res.Classes)-1].Fooled = true
@@ -270,5 +270,46 @@ func TestExitCode(t *testing.T) {
 		if got := ExitCode(tt.v, tt.failOn); got != tt.want {
 			t.Errorf("ExitCode(%q, %q) = %d, want %d", tt.v, tt.failOn, got, tt.want)
 		}
+	}
+}
+
+// TestEvaluateError: a run that did not test the model never passes.
+func TestEvaluateError(t *testing.T) {
+	tests := []struct {
+		name string
+		res  report.Result
+		want Verdict
+	}{
+		{"model failure wins over fail", report.Result{Classes: classes(1, 0), Evaluations: 500, Error: "the model failed"}, Error},
+		{"interrupted without a failing finding", report.Result{Classes: classes(0.1, 0), Evaluations: 500, Interrupted: true}, Error},
+		{"interrupted with a failing finding", report.Result{Classes: classes(1, 0), Evaluations: 500, Interrupted: true}, Fail},
+		{"too few evaluations", report.Result{Classes: classes(0.1, 0), Evaluations: MinEvaluations - 1}, Error},
+		{"no evaluation at all", report.Result{Classes: classes(0, 0)}, Error},
+		{"a lower --max-evals", report.Result{Classes: classes(0.1, 0), Evaluations: 50, Config: report.Config{MaxEvals: 50}}, Pass},
+		{"every target fooled early", report.Result{Classes: classes(1, 1), Evaluations: 20}, Pass},
+		{"enough evaluations", report.Result{Classes: classes(0.1, 0), Evaluations: MinEvaluations}, Pass},
+	}
+	allowAll, _ := ParseMaxFooled("100%")
+	none, _ := ParseMaxFooled("0")
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			allowed := none
+			if tt.name == "every target fooled early" {
+				allowed = allowAll
+			}
+			v, err := Evaluate(&tt.res, 0.99, allowed, FailOnFooled)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if v != tt.want {
+				t.Fatalf("verdict %s, want %s", v, tt.want)
+			}
+			if v == Error && tt.res.Error == "" {
+				t.Fatal("error verdict without a reason")
+			}
+			if v == Error && ExitCode(v, FailOnNever) != exitcode.Environment {
+				t.Fatal("an error verdict must exit 3 even in report-only mode")
+			}
+		})
 	}
 }

@@ -14,16 +14,23 @@ type Result struct {
 	Model    Model    `json:"model"`
 	Config   Config   `json:"config"`
 
-	// Verdict is "pass" or "fail", computed once by the gate.
-	Verdict   string  `json:"verdict"`
+	// Verdict is "pass", "fail" or "error", computed once by the gate.
+	Verdict string `json:"verdict"`
+	// Error says why the verdict is "error": what kept the run from
+	// testing the model. It is empty otherwise.
+	Error     string  `json:"error,omitempty"`
 	Fooled    int     `json:"fooled"`
 	Targets   int     `json:"targets"`
 	Threshold float64 `json:"threshold"`
 	// MaxFooled is the resolved number of fooled classes the gate allows.
 	MaxFooled int `json:"max_fooled"`
 
-	Evaluations      int64   `json:"evaluations"`
-	ElapsedSeconds   float64 `json:"elapsed_seconds"`
+	Evaluations    int64   `json:"evaluations"`
+	ElapsedSeconds float64 `json:"elapsed_seconds"`
+	// OpenSeconds is the time spent opening the model (loading it,
+	// probing its output, tuning the batch size) before the search,
+	// which counts against the budget too.
+	OpenSeconds      float64 `json:"open_seconds"`
 	EvalsPerSecond   float64 `json:"evaluations_per_second"`
 	BudgetSeconds    float64 `json:"budget_seconds"`
 	MedianConfidence float64 `json:"median_confidence"`

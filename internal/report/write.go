@@ -41,7 +41,7 @@ func Write(dir string, res *Result, formats []string) (map[string]string, error)
 	if res == nil {
 		return nil, errors.New("report: no result to write")
 	}
-	if res.Verdict != "pass" && res.Verdict != "fail" {
+	if res.Verdict != "pass" && res.Verdict != "fail" && res.Verdict != "error" {
 		return nil, fmt.Errorf("report: result has no verdict (got %q): evaluate the gate before writing reports", res.Verdict)
 	}
 	if len(formats) == 0 {

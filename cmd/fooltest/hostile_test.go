@@ -1,0 +1,163 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/fooltest/fooltest/internal/exitcode"
+	"github.com/fooltest/fooltest/internal/onnxtest"
+)
+
+// writeModel writes m into a new temporary folder and returns its path.
+func writeModel(t *testing.T, name string, m onnxtest.Model) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(path, m.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// nanModel gives NaN for every output: log(-(|x|+1)).
+func nanModel() onnxtest.Model {
+	return onnxtest.Classifier([]int64{-1, 1, 4, 4}, 3, "").Then("Abs", nil).
+		Then("Add", []string{"one"}, onnxtest.Tensor{Name: "one", Dims: []int64{1}, Data: []float32{1}}).
+		Then("Neg", nil).Then("Log", nil)
+}
+
+// hugeImage declares a 3×20000×20000 image in a few hundred bytes.
+func hugeImage() onnxtest.Model {
+	return onnxtest.Model{
+		Inputs:  []onnxtest.Value{{Name: "image", Type: onnxtest.Float, Dims: []int64{1, 3, 20000, 20000}}},
+		Outputs: []onnxtest.Value{{Name: "scores", Type: onnxtest.Float, Dims: []int64{1, 3}}},
+		Nodes: []onnxtest.Node{
+			{Op: "GlobalAveragePool", Inputs: []string{"image"}, Outputs: []string{"pooled"}},
+			{Op: "Flatten", Inputs: []string{"pooled"}, Outputs: []string{"scores"}, Ints: map[string]int64{"axis": 1}},
+		},
+	}
+}
+
+// TestUntestedModelNeverPasses runs the real binary on models that once
+// made fooltest pass without testing them, crash, hang or exhaust memory.
+// Each must fool, refuse with exit 2 naming the fix, or fail with exit 3:
+// never exit 0.
+func TestUntestedModelNeverPasses(t *testing.T) {
+	// Two classes whose logits differ by the mean pixel: class 1 peaks
+	// at e/(1+e) = 0.731 as probabilities, but at 0.675 if those were
+	// read as logits and put through softmax again.
+	twoClass := onnxtest.Classifier([]int64{-1, 1, 8, 8}, 2, "Softmax")
+	tests := []struct {
+		name  string
+		model onnxtest.Model
+		args  []string
+		code  int
+		// say is a part of stderr; verdict, when set, is report.json's.
+		say, verdict string
+	}{
+		{"probabilities summing to 1.0015", twoClass.Scaled(1.0015), []string{"--threshold", "0.7"}, exitcode.GateFailed, "", "fail"},
+		{"sigmoid scores behind a Mul", onnxtest.Classifier([]int64{-1, 1, 8, 8}, 10, "Sigmoid").Scaled(0.999), nil, exitcode.Usage, "--output-kind", ""},
+		{"probabilities forced to logits", twoClass, []string{"--output-kind", "logits"}, exitcode.Usage, "--output-kind probabilities", ""},
+		{"all outputs NaN", nanModel(), nil, exitcode.Environment, "NaN", "error"},
+		{"all outputs NaN, kind given", nanModel(), []string{"--output-kind", "probabilities"}, exitcode.Environment, "NaN", "error"},
+		{"a 20000x20000 image", hugeImage(), nil, exitcode.Usage, "--max-input-bytes", ""},
+		{"a run that never ends", onnxtest.Classifier([]int64{-1, 1, 4, 4}, 3, "Softmax").Looping(1<<50, 3), []string{"--budget", "2s"}, exitcode.Environment, "--budget", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			args := append([]string{"run", "--model", writeModel(t, "m.onnx", tc.model), "--report-dir", dir,
+				"--threads", "1", "--quiet", "--encoding", "direct", "--max-evals", "2000"}, tc.args...)
+			if !strings.Contains(strings.Join(args, " "), "--budget") {
+				args = append(args, "--budget", "60s")
+			}
+			cmd := exec.Command(binary, args...)
+			cmd.Dir = repoRoot(t)
+			var stderr strings.Builder
+			cmd.Stderr = &stderr
+			start := time.Now()
+			err := cmd.Run()
+			took := time.Since(start)
+			if code := exitOf(err); code != tc.code {
+				t.Fatalf("exit %d, want %d; stderr: %s", code, tc.code, stderr.String())
+			}
+			if !strings.Contains(stderr.String(), tc.say) {
+				t.Errorf("stderr does not say %q: %s", tc.say, stderr.String())
+			}
+			if tc.code == exitcode.Usage && strings.Count(strings.TrimSpace(stderr.String()), "\n") > 0 {
+				t.Errorf("refusal is not one line: %q", stderr.String())
+			}
+			// No refusal or abort may cost the runner its memory.
+			if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok && ru.Maxrss > 1<<20 {
+				t.Errorf("peak memory %d MiB, over 1 GiB", ru.Maxrss>>10)
+			}
+			// A hung model ends with the budget, not hours later;
+			// generous for a loaded machine, far below a hang.
+			if took > 20*time.Second {
+				t.Errorf("took %s", took)
+			}
+			if tc.verdict != "" {
+				var rep struct {
+					Verdict, Error string
+				}
+				b, err := os.ReadFile(filepath.Join(dir, "report.json"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := json.Unmarshal(b, &rep); err != nil {
+					t.Fatal(err)
+				}
+				if rep.Verdict != tc.verdict || (tc.verdict == "error") != (rep.Error != "") {
+					t.Fatalf("report.json verdict %q, error %q; want %q", rep.Verdict, rep.Error, tc.verdict)
+				}
+			}
+		})
+	}
+}
+
+// TestLargeImageOpens: an image over batch tuning's 32 MiB per batch gets
+// batch 1; it once panicked on an empty choice.
+func TestLargeImageOpens(t *testing.T) {
+	m := hugeImage()
+	m.Inputs[0].Dims = []int64{-1, 3, -1, -1}
+	m.Outputs[0].Dims = []int64{-1, 3}
+	r := runBinary(t, repoRoot(t), nil, "inspect", "--model", writeModel(t, "big.onnx", m), "--input-shape", "3,1673,1673", "--output-kind", "logits", "--threads", "1")
+	if r.code != 0 || !strings.Contains(r.stdout, "batch       1") {
+		t.Fatalf("exit %d; stdout %s; stderr %s", r.code, r.stdout, r.stderr)
+	}
+}
+
+// TestSignalStopsHungModel: the first SIGTERM stops a model run that would
+// never return by itself.
+func TestSignalStopsHungModel(t *testing.T) {
+	model := writeModel(t, "endless.onnx", onnxtest.Classifier([]int64{-1, 1, 4, 4}, 3, "Softmax").Looping(1<<50, 3))
+	cmd := exec.Command(binary, "run", "--model", model, "--budget", "600s", "--report-dir", t.TempDir(), "--threads", "1")
+	cmd.Dir = repoRoot(t)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(2 * time.Second)
+	sent := time.Now()
+	cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if code := exitOf(err); code != exitcode.Environment {
+			t.Fatalf("exit %d, want 3; stderr %s", code, stderr.String())
+		}
+	case <-time.After(10 * time.Second):
+		cmd.Process.Kill()
+		t.Fatalf("still running 10s after SIGTERM; stderr %s", stderr.String())
+	}
+	if took := time.Since(sent); took > 5*time.Second {
+		t.Errorf("exited %s after SIGTERM", took)
+	}
+}
