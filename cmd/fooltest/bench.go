@@ -34,6 +34,6 @@ func benchCmd(args []string, e env) error {
 		return json.NewEncoder(e.stdout).Encode(r)
 	}
 	fmt.Fprintf(e.stdout, "model      %s\nbatch      %d, %d threads\nraw        %.0f images/s (runtime on a filled tensor)\npipeline   %.0f images/s (canonical images to confidences)\nratio      %.3f\n",
-		l.name, r.Batch, r.Threads, r.RawImagesPerSecond, r.PipelineImagesPerSecond, r.Ratio)
+		printable(l.name), r.Batch, r.Threads, r.RawImagesPerSecond, r.PipelineImagesPerSecond, r.Ratio)
 	return nil
 }

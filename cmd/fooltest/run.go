@@ -308,7 +308,7 @@ func printSummary(e env, o *runOutcome) {
 	fmt.Fprintf(w, "\n%-6s  %-24s  %-10s  %s\n", "class", "label", "confidence", "fooled")
 	for i, c := range classes {
 		if i == maxRows {
-			fmt.Fprintf(w, "… %d more classes in %s\n", len(classes)-maxRows, filepath.Join(res.Config.ReportDir, report.JSONFile))
+			fmt.Fprintf(w, "… %d more classes in %s\n", len(classes)-maxRows, printable(filepath.Join(res.Config.ReportDir, report.JSONFile)))
 			break
 		}
 		mark := "no"
@@ -321,7 +321,7 @@ func printSummary(e env, o *runOutcome) {
 	fmt.Fprintln(w, verdictLine(res))
 	for _, f := range report.AllFormats() {
 		if p, ok := o.written[f]; ok {
-			fmt.Fprintf(w, "  %-9s %s\n", f, p)
+			fmt.Fprintf(w, "  %-9s %s\n", f, printable(p))
 		}
 	}
 }
@@ -344,12 +344,7 @@ func verdictLine(res *report.Result) string {
 }
 
 func truncateLabel(s string, n int) string {
-	s = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
-			return ' '
-		}
-		return r
-	}, s)
+	s = printable(s)
 	if r := []rune(s); len(r) > n {
 		return string(r[:n-1]) + "…"
 	}
