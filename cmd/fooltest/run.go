@@ -233,7 +233,7 @@ func buildResult(l *loaded, m *modelFlags, r *runFlags, plan runPlan, res *attac
 		Config: report.Config{
 			Encoding: res.Encoding, Algorithm: res.Algorithm, Budget: plan.budget.String(),
 			MaxEvals: r.maxEvals, Classes: r.classes, Threshold: plan.threshold,
-			MaxFooled: plan.maxFooled.String(), FailOn: string(plan.failOn), Seed: int64(r.seed),
+			MaxFooled: plan.maxFooled.String(), FailOn: string(plan.failOn), Seed: r.seed,
 			Batch: info.Batch, Threads: info.Threads, Preset: l.preset,
 			InputShape: m.inputShape, Output: info.Output, OutputKind: m.kind,
 			Labels: m.labels, ReportDir: r.reportDir, Formats: plan.formats,
