@@ -96,8 +96,8 @@ func (m *modelFlags) options() (classifier.Options, string, error) {
 		return opts, "", err
 	}
 	if m.set["scale"] {
-		if !(m.scale > 0) || m.scale > 1e6 {
-			return opts, "", exitcode.Usagef("--scale %v: give a positive number", m.scale)
+		if err := classifier.CheckScale(m.scale); err != nil {
+			return opts, "", err
 		}
 		norm.Scale = float32(m.scale)
 		preset = "custom"
@@ -113,6 +113,10 @@ func (m *modelFlags) options() (classifier.Options, string, error) {
 			return opts, "", err
 		}
 		preset = "custom"
+	}
+	// Refused here, before the runtime is loaded, with the flags named.
+	if err := norm.Check(); err != nil {
+		return opts, "", err
 	}
 	opts.Normalization = norm
 	if m.inputShape != "" {
