@@ -1,8 +1,11 @@
 package main
 
 import (
+	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/fooltest/fooltest/internal/exitcode"
 )
@@ -49,5 +52,24 @@ func TestExtremeNormalization(t *testing.T) {
 				t.Errorf("stderr %q: want one line mentioning %q", r.stderr, tc.want)
 			}
 		})
+	}
+}
+
+// TestLabelsFIFO: --labels naming a FIFO exits 2 at once instead of
+// waiting for a writer that never comes.
+func TestLabelsFIFO(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "labels.fifo")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan result, 1)
+	go func() { done <- runMain(t, nil, "inspect", "--labels", fifo) }()
+	select {
+	case r := <-done:
+		if r.code != exitcode.Usage || !strings.Contains(r.stderr, "named pipe") {
+			t.Errorf("exit %d, stderr %q; want 2 saying it is a named pipe", r.code, r.stderr)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("inspect --labels FIFO still blocked after 20s")
 	}
 }
