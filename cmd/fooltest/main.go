@@ -75,7 +75,7 @@ func Main(ctx context.Context, args []string, e env) int {
 	case "inspect":
 		err = inspectCmd(rest, e)
 	case "bench":
-		err = benchCmd(rest, e)
+		err = benchCmd(ctx, rest, e)
 	case "version":
 		err = versionCmd(rest, e)
 	case "help", "-h", "--help":
