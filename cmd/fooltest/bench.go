@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"time"
@@ -10,7 +11,7 @@ import (
 	"github.com/fooltest/fooltest/internal/exitcode"
 )
 
-func benchCmd(args []string, e env) error {
+func benchCmd(ctx context.Context, args []string, e env) error {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	var m modelFlags
 	m.register(fs)
@@ -27,7 +28,11 @@ func benchCmd(args []string, e env) error {
 		return err
 	}
 	defer l.Close()
-	r, err := l.Bench(*d)
+	r, err := l.BenchContext(ctx, *d)
+	if errors.Is(err, context.Canceled) {
+		// Partial rounds would measure the interruption, not the model.
+		return exitcode.Envf("bench interrupted: no throughput measured; let it run for --duration, or give a shorter one")
+	}
 	if err != nil {
 		return err
 	}
@@ -35,6 +40,6 @@ func benchCmd(args []string, e env) error {
 		return json.NewEncoder(e.stdout).Encode(r)
 	}
 	fmt.Fprintf(e.stdout, "model      %s\nbatch      %d, %d threads\nraw        %.0f images/s (runtime on a filled tensor)\npipeline   %.0f images/s (canonical images to confidences)\nratio      %.3f\n",
-		l.name, r.Batch, r.Threads, r.RawImagesPerSecond, r.PipelineImagesPerSecond, r.Ratio)
+		printable(l.name), r.Batch, r.Threads, r.RawImagesPerSecond, r.PipelineImagesPerSecond, r.Ratio)
 	return nil
 }

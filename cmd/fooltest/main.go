@@ -75,7 +75,7 @@ func Main(ctx context.Context, args []string, e env) int {
 	case "inspect":
 		err = inspectCmd(rest, e)
 	case "bench":
-		err = benchCmd(rest, e)
+		err = benchCmd(ctx, rest, e)
 	case "version":
 		err = versionCmd(rest, e)
 	case "help", "-h", "--help":
@@ -109,10 +109,11 @@ Exit codes: 0 gate passed, 1 gate failed, 2 invalid usage or input,
 3 runtime or environment failure.
 `
 
-// oneLine keeps error output to one line, as CI logs and annotations expect.
+// oneLine keeps error output to one line, as CI logs and annotations
+// expect. Errors quote paths and runtime messages, so what whitespace does
+// not cover is escaped by printable.
 func oneLine(s string) string {
-	s = strings.TrimSpace(s)
-	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " ")), " ")
+	return printable(strings.Join(strings.Fields(s), " "))
 }
 
 func isTerminal(f *os.File) bool {

@@ -98,8 +98,8 @@ func (m *modelFlags) options() (classifier.Options, string, error) {
 		return opts, "", err
 	}
 	if m.set["scale"] {
-		if !(m.scale > 0) || m.scale > 1e6 {
-			return opts, "", exitcode.Usagef("--scale %v: give a positive number", m.scale)
+		if err := classifier.CheckScale(m.scale); err != nil {
+			return opts, "", err
 		}
 		norm.Scale = float32(m.scale)
 		preset = "custom"
@@ -115,6 +115,10 @@ func (m *modelFlags) options() (classifier.Options, string, error) {
 			return opts, "", err
 		}
 		preset = "custom"
+	}
+	// Refused here, before the runtime is loaded, with the flags named.
+	if err := norm.Check(); err != nil {
+		return opts, "", err
 	}
 	opts.Normalization = norm
 	if m.inputShape != "" {
@@ -226,12 +230,12 @@ func (l *loaded) summary() string {
 	libPath, _ := classifier.LoadedRuntime()
 	var b strings.Builder
 	row := func(k, format string, args ...any) { fmt.Fprintf(&b, "%-11s %s\n", k, fmt.Sprintf(format, args...)) }
-	row("model", "%s (sha256 %s)", l.name, l.sha256[:16])
+	row("model", "%s (sha256 %s)", printable(l.name), l.sha256[:16])
 	row("input", "%q %v: %s, %d×%d×%d %s, %s", i.Input, i.InputShape, i.Layout, i.Channels, i.Height, i.Width, color, batch)
 	row("preprocess", "%s (%s)", l.preset, i.Normalization)
 	row("output", "%q %v: %d classes, %s", i.Output, i.OutputShape, i.Classes, kind)
-	row("labels", "%s", l.labelsFrom)
+	row("labels", "%s", printable(l.labelsFrom))
 	row("batch", "%d%s, %d threads", i.Batch, tuned, i.Threads)
-	row("runtime", "ONNX Runtime %s (%s)", l.runtime, libPath)
+	row("runtime", "ONNX Runtime %s (%s)", printable(l.runtime), printable(libPath))
 	return b.String()
 }

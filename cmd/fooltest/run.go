@@ -273,7 +273,7 @@ func buildResult(l *loaded, m *modelFlags, r *runFlags, plan runPlan, res *attac
 		Config: report.Config{
 			Encoding: res.Encoding, Algorithm: res.Algorithm, Budget: plan.budget.String(),
 			MaxEvals: r.maxEvals, Classes: r.classes, Threshold: plan.threshold,
-			MaxFooled: plan.maxFooled.String(), FailOn: string(plan.failOn), Seed: int64(r.seed),
+			MaxFooled: plan.maxFooled.String(), FailOn: string(plan.failOn), Seed: r.seed,
 			Batch: info.Batch, Threads: info.Threads, Preset: l.preset,
 			InputShape: m.inputShape, Output: info.Output, OutputKind: m.kind,
 			Labels: m.labels, ReportDir: r.reportDir, Formats: plan.formats,
@@ -349,7 +349,7 @@ func printSummary(e env, o *runOutcome) {
 	fmt.Fprintf(w, "\n%-6s  %-24s  %-10s  %s\n", "class", "label", "confidence", "fooled")
 	for i, c := range classes {
 		if i == maxRows {
-			fmt.Fprintf(w, "… %d more classes in %s\n", len(classes)-maxRows, filepath.Join(res.Config.ReportDir, report.JSONFile))
+			fmt.Fprintf(w, "… %d more classes in %s\n", len(classes)-maxRows, printable(filepath.Join(res.Config.ReportDir, report.JSONFile)))
 			break
 		}
 		mark := "no"
@@ -365,7 +365,7 @@ func printSummary(e env, o *runOutcome) {
 	fmt.Fprintln(w, verdictLine(res))
 	for _, f := range report.AllFormats() {
 		if p, ok := o.written[f]; ok {
-			fmt.Fprintf(w, "  %-9s %s\n", f, p)
+			fmt.Fprintf(w, "  %-9s %s\n", f, printable(p))
 		}
 	}
 }
@@ -388,12 +388,7 @@ func verdictLine(res *report.Result) string {
 }
 
 func truncateLabel(s string, n int) string {
-	s = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
-			return ' '
-		}
-		return r
-	}, s)
+	s = printable(s)
 	if r := []rune(s); len(r) > n {
 		return string(r[:n-1]) + "…"
 	}

@@ -158,3 +158,38 @@ func TestSecondSignal(t *testing.T) {
 		t.Fatal("report.json is not whole")
 	}
 }
+
+// TestBenchInterrupt: the first SIGINT stops bench between model runs, and
+// it exits 3 at once rather than measuring for the rest of --duration.
+func TestBenchInterrupt(t *testing.T) {
+	cmd := exec.Command(binary, "bench", "--duration", "1h", "--threads", "1")
+	cmd.Dir = repoRoot(t)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Whether the signal lands while the model loads or while it is being
+	// measured, bench must stop: the context is already cancelled.
+	time.Sleep(2 * time.Second)
+	sent := time.Now()
+	cmd.Process.Signal(syscall.SIGINT)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if code := exitOf(err); code != exitcode.Environment {
+			t.Fatalf("exit %d, want 3; stderr %s", code, &stderr)
+		}
+		if !strings.Contains(stderr.String(), "bench interrupted") {
+			t.Errorf("stderr %q does not say bench was interrupted", &stderr)
+		}
+		if took := time.Since(sent); took > 5*time.Second {
+			t.Errorf("exited %s after the signal", took)
+		}
+	case <-time.After(15 * time.Second):
+		cmd.Process.Kill()
+		<-done
+		t.Fatalf("bench still running 15s after SIGINT; stderr %s", &stderr)
+	}
+}

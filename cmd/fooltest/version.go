@@ -41,6 +41,6 @@ func versionCmd(args []string, e env) error {
 		return err
 	}
 	path, _ := classifier.LoadedRuntime()
-	fmt.Fprintf(e.stdout, "ONNX Runtime %s (%s; built for %s)\n", v, path, classifier.RuntimeVersion)
+	fmt.Fprintf(e.stdout, "ONNX Runtime %s (%s; built for %s)\n", printable(v), printable(path), classifier.RuntimeVersion)
 	return nil
 }

@@ -1,6 +1,7 @@
 package classifier
 
 import (
+	"context"
 	"math/rand/v2"
 	"time"
 )
@@ -21,6 +22,16 @@ type BenchResult struct {
 // Bench measures raw and pipeline throughput for about d in all. The two are
 // timed in alternating rounds so that drift in machine load hits both alike.
 func (c *Classifier) Bench(d time.Duration) (BenchResult, error) {
+	return c.BenchContext(context.Background(), d)
+}
+
+// BenchContext is Bench, stopped early with ctx's error when ctx is done:
+// it checks between model runs, so an interrupted bench of an hour ends
+// after the run in flight rather than at the end of the hour.
+func (c *Classifier) BenchContext(ctx context.Context, d time.Duration) (BenchResult, error) {
+	if err := ctx.Err(); err != nil {
+		return BenchResult{}, err
+	}
 	b := c.batch
 	per, k := c.in.c*c.in.h*c.in.w, c.out.k
 	// Several batches per pipeline call, as the search scores a generation.
@@ -42,13 +53,16 @@ func (c *Classifier) Bench(d time.Duration) (BenchResult, error) {
 	for range rounds {
 		// Score swaps its two bindings: time the one it left current.
 		c.fill(c.batch.input.GetData(), imgs, c.batch.size)
-		m, took, err := c.Raw(slice)
+		m, took, err := c.rawRuns(ctx, slice)
 		if err != nil {
 			return BenchResult{}, err
 		}
 		rawImgs, raw = rawImgs+m, raw+took
 		start := time.Now()
 		for time.Since(start) < slice {
+			if err := ctx.Err(); err != nil {
+				return BenchResult{}, err
+			}
 			if err := c.Score(imgs, n, conf); err != nil {
 				return BenchResult{}, err
 			}
@@ -72,9 +86,17 @@ func (c *Classifier) Bench(d time.Duration) (BenchResult, error) {
 // rounds do, and returns how many images it scored in how long: the
 // runtime's own speed, to set beside a search's.
 func (c *Classifier) Raw(d time.Duration) (images int64, took time.Duration, err error) {
+	return c.rawRuns(context.Background(), d)
+}
+
+// rawRuns is Raw, stopped with ctx's error when ctx is done.
+func (c *Classifier) rawRuns(ctx context.Context, d time.Duration) (images int64, took time.Duration, err error) {
 	b := c.batch
 	start := time.Now()
 	for time.Since(start) < d {
+		if err := ctx.Err(); err != nil {
+			return images, time.Since(start), err
+		}
 		if err := c.run(b); err != nil {
 			return images, time.Since(start), err
 		}

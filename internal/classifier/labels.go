@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"syscall"
 
 	"github.com/fooltest/fooltest/internal/exitcode"
 )
@@ -20,12 +21,30 @@ const (
 // ReadLabels reads one label per line for a model with k classes. A final
 // newline is optional, CRLF line ends are accepted, and invalid UTF-8 is
 // replaced rather than rejected, since labels are shown, never interpreted.
+//
+// Only regular files are read: a FIFO would block until something writes
+// to it, and /dev/zero or a directory never yields a label file.
 func ReadLabels(path string, k int) ([]string, error) {
-	f, err := os.Open(path)
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, exitcode.Usagef("cannot read labels file %s: %v: check --labels", path, errors.Unwrap(err))
+	}
+	if err := labelsRegular(path, st); err != nil {
+		return nil, err
+	}
+	// O_NONBLOCK keeps the open itself from blocking should the path have
+	// become a FIFO since the Stat; the Stat of the open file settles it.
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, exitcode.Usagef("cannot read labels file %s: %v: check --labels", path, errors.Unwrap(err))
 	}
 	defer f.Close()
+	if st, err = f.Stat(); err != nil {
+		return nil, exitcode.Usagef("cannot read labels file %s: %v: check --labels", path, errors.Unwrap(err))
+	}
+	if err := labelsRegular(path, st); err != nil {
+		return nil, err
+	}
 	data, err := io.ReadAll(io.LimitReader(f, MaxLabelsBytes+1))
 	if err != nil {
 		return nil, exitcode.Usagef("cannot read labels file %s: %v", path, err)
@@ -34,6 +53,27 @@ func ReadLabels(path string, k int) ([]string, error) {
 		return nil, exitcode.Usagef("labels file %s is over %d bytes: give one short label per class", path, MaxLabelsBytes)
 	}
 	return ParseLabels(path, data, k)
+}
+
+// labelsRegular refuses label files that are not regular files, or that
+// are too large to be one.
+func labelsRegular(path string, st os.FileInfo) error {
+	if !st.Mode().IsRegular() {
+		kind := "not a regular file"
+		switch {
+		case st.IsDir():
+			kind = "a directory"
+		case st.Mode()&os.ModeNamedPipe != 0:
+			kind = "a named pipe"
+		case st.Mode()&os.ModeDevice != 0:
+			kind = "a device"
+		}
+		return exitcode.Usagef("labels file %s is %s: give --labels a text file with one label per line", path, kind)
+	}
+	if st.Size() > MaxLabelsBytes {
+		return exitcode.Usagef("labels file %s is over %d bytes: give one short label per class", path, MaxLabelsBytes)
+	}
+	return nil
 }
 
 // ParseLabels parses label file contents; name is used in messages.

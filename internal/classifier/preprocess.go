@@ -2,6 +2,7 @@ package classifier
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 
@@ -40,8 +41,20 @@ func Preset(name string) (Normalization, error) {
 	return n, nil
 }
 
+// Preprocessing runs in float32, so the values it takes must survive the
+// conversion: smaller magnitudes than minNormal32 become 0 or subnormal
+// (lost precision, and 1/std overflows), larger ones than maxInput come too
+// close to overflowing once multiplied out.
+const (
+	minNormal32 = 0x1p-126 // smallest normal float32, about 1.18e-38
+	maxInput    = 3e38
+	// maxScale bounds --scale: inputs scaled by more are no image format.
+	maxScale = 1e6
+)
+
 // ParseFloats parses a comma-separated list of 1 or 3 finite numbers, as
-// --mean and --std take them.
+// --mean and --std take them. Nonzero values must be normal float32
+// numbers: 1e-40 would become a subnormal or 0.
 func ParseFloats(flag, s string) ([]float32, error) {
 	parts := strings.Split(s, ",")
 	if len(parts) != 1 && len(parts) != 3 {
@@ -49,14 +62,76 @@ func ParseFloats(flag, s string) ([]float32, error) {
 	}
 	out := make([]float32, len(parts))
 	for i, p := range parts {
-		v, err := strconv.ParseFloat(strings.TrimSpace(p), 32)
-		if err != nil || v != v || v > 3e38 || v < -3e38 {
+		v, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
+		if err != nil || v != v || v > maxInput || v < -maxInput {
 			return nil, exitcode.Usagef("%s %q: %q is not a finite number", flag, s, p)
+		}
+		if v != 0 && math.Abs(v) < minNormal32 {
+			return nil, exitcode.Usagef("%s %q: %q is too close to 0 for float32: give 0 or a magnitude of at least 1.2e-38", flag, s, p)
 		}
 		out[i] = float32(v)
 	}
 	return out, nil
 }
+
+// CheckScale validates --scale S: positive, at most 1e6, and a normal
+// float32, since 1e-300 would become 0.
+func CheckScale(s float64) error {
+	if !(s >= minNormal32) || s > maxScale {
+		return exitcode.Usagef("--scale %v: give a positive number from 1.2e-38 to 1e6", s)
+	}
+	return nil
+}
+
+// Check reports values whose float32 preprocessing would break: a scale or
+// std that is zero, subnormal or out of range, or a combination for which
+// (Scale*x - Mean)/Std is not finite for some x in [0,1], or does not
+// depend on x at all because Scale/Std underflows. Mean and Std may hold one
+// value or one per channel.
+func (n Normalization) Check() error {
+	// ParseFloats bounds the float64 it parses; float32 rounds 3e38 up.
+	limit := float64(float32(maxInput))
+	s := float64(n.Scale)
+	if n.Scale == 0 {
+		s = 1
+	}
+	if err := CheckScale(s); err != nil {
+		return err
+	}
+	for _, v := range n.Mean {
+		if !finite32(v) || (v != 0 && math.Abs(float64(v)) < minNormal32) || math.Abs(float64(v)) > limit {
+			return exitcode.Usagef("--mean %v: give a finite number, 0 or of magnitude 1.2e-38 to 3e38", v)
+		}
+	}
+	for _, v := range n.Std {
+		if !finite32(v) || math.Abs(float64(v)) < minNormal32 || math.Abs(float64(v)) > limit {
+			return exitcode.Usagef("--std %v: give a nonzero finite number of magnitude 1.2e-38 to 3e38", v)
+		}
+	}
+	for c := range max(len(n.Mean), len(n.Std), 1) {
+		mean, std := float32(0), float32(1)
+		if len(n.Mean) > 0 {
+			mean = n.Mean[min(c, len(n.Mean)-1)]
+		}
+		if len(n.Std) > 0 {
+			std = n.Std[min(c, len(n.Std)-1)]
+		}
+		// The same float32 operations perChannel folds the values into.
+		mul, add := float32(s)/std, -mean/std
+		// The input is x*mul + add, linear in x: its extremes are at x=0
+		// and x=1, and maxInput leaves room for rounding in between.
+		lo, hi := float64(add), float64(mul+add)
+		if !finite32(mul) || !finite32(add) || !finite32(mul+add) || math.Abs(lo) > limit || math.Abs(hi) > limit {
+			return exitcode.Usagef("--scale %v, --mean %v, --std %v: the model input (S*x - mean)/std overflows float32: give a larger --std or a smaller --scale or --mean", s, mean, std)
+		}
+		if math.Abs(float64(mul)) < minNormal32 {
+			return exitcode.Usagef("--scale %v, --std %v: S/std underflows float32, so the model input would not depend on the image: give a larger --scale or a smaller --std", s, std)
+		}
+	}
+	return nil
+}
+
+func finite32(v float32) bool { return !math.IsNaN(float64(v)) && !math.IsInf(float64(v), 0) }
 
 // ParseShape parses --input-shape C,H,W.
 func ParseShape(s string) (c, h, w int, err error) {
@@ -81,6 +156,9 @@ func ParseShape(s string) (c, h, w int, err error) {
 // perChannel expands n to one scale, mean and std per channel, and folds them
 // into x*mul + add so that preprocessing is one multiply-add per value.
 func (n Normalization) perChannel(channels int) (mul, add []float32, err error) {
+	if err := n.Check(); err != nil {
+		return nil, nil, err
+	}
 	if n.Scale == 0 {
 		n.Scale = 1
 	}

@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	ort "github.com/yalue/onnxruntime_go"
 
@@ -165,18 +167,51 @@ func versionAtLeast(v string, min [2]int) bool {
 	return major > min[0] || (major == min[0] && minor >= min[1])
 }
 
-// oneLine keeps the first line of a runtime message and bounds its length,
-// because ONNX Runtime messages can carry whole protobuf dumps.
+// ONNX Runtime wraps the reason a model failed in boilerplate: the Go
+// binding's and the C API's prefixes, the C++ source location and the
+// signature of the function that threw. The reason comes last, so these go
+// before a message is bounded.
+var (
+	ortBoilerplate = regexp.MustCompile(`Error running network: |\[ONNXRuntimeError\] : \d+ : [A-Z_]+ : `)
+	// "Non-zero status code returned while running Reshape node. Name:'r'
+	// Status Message: " becomes "Reshape node 'r': ".
+	ortNode = regexp.MustCompile(`Non-zero status code returned while running (\S+) node\. Name:'([^']*)' Status Message: `)
+	// "/onnxruntime_src/.../reshape_helper.h:84 onnxruntime::ReshapeHelper::ReshapeHelper(const ...&, bool) "
+	ortSource = regexp.MustCompile(`(?:\S*/)?\w+\.(?:h|cc|cpp):\d+ (?:[\w:~<>]+::[\w~]+\([^)]*\)(?: const)? )?`)
+)
+
+// maxMessage bounds a one-line message, because ONNX Runtime messages can
+// carry whole protobuf dumps.
+const maxMessage = 300
+
+// oneLine makes a runtime message one line: lines joined with spaces,
+// ONNX Runtime's boilerplate removed, and, if it is still over maxMessage
+// bytes, its middle cut, since the reason is usually at the end.
 func oneLine(s string) string {
-	s = strings.TrimSpace(s)
-	if i := strings.IndexAny(s, "\r\n"); i >= 0 {
-		s = s[:i]
+	s = strings.Join(strings.Fields(s), " ")
+	s = ortNode.ReplaceAllStringFunc(s, func(m string) string {
+		g := ortNode.FindStringSubmatch(m)
+		if g[2] == "" {
+			return g[1] + " node: "
+		}
+		return fmt.Sprintf("%s node %q: ", g[1], g[2])
+	})
+	s = ortBoilerplate.ReplaceAllString(s, "")
+	s = ortSource.ReplaceAllString(s, "")
+	if len(s) <= maxMessage {
+		return s
 	}
-	const max = 300
-	if len(s) > max {
-		s = s[:max] + "…"
+	// Keep a third for the head, which says where it failed, and the rest
+	// for the tail, which says why; cut on rune boundaries.
+	head, tail := maxMessage/3, maxMessage-maxMessage/3
+	for head > 0 && !utf8.RuneStart(s[head]) {
+		head--
 	}
-	return s
+	start := len(s) - tail
+	for start < len(s) && !utf8.RuneStart(s[start]) {
+		start++
+	}
+	return s[:head] + " … " + s[start:]
 }
 
 // errorf formats a classifier error as one line.

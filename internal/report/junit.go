@@ -52,7 +52,7 @@ func junitSuites(res *Result) junit.Testsuites {
 		{"verdict", res.Verdict},
 		{"budget", res.Config.Budget},
 		{"budget_seconds", formatSeconds(res.BudgetSeconds)},
-		{"seed", strconv.FormatInt(res.Config.Seed, 10)},
+		{"seed", strconv.FormatUint(res.Config.Seed, 10)},
 		{"evaluations", strconv.FormatInt(res.Evaluations, 10)},
 		{"interrupted", strconv.FormatBool(res.Interrupted)},
 		{"stopped_reason", res.StoppedReason},

@@ -252,7 +252,7 @@ func configRows(res *Result) [][2]string {
 		{"Threshold", f(cfg.Threshold)},
 		{"Max fooled", cfg.MaxFooled},
 		{"Fail on", cfg.FailOn},
-		{"Seed", strconv.FormatInt(cfg.Seed, 10)},
+		{"Seed", strconv.FormatUint(cfg.Seed, 10)},
 		{"Batch", strconv.Itoa(cfg.Batch)},
 		{"Threads", strconv.Itoa(cfg.Threads)},
 		{"Preset", cfg.Preset},

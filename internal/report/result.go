@@ -74,7 +74,7 @@ type Config struct {
 	Threshold     float64   `json:"threshold"`
 	MaxFooled     string    `json:"max_fooled"`
 	FailOn        string    `json:"fail_on"`
-	Seed          int64     `json:"seed"`
+	Seed          uint64    `json:"seed"`
 	Batch         int       `json:"batch"`
 	Threads       int       `json:"threads"`
 	Preset        string    `json:"preset"`

@@ -1,0 +1,52 @@
+package main
+
+import (
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// printable returns s with every rune that is not printable (control
+// characters, line and paragraph separators, format characters such as
+// bidirectional overrides) replaced by its Go escape, such as \n, \x1b or
+// \u2028, and every invalid UTF-8 byte by \xNN. Text fooltest does not
+// control goes through it before reaching stdout or stderr: paths, labels,
+// model names and runtime messages. GitHub Actions reads any output line
+// that starts with "::" as a workflow command, so a newline or carriage
+// return in a file name could otherwise forge ::error:: or ::add-mask::
+// lines; after printable, untrusted text can never start a line.
+func printable(s string) string {
+	if isPrintable(s) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			b.WriteString(`\x`)
+			b.WriteString(strconv.FormatUint(uint64(s[i])|0x100, 16)[1:])
+		case strconv.IsPrint(r):
+			b.WriteRune(r)
+		default:
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+		}
+		i += size
+	}
+	return b.String()
+}
+
+func isPrintable(s string) bool {
+	for i, r := range s {
+		if r == utf8.RuneError {
+			if _, size := utf8.DecodeRuneInString(s[i:]); size == 1 {
+				return false
+			}
+		}
+		if !strconv.IsPrint(r) {
+			return false
+		}
+	}
+	return true
+}
