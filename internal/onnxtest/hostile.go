@@ -59,4 +59,3 @@ func (m Model) Looping(trips int64, k int) Model {
 	}}
 	return m
 }
-
