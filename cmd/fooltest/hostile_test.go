@@ -161,3 +161,58 @@ func TestSignalStopsHungModel(t *testing.T) {
 		t.Errorf("exited %s after SIGTERM", took)
 	}
 }
+
+// TestActionsErrorVerdict: in Actions mode a model that was not tested
+// publishes verdict=error and an error annotation, never a pass, both when
+// its outputs are NaN and when the run is interrupted before anything
+// fails the gate.
+func TestActionsErrorVerdict(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		model  onnxtest.Model
+		signal bool
+	}{
+		{"NaN outputs", nanModel(), false},
+		// class 1 peaks at 0.73: nothing reaches 0.99 before the signal.
+		{"interrupted", onnxtest.Classifier([]int64{-1, 1, 8, 8}, 2, ""), true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			outputs := filepath.Join(dir, "outputs")
+			env := []string{"GITHUB_ACTIONS=true", "GITHUB_WORKSPACE=" + dir, "GITHUB_OUTPUT=" + outputs,
+				"GITHUB_STEP_SUMMARY=" + filepath.Join(dir, "summary.md"),
+				"INPUT_MODEL=" + writeModel(t, "m.onnx", tc.model), "INPUT_REPORT-DIR=" + filepath.Join(dir, "rep"),
+				"INPUT_BUDGET=60s", "INPUT_ENCODING=direct"}
+			cmd := exec.Command(binary)
+			cmd.Dir = repoRoot(t)
+			cmd.Env = append(os.Environ(), env...)
+			var stdout, stderr strings.Builder
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			if tc.signal {
+				time.Sleep(3 * time.Second)
+				cmd.Process.Signal(syscall.SIGTERM)
+			}
+			err := cmd.Wait()
+			if code := exitOf(err); code != exitcode.Environment {
+				t.Fatalf("exit %d, want 3; stderr %s", code, stderr.String())
+			}
+			b, err := os.ReadFile(outputs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(string(b), "verdict<<") || !strings.Contains(string(b), "\nerror\n") {
+				t.Errorf("outputs do not publish verdict=error:\n%s", b)
+			}
+			if !strings.Contains(stdout.String(), "::error ") {
+				t.Errorf("no error annotation:\n%s", stdout.String())
+			}
+			summary, _ := os.ReadFile(filepath.Join(dir, "summary.md"))
+			if strings.Contains(strings.ToLower(string(summary)), "pass") && !strings.Contains(strings.ToLower(string(summary)), "error") {
+				t.Errorf("summary reads as a pass:\n%s", summary)
+			}
+		})
+	}
+}

@@ -98,6 +98,8 @@ type runOutcome struct {
 	// nonFinite is how many scored images gave NaN or ±Inf outputs, and
 	// how many were scored.
 	nonFinite [2]int64
+	// writeTime is how long writing the reports took.
+	writeTime time.Duration
 }
 
 func runCmd(ctx context.Context, args []string, e env) (int, error) {
@@ -186,10 +188,12 @@ func runSearch(ctx context.Context, args []string, e env) (*runOutcome, error) {
 	if err != nil {
 		return nil, exitcode.Usagef("%s", err)
 	}
+	writeStart := time.Now()
 	out.written, err = report.Write(r.reportDir, out.result, plan.formats)
 	if err != nil {
 		return out, reportError(r.reportDir, err)
 	}
+	out.writeTime = time.Since(writeStart)
 	printSummary(e, out)
 	out.code = exitCode(verdict, plan.failOn, interrupted)
 	if verdict == gate.Error {
@@ -363,6 +367,7 @@ func printSummary(e env, o *runOutcome) {
 		fmt.Fprintf(w, "note: %d of %d scored images gave NaN or infinite outputs, counted as confidence 0\n", bad, scored)
 	}
 	fmt.Fprintln(w, verdictLine(res))
+	fmt.Fprintf(w, "time: %.1fs opening the model, %.1fs searching, %.1fs writing the reports:\n", res.OpenSeconds, res.ElapsedSeconds, o.writeTime.Seconds())
 	for _, f := range report.AllFormats() {
 		if p, ok := o.written[f]; ok {
 			fmt.Fprintf(w, "  %-9s %s\n", f, printable(p))
