@@ -528,13 +528,14 @@ func (c *climb) after(g *generation) {
 // CPPN parent, as cells do. A class's own proposal also wins an exact tie, so
 // that its climb drifts across the plateaus of quantized models' outputs.
 func (c *climb) offerParent(x *genome, row []float32, want int) {
+	total := rowTotal(row)
 	for j, t := range c.e.arch.targets {
 		cl := &c.cl[j]
 		p := row[t]
 		if cl.net != nil && p < cl.netConf {
 			continue
 		}
-		o := othersSum(row, t)
+		o := othersOf(row, t, total)
 		if cl.net != nil && p == cl.netConf && (o > cl.netOthers || o == cl.netOthers && j != want) {
 			continue
 		}
@@ -559,7 +560,9 @@ func (c *climb) judge(g *generation, w, start, end int) {
 			continue
 		}
 		row := g.conf[i*k : (i+1)*k]
-		if gain := margin(row[t], othersSum(row, t)) - cl.base; gain > 0 {
+		// othersOf as the archive computes it, so that a patch that
+		// leaves the elite's confidences unchanged gains exactly 0.
+		if gain := margin(row[t], othersOf(row, t, rowTotal(row))) - cl.base; gain > 0 {
 			c.imp = append(c.imp, improvement{gain, p.r})
 		}
 	}
