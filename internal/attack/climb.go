@@ -13,6 +13,11 @@ const (
 	// classes; with more classes, seedsPerClass per class.
 	fewSeeds      = 20
 	seedsPerClass = 0.5
+	// seedConf bounds the confidences (K per image) that the seed
+	// generation holds, to 64 MiB: half an image per class would be 20 GB
+	// with 100,000 classes, and as many evaluations before the first
+	// climb. Models of up to 5,792 classes keep their half per class.
+	seedConf = 16 << 20
 	// maxClimbers bounds the classes climbing at once. Models with more
 	// classes than this are searched as "many classes" (below).
 	maxClimbers = 64
@@ -179,7 +184,8 @@ func (c *climb) breed(g *generation) {
 		c.seeded = true
 		n := fewSeeds
 		if c.many {
-			n = c.e.roundBatch(int(seedsPerClass * float64(len(c.cl))))
+			n = int(seedsPerClass * float64(len(c.cl)))
+			n = c.e.roundBatch(min(n, max(manyGen, seedConf/c.e.k)))
 		}
 		for i := range n {
 			if c.useCPPN && (!c.useDir || i%2 == 1) {
