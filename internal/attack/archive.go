@@ -49,6 +49,33 @@ func othersSum(row []float32, c int) float64 {
 	return s
 }
 
+// rowTotal returns the sum of all of row's confidences, in float64 as
+// othersSum sums them.
+func rowTotal(row []float32) float64 {
+	var s float64
+	for _, v := range row {
+		s += float64(v)
+	}
+	return s
+}
+
+// othersOf returns the sum of row's confidences except class c, given total
+// from rowTotal. An image may take every cell, so summing the rest of the
+// row for each would cost O(K²) per image; total minus the class's own
+// confidence costs O(1) and, while that confidence is at most half the
+// total, loses only an ulp or two to the subtraction. Above half, the
+// subtraction cancels: a confidence that rounds to 1 in float32 leaves
+// others tiny or zero, and ties between such images are decided on exactly
+// that difference, so others is summed again without c, as before. At most
+// one class of a row holds more than half its total, so a row still costs
+// O(K).
+func othersOf(row []float32, c int, total float64) float64 {
+	if p := float64(row[c]); p <= total/2 {
+		return total - p
+	}
+	return othersSum(row, c)
+}
+
 // archive holds one cell per target class. Every scored image competes for
 // every cell: it takes cell y if the cell is empty or its confidence for y
 // beats the elite's, so one image may hold several cells.
@@ -72,24 +99,25 @@ func newArchive(targets []int) *archive {
 }
 
 // beats reports whether an image with confidence p for class c (row holds
-// all its confidences) should replace cell's elite. It also returns the sum
-// of the image's other confidences when it computed it (NaN otherwise).
-func (cl *cell) beats(p float32, row []float32, c int) (bool, float64) {
+// all its confidences, total their sum) should replace cell's elite. It also
+// returns the sum of the image's other confidences when it computed it (NaN
+// otherwise).
+func (cl *cell) beats(p float32, row []float32, c int, total float64) (bool, float64) {
 	if cl.elite == nil || p > cl.conf {
 		return true, math.NaN()
 	}
 	if p < cl.conf {
 		return false, math.NaN()
 	}
-	o := othersSum(row, c)
+	o := othersOf(row, c, total)
 	return o < cl.others, o
 }
 
 // put makes g the elite of cell i. others may be NaN if not yet computed.
-func (a *archive) put(i int, g *genome, p float32, others float64, row []float32) {
+func (a *archive) put(i int, g *genome, p float32, others float64, row []float32, total float64) {
 	cl := &a.cells[i]
 	if math.IsNaN(others) {
-		others = othersSum(row, a.targets[i])
+		others = othersOf(row, a.targets[i], total)
 	}
 	if cl.elite == nil {
 		a.occupied = append(a.occupied, int32(i))
@@ -109,13 +137,14 @@ const gainFrom = 0.5
 // it took cell want (-1 for none), and the confidence it added to the cells
 // it took that held at least gainFrom.
 func (a *archive) offer(g *genome, row []float32, eval int64, want int) (took int, tookWant bool, gain float64) {
+	total := rowTotal(row)
 	for i, c := range a.targets {
 		p := row[c]
-		if ok, o := a.cells[i].beats(p, row, c); ok {
+		if ok, o := a.cells[i].beats(p, row, c, total); ok {
 			if a.cells[i].conf >= gainFrom {
 				gain += float64(p - a.cells[i].conf)
 			}
-			a.put(i, g, p, o, row)
+			a.put(i, g, p, o, row, total)
 			if a.track {
 				a.record(i, eval)
 			}

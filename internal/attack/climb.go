@@ -13,6 +13,11 @@ const (
 	// classes; with more classes, seedsPerClass per class.
 	fewSeeds      = 20
 	seedsPerClass = 0.5
+	// seedConf bounds the confidences (K per image) that the seed
+	// generation holds, to 64 MiB: half an image per class would be 20 GB
+	// with 100,000 classes, and as many evaluations before the first
+	// climb. Models of up to 5,792 classes keep their half per class.
+	seedConf = 16 << 20
 	// maxClimbers bounds the classes climbing at once. Models with more
 	// classes than this are searched as "many classes" (below).
 	maxClimbers = 64
@@ -179,7 +184,8 @@ func (c *climb) breed(g *generation) {
 		c.seeded = true
 		n := fewSeeds
 		if c.many {
-			n = c.e.roundBatch(int(seedsPerClass * float64(len(c.cl))))
+			n = int(seedsPerClass * float64(len(c.cl)))
+			n = c.e.roundBatch(min(n, max(manyGen, seedConf/c.e.k)))
 		}
 		for i := range n {
 			if c.useCPPN && (!c.useDir || i%2 == 1) {
@@ -528,13 +534,14 @@ func (c *climb) after(g *generation) {
 // CPPN parent, as cells do. A class's own proposal also wins an exact tie, so
 // that its climb drifts across the plateaus of quantized models' outputs.
 func (c *climb) offerParent(x *genome, row []float32, want int) {
+	total := rowTotal(row)
 	for j, t := range c.e.arch.targets {
 		cl := &c.cl[j]
 		p := row[t]
 		if cl.net != nil && p < cl.netConf {
 			continue
 		}
-		o := othersSum(row, t)
+		o := othersOf(row, t, total)
 		if cl.net != nil && p == cl.netConf && (o > cl.netOthers || o == cl.netOthers && j != want) {
 			continue
 		}
@@ -559,7 +566,9 @@ func (c *climb) judge(g *generation, w, start, end int) {
 			continue
 		}
 		row := g.conf[i*k : (i+1)*k]
-		if gain := margin(row[t], othersSum(row, t)) - cl.base; gain > 0 {
+		// othersOf as the archive computes it, so that a patch that
+		// leaves the elite's confidences unchanged gains exactly 0.
+		if gain := margin(row[t], othersOf(row, t, rowTotal(row))) - cl.base; gain > 0 {
 			c.imp = append(c.imp, improvement{gain, p.r})
 		}
 	}

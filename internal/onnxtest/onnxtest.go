@@ -335,3 +335,35 @@ func Classifier(inDims []int64, k int, post string) Model {
 	}
 	return m
 }
+
+// ManyClasses returns a softmax classifier of 8×8 gray images with k
+// classes that costs little more per image than its k outputs: the logit of
+// class j is pixel j mod 64 times a fixed weight in [-16, 16], so that
+// classes sharing a pixel still rank differently. Tests use it to hold
+// archives of ImageNet-21k size and beyond (100,000 classes) through the
+// real runtime, which a model with a k×64 weight matrix would make slow to
+// build and to run.
+func ManyClasses(k int) Model {
+	idx := make([]int64, k)
+	w := make([]float32, k)
+	for j := range k {
+		idx[j] = int64(j % 64)
+		// The golden ratio spreads the weights of neighbouring classes
+		// over the whole range without a random source.
+		w[j] = float32(16 * math.Sin(float64(j)*0.6180339887))
+	}
+	return Model{
+		Inputs:  []Value{{Name: "image", Type: Float, Dims: []int64{-1, 1, 8, 8}}},
+		Outputs: []Value{{Name: "probs", Type: Float, Dims: []int64{-1, int64(k)}}},
+		Initializers: []Tensor{
+			{Name: "idx", Dims: []int64{int64(k)}, Int64s: idx},
+			{Name: "w", Dims: []int64{int64(k)}, Data: w},
+		},
+		Nodes: []Node{
+			{Op: "Flatten", Inputs: []string{"image"}, Outputs: []string{"flat"}, Ints: map[string]int64{"axis": 1}},
+			{Op: "Gather", Inputs: []string{"flat", "idx"}, Outputs: []string{"picked"}, Ints: map[string]int64{"axis": 1}},
+			{Op: "Mul", Inputs: []string{"picked", "w"}, Outputs: []string{"logits"}},
+			{Op: "Softmax", Inputs: []string{"logits"}, Outputs: []string{"probs"}, Ints: map[string]int64{"axis": 1}},
+		},
+	}
+}

@@ -1,0 +1,114 @@
+package attack
+
+import (
+	"context"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/fooltest/fooltest/internal/classifier"
+	"github.com/fooltest/fooltest/internal/onnxtest"
+)
+
+// openManyClasses opens onnxtest.ManyClasses(k) through the real runtime.
+func openManyClasses(t testing.TB, k int) *classifier.Classifier {
+	t.Helper()
+	c, err := classifier.OpenBytes("many-classes.onnx", onnxtest.ManyClasses(k).Bytes(), classifier.Options{Threads: 1, Batch: 16})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	if _, _, _, got := c.Shape(); got != k {
+		t.Fatalf("the model has %d classes, want %d", got, k)
+	}
+	return c
+}
+
+// TestHundredThousandClasses runs every algorithm on a model with 100,000
+// classes. Generations must keep coming: an image that took many cells once
+// cost O(K²), and such a run made 8 evaluations in 82 s. Once the run has
+// made minEval evaluations (a few generations) it is canceled, and it must
+// return promptly. The bounds are loose, for a loaded 2-core machine, where
+// minEval takes about a second.
+func TestHundredThousandClasses(t *testing.T) {
+	if testing.Short() {
+		t.Skip("scores 100,000 confidences per image")
+	}
+	const (
+		k       = 100000
+		minEval = 600
+		limit   = 30 * time.Second
+		late    = 5 * time.Second
+	)
+	s := openManyClasses(t, k)
+	for _, alg := range []string{AlgorithmDefault, AlgorithmPaper} {
+		t.Run(alg, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), limit)
+			defer cancel()
+			// The cancel lands a little after a progress report, in the
+			// middle of the search's work rather than between chunks.
+			var canceled atomic.Int64
+			var timer *time.Timer
+			progress := func(p Progress) {
+				if p.Evaluations >= minEval && timer == nil {
+					timer = time.AfterFunc(30*time.Millisecond, func() {
+						canceled.Store(time.Now().UnixNano())
+						cancel()
+					})
+				}
+			}
+			r, err := Run(ctx, s, Config{Algorithm: alg, Threshold: 0.99, Seed: 1, Progress: progress})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Stopped != StoppedCanceled {
+				t.Fatalf("stopped %q after %d evaluations in %v, want %q after %d", r.Stopped, r.Evaluations, r.Elapsed, StoppedCanceled, minEval)
+			}
+			d := time.Since(time.Unix(0, canceled.Load()))
+			t.Logf("%d evaluations in %v; returned %v after cancel", r.Evaluations, r.Elapsed, d)
+			if d > late {
+				t.Errorf("returned %v after cancellation, want within %v", d, late)
+			}
+			if len(r.Classes) != k {
+				t.Errorf("%d classes in the result, want %d", len(r.Classes), k)
+			}
+		})
+	}
+}
+
+// shapeOnly is a Scorer that is never called to score: it gives tests an
+// engine of a chosen shape.
+type shapeOnly struct{ k, batch int }
+
+func (s shapeOnly) Shape() (c, h, w, k int) { return 1, 8, 8, s.k }
+func (s shapeOnly) BatchSize() int          { return s.batch }
+func (s shapeOnly) Score([]float32, int, []float32) error {
+	panic("shapeOnly scores nothing")
+}
+
+// TestSeedGenerationBounded checks the size of the default search's first
+// generation: half an image per class up to a few thousand classes, and
+// beyond that a bound on the K confidences per image it holds (half an
+// image per class would be 20 GB of confidences with 100,000 classes).
+func TestSeedGenerationBounded(t *testing.T) {
+	for _, tc := range []struct{ k, min, max int }{
+		{1000, 496, 512},
+		{5000, 2496, 2512},
+		{21843, manyGen, seedConf/21843 + 16},
+		{100000, manyGen, seedConf/100000 + 16},
+	} {
+		cfg, err := resolve(Config{Encoding: EncodingDirect, Threshold: 0.99}, tc.k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e, err := newEngine(context.Background(), shapeOnly{tc.k, 16}, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var g generation
+		newClimb(e).breed(&g)
+		if n := len(g.genomes); n < tc.min || n > tc.max || n%16 != 0 {
+			t.Errorf("%d classes: %d seeds, want %d to %d in whole batches of 16", tc.k, n, tc.min, tc.max)
+		}
+	}
+}
