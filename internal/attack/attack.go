@@ -43,6 +43,11 @@ const (
 	StoppedError = "error"
 )
 
+// DefaultGeneration is the generation unit when Config.Generation is 0. It
+// is a multiple of every power-of-two batch size up to it, which the
+// classifier's batch tuning stays within.
+const DefaultGeneration = 64
+
 // progressEvery bounds how often Config.Progress is called.
 const progressEvery = 200 * time.Millisecond
 
@@ -70,6 +75,13 @@ type Config struct {
 	// Progress, when set, is called from Run's goroutine at most every
 	// 200 ms and once at the end. It must return quickly.
 	Progress func(Progress)
+	// Generation is the generation unit: the search sizes its
+	// generations in multiples of it (the default widens its hill climbs'
+	// generations to a whole unit). 0 means DefaultGeneration. It is part
+	// of the search's definition, like the seed: the same seed, budget
+	// and unit give the same result whatever the Scorer's batch size,
+	// which only splits generations into runs.
+	Generation int
 	// Workers is how many goroutines render images, and breed the
 	// paper's children, between the Scorer's calls; 0 means GOMAXPROCS.
 	// Work too small to be worth waking them runs on one. Results do not
@@ -108,6 +120,8 @@ type Result struct {
 	Stopped string
 	// Algorithm and Encoding are the resolved settings.
 	Algorithm, Encoding string
+	// Generation is the generation unit the search used.
+	Generation int
 	// Threshold is the confidence that counts as fooled.
 	Threshold float64
 	// C, H and W are the canonical image shape of every class's Pixels.
@@ -183,6 +197,12 @@ func resolve(cfg Config, k int) (resolved, error) {
 	}
 	if r.Workers < 0 {
 		return r, exitcode.Usagef("workers %d: give 0 (one per CPU) or a positive number", cfg.Workers)
+	}
+	switch {
+	case r.Generation == 0:
+		r.Generation = DefaultGeneration
+	case r.Generation < 1 || r.Generation > 4096:
+		return r, exitcode.Usagef("generation unit %d: give a size from 1 to 4096, or 0 for %d", cfg.Generation, DefaultGeneration)
 	}
 	if r.MaxEvals < 0 {
 		return r, exitcode.Usagef("max evaluations %d: give 0 (no cap) or a positive number", cfg.MaxEvals)

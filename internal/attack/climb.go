@@ -185,7 +185,7 @@ func (c *climb) breed(g *generation) {
 		n := fewSeeds
 		if c.many {
 			n = int(seedsPerClass * float64(len(c.cl)))
-			n = c.e.roundBatch(min(n, max(manyGen, seedConf/c.e.k)))
+			n = c.e.roundUnit(min(n, max(manyGen, seedConf/c.e.k)))
 		}
 		for i := range n {
 			if c.useCPPN && (!c.useDir || i%2 == 1) {
@@ -221,7 +221,7 @@ func (c *climb) breed(g *generation) {
 	if c.many {
 		// Lineages (CPPN) or MAP-Elites children of uniformly drawn
 		// parents (direct) fill the generation.
-		for l, n := 0, c.e.roundBatch(manyGen); len(g.genomes) < n; l++ {
+		for l, n := 0, c.e.roundUnit(manyGen); len(g.genomes) < n; l++ {
 			if useCPPN {
 				g.add(c.lineageChild(rng, l), -1)
 				c.props = append(c.props, proposal{kind: kindExplore, lin: l + 1})
@@ -283,7 +283,7 @@ func (c *climb) schedule() {
 	// Widen the generation to whole batches, which cost the scorer no
 	// more time than a partial one: the extra proposals go to the
 	// classes furthest from the threshold, which hold the run up.
-	b := c.e.batch
+	b := c.e.unit
 	extra := (len(c.active)+b-1)/b*b - len(c.active)
 	for j := len(c.active) - 1; extra > 0; j-- {
 		if j < 0 {

@@ -66,7 +66,7 @@ func TestNudge(t *testing.T) {
 // first, then by closeness to the threshold; and that a class that improves
 // is fresh again.
 func TestScheduleStale(t *testing.T) {
-	e := &engine{arch: newArchive([]int{0, 1, 2, 3}), batch: 1}
+	e := &engine{arch: newArchive([]int{0, 1, 2, 3}), batch: 1, unit: 1}
 	c := &climb{e: e, cl: make([]climber, 4), many: true}
 	// Many classes: only those at candidate (0.8) or more climb.
 	confs := []float32{0.95, 0.85, 0.9, 0.82}
@@ -109,7 +109,7 @@ func TestLineage(t *testing.T) {
 		t.Fatal(err)
 	}
 	rng := rand.New(rand.NewPCG(3, 3))
-	e := &engine{arch: newArchive([]int{0, 1}), k: 2, batch: 1, rng: rng}
+	e := &engine{arch: newArchive([]int{0, 1}), k: 2, batch: 1, unit: 1, rng: rng}
 	c := &climb{e: e, cp: cp, cl: make([]climber, 2), many: true, useCPPN: true, seeded: true}
 	seed := cp.random(rng)
 	hold(seed)

@@ -60,7 +60,10 @@ type engine struct {
 	start  time.Time
 
 	c, h, w, k, per int
-	batch           int
+	// batch is the scorer's batch size, which sizes chunks; unit is the
+	// generation unit, which sizes generations. Results depend on unit
+	// and never on batch.
+	batch, unit int
 
 	arch    *archive
 	direct  *direct
@@ -92,7 +95,7 @@ func newEngine(ctx context.Context, s Scorer, cfg resolved) (*engine, error) {
 		ctx: ctx, s: s, cfg: cfg,
 		rng: rand.New(rand.NewPCG(cfg.Seed, 0x666f6f6c74657374)), // "fooltest"
 		c:   c, h: h, w: w, k: k, per: c * h * w,
-		batch: s.BatchSize(),
+		batch: s.BatchSize(), unit: cfg.Generation,
 	}
 	e.byEnc = make(map[encoding]int64, 2)
 	e.arch = newArchive(cfg.targets)
@@ -120,10 +123,11 @@ func newEngine(ctx context.Context, s Scorer, cfg resolved) (*engine, error) {
 	return e, nil
 }
 
-// roundBatch rounds n to the nearest positive multiple of the batch size, so
-// that generations leave no padded rows in the scorer's batches.
-func (e *engine) roundBatch(n int) int {
-	return max(1, (n+e.batch/2)/e.batch) * e.batch
+// roundUnit rounds n to the nearest positive multiple of the generation
+// unit. Scorer batches that divide the unit (every power of two up to it)
+// then leave no padded rows.
+func (e *engine) roundUnit(n int) int {
+	return max(1, (n+e.unit/2)/e.unit) * e.unit
 }
 
 // stopReason returns why the search must stop now, or "".
@@ -384,6 +388,7 @@ func (e *engine) result() *Result {
 		Elapsed:     time.Since(e.start),
 		Stopped:     e.stopped,
 		Algorithm:   e.cfg.Algorithm,
+		Generation:  e.cfg.Generation,
 		Encoding:    e.cfg.Encoding,
 		Threshold:   e.cfg.Threshold,
 		C:           e.c, H: e.h, W: e.w,

@@ -94,8 +94,8 @@ func TestSeedGenerationBounded(t *testing.T) {
 	for _, tc := range []struct{ k, min, max int }{
 		{1000, 496, 512},
 		{5000, 2496, 2512},
-		{21843, manyGen, seedConf/21843 + 16},
-		{100000, manyGen, seedConf/100000 + 16},
+		{21843, manyGen, seedConf/21843 + DefaultGeneration/2},
+		{100000, manyGen, seedConf/100000 + DefaultGeneration/2},
 	} {
 		cfg, err := resolve(Config{Encoding: EncodingDirect, Threshold: 0.99}, tc.k)
 		if err != nil {
@@ -107,8 +107,8 @@ func TestSeedGenerationBounded(t *testing.T) {
 		}
 		var g generation
 		newClimb(e).breed(&g)
-		if n := len(g.genomes); n < tc.min || n > tc.max || n%16 != 0 {
-			t.Errorf("%d classes: %d seeds, want %d to %d in whole batches of 16", tc.k, n, tc.min, tc.max)
+		if n := len(g.genomes); n < tc.min || n > tc.max || n%DefaultGeneration != 0 {
+			t.Errorf("%d classes: %d seeds, want %d to %d in whole generation units", tc.k, n, tc.min, tc.max)
 		}
 	}
 }

@@ -47,10 +47,10 @@ func newPaper(e *engine) *paper {
 		p.encs = []encoding{e.direct, e.cppn}
 	}
 	for _, enc := range p.encs {
-		// Generations are rounded to whole batches so that no scorer
-		// batch is padded; with the usual batch sizes (powers of two up
-		// to 64) 200 and 400 stay within 16%.
-		p.pops = append(p.pops, e.roundBatch(paperPop(enc.name(), e.c, e.h, e.w)))
+		// Generations are rounded to whole generation units so that no
+		// scorer batch that divides the unit is padded; 200 and 400
+		// round to 192 and 384.
+		p.pops = append(p.pops, e.roundUnit(paperPop(enc.name(), e.c, e.h, e.w)))
 		if len(p.encs) == 1 {
 			p.parents = append(p.parents, e.arch)
 		} else {

@@ -811,6 +811,11 @@ func (c *Classifier) chooseBatch(requested int, deadline time.Time) error {
 // always a candidate, whatever its size (checkSizes bounds it).
 const maxBatchBytes = 32 << 20
 
+// maxTunedBatch is the largest batch tuning tries. Tuned sizes are powers
+// of two up to it, so they divide the search's generation unit (64) and
+// split its generations into runs without padding.
+const maxTunedBatch = 64
+
 // tuneShare is the share of the time left before the context's deadline
 // that batch tuning may take, and tuneMax its limit without a deadline.
 const (
@@ -838,7 +843,7 @@ func (c *Classifier) tuneBatch(deadline time.Time) (*binding, error) {
 	var best *binding
 	bestRate := 0.0
 	worse := 0
-	for size := 1; size <= 256 && (size == 1 || size*per*4 <= maxBatchBytes); size *= 2 {
+	for size := 1; size <= maxTunedBatch && (size == 1 || size*per*4 <= maxBatchBytes); size *= 2 {
 		if size > 1 && !time.Now().Before(deadline) {
 			break
 		}

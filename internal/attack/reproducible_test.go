@@ -1,0 +1,147 @@
+package attack
+
+import (
+	"cmp"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"hash/fnv"
+	"math"
+	"os"
+	"testing"
+
+	"github.com/fooltest/fooltest/internal/classifier"
+	"github.com/fooltest/fooltest/internal/demo"
+	"github.com/fooltest/fooltest/internal/onnxtest"
+)
+
+// fingerprint hashes everything a Result reports: per class the confidence,
+// the evaluations to the threshold, the encoding and every pixel of the
+// image, and the total evaluations.
+func fingerprint(t *testing.T, r *Result) string {
+	t.Helper()
+	h := fnv.New64a()
+	w := func(v any) { binary.Write(h, binary.LittleEndian, v) }
+	w(r.Evaluations)
+	w(int64(r.Generation))
+	for i := range r.Classes {
+		c := &r.Classes[i]
+		w(int64(c.Index))
+		w(math.Float64bits(c.Confidence))
+		w(c.EvaluationsToThreshold)
+		h.Write([]byte(c.Encoding))
+		for _, p := range c.Pixels() {
+			w(math.Float32bits(p))
+		}
+	}
+	return fmt.Sprintf("%016x", h.Sum64())
+}
+
+// TestReproducibleAcrossBatchAndThreads: the same model, seed, evaluation
+// budget and settings give the same result, bit for bit, whatever the
+// scorer's batch size and thread count, and the search's worker count (the
+// core count). The generation unit belongs to the search; the scorer only
+// splits generations into runs.
+func TestReproducibleAcrossBatchAndThreads(t *testing.T) {
+	colour := onnxtest.Classifier([]int64{-1, 3, 16, 16}, 10, "Softmax")
+	norm, err := classifier.Preset(demo.Preset)
+	if err != nil {
+		t.Fatal(err)
+	}
+	models := []struct {
+		name  string
+		data  []byte
+		norm  classifier.Normalization
+		evals int64
+	}{
+		{"demo LeNet", demo.Model, norm, 1500},
+		{"colour", colour.Bytes(), classifier.Normalization{}, 600},
+	}
+	type setup struct{ batch, threads, workers int }
+	setups := []setup{{1, 1, 1}, {7, 1, 2}, {64, 2, 1}, {7, 2, 3}}
+	for _, m := range models {
+		for _, alg := range []string{AlgorithmDefault, AlgorithmPaper} {
+			t.Run(m.name+"/"+alg, func(t *testing.T) {
+				var want string
+				for _, s := range setups {
+					c, err := classifier.OpenBytes(m.name, m.data, classifier.Options{Normalization: m.norm, Batch: s.batch, Threads: s.threads})
+					if err != nil {
+						t.Fatal(err)
+					}
+					res, err := Run(context.Background(), c, Config{
+						Algorithm: alg, Encoding: EncodingBoth, Threshold: 1,
+						MaxEvals: m.evals, Seed: 7, Workers: s.workers,
+					})
+					c.Close()
+					if err != nil {
+						t.Fatal(err)
+					}
+					got := fingerprint(t, res)
+					if want == "" {
+						want = got
+						if res.Evaluations == 0 {
+							t.Fatal("nothing was scored")
+						}
+						checkGolden(t, m.name+"/"+alg, got)
+						continue
+					}
+					if got != want {
+						t.Fatalf("batch %d, %d threads, %d workers: fingerprint %s, want %s (batch 1)", s.batch, s.threads, s.workers, got, want)
+					}
+				}
+			})
+		}
+	}
+}
+
+var updateFingerprints = flag.Bool("update", false, "rewrite testdata/fingerprints.json from the current search")
+
+// checkGolden compares a fingerprint with the one recorded in
+// testdata/fingerprints.json, which both builds (with and without the
+// simd experiment) must match: their kernels render the same images. A
+// change to the search that changes results on purpose updates the file
+// with -update. (ONNX Runtime's kernels are chosen per CPU family, so a
+// machine unlike CI's may score the last bits differently; the comparison
+// across batch sizes and threads holds everywhere.)
+func checkGolden(t *testing.T, name, got string) {
+	t.Helper()
+	const path = "testdata/fingerprints.json"
+	golden := map[string]string{}
+	if b, err := os.ReadFile(path); err == nil {
+		if err := json.Unmarshal(b, &golden); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if *updateFingerprints {
+		golden[name] = got
+		b, _ := json.MarshalIndent(golden, "", "  ")
+		if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	if want, ok := golden[name]; !ok || want != got {
+		t.Fatalf("%s: fingerprint %s, recorded %q: the search's results changed (run with -update if that is intended)", name, got, want)
+	}
+}
+
+// TestGenerationUnitMatters: the generation unit is part of the search's
+// definition, so another unit is another search; the fingerprint would
+// not notice otherwise.
+func TestGenerationUnitMatters(t *testing.T) {
+	run := func(unit int) string {
+		res, err := Run(context.Background(), openDemo(t, 8), Config{Encoding: EncodingDirect, Threshold: 0.999, MaxEvals: 800, Seed: 7, Generation: unit})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := cmp.Or(unit, DefaultGeneration); res.Generation != want {
+			t.Fatalf("result records unit %d", res.Generation)
+		}
+		return fingerprint(t, res)
+	}
+	if a, b := run(0), run(16); a == b {
+		t.Fatal("units 64 and 16 gave the same search")
+	}
+}
