@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"image"
-	"image/png"
 	"io"
 	"math"
 	"os"
@@ -193,13 +192,6 @@ func forEach(n int, fn func(i int) error) []error {
 	close(next)
 	wg.Wait()
 	return slices.DeleteFunc(errs, func(e error) bool { return e == nil })
-}
-
-// encodePNG writes img as PNG. Speed matters more than a few bytes with a
-// thousand classes and fsync per file.
-func encodePNG(w io.Writer, img image.Image) error {
-	enc := png.Encoder{CompressionLevel: png.BestSpeed}
-	return enc.Encode(w, img)
 }
 
 // writeImages writes images/<index>-<slug>.png for every class that Prepare

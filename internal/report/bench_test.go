@@ -1,0 +1,110 @@
+package report_test
+
+import (
+	"math/rand/v2"
+	"os"
+	"runtime"
+	"runtime/metrics"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/fooltest/fooltest/internal/report"
+	"github.com/fooltest/fooltest/internal/report/reporttest"
+)
+
+// noisy replaces every class image of res with uniform random noise, which
+// PNG and JPEG compress worst: the slowest images a writer can be given.
+func noisy(res *report.Result) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for i := range res.Classes {
+		if px := res.Classes[i].Pixels; px != nil {
+			for j := range px.Pix {
+				px.Pix[j] = uint8(r.Uint32())
+			}
+		}
+	}
+}
+
+// peakHeap samples the live heap every millisecond until stop is called,
+// which returns the highest sample in bytes. runtime/metrics reads without
+// stopping the world, unlike runtime.ReadMemStats.
+func peakHeap() (stop func() uint64) {
+	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	var peak uint64
+	sample := func() {
+		metrics.Read(s)
+		peak = max(peak, s[0].Value.Uint64())
+	}
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		t := time.NewTicker(time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				sample()
+			}
+		}
+	})
+	return func() uint64 {
+		close(done)
+		wg.Wait()
+		sample()
+		return peak
+	}
+}
+
+// maxRSS is the process's peak resident set, in bytes, or 0 where unknown.
+func maxRSS() uint64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return uint64(ru.Maxrss) << 10 // kilobytes on Linux
+}
+
+// benchWrite writes every default format plus the dataset of res b.N times
+// into a fresh directory each time, and reports the peak live heap while
+// writing and the process's peak RSS.
+func benchWrite(b *testing.B, res *report.Result) {
+	formats := append(report.DefaultFormats(), report.FormatDataset)
+	dirs := make([]string, b.N)
+	for i := range dirs {
+		dirs[i] = b.TempDir()
+	}
+	runtime.GC()
+	stop := peakHeap()
+	b.ResetTimer()
+	for i := range b.N {
+		if _, err := report.Write(dirs[i], res, formats); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(stop())/(1<<20), "peak-heap-MB")
+	b.ReportMetric(float64(maxRSS())/(1<<20), "maxrss-MB")
+	for _, d := range dirs {
+		_ = os.RemoveAll(d)
+	}
+}
+
+// BenchmarkWrite1000ImageNet writes the reports of a 1000-class ImageNet
+// run, every class with a 224×224×3 noise image and 100 fooled.
+func BenchmarkWrite1000ImageNet(b *testing.B) {
+	res := reporttest.New(b, reporttest.Options{Classes: 1000, Fooled: 100, HistoryLen: 100, Width: 224, Height: 224, Channels: 3})
+	noisy(res)
+	benchWrite(b, res)
+}
+
+// BenchmarkWrite100kClasses writes the reports of a 100,000-class run with
+// small images, 1000 of them fooled: what must stay bounded is memory.
+func BenchmarkWrite100kClasses(b *testing.B) {
+	res := reporttest.New(b, reporttest.Options{Classes: 100_000, Fooled: 1000, HistoryLen: 20, Width: 32, Height: 32, Channels: 3})
+	noisy(res)
+	benchWrite(b, res)
+}
