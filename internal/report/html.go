@@ -95,6 +95,9 @@ footer{margin-top:32px;color:#656d76;font-size:12px}
 </figure>
 {{- end}}
 </div>
+{{- if .Hidden}}
+<p>…and {{.Hidden}} more classes of lower confidence, not shown here: report.json lists every class.</p>
+{{- end}}
 <details>
 <summary>Run configuration</summary>
 <table>
@@ -124,6 +127,7 @@ type htmlPage struct {
 	Summary           [][2]string
 	Chart             *svgChart
 	Classes           []htmlClass
+	Hidden            int
 	ImgW, ImgH        int
 	Config            [][2]string
 	Version           string
@@ -167,6 +171,12 @@ func (c htmlClass) Src() (template.URL, error) {
 	// otherwise replace it with a placeholder.
 	return template.URL("data:" + mime + ";base64," + base64.StdEncoding.EncodeToString(buf.Bytes())), nil
 }
+
+// maxHTMLFigures caps the class grid of report.html. It shows the fooled
+// classes and the MaxUnfooledImages closest others; the cap keeps a run
+// that fooled tens of thousands of classes to a page a browser opens (about
+// 5 KB per ImageNet thumbnail).
+const maxHTMLFigures = 1000
 
 // htmlThumb is the largest side, in pixels, of an image inlined in the page.
 const htmlThumb = 128
@@ -292,8 +302,15 @@ func htmlData(res *Result) htmlPage {
 	for _, kv := range configRows(res) {
 		p.Config = append(p.Config, [2]string{kv[0], displayLabel(kv[1], 300)})
 	}
-	// Highest confidence first puts the fooled classes at the top.
-	for _, c := range ByConfidence(res) {
+	// Highest confidence first puts the fooled classes at the top. The
+	// page shows what images/ shows, capped, so that its size is bounded
+	// whatever the number of classes; report.json lists every class.
+	shown := shownClasses(res)
+	if len(shown) > maxHTMLFigures {
+		shown = shown[:maxHTMLFigures]
+	}
+	p.Hidden = len(res.Classes) - len(shown)
+	for _, c := range shown {
 		p.Classes = append(p.Classes, htmlClass{
 			Index:      c.Index,
 			Label:      displayLabel(c.Label, maxHTMLLabel),

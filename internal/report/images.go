@@ -65,19 +65,49 @@ func ImageName(c *Class) string {
 	return strconv.Itoa(c.Index) + "-" + Slug(c.Label) + ".png"
 }
 
-// Prepare fills each Class.Image with the path, relative to the report
-// directory and with forward slashes, of the image that the images format
-// writes, when formats include it and the class has pixels; otherwise it
-// clears Class.Image, so that no report refers to an image that will not
-// exist. No formats means DefaultFormats, as for Write. Write calls it
-// before writing anything; a caller that needs the paths earlier (for
-// annotations, say) may call it first with the same formats.
+// MaxUnfooledImages is how many of the classes that were not fooled get an
+// image in images/ and report.html: those that came closest, by
+// confidence. Every fooled class gets one. A class that was not fooled has
+// only a near miss to show, and with 100,000 classes an image for each
+// would cost minutes and gigabytes for nothing; the confidences of all
+// classes are in report.json.
+const MaxUnfooledImages = 100
+
+// shownClasses returns the classes that images/ and report.html show, in
+// ByConfidence order: every fooled class, then the MaxUnfooledImages
+// unfooled ones of highest confidence.
+func shownClasses(res *Result) []*Class {
+	var out []*Class
+	unfooled := 0
+	for _, c := range ByConfidence(res) {
+		if !c.Fooled {
+			if unfooled == MaxUnfooledImages {
+				continue
+			}
+			unfooled++
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// Prepare fills Class.Image with the path, relative to the report directory
+// and with forward slashes, of the image that the images format writes:
+// for the classes with pixels among the fooled ones and the
+// MaxUnfooledImages closest unfooled ones, when formats include images.
+// Every other Class.Image is cleared, so that no report refers to an image
+// that will not exist. No formats means DefaultFormats, as for Write. Write
+// calls it before writing anything; a caller that needs the paths earlier
+// (for annotations, say) may call it first with the same formats.
 func Prepare(res *Result, formats []string) {
-	withImages := len(formats) == 0 || slices.Contains(formats, FormatImages)
 	for i := range res.Classes {
-		c := &res.Classes[i]
-		c.Image = ""
-		if withImages && c.Pixels != nil {
+		res.Classes[i].Image = ""
+	}
+	if len(formats) != 0 && !slices.Contains(formats, FormatImages) {
+		return
+	}
+	for _, c := range shownClasses(res) {
+		if c.Pixels != nil {
 			c.Image = path.Join(ImagesDir, ImageName(c))
 		}
 	}
@@ -195,7 +225,8 @@ func forEach(n int, fn func(i int) error) []error {
 }
 
 // writeImages writes images/<index>-<slug>.png for every class that Prepare
-// gave an image path. A class whose pixels cannot be drawn loses its path
+// gave an image path: the fooled classes and at most MaxUnfooledImages
+// others, so the count is bounded however many classes the model has. A class whose pixels cannot be drawn loses its path
 // (so no report links to a missing file) and its error is returned with the
 // others.
 func writeImages(dir string, res *Result) (string, error) {
