@@ -104,7 +104,7 @@ func BenchmarkWrite1000ImageNet(b *testing.B) {
 // BenchmarkWrite100kClasses writes the reports of a 100,000-class run with
 // small images, 1000 of them fooled: what must stay bounded is memory.
 func BenchmarkWrite100kClasses(b *testing.B) {
-	res := reporttest.New(b, reporttest.Options{Classes: 100_000, Fooled: 1000, HistoryLen: 20, Width: 32, Height: 32, Channels: 3})
+	res := reporttest.New(b, reporttest.Options{Classes: 100_000, Fooled: 1000, HistoryLen: 20, Width: 16, Height: 16, Channels: 3})
 	noisy(res)
 	benchWrite(b, res)
 }

@@ -201,7 +201,7 @@ func upscaled(m *Image) (image.Image, error) {
 // writeWorkers is how many files are encoded and written at once. Writing a
 // thousand images is bound by fsync as much as by the CPU, so this is more
 // than the number of cores on small CI machines.
-func writeWorkers() int { return min(16, max(4, 2*runtime.GOMAXPROCS(0))) }
+func writeWorkers() int { return min(16, max(8, 2*runtime.GOMAXPROCS(0))) }
 
 // forEach runs fn(0..n-1) on writeWorkers goroutines and returns the errors
 // in index order, so messages are the same from run to run.

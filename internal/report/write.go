@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"sync"
 )
 
 // writer writes one format into a report directory and returns the path it
@@ -32,7 +33,10 @@ func writers() map[string]writer {
 // Write first runs Prepare, which sets each Class.Image, and then writes the
 // images before any report that refers to them, so every image path in
 // report.json, report.md, junit.xml and report.sarif names a file that
-// exists. Each file is written atomically. A failing format does not stop
+// exists. Each file is written atomically. Memory stays bounded whatever
+// the number of classes: images are written for the fooled classes and
+// MaxUnfooledImages others, a few at a time, and report.json, junit.xml and
+// report.sarif are encoded class by class into their files. A failing format does not stop
 // the others, which are still worth having on an interrupted or failing
 // run; all errors are returned together. A class whose image could not be
 // written has its Class.Image cleared, so the reports written after it do
@@ -58,20 +62,52 @@ func Write(dir string, res *Result, formats []string) (map[string]string, error)
 	}
 	Prepare(res, formats)
 
-	written := make(map[string]string, len(formats))
-	var errs []error
-	// AllFormats is in dependency order: images before the reports that
-	// link to them.
+	var todo []string
 	for _, f := range AllFormats() {
-		if !slices.Contains(formats, f) {
-			continue
+		if slices.Contains(formats, f) {
+			todo = append(todo, f)
 		}
-		p, err := ws[f](dir, res)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("report: %s: %w", f, err))
-			continue
+	}
+	paths := make([]string, len(todo))
+	errs := make([]error, len(todo))
+	run := func(i int) {
+		if paths[i], errs[i] = ws[todo[i]](dir, res); errs[i] != nil {
+			errs[i] = fmt.Errorf("report: %s: %w", todo[i], errs[i])
 		}
-		written[f] = p
+	}
+	// The formats that draw images read only pixels, and spend much of
+	// their time waiting for fsync, so they run together. The reports that
+	// link images run after images/ is written, when Class.Image names only
+	// files that exist.
+	var wg sync.WaitGroup
+	for i, f := range todo {
+		if drawsImages(f) {
+			wg.Go(func() { run(i) })
+		}
+	}
+	wg.Wait()
+	for i, f := range todo {
+		if !drawsImages(f) {
+			run(i)
+		}
+	}
+
+	written := make(map[string]string, len(todo))
+	for i, f := range todo {
+		if errs[i] == nil {
+			written[f] = paths[i]
+		}
 	}
 	return written, errors.Join(errs...)
+}
+
+// drawsImages reports whether format f draws images from Class.Pixels and
+// reads nothing that writing another format changes (Class.Image in
+// particular).
+func drawsImages(f string) bool {
+	switch f {
+	case FormatImages, FormatDataset, FormatGallery, FormatHTML:
+		return true
+	}
+	return false
 }
