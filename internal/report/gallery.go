@@ -159,11 +159,10 @@ func drawText(dst draw.Image, ink image.Image, x, y int, s string) {
 }
 
 // writeGallery writes dir/gallery.png.
-func writeGallery(dir string, res *Result) (string, error) {
+func writeGallery(dir string, res *Result, files *fileList) (string, error) {
 	img, err := renderGallery(res)
 	if err != nil {
 		return "", err
 	}
-	p := filepath.Join(dir, GalleryFile)
-	return p, WriteAtomic(p, 0o644, func(w io.Writer) error { return encodePNG(w, img) })
+	return writeFile(filepath.Join(dir, GalleryFile), files, func(w io.Writer) error { return encodePNG(w, img) })
 }

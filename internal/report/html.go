@@ -349,7 +349,6 @@ func encodeHTML(w io.Writer, res *Result) error {
 }
 
 // writeHTML writes dir/report.html.
-func writeHTML(dir string, res *Result) (string, error) {
-	p := filepath.Join(dir, HTMLFile)
-	return p, WriteAtomic(p, 0o644, func(w io.Writer) error { return encodeHTML(w, res) })
+func writeHTML(dir string, res *Result, files *fileList) (string, error) {
+	return writeFile(filepath.Join(dir, HTMLFile), files, func(w io.Writer) error { return encodeHTML(w, res) })
 }

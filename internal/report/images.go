@@ -6,7 +6,6 @@ import (
 	"image"
 	"io"
 	"math"
-	"os"
 	"path"
 	"path/filepath"
 	"runtime"
@@ -226,14 +225,22 @@ func forEach(n int, fn func(i int) error) []error {
 
 // writeImages writes images/<index>-<slug>.png for every class that Prepare
 // gave an image path: the fooled classes and at most MaxUnfooledImages
-// others, so the count is bounded however many classes the model has. A class whose pixels cannot be drawn loses its path
-// (so no report links to a missing file) and its error is returned with the
-// others.
-func writeImages(dir string, res *Result) (string, error) {
+// others, so the count is bounded however many classes the model has. A
+// class whose image is not written, because images/ cannot be made or its
+// pixels cannot be drawn, loses its path, so that no report links a
+// missing file, and its error is returned with the others. PNGs left in
+// images/ by an earlier run into the same directory are removed: no report
+// links them any more.
+func writeImages(dir string, res *Result, files *fileList) (string, error) {
 	out := filepath.Join(dir, ImagesDir)
-	if err := os.MkdirAll(out, 0o755); err != nil {
+	created, err := ensureDir(out, imagesFolder)
+	if err != nil {
+		for i := range res.Classes {
+			res.Classes[i].Image = ""
+		}
 		return "", fmt.Errorf("images: %w", err)
 	}
+	files.add(created...)
 	errs := forEach(len(res.Classes), func(i int) error {
 		c := &res.Classes[i]
 		if c.Image == "" {
@@ -241,7 +248,7 @@ func writeImages(dir string, res *Result) (string, error) {
 		}
 		img, err := upscaled(c.Pixels)
 		if err == nil {
-			err = WriteAtomic(filepath.Join(dir, filepath.FromSlash(c.Image)), 0o644, func(w io.Writer) error {
+			_, err = writeFile(filepath.Join(dir, filepath.FromSlash(c.Image)), files, func(w io.Writer) error {
 				return encodePNG(w, img)
 			})
 		}
@@ -252,5 +259,14 @@ func writeImages(dir string, res *Result) (string, error) {
 		}
 		return nil
 	})
+	keep := make(map[string]bool)
+	for i := range res.Classes {
+		if c := &res.Classes[i]; c.Image != "" {
+			keep[path.Base(c.Image)] = true
+		}
+	}
+	if err := removeStale(out, ".png", keep); err != nil {
+		errs = append(errs, fmt.Errorf("images: %w", err))
+	}
 	return out, errors.Join(errs...)
 }

@@ -115,7 +115,6 @@ func encodeJSON(w io.Writer, res *Result) error {
 }
 
 // writeJSON writes dir/report.json.
-func writeJSON(dir string, res *Result) (string, error) {
-	p := filepath.Join(dir, JSONFile)
-	return p, WriteAtomic(p, 0o644, func(w io.Writer) error { return encodeJSON(w, res) })
+func writeJSON(dir string, res *Result, files *fileList) (string, error) {
+	return writeFile(filepath.Join(dir, JSONFile), files, func(w io.Writer) error { return encodeJSON(w, res) })
 }

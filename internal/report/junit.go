@@ -196,7 +196,6 @@ func encodeJUnit(w io.Writer, res *Result) error {
 }
 
 // writeJUnit writes dir/junit.xml.
-func writeJUnit(dir string, res *Result) (string, error) {
-	p := filepath.Join(dir, JUnitFile)
-	return p, WriteAtomic(p, 0o644, func(w io.Writer) error { return encodeJUnit(w, res) })
+func writeJUnit(dir string, res *Result, files *fileList) (string, error) {
+	return writeFile(filepath.Join(dir, JUnitFile), files, func(w io.Writer) error { return encodeJUnit(w, res) })
 }

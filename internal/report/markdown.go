@@ -3,6 +3,7 @@ package report
 import (
 	"cmp"
 	"fmt"
+	"io"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -272,7 +273,10 @@ func configRows(res *Result) [][2]string {
 }
 
 // writeMarkdown writes dir/report.md.
-func writeMarkdown(dir string, res *Result) (string, error) {
-	p := filepath.Join(dir, MarkdownFile)
-	return p, WriteFileAtomic(p, renderMarkdown(res), 0o644)
+func writeMarkdown(dir string, res *Result, files *fileList) (string, error) {
+	md := renderMarkdown(res)
+	return writeFile(filepath.Join(dir, MarkdownFile), files, func(w io.Writer) error {
+		_, err := w.Write(md)
+		return err
+	})
 }

@@ -321,7 +321,6 @@ func encodeSARIF(w io.Writer, res *Result) error {
 }
 
 // writeSARIF writes dir/report.sarif.
-func writeSARIF(dir string, res *Result) (string, error) {
-	p := filepath.Join(dir, SARIFFile)
-	return p, WriteAtomic(p, 0o644, func(w io.Writer) error { return encodeSARIF(w, res) })
+func writeSARIF(dir string, res *Result, files *fileList) (string, error) {
+	return writeFile(filepath.Join(dir, SARIFFile), files, func(w io.Writer) error { return encodeSARIF(w, res) })
 }
