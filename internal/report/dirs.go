@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 )
 
 // ErrSymlink matches, with errors.Is, the *SymlinkError of a folder that
@@ -56,7 +57,7 @@ func ensureDir(dir, folder string) (created []string, err error) {
 	case err == nil && fi.IsDir():
 		return nil, nil
 	case err == nil:
-		return nil, fmt.Errorf("%s %s is not a directory", folder, dir)
+		return nil, &fs.PathError{Op: "mkdir", Path: dir, Err: syscall.ENOTDIR}
 	case !errors.Is(err, fs.ErrNotExist):
 		return nil, err
 	}
