@@ -68,9 +68,21 @@ func maxRSS() uint64 {
 	return uint64(ru.Maxrss) << 10 // kilobytes on Linux
 }
 
+// cpuSeconds is the CPU time, user and system, the process has used. On a
+// shared machine it is steadier than wall time: divided by the cores, it is
+// what a write takes on an idle machine with as many.
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
+}
+
 // benchWrite writes every default format plus the dataset of res b.N times
 // into a fresh directory each time, and reports the peak live heap while
-// writing and the process's peak RSS.
+// writing, the live heap before (the result), the process's peak RSS, and
+// the CPU time per write.
 func benchWrite(b *testing.B, res *report.Result) {
 	formats := append(report.DefaultFormats(), report.FormatDataset)
 	dirs := make([]string, b.N)
@@ -78,7 +90,12 @@ func benchWrite(b *testing.B, res *report.Result) {
 		dirs[i] = b.TempDir()
 	}
 	runtime.GC()
+	// The result itself, pixels included, is live throughout; what writing
+	// adds is peak-heap-MB minus base-heap-MB.
+	base := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	metrics.Read(base)
 	stop := peakHeap()
+	cpu := cpuSeconds()
 	b.ResetTimer()
 	for i := range b.N {
 		if _, err := report.Write(dirs[i], res, formats); err != nil {
@@ -86,7 +103,9 @@ func benchWrite(b *testing.B, res *report.Result) {
 		}
 	}
 	b.StopTimer()
+	b.ReportMetric((cpuSeconds()-cpu)/float64(b.N), "cpu-s/op")
 	b.ReportMetric(float64(stop())/(1<<20), "peak-heap-MB")
+	b.ReportMetric(float64(base[0].Value.Uint64())/(1<<20), "base-heap-MB")
 	b.ReportMetric(float64(maxRSS())/(1<<20), "maxrss-MB")
 	for _, d := range dirs {
 		_ = os.RemoveAll(d)

@@ -39,9 +39,9 @@ func writeDataset(dir string, res *Result, files *fileList) (string, error) {
 		if c.Pixels == nil {
 			return nil
 		}
-		img, err := toImage(c.Pixels, 1)
+		err := c.Pixels.validate()
 		if err == nil {
-			_, err = writeFile(filepath.Join(out, ImageName(c)), files, func(w io.Writer) error { return encodePNG(w, img) })
+			_, err = writeFile(filepath.Join(out, ImageName(c)), files, func(w io.Writer) error { return encodeImagePNG(w, c.Pixels, 1) })
 		}
 		if err != nil {
 			return fmt.Errorf("dataset image of class %d: %w", c.Index, err)

@@ -159,11 +159,7 @@ func (c htmlClass) Src() (template.URL, error) {
 			return "", fmt.Errorf("encoding the image of class %d: %w", c.Index, err)
 		}
 	} else {
-		img, err := toImage(c.pixels, 1)
-		if err != nil {
-			return "", err
-		}
-		if err := encodePNG(&buf, img); err != nil {
+		if err := encodeImagePNG(&buf, c.pixels, 1); err != nil {
 			return "", fmt.Errorf("encoding the image of class %d: %w", c.Index, err)
 		}
 	}

@@ -3,7 +3,6 @@ package report
 import (
 	"errors"
 	"fmt"
-	"image"
 	"io"
 	"math"
 	"path"
@@ -154,49 +153,6 @@ func upscaleFactor(h, w int) int {
 	return max(k, 1)
 }
 
-// toImage converts a canonical image to a Go image scaled by an integer
-// factor with nearest neighbour, so every model pixel stays a crisp block.
-func toImage(m *Image, scale int) (image.Image, error) {
-	if err := m.validate(); err != nil {
-		return nil, err
-	}
-	scale = max(scale, 1)
-	w, h := m.W*scale, m.H*scale
-	plane := m.H * m.W
-	if m.C == 1 {
-		g := image.NewGray(image.Rect(0, 0, w, h))
-		for y := range h {
-			row := g.Pix[y*g.Stride : y*g.Stride+w]
-			src := m.Pix[(y/scale)*m.W:]
-			for x := range w {
-				row[x] = src[x/scale]
-			}
-		}
-		return g, nil
-	}
-	rgb := image.NewNRGBA(image.Rect(0, 0, w, h))
-	for y := range h {
-		row := rgb.Pix[y*rgb.Stride : y*rgb.Stride+4*w]
-		off := (y / scale) * m.W
-		for x := range w {
-			i := off + x/scale
-			row[4*x] = m.Pix[i]
-			row[4*x+1] = m.Pix[plane+i]
-			row[4*x+2] = m.Pix[2*plane+i]
-			row[4*x+3] = 0xff
-		}
-	}
-	return rgb, nil
-}
-
-// upscaled is m scaled up by upscaleFactor.
-func upscaled(m *Image) (image.Image, error) {
-	if err := m.validate(); err != nil {
-		return nil, err
-	}
-	return toImage(m, upscaleFactor(m.H, m.W))
-}
-
 // writeWorkers is how many files are encoded and written at once. Writing a
 // thousand images is bound by fsync as much as by the CPU, so this is more
 // than the number of cores on small CI machines.
@@ -246,10 +202,11 @@ func writeImages(dir string, res *Result, files *fileList) (string, error) {
 		if c.Image == "" {
 			return nil
 		}
-		img, err := upscaled(c.Pixels)
+		err := c.Pixels.validate()
 		if err == nil {
+			scale := upscaleFactor(c.Pixels.H, c.Pixels.W)
 			_, err = writeFile(filepath.Join(dir, filepath.FromSlash(c.Image)), files, func(w io.Writer) error {
-				return encodePNG(w, img)
+				return encodeImagePNG(w, c.Pixels, scale)
 			})
 		}
 		if err != nil {

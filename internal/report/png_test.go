@@ -5,6 +5,7 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"io"
 	"math/rand/v2"
 	"testing"
 )
@@ -25,10 +26,6 @@ func TestEncodePNG(t *testing.T) {
 	fill(nrgba.Pix)
 	rgba := image.NewRGBA(image.Rect(0, 0, 20, 30))
 	fill(rgba.Pix)
-	smooth, err := toImage(&Image{C: 3, H: 28, W: 28, Pix: bytes.Repeat([]byte{10, 200, 30, 40}, 3*28*7)}, 4)
-	if err != nil {
-		t.Fatal(err)
-	}
 	tests := []struct {
 		name string
 		img  image.Image
@@ -36,7 +33,6 @@ func TestEncodePNG(t *testing.T) {
 		{"gray", gray},
 		{"NRGBA noise", nrgba},
 		{"RGBA", rgba},
-		{"upscaled", smooth},
 		{"gray sub-image", gray.SubImage(image.Rect(3, 1, 30, 4))},
 		{"NRGBA sub-image", nrgba.SubImage(image.Rect(5, 7, 40, 41))},
 		{"one pixel", gray.SubImage(image.Rect(2, 2, 3, 3))},
@@ -76,5 +72,54 @@ func TestEncodePNG(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestEncodeImagePNG checks the encoder of canonical planar images against
+// the pixels, for gray and RGB, at model size and upscaled.
+func TestEncodeImagePNG(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	tests := []struct {
+		c, h, w, scale int
+	}{
+		{1, 28, 28, 4},
+		{3, 32, 32, 4},
+		{3, 7, 300, 1},
+		{1, 1, 1, 3},
+		{3, 224, 224, 1},
+	}
+	for _, tt := range tests {
+		m := &Image{C: tt.c, H: tt.h, W: tt.w, Pix: make([]byte, tt.c*tt.h*tt.w)}
+		for i := range m.Pix {
+			m.Pix[i] = byte(r.Uint32())
+		}
+		var buf bytes.Buffer
+		if err := encodeImagePNG(&buf, m, tt.scale); err != nil {
+			t.Fatal(err)
+		}
+		img, err := png.Decode(&buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b := img.Bounds(); b.Dx() != tt.w*tt.scale || b.Dy() != tt.h*tt.scale {
+			t.Fatalf("%+v: decoded %v", tt, b)
+		}
+		plane := tt.h * tt.w
+		for y := range tt.h * tt.scale {
+			for x := range tt.w * tt.scale {
+				i := (y/tt.scale)*tt.w + x/tt.scale
+				want := [3]uint32{uint32(m.Pix[i]), uint32(m.Pix[i]), uint32(m.Pix[i])}
+				if tt.c == 3 {
+					want = [3]uint32{uint32(m.Pix[i]), uint32(m.Pix[plane+i]), uint32(m.Pix[2*plane+i])}
+				}
+				r, g, b, _ := img.At(x, y).RGBA()
+				if got := [3]uint32{r >> 8, g >> 8, b >> 8}; got != want {
+					t.Fatalf("%+v: pixel (%d,%d) is %v, want %v", tt, x, y, got, want)
+				}
+			}
+		}
+	}
+	if err := encodeImagePNG(io.Discard, &Image{C: 3, H: 2, W: 2, Pix: make([]byte, 5)}, 1); err == nil {
+		t.Error("an image with too few values was encoded")
 	}
 }
