@@ -79,12 +79,11 @@ func cpuSeconds() float64 {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
 }
 
-// benchWrite writes every default format plus the dataset of res b.N times
-// into a fresh directory each time, and reports the peak live heap while
+// benchWrite writes formats of res b.N times into a fresh directory each
+// time, and reports the peak live heap while
 // writing, the live heap before (the result), the process's peak RSS, and
 // the CPU time per write.
-func benchWrite(b *testing.B, res *report.Result) {
-	formats := append(report.DefaultFormats(), report.FormatDataset)
+func benchWrite(b *testing.B, res *report.Result, formats []string) {
 	dirs := make([]string, b.N)
 	for i := range dirs {
 		dirs[i] = b.TempDir()
@@ -112,18 +111,29 @@ func benchWrite(b *testing.B, res *report.Result) {
 	}
 }
 
-// BenchmarkWrite1000ImageNet writes the reports of a 1000-class ImageNet
-// run, every class with a 224×224×3 noise image and 100 fooled.
+// BenchmarkWrite1000ImageNet writes the default reports of a 1000-class
+// ImageNet run, every class with a 224×224×3 noise image and 100 fooled.
 func BenchmarkWrite1000ImageNet(b *testing.B) {
 	res := reporttest.New(b, reporttest.Options{Classes: 1000, Fooled: 100, HistoryLen: 100, Width: 224, Height: 224, Channels: 3})
 	noisy(res)
-	benchWrite(b, res)
+	benchWrite(b, res, report.DefaultFormats())
+}
+
+// BenchmarkWrite1000ImageNetAllFooled is the worst 1000-class case: every
+// class fooled, so every class has an image in images/, dataset/ and
+// report.html, and with the dataset, in dataset/ too.
+func BenchmarkWrite1000ImageNetAllFooled(b *testing.B) {
+	res := reporttest.New(b, reporttest.Options{Classes: 1000, Fooled: 1000, HistoryLen: 100, Width: 224, Height: 224, Channels: 3})
+	noisy(res)
+	b.Run("default", func(b *testing.B) { benchWrite(b, res, report.DefaultFormats()) })
+	b.Run("dataset", func(b *testing.B) { benchWrite(b, res, append(report.DefaultFormats(), report.FormatDataset)) })
 }
 
 // BenchmarkWrite100kClasses writes the reports of a 100,000-class run with
-// small images, 1000 of them fooled: what must stay bounded is memory.
+// small images, 1000 of them fooled, every format: what must stay bounded
+// is memory.
 func BenchmarkWrite100kClasses(b *testing.B) {
 	res := reporttest.New(b, reporttest.Options{Classes: 100_000, Fooled: 1000, HistoryLen: 20, Width: 16, Height: 16, Channels: 3})
 	noisy(res)
-	benchWrite(b, res)
+	benchWrite(b, res, append(report.DefaultFormats(), report.FormatDataset))
 }
