@@ -157,7 +157,8 @@ func paeth(dst, cur, prev []byte, bpp int) {
 		if pb <= pc {
 			pred = b
 		}
-		if pa <= pb && pa <= pc {
+		// pa <= pb && pa <= pc, without a second branch.
+		if pa <= min(pb, pc) {
 			pred = a
 		}
 		dst[i] = cur[i] - byte(pred)
