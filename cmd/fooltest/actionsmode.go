@@ -42,6 +42,7 @@ func finishAction(gha *githubactions.Action, e env, o *runOutcome, runErr error)
 		out.ReportDir = res.Config.ReportDir
 		out.JUnit, out.Markdown = o.written[report.FormatJUnit], o.written[report.FormatMarkdown]
 		out.JSON, out.SARIF = o.written[report.FormatJSON], o.written[report.FormatSARIF]
+		out.Written = o.files
 		if res.Model.Path != demoDisplayPath {
 			out.Model = res.Model.Path
 		}

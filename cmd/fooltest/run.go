@@ -94,7 +94,10 @@ func (r *runFlags) validate() (runPlan, error) {
 type runOutcome struct {
 	result  *report.Result
 	written map[string]string
-	code    int
+	// files are every file written and folder created, for the Action to
+	// re-own.
+	files []string
+	code  int
 	// nonFinite is how many scored images gave NaN or ±Inf outputs, and
 	// how many were scored.
 	nonFinite [2]int64
@@ -189,7 +192,8 @@ func runSearch(ctx context.Context, args []string, e env) (*runOutcome, error) {
 		return nil, exitcode.Usagef("%s", err)
 	}
 	writeStart := time.Now()
-	out.written, err = report.Write(r.reportDir, out.result, plan.formats)
+	w, err := report.WriteFiles(r.reportDir, out.result, plan.formats)
+	out.written, out.files = w.Formats, w.Paths
 	if err != nil {
 		return out, reportError(r.reportDir, err)
 	}
@@ -230,6 +234,9 @@ func exitCode(v gate.Verdict, failOn gate.FailOn, interrupted bool) int {
 // reportError shortens the joined errors of the report writers to the first
 // one, with a count of the rest: a full disk fails every format alike.
 func reportError(dir string, err error) error {
+	if se, ok := errors.AsType[*report.SymlinkError](err); ok {
+		return exitcode.Usagef("%s", se)
+	}
 	errs := []error{err}
 	if j, ok := err.(interface{ Unwrap() []error }); ok {
 		errs = j.Unwrap()
@@ -245,19 +252,18 @@ func reportError(dir string, err error) error {
 	return exitcode.Envf("writing reports to %s: %v%s: check the free space and permissions of --report-dir", dir, first, more)
 }
 
-// checkWritable creates dir and a file in it, so that an unwritable or
-// missing-permission report directory is reported before the search.
+// checkWritable checks, before the search, that the reports can be written
+// to dir: a folder that is a symbolic link is a usage error, one that cannot
+// be created or written an environment failure.
 func checkWritable(dir string) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return exitcode.Envf("cannot create report directory %s: %v", dir, errors.Unwrap(err))
+	err := report.CheckDir(dir)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, report.ErrSymlink):
+		return exitcode.Usagef("%s", err)
 	}
-	f, err := os.CreateTemp(dir, ".fooltest-probe-*")
-	if err != nil {
-		return exitcode.Envf("cannot write to report directory %s: %v", dir, errors.Unwrap(err))
-	}
-	name := f.Name()
-	f.Close()
-	return os.Remove(name)
+	return exitcode.Envf("%s", err)
 }
 
 // buildResult turns the search's result into the one result model every

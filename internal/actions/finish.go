@@ -34,6 +34,9 @@ type Outcome struct {
 	Markdown  string
 	JSON      string
 	SARIF     string
+	// Written are the files the run wrote and the folders it created
+	// (report.Written.Paths): what Finish gives the workspace's owner.
+	Written []string
 
 	// Model is the model path as given, or empty for the embedded demo.
 	Model string
@@ -66,8 +69,8 @@ const (
 )
 
 // Finish reports o to the workflow: it sets the step outputs, appends the
-// Markdown report to the step summary, emits annotations and gives the
-// report directory the owner of the workspace. It does what it can and
+// Markdown report to the step summary, emits annotations and gives what
+// the run wrote (o.Written) the owner of the workspace. It does what it can and
 // returns every failure joined; none of them changes the run's exit code,
 // which is the caller's to return.
 func Finish(gha *githubactions.Action, o Outcome) error {
@@ -82,10 +85,8 @@ func Finish(gha *githubactions.Action, o Outcome) error {
 	if err := guard("write annotations", func() { annotate(gha, workspace, o) }); err != nil {
 		errs = append(errs, err)
 	}
-	if o.ReportDir != "" {
-		if err := Chown(workspace, o.ReportDir); err != nil {
-			errs = append(errs, err)
-		}
+	if err := Chown(workspace, o.Written...); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }

@@ -52,11 +52,15 @@ func Inside(rel string) bool {
 	return rel != "" && !filepath.IsAbs(rel) && rel != ".." && !strings.HasPrefix(rel, "../")
 }
 
-// Chown gives paths, and everything under them, the owner and group of root
-// (the workspace). A container action runs as root, and root-owned reports
-// break later steps and self-hosted runners that clean the workspace as
-// their own user. Paths that do not exist are skipped; when the process is
-// not root, or the files already have root's owner, nothing changes.
+// Chown gives exactly paths, and nothing under them, the owner and group of
+// root (the workspace). A container action runs as root, and root-owned
+// reports break later steps and self-hosted runners that clean the
+// workspace as their own user. paths must be what the run wrote (see
+// report.Written): walking the report directory instead would re-own files
+// that were there before, and with report-dir "." the whole workspace.
+// Paths that do not exist are skipped, and links are re-owned themselves,
+// never their targets; when the process is not root, or the files already
+// have root's owner, nothing changes.
 func Chown(root string, paths ...string) error {
 	st, err := os.Stat(root)
 	if err != nil {
@@ -73,15 +77,7 @@ func Chown(root string, paths ...string) error {
 	}
 	var errs []error
 	for _, p := range paths {
-		err := filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			// Lchown: a link the run wrote is chowned, never its target,
-			// which may be outside the report.
-			return os.Lchown(path, uid, gid)
-		})
-		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		if err := os.Lchown(p, uid, gid); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			errs = append(errs, fmt.Errorf("chown %s: %w", p, err))
 		}
 	}

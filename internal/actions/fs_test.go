@@ -58,27 +58,43 @@ func owner(t *testing.T, path string) (uid, gid int) {
 	return int(sys.Uid), int(sys.Gid)
 }
 
+// setOwner gives path (a link itself, not its target) uid:gid.
+func setOwner(t *testing.T, path string, uid, gid int) {
+	t.Helper()
+	if err := os.Lchown(path, uid, gid); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestChown: exactly the paths given are re-owned, not what is under them,
+// and a link is re-owned itself, never its target.
 func TestChown(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("chown to another user needs root, as in the action's container")
 	}
 	const uid, gid = 4242, 4343
+	const otherUID, otherGID = 12345, 12346
 	ws := t.TempDir()
-	if err := os.Chown(ws, uid, gid); err != nil {
+	setOwner(t, ws, uid, gid)
+	report := filepath.Join(ws, "fooltest-report")
+	images := filepath.Join(report, "images")
+	if err := os.MkdirAll(images, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	report := filepath.Join(ws, "fooltest-report")
-	files := []string{
+	written := []string{
 		report,
 		filepath.Join(report, "report.json"),
-		filepath.Join(report, "images"),
-		filepath.Join(report, "images", "class-0.png"),
+		images,
+		filepath.Join(images, "0-class-0.png"),
 		filepath.Join(report, "latest"),
 	}
-	if err := os.MkdirAll(filepath.Join(report, "images"), 0o755); err != nil {
-		t.Fatal(err)
+	kept := []string{
+		// Under a re-owned folder, but not written by the run.
+		filepath.Join(report, "secret.txt"),
+		filepath.Join(images, "notes.txt"),
+		filepath.Join(ws, "other"),
 	}
-	for _, f := range []string{files[1], files[3]} {
+	for _, f := range append([]string{written[1], written[3]}, kept...) {
 		if err := os.WriteFile(f, []byte("x"), 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -88,26 +104,52 @@ func TestChown(t *testing.T) {
 	if err := os.WriteFile(outside, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.Symlink(outside, files[4]); err != nil {
+	if err := os.Symlink(outside, written[4]); err != nil {
 		t.Fatal(err)
 	}
-	untouched := filepath.Join(ws, "other")
-	if err := os.WriteFile(untouched, nil, 0o644); err != nil {
-		t.Fatal(err)
+	kept = append(kept, outside)
+	for _, f := range kept {
+		setOwner(t, f, otherUID, otherGID)
 	}
 
-	if err := Chown(ws, report, filepath.Join(ws, "does-not-exist")); err != nil {
+	if err := Chown(ws, append(written, filepath.Join(ws, "does-not-exist"))...); err != nil {
 		t.Fatalf("Chown() error = %v", err)
 	}
-	for _, f := range files {
+	for _, f := range written {
 		if u, g := owner(t, f); u != uid || g != gid {
 			t.Errorf("%s owned by %d:%d, want %d:%d", f, u, g, uid, gid)
 		}
 	}
-	for _, f := range []string{outside, untouched} {
-		if u, _ := owner(t, f); u != 0 {
-			t.Errorf("%s owned by %d, want it left to root", f, u)
+	for _, f := range kept {
+		if u, g := owner(t, f); u != otherUID || g != otherGID {
+			t.Errorf("%s owned by %d:%d, want it left to %d:%d", f, u, g, otherUID, otherGID)
 		}
+	}
+}
+
+// TestFinishChownsOnlyWritten: Finish re-owns what the run wrote, and with
+// report-dir "." (the workspace) leaves every other file alone.
+func TestFinishChownsOnlyWritten(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("chown to another user needs root, as in the action's container")
+	}
+	const uid, gid = 4242, 4343
+	r := newRunner(t)
+	setOwner(t, r.workspace, uid, gid)
+	secret := r.write(t, "secret.txt", "root's")
+	setOwner(t, secret, 12345, 12345)
+	wrote := []string{r.write(t, "report.md", "# fooltest\n"), r.write(t, "report.json", "{}")}
+	o := Outcome{Verdict: "pass", Targets: 1, ReportDir: r.workspace, Markdown: wrote[0], Written: wrote}
+	if err := Finish(r.action(), o); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range wrote {
+		if u, g := owner(t, f); u != uid || g != gid {
+			t.Errorf("%s owned by %d:%d, want the workspace's %d:%d", f, u, g, uid, gid)
+		}
+	}
+	if u, g := owner(t, secret); u != 12345 || g != 12345 {
+		t.Errorf("secret.txt re-owned to %d:%d", u, g)
 	}
 }
 

@@ -68,6 +68,16 @@ func WriteAtomic(path string, perm fs.FileMode, write func(w io.Writer) error) (
 	return nil
 }
 
+// writeFile writes path atomically and, once it is in place, adds it to
+// files. It returns path, as the writers do.
+func writeFile(path string, files *fileList, write func(w io.Writer) error) (string, error) {
+	if err := WriteAtomic(path, 0o644, write); err != nil {
+		return "", err
+	}
+	files.add(path)
+	return path, nil
+}
+
 // syncDir makes a rename durable. It is best effort: some file systems
 // refuse to fsync a directory, and by then the file itself is complete.
 func syncDir(dir string) {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strconv"
 )
@@ -24,12 +23,15 @@ const DatasetLabelsFile = "labels.csv"
 // no fooling image, only the closest attempt. Labels are written as they are
 // (cleaned of invalid UTF-8 and control characters, quoted by encoding/csv)
 // because the file is meant for data pipelines; they are not rewritten to
-// defuse spreadsheet formulas.
-func writeDataset(dir string, res *Result) (string, error) {
+// defuse spreadsheet formulas. PNGs left in dataset/ by an earlier run are
+// removed, so that the folder is the dataset labels.csv describes.
+func writeDataset(dir string, res *Result, files *fileList) (string, error) {
 	out := filepath.Join(dir, DatasetDir)
-	if err := os.MkdirAll(out, 0o755); err != nil {
+	created, err := ensureDir(out, datasetFolder)
+	if err != nil {
 		return "", fmt.Errorf("dataset: %w", err)
 	}
+	files.add(created...)
 	fooled := sortedFooled(res)
 	written := make([]bool, len(fooled))
 	errs := forEach(len(fooled), func(i int) error {
@@ -37,9 +39,9 @@ func writeDataset(dir string, res *Result) (string, error) {
 		if c.Pixels == nil {
 			return nil
 		}
-		img, err := toImage(c.Pixels, 1)
+		err := c.Pixels.validate()
 		if err == nil {
-			err = WriteAtomic(filepath.Join(out, ImageName(c)), 0o644, func(w io.Writer) error { return encodePNG(w, img) })
+			_, err = writeFile(filepath.Join(out, ImageName(c)), files, func(w io.Writer) error { return encodeImagePNG(w, c.Pixels, 1) })
 		}
 		if err != nil {
 			return fmt.Errorf("dataset image of class %d: %w", c.Index, err)
@@ -48,10 +50,12 @@ func writeDataset(dir string, res *Result) (string, error) {
 		return nil
 	})
 	rows := [][]string{{"file", "target_index", "target_label", "confidence"}}
+	keep := make(map[string]bool)
 	for i, c := range fooled {
 		if !written[i] {
 			continue
 		}
+		keep[ImageName(c)] = true
 		rows = append(rows, []string{
 			ImageName(c),
 			strconv.Itoa(c.Index),
@@ -60,7 +64,7 @@ func writeDataset(dir string, res *Result) (string, error) {
 		})
 	}
 	// labels.csv is written last and lists only images that exist.
-	err := WriteAtomic(filepath.Join(out, DatasetLabelsFile), 0o644, func(w io.Writer) error {
+	_, err = writeFile(filepath.Join(out, DatasetLabelsFile), files, func(w io.Writer) error {
 		cw := csv.NewWriter(w)
 		if err := cw.WriteAll(rows); err != nil {
 			return fmt.Errorf("encoding CSV: %w", err)
@@ -68,6 +72,10 @@ func writeDataset(dir string, res *Result) (string, error) {
 		return nil
 	})
 	if err != nil {
+		errs = append(errs, fmt.Errorf("dataset: %w", err))
+	}
+	// Images of an earlier run that labels.csv no longer lists.
+	if err := removeStale(out, ".png", keep); err != nil {
 		errs = append(errs, fmt.Errorf("dataset: %w", err))
 	}
 	return out, errors.Join(errs...)

@@ -95,6 +95,9 @@ footer{margin-top:32px;color:#656d76;font-size:12px}
 </figure>
 {{- end}}
 </div>
+{{- if .Hidden}}
+<p>…and {{.Hidden}} more classes of lower confidence, not shown here: report.json lists every class.</p>
+{{- end}}
 <details>
 <summary>Run configuration</summary>
 <table>
@@ -124,6 +127,7 @@ type htmlPage struct {
 	Summary           [][2]string
 	Chart             *svgChart
 	Classes           []htmlClass
+	Hidden            int
 	ImgW, ImgH        int
 	Config            [][2]string
 	Version           string
@@ -155,11 +159,7 @@ func (c htmlClass) Src() (template.URL, error) {
 			return "", fmt.Errorf("encoding the image of class %d: %w", c.Index, err)
 		}
 	} else {
-		img, err := toImage(c.pixels, 1)
-		if err != nil {
-			return "", err
-		}
-		if err := encodePNG(&buf, img); err != nil {
+		if err := encodeImagePNG(&buf, c.pixels, 1); err != nil {
 			return "", fmt.Errorf("encoding the image of class %d: %w", c.Index, err)
 		}
 	}
@@ -167,6 +167,12 @@ func (c htmlClass) Src() (template.URL, error) {
 	// otherwise replace it with a placeholder.
 	return template.URL("data:" + mime + ";base64," + base64.StdEncoding.EncodeToString(buf.Bytes())), nil
 }
+
+// maxHTMLFigures caps the class grid of report.html. It shows the fooled
+// classes and the MaxUnfooledImages closest others; the cap keeps a run
+// that fooled tens of thousands of classes to a page a browser opens (about
+// 5 KB per ImageNet thumbnail).
+const maxHTMLFigures = 1000
 
 // htmlThumb is the largest side, in pixels, of an image inlined in the page.
 const htmlThumb = 128
@@ -177,35 +183,49 @@ func shrinkFactor(m *Image) int {
 	return (side + htmlThumb - 1) / htmlThumb
 }
 
-// shrink averages f×f blocks of m into an RGB or gray image.
+// shrink averages f×f blocks of m into an RGB or gray image. It sums rows
+// of blocks into a buffer rather than calling a function per pixel and
+// channel: with a thousand fooled ImageNet classes it runs a thousand times
+// a page.
 func shrink(m *Image, f int) image.Image {
 	w, h := m.W/f, m.H/f
 	plane := m.H * m.W
-	n := f * f
-	avg := func(c, x, y int) uint8 {
-		sum := 0
+	n := uint32(f * f)
+	sum := make([]uint32, w)
+	// block fills sum with the f×f block sums of channel c in block row y.
+	block := func(c, y int) {
+		clear(sum)
 		for dy := range f {
-			row := c*plane + (y*f+dy)*m.W + x*f
-			for dx := range f {
-				sum += int(m.Pix[row+dx])
+			row := m.Pix[c*plane+(y*f+dy)*m.W:]
+			for x := range w {
+				for _, v := range row[x*f : x*f+f] {
+					sum[x] += uint32(v)
+				}
 			}
 		}
-		return uint8((sum + n/2) / n)
 	}
 	if m.C == 1 {
 		g := image.NewGray(image.Rect(0, 0, w, h))
 		for y := range h {
-			for x := range w {
-				g.Pix[y*g.Stride+x] = avg(0, x, y)
+			block(0, y)
+			out := g.Pix[y*g.Stride:]
+			for x, v := range sum {
+				out[x] = uint8((v + n/2) / n)
 			}
 		}
 		return g
 	}
 	rgb := image.NewRGBA(image.Rect(0, 0, w, h))
 	for y := range h {
+		out := rgb.Pix[y*rgb.Stride:]
+		for c := range 3 {
+			block(c, y)
+			for x, v := range sum {
+				out[4*x+c] = uint8((v + n/2) / n)
+			}
+		}
 		for x := range w {
-			o := y*rgb.Stride + 4*x
-			rgb.Pix[o], rgb.Pix[o+1], rgb.Pix[o+2], rgb.Pix[o+3] = avg(0, x, y), avg(1, x, y), avg(2, x, y), 0xff
+			out[4*x+3] = 0xff
 		}
 	}
 	return rgb
@@ -292,8 +312,15 @@ func htmlData(res *Result) htmlPage {
 	for _, kv := range configRows(res) {
 		p.Config = append(p.Config, [2]string{kv[0], displayLabel(kv[1], 300)})
 	}
-	// Highest confidence first puts the fooled classes at the top.
-	for _, c := range ByConfidence(res) {
+	// Highest confidence first puts the fooled classes at the top. The
+	// page shows what images/ shows, capped, so that its size is bounded
+	// whatever the number of classes; report.json lists every class.
+	shown := shownClasses(res)
+	if len(shown) > maxHTMLFigures {
+		shown = shown[:maxHTMLFigures]
+	}
+	p.Hidden = len(res.Classes) - len(shown)
+	for _, c := range shown {
 		p.Classes = append(p.Classes, htmlClass{
 			Index:      c.Index,
 			Label:      displayLabel(c.Label, maxHTMLLabel),
@@ -332,7 +359,6 @@ func encodeHTML(w io.Writer, res *Result) error {
 }
 
 // writeHTML writes dir/report.html.
-func writeHTML(dir string, res *Result) (string, error) {
-	p := filepath.Join(dir, HTMLFile)
-	return p, WriteAtomic(p, 0o644, func(w io.Writer) error { return encodeHTML(w, res) })
+func writeHTML(dir string, res *Result, files *fileList) (string, error) {
+	return writeFile(filepath.Join(dir, HTMLFile), files, func(w io.Writer) error { return encodeHTML(w, res) })
 }

@@ -15,7 +15,8 @@ import (
 )
 
 // TestHTMLSizeImageNet: a 1000-class run at ImageNet resolution must give a
-// page a browser opens, with every image inlined as a thumbnail.
+// page a browser opens, with the images of the fooled classes and of the
+// report.MaxUnfooledImages closest others inlined as thumbnails.
 func TestHTMLSizeImageNet(t *testing.T) {
 	if testing.Short() {
 		t.Skip("writes a 1000-image page")
@@ -34,8 +35,11 @@ func TestHTMLSizeImageNet(t *testing.T) {
 		t.Fatalf("report.html is %d bytes for 1000 classes, over %d", len(b), limit)
 	}
 	imgs := regexp.MustCompile(`data:image/jpeg;base64,([^"]+)`).FindAllSubmatch(b, -1)
-	if len(imgs) != 1000 {
-		t.Fatalf("%d inline JPEG images, want 1000", len(imgs))
+	if want := 300 + report.MaxUnfooledImages; len(imgs) != want {
+		t.Fatalf("%d inline JPEG images, want %d", len(imgs), want)
+	}
+	if !bytes.Contains(b, []byte("and 600 more classes")) {
+		t.Error("the page does not say how many classes it leaves out")
 	}
 	raw, err := base64.StdEncoding.DecodeString(html.UnescapeString(string(imgs[0][1])))
 	if err != nil {

@@ -3,11 +3,8 @@ package report
 import (
 	"errors"
 	"fmt"
-	"image"
-	"image/png"
 	"io"
 	"math"
-	"os"
 	"path"
 	"path/filepath"
 	"runtime"
@@ -66,19 +63,49 @@ func ImageName(c *Class) string {
 	return strconv.Itoa(c.Index) + "-" + Slug(c.Label) + ".png"
 }
 
-// Prepare fills each Class.Image with the path, relative to the report
-// directory and with forward slashes, of the image that the images format
-// writes, when formats include it and the class has pixels; otherwise it
-// clears Class.Image, so that no report refers to an image that will not
-// exist. No formats means DefaultFormats, as for Write. Write calls it
-// before writing anything; a caller that needs the paths earlier (for
-// annotations, say) may call it first with the same formats.
+// MaxUnfooledImages is how many of the classes that were not fooled get an
+// image in images/ and report.html: those that came closest, by
+// confidence. Every fooled class gets one. A class that was not fooled has
+// only a near miss to show, and with 100,000 classes an image for each
+// would cost minutes and gigabytes for nothing; the confidences of all
+// classes are in report.json.
+const MaxUnfooledImages = 100
+
+// shownClasses returns the classes that images/ and report.html show, in
+// ByConfidence order: every fooled class, then the MaxUnfooledImages
+// unfooled ones of highest confidence.
+func shownClasses(res *Result) []*Class {
+	var out []*Class
+	unfooled := 0
+	for _, c := range ByConfidence(res) {
+		if !c.Fooled {
+			if unfooled == MaxUnfooledImages {
+				continue
+			}
+			unfooled++
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// Prepare fills Class.Image with the path, relative to the report directory
+// and with forward slashes, of the image that the images format writes:
+// for the classes with pixels among the fooled ones and the
+// MaxUnfooledImages closest unfooled ones, when formats include images.
+// Every other Class.Image is cleared, so that no report refers to an image
+// that will not exist. No formats means DefaultFormats, as for Write. Write
+// calls it before writing anything; a caller that needs the paths earlier
+// (for annotations, say) may call it first with the same formats.
 func Prepare(res *Result, formats []string) {
-	withImages := len(formats) == 0 || slices.Contains(formats, FormatImages)
 	for i := range res.Classes {
-		c := &res.Classes[i]
-		c.Image = ""
-		if withImages && c.Pixels != nil {
+		res.Classes[i].Image = ""
+	}
+	if len(formats) != 0 && !slices.Contains(formats, FormatImages) {
+		return
+	}
+	for _, c := range shownClasses(res) {
+		if c.Pixels != nil {
 			c.Image = path.Join(ImagesDir, ImageName(c))
 		}
 	}
@@ -126,53 +153,10 @@ func upscaleFactor(h, w int) int {
 	return max(k, 1)
 }
 
-// toImage converts a canonical image to a Go image scaled by an integer
-// factor with nearest neighbour, so every model pixel stays a crisp block.
-func toImage(m *Image, scale int) (image.Image, error) {
-	if err := m.validate(); err != nil {
-		return nil, err
-	}
-	scale = max(scale, 1)
-	w, h := m.W*scale, m.H*scale
-	plane := m.H * m.W
-	if m.C == 1 {
-		g := image.NewGray(image.Rect(0, 0, w, h))
-		for y := range h {
-			row := g.Pix[y*g.Stride : y*g.Stride+w]
-			src := m.Pix[(y/scale)*m.W:]
-			for x := range w {
-				row[x] = src[x/scale]
-			}
-		}
-		return g, nil
-	}
-	rgb := image.NewNRGBA(image.Rect(0, 0, w, h))
-	for y := range h {
-		row := rgb.Pix[y*rgb.Stride : y*rgb.Stride+4*w]
-		off := (y / scale) * m.W
-		for x := range w {
-			i := off + x/scale
-			row[4*x] = m.Pix[i]
-			row[4*x+1] = m.Pix[plane+i]
-			row[4*x+2] = m.Pix[2*plane+i]
-			row[4*x+3] = 0xff
-		}
-	}
-	return rgb, nil
-}
-
-// upscaled is m scaled up by upscaleFactor.
-func upscaled(m *Image) (image.Image, error) {
-	if err := m.validate(); err != nil {
-		return nil, err
-	}
-	return toImage(m, upscaleFactor(m.H, m.W))
-}
-
 // writeWorkers is how many files are encoded and written at once. Writing a
 // thousand images is bound by fsync as much as by the CPU, so this is more
 // than the number of cores on small CI machines.
-func writeWorkers() int { return min(16, max(4, 2*runtime.GOMAXPROCS(0))) }
+func writeWorkers() int { return min(16, max(8, 2*runtime.GOMAXPROCS(0))) }
 
 // forEach runs fn(0..n-1) on writeWorkers goroutines and returns the errors
 // in index order, so messages are the same from run to run.
@@ -195,31 +179,34 @@ func forEach(n int, fn func(i int) error) []error {
 	return slices.DeleteFunc(errs, func(e error) bool { return e == nil })
 }
 
-// encodePNG writes img as PNG. Speed matters more than a few bytes with a
-// thousand classes and fsync per file.
-func encodePNG(w io.Writer, img image.Image) error {
-	enc := png.Encoder{CompressionLevel: png.BestSpeed}
-	return enc.Encode(w, img)
-}
-
 // writeImages writes images/<index>-<slug>.png for every class that Prepare
-// gave an image path. A class whose pixels cannot be drawn loses its path
-// (so no report links to a missing file) and its error is returned with the
-// others.
-func writeImages(dir string, res *Result) (string, error) {
+// gave an image path: the fooled classes and at most MaxUnfooledImages
+// others, so the count is bounded however many classes the model has. A
+// class whose image is not written, because images/ cannot be made or its
+// pixels cannot be drawn, loses its path, so that no report links a
+// missing file, and its error is returned with the others. PNGs left in
+// images/ by an earlier run into the same directory are removed: no report
+// links them any more.
+func writeImages(dir string, res *Result, files *fileList) (string, error) {
 	out := filepath.Join(dir, ImagesDir)
-	if err := os.MkdirAll(out, 0o755); err != nil {
+	created, err := ensureDir(out, imagesFolder)
+	if err != nil {
+		for i := range res.Classes {
+			res.Classes[i].Image = ""
+		}
 		return "", fmt.Errorf("images: %w", err)
 	}
+	files.add(created...)
 	errs := forEach(len(res.Classes), func(i int) error {
 		c := &res.Classes[i]
 		if c.Image == "" {
 			return nil
 		}
-		img, err := upscaled(c.Pixels)
+		err := c.Pixels.validate()
 		if err == nil {
-			err = WriteAtomic(filepath.Join(dir, filepath.FromSlash(c.Image)), 0o644, func(w io.Writer) error {
-				return encodePNG(w, img)
+			scale := upscaleFactor(c.Pixels.H, c.Pixels.W)
+			_, err = writeFile(filepath.Join(dir, filepath.FromSlash(c.Image)), files, func(w io.Writer) error {
+				return encodeImagePNG(w, c.Pixels, scale)
 			})
 		}
 		if err != nil {
@@ -229,5 +216,14 @@ func writeImages(dir string, res *Result) (string, error) {
 		}
 		return nil
 	})
+	keep := make(map[string]bool)
+	for i := range res.Classes {
+		if c := &res.Classes[i]; c.Image != "" {
+			keep[path.Base(c.Image)] = true
+		}
+	}
+	if err := removeStale(out, ".png", keep); err != nil {
+		errs = append(errs, fmt.Errorf("images: %w", err))
+	}
 	return out, errors.Join(errs...)
 }

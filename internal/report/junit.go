@@ -1,7 +1,9 @@
 package report
 
 import (
+	"bytes"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -30,9 +32,10 @@ const FailureType = "FoolingImage"
 // lists and tables.
 const maxJUnitLabel = 200
 
-// junitSuites builds the JUnit document: one testsuite for the run and one
-// testcase per target class, in result order; a fooled class is a failure.
-// Counts come from AddTestcase/AddSuite, so they always agree with the
+// junitSuites builds the JUnit document without its testcases, which
+// encodeJUnit streams: one testsuite for the run, and counts for one
+// testcase per target class, a fooled class being a failure. The counts are
+// those AddTestcase and AddSuite would give, so they agree with the
 // testcases, as junitparser-based reporters require.
 //
 // The go-junit-report types have no testcase file attribute, and the
@@ -63,31 +66,38 @@ func junitSuites(res *Result) junit.Testsuites {
 		suite.AddProperty(p.name, xmlLine(p.value))
 	}
 	for i := range res.Classes {
-		c := &res.Classes[i]
-		tc := junit.Testcase{
-			Name:      strconv.Itoa(c.Index) + " " + displayLabel(c.Label, maxJUnitLabel),
-			Classname: JUnitClassname,
-			// A class's time is how long the run took to fool it; classes
-			// are searched together, so an unfooled one has no time of its own.
-			Time: "0.000",
+		suite.Tests++
+		if res.Classes[i].Fooled {
+			suite.Failures++
 		}
-		if c.Fooled {
-			if c.SecondsToThreshold != nil {
-				tc.Time = formatSeconds(*c.SecondsToThreshold)
-			}
-			tc.Failure = &junit.Result{
-				Message: fmt.Sprintf("fooled: %s >= threshold %s",
-					formatConfidence(c.Confidence, res.Threshold), formatThreshold(res.Threshold)),
-				Type: FailureType,
-				Data: xmlText(junitDetails(res, c)),
-			}
-		}
-		suite.AddTestcase(tc)
 	}
 	var suites junit.Testsuites
 	suites.AddSuite(suite)
 	suites.Time = suite.Time
 	return suites
+}
+
+// junitCase is class c's testcase.
+func junitCase(res *Result, c *Class) junit.Testcase {
+	tc := junit.Testcase{
+		Name:      strconv.Itoa(c.Index) + " " + displayLabel(c.Label, maxJUnitLabel),
+		Classname: JUnitClassname,
+		// A class's time is how long the run took to fool it; classes
+		// are searched together, so an unfooled one has no time of its own.
+		Time: "0.000",
+	}
+	if c.Fooled {
+		if c.SecondsToThreshold != nil {
+			tc.Time = formatSeconds(*c.SecondsToThreshold)
+		}
+		tc.Failure = &junit.Result{
+			Message: fmt.Sprintf("fooled: %s >= threshold %s",
+				formatConfidence(c.Confidence, res.Threshold), formatThreshold(res.Threshold)),
+			Type: FailureType,
+			Data: xmlText(junitDetails(res, c)),
+		}
+	}
+	return tc
 }
 
 // junitDetails is the failure text: what was fooled, how fast, and where the
@@ -131,27 +141,61 @@ func xmlText(s string) string {
 // xmlLine makes text safe for an XML attribute that must stay on one line.
 func xmlLine(s string) string { return cleanText(s) }
 
+// junitCasesAt is where, in junitSuites encoded with two-space indentation,
+// the testcases go: before the testsuite's end tag. Encoded text cannot hold
+// a raw line break, so only the tag itself matches.
+const junitCasesAt = "\n  </testsuite>"
+
 // encodeJUnit writes junit.xml's content, with the XML header that consumers
-// expect written explicitly because encoding/xml omits it.
+// expect written explicitly because encoding/xml omits it. The testcases
+// are encoded one at a time into w, in result order, so that a run with
+// 100,000 classes never holds its whole report in memory.
 func encodeJUnit(w io.Writer, res *Result) error {
-	suites := junitSuites(res)
-	if _, err := io.WriteString(w, xml.Header); err != nil {
-		return err
-	}
-	enc := xml.NewEncoder(w)
+	var head bytes.Buffer
+	enc := xml.NewEncoder(&head)
 	enc.Indent("", "  ")
-	if err := enc.Encode(suites); err != nil {
+	if err := enc.Encode(junitSuites(res)); err != nil {
 		return fmt.Errorf("encoding JUnit XML: %w", err)
 	}
 	if err := enc.Close(); err != nil {
 		return fmt.Errorf("encoding JUnit XML: %w", err)
+	}
+	cut := bytes.LastIndex(head.Bytes(), []byte(junitCasesAt))
+	if cut < 0 {
+		return errors.New("encoding JUnit XML: no end of testsuite")
+	}
+	if _, err := io.WriteString(w, xml.Header); err != nil {
+		return err
+	}
+	if _, err := w.Write(head.Bytes()[:cut]); err != nil {
+		return err
+	}
+	if len(res.Classes) > 0 {
+		// The encoder starts its first element without a line break.
+		if _, err := io.WriteString(w, "\n"); err != nil {
+			return err
+		}
+		cases := xml.NewEncoder(w)
+		cases.Indent("    ", "  ")
+		// Testcase has no XMLName: its name comes from the suite's field tag.
+		start := xml.StartElement{Name: xml.Name{Local: "testcase"}}
+		for i := range res.Classes {
+			if err := cases.EncodeElement(junitCase(res, &res.Classes[i]), start); err != nil {
+				return fmt.Errorf("encoding JUnit XML: %w", err)
+			}
+		}
+		if err := cases.Close(); err != nil {
+			return fmt.Errorf("encoding JUnit XML: %w", err)
+		}
+	}
+	if _, err := w.Write(head.Bytes()[cut:]); err != nil {
+		return err
 	}
 	_, err := io.WriteString(w, "\n")
 	return err
 }
 
 // writeJUnit writes dir/junit.xml.
-func writeJUnit(dir string, res *Result) (string, error) {
-	p := filepath.Join(dir, JUnitFile)
-	return p, WriteAtomic(p, 0o644, func(w io.Writer) error { return encodeJUnit(w, res) })
+func writeJUnit(dir string, res *Result, files *fileList) (string, error) {
+	return writeFile(filepath.Join(dir, JUnitFile), files, func(w io.Writer) error { return encodeJUnit(w, res) })
 }

@@ -1,7 +1,9 @@
 package report
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/url"
@@ -131,12 +133,10 @@ func modelURI(p string) string {
 	return u
 }
 
-// sarifFor builds the SARIF log: one run, rule FOOL001, one error-level
-// result per fooled class, highest confidence first, each located at line 1
-// of the model file.
+// sarifFor builds the SARIF log without its results, which encodeSARIF
+// streams: one run, rule FOOL001, and the model file as the one artifact.
 func sarifFor(res *Result) sarifLog {
 	uri := modelURI(res.Model.Path)
-	zero := 0
 	run := sarifRun{
 		Tool: sarifTool{Driver: sarifDriver{
 			Name:        "fooltest",
@@ -172,42 +172,46 @@ func sarifFor(res *Result) sarifLog {
 	if sha := strings.ToLower(strings.TrimSpace(res.Model.SHA256)); isHex(sha, 64) {
 		run.Artifacts[0].Hashes = map[string]string{"sha-256": sha}
 	}
-	for _, c := range sortedFooled(res) {
-		label := displayLabel(c.Label, 200)
-		msg := fmt.Sprintf("Class %d %q is fooled: an unrecognizable image scored confidence %s, at or above the threshold %s.",
-			c.Index, label, formatConfidence(c.Confidence, res.Threshold), formatThreshold(res.Threshold))
-		if c.Image != "" {
-			msg += " Image: " + c.Image + " in the fooltest report."
-		}
-		props := map[string]any{
-			"classIndex": c.Index,
-			"label":      label,
-			"confidence": finite(c.Confidence),
-		}
-		if c.EvaluationsToThreshold != nil {
-			props["evaluationsToThreshold"] = *c.EvaluationsToThreshold
-		}
-		if c.Image != "" {
-			props["image"] = c.Image
-		}
-		run.Results = append(run.Results, sarifResult{
-			RuleID:    SARIFRuleID,
-			RuleIndex: 0,
-			Level:     "error",
-			Message:   sarifText{Text: msg},
-			Locations: []sarifLocation{{PhysicalLocation: sarifPhysical{
-				ArtifactLocation: sarifArtifactLocation{URI: uri, Index: &zero},
-				Region:           sarifRegion{StartLine: 1},
-			}}},
-			// Code scanning matches alerts across runs by fingerprint; the
-			// model and class identify a finding, whatever the image is.
-			PartialFingerprints: map[string]string{
-				"fooltestClass/v1": uri + "#" + strconv.Itoa(c.Index),
-			},
-			Properties: props,
-		})
-	}
 	return sarifLog{Schema: sarifSchemaURI, Version: "2.1.0", Runs: []sarifRun{run}}
+}
+
+// sarifResultFor is the result of fooled class c, located at line 1 of the
+// model file uri.
+func sarifResultFor(res *Result, c *Class, uri string) sarifResult {
+	zero := 0
+	label := displayLabel(c.Label, 200)
+	msg := fmt.Sprintf("Class %d %q is fooled: an unrecognizable image scored confidence %s, at or above the threshold %s.",
+		c.Index, label, formatConfidence(c.Confidence, res.Threshold), formatThreshold(res.Threshold))
+	if c.Image != "" {
+		msg += " Image: " + c.Image + " in the fooltest report."
+	}
+	props := map[string]any{
+		"classIndex": c.Index,
+		"label":      label,
+		"confidence": finite(c.Confidence),
+	}
+	if c.EvaluationsToThreshold != nil {
+		props["evaluationsToThreshold"] = *c.EvaluationsToThreshold
+	}
+	if c.Image != "" {
+		props["image"] = c.Image
+	}
+	return sarifResult{
+		RuleID:    SARIFRuleID,
+		RuleIndex: 0,
+		Level:     "error",
+		Message:   sarifText{Text: msg},
+		Locations: []sarifLocation{{PhysicalLocation: sarifPhysical{
+			ArtifactLocation: sarifArtifactLocation{URI: uri, Index: &zero},
+			Region:           sarifRegion{StartLine: 1},
+		}}},
+		// Code scanning matches alerts across runs by fingerprint; the
+		// model and class identify a finding, whatever the image is.
+		PartialFingerprints: map[string]string{
+			"fooltestClass/v1": uri + "#" + strconv.Itoa(c.Index),
+		},
+		Properties: props,
+	}
 }
 
 // semver returns v when it looks like a semantic version (SARIF's
@@ -259,18 +263,64 @@ func isHex(s string, n int) bool {
 	return true
 }
 
-// encodeSARIF writes report.sarif's content.
+// sarifResultsAt is the empty result list in sarifFor encoded with
+// two-space indentation. Encoded strings cannot hold a raw line break, so
+// only the field itself matches.
+const sarifResultsAt = "\n      \"results\": []"
+
+// encodeSARIF writes report.sarif's content: one error-level result per
+// fooled class, highest confidence first, exactly as one json.Encoder with
+// a two-space indent would write the whole log. The results are encoded
+// one at a time into w, so that a run that fooled 100,000 classes never
+// holds its whole report in memory.
 func encodeSARIF(w io.Writer, res *Result) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(sarifFor(res)); err != nil {
+	head, err := json.MarshalIndent(sarifFor(res), "", "  ")
+	if err != nil {
 		return fmt.Errorf("encoding SARIF: %w", err)
 	}
-	return nil
+	cut := bytes.Index(head, []byte(sarifResultsAt))
+	if cut < 0 {
+		return errors.New("encoding SARIF: no result list")
+	}
+	cut += len(sarifResultsAt) - len("]")
+	fooled := sortedFooled(res)
+	if len(fooled) == 0 {
+		cut = len(head)
+	}
+	if _, err := w.Write(head[:cut]); err != nil {
+		return err
+	}
+	if len(fooled) > 0 {
+		uri := modelURI(res.Model.Path)
+		const indent = "        " // results are four levels deep
+		for i, c := range fooled {
+			sep := ",\n" + indent
+			if i == 0 {
+				sep = "\n" + indent
+			}
+			r, err := json.MarshalIndent(sarifResultFor(res, c, uri), indent, "  ")
+			if err != nil {
+				return fmt.Errorf("encoding SARIF: class %d: %w", c.Index, err)
+			}
+			if _, err := io.WriteString(w, sep); err != nil {
+				return err
+			}
+			if _, err := w.Write(r); err != nil {
+				return err
+			}
+		}
+		if _, err := io.WriteString(w, "\n      "); err != nil {
+			return err
+		}
+	}
+	if _, err := w.Write(head[cut:]); err != nil {
+		return err
+	}
+	_, err = io.WriteString(w, "\n")
+	return err
 }
 
 // writeSARIF writes dir/report.sarif.
-func writeSARIF(dir string, res *Result) (string, error) {
-	p := filepath.Join(dir, SARIFFile)
-	return p, WriteAtomic(p, 0o644, func(w io.Writer) error { return encodeSARIF(w, res) })
+func writeSARIF(dir string, res *Result, files *fileList) (string, error) {
+	return writeFile(filepath.Join(dir, SARIFFile), files, func(w io.Writer) error { return encodeSARIF(w, res) })
 }

@@ -3,13 +3,14 @@ package report
 import (
 	"errors"
 	"fmt"
-	"os"
 	"slices"
+	"sync"
 )
 
-// writer writes one format into a report directory and returns the path it
-// wrote (a file, or a folder for images and dataset).
-type writer func(dir string, res *Result) (string, error)
+// writer writes one format into a report directory, adds every file and
+// folder it creates to files, and returns the path it wrote (a file, or a
+// folder for images and dataset).
+type writer func(dir string, res *Result, files *fileList) (string, error)
 
 // writers maps each format to its writer.
 func writers() map[string]writer {
@@ -25,24 +26,56 @@ func writers() map[string]writer {
 	}
 }
 
-// Write writes the chosen formats of res into dir, creating it if needed,
-// and returns the path written for each format. No formats means
-// DefaultFormats. The verdict must already be in res (see package gate).
-//
-// Write first runs Prepare, which sets each Class.Image, and then writes the
-// images before any report that refers to them, so every image path in
-// report.json, report.md, junit.xml and report.sarif names a file that
-// exists. Each file is written atomically. A failing format does not stop
-// the others, which are still worth having on an interrupted or failing
-// run; all errors are returned together. A class whose image could not be
-// written has its Class.Image cleared, so the reports written after it do
-// not refer to it.
+// Written is what WriteFiles wrote.
+type Written struct {
+	// Formats maps each format written to its path: a file, or the folder
+	// of images or dataset. A format that failed is absent.
+	Formats map[string]string
+	// Paths are every file written and every folder created, the report
+	// directory included when Write created it (or CheckDir did, which
+	// removes what it creates); a folder comes before what is in it.
+	// Files and folders that were there before are not listed, even when
+	// Write replaced a file of the same name, so that a caller re-owning
+	// the report (see package actions) touches nothing else.
+	Paths []string
+}
+
+// Write is WriteFiles returning only the path of each format written.
 func Write(dir string, res *Result, formats []string) (map[string]string, error) {
+	w, err := WriteFiles(dir, res, formats)
+	return w.Formats, err
+}
+
+// WriteFiles writes the chosen formats of res into dir, creating it if
+// needed. No formats means DefaultFormats. The verdict must already be in
+// res (see package gate).
+//
+// WriteFiles first runs Prepare, which sets each Class.Image, and then
+// writes the images before any report that refers to them, so every image
+// path in report.json, report.md, junit.xml and report.sarif names a file
+// that exists. Each file is written atomically. A failing format does not
+// stop the others, which are still worth having on an interrupted or
+// failing run; all errors are returned together, with what was written. A
+// class whose image could not be written (images/ could not be made, say)
+// has its Class.Image cleared, so the reports written after it do not
+// refer to it. PNGs that an earlier run left in images/ or dataset/ are
+// removed when that format is written.
+//
+// Memory stays bounded whatever the number of classes: images are written
+// for the fooled classes and MaxUnfooledImages others, a few at a time, and
+// report.json, junit.xml and report.sarif are encoded class by class into
+// their files.
+//
+// WriteFiles never writes through a symbolic link: when dir, images/ or
+// dataset/ is one, it fails with an error matching ErrSymlink, for dir
+// before writing anything. A report file that is a link is replaced by the
+// new file, never followed, because files are renamed into place.
+func WriteFiles(dir string, res *Result, formats []string) (Written, error) {
 	if res == nil {
-		return nil, errors.New("report: no result to write")
+		return Written{}, errors.New("report: no result to write")
 	}
 	if res.Verdict != "pass" && res.Verdict != "fail" && res.Verdict != "error" {
-		return nil, fmt.Errorf("report: result has no verdict (got %q): evaluate the gate before writing reports", res.Verdict)
+		return Written{}, fmt.Errorf("report: result has no verdict (got %q): evaluate the gate before writing reports", res.Verdict)
 	}
 	if len(formats) == 0 {
 		formats = DefaultFormats()
@@ -50,28 +83,65 @@ func Write(dir string, res *Result, formats []string) (map[string]string, error)
 	ws := writers()
 	for _, f := range formats {
 		if ws[f] == nil {
-			return nil, fmt.Errorf("report: format %q is unknown: choose from %v", f, AllFormats())
+			return Written{}, fmt.Errorf("report: format %q is unknown: choose from %v", f, AllFormats())
 		}
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("report: creating the report directory: %w", err)
+	created, err := ensureDir(dir, reportFolder)
+	if errors.Is(err, ErrSymlink) {
+		return Written{}, fmt.Errorf("report: %w", err)
 	}
+	if err != nil {
+		return Written{}, fmt.Errorf("report: creating the report directory: %w", err)
+	}
+	files := &fileList{paths: created}
 	Prepare(res, formats)
 
-	written := make(map[string]string, len(formats))
-	var errs []error
-	// AllFormats is in dependency order: images before the reports that
-	// link to them.
+	var todo []string
 	for _, f := range AllFormats() {
-		if !slices.Contains(formats, f) {
-			continue
+		if slices.Contains(formats, f) {
+			todo = append(todo, f)
 		}
-		p, err := ws[f](dir, res)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("report: %s: %w", f, err))
-			continue
-		}
-		written[f] = p
 	}
-	return written, errors.Join(errs...)
+	paths := make([]string, len(todo))
+	errs := make([]error, len(todo))
+	run := func(i int) {
+		if paths[i], errs[i] = ws[todo[i]](dir, res, files); errs[i] != nil {
+			errs[i] = fmt.Errorf("report: %s: %w", todo[i], errs[i])
+		}
+	}
+	// The formats that draw images read only pixels, and spend much of
+	// their time waiting for fsync, so they run together. The reports that
+	// link images run after images/ is written, when Class.Image names only
+	// files that exist.
+	var wg sync.WaitGroup
+	for i, f := range todo {
+		if drawsImages(f) {
+			wg.Go(func() { run(i) })
+		}
+	}
+	wg.Wait()
+	for i, f := range todo {
+		if !drawsImages(f) {
+			run(i)
+		}
+	}
+
+	w := Written{Formats: make(map[string]string, len(todo)), Paths: files.paths}
+	for i, f := range todo {
+		if errs[i] == nil {
+			w.Formats[f] = paths[i]
+		}
+	}
+	return w, errors.Join(errs...)
+}
+
+// drawsImages reports whether format f draws images from Class.Pixels and
+// reads nothing that writing another format changes (Class.Image in
+// particular).
+func drawsImages(f string) bool {
+	switch f {
+	case FormatImages, FormatDataset, FormatGallery, FormatHTML:
+		return true
+	}
+	return false
 }

@@ -1,0 +1,139 @@
+package report_test
+
+import (
+	"math/rand/v2"
+	"os"
+	"runtime"
+	"runtime/metrics"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/fooltest/fooltest/internal/report"
+	"github.com/fooltest/fooltest/internal/report/reporttest"
+)
+
+// noisy replaces every class image of res with uniform random noise, which
+// PNG and JPEG compress worst: the slowest images a writer can be given.
+func noisy(res *report.Result) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for i := range res.Classes {
+		if px := res.Classes[i].Pixels; px != nil {
+			for j := range px.Pix {
+				px.Pix[j] = uint8(r.Uint32())
+			}
+		}
+	}
+}
+
+// peakHeap samples the live heap every millisecond until stop is called,
+// which returns the highest sample in bytes. runtime/metrics reads without
+// stopping the world, unlike runtime.ReadMemStats.
+func peakHeap() (stop func() uint64) {
+	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	var peak uint64
+	sample := func() {
+		metrics.Read(s)
+		peak = max(peak, s[0].Value.Uint64())
+	}
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		t := time.NewTicker(time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				sample()
+			}
+		}
+	})
+	return func() uint64 {
+		close(done)
+		wg.Wait()
+		sample()
+		return peak
+	}
+}
+
+// maxRSS is the process's peak resident set, in bytes, or 0 where unknown.
+func maxRSS() uint64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return uint64(ru.Maxrss) << 10 // kilobytes on Linux
+}
+
+// cpuSeconds is the CPU time, user and system, the process has used. On a
+// shared machine it is steadier than wall time: divided by the cores, it is
+// what a write takes on an idle machine with as many.
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
+}
+
+// benchWrite writes formats of res b.N times into a fresh directory each
+// time, and reports the peak live heap while
+// writing, the live heap before (the result), the process's peak RSS, and
+// the CPU time per write.
+func benchWrite(b *testing.B, res *report.Result, formats []string) {
+	dirs := make([]string, b.N)
+	for i := range dirs {
+		dirs[i] = b.TempDir()
+	}
+	runtime.GC()
+	// The result itself, pixels included, is live throughout; what writing
+	// adds is peak-heap-MB minus base-heap-MB.
+	base := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	metrics.Read(base)
+	stop := peakHeap()
+	cpu := cpuSeconds()
+	b.ResetTimer()
+	for i := range b.N {
+		if _, err := report.Write(dirs[i], res, formats); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric((cpuSeconds()-cpu)/float64(b.N), "cpu-s/op")
+	b.ReportMetric(float64(stop())/(1<<20), "peak-heap-MB")
+	b.ReportMetric(float64(base[0].Value.Uint64())/(1<<20), "base-heap-MB")
+	b.ReportMetric(float64(maxRSS())/(1<<20), "maxrss-MB")
+	for _, d := range dirs {
+		_ = os.RemoveAll(d)
+	}
+}
+
+// BenchmarkWrite1000ImageNet writes the default reports of a 1000-class
+// ImageNet run, every class with a 224×224×3 noise image and 100 fooled.
+func BenchmarkWrite1000ImageNet(b *testing.B) {
+	res := reporttest.New(b, reporttest.Options{Classes: 1000, Fooled: 100, HistoryLen: 100, Width: 224, Height: 224, Channels: 3})
+	noisy(res)
+	benchWrite(b, res, report.DefaultFormats())
+}
+
+// BenchmarkWrite1000ImageNetAllFooled is the worst 1000-class case: every
+// class fooled, so every class has an image in images/, dataset/ and
+// report.html, and with the dataset, in dataset/ too.
+func BenchmarkWrite1000ImageNetAllFooled(b *testing.B) {
+	res := reporttest.New(b, reporttest.Options{Classes: 1000, Fooled: 1000, HistoryLen: 100, Width: 224, Height: 224, Channels: 3})
+	noisy(res)
+	b.Run("default", func(b *testing.B) { benchWrite(b, res, report.DefaultFormats()) })
+	b.Run("dataset", func(b *testing.B) { benchWrite(b, res, append(report.DefaultFormats(), report.FormatDataset)) })
+}
+
+// BenchmarkWrite100kClasses writes the reports of a 100,000-class run with
+// small images, 1000 of them fooled, every format: what must stay bounded
+// is memory.
+func BenchmarkWrite100kClasses(b *testing.B) {
+	res := reporttest.New(b, reporttest.Options{Classes: 100_000, Fooled: 1000, HistoryLen: 20, Width: 16, Height: 16, Channels: 3})
+	noisy(res)
+	benchWrite(b, res, append(report.DefaultFormats(), report.FormatDataset))
+}

@@ -1,0 +1,317 @@
+package report_test
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/fooltest/fooltest/internal/report"
+	"github.com/fooltest/fooltest/internal/report/reporttest"
+)
+
+// linkingFormats are the reports that may name files in images/.
+var linkingFormats = []string{report.FormatJSON, report.FormatJUnit, report.FormatMarkdown, report.FormatSARIF, report.FormatHTML}
+
+// noImageLinks fails when a report in dir names a file in images/.
+func noImageLinks(t *testing.T, dir string, written map[string]string) {
+	t.Helper()
+	for _, f := range linkingFormats {
+		if written[f] == "" {
+			t.Errorf("%s not written", f)
+			continue
+		}
+		data, err := os.ReadFile(written[f])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(data), report.ImagesDir+"/") {
+			t.Errorf("%s links images that were not written", f)
+		}
+	}
+}
+
+// TestWriteImagesFolderFails: when images/ cannot be made, every other
+// report is written and none links an image.
+func TestWriteImagesFolderFails(t *testing.T) {
+	res := reporttest.New(t, reporttest.Options{Classes: 5, Fooled: 3})
+	dir := t.TempDir()
+	// A file where images/ should be makes the folder impossible.
+	if err := os.WriteFile(filepath.Join(dir, report.ImagesDir), []byte("not a folder"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	written, err := report.Write(dir, res, nil)
+	if err == nil || !strings.Contains(err.Error(), "images") {
+		t.Fatalf("Write error %v, want one about images", err)
+	}
+	if _, ok := written[report.FormatImages]; ok {
+		t.Error("images reported as written")
+	}
+	for _, c := range res.Classes {
+		if c.Image != "" {
+			t.Errorf("class %d still names %s", c.Index, c.Image)
+		}
+	}
+	noImageLinks(t, dir, written)
+}
+
+// TestWriteRemovesStale: a second run into the same directory leaves only
+// the images its reports link, and only the dataset labels.csv lists;
+// files fooltest did not write, and links, stay.
+func TestWriteRemovesStale(t *testing.T) {
+	dir := t.TempDir()
+	formats := append(report.DefaultFormats(), report.FormatDataset)
+	first := reporttest.New(t, reporttest.Options{Classes: 6, Fooled: 4})
+	if _, err := report.Write(dir, first, formats); err != nil {
+		t.Fatal(err)
+	}
+	images := filepath.Join(dir, report.ImagesDir)
+	dataset := filepath.Join(dir, report.DatasetDir)
+	outside := filepath.Join(t.TempDir(), "outside.png")
+	if err := os.WriteFile(outside, []byte("keep me"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	planted := map[string]bool{ // path: kept
+		filepath.Join(images, "notes.txt"):    true,
+		filepath.Join(images, "999-old.png"):  false,
+		filepath.Join(dataset, "998-old.png"): false,
+		filepath.Join(dataset, "README"):      true,
+	}
+	for p := range planted {
+		if err := os.WriteFile(p, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	link := filepath.Join(images, "link.png")
+	if err := os.Symlink(outside, link); err != nil {
+		t.Fatal(err)
+	}
+	planted[link] = true
+
+	second := reporttest.New(t, reporttest.Options{Classes: 3, Fooled: 1, Label: func(i int) string { return "renamed" }})
+	if _, err := report.Write(dir, second, formats); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"link.png", "notes.txt"}
+	for _, c := range second.Classes {
+		want = append(want, filepath.Base(c.Image))
+	}
+	slices.Sort(want)
+	if got := dirNames(t, images); !slices.Equal(got, want) {
+		t.Errorf("images/ holds %q, want %q", got, want)
+	}
+	wantData := []string{"0-renamed.png", "README", report.DatasetLabelsFile}
+	if got := dirNames(t, dataset); !slices.Equal(got, wantData) {
+		t.Errorf("dataset/ holds %q, want %q", got, wantData)
+	}
+	if b, err := os.ReadFile(outside); err != nil || string(b) != "keep me" {
+		t.Errorf("the target of a link in images/ changed: %q, %v", b, err)
+	}
+}
+
+// TestWriteSymlinks: Write never writes through a folder that is a link,
+// and replaces, rather than follows, a report file that is one.
+func TestWriteSymlinks(t *testing.T) {
+	tests := []struct {
+		name    string
+		link    string // relative to the report directory; "." is the directory itself
+		isDir   bool
+		wantErr bool
+	}{
+		{"report directory", ".", true, true},
+		{"images folder", report.ImagesDir, true, true},
+		{"dataset folder", report.DatasetDir, true, true},
+		{"report file", report.JSONFile, false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			root := t.TempDir()
+			dir := filepath.Join(root, "fooltest-report")
+			target := filepath.Join(t.TempDir(), "target")
+			if tt.link != "." {
+				if err := os.Mkdir(dir, 0o755); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if tt.isDir {
+				if err := os.Mkdir(target, 0o755); err != nil {
+					t.Fatal(err)
+				}
+			} else if err := os.WriteFile(target, []byte("secret"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Symlink(target, filepath.Join(dir, tt.link)); err != nil {
+				t.Fatal(err)
+			}
+			res := reporttest.New(t, reporttest.Options{Classes: 4, Fooled: 2})
+			w, err := report.WriteFiles(dir, res, append(report.DefaultFormats(), report.FormatDataset))
+			if got := errors.Is(err, report.ErrSymlink); got != tt.wantErr {
+				t.Fatalf("Write error %v; errors.Is(err, ErrSymlink) = %v, want %v", err, got, tt.wantErr)
+			}
+			if tt.wantErr {
+				if se, ok := errors.AsType[*report.SymlinkError](err); !ok || !strings.Contains(se.Error(), "is a symbolic link") {
+					t.Errorf("error %v is not a *SymlinkError", err)
+				}
+				if names := dirNames(t, target); len(names) != 0 {
+					t.Errorf("written through the link: %q", names)
+				}
+			} else {
+				if b, err := os.ReadFile(target); err != nil || string(b) != "secret" {
+					t.Errorf("the link's target changed: %q, %v", b, err)
+				}
+				if fi, err := os.Lstat(filepath.Join(dir, tt.link)); err != nil || !fi.Mode().IsRegular() {
+					t.Errorf("%s is not a regular file after Write: %v", tt.link, err)
+				}
+			}
+			if tt.link == "." {
+				if len(w.Paths) != 0 || len(w.Formats) != 0 {
+					t.Errorf("wrote %v through a linked report directory", w)
+				}
+				return
+			}
+			if tt.link == report.ImagesDir {
+				noImageLinks(t, dir, w.Formats)
+			}
+		})
+	}
+}
+
+func TestCheckDir(t *testing.T) {
+	tests := []struct {
+		name    string
+		setup   func(t *testing.T, dir string) // dir does not exist yet
+		wantErr string
+		symlink bool
+	}{
+		{name: "missing nested directory", setup: func(*testing.T, string) {}},
+		{name: "existing directory", setup: func(t *testing.T, dir string) { mkdir(t, dir) }},
+		{name: "directory is a link", symlink: true, wantErr: "report directory", setup: func(t *testing.T, dir string) {
+			mkdir(t, filepath.Dir(dir))
+			symlink(t, t.TempDir(), dir)
+		}},
+		{name: "images is a link", symlink: true, wantErr: "images folder", setup: func(t *testing.T, dir string) {
+			mkdir(t, dir)
+			symlink(t, t.TempDir(), filepath.Join(dir, report.ImagesDir))
+		}},
+		{name: "dataset is a dangling link", symlink: true, wantErr: "dataset folder", setup: func(t *testing.T, dir string) {
+			mkdir(t, dir)
+			symlink(t, filepath.Join(t.TempDir(), "gone"), filepath.Join(dir, report.DatasetDir))
+		}},
+		{name: "directory is a file", wantErr: "cannot create report directory", setup: func(t *testing.T, dir string) {
+			mkdir(t, filepath.Dir(dir))
+			if err := os.WriteFile(dir, nil, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			root := t.TempDir()
+			dir := filepath.Join(root, "a", "b", "fooltest-report")
+			tt.setup(t, dir)
+			before := tree(t, root)
+			err := report.CheckDir(dir)
+			if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
+				t.Fatalf("CheckDir = %v, want error containing %q", err, tt.wantErr)
+			}
+			if errors.Is(err, report.ErrSymlink) != tt.symlink {
+				t.Errorf("errors.Is(%v, ErrSymlink) = %v", err, !tt.symlink)
+			}
+			// The probe, and the folders made for it, are gone.
+			if after := tree(t, root); !slices.Equal(before, after) {
+				t.Errorf("CheckDir left %q, was %q", after, before)
+			}
+		})
+	}
+}
+
+// TestWrittenPaths: WriteFiles lists exactly what it wrote: every file and
+// every folder it created, not what was there before.
+func TestWrittenPaths(t *testing.T) {
+	tests := []struct {
+		name    string
+		planted []string // paths under the report directory made before; a trailing / makes a folder
+		nested  bool
+	}{
+		{name: "fresh nested directory", nested: true},
+		{name: "existing directory with a file and images/", planted: []string{"./", "secret.txt", "images/", "images/notes.txt"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			root := t.TempDir()
+			dir := filepath.Join(root, "out")
+			if tt.nested {
+				dir = filepath.Join(root, "a", "b")
+			}
+			var before []string
+			for _, p := range tt.planted {
+				full := filepath.Join(dir, p)
+				if strings.HasSuffix(p, "/") {
+					mkdir(t, full)
+				} else if err := os.WriteFile(full, nil, 0o600); err != nil {
+					t.Fatal(err)
+				}
+				before = append(before, filepath.Clean(full))
+			}
+			res := reporttest.New(t, reporttest.Options{Classes: 6, Fooled: 3})
+			w, err := report.WriteFiles(dir, res, append(report.DefaultFormats(), report.FormatDataset))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want []string
+			for _, p := range tree(t, root) {
+				if !slices.Contains(before, p) {
+					want = append(want, p)
+				}
+			}
+			got := slices.Clone(w.Paths)
+			for i, p := range got {
+				// A folder comes before what is in it.
+				if j := slices.Index(got, filepath.Dir(p)); j > i {
+					t.Errorf("%s listed before its folder", p)
+				}
+			}
+			slices.Sort(got)
+			if !slices.Equal(got, want) {
+				t.Errorf("Paths = %q,\nwant %q", got, want)
+			}
+		})
+	}
+}
+
+// tree lists every path under root, root excluded, sorted.
+func tree(t *testing.T, root string) []string {
+	t.Helper()
+	var out []string
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if p != root {
+			out = append(out, p)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func mkdir(t *testing.T, dir string) {
+	t.Helper()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func symlink(t *testing.T, target, link string) {
+	t.Helper()
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+}

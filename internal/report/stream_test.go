@@ -1,0 +1,119 @@
+package report_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"encoding/xml"
+	"math"
+	"testing"
+
+	"github.com/jstemmer/go-junit-report/v2/junit"
+
+	"github.com/fooltest/fooltest/internal/report"
+	"github.com/fooltest/fooltest/internal/report/reporttest"
+)
+
+// streamCases are results for the streaming encoders: hostile labels,
+// non-finite numbers, and no classes at all.
+func streamCases(t *testing.T) map[string]*report.Result {
+	hostile := reporttest.New(t, reporttest.Options{Classes: 7, Fooled: 3, HistoryLen: 150,
+		Label: func(i int) string { return reporttest.HostileLabel + string(rune('a'+i)) }})
+	hostile.Classes[4].Confidence = math.NaN()
+	hostile.MaxConfidence = math.Inf(1)
+	report.Prepare(hostile, nil)
+	return map[string]*report.Result{
+		"hostile":    hostile,
+		"no classes": reporttest.New(t, reporttest.Options{Classes: -1}),
+		"one class":  reporttest.New(t, reporttest.Options{Classes: 1, Fooled: 1}),
+	}
+}
+
+// TestJSONStreamed: report.json, written class by class, is byte for byte
+// what encoding/json gives for the whole document with the same indent.
+func TestJSONStreamed(t *testing.T) {
+	for name, res := range streamCases(t) {
+		t.Run(name, func(t *testing.T) {
+			got := render(t, report.EncodeJSON, res)
+			var back report.Result
+			if err := json.Unmarshal(got, &back); err != nil {
+				t.Fatalf("report.json does not parse: %v\n%s", err, got)
+			}
+			if len(back.Classes) != len(res.Classes) {
+				t.Fatalf("%d classes, want %d", len(back.Classes), len(res.Classes))
+			}
+			var want bytes.Buffer
+			enc := json.NewEncoder(&want)
+			enc.SetIndent("", "  ")
+			if err := enc.Encode(&back); err != nil {
+				t.Fatal(err)
+			}
+			// encoding/json writes invalid UTF-8 as the escape \ufffd, and
+			// a decoded U+FFFD as itself.
+			got = bytes.ReplaceAll(got, []byte(`\ufffd`), []byte("\uFFFD"))
+			if !bytes.Equal(got, want.Bytes()) {
+				t.Errorf("streamed report.json differs from one encoding\n--- got ---\n%s\n--- want ---\n%s", got, want.Bytes())
+			}
+		})
+	}
+}
+
+// TestJUnitStreamed: junit.xml, written testcase by testcase, is byte for
+// byte what encoding/xml gives for the whole document.
+func TestJUnitStreamed(t *testing.T) {
+	for name, res := range streamCases(t) {
+		t.Run(name, func(t *testing.T) {
+			got := render(t, report.EncodeJUnit, res)
+			var back junit.Testsuites
+			if err := xml.Unmarshal(got, &back); err != nil {
+				t.Fatalf("junit.xml does not parse: %v\n%s", err, got)
+			}
+			if n := len(back.Suites[0].Testcases); n != len(res.Classes) || back.Suites[0].Tests != n {
+				t.Fatalf("%d testcases, tests=%d, want %d", n, back.Suites[0].Tests, len(res.Classes))
+			}
+			want := bytes.NewBufferString(xml.Header)
+			enc := xml.NewEncoder(want)
+			enc.Indent("", "  ")
+			if err := enc.Encode(back); err != nil {
+				t.Fatal(err)
+			}
+			want.WriteString("\n")
+			if !bytes.Equal(got, want.Bytes()) {
+				t.Errorf("streamed junit.xml differs from one encoding\n--- got ---\n%s\n--- want ---\n%s", got, want.Bytes())
+			}
+		})
+	}
+}
+
+// TestSARIFStreamed: report.sarif, written result by result, is valid JSON
+// indented as one encoding of the whole log would be (the golden file
+// checks the content), with an empty result list when nothing is fooled,
+// which code scanning needs to close earlier alerts.
+func TestSARIFStreamed(t *testing.T) {
+	for name, res := range streamCases(t) {
+		t.Run(name, func(t *testing.T) {
+			got := render(t, report.EncodeSARIF, res)
+			var compact, want bytes.Buffer
+			if err := json.Compact(&compact, got); err != nil {
+				t.Fatalf("report.sarif does not parse: %v\n%s", err, got)
+			}
+			if err := json.Indent(&want, compact.Bytes(), "", "  "); err != nil {
+				t.Fatal(err)
+			}
+			want.WriteString("\n")
+			if !bytes.Equal(got, want.Bytes()) {
+				t.Errorf("streamed report.sarif is not indented as one encoding\n--- got ---\n%s", got)
+			}
+			var log struct {
+				Runs []struct {
+					Results []json.RawMessage `json:"results"`
+				} `json:"runs"`
+			}
+			if err := json.Unmarshal(got, &log); err != nil {
+				t.Fatal(err)
+			}
+			if n := len(log.Runs[0].Results); log.Runs[0].Results == nil || n != res.Fooled {
+				t.Errorf("%d results (nil: %v), want %d", n, log.Runs[0].Results == nil, res.Fooled)
+			}
+		})
+	}
+}
