@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -27,7 +28,21 @@ type runFlags struct {
 	seed                        uint64
 	reportDir, format           string
 	exportDataset, quiet        bool
+	repeats                     int
+	baseline                    string
+	alpha, tolerance, minScore  float64
+	// set records the flags given on the command line.
+	set map[string]bool
 }
+
+// Defaults of runs that gate on the score (with --baseline or --min-score)
+// when --max-evals and --repeats are not given: query costs are only
+// comparable under an evaluation budget, and the median of a few searches
+// per class makes a 2× difference in cost stand out of one search's noise.
+const (
+	defaultScoredEvals   = 3000
+	defaultScoredRepeats = 5
+)
 
 func (r *runFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&r.encoding, "encoding", attack.EncodingBoth, "image encoding: direct (pixels), cppn (patterns) or both (sharing the budget)")
@@ -37,7 +52,12 @@ func (r *runFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&r.classes, "classes", "all", "target classes: all, i,j,k (ranges a-b allowed) or random:N")
 	fs.StringVar(&r.threshold, "threshold", "0.99", "`confidence` at which an unrecognizable image counts as fooling the model")
 	fs.StringVar(&r.maxFooled, "max-fooled", gate.DefaultMaxFooled, "fooled classes allowed before the gate fails: N or P% of the targets")
-	fs.StringVar(&r.failOn, "fail-on", "fooled", "fooled: exit 1 when the gate fails; never: report only")
+	fs.StringVar(&r.failOn, "fail-on", "fooled", "fooled: fail when more classes are fooled than allowed; regression: fail when easier to fool than --baseline (the default with one); never: report only")
+	fs.IntVar(&r.repeats, "repeats", 1, "independent searches with seeds seed, seed+1, …; each class's evaluations to the threshold is their median")
+	fs.StringVar(&r.baseline, "baseline", "", "baseline to compare with: an ONNX model (searched first, with the same settings) or an earlier run's report.json")
+	fs.Float64Var(&r.alpha, "alpha", gate.DefaultAlpha, "significance level of the test that the model is easier to fool than the baseline")
+	fs.Float64Var(&r.tolerance, "tolerance", gate.DefaultTolerance, "how much lower than the baseline's the score may be before a significant difference fails the gate")
+	fs.Float64Var(&r.minScore, "min-score", 0, "fail when the score is below this (0: no floor)")
 	fs.Uint64Var(&r.seed, "seed", 1, "random seed; with --max-evals and --threads 1 a run is reproducible")
 	fs.StringVar(&r.reportDir, "report-dir", "fooltest-report", "`directory` for the reports")
 	fs.StringVar(&r.format, "format", strings.Join(report.DefaultFormats(), ","), "comma-separated report formats: "+strings.Join(report.AllFormats(), ", "))
@@ -69,6 +89,32 @@ func (r *runFlags) validate() (runPlan, error) {
 	if r.maxEvals < 0 {
 		return p, exitcode.Usagef("--max-evals %d: give 0 (no cap) or a positive count", r.maxEvals)
 	}
+	if r.repeats < 1 || r.repeats > 100 {
+		return p, exitcode.Usagef("--repeats %d: give a count from 1 to 100", r.repeats)
+	}
+	if !(r.alpha > 0 && r.alpha < 1) {
+		return p, exitcode.Usagef("--alpha %v: give a significance level between 0 and 1, such as 0.05", r.alpha)
+	}
+	if !(r.tolerance >= 0 && r.tolerance < 1) {
+		return p, exitcode.Usagef("--tolerance %v: give a score difference from 0 to below 1, such as 0.02", r.tolerance)
+	}
+	if !(r.minScore >= 0 && r.minScore <= 1) {
+		return p, exitcode.Usagef("--min-score %v: give a score from 0 to 1 (0: no floor)", r.minScore)
+	}
+	if r.baseline != "" && !r.set["fail-on"] {
+		r.failOn = string(gate.FailOnRegression)
+	}
+	if r.baseline != "" || r.minScore > 0 {
+		if !r.set["max-evals"] {
+			r.maxEvals = defaultScoredEvals
+		}
+		if !r.set["repeats"] {
+			r.repeats = defaultScoredRepeats
+		}
+		if r.maxEvals == 0 {
+			return p, exitcode.Usagef("--max-evals 0 with --baseline or --min-score: the score compares query costs under an evaluation budget; give --max-evals N")
+		}
+	}
 	if p.threshold, err = parseThreshold(r.threshold); err != nil {
 		return p, err
 	}
@@ -77,6 +123,9 @@ func (r *runFlags) validate() (runPlan, error) {
 	}
 	if p.failOn, err = gate.ParseFailOn(r.failOn); err != nil {
 		return p, exitcode.Usagef("%s", err)
+	}
+	if p.failOn == gate.FailOnRegression && r.baseline == "" {
+		return p, exitcode.Usagef("--fail-on regression needs --baseline: give the released model or its report.json")
 	}
 	if p.formats, err = report.ParseFormats(r.format); err != nil {
 		return p, exitcode.Usagef("%s", err)
@@ -123,6 +172,7 @@ func runSearch(ctx context.Context, args []string, e env) (*runOutcome, error) {
 	if err := parse(fs, args, e, &m); err != nil {
 		return nil, err
 	}
+	r.set = m.set
 	plan, err := r.validate()
 	if err != nil {
 		return nil, err
@@ -135,8 +185,15 @@ func runSearch(ctx context.Context, args []string, e env) (*runOutcome, error) {
 	if err := checkWritable(r.reportDir); err != nil {
 		return nil, err
 	}
+	var base *baseline
+	if r.baseline != "" {
+		if base, err = readBaseline(r.baseline); err != nil {
+			return nil, err
+		}
+	}
 	// The budget covers opening the model too: a model slow enough to
-	// spend it on probing and batch tuning is too slow to search.
+	// spend it on probing and batch tuning is too slow to search. A
+	// baseline model gets a budget of its own.
 	started := time.Now()
 	budgetCtx, cancel := context.WithTimeout(ctx, plan.budget)
 	defer cancel()
@@ -154,38 +211,57 @@ func runSearch(ctx context.Context, args []string, e env) (*runOutcome, error) {
 	if err != nil {
 		return nil, err
 	}
-	fmt.Fprint(e.stdout, l.summary())
-	fmt.Fprintf(e.stdout, "%-11s %.1fs of the %s budget, %.1fs of it tuning the batch size\n", "opened in", info.OpenSeconds, plan.budget, info.TuneSeconds)
-
-	prog := newProgress(e, time.Until(started.Add(plan.budget)), r.quiet)
-	stopAbort := l.AbortOn(budgetCtx)
-	res, err := attack.Run(budgetCtx, l, attack.Config{
+	cfg := attack.Config{
 		Algorithm: r.algorithm,
 		Encoding:  r.encoding,
 		Targets:   targets,
 		Threshold: plan.threshold,
 		MaxEvals:  r.maxEvals,
 		Seed:      r.seed,
-		Progress:  prog.update,
-	})
-	stopAbort()
-	prog.finish()
+	}
+	if base != nil && base.report != nil {
+		// Refuse an incomparable baseline before the budget is spent.
+		probe := resultShell(l, &m, &r, plan, attack.DefaultGeneration)
+		if err := gate.CheckBaseline(probe, base.report); err != nil {
+			return nil, exitcode.Usagef("--baseline %s: %s", printable(r.baseline), err)
+		}
+		if base.report.Model.Classes != info.Classes {
+			return nil, exitcode.Usagef("--baseline %s: its model has %d classes and this one %d, so their classes cannot be compared", printable(r.baseline), base.report.Model.Classes, info.Classes)
+		}
+	}
+	fmt.Fprint(e.stdout, l.summary())
+	fmt.Fprintf(e.stdout, "%-11s %.1fs of the %s budget, %.1fs of it tuning the batch size\n", "opened in", info.OpenSeconds, plan.budget, info.TuneSeconds)
+
+	if base != nil && base.report == nil {
+		if base.report, err = searchBaseline(ctx, e, m, &r, plan, cfg, info.Classes); err != nil {
+			return nil, err
+		}
+		// The candidate's budget starts after the baseline's search.
+		cancel()
+		budgetCtx, cancel = context.WithTimeout(ctx, plan.budget)
+		defer cancel()
+	}
+
+	res, err := searchRepeats(budgetCtx, e, l, cfg, r.repeats, "", r.quiet)
 	if res == nil {
 		return nil, err
 	}
 	// A model that failed mid-search, or whose outputs were too often not
 	// finite, was not tested: the reports say so with the verdict error.
-	if err == nil {
-		err = l.CheckFinite()
-	}
 	searchErr := err
 	interrupted := res.Stopped == attack.StoppedCanceled
 
 	out := &runOutcome{result: buildResult(l, &m, &r, plan, res, started)}
 	out.nonFinite[0], out.nonFinite[1] = l.NonFiniteImages()
 	out.result.Interrupted = interrupted
+	out.result.ScoreComparable = comparable(res, r.maxEvals)
 	if searchErr != nil {
 		out.result.Error = oneLine(searchErr.Error())
+	}
+	if base != nil {
+		if err := attachBaseline(out.result, base); err != nil {
+			return nil, err
+		}
 	}
 	verdict, err := gate.Evaluate(out.result, plan.threshold, plan.maxFooled, plan.failOn)
 	if err != nil {
@@ -269,43 +345,17 @@ func checkWritable(dir string) error {
 // buildResult turns the search's result into the one result model every
 // report is written from.
 func buildResult(l *loaded, m *modelFlags, r *runFlags, plan runPlan, res *attack.Result, started time.Time) *report.Result {
-	info := l.Info()
-	libVersion := l.runtime
-	out := &report.Result{
-		Schema:   report.Schema,
-		Versions: report.Versions{Fooltest: fooltestVersion(), ONNXRuntime: libVersion},
-		Model: report.Model{
-			Path: displayPath(l), SHA256: l.sha256, Classes: info.Classes,
-			Input: info.Input, Layout: string(info.Layout),
-			Width: info.Width, Height: info.Height, Channels: info.Channels,
-			Output: info.Output, OutputKind: string(info.OutputKind),
-		},
-		Config: report.Config{
-			Encoding: res.Encoding, Algorithm: res.Algorithm, Budget: plan.budget.String(),
-			MaxEvals: r.maxEvals, Classes: r.classes, Threshold: plan.threshold,
-			MaxFooled: plan.maxFooled.String(), FailOn: string(plan.failOn), Seed: r.seed,
-			Batch: info.Batch, Threads: info.Threads, Preset: l.preset,
-			InputShape: m.inputShape, Output: info.Output, OutputKind: m.kind,
-			Labels: m.labels, ReportDir: r.reportDir, Formats: plan.formats,
-			ExportDataset: r.exportDataset,
-		},
-		Evaluations:      res.Evaluations,
-		ElapsedSeconds:   res.Elapsed.Seconds(),
-		BudgetSeconds:    plan.budget.Seconds(),
-		NonFiniteOutputs: l.NonFinite(),
-		OpenSeconds:      info.OpenSeconds,
-		StoppedReason:    res.Stopped,
-		StartedAt:        started.UTC().Format(time.RFC3339),
-	}
+	out := resultShell(l, m, r, plan, res.Generation)
+	out.Config.Encoding, out.Config.Algorithm = res.Encoding, res.Algorithm
+	out.Evaluations = res.Evaluations
+	out.ElapsedSeconds = res.Elapsed.Seconds()
+	out.NonFiniteOutputs = l.NonFinite()
+	out.StoppedReason = res.Stopped
+	out.StartedAt = started.UTC().Format(time.RFC3339)
+	out.EvaluationBudget = r.maxEvals
+	out.Repeats = r.repeats
 	if s := res.Elapsed.Seconds(); s > 0 {
 		out.EvalsPerSecond = float64(res.Evaluations) / s
-	}
-	out.Config.Scale = float64(l.norm.Scale)
-	for _, v := range l.norm.Mean {
-		out.Config.Mean = append(out.Config.Mean, float64(v))
-	}
-	for _, v := range l.norm.Std {
-		out.Config.Std = append(out.Config.Std, float64(v))
 	}
 	for i := range res.Classes {
 		c := &res.Classes[i]
@@ -322,6 +372,45 @@ func buildResult(l *loaded, m *modelFlags, r *runFlags, plan runPlan, res *attac
 			rc.Pixels = &report.Image{C: res.C, H: res.H, W: res.W, Pix: report.Quantize(px)}
 		}
 		out.Classes = append(out.Classes, rc)
+	}
+	return out
+}
+
+// resultShell is the part of a Result known before the search: the model
+// and the settings.
+func resultShell(l *loaded, m *modelFlags, r *runFlags, plan runPlan, generation int) *report.Result {
+	info := l.Info()
+	libVersion := l.runtime
+	out := &report.Result{
+		Schema:   report.Schema,
+		Versions: report.Versions{Fooltest: fooltestVersion(), ONNXRuntime: libVersion},
+		Model: report.Model{
+			Path: displayPath(l), SHA256: l.sha256, Classes: info.Classes,
+			Input: info.Input, Layout: string(info.Layout),
+			Width: info.Width, Height: info.Height, Channels: info.Channels,
+			Output: info.Output, OutputKind: string(info.OutputKind),
+		},
+		Config: report.Config{
+			Budget:   plan.budget.String(),
+			MaxEvals: r.maxEvals, Classes: r.classes, Threshold: plan.threshold,
+			MaxFooled: plan.maxFooled.String(), FailOn: string(plan.failOn), Seed: r.seed,
+			Batch: info.Batch, Threads: info.Threads, Preset: l.preset,
+			InputShape: m.inputShape, Output: info.Output, OutputKind: m.kind,
+			Labels: m.labels, ReportDir: r.reportDir, Formats: plan.formats,
+			ExportDataset: r.exportDataset,
+			Generation:    generation, Repeats: r.repeats, Baseline: r.baseline,
+			Alpha: r.alpha, Tolerance: r.tolerance, MinScore: r.minScore,
+		},
+		BudgetSeconds: plan.budget.Seconds(),
+		OpenSeconds:   info.OpenSeconds,
+	}
+	out.Config.Encoding, out.Config.Algorithm = cmp.Or(r.encoding, attack.EncodingBoth), cmp.Or(r.algorithm, attack.AlgorithmDefault)
+	out.Config.Scale = float64(l.norm.Scale)
+	for _, v := range l.norm.Mean {
+		out.Config.Mean = append(out.Config.Mean, float64(v))
+	}
+	for _, v := range l.norm.Std {
+		out.Config.Std = append(out.Config.Std, float64(v))
 	}
 	return out
 }
@@ -372,6 +461,11 @@ func printSummary(e env, o *runOutcome) {
 	if bad, scored := o.nonFinite[0], o.nonFinite[1]; bad > 0 {
 		fmt.Fprintf(w, "note: %d of %d scored images gave NaN or infinite outputs, counted as confidence 0\n", bad, scored)
 	}
+	fmt.Fprintln(w, scoreLine(res))
+	if b := res.Baseline; b != nil {
+		fmt.Fprintf(w, "baseline: %s: score %.3f against the baseline's %.3f (difference %+.3f, p = %.3g; %d classes fell faster, %d slower)\n",
+			b.Change, res.Score, b.Score, b.ScoreDifference, b.PValue, b.Easier, b.Harder)
+	}
 	fmt.Fprintln(w, verdictLine(res))
 	fmt.Fprintf(w, "time: %.1fs opening the model, %.1fs searching, %.1fs writing the reports:\n", res.OpenSeconds, res.ElapsedSeconds, o.writeTime.Seconds())
 	for _, f := range report.AllFormats() {
@@ -379,6 +473,23 @@ func printSummary(e env, o *runOutcome) {
 			fmt.Fprintf(w, "  %-9s %s\n", f, printable(p))
 		}
 	}
+}
+
+// scoreLine states the score and what it was measured under.
+func scoreLine(res *report.Result) string {
+	median := fmt.Sprintf("more than %d", res.EvaluationBudget)
+	if res.MedianEvaluations != nil {
+		median = fmt.Sprint(*res.MedianEvaluations)
+	}
+	s := fmt.Sprintf("score: %.3f (0: every class fooled at once, 1: none within %d evaluations); %d of %d classes fooled within the budget, median %s evaluations",
+		res.Score, res.EvaluationBudget, res.FooledWithinBudget, res.Targets, median)
+	if res.Repeats > 1 {
+		s += fmt.Sprintf(" (medians of %d searches)", res.Repeats)
+	}
+	if !res.ScoreComparable {
+		s += "; not comparable: the search stopped before an evaluation budget (give --max-evals and enough --budget)"
+	}
+	return s
 }
 
 // verdictLine is the one-line verdict on the console.

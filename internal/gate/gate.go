@@ -6,6 +6,7 @@
 package gate
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math"
@@ -149,20 +150,34 @@ const (
 	// FailOnNever is the report-only mode: the verdict is still computed and
 	// reported, but the exit code is 0.
 	FailOnNever FailOn = "never"
+	// FailOnRegression fails when the candidate is significantly easier
+	// to fool than its baseline (Config.Alpha) by a score margin over
+	// Config.Tolerance. It needs a baseline in the result, and it is the
+	// default when one is given.
+	FailOnRegression FailOn = "regression"
+)
+
+// Defaults of the comparison with a baseline.
+const (
+	// DefaultAlpha is the significance level of the test that the
+	// candidate is easier to fool.
+	DefaultAlpha = 0.05
+	// DefaultTolerance is how much lower the candidate's score may be
+	// before a significant difference fails the gate: a few hundredths
+	// of the score are within what one seed to another moves it.
+	DefaultTolerance = 0.02
 )
 
 // ParseFailOn parses "fooled" or "never" (case and surrounding spaces are
 // ignored).
 func ParseFailOn(s string) (FailOn, error) {
-	switch FailOn(strings.ToLower(strings.TrimSpace(s))) {
-	case FailOnFooled:
-		return FailOnFooled, nil
-	case FailOnNever:
-		return FailOnNever, nil
+	switch f := FailOn(strings.ToLower(strings.TrimSpace(s))); f {
+	case FailOnFooled, FailOnNever, FailOnRegression:
+		return f, nil
 	case "":
-		return "", errors.New(`fail-on is empty: use "fooled" (fail when more classes are fooled than allowed) or "never" (report only)`)
+		return "", errors.New(`fail-on is empty: use "fooled" (fail when more classes are fooled than allowed), "regression" (fail when easier to fool than the baseline) or "never" (report only)`)
 	}
-	return "", fmt.Errorf(`fail-on %q is not valid: use "fooled" (fail when more classes are fooled than allowed) or "never" (report only)`, s)
+	return "", fmt.Errorf(`fail-on %q is not valid: use "fooled" (fail when more classes are fooled than allowed), "regression" (fail when easier to fool than the baseline) or "never" (report only)`, s)
 }
 
 // ValidateThreshold checks that a confidence threshold is a usable
@@ -190,8 +205,11 @@ func Evaluate(res *report.Result, threshold float64, allowed MaxFooled, failOn F
 	if err := ValidateThreshold(threshold); err != nil {
 		return "", fmt.Errorf("gate: %w", err)
 	}
-	if failOn != FailOnFooled && failOn != FailOnNever {
-		return "", fmt.Errorf("gate: fail-on %q is not valid: use %q or %q", failOn, FailOnFooled, FailOnNever)
+	if failOn != FailOnFooled && failOn != FailOnNever && failOn != FailOnRegression {
+		return "", fmt.Errorf("gate: fail-on %q is not valid: use %q, %q or %q", failOn, FailOnFooled, FailOnRegression, FailOnNever)
+	}
+	if failOn == FailOnRegression && res.Baseline == nil {
+		return "", errors.New("gate: fail-on regression needs a baseline: give --baseline")
 	}
 
 	fooled := 0
@@ -219,6 +237,14 @@ func Evaluate(res *report.Result, threshold float64, allowed MaxFooled, failOn F
 	res.Config.MaxFooled = allowed.String()
 	res.Config.FailOn = string(failOn)
 
+	scoreRun(res)
+	if res.Baseline != nil {
+		compare(res)
+	}
+	// The score gates decide from query costs, which only a search that
+	// spent its evaluation budget (or fooled everything) measured.
+	scored := failOn == FailOnRegression || res.Config.MinScore > 0
+
 	v := Pass
 	need := int64(MinEvaluations)
 	if res.Config.MaxEvals > 0 {
@@ -227,7 +253,14 @@ func Evaluate(res *report.Result, threshold float64, allowed MaxFooled, failOn F
 	switch {
 	case res.Error != "":
 		v = Error
-	case fooled > res.MaxFooled:
+	case scored && !res.ScoreComparable:
+		v = Error
+		res.Error = fmt.Sprintf("the search stopped (%s) before its evaluation budget of %d, so its score is not comparable: raise --budget, or lower --max-evals", cmp.Or(res.StoppedReason, "early"), res.EvaluationBudget)
+	case res.Config.MinScore > 0 && res.Score < res.Config.MinScore:
+		v = Fail
+	case failOn == FailOnRegression && res.Baseline.Regression:
+		v = Fail
+	case failOn != FailOnRegression && fooled > res.MaxFooled:
 		v = Fail
 	case res.Interrupted:
 		v = Error

@@ -59,3 +59,29 @@ func (m Model) Looping(trips int64, k int) Model {
 	}}
 	return m
 }
+
+// Tempered returns model (an ONNX file whose graph has the float output
+// named output, holding probabilities) with one more output, "tempered":
+// the softmax of t·log(output), the same probabilities at temperature 1/t.
+// With t > 1 the model grows more confident, so its classes are easier to
+// fool; with t < 1 harder. The extra nodes are appended as a second graph
+// field, which protobuf merges into the first, so any model can be
+// tempered without decoding it.
+func Tempered(model []byte, output string, t float32) []byte {
+	extra := Model{
+		Outputs:      []Value{{Name: "tempered", Type: Float, Dims: []int64{-1, -1}}},
+		Initializers: []Tensor{{Name: "temper_t", Dims: []int64{1}, Data: []float32{t}}, {Name: "temper_eps", Dims: []int64{1}, Data: []float32{1e-30}}},
+		Nodes: []Node{
+			{Op: "Add", Inputs: []string{output, "temper_eps"}, Outputs: []string{"temper_p"}},
+			{Op: "Log", Inputs: []string{"temper_p"}, Outputs: []string{"temper_log"}},
+			{Op: "Mul", Inputs: []string{"temper_log", "temper_t"}, Outputs: []string{"temper_logits"}},
+			{Op: "Softmax", Inputs: []string{"temper_logits"}, Outputs: []string{"tempered"}, Ints: map[string]int64{"axis": 1}},
+		},
+	}
+	var b buf
+	b.b = append(b.b, model...)
+	// The graph's name field is written again, which is harmless: the
+	// last one wins.
+	b.msg(7, extra.graph("tempered"))
+	return b.b
+}

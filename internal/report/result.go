@@ -3,6 +3,8 @@
 // gate package before any writer runs.
 package report
 
+import "math"
+
 // Schema is the version of the JSON result written to report.json.
 const Schema = 1
 
@@ -39,7 +41,37 @@ type Result struct {
 	Interrupted      bool    `json:"interrupted"`
 	StoppedReason    string  `json:"stopped_reason"`
 	StartedAt        string  `json:"started_at"`
-	Classes          []Class `json:"classes"`
+
+	// Score is how hard the model was to fool, from the classes'
+	// evaluations to the threshold under EvaluationBudget (see package
+	// score): 0 when every class fell at the first evaluation, 1 when none
+	// fell within the budget. The gate computes it.
+	Score float64 `json:"score"`
+	// ScoreVersion is the score's definition; scores of different
+	// versions are never compared.
+	ScoreVersion int `json:"score_version"`
+	// EvaluationBudget is the B of the score: --max-evals, or the
+	// evaluations made when there was none.
+	EvaluationBudget int64 `json:"evaluation_budget"`
+	// ScoreComparable is false when the wall clock (or a signal) stopped
+	// a search before its evaluation budget: classes not fooled by then
+	// might have fallen later, so the score is not comparable with
+	// another run's.
+	ScoreComparable bool `json:"score_comparable"`
+	// FooledWithinBudget counts the classes with an evaluation count to
+	// the threshold, and MedianEvaluations is the median of those counts
+	// over all targets, classes not fooled counting as more than the
+	// budget; nil when that median class was not fooled.
+	FooledWithinBudget int    `json:"fooled_within_budget"`
+	MedianEvaluations  *int64 `json:"median_evaluations_to_threshold"`
+	// Repeats is how many independent searches the result summarises:
+	// each class's evaluations to the threshold is their median, and its
+	// image the best any of them found.
+	Repeats int `json:"repeats"`
+	// Baseline compares this run with a baseline's, when one was given.
+	Baseline *Baseline `json:"baseline,omitempty"`
+
+	Classes []Class `json:"classes"`
 }
 
 // Versions names the software that produced a Result.
@@ -88,6 +120,18 @@ type Config struct {
 	ReportDir     string    `json:"report_dir"`
 	Formats       []string  `json:"formats"`
 	ExportDataset bool      `json:"export_dataset"`
+	// Generation is the search's generation unit.
+	Generation int `json:"generation"`
+	// Repeats is --repeats: independent searches with seeds Seed,
+	// Seed+1, ….
+	Repeats int `json:"repeats"`
+	// Baseline is the --baseline path, a model or a report.json.
+	Baseline string `json:"baseline"`
+	// Alpha and Tolerance set when a candidate counts as easier to fool
+	// than its baseline; MinScore is a floor for the score (0: none).
+	Alpha     float64 `json:"alpha"`
+	Tolerance float64 `json:"tolerance"`
+	MinScore  float64 `json:"min_score"`
 }
 
 // Class is the best image found for one target class.
@@ -108,6 +152,62 @@ type Class struct {
 	// Pixels is the best image in canonical form; writers that draw
 	// images read it, and it is not serialised.
 	Pixels *Image `json:"-"`
+}
+
+// Baseline is a run's comparison with the baseline it was given.
+type Baseline struct {
+	// Path is the baseline as given: a model, searched in the same run,
+	// or an earlier run's report.json.
+	Path string `json:"path"`
+	// SHA256 is the baseline model's.
+	SHA256 string `json:"sha256"`
+	// Score is the baseline's score, under the same budget.
+	Score float64 `json:"score"`
+	// ScoreDifference is the candidate's score minus the baseline's:
+	// negative when the candidate is easier to fool.
+	ScoreDifference float64 `json:"score_difference"`
+	// PValue is the one-sided p-value of the Wilcoxon signed-rank test,
+	// over the classes, of "the candidate is easier to fool".
+	PValue float64 `json:"p_value"`
+	// Easier and Harder count the classes the candidate fell faster and
+	// slower on.
+	Easier int `json:"easier"`
+	Harder int `json:"harder"`
+	// Change is "easier to fool", "no significant change" or "harder to
+	// fool".
+	Change string `json:"change"`
+	// Regression is true when the candidate is significantly easier to
+	// fool (PValue below alpha) and its score lower by more than the
+	// tolerance.
+	Regression bool `json:"regression"`
+	// Classes are the baseline's per class, in the candidate's class
+	// order.
+	Classes []BaselineClass `json:"classes"`
+}
+
+// RegressedRatio is the log ratio at or below which a class counts as
+// regressed in a run that regressed: the candidate fooled at half the
+// baseline's cost or less.
+const RegressedRatio = -math.Ln2
+
+// Regressed reports whether class c regressed: the run as a whole did, and
+// c fell at most at half its baseline cost.
+func (b *Baseline) Regressed(c BaselineClass) bool {
+	return b != nil && b.Regression && c.LogRatio <= RegressedRatio
+}
+
+// BaselineClass is one class of the baseline.
+type BaselineClass struct {
+	Index int `json:"index"`
+	// EvaluationsToThreshold is the baseline's count; nil when it was not
+	// fooled within the budget.
+	EvaluationsToThreshold *int64 `json:"evaluations_to_threshold"`
+	// LogRatio is ln(candidate's cost / baseline's), a class not fooled
+	// within the budget costing the budget plus one: negative when the
+	// candidate fell faster.
+	LogRatio float64 `json:"log_ratio"`
+	// History is the baseline's best confidence as it improved.
+	History []Point `json:"history,omitempty"`
 }
 
 // Point is one step of a class's best confidence against evaluations.

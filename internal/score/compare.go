@@ -24,6 +24,9 @@ type Comparison struct {
 	// "the candidate is easier to fool" over the classes' log ratios:
 	// exact for up to 200 untied classes, else the normal approximation.
 	PValue float64
+	// PValueHarder is the same test's p-value of "the candidate is harder
+	// to fool".
+	PValueHarder float64
 }
 
 // Compare compares the hitting times of a candidate and a baseline on the
@@ -48,6 +51,10 @@ func Compare(cand, base []int64, budget int64) Comparison {
 		}
 	}
 	c.PValue = signedRankLower(d)
+	for i := range d {
+		d[i] = -d[i]
+	}
+	c.PValueHarder = signedRankLower(d)
 	return c
 }
 

@@ -186,7 +186,7 @@ func TestCompare(t *testing.T) {
 		t.Fatalf("itself: %+v", same)
 	}
 	harder := Compare(base, half, budget)
-	if harder.PValue < 0.99 || harder.Difference <= 0 {
+	if harder.PValue < 0.99 || harder.Difference <= 0 || harder.PValueHarder > 0.001 {
 		t.Fatalf("twice the cost: %+v", harder)
 	}
 }

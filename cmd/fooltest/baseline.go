@@ -1,0 +1,121 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/fooltest/fooltest/internal/exitcode"
+	"github.com/fooltest/fooltest/internal/report"
+
+	"github.com/fooltest/fooltest/internal/attack"
+)
+
+// maxBaselineReport bounds a baseline report.json read into memory: one of
+// 100,000 classes with their histories stays well under it.
+const maxBaselineReport = 256 << 20
+
+// baseline is what --baseline names: an earlier run's result, or a model
+// to search first (report is nil until it is searched).
+type baseline struct {
+	path   string
+	report *report.Result
+}
+
+// readBaseline reads path as a report.json when it holds JSON, and takes it
+// for a model otherwise.
+func readBaseline(path string) (*baseline, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, exitcode.Usagef("cannot read --baseline %s: %v: give the released model or its report.json", printable(path), errors.Unwrap(err))
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil || !st.Mode().IsRegular() {
+		return nil, exitcode.Usagef("--baseline %s is not a regular file: give the released model or its report.json", printable(path))
+	}
+	head := make([]byte, 64)
+	n, _ := io.ReadFull(f, head)
+	if t := bytes.TrimSpace(head[:n]); len(t) == 0 || t[0] != '{' {
+		return &baseline{path: path}, nil
+	}
+	if st.Size() > maxBaselineReport {
+		return nil, exitcode.Usagef("--baseline %s is %d bytes, over the %d a report.json may have", printable(path), st.Size(), maxBaselineReport)
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return nil, exitcode.Usagef("cannot read --baseline %s: %v", printable(path), err)
+	}
+	var res report.Result
+	dec := json.NewDecoder(f)
+	if err := dec.Decode(&res); err != nil {
+		return nil, exitcode.Usagef("--baseline %s is not a fooltest report.json: %v", printable(path), err)
+	}
+	if res.Schema != report.Schema || res.Verdict == "" {
+		return nil, exitcode.Usagef("--baseline %s is not a fooltest report.json of schema %d (schema %d, verdict %q): rerun the baseline with this fooltest", printable(path), report.Schema, res.Schema, res.Verdict)
+	}
+	if res.Error != "" {
+		return nil, exitcode.Usagef("--baseline %s records a run that did not test its model (%s): rerun the baseline", printable(path), res.Error)
+	}
+	return &baseline{path: path, report: &res}, nil
+}
+
+// searchBaseline opens the baseline model with the candidate's model flags
+// and searches it with the same settings under a budget of its own.
+func searchBaseline(ctx context.Context, e env, m modelFlags, r *runFlags, plan runPlan, cfg attack.Config, classes int) (*report.Result, error) {
+	m.model = r.baseline
+	started := time.Now()
+	bctx, cancel := context.WithTimeout(ctx, plan.budget)
+	defer cancel()
+	l, err := m.open(bctx)
+	if err != nil {
+		return nil, fmt.Errorf("opening the --baseline model: %w", openError(err, plan.budget, time.Since(started)))
+	}
+	defer l.Close()
+	if k := l.Info().Classes; k != classes {
+		return nil, exitcode.Usagef("--baseline %s has %d classes and the model %d, so their classes cannot be compared", printable(r.baseline), k, classes)
+	}
+	fmt.Fprintf(e.stdout, "%-11s %s (sha256 %s)\n", "baseline", printable(r.baseline), l.sha256[:16])
+	res, err := searchRepeats(bctx, e, l, cfg, r.repeats, "the baseline", r.quiet)
+	if err != nil || res == nil {
+		if err == nil {
+			err = errors.New("no result")
+		}
+		return nil, exitcode.Envf("searching the --baseline model: %s", oneLine(err.Error()))
+	}
+	if res.Stopped == attack.StoppedCanceled {
+		return nil, exitcode.Envf("interrupted while searching the --baseline model: nothing was compared")
+	}
+	out := buildResult(l, &m, r, plan, res, started)
+	out.ScoreComparable = comparable(res, r.maxEvals)
+	return out, nil
+}
+
+// attachBaseline records base's per-class query costs in res, in res's
+// class order, for the gate to compare.
+func attachBaseline(res *report.Result, base *baseline) error {
+	b := &report.Baseline{Path: base.path, SHA256: base.report.Model.SHA256}
+	byIndex := make(map[int]*report.Class, len(base.report.Classes))
+	for i := range base.report.Classes {
+		byIndex[base.report.Classes[i].Index] = &base.report.Classes[i]
+	}
+	for _, c := range res.Classes {
+		bc, ok := byIndex[c.Index]
+		if !ok {
+			return exitcode.Usagef("--baseline %s has no result for class %d: search the same classes", printable(base.path), c.Index)
+		}
+		b.Classes = append(b.Classes, report.BaselineClass{Index: c.Index, EvaluationsToThreshold: bc.EvaluationsToThreshold, History: bc.History})
+	}
+	if len(base.report.Classes) != len(res.Classes) {
+		return exitcode.Usagef("--baseline %s searched %d classes and this run %d: search the same classes", printable(base.path), len(base.report.Classes), len(res.Classes))
+	}
+	if !base.report.ScoreComparable && res.Error == "" {
+		res.Error = fmt.Sprintf("the baseline's search stopped (%s) before its evaluation budget of %d, so the two cannot be compared: raise --budget", base.report.StoppedReason, base.report.EvaluationBudget)
+	}
+	res.Baseline = b
+	return nil
+}

@@ -1,0 +1,111 @@
+package gate
+
+import (
+	"cmp"
+	"fmt"
+	"strings"
+
+	"github.com/fooltest/fooltest/internal/report"
+	"github.com/fooltest/fooltest/internal/score"
+)
+
+// hits returns the classes' evaluations to the threshold, score.Censored
+// for a class that never reached it.
+func hits(classes []report.Class) []int64 {
+	evals := make([]int64, len(classes))
+	for i, c := range classes {
+		if c.EvaluationsToThreshold != nil {
+			evals[i] = *c.EvaluationsToThreshold
+		}
+	}
+	return evals
+}
+
+// budget is the evaluation budget the score is measured under: the
+// result's, or the evaluations made when it has none.
+func budget(res *report.Result) int64 {
+	return cmp.Or(res.EvaluationBudget, res.Evaluations)
+}
+
+// scoreRun records the score of res from its classes' query costs.
+func scoreRun(res *report.Result) {
+	evals := hits(res.Classes)
+	res.EvaluationBudget = budget(res)
+	res.Score = score.Of(evals, res.EvaluationBudget)
+	res.ScoreVersion = score.Version
+	res.FooledWithinBudget = score.Fooled(evals)
+	res.MedianEvaluations = nil
+	if m, ok := score.Median(evals); ok {
+		res.MedianEvaluations = &m
+	}
+}
+
+// Changes a comparison reports in Baseline.Change.
+const (
+	Easier   = "easier to fool"
+	Harder   = "harder to fool"
+	NoChange = "no significant change"
+)
+
+// compare records the comparison of res with its baseline.
+func compare(res *report.Result) {
+	b := res.Baseline
+	base := make([]int64, len(b.Classes))
+	for i, c := range b.Classes {
+		if c.EvaluationsToThreshold != nil {
+			base[i] = *c.EvaluationsToThreshold
+		}
+	}
+	c := score.Compare(hits(res.Classes), base, res.EvaluationBudget)
+	b.Score, b.ScoreDifference, b.PValue = c.Baseline, c.Difference, c.PValue
+	b.Easier, b.Harder = c.Easier, c.Harder
+	for i := range b.Classes {
+		if i < len(c.LogRatios) {
+			b.Classes[i].LogRatio = c.LogRatios[i]
+		}
+	}
+	alpha, tol := cmp.Or(res.Config.Alpha, DefaultAlpha), res.Config.Tolerance
+	b.Regression = c.PValue < alpha && c.Difference < -tol
+	switch {
+	case b.Regression:
+		b.Change = Easier
+	case c.PValueHarder < alpha && c.Difference > tol:
+		b.Change = Harder
+	default:
+		b.Change = NoChange
+	}
+}
+
+// CheckBaseline returns an error naming every setting in which a baseline
+// run's result differs from the candidate's such that their query costs
+// cannot be compared. Both results must carry their Config; base must be
+// the baseline's full result (from its report.json).
+func CheckBaseline(cand, base *report.Result) error {
+	var diffs []string
+	add := func(name string, a, b any) {
+		if fmt.Sprint(a) != fmt.Sprint(b) {
+			diffs = append(diffs, fmt.Sprintf("%s %v (baseline %v)", name, a, b))
+		}
+	}
+	cc, bc := cand.Config, base.Config
+	add("threshold", cc.Threshold, bc.Threshold)
+	add("max-evals", cc.MaxEvals, bc.MaxEvals)
+	add("classes", cc.Classes, bc.Classes)
+	add("algorithm", cc.Algorithm, bc.Algorithm)
+	add("encoding", cc.Encoding, bc.Encoding)
+	add("preset", cc.Preset, bc.Preset)
+	add("scale", cc.Scale, bc.Scale)
+	add("mean", cc.Mean, bc.Mean)
+	add("std", cc.Std, bc.Std)
+	add("generation", cc.Generation, bc.Generation)
+	add("seed", cc.Seed, bc.Seed)
+	add("repeats", cc.Repeats, bc.Repeats)
+	add("score version", score.Version, base.ScoreVersion)
+	if len(diffs) > 0 {
+		return fmt.Errorf("the baseline's settings differ, so its query costs cannot be compared: %s", strings.Join(diffs, ", "))
+	}
+	if !base.ScoreComparable {
+		return fmt.Errorf("the baseline's search stopped (%s) before its evaluation budget of %d, so its score is not comparable: rerun it with a longer budget", cmp.Or(base.StoppedReason, "early"), base.EvaluationBudget)
+	}
+	return nil
+}
