@@ -463,7 +463,7 @@ func printSummary(e env, o *runOutcome) {
 	}
 	fmt.Fprintln(w, scoreLine(res))
 	if b := res.Baseline; b != nil {
-		fmt.Fprintf(w, "baseline: %s: score %.3f against the baseline's %.3f (difference %+.3f, p = %.3g; %d classes fell faster, %d slower)\n",
+		fmt.Fprintf(w, "baseline: %s: score %.3f against the baseline's %.3f (difference %+.3f, p(easier) = %.3g; %d classes fell faster, %d slower)\n",
 			b.Change, res.Score, b.Score, b.ScoreDifference, b.PValue, b.Easier, b.Harder)
 	}
 	fmt.Fprintln(w, verdictLine(res))
@@ -495,8 +495,22 @@ func scoreLine(res *report.Result) string {
 // verdictLine is the one-line verdict on the console.
 func verdictLine(res *report.Result) string {
 	word := strings.ToUpper(res.Verdict)
-	s := fmt.Sprintf("fooltest: %s: %d of %d classes fooled at confidence >= %g (allowed %d), %d evaluations in %.1fs",
-		word, res.Fooled, res.Targets, res.Threshold, res.MaxFooled, res.Evaluations, res.ElapsedSeconds)
+	var s string
+	switch {
+	case res.Config.MinScore > 0 && res.Score < res.Config.MinScore && res.Verdict == string(gate.Fail):
+		s = fmt.Sprintf("fooltest: %s: score %.3f is below --min-score %g, %d evaluations in %.1fs", word, res.Score, res.Config.MinScore, res.Evaluations, res.ElapsedSeconds)
+	case res.Config.FailOn == string(gate.FailOnRegression) && res.Baseline != nil:
+		b := res.Baseline
+		s = fmt.Sprintf("fooltest: %s: %s than the baseline (score %.3f against %.3f, p(easier) = %.3g, tolerance %g), %d evaluations in %.1fs",
+			word, strings.TrimSuffix(b.Change, " to fool")+" to fool", res.Score, b.Score, b.PValue, res.Config.Tolerance, res.Evaluations, res.ElapsedSeconds)
+		if b.Change == gate.NoChange {
+			s = fmt.Sprintf("fooltest: %s: no significant change from the baseline (score %.3f against %.3f, p(easier) = %.3g), %d evaluations in %.1fs",
+				word, res.Score, b.Score, b.PValue, res.Evaluations, res.ElapsedSeconds)
+		}
+	default:
+		s = fmt.Sprintf("fooltest: %s: %d of %d classes fooled at confidence >= %g (allowed %d), %d evaluations in %.1fs",
+			word, res.Fooled, res.Targets, res.Threshold, res.MaxFooled, res.Evaluations, res.ElapsedSeconds)
+	}
 	if res.Interrupted {
 		s += " (interrupted: results so far)"
 	}

@@ -1,0 +1,171 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/fooltest/fooltest/internal/demo"
+	"github.com/fooltest/fooltest/internal/exitcode"
+	"github.com/fooltest/fooltest/internal/onnxtest"
+)
+
+// temperedDemo writes the demo LeNet with an output "tempered" at
+// temperature 1/t: t > 1 makes it easier to fool, t < 1 harder.
+func temperedDemo(t *testing.T, name string, temp float32) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(path, onnxtest.Tempered(demo.Model, demo.Output, temp), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+type comparison struct {
+	Score    float64 `json:"score"`
+	Baseline *struct {
+		Score      float64 `json:"score"`
+		PValue     float64 `json:"p_value"`
+		Regression bool    `json:"regression"`
+		Change     string  `json:"change"`
+	} `json:"baseline"`
+}
+
+func readComparison(t *testing.T, dir string) comparison {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, "report.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c comparison
+	if err := json.Unmarshal(b, &c); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// TestBaselineRegression: a candidate clearly easier to fool than its
+// baseline fails with regression true; a byte-different copy of the
+// baseline, and a harder candidate, pass. The same holds with the
+// baseline's report.json in place of its model.
+func TestBaselineRegression(t *testing.T) {
+	released := temperedDemo(t, "released.onnx", 0.5)
+	easier := temperedDemo(t, "easier.onnx", 1)
+	copyOf := filepath.Join(t.TempDir(), "copy.onnx")
+	b, _ := os.ReadFile(released)
+	// A doc_string field (6): another file, the same model.
+	if err := os.WriteFile(copyOf, append(b, 0x32, 1, 'x'), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	common := []string{"run", "--output", "tempered", "--max-evals", "3000", "--budget", "120s", "--threads", "1", "--quiet", "--format", "json"}
+	baseDir := t.TempDir()
+	if r := runBinary(t, repoRoot(t), nil, append(common, "--model", released, "--report-dir", baseDir, "--repeats", "5")...); r.code != exitcode.GateFailed {
+		t.Fatalf("baseline run: exit %d; %s", r.code, r.stderr)
+	}
+	for _, tc := range []struct {
+		name, model string
+		code        int
+		regression  bool
+		change      string
+	}{
+		{"easier", easier, exitcode.GateFailed, true, "easier to fool"},
+		{"copy", copyOf, exitcode.Pass, false, "no significant change"},
+		{"harder", released, exitcode.Pass, false, "no significant change"},
+	} {
+		for _, base := range []string{released, filepath.Join(baseDir, "report.json")} {
+			model := tc.model
+			if tc.name == "harder" {
+				// The released model against the easier one as baseline.
+				model, base = released, easier
+				if strings.HasSuffix(base, ".json") {
+					continue
+				}
+			}
+			t.Run(tc.name+"/"+filepath.Ext(base), func(t *testing.T) {
+				dir := t.TempDir()
+				r := runBinary(t, repoRoot(t), nil, append(common, "--model", model, "--baseline", base, "--report-dir", dir)...)
+				if r.code != tc.code {
+					t.Fatalf("exit %d, want %d; stdout %s; stderr %s", r.code, tc.code, r.stdout, r.stderr)
+				}
+				c := readComparison(t, dir)
+				if c.Baseline == nil || c.Baseline.Regression != tc.regression {
+					t.Fatalf("report.json baseline %+v, want regression %v", c.Baseline, tc.regression)
+				}
+				if tc.name == "harder" && c.Baseline.Change != "harder to fool" {
+					t.Fatalf("change %q, want harder to fool", c.Baseline.Change)
+				}
+				if tc.name == "copy" && (c.Baseline.PValue != 1 || c.Score != c.Baseline.Score) {
+					t.Fatalf("a copy of the baseline: %+v, score %v", c.Baseline, c.Score)
+				}
+			})
+		}
+	}
+}
+
+// TestBaselineRefused: a baseline report whose settings make the
+// comparison meaningless is refused before the search, naming every
+// setting that differs.
+func TestBaselineRefused(t *testing.T) {
+	dir := t.TempDir()
+	if r := runMain(t, nil, "run", "--max-evals", "500", "--threshold", "0.9", "--quiet", "--format", "json", "--report-dir", dir, "--threads", "1"); r.code != exitcode.GateFailed {
+		t.Fatalf("exit %d; %s", r.code, r.stderr)
+	}
+	r := runBinary(t, repoRoot(t), nil, "run", "--baseline", filepath.Join(dir, "report.json"), "--max-evals", "600", "--repeats", "2", "--quiet", "--report-dir", t.TempDir())
+	if r.code != exitcode.Usage {
+		t.Fatalf("exit %d, want 2; stderr %s", r.code, r.stderr)
+	}
+	for _, want := range []string{"threshold 0.99 (baseline 0.9)", "max-evals 600 (baseline 500)", "repeats 2 (baseline 1)"} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("refusal does not name %q: %s", want, r.stderr)
+		}
+	}
+	if strings.Count(strings.TrimSpace(r.stderr), "\n") > 0 {
+		t.Errorf("refusal is not one line: %q", r.stderr)
+	}
+	for _, bad := range []string{"--fail-on regression", "--repeats 0", "--alpha 1", "--min-score 2"} {
+		args := append([]string{"run", "--quiet", "--report-dir", t.TempDir()}, strings.Fields(bad)...)
+		if r := runMain(t, nil, args...); r.code != exitcode.Usage {
+			t.Errorf("%s: exit %d, want 2", bad, r.code)
+		}
+	}
+}
+
+// TestRunReproducible: two runs of the CLI with the same seed and
+// evaluation budget report the same classes, whatever --batch and
+// --threads: a report.json made on one machine is a baseline on another.
+func TestRunReproducible(t *testing.T) {
+	var want string
+	for _, s := range [][]string{{"--batch", "1", "--threads", "1"}, {"--batch", "7", "--threads", "2"}, {"--batch", "64", "--threads", "2"}} {
+		dir := t.TempDir()
+		args := append([]string{"run", "--max-evals", "1500", "--threshold", "0.9999", "--seed", "3", "--quiet", "--format", "json", "--report-dir", dir}, s...)
+		if r := runMain(t, nil, args...); r.code != exitcode.GateFailed {
+			t.Fatalf("%v: exit %d; %s", s, r.code, r.stderr)
+		}
+		b, err := os.ReadFile(filepath.Join(dir, "report.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rep struct {
+			Evaluations int64           `json:"evaluations"`
+			Score       float64         `json:"score"`
+			Classes     json.RawMessage `json:"classes"`
+		}
+		if err := json.Unmarshal(b, &rep); err != nil {
+			t.Fatal(err)
+		}
+		// Seconds differ from run to run; everything else must not.
+		var classes []map[string]any
+		json.Unmarshal(rep.Classes, &classes)
+		for _, c := range classes {
+			delete(c, "seconds_to_threshold")
+		}
+		got, _ := json.Marshal([]any{rep.Evaluations, rep.Score, classes})
+		if want == "" {
+			want = string(got)
+		} else if string(got) != want {
+			t.Fatalf("%v gave another result:\n%s\nwant\n%s", s, got, want)
+		}
+	}
+}
