@@ -62,20 +62,26 @@ for f in testdata/workflows/*.yml .github/workflows/*.yml .github/workflows/*.ya
   cp "$f" "$project/.github/workflows/$name"
   origin[$name]=$f
 done
+declare -A readme_offset
 if [ -f README.md ] && grep -q '^<!-- workflow -->' README.md; then
-  # Lines of the first ```yaml fence after the marker, and where it starts.
-  start=$(awk '/^<!-- workflow -->/ { m = 1 } m && /^```ya?ml[[:space:]]*$/ { print NR + 1; exit }' README.md)
-  if [ -n "$start" ]; then
+  # Each marker's first ```yaml fence: where it starts, one line per marker.
+  starts=$(awk '/^<!-- workflow -->/ { m = 1 } m && /^```ya?ml[[:space:]]*$/ { print NR + 1; m = 0 }' README.md)
+  markers=$(grep -c '^<!-- workflow -->' README.md)
+  if [ "$(echo "$starts" | grep -c .)" != "$markers" ]; then
+    log "README.md has a <!-- workflow --> marker without a \`\`\`yaml block after it"
+    failed+=(actionlint)
+  fi
+  n=0
+  for start in $starts; do
+    n=$((n + 1))
+    name="README.md.$n.yml"
     # The README uses the published action; pointing it at ./ checks its
     # inputs and outputs against this action.yml.
     awk -v s="$start" 'NR >= s { if (/^```/) exit; print }' README.md \
-      | sed -E 's#uses:([[:space:]]*)fooltest/fooltest@[^[:space:]]+#uses:\1./#' >"$project/.github/workflows/README.md.yml"
-    origin[README.md.yml]=README.md
-    readme_offset=$((start - 1))
-  else
-    log "README.md has the <!-- workflow --> marker but no \`\`\`yaml block after it"
-    failed+=(actionlint)
-  fi
+      | sed -E 's#uses:([[:space:]]*)fooltest/fooltest@[^[:space:]]+#uses:\1./#' >"$project/.github/workflows/$name"
+    origin[$name]=README.md
+    readme_offset[$name]=$((start - 1))
+  done
 else
   log "note: README.md has no <!-- workflow --> marker yet; its workflow is not linted"
 fi
@@ -86,12 +92,14 @@ else
   log "actionlint $ACTIONLINT_VERSION: ${origin[*]}"
   out=$work/actionlint.out
   if ! (cd "$project" && "$actionlint" -no-color .github/workflows/*.yml) >"$out" 2>&1; then
+    # README findings: block line numbers to README.md line numbers.
+    for name in "${!readme_offset[@]}"; do
+      awk -v f=".github/workflows/$name" -v off="${readme_offset[$name]}" -F: -v OFS=: '$1 == f && $2 ~ /^[0-9]+$/ { $2 += off } 1' "$out" >"$out.mapped"
+      mv "$out.mapped" "$out"
+    done
     for name in "${!origin[@]}"; do
       sed -i "s|^\.github/workflows/$name:|${origin[$name]}:|" "$out"
     done
-    # README findings: block line numbers to README.md line numbers.
-    awk -v off="${readme_offset:-0}" -F: -v OFS=: '$1 == "README.md" && $2 ~ /^[0-9]+$/ { $2 += off } 1' "$out" >"$out.mapped"
-    mv "$out.mapped" "$out"
     cat "$out" >&2
     failed+=(actionlint)
   fi
