@@ -8,8 +8,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/fooltest/fooltest/internal/attack"
@@ -268,6 +271,7 @@ func runSearch(ctx context.Context, args []string, e env) (*runOutcome, error) {
 		return nil, exitcode.Usagef("%s", err)
 	}
 	writeStart := time.Now()
+	renderShown(out.result, res)
 	w, err := report.WriteFiles(r.reportDir, out.result, plan.formats)
 	out.written, out.files = w.Formats, w.Paths
 	if err != nil {
@@ -368,12 +372,40 @@ func buildResult(l *loaded, m *modelFlags, r *runFlags, plan runPlan, res *attac
 			rc.History = append(rc.History, report.Point{Evaluations: p.Evaluations, Confidence: p.Confidence})
 		}
 		rc.History = report.ThinHistory(rc.History, report.MaxHistoryPoints)
-		if px := c.Pixels(); px != nil {
-			rc.Pixels = &report.Image{C: res.C, H: res.H, W: res.W, Pix: report.Quantize(px)}
-		}
 		out.Classes = append(out.Classes, rc)
 	}
 	return out
+}
+
+// renderShown renders the best images of the classes the reports show
+// (see report.ShownClasses), on every core: with 1000 classes, rendering
+// them all one after another took seconds after a signal asked the run to
+// stop.
+func renderShown(out *report.Result, res *attack.Result) {
+	shown := report.ShownClasses(out)
+	byIndex := make(map[int]*attack.Class, len(res.Classes))
+	for i := range res.Classes {
+		byIndex[res.Classes[i].Index] = &res.Classes[i]
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(shown)) {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(shown) {
+					return
+				}
+				c := shown[i]
+				if ac := byIndex[c.Index]; ac != nil {
+					if px := ac.Pixels(); px != nil {
+						c.Pixels = &report.Image{C: res.C, H: res.H, W: res.W, Pix: report.Quantize(px)}
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // resultShell is the part of a Result known before the search: the model

@@ -315,7 +315,7 @@ func htmlData(res *Result) htmlPage {
 	// Highest confidence first puts the fooled classes at the top. The
 	// page shows what images/ shows, capped, so that its size is bounded
 	// whatever the number of classes; report.json lists every class.
-	shown := shownClasses(res)
+	shown := ShownClasses(res)
 	if len(shown) > maxHTMLFigures {
 		shown = shown[:maxHTMLFigures]
 	}

@@ -71,10 +71,10 @@ func ImageName(c *Class) string {
 // classes are in report.json.
 const MaxUnfooledImages = 100
 
-// shownClasses returns the classes that images/ and report.html show, in
+// ShownClasses returns the classes that images/ and report.html show, in
 // ByConfidence order: every fooled class, then the MaxUnfooledImages
 // unfooled ones of highest confidence.
-func shownClasses(res *Result) []*Class {
+func ShownClasses(res *Result) []*Class {
 	var out []*Class
 	unfooled := 0
 	for _, c := range ByConfidence(res) {
@@ -104,7 +104,7 @@ func Prepare(res *Result, formats []string) {
 	if len(formats) != 0 && !slices.Contains(formats, FormatImages) {
 		return
 	}
-	for _, c := range shownClasses(res) {
+	for _, c := range ShownClasses(res) {
 		if c.Pixels != nil {
 			c.Image = path.Join(ImagesDir, ImageName(c))
 		}
