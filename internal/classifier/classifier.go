@@ -916,8 +916,10 @@ func checkSizes(in inputSpec, out outputSpec, opts Options) error {
 	batch := float64(max(1, in.batch, opts.Batch))
 	what := "one image"
 	switch {
-	case in.batch > 0:
-		what = fmt.Sprintf("the fixed batch of %d images", in.batch)
+	case in.batch == 1:
+		what = "its fixed batch of one image"
+	case in.batch > 1:
+		what = fmt.Sprintf("its fixed batch of %d images", in.batch)
 	case opts.Batch > 0:
 		what = fmt.Sprintf("a batch of %d images (--batch)", opts.Batch)
 	}
