@@ -39,6 +39,13 @@ func finishAction(gha *githubactions.Action, e env, o *runOutcome, runErr error)
 		}
 		out.Verdict, out.Fooled, out.Targets = res.Verdict, res.Fooled, res.Targets
 		out.Threshold, out.MaxConfidence = res.Threshold, res.MaxConfidence
+		out.Score = res.Score
+		if res.Verdict == "error" {
+			out.NotTested = res.Error
+		}
+		if b := res.Baseline; b != nil {
+			out.Baseline = &actions.BaselineOutcome{Score: b.Score, PValue: b.PValue, Regression: b.Regression}
+		}
 		out.ReportDir = res.Config.ReportDir
 		out.JUnit, out.Markdown = o.written[report.FormatJUnit], o.written[report.FormatMarkdown]
 		out.JSON, out.SARIF = o.written[report.FormatJSON], o.written[report.FormatSARIF]

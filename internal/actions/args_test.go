@@ -36,7 +36,8 @@ func TestArgs(t *testing.T) {
 				"INPUT_OUTPUT": "logits", "INPUT_OUTPUT-KIND": "logits", "INPUT_ENCODING": "both",
 				"INPUT_ALGORITHM": "paper", "INPUT_BUDGET": "30s", "INPUT_MAX-EVALS": "1000",
 				"INPUT_CLASSES": "random:3", "INPUT_THRESHOLD": "0.95", "INPUT_MAX-FOOLED": "10%",
-				"INPUT_FAIL-ON": "never", "INPUT_SEED": "7", "INPUT_REPORT-DIR": "out",
+				"INPUT_FAIL-ON": "never", "INPUT_SEED": "7", "INPUT_REPEATS": "3", "INPUT_BASELINE": "models/old.onnx",
+				"INPUT_ALPHA": "0.01", "INPUT_TOLERANCE": "0.05", "INPUT_MIN-SCORE": "0.5", "INPUT_REPORT-DIR": "out",
 				"INPUT_FORMAT": "json,junit", "INPUT_EXPORT-DATASET": "true",
 			},
 			want: []string{
@@ -44,7 +45,8 @@ func TestArgs(t *testing.T) {
 				"--mean=0.5,0.5,0.5", "--std=0.25", "--input-shape=1,28,28", "--output=logits",
 				"--output-kind=logits", "--encoding=both", "--algorithm=paper", "--budget=30s",
 				"--max-evals=1000", "--classes=random:3", "--threshold=0.95", "--max-fooled=10%",
-				"--fail-on=never", "--seed=7", "--report-dir=out", "--format=json,junit", "--export-dataset",
+				"--fail-on=never", "--seed=7", "--repeats=3", "--baseline=models/old.onnx", "--alpha=0.01",
+				"--tolerance=0.05", "--min-score=0.5", "--report-dir=out", "--format=json,junit", "--export-dataset",
 			},
 		},
 		{

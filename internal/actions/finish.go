@@ -1,8 +1,10 @@
 package actions
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"strconv"
 	"strings"
@@ -15,9 +17,11 @@ import (
 // workflow. The command fills it from its own result; fields it could not
 // determine (the run failed before the search) stay zero.
 type Outcome struct {
-	// Verdict is "pass" or "fail" as the gate decided, or empty when the run
-	// ended before a verdict (Err is then set).
-	Verdict string
+	// Verdict is "pass", "fail" or "error" as the gate decided, or empty
+	// when the run ended before a verdict (Err is then set). "error" means
+	// the model was not tested, and NotTested says why.
+	Verdict   string
+	NotTested string
 	// Fooled is the number of target classes that reached the threshold,
 	// out of Targets.
 	Fooled  int
@@ -25,6 +29,11 @@ type Outcome struct {
 	// Threshold is the confidence a class had to reach to count as fooled.
 	Threshold     float64
 	MaxConfidence float64
+	// Score is how hard the model was to fool, from 0 (every class fooled
+	// at once) to 1 (none within the evaluation budget).
+	Score float64
+	// Baseline is the comparison with the baseline, when one was given.
+	Baseline *BaselineOutcome
 
 	// ReportDir and the report paths are as the run wrote them (relative to
 	// the working directory or absolute); a path is empty when that format
@@ -50,6 +59,16 @@ type Outcome struct {
 	// errors (the step fails) or warnings.
 	Err      error
 	ExitCode int
+}
+
+// BaselineOutcome is a run's comparison with its baseline.
+type BaselineOutcome struct {
+	// Score is the baseline's score under the same budget.
+	Score float64
+	// PValue is the one-sided p-value of "the candidate is easier to
+	// fool", and Regression whether that fails the gate's comparison.
+	PValue     float64
+	Regression bool
 }
 
 // FooledClass is one class the search fooled.
@@ -131,6 +150,12 @@ func setOutputs(gha *githubactions.Action, workspace string, o Outcome) {
 		gha.SetOutput("fooled", strconv.Itoa(o.Fooled))
 		gha.SetOutput("targets", strconv.Itoa(o.Targets))
 		gha.SetOutput("max-confidence", strconv.FormatFloat(o.MaxConfidence, 'f', -1, 64))
+		gha.SetOutput("score", formatFloat(o.Score))
+		if b := o.Baseline; b != nil {
+			gha.SetOutput("baseline-score", formatFloat(b.Score))
+			gha.SetOutput("p-value", formatFloat(b.PValue))
+			gha.SetOutput("regression", strconv.FormatBool(b.Regression))
+		}
 	}
 	for _, p := range []struct{ name, path string }{
 		{"report-dir", o.ReportDir},
@@ -166,13 +191,33 @@ func writeSummary(gha *githubactions.Action, o Outcome) {
 // because it failed or the format was not asked for.
 func shortSummary(o Outcome) string {
 	switch {
+	case o.Verdict == "error":
+		reason := o.NotTested
+		if reason == "" && o.Err != nil {
+			reason = o.Err.Error()
+		}
+		return fmt.Sprintf("### fooltest: ERROR: the model was not tested\n\n%s\n\n%d of %d classes fooled before it stopped.\n",
+			oneLine(cmp.Or(reason, "no reason was recorded")), o.Fooled, o.Targets)
 	case o.Verdict != "":
-		return fmt.Sprintf("### fooltest: %s\n\n%d of %d classes fooled (max confidence %.4f).\n",
+		s := fmt.Sprintf("### fooltest: %s\n\n%d of %d classes fooled (max confidence %.4f).\n",
 			o.Verdict, o.Fooled, o.Targets, o.MaxConfidence)
+		if b := o.Baseline; b != nil {
+			s += fmt.Sprintf("\nScore %.3f against the baseline's %.3f (p = %.3g; regression: %t).\n",
+				o.Score, b.Score, b.PValue, b.Regression)
+		}
+		return s
 	case o.Err != nil:
 		return fmt.Sprintf("### fooltest: error\n\n%s\n", oneLine(o.Err.Error()))
 	}
 	return ""
+}
+
+// formatFloat prints a step output number in full, as scripts parse it.
+func formatFloat(f float64) string {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return "0"
+	}
+	return strconv.FormatFloat(f, 'f', -1, 64)
 }
 
 // truncationNote ends a summary that was cut to fit SummaryLimit.

@@ -33,13 +33,44 @@ func fooledCurve(res *Result, n int) []curvePoint {
 		}
 		at = append(at, e)
 	}
+	// Integer arithmetic in sample keeps the x values whole and the last
+	// one equal to the total.
+	return sample(at, res.Evaluations, n)
+}
+
+// baselineCurves samples, at n evenly spaced evaluation counts from 0 to
+// the evaluation budget, how many classes had reached the threshold in the
+// candidate and in the baseline, both from their evaluations to the
+// threshold so that the two curves measure the same thing. It returns nil
+// without a baseline or a budget.
+func baselineCurves(res *Result, n int) (cand, base []curvePoint) {
+	b := res.Baseline
+	total := res.EvaluationBudget
+	if b == nil || total <= 0 || n < 2 {
+		return nil, nil
+	}
+	var ca, ba []int64
+	for i := range res.Classes {
+		if e := res.Classes[i].EvaluationsToThreshold; e != nil && *e <= total {
+			ca = append(ca, max(*e, 0))
+		}
+	}
+	for i := range b.Classes {
+		if e := b.Classes[i].EvaluationsToThreshold; e != nil && *e <= total {
+			ba = append(ba, max(*e, 0))
+		}
+	}
+	return sample(ca, total, n), sample(ba, total, n)
+}
+
+// sample counts, at n evenly spaced evaluation counts from 0 to total, the
+// values of at up to each.
+func sample(at []int64, total int64, n int) []curvePoint {
 	slices.Sort(at)
 	pts := make([]curvePoint, n)
 	for i := range pts {
-		// Integer arithmetic keeps the x values whole and the last one equal
-		// to the total.
-		x := res.Evaluations / int64(n-1) * int64(i)
-		x += res.Evaluations % int64(n-1) * int64(i) / int64(n-1)
+		x := total / int64(n-1) * int64(i)
+		x += total % int64(n-1) * int64(i) / int64(n-1)
 		k, _ := slices.BinarySearch(at, x+1)
 		pts[i] = curvePoint{Evaluations: x, Fooled: k}
 	}

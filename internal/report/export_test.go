@@ -12,4 +12,7 @@ var (
 	FormatConfidence = formatConfidence
 	CleanText        = cleanText
 	MDEscape         = mdEscape
+	FormatRatio      = formatRatio
+	FormatP          = formatP
+	GalleryTitle     = galleryTitle
 )

@@ -73,16 +73,7 @@ func asciiCaption(s string, n int) string {
 // and label, then confidence.
 func renderGallery(res *Result) (image.Image, error) {
 	tiles, fooled := galleryClasses(res)
-	title := fmt.Sprintf("fooltest %s: %d of %d classes fooled at >= %s (allowed %d)",
-		strings.ToUpper(res.Verdict), res.Fooled, res.Targets, formatThreshold(res.Threshold), res.MaxFooled)
-	switch {
-	case len(tiles) == 0:
-		title += "; no images"
-	case !fooled:
-		title += fmt.Sprintf("; top %d by confidence", len(tiles))
-	case res.Fooled > len(tiles):
-		title += fmt.Sprintf("; top %d shown", len(tiles))
-	}
+	title := galleryTitle(res, len(tiles), fooled)
 
 	cols := max(1, min(galleryColumns, len(tiles)))
 	rows := (len(tiles) + cols - 1) / cols
@@ -117,6 +108,27 @@ func renderGallery(res *Result) (image.Image, error) {
 		drawText(sheet, ink, x0-tilePad/2, base+lineHeight, formatConfidence(c.Confidence, res.Threshold))
 	}
 	return sheet, nil
+}
+
+// galleryTitle is the sheet's title line: the verdict, or that the model
+// was not tested and why, and which tiles are shown.
+func galleryTitle(res *Result, tiles int, fooled bool) string {
+	title := fmt.Sprintf("fooltest %s: %d of %d classes fooled at >= %s (allowed %d)",
+		strings.ToUpper(res.Verdict), res.Fooled, res.Targets, formatThreshold(res.Threshold), res.MaxFooled)
+	if isError(res) {
+		// The reason is bounded so that it cannot widen the sheet past
+		// what its tiles need by much.
+		title = "fooltest " + NotTested + ": " + truncate(errorReason(res), 120)
+	}
+	switch {
+	case tiles == 0:
+		title += "; no images"
+	case !fooled:
+		title += fmt.Sprintf("; top %d by confidence", tiles)
+	case res.Fooled > tiles:
+		title += fmt.Sprintf("; top %d shown", tiles)
+	}
+	return title
 }
 
 // fitNearest draws m centred in box, scaled with nearest neighbour by the

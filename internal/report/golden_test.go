@@ -13,7 +13,7 @@ import (
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden from the current writers")
 
 func TestGolden(t *testing.T) {
-	tests := []struct {
+	formats := []struct {
 		file   string
 		render func(*report.Result) []byte
 	}{
@@ -21,23 +21,35 @@ func TestGolden(t *testing.T) {
 		{"report.md", report.RenderMarkdown},
 		{"report.sarif", func(r *report.Result) []byte { return render(t, report.EncodeSARIF, r) }},
 	}
-	for _, tt := range tests {
-		t.Run(tt.file, func(t *testing.T) {
-			got := tt.render(goldenResult(t))
-			path := filepath.Join("testdata", "golden", tt.file)
-			if *update {
-				if err := os.WriteFile(path, got, 0o644); err != nil {
-					t.Fatal(err)
+	// Each fixture's files are named with its prefix.
+	fixtures := []struct {
+		prefix string
+		result func(testing.TB) *report.Result
+	}{
+		{"", goldenResult},
+		{"error-", goldenErrorResult},
+		{"baseline-", goldenBaselineResult},
+	}
+	for _, fx := range fixtures {
+		for _, tt := range formats {
+			file := fx.prefix + tt.file
+			t.Run(file, func(t *testing.T) {
+				got := tt.render(fx.result(t))
+				path := filepath.Join("testdata", "golden", file)
+				if *update {
+					if err := os.WriteFile(path, got, 0o644); err != nil {
+						t.Fatal(err)
+					}
 				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run with -update to create it)", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("%s differs from %s; if the change is intended, run go test -run TestGolden -update and review the diff\n--- got ---\n%s",
-					tt.file, path, got)
-			}
-		})
+				want, err := os.ReadFile(path)
+				if err != nil {
+					t.Fatalf("%v (run with -update to create it)", err)
+				}
+				if !bytes.Equal(got, want) {
+					t.Errorf("%s differs from %s; if the change is intended, run go test -run TestGolden -update and review the diff\n--- got ---\n%s",
+						file, path, got)
+				}
+			})
+		}
 	}
 }

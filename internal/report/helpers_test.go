@@ -38,6 +38,42 @@ func goldenResult(t testing.TB) *report.Result {
 	return res
 }
 
+// goldenError is the reason of goldenErrorResult's "error" verdict.
+const goldenError = "the model returned 1200 non-finite scores (NaN or infinity), so it was not tested"
+
+// goldenErrorResult is goldenResult with an "error" verdict: the classes
+// it fooled are still listed, but nothing may read as a pass.
+func goldenErrorResult(t testing.TB) *report.Result {
+	t.Helper()
+	res := reporttest.New(t, reporttest.Options{Classes: 6, Fooled: 3, HistoryLen: 20, Error: goldenError,
+		Label: func(i int) string {
+			if i == 1 {
+				return reporttest.HostileLabel
+			}
+			return "class " + string(rune('A'+i))
+		}})
+	res.NonFiniteOutputs = 1200
+	report.Prepare(res, report.DefaultFormats())
+	return res
+}
+
+// goldenBaselineResult is a run compared with a baseline that needed four
+// times the evaluations, under fail-on regression: 10 classes, 8 fooled, one
+// of them not fooled by the baseline within the budget.
+func goldenBaselineResult(t testing.TB) *report.Result {
+	t.Helper()
+	res := reporttest.New(t, reporttest.Options{Classes: 10, Fooled: 8, HistoryLen: 20,
+		Baseline: reporttest.Times(4, 7),
+		Label: func(i int) string {
+			if i == 1 {
+				return reporttest.HostileLabel
+			}
+			return "class " + string(rune('A'+i))
+		}})
+	report.Prepare(res, report.DefaultFormats())
+	return res
+}
+
 // labelled returns a small fooled result whose class 2 has the given label,
 // for the fuzz tests.
 func labelled(t testing.TB, label string) *report.Result {

@@ -35,6 +35,8 @@ body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:
 h1{font-size:24px;margin:0 0 4px}h2{font-size:18px;margin:28px 0 8px;border-bottom:1px solid #d0d7de;padding-bottom:4px}
 .verdict{padding:12px 16px;border-radius:6px;border:1px solid}
 .pass{background:#dafbe1;border-color:#4ac26b}.fail{background:#ffebe9;border-color:#ff8182}.reportonly{background:#fff8c5;border-color:#d4a72c}
+.error{background:#ffebe9;border-color:#cf222e;border-width:3px}
+tr.regressed td{background:#ffebe9}
 .note{margin:12px 0;padding:8px 12px;border-left:4px solid #d4a72c;background:#fff8c5}
 table{border-collapse:collapse}th,td{border:1px solid #d0d7de;padding:4px 10px;text-align:left;vertical-align:top}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
@@ -52,8 +54,11 @@ footer{margin-top:32px;color:#656d76;font-size:12px}
 <body>
 <div class="verdict {{.Class}}">
 <h1>{{.Icon}} fooltest: {{.Word}}</h1>
-<div>{{.Fooled}} of {{.Targets}} target classes fooled at confidence ≥ {{.Threshold}} (allowed: {{.Allowed}})</div>
+<div>{{.Detail}}</div>
 </div>
+{{- with .Comparison}}
+<p><strong>Compared with the baseline</strong> ({{$.BaselinePath}}): {{.}}.</p>
+{{- end}}
 {{- if .Interrupted}}
 <div class="note"><strong>This run was interrupted</strong> ({{.Reason}}) after {{.Evaluations}} evaluations. Classes not fooled here might have been with the full budget.</div>
 {{- end}}
@@ -69,9 +74,19 @@ footer{margin-top:32px;color:#656d76;font-size:12px}
 <tr><th>{{index . 0}}</th><td class="num">{{index . 1}}</td></tr>
 {{- end}}
 </table>
+{{- if .Baseline}}
+<h2>Classes against the baseline</h2>
+<table>
+<tr><th>Class</th><th>Label</th><th>Evaluations to threshold</th><th>Baseline's</th><th>Ratio</th></tr>
+{{- range .Baseline}}
+<tr{{if .Regressed}} class="regressed"{{end}}><td class="num">{{.Index}}</td><td>{{.Label}}</td><td class="num">{{.Cost}}</td><td class="num">{{.BaseCost}}</td><td class="num">{{.Ratio}}{{if .Regressed}} regressed{{end}}</td></tr>
+{{- end}}
+</table>
+<p>Ratio: the candidate's evaluations over the baseline's; below 1, the candidate fell faster.{{if .BaselineHidden}} …and {{.BaselineHidden}} more classes, listed in report.json.{{end}}</p>
+{{- end}}
 {{- with .Chart}}
-<h2>Fooled classes over the run</h2>
-<svg xmlns="http://www.w3.org/2000/svg" width="{{.W}}" height="{{.H}}" viewBox="0 0 {{.W}} {{.H}}" role="img" aria-label="Fooled classes against evaluations">
+<h2>{{.Title}}</h2>
+<svg xmlns="http://www.w3.org/2000/svg" width="{{.W}}" height="{{.H}}" viewBox="0 0 {{.W}} {{.H}}" role="img" aria-label="{{.Title}}">
 <rect x="{{.Left}}" y="{{.Top}}" width="{{.PlotW}}" height="{{.PlotH}}" fill="#f6f8fa" stroke="#d0d7de"/>
 {{- range .XTicks}}
 <line x1="{{.Pos}}" y1="{{$.Chart.Bottom}}" x2="{{.Pos}}" y2="{{$.Chart.TickEnd}}" stroke="#656d76"/>
@@ -81,7 +96,14 @@ footer{margin-top:32px;color:#656d76;font-size:12px}
 <line x1="{{$.Chart.Left}}" y1="{{.Pos}}" x2="{{$.Chart.Right}}" y2="{{.Pos}}" stroke="#d0d7de"/>
 <text x="{{$.Chart.YLabelX}}" y="{{.Pos}}" text-anchor="end" dominant-baseline="middle">{{.Label}}</text>
 {{- end}}
+{{- with .Base}}
+<polyline fill="none" stroke="#8c959f" stroke-width="2" stroke-dasharray="6 4" points="{{.}}"/>
+{{- end}}
 <polyline fill="none" stroke="#cf222e" stroke-width="2" points="{{.Points}}"/>
+{{- if .Base}}
+<text x="{{.LegendX}}" y="{{.LegendY}}" text-anchor="end" fill="#cf222e">candidate</text>
+<text x="{{.LegendX}}" y="{{.LegendY2}}" text-anchor="end">baseline (dashed)</text>
+{{- end}}
 <text x="{{.MidX}}" y="{{.H}}" text-anchor="middle" dy="-4">evaluations</text>
 <text x="12" y="{{.MidY}}" text-anchor="middle" transform="rotate(-90 12 {{.MidY}})">fooled classes</text>
 </svg>
@@ -116,22 +138,39 @@ footer{margin-top:32px;color:#656d76;font-size:12px}
 type htmlPage struct {
 	Class, Icon, Word string
 	Model             string
-	Fooled, Targets   int
-	Threshold         string
-	Allowed           int
-	Interrupted       bool
-	Reason            string
-	Evaluations       int64
-	ReportOnly        bool
-	NonFinite         int64
-	Summary           [][2]string
-	Chart             *svgChart
-	Classes           []htmlClass
-	Hidden            int
-	ImgW, ImgH        int
-	Config            [][2]string
-	Version           string
+	// Detail follows the verdict: what decided it, or why the model was
+	// not tested.
+	Detail string
+	// Comparison is the comparison with the baseline at BaselinePath,
+	// when it did not decide the verdict.
+	Comparison, BaselinePath string
+	Interrupted              bool
+	Reason                   string
+	Evaluations              int64
+	ReportOnly               bool
+	NonFinite                int64
+	Summary                  [][2]string
+	Baseline                 []htmlBaseline
+	BaselineHidden           int
+	Chart                    *svgChart
+	Classes                  []htmlClass
+	Hidden                   int
+	ImgW, ImgH               int
+	Config                   [][2]string
+	Version                  string
 }
+
+// htmlBaseline is one class of the comparison with the baseline.
+type htmlBaseline struct {
+	Index                 int
+	Label                 string
+	Cost, BaseCost, Ratio string
+	Regressed             bool
+}
+
+// maxHTMLBaseline caps the comparison table, which lists the worst
+// regressions first; report.json has every class.
+const maxHTMLBaseline = 200
 
 // htmlClass is one figure of the class grid.
 type htmlClass struct {
@@ -232,12 +271,15 @@ func shrink(m *Image, f int) image.Image {
 }
 
 // svgChart is the inline SVG line chart of fooled classes against
-// evaluations; all coordinates are computed here, the template only prints.
+// evaluations, with the baseline's as a second, dashed line when there is
+// one; all coordinates are computed here, the template only prints.
 type svgChart struct {
+	Title                                        string
 	W, H, Left, Right, Top, Bottom, PlotW, PlotH int
 	TickEnd, XLabelY, YLabelX, MidX, MidY        int
+	LegendX, LegendY, LegendY2                   int
 	XTicks, YTicks                               []svgTick
-	Points                                       string
+	Points, Base                                 string
 }
 
 type svgTick struct {
@@ -248,33 +290,52 @@ type svgTick struct {
 // newSVGChart lays out the chart for res, or returns nil when there is
 // nothing to plot.
 func newSVGChart(res *Result) *svgChart {
-	pts := fooledCurve(res, 61)
-	if pts == nil || res.Fooled == 0 {
+	const n = 61
+	title := "Fooled classes against evaluations"
+	cand, base := baselineCurves(res, n)
+	total := res.EvaluationBudget
+	if cand == nil {
+		cand, base, total = fooledCurve(res, n), nil, res.Evaluations
+	} else {
+		title = "Classes at the threshold against evaluations, candidate and baseline"
+	}
+	if cand == nil {
 		return nil
 	}
-	c := &svgChart{W: 720, H: 280, Left: 56, Right: 704, Top: 12, Bottom: 240}
+	maxY := cand[len(cand)-1].Fooled
+	if base != nil {
+		maxY = max(maxY, base[len(base)-1].Fooled)
+	}
+	if maxY == 0 {
+		return nil
+	}
+	c := &svgChart{Title: title, W: 720, H: 280, Left: 56, Right: 704, Top: 12, Bottom: 240}
 	c.PlotW, c.PlotH = c.Right-c.Left, c.Bottom-c.Top
 	c.TickEnd, c.XLabelY, c.YLabelX = c.Bottom+5, c.Bottom+18, c.Left-6
 	c.MidX, c.MidY = (c.Left+c.Right)/2, (c.Top+c.Bottom)/2
-	maxY := max(res.Fooled, 1)
-	x := func(e int64) int { return c.Left + int(float64(c.PlotW)*float64(e)/float64(res.Evaluations)) }
+	// The legend sits at the top left of the plot, where step curves that
+	// start at zero leave room.
+	c.LegendX, c.LegendY, c.LegendY2 = c.Left+130, c.Top+16, c.Top+30
+	x := func(e int64) int { return c.Left + int(float64(c.PlotW)*float64(e)/float64(total)) }
 	y := func(n int) int { return c.Bottom - int(float64(c.PlotH)*float64(n)/float64(maxY)) }
-
-	var b strings.Builder
-	for i, p := range pts {
-		if i > 0 {
-			// A step, not a slope: the count changes only when a class
-			// crosses the threshold.
-			fmt.Fprintf(&b, " %d,%d", x(p.Evaluations), y(pts[i-1].Fooled))
+	line := func(pts []curvePoint) string {
+		var b strings.Builder
+		for i, p := range pts {
+			if i > 0 {
+				// A step, not a slope: the count changes only when a
+				// class crosses the threshold.
+				fmt.Fprintf(&b, " %d,%d ", x(p.Evaluations), y(pts[i-1].Fooled))
+			}
+			fmt.Fprintf(&b, "%d,%d", x(p.Evaluations), y(p.Fooled))
 		}
-		if i > 0 {
-			b.WriteByte(' ')
-		}
-		fmt.Fprintf(&b, "%d,%d", x(p.Evaluations), y(p.Fooled))
+		return b.String()
 	}
-	c.Points = b.String()
+	c.Points = line(cand)
+	if base != nil {
+		c.Base = line(base)
+	}
 	for i := 0; i <= 5; i++ {
-		e := res.Evaluations * int64(i) / 5
+		e := total * int64(i) / 5
 		c.XTicks = append(c.XTicks, svgTick{Pos: x(e), Label: compactCount(e)})
 	}
 	step := max(1, (maxY+4)/5)
@@ -291,23 +352,41 @@ func htmlData(res *Result) htmlPage {
 		// page reads the same on a machine without an emoji font.
 		Class: "pass", Icon: "✓", Word: "PASS",
 		Model:       displayLabel(res.Model.Path, 200),
-		Fooled:      res.Fooled,
-		Targets:     res.Targets,
-		Threshold:   formatThreshold(res.Threshold),
-		Allowed:     res.MaxFooled,
+		Detail:      gateDetail(res),
 		Interrupted: res.Interrupted,
 		Reason:      displayLabel(cmp.Or(res.StoppedReason, "stopped before its budget was spent"), 120),
 		Evaluations: res.Evaluations,
 		NonFinite:   res.NonFiniteOutputs,
-		Summary:     summaryRows(res, func(s string) string { return displayLabel(s, 200) }),
+		Summary:     append(summaryRows(res, func(s string) string { return displayLabel(s, 200) }), scoreRows(res)...),
 		Chart:       newSVGChart(res),
 		Version:     displayLabel(res.Versions.Fooltest, 60),
 	}
-	if res.Verdict != "pass" {
+	switch {
+	case isError(res):
+		p.Class, p.Icon, p.Word, p.Detail = "error", "⊘", NotTested, errorReason(res)
+	case res.Verdict != verdictPass:
 		p.Class, p.Icon, p.Word = "fail", "✗", "FAIL"
 		if reportOnly(res) {
 			p.Class, p.Icon, p.Word, p.ReportOnly = "reportonly", "⚠", "FAIL (report only)", true
 		}
+	}
+	if b := res.Baseline; b != nil && !comparisonInHeadline(res) {
+		p.Comparison, p.BaselinePath = comparison(res), displayLabel(b.Path, 200)
+	}
+	rows := baselineRows(res)
+	if len(rows) > maxHTMLBaseline {
+		p.BaselineHidden = len(rows) - maxHTMLBaseline
+		rows = rows[:maxHTMLBaseline]
+	}
+	for _, r := range rows {
+		p.Baseline = append(p.Baseline, htmlBaseline{
+			Index:     r.Class.Index,
+			Label:     displayLabel(r.Class.Label, maxHTMLLabel),
+			Cost:      formatCost(r.Class.EvaluationsToThreshold, res.EvaluationBudget),
+			BaseCost:  formatCost(r.Base.EvaluationsToThreshold, res.EvaluationBudget),
+			Ratio:     formatRatio(r.Base.LogRatio),
+			Regressed: r.Regressed,
+		})
 	}
 	for _, kv := range configRows(res) {
 		p.Config = append(p.Config, [2]string{kv[0], displayLabel(kv[1], 300)})

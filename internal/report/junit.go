@@ -28,6 +28,17 @@ const JUnitClassname = "fooltest"
 // FailureType is the type of a fooled class's JUnit failure.
 const FailureType = "FoolingImage"
 
+// RegressionType is the type of the JUnit failure of a class that
+// regressed against the baseline.
+const RegressionType = "Regression"
+
+// NotTestedType is the type of the JUnit error of a run whose verdict is
+// "error", and NotTestedCase the name of its testcase.
+const (
+	NotTestedType = "NotTested"
+	NotTestedCase = "model tested"
+)
+
 // maxJUnitLabel bounds labels in testcase names, which reporters show in
 // lists and tables.
 const maxJUnitLabel = 200
@@ -62,12 +73,44 @@ func junitSuites(res *Result) junit.Testsuites {
 		{"fooltest_version", res.Versions.Fooltest},
 		{"onnxruntime_version", res.Versions.ONNXRuntime},
 	}
+	median := ""
+	if res.MedianEvaluations != nil {
+		median = strconv.FormatInt(*res.MedianEvaluations, 10)
+	}
+	props = append(props, []struct{ name, value string }{
+		{"score", formatScore(res.Score)},
+		{"score_version", strconv.Itoa(res.ScoreVersion)},
+		{"score_comparable", strconv.FormatBool(res.ScoreComparable)},
+		{"evaluation_budget", strconv.FormatInt(res.EvaluationBudget, 10)},
+		{"fooled_within_budget", strconv.Itoa(res.FooledWithinBudget)},
+		// Empty when the median class was not fooled within the budget.
+		{"median_evaluations_to_threshold", median},
+		{"repeats", strconv.Itoa(max(res.Repeats, 1))},
+	}...)
+	if isError(res) {
+		props = append(props, struct{ name, value string }{"error", errorReason(res)})
+	}
+	if b := res.Baseline; b != nil {
+		props = append(props, []struct{ name, value string }{
+			{"baseline", b.Path},
+			{"baseline_sha256", b.SHA256},
+			{"baseline_score", formatScore(b.Score)},
+			{"score_difference", strconv.FormatFloat(finite(b.ScoreDifference), 'f', 3, 64)},
+			{"p_value", strconv.FormatFloat(finite(b.PValue), 'g', 4, 64)},
+			{"change", change(b)},
+			{"regression", strconv.FormatBool(b.Regression)},
+		}...)
+	}
 	for _, p := range props {
 		suite.AddProperty(p.name, xmlLine(p.value))
 	}
+	if isError(res) {
+		suite.Tests++
+		suite.Errors++
+	}
 	for i := range res.Classes {
 		suite.Tests++
-		if res.Classes[i].Fooled {
+		if junitFailure(res, i) != nil {
 			suite.Failures++
 		}
 	}
@@ -77,8 +120,26 @@ func junitSuites(res *Result) junit.Testsuites {
 	return suites
 }
 
-// junitCase is class c's testcase.
-func junitCase(res *Result, c *Class) junit.Testcase {
+// junitNotTested is the testcase of a run that did not test the model: an
+// error rather than a failure, since no finding failed, which test-report
+// actions still show as a failed test.
+func junitNotTested(res *Result) junit.Testcase {
+	reason := errorReason(res)
+	return junit.Testcase{
+		Name:      NotTestedCase,
+		Classname: JUnitClassname,
+		Time:      formatSeconds(res.ElapsedSeconds),
+		Error: &junit.Result{
+			Message: "the model was not tested: " + reason,
+			Type:    NotTestedType,
+			Data:    xmlText(fmt.Sprintf("%s: %s\nModel: %s\n", NotTested, reason, cleanText(res.Model.Path))),
+		},
+	}
+}
+
+// junitCase is the testcase of res.Classes[i].
+func junitCase(res *Result, i int) junit.Testcase {
+	c := &res.Classes[i]
 	tc := junit.Testcase{
 		Name:      strconv.Itoa(c.Index) + " " + displayLabel(c.Label, maxJUnitLabel),
 		Classname: JUnitClassname,
@@ -86,26 +147,46 @@ func junitCase(res *Result, c *Class) junit.Testcase {
 		// are searched together, so an unfooled one has no time of its own.
 		Time: "0.000",
 	}
-	if c.Fooled {
-		if c.SecondsToThreshold != nil {
-			tc.Time = formatSeconds(*c.SecondsToThreshold)
+	if c.Fooled && c.SecondsToThreshold != nil {
+		tc.Time = formatSeconds(*c.SecondsToThreshold)
+	}
+	tc.Failure = junitFailure(res, i)
+	return tc
+}
+
+// junitFailure is the failure of res.Classes[i], or nil when it passed: a
+// class fails where it regressed against the baseline, or, unless the gate
+// judges the regression alone, where it was fooled.
+func junitFailure(res *Result, i int) *junit.Result {
+	c := &res.Classes[i]
+	bc := baselineFor(res, i)
+	switch {
+	case bc != nil && res.Baseline.Regressed(*bc):
+		return &junit.Result{
+			Message: "regressed: " + costs(res, c, bc),
+			Type:    RegressionType,
+			Data:    xmlText(junitDetails(res, c, bc)),
 		}
-		tc.Failure = &junit.Result{
+	case c.Fooled && res.Config.FailOn != "regression":
+		return &junit.Result{
 			Message: fmt.Sprintf("fooled: %s >= threshold %s",
 				formatConfidence(c.Confidence, res.Threshold), formatThreshold(res.Threshold)),
 			Type: FailureType,
-			Data: xmlText(junitDetails(res, c)),
+			Data: xmlText(junitDetails(res, c, bc)),
 		}
 	}
-	return tc
+	return nil
 }
 
 // junitDetails is the failure text: what was fooled, how fast, and where the
 // image is.
-func junitDetails(res *Result, c *Class) string {
+func junitDetails(res *Result, c *Class, bc *BaselineClass) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Class %d %q was given confidence %s (threshold %s) for an unrecognizable image.\n",
 		c.Index, cleanText(c.Label), formatConfidence(c.Confidence, res.Threshold), formatThreshold(res.Threshold))
+	if bc != nil {
+		fmt.Fprintf(&b, "Against the baseline %s: %s.\n", cleanText(res.Baseline.Path), costs(res, c, bc))
+	}
 	if c.EvaluationsToThreshold != nil {
 		fmt.Fprintf(&b, "Reached the threshold after %d evaluations", *c.EvaluationsToThreshold)
 		if c.SecondsToThreshold != nil {
@@ -170,7 +251,7 @@ func encodeJUnit(w io.Writer, res *Result) error {
 	if _, err := w.Write(head.Bytes()[:cut]); err != nil {
 		return err
 	}
-	if len(res.Classes) > 0 {
+	if len(res.Classes) > 0 || isError(res) {
 		// The encoder starts its first element without a line break.
 		if _, err := io.WriteString(w, "\n"); err != nil {
 			return err
@@ -179,8 +260,13 @@ func encodeJUnit(w io.Writer, res *Result) error {
 		cases.Indent("    ", "  ")
 		// Testcase has no XMLName: its name comes from the suite's field tag.
 		start := xml.StartElement{Name: xml.Name{Local: "testcase"}}
+		if isError(res) {
+			if err := cases.EncodeElement(junitNotTested(res), start); err != nil {
+				return fmt.Errorf("encoding JUnit XML: %w", err)
+			}
+		}
 		for i := range res.Classes {
-			if err := cases.EncodeElement(junitCase(res, &res.Classes[i]), start); err != nil {
+			if err := cases.EncodeElement(junitCase(res, i), start); err != nil {
 				return fmt.Errorf("encoding JUnit XML: %w", err)
 			}
 		}

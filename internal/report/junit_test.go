@@ -23,6 +23,11 @@ func junitCases(t *testing.T) map[string]*report.Result {
 		"nothing fooled": reporttest.New(t, reporttest.Options{Classes: 3}),
 		"no classes":     reporttest.New(t, reporttest.Options{Classes: -1}),
 		"interrupted":    reporttest.New(t, reporttest.Options{Classes: 4, Fooled: 2, Interrupted: true}),
+		"error":          goldenErrorResult(t),
+		"baseline":       goldenBaselineResult(t),
+		"baseline fail-on fooled": reporttest.New(t, reporttest.Options{Classes: 10, Fooled: 8,
+			Baseline: reporttest.Times(4), FailOn: "fooled"}),
+		"baseline no change": reporttest.New(t, reporttest.Options{Classes: 10, Fooled: 8, Baseline: reporttest.Times(1)}),
 		"1000 hostile": reporttest.New(t, reporttest.Options{Classes: 1000, Fooled: 700, HistoryLen: 2, Width: 2, Height: 2,
 			Label: func(i int) string { return strconv.Itoa(i) + reporttest.HostileLabel + "\x01\x1b[31m\uFFFF" }}),
 	}
@@ -80,8 +85,19 @@ func TestJUnitConsistent(t *testing.T) {
 				t.Fatalf("%d testsuites, want 1", len(doc.Suites))
 			}
 			s := doc.Suites[0]
-			failures := 0
-			for i, tc := range s.Testcases {
+			cases := s.Testcases
+			wantErrors := 0
+			if res.Verdict == "error" {
+				// The run's own error comes first, and fails the suite.
+				wantErrors = 1
+				if len(cases) == 0 || cases[0].Name != report.NotTestedCase || cases[0].Error == nil ||
+					cases[0].Error.Type != report.NotTestedType || !strings.Contains(cases[0].Error.Message, res.Error) {
+					t.Fatalf("no not-tested testcase first: %+v", cases)
+				}
+				cases = cases[1:]
+			}
+			failures, wantFailures := 0, 0
+			for i, tc := range cases {
 				c := res.Classes[i]
 				if !strings.HasPrefix(tc.Name, strconv.Itoa(c.Index)+" ") {
 					t.Errorf("testcase %d is named %q", i, tc.Name)
@@ -92,26 +108,43 @@ func TestJUnitConsistent(t *testing.T) {
 				if _, err := strconv.ParseFloat(tc.Time, 64); err != nil || !strings.Contains(tc.Time, ".") {
 					t.Errorf("testcase time %q", tc.Time)
 				}
-				if (tc.Failure != nil) != c.Fooled {
-					t.Errorf("class %d fooled=%v but failure=%v", c.Index, c.Fooled, tc.Failure)
+				// A class fails where it regressed, or where it was fooled
+				// unless the gate judges the regression alone.
+				regressed := res.Baseline != nil && res.Baseline.Regressed(res.Baseline.Classes[i])
+				want := regressed || c.Fooled && res.Config.FailOn != "regression"
+				if want {
+					wantFailures++
 				}
-				if tc.Failure != nil {
-					failures++
-					if tc.Failure.Type != report.FailureType || strings.ContainsAny(tc.Failure.Message, "\r\n") ||
-						!strings.HasPrefix(tc.Failure.Message, "fooled: ") || !strings.Contains(tc.Failure.Message, ">= threshold ") {
+				if (tc.Failure != nil) != want {
+					t.Errorf("class %d fooled=%v regressed=%v but failure=%v", c.Index, c.Fooled, regressed, tc.Failure)
+				}
+				if tc.Failure == nil {
+					continue
+				}
+				failures++
+				if strings.ContainsAny(tc.Failure.Message, "\r\n") {
+					t.Errorf("failure message on several lines: %q", tc.Failure.Message)
+				}
+				switch {
+				case regressed:
+					if tc.Failure.Type != report.RegressionType || !strings.HasPrefix(tc.Failure.Message, "regressed: ") ||
+						!strings.Contains(tc.Failure.Message, "against the baseline's ") {
 						t.Errorf("failure %+v", tc.Failure)
 					}
-					if c.Image != "" && !strings.Contains(tc.Failure.Data, c.Image) {
-						t.Errorf("failure details lack the image path %q", c.Image)
-					}
+				case tc.Failure.Type != report.FailureType || !strings.HasPrefix(tc.Failure.Message, "fooled: ") ||
+					!strings.Contains(tc.Failure.Message, ">= threshold "):
+					t.Errorf("failure %+v", tc.Failure)
+				}
+				if c.Image != "" && !strings.Contains(tc.Failure.Data, c.Image) {
+					t.Errorf("failure details lack the image path %q", c.Image)
 				}
 			}
-			if s.Tests != len(s.Testcases) || s.Tests != len(res.Classes) || s.Failures != failures ||
-				s.Failures != res.Fooled || s.Errors != 0 || s.Skipped != 0 {
-				t.Errorf("suite counts tests=%d failures=%d errors=%d skipped=%d; testcases %d, failures %d, fooled %d",
-					s.Tests, s.Failures, s.Errors, s.Skipped, len(s.Testcases), failures, res.Fooled)
+			if s.Tests != len(s.Testcases) || len(cases) != len(res.Classes) || s.Failures != failures ||
+				s.Failures != wantFailures || s.Errors != wantErrors || s.Skipped != 0 {
+				t.Errorf("suite counts tests=%d failures=%d errors=%d skipped=%d; testcases %d, failures %d, want %d",
+					s.Tests, s.Failures, s.Errors, s.Skipped, len(s.Testcases), failures, wantFailures)
 			}
-			if doc.Tests != s.Tests || doc.Failures != s.Failures {
+			if doc.Tests != s.Tests || doc.Failures != s.Failures || doc.Errors != s.Errors {
 				t.Errorf("testsuites totals %d/%d differ from the suite's %d/%d", doc.Tests, doc.Failures, s.Tests, s.Failures)
 			}
 			if _, err := strconv.ParseFloat(s.Time, 64); err != nil || !strings.Contains(s.Time, ".") {
@@ -123,7 +156,15 @@ func TestJUnitConsistent(t *testing.T) {
 					props[p.Name] = p.Value
 				}
 			}
-			for _, k := range []string{"model_sha256", "threshold", "budget", "seed", "evaluations", "fooltest_version", "onnxruntime_version"} {
+			want := []string{"model_sha256", "threshold", "budget", "seed", "evaluations", "fooltest_version", "onnxruntime_version",
+				"score", "score_version", "score_comparable", "evaluation_budget", "fooled_within_budget", "repeats"}
+			if res.Baseline != nil {
+				want = append(want, "baseline", "baseline_score", "score_difference", "p_value", "change", "regression")
+			}
+			if res.Verdict == "error" {
+				want = append(want, "error")
+			}
+			for _, k := range want {
 				if _, ok := props[k]; !ok {
 					t.Errorf("property %q missing", k)
 				}

@@ -67,21 +67,20 @@ func sortedFooled(res *Result) []*Class {
 // reportOnly reports whether the gate's result does not set the exit code.
 func reportOnly(res *Result) bool { return res.Config.FailOn == "never" }
 
-// verdictLine is the one-line verdict that opens report.md.
+// verdictLine is the one-line verdict that opens report.md. An "error"
+// verdict says first that the model was not tested, and why.
 func verdictLine(res *Result) string {
+	if isError(res) {
+		return "⛔ **fooltest: " + NotTested + "** — " + mdEscape(errorReason(res))
+	}
 	icon, word := "✅", "PASS"
-	if res.Verdict != "pass" {
+	if res.Verdict != verdictPass {
 		icon, word = "❌", "FAIL"
 		if reportOnly(res) {
 			icon, word = "⚠️", "FAIL (report only)"
 		}
 	}
-	noun := "classes"
-	if res.Targets == 1 {
-		noun = "class"
-	}
-	return fmt.Sprintf("%s **fooltest: %s** — %d of %d target %s fooled at confidence ≥ %s (allowed: %d)",
-		icon, word, res.Fooled, res.Targets, noun, formatThreshold(res.Threshold), res.MaxFooled)
+	return fmt.Sprintf("%s **fooltest: %s** — %s", icon, word, gateDetail(res))
 }
 
 // budgetUsed describes how much of the time and evaluation budgets the run
@@ -118,7 +117,10 @@ func renderMarkdown(res *Result) []byte {
 		fmt.Fprintf(&head, "> [!WARNING]\n> **This run was interrupted** (%s) after %d evaluations. "+
 			"Classes not fooled here might have been with the full budget.\n\n", reason, res.Evaluations)
 	}
-	if res.Verdict != "pass" && reportOnly(res) {
+	if b := res.Baseline; b != nil && !comparisonInHeadline(res) {
+		fmt.Fprintf(&head, "**Compared with the baseline** (%s): %s.\n\n", mdText(b.Path, 120), comparison(res))
+	}
+	if res.Verdict == verdictFail && reportOnly(res) {
 		head.WriteString("> [!NOTE]\n> Report-only mode (fail-on: never): the gate failed, but fooltest exits 0.\n\n")
 	}
 	if res.NonFiniteOutputs > 0 {
@@ -130,11 +132,17 @@ func renderMarkdown(res *Result) []byte {
 	for _, row := range summaryRows(res, func(s string) string { return mdText(s, 120) }) {
 		fmt.Fprintf(&head, "| %s | %s |\n", row[0], row[1])
 	}
+	for _, row := range scoreRows(res) {
+		fmt.Fprintf(&head, "| %s | %s |\n", row[0], row[1])
+	}
 	head.WriteString("\n")
 
 	tail := markdownTail(res)
 
+	// The comparison gets half of what is left, the fooled classes the
+	// rest: two tables of hostile labels then fit together.
 	var rows strings.Builder
+	rows.WriteString(markdownBaseline(res, (MaxMarkdownBytes-head.Len()-len(tail))/2))
 	fooled := sortedFooled(res)
 	shown := 0
 	if len(fooled) > 0 {
@@ -164,6 +172,44 @@ func renderMarkdown(res *Result) []byte {
 	out = append(out, head.String()...)
 	out = append(out, rows.String()...)
 	return append(out, tail...)
+}
+
+// markdownBaseline is the per-class comparison with the baseline, worst
+// regression first, in at most budget bytes; "" without a baseline.
+func markdownBaseline(res *Result, budget int) string {
+	all := baselineRows(res)
+	if len(all) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString("### Classes against the baseline\n\n")
+	b.WriteString("| Class | Label | Evaluations to threshold | Baseline's | Ratio |\n")
+	b.WriteString("|---:|---|---:|---:|---:|\n")
+	// Room for the closing note, as in the fooled table.
+	budget -= 200
+	shown := 0
+	for _, r := range all {
+		if shown == maxMarkdownRows {
+			break
+		}
+		ratio := formatRatio(r.Base.LogRatio)
+		if r.Regressed {
+			ratio = "**" + ratio + " regressed**"
+		}
+		row := fmt.Sprintf("| %d | %s | %s | %s | %s |\n", r.Class.Index, mdText(r.Class.Label, maxMarkdownLabel),
+			formatCost(r.Class.EvaluationsToThreshold, res.EvaluationBudget),
+			formatCost(r.Base.EvaluationsToThreshold, res.EvaluationBudget), ratio)
+		if b.Len()+len(row) > budget {
+			break
+		}
+		b.WriteString(row)
+		shown++
+	}
+	b.WriteString("\nRatio: the candidate's evaluations over the baseline's; below 1, the candidate fell faster.\n\n")
+	if more := len(all) - shown; more > 0 {
+		fmt.Fprintf(&b, "…and %d more classes, listed in report.json.\n\n", more)
+	}
+	return b.String()
 }
 
 // summaryRows is the summary table shared by the Markdown and HTML
@@ -204,24 +250,26 @@ func markdownRow(res *Result, c *Class) string {
 // markdownTail is the chart and the collapsed run configuration.
 func markdownTail(res *Result) string {
 	var b strings.Builder
-	if pts := fooledCurve(res, chartPoints); res.Fooled > 0 && pts != nil {
+	if cand, base := baselineCurves(res, chartPoints); cand != nil {
+		top := max(cand[len(cand)-1].Fooled, base[len(base)-1].Fooled)
+		if top > 0 {
+			// xychart-beta has no legend: the title names the lines, and
+			// the palette draws the candidate red and the baseline grey.
+			b.WriteString("### Fooled classes against the baseline\n\n```mermaid\n")
+			b.WriteString("%%{init: {\"themeVariables\": {\"xyChart\": {\"plotColorPalette\": \"#cf222e, #8c959f\"}}}}%%\n")
+			b.WriteString("xychart-beta\n")
+			b.WriteString("  title \"Classes at the threshold: candidate (red), baseline (grey)\"\n")
+			mermaidAxes(&b, cand, top)
+			mermaidLine(&b, cand)
+			mermaidLine(&b, base)
+			b.WriteString("```\n\n")
+		}
+	} else if pts := fooledCurve(res, chartPoints); res.Fooled > 0 && pts != nil {
 		b.WriteString("### Fooled classes over the run\n\n```mermaid\nxychart-beta\n")
 		b.WriteString("  title \"Fooled classes against evaluations\"\n")
-		b.WriteString("  x-axis \"evaluations\" [")
-		for i, p := range pts {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			fmt.Fprintf(&b, "%q", compactCount(p.Evaluations))
-		}
-		fmt.Fprintf(&b, "]\n  y-axis \"fooled classes\" 0 --> %d\n  line [", max(res.Fooled, 1))
-		for i, p := range pts {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString(strconv.Itoa(p.Fooled))
-		}
-		b.WriteString("]\n```\n\n")
+		mermaidAxes(&b, pts, res.Fooled)
+		mermaidLine(&b, pts)
+		b.WriteString("```\n\n")
 	}
 
 	b.WriteString("<details>\n<summary>Run configuration</summary>\n\n| Setting | Value |\n|---|---|\n")
@@ -230,6 +278,31 @@ func markdownTail(res *Result) string {
 	}
 	b.WriteString("\n</details>\n")
 	return b.String()
+}
+
+// mermaidAxes writes a chart's axes: the x values of pts, and fooled
+// classes up to top.
+func mermaidAxes(b *strings.Builder, pts []curvePoint, top int) {
+	b.WriteString("  x-axis \"evaluations\" [")
+	for i, p := range pts {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(b, "%q", compactCount(p.Evaluations))
+	}
+	fmt.Fprintf(b, "]\n  y-axis \"fooled classes\" 0 --> %d\n", max(top, 1))
+}
+
+// mermaidLine writes one line of a chart.
+func mermaidLine(b *strings.Builder, pts []curvePoint) {
+	b.WriteString("  line [")
+	for i, p := range pts {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(strconv.Itoa(p.Fooled))
+	}
+	b.WriteString("]\n")
 }
 
 // configRows lists the run's settings as name/value pairs for the Markdown
@@ -278,6 +351,12 @@ func configRows(res *Result) [][2]string {
 		{"Report directory", cfg.ReportDir},
 		{"Formats", strings.Join(cfg.Formats, ", ")},
 		{"Export dataset", strconv.FormatBool(cfg.ExportDataset)},
+		{"Generation", strconv.Itoa(cfg.Generation)},
+		{"Repeats", strconv.Itoa(cfg.Repeats)},
+		{"Baseline", cfg.Baseline},
+		{"Alpha", f(cfg.Alpha)},
+		{"Tolerance", f(cfg.Tolerance)},
+		{"Min score", f(cfg.MinScore)},
 		{"Non-finite outputs", strconv.FormatInt(res.NonFiniteOutputs, 10)},
 	}
 	return rows

@@ -1,6 +1,7 @@
 package report_test
 
 import (
+	"math"
 	"regexp"
 	"strconv"
 	"strings"
@@ -95,6 +96,41 @@ func TestMarkdownContent(t *testing.T) {
 			mustHave: []string{"> [!NOTE]\n> Report-only mode"},
 		},
 		{
+			name:    "error",
+			opts:    reporttest.Options{Classes: 3, Fooled: 1, Error: "the model failed: <oops> | bad", FailOn: "never"},
+			verdict: "⛔ **fooltest: ERROR: the model was not tested** — the model failed: &#60;oops&#62; &#124; bad",
+			mustHave: []string{"| Score (0: every class fooled at once, 1: none within the budget) | ",
+				"| Evaluation budget | 120000 |", "| Repeats | 1 |"},
+			mustNotBe: []string{"PASS", "Report-only"},
+		},
+		{
+			name:     "error interrupted",
+			opts:     reporttest.Options{Classes: 3, Interrupted: true},
+			verdict:  "⛔ **fooltest: ERROR: the model was not tested** — the run was interrupted before the search ended, and the classes fooled so far do not fail the gate",
+			mustHave: []string{"> [!WARNING]\n> **This run was interrupted**", "(not comparable: the search stopped before its evaluation budget)"},
+		},
+		{
+			name:    "baseline easier",
+			opts:    reporttest.Options{Classes: 10, Fooled: 8, Baseline: reporttest.Times(4)},
+			verdict: "❌ **fooltest: FAIL** — easier to fool than the baseline: score 0.933 against the baseline's 0.990 (difference −0.057, p = 0.004)",
+			mustHave: []string{"### Classes against the baseline", "| 0 | class-0 | 12000 | 48000 | **0.25× regressed** |",
+				"| 9 | class-9 | > 120000 | > 120000 | 1.00× |", "| Baseline score | 0.990 |", "| p-value (candidate easier to fool) | 0.004 |",
+				"xychart-beta", "  line ["},
+			mustNotBe: []string{"Compared with the baseline"},
+		},
+		{
+			name:     "baseline harder",
+			opts:     reporttest.Options{Classes: 10, Fooled: 8, Baseline: reporttest.Times(0.25)},
+			verdict:  "✅ **fooltest: PASS** — harder to fool than the baseline: score 0.933 against the baseline's 0.838 (difference +0.095, p = 1.000)",
+			mustHave: []string{"| 0 | class-0 | 12000 | 3000 | 4.00× |"},
+		},
+		{
+			name:     "baseline no change under fail-on fooled",
+			opts:     reporttest.Options{Classes: 10, Fooled: 8, Baseline: reporttest.Times(1), FailOn: "fooled"},
+			verdict:  "❌ **fooltest: FAIL** — 8 of 10 target classes fooled at confidence ≥ 0.99 (allowed: 0)",
+			mustHave: []string{"**Compared with the baseline** (models/lenet-v1.onnx): no significant change from the baseline: score 0.933 against the baseline's 0.933 (difference ±0.000, p = "},
+		},
+		{
 			name:     "interrupted",
 			opts:     reporttest.Options{Classes: 3, Fooled: 1, Interrupted: true},
 			verdict:  "❌ **fooltest: FAIL** — 1 of 3 target classes fooled at confidence ≥ 0.99 (allowed: 0)",
@@ -144,5 +180,44 @@ func TestMarkdownFooledOrder(t *testing.T) {
 	}
 	if n != 12 {
 		t.Errorf("%d rows, want 12", n)
+	}
+}
+
+// TestMarkdownSizeBaseline checks that report.md stays under its bound with
+// both the comparison and the fooled table full of the worst labels.
+func TestMarkdownSizeBaseline(t *testing.T) {
+	res := reporttest.New(t, reporttest.Options{Classes: 1000, Fooled: 1000, HistoryLen: 2, Width: 2, Height: 2,
+		Label: worstLabel, Baseline: reporttest.Times(3)})
+	report.Prepare(res, report.DefaultFormats())
+	md := string(report.RenderMarkdown(res))
+	if len(md) >= report.MaxMarkdownBytes {
+		t.Fatalf("report.md is %d bytes, limit %d", len(md), report.MaxMarkdownBytes)
+	}
+	for _, s := range []string{"### Classes against the baseline", "more classes, listed in report.json",
+		"### Fooled classes\n", "more fooled classes", "xychart-beta"} {
+		if !strings.Contains(md, s) {
+			t.Errorf("report.md lacks %q", s)
+		}
+	}
+	t.Logf("%d bytes", len(md))
+}
+
+func TestFormatRatioAndP(t *testing.T) {
+	tests := []struct {
+		got, want string
+	}{
+		{report.FormatRatio(math.Log(0.25)), "0.25×"},
+		{report.FormatRatio(0), "1.00×"},
+		{report.FormatRatio(math.Log(12.34)), "12.3×"},
+		{report.FormatRatio(math.Log(250)), "250×"},
+		{report.FormatRatio(math.NaN()), "n/a"},
+		{report.FormatP(0.0123), "0.012"},
+		{report.FormatP(0.0004), "< 0.001"},
+		{report.FormatP(math.NaN()), "n/a"},
+	}
+	for _, tt := range tests {
+		if tt.got != tt.want {
+			t.Errorf("got %q, want %q", tt.got, tt.want)
+		}
 	}
 }

@@ -19,6 +19,14 @@ const SARIFFile = "report.sarif"
 // SARIFRuleID is the rule every fooled class is reported under.
 const SARIFRuleID = "FOOL001"
 
+// SARIFRegressionRuleID is the rule a class that regressed against the
+// baseline is reported under, and SARIFNotTestedRuleID the rule of a run
+// whose verdict is "error". Each is in the log only when it can occur.
+const (
+	SARIFRegressionRuleID = "FOOL002"
+	SARIFNotTestedRuleID  = "FOOL003"
+)
+
 // sarifSchemaURI is the schema SARIF 2.1.0 files name; GitHub's code
 // scanning documentation uses this address.
 const sarifSchemaURI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -73,8 +81,14 @@ type sarifText struct {
 }
 
 type sarifInvocation struct {
-	ExecutionSuccessful bool   `json:"executionSuccessful"`
-	StartTimeUTC        string `json:"startTimeUtc,omitempty"`
+	ExecutionSuccessful        bool                `json:"executionSuccessful"`
+	StartTimeUTC               string              `json:"startTimeUtc,omitempty"`
+	ToolExecutionNotifications []sarifNotification `json:"toolExecutionNotifications,omitempty"`
+}
+
+type sarifNotification struct {
+	Level   string    `json:"level"`
+	Message sarifText `json:"message"`
 }
 
 type sarifArtifact struct {
@@ -156,7 +170,7 @@ func sarifFor(res *Result) sarifLog {
 				Properties:           map[string]any{"tags": []string{"robustness", "machine-learning"}},
 			}},
 		}},
-		Invocations: []sarifInvocation{{ExecutionSuccessful: true, StartTimeUTC: sarifTime(res.StartedAt)}},
+		Invocations: []sarifInvocation{{ExecutionSuccessful: !isError(res), StartTimeUTC: sarifTime(res.StartedAt)}},
 		Artifacts:   []sarifArtifact{{Location: sarifArtifactLocation{URI: uri}}},
 		Results:     []sarifResult{},
 		Properties: map[string]any{
@@ -167,7 +181,58 @@ func sarifFor(res *Result) sarifLog {
 			"maxFooled":   res.MaxFooled,
 			"evaluations": res.Evaluations,
 			"interrupted": res.Interrupted,
+			// The score of the run, and what it was measured under.
+			"score":              finite(res.Score),
+			"scoreVersion":       res.ScoreVersion,
+			"scoreComparable":    res.ScoreComparable,
+			"evaluationBudget":   res.EvaluationBudget,
+			"fooledWithinBudget": res.FooledWithinBudget,
+			"repeats":            max(res.Repeats, 1),
 		},
+	}
+	if res.MedianEvaluations != nil {
+		run.Properties["medianEvaluationsToThreshold"] = *res.MedianEvaluations
+	}
+	if b := res.Baseline; b != nil {
+		run.Properties["baseline"] = map[string]any{
+			"path":            cleanText(b.Path),
+			"score":           finite(b.Score),
+			"scoreDifference": finite(b.ScoreDifference),
+			"pValue":          finite(b.PValue),
+			"change":          change(b),
+			"regression":      b.Regression,
+		}
+		run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, sarifRule{
+			ID:               SARIFRegressionRuleID,
+			Name:             "EasierToFool",
+			ShortDescription: sarifText{Text: "The class is fooled at a fraction of the baseline model's cost."},
+			FullDescription: sarifText{Text: "Compared with its baseline, the model is significantly easier to fool, " +
+				"and this class reached the threshold at half the baseline's evaluations or fewer: a change made " +
+				"the model more overconfident on unrecognizable images."},
+			Help: sarifText{Text: "Compare the fooling images of the candidate and the baseline in the fooltest reports, " +
+				"and look at what changed between the two models' training or architecture."},
+			DefaultConfiguration: sarifConfig{Level: "error"},
+			Properties:           map[string]any{"tags": []string{"robustness", "machine-learning", "regression"}},
+		})
+	}
+	if isError(res) {
+		reason := errorReason(res)
+		run.Properties["error"] = reason
+		// Code scanning reads a run with no results as a clean one; the
+		// notification marks the run as failed for SARIF viewers, and the
+		// result keeps an alert open on the model.
+		run.Invocations[0].ToolExecutionNotifications = []sarifNotification{{
+			Level: "error", Message: sarifText{Text: NotTested + ": " + reason},
+		}}
+		run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, sarifRule{
+			ID:               SARIFNotTestedRuleID,
+			Name:             "ModelNotTested",
+			ShortDescription: sarifText{Text: "fooltest could not test the model."},
+			FullDescription: sarifText{Text: "The run ended without testing the model enough to judge it: the model " +
+				"failed, returned non-finite outputs, was too slow, or the run was interrupted."},
+			Help:                 sarifText{Text: "Read the reason in the result, fix it, and run fooltest again."},
+			DefaultConfiguration: sarifConfig{Level: "error"},
+		})
 	}
 	if sha := strings.ToLower(strings.TrimSpace(res.Model.SHA256)); isHex(sha, 64) {
 		run.Artifacts[0].Hashes = map[string]string{"sha-256": sha}
@@ -178,7 +243,6 @@ func sarifFor(res *Result) sarifLog {
 // sarifResultFor is the result of fooled class c, located at line 1 of the
 // model file uri.
 func sarifResultFor(res *Result, c *Class, uri string) sarifResult {
-	zero := 0
 	label := displayLabel(c.Label, 200)
 	msg := fmt.Sprintf("Class %d %q is fooled: an unrecognizable image scored confidence %s, at or above the threshold %s.",
 		c.Index, label, formatConfidence(c.Confidence, res.Threshold), formatThreshold(res.Threshold))
@@ -196,22 +260,63 @@ func sarifResultFor(res *Result, c *Class, uri string) sarifResult {
 	if c.Image != "" {
 		props["image"] = c.Image
 	}
+	// Code scanning matches alerts across runs by fingerprint; the model
+	// and class identify a finding, whatever the image is.
+	return modelResult(SARIFRuleID, 0, msg, uri, "fooltestClass/v1", uri+"#"+strconv.Itoa(c.Index), props)
+}
+
+// modelResult is an error-level result of rule id (at ruleIndex in the
+// driver's rules), located at line 1 of the model file uri.
+func modelResult(id string, ruleIndex int, msg, uri, fpName, fp string, props map[string]any) sarifResult {
+	zero := 0
 	return sarifResult{
-		RuleID:    SARIFRuleID,
-		RuleIndex: 0,
+		RuleID:    id,
+		RuleIndex: ruleIndex,
 		Level:     "error",
 		Message:   sarifText{Text: msg},
 		Locations: []sarifLocation{{PhysicalLocation: sarifPhysical{
 			ArtifactLocation: sarifArtifactLocation{URI: uri, Index: &zero},
 			Region:           sarifRegion{StartLine: 1},
 		}}},
-		// Code scanning matches alerts across runs by fingerprint; the
-		// model and class identify a finding, whatever the image is.
-		PartialFingerprints: map[string]string{
-			"fooltestClass/v1": uri + "#" + strconv.Itoa(c.Index),
-		},
-		Properties: props,
+		PartialFingerprints: map[string]string{fpName: fp},
+		Properties:          props,
 	}
+}
+
+// ruleIndex is the index of rule id in log's rules.
+func ruleIndex(log *sarifLog, id string) int {
+	for i, r := range log.Runs[0].Tool.Driver.Rules {
+		if r.ID == id {
+			return i
+		}
+	}
+	return 0
+}
+
+// sarifRegressionFor is the result of class c, which regressed against
+// its baseline bc.
+func sarifRegressionFor(res *Result, c *Class, bc *BaselineClass, uri string, rule int) sarifResult {
+	label := displayLabel(c.Label, 200)
+	msg := fmt.Sprintf("Class %d %q is easier to fool than in the baseline: %s.", c.Index, label, costs(res, c, bc))
+	props := map[string]any{
+		"classIndex": c.Index,
+		"label":      label,
+		"logRatio":   finite(bc.LogRatio),
+	}
+	if c.EvaluationsToThreshold != nil {
+		props["evaluationsToThreshold"] = *c.EvaluationsToThreshold
+	}
+	if bc.EvaluationsToThreshold != nil {
+		props["baselineEvaluationsToThreshold"] = *bc.EvaluationsToThreshold
+	}
+	return modelResult(SARIFRegressionRuleID, rule, msg, uri, "fooltestRegression/v1", uri+"#"+strconv.Itoa(c.Index), props)
+}
+
+// sarifNotTestedFor is the result of a run that did not test the model.
+func sarifNotTestedFor(res *Result, uri string, rule int) sarifResult {
+	reason := errorReason(res)
+	return modelResult(SARIFNotTestedRuleID, rule, NotTested+": "+reason, uri, "fooltestNotTested/v1", uri,
+		map[string]any{"reason": reason})
 }
 
 // semver returns v when it looks like a semantic version (SARIF's
@@ -268,13 +373,16 @@ func isHex(s string, n int) bool {
 // only the field itself matches.
 const sarifResultsAt = "\n      \"results\": []"
 
-// encodeSARIF writes report.sarif's content: one error-level result per
-// fooled class, highest confidence first, exactly as one json.Encoder with
+// encodeSARIF writes report.sarif's content: an error-level result for a
+// run that did not test the model, one per class that regressed against
+// the baseline, worst first, and one per fooled class, highest confidence
+// first, exactly as one json.Encoder with
 // a two-space indent would write the whole log. The results are encoded
 // one at a time into w, so that a run that fooled 100,000 classes never
 // holds its whole report in memory.
 func encodeSARIF(w io.Writer, res *Result) error {
-	head, err := json.MarshalIndent(sarifFor(res), "", "  ")
+	log := sarifFor(res)
+	head, err := json.MarshalIndent(log, "", "  ")
 	if err != nil {
 		return fmt.Errorf("encoding SARIF: %w", err)
 	}
@@ -283,24 +391,47 @@ func encodeSARIF(w io.Writer, res *Result) error {
 		return errors.New("encoding SARIF: no result list")
 	}
 	cut += len(sarifResultsAt) - len("]")
+	uri := modelURI(res.Model.Path)
+	// The results in order: the run's own failure, the regressions worst
+	// first, then the fooled classes; each is built only as it is written.
+	var regressed []baselineRow
+	for _, r := range baselineRows(res) {
+		if r.Regressed {
+			regressed = append(regressed, r)
+		}
+	}
 	fooled := sortedFooled(res)
-	if len(fooled) == 0 {
+	notTested := 0
+	if isError(res) {
+		notTested = 1
+	}
+	n := notTested + len(regressed) + len(fooled)
+	result := func(i int) sarifResult {
+		switch {
+		case i < notTested:
+			return sarifNotTestedFor(res, uri, ruleIndex(&log, SARIFNotTestedRuleID))
+		case i < notTested+len(regressed):
+			r := regressed[i-notTested]
+			return sarifRegressionFor(res, r.Class, r.Base, uri, ruleIndex(&log, SARIFRegressionRuleID))
+		}
+		return sarifResultFor(res, fooled[i-notTested-len(regressed)], uri)
+	}
+	if n == 0 {
 		cut = len(head)
 	}
 	if _, err := w.Write(head[:cut]); err != nil {
 		return err
 	}
-	if len(fooled) > 0 {
-		uri := modelURI(res.Model.Path)
+	if n > 0 {
 		const indent = "        " // results are four levels deep
-		for i, c := range fooled {
+		for i := range n {
 			sep := ",\n" + indent
 			if i == 0 {
 				sep = "\n" + indent
 			}
-			r, err := json.MarshalIndent(sarifResultFor(res, c, uri), indent, "  ")
+			r, err := json.MarshalIndent(result(i), indent, "  ")
 			if err != nil {
-				return fmt.Errorf("encoding SARIF: class %d: %w", c.Index, err)
+				return fmt.Errorf("encoding SARIF: result %d: %w", i, err)
 			}
 			if _, err := io.WriteString(w, sep); err != nil {
 				return err

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
@@ -53,10 +54,15 @@ type sarifDoc struct {
 				} `json:"rules"`
 			} `json:"driver"`
 		} `json:"tool"`
+		Invocations []struct {
+			ExecutionSuccessful        bool  `json:"executionSuccessful"`
+			ToolExecutionNotifications []any `json:"toolExecutionNotifications"`
+		} `json:"invocations"`
 		Results []struct {
-			RuleID  string `json:"ruleId"`
-			Level   string `json:"level"`
-			Message struct {
+			RuleID    string `json:"ruleId"`
+			RuleIndex int    `json:"ruleIndex"`
+			Level     string `json:"level"`
+			Message   struct {
 				Text string `json:"text"`
 			} `json:"message"`
 			Locations []struct {
@@ -93,15 +99,45 @@ func checkSARIF(t testing.TB, schema *jsonschema.Schema, data []byte, res *repor
 		t.Fatalf("version %q with %d runs", doc.Version, len(doc.Runs))
 	}
 	run := doc.Runs[0]
-	if run.Tool.Driver.Name != "fooltest" || len(run.Tool.Driver.Rules) != 1 || run.Tool.Driver.Rules[0].ID != report.SARIFRuleID {
-		t.Errorf("driver %+v", run.Tool.Driver)
+	rules := []string{report.SARIFRuleID}
+	notTested, regressed := 0, 0
+	if res.Baseline != nil {
+		rules = append(rules, report.SARIFRegressionRuleID)
+		for _, c := range res.Baseline.Classes {
+			if res.Baseline.Regressed(c) {
+				regressed++
+			}
+		}
 	}
-	if run.Results == nil || len(run.Results) != res.Fooled {
-		t.Fatalf("%d results (nil: %v) for %d fooled classes", len(run.Results), run.Results == nil, res.Fooled)
+	if res.Verdict == "error" {
+		rules = append(rules, report.SARIFNotTestedRuleID)
+		notTested = 1
 	}
-	for _, r := range run.Results {
-		if r.RuleID != report.SARIFRuleID || r.Level != "error" || r.Message.Text == "" {
-			t.Errorf("result %+v", r)
+	var ids []string
+	for _, r := range run.Tool.Driver.Rules {
+		ids = append(ids, r.ID)
+	}
+	if run.Tool.Driver.Name != "fooltest" || !slices.Equal(ids, rules) {
+		t.Errorf("driver %+v, want rules %v", run.Tool.Driver, rules)
+	}
+	if inv := run.Invocations; len(inv) != 1 || inv[0].ExecutionSuccessful == (res.Verdict == "error") ||
+		(res.Verdict == "error") != (len(inv[0].ToolExecutionNotifications) == 1) {
+		t.Errorf("invocations %+v for verdict %s", inv, res.Verdict)
+	}
+	if run.Results == nil || len(run.Results) != notTested+regressed+res.Fooled {
+		t.Fatalf("%d results (nil: %v) for %d not tested, %d regressed and %d fooled classes",
+			len(run.Results), run.Results == nil, notTested, regressed, res.Fooled)
+	}
+	for i, r := range run.Results {
+		want := report.SARIFRuleID
+		switch {
+		case i < notTested:
+			want = report.SARIFNotTestedRuleID
+		case i < notTested+regressed:
+			want = report.SARIFRegressionRuleID
+		}
+		if r.RuleID != want || ids[r.RuleIndex] != r.RuleID || r.Level != "error" || r.Message.Text == "" {
+			t.Errorf("result %d %+v, want rule %s", i, r, want)
 		}
 		if len(r.Locations) == 0 {
 			t.Fatal("a result without a location is rejected by code scanning")
@@ -133,6 +169,10 @@ func TestSARIFSchema(t *testing.T) {
 		{"colon in first segment", reporttest.Options{Classes: 2, Fooled: 1}, withPath("c:net.onnx"), "./c:net.onnx"},
 		{"absolute path", reporttest.Options{Classes: 2, Fooled: 1}, withPath("/github/workspace/net.onnx"), "file:///github/workspace/net.onnx"},
 		{"no path", reporttest.Options{Classes: 2, Fooled: 1}, withPath(""), "model"},
+		{"error", reporttest.Options{Classes: 4, Fooled: 1, Error: "the model failed: <b>\x00</b>"}, nil, "models/lenet.onnx"},
+		{"error nothing fooled", reporttest.Options{Classes: 4, Interrupted: true}, nil, "models/lenet.onnx"},
+		{"baseline", reporttest.Options{Classes: 10, Fooled: 8, Baseline: reporttest.Times(4, 7)}, nil, "models/lenet.onnx"},
+		{"baseline harder", reporttest.Options{Classes: 10, Fooled: 8, Baseline: reporttest.Times(0.25)}, nil, "models/lenet.onnx"},
 		{"odd versions and time", reporttest.Options{Classes: 2, Fooled: 2}, func(r *report.Result) {
 			r.Versions.Fooltest = "dev (abc123)"
 			r.StartedAt = "yesterday"

@@ -6,6 +6,7 @@ import (
 	"cmp"
 	"fmt"
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/fooltest/fooltest/internal/gate"
@@ -29,7 +30,8 @@ type Options struct {
 	Threshold float64
 	// MaxFooled is the gate allowance (default "0").
 	MaxFooled string
-	// FailOn is the gate mode (default "fooled").
+	// FailOn is the gate mode (default "fooled", or "regression" with a
+	// Baseline).
 	FailOn string
 	// Width, Height and Channels give the model input (default 28×28×1).
 	Width, Height, Channels int
@@ -41,6 +43,38 @@ type Options struct {
 	Interrupted bool
 	// NoPixels leaves every class without an image.
 	NoPixels bool
+	// Error, when set, is a reason the model was not tested: the gate
+	// then gives the "error" verdict.
+	Error string
+	// Baseline, when set, gives the result a baseline: it returns the
+	// baseline's evaluations to the threshold for class i, whose
+	// candidate count is cand (nil: not fooled). See [Times].
+	Baseline func(i int, cand *int64) *int64
+}
+
+// Evaluations is the evaluations every result made, and its evaluation
+// budget.
+const Evaluations = 120_000
+
+// BaselinePath is the baseline model of results built with a Baseline.
+const BaselinePath = "models/lenet-v1.onnx"
+
+// Times returns an Options.Baseline under which the baseline needed f
+// times the candidate's evaluations for every class the candidate fooled
+// (f > 1: the candidate is easier to fool), and class i for i in notFooled
+// was not fooled by the baseline at all. A count past Evaluations is a
+// class the baseline did not fool within the budget.
+func Times(f float64, notFooled ...int) func(int, *int64) *int64 {
+	return func(i int, cand *int64) *int64 {
+		if cand == nil || slices.Contains(notFooled, i) {
+			return nil
+		}
+		e := int64(math.Round(float64(*cand) * f))
+		if e > Evaluations {
+			return nil
+		}
+		return &e
+	}
 }
 
 // New returns a complete result, already evaluated by the gate, that is the
@@ -50,6 +84,9 @@ func New(tb testing.TB, o Options) *report.Result {
 	o.Classes = cmp.Or(o.Classes, 10)
 	o.Threshold = cmp.Or(o.Threshold, 0.99)
 	o.MaxFooled = cmp.Or(o.MaxFooled, "0")
+	if o.Baseline != nil {
+		o.FailOn = cmp.Or(o.FailOn, "regression")
+	}
 	o.FailOn = cmp.Or(o.FailOn, "fooled")
 	o.Width, o.Height, o.Channels = cmp.Or(o.Width, 28), cmp.Or(o.Height, 28), cmp.Or(o.Channels, 1)
 	o.HistoryLen = cmp.Or(o.HistoryLen, 300)
@@ -57,7 +94,7 @@ func New(tb testing.TB, o Options) *report.Result {
 		o.Label = func(i int) string { return fmt.Sprintf("class-%d", i) }
 	}
 
-	const evals = 120_000
+	const evals = Evaluations
 	res := &report.Result{
 		Schema:   report.Schema,
 		Versions: report.Versions{Fooltest: "0.1.0", ONNXRuntime: "1.29.0"},
@@ -97,8 +134,12 @@ func New(tb testing.TB, o Options) *report.Result {
 		EvalsPerSecond: evals / 48.25,
 		BudgetSeconds:  60,
 		Interrupted:    o.Interrupted,
+		Error:          o.Error,
 		StoppedReason:  "budget",
-		StartedAt:      "2026-01-02T03:04:05Z",
+		// A search stopped by a signal did not spend its budget.
+		ScoreComparable: !o.Interrupted,
+		Repeats:         1,
+		StartedAt:       "2026-01-02T03:04:05Z",
 	}
 	if o.Interrupted {
 		res.StoppedReason = "signal: terminated"
@@ -127,6 +168,20 @@ func New(tb testing.TB, o Options) *report.Result {
 			c.Pixels = pattern(i, o.Channels, o.Height, o.Width)
 		}
 		res.Classes = append(res.Classes, c)
+	}
+
+	if o.Baseline != nil {
+		res.Config.Baseline = BaselinePath
+		res.Baseline = &report.Baseline{
+			Path:   BaselinePath,
+			SHA256: "60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752",
+		}
+		for i, c := range res.Classes {
+			res.Baseline.Classes = append(res.Baseline.Classes, report.BaselineClass{
+				Index:                  c.Index,
+				EvaluationsToThreshold: o.Baseline(i, c.EvaluationsToThreshold),
+			})
+		}
 	}
 
 	allowed, err := gate.ParseMaxFooled(o.MaxFooled)

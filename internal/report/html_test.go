@@ -1,0 +1,89 @@
+package report_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/fooltest/fooltest/internal/report"
+	"github.com/fooltest/fooltest/internal/report/reporttest"
+)
+
+// TestHTMLVerdict checks the page's verdict block, the score rows and the
+// comparison with a baseline.
+func TestHTMLVerdict(t *testing.T) {
+	tests := []struct {
+		name      string
+		opts      reporttest.Options
+		mustHave  []string
+		mustNotBe []string
+	}{
+		{
+			name: "pass",
+			opts: reporttest.Options{Classes: 3},
+			mustHave: []string{`<div class="verdict pass">`, "fooltest: PASS</h1>",
+				"<tr><th>Score (0: every class fooled at once, 1: none within the budget)</th>", "<tr><th>Repeats</th>"},
+			mustNotBe: []string{"ERROR", "baseline"},
+		},
+		{
+			name: "error",
+			opts: reporttest.Options{Classes: 3, Fooled: 1, Error: "the model failed: <b>bad</b>"},
+			mustHave: []string{`<div class="verdict error">`, "<title>fooltest ERROR: the model was not tested: models/lenet.onnx</title>",
+				"⊘ fooltest: ERROR: the model was not tested</h1>", "<div>the model failed: &lt;b&gt;bad&lt;/b&gt;</div>"},
+			mustNotBe: []string{"PASS", "<b>bad"},
+		},
+		{
+			name: "baseline regression",
+			opts: reporttest.Options{Classes: 10, Fooled: 8, Baseline: reporttest.Times(4)},
+			mustHave: []string{"<div>easier to fool than the baseline: score 0.933 against the baseline&#39;s 0.990 (difference −0.057, p = 0.004)</div>",
+				"<h2>Classes against the baseline</h2>", `<tr class="regressed"><td class="num">0</td><td>class-0</td><td class="num">12000</td><td class="num">48000</td><td class="num">0.25× regressed</td></tr>`,
+				`stroke-dasharray="6 4"`, "baseline (dashed)"},
+			mustNotBe: []string{"Compared with the baseline"},
+		},
+		{
+			name:     "baseline under fail-on fooled",
+			opts:     reporttest.Options{Classes: 10, Fooled: 8, Baseline: reporttest.Times(1), FailOn: "fooled"},
+			mustHave: []string{"<div>8 of 10 target classes fooled at confidence ≥ 0.99 (allowed: 0)</div>", "<strong>Compared with the baseline</strong> (models/lenet-v1.onnx): no significant change"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := reporttest.New(t, tt.opts)
+			report.Prepare(res, report.DefaultFormats())
+			page := string(render(t, report.EncodeHTML, res))
+			for _, s := range tt.mustHave {
+				if !strings.Contains(page, s) {
+					t.Errorf("report.html lacks %q", s)
+				}
+			}
+			for _, s := range tt.mustNotBe {
+				if strings.Contains(page, s) {
+					t.Errorf("report.html contains %q", s)
+				}
+			}
+		})
+	}
+}
+
+// TestGalleryTitle checks that the contact sheet never reads as a pass when
+// the model was not tested.
+func TestGalleryTitle(t *testing.T) {
+	tests := []struct {
+		name string
+		opts reporttest.Options
+		want string
+	}{
+		{"fail", reporttest.Options{Classes: 3, Fooled: 1}, "fooltest FAIL: 1 of 3 classes fooled at >= 0.99 (allowed 0)"},
+		{"error", reporttest.Options{Classes: 3, Fooled: 1, Error: "the model failed"},
+			"fooltest ERROR: the model was not tested: the model failed"},
+		{"error long reason", reporttest.Options{Classes: 3, Error: strings.Repeat("x", 500)},
+			"fooltest ERROR: the model was not tested: " + strings.Repeat("x", 119) + "…"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := reporttest.New(t, tt.opts)
+			if got := report.GalleryTitle(res, 0, false); got != tt.want+"; no images" {
+				t.Errorf("title %q, want %q", got, tt.want+"; no images")
+			}
+		})
+	}
+}
