@@ -194,6 +194,36 @@ func TestShardAndMerge(t *testing.T) {
 		}
 	})
 
+	t.Run("action", func(t *testing.T) {
+		ws := t.TempDir()
+		outputs := filepath.Join(ws, "outputs")
+		for i, d := range dirs {
+			if err := os.CopyFS(filepath.Join(ws, "shards", "fooltest-shard-"+string(rune('1'+i))), os.DirFS(d)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		t.Chdir(ws)
+		r := runMain(t, map[string]string{
+			"GITHUB_ACTIONS": "true", "GITHUB_WORKSPACE": ws, "GITHUB_OUTPUT": outputs,
+			"INPUT_MERGE": "shards/*", "INPUT_REPORT-DIR": "merged", "INPUT_EXPORT-DATASET": "false",
+		})
+		if r.code != exitcode.Pass {
+			t.Fatalf("exit %d; stderr %q", r.code, r.stderr)
+		}
+		b, err := os.ReadFile(outputs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []string{"verdict<<", "pass", "targets<<", "merged/report.json"} {
+			if !strings.Contains(string(b), want) {
+				t.Errorf("step outputs lack %q:\n%s", want, b)
+			}
+		}
+		if m := readResult(t, filepath.Join(ws, "merged")); m.Shard == nil || len(m.Shard.Merged) != 3 {
+			t.Errorf("merged shards %+v", m.Shard)
+		}
+	})
+
 	t.Run("refusals", func(t *testing.T) {
 		whole := filepath.Join(t.TempDir(), "whole")
 		if r := runMain(t, nil, append(slices.Clone(shardArgs), "--report-dir", whole)...); r.code != exitcode.Pass {
