@@ -13,6 +13,10 @@
 #   report-only      fail-on: never keeps the step green, with warnings
 #   invalid-inputs   four bad inputs each exit 2 with one error annotation
 #   real-model       a third-party MNIST model, annotated by its repo path
+#   merge-shards     three shards of the demo (a job matrix) upload their
+#                    reports to act's artifact server; a job downloads and
+#                    merges them (needs the runner image to run node
+#                    actions, so it runs only when named)
 #
 # Takes about 1 minute with a warm cache, 12 minutes from nothing (2 cores).
 #
@@ -169,7 +173,8 @@ run_act() {
   t=$(date +%s)
   (cd "$repo" && HOME="$run/home" XDG_CONFIG_HOME="$run/home/.config" XDG_CACHE_HOME="$run/home/.cache" \
     "$act" -W "$WORKFLOW" -j "$job" -P "ubuntu-latest=$RUNNER_IMAGE" \
-    --pull=false --rebuild=false --container-daemon-socket - "$@") >"$run/act-$job.log" 2>&1 || rc=$?
+    --pull=false --rebuild=false --container-daemon-socket - \
+    --artifact-server-path "$run/artifacts" "$@") >"$run/act-$job.log" 2>&1 || rc=$?
   log "act -j $job: exit $rc in $(elapsed "$t")"
   return "$rc"
 }
@@ -275,6 +280,13 @@ for job in "${jobs[@]}"; do
         on_model "$job" e2e-models/mnist-8.onnx
     fi
     log "real-model: ${line:-no result}"
+    ;;
+  merge-shards)
+    expect "$job" "act exited $rc" [ "$rc" = 0 ]
+    expect "$job" "not three shards ran the action" [ "$(count_re "$job" "shard +[1-3] of 3: [0-9]+ of the 10 target classes")" = 3 ]
+    expect "$job" "the check step did not see the merged result" \
+      [ "$(count_re "$job" "merge-shards verdict=fail fooled=[1-9][0-9]* targets=10")" = 1 ]
+    expect "$job" "no step summary with the merged report" summary_shown "$job"
     ;;
   *) die "unknown job $job" ;;
   esac

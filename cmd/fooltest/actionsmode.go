@@ -16,6 +16,16 @@ import (
 // annotations, whatever the exit code.
 func actionMain(ctx context.Context, e env) int {
 	gha := githubactions.New(githubactions.WithGetenv(e.getenv), githubactions.WithWriter(e.stdout))
+	if actions.Merging(e.getenv) {
+		args, err := actions.MergeArgs(e.getenv)
+		if err != nil {
+			return finishAction(gha, e, nil, exitcode.Usagef("%s", err))
+		}
+		end := actions.Group(gha, "fooltest merge")
+		o, err := mergeReports(ctx, args, e)
+		end()
+		return finishAction(gha, e, o, err)
+	}
 	args, err := actions.Args(e.getenv)
 	if err != nil {
 		err = exitcode.Usagef("%s", err)

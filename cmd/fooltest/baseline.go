@@ -44,24 +44,34 @@ func readBaseline(path string) (*baseline, error) {
 	if t := bytes.TrimSpace(head[:n]); len(t) == 0 || t[0] != '{' {
 		return &baseline{path: path}, nil
 	}
-	if st.Size() > maxBaselineReport {
-		return nil, exitcode.Usagef("--baseline %s is %d bytes, over the %d a report.json may have", printable(path), st.Size(), maxBaselineReport)
-	}
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return nil, exitcode.Usagef("cannot read --baseline %s: %v", printable(path), err)
 	}
-	var res report.Result
-	dec := json.NewDecoder(f)
-	if err := dec.Decode(&res); err != nil {
-		return nil, exitcode.Usagef("--baseline %s is not a fooltest report.json: %v", printable(path), err)
-	}
-	if res.Schema != report.Schema || res.Verdict == "" {
-		return nil, exitcode.Usagef("--baseline %s is not a fooltest report.json of schema %d (schema %d, verdict %q): rerun the baseline with this fooltest", printable(path), report.Schema, res.Schema, res.Verdict)
+	res, err := decodeReport(f, st.Size(), "--baseline "+printable(path))
+	if err != nil {
+		return nil, err
 	}
 	if res.Error != "" {
 		return nil, exitcode.Usagef("--baseline %s records a run that did not test its model (%s): rerun the baseline", printable(path), res.Error)
 	}
-	return &baseline{path: path, report: &res}, nil
+	return &baseline{path: path, report: res}, nil
+}
+
+// decodeReport reads a fooltest report.json of size bytes from r, which what
+// names in messages (such as "--baseline x.json"). Every error is a usage
+// error: the file is the user's input.
+func decodeReport(r io.Reader, size int64, what string) (*report.Result, error) {
+	if size > maxBaselineReport {
+		return nil, exitcode.Usagef("%s is %d bytes, over the %d a report.json may have", what, size, maxBaselineReport)
+	}
+	var res report.Result
+	if err := json.NewDecoder(r).Decode(&res); err != nil {
+		return nil, exitcode.Usagef("%s is not a fooltest report.json: %v", what, err)
+	}
+	if res.Schema != report.Schema || res.Verdict == "" {
+		return nil, exitcode.Usagef("%s is not a fooltest report.json of schema %d (schema %d, verdict %q): rerun it with this fooltest", what, report.Schema, res.Schema, res.Verdict)
+	}
+	return &res, nil
 }
 
 // searchBaseline opens the baseline model with the candidate's model flags

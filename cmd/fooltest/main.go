@@ -5,6 +5,7 @@
 // Usage:
 //
 //	fooltest [run] [flags]      search for fooling images (default: the embedded demo model)
+//	fooltest merge DIR... [flags]  merge the reports of a run's shards (run --shard I/N)
 //	fooltest inspect [flags]    print what fooltest detects about a model
 //	fooltest bench [flags]      measure scoring throughput
 //	fooltest version            print fooltest and ONNX Runtime versions
@@ -72,6 +73,12 @@ func Main(ctx context.Context, args []string, e env) int {
 		if err == nil {
 			return code
 		}
+	case "merge":
+		var code int
+		code, err = mergeCmd(ctx, rest, e)
+		if err == nil {
+			return code
+		}
 	case "inspect":
 		err = inspectCmd(rest, e)
 	case "bench":
@@ -82,7 +89,7 @@ func Main(ctx context.Context, args []string, e env) int {
 		fmt.Fprint(e.stdout, usage)
 		return exitcode.Pass
 	default:
-		err = exitcode.Usagef("unknown command %q: use run, inspect, bench or version (fooltest help)", cmd)
+		err = exitcode.Usagef("unknown command %q: use run, merge, inspect, bench or version (fooltest help)", cmd)
 	}
 	if errors.Is(err, errHelp) {
 		return exitcode.Pass
@@ -99,6 +106,8 @@ high confidence, and fails the build when too many classes can be fooled.
 
 Usage:
   fooltest [run] [flags]     search for fooling images (no --model: the embedded demo LeNet)
+  fooltest merge DIR...      merge the report directories of a run's shards
+                             (run --shard I/N, one per CI job) into one report
   fooltest inspect [flags]   print what fooltest detects about a model
   fooltest bench [flags]     measure scoring throughput (runtime alone and whole pipeline)
   fooltest version           print fooltest and ONNX Runtime versions

@@ -34,6 +34,7 @@ type runFlags struct {
 	repeats                     int
 	baseline                    string
 	alpha, tolerance, minScore  float64
+	shard                       string
 	// set records the flags given on the command line.
 	set map[string]bool
 }
@@ -62,6 +63,7 @@ func (r *runFlags) register(fs *flag.FlagSet) {
 	fs.Float64Var(&r.tolerance, "tolerance", gate.DefaultTolerance, "how much lower than the baseline's the score may be before a significant difference fails the gate")
 	fs.Float64Var(&r.minScore, "min-score", 0, "fail when the score is below this (0: no floor)")
 	fs.Uint64Var(&r.seed, "seed", 1, "random seed; with --max-evals and --threads 1 a run is reproducible")
+	fs.StringVar(&r.shard, "shard", "", "search only shard `I/N` of the target classes (I from 1 to N; target j goes to shard j mod N + 1) with seed + (I-1)×1000003, for a CI job matrix; merge the shards' reports with 'fooltest merge'")
 	fs.StringVar(&r.reportDir, "report-dir", "fooltest-report", "`directory` for the reports")
 	fs.StringVar(&r.format, "format", strings.Join(report.DefaultFormats(), ","), "comma-separated report formats: "+strings.Join(report.AllFormats(), ", "))
 	fs.BoolVar(&r.exportDataset, "export-dataset", false, "also write dataset/ (fooling images and labels.csv) for retraining")
@@ -75,6 +77,9 @@ type runPlan struct {
 	maxFooled gate.MaxFooled
 	failOn    gate.FailOn
 	formats   []string
+	// shard is --shard (nil: the whole run); its Searched is filled once
+	// the targets are known.
+	shard *report.Shard
 }
 
 func (r *runFlags) validate() (runPlan, error) {
@@ -117,6 +122,9 @@ func (r *runFlags) validate() (runPlan, error) {
 		if r.maxEvals == 0 {
 			return p, exitcode.Usagef("--max-evals 0 with --baseline or --min-score: the score compares query costs under an evaluation budget; give --max-evals N")
 		}
+	}
+	if p.shard, err = parseShard(r.shard, r.seed); err != nil {
+		return p, err
 	}
 	if p.threshold, err = parseThreshold(r.threshold); err != nil {
 		return p, err
@@ -222,6 +230,12 @@ func runSearch(ctx context.Context, args []string, e env) (*runOutcome, error) {
 		MaxEvals:  r.maxEvals,
 		Seed:      r.seed,
 	}
+	if sh := plan.shard; sh != nil {
+		if sh.Searched, err = shardClasses(targets, sh.Index, sh.Count); err != nil {
+			return nil, err
+		}
+		cfg.Focus, cfg.Seed = sh.Searched, sh.Seed
+	}
 	if base != nil && base.report != nil {
 		// Refuse an incomparable baseline before the budget is spent.
 		probe := resultShell(l, &m, &r, plan, attack.DefaultGeneration)
@@ -233,6 +247,9 @@ func runSearch(ctx context.Context, args []string, e env) (*runOutcome, error) {
 		}
 	}
 	fmt.Fprint(e.stdout, l.summary())
+	if sh := plan.shard; sh != nil {
+		fmt.Fprintf(e.stdout, "%-11s %d of %d: %d of the %d target classes, seed %d\n", "shard", sh.Index, sh.Count, len(sh.Searched), len(targets), sh.Seed)
+	}
 	fmt.Fprintf(e.stdout, "%-11s %.1fs of the %s budget, %.1fs of it tuning the batch size\n", "opened in", info.OpenSeconds, plan.budget, info.TuneSeconds)
 
 	if base != nil && base.report == nil {
@@ -358,6 +375,11 @@ func buildResult(l *loaded, m *modelFlags, r *runFlags, plan runPlan, res *attac
 	out.StartedAt = started.UTC().Format(time.RFC3339)
 	out.EvaluationBudget = r.maxEvals
 	out.Repeats = r.repeats
+	if out.Shard != nil {
+		for _, c := range res.Classes {
+			out.TargetClasses = append(out.TargetClasses, c.Index)
+		}
+	}
 	if s := res.Elapsed.Seconds(); s > 0 {
 		out.EvalsPerSecond = float64(res.Evaluations) / s
 	}
@@ -435,6 +457,7 @@ func resultShell(l *loaded, m *modelFlags, r *runFlags, plan runPlan, generation
 		},
 		BudgetSeconds: plan.budget.Seconds(),
 		OpenSeconds:   info.OpenSeconds,
+		Shard:         plan.shard,
 	}
 	out.Config.Encoding, out.Config.Algorithm = cmp.Or(r.encoding, attack.EncodingBoth), cmp.Or(r.algorithm, attack.AlgorithmDefault)
 	out.Config.Scale = float64(l.norm.Scale)

@@ -14,6 +14,7 @@ package actions
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 )
 
@@ -28,7 +29,17 @@ type input struct {
 	// "false", because the CLI's boolean flags have no string form to
 	// validate.
 	boolean bool
+	// merge says which command reads the input: run (0), merge
+	// (mergeOnly) or both (mergeToo).
+	merge int
 }
+
+// Values of input.merge.
+const (
+	runOnly = iota
+	mergeOnly
+	mergeToo
+)
 
 // inputs are the inputs declared in action.yml, in the order their flags
 // are emitted. Each input's flag has the input's name.
@@ -56,9 +67,12 @@ var inputs = []input{
 	{name: "alpha"},
 	{name: "tolerance"},
 	{name: "min-score"},
-	{name: "report-dir"},
-	{name: "format"},
+	{name: "shard"},
+	{name: "report-dir", merge: mergeToo},
+	{name: "format", merge: mergeToo},
 	{name: "export-dataset", boolean: true},
+	{name: "merge", merge: mergeOnly},
+	{name: "allow-missing-shards", boolean: true, merge: mergeOnly},
 }
 
 // Inputs returns the names of the inputs Args reads, in action.yml order.
@@ -94,9 +108,56 @@ func EnvName(input string) string {
 // value spanning lines. Every other value is passed through, for the CLI's
 // own validation to reject with exit code 2. Errors wrap ErrInvalidInput.
 func Args(getenv func(string) string) ([]string, error) {
+	return flags(getenv, runOnly)
+}
+
+// Merging reports whether the merge input is set: the step merges the
+// reports of a run's shards (fooltest merge) instead of running a search.
+func Merging(getenv func(string) string) bool {
+	return strings.TrimSpace(getenv(EnvName("merge"))) != ""
+}
+
+// MergeArgs maps the inputs of a merge step to the arguments of `fooltest
+// merge`: the directories of the merge input (separated by whitespace, so
+// one per line works; each may be a glob pattern, as download-artifact puts
+// each artifact in a folder of its own), then the flags of report-dir,
+// format and allow-missing-shards. A run input set beside merge is refused:
+// the step would silently not search. A pattern that matches nothing stays
+// as it is, for merge to name as missing.
+func MergeArgs(getenv func(string) string) ([]string, error) {
+	var errs []error
+	for _, in := range inputs {
+		if in.merge == runOnly && strings.TrimSpace(getenv(EnvName(in.name))) != "" && !(in.boolean && strings.EqualFold(strings.TrimSpace(getenv(EnvName(in.name))), "false")) {
+			errs = append(errs, fmt.Errorf("%w: %s is an input of a search, and merge only merges reports: set it on the shards' steps", ErrInvalidInput, in.name))
+		}
+	}
+	var dirs []string
+	for _, f := range strings.Fields(getenv(EnvName("merge"))) {
+		m, err := filepath.Glob(f)
+		if err != nil || len(m) == 0 {
+			m = []string{f}
+		}
+		dirs = append(dirs, m...)
+	}
+	flags, err := flags(getenv, mergeOnly)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return append(dirs, flags...), nil
+}
+
+// flags maps the inputs of the command that reads inputs of kind (runOnly
+// for run, mergeOnly for merge) to its flags.
+func flags(getenv func(string) string, kind int) ([]string, error) {
 	var args []string
 	var errs []error
 	for _, in := range inputs {
+		if in.merge != kind && in.merge != mergeToo || in.name == "merge" {
+			continue
+		}
 		v := strings.TrimSpace(getenv(EnvName(in.name)))
 		if v == "" {
 			continue

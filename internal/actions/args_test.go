@@ -175,3 +175,55 @@ func TestInputsMatchActionYAML(t *testing.T) {
 		t.Errorf("action.yml inputs =\n%q\nArgs reads\n%q", declared, Inputs())
 	}
 }
+
+// TestMergeArgs: the merge input's directories (glob patterns expanded)
+// come first, then merge's flags; search inputs beside it are refused, and
+// run steps never see merge's inputs.
+func TestMergeArgs(t *testing.T) {
+	dir := t.TempDir()
+	for _, d := range []string{"shard-2", "shard-1"} {
+		if err := os.Mkdir(filepath.Join(dir, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := []struct {
+		name    string
+		env     map[string]string
+		want    []string
+		wantErr string
+	}{
+		{
+			name: "directories, globs and merge's flags",
+			env: map[string]string{"INPUT_MERGE": "a/b\n" + filepath.Join(dir, "shard-*") + "\n  missing-*", "INPUT_REPORT-DIR": "out",
+				"INPUT_FORMAT": "json", "INPUT_ALLOW-MISSING-SHARDS": "true", "INPUT_EXPORT-DATASET": "false"},
+			want: []string{"a/b", filepath.Join(dir, "shard-1"), filepath.Join(dir, "shard-2"), "missing-*", "--report-dir=out", "--format=json", "--allow-missing-shards"},
+		},
+		{name: "a search input beside merge", env: map[string]string{"INPUT_MERGE": "a", "INPUT_MODEL": "m.onnx"}, wantErr: "model is an input of a search"},
+		{name: "shard beside merge", env: map[string]string{"INPUT_MERGE": "a", "INPUT_SHARD": "1/2"}, wantErr: "shard is an input of a search"},
+		{name: "a bad boolean", env: map[string]string{"INPUT_MERGE": "a", "INPUT_ALLOW-MISSING-SHARDS": "yes"}, wantErr: "true or false"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if !Merging(env(tt.env)) {
+				t.Fatal("Merging() = false with a merge input")
+			}
+			got, err := MergeArgs(env(tt.env))
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !errors.Is(err, ErrInvalidInput) {
+					t.Fatalf("MergeArgs() error = %v, want an ErrInvalidInput containing %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || !slices.Equal(got, tt.want) {
+				t.Errorf("MergeArgs() = %q, %v; want %q", got, err, tt.want)
+			}
+		})
+	}
+	run, err := Args(env(map[string]string{"INPUT_SHARD": "2/4", "INPUT_ALLOW-MISSING-SHARDS": "true"}))
+	if err != nil || !slices.Equal(run, []string{"--shard=2/4"}) {
+		t.Errorf("Args() = %q, %v; want only --shard=2/4", run, err)
+	}
+	if Merging(env(nil)) {
+		t.Error("Merging() = true without a merge input")
+	}
+}

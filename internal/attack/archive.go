@@ -92,11 +92,29 @@ type archive struct {
 	threshold float64
 	now       time.Duration
 	reached   int
+	// focus marks the cells whose reaching the threshold ends the search
+	// (nil: every cell), focusCells counts them and focusReached counts
+	// those that reached it.
+	focus        []bool
+	focusCells   int
+	focusReached int
 }
 
 func newArchive(targets []int) *archive {
-	return &archive{targets: targets, cells: make([]cell, len(targets))}
+	return &archive{targets: targets, cells: make([]cell, len(targets)), focusCells: len(targets)}
 }
+
+// setFocus makes only the cells marked in focus (nil: every cell) count
+// towards done.
+func (a *archive) setFocus(focus []bool, cells int) {
+	a.focus, a.focusCells = focus, cells
+}
+
+// done reports whether every focus cell reached the threshold.
+func (a *archive) done() bool { return a.focusReached == a.focusCells }
+
+// inFocus reports whether cell i is a focus cell.
+func (a *archive) inFocus(i int) bool { return a.focus == nil || a.focus[i] }
 
 // beats reports whether an image with confidence p for class c (row holds
 // all its confidences, total their sum) should replace cell's elite. It also
@@ -164,6 +182,9 @@ func (a *archive) record(i int, eval int64) {
 	if newly {
 		cl.reached, cl.evalsAt, cl.timeAt = true, eval, a.now
 		a.reached++
+		if a.inFocus(i) {
+			a.focusReached++
+		}
 	}
 	// Margins keep rising after the confidence rounds to 1, but only
 	// visible changes make points.

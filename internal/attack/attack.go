@@ -63,6 +63,16 @@ type Config struct {
 	// Targets are the class indices to fool, each in [0, K); nil or empty
 	// means every class. Duplicates are ignored.
 	Targets []int
+	// Focus lists the classes the search works on, each one of Targets;
+	// nil or empty means every target. The archive still keeps a cell
+	// for every target and every scored image still competes for all of
+	// them, so a search that shares its targets with others (fooltest
+	// run --shard) keeps the best image it met for each target; but only
+	// the Focus classes climb, breed children and give parents, and the
+	// search stops early once every Focus class reaches the threshold.
+	// Progress counts the Focus classes. With more than 64 Focus classes
+	// the default algorithm searches as for a model of many classes.
+	Focus []int
 	// Threshold is the confidence in (0, 1] at which a target counts as
 	// fooled; the search stops early once every target reaches it.
 	Threshold float64
@@ -99,11 +109,14 @@ type Progress struct {
 	Evaluations int64
 	// Elapsed is the time since Run started.
 	Elapsed time.Duration
-	// AtThreshold is the number of targets at or above the threshold.
+	// AtThreshold is the number of targets (Focus classes, when given)
+	// at or above the threshold.
 	AtThreshold int
-	// Targets is the number of target classes.
+	// Targets is the number of target classes (Focus classes, when
+	// given).
 	Targets int
-	// MedianBest is the median over targets of the best confidence so far.
+	// MedianBest is the median over those classes of the best confidence
+	// so far.
 	MedianBest float64
 }
 
@@ -174,6 +187,11 @@ func (c *Class) Pixels() []float32 {
 type resolved struct {
 	Config
 	targets []int
+	// focus lists the archive cells (indices into targets) of the Focus
+	// classes, ascending: every cell when Focus is empty. inFocus marks
+	// them, and is nil when every cell is in focus.
+	focus   []int
+	inFocus []bool
 }
 
 func resolve(cfg Config, k int) (resolved, error) {
@@ -222,7 +240,32 @@ func resolve(cfg Config, k int) (resolved, error) {
 			}
 		}
 	}
-	return r, nil
+	return r, r.resolveFocus()
+}
+
+// resolveFocus maps Config.Focus to archive cells.
+func (r *resolved) resolveFocus() error {
+	if len(r.Focus) == 0 {
+		r.focus = make([]int, len(r.targets))
+		for i := range r.focus {
+			r.focus[i] = i
+		}
+		return nil
+	}
+	r.inFocus = make([]bool, len(r.targets))
+	for _, f := range r.Focus {
+		i, ok := slices.BinarySearch(r.targets, f)
+		if !ok {
+			return exitcode.Usagef("focus class %d is not one of the target classes", f)
+		}
+		r.inFocus[i] = true
+	}
+	for i, in := range r.inFocus {
+		if in {
+			r.focus = append(r.focus, i)
+		}
+	}
+	return nil
 }
 
 // Run searches for images that s assigns to each target class with high

@@ -42,6 +42,8 @@ func TestConfigValidation(t *testing.T) {
 		{"negative workers", Config{Threshold: 0.9, Workers: -2}},
 		{"target too large", Config{Threshold: 0.9, Targets: []int{3, 10}}},
 		{"negative target", Config{Threshold: 0.9, Targets: []int{-1}}},
+		{"focus outside the targets", Config{Threshold: 0.9, Targets: []int{1, 2}, Focus: []int{2, 3}}},
+		{"focus outside the model", Config{Threshold: 0.9, Focus: []int{10}}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -136,10 +136,13 @@ type lineage struct {
 // climb is fooltest's default search: per-class hill climbs on the classes
 // nearest the threshold, every child also offered to every class's cell.
 type climb struct {
-	e       *engine
-	d       *direct
-	cp      *cppnEncoding
-	cl      []climber
+	e  *engine
+	d  *direct
+	cp *cppnEncoding
+	cl []climber
+	// focus lists the cells the search works on (see Config.Focus); nil
+	// for every cell.
+	focus   []int
 	many    bool
 	seeded  bool
 	useDir  bool
@@ -168,12 +171,33 @@ type improvement struct {
 }
 
 func newClimb(e *engine) algorithm {
-	k := len(e.arch.cells)
-	c := &climb{e: e, d: e.direct, cp: e.cppn, cl: make([]climber, k), many: k > maxClimbers}
+	// A search focused on part of the targets is sized by that part: its
+	// climbers, seeds and mode are those of a model with as many classes.
+	c := &climb{e: e, d: e.direct, cp: e.cppn, cl: make([]climber, len(e.arch.cells))}
+	if e.cfg.inFocus != nil {
+		c.focus = e.cfg.focus
+	}
+	c.many = c.classes() > maxClimbers
 	c.useDir = e.cfg.Encoding != EncodingCPPN
 	c.useCPPN = e.cfg.Encoding != EncodingDirect
 	c.rate = [2]float64{0.5, 0.5}
 	return c
+}
+
+// classes is the number of classes the search works on.
+func (c *climb) classes() int {
+	if c.focus != nil {
+		return len(c.focus)
+	}
+	return len(c.cl)
+}
+
+// draw returns a uniformly drawn class the search works on.
+func (c *climb) draw(rng *rand.Rand) int {
+	if c.focus != nil {
+		return c.focus[rng.IntN(len(c.focus))]
+	}
+	return rng.IntN(len(c.cl))
 }
 
 func (c *climb) breed(g *generation) {
@@ -184,7 +208,7 @@ func (c *climb) breed(g *generation) {
 		c.seeded = true
 		n := fewSeeds
 		if c.many {
-			n = int(seedsPerClass * float64(len(c.cl)))
+			n = int(seedsPerClass * float64(c.classes()))
 			n = c.e.roundUnit(min(n, max(manyGen, seedConf/c.e.k)))
 		}
 		for i := range n {
@@ -241,6 +265,9 @@ func (c *climb) schedule() {
 	cells := c.e.arch.cells
 	c.active, c.pool = c.active[:0], c.pool[:0]
 	for i := range cells {
+		if !c.e.arch.inFocus(i) {
+			continue
+		}
 		cl := &c.cl[i]
 		if cells[i].conf > cl.seen {
 			cl.seen, cl.stale = cells[i].conf, 0
@@ -300,9 +327,9 @@ func (c *climb) schedule() {
 }
 
 // explore returns a MAP-Elites child: a mutation of a uniformly drawn
-// class's parent.
+// focus class's parent.
 func (c *climb) explore(rng *rand.Rand, useCPPN bool) *genome {
-	j := rng.IntN(len(c.cl))
+	j := c.draw(rng)
 	if useCPPN {
 		src := c.cl[j].net
 		if src == nil {
@@ -328,7 +355,7 @@ func (c *climb) lineageChild(rng *rand.Rand, l int) *genome {
 	}
 	ln := &c.lineages[l]
 	if ln.parent == nil || ln.fails >= lineageFails {
-		j := rng.IntN(len(c.cl))
+		j := c.draw(rng)
 		if len(c.pool) > 0 && rng.Float64() < poolRate {
 			j = c.pool[rng.IntN(len(c.pool))]
 		}

@@ -100,6 +100,7 @@ func newEngine(ctx context.Context, s Scorer, cfg resolved) (*engine, error) {
 	e.byEnc = make(map[encoding]int64, 2)
 	e.arch = newArchive(cfg.targets)
 	e.arch.track, e.arch.threshold = true, cfg.Threshold
+	e.arch.setFocus(cfg.inFocus, len(cfg.focus))
 	e.direct = newDirect(c, h, w)
 	var err error
 	e.workers = cfg.Workers
@@ -133,7 +134,7 @@ func (e *engine) roundUnit(n int) int {
 // stopReason returns why the search must stop now, or "".
 func (e *engine) stopReason() string {
 	switch {
-	case e.arch.reached == len(e.arch.cells):
+	case e.arch.done():
 		return StoppedAllReached
 	case e.cfg.MaxEvals > 0 && e.evals >= e.cfg.MaxEvals:
 		return StoppedMaxEvals
@@ -337,7 +338,7 @@ func (e *engine) offer(g *generation, off, m int) bool {
 		cells, g.took[i], g.gain[i] = e.arch.offer(g.genomes[i], g.conf[i*e.k:(i+1)*e.k], e.evals, int(g.want[i]))
 		g.cells[i] = int32(cells)
 		g.scored = i + 1
-		if e.arch.reached == len(e.arch.cells) {
+		if e.arch.done() {
 			return false
 		}
 	}
@@ -355,15 +356,15 @@ func (e *engine) progress(final bool) {
 		return
 	}
 	e.lastProgress = now
-	best := make([]float64, len(e.arch.cells))
-	for i := range e.arch.cells {
-		best[i] = float64(e.arch.cells[i].conf)
+	best := make([]float64, len(e.cfg.focus))
+	for j, i := range e.cfg.focus {
+		best[j] = float64(e.arch.cells[i].conf)
 	}
 	e.cfg.Progress(Progress{
 		Evaluations: e.evals,
 		Elapsed:     now.Sub(e.start),
-		AtThreshold: e.arch.reached,
-		Targets:     len(e.arch.cells),
+		AtThreshold: e.arch.focusReached,
+		Targets:     e.arch.focusCells,
 		MedianBest:  median(best),
 	})
 }

@@ -34,6 +34,9 @@ type paper struct {
 	rngs  []*rand.Rand
 	// breeds decides whether mutations run on one worker or all.
 	breeds spread
+	// occ holds the occupied focus cells while a generation is bred,
+	// when the search has a Focus.
+	occ []int32
 }
 
 func newPaper(e *engine) *paper {
@@ -75,9 +78,10 @@ func (p *paper) breed(g *generation) {
 	// mutations, which cost the most, run on every worker. Each child
 	// has its own stream, so the result does not depend on which worker
 	// bred it.
+	occ := p.parentCells(arch)
 	p.from, p.seeds = p.from[:0], p.seeds[:0]
 	for range p.pops[i] {
-		parent := arch.cells[arch.occupied[rng.IntN(len(arch.occupied))]].elite
+		parent := arch.cells[occ[rng.IntN(len(occ))]].elite
 		p.from = append(p.from, parent)
 		p.seeds = append(p.seeds, rng.Uint64())
 		g.add(enc.child(parent), -1)
@@ -93,6 +97,26 @@ func (p *paper) breed(g *generation) {
 		enc.mutateInto(p.rngs[w], p.from[j], g.genomes[j])
 		return nil
 	})
+}
+
+// parentCells returns the cells parents are drawn from: the occupied ones,
+// of the focus classes only when the search has a Focus (all occupied
+// cells while none of those is).
+func (p *paper) parentCells(arch *archive) []int32 {
+	in := p.e.cfg.inFocus
+	if in == nil {
+		return arch.occupied
+	}
+	p.occ = p.occ[:0]
+	for _, i := range arch.occupied {
+		if in[i] {
+			p.occ = append(p.occ, i)
+		}
+	}
+	if len(p.occ) == 0 {
+		return arch.occupied
+	}
+	return p.occ
 }
 
 // childStream is the second half of every child's PCG seed; the first is

@@ -265,12 +265,35 @@ func Evaluate(res *report.Result, threshold float64, allowed MaxFooled, failOn F
 	case res.Interrupted:
 		v = Error
 		res.Error = "the run was interrupted before the search ended, and the classes fooled so far do not fail the gate"
-	case res.Evaluations < need && fooled < res.Targets:
+	case res.Evaluations < need && !searchedFooled(res):
 		v = Error
 		res.Error = fmt.Sprintf("the search made only %d model evaluations, fewer than the %d a pass needs: raise --budget or make the model faster", res.Evaluations, need)
 	}
 	res.Verdict = string(v)
 	return v, nil
+}
+
+// searchedFooled reports whether every class the run searched was fooled,
+// which ends a search early however few evaluations it made: every target,
+// a shard's own classes (the others it did not search), or in a merged
+// result those of the shards present.
+func searchedFooled(res *report.Result) bool {
+	if res.Shard == nil {
+		return res.Fooled == res.Targets
+	}
+	searched := make(map[int]bool, len(res.Shard.Searched))
+	for _, c := range res.Shard.Searched {
+		searched[c] = true
+	}
+	for _, c := range res.Classes {
+		if res.Shard.Index == 0 {
+			searched[c.Index] = !c.NotSearched
+		}
+		if searched[c.Index] && !c.Fooled {
+			return false
+		}
+	}
+	return true
 }
 
 // medianMax returns the median (mean of the middle two for an even count)

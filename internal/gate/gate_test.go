@@ -288,13 +288,17 @@ func TestEvaluateError(t *testing.T) {
 		{"a lower --max-evals", report.Result{Classes: classes(0.1, 0), Evaluations: 50, Config: report.Config{MaxEvals: 50}}, Pass},
 		{"every target fooled early", report.Result{Classes: classes(1, 1), Evaluations: 20}, Pass},
 		{"enough evaluations", report.Result{Classes: classes(0.1, 0), Evaluations: MinEvaluations}, Pass},
+		{"a shard's own classes fooled early", report.Result{Classes: classes(1, 0.1), Evaluations: 20, Shard: &report.Shard{Index: 1, Count: 2, Searched: []int{0}}}, Pass},
+		{"a shard's own classes not fooled", report.Result{Classes: classes(1, 0.1), Evaluations: 20, Shard: &report.Shard{Index: 2, Count: 2, Searched: []int{1}}}, Error},
+		{"a merged result is not a shard", report.Result{Classes: classes(1, 0.1), Evaluations: 20, Shard: &report.Shard{Count: 2}}, Error},
+		{"a merged result without a shard", report.Result{Classes: []report.Class{{Index: 0, Confidence: 1}, {Index: 1, Confidence: 0.1, NotSearched: true}}, Evaluations: 20, Shard: &report.Shard{Count: 2}}, Pass},
 	}
 	allowAll, _ := ParseMaxFooled("100%")
 	none, _ := ParseMaxFooled("0")
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			allowed := none
-			if tt.name == "every target fooled early" {
+			if tt.name == "every target fooled early" || strings.HasPrefix(tt.name, "a ") {
 				allowed = allowAll
 			}
 			v, err := Evaluate(&tt.res, 0.99, allowed, FailOnFooled)

@@ -101,6 +101,7 @@ func CheckBaseline(cand, base *report.Result) error {
 	add("seed", cc.Seed, bc.Seed)
 	add("repeats", cc.Repeats, bc.Repeats)
 	add("score version", score.Version, base.ScoreVersion)
+	add("shard", shardName(cand.Shard), shardName(base.Shard))
 	if len(diffs) > 0 {
 		return fmt.Errorf("the baseline's settings differ, so its query costs cannot be compared: %s", strings.Join(diffs, ", "))
 	}
@@ -108,4 +109,16 @@ func CheckBaseline(cand, base *report.Result) error {
 		return fmt.Errorf("the baseline's search stopped (%s) before its evaluation budget of %d, so its score is not comparable: rerun it with a longer budget", cmp.Or(base.StoppedReason, "early"), base.EvaluationBudget)
 	}
 	return nil
+}
+
+// shardName names a result's part of the targets: "all", "I/N" for a shard,
+// "N shards merged" for a merged result.
+func shardName(s *report.Shard) string {
+	switch {
+	case s == nil:
+		return "all"
+	case s.Index == 0:
+		return fmt.Sprintf("%d shards merged", s.Count)
+	}
+	return fmt.Sprintf("%d/%d", s.Index, s.Count)
 }

@@ -123,3 +123,31 @@ func TestEncodeImagePNG(t *testing.T) {
 		t.Error("an image with too few values was encoded")
 	}
 }
+
+// TestReadImage: an image written by the images format reads back exactly,
+// gray and RGB, and a PNG of another size is refused.
+func TestReadImage(t *testing.T) {
+	for _, c := range []int{1, 3} {
+		m := &Image{C: c, H: 28, W: 20, Pix: make([]uint8, c*28*20)}
+		for i := range m.Pix {
+			m.Pix[i] = uint8(i * 7)
+		}
+		var buf bytes.Buffer
+		if err := encodeImagePNG(&buf, m, upscaleFactor(m.H, m.W)); err != nil {
+			t.Fatal(err)
+		}
+		got, err := ReadImage(buf.Bytes(), c, 28, 20)
+		if err != nil {
+			t.Fatalf("%d channels: %v", c, err)
+		}
+		if !bytes.Equal(got.Pix, m.Pix) {
+			t.Errorf("%d channels: pixels differ after reading back", c)
+		}
+		if _, err := ReadImage(buf.Bytes(), c, 20, 28); err == nil {
+			t.Errorf("%d channels: a PNG of another shape was read", c)
+		}
+	}
+	if _, err := ReadImage([]byte("not a png"), 1, 4, 4); err == nil {
+		t.Error("a file that is no PNG was read")
+	}
+}

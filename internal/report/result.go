@@ -70,9 +70,42 @@ type Result struct {
 	Repeats int `json:"repeats"`
 	// Baseline compares this run with a baseline's, when one was given.
 	Baseline *Baseline `json:"baseline,omitempty"`
+	// Shard says which part of the targets a sharded run searched
+	// (fooltest run --shard), or, with Index 0, how many shards a merged
+	// result (fooltest merge) was merged from; nil for a whole run.
+	Shard *Shard `json:"shard,omitempty"`
+	// TargetClasses lists every target class of a sharded or merged run,
+	// in the order the shards were dealt from: Classes holds each of them,
+	// whichever shard searched it.
+	TargetClasses []int `json:"target_classes,omitempty"`
+	// MissingShards lists, in a merged result, the shards (1-based) that
+	// had no report; their classes are marked NotSearched.
+	MissingShards []int `json:"missing_shards,omitempty"`
 
 	Classes []Class `json:"classes"`
 }
+
+// Shard is one shard of a run whose targets were split over several jobs:
+// target class j (in TargetClasses order) belongs to shard j mod Count + 1.
+// Every shard still keeps the best image it met for every target; it only
+// works on its own.
+type Shard struct {
+	// Index is the shard, from 1 to Count; 0 in a merged result.
+	Index int `json:"index"`
+	Count int `json:"count"`
+	// Seed is the seed the shard searched with: the run's seed plus
+	// (Index-1) × ShardSeedStep. Config.Seed stays the run's.
+	Seed uint64 `json:"seed,omitempty"`
+	// Searched lists the target classes this shard worked on.
+	Searched []int `json:"searched,omitempty"`
+	// Merged lists, in a merged result, the shards that were merged.
+	Merged []int `json:"merged,omitempty"`
+}
+
+// ShardSeedStep separates the seeds of a run's shards, so that they do not
+// repeat each other's searches; it is prime and far above the seeds
+// --repeats adds (seed, seed+1, …, at most 100 of them).
+const ShardSeedStep = 1_000_003
 
 // Versions names the software that produced a Result.
 type Versions struct {
@@ -145,6 +178,10 @@ type Class struct {
 	// first reached the threshold; nil when it never did.
 	EvaluationsToThreshold *int64   `json:"evaluations_to_threshold"`
 	SecondsToThreshold     *float64 `json:"seconds_to_threshold"`
+	// NotSearched marks, in a merged result, a class whose shard was
+	// missing: its image is the best the other shards met while searching
+	// their own classes.
+	NotSearched bool `json:"not_searched,omitempty"`
 	// Image is the PNG's path relative to the report directory.
 	Image   string  `json:"image"`
 	History []Point `json:"history"`

@@ -1,0 +1,269 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/fooltest/fooltest/internal/exitcode"
+	"github.com/fooltest/fooltest/internal/report"
+)
+
+// shardArgs are the settings every shard of the tests' runs shares.
+var shardArgs = []string{"run", "--max-evals", "800", "--budget", "60s", "--threshold", "0.9", "--threads", "1", "--quiet",
+	"--max-fooled", "100%", "--format", "json,markdown,sarif,images", "--seed", "3"}
+
+// runShard runs shard i/n of the demo with shardArgs and extra flags into a
+// new report directory and returns it.
+func runShard(t *testing.T, shard string, extra ...string) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "shard")
+	args := append(slices.Clone(shardArgs), "--shard", shard, "--report-dir", dir)
+	if r := runMain(t, nil, append(args, extra...)...); r.code != exitcode.Pass {
+		t.Fatalf("shard %s: exit %d: %s", shard, r.code, r.stderr)
+	}
+	return dir
+}
+
+func readResult(t *testing.T, dir string) *report.Result {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, report.JSONFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res report.Result
+	if err := json.Unmarshal(b, &res); err != nil {
+		t.Fatal(err)
+	}
+	return &res
+}
+
+// TestShardFlagRefusals: every bad --shard ends with exit 2 and one line.
+func TestShardFlagRefusals(t *testing.T) {
+	tests := []struct{ shard, want string }{
+		{"2", "give I/N"},
+		{"a/b", "give I/N"},
+		{"0/2", "give I from 1"},
+		{"3/2", "give I from 1"},
+		{"1/0", "give N from 1"},
+		{"1/257", "give N from 1 to 256"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.shard, func(t *testing.T) {
+			r := runMain(t, nil, "run", "--shard", tc.shard, "--report-dir", t.TempDir())
+			if r.code != exitcode.Usage || !strings.Contains(r.stderr, tc.want) || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 {
+				t.Errorf("exit %d, stderr %q; want 2 and one line with %q", r.code, r.stderr, tc.want)
+			}
+		})
+	}
+	t.Run("more shards than targets", func(t *testing.T) {
+		r := runMain(t, nil, "run", "--shard", "1/4", "--classes", "1-3", "--budget", "30s", "--report-dir", t.TempDir())
+		if r.code != exitcode.Usage || !strings.Contains(r.stderr, "use at most 3 shards") {
+			t.Errorf("exit %d, stderr %q", r.code, r.stderr)
+		}
+	})
+}
+
+func TestShardClasses(t *testing.T) {
+	targets := []int{0, 2, 3, 5, 7, 8, 9}
+	for _, tc := range []struct {
+		i, n int
+		want []int
+	}{
+		{1, 1, targets},
+		{1, 3, []int{0, 5, 9}},
+		{2, 3, []int{2, 7}},
+		{3, 3, []int{3, 8}},
+	} {
+		got, err := shardClasses(targets, tc.i, tc.n)
+		if err != nil || !slices.Equal(got, tc.want) {
+			t.Errorf("shard %d/%d: %v, %v; want %v", tc.i, tc.n, got, err, tc.want)
+		}
+	}
+}
+
+// TestShardAndMerge runs the demo in three shards and merges them: each
+// shard records its part and seed, and the merged report takes per class the
+// best image and the fewest evaluations of any shard, adds the evaluations,
+// and reads every image back exactly. Without one shard, the merge is an
+// error unless --allow-missing-shards, and says what was not searched.
+func TestShardAndMerge(t *testing.T) {
+	dirs := []string{runShard(t, "1/3"), runShard(t, "2/3"), runShard(t, "3/3")}
+	shards := make([]*report.Result, 3)
+	for i, d := range dirs {
+		res := readResult(t, d)
+		shards[i] = res
+		if res.Shard == nil || res.Shard.Index != i+1 || res.Shard.Count != 3 {
+			t.Fatalf("shard %d records %+v", i+1, res.Shard)
+		}
+		if want := uint64(3 + i*report.ShardSeedStep); res.Shard.Seed != want || res.Config.Seed != 3 {
+			t.Errorf("shard %d: seed %d (run seed %d), want %d (3)", i+1, res.Shard.Seed, res.Config.Seed, want)
+		}
+		want, _ := shardClasses([]int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, i+1, 3)
+		if !slices.Equal(res.Shard.Searched, want) || len(res.TargetClasses) != 10 || len(res.Classes) != 10 {
+			t.Errorf("shard %d searched %v of %v (%d classes), want %v of 10", i+1, res.Shard.Searched, res.TargetClasses, len(res.Classes), want)
+		}
+	}
+
+	out := filepath.Join(t.TempDir(), "merged")
+	r := runMain(t, nil, "merge", dirs[0], "--report-dir", out, dirs[1], dirs[2])
+	if r.code != exitcode.Pass {
+		t.Fatalf("merge: exit %d: %s", r.code, r.stderr)
+	}
+	m := readResult(t, out)
+	if m.Shard == nil || m.Shard.Index != 0 || m.Shard.Count != 3 || !slices.Equal(m.Shard.Merged, []int{1, 2, 3}) || len(m.MissingShards) != 0 {
+		t.Fatalf("merged shard %+v, missing %v", m.Shard, m.MissingShards)
+	}
+	var evals int64
+	for _, s := range shards {
+		evals += s.Evaluations
+	}
+	if m.Evaluations != evals || m.Targets != 10 || m.Verdict != "pass" {
+		t.Errorf("merged: %d evaluations (want %d), %d targets, verdict %q", m.Evaluations, evals, m.Targets, m.Verdict)
+	}
+	fooled := 0
+	for k, c := range m.Classes {
+		best, fewest := 0.0, int64(-1)
+		winner := -1
+		for i, s := range shards {
+			sc := s.Classes[k]
+			if sc.Confidence > best {
+				best, winner = sc.Confidence, i
+			}
+			if e := sc.EvaluationsToThreshold; e != nil && (fewest < 0 || *e < fewest) {
+				fewest = *e
+			}
+		}
+		if c.Confidence != best {
+			t.Errorf("class %d: confidence %v, want the shards' best %v", c.Index, c.Confidence, best)
+		}
+		if got := c.EvaluationsToThreshold; (got == nil) != (fewest < 0) || got != nil && *got != fewest {
+			t.Errorf("class %d: evaluations to the threshold %v, want the fewest %d", c.Index, got, fewest)
+		}
+		if c.Fooled {
+			fooled++
+			if c.EvaluationsToThreshold == nil {
+				t.Errorf("class %d fooled without a count", c.Index)
+			}
+		}
+		if c.Image != "" {
+			got, err := os.ReadFile(filepath.Join(out, c.Image))
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := os.ReadFile(filepath.Join(dirs[winner], shards[winner].Classes[k].Image))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("class %d: the merged image differs from shard %d's", c.Index, winner+1)
+			}
+		}
+	}
+	if fooled == 0 || m.Fooled != fooled {
+		t.Errorf("%d classes fooled, report says %d", fooled, m.Fooled)
+	}
+	for _, f := range []string{"report.md", "report.sarif"} {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Errorf("merged %s: %v", f, err)
+		}
+	}
+
+	t.Run("missing shard", func(t *testing.T) {
+		out := filepath.Join(t.TempDir(), "merged")
+		r := runMain(t, nil, "merge", dirs[0], dirs[2], "--report-dir", out)
+		if r.code != exitcode.Environment || !strings.Contains(r.stderr, "shards 2 of 3 are missing") {
+			t.Fatalf("exit %d, stderr %q; want 3 naming shard 2", r.code, r.stderr)
+		}
+		m := readResult(t, out)
+		if m.Verdict != "error" || !slices.Equal(m.MissingShards, []int{2}) {
+			t.Errorf("verdict %q, missing %v", m.Verdict, m.MissingShards)
+		}
+		for _, c := range m.Classes {
+			if want := c.Index%3 == 1; c.NotSearched != want {
+				t.Errorf("class %d: not searched %v, want %v", c.Index, c.NotSearched, want)
+			}
+		}
+		r = runMain(t, nil, "merge", dirs[0], dirs[2], "--report-dir", out, "--allow-missing-shards")
+		if m := readResult(t, out); r.code != exitcode.Pass || m.Verdict != "pass" || !slices.Equal(m.MissingShards, []int{2}) {
+			t.Errorf("--allow-missing-shards: exit %d, verdict %q, missing %v: %s", r.code, m.Verdict, m.MissingShards, r.stderr)
+		}
+	})
+
+	t.Run("action", func(t *testing.T) {
+		ws := t.TempDir()
+		outputs := filepath.Join(ws, "outputs")
+		for i, d := range dirs {
+			if err := os.CopyFS(filepath.Join(ws, "shards", "fooltest-shard-"+string(rune('1'+i))), os.DirFS(d)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		t.Chdir(ws)
+		r := runMain(t, map[string]string{
+			"GITHUB_ACTIONS": "true", "GITHUB_WORKSPACE": ws, "GITHUB_OUTPUT": outputs,
+			"INPUT_MERGE": "shards/*", "INPUT_REPORT-DIR": "merged", "INPUT_EXPORT-DATASET": "false",
+		})
+		if r.code != exitcode.Pass {
+			t.Fatalf("exit %d; stderr %q", r.code, r.stderr)
+		}
+		b, err := os.ReadFile(outputs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []string{"verdict<<", "pass", "targets<<", "merged/report.json"} {
+			if !strings.Contains(string(b), want) {
+				t.Errorf("step outputs lack %q:\n%s", want, b)
+			}
+		}
+		if m := readResult(t, filepath.Join(ws, "merged")); m.Shard == nil || len(m.Shard.Merged) != 3 {
+			t.Errorf("merged shards %+v", m.Shard)
+		}
+	})
+
+	t.Run("refusals", func(t *testing.T) {
+		whole := filepath.Join(t.TempDir(), "whole")
+		if r := runMain(t, nil, append(slices.Clone(shardArgs), "--report-dir", whole)...); r.code != exitcode.Pass {
+			t.Fatalf("whole run: exit %d: %s", r.code, r.stderr)
+		}
+		other := runShard(t, "1/2")
+		threshold := runShard(t, "2/3", "--threshold", "0.95")
+		easier := temperedDemo(t, "easier.onnx", 1)
+		model := runShard(t, "2/3", "--model", easier, "--output", "tempered")
+		noImages := filepath.Join(t.TempDir(), "noimages")
+		if err := os.CopyFS(noImages, os.DirFS(dirs[1])); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.RemoveAll(filepath.Join(noImages, "images")); err != nil {
+			t.Fatal(err)
+		}
+		tests := []struct {
+			name string
+			args []string
+			want string
+		}{
+			{"no directories", nil, "needs the shards' report directories"},
+			{"duplicate shard", []string{dirs[0], dirs[1], dirs[1]}, "given twice"},
+			{"different N", []string{dirs[0], other}, "same N"},
+			{"different model", []string{dirs[0], model}, "different models"},
+			{"different settings", []string{dirs[0], threshold}, "threshold 0.9 and 0.95"},
+			{"a whole run", []string{dirs[0], whole}, "not of a shard"},
+			{"already merged", []string{out}, "already a merged report"},
+			{"no report", []string{dirs[0], t.TempDir()}, "cannot read"},
+			{"no images", []string{dirs[0], noImages, dirs[2]}, "cannot read the image of class"},
+			{"unknown flag", []string{dirs[0], "--colour"}, "flag provided but not defined"},
+		}
+		for _, tc := range tests {
+			t.Run(tc.name, func(t *testing.T) {
+				args := append([]string{"merge", "--report-dir", filepath.Join(t.TempDir(), "m")}, tc.args...)
+				r := runMain(t, nil, args...)
+				if r.code != exitcode.Usage || !strings.Contains(r.stderr, tc.want) || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 {
+					t.Errorf("exit %d, stderr %q; want 2 and one line with %q", r.code, r.stderr, tc.want)
+				}
+			})
+		}
+	})
+}

@@ -1,0 +1,51 @@
+package report
+
+import (
+	"bytes"
+	"fmt"
+
+	"image/color"
+	"image/png"
+)
+
+// ReadImage decodes a class image that the images format wrote (a PNG of a
+// c×h×w image scaled up by the integer factor the writer chose) back into
+// the Image it was drawn from, so that a merged result (fooltest merge) can
+// be written in every format again. Scaling up is nearest neighbour, so the
+// top-left pixel of each block is the original, and quantized pixels come
+// back exactly.
+func ReadImage(data []byte, c, h, w int) (*Image, error) {
+	out := &Image{C: c, H: h, W: w, Pix: make([]uint8, max(0, c*h*w))}
+	if err := out.validate(); err != nil {
+		return nil, err
+	}
+	// The header is checked before decoding: a crafted one could claim
+	// an image of gigabytes.
+	cfg, err := png.DecodeConfig(bytes.NewReader(data))
+	if err != nil {
+		return nil, err
+	}
+	k := upscaleFactor(h, w)
+	if cfg.Width != w*k || cfg.Height != h*k {
+		return nil, fmt.Errorf("image is %d×%d, but fooltest draws a %d×%d image at %d×%d", cfg.Width, cfg.Height, w, h, w*k, h*k)
+	}
+	img, err := png.Decode(bytes.NewReader(data))
+	if err != nil {
+		return nil, err
+	}
+	b := img.Bounds()
+	plane := h * w
+	for y := range h {
+		for x := range w {
+			px := img.At(b.Min.X+x*k, b.Min.Y+y*k)
+			if c == 1 {
+				out.Pix[y*w+x] = color.GrayModel.Convert(px).(color.Gray).Y
+				continue
+			}
+			r, g, bl, _ := px.RGBA()
+			i := y*w + x
+			out.Pix[i], out.Pix[plane+i], out.Pix[2*plane+i] = uint8(r>>8), uint8(g>>8), uint8(bl>>8)
+		}
+	}
+	return out, nil
+}
