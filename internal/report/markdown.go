@@ -265,7 +265,12 @@ func markdownTail(res *Result) string {
 			b.WriteString("```\n\n")
 		}
 	} else if pts := fooledCurve(res, chartPoints); res.Fooled > 0 && pts != nil {
-		b.WriteString("### Fooled classes over the run\n\n```mermaid\nxychart-beta\n")
+		// Mermaid's default palette draws one line in a pale lavender
+		// that almost vanishes on white; GitHub's blue reads on its light
+		// and dark themes.
+		b.WriteString("### Fooled classes over the run\n\n```mermaid\n")
+		b.WriteString("%%{init: {\"themeVariables\": {\"xyChart\": {\"plotColorPalette\": \"#0969da\"}}}}%%\n")
+		b.WriteString("xychart-beta\n")
 		b.WriteString("  title \"Fooled classes against evaluations\"\n")
 		mermaidAxes(&b, pts, res.Fooled)
 		mermaidLine(&b, pts)
@@ -280,17 +285,17 @@ func markdownTail(res *Result) string {
 	return b.String()
 }
 
-// mermaidAxes writes a chart's axes: the x values of pts, and fooled
-// classes up to top.
+// mermaidAxes writes a chart's axes: evaluations over the range of pts,
+// which are evenly spaced, and fooled classes up to top. A numeric x-axis
+// lets Mermaid choose a few readable ticks; a label per point crowded 30 of
+// them into one unreadable run.
 func mermaidAxes(b *strings.Builder, pts []curvePoint, top int) {
-	b.WriteString("  x-axis \"evaluations\" [")
-	for i, p := range pts {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		fmt.Fprintf(b, "%q", compactCount(p.Evaluations))
+	first, last := int64(0), int64(1)
+	if len(pts) > 0 {
+		first, last = pts[0].Evaluations, max(pts[len(pts)-1].Evaluations, pts[0].Evaluations+1)
 	}
-	fmt.Fprintf(b, "]\n  y-axis \"fooled classes\" 0 --> %d\n", max(top, 1))
+	fmt.Fprintf(b, "  x-axis \"evaluations\" %d --> %d\n", first, last)
+	fmt.Fprintf(b, "  y-axis \"fooled classes\" 0 --> %d\n", max(top, 1))
 }
 
 // mermaidLine writes one line of a chart.
