@@ -188,41 +188,35 @@ func classIndices(res *report.Result) []int {
 }
 
 // incomparable returns the settings in which b differs from a such that
-// their shards did not search one run's share each.
+// their shards did not search one run's share each: those that define the
+// search, and the model's reading and the gate's settings, which the
+// merged result is gated with.
 func incomparable(a, b *report.Result) []string {
-	var diffs []string
+	diffs := gate.SearchDifferences(a, b)
 	add := func(name string, x, y any) {
 		if fmt.Sprint(x) != fmt.Sprint(y) {
-			diffs = append(diffs, fmt.Sprintf("%s %v and %v", name, x, y))
+			diffs = append(diffs, gate.Difference{Setting: name, A: x, B: y})
 		}
 	}
 	ac, bc := a.Config, b.Config
-	add("threshold", ac.Threshold, bc.Threshold)
-	add("max-evals", ac.MaxEvals, bc.MaxEvals)
-	add("algorithm", ac.Algorithm, bc.Algorithm)
-	add("encoding", ac.Encoding, bc.Encoding)
-	add("preset", ac.Preset, bc.Preset)
-	add("scale", ac.Scale, bc.Scale)
-	add("mean", ac.Mean, bc.Mean)
-	add("std", ac.Std, bc.Std)
 	add("input-shape", ac.InputShape, bc.InputShape)
 	add("output", ac.Output, bc.Output)
 	add("output-kind", a.Model.OutputKind, b.Model.OutputKind)
-	add("classes", ac.Classes, bc.Classes)
 	add("target classes", len(a.TargetClasses), len(b.TargetClasses))
-	add("generation", ac.Generation, bc.Generation)
-	add("repeats", ac.Repeats, bc.Repeats)
-	add("seed", ac.Seed, bc.Seed)
 	add("max-fooled", ac.MaxFooled, bc.MaxFooled)
 	add("fail-on", ac.FailOn, bc.FailOn)
 	add("min-score", ac.MinScore, bc.MinScore)
 	add("alpha", ac.Alpha, bc.Alpha)
 	add("tolerance", ac.Tolerance, bc.Tolerance)
 	add("baseline", baselineSHA(a), baselineSHA(b))
-	if len(diffs) == 0 && !slices.Equal(a.TargetClasses, b.TargetClasses) {
-		diffs = append(diffs, "target classes")
+	names := make([]string, len(diffs))
+	for i, d := range diffs {
+		names[i] = fmt.Sprintf("%s %v and %v", d.Setting, d.A, d.B)
 	}
-	return diffs
+	if len(names) == 0 && !slices.Equal(a.TargetClasses, b.TargetClasses) {
+		names = append(names, "target classes")
+	}
+	return names
 }
 
 func baselineSHA(r *report.Result) string {

@@ -76,34 +76,57 @@ func compare(res *report.Result) {
 	}
 }
 
+// Difference is a setting in which two runs differ.
+type Difference struct {
+	Setting string
+	A, B    any
+}
+
+// SearchDifferences returns the settings that define a search, and so its
+// query costs, in which a and b differ: threshold, evaluation budget,
+// target classes, algorithm, encoding, preprocessing, generation unit,
+// seed and repeats.
+func SearchDifferences(a, b *report.Result) []Difference {
+	var diffs []Difference
+	add := func(name string, x, y any) {
+		if fmt.Sprint(x) != fmt.Sprint(y) {
+			diffs = append(diffs, Difference{name, x, y})
+		}
+	}
+	ac, bc := a.Config, b.Config
+	add("threshold", ac.Threshold, bc.Threshold)
+	add("max-evals", ac.MaxEvals, bc.MaxEvals)
+	add("classes", ac.Classes, bc.Classes)
+	add("algorithm", ac.Algorithm, bc.Algorithm)
+	add("encoding", ac.Encoding, bc.Encoding)
+	add("preset", ac.Preset, bc.Preset)
+	add("scale", ac.Scale, bc.Scale)
+	add("mean", ac.Mean, bc.Mean)
+	add("std", ac.Std, bc.Std)
+	add("generation", ac.Generation, bc.Generation)
+	add("seed", ac.Seed, bc.Seed)
+	add("repeats", ac.Repeats, bc.Repeats)
+	return diffs
+}
+
 // CheckBaseline returns an error naming every setting in which a baseline
 // run's result differs from the candidate's such that their query costs
 // cannot be compared. Both results must carry their Config; base must be
 // the baseline's full result (from its report.json).
 func CheckBaseline(cand, base *report.Result) error {
-	var diffs []string
-	add := func(name string, a, b any) {
-		if fmt.Sprint(a) != fmt.Sprint(b) {
-			diffs = append(diffs, fmt.Sprintf("%s %v (baseline %v)", name, a, b))
-		}
+	diffs := SearchDifferences(cand, base)
+	if base.ScoreVersion != score.Version {
+		diffs = append(diffs, Difference{"score version", score.Version, base.ScoreVersion})
 	}
-	cc, bc := cand.Config, base.Config
-	add("threshold", cc.Threshold, bc.Threshold)
-	add("max-evals", cc.MaxEvals, bc.MaxEvals)
-	add("classes", cc.Classes, bc.Classes)
-	add("algorithm", cc.Algorithm, bc.Algorithm)
-	add("encoding", cc.Encoding, bc.Encoding)
-	add("preset", cc.Preset, bc.Preset)
-	add("scale", cc.Scale, bc.Scale)
-	add("mean", cc.Mean, bc.Mean)
-	add("std", cc.Std, bc.Std)
-	add("generation", cc.Generation, bc.Generation)
-	add("seed", cc.Seed, bc.Seed)
-	add("repeats", cc.Repeats, bc.Repeats)
-	add("score version", score.Version, base.ScoreVersion)
-	add("shard", shardName(cand.Shard), shardName(base.Shard))
+	if a, b := shardName(cand.Shard), shardName(base.Shard); a != b {
+		diffs = append(diffs, Difference{"shard", a, b})
+	}
 	if len(diffs) > 0 {
-		return fmt.Errorf("the baseline's settings differ, so its query costs cannot be compared: %s", strings.Join(diffs, ", "))
+		names := make([]string, len(diffs))
+		for i, d := range diffs {
+			names[i] = fmt.Sprintf("%s %v (baseline %v)", d.Setting, d.A, d.B)
+		}
+		return fmt.Errorf("the baseline's settings differ, so its query costs cannot be compared: %s", strings.Join(names, ", "))
 	}
 	if !base.ScoreComparable {
 		return fmt.Errorf("the baseline's search stopped (%s) before its evaluation budget of %d, so its score is not comparable: rerun it with a longer budget", cmp.Or(base.StoppedReason, "early"), base.EvaluationBudget)

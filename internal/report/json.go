@@ -3,10 +3,10 @@ package report
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
+	"strings"
 )
 
 // JSONFile is the name of the JSON report.
@@ -75,42 +75,56 @@ func encodeJSON(w io.Writer, res *Result) error {
 	if err != nil {
 		return fmt.Errorf("encoding JSON: %w", err)
 	}
-	cut := bytes.LastIndex(head, []byte(jsonClassesAt))
-	if cut < 0 {
-		return errors.New("encoding JSON: no class list")
+	return streamArray(w, head, bytes.LastIndex(head, []byte(jsonClassesAt)), jsonClassesAt, "    ", len(res.Classes), func(i int) (any, error) {
+		return jsonClass(res.Classes[i]), nil
+	})
+}
+
+// streamArray writes head, a document indented by two spaces whose array
+// field at (the field's text, ending in "[]") is empty, with n elements
+// encoded one at a time into that array: the bytes one json.Encoder with
+// a two-space indent would write for the whole document, without the whole
+// document in memory. indent is the elements' indentation.
+func streamArray(w io.Writer, head []byte, at int, field, indent string, n int, elem func(i int) (any, error)) error {
+	if at < 0 {
+		return fmt.Errorf("encoding JSON: no %s", strings.TrimSpace(field))
 	}
-	cut += len(jsonClassesAt) - len("]")
-	if len(res.Classes) == 0 {
+	cut := at + len(field) - len("]")
+	if n == 0 {
 		cut = len(head)
 	}
 	if _, err := w.Write(head[:cut]); err != nil {
 		return err
 	}
-	if len(res.Classes) > 0 {
-		for i := range res.Classes {
-			sep := ",\n    "
+	if n > 0 {
+		for i := range n {
+			sep := ",\n" + indent
 			if i == 0 {
-				sep = "\n    "
+				sep = "\n" + indent
 			}
-			c, err := json.MarshalIndent(jsonClass(res.Classes[i]), "    ", "  ")
+			v, err := elem(i)
 			if err != nil {
-				return fmt.Errorf("encoding JSON: class %d: %w", res.Classes[i].Index, err)
+				return err
+			}
+			b, err := json.MarshalIndent(v, indent, "  ")
+			if err != nil {
+				return fmt.Errorf("encoding JSON: element %d: %w", i, err)
 			}
 			if _, err := io.WriteString(w, sep); err != nil {
 				return err
 			}
-			if _, err := w.Write(c); err != nil {
+			if _, err := w.Write(b); err != nil {
 				return err
 			}
 		}
-		if _, err := io.WriteString(w, "\n  "); err != nil {
+		if _, err := io.WriteString(w, "\n"+indent[:len(indent)-2]); err != nil {
 			return err
 		}
 	}
 	if _, err := w.Write(head[cut:]); err != nil {
 		return err
 	}
-	_, err = io.WriteString(w, "\n")
+	_, err := io.WriteString(w, "\n")
 	return err
 }
 

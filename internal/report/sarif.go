@@ -3,7 +3,6 @@ package report
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/url"
@@ -386,11 +385,7 @@ func encodeSARIF(w io.Writer, res *Result) error {
 	if err != nil {
 		return fmt.Errorf("encoding SARIF: %w", err)
 	}
-	cut := bytes.Index(head, []byte(sarifResultsAt))
-	if cut < 0 {
-		return errors.New("encoding SARIF: no result list")
-	}
-	cut += len(sarifResultsAt) - len("]")
+	at := bytes.Index(head, []byte(sarifResultsAt))
 	uri := modelURI(res.Model.Path)
 	// The results in order: the run's own failure, the regressions worst
 	// first, then the fooled classes; each is built only as it is written.
@@ -416,39 +411,8 @@ func encodeSARIF(w io.Writer, res *Result) error {
 		}
 		return sarifResultFor(res, fooled[i-notTested-len(regressed)], uri)
 	}
-	if n == 0 {
-		cut = len(head)
-	}
-	if _, err := w.Write(head[:cut]); err != nil {
-		return err
-	}
-	if n > 0 {
-		const indent = "        " // results are four levels deep
-		for i := range n {
-			sep := ",\n" + indent
-			if i == 0 {
-				sep = "\n" + indent
-			}
-			r, err := json.MarshalIndent(result(i), indent, "  ")
-			if err != nil {
-				return fmt.Errorf("encoding SARIF: result %d: %w", i, err)
-			}
-			if _, err := io.WriteString(w, sep); err != nil {
-				return err
-			}
-			if _, err := w.Write(r); err != nil {
-				return err
-			}
-		}
-		if _, err := io.WriteString(w, "\n      "); err != nil {
-			return err
-		}
-	}
-	if _, err := w.Write(head[cut:]); err != nil {
-		return err
-	}
-	_, err = io.WriteString(w, "\n")
-	return err
+	// Results are four levels deep.
+	return streamArray(w, head, at, sarifResultsAt, "        ", n, func(i int) (any, error) { return result(i), nil })
 }
 
 // writeSARIF writes dir/report.sarif.
