@@ -159,37 +159,46 @@ func TestSecondSignal(t *testing.T) {
 	}
 }
 
-// TestBenchInterrupt: the first SIGINT stops bench between model runs, and
-// it exits 3 at once rather than measuring for the rest of --duration.
-func TestBenchInterrupt(t *testing.T) {
-	cmd := exec.Command(binary, "bench", "--duration", "1h", "--threads", "1")
+// signalAfter starts the built fooltest with args, sends sig after wait,
+// and returns its exit code, how long it took to exit after the signal, and
+// its stderr. It fails the test if the process outlives the signal by 10 s.
+func signalAfter(t *testing.T, args []string, sig syscall.Signal, wait time.Duration) (code int, took time.Duration, stderr string) {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
 	cmd.Dir = repoRoot(t)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	// Whether the signal lands while the model loads or while it is being
-	// measured, bench must stop: the context is already cancelled.
-	time.Sleep(2 * time.Second)
+	time.Sleep(wait)
 	sent := time.Now()
-	cmd.Process.Signal(syscall.SIGINT)
+	cmd.Process.Signal(sig)
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
 	select {
 	case err := <-done:
-		if code := exitOf(err); code != exitcode.Environment {
-			t.Fatalf("exit %d, want 3; stderr %s", code, &stderr)
-		}
-		if !strings.Contains(stderr.String(), "bench interrupted") {
-			t.Errorf("stderr %q does not say bench was interrupted", &stderr)
-		}
-		if took := time.Since(sent); took > 5*time.Second {
-			t.Errorf("exited %s after the signal", took)
-		}
-	case <-time.After(15 * time.Second):
+		return exitOf(err), time.Since(sent), errb.String()
+	case <-time.After(10 * time.Second):
 		cmd.Process.Kill()
-		<-done
-		t.Fatalf("bench still running 15s after SIGINT; stderr %s", &stderr)
+		t.Fatalf("still running 10s after %s; stderr %s", sig, errb.String())
+	}
+	return 0, 0, ""
+}
+
+// TestBenchInterrupt: the first SIGINT stops bench between model runs, and
+// it exits 3 at once rather than measuring for the rest of --duration.
+func TestBenchInterrupt(t *testing.T) {
+	// Whether the signal lands while the model loads or while it is being
+	// measured, bench must stop: the context is already cancelled.
+	code, took, stderr := signalAfter(t, []string{"bench", "--duration", "1h", "--threads", "1"}, syscall.SIGINT, 2*time.Second)
+	if code != exitcode.Environment {
+		t.Fatalf("exit %d, want 3; stderr %s", code, stderr)
+	}
+	if !strings.Contains(stderr, "bench interrupted") {
+		t.Errorf("stderr %q does not say bench was interrupted", stderr)
+	}
+	if took > 5*time.Second {
+		t.Errorf("exited %s after the signal", took)
 	}
 }
