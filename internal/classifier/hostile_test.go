@@ -226,3 +226,28 @@ func TestRunsAbortable(t *testing.T) {
 		t.Fatalf("score returned after %v", d)
 	}
 }
+
+// TestTuneDeadline: batch tuning takes at most a tenth of the time left
+// before the context's deadline, so a slow model leaves the budget to the
+// search; a model whose first run outlasts that gets batch 1.
+func TestTuneDeadline(t *testing.T) {
+	now := time.Now()
+	ctx, cancel := context.WithDeadline(context.Background(), now.Add(20*time.Second))
+	defer cancel()
+	if got := tuneDeadline(ctx, now).Sub(now); got != 2*time.Second {
+		t.Fatalf("20 s left: tuning may take %v, want 2s", got)
+	}
+	if got := tuneDeadline(context.Background(), now).Sub(now); got != tuneMax {
+		t.Fatalf("no deadline: tuning may take %v, want %v", got, tuneMax)
+	}
+	// A deadline already past: only batch 1, measured by its first run.
+	c := openModel(t, onnxtest.Classifier([]int64{-1, 1, 8, 8}, 3, "Softmax"), Options{})
+	b, err := c.tuneBatch(time.Now().Add(-time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.destroy()
+	if b.size != 1 {
+		t.Fatalf("past deadline: batch %d, want 1", b.size)
+	}
+}
