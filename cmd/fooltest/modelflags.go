@@ -221,7 +221,7 @@ func (l *loaded) summary() string {
 	}
 	kind := string(i.OutputKind)
 	if i.KindDetected {
-		kind += " (detected)"
+		kind += " (detected: " + i.KindEvidence + ")"
 	}
 	tuned := ""
 	if i.BatchTuned {
