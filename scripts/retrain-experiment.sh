@@ -16,6 +16,12 @@
 #      same settings; the exit code is the regression gate's verdict;
 #   4. score:   each round's own score with the same settings, no baseline.
 # results.md in OUT_DIR is the table; everything else there is raw output.
+# fooltest's --baseline only compares models with the same number of
+# classes, so round 0 is judged against the 11-class rounds as
+# round0-11.onnx: the demo LeNet with an 11th output of probability 0
+# (retrain-fooling.py --pad), whose search is checked to be the demo's.
+# A rerun with the same OUT_DIR reuses the collected datasets and trained
+# models it finds there; delete OUT_DIR to start over.
 #
 # Environment (defaults in brackets):
 #   FOOLTEST [/tmp/fooltest-i15]  ROUNDS [2]  SEEDS [200] collection runs per round
@@ -48,7 +54,7 @@ case "$out/" in
 esac
 [ "$ROUNDS" -ge 1 ] || { echo "retrain-experiment: ROUNDS must be >= 1" >&2; exit 2; }
 log=$out/commands.log
-: >"$log"
+echo "# $(date -u +%FT%TZ): $0 $out" >>"$log"
 
 # run CMD...: logs the command line, then runs it.
 run() {
@@ -64,8 +70,24 @@ judge_flags=(--classes 0-9 --max-evals "$JUDGE_EVALS" --repeats "$REPEATS" --see
 
 cp "$repo/internal/demo/lenet.onnx" "$out/round0.onnx"
 run "$PY" "$repo/scripts/retrain-fooling.py" --evaluate "$out/round0.onnx" --metrics "$out/round0.train.json"
-run "$FOOLTEST" run --model "$out/round0.onnx" "${judge_flags[@]}" --fail-on never \
-	--report-dir "$out/score-round0" >"$out/score-round0.log" 2>&1
+run "$PY" "$repo/scripts/retrain-fooling.py" --pad "$out/round0.onnx" "$out/round0-11.onnx"
+for m in round0 round0-11; do
+	run "$FOOLTEST" run --model "$out/$m.onnx" "${judge_flags[@]}" --fail-on never \
+		--report-dir "$out/score-$m" >"$out/score-$m.log" 2>&1
+done
+# The padded model must be searched exactly like the demo.
+"$PY" - "$out" <<'EOF'
+import json, sys
+a, b = (json.load(open(f"{sys.argv[1]}/score-{m}/report.json")) for m in ("round0", "round0-11"))
+key = lambda r: [(c["index"], c.get("evaluations_to_threshold"), c["confidence"]) for c in r["classes"]]
+if a["score"] != b["score"] or key(a) != key(b):
+    sys.exit("round0-11.onnx is not searched like round0.onnx")
+EOF
+
+# model R: the file that stands for round R in a comparison.
+model() {
+	if [ "$1" -eq 0 ]; then echo "$out/round0-11.onnx"; else echo "$out/round$1.onnx"; fi
+}
 
 datasets=()
 for r in $(seq 1 "$ROUNDS"); do
@@ -76,6 +98,8 @@ for r in $(seq 1 "$ROUNDS"); do
 		seed=$((1000 * r + i))
 		dir=$out/collect-round$prev/seed-$seed
 		mkdir -p "$out/collect-round$prev"
+		datasets+=(--dataset "$dir/dataset")
+		[ -f "$dir/dataset/labels.csv" ] && continue
 		rc=0
 		run "$FOOLTEST" run --model "$out/round$prev.onnx" --classes 0-9 \
 			--threshold "$COLLECT_THRESHOLD" --max-evals "$COLLECT_EVALS" --seed "$seed" \
@@ -85,11 +109,15 @@ for r in $(seq 1 "$ROUNDS"); do
 			echo "collection run $dir failed with exit $rc; see $dir.log" >&2
 			exit 1
 		fi
-		datasets+=(--dataset "$dir/dataset")
 	done
-	echo "== round $r: training"
-	run "$PY" "$repo/scripts/retrain-fooling.py" "$out/round$r.onnx" "${datasets[@]}" \
-		--epochs "$EPOCHS" --metrics "$out/round$r.train.json" 2>&1 | tee "$out/round$r.train.log"
+	if [ -f "$out/round$r.onnx" ] && [ -f "$out/round$r.train.json" ]; then
+		echo "== round $r: reusing $out/round$r.onnx"
+	else
+		echo "== round $r: training"
+		run "$PY" "$repo/scripts/retrain-fooling.py" "$out/round$r.onnx" "${datasets[@]}" \
+			--epochs "$EPOCHS" --metrics "$out/round$r.train.json" 2>&1 | tee "$out/round$r.train.log"
+		[ "${PIPESTATUS[0]}" -eq 0 ] || exit 1
+	fi
 
 	echo "== round $r: judging"
 	run "$FOOLTEST" run --model "$out/round$r.onnx" "${judge_flags[@]}" --fail-on never \
@@ -98,7 +126,7 @@ for r in $(seq 1 "$ROUNDS"); do
 	[ "$prev" -ne 0 ] && bases+=(0)
 	for b in "${bases[@]}"; do
 		rc=0
-		run "$FOOLTEST" run --model "$out/round$r.onnx" --baseline "$out/round$b.onnx" \
+		run "$FOOLTEST" run --model "$out/round$r.onnx" --baseline "$(model "$b")" \
 			"${judge_flags[@]}" --report-dir "$out/judge-round$r-vs-round$b" \
 			>"$out/judge-round$r-vs-round$b.log" 2>&1 || rc=$?
 		echo "$rc" >"$out/judge-round$r-vs-round$b.rc"

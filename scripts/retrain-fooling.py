@@ -11,6 +11,7 @@ Run it with Debian's interpreter and python3-torch, like train-lenet.py:
 
     /usr/bin/python3 scripts/retrain-fooling.py OUT.onnx --dataset DIR [--dataset DIR ...]
     /usr/bin/python3 scripts/retrain-fooling.py --evaluate MODEL.onnx
+    /usr/bin/python3 scripts/retrain-fooling.py --pad LENET10.onnx OUT.onnx
 
 The network, the MNIST loader, the optimiser and the schedule are those of
 scripts/train-lenet.py (imported from it, so the two cannot drift); only the
@@ -30,7 +31,11 @@ pixels in each direction.
 
 --evaluate loads the weights of a LeNet-shaped ONNX model (the demo's
 10-class one or one this script wrote) into the torch network and prints
-its accuracy on the 10,000 MNIST test digits, without training.
+its accuracy on the 10,000 MNIST test digits, without training. --pad
+writes an 11-class copy of a 10-class LeNet whose class 10 always has
+probability 0 and whose digit probabilities are the original's: fooltest's
+--baseline only compares models with the same number of classes, so the
+demo LeNet (round 0) is judged against the retrained models in that form.
 
 Everything is seeded and torch runs with deterministic algorithms, so reruns
 on the same torch build and CPU give the same weights.
@@ -163,6 +168,40 @@ def load_onnx_lenet(path):
     return net.eval()
 
 
+def pad_to_fooling_class(src, dst):
+    """Writes an 11-class copy of a 10-class LeNet whose class 10 never
+    gets any probability: its fc2 row is zero with bias -1e4, so exp() of
+    its logit is 0 in float32 and the 10 digit probabilities are those of
+    the original. fooltest's --baseline compares models with the same
+    number of classes only, so round 0 (the demo's 10 classes) is judged
+    in this form against the 11-class rounds."""
+    net = load_onnx_lenet(src)
+    if net.fc2.out_features != FOOLING:
+        sys.exit(f"{src}: has {net.fc2.out_features} classes, want {FOOLING}")
+    old = net.fc2
+    net.fc2 = nn.Linear(old.in_features, CLASSES)
+    with torch.no_grad():
+        net.fc2.weight.zero_()
+        net.fc2.weight[:FOOLING] = old.weight
+        net.fc2.bias.fill_(-1e4)
+        net.fc2.bias[:FOOLING] = old.bias
+    export(tl.WithSoftmax(net).eval(), dst)
+
+
+def export(model, out):
+    """Exports with the demo's interface: "input" [N,1,28,28] (raw01) to
+    "probabilities" [N,classes]."""
+    os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
+    torch.onnx.export(
+        model, torch.zeros(1, 1, 28, 28), out,
+        export_params=True, opset_version=13, do_constant_folding=True,
+        training=torch.onnx.TrainingMode.EVAL,
+        input_names=["input"], output_names=["probabilities"],
+        dynamic_axes={"input": {0: "N"}, "probabilities": {0: "N"}},
+    )
+    print(f"wrote {out} ({os.path.getsize(out)} bytes)")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("out", nargs="?", help="where to write the 11-class ONNX model")
@@ -178,7 +217,14 @@ def main():
     ap.add_argument("--metrics", help="also write the measurements as JSON to this file")
     ap.add_argument("--evaluate", metavar="MODEL",
                     help="only print the MNIST test accuracy of this LeNet ONNX model")
+    ap.add_argument("--pad", metavar="MODEL",
+                    help="only write OUT: MODEL, a 10-class LeNet, with an 11th class of probability 0")
     args = ap.parse_args()
+    if args.pad:
+        if not args.out:
+            ap.error("--pad needs OUT")
+        pad_to_fooling_class(args.pad, args.out)
+        return
     data_dir = args.data_dir or tl.default_data_dir()
 
     torch.set_num_threads(args.threads)
@@ -240,15 +286,7 @@ def main():
     if acc < MIN_ACCURACY:
         sys.exit(f"accuracy {acc:.4%} is below {MIN_ACCURACY:.1%}; not exporting")
 
-    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-    torch.onnx.export(
-        model, x_test[:1], args.out,
-        export_params=True, opset_version=13, do_constant_folding=True,
-        training=torch.onnx.TrainingMode.EVAL,
-        input_names=["input"], output_names=["probabilities"],
-        dynamic_axes={"input": {0: "N"}, "probabilities": {0: "N"}},
-    )
-    print(f"wrote {args.out} ({os.path.getsize(args.out)} bytes)")
+    export(model, args.out)
     if args.metrics:
         with open(args.metrics, "w") as f:
             json.dump({
