@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/fooltest/fooltest/internal/exitcode"
@@ -86,8 +87,8 @@ func searchBaseline(ctx context.Context, e env, m modelFlags, r *runFlags, plan 
 		return nil, fmt.Errorf("opening the --baseline model: %w", openError(err, plan.budget, time.Since(started)))
 	}
 	defer l.Close()
-	if k := l.Info().Classes; k != classes {
-		return nil, exitcode.Usagef("--baseline %s has %d classes and the model %d, so their classes cannot be compared", printable(r.baseline), k, classes)
+	if err := sameTargets(r.baseline, r.classes, cfg.Targets, l.Info().Classes, classes); err != nil {
+		return nil, err
 	}
 	fmt.Fprintf(e.stdout, "%-11s %s (sha256 %s)\n", "baseline", printable(r.baseline), l.sha256[:16])
 	res, err := searchRepeats(bctx, e, l, cfg, r.repeats, "the baseline", r.quiet)
@@ -127,5 +128,24 @@ func attachBaseline(res *report.Result, base *baseline) error {
 		res.Error = fmt.Sprintf("the baseline's search stopped (%s) before its evaluation budget of %d, so the two cannot be compared: raise --budget", base.report.StoppedReason, base.report.EvaluationBudget)
 	}
 	res.Baseline = b
+	return nil
+}
+
+// sameTargets refuses a baseline whose model cannot be searched on the same
+// target classes: models of different class counts compare on the classes
+// --classes names when both have them (an 11-class model retrained with a
+// "fooling" class against the 10-class original, say), never on "all".
+func sameTargets(path, classes string, targets []int, baseK, k int) error {
+	if baseK == k {
+		return nil
+	}
+	if classes == "all" || strings.HasPrefix(classes, "random:") {
+		return exitcode.Usagef("--baseline %s has %d classes and the model %d, so --classes %s differs between them: name the classes both have, e.g. --classes 0-%d", printable(path), baseK, k, classes, min(baseK, k)-1)
+	}
+	for _, t := range targets {
+		if t >= baseK {
+			return exitcode.Usagef("--baseline %s has %d classes, so it has no class %d of --classes %s: name the classes both have", printable(path), baseK, t, classes)
+		}
+	}
 	return nil
 }

@@ -169,3 +169,19 @@ func TestRunReproducible(t *testing.T) {
 		}
 	}
 }
+
+// TestBaselineClassCounts: a model retrained with an extra class compares
+// with the original on the classes both have, named by --classes; on
+// "all" the target classes differ, which is refused.
+func TestBaselineClassCounts(t *testing.T) {
+	ten := writeModel(t, "ten.onnx", onnxtest.Classifier([]int64{-1, 1, 8, 8}, 10, "Softmax"))
+	eleven := writeModel(t, "eleven.onnx", onnxtest.Classifier([]int64{-1, 1, 8, 8}, 11, "Softmax"))
+	common := []string{"run", "--model", eleven, "--baseline", ten, "--threshold", "0.3", "--max-evals", "300", "--repeats", "1", "--quiet", "--format", "json", "--threads", "1"}
+	if r := runBinary(t, repoRoot(t), nil, append(common, "--classes", "0-9", "--report-dir", t.TempDir())...); r.code == exitcode.Usage || r.code == exitcode.Environment {
+		t.Fatalf("--classes 0-9: exit %d; %s", r.code, r.stderr)
+	}
+	r := runBinary(t, repoRoot(t), nil, append(common, "--report-dir", t.TempDir())...)
+	if r.code != exitcode.Usage || !strings.Contains(r.stderr, "--classes 0-9") {
+		t.Fatalf("--classes all: exit %d, want 2 suggesting --classes 0-9; %s", r.code, r.stderr)
+	}
+}

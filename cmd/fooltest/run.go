@@ -242,8 +242,8 @@ func runSearch(ctx context.Context, args []string, e env) (*runOutcome, error) {
 		if err := gate.CheckBaseline(probe, base.report); err != nil {
 			return nil, exitcode.Usagef("--baseline %s: %s", printable(r.baseline), err)
 		}
-		if base.report.Model.Classes != info.Classes {
-			return nil, exitcode.Usagef("--baseline %s: its model has %d classes and this one %d, so their classes cannot be compared", printable(r.baseline), base.report.Model.Classes, info.Classes)
+		if err := sameTargets(r.baseline, r.classes, targets, base.report.Model.Classes, info.Classes); err != nil {
+			return nil, err
 		}
 	}
 	fmt.Fprint(e.stdout, l.summary())
