@@ -44,11 +44,7 @@ func WriteAtomic(path string, perm fs.FileMode, write func(w io.Writer) error) (
 		}
 	}()
 
-	bw := bufio.NewWriterSize(f, 64<<10)
-	if err := write(bw); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := bw.Flush(); err != nil {
+	if err := writeBuffered(f, write); err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	if err := f.Chmod(perm); err != nil {
@@ -87,4 +83,13 @@ func syncDir(dir string) {
 	}
 	_ = d.Sync()
 	_ = d.Close()
+}
+
+// writeBuffered runs write on a buffer over f and flushes it.
+func writeBuffered(f *os.File, write func(w io.Writer) error) error {
+	bw := bufio.NewWriterSize(f, 64<<10)
+	if err := write(bw); err != nil {
+		return err
+	}
+	return bw.Flush()
 }

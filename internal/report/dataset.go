@@ -33,7 +33,7 @@ func writeDataset(dir string, res *Result, files *fileList) (string, error) {
 	}
 	files.add(created...)
 	fooled := sortedFooled(res)
-	written := make([]bool, len(fooled))
+	b := &batch{dir: out}
 	errs := forEach(len(fooled), func(i int) error {
 		c := fooled[i]
 		if c.Pixels == nil {
@@ -41,14 +41,21 @@ func writeDataset(dir string, res *Result, files *fileList) (string, error) {
 		}
 		err := c.Pixels.validate()
 		if err == nil {
-			_, err = writeFile(filepath.Join(out, ImageName(c)), files, func(w io.Writer) error { return encodeImagePNG(w, c.Pixels, 1) })
+			err = b.stage(filepath.Join(out, ImageName(c)), func(w io.Writer) error { return encodeImagePNG(w, c.Pixels, 1) })
 		}
 		if err != nil {
 			return fmt.Errorf("dataset image of class %d: %w", c.Index, err)
 		}
-		written[i] = true
 		return nil
 	})
+	placed, err := b.commit(files)
+	if err != nil {
+		errs = append(errs, fmt.Errorf("dataset: %w", err))
+	}
+	written := make([]bool, len(fooled))
+	for i, c := range fooled {
+		written[i] = placed[filepath.Join(out, ImageName(c))]
+	}
 	rows := [][]string{{"file", "target_index", "target_label", "confidence"}}
 	keep := make(map[string]bool)
 	for i, c := range fooled {

@@ -197,6 +197,7 @@ func writeImages(dir string, res *Result, files *fileList) (string, error) {
 		return "", fmt.Errorf("images: %w", err)
 	}
 	files.add(created...)
+	b := &batch{dir: out}
 	errs := forEach(len(res.Classes), func(i int) error {
 		c := &res.Classes[i]
 		if c.Image == "" {
@@ -205,7 +206,7 @@ func writeImages(dir string, res *Result, files *fileList) (string, error) {
 		err := c.Pixels.validate()
 		if err == nil {
 			scale := upscaleFactor(c.Pixels.H, c.Pixels.W)
-			_, err = writeFile(filepath.Join(dir, filepath.FromSlash(c.Image)), files, func(w io.Writer) error {
+			err = b.stage(filepath.Join(dir, filepath.FromSlash(c.Image)), func(w io.Writer) error {
 				return encodeImagePNG(w, c.Pixels, scale)
 			})
 		}
@@ -216,6 +217,15 @@ func writeImages(dir string, res *Result, files *fileList) (string, error) {
 		}
 		return nil
 	})
+	placed, err := b.commit(files)
+	if err != nil {
+		errs = append(errs, fmt.Errorf("images: %w", err))
+	}
+	for i := range res.Classes {
+		if c := &res.Classes[i]; c.Image != "" && !placed[filepath.Join(dir, filepath.FromSlash(c.Image))] {
+			c.Image = ""
+		}
+	}
 	keep := make(map[string]bool)
 	for i := range res.Classes {
 		if c := &res.Classes[i]; c.Image != "" {
