@@ -17,7 +17,9 @@
 #                    reports to act's artifact server; a job downloads and
 #                    merges them
 #
-# Takes about 1 minute with a warm cache, 12 minutes from nothing (2 cores).
+# Takes about 1 minute with a warm cache (merge-shards about 20s of it), and
+# 12 to 20 minutes from nothing on 2 cores (the runner image about 2 of them).
+# Edits under testdata/ and scripts/ leave the action image's build cached.
 #
 # What it sets up, and tears down again:
 #   - Debian's docker.io engine (installed with apt-get when missing), started
