@@ -15,10 +15,11 @@
 #   real-model       a third-party MNIST model, annotated by its repo path
 #   merge-shards     three shards of the demo (a job matrix) upload their
 #                    reports to act's artifact server; a job downloads and
-#                    merges them (needs the runner image to run node
-#                    actions, so it runs only when named)
+#                    merges them
 #
-# Takes about 1 minute with a warm cache, 12 minutes from nothing (2 cores).
+# Takes about 1 minute with a warm cache (merge-shards about 20s of it), and
+# 12 to 20 minutes from nothing on 2 cores (the runner image about 2 of them).
+# Edits under testdata/ and scripts/ leave the action image's build cached.
 #
 # What it sets up, and tears down again:
 #   - Debian's docker.io engine (installed with apt-get when missing), started
@@ -27,6 +28,9 @@
 #     host's network (act's default), and so does the image build.
 #   - the base images, by scripts/build-base-images.sh (local stand-ins where
 #     Docker Hub is unreachable);
+#   - the runner image act runs jobs in (ubuntu-latest), built from
+#     testdata/e2e-runner/Dockerfile: debian:bookworm-slim with Node.js and
+#     @actions/artifact from the npm registry, for the JavaScript steps;
 #   - act ${ACT_VERSION}, built with `go install` into the cache;
 #   - a copy of the working tree (tracked and untracked, not ignored files)
 #     that act runs in, plus the third-party model FOOLTEST_E2E_MODEL (default
@@ -39,6 +43,16 @@
 # `docker build --network host`, under the tag act looks for, and act runs it
 # (--rebuild=false). Everything else, from inputs to outputs, is act's.
 #
+# actions/upload-artifact@v4 and actions/download-artifact@v4 (merge-shards)
+# live on GitHub, which act cannot reach here to clone them, and npm carries
+# no build of them. act runs them from testdata/actions instead
+# (--local-repository): stand-ins that call the same client library the
+# real actions are built on, @actions/artifact 2, with the same inputs, so
+# the reports do go through act's artifact server (--artifact-server-path)
+# and back. They are NOT the real actions' code: what the real actions do
+# beyond the library (wildcards in path, hidden files, artifact-ids, other
+# repositories' runs) is not exercised. actions/checkout is skipped by act.
+#
 # FOOLTEST_E2E_LOGS=DIR keeps the logs (dockerd, docker build, one per act
 # job) in DIR; otherwise they go with the run's scratch folder.
 #
@@ -50,7 +64,8 @@ set -euo pipefail
 ACT_VERSION=${FOOLTEST_ACT_VERSION:-v0.2.89}
 # The tag act gives the image of the action at the repository root.
 ACTION_IMAGE="act-dockeraction:latest"
-RUNNER_IMAGE=debian:bookworm-slim
+# The runner image's tag follows its Dockerfile, so an edit rebuilds it.
+RUNNER_DOCKERFILE=testdata/e2e-runner/Dockerfile
 WORKFLOW=testdata/workflows/e2e.yml
 
 started=$(date +%s)
@@ -128,6 +143,17 @@ t=$(date +%s)
 "$root/scripts/build-base-images.sh"
 log "base images ready in $(elapsed "$t")"
 
+runner_image=fooltest-e2e-runner:$(sha256sum "$root/$RUNNER_DOCKERFILE" | cut -c1-12)
+if ! docker image inspect "$runner_image" >/dev/null 2>&1; then
+  t=$(date +%s)
+  log "building the runner image $runner_image"
+  DOCKER_BUILDKIT=0 docker build --network host -t "$runner_image" "$(dirname "$root/$RUNNER_DOCKERFILE")" \
+    >"$run/runner-build.log" 2>&1 || { tail -n 30 "$run/runner-build.log" >&2; die "building the runner image failed"; }
+  # Earlier runner images only take space in the cache.
+  docker images --format '{{.Repository}}:{{.Tag}}' fooltest-e2e-runner | grep -vxF "$runner_image" | xargs -r docker rmi >/dev/null 2>&1 || true
+  log "runner image built in $(elapsed "$t")"
+fi
+
 act=$cache/bin/act-$ACT_VERSION
 if [ ! -x "$act" ]; then
   log "building act $ACT_VERSION"
@@ -142,7 +168,7 @@ mkdir -p "$repo"
   | tar -C "$repo" -xf -
 jobs=("$@")
 if [ ${#jobs[@]} -eq 0 ]; then
-  jobs=(demo-gate-fails report-only invalid-inputs)
+  jobs=(demo-gate-fails report-only invalid-inputs merge-shards)
   if [ -f "$model" ]; then
     jobs=(docker-cli "${jobs[@]}" real-model)
   else
@@ -172,8 +198,10 @@ run_act() {
   shift
   t=$(date +%s)
   (cd "$repo" && HOME="$run/home" XDG_CONFIG_HOME="$run/home/.config" XDG_CACHE_HOME="$run/home/.cache" \
-    "$act" -W "$WORKFLOW" -j "$job" -P "ubuntu-latest=$RUNNER_IMAGE" \
+    "$act" -W "$WORKFLOW" -j "$job" -P "ubuntu-latest=$runner_image" \
     --pull=false --rebuild=false --container-daemon-socket - \
+    --local-repository "actions/upload-artifact@v4=$repo/testdata/actions/upload-artifact" \
+    --local-repository "actions/download-artifact@v4=$repo/testdata/actions/download-artifact" \
     --artifact-server-path "$run/artifacts" "$@") >"$run/act-$job.log" 2>&1 || rc=$?
   log "act -j $job: exit $rc in $(elapsed "$t")"
   return "$rc"
@@ -284,6 +312,10 @@ for job in "${jobs[@]}"; do
   merge-shards)
     expect "$job" "act exited $rc" [ "$rc" = 0 ]
     expect "$job" "not three shards ran the action" [ "$(count_re "$job" "shard +[1-3] of 3: [0-9]+ of the 10 target classes")" = 3 ]
+    expect "$job" "not three shard reports uploaded to the artifact server" \
+      [ "$(count_re "$job" "Artifact fooltest-shard-[1-3] has been successfully uploaded")" = 3 ]
+    expect "$job" "the merge job did not download the three shard reports" \
+      [ "$(count_re "$job" "Downloading artifact fooltest-shard-[1-3] .* to .*/shards/fooltest-shard-[1-3]$")" = 3 ]
     expect "$job" "the check step did not see the merged result" \
       [ "$(count_re "$job" "merge-shards verdict=fail fooled=[1-9][0-9]* targets=10")" = 1 ]
     expect "$job" "no step summary with the merged report" summary_shown "$job"

@@ -7,9 +7,11 @@
 #                     the workflow README.md shows (the first ```yaml block
 #                     after a `<!-- workflow -->` line), checked against
 #                     action.yml's inputs and outputs
-#   action-validator  action.yml against GitHub's action schema
-#   dockerfilelint    the Dockerfile with BuildKit's lint rules
-#                     (internal/tools/dockerfilelint, offline)
+#   action-validator  action.yml, and the e2e stand-in actions under
+#                     testdata/actions, against GitHub's action schema
+#   dockerfilelint    the Dockerfile and testdata/e2e-runner/Dockerfile with
+#                     BuildKit's lint rules (internal/tools/dockerfilelint,
+#                     offline)
 #
 # Tools are pinned and built or installed once into FOOLTEST_LINT_CACHE
 # (default ~/.cache/fooltest-lint); they need the Go module proxy and the npm
@@ -106,12 +108,19 @@ else
 fi
 
 # --- action.yml schema --------------------------------------------------------
-log "action-validator $ACTION_VALIDATOR_VERSION: action.yml"
-"$validator" action.yml || failed+=(action-validator)
+# The e2e test's stand-ins for actions/upload- and download-artifact too.
+for f in action.yml testdata/actions/*/action.yml; do
+  [ -f "$f" ] || continue
+  log "action-validator $ACTION_VALIDATOR_VERSION: $f"
+  "$validator" "$f" || failed+=(action-validator)
+done
 
 # --- Dockerfile -----------------------------------------------------------------
-log "dockerfilelint (BuildKit rules): Dockerfile"
-"$dockerfilelint" Dockerfile || failed+=(dockerfilelint)
+# The action's, and the e2e test's runner image.
+for f in Dockerfile testdata/e2e-runner/Dockerfile; do
+  log "dockerfilelint (BuildKit rules): $f"
+  "$dockerfilelint" "$f" || failed+=(dockerfilelint)
+done
 
 if [ ${#failed[@]} -gt 0 ]; then
   log "FAIL: ${failed[*]}"
