@@ -151,17 +151,7 @@ func renderMarkdown(res *Result) []byte {
 		rows.WriteString("|---:|---|---:|---:|---|\n")
 		// Room for the closing note; the budget then holds for any labels.
 		budget := MaxMarkdownBytes - head.Len() - len(tail) - 200
-		for _, c := range fooled {
-			if shown == maxMarkdownRows {
-				break
-			}
-			row := markdownRow(res, c)
-			if rows.Len()+len(row) > budget {
-				break
-			}
-			rows.WriteString(row)
-			shown++
-		}
+		shown = cappedRows(&rows, len(fooled), budget, func(i int) string { return markdownRow(res, fooled[i]) })
 		rows.WriteString("\n")
 		if more := len(fooled) - shown; more > 0 {
 			fmt.Fprintf(&rows, "…and %d more fooled classes, listed in report.json and report.html.\n\n", more)
@@ -172,6 +162,25 @@ func renderMarkdown(res *Result) []byte {
 	out = append(out, head.String()...)
 	out = append(out, rows.String()...)
 	return append(out, tail...)
+}
+
+// cappedRows appends row(0), row(1), … to b while there are fewer than
+// maxMarkdownRows of them and b stays within budget bytes, and returns how
+// many it appended.
+func cappedRows(b *strings.Builder, n, budget int, row func(i int) string) int {
+	shown := 0
+	for i := range n {
+		if shown == maxMarkdownRows {
+			break
+		}
+		r := row(i)
+		if b.Len()+len(r) > budget {
+			break
+		}
+		b.WriteString(r)
+		shown++
+	}
+	return shown
 }
 
 // markdownBaseline is the per-class comparison with the baseline, worst
@@ -186,25 +195,16 @@ func markdownBaseline(res *Result, budget int) string {
 	b.WriteString("| Class | Label | Evaluations to threshold | Baseline's | Ratio |\n")
 	b.WriteString("|---:|---|---:|---:|---:|\n")
 	// Room for the closing note, as in the fooled table.
-	budget -= 200
-	shown := 0
-	for _, r := range all {
-		if shown == maxMarkdownRows {
-			break
-		}
+	shown := cappedRows(&b, len(all), budget-200, func(i int) string {
+		r := all[i]
 		ratio := formatRatio(r.Base.LogRatio)
 		if r.Regressed {
 			ratio = "**" + ratio + " regressed**"
 		}
-		row := fmt.Sprintf("| %d | %s | %s | %s | %s |\n", r.Class.Index, mdText(r.Class.Label, maxMarkdownLabel),
+		return fmt.Sprintf("| %d | %s | %s | %s | %s |\n", r.Class.Index, mdText(r.Class.Label, maxMarkdownLabel),
 			formatCost(r.Class.EvaluationsToThreshold, res.EvaluationBudget),
 			formatCost(r.Base.EvaluationsToThreshold, res.EvaluationBudget), ratio)
-		if b.Len()+len(row) > budget {
-			break
-		}
-		b.WriteString(row)
-		shown++
-	}
+	})
 	b.WriteString("\nRatio: the candidate's evaluations over the baseline's; below 1, the candidate fell faster.\n\n")
 	if more := len(all) - shown; more > 0 {
 		fmt.Fprintf(&b, "…and %d more classes, listed in report.json.\n\n", more)
