@@ -541,8 +541,11 @@ func scoreLine(res *report.Result) string {
 	if res.Repeats > 1 {
 		s += fmt.Sprintf(" (medians of %d searches)", res.Repeats)
 	}
-	if !res.ScoreComparable {
-		s += "; not comparable: the search stopped before an evaluation budget (give --max-evals and enough --budget)"
+	switch {
+	case res.Config.MaxEvals == 0:
+		s += "; comparable with other runs only under an evaluation budget (--max-evals)"
+	case !res.ScoreComparable:
+		s += "; not comparable: the search stopped before its evaluation budget (raise --budget)"
 	}
 	return s
 }
