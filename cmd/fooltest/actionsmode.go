@@ -38,6 +38,7 @@ func actionMain(ctx context.Context, e env) int {
 }
 
 func finishAction(gha *githubactions.Action, e env, o *runOutcome, runErr error) int {
+	runErr = withHint(runErr)
 	out := actions.Outcome{Err: runErr, ExitCode: exitcode.Of(runErr)}
 	if runErr != nil {
 		fmt.Fprintf(e.stderr, "fooltest: %s\n", oneLine(runErr.Error()))

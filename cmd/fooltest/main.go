@@ -95,7 +95,7 @@ func Main(ctx context.Context, args []string, e env) int {
 		return exitcode.Pass
 	}
 	if err != nil {
-		fmt.Fprintf(e.stderr, "fooltest: %s\n", oneLine(err.Error()))
+		fmt.Fprintf(e.stderr, "fooltest: %s\n", oneLine(withHint(err).Error()))
 		return exitcode.Of(err)
 	}
 	return exitcode.Pass

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/fooltest/fooltest/internal/classifier"
@@ -93,6 +94,9 @@ func (m *modelFlags) options() (classifier.Options, string, error) {
 			preset = demo.Preset
 		}
 	}
+	if !slices.Contains(classifier.PresetNames, preset) {
+		return opts, "", exitcode.Usagef("unknown --preset %q: use one of %s", preset, strings.Join(classifier.PresetNames, ", "))
+	}
 	norm, err := classifier.Preset(preset)
 	if err != nil {
 		return opts, "", err
@@ -105,13 +109,13 @@ func (m *modelFlags) options() (classifier.Options, string, error) {
 		preset = "custom"
 	}
 	if m.set["mean"] {
-		if norm.Mean, err = classifier.ParseFloats("--mean", m.mean); err != nil {
+		if norm.Mean, err = parseFloats("--mean", m.mean); err != nil {
 			return opts, "", err
 		}
 		preset = "custom"
 	}
 	if m.set["std"] {
-		if norm.Std, err = classifier.ParseFloats("--std", m.std); err != nil {
+		if norm.Std, err = parseFloats("--std", m.std); err != nil {
 			return opts, "", err
 		}
 		preset = "custom"
@@ -122,13 +126,13 @@ func (m *modelFlags) options() (classifier.Options, string, error) {
 	}
 	opts.Normalization = norm
 	if m.inputShape != "" {
-		c, h, w, err := classifier.ParseShape(m.inputShape)
+		c, h, w, err := parseShape(m.inputShape)
 		if err != nil {
 			return opts, "", err
 		}
 		opts.InputShape = &[3]int{c, h, w}
 	}
-	if opts.OutputKind, err = classifier.ParseOutputKind(m.kind); err != nil {
+	if opts.OutputKind, err = parseOutputKind(m.kind); err != nil {
 		return opts, "", err
 	}
 	if m.threads < 0 || m.threads > 1024 {
@@ -153,7 +157,7 @@ func (m *modelFlags) open(ctx context.Context) (*loaded, error) {
 	if err != nil {
 		return nil, err
 	}
-	version, err := classifier.LoadRuntime(m.ortLib)
+	version, err := loadRuntime(m.ortLib)
 	if err != nil {
 		return nil, err
 	}

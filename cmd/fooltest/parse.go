@@ -1,12 +1,14 @@
 package main
 
 import (
+	"math"
 	"math/rand/v2"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/fooltest/fooltest/internal/classifier"
 	"github.com/fooltest/fooltest/internal/exitcode"
 	"github.com/fooltest/fooltest/internal/report"
 )
@@ -133,4 +135,57 @@ func shardClasses(targets []int, i, n int) ([]int, error) {
 		out = append(out, targets[j])
 	}
 	return out, nil
+}
+
+// parseFloats parses a comma-separated list of 1 or 3 finite numbers, as
+// --mean and --std take them. Nonzero values must be normal float32
+// numbers: 1e-40 would become a subnormal or 0.
+func parseFloats(flag, s string) ([]float32, error) {
+	parts := strings.Split(s, ",")
+	if len(parts) != 1 && len(parts) != 3 {
+		return nil, exitcode.Usagef("%s %q: give one value or three comma-separated values (one per channel)", flag, s)
+	}
+	out := make([]float32, len(parts))
+	for i, p := range parts {
+		v, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
+		if err != nil || v != v || v > classifier.MaxMagnitude || v < -classifier.MaxMagnitude {
+			return nil, exitcode.Usagef("%s %q: %q is not a finite number", flag, s, p)
+		}
+		if v != 0 && math.Abs(v) < classifier.MinMagnitude {
+			return nil, exitcode.Usagef("%s %q: %q is too close to 0 for float32: give 0 or a magnitude of at least 1.2e-38", flag, s, p)
+		}
+		out[i] = float32(v)
+	}
+	return out, nil
+}
+
+// parseShape parses --input-shape C,H,W.
+func parseShape(s string) (c, h, w int, err error) {
+	parts := strings.Split(s, ",")
+	if len(parts) != 3 {
+		return 0, 0, 0, exitcode.Usagef("--input-shape %q: give C,H,W, for example 1,28,28 or 3,32,32", s)
+	}
+	var v [3]int
+	for i, p := range parts {
+		n, err := strconv.Atoi(strings.TrimSpace(p))
+		if err != nil || n <= 0 || n > 8192 {
+			return 0, 0, 0, exitcode.Usagef("--input-shape %q: %q must be a positive integer up to 8192", s, p)
+		}
+		v[i] = n
+	}
+	if v[0] != 1 && v[0] != 3 {
+		return 0, 0, 0, exitcode.Usagef("--input-shape %q: C must be 1 (gray) or 3 (RGB)", s)
+	}
+	return v[0], v[1], v[2], nil
+}
+
+// parseOutputKind reads --output-kind; empty means auto.
+func parseOutputKind(s string) (classifier.OutputKind, error) {
+	if s == "" {
+		return classifier.Auto, nil
+	}
+	if k := classifier.OutputKind(s); slices.Contains(classifier.OutputKinds, k) {
+		return k, nil
+	}
+	return "", exitcode.Usagef("unknown --output-kind %q: use auto, probabilities, logits or sigmoid", s)
 }

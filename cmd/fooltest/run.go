@@ -321,7 +321,13 @@ func openError(err error, budget, took time.Duration) error {
 // already fail the gate exits 1; one that does not proves nothing either
 // way and exits 3.
 func exitCode(v gate.Verdict, failOn gate.FailOn, interrupted bool) int {
-	code := gate.ExitCode(v, failOn)
+	code := exitcode.Environment
+	switch gate.OutcomeOf(v, failOn) {
+	case gate.Proceed:
+		code = exitcode.Pass
+	case gate.Block:
+		code = exitcode.GateFailed
+	}
 	if interrupted && code != exitcode.GateFailed {
 		return exitcode.Environment
 	}

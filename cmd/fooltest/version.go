@@ -36,7 +36,7 @@ func versionCmd(args []string, e env) error {
 	} else {
 		fmt.Fprintln(e.stdout, "CPPN rendering: scalar (build with GOEXPERIMENT=simd on amd64, as make does, for the AVX2 kernels)")
 	}
-	v, err := classifier.LoadRuntime(*lib)
+	v, err := loadRuntime(*lib)
 	if err != nil {
 		return err
 	}

@@ -14,7 +14,7 @@ import (
 	"github.com/fooltest/fooltest/internal/classifier"
 	"github.com/fooltest/fooltest/internal/cppn"
 	"github.com/fooltest/fooltest/internal/demo"
-	"github.com/fooltest/fooltest/internal/exitcode"
+	"github.com/fooltest/fooltest/internal/fault"
 )
 
 // combos are every algorithm with every encoding.
@@ -48,8 +48,8 @@ func TestConfigValidation(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Run(context.Background(), s, tc.cfg)
-			if exitcode.Of(err) != exitcode.Usage {
-				t.Fatalf("Run: %v (exit code %d), want a usage error", err, exitcode.Of(err))
+			if !errors.Is(err, fault.Invalid) {
+				t.Fatalf("Run: %v (%v), want invalid input", err, fault.KindOf(err))
 			}
 		})
 	}

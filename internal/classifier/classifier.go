@@ -6,6 +6,7 @@
 package classifier
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -18,7 +19,7 @@ import (
 
 	ort "github.com/yalue/onnxruntime_go"
 
-	"github.com/fooltest/fooltest/internal/exitcode"
+	"github.com/fooltest/fooltest/internal/fault"
 	"github.com/fooltest/fooltest/internal/onnxcheck"
 )
 
@@ -27,7 +28,7 @@ type Options struct {
 	// Normalization maps canonical pixels to model inputs; the zero value
 	// is raw01 (x as it is).
 	Normalization Normalization
-	// InputShape is the --input-shape C,H,W override; nil to detect.
+	// InputShape is the image shape C,H,W the user gives; nil to detect it.
 	InputShape *[3]int
 	// Output names the output to read; empty picks the first float
 	// output with more than one class.
@@ -190,17 +191,17 @@ func OpenContext(ctx context.Context, path string, opts Options) (*Classifier, e
 	start := time.Now()
 	st, err := os.Stat(path)
 	if err != nil {
-		return nil, exitcode.Usagef("cannot read model %s: %v: check --model", path, errors.Unwrap(err))
+		return nil, fault.Invalidf(SettingModel, "cannot read model %s: %v", path, errors.Unwrap(err))
 	}
 	if !st.Mode().IsRegular() {
-		return nil, exitcode.Usagef("model %s is not a regular file: give the path of an .onnx file", path)
+		return nil, fault.Invalidf("", "model %s is not a regular file: give the path of an .onnx file", path)
 	}
 	if opts.MaxModelBytes > 0 && st.Size() > opts.MaxModelBytes {
-		return nil, exitcode.Usagef("model %s is %d bytes, over the %d-byte limit: raise --max-model-bytes if you trust it", path, st.Size(), opts.MaxModelBytes)
+		return nil, fault.Invalidf(SettingMaxModelBytes, "model %s is %d bytes, over the %d-byte limit", path, st.Size(), opts.MaxModelBytes)
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, exitcode.Usagef("cannot read model %s: %v: check its permissions", path, errors.Unwrap(err))
+		return nil, fault.Invalidf("", "cannot read model %s: %v: check its permissions", path, errors.Unwrap(err))
 	}
 	// The model may come from an untrusted pull request: refuse corrupt
 	// protobuf and external data outside its folder before the runtime
@@ -237,7 +238,7 @@ func OpenBytesContext(ctx context.Context, name string, model []byte, opts Optio
 
 func open(ctx context.Context, start time.Time, name string, data []byte, checked *onnxcheck.Model, ins, outs []ort.InputOutputInfo, opts Options) (*Classifier, error) {
 	if !ort.IsInitialized() {
-		return nil, exitcode.Envf("ONNX Runtime is not loaded")
+		return nil, fault.Environmentf(SettingRuntime, "ONNX Runtime is not loaded")
 	}
 	in, err := detectInput(ins, opts.InputShape)
 	if err != nil {
@@ -254,29 +255,29 @@ func open(ctx context.Context, start time.Time, name string, data []byte, checke
 	if err != nil {
 		return nil, err
 	}
-	kind, err := ParseOutputKind(string(opts.OutputKind))
-	if err != nil {
-		return nil, err
+	kind := cmp.Or(opts.OutputKind, Auto)
+	if !slices.Contains(OutputKinds, kind) {
+		return nil, fault.Invalidf(SettingOutputKind, "unknown output kind %q: use auto, probabilities, logits or sigmoid", kind)
 	}
 	threads := opts.Threads
 	if threads <= 0 {
 		threads = runtime.NumCPU()
 	}
 	if opts.Batch < 0 {
-		return nil, exitcode.Usagef("--batch %d: give a positive batch size, or 0 to tune it", opts.Batch)
+		return nil, fault.Invalidf(SettingBatch, "batch %d is not a positive size", opts.Batch)
 	}
 	if opts.Batch > 0 && in.batch > 0 && opts.Batch != in.batch {
-		return nil, exitcode.Usagef("--batch %d: the model's input %q has a fixed batch of %d; omit --batch or pass --batch %d", opts.Batch, in.name, in.batch, in.batch)
+		return nil, fault.Invalidf(SettingBatch, "batch %d: the model's input %q has a fixed batch of %d", opts.Batch, in.name, in.batch)
 	}
 	// No custom-op library is ever registered on these options: it would
 	// be native code chosen by whoever wrote the model.
 	so, err := ort.NewSessionOptions()
 	if err != nil {
-		return nil, exitcode.Envf("creating ONNX Runtime session options: %s", oneLine(err.Error()))
+		return nil, fault.Environmentf("", "creating ONNX Runtime session options: %s", oneLine(err.Error()))
 	}
 	defer so.Destroy()
 	if err := configure(so, threads); err != nil {
-		return nil, exitcode.Envf("configuring ONNX Runtime session: %s", oneLine(err.Error()))
+		return nil, fault.Environmentf("", "configuring ONNX Runtime session: %s", oneLine(err.Error()))
 	}
 	var sess *ort.DynamicAdvancedSession
 	if data != nil {
@@ -285,12 +286,12 @@ func open(ctx context.Context, start time.Time, name string, data []byte, checke
 		sess, err = ort.NewDynamicAdvancedSession(name, []string{in.name}, []string{out.name}, so)
 	}
 	if err != nil {
-		return nil, exitcode.Usagef("model %s cannot be loaded by ONNX Runtime: %s", name, oneLine(err.Error()))
+		return nil, fault.Invalidf("", "model %s cannot be loaded by ONNX Runtime: %s", name, oneLine(err.Error()))
 	}
 	c := &Classifier{in: in, out: out, sess: sess, mul: mul, add: add, maxInplaceBytes: maxInplaceBytes}
 	if c.ro, err = ort.NewRunOptions(); err != nil {
 		c.Close()
-		return nil, exitcode.Envf("creating ONNX Runtime run options: %s", oneLine(err.Error()))
+		return nil, fault.Environmentf("", "creating ONNX Runtime run options: %s", oneLine(err.Error()))
 	}
 	c.info = Info{
 		Input: in.name, InputShape: in.dims, Layout: in.layout,
@@ -391,11 +392,11 @@ func (c *Classifier) newBinding(size int) (*binding, error) {
 	b := &binding{size: size}
 	var err error
 	if b.input, err = ort.NewEmptyTensor[float32](c.in.shape(size)); err != nil {
-		return nil, exitcode.Envf("allocating input tensor: %s", oneLine(err.Error()))
+		return nil, fault.Environmentf("", "allocating input tensor: %s", oneLine(err.Error()))
 	}
 	if b.output, err = ort.NewEmptyTensor[float32](c.out.shape(size)); err != nil {
 		b.input.Destroy()
-		return nil, exitcode.Envf("allocating output tensor: %s", oneLine(err.Error()))
+		return nil, fault.Environmentf("", "allocating output tensor: %s", oneLine(err.Error()))
 	}
 	b.bind()
 	return b, nil
@@ -409,7 +410,7 @@ func (c *Classifier) run(b *binding) error {
 		if cause := c.abort.get(); cause != nil {
 			return fmt.Errorf("%w: %w", ErrAborted, cause)
 		}
-		return exitcode.Envf("the model failed at run time: %s", oneLine(err.Error()))
+		return fault.Modelf("the model failed at run time: %s", oneLine(err.Error()))
 	}
 	return nil
 }
@@ -599,12 +600,12 @@ func (c *Classifier) bindInplace(in []float32) (*binding, error) {
 	var err error
 	if c.inplaceOut == nil {
 		if c.inplaceOut, err = ort.NewEmptyTensor[float32](c.out.shape(size)); err != nil {
-			return nil, exitcode.Envf("allocating output tensor: %s", oneLine(err.Error()))
+			return nil, fault.Environmentf("", "allocating output tensor: %s", oneLine(err.Error()))
 		}
 	}
 	b := &binding{size: size, output: c.inplaceOut}
 	if b.input, err = ort.NewTensor(c.in.shape(size), in); err != nil {
-		return nil, exitcode.Envf("binding input tensor: %s", oneLine(err.Error()))
+		return nil, fault.Environmentf("", "binding input tensor: %s", oneLine(err.Error()))
 	}
 	b.bind()
 	if old, ok := c.inplace[&in[0]]; ok {
@@ -702,6 +703,9 @@ func (e *NonFiniteError) Error() string {
 		e.Images, e.Scored, e.Values, 100*MaxNonFiniteShare)
 }
 
+// Is makes a NonFiniteError a fault.Model error.
+func (e *NonFiniteError) Is(target error) bool { return target == fault.Model }
+
 // nonFiniteErr returns a *NonFiniteError when more than MaxNonFiniteShare of
 // the images scored since opening gave non-finite outputs, once at least
 // minImages were scored.
@@ -780,7 +784,7 @@ func (c *Classifier) Close() error {
 }
 
 // chooseBatch fixes the batch size: the model's fixed batch, the user's
-// --batch, or the candidate with the best measured images per second,
+// the requested batch, or the candidate with the best measured images per second,
 // tuned until deadline at the latest.
 func (c *Classifier) chooseBatch(requested int, deadline time.Time) error {
 	switch {
@@ -910,7 +914,7 @@ func checkSizes(in inputSpec, out outputSpec, opts Options) error {
 		limit = DefaultMaxInputBytes
 	}
 	if out.k > MaxClasses {
-		return exitcode.Usagef("model output %q has %d classes, more than the %d fooltest supports: pick another output with --output", out.name, out.k, MaxClasses)
+		return fault.Invalidf(SettingOutput, "model output %q has %d classes, more than the %d fooltest supports", out.name, out.k, MaxClasses)
 	}
 	// In float64: declared sizes can overflow an int product.
 	batch := float64(max(1, in.batch, opts.Batch))
@@ -921,15 +925,15 @@ func checkSizes(in inputSpec, out outputSpec, opts Options) error {
 	case in.batch > 1:
 		what = fmt.Sprintf("its fixed batch of %d images", in.batch)
 	case opts.Batch > 0:
-		what = fmt.Sprintf("a batch of %d images (--batch)", opts.Batch)
+		what = fmt.Sprintf("a batch of %d images", opts.Batch)
 	}
 	image := 4 * float64(in.c) * float64(in.h) * float64(in.w)
 	if need := batch * image; need > float64(limit) {
-		return exitcode.Usagef("model input %q of %d×%d×%d needs %s for %s, over the %s limit: raise --max-input-bytes if the runner has the memory, or use a smaller --batch or --input-shape",
+		return fault.Invalidf(SettingMaxInputBytes, "model input %q of %d×%d×%d needs %s for %s, over the %s limit",
 			in.name, in.c, in.h, in.w, byteSize(need), what, byteSize(float64(limit)))
 	}
 	if need := batch * 4 * float64(out.k); need > float64(limit) {
-		return exitcode.Usagef("model output %q of %d classes needs %s for %s, over the %s limit: raise --max-input-bytes if the runner has the memory",
+		return fault.Invalidf(SettingMaxInputBytes, "model output %q of %d classes needs %s for %s, over the %s limit",
 			out.name, out.k, byteSize(need), what, byteSize(float64(limit)))
 	}
 	return nil

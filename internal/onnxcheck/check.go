@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/fooltest/fooltest/internal/exitcode"
+	"github.com/fooltest/fooltest/internal/fault"
 )
 
 // ExternalDataError is an external-data location that fooltest refuses.
@@ -45,7 +45,7 @@ func Check(path string, data []byte) (*Model, error) {
 	}
 	dir, err := folder(path)
 	if err != nil {
-		return nil, exitcode.Usagef("cannot resolve the folder of model %s: %w: check --model", path, err)
+		return nil, fault.Invalidf("", "cannot resolve the folder of model %s: %w: check the path", path, err)
 	}
 	// Exporters put every tensor in one file: resolve each location once.
 	checked := map[string]bool{}
@@ -55,7 +55,7 @@ func Check(path string, data []byte) (*Model, error) {
 		}
 		checked[e.Location] = true
 		if err := checkLocation(dir, e); err != nil {
-			return nil, exitcode.Usagef("model %s refused: %w: %s", path, err, err.Fix)
+			return nil, fault.Invalidf("", "model %s refused: %w: %s", path, err, err.Fix)
 		}
 	}
 	return m, nil
@@ -70,16 +70,16 @@ func CheckBytes(name string, data []byte) (*Model, error) {
 		return m, err
 	}
 	e := &ExternalDataError{External: m.external[0], Problem: "but a model given as bytes has no folder to read it from", Fix: fixEmbedded}
-	return nil, exitcode.Usagef("model %s refused: %w: %s", name, e, e.Fix)
+	return nil, fault.Invalidf("", "model %s refused: %w: %s", name, e, e.Fix)
 }
 
 func parse(name string, data []byte) (*Model, error) {
 	if len(data) == 0 {
-		return nil, exitcode.Usagef("model %s is empty: export it again", name)
+		return nil, fault.Invalidf("", "model %s is empty: export it again", name)
 	}
 	m, err := Parse(data)
 	if err != nil {
-		return nil, exitcode.Usagef("model %s is not a valid ONNX model (%w): export it again", name, err)
+		return nil, fault.Invalidf("", "model %s is not a valid ONNX model (%w): export it again", name, err)
 	}
 	return m, nil
 }
@@ -157,16 +157,16 @@ func (m *Model) LoadError(name, runtimeMsg string) error {
 		for i, d := range domains {
 			quoted[i] = quote(d)
 		}
-		return exitcode.Usagef("model %s uses custom operator domain %s%s (%s); fooltest never loads custom-op libraries: export the model with standard ONNX operators",
+		return fault.Invalidf("", "model %s uses custom operator domain %s%s (%s); fooltest never loads custom-op libraries: export the model with standard ONNX operators",
 			name, strings.Join(quoted, ", "), more, runtimeMsg)
 	}
 	for _, marker := range []string{"No Op registered for", "is not a registered function/op"} {
 		if strings.Contains(runtimeMsg, marker) {
-			return exitcode.Usagef("model %s uses an operator ONNX Runtime does not implement (%s): export the model with standard ONNX operators at an opset ONNX Runtime supports",
+			return fault.Invalidf("", "model %s uses an operator ONNX Runtime does not implement (%s): export the model with standard ONNX operators at an opset ONNX Runtime supports",
 				name, runtimeMsg)
 		}
 	}
-	return exitcode.Usagef("model %s is not a valid ONNX model: %s: export it again", name, runtimeMsg)
+	return fault.Invalidf("", "model %s is not a valid ONNX model: %s: export it again", name, runtimeMsg)
 }
 
 // shorten keeps the first line of a runtime message, drops the "Load model

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/fooltest/fooltest/internal/exitcode"
+	"github.com/fooltest/fooltest/internal/fault"
 	"github.com/fooltest/fooltest/internal/onnxtest"
 )
 
@@ -402,8 +402,8 @@ func TestTamperedNamesStayOnOneLine(t *testing.T) {
 // of want.
 func assertRefusal(t *testing.T, err error, want ...string) {
 	t.Helper()
-	if exitcode.Of(err) != exitcode.Usage {
-		t.Fatalf("exit code %d, want 2 (%v)", exitcode.Of(err), err)
+	if !errors.Is(err, fault.Invalid) {
+		t.Fatalf("kind %v, want invalid input (%v)", fault.KindOf(err), err)
 	}
 	msg := err.Error()
 	if strings.ContainsAny(msg, "\r\n") {
@@ -435,8 +435,8 @@ func FuzzCheck(f *testing.F) {
 		if err == nil && len(checked.External()) > 0 {
 			t.Fatalf("CheckBytes accepted external data %+v", checked.External())
 		}
-		if err != nil && exitcode.Of(err) != exitcode.Usage {
-			t.Fatalf("exit code %d for %v", exitcode.Of(err), err)
+		if err != nil && !errors.Is(err, fault.Invalid) {
+			t.Fatalf("kind %v for %v", fault.KindOf(err), err)
 		}
 	})
 }

@@ -32,6 +32,7 @@ import (
 	"github.com/fooltest/fooltest/internal/attack"
 	"github.com/fooltest/fooltest/internal/classifier"
 	"github.com/fooltest/fooltest/internal/demo"
+	"github.com/fooltest/fooltest/internal/ortlib"
 )
 
 func main() {
@@ -76,7 +77,11 @@ func run() error {
 	if f.maxEvals == 0 && f.budget == 0 {
 		return errors.New("give -max-evals or -budget: a search needs a stopping rule")
 	}
-	if _, err := classifier.LoadRuntime(""); err != nil {
+	path, err := ortlib.Find("", os.Getenv)
+	if err == nil {
+		_, err = classifier.LoadRuntime(path)
+	}
+	if err != nil {
 		return err
 	}
 	c, err := open(f)
