@@ -10,7 +10,7 @@ import (
 
 	"github.com/fooltest/fooltest/internal/demo"
 	"github.com/fooltest/fooltest/internal/exitcode"
-	"github.com/fooltest/fooltest/internal/onnxtest"
+	"github.com/fooltest/fooltest/internal/testsupport/onnxtest"
 )
 
 func writeFile(t *testing.T, dir, name string, data []byte) string {

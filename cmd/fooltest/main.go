@@ -24,7 +24,7 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/fooltest/fooltest/internal/actions"
+	"github.com/fooltest/fooltest/cmd/fooltest/internal/actions"
 	"github.com/fooltest/fooltest/internal/exitcode"
 )
 

@@ -15,7 +15,7 @@ import (
 
 	"github.com/fooltest/fooltest/internal/exitcode"
 	"github.com/fooltest/fooltest/internal/gate"
-	"github.com/fooltest/fooltest/internal/onnxtest"
+	"github.com/fooltest/fooltest/internal/testsupport/onnxtest"
 )
 
 func TestExitCode(t *testing.T) {

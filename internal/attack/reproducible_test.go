@@ -14,7 +14,7 @@ import (
 
 	"github.com/fooltest/fooltest/internal/classifier"
 	"github.com/fooltest/fooltest/internal/demo"
-	"github.com/fooltest/fooltest/internal/onnxtest"
+	"github.com/fooltest/fooltest/internal/testsupport/onnxtest"
 )
 
 // fingerprint hashes everything a Result reports: per class the confidence,

@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/fooltest/fooltest/internal/fault"
-	"github.com/fooltest/fooltest/internal/onnxtest"
+	"github.com/fooltest/fooltest/internal/testsupport/onnxtest"
 )
 
 func openModel(t *testing.T, m onnxtest.Model, opts Options) *Classifier {

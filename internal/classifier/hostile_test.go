@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/fooltest/fooltest/internal/fault"
-	"github.com/fooltest/fooltest/internal/onnxtest"
+	"github.com/fooltest/fooltest/internal/testsupport/onnxtest"
 )
 
 // TestOutputKindSafe: auto never reads a probability or sigmoid output as

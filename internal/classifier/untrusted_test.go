@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/fooltest/fooltest/internal/fault"
-	"github.com/fooltest/fooltest/internal/onnxtest"
+	"github.com/fooltest/fooltest/internal/testsupport/onnxtest"
 )
 
 // untrustedModel is the classifier every hostile case starts from.

@@ -9,8 +9,8 @@ import (
 
 	"github.com/fooltest/fooltest/internal/classifier"
 	"github.com/fooltest/fooltest/internal/demo"
-	"github.com/fooltest/fooltest/internal/mnist"
 	"github.com/fooltest/fooltest/internal/ortlib"
+	"github.com/fooltest/fooltest/internal/testsupport/mnist"
 )
 
 // TestDemoAccuracy re-measures the embedded model on all 10,000 t10k images

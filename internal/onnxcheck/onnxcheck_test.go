@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/fooltest/fooltest/internal/fault"
-	"github.com/fooltest/fooltest/internal/onnxtest"
+	"github.com/fooltest/fooltest/internal/testsupport/onnxtest"
 )
 
 // The raw encoders below write the messages onnxtest has no words for

@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/fooltest/fooltest/internal/report"
-	"github.com/fooltest/fooltest/internal/report/reporttest"
+	"github.com/fooltest/fooltest/internal/testsupport/reporttest"
 )
 
 // linkingFormats are the reports that may name files in images/.

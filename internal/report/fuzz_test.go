@@ -13,7 +13,7 @@ import (
 	"golang.org/x/net/html"
 
 	"github.com/fooltest/fooltest/internal/report"
-	"github.com/fooltest/fooltest/internal/report/reporttest"
+	"github.com/fooltest/fooltest/internal/testsupport/reporttest"
 )
 
 // addSeeds gives every fuzz test the same hostile starting labels.

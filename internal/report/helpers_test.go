@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/fooltest/fooltest/internal/report"
-	"github.com/fooltest/fooltest/internal/report/reporttest"
+	"github.com/fooltest/fooltest/internal/testsupport/reporttest"
 )
 
 // render runs one of the in-memory encoders and fails the test on error.

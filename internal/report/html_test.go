@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/fooltest/fooltest/internal/report"
-	"github.com/fooltest/fooltest/internal/report/reporttest"
+	"github.com/fooltest/fooltest/internal/testsupport/reporttest"
 )
 
 // TestHTMLVerdict checks the page's verdict block, the score rows and the

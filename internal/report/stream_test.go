@@ -10,7 +10,7 @@ import (
 	"github.com/jstemmer/go-junit-report/v2/junit"
 
 	"github.com/fooltest/fooltest/internal/report"
-	"github.com/fooltest/fooltest/internal/report/reporttest"
+	"github.com/fooltest/fooltest/internal/testsupport/reporttest"
 )
 
 // streamCases are results for the streaming encoders: hostile labels,

@@ -14,7 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/fooltest/fooltest/internal/report"
-	"github.com/fooltest/fooltest/internal/report/reporttest"
+	"github.com/fooltest/fooltest/internal/testsupport/reporttest"
 )
 
 // decodePNG opens a PNG written by a test and fails on anything else.
