@@ -3,7 +3,6 @@
 
 package cppn
 
-
 // tap is one output pixel's bilinear source along one axis.
 type tap struct {
 	i0, i1 int32
