@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/fooltest/fooltest/cmd/fooltest/internal/safetext"
+
 	"github.com/sethvargo/go-githubactions"
 
 	"github.com/fooltest/fooltest/cmd/fooltest/internal/actions"
@@ -41,7 +43,7 @@ func finishAction(gha *githubactions.Action, e env, o *runOutcome, runErr error)
 	runErr = withHint(runErr)
 	out := actions.Outcome{Err: runErr, ExitCode: exitcode.Of(runErr)}
 	if runErr != nil {
-		fmt.Fprintf(e.stderr, "fooltest: %s\n", oneLine(runErr.Error()))
+		fmt.Fprintf(e.stderr, "fooltest: %s\n", safetext.OneLine(runErr.Error()))
 	}
 	if o != nil {
 		res := o.result
@@ -71,7 +73,7 @@ func finishAction(gha *githubactions.Action, e env, o *runOutcome, runErr error)
 		}
 	}
 	if err := actions.Finish(gha, out); err != nil {
-		fmt.Fprintf(e.stderr, "fooltest: reporting to GitHub Actions: %s\n", oneLine(err.Error()))
+		fmt.Fprintf(e.stderr, "fooltest: reporting to GitHub Actions: %s\n", safetext.OneLine(err.Error()))
 	}
 	return out.ExitCode
 }

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/fooltest/fooltest/cmd/fooltest/internal/safetext"
+
 	"github.com/fooltest/fooltest/internal/exitcode"
 	"github.com/fooltest/fooltest/internal/report"
 
@@ -33,12 +35,12 @@ type baseline struct {
 func readBaseline(path string) (*baseline, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, exitcode.Usagef("cannot read --baseline %s: %v: give the released model or its report.json", printable(path), errors.Unwrap(err))
+		return nil, exitcode.Usagef("cannot read --baseline %s: %v: give the released model or its report.json", safetext.Printable(path), errors.Unwrap(err))
 	}
 	defer f.Close()
 	st, err := f.Stat()
 	if err != nil || !st.Mode().IsRegular() {
-		return nil, exitcode.Usagef("--baseline %s is not a regular file: give the released model or its report.json", printable(path))
+		return nil, exitcode.Usagef("--baseline %s is not a regular file: give the released model or its report.json", safetext.Printable(path))
 	}
 	head := make([]byte, 64)
 	n, _ := io.ReadFull(f, head)
@@ -46,14 +48,14 @@ func readBaseline(path string) (*baseline, error) {
 		return &baseline{path: path}, nil
 	}
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return nil, exitcode.Usagef("cannot read --baseline %s: %v", printable(path), err)
+		return nil, exitcode.Usagef("cannot read --baseline %s: %v", safetext.Printable(path), err)
 	}
-	res, err := decodeReport(f, st.Size(), "--baseline "+printable(path))
+	res, err := decodeReport(f, st.Size(), "--baseline "+safetext.Printable(path))
 	if err != nil {
 		return nil, err
 	}
 	if res.Error != "" {
-		return nil, exitcode.Usagef("--baseline %s records a run that did not test its model (%s): rerun the baseline", printable(path), res.Error)
+		return nil, exitcode.Usagef("--baseline %s records a run that did not test its model (%s): rerun the baseline", safetext.Printable(path), res.Error)
 	}
 	return &baseline{path: path, report: res}, nil
 }
@@ -90,13 +92,13 @@ func searchBaseline(ctx context.Context, e env, m modelFlags, r *runFlags, plan 
 	if err := sameTargets(r.baseline, r.classes, cfg.Targets, l.Info().Classes, classes); err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(e.stdout, "%-11s %s (sha256 %s)\n", "baseline", printable(r.baseline), l.sha256[:16])
+	fmt.Fprintf(e.stdout, "%-11s %s (sha256 %s)\n", "baseline", safetext.Printable(r.baseline), l.sha256[:16])
 	res, err := searchRepeats(bctx, e, l, cfg, r.repeats, "the baseline", r.quiet)
 	if err != nil || res == nil {
 		if err == nil {
 			err = errors.New("no result")
 		}
-		return nil, exitcode.Envf("searching the --baseline model: %s", oneLine(err.Error()))
+		return nil, exitcode.Envf("searching the --baseline model: %s", safetext.OneLine(err.Error()))
 	}
 	if res.Stopped == attack.StoppedCanceled {
 		return nil, exitcode.Envf("interrupted while searching the --baseline model: nothing was compared")
@@ -117,12 +119,12 @@ func attachBaseline(res *report.Result, base *baseline) error {
 	for _, c := range res.Classes {
 		bc, ok := byIndex[c.Index]
 		if !ok {
-			return exitcode.Usagef("--baseline %s has no result for class %d: search the same classes", printable(base.path), c.Index)
+			return exitcode.Usagef("--baseline %s has no result for class %d: search the same classes", safetext.Printable(base.path), c.Index)
 		}
 		b.Classes = append(b.Classes, report.BaselineClass{Index: c.Index, EvaluationsToThreshold: bc.EvaluationsToThreshold, History: bc.History})
 	}
 	if len(base.report.Classes) != len(res.Classes) {
-		return exitcode.Usagef("--baseline %s searched %d classes and this run %d: search the same classes", printable(base.path), len(base.report.Classes), len(res.Classes))
+		return exitcode.Usagef("--baseline %s searched %d classes and this run %d: search the same classes", safetext.Printable(base.path), len(base.report.Classes), len(res.Classes))
 	}
 	if !base.report.ScoreComparable && res.Error == "" {
 		res.Error = fmt.Sprintf("the baseline's search stopped (%s) before its evaluation budget of %d, so the two cannot be compared: raise --budget", base.report.StoppedReason, base.report.EvaluationBudget)
@@ -140,11 +142,11 @@ func sameTargets(path, classes string, targets []int, baseK, k int) error {
 		return nil
 	}
 	if classes == "all" || strings.HasPrefix(classes, "random:") {
-		return exitcode.Usagef("--baseline %s has %d classes and the model %d, so --classes %s differs between them: name the classes both have, e.g. --classes 0-%d", printable(path), baseK, k, classes, min(baseK, k)-1)
+		return exitcode.Usagef("--baseline %s has %d classes and the model %d, so --classes %s differs between them: name the classes both have, e.g. --classes 0-%d", safetext.Printable(path), baseK, k, classes, min(baseK, k)-1)
 	}
 	for _, t := range targets {
 		if t >= baseK {
-			return exitcode.Usagef("--baseline %s has %d classes, so it has no class %d of --classes %s: name the classes both have", printable(path), baseK, t, classes)
+			return exitcode.Usagef("--baseline %s has %d classes, so it has no class %d of --classes %s: name the classes both have", safetext.Printable(path), baseK, t, classes)
 		}
 	}
 	return nil

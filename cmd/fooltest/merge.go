@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/fooltest/fooltest/cmd/fooltest/internal/safetext"
+
 	"github.com/fooltest/fooltest/internal/exitcode"
 	"github.com/fooltest/fooltest/internal/gate"
 	"github.com/fooltest/fooltest/internal/report"
@@ -93,7 +95,7 @@ func mergeReports(_ context.Context, args []string, e env) (*runOutcome, error) 
 	if err != nil {
 		return nil, exitcode.Usagef("%s", err)
 	}
-	fmt.Fprintf(e.stdout, "%-11s %d of %d shards (%s), %d target classes\n", "merged", len(res.Shard.Merged), res.Shard.Count, printable(strings.Join(dirs, ", ")), len(res.Classes))
+	fmt.Fprintf(e.stdout, "%-11s %d of %d shards (%s), %d target classes\n", "merged", len(res.Shard.Merged), res.Shard.Count, safetext.Printable(strings.Join(dirs, ", ")), len(res.Classes))
 	if m := res.MissingShards; len(m) > 0 {
 		fmt.Fprintf(e.stdout, "%-11s shards %s: %d classes not searched\n", "missing", joinInts(m), notSearched(res))
 	}
@@ -140,10 +142,10 @@ func parseMergeArgs(fs *flag.FlagSet, args []string, e env) ([]string, error) {
 
 // loadShard reads dir/report.json.
 func loadShard(dir string) (*shardReport, error) {
-	what := printable(filepath.Join(dir, report.JSONFile))
+	what := safetext.Printable(filepath.Join(dir, report.JSONFile))
 	root, err := os.OpenRoot(dir)
 	if err != nil {
-		return nil, exitcode.Usagef("cannot read the shard report directory %s: %v", printable(dir), cause(err))
+		return nil, exitcode.Usagef("cannot read the shard report directory %s: %v", safetext.Printable(dir), cause(err))
 	}
 	f, err := root.Open(report.JSONFile)
 	if err != nil {
@@ -240,21 +242,21 @@ func mergeShards(shards []*shardReport, allowMissing bool) (*report.Result, erro
 	byIndex := make(map[int]*shardReport, len(shards))
 	for _, s := range shards {
 		r := s.res
-		what := printable(s.dir)
+		what := safetext.Printable(s.dir)
 		switch {
 		case r.Model.SHA256 != first.res.Model.SHA256:
-			return nil, exitcode.Usagef("%s and %s are reports of different models (sha256 %.12s and %.12s): merge the shards of one run", printable(first.dir), what, first.res.Model.SHA256, r.Model.SHA256)
+			return nil, exitcode.Usagef("%s and %s are reports of different models (sha256 %.12s and %.12s): merge the shards of one run", safetext.Printable(first.dir), what, first.res.Model.SHA256, r.Model.SHA256)
 		case r.Shard.Count != n:
-			return nil, exitcode.Usagef("%s is shard %d/%d and %s shard %d/%d: merge the shards of one run, which all have the same N", printable(first.dir), first.res.Shard.Index, n, what, r.Shard.Index, r.Shard.Count)
+			return nil, exitcode.Usagef("%s is shard %d/%d and %s shard %d/%d: merge the shards of one run, which all have the same N", safetext.Printable(first.dir), first.res.Shard.Index, n, what, r.Shard.Index, r.Shard.Count)
 		}
 		if d := incomparable(first.res, r); len(d) > 0 {
-			return nil, exitcode.Usagef("%s and %s were run with different settings (%s), so they are not shards of one run", printable(first.dir), what, strings.Join(d, ", "))
+			return nil, exitcode.Usagef("%s and %s were run with different settings (%s), so they are not shards of one run", safetext.Printable(first.dir), what, strings.Join(d, ", "))
 		}
 		if r.Baseline != nil && len(r.Baseline.Classes) != len(r.Classes) {
 			return nil, exitcode.Usagef("%s: its baseline has %d classes and it has %d", what, len(r.Baseline.Classes), len(r.Classes))
 		}
 		if dup, ok := byIndex[r.Shard.Index]; ok {
-			return nil, exitcode.Usagef("shard %d/%d is given twice, in %s and %s: give each shard once", r.Shard.Index, n, printable(dup.dir), what)
+			return nil, exitcode.Usagef("shard %d/%d is given twice, in %s and %s: give each shard once", r.Shard.Index, n, safetext.Printable(dup.dir), what)
 		}
 		byIndex[r.Shard.Index] = s
 	}
@@ -384,7 +386,7 @@ func mergeClasses(out *report.Result, shards []*shardReport, byIndex map[int]*sh
 
 // readShardImage reads class c's image back from shard s.
 func readShardImage(s *shardReport, c *report.Class, m *report.Model) (*report.Image, error) {
-	what := printable(filepath.Join(s.dir, filepath.FromSlash(c.Image)))
+	what := safetext.Printable(filepath.Join(s.dir, filepath.FromSlash(c.Image)))
 	f, err := s.root.Open(filepath.FromSlash(c.Image))
 	if err != nil {
 		return nil, exitcode.Usagef("cannot read the image of class %d, %s: %v: give the shards' whole report directories", c.Index, what, cause(err))

@@ -12,6 +12,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/fooltest/fooltest/cmd/fooltest/internal/safetext"
+
 	"github.com/fooltest/fooltest/internal/classifier"
 	"github.com/fooltest/fooltest/internal/demo"
 	"github.com/fooltest/fooltest/internal/exitcode"
@@ -234,12 +236,12 @@ func (l *loaded) summary() string {
 	libPath, _ := classifier.LoadedRuntime()
 	var b strings.Builder
 	row := func(k, format string, args ...any) { fmt.Fprintf(&b, "%-11s %s\n", k, fmt.Sprintf(format, args...)) }
-	row("model", "%s (sha256 %s)", printable(l.name), l.sha256[:16])
+	row("model", "%s (sha256 %s)", safetext.Printable(l.name), l.sha256[:16])
 	row("input", "%q %v: %s, %d×%d×%d %s, %s", i.Input, i.InputShape, i.Layout, i.Channels, i.Height, i.Width, color, batch)
 	row("preprocess", "%s (%s)", l.preset, i.Normalization)
 	row("output", "%q %v: %d classes, %s", i.Output, i.OutputShape, i.Classes, kind)
-	row("labels", "%s", printable(l.labelsFrom))
+	row("labels", "%s", safetext.Printable(l.labelsFrom))
 	row("batch", "%d%s, %d threads", i.Batch, tuned, i.Threads)
-	row("runtime", "ONNX Runtime %s (%s)", printable(l.runtime), printable(libPath))
+	row("runtime", "ONNX Runtime %s (%s)", safetext.Printable(l.runtime), safetext.Printable(libPath))
 	return b.String()
 }

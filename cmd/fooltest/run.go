@@ -15,6 +15,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/fooltest/fooltest/cmd/fooltest/internal/safetext"
+
 	"github.com/fooltest/fooltest/internal/attack"
 	"github.com/fooltest/fooltest/internal/classifier"
 	"github.com/fooltest/fooltest/internal/exitcode"
@@ -240,7 +242,7 @@ func runSearch(ctx context.Context, args []string, e env) (*runOutcome, error) {
 		// Refuse an incomparable baseline before the budget is spent.
 		probe := resultShell(l, &m, &r, plan, attack.DefaultGeneration)
 		if err := gate.CheckBaseline(probe, base.report); err != nil {
-			return nil, exitcode.Usagef("--baseline %s: %s", printable(r.baseline), err)
+			return nil, exitcode.Usagef("--baseline %s: %s", safetext.Printable(r.baseline), err)
 		}
 		if err := sameTargets(r.baseline, r.classes, targets, base.report.Model.Classes, info.Classes); err != nil {
 			return nil, err
@@ -276,7 +278,7 @@ func runSearch(ctx context.Context, args []string, e env) (*runOutcome, error) {
 	out.result.Interrupted = interrupted
 	out.result.ScoreComparable = comparable(res, r.maxEvals)
 	if searchErr != nil {
-		out.result.Error = oneLine(searchErr.Error())
+		out.result.Error = safetext.OneLine(searchErr.Error())
 	}
 	if base != nil {
 		if err := attachBaseline(out.result, base); err != nil {
@@ -509,7 +511,7 @@ func printSummary(e env, o *runOutcome) {
 	fmt.Fprintf(w, "\n%-6s  %-24s  %-10s  %s\n", "class", "label", "confidence", "fooled")
 	for i, c := range classes {
 		if i == maxRows {
-			fmt.Fprintf(w, "… %d more classes in %s\n", len(classes)-maxRows, printable(filepath.Join(res.Config.ReportDir, report.JSONFile)))
+			fmt.Fprintf(w, "… %d more classes in %s\n", len(classes)-maxRows, safetext.Printable(filepath.Join(res.Config.ReportDir, report.JSONFile)))
 			break
 		}
 		mark := "no"
@@ -531,7 +533,7 @@ func printSummary(e env, o *runOutcome) {
 	fmt.Fprintf(w, "time: %.1fs opening the model, %.1fs searching, %.1fs writing the reports:\n", res.OpenSeconds, res.ElapsedSeconds, o.writeTime.Seconds())
 	for _, f := range report.AllFormats() {
 		if p, ok := o.written[f]; ok {
-			fmt.Fprintf(w, "  %-9s %s\n", f, printable(p))
+			fmt.Fprintf(w, "  %-9s %s\n", f, safetext.Printable(p))
 		}
 	}
 }
@@ -588,7 +590,7 @@ func verdictLine(res *report.Result) string {
 }
 
 func truncateLabel(s string, n int) string {
-	s = printable(s)
+	s = safetext.Printable(s)
 	if r := []rune(s); len(r) > n {
 		return string(r[:n-1]) + "…"
 	}

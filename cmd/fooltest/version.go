@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"runtime/debug"
 
+	"github.com/fooltest/fooltest/cmd/fooltest/internal/safetext"
+
 	"github.com/fooltest/fooltest/internal/classifier"
 	"github.com/fooltest/fooltest/internal/cppn"
 )
@@ -41,6 +43,6 @@ func versionCmd(args []string, e env) error {
 		return err
 	}
 	path, _ := classifier.LoadedRuntime()
-	fmt.Fprintf(e.stdout, "ONNX Runtime %s (%s; built for %s)\n", printable(v), printable(path), classifier.RuntimeVersion)
+	fmt.Fprintf(e.stdout, "ONNX Runtime %s (%s; built for %s)\n", safetext.Printable(v), safetext.Printable(path), classifier.RuntimeVersion)
 	return nil
 }

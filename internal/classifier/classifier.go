@@ -221,11 +221,11 @@ func open(ctx context.Context, start time.Time, name string, data []byte, checke
 	// be native code chosen by whoever wrote the model.
 	so, err := ort.NewSessionOptions()
 	if err != nil {
-		return nil, fault.Environmentf("", "creating ONNX Runtime session options: %s", oneLine(err.Error()))
+		return nil, fault.Environmentf("", "creating ONNX Runtime session options: %s", onnxcheck.RuntimeMessage(err.Error()))
 	}
 	defer so.Destroy()
 	if err := configure(so, threads); err != nil {
-		return nil, fault.Environmentf("", "configuring ONNX Runtime session: %s", oneLine(err.Error()))
+		return nil, fault.Environmentf("", "configuring ONNX Runtime session: %s", onnxcheck.RuntimeMessage(err.Error()))
 	}
 	var sess *ort.DynamicAdvancedSession
 	if data != nil {
@@ -234,12 +234,12 @@ func open(ctx context.Context, start time.Time, name string, data []byte, checke
 		sess, err = ort.NewDynamicAdvancedSession(name, []string{in.name}, []string{out.name}, so)
 	}
 	if err != nil {
-		return nil, fault.Invalidf("", "model %s cannot be loaded by ONNX Runtime: %s", name, oneLine(err.Error()))
+		return nil, fault.Invalidf("", "model %s cannot be loaded by ONNX Runtime: %s", name, onnxcheck.RuntimeMessage(err.Error()))
 	}
 	c := &Classifier{in: in, out: out, sess: sess, mul: mul, add: add, maxInplaceBytes: maxInplaceBytes}
 	if c.ro, err = ort.NewRunOptions(); err != nil {
 		c.Close()
-		return nil, fault.Environmentf("", "creating ONNX Runtime run options: %s", oneLine(err.Error()))
+		return nil, fault.Environmentf("", "creating ONNX Runtime run options: %s", onnxcheck.RuntimeMessage(err.Error()))
 	}
 	c.info = Info{
 		Input: in.name, InputShape: in.dims, Layout: in.layout,

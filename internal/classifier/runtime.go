@@ -1,16 +1,14 @@
 package classifier
 
 import (
-	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync"
-	"unicode/utf8"
 
 	ort "github.com/yalue/onnxruntime_go"
 
 	"github.com/fooltest/fooltest/internal/fault"
+	"github.com/fooltest/fooltest/internal/onnxcheck"
 )
 
 // RuntimeVersion is the ONNX Runtime release fooltest is built and tested
@@ -43,7 +41,7 @@ func LoadRuntime(path string) (string, error) {
 	// Fatal only: fooltest reports runtime errors itself, on one line.
 	if err := ort.InitializeEnvironment(ort.WithLogLevelFatal()); err != nil {
 		return "", fault.Environmentf(SettingRuntime, "cannot load ONNX Runtime from %s (%s): fooltest needs ONNX Runtime >= %d.%d",
-			path, oneLine(err.Error()), minRuntime[0], minRuntime[1])
+			path, onnxcheck.RuntimeMessage(err.Error()), minRuntime[0], minRuntime[1])
 	}
 	version := ort.GetVersion()
 	if !versionAtLeast(version, minRuntime) {
@@ -74,51 +72,4 @@ func versionAtLeast(v string, min [2]int) bool {
 		return false
 	}
 	return major > min[0] || (major == min[0] && minor >= min[1])
-}
-
-// ONNX Runtime wraps the reason a model failed in boilerplate: the Go
-// binding's and the C API's prefixes, the C++ source location and the
-// signature of the function that threw. The reason comes last, so these go
-// before a message is bounded.
-var (
-	ortBoilerplate = regexp.MustCompile(`Error running network: |\[ONNXRuntimeError\] : \d+ : [A-Z_]+ : `)
-	// "Non-zero status code returned while running Reshape node. Name:'r'
-	// Status Message: " becomes "Reshape node 'r': ".
-	ortNode = regexp.MustCompile(`Non-zero status code returned while running (\S+) node\. Name:'([^']*)' Status Message: `)
-	// "/onnxruntime_src/.../reshape_helper.h:84 onnxruntime::ReshapeHelper::ReshapeHelper(const ...&, bool) "
-	ortSource = regexp.MustCompile(`(?:\S*/)?\w+\.(?:h|cc|cpp):\d+ (?:[\w:~<>]+::[\w~]+\([^)]*\)(?: const)? )?`)
-)
-
-// maxMessage bounds a one-line message, because ONNX Runtime messages can
-// carry whole protobuf dumps.
-const maxMessage = 300
-
-// oneLine makes a runtime message one line: lines joined with spaces,
-// ONNX Runtime's boilerplate removed, and, if it is still over maxMessage
-// bytes, its middle cut, since the reason is usually at the end.
-func oneLine(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
-	s = ortNode.ReplaceAllStringFunc(s, func(m string) string {
-		g := ortNode.FindStringSubmatch(m)
-		if g[2] == "" {
-			return g[1] + " node: "
-		}
-		return fmt.Sprintf("%s node %q: ", g[1], g[2])
-	})
-	s = ortBoilerplate.ReplaceAllString(s, "")
-	s = ortSource.ReplaceAllString(s, "")
-	if len(s) <= maxMessage {
-		return s
-	}
-	// Keep a third for the head, which says where it failed, and the rest
-	// for the tail, which says why; cut on rune boundaries.
-	head, tail := maxMessage/3, maxMessage-maxMessage/3
-	for head > 0 && !utf8.RuneStart(s[head]) {
-		head--
-	}
-	start := len(s) - tail
-	for start < len(s) && !utf8.RuneStart(s[start]) {
-		start++
-	}
-	return s[:head] + " … " + s[start:]
 }

@@ -11,6 +11,7 @@ import (
 	ort "github.com/yalue/onnxruntime_go"
 
 	"github.com/fooltest/fooltest/internal/fault"
+	"github.com/fooltest/fooltest/internal/onnxcheck"
 )
 
 // NonFinite returns how many model outputs were NaN or ±Inf so far; they
@@ -155,12 +156,12 @@ func (c *Classifier) bindInplace(in []float32) (*binding, error) {
 	var err error
 	if c.inplaceOut == nil {
 		if c.inplaceOut, err = ort.NewEmptyTensor[float32](c.out.shape(size)); err != nil {
-			return nil, fault.Environmentf("", "allocating output tensor: %s", oneLine(err.Error()))
+			return nil, fault.Environmentf("", "allocating output tensor: %s", onnxcheck.RuntimeMessage(err.Error()))
 		}
 	}
 	b := &binding{size: size, output: c.inplaceOut}
 	if b.input, err = ort.NewTensor(c.in.shape(size), in); err != nil {
-		return nil, fault.Environmentf("", "binding input tensor: %s", oneLine(err.Error()))
+		return nil, fault.Environmentf("", "binding input tensor: %s", onnxcheck.RuntimeMessage(err.Error()))
 	}
 	b.bind()
 	if old, ok := c.inplace[&in[0]]; ok {

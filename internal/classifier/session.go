@@ -11,6 +11,7 @@ import (
 	ort "github.com/yalue/onnxruntime_go"
 
 	"github.com/fooltest/fooltest/internal/fault"
+	"github.com/fooltest/fooltest/internal/onnxcheck"
 )
 
 // binding holds the preallocated tensors for one batch size, made once so
@@ -119,11 +120,11 @@ func (c *Classifier) newBinding(size int) (*binding, error) {
 	b := &binding{size: size}
 	var err error
 	if b.input, err = ort.NewEmptyTensor[float32](c.in.shape(size)); err != nil {
-		return nil, fault.Environmentf("", "allocating input tensor: %s", oneLine(err.Error()))
+		return nil, fault.Environmentf("", "allocating input tensor: %s", onnxcheck.RuntimeMessage(err.Error()))
 	}
 	if b.output, err = ort.NewEmptyTensor[float32](c.out.shape(size)); err != nil {
 		b.input.Destroy()
-		return nil, fault.Environmentf("", "allocating output tensor: %s", oneLine(err.Error()))
+		return nil, fault.Environmentf("", "allocating output tensor: %s", onnxcheck.RuntimeMessage(err.Error()))
 	}
 	b.bind()
 	return b, nil
@@ -137,7 +138,7 @@ func (c *Classifier) run(b *binding) error {
 		if cause := c.abort.get(); cause != nil {
 			return fmt.Errorf("%w: %w", ErrAborted, cause)
 		}
-		return fault.Modelf("the model failed at run time: %s", oneLine(err.Error()))
+		return fault.Modelf("the model failed at run time: %s", onnxcheck.RuntimeMessage(err.Error()))
 	}
 	return nil
 }

@@ -6,7 +6,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/fooltest/fooltest/internal/fault"
 )
@@ -169,9 +171,10 @@ func (m *Model) LoadError(name, runtimeMsg string) error {
 	return fault.Invalidf("", "model %s is not a valid ONNX model: %s: export it again", name, runtimeMsg)
 }
 
-// shorten keeps the first line of a runtime message, drops the "Load model
-// from PATH failed:" preamble that repeats the model's path, and bounds the
-// rest, because runtime messages can carry whole protobuf dumps.
+// shorten keeps the first line of a runtime load message and drops the
+// "Load model from PATH failed:" preamble that repeats the model's path,
+// because such messages can carry whole protobuf dumps; RuntimeMessage
+// does the rest.
 func shorten(msg string) string {
 	msg = strings.TrimSpace(msg)
 	if i := strings.IndexAny(msg, "\r\n"); i >= 0 {
@@ -185,9 +188,52 @@ func shorten(msg string) string {
 		// all; what precedes it dumps the node.
 		msg = msg[i:]
 	}
-	const max = 300
-	if len(msg) > max {
-		msg = msg[:max] + "…"
+	return RuntimeMessage(msg)
+}
+
+// ONNX Runtime wraps the reason a model failed in boilerplate: the Go
+// binding's and the C API's prefixes, the C++ source location and the
+// signature of the function that threw. The reason comes last, so these go
+// before a message is bounded.
+var (
+	ortBoilerplate = regexp.MustCompile(`Error running network: |\[ONNXRuntimeError\] : \d+ : [A-Z_]+ : `)
+	// "Non-zero status code returned while running Reshape node. Name:'r'
+	// Status Message: " becomes "Reshape node 'r': ".
+	ortNode = regexp.MustCompile(`Non-zero status code returned while running (\S+) node\. Name:'([^']*)' Status Message: `)
+	// "/onnxruntime_src/.../reshape_helper.h:84 onnxruntime::ReshapeHelper::ReshapeHelper(const ...&, bool) "
+	ortSource = regexp.MustCompile(`(?:\S*/)?\w+\.(?:h|cc|cpp):\d+ (?:[\w:~<>]+::[\w~]+\([^)]*\)(?: const)? )?`)
+)
+
+// maxMessage bounds a one-line message, because ONNX Runtime messages can
+// carry whole protobuf dumps.
+const maxMessage = 300
+
+// RuntimeMessage makes a message of ONNX Runtime one line: lines joined with spaces,
+// ONNX Runtime's boilerplate removed, and, if it is still over maxMessage
+// bytes, its middle cut, since the reason is usually at the end.
+func RuntimeMessage(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	s = ortNode.ReplaceAllStringFunc(s, func(m string) string {
+		g := ortNode.FindStringSubmatch(m)
+		if g[2] == "" {
+			return g[1] + " node: "
+		}
+		return fmt.Sprintf("%s node %q: ", g[1], g[2])
+	})
+	s = ortBoilerplate.ReplaceAllString(s, "")
+	s = ortSource.ReplaceAllString(s, "")
+	if len(s) <= maxMessage {
+		return s
 	}
-	return msg
+	// Keep a third for the head, which says where it failed, and the rest
+	// for the tail, which says why; cut on rune boundaries.
+	head, tail := maxMessage/3, maxMessage-maxMessage/3
+	for head > 0 && !utf8.RuneStart(s[head]) {
+		head--
+	}
+	start := len(s) - tail
+	for start < len(s) && !utf8.RuneStart(s[start]) {
+		start++
+	}
+	return s[:head] + " … " + s[start:]
 }

@@ -376,7 +376,7 @@ func TestLoadError(t *testing.T) {
 		{"custom domains", custom, "anything", []string{`custom operator domain "d1", "d2", "d3" and 2 more`, "never loads custom-op libraries"}},
 		{"other failure", standard, "Type Error: mismatch", []string{"not a valid ONNX model: Type Error: mismatch", "export it again"}},
 		{"first line only", standard, "Protobuf parsing failed.\nnode {\n input: \"x\"", []string{"not a valid ONNX model: Protobuf parsing failed.: export it again"}},
-		{"bounded", standard, strings.Repeat("y", 5000), []string{strings.Repeat("y", 300) + "…: export it again"}},
+		{"bounded", standard, strings.Repeat("y", 5000), []string{"model: " + strings.Repeat("y", 100) + " … " + strings.Repeat("y", 200) + ": export it again"}},
 		{"nil model", nil, "Type Error: mismatch", []string{"not a valid ONNX model"}},
 	}
 	for _, tc := range tests {

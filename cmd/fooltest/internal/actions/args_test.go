@@ -152,7 +152,7 @@ func TestEnvName(t *testing.T) {
 // TestInputsMatchActionYAML keeps action.yml and the mapping in step: an
 // input declared there but not read here would be silently ignored.
 func TestInputsMatchActionYAML(t *testing.T) {
-	b, err := os.ReadFile(filepath.Join("..", "..", "action.yml"))
+	b, err := os.ReadFile(filepath.Join("..", "..", "..", "..", "action.yml"))
 	if err != nil {
 		t.Fatalf("read action.yml: %v", err)
 	}
