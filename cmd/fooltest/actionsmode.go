@@ -9,7 +9,7 @@ import (
 	"github.com/sethvargo/go-githubactions"
 
 	"github.com/fooltest/fooltest/cmd/fooltest/internal/actions"
-	"github.com/fooltest/fooltest/internal/exitcode"
+	"github.com/fooltest/fooltest/cmd/fooltest/internal/exitcode"
 	"github.com/fooltest/fooltest/internal/report"
 )
 

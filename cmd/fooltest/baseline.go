@@ -13,7 +13,7 @@ import (
 
 	"github.com/fooltest/fooltest/cmd/fooltest/internal/safetext"
 
-	"github.com/fooltest/fooltest/internal/exitcode"
+	"github.com/fooltest/fooltest/cmd/fooltest/internal/exitcode"
 	"github.com/fooltest/fooltest/internal/report"
 
 	"github.com/fooltest/fooltest/internal/attack"

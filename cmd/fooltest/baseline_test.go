@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/fooltest/fooltest/cmd/fooltest/internal/exitcode"
 	"github.com/fooltest/fooltest/internal/demo"
-	"github.com/fooltest/fooltest/internal/exitcode"
 	"github.com/fooltest/fooltest/internal/testsupport/onnxtest"
 )
 

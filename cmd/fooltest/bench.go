@@ -10,7 +10,7 @@ import (
 
 	"github.com/fooltest/fooltest/cmd/fooltest/internal/safetext"
 
-	"github.com/fooltest/fooltest/internal/exitcode"
+	"github.com/fooltest/fooltest/cmd/fooltest/internal/exitcode"
 )
 
 func benchCmd(ctx context.Context, args []string, e env) error {

@@ -27,7 +27,7 @@ import (
 	"github.com/fooltest/fooltest/cmd/fooltest/internal/safetext"
 
 	"github.com/fooltest/fooltest/cmd/fooltest/internal/actions"
-	"github.com/fooltest/fooltest/internal/exitcode"
+	"github.com/fooltest/fooltest/cmd/fooltest/internal/exitcode"
 )
 
 // env is what a command sees of the process, so that tests can run commands

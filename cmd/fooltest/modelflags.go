@@ -14,9 +14,9 @@ import (
 
 	"github.com/fooltest/fooltest/cmd/fooltest/internal/safetext"
 
+	"github.com/fooltest/fooltest/cmd/fooltest/internal/exitcode"
 	"github.com/fooltest/fooltest/internal/classifier"
 	"github.com/fooltest/fooltest/internal/demo"
-	"github.com/fooltest/fooltest/internal/exitcode"
 )
 
 // errHelp ends a command after -h printed its flags.
