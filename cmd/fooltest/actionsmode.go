@@ -10,6 +10,7 @@ import (
 
 	"github.com/fooltest/fooltest/cmd/fooltest/internal/actions"
 	"github.com/fooltest/fooltest/cmd/fooltest/internal/exitcode"
+	"github.com/fooltest/fooltest/internal/pipeline"
 	"github.com/fooltest/fooltest/internal/report"
 )
 
@@ -46,7 +47,7 @@ func finishAction(gha *githubactions.Action, e env, o *runOutcome, runErr error)
 		fmt.Fprintf(e.stderr, "fooltest: %s\n", safetext.OneLine(runErr.Error()))
 	}
 	if o != nil {
-		res := o.result
+		res := o.Result
 		if runErr == nil {
 			out.ExitCode = o.code
 		}
@@ -60,10 +61,10 @@ func finishAction(gha *githubactions.Action, e env, o *runOutcome, runErr error)
 			out.Baseline = &actions.BaselineOutcome{Score: b.Score, PValue: b.PValue, Regression: b.Regression}
 		}
 		out.ReportDir = res.Config.ReportDir
-		out.JUnit, out.Markdown = o.written[report.FormatJUnit], o.written[report.FormatMarkdown]
-		out.JSON, out.SARIF = o.written[report.FormatJSON], o.written[report.FormatSARIF]
-		out.Written = o.files
-		if res.Model.Path != demoDisplayPath {
+		out.JUnit, out.Markdown = o.Written[report.FormatJUnit], o.Written[report.FormatMarkdown]
+		out.JSON, out.SARIF = o.Written[report.FormatJSON], o.Written[report.FormatSARIF]
+		out.Written = o.Files
+		if res.Model.Path != pipeline.DemoDisplayPath {
 			out.Model = res.Model.Path
 		}
 		for _, c := range report.ByConfidence(res) {

@@ -7,6 +7,7 @@ import (
 	"github.com/fooltest/fooltest/cmd/fooltest/internal/exitcode"
 	"github.com/fooltest/fooltest/internal/classifier"
 	"github.com/fooltest/fooltest/internal/fault"
+	"github.com/fooltest/fooltest/internal/pipeline"
 )
 
 // TestSettingHints checks that every setting the classifier's errors can
@@ -17,8 +18,10 @@ func TestSettingHints(t *testing.T) {
 		classifier.SettingOutput, classifier.SettingOutputKind, classifier.SettingBatch,
 		classifier.SettingMaxModelBytes, classifier.SettingMaxInputBytes,
 		classifier.SettingPreprocessing, classifier.SettingRuntime,
+		pipeline.SettingBaseline, pipeline.SettingReportDir, pipeline.SettingBudget,
+		pipeline.SettingShard, pipeline.SettingClasses,
 	} {
-		if settingHints[s] == "" {
+		if settingHints[s] == nil {
 			t.Errorf("setting %q has no hint", s)
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/fooltest/fooltest/cmd/fooltest/internal/exitcode"
+	"github.com/fooltest/fooltest/internal/pipeline"
 	"github.com/fooltest/fooltest/internal/report"
 )
 
@@ -79,7 +80,7 @@ func TestShardClasses(t *testing.T) {
 		{2, 3, []int{2, 7}},
 		{3, 3, []int{3, 8}},
 	} {
-		got, err := shardClasses(targets, tc.i, tc.n)
+		got, err := pipeline.ShardClasses(targets, tc.i, tc.n)
 		if err != nil || !slices.Equal(got, tc.want) {
 			t.Errorf("shard %d/%d: %v, %v; want %v", tc.i, tc.n, got, err, tc.want)
 		}
@@ -103,7 +104,7 @@ func TestShardAndMerge(t *testing.T) {
 		if want := uint64(3 + i*report.ShardSeedStep); res.Shard.Seed != want || res.Config.Seed != 3 {
 			t.Errorf("shard %d: seed %d (run seed %d), want %d (3)", i+1, res.Shard.Seed, res.Config.Seed, want)
 		}
-		want, _ := shardClasses([]int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, i+1, 3)
+		want, _ := pipeline.ShardClasses([]int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, i+1, 3)
 		if !slices.Equal(res.Shard.Searched, want) || len(res.TargetClasses) != 10 || len(res.Classes) != 10 {
 			t.Errorf("shard %d searched %v of %v (%d classes), want %v of 10", i+1, res.Shard.Searched, res.TargetClasses, len(res.Classes), want)
 		}

@@ -97,10 +97,6 @@ func oneOf(flag, v string, allowed ...string) error {
 	return exitcode.Usagef("--%s %q: use one of %s", flag, v, strings.Join(allowed, ", "))
 }
 
-// maxShards bounds --shard's N: more jobs than this is no CI matrix (GitHub
-// allows 256 jobs per matrix).
-const maxShards = 256
-
 // parseShard reads --shard I/N ("" for none) and the shard's seed, the run's
 // seed plus (I-1) × report.ShardSeedStep.
 func parseShard(s string, seed uint64) (*report.Shard, error) {
@@ -114,27 +110,12 @@ func parseShard(s string, seed uint64) (*report.Shard, error) {
 	switch {
 	case !ok || err1 != nil || err2 != nil:
 		return nil, exitcode.Usagef("--shard %q: give I/N, the shard I (from 1) of N, such as 2/4", s)
-	case n < 1 || n > maxShards:
-		return nil, exitcode.Usagef("--shard %q: give N from 1 to %d shards", s, maxShards)
+	case n < 1 || n > report.MaxShards:
+		return nil, exitcode.Usagef("--shard %q: give N from 1 to %d shards", s, report.MaxShards)
 	case i < 1 || i > n:
 		return nil, exitcode.Usagef("--shard %q: give I from 1 to N=%d (shards count from 1)", s, n)
 	}
 	return &report.Shard{Index: i, Count: n, Seed: seed + uint64(i-1)*report.ShardSeedStep}, nil
-}
-
-// shardClasses returns shard i's (1-based) of n shards of targets: the
-// targets at the positions j with j mod n = i-1. Dealing them in turn, rather
-// than in blocks, spreads neighbouring classes (often alike: dog breeds) over
-// the shards, so each shard gets a like mix of easy and hard ones.
-func shardClasses(targets []int, i, n int) ([]int, error) {
-	if n > len(targets) {
-		return nil, exitcode.Usagef("--shard %d/%d: only %d target classes, so some shards would search none: use at most %d shards", i, n, len(targets), len(targets))
-	}
-	var out []int
-	for j := i - 1; j < len(targets); j += n {
-		out = append(out, targets[j])
-	}
-	return out, nil
 }
 
 // parseFloats parses a comma-separated list of 1 or 3 finite numbers, as

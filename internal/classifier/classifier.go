@@ -12,6 +12,7 @@ import (
 	"os"
 	"runtime"
 	"slices"
+	"strconv"
 	"time"
 
 	ort "github.com/yalue/onnxruntime_go"
@@ -215,7 +216,7 @@ func open(ctx context.Context, start time.Time, name string, data []byte, checke
 		return nil, fault.Invalidf(SettingBatch, "batch %d is not a positive size", opts.Batch)
 	}
 	if opts.Batch > 0 && in.batch > 0 && opts.Batch != in.batch {
-		return nil, fault.Invalidf(SettingBatch, "batch %d: the model's input %q has a fixed batch of %d", opts.Batch, in.name, in.batch)
+		return nil, fault.Suggest(fault.Invalidf(SettingBatch, "batch %d: the model's input %q has a fixed batch of %d", opts.Batch, in.name, in.batch), strconv.Itoa(in.batch))
 	}
 	// No custom-op library is ever registered on these options: it would
 	// be native code chosen by whoever wrote the model.

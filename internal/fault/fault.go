@@ -47,10 +47,12 @@ func (k Kind) Error() string {
 type Setting string
 
 // Error is an error of a known Kind. Its message says what is wrong and how
-// to fix it in words; Setting, when set, names the option to change.
+// to fix it in words; Setting, when set, names the option to change, and
+// Suggest, when set, a value of it that would work.
 type Error struct {
 	Kind    Kind
 	Setting Setting
+	Suggest string
 	Err     error
 }
 
@@ -100,15 +102,35 @@ func KindOf(err error) Kind {
 // SettingOf returns the Setting of the outermost *Error in err's chain that
 // names one, or "".
 func SettingOf(err error) Setting {
+	s, _ := settingOf(err)
+	return s
+}
+
+// SuggestionOf returns the Setting of the outermost *Error in err's chain
+// that names one, with the value that error suggests for it ("" for none).
+func SuggestionOf(err error) (Setting, string) { return settingOf(err) }
+
+func settingOf(err error) (Setting, string) {
 	for err != nil {
 		e, ok := errors.AsType[*Error](err)
 		if !ok {
-			return ""
+			return "", ""
 		}
 		if e.Setting != "" {
-			return e.Setting
+			return e.Setting, e.Suggest
 		}
 		err = e.Err
 	}
-	return ""
+	return "", ""
+}
+
+// Suggest returns err with value suggested for the setting it names, when
+// err is an *Error; otherwise err itself.
+func Suggest(err error, value string) error {
+	if e, ok := err.(*Error); ok {
+		c := *e
+		c.Suggest = value
+		return &c
+	}
+	return err
 }

@@ -107,6 +107,10 @@ type Shard struct {
 // --repeats adds (seed, seed+1, …, at most 100 of them).
 const ShardSeedStep = 1_000_003
 
+// MaxShards bounds a run's shard count: more jobs than this is no CI matrix
+// (GitHub allows 256 jobs per matrix).
+const MaxShards = 256
+
 // Versions names the software that produced a Result.
 type Versions struct {
 	Fooltest    string `json:"fooltest"`
