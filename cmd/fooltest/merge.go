@@ -43,8 +43,13 @@ func mergeReports(_ context.Context, args []string, e env) (*runOutcome, error) 
 	reportDir := fs.String("report-dir", "fooltest-report", "`directory` for the merged reports")
 	format := fs.String("format", "", "comma-separated report formats (default: the shards' own): "+strings.Join(report.AllFormats(), ", "))
 	allowMissing := fs.Bool("allow-missing-shards", false, "gate on the shards present when some are missing, instead of the verdict error (exit 3); the reports list the missing shards and the classes they did not search")
+	var urls reportURLs
+	urls.register(fs)
 	dirs, err := parseMergeArgs(fs, args, e)
 	if err != nil {
+		return nil, err
+	}
+	if err := urls.validate(); err != nil {
 		return nil, err
 	}
 	if len(dirs) == 0 {
@@ -80,6 +85,10 @@ func mergeReports(_ context.Context, args []string, e env) (*runOutcome, error) 
 		}
 	}
 	res.Config.ReportDir, res.Config.Formats = *reportDir, formats
+	// The shards' URLs name where their own images went; the merged
+	// report's images are written anew, and published (or uploaded) from
+	// its own directory.
+	res.Config.ImageBaseURL, res.Config.ArtifactURL = urls.imageBaseURL, urls.artifactURL
 	threshold := res.Config.Threshold
 	allowed, err := gate.ParseMaxFooled(res.Config.MaxFooled)
 	if err != nil {
