@@ -31,8 +31,13 @@ func mergeReports(ctx context.Context, args []string, e env) (*runOutcome, error
 	reportDir := fs.String("report-dir", "fooltest-report", "`directory` for the merged reports")
 	format := fs.String("format", "", "comma-separated report formats (default: the shards' own): "+strings.Join(report.AllFormats(), ", "))
 	allowMissing := fs.Bool("allow-missing-shards", false, "gate on the shards present when some are missing, instead of the verdict error (exit 3); the reports list the missing shards and the classes they did not search")
+	var urls reportURLs
+	urls.register(fs)
 	dirs, err := parseMergeArgs(fs, args, e)
 	if err != nil {
+		return nil, err
+	}
+	if err := urls.validate(); err != nil {
 		return nil, err
 	}
 	if len(dirs) == 0 {
@@ -41,7 +46,8 @@ func mergeReports(ctx context.Context, args []string, e env) (*runOutcome, error
 	if strings.TrimSpace(*reportDir) == "" {
 		return nil, exitcode.Usagef("--report-dir is empty: give a directory for the merged reports")
 	}
-	spec := pipeline.MergeSpec{Dirs: dirs, ReportDir: *reportDir, AllowMissing: *allowMissing}
+	spec := pipeline.MergeSpec{Dirs: dirs, ReportDir: *reportDir, AllowMissing: *allowMissing,
+		ImageBaseURL: urls.imageBaseURL, ArtifactURL: urls.artifactURL}
 	if *format != "" {
 		if spec.Formats, err = report.ParseFormats(*format); err != nil {
 			return nil, exitcode.Usagef("%s", err)

@@ -32,6 +32,7 @@ type runFlags struct {
 	baseline                    string
 	alpha, tolerance, minScore  float64
 	shard                       string
+	reportURLs
 	// set records the flags given on the command line.
 	set map[string]bool
 }
@@ -64,6 +65,7 @@ func (r *runFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&r.reportDir, "report-dir", "fooltest-report", "`directory` for the reports")
 	fs.StringVar(&r.format, "format", strings.Join(report.DefaultFormats(), ","), "comma-separated report formats: "+strings.Join(report.AllFormats(), ", "))
 	fs.BoolVar(&r.exportDataset, "export-dataset", false, "also write dataset/ (fooling images and labels.csv) for retraining")
+	r.reportURLs.register(fs)
 	fs.BoolVar(&r.quiet, "quiet", false, "no progress output")
 }
 
@@ -144,6 +146,9 @@ func (r *runFlags) validate() (runPlan, error) {
 	if strings.TrimSpace(r.reportDir) == "" {
 		return p, exitcode.Usagef("--report-dir is empty: give a directory for the reports")
 	}
+	if err := r.reportURLs.validate(); err != nil {
+		return p, err
+	}
 	return p, nil
 }
 
@@ -215,6 +220,7 @@ func runSearch(ctx context.Context, args []string, e env) (*runOutcome, error) {
 			ExportDataset: r.exportDataset,
 			Repeats:       r.repeats, Baseline: r.baseline,
 			Alpha: r.alpha, Tolerance: r.tolerance, MinScore: r.minScore,
+			ImageBaseURL: r.imageBaseURL, ArtifactURL: r.artifactURL,
 			Encoding:  cmp.Or(r.encoding, attack.EncodingBoth),
 			Algorithm: cmp.Or(r.algorithm, attack.AlgorithmDefault),
 		},

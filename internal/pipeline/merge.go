@@ -37,6 +37,10 @@ type MergeSpec struct {
 	// AllowMissing gates on the shards present when some are missing,
 	// instead of the verdict error.
 	AllowMissing bool
+	// ImageBaseURL and ArtifactURL are the merged report's (see
+	// report.Config): the shards' name where their own images went, and
+	// the merged report's images are written anew, from its own directory.
+	ImageBaseURL, ArtifactURL string
 }
 
 // Merge merges the reports of a run's shards (Spec.Shard) into the report
@@ -71,6 +75,7 @@ func Merge(_ context.Context, spec MergeSpec) (*Outcome, error) {
 		formats = spec.Formats
 	}
 	res.Config.ReportDir, res.Config.Formats = spec.ReportDir, formats
+	res.Config.ImageBaseURL, res.Config.ArtifactURL = spec.ImageBaseURL, spec.ArtifactURL
 	allowed, err := gate.ParseMaxFooled(res.Config.MaxFooled)
 	if err != nil {
 		return nil, fault.Invalidf("", "the shards' max-fooled: %w", err)

@@ -61,18 +61,42 @@ func markdownStructure(md string) map[string]int {
 	return out
 }
 
+// imgAttr matches an attribute value of the <img> elements report.md
+// holds with an image base URL.
+var imgAttr = regexp.MustCompile(`(src|alt)="([^"]*)"`)
+
+// safeAlt is what an escaped alt text may hold: no character that ends the
+// attribute, the tag, the table cell or starts a code span, and '&' only
+// as the character references htmlAttr writes.
+var safeAlt = regexp.MustCompile("^([^\"<>|`&]|&(amp|lt|gt|#34|#39|#124|#96);)*$")
+
 func FuzzMarkdown(f *testing.F) {
 	addSeeds(f)
 	f.Fuzz(func(t *testing.T, label string) {
-		want := markdownStructure(string(report.RenderMarkdown(labelled(t, "benign"))))
-		md := report.RenderMarkdown(labelled(t, label))
-		if !utf8.Valid(md) {
-			t.Fatal("report.md is not valid UTF-8")
-		}
-		got := markdownStructure(string(md))
-		for k, n := range want {
-			if got[k] != n {
-				t.Fatalf("label %q changed the count of %q from %d to %d:\n%s", label, k, n, got[k], md)
+		for _, base := range []string{"", "https://github.com/octo/models/raw/fooltest-assets/1-1"} {
+			render := func(label string) string {
+				res := labelled(t, label)
+				res.Config.ImageBaseURL = base
+				md := report.RenderMarkdown(res)
+				if !utf8.Valid(md) {
+					t.Fatal("report.md is not valid UTF-8")
+				}
+				// Raw HTML attributes are inert to Markdown: what they may
+				// hold is checked on its own.
+				return imgAttr.ReplaceAllStringFunc(string(md), func(m string) string {
+					if v := imgAttr.FindStringSubmatch(m); v[1] == "alt" && !safeAlt.MatchString(v[2]) {
+						t.Fatalf("label %q makes the alt text %q", label, v[2])
+					}
+					return ""
+				})
+			}
+			want := markdownStructure(render("benign"))
+			md := render(label)
+			got := markdownStructure(md)
+			for k, n := range want {
+				if got[k] != n {
+					t.Fatalf("label %q changed the count of %q from %d to %d (image base URL %q):\n%s", label, k, n, got[k], base, md)
+				}
 			}
 		}
 	})

@@ -74,13 +74,9 @@ func asciiCaption(s string, n int) string {
 func renderGallery(res *Result) (image.Image, error) {
 	tiles, fooled := galleryClasses(res)
 	title := galleryTitle(res, len(tiles), fooled)
-
-	cols := max(1, min(galleryColumns, len(tiles)))
-	rows := (len(tiles) + cols - 1) / cols
+	cols, w, h := galleryLayout(len(tiles), title)
 	cellW := tileSide + 2*tilePad
 	cellH := tileSide + tilePad + 2*lineHeight + tilePad
-	w := max(cols*cellW, len(title)*glyphWidth+2*tilePad)
-	h := headerHeight + rows*cellH
 	sheet := image.NewRGBA(image.Rect(0, 0, w, h))
 	draw.Draw(sheet, sheet.Bounds(), image.NewUniform(color.White), image.Point{}, draw.Src)
 
@@ -108,6 +104,25 @@ func renderGallery(res *Result) (image.Image, error) {
 		drawText(sheet, ink, x0-tilePad/2, base+lineHeight, formatConfidence(c.Confidence, res.Threshold))
 	}
 	return sheet, nil
+}
+
+// galleryLayout returns the sheet's columns and size in pixels for n tiles
+// under title.
+func galleryLayout(n int, title string) (cols, w, h int) {
+	cols = max(1, min(galleryColumns, n))
+	rows := (n + cols - 1) / cols
+	cellW := tileSide + 2*tilePad
+	cellH := tileSide + tilePad + 2*lineHeight + tilePad
+	w = max(cols*cellW, len(title)*glyphWidth+2*tilePad)
+	return cols, w, headerHeight + rows*cellH
+}
+
+// gallerySize returns the width and height of the gallery renderGallery
+// draws for res, without drawing it.
+func gallerySize(res *Result) (w, h int) {
+	tiles, fooled := galleryClasses(res)
+	_, w, h = galleryLayout(len(tiles), galleryTitle(res, len(tiles), fooled))
+	return w, h
 }
 
 // galleryTitle is the sheet's title line: the verdict, or that the model

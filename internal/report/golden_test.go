@@ -21,17 +21,24 @@ func TestGolden(t *testing.T) {
 		{"report.md", report.RenderMarkdown},
 		{"report.sarif", func(r *report.Result) []byte { return render(t, report.EncodeSARIF, r) }},
 	}
-	// Each fixture's files are named with its prefix.
+	// Each fixture's files are named with its prefix; only, when set, names
+	// the one file the fixture changes.
 	fixtures := []struct {
 		prefix string
 		result func(testing.TB) *report.Result
+		only   string
 	}{
-		{"", goldenResult},
-		{"error-", goldenErrorResult},
-		{"baseline-", goldenBaselineResult},
+		{"", goldenResult, ""},
+		{"error-", goldenErrorResult, ""},
+		{"baseline-", goldenBaselineResult, ""},
+		{"image-base-url-", goldenImageBaseResult, "report.md"},
+		{"artifact-url-", goldenArtifactResult, "report.md"},
 	}
 	for _, fx := range fixtures {
 		for _, tt := range formats {
+			if fx.only != "" && tt.file != fx.only {
+				continue
+			}
 			file := fx.prefix + tt.file
 			t.Run(file, func(t *testing.T) {
 				got := tt.render(fx.result(t))

@@ -38,6 +38,22 @@ func goldenResult(t testing.TB) *report.Result {
 	return res
 }
 
+// goldenImageBaseResult is goldenResult published under an image base URL:
+// report.md embeds the gallery and each fooled class's image.
+func goldenImageBaseResult(t testing.TB) *report.Result {
+	res := goldenResult(t)
+	res.Config.ImageBaseURL = "https://github.com/octo/models/raw/fooltest-assets/123-1&x"
+	return res
+}
+
+// goldenArtifactResult is goldenResult with only an artifact URL: report.md
+// links to the artifact and names each image's path in it.
+func goldenArtifactResult(t testing.TB) *report.Result {
+	res := goldenResult(t)
+	res.Config.ArtifactURL = "https://github.com/octo/models/actions/runs/123/artifacts/456?a=1&b=2"
+	return res
+}
+
 // goldenError is the reason of goldenErrorResult's "error" verdict.
 const goldenError = "the model returned 1200 non-finite scores (NaN or infinity), so it was not tested"
 

@@ -136,6 +136,7 @@ func renderMarkdown(res *Result) []byte {
 		fmt.Fprintf(&head, "| %s | %s |\n", row[0], row[1])
 	}
 	head.WriteString("\n")
+	head.WriteString(markdownImages(res))
 
 	tail := markdownTail(res)
 
@@ -229,9 +230,11 @@ func summaryRows(res *Result, untrusted func(string) string) [][2]string {
 	}
 }
 
-// markdownRow is one fooled class in the table. The image is a plain link by
-// relative path: GitHub drops data: URIs, and the path resolves wherever the
-// report directory (an uploaded artifact, say) is browsed as a whole.
+// markdownRow is one fooled class in the table. GitHub drops data: URIs, so
+// the image is, with an image base URL, an <img> fetched from under it; with
+// only an artifact URL, the path inside the artifact that markdownImages
+// links; otherwise a plain link by relative path, which resolves wherever
+// the report directory is browsed as a whole.
 func markdownRow(res *Result, c *Class) string {
 	evals := "—"
 	if c.EvaluationsToThreshold != nil {
@@ -240,8 +243,15 @@ func markdownRow(res *Result, c *Class) string {
 	img := "—"
 	if c.Image != "" {
 		// Image paths are built from an index and a slug, so they need no
-		// escaping.
-		img = "[image](" + c.Image + ")"
+		// escaping in Markdown.
+		switch cfg := res.Config; {
+		case cfg.ImageBaseURL != "":
+			img = imgTag(cfg.ImageBaseURL, c.Image, classAlt(res, c), thumbnailWidth)
+		case cfg.ArtifactURL != "":
+			img = "`" + c.Image + "`"
+		default:
+			img = "[image](" + c.Image + ")"
+		}
 	}
 	return fmt.Sprintf("| %d | %s | %s | %s | %s |\n", c.Index, mdText(c.Label, maxMarkdownLabel),
 		formatConfidence(c.Confidence, res.Threshold), evals, img)
@@ -362,6 +372,8 @@ func configRows(res *Result) [][2]string {
 		{"Alpha", f(cfg.Alpha)},
 		{"Tolerance", f(cfg.Tolerance)},
 		{"Min score", f(cfg.MinScore)},
+		{"Image base URL", cfg.ImageBaseURL},
+		{"Artifact URL", cfg.ArtifactURL},
 		{"Non-finite outputs", strconv.FormatInt(res.NonFiniteOutputs, 10)},
 	}
 	return rows

@@ -169,6 +169,16 @@ type Config struct {
 	Alpha     float64 `json:"alpha"`
 	Tolerance float64 `json:"tolerance"`
 	MinScore  float64 `json:"min_score"`
+	// ImageBaseURL is --image-base-url: where the report directory's
+	// images are published, so that report.md shows them from
+	// ImageBaseURL/<relative path> ("" when not given). ArtifactURL is
+	// --artifact-url: where the report directory can be downloaded, which
+	// report.md links to when there is no ImageBaseURL. Both say where
+	// this report's own files are, so they describe the report, not the
+	// search: a merge or a comparison with a baseline does not compare
+	// them, and merge takes its own.
+	ImageBaseURL string `json:"image_base_url"`
+	ArtifactURL  string `json:"artifact_url"`
 }
 
 // Class is the best image found for one target class.
