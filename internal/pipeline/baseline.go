@@ -3,7 +3,6 @@ package pipeline
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -16,10 +15,6 @@ import (
 
 	"github.com/fooltest/fooltest/internal/attack"
 )
-
-// maxBaselineReport bounds a baseline report.json read into memory: one of
-// 100,000 classes with their histories stays well under it.
-const maxBaselineReport = 256 << 20
 
 // baseline is what --baseline names: an earlier run's result, or a model
 // to search first (report is nil until it is searched).
@@ -48,7 +43,7 @@ func readBaseline(path string) (*baseline, error) {
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return nil, fault.Invalidf(SettingBaseline, "cannot read baseline %s: %w", path, err)
 	}
-	res, err := DecodeReport(f, st.Size(), "baseline "+path)
+	res, err := report.Decode(f, st.Size(), "baseline "+path)
 	if err != nil {
 		return nil, err
 	}
@@ -56,23 +51,6 @@ func readBaseline(path string) (*baseline, error) {
 		return nil, fault.Invalidf(SettingBaseline, "baseline %s records a run that did not test its model (%s): rerun the baseline", path, res.Error)
 	}
 	return &baseline{path: path, report: res}, nil
-}
-
-// DecodeReport reads a fooltest report.json of size bytes from r, which what
-// names in messages (such as "baseline x.json"). Every error is a
-// fault.Invalid error: the file is the user's input.
-func DecodeReport(r io.Reader, size int64, what string) (*report.Result, error) {
-	if size > maxBaselineReport {
-		return nil, fault.Invalidf("", "%s is %d bytes, over the %d a report.json may have", what, size, maxBaselineReport)
-	}
-	var res report.Result
-	if err := json.NewDecoder(r).Decode(&res); err != nil {
-		return nil, fault.Invalidf("", "%s is not a fooltest report.json: %v", what, err)
-	}
-	if res.Schema != report.Schema || res.Verdict == "" {
-		return nil, fault.Invalidf("", "%s is not a fooltest report.json of schema %d (schema %d, verdict %q): rerun it with this fooltest", what, report.Schema, res.Schema, res.Verdict)
-	}
-	return &res, nil
 }
 
 // searchBaseline opens the baseline model with the candidate's model

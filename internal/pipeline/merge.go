@@ -2,10 +2,7 @@ package pipeline
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -15,16 +12,10 @@ import (
 	"github.com/fooltest/fooltest/internal/report"
 )
 
-// maxShardImage bounds one class image read back from a shard: an ImageNet
-// image scaled up is under 1 MB.
-const maxShardImage = 16 << 20
-
 // shardReport is one shard's report.json and the directory it came from.
 type shardReport struct {
 	dir string
 	res *report.Result
-	// root opens the shard's images without leaving its directory.
-	root *os.Root
 }
 
 // MergeSpec says which shards' reports to merge, and where to.
@@ -54,11 +45,6 @@ func Merge(_ context.Context, spec MergeSpec) (*Outcome, error) {
 		return nil, err
 	}
 	var shards []*shardReport
-	defer func() {
-		for _, s := range shards {
-			s.root.Close()
-		}
-	}()
 	for _, dir := range spec.Dirs {
 		s, err := loadShard(dir)
 		if err != nil {
@@ -97,44 +83,27 @@ func Merge(_ context.Context, spec MergeSpec) (*Outcome, error) {
 	return out, nil
 }
 
-// loadShard reads dir/report.json.
+// loadShard reads the report directory a shard wrote.
 func loadShard(dir string) (*shardReport, error) {
-	what := (filepath.Join(dir, report.JSONFile))
-	root, err := os.OpenRoot(dir)
+	res, err := report.Load(dir)
 	if err != nil {
-		return nil, fault.Invalidf("", "cannot read the shard report directory %s: %v", (dir), cause(err))
-	}
-	f, err := root.Open(report.JSONFile)
-	if err != nil {
-		root.Close()
-		return nil, fault.Invalidf("", "cannot read %s: %v: give the directories the shards wrote their reports to", what, cause(err))
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil || !st.Mode().IsRegular() {
-		root.Close()
-		return nil, fault.Invalidf("", "%s is not a regular file", what)
-	}
-	res, err := DecodeReport(f, st.Size(), what)
-	if err != nil {
-		root.Close()
 		return nil, err
 	}
+	what := filepath.Join(dir, report.JSONFile)
 	switch {
 	case res.Shard == nil:
-		err = fault.Invalidf("", "%s is the report of a whole run, not of a shard (fooltest run --shard I/N): nothing to merge", what)
+		err = fault.Invalidf("", "%s is the report of a whole run, not of a shard: nothing to merge", what)
 	case res.Shard.Index == 0:
 		err = fault.Invalidf("", "%s is already a merged report: merge the shards' own reports", what)
 	case res.Shard.Index < 1 || res.Shard.Index > res.Shard.Count || res.Shard.Count > report.MaxShards:
 		err = fault.Invalidf("", "%s records shard %d/%d, which no run makes", what, res.Shard.Index, res.Shard.Count)
 	case !slices.Equal(classIndices(res), res.TargetClasses):
-		err = fault.Invalidf("", "%s lists other classes than its target classes: it was not written by fooltest run --shard", what)
+		err = fault.Invalidf("", "%s lists other classes than its target classes: no shard of a run wrote it", what)
 	}
 	if err != nil {
-		root.Close()
 		return nil, err
 	}
-	return &shardReport{dir: dir, res: res, root: root}, nil
+	return &shardReport{dir: dir, res: res}, nil
 }
 
 // classIndices returns the indices of res's classes, in order.
@@ -286,8 +255,8 @@ func mergeStopped(a, b string) string {
 	return a
 }
 
-// mergeClasses fills out.Classes from the shards, reading the winning
-// images back from their PNGs.
+// mergeClasses fills out.Classes from the shards, with the winning images
+// the shards' PNGs held.
 func mergeClasses(out *report.Result, shards []*shardReport, byIndex map[int]*shardReport) error {
 	n := out.Shard.Count
 	owner := make(map[int]int, len(out.TargetClasses))
@@ -307,13 +276,12 @@ func mergeClasses(out *report.Result, shards []*shardReport, byIndex map[int]*sh
 		base = b.Classes
 	}
 	for k := range out.Classes {
-		var win *shardReport
 		var best *report.Class
 		c := report.Class{Index: out.TargetClasses[k]}
 		for _, s := range present {
 			sc := &s.res.Classes[k]
 			if best == nil || sc.Confidence > best.Confidence {
-				win, best = s, sc
+				best = sc
 			}
 			if e := sc.EvaluationsToThreshold; e != nil && (c.EvaluationsToThreshold == nil || *e < *c.EvaluationsToThreshold) {
 				c.EvaluationsToThreshold, c.SecondsToThreshold = e, sc.SecondsToThreshold
@@ -329,38 +297,10 @@ func mergeClasses(out *report.Result, shards []*shardReport, byIndex map[int]*sh
 		}
 		c.Label, c.Confidence, c.Encoding, c.History = best.Label, best.Confidence, best.Encoding, best.History
 		c.NotSearched = byIndex[owner[c.Index]] == nil
-		if best.Image != "" {
-			px, err := readShardImage(win, best, &out.Model)
-			if err != nil {
-				return err
-			}
-			c.Pixels = px
-		}
+		c.Pixels = best.Pixels
 		out.Classes[k] = c
 	}
 	return nil
-}
-
-// readShardImage reads class c's image back from shard s.
-func readShardImage(s *shardReport, c *report.Class, m *report.Model) (*report.Image, error) {
-	what := (filepath.Join(s.dir, filepath.FromSlash(c.Image)))
-	f, err := s.root.Open(filepath.FromSlash(c.Image))
-	if err != nil {
-		return nil, fault.Invalidf("", "cannot read the image of class %d, %s: %v: give the shards' whole report directories", c.Index, what, cause(err))
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxShardImage+1))
-	if err == nil && len(data) > maxShardImage {
-		err = fmt.Errorf("over %d bytes", maxShardImage)
-	}
-	if err != nil {
-		return nil, fault.Invalidf("", "cannot read the image of class %d, %s: %v", c.Index, what, err)
-	}
-	px, err := report.ReadImage(data, m.Channels, m.Height, m.Width)
-	if err != nil {
-		return nil, fault.Invalidf("", "the image of class %d, %s, is not one fooltest wrote for this model: %v", c.Index, what, err)
-	}
-	return px, nil
 }
 
 // NotSearched counts the classes of res that no shard searched.
@@ -372,15 +312,6 @@ func NotSearched(res *report.Result) int {
 		}
 	}
 	return n
-}
-
-// cause is the error under a path error, whose path the message already
-// names.
-func cause(err error) error {
-	if u := errors.Unwrap(err); u != nil {
-		return u
-	}
-	return err
 }
 
 // JoinInts joins v with commas.

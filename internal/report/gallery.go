@@ -6,7 +6,6 @@ import (
 	"image/color"
 	"image/draw"
 	"io"
-	"path/filepath"
 	"strings"
 
 	"golang.org/x/image/font"
@@ -185,11 +184,11 @@ func drawText(dst draw.Image, ink image.Image, x, y int, s string) {
 	d.DrawString(s)
 }
 
-// writeGallery writes dir/gallery.png.
-func writeGallery(dir string, res *Result, files *fileList) (string, error) {
+// encodeGallery writes gallery.png's content.
+func encodeGallery(w io.Writer, res *Result) error {
 	img, err := renderGallery(res)
 	if err != nil {
-		return "", err
+		return err
 	}
-	return writeFile(filepath.Join(dir, GalleryFile), files, func(w io.Writer) error { return encodePNG(w, img) })
+	return encodePNG(w, img)
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"unicode"
@@ -279,9 +278,4 @@ func encodeJUnit(w io.Writer, res *Result) error {
 	}
 	_, err := io.WriteString(w, "\n")
 	return err
-}
-
-// writeJUnit writes dir/junit.xml.
-func writeJUnit(dir string, res *Result, files *fileList) (string, error) {
-	return writeFile(filepath.Join(dir, JUnitFile), files, func(w io.Writer) error { return encodeJUnit(w, res) })
 }

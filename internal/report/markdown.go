@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"fmt"
 	"io"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -379,11 +378,8 @@ func configRows(res *Result) [][2]string {
 	return rows
 }
 
-// writeMarkdown writes dir/report.md.
-func writeMarkdown(dir string, res *Result, files *fileList) (string, error) {
-	md := renderMarkdown(res)
-	return writeFile(filepath.Join(dir, MarkdownFile), files, func(w io.Writer) error {
-		_, err := w.Write(md)
-		return err
-	})
+// encodeMarkdown writes report.md's content.
+func encodeMarkdown(w io.Writer, res *Result) error {
+	_, err := w.Write(renderMarkdown(res))
+	return err
 }

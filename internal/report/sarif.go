@@ -414,8 +414,3 @@ func encodeSARIF(w io.Writer, res *Result) error {
 	// Results are four levels deep.
 	return streamArray(w, head, at, sarifResultsAt, "        ", n, func(i int) (any, error) { return result(i), nil })
 }
-
-// writeSARIF writes dir/report.sarif.
-func writeSARIF(dir string, res *Result, files *fileList) (string, error) {
-	return writeFile(filepath.Join(dir, SARIFFile), files, func(w io.Writer) error { return encodeSARIF(w, res) })
-}
