@@ -5,7 +5,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -276,97 +275,21 @@ func exitCode(v gate.Verdict, failOn gate.FailOn, interrupted bool) int {
 	return code
 }
 
-// printSummary prints the class table, the verdict and where reports went.
+// printSummary prints the classes, the score, the verdict and where the
+// reports went.
 func printSummary(e env, o *runOutcome) {
 	res := o.Result
-	classes := report.ByConfidence(res)
-	const maxRows = 20
 	w := e.stdout
-	fmt.Fprintf(w, "\n%-6s  %-24s  %-10s  %s\n", "class", "label", "confidence", "fooled")
-	for i, c := range classes {
-		if i == maxRows {
-			fmt.Fprintf(w, "… %d more classes in %s\n", len(classes)-maxRows, safetext.Printable(filepath.Join(res.Config.ReportDir, report.JSONFile)))
-			break
-		}
-		mark := "no"
-		if c.Fooled {
-			mark = "yes"
-		}
-		fmt.Fprintf(w, "%-6d  %-24s  %-10.5f  %s\n", c.Index, truncateLabel(c.Label, 24), c.Confidence, mark)
+	if err := report.WriteConsole(w, res); err != nil {
+		return
 	}
-	fmt.Fprintln(w)
 	if bad, scored := o.NonFinite[0], o.NonFinite[1]; bad > 0 {
 		fmt.Fprintf(w, "note: %d of %d scored images gave NaN or infinite outputs, counted as confidence 0\n", bad, scored)
 	}
-	fmt.Fprintln(w, scoreLine(res))
-	if b := res.Baseline; b != nil {
-		fmt.Fprintf(w, "baseline: %s: score %.3f against the baseline's %.3f (difference %+.3f, p(easier) = %.3g; %d classes fell faster, %d slower)\n",
-			b.Change, res.Score, b.Score, b.ScoreDifference, b.PValue, b.Easier, b.Harder)
-	}
-	fmt.Fprintln(w, verdictLine(res))
 	fmt.Fprintf(w, "time: %.1fs opening the model, %.1fs searching, %.1fs writing the reports:\n", res.OpenSeconds, res.ElapsedSeconds, o.WriteTime.Seconds())
 	for _, f := range report.AllFormats() {
 		if p, ok := o.Written[f]; ok {
 			fmt.Fprintf(w, "  %-9s %s\n", f, safetext.Printable(p))
 		}
 	}
-}
-
-// scoreLine states the score and what it was measured under.
-func scoreLine(res *report.Result) string {
-	median := fmt.Sprintf("more than %d", res.EvaluationBudget)
-	if res.MedianEvaluations != nil {
-		median = fmt.Sprint(*res.MedianEvaluations)
-	}
-	s := fmt.Sprintf("score: %.3f (0: every class fooled at once, 1: none within %d evaluations); %d of %d classes fooled within the budget, median %s evaluations",
-		res.Score, res.EvaluationBudget, res.FooledWithinBudget, res.Targets, median)
-	if res.Repeats > 1 {
-		s += fmt.Sprintf(" (medians of %d searches)", res.Repeats)
-	}
-	switch {
-	case res.Config.MaxEvals == 0:
-		s += "; comparable with other runs only under an evaluation budget (--max-evals)"
-	case !res.ScoreComparable:
-		s += "; not comparable: the search stopped before its evaluation budget (raise --budget)"
-	}
-	return s
-}
-
-// verdictLine is the one-line verdict on the console.
-func verdictLine(res *report.Result) string {
-	word := strings.ToUpper(res.Verdict)
-	var s string
-	switch {
-	case res.Config.MinScore > 0 && res.Score < res.Config.MinScore && res.Verdict == string(gate.Fail):
-		s = fmt.Sprintf("fooltest: %s: score %.3f is below --min-score %g, %d evaluations in %.1fs", word, res.Score, res.Config.MinScore, res.Evaluations, res.ElapsedSeconds)
-	case res.Config.FailOn == string(gate.FailOnRegression) && res.Baseline != nil:
-		b := res.Baseline
-		s = fmt.Sprintf("fooltest: %s: %s than the baseline (score %.3f against %.3f, p(easier) = %.3g, tolerance %g), %d evaluations in %.1fs",
-			word, strings.TrimSuffix(b.Change, " to fool")+" to fool", res.Score, b.Score, b.PValue, res.Config.Tolerance, res.Evaluations, res.ElapsedSeconds)
-		if b.Change == gate.NoChange {
-			s = fmt.Sprintf("fooltest: %s: no significant change from the baseline (score %.3f against %.3f, p(easier) = %.3g), %d evaluations in %.1fs",
-				word, res.Score, b.Score, b.PValue, res.Evaluations, res.ElapsedSeconds)
-		}
-	default:
-		s = fmt.Sprintf("fooltest: %s: %d of %d classes fooled at confidence >= %g (allowed %d), %d evaluations in %.1fs",
-			word, res.Fooled, res.Targets, res.Threshold, res.MaxFooled, res.Evaluations, res.ElapsedSeconds)
-	}
-	if res.Interrupted {
-		s += " (interrupted: results so far)"
-	}
-	if res.Config.FailOn == string(gate.FailOnNever) && res.Verdict == "fail" {
-		s += " (report only: --fail-on never)"
-	}
-	if res.Verdict == string(gate.Error) {
-		s += "; the model was not tested: " + res.Error
-	}
-	return s
-}
-
-func truncateLabel(s string, n int) string {
-	s = safetext.Printable(s)
-	if r := []rune(s); len(r) > n {
-		return string(r[:n-1]) + "…"
-	}
-	return s
 }

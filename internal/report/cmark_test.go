@@ -94,7 +94,7 @@ func cmarkResult(t *testing.T, base, artifact string) *report.Result {
 func TestMarkdownImagesRenderOnGitHub(t *testing.T) {
 	const base = "https://github.com/octo/models/raw/fooltest-assets/17-2&x=y"
 	res := cmarkResult(t, base+"/", "https://example.com/ignored")
-	doc := cmarkGFM(t, report.RenderMarkdown(res))
+	doc := cmarkGFM(t, renderMarkdown(res))
 
 	want := map[string]string{base + "/" + report.GalleryFile: "gallery of the 7 fooled classes"}
 	for _, c := range res.Classes {
@@ -161,7 +161,7 @@ func TestMarkdownImagesRenderOnGitHub(t *testing.T) {
 func TestMarkdownArtifactLinkRendersOnGitHub(t *testing.T) {
 	const artifact = "https://github.com/octo/models/actions/runs/17/artifacts/99?a=1&b=2"
 	res := cmarkResult(t, "", artifact)
-	doc := cmarkGFM(t, report.RenderMarkdown(res))
+	doc := cmarkGFM(t, renderMarkdown(res))
 	if imgs := elements(doc, "img"); len(imgs) != 0 {
 		t.Errorf("rendered report.md has %d <img> elements without an image base URL", len(imgs))
 	}

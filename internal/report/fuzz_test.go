@@ -77,7 +77,7 @@ func FuzzMarkdown(f *testing.F) {
 			render := func(label string) string {
 				res := labelled(t, label)
 				res.Config.ImageBaseURL = base
-				md := report.RenderMarkdown(res)
+				md := renderMarkdown(res)
 				if !utf8.Valid(md) {
 					t.Fatal("report.md is not valid UTF-8")
 				}
@@ -106,7 +106,7 @@ func FuzzJUnit(f *testing.F) {
 	addSeeds(f)
 	f.Fuzz(func(t *testing.T, label string) {
 		res := labelled(t, label)
-		data := render(t, report.EncodeJUnit, res)
+		data := render(t, encodeAs(report.FormatJUnit), res)
 		var doc junit.Testsuites
 		if err := xml.Unmarshal(data, &doc); err != nil {
 			t.Fatalf("label %q: junit.xml does not parse: %v\n%s", label, err, data)
@@ -158,8 +158,8 @@ func htmlShape(t *testing.T, page []byte) []string {
 func FuzzHTML(f *testing.F) {
 	addSeeds(f)
 	f.Fuzz(func(t *testing.T, label string) {
-		want := htmlShape(t, render(t, report.EncodeHTML, labelled(t, "benign")))
-		page := render(t, report.EncodeHTML, labelled(t, label))
+		want := htmlShape(t, render(t, encodeAs(report.FormatHTML), labelled(t, "benign")))
+		page := render(t, encodeAs(report.FormatHTML), labelled(t, label))
 		if !utf8.Valid(page) {
 			t.Fatal("report.html is not valid UTF-8")
 		}
@@ -176,7 +176,7 @@ func FuzzHTML(f *testing.F) {
 func FuzzJSON(f *testing.F) {
 	addSeeds(f)
 	f.Fuzz(func(t *testing.T, label string) {
-		data := render(t, report.EncodeJSON, labelled(t, label))
+		data := render(t, encodeAs(report.FormatJSON), labelled(t, label))
 		if !json.Valid(data) {
 			t.Fatalf("label %q: report.json is not valid JSON", label)
 		}
@@ -202,6 +202,6 @@ func FuzzSARIF(f *testing.F) {
 	schema := sarifSchema(f)
 	f.Fuzz(func(t *testing.T, label string) {
 		res := labelled(t, label)
-		checkSARIF(t, schema, render(t, report.EncodeSARIF, res), res, "models/lenet.onnx")
+		checkSARIF(t, schema, render(t, encodeAs(report.FormatSARIF), res), res, "models/lenet.onnx")
 	})
 }

@@ -17,9 +17,10 @@ func TestGolden(t *testing.T) {
 		file   string
 		render func(*report.Result) []byte
 	}{
-		{"junit.xml", func(r *report.Result) []byte { return render(t, report.EncodeJUnit, r) }},
-		{"report.md", report.RenderMarkdown},
-		{"report.sarif", func(r *report.Result) []byte { return render(t, report.EncodeSARIF, r) }},
+		{"junit.xml", func(r *report.Result) []byte { return render(t, encodeAs(report.FormatJUnit), r) }},
+		{"report.md", renderMarkdown},
+		{"report.sarif", func(r *report.Result) []byte { return render(t, encodeAs(report.FormatSARIF), r) }},
+		{"console.txt", func(r *report.Result) []byte { return render(t, report.WriteConsole, r) }},
 	}
 	// Each fixture's files are named with its prefix; only, when set, names
 	// the one file the fixture changes.

@@ -106,3 +106,17 @@ func labelled(t testing.TB, label string) *report.Result {
 	report.Prepare(res, report.DefaultFormats())
 	return res
 }
+
+// encodeAs returns the renderer of a one-file format, as Render runs it.
+func encodeAs(format string) func(io.Writer, *report.Result) error {
+	return func(w io.Writer, r *report.Result) error { return report.Render(w, r, format) }
+}
+
+// renderMarkdown returns report.md for r.
+func renderMarkdown(r *report.Result) []byte {
+	var b bytes.Buffer
+	if err := report.Render(&b, r, report.FormatMarkdown); err != nil {
+		panic(err)
+	}
+	return b.Bytes()
+}

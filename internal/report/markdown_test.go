@@ -51,7 +51,7 @@ func TestMarkdownSize(t *testing.T) {
 				t.Fatal(err)
 			}
 			res.Config.ImageBaseURL = tt.base
-			md := string(report.RenderMarkdown(res))
+			md := string(renderMarkdown(res))
 			if len(md) >= report.MaxMarkdownBytes {
 				t.Fatalf("report.md is %d bytes, limit %d", len(md), report.MaxMarkdownBytes)
 			}
@@ -158,7 +158,7 @@ func TestMarkdownContent(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			res := reporttest.New(t, tt.opts)
 			report.Prepare(res, report.DefaultFormats())
-			md := string(report.RenderMarkdown(res))
+			md := string(renderMarkdown(res))
 			first, _, _ := strings.Cut(md, "\n")
 			if first != tt.verdict {
 				t.Errorf("first line %q, want %q", first, tt.verdict)
@@ -180,7 +180,7 @@ func TestMarkdownContent(t *testing.T) {
 // TestMarkdownFooledOrder checks the fooled table is sorted by confidence.
 func TestMarkdownFooledOrder(t *testing.T) {
 	res := reporttest.New(t, reporttest.Options{Classes: 20, Fooled: 12})
-	md := string(report.RenderMarkdown(res))
+	md := string(renderMarkdown(res))
 	re := regexp.MustCompile(`(?m)^\| (\d+) \| [^|]* \| ([0-9.]+) \|`)
 	var prev float64 = 2
 	n := 0
@@ -206,7 +206,7 @@ func TestMarkdownSizeBaseline(t *testing.T) {
 	res := reporttest.New(t, reporttest.Options{Classes: 1000, Fooled: 1000, HistoryLen: 2, Width: 2, Height: 2,
 		Label: worstLabel, Baseline: reporttest.Times(3)})
 	report.Prepare(res, report.DefaultFormats())
-	md := string(report.RenderMarkdown(res))
+	md := string(renderMarkdown(res))
 	if len(md) >= report.MaxMarkdownBytes {
 		t.Fatalf("report.md is %d bytes, limit %d", len(md), report.MaxMarkdownBytes)
 	}

@@ -186,7 +186,7 @@ func TestSARIFSchema(t *testing.T) {
 				tt.edit(res)
 			}
 			report.Prepare(res, report.DefaultFormats())
-			checkSARIF(t, schema, render(t, report.EncodeSARIF, res), res, tt.wantURI)
+			checkSARIF(t, schema, render(t, encodeAs(report.FormatSARIF), res), res, tt.wantURI)
 		})
 	}
 }
