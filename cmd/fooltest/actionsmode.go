@@ -10,6 +10,7 @@ import (
 
 	"github.com/fooltest/fooltest/cmd/fooltest/internal/actions"
 	"github.com/fooltest/fooltest/cmd/fooltest/internal/exitcode"
+	"github.com/fooltest/fooltest/internal/gate"
 	"github.com/fooltest/fooltest/internal/pipeline"
 	"github.com/fooltest/fooltest/internal/report"
 )
@@ -51,10 +52,10 @@ func finishAction(gha *githubactions.Action, e env, o *runOutcome, runErr error)
 		if runErr == nil {
 			out.ExitCode = o.code
 		}
-		out.Verdict, out.Fooled, out.Targets = res.Verdict, res.Fooled, res.Targets
+		out.Verdict, out.Fooled, out.Targets = string(res.Verdict), res.Fooled, res.Targets
 		out.Threshold, out.MaxConfidence = res.Threshold, res.MaxConfidence
 		out.Score = res.Score
-		if res.Verdict == "error" {
+		if res.Verdict == gate.Error {
 			out.NotTested = res.Error
 		}
 		if b := res.Baseline; b != nil {

@@ -22,19 +22,20 @@ import (
 // fooled class fails the gate.
 const DefaultMaxFooled = "0"
 
-// Verdict is what the gate found: [Pass], [Fail] or [Error].
-type Verdict string
+// Verdict is what the gate found: [Pass], [Fail] or [Error]. It is the
+// Result's own type, so that the verdict is written once and read as data.
+type Verdict = report.Verdict
 
 // The verdicts, as written into Result.Verdict.
 const (
-	Pass Verdict = "pass"
-	Fail Verdict = "fail"
+	Pass = report.VerdictPass
+	Fail = report.VerdictFail
 	// Error means the run did not test the model enough to pass it: the
 	// model failed, its outputs were not finite, the run was interrupted
 	// or it made too few evaluations. Result.Error says which. A run whose
 	// findings already fail the gate is a Fail whatever else happened,
 	// except a failure recorded in Result.Error, which always wins.
-	Error Verdict = "error"
+	Error = report.VerdictError
 )
 
 // MinEvaluations is the fewest model evaluations a run needs before it can
@@ -268,7 +269,7 @@ func Evaluate(res *report.Result, threshold float64, allowed MaxFooled, failOn F
 		v = Error
 		res.Error = fmt.Sprintf("the search made only %d model evaluations, fewer than the %d a pass needs: give the search a longer time budget, or a faster model", res.Evaluations, need)
 	}
-	res.Verdict = string(v)
+	res.Verdict = v
 	return v, nil
 }
 

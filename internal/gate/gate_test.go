@@ -189,7 +189,7 @@ func TestEvaluate(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if v != tt.want || res.Verdict != string(tt.want) {
+			if v != tt.want || res.Verdict != tt.want {
 				t.Errorf("verdict %q (recorded %q), want %q", v, res.Verdict, tt.want)
 			}
 			if res.Fooled != tt.wantFooled || res.MaxFooled != tt.wantMax || res.Targets != len(tt.confs) {

@@ -64,14 +64,14 @@ func ConsoleVerdict(res *Result) string {
 		return "fooltest: " + NotTested + ": " + errorReason(res)
 	}
 	word := "PASS"
-	if res.Verdict != verdictPass {
+	if res.Verdict != VerdictPass {
 		word = "FAIL"
 	}
 	s := fmt.Sprintf("fooltest: %s: %s, %d evaluations in %.1fs", word, gateDetail(res), res.Evaluations, finite(res.ElapsedSeconds))
 	if res.Interrupted {
 		s += " (interrupted: results so far)"
 	}
-	if res.Verdict == verdictFail && reportOnly(res) {
+	if res.Verdict == VerdictFail && reportOnly(res) {
 		s += " (report only: the gate does not fail the step)"
 	}
 	return s

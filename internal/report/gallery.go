@@ -128,7 +128,7 @@ func gallerySize(res *Result) (w, h int) {
 // was not tested and why, and which tiles are shown.
 func galleryTitle(res *Result, tiles int, fooled bool) string {
 	title := fmt.Sprintf("fooltest %s: %d of %d classes fooled at >= %s (allowed %d)",
-		strings.ToUpper(res.Verdict), res.Fooled, res.Targets, formatThreshold(res.Threshold), res.MaxFooled)
+		strings.ToUpper(string(res.Verdict)), res.Fooled, res.Targets, formatThreshold(res.Threshold), res.MaxFooled)
 	if isError(res) {
 		// The reason is bounded so that it cannot widen the sheet past
 		// what its tiles need by much.

@@ -363,7 +363,7 @@ func htmlData(res *Result) htmlPage {
 	switch {
 	case isError(res):
 		p.Class, p.Icon, p.Word, p.Detail = "error", "⊘", NotTested, errorReason(res)
-	case res.Verdict != verdictPass:
+	case res.Verdict != VerdictPass:
 		p.Class, p.Icon, p.Word = "fail", "✗", "FAIL"
 		if reportOnly(res) {
 			p.Class, p.Icon, p.Word, p.ReportOnly = "reportonly", "⚠", "FAIL (report only)", true

@@ -62,7 +62,7 @@ func junitSuites(res *Result) junit.Testsuites {
 		{"model_sha256", res.Model.SHA256},
 		{"threshold", formatThreshold(res.Threshold)},
 		{"max_fooled", strconv.Itoa(res.MaxFooled)},
-		{"verdict", res.Verdict},
+		{"verdict", string(res.Verdict)},
 		{"budget", res.Config.Budget},
 		{"budget_seconds", formatSeconds(res.BudgetSeconds)},
 		{"seed", strconv.FormatUint(res.Config.Seed, 10)},

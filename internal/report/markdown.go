@@ -73,7 +73,7 @@ func verdictLine(res *Result) string {
 		return "⛔ **fooltest: " + NotTested + "** — " + mdEscape(errorReason(res))
 	}
 	icon, word := "✅", "PASS"
-	if res.Verdict != verdictPass {
+	if res.Verdict != VerdictPass {
 		icon, word = "❌", "FAIL"
 		if reportOnly(res) {
 			icon, word = "⚠️", "FAIL (report only)"
@@ -119,7 +119,7 @@ func renderMarkdown(res *Result) []byte {
 	if b := res.Baseline; b != nil && !comparisonInHeadline(res) {
 		fmt.Fprintf(&head, "**Compared with the baseline** (%s): %s.\n\n", mdText(b.Path, 120), comparison(res))
 	}
-	if res.Verdict == verdictFail && reportOnly(res) {
+	if res.Verdict == VerdictFail && reportOnly(res) {
 		head.WriteString("> [!NOTE]\n> Report-only mode (fail-on: never): the gate failed, but fooltest exits 0.\n\n")
 	}
 	if res.NonFiniteOutputs > 0 {

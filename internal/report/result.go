@@ -16,8 +16,8 @@ type Result struct {
 	Model    Model    `json:"model"`
 	Config   Config   `json:"config"`
 
-	// Verdict is "pass", "fail" or "error", computed once by the gate.
-	Verdict string `json:"verdict"`
+	// Verdict is computed once, by the gate.
+	Verdict Verdict `json:"verdict"`
 	// Error says why the verdict is "error": what kept the run from
 	// testing the model. It is empty otherwise.
 	Error     string  `json:"error,omitempty"`
@@ -284,3 +284,15 @@ func Quantize(canonical []float32) []uint8 {
 	}
 	return out
 }
+
+// Verdict is what the gate decided about a Result.
+type Verdict string
+
+// The verdicts.
+const (
+	VerdictPass Verdict = "pass"
+	VerdictFail Verdict = "fail"
+	// VerdictError means the run did not test the model enough to pass
+	// it; Result.Error says why.
+	VerdictError Verdict = "error"
+)

@@ -173,7 +173,7 @@ func sarifFor(res *Result) sarifLog {
 		Artifacts:   []sarifArtifact{{Location: sarifArtifactLocation{URI: uri}}},
 		Results:     []sarifResult{},
 		Properties: map[string]any{
-			"verdict":     cleanText(res.Verdict),
+			"verdict":     cleanText(string(res.Verdict)),
 			"fooled":      res.Fooled,
 			"targets":     res.Targets,
 			"threshold":   finite(res.Threshold),

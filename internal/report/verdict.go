@@ -9,13 +9,6 @@ import (
 	"strings"
 )
 
-// The verdicts a Result holds, as the gate writes them.
-const (
-	verdictPass  = "pass"
-	verdictFail  = "fail"
-	verdictError = "error"
-)
-
 // NotTested is the headline of a result whose verdict is "error": whatever
 // the search found, it did not test the model, so no format may read as a
 // pass.
@@ -25,7 +18,7 @@ const NotTested = "ERROR: the model was not tested"
 // do not know counts too, so that a result from a newer or broken gate is
 // never shown as a pass or as an ordinary failure.
 func isError(res *Result) bool {
-	return res.Verdict != verdictPass && res.Verdict != verdictFail
+	return res.Verdict != VerdictPass && res.Verdict != VerdictFail
 }
 
 // errorReason is the one-line reason of an "error" verdict.

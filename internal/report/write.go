@@ -112,7 +112,7 @@ func WriteFiles(dir string, res *Result, formats []string) (Written, error) {
 	if res == nil {
 		return Written{}, errors.New("report: no result to write")
 	}
-	if res.Verdict != "pass" && res.Verdict != "fail" && res.Verdict != "error" {
+	if res.Verdict != VerdictPass && res.Verdict != VerdictFail && res.Verdict != VerdictError {
 		return Written{}, fmt.Errorf("report: result has no verdict (got %q): evaluate the gate before writing reports", res.Verdict)
 	}
 	if len(formats) == 0 {
