@@ -11,7 +11,6 @@ import (
 	"github.com/fooltest/fooltest/cmd/fooltest/internal/safetext"
 
 	"github.com/fooltest/fooltest/cmd/fooltest/internal/exitcode"
-	"github.com/fooltest/fooltest/internal/gate"
 	"github.com/fooltest/fooltest/internal/pipeline"
 	"github.com/fooltest/fooltest/internal/report"
 )
@@ -54,22 +53,12 @@ func mergeReports(ctx context.Context, args []string, e env) (*runOutcome, error
 		}
 	}
 	po, err := pipeline.Merge(ctx, spec)
-	if po == nil {
-		return nil, err
-	}
-	out := &runOutcome{Outcome: po}
-	if err != nil && po.Verdict != gate.Error {
-		return out, err
-	}
-	res := po.Result
-	fmt.Fprintf(e.stdout, "%-11s %d of %d shards (%s), %d target classes\n", "merged", len(res.Shard.Merged), res.Shard.Count, safetext.Printable(strings.Join(dirs, ", ")), len(res.Classes))
-	if m := res.MissingShards; len(m) > 0 {
-		fmt.Fprintf(e.stdout, "%-11s shards %s: %d classes not searched\n", "missing", pipeline.JoinInts(m), pipeline.NotSearched(res))
-	}
-	printSummary(e, out)
-	failOn, _ := gate.ParseFailOn(res.Config.FailOn)
-	out.code = exitCode(po.Verdict, failOn, res.Interrupted)
-	return out, err
+	return finish(e, po, err, func(res *report.Result) {
+		fmt.Fprintf(e.stdout, "%-11s %d of %d shards (%s), %d target classes\n", "merged", len(res.Shard.Merged), res.Shard.Count, safetext.Printable(strings.Join(dirs, ", ")), len(res.Classes))
+		if m := res.MissingShards; len(m) > 0 {
+			fmt.Fprintf(e.stdout, "%-11s shards %s: %d classes not searched\n", "missing", pipeline.JoinInts(m), pipeline.NotSearched(res))
+		}
+	})
 }
 
 // parseMergeArgs parses merge's flags, which may come before, between or

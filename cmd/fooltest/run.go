@@ -245,16 +245,27 @@ func runSearch(ctx context.Context, args []string, e env) (*runOutcome, error) {
 		},
 	}
 	po, err := pipeline.Run(ctx, spec)
+	return finish(e, po, err, nil)
+}
+
+// finish turns what the pipeline returned into the command's outcome:
+// the before hook and the summary when the reports were written, then
+// the exit code from the verdict. A run that wrote no reports, or only
+// some, ends with the error alone.
+func finish(e env, po *pipeline.Outcome, err error, before func(*report.Result)) (*runOutcome, error) {
 	if po == nil {
 		return nil, err
 	}
 	out := &runOutcome{Outcome: po}
 	if err != nil && po.Verdict != gate.Error {
-		// Reports failed to write: the verdict stands, but not its files.
 		return out, err
 	}
+	if before != nil {
+		before(po.Result)
+	}
 	printSummary(e, out)
-	out.code = exitCode(po.Verdict, plan.failOn, po.Interrupted)
+	failOn, _ := gate.ParseFailOn(po.Result.Config.FailOn)
+	out.code = exitCode(po.Verdict, failOn, po.Interrupted)
 	return out, err
 }
 

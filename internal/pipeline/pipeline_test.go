@@ -14,17 +14,15 @@ import (
 	"github.com/fooltest/fooltest/internal/demo"
 	"github.com/fooltest/fooltest/internal/fault"
 	"github.com/fooltest/fooltest/internal/gate"
-	"github.com/fooltest/fooltest/internal/ortlib"
 	"github.com/fooltest/fooltest/internal/report"
+	"github.com/fooltest/fooltest/internal/testsupport/ortload"
 )
 
 var runtimeVersion string
 
 func TestMain(m *testing.M) {
-	path, err := ortlib.Find("", os.Getenv)
-	if err == nil {
-		runtimeVersion, err = classifier.LoadRuntime(path)
-	}
+	var err error
+	runtimeVersion, err = ortload.Load()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "pipeline tests need ONNX Runtime:", err)
 		os.Exit(1)
