@@ -172,13 +172,14 @@ type Point struct {
 	Confidence  float64
 }
 
-// Pixels renders the class's best image in canonical form (planar C×H×W in
-// [0,1], shape from the Result); nil if no image was scored. Elites are kept
-// compact during the search and rendered only here, so each call allocates a
-// new image.
-func (c *Class) Pixels() []float32 {
+// Image returns the class's best image, finished as reports write it:
+// planar C×H×W bytes (shape from the Result), 0 for 0.0 and 255 for 1.0;
+// nil if no image was scored. Elites are kept compact during the search and
+// rendered only here, so each call allocates a new image. It is safe to
+// call from several goroutines at once.
+func (c *Class) Image() ([]uint8, error) {
 	if c.elite == nil {
-		return nil
+		return nil, nil
 	}
 	return c.elite.enc.image(c.elite)
 }

@@ -198,7 +198,9 @@ func Run(ctx context.Context, spec Spec) (*Outcome, error) {
 		return nil, fault.Invalidf("", "%w", err)
 	}
 	writeStart := time.Now()
-	renderShown(out.Result, res)
+	if err := renderShown(out.Result, res); err != nil {
+		return nil, err
+	}
 	if err := out.write(spec.ReportDir, spec.Formats); err != nil {
 		return out, err
 	}

@@ -1,6 +1,8 @@
 package pipeline
 
 import (
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -11,6 +13,7 @@ import (
 	"time"
 
 	"github.com/fooltest/fooltest/internal/attack"
+	"github.com/fooltest/fooltest/internal/fault"
 	"github.com/fooltest/fooltest/internal/report"
 )
 
@@ -84,16 +87,18 @@ func buildResult(o *Opened, spec *Spec, res *attack.Result, started time.Time) *
 	return out
 }
 
-// renderShown renders the best images of the classes the reports show
-// (see report.ShownClasses), on every core: with 1000 classes, rendering
-// them all one after another took seconds after a signal asked the run to
-// stop.
-func renderShown(out *report.Result, res *attack.Result) {
+// renderShown gets the finished images of the classes the reports show
+// (see report.ShownClasses) from the search, on every core: with 1000
+// classes, rendering them all one after another took seconds after a
+// signal asked the run to stop. An image that cannot be rendered is an
+// error: a report must not quietly lose one.
+func renderShown(out *report.Result, res *attack.Result) error {
 	shown := report.ShownClasses(out)
 	byIndex := make(map[int]*attack.Class, len(res.Classes))
 	for i := range res.Classes {
 		byIndex[res.Classes[i].Index] = &res.Classes[i]
 	}
+	errs := make([]error, len(shown))
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	for range min(runtime.GOMAXPROCS(0), len(shown)) {
@@ -104,15 +109,25 @@ func renderShown(out *report.Result, res *attack.Result) {
 					return
 				}
 				c := shown[i]
-				if ac := byIndex[c.Index]; ac != nil {
-					if px := ac.Pixels(); px != nil {
-						c.Pixels = &report.Image{C: res.C, H: res.H, W: res.W, Pix: report.Quantize(px)}
-					}
+				ac := byIndex[c.Index]
+				if ac == nil {
+					continue
+				}
+				pix, err := ac.Image()
+				switch {
+				case err != nil:
+					errs[i] = fmt.Errorf("the image of class %d: %w", c.Index, err)
+				case pix != nil:
+					c.Pixels = &report.Image{C: res.C, H: res.H, W: res.W, Pix: pix}
 				}
 			}
 		})
 	}
 	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return fault.Environmentf("", "%w", err)
+	}
+	return nil
 }
 
 // DemoDisplayPath stands for the embedded model in reports, which have no

@@ -275,16 +275,6 @@ type Image struct {
 	Pix     []uint8
 }
 
-// Quantize converts canonical values in [0,1] to the bytes Image holds;
-// out-of-range values are clamped and NaN is black.
-func Quantize(canonical []float32) []uint8 {
-	out := make([]uint8, len(canonical))
-	for i, v := range canonical {
-		out[i] = to8(v)
-	}
-	return out
-}
-
 // Verdict is what the gate decided about a Result.
 type Verdict string
 

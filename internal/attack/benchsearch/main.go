@@ -20,7 +20,6 @@ import (
 	"fmt"
 	"image"
 	"image/png"
-	"math"
 	"os"
 	"path/filepath"
 	"runtime/pprof"
@@ -272,7 +271,10 @@ func dump(dir string, res *attack.Result) error {
 	}
 	for i := range res.Classes {
 		cl := &res.Classes[i]
-		px := cl.Pixels()
+		px, err := cl.Image()
+		if err != nil {
+			return err
+		}
 		if px == nil {
 			continue
 		}
@@ -282,7 +284,7 @@ func dump(dir string, res *attack.Result) error {
 			var rgb [3]uint8
 			for ch := range 3 {
 				src := min(ch, res.C-1)
-				rgb[ch] = uint8(math.Round(float64(px[src*hw+p]) * 255))
+				rgb[ch] = px[src*hw+p]
 			}
 			img.Pix[4*p], img.Pix[4*p+1], img.Pix[4*p+2], img.Pix[4*p+3] = rgb[0], rgb[1], rgb[2], 255
 		}
