@@ -21,6 +21,9 @@ func paperPop(enc string, c, h, w int) int {
 type paper struct {
 	e    *engine
 	encs []encoding
+	// pd is the paper's direct encoding, bred in pairs with crossover;
+	// nil without the direct encoding.
+	pd   *paperDirect
 	pops []int
 	// parents[i] is encoding i's archive; the engine's own when there is
 	// only one encoding.
@@ -41,13 +44,16 @@ type paper struct {
 
 func newPaper(e *engine) *paper {
 	p := &paper{e: e}
+	if e.cfg.Encoding != EncodingCPPN {
+		p.pd = newPaperDirect(e.direct, e.workers)
+	}
 	switch e.cfg.Encoding {
 	case EncodingDirect:
-		p.encs = []encoding{e.direct}
+		p.encs = []encoding{p.pd}
 	case EncodingCPPN:
 		p.encs = []encoding{e.cppn}
 	default:
-		p.encs = []encoding{e.direct, e.cppn}
+		p.encs = []encoding{p.pd, e.cppn}
 	}
 	for _, enc := range p.encs {
 		// Generations are rounded to whole generation units so that no
@@ -79,6 +85,10 @@ func (p *paper) breed(g *generation) {
 	// has its own stream, so the result does not depend on which worker
 	// bred it.
 	occ := p.parentCells(arch)
+	if enc == encoding(p.pd) {
+		p.breedPairs(g, arch, occ, p.pops[i])
+		return
+	}
 	p.from, p.seeds = p.from[:0], p.seeds[:0]
 	for range p.pops[i] {
 		parent := arch.cells[occ[rng.IntN(len(occ))]].elite
@@ -86,17 +96,52 @@ func (p *paper) breed(g *generation) {
 		p.seeds = append(p.seeds, rng.Uint64())
 		g.add(enc.child(parent), -1)
 	}
-	for len(p.rngs) < p.e.workers {
-		src := rand.NewPCG(0, 0)
-		p.srcs = append(p.srcs, src)
-		p.rngs = append(p.rngs, rand.New(src))
-	}
+	p.growRngs()
 	// mutateInto cannot fail.
 	_ = p.e.parallel(&p.breeds, len(p.from), func(w, j int) error {
 		p.srcs[w].Seed(p.seeds[j], childStream)
 		enc.mutateInto(p.rngs[w], p.from[j], g.genomes[j])
 		return nil
 	})
+}
+
+// breedPairs breeds n direct children as the paper's code does: each pair
+// of parents is drawn uniformly and independently from the occupied cells
+// and gives two children (crossPair), so a generation of n children has
+// n/2 pairs; an odd n keeps one child of the last pair.
+func (p *paper) breedPairs(g *generation, arch *archive, occ []int32, n int) {
+	rng := p.e.rng
+	p.from, p.seeds = p.from[:0], p.seeds[:0]
+	for j := 0; j < n; j += 2 {
+		a := arch.cells[occ[rng.IntN(len(occ))]].elite
+		b := arch.cells[occ[rng.IntN(len(occ))]].elite
+		p.from = append(p.from, a, b)
+		p.seeds = append(p.seeds, rng.Uint64())
+		g.add(p.pd.child(a), -1)
+		if j+1 < n {
+			g.add(p.pd.child(b), -1)
+		}
+	}
+	p.growRngs()
+	// crossPair cannot fail.
+	_ = p.e.parallel(&p.breeds, len(p.seeds), func(w, j int) error {
+		p.srcs[w].Seed(p.seeds[j], childStream)
+		var y *genome
+		if 2*j+1 < n {
+			y = g.genomes[len(g.genomes)-n+2*j+1]
+		}
+		p.pd.crossPair(p.rngs[w], p.from[2*j], p.from[2*j+1], g.genomes[len(g.genomes)-n+2*j], y)
+		return nil
+	})
+}
+
+// growRngs makes one random source per worker.
+func (p *paper) growRngs() {
+	for len(p.rngs) < p.e.workers {
+		src := rand.NewPCG(0, 0)
+		p.srcs = append(p.srcs, src)
+		p.rngs = append(p.rngs, rand.New(src))
+	}
 }
 
 // parentCells returns the cells parents are drawn from: the occupied ones,
