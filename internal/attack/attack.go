@@ -159,6 +159,11 @@ type Class struct {
 	// ElapsedToThreshold the time; both are 0 unless Reached.
 	EvaluationsToThreshold int64
 	ElapsedToThreshold     time.Duration
+	// Unreachable, for a class that did not reach the threshold, says why
+	// it looks impossible to reach on this model; nil when the search
+	// found no such reason (it is then an ordinary unfooled class). It
+	// never counts as fooled.
+	Unreachable *Unreachable
 	// History lists the best confidence as it improved. Improvements
 	// smaller than 0.01 in log-odds are left out, except the last one.
 	History []Point

@@ -1,0 +1,104 @@
+package attack
+
+import (
+	"context"
+	"testing"
+
+	"github.com/fooltest/fooltest/internal/classifier"
+	"github.com/fooltest/fooltest/internal/demo"
+	"github.com/fooltest/fooltest/internal/onnxtest"
+)
+
+// TestUnreachableTiedClass searches the demo LeNet with class 3's logit
+// repeated as an eleventh class, through the real runtime: classes 3 and 10
+// always tie, so neither can pass one half. Both must be marked bounded,
+// each with the other as partner and a ceiling near one half; every other
+// class is fooled and carries no mark.
+func TestUnreachableTiedClass(t *testing.T) {
+	norm, err := classifier.Preset(demo.Preset)
+	if err != nil {
+		t.Fatal(err)
+	}
+	model := onnxtest.Duplicated(demo.Model, demo.Output, 10, 3)
+	c, err := classifier.OpenBytes("tied", model, classifier.Options{Normalization: norm, Output: "duplicated", Batch: 64})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for _, alg := range []string{AlgorithmDefault, AlgorithmPaper} {
+		t.Run(alg, func(t *testing.T) {
+			res, err := Run(context.Background(), c, Config{Algorithm: alg, Encoding: EncodingDirect, Threshold: 0.99, MaxEvals: 6000, Seed: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, cl := range res.Classes {
+				u := cl.Unreachable
+				switch cl.Index {
+				case 3, 10:
+					if cl.Reached || u == nil {
+						t.Fatalf("class %d: reached %v, confidence %.4f, unreachable %+v; want marked unreachable", cl.Index, cl.Reached, cl.Confidence, u)
+					}
+					partner := 13 - cl.Index
+					if u.Kind != UnreachableBounded || u.Partner != partner || u.Ceiling < 0.45 || u.Ceiling > 0.55 || u.PartnerGap > 0.01 || u.Images != res.Evaluations {
+						t.Errorf("class %d: %+v, want bounded by class %d near 0.5 from %d images", cl.Index, *u, partner, res.Evaluations)
+					}
+				default:
+					if u != nil {
+						t.Errorf("class %d (confidence %.4f, reached %v): marked %+v", cl.Index, cl.Confidence, cl.Reached, *u)
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestUnreachableJudge covers the rules on synthetic outputs: a dead class,
+// a class still improving, a ceiling close to the threshold, too few images,
+// and scores that do not sum to one (sigmoid), which bound nothing.
+func TestUnreachableJudge(t *testing.T) {
+	feed := func(p *rangeProbe, n int, row []float32) {
+		for range n {
+			p.observe(row)
+		}
+	}
+	flat := []Point{{Evaluations: 10, Confidence: 0.3}}
+	// Class 0 never beats class 1 and beats class 2 by a factor 4.5 at
+	// most: its ceiling is 1/(1 + 1 + 1/4.5), 0.45.
+	p := newRangeProbe(3)
+	feed(p, 3000, []float32{0.3, 0.3, 0.4})
+	feed(p, 10, []float32{0.45, 0.45, 0.1})
+	if u := p.judge(0, 0.3, flat, 3010, 0.99); u != nil {
+		t.Errorf("best 0.3 against ceiling %v: marked, but the best is far below the ceiling", u.Ceiling)
+	}
+	if u := p.judge(0, 0.45, []Point{{Evaluations: 10, Confidence: 0.45}}, 3010, 0.99); u == nil || u.Kind != UnreachableBounded || u.Partner != 1 {
+		t.Errorf("best 0.45 at a ceiling near 0.5: %+v, want bounded by class 1", u)
+	}
+	if u := p.judge(0, 0.45, []Point{{Evaluations: 10, Confidence: 0.1}, {Evaluations: 2000, Confidence: 0.45}}, 3010, 0.99); u == nil {
+		t.Errorf("a class that rose in the second half to a ceiling fixed since the start was not marked")
+	}
+	rising := newRangeProbe(3)
+	feed(rising, 3000, []float32{0.3, 0.3, 0.4})
+	feed(rising, 10, []float32{0.45, 0.45, 0.1})
+	feed(rising, 10, []float32{0.6, 0.3, 0.1})
+	if u := rising.judge(0, 0.45, []Point{{Evaluations: 10, Confidence: 0.1}, {Evaluations: 3000, Confidence: 0.45}}, 3020, 0.99); u != nil {
+		t.Errorf("a class rising with its ceiling in the second half was marked: %+v", u)
+	}
+	if u := p.judge(0, 0.45, []Point{{Evaluations: 10, Confidence: 0.45}}, 3010, 0.6); u != nil {
+		t.Errorf("a ceiling within a log-odds unit of the threshold was marked: %+v", u)
+	}
+	few := newRangeProbe(3)
+	feed(few, 100, []float32{0.3, 0.3, 0.4})
+	if u := few.judge(0, 0.3, flat, 100, 0.99); u != nil {
+		t.Errorf("marked after 100 images: %+v", u)
+	}
+	dead := newRangeProbe(3)
+	feed(dead, 3000, []float32{1e-7, 0.5, 0.5})
+	if u := dead.judge(0, 1e-7, []Point{{Evaluations: 1, Confidence: 1e-7}}, 3000, 0.99); u == nil || u.Kind != UnreachableDead {
+		t.Errorf("dead class: %+v, want dead", u)
+	}
+	sig := newRangeProbe(3)
+	feed(sig, 3000, []float32{0.45, 0.45, 0.9})
+	if u := sig.judge(0, 0.45, []Point{{Evaluations: 1, Confidence: 0.45}}, 3000, 0.99); u != nil {
+		t.Errorf("sigmoid scores bounded a class: %+v", u)
+	}
+}
