@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -389,6 +390,15 @@ func buildResult(l *loaded, m *modelFlags, r *runFlags, plan runPlan, res *attac
 		if c.Reached {
 			n, s := c.EvaluationsToThreshold, c.ElapsedToThreshold.Seconds()
 			rc.EvaluationsToThreshold, rc.SecondsToThreshold = &n, &s
+		} else if u := c.Unreachable; u != nil {
+			rc.Unreachable = &report.Unreachable{Kind: u.Kind, Ceiling: u.Ceiling}
+			label := ""
+			if u.Kind == attack.UnreachableBounded {
+				partner := u.Partner
+				rc.Unreachable.Partner = &partner
+				label = l.labels[partner]
+			}
+			rc.Unreachable.Reason = report.UnreachableReason(u.Kind, c.Confidence, u.Ceiling, u.Partner, label, u.PartnerGap, u.Images)
 		}
 		for _, p := range c.History {
 			rc.History = append(rc.History, report.Point{Evaluations: p.Evaluations, Confidence: p.Confidence})
@@ -507,12 +517,16 @@ func printSummary(e env, o *runOutcome) {
 			break
 		}
 		mark := "no"
-		if c.Fooled {
+		switch {
+		case c.Fooled:
 			mark = "yes"
+		case c.Unreachable != nil:
+			mark = "no (looks unreachable)"
 		}
 		fmt.Fprintf(w, "%-6d  %-24s  %-10.5f  %s\n", c.Index, truncateLabel(c.Label, 24), c.Confidence, mark)
 	}
 	fmt.Fprintln(w)
+	printUnreachable(w, res)
 	if bad, scored := o.nonFinite[0], o.nonFinite[1]; bad > 0 {
 		fmt.Fprintf(w, "note: %d of %d scored images gave NaN or infinite outputs, counted as confidence 0\n", bad, scored)
 	}
@@ -587,4 +601,28 @@ func truncateLabel(s string, n int) string {
 		return string(r[:n-1]) + "…"
 	}
 	return s
+}
+
+// printUnreachable prints why the classes that look unreachable do, the
+// first few of them.
+func printUnreachable(w io.Writer, res *report.Result) {
+	n := report.UnreachableCount(res)
+	if n == 0 {
+		return
+	}
+	fmt.Fprintf(w, "%d target classes look unreachable; they count as not fooled:\n", n)
+	const maxLines = 10
+	shown := 0
+	for _, c := range res.Classes {
+		if c.Unreachable == nil {
+			continue
+		}
+		if shown == maxLines {
+			fmt.Fprintf(w, "  … %d more in %s\n", n-shown, printable(filepath.Join(res.Config.ReportDir, report.JSONFile)))
+			break
+		}
+		fmt.Fprintf(w, "  class %d %s: %s\n", c.Index, printable(truncateLabel(c.Label, 24)), printable(c.Unreachable.Reason))
+		shown++
+	}
+	fmt.Fprintln(w)
 }

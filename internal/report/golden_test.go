@@ -29,6 +29,7 @@ func TestGolden(t *testing.T) {
 		{"", goldenResult},
 		{"error-", goldenErrorResult},
 		{"baseline-", goldenBaselineResult},
+		{"unreachable-", goldenUnreachableResult},
 	}
 	for _, fx := range fixtures {
 		for _, tt := range formats {

@@ -158,6 +158,22 @@ func renderMarkdown(res *Result) []byte {
 		}
 	}
 
+	if unr := unreachableClasses(res); len(unr) > 0 {
+		rows.WriteString("### Classes that look unreachable\n\n")
+		rows.WriteString(UnreachableNote + "\n\n")
+		rows.WriteString("| Class | Label | Best confidence | Why |\n|---:|---|---:|---|\n")
+		budget := MaxMarkdownBytes - head.Len() - len(tail) - 200
+		n := cappedRows(&rows, len(unr), budget, func(i int) string {
+			c := unr[i]
+			return fmt.Sprintf("| %d | %s | %s | %s |\n", c.Index, mdText(c.Label, maxMarkdownLabel),
+				formatConfidence(c.Confidence, res.Threshold), mdText(c.Unreachable.Reason, 400))
+		})
+		rows.WriteString("\n")
+		if more := len(unr) - n; more > 0 {
+			fmt.Fprintf(&rows, "…and %d more such classes, listed in report.json.\n\n", more)
+		}
+	}
+
 	out := make([]byte, 0, head.Len()+rows.Len()+len(tail))
 	out = append(out, head.String()...)
 	out = append(out, rows.String()...)
@@ -216,7 +232,7 @@ func markdownBaseline(res *Result, budget int) string {
 // reports. untrusted escapes the one value that comes from the user, the
 // model path; the others are numbers fooltest formats itself.
 func summaryRows(res *Result, untrusted func(string) string) [][2]string {
-	return [][2]string{
+	rows := [][2]string{
 		{"Model", untrusted(res.Model.Path)},
 		{"Target classes", strconv.Itoa(res.Targets)},
 		{"Fooled (confidence ≥ " + formatThreshold(res.Threshold) + ")", strconv.Itoa(res.Fooled)},
@@ -227,6 +243,10 @@ func summaryRows(res *Result, untrusted func(string) string) [][2]string {
 		{"Evaluations per second", strconv.FormatFloat(finite(res.EvalsPerSecond), 'f', 1, 64)},
 		{"Budget used", budgetUsed(res)},
 	}
+	if n := UnreachableCount(res); n > 0 {
+		rows = append(rows, [2]string{"Look unreachable (not fooled)", strconv.Itoa(n)})
+	}
+	return rows
 }
 
 // markdownRow is one fooled class in the table. The image is a plain link by

@@ -3,7 +3,10 @@
 // gate package before any writer runs.
 package report
 
-import "math"
+import (
+	"fmt"
+	"math"
+)
 
 // Schema is the version of the JSON result written to report.json.
 const Schema = 1
@@ -182,6 +185,10 @@ type Class struct {
 	// missing: its image is the best the other shards met while searching
 	// their own classes.
 	NotSearched bool `json:"not_searched,omitempty"`
+	// Unreachable, for a class that was not fooled, says why it looks
+	// impossible to fool on this model; nil otherwise. Such a class is
+	// still not fooled, and counts as not fooled for the gate.
+	Unreachable *Unreachable `json:"unreachable,omitempty"`
 	// Image is the PNG's path relative to the report directory.
 	Image   string  `json:"image"`
 	History []Point `json:"history"`
@@ -190,6 +197,71 @@ type Class struct {
 	// images read it, and it is not serialised.
 	Pixels *Image `json:"-"`
 }
+
+// Kinds of Unreachable, as the search reports them.
+const (
+	// UnreachableDead: no scored image gave the class more than a trace of
+	// confidence.
+	UnreachableDead = "dead"
+	// UnreachableBounded: the class's outputs never rose far enough above
+	// another class's for the softmax to reach the threshold.
+	UnreachableBounded = "bounded"
+)
+
+// Unreachable is the search's evidence that a class cannot reach the
+// threshold on this model: its best confidence stopped improving far below
+// it, against a limit the model's outputs show over every scored image. It
+// is evidence, not proof.
+type Unreachable struct {
+	// Kind is UnreachableDead or UnreachableBounded.
+	Kind string `json:"kind"`
+	// Ceiling is the highest confidence the scored images allow the class.
+	Ceiling float64 `json:"ceiling"`
+	// Partner is the class whose output bounds this one's most, for
+	// UnreachableBounded.
+	Partner *int `json:"partner,omitempty"`
+	// Reason says it in a sentence, for people.
+	Reason string `json:"reason"`
+}
+
+// UnreachableReason is the sentence reports show for an unreachable class:
+// best is its best confidence, images the number of images scored, and for
+// UnreachableBounded partner the bounding class, partnerLabel its label and
+// gap the largest log-ratio of the class's confidence to partner's.
+func UnreachableReason(kind string, best, ceiling float64, partner int, partnerLabel string, gap float64, images int64) string {
+	if kind == UnreachableDead {
+		return fmt.Sprintf("no image of the %d scored gave it a confidence above %.2g: its output looks dead", images, ceiling)
+	}
+	return fmt.Sprintf("its best confidence stopped at %.4f: in the %d images scored it never exceeded class %d (%s) by more than a factor %.3g, so the softmax caps it near %.4f",
+		best, images, partner, partnerLabel, math.Exp(gap), ceiling)
+}
+
+// UnreachableCount is how many classes of res look unreachable.
+func UnreachableCount(res *Result) int {
+	n := 0
+	for i := range res.Classes {
+		if res.Classes[i].Unreachable != nil {
+			n++
+		}
+	}
+	return n
+}
+
+// unreachableClasses returns the classes that look unreachable, in class
+// order.
+func unreachableClasses(res *Result) []*Class {
+	var out []*Class
+	for i := range res.Classes {
+		if res.Classes[i].Unreachable != nil {
+			out = append(out, &res.Classes[i])
+		}
+	}
+	return out
+}
+
+// UnreachableNote is the sentence that introduces the unreachable classes
+// in every report.
+const UnreachableNote = "These classes were not fooled, and the search found why they look impossible to fool on this model; they count as not fooled for the gate."
 
 // Baseline is a run's comparison with the baseline it was given.
 type Baseline struct {
