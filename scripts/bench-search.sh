@@ -96,7 +96,7 @@ for m in "${models[@]}"; do
 			log="$tmp/run.log"
 			if [[ -n $logdir ]]; then
 				mkdir -p "$logdir"
-				log="$logdir/$(tr -c 'A-Za-z0-9-' '_' <<<"$name")-$alg-$enc.log"
+				log="$logdir/$(printf '%s' "$name" | tr -c 'A-Za-z0-9-' '_')-$alg-$enc.log"
 			fi
 			"$tmp/benchsearch" -model "$path" -preset "$preset" -algorithm "$alg" -encoding "$enc" \
 				-seeds "$seeds" -max-evals "$cap" -threshold "$threshold" -batch "$batch" >"$log"

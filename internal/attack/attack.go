@@ -101,6 +101,9 @@ type Config struct {
 	// alwaysSpread makes every parallel job use all workers, however
 	// small, so that tests exercise them.
 	alwaysSpread bool
+	// paperVariant, when set, changes the paper algorithm's direct
+	// encoding, for the measurements that compare it with the paper.
+	paperVariant *paperVariant
 }
 
 // Progress is a snapshot of a running search.

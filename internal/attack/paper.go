@@ -1,6 +1,9 @@
 package attack
 
-import "math/rand/v2"
+import (
+	"math"
+	"math/rand/v2"
+)
 
 // paperPop returns the paper's children per generation for an encoding:
 // 200 for MNIST-sized images, and for large colour (ImageNet-sized) images
@@ -46,6 +49,9 @@ func newPaper(e *engine) *paper {
 	p := &paper{e: e}
 	if e.cfg.Encoding != EncodingCPPN {
 		p.pd = newPaperDirect(e.direct, e.workers)
+		if v := e.cfg.paperVariant; v != nil {
+			p.pd = v.apply(p.pd)
+		}
 	}
 	switch e.cfg.Encoding {
 	case EncodingDirect:
@@ -59,7 +65,11 @@ func newPaper(e *engine) *paper {
 		// Generations are rounded to whole generation units so that no
 		// scorer batch that divides the unit is padded; 200 and 400
 		// round to 192 and 384.
-		p.pops = append(p.pops, e.roundUnit(paperPop(enc.name(), e.c, e.h, e.w)))
+		pop := paperPop(enc.name(), e.c, e.h, e.w)
+		if v := e.cfg.paperVariant; v != nil && v.pop > 0 && enc == encoding(p.pd) {
+			pop = v.pop
+		}
+		p.pops = append(p.pops, e.roundUnit(pop))
 		if len(p.encs) == 1 {
 			p.parents = append(p.parents, e.arch)
 		} else {
@@ -177,4 +187,38 @@ func (p *paper) after(g *generation) {
 	for i := range g.scored {
 		arch.offer(g.genomes[i], g.conf[i*k:(i+1)*k], 0, -1)
 	}
+}
+
+// paperVariant changes the paper's direct encoding, to measure what each of
+// its settings is worth; zero fields keep the paper's values.
+type paperVariant struct {
+	// pop is the children per generation.
+	pop int
+	// noCross turns crossover off; crossRate, when positive, sets its
+	// probability.
+	noCross   bool
+	crossRate float64
+	// mutationRate, when positive, sets the per-gene mutation
+	// probability.
+	mutationRate float64
+	// noHLS evolves colour images as RGB.
+	noHLS bool
+}
+
+func (v *paperVariant) apply(p *paperDirect) *paperDirect {
+	if v.noCross {
+		p.crossRate = 0
+	} else if v.crossRate > 0 {
+		p.crossRate = v.crossRate
+	}
+	if v.mutationRate > 0 {
+		d := *p.d
+		d.pool = nil
+		d.skip = -1 / math.Log1p(-v.mutationRate)
+		p.d = &d
+	}
+	if v.noHLS {
+		p.hls = false
+	}
+	return p
 }

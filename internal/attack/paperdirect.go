@@ -12,15 +12,18 @@ import "math/rand/v2"
 type paperDirect struct {
 	// d holds the geometry, the mutation and the mapping to the scorer's
 	// input format, shared with the default algorithm's direct encoding.
-	d    *direct
-	hls  bool
-	pool []*genome
+	d   *direct
+	hls bool
+	// crossRate is the probability that a pair of parents is crossed:
+	// sbxRate, unless a paperVariant says otherwise.
+	crossRate float64
+	pool      []*genome
 	// rgb holds one genome of RGB bytes per worker, for HLS renders.
 	rgb []*genome
 }
 
 func newPaperDirect(d *direct, workers int) *paperDirect {
-	p := &paperDirect{d: d, hls: d.c == 3}
+	p := &paperDirect{d: d, hls: d.c == 3, crossRate: sbxRate}
 	if p.hls {
 		p.rgb = make([]*genome, max(1, workers))
 	}
@@ -69,7 +72,7 @@ func (p *paperDirect) crossPair(rng *rand.Rand, a, b, x, y *genome) {
 		y = &genome{pix: make([]uint8, p.d.n)}
 	}
 	switch {
-	case rng.Float64() < sbxRate:
+	case rng.Float64() < p.crossRate:
 		crossBytes(rng, a.pix, b.pix, x.pix, y.pix)
 	case rng.IntN(2) == 0:
 		copy(x.pix, a.pix)

@@ -2,6 +2,8 @@ package attack
 
 import (
 	"context"
+	"math"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/fooltest/fooltest/internal/classifier"
@@ -38,9 +40,11 @@ func TestUnreachableTiedClass(t *testing.T) {
 					if cl.Reached || u == nil {
 						t.Fatalf("class %d: reached %v, confidence %.4f, unreachable %+v; want marked unreachable", cl.Index, cl.Reached, cl.Confidence, u)
 					}
-					partner := 13 - cl.Index
-					if u.Kind != UnreachableBounded || u.Partner != partner || u.Ceiling < 0.45 || u.Ceiling > 0.55 || u.PartnerGap > 0.01 || u.Images != res.Evaluations {
-						t.Errorf("class %d: %+v, want bounded by class %d near 0.5 from %d images", cl.Index, *u, partner, res.Evaluations)
+					// The tie makes the logits span 9 of 10
+					// dimensions, over which the class's softmax
+					// peaks at one half.
+					if u.Kind != UnreachableBounded || u.Basis != BasisRank || u.Rank != 9 || u.Ceiling < 0.49 || u.Ceiling > 0.5001 || u.Images != res.Evaluations {
+						t.Errorf("class %d: %+v, want bounded by rank 9 at 0.5 from %d images", cl.Index, *u, res.Evaluations)
 					}
 				default:
 					if u != nil {
@@ -56,10 +60,15 @@ func TestUnreachableTiedClass(t *testing.T) {
 // a class still improving, a ceiling close to the threshold, too few images,
 // and scores that do not sum to one (sigmoid), which bound nothing.
 func TestUnreachableJudge(t *testing.T) {
+	// feed adds n copies of row, and a few rows that make the
+	// log-confidences span every dimension, so that only the ratio
+	// bounds apply.
 	feed := func(p *rangeProbe, n int, row []float32) {
 		for range n {
 			p.observe(row)
 		}
+		p.observe([]float32{0.3, 0.31, 0.39})
+		p.observe([]float32{0.3, 0.29, 0.41})
 	}
 	flat := []Point{{Evaluations: 10, Confidence: 0.3}}
 	// Class 0 never beats class 1 and beats class 2 by a factor 4.5 at
@@ -70,7 +79,7 @@ func TestUnreachableJudge(t *testing.T) {
 	if u := p.judge(0, 0.3, flat, 3010, 0.99); u != nil {
 		t.Errorf("best 0.3 against ceiling %v: marked, but the best is far below the ceiling", u.Ceiling)
 	}
-	if u := p.judge(0, 0.45, []Point{{Evaluations: 10, Confidence: 0.45}}, 3010, 0.99); u == nil || u.Kind != UnreachableBounded || u.Partner != 1 {
+	if u := p.judge(0, 0.45, []Point{{Evaluations: 10, Confidence: 0.45}}, 3010, 0.99); u == nil || u.Kind != UnreachableBounded || u.Basis != BasisPair || u.Partner != 1 {
 		t.Errorf("best 0.45 at a ceiling near 0.5: %+v, want bounded by class 1", u)
 	}
 	if u := p.judge(0, 0.45, []Point{{Evaluations: 10, Confidence: 0.1}, {Evaluations: 2000, Confidence: 0.45}}, 3010, 0.99); u == nil {
@@ -100,5 +109,34 @@ func TestUnreachableJudge(t *testing.T) {
 	feed(sig, 3000, []float32{0.45, 0.45, 0.9})
 	if u := sig.judge(0, 0.45, []Point{{Evaluations: 1, Confidence: 0.45}}, 3000, 0.99); u != nil {
 		t.Errorf("sigmoid scores bounded a class: %+v", u)
+	}
+}
+
+// TestUnreachableRank feeds the softmax of logits that span two dimensions,
+// z = Wᵀu with class weights (1,0), (0,1), (-1,-1) and (0,0): class 3's
+// weight lies inside the triangle of the others', so its softmax peaks at
+// 1/4 (at u = 0) whatever u is, while class 0 can reach any confidence.
+func TestUnreachableRank(t *testing.T) {
+	p := newRangeProbe(4)
+	rng := rand.New(rand.NewPCG(1, 1))
+	for range 3000 {
+		u1, u2 := 4*rng.NormFloat64(), 4*rng.NormFloat64()
+		z := []float64{u1, u2, -u1 - u2, 0}
+		var s float64
+		for _, v := range z {
+			s += math.Exp(v)
+		}
+		row := make([]float32, 4)
+		for j, v := range z {
+			row[j] = float32(math.Exp(v) / s)
+		}
+		p.observe(row)
+	}
+	u := p.judge(3, 0.2, []Point{{Evaluations: 5, Confidence: 0.2}}, 3000, 0.99)
+	if u == nil || u.Basis != BasisRank || u.Rank != 2 || math.Abs(u.Ceiling-0.25) > 1e-6 {
+		t.Fatalf("class 3: %+v, want bounded at 0.25 by rank 2", u)
+	}
+	if u := p.judge(0, 0.2, []Point{{Evaluations: 5, Confidence: 0.2}}, 3000, 0.99); u != nil {
+		t.Errorf("class 0, which can reach any confidence, marked: %+v", u)
 	}
 }

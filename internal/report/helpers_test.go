@@ -53,11 +53,11 @@ func goldenUnreachableResult(t testing.TB) *report.Result {
 		}
 		if marked == 0 {
 			partner := 1
-			c.Unreachable = &report.Unreachable{Kind: report.UnreachableBounded, Ceiling: 0.5, Partner: &partner,
-				Reason: report.UnreachableReason(report.UnreachableBounded, c.Confidence, 0.5, 1, res.Classes[1].Label, 0.001, 12000)}
+			c.Unreachable = &report.Unreachable{Kind: report.UnreachableBounded, Basis: report.BasisPair, Ceiling: 0.5, Partner: &partner,
+				Reason: report.UnreachableReason(report.UnreachableBounded, report.BasisPair, c.Confidence, 0.5, 0, 1, res.Classes[1].Label, 0.001, 12000)}
 		} else {
 			c.Unreachable = &report.Unreachable{Kind: report.UnreachableDead, Ceiling: 3e-7,
-				Reason: report.UnreachableReason(report.UnreachableDead, 3e-7, 3e-7, -1, "", 0, 12000)}
+				Reason: report.UnreachableReason(report.UnreachableDead, "", 3e-7, 3e-7, 0, -1, "", 0, 12000)}
 		}
 		marked++
 	}
