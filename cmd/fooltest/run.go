@@ -391,14 +391,8 @@ func buildResult(l *loaded, m *modelFlags, r *runFlags, plan runPlan, res *attac
 			n, s := c.EvaluationsToThreshold, c.ElapsedToThreshold.Seconds()
 			rc.EvaluationsToThreshold, rc.SecondsToThreshold = &n, &s
 		} else if u := c.Unreachable; u != nil {
-			rc.Unreachable = &report.Unreachable{Kind: u.Kind, Basis: u.Basis, Rank: u.Rank, Ceiling: u.Ceiling}
-			label := ""
-			if u.Partner >= 0 {
-				partner := u.Partner
-				rc.Unreachable.Partner = &partner
-				label = l.labels[partner]
-			}
-			rc.Unreachable.Reason = report.UnreachableReason(u.Kind, u.Basis, c.Confidence, u.Ceiling, u.Rank, u.Partner, label, u.PartnerGap, u.Images)
+			rc.Unreachable = &report.Unreachable{Kind: u.Kind, Rank: u.Rank, Ceiling: u.Ceiling,
+				Reason: report.UnreachableReason(u.Kind, c.Confidence, u.Ceiling, u.Rank, u.Images)}
 		}
 		for _, p := range c.History {
 			rc.History = append(rc.History, report.Point{Evaluations: p.Evaluations, Confidence: p.Confidence})

@@ -52,7 +52,7 @@ func TestRunReportsUnreachable(t *testing.T) {
 				Unreachable *struct {
 					Kind    string  `json:"kind"`
 					Ceiling float64 `json:"ceiling"`
-					Basis   string  `json:"basis"`
+					Rank    int     `json:"rank"`
 					Reason  string  `json:"reason"`
 				} `json:"unreachable"`
 			} `json:"classes"`
@@ -67,7 +67,7 @@ func TestRunReportsUnreachable(t *testing.T) {
 			u := c.Unreachable
 			switch c.Index {
 			case 3, 10:
-				if c.Fooled || u == nil || u.Kind != "bounded" || u.Basis != "rank" || u.Ceiling > 0.5001 || !strings.Contains(u.Reason, "only 9 dimensions") {
+				if c.Fooled || u == nil || u.Kind != "bounded" || u.Rank != 9 || u.Ceiling > 0.5001 || !strings.Contains(u.Reason, "only 9 dimensions") {
 					t.Errorf("class %d: fooled %v, unreachable %+v", c.Index, c.Fooled, u)
 				}
 			default:

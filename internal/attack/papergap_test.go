@@ -44,6 +44,8 @@ func TestPaperGap(t *testing.T) {
 		{"no crossover, mutation rate 0.05", &paperVariant{pop: 200, noCross: true, mutationRate: 0.05}},
 		{"no crossover, mutation rate 0.02", &paperVariant{pop: 200, noCross: true, mutationRate: 0.02}},
 		{"no crossover, mutation rate 0.2", &paperVariant{pop: 200, noCross: true, mutationRate: 0.2}},
+		{"no crossover, mutation rate 0.4", &paperVariant{pop: 200, noCross: true, mutationRate: 0.4}},
+		{"SBX 0.5, mutation rate 0.2", &paperVariant{pop: 200, mutationRate: 0.2}},
 	}
 	norm, err := classifier.Preset(demo.Preset)
 	if err != nil {

@@ -39,9 +39,8 @@ func goldenResult(t testing.TB) *report.Result {
 }
 
 // goldenUnreachableResult is goldenResult with two of its unfooled classes
-// marked as looking unreachable: one bounded by class 1, whose hostile label
-// the reason quotes, and one dead. The verdict stays what the fooled classes
-// make it.
+// marked as looking unreachable: one bounded, one dead. The verdict stays
+// what the fooled classes make it.
 func goldenUnreachableResult(t testing.TB) *report.Result {
 	t.Helper()
 	res := goldenResult(t)
@@ -52,12 +51,11 @@ func goldenUnreachableResult(t testing.TB) *report.Result {
 			continue
 		}
 		if marked == 0 {
-			partner := 1
-			c.Unreachable = &report.Unreachable{Kind: report.UnreachableBounded, Basis: report.BasisPair, Ceiling: 0.5, Partner: &partner,
-				Reason: report.UnreachableReason(report.UnreachableBounded, report.BasisPair, c.Confidence, 0.5, 0, 1, res.Classes[1].Label, 0.001, 12000)}
+			c.Unreachable = &report.Unreachable{Kind: report.UnreachableBounded, Ceiling: 0.5180368, Rank: 4,
+				Reason: report.UnreachableReason(report.UnreachableBounded, c.Confidence, 0.5180368, 4, 12000)}
 		} else {
 			c.Unreachable = &report.Unreachable{Kind: report.UnreachableDead, Ceiling: 3e-7,
-				Reason: report.UnreachableReason(report.UnreachableDead, "", 3e-7, 3e-7, 0, -1, "", 0, 12000)}
+				Reason: report.UnreachableReason(report.UnreachableDead, 3e-7, 3e-7, 0, 12000)}
 		}
 		marked++
 	}

@@ -203,66 +203,36 @@ const (
 	// UnreachableDead: no scored image gave the class more than a trace of
 	// confidence.
 	UnreachableDead = "dead"
-	// UnreachableBounded: the class's outputs never rose far enough above
-	// another class's for the softmax to reach the threshold.
+	// UnreachableBounded: the model's outputs vary in fewer dimensions
+	// than its classes allow, and nowhere in that space does the class's
+	// softmax reach the threshold, whatever the input.
 	UnreachableBounded = "bounded"
 )
 
-// Unreachable is the search's evidence that a class cannot reach the
-// threshold on this model: its best confidence stopped improving far below
-// it, against a limit the model's outputs show over every scored image. It
-// is evidence, not proof.
+// Unreachable is the search's evidence, from the outputs of every scored
+// image, that a class cannot reach the threshold on this model.
 type Unreachable struct {
 	// Kind is UnreachableDead or UnreachableBounded.
 	Kind string `json:"kind"`
-	// Ceiling is the highest confidence the scored images allow the class.
+	// Ceiling is the highest confidence the class can have, for
+	// UnreachableBounded; its best confidence, for UnreachableDead.
 	Ceiling float64 `json:"ceiling"`
-	// Basis says which bound set Ceiling, for UnreachableBounded:
-	// BasisRank, BasisLead or BasisPair.
-	Basis string `json:"basis,omitempty"`
-	// Rank is the dimension of the model's outputs' space, for BasisRank.
+	// Rank is the dimension of the space the model's outputs vary in,
+	// for UnreachableBounded.
 	Rank int `json:"rank,omitempty"`
-	// Partner is the class whose output bounds this one's most, for
-	// BasisLead and BasisPair.
-	Partner *int `json:"partner,omitempty"`
 	// Reason says it in a sentence, for people.
 	Reason string `json:"reason"`
 }
 
-// Bases of an UnreachableBounded ceiling, as the search reports them.
-const (
-	// BasisRank: the model's log-confidences over every scored image
-	// span fewer dimensions than the classes allow (a linear bottleneck
-	// before the softmax), and over that whole space the class's softmax
-	// stays below the ceiling.
-	BasisRank = "rank"
-	// BasisLead: the class never beat the strongest other class by more
-	// than a factor that caps its softmax.
-	BasisLead = "lead"
-	// BasisPair: the class never beat one other class by more than a
-	// factor, which with the others caps its softmax.
-	BasisPair = "pair"
-)
-
 // UnreachableReason is the sentence reports show for an unreachable class
-// whose best confidence is best, from images scored images: for
-// UnreachableBounded, basis says which bound set the ceiling, rank the
-// dimension of the outputs' space (BasisRank), partner the bounding class
-// and partnerLabel its label, and gap the log of the largest ratio of the
-// class's confidence to partner's (BasisLead, BasisPair).
-func UnreachableReason(kind, basis string, best, ceiling float64, rank, partner int, partnerLabel string, gap float64, images int64) string {
-	switch {
-	case kind == UnreachableDead:
+// whose best confidence is best, from images scored images; rank is the
+// dimension of the outputs' space, for UnreachableBounded.
+func UnreachableReason(kind string, best, ceiling float64, rank int, images int64) string {
+	if kind == UnreachableDead {
 		return fmt.Sprintf("no image of the %d scored gave it a confidence above %.2g: its output looks dead", images, ceiling)
-	case basis == BasisRank:
-		return fmt.Sprintf("its best confidence is %.4f: the model's outputs over the %d images scored vary in only %d dimensions (a narrow linear layer before the softmax), and nowhere in that space does this class's softmax exceed %.4f, whatever the input",
-			best, images, rank, ceiling)
-	case basis == BasisLead:
-		return fmt.Sprintf("its best confidence stopped at %.4f: in the %d images scored it never beat the strongest other class by more than a factor %.3g (class %d, %s, where it came closest), which caps its softmax near %.4f",
-			best, images, math.Exp(gap), partner, partnerLabel, ceiling)
 	}
-	return fmt.Sprintf("its best confidence stopped at %.4f: in the %d images scored it never exceeded class %d (%s) by more than a factor %.3g, so the softmax caps it near %.4f",
-		best, images, partner, partnerLabel, math.Exp(gap), ceiling)
+	return fmt.Sprintf("its best confidence is %.4f: the model's outputs over the %d images scored vary in only %d dimensions (a narrow linear layer before the softmax), and nowhere in that space does this class's softmax exceed %.4f, whatever the input",
+		best, images, rank, ceiling)
 }
 
 // UnreachableCount is how many classes of res look unreachable.

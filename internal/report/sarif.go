@@ -243,11 +243,13 @@ func sarifFor(res *Result) sarifLog {
 			ID:               SARIFUnreachableRuleID,
 			Name:             "ClassLooksUnreachable",
 			ShortDescription: sarifText{Text: "The class looks impossible to fool on this model."},
-			FullDescription: sarifText{Text: "The search's best confidence for the class stopped improving far below " +
-				"the threshold, against a limit the model's outputs show over every scored image (a softmax bounded " +
-				"by another class, or a dead output). The class is not fooled and counts as not fooled for the gate."},
-			Help: sarifText{Text: "Check that the class is meant to be reachable: two classes that always score " +
-				"alike, or an output that never rises, often mean a training or export problem."},
+			FullDescription: sarifText{Text: "The outputs of every image the search scored show a limit on the class: " +
+				"they vary in fewer dimensions than the classes allow (a linear layer narrower than the classes " +
+				"feeds the softmax) and nowhere in that space does the class's softmax reach the threshold, or the " +
+				"class never rose above a trace of confidence. The class is not fooled and counts as not fooled for the gate."},
+			Help: sarifText{Text: "Check that the class is meant to be reachable: a bottleneck layer narrower than " +
+				"the classes, two classes that always score alike, or an output that never rises, often mean a " +
+				"design, training or export problem."},
 			DefaultConfiguration: sarifConfig{Level: "note"},
 		})
 	}
@@ -293,8 +295,8 @@ func sarifUnreachableFor(res *Result, c *Class, uri string, rule int) sarifResul
 		"kind":       cleanText(c.Unreachable.Kind),
 		"ceiling":    finite(c.Unreachable.Ceiling),
 	}
-	if c.Unreachable.Partner != nil {
-		props["partner"] = *c.Unreachable.Partner
+	if c.Unreachable.Rank > 0 {
+		props["rank"] = c.Unreachable.Rank
 	}
 	r := modelResult(SARIFUnreachableRuleID, rule, msg, uri, "fooltestUnreachable/v1", uri+"#"+strconv.Itoa(c.Index), props)
 	r.Level = "note"

@@ -176,10 +176,7 @@ func describe(class int, u *attack.Unreachable) string {
 	if u.Kind == attack.UnreachableDead {
 		return fmt.Sprintf("%d (dead: best %.2g)", class, u.Ceiling)
 	}
-	if u.Basis == attack.BasisRank {
-		return fmt.Sprintf("%d (softmax at most %.4f: outputs span %d dimensions)", class, u.Ceiling, u.Rank)
-	}
-	return fmt.Sprintf("%d (capped at %.4f by class %d, %s)", class, u.Ceiling, u.Partner, u.Basis)
+	return fmt.Sprintf("%d (softmax at most %.4f: outputs span %d dimensions)", class, u.Ceiling, u.Rank)
 }
 
 // search runs one seed and returns the evaluations it needed until every
