@@ -99,15 +99,31 @@ func (p *rangeProbe) observe(row []float32) {
 		return
 	}
 	var total float64
-	for j, v := range row {
+	for _, v := range row {
 		total += float64(v)
-		p.logs[j] = math.Log(max(float64(v), 1e-45))
 	}
 	if total > 1+1e-3 {
 		p.overOne = true
 	}
+	// The outputs' space is fixed, so a sample of the images spans it:
+	// every image at first, then one in momentEvery. Over 200,000 images
+	// that costs about 60 ns per image with 10 classes and 300 ns with 64
+	// (BenchmarkRangeProbe), against 14 µs per image for the smallest
+	// MNIST model measured here.
+	if p.images > momentAll && p.images%momentEvery != 0 {
+		return
+	}
+	for j, v := range row {
+		p.logs[j] = math.Log(max(float64(v), 1e-45))
+	}
 	p.addMoments(row)
 }
+
+// momentAll images enter the moments, and after them one in momentEvery.
+const (
+	momentAll   = 4096
+	momentEvery = 16
+)
 
 // judge returns why class c, not fooled, looks unreachable, or nil: best is
 // its best confidence, history its improvements, evals the run's

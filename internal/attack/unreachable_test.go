@@ -2,6 +2,7 @@ package attack
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -114,5 +115,23 @@ func TestUnreachableRank(t *testing.T) {
 	}
 	if u := p.judge(0, 0.2, []Point{{Evaluations: 5, Confidence: 0.2}}, 3000, 0.99); u != nil {
 		t.Errorf("class 0, which can reach any confidence, marked: %+v", u)
+	}
+}
+
+// BenchmarkRangeProbe measures what the unreachable-class analysis adds to
+// every scored image, for 10 and 64 classes (the most it keeps moments for)
+// and 1000 (counting only).
+func BenchmarkRangeProbe(b *testing.B) {
+	for _, k := range []int{10, 64, 1000} {
+		b.Run(fmt.Sprint(k), func(b *testing.B) {
+			p := newRangeProbe(k)
+			row := make([]float32, k)
+			for j := range row {
+				row[j] = 1 / float32(k)
+			}
+			for b.Loop() {
+				p.observe(row)
+			}
+		})
 	}
 }
