@@ -101,6 +101,9 @@ type Config struct {
 	// alwaysSpread makes every parallel job use all workers, however
 	// small, so that tests exercise them.
 	alwaysSpread bool
+	// paperVariant, when set, changes the paper algorithm's direct
+	// encoding, for the measurements that compare it with the paper.
+	paperVariant *paperVariant
 }
 
 // Progress is a snapshot of a running search.
@@ -159,6 +162,11 @@ type Class struct {
 	// ElapsedToThreshold the time; both are 0 unless Reached.
 	EvaluationsToThreshold int64
 	ElapsedToThreshold     time.Duration
+	// Unreachable, for a class that did not reach the threshold, says why
+	// it looks impossible to reach on this model; nil when the search
+	// found no such reason (it is then an ordinary unfooled class). It
+	// never counts as fooled.
+	Unreachable *Unreachable
 	// History lists the best confidence as it improved. Improvements
 	// smaller than 0.01 in log-odds are left out, except the last one.
 	History []Point

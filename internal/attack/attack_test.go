@@ -334,6 +334,13 @@ func canonical(t *testing.T, c *Class, n int) []float32 {
 	switch e := c.elite.enc.(type) {
 	case *direct:
 		unpack(img, c.elite.pix, &byteToUnit, nil, 0)
+	case *paperDirect:
+		// Its genes may be HLS: the image is the RGB it scored.
+		pix, err := e.image(c.elite)
+		if err != nil {
+			t.Fatal(err)
+		}
+		unpack(img, pix, &byteToUnit, nil, 0)
 	case *cppnEncoding:
 		if err := e.canonical(c.elite, img); err != nil {
 			t.Fatal(err)

@@ -65,11 +65,14 @@ type engine struct {
 	// and never on batch.
 	batch, unit int
 
-	arch    *archive
-	direct  *direct
-	cppn    *cppnEncoding
-	evals   int64
-	byEnc   map[encoding]int64
+	arch   *archive
+	direct *direct
+	cppn   *cppnEncoding
+	evals  int64
+	byEnc  map[encoding]int64
+	// probe records the outputs' range for the unreachable-class
+	// analysis.
+	probe   *rangeProbe
 	stopped string
 
 	// A generation is rendered and scored in chunks of whole batches:
@@ -101,6 +104,7 @@ func newEngine(ctx context.Context, s Scorer, cfg resolved) (*engine, error) {
 	e.arch = newArchive(cfg.targets)
 	e.arch.track, e.arch.threshold = true, cfg.Threshold
 	e.arch.setFocus(cfg.inFocus, len(cfg.focus))
+	e.probe = newRangeProbe(k)
 	e.direct = newDirect(c, h, w)
 	var err error
 	e.workers = cfg.Workers
@@ -334,6 +338,7 @@ func (e *engine) offer(g *generation, off, m int) bool {
 	for i := off; i < off+m; i++ {
 		e.evals++
 		e.byEnc[g.genomes[i].enc]++
+		e.probe.observe(g.conf[i*e.k : (i+1)*e.k])
 		var cells int
 		cells, g.took[i], g.gain[i] = e.arch.offer(g.genomes[i], g.conf[i*e.k:(i+1)*e.k], e.evals, int(g.want[i]))
 		g.cells[i] = int32(cells)
@@ -411,6 +416,8 @@ func (e *engine) result() *Result {
 			out.Reached = true
 			out.EvaluationsToThreshold = cl.evalsAt
 			out.ElapsedToThreshold = cl.timeAt
+		} else {
+			out.Unreachable = e.probe.judge(out.Index, out.Confidence, out.History, e.evals, e.cfg.Threshold)
 		}
 		r.Classes[i] = out
 	}

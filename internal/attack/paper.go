@@ -1,6 +1,9 @@
 package attack
 
-import "math/rand/v2"
+import (
+	"math"
+	"math/rand/v2"
+)
 
 // paperPop returns the paper's children per generation for an encoding:
 // 200 for MNIST-sized images, and for large colour (ImageNet-sized) images
@@ -21,6 +24,9 @@ func paperPop(enc string, c, h, w int) int {
 type paper struct {
 	e    *engine
 	encs []encoding
+	// pd is the paper's direct encoding, bred in pairs with crossover;
+	// nil without the direct encoding.
+	pd   *paperDirect
 	pops []int
 	// parents[i] is encoding i's archive; the engine's own when there is
 	// only one encoding.
@@ -41,19 +47,29 @@ type paper struct {
 
 func newPaper(e *engine) *paper {
 	p := &paper{e: e}
+	if e.cfg.Encoding != EncodingCPPN {
+		p.pd = newPaperDirect(e.direct, e.workers)
+		if v := e.cfg.paperVariant; v != nil {
+			p.pd = v.apply(p.pd)
+		}
+	}
 	switch e.cfg.Encoding {
 	case EncodingDirect:
-		p.encs = []encoding{e.direct}
+		p.encs = []encoding{p.pd}
 	case EncodingCPPN:
 		p.encs = []encoding{e.cppn}
 	default:
-		p.encs = []encoding{e.direct, e.cppn}
+		p.encs = []encoding{p.pd, e.cppn}
 	}
 	for _, enc := range p.encs {
 		// Generations are rounded to whole generation units so that no
 		// scorer batch that divides the unit is padded; 200 and 400
 		// round to 192 and 384.
-		p.pops = append(p.pops, e.roundUnit(paperPop(enc.name(), e.c, e.h, e.w)))
+		pop := paperPop(enc.name(), e.c, e.h, e.w)
+		if v := e.cfg.paperVariant; v != nil && v.pop > 0 && enc == encoding(p.pd) {
+			pop = v.pop
+		}
+		p.pops = append(p.pops, e.roundUnit(pop))
 		if len(p.encs) == 1 {
 			p.parents = append(p.parents, e.arch)
 		} else {
@@ -79,6 +95,10 @@ func (p *paper) breed(g *generation) {
 	// has its own stream, so the result does not depend on which worker
 	// bred it.
 	occ := p.parentCells(arch)
+	if enc == encoding(p.pd) {
+		p.breedPairs(g, arch, occ, p.pops[i])
+		return
+	}
 	p.from, p.seeds = p.from[:0], p.seeds[:0]
 	for range p.pops[i] {
 		parent := arch.cells[occ[rng.IntN(len(occ))]].elite
@@ -86,17 +106,52 @@ func (p *paper) breed(g *generation) {
 		p.seeds = append(p.seeds, rng.Uint64())
 		g.add(enc.child(parent), -1)
 	}
-	for len(p.rngs) < p.e.workers {
-		src := rand.NewPCG(0, 0)
-		p.srcs = append(p.srcs, src)
-		p.rngs = append(p.rngs, rand.New(src))
-	}
+	p.growRngs()
 	// mutateInto cannot fail.
 	_ = p.e.parallel(&p.breeds, len(p.from), func(w, j int) error {
 		p.srcs[w].Seed(p.seeds[j], childStream)
 		enc.mutateInto(p.rngs[w], p.from[j], g.genomes[j])
 		return nil
 	})
+}
+
+// breedPairs breeds n direct children as the paper's code does: each pair
+// of parents is drawn uniformly and independently from the occupied cells
+// and gives two children (crossPair), so a generation of n children has
+// n/2 pairs; an odd n keeps one child of the last pair.
+func (p *paper) breedPairs(g *generation, arch *archive, occ []int32, n int) {
+	rng := p.e.rng
+	p.from, p.seeds = p.from[:0], p.seeds[:0]
+	for j := 0; j < n; j += 2 {
+		a := arch.cells[occ[rng.IntN(len(occ))]].elite
+		b := arch.cells[occ[rng.IntN(len(occ))]].elite
+		p.from = append(p.from, a, b)
+		p.seeds = append(p.seeds, rng.Uint64())
+		g.add(p.pd.child(a), -1)
+		if j+1 < n {
+			g.add(p.pd.child(b), -1)
+		}
+	}
+	p.growRngs()
+	// crossPair cannot fail.
+	_ = p.e.parallel(&p.breeds, len(p.seeds), func(w, j int) error {
+		p.srcs[w].Seed(p.seeds[j], childStream)
+		var y *genome
+		if 2*j+1 < n {
+			y = g.genomes[len(g.genomes)-n+2*j+1]
+		}
+		p.pd.crossPair(p.rngs[w], p.from[2*j], p.from[2*j+1], g.genomes[len(g.genomes)-n+2*j], y)
+		return nil
+	})
+}
+
+// growRngs makes one random source per worker.
+func (p *paper) growRngs() {
+	for len(p.rngs) < p.e.workers {
+		src := rand.NewPCG(0, 0)
+		p.srcs = append(p.srcs, src)
+		p.rngs = append(p.rngs, rand.New(src))
+	}
 }
 
 // parentCells returns the cells parents are drawn from: the occupied ones,
@@ -132,4 +187,38 @@ func (p *paper) after(g *generation) {
 	for i := range g.scored {
 		arch.offer(g.genomes[i], g.conf[i*k:(i+1)*k], 0, -1)
 	}
+}
+
+// paperVariant changes the paper's direct encoding, to measure what each of
+// its settings is worth; zero fields keep the paper's values.
+type paperVariant struct {
+	// pop is the children per generation.
+	pop int
+	// noCross turns crossover off; crossRate, when positive, sets its
+	// probability.
+	noCross   bool
+	crossRate float64
+	// mutationRate, when positive, sets the per-gene mutation
+	// probability.
+	mutationRate float64
+	// noHLS evolves colour images as RGB.
+	noHLS bool
+}
+
+func (v *paperVariant) apply(p *paperDirect) *paperDirect {
+	if v.noCross {
+		p.crossRate = 0
+	} else if v.crossRate > 0 {
+		p.crossRate = v.crossRate
+	}
+	if v.mutationRate > 0 {
+		d := *p.d
+		d.pool = nil
+		d.skip = -1 / math.Log1p(-v.mutationRate)
+		p.d = &d
+	}
+	if v.noHLS {
+		p.hls = false
+	}
+	return p
 }

@@ -77,6 +77,9 @@ func buildResult(o *Opened, spec *Spec, res *attack.Result, started time.Time) *
 		if c.Reached {
 			n, s := c.EvaluationsToThreshold, c.ElapsedToThreshold.Seconds()
 			rc.EvaluationsToThreshold, rc.SecondsToThreshold = &n, &s
+		} else if u := c.Unreachable; u != nil {
+			rc.Unreachable = &report.Unreachable{Kind: u.Kind, Rank: u.Rank, Ceiling: u.Ceiling,
+				Reason: report.UnreachableReason(u.Kind, c.Confidence, u.Ceiling, u.Rank, u.Images)}
 		}
 		for _, p := range c.History {
 			rc.History = append(rc.History, report.Point{Evaluations: p.Evaluations, Confidence: p.Confidence})

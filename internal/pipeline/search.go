@@ -101,7 +101,13 @@ func combine(runs []*attack.Result) *attack.Result {
 		}
 		c := runs[best].Classes[i]
 		c.Reached, c.EvaluationsToThreshold, c.ElapsedToThreshold = medians[i] != score.Censored, medians[i], 0
-		// The median is a count one of the searches saw: take its time.
+		// The median is a count one of the searches saw: take its time. A
+		// class any search fooled is reachable, whatever the others saw.
+		for r := range runs {
+			if runs[r].Classes[i].Reached {
+				c.Unreachable = nil
+			}
+		}
 		for r := range runs {
 			if rc := runs[r].Classes[i]; rc.Reached && rc.EvaluationsToThreshold == medians[i] {
 				c.ElapsedToThreshold = rc.ElapsedToThreshold

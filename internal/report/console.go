@@ -26,12 +26,16 @@ func WriteConsole(w io.Writer, res *Result) error {
 			break
 		}
 		mark := "no"
-		if c.Fooled {
+		switch {
+		case c.Fooled:
 			mark = "yes"
+		case c.Unreachable != nil:
+			mark = "no (looks unreachable)"
 		}
 		fmt.Fprintf(&b, "%-6d  %-24s  %-10.5f  %s\n", c.Index, displayLabel(c.Label, 24), c.Confidence, mark)
 	}
 	b.WriteString("\n")
+	consoleUnreachable(&b, res)
 	b.WriteString(consoleScore(res) + "\n")
 	if bl := res.Baseline; bl != nil {
 		fmt.Fprintf(&b, "baseline: %s; %d classes fell faster, %d slower\n", comparison(res), bl.Easier, bl.Harder)
@@ -75,4 +79,28 @@ func ConsoleVerdict(res *Result) string {
 		s += " (report only: the gate does not fail the step)"
 	}
 	return s
+}
+
+// consoleUnreachable lists why the classes that look unreachable do, the
+// first few of them.
+func consoleUnreachable(b *strings.Builder, res *Result) {
+	n := UnreachableCount(res)
+	if n == 0 {
+		return
+	}
+	fmt.Fprintf(b, "%d target classes look unreachable; they count as not fooled:\n", n)
+	const maxLines = 10
+	shown := 0
+	for _, c := range res.Classes {
+		if c.Unreachable == nil {
+			continue
+		}
+		if shown == maxLines {
+			fmt.Fprintf(b, "  … %d more in %s\n", n-shown, cleanText(filepath.Join(res.Config.ReportDir, JSONFile)))
+			break
+		}
+		fmt.Fprintf(b, "  class %d %s: %s\n", c.Index, displayLabel(c.Label, 24), cleanText(c.Unreachable.Reason))
+		shown++
+	}
+	b.WriteString("\n")
 }

@@ -34,6 +34,7 @@ func TestGolden(t *testing.T) {
 		{"baseline-", goldenBaselineResult, ""},
 		{"image-base-url-", goldenImageBaseResult, "report.md"},
 		{"artifact-url-", goldenArtifactResult, "report.md"},
+		{"unreachable-", goldenUnreachableResult, ""},
 	}
 	for _, fx := range fixtures {
 		for _, tt := range formats {

@@ -54,6 +54,33 @@ func goldenArtifactResult(t testing.TB) *report.Result {
 	return res
 }
 
+// goldenUnreachableResult is goldenResult with two of its unfooled classes
+// marked as looking unreachable: one bounded, one dead. The verdict stays
+// what the fooled classes make it.
+func goldenUnreachableResult(t testing.TB) *report.Result {
+	t.Helper()
+	res := goldenResult(t)
+	marked := 0
+	for i := range res.Classes {
+		c := &res.Classes[i]
+		if c.Fooled || marked == 2 {
+			continue
+		}
+		if marked == 0 {
+			c.Unreachable = &report.Unreachable{Kind: report.UnreachableBounded, Ceiling: 0.5180368, Rank: 4,
+				Reason: report.UnreachableReason(report.UnreachableBounded, c.Confidence, 0.5180368, 4, 12000)}
+		} else {
+			c.Unreachable = &report.Unreachable{Kind: report.UnreachableDead, Ceiling: 3e-7,
+				Reason: report.UnreachableReason(report.UnreachableDead, 3e-7, 3e-7, 0, 12000)}
+		}
+		marked++
+	}
+	if marked != 2 {
+		t.Fatalf("goldenResult has %d unfooled classes, want at least 2", marked)
+	}
+	return res
+}
+
 // goldenError is the reason of goldenErrorResult's "error" verdict.
 const goldenError = "the model returned 1200 non-finite scores (NaN or infinity), so it was not tested"
 

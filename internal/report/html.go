@@ -83,6 +83,19 @@ footer{margin-top:32px;color:#656d76;font-size:12px}
 </table>
 <p>Ratio: the candidate's evaluations over the baseline's; below 1, the candidate fell faster.{{if .BaselineHidden}} …and {{.BaselineHidden}} more classes, listed in report.json.{{end}}</p>
 {{- end}}
+{{- if .Unreachable}}
+<h2>Classes that look unreachable</h2>
+<p>{{.UnreachableNote}}</p>
+<table>
+<tr><th>Class</th><th>Label</th><th>Best confidence</th><th>Why</th></tr>
+{{- range .Unreachable}}
+<tr><td class="num">{{.Index}}</td><td>{{.Label}}</td><td class="num">{{.Confidence}}</td><td>{{.Reason}}</td></tr>
+{{- end}}
+</table>
+{{- if .UnreachableHidden}}
+<p>…and {{.UnreachableHidden}} more such classes, listed in report.json.</p>
+{{- end}}
+{{- end}}
 {{- with .Chart}}
 <h2>{{.Title}}</h2>
 <svg xmlns="http://www.w3.org/2000/svg" width="{{.W}}" height="{{.H}}" viewBox="0 0 {{.W}} {{.H}}" role="img" aria-label="{{.Title}}">
@@ -112,7 +125,7 @@ footer{margin-top:32px;color:#656d76;font-size:12px}
 {{- range .Classes}}
 <figure{{if .Fooled}} class="fooled"{{end}}>
 {{- with .Src}}<img src="{{.}}" width="{{$.ImgW}}" height="{{$.ImgH}}" alt="best image for this class">{{else}}<div class="noimg">no image</div>{{end}}
-<figcaption>{{.Index}} {{.Label}}<br><span class="conf">{{.Confidence}}</span>{{if .Fooled}} fooled{{end}}</figcaption>
+<figcaption>{{.Index}} {{.Label}}<br><span class="conf">{{.Confidence}}</span>{{if .Fooled}} fooled{{end}}{{if .Unreachable}} looks unreachable{{end}}</figcaption>
 </figure>
 {{- end}}
 </div>
@@ -151,12 +164,21 @@ type htmlPage struct {
 	Summary                  [][2]string
 	Baseline                 []htmlBaseline
 	BaselineHidden           int
+	Unreachable              []htmlUnreachable
+	UnreachableHidden        int
+	UnreachableNote          string
 	Chart                    *svgChart
 	Classes                  []htmlClass
 	Hidden                   int
 	ImgW, ImgH               int
 	Config                   [][2]string
 	Version                  string
+}
+
+// htmlUnreachable is one class that looks unreachable.
+type htmlUnreachable struct {
+	Index                     int
+	Label, Confidence, Reason string
 }
 
 // htmlBaseline is one class of the comparison with the baseline.
@@ -173,11 +195,12 @@ const maxHTMLBaseline = 200
 
 // htmlClass is one figure of the class grid.
 type htmlClass struct {
-	Index      int
-	Label      string
-	Confidence string
-	Fooled     bool
-	pixels     *Image
+	Index       int
+	Label       string
+	Confidence  string
+	Fooled      bool
+	Unreachable bool
+	pixels      *Image
 }
 
 // Src encodes the class image as a data: URI when the template asks for it,
@@ -387,6 +410,18 @@ func htmlData(res *Result) htmlPage {
 			Regressed: r.Regressed,
 		})
 	}
+	for i, c := range unreachableClasses(res) {
+		if i == maxHTMLBaseline {
+			p.UnreachableHidden++
+			continue
+		}
+		p.UnreachableNote = UnreachableNote
+		p.Unreachable = append(p.Unreachable, htmlUnreachable{
+			Index: c.Index, Label: displayLabel(c.Label, maxHTMLLabel),
+			Confidence: formatConfidence(c.Confidence, res.Threshold),
+			Reason:     displayLabel(c.Unreachable.Reason, 600),
+		})
+	}
 	for _, kv := range configRows(res) {
 		p.Config = append(p.Config, [2]string{kv[0], displayLabel(kv[1], 300)})
 	}
@@ -400,11 +435,12 @@ func htmlData(res *Result) htmlPage {
 	p.Hidden = len(res.Classes) - len(shown)
 	for _, c := range shown {
 		p.Classes = append(p.Classes, htmlClass{
-			Index:      c.Index,
-			Label:      displayLabel(c.Label, maxHTMLLabel),
-			Confidence: formatConfidence(c.Confidence, res.Threshold),
-			Fooled:     c.Fooled,
-			pixels:     c.Pixels,
+			Index:       c.Index,
+			Label:       displayLabel(c.Label, maxHTMLLabel),
+			Confidence:  formatConfidence(c.Confidence, res.Threshold),
+			Fooled:      c.Fooled,
+			Unreachable: c.Unreachable != nil,
+			pixels:      c.Pixels,
 		})
 		if c.Pixels != nil && p.ImgW == 0 && c.Pixels.validate() == nil {
 			p.ImgW, p.ImgH = displaySize(c.Pixels.W, c.Pixels.H)

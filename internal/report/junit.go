@@ -89,6 +89,9 @@ func junitSuites(res *Result) junit.Testsuites {
 	if isError(res) {
 		props = append(props, struct{ name, value string }{"error", errorReason(res)})
 	}
+	if n := UnreachableCount(res); n > 0 {
+		props = append(props, struct{ name, value string }{"unreachable", strconv.Itoa(n)})
+	}
 	if b := res.Baseline; b != nil {
 		props = append(props, []struct{ name, value string }{
 			{"baseline", b.Path},
@@ -150,6 +153,9 @@ func junitCase(res *Result, i int) junit.Testcase {
 		tc.Time = formatSeconds(*c.SecondsToThreshold)
 	}
 	tc.Failure = junitFailure(res, i)
+	if u := c.Unreachable; u != nil && tc.Failure == nil {
+		tc.SystemOut = &junit.Output{Data: xmlText("Looks unreachable: " + cleanText(u.Reason) + ". " + UnreachableNote)}
+	}
 	return tc
 }
 

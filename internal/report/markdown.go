@@ -97,6 +97,22 @@ func renderMarkdown(res *Result) []byte {
 		}
 	}
 
+	if unr := unreachableClasses(res); len(unr) > 0 {
+		rows.WriteString("### Classes that look unreachable\n\n")
+		rows.WriteString(UnreachableNote + "\n\n")
+		rows.WriteString("| Class | Label | Best confidence | Why |\n|---:|---|---:|---|\n")
+		budget := MaxMarkdownBytes - head.Len() - len(tail) - 200
+		n := cappedRows(&rows, len(unr), budget, func(i int) string {
+			c := unr[i]
+			return fmt.Sprintf("| %d | %s | %s | %s |\n", c.Index, mdText(c.Label, maxMarkdownLabel),
+				formatConfidence(c.Confidence, res.Threshold), mdText(c.Unreachable.Reason, 400))
+		})
+		rows.WriteString("\n")
+		if more := len(unr) - n; more > 0 {
+			fmt.Fprintf(&rows, "…and %d more such classes, listed in report.json.\n\n", more)
+		}
+	}
+
 	out := make([]byte, 0, head.Len()+rows.Len()+len(tail))
 	out = append(out, head.String()...)
 	out = append(out, rows.String()...)

@@ -3,7 +3,10 @@
 // gate package before any writer runs.
 package report
 
-import "math"
+import (
+	"fmt"
+	"math"
+)
 
 // Schema is the version of the JSON result written to report.json.
 const Schema = 1
@@ -196,6 +199,10 @@ type Class struct {
 	// missing: its image is the best the other shards met while searching
 	// their own classes.
 	NotSearched bool `json:"not_searched,omitempty"`
+	// Unreachable, for a class that was not fooled, says why it looks
+	// impossible to fool on this model; nil otherwise. Such a class is
+	// still not fooled, and counts as not fooled for the gate.
+	Unreachable *Unreachable `json:"unreachable,omitempty"`
 	// Image is the PNG's path relative to the report directory.
 	Image   string  `json:"image"`
 	History []Point `json:"history"`
@@ -204,6 +211,70 @@ type Class struct {
 	// images read it, and it is not serialised.
 	Pixels *Image `json:"-"`
 }
+
+// Kinds of Unreachable, as the search reports them.
+const (
+	// UnreachableDead: no scored image gave the class more than a trace of
+	// confidence.
+	UnreachableDead = "dead"
+	// UnreachableBounded: the model's outputs vary in fewer dimensions
+	// than its classes allow, and nowhere in that space does the class's
+	// softmax reach the threshold, whatever the input.
+	UnreachableBounded = "bounded"
+)
+
+// Unreachable is the search's evidence, from the outputs of every scored
+// image, that a class cannot reach the threshold on this model.
+type Unreachable struct {
+	// Kind is UnreachableDead or UnreachableBounded.
+	Kind string `json:"kind"`
+	// Ceiling is the highest confidence the class can have, for
+	// UnreachableBounded; its best confidence, for UnreachableDead.
+	Ceiling float64 `json:"ceiling"`
+	// Rank is the dimension of the space the model's outputs vary in,
+	// for UnreachableBounded.
+	Rank int `json:"rank,omitempty"`
+	// Reason says it in a sentence, for people.
+	Reason string `json:"reason"`
+}
+
+// UnreachableReason is the sentence reports show for an unreachable class
+// whose best confidence is best, from images scored images; rank is the
+// dimension of the outputs' space, for UnreachableBounded.
+func UnreachableReason(kind string, best, ceiling float64, rank int, images int64) string {
+	if kind == UnreachableDead {
+		return fmt.Sprintf("no image of the %d scored gave it a confidence above %.2g: its output looks dead", images, ceiling)
+	}
+	return fmt.Sprintf("its best confidence is %.4f: the model's outputs over the %d images scored vary in only %d dimensions (a narrow linear layer before the softmax), and nowhere in that space does this class's softmax exceed %.4f, whatever the input",
+		best, images, rank, ceiling)
+}
+
+// UnreachableCount is how many classes of res look unreachable.
+func UnreachableCount(res *Result) int {
+	n := 0
+	for i := range res.Classes {
+		if res.Classes[i].Unreachable != nil {
+			n++
+		}
+	}
+	return n
+}
+
+// unreachableClasses returns the classes that look unreachable, in class
+// order.
+func unreachableClasses(res *Result) []*Class {
+	var out []*Class
+	for i := range res.Classes {
+		if res.Classes[i].Unreachable != nil {
+			out = append(out, &res.Classes[i])
+		}
+	}
+	return out
+}
+
+// UnreachableNote is the sentence that introduces the unreachable classes
+// in every report.
+const UnreachableNote = "These classes were not fooled, and the search found why they look impossible to fool on this model; they count as not fooled for the gate."
 
 // Baseline is a run's comparison with the baseline it was given.
 type Baseline struct {

@@ -24,6 +24,10 @@ const SARIFRuleID = "FOOL001"
 const (
 	SARIFRegressionRuleID = "FOOL002"
 	SARIFNotTestedRuleID  = "FOOL003"
+	// SARIFUnreachableRuleID is the note on a class that looks
+	// unreachable: not a finding against the model, but why the class
+	// was not fooled.
+	SARIFUnreachableRuleID = "FOOL004"
 )
 
 // sarifSchemaURI is the schema SARIF 2.1.0 files name; GitHub's code
@@ -233,6 +237,22 @@ func sarifFor(res *Result) sarifLog {
 			DefaultConfiguration: sarifConfig{Level: "error"},
 		})
 	}
+	if n := UnreachableCount(res); n > 0 {
+		run.Properties["unreachable"] = n
+		run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, sarifRule{
+			ID:               SARIFUnreachableRuleID,
+			Name:             "ClassLooksUnreachable",
+			ShortDescription: sarifText{Text: "The class looks impossible to fool on this model."},
+			FullDescription: sarifText{Text: "The outputs of every image the search scored show a limit on the class: " +
+				"they vary in fewer dimensions than the classes allow (a linear layer narrower than the classes " +
+				"feeds the softmax) and nowhere in that space does the class's softmax reach the threshold, or the " +
+				"class never rose above a trace of confidence. The class is not fooled and counts as not fooled for the gate."},
+			Help: sarifText{Text: "Check that the class is meant to be reachable: a bottleneck layer narrower than " +
+				"the classes, two classes that always score alike, or an output that never rises, often mean a " +
+				"design, training or export problem."},
+			DefaultConfiguration: sarifConfig{Level: "note"},
+		})
+	}
 	if sha := strings.ToLower(strings.TrimSpace(res.Model.SHA256)); isHex(sha, 64) {
 		run.Artifacts[0].Hashes = map[string]string{"sha-256": sha}
 	}
@@ -262,6 +282,25 @@ func sarifResultFor(res *Result, c *Class, uri string) sarifResult {
 	// Code scanning matches alerts across runs by fingerprint; the model
 	// and class identify a finding, whatever the image is.
 	return modelResult(SARIFRuleID, 0, msg, uri, "fooltestClass/v1", uri+"#"+strconv.Itoa(c.Index), props)
+}
+
+// sarifUnreachableFor is the note on class c, which looks unreachable.
+func sarifUnreachableFor(res *Result, c *Class, uri string, rule int) sarifResult {
+	label := displayLabel(c.Label, 200)
+	msg := fmt.Sprintf("Class %d %q looks unreachable: %s. %s", c.Index, label, displayLabel(c.Unreachable.Reason, 600), UnreachableNote)
+	props := map[string]any{
+		"classIndex": c.Index,
+		"label":      label,
+		"confidence": finite(c.Confidence),
+		"kind":       cleanText(c.Unreachable.Kind),
+		"ceiling":    finite(c.Unreachable.Ceiling),
+	}
+	if c.Unreachable.Rank > 0 {
+		props["rank"] = c.Unreachable.Rank
+	}
+	r := modelResult(SARIFUnreachableRuleID, rule, msg, uri, "fooltestUnreachable/v1", uri+"#"+strconv.Itoa(c.Index), props)
+	r.Level = "note"
+	return r
 }
 
 // modelResult is an error-level result of rule id (at ruleIndex in the
@@ -396,11 +435,12 @@ func encodeSARIF(w io.Writer, res *Result) error {
 		}
 	}
 	fooled := sortedFooled(res)
+	unreachable := unreachableClasses(res)
 	notTested := 0
 	if isError(res) {
 		notTested = 1
 	}
-	n := notTested + len(regressed) + len(fooled)
+	n := notTested + len(regressed) + len(fooled) + len(unreachable)
 	result := func(i int) sarifResult {
 		switch {
 		case i < notTested:
@@ -408,8 +448,10 @@ func encodeSARIF(w io.Writer, res *Result) error {
 		case i < notTested+len(regressed):
 			r := regressed[i-notTested]
 			return sarifRegressionFor(res, r.Class, r.Base, uri, ruleIndex(&log, SARIFRegressionRuleID))
+		case i < notTested+len(regressed)+len(fooled):
+			return sarifResultFor(res, fooled[i-notTested-len(regressed)], uri)
 		}
-		return sarifResultFor(res, fooled[i-notTested-len(regressed)], uri)
+		return sarifUnreachableFor(res, unreachable[i-notTested-len(regressed)-len(fooled)], uri, ruleIndex(&log, SARIFUnreachableRuleID))
 	}
 	// Results are four levels deep.
 	return streamArray(w, head, at, sarifResultsAt, "        ", n, func(i int) (any, error) { return result(i), nil })

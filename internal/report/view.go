@@ -302,7 +302,7 @@ func budgetUsed(res *Result) string {
 // reports. untrusted escapes the one value that comes from the user, the
 // model path; the others are numbers fooltest formats itself.
 func summaryRows(res *Result, untrusted func(string) string) [][2]string {
-	return [][2]string{
+	rows := [][2]string{
 		{"Model", untrusted(res.Model.Path)},
 		{"Target classes", strconv.Itoa(res.Targets)},
 		{"Fooled (confidence ≥ " + formatThreshold(res.Threshold) + ")", strconv.Itoa(res.Fooled)},
@@ -313,6 +313,10 @@ func summaryRows(res *Result, untrusted func(string) string) [][2]string {
 		{"Evaluations per second", strconv.FormatFloat(finite(res.EvalsPerSecond), 'f', 1, 64)},
 		{"Budget used", budgetUsed(res)},
 	}
+	if n := UnreachableCount(res); n > 0 {
+		rows = append(rows, [2]string{"Look unreachable (not fooled)", strconv.Itoa(n)})
+	}
+	return rows
 }
 
 // configRows lists the run's settings as name/value pairs for the Markdown

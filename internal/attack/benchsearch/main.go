@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"image"
 	"image/png"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime/pprof"
@@ -110,14 +111,16 @@ func run() error {
 		defer pprof.StopCPUProfile()
 	}
 	var needs []int64
+	flagged := map[int][]*attack.Unreachable{}
 	for s := range uint64(f.seeds) {
-		need, err := search(c, f, f.seed0+s)
+		need, err := search(c, f, f.seed0+s, flagged)
 		if err != nil {
 			return err
 		}
 		needs = append(needs, need)
 	}
 	fmt.Printf("median evaluations to all: %s\n", format(median(needs), f.maxEvals))
+	fmt.Printf("looks unreachable: %s\n", unreachableSummary(flagged, f.seeds))
 	fmt.Printf("peak RSS: %s\n", peakRSS())
 	return nil
 }
@@ -149,9 +152,43 @@ func open(f flags) (*classifier.Classifier, error) {
 	return c, err
 }
 
+// unreachableSummary lists the classes that looked unreachable in more than
+// half of the seeds, with the lowest ceiling any seed saw, or "none".
+func unreachableSummary(flagged map[int][]*attack.Unreachable, seeds int) string {
+	var parts []string
+	for _, class := range slices.Sorted(maps.Keys(flagged)) {
+		us := flagged[class]
+		if 2*len(us) <= seeds {
+			continue
+		}
+		low := us[0]
+		for _, u := range us {
+			if u.Ceiling < low.Ceiling {
+				low = u
+			}
+		}
+		parts = append(parts, describe(class, low))
+	}
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, "; ")
+}
+
+// describe says in a few words why class looks unreachable.
+func describe(class int, u *attack.Unreachable) string {
+	if u.Kind == attack.UnreachableDead {
+		return fmt.Sprintf("%d (dead: best %.2g)", class, u.Ceiling)
+	}
+	return fmt.Sprintf("%d (softmax at most %.4f: outputs span %d dimensions)", class, u.Ceiling, u.Rank)
+}
+
 // search runs one seed and returns the evaluations it needed until every
-// target reached the threshold, or -1.
-func search(c *classifier.Classifier, f flags, seed uint64) (int64, error) {
+// target reached the threshold, or -1. Classes that look unreachable
+// (attack.Class.Unreachable) do not count: the count is then the
+// evaluations until every other class reached it, and flagged collects
+// them.
+func search(c *classifier.Classifier, f flags, seed uint64, flagged map[int][]*attack.Unreachable) (int64, error) {
 	ctx := context.Background()
 	if f.budget > 0 {
 		var cancel context.CancelFunc
@@ -178,20 +215,26 @@ func search(c *classifier.Classifier, f flags, seed uint64) (int64, error) {
 		fmt.Printf("interleaved: search %.0f/s over %.1fs, raw %.0f/s over %.1fs in %d slices: ratio %.3f\n",
 			search, own.Seconds(), raw, il.rawTook.Seconds(), il.slices, search/raw)
 	}
-	need, reached := int64(0), 0
+	need, reached, unreachable := int64(0), 0, 0
 	var confs []float64
-	var at []string
+	var at, unr []string
 	for _, cl := range res.Classes {
 		confs = append(confs, cl.Confidence)
-		if cl.Reached {
+		switch {
+		case cl.Reached:
 			reached++
 			need = max(need, cl.EvaluationsToThreshold)
 			at = append(at, strconv.FormatInt(cl.EvaluationsToThreshold, 10))
-		} else {
+		case cl.Unreachable != nil:
+			unreachable++
+			flagged[cl.Index] = append(flagged[cl.Index], cl.Unreachable)
+			unr = append(unr, describe(cl.Index, cl.Unreachable))
+			at = append(at, "x")
+		default:
 			at = append(at, "-")
 		}
 	}
-	if reached < len(res.Classes) {
+	if reached+unreachable < len(res.Classes) {
 		need = -1
 	}
 	if f.dump != "" {
@@ -203,6 +246,9 @@ func search(c *classifier.Classifier, f flags, seed uint64) (int64, error) {
 	fmt.Printf("seed %d: evaluations to all %s; %d/%d reached; median best %.4f; %d evaluations in %.2fs (%.0f/s, %v); stopped %s\n",
 		seed, format(need, f.maxEvals), reached, len(res.Classes), confs[len(confs)/2],
 		res.Evaluations, res.Elapsed.Seconds(), float64(res.Evaluations)/res.Elapsed.Seconds(), res.ByEncoding, res.Stopped)
+	if len(unr) > 0 {
+		fmt.Printf("  looks unreachable: %s\n", strings.Join(unr, "; "))
+	}
 	if f.verbose && len(res.Classes) <= 20 {
 		fmt.Println("  reached at:", strings.Join(at, " "))
 	}

@@ -85,3 +85,31 @@ func Tempered(model []byte, output string, t float32) []byte {
 	b.msg(7, extra.graph("tempered"))
 	return b.b
 }
+
+// Duplicated returns model (an ONNX file whose graph has the float output
+// named output, holding probabilities of k classes) with one more output,
+// "duplicated", of k+1 classes: the softmax of the same logits with class
+// of's logit repeated as class k. Classes of and k then always tie, so
+// neither can reach a confidence above one half: a model with a class
+// that no input can fool.
+func Duplicated(model []byte, output string, k, of int) []byte {
+	idx := make([]int64, k+1)
+	for i := range k {
+		idx[i] = int64(i)
+	}
+	idx[k] = int64(of)
+	extra := Model{
+		Outputs:      []Value{{Name: "duplicated", Type: Float, Dims: []int64{-1, int64(k + 1)}}},
+		Initializers: []Tensor{{Name: "dup_idx", Dims: []int64{int64(k + 1)}, Int64s: idx}, {Name: "dup_eps", Dims: []int64{1}, Data: []float32{1e-30}}},
+		Nodes: []Node{
+			{Op: "Add", Inputs: []string{output, "dup_eps"}, Outputs: []string{"dup_p"}},
+			{Op: "Log", Inputs: []string{"dup_p"}, Outputs: []string{"dup_log"}},
+			{Op: "Gather", Inputs: []string{"dup_log", "dup_idx"}, Outputs: []string{"dup_logits"}, Ints: map[string]int64{"axis": 1}},
+			{Op: "Softmax", Inputs: []string{"dup_logits"}, Outputs: []string{"duplicated"}, Ints: map[string]int64{"axis": 1}},
+		},
+	}
+	var b buf
+	b.b = append(b.b, model...)
+	b.msg(7, extra.graph("duplicated"))
+	return b.b
+}

@@ -1,0 +1,137 @@
+package attack
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/fooltest/fooltest/internal/classifier"
+	"github.com/fooltest/fooltest/internal/demo"
+	"github.com/fooltest/fooltest/internal/testsupport/onnxtest"
+)
+
+// TestUnreachableTiedClass searches the demo LeNet with class 3's logit
+// repeated as an eleventh class, through the real runtime: classes 3 and 10
+// always tie, so neither can pass one half. Both must be marked bounded,
+// each with the other as partner and a ceiling near one half; every other
+// class is fooled and carries no mark.
+func TestUnreachableTiedClass(t *testing.T) {
+	norm, err := classifier.Preset(demo.Preset)
+	if err != nil {
+		t.Fatal(err)
+	}
+	model := onnxtest.Duplicated(demo.Model, demo.Output, 10, 3)
+	c, err := classifier.OpenBytes("tied", model, classifier.Options{Normalization: norm, Output: "duplicated", Batch: 64})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for _, alg := range []string{AlgorithmDefault, AlgorithmPaper} {
+		t.Run(alg, func(t *testing.T) {
+			res, err := Run(context.Background(), c, Config{Algorithm: alg, Encoding: EncodingDirect, Threshold: 0.99, MaxEvals: 6000, Seed: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, cl := range res.Classes {
+				u := cl.Unreachable
+				switch cl.Index {
+				case 3, 10:
+					if cl.Reached || u == nil {
+						t.Fatalf("class %d: reached %v, confidence %.4f, unreachable %+v; want marked unreachable", cl.Index, cl.Reached, cl.Confidence, u)
+					}
+					// The tie makes the logits span 9 of 10
+					// dimensions, over which the class's softmax
+					// peaks at one half.
+					if u.Kind != UnreachableBounded || u.Rank != 9 || u.Ceiling < 0.49 || u.Ceiling > 0.5001 || u.Images != res.Evaluations {
+						t.Errorf("class %d: %+v, want bounded by rank 9 at 0.5 from %d images", cl.Index, *u, res.Evaluations)
+					}
+				default:
+					if u != nil {
+						t.Errorf("class %d (confidence %.4f, reached %v): marked %+v", cl.Index, cl.Confidence, cl.Reached, *u)
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestUnreachableJudge covers the rules besides the rank bound: a dead
+// class, a class still rising, too few images, and scores that do not sum
+// to one (sigmoid), which bound nothing.
+func TestUnreachableJudge(t *testing.T) {
+	feed := func(p *rangeProbe, n int, row []float32) {
+		for range n {
+			p.observe(row)
+		}
+	}
+	dead := newRangeProbe(3)
+	feed(dead, 3000, []float32{1e-7, 0.5, 0.5})
+	if u := dead.judge(0, 1e-7, []Point{{Evaluations: 1, Confidence: 1e-7}}, 3000, 0.99); u == nil || u.Kind != UnreachableDead {
+		t.Errorf("dead class: %+v, want dead", u)
+	}
+	if u := dead.judge(0, 5e-5, []Point{{Evaluations: 1, Confidence: 1e-7}, {Evaluations: 2900, Confidence: 5e-5}}, 3000, 0.99); u != nil {
+		t.Errorf("a class still rising was marked: %+v", u)
+	}
+	few := newRangeProbe(3)
+	feed(few, 100, []float32{1e-7, 0.5, 0.5})
+	if u := few.judge(0, 1e-7, []Point{{Evaluations: 1, Confidence: 1e-7}}, 100, 0.99); u != nil {
+		t.Errorf("marked after 100 images: %+v", u)
+	}
+	// Two patterns span one dimension of two: for softmax outputs that
+	// would bound class 0, but these rows sum to more than 1.
+	sig := newRangeProbe(3)
+	feed(sig, 1500, []float32{0.45, 0.45, 0.9})
+	feed(sig, 1500, []float32{0.2, 0.45, 0.9})
+	if u := sig.judge(0, 0.45, []Point{{Evaluations: 1, Confidence: 0.45}}, 3000, 0.99); u != nil {
+		t.Errorf("sigmoid scores bounded a class: %+v", u)
+	}
+}
+
+// TestUnreachableRank feeds the softmax of logits that span two dimensions,
+// z = Wᵀu with class weights (1,0), (0,1), (-1,-1) and (0,0): class 3's
+// weight lies inside the triangle of the others', so its softmax peaks at
+// 1/4 (at u = 0) whatever u is, while class 0 can reach any confidence.
+func TestUnreachableRank(t *testing.T) {
+	p := newRangeProbe(4)
+	rng := rand.New(rand.NewPCG(1, 1))
+	for range 3000 {
+		u1, u2 := 4*rng.NormFloat64(), 4*rng.NormFloat64()
+		z := []float64{u1, u2, -u1 - u2, 0}
+		var s float64
+		for _, v := range z {
+			s += math.Exp(v)
+		}
+		row := make([]float32, 4)
+		for j, v := range z {
+			row[j] = float32(math.Exp(v) / s)
+		}
+		p.observe(row)
+	}
+	u := p.judge(3, 0.2, []Point{{Evaluations: 5, Confidence: 0.2}}, 3000, 0.99)
+	if u == nil || u.Kind != UnreachableBounded || u.Rank != 2 || math.Abs(u.Ceiling-0.25) > 1e-6 {
+		t.Fatalf("class 3: %+v, want bounded at 0.25 by rank 2", u)
+	}
+	if u := p.judge(0, 0.2, []Point{{Evaluations: 5, Confidence: 0.2}}, 3000, 0.99); u != nil {
+		t.Errorf("class 0, which can reach any confidence, marked: %+v", u)
+	}
+}
+
+// BenchmarkRangeProbe measures what the unreachable-class analysis adds to
+// every scored image, for 10 and 64 classes (the most it keeps moments for)
+// and 1000 (counting only).
+func BenchmarkRangeProbe(b *testing.B) {
+	for _, k := range []int{10, 64, 1000} {
+		b.Run(fmt.Sprint(k), func(b *testing.B) {
+			p := newRangeProbe(k)
+			row := make([]float32, k)
+			for j := range row {
+				row[j] = 1 / float32(k)
+			}
+			for b.Loop() {
+				p.observe(row)
+			}
+		})
+	}
+}
