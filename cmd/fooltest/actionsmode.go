@@ -4,10 +4,14 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/fooltest/fooltest/cmd/fooltest/internal/safetext"
+
 	"github.com/sethvargo/go-githubactions"
 
-	"github.com/fooltest/fooltest/internal/actions"
-	"github.com/fooltest/fooltest/internal/exitcode"
+	"github.com/fooltest/fooltest/cmd/fooltest/internal/actions"
+	"github.com/fooltest/fooltest/cmd/fooltest/internal/exitcode"
+	"github.com/fooltest/fooltest/internal/gate"
+	"github.com/fooltest/fooltest/internal/pipeline"
 	"github.com/fooltest/fooltest/internal/report"
 )
 
@@ -38,29 +42,30 @@ func actionMain(ctx context.Context, e env) int {
 }
 
 func finishAction(gha *githubactions.Action, e env, o *runOutcome, runErr error) int {
+	runErr = withHint(runErr)
 	out := actions.Outcome{Err: runErr, ExitCode: exitcode.Of(runErr)}
 	if runErr != nil {
-		fmt.Fprintf(e.stderr, "fooltest: %s\n", oneLine(runErr.Error()))
+		fmt.Fprintf(e.stderr, "fooltest: %s\n", safetext.OneLine(runErr.Error()))
 	}
 	if o != nil {
-		res := o.result
+		res := o.Result
 		if runErr == nil {
 			out.ExitCode = o.code
 		}
-		out.Verdict, out.Fooled, out.Targets = res.Verdict, res.Fooled, res.Targets
+		out.Verdict, out.Fooled, out.Targets = string(res.Verdict), res.Fooled, res.Targets
 		out.Threshold, out.MaxConfidence = res.Threshold, res.MaxConfidence
 		out.Score = res.Score
-		if res.Verdict == "error" {
+		if res.Verdict == gate.Error {
 			out.NotTested = res.Error
 		}
 		if b := res.Baseline; b != nil {
 			out.Baseline = &actions.BaselineOutcome{Score: b.Score, PValue: b.PValue, Regression: b.Regression}
 		}
 		out.ReportDir = res.Config.ReportDir
-		out.JUnit, out.Markdown = o.written[report.FormatJUnit], o.written[report.FormatMarkdown]
-		out.JSON, out.SARIF = o.written[report.FormatJSON], o.written[report.FormatSARIF]
-		out.Written = o.files
-		if res.Model.Path != demoDisplayPath {
+		out.JUnit, out.Markdown = o.Written[report.FormatJUnit], o.Written[report.FormatMarkdown]
+		out.JSON, out.SARIF = o.Written[report.FormatJSON], o.Written[report.FormatSARIF]
+		out.Written = o.Files
+		if res.Model.Path != pipeline.DemoDisplayPath {
 			out.Model = res.Model.Path
 		}
 		for _, c := range report.ByConfidence(res) {
@@ -70,7 +75,7 @@ func finishAction(gha *githubactions.Action, e env, o *runOutcome, runErr error)
 		}
 	}
 	if err := actions.Finish(gha, out); err != nil {
-		fmt.Fprintf(e.stderr, "fooltest: reporting to GitHub Actions: %s\n", oneLine(err.Error()))
+		fmt.Fprintf(e.stderr, "fooltest: reporting to GitHub Actions: %s\n", safetext.OneLine(err.Error()))
 	}
 	return out.ExitCode
 }

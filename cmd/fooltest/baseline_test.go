@@ -7,9 +7,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/fooltest/fooltest/cmd/fooltest/internal/exitcode"
 	"github.com/fooltest/fooltest/internal/demo"
-	"github.com/fooltest/fooltest/internal/exitcode"
-	"github.com/fooltest/fooltest/internal/onnxtest"
+	"github.com/fooltest/fooltest/internal/testsupport/onnxtest"
 )
 
 // temperedDemo writes the demo LeNet with an output "tempered" at

@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/fooltest/fooltest/internal/exitcode"
+	"github.com/fooltest/fooltest/cmd/fooltest/internal/safetext"
+
+	"github.com/fooltest/fooltest/cmd/fooltest/internal/exitcode"
 )
 
 func benchCmd(ctx context.Context, args []string, e env) error {
@@ -40,6 +42,6 @@ func benchCmd(ctx context.Context, args []string, e env) error {
 		return json.NewEncoder(e.stdout).Encode(r)
 	}
 	fmt.Fprintf(e.stdout, "model      %s\nbatch      %d, %d threads\nraw        %.0f images/s (runtime on a filled tensor)\npipeline   %.0f images/s (canonical images to confidences)\nratio      %.3f\n",
-		printable(l.name), r.Batch, r.Threads, r.RawImagesPerSecond, r.PipelineImagesPerSecond, r.Ratio)
+		safetext.Printable(l.Name), r.Batch, r.Threads, r.RawImagesPerSecond, r.PipelineImagesPerSecond, r.Ratio)
 	return nil
 }

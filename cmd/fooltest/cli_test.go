@@ -8,9 +8,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/fooltest/fooltest/cmd/fooltest/internal/exitcode"
 	"github.com/fooltest/fooltest/internal/demo"
-	"github.com/fooltest/fooltest/internal/exitcode"
-	"github.com/fooltest/fooltest/internal/onnxtest"
+	"github.com/fooltest/fooltest/internal/testsupport/onnxtest"
 )
 
 func writeFile(t *testing.T, dir, name string, data []byte) string {
@@ -63,6 +63,12 @@ func TestBadInput(t *testing.T) {
 		{"bad fail-on", []string{"run", "--fail-on", "sometimes"}, 2, "fail-on"},
 		{"bad format", []string{"run", "--format", "json,pdf"}, 2, "pdf"},
 		{"bad batch", []string{"bench", "--batch", "-3"}, 2, "--batch"},
+		{"relative image base URL", []string{"run", "--image-base-url", "fooltest-assets/1"}, 2, "--image-base-url"},
+		{"image base URL with a query", []string{"run", "--image-base-url", "https://example.com/a?b=c"}, 2, "query or fragment"},
+		{"image base URL with a quote", []string{"run", "--image-base-url", `https://example.com/a"b`}, 2, "percent-encode"},
+		{"image base URL with a space", []string{"merge", "shard-1", "--image-base-url", "https://example.com/a b"}, 2, "--image-base-url"},
+		{"artifact URL not http", []string{"run", "--artifact-url", "javascript:alert(1)"}, 2, "--artifact-url"},
+		{"artifact URL with credentials", []string{"merge", "shard-1", "--artifact-url", "https://u:p@example.com/a"}, 2, "credentials"},
 		{"report dir is a file", []string{"run", "--report-dir", labels3, "--budget", "1s"}, 3, "report directory"},
 	}
 	for _, tc := range tests {

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/fooltest/fooltest/internal/exitcode"
+	"github.com/fooltest/fooltest/cmd/fooltest/internal/exitcode"
 )
 
 // TestReportDirFull fills a tiny filesystem: the run must end with exit 3

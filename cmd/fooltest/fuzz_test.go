@@ -5,8 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/fooltest/fooltest/internal/classifier"
-	"github.com/fooltest/fooltest/internal/exitcode"
+	"github.com/fooltest/fooltest/cmd/fooltest/internal/exitcode"
 	"github.com/fooltest/fooltest/internal/gate"
 )
 
@@ -82,7 +81,7 @@ func FuzzClasses(f *testing.F) {
 
 func FuzzMeanStd(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
-		v, err := classifier.ParseFloats("--mean", s)
+		v, err := parseFloats("--mean", s)
 		if err != nil {
 			checkUsageError(t, s, err)
 			if strings.Contains(err.Error(), "\n") {
@@ -103,7 +102,7 @@ func FuzzMeanStd(f *testing.F) {
 
 func FuzzInputShape(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
-		c, h, w, err := classifier.ParseShape(s)
+		c, h, w, err := parseShape(s)
 		if err != nil {
 			checkUsageError(t, s, err)
 			return

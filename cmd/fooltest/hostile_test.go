@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/fooltest/fooltest/internal/exitcode"
-	"github.com/fooltest/fooltest/internal/onnxtest"
+	"github.com/fooltest/fooltest/cmd/fooltest/internal/exitcode"
+	"github.com/fooltest/fooltest/internal/testsupport/onnxtest"
 )
 
 // writeModel writes m into a new temporary folder and returns its path.

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/fooltest/fooltest/internal/exitcode"
+	"github.com/fooltest/fooltest/cmd/fooltest/internal/exitcode"
 )
 
 // TestExtremeNormalization: --scale, --mean and --std values that do not

@@ -35,8 +35,8 @@ func inspectCmd(args []string, e env) error {
 	if *asJSON {
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(inspectJSON{Model: l.name, SHA256: l.sha256, Preset: l.preset, Labels: l.labelsFrom, ONNXRuntime: l.runtime, Info: l.Info()})
+		return enc.Encode(inspectJSON{Model: l.Name, SHA256: l.SHA256, Preset: l.Preset, Labels: l.LabelsFrom, ONNXRuntime: l.Runtime, Info: l.Info()})
 	}
-	fmt.Fprint(e.stdout, l.summary())
+	fmt.Fprint(e.stdout, summary(l))
 	return nil
 }

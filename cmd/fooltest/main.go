@@ -24,8 +24,10 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/fooltest/fooltest/internal/actions"
-	"github.com/fooltest/fooltest/internal/exitcode"
+	"github.com/fooltest/fooltest/cmd/fooltest/internal/safetext"
+
+	"github.com/fooltest/fooltest/cmd/fooltest/internal/actions"
+	"github.com/fooltest/fooltest/cmd/fooltest/internal/exitcode"
 )
 
 // env is what a command sees of the process, so that tests can run commands
@@ -95,7 +97,7 @@ func Main(ctx context.Context, args []string, e env) int {
 		return exitcode.Pass
 	}
 	if err != nil {
-		fmt.Fprintf(e.stderr, "fooltest: %s\n", oneLine(err.Error()))
+		fmt.Fprintf(e.stderr, "fooltest: %s\n", safetext.OneLine(withHint(err).Error()))
 		return exitcode.Of(err)
 	}
 	return exitcode.Pass
@@ -117,13 +119,6 @@ Run 'fooltest COMMAND -h' for a command's flags.
 Exit codes: 0 gate passed, 1 gate failed, 2 invalid usage or input,
 3 runtime or environment failure.
 `
-
-// oneLine keeps error output to one line, as CI logs and annotations
-// expect. Errors quote paths and runtime messages, so what whitespace does
-// not cover is escaped by printable.
-func oneLine(s string) string {
-	return printable(strings.Join(strings.Fields(s), " "))
-}
 
 func isTerminal(f *os.File) bool {
 	st, err := f.Stat()

@@ -6,27 +6,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
-	"slices"
 	"strings"
 
-	"github.com/fooltest/fooltest/internal/exitcode"
-	"github.com/fooltest/fooltest/internal/gate"
+	"github.com/fooltest/fooltest/cmd/fooltest/internal/safetext"
+
+	"github.com/fooltest/fooltest/cmd/fooltest/internal/exitcode"
+	"github.com/fooltest/fooltest/internal/pipeline"
 	"github.com/fooltest/fooltest/internal/report"
 )
-
-// maxShardImage bounds one class image read back from a shard: an ImageNet
-// image scaled up is under 1 MB.
-const maxShardImage = 16 << 20
-
-// shardReport is one shard's report.json and the directory it came from.
-type shardReport struct {
-	dir string
-	res *report.Result
-	// root opens the shard's images without leaving its directory.
-	root *os.Root
-}
 
 func mergeCmd(ctx context.Context, args []string, e env) (int, error) {
 	o, err := mergeReports(ctx, args, e)
@@ -38,13 +25,18 @@ func mergeCmd(ctx context.Context, args []string, e env) (int, error) {
 
 // mergeReports merges the reports of a run's shards (fooltest run --shard)
 // into the report of the whole run, gated as a single run is.
-func mergeReports(_ context.Context, args []string, e env) (*runOutcome, error) {
+func mergeReports(ctx context.Context, args []string, e env) (*runOutcome, error) {
 	fs := flag.NewFlagSet("merge", flag.ContinueOnError)
 	reportDir := fs.String("report-dir", "fooltest-report", "`directory` for the merged reports")
 	format := fs.String("format", "", "comma-separated report formats (default: the shards' own): "+strings.Join(report.AllFormats(), ", "))
 	allowMissing := fs.Bool("allow-missing-shards", false, "gate on the shards present when some are missing, instead of the verdict error (exit 3); the reports list the missing shards and the classes they did not search")
+	var urls reportURLs
+	urls.register(fs)
 	dirs, err := parseMergeArgs(fs, args, e)
 	if err != nil {
+		return nil, err
+	}
+	if err := urls.validate(); err != nil {
 		return nil, err
 	}
 	if len(dirs) == 0 {
@@ -53,62 +45,20 @@ func mergeReports(_ context.Context, args []string, e env) (*runOutcome, error) 
 	if strings.TrimSpace(*reportDir) == "" {
 		return nil, exitcode.Usagef("--report-dir is empty: give a directory for the merged reports")
 	}
-	if err := checkWritable(*reportDir); err != nil {
-		return nil, err
-	}
-	var shards []*shardReport
-	defer func() {
-		for _, s := range shards {
-			s.root.Close()
-		}
-	}()
-	for _, dir := range dirs {
-		s, err := loadShard(dir)
-		if err != nil {
-			return nil, err
-		}
-		shards = append(shards, s)
-	}
-	res, err := mergeShards(shards, *allowMissing)
-	if err != nil {
-		return nil, err
-	}
-	formats := res.Config.Formats
+	spec := pipeline.MergeSpec{Dirs: dirs, ReportDir: *reportDir, AllowMissing: *allowMissing,
+		ImageBaseURL: urls.imageBaseURL, ArtifactURL: urls.artifactURL}
 	if *format != "" {
-		if formats, err = report.ParseFormats(*format); err != nil {
+		if spec.Formats, err = report.ParseFormats(*format); err != nil {
 			return nil, exitcode.Usagef("%s", err)
 		}
 	}
-	res.Config.ReportDir, res.Config.Formats = *reportDir, formats
-	threshold := res.Config.Threshold
-	allowed, err := gate.ParseMaxFooled(res.Config.MaxFooled)
-	if err != nil {
-		return nil, exitcode.Usagef("the shards' max-fooled: %s", err)
-	}
-	failOn, err := gate.ParseFailOn(res.Config.FailOn)
-	if err != nil {
-		return nil, exitcode.Usagef("the shards' fail-on: %s", err)
-	}
-	verdict, err := gate.Evaluate(res, threshold, allowed, failOn)
-	if err != nil {
-		return nil, exitcode.Usagef("%s", err)
-	}
-	fmt.Fprintf(e.stdout, "%-11s %d of %d shards (%s), %d target classes\n", "merged", len(res.Shard.Merged), res.Shard.Count, printable(strings.Join(dirs, ", ")), len(res.Classes))
-	if m := res.MissingShards; len(m) > 0 {
-		fmt.Fprintf(e.stdout, "%-11s shards %s: %d classes not searched\n", "missing", joinInts(m), notSearched(res))
-	}
-	out := &runOutcome{result: res}
-	w, err := report.WriteFiles(*reportDir, res, formats)
-	out.written, out.files = w.Formats, w.Paths
-	if err != nil {
-		return out, reportError(*reportDir, err)
-	}
-	printSummary(e, out)
-	out.code = exitCode(verdict, failOn, res.Interrupted)
-	if verdict == gate.Error {
-		return out, exitcode.Envf("%s", res.Error)
-	}
-	return out, nil
+	po, err := pipeline.Merge(ctx, spec)
+	return finish(e, po, err, func(res *report.Result) {
+		fmt.Fprintf(e.stdout, "%-11s %d of %d shards (%s), %d target classes\n", "merged", len(res.Shard.Merged), res.Shard.Count, safetext.Printable(strings.Join(dirs, ", ")), len(res.Classes))
+		if m := res.MissingShards; len(m) > 0 {
+			fmt.Fprintf(e.stdout, "%-11s shards %s: %d classes not searched\n", "missing", pipeline.JoinInts(m), pipeline.NotSearched(res))
+		}
+	})
 }
 
 // parseMergeArgs parses merge's flags, which may come before, between or
@@ -136,298 +86,4 @@ func parseMergeArgs(fs *flag.FlagSet, args []string, e env) ([]string, error) {
 		dirs = append(dirs, fs.Arg(0))
 		args = fs.Args()[1:]
 	}
-}
-
-// loadShard reads dir/report.json.
-func loadShard(dir string) (*shardReport, error) {
-	what := printable(filepath.Join(dir, report.JSONFile))
-	root, err := os.OpenRoot(dir)
-	if err != nil {
-		return nil, exitcode.Usagef("cannot read the shard report directory %s: %v", printable(dir), cause(err))
-	}
-	f, err := root.Open(report.JSONFile)
-	if err != nil {
-		root.Close()
-		return nil, exitcode.Usagef("cannot read %s: %v: give the directories the shards wrote their reports to", what, cause(err))
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil || !st.Mode().IsRegular() {
-		root.Close()
-		return nil, exitcode.Usagef("%s is not a regular file", what)
-	}
-	res, err := decodeReport(f, st.Size(), what)
-	if err != nil {
-		root.Close()
-		return nil, err
-	}
-	switch {
-	case res.Shard == nil:
-		err = exitcode.Usagef("%s is the report of a whole run, not of a shard (fooltest run --shard I/N): nothing to merge", what)
-	case res.Shard.Index == 0:
-		err = exitcode.Usagef("%s is already a merged report: merge the shards' own reports", what)
-	case res.Shard.Index < 1 || res.Shard.Index > res.Shard.Count || res.Shard.Count > maxShards:
-		err = exitcode.Usagef("%s records shard %d/%d, which no run makes", what, res.Shard.Index, res.Shard.Count)
-	case !slices.Equal(classIndices(res), res.TargetClasses):
-		err = exitcode.Usagef("%s lists other classes than its target classes: it was not written by fooltest run --shard", what)
-	}
-	if err != nil {
-		root.Close()
-		return nil, err
-	}
-	return &shardReport{dir: dir, res: res, root: root}, nil
-}
-
-// classIndices returns the indices of res's classes, in order.
-func classIndices(res *report.Result) []int {
-	out := make([]int, len(res.Classes))
-	for i, c := range res.Classes {
-		out[i] = c.Index
-	}
-	return out
-}
-
-// incomparable returns the settings in which b differs from a such that
-// their shards did not search one run's share each: those that define the
-// search, and the model's reading and the gate's settings, which the
-// merged result is gated with.
-func incomparable(a, b *report.Result) []string {
-	diffs := gate.SearchDifferences(a, b)
-	add := func(name string, x, y any) {
-		if fmt.Sprint(x) != fmt.Sprint(y) {
-			diffs = append(diffs, gate.Difference{Setting: name, A: x, B: y})
-		}
-	}
-	ac, bc := a.Config, b.Config
-	add("input-shape", ac.InputShape, bc.InputShape)
-	add("output", ac.Output, bc.Output)
-	add("output-kind", a.Model.OutputKind, b.Model.OutputKind)
-	add("target classes", len(a.TargetClasses), len(b.TargetClasses))
-	add("max-fooled", ac.MaxFooled, bc.MaxFooled)
-	add("fail-on", ac.FailOn, bc.FailOn)
-	add("min-score", ac.MinScore, bc.MinScore)
-	add("alpha", ac.Alpha, bc.Alpha)
-	add("tolerance", ac.Tolerance, bc.Tolerance)
-	add("baseline", baselineSHA(a), baselineSHA(b))
-	names := make([]string, len(diffs))
-	for i, d := range diffs {
-		names[i] = fmt.Sprintf("%s %v and %v", d.Setting, d.A, d.B)
-	}
-	if len(names) == 0 && !slices.Equal(a.TargetClasses, b.TargetClasses) {
-		names = append(names, "target classes")
-	}
-	return names
-}
-
-func baselineSHA(r *report.Result) string {
-	if r.Baseline == nil {
-		return "none"
-	}
-	return r.Baseline.SHA256
-}
-
-// mergeShards merges the shards' results into the result of the whole run,
-// to be gated: per class the image of highest confidence any shard found,
-// and the fewest evaluations any shard needed to reach the threshold, each
-// counted within its own shard (so the score stays measured under the
-// shards' evaluation budget, --max-evals, and a class fooled in the merged
-// report always has a count). Evaluations add up; the time is the longest
-// shard's, as the shards run side by side. It refuses, with a usage error,
-// shards that are not one run's.
-func mergeShards(shards []*shardReport, allowMissing bool) (*report.Result, error) {
-	first := shards[0]
-	n := first.res.Shard.Count
-	byIndex := make(map[int]*shardReport, len(shards))
-	for _, s := range shards {
-		r := s.res
-		what := printable(s.dir)
-		switch {
-		case r.Model.SHA256 != first.res.Model.SHA256:
-			return nil, exitcode.Usagef("%s and %s are reports of different models (sha256 %.12s and %.12s): merge the shards of one run", printable(first.dir), what, first.res.Model.SHA256, r.Model.SHA256)
-		case r.Shard.Count != n:
-			return nil, exitcode.Usagef("%s is shard %d/%d and %s shard %d/%d: merge the shards of one run, which all have the same N", printable(first.dir), first.res.Shard.Index, n, what, r.Shard.Index, r.Shard.Count)
-		}
-		if d := incomparable(first.res, r); len(d) > 0 {
-			return nil, exitcode.Usagef("%s and %s were run with different settings (%s), so they are not shards of one run", printable(first.dir), what, strings.Join(d, ", "))
-		}
-		if r.Baseline != nil && len(r.Baseline.Classes) != len(r.Classes) {
-			return nil, exitcode.Usagef("%s: its baseline has %d classes and it has %d", what, len(r.Baseline.Classes), len(r.Classes))
-		}
-		if dup, ok := byIndex[r.Shard.Index]; ok {
-			return nil, exitcode.Usagef("shard %d/%d is given twice, in %s and %s: give each shard once", r.Shard.Index, n, printable(dup.dir), what)
-		}
-		byIndex[r.Shard.Index] = s
-	}
-	out := *first.res
-	out.Shard = &report.Shard{Count: n}
-	out.MissingShards = nil
-	for i := 1; i <= n; i++ {
-		if _, ok := byIndex[i]; ok {
-			out.Shard.Merged = append(out.Shard.Merged, i)
-		} else {
-			out.MissingShards = append(out.MissingShards, i)
-		}
-	}
-	out.TargetClasses = slices.Clone(first.res.TargetClasses)
-	out.Evaluations, out.ElapsedSeconds, out.OpenSeconds, out.NonFiniteOutputs = 0, 0, 0, 0
-	out.Interrupted, out.ScoreComparable, out.Error = false, true, ""
-	out.StoppedReason = ""
-	out.EvaluationBudget = out.Config.MaxEvals
-	for _, i := range out.Shard.Merged {
-		r := byIndex[i].res
-		out.Evaluations += r.Evaluations
-		out.ElapsedSeconds = max(out.ElapsedSeconds, r.ElapsedSeconds)
-		out.OpenSeconds = max(out.OpenSeconds, r.OpenSeconds)
-		out.NonFiniteOutputs += r.NonFiniteOutputs
-		out.Interrupted = out.Interrupted || r.Interrupted
-		out.ScoreComparable = out.ScoreComparable && r.ScoreComparable
-		out.StartedAt = min(out.StartedAt, r.StartedAt)
-		out.StoppedReason = mergeStopped(out.StoppedReason, r.StoppedReason)
-		if out.Config.MaxEvals == 0 {
-			out.EvaluationBudget = max(out.EvaluationBudget, r.EvaluationBudget)
-		}
-		if r.Error != "" && out.Error == "" {
-			out.Error = fmt.Sprintf("shard %d/%d: %s", i, n, r.Error)
-		}
-	}
-	if out.ElapsedSeconds > 0 {
-		out.EvalsPerSecond = float64(out.Evaluations) / out.ElapsedSeconds
-	}
-	if err := mergeClasses(&out, shards, byIndex); err != nil {
-		return nil, err
-	}
-	if len(out.MissingShards) > 0 && !allowMissing {
-		msg := fmt.Sprintf("shards %s of %d are missing, so %d of the %d target classes were not searched: merge every shard, or pass --allow-missing-shards to gate on the others", joinInts(out.MissingShards), n, notSearched(&out), len(out.Classes))
-		if out.Error != "" {
-			msg += "; " + out.Error
-		}
-		out.Error = msg
-	}
-	return &out, nil
-}
-
-// mergeStopped combines the reasons two shards stopped as combine does for
-// repeats: any reason other than the evaluation budget or fooling every
-// target wins, then the budget, then all-reached.
-func mergeStopped(a, b string) string {
-	rank := func(s string) int {
-		switch s {
-		case "":
-			return 0
-		case "all-reached":
-			return 1
-		case "max-evals":
-			return 2
-		}
-		return 3
-	}
-	if rank(b) > rank(a) {
-		return b
-	}
-	return a
-}
-
-// mergeClasses fills out.Classes from the shards, reading the winning
-// images back from their PNGs.
-func mergeClasses(out *report.Result, shards []*shardReport, byIndex map[int]*shardReport) error {
-	n := out.Shard.Count
-	owner := make(map[int]int, len(out.TargetClasses))
-	for j, c := range out.TargetClasses {
-		owner[c] = j%n + 1
-	}
-	present := make([]*shardReport, 0, len(byIndex))
-	for _, i := range out.Shard.Merged {
-		present = append(present, byIndex[i])
-	}
-	out.Classes = make([]report.Class, len(out.TargetClasses))
-	var base []report.BaselineClass
-	if out.Baseline != nil {
-		b := *out.Baseline
-		b.Classes = make([]report.BaselineClass, len(out.TargetClasses))
-		out.Baseline = &b
-		base = b.Classes
-	}
-	for k := range out.Classes {
-		var win *shardReport
-		var best *report.Class
-		c := report.Class{Index: out.TargetClasses[k]}
-		for _, s := range present {
-			sc := &s.res.Classes[k]
-			if best == nil || sc.Confidence > best.Confidence {
-				win, best = s, sc
-			}
-			if e := sc.EvaluationsToThreshold; e != nil && (c.EvaluationsToThreshold == nil || *e < *c.EvaluationsToThreshold) {
-				c.EvaluationsToThreshold, c.SecondsToThreshold = e, sc.SecondsToThreshold
-			}
-			if base != nil {
-				if bc := s.res.Baseline.Classes[k]; base[k].History == nil || owner[c.Index] == s.res.Shard.Index {
-					base[k].Index, base[k].History = bc.Index, bc.History
-				}
-				if e := s.res.Baseline.Classes[k].EvaluationsToThreshold; e != nil && (base[k].EvaluationsToThreshold == nil || *e < *base[k].EvaluationsToThreshold) {
-					base[k].EvaluationsToThreshold = e
-				}
-			}
-		}
-		c.Label, c.Confidence, c.Encoding, c.History = best.Label, best.Confidence, best.Encoding, best.History
-		c.NotSearched = byIndex[owner[c.Index]] == nil
-		if best.Image != "" {
-			px, err := readShardImage(win, best, &out.Model)
-			if err != nil {
-				return err
-			}
-			c.Pixels = px
-		}
-		out.Classes[k] = c
-	}
-	return nil
-}
-
-// readShardImage reads class c's image back from shard s.
-func readShardImage(s *shardReport, c *report.Class, m *report.Model) (*report.Image, error) {
-	what := printable(filepath.Join(s.dir, filepath.FromSlash(c.Image)))
-	f, err := s.root.Open(filepath.FromSlash(c.Image))
-	if err != nil {
-		return nil, exitcode.Usagef("cannot read the image of class %d, %s: %v: give the shards' whole report directories", c.Index, what, cause(err))
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxShardImage+1))
-	if err == nil && len(data) > maxShardImage {
-		err = fmt.Errorf("over %d bytes", maxShardImage)
-	}
-	if err != nil {
-		return nil, exitcode.Usagef("cannot read the image of class %d, %s: %v", c.Index, what, err)
-	}
-	px, err := report.ReadImage(data, m.Channels, m.Height, m.Width)
-	if err != nil {
-		return nil, exitcode.Usagef("the image of class %d, %s, is not one fooltest wrote for this model: %v", c.Index, what, err)
-	}
-	return px, nil
-}
-
-// notSearched counts the classes of res that no shard searched.
-func notSearched(res *report.Result) int {
-	n := 0
-	for _, c := range res.Classes {
-		if c.NotSearched {
-			n++
-		}
-	}
-	return n
-}
-
-// cause is the error under a path error, whose path the message already
-// names.
-func cause(err error) error {
-	if u := errors.Unwrap(err); u != nil {
-		return u
-	}
-	return err
-}
-
-func joinInts(v []int) string {
-	s := make([]string, len(v))
-	for i, x := range v {
-		s[i] = fmt.Sprint(x)
-	}
-	return strings.Join(s, ", ")
 }

@@ -9,7 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/fooltest/fooltest/internal/exitcode"
+	"github.com/fooltest/fooltest/cmd/fooltest/internal/exitcode"
+	"github.com/fooltest/fooltest/internal/pipeline"
 	"github.com/fooltest/fooltest/internal/report"
 )
 
@@ -79,7 +80,7 @@ func TestShardClasses(t *testing.T) {
 		{2, 3, []int{2, 7}},
 		{3, 3, []int{3, 8}},
 	} {
-		got, err := shardClasses(targets, tc.i, tc.n)
+		got, err := pipeline.ShardClasses(targets, tc.i, tc.n)
 		if err != nil || !slices.Equal(got, tc.want) {
 			t.Errorf("shard %d/%d: %v, %v; want %v", tc.i, tc.n, got, err, tc.want)
 		}
@@ -92,7 +93,8 @@ func TestShardClasses(t *testing.T) {
 // and reads every image back exactly. Without one shard, the merge is an
 // error unless --allow-missing-shards, and says what was not searched.
 func TestShardAndMerge(t *testing.T) {
-	dirs := []string{runShard(t, "1/3"), runShard(t, "2/3"), runShard(t, "3/3")}
+	const shardURL = "https://example.com/assets/shard-1"
+	dirs := []string{runShard(t, "1/3", "--image-base-url", shardURL), runShard(t, "2/3"), runShard(t, "3/3")}
 	shards := make([]*report.Result, 3)
 	for i, d := range dirs {
 		res := readResult(t, d)
@@ -103,7 +105,7 @@ func TestShardAndMerge(t *testing.T) {
 		if want := uint64(3 + i*report.ShardSeedStep); res.Shard.Seed != want || res.Config.Seed != 3 {
 			t.Errorf("shard %d: seed %d (run seed %d), want %d (3)", i+1, res.Shard.Seed, res.Config.Seed, want)
 		}
-		want, _ := shardClasses([]int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, i+1, 3)
+		want, _ := pipeline.ShardClasses([]int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, i+1, 3)
 		if !slices.Equal(res.Shard.Searched, want) || len(res.TargetClasses) != 10 || len(res.Classes) != 10 {
 			t.Errorf("shard %d searched %v of %v (%d classes), want %v of 10", i+1, res.Shard.Searched, res.TargetClasses, len(res.Classes), want)
 		}
@@ -172,6 +174,38 @@ func TestShardAndMerge(t *testing.T) {
 			t.Errorf("merged %s: %v", f, err)
 		}
 	}
+
+	if got := shards[0].Config.ImageBaseURL; got != shardURL {
+		t.Errorf("shard 1 records image base URL %q, want %q", got, shardURL)
+	}
+	if m.Config.ImageBaseURL != "" {
+		t.Errorf("merged report took the image base URL %q of a shard, whose images it does not share", m.Config.ImageBaseURL)
+	}
+
+	t.Run("image base URL", func(t *testing.T) {
+		const base = "https://example.com/assets/merged"
+		out := filepath.Join(t.TempDir(), "merged")
+		r := runMain(t, nil, "merge", dirs[0], dirs[1], dirs[2], "--report-dir", out, "--image-base-url", base, "--artifact-url", "https://example.com/a")
+		if r.code != exitcode.Pass {
+			t.Fatalf("merge: exit %d: %s", r.code, r.stderr)
+		}
+		m := readResult(t, out)
+		if m.Config.ImageBaseURL != base || m.Config.ArtifactURL != "https://example.com/a" {
+			t.Errorf("merged report.json records %q and %q", m.Config.ImageBaseURL, m.Config.ArtifactURL)
+		}
+		md, err := os.ReadFile(filepath.Join(out, report.MarkdownFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range m.Classes {
+			if want := `<img src="` + base + "/" + c.Image + `"`; c.Fooled && !bytes.Contains(md, []byte(want)) {
+				t.Errorf("merged report.md lacks %s", want)
+			}
+		}
+		if bytes.Contains(md, []byte(shardURL)) {
+			t.Error("merged report.md links the shard's images")
+		}
+	})
 
 	t.Run("missing shard", func(t *testing.T) {
 		out := filepath.Join(t.TempDir(), "merged")

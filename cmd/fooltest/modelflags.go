@@ -2,18 +2,19 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"os"
+	"slices"
 	"strings"
 
+	"github.com/fooltest/fooltest/cmd/fooltest/internal/safetext"
+
+	"github.com/fooltest/fooltest/cmd/fooltest/internal/exitcode"
 	"github.com/fooltest/fooltest/internal/classifier"
 	"github.com/fooltest/fooltest/internal/demo"
-	"github.com/fooltest/fooltest/internal/exitcode"
+	"github.com/fooltest/fooltest/internal/pipeline"
 )
 
 // errHelp ends a command after -h printed its flags.
@@ -70,19 +71,6 @@ func parse(fs *flag.FlagSet, args []string, e env, m *modelFlags) error {
 	return nil
 }
 
-// loaded is an opened model with what the reports say about it.
-type loaded struct {
-	*classifier.Classifier
-	name       string // path as given, or the demo's name
-	path       string // file path, empty for the demo
-	sha256     string
-	labels     []string
-	labelsFrom string
-	preset     string
-	norm       classifier.Normalization
-	runtime    string
-}
-
 // options turns the flags into classifier options.
 func (m *modelFlags) options() (classifier.Options, string, error) {
 	var opts classifier.Options
@@ -92,6 +80,9 @@ func (m *modelFlags) options() (classifier.Options, string, error) {
 		if m.model == "" {
 			preset = demo.Preset
 		}
+	}
+	if !slices.Contains(classifier.PresetNames, preset) {
+		return opts, "", exitcode.Usagef("unknown --preset %q: use one of %s", preset, strings.Join(classifier.PresetNames, ", "))
 	}
 	norm, err := classifier.Preset(preset)
 	if err != nil {
@@ -105,13 +96,13 @@ func (m *modelFlags) options() (classifier.Options, string, error) {
 		preset = "custom"
 	}
 	if m.set["mean"] {
-		if norm.Mean, err = classifier.ParseFloats("--mean", m.mean); err != nil {
+		if norm.Mean, err = parseFloats("--mean", m.mean); err != nil {
 			return opts, "", err
 		}
 		preset = "custom"
 	}
 	if m.set["std"] {
-		if norm.Std, err = classifier.ParseFloats("--std", m.std); err != nil {
+		if norm.Std, err = parseFloats("--std", m.std); err != nil {
 			return opts, "", err
 		}
 		preset = "custom"
@@ -122,13 +113,13 @@ func (m *modelFlags) options() (classifier.Options, string, error) {
 	}
 	opts.Normalization = norm
 	if m.inputShape != "" {
-		c, h, w, err := classifier.ParseShape(m.inputShape)
+		c, h, w, err := parseShape(m.inputShape)
 		if err != nil {
 			return opts, "", err
 		}
 		opts.InputShape = &[3]int{c, h, w}
 	}
-	if opts.OutputKind, err = classifier.ParseOutputKind(m.kind); err != nil {
+	if opts.OutputKind, err = parseOutputKind(m.kind); err != nil {
 		return opts, "", err
 	}
 	if m.threads < 0 || m.threads > 1024 {
@@ -146,70 +137,31 @@ func (m *modelFlags) options() (classifier.Options, string, error) {
 	return opts, preset, nil
 }
 
-// open loads the runtime, the model and its labels. The end of ctx aborts
-// the model runs that opening makes.
-func (m *modelFlags) open(ctx context.Context) (*loaded, error) {
+// toModel loads the runtime and turns the flags into the model to open.
+func (m *modelFlags) toModel() (pipeline.Model, error) {
 	opts, preset, err := m.options()
 	if err != nil {
-		return nil, err
+		return pipeline.Model{}, err
 	}
-	version, err := classifier.LoadRuntime(m.ortLib)
+	version, err := loadRuntime(m.ortLib)
 	if err != nil {
-		return nil, err
+		return pipeline.Model{}, err
 	}
-	l := &loaded{preset: preset, norm: opts.Normalization, runtime: version}
-	var sum [32]byte
-	if m.model == "" {
-		l.name = demo.Name
-		l.Classifier, err = classifier.OpenBytesContext(ctx, demo.Name, demo.Model, opts)
-		sum = sha256.Sum256(demo.Model)
-	} else {
-		l.name, l.path = m.model, m.model
-		if l.Classifier, err = classifier.OpenContext(ctx, m.model, opts); err == nil {
-			sum, err = fileSHA256(m.model)
-		}
-	}
-	if err != nil {
-		if l.Classifier != nil {
-			l.Close()
-		}
-		return nil, err
-	}
-	l.sha256 = hex.EncodeToString(sum[:])
-	k := l.Info().Classes
-	switch {
-	case m.labels != "":
-		l.labels, err = classifier.ReadLabels(m.labels, k)
-		l.labelsFrom = "file " + m.labels
-	case m.model == "":
-		l.labels, l.labelsFrom = demo.Labels(), "the demo's digits 0-9"
-	default:
-		l.labels, l.labelsFrom = classifier.DefaultLabels(k), fmt.Sprintf("none given: class 0 .. class %d", k-1)
-	}
-	if err != nil {
-		l.Close()
-		return nil, err
-	}
-	return l, nil
+	return pipeline.Model{Path: m.model, Options: opts, Preset: preset, Labels: m.labels, Runtime: version}, nil
 }
 
-func fileSHA256(path string) ([32]byte, error) {
-	var sum [32]byte
-	f, err := os.Open(path)
+// open loads the runtime, the model and its labels. The end of ctx aborts
+// the model runs that opening makes.
+func (m *modelFlags) open(ctx context.Context) (*pipeline.Opened, error) {
+	model, err := m.toModel()
 	if err != nil {
-		return sum, exitcode.Usagef("cannot read model %s: %v", path, err)
+		return nil, err
 	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return sum, exitcode.Usagef("cannot read model %s: %v", path, err)
-	}
-	copy(sum[:], h.Sum(nil))
-	return sum, nil
+	return pipeline.Open(ctx, model)
 }
 
 // summary is the human-readable model description inspect and run print.
-func (l *loaded) summary() string {
+func summary(l *pipeline.Opened) string {
 	i := l.Info()
 	batch := "dynamic batch"
 	if i.FixedBatch > 0 {
@@ -230,12 +182,12 @@ func (l *loaded) summary() string {
 	libPath, _ := classifier.LoadedRuntime()
 	var b strings.Builder
 	row := func(k, format string, args ...any) { fmt.Fprintf(&b, "%-11s %s\n", k, fmt.Sprintf(format, args...)) }
-	row("model", "%s (sha256 %s)", printable(l.name), l.sha256[:16])
+	row("model", "%s (sha256 %s)", safetext.Printable(l.Name), l.SHA256[:16])
 	row("input", "%q %v: %s, %d×%d×%d %s, %s", i.Input, i.InputShape, i.Layout, i.Channels, i.Height, i.Width, color, batch)
-	row("preprocess", "%s (%s)", l.preset, i.Normalization)
+	row("preprocess", "%s (%s)", l.Preset, i.Normalization)
 	row("output", "%q %v: %d classes, %s", i.Output, i.OutputShape, i.Classes, kind)
-	row("labels", "%s", printable(l.labelsFrom))
+	row("labels", "%s", safetext.Printable(l.LabelsFrom))
 	row("batch", "%d%s, %d threads", i.Batch, tuned, i.Threads)
-	row("runtime", "ONNX Runtime %s (%s)", printable(l.runtime), printable(libPath))
+	row("runtime", "ONNX Runtime %s (%s)", safetext.Printable(l.Runtime), safetext.Printable(libPath))
 	return b.String()
 }

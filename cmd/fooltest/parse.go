@@ -1,13 +1,15 @@
 package main
 
 import (
+	"math"
 	"math/rand/v2"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/fooltest/fooltest/internal/exitcode"
+	"github.com/fooltest/fooltest/cmd/fooltest/internal/exitcode"
+	"github.com/fooltest/fooltest/internal/classifier"
 	"github.com/fooltest/fooltest/internal/report"
 )
 
@@ -95,10 +97,6 @@ func oneOf(flag, v string, allowed ...string) error {
 	return exitcode.Usagef("--%s %q: use one of %s", flag, v, strings.Join(allowed, ", "))
 }
 
-// maxShards bounds --shard's N: more jobs than this is no CI matrix (GitHub
-// allows 256 jobs per matrix).
-const maxShards = 256
-
 // parseShard reads --shard I/N ("" for none) and the shard's seed, the run's
 // seed plus (I-1) × report.ShardSeedStep.
 func parseShard(s string, seed uint64) (*report.Shard, error) {
@@ -112,25 +110,63 @@ func parseShard(s string, seed uint64) (*report.Shard, error) {
 	switch {
 	case !ok || err1 != nil || err2 != nil:
 		return nil, exitcode.Usagef("--shard %q: give I/N, the shard I (from 1) of N, such as 2/4", s)
-	case n < 1 || n > maxShards:
-		return nil, exitcode.Usagef("--shard %q: give N from 1 to %d shards", s, maxShards)
+	case n < 1 || n > report.MaxShards:
+		return nil, exitcode.Usagef("--shard %q: give N from 1 to %d shards", s, report.MaxShards)
 	case i < 1 || i > n:
 		return nil, exitcode.Usagef("--shard %q: give I from 1 to N=%d (shards count from 1)", s, n)
 	}
 	return &report.Shard{Index: i, Count: n, Seed: seed + uint64(i-1)*report.ShardSeedStep}, nil
 }
 
-// shardClasses returns shard i's (1-based) of n shards of targets: the
-// targets at the positions j with j mod n = i-1. Dealing them in turn, rather
-// than in blocks, spreads neighbouring classes (often alike: dog breeds) over
-// the shards, so each shard gets a like mix of easy and hard ones.
-func shardClasses(targets []int, i, n int) ([]int, error) {
-	if n > len(targets) {
-		return nil, exitcode.Usagef("--shard %d/%d: only %d target classes, so some shards would search none: use at most %d shards", i, n, len(targets), len(targets))
+// parseFloats parses a comma-separated list of 1 or 3 finite numbers, as
+// --mean and --std take them. Nonzero values must be normal float32
+// numbers: 1e-40 would become a subnormal or 0.
+func parseFloats(flag, s string) ([]float32, error) {
+	parts := strings.Split(s, ",")
+	if len(parts) != 1 && len(parts) != 3 {
+		return nil, exitcode.Usagef("%s %q: give one value or three comma-separated values (one per channel)", flag, s)
 	}
-	var out []int
-	for j := i - 1; j < len(targets); j += n {
-		out = append(out, targets[j])
+	out := make([]float32, len(parts))
+	for i, p := range parts {
+		v, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
+		if err != nil || v != v || v > classifier.MaxMagnitude || v < -classifier.MaxMagnitude {
+			return nil, exitcode.Usagef("%s %q: %q is not a finite number", flag, s, p)
+		}
+		if v != 0 && math.Abs(v) < classifier.MinMagnitude {
+			return nil, exitcode.Usagef("%s %q: %q is too close to 0 for float32: give 0 or a magnitude of at least 1.2e-38", flag, s, p)
+		}
+		out[i] = float32(v)
 	}
 	return out, nil
+}
+
+// parseShape parses --input-shape C,H,W.
+func parseShape(s string) (c, h, w int, err error) {
+	parts := strings.Split(s, ",")
+	if len(parts) != 3 {
+		return 0, 0, 0, exitcode.Usagef("--input-shape %q: give C,H,W, for example 1,28,28 or 3,32,32", s)
+	}
+	var v [3]int
+	for i, p := range parts {
+		n, err := strconv.Atoi(strings.TrimSpace(p))
+		if err != nil || n <= 0 || n > 8192 {
+			return 0, 0, 0, exitcode.Usagef("--input-shape %q: %q must be a positive integer up to 8192", s, p)
+		}
+		v[i] = n
+	}
+	if v[0] != 1 && v[0] != 3 {
+		return 0, 0, 0, exitcode.Usagef("--input-shape %q: C must be 1 (gray) or 3 (RGB)", s)
+	}
+	return v[0], v[1], v[2], nil
+}
+
+// parseOutputKind reads --output-kind; empty means auto.
+func parseOutputKind(s string) (classifier.OutputKind, error) {
+	if s == "" {
+		return classifier.Auto, nil
+	}
+	if k := classifier.OutputKind(s); slices.Contains(classifier.OutputKinds, k) {
+		return k, nil
+	}
+	return "", exitcode.Usagef("unknown --output-kind %q: use auto, probabilities, logits or sigmoid", s)
 }

@@ -8,7 +8,7 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/fooltest/fooltest/internal/exitcode"
+	"github.com/fooltest/fooltest/cmd/fooltest/internal/exitcode"
 )
 
 // TestRunReportDirSymlink: a report directory, images/ or dataset/ that is

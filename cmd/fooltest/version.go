@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"runtime/debug"
 
+	"github.com/fooltest/fooltest/cmd/fooltest/internal/safetext"
+
 	"github.com/fooltest/fooltest/internal/classifier"
 	"github.com/fooltest/fooltest/internal/cppn"
 )
@@ -36,11 +38,11 @@ func versionCmd(args []string, e env) error {
 	} else {
 		fmt.Fprintln(e.stdout, "CPPN rendering: scalar (build with GOEXPERIMENT=simd on amd64, as make does, for the AVX2 kernels)")
 	}
-	v, err := classifier.LoadRuntime(*lib)
+	v, err := loadRuntime(*lib)
 	if err != nil {
 		return err
 	}
 	path, _ := classifier.LoadedRuntime()
-	fmt.Fprintf(e.stdout, "ONNX Runtime %s (%s; built for %s)\n", printable(v), printable(path), classifier.RuntimeVersion)
+	fmt.Fprintf(e.stdout, "ONNX Runtime %s (%s; built for %s)\n", safetext.Printable(v), safetext.Printable(path), classifier.RuntimeVersion)
 	return nil
 }

@@ -6,7 +6,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/fooltest/fooltest/internal/exitcode"
+	"github.com/fooltest/fooltest/internal/fault"
 )
 
 // Algorithm names accepted in Config.Algorithm.
@@ -172,13 +172,14 @@ type Point struct {
 	Confidence  float64
 }
 
-// Pixels renders the class's best image in canonical form (planar C×H×W in
-// [0,1], shape from the Result); nil if no image was scored. Elites are kept
-// compact during the search and rendered only here, so each call allocates a
-// new image.
-func (c *Class) Pixels() []float32 {
+// Image returns the class's best image, finished as reports write it:
+// planar C×H×W bytes (shape from the Result), 0 for 0.0 and 255 for 1.0;
+// nil if no image was scored. Elites are kept compact during the search and
+// rendered only here, so each call allocates a new image. It is safe to
+// call from several goroutines at once.
+func (c *Class) Image() ([]uint8, error) {
 	if c.elite == nil {
-		return nil
+		return nil, nil
 	}
 	return c.elite.enc.image(c.elite)
 }
@@ -201,29 +202,29 @@ func resolve(cfg Config, k int) (resolved, error) {
 		r.Algorithm = AlgorithmDefault
 	case AlgorithmDefault, AlgorithmPaper:
 	default:
-		return r, exitcode.Usagef("unknown algorithm %q: use %s or %s", cfg.Algorithm, AlgorithmDefault, AlgorithmPaper)
+		return r, fault.Invalidf("", "unknown algorithm %q: use %s or %s", cfg.Algorithm, AlgorithmDefault, AlgorithmPaper)
 	}
 	switch r.Encoding {
 	case "":
 		r.Encoding = EncodingBoth
 	case EncodingDirect, EncodingCPPN, EncodingBoth:
 	default:
-		return r, exitcode.Usagef("unknown encoding %q: use %s, %s or %s", cfg.Encoding, EncodingDirect, EncodingCPPN, EncodingBoth)
+		return r, fault.Invalidf("", "unknown encoding %q: use %s, %s or %s", cfg.Encoding, EncodingDirect, EncodingCPPN, EncodingBoth)
 	}
 	if !(r.Threshold > 0 && r.Threshold <= 1) {
-		return r, exitcode.Usagef("threshold %v: give a confidence in (0, 1]", cfg.Threshold)
+		return r, fault.Invalidf("", "threshold %v: give a confidence in (0, 1]", cfg.Threshold)
 	}
 	if r.Workers < 0 {
-		return r, exitcode.Usagef("workers %d: give 0 (one per CPU) or a positive number", cfg.Workers)
+		return r, fault.Invalidf("", "workers %d: give 0 (one per CPU) or a positive number", cfg.Workers)
 	}
 	switch {
 	case r.Generation == 0:
 		r.Generation = DefaultGeneration
 	case r.Generation < 1 || r.Generation > 4096:
-		return r, exitcode.Usagef("generation unit %d: give a size from 1 to 4096, or 0 for %d", cfg.Generation, DefaultGeneration)
+		return r, fault.Invalidf("", "generation unit %d: give a size from 1 to 4096, or 0 for %d", cfg.Generation, DefaultGeneration)
 	}
 	if r.MaxEvals < 0 {
-		return r, exitcode.Usagef("max evaluations %d: give 0 (no cap) or a positive number", cfg.MaxEvals)
+		return r, fault.Invalidf("", "max evaluations %d: give 0 (no cap) or a positive number", cfg.MaxEvals)
 	}
 	if len(cfg.Targets) == 0 {
 		r.targets = make([]int, k)
@@ -236,7 +237,7 @@ func resolve(cfg Config, k int) (resolved, error) {
 		r.targets = slices.Compact(r.targets)
 		for _, t := range r.targets {
 			if t < 0 || t >= k {
-				return r, exitcode.Usagef("target class %d: the model has classes 0 to %d", t, k-1)
+				return r, fault.Invalidf("", "target class %d: the model has classes 0 to %d", t, k-1)
 			}
 		}
 	}
@@ -256,7 +257,7 @@ func (r *resolved) resolveFocus() error {
 	for _, f := range r.Focus {
 		i, ok := slices.BinarySearch(r.targets, f)
 		if !ok {
-			return exitcode.Usagef("focus class %d is not one of the target classes", f)
+			return fault.Invalidf("", "focus class %d is not one of the target classes", f)
 		}
 		r.inFocus[i] = true
 	}

@@ -14,7 +14,7 @@ import (
 	"github.com/fooltest/fooltest/internal/classifier"
 	"github.com/fooltest/fooltest/internal/cppn"
 	"github.com/fooltest/fooltest/internal/demo"
-	"github.com/fooltest/fooltest/internal/exitcode"
+	"github.com/fooltest/fooltest/internal/fault"
 )
 
 // combos are every algorithm with every encoding.
@@ -48,8 +48,8 @@ func TestConfigValidation(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Run(context.Background(), s, tc.cfg)
-			if exitcode.Of(err) != exitcode.Usage {
-				t.Fatalf("Run: %v (exit code %d), want a usage error", err, exitcode.Of(err))
+			if !errors.Is(err, fault.Invalid) {
+				t.Fatalf("Run: %v (%v), want invalid input", err, fault.KindOf(err))
 			}
 		})
 	}
@@ -311,16 +311,37 @@ type classSummary struct {
 	Reached                bool
 	EvaluationsToThreshold int64
 	History                []Point
-	Pixels                 []float32
+	Image                  []uint8
 }
 
 func summarize(r *Result) summary {
 	s := summary{Evaluations: r.Evaluations, ByEncoding: r.ByEncoding, Stopped: r.Stopped}
 	for i := range r.Classes {
 		c := &r.Classes[i]
-		s.Classes = append(s.Classes, classSummary{c.Index, c.Confidence, c.Encoding, c.Reached, c.EvaluationsToThreshold, c.History, c.Pixels()})
+		img, err := c.Image()
+		if err != nil {
+			panic(err)
+		}
+		s.Classes = append(s.Classes, classSummary{c.Index, c.Confidence, c.Encoding, c.Reached, c.EvaluationsToThreshold, c.History, img})
 	}
 	return s
+}
+
+// canonical renders class c's best image as the search scored it.
+func canonical(t *testing.T, c *Class, n int) []float32 {
+	t.Helper()
+	img := make([]float32, n)
+	switch e := c.elite.enc.(type) {
+	case *direct:
+		unpack(img, c.elite.pix, &byteToUnit, nil, 0)
+	case *cppnEncoding:
+		if err := e.canonical(c.elite, img); err != nil {
+			t.Fatal(err)
+		}
+	default:
+		t.Fatalf("unknown encoding %T", e)
+	}
+	return img
 }
 
 // TestDeterminism runs every algorithm and encoding twice with the same seed
@@ -417,9 +438,15 @@ func TestEarlyStopAndPixels(t *testing.T) {
 				if tc.enc != EncodingBoth && c.Encoding != tc.enc {
 					t.Errorf("class %d encoding %q in a %s run", i, c.Encoding, tc.enc)
 				}
-				px := c.Pixels()
-				if len(px) != r.C*r.H*r.W {
-					t.Fatalf("class %d: %d pixels, want %d", i, len(px), r.C*r.H*r.W)
+				img, err := c.Image()
+				if err != nil || len(img) != r.C*r.H*r.W {
+					t.Fatalf("class %d: %d pixels (%v), want %d", i, len(img), err, r.C*r.H*r.W)
+				}
+				px := canonical(t, &c, len(img))
+				for j, v := range px {
+					if want := toByte(float64(v)); img[j] != want {
+						t.Fatalf("class %d: finished pixel %d is %d, want %d (its canonical value %v rounded)", i, j, img[j], want, v)
+					}
 				}
 				conf := make([]float32, k)
 				if err := s.Score(px, 1, conf); err != nil {

@@ -131,7 +131,7 @@ type climber struct {
 // from class to class wherever the archive improves, and restarts from a
 // class's parent after lineageFails failures in a row. With the restart
 // pool, they fooled more ImageNet classes than MAP-Elites children of
-// uniformly drawn parents (internal/attack/README.md has the numbers).
+// uniformly drawn parents (docs/measurements.md has the numbers).
 type lineage struct {
 	parent *genome
 	fails  int

@@ -40,8 +40,10 @@ type encoding interface {
 	mutateInto(rng *rand.Rand, parent, g *genome)
 	// render writes g's canonical image into dst using worker's scratch.
 	render(g *genome, dst []float32, worker int) error
-	// image renders g into a new slice, for results.
-	image(g *genome) []float32
+	// image returns g's finished image: planar C×H×W bytes, the canonical
+	// values rounded as images are written, in a new slice. It may run on
+	// any goroutine.
+	image(g *genome) ([]uint8, error)
 	// release returns a genome nobody holds to the pool.
 	release(g *genome)
 }
@@ -268,11 +270,8 @@ func unpack(dst []float32, pix []uint8, lut *[256]float32, out *affine, ch int) 
 	}
 }
 
-func (d *direct) image(g *genome) []float32 {
-	img := make([]float32, d.n)
-	unpack(img, g.pix, &byteToUnit, nil, 0)
-	return img
-}
+// image returns the genes themselves: a direct genome is its image.
+func (d *direct) image(g *genome) ([]uint8, error) { return slices.Clone(g.pix[:d.n]), nil }
 
 // cppnEncoding is the indirect encoding: one CPPN per image, 1 output for
 // gray models and 3 (hue, lightness, saturation, as in the paper) for colour.
@@ -285,6 +284,9 @@ type cppnEncoding struct {
 	// goroutine when canvases render in the scorer's input format.
 	canvases []*canvas
 	plain    *canvas
+	// finished holds canvases that render results' images, on any
+	// goroutine, after the search.
+	finished sync.Pool
 }
 
 // canvas renders CPPN images with their views: a Renderer for the model's
@@ -463,16 +465,24 @@ func (e *cppnEncoding) canonical(g *genome, dst []float32) error {
 	return nil
 }
 
-func (e *cppnEncoding) image(g *genome) []float32 {
-	cv, err := e.newCanvas()
-	if err != nil {
-		return nil
+// image renders g on a canvas of the finished-image pool, which results'
+// images share across goroutines, and rounds it to bytes.
+func (e *cppnEncoding) image(g *genome) ([]uint8, error) {
+	cv, _ := e.finished.Get().(*canvas)
+	if cv == nil {
+		var err error
+		if cv, err = e.newCanvas(); err != nil {
+			return nil, fmt.Errorf("attack: %w", err)
+		}
 	}
+	defer e.finished.Put(cv)
 	img := make([]float32, e.c*e.h*e.w)
 	if err := cv.render(g, img, e.c, e.h, e.w); err != nil {
-		return nil
+		return nil, fmt.Errorf("attack: rendering an image: %w", err)
 	}
-	return img
+	out := make([]uint8, len(img))
+	unitsToBytes(out, img)
+	return out, nil
 }
 
 // release leaves CPPN genomes to the garbage collector: they are small, and

@@ -8,12 +8,14 @@ import (
 
 	"github.com/fooltest/fooltest/internal/classifier"
 	"github.com/fooltest/fooltest/internal/demo"
+	"github.com/fooltest/fooltest/internal/testsupport/ortload"
 )
 
 // TestMain loads the real ONNX Runtime once: the searches in this package are
 // tested against real models through it.
 func TestMain(m *testing.M) {
-	if _, err := classifier.LoadRuntime(""); err != nil {
+	_, err := ortload.Load()
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "attack tests need ONNX Runtime:", err)
 		os.Exit(1)
 	}

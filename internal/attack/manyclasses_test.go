@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/fooltest/fooltest/internal/classifier"
-	"github.com/fooltest/fooltest/internal/onnxtest"
+	"github.com/fooltest/fooltest/internal/testsupport/onnxtest"
 )
 
 // openManyClasses opens onnxtest.ManyClasses(k) through the real runtime.

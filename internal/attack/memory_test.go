@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/fooltest/fooltest/internal/classifier"
-	"github.com/fooltest/fooltest/internal/onnxtest"
+	"github.com/fooltest/fooltest/internal/testsupport/onnxtest"
 )
 
 // imageNetSizeModel is a 1000-class classifier of 224×224 RGB images that

@@ -14,7 +14,7 @@ import (
 
 	"github.com/fooltest/fooltest/internal/classifier"
 	"github.com/fooltest/fooltest/internal/demo"
-	"github.com/fooltest/fooltest/internal/onnxtest"
+	"github.com/fooltest/fooltest/internal/testsupport/onnxtest"
 )
 
 // fingerprint hashes everything a Result reports: per class the confidence,
@@ -32,9 +32,11 @@ func fingerprint(t *testing.T, r *Result) string {
 		w(math.Float64bits(c.Confidence))
 		w(c.EvaluationsToThreshold)
 		h.Write([]byte(c.Encoding))
-		for _, p := range c.Pixels() {
-			w(math.Float32bits(p))
+		img, err := c.Image()
+		if err != nil {
+			panic(err)
 		}
+		h.Write(img)
 	}
 	return fmt.Sprintf("%016x", h.Sum64())
 }

@@ -5,7 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/fooltest/fooltest/internal/mnist"
+	"github.com/fooltest/fooltest/internal/testsupport/mnist"
 )
 
 // accuracy scores every t10k image and returns the fraction classified

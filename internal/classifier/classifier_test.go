@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/fooltest/fooltest/internal/exitcode"
-	"github.com/fooltest/fooltest/internal/onnxtest"
+	"github.com/fooltest/fooltest/internal/fault"
+	"github.com/fooltest/fooltest/internal/testsupport/onnxtest"
 )
 
 func openModel(t *testing.T, m onnxtest.Model, opts Options) *Classifier {
@@ -239,7 +239,7 @@ func TestOutputSelection(t *testing.T) {
 		t.Fatalf("classes %d", c2.Info().Classes)
 	}
 	_, err := OpenBytes("m", m.Bytes(), Options{Output: "nope"})
-	if exitcode.Of(err) != exitcode.Usage || !strings.Contains(err.Error(), "no such output") {
+	if !errors.Is(err, fault.Invalid) || !strings.Contains(err.Error(), "no such output") {
 		t.Fatalf("unknown --output: %v", err)
 	}
 }
@@ -282,7 +282,7 @@ func TestRejected(t *testing.T) {
 		{"one class", oneClass.Bytes(), Options{}, "more than one class"},
 		{"corrupt", []byte("this is not an onnx model at all"), Options{}, "not a valid ONNX model"},
 		{"truncated", bytes[:len(bytes)/2], Options{}, "not a valid ONNX model"},
-		{"non-square flat", onnxtest.Classifier([]int64{-1, 200}, 3, "").Bytes(), Options{}, "--input-shape"},
+		{"non-square flat", onnxtest.Classifier([]int64{-1, 200}, 3, "").Bytes(), Options{}, "flattened to 200 values"},
 		{"contradicting shape", bytes, Options{InputShape: &[3]int{3, 4, 4}}, "contradicts"},
 		{"wrong batch", onnxtest.Classifier([]int64{4, 1, 4, 4}, 3, "").Bytes(), Options{Batch: 3}, "fixed batch of 4"},
 		{"mean for 3 channels on gray", bytes, Options{Normalization: Normalization{Scale: 1, Mean: []float32{1, 2, 3}}}, "1 channel"},
@@ -294,8 +294,8 @@ func TestRejected(t *testing.T) {
 				c.Close()
 				t.Fatal("accepted")
 			}
-			if exitcode.Of(err) != exitcode.Usage {
-				t.Errorf("exit code %d, want 2 (%v)", exitcode.Of(err), err)
+			if !errors.Is(err, fault.Invalid) {
+				t.Errorf("kind %v, want invalid input (%v)", fault.KindOf(err), err)
 			}
 			if !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("error %q does not mention %q", err, tc.want)
@@ -327,7 +327,7 @@ func TestLabels(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := ParseLabels("labels.txt", []byte(tc.data), tc.k)
 			if tc.err != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.err) || exitcode.Of(err) != exitcode.Usage {
+				if err == nil || !strings.Contains(err.Error(), tc.err) || !errors.Is(err, fault.Invalid) {
 					t.Fatalf("err %v, want %q with exit 2", err, tc.err)
 				}
 				return
@@ -336,25 +336,6 @@ func TestLabels(t *testing.T) {
 				t.Fatalf("got %q, %v; want %q", got, err, tc.want)
 			}
 		})
-	}
-}
-
-func TestFindLibrary(t *testing.T) {
-	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
-	if _, err := findLibrary("/nonexistent/libonnxruntime.so", env(nil)); exitcode.Of(err) != exitcode.Environment || !strings.Contains(err.Error(), "install-onnxruntime.sh") {
-		t.Fatalf("missing explicit library: %v", err)
-	}
-	if _, err := findLibrary("", env(map[string]string{LibraryEnv: "/nonexistent/x.so"})); err == nil || !strings.Contains(err.Error(), "$"+LibraryEnv) {
-		t.Fatalf("missing env library: %v", err)
-	}
-	dir := t.TempDir()
-	if _, err := findLibrary(dir, env(nil)); err == nil || !strings.Contains(err.Error(), "directory") {
-		t.Fatalf("directory as library: %v", err)
-	}
-	var e *exitcode.Error
-	_, err := findLibrary(dir, env(nil))
-	if !errors.As(err, &e) {
-		t.Fatal("not an exitcode error")
 	}
 }
 
@@ -411,10 +392,10 @@ func TestReadLabelsLimits(t *testing.T) {
 	if err := os.WriteFile(big, []byte(strings.Repeat(line, MaxLabelsBytes/len(line)+1)), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ReadLabels(big, 1050); exitcode.Of(err) != exitcode.Usage || !strings.Contains(err.Error(), "over 1048576 bytes") {
+	if _, err := ReadLabels(big, 1050); !errors.Is(err, fault.Invalid) || !strings.Contains(err.Error(), "over 1048576 bytes") {
 		t.Fatalf("labels file over 1 MiB: %v", err)
 	}
-	if _, err := ReadLabels(filepath.Join(dir, "missing.txt"), 3); exitcode.Of(err) != exitcode.Usage {
+	if _, err := ReadLabels(filepath.Join(dir, "missing.txt"), 3); !errors.Is(err, fault.Invalid) {
 		t.Fatalf("missing labels file: %v", err)
 	}
 }

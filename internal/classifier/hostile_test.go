@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/fooltest/fooltest/internal/exitcode"
-	"github.com/fooltest/fooltest/internal/onnxtest"
+	"github.com/fooltest/fooltest/internal/fault"
+	"github.com/fooltest/fooltest/internal/testsupport/onnxtest"
 )
 
 // TestOutputKindSafe: auto never reads a probability or sigmoid output as
@@ -36,7 +36,7 @@ func TestOutputKindSafe(t *testing.T) {
 		{"logits", base(""), Logits, ""},
 		// Sigmoid scores behind another operator look like small
 		// logits: refused.
-		{"sigmoid scaled", base("Sigmoid").Scaled(0.999), "", "--output-kind"},
+		{"sigmoid scaled", base("Sigmoid").Scaled(0.999), "", "as sigmoid scores"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -46,8 +46,8 @@ func TestOutputKindSafe(t *testing.T) {
 					c.Close()
 					t.Fatalf("opened as %s; want a refusal", c.Info().OutputKind)
 				}
-				if exitcode.Of(err) != exitcode.Usage || !strings.Contains(err.Error(), tc.refused) || strings.Contains(err.Error(), "\n") {
-					t.Fatalf("got %v (exit %d), want one line with %q and exit 2", err, exitcode.Of(err), tc.refused)
+				if !errors.Is(err, fault.Invalid) || fault.SettingOf(err) != SettingOutputKind || !strings.Contains(err.Error(), tc.refused) || strings.Contains(err.Error(), "\n") {
+					t.Fatalf("got %v (%v), want one line with %q, invalid input", err, fault.KindOf(err), tc.refused)
 				}
 				return
 			}
@@ -97,7 +97,7 @@ func TestNonFiniteFails(t *testing.T) {
 	if err == nil {
 		err = all.CheckFinite()
 	}
-	if !errors.As(err, &nf) || exitcode.Of(err) != exitcode.Environment {
+	if !errors.As(err, &nf) || !errors.Is(err, fault.Model) {
 		t.Fatalf("an all-NaN model: got %v, want a *NonFiniteError (exit 3)", err)
 	}
 	// NaN only for pixels above 1.5, which opening never feeds it:
@@ -167,8 +167,8 @@ func TestInputSizeBounded(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := OpenBytes("big.onnx", pool(tc.dims).Bytes(), tc.opts)
-			if exitcode.Of(err) != exitcode.Usage || !strings.Contains(err.Error(), "--max-input-bytes") {
-				t.Fatalf("got %v, want exit 2 naming --max-input-bytes", err)
+			if !errors.Is(err, fault.Invalid) || fault.SettingOf(err) != SettingMaxInputBytes {
+				t.Fatalf("got %v, want invalid input about the input size limit", err)
 			}
 		})
 	}

@@ -5,7 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 
-	"github.com/fooltest/fooltest/internal/exitcode"
+	"github.com/fooltest/fooltest/internal/fault"
 )
 
 // OutputKind says how a model's raw outputs become confidences.
@@ -20,16 +20,8 @@ const (
 	Sigmoid       OutputKind = "sigmoid"
 )
 
-// ParseOutputKind validates --output-kind.
-func ParseOutputKind(s string) (OutputKind, error) {
-	switch k := OutputKind(s); k {
-	case Auto, Probabilities, Logits, Sigmoid:
-		return k, nil
-	case "":
-		return Auto, nil
-	}
-	return "", exitcode.Usagef("unknown --output-kind %q: use auto, probabilities, logits or sigmoid", s)
-}
+// OutputKinds lists the output kinds a user may choose, Auto first.
+var OutputKinds = []OutputKind{Auto, Probabilities, Logits, Sigmoid}
 
 // probeImages is how many varied images the output is probed with.
 const probeImages = 8
@@ -71,7 +63,7 @@ func (c *Classifier) probeKind(op string) error {
 		return nil
 	}
 	if c.info.OutputKind != Auto {
-		c.info.KindEvidence = "set by --output-kind"
+		c.info.KindEvidence = "set by the user"
 		return nil
 	}
 	c.info.KindDetected = true
@@ -97,7 +89,7 @@ func (c *Classifier) probeKind(op string) error {
 		// either as the other would make the search chase the wrong
 		// thing, and reading scores as logits caps every confidence
 		// below the threshold: a false pass.
-		return exitcode.Usagef("cannot tell how to read model output %q: its values lie in [%.3g, %.3g] but rows sum to %.3g–%.3g on %d probe images, as sigmoid scores or small logits would: pass --output-kind sigmoid (independent scores in [0,1]) or --output-kind logits (softmax is applied)",
+		return fault.Invalidf(SettingOutputKind, "cannot tell how to read model output %q: its values lie in [%.3g, %.3g] but rows sum to %.3g–%.3g on %d probe images, as sigmoid scores (independent, in [0,1]) or small logits (softmax applies) would",
 			c.out.name, st.lo, st.hi, st.sumLo, st.sumHi, probeImages)
 	default:
 		c.info.OutputKind = Logits

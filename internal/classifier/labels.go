@@ -9,7 +9,7 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/fooltest/fooltest/internal/exitcode"
+	"github.com/fooltest/fooltest/internal/fault"
 )
 
 // Limits on label files, which may come from untrusted pull requests.
@@ -27,7 +27,7 @@ const (
 func ReadLabels(path string, k int) ([]string, error) {
 	st, err := os.Stat(path)
 	if err != nil {
-		return nil, exitcode.Usagef("cannot read labels file %s: %v: check --labels", path, errors.Unwrap(err))
+		return nil, fault.Invalidf(SettingLabels, "cannot read labels file %s: %v", path, errors.Unwrap(err))
 	}
 	if err := labelsRegular(path, st); err != nil {
 		return nil, err
@@ -36,21 +36,21 @@ func ReadLabels(path string, k int) ([]string, error) {
 	// become a FIFO since the Stat; the Stat of the open file settles it.
 	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
-		return nil, exitcode.Usagef("cannot read labels file %s: %v: check --labels", path, errors.Unwrap(err))
+		return nil, fault.Invalidf(SettingLabels, "cannot read labels file %s: %v", path, errors.Unwrap(err))
 	}
 	defer f.Close()
 	if st, err = f.Stat(); err != nil {
-		return nil, exitcode.Usagef("cannot read labels file %s: %v: check --labels", path, errors.Unwrap(err))
+		return nil, fault.Invalidf(SettingLabels, "cannot read labels file %s: %v", path, errors.Unwrap(err))
 	}
 	if err := labelsRegular(path, st); err != nil {
 		return nil, err
 	}
 	data, err := io.ReadAll(io.LimitReader(f, MaxLabelsBytes+1))
 	if err != nil {
-		return nil, exitcode.Usagef("cannot read labels file %s: %v", path, err)
+		return nil, fault.Invalidf("", "cannot read labels file %s: %w", path, err)
 	}
 	if len(data) > MaxLabelsBytes {
-		return nil, exitcode.Usagef("labels file %s is over %d bytes: give one short label per class", path, MaxLabelsBytes)
+		return nil, fault.Invalidf("", "labels file %s is over %d bytes: give one short label per class", path, MaxLabelsBytes)
 	}
 	return ParseLabels(path, data, k)
 }
@@ -68,10 +68,10 @@ func labelsRegular(path string, st os.FileInfo) error {
 		case st.Mode()&os.ModeDevice != 0:
 			kind = "a device"
 		}
-		return exitcode.Usagef("labels file %s is %s: give --labels a text file with one label per line", path, kind)
+		return fault.Invalidf(SettingLabels, "labels file %s is %s, not a text file with one label per line", path, kind)
 	}
 	if st.Size() > MaxLabelsBytes {
-		return exitcode.Usagef("labels file %s is over %d bytes: give one short label per class", path, MaxLabelsBytes)
+		return fault.Invalidf("", "labels file %s is over %d bytes: give one short label per class", path, MaxLabelsBytes)
 	}
 	return nil
 }
@@ -86,12 +86,12 @@ func ParseLabels(name string, data []byte, k int) ([]string, error) {
 	for i, l := range lines {
 		l = strings.TrimSuffix(l, "\r")
 		if len(l) > MaxLabelLineBytes {
-			return nil, exitcode.Usagef("labels file %s: line %d is %d bytes, over the %d-byte limit", name, i+1, len(l), MaxLabelLineBytes)
+			return nil, fault.Invalidf("", "labels file %s: line %d is %d bytes, over the %d-byte limit", name, i+1, len(l), MaxLabelLineBytes)
 		}
 		lines[i] = strings.ToValidUTF8(l, "\uFFFD")
 	}
 	if len(lines) != k {
-		return nil, exitcode.Usagef("labels file %s has %d lines but the model has %d classes: give one label per class, in class order", name, len(lines), k)
+		return nil, fault.Invalidf("", "labels file %s has %d lines but the model has %d classes: give one label per class, in class order", name, len(lines), k)
 	}
 	return lines, nil
 }

@@ -1,6 +1,7 @@
 package classifier
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -8,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/fooltest/fooltest/internal/exitcode"
+	"github.com/fooltest/fooltest/internal/fault"
 )
 
 // TestReadLabelsNonRegular: label files that are not regular files are
@@ -38,7 +39,7 @@ func TestReadLabelsNonRegular(t *testing.T) {
 			}()
 			select {
 			case err := <-done:
-				if exitcode.Of(err) != exitcode.Usage || !strings.Contains(err.Error(), tc.want) {
+				if !errors.Is(err, fault.Invalid) || !strings.Contains(err.Error(), tc.want) {
 					t.Errorf("ReadLabels(%s) = %v, want a usage error saying %q", tc.path, err, tc.want)
 				}
 			case <-time.After(10 * time.Second):

@@ -5,12 +5,18 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/fooltest/fooltest/internal/ortlib"
 )
 
 // TestMain loads the real ONNX Runtime once: every test in this package runs
 // real models through it.
 func TestMain(m *testing.M) {
-	if _, err := LoadRuntime(""); err != nil {
+	path, err := ortlib.Find("", os.Getenv)
+	if err == nil {
+		_, err = LoadRuntime(path)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "classifier tests need ONNX Runtime:", err)
 		os.Exit(1)
 	}

@@ -7,7 +7,7 @@ import (
 
 	ort "github.com/yalue/onnxruntime_go"
 
-	"github.com/fooltest/fooltest/internal/exitcode"
+	"github.com/fooltest/fooltest/internal/fault"
 )
 
 // Layout is how a model's image input is arranged in memory.
@@ -73,25 +73,25 @@ func (s outputSpec) shape(b int) ort.Shape {
 }
 
 // detectInput finds the single float image input and its layout. shape,
-// when non-nil, is the user's --input-shape C,H,W.
+// when non-nil, is the image shape C,H,W the user gave.
 func detectInput(inputs []ort.InputOutputInfo, shape *[3]int) (inputSpec, error) {
 	if len(inputs) == 0 {
-		return inputSpec{}, exitcode.Usagef("the model declares no inputs: fooltest needs a model with one float32 image input")
+		return inputSpec{}, fault.Invalidf("", "the model declares no inputs: fooltest needs a model with one float32 image input")
 	}
 	if len(inputs) > 1 {
 		names := make([]string, len(inputs))
 		for i, in := range inputs {
 			names[i] = fmt.Sprintf("%q (%s)", in.Name, describe(in))
 		}
-		return inputSpec{}, exitcode.Usagef("the model has %d inputs (%s): fooltest scores models with a single image input; export the classifier with the image as its only input",
+		return inputSpec{}, fault.Invalidf("", "the model has %d inputs (%s): fooltest scores models with a single image input; export the classifier with the image as its only input",
 			len(inputs), strings.Join(names, ", "))
 	}
 	in := inputs[0]
 	if in.OrtValueType != ort.ONNXTypeTensor {
-		return inputSpec{}, exitcode.Usagef("model input %q is a %s, not a tensor: fooltest needs a float32 image tensor input", in.Name, in.OrtValueType)
+		return inputSpec{}, fault.Invalidf("", "model input %q is a %s, not a tensor: fooltest needs a float32 image tensor input", in.Name, in.OrtValueType)
 	}
 	if in.DataType != ort.TensorElementDataTypeFloat {
-		return inputSpec{}, exitcode.Usagef("model input %q has element type %s: fooltest needs a float32 image input (string, integer and tabular inputs are not images)", in.Name, in.DataType)
+		return inputSpec{}, fault.Invalidf("", "model input %q has element type %s: fooltest needs a float32 image input (string, integer and tabular inputs are not images)", in.Name, in.DataType)
 	}
 	dims := []int64(in.Dimensions)
 	spec := inputSpec{name: in.Name, dims: dims}
@@ -112,7 +112,7 @@ func detectInput(inputs []ort.InputOutputInfo, shape *[3]int) (inputSpec, error)
 		case shape != nil && dims[3] <= 0:
 			spec.layout = NHWC
 		default:
-			return inputSpec{}, exitcode.Usagef("model input %q has shape %v: neither axis 1 nor axis 3 is a channel axis of size 1 or 3; fooltest takes gray or RGB images in NCHW or NHWC", in.Name, dims)
+			return inputSpec{}, fault.Invalidf("", "model input %q has shape %v: neither axis 1 nor axis 3 is a channel axis of size 1 or 3; fooltest takes gray or RGB images in NCHW or NHWC", in.Name, dims)
 		}
 	case 3:
 		spec.layout, spec.c, spec.h, spec.w = NHW, 1, int(dims[1]), int(dims[2])
@@ -121,12 +121,12 @@ func detectInput(inputs []ort.InputOutputInfo, shape *[3]int) (inputSpec, error)
 		if known(dims[1]) && shape == nil {
 			c, h, w, ok := squareImage(int(dims[1]))
 			if !ok {
-				return inputSpec{}, exitcode.Usagef("model input %q is flattened to %d values, which is not a square gray or RGB image: pass --input-shape C,H,W", in.Name, dims[1])
+				return inputSpec{}, fault.Invalidf(SettingInputShape, "model input %q is flattened to %d values, which is not a square gray or RGB image", in.Name, dims[1])
 			}
 			spec.c, spec.h, spec.w = c, h, w
 		}
 	default:
-		return inputSpec{}, exitcode.Usagef("model input %q has rank %d (shape %v): fooltest takes [N,C,H,W], [N,H,W,C], [N,H,W] or flattened [N,D] image inputs", in.Name, len(dims), dims)
+		return inputSpec{}, fault.Invalidf("", "model input %q has rank %d (shape %v): fooltest takes [N,C,H,W], [N,H,W,C], [N,H,W] or flattened [N,D] image inputs", in.Name, len(dims), dims)
 	}
 	if shape != nil {
 		c, h, w := shape[0], shape[1], shape[2]
@@ -136,20 +136,20 @@ func detectInput(inputs []ort.InputOutputInfo, shape *[3]int) (inputSpec, error)
 		spec.c, spec.h, spec.w = c, h, w
 	}
 	if spec.c <= 0 || spec.h <= 0 || spec.w <= 0 {
-		return inputSpec{}, exitcode.Usagef("model input %q has shape %v with unknown image size: pass --input-shape C,H,W", in.Name, dims)
+		return inputSpec{}, fault.Invalidf(SettingInputShape, "model input %q has shape %v with unknown image size", in.Name, dims)
 	}
 	return spec, nil
 }
 
-// checkOverride rejects an --input-shape that contradicts a declared size.
+// checkOverride rejects a user's image shape that contradicts a declared size.
 func checkOverride(s inputSpec, c, h, w int) error {
 	mismatch := func(axis string, declared, given int) error {
-		return exitcode.Usagef("--input-shape %d,%d,%d contradicts model input %q (shape %v): its %s is %d, not %d", c, h, w, s.name, s.dims, axis, declared, given)
+		return fault.Invalidf(SettingInputShape, "image shape %d,%d,%d contradicts model input %q (shape %v): its %s is %d, not %d", c, h, w, s.name, s.dims, axis, declared, given)
 	}
 	switch s.layout {
 	case Flat:
 		if d := s.dims[1]; d > 0 && int(d) != c*h*w {
-			return exitcode.Usagef("--input-shape %d,%d,%d has %d values but model input %q takes %d", c, h, w, c*h*w, s.name, d)
+			return fault.Invalidf(SettingInputShape, "image shape %d,%d,%d has %d values but model input %q takes %d", c, h, w, c*h*w, s.name, d)
 		}
 	case NHW:
 		if c != 1 {
@@ -198,7 +198,7 @@ func detectOutput(outputs []ort.InputOutputInfo, name string, in inputSpec) (out
 			return spec, nil
 		}
 		if name != "" {
-			return outputSpec{}, exitcode.Usagef("--output %q: %s", name, why)
+			return outputSpec{}, fault.Invalidf(SettingOutput, "output %q: %s", name, why)
 		}
 		considered = append(considered, fmt.Sprintf("%q %s", out.Name, why))
 	}
@@ -207,9 +207,9 @@ func detectOutput(outputs []ort.InputOutputInfo, name string, in inputSpec) (out
 		for i, o := range outputs {
 			names[i] = fmt.Sprintf("%q", o.Name)
 		}
-		return outputSpec{}, exitcode.Usagef("--output %q: the model has no such output (it has %s)", name, strings.Join(names, ", "))
+		return outputSpec{}, fault.Invalidf(SettingOutput, "output %q: the model has no such output (it has %s)", name, strings.Join(names, ", "))
 	}
-	return outputSpec{}, exitcode.Usagef("the model has no float32 output with more than one class (%s): fooltest needs class scores shaped [N,K]; pick one with --output", strings.Join(considered, "; "))
+	return outputSpec{}, fault.Invalidf(SettingOutput, "the model has no float32 output with more than one class (%s): fooltest needs class scores shaped [N,K]", strings.Join(considered, "; "))
 }
 
 // classOutput checks one output; why is empty when it holds class scores.

@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/fooltest/fooltest/internal/exitcode"
+	"github.com/fooltest/fooltest/internal/fault"
 )
 
 // Normalization maps a canonical pixel x in [0,1] of channel c to the model's
@@ -18,7 +18,7 @@ type Normalization struct {
 	Std   []float32
 }
 
-// Presets are the preprocessing conventions users name with --preset.
+// presets are the preprocessing conventions users name.
 var presets = map[string]Normalization{
 	"raw01":  {Scale: 1, Mean: []float32{0}, Std: []float32{1}},
 	"raw255": {Scale: 255, Mean: []float32{0}, Std: []float32{1}},
@@ -29,56 +29,37 @@ var presets = map[string]Normalization{
 	"imagenet": {Scale: 1, Mean: []float32{0.485, 0.456, 0.406}, Std: []float32{0.229, 0.224, 0.225}},
 }
 
-// PresetNames lists the valid --preset values in a stable order.
+// PresetNames lists the preset names in a stable order.
 var PresetNames = []string{"raw01", "raw255", "pm1", "mnist", "cifar10", "imagenet"}
 
 // Preset returns the normalization for a preset name.
 func Preset(name string) (Normalization, error) {
 	n, ok := presets[name]
 	if !ok {
-		return Normalization{}, exitcode.Usagef("unknown --preset %q: use one of %s", name, strings.Join(PresetNames, ", "))
+		return Normalization{}, fault.Invalidf("", "unknown preset %q: use one of %s", name, strings.Join(PresetNames, ", "))
 	}
 	return n, nil
 }
 
 // Preprocessing runs in float32, so the values it takes must survive the
-// conversion: smaller magnitudes than minNormal32 become 0 or subnormal
-// (lost precision, and 1/std overflows), larger ones than maxInput come too
+// conversion: smaller magnitudes than MinMagnitude become 0 or subnormal
+// (lost precision, and 1/std overflows), larger ones than MaxMagnitude come too
 // close to overflowing once multiplied out.
 const (
-	minNormal32 = 0x1p-126 // smallest normal float32, about 1.18e-38
-	maxInput    = 3e38
-	// maxScale bounds --scale: inputs scaled by more are no image format.
+	// MinMagnitude is the smallest nonzero magnitude a preprocessing value
+	// may have: the smallest normal float32, about 1.18e-38.
+	MinMagnitude = 0x1p-126
+	// MaxMagnitude is the largest magnitude a mean or std may have.
+	MaxMagnitude = 3e38
+	// maxScale bounds the scale: inputs scaled by more are no image format.
 	maxScale = 1e6
 )
 
-// ParseFloats parses a comma-separated list of 1 or 3 finite numbers, as
-// --mean and --std take them. Nonzero values must be normal float32
-// numbers: 1e-40 would become a subnormal or 0.
-func ParseFloats(flag, s string) ([]float32, error) {
-	parts := strings.Split(s, ",")
-	if len(parts) != 1 && len(parts) != 3 {
-		return nil, exitcode.Usagef("%s %q: give one value or three comma-separated values (one per channel)", flag, s)
-	}
-	out := make([]float32, len(parts))
-	for i, p := range parts {
-		v, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
-		if err != nil || v != v || v > maxInput || v < -maxInput {
-			return nil, exitcode.Usagef("%s %q: %q is not a finite number", flag, s, p)
-		}
-		if v != 0 && math.Abs(v) < minNormal32 {
-			return nil, exitcode.Usagef("%s %q: %q is too close to 0 for float32: give 0 or a magnitude of at least 1.2e-38", flag, s, p)
-		}
-		out[i] = float32(v)
-	}
-	return out, nil
-}
-
-// CheckScale validates --scale S: positive, at most 1e6, and a normal
+// CheckScale validates an input scale S: positive, at most 1e6, and a normal
 // float32, since 1e-300 would become 0.
 func CheckScale(s float64) error {
-	if !(s >= minNormal32) || s > maxScale {
-		return exitcode.Usagef("--scale %v: give a positive number from 1.2e-38 to 1e6", s)
+	if !(s >= MinMagnitude) || s > maxScale {
+		return fault.Invalidf(SettingPreprocessing, "input scale %v: give a positive number from 1.2e-38 to 1e6", s)
 	}
 	return nil
 }
@@ -89,8 +70,8 @@ func CheckScale(s float64) error {
 // depend on x at all because Scale/Std underflows. Mean and Std may hold one
 // value or one per channel.
 func (n Normalization) Check() error {
-	// ParseFloats bounds the float64 it parses; float32 rounds 3e38 up.
-	limit := float64(float32(maxInput))
+	// float32 rounds 3e38 up.
+	limit := float64(float32(MaxMagnitude))
 	s := float64(n.Scale)
 	if n.Scale == 0 {
 		s = 1
@@ -99,13 +80,13 @@ func (n Normalization) Check() error {
 		return err
 	}
 	for _, v := range n.Mean {
-		if !finite32(v) || (v != 0 && math.Abs(float64(v)) < minNormal32) || math.Abs(float64(v)) > limit {
-			return exitcode.Usagef("--mean %v: give a finite number, 0 or of magnitude 1.2e-38 to 3e38", v)
+		if !finite32(v) || (v != 0 && math.Abs(float64(v)) < MinMagnitude) || math.Abs(float64(v)) > limit {
+			return fault.Invalidf(SettingPreprocessing, "input mean %v: give a finite number, 0 or of magnitude 1.2e-38 to 3e38", v)
 		}
 	}
 	for _, v := range n.Std {
-		if !finite32(v) || math.Abs(float64(v)) < minNormal32 || math.Abs(float64(v)) > limit {
-			return exitcode.Usagef("--std %v: give a nonzero finite number of magnitude 1.2e-38 to 3e38", v)
+		if !finite32(v) || math.Abs(float64(v)) < MinMagnitude || math.Abs(float64(v)) > limit {
+			return fault.Invalidf(SettingPreprocessing, "input std %v: give a nonzero finite number of magnitude 1.2e-38 to 3e38", v)
 		}
 	}
 	for c := range max(len(n.Mean), len(n.Std), 1) {
@@ -119,39 +100,19 @@ func (n Normalization) Check() error {
 		// The same float32 operations perChannel folds the values into.
 		mul, add := float32(s)/std, -mean/std
 		// The input is x*mul + add, linear in x: its extremes are at x=0
-		// and x=1, and maxInput leaves room for rounding in between.
+		// and x=1, and MaxMagnitude leaves room for rounding in between.
 		lo, hi := float64(add), float64(mul+add)
 		if !finite32(mul) || !finite32(add) || !finite32(mul+add) || math.Abs(lo) > limit || math.Abs(hi) > limit {
-			return exitcode.Usagef("--scale %v, --mean %v, --std %v: the model input (S*x - mean)/std overflows float32: give a larger --std or a smaller --scale or --mean", s, mean, std)
+			return fault.Invalidf(SettingPreprocessing, "input scale %v, mean %v, std %v: the model input (S*x - mean)/std overflows float32: give a larger std or a smaller scale or mean", s, mean, std)
 		}
-		if math.Abs(float64(mul)) < minNormal32 {
-			return exitcode.Usagef("--scale %v, --std %v: S/std underflows float32, so the model input would not depend on the image: give a larger --scale or a smaller --std", s, std)
+		if math.Abs(float64(mul)) < MinMagnitude {
+			return fault.Invalidf(SettingPreprocessing, "input scale %v, std %v: S/std underflows float32, so the model input would not depend on the image: give a larger scale or a smaller std", s, std)
 		}
 	}
 	return nil
 }
 
 func finite32(v float32) bool { return !math.IsNaN(float64(v)) && !math.IsInf(float64(v), 0) }
-
-// ParseShape parses --input-shape C,H,W.
-func ParseShape(s string) (c, h, w int, err error) {
-	parts := strings.Split(s, ",")
-	if len(parts) != 3 {
-		return 0, 0, 0, exitcode.Usagef("--input-shape %q: give C,H,W, for example 1,28,28 or 3,32,32", s)
-	}
-	var v [3]int
-	for i, p := range parts {
-		n, err := strconv.Atoi(strings.TrimSpace(p))
-		if err != nil || n <= 0 || n > 8192 {
-			return 0, 0, 0, exitcode.Usagef("--input-shape %q: %q must be a positive integer up to 8192", s, p)
-		}
-		v[i] = n
-	}
-	if v[0] != 1 && v[0] != 3 {
-		return 0, 0, 0, exitcode.Usagef("--input-shape %q: C must be 1 (gray) or 3 (RGB)", s)
-	}
-	return v[0], v[1], v[2], nil
-}
 
 // perChannel expands n to one scale, mean and std per channel, and folds them
 // into x*mul + add so that preprocessing is one multiply-add per value.
@@ -176,7 +137,7 @@ func (n Normalization) perChannel(channels int) (mul, add []float32, err error) 
 		case channels:
 			return v, nil
 		}
-		return nil, exitcode.Usagef("--%s has %d values but the model takes %d channel(s): give 1 or %d values", name, len(v), channels, channels)
+		return nil, fault.Invalidf(SettingPreprocessing, "input %s has %d values but the model takes %d channel(s): give 1 or %d values", name, len(v), channels, channels)
 	}
 	mean, err := expand("mean", n.Mean, 0)
 	if err != nil {
@@ -189,7 +150,7 @@ func (n Normalization) perChannel(channels int) (mul, add []float32, err error) 
 	mul, add = make([]float32, channels), make([]float32, channels)
 	for c := range channels {
 		if std[c] == 0 {
-			return nil, nil, exitcode.Usagef("--std must not be 0")
+			return nil, nil, fault.Invalidf(SettingPreprocessing, "input std must not be 0")
 		}
 		mul[c] = n.Scale / std[c]
 		add[c] = -mean[c] / std[c]

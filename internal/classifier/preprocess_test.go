@@ -1,10 +1,11 @@
 package classifier
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
-	"github.com/fooltest/fooltest/internal/exitcode"
+	"github.com/fooltest/fooltest/internal/fault"
 )
 
 // TestPerChannelRefusesExtremes: Open refuses, with a usage error, the
@@ -18,11 +19,11 @@ func TestPerChannelRefusesExtremes(t *testing.T) {
 	}{
 		{"defaults", Normalization{}, ""},
 		{"imagenet", presets["imagenet"], ""},
-		{"subnormal std", Normalization{Scale: 1, Std: []float32{1e-40}}, "--std"},
-		{"zero std", Normalization{Scale: 1, Std: []float32{1, 0, 1}}, "--std"},
-		{"subnormal scale", Normalization{Scale: 1e-40}, "--scale"},
-		{"huge scale", Normalization{Scale: 1e7}, "--scale"},
-		{"subnormal mean", Normalization{Scale: 1, Mean: []float32{1e-40}}, "--mean"},
+		{"subnormal std", Normalization{Scale: 1, Std: []float32{1e-40}}, "input std"},
+		{"zero std", Normalization{Scale: 1, Std: []float32{1, 0, 1}}, "input std"},
+		{"subnormal scale", Normalization{Scale: 1e-40}, "input scale"},
+		{"huge scale", Normalization{Scale: 1e7}, "input scale"},
+		{"subnormal mean", Normalization{Scale: 1, Mean: []float32{1e-40}}, "input mean"},
 		{"overflowing quotient", Normalization{Scale: 1e6, Std: []float32{1e-33}}, "overflows"},
 		{"overflowing mean", Normalization{Scale: 1, Mean: []float32{-3e38}, Std: []float32{0.5}}, "overflows"},
 		{"underflowing quotient", Normalization{Scale: 1e-6, Std: []float32{3e38}}, "underflows"},
@@ -40,8 +41,8 @@ func TestPerChannelRefusesExtremes(t *testing.T) {
 			if err == nil {
 				t.Fatalf("accepted as mul %v add %v", mul, add)
 			}
-			if exitcode.Of(err) != exitcode.Usage || !strings.Contains(err.Error(), tc.want) {
-				t.Errorf("error %q (exit %d), want a usage error mentioning %q", err, exitcode.Of(err), tc.want)
+			if !errors.Is(err, fault.Invalid) || fault.SettingOf(err) != SettingPreprocessing || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %q (%v), want invalid preprocessing mentioning %q", err, fault.KindOf(err), tc.want)
 			}
 		})
 	}

@@ -9,8 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/fooltest/fooltest/internal/exitcode"
-	"github.com/fooltest/fooltest/internal/onnxtest"
+	"github.com/fooltest/fooltest/internal/fault"
+	"github.com/fooltest/fooltest/internal/testsupport/onnxtest"
 )
 
 // untrustedModel is the classifier every hostile case starts from.
@@ -101,63 +101,63 @@ func TestUntrustedModels(t *testing.T) {
 		name  string
 		setup func(t *testing.T, dir string) (path string, data []byte)
 		opts  Options
-		code  int
+		code  fault.Kind
 		want  []string
 	}{
 		// Operators the runtime does not have.
-		{"unknown operator", file(withNode(onnxtest.Node{Op: "NotARealOp"}).Bytes()), Options{}, exitcode.Usage,
+		{"unknown operator", file(withNode(onnxtest.Node{Op: "NotARealOp"}).Bytes()), Options{}, fault.Invalid,
 			[]string{"uses an operator ONNX Runtime does not implement", "NotARealOp", "export the model with standard ONNX operators"}},
-		{"unknown operator from bytes", mem(withNode(onnxtest.Node{Op: "NotARealOp"}).Bytes()), Options{}, exitcode.Usage,
+		{"unknown operator from bytes", mem(withNode(onnxtest.Node{Op: "NotARealOp"}).Bytes()), Options{}, fault.Invalid,
 			[]string{"does not implement", "NotARealOp"}},
 		{"custom operator domain", file(func() []byte {
 			m := withNode(onnxtest.Node{Op: "Foo", Domain: "com.example.custom"})
 			m.Imports = map[string]int64{"com.example.custom": 1}
 			return m.Bytes()
-		}()), Options{}, exitcode.Usage, []string{`custom operator domain "com.example.custom"`, "never loads custom-op libraries", "export the model with standard ONNX operators"}},
-		{"custom domain without its opset import", mem(withNode(onnxtest.Node{Op: "Foo", Domain: "com.example.custom"}).Bytes()), Options{}, exitcode.Usage,
+		}()), Options{}, fault.Invalid, []string{`custom operator domain "com.example.custom"`, "never loads custom-op libraries", "export the model with standard ONNX operators"}},
+		{"custom domain without its opset import", mem(withNode(onnxtest.Node{Op: "Foo", Domain: "com.example.custom"}).Bytes()), Options{}, fault.Invalid,
 			[]string{`custom operator domain "com.example.custom"`}},
 
 		// Broken files.
-		{"not protobuf", file([]byte("this is not an onnx model at all")), Options{}, exitcode.Usage,
+		{"not protobuf", file([]byte("this is not an onnx model at all")), Options{}, fault.Invalid,
 			[]string{"is not a valid ONNX model (truncated or corrupt protobuf at byte 0", "export it again"}},
-		{"cut at a quarter", file(good[:len(good)/4]), Options{}, exitcode.Usage, []string{"truncated or corrupt protobuf at byte"}},
-		{"cut in half", file(good[:len(good)/2]), Options{}, exitcode.Usage, []string{"truncated or corrupt protobuf at byte"}},
-		{"cut at three quarters", file(good[:3*len(good)/4]), Options{}, exitcode.Usage, []string{"truncated or corrupt protobuf at byte"}},
-		{"last byte missing", file(good[:len(good)-1]), Options{}, exitcode.Usage, []string{"truncated or corrupt protobuf at byte"}},
-		{"cut in half, from bytes", mem(good[:len(good)/2]), Options{}, exitcode.Usage, []string{"truncated or corrupt protobuf at byte"}},
-		{"empty file", file(nil), Options{}, exitcode.Usage, []string{"is empty"}},
-		{"empty bytes", mem(nil), Options{}, exitcode.Usage, []string{"is empty"}},
-		{"random bytes", file(random), Options{}, exitcode.Usage, []string{"not a valid ONNX model"}},
-		{"huge declared length", file(huge), Options{}, exitcode.Usage, []string{"at byte 0", "declares 1099511627776 bytes"}},
-		{"varint overflow", file(overflow), Options{}, exitcode.Usage, []string{"at byte 1", "overflows 64 bits"}},
-		{"If nested 40 deep", file(deepModel.Bytes()), Options{}, exitcode.Usage, []string{"deeper than 100 levels"}},
-		{"a directory", func(t *testing.T, dir string) (string, []byte) { return dir, nil }, Options{}, exitcode.Usage,
+		{"cut at a quarter", file(good[:len(good)/4]), Options{}, fault.Invalid, []string{"truncated or corrupt protobuf at byte"}},
+		{"cut in half", file(good[:len(good)/2]), Options{}, fault.Invalid, []string{"truncated or corrupt protobuf at byte"}},
+		{"cut at three quarters", file(good[:3*len(good)/4]), Options{}, fault.Invalid, []string{"truncated or corrupt protobuf at byte"}},
+		{"last byte missing", file(good[:len(good)-1]), Options{}, fault.Invalid, []string{"truncated or corrupt protobuf at byte"}},
+		{"cut in half, from bytes", mem(good[:len(good)/2]), Options{}, fault.Invalid, []string{"truncated or corrupt protobuf at byte"}},
+		{"empty file", file(nil), Options{}, fault.Invalid, []string{"is empty"}},
+		{"empty bytes", mem(nil), Options{}, fault.Invalid, []string{"is empty"}},
+		{"random bytes", file(random), Options{}, fault.Invalid, []string{"not a valid ONNX model"}},
+		{"huge declared length", file(huge), Options{}, fault.Invalid, []string{"at byte 0", "declares 1099511627776 bytes"}},
+		{"varint overflow", file(overflow), Options{}, fault.Invalid, []string{"at byte 1", "overflows 64 bits"}},
+		{"If nested 40 deep", file(deepModel.Bytes()), Options{}, fault.Invalid, []string{"deeper than 100 levels"}},
+		{"a directory", func(t *testing.T, dir string) (string, []byte) { return dir, nil }, Options{}, fault.Invalid,
 			[]string{"is not a regular file"}},
-		{"missing file", func(t *testing.T, dir string) (string, []byte) { return filepath.Join(dir, "none.onnx"), nil }, Options{}, exitcode.Usage,
+		{"missing file", func(t *testing.T, dir string) (string, []byte) { return filepath.Join(dir, "none.onnx"), nil }, Options{}, fault.Invalid,
 			[]string{"cannot read model"}},
-		{"over --max-model-bytes", file(good), Options{MaxModelBytes: 100}, exitcode.Usage,
-			[]string{"over the 100-byte limit", "--max-model-bytes"}},
+		{"over --max-model-bytes", file(good), Options{MaxModelBytes: 100}, fault.Invalid,
+			[]string{"over the 100-byte limit"}},
 
 		// External data that leads out of the model's folder.
-		{"absolute location", external("/etc/passwd", nil), Options{}, exitcode.Usage,
+		{"absolute location", external("/etc/passwd", nil), Options{}, fault.Invalid,
 			[]string{"refused: tensor \"w\"", `"/etc/passwd"`, "an absolute path", "inside the model's folder"}},
 		{"../outside.bin", external("../outside.bin", func(t *testing.T, dir string, w []byte) {
 			write(t, filepath.Join(dir, "outside.bin"), w)
-		}), Options{}, exitcode.Usage, []string{"refused: tensor \"w\"", `"../outside.bin"`, `through ".."`}},
+		}), Options{}, fault.Invalid, []string{"refused: tensor \"w\"", `"../outside.bin"`, `through ".."`}},
 		{"sub/../../x.bin", external("sub/../../x.bin", func(t *testing.T, dir string, w []byte) {
 			write(t, filepath.Join(dir, "x.bin"), w)
 			write(t, filepath.Join(dir, "model", "sub", "keep"), nil)
-		}), Options{}, exitcode.Usage, []string{"refused: tensor \"w\"", `"sub/../../x.bin"`, `through ".."`}},
+		}), Options{}, fault.Invalid, []string{"refused: tensor \"w\"", `"sub/../../x.bin"`, `through ".."`}},
 		{"symlink out of the folder", external("w.bin", func(t *testing.T, dir string, w []byte) {
 			target := write(t, filepath.Join(dir, "elsewhere", "w.bin"), w)
 			os.Remove(filepath.Join(dir, "model", "w.bin"))
 			symlink(t, target, filepath.Join(dir, "model", "w.bin"))
-		}), Options{}, exitcode.Usage, []string{"refused: tensor \"w\"", `"w.bin"`, "elsewhere/w.bin, outside the model's folder"}},
+		}), Options{}, fault.Invalid, []string{"refused: tensor \"w\"", `"w.bin"`, "elsewhere/w.bin, outside the model's folder"}},
 		{"symlinked folder then ..", external("link/../outside.bin", func(t *testing.T, dir string, w []byte) {
 			write(t, filepath.Join(dir, "outside.bin"), w)
 			write(t, filepath.Join(dir, "elsewhere", "w.bin"), w)
 			symlink(t, filepath.Join(dir, "elsewhere"), filepath.Join(dir, "model", "link"))
-		}), Options{}, exitcode.Usage, []string{"refused: tensor \"w\"", `through ".."`}},
+		}), Options{}, fault.Invalid, []string{"refused: tensor \"w\"", `through ".."`}},
 		{"escape from an If branch", func(t *testing.T, dir string) (string, []byte) {
 			write(t, filepath.Join(dir, "outside.bin"), onnxtest.RawData([]float32{1}))
 			m := untrustedModel()
@@ -165,11 +165,11 @@ func TestUntrustedModels(t *testing.T) {
 				"then_branch": {Initializers: []onnxtest.Tensor{{Name: "hidden", Dims: []int64{1}, External: "../outside.bin"}}},
 			}})
 			return write(t, filepath.Join(dir, "model", "m.onnx"), m.Bytes()), nil
-		}, Options{}, exitcode.Usage, []string{"refused: tensor \"hidden\"", `through ".."`}},
+		}, Options{}, fault.Invalid, []string{"refused: tensor \"hidden\"", `through ".."`}},
 		{"weights file missing", func(t *testing.T, dir string) (string, []byte) {
 			model, _ := withWeightsAt("weights.bin")
 			return write(t, filepath.Join(dir, "model", "m.onnx"), model), nil
-		}, Options{}, exitcode.Usage, []string{`"weights.bin"`, "missing from the model's folder", "copy the weights file beside the model"}},
+		}, Options{}, fault.Invalid, []string{`"weights.bin"`, "missing from the model's folder", "copy the weights file beside the model"}},
 		// ONNX Runtime resolves a bytes model's external data against the
 		// working directory, and would load these weights from it.
 		{"external data from bytes", func(t *testing.T, dir string) (string, []byte) {
@@ -177,7 +177,7 @@ func TestUntrustedModels(t *testing.T) {
 			write(t, filepath.Join(dir, "weights.bin"), weights)
 			t.Chdir(dir)
 			return "", model
-		}, Options{}, exitcode.Usage, []string{"refused: tensor \"w\"", "given as bytes has no folder", "embed the weights"}},
+		}, Options{}, fault.Invalid, []string{"refused: tensor \"w\"", "given as bytes has no folder", "embed the weights"}},
 
 		// Models that load but fail when run: the environment's fault as
 		// far as a gate can tell, so exit 3.
@@ -188,12 +188,12 @@ func TestUntrustedModels(t *testing.T) {
 			m.Initializers = append(m.Initializers, onnxtest.Tensor{Name: "shape", Dims: []int64{2}, Int64s: []int64{-1, 5}})
 			m.Outputs[0].Dims = []int64{-1, 5}
 			return m.Bytes()
-		}()), Options{}, exitcode.Environment, []string{"failed at run time", "reshape"}},
+		}()), Options{}, fault.Model, []string{"failed at run time", "reshape"}},
 		{"weights mismatch a dynamic dim", mem(func() []byte {
 			m := untrustedModel()
 			m.Inputs[0].Dims = []int64{-1, 1, -1, -1}
 			return m.Bytes()
-		}()), Options{InputShape: &[3]int{1, 5, 5}}, exitcode.Environment, []string{"failed at run time", "MatMul"}},
+		}()), Options{InputShape: &[3]int{1, 5, 5}}, fault.Model, []string{"failed at run time", "MatMul"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -212,8 +212,8 @@ func TestUntrustedModels(t *testing.T) {
 				t.Fatal("opened")
 			}
 			t.Log(err)
-			if got := exitcode.Of(err); got != tc.code {
-				t.Errorf("exit code %d, want %d", got, tc.code)
+			if got := fault.KindOf(err); got != tc.code {
+				t.Errorf("kind %v, want %v", got, tc.code)
 			}
 			msg := err.Error()
 			if strings.ContainsAny(msg, "\r\n") {
@@ -223,6 +223,9 @@ func TestUntrustedModels(t *testing.T) {
 				if !strings.Contains(msg, w) {
 					t.Errorf("message does not say %q", w)
 				}
+			}
+			if tc.opts.MaxModelBytes > 0 && fault.SettingOf(err) != SettingMaxModelBytes {
+				t.Errorf("the error names setting %q, not the model size limit", fault.SettingOf(err))
 			}
 		})
 	}

@@ -9,14 +9,16 @@ import (
 
 	"github.com/fooltest/fooltest/internal/classifier"
 	"github.com/fooltest/fooltest/internal/demo"
-	"github.com/fooltest/fooltest/internal/mnist"
+	"github.com/fooltest/fooltest/internal/testsupport/mnist"
+	"github.com/fooltest/fooltest/internal/testsupport/ortload"
 )
 
 // TestDemoAccuracy re-measures the embedded model on all 10,000 t10k images
 // through the classifier and the real runtime: the demo must be the
 // paper's well-trained LeNet (>= 99.0%), not just any network.
 func TestDemoAccuracy(t *testing.T) {
-	if _, err := classifier.LoadRuntime(""); err != nil {
+	_, err := ortload.Load()
+	if err != nil {
 		t.Fatal(err)
 	}
 	set, err := mnist.LoadTest()

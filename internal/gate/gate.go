@@ -15,7 +15,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/fooltest/fooltest/internal/exitcode"
 	"github.com/fooltest/fooltest/internal/report"
 )
 
@@ -23,19 +22,20 @@ import (
 // fooled class fails the gate.
 const DefaultMaxFooled = "0"
 
-// Verdict is what the gate found: [Pass], [Fail] or [Error].
-type Verdict string
+// Verdict is what the gate found: [Pass], [Fail] or [Error]. It is the
+// Result's own type, so that the verdict is written once and read as data.
+type Verdict = report.Verdict
 
 // The verdicts, as written into Result.Verdict.
 const (
-	Pass Verdict = "pass"
-	Fail Verdict = "fail"
+	Pass = report.VerdictPass
+	Fail = report.VerdictFail
 	// Error means the run did not test the model enough to pass it: the
 	// model failed, its outputs were not finite, the run was interrupted
 	// or it made too few evaluations. Result.Error says which. A run whose
 	// findings already fail the gate is a Fail whatever else happened,
 	// except a failure recorded in Result.Error, which always wins.
-	Error Verdict = "error"
+	Error = report.VerdictError
 )
 
 // MinEvaluations is the fewest model evaluations a run needs before it can
@@ -197,7 +197,7 @@ func ValidateThreshold(t float64) error {
 //
 // failOn does not change the verdict: with FailOnNever a crossed gate is
 // still recorded as "fail" so every report says what was found; only
-// ExitCode turns it into a zero exit status.
+// OutcomeOf lets the pipeline proceed.
 func Evaluate(res *report.Result, threshold float64, allowed MaxFooled, failOn FailOn) (Verdict, error) {
 	if res == nil {
 		return "", errors.New("gate: no result to evaluate")
@@ -209,7 +209,7 @@ func Evaluate(res *report.Result, threshold float64, allowed MaxFooled, failOn F
 		return "", fmt.Errorf("gate: fail-on %q is not valid: use %q, %q or %q", failOn, FailOnFooled, FailOnRegression, FailOnNever)
 	}
 	if failOn == FailOnRegression && res.Baseline == nil {
-		return "", errors.New("gate: fail-on regression needs a baseline: give --baseline")
+		return "", errors.New("gate: fail-on regression needs a baseline report to compare with")
 	}
 
 	fooled := 0
@@ -255,7 +255,7 @@ func Evaluate(res *report.Result, threshold float64, allowed MaxFooled, failOn F
 		v = Error
 	case scored && !res.ScoreComparable:
 		v = Error
-		res.Error = fmt.Sprintf("the search stopped (%s) before its evaluation budget of %d, so its score is not comparable: raise --budget, or lower --max-evals", cmp.Or(res.StoppedReason, "early"), res.EvaluationBudget)
+		res.Error = fmt.Sprintf("the search stopped (%s) before its evaluation budget of %d, so its score is not comparable: give the search a longer time budget, or a lower evaluation cap", cmp.Or(res.StoppedReason, "early"), res.EvaluationBudget)
 	case res.Config.MinScore > 0 && res.Score < res.Config.MinScore:
 		v = Fail
 	case failOn == FailOnRegression && res.Baseline.Regression:
@@ -267,9 +267,9 @@ func Evaluate(res *report.Result, threshold float64, allowed MaxFooled, failOn F
 		res.Error = "the run was interrupted before the search ended, and the classes fooled so far do not fail the gate"
 	case res.Evaluations < need && !searchedFooled(res):
 		v = Error
-		res.Error = fmt.Sprintf("the search made only %d model evaluations, fewer than the %d a pass needs: raise --budget or make the model faster", res.Evaluations, need)
+		res.Error = fmt.Sprintf("the search made only %d model evaluations, fewer than the %d a pass needs: give the search a longer time budget, or a faster model", res.Evaluations, need)
 	}
-	res.Verdict = string(v)
+	res.Verdict = v
 	return v, nil
 }
 
@@ -312,18 +312,29 @@ func medianMax(xs []float64) (median, maximum float64) {
 	return median, xs[n-1]
 }
 
-// ExitCode maps a verdict to the process exit status: 1 for a failed gate
-// unless failOn is FailOnNever, 0 otherwise. A verdict that is neither pass
-// nor fail means the gate never ran, which is a runtime failure (3).
-func ExitCode(v Verdict, failOn FailOn) int {
+// Outcome is what a verdict means for the pipeline that runs the gate.
+type Outcome uint8
+
+const (
+	// Proceed means the gate passed, or failed under FailOnNever.
+	Proceed Outcome = iota
+	// Block means the gate failed and the pipeline should stop.
+	Block
+	// Untested means the gate never decided: the model was not tested, so
+	// nothing may be concluded, whatever failOn says.
+	Untested
+)
+
+// OutcomeOf returns what verdict v means under failOn.
+func OutcomeOf(v Verdict, failOn FailOn) Outcome {
 	switch v {
 	case Pass:
-		return exitcode.Pass
+		return Proceed
 	case Fail:
 		if failOn == FailOnNever {
-			return exitcode.Pass
+			return Proceed
 		}
-		return exitcode.GateFailed
+		return Block
 	}
-	return exitcode.Environment
+	return Untested
 }

@@ -1,7 +1,6 @@
 package gate
 
 import (
-	"github.com/fooltest/fooltest/internal/exitcode"
 	"math"
 	"strings"
 	"testing"
@@ -132,47 +131,47 @@ func TestEvaluate(t *testing.T) {
 		wantMax    int
 		wantMedian float64
 		wantTop    float64
-		wantExit   int
+		wantExit   Outcome
 	}{
 		{
 			name: "nothing fooled passes", confs: []float64{0.1, 0.5, 0.9},
 			threshold: 0.99, max: "0", failOn: FailOnFooled,
-			want: Pass, wantFooled: 0, wantMax: 0, wantMedian: 0.5, wantTop: 0.9, wantExit: exitcode.Pass,
+			want: Pass, wantFooled: 0, wantMax: 0, wantMedian: 0.5, wantTop: 0.9, wantExit: Proceed,
 		},
 		{
 			name: "threshold is inclusive", confs: []float64{0.99, 0.5},
 			threshold: 0.99, max: "0", failOn: FailOnFooled,
-			want: Fail, wantFooled: 1, wantMax: 0, wantMedian: 0.745, wantTop: 0.99, wantExit: exitcode.GateFailed,
+			want: Fail, wantFooled: 1, wantMax: 0, wantMedian: 0.745, wantTop: 0.99, wantExit: Block,
 		},
 		{
 			name: "at the allowance passes", confs: []float64{0.999, 0.995, 0.2, 0.1},
 			threshold: 0.99, max: "2", failOn: FailOnFooled,
-			want: Pass, wantFooled: 2, wantMax: 2, wantMedian: 0.5975, wantTop: 0.999, wantExit: exitcode.Pass,
+			want: Pass, wantFooled: 2, wantMax: 2, wantMedian: 0.5975, wantTop: 0.999, wantExit: Proceed,
 		},
 		{
 			name: "over the allowance fails", confs: []float64{0.999, 0.995, 0.991, 0.1},
 			threshold: 0.99, max: "2", failOn: FailOnFooled,
-			want: Fail, wantFooled: 3, wantMax: 2, wantMedian: 0.993, wantTop: 0.999, wantExit: exitcode.GateFailed,
+			want: Fail, wantFooled: 3, wantMax: 2, wantMedian: 0.993, wantTop: 0.999, wantExit: Block,
 		},
 		{
 			name: "percentage allowance floors", confs: []float64{1, 1, 0, 0, 0, 0, 0, 0, 0, 0},
 			threshold: 0.9, max: "19%", failOn: FailOnFooled,
-			want: Fail, wantFooled: 2, wantMax: 1, wantMedian: 0, wantTop: 1, wantExit: exitcode.GateFailed,
+			want: Fail, wantFooled: 2, wantMax: 1, wantMedian: 0, wantTop: 1, wantExit: Block,
 		},
 		{
 			name: "report only still records fail", confs: []float64{1},
 			threshold: 0.5, max: "0", failOn: FailOnNever,
-			want: Fail, wantFooled: 1, wantMax: 0, wantMedian: 1, wantTop: 1, wantExit: exitcode.Pass,
+			want: Fail, wantFooled: 1, wantMax: 0, wantMedian: 1, wantTop: 1, wantExit: Proceed,
 		},
 		{
 			name: "NaN is never fooled and not in the statistics", confs: []float64{math.NaN(), 0.2, 0.4},
 			threshold: 0.3, max: "0", failOn: FailOnFooled,
-			want: Fail, wantFooled: 1, wantMax: 0, wantMedian: 0.3, wantTop: 0.4, wantExit: exitcode.GateFailed,
+			want: Fail, wantFooled: 1, wantMax: 0, wantMedian: 0.3, wantTop: 0.4, wantExit: Block,
 		},
 		{
 			name: "no targets passes", confs: nil,
 			threshold: 0.99, max: "0", failOn: FailOnFooled,
-			want: Pass, wantFooled: 0, wantMax: 0, wantMedian: 0, wantTop: 0, wantExit: exitcode.Pass,
+			want: Pass, wantFooled: 0, wantMax: 0, wantMedian: 0, wantTop: 0, wantExit: Proceed,
 		},
 	}
 	for _, tt := range tests {
@@ -190,7 +189,7 @@ func TestEvaluate(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if v != tt.want || res.Verdict != string(tt.want) {
+			if v != tt.want || res.Verdict != tt.want {
 				t.Errorf("verdict %q (recorded %q), want %q", v, res.Verdict, tt.want)
 			}
 			if res.Fooled != tt.wantFooled || res.MaxFooled != tt.wantMax || res.Targets != len(tt.confs) {
@@ -216,8 +215,8 @@ func TestEvaluate(t *testing.T) {
 				res.Config.FailOn != string(tt.failOn) || res.Config.MaxFooled != m.String() {
 				t.Errorf("gate settings not recorded: %+v / %+v", res.Threshold, res.Config)
 			}
-			if got := ExitCode(v, tt.failOn); got != tt.wantExit {
-				t.Errorf("ExitCode = %d, want %d", got, tt.wantExit)
+			if got := OutcomeOf(v, tt.failOn); got != tt.wantExit {
+				t.Errorf("OutcomeOf = %d, want %d", got, tt.wantExit)
 			}
 		})
 	}
@@ -252,23 +251,24 @@ func TestEvaluateRejects(t *testing.T) {
 	}
 }
 
-func TestExitCode(t *testing.T) {
+func TestOutcomeOf(t *testing.T) {
 	tests := []struct {
 		v      Verdict
 		failOn FailOn
-		want   int
+		want   Outcome
 	}{
-		{Pass, FailOnFooled, exitcode.Pass},
-		{Pass, FailOnNever, exitcode.Pass},
-		{Fail, FailOnFooled, exitcode.GateFailed},
-		{Fail, FailOnNever, exitcode.Pass},
-		{"", FailOnFooled, exitcode.Environment},
-		{"", FailOnNever, exitcode.Environment},
-		{"maybe", FailOnFooled, exitcode.Environment},
+		{Pass, FailOnFooled, Proceed},
+		{Pass, FailOnNever, Proceed},
+		{Fail, FailOnFooled, Block},
+		{Fail, FailOnNever, Proceed},
+		{Error, FailOnNever, Untested},
+		{"", FailOnFooled, Untested},
+		{"", FailOnNever, Untested},
+		{"maybe", FailOnFooled, Untested},
 	}
 	for _, tt := range tests {
-		if got := ExitCode(tt.v, tt.failOn); got != tt.want {
-			t.Errorf("ExitCode(%q, %q) = %d, want %d", tt.v, tt.failOn, got, tt.want)
+		if got := OutcomeOf(tt.v, tt.failOn); got != tt.want {
+			t.Errorf("OutcomeOf(%q, %q) = %d, want %d", tt.v, tt.failOn, got, tt.want)
 		}
 	}
 }
@@ -311,8 +311,8 @@ func TestEvaluateError(t *testing.T) {
 			if v == Error && tt.res.Error == "" {
 				t.Fatal("error verdict without a reason")
 			}
-			if v == Error && ExitCode(v, FailOnNever) != exitcode.Environment {
-				t.Fatal("an error verdict must exit 3 even in report-only mode")
+			if v == Error && OutcomeOf(v, FailOnNever) != Untested {
+				t.Fatal("an error verdict must never let the pipeline proceed, even in report-only mode")
 			}
 		})
 	}

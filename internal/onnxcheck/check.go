@@ -6,9 +6,11 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
+	"unicode/utf8"
 
-	"github.com/fooltest/fooltest/internal/exitcode"
+	"github.com/fooltest/fooltest/internal/fault"
 )
 
 // ExternalDataError is an external-data location that fooltest refuses.
@@ -45,7 +47,7 @@ func Check(path string, data []byte) (*Model, error) {
 	}
 	dir, err := folder(path)
 	if err != nil {
-		return nil, exitcode.Usagef("cannot resolve the folder of model %s: %w: check --model", path, err)
+		return nil, fault.Invalidf("", "cannot resolve the folder of model %s: %w: check the path", path, err)
 	}
 	// Exporters put every tensor in one file: resolve each location once.
 	checked := map[string]bool{}
@@ -55,7 +57,7 @@ func Check(path string, data []byte) (*Model, error) {
 		}
 		checked[e.Location] = true
 		if err := checkLocation(dir, e); err != nil {
-			return nil, exitcode.Usagef("model %s refused: %w: %s", path, err, err.Fix)
+			return nil, fault.Invalidf("", "model %s refused: %w: %s", path, err, err.Fix)
 		}
 	}
 	return m, nil
@@ -70,16 +72,16 @@ func CheckBytes(name string, data []byte) (*Model, error) {
 		return m, err
 	}
 	e := &ExternalDataError{External: m.external[0], Problem: "but a model given as bytes has no folder to read it from", Fix: fixEmbedded}
-	return nil, exitcode.Usagef("model %s refused: %w: %s", name, e, e.Fix)
+	return nil, fault.Invalidf("", "model %s refused: %w: %s", name, e, e.Fix)
 }
 
 func parse(name string, data []byte) (*Model, error) {
 	if len(data) == 0 {
-		return nil, exitcode.Usagef("model %s is empty: export it again", name)
+		return nil, fault.Invalidf("", "model %s is empty: export it again", name)
 	}
 	m, err := Parse(data)
 	if err != nil {
-		return nil, exitcode.Usagef("model %s is not a valid ONNX model (%w): export it again", name, err)
+		return nil, fault.Invalidf("", "model %s is not a valid ONNX model (%w): export it again", name, err)
 	}
 	return m, nil
 }
@@ -157,21 +159,22 @@ func (m *Model) LoadError(name, runtimeMsg string) error {
 		for i, d := range domains {
 			quoted[i] = quote(d)
 		}
-		return exitcode.Usagef("model %s uses custom operator domain %s%s (%s); fooltest never loads custom-op libraries: export the model with standard ONNX operators",
+		return fault.Invalidf("", "model %s uses custom operator domain %s%s (%s); fooltest never loads custom-op libraries: export the model with standard ONNX operators",
 			name, strings.Join(quoted, ", "), more, runtimeMsg)
 	}
 	for _, marker := range []string{"No Op registered for", "is not a registered function/op"} {
 		if strings.Contains(runtimeMsg, marker) {
-			return exitcode.Usagef("model %s uses an operator ONNX Runtime does not implement (%s): export the model with standard ONNX operators at an opset ONNX Runtime supports",
+			return fault.Invalidf("", "model %s uses an operator ONNX Runtime does not implement (%s): export the model with standard ONNX operators at an opset ONNX Runtime supports",
 				name, runtimeMsg)
 		}
 	}
-	return exitcode.Usagef("model %s is not a valid ONNX model: %s: export it again", name, runtimeMsg)
+	return fault.Invalidf("", "model %s is not a valid ONNX model: %s: export it again", name, runtimeMsg)
 }
 
-// shorten keeps the first line of a runtime message, drops the "Load model
-// from PATH failed:" preamble that repeats the model's path, and bounds the
-// rest, because runtime messages can carry whole protobuf dumps.
+// shorten keeps the first line of a runtime load message and drops the
+// "Load model from PATH failed:" preamble that repeats the model's path,
+// because such messages can carry whole protobuf dumps; RuntimeMessage
+// does the rest.
 func shorten(msg string) string {
 	msg = strings.TrimSpace(msg)
 	if i := strings.IndexAny(msg, "\r\n"); i >= 0 {
@@ -185,9 +188,52 @@ func shorten(msg string) string {
 		// all; what precedes it dumps the node.
 		msg = msg[i:]
 	}
-	const max = 300
-	if len(msg) > max {
-		msg = msg[:max] + "…"
+	return RuntimeMessage(msg)
+}
+
+// ONNX Runtime wraps the reason a model failed in boilerplate: the Go
+// binding's and the C API's prefixes, the C++ source location and the
+// signature of the function that threw. The reason comes last, so these go
+// before a message is bounded.
+var (
+	ortBoilerplate = regexp.MustCompile(`Error running network: |\[ONNXRuntimeError\] : \d+ : [A-Z_]+ : `)
+	// "Non-zero status code returned while running Reshape node. Name:'r'
+	// Status Message: " becomes "Reshape node 'r': ".
+	ortNode = regexp.MustCompile(`Non-zero status code returned while running (\S+) node\. Name:'([^']*)' Status Message: `)
+	// "/onnxruntime_src/.../reshape_helper.h:84 onnxruntime::ReshapeHelper::ReshapeHelper(const ...&, bool) "
+	ortSource = regexp.MustCompile(`(?:\S*/)?\w+\.(?:h|cc|cpp):\d+ (?:[\w:~<>]+::[\w~]+\([^)]*\)(?: const)? )?`)
+)
+
+// maxMessage bounds a one-line message, because ONNX Runtime messages can
+// carry whole protobuf dumps.
+const maxMessage = 300
+
+// RuntimeMessage makes a message of ONNX Runtime one line: lines joined with spaces,
+// ONNX Runtime's boilerplate removed, and, if it is still over maxMessage
+// bytes, its middle cut, since the reason is usually at the end.
+func RuntimeMessage(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	s = ortNode.ReplaceAllStringFunc(s, func(m string) string {
+		g := ortNode.FindStringSubmatch(m)
+		if g[2] == "" {
+			return g[1] + " node: "
+		}
+		return fmt.Sprintf("%s node %q: ", g[1], g[2])
+	})
+	s = ortBoilerplate.ReplaceAllString(s, "")
+	s = ortSource.ReplaceAllString(s, "")
+	if len(s) <= maxMessage {
+		return s
 	}
-	return msg
+	// Keep a third for the head, which says where it failed, and the rest
+	// for the tail, which says why; cut on rune boundaries.
+	head, tail := maxMessage/3, maxMessage-maxMessage/3
+	for head > 0 && !utf8.RuneStart(s[head]) {
+		head--
+	}
+	start := len(s) - tail
+	for start < len(s) && !utf8.RuneStart(s[start]) {
+		start++
+	}
+	return s[:head] + " … " + s[start:]
 }

@@ -9,8 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/fooltest/fooltest/internal/exitcode"
-	"github.com/fooltest/fooltest/internal/onnxtest"
+	"github.com/fooltest/fooltest/internal/fault"
+	"github.com/fooltest/fooltest/internal/testsupport/onnxtest"
 )
 
 // The raw encoders below write the messages onnxtest has no words for
@@ -376,7 +376,7 @@ func TestLoadError(t *testing.T) {
 		{"custom domains", custom, "anything", []string{`custom operator domain "d1", "d2", "d3" and 2 more`, "never loads custom-op libraries"}},
 		{"other failure", standard, "Type Error: mismatch", []string{"not a valid ONNX model: Type Error: mismatch", "export it again"}},
 		{"first line only", standard, "Protobuf parsing failed.\nnode {\n input: \"x\"", []string{"not a valid ONNX model: Protobuf parsing failed.: export it again"}},
-		{"bounded", standard, strings.Repeat("y", 5000), []string{strings.Repeat("y", 300) + "…: export it again"}},
+		{"bounded", standard, strings.Repeat("y", 5000), []string{"model: " + strings.Repeat("y", 100) + " … " + strings.Repeat("y", 200) + ": export it again"}},
 		{"nil model", nil, "Type Error: mismatch", []string{"not a valid ONNX model"}},
 	}
 	for _, tc := range tests {
@@ -402,8 +402,8 @@ func TestTamperedNamesStayOnOneLine(t *testing.T) {
 // of want.
 func assertRefusal(t *testing.T, err error, want ...string) {
 	t.Helper()
-	if exitcode.Of(err) != exitcode.Usage {
-		t.Fatalf("exit code %d, want 2 (%v)", exitcode.Of(err), err)
+	if !errors.Is(err, fault.Invalid) {
+		t.Fatalf("kind %v, want invalid input (%v)", fault.KindOf(err), err)
 	}
 	msg := err.Error()
 	if strings.ContainsAny(msg, "\r\n") {
@@ -435,8 +435,8 @@ func FuzzCheck(f *testing.F) {
 		if err == nil && len(checked.External()) > 0 {
 			t.Fatalf("CheckBytes accepted external data %+v", checked.External())
 		}
-		if err != nil && exitcode.Of(err) != exitcode.Usage {
-			t.Fatalf("exit code %d for %v", exitcode.Of(err), err)
+		if err != nil && !errors.Is(err, fault.Invalid) {
+			t.Fatalf("kind %v for %v", fault.KindOf(err), err)
 		}
 	})
 }

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/fooltest/fooltest/internal/report"
-	"github.com/fooltest/fooltest/internal/report/reporttest"
+	"github.com/fooltest/fooltest/internal/testsupport/reporttest"
 )
 
 // noisy replaces every class image of res with uniform random noise, which

@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/fooltest/fooltest/internal/report"
-	"github.com/fooltest/fooltest/internal/report/reporttest"
+	"github.com/fooltest/fooltest/internal/testsupport/reporttest"
 )
 
 // linkingFormats are the reports that may name files in images/.
@@ -96,8 +96,8 @@ func TestWriteRemovesStale(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{"link.png", "notes.txt"}
-	for _, c := range second.Classes {
-		want = append(want, filepath.Base(c.Image))
+	for i := range second.Classes {
+		want = append(want, report.ImageName(&second.Classes[i]))
 	}
 	slices.Sort(want)
 	if got := dirNames(t, images); !slices.Equal(got, want) {

@@ -13,7 +13,7 @@ import (
 	"golang.org/x/net/html"
 
 	"github.com/fooltest/fooltest/internal/report"
-	"github.com/fooltest/fooltest/internal/report/reporttest"
+	"github.com/fooltest/fooltest/internal/testsupport/reporttest"
 )
 
 // addSeeds gives every fuzz test the same hostile starting labels.
@@ -61,18 +61,42 @@ func markdownStructure(md string) map[string]int {
 	return out
 }
 
+// imgAttr matches an attribute value of the <img> elements report.md
+// holds with an image base URL.
+var imgAttr = regexp.MustCompile(`(src|alt)="([^"]*)"`)
+
+// safeAlt is what an escaped alt text may hold: no character that ends the
+// attribute, the tag, the table cell or starts a code span, and '&' only
+// as the character references htmlAttr writes.
+var safeAlt = regexp.MustCompile("^([^\"<>|`&]|&(amp|lt|gt|#34|#39|#124|#96);)*$")
+
 func FuzzMarkdown(f *testing.F) {
 	addSeeds(f)
 	f.Fuzz(func(t *testing.T, label string) {
-		want := markdownStructure(string(report.RenderMarkdown(labelled(t, "benign"))))
-		md := report.RenderMarkdown(labelled(t, label))
-		if !utf8.Valid(md) {
-			t.Fatal("report.md is not valid UTF-8")
-		}
-		got := markdownStructure(string(md))
-		for k, n := range want {
-			if got[k] != n {
-				t.Fatalf("label %q changed the count of %q from %d to %d:\n%s", label, k, n, got[k], md)
+		for _, base := range []string{"", "https://github.com/octo/models/raw/fooltest-assets/1-1"} {
+			render := func(label string) string {
+				res := labelled(t, label)
+				res.Config.ImageBaseURL = base
+				md := renderMarkdown(res)
+				if !utf8.Valid(md) {
+					t.Fatal("report.md is not valid UTF-8")
+				}
+				// Raw HTML attributes are inert to Markdown: what they may
+				// hold is checked on its own.
+				return imgAttr.ReplaceAllStringFunc(string(md), func(m string) string {
+					if v := imgAttr.FindStringSubmatch(m); v[1] == "alt" && !safeAlt.MatchString(v[2]) {
+						t.Fatalf("label %q makes the alt text %q", label, v[2])
+					}
+					return ""
+				})
+			}
+			want := markdownStructure(render("benign"))
+			md := render(label)
+			got := markdownStructure(md)
+			for k, n := range want {
+				if got[k] != n {
+					t.Fatalf("label %q changed the count of %q from %d to %d (image base URL %q):\n%s", label, k, n, got[k], base, md)
+				}
 			}
 		}
 	})
@@ -82,7 +106,7 @@ func FuzzJUnit(f *testing.F) {
 	addSeeds(f)
 	f.Fuzz(func(t *testing.T, label string) {
 		res := labelled(t, label)
-		data := render(t, report.EncodeJUnit, res)
+		data := render(t, encodeAs(report.FormatJUnit), res)
 		var doc junit.Testsuites
 		if err := xml.Unmarshal(data, &doc); err != nil {
 			t.Fatalf("label %q: junit.xml does not parse: %v\n%s", label, err, data)
@@ -134,8 +158,8 @@ func htmlShape(t *testing.T, page []byte) []string {
 func FuzzHTML(f *testing.F) {
 	addSeeds(f)
 	f.Fuzz(func(t *testing.T, label string) {
-		want := htmlShape(t, render(t, report.EncodeHTML, labelled(t, "benign")))
-		page := render(t, report.EncodeHTML, labelled(t, label))
+		want := htmlShape(t, render(t, encodeAs(report.FormatHTML), labelled(t, "benign")))
+		page := render(t, encodeAs(report.FormatHTML), labelled(t, label))
 		if !utf8.Valid(page) {
 			t.Fatal("report.html is not valid UTF-8")
 		}
@@ -152,7 +176,7 @@ func FuzzHTML(f *testing.F) {
 func FuzzJSON(f *testing.F) {
 	addSeeds(f)
 	f.Fuzz(func(t *testing.T, label string) {
-		data := render(t, report.EncodeJSON, labelled(t, label))
+		data := render(t, encodeAs(report.FormatJSON), labelled(t, label))
 		if !json.Valid(data) {
 			t.Fatalf("label %q: report.json is not valid JSON", label)
 		}
@@ -178,6 +202,6 @@ func FuzzSARIF(f *testing.F) {
 	schema := sarifSchema(f)
 	f.Fuzz(func(t *testing.T, label string) {
 		res := labelled(t, label)
-		checkSARIF(t, schema, render(t, report.EncodeSARIF, res), res, "models/lenet.onnx")
+		checkSARIF(t, schema, render(t, encodeAs(report.FormatSARIF), res), res, "models/lenet.onnx")
 	})
 }

@@ -6,7 +6,6 @@ import (
 	"image/color"
 	"image/draw"
 	"io"
-	"path/filepath"
 	"strings"
 
 	"golang.org/x/image/font"
@@ -74,13 +73,9 @@ func asciiCaption(s string, n int) string {
 func renderGallery(res *Result) (image.Image, error) {
 	tiles, fooled := galleryClasses(res)
 	title := galleryTitle(res, len(tiles), fooled)
-
-	cols := max(1, min(galleryColumns, len(tiles)))
-	rows := (len(tiles) + cols - 1) / cols
+	cols, w, h := galleryLayout(len(tiles), title)
 	cellW := tileSide + 2*tilePad
 	cellH := tileSide + tilePad + 2*lineHeight + tilePad
-	w := max(cols*cellW, len(title)*glyphWidth+2*tilePad)
-	h := headerHeight + rows*cellH
 	sheet := image.NewRGBA(image.Rect(0, 0, w, h))
 	draw.Draw(sheet, sheet.Bounds(), image.NewUniform(color.White), image.Point{}, draw.Src)
 
@@ -110,11 +105,30 @@ func renderGallery(res *Result) (image.Image, error) {
 	return sheet, nil
 }
 
+// galleryLayout returns the sheet's columns and size in pixels for n tiles
+// under title.
+func galleryLayout(n int, title string) (cols, w, h int) {
+	cols = max(1, min(galleryColumns, n))
+	rows := (n + cols - 1) / cols
+	cellW := tileSide + 2*tilePad
+	cellH := tileSide + tilePad + 2*lineHeight + tilePad
+	w = max(cols*cellW, len(title)*glyphWidth+2*tilePad)
+	return cols, w, headerHeight + rows*cellH
+}
+
+// gallerySize returns the width and height of the gallery renderGallery
+// draws for res, without drawing it.
+func gallerySize(res *Result) (w, h int) {
+	tiles, fooled := galleryClasses(res)
+	_, w, h = galleryLayout(len(tiles), galleryTitle(res, len(tiles), fooled))
+	return w, h
+}
+
 // galleryTitle is the sheet's title line: the verdict, or that the model
 // was not tested and why, and which tiles are shown.
 func galleryTitle(res *Result, tiles int, fooled bool) string {
 	title := fmt.Sprintf("fooltest %s: %d of %d classes fooled at >= %s (allowed %d)",
-		strings.ToUpper(res.Verdict), res.Fooled, res.Targets, formatThreshold(res.Threshold), res.MaxFooled)
+		strings.ToUpper(string(res.Verdict)), res.Fooled, res.Targets, formatThreshold(res.Threshold), res.MaxFooled)
 	if isError(res) {
 		// The reason is bounded so that it cannot widen the sheet past
 		// what its tiles need by much.
@@ -170,11 +184,11 @@ func drawText(dst draw.Image, ink image.Image, x, y int, s string) {
 	d.DrawString(s)
 }
 
-// writeGallery writes dir/gallery.png.
-func writeGallery(dir string, res *Result, files *fileList) (string, error) {
+// encodeGallery writes gallery.png's content.
+func encodeGallery(w io.Writer, res *Result) error {
 	img, err := renderGallery(res)
 	if err != nil {
-		return "", err
+		return err
 	}
-	return writeFile(filepath.Join(dir, GalleryFile), files, func(w io.Writer) error { return encodePNG(w, img) })
+	return encodePNG(w, img)
 }

@@ -17,21 +17,29 @@ func TestGolden(t *testing.T) {
 		file   string
 		render func(*report.Result) []byte
 	}{
-		{"junit.xml", func(r *report.Result) []byte { return render(t, report.EncodeJUnit, r) }},
-		{"report.md", report.RenderMarkdown},
-		{"report.sarif", func(r *report.Result) []byte { return render(t, report.EncodeSARIF, r) }},
+		{"junit.xml", func(r *report.Result) []byte { return render(t, encodeAs(report.FormatJUnit), r) }},
+		{"report.md", renderMarkdown},
+		{"report.sarif", func(r *report.Result) []byte { return render(t, encodeAs(report.FormatSARIF), r) }},
+		{"console.txt", func(r *report.Result) []byte { return render(t, report.WriteConsole, r) }},
 	}
-	// Each fixture's files are named with its prefix.
+	// Each fixture's files are named with its prefix; only, when set, names
+	// the one file the fixture changes.
 	fixtures := []struct {
 		prefix string
 		result func(testing.TB) *report.Result
+		only   string
 	}{
-		{"", goldenResult},
-		{"error-", goldenErrorResult},
-		{"baseline-", goldenBaselineResult},
+		{"", goldenResult, ""},
+		{"error-", goldenErrorResult, ""},
+		{"baseline-", goldenBaselineResult, ""},
+		{"image-base-url-", goldenImageBaseResult, "report.md"},
+		{"artifact-url-", goldenArtifactResult, "report.md"},
 	}
 	for _, fx := range fixtures {
 		for _, tt := range formats {
+			if fx.only != "" && tt.file != fx.only {
+				continue
+			}
 			file := fx.prefix + tt.file
 			t.Run(file, func(t *testing.T) {
 				got := tt.render(fx.result(t))

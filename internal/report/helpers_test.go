@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/fooltest/fooltest/internal/report"
-	"github.com/fooltest/fooltest/internal/report/reporttest"
+	"github.com/fooltest/fooltest/internal/testsupport/reporttest"
 )
 
 // render runs one of the in-memory encoders and fails the test on error.
@@ -35,6 +35,22 @@ func goldenResult(t testing.TB) *report.Result {
 		},
 	})
 	report.Prepare(res, report.DefaultFormats())
+	return res
+}
+
+// goldenImageBaseResult is goldenResult published under an image base URL:
+// report.md embeds the gallery and each fooled class's image.
+func goldenImageBaseResult(t testing.TB) *report.Result {
+	res := goldenResult(t)
+	res.Config.ImageBaseURL = "https://github.com/octo/models/raw/fooltest-assets/123-1&x"
+	return res
+}
+
+// goldenArtifactResult is goldenResult with only an artifact URL: report.md
+// links to the artifact and names each image's path in it.
+func goldenArtifactResult(t testing.TB) *report.Result {
+	res := goldenResult(t)
+	res.Config.ArtifactURL = "https://github.com/octo/models/actions/runs/123/artifacts/456?a=1&b=2"
 	return res
 }
 
@@ -89,4 +105,18 @@ func labelled(t testing.TB, label string) *report.Result {
 	})
 	report.Prepare(res, report.DefaultFormats())
 	return res
+}
+
+// encodeAs returns the renderer of a one-file format, as Render runs it.
+func encodeAs(format string) func(io.Writer, *report.Result) error {
+	return func(w io.Writer, r *report.Result) error { return report.Render(w, r, format) }
+}
+
+// renderMarkdown returns report.md for r.
+func renderMarkdown(r *report.Result) []byte {
+	var b bytes.Buffer
+	if err := report.Render(&b, r, report.FormatMarkdown); err != nil {
+		panic(err)
+	}
+	return b.Bytes()
 }

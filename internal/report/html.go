@@ -9,7 +9,6 @@ import (
 	"image"
 	"image/jpeg"
 	"io"
-	"path/filepath"
 	"strings"
 )
 
@@ -364,7 +363,7 @@ func htmlData(res *Result) htmlPage {
 	switch {
 	case isError(res):
 		p.Class, p.Icon, p.Word, p.Detail = "error", "⊘", NotTested, errorReason(res)
-	case res.Verdict != verdictPass:
+	case res.Verdict != VerdictPass:
 		p.Class, p.Icon, p.Word = "fail", "✗", "FAIL"
 		if reportOnly(res) {
 			p.Class, p.Icon, p.Word, p.ReportOnly = "reportonly", "⚠", "FAIL (report only)", true
@@ -435,9 +434,4 @@ func encodeHTML(w io.Writer, res *Result) error {
 		return fmt.Errorf("rendering HTML: %w", err)
 	}
 	return nil
-}
-
-// writeHTML writes dir/report.html.
-func writeHTML(dir string, res *Result, files *fileList) (string, error) {
-	return writeFile(filepath.Join(dir, HTMLFile), files, func(w io.Writer) error { return encodeHTML(w, res) })
 }

@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"github.com/fooltest/fooltest/internal/report"
-	"github.com/fooltest/fooltest/internal/report/reporttest"
+	"github.com/fooltest/fooltest/internal/testsupport/reporttest"
 )
 
 // TestHTMLSizeImageNet: a 1000-class run at ImageNet resolution must give a

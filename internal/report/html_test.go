@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/fooltest/fooltest/internal/report"
-	"github.com/fooltest/fooltest/internal/report/reporttest"
+	"github.com/fooltest/fooltest/internal/testsupport/reporttest"
 )
 
 // TestHTMLVerdict checks the page's verdict block, the score rows and the
@@ -49,7 +49,7 @@ func TestHTMLVerdict(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			res := reporttest.New(t, tt.opts)
 			report.Prepare(res, report.DefaultFormats())
-			page := string(render(t, report.EncodeHTML, res))
+			page := string(render(t, encodeAs(report.FormatHTML), res))
 			for _, s := range tt.mustHave {
 				if !strings.Contains(page, s) {
 					t.Errorf("report.html lacks %q", s)

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"path"
 	"path/filepath"
 	"runtime"
@@ -127,18 +126,6 @@ func (m *Image) validate() error {
 		return fmt.Errorf("image %d×%d×%d has %d values, want %d", m.C, m.H, m.W, len(m.Pix), m.C*m.H*m.W)
 	}
 	return nil
-}
-
-// to8 maps a canonical value in [0,1] to a byte; out-of-range values are
-// clamped and NaN is black.
-func to8(v float32) uint8 {
-	if !(v > 0) {
-		return 0
-	}
-	if v >= 1 {
-		return 255
-	}
-	return uint8(math.Round(float64(v) * 255))
 }
 
 // upscaleFactor returns the integer factor that brings the smaller side to

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"path/filepath"
 	"strings"
 )
 
@@ -126,9 +125,4 @@ func streamArray(w io.Writer, head []byte, at int, field, indent string, n int, 
 	}
 	_, err := io.WriteString(w, "\n")
 	return err
-}
-
-// writeJSON writes dir/report.json.
-func writeJSON(dir string, res *Result, files *fileList) (string, error) {
-	return writeFile(filepath.Join(dir, JSONFile), files, func(w io.Writer) error { return encodeJSON(w, res) })
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"unicode"
@@ -63,7 +62,7 @@ func junitSuites(res *Result) junit.Testsuites {
 		{"model_sha256", res.Model.SHA256},
 		{"threshold", formatThreshold(res.Threshold)},
 		{"max_fooled", strconv.Itoa(res.MaxFooled)},
-		{"verdict", res.Verdict},
+		{"verdict", string(res.Verdict)},
 		{"budget", res.Config.Budget},
 		{"budget_seconds", formatSeconds(res.BudgetSeconds)},
 		{"seed", strconv.FormatUint(res.Config.Seed, 10)},
@@ -279,9 +278,4 @@ func encodeJUnit(w io.Writer, res *Result) error {
 	}
 	_, err := io.WriteString(w, "\n")
 	return err
-}
-
-// writeJUnit writes dir/junit.xml.
-func writeJUnit(dir string, res *Result, files *fileList) (string, error) {
-	return writeFile(filepath.Join(dir, JUnitFile), files, func(w io.Writer) error { return encodeJUnit(w, res) })
 }

@@ -13,7 +13,7 @@ import (
 	"github.com/jstemmer/go-junit-report/v2/junit"
 
 	"github.com/fooltest/fooltest/internal/report"
-	"github.com/fooltest/fooltest/internal/report/reporttest"
+	"github.com/fooltest/fooltest/internal/testsupport/reporttest"
 )
 
 // junitCases are results whose junit.xml must be valid and consistent.
@@ -47,7 +47,7 @@ func TestJUnitXSD(t *testing.T) {
 	for name, res := range junitCases(t) {
 		t.Run(name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "junit.xml")
-			if err := os.WriteFile(path, render(t, report.EncodeJUnit, res), 0o644); err != nil {
+			if err := os.WriteFile(path, render(t, encodeAs(report.FormatJUnit), res), 0o644); err != nil {
 				t.Fatal(err)
 			}
 			out, err := exec.Command(xmllint, "--noout", "--schema", xsd, path).CombinedOutput()
@@ -73,7 +73,7 @@ func TestJUnitXSD(t *testing.T) {
 func TestJUnitConsistent(t *testing.T) {
 	for name, res := range junitCases(t) {
 		t.Run(name, func(t *testing.T) {
-			data := render(t, report.EncodeJUnit, res)
+			data := render(t, encodeAs(report.FormatJUnit), res)
 			if !bytes.HasPrefix(data, []byte(`<?xml version="1.0" encoding="UTF-8"?>`+"\n")) {
 				t.Errorf("no XML header: %.60q", data)
 			}

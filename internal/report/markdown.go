@@ -1,11 +1,8 @@
 package report
 
 import (
-	"cmp"
 	"fmt"
 	"io"
-	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 )
@@ -26,47 +23,6 @@ const (
 	chartPoints = 30
 )
 
-// ByConfidence returns res's classes, highest best confidence first, then
-// by index so that ties keep the same order across runs and formats.
-func ByConfidence(res *Result) []*Class {
-	pos := make([]int, len(res.Classes))
-	for i := range pos {
-		pos[i] = i
-	}
-	// Breaking the last ties by position makes the order total, so the
-	// faster unstable sort gives the same order as a stable one; it
-	// matters with 100,000 classes, sorted once per format.
-	slices.SortFunc(pos, func(i, j int) int {
-		a, b := &res.Classes[i], &res.Classes[j]
-		if c := cmp.Compare(b.Confidence, a.Confidence); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(a.Index, b.Index); c != 0 {
-			return c
-		}
-		return cmp.Compare(i, j)
-	})
-	out := make([]*Class, len(pos))
-	for k, i := range pos {
-		out[k] = &res.Classes[i]
-	}
-	return out
-}
-
-// sortedFooled returns the fooled classes in ByConfidence order.
-func sortedFooled(res *Result) []*Class {
-	var out []*Class
-	for _, c := range ByConfidence(res) {
-		if c.Fooled {
-			out = append(out, c)
-		}
-	}
-	return out
-}
-
-// reportOnly reports whether the gate's result does not set the exit code.
-func reportOnly(res *Result) bool { return res.Config.FailOn == "never" }
-
 // verdictLine is the one-line verdict that opens report.md. An "error"
 // verdict says first that the model was not tested, and why.
 func verdictLine(res *Result) string {
@@ -74,31 +30,13 @@ func verdictLine(res *Result) string {
 		return "⛔ **fooltest: " + NotTested + "** — " + mdEscape(errorReason(res))
 	}
 	icon, word := "✅", "PASS"
-	if res.Verdict != verdictPass {
+	if res.Verdict != VerdictPass {
 		icon, word = "❌", "FAIL"
 		if reportOnly(res) {
 			icon, word = "⚠️", "FAIL (report only)"
 		}
 	}
 	return fmt.Sprintf("%s **fooltest: %s** — %s", icon, word, gateDetail(res))
-}
-
-// budgetUsed describes how much of the time and evaluation budgets the run
-// spent.
-func budgetUsed(res *Result) string {
-	var parts []string
-	if res.BudgetSeconds > 0 {
-		parts = append(parts, fmt.Sprintf("%.1f s of %s s (%.0f%%)", finite(res.ElapsedSeconds),
-			strconv.FormatFloat(res.BudgetSeconds, 'f', -1, 64), 100*finite(res.ElapsedSeconds)/res.BudgetSeconds))
-	}
-	if res.Config.MaxEvals > 0 {
-		parts = append(parts, fmt.Sprintf("%d of %d evaluations (%.0f%%)", res.Evaluations, res.Config.MaxEvals,
-			100*float64(res.Evaluations)/float64(res.Config.MaxEvals)))
-	}
-	if len(parts) == 0 {
-		return fmt.Sprintf("%.1f s", finite(res.ElapsedSeconds))
-	}
-	return strings.Join(parts, "; ")
 }
 
 // renderMarkdown returns report.md: verdict, warnings, summary, the fooled
@@ -120,7 +58,7 @@ func renderMarkdown(res *Result) []byte {
 	if b := res.Baseline; b != nil && !comparisonInHeadline(res) {
 		fmt.Fprintf(&head, "**Compared with the baseline** (%s): %s.\n\n", mdText(b.Path, 120), comparison(res))
 	}
-	if res.Verdict == verdictFail && reportOnly(res) {
+	if res.Verdict == VerdictFail && reportOnly(res) {
 		head.WriteString("> [!NOTE]\n> Report-only mode (fail-on: never): the gate failed, but fooltest exits 0.\n\n")
 	}
 	if res.NonFiniteOutputs > 0 {
@@ -136,6 +74,7 @@ func renderMarkdown(res *Result) []byte {
 		fmt.Fprintf(&head, "| %s | %s |\n", row[0], row[1])
 	}
 	head.WriteString("\n")
+	head.WriteString(markdownImages(res))
 
 	tail := markdownTail(res)
 
@@ -212,26 +151,11 @@ func markdownBaseline(res *Result, budget int) string {
 	return b.String()
 }
 
-// summaryRows is the summary table shared by the Markdown and HTML
-// reports. untrusted escapes the one value that comes from the user, the
-// model path; the others are numbers fooltest formats itself.
-func summaryRows(res *Result, untrusted func(string) string) [][2]string {
-	return [][2]string{
-		{"Model", untrusted(res.Model.Path)},
-		{"Target classes", strconv.Itoa(res.Targets)},
-		{"Fooled (confidence ≥ " + formatThreshold(res.Threshold) + ")", strconv.Itoa(res.Fooled)},
-		{"Allowed", strconv.Itoa(res.MaxFooled)},
-		{"Median best confidence", formatConfidence(res.MedianConfidence, res.Threshold)},
-		{"Highest confidence", formatConfidence(res.MaxConfidence, res.Threshold)},
-		{"Evaluations", strconv.FormatInt(res.Evaluations, 10)},
-		{"Evaluations per second", strconv.FormatFloat(finite(res.EvalsPerSecond), 'f', 1, 64)},
-		{"Budget used", budgetUsed(res)},
-	}
-}
-
-// markdownRow is one fooled class in the table. The image is a plain link by
-// relative path: GitHub drops data: URIs, and the path resolves wherever the
-// report directory (an uploaded artifact, say) is browsed as a whole.
+// markdownRow is one fooled class in the table. GitHub drops data: URIs, so
+// the image is, with an image base URL, an <img> fetched from under it; with
+// only an artifact URL, the path inside the artifact that markdownImages
+// links; otherwise a plain link by relative path, which resolves wherever
+// the report directory is browsed as a whole.
 func markdownRow(res *Result, c *Class) string {
 	evals := "—"
 	if c.EvaluationsToThreshold != nil {
@@ -240,8 +164,15 @@ func markdownRow(res *Result, c *Class) string {
 	img := "—"
 	if c.Image != "" {
 		// Image paths are built from an index and a slug, so they need no
-		// escaping.
-		img = "[image](" + c.Image + ")"
+		// escaping in Markdown.
+		switch cfg := res.Config; {
+		case cfg.ImageBaseURL != "":
+			img = imgTag(cfg.ImageBaseURL, c.Image, classAlt(res, c), thumbnailWidth)
+		case cfg.ArtifactURL != "":
+			img = "`" + c.Image + "`"
+		default:
+			img = "[image](" + c.Image + ")"
+		}
 	}
 	return fmt.Sprintf("| %d | %s | %s | %s | %s |\n", c.Index, mdText(c.Label, maxMarkdownLabel),
 		formatConfidence(c.Confidence, res.Threshold), evals, img)
@@ -310,68 +241,8 @@ func mermaidLine(b *strings.Builder, pts []curvePoint) {
 	b.WriteString("]\n")
 }
 
-// configRows lists the run's settings as name/value pairs for the Markdown
-// and HTML reports. Values are raw; each format escapes them.
-func configRows(res *Result) [][2]string {
-	f := func(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
-	floats := func(xs []float64) string {
-		s := make([]string, len(xs))
-		for i, x := range xs {
-			s[i] = f(x)
-		}
-		return strings.Join(s, ", ")
-	}
-	cfg := res.Config
-	m := res.Model
-	shape := fmt.Sprintf("%d×%d×%d (%s)", m.Channels, m.Height, m.Width, m.Layout)
-	rows := [][2]string{
-		{"fooltest", res.Versions.Fooltest},
-		{"ONNX Runtime", res.Versions.ONNXRuntime},
-		{"Model", m.Path},
-		{"Model sha256", m.SHA256},
-		{"Model input", m.Input + " " + shape},
-		{"Model output", m.Output + " (" + m.OutputKind + ")"},
-		{"Model classes", strconv.Itoa(m.Classes)},
-		{"Started at", res.StartedAt},
-		{"Stopped because", res.StoppedReason},
-		{"Encoding", cfg.Encoding},
-		{"Algorithm", cfg.Algorithm},
-		{"Budget", cfg.Budget},
-		{"Max evaluations", strconv.FormatInt(cfg.MaxEvals, 10)},
-		{"Classes", cfg.Classes},
-		{"Threshold", f(cfg.Threshold)},
-		{"Max fooled", cfg.MaxFooled},
-		{"Fail on", cfg.FailOn},
-		{"Seed", strconv.FormatUint(cfg.Seed, 10)},
-		{"Batch", strconv.Itoa(cfg.Batch)},
-		{"Threads", strconv.Itoa(cfg.Threads)},
-		{"Preset", cfg.Preset},
-		{"Scale", f(cfg.Scale)},
-		{"Mean", floats(cfg.Mean)},
-		{"Std", floats(cfg.Std)},
-		{"Input shape", cfg.InputShape},
-		{"Output", cfg.Output},
-		{"Output kind", cfg.OutputKind},
-		{"Labels", cfg.Labels},
-		{"Report directory", cfg.ReportDir},
-		{"Formats", strings.Join(cfg.Formats, ", ")},
-		{"Export dataset", strconv.FormatBool(cfg.ExportDataset)},
-		{"Generation", strconv.Itoa(cfg.Generation)},
-		{"Repeats", strconv.Itoa(cfg.Repeats)},
-		{"Baseline", cfg.Baseline},
-		{"Alpha", f(cfg.Alpha)},
-		{"Tolerance", f(cfg.Tolerance)},
-		{"Min score", f(cfg.MinScore)},
-		{"Non-finite outputs", strconv.FormatInt(res.NonFiniteOutputs, 10)},
-	}
-	return rows
-}
-
-// writeMarkdown writes dir/report.md.
-func writeMarkdown(dir string, res *Result, files *fileList) (string, error) {
-	md := renderMarkdown(res)
-	return writeFile(filepath.Join(dir, MarkdownFile), files, func(w io.Writer) error {
-		_, err := w.Write(md)
-		return err
-	})
+// encodeMarkdown writes report.md's content.
+func encodeMarkdown(w io.Writer, res *Result) error {
+	_, err := w.Write(renderMarkdown(res))
+	return err
 }

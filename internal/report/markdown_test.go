@@ -8,13 +8,17 @@ import (
 	"testing"
 
 	"github.com/fooltest/fooltest/internal/report"
-	"github.com/fooltest/fooltest/internal/report/reporttest"
+	"github.com/fooltest/fooltest/internal/testsupport/reporttest"
 )
 
 // worstLabel expands as much as possible under Markdown escaping.
 func worstLabel(i int) string {
 	return strconv.Itoa(i) + strings.Repeat("@#|<`[", 400) + reporttest.HostileLabel
 }
+
+// longestBase is the longest image base URL CheckImageBaseURL accepts,
+// made of '&', which HTML escapes to five bytes.
+var longestBase = "https://example.com/" + strings.Repeat("&", 512-len("https://example.com/"))
 
 // TestMarkdownSize checks that report.md fits in a pull request comment
 // for 1000 classes whatever their labels.
@@ -26,26 +30,39 @@ func TestMarkdownSize(t *testing.T) {
 		wantRows  int
 		wantMore  int
 		withChart bool
+		// base is the image base URL: the longest one allowed, with
+		// characters HTML escapes, fills the table's rows the most.
+		base string
 	}{
-		{"1000 fooled hostile", 1000, worstLabel, 50, 950, true},
-		{"1000 fooled long", 1000, func(i int) string { return strings.Repeat("x", 10_000) }, 50, 950, true},
-		{"1000 classes none fooled", 0, worstLabel, 0, 0, false},
-		{"few fooled", 7, worstLabel, 7, 0, true},
+		{"1000 fooled hostile", 1000, worstLabel, 50, 950, true, ""},
+		{"1000 fooled long", 1000, func(i int) string { return strings.Repeat("x", 10_000) }, 50, 950, true, ""},
+		{"1000 classes none fooled", 0, worstLabel, 0, 0, false, ""},
+		{"few fooled", 7, worstLabel, 7, 0, true, ""},
+		{"1000 fooled hostile, image base URL", 1000, worstLabel, 50, 950, true, "https://github.com/" + strings.Repeat("o", 39) + "/" + strings.Repeat("r", 100) + "/raw/fooltest-assets/123456789012-3"},
+		// Rows of 3 KB: fewer fit, and the note counts the rest.
+		{"1000 fooled hostile, longest image base URL", 1000, worstLabel, -1, -1, true, longestBase},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			res := reporttest.New(t, reporttest.Options{Classes: 1000, Fooled: tt.fooled, HistoryLen: 2,
 				Width: 2, Height: 2, Label: tt.label, Interrupted: true})
 			report.Prepare(res, report.DefaultFormats())
-			md := string(report.RenderMarkdown(res))
+			if err := report.CheckImageBaseURL(tt.base); err != nil {
+				t.Fatal(err)
+			}
+			res.Config.ImageBaseURL = tt.base
+			md := string(renderMarkdown(res))
 			if len(md) >= report.MaxMarkdownBytes {
 				t.Fatalf("report.md is %d bytes, limit %d", len(md), report.MaxMarkdownBytes)
 			}
 			rows := 0
 			for line := range strings.SplitSeq(md, "\n") {
-				if strings.HasPrefix(line, "| ") && strings.Contains(line, "](images/") {
+				if strings.HasPrefix(line, "| ") && (strings.Contains(line, "](images/") || strings.Contains(line, "/images/") && strings.Contains(line, "<img ")) {
 					rows++
 				}
+			}
+			if tt.wantRows < 0 && rows > 0 {
+				tt.wantRows, tt.wantMore = rows, 1000-rows
 			}
 			if rows != tt.wantRows {
 				t.Errorf("%d fooled rows, want %d", rows, tt.wantRows)
@@ -141,7 +158,7 @@ func TestMarkdownContent(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			res := reporttest.New(t, tt.opts)
 			report.Prepare(res, report.DefaultFormats())
-			md := string(report.RenderMarkdown(res))
+			md := string(renderMarkdown(res))
 			first, _, _ := strings.Cut(md, "\n")
 			if first != tt.verdict {
 				t.Errorf("first line %q, want %q", first, tt.verdict)
@@ -163,7 +180,7 @@ func TestMarkdownContent(t *testing.T) {
 // TestMarkdownFooledOrder checks the fooled table is sorted by confidence.
 func TestMarkdownFooledOrder(t *testing.T) {
 	res := reporttest.New(t, reporttest.Options{Classes: 20, Fooled: 12})
-	md := string(report.RenderMarkdown(res))
+	md := string(renderMarkdown(res))
 	re := regexp.MustCompile(`(?m)^\| (\d+) \| [^|]* \| ([0-9.]+) \|`)
 	var prev float64 = 2
 	n := 0
@@ -189,7 +206,7 @@ func TestMarkdownSizeBaseline(t *testing.T) {
 	res := reporttest.New(t, reporttest.Options{Classes: 1000, Fooled: 1000, HistoryLen: 2, Width: 2, Height: 2,
 		Label: worstLabel, Baseline: reporttest.Times(3)})
 	report.Prepare(res, report.DefaultFormats())
-	md := string(report.RenderMarkdown(res))
+	md := string(renderMarkdown(res))
 	if len(md) >= report.MaxMarkdownBytes {
 		t.Fatalf("report.md is %d bytes, limit %d", len(md), report.MaxMarkdownBytes)
 	}

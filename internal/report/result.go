@@ -16,8 +16,8 @@ type Result struct {
 	Model    Model    `json:"model"`
 	Config   Config   `json:"config"`
 
-	// Verdict is "pass", "fail" or "error", computed once by the gate.
-	Verdict string `json:"verdict"`
+	// Verdict is computed once, by the gate.
+	Verdict Verdict `json:"verdict"`
 	// Error says why the verdict is "error": what kept the run from
 	// testing the model. It is empty otherwise.
 	Error     string  `json:"error,omitempty"`
@@ -107,6 +107,10 @@ type Shard struct {
 // --repeats adds (seed, seed+1, …, at most 100 of them).
 const ShardSeedStep = 1_000_003
 
+// MaxShards bounds a run's shard count: more jobs than this is no CI matrix
+// (GitHub allows 256 jobs per matrix).
+const MaxShards = 256
+
 // Versions names the software that produced a Result.
 type Versions struct {
 	Fooltest    string `json:"fooltest"`
@@ -165,6 +169,16 @@ type Config struct {
 	Alpha     float64 `json:"alpha"`
 	Tolerance float64 `json:"tolerance"`
 	MinScore  float64 `json:"min_score"`
+	// ImageBaseURL is --image-base-url: where the report directory's
+	// images are published, so that report.md shows them from
+	// ImageBaseURL/<relative path> ("" when not given). ArtifactURL is
+	// --artifact-url: where the report directory can be downloaded, which
+	// report.md links to when there is no ImageBaseURL. Both say where
+	// this report's own files are, so they describe the report, not the
+	// search: a merge or a comparison with a baseline does not compare
+	// them, and merge takes its own.
+	ImageBaseURL string `json:"image_base_url"`
+	ArtifactURL  string `json:"artifact_url"`
 }
 
 // Class is the best image found for one target class.
@@ -261,12 +275,14 @@ type Image struct {
 	Pix     []uint8
 }
 
-// Quantize converts canonical values in [0,1] to the bytes Image holds;
-// out-of-range values are clamped and NaN is black.
-func Quantize(canonical []float32) []uint8 {
-	out := make([]uint8, len(canonical))
-	for i, v := range canonical {
-		out[i] = to8(v)
-	}
-	return out
-}
+// Verdict is what the gate decided about a Result.
+type Verdict string
+
+// The verdicts.
+const (
+	VerdictPass Verdict = "pass"
+	VerdictFail Verdict = "fail"
+	// VerdictError means the run did not test the model enough to pass
+	// it; Result.Error says why.
+	VerdictError Verdict = "error"
+)

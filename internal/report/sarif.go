@@ -173,7 +173,7 @@ func sarifFor(res *Result) sarifLog {
 		Artifacts:   []sarifArtifact{{Location: sarifArtifactLocation{URI: uri}}},
 		Results:     []sarifResult{},
 		Properties: map[string]any{
-			"verdict":     cleanText(res.Verdict),
+			"verdict":     cleanText(string(res.Verdict)),
 			"fooled":      res.Fooled,
 			"targets":     res.Targets,
 			"threshold":   finite(res.Threshold),
@@ -413,9 +413,4 @@ func encodeSARIF(w io.Writer, res *Result) error {
 	}
 	// Results are four levels deep.
 	return streamArray(w, head, at, sarifResultsAt, "        ", n, func(i int) (any, error) { return result(i), nil })
-}
-
-// writeSARIF writes dir/report.sarif.
-func writeSARIF(dir string, res *Result, files *fileList) (string, error) {
-	return writeFile(filepath.Join(dir, SARIFFile), files, func(w io.Writer) error { return encodeSARIF(w, res) })
 }

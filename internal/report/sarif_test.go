@@ -11,7 +11,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/fooltest/fooltest/internal/report"
-	"github.com/fooltest/fooltest/internal/report/reporttest"
+	"github.com/fooltest/fooltest/internal/testsupport/reporttest"
 )
 
 // sarifSchema compiles the official SARIF 2.1.0 schema from testdata (see
@@ -186,7 +186,7 @@ func TestSARIFSchema(t *testing.T) {
 				tt.edit(res)
 			}
 			report.Prepare(res, report.DefaultFormats())
-			checkSARIF(t, schema, render(t, report.EncodeSARIF, res), res, tt.wantURI)
+			checkSARIF(t, schema, render(t, encodeAs(report.FormatSARIF), res), res, tt.wantURI)
 		})
 	}
 }

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/fooltest/fooltest/internal/report"
-	"github.com/fooltest/fooltest/internal/report/reporttest"
+	"github.com/fooltest/fooltest/internal/testsupport/reporttest"
 )
 
 // TestScreenshot renders report.html in headless Chromium with

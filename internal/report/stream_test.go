@@ -10,7 +10,7 @@ import (
 	"github.com/jstemmer/go-junit-report/v2/junit"
 
 	"github.com/fooltest/fooltest/internal/report"
-	"github.com/fooltest/fooltest/internal/report/reporttest"
+	"github.com/fooltest/fooltest/internal/testsupport/reporttest"
 )
 
 // streamCases are results for the streaming encoders: hostile labels,
@@ -33,7 +33,7 @@ func streamCases(t *testing.T) map[string]*report.Result {
 func TestJSONStreamed(t *testing.T) {
 	for name, res := range streamCases(t) {
 		t.Run(name, func(t *testing.T) {
-			got := render(t, report.EncodeJSON, res)
+			got := render(t, encodeAs(report.FormatJSON), res)
 			var back report.Result
 			if err := json.Unmarshal(got, &back); err != nil {
 				t.Fatalf("report.json does not parse: %v\n%s", err, got)
@@ -62,7 +62,7 @@ func TestJSONStreamed(t *testing.T) {
 func TestJUnitStreamed(t *testing.T) {
 	for name, res := range streamCases(t) {
 		t.Run(name, func(t *testing.T) {
-			got := render(t, report.EncodeJUnit, res)
+			got := render(t, encodeAs(report.FormatJUnit), res)
 			var back junit.Testsuites
 			if err := xml.Unmarshal(got, &back); err != nil {
 				t.Fatalf("junit.xml does not parse: %v\n%s", err, got)
@@ -91,7 +91,7 @@ func TestJUnitStreamed(t *testing.T) {
 func TestSARIFStreamed(t *testing.T) {
 	for name, res := range streamCases(t) {
 		t.Run(name, func(t *testing.T) {
-			got := render(t, report.EncodeSARIF, res)
+			got := render(t, encodeAs(report.FormatSARIF), res)
 			var compact, want bytes.Buffer
 			if err := json.Compact(&compact, got); err != nil {
 				t.Fatalf("report.sarif does not parse: %v\n%s", err, got)

@@ -222,3 +222,42 @@ func TestMDEscape(t *testing.T) {
 		}
 	}
 }
+
+func TestReportURLs(t *testing.T) {
+	tests := []struct {
+		url        string
+		base, link bool // valid as image base URL, as artifact URL
+	}{
+		{"", true, true},
+		{"https://github.com/octo/models/raw/fooltest-assets/17-1", true, true},
+		{"https://github.com/octo/models/raw/fooltest-assets/17-1/", true, true},
+		{"http://127.0.0.1:8080/r", true, true},
+		{"https://github.com/octo/models/actions/runs/17/artifacts/9?x=1&y=2", false, true},
+		{"https://example.com/r#frag", false, true},
+		{"https://example.com/r?", false, true},
+		{"fooltest-assets/17-1", false, false},
+		{"/raw/17-1", false, false},
+		{"ftp://example.com/r", false, false},
+		{"javascript:alert(1)", false, false},
+		{"https:example.com", false, false},
+		{"https://", false, false},
+		{"https://u:p@example.com/r", false, false},
+		{"https://example.com/a b", false, false},
+		{"https://example.com/a\"b", false, false},
+		{"https://example.com/a'b", false, false},
+		{"https://example.com/a<b", false, false},
+		{"https://example.com/a)b", false, false},
+		{"https://example.com/a|b", false, false},
+		{"https://example.com/a\nb", false, false},
+		{"https://exämple.com/a", false, false},
+		{"https://example.com/" + strings.Repeat("a", 600), false, false},
+	}
+	for _, tt := range tests {
+		if err := report.CheckImageBaseURL(tt.url); (err == nil) != tt.base {
+			t.Errorf("CheckImageBaseURL(%q) = %v, want valid %v", tt.url, err, tt.base)
+		}
+		if err := report.CheckArtifactURL(tt.url); (err == nil) != tt.link {
+			t.Errorf("CheckArtifactURL(%q) = %v, want valid %v", tt.url, err, tt.link)
+		}
+	}
+}

@@ -3,7 +3,11 @@ package report
 import (
 	"errors"
 	"fmt"
+	"io"
+	"maps"
+	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 )
 
@@ -12,18 +16,52 @@ import (
 // folder for images and dataset).
 type writer func(dir string, res *Result, files *fileList) (string, error)
 
-// writers maps each format to its writer.
-func writers() map[string]writer {
-	return map[string]writer{
-		FormatImages:   writeImages,
-		FormatDataset:  writeDataset,
-		FormatGallery:  writeGallery,
-		FormatJSON:     writeJSON,
-		FormatJUnit:    writeJUnit,
-		FormatMarkdown: writeMarkdown,
-		FormatSARIF:    writeSARIF,
-		FormatHTML:     writeHTML,
+// fileFormat is a format that is one file: its name in the report
+// directory, and how it renders a Result.
+type fileFormat struct {
+	name   string
+	render func(w io.Writer, res *Result) error
+}
+
+// fileFormats are the formats Render writes to an io.Writer.
+var fileFormats = map[string]fileFormat{
+	FormatJSON:     {JSONFile, encodeJSON},
+	FormatJUnit:    {JUnitFile, encodeJUnit},
+	FormatMarkdown: {MarkdownFile, encodeMarkdown},
+	FormatSARIF:    {SARIFFile, encodeSARIF},
+	FormatHTML:     {HTMLFile, encodeHTML},
+	FormatGallery:  {GalleryFile, encodeGallery},
+}
+
+// Render writes res in format to w: json, junit, markdown, sarif, html or
+// gallery, the formats that are one file each. It reads res and never
+// changes it. The image paths in res (Class.Image) are written as they
+// are; WriteFiles sets them to the files it writes.
+func Render(w io.Writer, res *Result, format string) error {
+	f, ok := fileFormats[format]
+	if !ok {
+		return fmt.Errorf("report: format %q is not one file: Render takes %s", format, strings.Join(slices.Sorted(maps.Keys(fileFormats)), ", "))
 	}
+	return f.render(w, res)
+}
+
+// FileName returns the name in the report directory of a format that is
+// one file, or "" for images and dataset, which are folders.
+func FileName(format string) string { return fileFormats[format].name }
+
+// writers maps each format to its writer: the folders' own, and for the
+// one-file formats their renderer into a file written atomically.
+func writers() map[string]writer {
+	ws := map[string]writer{
+		FormatImages:  writeImages,
+		FormatDataset: writeDataset,
+	}
+	for name, f := range fileFormats {
+		ws[name] = func(dir string, res *Result, files *fileList) (string, error) {
+			return writeFile(filepath.Join(dir, f.name), files, func(w io.Writer) error { return f.render(w, res) })
+		}
+	}
+	return ws
 }
 
 // Written is what WriteFiles wrote.
@@ -50,15 +88,15 @@ func Write(dir string, res *Result, formats []string) (map[string]string, error)
 // needed. No formats means DefaultFormats. The verdict must already be in
 // res (see package gate).
 //
-// WriteFiles first runs Prepare, which sets each Class.Image, and then
-// writes the images before any report that refers to them, so every image
-// path in report.json, report.md, junit.xml and report.sarif names a file
-// that exists. Each file is written atomically. A failing format does not
+// WriteFiles never changes res. It runs Prepare on a copy, which sets each
+// Class.Image, and then writes the images before any report that refers to
+// them, so every image path in report.json, report.md, junit.xml and
+// report.sarif names a file that exists. Each file is written atomically. A failing format does not
 // stop the others, which are still worth having on an interrupted or
 // failing run; all errors are returned together, with what was written. A
 // class whose image could not be written (images/ could not be made, say)
-// has its Class.Image cleared, so the reports written after it do not
-// refer to it. PNGs that an earlier run left in images/ or dataset/ are
+// has its image path cleared in the copy, so the reports written after it
+// do not refer to it. PNGs that an earlier run left in images/ or dataset/ are
 // removed when that format is written.
 //
 // Memory stays bounded whatever the number of classes: images are written
@@ -74,7 +112,7 @@ func WriteFiles(dir string, res *Result, formats []string) (Written, error) {
 	if res == nil {
 		return Written{}, errors.New("report: no result to write")
 	}
-	if res.Verdict != "pass" && res.Verdict != "fail" && res.Verdict != "error" {
+	if res.Verdict != VerdictPass && res.Verdict != VerdictFail && res.Verdict != VerdictError {
 		return Written{}, fmt.Errorf("report: result has no verdict (got %q): evaluate the gate before writing reports", res.Verdict)
 	}
 	if len(formats) == 0 {
@@ -94,6 +132,11 @@ func WriteFiles(dir string, res *Result, formats []string) (Written, error) {
 		return Written{}, fmt.Errorf("report: creating the report directory: %w", err)
 	}
 	files := &fileList{paths: created}
+	// The writers set and clear image paths on a copy: writing never
+	// changes the caller's Result, which can be written again.
+	cp := *res
+	cp.Classes = slices.Clone(res.Classes)
+	res = &cp
 	Prepare(res, formats)
 
 	var todo []string

@@ -20,7 +20,6 @@ import (
 	"fmt"
 	"image"
 	"image/png"
-	"math"
 	"os"
 	"path/filepath"
 	"runtime/pprof"
@@ -32,6 +31,7 @@ import (
 	"github.com/fooltest/fooltest/internal/attack"
 	"github.com/fooltest/fooltest/internal/classifier"
 	"github.com/fooltest/fooltest/internal/demo"
+	"github.com/fooltest/fooltest/internal/ortlib"
 )
 
 func main() {
@@ -77,7 +77,11 @@ func run() error {
 	if f.maxEvals == 0 && f.budget == 0 {
 		return errors.New("give -max-evals or -budget: a search needs a stopping rule")
 	}
-	if _, err := classifier.LoadRuntime(""); err != nil {
+	path, err := ortlib.Find("", os.Getenv)
+	if err == nil {
+		_, err = classifier.LoadRuntime(path)
+	}
+	if err != nil {
 		return err
 	}
 	c, err := open(f)
@@ -277,7 +281,10 @@ func dump(dir string, res *attack.Result) error {
 	}
 	for i := range res.Classes {
 		cl := &res.Classes[i]
-		px := cl.Pixels()
+		px, err := cl.Image()
+		if err != nil {
+			return err
+		}
 		if px == nil {
 			continue
 		}
@@ -287,7 +294,7 @@ func dump(dir string, res *attack.Result) error {
 			var rgb [3]uint8
 			for ch := range 3 {
 				src := min(ch, res.C-1)
-				rgb[ch] = uint8(math.Round(float64(px[src*hw+p]) * 255))
+				rgb[ch] = px[src*hw+p]
 			}
 			img.Pix[4*p], img.Pix[4*p+1], img.Pix[4*p+2], img.Pix[4*p+3] = rgb[0], rgb[1], rgb[2], 255
 		}

@@ -1,4 +1,6 @@
-package main
+// Package safetext makes text fooltest does not control safe to print on
+// a terminal or in a CI log.
+package safetext
 
 import (
 	"strconv"
@@ -6,7 +8,7 @@ import (
 	"unicode/utf8"
 )
 
-// printable returns s with every rune that is not printable (control
+// Printable returns s with every rune that is not printable (control
 // characters, line and paragraph separators, format characters such as
 // bidirectional overrides) replaced by its Go escape, such as \n, \x1b or
 // \u2028, and every invalid UTF-8 byte by \xNN. Text fooltest does not
@@ -14,8 +16,8 @@ import (
 // model names and runtime messages. GitHub Actions reads any output line
 // that starts with "::" as a workflow command, so a newline or carriage
 // return in a file name could otherwise forge ::error:: or ::add-mask::
-// lines; after printable, untrusted text can never start a line.
-func printable(s string) string {
+// lines; after Printable, untrusted text can never start a line.
+func Printable(s string) string {
 	if isPrintable(s) {
 		return s
 	}
@@ -49,4 +51,11 @@ func isPrintable(s string) bool {
 		}
 	}
 	return true
+}
+
+// OneLine keeps error output to one line, as CI logs and annotations
+// expect. Errors quote paths and runtime messages, so what whitespace does
+// not cover is escaped by printable.
+func OneLine(s string) string {
+	return Printable(strings.Join(strings.Fields(s), " "))
 }

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/fooltest/fooltest/cmd/fooltest/internal/safetext"
+
 	"github.com/sethvargo/go-githubactions"
 )
 
@@ -197,7 +199,7 @@ func shortSummary(o Outcome) string {
 			reason = o.Err.Error()
 		}
 		return fmt.Sprintf("### fooltest: ERROR: the model was not tested\n\n%s\n\n%d of %d classes fooled before it stopped.\n",
-			oneLine(cmp.Or(reason, "no reason was recorded")), o.Fooled, o.Targets)
+			safetext.OneLine(cmp.Or(reason, "no reason was recorded")), o.Fooled, o.Targets)
 	case o.Verdict != "":
 		s := fmt.Sprintf("### fooltest: %s\n\n%d of %d classes fooled (max confidence %.4f).\n",
 			o.Verdict, o.Fooled, o.Targets, o.MaxConfidence)
@@ -207,7 +209,7 @@ func shortSummary(o Outcome) string {
 		}
 		return s
 	case o.Err != nil:
-		return fmt.Sprintf("### fooltest: error\n\n%s\n", oneLine(o.Err.Error()))
+		return fmt.Sprintf("### fooltest: error\n\n%s\n", safetext.OneLine(o.Err.Error()))
 	}
 	return ""
 }
@@ -252,7 +254,7 @@ func annotate(gha *githubactions.Action, workspace string, o Outcome) {
 		if o.ExitCode == 2 {
 			title = "fooltest: invalid input"
 		}
-		gha.WithFieldsMap(map[string]string{"title": title}).Errorf("%s", oneLine(o.Err.Error()))
+		gha.WithFieldsMap(map[string]string{"title": title}).Errorf("%s", safetext.OneLine(o.Err.Error()))
 	}
 	if o.Model == "" && o.Verdict != "" {
 		gha.Noticef("%s", "fooltest ran its embedded demo model: set the model input to test your classifier")
@@ -301,9 +303,4 @@ func label(c FooledClass) string {
 		return "no label"
 	}
 	return strconv.Quote(c.Label)
-}
-
-// oneLine keeps an annotation to one line, as the runner shows it.
-func oneLine(s string) string {
-	return strings.Join(strings.Fields(s), " ")
 }

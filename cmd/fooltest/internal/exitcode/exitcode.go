@@ -10,6 +10,8 @@ package exitcode
 import (
 	"errors"
 	"fmt"
+
+	"github.com/fooltest/fooltest/internal/fault"
 )
 
 // The exit codes fooltest uses.
@@ -42,14 +44,17 @@ func Envf(format string, args ...any) error {
 }
 
 // Of returns the exit code for err: the code of the outermost Error in its
-// chain, 3 for any other non-nil error, and 0 for nil.
+// chain; else 2 for a fault.Invalid error and 3 for any other non-nil
+// error; and 0 for nil.
 func Of(err error) int {
 	if err == nil {
 		return Pass
 	}
-	var e *Error
-	if errors.As(err, &e) {
+	if e, ok := errors.AsType[*Error](err); ok {
 		return e.Code
+	}
+	if errors.Is(err, fault.Invalid) {
+		return Usage
 	}
 	return Environment
 }

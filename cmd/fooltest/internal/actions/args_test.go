@@ -38,7 +38,8 @@ func TestArgs(t *testing.T) {
 				"INPUT_CLASSES": "random:3", "INPUT_THRESHOLD": "0.95", "INPUT_MAX-FOOLED": "10%",
 				"INPUT_FAIL-ON": "never", "INPUT_SEED": "7", "INPUT_REPEATS": "3", "INPUT_BASELINE": "models/old.onnx",
 				"INPUT_ALPHA": "0.01", "INPUT_TOLERANCE": "0.05", "INPUT_MIN-SCORE": "0.5", "INPUT_REPORT-DIR": "out",
-				"INPUT_FORMAT": "json,junit", "INPUT_EXPORT-DATASET": "true",
+				"INPUT_FORMAT": "json,junit", "INPUT_IMAGE-BASE-URL": "https://example.com/r", "INPUT_ARTIFACT-URL": "https://example.com/a",
+				"INPUT_EXPORT-DATASET": "true",
 			},
 			want: []string{
 				"--model=models/net.onnx", "--labels=labels.txt", "--preset=mnist", "--scale=255",
@@ -46,7 +47,8 @@ func TestArgs(t *testing.T) {
 				"--output-kind=logits", "--encoding=both", "--algorithm=paper", "--budget=30s",
 				"--max-evals=1000", "--classes=random:3", "--threshold=0.95", "--max-fooled=10%",
 				"--fail-on=never", "--seed=7", "--repeats=3", "--baseline=models/old.onnx", "--alpha=0.01",
-				"--tolerance=0.05", "--min-score=0.5", "--report-dir=out", "--format=json,junit", "--export-dataset",
+				"--tolerance=0.05", "--min-score=0.5", "--report-dir=out", "--format=json,junit",
+				"--image-base-url=https://example.com/r", "--artifact-url=https://example.com/a", "--export-dataset",
 			},
 		},
 		{
@@ -152,7 +154,7 @@ func TestEnvName(t *testing.T) {
 // TestInputsMatchActionYAML keeps action.yml and the mapping in step: an
 // input declared there but not read here would be silently ignored.
 func TestInputsMatchActionYAML(t *testing.T) {
-	b, err := os.ReadFile(filepath.Join("..", "..", "action.yml"))
+	b, err := os.ReadFile(filepath.Join("..", "..", "..", "..", "action.yml"))
 	if err != nil {
 		t.Fatalf("read action.yml: %v", err)
 	}
@@ -195,8 +197,10 @@ func TestMergeArgs(t *testing.T) {
 		{
 			name: "directories, globs and merge's flags",
 			env: map[string]string{"INPUT_MERGE": "a/b\n" + filepath.Join(dir, "shard-*") + "\n  missing-*", "INPUT_REPORT-DIR": "out",
-				"INPUT_FORMAT": "json", "INPUT_ALLOW-MISSING-SHARDS": "true", "INPUT_EXPORT-DATASET": "false"},
-			want: []string{"a/b", filepath.Join(dir, "shard-1"), filepath.Join(dir, "shard-2"), "missing-*", "--report-dir=out", "--format=json", "--allow-missing-shards"},
+				"INPUT_FORMAT": "json", "INPUT_IMAGE-BASE-URL": "https://example.com/r", "INPUT_ARTIFACT-URL": "https://example.com/a",
+				"INPUT_ALLOW-MISSING-SHARDS": "true", "INPUT_EXPORT-DATASET": "false"},
+			want: []string{"a/b", filepath.Join(dir, "shard-1"), filepath.Join(dir, "shard-2"), "missing-*", "--report-dir=out", "--format=json",
+				"--image-base-url=https://example.com/r", "--artifact-url=https://example.com/a", "--allow-missing-shards"},
 		},
 		{name: "a search input beside merge", env: map[string]string{"INPUT_MERGE": "a", "INPUT_MODEL": "m.onnx"}, wantErr: "model is an input of a search"},
 		{name: "shard beside merge", env: map[string]string{"INPUT_MERGE": "a", "INPUT_SHARD": "1/2"}, wantErr: "shard is an input of a search"},

@@ -1,3 +1,8 @@
+// The view every human-readable format shares (report.md, report.html,
+// the console): which classes to show and in what order, and how the
+// verdict, the score and the settings read. Each format escapes the text
+// for its own syntax.
+
 package report
 
 import (
@@ -9,13 +14,6 @@ import (
 	"strings"
 )
 
-// The verdicts a Result holds, as the gate writes them.
-const (
-	verdictPass  = "pass"
-	verdictFail  = "fail"
-	verdictError = "error"
-)
-
 // NotTested is the headline of a result whose verdict is "error": whatever
 // the search found, it did not test the model, so no format may read as a
 // pass.
@@ -25,7 +23,7 @@ const NotTested = "ERROR: the model was not tested"
 // do not know counts too, so that a result from a newer or broken gate is
 // never shown as a pass or as an ordinary failure.
 func isError(res *Result) bool {
-	return res.Verdict != verdictPass && res.Verdict != verdictFail
+	return res.Verdict != VerdictPass && res.Verdict != VerdictFail
 }
 
 // errorReason is the one-line reason of an "error" verdict.
@@ -239,4 +237,139 @@ func costs(res *Result, c *Class, bc *BaselineClass) string {
 	return fmt.Sprintf("%s evaluations to the threshold against the baseline's %s (ratio %s)",
 		formatCost(c.EvaluationsToThreshold, res.EvaluationBudget),
 		formatCost(bc.EvaluationsToThreshold, res.EvaluationBudget), formatRatio(bc.LogRatio))
+}
+
+// ByConfidence returns res's classes, highest best confidence first, then
+// by index so that ties keep the same order across runs and formats.
+func ByConfidence(res *Result) []*Class {
+	pos := make([]int, len(res.Classes))
+	for i := range pos {
+		pos[i] = i
+	}
+	// Breaking the last ties by position makes the order total, so the
+	// faster unstable sort gives the same order as a stable one; it
+	// matters with 100,000 classes, sorted once per format.
+	slices.SortFunc(pos, func(i, j int) int {
+		a, b := &res.Classes[i], &res.Classes[j]
+		if c := cmp.Compare(b.Confidence, a.Confidence); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.Index, b.Index); c != 0 {
+			return c
+		}
+		return cmp.Compare(i, j)
+	})
+	out := make([]*Class, len(pos))
+	for k, i := range pos {
+		out[k] = &res.Classes[i]
+	}
+	return out
+}
+
+// sortedFooled returns the fooled classes in ByConfidence order.
+func sortedFooled(res *Result) []*Class {
+	var out []*Class
+	for _, c := range ByConfidence(res) {
+		if c.Fooled {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// reportOnly reports whether the gate's result does not set the exit code.
+func reportOnly(res *Result) bool { return res.Config.FailOn == "never" }
+
+// budgetUsed describes how much of the time and evaluation budgets the run
+// spent.
+func budgetUsed(res *Result) string {
+	var parts []string
+	if res.BudgetSeconds > 0 {
+		parts = append(parts, fmt.Sprintf("%.1f s of %s s (%.0f%%)", finite(res.ElapsedSeconds),
+			strconv.FormatFloat(res.BudgetSeconds, 'f', -1, 64), 100*finite(res.ElapsedSeconds)/res.BudgetSeconds))
+	}
+	if res.Config.MaxEvals > 0 {
+		parts = append(parts, fmt.Sprintf("%d of %d evaluations (%.0f%%)", res.Evaluations, res.Config.MaxEvals,
+			100*float64(res.Evaluations)/float64(res.Config.MaxEvals)))
+	}
+	if len(parts) == 0 {
+		return fmt.Sprintf("%.1f s", finite(res.ElapsedSeconds))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// summaryRows is the summary table shared by the Markdown and HTML
+// reports. untrusted escapes the one value that comes from the user, the
+// model path; the others are numbers fooltest formats itself.
+func summaryRows(res *Result, untrusted func(string) string) [][2]string {
+	return [][2]string{
+		{"Model", untrusted(res.Model.Path)},
+		{"Target classes", strconv.Itoa(res.Targets)},
+		{"Fooled (confidence ≥ " + formatThreshold(res.Threshold) + ")", strconv.Itoa(res.Fooled)},
+		{"Allowed", strconv.Itoa(res.MaxFooled)},
+		{"Median best confidence", formatConfidence(res.MedianConfidence, res.Threshold)},
+		{"Highest confidence", formatConfidence(res.MaxConfidence, res.Threshold)},
+		{"Evaluations", strconv.FormatInt(res.Evaluations, 10)},
+		{"Evaluations per second", strconv.FormatFloat(finite(res.EvalsPerSecond), 'f', 1, 64)},
+		{"Budget used", budgetUsed(res)},
+	}
+}
+
+// configRows lists the run's settings as name/value pairs for the Markdown
+// and HTML reports. Values are raw; each format escapes them.
+func configRows(res *Result) [][2]string {
+	f := func(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
+	floats := func(xs []float64) string {
+		s := make([]string, len(xs))
+		for i, x := range xs {
+			s[i] = f(x)
+		}
+		return strings.Join(s, ", ")
+	}
+	cfg := res.Config
+	m := res.Model
+	shape := fmt.Sprintf("%d×%d×%d (%s)", m.Channels, m.Height, m.Width, m.Layout)
+	rows := [][2]string{
+		{"fooltest", res.Versions.Fooltest},
+		{"ONNX Runtime", res.Versions.ONNXRuntime},
+		{"Model", m.Path},
+		{"Model sha256", m.SHA256},
+		{"Model input", m.Input + " " + shape},
+		{"Model output", m.Output + " (" + m.OutputKind + ")"},
+		{"Model classes", strconv.Itoa(m.Classes)},
+		{"Started at", res.StartedAt},
+		{"Stopped because", res.StoppedReason},
+		{"Encoding", cfg.Encoding},
+		{"Algorithm", cfg.Algorithm},
+		{"Budget", cfg.Budget},
+		{"Max evaluations", strconv.FormatInt(cfg.MaxEvals, 10)},
+		{"Classes", cfg.Classes},
+		{"Threshold", f(cfg.Threshold)},
+		{"Max fooled", cfg.MaxFooled},
+		{"Fail on", cfg.FailOn},
+		{"Seed", strconv.FormatUint(cfg.Seed, 10)},
+		{"Batch", strconv.Itoa(cfg.Batch)},
+		{"Threads", strconv.Itoa(cfg.Threads)},
+		{"Preset", cfg.Preset},
+		{"Scale", f(cfg.Scale)},
+		{"Mean", floats(cfg.Mean)},
+		{"Std", floats(cfg.Std)},
+		{"Input shape", cfg.InputShape},
+		{"Output", cfg.Output},
+		{"Output kind", cfg.OutputKind},
+		{"Labels", cfg.Labels},
+		{"Report directory", cfg.ReportDir},
+		{"Formats", strings.Join(cfg.Formats, ", ")},
+		{"Export dataset", strconv.FormatBool(cfg.ExportDataset)},
+		{"Generation", strconv.Itoa(cfg.Generation)},
+		{"Repeats", strconv.Itoa(cfg.Repeats)},
+		{"Baseline", cfg.Baseline},
+		{"Alpha", f(cfg.Alpha)},
+		{"Tolerance", f(cfg.Tolerance)},
+		{"Min score", f(cfg.MinScore)},
+		{"Image base URL", cfg.ImageBaseURL},
+		{"Artifact URL", cfg.ArtifactURL},
+		{"Non-finite outputs", strconv.FormatInt(res.NonFiniteOutputs, 10)},
+	}
+	return rows
 }

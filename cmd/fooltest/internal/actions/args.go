@@ -70,6 +70,8 @@ var inputs = []input{
 	{name: "shard"},
 	{name: "report-dir", merge: mergeToo},
 	{name: "format", merge: mergeToo},
+	{name: "image-base-url", merge: mergeToo},
+	{name: "artifact-url", merge: mergeToo},
 	{name: "export-dataset", boolean: true},
 	{name: "merge", merge: mergeOnly},
 	{name: "allow-missing-shards", boolean: true, merge: mergeOnly},
@@ -121,7 +123,7 @@ func Merging(getenv func(string) string) bool {
 // merge`: the directories of the merge input (separated by whitespace, so
 // one per line works; each may be a glob pattern, as download-artifact puts
 // each artifact in a folder of its own), then the flags of report-dir,
-// format and allow-missing-shards. A run input set beside merge is refused:
+// format, image-base-url, artifact-url and allow-missing-shards. A run input set beside merge is refused:
 // the step would silently not search. A pattern that matches nothing stays
 // as it is, for merge to name as missing.
 func MergeArgs(getenv func(string) string) ([]string, error) {

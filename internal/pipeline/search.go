@@ -1,21 +1,19 @@
-package main
+package pipeline
 
 import (
-	"cmp"
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/fooltest/fooltest/internal/attack"
 	"github.com/fooltest/fooltest/internal/score"
 )
 
-// searchRepeats runs repeats independent searches of l with seeds cfg.Seed,
+// searchRepeats runs repeats independent searches of o with seeds cfg.Seed,
 // cfg.Seed+1, …, sharing the time until ctx's deadline equally among the
 // searches still to run, and combines them (see combine). It stops early on
 // a search that fails or is interrupted, and returns what was found so far
 // with that search's error.
-func searchRepeats(ctx context.Context, e env, l *loaded, cfg attack.Config, repeats int, what string, quiet bool) (*attack.Result, error) {
+func searchRepeats(ctx context.Context, h Hooks, o *Opened, cfg attack.Config, repeats int, what string) (*attack.Result, error) {
 	var runs []*attack.Result
 	var err error
 	for i := range repeats {
@@ -25,26 +23,25 @@ func searchRepeats(ctx context.Context, e env, l *loaded, cfg attack.Config, rep
 		}
 		c := cfg
 		c.Seed = cfg.Seed + uint64(i)
-		if !quiet && (repeats > 1 || what != "") {
-			fmt.Fprintf(e.stdout, "searching %s (seed %d, search %d of %d)\n", cmp.Or(what, "the model"), c.Seed, i+1, repeats)
-		}
 		left := time.Duration(0)
 		if d, ok := rctx.Deadline(); ok {
 			left = time.Until(d)
 		}
-		prog := newProgress(e, left, quiet)
-		c.Progress = prog.update
-		stop := l.AbortOn(rctx)
+		done := func() {}
+		if h.Search != nil {
+			c.Progress, done = h.Search(Search{What: what, Seed: c.Seed, Index: i, Count: repeats, Left: left})
+		}
+		stop := o.AbortOn(rctx)
 		var res *attack.Result
-		res, err = attack.Run(rctx, l, c)
+		res, err = attack.Run(rctx, o, c)
 		stop()
-		prog.finish()
+		done()
 		cancel()
 		if res != nil {
 			runs = append(runs, res)
 		}
 		if err == nil {
-			err = l.CheckFinite()
+			err = o.CheckFinite()
 		}
 		if err != nil || res == nil || res.Stopped == attack.StoppedCanceled || ctx.Err() != nil {
 			break

@@ -1,0 +1,82 @@
+package main
+
+import (
+	"cmp"
+	"os"
+
+	"github.com/fooltest/fooltest/internal/classifier"
+	"github.com/fooltest/fooltest/internal/fault"
+	"github.com/fooltest/fooltest/internal/ortlib"
+	"github.com/fooltest/fooltest/internal/pipeline"
+)
+
+// hint says how a user changes a setting; suggest is a value the library
+// suggests for it, or "".
+type hint func(suggest string) string
+
+// fixed is a hint that takes no suggestion.
+func fixed(s string) hint { return func(string) string { return s } }
+
+// settingHints says, for each setting a library's error can name, how a
+// user changes it: libraries describe the problem, only the CLI knows its
+// flags (and the Action's inputs carry the same names).
+var settingHints = map[fault.Setting]hint{
+	classifier.SettingModel:         fixed("check --model"),
+	classifier.SettingLabels:        fixed("check --labels"),
+	classifier.SettingInputShape:    fixed("pass --input-shape C,H,W"),
+	classifier.SettingOutput:        fixed("pick the class scores output with --output"),
+	classifier.SettingOutputKind:    fixed("say how to read the output with --output-kind probabilities, logits (softmax is applied) or sigmoid (independent scores in [0,1])"),
+	classifier.SettingMaxModelBytes: fixed("raise --max-model-bytes if you trust the model"),
+	classifier.SettingMaxInputBytes: fixed("raise --max-input-bytes if the runner has the memory, or use a smaller --batch or --input-shape"),
+	classifier.SettingPreprocessing: fixed("check --scale, --mean and --std (or --preset)"),
+	classifier.SettingRuntime:       fixed("run scripts/install-onnxruntime.sh, or point --onnxruntime-lib or $ONNXRUNTIME_LIB at libonnxruntime.so " + classifier.RuntimeVersion),
+	classifier.SettingBatch: func(s string) string {
+		if s != "" {
+			return "omit --batch or pass --batch " + s
+		}
+		return "omit --batch to tune it"
+	},
+	pipeline.SettingBaseline:  fixed("check --baseline: give the released model or its report.json"),
+	pipeline.SettingReportDir: fixed("check --report-dir: the reports need a folder fooltest can write"),
+	pipeline.SettingBudget:    fixed("raise --budget"),
+	pipeline.SettingShard: func(s string) string {
+		return "use at most " + cmp.Or(s, "as many") + " shards in --shard"
+	},
+	pipeline.SettingClasses: func(s string) string {
+		if s != "" {
+			return "name the classes both have, e.g. --classes " + s
+		}
+		return "name the classes both have with --classes"
+	},
+}
+
+// hinted is an error with the CLI's way to fix it appended.
+type hinted struct {
+	err  error
+	hint string
+}
+
+func (h *hinted) Error() string { return h.err.Error() + ": " + h.hint }
+func (h *hinted) Unwrap() error { return h.err }
+
+// withHint appends to err how to change the setting it names, if any.
+func withHint(err error) error {
+	if err == nil {
+		return nil
+	}
+	setting, suggest := fault.SuggestionOf(err)
+	if h, ok := settingHints[setting]; ok {
+		return &hinted{err: err, hint: h(suggest)}
+	}
+	return err
+}
+
+// loadRuntime finds the ONNX Runtime library (explicit is --onnxruntime-lib)
+// and loads it, returning its version.
+func loadRuntime(explicit string) (string, error) {
+	path, err := ortlib.Find(explicit, os.Getenv)
+	if err != nil {
+		return "", err
+	}
+	return classifier.LoadRuntime(path)
+}

@@ -1,0 +1,38 @@
+package main
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/fooltest/fooltest/cmd/fooltest/internal/exitcode"
+	"github.com/fooltest/fooltest/internal/classifier"
+	"github.com/fooltest/fooltest/internal/fault"
+	"github.com/fooltest/fooltest/internal/pipeline"
+)
+
+// TestSettingHints checks that every setting the classifier's errors can
+// name has a hint, and that the hint keeps the error's kind and exit code.
+func TestSettingHints(t *testing.T) {
+	for _, s := range []fault.Setting{
+		classifier.SettingModel, classifier.SettingLabels, classifier.SettingInputShape,
+		classifier.SettingOutput, classifier.SettingOutputKind, classifier.SettingBatch,
+		classifier.SettingMaxModelBytes, classifier.SettingMaxInputBytes,
+		classifier.SettingPreprocessing, classifier.SettingRuntime,
+		pipeline.SettingBaseline, pipeline.SettingReportDir, pipeline.SettingBudget,
+		pipeline.SettingShard, pipeline.SettingClasses,
+	} {
+		if settingHints[s] == nil {
+			t.Errorf("setting %q has no hint", s)
+		}
+	}
+	err := withHint(fault.Invalidf(classifier.SettingInputShape, "model input %q has unknown image size", "x"))
+	if got, want := err.Error(), `model input "x" has unknown image size: pass --input-shape C,H,W`; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+	if !errors.Is(err, fault.Invalid) || exitcode.Of(err) != exitcode.Usage {
+		t.Errorf("hint lost the kind: exit %d", exitcode.Of(err))
+	}
+	if err := withHint(fault.Modelf("boom")); err.Error() != "boom" {
+		t.Errorf("an error without a setting got a hint: %q", err)
+	}
+}

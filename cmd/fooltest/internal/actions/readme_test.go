@@ -1,0 +1,215 @@
+package actions
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// readmeSteps returns the run scripts of the README workflows' steps named
+// name, in README order, dedented as the runner gets them.
+func readmeSteps(t *testing.T, name string) []string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(string(b), "\n")
+	var scripts []string
+	for i := 0; i < len(lines); i++ {
+		if strings.TrimSpace(lines[i]) != "- name: "+name {
+			continue
+		}
+		for i++; i < len(lines) && strings.TrimSpace(lines[i]) != "run: |"; i++ {
+		}
+		if i == len(lines) {
+			t.Fatalf("README step %q has no run: | script", name)
+		}
+		indent := strings.Index(lines[i], "run:") + 2
+		var script []string
+		for i++; i < len(lines) && (strings.TrimSpace(lines[i]) == "" || strings.HasPrefix(lines[i], strings.Repeat(" ", indent))); i++ {
+			script = append(script, strings.TrimPrefix(lines[i], strings.Repeat(" ", indent)))
+		}
+		scripts = append(scripts, strings.Join(script, "\n")+"\n")
+	}
+	if len(scripts) == 0 {
+		t.Fatalf("README.md has no step %q", name)
+	}
+	return scripts
+}
+
+// gitRun runs git in dir and returns its output.
+func gitRun(t *testing.T, dir string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command("git", args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_SYSTEM=/dev/null")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("git %s: %v: %s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+// stepRun runs script as the runner runs a step (bash -eo pipefail) in dir,
+// with the variables the workflow sets; origin is the remote the step
+// pushes to, a bare repository standing for github.com.
+func stepRun(t *testing.T, script, dir, origin string, vars ...string) error {
+	cmd := exec.Command("bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_SYSTEM=/dev/null",
+		"RUNNER_TEMP="+t.TempDir(), "GITHUB_WORKSPACE="+dir, "GH_TOKEN=not-a-token",
+		"GITHUB_SERVER_URL=file://"+filepath.Dir(origin), "GITHUB_REPOSITORY="+strings.TrimSuffix(filepath.Base(origin), ".git"))
+	cmd.Env = append(cmd.Env, vars...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Run(); err != nil {
+		t.Logf("step output:\n%s", out.String())
+		return err
+	}
+	return nil
+}
+
+// branchFiles lists the files on origin's fooltest-assets branch.
+func branchFiles(t *testing.T, origin string) []string {
+	t.Helper()
+	return strings.Fields(gitRun(t, origin, "ls-tree", "-r", "--name-only", "fooltest-assets"))
+}
+
+// fakeReport makes a report directory with two images and a gallery.
+func fakeReport(t *testing.T, dir string) {
+	t.Helper()
+	for _, f := range []string{"images/0-tabby-cat.png", "images/3-3.png", "gallery.png", "report.md"} {
+		p := filepath.Join(dir, f)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(f), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestReadmePublishesImages runs the README's publishing steps against a
+// local bare repository: runs that publish at once, on a branch that does
+// not exist yet, each get their folder; the fork workflow copies only PNG
+// files from the untrusted artifact; the pruning workflow keeps the newest
+// runs in one commit, and refuses to overwrite a run published meanwhile.
+func TestReadmePublishesImages(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git is not installed")
+	}
+	publish := readmeSteps(t, "Publish the images on the fooltest-assets branch")
+	if len(publish) != 2 {
+		t.Fatalf("README has %d publishing steps, want 2 (the workflow's and the fork workflow's)", len(publish))
+	}
+	// Runs that collide take turns: each failed push means another run's
+	// push went through, which the next try builds on, so four runs need
+	// at most four of the five tries. The test waits less between them.
+	const backoff = "sleep $((try * 5))"
+	for i, s := range publish {
+		if !strings.Contains(s, backoff) {
+			t.Fatalf("publishing step %d does not retry with %q", i+1, backoff)
+		}
+		publish[i] = strings.ReplaceAll(s, backoff, "sleep 0.$((try * 2))")
+	}
+	origin := filepath.Join(t.TempDir(), "octo", "models.git")
+	if err := os.MkdirAll(origin, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	gitRun(t, origin, "init", "-q", "--bare")
+
+	ws := t.TempDir()
+	fakeReport(t, filepath.Join(ws, "out"))
+	runs := []string{"1001-1", "1002-1", "1003-2", "999-1"}
+	var wg sync.WaitGroup
+	errs := make([]error, len(runs))
+	for i, run := range runs {
+		wg.Go(func() { errs[i] = stepRun(t, publish[0], ws, origin, "ASSETS="+run, "REPORT=out") })
+	}
+	wg.Wait()
+	var want []string
+	for i, run := range runs {
+		if errs[i] != nil {
+			t.Fatalf("publishing run %s: %v", run, errs[i])
+		}
+		want = append(want, run+"/gallery.png", run+"/images/0-tabby-cat.png", run+"/images/3-3.png")
+	}
+	slices.Sort(want)
+	if got := branchFiles(t, origin); !slices.Equal(got, want) {
+		t.Fatalf("fooltest-assets holds\n%q\nwant\n%q", got, want)
+	}
+
+	t.Run("fork artifact", func(t *testing.T) {
+		ws := t.TempDir()
+		art := filepath.Join(ws, "fooltest-report")
+		fakeReport(t, art)
+		if err := os.Symlink("/etc/passwd", filepath.Join(art, "images", "evil.png")); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(art, "images", "run.sh"), []byte("echo"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := stepRun(t, publish[1], ws, origin, "ASSETS=2000-1"); err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, f := range branchFiles(t, origin) {
+			if strings.HasPrefix(f, "2000-1/") {
+				got = append(got, f)
+			}
+		}
+		if want := []string{"2000-1/gallery.png", "2000-1/images/0-tabby-cat.png", "2000-1/images/3-3.png"}; !slices.Equal(got, want) {
+			t.Errorf("the fork's run published %q, want only its PNG files %q", got, want)
+		}
+	})
+
+	t.Run("prune", func(t *testing.T) {
+		prune := readmeSteps(t, "Keep the newest 200 runs, in one commit")
+		if len(prune) != 1 || !strings.Contains(prune[0], "-n -200") {
+			t.Fatalf("pruning step %q does not keep 200 runs", prune)
+		}
+		// Keeping 2 of the 5 runs shows the same as keeping 200 of 203.
+		script := strings.ReplaceAll(prune[0], "-n -200", "-n -2")
+		clone := func() string {
+			dir := filepath.Join(t.TempDir(), "ws")
+			gitRun(t, filepath.Dir(dir), "clone", "-q", "--depth", "1", "--branch", "fooltest-assets", "file://"+origin, dir)
+			return dir
+		}
+
+		ws := clone()
+		if err := stepRun(t, publish[0], filepath.Join(ws, ".."), origin, "ASSETS=3000-1", "REPORT=none"); err != nil {
+			t.Fatal(err)
+		}
+		if got := branchFiles(t, origin); slices.ContainsFunc(got, func(f string) bool { return strings.HasPrefix(f, "3000-1") }) {
+			t.Fatalf("a run without images published %q", got)
+		}
+		other := t.TempDir()
+		fakeReport(t, filepath.Join(other, "out"))
+		if err := stepRun(t, publish[0], other, origin, "ASSETS=3000-1", "REPORT=out"); err != nil {
+			t.Fatal(err)
+		}
+		if err := stepRun(t, script, ws, origin); err == nil {
+			t.Error("pruning overwrote a run published after its checkout")
+		}
+
+		ws = clone()
+		if err := stepRun(t, script, ws, origin); err != nil {
+			t.Fatal(err)
+		}
+		got := branchFiles(t, origin)
+		want := []string{"2000-1/gallery.png", "2000-1/images/0-tabby-cat.png", "2000-1/images/3-3.png",
+			"3000-1/gallery.png", "3000-1/images/0-tabby-cat.png", "3000-1/images/3-3.png"}
+		if !slices.Equal(got, want) {
+			t.Errorf("after pruning the branch holds %q, want the newest two runs' %q", got, want)
+		}
+		if n := strings.Count(gitRun(t, origin, "log", "--oneline", "fooltest-assets"), "\n"); n != 1 {
+			t.Errorf("after pruning the branch has %d commits, want 1", n)
+		}
+	})
+}

@@ -1,0 +1,269 @@
+// Scoring: images in, class confidences out, through preallocated
+// bindings, in line or with a background pipeline for large batches.
+
+package classifier
+
+import (
+	"fmt"
+	"math"
+	"slices"
+
+	ort "github.com/yalue/onnxruntime_go"
+
+	"github.com/fooltest/fooltest/internal/fault"
+	"github.com/fooltest/fooltest/internal/onnxcheck"
+)
+
+// NonFinite returns how many model outputs were NaN or ±Inf so far; they
+// count as confidence 0.
+func (c *Classifier) NonFinite() int64 { return c.nonFinite }
+
+// Score writes the n×K confidences of n canonical images (n×C×H×W values in
+// [0,1]) into conf. Batches are padded to the chosen batch size.
+func (c *Classifier) Score(imgs []float32, n int, conf []float32) error {
+	per, k := c.in.c*c.in.h*c.in.w, c.out.k
+	if len(imgs) < n*per || len(conf) < n*k {
+		return fmt.Errorf("classifier: %d images need %d pixels and %d confidences, got %d and %d", n, n*per, n*k, len(imgs), len(conf))
+	}
+	b := c.batch
+	if c.spare != nil && n > b.size {
+		return c.scorePipelined(imgs, n, conf)
+	}
+	for off := 0; off < n; off += b.size {
+		m := min(b.size, n-off)
+		c.fill(b.input.GetData(), imgs[off*per:(off+m)*per], m)
+		if err := c.run(b); err != nil {
+			return err
+		}
+		c.confidences(b.output.GetData(), m, conf[off*k:(off+m)*k])
+	}
+	return c.nonFiniteErr(nonFiniteMinImages)
+}
+
+// scorePipelined is Score for more than one batch with a pipeline. The
+// runtime leaves a core idle for much of a run, so while batch i runs, the
+// pipeline goroutine turns batch i-1's outputs into confidences and fills
+// batch i+1 into the spare binding; only the first fill and the last
+// confidences remain between runs.
+func (c *Classifier) scorePipelined(imgs []float32, n int, conf []float32) error {
+	per, k, size := c.in.c*c.in.h*c.in.w, c.out.k, c.batch.size
+	c.fill(c.batch.input.GetData(), imgs[:size*per], size)
+	for off := 0; ; off += size {
+		b := c.batch
+		var j pipeJob
+		if off > 0 {
+			// The previous batch was full: only the last can be partial.
+			j.raw, j.conf, j.rows = c.spare.output.GetData(), conf[(off-size)*k:off*k], size
+		}
+		next := off + size
+		if next < n {
+			j.m = min(size, n-next)
+			j.dst, j.src, j.pad = c.spare.input.GetData(), imgs[next*per:(next+j.m)*per], b.input.GetData()
+		}
+		c.jobs <- j
+		err := c.run(b)
+		// Wait even after an error: the goroutine must be idle when
+		// Score returns.
+		<-c.done
+		if err != nil {
+			return err
+		}
+		if next >= n {
+			c.confidences(b.output.GetData(), n-off, conf[off*k:n*k])
+			return c.nonFiniteErr(nonFiniteMinImages)
+		}
+		c.batch, c.spare = c.spare, c.batch
+	}
+}
+
+// InputAffine reports how canonical values become model inputs when the
+// input is planar (NCHW, or one channel): value*mul[ch] + add[ch], computed
+// in float32 exactly so. ok is false for inputs that interleave channels,
+// which only Score handles.
+func (c *Classifier) InputAffine() (mul, add []float32, ok bool) {
+	if !c.planar() {
+		return nil, nil, false
+	}
+	return slices.Clone(c.mul), slices.Clone(c.add), true
+}
+
+// planar reports whether the model takes each channel as one plane, as
+// canonical images hold them.
+func (c *Classifier) planar() bool { return c.in.layout != NHWC || c.in.c == 1 }
+
+// ScoreInputs is Score for images that the caller already wrote in the
+// model's input format (see InputAffine): inputs is handed to the runtime
+// as it is, which saves Score's copy of every image. inputs must hold whole
+// batches, rows past n being padding, and must not change until
+// ScoreInputs returns. Each batch-sized part of inputs is bound once, by
+// its address, so callers should score from a few fixed buffers; a binding
+// keeps its buffer alive until the classifier releases it (at 256 bindings
+// or 64 MB of buffers) or closes.
+func (c *Classifier) ScoreInputs(inputs []float32, n int, conf []float32) error {
+	per, k, size := c.in.c*c.in.h*c.in.w, c.out.k, c.batch.size
+	if !c.planar() {
+		return fmt.Errorf("classifier: ScoreInputs needs a planar input, %q is NHWC", c.in.name)
+	}
+	full := (n + size - 1) / size * size
+	if n < 1 || len(inputs) < full*per || len(conf) < n*k {
+		return fmt.Errorf("classifier: %d images in batches of %d need %d input values and %d confidences, got %d and %d", n, size, full*per, n*k, len(inputs), len(conf))
+	}
+	// The runs go back to back and confidences come after them all: the
+	// runtime's threads stop spinning when a run returns (see configure),
+	// and work between runs left them asleep for the next one.
+	if cap(c.raw) < n*k {
+		c.raw = make([]float32, n*k)
+	}
+	c.raw = c.raw[:n*k]
+	for off := 0; off < n; off += size {
+		b, err := c.bindInplace(inputs[off*per : (off+size)*per])
+		if err != nil {
+			return err
+		}
+		if err := c.run(b); err != nil {
+			return err
+		}
+		m := min(size, n-off)
+		copy(c.raw[off*k:(off+m)*k], b.output.GetData())
+	}
+	c.confidences(c.raw, n, conf)
+	return c.nonFiniteErr(nonFiniteMinImages)
+}
+
+// ScoreInputs keeps at most maxInplace bindings holding at most
+// maxInplaceBytes of callers' buffers; past either bound it releases them
+// all and binds again as needed. A search scores from two buffers of at
+// most 16 MB, so neither bound is reached within one search, while
+// searches run one after another on one classifier do not pin the buffers
+// of finished ones for long.
+const (
+	maxInplace      = 256
+	maxInplaceBytes = 64 << 20
+)
+
+// bindInplace returns the binding of one batch of a caller's buffer.
+func (c *Classifier) bindInplace(in []float32) (*binding, error) {
+	if b, ok := c.inplace[&in[0]]; ok && len(b.input.GetData()) == len(in) {
+		return b, nil
+	}
+	if len(c.inplace) >= maxInplace || c.inplaceBytes+4*len(in) > c.maxInplaceBytes {
+		c.dropInplace()
+	}
+	if c.inplace == nil {
+		c.inplace = make(map[*float32]*binding)
+	}
+	size := c.batch.size
+	var err error
+	if c.inplaceOut == nil {
+		if c.inplaceOut, err = ort.NewEmptyTensor[float32](c.out.shape(size)); err != nil {
+			return nil, fault.Environmentf("", "allocating output tensor: %s", onnxcheck.RuntimeMessage(err.Error()))
+		}
+	}
+	b := &binding{size: size, output: c.inplaceOut}
+	if b.input, err = ort.NewTensor(c.in.shape(size), in); err != nil {
+		return nil, fault.Environmentf("", "binding input tensor: %s", onnxcheck.RuntimeMessage(err.Error()))
+	}
+	b.bind()
+	if old, ok := c.inplace[&in[0]]; ok {
+		c.inplaceBytes -= 4 * len(old.input.GetData())
+		old.output = nil
+		old.destroy()
+	}
+	c.inplace[&in[0]] = b
+	c.inplaceBytes += 4 * len(in)
+	return b, nil
+}
+
+// dropInplace releases ScoreInputs' bindings, but not their shared output.
+func (c *Classifier) dropInplace() {
+	for key, b := range c.inplace {
+		b.output = nil
+		b.destroy()
+		delete(c.inplace, key)
+	}
+	c.inplaceBytes = 0
+}
+
+// fill writes m canonical images into the input tensor in the model's layout
+// and preprocessing. Rows past m keep what they held: they are padding.
+func (c *Classifier) fill(dst, src []float32, m int) {
+	ch, hw := c.in.c, c.in.h*c.in.w
+	per := ch * hw
+	for i := range m {
+		s, d := src[i*per:(i+1)*per], dst[i*per:(i+1)*per]
+		if !c.planar() {
+			for p := range hw {
+				for cc := range ch {
+					d[p*ch+cc] = s[cc*hw+p]*c.mul[cc] + c.add[cc]
+				}
+			}
+			continue
+		}
+		for cc := range ch {
+			mul, add := c.mul[cc], c.add[cc]
+			sp, dp := s[cc*hw:(cc+1)*hw], d[cc*hw:(cc+1)*hw]
+			for p, v := range sp {
+				dp[p] = v*mul + add
+			}
+		}
+	}
+}
+
+// confidences turns m rows of raw outputs into confidences.
+func (c *Classifier) confidences(raw []float32, m int, conf []float32) {
+	k := c.out.k
+	for i := range m {
+		r, o := raw[i*k:(i+1)*k], conf[i*k:(i+1)*k]
+		var bad int64
+		switch c.info.OutputKind {
+		case Logits:
+			bad = softmax(r, o)
+		default:
+			for j, v := range r {
+				if !finite(v) {
+					bad++
+					v = 0
+				}
+				o[j] = min(max(v, 0), 1)
+			}
+		}
+		c.nonFinite += bad
+		if bad > 0 {
+			c.badImages++
+		}
+	}
+	c.scored += int64(m)
+}
+
+// softmax writes the softmax of the finite logits in r to o; non-finite
+// logits get probability 0 and are counted.
+func softmax(r, o []float32) int64 {
+	var bad int64
+	hi := float32(math.Inf(-1))
+	for _, v := range r {
+		if finite(v) && v > hi {
+			hi = v
+		} else if !finite(v) {
+			bad++
+		}
+	}
+	var sum float32
+	for j, v := range r {
+		if !finite(v) {
+			o[j] = 0
+			continue
+		}
+		e := float32(math.Exp(float64(v - hi)))
+		o[j] = e
+		sum += e
+	}
+	if sum > 0 {
+		inv := 1 / sum
+		for j := range o {
+			o[j] *= inv
+		}
+	}
+	return bad
+}
+
+func finite(v float32) bool { return v-v == 0 }

@@ -1,0 +1,130 @@
+// Batch size: the model's own, the user's, or tuned by measuring.
+
+package classifier
+
+import (
+	"context"
+	"time"
+)
+
+// chooseBatch fixes the batch size: the model's fixed batch, the user's
+// requested batch, or the candidate with the best measured images per second,
+// tuned until deadline at the latest.
+func (c *Classifier) chooseBatch(requested int, deadline time.Time) error {
+	switch {
+	case c.in.batch > 0:
+		requested = c.in.batch
+	case requested > 0:
+	default:
+		best, err := c.tuneBatch(deadline)
+		if err != nil {
+			return err
+		}
+		c.batch, c.info.Batch, c.info.BatchTuned = best, best.size, true
+		return nil
+	}
+	b, err := c.newBinding(requested)
+	if err != nil {
+		return err
+	}
+	if err := c.run(b); err != nil {
+		b.destroy()
+		return err
+	}
+	c.batch, c.info.Batch = b, requested
+	return nil
+}
+
+// maxBatchBytes bounds one batch's input tensor during tuning. Batch 1 is
+// always a candidate, whatever its size (checkSizes bounds it).
+const maxBatchBytes = 32 << 20
+
+// maxTunedBatch is the largest batch tuning tries. Tuned sizes are powers
+// of two up to it, so they divide the search's generation unit (64) and
+// split its generations into runs without padding.
+const maxTunedBatch = 64
+
+// tuneShare is the share of the time left before the context's deadline
+// that batch tuning may take, and tuneMax its limit without a deadline.
+const (
+	tuneShare = 0.1
+	tuneMax   = 10 * time.Second
+)
+
+// tuneDeadline returns when batch tuning must end: a tenth of the time left
+// before ctx's deadline, so that a slow model leaves most of the budget to
+// the search.
+func tuneDeadline(ctx context.Context, now time.Time) time.Time {
+	limit := tuneMax
+	if d, ok := ctx.Deadline(); ok {
+		limit = min(limit, time.Duration(tuneShare*float64(d.Sub(now))))
+	}
+	return now.Add(limit)
+}
+
+// tuneBatch times doubling batch sizes and keeps the fastest per image. A
+// larger batch must win by 3% to be chosen, since it also costs latency and
+// padding in the search's last batch of a generation. Past deadline it
+// keeps the best size measured so far, batch 1 at least.
+func (c *Classifier) tuneBatch(deadline time.Time) (*binding, error) {
+	per := c.in.c * c.in.h * c.in.w
+	var best *binding
+	bestRate := 0.0
+	worse := 0
+	for size := 1; size <= maxTunedBatch && (size == 1 || size*per*4 <= maxBatchBytes); size *= 2 {
+		if size > 1 && !time.Now().Before(deadline) {
+			break
+		}
+		b, err := c.newBinding(size)
+		if err != nil {
+			best.destroy()
+			return nil, err
+		}
+		rate, err := c.measure(b, deadline)
+		if err != nil {
+			b.destroy()
+			best.destroy()
+			return nil, err
+		}
+		if best == nil || rate > bestRate*1.03 {
+			best.destroy()
+			best, bestRate, worse = b, rate, 0
+			continue
+		}
+		b.destroy()
+		// Throughput has peaked once two larger sizes fail to beat it.
+		if worse++; worse == 2 {
+			break
+		}
+	}
+	return best, nil
+}
+
+// measure returns images per second for one binding: a warm-up run, then
+// runs until 40 ms and 3 runs have passed, or deadline has.
+func (c *Classifier) measure(b *binding, deadline time.Time) (float64, error) {
+	data := b.input.GetData()
+	for i := range data {
+		data[i] = 0.5
+	}
+	start := time.Now()
+	if err := c.run(b); err != nil {
+		return 0, err
+	}
+	runs := 1
+	if time.Now().Before(deadline) {
+		// The warm-up run pays for first-run allocations: time only
+		// the runs after it.
+		start, runs = time.Now(), 0
+		for runs < 3 || time.Since(start) < 40*time.Millisecond {
+			if err := c.run(b); err != nil {
+				return 0, err
+			}
+			runs++
+			if !time.Now().Before(deadline) {
+				break
+			}
+		}
+	}
+	return float64(runs*b.size) / time.Since(start).Seconds(), nil
+}

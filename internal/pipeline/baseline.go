@@ -1,0 +1,133 @@
+package pipeline
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/fooltest/fooltest/internal/fault"
+	"github.com/fooltest/fooltest/internal/report"
+
+	"github.com/fooltest/fooltest/internal/attack"
+)
+
+// baseline is what --baseline names: an earlier run's result, or a model
+// to search first (report is nil until it is searched).
+type baseline struct {
+	path   string
+	report *report.Result
+}
+
+// readBaseline reads path as a report.json when it holds JSON, and takes it
+// for a model otherwise.
+func readBaseline(path string) (*baseline, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fault.Invalidf(SettingBaseline, "cannot read baseline %s: %v", path, errors.Unwrap(err))
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil || !st.Mode().IsRegular() {
+		return nil, fault.Invalidf(SettingBaseline, "baseline %s is not a regular file", path)
+	}
+	head := make([]byte, 64)
+	n, _ := io.ReadFull(f, head)
+	if t := bytes.TrimSpace(head[:n]); len(t) == 0 || t[0] != '{' {
+		return &baseline{path: path}, nil
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return nil, fault.Invalidf(SettingBaseline, "cannot read baseline %s: %w", path, err)
+	}
+	res, err := report.Decode(f, st.Size(), "baseline "+path)
+	if err != nil {
+		return nil, err
+	}
+	if res.Error != "" {
+		return nil, fault.Invalidf(SettingBaseline, "baseline %s records a run that did not test its model (%s): rerun the baseline", path, res.Error)
+	}
+	return &baseline{path: path, report: res}, nil
+}
+
+// searchBaseline opens the baseline model with the candidate's model
+// settings and searches it with the same search settings under a budget of
+// its own.
+func searchBaseline(ctx context.Context, spec *Spec, cfg attack.Config, classes int) (*report.Result, error) {
+	m := spec.Model
+	m.Path = spec.Baseline
+	started := time.Now()
+	bctx, cancel := context.WithTimeout(ctx, spec.Budget)
+	defer cancel()
+	o, err := Open(bctx, m)
+	if err != nil {
+		return nil, fmt.Errorf("opening the baseline model: %w", openError(err, spec.Budget, time.Since(started)))
+	}
+	defer o.Close()
+	if err := sameTargets(spec.Baseline, spec.Config.Classes, cfg.Targets, o.Info().Classes, classes); err != nil {
+		return nil, err
+	}
+	if spec.Hooks.BaselineOpened != nil {
+		spec.Hooks.BaselineOpened(o)
+	}
+	res, err := searchRepeats(bctx, spec.Hooks, o, cfg, spec.Repeats, "the baseline")
+	if err != nil || res == nil {
+		if err == nil {
+			err = errors.New("no result")
+		}
+		return nil, fault.Environmentf("", "searching the baseline model: %w", err)
+	}
+	if res.Stopped == attack.StoppedCanceled {
+		return nil, fault.Environmentf("", "interrupted while searching the baseline model: nothing was compared")
+	}
+	out := buildResult(o, spec, res, started)
+	out.ScoreComparable = comparable(res, cfg.MaxEvals)
+	return out, nil
+}
+
+// attachBaseline records base's per-class query costs in res, in res's
+// class order, for the gate to compare.
+func attachBaseline(res *report.Result, base *baseline) error {
+	b := &report.Baseline{Path: base.path, SHA256: base.report.Model.SHA256}
+	byIndex := make(map[int]*report.Class, len(base.report.Classes))
+	for i := range base.report.Classes {
+		byIndex[base.report.Classes[i].Index] = &base.report.Classes[i]
+	}
+	for _, c := range res.Classes {
+		bc, ok := byIndex[c.Index]
+		if !ok {
+			return fault.Invalidf(SettingBaseline, "baseline %s has no result for class %d: search the same classes", base.path, c.Index)
+		}
+		b.Classes = append(b.Classes, report.BaselineClass{Index: c.Index, EvaluationsToThreshold: bc.EvaluationsToThreshold, History: bc.History})
+	}
+	if len(base.report.Classes) != len(res.Classes) {
+		return fault.Invalidf(SettingBaseline, "baseline %s searched %d classes and this run %d: search the same classes", base.path, len(base.report.Classes), len(res.Classes))
+	}
+	if !base.report.ScoreComparable && res.Error == "" {
+		res.Error = fmt.Sprintf("the baseline's search stopped (%s) before its evaluation budget of %d, so the two cannot be compared: give the searches a longer time budget", base.report.StoppedReason, base.report.EvaluationBudget)
+	}
+	res.Baseline = b
+	return nil
+}
+
+// sameTargets refuses a baseline whose model cannot be searched on the same
+// target classes: models of different class counts compare on the classes
+// the target classes name when both have them (an 11-class model retrained with a
+// "fooling" class against the 10-class original, say), never on "all".
+func sameTargets(path, classes string, targets []int, baseK, k int) error {
+	if baseK == k {
+		return nil
+	}
+	if classes == "all" || strings.HasPrefix(classes, "random:") {
+		return fault.Suggest(fault.Invalidf(SettingClasses, "baseline %s has %d classes and the model %d, so the target classes %q differ between them", path, baseK, k, classes), fmt.Sprintf("0-%d", min(baseK, k)-1))
+	}
+	for _, t := range targets {
+		if t >= baseK {
+			return fault.Invalidf(SettingClasses, "baseline %s has %d classes, so it has no class %d of the target classes %q", path, baseK, t, classes)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,324 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/fooltest/fooltest/internal/fault"
+	"github.com/fooltest/fooltest/internal/gate"
+	"github.com/fooltest/fooltest/internal/report"
+)
+
+// shardReport is one shard's report.json and the directory it came from.
+type shardReport struct {
+	dir string
+	res *report.Result
+}
+
+// MergeSpec says which shards' reports to merge, and where to.
+type MergeSpec struct {
+	// Dirs are the shards' report directories.
+	Dirs      []string
+	ReportDir string
+	// Formats are the formats to write; none means the shards' own.
+	Formats []string
+	// AllowMissing gates on the shards present when some are missing,
+	// instead of the verdict error.
+	AllowMissing bool
+	// ImageBaseURL and ArtifactURL are the merged report's (see
+	// report.Config): the shards' name where their own images went, and
+	// the merged report's images are written anew, from its own directory.
+	ImageBaseURL, ArtifactURL string
+}
+
+// Merge merges the reports of a run's shards (Spec.Shard) into the report
+// of the whole run, gated as a single run is, and writes it. Like Run, it
+// returns an Outcome whenever reports were written.
+func Merge(_ context.Context, spec MergeSpec) (*Outcome, error) {
+	if len(spec.Dirs) == 0 {
+		return nil, fault.Invalidf("", "merge needs the shards' report directories")
+	}
+	if err := CheckReportDir(spec.ReportDir); err != nil {
+		return nil, err
+	}
+	var shards []*shardReport
+	for _, dir := range spec.Dirs {
+		s, err := loadShard(dir)
+		if err != nil {
+			return nil, err
+		}
+		shards = append(shards, s)
+	}
+	res, err := mergeShards(shards, spec.AllowMissing)
+	if err != nil {
+		return nil, err
+	}
+	formats := res.Config.Formats
+	if len(spec.Formats) > 0 {
+		formats = spec.Formats
+	}
+	res.Config.ReportDir, res.Config.Formats = spec.ReportDir, formats
+	res.Config.ImageBaseURL, res.Config.ArtifactURL = spec.ImageBaseURL, spec.ArtifactURL
+	allowed, err := gate.ParseMaxFooled(res.Config.MaxFooled)
+	if err != nil {
+		return nil, fault.Invalidf("", "the shards' max-fooled: %w", err)
+	}
+	failOn, err := gate.ParseFailOn(res.Config.FailOn)
+	if err != nil {
+		return nil, fault.Invalidf("", "the shards' fail-on: %w", err)
+	}
+	out := &Outcome{Result: res, Interrupted: res.Interrupted}
+	if out.Verdict, err = gate.Evaluate(res, res.Config.Threshold, allowed, failOn); err != nil {
+		return nil, fault.Invalidf("", "%w", err)
+	}
+	if err := out.write(spec.ReportDir, formats); err != nil {
+		return out, err
+	}
+	if out.Verdict == gate.Error {
+		return out, fault.Environmentf("", "%s", res.Error)
+	}
+	return out, nil
+}
+
+// loadShard reads the report directory a shard wrote.
+func loadShard(dir string) (*shardReport, error) {
+	res, err := report.Load(dir)
+	if err != nil {
+		return nil, err
+	}
+	what := filepath.Join(dir, report.JSONFile)
+	switch {
+	case res.Shard == nil:
+		err = fault.Invalidf("", "%s is the report of a whole run, not of a shard: nothing to merge", what)
+	case res.Shard.Index == 0:
+		err = fault.Invalidf("", "%s is already a merged report: merge the shards' own reports", what)
+	case res.Shard.Index < 1 || res.Shard.Index > res.Shard.Count || res.Shard.Count > report.MaxShards:
+		err = fault.Invalidf("", "%s records shard %d/%d, which no run makes", what, res.Shard.Index, res.Shard.Count)
+	case !slices.Equal(classIndices(res), res.TargetClasses):
+		err = fault.Invalidf("", "%s lists other classes than its target classes: no shard of a run wrote it", what)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &shardReport{dir: dir, res: res}, nil
+}
+
+// classIndices returns the indices of res's classes, in order.
+func classIndices(res *report.Result) []int {
+	out := make([]int, len(res.Classes))
+	for i, c := range res.Classes {
+		out[i] = c.Index
+	}
+	return out
+}
+
+// incomparable returns the settings in which b differs from a such that
+// their shards did not search one run's share each: those that define the
+// search, and the model's reading and the gate's settings, which the
+// merged result is gated with.
+func incomparable(a, b *report.Result) []string {
+	diffs := gate.SearchDifferences(a, b)
+	add := func(name string, x, y any) {
+		if fmt.Sprint(x) != fmt.Sprint(y) {
+			diffs = append(diffs, gate.Difference{Setting: name, A: x, B: y})
+		}
+	}
+	ac, bc := a.Config, b.Config
+	add("input-shape", ac.InputShape, bc.InputShape)
+	add("output", ac.Output, bc.Output)
+	add("output-kind", a.Model.OutputKind, b.Model.OutputKind)
+	add("target classes", len(a.TargetClasses), len(b.TargetClasses))
+	add("max-fooled", ac.MaxFooled, bc.MaxFooled)
+	add("fail-on", ac.FailOn, bc.FailOn)
+	add("min-score", ac.MinScore, bc.MinScore)
+	add("alpha", ac.Alpha, bc.Alpha)
+	add("tolerance", ac.Tolerance, bc.Tolerance)
+	add("baseline", baselineSHA(a), baselineSHA(b))
+	names := make([]string, len(diffs))
+	for i, d := range diffs {
+		names[i] = fmt.Sprintf("%s %v and %v", d.Setting, d.A, d.B)
+	}
+	if len(names) == 0 && !slices.Equal(a.TargetClasses, b.TargetClasses) {
+		names = append(names, "target classes")
+	}
+	return names
+}
+
+func baselineSHA(r *report.Result) string {
+	if r.Baseline == nil {
+		return "none"
+	}
+	return r.Baseline.SHA256
+}
+
+// mergeShards merges the shards' results into the result of the whole run,
+// to be gated: per class the image of highest confidence any shard found,
+// and the fewest evaluations any shard needed to reach the threshold, each
+// counted within its own shard (so the score stays measured under the
+// shards' evaluation budget, --max-evals, and a class fooled in the merged
+// report always has a count). Evaluations add up; the time is the longest
+// shard's, as the shards run side by side. It refuses, with a usage error,
+// shards that are not one run's.
+func mergeShards(shards []*shardReport, allowMissing bool) (*report.Result, error) {
+	first := shards[0]
+	n := first.res.Shard.Count
+	byIndex := make(map[int]*shardReport, len(shards))
+	for _, s := range shards {
+		r := s.res
+		what := (s.dir)
+		switch {
+		case r.Model.SHA256 != first.res.Model.SHA256:
+			return nil, fault.Invalidf("", "%s and %s are reports of different models (sha256 %.12s and %.12s): merge the shards of one run", (first.dir), what, first.res.Model.SHA256, r.Model.SHA256)
+		case r.Shard.Count != n:
+			return nil, fault.Invalidf("", "%s is shard %d/%d and %s shard %d/%d: merge the shards of one run, which all have the same N", (first.dir), first.res.Shard.Index, n, what, r.Shard.Index, r.Shard.Count)
+		}
+		if d := incomparable(first.res, r); len(d) > 0 {
+			return nil, fault.Invalidf("", "%s and %s were run with different settings (%s), so they are not shards of one run", (first.dir), what, strings.Join(d, ", "))
+		}
+		if r.Baseline != nil && len(r.Baseline.Classes) != len(r.Classes) {
+			return nil, fault.Invalidf("", "%s: its baseline has %d classes and it has %d", what, len(r.Baseline.Classes), len(r.Classes))
+		}
+		if dup, ok := byIndex[r.Shard.Index]; ok {
+			return nil, fault.Invalidf("", "shard %d/%d is given twice, in %s and %s: give each shard once", r.Shard.Index, n, (dup.dir), what)
+		}
+		byIndex[r.Shard.Index] = s
+	}
+	out := *first.res
+	out.Shard = &report.Shard{Count: n}
+	out.MissingShards = nil
+	for i := 1; i <= n; i++ {
+		if _, ok := byIndex[i]; ok {
+			out.Shard.Merged = append(out.Shard.Merged, i)
+		} else {
+			out.MissingShards = append(out.MissingShards, i)
+		}
+	}
+	out.TargetClasses = slices.Clone(first.res.TargetClasses)
+	out.Evaluations, out.ElapsedSeconds, out.OpenSeconds, out.NonFiniteOutputs = 0, 0, 0, 0
+	out.Interrupted, out.ScoreComparable, out.Error = false, true, ""
+	out.StoppedReason = ""
+	out.EvaluationBudget = out.Config.MaxEvals
+	for _, i := range out.Shard.Merged {
+		r := byIndex[i].res
+		out.Evaluations += r.Evaluations
+		out.ElapsedSeconds = max(out.ElapsedSeconds, r.ElapsedSeconds)
+		out.OpenSeconds = max(out.OpenSeconds, r.OpenSeconds)
+		out.NonFiniteOutputs += r.NonFiniteOutputs
+		out.Interrupted = out.Interrupted || r.Interrupted
+		out.ScoreComparable = out.ScoreComparable && r.ScoreComparable
+		out.StartedAt = min(out.StartedAt, r.StartedAt)
+		out.StoppedReason = mergeStopped(out.StoppedReason, r.StoppedReason)
+		if out.Config.MaxEvals == 0 {
+			out.EvaluationBudget = max(out.EvaluationBudget, r.EvaluationBudget)
+		}
+		if r.Error != "" && out.Error == "" {
+			out.Error = fmt.Sprintf("shard %d/%d: %s", i, n, r.Error)
+		}
+	}
+	if out.ElapsedSeconds > 0 {
+		out.EvalsPerSecond = float64(out.Evaluations) / out.ElapsedSeconds
+	}
+	if err := mergeClasses(&out, shards, byIndex); err != nil {
+		return nil, err
+	}
+	if len(out.MissingShards) > 0 && !allowMissing {
+		msg := fmt.Sprintf("shards %s of %d are missing, so %d of the %d target classes were not searched: merge every shard, or allow missing shards to gate on the others", JoinInts(out.MissingShards), n, NotSearched(&out), len(out.Classes))
+		if out.Error != "" {
+			msg += "; " + out.Error
+		}
+		out.Error = msg
+	}
+	return &out, nil
+}
+
+// mergeStopped combines the reasons two shards stopped as combine does for
+// repeats: any reason other than the evaluation budget or fooling every
+// target wins, then the budget, then all-reached.
+func mergeStopped(a, b string) string {
+	rank := func(s string) int {
+		switch s {
+		case "":
+			return 0
+		case "all-reached":
+			return 1
+		case "max-evals":
+			return 2
+		}
+		return 3
+	}
+	if rank(b) > rank(a) {
+		return b
+	}
+	return a
+}
+
+// mergeClasses fills out.Classes from the shards, with the winning images
+// the shards' PNGs held.
+func mergeClasses(out *report.Result, shards []*shardReport, byIndex map[int]*shardReport) error {
+	n := out.Shard.Count
+	owner := make(map[int]int, len(out.TargetClasses))
+	for j, c := range out.TargetClasses {
+		owner[c] = j%n + 1
+	}
+	present := make([]*shardReport, 0, len(byIndex))
+	for _, i := range out.Shard.Merged {
+		present = append(present, byIndex[i])
+	}
+	out.Classes = make([]report.Class, len(out.TargetClasses))
+	var base []report.BaselineClass
+	if out.Baseline != nil {
+		b := *out.Baseline
+		b.Classes = make([]report.BaselineClass, len(out.TargetClasses))
+		out.Baseline = &b
+		base = b.Classes
+	}
+	for k := range out.Classes {
+		var best *report.Class
+		c := report.Class{Index: out.TargetClasses[k]}
+		for _, s := range present {
+			sc := &s.res.Classes[k]
+			if best == nil || sc.Confidence > best.Confidence {
+				best = sc
+			}
+			if e := sc.EvaluationsToThreshold; e != nil && (c.EvaluationsToThreshold == nil || *e < *c.EvaluationsToThreshold) {
+				c.EvaluationsToThreshold, c.SecondsToThreshold = e, sc.SecondsToThreshold
+			}
+			if base != nil {
+				if bc := s.res.Baseline.Classes[k]; base[k].History == nil || owner[c.Index] == s.res.Shard.Index {
+					base[k].Index, base[k].History = bc.Index, bc.History
+				}
+				if e := s.res.Baseline.Classes[k].EvaluationsToThreshold; e != nil && (base[k].EvaluationsToThreshold == nil || *e < *base[k].EvaluationsToThreshold) {
+					base[k].EvaluationsToThreshold = e
+				}
+			}
+		}
+		c.Label, c.Confidence, c.Encoding, c.History = best.Label, best.Confidence, best.Encoding, best.History
+		c.NotSearched = byIndex[owner[c.Index]] == nil
+		c.Pixels = best.Pixels
+		out.Classes[k] = c
+	}
+	return nil
+}
+
+// NotSearched counts the classes of res that no shard searched.
+func NotSearched(res *report.Result) int {
+	n := 0
+	for _, c := range res.Classes {
+		if c.NotSearched {
+			n++
+		}
+	}
+	return n
+}
+
+// JoinInts joins v with commas.
+func JoinInts(v []int) string {
+	s := make([]string, len(v))
+	for i, x := range v {
+		s[i] = fmt.Sprint(x)
+	}
+	return strings.Join(s, ", ")
+}

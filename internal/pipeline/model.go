@@ -1,0 +1,100 @@
+package pipeline
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/fooltest/fooltest/internal/classifier"
+	"github.com/fooltest/fooltest/internal/demo"
+	"github.com/fooltest/fooltest/internal/fault"
+)
+
+// Model says which model to open and how. The ONNX Runtime library must
+// be loaded first (classifier.LoadRuntime).
+type Model struct {
+	// Path is the ONNX file; empty opens the embedded demo model.
+	Path    string
+	Options classifier.Options
+	// Preset names where Options.Normalization came from, for the reports:
+	// a preset's name, or "custom".
+	Preset string
+	// Labels is the labels file; empty gives the demo's labels or
+	// numbered ones.
+	Labels string
+	// Runtime is the loaded ONNX Runtime's version, for the reports.
+	Runtime string
+}
+
+// Opened is an open model with what the reports say about it. Close
+// releases it.
+type Opened struct {
+	*classifier.Classifier
+	// Name is the path as given, or the demo's name; Path is the file,
+	// empty for the demo.
+	Name, Path string
+	SHA256     string
+	Labels     []string
+	// LabelsFrom says where the labels came from, for people.
+	LabelsFrom string
+	Preset     string
+	Runtime    string
+}
+
+// Open opens m and reads its labels. The end of ctx aborts the model runs
+// that opening makes (probing the output, tuning the batch size).
+func Open(ctx context.Context, m Model) (*Opened, error) {
+	o := &Opened{Preset: m.Preset, Runtime: m.Runtime}
+	var sum [32]byte
+	var err error
+	if m.Path == "" {
+		o.Name = demo.Name
+		o.Classifier, err = classifier.OpenBytesContext(ctx, demo.Name, demo.Model, m.Options)
+		sum = sha256.Sum256(demo.Model)
+	} else {
+		o.Name, o.Path = m.Path, m.Path
+		if o.Classifier, err = classifier.OpenContext(ctx, m.Path, m.Options); err == nil {
+			sum, err = fileSHA256(m.Path)
+		}
+	}
+	if err != nil {
+		if o.Classifier != nil {
+			o.Close()
+		}
+		return nil, err
+	}
+	o.SHA256 = hex.EncodeToString(sum[:])
+	k := o.Info().Classes
+	switch {
+	case m.Labels != "":
+		o.Labels, err = classifier.ReadLabels(m.Labels, k)
+		o.LabelsFrom = "file " + m.Labels
+	case m.Path == "":
+		o.Labels, o.LabelsFrom = demo.Labels(), "the demo's digits 0-9"
+	default:
+		o.Labels, o.LabelsFrom = classifier.DefaultLabels(k), fmt.Sprintf("none given: class 0 .. class %d", k-1)
+	}
+	if err != nil {
+		o.Close()
+		return nil, err
+	}
+	return o, nil
+}
+
+func fileSHA256(path string) ([32]byte, error) {
+	var sum [32]byte
+	f, err := os.Open(path)
+	if err != nil {
+		return sum, fault.Invalidf(classifier.SettingModel, "cannot read model %s: %w", path, err)
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return sum, fault.Invalidf(classifier.SettingModel, "cannot read model %s: %w", path, err)
+	}
+	copy(sum[:], h.Sum(nil))
+	return sum, nil
+}

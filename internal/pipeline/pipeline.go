@@ -1,0 +1,286 @@
+// Package pipeline runs fooltest from model to reports: it opens the model,
+// searches it (and a baseline model, when given), builds the Result, decides
+// the verdict once, and writes every report format from that one Result.
+// The CLI and its Actions mode both call it; they parse flags and inputs,
+// print what Hooks tell them, and turn errors into exit codes.
+//
+// Its errors are fault errors: fault.Invalid for what the user gave (naming
+// the setting to change), fault.Environment and fault.Model for the rest.
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/fooltest/fooltest/internal/attack"
+	"github.com/fooltest/fooltest/internal/classifier"
+	"github.com/fooltest/fooltest/internal/fault"
+	"github.com/fooltest/fooltest/internal/gate"
+	"github.com/fooltest/fooltest/internal/report"
+)
+
+// The settings the pipeline's own errors name, beside the classifier's.
+const (
+	SettingBaseline  fault.Setting = "baseline"
+	SettingReportDir fault.Setting = "report-dir"
+	SettingBudget    fault.Setting = "budget"
+	SettingShard     fault.Setting = "shard"
+	// SettingClasses is the choice of target classes.
+	SettingClasses fault.Setting = "classes"
+)
+
+// Spec is a validated run.
+type Spec struct {
+	Model Model
+	// Targets resolves the target classes once the model's class count is
+	// known.
+	Targets func(classes int) ([]int, error)
+	// Search holds the algorithm, encoding, evaluation cap and seed; Run
+	// sets its targets, focus and progress.
+	Search  attack.Config
+	Repeats int
+	// Budget bounds opening the model and searching it; a baseline model
+	// gets a budget of its own.
+	Budget    time.Duration
+	Threshold float64
+	MaxFooled gate.MaxFooled
+	FailOn    gate.FailOn
+	// Baseline is a released model or its report.json, or empty.
+	Baseline string
+	// Shard is the share of the targets this run searches, or nil for all;
+	// Run fills its Searched classes.
+	Shard     *report.Shard
+	ReportDir string
+	Formats   []string
+	// Config is the record of the settings as the user gave them, which
+	// the reports show; Run completes it with what it detected.
+	Config report.Config
+	// Version is fooltest's version, for the reports.
+	Version string
+	Hooks   Hooks
+}
+
+// Hooks let a front end show a run as it goes. Every hook may be nil.
+type Hooks struct {
+	// Opened is called when the model is open and checked, before it is
+	// searched, with the targets resolved.
+	Opened func(o *Opened, targets []int)
+	// BaselineOpened is called when a baseline model is open, before it
+	// is searched.
+	BaselineOpened func(o *Opened)
+	// Search is called before each search; it returns the search's
+	// progress callback (which must return quickly) and a function called
+	// when the search ends.
+	Search func(s Search) (progress func(attack.Progress), done func())
+}
+
+// Search describes one search of a run, for Hooks.Search.
+type Search struct {
+	// What is searched: "" for the model, "the baseline" for a baseline.
+	What string
+	Seed uint64
+	// Index counts searches from 0 up to Count (--repeats).
+	Index, Count int
+	// Left is the time the search may take.
+	Left time.Duration
+}
+
+// Outcome is what a run produced.
+type Outcome struct {
+	Result  *report.Result
+	Verdict gate.Verdict
+	// Interrupted is true when the search was cancelled before it ended.
+	Interrupted bool
+	// Written maps each report format written to its path; Files are
+	// every file written and folder created.
+	Written map[string]string
+	Files   []string
+	// NonFinite is how many scored images gave NaN or ±Inf outputs, and
+	// how many were scored.
+	NonFinite [2]int64
+	// WriteTime is how long writing the reports took.
+	WriteTime time.Duration
+	// SearchErr is the error that ended the search, when the verdict is
+	// gate.Error because of it.
+	SearchErr error
+}
+
+// Run runs spec. It returns an Outcome whenever reports were written (with
+// an error when some were not); the verdict is in the Outcome, never in
+// the error, except that a run that could not test its model (verdict
+// gate.Error) returns why as its error too.
+func Run(ctx context.Context, spec Spec) (*Outcome, error) {
+	// A report directory that cannot be written fails now, not after the
+	// budget is spent.
+	if err := CheckReportDir(spec.ReportDir); err != nil {
+		return nil, err
+	}
+	var base *baseline
+	if spec.Baseline != "" {
+		var err error
+		if base, err = readBaseline(spec.Baseline); err != nil {
+			return nil, err
+		}
+	}
+	// The budget covers opening the model too: a model slow enough to
+	// spend it on probing and batch tuning is too slow to search.
+	started := time.Now()
+	budgetCtx, cancel := context.WithTimeout(ctx, spec.Budget)
+	defer cancel()
+	o, err := Open(budgetCtx, spec.Model)
+	if err != nil {
+		return nil, openError(err, spec.Budget, time.Since(started))
+	}
+	defer o.Close()
+	info := o.Info()
+	if ceiling := o.Ceiling(); ceiling < spec.Threshold {
+		return nil, fault.Invalidf(classifier.SettingOutputKind, "model output %q is read as logits, but its values stay within [%.3g, %.3g] on every probe image, so softmax confidences cannot exceed %.3f, below the threshold %g: the values look like probabilities or sigmoid scores",
+			info.Output, info.OutputRange[0], info.OutputRange[1], ceiling, spec.Threshold)
+	}
+	targets, err := spec.Targets(info.Classes)
+	if err != nil {
+		return nil, err
+	}
+	cfg := spec.Search
+	cfg.Targets, cfg.Threshold = targets, spec.Threshold
+	if sh := spec.Shard; sh != nil {
+		if sh.Searched, err = ShardClasses(targets, sh.Index, sh.Count); err != nil {
+			return nil, err
+		}
+		cfg.Focus, cfg.Seed = sh.Searched, sh.Seed
+	}
+	if base != nil && base.report != nil {
+		// Refuse an incomparable baseline before the budget is spent.
+		probe := resultShell(o, &spec, attack.DefaultGeneration)
+		if err := gate.CheckBaseline(probe, base.report); err != nil {
+			return nil, fault.Invalidf(SettingBaseline, "baseline %s: %w", spec.Baseline, err)
+		}
+		if err := sameTargets(spec.Baseline, spec.Config.Classes, targets, base.report.Model.Classes, info.Classes); err != nil {
+			return nil, err
+		}
+	}
+	if spec.Hooks.Opened != nil {
+		spec.Hooks.Opened(o, targets)
+	}
+	if base != nil && base.report == nil {
+		if base.report, err = searchBaseline(ctx, &spec, cfg, info.Classes); err != nil {
+			return nil, err
+		}
+		// The candidate's budget starts after the baseline's search.
+		cancel()
+		budgetCtx, cancel = context.WithTimeout(ctx, spec.Budget)
+		defer cancel()
+	}
+
+	res, err := searchRepeats(budgetCtx, spec.Hooks, o, cfg, spec.Repeats, "")
+	if res == nil {
+		return nil, err
+	}
+	// A model that failed mid-search, or whose outputs were too often not
+	// finite, was not tested: the reports say so with the verdict error.
+	out := &Outcome{Result: buildResult(o, &spec, res, started), SearchErr: err}
+	out.NonFinite[0], out.NonFinite[1] = o.NonFiniteImages()
+	out.Interrupted = res.Stopped == attack.StoppedCanceled
+	out.Result.Interrupted = out.Interrupted
+	out.Result.ScoreComparable = comparable(res, cfg.MaxEvals)
+	if err != nil {
+		out.Result.Error = err.Error()
+	}
+	if base != nil {
+		if err := attachBaseline(out.Result, base); err != nil {
+			return nil, err
+		}
+	}
+	if out.Verdict, err = gate.Evaluate(out.Result, spec.Threshold, spec.MaxFooled, spec.FailOn); err != nil {
+		return nil, fault.Invalidf("", "%w", err)
+	}
+	writeStart := time.Now()
+	if err := renderShown(out.Result, res); err != nil {
+		return nil, err
+	}
+	if err := out.write(spec.ReportDir, spec.Formats); err != nil {
+		return out, err
+	}
+	out.WriteTime = time.Since(writeStart)
+	if out.Verdict == gate.Error {
+		if out.SearchErr != nil {
+			return out, out.SearchErr
+		}
+		return out, fault.Environmentf("", "%s", out.Result.Error)
+	}
+	return out, nil
+}
+
+// write writes the reports of out.Result into dir.
+func (out *Outcome) write(dir string, formats []string) error {
+	w, err := report.WriteFiles(dir, out.Result, formats)
+	out.Written, out.Files = w.Formats, w.Paths
+	if err != nil {
+		return reportError(dir, err)
+	}
+	return nil
+}
+
+// openError explains an error from opening the model within the budget.
+func openError(err error, budget, took time.Duration) error {
+	if !errors.Is(err, classifier.ErrAborted) {
+		return err
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return fault.Environmentf(SettingBudget, "the budget of %s ran out while opening the model (%.1fs: loading it, probing its output, tuning the batch size); its runs are too slow to search within that budget", budget, took.Seconds())
+	}
+	return fault.Environmentf("", "interrupted while opening the model, after %.1fs: nothing was searched", took.Seconds())
+}
+
+// reportError shortens the joined errors of the report writers to the first
+// one, with a count of the rest: a full disk fails every format alike.
+func reportError(dir string, err error) error {
+	if se, ok := errors.AsType[*report.SymlinkError](err); ok {
+		return fault.Invalidf(SettingReportDir, "%w", se)
+	}
+	errs := []error{err}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = j.Unwrap()
+	}
+	first := errs[0]
+	for u := errors.Unwrap(first); u != nil; u = errors.Unwrap(u) {
+		first = u
+	}
+	more := ""
+	if len(errs) > 1 {
+		more = fmt.Sprintf(" (%d reports not written)", len(errs))
+	}
+	return fault.Environmentf("", "writing reports to %s: %v%s: check the free space and permissions of the report directory", dir, first, more)
+}
+
+// CheckReportDir checks, before a search, that reports can be written to
+// dir: a folder that is a symbolic link is invalid input, one that cannot be
+// created or written an environment failure.
+func CheckReportDir(dir string) error {
+	err := report.CheckDir(dir)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, report.ErrSymlink):
+		return fault.Invalidf(SettingReportDir, "%w", err)
+	}
+	return fault.Environmentf(SettingReportDir, "%w", err)
+}
+
+// ShardClasses returns shard i's (1-based) of n shards of targets: the
+// targets at the positions j with j mod n = i-1. Dealing them in turn, rather
+// than in blocks, spreads neighbouring classes (often alike: dog breeds) over
+// the shards, so each shard gets a like mix of easy and hard ones.
+func ShardClasses(targets []int, i, n int) ([]int, error) {
+	if n > len(targets) {
+		return nil, fault.Suggest(fault.Invalidf(SettingShard, "shard %d/%d: only %d target classes, so some shards would search none", i, n, len(targets)), strconv.Itoa(len(targets)))
+	}
+	var out []int
+	for j := i - 1; j < len(targets); j += n {
+		out = append(out, targets[j])
+	}
+	return out, nil
+}

@@ -1,0 +1,140 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/fooltest/fooltest/internal/attack"
+	"github.com/fooltest/fooltest/internal/classifier"
+	"github.com/fooltest/fooltest/internal/demo"
+	"github.com/fooltest/fooltest/internal/fault"
+	"github.com/fooltest/fooltest/internal/gate"
+	"github.com/fooltest/fooltest/internal/report"
+	"github.com/fooltest/fooltest/internal/testsupport/ortload"
+)
+
+var runtimeVersion string
+
+func TestMain(m *testing.M) {
+	var err error
+	runtimeVersion, err = ortload.Load()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "pipeline tests need ONNX Runtime:", err)
+		os.Exit(1)
+	}
+	os.Exit(m.Run())
+}
+
+// demoSpec searches the embedded demo under an evaluation cap.
+func demoSpec(t *testing.T) Spec {
+	t.Helper()
+	norm, err := classifier.Preset(demo.Preset)
+	if err != nil {
+		t.Fatal(err)
+	}
+	allowed, err := gate.ParseMaxFooled("0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Spec{
+		Model: Model{Options: classifier.Options{Normalization: norm, Threads: 1}, Preset: demo.Preset, Runtime: runtimeVersion},
+		Targets: func(k int) ([]int, error) {
+			out := make([]int, k)
+			for i := range out {
+				out[i] = i
+			}
+			return out, nil
+		},
+		Search:    attack.Config{MaxEvals: 2000, Seed: 1},
+		Repeats:   1,
+		Budget:    time.Minute,
+		Threshold: 0.99,
+		MaxFooled: allowed,
+		FailOn:    gate.FailOnFooled,
+		ReportDir: filepath.Join(t.TempDir(), "reports"),
+		Formats:   []string{report.FormatJSON, report.FormatMarkdown},
+		Config:    report.Config{Classes: "all", Threshold: 0.99, MaxFooled: "0", FailOn: "fooled", MaxEvals: 2000, Seed: 1},
+	}
+}
+
+// TestRunDemo runs the pipeline end to end on the demo model: the hooks see
+// the model and the search, the verdict is decided once and lands in the
+// reports written.
+func TestRunDemo(t *testing.T) {
+	spec := demoSpec(t)
+	var opened, searches, progress int
+	spec.Hooks = Hooks{
+		Opened: func(o *Opened, targets []int) {
+			opened++
+			if len(targets) != 10 || o.Info().Classes != 10 || o.SHA256 == "" {
+				t.Errorf("opened %d classes, %d targets, sha256 %q", o.Info().Classes, len(targets), o.SHA256)
+			}
+		},
+		Search: func(s Search) (func(attack.Progress), func()) {
+			searches++
+			return func(attack.Progress) { progress++ }, func() {}
+		},
+	}
+	out, err := Run(context.Background(), spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if opened != 1 || searches != 1 {
+		t.Errorf("hooks: opened %d times, searched %d times", opened, searches)
+	}
+	if out.Verdict != gate.Fail || out.Result.Verdict != gate.Fail || out.Result.Fooled == 0 {
+		t.Errorf("verdict %q (Result %q) with %d fooled; the demo is fooled within 2000 evaluations", out.Verdict, out.Result.Verdict, out.Result.Fooled)
+	}
+	back, err := report.Load(spec.ReportDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back.Verdict != out.Verdict || back.Evaluations != out.Result.Evaluations || back.Model.SHA256 == "" {
+		t.Errorf("report.json: verdict %q, %d evaluations; the run: %q, %d", back.Verdict, back.Evaluations, out.Verdict, out.Result.Evaluations)
+	}
+	if _, ok := out.Written[report.FormatMarkdown]; !ok {
+		t.Errorf("report.md not written: %v", out.Written)
+	}
+}
+
+// TestRunRefusals: what the user gave wrong is a fault.Invalid error naming
+// the setting to change, before anything is searched.
+func TestRunRefusals(t *testing.T) {
+	link := filepath.Join(t.TempDir(), "link")
+	if err := os.Symlink(t.TempDir(), link); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		change  func(*Spec)
+		setting fault.Setting
+	}{
+		{"report directory is a link", func(s *Spec) { s.ReportDir = link }, SettingReportDir},
+		{"missing baseline", func(s *Spec) { s.Baseline = filepath.Join(t.TempDir(), "none.onnx") }, SettingBaseline},
+		{"more shards than targets", func(s *Spec) { s.Shard = &report.Shard{Index: 1, Count: 11} }, SettingShard},
+		{"threshold above a logits ceiling", func(s *Spec) { s.Model.Options.OutputKind = classifier.Logits }, classifier.SettingOutputKind},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			spec := demoSpec(t)
+			searched := false
+			spec.Hooks.Search = func(Search) (func(attack.Progress), func()) {
+				searched = true
+				return nil, func() {}
+			}
+			tc.change(&spec)
+			out, err := Run(context.Background(), spec)
+			if out != nil || !errors.Is(err, fault.Invalid) || fault.SettingOf(err) != tc.setting {
+				t.Fatalf("got %v (%v, setting %q), want invalid input about %q", err, fault.KindOf(err), fault.SettingOf(err), tc.setting)
+			}
+			if searched {
+				t.Error("searched before refusing")
+			}
+		})
+	}
+}

@@ -1,0 +1,155 @@
+package pipeline
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/fooltest/fooltest/internal/attack"
+	"github.com/fooltest/fooltest/internal/fault"
+	"github.com/fooltest/fooltest/internal/report"
+)
+
+// resultShell is the part of a Result known before the search: the model
+// and the settings, as spec.Config records them and as the model's opening
+// resolved them.
+func resultShell(o *Opened, spec *Spec, generation int) *report.Result {
+	info := o.Info()
+	out := &report.Result{
+		Schema:   report.Schema,
+		Versions: report.Versions{Fooltest: spec.Version, ONNXRuntime: o.Runtime},
+		Model: report.Model{
+			Path: displayPath(o.Path), SHA256: o.SHA256, Classes: info.Classes,
+			Input: info.Input, Layout: string(info.Layout),
+			Width: info.Width, Height: info.Height, Channels: info.Channels,
+			Output: info.Output, OutputKind: string(info.OutputKind),
+		},
+		Config:        spec.Config,
+		BudgetSeconds: spec.Budget.Seconds(),
+		OpenSeconds:   info.OpenSeconds,
+		Shard:         spec.Shard,
+	}
+	c := &out.Config
+	c.Formats = slices.Clone(c.Formats)
+	c.Batch, c.Threads, c.Preset, c.Output, c.Generation = info.Batch, info.Threads, o.Preset, info.Output, generation
+	norm := spec.Model.Options.Normalization
+	c.Scale = float64(norm.Scale)
+	c.Mean, c.Std = nil, nil
+	for _, v := range norm.Mean {
+		c.Mean = append(c.Mean, float64(v))
+	}
+	for _, v := range norm.Std {
+		c.Std = append(c.Std, float64(v))
+	}
+	return out
+}
+
+// buildResult turns the search's result into the one result model every
+// report is written from.
+func buildResult(o *Opened, spec *Spec, res *attack.Result, started time.Time) *report.Result {
+	out := resultShell(o, spec, res.Generation)
+	out.Config.Encoding, out.Config.Algorithm = res.Encoding, res.Algorithm
+	out.Evaluations = res.Evaluations
+	out.ElapsedSeconds = res.Elapsed.Seconds()
+	out.NonFiniteOutputs = o.NonFinite()
+	out.StoppedReason = res.Stopped
+	out.StartedAt = started.UTC().Format(time.RFC3339)
+	out.EvaluationBudget = spec.Search.MaxEvals
+	out.Repeats = spec.Repeats
+	if out.Shard != nil {
+		for _, c := range res.Classes {
+			out.TargetClasses = append(out.TargetClasses, c.Index)
+		}
+	}
+	if s := res.Elapsed.Seconds(); s > 0 {
+		out.EvalsPerSecond = float64(res.Evaluations) / s
+	}
+	for i := range res.Classes {
+		c := &res.Classes[i]
+		rc := report.Class{Index: c.Index, Label: o.Labels[c.Index], Confidence: c.Confidence, Encoding: c.Encoding}
+		if c.Reached {
+			n, s := c.EvaluationsToThreshold, c.ElapsedToThreshold.Seconds()
+			rc.EvaluationsToThreshold, rc.SecondsToThreshold = &n, &s
+		}
+		for _, p := range c.History {
+			rc.History = append(rc.History, report.Point{Evaluations: p.Evaluations, Confidence: p.Confidence})
+		}
+		rc.History = report.ThinHistory(rc.History, report.MaxHistoryPoints)
+		out.Classes = append(out.Classes, rc)
+	}
+	return out
+}
+
+// renderShown gets the finished images of the classes the reports show
+// (see report.ShownClasses) from the search, on every core: with 1000
+// classes, rendering them all one after another took seconds after a
+// signal asked the run to stop. An image that cannot be rendered is an
+// error: a report must not quietly lose one.
+func renderShown(out *report.Result, res *attack.Result) error {
+	shown := report.ShownClasses(out)
+	byIndex := make(map[int]*attack.Class, len(res.Classes))
+	for i := range res.Classes {
+		byIndex[res.Classes[i].Index] = &res.Classes[i]
+	}
+	errs := make([]error, len(shown))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(shown)) {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(shown) {
+					return
+				}
+				c := shown[i]
+				ac := byIndex[c.Index]
+				if ac == nil {
+					continue
+				}
+				pix, err := ac.Image()
+				switch {
+				case err != nil:
+					errs[i] = fmt.Errorf("the image of class %d: %w", c.Index, err)
+				case pix != nil:
+					c.Pixels = &report.Image{C: res.C, H: res.H, W: res.W, Pix: pix}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return fault.Environmentf("", "%w", err)
+	}
+	return nil
+}
+
+// DemoDisplayPath stands for the embedded model in reports, which have no
+// file to point at.
+const DemoDisplayPath = "(embedded demo model)"
+
+// displayPath is the model path as reports show it: relative to the working
+// directory (the workspace, in Actions) when the model lies inside it.
+func displayPath(path string) string {
+	if path == "" {
+		return DemoDisplayPath
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return path
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return path
+	}
+	if rel, err := filepath.Rel(wd, abs); err == nil && !strings.HasPrefix(rel, "..") {
+		return filepath.ToSlash(rel)
+	}
+	return path
+}

@@ -1,0 +1,78 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+)
+
+// consoleRows is how many classes the console summary lists; report.json
+// has them all.
+const consoleRows = 20
+
+// WriteConsole writes the summary a terminal or a CI log shows: the classes
+// by confidence (the first 20), the score, the comparison with the
+// baseline and the verdict line, from the same view as report.md and
+// report.html. Labels are cleaned as in every format, so that no text from
+// a user can start a line of the log.
+func WriteConsole(w io.Writer, res *Result) error {
+	var b strings.Builder
+	classes := ByConfidence(res)
+	fmt.Fprintf(&b, "\n%-6s  %-24s  %-10s  %s\n", "class", "label", "confidence", "fooled")
+	for i, c := range classes {
+		if i == consoleRows {
+			fmt.Fprintf(&b, "… %d more classes in %s\n", len(classes)-consoleRows, cleanText(filepath.Join(res.Config.ReportDir, JSONFile)))
+			break
+		}
+		mark := "no"
+		if c.Fooled {
+			mark = "yes"
+		}
+		fmt.Fprintf(&b, "%-6d  %-24s  %-10.5f  %s\n", c.Index, displayLabel(c.Label, 24), c.Confidence, mark)
+	}
+	b.WriteString("\n")
+	b.WriteString(consoleScore(res) + "\n")
+	if bl := res.Baseline; bl != nil {
+		fmt.Fprintf(&b, "baseline: %s; %d classes fell faster, %d slower\n", comparison(res), bl.Easier, bl.Harder)
+	}
+	b.WriteString(ConsoleVerdict(res) + "\n")
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// consoleScore states the score and what it was measured under.
+func consoleScore(res *Result) string {
+	s := fmt.Sprintf("score: %s (0: every class fooled at once, 1: none within %d evaluations); %d of %d classes fooled within the budget, median %s evaluations",
+		formatScore(res.Score), res.EvaluationBudget, res.FooledWithinBudget, res.Targets, formatCost(res.MedianEvaluations, res.EvaluationBudget))
+	if res.Repeats > 1 {
+		s += fmt.Sprintf(" (medians of %d searches)", res.Repeats)
+	}
+	switch {
+	case res.Config.MaxEvals == 0:
+		s += "; comparable with other runs only under an evaluation budget"
+	case !res.ScoreComparable:
+		s += "; not comparable: the search stopped before its evaluation budget"
+	}
+	return s
+}
+
+// ConsoleVerdict is the verdict in one line of plain text, as the console
+// and CI logs show it: what decided it, and what the run spent.
+func ConsoleVerdict(res *Result) string {
+	if isError(res) {
+		return "fooltest: " + NotTested + ": " + errorReason(res)
+	}
+	word := "PASS"
+	if res.Verdict != VerdictPass {
+		word = "FAIL"
+	}
+	s := fmt.Sprintf("fooltest: %s: %s, %d evaluations in %.1fs", word, gateDetail(res), res.Evaluations, finite(res.ElapsedSeconds))
+	if res.Interrupted {
+		s += " (interrupted: results so far)"
+	}
+	if res.Verdict == VerdictFail && reportOnly(res) {
+		s += " (report only: the gate does not fail the step)"
+	}
+	return s
+}

@@ -1,0 +1,104 @@
+package report
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/fooltest/fooltest/internal/fault"
+)
+
+// MaxReportBytes bounds a report.json read into memory: one of 100,000
+// classes with their histories stays well under it.
+const MaxReportBytes = 256 << 20
+
+// maxImageBytes bounds one class image read back: an ImageNet image scaled
+// up is under 1 MB.
+const maxImageBytes = 16 << 20
+
+// Decode reads a report.json of size bytes from r; what names it in
+// messages (such as "baseline x.json"). Its errors are fault.Invalid
+// errors: a report read back is the user's input.
+func Decode(r io.Reader, size int64, what string) (*Result, error) {
+	if size > MaxReportBytes {
+		return nil, fault.Invalidf("", "%s is %d bytes, over the %d a report.json may have", what, size, MaxReportBytes)
+	}
+	var res Result
+	if err := json.NewDecoder(r).Decode(&res); err != nil {
+		return nil, fault.Invalidf("", "%s is not a fooltest report.json: %v", what, err)
+	}
+	if res.Schema != Schema || res.Verdict == "" {
+		return nil, fault.Invalidf("", "%s is not a fooltest report.json of schema %d (schema %d, verdict %q): rerun it with this fooltest", what, Schema, res.Schema, res.Verdict)
+	}
+	return &res, nil
+}
+
+// Load reads back the report directory dir that WriteFiles wrote:
+// report.json, and each class's pixels from the PNG its Image names, so
+// that the Result can be written again in every format. It reads only
+// inside dir. Its errors are fault.Invalid errors.
+func Load(dir string) (*Result, error) {
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, fault.Invalidf("", "cannot read the report directory %s: %v", dir, cause(err))
+	}
+	defer root.Close()
+	what := filepath.Join(dir, JSONFile)
+	f, err := root.Open(JSONFile)
+	if err != nil {
+		return nil, fault.Invalidf("", "cannot read %s: %v", what, cause(err))
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil || !st.Mode().IsRegular() {
+		return nil, fault.Invalidf("", "%s is not a regular file", what)
+	}
+	res, err := Decode(f, st.Size(), what)
+	if err != nil {
+		return nil, err
+	}
+	for i := range res.Classes {
+		c := &res.Classes[i]
+		if c.Image == "" {
+			continue
+		}
+		if c.Pixels, err = loadImage(root, dir, c, &res.Model); err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+// loadImage reads class c's image back from root.
+func loadImage(root *os.Root, dir string, c *Class, m *Model) (*Image, error) {
+	what := filepath.Join(dir, filepath.FromSlash(c.Image))
+	f, err := root.Open(filepath.FromSlash(c.Image))
+	if err != nil {
+		return nil, fault.Invalidf("", "cannot read the image of class %d, %s: %v: give the whole report directory", c.Index, what, cause(err))
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxImageBytes+1))
+	if err == nil && len(data) > maxImageBytes {
+		err = fmt.Errorf("over %d bytes", maxImageBytes)
+	}
+	if err != nil {
+		return nil, fault.Invalidf("", "cannot read the image of class %d, %s: %v", c.Index, what, err)
+	}
+	px, err := ReadImage(data, m.Channels, m.Height, m.Width)
+	if err != nil {
+		return nil, fault.Invalidf("", "the image of class %d, %s, is not one fooltest wrote for this model: %v", c.Index, what, err)
+	}
+	return px, nil
+}
+
+// cause is the error under a path error, whose path the message already
+// names.
+func cause(err error) error {
+	if u := errors.Unwrap(err); u != nil {
+		return u
+	}
+	return err
+}
