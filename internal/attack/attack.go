@@ -25,7 +25,10 @@ const (
 	EncodingDirect = "direct"
 	// EncodingCPPN evolves compositional pattern-producing networks.
 	EncodingCPPN = "cppn"
-	// EncodingBoth shares the budget between the two encodings.
+	// EncodingBoth uses both encodings: the paper's algorithm alternates
+	// generations between them; the default climbs with direct patches
+	// (after seeds that are half CPPNs) on models of at most 64 classes
+	// and with CPPNs alone on larger ones.
 	EncodingBoth = "both"
 )
 

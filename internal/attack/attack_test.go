@@ -490,21 +490,50 @@ func TestTargets(t *testing.T) {
 	}
 }
 
-// TestEncodingBoth checks that both encodings share the budget.
+// TestEncodingBoth checks how each algorithm uses both encodings. The
+// paper's alternates generations between them. The default climbs with the
+// encoding that works for the model's regime: with few classes, direct
+// patches after a seed generation that is half CPPNs; with many, CPPNs
+// alone, exactly as EncodingCPPN does.
 func TestEncodingBoth(t *testing.T) {
 	s := openDemo(t, 8)
-	for _, alg := range []string{AlgorithmDefault, AlgorithmPaper} {
-		t.Run(alg, func(t *testing.T) {
-			r, err := Run(context.Background(), s, Config{Algorithm: alg, Encoding: EncodingBoth, Threshold: 1, MaxEvals: 4000, Seed: 2})
+	t.Run(AlgorithmPaper, func(t *testing.T) {
+		r, err := Run(context.Background(), s, Config{Algorithm: AlgorithmPaper, Encoding: EncodingBoth, Threshold: 1, MaxEvals: 4000, Seed: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, c := r.ByEncoding[EncodingDirect], r.ByEncoding[EncodingCPPN]
+		if d < r.Evaluations/4 || c < r.Evaluations/4 {
+			t.Errorf("direct %d and cppn %d of %d evaluations: want each at least a quarter", d, c, r.Evaluations)
+		}
+	})
+	t.Run(AlgorithmDefault+"/few", func(t *testing.T) {
+		r, err := Run(context.Background(), s, Config{Encoding: EncodingBoth, Threshold: 1, MaxEvals: 4000, Seed: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, c := r.ByEncoding[EncodingDirect], r.ByEncoding[EncodingCPPN]
+		if c != fewSeeds/2 || d != r.Evaluations-c {
+			t.Errorf("direct %d and cppn %d of %d evaluations: want cppn %d (half the seeds), direct the rest", d, c, r.Evaluations, fewSeeds/2)
+		}
+	})
+	t.Run(AlgorithmDefault+"/many", func(t *testing.T) {
+		many := openManyClasses(t, 2*maxClimbers)
+		var got [2]*Result
+		for i, enc := range []string{EncodingBoth, EncodingCPPN} {
+			r, err := Run(context.Background(), many, Config{Encoding: enc, Threshold: 0.99, MaxEvals: 1500, Seed: 2})
 			if err != nil {
 				t.Fatal(err)
 			}
-			d, c := r.ByEncoding[EncodingDirect], r.ByEncoding[EncodingCPPN]
-			if d < r.Evaluations/4 || c < r.Evaluations/4 {
-				t.Errorf("direct %d and cppn %d of %d evaluations: want each at least a quarter", d, c, r.Evaluations)
-			}
-		})
-	}
+			got[i] = r
+		}
+		if got[0].ByEncoding[EncodingDirect] != 0 {
+			t.Errorf("both scored %d direct images with %d classes, want none", got[0].ByEncoding[EncodingDirect], 2*maxClimbers)
+		}
+		if a, b := fingerprint(t, got[0]), fingerprint(t, got[1]); a != b {
+			t.Errorf("both and cppn differ with %d classes (fingerprints %s, %s), want the same search", 2*maxClimbers, a, b)
+		}
+	})
 }
 
 // canceling cancels a context during its Nth scoring call, as a SIGINT

@@ -110,7 +110,7 @@ func TestLineage(t *testing.T) {
 	}
 	rng := rand.New(rand.NewPCG(3, 3))
 	e := &engine{arch: newArchive([]int{0, 1}), k: 2, batch: 1, unit: 1, rng: rng}
-	c := &climb{e: e, cp: cp, cl: make([]climber, 2), many: true, useCPPN: true, seeded: true}
+	c := &climb{e: e, cp: cp, cl: make([]climber, 2), many: true, seedCPPN: true, climbCPPN: true, seeded: true}
 	seed := cp.random(rng)
 	hold(seed)
 	c.cl[0].net, c.cl[1].net = seed, seed

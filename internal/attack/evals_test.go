@@ -3,6 +3,7 @@ package attack
 import (
 	"context"
 	"flag"
+	"path/filepath"
 	"slices"
 	"testing"
 
@@ -54,14 +55,42 @@ func TestDefaultNeedsFewEvaluations(t *testing.T) {
 	}
 }
 
-// TestDefaultNeedsFewEvaluationsZoo does the same on the ONNX Model Zoo's
-// mnist-8, a differently trained network with a fixed batch of 1.
-func TestDefaultNeedsFewEvaluationsZoo(t *testing.T) {
-	s := openShared(t, "mnist-zoo8/mnist-8.onnx", "raw01", classifier.Options{Threads: 1})
-	got := evalsToAll(t, s, AlgorithmDefault, EncodingDirect, 0.9999, 5000, 5)
-	t.Logf("evaluations to all classes at 0.9999: %v", got)
-	if m := medianInt(got); m > 1000 {
-		t.Errorf("median %d evaluations, want at most 1000", m)
+// TestDefaultMeetsGoals checks the default search as users get it (both
+// encodings) against its goals on third-party models from ../shared/models,
+// each with the preset its MODEL.md gives: every class of an MNIST model at
+// 0.9999 within 500 evaluations, of a CIFAR-10 model at 0.99 within 1,000
+// (median of 5 seeds). Not here: mnist-nhwc-wuhan-sm, where one class stops
+// near 0.52 under every algorithm; mnist-zoo12, whose outputs are mnist-8's;
+// and cifar10-resnet8-lawrence, which needs about 2,000 (docs/measurements.md).
+func TestDefaultMeetsGoals(t *testing.T) {
+	if testing.Short() {
+		t.Skip("searches eight third-party models five times each")
+	}
+	models := []struct {
+		rel, preset string
+		// batch is 0 for models with a fixed batch.
+		batch     int
+		threshold float64
+		most      int64
+	}{
+		{"mnist-zoo8/mnist-8.onnx", "raw01", 0, 0.9999, 500},
+		{"mnist-cnn-andrewrgarcia/mnist_model.onnx", "pm1", 16, 0.9999, 500},
+		{"mnist-cnn-baskov/mnist-load.onnx", "pm1", 16, 0.9999, 500},
+		{"mnist-extdata-zuramai/mnist.onnx", "pm1", 16, 0.9999, 500},
+		{"mnist-mlp-ohhmkar/mnist.onnx", "raw01", 16, 0.9999, 500},
+		{"mnist-mlp-zackproser/mnist_model.onnx", "mnist", 0, 0.9999, 500},
+		{"cifar10-keras-anshaj/cifar10_model.onnx", "raw01", 16, 0.99, 1000},
+		{"cifar10-tutorial-refrain7/cifar_net.onnx", "pm1", 0, 0.99, 1000},
+	}
+	for _, m := range models {
+		t.Run(filepath.Dir(m.rel), func(t *testing.T) {
+			s := openShared(t, m.rel, m.preset, classifier.Options{Threads: 1, Batch: m.batch})
+			got := evalsToAll(t, s, AlgorithmDefault, EncodingBoth, m.threshold, 20*m.most, 5)
+			t.Logf("evaluations to all classes at %g: %v", m.threshold, got)
+			if med := medianInt(got); med > m.most {
+				t.Errorf("median %d evaluations, want at most %d", med, m.most)
+			}
+		})
 	}
 }
 

@@ -51,7 +51,7 @@ type flags struct {
 	budget, bench           time.Duration
 	interleave              time.Duration
 	batch, threads          int
-	verbose                 bool
+	verbose, history        bool
 	cpuprofile, dump        string
 }
 
@@ -71,6 +71,7 @@ func run() error {
 	flag.IntVar(&f.batch, "batch", 0, "scorer batch for models with a dynamic batch (0: tune)")
 	flag.IntVar(&f.threads, "threads", 0, "ONNX Runtime threads (0: one per CPU)")
 	flag.BoolVar(&f.verbose, "v", false, "print when each class reached the threshold")
+	flag.BoolVar(&f.history, "history", false, "with -v, also print each class's history of (evaluations, best confidence)")
 	flag.StringVar(&f.cpuprofile, "cpuprofile", "", "write a CPU profile of the searches")
 	flag.StringVar(&f.dump, "dump", "", "write the best images of the last seed as PNGs into this folder")
 	flag.Parse()
@@ -251,6 +252,15 @@ func search(c *classifier.Classifier, f flags, seed uint64, flagged map[int][]*a
 	}
 	if f.verbose && len(res.Classes) <= 20 {
 		fmt.Println("  reached at:", strings.Join(at, " "))
+		if f.history {
+			for _, cl := range res.Classes {
+				fmt.Printf("  class %d:", cl.Index)
+				for _, p := range cl.History {
+					fmt.Printf(" %d:%.4f", p.Evaluations, p.Confidence)
+				}
+				fmt.Println()
+			}
+		}
 	}
 	if len(res.Classes) > 20 {
 		count := func(t float64) int {
