@@ -184,7 +184,8 @@ fi
 # --- the action's image ----------------------------------------------------
 t=$(date +%s)
 log "building the action image from the Dockerfile"
-DOCKER_BUILDKIT=0 docker build --network host -t "$ACTION_IMAGE" "$repo" >"$run/build.log" 2>&1 \
+# The classic builder does not set BuildKit's platform arguments.
+DOCKER_BUILDKIT=0 docker build --network host --build-arg BUILDPLATFORM=linux/amd64 -t "$ACTION_IMAGE" "$repo" >"$run/build.log" 2>&1 \
   || { tail -n 30 "$run/build.log" >&2; die "docker build failed"; }
 build_time=$(elapsed "$t")
 log "image built in $build_time"
