@@ -2,7 +2,7 @@
 # Provides the images fooltest's Dockerfile builds FROM, debian:bookworm-slim
 # and golang:1.26-bookworm, on a Docker daemon that may not reach Docker Hub.
 #
-#   scripts/build-base-images.sh [--rebuild]
+#   scripts/build-base-images.sh [--rebuild] [--arm64-rootfs]
 #
 # For each image, in order: keep it if the daemon has it; load it from the
 # cache; pull it from Docker Hub; or, when Docker Hub is unreachable, build a
@@ -19,8 +19,16 @@
 # `docker build` behaves here as on a GitHub runner. They are saved under the cache (FOOLTEST_E2E_CACHE, default
 # ~/.cache/fooltest-e2e) so later runs only load them.
 #
-# Needs: docker (DOCKER_HOST pointing at the daemon), and for stand-ins root,
-# debootstrap and go. --rebuild discards cached stand-ins and builds them anew.
+# --arm64-rootfs provides, instead of the images, the root file system of an arm64
+# debian:bookworm-slim stand-in, as a tar file in the cache whose path it
+# prints: debootstrap --foreign from the same mirror, its second stage run
+# under QEMU user emulation (binfmt_misc must have qemu-aarch64 registered,
+# as scripts/multiarch-image.sh does). A Docker engine without the containerd
+# image store holds one platform per tag, so the caller makes an image of it
+# in a registry (scripts/multiarch-image.sh, with crane).
+#
+# Needs: docker (DOCKER_HOST pointing at the daemon; not for --arm64-rootfs),
+# and for stand-ins root, debootstrap and go. --rebuild discards cached stand-ins and builds them anew.
 set -euo pipefail
 
 SUITE=bookworm
@@ -30,11 +38,14 @@ GOLANG=golang:1.26-bookworm
 
 cache=${FOOLTEST_E2E_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/fooltest-e2e}/base-images
 rebuild=false
-case "${1:-}" in
-  --rebuild) rebuild=true ;;
-  "") ;;
-  *) echo "usage: $0 [--rebuild]" >&2; exit 2 ;;
-esac
+arm64=false
+for arg in "$@"; do
+  case "$arg" in
+    --rebuild) rebuild=true ;;
+    --arm64-rootfs) arm64=true ;;
+    *) echo "usage: $0 [--rebuild] [--arm64-rootfs]" >&2; exit 2 ;;
+  esac
+done
 
 log() { echo "build-base-images: $*" >&2; }
 have() { docker image inspect "$1" >/dev/null 2>&1; }
@@ -42,7 +53,9 @@ tarball() { echo "$cache/$(echo "$1" | tr ':/' '__').tar"; }
 
 mkdir -p "$cache"
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+# A failed debootstrap second stage may leave /proc or /sys mounted in its
+# root: unmount before removing anything.
+trap 'awk -v r="$work/" '"'"'index($2, r) == 1 { print $2 }'"'"' /proc/mounts | sort -r | xargs -r -n1 umount -l; rm -rf "$work"' EXIT
 
 # apt_mirror prints the first URI the host's apt uses for suites named like
 # $1 (bookworm, bookworm-security), from deb822 or one-line sources.
@@ -71,13 +84,24 @@ host_apt_conf() {
   grep -hsE '^[[:space:]]*Acquire::(https?::Proxy|Check-Valid-Until|Check-Date|Retries)' /etc/apt/apt.conf /etc/apt/apt.conf.d/* || true
 }
 
-build_slim() {
-  local root=$work/slim mirror security
+# slim_rootfs ARCH ROOT bootstraps a trimmed Debian for ARCH (amd64, or
+# arm64 through QEMU) in ROOT.
+slim_rootfs() {
+  local arch=$1 root=$2 mirror security
   mirror=$(apt_mirror "$SUITE")
   security=$(apt_mirror "$SUITE-security")
-  log "debootstrap $SUITE from $mirror"
-  debootstrap --variant=minbase "$SUITE" "$root" "$mirror" >"$work/debootstrap.log" 2>&1 \
-    || { tail -n 20 "$work/debootstrap.log" >&2; log "debootstrap failed"; return 1; }
+  if [ "$arch" = amd64 ]; then
+    log "debootstrap $SUITE from $mirror"
+    debootstrap --variant=minbase "$SUITE" "$root" "$mirror" >"$work/debootstrap.log" 2>&1 \
+      || { tail -n 20 "$work/debootstrap.log" >&2; log "debootstrap failed"; return 1; }
+  else
+    [ -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ] \
+      || { log "qemu-aarch64 is not registered with binfmt_misc: cannot run the $arch second stage"; return 1; }
+    log "debootstrap --foreign --arch $arch $SUITE from $mirror (second stage under QEMU)"
+    { debootstrap --foreign --arch "$arch" --variant=minbase "$SUITE" "$root" "$mirror" \
+        && chroot "$root" /debootstrap/debootstrap --second-stage; } >"$work/debootstrap.log" 2>&1 \
+      || { tail -n 20 "$work/debootstrap.log" >&2; log "debootstrap failed"; return 1; }
+  fi
 
   rm -f "$root/etc/apt/sources.list"
   cat >"$root/etc/apt/sources.list.d/debian.sources" <<EOF
@@ -122,7 +146,14 @@ EOF
   mkdir -p "$root/etc/ssl/certs" "$root/usr/local/share/ca-certificates"
   cp /etc/ssl/certs/ca-certificates.crt "$root/etc/ssl/certs/ca-certificates.crt"
   cp /usr/local/share/ca-certificates/*.crt "$root/usr/local/share/ca-certificates/" 2>/dev/null || true
+  # What debootstrap leaves mounted in a second stage.
+  awk -v r="$root/" 'index($2, r) == 1 { print $2 }' /proc/mounts | sort -r | xargs -r -n1 umount -l
+}
 
+build_slim() {
+  local root=$work/slim mirror
+  mirror=$(apt_mirror "$SUITE")
+  slim_rootfs amd64 "$root"
   tar -C "$root" --numeric-owner -c . | docker import \
     --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
     --change 'CMD ["bash"]' \
@@ -203,5 +234,21 @@ provide() {
   log "$image built and cached in $tar"
 }
 
-provide "$SLIM" build_slim
-provide "$GOLANG" build_golang
+if ! $arm64; then
+  provide "$SLIM" build_slim
+  provide "$GOLANG" build_golang
+fi
+
+# The arm64 root file system, for a registry image (see --arm64-rootfs).
+if $arm64; then
+  tar=$cache/debian_bookworm-slim_arm64.rootfs.tar
+  $rebuild && rm -f "$tar"
+  if [ -f "$tar" ]; then
+    log "arm64 $SLIM root file system present: $tar"
+  else
+    slim_rootfs arm64 "$work/slim-arm64"
+    tar -C "$work/slim-arm64" --numeric-owner -cf "$tar.tmp" . && mv "$tar.tmp" "$tar"
+    log "arm64 $SLIM root file system built: $tar"
+  fi
+  echo "$tar"
+fi

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # End-to-end test of the fooltest GitHub Action: builds the action's image
-# from the Dockerfile and runs testdata/workflows/e2e.yml through nektos/act
-# on a private Docker daemon, then checks act's log, exit codes, annotations
-# and the step summary.
+# from the Dockerfile and runs the action jobs of .github/workflows/ci.yml
+# (the same jobs GitHub runs) through nektos/act on a private Docker daemon,
+# then checks act's log, exit codes, annotations and the step summary.
 #
 #   sudo scripts/e2e-action.sh [JOB...]
 #
-# JOBs (default: all; real-model and docker-cli only when the model exists):
+# JOBs (default: all; real-model and docker-cli only when the model exists);
+# all but docker-cli are jobs of ci.yml, whose other jobs (test, lint, image)
+# need GitHub and are skipped under act:
 #   docker-cli       the image as a plain CLI (docker run ... run --model)
 #   demo-gate-fails  the embedded demo fails the gate: outputs, reports,
 #                    annotations, summary, file ownership
@@ -23,9 +25,10 @@
 #
 # What it sets up, and tears down again:
 #   - Debian's docker.io engine (installed with apt-get when missing), started
-#     by this script as root on a private socket with no iptables rules and
-#     no bridge, so it leaves the host's network alone. Containers use the
-#     host's network (act's default), and so does the image build.
+#     as root on a private socket with no iptables rules and no bridge
+#     (scripts/lib/dockerd.sh), so it leaves the host's network alone.
+#     Containers use the host's network (act's default), and so does the
+#     image build.
 #   - the base images, by scripts/build-base-images.sh (local stand-ins where
 #     Docker Hub is unreachable);
 #   - the runner image act runs jobs in (ubuntu-latest), built from
@@ -43,7 +46,7 @@
 # `docker build --network host`, under the tag act looks for, and act runs it
 # (--rebuild=false). Everything else, from inputs to outputs, is act's.
 #
-# actions/upload-artifact@v4 and actions/download-artifact@v4 (merge-shards)
+# actions/upload-artifact and actions/download-artifact (merge-shards)
 # live on GitHub, which act cannot reach here to clone them, and npm carries
 # no build of them. act runs them from testdata/actions instead
 # (--local-repository): stand-ins that call the same client library the
@@ -66,7 +69,10 @@ ACT_VERSION=${FOOLTEST_ACT_VERSION:-v0.2.89}
 ACTION_IMAGE="act-dockeraction:latest"
 # The runner image's tag follows its Dockerfile, so an edit rebuilds it.
 RUNNER_DOCKERFILE=testdata/e2e-runner/Dockerfile
-WORKFLOW=testdata/workflows/e2e.yml
+WORKFLOW=.github/workflows/ci.yml
+# The artifact actions ci.yml uses, run from stand-ins (see above).
+UPLOAD_ARTIFACT=actions/upload-artifact@v7
+DOWNLOAD_ARTIFACT=actions/download-artifact@v8
 
 started=$(date +%s)
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -97,24 +103,15 @@ flock -n 9 || die "another e2e run holds $cache/lock"
 
 # Socket paths are limited to 108 bytes: keep the run folder short.
 run=$(mktemp -d /tmp/fooltest-e2e.XXXXXX)
-dockerd_pid=
+# shellcheck source=scripts/lib/dockerd.sh
+. "$root/scripts/lib/dockerd.sh"
 cleanup() {
   local rc=$?
-  if [ -n "$dockerd_pid" ] && kill -0 "$dockerd_pid" 2>/dev/null; then
-    # Containers of an interrupted act run would outlive the daemon.
-    docker ps -q 2>/dev/null | xargs -r docker rm -f >/dev/null 2>&1 || true
-    kill "$dockerd_pid"
-    for _ in $(seq 60); do kill -0 "$dockerd_pid" 2>/dev/null || break; sleep 0.5; done
-    kill -0 "$dockerd_pid" 2>/dev/null && log "dockerd $dockerd_pid did not stop"
-  fi
+  dockerd_stop
   if [ -n "${FOOLTEST_E2E_LOGS:-}" ]; then
     mkdir -p "$FOOLTEST_E2E_LOGS"
     cp "$run"/*.log "$FOOLTEST_E2E_LOGS"/ 2>/dev/null || true
   fi
-  # dockerd leaves its network namespace mounted in the exec root, and its
-  # data root bind-mounted on itself.
-  awk -v r="$run/" -v d="$cache/docker" 'index($2, r) == 1 || $2 == d || index($2, d "/") == 1 { print $2 }' /proc/mounts \
-    | sort -r | xargs -r -n1 umount -l
   rm -rf "$run"
   exit "$rc"
 }
@@ -123,20 +120,7 @@ trap 'exit 130' INT TERM
 
 # --- the Docker daemon -----------------------------------------------------
 log "starting dockerd (data in $cache/docker)"
-dockerd --data-root "$cache/docker" --exec-root "$run/exec" \
-  --host "unix://$run/docker.sock" --pidfile "$run/docker.pid" \
-  --iptables=false --bridge=none >"$run/dockerd.log" 2>&1 &
-dockerd_pid=$!
-export DOCKER_HOST=unix://$run/docker.sock
-for _ in $(seq 60); do
-  docker info >/dev/null 2>&1 && break
-  kill -0 "$dockerd_pid" 2>/dev/null || { tail -n 20 "$run/dockerd.log" >&2; die "dockerd exited"; }
-  sleep 1
-done
-docker info >/dev/null 2>&1 || { tail -n 20 "$run/dockerd.log" >&2; die "dockerd did not answer within 60s"; }
-# act would reuse containers an interrupted run left behind: start clean.
-docker ps -aq | xargs -r docker rm -f >/dev/null
-docker volume prune -f >/dev/null
+dockerd_start "$cache" "$run" || die "could not start dockerd"
 
 # --- images and tools ------------------------------------------------------
 t=$(date +%s)
@@ -184,13 +168,16 @@ fi
 # --- the action's image ----------------------------------------------------
 t=$(date +%s)
 log "building the action image from the Dockerfile"
-DOCKER_BUILDKIT=0 docker build --network host -t "$ACTION_IMAGE" "$repo" >"$run/build.log" 2>&1 \
+# The classic builder does not set BuildKit's platform arguments.
+DOCKER_BUILDKIT=0 docker build --network host --build-arg BUILDPLATFORM=linux/amd64 -t "$ACTION_IMAGE" "$repo" >"$run/build.log" 2>&1 \
   || { tail -n 30 "$run/build.log" >&2; die "docker build failed"; }
 build_time=$(elapsed "$t")
 log "image built in $build_time"
 
 # --- the workflow ----------------------------------------------------------
 mkdir -p "$run/home"
+# ci.yml skips what needs GitHub when the event says act.
+echo '{"act": true}' >"$run/event.json"
 # run_act JOB [ACT FLAGS...] runs one job (and the jobs it needs), logging
 # to $run/act-JOB.log, and returns act's exit status.
 run_act() {
@@ -198,10 +185,10 @@ run_act() {
   shift
   t=$(date +%s)
   (cd "$repo" && HOME="$run/home" XDG_CONFIG_HOME="$run/home/.config" XDG_CACHE_HOME="$run/home/.cache" \
-    "$act" -W "$WORKFLOW" -j "$job" -P "ubuntu-latest=$runner_image" \
+    "$act" push -W "$WORKFLOW" -j "$job" -P "ubuntu-latest=$runner_image" -e "$run/event.json" \
     --pull=false --rebuild=false --container-daemon-socket - \
-    --local-repository "actions/upload-artifact@v4=$repo/testdata/actions/upload-artifact" \
-    --local-repository "actions/download-artifact@v4=$repo/testdata/actions/download-artifact" \
+    --local-repository "$UPLOAD_ARTIFACT=$repo/testdata/actions/upload-artifact" \
+    --local-repository "$DOWNLOAD_ARTIFACT=$repo/testdata/actions/download-artifact" \
     --artifact-server-path "$run/artifacts" "$@") >"$run/act-$job.log" 2>&1 || rc=$?
   log "act -j $job: exit $rc in $(elapsed "$t")"
   return "$rc"

@@ -3,11 +3,12 @@
 #
 #   scripts/lint-static.sh
 #
-#   actionlint        testdata/workflows/*.yml, .github/workflows/*.yml and
+#   actionlint        .github/workflows/*.yml, testdata/workflows/*.yml and
 #                     the workflow README.md shows (the first ```yaml block
 #                     after a `<!-- workflow -->` line), checked against
 #                     action.yml's inputs and outputs
-#   action-validator  action.yml, and the e2e stand-in actions under
+#   action-validator  action.yml (as it is, and as a release commit rewrites
+#                     it), and the e2e stand-in actions under
 #                     testdata/actions, against GitHub's action schema
 #   dockerfilelint    the Dockerfile and testdata/e2e-runner/Dockerfile with
 #                     BuildKit's lint rules (internal/tools/dockerfilelint,
@@ -114,6 +115,15 @@ for f in action.yml testdata/actions/*/action.yml; do
   log "action-validator $ACTION_VALIDATOR_VERSION: $f"
   "$validator" "$f" || failed+=(action-validator)
 done
+# action.yml as a release commit has it (scripts/set-action-image.sh).
+mkdir -p "$work/release"
+cp action.yml "$work/release/action.yml"
+log "action-validator $ACTION_VALIDATOR_VERSION: action.yml with a release's runs.image"
+if scripts/set-action-image.sh ghcr.io/fooltest/fooltest:v0.0.0 "$work/release/action.yml"; then
+  "$validator" "$work/release/action.yml" || failed+=(action-validator)
+else
+  failed+=(set-action-image)
+fi
 
 # --- Dockerfile -----------------------------------------------------------------
 # The action's, and the e2e test's runner image.

@@ -1,4 +1,4 @@
-// Stand-in for actions/download-artifact@v4, for scripts/e2e-action.sh: see
+// Stand-in for actions/download-artifact@v8, for scripts/e2e-action.sh: see
 // action.yml. Like the real action: with name, that artifact goes into
 // path; otherwise every artifact of the run whose name matches pattern
 // (minimatch; all without one) goes into path/NAME, or into path itself

@@ -1,4 +1,4 @@
-// Stand-in for actions/upload-artifact@v4, for scripts/e2e-action.sh: see
+// Stand-in for actions/upload-artifact@v7, for scripts/e2e-action.sh: see
 // action.yml. Like the real action it uploads the files under each path,
 // named relative to the paths' closest common folder, with
 // DefaultArtifactClient.uploadArtifact. It does not expand wildcards.
