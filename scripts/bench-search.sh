@@ -40,7 +40,7 @@ logdir=${LOGDIR:-}
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-GOEXPERIMENT=${GOEXPERIMENT-simd} go build -o "$tmp/benchsearch" ./internal/attack/benchsearch
+GOEXPERIMENT=${GOEXPERIMENT-simd} go build -o "$tmp/benchsearch" ./internal/tools/benchsearch
 
 shared=../shared/models
 own=testdata/models

@@ -139,7 +139,7 @@ func TestRulesBite(t *testing.T) {
 		}
 	}
 	allowed := map[string][]string{
-		"cmd/fooltest":                    {module + "internal/exitcode", "github.com/sethvargo/go-githubactions", module + "internal/classifier"},
+		"cmd/fooltest":                    {module + "cmd/fooltest/internal/exitcode", "github.com/sethvargo/go-githubactions", module + "internal/classifier"},
 		"internal/attack":                 {module + "internal/cppn", module + "internal/fault"},
 		"internal/classifier":             {"github.com/yalue/onnxruntime_go", module + "internal/fault"},
 		"internal/testsupport/reporttest": {module + "internal/gate", module + "internal/testsupport/onnxtest"},

@@ -15,6 +15,7 @@ import (
 	"github.com/fooltest/fooltest/internal/cppn"
 	"github.com/fooltest/fooltest/internal/demo"
 	"github.com/fooltest/fooltest/internal/fault"
+	"github.com/fooltest/fooltest/internal/score"
 )
 
 // combos are every algorithm with every encoding.
@@ -626,7 +627,7 @@ func TestProgress(t *testing.T) {
 	for i, c := range r.Classes {
 		best[i] = c.Confidence
 	}
-	if m := median(best); last.MedianBest != m {
+	if m := score.MedianFloat(best); last.MedianBest != m {
 		t.Errorf("median best %v, want %v", last.MedianBest, m)
 	}
 }

@@ -355,7 +355,7 @@ func (cv *canvas) render(g *genome, dst []float32, c, h, w int) error {
 			return err
 		}
 		_, hs, ws := r.Shape()
-		cv.small = grow(cv.small, c*hs*ws)
+		cv.small = slices.Grow(cv.small[:0], c*hs*ws)[:c*hs*ws]
 		if err := r.Render(g.net, cv.small); err != nil {
 			return err
 		}
@@ -365,7 +365,7 @@ func (cv *canvas) render(g *genome, dst []float32, c, h, w int) error {
 	if err := cv.full.Render(g.net, dst); err != nil {
 		return err
 	}
-	cv.tmp = grow(cv.tmp, c*h*w)
+	cv.tmp = slices.Grow(cv.tmp[:0], c*h*w)[:c*h*w]
 	v.apply(dst, cv.tmp, c, h, w, cv.out)
 	return nil
 }

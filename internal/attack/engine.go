@@ -10,6 +10,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/fooltest/fooltest/internal/score"
 )
 
 // algorithm breeds generations; the engine scores them, offers every image
@@ -204,10 +206,10 @@ func (e *engine) run(alg algorithm) (err error) {
 // render time divided by the number of cores.
 func (e *engine) evaluate(g *generation) error {
 	n := len(g.genomes)
-	g.conf = grow(g.conf, n*e.k)
-	g.took = grow(g.took, n)
-	g.gain = grow(g.gain, n)
-	g.cells = grow(g.cells, n)
+	g.conf = slices.Grow(g.conf[:0], n*e.k)[:n*e.k]
+	g.took = slices.Grow(g.took[:0], n)[:n]
+	g.gain = slices.Grow(g.gain[:0], n)[:n]
+	g.cells = slices.Grow(g.cells[:0], n)[:n]
 	for off := 0; off < n; {
 		t0 := time.Now()
 		m := min(e.chunk, n-off)
@@ -370,21 +372,8 @@ func (e *engine) progress(final bool) {
 		Elapsed:     now.Sub(e.start),
 		AtThreshold: e.arch.focusReached,
 		Targets:     e.arch.focusCells,
-		MedianBest:  median(best),
+		MedianBest:  score.MedianFloat(best),
 	})
-}
-
-// median returns the median of v, reordering it; 0 for none.
-func median(v []float64) float64 {
-	if len(v) == 0 {
-		return 0
-	}
-	slices.Sort(v)
-	n := len(v)
-	if n%2 == 1 {
-		return v[n/2]
-	}
-	return (v[n/2-1] + v[n/2]) / 2
 }
 
 // result builds the Result from the archive.
@@ -422,12 +411,4 @@ func (e *engine) result() *Result {
 		r.Classes[i] = out
 	}
 	return r
-}
-
-// grow returns s resized to n, reallocating only when its capacity is short.
-func grow[T any](s []T, n int) []T {
-	if cap(s) >= n {
-		return s[:n]
-	}
-	return make([]T, n, n+n/4)
 }

@@ -2,7 +2,11 @@
 
 package attack
 
-import "simd/archsimd"
+import (
+	"simd/archsimd"
+
+	"github.com/fooltest/fooltest/internal/cppn"
+)
 
 // Vector kernels for the colour changes and input mapping of CPPN images,
 // built with GOEXPERIMENT=simd on amd64 and used where the CPU has AVX2.
@@ -11,8 +15,9 @@ import "simd/archsimd"
 // operations in the same order, so images are bit for bit the same with or
 // without them (TestColourKernels).
 
-// vectorised reports whether the vector kernels run.
-var vectorised = archsimd.X86.AVX2()
+// vectorised reports whether the vector kernels run: where the renderer's
+// do, so that one check decides for every kernel of the search.
+var vectorised = cppn.Vectorised()
 
 func vecLen(n int) int {
 	if !vectorised {

@@ -11,11 +11,11 @@ import (
 	"fmt"
 	"math"
 	"math/big"
-	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/fooltest/fooltest/internal/report"
+	"github.com/fooltest/fooltest/internal/score"
 )
 
 // DefaultMaxFooled is the allowance used when the user gives none: any
@@ -296,20 +296,14 @@ func searchedFooled(res *report.Result) bool {
 	return true
 }
 
-// medianMax returns the median (mean of the middle two for an even count)
-// and the maximum of xs, or zeros when xs is empty. It sorts xs.
+// medianMax returns the median and the maximum of xs, or zeros when xs is
+// empty. It sorts xs.
 func medianMax(xs []float64) (median, maximum float64) {
 	if len(xs) == 0 {
 		return 0, 0
 	}
-	slices.Sort(xs)
-	n := len(xs)
-	if n%2 == 1 {
-		median = xs[n/2]
-	} else {
-		median = (xs[n/2-1] + xs[n/2]) / 2
-	}
-	return median, xs[n-1]
+	median = score.MedianFloat(xs)
+	return median, xs[len(xs)-1]
 }
 
 // Outcome is what a verdict means for the pipeline that runs the gate.

@@ -119,3 +119,17 @@ func MedianOf(runs [][]int64) []int64 {
 	}
 	return out
 }
+
+// MedianFloat returns the median of xs, the mean of the two middle values
+// for an even count, and 0 for none. It sorts xs.
+func MedianFloat(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	slices.Sort(xs)
+	n := len(xs)
+	if n%2 == 1 {
+		return xs[n/2]
+	}
+	return (xs[n/2-1] + xs[n/2]) / 2
+}

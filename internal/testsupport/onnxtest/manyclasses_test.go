@@ -9,7 +9,7 @@ import (
 // TestWriteManyClasses writes ManyClasses to a file for trying the CLI on a
 // huge class count; it runs only when asked:
 //
-//	FOOLTEST_MANY_CLASSES=/tmp/100k.onnx go test -run WriteManyClasses ./internal/onnxtest
+//	FOOLTEST_MANY_CLASSES=/tmp/100k.onnx go test -run WriteManyClasses ./internal/testsupport/onnxtest
 //
 // FOOLTEST_MANY_CLASSES_K sets the class count (100,000 by default).
 func TestWriteManyClasses(t *testing.T) {

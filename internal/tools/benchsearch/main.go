@@ -7,7 +7,7 @@
 //
 // Usage:
 //
-//	go run ./internal/attack/benchsearch [flags]
+//	go run ./internal/tools/benchsearch [flags]
 //
 // The model is the embedded LeNet unless -model names an ONNX file.
 package main
@@ -33,6 +33,7 @@ import (
 	"github.com/fooltest/fooltest/internal/classifier"
 	"github.com/fooltest/fooltest/internal/demo"
 	"github.com/fooltest/fooltest/internal/ortlib"
+	"github.com/fooltest/fooltest/internal/score"
 )
 
 func main() {
@@ -273,25 +274,20 @@ func search(c *classifier.Classifier, f flags, seed uint64, flagged map[int][]*a
 	return need, nil
 }
 
-// median of evaluation counts, where -1 (never) sorts last.
+// median of evaluation counts, where -1 (never) ranks above every count;
+// -1 when the median run never got there.
 func median(v []int64) int64 {
-	s := slices.Clone(v)
-	key := func(x int64) int64 {
+	t := make([]int64, len(v))
+	for i, x := range v {
+		t[i] = x
 		if x < 0 {
-			return 1 << 62
+			t[i] = score.Censored
 		}
-		return x
 	}
-	slices.SortFunc(s, func(a, b int64) int {
-		switch ka, kb := key(a), key(b); {
-		case ka < kb:
-			return -1
-		case ka > kb:
-			return 1
-		}
-		return 0
-	})
-	return s[len(s)/2]
+	if m, ok := score.Median(t); ok {
+		return m
+	}
+	return -1
 }
 
 func format(n, limit int64) string {

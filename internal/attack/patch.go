@@ -1,0 +1,131 @@
+// Patches: the direct encoding's climbs change rectangles of a parent's
+// pixels, their sizes drawn from a schedule.
+
+package attack
+
+import (
+	"math"
+	"math/rand/v2"
+	"slices"
+)
+
+// patchSchedule lists the proposal counts at which a class's patch area
+// halves, as in Square Attack (Andriushchenko et al., 2020).
+var patchSchedule = [...]int{10, 50, 200, 500, 1000, 2000, 4000, 6000, 8000}
+
+// rect is a patch proposal: an axis-aligned rectangle painted with one
+// corner of the colour cube.
+type rect struct {
+	x0, y0, rw, rh int
+	col            [3]uint8
+}
+
+// complement returns r painted with the opposite corner of the colour cube.
+func (r rect) complement() rect {
+	for ch := range r.col {
+		r.col[ch] = 255 - r.col[ch]
+	}
+	return r
+}
+
+// blocks draws a direct seed image: random patches on black.
+func (c *climb) blocks(rng *rand.Rand) *genome {
+	x := c.d.alloc()
+	clear(x.pix)
+	for range seedRects {
+		c.apply(x, c.randRect(rng, seedArea))
+	}
+	return x
+}
+
+// randRect draws a patch of about area times the image, with an aspect ratio
+// between 1:2 and 2:1 and a random corner of the colour cube (0 or 1 for
+// gray).
+func (c *climb) randRect(rng *rand.Rand, area float64) rect {
+	d := c.d
+	a := area * float64(d.h*d.w)
+	ratio := math.Exp((rng.Float64()*2 - 1) * math.Ln2)
+	rw := max(1, min(d.w, int(math.Round(math.Sqrt(a*ratio)))))
+	rh := max(1, min(d.h, int(math.Round(a/float64(rw)))))
+	r := rect{x0: rng.IntN(d.w - rw + 1), y0: rng.IntN(d.h - rh + 1), rw: rw, rh: rh}
+	bits := rng.Uint32()
+	for ch := range d.c {
+		if bits>>ch&1 == 1 {
+			r.col[ch] = 255
+		}
+	}
+	return r
+}
+
+func (c *climb) apply(g *genome, r rect) {
+	d := c.d
+	for ch := range d.c {
+		v := r.col[ch]
+		for y := r.y0; y < r.y0+r.rh; y++ {
+			row := g.pix[ch*d.h*d.w+y*d.w+r.x0:][:r.rw]
+			for x := range row {
+				row[x] = v
+			}
+		}
+	}
+}
+
+// area is the image fraction of the next patch after n patches.
+func (c *climb) area(n int) float64 {
+	a := startArea
+	for _, at := range patchSchedule {
+		if n >= at {
+			a /= 2
+		}
+	}
+	return a
+}
+
+// directParent returns cell i's elite as a direct genome, rendering a CPPN
+// elite to 8 bits; nil for an empty cell. Pass the result to release.
+func (c *climb) directParent(i int) *genome {
+	el := c.e.arch.cells[i].elite
+	if el == nil || el.pix != nil {
+		return el
+	}
+	x := c.d.alloc()
+	c.scratch = slices.Grow(c.scratch[:0], c.d.n)[:c.d.n]
+	// A CPPN render cannot fail once the genome was rendered for scoring.
+	_ = c.cp.canonical(el, c.scratch)
+	unitsToBytes(x.pix, c.scratch)
+	return x
+}
+
+// patchChildren adds n patch proposals for class i: first the merge of last
+// generation's improving patches or a pending complement, then new patches,
+// each followed by its complement when there is room.
+func (c *climb) patchChildren(rng *rand.Rand, g *generation, i, n int) {
+	cl := &c.cl[i]
+	parent := c.directParent(i)
+	defer c.release(parent, i)
+	add := func(kind int, rs ...rect) {
+		child := c.d.clone(parent)
+		for _, r := range rs {
+			c.apply(child, r)
+		}
+		g.add(child, i)
+		c.props = append(c.props, proposal{kind: kind, r: rs[0]})
+		n--
+	}
+	if len(cl.merge) > 0 && n > 1 {
+		add(kindMerge, cl.merge...)
+	}
+	cl.merge = cl.merge[:0]
+	if cl.hasAnti {
+		add(kindAnti, cl.anti)
+		cl.hasAnti = false
+	}
+	for n > 0 {
+		r := c.randRect(rng, c.area(cl.tries))
+		cl.tries++
+		add(kindPatch, r)
+		if n > 0 {
+			add(kindAnti, r.complement())
+		}
+	}
+}
