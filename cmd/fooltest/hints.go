@@ -73,7 +73,12 @@ func withHint(err error) error {
 
 // loadRuntime finds the ONNX Runtime library (explicit is --onnxruntime-lib)
 // and loads it, returning its version.
+// ONNX Runtime loads once per process: a library already loaded is used
+// whatever the working directory now is.
 func loadRuntime(explicit string) (string, error) {
+	if _, version := classifier.LoadedRuntime(); version != "" {
+		return version, nil
+	}
 	path, err := ortlib.Find(explicit, os.Getenv)
 	if err != nil {
 		return "", err

@@ -8,6 +8,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
+
+	"github.com/fooltest/fooltest/internal/testsupport/ortload"
 )
 
 // binary is fooltest built once for tests that need a real process:
@@ -15,6 +17,12 @@ import (
 var binary string
 
 func TestMain(m *testing.M) {
+	// In-process runs share one runtime, loaded from the repository now:
+	// tests that run in a temporary workspace do not find it from there.
+	if _, err := ortload.Load(); err != nil {
+		fmt.Fprintln(os.Stderr, "fooltest tests need ONNX Runtime:", err)
+		os.Exit(1)
+	}
 	dir, err := os.MkdirTemp("", "fooltest-bin-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
