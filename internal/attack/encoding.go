@@ -113,7 +113,7 @@ type direct struct {
 	// p = 0.1: it turns an exponential draw into the geometric gap to the
 	// next mutated gene, so that unmutated genes cost nothing.
 	skip float64
-	pool []*genome
+	pool bytePool
 	// lut maps genes to the scorer's input values, per channel, when the
 	// search renders in the model's input format.
 	lut [][256]float32
@@ -141,18 +141,29 @@ func newDirect(c, h, w int) *direct {
 
 func (d *direct) name() string { return EncodingDirect }
 
-// alloc returns a genome with unspecified genes.
-func (d *direct) alloc() *genome {
-	if n := len(d.pool); n > 0 {
-		g := d.pool[n-1]
-		d.pool = d.pool[:n-1]
+// bytePool keeps the byte genomes nobody holds, for the next alloc: a
+// search breeds and drops thousands of them per second. It is used on the
+// search goroutine only.
+type bytePool []*genome
+
+// get returns a pooled genome, or a new one of n genes for enc.
+func (p *bytePool) get(enc encoding, n int) *genome {
+	if k := len(*p); k > 0 {
+		g := (*p)[k-1]
+		*p = (*p)[:k-1]
 		g.refs = 0
 		return g
 	}
-	return &genome{enc: d, pix: make([]uint8, d.n)}
+	return &genome{enc: enc, pix: make([]uint8, n)}
 }
 
-func (d *direct) release(g *genome) { d.pool = append(d.pool, g) }
+// put returns g to the pool.
+func (p *bytePool) put(g *genome) { *p = append(*p, g) }
+
+// alloc returns a genome with unspecified genes.
+func (d *direct) alloc() *genome { return d.pool.get(d, d.n) }
+
+func (d *direct) release(g *genome) { d.pool.put(g) }
 
 // clone returns a copy of parent's genes.
 func (d *direct) clone(parent *genome) *genome {

@@ -17,7 +17,7 @@ type paperDirect struct {
 	// crossRate is the probability that a pair of parents is crossed:
 	// sbxRate, unless a paperVariant says otherwise.
 	crossRate float64
-	pool      []*genome
+	pool      bytePool
 	// rgb holds one genome of RGB bytes per worker, for HLS renders.
 	rgb []*genome
 }
@@ -32,17 +32,9 @@ func newPaperDirect(d *direct, workers int) *paperDirect {
 
 func (p *paperDirect) name() string { return EncodingDirect }
 
-func (p *paperDirect) alloc() *genome {
-	if n := len(p.pool); n > 0 {
-		g := p.pool[n-1]
-		p.pool = p.pool[:n-1]
-		g.refs = 0
-		return g
-	}
-	return &genome{enc: p, pix: make([]uint8, p.d.n)}
-}
+func (p *paperDirect) alloc() *genome { return p.pool.get(p, p.d.n) }
 
-func (p *paperDirect) release(g *genome) { p.pool = append(p.pool, g) }
+func (p *paperDirect) release(g *genome) { p.pool.put(g) }
 
 // random draws uniform noise in every gene: in HLS for colour models, as
 // the paper's code does.
