@@ -116,12 +116,11 @@ type Classifier struct {
 	abort abortState
 	// inplace binds callers' buffers for ScoreInputs, by their first
 	// value's address; they share one output tensor. A binding keeps its
-	// buffer alive, so inplaceBytes counts what they hold, and
-	// maxInplaceBytes bounds it (a field so that tests can lower it).
-	inplace         map[*float32]*binding
-	inplaceOut      *ort.Tensor[float32]
-	inplaceBytes    int
-	maxInplaceBytes int
+	// buffer alive, so inplaceBytes counts what they hold, which
+	// maxInplaceBytes bounds.
+	inplace      map[*float32]*binding
+	inplaceOut   *ort.Tensor[float32]
+	inplaceBytes int
 	// raw holds ScoreInputs' outputs until their confidences are taken.
 	raw []float32
 }
@@ -237,7 +236,7 @@ func open(ctx context.Context, start time.Time, name string, data []byte, checke
 	if err != nil {
 		return nil, fault.Invalidf("", "model %s cannot be loaded by ONNX Runtime: %s", name, onnxcheck.RuntimeMessage(err.Error()))
 	}
-	c := &Classifier{in: in, out: out, sess: sess, mul: mul, add: add, maxInplaceBytes: maxInplaceBytes}
+	c := &Classifier{in: in, out: out, sess: sess, mul: mul, add: add}
 	if c.ro, err = ort.NewRunOptions(); err != nil {
 		c.Close()
 		return nil, fault.Environmentf("", "creating ONNX Runtime run options: %s", onnxcheck.RuntimeMessage(err.Error()))

@@ -97,10 +97,9 @@ func TestScoreInputsBindingsBounded(t *testing.T) {
 	for _, byBytes := range []bool{false, true} {
 		t.Run(fmt.Sprintf("bytes=%v", byBytes), func(t *testing.T) {
 			c := openModel(t, onnxtest.Classifier([]int64{-1, 1, 2, 2}, 3, ""), Options{Batch: 1, OutputKind: Logits})
-			n := maxInplace + 10
+			n, maxBytes := maxInplace+10, maxInplaceBytes
 			if byBytes {
-				c.maxInplaceBytes = 10 * 16 // ten bindings of 4 values
-				n = 25
+				n, maxBytes = 25, 10*16 // ten bindings of 4 values
 			}
 			bufs := make([]float32, n*4)
 			for i := range bufs {
@@ -113,14 +112,14 @@ func TestScoreInputsBindingsBounded(t *testing.T) {
 					if err := c.Score(in, 1, want); err != nil {
 						t.Fatal(err)
 					}
-					if err := c.ScoreInputs(in, 1, got); err != nil {
+					if err := c.scoreInputs(in, 1, got, maxBytes); err != nil {
 						t.Fatal(err)
 					}
 					if fmt.Sprint(got) != fmt.Sprint(want) {
 						t.Fatalf("round %d, buffer %d: ScoreInputs %v, Score %v", round, i, got, want)
 					}
-					if len(c.inplace) > maxInplace || c.inplaceBytes > c.maxInplaceBytes {
-						t.Fatalf("%d bindings holding %d bytes kept, at most %d and %d allowed", len(c.inplace), c.inplaceBytes, maxInplace, c.maxInplaceBytes)
+					if len(c.inplace) > maxInplace || c.inplaceBytes > maxBytes {
+						t.Fatalf("%d bindings holding %d bytes kept, at most %d and %d allowed", len(c.inplace), c.inplaceBytes, maxInplace, maxBytes)
 					}
 					if c.inplaceBytes != 16*len(c.inplace) {
 						t.Fatalf("%d bytes counted for %d bindings of 16", c.inplaceBytes, len(c.inplace))

@@ -100,6 +100,12 @@ func (c *Classifier) planar() bool { return c.in.layout != NHWC || c.in.c == 1 }
 // keeps its buffer alive until the classifier releases it (at 256 bindings
 // or 64 MB of buffers) or closes.
 func (c *Classifier) ScoreInputs(inputs []float32, n int, conf []float32) error {
+	return c.scoreInputs(inputs, n, conf, maxInplaceBytes)
+}
+
+// scoreInputs is ScoreInputs keeping bindings of at most maxBytes of
+// buffers, so that tests can reach that bound with small buffers.
+func (c *Classifier) scoreInputs(inputs []float32, n int, conf []float32, maxBytes int) error {
 	per, k, size := c.in.c*c.in.h*c.in.w, c.out.k, c.batch.size
 	if !c.planar() {
 		return fmt.Errorf("classifier: ScoreInputs needs a planar input, %q is NHWC", c.in.name)
@@ -116,7 +122,7 @@ func (c *Classifier) ScoreInputs(inputs []float32, n int, conf []float32) error 
 	}
 	c.raw = c.raw[:n*k]
 	for off := 0; off < n; off += size {
-		b, err := c.bindInplace(inputs[off*per : (off+size)*per])
+		b, err := c.bindInplace(inputs[off*per:(off+size)*per], maxBytes)
 		if err != nil {
 			return err
 		}
@@ -141,12 +147,13 @@ const (
 	maxInplaceBytes = 64 << 20
 )
 
-// bindInplace returns the binding of one batch of a caller's buffer.
-func (c *Classifier) bindInplace(in []float32) (*binding, error) {
+// bindInplace returns the binding of one batch of a caller's buffer,
+// releasing every binding first when one more would hold over maxBytes.
+func (c *Classifier) bindInplace(in []float32, maxBytes int) (*binding, error) {
 	if b, ok := c.inplace[&in[0]]; ok && len(b.input.GetData()) == len(in) {
 		return b, nil
 	}
-	if len(c.inplace) >= maxInplace || c.inplaceBytes+4*len(in) > c.maxInplaceBytes {
+	if len(c.inplace) >= maxInplace || c.inplaceBytes+4*len(in) > maxBytes {
 		c.dropInplace()
 	}
 	if c.inplace == nil {
