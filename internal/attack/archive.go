@@ -145,23 +145,14 @@ func (a *archive) put(i int, g *genome, p float32, others float64, row []float32
 	cl.elite, cl.conf, cl.others = g, p, others
 }
 
-// gainFrom is the confidence from which offer counts gains: below it, any
-// image raises cells easily, and that says little about which search will
-// reach the threshold.
-const gainFrom = 0.5
-
 // offer lets image g (its confidences in row, scored as evaluation number
-// eval) compete for every cell. It returns how many cells it took, whether
-// it took cell want (-1 for none), and the confidence it added to the cells
-// it took that held at least gainFrom.
-func (a *archive) offer(g *genome, row []float32, eval int64, want int) (took int, tookWant bool, gain float64) {
+// eval) compete for every cell. It returns how many cells it took and
+// whether it took cell want (-1 for none).
+func (a *archive) offer(g *genome, row []float32, eval int64, want int) (took int, tookWant bool) {
 	total := rowTotal(row)
 	for i, c := range a.targets {
 		p := row[c]
 		if ok, o := a.cells[i].beats(p, row, c, total); ok {
-			if a.cells[i].conf >= gainFrom {
-				gain += float64(p - a.cells[i].conf)
-			}
 			a.put(i, g, p, o, row, total)
 			if a.track {
 				a.record(i, eval)
@@ -170,7 +161,7 @@ func (a *archive) offer(g *genome, row []float32, eval int64, want int) (took in
 			tookWant = tookWant || i == want
 		}
 	}
-	return took, tookWant, gain
+	return took, tookWant
 }
 
 // record updates cell i's results bookkeeping after its elite changed at

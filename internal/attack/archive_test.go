@@ -17,7 +17,7 @@ func TestArchiveTiesNearOne(t *testing.T) {
 	hold(first)
 	hold(second)
 	a.offer(first, []float32{1, 1e-20, 1e-20}, 1, -1)
-	if took, _, _ := a.offer(second, []float32{1, 1e-21, 1e-21}, 2, -1); took != 1 || a.cells[0].elite != second {
+	if took, _ := a.offer(second, []float32{1, 1e-21, 1e-21}, 2, -1); took != 1 || a.cells[0].elite != second {
 		t.Fatalf("the image with lower other classes took %d cells, holds cell 0: %v; want it to win the tie", took, a.cells[0].elite == second)
 	}
 	want := -math.Log(2 * float64(float32(1e-21)))
@@ -79,7 +79,7 @@ func BenchmarkOffer100k(b *testing.B) {
 			a.cells[i].conf = 0
 		}
 		eval++
-		if took, _, _ := a.offer(g, row, eval, -1); took != k {
+		if took, _ := a.offer(g, row, eval, -1); took != k {
 			b.Fatalf("took %d cells, want %d", took, k)
 		}
 	}

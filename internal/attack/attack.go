@@ -100,7 +100,11 @@ type Config struct {
 	// Work too small to be worth waking them runs on one. Results do not
 	// depend on it.
 	Workers int
+}
 
+// options are the settings of a search that no caller of Run chooses: Run
+// uses their zero value, and tests pass others to run.
+type options struct {
 	// alwaysSpread makes every parallel job use all workers, however
 	// small, so that tests exercise them.
 	alwaysSpread bool
@@ -198,6 +202,7 @@ func (c *Class) Image() ([]uint8, error) {
 // resolved is a validated Config with defaults applied.
 type resolved struct {
 	Config
+	options
 	targets []int
 	// focus lists the archive cells (indices into targets) of the Focus
 	// classes, ascending: every cell when Focus is empty. inFocus marks
@@ -290,6 +295,11 @@ func (r *resolved) resolveFocus() error {
 // of the Scorer, with the Result of what was scored before the failure
 // (Stopped is StoppedError).
 func Run(ctx context.Context, s Scorer, cfg Config) (*Result, error) {
+	return run(ctx, s, cfg, options{})
+}
+
+// run is Run with the options only tests change.
+func run(ctx context.Context, s Scorer, cfg Config, opt options) (*Result, error) {
 	c, h, w, k := s.Shape()
 	if c != 1 && c != 3 || h < 1 || w < 1 || k < 1 {
 		return nil, fmt.Errorf("attack: scorer shape %d×%d×%d with %d classes: need 1 or 3 channels and at least one class", c, h, w, k)
@@ -301,6 +311,7 @@ func Run(ctx context.Context, s Scorer, cfg Config) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	r.options = opt
 	e, err := newEngine(ctx, s, r)
 	if err != nil {
 		return nil, err

@@ -59,15 +59,13 @@ func TestConfigValidation(t *testing.T) {
 // TestArchiveRules checks MAP-Elites' insertion rule: an image takes cell y
 // if the cell is empty or its confidence for y beats the elite's, ties going
 // to the image whose other classes sum lower; one image may take several
-// cells. It also checks the confidence each offer adds to cells that held at
-// least gainFrom.
+// cells.
 func TestArchiveRules(t *testing.T) {
 	d := newDirect(1, 2, 2)
 	img := func() *genome { return d.alloc() }
 	type offer struct {
 		row      []float32
 		wantTook int
-		wantGain float64
 	}
 	tests := []struct {
 		name    string
@@ -77,27 +75,27 @@ func TestArchiveRules(t *testing.T) {
 		owner []int
 	}{
 		{"empty cells take anything", []int{0, 1, 2}, []offer{
-			{[]float32{0.2, 0.3, 0.5}, 3, 0},
+			{[]float32{0.2, 0.3, 0.5}, 3},
 		}, []int{0, 0, 0}},
 		{"higher confidence takes the cell", []int{0, 1, 2}, []offer{
-			{[]float32{0.2, 0.3, 0.5}, 3, 0},
-			{[]float32{0.6, 0.1, 0.3}, 1, 0},
-			{[]float32{0.1, 0.2, 0.7}, 1, 0.2},
+			{[]float32{0.2, 0.3, 0.5}, 3},
+			{[]float32{0.6, 0.1, 0.3}, 1},
+			{[]float32{0.1, 0.2, 0.7}, 1},
 		}, []int{1, 0, 2}},
 		{"lower confidence is refused", []int{0, 1, 2}, []offer{
-			{[]float32{0.5, 0.3, 0.2}, 3, 0},
-			{[]float32{0.4, 0.2, 0.1}, 0, 0},
+			{[]float32{0.5, 0.3, 0.2}, 3},
+			{[]float32{0.4, 0.2, 0.1}, 0},
 		}, []int{0, 0, 0}},
 		{"ties go to the lower sum of other classes", []int{0}, []offer{
-			{[]float32{1, 1e-6, 1e-6}, 1, 0},
-			{[]float32{1, 1e-7, 1e-7}, 1, 0},
-			{[]float32{1, 1e-6, 1e-7}, 0, 0},
+			{[]float32{1, 1e-6, 1e-6}, 1},
+			{[]float32{1, 1e-7, 1e-7}, 1},
+			{[]float32{1, 1e-6, 1e-7}, 0},
 		}, []int{1}},
 		{"only target cells compete", []int{2}, []offer{
-			{[]float32{0.9, 0.05, 0.05}, 1, 0},
-			{[]float32{0.0, 0.9, 0.1}, 1, 0},
-			{[]float32{0.0, 0.3, 0.7}, 1, 0},
-			{[]float32{0.0, 0.1, 0.9}, 1, 0.2},
+			{[]float32{0.9, 0.05, 0.05}, 1},
+			{[]float32{0.0, 0.9, 0.1}, 1},
+			{[]float32{0.0, 0.3, 0.7}, 1},
+			{[]float32{0.0, 0.1, 0.9}, 1},
 		}, []int{3}},
 	}
 	for _, tc := range tests {
@@ -108,9 +106,8 @@ func TestArchiveRules(t *testing.T) {
 				g := img()
 				hold(g)
 				imgs = append(imgs, g)
-				took, _, gain := a.offer(g, o.row, int64(i+1), -1)
-				if took != o.wantTook || math.Abs(gain-o.wantGain) > 1e-6 {
-					t.Errorf("offer %d took %d cells adding %v, want %d adding %v", i, took, gain, o.wantTook, o.wantGain)
+				if took, _ := a.offer(g, o.row, int64(i+1), -1); took != o.wantTook {
+					t.Errorf("offer %d took %d cells, want %d", i, took, o.wantTook)
 				}
 			}
 			for i, want := range tc.owner {
@@ -284,7 +281,7 @@ func TestWorkersKeepResults(t *testing.T) {
 	for _, tc := range combos {
 		t.Run(tc.alg+"/"+tc.enc, func(t *testing.T) {
 			run := func(workers int) summary {
-				r, err := Run(context.Background(), s, Config{Algorithm: tc.alg, Encoding: tc.enc, Threshold: 0.99, MaxEvals: 1500, Seed: 4, Workers: workers, alwaysSpread: true})
+				r, err := run(context.Background(), s, Config{Algorithm: tc.alg, Encoding: tc.enc, Threshold: 0.99, MaxEvals: 1500, Seed: 4, Workers: workers}, options{alwaysSpread: true})
 				if err != nil {
 					t.Fatal(err)
 				}

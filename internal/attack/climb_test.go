@@ -120,7 +120,7 @@ func TestLineage(t *testing.T) {
 	step := func(cells int32) *genome {
 		x := c.lineageChild(rng, 0)
 		g := &generation{genomes: []*genome{x}, want: []int32{-1}, conf: []float32{0.4, 0.6},
-			took: []bool{false}, cells: []int32{cells}, gain: []float64{0}, scored: 1}
+			took: []bool{false}, cells: []int32{cells}, scored: 1}
 		c.props = []proposal{{kind: kindExplore, lin: 1}}
 		hold(x)
 		c.after(g)

@@ -33,12 +33,10 @@ type generation struct {
 	want []int32
 	// conf holds K confidences per scored genome.
 	conf []float32
-	// took reports, per scored genome, whether it took cell want, cells
-	// how many cells it took, and gain the confidence it added to cells
-	// that held at least gainFrom.
+	// took reports, per scored genome, whether it took cell want, and
+	// cells how many cells it took.
 	took  []bool
 	cells []int32
-	gain  []float64
 	// scored is how many genomes were scored; fewer than len(genomes)
 	// when the run stopped mid-generation.
 	scored int
@@ -208,7 +206,6 @@ func (e *engine) evaluate(g *generation) error {
 	n := len(g.genomes)
 	g.conf = slices.Grow(g.conf[:0], n*e.k)[:n*e.k]
 	g.took = slices.Grow(g.took[:0], n)[:n]
-	g.gain = slices.Grow(g.gain[:0], n)[:n]
 	g.cells = slices.Grow(g.cells[:0], n)[:n]
 	for off := 0; off < n; {
 		t0 := time.Now()
@@ -342,7 +339,7 @@ func (e *engine) offer(g *generation, off, m int) bool {
 		e.byEnc[g.genomes[i].enc]++
 		e.probe.observe(g.conf[i*e.k : (i+1)*e.k])
 		var cells int
-		cells, g.took[i], g.gain[i] = e.arch.offer(g.genomes[i], g.conf[i*e.k:(i+1)*e.k], e.evals, int(g.want[i]))
+		cells, g.took[i] = e.arch.offer(g.genomes[i], g.conf[i*e.k:(i+1)*e.k], e.evals, int(g.want[i]))
 		g.cells[i] = int32(cells)
 		g.scored = i + 1
 		if e.arch.done() {

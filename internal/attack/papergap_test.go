@@ -77,10 +77,10 @@ func TestPaperGap(t *testing.T) {
 			var needs []int64
 			var per []string
 			for seed := range uint64(seeds) {
-				res, err := Run(context.Background(), c, Config{
+				res, err := run(context.Background(), c, Config{
 					Algorithm: AlgorithmPaper, Encoding: EncodingDirect, Threshold: 0.9999,
-					MaxEvals: cap, Seed: seed + 1, Generation: 8, paperVariant: vr.v,
-				})
+					MaxEvals: cap, Seed: seed + 1, Generation: 8,
+				}, options{paperVariant: vr.v})
 				if err != nil {
 					t.Fatal(err)
 				}
