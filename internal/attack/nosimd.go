@@ -5,8 +5,6 @@ package attack
 // Without GOEXPERIMENT=simd on amd64 there are no vector kernels (see
 // simd.go): each stub takes none of the loop.
 
-const vectorised = false
-
 func affineVec(p []float32, mul, add float32) int { return 0 }
 
 func clampVec(p []float32, a, b float32, mapped bool, mul, add float32) int { return 0 }

@@ -13,22 +13,12 @@ import (
 // Like internal/cppn's, each takes the longest whole-vector prefix of its
 // loop and returns its length, and performs the scalar loop's float32
 // operations in the same order, so images are bit for bit the same with or
-// without them (TestColourKernels).
-
-// vectorised reports whether the vector kernels run: where the renderer's
-// do, so that one check decides for every kernel of the search.
-var vectorised = cppn.Vectorised()
-
-func vecLen(n int) int {
-	if !vectorised {
-		return 0
-	}
-	return n &^ 7
-}
+// without them (TestColourKernels). They run where the renderer's do
+// (cppn.Vectorised), and take the prefix cppn.VectorLen gives.
 
 // affineVec sets p to p*mul + add.
 func affineVec(p []float32, mul, add float32) int {
-	n := vecLen(len(p))
+	n := cppn.VectorLen(len(p))
 	m, a := archsimd.BroadcastFloat32x8(mul), archsimd.BroadcastFloat32x8(add)
 	for i := 0; i < n; i += 8 {
 		archsimd.LoadFloat32x8Slice(p[i:]).Mul(m).Add(a).StoreSlice(p[i:])
@@ -40,7 +30,7 @@ func affineVec(p []float32, mul, add float32) int {
 // that times mul plus add. y.Max(zero) returns +0 for y = -0, as the max
 // builtin does.
 func clampVec(p []float32, a, b float32, mapped bool, mul, add float32) int {
-	n := vecLen(len(p))
+	n := cppn.VectorLen(len(p))
 	av, bv := archsimd.BroadcastFloat32x8(a), archsimd.BroadcastFloat32x8(b)
 	zero, one := archsimd.BroadcastFloat32x8(0), archsimd.BroadcastFloat32x8(1)
 	m, ad := archsimd.BroadcastFloat32x8(mul), archsimd.BroadcastFloat32x8(add)
@@ -58,7 +48,7 @@ func clampVec(p []float32, a, b float32, mapped bool, mul, add float32) int {
 // pix to dst, then, when mapped, that times mul plus add: the values of
 // direct's lookup tables, computed rather than looked up.
 func unpackVec(dst []float32, pix []uint8, mapped bool, mul, add float32) int {
-	if !vectorised {
+	if !cppn.Vectorised() {
 		return 0
 	}
 	n := len(pix)

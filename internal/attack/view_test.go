@@ -7,6 +7,8 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+
+	"github.com/fooltest/fooltest/internal/cppn"
 )
 
 // TestViewApply checks each part of a view on a 1×2×3 image whose pixels
@@ -205,7 +207,7 @@ func TestCPPNTiledRender(t *testing.T) {
 // at a time (scalar only), so images do not depend on how fooltest was
 // built.
 func TestColourKernels(t *testing.T) {
-	if !vectorised {
+	if !cppn.Vectorised() {
 		t.Skip("built without GOEXPERIMENT=simd on amd64, or the CPU lacks AVX2: no vector kernels to check")
 	}
 	rng := rand.New(rand.NewPCG(5, 9))
@@ -248,7 +250,7 @@ func TestColourKernels(t *testing.T) {
 // computed by the vector kernel (whole slices) as looked up in direct's
 // tables (one value at a time), with and without an input mapping.
 func TestUnpackKernel(t *testing.T) {
-	if !vectorised {
+	if !cppn.Vectorised() {
 		t.Skip("built without GOEXPERIMENT=simd on amd64, or the CPU lacks AVX2: no vector kernels to check")
 	}
 	rng := rand.New(rand.NewPCG(6, 1))

@@ -8,6 +8,8 @@ package cppn
 
 const vectorised = false
 
+func vecLen(n int) int { return 0 }
+
 func unitVec(src, dst []float32) int                         { return 0 }
 func hslToRGBVec(hp, lp, sp, red, green, blue []float32) int { return 0 }
 func expVec(buf []float32) int                               { return 0 }

@@ -196,6 +196,11 @@ func NewRenderer(w, h, channels int, opt Options) (*Renderer, error) {
 // (BenchmarkRender224).
 func Vectorised() bool { return vectorised }
 
+// VectorLen is how many leading values of an n-value loop a vector kernel
+// takes: the whole 8-value vectors when Vectorised, else none. The search's
+// own kernels use it too, so that one check decides for every kernel.
+func VectorLen(n int) int { return vecLen(n) }
+
 // Shape returns the output image shape: channels, height and width.
 func (r *Renderer) Shape() (c, h, w int) { return r.channels, r.h, r.w }
 
