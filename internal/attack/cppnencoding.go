@@ -120,7 +120,7 @@ func cppnRenderSize(h, w int) int {
 
 func newCPPN(c, h, w, workers int) (*cppnEncoding, error) {
 	e := &cppnEncoding{c: c, h: h, w: w, rates: cppn.PaperRates()}
-	e.opts = cppn.Options{RenderSize: cppnRenderSize(h, w), Color: cppn.ColorHSL}
+	e.opts = cppn.Options{RenderSize: cppnRenderSize(h, w)}
 	for range max(1, workers) {
 		cv, err := e.newCanvas()
 		if err != nil {

@@ -5,35 +5,7 @@ import (
 	"math"
 )
 
-// ColorMode says how a three-output genome's outputs become RGB.
-type ColorMode uint8
-
-const (
-	// ColorHSL reads the outputs as hue, lightness and saturation, in that
-	// order, and converts them to RGB, as the paper's ImageNet runs did.
-	// It is the default because it reproduces the paper's images: a
-	// single lightness output carries most of the pattern, so shapes stay
-	// coherent across channels, and saturation lets the network choose
-	// between gray and vivid regions instead of mixing three unrelated
-	// patterns.
-	ColorHSL ColorMode = iota
-	// ColorRGB uses the three outputs directly as red, green and blue.
-	ColorRGB
-)
-
-// String names the colour mode.
-func (m ColorMode) String() string {
-	switch m {
-	case ColorHSL:
-		return "hsl"
-	case ColorRGB:
-		return "rgb"
-	}
-	return fmt.Sprintf("ColorMode(%d)", uint8(m))
-}
-
-// Options configure a Renderer. The zero value renders at full resolution in
-// HSL.
+// Options configure a Renderer. The zero value renders at full resolution.
 type Options struct {
 	// RenderSize is the internal resolution of the longer image side; the
 	// shorter side keeps the aspect ratio. The network is evaluated on
@@ -46,8 +18,6 @@ type Options struct {
 	// reach but never misreports one: the classifier scores exactly the
 	// image Render returns.
 	RenderSize int
-	// Color applies to three-channel renderers only.
-	Color ColorMode
 }
 
 // Renderer evaluates genomes into canonical images: planar C×H×W float32 in
@@ -63,7 +33,6 @@ type Renderer struct {
 	// quadrant, middle row and column included, is qw×qh = qn values.
 	lw, lh, n  int
 	qw, qh, qn int
-	color      ColorMode
 
 	// d is the distance input over the internal grid. x and y are vectors
 	// at the front of vec; the bias is folded into constants.
@@ -139,10 +108,7 @@ func NewRenderer(w, h, channels int, opt Options) (*Renderer, error) {
 	if opt.RenderSize < 0 {
 		return nil, fmt.Errorf("cppn: render size %d: must be 0 or positive", opt.RenderSize)
 	}
-	if opt.Color != ColorHSL && opt.Color != ColorRGB {
-		return nil, fmt.Errorf("cppn: unknown colour mode %v", opt.Color)
-	}
-	r := &Renderer{w: w, h: h, channels: channels, lw: w, lh: h, color: opt.Color}
+	r := &Renderer{w: w, h: h, channels: channels, lw: w, lh: h}
 	if long := max(w, h); opt.RenderSize > 0 && opt.RenderSize < long {
 		r.lw = max(1, int(math.Round(float64(w*opt.RenderSize)/float64(long))))
 		r.lh = max(1, int(math.Round(float64(h*opt.RenderSize)/float64(long))))
@@ -209,9 +175,13 @@ func (r *Renderer) Shape() (c, h, w int) { return r.channels, r.h, r.w }
 func (r *Renderer) InternalSize() (w, h int) { return r.lw, r.lh }
 
 // Render writes g's image into dst, which must hold channels×h×w values.
-// Each output node's value v in [-1, 1] becomes (v+1)/2, clamped to [0, 1];
-// for colour in HSL mode those are hue, lightness and saturation. Render
-// only reads g, so renderers in several goroutines may share a genome.
+// Each output node's value v in [-1, 1] becomes (v+1)/2, clamped to [0, 1].
+// For colour those are hue, lightness and saturation, converted to RGB, as
+// the paper's ImageNet runs did: a single lightness output carries most of
+// the pattern, so shapes stay coherent across channels, and saturation lets
+// the network choose between gray and vivid regions instead of mixing three
+// unrelated patterns. Render only reads g, so renderers in several
+// goroutines may share a genome.
 func (r *Renderer) Render(g *Genome, dst []float32) error {
 	if g.outputs != r.channels {
 		return fmt.Errorf("cppn: render a %d-output genome with a %d-channel renderer", g.outputs, r.channels)
@@ -365,7 +335,7 @@ func addTerms(dst []float32, srcs []weighted) {
 // (channels planes of the internal size).
 func (r *Renderer) finish(img []float32, y0, y1 int) {
 	n, o, m := r.n, y0*r.lw, (y1-y0)*r.lw
-	if r.channels == 3 && r.color == ColorHSL {
+	if r.channels == 3 {
 		hslToRGB(r.plane(r.slot[NumInputs], y0, m), r.plane(r.slot[NumInputs+1], y0, m), r.plane(r.slot[NumInputs+2], y0, m),
 			img[o:o+m], img[n+o:n+o+m], img[2*n+o:2*n+o+m])
 		return

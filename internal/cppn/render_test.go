@@ -69,8 +69,9 @@ func refHSL(h, l, s float64) (r, g, b float64) {
 	return hue(h + 1.0/3), hue(h), hue(h - 1.0/3)
 }
 
-// refImage renders g at w×h with refPixel, in the Renderer's layout.
-func refImage(g *Genome, w, h int, color ColorMode) []float64 {
+// refImage renders g at w×h with refPixel, in the Renderer's layout: three
+// outputs are hue, lightness and saturation, converted with refHSL.
+func refImage(g *Genome, w, h int) []float64 {
 	c := g.NumOutputs()
 	img := make([]float64, c*w*h)
 	u := func(v float64) float64 { return min(1, max(0, (v+1)/2)) }
@@ -85,7 +86,7 @@ func refImage(g *Genome, w, h int, color ColorMode) []float64 {
 			}
 			v := refPixel(g, x, y)
 			i := py*w + px
-			if c == 3 && color == ColorHSL {
+			if c == 3 {
 				r, gr, b := refHSL(u(v[0]), u(v[1]), u(v[2]))
 				img[i], img[w*h+i], img[2*w*h+i] = r, gr, b
 				continue
@@ -144,23 +145,22 @@ func TestRenderMatchesReference(t *testing.T) {
 	tests := []struct {
 		outputs int
 		w, h    int
-		color   ColorMode
 		seed    uint64
 		steps   int
 	}{
-		{1, 28, 28, ColorHSL, 21, 0},
-		{1, 28, 28, ColorHSL, 22, 50},
-		{1, 31, 17, ColorHSL, 23, 200},
-		{3, 32, 32, ColorRGB, 24, 50},
-		{3, 32, 32, ColorHSL, 25, 50},
-		{3, 20, 40, ColorHSL, 26, 300},
-		{3, 1, 1, ColorHSL, 27, 20},
+		{1, 28, 28, 21, 0},
+		{1, 28, 28, 22, 50},
+		{1, 31, 17, 23, 200},
+		{3, 32, 32, 24, 50},
+		{3, 32, 32, 25, 50},
+		{3, 20, 40, 26, 300},
+		{3, 1, 1, 27, 20},
 	}
 	for _, tc := range tests {
-		name := fmt.Sprintf("%dx%dx%d %v seed %d after %d", tc.w, tc.h, tc.outputs, tc.color, tc.seed, tc.steps)
+		name := fmt.Sprintf("%dx%dx%d seed %d after %d", tc.w, tc.h, tc.outputs, tc.seed, tc.steps)
 		t.Run(name, func(t *testing.T) {
 			g := evolved(t, tc.seed, tc.outputs, tc.steps)
-			r, err := NewRenderer(tc.w, tc.h, tc.outputs, Options{Color: tc.color})
+			r, err := NewRenderer(tc.w, tc.h, tc.outputs, Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -168,7 +168,7 @@ func TestRenderMatchesReference(t *testing.T) {
 			if err := r.Render(g, got); err != nil {
 				t.Fatal(err)
 			}
-			want := refImage(g, tc.w, tc.h, tc.color)
+			want := refImage(g, tc.w, tc.h)
 			// float32 sums of weights up to 10 through several layers
 			// lose a few digits; 8-bit images resolve only 4e-3.
 			worst := 0.0
@@ -381,7 +381,6 @@ func TestRenderErrors(t *testing.T) {
 		{8, -1, 1, Options{}},
 		{8, 8, 2, Options{}},
 		{8, 8, 1, Options{RenderSize: -1}},
-		{8, 8, 3, Options{Color: 7}},
 	}
 	for _, tc := range bad {
 		if _, err := NewRenderer(tc.w, tc.h, tc.c, tc.opt); err == nil {
@@ -436,17 +435,15 @@ func TestRenderIsDeterministicAndReusable(t *testing.T) {
 func TestRenderDoesNotAllocate(t *testing.T) {
 	tests := []struct {
 		channels, size int
-		color          ColorMode
 	}{
-		{1, 0, ColorHSL},
-		{1, 14, ColorHSL},
-		{3, 0, ColorHSL},
-		{3, 56, ColorHSL},
-		{3, 56, ColorRGB},
+		{1, 0},
+		{1, 14},
+		{3, 0},
+		{3, 56},
 	}
 	for _, tc := range tests {
 		g := evolved(t, 37, tc.channels, 100)
-		r, err := NewRenderer(64, 64, tc.channels, Options{RenderSize: tc.size, Color: tc.color})
+		r, err := NewRenderer(64, 64, tc.channels, Options{RenderSize: tc.size})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -462,47 +459,15 @@ func TestRenderDoesNotAllocate(t *testing.T) {
 	}
 }
 
-func TestHSLAndRGBDiffer(t *testing.T) {
-	// The colour option must change the image, and gray output (one
-	// channel) must ignore it.
-	render := func(channels int, color ColorMode) []float32 {
-		g := evolved(t, 38, channels, 40)
-		r, err := NewRenderer(16, 16, channels, Options{Color: color})
-		if err != nil {
-			t.Fatal(err)
-		}
-		img := make([]float32, channels*256)
-		if err := r.Render(g, img); err != nil {
-			t.Fatal(err)
-		}
-		return img
-	}
-	hsl, rgb := render(3, ColorHSL), render(3, ColorRGB)
-	same := true
-	for i := range hsl {
-		same = same && hsl[i] == rgb[i]
-	}
-	if same {
-		t.Error("HSL and RGB renders are identical")
-	}
-	g1, g2 := render(1, ColorHSL), render(1, ColorRGB)
-	for i := range g1 {
-		if g1[i] != g2[i] {
-			t.Fatalf("gray pixel %d depends on colour mode", i)
-		}
-	}
-}
-
 func TestRenderManyGenomesMatchReference(t *testing.T) {
 	// Many small renders of genomes of every age, so that every mix of
 	// constant, x-only, y-only and full nodes meets the reference.
 	for seed := uint64(100); seed < 160; seed++ {
 		outputs := 1 + 2*int(seed%2)
-		color := ColorMode(seed / 2 % 2)
 		steps := int(seed%6) * 40
 		g := evolved(t, seed, outputs, steps)
 		const w, h = 13, 9
-		r, err := NewRenderer(w, h, outputs, Options{Color: color})
+		r, err := NewRenderer(w, h, outputs, Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -510,10 +475,10 @@ func TestRenderManyGenomesMatchReference(t *testing.T) {
 		if err := r.Render(g, got); err != nil {
 			t.Fatal(err)
 		}
-		want := refImage(g, w, h, color)
+		want := refImage(g, w, h)
 		for i := range got {
 			if d := math.Abs(float64(got[i]) - want[i]); d > 1e-3 {
-				t.Fatalf("seed %d (%d outputs, %v, %d mutations): value %d differs by %.3g", seed, outputs, color, steps, i, d)
+				t.Fatalf("seed %d (%d outputs, %d mutations): value %d differs by %.3g", seed, outputs, steps, i, d)
 			}
 		}
 	}
@@ -595,7 +560,7 @@ func TestCompileClassifiesDomains(t *testing.T) {
 		// Odd and even sizes: the quadrant includes the middle row and
 		// column only when there is one.
 		for _, size := range [][2]int{{20, 10}, {21, 11}, {7, 8}} {
-			r, err := NewRenderer(size[0], size[1], tc.g.NumOutputs(), Options{Color: ColorRGB})
+			r, err := NewRenderer(size[0], size[1], tc.g.NumOutputs(), Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -627,7 +592,7 @@ func TestCompileClassifiesDomains(t *testing.T) {
 			if err := r.Render(tc.g, img); err != nil {
 				t.Fatal(err)
 			}
-			want := refImage(tc.g, size[0], size[1], ColorRGB)
+			want := refImage(tc.g, size[0], size[1])
 			for i := range img {
 				if d := math.Abs(float64(img[i]) - want[i]); d > 1e-5 {
 					t.Fatalf("%s %v: value %d differs from the reference by %.3g", tc.name, size, i, d)
