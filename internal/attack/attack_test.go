@@ -186,7 +186,8 @@ func TestDirectMutation(t *testing.T) {
 }
 
 // TestDirectMutationUsesPoly checks the direct encoding's steps against
-// cppn.Poly on the same random stream: the formula lives in one place.
+// polynomial mutation on [0, 1] with cppn's step, on the same random
+// stream: the formula lives in one place.
 func TestDirectMutationUsesPoly(t *testing.T) {
 	d := newDirect(1, 1, 1)
 	parent := d.alloc()
@@ -198,7 +199,7 @@ func TestDirectMutationUsesPoly(t *testing.T) {
 		ref := rand.New(rand.NewPCG(seed, 1))
 		want := parent.pix[0]
 		if int(ref.ExpFloat64()*d.skip) == 0 {
-			want = toByte(cppn.Poly(ref, 200.0/255, 0, 1, cppn.PaperEta))
+			want = toByte(min(1, max(0, 200.0/255+cppn.PolynomialDeltaAt(ref.Float64(), cppn.PaperEta))))
 		}
 		if child.pix[0] != want {
 			t.Fatalf("seed %d: gene %d, want %d", seed, child.pix[0], want)
@@ -208,7 +209,7 @@ func TestDirectMutationUsesPoly(t *testing.T) {
 
 // TestStepTable checks the direct encoding's table of byte steps against
 // the formula it tabulates: every draw gets the step that rounding
-// cppn.Poly's result to a byte gives, at bucket edges, on either side of
+// the mutated value to a byte gives, at bucket edges, on either side of
 // them and at random.
 func TestStepTable(t *testing.T) {
 	steps := byteSteps()
@@ -242,7 +243,7 @@ func TestStepTable(t *testing.T) {
 		for _, v := range []int{0, 1, 77, 128, 254, 255} {
 			want := toByte(min(1, max(0, float64(v)/255+delta)))
 			if b := uint8(min(255, max(0, v+got))); b != want {
-				t.Fatalf("draw %v from %d: byte %d, want %d as cppn.Poly gives", r, v, b, want)
+				t.Fatalf("draw %v from %d: byte %d, want %d as the formula gives", r, v, b, want)
 			}
 		}
 	}

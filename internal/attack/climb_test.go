@@ -2,10 +2,9 @@ package attack
 
 import (
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"testing"
-
-	"github.com/fooltest/fooltest/internal/cppn"
 )
 
 // TestNudge checks that a nudge moves exactly one weight, within the weight
@@ -21,31 +20,34 @@ func TestNudge(t *testing.T) {
 		parent = mutate(e, rng, parent)
 	}
 	parent.view = newView()
-	before := parent.net.AppendWeights(nil)
+	before := parent.net.Clone()
 	moved := 0
 	for range 500 {
 		child := e.nudge(rng, parent, 1)
 		if child.view != parent.view {
 			t.Fatal("the child does not share the parent's view")
 		}
-		if child.net.NumLinks() != parent.net.NumLinks() || child.net.NumNodes() != parent.net.NumNodes() {
+		if child.net.NumWeights() != before.NumWeights() {
 			t.Fatal("a nudge changed the network's structure")
 		}
-		for i := range child.net.NumLinks() {
-			pf, pt := parent.net.Link(i)
-			cf, ct := child.net.Link(i)
-			if pf != cf || pt != ct {
-				t.Fatalf("link %d moved from %d->%d to %d->%d", i, pf, pt, cf, ct)
-			}
-		}
+		// With the parent's weights put back, the child must be the
+		// parent: a nudge changes weights only.
+		restored := child.net.Clone()
 		diff := 0
-		for i, w := range child.net.AppendWeights(nil) {
-			if w < cppn.MinWeight || w > cppn.MaxWeight {
+		for i := range restored.NumWeights() {
+			w := restored.Weight(i)
+			// SetWeight clamps to the weight range, so a weight it
+			// keeps as it is lies in the range.
+			if restored.SetWeight(i, w); restored.Weight(i) != w {
 				t.Fatalf("weight %d = %v outside the weight range", i, w)
 			}
-			if w != before[i] {
+			if w != before.Weight(i) {
 				diff++
 			}
+			restored.SetWeight(i, before.Weight(i))
+		}
+		if !reflect.DeepEqual(restored, before) {
+			t.Fatal("a nudge changed the network's structure")
 		}
 		if diff > 1 {
 			t.Fatalf("a nudge changed %d weights", diff)
@@ -55,10 +57,8 @@ func TestNudge(t *testing.T) {
 	if moved < 450 {
 		t.Errorf("only %d of 500 nudges moved a weight", moved)
 	}
-	for i, w := range parent.net.AppendWeights(nil) {
-		if w != before[i] {
-			t.Fatalf("the parent's weight %d changed", i)
-		}
+	if !reflect.DeepEqual(parent.net, before) {
+		t.Fatal("a nudge changed the parent")
 	}
 }
 

@@ -203,7 +203,7 @@ func (d *direct) mutateInto(rng *rand.Rand, parent, g *genome) {
 
 // stepTable turns a uniform draw into a byte gene's polynomial-mutation
 // step, round(255·delta): the paper's mutation on [0,1], clamped, and
-// rounded to the byte grid, which is toByte(cppn.Poly(...)) without its four
+// rounded to the byte grid, which is toByte of cppn's mutation without its four
 // square roots. Breeding the paper's direct children is a serial pause
 // between the scorer's runs, and on MNIST models the roots were most of it.
 type stepTable struct {

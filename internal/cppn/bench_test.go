@@ -30,7 +30,7 @@ func eliteLike(tb testing.TB, n, channels int) []*Genome {
 		}
 		full := true
 		for o := range channels {
-			d := probe.dom[NumInputs+o]
+			d := probe.dom[numInputs+o]
 			full = full && (d.full() || d == domRadial)
 		}
 		if full {
@@ -46,8 +46,8 @@ func benchRender(b *testing.B, w, h, channels, size int) {
 	gs := eliteLike(b, benchGenomes, channels)
 	hidden, links := 0, 0
 	for _, g := range gs {
-		hidden += g.NumHidden()
-		links += g.NumLinks()
+		hidden += g.numHidden()
+		links += g.numLinks()
 	}
 	r, err := NewRenderer(w, h, channels, Options{RenderSize: size})
 	if err != nil {

@@ -38,11 +38,11 @@ func (d domain) full() bool { return d&(d-1) != 0 }
 // inputDomain returns the domain of input node v.
 func inputDomain(v int) domain {
 	switch v {
-	case InputX:
+	case inputX:
 		return domX
-	case InputY:
+	case inputY:
 		return domY
-	case InputD:
+	case inputD:
 		return domRadial
 	}
 	return domConst
@@ -55,7 +55,7 @@ func inputDomain(v int) domain {
 type vecStep struct {
 	dst, n int32
 	c      float32
-	act    Activation
+	act    activation
 	noAct  bool
 	t0, t1 int32
 }
@@ -68,7 +68,7 @@ type vecStep struct {
 // into the plane.
 type planeStep struct {
 	slot     int32
-	act      Activation
+	act      activation
 	noAct    bool
 	row, col int32
 	t0, t1   int32
@@ -91,7 +91,7 @@ var errCycle = errors.New("links form a cycle")
 // r.tiles for them. It allocates only when g is larger than any genome seen
 // before.
 func (r *Renderer) compile(g *Genome) error {
-	nn := g.NumNodes()
+	nn := g.numNodes()
 	r.inStart = grow(r.inStart, nn+1)
 	r.inLinks = grow(r.inLinks, len(g.links))
 	r.cursor = grow(r.cursor, nn)
@@ -122,7 +122,7 @@ func (r *Renderer) compile(g *Genome) error {
 	}
 
 	// Domains, constants, and each plane's last reader.
-	for v := range NumInputs {
+	for v := range numInputs {
 		r.dom[v] = inputDomain(v)
 	}
 	for k, v := range r.ord {
@@ -130,7 +130,7 @@ func (r *Renderer) compile(g *Genome) error {
 		for _, li := range r.inLinks[r.inStart[v]:r.inStart[v+1]] {
 			u, w := g.links[li].from, g.weights[li]
 			switch {
-			case u == InputBias:
+			case u == inputBias:
 				c += w
 			case r.dom[u] == domConst:
 				c += w * float64(r.constVal[u])
@@ -140,7 +140,7 @@ func (r *Renderer) compile(g *Genome) error {
 		}
 		r.dom[v] = dom
 		if dom == domConst {
-			r.constVal[v] = g.acts[v-NumInputs].fast(float32(c))
+			r.constVal[v] = g.acts[v-numInputs].fast(float32(c))
 		}
 		// Only per-pixel nodes read planes.
 		if dom.full() {
@@ -158,7 +158,7 @@ func (r *Renderer) compile(g *Genome) error {
 	r.vecLen = r.fixedLen
 	r.nslots = slotD + 1
 	for k, v := range r.ord {
-		act := g.acts[v-NumInputs]
+		act := g.acts[v-numInputs]
 		out := g.isOutput(v)
 		switch dom := r.dom[v]; dom {
 		case domConst:
@@ -202,7 +202,7 @@ func (r *Renderer) compile(g *Genome) error {
 			// Radial inputs are unfolded into planes the first time a
 			// per-pixel node reads them.
 			for _, li := range r.inLinks[r.inStart[v]:r.inStart[v+1]] {
-				if u := g.links[li].from; u >= NumInputs && r.dom[u] == domRadial && r.slot[u] < 0 {
+				if u := g.links[li].from; u >= numInputs && r.dom[u] == domRadial && r.slot[u] < 0 {
 					r.emitMirror(u)
 				}
 			}
@@ -210,9 +210,9 @@ func (r *Renderer) compile(g *Genome) error {
 			for _, li := range r.inLinks[r.inStart[v]:r.inStart[v+1]] {
 				u, w := g.links[li].from, g.weights[li]
 				switch {
-				case u == InputD:
+				case u == inputD:
 					r.terms = append(r.terms, term{src: slotD, w: float32(w)})
-				case u >= NumInputs && r.slot[u] >= 0:
+				case u >= numInputs && r.slot[u] >= 0:
 					r.terms = append(r.terms, term{src: r.slot[u], w: float32(w)})
 				}
 			}
@@ -220,7 +220,7 @@ func (r *Renderer) compile(g *Genome) error {
 			// Release planes read for the last time only now, so that
 			// a node never writes the plane it reads.
 			for _, li := range r.inLinks[r.inStart[v]:r.inStart[v+1]] {
-				if u := g.links[li].from; u >= NumInputs && r.slot[u] >= 0 && r.lastUse[u] == int32(k) {
+				if u := g.links[li].from; u >= numInputs && r.slot[u] >= 0 && r.lastUse[u] == int32(k) {
 					r.free = append(r.free, r.slot[u])
 				}
 			}
@@ -247,7 +247,7 @@ func (r *Renderer) order(g *Genome) error {
 	)
 	r.ord = r.ord[:0]
 	for o := range g.outputs {
-		v := int32(NumInputs + o)
+		v := int32(numInputs + o)
 		r.state[v] = open
 		r.cursor[v] = r.inStart[v]
 		r.stack = append(r.stack[:0], v)
@@ -261,7 +261,7 @@ func (r *Renderer) order(g *Genome) error {
 			}
 			u := g.links[r.inLinks[r.cursor[v]]].from
 			r.cursor[v]++
-			if u < NumInputs || r.state[u] == done {
+			if u < numInputs || r.state[u] == done {
 				continue
 			}
 			if r.state[u] == open {
@@ -290,7 +290,7 @@ func (r *Renderer) constPart(g *Genome, v int32) float32 {
 	c := 0.0
 	for _, li := range r.inLinks[r.inStart[v]:r.inStart[v+1]] {
 		u, w := g.links[li].from, g.weights[li]
-		if u == InputBias {
+		if u == inputBias {
 			c += w
 		} else if r.dom[u] == domConst {
 			c += w * float64(r.constVal[u])
@@ -303,7 +303,7 @@ func (r *Renderer) constPart(g *Genome, v int32) float32 {
 // c plus node v's inputs of domain dom, then act unless noAct. It returns
 // the vector's offset. For a constant node there are no such inputs, so the
 // vector is just c.
-func (r *Renderer) newVec(n int, c float32, act Activation, noAct bool, dom domain, v int32, g *Genome) int32 {
+func (r *Renderer) newVec(n int, c float32, act activation, noAct bool, dom domain, v int32, g *Genome) int32 {
 	off := int32(r.vecLen)
 	r.vecLen += n
 	s := vecStep{dst: off, n: int32(n), c: c, act: act, noAct: noAct, t0: int32(len(r.terms))}
@@ -311,11 +311,11 @@ func (r *Renderer) newVec(n int, c float32, act Activation, noAct bool, dom doma
 		u, w := g.links[li].from, g.weights[li]
 		switch {
 		case r.dom[u] != dom:
-		case u == InputX:
+		case u == inputX:
 			r.terms = append(r.terms, term{src: r.xOff, w: float32(w)})
-		case u == InputY:
+		case u == inputY:
 			r.terms = append(r.terms, term{src: r.yOff, w: float32(w)})
-		case u == InputD:
+		case u == inputD:
 			r.terms = append(r.terms, term{src: r.dqOff, w: float32(w)})
 		default:
 			r.terms = append(r.terms, term{src: r.vecOff[u], w: float32(w)})
@@ -328,7 +328,7 @@ func (r *Renderer) newVec(n int, c float32, act Activation, noAct bool, dom doma
 
 // emitPlane gives node v a plane slot and emits its plane step, whose terms
 // are r.terms[t0:].
-func (r *Renderer) emitPlane(v int32, act Activation, noAct bool, row, col, t0 int32) {
+func (r *Renderer) emitPlane(v int32, act activation, noAct bool, row, col, t0 int32) {
 	r.planeSteps = append(r.planeSteps, planeStep{
 		slot: r.newSlot(v), act: act, noAct: noAct,
 		row: row, col: col, t0: t0, t1: int32(len(r.terms)), mirror: -1,

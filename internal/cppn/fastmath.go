@@ -50,11 +50,11 @@ const (
 // activate applies a to every value of buf in place, with the fast math.
 // Each activation is a tight loop over the plane; the switch runs once per
 // plane, not per value.
-func activate(a Activation, buf []float32) {
+func activate(a activation, buf []float32) {
 	switch a {
-	case Sin:
+	case actSin:
 		sinPlane(buf)
-	case Sigmoid:
+	case actSigmoid:
 		// tanh(x/2) = (1-e)/(1+e) with e = e^-x; expPlane's clamp keeps e
 		// finite, and at the clamp the ratio is already ±1 in float32.
 		buf = buf[sigmoidVec(buf):]
@@ -65,7 +65,7 @@ func activate(a Activation, buf []float32) {
 		for i, e := range buf {
 			buf[i] = (1 - e) / (1 + e)
 		}
-	case Gaussian:
+	case actGaussian:
 		buf = buf[gaussianVec(buf):]
 		for i, x := range buf {
 			buf[i] = -x * x
@@ -89,7 +89,7 @@ func activate(a Activation, buf []float32) {
 
 // fast applies a to one value exactly as activate does to a plane, for
 // nodes the renderer folds to constants.
-func (a Activation) fast(x float32) float32 {
+func (a activation) fast(x float32) float32 {
 	b := [1]float32{x}
 	activate(a, b[:])
 	return b[0]

@@ -16,11 +16,11 @@ func TestFastMathErrorBounds(t *testing.T) {
 		lo, hi float64
 		bound  float64
 	}{
-		{"sin", Sin.fast, math.Sin, -50, 50, 2e-7},
-		{"sin large", Sin.fast, math.Sin, -1e4, 1e4, 2e-7},
-		{"sigmoid", Sigmoid.fast, Sigmoid.Eval, -100, 100, 1.5e-7},
-		{"gaussian", Gaussian.fast, Gaussian.Eval, -12, 12, 1e-7},
-		{"clip", Clip.fast, Clip.Eval, -10, 10, 6e-8},
+		{"sin", actSin.fast, math.Sin, -50, 50, 2e-7},
+		{"sin large", actSin.fast, math.Sin, -1e4, 1e4, 2e-7},
+		{"sigmoid", actSigmoid.fast, actSigmoid.eval, -100, 100, 1.5e-7},
+		{"gaussian", actGaussian.fast, actGaussian.eval, -12, 12, 1e-7},
+		{"clip", actClip.fast, actClip.eval, -10, 10, 6e-8},
 		{"exp", expOne, math.Exp, -100, 0, 1e-7},
 	}
 	for _, tc := range tests {
@@ -53,19 +53,19 @@ func TestFastMathSpecialPoints(t *testing.T) {
 		got  float32
 		want float32
 	}{
-		{"sin 0", Sin.fast(0), 0},
-		{"sin π/2", Sin.fast(math.Pi / 2), 1},
-		{"sin -π/2", Sin.fast(-math.Pi / 2), -1},
-		{"sin 3π/2", Sin.fast(3 * math.Pi / 2), -1},
-		{"sin 100π+π/2", Sin.fast(100*math.Pi + math.Pi/2), 1},
-		{"sigmoid 0", Sigmoid.fast(0), 0},
-		{"sigmoid +huge", Sigmoid.fast(1e6), 1},
-		{"sigmoid -huge", Sigmoid.fast(-1e6), -1},
-		{"gaussian 0", Gaussian.fast(0), 1},
-		{"gaussian huge", Gaussian.fast(1e3), 0},
-		{"clip inside", Clip.fast(1.5), 0.5},
-		{"clip above", Clip.fast(4), 1},
-		{"clip below", Clip.fast(-4), -1},
+		{"sin 0", actSin.fast(0), 0},
+		{"sin π/2", actSin.fast(math.Pi / 2), 1},
+		{"sin -π/2", actSin.fast(-math.Pi / 2), -1},
+		{"sin 3π/2", actSin.fast(3 * math.Pi / 2), -1},
+		{"sin 100π+π/2", actSin.fast(100*math.Pi + math.Pi/2), 1},
+		{"sigmoid 0", actSigmoid.fast(0), 0},
+		{"sigmoid +huge", actSigmoid.fast(1e6), 1},
+		{"sigmoid -huge", actSigmoid.fast(-1e6), -1},
+		{"gaussian 0", actGaussian.fast(0), 1},
+		{"gaussian huge", actGaussian.fast(1e3), 0},
+		{"clip inside", actClip.fast(1.5), 0.5},
+		{"clip above", actClip.fast(4), 1},
+		{"clip below", actClip.fast(-4), -1},
 		{"exp 0", expOne(0), 1},
 		{"exp 88", expOne(88), float32(math.Exp(88))},
 		{"exp huge", expOne(1e9), float32(math.Exp(88))},
@@ -81,14 +81,14 @@ func TestActivateMatchesReference(t *testing.T) {
 	// The plane loop for each activation must apply that activation,
 	// within the fast-math bound.
 	buf := make([]float32, 4001)
-	for a := range NumActivations {
+	for a := range numActivations {
 		for i := range buf {
 			buf[i] = float32(i-2000) / 97
 		}
 		activate(a, buf)
 		for i, got := range buf {
 			x := float64(float32(i-2000) / 97)
-			if want := a.Eval(x); math.Abs(float64(got)-want) > 2e-7 {
+			if want := a.eval(x); math.Abs(float64(got)-want) > 2e-7 {
 				t.Fatalf("%v(%v): plane %v, want %v", a, x, got, want)
 			}
 		}

@@ -1,7 +1,6 @@
 package cppn
 
 import (
-	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -17,28 +16,29 @@ const PaperEta = 15
 // link matters little anyway.
 const addLinkAttempts = 32
 
-// MutationRates are the probabilities Mutate applies. Weight and Activation
+// MutationRates are the probabilities Mutate applies. weight and activation
 // are per weight and per non-input node; the four structural rates are per
-// call (per child). Eta is the polynomial-mutation distribution index.
+// call (per child). eta is the polynomial-mutation distribution index.
+// PaperRates gives the only rates the search uses; tests set others.
 type MutationRates struct {
-	// Weight is the probability that each weight is perturbed.
-	Weight float64
-	// Activation is the probability that each output and hidden node
+	// weight is the probability that each weight is perturbed.
+	weight float64
+	// activation is the probability that each output and hidden node
 	// redraws its activation (possibly drawing the same one again).
-	Activation float64
-	// AddLink is the probability of adding one feed-forward link.
-	AddLink float64
-	// DeleteLink is the probability of deleting one link.
-	DeleteLink float64
-	// AddNode is the probability of splitting one link a->b into
+	activation float64
+	// addLink is the probability of adding one feed-forward link.
+	addLink float64
+	// deleteLink is the probability of deleting one link.
+	deleteLink float64
+	// addNode is the probability of splitting one link a->b into
 	// a->new->b.
-	AddNode float64
-	// DeleteNode is the probability of deleting one hidden node and its
+	addNode float64
+	// deleteNode is the probability of deleting one hidden node and its
 	// links.
-	DeleteNode float64
-	// Eta is the polynomial-mutation distribution index; larger values
+	deleteNode float64
+	// eta is the polynomial-mutation distribution index; larger values
 	// make smaller steps. It must be greater than -1.
-	Eta float64
+	eta float64
 }
 
 // PaperRates returns the rates of Nguyen, Yosinski & Clune (2015): weights
@@ -46,52 +46,23 @@ type MutationRates struct {
 // delete node 0.2, distribution index 15.
 func PaperRates() MutationRates {
 	return MutationRates{
-		Weight:     0.1,
-		Activation: 0.1,
-		AddLink:    0.5,
-		DeleteLink: 0.3,
-		AddNode:    0.5,
-		DeleteNode: 0.2,
-		Eta:        PaperEta,
+		weight:     0.1,
+		activation: 0.1,
+		addLink:    0.5,
+		deleteLink: 0.3,
+		addNode:    0.5,
+		deleteNode: 0.2,
+		eta:        PaperEta,
 	}
 }
 
-// Validate reports rates that Mutate cannot apply as documented: a
-// probability outside [0, 1] or a distribution index of -1 or less.
-func (r MutationRates) Validate() error {
-	probs := []struct {
-		name string
-		p    float64
-	}{
-		{"weight", r.Weight}, {"activation", r.Activation},
-		{"add link", r.AddLink}, {"delete link", r.DeleteLink},
-		{"add node", r.AddNode}, {"delete node", r.DeleteNode},
-	}
-	for _, p := range probs {
-		if !(p.p >= 0 && p.p <= 1) {
-			return fmt.Errorf("cppn: %s mutation rate %v outside [0, 1]", p.name, p.p)
-		}
-	}
-	if !(r.Eta > -1) || math.IsInf(r.Eta, 1) {
-		return fmt.Errorf("cppn: distribution index %v: must be finite and greater than -1", r.Eta)
-	}
-	return nil
-}
-
-// PolynomialDelta draws Deb's polynomial-mutation step in [-1, 1] with
-// distribution index eta: for r ~ U(0,1), (2r)^(1/(eta+1))-1 when r < 0.5 and
-// 1-(2(1-r))^(1/(eta+1)) otherwise. The step is symmetric about 0 and, for
-// eta = 15, has |delta| < 0.1 with probability 1-0.9^16 ≈ 0.815. Scale it by
-// the gene's range before adding it.
-func PolynomialDelta(rng *rand.Rand, eta float64) float64 {
-	return polynomialDelta(rng.Float64(), eta)
-}
-
-// PolynomialDeltaAt is the step PolynomialDelta returns for the uniform draw
-// r in [0, 1). It is nondecreasing in r, so callers may tabulate it.
-func PolynomialDeltaAt(r, eta float64) float64 { return polynomialDelta(r, eta) }
-
-func polynomialDelta(r, eta float64) float64 {
+// PolynomialDeltaAt is Deb's polynomial-mutation step in [-1, 1] for the
+// uniform draw r in [0, 1) and distribution index eta: (2r)^(1/(eta+1))-1
+// when r < 0.5 and 1-(2(1-r))^(1/(eta+1)) otherwise. The step is symmetric
+// about 0 and, for eta = 15, has |delta| < 0.1 with probability
+// 1-0.9^16 ≈ 0.815; scale it by the gene's range before adding it. It is
+// nondecreasing in r, so callers may tabulate it.
+func PolynomialDeltaAt(r, eta float64) float64 {
 	if r < 0.5 {
 		return root(2*r, eta) - 1
 	}
@@ -109,39 +80,38 @@ func root(x, eta float64) float64 {
 	return math.Pow(x, 1/(eta+1))
 }
 
-// Poly returns v after polynomial mutation on [lo, hi]: v plus
-// PolynomialDelta scaled by hi-lo, clamped to [lo, hi]. The CPPN weights use
-// it on [MinWeight, MaxWeight] and the direct encoding on [0, 1].
-func Poly(rng *rand.Rand, v, lo, hi, eta float64) float64 {
-	return min(hi, max(lo, v+PolynomialDelta(rng, eta)*(hi-lo)))
+// poly returns v after polynomial mutation on [lo, hi]: v plus the step of
+// one uniform draw scaled by hi-lo, clamped to [lo, hi].
+func poly(rng *rand.Rand, v, lo, hi, eta float64) float64 {
+	return min(hi, max(lo, v+PolynomialDeltaAt(rng.Float64(), eta)*(hi-lo)))
 }
 
 // Mutate changes g in place as the paper does for one child: each weight
-// with probability rates.Weight, each non-input node's activation with
-// probability rates.Activation, then at most one of each structural change
+// with probability rates.weight, each non-input node's activation with
+// probability rates.activation, then at most one of each structural change
 // with its probability, in the order add link, delete link, add node, delete
-// node. Mutate keeps every invariant Validate checks.
+// node. Mutate keeps every invariant of a Genome.
 func (g *Genome) Mutate(rng *rand.Rand, rates MutationRates) {
 	for i, w := range g.weights {
-		if rng.Float64() < rates.Weight {
-			g.weights[i] = Poly(rng, w, MinWeight, MaxWeight, rates.Eta)
+		if rng.Float64() < rates.weight {
+			g.weights[i] = poly(rng, w, minWeight, maxWeight, rates.eta)
 		}
 	}
 	for i := range g.acts {
-		if rng.Float64() < rates.Activation {
+		if rng.Float64() < rates.activation {
 			g.acts[i] = randomActivation(rng)
 		}
 	}
-	if rng.Float64() < rates.AddLink {
+	if rng.Float64() < rates.addLink {
 		g.addLink(rng)
 	}
-	if rng.Float64() < rates.DeleteLink {
+	if rng.Float64() < rates.deleteLink {
 		g.deleteLink(rng)
 	}
-	if rng.Float64() < rates.AddNode {
+	if rng.Float64() < rates.addNode {
 		g.addNode(rng)
 	}
-	if rng.Float64() < rates.DeleteNode {
+	if rng.Float64() < rates.deleteNode {
 		g.deleteNode(rng)
 	}
 }
@@ -150,24 +120,24 @@ func (g *Genome) Mutate(rng *rand.Rand, rates MutationRates) {
 // hidden) and a random target (hidden or output) that are not yet linked and
 // whose link would not close a cycle. It reports whether it found one.
 func (g *Genome) addLink(rng *rand.Rand) bool {
-	hidden := g.NumHidden()
+	hidden := g.numHidden()
 	var reach []bool
 	for range addLinkAttempts {
 		// Sources are inputs then hidden nodes, targets outputs then
 		// hidden nodes, each drawn uniformly.
-		from := int32(rng.IntN(NumInputs + hidden))
-		if from >= NumInputs {
+		from := int32(rng.IntN(numInputs + hidden))
+		if from >= numInputs {
 			from += int32(g.outputs)
 		}
-		to := int32(NumInputs + rng.IntN(g.outputs+hidden))
+		to := int32(numInputs + rng.IntN(g.outputs+hidden))
 		if from == to || g.hasLink(from, to) {
 			continue
 		}
 		// Only hidden->hidden links can close a cycle: inputs have no
 		// incoming links and outputs no outgoing ones.
-		if from >= NumInputs && !g.isOutput(to) {
+		if from >= numInputs && !g.isOutput(to) {
 			if reach == nil {
-				reach = make([]bool, g.NumNodes())
+				reach = make([]bool, g.numNodes())
 			}
 			if g.reaches(to, from, reach) {
 				continue
@@ -185,7 +155,7 @@ func (g *Genome) hasLink(from, to int32) bool {
 }
 
 // reaches reports whether a path of links leads from a to b. visited is
-// scratch of NumNodes entries; it is cleared first.
+// scratch of numNodes entries; it is cleared first.
 func (g *Genome) reaches(a, b int32, visited []bool) bool {
 	clear(visited)
 	visited[a] = true
@@ -227,7 +197,7 @@ func (g *Genome) addNode(rng *rand.Rand) bool {
 	}
 	i := rng.IntN(len(g.links))
 	old, w := g.links[i], g.weights[i]
-	n := int32(g.NumNodes())
+	n := int32(g.numNodes())
 	g.acts = append(g.acts, randomActivation(rng))
 	g.links[i] = link{from: old.from, to: n}
 	g.weights[i] = randomWeight(rng)
@@ -240,11 +210,11 @@ func (g *Genome) addNode(rng *rand.Rand) bool {
 // reports whether there was a hidden node. Outputs left without inputs stay
 // valid: they evaluate their activation at 0.
 func (g *Genome) deleteNode(rng *rand.Rand) bool {
-	hidden := g.NumHidden()
+	hidden := g.numHidden()
 	if hidden == 0 {
 		return false
 	}
-	n := int32(NumInputs + g.outputs + rng.IntN(hidden))
+	n := int32(numInputs + g.outputs + rng.IntN(hidden))
 	k := 0
 	for i, l := range g.links {
 		if l.from == n || l.to == n {
@@ -261,6 +231,6 @@ func (g *Genome) deleteNode(rng *rand.Rand) bool {
 		k++
 	}
 	g.links, g.weights = g.links[:k], g.weights[:k]
-	g.acts = slices.Delete(g.acts, int(n-NumInputs), int(n-NumInputs)+1)
+	g.acts = slices.Delete(g.acts, int(n-numInputs), int(n-numInputs)+1)
 	return true
 }

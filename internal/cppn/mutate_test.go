@@ -19,7 +19,7 @@ func TestPolynomialDeltaDistribution(t *testing.T) {
 			d := make([]float64, n)
 			var sum float64
 			for i := range d {
-				d[i] = PolynomialDelta(rng, eta)
+				d[i] = PolynomialDeltaAt(rng.Float64(), eta)
 				if d[i] < -1 || d[i] > 1 {
 					t.Fatalf("delta %v outside [-1, 1]", d[i])
 				}
@@ -65,7 +65,7 @@ func TestPolynomialDeltaFormula(t *testing.T) {
 			} else {
 				want = 1 - math.Pow(2*(1-r), 1/(eta+1))
 			}
-			if got := polynomialDelta(r, eta); math.Abs(got-want) > 1e-15 {
+			if got := PolynomialDeltaAt(r, eta); math.Abs(got-want) > 1e-15 {
 				t.Errorf("eta %v, r %v: delta %v, want %v", eta, r, got, want)
 			}
 		}
@@ -76,8 +76,8 @@ func TestPolyScalesAndClamps(t *testing.T) {
 	tests := []struct {
 		v, lo, hi float64
 	}{
-		{0, MinWeight, MaxWeight},
-		{9.9, MinWeight, MaxWeight},
+		{0, minWeight, maxWeight},
+		{9.9, minWeight, maxWeight},
 		{0.5, 0, 1},
 		{0, 0, 1},
 	}
@@ -86,9 +86,9 @@ func TestPolyScalesAndClamps(t *testing.T) {
 		const n = 50000
 		small, atBound := 0, 0
 		for range n {
-			got := Poly(rng, tc.v, tc.lo, tc.hi, PaperEta)
+			got := poly(rng, tc.v, tc.lo, tc.hi, PaperEta)
 			if got < tc.lo || got > tc.hi {
-				t.Fatalf("Poly(%v on [%v,%v]) = %v out of range", tc.v, tc.lo, tc.hi, got)
+				t.Fatalf("poly(%v on [%v,%v]) = %v out of range", tc.v, tc.lo, tc.hi, got)
 			}
 			// |delta| < 0.1 becomes a step under a tenth of the range.
 			if math.Abs(got-tc.v) < 0.1*(tc.hi-tc.lo) {
@@ -103,7 +103,7 @@ func TestPolyScalesAndClamps(t *testing.T) {
 		if tc.v-tc.lo >= 0.1*(tc.hi-tc.lo) && tc.hi-tc.v >= 0.1*(tc.hi-tc.lo) {
 			want := 1 - math.Pow(0.9, PaperEta+1)
 			if got := float64(small) / n; math.Abs(got-want) > tolerance(want, n) {
-				t.Errorf("Poly(%v on [%v,%v]): %.4f of steps under a tenth of the range, want %.4f", tc.v, tc.lo, tc.hi, got, want)
+				t.Errorf("poly(%v on [%v,%v]): %.4f of steps under a tenth of the range, want %.4f", tc.v, tc.lo, tc.hi, got, want)
 			}
 		}
 		// Near a bound, half the steps go toward it and most of those
@@ -111,7 +111,7 @@ func TestPolyScalesAndClamps(t *testing.T) {
 		if dist := min(tc.v-tc.lo, tc.hi-tc.v); dist < 0.02*(tc.hi-tc.lo) {
 			want := math.Pow(1-dist/(tc.hi-tc.lo), PaperEta+1) / 2
 			if got := float64(atBound) / n; math.Abs(got-want) > tolerance(want, n) {
-				t.Errorf("Poly(%v on [%v,%v]) clamped %.4f of the time, want %.4f", tc.v, tc.lo, tc.hi, got, want)
+				t.Errorf("poly(%v on [%v,%v]) clamped %.4f of the time, want %.4f", tc.v, tc.lo, tc.hi, got, want)
 			}
 		}
 	}
@@ -120,7 +120,7 @@ func TestPolyScalesAndClamps(t *testing.T) {
 // onlyRate returns rates that change nothing but the named field,
 // so each rate's effect can be counted alone.
 func onlyRate(set func(*MutationRates)) MutationRates {
-	r := MutationRates{Eta: PaperEta}
+	r := MutationRates{eta: PaperEta}
 	set(&r)
 	return r
 }
@@ -130,12 +130,12 @@ func TestWeightAndActivationRates(t *testing.T) {
 	rng := newRNG(13)
 	const trials = 4000
 
-	weightOnly := onlyRate(func(r *MutationRates) { r.Weight = 0.1 })
+	weightOnly := onlyRate(func(r *MutationRates) { r.weight = 0.1 })
 	changed, total := 0, 0
 	for range trials {
 		g := base.Clone()
 		g.Mutate(rng, weightOnly)
-		if g.NumLinks() != base.NumLinks() || g.NumNodes() != base.NumNodes() {
+		if g.numLinks() != base.numLinks() || g.numNodes() != base.numNodes() {
 			t.Fatal("weight-only mutation changed the structure")
 		}
 		for i := range g.NumWeights() {
@@ -150,7 +150,7 @@ func TestWeightAndActivationRates(t *testing.T) {
 		t.Errorf("%.4f of weights changed, want 0.1", got)
 	}
 
-	actOnly := onlyRate(func(r *MutationRates) { r.Activation = 0.1 })
+	actOnly := onlyRate(func(r *MutationRates) { r.activation = 0.1 })
 	changed, total = 0, 0
 	for range trials {
 		g := base.Clone()
@@ -160,8 +160,8 @@ func TestWeightAndActivationRates(t *testing.T) {
 				t.Fatal("activation-only mutation changed a weight")
 			}
 		}
-		for n := NumInputs; n < g.NumNodes(); n++ {
-			if g.Activation(n) != base.Activation(n) {
+		for n := numInputs; n < g.numNodes(); n++ {
+			if g.nodeAct(n) != base.nodeAct(n) {
 				changed++
 			}
 			total++
@@ -177,8 +177,8 @@ func TestWeightAndActivationRates(t *testing.T) {
 func TestStructuralRates(t *testing.T) {
 	paper := PaperRates()
 	base := evolved(t, 14, 3, 40)
-	if base.NumHidden() < 3 {
-		t.Fatalf("base has %d hidden nodes; pick another seed", base.NumHidden())
+	if base.numHidden() < 3 {
+		t.Fatalf("base has %d hidden nodes; pick another seed", base.numHidden())
 	}
 	tests := []struct {
 		name   string
@@ -187,10 +187,10 @@ func TestStructuralRates(t *testing.T) {
 		dNodes int
 		dLinks int
 	}{
-		{"add link", onlyRate(func(r *MutationRates) { r.AddLink = paper.AddLink }), paper.AddLink, 0, 1},
-		{"delete link", onlyRate(func(r *MutationRates) { r.DeleteLink = paper.DeleteLink }), paper.DeleteLink, 0, -1},
-		{"add node", onlyRate(func(r *MutationRates) { r.AddNode = paper.AddNode }), paper.AddNode, 1, 1},
-		{"delete node", onlyRate(func(r *MutationRates) { r.DeleteNode = paper.DeleteNode }), paper.DeleteNode, -1, 0},
+		{"add link", onlyRate(func(r *MutationRates) { r.addLink = paper.addLink }), paper.addLink, 0, 1},
+		{"delete link", onlyRate(func(r *MutationRates) { r.deleteLink = paper.deleteLink }), paper.deleteLink, 0, -1},
+		{"add node", onlyRate(func(r *MutationRates) { r.addNode = paper.addNode }), paper.addNode, 1, 1},
+		{"delete node", onlyRate(func(r *MutationRates) { r.deleteNode = paper.deleteNode }), paper.deleteNode, -1, 0},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -200,15 +200,15 @@ func TestStructuralRates(t *testing.T) {
 			for range trials {
 				g := base.Clone()
 				g.Mutate(rng, tc.rates)
-				if g.NumNodes() == base.NumNodes() && g.NumLinks() == base.NumLinks() {
+				if g.numNodes() == base.numNodes() && g.numLinks() == base.numLinks() {
 					continue
 				}
-				if g.NumNodes()-base.NumNodes() != tc.dNodes {
-					t.Fatalf("node count changed by %d, want %d", g.NumNodes()-base.NumNodes(), tc.dNodes)
+				if g.numNodes()-base.numNodes() != tc.dNodes {
+					t.Fatalf("node count changed by %d, want %d", g.numNodes()-base.numNodes(), tc.dNodes)
 				}
 				// Deleting a node removes its links, however many.
-				if tc.dNodes >= 0 && g.NumLinks()-base.NumLinks() != tc.dLinks {
-					t.Fatalf("link count changed by %d, want %d", g.NumLinks()-base.NumLinks(), tc.dLinks)
+				if tc.dNodes >= 0 && g.numLinks()-base.numLinks() != tc.dLinks {
+					t.Fatalf("link count changed by %d, want %d", g.numLinks()-base.numLinks(), tc.dLinks)
 				}
 				hits++
 			}
@@ -229,10 +229,10 @@ func TestAddNodeSplitsALink(t *testing.T) {
 	if !g.addNode(rng) {
 		t.Fatal("addNode found no link")
 	}
-	n := before.NumNodes()
+	n := before.numNodes()
 	var in, out []int
-	for i := range g.NumLinks() {
-		from, to := g.Link(i)
+	for i := range g.numLinks() {
+		from, to := g.link(i)
 		if to == n {
 			in = append(in, from)
 		}
@@ -246,8 +246,8 @@ func TestAddNodeSplitsALink(t *testing.T) {
 	if !before.hasLink(int32(in[0]), int32(out[0])) || g.hasLink(int32(in[0]), int32(out[0])) {
 		t.Errorf("link %d->%d was not the one split", in[0], out[0])
 	}
-	if g.NumLinks() != before.NumLinks()+1 {
-		t.Errorf("%d links after split, want %d", g.NumLinks(), before.NumLinks()+1)
+	if g.numLinks() != before.numLinks()+1 {
+		t.Errorf("%d links after split, want %d", g.numLinks(), before.numLinks()+1)
 	}
 }
 
@@ -256,15 +256,15 @@ func TestAddLinkNeverClosesCycle(t *testing.T) {
 	// hidden nodes; adding links repeatedly must never close a cycle and
 	// must stop once the hidden nodes are totally ordered.
 	rng := newRNG(17)
-	g := &Genome{outputs: 1, acts: []Activation{Sin, Sin, Sin, Sin}}
-	chain := []int32{InputX, 5, 6, 7, 4}
+	g := &Genome{outputs: 1, acts: []activation{actSin, actSin, actSin, actSin}}
+	chain := []int32{inputX, 5, 6, 7, 4}
 	for i := 1; i < len(chain); i++ {
 		g.links = append(g.links, link{chain[i-1], chain[i]})
 		g.weights = append(g.weights, 1)
 	}
 	for range 500 {
 		g.addLink(rng)
-		if err := g.Validate(); err != nil {
+		if err := g.validate(); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -276,55 +276,29 @@ func TestAddLinkNeverClosesCycle(t *testing.T) {
 	// Every other legal pair is eventually found: 4 sources + 3 hidden
 	// (forward only) into 1 output + 3 hidden.
 	want := 4*4 + 3 + 3 // inputs to anything, hidden forward pairs, hidden to output
-	if g.NumLinks() != want {
-		t.Errorf("%d links after saturation, want %d", g.NumLinks(), want)
+	if g.numLinks() != want {
+		t.Errorf("%d links after saturation, want %d", g.numLinks(), want)
 	}
 }
 
 func TestDeleteNodeRenumbers(t *testing.T) {
 	g := evolved(t, 18, 1, 80)
-	if g.NumHidden() < 3 {
-		t.Fatalf("%d hidden nodes; pick another seed", g.NumHidden())
+	if g.numHidden() < 3 {
+		t.Fatalf("%d hidden nodes; pick another seed", g.numHidden())
 	}
 	rng := newRNG(19)
-	for g.NumHidden() > 0 {
+	for g.numHidden() > 0 {
 		if !g.deleteNode(rng) {
 			t.Fatal("deleteNode failed with hidden nodes left")
 		}
-		if err := g.Validate(); err != nil {
+		if err := g.validate(); err != nil {
 			t.Fatal(err)
 		}
 	}
 	if g.deleteNode(rng) {
 		t.Fatal("deleteNode deleted a non-hidden node")
 	}
-	if g.NumNodes() != NumInputs+1 {
-		t.Fatalf("%d nodes left, want inputs and the output", g.NumNodes())
-	}
-}
-
-func TestMutationRatesValidate(t *testing.T) {
-	tests := []struct {
-		name string
-		edit func(*MutationRates)
-		ok   bool
-	}{
-		{"paper", func(*MutationRates) {}, true},
-		{"all zero", func(r *MutationRates) { *r = MutationRates{} }, true},
-		{"all one", func(r *MutationRates) {
-			*r = MutationRates{Weight: 1, Activation: 1, AddLink: 1, DeleteLink: 1, AddNode: 1, DeleteNode: 1, Eta: 0}
-		}, true},
-		{"negative weight rate", func(r *MutationRates) { r.Weight = -0.1 }, false},
-		{"add node above one", func(r *MutationRates) { r.AddNode = 1.5 }, false},
-		{"NaN delete link", func(r *MutationRates) { r.DeleteLink = math.NaN() }, false},
-		{"eta -1", func(r *MutationRates) { r.Eta = -1 }, false},
-		{"eta infinite", func(r *MutationRates) { r.Eta = math.Inf(1) }, false},
-	}
-	for _, tc := range tests {
-		r := PaperRates()
-		tc.edit(&r)
-		if err := r.Validate(); (err == nil) != tc.ok {
-			t.Errorf("%s: Validate() = %v, want ok=%v", tc.name, err, tc.ok)
-		}
+	if g.numNodes() != numInputs+1 {
+		t.Fatalf("%d nodes left, want inputs and the output", g.numNodes())
 	}
 }

@@ -170,10 +170,6 @@ func VectorLen(n int) int { return vecLen(n) }
 // Shape returns the output image shape: channels, height and width.
 func (r *Renderer) Shape() (c, h, w int) { return r.channels, r.h, r.w }
 
-// InternalSize returns the grid the network is evaluated on before
-// upsampling; it equals the output size at full resolution.
-func (r *Renderer) InternalSize() (w, h int) { return r.lw, r.lh }
-
 // Render writes g's image into dst, which must hold channels×h×w values.
 // Each output node's value v in [-1, 1] becomes (v+1)/2, clamped to [0, 1].
 // For colour those are hue, lightness and saturation, converted to RGB, as
@@ -336,12 +332,12 @@ func addTerms(dst []float32, srcs []weighted) {
 func (r *Renderer) finish(img []float32, y0, y1 int) {
 	n, o, m := r.n, y0*r.lw, (y1-y0)*r.lw
 	if r.channels == 3 {
-		hslToRGB(r.plane(r.slot[NumInputs], y0, m), r.plane(r.slot[NumInputs+1], y0, m), r.plane(r.slot[NumInputs+2], y0, m),
+		hslToRGB(r.plane(r.slot[numInputs], y0, m), r.plane(r.slot[numInputs+1], y0, m), r.plane(r.slot[numInputs+2], y0, m),
 			img[o:o+m], img[n+o:n+o+m], img[2*n+o:2*n+o+m])
 		return
 	}
 	for c := range r.channels {
-		p := r.plane(r.slot[NumInputs+c], y0, m)
+		p := r.plane(r.slot[numInputs+c], y0, m)
 		out := img[c*n+o : c*n+o+m]
 		for i := unitVec(p, out); i < len(p); i++ {
 			out[i] = unit(p[i])

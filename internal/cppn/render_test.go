@@ -12,32 +12,36 @@ import (
 // memoisation, float64 and the standard library's math. It is the
 // specification the Renderer's planes, folding and fast math must match.
 func refPixel(g *Genome, x, y float64) []float64 {
-	in := [NumInputs]float64{x, y, math.Sqrt(x*x+y*y) / math.Sqrt2, 1}
+	in := [numInputs]float64{x, y, math.Sqrt(x*x+y*y) / math.Sqrt2, 1}
 	memo := map[int]float64{}
 	var eval func(v int) float64
 	eval = func(v int) float64 {
-		if v < NumInputs {
+		if v < numInputs {
 			return in[v]
 		}
 		if val, ok := memo[v]; ok {
 			return val
 		}
 		p := 0.0
-		for i := range g.NumLinks() {
-			if from, to := g.Link(i); to == v {
+		for i := range g.numLinks() {
+			if from, to := g.link(i); to == v {
 				p += g.Weight(i) * eval(from)
 			}
 		}
-		val := g.Activation(v).Eval(p)
+		val := g.nodeAct(v).eval(p)
 		memo[v] = val
 		return val
 	}
-	out := make([]float64, g.NumOutputs())
+	out := make([]float64, g.numOutputs())
 	for o := range out {
-		out[o] = eval(NumInputs + o)
+		out[o] = eval(numInputs + o)
 	}
 	return out
 }
+
+// internalSize returns the grid the network is evaluated on before
+// upsampling; it equals the output size at full resolution.
+func (r *Renderer) internalSize() (w, h int) { return r.lw, r.lh }
 
 // refHSL is the CSS Color 3 hue-to-RGB algorithm, written independently of
 // hslToRGB's branch-light form.
@@ -72,7 +76,7 @@ func refHSL(h, l, s float64) (r, g, b float64) {
 // refImage renders g at w×h with refPixel, in the Renderer's layout: three
 // outputs are hue, lightness and saturation, converted with refHSL.
 func refImage(g *Genome, w, h int) []float64 {
-	c := g.NumOutputs()
+	c := g.numOutputs()
 	img := make([]float64, c*w*h)
 	u := func(v float64) float64 { return min(1, max(0, (v+1)/2)) }
 	for py := range h {
@@ -179,7 +183,7 @@ func TestRenderMatchesReference(t *testing.T) {
 				worst = max(worst, math.Abs(float64(got[i])-want[i]))
 			}
 			if worst > 1e-3 {
-				t.Errorf("max difference from the reference %.3g (%d hidden nodes)", worst, g.NumHidden())
+				t.Errorf("max difference from the reference %.3g (%d hidden nodes)", worst, g.numHidden())
 			}
 		})
 	}
@@ -199,7 +203,7 @@ func TestRenderLowResolution(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if w, h := low.InternalSize(); w != 56 || h != 56 {
+			if w, h := low.internalSize(); w != 56 || h != 56 {
 				t.Fatalf("internal size %d×%d, want 56×56", w, h)
 			}
 			a := make([]float32, channels*221*221)
@@ -242,8 +246,8 @@ func TestUpsampleIsExactForLinearImages(t *testing.T) {
 	// which bilinear interpolation reproduces everywhere.
 	g := &Genome{
 		outputs: 1,
-		acts:    []Activation{Clip},
-		links:   []link{{InputX, NumInputs}, {InputY, NumInputs}, {InputBias, NumInputs}},
+		acts:    []activation{actClip},
+		links:   []link{{inputX, numInputs}, {inputY, numInputs}, {inputBias, numInputs}},
 		weights: []float64{1.2, -0.7, 0.4},
 	}
 	for _, size := range [][2]int{{224, 224}, {100, 37}} {
@@ -289,7 +293,7 @@ func TestRenderInternalSize(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if lw, lh := r.InternalSize(); lw != tc.lw || lh != tc.lh {
+		if lw, lh := r.internalSize(); lw != tc.lw || lh != tc.lh {
 			t.Errorf("%d×%d at %d: internal %d×%d, want %d×%d", tc.w, tc.h, tc.size, lw, lh, tc.lw, tc.lh)
 		}
 		if c, h, w := r.Shape(); c != 1 || h != tc.h || w != tc.w {
@@ -307,16 +311,16 @@ func TestRenderBareOutputIsConstant(t *testing.T) {
 	// An output with no links evaluates its activation at 0: gray 0.5
 	// for sin, 1 for gaussian (exp(0) = 1 maps to (1+1)/2).
 	tests := []struct {
-		act  Activation
+		act  activation
 		want float32
 	}{
-		{Sin, 0.5},
-		{Sigmoid, 0.5},
-		{Gaussian, 1},
-		{Clip, 0.5},
+		{actSin, 0.5},
+		{actSigmoid, 0.5},
+		{actGaussian, 1},
+		{actClip, 0.5},
 	}
 	for _, tc := range tests {
-		g := &Genome{outputs: 1, acts: []Activation{tc.act}}
+		g := &Genome{outputs: 1, acts: []activation{tc.act}}
 		r, err := NewRenderer(8, 8, 1, Options{})
 		if err != nil {
 			t.Fatal(err)
@@ -336,12 +340,12 @@ func TestRenderBareOutputIsConstant(t *testing.T) {
 func TestRenderErrors(t *testing.T) {
 	gray := evolved(t, 32, 1, 10)
 	cyclic := evolved(t, 33, 1, 80)
-	if cyclic.NumHidden() < 2 {
-		t.Fatalf("%d hidden nodes; pick another seed", cyclic.NumHidden())
+	if cyclic.numHidden() < 2 {
+		t.Fatalf("%d hidden nodes; pick another seed", cyclic.numHidden())
 	}
 	// A cycle through a hidden node that feeds the output.
-	h0 := int32(NumInputs + 1)
-	cyclic.links = append(cyclic.links, link{h0, h0 + 1}, link{h0 + 1, h0}, link{h0, NumInputs})
+	h0 := int32(numInputs + 1)
+	cyclic.links = append(cyclic.links, link{h0, h0 + 1}, link{h0 + 1, h0}, link{h0, numInputs})
 	cyclic.weights = append(cyclic.weights, 1, 1, 1)
 	cyclic.links, cyclic.weights = dedupe(cyclic.links, cyclic.weights)
 
@@ -493,7 +497,7 @@ func TestCompileClassifiesDomains(t *testing.T) {
 		// vectors the vector steps.
 		planes, mirrors, terms, vectors int
 	}
-	const o0, o1, o2, h1, h2, h3, h4 = NumInputs, NumInputs + 1, NumInputs + 2, NumInputs + 3, NumInputs + 4, NumInputs + 5, NumInputs + 6
+	const o0, o1, o2, h1, h2, h3, h4 = numInputs, numInputs + 1, numInputs + 2, numInputs + 3, numInputs + 4, numInputs + 5, numInputs + 6
 	tests := []struct {
 		name string
 		g    *Genome
@@ -506,13 +510,13 @@ func TestCompileClassifiesDomains(t *testing.T) {
 			name: "separable",
 			g: &Genome{
 				outputs: 1,
-				acts:    []Activation{Sin, Gaussian, Sigmoid, Sin, Clip},
+				acts:    []activation{actSin, actGaussian, actSigmoid, actSin, actClip},
 				links: []link{
-					{InputX, o0 + 1}, {InputBias, o0 + 1},
-					{InputY, o0 + 2}, {o0 + 3, o0 + 2},
-					{InputBias, o0 + 3},
+					{inputX, o0 + 1}, {inputBias, o0 + 1},
+					{inputY, o0 + 2}, {o0 + 3, o0 + 2},
+					{inputBias, o0 + 3},
 					{o0 + 1, o0}, {o0 + 2, o0},
-					{InputD, o0 + 4},
+					{inputD, o0 + 4},
 				},
 				weights: []float64{2, 0.5, -3, 1.5, 0.7, 1, 1, 4},
 			},
@@ -530,14 +534,14 @@ func TestCompileClassifiesDomains(t *testing.T) {
 			name: "radial",
 			g: &Genome{
 				outputs: 3,
-				acts:    []Activation{Sin, Gaussian, Clip, Sin, Sigmoid, Gaussian, Sin},
+				acts:    []activation{actSin, actGaussian, actClip, actSin, actSigmoid, actGaussian, actSin},
 				links: []link{
-					{InputD, h1}, {h1, h2}, {InputBias, h2},
+					{inputD, h1}, {h1, h2}, {inputBias, h2},
 					{h2, o0},
-					{h2, o1}, {InputX, o1}, {h3, o1},
-					{InputD, h3}, {InputY, h3},
-					{InputBias, o2},
-					{InputX, h4},
+					{h2, o1}, {inputX, o1}, {h3, o1},
+					{inputD, h3}, {inputY, h3},
+					{inputBias, o2},
+					{inputX, h4},
 				},
 				weights: []float64{6, -4, 1, 1.5, 3, -2, 2, 5, 1.2, 0.3, 1},
 			},
@@ -554,13 +558,13 @@ func TestCompileClassifiesDomains(t *testing.T) {
 		},
 	}
 	for _, tc := range tests {
-		if err := tc.g.Validate(); err != nil {
+		if err := tc.g.validate(); err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
 		// Odd and even sizes: the quadrant includes the middle row and
 		// column only when there is one.
 		for _, size := range [][2]int{{20, 10}, {21, 11}, {7, 8}} {
-			r, err := NewRenderer(size[0], size[1], tc.g.NumOutputs(), Options{})
+			r, err := NewRenderer(size[0], size[1], tc.g.numOutputs(), Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -588,7 +592,7 @@ func TestCompileClassifiesDomains(t *testing.T) {
 				t.Errorf("%s: %d plane steps, %d mirrors, %d plane terms, %d vectors; want %d, %d, %d, %d",
 					tc.name, len(r.planeSteps), mirrors, terms, len(r.vecSteps), tc.want.planes, tc.want.mirrors, tc.want.terms, tc.want.vectors)
 			}
-			img := make([]float32, tc.g.NumOutputs()*size[0]*size[1])
+			img := make([]float32, tc.g.numOutputs()*size[0]*size[1])
 			if err := r.Render(tc.g, img); err != nil {
 				t.Fatal(err)
 			}

@@ -64,7 +64,7 @@ func TestUpsampleMatchesReference(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if lw, lh := r.InternalSize(); lw != tc.lw || lh != tc.lh {
+			if lw, lh := r.internalSize(); lw != tc.lw || lh != tc.lh {
 				t.Fatalf("internal size %d×%d, want %d×%d", lw, lh, tc.lw, tc.lh)
 			}
 			src := make([]float32, tc.lw*tc.lh)

@@ -63,7 +63,7 @@ func TestVectorKernels(t *testing.T) {
 		}
 		return r
 	}
-	for _, a := range []Activation{Sin, Sigmoid, Gaussian, Clip} {
+	for _, a := range []activation{actSin, actSigmoid, actGaussian, actClip} {
 		t.Run(a.String(), func(t *testing.T) {
 			in := vectorData(rng, n, 40)
 			each(t, 1, [][]float32{in}, func(lo, hi int, ins, outs [][]float32) {
