@@ -29,7 +29,7 @@ var combos = []struct{ alg, enc string }{
 }
 
 func TestConfigValidation(t *testing.T) {
-	s := openDemo(t, 8)
+	s := fakeDemo(8)
 	tests := []struct {
 		name string
 		cfg  Config
@@ -278,7 +278,7 @@ func TestUnitsToBytes(t *testing.T) {
 // worker, each from its own genome and random stream, so the results are
 // identical.
 func TestWorkersKeepResults(t *testing.T) {
-	s := openDemo(t, 8)
+	s := fakeDemo(8)
 	for _, tc := range combos {
 		t.Run(tc.alg+"/"+tc.enc, func(t *testing.T) {
 			run := func(workers int) summary {
@@ -355,7 +355,7 @@ func canonical(t *testing.T, c *Class, n int) []float32 {
 // change results. A third run with another seed must differ, so that the
 // comparison can fail.
 func TestDeterminism(t *testing.T) {
-	s := openDemo(t, 4)
+	s := fakeDemo(4)
 	for _, tc := range combos {
 		t.Run(tc.alg+"/"+tc.enc, func(t *testing.T) {
 			run := func(seed uint64) summary {
@@ -379,7 +379,7 @@ func TestDeterminism(t *testing.T) {
 // TestMaxEvals checks that the cap is met exactly even when it ends a
 // generation midway.
 func TestMaxEvals(t *testing.T) {
-	s := openDemo(t, 8)
+	s := fakeDemo(8)
 	for _, tc := range combos {
 		t.Run(tc.alg+"/"+tc.enc, func(t *testing.T) {
 			r, err := Run(context.Background(), s, Config{Algorithm: tc.alg, Encoding: tc.enc, Threshold: 1, MaxEvals: 333, Seed: 1})
@@ -404,7 +404,7 @@ func TestMaxEvals(t *testing.T) {
 // checks that the search stops there, and rescores every reported image to
 // prove that Pixels returns exactly what was scored.
 func TestEarlyStopAndPixels(t *testing.T) {
-	s := openDemo(t, 8)
+	s := fakeDemo(8)
 	_, _, _, k := s.Shape()
 	for _, tc := range combos {
 		t.Run(tc.alg+"/"+tc.enc, func(t *testing.T) {
@@ -472,7 +472,7 @@ func TestEarlyStopAndPixels(t *testing.T) {
 // TestTargets checks that only the requested classes are searched and
 // reported.
 func TestTargets(t *testing.T) {
-	s := openDemo(t, 8)
+	s := fakeDemo(8)
 	r, err := Run(context.Background(), s, Config{Threshold: 0.9, Targets: []int{7, 3, 7}, MaxEvals: 5000, Seed: 1})
 	if err != nil {
 		t.Fatal(err)
@@ -495,7 +495,7 @@ func TestTargets(t *testing.T) {
 // patches after a seed generation that is half CPPNs; with many, CPPNs
 // alone, exactly as EncodingCPPN does.
 func TestEncodingBoth(t *testing.T) {
-	s := openDemo(t, 8)
+	s := fakeDemo(8)
 	t.Run(AlgorithmPaper, func(t *testing.T) {
 		r, err := Run(context.Background(), s, Config{Algorithm: AlgorithmPaper, Encoding: EncodingBoth, Threshold: 1, MaxEvals: 4000, Seed: 2})
 		if err != nil {
@@ -517,7 +517,7 @@ func TestEncodingBoth(t *testing.T) {
 		}
 	})
 	t.Run(AlgorithmDefault+"/many", func(t *testing.T) {
-		many := openManyClasses(t, 2*maxClimbers)
+		many := newLinearScorer(1, 8, 8, 2*maxClimbers, 16, 2)
 		var got [2]*Result
 		for i, enc := range []string{EncodingBoth, EncodingCPPN} {
 			r, err := Run(context.Background(), many, Config{Encoding: enc, Threshold: 0.99, MaxEvals: 1500, Seed: 2})
@@ -555,7 +555,7 @@ func (c *canceling) Score(imgs []float32, n int, conf []float32) error {
 // TestCancel cancels runs midway: Run must return within a second with the
 // results so far and no error.
 func TestCancel(t *testing.T) {
-	demo := openDemo(t, 8)
+	demo := fakeDemo(8)
 	for _, tc := range combos {
 		t.Run(tc.alg+"/"+tc.enc, func(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
@@ -583,7 +583,7 @@ func TestCancel(t *testing.T) {
 
 // TestBudget checks that a deadline stops the search as "budget".
 func TestBudget(t *testing.T) {
-	s := openDemo(t, 8)
+	s := fakeDemo(8)
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
 	start := time.Now()
@@ -599,7 +599,7 @@ func TestBudget(t *testing.T) {
 // TestProgress checks that progress reports are spaced and end with the
 // final state.
 func TestProgress(t *testing.T) {
-	s := openDemo(t, 8)
+	s := fakeDemo(8)
 	var got []Progress
 	var at []time.Time
 	ctx, cancel := context.WithTimeout(context.Background(), 700*time.Millisecond)
@@ -647,7 +647,7 @@ func (f *failing) Score(imgs []float32, n int, conf []float32) error {
 }
 
 func TestScoreErrorIsReturned(t *testing.T) {
-	s := &failing{Scorer: openDemo(t, 8), failAt: 5}
+	s := &failing{Scorer: fakeDemo(8), failAt: 5}
 	_, err := Run(context.Background(), s, Config{Threshold: 1, MaxEvals: 10000})
 	if !errors.Is(err, errBroken) {
 		t.Fatalf("Run: %v, want the scorer's error wrapped", err)
@@ -662,7 +662,8 @@ type scoreOnly struct{ Scorer }
 // straight into the model's input format and once through Score, with a
 // preprocessing that is not the identity: the results must be identical.
 // MobileNetV2 (1000 classes) covers the tiled CPPN views and colour
-// channels when ../shared is present.
+// channels when ../shared is present. It needs the real runtime: the
+// input format, InputAffine and ScoreInputs are the classifier's.
 func TestInputsMatchCanonical(t *testing.T) {
 	norm, err := classifier.Preset("mnist")
 	if err != nil {

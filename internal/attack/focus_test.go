@@ -11,7 +11,7 @@ import (
 // stops once its focus classes reach the threshold, counts only those in
 // its progress, and that a focus of every target is the unfocused search.
 func TestFocus(t *testing.T) {
-	s := openDemo(t, 8)
+	s := fakeDemo(8)
 	_, _, _, k := s.Shape()
 	focus := []int{2, 5}
 	for _, tc := range combos {
@@ -55,7 +55,7 @@ func TestFocus(t *testing.T) {
 
 // TestFocusAllIsUnfocused: a Focus naming every target searches as no Focus.
 func TestFocusAllIsUnfocused(t *testing.T) {
-	s := openDemo(t, 4)
+	s := fakeDemo(4)
 	for _, alg := range []string{AlgorithmDefault, AlgorithmPaper} {
 		t.Run(alg, func(t *testing.T) {
 			cfg := Config{Algorithm: alg, Threshold: 0.99, MaxEvals: 700, Seed: 5, Targets: []int{1, 4, 6}}

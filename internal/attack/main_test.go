@@ -11,8 +11,9 @@ import (
 	"github.com/fooltest/fooltest/internal/testsupport/ortload"
 )
 
-// TestMain loads the real ONNX Runtime once: the searches in this package are
-// tested against real models through it.
+// TestMain loads the real ONNX Runtime once, for the tests that need a real
+// model: the classifier's input format and batching, and the evaluation
+// counts on real models. Tests of the search itself run on linearScorer.
 func TestMain(m *testing.M) {
 	_, err := ortload.Load()
 	if err != nil {

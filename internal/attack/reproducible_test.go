@@ -45,7 +45,9 @@ func fingerprint(t *testing.T, r *Result) string {
 // budget and settings give the same result, bit for bit, whatever the
 // scorer's batch size and thread count, and the search's worker count (the
 // core count). The generation unit belongs to the search; the scorer only
-// splits generations into runs.
+// splits generations into runs. It needs the real runtime: batch sizes and
+// threads are the classifier's, and so is the input format the search
+// renders into.
 func TestReproducibleAcrossBatchAndThreads(t *testing.T) {
 	colour := onnxtest.Classifier([]int64{-1, 3, 16, 16}, 10, "Softmax")
 	norm, err := classifier.Preset(demo.Preset)
@@ -134,7 +136,7 @@ func checkGolden(t *testing.T, name, got string) {
 // not notice otherwise.
 func TestGenerationUnitMatters(t *testing.T) {
 	run := func(unit int) string {
-		res, err := Run(context.Background(), openDemo(t, 8), Config{Encoding: EncodingDirect, Threshold: 0.999, MaxEvals: 800, Seed: 7, Generation: unit})
+		res, err := Run(context.Background(), fakeDemo(8), Config{Encoding: EncodingDirect, Threshold: 0.999, MaxEvals: 800, Seed: 7, Generation: unit})
 		if err != nil {
 			t.Fatal(err)
 		}

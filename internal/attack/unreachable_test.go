@@ -6,28 +6,15 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
-
-	"github.com/fooltest/fooltest/internal/classifier"
-	"github.com/fooltest/fooltest/internal/demo"
-	"github.com/fooltest/fooltest/internal/testsupport/onnxtest"
 )
 
-// TestUnreachableTiedClass searches the demo LeNet with class 3's logit
-// repeated as an eleventh class, through the real runtime: classes 3 and 10
-// always tie, so neither can pass one half. Both must be marked bounded,
-// each with the other as partner and a ceiling near one half; every other
-// class is fooled and carries no mark.
+// TestUnreachableTiedClass searches a model with class 3's logit repeated
+// as an eleventh class: classes 3 and 10 always tie, so neither can pass
+// one half. Both must be marked bounded, each with the other as partner
+// and a ceiling near one half; every other class is fooled and carries no
+// mark.
 func TestUnreachableTiedClass(t *testing.T) {
-	norm, err := classifier.Preset(demo.Preset)
-	if err != nil {
-		t.Fatal(err)
-	}
-	model := onnxtest.Duplicated(demo.Model, demo.Output, 10, 3)
-	c, err := classifier.OpenBytes("tied", model, classifier.Options{Normalization: norm, Output: "duplicated", Batch: 64})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := fakeDemo(64).withCopy(3)
 	for _, alg := range []string{AlgorithmDefault, AlgorithmPaper} {
 		t.Run(alg, func(t *testing.T) {
 			res, err := Run(context.Background(), c, Config{Algorithm: alg, Encoding: EncodingDirect, Threshold: 0.99, MaxEvals: 6000, Seed: 1})
