@@ -53,9 +53,9 @@ type Options struct {
 // so the bound is checked before anything is allocated.
 const DefaultMaxInputBytes = 256 << 20
 
-// MaxClasses bounds the class count K a model may declare: every scored
+// maxClasses bounds the class count K a model may declare: every scored
 // image carries K confidences through the search.
-const MaxClasses = 1_000_000
+const maxClasses = 1_000_000
 
 // Info is what was detected about a model and how it will be scored.
 type Info struct {

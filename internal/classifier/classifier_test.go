@@ -325,7 +325,7 @@ func TestLabels(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := ParseLabels("labels.txt", []byte(tc.data), tc.k)
+			got, err := parseLabels("labels.txt", []byte(tc.data), tc.k)
 			if tc.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.err) || !errors.Is(err, fault.Invalid) {
 					t.Fatalf("err %v, want %q with exit 2", err, tc.err)
@@ -389,7 +389,7 @@ func TestReadLabelsLimits(t *testing.T) {
 	dir := t.TempDir()
 	big := filepath.Join(dir, "big.txt")
 	line := strings.Repeat("x", 999) + "\n"
-	if err := os.WriteFile(big, []byte(strings.Repeat(line, MaxLabelsBytes/len(line)+1)), 0o644); err != nil {
+	if err := os.WriteFile(big, []byte(strings.Repeat(line, maxLabelsBytes/len(line)+1)), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := ReadLabels(big, 1050); !errors.Is(err, fault.Invalid) || !strings.Contains(err.Error(), "over 1048576 bytes") {

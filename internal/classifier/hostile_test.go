@@ -92,7 +92,7 @@ func nanModel() onnxtest.Model {
 // it resisted the search.
 func TestNonFiniteFails(t *testing.T) {
 	all := openModel(t, nanModel(), Options{Batch: 8})
-	var nf *NonFiniteError
+	var nf *nonFiniteError
 	err := all.Score(constImages(8, 16, 0.5), 8, make([]float32, 8*3))
 	if err == nil {
 		err = all.CheckFinite()

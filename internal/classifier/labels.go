@@ -14,8 +14,8 @@ import (
 
 // Limits on label files, which may come from untrusted pull requests.
 const (
-	MaxLabelsBytes    = 1 << 20
-	MaxLabelLineBytes = 1000
+	maxLabelsBytes    = 1 << 20
+	maxLabelLineBytes = 1000
 )
 
 // ReadLabels reads one label per line for a model with k classes. A final
@@ -45,14 +45,14 @@ func ReadLabels(path string, k int) ([]string, error) {
 	if err := labelsRegular(path, st); err != nil {
 		return nil, err
 	}
-	data, err := io.ReadAll(io.LimitReader(f, MaxLabelsBytes+1))
+	data, err := io.ReadAll(io.LimitReader(f, maxLabelsBytes+1))
 	if err != nil {
 		return nil, fault.Invalidf("", "cannot read labels file %s: %w", path, err)
 	}
-	if len(data) > MaxLabelsBytes {
-		return nil, fault.Invalidf("", "labels file %s is over %d bytes: give one short label per class", path, MaxLabelsBytes)
+	if len(data) > maxLabelsBytes {
+		return nil, fault.Invalidf("", "labels file %s is over %d bytes: give one short label per class", path, maxLabelsBytes)
 	}
-	return ParseLabels(path, data, k)
+	return parseLabels(path, data, k)
 }
 
 // labelsRegular refuses label files that are not regular files, or that
@@ -70,14 +70,14 @@ func labelsRegular(path string, st os.FileInfo) error {
 		}
 		return fault.Invalidf(SettingLabels, "labels file %s is %s, not a text file with one label per line", path, kind)
 	}
-	if st.Size() > MaxLabelsBytes {
-		return fault.Invalidf("", "labels file %s is over %d bytes: give one short label per class", path, MaxLabelsBytes)
+	if st.Size() > maxLabelsBytes {
+		return fault.Invalidf("", "labels file %s is over %d bytes: give one short label per class", path, maxLabelsBytes)
 	}
 	return nil
 }
 
-// ParseLabels parses label file contents; name is used in messages.
-func ParseLabels(name string, data []byte, k int) ([]string, error) {
+// parseLabels parses label file contents; name is used in messages.
+func parseLabels(name string, data []byte, k int) ([]string, error) {
 	data = bytes.TrimSuffix(data, []byte("\n"))
 	lines := strings.Split(string(data), "\n")
 	if len(data) == 0 {
@@ -85,8 +85,8 @@ func ParseLabels(name string, data []byte, k int) ([]string, error) {
 	}
 	for i, l := range lines {
 		l = strings.TrimSuffix(l, "\r")
-		if len(l) > MaxLabelLineBytes {
-			return nil, fault.Invalidf("", "labels file %s: line %d is %d bytes, over the %d-byte limit", name, i+1, len(l), MaxLabelLineBytes)
+		if len(l) > maxLabelLineBytes {
+			return nil, fault.Invalidf("", "labels file %s: line %d is %d bytes, over the %d-byte limit", name, i+1, len(l), maxLabelLineBytes)
 		}
 		lines[i] = strings.ToValidUTF8(l, "\uFFFD")
 	}

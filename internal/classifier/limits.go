@@ -16,8 +16,8 @@ func checkSizes(in inputSpec, out outputSpec, opts Options) error {
 	if limit <= 0 {
 		limit = DefaultMaxInputBytes
 	}
-	if out.k > MaxClasses {
-		return fault.Invalidf(SettingOutput, "model output %q has %d classes, more than the %d fooltest supports", out.name, out.k, MaxClasses)
+	if out.k > maxClasses {
+		return fault.Invalidf(SettingOutput, "model output %q has %d classes, more than the %d fooltest supports", out.name, out.k, maxClasses)
 	}
 	// In float64: declared sizes can overflow an int product.
 	batch := float64(max(1, in.batch, opts.Batch))

@@ -8,44 +8,44 @@ import (
 	"github.com/fooltest/fooltest/internal/fault"
 )
 
-// MaxNonFiniteShare is the share of scored images whose outputs may hold
-// NaN or ±Inf before scoring fails with a *NonFiniteError. Such outputs
+// maxNonFiniteShare is the share of scored images whose outputs may hold
+// NaN or ±Inf before scoring fails with a *nonFiniteError. Such outputs
 // count as confidence 0, so a model that gives them for many images would
 // otherwise look hard to fool when it was never really tested.
-const MaxNonFiniteShare = 0.01
+const maxNonFiniteShare = 0.01
 
 // nonFiniteMinImages is how many images Score sees before it judges the
 // share: one bad image among the first few says little.
 const nonFiniteMinImages = 100
 
-// NonFiniteError reports a model whose outputs were NaN or ±Inf for more
-// than MaxNonFiniteShare of the images scored.
-type NonFiniteError struct {
+// nonFiniteError reports a model whose outputs were NaN or ±Inf for more
+// than maxNonFiniteShare of the images scored.
+type nonFiniteError struct {
 	// Images is how many images had a non-finite output, of Scored.
 	Images, Scored int64
 	// Values is how many outputs were non-finite.
 	Values int64
 }
 
-func (e *NonFiniteError) Error() string {
+func (e *nonFiniteError) Error() string {
 	return fmt.Sprintf("the model's outputs were NaN or infinite for %d of %d scored images (%d values), more than the %g%% allowed, so it cannot be tested",
-		e.Images, e.Scored, e.Values, 100*MaxNonFiniteShare)
+		e.Images, e.Scored, e.Values, 100*maxNonFiniteShare)
 }
 
-// Is makes a NonFiniteError a fault.Model error.
-func (e *NonFiniteError) Is(target error) bool { return target == fault.Model }
+// Is makes a nonFiniteError a fault.Model error.
+func (e *nonFiniteError) Is(target error) bool { return target == fault.Model }
 
-// nonFiniteErr returns a *NonFiniteError when more than MaxNonFiniteShare of
+// nonFiniteErr returns a *nonFiniteError when more than maxNonFiniteShare of
 // the images scored since opening gave non-finite outputs, once at least
 // minImages were scored.
 func (c *Classifier) nonFiniteErr(minImages int64) error {
-	if c.scored == 0 || c.scored < minImages || float64(c.badImages) <= MaxNonFiniteShare*float64(c.scored) {
+	if c.scored == 0 || c.scored < minImages || float64(c.badImages) <= maxNonFiniteShare*float64(c.scored) {
 		return nil
 	}
-	return &NonFiniteError{Images: c.badImages, Scored: c.scored, Values: c.nonFinite}
+	return &nonFiniteError{Images: c.badImages, Scored: c.scored, Values: c.nonFinite}
 }
 
-// CheckFinite returns a *NonFiniteError when more than MaxNonFiniteShare of
+// CheckFinite returns a *nonFiniteError when more than maxNonFiniteShare of
 // all the images scored so far gave NaN or ±Inf outputs, however few they
 // were. Score checks the same once 100 images were scored; a run that
 // scored fewer should call CheckFinite at its end.

@@ -38,12 +38,12 @@ const (
 	Error = report.VerdictError
 )
 
-// MinEvaluations is the fewest model evaluations a run needs before it can
+// minEvaluations is the fewest model evaluations a run needs before it can
 // pass (or its --max-evals, when lower), unless every target was fooled: a
 // search that scored a handful of images, because the model was slow or
 // hung until the budget ended, says nothing about how hard the model is to
 // fool.
-const MinEvaluations = 100
+const minEvaluations = 100
 
 // MaxFooled is the number of fooled classes the gate allows, either an
 // absolute count or a percentage of the target classes. The zero value
@@ -180,9 +180,9 @@ func ParseFailOn(s string) (FailOn, error) {
 	return "", fmt.Errorf(`fail-on %q is not valid: use "fooled" (fail when more classes are fooled than allowed), "regression" (fail when easier to fool than the baseline) or "never" (report only)`, s)
 }
 
-// ValidateThreshold checks that a confidence threshold is a usable
+// validateThreshold checks that a confidence threshold is a usable
 // probability: above 0 (at 0 every class counts as fooled) and at most 1.
-func ValidateThreshold(t float64) error {
+func validateThreshold(t float64) error {
 	if math.IsNaN(t) || t <= 0 || t > 1 {
 		return fmt.Errorf("threshold %v is out of range: give a confidence above 0 and at most 1, e.g. 0.99", t)
 	}
@@ -202,7 +202,7 @@ func Evaluate(res *report.Result, threshold float64, allowed MaxFooled, failOn F
 	if res == nil {
 		return "", errors.New("gate: no result to evaluate")
 	}
-	if err := ValidateThreshold(threshold); err != nil {
+	if err := validateThreshold(threshold); err != nil {
 		return "", fmt.Errorf("gate: %w", err)
 	}
 	if failOn != FailOnFooled && failOn != FailOnNever && failOn != FailOnRegression {
@@ -246,7 +246,7 @@ func Evaluate(res *report.Result, threshold float64, allowed MaxFooled, failOn F
 	scored := failOn == FailOnRegression || res.Config.MinScore > 0
 
 	v := Pass
-	need := int64(MinEvaluations)
+	need := int64(minEvaluations)
 	if res.Config.MaxEvals > 0 {
 		need = min(need, res.Config.MaxEvals)
 	}

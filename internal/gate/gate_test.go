@@ -180,7 +180,7 @@ func TestEvaluate(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			res := &report.Result{Classes: classes(tt.confs...), Evaluations: MinEvaluations}
+			res := &report.Result{Classes: classes(tt.confs...), Evaluations: minEvaluations}
 			// A stale flag from an earlier evaluation must be cleared.
 			if len(res.Classes) > 0 {
 				res.Classes[len(res.Classes)-1].Fooled = true
@@ -283,11 +283,11 @@ func TestEvaluateError(t *testing.T) {
 		{"model failure wins over fail", report.Result{Classes: classes(1, 0), Evaluations: 500, Error: "the model failed"}, Error},
 		{"interrupted without a failing finding", report.Result{Classes: classes(0.1, 0), Evaluations: 500, Interrupted: true}, Error},
 		{"interrupted with a failing finding", report.Result{Classes: classes(1, 0), Evaluations: 500, Interrupted: true}, Fail},
-		{"too few evaluations", report.Result{Classes: classes(0.1, 0), Evaluations: MinEvaluations - 1}, Error},
+		{"too few evaluations", report.Result{Classes: classes(0.1, 0), Evaluations: minEvaluations - 1}, Error},
 		{"no evaluation at all", report.Result{Classes: classes(0, 0)}, Error},
 		{"a lower --max-evals", report.Result{Classes: classes(0.1, 0), Evaluations: 50, Config: report.Config{MaxEvals: 50}}, Pass},
 		{"every target fooled early", report.Result{Classes: classes(1, 1), Evaluations: 20}, Pass},
-		{"enough evaluations", report.Result{Classes: classes(0.1, 0), Evaluations: MinEvaluations}, Pass},
+		{"enough evaluations", report.Result{Classes: classes(0.1, 0), Evaluations: minEvaluations}, Pass},
 		{"a shard's own classes fooled early", report.Result{Classes: classes(1, 0.1), Evaluations: 20, Shard: &report.Shard{Index: 1, Count: 2, Searched: []int{0}}}, Pass},
 		{"a shard's own classes not fooled", report.Result{Classes: classes(1, 0.1), Evaluations: 20, Shard: &report.Shard{Index: 2, Count: 2, Searched: []int{1}}}, Error},
 		{"a merged result is not a shard", report.Result{Classes: classes(1, 0.1), Evaluations: 20, Shard: &report.Shard{Count: 2}}, Error},

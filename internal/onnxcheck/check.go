@@ -13,15 +13,15 @@ import (
 	"github.com/fooltest/fooltest/internal/fault"
 )
 
-// ExternalDataError is an external-data location that fooltest refuses.
-type ExternalDataError struct {
-	External
+// externalDataError is an external-data location that fooltest refuses.
+type externalDataError struct {
+	externalRef
 	// Problem says what is wrong with the location; Fix, what to do.
 	Problem, Fix string
 }
 
 // Error names the tensor, its location and the problem, on one line.
-func (e *ExternalDataError) Error() string {
+func (e *externalDataError) Error() string {
 	return fmt.Sprintf("tensor %s keeps its data in %s, %s", quote(e.Tensor), quote(e.Location), e.Problem)
 }
 
@@ -71,7 +71,7 @@ func CheckBytes(name string, data []byte) (*Model, error) {
 	if err != nil || len(m.external) == 0 {
 		return m, err
 	}
-	e := &ExternalDataError{External: m.external[0], Problem: "but a model given as bytes has no folder to read it from", Fix: fixEmbedded}
+	e := &externalDataError{externalRef: m.external[0], Problem: "but a model given as bytes has no folder to read it from", Fix: fixEmbedded}
 	return nil, fault.Invalidf("", "model %s refused: %w: %s", name, e, e.Fix)
 }
 
@@ -79,7 +79,7 @@ func parse(name string, data []byte) (*Model, error) {
 	if len(data) == 0 {
 		return nil, fault.Invalidf("", "model %s is empty: export it again", name)
 	}
-	m, err := Parse(data)
+	m, err := parseModel(data)
 	if err != nil {
 		return nil, fault.Invalidf("", "model %s is not a valid ONNX model (%w): export it again", name, err)
 	}
@@ -104,9 +104,9 @@ func folder(path string) (string, error) {
 
 // checkLocation refuses e unless its location names a regular file inside
 // dir, which must be absolute and free of symlinks.
-func checkLocation(dir string, e External) *ExternalDataError {
-	refuse := func(fix, format string, args ...any) *ExternalDataError {
-		return &ExternalDataError{External: e, Problem: fmt.Sprintf(format, args...), Fix: fix}
+func checkLocation(dir string, e externalRef) *externalDataError {
+	refuse := func(fix, format string, args ...any) *externalDataError {
+		return &externalDataError{externalRef: e, Problem: fmt.Sprintf(format, args...), Fix: fix}
 	}
 	loc := e.Location
 	switch {

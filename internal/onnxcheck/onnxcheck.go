@@ -18,10 +18,10 @@ import (
 	"sort"
 )
 
-// MaxDepth bounds how deeply messages may nest (a model, its graph, a node,
+// maxDepth bounds how deeply messages may nest (a model, its graph, a node,
 // an attribute, a subgraph, …): protobuf's own default recursion limit, so
 // no model that ONNX Runtime can parse is refused for depth.
-const MaxDepth = 100
+const maxDepth = 100
 
 // Field numbers from onnx.proto.
 const (
@@ -69,26 +69,32 @@ func standard(domain string) bool {
 	return false
 }
 
-// External is one tensor whose data the model keeps in another file.
-type External struct {
+// externalRef is one tensor whose data the model keeps in another file.
+type externalRef struct {
 	// Tensor is the tensor's name; it may be empty.
 	Tensor string
 	// Location is the file, as the model writes it.
 	Location string
 }
 
-// Model is what Parse found in a model.
+// Model is what parseModel found in a model.
 type Model struct {
-	external []External
-	custom   []string
+	// external lists every external-data location the model names, in
+	// file order, including those of tensors in subgraphs, functions and
+	// attributes.
+	external []externalRef
+	// custom holds the sorted operator domains that the model's nodes
+	// use, that no ONNX Runtime build implements, and that no model-local
+	// function defines.
+	custom []string
 	// nodes are the main graph's nodes, in file order, for tracing an
 	// output back to the operator that computes it.
-	nodes []Node
+	nodes []opNode
 }
 
-// Node is one node of a model's main graph: its operator and the names of
+// opNode is one node of a model's main graph: its operator and the names of
 // the values it reads and writes.
-type Node struct {
+type opNode struct {
 	Domain, Op      string
 	Inputs, Outputs []string
 }
@@ -106,7 +112,7 @@ var passThrough = map[string]bool{
 // graph writes output (a graph input or initializer) or when the operator
 // is outside the default domain.
 func (m *Model) OutputOp(output string) string {
-	by := make(map[string]*Node, len(m.nodes))
+	by := make(map[string]*opNode, len(m.nodes))
 	for i := range m.nodes {
 		for _, o := range m.nodes[i].Outputs {
 			by[o] = &m.nodes[i]
@@ -128,22 +134,13 @@ func (m *Model) OutputOp(output string) string {
 	return ""
 }
 
-// External returns every external-data location the model names, in file
-// order, including those of tensors in subgraphs, functions and attributes.
-func (m *Model) External() []External { return m.external }
-
-// CustomDomains returns the sorted operator domains that the model's nodes
-// use, that no ONNX Runtime build implements, and that no model-local
-// function defines.
-func (m *Model) CustomDomains() []string { return m.custom }
-
-// ErrNoGraph is returned for a model without a graph or without opset
+// errNoGraph is returned for a model without a graph or without opset
 // imports, as a file cut off before them reads.
-var ErrNoGraph = errors.New("it has no graph or no opset import, so the file may be truncated")
+var errNoGraph = errors.New("it has no graph or no opset import, so the file may be truncated")
 
-// Parse decodes data as an ONNX ModelProto. Its errors are a *CorruptError
-// or ErrNoGraph.
-func Parse(data []byte) (*Model, error) {
+// parseModel decodes data as an ONNX ModelProto. Its errors are a
+// *corruptError or errNoGraph.
+func parseModel(data []byte) (*Model, error) {
 	w := walker{used: map[op]bool{}, defined: map[op]bool{}}
 	if err := w.model(msg{data: data, end: len(data)}); err != nil {
 		return nil, err
@@ -165,11 +162,11 @@ func Parse(data []byte) (*Model, error) {
 type op struct{ domain, name string }
 
 type walker struct {
-	external []External
+	external []externalRef
 	// main is true while the walk is in the main graph's own nodes, not
 	// in their subgraphs; nodes collects those nodes.
 	main  bool
-	nodes []Node
+	nodes []opNode
 	// used holds the operators in non-standard domains that nodes use;
 	// defined, the operators that model-local functions define.
 	used, defined map[op]bool
@@ -178,8 +175,8 @@ type walker struct {
 // each calls fn for every field of m, after checking that m is not nested
 // too deeply.
 func each(m msg, depth int, fn func(f field) error) error {
-	if depth > MaxDepth {
-		return m.corrupt(m.pos, "messages nest deeper than %d levels", MaxDepth)
+	if depth > maxDepth {
+		return m.corrupt(m.pos, "messages nest deeper than %d levels", maxDepth)
 	}
 	for !m.done() {
 		f, err := m.next()
@@ -227,7 +224,7 @@ func (w *walker) model(m msg) error {
 		return nil
 	})
 	if err == nil && (!graph || !opset) {
-		err = ErrNoGraph
+		err = errNoGraph
 	}
 	return err
 }
@@ -286,7 +283,7 @@ func (w *walker) node(m msg, depth int) error {
 		w.used[op{string(domain), string(opType)}] = true
 	}
 	if err == nil && main {
-		w.nodes = append(w.nodes, Node{Domain: string(domain), Op: string(opType), Inputs: inputs, Outputs: outputs})
+		w.nodes = append(w.nodes, opNode{Domain: string(domain), Op: string(opType), Inputs: inputs, Outputs: outputs})
 	}
 	return err
 }
@@ -366,7 +363,7 @@ func (w *walker) tensor(m msg, depth int) error {
 		return err
 	})
 	for _, loc := range locations {
-		w.external = append(w.external, External{Tensor: string(name), Location: string(loc)})
+		w.external = append(w.external, externalRef{Tensor: string(name), Location: string(loc)})
 	}
 	return err
 }

@@ -111,13 +111,13 @@ func TestParseFindsEveryExternalTensor(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			m, err := Parse(tc.model)
+			m, err := parseModel(tc.model)
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := External{Tensor: tc.tensor, Location: "x.bin"}
-			if !slices.Contains(m.External(), want) {
-				t.Fatalf("external data %+v does not include %+v", m.External(), want)
+			want := externalRef{Tensor: tc.tensor, Location: "x.bin"}
+			if !slices.Contains(m.external, want) {
+				t.Fatalf("external data %+v does not include %+v", m.external, want)
 			}
 		})
 	}
@@ -151,11 +151,11 @@ func TestParseCustomDomains(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			m, err := Parse(tc.model)
+			m, err := parseModel(tc.model)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := m.CustomDomains(); !slices.Equal(got, tc.want) {
+			if got := m.custom; !slices.Equal(got, tc.want) {
 				t.Fatalf("custom domains %q, want %q", got, tc.want)
 			}
 		})
@@ -188,8 +188,8 @@ func TestParseRefusesBrokenProtobuf(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := Parse(tc.data)
-			var ce *CorruptError
+			_, err := parseModel(tc.data)
+			var ce *corruptError
 			if !errors.As(err, &ce) {
 				t.Fatalf("Parse = %v, want a *CorruptError", err)
 			}
@@ -210,13 +210,13 @@ func TestParseRefusesEveryTruncation(t *testing.T) {
 	m := onnxtest.Classifier([]int64{-1, 1, 2, 2}, 2, "Softmax")
 	m.Initializers = append(m.Initializers, external("e"))
 	data := m.Bytes()
-	if _, err := Parse(data); err != nil {
+	if _, err := parseModel(data); err != nil {
 		t.Fatal(err)
 	}
 	for n := range len(data) {
-		_, err := Parse(data[:n])
-		var ce *CorruptError
-		if !errors.As(err, &ce) && !errors.Is(err, ErrNoGraph) {
+		_, err := parseModel(data[:n])
+		var ce *corruptError
+		if !errors.As(err, &ce) && !errors.Is(err, errNoGraph) {
 			t.Fatalf("cut at %d of %d: Parse = %v, want an error", n, len(data), err)
 		}
 	}
@@ -293,7 +293,7 @@ func TestCheckLocations(t *testing.T) {
 				return
 			}
 			assertRefusal(t, err, tc.problem, `"weights_1"`, quote(tc.location))
-			var ee *ExternalDataError
+			var ee *externalDataError
 			if !errors.As(err, &ee) || ee.Location != tc.location {
 				t.Errorf("error %v does not carry the location", err)
 			}
@@ -350,7 +350,7 @@ func TestCheckRefusesWithExit2(t *testing.T) {
 }
 
 func TestLoadError(t *testing.T) {
-	standard, err := Parse(onnxtest.Classifier([]int64{-1, 1, 2, 2}, 2, "").Bytes())
+	standard, err := parseModel(onnxtest.Classifier([]int64{-1, 1, 2, 2}, 2, "").Bytes())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -358,7 +358,7 @@ func TestLoadError(t *testing.T) {
 	for _, d := range []string{"d1", "d2", "d3", "d4", "d5"} {
 		m.Nodes = append(m.Nodes, onnxtest.Node{Op: "X", Domain: d})
 	}
-	custom, err := Parse(m.Bytes())
+	custom, err := parseModel(m.Bytes())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -427,13 +427,13 @@ func FuzzCheck(f *testing.F) {
 	f.Add(rawModel(lenField(15, lenField(1, extTensor("values", "x.bin")))))
 	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, data []byte) {
-		parsed, perr := Parse(data)
+		parsed, perr := parseModel(data)
 		checked, err := CheckBytes("fuzz.onnx", data)
 		if (perr == nil) != (parsed != nil) {
 			t.Fatalf("Parse returned %v and %v", parsed, perr)
 		}
-		if err == nil && len(checked.External()) > 0 {
-			t.Fatalf("CheckBytes accepted external data %+v", checked.External())
+		if err == nil && len(checked.external) > 0 {
+			t.Fatalf("CheckBytes accepted external data %+v", checked.external)
 		}
 		if err != nil && !errors.Is(err, fault.Invalid) {
 			t.Fatalf("kind %v for %v", fault.KindOf(err), err)

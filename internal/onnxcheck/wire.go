@@ -11,8 +11,8 @@ const (
 	wireFixed32 = 5
 )
 
-// CorruptError says where a model stops being valid protobuf.
-type CorruptError struct {
+// corruptError says where a model stops being valid protobuf.
+type corruptError struct {
 	// Offset is the byte of the model at which the problem was found.
 	Offset int
 	// Reason says what is wrong there.
@@ -20,7 +20,7 @@ type CorruptError struct {
 }
 
 // Error says where and why, in the words the refusal message uses.
-func (e *CorruptError) Error() string {
+func (e *corruptError) Error() string {
 	return fmt.Sprintf("truncated or corrupt protobuf at byte %d: %s", e.Offset, e.Reason)
 }
 
@@ -42,7 +42,7 @@ type field struct {
 func (m *msg) done() bool { return m.pos >= m.end }
 
 func (m *msg) corrupt(at int, format string, args ...any) error {
-	return &CorruptError{Offset: at, Reason: fmt.Sprintf(format, args...)}
+	return &corruptError{Offset: at, Reason: fmt.Sprintf(format, args...)}
 }
 
 // varint reads a base-128 varint of at most 64 bits.
@@ -119,7 +119,7 @@ func (m *msg) skip(at, n int) error {
 // and skip it, and a model that disagrees with its own schema is corrupt.
 func (f field) bytes() ([]byte, error) {
 	if f.wire != wireBytes {
-		return nil, &CorruptError{Offset: f.at, Reason: fmt.Sprintf("field %d has wire type %d where ONNX has a message or string", f.num, f.wire)}
+		return nil, &corruptError{Offset: f.at, Reason: fmt.Sprintf("field %d has wire type %d where ONNX has a message or string", f.num, f.wire)}
 	}
 	return f.body.data[f.body.pos:f.body.end], nil
 }

@@ -14,31 +14,31 @@ import (
 	"github.com/fooltest/fooltest/internal/fault"
 )
 
-// Env names the environment variable that points at the library when no
+// envVar names the environment variable that points at the library when no
 // path is given.
-const Env = "ONNXRUNTIME_LIB"
+const envVar = "ONNXRUNTIME_LIB"
 
-// InstallPath is where scripts/install-onnxruntime.sh puts the library,
+// installPath is where scripts/install-onnxruntime.sh puts the library,
 // relative to the repository root.
-const InstallPath = "third_party/onnxruntime/lib/libonnxruntime.so"
+const installPath = "third_party/onnxruntime/lib/libonnxruntime.so"
 
 // Setting is the setting Find's errors name: where the library is.
 const Setting fault.Setting = "runtime"
 
 // Find returns the library to load: explicit when given, else $ONNXRUNTIME_LIB
-// (read through getenv), else InstallPath under the executable's repository
+// (read through getenv), else installPath under the executable's repository
 // or any parent of the working directory, else a bare library name when the
 // system library path has it. Its errors are fault.Environment errors.
 func Find(explicit string, getenv func(string) string) (string, error) {
 	if explicit != "" {
 		return existing(explicit, "the path given")
 	}
-	if env := getenv(Env); env != "" {
-		return existing(env, "from $"+Env)
+	if env := getenv(envVar); env != "" {
+		return existing(env, "from $"+envVar)
 	}
 	var tried []string
 	for _, dir := range searchRoots() {
-		p := filepath.Join(dir, InstallPath)
+		p := filepath.Join(dir, installPath)
 		tried = append(tried, p)
 		if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() {
 			return p, nil
@@ -66,7 +66,7 @@ func existing(path, source string) (string, error) {
 	return path, nil
 }
 
-// searchRoots lists the folders that may hold InstallPath: the repository
+// searchRoots lists the folders that may hold installPath: the repository
 // the executable was built in (bin/fooltest) and every parent of the working
 // directory, so tests and `go run` find the installed library.
 func searchRoots() []string {

@@ -18,7 +18,7 @@ func TestFind(t *testing.T) {
 		want     string
 	}{
 		{"missing explicit library", "/nonexistent/libonnxruntime.so", nil, "/nonexistent/libonnxruntime.so (the path given)"},
-		{"missing env library", "", map[string]string{Env: "/nonexistent/x.so"}, "$" + Env},
+		{"missing env library", "", map[string]string{envVar: "/nonexistent/x.so"}, "$" + envVar},
 		{"directory as library", dir, nil, "directory"},
 	}
 	for _, tc := range tests {

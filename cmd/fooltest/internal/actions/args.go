@@ -18,9 +18,9 @@ import (
 	"strings"
 )
 
-// ErrInvalidInput marks an action input that fooltest cannot use. The
+// errInvalidInput marks an action input that fooltest cannot use. The
 // command should end with exit code 2 (invalid usage or input) for it.
-var ErrInvalidInput = errors.New("invalid action input")
+var errInvalidInput = errors.New("invalid action input")
 
 // input is one action input and the `fooltest run` flag it becomes.
 type input struct {
@@ -77,8 +77,8 @@ var inputs = []input{
 	{name: "allow-missing-shards", boolean: true, merge: mergeOnly},
 }
 
-// Inputs returns the names of the inputs Args reads, in action.yml order.
-func Inputs() []string {
+// inputNames returns the names of the inputs Args reads, in action.yml order.
+func inputNames() []string {
 	names := make([]string, len(inputs))
 	for i, in := range inputs {
 		names[i] = in.name
@@ -95,8 +95,8 @@ func Enabled(getenv func(string) string, args []string) bool {
 	return getenv("GITHUB_ACTIONS") == "true" && len(args) == 0
 }
 
-// EnvName returns the environment variable the runner sets for an input.
-func EnvName(input string) string {
+// envName returns the environment variable the runner sets for an input.
+func envName(input string) string {
 	return "INPUT_" + strings.ToUpper(strings.ReplaceAll(input, " ", "_"))
 }
 
@@ -108,7 +108,7 @@ func EnvName(input string) string {
 // Args rejects only what the CLI cannot see: a boolean input that is not
 // true or false (the CLI's boolean flag would take any value as set) and a
 // value spanning lines. Every other value is passed through, for the CLI's
-// own validation to reject with exit code 2. Errors wrap ErrInvalidInput.
+// own validation to reject with exit code 2. Errors wrap errInvalidInput.
 func Args(getenv func(string) string) ([]string, error) {
 	return flags(getenv, runOnly)
 }
@@ -116,7 +116,7 @@ func Args(getenv func(string) string) ([]string, error) {
 // Merging reports whether the merge input is set: the step merges the
 // reports of a run's shards (fooltest merge) instead of running a search.
 func Merging(getenv func(string) string) bool {
-	return strings.TrimSpace(getenv(EnvName("merge"))) != ""
+	return strings.TrimSpace(getenv(envName("merge"))) != ""
 }
 
 // MergeArgs maps the inputs of a merge step to the arguments of `fooltest
@@ -129,12 +129,12 @@ func Merging(getenv func(string) string) bool {
 func MergeArgs(getenv func(string) string) ([]string, error) {
 	var errs []error
 	for _, in := range inputs {
-		if in.merge == runOnly && strings.TrimSpace(getenv(EnvName(in.name))) != "" && !(in.boolean && strings.EqualFold(strings.TrimSpace(getenv(EnvName(in.name))), "false")) {
-			errs = append(errs, fmt.Errorf("%w: %s is an input of a search, and merge only merges reports: set it on the shards' steps", ErrInvalidInput, in.name))
+		if in.merge == runOnly && strings.TrimSpace(getenv(envName(in.name))) != "" && !(in.boolean && strings.EqualFold(strings.TrimSpace(getenv(envName(in.name))), "false")) {
+			errs = append(errs, fmt.Errorf("%w: %s is an input of a search, and merge only merges reports: set it on the shards' steps", errInvalidInput, in.name))
 		}
 	}
 	var dirs []string
-	for _, f := range strings.Fields(getenv(EnvName("merge"))) {
+	for _, f := range strings.Fields(getenv(envName("merge"))) {
 		m, err := filepath.Glob(f)
 		if err != nil || len(m) == 0 {
 			m = []string{f}
@@ -160,12 +160,12 @@ func flags(getenv func(string) string, kind int) ([]string, error) {
 		if in.merge != kind && in.merge != mergeToo || in.name == "merge" {
 			continue
 		}
-		v := strings.TrimSpace(getenv(EnvName(in.name)))
+		v := strings.TrimSpace(getenv(envName(in.name)))
 		if v == "" {
 			continue
 		}
 		if strings.ContainsAny(v, "\r\n\x00") {
-			errs = append(errs, fmt.Errorf("%w: %s must be a single line, got %q", ErrInvalidInput, in.name, v))
+			errs = append(errs, fmt.Errorf("%w: %s must be a single line, got %q", errInvalidInput, in.name, v))
 			continue
 		}
 		if in.boolean {
@@ -174,7 +174,7 @@ func flags(getenv func(string) string, kind int) ([]string, error) {
 				args = append(args, "--"+in.name)
 			case "false":
 			default:
-				errs = append(errs, fmt.Errorf("%w: %s must be true or false, got %q", ErrInvalidInput, in.name, v))
+				errs = append(errs, fmt.Errorf("%w: %s must be true or false, got %q", errInvalidInput, in.name, v))
 			}
 			continue
 		}

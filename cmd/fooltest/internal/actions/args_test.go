@@ -99,7 +99,7 @@ func TestArgs(t *testing.T) {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("Args() error = %v, want one containing %q", err, tt.wantErr)
 				}
-				if !errors.Is(err, ErrInvalidInput) {
+				if !errors.Is(err, errInvalidInput) {
 					t.Errorf("Args() error = %v, want it to wrap ErrInvalidInput", err)
 				}
 				if got != nil {
@@ -145,7 +145,7 @@ func TestEnvName(t *testing.T) {
 		"odd name":   "INPUT_ODD_NAME",
 	}
 	for in, want := range tests {
-		if got := EnvName(in); got != want {
+		if got := envName(in); got != want {
 			t.Errorf("EnvName(%q) = %q, want %q", in, got, want)
 		}
 	}
@@ -173,8 +173,8 @@ func TestInputsMatchActionYAML(t *testing.T) {
 	for _, m := range regexp.MustCompile(`(?m)^  ([a-z][a-z0-9-]*):\s*$`).FindAllStringSubmatch(section, -1) {
 		declared = append(declared, m[1])
 	}
-	if !slices.Equal(declared, Inputs()) {
-		t.Errorf("action.yml inputs =\n%q\nArgs reads\n%q", declared, Inputs())
+	if !slices.Equal(declared, inputNames()) {
+		t.Errorf("action.yml inputs =\n%q\nArgs reads\n%q", declared, inputNames())
 	}
 }
 
@@ -213,7 +213,7 @@ func TestMergeArgs(t *testing.T) {
 			}
 			got, err := MergeArgs(env(tt.env))
 			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !errors.Is(err, ErrInvalidInput) {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !errors.Is(err, errInvalidInput) {
 					t.Fatalf("MergeArgs() error = %v, want an ErrInvalidInput containing %q", err, tt.wantErr)
 				}
 				return

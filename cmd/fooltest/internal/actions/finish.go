@@ -82,11 +82,11 @@ type FooledClass struct {
 
 // Limits GitHub applies to one step.
 const (
-	// SummaryLimit is the most bytes GitHub accepts in one step summary.
-	SummaryLimit = 1 << 20
-	// MaxAnnotations is the most error annotations GitHub shows per step;
+	// summaryLimit is the most bytes GitHub accepts in one step summary.
+	summaryLimit = 1 << 20
+	// maxAnnotations is the most error annotations GitHub shows per step;
 	// more are dropped silently, so Finish summarises beyond it.
-	MaxAnnotations = 10
+	maxAnnotations = 10
 )
 
 // Finish reports o to the workflow: it sets the step outputs, appends the
@@ -95,7 +95,7 @@ const (
 // returns every failure joined; none of them changes the run's exit code,
 // which is the caller's to return.
 func Finish(gha *githubactions.Action, o Outcome) error {
-	workspace := Workspace(gha.Getenv)
+	workspace := workspaceDir(gha.Getenv)
 	var errs []error
 	if err := guard("set outputs", func() { setOutputs(gha, workspace, o) }); err != nil {
 		errs = append(errs, err)
@@ -106,7 +106,7 @@ func Finish(gha *githubactions.Action, o Outcome) error {
 	if err := guard("write annotations", func() { annotate(gha, workspace, o) }); err != nil {
 		errs = append(errs, err)
 	}
-	if err := Chown(workspace, o.Written...); err != nil {
+	if err := chownPaths(workspace, o.Written...); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
@@ -167,7 +167,7 @@ func setOutputs(gha *githubactions.Action, workspace string, o Outcome) {
 		{"sarif", o.SARIF},
 	} {
 		if p.path != "" {
-			gha.SetOutput(p.name, Rel(workspace, p.path))
+			gha.SetOutput(p.name, relPath(workspace, p.path))
 		}
 	}
 }
@@ -186,7 +186,7 @@ func writeSummary(gha *githubactions.Action, o Outcome) {
 	} else {
 		md = shortSummary(o)
 	}
-	gha.AddStepSummary(truncate(md, SummaryLimit))
+	gha.AddStepSummary(truncate(md, summaryLimit))
 }
 
 // shortSummary stands in for report.md when the run wrote no Markdown,
@@ -222,7 +222,7 @@ func formatFloat(f float64) string {
 	return strconv.FormatFloat(f, 'f', -1, 64)
 }
 
-// truncationNote ends a summary that was cut to fit SummaryLimit.
+// truncationNote ends a summary that was cut to fit summaryLimit.
 const truncationNote = "\n\n> **Note:** the fooltest report was truncated to fit GitHub's 1 MiB step summary limit; the full report is in the report directory.\n"
 
 // truncate returns md cut to at most limit bytes (the note and the line
@@ -263,7 +263,7 @@ func annotate(gha *githubactions.Action, workspace string, o Outcome) {
 	// Annotations land on the model file when it is in the repository; the
 	// embedded demo and models outside the workspace have no file to show.
 	file := ""
-	if rel := Rel(workspace, o.Model); o.Model != "" && Inside(rel) {
+	if rel := relPath(workspace, o.Model); o.Model != "" && isInside(rel) {
 		file = rel
 	}
 	emit := func(title, msg string) {
@@ -283,9 +283,9 @@ func annotate(gha *githubactions.Action, workspace string, o Outcome) {
 		}
 	}
 	shown := o.Classes
-	if len(shown) > MaxAnnotations {
+	if len(shown) > maxAnnotations {
 		// Keep the last slot for the summary: the runner drops the rest.
-		shown = shown[:MaxAnnotations-1]
+		shown = shown[:maxAnnotations-1]
 	}
 	for _, c := range shown {
 		emit(fmt.Sprintf("fooltest: class %d fooled", c.Index),

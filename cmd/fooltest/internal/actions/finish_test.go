@@ -336,14 +336,14 @@ func TestFinishReportsFailuresButCarriesOn(t *testing.T) {
 func TestFinishTruncatesSummary(t *testing.T) {
 	r := newRunner(t)
 	row := "| class | " + strings.Repeat("é", 40) + " |\n"
-	md := strings.Repeat(row, 2*SummaryLimit/len(row))
+	md := strings.Repeat(row, 2*summaryLimit/len(row))
 	o := Outcome{Verdict: "fail", Markdown: r.write(t, "report.md", md)}
 	if err := Finish(r.action(), o); err != nil {
 		t.Fatal(err)
 	}
 	got := r.summaryText(t)
-	if len(got) > SummaryLimit {
-		t.Errorf("summary is %d bytes, over the %d limit", len(got), SummaryLimit)
+	if len(got) > summaryLimit {
+		t.Errorf("summary is %d bytes, over the %d limit", len(got), summaryLimit)
 	}
 	if !strings.HasSuffix(got, truncationNote+"\n") {
 		t.Errorf("summary ends %q, want the truncation note", got[len(got)-100:])

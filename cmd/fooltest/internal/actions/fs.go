@@ -10,9 +10,9 @@ import (
 	"syscall"
 )
 
-// Workspace returns the directory the workflow's repository is checked out
+// workspaceDir returns the directory the workflow's repository is checked out
 // in: GITHUB_WORKSPACE, or the working directory outside Actions.
-func Workspace(getenv func(string) string) string {
+func workspaceDir(getenv func(string) string) string {
 	if ws := getenv("GITHUB_WORKSPACE"); ws != "" {
 		return ws
 	}
@@ -23,12 +23,12 @@ func Workspace(getenv func(string) string) string {
 	return wd
 }
 
-// Rel returns path relative to workspace, with forward slashes, as
+// relPath returns path relative to workspace, with forward slashes, as
 // workflows and annotations expect: inside a container action the workspace
 // is mounted at /github/workspace, a path that means nothing to later steps.
 // A relative path is taken relative to the working directory. A path
-// outside the workspace is returned absolute; see Inside.
-func Rel(workspace, path string) string {
+// outside the workspace is returned absolute; see isInside.
+func relPath(workspace, path string) string {
 	if path == "" {
 		return ""
 	}
@@ -41,18 +41,18 @@ func Rel(workspace, path string) string {
 		return filepath.ToSlash(abs)
 	}
 	rel, err := filepath.Rel(ws, abs)
-	if err != nil || !Inside(rel) {
+	if err != nil || !isInside(rel) {
 		return filepath.ToSlash(abs)
 	}
 	return filepath.ToSlash(rel)
 }
 
-// Inside reports whether a path returned by Rel lies in the workspace.
-func Inside(rel string) bool {
+// isInside reports whether a path returned by relPath lies in the workspace.
+func isInside(rel string) bool {
 	return rel != "" && !filepath.IsAbs(rel) && rel != ".." && !strings.HasPrefix(rel, "../")
 }
 
-// Chown gives exactly paths, and nothing under them, the owner and group of
+// chownPaths gives exactly paths, and nothing under them, the owner and group of
 // root (the workspace). A container action runs as root, and root-owned
 // reports break later steps and self-hosted runners that clean the
 // workspace as their own user. paths must be what the run wrote (see
@@ -61,7 +61,7 @@ func Inside(rel string) bool {
 // Paths that do not exist are skipped, and links are re-owned themselves,
 // never their targets; when the process is not root, or the files already
 // have root's owner, nothing changes.
-func Chown(root string, paths ...string) error {
+func chownPaths(root string, paths ...string) error {
 	st, err := os.Stat(root)
 	if err != nil {
 		return fmt.Errorf("chown: %w", err)

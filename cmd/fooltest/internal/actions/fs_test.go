@@ -26,11 +26,11 @@ func TestRel(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := Rel(ws, tt.path)
+			got := relPath(ws, tt.path)
 			if got != tt.want {
 				t.Errorf("Rel(%q) = %q, want %q", tt.path, got, tt.want)
 			}
-			if Inside(got) != tt.inside {
+			if isInside(got) != tt.inside {
 				t.Errorf("Inside(%q) = %v, want %v", got, !tt.inside, tt.inside)
 			}
 		})
@@ -38,12 +38,12 @@ func TestRel(t *testing.T) {
 }
 
 func TestWorkspace(t *testing.T) {
-	if got := Workspace(env(map[string]string{"GITHUB_WORKSPACE": "/github/workspace"})); got != "/github/workspace" {
+	if got := workspaceDir(env(map[string]string{"GITHUB_WORKSPACE": "/github/workspace"})); got != "/github/workspace" {
 		t.Errorf("Workspace() = %q, want GITHUB_WORKSPACE", got)
 	}
 	wd := t.TempDir()
 	t.Chdir(wd)
-	if got := Workspace(env(nil)); got != wd {
+	if got := workspaceDir(env(nil)); got != wd {
 		t.Errorf("Workspace() = %q, want the working directory %q", got, wd)
 	}
 }
@@ -112,7 +112,7 @@ func TestChown(t *testing.T) {
 		setOwner(t, f, otherUID, otherGID)
 	}
 
-	if err := Chown(ws, append(written, filepath.Join(ws, "does-not-exist"))...); err != nil {
+	if err := chownPaths(ws, append(written, filepath.Join(ws, "does-not-exist"))...); err != nil {
 		t.Fatalf("Chown() error = %v", err)
 	}
 	for _, f := range written {
@@ -154,7 +154,7 @@ func TestFinishChownsOnlyWritten(t *testing.T) {
 }
 
 func TestChownMissingWorkspace(t *testing.T) {
-	if err := Chown(filepath.Join(t.TempDir(), "gone"), "x"); err == nil {
+	if err := chownPaths(filepath.Join(t.TempDir(), "gone"), "x"); err == nil {
 		t.Error("Chown() with a missing workspace succeeded, want an error")
 	}
 }

@@ -25,7 +25,7 @@ func FuzzArgs(f *testing.F) {
 		}
 		args, err := Args(env(vars))
 		if err != nil {
-			if !errors.Is(err, ErrInvalidInput) {
+			if !errors.Is(err, errInvalidInput) {
 				t.Fatalf("Args() error %v does not wrap ErrInvalidInput", err)
 			}
 			if args != nil {
@@ -34,7 +34,7 @@ func FuzzArgs(f *testing.F) {
 			return
 		}
 		known := map[string]bool{}
-		for _, name := range Inputs() {
+		for _, name := range inputNames() {
 			known[name] = true
 		}
 		seen := map[string]bool{}
@@ -56,8 +56,8 @@ func FuzzArgs(f *testing.F) {
 			if !hasValue || value == "" || strings.ContainsAny(value, "\r\n") || value != strings.TrimSpace(value) {
 				t.Fatalf("Args() produced %q, want --%s=<trimmed single-line value>", a, name)
 			}
-			if want := strings.TrimSpace(vars[EnvName(name)]); value != want {
-				t.Fatalf("Args() produced %q from %s=%q", a, EnvName(name), vars[EnvName(name)])
+			if want := strings.TrimSpace(vars[envName(name)]); value != want {
+				t.Fatalf("Args() produced %q from %s=%q", a, envName(name), vars[envName(name)])
 			}
 		}
 	})
