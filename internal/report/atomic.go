@@ -9,22 +9,12 @@ import (
 	"path/filepath"
 )
 
-// WriteFileAtomic writes data to path so that readers, and a crash or a
-// cancelled run, see either the old file or the complete new one, never a
-// part: see WriteAtomic.
-func WriteFileAtomic(path string, data []byte, perm fs.FileMode) error {
-	return WriteAtomic(path, perm, func(w io.Writer) error {
-		_, err := w.Write(data)
-		return err
-	})
-}
-
-// WriteAtomic streams a file to path atomically. write fills a temporary
+// writeAtomic streams a file to path atomically. write fills a temporary
 // file in path's directory (the same file system, so the final rename is
 // atomic); the file is flushed, fsynced, given perm, and only then renamed
 // over path. If write or any step fails, the temporary file is removed and
 // path is left as it was.
-func WriteAtomic(path string, perm fs.FileMode, write func(w io.Writer) error) (err error) {
+func writeAtomic(path string, perm fs.FileMode, write func(w io.Writer) error) (err error) {
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
@@ -67,7 +57,7 @@ func WriteAtomic(path string, perm fs.FileMode, write func(w io.Writer) error) (
 // writeFile writes path atomically and, once it is in place, adds it to
 // files. It returns path, as the writers do.
 func writeFile(path string, files *fileList, write func(w io.Writer) error) (string, error) {
-	if err := WriteAtomic(path, 0o644, write); err != nil {
+	if err := writeAtomic(path, 0o644, write); err != nil {
 		return "", err
 	}
 	files.add(path)

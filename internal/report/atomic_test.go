@@ -103,7 +103,15 @@ func TestWriteAtomic(t *testing.T) {
 	}
 }
 
-func TestWriteFileAtomicErrors(t *testing.T) {
+// writeFileAtomic writes data to path with WriteAtomic.
+func writeFileAtomic(path string, data []byte) error {
+	return report.WriteAtomic(path, 0o644, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
+}
+
+func TestWriteAtomicErrors(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "a-file")
 	if err := os.WriteFile(file, []byte("x"), 0o644); err != nil {
 		t.Fatal(err)
@@ -114,7 +122,7 @@ func TestWriteFileAtomicErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := report.WriteFileAtomic(tt.path, []byte("data"), 0o644)
+			err := writeFileAtomic(tt.path, []byte("data"))
 			if err == nil || !strings.Contains(err.Error(), tt.path) {
 				t.Fatalf("error %v, want one naming %s", err, tt.path)
 			}
@@ -129,7 +137,7 @@ func TestWriteFileAtomicErrors(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { _ = os.Chmod(dir, 0o755) })
-		if err := report.WriteFileAtomic(filepath.Join(dir, "r.md"), []byte("d"), 0o644); err == nil {
+		if err := writeFileAtomic(filepath.Join(dir, "r.md"), []byte("d")); err == nil {
 			t.Error("wrote into a read-only directory")
 		}
 		if names := dirNames(t, dir); len(names) != 0 {

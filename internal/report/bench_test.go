@@ -97,7 +97,7 @@ func benchWrite(b *testing.B, res *report.Result, formats []string) {
 	cpu := cpuSeconds()
 	b.ResetTimer()
 	for i := range b.N {
-		if _, err := report.Write(dirs[i], res, formats); err != nil {
+		if _, err := write(dirs[i], res, formats); err != nil {
 			b.Fatal(err)
 		}
 	}

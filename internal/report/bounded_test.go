@@ -51,7 +51,7 @@ func TestWriteBoundedImages(t *testing.T) {
 			}
 
 			dir := t.TempDir()
-			if _, err := report.Write(dir, res, tt.formats); err != nil {
+			if _, err := write(dir, res, tt.formats); err != nil {
 				t.Fatal(err)
 			}
 			if tt.wantImages > 0 {

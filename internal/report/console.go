@@ -40,7 +40,7 @@ func WriteConsole(w io.Writer, res *Result) error {
 	if bl := res.Baseline; bl != nil {
 		fmt.Fprintf(&b, "baseline: %s; %d classes fell faster, %d slower\n", comparison(res), bl.Easier, bl.Harder)
 	}
-	b.WriteString(ConsoleVerdict(res) + "\n")
+	b.WriteString(consoleVerdict(res) + "\n")
 	_, err := io.WriteString(w, b.String())
 	return err
 }
@@ -61,11 +61,11 @@ func consoleScore(res *Result) string {
 	return s
 }
 
-// ConsoleVerdict is the verdict in one line of plain text, as the console
+// consoleVerdict is the verdict in one line of plain text, as the console
 // and CI logs show it: what decided it, and what the run spent.
-func ConsoleVerdict(res *Result) string {
+func consoleVerdict(res *Result) string {
 	if isError(res) {
-		return "fooltest: " + NotTested + ": " + errorReason(res)
+		return "fooltest: " + notTestedHeadline + ": " + errorReason(res)
 	}
 	word := "PASS"
 	if res.Verdict != VerdictPass {
@@ -84,7 +84,7 @@ func ConsoleVerdict(res *Result) string {
 // consoleUnreachable lists why the classes that look unreachable do, the
 // first few of them.
 func consoleUnreachable(b *strings.Builder, res *Result) {
-	n := UnreachableCount(res)
+	n := unreachableCount(res)
 	if n == 0 {
 		return
 	}

@@ -9,12 +9,12 @@ import (
 	"strconv"
 )
 
-// DatasetDir is the folder, inside the report directory, of the exported
+// datasetDir is the folder, inside the report directory, of the exported
 // dataset.
-const DatasetDir = "dataset"
+const datasetDir = "dataset"
 
-// DatasetLabelsFile is the index of the dataset, inside DatasetDir.
-const DatasetLabelsFile = "labels.csv"
+// datasetLabelsFile is the index of the dataset, inside datasetDir.
+const datasetLabelsFile = "labels.csv"
 
 // writeDataset writes dataset/: each fooled class's image as a PNG at model
 // resolution (what a model would be retrained or tested on), and
@@ -26,7 +26,7 @@ const DatasetLabelsFile = "labels.csv"
 // defuse spreadsheet formulas. PNGs left in dataset/ by an earlier run are
 // removed, so that the folder is the dataset labels.csv describes.
 func writeDataset(dir string, res *Result, files *fileList) (string, error) {
-	out := filepath.Join(dir, DatasetDir)
+	out := filepath.Join(dir, datasetDir)
 	created, err := ensureDir(out, datasetFolder)
 	if err != nil {
 		return "", fmt.Errorf("dataset: %w", err)
@@ -41,7 +41,7 @@ func writeDataset(dir string, res *Result, files *fileList) (string, error) {
 		}
 		err := c.Pixels.validate()
 		if err == nil {
-			err = b.stage(filepath.Join(out, ImageName(c)), func(w io.Writer) error { return encodeImagePNG(w, c.Pixels, 1) })
+			err = b.stage(filepath.Join(out, imageName(c)), func(w io.Writer) error { return encodeImagePNG(w, c.Pixels, 1) })
 		}
 		if err != nil {
 			return fmt.Errorf("dataset image of class %d: %w", c.Index, err)
@@ -54,7 +54,7 @@ func writeDataset(dir string, res *Result, files *fileList) (string, error) {
 	}
 	written := make([]bool, len(fooled))
 	for i, c := range fooled {
-		written[i] = placed[filepath.Join(out, ImageName(c))]
+		written[i] = placed[filepath.Join(out, imageName(c))]
 	}
 	rows := [][]string{{"file", "target_index", "target_label", "confidence"}}
 	keep := make(map[string]bool)
@@ -62,16 +62,16 @@ func writeDataset(dir string, res *Result, files *fileList) (string, error) {
 		if !written[i] {
 			continue
 		}
-		keep[ImageName(c)] = true
+		keep[imageName(c)] = true
 		rows = append(rows, []string{
-			ImageName(c),
+			imageName(c),
 			strconv.Itoa(c.Index),
 			cleanText(c.Label),
 			strconv.FormatFloat(finite(c.Confidence), 'g', -1, 64),
 		})
 	}
 	// labels.csv is written last and lists only images that exist.
-	_, err = writeFile(filepath.Join(out, DatasetLabelsFile), files, func(w io.Writer) error {
+	_, err = writeFile(filepath.Join(out, datasetLabelsFile), files, func(w io.Writer) error {
 		cw := csv.NewWriter(w)
 		if err := cw.WriteAll(rows); err != nil {
 			return fmt.Errorf("encoding CSV: %w", err)

@@ -90,8 +90,8 @@ func ensureDir(dir, folder string) (created []string, err error) {
 func CheckDir(dir string) error {
 	for _, sub := range []struct{ path, folder string }{
 		{dir, reportFolder},
-		{filepath.Join(dir, ImagesDir), imagesFolder},
-		{filepath.Join(dir, DatasetDir), datasetFolder},
+		{filepath.Join(dir, imagesDir), imagesFolder},
+		{filepath.Join(dir, datasetDir), datasetFolder},
 	} {
 		if fi, err := os.Lstat(sub.path); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
 			return &SymlinkError{Folder: sub.folder, Path: filepath.Clean(sub.path)}

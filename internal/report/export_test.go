@@ -9,4 +9,29 @@ var (
 	FormatRatio      = formatRatio
 	FormatP          = formatP
 	GalleryTitle     = galleryTitle
+	ImageName        = imageName
+	Prepare          = prepare
+	Slug             = slugOf
+	WriteAtomic      = writeAtomic
+)
+
+// Names only this package uses, which the external tests check the output
+// against: file names, JUnit and SARIF vocabulary, limits.
+const (
+	DatasetDir            = datasetDir
+	DatasetLabelsFile     = datasetLabelsFile
+	FailureType           = failureType
+	HTMLFile              = htmlFile
+	ImagesDir             = imagesDir
+	JUnitClassname        = junitClassname
+	JUnitFile             = junitFile
+	MaxMarkdownBytes      = maxMarkdownBytes
+	MaxUnfooledImages     = maxUnfooledImages
+	NotTestedCase         = notTestedCase
+	NotTestedType         = notTestedType
+	RegressionType        = regressionType
+	SARIFFile             = sarifFile
+	SARIFNotTestedRuleID  = sarifNotTestedRuleID
+	SARIFRegressionRuleID = sarifRegressionRuleID
+	SARIFRuleID           = sarifRuleID
 )

@@ -17,7 +17,7 @@ const (
 	// FormatSARIF is report.sarif, for code scanning.
 	FormatSARIF = "sarif"
 	// FormatImages is images/<index>-<slug>.png: one upscaled image per
-	// fooled class and per each of the MaxUnfooledImages closest others.
+	// fooled class and per each of the maxUnfooledImages closest others.
 	FormatImages = "images"
 	// FormatGallery is gallery.png, a contact sheet of the fooled classes.
 	FormatGallery = "gallery"

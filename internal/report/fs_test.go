@@ -43,7 +43,7 @@ func TestWriteImagesFolderFails(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, report.ImagesDir), []byte("not a folder"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	written, err := report.Write(dir, res, nil)
+	written, err := write(dir, res, nil)
 	if err == nil || !strings.Contains(err.Error(), "images") {
 		t.Fatalf("Write error %v, want one about images", err)
 	}
@@ -65,7 +65,7 @@ func TestWriteRemovesStale(t *testing.T) {
 	dir := t.TempDir()
 	formats := append(report.DefaultFormats(), report.FormatDataset)
 	first := reporttest.New(t, reporttest.Options{Classes: 6, Fooled: 4})
-	if _, err := report.Write(dir, first, formats); err != nil {
+	if _, err := write(dir, first, formats); err != nil {
 		t.Fatal(err)
 	}
 	images := filepath.Join(dir, report.ImagesDir)
@@ -92,7 +92,7 @@ func TestWriteRemovesStale(t *testing.T) {
 	planted[link] = true
 
 	second := reporttest.New(t, reporttest.Options{Classes: 3, Fooled: 1, Label: func(i int) string { return "renamed" }})
-	if _, err := report.Write(dir, second, formats); err != nil {
+	if _, err := write(dir, second, formats); err != nil {
 		t.Fatal(err)
 	}
 	want := []string{"link.png", "notes.txt"}

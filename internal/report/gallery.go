@@ -132,7 +132,7 @@ func galleryTitle(res *Result, tiles int, fooled bool) string {
 	if isError(res) {
 		// The reason is bounded so that it cannot widen the sheet past
 		// what its tiles need by much.
-		title = "fooltest " + NotTested + ": " + truncate(errorReason(res), 120)
+		title = "fooltest " + notTestedHeadline + ": " + truncate(errorReason(res), 120)
 	}
 	switch {
 	case tiles == 0:

@@ -9,6 +9,12 @@ import (
 	"github.com/fooltest/fooltest/internal/testsupport/reporttest"
 )
 
+// write is WriteFiles returning only the path of each format written.
+func write(dir string, res *report.Result, formats []string) (map[string]string, error) {
+	w, err := report.WriteFiles(dir, res, formats)
+	return w.Formats, err
+}
+
 // render runs one of the in-memory encoders and fails the test on error.
 func render(t testing.TB, enc func(io.Writer, *report.Result) error, res *report.Result) []byte {
 	t.Helper()

@@ -12,8 +12,8 @@ import (
 	"strings"
 )
 
-// HTMLFile is the name of the HTML report.
-const HTMLFile = "report.html"
+// htmlFile is the name of the HTML report.
+const htmlFile = "report.html"
 
 // maxHTMLLabel bounds labels on the page; the full label is in report.json.
 const maxHTMLLabel = 120
@@ -230,7 +230,7 @@ func (c htmlClass) Src() (template.URL, error) {
 }
 
 // maxHTMLFigures caps the class grid of report.html. It shows the fooled
-// classes and the MaxUnfooledImages closest others; the cap keeps a run
+// classes and the maxUnfooledImages closest others; the cap keeps a run
 // that fooled tens of thousands of classes to a page a browser opens (about
 // 5 KB per ImageNet thumbnail).
 const maxHTMLFigures = 1000
@@ -385,7 +385,7 @@ func htmlData(res *Result) htmlPage {
 	}
 	switch {
 	case isError(res):
-		p.Class, p.Icon, p.Word, p.Detail = "error", "⊘", NotTested, errorReason(res)
+		p.Class, p.Icon, p.Word, p.Detail = "error", "⊘", notTestedHeadline, errorReason(res)
 	case res.Verdict != VerdictPass:
 		p.Class, p.Icon, p.Word = "fail", "✗", "FAIL"
 		if reportOnly(res) {
@@ -415,7 +415,7 @@ func htmlData(res *Result) htmlPage {
 			p.UnreachableHidden++
 			continue
 		}
-		p.UnreachableNote = UnreachableNote
+		p.UnreachableNote = unreachableNote
 		p.Unreachable = append(p.Unreachable, htmlUnreachable{
 			Index: c.Index, Label: displayLabel(c.Label, maxHTMLLabel),
 			Confidence: formatConfidence(c.Confidence, res.Threshold),

@@ -23,7 +23,7 @@ func TestHTMLSizeImageNet(t *testing.T) {
 	}
 	res := reporttest.New(t, reporttest.Options{Classes: 1000, Fooled: 300, HistoryLen: 2, Width: 224, Height: 224, Channels: 3})
 	dir := t.TempDir()
-	if _, err := report.Write(dir, res, []string{report.FormatHTML}); err != nil {
+	if _, err := write(dir, res, []string{report.FormatHTML}); err != nil {
 		t.Fatal(err)
 	}
 	b, err := os.ReadFile(filepath.Join(dir, report.HTMLFile))

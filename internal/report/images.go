@@ -13,13 +13,13 @@ import (
 	"sync"
 )
 
-// ImagesDir is the folder, inside the report directory, of the per-class
+// imagesDir is the folder, inside the report directory, of the per-class
 // images.
-const ImagesDir = "images"
+const imagesDir = "images"
 
-// MinImageSide is the smallest side, in pixels, an image in images/ is
+// minImageSide is the smallest side, in pixels, an image in images/ is
 // upscaled to, so that 28×28 or 32×32 inputs are visible in a browser.
-const MinImageSide = 112
+const minImageSide = 112
 
 // maxImageSide caps the upscaling of images with an extreme aspect ratio.
 const maxImageSide = 1024
@@ -27,11 +27,11 @@ const maxImageSide = 1024
 // maxSlugLen bounds the label part of a file name.
 const maxSlugLen = 40
 
-// Slug turns an untrusted label into a file name part: lowercase ASCII
+// slugOf turns an untrusted label into a file name part: lowercase ASCII
 // letters and digits, with every other run of characters turned into one
 // '-', no leading or trailing '-', at most 40 characters, and "class" when
 // nothing is left. It can never contain a path separator or "..".
-func Slug(label string) string {
+func slugOf(label string) string {
 	var b strings.Builder
 	dash := false
 	for _, r := range strings.ToLower(label) {
@@ -56,29 +56,29 @@ func Slug(label string) string {
 	return s
 }
 
-// ImageName returns the file name of class c's image: "<index>-<slug>.png".
+// imageName returns the file name of class c's image: "<index>-<slug>.png".
 // The index keeps names unique when labels repeat or slug alike.
-func ImageName(c *Class) string {
-	return strconv.Itoa(c.Index) + "-" + Slug(c.Label) + ".png"
+func imageName(c *Class) string {
+	return strconv.Itoa(c.Index) + "-" + slugOf(c.Label) + ".png"
 }
 
-// MaxUnfooledImages is how many of the classes that were not fooled get an
+// maxUnfooledImages is how many of the classes that were not fooled get an
 // image in images/ and report.html: those that came closest, by
 // confidence. Every fooled class gets one. A class that was not fooled has
 // only a near miss to show, and with 100,000 classes an image for each
 // would cost minutes and gigabytes for nothing; the confidences of all
 // classes are in report.json.
-const MaxUnfooledImages = 100
+const maxUnfooledImages = 100
 
 // ShownClasses returns the classes that images/ and report.html show, in
-// ByConfidence order: every fooled class, then the MaxUnfooledImages
+// ByConfidence order: every fooled class, then the maxUnfooledImages
 // unfooled ones of highest confidence.
 func ShownClasses(res *Result) []*Class {
 	var out []*Class
 	unfooled := 0
 	for _, c := range ByConfidence(res) {
 		if !c.Fooled {
-			if unfooled == MaxUnfooledImages {
+			if unfooled == maxUnfooledImages {
 				continue
 			}
 			unfooled++
@@ -88,15 +88,15 @@ func ShownClasses(res *Result) []*Class {
 	return out
 }
 
-// Prepare fills Class.Image with the path, relative to the report directory
+// prepare fills Class.Image with the path, relative to the report directory
 // and with forward slashes, of the image that the images format writes:
 // for the classes with pixels among the fooled ones and the
-// MaxUnfooledImages closest unfooled ones, when formats include images.
+// maxUnfooledImages closest unfooled ones, when formats include images.
 // Every other Class.Image is cleared, so that no report refers to an image
 // that will not exist. No formats means DefaultFormats, as for Write. Write
 // calls it before writing anything; a caller that needs the paths earlier
 // (for annotations, say) may call it first with the same formats.
-func Prepare(res *Result, formats []string) {
+func prepare(res *Result, formats []string) {
 	for i := range res.Classes {
 		res.Classes[i].Image = ""
 	}
@@ -105,7 +105,7 @@ func Prepare(res *Result, formats []string) {
 	}
 	for _, c := range ShownClasses(res) {
 		if c.Pixels != nil {
-			c.Image = path.Join(ImagesDir, ImageName(c))
+			c.Image = path.Join(imagesDir, imageName(c))
 		}
 	}
 }
@@ -129,11 +129,11 @@ func (m *Image) validate() error {
 }
 
 // upscaleFactor returns the integer factor that brings the smaller side to
-// at least MinImageSide, without the larger going past maxImageSide (unless
+// at least minImageSide, without the larger going past maxImageSide (unless
 // even the unscaled image does).
 func upscaleFactor(h, w int) int {
 	lo, hi := min(h, w), max(h, w)
-	k := (MinImageSide + lo - 1) / lo
+	k := (minImageSide + lo - 1) / lo
 	if k*hi > maxImageSide {
 		k = max(1, maxImageSide/hi)
 	}
@@ -166,8 +166,8 @@ func forEach(n int, fn func(i int) error) []error {
 	return slices.DeleteFunc(errs, func(e error) bool { return e == nil })
 }
 
-// writeImages writes images/<index>-<slug>.png for every class that Prepare
-// gave an image path: the fooled classes and at most MaxUnfooledImages
+// writeImages writes images/<index>-<slug>.png for every class that prepare
+// gave an image path: the fooled classes and at most maxUnfooledImages
 // others, so the count is bounded however many classes the model has. A
 // class whose image is not written, because images/ cannot be made or its
 // pixels cannot be drawn, loses its path, so that no report links a
@@ -175,7 +175,7 @@ func forEach(n int, fn func(i int) error) []error {
 // images/ by an earlier run into the same directory are removed: no report
 // links them any more.
 func writeImages(dir string, res *Result, files *fileList) (string, error) {
-	out := filepath.Join(dir, ImagesDir)
+	out := filepath.Join(dir, imagesDir)
 	created, err := ensureDir(out, imagesFolder)
 	if err != nil {
 		for i := range res.Classes {

@@ -13,29 +13,29 @@ import (
 	"github.com/jstemmer/go-junit-report/v2/junit"
 )
 
-// JUnitFile is the name of the JUnit report.
-const JUnitFile = "junit.xml"
+// junitFile is the name of the JUnit report.
+const junitFile = "junit.xml"
 
-// JUnitClassname is every testcase's classname. It has no '.', because
+// junitClassname is every testcase's classname. It has no '.', because
 // mikepenz/action-junit-report, when a testcase has no file attribute, takes
 // the annotated file from the classname after its last '.', and a classname
 // built from the model path ("models/net.onnx") would annotate a file named
 // "onnx". The model path is in the suite name and the "model" property
 // instead; fooltest's own annotations are what point at the model file.
-const JUnitClassname = "fooltest"
+const junitClassname = "fooltest"
 
-// FailureType is the type of a fooled class's JUnit failure.
-const FailureType = "FoolingImage"
+// failureType is the type of a fooled class's JUnit failure.
+const failureType = "FoolingImage"
 
-// RegressionType is the type of the JUnit failure of a class that
+// regressionType is the type of the JUnit failure of a class that
 // regressed against the baseline.
-const RegressionType = "Regression"
+const regressionType = "Regression"
 
-// NotTestedType is the type of the JUnit error of a run whose verdict is
-// "error", and NotTestedCase the name of its testcase.
+// notTestedType is the type of the JUnit error of a run whose verdict is
+// "error", and notTestedCase the name of its testcase.
 const (
-	NotTestedType = "NotTested"
-	NotTestedCase = "model tested"
+	notTestedType = "NotTested"
+	notTestedCase = "model tested"
 )
 
 // maxJUnitLabel bounds labels in testcase names, which reporters show in
@@ -89,7 +89,7 @@ func junitSuites(res *Result) junit.Testsuites {
 	if isError(res) {
 		props = append(props, struct{ name, value string }{"error", errorReason(res)})
 	}
-	if n := UnreachableCount(res); n > 0 {
+	if n := unreachableCount(res); n > 0 {
 		props = append(props, struct{ name, value string }{"unreachable", strconv.Itoa(n)})
 	}
 	if b := res.Baseline; b != nil {
@@ -128,13 +128,13 @@ func junitSuites(res *Result) junit.Testsuites {
 func junitNotTested(res *Result) junit.Testcase {
 	reason := errorReason(res)
 	return junit.Testcase{
-		Name:      NotTestedCase,
-		Classname: JUnitClassname,
+		Name:      notTestedCase,
+		Classname: junitClassname,
 		Time:      formatSeconds(res.ElapsedSeconds),
 		Error: &junit.Result{
 			Message: "the model was not tested: " + reason,
-			Type:    NotTestedType,
-			Data:    xmlText(fmt.Sprintf("%s: %s\nModel: %s\n", NotTested, reason, cleanText(res.Model.Path))),
+			Type:    notTestedType,
+			Data:    xmlText(fmt.Sprintf("%s: %s\nModel: %s\n", notTestedHeadline, reason, cleanText(res.Model.Path))),
 		},
 	}
 }
@@ -144,7 +144,7 @@ func junitCase(res *Result, i int) junit.Testcase {
 	c := &res.Classes[i]
 	tc := junit.Testcase{
 		Name:      strconv.Itoa(c.Index) + " " + displayLabel(c.Label, maxJUnitLabel),
-		Classname: JUnitClassname,
+		Classname: junitClassname,
 		// A class's time is how long the run took to fool it; classes
 		// are searched together, so an unfooled one has no time of its own.
 		Time: "0.000",
@@ -154,7 +154,7 @@ func junitCase(res *Result, i int) junit.Testcase {
 	}
 	tc.Failure = junitFailure(res, i)
 	if u := c.Unreachable; u != nil && tc.Failure == nil {
-		tc.SystemOut = &junit.Output{Data: xmlText("Looks unreachable: " + cleanText(u.Reason) + ". " + UnreachableNote)}
+		tc.SystemOut = &junit.Output{Data: xmlText("Looks unreachable: " + cleanText(u.Reason) + ". " + unreachableNote)}
 	}
 	return tc
 }
@@ -169,14 +169,14 @@ func junitFailure(res *Result, i int) *junit.Result {
 	case bc != nil && res.Baseline.Regressed(*bc):
 		return &junit.Result{
 			Message: "regressed: " + costs(res, c, bc),
-			Type:    RegressionType,
+			Type:    regressionType,
 			Data:    xmlText(junitDetails(res, c, bc)),
 		}
 	case c.Fooled && res.Config.FailOn != "regression":
 		return &junit.Result{
 			Message: fmt.Sprintf("fooled: %s >= threshold %s",
 				formatConfidence(c.Confidence, res.Threshold), formatThreshold(res.Threshold)),
-			Type: FailureType,
+			Type: failureType,
 			Data: xmlText(junitDetails(res, c, bc)),
 		}
 	}

@@ -143,10 +143,10 @@ func markdownImages(res *Result) string {
 			what = append(what, "`"+GalleryFile+"`")
 		}
 		if slices.Contains(cfg.Formats, FormatImages) {
-			what = append(what, "`"+ImagesDir+"/`")
+			what = append(what, "`"+imagesDir+"/`")
 		}
 		if slices.Contains(cfg.Formats, FormatHTML) {
-			what = append(what, "`"+HTMLFile+"`")
+			what = append(what, "`"+htmlFile+"`")
 		}
 		if len(what) == 0 {
 			return ""

@@ -11,9 +11,9 @@ import (
 	"github.com/fooltest/fooltest/internal/fault"
 )
 
-// MaxReportBytes bounds a report.json read into memory: one of 100,000
+// maxReportBytes bounds a report.json read into memory: one of 100,000
 // classes with their histories stays well under it.
-const MaxReportBytes = 256 << 20
+const maxReportBytes = 256 << 20
 
 // maxImageBytes bounds one class image read back: an ImageNet image scaled
 // up is under 1 MB.
@@ -23,8 +23,8 @@ const maxImageBytes = 16 << 20
 // messages (such as "baseline x.json"). Its errors are fault.Invalid
 // errors: a report read back is the user's input.
 func Decode(r io.Reader, size int64, what string) (*Result, error) {
-	if size > MaxReportBytes {
-		return nil, fault.Invalidf("", "%s is %d bytes, over the %d a report.json may have", what, size, MaxReportBytes)
+	if size > maxReportBytes {
+		return nil, fault.Invalidf("", "%s is %d bytes, over the %d a report.json may have", what, size, maxReportBytes)
 	}
 	var res Result
 	if err := json.NewDecoder(r).Decode(&res); err != nil {
@@ -87,7 +87,7 @@ func loadImage(root *os.Root, dir string, c *Class, m *Model) (*Image, error) {
 	if err != nil {
 		return nil, fault.Invalidf("", "cannot read the image of class %d, %s: %v", c.Index, what, err)
 	}
-	px, err := ReadImage(data, m.Channels, m.Height, m.Width)
+	px, err := readImage(data, m.Channels, m.Height, m.Width)
 	if err != nil {
 		return nil, fault.Invalidf("", "the image of class %d, %s, is not one fooltest wrote for this model: %v", c.Index, what, err)
 	}

@@ -13,8 +13,8 @@ const MarkdownFile = "report.md"
 // Markdown size limits. A pull request comment holds at most 65,536
 // characters; the report stays well under that whatever the labels are.
 const (
-	// MaxMarkdownBytes is the most report.md ever holds.
-	MaxMarkdownBytes = 60_000
+	// maxMarkdownBytes is the most report.md ever holds.
+	maxMarkdownBytes = 60_000
 	// maxMarkdownRows is how many fooled classes the table lists.
 	maxMarkdownRows = 50
 	// maxMarkdownLabel bounds each label, in runes, before escaping.
@@ -27,7 +27,7 @@ const (
 // verdict says first that the model was not tested, and why.
 func verdictLine(res *Result) string {
 	if isError(res) {
-		return "⛔ **fooltest: " + NotTested + "** — " + mdEscape(errorReason(res))
+		return "⛔ **fooltest: " + notTestedHeadline + "** — " + mdEscape(errorReason(res))
 	}
 	icon, word := "✅", "PASS"
 	if res.Verdict != VerdictPass {
@@ -42,7 +42,7 @@ func verdictLine(res *Result) string {
 // renderMarkdown returns report.md: verdict, warnings, summary, the fooled
 // classes, the chart and the configuration. Every piece of untrusted text
 // goes through mdText, and the fooled table is cut short so the whole stays
-// under MaxMarkdownBytes.
+// under maxMarkdownBytes.
 func renderMarkdown(res *Result) []byte {
 	var head strings.Builder
 	head.WriteString(verdictLine(res))
@@ -81,7 +81,7 @@ func renderMarkdown(res *Result) []byte {
 	// The comparison gets half of what is left, the fooled classes the
 	// rest: two tables of hostile labels then fit together.
 	var rows strings.Builder
-	rows.WriteString(markdownBaseline(res, (MaxMarkdownBytes-head.Len()-len(tail))/2))
+	rows.WriteString(markdownBaseline(res, (maxMarkdownBytes-head.Len()-len(tail))/2))
 	fooled := sortedFooled(res)
 	shown := 0
 	if len(fooled) > 0 {
@@ -89,7 +89,7 @@ func renderMarkdown(res *Result) []byte {
 		rows.WriteString("| Class | Label | Confidence | Evaluations to threshold | Image |\n")
 		rows.WriteString("|---:|---|---:|---:|---|\n")
 		// Room for the closing note; the budget then holds for any labels.
-		budget := MaxMarkdownBytes - head.Len() - len(tail) - 200
+		budget := maxMarkdownBytes - head.Len() - len(tail) - 200
 		shown = cappedRows(&rows, len(fooled), budget, func(i int) string { return markdownRow(res, fooled[i]) })
 		rows.WriteString("\n")
 		if more := len(fooled) - shown; more > 0 {
@@ -99,9 +99,9 @@ func renderMarkdown(res *Result) []byte {
 
 	if unr := unreachableClasses(res); len(unr) > 0 {
 		rows.WriteString("### Classes that look unreachable\n\n")
-		rows.WriteString(UnreachableNote + "\n\n")
+		rows.WriteString(unreachableNote + "\n\n")
 		rows.WriteString("| Class | Label | Best confidence | Why |\n|---:|---|---:|---|\n")
-		budget := MaxMarkdownBytes - head.Len() - len(tail) - 200
+		budget := maxMarkdownBytes - head.Len() - len(tail) - 200
 		n := cappedRows(&rows, len(unr), budget, func(i int) string {
 			c := unr[i]
 			return fmt.Sprintf("| %d | %s | %s | %s |\n", c.Index, mdText(c.Label, maxMarkdownLabel),

@@ -136,18 +136,18 @@ func TestReadImage(t *testing.T) {
 		if err := encodeImagePNG(&buf, m, upscaleFactor(m.H, m.W)); err != nil {
 			t.Fatal(err)
 		}
-		got, err := ReadImage(buf.Bytes(), c, 28, 20)
+		got, err := readImage(buf.Bytes(), c, 28, 20)
 		if err != nil {
 			t.Fatalf("%d channels: %v", c, err)
 		}
 		if !bytes.Equal(got.Pix, m.Pix) {
 			t.Errorf("%d channels: pixels differ after reading back", c)
 		}
-		if _, err := ReadImage(buf.Bytes(), c, 20, 28); err == nil {
+		if _, err := readImage(buf.Bytes(), c, 20, 28); err == nil {
 			t.Errorf("%d channels: a PNG of another shape was read", c)
 		}
 	}
-	if _, err := ReadImage([]byte("not a png"), 1, 4, 4); err == nil {
+	if _, err := readImage([]byte("not a png"), 1, 4, 4); err == nil {
 		t.Error("a file that is no PNG was read")
 	}
 }

@@ -8,13 +8,13 @@ import (
 	"image/png"
 )
 
-// ReadImage decodes a class image that the images format wrote (a PNG of a
+// readImage decodes a class image that the images format wrote (a PNG of a
 // c×h×w image scaled up by the integer factor the writer chose) back into
 // the Image it was drawn from, so that a merged result (fooltest merge) can
 // be written in every format again. Scaling up is nearest neighbour, so the
 // top-left pixel of each block is the original, and quantized pixels come
 // back exactly.
-func ReadImage(data []byte, c, h, w int) (*Image, error) {
+func readImage(data []byte, c, h, w int) (*Image, error) {
 	out := &Image{C: c, H: h, W: w, Pix: make([]uint8, max(0, c*h*w))}
 	if err := out.validate(); err != nil {
 		return nil, err

@@ -249,8 +249,8 @@ func UnreachableReason(kind string, best, ceiling float64, rank int, images int6
 		best, images, rank, ceiling)
 }
 
-// UnreachableCount is how many classes of res look unreachable.
-func UnreachableCount(res *Result) int {
+// unreachableCount is how many classes of res look unreachable.
+func unreachableCount(res *Result) int {
 	n := 0
 	for i := range res.Classes {
 		if res.Classes[i].Unreachable != nil {
@@ -272,9 +272,9 @@ func unreachableClasses(res *Result) []*Class {
 	return out
 }
 
-// UnreachableNote is the sentence that introduces the unreachable classes
+// unreachableNote is the sentence that introduces the unreachable classes
 // in every report.
-const UnreachableNote = "These classes were not fooled, and the search found why they look impossible to fool on this model; they count as not fooled for the gate."
+const unreachableNote = "These classes were not fooled, and the search found why they look impossible to fool on this model; they count as not fooled for the gate."
 
 // Baseline is a run's comparison with the baseline it was given.
 type Baseline struct {
@@ -307,15 +307,15 @@ type Baseline struct {
 	Classes []BaselineClass `json:"classes"`
 }
 
-// RegressedRatio is the log ratio at or below which a class counts as
+// regressedRatio is the log ratio at or below which a class counts as
 // regressed in a run that regressed: the candidate fooled at half the
 // baseline's cost or less.
-const RegressedRatio = -math.Ln2
+const regressedRatio = -math.Ln2
 
 // Regressed reports whether class c regressed: the run as a whole did, and
 // c fell at most at half its baseline cost.
 func (b *Baseline) Regressed(c BaselineClass) bool {
-	return b != nil && b.Regression && c.LogRatio <= RegressedRatio
+	return b != nil && b.Regression && c.LogRatio <= regressedRatio
 }
 
 // BaselineClass is one class of the baseline.

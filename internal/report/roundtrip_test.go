@@ -37,7 +37,7 @@ func TestRoundTrip(t *testing.T) {
 			res := reporttest.New(t, tc.opts)
 			before := clone(res)
 			first := filepath.Join(t.TempDir(), "first")
-			if _, err := report.Write(first, res, report.AllFormats()); err != nil {
+			if _, err := write(first, res, report.AllFormats()); err != nil {
 				t.Fatal(err)
 			}
 			if !reflect.DeepEqual(res, before) {
@@ -48,7 +48,7 @@ func TestRoundTrip(t *testing.T) {
 				t.Fatal(err)
 			}
 			second := filepath.Join(t.TempDir(), "second")
-			if _, err := report.Write(second, back, report.AllFormats()); err != nil {
+			if _, err := write(second, back, report.AllFormats()); err != nil {
 				t.Fatal(err)
 			}
 			a, b := files(t, first), files(t, second)

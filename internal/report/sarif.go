@@ -12,22 +12,22 @@ import (
 	"time"
 )
 
-// SARIFFile is the name of the SARIF report.
-const SARIFFile = "report.sarif"
+// sarifFile is the name of the SARIF report.
+const sarifFile = "report.sarif"
 
-// SARIFRuleID is the rule every fooled class is reported under.
-const SARIFRuleID = "FOOL001"
+// sarifRuleID is the rule every fooled class is reported under.
+const sarifRuleID = "FOOL001"
 
-// SARIFRegressionRuleID is the rule a class that regressed against the
-// baseline is reported under, and SARIFNotTestedRuleID the rule of a run
+// sarifRegressionRuleID is the rule a class that regressed against the
+// baseline is reported under, and sarifNotTestedRuleID the rule of a run
 // whose verdict is "error". Each is in the log only when it can occur.
 const (
-	SARIFRegressionRuleID = "FOOL002"
-	SARIFNotTestedRuleID  = "FOOL003"
-	// SARIFUnreachableRuleID is the note on a class that looks
+	sarifRegressionRuleID = "FOOL002"
+	sarifNotTestedRuleID  = "FOOL003"
+	// sarifUnreachableRuleID is the note on a class that looks
 	// unreachable: not a finding against the model, but why the class
 	// was not fooled.
-	SARIFUnreachableRuleID = "FOOL004"
+	sarifUnreachableRuleID = "FOOL004"
 )
 
 // sarifSchemaURI is the schema SARIF 2.1.0 files name; GitHub's code
@@ -160,7 +160,7 @@ func sarifFor(res *Result) sarifLog {
 			Version:     cleanText(res.Versions.Fooltest),
 			SemanticVer: semver(res.Versions.Fooltest),
 			Rules: []sarifRule{{
-				ID:               SARIFRuleID,
+				ID:               sarifRuleID,
 				Name:             "FoolingImage",
 				ShortDescription: sarifText{Text: "The classifier gives high confidence to an unrecognizable image."},
 				FullDescription: sarifText{Text: "fooltest evolved an image that looks like nothing to a person, yet the " +
@@ -206,7 +206,7 @@ func sarifFor(res *Result) sarifLog {
 			"regression":      b.Regression,
 		}
 		run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, sarifRule{
-			ID:               SARIFRegressionRuleID,
+			ID:               sarifRegressionRuleID,
 			Name:             "EasierToFool",
 			ShortDescription: sarifText{Text: "The class is fooled at a fraction of the baseline model's cost."},
 			FullDescription: sarifText{Text: "Compared with its baseline, the model is significantly easier to fool, " +
@@ -225,10 +225,10 @@ func sarifFor(res *Result) sarifLog {
 		// notification marks the run as failed for SARIF viewers, and the
 		// result keeps an alert open on the model.
 		run.Invocations[0].ToolExecutionNotifications = []sarifNotification{{
-			Level: "error", Message: sarifText{Text: NotTested + ": " + reason},
+			Level: "error", Message: sarifText{Text: notTestedHeadline + ": " + reason},
 		}}
 		run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, sarifRule{
-			ID:               SARIFNotTestedRuleID,
+			ID:               sarifNotTestedRuleID,
 			Name:             "ModelNotTested",
 			ShortDescription: sarifText{Text: "fooltest could not test the model."},
 			FullDescription: sarifText{Text: "The run ended without testing the model enough to judge it: the model " +
@@ -237,10 +237,10 @@ func sarifFor(res *Result) sarifLog {
 			DefaultConfiguration: sarifConfig{Level: "error"},
 		})
 	}
-	if n := UnreachableCount(res); n > 0 {
+	if n := unreachableCount(res); n > 0 {
 		run.Properties["unreachable"] = n
 		run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, sarifRule{
-			ID:               SARIFUnreachableRuleID,
+			ID:               sarifUnreachableRuleID,
 			Name:             "ClassLooksUnreachable",
 			ShortDescription: sarifText{Text: "The class looks impossible to fool on this model."},
 			FullDescription: sarifText{Text: "The outputs of every image the search scored show a limit on the class: " +
@@ -281,13 +281,13 @@ func sarifResultFor(res *Result, c *Class, uri string) sarifResult {
 	}
 	// Code scanning matches alerts across runs by fingerprint; the model
 	// and class identify a finding, whatever the image is.
-	return modelResult(SARIFRuleID, 0, msg, uri, "fooltestClass/v1", uri+"#"+strconv.Itoa(c.Index), props)
+	return modelResult(sarifRuleID, 0, msg, uri, "fooltestClass/v1", uri+"#"+strconv.Itoa(c.Index), props)
 }
 
 // sarifUnreachableFor is the note on class c, which looks unreachable.
 func sarifUnreachableFor(res *Result, c *Class, uri string, rule int) sarifResult {
 	label := displayLabel(c.Label, 200)
-	msg := fmt.Sprintf("Class %d %q looks unreachable: %s. %s", c.Index, label, displayLabel(c.Unreachable.Reason, 600), UnreachableNote)
+	msg := fmt.Sprintf("Class %d %q looks unreachable: %s. %s", c.Index, label, displayLabel(c.Unreachable.Reason, 600), unreachableNote)
 	props := map[string]any{
 		"classIndex": c.Index,
 		"label":      label,
@@ -298,7 +298,7 @@ func sarifUnreachableFor(res *Result, c *Class, uri string, rule int) sarifResul
 	if c.Unreachable.Rank > 0 {
 		props["rank"] = c.Unreachable.Rank
 	}
-	r := modelResult(SARIFUnreachableRuleID, rule, msg, uri, "fooltestUnreachable/v1", uri+"#"+strconv.Itoa(c.Index), props)
+	r := modelResult(sarifUnreachableRuleID, rule, msg, uri, "fooltestUnreachable/v1", uri+"#"+strconv.Itoa(c.Index), props)
 	r.Level = "note"
 	return r
 }
@@ -347,13 +347,13 @@ func sarifRegressionFor(res *Result, c *Class, bc *BaselineClass, uri string, ru
 	if bc.EvaluationsToThreshold != nil {
 		props["baselineEvaluationsToThreshold"] = *bc.EvaluationsToThreshold
 	}
-	return modelResult(SARIFRegressionRuleID, rule, msg, uri, "fooltestRegression/v1", uri+"#"+strconv.Itoa(c.Index), props)
+	return modelResult(sarifRegressionRuleID, rule, msg, uri, "fooltestRegression/v1", uri+"#"+strconv.Itoa(c.Index), props)
 }
 
 // sarifNotTestedFor is the result of a run that did not test the model.
 func sarifNotTestedFor(res *Result, uri string, rule int) sarifResult {
 	reason := errorReason(res)
-	return modelResult(SARIFNotTestedRuleID, rule, NotTested+": "+reason, uri, "fooltestNotTested/v1", uri,
+	return modelResult(sarifNotTestedRuleID, rule, notTestedHeadline+": "+reason, uri, "fooltestNotTested/v1", uri,
 		map[string]any{"reason": reason})
 }
 
@@ -444,14 +444,14 @@ func encodeSARIF(w io.Writer, res *Result) error {
 	result := func(i int) sarifResult {
 		switch {
 		case i < notTested:
-			return sarifNotTestedFor(res, uri, ruleIndex(&log, SARIFNotTestedRuleID))
+			return sarifNotTestedFor(res, uri, ruleIndex(&log, sarifNotTestedRuleID))
 		case i < notTested+len(regressed):
 			r := regressed[i-notTested]
-			return sarifRegressionFor(res, r.Class, r.Base, uri, ruleIndex(&log, SARIFRegressionRuleID))
+			return sarifRegressionFor(res, r.Class, r.Base, uri, ruleIndex(&log, sarifRegressionRuleID))
 		case i < notTested+len(regressed)+len(fooled):
 			return sarifResultFor(res, fooled[i-notTested-len(regressed)], uri)
 		}
-		return sarifUnreachableFor(res, unreachable[i-notTested-len(regressed)-len(fooled)], uri, ruleIndex(&log, SARIFUnreachableRuleID))
+		return sarifUnreachableFor(res, unreachable[i-notTested-len(regressed)-len(fooled)], uri, ruleIndex(&log, sarifUnreachableRuleID))
 	}
 	// Results are four levels deep.
 	return streamArray(w, head, at, sarifResultsAt, "        ", n, func(i int) (any, error) { return result(i), nil })

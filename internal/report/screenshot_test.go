@@ -45,7 +45,7 @@ func TestScreenshot(t *testing.T) {
 			return "class " + string(rune('a'+i%26))
 		}})
 	dir := filepath.Join(t.TempDir(), "report dir")
-	if _, err := report.Write(dir, res, []string{report.FormatHTML}); err != nil {
+	if _, err := write(dir, res, []string{report.FormatHTML}); err != nil {
 		t.Fatal(err)
 	}
 	out := filepath.Join(t.TempDir(), "shot.png")

@@ -14,10 +14,10 @@ import (
 	"strings"
 )
 
-// NotTested is the headline of a result whose verdict is "error": whatever
-// the search found, it did not test the model, so no format may read as a
-// pass.
-const NotTested = "ERROR: the model was not tested"
+// notTestedHeadline is the headline of a result whose verdict is "error":
+// whatever the search found, it did not test the model, so no format may
+// read as a pass.
+const notTestedHeadline = "ERROR: the model was not tested"
 
 // isError reports whether res's verdict is "error". Any verdict the writers
 // do not know counts too, so that a result from a newer or broken gate is
@@ -313,7 +313,7 @@ func summaryRows(res *Result, untrusted func(string) string) [][2]string {
 		{"Evaluations per second", strconv.FormatFloat(finite(res.EvalsPerSecond), 'f', 1, 64)},
 		{"Budget used", budgetUsed(res)},
 	}
-	if n := UnreachableCount(res); n > 0 {
+	if n := unreachableCount(res); n > 0 {
 		rows = append(rows, [2]string{"Look unreachable (not fooled)", strconv.Itoa(n)})
 	}
 	return rows

@@ -26,10 +26,10 @@ type fileFormat struct {
 // fileFormats are the formats Render writes to an io.Writer.
 var fileFormats = map[string]fileFormat{
 	FormatJSON:     {JSONFile, encodeJSON},
-	FormatJUnit:    {JUnitFile, encodeJUnit},
+	FormatJUnit:    {junitFile, encodeJUnit},
 	FormatMarkdown: {MarkdownFile, encodeMarkdown},
-	FormatSARIF:    {SARIFFile, encodeSARIF},
-	FormatHTML:     {HTMLFile, encodeHTML},
+	FormatSARIF:    {sarifFile, encodeSARIF},
+	FormatHTML:     {htmlFile, encodeHTML},
 	FormatGallery:  {GalleryFile, encodeGallery},
 }
 
@@ -44,10 +44,6 @@ func Render(w io.Writer, res *Result, format string) error {
 	}
 	return f.render(w, res)
 }
-
-// FileName returns the name in the report directory of a format that is
-// one file, or "" for images and dataset, which are folders.
-func FileName(format string) string { return fileFormats[format].name }
 
 // writers maps each format to its writer: the folders' own, and for the
 // one-file formats their renderer into a file written atomically.
@@ -78,17 +74,11 @@ type Written struct {
 	Paths []string
 }
 
-// Write is WriteFiles returning only the path of each format written.
-func Write(dir string, res *Result, formats []string) (map[string]string, error) {
-	w, err := WriteFiles(dir, res, formats)
-	return w.Formats, err
-}
-
 // WriteFiles writes the chosen formats of res into dir, creating it if
 // needed. No formats means DefaultFormats. The verdict must already be in
 // res (see package gate).
 //
-// WriteFiles never changes res. It runs Prepare on a copy, which sets each
+// WriteFiles never changes res. It runs prepare on a copy, which sets each
 // Class.Image, and then writes the images before any report that refers to
 // them, so every image path in report.json, report.md, junit.xml and
 // report.sarif names a file that exists. Each file is written atomically. A failing format does not
@@ -100,7 +90,7 @@ func Write(dir string, res *Result, formats []string) (map[string]string, error)
 // removed when that format is written.
 //
 // Memory stays bounded whatever the number of classes: images are written
-// for the fooled classes and MaxUnfooledImages others, a few at a time, and
+// for the fooled classes and maxUnfooledImages others, a few at a time, and
 // report.json, junit.xml and report.sarif are encoded class by class into
 // their files.
 //
@@ -137,7 +127,7 @@ func WriteFiles(dir string, res *Result, formats []string) (Written, error) {
 	cp := *res
 	cp.Classes = slices.Clone(res.Classes)
 	res = &cp
-	Prepare(res, formats)
+	prepare(res, formats)
 
 	var todo []string
 	for _, f := range AllFormats() {

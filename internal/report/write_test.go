@@ -54,7 +54,7 @@ func TestWriteAllFormats(t *testing.T) {
 		}})
 	dir := filepath.Join(t.TempDir(), "fooltest-report")
 	formats := append(report.DefaultFormats(), report.FormatDataset)
-	written, err := report.Write(dir, res, formats)
+	written, err := write(dir, res, formats)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,7 +166,7 @@ func TestWriteAllFormats(t *testing.T) {
 func TestWriteSubset(t *testing.T) {
 	res := reporttest.New(t, reporttest.Options{Classes: 4, Fooled: 2})
 	dir := t.TempDir()
-	written, err := report.Write(dir, res, []string{report.FormatMarkdown, report.FormatJSON, report.FormatJUnit})
+	written, err := write(dir, res, []string{report.FormatMarkdown, report.FormatJSON, report.FormatJUnit})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -191,7 +191,7 @@ func TestWriteSubset(t *testing.T) {
 
 func TestWriteDefaultFormats(t *testing.T) {
 	res := reporttest.New(t, reporttest.Options{Classes: 2, Fooled: 1})
-	written, err := report.Write(t.TempDir(), res, nil)
+	written, err := write(t.TempDir(), res, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -229,7 +229,7 @@ func TestWriteRejects(t *testing.T) {
 			if dir == "" {
 				dir = filepath.Join(t.TempDir(), "out")
 			}
-			written, err := report.Write(dir, tt.res, tt.formats)
+			written, err := write(dir, tt.res, tt.formats)
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Fatalf("Write = %v, %v; want error containing %q", written, err, tt.wantErr)
 			}
@@ -258,7 +258,7 @@ func TestWriteUnwritableDir(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = os.Chmod(dir, 0o755) })
 	res := reporttest.New(t, reporttest.Options{Classes: 2, Fooled: 1})
-	written, err := report.Write(dir, res, nil)
+	written, err := write(dir, res, nil)
 	if err == nil {
 		t.Fatalf("Write into a read-only directory succeeded: %v", written)
 	}
@@ -274,7 +274,7 @@ func TestWriteBadImage(t *testing.T) {
 	res := reporttest.New(t, reporttest.Options{Classes: 3, Fooled: 2})
 	res.Classes[1].Pixels.Pix = res.Classes[1].Pixels.Pix[:5]
 	dir := t.TempDir()
-	written, err := report.Write(dir, res, nil)
+	written, err := write(dir, res, nil)
 	if err == nil || !strings.Contains(err.Error(), "class 1") {
 		t.Fatalf("Write error %v, want one naming class 1", err)
 	}
