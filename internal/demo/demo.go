@@ -32,14 +32,9 @@ const Name = "embedded LeNet (MNIST)"
 // pixels in [0,1] unchanged, which is how the model was trained.
 const Preset = "raw01"
 
-// Input and Output name the graph's input and output tensors.
-const (
-	Input  = "input"
-	Output = "probabilities"
-)
-
-// NumClasses is the number of classes Model scores: the digits 0..9.
-const NumClasses = 10
+// Output names the graph's output tensor, which tests rewire to build
+// variants of the model.
+const Output = "probabilities"
 
 // Labels returns the class labels, index k naming class k: "0" to "9". It
 // returns a new slice on each call so callers cannot alter one another's.
