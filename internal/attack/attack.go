@@ -46,7 +46,7 @@ const (
 	StoppedError = "error"
 )
 
-// DefaultGeneration is the generation unit when Config.Generation is 0. It
+// DefaultGeneration is the generation unit of every search Run makes. It
 // is a multiple of every power-of-two batch size up to it, which the
 // classifier's batch tuning stays within.
 const DefaultGeneration = 64
@@ -88,23 +88,23 @@ type Config struct {
 	// Progress, when set, is called from Run's goroutine at most every
 	// 200 ms and once at the end. It must return quickly.
 	Progress func(Progress)
-	// Generation is the generation unit: the search sizes its
-	// generations in multiples of it (the default widens its hill climbs'
-	// generations to a whole unit). 0 means DefaultGeneration. It is part
-	// of the search's definition, like the seed: the same seed, budget
-	// and unit give the same result whatever the Scorer's batch size,
-	// which only splits generations into runs.
-	Generation int
-	// Workers is how many goroutines render images, and breed the
-	// paper's children, between the Scorer's calls; 0 means GOMAXPROCS.
-	// Work too small to be worth waking them runs on one. Results do not
-	// depend on it.
-	Workers int
 }
 
 // options are the settings of a search that no caller of Run chooses: Run
 // uses their zero value, and tests pass others to run.
 type options struct {
+	// generation is the generation unit: the search sizes its
+	// generations in multiples of it (the default widens its hill climbs'
+	// generations to a whole unit). 0 means DefaultGeneration. It is part
+	// of the search's definition, like the seed: the same seed, budget
+	// and unit give the same result whatever the Scorer's batch size,
+	// which only splits generations into runs.
+	generation int
+	// workers is how many goroutines render images, and breed the
+	// paper's children, between the Scorer's calls; 0 means GOMAXPROCS.
+	// Work too small to be worth waking them runs on one. Results do not
+	// depend on it.
+	workers int
 	// alwaysSpread makes every parallel job use all workers, however
 	// small, so that tests exercise them.
 	alwaysSpread bool
@@ -212,7 +212,11 @@ type resolved struct {
 }
 
 func resolve(cfg Config, k int) (resolved, error) {
-	r := resolved{Config: cfg}
+	return resolveWith(cfg, options{}, k)
+}
+
+func resolveWith(cfg Config, opt options, k int) (resolved, error) {
+	r := resolved{Config: cfg, options: opt}
 	switch r.Algorithm {
 	case "":
 		r.Algorithm = AlgorithmDefault
@@ -230,14 +234,14 @@ func resolve(cfg Config, k int) (resolved, error) {
 	if !(r.Threshold > 0 && r.Threshold <= 1) {
 		return r, fault.Invalidf("", "threshold %v: give a confidence in (0, 1]", cfg.Threshold)
 	}
-	if r.Workers < 0 {
-		return r, fault.Invalidf("", "workers %d: give 0 (one per CPU) or a positive number", cfg.Workers)
+	if r.workers < 0 {
+		return r, fmt.Errorf("attack: %d workers: give 0 (one per CPU) or a positive number", opt.workers)
 	}
 	switch {
-	case r.Generation == 0:
-		r.Generation = DefaultGeneration
-	case r.Generation < 1 || r.Generation > 4096:
-		return r, fault.Invalidf("", "generation unit %d: give a size from 1 to 4096, or 0 for %d", cfg.Generation, DefaultGeneration)
+	case r.generation == 0:
+		r.generation = DefaultGeneration
+	case r.generation < 1 || r.generation > 4096:
+		return r, fmt.Errorf("attack: generation unit %d: give a size from 1 to 4096, or 0 for %d", opt.generation, DefaultGeneration)
 	}
 	if r.MaxEvals < 0 {
 		return r, fault.Invalidf("", "max evaluations %d: give 0 (no cap) or a positive number", cfg.MaxEvals)
@@ -307,11 +311,10 @@ func run(ctx context.Context, s Scorer, cfg Config, opt options) (*Result, error
 	if s.BatchSize() < 1 {
 		return nil, fmt.Errorf("attack: scorer batch size %d", s.BatchSize())
 	}
-	r, err := resolve(cfg, k)
+	r, err := resolveWith(cfg, opt, k)
 	if err != nil {
 		return nil, err
 	}
-	r.options = opt
 	e, err := newEngine(ctx, s, r)
 	if err != nil {
 		return nil, err

@@ -40,7 +40,6 @@ func TestConfigValidation(t *testing.T) {
 		{"threshold above 1", Config{Threshold: 1.5}},
 		{"NaN threshold", Config{Threshold: math.NaN()}},
 		{"negative max evals", Config{Threshold: 0.9, MaxEvals: -1}},
-		{"negative workers", Config{Threshold: 0.9, Workers: -2}},
 		{"target too large", Config{Threshold: 0.9, Targets: []int{3, 10}}},
 		{"negative target", Config{Threshold: 0.9, Targets: []int{-1}}},
 		{"focus outside the targets", Config{Threshold: 0.9, Targets: []int{1, 2}, Focus: []int{2, 3}}},
@@ -282,7 +281,7 @@ func TestWorkersKeepResults(t *testing.T) {
 	for _, tc := range combos {
 		t.Run(tc.alg+"/"+tc.enc, func(t *testing.T) {
 			run := func(workers int) summary {
-				r, err := run(context.Background(), s, Config{Algorithm: tc.alg, Encoding: tc.enc, Threshold: 0.99, MaxEvals: 1500, Seed: 4, Workers: workers}, options{alwaysSpread: true})
+				r, err := run(context.Background(), s, Config{Algorithm: tc.alg, Encoding: tc.enc, Threshold: 0.99, MaxEvals: 1500, Seed: 4}, options{alwaysSpread: true, workers: workers})
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -98,7 +98,7 @@ func newEngine(ctx context.Context, s Scorer, cfg resolved) (*engine, error) {
 		ctx: ctx, s: s, cfg: cfg,
 		rng: rand.New(rand.NewPCG(cfg.Seed, 0x666f6f6c74657374)), // "fooltest"
 		c:   c, h: h, w: w, k: k, per: c * h * w,
-		batch: s.BatchSize(), unit: cfg.Generation,
+		batch: s.BatchSize(), unit: cfg.generation,
 	}
 	e.byEnc = make(map[encoding]int64, 2)
 	e.arch = newArchive(cfg.targets)
@@ -107,7 +107,7 @@ func newEngine(ctx context.Context, s Scorer, cfg resolved) (*engine, error) {
 	e.probe = newRangeProbe(k)
 	e.direct = newDirect(c, h, w)
 	var err error
-	e.workers = cfg.Workers
+	e.workers = cfg.workers
 	if e.workers == 0 {
 		e.workers = runtime.GOMAXPROCS(0)
 	}
@@ -380,7 +380,7 @@ func (e *engine) result() *Result {
 		Elapsed:     time.Since(e.start),
 		Stopped:     e.stopped,
 		Algorithm:   e.cfg.Algorithm,
-		Generation:  e.cfg.Generation,
+		Generation:  e.cfg.generation,
 		Encoding:    e.cfg.Encoding,
 		Threshold:   e.cfg.Threshold,
 		C:           e.c, H: e.h, W: e.w,

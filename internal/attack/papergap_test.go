@@ -79,8 +79,8 @@ func TestPaperGap(t *testing.T) {
 			for seed := range uint64(seeds) {
 				res, err := run(context.Background(), c, Config{
 					Algorithm: AlgorithmPaper, Encoding: EncodingDirect, Threshold: 0.9999,
-					MaxEvals: cap, Seed: seed + 1, Generation: 8,
-				}, options{paperVariant: vr.v})
+					MaxEvals: cap, Seed: seed + 1,
+				}, options{paperVariant: vr.v, generation: 8})
 				if err != nil {
 					t.Fatal(err)
 				}

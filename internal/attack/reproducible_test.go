@@ -74,10 +74,10 @@ func TestReproducibleAcrossBatchAndThreads(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
-					res, err := Run(context.Background(), c, Config{
+					res, err := run(context.Background(), c, Config{
 						Algorithm: alg, Encoding: EncodingBoth, Threshold: 1,
-						MaxEvals: m.evals, Seed: 7, Workers: s.workers,
-					})
+						MaxEvals: m.evals, Seed: 7,
+					}, options{workers: s.workers})
 					c.Close()
 					if err != nil {
 						t.Fatal(err)
@@ -136,7 +136,7 @@ func checkGolden(t *testing.T, name, got string) {
 // not notice otherwise.
 func TestGenerationUnitMatters(t *testing.T) {
 	run := func(unit int) string {
-		res, err := Run(context.Background(), fakeDemo(8), Config{Encoding: EncodingDirect, Threshold: 0.999, MaxEvals: 800, Seed: 7, Generation: unit})
+		res, err := run(context.Background(), fakeDemo(8), Config{Encoding: EncodingDirect, Threshold: 0.999, MaxEvals: 800, Seed: 7}, options{generation: unit})
 		if err != nil {
 			t.Fatal(err)
 		}
