@@ -211,12 +211,10 @@ type resolved struct {
 	inFocus []bool
 }
 
+// resolve validates cfg for a model of k classes and applies the defaults,
+// those of the options included.
 func resolve(cfg Config, k int) (resolved, error) {
-	return resolveWith(cfg, options{}, k)
-}
-
-func resolveWith(cfg Config, opt options, k int) (resolved, error) {
-	r := resolved{Config: cfg, options: opt}
+	r := resolved{Config: cfg, options: options{generation: DefaultGeneration}}
 	switch r.Algorithm {
 	case "":
 		r.Algorithm = AlgorithmDefault
@@ -233,15 +231,6 @@ func resolveWith(cfg Config, opt options, k int) (resolved, error) {
 	}
 	if !(r.Threshold > 0 && r.Threshold <= 1) {
 		return r, fault.Invalidf("", "threshold %v: give a confidence in (0, 1]", cfg.Threshold)
-	}
-	if r.workers < 0 {
-		return r, fmt.Errorf("attack: %d workers: give 0 (one per CPU) or a positive number", opt.workers)
-	}
-	switch {
-	case r.generation == 0:
-		r.generation = DefaultGeneration
-	case r.generation < 1 || r.generation > 4096:
-		return r, fmt.Errorf("attack: generation unit %d: give a size from 1 to 4096, or 0 for %d", opt.generation, DefaultGeneration)
 	}
 	if r.MaxEvals < 0 {
 		return r, fault.Invalidf("", "max evaluations %d: give 0 (no cap) or a positive number", cfg.MaxEvals)
@@ -262,6 +251,20 @@ func resolveWith(cfg Config, opt options, k int) (resolved, error) {
 		}
 	}
 	return r, r.resolveFocus()
+}
+
+// setOptions replaces the default options with opt.
+func (r *resolved) setOptions(opt options) error {
+	switch {
+	case opt.workers < 0:
+		return fmt.Errorf("attack: %d workers: give 0 (one per CPU) or a positive number", opt.workers)
+	case opt.generation == 0:
+		opt.generation = DefaultGeneration
+	case opt.generation < 1 || opt.generation > 4096:
+		return fmt.Errorf("attack: generation unit %d: give a size from 1 to 4096, or 0 for %d", opt.generation, DefaultGeneration)
+	}
+	r.options = opt
+	return nil
 }
 
 // resolveFocus maps Config.Focus to archive cells.
@@ -311,7 +314,10 @@ func run(ctx context.Context, s Scorer, cfg Config, opt options) (*Result, error
 	if s.BatchSize() < 1 {
 		return nil, fmt.Errorf("attack: scorer batch size %d", s.BatchSize())
 	}
-	r, err := resolveWith(cfg, opt, k)
+	r, err := resolve(cfg, k)
+	if err == nil {
+		err = r.setOptions(opt)
+	}
 	if err != nil {
 		return nil, err
 	}

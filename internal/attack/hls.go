@@ -36,30 +36,3 @@ func hueChannel(m1, m2, h float64) float64 {
 	}
 	return m1
 }
-
-// rgbToHLS is hlsToRGB's inverse on colours: grays get hue and saturation 0.
-func rgbToHLS(r, g, b float64) (h, l, s float64) {
-	hi, lo := max(r, g, b), min(r, g, b)
-	l = (hi + lo) / 2
-	if hi == lo {
-		return 0, l, 0
-	}
-	d := hi - lo
-	if l <= 0.5 {
-		s = d / (hi + lo)
-	} else {
-		s = d / (2 - hi - lo)
-	}
-	rc, gc, bc := (hi-r)/d, (hi-g)/d, (hi-b)/d
-	switch hi {
-	case r:
-		h = bc - gc
-	case g:
-		h = 2 + rc - bc
-	default:
-		h = 4 + gc - rc
-	}
-	h /= 6
-	h -= math.Floor(h)
-	return h, l, s
-}

@@ -29,11 +29,6 @@ type view struct {
 	contrast float32
 }
 
-// identity reports whether v leaves images unchanged.
-func (v *view) identity() bool {
-	return v == nil || *v == view{tile: 1, gain: [3]float32{1, 1, 1}, contrast: 1}
-}
-
 func newView() *view { return &view{tile: 1, gain: [3]float32{1, 1, 1}, contrast: 1} }
 
 // tiles are the tilings views choose from, when they tile at all. Read

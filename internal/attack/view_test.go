@@ -282,3 +282,8 @@ func TestUnpackKernel(t *testing.T) {
 		}
 	}
 }
+
+// identity reports whether v leaves images unchanged.
+func (v *view) identity() bool {
+	return v == nil || *v == view{tile: 1, gain: [3]float32{1, 1, 1}, contrast: 1}
+}

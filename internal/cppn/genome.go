@@ -84,9 +84,9 @@ type Genome struct {
 }
 
 // New returns the paper's starting genome: every input linked to every
-// output, no hidden nodes, weights uniform in [minWeight, maxWeight] and a
-// random activation per output. outputs is 1 for grayscale models and 3 for
-// colour ones.
+// output, no hidden nodes, weights uniform in the paper's range [-10, 10]
+// and a random activation per output. outputs is 1 for grayscale models and
+// 3 for colour ones.
 func New(rng *rand.Rand, outputs int) (*Genome, error) {
 	if outputs < 1 {
 		return nil, fmt.Errorf("cppn: new genome with %d outputs: need at least 1", outputs)
@@ -141,7 +141,8 @@ func (g *Genome) NumWeights() int { return len(g.weights) }
 // Weight returns weight i.
 func (g *Genome) Weight(i int) float64 { return g.weights[i] }
 
-// SetWeight sets weight i, clamped to [minWeight, maxWeight]; NaN becomes 0.
+// SetWeight sets weight i, clamped to the weight range [-10, 10]; NaN
+// becomes 0.
 // Clamping keeps the invariant that makes the renderer's input range to its
 // fast math bounded.
 func (g *Genome) SetWeight(i int, w float64) { g.weights[i] = clampWeight(w) }

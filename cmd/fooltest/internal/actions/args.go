@@ -77,15 +77,6 @@ var inputs = []input{
 	{name: "allow-missing-shards", boolean: true, merge: mergeOnly},
 }
 
-// inputNames returns the names of the inputs Args reads, in action.yml order.
-func inputNames() []string {
-	names := make([]string, len(inputs))
-	for i, in := range inputs {
-		names[i] = in.name
-	}
-	return names
-}
-
 // Enabled reports whether the process was started as the fooltest action:
 // inside GitHub Actions (GITHUB_ACTIONS=true) and with no command-line
 // arguments. A step that runs the image or the binary with arguments, for

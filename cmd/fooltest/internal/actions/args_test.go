@@ -231,3 +231,12 @@ func TestMergeArgs(t *testing.T) {
 		t.Error("Merging() = true without a merge input")
 	}
 }
+
+// inputNames returns the names of the inputs Args reads, in action.yml order.
+func inputNames() []string {
+	names := make([]string, len(inputs))
+	for i, in := range inputs {
+		names[i] = in.name
+	}
+	return names
+}
