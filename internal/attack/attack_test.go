@@ -15,8 +15,8 @@ import (
 	"github.com/fooltest/fooltest/internal/cppn"
 	"github.com/fooltest/fooltest/internal/demo"
 	"github.com/fooltest/fooltest/internal/fault"
-	"github.com/fooltest/fooltest/internal/testsupport/onnxtest"
 	"github.com/fooltest/fooltest/internal/score"
+	"github.com/fooltest/fooltest/internal/testsupport/onnxtest"
 )
 
 // combos are every algorithm with every encoding.

@@ -38,10 +38,11 @@ const (
 	// 6, 8 and 16. The price is batches left partly empty (padding, not
 	// evaluations) once fewer than unit/maxSlots classes climb.
 	maxSlots = 4
-	// Few-class climbs on colour images (CIFAR-10) differ from those on
-	// gray ones (MNIST), measured on the three CIFAR-10 models of
-	// docs/measurements.md ("Colour climbs"); on resnet8-lawrence they
-	// cut the median from 2,287 evaluations to under 1,000:
+	// With both encodings, few-class climbs on colour images (CIFAR-10)
+	// differ from those on gray ones (MNIST), measured on the three
+	// CIFAR-10 models of docs/measurements.md ("Colour climbs"); on
+	// cifar10-resnet8-lawrence they cut the median of 15 seeds from 2,573
+	// evaluations to 884:
 	//   - stepRate of their patches add or subtract stepSize per channel
 	//     (Square Attack's step) instead of painting a colour-cube
 	//     corner: those reach the mid-tones that natural classes such as
@@ -52,10 +53,14 @@ const (
 	//   - no complement follows each patch, and a class gets at most
 	//     colourSlots proposals per generation: more distinct, more
 	//     sequential steps;
-	//   - with both encodings, the colourSeeds seed images are all
-	//     CPPNs, whose smooth colour fields start the classes nearer.
+	//   - the colourSeeds seed images are all CPPNs, whose smooth colour
+	//     fields start the classes nearer and give steps mid-tones to
+	//     work on.
 	// On MNIST, at 0.9999, the same changes cost (additive steps, CPPN
-	// seeds), so gray images keep the search above.
+	// seeds), so gray images keep the search above; so does the direct
+	// encoding, whose seeds are patches on black: there the steps cost
+	// cifar10-keras-anshaj and cifar10-tutorial-refrain7 a quarter to a
+	// half more evaluations.
 	stepRate    = 0.8
 	copyRate    = 0.1
 	stepSize    = 64
@@ -156,8 +161,9 @@ type climb struct {
 	// (alternately when both do); climbCPPN, whether the climbs and
 	// lineages after them are CPPN proposals rather than direct patches.
 	seedDir, seedCPPN, climbCPPN bool
-	// colour marks few-class direct climbs on colour images, which
-	// propose steps and copies besides painted patches (see stepRate);
+	// colour marks few-class climbs on colour images with both
+	// encodings: CPPN seeds, then steps and copies besides painted
+	// patches (see stepRate);
 	// slotCap bounds a class's proposals per generation, and seeds is
 	// the number of seed images.
 	colour  bool
@@ -209,11 +215,8 @@ func newClimb(e *engine) algorithm {
 		c.climbCPPN = c.many
 	}
 	c.slotCap, c.seeds = maxSlots, fewSeeds
-	if c.colour = !c.many && !c.climbCPPN && e.c == 3; c.colour {
-		c.slotCap = colourSlots
-		if c.seedCPPN {
-			c.seedDir, c.seeds = false, colourSeeds
-		}
+	if c.colour = !c.many && c.seedCPPN && !c.climbCPPN && e.c == 3; c.colour {
+		c.seedDir, c.seeds, c.slotCap = false, colourSeeds, colourSlots
 	}
 	return c
 }

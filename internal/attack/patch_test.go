@@ -66,14 +66,22 @@ func TestPatchOps(t *testing.T) {
 	}
 }
 
-// TestColourProposals checks the few-class climbs' proposals: on colour
-// images mostly steps, some copies and paints, no complements, at most
-// colourSlots per class; on gray images painted patches, each followed by
-// its complement, as before.
+// TestColourProposals checks the few-class climbs' proposals with both
+// encodings: on colour images mostly steps, some copies and paints, no
+// complements, at most colourSlots per class; on gray images painted
+// patches, each followed by its complement. The direct encoding climbs as
+// on gray images whatever the channels.
 func TestColourProposals(t *testing.T) {
+	for _, enc := range []string{EncodingBoth, EncodingDirect} {
+		e := &engine{arch: newArchive([]int{0, 1}), c: 3, h: 16, w: 16, k: 2, unit: 64, direct: newDirect(3, 16, 16)}
+		e.cfg.Encoding = enc
+		if c := newClimb(e).(*climb); c.colour != (enc == EncodingBoth) || c.seedDir != (enc == EncodingDirect) {
+			t.Errorf("%s on colour images: colour climbs %v, direct seeds %v", enc, c.colour, c.seedDir)
+		}
+	}
 	for _, ch := range []int{1, 3} {
 		e := &engine{arch: newArchive([]int{0, 1}), c: ch, h: 16, w: 16, k: 2, batch: 1, unit: 64, direct: newDirect(ch, 16, 16)}
-		e.cfg.Encoding = EncodingDirect
+		e.cfg.Encoding = EncodingBoth
 		rng := rand.New(rand.NewPCG(9, 9))
 		c := newClimb(e).(*climb)
 		if c.colour != (ch == 3) {
