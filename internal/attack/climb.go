@@ -46,10 +46,11 @@ const (
 	//   - stepRate of their patches add or subtract stepSize per channel
 	//     (Square Attack's step) instead of painting a colour-cube
 	//     corner: those reach the mid-tones that natural classes such as
-	//     deer need, and from 0.9 to 0.99 succeed twice as often;
+	//     deer need, and from 0.9 to 0.99 succeed twice as often
+	//     (stepSize is on the 0..255 scale of direct genes);
 	//   - copyRate of them copy a rectangle of the elite elsewhere in
-	//     it, which repeats a feature that a pooling classifier counts
-	//     again;
+	//     it, which can repeat a feature that a pooling classifier then
+	//     counts twice;
 	//   - no complement follows each patch, and a class gets at most
 	//     colourSlots proposals per generation: more distinct, more
 	//     sequential steps;
@@ -163,9 +164,8 @@ type climb struct {
 	seedDir, seedCPPN, climbCPPN bool
 	// colour marks few-class climbs on colour images with both
 	// encodings: CPPN seeds, then steps and copies besides painted
-	// patches (see stepRate);
-	// slotCap bounds a class's proposals per generation, and seeds is
-	// the number of seed images.
+	// patches (see stepRate). slotCap bounds a class's proposals per
+	// generation, and seeds is the number of seed images.
 	colour  bool
 	slotCap int
 	seeds   int

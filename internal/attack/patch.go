@@ -156,7 +156,7 @@ func (c *climb) directParent(i int) *genome {
 
 // patchChildren adds n patch proposals for class i: first the merge of last
 // generation's improving patches or a pending complement, then new patches,
-// on gray images each followed by its complement when there is room.
+// outside colour climbs each followed by its complement when there is room.
 func (c *climb) patchChildren(rng *rand.Rand, g *generation, i, n int) {
 	cl := &c.cl[i]
 	parent := c.directParent(i)
