@@ -16,6 +16,7 @@ import (
 	"github.com/fooltest/fooltest/internal/demo"
 	"github.com/fooltest/fooltest/internal/fault"
 	"github.com/fooltest/fooltest/internal/score"
+	"github.com/fooltest/fooltest/internal/testsupport/onnxtest"
 )
 
 // combos are every algorithm with every encoding.
@@ -513,6 +514,23 @@ func TestEncodingBoth(t *testing.T) {
 		d, c := r.ByEncoding[EncodingDirect], r.ByEncoding[EncodingCPPN]
 		if c != fewSeeds/2 || d != r.Evaluations-c {
 			t.Errorf("direct %d and cppn %d of %d evaluations: want cppn %d (half the seeds), direct the rest", d, c, r.Evaluations, fewSeeds/2)
+		}
+	})
+	t.Run(AlgorithmDefault+"/few colour", func(t *testing.T) {
+		// Colour images start from CPPN seeds alone, then climb with
+		// direct patches.
+		colour, err := classifier.OpenBytes("colour.onnx", onnxtest.Classifier([]int64{-1, 3, 16, 16}, 10, "Softmax").Bytes(), classifier.Options{Threads: 1, Batch: 8})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer colour.Close()
+		r, err := Run(context.Background(), colour, Config{Encoding: EncodingBoth, Threshold: 1, MaxEvals: 600, Seed: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, c := r.ByEncoding[EncodingDirect], r.ByEncoding[EncodingCPPN]
+		if c != colourSeeds || d != r.Evaluations-c || d == 0 {
+			t.Errorf("direct %d and cppn %d of %d evaluations: want cppn %d (every seed), direct the rest", d, c, r.Evaluations, colourSeeds)
 		}
 	})
 	t.Run(AlgorithmDefault+"/many", func(t *testing.T) {

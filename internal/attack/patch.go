@@ -13,14 +13,28 @@ import (
 // halves, as in Square Attack (Andriushchenko et al., 2020).
 var patchSchedule = [...]int{10, 50, 200, 500, 1000, 2000, 4000, 6000, 8000}
 
-// rect is a patch proposal: an axis-aligned rectangle painted with one
-// corner of the colour cube.
+// Operations a patch applies to its rectangle.
+const (
+	// opPaint paints it with the colour-cube corner col.
+	opPaint = iota
+	// opStep adds stepSize to each channel whose col is 255 and
+	// subtracts it from the others, saturating.
+	opStep
+	// opCopy copies the same-sized rectangle at (sx, sy) onto it.
+	opCopy
+)
+
+// rect is a patch proposal: an axis-aligned rectangle and what to do to it,
+// by default painting it with one corner of the colour cube.
 type rect struct {
 	x0, y0, rw, rh int
 	col            [3]uint8
+	op             uint8
+	sx, sy         int
 }
 
-// complement returns r painted with the opposite corner of the colour cube.
+// complement returns r painted with the opposite corner of the colour cube,
+// or stepping each channel the other way.
 func (r rect) complement() rect {
 	for ch := range r.col {
 		r.col[ch] = 255 - r.col[ch]
@@ -57,8 +71,52 @@ func (c *climb) randRect(rng *rand.Rand, area float64) rect {
 	return r
 }
 
+// vary turns patch r, on a colour image, into a step or a copy at the rates
+// stepRate and copyRate.
+func (c *climb) vary(rng *rand.Rand, r *rect) {
+	switch u := rng.Float64(); {
+	case u < stepRate:
+		r.op = opStep
+	case u < stepRate+copyRate:
+		r.op = opCopy
+		r.sx, r.sy = rng.IntN(c.d.w-r.rw+1), rng.IntN(c.d.h-r.rh+1)
+	}
+}
+
 func (c *climb) apply(g *genome, r rect) {
 	d := c.d
+	switch r.op {
+	case opStep:
+		for ch := range d.c {
+			up := r.col[ch] == 255
+			for y := r.y0; y < r.y0+r.rh; y++ {
+				row := g.pix[ch*d.h*d.w+y*d.w+r.x0:][:r.rw]
+				for x, v := range row {
+					if up {
+						row[x] = uint8(min(255, int(v)+stepSize))
+					} else {
+						row[x] = uint8(max(0, int(v)-stepSize))
+					}
+				}
+			}
+		}
+		return
+	case opCopy:
+		for ch := range d.c {
+			plane := g.pix[ch*d.h*d.w:][:d.h*d.w]
+			// Rows go in the order that reads each source row before it
+			// is overwritten where the rectangles overlap; copy handles
+			// overlap within a row.
+			for i := range r.rh {
+				y := i
+				if r.y0 > r.sy {
+					y = r.rh - 1 - i
+				}
+				copy(plane[(r.y0+y)*d.w+r.x0:][:r.rw], plane[(r.sy+y)*d.w+r.sx:][:r.rw])
+			}
+		}
+		return
+	}
 	for ch := range d.c {
 		v := r.col[ch]
 		for y := r.y0; y < r.y0+r.rh; y++ {
@@ -98,7 +156,7 @@ func (c *climb) directParent(i int) *genome {
 
 // patchChildren adds n patch proposals for class i: first the merge of last
 // generation's improving patches or a pending complement, then new patches,
-// each followed by its complement when there is room.
+// outside colour climbs each followed by its complement when there is room.
 func (c *climb) patchChildren(rng *rand.Rand, g *generation, i, n int) {
 	cl := &c.cl[i]
 	parent := c.directParent(i)
@@ -122,9 +180,12 @@ func (c *climb) patchChildren(rng *rand.Rand, g *generation, i, n int) {
 	}
 	for n > 0 {
 		r := c.randRect(rng, c.area(cl.tries))
+		if c.colour {
+			c.vary(rng, &r)
+		}
 		cl.tries++
 		add(kindPatch, r)
-		if n > 0 {
+		if n > 0 && !c.colour {
 			add(kindAnti, r.complement())
 		}
 	}
