@@ -34,8 +34,8 @@
 #     debian:bookworm-slim root file system (debootstrap, second stage under
 #     QEMU); this script pushes them to the registry, debian as a
 #     two-platform index.
-# Buildx, buildkitd, buildctl and crane are built from the Go module proxy
-# into the cache (FOOLTEST_E2E_CACHE, default ~/.cache/fooltest-e2e), which
+# Buildx, buildkitd, buildctl and crane, pinned in internal/tools/citools, are
+# built from the Go module proxy into the cache (FOOLTEST_E2E_CACHE, default ~/.cache/fooltest-e2e), which
 # also keeps BuildKit's build cache, so later runs rebuild only what changed.
 #
 # Not checked here: the SBOM attestation, which needs BuildKit's SBOM scanner
@@ -44,9 +44,6 @@
 # FOOLTEST_E2E_LOGS=DIR keeps the logs (dockerd, buildkitd, registry, build).
 set -euo pipefail
 
-BUILDX_VERSION=${FOOLTEST_BUILDX_VERSION:-v0.38.2}
-BUILDKIT_VERSION=${FOOLTEST_BUILDKIT_VERSION:-v0.34.2}
-CRANE_VERSION=${FOOLTEST_CRANE_VERSION:-v0.22.1}
 PLATFORMS=(linux/amd64 linux/arm64)
 # The image as release.yml names it, in the local registry.
 REPOSITORY=fooltest/fooltest
@@ -111,35 +108,14 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # --- tools ---------------------------------------------------------------------
-# go_install NAME VERSION PACKAGE builds a tool from the module proxy into
-# the cache as NAME-VERSION.
-go_install() {
-  local name=$1 version=$2 pkg=$3 bin=$cache/bin/$1-$2
-  if [ ! -x "$bin" ]; then
-    log "building $name $version"
-    GOBIN="$run/gobin" GOFLAGS=-mod=mod CGO_ENABLED=0 go install "$pkg@$version" >"$run/go-$name.log" 2>&1 \
-      || { tail -n 20 "$run/go-$name.log" >&2; die "building $name failed"; }
-    mv "$run/gobin/$(basename "$pkg")" "$bin"
-  fi
-}
-# BuildKit's go.mod has exclude directives, which `go install pkg@version`
-# refuses: it is built inside its own module instead.
-build_buildkit() {
-  local dir
-  [ -x "$cache/bin/buildkitd-$BUILDKIT_VERSION" ] && [ -x "$cache/bin/buildctl-$BUILDKIT_VERSION" ] && return
-  log "building buildkitd and buildctl $BUILDKIT_VERSION"
-  dir=$(cd "$run" && GOFLAGS=-mod=mod go mod download -json "github.com/moby/buildkit@$BUILDKIT_VERSION" | sed -nE 's/^[[:space:]]*"Dir": "(.*)",?$/\1/p')
-  [ -f "$dir/go.mod" ] || die "could not download github.com/moby/buildkit@$BUILDKIT_VERSION"
-  (cd "$dir" && GOFLAGS=-mod=readonly CGO_ENABLED=0 go build -trimpath -o "$run/gobin/" ./cmd/buildkitd ./cmd/buildctl) >"$run/go-buildkit.log" 2>&1 \
-    || { tail -n 20 "$run/go-buildkit.log" >&2; die "building buildkitd failed"; }
-  mv "$run/gobin/buildkitd" "$cache/bin/buildkitd-$BUILDKIT_VERSION"
-  mv "$run/gobin/buildctl" "$cache/bin/buildctl-$BUILDKIT_VERSION"
-}
 t=$(date +%s)
-go_install crane "$CRANE_VERSION" github.com/google/go-containerregistry/cmd/crane
-go_install buildx "$BUILDX_VERSION" github.com/docker/buildx/cmd/buildx
-build_buildkit
-crane=$cache/bin/crane-$CRANE_VERSION
+# shellcheck source=scripts/lib/citools.sh
+. "$root/scripts/lib/citools.sh"
+citools_build "$cache/bin" buildx buildkitd buildctl crane || die "could not build the tools"
+crane=$(citool "$cache/bin" crane)
+buildx=$(citool "$cache/bin" buildx)
+buildkitd=$(citool "$cache/bin" buildkitd)
+buildctl=$(citool "$cache/bin" buildctl)
 log "tools ready in $(elapsed "$t")"
 
 # --- QEMU ----------------------------------------------------------------------
@@ -229,10 +205,10 @@ root = "$cache/buildkit"
   http = true
   insecure = true
 EOF
-"$cache/bin/buildkitd-$BUILDKIT_VERSION" --config "$run/buildkitd.toml" --addr "unix://$run/buildkitd.sock" \
+"$buildkitd" --config "$run/buildkitd.toml" --addr "unix://$run/buildkitd.sock" \
   --oci-worker-net host --oci-worker-binary "$(command -v runc)" >"$run/buildkitd.log" 2>&1 &
 buildkitd_pid=$!
-buildctl=("$cache/bin/buildctl-$BUILDKIT_VERSION" --addr "unix://$run/buildkitd.sock")
+buildctl=("$buildctl" --addr "unix://$run/buildkitd.sock")
 for _ in $(seq 60); do
   "${buildctl[@]}" debug workers >/dev/null 2>&1 && break
   kill -0 "$buildkitd_pid" 2>/dev/null || { tail -n 20 "$run/buildkitd.log" >&2; die "buildkitd exited"; }
@@ -242,7 +218,7 @@ done
 
 export DOCKER_CONFIG=$run/docker-config
 mkdir -p "$DOCKER_CONFIG/cli-plugins"
-ln -s "$cache/bin/buildx-$BUILDX_VERSION" "$DOCKER_CONFIG/cli-plugins/docker-buildx"
+ln -s "$buildx" "$DOCKER_CONFIG/cli-plugins/docker-buildx"
 docker buildx create --name fooltest-multiarch --driver remote "unix://$run/buildkitd.sock" >/dev/null
 docker buildx version >&2
 
