@@ -19,6 +19,7 @@
 package main
 
 import (
+	"encoding/binary"
 	"errors"
 	"flag"
 	"fmt"
@@ -54,6 +55,7 @@ func run() error {
 	minSide := flag.Int("min-side", 150, "skip photos whose shorter side has fewer pixels")
 	batch := flag.Int("batch", 8, "batch size of both models")
 	threads := flag.Int("threads", 0, "ONNX Runtime threads (0: one per CPU)")
+	save := flag.String("save-first", "", "write the first image of the first group, as the models' canonical 3×H×W float32 little-endian in [0,1], to this file (scripts/int8-reference.py reads it)")
 	bench := flag.Duration("bench", 0, "time both models' raw throughput in alternating one-second slices for this long in all")
 	flag.Parse()
 	if *a == "" || *b == "" {
@@ -106,6 +108,11 @@ func run() error {
 			fmt.Printf("%s: no images\n", g.name)
 			continue
 		}
+		if *save != "" && len(all) == 0 {
+			if err := saveImage(*save, imgs[:3*h*w]); err != nil {
+				return err
+			}
+		}
 		if err := compare(g.name, ca, cb, imgs, n, k); err != nil {
 			return err
 		}
@@ -118,6 +125,18 @@ func run() error {
 	}
 	if *bench > 0 {
 		return benchBoth(ca, cb, *bench)
+	}
+	return nil
+}
+
+// saveImage writes img as float32 little-endian values.
+func saveImage(path string, img []float32) error {
+	buf := make([]byte, 4*len(img))
+	for i, v := range img {
+		binary.LittleEndian.PutUint32(buf[4*i:], math.Float32bits(v))
+	}
+	if err := os.WriteFile(path, buf, 0o644); err != nil {
+		return fmt.Errorf("save the first image: %w", err)
 	}
 	return nil
 }
