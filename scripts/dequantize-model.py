@@ -29,7 +29,13 @@ where the model's ranges show ReLU6 (any such range ending at 6.0). With
 --saturate it instead clips every quantized tensor to the range the int8
 type can represent, which imitates the int8 model's saturation without its
 rounding; that model is closer to the int8 one and further from the float
-network it was quantized from.
+network it was quantized from. --fake-quant, a check of the conversion,
+keeps the int8 rounding of every activation (QuantizeLinear and
+DequantizeLinear around the float operators).
+
+Check a result against its int8 original with internal/tools/comparemodels
+(top-1 agreement and softmax differences through ONNX Runtime), and the
+runtime's int8 arithmetic itself with scripts/int8-reference.py.
 
 Usage: /usr/bin/python3 scripts/dequantize-model.py INT8.onnx [OUT.onnx]
 OUT defaults to ~/.cache/fooltest-models/<name>-float.onnx (or
