@@ -88,7 +88,6 @@ class Converter:
                         self.const[n.output[0]] = numpy_helper.to_array(a.t)
         # fmap: quantized activation name -> float tensor name.
         self.fmap = {}
-        # ranges: float tensor name -> (lo, hi) its int8 form could hold.
         self.nodes = []
         self.new_init = {}
         self.used_names = {v.name for v in self.graph.input} | {v.name for v in self.graph.output}
@@ -171,7 +170,7 @@ class Converter:
         """The float tensor standing for name (a quantized activation or not)."""
         return self.fmap.get(name, name)
 
-    def dequant_const(self, q, scale, zp, axis=None, ndim_hint=None):
+    def dequant_const(self, q, scale, zp, axis=None):
         """(q - zp) * scale, broadcasting per-channel parameters along axis."""
         q = q.astype(np.float64)
         s = np.asarray(scale, dtype=np.float64)
