@@ -170,3 +170,84 @@ func resizeCrop(img image.Image, short, crop int) []float32 {
 	}
 	return out
 }
+
+// TestDequantizedMobileNetV2 checks the float network that
+// scripts/dequantize-model.py derives from the int8 MobileNetV2 (it lives
+// in the model cache, never in the repository): fooltest must read it as
+// the same kind of classifier, and it must see the photo's Samoyed as the
+// int8 model does, with confidences close to, but not equal to, the int8
+// model's. A conversion that dropped the fused ReLU6 or scaled a bias
+// wrongly changes the class; one that copied the int8 model changes
+// nothing.
+func TestDequantizedMobileNetV2(t *testing.T) {
+	root := sharedModels(t)
+	cache := os.Getenv("FOOLTEST_MODEL_CACHE")
+	if cache == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			t.Skipf("no model cache: %v", err)
+		}
+		cache = filepath.Join(home, ".cache", "fooltest-models")
+	}
+	path := filepath.Join(cache, "mobilenetv2-12-float.onnx")
+	if _, err := os.Stat(path); err != nil {
+		t.Skipf("%s is absent: build it with /usr/bin/python3 scripts/dequantize-model.py ../shared/models/imagenet-mobilenetv2-int8/mobilenetv2-12-int8.onnx", path)
+	}
+	f, err := os.Open(filepath.Join(root, "imagenet-labels", "dog.jpg"))
+	if err != nil {
+		t.Skipf("no test photo: %v", err)
+	}
+	defer f.Close()
+	img, err := jpeg.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	int8Case := sharedCases[4]
+	norm, err := Preset("imagenet")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fc, err := Open(path, Options{Normalization: norm, Threads: 2, Batch: 1})
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	defer fc.Close()
+	got := fc.Info()
+	if got.Layout != NCHW || got.Channels != 3 || got.Height != 224 || got.Width != 224 || got.Classes != 1000 ||
+		got.OutputKind != Logits || !got.KindDetected {
+		t.Fatalf("float model read as %s %dx%dx%d, %d classes, %s (detected %v); want the int8 model's NCHW 3x224x224, 1000 detected logits",
+			got.Layout, got.Channels, got.Height, got.Width, got.Classes, got.OutputKind, got.KindDetected)
+	}
+	qc := openShared(t, int8Case, Options{Threads: 2, Batch: 1})
+	canon := resizeCrop(img, 256, 224)
+	pf, pq := make([]float32, 1000), make([]float32, 1000)
+	if err := fc.Score(canon, 1, pf); err != nil {
+		t.Fatal(err)
+	}
+	if err := qc.Score(canon, 1, pq); err != nil {
+		t.Fatal(err)
+	}
+	var diff float64
+	for j := range pf {
+		diff = max(diff, math.Abs(float64(pf[j]-pq[j])))
+	}
+	t.Logf("Samoyed: float %.4f, int8 %.4f; max softmax difference %.4f", pf[258], pq[258], diff)
+	for name, p := range map[string][]float32{"float": pf, "int8": pq} {
+		if best := argmaxTest(p); best != 258 {
+			t.Errorf("%s model: top-1 class %d (%.3f), want 258 Samoyed", name, best, p[best])
+		}
+	}
+	if diff == 0 || diff > 0.25 {
+		t.Errorf("max softmax difference %.4f between float and int8: want some, from int8 rounding, but under 0.25", diff)
+	}
+}
+
+func argmaxTest(v []float32) int {
+	best := 0
+	for j := range v {
+		if v[j] > v[best] {
+			best = j
+		}
+	}
+	return best
+}
