@@ -45,15 +45,15 @@ func TestUnreachableTiedClass(t *testing.T) {
 }
 
 // TestUnreachableJudge covers the rules besides the rank bound: a dead
-// class, a class still rising, too few images, and scores that do not sum
-// to one (sigmoid), which bound nothing.
+// class, a class still rising, many classes without patterns, too few
+// images, and scores that do not sum to one (sigmoid), which bound nothing.
 func TestUnreachableJudge(t *testing.T) {
 	feed := func(p *rangeProbe, n int, row []float32) {
 		for range n {
 			p.observe(row)
 		}
 	}
-	dead := newRangeProbe(3)
+	dead := newRangeProbe(3, true)
 	feed(dead, 3000, []float32{1e-7, 0.5, 0.5})
 	if u := dead.judge(0, 1e-7, []Point{{Evaluations: 1, Confidence: 1e-7}}, 3000, 0.99); u == nil || u.Kind != UnreachableDead {
 		t.Errorf("dead class: %+v, want dead", u)
@@ -61,14 +61,25 @@ func TestUnreachableJudge(t *testing.T) {
 	if u := dead.judge(0, 5e-5, []Point{{Evaluations: 1, Confidence: 1e-7}, {Evaluations: 2900, Confidence: 5e-5}}, 3000, 0.99); u != nil {
 		t.Errorf("a class still rising was marked: %+v", u)
 	}
-	few := newRangeProbe(3)
+	// On a model of many classes, direct images alone are no evidence.
+	manyRow := make([]float32, probePairsMax+1)
+	manyRow[1] = 1
+	for _, patterns := range []bool{true, false} {
+		many := newRangeProbe(len(manyRow), patterns)
+		feed(many, 3000, manyRow)
+		u := many.judge(0, 0, []Point{{Evaluations: 1, Confidence: 0}}, 3000, 0.99)
+		if got := u != nil && u.Kind == UnreachableDead; got != patterns {
+			t.Errorf("%d classes, patterns scored %v: %+v, want dead %v", len(manyRow), patterns, u, patterns)
+		}
+	}
+	few := newRangeProbe(3, true)
 	feed(few, 100, []float32{1e-7, 0.5, 0.5})
 	if u := few.judge(0, 1e-7, []Point{{Evaluations: 1, Confidence: 1e-7}}, 100, 0.99); u != nil {
 		t.Errorf("marked after 100 images: %+v", u)
 	}
 	// Two patterns span one dimension of two: for softmax outputs that
 	// would bound class 0, but these rows sum to more than 1.
-	sig := newRangeProbe(3)
+	sig := newRangeProbe(3, true)
 	feed(sig, 1500, []float32{0.45, 0.45, 0.9})
 	feed(sig, 1500, []float32{0.2, 0.45, 0.9})
 	if u := sig.judge(0, 0.45, []Point{{Evaluations: 1, Confidence: 0.45}}, 3000, 0.99); u != nil {
@@ -81,7 +92,7 @@ func TestUnreachableJudge(t *testing.T) {
 // weight lies inside the triangle of the others', so its softmax peaks at
 // 1/4 (at u = 0) whatever u is, while class 0 can reach any confidence.
 func TestUnreachableRank(t *testing.T) {
-	p := newRangeProbe(4)
+	p := newRangeProbe(4, true)
 	rng := rand.New(rand.NewPCG(1, 1))
 	for range 3000 {
 		u1, u2 := 4*rng.NormFloat64(), 4*rng.NormFloat64()
@@ -111,7 +122,7 @@ func TestUnreachableRank(t *testing.T) {
 func BenchmarkRangeProbe(b *testing.B) {
 	for _, k := range []int{10, 64, 1000} {
 		b.Run(fmt.Sprint(k), func(b *testing.B) {
-			p := newRangeProbe(k)
+			p := newRangeProbe(k, true)
 			row := make([]float32, k)
 			for j := range row {
 				row[j] = 1 / float32(k)
