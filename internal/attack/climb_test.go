@@ -1,6 +1,7 @@
 package attack
 
 import (
+	"math"
 	"math/rand/v2"
 	"reflect"
 	"slices"
@@ -62,41 +63,51 @@ func TestNudge(t *testing.T) {
 	}
 }
 
-// TestScheduleStale checks the climbers' order: classes still improving
-// first, then by closeness to the threshold; and that a class that improves
-// is fresh again.
-func TestScheduleStale(t *testing.T) {
-	e := &engine{arch: newArchive([]int{0, 1, 2, 3}), batch: 1, unit: 1}
-	c := &climb{e: e, cl: make([]climber, 4), many: true}
-	// Many classes: only those at candidate (0.8) or more climb.
-	confs := []float32{0.95, 0.85, 0.9, 0.82}
+// TestScheduleRate checks the climbers' order: with few classes by
+// closeness to the threshold; with many, candidates only, by their expected
+// rate of conversion, which a stalled climb lowers and gains raise.
+func TestScheduleRate(t *testing.T) {
+	e := &engine{arch: newArchive([]int{0, 1, 2, 3, 4}), batch: 1, unit: 1}
+	e.cfg.Threshold = 0.99
+	c := &climb{e: e, cl: make([]climber, 5), many: true}
+	confs := []float32{0.95, 0.85, 0.9, 0.82, 0.5}
 	for i, p := range confs {
 		e.arch.cells[i].conf, e.arch.cells[i].others = p, float64(1-p)
 	}
+	// Without a history every candidate has the prior rate: closest
+	// first, and class 4 (under candidate) does not climb.
 	c.schedule()
 	if want := []int{0, 2, 1, 3}; !slices.Equal(c.active, want) {
 		t.Fatalf("fresh order %v, want %v", c.active, want)
 	}
-	// With few classes every class climbs, and staleness does not matter.
-	c.many = false
-	c.cl[0].stale = staleAfter
-	c.schedule()
-	if want := []int{0, 2, 1, 3}; !slices.Equal(c.active, want) {
-		t.Fatalf("few classes, 0 stale: %v, want %v", c.active, want)
+	if want := []int{4}; !slices.Equal(c.pool, want) {
+		t.Errorf("restart pool %v, want %v", c.pool, want)
 	}
-	c.many = true
-	c.cl[0].stale, c.cl[2].stale = staleAfter, staleAfter
-	c.schedule()
-	if want := []int{1, 3, 0, 2}; !slices.Equal(c.active, want) {
-		t.Fatalf("with 0 and 2 stale: %v, want %v", c.active, want)
-	}
-	e.arch.cells[2].conf, e.arch.cells[2].others = 0.92, 0.08
+	// Class 0 made 40 proposals without a gain: it drops to the end.
+	c.cl[0].tried = 40
 	c.schedule()
 	if want := []int{2, 1, 3, 0}; !slices.Equal(c.active, want) {
-		t.Fatalf("after class 2 improved: %v, want %v", c.active, want)
+		t.Fatalf("with 0 stalled: %v, want %v", c.active, want)
 	}
-	if c.cl[2].stale != 0 || c.cl[2].seen != 0.92 {
-		t.Errorf("class 2: stale %d, seen %v", c.cl[2].stale, c.cl[2].seen)
+	// With few classes every class climbs, by closeness alone.
+	c.many = false
+	c.schedule()
+	if want := []int{0, 2, 1, 3, 4}; !slices.Equal(c.active, want) {
+		t.Fatalf("few classes: %v, want %v", c.active, want)
+	}
+	// A generation in which class 1's cell rose from 0.7 to 0.85 credits
+	// it with the margin gained: it climbs first.
+	c.many = true
+	c.active = []int{1}
+	c.cl[1].base = margin(0.7, 0.3)
+	c.after(&generation{})
+	if want := margin(confs[1], float64(1-confs[1])) - margin(0.7, 0.3); math.Abs(c.cl[1].gain-want) > 1e-12 {
+		t.Fatalf("class 1 gained %v, want %v", c.cl[1].gain, want)
+	}
+	c.cl[1].tried = 1
+	c.schedule()
+	if want := []int{1, 2, 3, 0}; !slices.Equal(c.active, want) {
+		t.Fatalf("after class 1 gained: %v, want %v", c.active, want)
 	}
 }
 
