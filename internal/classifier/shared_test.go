@@ -2,12 +2,13 @@ package classifier
 
 import (
 	"image"
-	"image/jpeg"
 	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/fooltest/fooltest/internal/tools/photo"
 )
 
 // sharedCase is what each third-party model's MODEL.md documents.
@@ -115,60 +116,30 @@ func batchFor(tc sharedCase) int {
 // which it does only when scale, mean, std and RGB order are all right.
 func TestImageNetPhoto(t *testing.T) {
 	root := sharedModels(t)
-	f, err := os.Open(filepath.Join(root, "imagenet-labels", "dog.jpg"))
-	if err != nil {
-		t.Skipf("no test photo: %v", err)
-	}
-	defer f.Close()
-	img, err := jpeg.Decode(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	img := dogPhoto(t, root)
 	c := openShared(t, sharedCases[4], Options{Threads: 2, Batch: 1})
-	canon := resizeCrop(img, 256, 224)
+	canon := photo.Centre(img, 224, 224, false)
 	conf := make([]float32, 1000)
 	if err := c.Score(canon, 1, conf); err != nil {
 		t.Fatal(err)
 	}
-	best := 0
-	for j := range conf {
-		if conf[j] > conf[best] {
-			best = j
-		}
-	}
-	if best != 258 {
+	if best := argmaxTest(conf); best != 258 {
 		t.Fatalf("top-1 class %d (%.3f), want 258 Samoyed", best, conf[best])
 	}
 }
 
-// resizeCrop scales the short side to short (bilinear) and takes the
-// centred crop×crop square, as canonical planar RGB.
-func resizeCrop(img image.Image, short, crop int) []float32 {
-	b := img.Bounds()
-	sw, sh := b.Dx(), b.Dy()
-	scale := float64(short) / float64(min(sw, sh))
-	nw, nh := int(math.Round(float64(sw)*scale)), int(math.Round(float64(sh)*scale))
-	x0, y0 := (nw-crop)/2, (nh-crop)/2
-	out := make([]float32, 3*crop*crop)
-	at := func(x, y int) [3]float64 {
-		x, y = min(max(x, 0), sw-1), min(max(y, 0), sh-1)
-		r, g, bb, _ := img.At(b.Min.X+x, b.Min.Y+y).RGBA()
-		return [3]float64{float64(r) / 65535, float64(g) / 65535, float64(bb) / 65535}
+// dogPhoto is the Samoyed photo of the ImageNet labels' folder.
+func dogPhoto(t *testing.T, root string) image.Image {
+	t.Helper()
+	path := filepath.Join(root, "imagenet-labels", "dog.jpg")
+	if _, err := os.Stat(path); err != nil {
+		t.Skipf("no test photo: %v", err)
 	}
-	for y := range crop {
-		for x := range crop {
-			fx := (float64(x+x0)+0.5)/scale - 0.5
-			fy := (float64(y+y0)+0.5)/scale - 0.5
-			ix, iy := int(math.Floor(fx)), int(math.Floor(fy))
-			ax, ay := fx-float64(ix), fy-float64(iy)
-			p00, p10, p01, p11 := at(ix, iy), at(ix+1, iy), at(ix, iy+1), at(ix+1, iy+1)
-			for ch := range 3 {
-				v := (p00[ch]*(1-ax)+p10[ch]*ax)*(1-ay) + (p01[ch]*(1-ax)+p11[ch]*ax)*ay
-				out[ch*crop*crop+y*crop+x] = float32(v)
-			}
-		}
+	img, err := photo.Decode(path)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return out
+	return img
 }
 
 // TestDequantizedMobileNetV2 checks the float network that
@@ -193,15 +164,7 @@ func TestDequantizedMobileNetV2(t *testing.T) {
 	if _, err := os.Stat(path); err != nil {
 		t.Skipf("%s is absent: build it with /usr/bin/python3 scripts/dequantize-model.py ../shared/models/imagenet-mobilenetv2-int8/mobilenetv2-12-int8.onnx", path)
 	}
-	f, err := os.Open(filepath.Join(root, "imagenet-labels", "dog.jpg"))
-	if err != nil {
-		t.Skipf("no test photo: %v", err)
-	}
-	defer f.Close()
-	img, err := jpeg.Decode(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	img := dogPhoto(t, root)
 	int8Case := sharedCases[4]
 	norm, err := Preset("imagenet")
 	if err != nil {
@@ -219,7 +182,7 @@ func TestDequantizedMobileNetV2(t *testing.T) {
 			got.Layout, got.Channels, got.Height, got.Width, got.Classes, got.OutputKind, got.KindDetected)
 	}
 	qc := openShared(t, int8Case, Options{Threads: 2, Batch: 1})
-	canon := resizeCrop(img, 256, 224)
+	canon := photo.Centre(img, 224, 224, false)
 	pf, pq := make([]float32, 1000), make([]float32, 1000)
 	if err := fc.Score(canon, 1, pf); err != nil {
 		t.Fatal(err)
@@ -242,6 +205,7 @@ func TestDequantizedMobileNetV2(t *testing.T) {
 	}
 }
 
+// argmaxTest is the index of v's largest value.
 func argmaxTest(v []float32) int {
 	best := 0
 	for j := range v {

@@ -23,8 +23,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"image"
-	"image/color"
 	_ "image/jpeg"
 	_ "image/png"
 	"io/fs"
@@ -37,6 +35,7 @@ import (
 
 	"github.com/fooltest/fooltest/internal/classifier"
 	"github.com/fooltest/fooltest/internal/ortlib"
+	"github.com/fooltest/fooltest/internal/tools/photo"
 )
 
 func main() {
@@ -235,7 +234,7 @@ func load(list string, views bool, h, w, minSide int) ([]float32, int, error) {
 	var out []float32
 	n := 0
 	for _, f := range files {
-		img, err := decode(f)
+		img, err := photo.Decode(f)
 		if err != nil {
 			// Broken or odd files in system folders are skipped, not fatal.
 			fmt.Fprintf(os.Stderr, "skip %s: %v\n", f, err)
@@ -244,9 +243,9 @@ func load(list string, views bool, h, w, minSide int) ([]float32, int, error) {
 		b := img.Bounds()
 		if !views {
 			if b.Dx() == w && b.Dy() == h {
-				out = append(out, crop(img, 1, 0, 0, h, w, false)...)
+				out = append(out, photo.Crop(img, 1, 0, 0, h, w, false)...)
 			} else {
-				out = append(out, centre(img, h, w, false)...)
+				out = append(out, photo.Centre(img, h, w, false)...)
 			}
 			n++
 			continue
@@ -258,64 +257,10 @@ func load(list string, views bool, h, w, minSide int) ([]float32, int, error) {
 			scale := float64(h) * 256 / 224 / float64(min(b.Dx(), b.Dy()))
 			nw, nh := int(math.Round(float64(b.Dx())*scale)), int(math.Round(float64(b.Dy())*scale))
 			for _, at := range [][2]int{{(nw - w) / 2, (nh - h) / 2}, {0, 0}, {nw - w, 0}, {0, nh - h}, {nw - w, nh - h}} {
-				out = append(out, crop(img, scale, at[0], at[1], h, w, mirror)...)
+				out = append(out, photo.Crop(img, scale, at[0], at[1], h, w, mirror)...)
 				n++
 			}
 		}
 	}
 	return out, n, nil
-}
-
-func decode(path string) (image.Image, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	img, _, err := image.Decode(f)
-	return img, err
-}
-
-// centre scales the short side to 256/224 of h and takes the centred crop.
-func centre(img image.Image, h, w int, mirror bool) []float32 {
-	b := img.Bounds()
-	scale := float64(h) * 256 / 224 / float64(min(b.Dx(), b.Dy()))
-	nw, nh := int(math.Round(float64(b.Dx())*scale)), int(math.Round(float64(b.Dy())*scale))
-	return crop(img, scale, (nw-w)/2, (nh-h)/2, h, w, mirror)
-}
-
-// crop samples the h×w window at (x0, y0) of img scaled by scale
-// (bilinear), optionally mirrored, as planar RGB in [0,1] over white.
-func crop(img image.Image, scale float64, x0, y0, h, w int, mirror bool) []float32 {
-	b := img.Bounds()
-	sw, sh := b.Dx(), b.Dy()
-	out := make([]float32, 3*h*w)
-	at := func(x, y int) [3]float64 {
-		x, y = min(max(x, 0), sw-1), min(max(y, 0), sh-1)
-		c := color.NRGBA64Model.Convert(img.At(b.Min.X+x, b.Min.Y+y)).(color.NRGBA64)
-		al := float64(c.A) / 65535
-		return [3]float64{
-			float64(c.R)/65535*al + 1 - al,
-			float64(c.G)/65535*al + 1 - al,
-			float64(c.B)/65535*al + 1 - al,
-		}
-	}
-	for y := range h {
-		for x := range w {
-			sx := x
-			if mirror {
-				sx = w - 1 - x
-			}
-			fx := (float64(sx+x0)+0.5)/scale - 0.5
-			fy := (float64(y+y0)+0.5)/scale - 0.5
-			ix, iy := int(math.Floor(fx)), int(math.Floor(fy))
-			ax, ay := fx-float64(ix), fy-float64(iy)
-			p00, p10, p01, p11 := at(ix, iy), at(ix+1, iy), at(ix, iy+1), at(ix+1, iy+1)
-			for ch := range 3 {
-				v := (p00[ch]*(1-ax)+p10[ch]*ax)*(1-ay) + (p01[ch]*(1-ax)+p11[ch]*ax)*ay
-				out[ch*h*w+y*w+x] = float32(v)
-			}
-		}
-	}
-	return out
 }
