@@ -90,12 +90,9 @@ command -v git >/dev/null || die "git is needed to copy the working tree"
 missing=()
 command -v dockerd >/dev/null || missing+=(docker.io)
 command -v debootstrap >/dev/null || missing+=(debootstrap)
-if [ ${#missing[@]} -gt 0 ]; then
-  log "installing ${missing[*]} with apt-get"
-  if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null; }; then
-    die "could not install ${missing[*]}"
-  fi
-fi
+# shellcheck source=scripts/lib/packages.sh
+. "$root/scripts/lib/packages.sh"
+packages_install ${missing[@]+"${missing[@]}"} || die "the packages above are needed"
 
 mkdir -p "$cache/bin"
 exec 9>"$cache/lock"
