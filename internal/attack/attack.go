@@ -27,8 +27,8 @@ const (
 	EncodingCPPN = "cppn"
 	// EncodingBoth uses both encodings: the paper's algorithm alternates
 	// generations between them; the default climbs with direct patches
-	// (after seeds that are half CPPNs) on models of at most 64 classes
-	// and with CPPNs alone on larger ones.
+	// on models of at most 64 classes (after CPPN seeds on colour images,
+	// patch seeds on gray ones) and with CPPNs alone on larger ones.
 	EncodingBoth = "both"
 )
 

@@ -130,7 +130,7 @@ func (c *climb) apply(g *genome, r rect) {
 
 // area is the image fraction of the next patch after n patches.
 func (c *climb) area(n int) float64 {
-	a := startArea
+	a := c.area0
 	for _, at := range patchSchedule {
 		if n >= at {
 			a /= 2
