@@ -70,11 +70,13 @@ type Config struct {
 	// nil or empty means every target. The archive still keeps a cell
 	// for every target and every scored image still competes for all of
 	// them, so a search that shares its targets with others (fooltest
-	// run --shard) keeps the best image it met for each target; but only
-	// the Focus classes climb, breed children and give parents, and the
-	// search stops early once every Focus class reaches the threshold.
-	// Progress counts the Focus classes. With more than 64 Focus classes
-	// the default algorithm searches as for a model of many classes.
+	// run --shard) keeps the best image it met for each target; but the
+	// Focus classes breed children and give parents, and the search
+	// stops early once every Focus class reaches the threshold. Progress
+	// counts the Focus classes. With more than 64 Focus classes the
+	// default algorithm searches as for a model of many classes, and
+	// climbs the other targets' near misses too, behind its own at equal
+	// promise; with fewer, only the Focus classes climb.
 	Focus []int
 	// Threshold is the confidence in (0, 1] at which a target counts as
 	// fooled; the search stops early once every target reaches it.

@@ -40,6 +40,14 @@ const (
 	rateDecay   = 0.95
 	priorRate   = 0.1
 	priorWeight = 5
+	// A search focused on part of its targets (a shard of fooltest run
+	// --shard) also climbs the other targets' candidates, at othersRate
+	// times their expected rate: each shard finds near misses for every
+	// class, and a class's own shard converts only a fraction of its
+	// classes, so most of those conversions add to the merged result.
+	// On MobileNetV2, 4 shards of 7,500 evaluations merged fooled 85
+	// classes with 0.5 (90 with 1) against 63 climbing their own alone.
+	othersRate = 0.5
 	// maxSlots bounds one class's proposals per generation when a
 	// generation is widened to fill whole batches. The classes left last
 	// then take more, smaller steps: on mnist-8 (both encodings, median

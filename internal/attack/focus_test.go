@@ -108,3 +108,36 @@ func TestFocusParents(t *testing.T) {
 		t.Errorf("no focus: parents from %v, want [3 0]", got)
 	}
 }
+
+// TestFocusScheduleMany: with many classes, a focused search also climbs
+// the other targets' candidates, ranked at othersRate times their rate, and
+// restarts lineages only from its own classes.
+func TestFocusScheduleMany(t *testing.T) {
+	for _, tc := range []struct {
+		other float32 // confidence of class 1, outside the focus
+		want  []int
+	}{
+		// Fresh rates are priorRate over the margin still missing to 0.99:
+		// 0.027 for class 0 at 0.7, 0.025 for class 2 at 0.65, and for
+		// class 1 0.042 at 0.9 and 0.089 at 0.97, halved.
+		{0.9, []int{0, 2, 1}},
+		{0.97, []int{1, 0, 2}},
+	} {
+		e := &engine{arch: newArchive([]int{0, 1, 2, 3, 4}), batch: 1, unit: 1}
+		e.cfg.Threshold = 0.99
+		e.arch.setFocus([]bool{true, false, true, false, true}, 3)
+		c := &climb{e: e, cl: make([]climber, 5), focus: []int{0, 2, 4}, many: true}
+		for i, p := range []float32{0.7, tc.other, 0.65, 0.5, 0.4} {
+			e.arch.cells[i].conf, e.arch.cells[i].others = p, float64(1-p)
+		}
+		c.schedule()
+		if !slices.Equal(c.active, tc.want) {
+			t.Errorf("class 1 at %g: active %v, want %v", tc.other, c.active, tc.want)
+		}
+		// Class 3 (0.5, outside the focus) is no restart class; class 4
+		// (0.4, in it) is.
+		if !slices.Equal(c.pool, []int{4}) {
+			t.Errorf("class 1 at %g: restart pool %v, want [4]", tc.other, c.pool)
+		}
+	}
+}

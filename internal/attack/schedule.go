@@ -10,14 +10,15 @@ func (c *climb) schedule() {
 	cells := c.e.arch.cells
 	c.active, c.pool = c.active[:0], c.pool[:0]
 	for i := range cells {
-		if !c.e.arch.inFocus(i) {
+		focus := c.e.arch.inFocus(i)
+		if !focus && !c.many {
 			continue
 		}
 		switch {
 		case cells[i].reached:
 		case !c.many || float64(cells[i].conf) >= candidate:
 			c.active = append(c.active, i)
-		case float64(cells[i].conf) >= poolFrom:
+		case focus && float64(cells[i].conf) >= poolFrom:
 			c.pool = append(c.pool, i)
 		}
 	}
@@ -77,7 +78,7 @@ func cmpDesc(a, b float64) int {
 
 // byRate sorts the candidates (many classes) by their expected rate of
 // conversion, highest first: the decayed margin gain per proposal over the
-// margin still missing. Closeness alone keeps classes that stalled near
+// margin still missing, times othersRate for a class outside the focus. Closeness alone keeps classes that stalled near
 // the threshold climbing, gain alone prefers classes that gain fast but
 // are far away. On MobileNetV2 this order fooled 125 classes at 30,000
 // evaluations where "improving first, then closest" fooled 117
@@ -91,7 +92,11 @@ func (c *climb) byRate() {
 	rate := func(i int) float64 {
 		cl := &c.cl[i]
 		r := (cl.gain + priorRate*priorWeight) / (cl.tried + priorWeight)
-		return r / max(0.05, goal-margin(cells[i].conf, cells[i].others))
+		r /= max(0.05, goal-margin(cells[i].conf, cells[i].others))
+		if !c.e.arch.inFocus(i) {
+			r *= othersRate
+		}
+		return r
 	}
 	// Equal rates (fresh classes within 0.05 of the goal) go in class
 	// order.
