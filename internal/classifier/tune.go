@@ -104,7 +104,9 @@ func (c *Classifier) tuneBatch(deadline time.Time) (*binding, error) {
 // warmRuns untimed runs. ONNX Runtime's first runs at a new batch size are
 // slower than its steady state; timed over one warm-up and 40 ms (three
 // runs of MobileNetV2 at batch 8), the tuner picked sizes 1 to 8 on an idle
-// 2-core machine, whose picks ran at 0.89 of the best fixed batch (16).
+// 2-core machine, whose picks ran at 0.89 of the best fixed batch (16);
+// timed as below, at 0.98 (docs/measurements.md, "Batch tuning on an idle
+// machine").
 const (
 	warmRuns    = 2
 	measureRuns = 5
