@@ -275,10 +275,7 @@ func search(c *classifier.Classifier, f flags, seed uint64, flagged map[int][]*a
 		}
 	}
 	if len(res.Classes) > 20 {
-		count := func(t float64) int {
-			i, _ := slices.BinarySearch(confs, t)
-			return len(confs) - i
-		}
+		count := func(t float64) int { return atLeast(confs, t) }
 		fmt.Printf("  classes at >=0.5: %d, >=0.9: %d, >=0.99: %d, >=0.999: %d; quartiles %.4f %.4f %.4f\n",
 			count(0.5), count(0.9), count(0.99), count(0.999), confs[len(confs)/4], confs[len(confs)/2], confs[3*len(confs)/4])
 		for _, n := range f.at {
@@ -433,10 +430,12 @@ func printAt(res *attack.Result, n int64) {
 		best = append(best, b)
 	}
 	slices.Sort(best)
-	count := func(t float64) int {
-		i, _ := slices.BinarySearch(best, t)
-		return len(best) - i
-	}
 	fmt.Printf("  at %d evaluations: >=threshold %d, >=0.9 %d, >=0.5 %d, median best %.4f\n",
-		n, reached, count(0.9), count(0.5), best[len(best)/2])
+		n, reached, atLeast(best, 0.9), atLeast(best, 0.5), best[len(best)/2])
+}
+
+// atLeast counts the values of sorted (ascending) that are t or more.
+func atLeast(sorted []float64, t float64) int {
+	i, _ := slices.BinarySearch(sorted, t)
+	return len(sorted) - i
 }
