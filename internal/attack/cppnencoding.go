@@ -34,6 +34,9 @@ type canvas struct {
 	tiled [len(tiles)]*cppn.Renderer
 	small []float32
 	tmp   []float32
+	// delta and stack are applyPatches' scratch.
+	delta []float32
+	stack []*tilePatch
 	// out maps canonical values to the scorer's input format; nil for
 	// canonical images.
 	out *affine
@@ -95,12 +98,14 @@ func (cv *canvas) render(g *genome, dst []float32, c, h, w int) error {
 		if err := r.Render(g.net, cv.small); err != nil {
 			return err
 		}
+		cv.applyPatches(cv.small, g.patches, c, hs, ws)
 		v.applyTiled(dst, cv.small, c, hs, ws, h, w, cv.out)
 		return nil
 	}
 	if err := cv.full.Render(g.net, dst); err != nil {
 		return err
 	}
+	cv.applyPatches(dst, g.patches, c, h, w)
 	cv.tmp = slices.Grow(cv.tmp[:0], c*h*w)[:c*h*w]
 	v.apply(dst, cv.tmp, c, h, w, cv.out)
 	return nil
@@ -147,7 +152,7 @@ func (e *cppnEncoding) child(*genome) *genome { return &genome{enc: e} }
 func (e *cppnEncoding) mutateInto(rng *rand.Rand, parent, g *genome) {
 	g.net = parent.net.Clone()
 	g.net.Mutate(rng, e.rates)
-	g.view = parent.view
+	g.view, g.patches = parent.view, parent.patches
 }
 
 // nudge returns a child of parent with one network weight moved by a
@@ -161,7 +166,7 @@ func (e *cppnEncoding) nudge(rng *rand.Rand, parent *genome, sigma float64) *gen
 		i := rng.IntN(n)
 		net.SetWeight(i, net.Weight(i)+sigma*rng.NormFloat64())
 	}
-	return &genome{enc: e, net: net, view: parent.view}
+	return &genome{enc: e, net: net, view: parent.view, patches: parent.patches}
 }
 
 // reframe returns a child of parent that shares its network and changes its
@@ -173,7 +178,12 @@ func (e *cppnEncoding) reframe(rng *rand.Rand, parent *genome, tile bool) *genom
 		*v = *parent.view
 	}
 	v.mutate(rng, e.c, e.h, e.w, tile)
-	return &genome{enc: e, net: parent.net, view: v}
+	g := &genome{enc: e, net: parent.net, view: v}
+	if parent.view == nil && v.tile == 1 || parent.view != nil && parent.view.tile == v.tile {
+		// Tile patches are drawn in the space of one tile.
+		g.patches = parent.patches
+	}
+	return g
 }
 
 func (e *cppnEncoding) render(g *genome, dst []float32, worker int) error {

@@ -19,7 +19,10 @@ type genome struct {
 	pix  []uint8
 	net  *cppn.Genome
 	view *view
-	refs int32
+	// patches lists a CPPN image's tile patches, newest first; nil for
+	// none. A view with another tiling drops them.
+	patches *tilePatch
+	refs    int32
 }
 
 // encoding turns genomes into canonical images. Methods that draw random

@@ -57,11 +57,8 @@ func (c *climb) blocks(rng *rand.Rand) *genome {
 // gray).
 func (c *climb) randRect(rng *rand.Rand, area float64) rect {
 	d := c.d
-	a := area * float64(d.h*d.w)
-	ratio := math.Exp((rng.Float64()*2 - 1) * math.Ln2)
-	rw := max(1, min(d.w, int(math.Round(math.Sqrt(a*ratio)))))
-	rh := max(1, min(d.h, int(math.Round(a/float64(rw)))))
-	r := rect{x0: rng.IntN(d.w - rw + 1), y0: rng.IntN(d.h - rh + 1), rw: rw, rh: rh}
+	var r rect
+	r.x0, r.y0, r.rw, r.rh = randBox(rng, area, d.h, d.w)
 	bits := rng.Uint32()
 	for ch := range d.c {
 		if bits>>ch&1 == 1 {
@@ -69,6 +66,16 @@ func (c *climb) randRect(rng *rand.Rand, area float64) rect {
 		}
 	}
 	return r
+}
+
+// randBox draws a rectangle of about area times h×w pixels, with an aspect
+// ratio between 1:2 and 2:1, inside the h×w image.
+func randBox(rng *rand.Rand, area float64, h, w int) (x0, y0, rw, rh int) {
+	a := area * float64(h*w)
+	ratio := math.Exp((rng.Float64()*2 - 1) * math.Ln2)
+	rw = max(1, min(w, int(math.Round(math.Sqrt(a*ratio)))))
+	rh = max(1, min(h, int(math.Round(a/float64(rw)))))
+	return rng.IntN(w - rw + 1), rng.IntN(h - rh + 1), rw, rh
 }
 
 // vary turns patch r, on a colour image, into a step or a copy at the rates
@@ -129,8 +136,12 @@ func (c *climb) apply(g *genome, r rect) {
 }
 
 // area is the image fraction of the next patch after n patches.
-func (c *climb) area(n int) float64 {
-	a := c.area0
+func (c *climb) area(n int) float64 { return scheduledArea(c.area0, n) }
+
+// scheduledArea is the area of a patch after n patches that started at a0,
+// halved at each count of patchSchedule.
+func scheduledArea(a0 float64, n int) float64 {
+	a := a0
 	for _, at := range patchSchedule {
 		if n >= at {
 			a /= 2
