@@ -2,6 +2,8 @@ package attack
 
 import (
 	"context"
+	"fmt"
+	"math/rand/v2"
 	"testing"
 )
 
@@ -52,6 +54,37 @@ func BenchmarkDirectRender(b *testing.B) {
 	for b.Loop() {
 		if err := d.render(g, dst, 0); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkTilePatchRender measures rendering one 224×224 CPPN image, untiled
+// and tiled 4×4, with no tile patches and with 100 (a long climb's list,
+// drawn on the schedule a class's patches follow).
+func BenchmarkTilePatchRender(b *testing.B) {
+	const c, h, w = 3, 224, 224
+	e, err := newCPPN(c, h, w, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	e.setOutput(newAffine([]float32{1 / 0.229, 1 / 0.224, 1 / 0.225}, []float32{-0.485 / 0.229, -0.456 / 0.224, -0.406 / 0.225}))
+	rng := rand.New(rand.NewPCG(1, 2))
+	base := e.random(rng)
+	dst := make([]float32, c*h*w)
+	for _, tile := range []int{1, 4} {
+		for _, n := range []int{0, 100} {
+			g := &genome{enc: e, net: base.net, view: newView()}
+			g.view.tile = tile
+			for i := range n {
+				g = e.addTilePatch(rng, g, scheduledArea(tileArea, i))
+			}
+			b.Run(fmt.Sprintf("tile%d/patches%d", tile, n), func(b *testing.B) {
+				for b.Loop() {
+					if err := e.render(g, dst, 0); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
 		}
 	}
 }

@@ -23,6 +23,19 @@ type tilePatch struct {
 	step [3]float32
 }
 
+// clampUnit bounds v to [lo, 1]. Comparisons, rather than the min and max
+// builtins, which order NaNs and signed zeros at several times the cost:
+// with 100 patches, applyPatches took 15 times as long as the render.
+func clampUnit(v, lo float32) float32 {
+	if v > 1 {
+		return 1
+	}
+	if v < lo {
+		return lo
+	}
+	return v
+}
+
 // addTilePatch returns a child of parent (a CPPN genome) with one more tile
 // patch: a rectangle of about area times the tile, each channel stepped up
 // or down by stepSize/255. The child shares parent's network and view.
@@ -66,14 +79,15 @@ func (cv *canvas) applyPatches(img []float32, list *tilePatch, c, h, w int) {
 			s := p.step[ch]
 			for y := p.y0; y < p.y0+p.rh; y++ {
 				row := d[y*w+p.x0 : y*w+p.x0+p.rw]
-				for x := range row {
-					row[x] = min(1, max(-1, row[x]+s))
+				for x, v := range row {
+					row[x] = clampUnit(v+s, -1)
 				}
 			}
 		}
 	}
+	img = img[:n]
 	for i, d := range cv.delta {
-		img[i] = min(1, max(0, img[i]+d))
+		img[i] = clampUnit(img[i]+d, 0)
 	}
 	clear(cv.stack)
 }
