@@ -415,8 +415,9 @@ func (c *climb) cppnChild(rng *rand.Rand, i int) *genome {
 	}
 	if c.many && own && float64(c.e.arch.cells[i].conf) >= tileFrom && rng.Float64() < tileRate {
 		cl := &c.cl[i]
+		a := scheduledArea(tileArea, cl.tilePatches)
 		cl.tilePatches++
-		return c.cp.addTilePatch(rng, src, scheduledArea(tileArea, cl.tilePatches-1))
+		return c.cp.addTilePatch(rng, src, a)
 	}
 	if own && rng.Float64() < viewRate {
 		return c.cp.reframe(rng, src, c.many)

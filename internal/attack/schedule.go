@@ -80,9 +80,9 @@ func cmpDesc(a, b float64) int {
 // conversion, highest first: the decayed margin gain per proposal over the
 // margin still missing, times othersRate for a class outside the focus.
 // Closeness alone keeps classes that stalled near the threshold climbing,
-// gain alone prefers classes that gain fast but are far away. On MobileNetV2 this order fooled 125 classes at 30,000
-// evaluations where "improving first, then closest" fooled 117
-// (docs/measurements.md).
+// gain alone prefers classes that gain fast but are far away. On
+// MobileNetV2 this order fooled 125 classes at 30,000 evaluations where
+// "improving first, then closest" fooled 117 (docs/measurements.md).
 func (c *climb) byRate() {
 	cells := c.e.arch.cells
 	// The threshold's margin; a threshold of 1 has none, and a finite
