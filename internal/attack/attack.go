@@ -110,6 +110,10 @@ type options struct {
 	// alwaysSpread makes every parallel job use all workers, however
 	// small, so that tests exercise them.
 	alwaysSpread bool
+	// noMemo makes the default search query the model for every image,
+	// repeats included, as the paper's algorithm does; for the tests that
+	// show the memo changes what a search costs and not what it finds.
+	noMemo bool
 	// paperVariant, when set, changes the paper algorithm's direct
 	// encoding, for the measurements that compare it with the paper.
 	paperVariant *paperVariant
@@ -134,8 +138,12 @@ type Progress struct {
 
 // Result is what a search found.
 type Result struct {
-	// Evaluations is the number of images scored.
+	// Evaluations is the number of images the model scored.
 	Evaluations int64
+	// Repeats is the number of images the search proposed again and
+	// answered from the confidences the model gave them before, without a
+	// query; they are not in Evaluations.
+	Repeats int64
 	// ByEncoding splits Evaluations by the encoding of the scored images
 	// (EncodingDirect, EncodingCPPN).
 	ByEncoding map[string]int64

@@ -70,6 +70,11 @@ type engine struct {
 	cppn   *cppnEncoding
 	evals  int64
 	byEnc  map[encoding]int64
+	// memo answers repeated images (nil for the paper's algorithm, whose
+	// cost is counted as the paper counts it: every image it breeds);
+	// repeats counts the images it answered.
+	memo    *memo
+	repeats int64
 	// probe records the outputs' range for the unreachable-class
 	// analysis.
 	probe   *rangeProbe
@@ -82,6 +87,16 @@ type engine struct {
 	renders         spread
 	imgs            []float32
 	lastProgress    time.Time
+	// With a memo: fps holds the fingerprints of a chunk's images; of
+	// image i, from[i] is the row of qconf that scores it (-1 when the
+	// memo answered it) and fresh[i] whether it was queried rather than
+	// repeated; pending maps a fingerprint to its row while the chunk's
+	// queries are gathered.
+	fps     []uint64
+	from    []int32
+	fresh   []bool
+	qconf   []float32
+	pending map[uint64]int32
 }
 
 // targetChunk is how long rendering and scoring one chunk should take: short
@@ -125,6 +140,14 @@ func newEngine(ctx context.Context, s Scorer, cfg resolved) (*engine, error) {
 	e.chunk = e.batch
 	e.maxChunk = max(1, min(256, maxChunkBytes/(4*e.per))/e.batch) * e.batch
 	e.imgs = make([]float32, e.maxChunk*e.per)
+	if cfg.Algorithm != AlgorithmPaper && !cfg.noMemo {
+		e.memo = newMemo(k)
+		e.fps = make([]uint64, e.maxChunk)
+		e.from = make([]int32, e.maxChunk)
+		e.fresh = make([]bool, e.maxChunk)
+		e.qconf = make([]float32, e.maxChunk*k)
+		e.pending = make(map[uint64]int32, e.maxChunk)
+	}
 	return e, nil
 }
 
@@ -214,14 +237,21 @@ func (e *engine) evaluate(g *generation) error {
 			return err
 		}
 		conf := g.conf[off*e.k : (off+m)*e.k]
+		q, qconf := m, conf
+		if e.memo != nil {
+			q = e.dedupe(conf, m)
+			qconf = e.qconf[:q*e.k]
+		}
 		var err error
-		if e.inputs != nil {
+		switch {
+		case q == 0:
+		case e.inputs != nil:
 			// Whole batches: ScoreInputs scores the buffer as it is,
-			// rows past m being padding.
-			full := (m + e.batch - 1) / e.batch * e.batch
-			err = e.inputs.ScoreInputs(e.imgs[:full*e.per], m, conf)
-		} else {
-			err = e.s.Score(e.imgs[:m*e.per], m, conf)
+			// rows past q being padding.
+			full := (q + e.batch - 1) / e.batch * e.batch
+			err = e.inputs.ScoreInputs(e.imgs[:full*e.per], q, qconf)
+		default:
+			err = e.s.Score(e.imgs[:q*e.per], q, qconf)
 		}
 		if err != nil {
 			// A scorer whose run the context aborted has scored
@@ -231,6 +261,9 @@ func (e *engine) evaluate(g *generation) error {
 				return nil
 			}
 			return fmt.Errorf("attack: scoring images: %w", err)
+		}
+		if e.memo != nil {
+			e.recall(conf, m, q)
 		}
 		more := e.offer(g, off, m)
 		e.tune(m, time.Since(t0))
@@ -263,8 +296,59 @@ func (e *engine) tune(m int, d time.Duration) {
 func (e *engine) render(g *generation, off, m int) error {
 	return e.parallel(&e.renders, m, func(w, i int) error {
 		x := g.genomes[off+i]
-		return x.enc.render(x, e.imgs[i*e.per:(i+1)*e.per], w)
+		img := e.imgs[i*e.per : (i+1)*e.per]
+		if err := x.enc.render(x, img, w); err != nil {
+			return err
+		}
+		if e.memo != nil {
+			e.fps[i] = imageKey(img)
+		}
+		return nil
 	})
+}
+
+// dedupe answers the chunk's m rendered images that the memo remembers
+// (their confidences go to conf) and moves the others to the front of
+// e.imgs, an image that repeats one before it in the chunk only once. It
+// returns how many images the model must score.
+func (e *engine) dedupe(conf []float32, m int) int {
+	clear(e.pending)
+	q := 0
+	for i := range m {
+		fp := e.fps[i]
+		e.fresh[i] = false
+		if e.memo.lookup(fp, conf[i*e.k:(i+1)*e.k]) {
+			e.from[i] = -1
+			continue
+		}
+		if r, ok := e.pending[fp]; ok {
+			e.from[i] = r
+			continue
+		}
+		if q != i {
+			copy(e.imgs[q*e.per:(q+1)*e.per], e.imgs[i*e.per:(i+1)*e.per])
+		}
+		e.pending[fp] = int32(q)
+		e.from[i], e.fresh[i] = int32(q), true
+		e.fps[q] = fp
+		q++
+	}
+	return q
+}
+
+// recall copies the confidences of the q scored images (e.qconf) to the
+// chunk's m images in conf, and remembers them.
+func (e *engine) recall(conf []float32, m, q int) {
+	// fps[:q] were overwritten by dedupe with the scored images' own
+	// fingerprints, so store before the rows are spread.
+	for r := range q {
+		e.memo.store(e.fps[r], e.qconf[r*e.k:(r+1)*e.k])
+	}
+	for i := range m {
+		if r := e.from[i]; r >= 0 {
+			copy(conf[i*e.k:(i+1)*e.k], e.qconf[int(r)*e.k:(int(r)+1)*e.k])
+		}
+	}
 }
 
 // spread is what the engine knows of one kind of parallel work: its cost
@@ -335,9 +419,17 @@ func (e *engine) parallel(s *spread, n int, f func(w, i int) error) error {
 func (e *engine) offer(g *generation, off, m int) bool {
 	e.arch.now = time.Since(e.start)
 	for i := off; i < off+m; i++ {
-		e.evals++
-		e.byEnc[g.genomes[i].enc]++
-		e.probe.observe(g.conf[i*e.k : (i+1)*e.k])
+		if e.memo == nil || e.fresh[i-off] {
+			e.evals++
+			e.byEnc[g.genomes[i].enc]++
+			e.probe.observe(g.conf[i*e.k : (i+1)*e.k])
+			if e.memo != nil {
+				e.memo.queried()
+			}
+		} else {
+			e.repeats++
+			e.memo.repeated()
+		}
 		var cells int
 		cells, g.took[i] = e.arch.offer(g.genomes[i], g.conf[i*e.k:(i+1)*e.k], e.evals, int(g.want[i]))
 		g.cells[i] = int32(cells)
@@ -377,6 +469,7 @@ func (e *engine) progress(final bool) {
 func (e *engine) result() *Result {
 	r := &Result{
 		Evaluations: e.evals,
+		Repeats:     e.repeats,
 		Elapsed:     time.Since(e.start),
 		Stopped:     e.stopped,
 		Algorithm:   e.cfg.Algorithm,

@@ -22,9 +22,12 @@ import (
 	"slices"
 )
 
-// Version identifies the score's definition. Scores of different versions
-// are never compared.
-const Version = 1
+// Version identifies the score's definition, the way its evaluations are
+// counted included. Scores of different versions are never compared.
+// Version 2: the default search's evaluations are the model's queries,
+// an image it proposes again being answered from memory at no cost, where
+// version 1 counted every image the search proposed.
+const Version = 2
 
 // Censored marks a class that did not reach the threshold within the
 // budget, in the hitting times this package takes.

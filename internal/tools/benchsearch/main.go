@@ -256,9 +256,9 @@ func search(c *classifier.Classifier, f flags, seed uint64, flagged map[int][]*a
 		}
 	}
 	slices.Sort(confs)
-	fmt.Printf("seed %d: evaluations to all %s; %d/%d reached; median best %.4f; %d evaluations in %.2fs (%.0f/s, %v); stopped %s\n",
+	fmt.Printf("seed %d: evaluations to all %s; %d/%d reached; median best %.4f; %d evaluations in %.2fs (%.0f/s, %v); stopped %s; %d repeats\n",
 		seed, format(need, f.maxEvals), reached, len(res.Classes), confs[len(confs)/2],
-		res.Evaluations, res.Elapsed.Seconds(), float64(res.Evaluations)/res.Elapsed.Seconds(), res.ByEncoding, res.Stopped)
+		res.Evaluations, res.Elapsed.Seconds(), float64(res.Evaluations)/res.Elapsed.Seconds(), res.ByEncoding, res.Stopped, res.Repeats)
 	if len(unr) > 0 {
 		fmt.Printf("  looks unreachable: %s\n", strings.Join(unr, "; "))
 	}
