@@ -150,9 +150,13 @@ func scheduledArea(a0 float64, n int) float64 {
 	return a
 }
 
-// directParent returns cell i's elite as a direct genome, rendering a CPPN
+// directParent returns the parent of class i's patches: after a restart
+// the climb's own, else cell i's elite as a direct genome, rendering a CPPN
 // elite to 8 bits; nil for an empty cell. Pass the result to release.
 func (c *climb) directParent(i int) *genome {
+	if p := c.cl[i].fresh; p != nil {
+		return p
+	}
 	el := c.e.arch.cells[i].elite
 	if el == nil || el.pix != nil {
 		return el
@@ -170,6 +174,9 @@ func (c *climb) directParent(i int) *genome {
 // outside colour climbs each followed by its complement when there is room.
 func (c *climb) patchChildren(rng *rand.Rand, g *generation, i, n int) {
 	cl := &c.cl[i]
+	if c.restarts && cl.stale >= staleAfter && cl.tries >= restartTries {
+		c.restart(i)
+	}
 	parent := c.directParent(i)
 	defer c.release(parent, i)
 	add := func(kind int, rs ...rect) {

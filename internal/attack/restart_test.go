@@ -1,0 +1,98 @@
+package attack
+
+import (
+	"context"
+	"slices"
+	"testing"
+
+	"github.com/fooltest/fooltest/internal/classifier"
+)
+
+// TestRestartsLeaveLocalOptima runs the default search on mnist-flat-ls, a
+// fixture MLP trained with label smoothing, whose class 1 climb stalls near
+// 0.9990 in seed 1 on a dense image: without restarts the class stays short
+// of 0.9999 for good; starting the stalled climb over from black fools it.
+func TestRestartsLeaveLocalOptima(t *testing.T) {
+	c := openFlatLS(t)
+	cfg := Config{Encoding: EncodingDirect, Threshold: 0.9999, MaxEvals: 40000, Seed: 1}
+	var res [2]*Result
+	for i, off := range []bool{false, true} {
+		r, err := run(context.Background(), c, cfg, options{noRestarts: off})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res[i] = r
+	}
+	with, without := res[0], res[1]
+	if without.Stopped == StoppedAllReached {
+		t.Fatalf("without restarts every class was fooled (%d evaluations): the fixture no longer stalls, so this test shows nothing", without.Evaluations)
+	}
+	short := -1
+	for i, cl := range without.Classes {
+		if cl.Confidence < cfg.Threshold {
+			short = i
+			t.Logf("without restarts: class %d at %.5f after %d evaluations", cl.Index, cl.Confidence, without.Evaluations)
+		}
+	}
+	if with.Stopped != StoppedAllReached {
+		t.Fatalf("with restarts the search stopped %q after %d evaluations, the class short without them at %.5f", with.Stopped, with.Evaluations, with.Classes[max(short, 0)].Confidence)
+	}
+	t.Logf("with restarts: every class by %d evaluations", with.Evaluations)
+}
+
+// TestRestartsLeaveSteadyClimbsAlone: in seed 4, every class of
+// mnist-flat-ls climbs to 0.9999 without a stall of staleAfter proposals,
+// over thousands of evaluations, and the search finds the same images with
+// restarts as without.
+func TestRestartsLeaveSteadyClimbsAlone(t *testing.T) {
+	c := openFlatLS(t)
+	cfg := Config{Encoding: EncodingDirect, Threshold: 0.9999, MaxEvals: 40000, Seed: 4}
+	var res [2]*Result
+	for i, off := range []bool{false, true} {
+		r, err := run(context.Background(), c, cfg, options{noRestarts: off})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Stopped != StoppedAllReached {
+			t.Fatalf("restarts off %v: stopped %q", off, r.Stopped)
+		}
+		res[i] = r
+	}
+	with, without := res[0], res[1]
+	if with.Evaluations < restartTries {
+		t.Fatalf("every class fooled in %d evaluations: too few for a stall to show", with.Evaluations)
+	}
+	if with.Evaluations != without.Evaluations {
+		t.Fatalf("restarts changed a search that never stalled: %d evaluations against %d", with.Evaluations, without.Evaluations)
+	}
+	for i := range with.Classes {
+		a, b := &with.Classes[i], &without.Classes[i]
+		ia, err := a.Image()
+		if err != nil {
+			t.Fatal(err)
+		}
+		ib, err := b.Image()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.Confidence != b.Confidence || a.EvaluationsToThreshold != b.EvaluationsToThreshold || !slices.Equal(ia, ib) {
+			t.Fatalf("class %d: %v at %d evaluations with restarts, %v at %d without, or another image", a.Index, a.Confidence, a.EvaluationsToThreshold, b.Confidence, b.EvaluationsToThreshold)
+		}
+	}
+}
+
+// openFlatLS opens the mnist-flat-ls fixture with one thread and a fixed
+// batch, which make its scores reproducible.
+func openFlatLS(t *testing.T) *classifier.Classifier {
+	t.Helper()
+	norm, err := classifier.Preset("raw01")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := classifier.Open("../../testdata/models/mnist-flat-ls.onnx", classifier.Options{Normalization: norm, Threads: 1, Batch: 64})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
