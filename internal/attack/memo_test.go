@@ -64,20 +64,7 @@ func TestMemoChangesCostNotCourse(t *testing.T) {
 			if with.Evaluations+with.Repeats != without.Evaluations {
 				t.Fatalf("%d evaluations + %d repeats, want the %d images the search scored without the memo", with.Evaluations, with.Repeats, without.Evaluations)
 			}
-			for i := range with.Classes {
-				a, b := &with.Classes[i], &without.Classes[i]
-				ia, err := a.Image()
-				if err != nil {
-					t.Fatal(err)
-				}
-				ib, err := b.Image()
-				if err != nil {
-					t.Fatal(err)
-				}
-				if a.Confidence != b.Confidence || !slices.Equal(ia, ib) {
-					t.Fatalf("class %d: %v with the memo, %v without, or another image", a.Index, a.Confidence, b.Confidence)
-				}
-			}
+			requireSameImages(t, with, without, "the memo")
 		})
 	}
 }
@@ -191,5 +178,25 @@ func BenchmarkImageKey(b *testing.B) {
 	b.SetBytes(int64(4 * len(img)))
 	for b.Loop() {
 		imageKey(img)
+	}
+}
+
+// requireSameImages fails t unless a and b found the same best image and
+// confidence for every class; how is what a has and b lacks.
+func requireSameImages(t *testing.T, a, b *Result, how string) {
+	t.Helper()
+	for i := range a.Classes {
+		ca, cb := &a.Classes[i], &b.Classes[i]
+		ia, err := ca.Image()
+		if err != nil {
+			t.Fatal(err)
+		}
+		ib, err := cb.Image()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ca.Confidence != cb.Confidence || !slices.Equal(ia, ib) {
+			t.Fatalf("class %d: %v with %s, %v without, or another image", ca.Index, ca.Confidence, how, cb.Confidence)
+		}
 	}
 }
