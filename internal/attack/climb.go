@@ -530,22 +530,30 @@ func (c *climb) judge(g *generation, w, start, end int) {
 	cl := &c.cl[w]
 	k, t := c.e.k, c.e.arch.targets[w]
 	c.imp = c.imp[:0]
-	if c.restarts {
-		c.track(g, w, start, end)
-	}
+	// best and at are the best margin over the parent's among all of the
+	// proposals, which a restarted climb moves to (see track).
+	best, at := cl.base, -1
 	success := false
 	for i := start; i < end; i++ {
 		success = success || g.took[i]
 		p := c.props[i]
-		if p.kind != kindPatch && p.kind != kindAnti {
+		patch := p.kind == kindPatch || p.kind == kindAnti
+		if !patch && cl.fresh == nil {
 			continue
 		}
 		row := g.conf[i*k : (i+1)*k]
 		// othersOf as the archive computes it, so that a patch that
 		// leaves the elite's confidences unchanged gains exactly 0.
-		if gain := margin(row[t], othersOf(row, t, rowTotal(row))) - cl.base; gain > 0 {
+		m := margin(row[t], othersOf(row, t, rowTotal(row)))
+		if m > best {
+			best, at = m, i
+		}
+		if gain := m - cl.base; patch && gain > 0 {
 			c.imp = append(c.imp, improvement{gain, p.r})
 		}
+	}
+	if c.restarts {
+		c.track(g, w, start, end, best, at)
 	}
 	if cl.fresh != nil {
 		success = len(c.imp) > 0
@@ -573,8 +581,9 @@ func (c *climb) judge(g *generation, w, start, end int) {
 }
 
 // track counts class w's proposals start..end-1 towards a restart, and
-// moves a restarted climb to its best child that improved on its parent.
-func (c *climb) track(g *generation, w, start, end int) {
+// moves a restarted climb to its best child, at, when that improved on its
+// parent (margin best; at is -1 when none did).
+func (c *climb) track(g *generation, w, start, end int, best float64, at int) {
 	cl := &c.cl[w]
 	if cl.fresh == nil {
 		cell := &c.e.arch.cells[w]
@@ -584,14 +593,6 @@ func (c *climb) track(g *generation, w, start, end int) {
 			cl.stale += end - start
 		}
 		return
-	}
-	k, t := c.e.k, c.e.arch.targets[w]
-	best, at := cl.base, -1
-	for i := start; i < end; i++ {
-		row := g.conf[i*k : (i+1)*k]
-		if m := margin(row[t], othersOf(row, t, rowTotal(row))); m > best {
-			best, at = m, i
-		}
 	}
 	if at < 0 {
 		cl.stale += end - start
