@@ -18,8 +18,8 @@ import (
 // 0.9999, median of 5 seeds, for variants of its generation size, crossover
 // and mutation rate, on the demo LeNet and the ONNX Model Zoo's mnist-8; and
 // until every CIFAR-10 class reaches 0.99 on cifar10-keras-anshaj, with and
-// without crossover and HLS colour genes. It takes minutes, so it runs only with FOOLTEST_PAPER_GAP=1; docs/measurements.md
-// records its output:
+// without crossover and HLS colour genes. It takes minutes, so it runs only
+// with FOOLTEST_PAPER_GAP=1; docs/measurements.md records its output:
 //
 //	FOOLTEST_PAPER_GAP=1 go test ./internal/attack -run TestPaperGap -v -timeout 2h
 //
