@@ -530,8 +530,10 @@ func (c *climb) judge(g *generation, w, start, end int) {
 	cl := &c.cl[w]
 	k, t := c.e.k, c.e.arch.targets[w]
 	c.imp = c.imp[:0]
-	// best and at are the best margin over the parent's among all of the
-	// proposals, which a restarted climb moves to (see track).
+	// best and at are the best margin above the parent's and its proposal
+	// (-1 for none), over every proposal of a restarted climb, which moves
+	// to it (see track); a climb on its elite scans only its patches, and
+	// track does not read them.
 	best, at := cl.base, -1
 	success := false
 	for i := start; i < end; i++ {
