@@ -81,7 +81,11 @@ type Config struct {
 	// Threshold is the confidence in (0, 1] at which a target counts as
 	// fooled; the search stops early once every target reaches it.
 	Threshold float64
-	// MaxEvals caps the number of images scored; 0 means no cap.
+	// MaxEvals caps the number of images scored; 0 means no cap. The
+	// default search on many classes spends the last fifth of it, or of
+	// the time to ctx's deadline if that runs out first, converting the
+	// near misses it has rather than finding new ones (the package
+	// README's "Endgame").
 	MaxEvals int64
 	// Seed makes the search reproducible: with MaxEvals as the only
 	// stopping rule and a deterministic Scorer, the same seed gives the

@@ -1,11 +1,13 @@
 package attack
 
 import (
+	"context"
 	"math"
 	"math/rand/v2"
 	"reflect"
 	"slices"
 	"testing"
+	"time"
 )
 
 // TestNudge checks that a nudge moves exactly one weight, within the weight
@@ -153,5 +155,84 @@ func TestLineage(t *testing.T) {
 	step(0)
 	if c.lineages[0].parent != seed || c.lineages[0].fails != 1 {
 		t.Errorf("after %d failures the lineage did not restart from a class's parent (fails %d)", lineageFails, c.lineages[0].fails)
+	}
+}
+
+// TestSpent checks the share of the budget a search has used: of MaxEvals
+// or of the time to the context's deadline, whichever is larger.
+func TestSpent(t *testing.T) {
+	far, cancel := context.WithTimeout(context.Background(), time.Hour)
+	defer cancel()
+	past, cancel2 := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
+	defer cancel2()
+	for _, tc := range []struct {
+		name        string
+		ctx         context.Context
+		maxEvals, n int64
+		lo, hi      float64
+	}{
+		{"neither", context.Background(), 0, 5000, 0, 0},
+		{"max evals", context.Background(), 1000, 250, 0.25, 0.25},
+		{"max evals, a far deadline", far, 1000, 900, 0.9, 0.9},
+		{"a far deadline", far, 0, 900, 0, 0.01},
+		{"a passed deadline", past, 1000, 10, 1, 1},
+	} {
+		e := &engine{ctx: tc.ctx, start: time.Now(), evals: tc.n}
+		e.cfg.MaxEvals = tc.maxEvals
+		if got := e.spent(); got < tc.lo || got > tc.hi {
+			t.Errorf("%s: spent %v, want %v to %v", tc.name, got, tc.lo, tc.hi)
+		}
+	}
+}
+
+// TestEndgame checks the generations of a many-class search: 64 climbers
+// and lineages before the endgame; up to endClimbers climbers and no
+// lineages in it, unless no class climbs.
+func TestEndgame(t *testing.T) {
+	const k = 300
+	cfg, err := resolve(Config{Encoding: EncodingCPPN, Threshold: 0.99, MaxEvals: 100000}, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name               string
+		evals              int64
+		candidates         int
+		climbers, lineages int
+	}{
+		{"before", 50000, 200, maxClimbers, manyGen - maxClimbers},
+		{"endgame", 85000, 200, endClimbers, 0},
+		{"endgame, few candidates", 85000, 30, 30, DefaultGeneration - 30},
+		{"endgame, no candidates", 85000, 0, 0, manyGen},
+	} {
+		e, err := newEngine(context.Background(), shapeOnly{k, 16}, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := newClimb(e).(*climb)
+		var g generation
+		c.breed(&g)
+		for i := range e.arch.cells {
+			p := float32(0.3)
+			if i < tc.candidates {
+				p = 0.7
+			}
+			e.arch.cells[i].conf, e.arch.cells[i].others = p, float64(1-p)
+		}
+		e.start, e.evals = time.Now(), tc.evals
+		g = generation{}
+		c.breed(&g)
+		var climbers, lineages int
+		for _, p := range c.props {
+			switch {
+			case p.kind == kindCPPN:
+				climbers++
+			case p.lin > 0:
+				lineages++
+			}
+		}
+		if climbers != tc.climbers || lineages != tc.lineages {
+			t.Errorf("%s: %d climbing proposals and %d lineage children, want %d and %d", tc.name, climbers, lineages, tc.climbers, tc.lineages)
+		}
 	}
 }

@@ -175,6 +175,25 @@ func (e *engine) stopReason() string {
 	return ""
 }
 
+// spent returns the share of its budget the search has used: of MaxEvals,
+// or of the time from the start to the context's deadline, whichever is the
+// larger; 0 with neither. Only a search stopped by MaxEvals alone reads it
+// deterministically.
+func (e *engine) spent() float64 {
+	f := 0.0
+	if e.cfg.MaxEvals > 0 {
+		f = float64(e.evals) / float64(e.cfg.MaxEvals)
+	}
+	if dl, ok := e.ctx.Deadline(); ok {
+		if total := dl.Sub(e.start); total > 0 {
+			f = max(f, float64(time.Since(e.start))/float64(total))
+		} else {
+			f = 1
+		}
+	}
+	return f
+}
+
 // run breeds, scores and archives generations until a stopping rule holds.
 func (e *engine) run(alg algorithm) (err error) {
 	e.start = time.Now()

@@ -36,8 +36,12 @@ func (c *climb) schedule() {
 	if c.many {
 		c.byRate()
 	}
-	if len(c.active) > maxClimbers {
-		c.active = c.active[:maxClimbers]
+	climbers := maxClimbers
+	if c.end {
+		climbers = endClimbers
+	}
+	if len(c.active) > climbers {
+		c.active = c.active[:climbers]
 	}
 	c.slots = slices.Grow(c.slots[:0], len(c.active))[:len(c.active)]
 	for j := range c.slots {

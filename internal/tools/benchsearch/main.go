@@ -76,7 +76,7 @@ func run() error {
 	flag.BoolVar(&f.history, "history", false, "with -v, also print each class's history of (evaluations, best confidence)")
 	flag.StringVar(&f.cpuprofile, "cpuprofile", "", "write a CPU profile of the searches")
 	flag.StringVar(&f.dump, "dump", "", "write the best images of the last seed as PNGs into this folder")
-	flag.Func("at", "also report, for runs of more than 20 classes, the counts at these evaluation counts (comma-separated), read from the classes' histories: one long run gives every shorter run's figures, since a search's first N evaluations do not depend on its cap", func(v string) error {
+	flag.Func("at", "also report, for runs of more than 20 classes, the counts at these evaluation counts (comma-separated), read from the classes' histories: where the search stood after N evaluations (a many-class run capped at N fools more there, having spent its last fifth in its endgame)", func(v string) error {
 		for _, x := range strings.Split(v, ",") {
 			n, err := strconv.ParseInt(strings.TrimSpace(x), 10, 64)
 			if err != nil || n <= 0 {
