@@ -186,8 +186,9 @@ func TestSpent(t *testing.T) {
 }
 
 // TestEndgame checks the generations of a many-class search: 64 climbers
-// and lineages before the endgame; up to endClimbers climbers and no
-// lineages in it, unless no class climbs.
+// and lineages before the endgame; in it up to endClimbers climbers, with
+// lineages only to fill a whole generation unit, or the generation when no
+// class climbs.
 func TestEndgame(t *testing.T) {
 	const k = 300
 	cfg, err := resolve(Config{Encoding: EncodingCPPN, Threshold: 0.99, MaxEvals: 100000}, k)
