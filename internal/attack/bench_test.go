@@ -88,3 +88,19 @@ func BenchmarkTilePatchRender(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkToGrid measures rounding one 224×224×3 render to the byte grid,
+// which every CPPN render pays before it is scored; compare it with
+// BenchmarkTilePatchRender's untiled render in the same run.
+func BenchmarkToGrid(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	src := make([]float32, 3*224*224)
+	for i := range src {
+		src[i] = rng.Float32()
+	}
+	p := make([]float32, len(src))
+	for b.Loop() {
+		copy(p, src)
+		toGrid(p)
+	}
+}

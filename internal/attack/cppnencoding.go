@@ -212,7 +212,8 @@ func (e *cppnEncoding) canonical(g *genome, dst []float32) error {
 }
 
 // image renders g on a canvas of the finished-image pool, which results'
-// images share across goroutines, and rounds it to bytes.
+// images share across goroutines, as bytes: the render is on the byte grid
+// already (see toGrid), so the bytes are exactly what was scored.
 func (e *cppnEncoding) image(g *genome) ([]uint8, error) {
 	cv, _ := e.finished.Get().(*canvas)
 	if cv == nil {

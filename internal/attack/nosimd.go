@@ -7,6 +7,8 @@ package attack
 
 func affineVec(p []float32, mul, add float32) int { return 0 }
 
-func clampVec(p []float32, a, b float32, mapped bool, mul, add float32) int { return 0 }
+func clampVec(p []float32, a, b float32) int { return 0 }
 
 func unpackVec(dst []float32, pix []uint8, mapped bool, mul, add float32) int { return 0 }
+
+func gridVec(p []float32) int { return 0 }

@@ -26,20 +26,25 @@ func affineVec(p []float32, mul, add float32) int {
 	return n
 }
 
-// clampVec sets p to min(1, max(0, a*p + b)), and then, when mapped, to
-// that times mul plus add. y.Max(zero) returns +0 for y = -0, as the max
-// builtin does.
-func clampVec(p []float32, a, b float32, mapped bool, mul, add float32) int {
+// clampVec sets p to min(1, max(0, a*p + b)). y.Max(zero) returns +0 for
+// y = -0, as the max builtin does.
+func clampVec(p []float32, a, b float32) int {
 	n := cppn.VectorLen(len(p))
 	av, bv := archsimd.BroadcastFloat32x8(a), archsimd.BroadcastFloat32x8(b)
 	zero, one := archsimd.BroadcastFloat32x8(0), archsimd.BroadcastFloat32x8(1)
-	m, ad := archsimd.BroadcastFloat32x8(mul), archsimd.BroadcastFloat32x8(add)
 	for i := 0; i < n; i += 8 {
-		y := av.Mul(archsimd.LoadFloat32x8Slice(p[i:])).Add(bv).Max(zero).Min(one)
-		if mapped {
-			y = y.Mul(m).Add(ad)
-		}
-		y.StoreSlice(p[i:])
+		av.Mul(archsimd.LoadFloat32x8Slice(p[i:])).Add(bv).Max(zero).Min(one).StoreSlice(p[i:])
+	}
+	return n
+}
+
+// gridVec sets p to RoundToEven(min(255, max(0, p*255)))/255: toGrid's
+// rounding to the byte grid.
+func gridVec(p []float32) int {
+	n := cppn.VectorLen(len(p))
+	zero, top := archsimd.BroadcastFloat32x8(0), archsimd.BroadcastFloat32x8(255)
+	for i := 0; i < n; i += 8 {
+		archsimd.LoadFloat32x8Slice(p[i:]).Mul(top).Max(zero).Min(top).RoundToEven().Div(top).StoreSlice(p[i:])
 	}
 	return n
 }

@@ -80,31 +80,35 @@ func (v *view) apply(img, tmp []float32, c, h, w int, out *affine) {
 	}
 }
 
-// colour applies channel ch's colour change to the values in p, then out's
-// mapping (nil for canonical values). A nil view changes no colour.
+// colour applies channel ch's colour change to the values in p, rounds them
+// to the byte grid (see toGrid), then applies out's mapping (nil for
+// canonical values). A nil view changes no colour.
 func (v *view) colour(p []float32, ch int, out *affine) {
-	if v == nil {
-		out.apply(p, ch)
-		return
+	if v != nil {
+		// x -> clamp(0.5 + (gain*x + offset - 0.5)*contrast), as a*x + b.
+		a := v.gain[ch] * v.contrast
+		b := 0.5 + (v.offset[ch]-0.5)*v.contrast
+		if a != 1 || b != 0 {
+			for i := clampVec(p, a, b); i < len(p); i++ {
+				p[i] = min(1, max(0, a*p[i]+b))
+			}
+		}
 	}
-	// x -> clamp(0.5 + (gain*x + offset - 0.5)*contrast), as a*x + b.
-	a := v.gain[ch] * v.contrast
-	b := 0.5 + (v.offset[ch]-0.5)*v.contrast
-	switch {
-	case a == 1 && b == 0:
-		out.apply(p, ch)
-	case out == nil:
-		for i := clampVec(p, a, b, false, 1, 0); i < len(p); i++ {
-			p[i] = min(1, max(0, a*p[i]+b))
-		}
-	default:
-		// One pass for both: the same float32 operations as
-		// colouring, then mapping.
-		mul, add := out.mul[ch], out.add[ch]
-		for i := clampVec(p, a, b, true, mul, add); i < len(p); i++ {
-			y := min(1, max(0, a*p[i]+b))
-			p[i] = y*mul + add
-		}
+	toGrid(p)
+	out.apply(p, ch)
+}
+
+// toGrid rounds every value of p to the byte grid, float32(q)/255 for the
+// nearest q in 0..255, as a direct gene's value. Every CPPN render passes
+// through it before it is scored, so the 8-bit image written for a class
+// (cppnEncoding.image) is exactly what the classifier scored. Without it,
+// rounding the scored float render to bytes moved quantised models' outputs
+// enough to matter: on MobileNetV2 int8, 73 of 155 classes reported at 0.99
+// or more scored below 0.99 from their written images.
+func toGrid(p []float32) {
+	for i := gridVec(p); i < len(p); i++ {
+		q := min(255, max(0, p[i]*255))
+		p[i] = float32(math.RoundToEven(float64(q))) / 255
 	}
 }
 

@@ -34,9 +34,15 @@ func TestViewApply(t *testing.T) {
 			img := []float32{0, 0.1, 0.2, 0.3, 0.4, 0.5}
 			v := tc.v()
 			v.apply(img, make([]float32, 6), 1, 2, 3, nil)
-			for i := range img {
-				if math.Abs(float64(img[i]-tc.want[i])) > 1e-6 {
-					t.Fatalf("got %v, want %v", img, tc.want)
+			// Views end on the byte grid (toGrid): each value is a level
+			// of it, and the level nearest its exact value or, where float32
+			// rounding put that value at a level's edge, the next.
+			for i, x := range img {
+				if g := float32(toByte(float64(x))) / 255; g != x {
+					t.Fatalf("value %d is %v, off the byte grid (%v)", i, x, g)
+				}
+				if math.Abs(float64(x-tc.want[i])) > 0.5/255+1e-6 {
+					t.Fatalf("got %v, want %v on the byte grid", img, tc.want)
 				}
 			}
 			if got := v.identity(); got != (tc.name == "identity") {
@@ -109,7 +115,10 @@ func TestViewTiled(t *testing.T) {
 							xs = sz.w - 1 - x
 						}
 						s := small[ch*sz.hs*sz.ws+(y+v.dy)%sz.hs*sz.ws+(xs+v.dx)%sz.ws]
-						want[ch*sz.h*sz.w+y*sz.w+x] = min(1, max(0, a*s+b))
+						// Coloured, then rounded to the byte grid.
+						px := []float32{min(1, max(0, a*s+b))}
+						toGrid(px)
+						want[ch*sz.h*sz.w+y*sz.w+x] = px[0]
 					}
 				}
 			}
