@@ -686,65 +686,14 @@ func TestScoreErrorIsReturned(t *testing.T) {
 // canonical images and the classifier copies them into its input.
 type scoreOnly struct{ Scorer }
 
-// TestInputsMatchCanonical runs every algorithm and encoding once rendering
-// straight into the model's input format and once through Score, with a
-// preprocessing that is not the identity: the results must be identical.
-// MobileNetV2 (1000 classes) covers the tiled CPPN views and colour
-// channels when ../shared is present. It needs the real runtime: the
-// input format, InputAffine and ScoreInputs are the classifier's.
-func TestInputsMatchCanonical(t *testing.T) {
-	norm, err := classifier.Preset("mnist")
-	if err != nil {
-		t.Fatal(err)
-	}
-	lenet, err := classifier.OpenBytes(demo.Name, demo.Model, classifier.Options{Normalization: norm, Threads: 1, Batch: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer lenet.Close()
-	type model struct {
-		name  string
-		open  func(t *testing.T) *classifier.Classifier
-		evals int64
-	}
-	models := []model{
-		{"lenet", func(*testing.T) *classifier.Classifier { return lenet }, 300},
-		{"mobilenetv2", func(t *testing.T) *classifier.Classifier {
-			return openShared(t, "imagenet-mobilenetv2-int8/mobilenetv2-12-int8.onnx", "imagenet", classifier.Options{Threads: 1, Batch: 8})
-		}, 64},
-	}
-	for _, m := range models {
-		for _, tc := range combos {
-			if m.name != "lenet" && tc.enc != EncodingCPPN {
-				continue
-			}
-			t.Run(m.name+"/"+tc.alg+"/"+tc.enc, func(t *testing.T) {
-				c := m.open(t)
-				if _, _, ok := c.InputAffine(); !ok {
-					t.Fatal("the model's input is not planar")
-				}
-				run := func(s Scorer) summary {
-					r, err := Run(context.Background(), s, Config{Algorithm: tc.alg, Encoding: tc.enc, Threshold: 0.99, MaxEvals: m.evals, Seed: 3})
-					if err != nil {
-						t.Fatal(err)
-					}
-					return summarize(r)
-				}
-				if a, b := run(c), run(scoreOnly{c}); !reflect.DeepEqual(a, b) {
-					t.Errorf("results differ between rendering into the model's input and Score")
-				}
-			})
-		}
-	}
-}
-
-// TestImagesRescore scores every class's written image, its 8-bit pixels
-// as a report's PNG holds them, through the real classifier: each must
-// score exactly the confidence reported for it. CPPN renders are rounded to
-// the byte grid before they are scored; on MobileNetV2 int8 (when ../shared
-// is present), rounding only the written image had left half of the classes
-// reported at 0.99 or more below 0.99 from their images.
-func TestImagesRescore(t *testing.T) {
+// eachRealSearch calls test, as subtest model/algorithm/encoding, for every
+// algorithm and encoding on the embedded LeNet, whose searches make
+// lenetEvals evaluations, and for those with CPPN images on MobileNetV2 int8
+// (1000 classes: tiled CPPN views, colour channels), whose searches make
+// mobileEvals and which skips when ../shared is absent. Both run through the
+// real runtime.
+func eachRealSearch(t *testing.T, lenetEvals, mobileEvals int64, test func(t *testing.T, c *classifier.Classifier, alg, enc string, evals int64)) {
+	t.Helper()
 	norm, err := classifier.Preset("mnist")
 	if err != nil {
 		t.Fatal(err)
@@ -759,10 +708,10 @@ func TestImagesRescore(t *testing.T) {
 		open  func(t *testing.T) *classifier.Classifier
 		evals int64
 	}{
-		{"lenet", func(*testing.T) *classifier.Classifier { return lenet }, 600},
+		{"lenet", func(*testing.T) *classifier.Classifier { return lenet }, lenetEvals},
 		{"mobilenetv2", func(t *testing.T) *classifier.Classifier {
 			return openShared(t, "imagenet-mobilenetv2-int8/mobilenetv2-12-int8.onnx", "imagenet", classifier.Options{Threads: 1, Batch: 8})
-		}, 512},
+		}, mobileEvals},
 	}
 	for _, m := range models {
 		for _, tc := range combos {
@@ -770,41 +719,76 @@ func TestImagesRescore(t *testing.T) {
 				continue
 			}
 			t.Run(m.name+"/"+tc.alg+"/"+tc.enc, func(t *testing.T) {
-				c := m.open(t)
-				r, err := Run(context.Background(), c, Config{Algorithm: tc.alg, Encoding: tc.enc, Threshold: 0.99, MaxEvals: m.evals, Seed: 5})
-				if err != nil {
-					t.Fatal(err)
-				}
-				_, _, _, k := c.Shape()
-				px := make([]float32, r.C*r.H*r.W)
-				conf := make([]float32, k)
-				checked := 0
-				for i := range r.Classes {
-					cl := &r.Classes[i]
-					img, err := cl.Image()
-					if err != nil {
-						t.Fatal(err)
-					}
-					if img == nil {
-						continue
-					}
-					for j, b := range img {
-						px[j] = float32(b) / 255
-					}
-					if err := c.Score(px, 1, conf); err != nil {
-						t.Fatal(err)
-					}
-					if got := float64(conf[cl.Index]); got != cl.Confidence {
-						t.Errorf("class %d (%s): its written image scores %v, reported %v", cl.Index, cl.Encoding, got, cl.Confidence)
-					}
-					checked++
-				}
-				if checked < len(r.Classes)/2 {
-					t.Errorf("only %d of %d classes had an image", checked, len(r.Classes))
-				}
+				test(t, m.open(t), tc.alg, tc.enc, m.evals)
 			})
 		}
 	}
+}
+
+// TestInputsMatchCanonical runs every algorithm and encoding once rendering
+// straight into the model's input format and once through Score, with a
+// preprocessing that is not the identity: the results must be identical.
+// MobileNetV2 (1000 classes) covers the tiled CPPN views and colour
+// channels when ../shared is present. It needs the real runtime: the
+// input format, InputAffine and ScoreInputs are the classifier's.
+func TestInputsMatchCanonical(t *testing.T) {
+	eachRealSearch(t, 300, 64, func(t *testing.T, c *classifier.Classifier, alg, enc string, evals int64) {
+		if _, _, ok := c.InputAffine(); !ok {
+			t.Fatal("the model's input is not planar")
+		}
+		run := func(s Scorer) summary {
+			r, err := Run(context.Background(), s, Config{Algorithm: alg, Encoding: enc, Threshold: 0.99, MaxEvals: evals, Seed: 3})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return summarize(r)
+		}
+		if a, b := run(c), run(scoreOnly{c}); !reflect.DeepEqual(a, b) {
+			t.Errorf("results differ between rendering into the model's input and Score")
+		}
+	})
+}
+
+// TestImagesRescore scores every class's written image, its 8-bit pixels
+// as a report's PNG holds them, through the real classifier: each must
+// score exactly the confidence reported for it. CPPN renders are rounded to
+// the byte grid before they are scored; on MobileNetV2 int8 (when ../shared
+// is present), rounding only the written image had left half of the classes
+// reported at 0.99 or more below 0.99 from their images.
+func TestImagesRescore(t *testing.T) {
+	eachRealSearch(t, 600, 512, func(t *testing.T, c *classifier.Classifier, alg, enc string, evals int64) {
+		r, err := Run(context.Background(), c, Config{Algorithm: alg, Encoding: enc, Threshold: 0.99, MaxEvals: evals, Seed: 5})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _, _, k := c.Shape()
+		px := make([]float32, r.C*r.H*r.W)
+		conf := make([]float32, k)
+		checked := 0
+		for i := range r.Classes {
+			cl := &r.Classes[i]
+			img, err := cl.Image()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if img == nil {
+				continue
+			}
+			for j, b := range img {
+				px[j] = float32(b) / 255
+			}
+			if err := c.Score(px, 1, conf); err != nil {
+				t.Fatal(err)
+			}
+			if got := float64(conf[cl.Index]); got != cl.Confidence {
+				t.Errorf("class %d (%s): its written image scores %v, reported %v", cl.Index, cl.Encoding, got, cl.Confidence)
+			}
+			checked++
+		}
+		if checked < len(r.Classes)/2 {
+			t.Errorf("only %d of %d classes had an image", checked, len(r.Classes))
+		}
+	})
 }
 
 // TestParallelSpreads checks when parallel wakes the other workers: not
