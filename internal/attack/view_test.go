@@ -52,8 +52,8 @@ func TestViewApply(t *testing.T) {
 	}
 }
 
-// TestColourThenMap checks that colouring and mapping to model inputs in
-// one pass gives, bit for bit, what colouring and then mapping give: the
+// TestColourThenMap checks that colouring with the mapping to model inputs
+// gives, bit for bit, what colouring alone and then mapping give: the
 // search scores the first and reports images made the second way.
 func TestColourThenMap(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 1))
