@@ -75,7 +75,7 @@ func TestColourThenMap(t *testing.T) {
 			out.apply(want, ch)
 			v.colour(p, ch, out)
 			if !slices.Equal(p, want) {
-				t.Fatalf("view %d, channel %d: one pass gives %v, two give %v", i, ch, p[:4], want[:4])
+				t.Fatalf("view %d, channel %d: colour with the mapping gives %v, colour then mapping %v", i, ch, p[:4], want[:4])
 			}
 		}
 	}
