@@ -59,7 +59,7 @@ func (r *runFlags) register(fs *flag.FlagSet) {
 	fs.Float64Var(&r.alpha, "alpha", gate.DefaultAlpha, "significance level of the test that the model is easier to fool than the baseline")
 	fs.Float64Var(&r.tolerance, "tolerance", gate.DefaultTolerance, "how much lower than the baseline's the score may be before a significant difference fails the gate")
 	fs.Float64Var(&r.minScore, "min-score", 0, "fail when the score is below this (0: no floor)")
-	fs.Uint64Var(&r.seed, "seed", 1, "random seed; with --max-evals a run gives the same result on any machine, whatever --batch and --threads")
+	fs.Uint64Var(&r.seed, "seed", 1, "random seed; with --max-evals a run gives the same result whatever --batch and --threads, on machines whose CPUs get the same ONNX Runtime kernels")
 	fs.StringVar(&r.shard, "shard", "", "search only shard `I/N` of the target classes (I from 1 to N; target j goes to shard j mod N + 1) with seed + (I-1)×1000003, for a CI job matrix; merge the shards' reports with 'fooltest merge'")
 	fs.StringVar(&r.reportDir, "report-dir", "fooltest-report", "`directory` for the reports")
 	fs.StringVar(&r.format, "format", strings.Join(report.DefaultFormats(), ","), "comma-separated report formats: "+strings.Join(report.AllFormats(), ", "))
