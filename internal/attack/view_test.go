@@ -171,7 +171,7 @@ func testViewMutate(t *testing.T, tile bool) {
 	}
 	want := map[int]bool{1: true}
 	if tile {
-		want = map[int]bool{1: true, 2: true, 4: true}
+		want = map[int]bool{1: true, 2: true, 4: true, 8: true}
 	}
 	if !maps.Equal(tilings, want) {
 		t.Errorf("tilings seen %v, want %v", tilings, want)
@@ -179,34 +179,38 @@ func testViewMutate(t *testing.T, tile bool) {
 }
 
 // TestCPPNTiledRender checks that a tiled CPPN image repeats with the
-// tile's period, and that results render it exactly as it was scored.
+// tile's period, and that results render it exactly as it was scored, on
+// images whose side the tilings divide and on small ones they do not.
 func TestCPPNTiledRender(t *testing.T) {
-	const c, h, w = 3, 224, 224
-	e, err := newCPPN(c, h, w, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rng := rand.New(rand.NewPCG(3, 3))
-	for _, k := range tiles[1:] {
-		g := e.random(rng)
-		g.view = newView()
-		g.view.tile = k
-		g.view.dx, g.view.dy = 17, 5
-		img := make([]float32, c*h*w)
-		if err := e.render(g, img, 0); err != nil {
+	for _, side := range []int{224, 30} {
+		const c = 3
+		h, w := side, side
+		e, err := newCPPN(c, h, w, 1)
+		if err != nil {
 			t.Fatal(err)
 		}
-		p := h / k
-		for i := range img {
-			ch, y, x := i/(h*w), i/w%h, i%w
-			if x+p < w && img[i] != img[ch*h*w+y*w+x+p] || y+p < h && img[i] != img[i+p*w] {
-				t.Fatalf("tile %d: pixel (%d,%d,%d) differs from the one a period away", k, ch, y, x)
+		rng := rand.New(rand.NewPCG(3, 3))
+		for _, k := range tiles[1:] {
+			g := e.random(rng)
+			g.view = newView()
+			g.view.tile = k
+			g.view.dx, g.view.dy = 17, 5
+			img := make([]float32, c*h*w)
+			if err := e.render(g, img, 0); err != nil {
+				t.Fatal(err)
 			}
-		}
-		want := make([]uint8, len(img))
-		unitsToBytes(want, img)
-		if got, err := e.image(g); err != nil || !slices.Equal(got, want) {
-			t.Errorf("tile %d: image() differs from the scored render rounded to bytes (%v)", k, err)
+			p := tileSize(h, k)
+			for i := range img {
+				ch, y, x := i/(h*w), i/w%h, i%w
+				if x+p < w && img[i] != img[ch*h*w+y*w+x+p] || y+p < h && img[i] != img[i+p*w] {
+					t.Fatalf("%d×%d, tile %d: pixel (%d,%d,%d) differs from the one a period away", h, w, k, ch, y, x)
+				}
+			}
+			want := make([]uint8, len(img))
+			unitsToBytes(want, img)
+			if got, err := e.image(g); err != nil || !slices.Equal(got, want) {
+				t.Errorf("%d×%d, tile %d: image() differs from the scored render rounded to bytes (%v)", h, w, k, err)
+			}
 		}
 	}
 }
