@@ -442,9 +442,9 @@ func (c *climb) lineageChild(rng *rand.Rand, l int) *genome {
 // remain one view move away).
 func (c *climb) cppnSeed(rng *rand.Rand) *genome {
 	g := c.cp.random(rng)
-	if c.many {
+	if n := usableTiles(c.e.h, c.e.w); c.many && n > 1 {
 		g.view = newView()
-		g.view.tile = tiles[1+rng.IntN(len(tiles)-1)]
+		g.view.tile = tiles[1+rng.IntN(n-1)]
 	}
 	return g
 }

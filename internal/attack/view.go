@@ -38,6 +38,23 @@ func newView() *view { return &view{tile: 1, gain: [3]float32{1, 1, 1}, contrast
 // (mean of 8 seeds; docs/measurements.md, "a finer tiling").
 var tiles = [...]int{1, 2, 4, 8}
 
+// minTileSide is the least side, in pixels, of the tiles views draw: on small
+// images the finest tilings are left out, since a one-pixel tile is a flat
+// colour whatever the network.
+const minTileSide = 2
+
+// usableTiles returns how many tilings, a prefix of tiles, views of h×w
+// images draw from.
+func usableTiles(h, w int) int {
+	n := 0
+	for _, k := range tiles {
+		if tileSize(min(h, w), k) >= minTileSide {
+			n++
+		}
+	}
+	return max(1, n)
+}
+
 // logUniform draws from [1/r, r] uniformly in log scale.
 func logUniform(rng *rand.Rand, r float64) float32 {
 	return float32(math.Exp((2*rng.Float64() - 1) * math.Log(r)))
@@ -51,7 +68,7 @@ func (v *view) mutate(rng *rand.Rand, c, h, w int, tile bool) {
 	}
 	switch rng.IntN(n) {
 	case 5:
-		v.tile = tiles[rng.IntN(len(tiles))]
+		v.tile = tiles[rng.IntN(usableTiles(h, w))]
 	case 0:
 		v.dx = (v.dx + rng.IntN(w)) % w
 		v.dy = (v.dy + rng.IntN(h)) % h

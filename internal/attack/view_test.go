@@ -171,10 +171,39 @@ func testViewMutate(t *testing.T, tile bool) {
 	}
 	want := map[int]bool{1: true}
 	if tile {
-		want = map[int]bool{1: true, 2: true, 4: true, 8: true}
+		// 8×8 tiles of an 8-pixel side would be flat colours.
+		want = map[int]bool{1: true, 2: true, 4: true}
 	}
 	if !maps.Equal(tilings, want) {
 		t.Errorf("tilings seen %v, want %v", tilings, want)
+	}
+}
+
+// TestUsableTiles checks which tilings views draw on images of each size:
+// all of them on ImageNet-sized images, none whose tiles would be narrower
+// than minTileSide, and at least the untiled view on any image.
+func TestUsableTiles(t *testing.T) {
+	for _, tc := range []struct{ h, w, want int }{
+		{224, 224, 4},
+		{30, 30, 4},
+		{8, 16, 3},
+		{16, 8, 3},
+		{3, 3, 2},
+		{1, 1, 1},
+	} {
+		if got := usableTiles(tc.h, tc.w); got != tc.want {
+			t.Errorf("usableTiles(%d, %d) = %d (%v), want %d", tc.h, tc.w, got, tiles[:got], tc.want)
+		}
+	}
+	rng := rand.New(rand.NewPCG(2, 2))
+	seen := map[int]bool{}
+	v := newView()
+	for range 2000 {
+		v.mutate(rng, 3, 224, 224, true)
+		seen[v.tile] = true
+	}
+	if want := map[int]bool{1: true, 2: true, 4: true, 8: true}; !maps.Equal(seen, want) {
+		t.Errorf("tilings seen on 224×224 images %v, want %v", seen, want)
 	}
 }
 
