@@ -60,7 +60,9 @@ func (p *progress) update(s attack.Progress) {
 	}
 	if time.Since(p.lastLine) >= plainEvery {
 		p.lastLine = time.Now()
-		fmt.Fprintf(p.e.stderr, "fooltest: %5.0fs of %s  %s\n", s.Elapsed.Seconds(), p.budget, describe(s))
+		// The budget left after opening the model is not a whole number of
+		// seconds; a log reads better with it rounded.
+		fmt.Fprintf(p.e.stderr, "fooltest: %5.0fs of %s  %s\n", s.Elapsed.Seconds(), p.budget.Round(time.Second), describe(s))
 	}
 }
 
