@@ -2,7 +2,7 @@
 # Prints how many evaluations fooltest's searches need until every class of
 # a classifier reaches a confidence threshold: the median over seeds for the
 # paper's algorithm and fooltest's default, with each encoding, on every
-# model it finds: the embedded LeNet, the MNIST and float CIFAR-10 models in
+# model it finds: the embedded LeNet, the MNIST and CIFAR-10 models in
 # ../shared/models (each with the preset its MODEL.md documents), and the
 # harder variants scripts/train-variants.py trains into testdata/models.
 # A model that is absent is skipped with a note.
@@ -75,6 +75,7 @@ candidates=(
 	"mnist-tanh-ls (ours)|$own/mnist-tanh-ls.onnx|raw01|$mnist_t"
 	"cifar10-keras-anshaj|$shared/cifar10-keras-anshaj/cifar10_model.onnx|raw01|$cifar_t"
 	"cifar10-resnet8-lawrence|$shared/cifar10-resnet8-lawrence/ic_raw.onnx|cifar10|$cifar_t"
+	"cifar10-resnet8-int8-lawrence|$shared/cifar10-resnet8-int8-lawrence/ic_quantized_int8.onnx|cifar10|$cifar_t"
 	"cifar10-tutorial-refrain7|$shared/cifar10-tutorial-refrain7/cifar_net.onnx|pm1|$cifar_t"
 )
 models=()
