@@ -225,3 +225,39 @@ func TestRunGate(t *testing.T) {
 		})
 	}
 }
+
+// TestOpenedLine checks that the time spent tuning the batch size is given
+// only when the batch was tuned: a fixed batch costs no tuning, and a line
+// saying "0.0s of it tuning" would suggest it had.
+func TestOpenedLine(t *testing.T) {
+	tests := []struct {
+		name   string
+		extra  []string
+		tuning bool
+	}{
+		{"tuned batch", nil, true},
+		{"batch given", []string{"--batch", "4"}, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			args := append([]string{"run", "--encoding", "direct", "--max-evals", "200", "--threads", "1",
+				"--fail-on", "never", "--report-dir", t.TempDir()}, tc.extra...)
+			r := runMain(t, nil, args...)
+			if r.code != 0 {
+				t.Fatalf("exit %d; stderr %s", r.code, r.stderr)
+			}
+			var line string
+			for l := range strings.Lines(r.stdout) {
+				if strings.HasPrefix(l, "opened in") {
+					line = l
+				}
+			}
+			if line == "" {
+				t.Fatalf("no \"opened in\" line in %q", r.stdout)
+			}
+			if got := strings.Contains(line, "tuning the batch size"); got != tc.tuning {
+				t.Errorf("%q: mentions tuning %v, want %v", line, got, tc.tuning)
+			}
+		})
+	}
+}
