@@ -301,3 +301,35 @@ func TestShardAndMerge(t *testing.T) {
 		}
 	})
 }
+
+// TestMergeKeepsBoundedLayer shards mnist-tanh-ls, whose Tanh layer keeps
+// every class below 0.99 whatever the input: the merged report must mark
+// every class as unreachable for that reason, with the least of the
+// shards' ceilings and a reason that gives the merged best confidence.
+func TestMergeKeepsBoundedLayer(t *testing.T) {
+	model := filepath.Join("..", "..", "testdata", "models", "mnist-tanh-ls.onnx")
+	extra := []string{"--model", model, "--threshold", "0.99"}
+	dirs := []string{runShard(t, "1/2", extra...), runShard(t, "2/2", extra...)}
+	out := filepath.Join(t.TempDir(), "merged")
+	if r := runMain(t, nil, "merge", dirs[0], dirs[1], "--report-dir", out); r.code != exitcode.Pass {
+		t.Fatalf("merge: exit %d: %s", r.code, r.stderr)
+	}
+	m := readResult(t, out)
+	shards := []*report.Result{readResult(t, dirs[0]), readResult(t, dirs[1])}
+	for k, c := range m.Classes {
+		u := c.Unreachable
+		if u == nil || u.Kind != report.UnreachableBoundedLayer || !strings.Contains(u.Layer, "Tanh") {
+			t.Errorf("class %d: %+v", c.Index, u)
+			continue
+		}
+		least := 1.0
+		for _, s := range shards {
+			if su := s.Classes[k].Unreachable; su != nil {
+				least = min(least, su.Ceiling)
+			}
+		}
+		if u.Ceiling != least || u.Ceiling >= 0.99 || u.Reason != report.BoundedLayerReason(c.Confidence, u.Ceiling, u.Layer) {
+			t.Errorf("class %d: ceiling %v (shards' least %v), reason %q", c.Index, u.Ceiling, least, u.Reason)
+		}
+	}
+}

@@ -186,6 +186,11 @@ func summary(l *pipeline.Opened) string {
 	row("input", "%q %v: %s, %d×%d×%d %s, %s", i.Input, i.InputShape, i.Layout, i.Channels, i.Height, i.Width, color, batch)
 	row("preprocess", "%s (%s)", l.Preset, i.Normalization)
 	row("output", "%q %v: %d classes, %s", i.Output, i.OutputShape, i.Classes, kind)
+	if i.BoundedLayer != "" {
+		// The weights then cap each class's confidence; a run reports
+		// the classes whose cap is below its threshold as unreachable.
+		row("scores", "an affine map of a %s", i.BoundedLayer)
+	}
 	row("labels", "%s", safetext.Printable(l.LabelsFrom))
 	row("batch", "%d%s, %d threads", i.Batch, tuned, i.Threads)
 	row("runtime", "ONNX Runtime %s (%s)", safetext.Printable(l.Runtime), safetext.Printable(libPath))

@@ -87,3 +87,60 @@ func TestRunReportsUnreachable(t *testing.T) {
 		}
 	}
 }
+
+// TestRunReportsBoundedLayer runs the CLI on mnist-tanh-ls, whose logits are
+// an affine map of a 64-unit Tanh layer: over every value that layer can
+// take, no class's softmax exceeds 0.988 (TestTanhFixture in package
+// ceiling). At a threshold of 0.99 every class must be reported as
+// unreachable, with a ceiling above what the search reached and below the
+// threshold; at 0.8, which every class can reach, none may be.
+func TestRunReportsBoundedLayer(t *testing.T) {
+	model := filepath.Join("..", "..", "testdata", "models", "mnist-tanh-ls.onnx")
+	for _, tc := range []struct {
+		threshold string
+		marked    int
+	}{{"0.99", 10}, {"0.8", 0}} {
+		out := t.TempDir()
+		r := runMain(t, nil, "run", "--model", model, "--encoding", "direct", "--threshold", tc.threshold,
+			"--max-evals", "3000", "--seed", "1", "--fail-on", "never", "--threads", "1", "--report-dir", out)
+		if r.code != exitcode.Pass {
+			t.Fatalf("threshold %s: exit %d\n%s%s", tc.threshold, r.code, r.stdout, r.stderr)
+		}
+		if !strings.Contains(r.stdout, "scores      an affine map of a Tanh layer of 64 values in [-1, 1]") {
+			t.Errorf("the summary does not name the bounded layer:\n%s", r.stdout)
+		}
+		b, err := os.ReadFile(filepath.Join(out, "report.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rep struct {
+			Classes []struct {
+				Index       int     `json:"index"`
+				Confidence  float64 `json:"confidence"`
+				Fooled      bool    `json:"fooled"`
+				Unreachable *struct {
+					Kind    string  `json:"kind"`
+					Ceiling float64 `json:"ceiling"`
+					Reason  string  `json:"reason"`
+				} `json:"unreachable"`
+			} `json:"classes"`
+		}
+		if err := json.Unmarshal(b, &rep); err != nil {
+			t.Fatal(err)
+		}
+		marked := 0
+		for _, c := range rep.Classes {
+			u := c.Unreachable
+			if u == nil {
+				continue
+			}
+			marked++
+			if u.Kind != "bounded-layer" || c.Fooled || u.Ceiling >= 0.99 || u.Ceiling < c.Confidence || !strings.Contains(u.Reason, "Tanh layer") {
+				t.Errorf("threshold %s, class %d (best %.4f): %+v", tc.threshold, c.Index, c.Confidence, u)
+			}
+		}
+		if marked != tc.marked {
+			t.Errorf("threshold %s: %d classes marked unreachable, want %d", tc.threshold, marked, tc.marked)
+		}
+	}
+}

@@ -29,6 +29,11 @@ var rules = []rule{
 		why:  "the search sees the model only through its Scorer interface",
 	},
 	{
+		from: []string{"internal/ceiling"},
+		to:   []string{"internal/classifier", "internal/attack", "github.com/yalue/onnxruntime_go"},
+		why:  "class ceilings are read from the model file alone, without the runtime or the search",
+	},
+	{
 		from: []string{"internal/cppn"},
 		to:   []string{module + "..."},
 		why:  "the CPPN renderer stands alone",
@@ -128,6 +133,7 @@ func TestRulesBite(t *testing.T) {
 		"internal/report":     {"github.com/sethvargo/go-githubactions"},
 		"internal/attack":     {module + "internal/classifier"},
 		"internal/cppn":       {module + "internal/fault"},
+		"internal/ceiling":    {"github.com/yalue/onnxruntime_go"},
 		"internal/gate/x":     {module + "cmd/fooltest"},
 		"internal/report/x":   {module + "internal/gate"},
 		"internal/gate":       {"github.com/yalue/onnxruntime_go"},

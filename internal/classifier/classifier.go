@@ -17,6 +17,7 @@ import (
 
 	ort "github.com/yalue/onnxruntime_go"
 
+	"github.com/fooltest/fooltest/internal/ceiling"
 	"github.com/fooltest/fooltest/internal/fault"
 	"github.com/fooltest/fooltest/internal/onnxcheck"
 )
@@ -87,6 +88,10 @@ type Info struct {
 	OpenSeconds float64 `json:"open_seconds"`
 	// TuneSeconds is the part of OpenSeconds spent tuning the batch size.
 	TuneSeconds float64 `json:"tune_seconds"`
+	// BoundedLayer describes the bounded layer whose affine map computes
+	// the class scores, when the graph shows one (see LayerCeilings); empty
+	// otherwise.
+	BoundedLayer string `json:"bounded_layer,omitempty"`
 }
 
 // Classifier scores canonical images with one ONNX model. It is not safe for
@@ -123,6 +128,9 @@ type Classifier struct {
 	inplaceBytes int
 	// raw holds ScoreInputs' outputs until their confidences are taken.
 	raw []float32
+	// layer is the bounded layer whose affine map computes the scores,
+	// or nil (see package ceiling).
+	layer *ceiling.Layer
 }
 
 // Open loads the model at path. The path form resolves external data files
@@ -260,6 +268,13 @@ func open(ctx context.Context, start time.Time, name string, data []byte, checke
 		c.Close()
 		return nil, err
 	}
+	applied := ceiling.AsIs
+	if c.info.OutputKind == Logits {
+		applied = ceiling.SoftmaxApplied
+	}
+	if c.layer = ceiling.Find(checked, out.name, out.k, applied); c.layer != nil {
+		c.info.BoundedLayer = c.layer.String()
+	}
 	// Probe images are not the user's: only the search's count.
 	c.nonFinite, c.badImages, c.scored = 0, 0, 0
 	c.info.OpenSeconds = time.Since(start).Seconds()
@@ -274,6 +289,18 @@ func open(ctx context.Context, start time.Time, name string, data []byte, checke
 
 // Info returns what was detected about the model.
 func (c *Classifier) Info() Info { return c.info }
+
+// LayerCeilings returns, for each of classes, an upper bound on its confidence
+// over every input, read from the weights of the bounded layer that feeds
+// the class scores, or nil when the graph shows no such layer (see package
+// ceiling). A bound below goal proves that the class cannot reach goal;
+// bounds at or above it prove nothing.
+func (c *Classifier) LayerCeilings(classes []int, goal float64) []float64 {
+	if c.layer == nil {
+		return nil
+	}
+	return c.layer.Ceilings(classes, goal)
+}
 
 // Shape implements attack.Scorer.
 func (c *Classifier) Shape() (ch, h, w, k int) { return c.in.c, c.in.h, c.in.w, c.out.k }

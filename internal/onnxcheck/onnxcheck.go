@@ -33,6 +33,8 @@ const (
 	graphNode              = 1
 	graphInitializer       = 5
 	graphSparseInitializer = 15
+	graphOutput            = 12
+	valueInfoName          = 1
 	trainingInitialization = 1
 	trainingAlgorithm      = 2
 	nodeInput              = 1
@@ -90,13 +92,18 @@ type Model struct {
 	// nodes are the main graph's nodes, in file order, for tracing an
 	// output back to the operator that computes it.
 	nodes []opNode
+	// inits are the main graph's initializers, undecoded (see Floats).
+	inits []msg
+	// outputs are the main graph's output names.
+	outputs []string
 }
 
-// opNode is one node of a model's main graph: its operator and the names of
-// the values it reads and writes.
+// opNode is one node of a model's main graph: its operator, the names of
+// the values it reads and writes, and its attributes, undecoded.
 type opNode struct {
 	Domain, Op      string
 	Inputs, Outputs []string
+	attrs           []msg
 }
 
 // passThrough lists operators that move or reshape values without changing
@@ -145,7 +152,7 @@ func parseModel(data []byte) (*Model, error) {
 	if err := w.model(msg{data: data, end: len(data)}); err != nil {
 		return nil, err
 	}
-	m := &Model{external: w.external, nodes: w.nodes}
+	m := &Model{external: w.external, nodes: w.nodes, inits: w.inits, outputs: w.outputs}
 	seen := map[string]bool{}
 	for o := range w.used {
 		if !w.defined[o] && !seen[o.domain] {
@@ -165,8 +172,10 @@ type walker struct {
 	external []externalRef
 	// main is true while the walk is in the main graph's own nodes, not
 	// in their subgraphs; nodes collects those nodes.
-	main  bool
-	nodes []opNode
+	main    bool
+	nodes   []opNode
+	inits   []msg
+	outputs []string
 	// used holds the operators in non-standard domains that nodes use;
 	// defined, the operators that model-local functions define.
 	used, defined map[op]bool
@@ -235,9 +244,32 @@ func (w *walker) graph(m msg, depth int) error {
 		case graphNode:
 			return into(f, depth, w.node)
 		case graphInitializer:
+			if w.main {
+				sub, err := f.sub()
+				if err != nil {
+					return err
+				}
+				w.inits = append(w.inits, sub)
+			}
 			return into(f, depth, w.tensor)
 		case graphSparseInitializer:
 			return into(f, depth, w.sparse)
+		case graphOutput:
+			if !w.main {
+				return nil
+			}
+			return into(f, depth, func(v msg, depth int) error {
+				return each(v, depth, func(f field) error {
+					if f.num != valueInfoName {
+						return nil
+					}
+					b, err := f.bytes()
+					if err == nil {
+						w.outputs = append(w.outputs, string(b))
+					}
+					return err
+				})
+			})
 		}
 		return nil
 	})
@@ -256,6 +288,7 @@ func (w *walker) node(m msg, depth int) error {
 	// Singular strings: the last occurrence wins, as in protobuf.
 	var domain, opType []byte
 	var inputs, outputs []string
+	var attrs []msg
 	main := w.main
 	w.main = false
 	err := each(m, depth, func(f field) (err error) {
@@ -274,6 +307,13 @@ func (w *walker) node(m msg, depth int) error {
 				outputs = append(outputs, string(b))
 			}
 		case nodeAttribute:
+			if main {
+				var sub msg
+				if sub, err = f.sub(); err != nil {
+					return err
+				}
+				attrs = append(attrs, sub)
+			}
 			err = into(f, depth, w.attribute)
 		}
 		return err
@@ -283,7 +323,7 @@ func (w *walker) node(m msg, depth int) error {
 		w.used[op{string(domain), string(opType)}] = true
 	}
 	if err == nil && main {
-		w.nodes = append(w.nodes, opNode{Domain: string(domain), Op: string(opType), Inputs: inputs, Outputs: outputs})
+		w.nodes = append(w.nodes, opNode{Domain: string(domain), Op: string(opType), Inputs: inputs, Outputs: outputs, attrs: attrs})
 	}
 	return err
 }

@@ -37,6 +37,9 @@ type field struct {
 	// at is the offset of the field's tag.
 	at   int
 	body msg
+	// val is the value of a varint or fixed-size field: fixed32 and
+	// fixed64 values as their little-endian bits.
+	val uint64
 }
 
 func (m *msg) done() bool { return m.pos >= m.end }
@@ -85,11 +88,11 @@ func (m *msg) next() (field, error) {
 	}
 	switch f.wire {
 	case wireVarint:
-		_, err = m.varint()
+		f.val, err = m.varint()
 	case wireFixed64:
-		err = m.skip(f.at, 8)
+		f.val, err = m.fixed(f.at, 8)
 	case wireFixed32:
-		err = m.skip(f.at, 4)
+		f.val, err = m.fixed(f.at, 4)
 	case wireBytes:
 		var n uint64
 		if n, err = m.varint(); err != nil {
@@ -106,12 +109,17 @@ func (m *msg) next() (field, error) {
 	return f, err
 }
 
-func (m *msg) skip(at, n int) error {
+// fixed reads a little-endian value of n bytes.
+func (m *msg) fixed(at, n int) (uint64, error) {
 	if m.end-m.pos < n {
-		return m.corrupt(at, "fixed-size value runs past the end of its message")
+		return 0, m.corrupt(at, "fixed-size value runs past the end of its message")
+	}
+	var v uint64
+	for i := range n {
+		v |= uint64(m.data[m.pos+i]) << (8 * i)
 	}
 	m.pos += n
-	return nil
+	return v, nil
 }
 
 // bytes returns the body of a length-delimited field, refusing any other

@@ -298,9 +298,37 @@ func mergeClasses(out *report.Result, shards []*shardReport, byIndex map[int]*sh
 		c.Label, c.Confidence, c.Encoding, c.History = best.Label, best.Confidence, best.Encoding, best.History
 		c.NotSearched = byIndex[owner[c.Index]] == nil
 		c.Pixels = best.Pixels
+		if c.EvaluationsToThreshold == nil {
+			c.Unreachable = mergedBoundedLayer(present, k, c.Confidence)
+		}
 		out.Classes[k] = c
 	}
 	return nil
+}
+
+// mergedBoundedLayer returns the mark of class k, not fooled by any shard,
+// as unreachable because of a bounded layer before the scores, or nil. The
+// model's weights decide it, so every shard that marked the class holds a
+// valid ceiling: the least is kept, and the reason is written for best, the
+// merged confidence. The other kinds rest on each shard's own scored
+// images, which the merge does not have, and are not carried over.
+func mergedBoundedLayer(present []*shardReport, k int, best float64) *report.Unreachable {
+	var u *report.Unreachable
+	for _, s := range present {
+		su := s.res.Classes[k].Unreachable
+		// A layer's description is a few words; a longer one did not
+		// come from fooltest.
+		if su == nil || su.Kind != report.UnreachableBoundedLayer || su.Layer == "" || len(su.Layer) > 200 {
+			continue
+		}
+		if u == nil || su.Ceiling < u.Ceiling {
+			u = &report.Unreachable{Kind: su.Kind, Ceiling: su.Ceiling, Layer: su.Layer}
+		}
+	}
+	if u != nil {
+		u.Reason = report.BoundedLayerReason(best, u.Ceiling, u.Layer)
+	}
+	return u
 }
 
 // NotSearched counts the classes of res that no shard searched.

@@ -87,7 +87,40 @@ func buildResult(o *Opened, spec *Spec, res *attack.Result, started time.Time) *
 		rc.History = report.ThinHistory(rc.History, report.MaxHistoryPoints)
 		out.Classes = append(out.Classes, rc)
 	}
+	markBoundedLayer(o, out, spec.Threshold)
 	return out
+}
+
+// markBoundedLayer marks the classes of out that were not fooled, and that
+// the search's own evidence did not explain, as unreachable where the
+// weights of a bounded layer that feeds the class scores keep their
+// confidence below threshold whatever the input.
+func markBoundedLayer(o *Opened, out *report.Result, threshold float64) {
+	var idx []int
+	for i := range out.Classes {
+		if c := &out.Classes[i]; c.EvaluationsToThreshold == nil && c.Unreachable == nil {
+			idx = append(idx, c.Index)
+		}
+	}
+	if len(idx) == 0 {
+		return
+	}
+	ceilings := o.LayerCeilings(idx, threshold)
+	if ceilings == nil {
+		return
+	}
+	layer := o.Info().BoundedLayer
+	for i, j := 0, 0; i < len(out.Classes) && j < len(idx); i++ {
+		c := &out.Classes[i]
+		if c.Index != idx[j] {
+			continue
+		}
+		if ceil := ceilings[j]; ceil < threshold {
+			c.Unreachable = &report.Unreachable{Kind: report.UnreachableBoundedLayer, Ceiling: ceil, Layer: layer,
+				Reason: report.BoundedLayerReason(c.Confidence, ceil, layer)}
+		}
+		j++
+	}
 }
 
 // renderShown gets the finished images of the classes the reports show

@@ -221,19 +221,29 @@ const (
 	// than its classes allow, and nowhere in that space does the class's
 	// softmax reach the threshold, whatever the input.
 	UnreachableBounded = "bounded"
+	// UnreachableBoundedLayer: the class scores are an affine map of a
+	// layer whose values are bounded (a Tanh, for one), and over every
+	// value that layer can take the class's confidence stays below the
+	// threshold: the model's weights show it, whatever the input.
+	UnreachableBoundedLayer = "bounded-layer"
 )
 
-// Unreachable is the search's evidence, from the outputs of every scored
-// image, that a class cannot reach the threshold on this model.
+// Unreachable is the evidence that a class cannot reach the threshold on
+// this model: from the outputs of every scored image (dead, bounded), or
+// from the weights of the layer that feeds the class scores (bounded-layer).
 type Unreachable struct {
-	// Kind is UnreachableDead or UnreachableBounded.
+	// Kind is UnreachableDead, UnreachableBounded or
+	// UnreachableBoundedLayer.
 	Kind string `json:"kind"`
 	// Ceiling is the highest confidence the class can have, for
-	// UnreachableBounded; its best confidence, for UnreachableDead.
+	// UnreachableBounded and UnreachableBoundedLayer; its best confidence,
+	// for UnreachableDead.
 	Ceiling float64 `json:"ceiling"`
 	// Rank is the dimension of the space the model's outputs vary in,
 	// for UnreachableBounded.
 	Rank int `json:"rank,omitempty"`
+	// Layer describes the bounded layer, for UnreachableBoundedLayer.
+	Layer string `json:"layer,omitempty"`
 	// Reason says it in a sentence, for people.
 	Reason string `json:"reason"`
 }
@@ -247,6 +257,15 @@ func UnreachableReason(kind string, best, ceiling float64, rank int, images int6
 	}
 	return fmt.Sprintf("its best confidence is %.4f: the model's outputs over the %d images scored vary in only %d dimensions (a narrow linear layer before the softmax), and nowhere in that space does this class's softmax exceed %.4f, whatever the input",
 		best, images, rank, ceiling)
+}
+
+// BoundedLayerReason is the sentence reports show for a class that cannot
+// reach the threshold because the layer that feeds the class scores is
+// bounded: best is its best confidence, ceiling the most it can have, and
+// layer says what the layer is.
+func BoundedLayerReason(best, ceiling float64, layer string) string {
+	return fmt.Sprintf("its best confidence is %.4f: the class scores are an affine map of a %s, and over every value that layer can take this class's confidence stays below %.4f, whatever the input (read from the model's weights)",
+		best, layer, ceiling)
 }
 
 // unreachableCount is how many classes of res look unreachable.

@@ -1,0 +1,328 @@
+// Package ceiling reads from a classifier's graph the highest confidence each
+// class can reach, whatever the input, when the class scores are an affine
+// map (Gemm, or MatMul and Add) of a bounded layer: a Tanh, Sigmoid,
+// HardSigmoid, Softsign or Clip, possibly followed by pooling, ReLU and
+// reshapes. Every value of such a layer lies in a box [Lo, Hi], and over
+// that box the class's confidence has a maximum that the layer's weights
+// determine. A class whose maximum lies below the threshold cannot be
+// fooled, however long the search runs.
+//
+// The search itself stays black-box: this reads the model file only to
+// explain, in the reports, why a class was not fooled.
+package ceiling
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/fooltest/fooltest/internal/onnxcheck"
+)
+
+// Applied says what the classifier does to the model's output to get
+// confidences.
+type Applied int
+
+const (
+	// AsIs: the output's values are the confidences (probabilities or
+	// sigmoid scores).
+	AsIs Applied = iota
+	// SoftmaxApplied: the classifier applies a softmax (logits).
+	SoftmaxApplied
+)
+
+// scores is how the confidences follow from z, the affine map's output.
+type scores int
+
+const (
+	softmaxOf scores = iota // softmax(z)
+	sigmoidOf               // sigmoid(z_c)
+	rawOf                   // z_c as it is
+)
+
+// maxWeights bounds the affine map's weights that Find decodes (64 MiB of
+// float32): ImageNet classifiers have a few million.
+const maxWeights = 16 << 20
+
+// Layer is a bounded layer and the affine map from it to the class scores.
+type Layer struct {
+	// Op is the bounded operator; each of its H values lies in [Lo, Hi]
+	// by the time it reaches the affine map.
+	Op     string
+	Lo, Hi float64
+	// K is the number of classes, H the affine map's input size.
+	K, H   int
+	w      []float32 // K×H, row-major: z = w·h + b
+	b      []float64
+	scores scores
+}
+
+// passThrough are operators that move values without changing them.
+var passThrough = map[string]bool{
+	"Identity": true, "Reshape": true, "Flatten": true, "Squeeze": true,
+	"Unsqueeze": true, "Dropout": true,
+}
+
+// Find returns the bounded layer whose affine map computes the class
+// scores of output, a model output of k classes, or nil when the graph does
+// not end that way or its weights cannot be read (external data, another
+// type, too many).
+func Find(m *onnxcheck.Model, output string, k int, applied Applied) *Layer {
+	if m == nil || k < 1 {
+		return nil
+	}
+	name := skip(m, output, passThrough)
+	n := m.Producer(name)
+	l := &Layer{K: k}
+	switch {
+	case applied == AsIs && n != nil && n.Op == "Softmax" && classAxis(n):
+		l.scores, name = softmaxOf, n.Inputs[0]
+	case applied == AsIs && n != nil && n.Op == "Sigmoid":
+		l.scores, name = sigmoidOf, n.Inputs[0]
+	case applied == SoftmaxApplied && n != nil && n.Op == "LogSoftmax" && classAxis(n):
+		l.scores, name = softmaxOf, n.Inputs[0]
+	case applied == SoftmaxApplied:
+		l.scores = softmaxOf
+	default:
+		l.scores = rawOf
+	}
+	// Between the affine map and the scores only copies: a reshape there
+	// could regroup the classes.
+	name = skip(m, name, map[string]bool{"Identity": true, "Dropout": true})
+	h, ok := l.affine(m, name)
+	if !ok {
+		return nil
+	}
+	if !l.bound(m, h) {
+		return nil
+	}
+	return l
+}
+
+// classAxis reports whether a Softmax or LogSoftmax node n normalises over
+// the class axis of a [N, K] value: its default or an explicit 1 or -1.
+func classAxis(n *onnxcheck.Node) bool {
+	if len(n.Inputs) == 0 {
+		return false
+	}
+	a, ok := n.Int("axis")
+	return !ok || a == 1 || a == -1
+}
+
+// skip follows value back through the operators in ops.
+func skip(m *onnxcheck.Model, value string, ops map[string]bool) string {
+	// Each step moves to an earlier node; a crafted cycle ends here.
+	for range 64 {
+		n := m.Producer(value)
+		if n == nil || !ops[n.Op] || len(n.Inputs) == 0 {
+			return value
+		}
+		value = n.Inputs[0]
+	}
+	return value
+}
+
+// affine reads the affine map that computes value (Gemm, MatMul and Add, or
+// MatMul) into l, and returns the name of its input.
+func (l *Layer) affine(m *onnxcheck.Model, value string) (string, bool) {
+	n := m.Producer(value)
+	if n == nil {
+		return "", false
+	}
+	switch n.Op {
+	case "Gemm":
+		if len(n.Inputs) < 2 {
+			return "", false
+		}
+		if t, _ := n.Int("transA"); t != 0 {
+			return "", false
+		}
+		transB, _ := n.Int("transB")
+		alpha, beta := float32(1), float32(1)
+		if v, ok := n.Float("alpha"); ok {
+			alpha = v
+		}
+		if v, ok := n.Float("beta"); ok {
+			beta = v
+		}
+		if !l.weights(m, n.Inputs[1], transB != 0, alpha) {
+			return "", false
+		}
+		l.b = make([]float64, l.K)
+		if len(n.Inputs) > 2 && n.Inputs[2] != "" && !l.bias(m, n.Inputs[2], beta) {
+			return "", false
+		}
+		return n.Inputs[0], true
+	case "Add":
+		if len(n.Inputs) != 2 {
+			return "", false
+		}
+		for i := range 2 {
+			mm := m.Producer(skip(m, n.Inputs[1-i], map[string]bool{"Identity": true}))
+			if mm == nil || mm.Op != "MatMul" || len(mm.Inputs) != 2 {
+				continue
+			}
+			if !l.weights(m, mm.Inputs[1], false, 1) {
+				return "", false
+			}
+			l.b = make([]float64, l.K)
+			if !l.bias(m, n.Inputs[i], 1) {
+				return "", false
+			}
+			return mm.Inputs[0], true
+		}
+	case "MatMul":
+		if len(n.Inputs) != 2 || !l.weights(m, n.Inputs[1], false, 1) {
+			return "", false
+		}
+		l.b = make([]float64, l.K)
+		return n.Inputs[0], true
+	}
+	return "", false
+}
+
+// weights reads the constant matrix value, H×K (K×H when trans), scaled by
+// alpha, into l.w as K×H.
+func (l *Layer) weights(m *onnxcheck.Model, value string, trans bool, alpha float32) bool {
+	dims, v, ok := m.Floats(value, maxWeights)
+	if !ok || len(dims) != 2 {
+		return false
+	}
+	rows, cols := int(dims[0]), int(dims[1])
+	h, k := rows, cols
+	if trans {
+		h, k = cols, rows
+	}
+	if k != l.K || h < 1 {
+		return false
+	}
+	l.H = h
+	l.w = make([]float32, k*h)
+	for r := range rows {
+		for c := range cols {
+			x := alpha * v[r*cols+c]
+			if trans {
+				l.w[r*h+c] = x
+			} else {
+				l.w[c*h+r] = x
+			}
+		}
+	}
+	for _, x := range l.w {
+		if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// bias adds the constant value, scaled by beta, to l.b: one value for every
+// class, or one per class ([K], [1, K]).
+func (l *Layer) bias(m *onnxcheck.Model, value string, beta float32) bool {
+	dims, v, ok := m.Floats(value, l.K)
+	if !ok {
+		return false
+	}
+	for _, d := range dims[:max(0, len(dims)-1)] {
+		if d != 1 {
+			return false
+		}
+	}
+	switch len(v) {
+	case 1:
+		for i := range l.b {
+			l.b[i] += float64(beta * v[0])
+		}
+	case l.K:
+		for i := range l.b {
+			l.b[i] += float64(beta * v[i])
+		}
+	default:
+		return false
+	}
+	for _, x := range l.b {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// bound follows the affine map's input back to a bounded operator, through
+// reshapes, pooling and ReLU, and sets l.Op, l.Lo and l.Hi.
+func (l *Layer) bound(m *onnxcheck.Model, value string) bool {
+	// after lists, nearest the affine map first, what the ops between
+	// the bounded operator and the map do to the box.
+	var after []func(lo, hi float64) (float64, float64)
+	for range 64 {
+		n := m.Producer(value)
+		if n == nil || len(n.Inputs) == 0 {
+			return false
+		}
+		lo, hi, src := sourceBox(m, n)
+		if src {
+			for i := len(after) - 1; i >= 0; i-- {
+				lo, hi = after[i](lo, hi)
+			}
+			if !(lo <= hi) || math.IsInf(lo, 0) || math.IsInf(hi, 0) {
+				return false
+			}
+			l.Op, l.Lo, l.Hi = n.Op, lo, hi
+			return true
+		}
+		switch n.Op {
+		case "Identity", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Dropout",
+			"GlobalAveragePool", "GlobalMaxPool", "MaxPool", "ReduceMean", "ReduceMax":
+			// Copies, means and maxima of values in a box stay in it.
+		case "AveragePool":
+			if p, _ := n.Int("count_include_pad"); p != 0 {
+				// Padding counts as zeros in the mean.
+				after = append(after, func(lo, hi float64) (float64, float64) { return min(lo, 0), max(hi, 0) })
+			}
+		case "Relu":
+			after = append(after, func(lo, hi float64) (float64, float64) { return max(lo, 0), max(hi, 0) })
+		default:
+			return false
+		}
+		value = n.Inputs[0]
+	}
+	return false
+}
+
+// sourceBox returns the box of n's output when n is a bounded operator.
+func sourceBox(m *onnxcheck.Model, n *onnxcheck.Node) (lo, hi float64, ok bool) {
+	switch n.Op {
+	case "Tanh", "Softsign":
+		return -1, 1, true
+	case "Sigmoid", "HardSigmoid":
+		return 0, 1, true
+	case "Clip":
+		lo, hi = math.Inf(-1), math.Inf(1)
+		if v, ok := n.Float("min"); ok {
+			lo = float64(v)
+		}
+		if v, ok := n.Float("max"); ok {
+			hi = float64(v)
+		}
+		// From opset 11 the bounds are inputs, and scalars.
+		for i, p := range []*float64{&lo, &hi} {
+			if len(n.Inputs) <= i+1 || n.Inputs[i+1] == "" {
+				continue
+			}
+			_, v, ok := m.Floats(n.Inputs[i+1], 1)
+			if !ok || len(v) != 1 {
+				return 0, 0, false
+			}
+			*p = float64(v[0])
+		}
+		ok = !math.IsInf(lo, 0) && !math.IsInf(hi, 0) && !math.IsNaN(lo) && !math.IsNaN(hi) && lo <= hi
+		return lo, hi, ok
+	}
+	return 0, 0, false
+}
+
+// String says what the layer is, for people.
+func (l *Layer) String() string {
+	return fmt.Sprintf("%s layer of %d values in [%s, %s]", l.Op, l.H, num(l.Lo), num(l.Hi))
+}
+
+func num(v float64) string { return fmt.Sprintf("%.4g", v) }

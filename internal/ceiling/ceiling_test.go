@@ -1,0 +1,284 @@
+package ceiling
+
+import (
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/fooltest/fooltest/internal/demo"
+	"github.com/fooltest/fooltest/internal/onnxcheck"
+)
+
+func load(t *testing.T, path string) *onnxcheck.Model {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := onnxcheck.Check(path, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// TestTanhFixture checks the bounds on mnist-tanh-ls, whose logits are
+// fc2(tanh(fc1(...))), against the maxima of each class's log-odds over the
+// box [-1, 1]^64 found from the weights by an independent projected
+// gradient ascent (numpy, float64, 5 starts each):
+//
+//	/usr/bin/python3: max over h of z_c - logsumexp(z_others), z = W h + b
+//
+// A bound must lie above the maximum (it is an upper bound) and, with the
+// ascent converged, only a little further above it than the float32
+// rounding it allows for (under 1e-4 in log-odds here).
+func TestTanhFixture(t *testing.T) {
+	m := load(t, filepath.Join("..", "..", "testdata", "models", "mnist-tanh-ls.onnx"))
+	l := Find(m, "scores", 10, SoftmaxApplied)
+	if l == nil {
+		t.Fatal("no bounded layer found before the scores")
+	}
+	if l.Op != "Tanh" || l.Lo != -1 || l.Hi != 1 || l.H != 64 || l.K != 10 {
+		t.Fatalf("layer %+v, want Tanh in [-1, 1], 64 → 10", l)
+	}
+	want := []float64{0.950803, 0.965880, 0.974791, 0.965010, 0.952830, 0.950700, 0.965134, 0.947347, 0.987938, 0.984120}
+	classes := []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}
+	// goal 1: the ascent runs to convergence.
+	got := l.Ceilings(classes, 1)
+	for c, w := range want {
+		lw, lg := logOdds(w), logOdds(got[c])
+		if lg < lw-1e-4 || lg > lw+1e-3 {
+			t.Errorf("class %d: ceiling %.6f (log-odds %.4f), want just above %.6f (%.4f)", c, got[c], lg, w, lw)
+		}
+	}
+	// With a goal above every maximum, each class is settled below it.
+	for c, g := range l.Ceilings(classes, 0.9999) {
+		if g >= 0.9999 {
+			t.Errorf("class %d: bound %.6f, not below 0.9999", c, g)
+		}
+	}
+}
+
+// TestUnboundedModels checks that models whose scores are affine in an
+// unbounded layer (ReLU) have no bounded layer.
+func TestUnboundedModels(t *testing.T) {
+	m, err := onnxcheck.CheckBytes(demo.Name, demo.Model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range []Applied{AsIs, SoftmaxApplied} {
+		if l := Find(m, "prob", 10, a); l != nil {
+			t.Errorf("demo LeNet (ReLU before its last Gemm), applied %d: found %v", a, l)
+		}
+	}
+	flat := load(t, filepath.Join("..", "..", "testdata", "models", "mnist-flat-ls.onnx"))
+	if l := Find(flat, "scores", 10, SoftmaxApplied); l != nil {
+		t.Errorf("mnist-flat-ls: found %v", l)
+	}
+}
+
+// TestSharedModels runs Find on every model in ../shared/models: none of
+// them ends in a bounded layer, so none may report one.
+func TestSharedModels(t *testing.T) {
+	paths, _ := filepath.Glob(filepath.Join("..", "..", "..", "shared", "models", "*", "*.onnx"))
+	if len(paths) == 0 {
+		t.Skip("../shared/models is absent")
+	}
+	for _, p := range paths {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := onnxcheck.Check(p, data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, out := range m.OutputNames() {
+			for _, a := range []Applied{AsIs, SoftmaxApplied} {
+				for _, k := range []int{10, 1000} {
+					if l := Find(m, out, k, a); l != nil {
+						t.Errorf("%s output %q: found %v", p, out, l)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestBoundsHold draws random layers and checks every bound against the
+// confidences of many points of the box, the box's vertices first, and
+// that the ascent's bound is close to the best point found when the layer
+// is small enough to search well.
+func TestBoundsHold(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for trial := range 40 {
+		k, h := 2+rng.IntN(9), 1+rng.IntN(6)
+		l := &Layer{Op: "Tanh", K: k, H: h, Lo: -1 + rng.Float64(), Hi: 1 + rng.Float64(),
+			w: make([]float32, k*h), b: make([]float64, k), scores: scores(trial % 3)}
+		for i := range l.w {
+			l.w[i] = float32(rng.NormFloat64() * 2)
+		}
+		for i := range l.b {
+			l.b[i] = rng.NormFloat64()
+		}
+		classes := make([]int, k)
+		for i := range classes {
+			classes[i] = i
+		}
+		bounds := l.Ceilings(classes, 1)
+		best := make([]float64, k)
+		for c := range best {
+			best[c] = math.Inf(-1)
+		}
+		x := make([]float64, h)
+		for n := range 20000 {
+			for i := range x {
+				switch {
+				case n < 1<<h:
+					x[i] = l.Lo
+					if n>>i&1 == 1 {
+						x[i] = l.Hi
+					}
+				default:
+					x[i] = l.Lo + (l.Hi-l.Lo)*rng.Float64()
+				}
+			}
+			for c, p := range l.confidences(x) {
+				best[c] = max(best[c], p)
+			}
+		}
+		// The log-odds are concave in h: cyclic coordinate ascent,
+		// exact line searches by ternary search, converges to each
+		// class's maximum.
+		if l.scores == softmaxOf {
+			for c := range k {
+				best[c] = max(best[c], l.coordinateMax(c))
+			}
+		}
+		for c := range k {
+			if best[c] > bounds[c] {
+				t.Fatalf("trial %d (scores %d), class %d: a point reaches %.9f above the bound %.9f", trial, l.scores, c, best[c], bounds[c])
+			}
+			if l.scores == softmaxOf && logOdds(bounds[c])-logOdds(best[c]) > 0.01 {
+				t.Errorf("trial %d, class %d: bound %.6f far above the best point %.6f", trial, c, bounds[c], best[c])
+			}
+		}
+	}
+}
+
+// confidences computes every class's confidence at h directly.
+func (l *Layer) confidences(h []float64) []float64 {
+	z := make([]float64, l.K)
+	mx := math.Inf(-1)
+	for j := range l.K {
+		z[j] = l.b[j]
+		for i := range h {
+			z[j] += float64(l.w[j*l.H+i]) * h[i]
+		}
+		mx = max(mx, z[j])
+	}
+	out := make([]float64, l.K)
+	var s float64
+	for j := range z {
+		switch l.scores {
+		case softmaxOf:
+			out[j] = math.Exp(z[j] - mx)
+			s += out[j]
+		case sigmoidOf:
+			out[j] = sigmoid(z[j])
+		default:
+			out[j] = z[j]
+		}
+	}
+	if l.scores == softmaxOf {
+		for j := range out {
+			out[j] /= s
+		}
+	}
+	return out
+}
+
+// coordinateMax returns class c's highest softmax found by cyclic coordinate
+// ascent from the box's centre.
+func (l *Layer) coordinateMax(c int) float64 {
+	x := make([]float64, l.H)
+	for i := range x {
+		x[i] = (l.Lo + l.Hi) / 2
+	}
+	at := func() float64 { return l.confidences(x)[c] }
+	for range 200 {
+		for i := range x {
+			lo, hi := l.Lo, l.Hi
+			for range 60 {
+				m1, m2 := lo+(hi-lo)/3, hi-(hi-lo)/3
+				x[i] = m1
+				f1 := logOdds(at())
+				x[i] = m2
+				f2 := logOdds(at())
+				if f1 < f2 {
+					lo = m1
+				} else {
+					hi = m2
+				}
+			}
+			x[i] = (lo + hi) / 2
+		}
+	}
+	return at()
+}
+
+// TestClipLayer reads the float MobileNetV2 that scripts/dequantize-model.py
+// derives (absent unless built), whose scores are an affine map of a Clip to
+// [0, 6] given by constant inputs (opset 12), through global average pooling
+// and a reshape.
+func TestClipLayer(t *testing.T) {
+	home, _ := os.UserHomeDir()
+	p := filepath.Join(home, ".cache", "fooltest-models", "mobilenetv2-12-float.onnx")
+	if _, err := os.Stat(p); err != nil {
+		t.Skip("the float MobileNetV2 is not built (scripts/dequantize-model.py)")
+	}
+	m := load(t, p)
+	l := Find(m, m.OutputNames()[0], 1000, SoftmaxApplied)
+	if l == nil || l.Op != "Clip" || l.Lo != 0 || l.Hi != 6 || l.H != 1280 {
+		t.Fatalf("found %v, want a Clip layer of 1280 values in [0, 6]", l)
+	}
+	// Whatever the budget leaves, no bound may claim a class that the
+	// search fools at 0.99 on this model (most of them) is unreachable.
+	for c, v := range l.Ceilings([]int{0, 1, 2, 3}, 0.99) {
+		if v < 0.99 {
+			t.Errorf("class %d: bound %.4f below 0.99", c, v)
+		}
+	}
+}
+
+// FuzzFind reads arbitrary models: Find must return nil or a layer whose
+// bounds Ceilings can compute, never panic or allocate without bound.
+func FuzzFind(f *testing.F) {
+	tanh, err := os.ReadFile(filepath.Join("..", "..", "testdata", "models", "mnist-tanh-ls.onnx"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(tanh)
+	f.Add(demo.Model)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		m, err := onnxcheck.CheckBytes("fuzz", data)
+		if err != nil {
+			return
+		}
+		for _, out := range m.OutputNames() {
+			for _, a := range []Applied{AsIs, SoftmaxApplied} {
+				l := Find(m, out, 10, a)
+				if l == nil {
+					continue
+				}
+				for _, v := range l.Ceilings([]int{0, 9}, 0.99) {
+					if math.IsNaN(v) {
+						t.Fatalf("NaN bound from %v", l)
+					}
+				}
+			}
+		}
+	})
+}

@@ -1,0 +1,252 @@
+package onnxcheck
+
+import (
+	"encoding/binary"
+	"math"
+)
+
+// Field numbers from onnx.proto that only the graph reading below needs.
+const (
+	attrName        = 1
+	attrFloat       = 2
+	attrInt         = 3
+	tensorDims      = 1
+	tensorDataType  = 2
+	tensorFloatData = 4
+	tensorRawData   = 9
+	tensorLocation  = 14
+	tensorFloatType = 1 // TensorProto.DataType FLOAT
+)
+
+// Node is a node of a model's main graph in the default operator domain, as
+// far as tracing a value back through the graph needs: its operator, its
+// inputs (empty names for omitted optional inputs) and its attributes.
+type Node struct {
+	Op     string
+	Inputs []string
+	attrs  []msg
+}
+
+// Producer returns the node of the main graph that writes value, or nil
+// when none does (a graph input or an initializer) or when that node's
+// operator is outside the default domain, whose semantics are unknown here.
+func (m *Model) Producer(value string) *Node {
+	for i := range m.nodes {
+		n := &m.nodes[i]
+		for _, o := range n.Outputs {
+			if o != value {
+				continue
+			}
+			if n.Domain != "" && n.Domain != "ai.onnx" {
+				return nil
+			}
+			return &Node{Op: n.Op, Inputs: n.Inputs, attrs: n.attrs}
+		}
+	}
+	return nil
+}
+
+// OutputNames returns the names of the main graph's outputs, in order.
+func (m *Model) OutputNames() []string { return m.outputs }
+
+// attr returns the last attribute of n named name, as protobuf's "last one
+// wins" reads a repeated singular field.
+func (n *Node) attr(name string) (msg, bool) {
+	var found msg
+	ok := false
+	for _, a := range n.attrs {
+		if attrNamed(a, name) {
+			found, ok = a, true
+		}
+	}
+	return found, ok
+}
+
+func attrNamed(a msg, name string) bool {
+	is := false
+	_ = each(a, 0, func(f field) error {
+		if f.num == attrName {
+			b, err := f.bytes()
+			is = err == nil && string(b) == name
+		}
+		return nil
+	})
+	return is
+}
+
+// Float returns n's float attribute name.
+func (n *Node) Float(name string) (float32, bool) {
+	a, ok := n.attr(name)
+	if !ok {
+		return 0, false
+	}
+	var v float32
+	found := false
+	_ = each(a, 0, func(f field) error {
+		if f.num == attrFloat && f.wire == wireFixed32 {
+			v, found = math.Float32frombits(uint32(f.val)), true
+		}
+		return nil
+	})
+	return v, found
+}
+
+// Int returns n's integer attribute name.
+func (n *Node) Int(name string) (int64, bool) {
+	a, ok := n.attr(name)
+	if !ok {
+		return 0, false
+	}
+	var v int64
+	found := false
+	_ = each(a, 0, func(f field) error {
+		if f.num == attrInt && f.wire == wireVarint {
+			v, found = int64(f.val), true
+		}
+		return nil
+	})
+	return v, found
+}
+
+// Floats returns the dimensions and values of value when it is a constant of
+// the main graph holding 32-bit floats: an initializer, or the output of a
+// Constant node's value attribute. It returns false for anything else, for
+// data kept in an external file, and for more than max values, so that a
+// caller bounds what it decodes.
+func (m *Model) Floats(value string, max int) (dims []int64, vals []float32, ok bool) {
+	for _, t := range m.inits {
+		if tensorNamed(t, value) {
+			return decodeFloats(t, max)
+		}
+	}
+	n := m.Producer(value)
+	if n == nil || n.Op != "Constant" {
+		return nil, nil, false
+	}
+	a, found := n.attr("value")
+	if !found {
+		return nil, nil, false
+	}
+	var t msg
+	found = false
+	_ = each(a, 0, func(f field) error {
+		if f.num == attrTensor {
+			if sub, err := f.sub(); err == nil {
+				t, found = sub, true
+			}
+		}
+		return nil
+	})
+	if !found {
+		return nil, nil, false
+	}
+	return decodeFloats(t, max)
+}
+
+func tensorNamed(t msg, name string) bool {
+	is := false
+	_ = each(t, 0, func(f field) error {
+		if f.num == tensorName {
+			b, err := f.bytes()
+			is = err == nil && string(b) == name
+		}
+		return nil
+	})
+	return is
+}
+
+// decodeFloats decodes a TensorProto of type FLOAT with its values in
+// raw_data or float_data (packed or not).
+func decodeFloats(t msg, max int) (dims []int64, vals []float32, ok bool) {
+	dtype := uint64(0)
+	external := false
+	var raw []byte
+	var packed [][]byte
+	var single []float32
+	err := each(t, 0, func(f field) error {
+		switch f.num {
+		case tensorDims:
+			if f.wire == wireVarint {
+				dims = append(dims, int64(f.val))
+				return nil
+			}
+			b, err := f.bytes()
+			if err != nil {
+				return err
+			}
+			for len(b) > 0 {
+				v, n := binary.Uvarint(b)
+				if n <= 0 {
+					return t.corrupt(f.at, "packed dims")
+				}
+				dims, b = append(dims, int64(v)), b[n:]
+			}
+		case tensorDataType:
+			dtype = f.val
+		case tensorLocation:
+			external = f.val == 1
+		case tensorExternalData:
+			external = true
+		case tensorRawData:
+			b, err := f.bytes()
+			if err != nil {
+				return err
+			}
+			raw = b
+		case tensorFloatData:
+			if f.wire == wireFixed32 {
+				single = append(single, math.Float32frombits(uint32(f.val)))
+				return nil
+			}
+			b, err := f.bytes()
+			if err != nil {
+				return err
+			}
+			packed = append(packed, b)
+		}
+		return nil
+	})
+	if err != nil || dtype != tensorFloatType || external {
+		return nil, nil, false
+	}
+	count := 1
+	for _, d := range dims {
+		if d < 0 || d > int64(max) || count*int(d) > max {
+			return nil, nil, false
+		}
+		count *= int(d)
+	}
+	switch {
+	case raw != nil:
+		if len(raw) != 4*count {
+			return nil, nil, false
+		}
+		vals = make([]float32, count)
+		for i := range vals {
+			vals[i] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*i:]))
+		}
+	case len(single) > 0 && len(packed) > 0:
+		// Both forms of one repeated field: no exporter writes that,
+		// and their order in the file would have to be kept.
+		return nil, nil, false
+	default:
+		n := len(single)
+		for _, b := range packed {
+			n += len(b) / 4
+		}
+		if n != count {
+			return nil, nil, false
+		}
+		vals = make([]float32, 0, count)
+		for _, b := range packed {
+			if len(b)%4 != 0 {
+				return nil, nil, false
+			}
+			for i := 0; i < len(b); i += 4 {
+				vals = append(vals, math.Float32frombits(binary.LittleEndian.Uint32(b[i:])))
+			}
+		}
+		vals = append(vals, single...)
+	}
+	return dims, vals, true
+}
