@@ -21,6 +21,7 @@ import (
 	"image"
 	"image/png"
 	"maps"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime/pprof"
@@ -169,6 +170,10 @@ func open(f flags) (*classifier.Classifier, error) {
 // half of the seeds, with the lowest ceiling any seed saw, or "none".
 func unreachableSummary(flagged map[int][]*attack.Unreachable, seeds int) string {
 	var parts []string
+	// Classes a bounded layer caps are listed together: the layer caps
+	// most classes of a model at once.
+	var capped []int
+	lo, hi := math.Inf(1), math.Inf(-1)
 	for _, class := range slices.Sorted(maps.Keys(flagged)) {
 		us := flagged[class]
 		if 2*len(us) <= seeds {
@@ -180,7 +185,22 @@ func unreachableSummary(flagged map[int][]*attack.Unreachable, seeds int) string
 				low = u
 			}
 		}
+		if low.Kind == boundedLayer {
+			capped = append(capped, class)
+			lo, hi = min(lo, low.Ceiling), max(hi, low.Ceiling)
+			continue
+		}
 		parts = append(parts, describe(class, low))
+	}
+	switch {
+	case len(capped) == 1:
+		parts = append(parts, describe(capped[0], &attack.Unreachable{Kind: boundedLayer, Ceiling: lo}))
+	case len(capped) > 1:
+		list := make([]string, len(capped))
+		for i, c := range capped {
+			list[i] = strconv.Itoa(c)
+		}
+		parts = append(parts, fmt.Sprintf("%s (at most %.4f to %.4f: a bounded layer feeds the scores)", strings.Join(list, ", "), lo, hi))
 	}
 	if len(parts) == 0 {
 		return "none"
@@ -188,10 +208,41 @@ func unreachableSummary(flagged map[int][]*attack.Unreachable, seeds int) string
 	return strings.Join(parts, "; ")
 }
 
+// boundedLayer marks, in this tool's output, a class whose confidence the
+// weights of a bounded layer before the scores keep below the threshold
+// (classifier.LayerCeilings), as fooltest run's reports do.
+const boundedLayer = "bounded-layer"
+
+// markBoundedLayer marks the classes of res that were not reached, and that
+// the search did not explain, as unreachable where c's bounded layer keeps
+// them below threshold.
+func markBoundedLayer(c *classifier.Classifier, res *attack.Result, threshold float64) {
+	var idx []int
+	for _, cl := range res.Classes {
+		if !cl.Reached && cl.Unreachable == nil {
+			idx = append(idx, cl.Index)
+		}
+	}
+	ceilings := c.LayerCeilings(idx, threshold)
+	for i, j := 0, 0; ceilings != nil && i < len(res.Classes) && j < len(idx); i++ {
+		cl := &res.Classes[i]
+		if cl.Index != idx[j] {
+			continue
+		}
+		if ceilings[j] < threshold {
+			cl.Unreachable = &attack.Unreachable{Kind: boundedLayer, Ceiling: ceilings[j]}
+		}
+		j++
+	}
+}
+
 // describe says in a few words why class looks unreachable.
 func describe(class int, u *attack.Unreachable) string {
-	if u.Kind == attack.UnreachableDead {
+	switch u.Kind {
+	case attack.UnreachableDead:
 		return fmt.Sprintf("%d (dead: best %.2g)", class, u.Ceiling)
+	case boundedLayer:
+		return fmt.Sprintf("%d (at most %.4f: a bounded layer feeds the scores)", class, u.Ceiling)
 	}
 	return fmt.Sprintf("%d (softmax at most %.4f: outputs span %d dimensions)", class, u.Ceiling, u.Rank)
 }
@@ -228,6 +279,7 @@ func search(c *classifier.Classifier, f flags, seed uint64, flagged map[int][]*a
 		fmt.Printf("interleaved: search %.0f/s over %.1fs, raw %.0f/s over %.1fs in %d slices: ratio %.3f\n",
 			search, own.Seconds(), raw, il.rawTook.Seconds(), il.slices, search/raw)
 	}
+	markBoundedLayer(c, res, f.threshold)
 	need, reached, unreachable := int64(0), 0, 0
 	var confs []float64
 	var at, unr []string
@@ -247,8 +299,11 @@ func search(c *classifier.Classifier, f flags, seed uint64, flagged map[int][]*a
 			at = append(at, "-")
 		}
 	}
-	if reached+unreachable < len(res.Classes) {
+	switch {
+	case reached+unreachable < len(res.Classes):
 		need = -1
+	case reached == 0:
+		need = noneReachable
 	}
 	if f.dump != "" {
 		if err := dump(f.dump, res); err != nil {
@@ -287,13 +342,25 @@ func search(c *classifier.Classifier, f flags, seed uint64, flagged map[int][]*a
 
 // median of evaluation counts, where -1 (never) ranks above every count;
 // -1 when the median run never got there.
+// noneReachable is the count of a run whose every class looks unreachable:
+// there is nothing to count.
+const noneReachable = -2
+
 func median(v []int64) int64 {
 	t := make([]int64, len(v))
+	none := 0
 	for i, x := range v {
 		t[i] = x
-		if x < 0 {
+		switch x {
+		case noneReachable:
+			t[i] = 0
+			none++
+		case -1:
 			t[i] = score.Censored
 		}
+	}
+	if none == len(v) && none > 0 {
+		return noneReachable
 	}
 	if m, ok := score.Median(t); ok {
 		return m
@@ -302,6 +369,9 @@ func median(v []int64) int64 {
 }
 
 func format(n, limit int64) string {
+	if n == noneReachable {
+		return "none reachable"
+	}
 	if n < 0 {
 		if limit == 0 {
 			return "never"
