@@ -9,7 +9,7 @@
 #
 # MNIST models must bring every class to 0.9999, CIFAR-10 models to 0.99.
 # mnist-tanh-ls, whose Tanh layer keeps every class below 0.99, gets a second
-# row at 0.9, a threshold each of its classes can reach.
+# row at 0.85, which a white-box gradient ascent takes every class past.
 # A class the search marks as looking unreachable (its confidence stopped
 # far below the threshold against a ceiling the model's outputs show, or it
 # is dead) does not count: a cell is then the evaluations until every other
@@ -75,7 +75,7 @@ candidates=(
 	"mnist-flat-ls (ours)|$own/mnist-flat-ls.onnx|raw01|$mnist_t"
 	"mnist-20px-norm (ours)|$own/mnist-20px-norm.onnx|raw255|$mnist_t"
 	"mnist-tanh-ls (ours)|$own/mnist-tanh-ls.onnx|raw01|$mnist_t"
-	"mnist-tanh-ls (ours), to 0.9|$own/mnist-tanh-ls.onnx|raw01|0.9"
+	"mnist-tanh-ls (ours), to 0.85|$own/mnist-tanh-ls.onnx|raw01|0.85"
 	"cifar10-keras-anshaj|$shared/cifar10-keras-anshaj/cifar10_model.onnx|raw01|$cifar_t"
 	"cifar10-resnet8-lawrence|$shared/cifar10-resnet8-lawrence/ic_raw.onnx|cifar10|$cifar_t"
 	"cifar10-resnet8-int8-lawrence|$shared/cifar10-resnet8-int8-lawrence/ic_quantized_int8.onnx|cifar10|$cifar_t"
