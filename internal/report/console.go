@@ -102,5 +102,8 @@ func consoleUnreachable(b *strings.Builder, res *Result) {
 		fmt.Fprintf(b, "  class %d %s: %s\n", c.Index, displayLabel(c.Label, 24), cleanText(c.Unreachable.Reason))
 		shown++
 	}
+	if n == len(res.Classes) {
+		b.WriteString(allUnreachableNote + "\n")
+	}
 	b.WriteString("\n")
 }

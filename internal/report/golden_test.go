@@ -35,6 +35,7 @@ func TestGolden(t *testing.T) {
 		{"image-base-url-", goldenImageBaseResult, "report.md"},
 		{"artifact-url-", goldenArtifactResult, "report.md"},
 		{"unreachable-", goldenUnreachableResult, ""},
+		{"all-unreachable-", goldenAllUnreachableResult, ""},
 	}
 	for _, fx := range fixtures {
 		for _, tt := range formats {

@@ -60,30 +60,53 @@ func goldenArtifactResult(t testing.TB) *report.Result {
 	return res
 }
 
-// goldenUnreachableResult is goldenResult with two of its unfooled classes
-// marked as looking unreachable: one bounded, one dead. The verdict stays
-// what the fooled classes make it.
+// goldenLayer describes the bounded layer of the golden results.
+const goldenLayer = "Tanh layer of 64 values in [-1, 1]"
+
+// goldenUnreachableResult is goldenResult with its three unfooled classes
+// marked as looking unreachable: one bounded, one dead, one by a bounded
+// layer. The verdict stays what the fooled classes make it.
 func goldenUnreachableResult(t testing.TB) *report.Result {
 	t.Helper()
 	res := goldenResult(t)
 	marked := 0
 	for i := range res.Classes {
 		c := &res.Classes[i]
-		if c.Fooled || marked == 2 {
+		if c.Fooled || marked == 3 {
 			continue
 		}
-		if marked == 0 {
+		switch marked {
+		case 0:
 			c.Unreachable = &report.Unreachable{Kind: report.UnreachableBounded, Ceiling: 0.5180368, Rank: 4,
 				Reason: report.UnreachableReason(report.UnreachableBounded, c.Confidence, 0.5180368, 4, 12000)}
-		} else {
+		case 1:
 			c.Unreachable = &report.Unreachable{Kind: report.UnreachableDead, Ceiling: 3e-7,
 				Reason: report.UnreachableReason(report.UnreachableDead, 3e-7, 3e-7, 0, 12000)}
+		default:
+			c.Unreachable = &report.Unreachable{Kind: report.UnreachableBoundedLayer, Ceiling: 0.9573, Layer: goldenLayer,
+				Reason: report.BoundedLayerReason(c.Confidence, 0.9573, goldenLayer)}
 		}
 		marked++
 	}
-	if marked != 2 {
-		t.Fatalf("goldenResult has %d unfooled classes, want at least 2", marked)
+	if marked != 3 {
+		t.Fatalf("goldenResult has %d unfooled classes, want at least 3", marked)
 	}
+	return res
+}
+
+// goldenAllUnreachableResult has four classes, none fooled, each kept
+// below the threshold by a bounded layer: the gate passes, and every
+// format must say that at this threshold it could not have failed.
+func goldenAllUnreachableResult(t testing.TB) *report.Result {
+	t.Helper()
+	res := reporttest.New(t, reporttest.Options{Classes: 4, HistoryLen: 5})
+	for i := range res.Classes {
+		c := &res.Classes[i]
+		ceil := 0.95 + 0.01*float64(i)
+		c.Unreachable = &report.Unreachable{Kind: report.UnreachableBoundedLayer, Ceiling: ceil, Layer: goldenLayer,
+			Reason: report.BoundedLayerReason(c.Confidence, ceil, goldenLayer)}
+	}
+	report.Prepare(res, report.DefaultFormats())
 	return res
 }
 

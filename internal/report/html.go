@@ -415,7 +415,7 @@ func htmlData(res *Result) htmlPage {
 			p.UnreachableHidden++
 			continue
 		}
-		p.UnreachableNote = unreachableNote
+		p.UnreachableNote = unreachableIntro(res)
 		p.Unreachable = append(p.Unreachable, htmlUnreachable{
 			Index: c.Index, Label: displayLabel(c.Label, maxHTMLLabel),
 			Confidence: formatConfidence(c.Confidence, res.Threshold),

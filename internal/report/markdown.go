@@ -99,7 +99,7 @@ func renderMarkdown(res *Result) []byte {
 
 	if unr := unreachableClasses(res); len(unr) > 0 {
 		rows.WriteString("### Classes that look unreachable\n\n")
-		rows.WriteString(unreachableNote + "\n\n")
+		rows.WriteString(unreachableIntro(res) + "\n\n")
 		rows.WriteString("| Class | Label | Best confidence | Why |\n|---:|---|---:|---|\n")
 		budget := maxMarkdownBytes - head.Len() - len(tail) - 200
 		n := cappedRows(&rows, len(unr), budget, func(i int) string {

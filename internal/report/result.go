@@ -293,7 +293,19 @@ func unreachableClasses(res *Result) []*Class {
 
 // unreachableNote is the sentence that introduces the unreachable classes
 // in every report.
-const unreachableNote = "These classes were not fooled, and the search found why they look impossible to fool on this model; they count as not fooled for the gate."
+const unreachableNote = "These classes were not fooled, and fooltest found why they look impossible to fool on this model; they count as not fooled for the gate."
+
+// allUnreachableNote follows unreachableNote when every target class looks
+// unreachable: a pass then says nothing about the model at this threshold.
+const allUnreachableNote = "Every target class looks unreachable at this threshold, so this gate cannot fail on this model: a lower threshold tests it."
+
+// unreachableIntro is what introduces res's unreachable classes.
+func unreachableIntro(res *Result) string {
+	if n := len(res.Classes); n > 0 && unreachableCount(res) == n {
+		return unreachableNote + " " + allUnreachableNote
+	}
+	return unreachableNote
+}
 
 // Baseline is a run's comparison with the baseline it was given.
 type Baseline struct {
