@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"encoding/xml"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -259,5 +260,34 @@ func TestOpenedLine(t *testing.T) {
 				t.Errorf("%q: mentions tuning %v, want %v", line, got, tc.tuning)
 			}
 		})
+	}
+}
+
+// TestInspectCeilings checks that inspect gives the class ceilings that a
+// bounded layer before the scores sets (mnist-tanh-ls: 0.9473 for class 7
+// to 0.9879 for class 8, see package ceiling), and nothing on the demo.
+func TestInspectCeilings(t *testing.T) {
+	model := filepath.Join("..", "..", "testdata", "models", "mnist-tanh-ls.onnx")
+	r := runMain(t, nil, "inspect", "--model", model, "--batch", "8", "--threads", "1")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	if !strings.Contains(r.stdout, "no class's confidence exceeds 0.9473 (class 7) to 0.9879 (class 8)") {
+		t.Errorf("no ceilings line in:\n%s", r.stdout)
+	}
+	r = runMain(t, nil, "inspect", "--model", model, "--batch", "8", "--threads", "1", "--json")
+	var got struct {
+		BoundedLayer  string    `json:"bounded_layer"`
+		ClassCeilings []float64 `json:"class_ceilings"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.BoundedLayer != "Tanh layer of 64 values in [-1, 1]" || len(got.ClassCeilings) != 10 || math.Abs(got.ClassCeilings[7]-0.9473) > 5e-4 {
+		t.Errorf("inspect --json: %+v", got)
+	}
+	r = runMain(t, nil, "inspect", "--batch", "8", "--threads", "1")
+	if strings.Contains(r.stdout, "ceilings") || strings.Contains(r.stdout, "scores ") {
+		t.Errorf("the demo LeNet has no bounded layer, but inspect says:\n%s", r.stdout)
 	}
 }
