@@ -236,6 +236,10 @@ func runSearch(ctx context.Context, args []string, e env) (*runOutcome, error) {
 				}
 				fmt.Fprintln(e.stdout)
 			},
+			Unreachable: func(classes int, evals int64) {
+				fmt.Fprintf(e.stdout, "%-11s the model's weights keep all %d classes searched below the threshold, so no image can fool one: searching %d evaluations, for the reports' near misses\n",
+					"unreachable", classes, evals)
+			},
 			BaselineOpened: func(o *pipeline.Opened) {
 				fmt.Fprintf(e.stdout, "%-11s %s (sha256 %s)\n", "baseline", safetext.Printable(o.Name), o.SHA256[:16])
 			},

@@ -93,7 +93,8 @@ func TestRunReportsUnreachable(t *testing.T) {
 // take, no class's softmax exceeds 0.988 (TestTanhFixture in package
 // ceiling). At a threshold of 0.99 every class must be reported as
 // unreachable, with a ceiling above what the search reached and below the
-// threshold; at 0.8, which every class can reach, none may be.
+// threshold, and the search cut to 2,000 evaluations; at 0.8, which every
+// class can reach, none may be.
 func TestRunReportsBoundedLayer(t *testing.T) {
 	model := filepath.Join("..", "..", "testdata", "models", "mnist-tanh-ls.onnx")
 	for _, tc := range []struct {
@@ -114,7 +115,9 @@ func TestRunReportsBoundedLayer(t *testing.T) {
 			t.Fatal(err)
 		}
 		var rep struct {
-			Classes []struct {
+			Evaluations int64  `json:"evaluations"`
+			Stopped     string `json:"stopped_reason"`
+			Classes     []struct {
 				Index       int     `json:"index"`
 				Confidence  float64 `json:"confidence"`
 				Fooled      bool    `json:"fooled"`
@@ -141,6 +144,11 @@ func TestRunReportsBoundedLayer(t *testing.T) {
 		}
 		if marked != tc.marked {
 			t.Errorf("threshold %s: %d classes marked unreachable, want %d", tc.threshold, marked, tc.marked)
+		}
+		// With every class capped, the search is cut short and says why.
+		short := strings.Contains(r.stdout, "the model's weights keep all 10 classes searched below the threshold")
+		if all := tc.marked == 10; short != all || (rep.Stopped == "all-unreachable") != all || all && rep.Evaluations != 2000 {
+			t.Errorf("threshold %s: cut short %v, stopped %q after %d evaluations", tc.threshold, short, rep.Stopped, rep.Evaluations)
 		}
 	}
 }

@@ -75,6 +75,11 @@ type Hooks struct {
 	// progress callback (which must return quickly) and a function called
 	// when the search ends.
 	Search func(s Search) (progress func(attack.Progress), done func())
+	// Unreachable is called before the search when the model's weights
+	// keep every class the run searches below the threshold (see
+	// classifier.LayerCeilings): the search is then cut to evals
+	// evaluations, enough for the reports' images.
+	Unreachable func(classes int, evals int64)
 }
 
 // Search describes one search of a run, for Hooks.Search.
@@ -86,6 +91,34 @@ type Search struct {
 	Index, Count int
 	// Left is the time the search may take.
 	Left time.Duration
+}
+
+// cappedEvals is how many evaluations a run makes when the model's weights
+// keep every class it searches below the threshold: no image can fool one,
+// and these give the reports their near misses.
+const cappedEvals = 2000
+
+// StoppedUnreachable is the stopping reason of a search cut to cappedEvals
+// because no class it searched could reach the threshold.
+const StoppedUnreachable = "all-unreachable"
+
+// allCapped returns how many classes the run searches (cfg.Focus, or every
+// target) when a bounded layer before the scores keeps every one of them
+// below threshold, else 0.
+func allCapped(o *Opened, cfg attack.Config, targets []int, threshold float64) int {
+	searched := cfg.Focus
+	if len(searched) == 0 {
+		searched = targets
+	}
+	if len(searched) == 0 || o.Info().BoundedLayer == "" {
+		return 0
+	}
+	for _, c := range o.LayerCeilings(searched, threshold) {
+		if c >= threshold {
+			return 0
+		}
+	}
+	return len(searched)
 }
 
 // Outcome is what a run produced.
@@ -175,9 +208,21 @@ func Run(ctx context.Context, spec Spec) (*Outcome, error) {
 		defer cancel()
 	}
 
-	res, err := searchRepeats(budgetCtx, spec.Hooks, o, cfg, spec.Repeats, "")
+	runCfg := cfg
+	if n := allCapped(o, cfg, targets, spec.Threshold); n > 0 {
+		if runCfg.MaxEvals == 0 || runCfg.MaxEvals > cappedEvals {
+			runCfg.MaxEvals = cappedEvals
+		}
+		if spec.Hooks.Unreachable != nil {
+			spec.Hooks.Unreachable(n, runCfg.MaxEvals)
+		}
+	}
+	res, err := searchRepeats(budgetCtx, spec.Hooks, o, runCfg, spec.Repeats, "")
 	if res == nil {
 		return nil, err
+	}
+	if runCfg.MaxEvals != cfg.MaxEvals && res.Stopped == attack.StoppedMaxEvals {
+		res.Stopped = StoppedUnreachable
 	}
 	// A model that failed mid-search, or whose outputs were too often not
 	// finite, was not tested: the reports say so with the verdict error.

@@ -120,8 +120,9 @@ func combine(runs []*attack.Result) *attack.Result {
 }
 
 // comparable reports whether a search's query costs can be compared with
-// another's: it had an evaluation budget and spent it, or fooled every
-// target before.
+// another's: it had an evaluation budget and spent it, fooled every target
+// before, or was cut short because no target could be fooled (every class
+// then counts as not fooled within any budget).
 func comparable(res *attack.Result, maxEvals int64) bool {
-	return maxEvals > 0 && (res.Stopped == attack.StoppedMaxEvals || res.Stopped == attack.StoppedAllReached)
+	return maxEvals > 0 && (res.Stopped == attack.StoppedMaxEvals || res.Stopped == attack.StoppedAllReached || res.Stopped == StoppedUnreachable)
 }
