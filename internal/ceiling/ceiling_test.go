@@ -87,14 +87,7 @@ func TestSharedModels(t *testing.T) {
 		t.Skip("../shared/models is absent")
 	}
 	for _, p := range paths {
-		data, err := os.ReadFile(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		m, err := onnxcheck.Check(p, data)
-		if err != nil {
-			t.Fatal(err)
-		}
+		m := load(t, p)
 		for _, out := range m.OutputNames() {
 			for _, a := range []Applied{AsIs, SoftmaxApplied} {
 				for _, k := range []int{10, 1000} {

@@ -55,17 +55,19 @@ func (n *Node) attr(name string) (msg, bool) {
 	var found msg
 	ok := false
 	for _, a := range n.attrs {
-		if attrNamed(a, name) {
+		if named(a, attrName, name) {
 			found, ok = a, true
 		}
 	}
 	return found, ok
 }
 
-func attrNamed(a msg, name string) bool {
+// named reports whether message m's string field num is name: an
+// attribute's or a tensor's name.
+func named(m msg, num int, name string) bool {
 	is := false
-	_ = each(a, 0, func(f field) error {
-		if f.num == attrName {
+	_ = each(m, 0, func(f field) error {
+		if f.num == num {
 			b, err := f.bytes()
 			is = err == nil && string(b) == name
 		}
@@ -76,32 +78,28 @@ func attrNamed(a msg, name string) bool {
 
 // Float returns n's float attribute name.
 func (n *Node) Float(name string) (float32, bool) {
-	a, ok := n.attr(name)
-	if !ok {
-		return 0, false
-	}
-	var v float32
-	found := false
-	_ = each(a, 0, func(f field) error {
-		if f.num == attrFloat && f.wire == wireFixed32 {
-			v, found = math.Float32frombits(uint32(f.val)), true
-		}
-		return nil
-	})
-	return v, found
+	v, ok := n.scalar(name, attrFloat, wireFixed32)
+	return math.Float32frombits(uint32(v)), ok
 }
 
 // Int returns n's integer attribute name.
 func (n *Node) Int(name string) (int64, bool) {
+	v, ok := n.scalar(name, attrInt, wireVarint)
+	return int64(v), ok
+}
+
+// scalar returns the raw value of field num, of wire type wire, of n's
+// attribute name.
+func (n *Node) scalar(name string, num, wire int) (uint64, bool) {
 	a, ok := n.attr(name)
 	if !ok {
 		return 0, false
 	}
-	var v int64
+	var v uint64
 	found := false
 	_ = each(a, 0, func(f field) error {
-		if f.num == attrInt && f.wire == wireVarint {
-			v, found = int64(f.val), true
+		if f.num == num && f.wire == wire {
+			v, found = f.val, true
 		}
 		return nil
 	})
@@ -115,7 +113,7 @@ func (n *Node) Int(name string) (int64, bool) {
 // caller bounds what it decodes.
 func (m *Model) Floats(value string, max int) (dims []int64, vals []float32, ok bool) {
 	for _, t := range m.inits {
-		if tensorNamed(t, value) {
+		if named(t, tensorName, value) {
 			return decodeFloats(t, max)
 		}
 	}
@@ -141,18 +139,6 @@ func (m *Model) Floats(value string, max int) (dims []int64, vals []float32, ok 
 		return nil, nil, false
 	}
 	return decodeFloats(t, max)
-}
-
-func tensorNamed(t msg, name string) bool {
-	is := false
-	_ = each(t, 0, func(f field) error {
-		if f.num == tensorName {
-			b, err := f.bytes()
-			is = err == nil && string(b) == name
-		}
-		return nil
-	})
-	return is
 }
 
 // decodeFloats decodes a TensorProto of type FLOAT with its values in

@@ -1,0 +1,99 @@
+package onnxcheck
+
+import (
+	"encoding/binary"
+	"math"
+	"slices"
+	"testing"
+)
+
+// fixed32Field is a float field of wire type 5.
+func fixed32Field(num int, v float32) []byte {
+	return cat(tag(num, 5), binary.LittleEndian.AppendUint32(nil, math.Float32bits(v)))
+}
+
+// packedFloats is a packed repeated float field.
+func packedFloats(num int, v ...float32) []byte {
+	var b []byte
+	for _, x := range v {
+		b = binary.LittleEndian.AppendUint32(b, math.Float32bits(x))
+	}
+	return lenField(num, b)
+}
+
+// TestGraphView reads nodes, attributes and constants back from a model
+// written field by field: the forms of TensorProto that exporters write
+// (raw_data, packed and unpacked float_data, packed and unpacked dims), a
+// Constant node's value, and the forms that must be refused.
+func TestGraphView(t *testing.T) {
+	raw := binary.LittleEndian.AppendUint32(nil, math.Float32bits(1.5))
+	raw = binary.LittleEndian.AppendUint32(raw, math.Float32bits(-2))
+	graph := cat(
+		// A Gemm with a float, an int and a repeated-name attribute
+		// (the last one wins).
+		lenField(1, strField(1, "x"), strField(1, "W"), strField(2, "y"), strField(4, "Gemm"),
+			lenField(5, strField(1, "alpha"), fixed32Field(2, 0.5)),
+			lenField(5, strField(1, "transB"), varintField(3, 0)),
+			lenField(5, strField(1, "transB"), varintField(3, 1))),
+		// A Constant node holding a two-value tensor with unpacked dims.
+		lenField(1, strField(2, "k"), strField(4, "Constant"),
+			lenField(5, strField(1, "value"), lenField(5, varintField(1, 2), varintField(2, 1), packedFloats(4, 3, 4)))),
+		// A node of a custom domain is not followed.
+		lenField(1, strField(2, "z"), strField(4, "Gemm"), strField(7, "com.example")),
+		// Initializers: raw data with packed dims, unpacked float_data,
+		// a double tensor, a count that does not match its dims.
+		lenField(5, strField(8, "W"), lenField(1, binary.AppendUvarint(binary.AppendUvarint(nil, 1), 2)), varintField(2, 1), lenField(9, raw)),
+		lenField(5, strField(8, "u"), varintField(1, 2), varintField(2, 1), fixed32Field(4, 7), fixed32Field(4, 8)),
+		lenField(5, strField(8, "d"), varintField(1, 1), varintField(2, 11), lenField(10, make([]byte, 8))),
+		lenField(5, strField(8, "bad"), varintField(1, 3), varintField(2, 1), packedFloats(4, 1, 2)),
+		lenField(12, strField(1, "y")),
+	)
+	m, err := parseModel(rawModel(graph))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := m.OutputNames(); !slices.Equal(got, []string{"y"}) {
+		t.Errorf("outputs %q", got)
+	}
+	n := m.Producer("y")
+	if n == nil || n.Op != "Gemm" || !slices.Equal(n.Inputs, []string{"x", "W"}) {
+		t.Fatalf("producer of y: %+v", n)
+	}
+	if v, ok := n.Float("alpha"); !ok || v != 0.5 {
+		t.Errorf("alpha %v %v", v, ok)
+	}
+	if v, ok := n.Int("transB"); !ok || v != 1 {
+		t.Errorf("transB %v %v, want the last one, 1", v, ok)
+	}
+	if _, ok := n.Int("beta"); ok {
+		t.Error("beta found, but the node has none")
+	}
+	if _, ok := n.Int("alpha"); ok {
+		t.Error("alpha read as an int")
+	}
+	if m.Producer("z") != nil || m.Producer("x") != nil {
+		t.Error("a custom-domain node or a graph input has a producer")
+	}
+	for _, tc := range []struct {
+		name string
+		dims []int64
+		vals []float32
+	}{
+		{"W", []int64{1, 2}, []float32{1.5, -2}},
+		{"u", []int64{2}, []float32{7, 8}},
+		{"k", []int64{2}, []float32{3, 4}},
+	} {
+		dims, vals, ok := m.Floats(tc.name, 16)
+		if !ok || !slices.Equal(dims, tc.dims) || !slices.Equal(vals, tc.vals) {
+			t.Errorf("%s: %v %v %v, want %v %v", tc.name, dims, vals, ok, tc.dims, tc.vals)
+		}
+	}
+	for _, name := range []string{"d", "bad", "x", "missing"} {
+		if _, _, ok := m.Floats(name, 16); ok {
+			t.Errorf("%s read as floats", name)
+		}
+	}
+	if _, _, ok := m.Floats("W", 1); ok {
+		t.Error("W read past the cap of 1 value")
+	}
+}
