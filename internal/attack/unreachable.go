@@ -7,7 +7,8 @@ import (
 // Kinds of Unreachable.
 const (
 	// UnreachableDead: no image the search scored gave the class more
-	// than a trace of confidence, and it stopped rising.
+	// than a trace of confidence (but more than none), and it stopped
+	// rising.
 	UnreachableDead = "dead"
 	// UnreachableBounded: the model's outputs vary in fewer dimensions
 	// than its classes allow, and nowhere in that space does the class's
@@ -139,7 +140,12 @@ func (p *rangeProbe) judge(c int, best float64, history []Point, evals int64, th
 	if p.images < probeMinImages || best >= threshold {
 		return nil
 	}
-	if best < deadConfidence && stalled(best, history, evals) && (p.moments || p.patterns) {
+	// A best of exactly 0 is no evidence: a softmax underflows to 0 once
+	// a class trails the leader by about 104 in logits, which says nothing
+	// about how far a search could raise it. On a model whose logits span
+	// 10^5, the paper's search left 8 classes at 0 in 100,000 evaluations,
+	// all of which the default search then fooled.
+	if best > 0 && best < deadConfidence && stalled(best, history, evals) && (p.moments || p.patterns) {
 		return &Unreachable{Kind: UnreachableDead, Ceiling: best, Images: p.images}
 	}
 	if p.overOne || p.k < 3 {

@@ -63,14 +63,20 @@ func TestUnreachableJudge(t *testing.T) {
 	}
 	// On a model of many classes, direct images alone are no evidence.
 	manyRow := make([]float32, probePairsMax+1)
-	manyRow[1] = 1
+	manyRow[0], manyRow[1] = 1e-9, 1
 	for _, patterns := range []bool{true, false} {
 		many := newRangeProbe(len(manyRow), patterns)
 		feed(many, 3000, manyRow)
-		u := many.judge(0, 0, []Point{{Evaluations: 1, Confidence: 0}}, 3000, 0.99)
+		u := many.judge(0, 1e-9, []Point{{Evaluations: 1, Confidence: 1e-9}}, 3000, 0.99)
 		if got := u != nil && u.Kind == UnreachableDead; got != patterns {
 			t.Errorf("%d classes, patterns scored %v: %+v, want dead %v", len(manyRow), patterns, u, patterns)
 		}
+	}
+	// A confidence of exactly 0 everywhere is an underflow, not a trace.
+	zero := newRangeProbe(3, true)
+	feed(zero, 3000, []float32{0, 0, 1})
+	if u := zero.judge(0, 0, []Point{{Evaluations: 1, Confidence: 0}}, 3000, 0.99); u != nil {
+		t.Errorf("a class at exactly 0 was marked: %+v", u)
 	}
 	few := newRangeProbe(3, true)
 	feed(few, 100, []float32{1e-7, 0.5, 0.5})
