@@ -4,8 +4,9 @@
 # paper's algorithm and fooltest's default, with each encoding, on every
 # model it finds: the embedded LeNet, the MNIST and CIFAR-10 models in
 # ../shared/models (each with the preset its MODEL.md documents), and the
-# harder variants scripts/train-variants.py trains into testdata/models.
-# A model that is absent is skipped with a note.
+# harder variants scripts/train-variants.py trains into testdata/models,
+# and public MNIST models from GitHub copied into the model cache (see the
+# list below). A model that is absent is skipped with a note.
 #
 # MNIST models must bring every class to 0.9999, CIFAR-10 models to 0.99.
 # mnist-tanh-ls, whose Tanh layer keeps every class below 0.99, gets a second
@@ -76,6 +77,23 @@ candidates=(
 	"mnist-20px-norm (ours)|$own/mnist-20px-norm.onnx|raw255|$mnist_t"
 	"mnist-tanh-ls (ours)|$own/mnist-tanh-ls.onnx|raw01|$mnist_t"
 	"mnist-tanh-ls (ours), to 0.85|$own/mnist-tanh-ls.onnx|raw01|0.85"
+	# Public MNIST models from GitHub, not in ../shared/models: copy each
+	# file (repository, commit, path) to $cache/github/NAME.onnx to measure
+	# it; docs/measurements.md ("Seven MNIST models from GitHub") has their
+	# sha256 and why each preset.
+	#   ccoltong1215-{lenet,custom,lenet-regulized}: ccoltong1215/simple-lenet5-torch-mnist
+	#     3eaa251, lenet.onnx, custom.onnx, lenet_regulized.onnx
+	#   michbogos-mnist: michbogos/mnist-experiments d770f8e, mnist.onnx
+	#   ram6ces-mnist: ram6ces/mnist 4e006c0, mnist.onnx
+	#   andreygermanov-mnist: AndreyGermanov/pytorch_onnx_exporter 17b3c36, mnist.onnx
+	#   frenz86-mnist: Frenz86/mnistonnx 79ce015, mnist.onnx
+	"ccoltong1215-lenet (GitHub)|$cache/github/ccoltong1215-lenet.onnx|mnist|$mnist_t"
+	"ccoltong1215-custom (GitHub)|$cache/github/ccoltong1215-custom.onnx|mnist|$mnist_t"
+	"ccoltong1215-lenet-regulized (GitHub)|$cache/github/ccoltong1215-lenet-regulized.onnx|mnist|$mnist_t"
+	"michbogos-mnist (GitHub)|$cache/github/michbogos-mnist.onnx|raw01|$mnist_t"
+	"ram6ces-mnist (GitHub)|$cache/github/ram6ces-mnist.onnx|mnist|$mnist_t"
+	"andreygermanov-mnist (GitHub)|$cache/github/andreygermanov-mnist.onnx|raw01|$mnist_t"
+	"frenz86-mnist (GitHub)|$cache/github/frenz86-mnist.onnx|raw255|$mnist_t"
 	"cifar10-keras-anshaj|$shared/cifar10-keras-anshaj/cifar10_model.onnx|raw01|$cifar_t"
 	"cifar10-resnet8-lawrence|$shared/cifar10-resnet8-lawrence/ic_raw.onnx|cifar10|$cifar_t"
 	"cifar10-resnet8-int8-lawrence|$shared/cifar10-resnet8-int8-lawrence/ic_quantized_int8.onnx|cifar10|$cifar_t"

@@ -449,6 +449,16 @@ func (c *climb) cppnSeed(rng *rand.Rand) *genome {
 	return g
 }
 
+// seedImage draws one more seed image of the kind the search starts from:
+// a CPPN when its seeds are CPPNs alone (colour climbs), else patches on
+// black.
+func (c *climb) seedImage(rng *rand.Rand) *genome {
+	if c.seedCPPN && !c.seedDir {
+		return c.cppnSeed(rng)
+	}
+	return c.blocks(rng)
+}
+
 // release returns a converted parent from directParent to the pool.
 func (c *climb) release(parent *genome, i int) {
 	if parent != c.e.arch.cells[i].elite && parent != c.cl[i].fresh {

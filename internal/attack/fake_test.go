@@ -23,6 +23,19 @@ type linearScorer struct {
 	// weights holds K rows of C×H×W weights, centred on mid-gray so that
 	// a uniform gray image scores every class alike.
 	weights []float64
+	// gain and bias, when gain is set, turn each logit z_y into
+	// gain·z_y + bias[y] (see hot).
+	gain float64
+	bias []float64
+}
+
+// hot returns s with its logits multiplied by gain and shifted by bias: with
+// a large gain, every class but the leader has a softmax of exactly 0 on
+// almost any image, as on models whose logits span thousands.
+func (s *linearScorer) hot(gain float64, bias []float64) *linearScorer {
+	t := *s
+	t.gain, t.bias = gain, bias
+	return &t
 }
 
 // newLinearScorer returns a scorer for C×H×W images and K classes whose
@@ -72,6 +85,9 @@ func (s *linearScorer) Score(imgs []float32, n int, conf []float32) error {
 			z := 0.0
 			for p, v := range img {
 				z += row[p] * (float64(v) - 0.5)
+			}
+			if s.gain != 0 {
+				z = s.gain*z + s.bias[y]
 			}
 			logits[y] = z
 			top = max(top, z)
