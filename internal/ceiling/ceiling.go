@@ -113,12 +113,19 @@ func skip(m *onnxcheck.Model, value string, ops map[string]bool) string {
 	// Each step moves to an earlier node; a crafted cycle ends here.
 	for range 64 {
 		n := m.Producer(value)
-		if n == nil || !ops[n.Op] || len(n.Inputs) == 0 {
+		if n == nil || !ops[n.Op] || len(n.Inputs) == 0 || !copies(n) {
 			return value
 		}
 		value = n.Inputs[0]
 	}
 	return value
+}
+
+// copies reports whether a node among the pass-through operators passes its
+// input's values on unchanged: a Dropout given a training_mode input may
+// drop and rescale them.
+func copies(n *onnxcheck.Node) bool {
+	return n.Op != "Dropout" || len(n.Inputs) < 3 || n.Inputs[2] == ""
 }
 
 // affine reads the affine map that computes value (Gemm, MatMul and Add, or
@@ -273,6 +280,9 @@ func (l *Layer) bound(m *onnxcheck.Model, value string) bool {
 		case "Identity", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Dropout",
 			"GlobalAveragePool", "GlobalMaxPool", "MaxPool", "ReduceMean", "ReduceMax":
 			// Copies, means and maxima of values in a box stay in it.
+			if !copies(n) {
+				return false
+			}
 		case "AveragePool":
 			if p, _ := n.Int("count_include_pad"); p != 0 {
 				// Padding counts as zeros in the mean.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/fooltest/fooltest/internal/demo"
 	"github.com/fooltest/fooltest/internal/onnxcheck"
+	"github.com/fooltest/fooltest/internal/testsupport/onnxtest"
 )
 
 func load(t *testing.T, path string) *onnxcheck.Model {
@@ -274,4 +275,75 @@ func FuzzFind(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestFindForms builds the graph tails Find reads, and the ones it must
+// refuse, in code.
+func TestFindForms(t *testing.T) {
+	w := onnxtest.Tensor{Name: "W", Dims: []int64{3, 4}, Data: []float32{1, -1, 0.5, 0, 0, 2, -1, 1, -0.5, 0, 0, 1}}
+	wT := onnxtest.Tensor{Name: "WT", Dims: []int64{4, 3}, Data: []float32{1, 0, -0.5, -1, 2, 0, 0.5, -1, 0, 0, 1, 1}}
+	b := onnxtest.Tensor{Name: "b", Dims: []int64{3}, Data: []float32{0.1, 0, -0.1}}
+	gemm := onnxtest.Node{Op: "Gemm", Inputs: []string{"h", "W", "b"}, Outputs: []string{"out"}, Ints: map[string]int64{"transB": 1}}
+	act := func(op string, inputs ...string) onnxtest.Node {
+		return onnxtest.Node{Op: op, Inputs: append([]string{"x"}, inputs...), Outputs: []string{"a"}}
+	}
+	copyTo := func(op string, inputs ...string) onnxtest.Node {
+		return onnxtest.Node{Op: op, Inputs: append([]string{"a"}, inputs...), Outputs: []string{"h"}}
+	}
+	lo := onnxtest.Tensor{Name: "lo", Dims: []int64{}, Data: []float32{0}}
+	hi := onnxtest.Tensor{Name: "hi", Dims: []int64{}, Data: []float32{6}}
+	tests := []struct {
+		name    string
+		nodes   []onnxtest.Node
+		inits   []onnxtest.Tensor
+		k       int
+		applied Applied
+		op      string // "" when Find must refuse
+		lo, hi  float64
+	}{
+		{"tanh gemm", []onnxtest.Node{act("Tanh"), copyTo("Identity"), gemm}, []onnxtest.Tensor{w, b}, 3, SoftmaxApplied, "Tanh", -1, 1},
+		{"sigmoid, relu", []onnxtest.Node{act("Sigmoid"), copyTo("Relu"), gemm}, []onnxtest.Tensor{w, b}, 3, AsIs, "Sigmoid", 0, 1},
+		{"tanh, relu", []onnxtest.Node{act("Tanh"), copyTo("Relu"), gemm}, []onnxtest.Tensor{w, b}, 3, SoftmaxApplied, "Tanh", 0, 1},
+		{"inference dropout", []onnxtest.Node{act("Tanh"), copyTo("Dropout"), gemm}, []onnxtest.Tensor{w, b}, 3, SoftmaxApplied, "Tanh", -1, 1},
+		{"training dropout", []onnxtest.Node{act("Tanh"), copyTo("Dropout", "b", "b"), gemm}, []onnxtest.Tensor{w, b}, 3, SoftmaxApplied, "", 0, 0},
+		{"clip inputs, matmul and add, softmax", []onnxtest.Node{act("Clip", "lo", "hi"), copyTo("Flatten"),
+			{Op: "MatMul", Inputs: []string{"h", "WT"}, Outputs: []string{"m"}},
+			{Op: "Add", Inputs: []string{"b", "m"}, Outputs: []string{"z"}},
+			{Op: "Softmax", Inputs: []string{"z"}, Outputs: []string{"out"}, Ints: map[string]int64{"axis": -1}}},
+			[]onnxtest.Tensor{wT, b, lo, hi}, 3, AsIs, "Clip", 0, 6},
+		{"clip without max", []onnxtest.Node{act("Clip", "lo"), copyTo("Identity"), gemm}, []onnxtest.Tensor{w, b, lo}, 3, SoftmaxApplied, "", 0, 0},
+		{"relu only", []onnxtest.Node{act("Relu"), copyTo("Identity"), gemm}, []onnxtest.Tensor{w, b}, 3, SoftmaxApplied, "", 0, 0},
+		{"transposed input", []onnxtest.Node{act("Tanh"), copyTo("Identity"),
+			{Op: "Gemm", Inputs: []string{"h", "W", "b"}, Outputs: []string{"out"}, Ints: map[string]int64{"transA": 1, "transB": 1}}},
+			[]onnxtest.Tensor{w, b}, 3, SoftmaxApplied, "", 0, 0},
+		{"other class count", []onnxtest.Node{act("Tanh"), copyTo("Identity"), gemm}, []onnxtest.Tensor{w, b}, 5, SoftmaxApplied, "", 0, 0},
+		{"softmax output read as logits", []onnxtest.Node{act("Tanh"), copyTo("Identity"),
+			{Op: "Gemm", Inputs: []string{"h", "W", "b"}, Outputs: []string{"z"}, Ints: map[string]int64{"transB": 1}},
+			{Op: "Softmax", Inputs: []string{"z"}, Outputs: []string{"out"}}},
+			[]onnxtest.Tensor{w, b}, 3, SoftmaxApplied, "", 0, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			model := onnxtest.Model{
+				Inputs:       []onnxtest.Value{{Name: "x", Type: onnxtest.Float, Dims: []int64{-1, 4}}},
+				Outputs:      []onnxtest.Value{{Name: "out", Type: onnxtest.Float, Dims: []int64{-1, 3}}},
+				Nodes:        tc.nodes,
+				Initializers: tc.inits,
+			}
+			m, err := onnxcheck.CheckBytes("model", model.Bytes())
+			if err != nil {
+				t.Fatal(err)
+			}
+			l := Find(m, "out", tc.k, tc.applied)
+			switch {
+			case tc.op == "" && l != nil:
+				t.Fatalf("found %v, want none", l)
+			case tc.op == "":
+			case l == nil:
+				t.Fatalf("found none, want a %s layer", tc.op)
+			case l.Op != tc.op || l.Lo != tc.lo || l.Hi != tc.hi || l.H != 4 || l.K != 3:
+				t.Fatalf("found %v (H %d, K %d), want %s in [%g, %g], 4 → 3", l, l.H, l.K, tc.op, tc.lo, tc.hi)
+			}
+		})
+	}
 }
