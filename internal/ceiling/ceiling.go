@@ -54,6 +54,8 @@ type Layer struct {
 	w      []float32 // K×H, row-major: z = w·h + b
 	b      []float64
 	scores scores
+	// gemm says the affine map is a Gemm, whose output is always [N, K].
+	gemm bool
 }
 
 // passThrough are operators that move values without changing them.
@@ -73,6 +75,13 @@ func Find(m *onnxcheck.Model, output string, k int, applied Applied) *Layer {
 	name := skip(m, output, passThrough)
 	n := m.Producer(name)
 	l := &Layer{K: k}
+	// An explicit axis 1 is the class axis only of a [N, K] value, which
+	// a Gemm always gives and a MatMul of a higher-rank input does not.
+	axis1 := false
+	if n != nil && (n.Op == "Softmax" || n.Op == "LogSoftmax") {
+		a, ok := n.Int("axis")
+		axis1 = ok && a == 1
+	}
 	switch {
 	case applied == AsIs && n != nil && n.Op == "Softmax" && classAxis(n):
 		l.scores, name = softmaxOf, n.Inputs[0]
@@ -89,7 +98,7 @@ func Find(m *onnxcheck.Model, output string, k int, applied Applied) *Layer {
 	// could regroup the classes.
 	name = skip(m, name, map[string]bool{"Identity": true, "Dropout": true})
 	h, ok := l.affine(m, name)
-	if !ok {
+	if !ok || axis1 && l.scores == softmaxOf && !l.gemm {
 		return nil
 	}
 	if !l.bound(m, h) {
@@ -158,6 +167,7 @@ func (l *Layer) affine(m *onnxcheck.Model, value string) (string, bool) {
 		if len(n.Inputs) > 2 && n.Inputs[2] != "" && !l.bias(m, n.Inputs[2], beta) {
 			return "", false
 		}
+		l.gemm = true
 		return n.Inputs[0], true
 	case "Add":
 		if len(n.Inputs) != 2 {
