@@ -113,6 +113,13 @@ func allCapped(o *Opened, cfg attack.Config, targets []int, threshold float64) i
 	if len(searched) == 0 || o.Info().BoundedLayer == "" {
 		return 0
 	}
+	// Most models with a bounded layer (a float MobileNetV2's ReLU6)
+	// cap no class below a usual threshold: one class's bound settles
+	// that, where all of them would spend the bounds' whole work budget
+	// before every run.
+	if c := o.LayerCeilings(searched[:1], threshold); c[0] >= threshold {
+		return 0
+	}
 	for _, c := range o.LayerCeilings(searched, threshold) {
 		if c >= threshold {
 			return 0
