@@ -68,6 +68,10 @@ func finishAction(gha *githubactions.Action, e env, o *runOutcome, runErr error)
 		if res.Model.Path != pipeline.DemoDisplayPath {
 			out.Model = res.Model.Path
 		}
+		if d := res.DigitCheck; d.Mismatch() {
+			out.PreprocessingWarning = fmt.Sprintf("the model labelled only %d of %d MNIST test digits right with this preprocessing and %d with preset %s, so this search fed it inputs unlike any it was trained on: set the preset input to %s",
+				d.Correct, d.Digits, d.SuggestedCorrect, d.SuggestedPreset, d.SuggestedPreset)
+		}
 		for _, c := range report.ByConfidence(res) {
 			if c.Fooled {
 				out.Classes = append(out.Classes, actions.FooledClass{Index: c.Index, Label: c.Label, Confidence: c.Confidence})

@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/fooltest/fooltest/internal/classifier"
+	"github.com/fooltest/fooltest/internal/report"
 )
 
 // inspectJSON is inspect's --json output.
@@ -20,6 +21,9 @@ type inspectJSON struct {
 	// ClassCeilings are, when a bounded layer feeds the scores, upper
 	// bounds on each class's confidence over every input.
 	ClassCeilings []float64 `json:"class_ceilings,omitempty"`
+	// DigitCheck is how a model shaped like an MNIST classifier labels
+	// MNIST test digits with the preprocessing given.
+	DigitCheck *report.DigitCheck `json:"digit_check,omitempty"`
 }
 
 func inspectCmd(args []string, e env) error {
@@ -47,7 +51,7 @@ func inspectCmd(args []string, e env) error {
 	if *asJSON {
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(inspectJSON{Model: l.Name, SHA256: l.SHA256, Preset: l.Preset, Labels: l.LabelsFrom, ONNXRuntime: l.Runtime, Info: l.Info(), ClassCeilings: ceilings})
+		return enc.Encode(inspectJSON{Model: l.Name, SHA256: l.SHA256, Preset: l.Preset, Labels: l.LabelsFrom, ONNXRuntime: l.Runtime, Info: l.Info(), ClassCeilings: ceilings, DigitCheck: l.Digits})
 	}
 	fmt.Fprint(e.stdout, summary(l))
 	if len(ceilings) > 0 {

@@ -15,6 +15,7 @@ import (
 	"github.com/fooltest/fooltest/internal/classifier"
 	"github.com/fooltest/fooltest/internal/demo"
 	"github.com/fooltest/fooltest/internal/pipeline"
+	"github.com/fooltest/fooltest/internal/report"
 )
 
 // errHelp ends a command after -h printed its flags.
@@ -191,8 +192,22 @@ func summary(l *pipeline.Opened) string {
 		// the classes whose cap is below its threshold as unreachable.
 		row("scores", "an affine map of a %s", i.BoundedLayer)
 	}
+	if d := l.Digits; d != nil {
+		row("digits", "%s", digitsLine(d))
+	}
 	row("labels", "%s", safetext.Printable(l.LabelsFrom))
 	row("batch", "%d%s, %d threads", i.Batch, tuned, i.Threads)
 	row("runtime", "ONNX Runtime %s (%s)", safetext.Printable(l.Runtime), safetext.Printable(libPath))
 	return b.String()
+}
+
+// digitsLine says how the model read the MNIST test digits of the digit
+// check with the preprocessing given, and which preset it read them far
+// better with, if any.
+func digitsLine(d *report.DigitCheck) string {
+	s := fmt.Sprintf("%d of %d MNIST test digits labelled right with this preprocessing", d.Correct, d.Digits)
+	if d.Mismatch() {
+		s += fmt.Sprintf(", %d with --preset %s: the preprocessing looks wrong", d.SuggestedCorrect, d.SuggestedPreset)
+	}
+	return s
 }

@@ -27,6 +27,7 @@ type runFlags struct {
 	seed                        uint64
 	reportDir, format           string
 	exportDataset, quiet        bool
+	preprocessingCheck          bool
 	repeats                     int
 	baseline                    string
 	alpha, tolerance, minScore  float64
@@ -64,6 +65,7 @@ func (r *runFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&r.reportDir, "report-dir", "fooltest-report", "`directory` for the reports")
 	fs.StringVar(&r.format, "format", strings.Join(report.DefaultFormats(), ","), "comma-separated report formats: "+strings.Join(report.AllFormats(), ", "))
 	fs.BoolVar(&r.exportDataset, "export-dataset", false, "also write dataset/ (fooling images and labels.csv) for retraining")
+	fs.BoolVar(&r.preprocessingCheck, "preprocessing-check", true, "refuse to search a one-channel, 10-class model that labels MNIST test digits far better with another preset; =false searches it anyway")
 	r.reportURLs.register(fs)
 	fs.BoolVar(&r.quiet, "quiet", false, "no progress output")
 }
@@ -206,10 +208,13 @@ func runSearch(ctx context.Context, args []string, e env) (*runOutcome, error) {
 		MaxFooled: plan.maxFooled,
 		FailOn:    plan.failOn,
 		Baseline:  r.baseline,
-		Shard:     plan.shard,
-		ReportDir: r.reportDir,
-		Formats:   plan.formats,
-		Version:   fooltestVersion(),
+		// The check refuses a model it finds fed the wrong preprocessing;
+		// turned off, the run goes on and the reports say what it found.
+		TrustPreprocessing: !r.preprocessingCheck,
+		Shard:              plan.shard,
+		ReportDir:          r.reportDir,
+		Formats:            plan.formats,
+		Version:            fooltestVersion(),
 		Config: report.Config{
 			Budget:   plan.budget.String(),
 			MaxEvals: r.maxEvals, Classes: r.classes, Threshold: plan.threshold,

@@ -34,6 +34,11 @@ var rules = []rule{
 		why:  "class ceilings are read from the model file alone, without the runtime or the search",
 	},
 	{
+		from: []string{"internal/digits"},
+		to:   []string{"internal/attack", "internal/report/...", "internal/gate"},
+		why:  "the digit check only asks the model; the pipeline records its answer in the result",
+	},
+	{
 		from: []string{"internal/cppn"},
 		to:   []string{module + "..."},
 		why:  "the CPPN renderer stands alone",
@@ -134,6 +139,7 @@ func TestRulesBite(t *testing.T) {
 		"internal/attack":     {module + "internal/classifier"},
 		"internal/cppn":       {module + "internal/fault"},
 		"internal/ceiling":    {"github.com/yalue/onnxruntime_go"},
+		"internal/digits":     {module + "internal/report"},
 		"internal/gate/x":     {module + "cmd/fooltest"},
 		"internal/report/x":   {module + "internal/gate"},
 		"internal/gate":       {"github.com/yalue/onnxruntime_go"},

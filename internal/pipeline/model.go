@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -10,7 +11,9 @@ import (
 
 	"github.com/fooltest/fooltest/internal/classifier"
 	"github.com/fooltest/fooltest/internal/demo"
+	"github.com/fooltest/fooltest/internal/digits"
 	"github.com/fooltest/fooltest/internal/fault"
+	"github.com/fooltest/fooltest/internal/report"
 )
 
 // Model says which model to open and how. The ONNX Runtime library must
@@ -42,6 +45,10 @@ type Opened struct {
 	LabelsFrom string
 	Preset     string
 	Runtime    string
+	// Digits is how the model labels MNIST test digits with its
+	// preprocessing, for a model shaped like an MNIST classifier (see
+	// package digits); nil for other models.
+	Digits *report.DigitCheck
 }
 
 // Open opens m and reads its labels. The end of ctx aborts the model runs
@@ -81,7 +88,41 @@ func Open(ctx context.Context, m Model) (*Opened, error) {
 		o.Close()
 		return nil, err
 	}
+	if o.Digits, err = checkDigits(o.Classifier, m.Options.Normalization); err != nil {
+		o.Close()
+		return nil, err
+	}
 	return o, nil
+}
+
+// checkDigits runs the digit check on c, whose preprocessing is own.
+func checkDigits(c *classifier.Classifier, own classifier.Normalization) (*report.DigitCheck, error) {
+	d, ok, err := digits.Check(c, own)
+	if err != nil {
+		return nil, fmt.Errorf("checking the preprocessing with MNIST digits: %w", err)
+	}
+	if !ok {
+		return nil, nil
+	}
+	return &report.DigitCheck{Digits: d.Digits, Correct: d.Correct, SuggestedPreset: d.Suggested, SuggestedCorrect: d.SuggestedCorrect}, nil
+}
+
+// describePreprocessing names o's preprocessing: its preset, or its values
+// when they were given one by one.
+func describePreprocessing(o *Opened) string {
+	if o.Preset == "" || o.Preset == "custom" {
+		return o.Info().Normalization
+	}
+	return "preset " + o.Preset
+}
+
+// digitMismatch is the error that refuses to search a model (what: "" for
+// the candidate, "the baseline model") that the digit check found most
+// likely given the wrong preprocessing, named by preset.
+func digitMismatch(d *report.DigitCheck, what, preset string) error {
+	err := fault.Invalidf(SettingPreprocessingCheck, "%s labels only %d of %d MNIST test digits right with this preprocessing (%s) and %d with preset %s, so it was most likely trained with preset %s, and a search would feed it inputs unlike any it was trained on",
+		cmp.Or(what, "the model"), d.Correct, d.Digits, preset, d.SuggestedCorrect, d.SuggestedPreset, d.SuggestedPreset)
+	return fault.Suggest(err, d.SuggestedPreset)
 }
 
 func fileSHA256(path string) ([32]byte, error) {

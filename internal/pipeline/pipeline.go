@@ -30,6 +30,10 @@ const (
 	SettingShard     fault.Setting = "shard"
 	// SettingClasses is the choice of target classes.
 	SettingClasses fault.Setting = "classes"
+	// SettingPreprocessingCheck is whether a run goes on when the digit
+	// check finds the preprocessing most likely wrong; its errors suggest
+	// the preset the model read the digits with.
+	SettingPreprocessingCheck fault.Setting = "preprocessing-check"
 )
 
 // Spec is a validated run.
@@ -50,6 +54,11 @@ type Spec struct {
 	FailOn    gate.FailOn
 	// Baseline is a released model or its report.json, or empty.
 	Baseline string
+	// TrustPreprocessing lets a run search a model whose digit check
+	// found its preprocessing most likely wrong (see package digits);
+	// Run refuses such a model otherwise. The reports still say what the
+	// check found.
+	TrustPreprocessing bool
 	// Shard is the share of the targets this run searches, or nil for all;
 	// Run fills its Searched classes.
 	Shard     *report.Shard
@@ -175,6 +184,9 @@ func Run(ctx context.Context, spec Spec) (*Outcome, error) {
 		return nil, openError(err, spec.Budget, time.Since(started))
 	}
 	defer o.Close()
+	if o.Digits.Mismatch() && !spec.TrustPreprocessing {
+		return nil, digitMismatch(o.Digits, "", describePreprocessing(o))
+	}
 	info := o.Info()
 	if ceiling := o.Ceiling(); ceiling < spec.Threshold {
 		return nil, fault.Invalidf(classifier.SettingOutputKind, "model output %q is read as logits, but its values stay within [%.3g, %.3g] on every probe image, so softmax confidences cannot exceed %.3f, below the threshold %g: the values look like probabilities or sigmoid scores",

@@ -33,6 +33,7 @@ func resultShell(o *Opened, spec *Spec, generation int) *report.Result {
 		},
 		Config:        spec.Config,
 		BudgetSeconds: spec.Budget.Seconds(),
+		DigitCheck:    cloneDigits(o.Digits),
 		OpenSeconds:   info.OpenSeconds,
 		Shard:         spec.Shard,
 	}
@@ -49,6 +50,15 @@ func resultShell(o *Opened, spec *Spec, generation int) *report.Result {
 		c.Std = append(c.Std, float64(v))
 	}
 	return out
+}
+
+// cloneDigits copies d, so that a result owns what it holds.
+func cloneDigits(d *report.DigitCheck) *report.DigitCheck {
+	if d == nil {
+		return nil
+	}
+	c := *d
+	return &c
 }
 
 // buildResult turns the search's result into the one result model every

@@ -36,6 +36,7 @@ func TestGolden(t *testing.T) {
 		{"artifact-url-", goldenArtifactResult, "report.md"},
 		{"unreachable-", goldenUnreachableResult, ""},
 		{"all-unreachable-", goldenAllUnreachableResult, ""},
+		{"digits-", goldenDigitsResult, ""},
 	}
 	for _, fx := range fixtures {
 		for _, tt := range formats {

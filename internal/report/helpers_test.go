@@ -110,6 +110,17 @@ func goldenAllUnreachableResult(t testing.TB) *report.Result {
 	return res
 }
 
+// goldenDigitsResult is a result whose digit check found the
+// preprocessing most likely wrong: a run told to go on anyway. Its
+// suggested preset is hostile text, as a merged report.json may hold.
+func goldenDigitsResult(t testing.TB) *report.Result {
+	t.Helper()
+	res := reporttest.New(t, reporttest.Options{Classes: 10, Fooled: 0, HistoryLen: 5})
+	res.DigitCheck = &report.DigitCheck{Digits: 100, Correct: 10, SuggestedPreset: "raw255\n# <b>hi</b> [x](javascript:y)", SuggestedCorrect: 100}
+	report.Prepare(res, report.DefaultFormats())
+	return res
+}
+
 // goldenError is the reason of goldenErrorResult's "error" verdict.
 const goldenError = "the model returned 1200 non-finite scores (NaN or infinity), so it was not tested"
 

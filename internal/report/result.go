@@ -17,7 +17,11 @@ type Result struct {
 	Schema   int      `json:"schema"`
 	Versions Versions `json:"versions"`
 	Model    Model    `json:"model"`
-	Config   Config   `json:"config"`
+	// DigitCheck is how the model labelled real MNIST test digits with the
+	// run's preprocessing, when it is shaped like an MNIST classifier; nil
+	// for other models.
+	DigitCheck *DigitCheck `json:"digit_check,omitempty"`
+	Config     Config      `json:"config"`
 
 	// Verdict is computed once, by the gate.
 	Verdict Verdict `json:"verdict"`
@@ -113,6 +117,50 @@ const ShardSeedStep = 1_000_003
 // MaxShards bounds a run's shard count: more jobs than this is no CI matrix
 // (GitHub allows 256 jobs per matrix).
 const MaxShards = 256
+
+// DigitCheck is how a model with one input channel and 10 classes
+// labelled a hundred MNIST test digits (ten of each) with the run's
+// preprocessing, and, when it read far more of them with a preset, which
+// one. fooltest refuses to search such a model with a preprocessing it
+// cannot read unless told to go on, so a report that names a suggested
+// preset comes from a run that was.
+type DigitCheck struct {
+	Digits  int `json:"digits"`
+	Correct int `json:"correct"`
+	// SuggestedPreset is a preset with which the model labelled
+	// SuggestedCorrect of the digits right, far more than Correct; empty
+	// when no preset did.
+	SuggestedPreset  string `json:"suggested_preset,omitempty"`
+	SuggestedCorrect int    `json:"suggested_correct,omitempty"`
+}
+
+// Mismatch reports whether the check found the run's preprocessing to be
+// most likely not the model's.
+func (d *DigitCheck) Mismatch() bool { return d != nil && d.SuggestedPreset != "" }
+
+// digitsRow is the summary's value for the digit check; untrusted cleans
+// the preset's name, which a merged report.json could hold anything in.
+func digitsRow(d *DigitCheck, untrusted func(string) string) string {
+	s := fmt.Sprintf("%d of %d", d.Correct, d.Digits)
+	if d.Mismatch() {
+		s += fmt.Sprintf(" (%d with preset %s)", d.SuggestedCorrect, untrusted(d.SuggestedPreset))
+	}
+	return s
+}
+
+// digitWarning says, when the digit check found the preprocessing most
+// likely wrong, what that means for the run; "" otherwise. untrusted
+// cleans the preset's name for the format.
+func digitWarning(res *Result, untrusted func(string) string) string {
+	d := res.DigitCheck
+	if !d.Mismatch() {
+		return ""
+	}
+	preset := untrusted(d.SuggestedPreset)
+	return fmt.Sprintf("The model labelled only %d of %d MNIST test digits right with this run's preprocessing, and %d with preset %s: "+
+		"it was most likely trained with that preset, so this search fed it inputs unlike any it was trained on, and the verdict says little about it. Run again with preset %s.",
+		d.Correct, d.Digits, d.SuggestedCorrect, preset, preset)
+}
 
 // Versions names the software that produced a Result.
 type Versions struct {

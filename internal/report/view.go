@@ -316,6 +316,9 @@ func summaryRows(res *Result, untrusted func(string) string) [][2]string {
 	if n := unreachableCount(res); n > 0 {
 		rows = append(rows, [2]string{"Look unreachable (not fooled)", strconv.Itoa(n)})
 	}
+	if d := res.DigitCheck; d != nil {
+		rows = append(rows, [2]string{"MNIST test digits labelled right", digitsRow(d, untrusted)})
+	}
 	return rows
 }
 

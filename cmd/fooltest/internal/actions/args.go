@@ -29,6 +29,9 @@ type input struct {
 	// "false", because the CLI's boolean flags have no string form to
 	// validate.
 	boolean bool
+	// defaultTrue marks a boolean input whose flag defaults to true: it
+	// becomes --name=false when "false" and nothing when "true".
+	defaultTrue bool
 	// merge says which command reads the input: run (0), merge
 	// (mergeOnly) or both (mergeToo).
 	merge int
@@ -73,8 +76,22 @@ var inputs = []input{
 	{name: "image-base-url", merge: mergeToo},
 	{name: "artifact-url", merge: mergeToo},
 	{name: "export-dataset", boolean: true},
+	{name: "preprocessing-check", boolean: true, defaultTrue: true},
 	{name: "merge", merge: mergeOnly},
 	{name: "allow-missing-shards", boolean: true, merge: mergeOnly},
+}
+
+// isDefault reports whether v, a boolean input's value, is what its flag
+// is without it.
+func (in input) isDefault(v string) bool {
+	if !in.boolean {
+		return false
+	}
+	def := "false"
+	if in.defaultTrue {
+		def = "true"
+	}
+	return strings.EqualFold(strings.TrimSpace(v), def)
 }
 
 // Enabled reports whether the process was started as the fooltest action:
@@ -120,7 +137,7 @@ func Merging(getenv func(string) string) bool {
 func MergeArgs(getenv func(string) string) ([]string, error) {
 	var errs []error
 	for _, in := range inputs {
-		if in.merge == runOnly && strings.TrimSpace(getenv(envName(in.name))) != "" && !(in.boolean && strings.EqualFold(strings.TrimSpace(getenv(envName(in.name))), "false")) {
+		if in.merge == runOnly && strings.TrimSpace(getenv(envName(in.name))) != "" && !in.isDefault(getenv(envName(in.name))) {
 			errs = append(errs, fmt.Errorf("%w: %s is an input of a search, and merge only merges reports: set it on the shards' steps", errInvalidInput, in.name))
 		}
 	}
@@ -162,8 +179,13 @@ func flags(getenv func(string) string, kind int) ([]string, error) {
 		if in.boolean {
 			switch strings.ToLower(v) {
 			case "true":
-				args = append(args, "--"+in.name)
+				if !in.defaultTrue {
+					args = append(args, "--"+in.name)
+				}
 			case "false":
+				if in.defaultTrue {
+					args = append(args, "--"+in.name+"=false")
+				}
 			default:
 				errs = append(errs, fmt.Errorf("%w: %s must be true or false, got %q", errInvalidInput, in.name, v))
 			}

@@ -39,7 +39,7 @@ func TestArgs(t *testing.T) {
 				"INPUT_FAIL-ON": "never", "INPUT_SEED": "7", "INPUT_REPEATS": "3", "INPUT_BASELINE": "models/old.onnx",
 				"INPUT_ALPHA": "0.01", "INPUT_TOLERANCE": "0.05", "INPUT_MIN-SCORE": "0.5", "INPUT_REPORT-DIR": "out",
 				"INPUT_FORMAT": "json,junit", "INPUT_IMAGE-BASE-URL": "https://example.com/r", "INPUT_ARTIFACT-URL": "https://example.com/a",
-				"INPUT_EXPORT-DATASET": "true",
+				"INPUT_EXPORT-DATASET": "true", "INPUT_PREPROCESSING-CHECK": "false",
 			},
 			want: []string{
 				"--model=models/net.onnx", "--labels=labels.txt", "--preset=mnist", "--scale=255",
@@ -49,6 +49,7 @@ func TestArgs(t *testing.T) {
 				"--fail-on=never", "--seed=7", "--repeats=3", "--baseline=models/old.onnx", "--alpha=0.01",
 				"--tolerance=0.05", "--min-score=0.5", "--report-dir=out", "--format=json,junit",
 				"--image-base-url=https://example.com/r", "--artifact-url=https://example.com/a", "--export-dataset",
+				"--preprocessing-check=false",
 			},
 		},
 		{
@@ -70,6 +71,16 @@ func TestArgs(t *testing.T) {
 			name: "export-dataset true in any case",
 			env:  map[string]string{"INPUT_EXPORT-DATASET": "TRUE"},
 			want: []string{"--export-dataset"},
+		},
+		{
+			name: "preprocessing-check true is the default",
+			env:  map[string]string{"INPUT_PREPROCESSING-CHECK": "True"},
+			want: nil,
+		},
+		{
+			name:    "preprocessing-check must be a boolean",
+			env:     map[string]string{"INPUT_PREPROCESSING-CHECK": "off"},
+			wantErr: `preprocessing-check must be true or false, got "off"`,
 		},
 		{
 			name:    "export-dataset must be a boolean",
@@ -198,13 +209,14 @@ func TestMergeArgs(t *testing.T) {
 			name: "directories, globs and merge's flags",
 			env: map[string]string{"INPUT_MERGE": "a/b\n" + filepath.Join(dir, "shard-*") + "\n  missing-*", "INPUT_REPORT-DIR": "out",
 				"INPUT_FORMAT": "json", "INPUT_IMAGE-BASE-URL": "https://example.com/r", "INPUT_ARTIFACT-URL": "https://example.com/a",
-				"INPUT_ALLOW-MISSING-SHARDS": "true", "INPUT_EXPORT-DATASET": "false"},
+				"INPUT_ALLOW-MISSING-SHARDS": "true", "INPUT_EXPORT-DATASET": "false", "INPUT_PREPROCESSING-CHECK": "true"},
 			want: []string{"a/b", filepath.Join(dir, "shard-1"), filepath.Join(dir, "shard-2"), "missing-*", "--report-dir=out", "--format=json",
 				"--image-base-url=https://example.com/r", "--artifact-url=https://example.com/a", "--allow-missing-shards"},
 		},
 		{name: "a search input beside merge", env: map[string]string{"INPUT_MERGE": "a", "INPUT_MODEL": "m.onnx"}, wantErr: "model is an input of a search"},
 		{name: "shard beside merge", env: map[string]string{"INPUT_MERGE": "a", "INPUT_SHARD": "1/2"}, wantErr: "shard is an input of a search"},
 		{name: "a bad boolean", env: map[string]string{"INPUT_MERGE": "a", "INPUT_ALLOW-MISSING-SHARDS": "yes"}, wantErr: "true or false"},
+		{name: "a search's boolean off its default beside merge", env: map[string]string{"INPUT_MERGE": "a", "INPUT_PREPROCESSING-CHECK": "false"}, wantErr: "preprocessing-check is an input of a search"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

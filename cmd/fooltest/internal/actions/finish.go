@@ -51,6 +51,10 @@ type Outcome struct {
 
 	// Model is the model path as given, or empty for the embedded demo.
 	Model string
+	// PreprocessingWarning says, for a run told to go on past the
+	// preprocessing check, that the model reads MNIST digits far better
+	// with another preset; empty otherwise.
+	PreprocessingWarning string
 	// Classes are the fooled classes, in the order annotations should list
 	// them (most confident first reads best).
 	Classes []FooledClass
@@ -258,6 +262,9 @@ func annotate(gha *githubactions.Action, workspace string, o Outcome) {
 	}
 	if o.Model == "" && o.Verdict != "" {
 		gha.Noticef("%s", "fooltest ran its embedded demo model: set the model input to test your classifier")
+	}
+	if o.PreprocessingWarning != "" {
+		gha.WithFieldsMap(map[string]string{"title": "fooltest: the preprocessing looks wrong"}).Warningf("%s", safetext.OneLine(o.PreprocessingWarning))
 	}
 
 	// Annotations land on the model file when it is in the repository; the

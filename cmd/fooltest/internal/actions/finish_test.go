@@ -199,6 +199,18 @@ func TestFinish(t *testing.T) {
 			},
 		},
 		{
+			name: "a run past the preprocessing check warns",
+			outcome: func(r *runner) Outcome {
+				return Outcome{Verdict: "pass", Targets: 10, Threshold: 0.99, Model: "models/net.onnx", ExitCode: 0,
+					PreprocessingWarning: "the model labelled only 10 of 100 MNIST test digits right\n::error::forged"}
+			},
+			wantOutputs: map[string]string{"verdict": "pass", "score": "0", "fooled": "0", "targets": "10", "max-confidence": "0"},
+			wantSummary: "### fooltest: pass\n\n0 of 10 classes fooled (max confidence 0.0000).\n\n",
+			wantCmds: []string{
+				`::warning title=fooltest%3A the preprocessing looks wrong::the model labelled only 10 of 100 MNIST test digits right ::error::forged`,
+			},
+		},
+		{
 			name: "model outside the workspace has no file to annotate",
 			outcome: func(r *runner) Outcome {
 				return Outcome{Verdict: "fail", Fooled: 1, Targets: 2, Threshold: 0.5, Model: "/opt/models/net.onnx", ExitCode: 1,

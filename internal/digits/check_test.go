@@ -1,0 +1,139 @@
+package digits
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/fooltest/fooltest/internal/classifier"
+	"github.com/fooltest/fooltest/internal/demo"
+	"github.com/fooltest/fooltest/internal/testsupport/onnxtest"
+	"github.com/fooltest/fooltest/internal/testsupport/ortload"
+)
+
+func TestMain(m *testing.M) {
+	if _, err := ortload.Load(); err != nil {
+		fmt.Fprintln(os.Stderr, "digits tests need ONNX Runtime:", err)
+		os.Exit(1)
+	}
+	os.Exit(m.Run())
+}
+
+// open opens a model (path "" for the demo) with a preset, one image a
+// batch: some of the third-party models fix their batch at 1.
+func open(t *testing.T, path, preset string) (*classifier.Classifier, classifier.Normalization) {
+	t.Helper()
+	n, err := classifier.Preset(preset)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := classifier.Options{Normalization: n, Threads: 1, Batch: 1}
+	var c *classifier.Classifier
+	if path == "" {
+		c, err = classifier.OpenBytes(demo.Name, demo.Model, opts)
+	} else {
+		c, err = classifier.Open(path, opts)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c, n
+}
+
+// TestCheck runs the check on real models: with the preprocessing each
+// was trained with it finds nothing to suggest, and with a wrong one it
+// names the right preset. mnist-20px-norm takes 20×20 digits with its
+// normalisation inside the graph, trained on 0..255 pixels.
+func TestCheck(t *testing.T) {
+	own := filepath.Join("..", "..", "testdata", "models")
+	for _, tc := range []struct {
+		name, path, preset string
+		minRight           int
+		suggest            string
+	}{
+		{"demo", "", "raw01", 95, ""},
+		// The demo reads digits at any of these scales: nothing to say.
+		{"demo", "", "raw255", 90, ""},
+		{"demo", "", "mnist", 90, ""},
+		{"20px", filepath.Join(own, "mnist-20px-norm.onnx"), "raw255", 90, ""},
+		{"20px", filepath.Join(own, "mnist-20px-norm.onnx"), "raw01", 0, "raw255"},
+		{"20px", filepath.Join(own, "mnist-20px-norm.onnx"), "mnist", 0, "raw255"},
+		{"20px", filepath.Join(own, "mnist-20px-norm.onnx"), "pm1", 0, "raw255"},
+		{"flat-ls", filepath.Join(own, "mnist-flat-ls.onnx"), "raw01", 95, ""},
+		{"tanh-ls", filepath.Join(own, "mnist-tanh-ls.onnx"), "raw01", 95, ""},
+	} {
+		t.Run(tc.name+"/"+tc.preset, func(t *testing.T) {
+			c, n := open(t, tc.path, tc.preset)
+			res, ok, err := Check(c, n)
+			if err != nil || !ok {
+				t.Fatalf("Check: ok %v, %v", ok, err)
+			}
+			if res.Digits != Count || res.Correct < tc.minRight || res.Suggested != tc.suggest {
+				t.Fatalf("got %+v, want at least %d right and suggestion %q", res, tc.minRight, tc.suggest)
+			}
+			if tc.suggest != "" && (res.SuggestedCorrect < MinRight*Count || res.SuggestedCorrect-res.Correct < MinGain*Count) {
+				t.Fatalf("suggested %q with %d right against %d", res.Suggested, res.SuggestedCorrect, res.Correct)
+			}
+		})
+	}
+}
+
+// TestCheckShared runs the check on every one-channel, 10-class model of
+// ../shared/models with the preset its MODEL.md gives: none is found
+// wrong. It skips when the folder is absent.
+func TestCheckShared(t *testing.T) {
+	dir := filepath.Join("..", "..", "..", "shared", "models")
+	if _, err := os.Stat(dir); err != nil {
+		t.Skip("../shared/models is absent: third-party model tests skipped")
+	}
+	for _, tc := range []struct{ path, preset string }{
+		{"mnist-cnn-andrewrgarcia/mnist_model.onnx", "pm1"},
+		{"mnist-cnn-baskov/mnist-load.onnx", "pm1"},
+		{"mnist-extdata-zuramai/mnist.onnx", "pm1"},
+		{"mnist-mlp-ohhmkar/mnist.onnx", "raw01"},
+		{"mnist-mlp-zackproser/mnist_model.onnx", "mnist"},
+		{"mnist-nhwc-wuhan-sm/mnist-sm.onnx", "raw01"},
+		{"mnist-zoo8/mnist-8.onnx", "raw01"},
+		{"mnist-zoo12/mnist-12.onnx", "raw01"},
+	} {
+		t.Run(tc.path, func(t *testing.T) {
+			path := filepath.Join(dir, tc.path)
+			if _, err := os.Stat(path); err != nil {
+				t.Skip(err)
+			}
+			c, n := open(t, path, tc.preset)
+			res, ok, err := Check(c, n)
+			if err != nil || !ok {
+				t.Fatalf("Check: ok %v, %v", ok, err)
+			}
+			if res.Suggested != "" || res.Correct < 80 {
+				t.Fatalf("with its documented preset %s: %+v", tc.preset, res)
+			}
+		})
+	}
+}
+
+// TestCheckOtherShapes: a model with three channels or with other than 10
+// classes is not checked.
+func TestCheckOtherShapes(t *testing.T) {
+	for _, tc := range []struct {
+		dims    []int64
+		classes int
+	}{
+		{[]int64{-1, 3, 28, 28}, 10},
+		{[]int64{-1, 1, 28, 28}, 9},
+	} {
+		m := onnxtest.Classifier(tc.dims, tc.classes, "")
+		c, err := classifier.OpenBytes("gen", m.Bytes(), classifier.Options{Threads: 1, Batch: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, ok, err := Check(c, classifier.Normalization{})
+		c.Close()
+		if ok || err != nil || res != (Result{}) {
+			t.Errorf("%v, %d classes: checked (%v, %+v, %v)", tc.dims, tc.classes, ok, res, err)
+		}
+	}
+}

