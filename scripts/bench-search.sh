@@ -90,7 +90,7 @@ candidates=(
 	"ccoltong1215-lenet (GitHub)|$cache/github/ccoltong1215-lenet.onnx|mnist|$mnist_t"
 	"ccoltong1215-custom (GitHub)|$cache/github/ccoltong1215-custom.onnx|mnist|$mnist_t"
 	"ccoltong1215-lenet-regulized (GitHub)|$cache/github/ccoltong1215-lenet-regulized.onnx|mnist|$mnist_t"
-	"michbogos-mnist (GitHub)|$cache/github/michbogos-mnist.onnx|raw01|$mnist_t"
+	"michbogos-mnist (GitHub)|$cache/github/michbogos-mnist.onnx|mnist|$mnist_t"
 	"ram6ces-mnist (GitHub)|$cache/github/ram6ces-mnist.onnx|mnist|$mnist_t"
 	"andreygermanov-mnist (GitHub)|$cache/github/andreygermanov-mnist.onnx|raw01|$mnist_t"
 	"frenz86-mnist (GitHub)|$cache/github/frenz86-mnist.onnx|raw255|$mnist_t"
