@@ -332,4 +332,9 @@ func TestMergeKeepsBoundedLayer(t *testing.T) {
 			t.Errorf("class %d: ceiling %v (shards' least %v), reason %q", c.Index, u.Ceiling, least, u.Reason)
 		}
 	}
+	// The shards checked the same model with the same preprocessing; the
+	// merged report keeps what they found.
+	if d := m.DigitCheck; d == nil || shards[0].DigitCheck == nil || *d != *shards[0].DigitCheck || d.Correct < 90 {
+		t.Errorf("merged digit check %+v, shard 1's %+v", d, shards[0].DigitCheck)
+	}
 }

@@ -134,6 +134,8 @@ func TestApplies(t *testing.T) {
 		{3, 28, 28, 10, false},
 		{1, 28, 28, 11, false},
 		{1, 4, 4, 10, false},
+		{1, 64, 64, 10, true},
+		{1, 65, 64, 10, false},
 		{1, 512, 512, 10, false},
 	} {
 		if got := Applies(tc.ch, tc.h, tc.w, tc.k); got != tc.want {
