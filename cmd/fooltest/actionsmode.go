@@ -72,6 +72,11 @@ func finishAction(gha *githubactions.Action, e env, o *runOutcome, runErr error)
 			out.PreprocessingWarning = fmt.Sprintf("the model labelled only %d of %d MNIST test digits right with this preprocessing and %d with preset %s, so this search fed it inputs unlike any it was trained on: set the preset input to %s",
 				d.Correct, d.Digits, d.SuggestedCorrect, d.SuggestedPreset, d.SuggestedPreset)
 		}
+		for _, c := range res.Classes {
+			if c.Unreachable != nil {
+				out.Unreachable++
+			}
+		}
 		for _, c := range report.ByConfidence(res) {
 			if c.Fooled {
 				out.Classes = append(out.Classes, actions.FooledClass{Index: c.Index, Label: c.Label, Confidence: c.Confidence})

@@ -152,3 +152,43 @@ func TestRunReportsBoundedLayer(t *testing.T) {
 		}
 	}
 }
+
+// TestActionUnreachableOutput: the action's unreachable output counts the
+// classes that look unreachable, here every class of mnist-tanh-ls at
+// 0.99.
+func TestActionUnreachableOutput(t *testing.T) {
+	model, err := filepath.Abs(filepath.Join("..", "..", "testdata", "models", "mnist-tanh-ls.onnx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws := t.TempDir()
+	t.Chdir(ws)
+	outputs := filepath.Join(ws, "outputs")
+	for _, tc := range []struct{ threshold, want string }{{"0.99", "10"}, {"0.8", "0"}} {
+		if err := os.WriteFile(outputs, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		r := runMain(t, map[string]string{
+			"GITHUB_ACTIONS": "true", "GITHUB_WORKSPACE": ws, "GITHUB_OUTPUT": outputs,
+			"INPUT_MODEL": model, "INPUT_THRESHOLD": tc.threshold, "INPUT_ENCODING": "direct",
+			"INPUT_MAX-EVALS": "3000", "INPUT_FAIL-ON": "never", "INPUT_REPORT-DIR": "rep",
+		})
+		if r.code != exitcode.Pass {
+			t.Fatalf("threshold %s: exit %d; stderr %q", tc.threshold, r.code, r.stderr)
+		}
+		b, err := os.ReadFile(outputs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(string(b), "\n")
+		got := ""
+		for i, l := range lines {
+			if strings.HasPrefix(l, "unreachable<<") && i+1 < len(lines) {
+				got = lines[i+1]
+			}
+		}
+		if got != tc.want {
+			t.Errorf("threshold %s: unreachable output %q, want %q:\n%s", tc.threshold, got, tc.want, b)
+		}
+	}
+}

@@ -28,6 +28,9 @@ type Outcome struct {
 	// out of Targets.
 	Fooled  int
 	Targets int
+	// Unreachable counts the target classes not fooled that look
+	// impossible to fool on this model at the threshold.
+	Unreachable int
 	// Threshold is the confidence a class had to reach to count as fooled.
 	Threshold     float64
 	MaxConfidence float64
@@ -155,6 +158,7 @@ func setOutputs(gha *githubactions.Action, workspace string, o Outcome) {
 	if o.Verdict != "" {
 		gha.SetOutput("fooled", strconv.Itoa(o.Fooled))
 		gha.SetOutput("targets", strconv.Itoa(o.Targets))
+		gha.SetOutput("unreachable", strconv.Itoa(o.Unreachable))
 		gha.SetOutput("max-confidence", strconv.FormatFloat(o.MaxConfidence, 'f', -1, 64))
 		gha.SetOutput("score", formatFloat(o.Score))
 		if b := o.Baseline; b != nil {

@@ -144,7 +144,7 @@ func TestFinish(t *testing.T) {
 				}
 			},
 			wantOutputs: map[string]string{
-				"verdict": "fail", "score": "0", "fooled": "2", "targets": "10", "max-confidence": "0.9996",
+				"verdict": "fail", "score": "0", "fooled": "2", "targets": "10", "unreachable": "0", "max-confidence": "0.9996",
 				"report-dir": "fooltest-report", "junit": "fooltest-report/junit.xml",
 				"markdown": "fooltest-report/report.md", "json": "fooltest-report/report.json",
 				"sarif": "fooltest-report/report.sarif",
@@ -165,7 +165,7 @@ func TestFinish(t *testing.T) {
 				}
 			},
 			wantOutputs: map[string]string{
-				"verdict": "pass", "score": "0", "fooled": "1", "targets": "10", "max-confidence": "0.995",
+				"verdict": "pass", "score": "0", "fooled": "1", "targets": "10", "unreachable": "0", "max-confidence": "0.995",
 				"report-dir": "fooltest-report",
 			},
 			wantSummary: "### fooltest: pass\n\n1 of 10 classes fooled (max confidence 0.9950).\n\n",
@@ -179,7 +179,7 @@ func TestFinish(t *testing.T) {
 				return Outcome{Verdict: "fail", Fooled: 1, Targets: 10, Threshold: 0.99, MaxConfidence: 0.995, ExitCode: 0,
 					Model: "models/net.onnx", Classes: []FooledClass{{Index: 1, Label: "one", Confidence: 0.995}}}
 			},
-			wantOutputs: map[string]string{"verdict": "fail", "score": "0", "fooled": "1", "targets": "10", "max-confidence": "0.995"},
+			wantOutputs: map[string]string{"verdict": "fail", "score": "0", "fooled": "1", "targets": "10", "unreachable": "0", "max-confidence": "0.995"},
 			wantSummary: "### fooltest: fail\n\n1 of 10 classes fooled (max confidence 0.9950).\n\n",
 			wantCmds: []string{
 				`::warning file=models/net.onnx,line=1,title=fooltest%3A class 1 fooled::class 1 ("one") labelled an unrecognizable image with confidence 0.9950 (threshold 0.99)`,
@@ -191,7 +191,7 @@ func TestFinish(t *testing.T) {
 				return Outcome{Verdict: "fail", Fooled: 1, Targets: 10, Threshold: 0.99, MaxConfidence: 1, ExitCode: 1,
 					Classes: []FooledClass{{Index: 0, Label: "zero", Confidence: 1}}}
 			},
-			wantOutputs: map[string]string{"verdict": "fail", "score": "0", "fooled": "1", "targets": "10", "max-confidence": "1"},
+			wantOutputs: map[string]string{"verdict": "fail", "score": "0", "fooled": "1", "targets": "10", "unreachable": "0", "max-confidence": "1"},
 			wantSummary: "### fooltest: fail\n\n1 of 10 classes fooled (max confidence 1.0000).\n\n",
 			wantCmds: []string{
 				`::notice::fooltest ran its embedded demo model: set the model input to test your classifier`,
@@ -199,12 +199,20 @@ func TestFinish(t *testing.T) {
 			},
 		},
 		{
+			name: "classes that look unreachable are counted",
+			outcome: func(r *runner) Outcome {
+				return Outcome{Verdict: "pass", Targets: 10, Unreachable: 10, Threshold: 0.99, MaxConfidence: 0.96, Model: "models/net.onnx", ExitCode: 0}
+			},
+			wantOutputs: map[string]string{"verdict": "pass", "score": "0", "fooled": "0", "targets": "10", "unreachable": "10", "max-confidence": "0.96"},
+			wantSummary: "### fooltest: pass\n\n0 of 10 classes fooled (max confidence 0.9600).\n\n",
+		},
+		{
 			name: "a run past the preprocessing check warns",
 			outcome: func(r *runner) Outcome {
 				return Outcome{Verdict: "pass", Targets: 10, Threshold: 0.99, Model: "models/net.onnx", ExitCode: 0,
 					PreprocessingWarning: "the model labelled only 10 of 100 MNIST test digits right\n::error::forged"}
 			},
-			wantOutputs: map[string]string{"verdict": "pass", "score": "0", "fooled": "0", "targets": "10", "max-confidence": "0"},
+			wantOutputs: map[string]string{"verdict": "pass", "score": "0", "fooled": "0", "targets": "10", "unreachable": "0", "max-confidence": "0"},
 			wantSummary: "### fooltest: pass\n\n0 of 10 classes fooled (max confidence 0.0000).\n\n",
 			wantCmds: []string{
 				`::warning title=fooltest%3A the preprocessing looks wrong::the model labelled only 10 of 100 MNIST test digits right ::error::forged`,
@@ -216,7 +224,7 @@ func TestFinish(t *testing.T) {
 				return Outcome{Verdict: "fail", Fooled: 1, Targets: 2, Threshold: 0.5, Model: "/opt/models/net.onnx", ExitCode: 1,
 					Classes: []FooledClass{{Index: 1, Label: "b", Confidence: 0.75}}}
 			},
-			wantOutputs: map[string]string{"verdict": "fail", "score": "0", "fooled": "1", "targets": "2", "max-confidence": "0"},
+			wantOutputs: map[string]string{"verdict": "fail", "score": "0", "fooled": "1", "targets": "2", "unreachable": "0", "max-confidence": "0"},
 			wantSummary: "### fooltest: fail\n\n1 of 2 classes fooled (max confidence 0.0000).\n\n",
 			wantCmds: []string{
 				`::error title=fooltest%3A class 1 fooled::class 1 ("b") labelled an unrecognizable image with confidence 0.7500 (threshold 0.5)`,
@@ -229,7 +237,7 @@ func TestFinish(t *testing.T) {
 					Threshold: 0.99, Score: 0.75, ExitCode: 3, Err: errors.New("the model returned NaN scores"), Model: "net.onnx",
 					Classes: []FooledClass{{Index: 2, Label: "two", Confidence: 0.995}}}
 			},
-			wantOutputs: map[string]string{"verdict": "error", "fooled": "1", "targets": "4", "max-confidence": "0", "score": "0.75"},
+			wantOutputs: map[string]string{"verdict": "error", "fooled": "1", "targets": "4", "unreachable": "0", "max-confidence": "0", "score": "0.75"},
 			wantSummary: "### fooltest: ERROR: the model was not tested\n\nthe model returned NaN scores\n\n1 of 4 classes fooled before it stopped.\n\n",
 			wantCmds: []string{
 				`::error title=fooltest%3A runtime failure::the model returned NaN scores`,
@@ -242,7 +250,7 @@ func TestFinish(t *testing.T) {
 				return Outcome{Verdict: "fail", Fooled: 0, Targets: 10, Threshold: 0.99, Score: 0.4125, ExitCode: 1,
 					Model: "net.onnx", Baseline: &BaselineOutcome{Score: 0.5, PValue: 0.0039, Regression: true}}
 			},
-			wantOutputs: map[string]string{"verdict": "fail", "fooled": "0", "targets": "10", "max-confidence": "0",
+			wantOutputs: map[string]string{"verdict": "fail", "fooled": "0", "targets": "10", "unreachable": "0", "max-confidence": "0",
 				"score": "0.4125", "baseline-score": "0.5", "p-value": "0.0039", "regression": "true"},
 			wantSummary: "### fooltest: fail\n\n0 of 10 classes fooled (max confidence 0.0000).\n\nScore 0.412 against the baseline's 0.500 (p = 0.0039; regression: true).\n\n",
 		},
