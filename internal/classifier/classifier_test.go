@@ -195,15 +195,20 @@ func TestOutputKinds(t *testing.T) {
 }
 
 // TestNonFiniteOutputs: NaN logits count as confidence 0, never a crash.
-func TestNonFiniteOutputs(t *testing.T) {
+// darkNaN is a 1×2×2 model of 3 classes whose scores, log(x - 0.75), are
+// NaN for dark pixels.
+func darkNaN() onnxtest.Model {
 	m := onnxtest.Classifier([]int64{-1, 1, 2, 2}, 3, "")
-	// log(x - 0.75) is NaN for dark pixels.
 	m.Initializers = append(m.Initializers, onnxtest.Tensor{Name: "shift", Dims: []int64{1}, Data: []float32{0.75}})
 	m.Nodes[1].Outputs = []string{"mm"}
 	m.Nodes = append(m.Nodes,
 		onnxtest.Node{Op: "Sub", Inputs: []string{"mm", "shift"}, Outputs: []string{"d"}},
 		onnxtest.Node{Op: "Log", Inputs: []string{"d"}, Outputs: []string{"scores"}})
-	c := openModel(t, m, Options{OutputKind: Logits})
+	return m
+}
+
+func TestNonFiniteOutputs(t *testing.T) {
+	c := openModel(t, darkNaN(), Options{OutputKind: Logits})
 	conf := make([]float32, 2*3)
 	imgs := append(constImages(1, 4, 0), constImages(1, 4, 1)...)
 	if err := c.Score(imgs, 2, conf); err != nil {

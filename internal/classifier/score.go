@@ -25,10 +25,19 @@ func (c *Classifier) Score(imgs []float32, n int, conf []float32) error {
 	if len(imgs) < n*per || len(conf) < n*k {
 		return fmt.Errorf("classifier: %d images need %d pixels and %d confidences, got %d and %d", n, n*per, n*k, len(imgs), len(conf))
 	}
-	b := c.batch
-	if c.spare != nil && n > b.size {
+	if c.spare != nil && n > c.batch.size {
 		return c.scorePipelined(imgs, n, conf)
 	}
+	if err := c.scoreInline(imgs, n, conf); err != nil {
+		return err
+	}
+	return c.nonFiniteErr(nonFiniteMinImages)
+}
+
+// scoreInline is Score one batch after another, without the pipeline and
+// without judging the outputs' finiteness.
+func (c *Classifier) scoreInline(imgs []float32, n int, conf []float32) error {
+	per, k, b := c.in.c*c.in.h*c.in.w, c.out.k, c.batch
 	for off := 0; off < n; off += b.size {
 		m := min(b.size, n-off)
 		c.fill(b.input.GetData(), imgs[off*per:(off+m)*per], m)
@@ -37,7 +46,7 @@ func (c *Classifier) Score(imgs []float32, n int, conf []float32) error {
 		}
 		c.confidences(b.output.GetData(), m, conf[off*k:(off+m)*k])
 	}
-	return c.nonFiniteErr(nonFiniteMinImages)
+	return nil
 }
 
 // scorePipelined is Score for more than one batch with a pipeline. The

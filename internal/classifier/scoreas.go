@@ -24,16 +24,6 @@ func (c *Classifier) ScoreAs(n Normalization, imgs []float32, count int, conf []
 		c.nonFinite, c.badImages, c.scored = nonFinite, bad, scored
 	}()
 	c.mul, c.add = mul, add
-	// One batch at a time, as Score does without its pipeline: a check
-	// scores a few batches, too few for the pipeline to pay.
-	b := c.batch
-	for off := 0; off < count; off += b.size {
-		m := min(b.size, count-off)
-		c.fill(b.input.GetData(), imgs[off*per:(off+m)*per], m)
-		if err := c.run(b); err != nil {
-			return err
-		}
-		c.confidences(b.output.GetData(), m, conf[off*k:(off+m)*k])
-	}
-	return nil
+	// A check scores a few batches, too few for the pipeline to pay.
+	return c.scoreInline(imgs, count, conf)
 }
