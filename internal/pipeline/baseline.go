@@ -67,8 +67,8 @@ func searchBaseline(ctx context.Context, spec *Spec, cfg attack.Config, classes 
 		return nil, fmt.Errorf("opening the baseline model: %w", openError(err, spec.Budget, time.Since(started)))
 	}
 	defer o.Close()
-	if o.Digits.Mismatch() && !spec.TrustPreprocessing {
-		return nil, digitMismatch(o.Digits, "the baseline model", describePreprocessing(o))
+	if err := spec.checkPreprocessing(o, "the baseline model"); err != nil {
+		return nil, err
 	}
 	if err := sameTargets(spec.Baseline, spec.Config.Classes, cfg.Targets, o.Info().Classes, classes); err != nil {
 		return nil, err

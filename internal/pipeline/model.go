@@ -1,7 +1,6 @@
 package pipeline
 
 import (
-	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -107,21 +106,21 @@ func checkDigits(c *classifier.Classifier, own classifier.Normalization) (*repor
 	return &report.DigitCheck{Digits: d.Digits, Correct: d.Correct, SuggestedPreset: d.Suggested, SuggestedCorrect: d.SuggestedCorrect}, nil
 }
 
-// describePreprocessing names o's preprocessing: its preset, or its values
-// when they were given one by one.
-func describePreprocessing(o *Opened) string {
-	if o.Preset == "" || o.Preset == "custom" {
-		return o.Info().Normalization
+// checkPreprocessing refuses to search o (what names it in the error) when
+// the digit check found its preprocessing most likely wrong, unless spec
+// trusts the preprocessing.
+func (spec *Spec) checkPreprocessing(o *Opened, what string) error {
+	d := o.Digits
+	if !d.Mismatch() || spec.TrustPreprocessing {
+		return nil
 	}
-	return "preset " + o.Preset
-}
-
-// digitMismatch is the error that refuses to search a model (what: "" for
-// the candidate, "the baseline model") that the digit check found most
-// likely given the wrong preprocessing, named by preset.
-func digitMismatch(d *report.DigitCheck, what, preset string) error {
+	// Name the preprocessing as the user gave it: a preset, or its values.
+	given := "preset " + o.Preset
+	if o.Preset == "" || o.Preset == "custom" {
+		given = o.Info().Normalization
+	}
 	err := fault.Invalidf(SettingPreprocessingCheck, "%s labels only %d of %d MNIST test digits right with this preprocessing (%s) and %d with preset %s, so it was most likely trained with preset %s, and a search would feed it inputs unlike any it was trained on",
-		cmp.Or(what, "the model"), d.Correct, d.Digits, preset, d.SuggestedCorrect, d.SuggestedPreset, d.SuggestedPreset)
+		what, d.Correct, d.Digits, given, d.SuggestedCorrect, d.SuggestedPreset, d.SuggestedPreset)
 	return fault.Suggest(err, d.SuggestedPreset)
 }
 

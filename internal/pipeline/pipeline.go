@@ -184,8 +184,8 @@ func Run(ctx context.Context, spec Spec) (*Outcome, error) {
 		return nil, openError(err, spec.Budget, time.Since(started))
 	}
 	defer o.Close()
-	if o.Digits.Mismatch() && !spec.TrustPreprocessing {
-		return nil, digitMismatch(o.Digits, "", describePreprocessing(o))
+	if err := spec.checkPreprocessing(o, "the model"); err != nil {
+		return nil, err
 	}
 	info := o.Info()
 	if ceiling := o.Ceiling(); ceiling < spec.Threshold {
