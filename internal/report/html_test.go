@@ -87,3 +87,26 @@ func TestGalleryTitle(t *testing.T) {
 		})
 	}
 }
+
+// TestHTMLDigitCheck: the page shows the digit check in its summary, and
+// warns, escaped, when the check found the preprocessing most likely wrong.
+func TestHTMLDigitCheck(t *testing.T) {
+	res := goldenDigitsResult(t)
+	page := string(render(t, encodeAs(report.FormatHTML), res))
+	for _, s := range []string{
+		`<div class="note">The model labelled only 10 of 100 MNIST test digits right with this run&#39;s preprocessing, and 100 with preset raw255 # &lt;b&gt;hi&lt;/b&gt;`,
+		`<tr><th>MNIST test digits labelled right</th><td class="num">10 of 100 (100 with preset raw255 # &lt;b&gt;hi&lt;/b&gt; [x](javascript:y))</td></tr>`,
+	} {
+		if !strings.Contains(page, s) {
+			t.Errorf("report.html lacks %q", s)
+		}
+	}
+	if strings.Contains(page, "<b>hi") {
+		t.Error("report.html holds the preset's markup unescaped")
+	}
+	res.DigitCheck.SuggestedPreset, res.DigitCheck.SuggestedCorrect, res.DigitCheck.Correct = "", 0, 97
+	page = string(render(t, encodeAs(report.FormatHTML), res))
+	if strings.Contains(page, "MNIST test digits right with this run") || !strings.Contains(page, `<td class="num">97 of 100</td>`) {
+		t.Error("report.html warns of a preprocessing the check found right, or lacks its count")
+	}
+}
