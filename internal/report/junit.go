@@ -92,6 +92,12 @@ func junitSuites(res *Result) junit.Testsuites {
 	if n := unreachableCount(res); n > 0 {
 		props = append(props, struct{ name, value string }{"unreachable", strconv.Itoa(n)})
 	}
+	if d := res.DigitCheck; d != nil {
+		props = append(props, struct{ name, value string }{"mnist_digits_right", fmt.Sprintf("%d of %d", d.Correct, d.Digits)})
+		if d.Mismatch() {
+			props = append(props, struct{ name, value string }{"suggested_preset", d.SuggestedPreset})
+		}
+	}
 	if b := res.Baseline; b != nil {
 		props = append(props, []struct{ name, value string }{
 			{"baseline", b.Path},
