@@ -184,6 +184,14 @@ func summary(l *pipeline.Opened) string {
 	var b strings.Builder
 	row := func(k, format string, args ...any) { fmt.Fprintf(&b, "%-11s %s\n", k, fmt.Sprintf(format, args...)) }
 	row("model", "%s (sha256 %s)", safetext.Printable(l.Name), l.SHA256[:16])
+	if i.InputType != "" && i.InputType != "float32" {
+		// The session casts float32 images to the model's type, so the
+		// images lose precision the search does not see.
+		color += ", " + i.InputType + " (cast from float32)"
+	}
+	if i.OutputType != "" && i.OutputType != "float32" {
+		kind += ", " + i.OutputType + " (cast to float32)"
+	}
 	row("input", "%q %v: %s, %d×%d×%d %s, %s", i.Input, i.InputShape, i.Layout, i.Channels, i.Height, i.Width, color, batch)
 	row("preprocess", "%s (%s)", l.Preset, i.Normalization)
 	row("output", "%q %v: %d classes, %s", i.Output, i.OutputShape, i.Classes, kind)

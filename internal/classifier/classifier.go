@@ -92,6 +92,12 @@ type Info struct {
 	// the class scores, when the graph shows one (see LayerCeilings); empty
 	// otherwise.
 	BoundedLayer string `json:"bounded_layer,omitempty"`
+	// InputType and OutputType are the element types the model declares
+	// for its image input and its class scores: float32, or float16,
+	// bfloat16 or double, which the session converts from and to float32
+	// (see newSession).
+	InputType  string `json:"input_type"`
+	OutputType string `json:"output_type"`
 }
 
 // Classifier scores canonical images with one ONNX model. It is not safe for
@@ -170,7 +176,7 @@ func OpenContext(ctx context.Context, path string, opts Options) (*Classifier, e
 	if err != nil {
 		return nil, checked.LoadError(path, err.Error())
 	}
-	return open(ctx, start, path, nil, checked, ins, outs, opts)
+	return open(ctx, start, path, source{data: data, path: true}, checked, ins, outs, opts)
 }
 
 // OpenBytes loads a model held in memory; name is used in messages.
@@ -189,10 +195,18 @@ func OpenBytesContext(ctx context.Context, name string, model []byte, opts Optio
 	if err != nil {
 		return nil, checked.LoadError(name, err.Error())
 	}
-	return open(ctx, start, name, model, checked, ins, outs, opts)
+	return open(ctx, start, name, source{data: model}, checked, ins, outs, opts)
 }
 
-func open(ctx context.Context, start time.Time, name string, data []byte, checked *onnxcheck.Model, ins, outs []ort.InputOutputInfo, opts Options) (*Classifier, error) {
+// source is the model as opened: its bytes, and whether they were read
+// from the file named by the name open gets, whose folder holds any
+// external data.
+type source struct {
+	data []byte
+	path bool
+}
+
+func open(ctx context.Context, start time.Time, name string, src source, checked *onnxcheck.Model, ins, outs []ort.InputOutputInfo, opts Options) (*Classifier, error) {
 	if !ort.IsInitialized() {
 		return nil, fault.Environmentf(SettingRuntime, "ONNX Runtime is not loaded")
 	}
@@ -235,14 +249,9 @@ func open(ctx context.Context, start time.Time, name string, data []byte, checke
 	if err := configure(so, threads); err != nil {
 		return nil, fault.Environmentf("", "configuring ONNX Runtime session: %s", onnxcheck.RuntimeMessage(err.Error()))
 	}
-	var sess *ort.DynamicAdvancedSession
-	if data != nil {
-		sess, err = ort.NewDynamicAdvancedSessionWithONNXData(data, []string{in.name}, []string{out.name}, so)
-	} else {
-		sess, err = ort.NewDynamicAdvancedSession(name, []string{in.name}, []string{out.name}, so)
-	}
+	sess, err := newSession(name, src, checked, in, out, so)
 	if err != nil {
-		return nil, fault.Invalidf("", "model %s cannot be loaded by ONNX Runtime: %s", name, onnxcheck.RuntimeMessage(err.Error()))
+		return nil, err
 	}
 	c := &Classifier{in: in, out: out, sess: sess, mul: mul, add: add}
 	if c.ro, err = ort.NewRunOptions(); err != nil {
@@ -251,6 +260,7 @@ func open(ctx context.Context, start time.Time, name string, data []byte, checke
 	}
 	c.info = Info{
 		Input: in.name, InputShape: in.dims, Layout: in.layout,
+		InputType: typeName(in.elem), OutputType: typeName(out.elem),
 		Channels: in.c, Height: in.h, Width: in.w, FixedBatch: in.batch,
 		Output: out.name, OutputShape: out.dims, Classes: out.k,
 		OutputKind: kind, Normalization: opts.Normalization.String(),

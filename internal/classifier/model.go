@@ -3,11 +3,13 @@ package classifier
 import (
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 
 	ort "github.com/yalue/onnxruntime_go"
 
 	"github.com/fooltest/fooltest/internal/fault"
+	"github.com/fooltest/fooltest/internal/onnxcheck"
 )
 
 // Layout is how a model's image input is arranged in memory.
@@ -25,7 +27,11 @@ const (
 
 // inputSpec is what detection found about the image input.
 type inputSpec struct {
-	name    string
+	name string
+	// elem is the element type the model declares when it is a float
+	// type other than float32 (see floatTypes), which the session then
+	// takes as float32 through a Cast the classifier adds; 0 for float32.
+	elem    int
 	layout  Layout
 	c, h, w int
 	// batch is the fixed batch size, or 0 when the batch axis is dynamic.
@@ -50,6 +56,8 @@ func (s inputSpec) shape(b int) ort.Shape {
 // outputSpec is the model output fooltest reads confidences from.
 type outputSpec struct {
 	name string
+	// elem is as inputSpec's: the output is cast to float32 when set.
+	elem int
 	// dims as declared; dims[0] is the batch axis unless rank1.
 	dims  []int64
 	rank1 bool
@@ -76,7 +84,7 @@ func (s outputSpec) shape(b int) ort.Shape {
 // when non-nil, is the image shape C,H,W the user gave.
 func detectInput(inputs []ort.InputOutputInfo, shape *[3]int) (inputSpec, error) {
 	if len(inputs) == 0 {
-		return inputSpec{}, fault.Invalidf("", "the model declares no inputs: fooltest needs a model with one float32 image input")
+		return inputSpec{}, fault.Invalidf("", "the model declares no inputs: fooltest needs a model with one float image input")
 	}
 	if len(inputs) > 1 {
 		names := make([]string, len(inputs))
@@ -88,13 +96,14 @@ func detectInput(inputs []ort.InputOutputInfo, shape *[3]int) (inputSpec, error)
 	}
 	in := inputs[0]
 	if in.OrtValueType != ort.ONNXTypeTensor {
-		return inputSpec{}, fault.Invalidf("", "model input %q is a %s, not a tensor: fooltest needs a float32 image tensor input", in.Name, in.OrtValueType)
+		return inputSpec{}, fault.Invalidf("", "model input %q is a %s, not a tensor: fooltest needs a float image tensor input", in.Name, in.OrtValueType)
 	}
-	if in.DataType != ort.TensorElementDataTypeFloat {
-		return inputSpec{}, fault.Invalidf("", "model input %q has element type %s: fooltest needs a float32 image input (string, integer and tabular inputs are not images)", in.Name, in.DataType)
+	elem, ok := floatType(in.DataType)
+	if !ok {
+		return inputSpec{}, fault.Invalidf("", "model input %q has element type %s: fooltest needs a float image input (float32, float16, bfloat16 or double; string, integer and tabular inputs are not images)", in.Name, in.DataType)
 	}
 	dims := []int64(in.Dimensions)
-	spec := inputSpec{name: in.Name, dims: dims}
+	spec := inputSpec{name: in.Name, dims: dims, elem: elem}
 	if len(dims) > 0 && dims[0] > 0 {
 		spec.batch = int(dims[0])
 	}
@@ -209,7 +218,7 @@ func detectOutput(outputs []ort.InputOutputInfo, name string, in inputSpec) (out
 		}
 		return outputSpec{}, fault.Invalidf(SettingOutput, "output %q: the model has no such output (it has %s)", name, strings.Join(names, ", "))
 	}
-	return outputSpec{}, fault.Invalidf(SettingOutput, "the model has no float32 output with more than one class (%s): fooltest needs class scores shaped [N,K]", strings.Join(considered, "; "))
+	return outputSpec{}, fault.Invalidf(SettingOutput, "the model has no float output with more than one class (%s): fooltest needs class scores shaped [N,K]", strings.Join(considered, "; "))
 }
 
 // classOutput checks one output; why is empty when it holds class scores.
@@ -217,11 +226,12 @@ func classOutput(out ort.InputOutputInfo, in inputSpec) (spec outputSpec, why st
 	if out.OrtValueType != ort.ONNXTypeTensor {
 		return spec, fmt.Sprintf("is a %s, not a tensor", out.OrtValueType)
 	}
-	if out.DataType != ort.TensorElementDataTypeFloat {
-		return spec, fmt.Sprintf("has element type %s, not float32", out.DataType)
+	elem, ok := floatType(out.DataType)
+	if !ok {
+		return spec, fmt.Sprintf("has element type %s, not a float type", out.DataType)
 	}
 	dims := []int64(out.Dimensions)
-	spec = outputSpec{name: out.Name, dims: dims}
+	spec = outputSpec{name: out.Name, dims: dims, elem: elem}
 	switch {
 	case len(dims) == 1:
 		if in.batch != 1 {
@@ -253,6 +263,39 @@ func classOutput(out ort.InputOutputInfo, in inputSpec) (spec outputSpec, why st
 		return spec, fmt.Sprintf("has shape %v with %d class", dims, spec.k)
 	}
 	return spec, ""
+}
+
+// floatTypes are the element types of model inputs and outputs that the
+// classifier takes, with their names in reports. float16 models are the
+// common case (GPU exports, and converters that keep the model's inputs
+// and outputs in its own precision); the session takes and gives float32
+// through Cast nodes that the classifier adds to the graph.
+var floatTypes = map[ort.TensorElementDataType]struct {
+	elem int
+	name string
+}{
+	ort.TensorElementDataTypeFloat:    {0, "float32"},
+	ort.TensorElementDataTypeFloat16:  {onnxcheck.TypeFloat16, "float16"},
+	ort.TensorElementDataTypeBFloat16: {onnxcheck.TypeBFloat16, "bfloat16"},
+	ort.TensorElementDataTypeDouble:   {onnxcheck.TypeDouble, "double"},
+}
+
+// floatType returns the onnxcheck element type that t needs cast from
+// float32 (0 for float32 itself), and false when t is not a float type the
+// classifier takes.
+func floatType(t ort.TensorElementDataType) (int, bool) {
+	f, ok := floatTypes[t]
+	return f.elem, ok
+}
+
+// typeName returns the report name of an element type from floatType.
+func typeName(elem int) string {
+	for _, f := range floatTypes {
+		if f.elem == elem {
+			return f.name
+		}
+	}
+	return strconv.Itoa(elem)
 }
 
 func describe(io ort.InputOutputInfo) string {

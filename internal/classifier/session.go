@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"sync"
 
 	ort "github.com/yalue/onnxruntime_go"
@@ -114,6 +115,53 @@ func configure(so *ort.SessionOptions, threads int) error {
 		return err
 	}
 	return so.AddSessionConfigEntry("session.force_spinning_stop", "1")
+}
+
+// newSession creates the session that runs the model, bound to its image
+// input and its class-score output. A model that declares another float
+// type than float32 there is run as a copy of it whose graph casts from
+// and to float32 at those two values (onnxcheck.CastIO), so that every
+// buffer, kernel and check here stays float32; the copy is loaded from
+// memory, and its external data, if any, from the model's folder.
+func newSession(name string, src source, checked *onnxcheck.Model, in inputSpec, out outputSpec, so *ort.SessionOptions) (*ort.DynamicAdvancedSession, error) {
+	loadErr := func(err error) error {
+		return fault.Invalidf("", "model %s cannot be loaded by ONNX Runtime: %s", name, onnxcheck.RuntimeMessage(err.Error()))
+	}
+	if in.elem == 0 && out.elem == 0 {
+		var sess *ort.DynamicAdvancedSession
+		var err error
+		if src.path {
+			sess, err = ort.NewDynamicAdvancedSession(name, []string{in.name}, []string{out.name}, so)
+		} else {
+			sess, err = ort.NewDynamicAdvancedSessionWithONNXData(src.data, []string{in.name}, []string{out.name}, so)
+		}
+		if err != nil {
+			return nil, loadErr(err)
+		}
+		return sess, nil
+	}
+	data, inName, outName, err := onnxcheck.CastIO(src.data,
+		onnxcheck.Boundary{Value: in.name, Elem: in.elem}, onnxcheck.Boundary{Value: out.name, Elem: out.elem})
+	if err != nil {
+		return nil, fault.Invalidf("", "model %s: its input is %s and its output %s, which fooltest converts from and to float32, but %v: export the model with float32 inputs and outputs",
+			name, typeName(in.elem), typeName(out.elem), err)
+	}
+	if checked.HasExternalData() {
+		// Check has verified every location against this folder; the
+		// copy in memory has no folder of its own.
+		dir, err := filepath.Abs(filepath.Dir(name))
+		if err != nil {
+			return nil, fault.Invalidf("", "cannot resolve the folder of model %s: %v: check the path", name, err)
+		}
+		if err := so.AddSessionConfigEntry("session.model_external_initializers_file_folder_path", dir); err != nil {
+			return nil, fault.Environmentf("", "configuring ONNX Runtime session: %s", onnxcheck.RuntimeMessage(err.Error()))
+		}
+	}
+	sess, err := ort.NewDynamicAdvancedSessionWithONNXData(data, []string{inName}, []string{outName}, so)
+	if err != nil {
+		return nil, loadErr(err)
+	}
+	return sess, nil
 }
 
 func (c *Classifier) newBinding(size int) (*binding, error) {

@@ -75,6 +75,10 @@ func CheckBytes(name string, data []byte) (*Model, error) {
 	return nil, fault.Invalidf("", "model %s refused: %w: %s", name, e, e.Fix)
 }
 
+// HasExternalData reports whether the model keeps any tensor's data in
+// another file.
+func (m *Model) HasExternalData() bool { return len(m.external) > 0 }
+
 func parse(name string, data []byte) (*Model, error) {
 	if len(data) == 0 {
 		return nil, fault.Invalidf("", "model %s is empty: export it again", name)

@@ -3,7 +3,9 @@
 // pipeline does not trust: external-data locations that lead out of the
 // model's folder, and protobuf that is truncated or corrupt. It also lists
 // the custom operator domains a model uses, so that a runtime failure on
-// them can be explained.
+// them can be explained. For a model whose image input or class scores are
+// float16, bfloat16 or double, CastIO writes the copy that the classifier
+// runs: the same model with float32 at those two values.
 //
 // It decodes only the messages that can hold tensors (ModelProto,
 // GraphProto, NodeProto, AttributeProto, TensorProto, SparseTensorProto,

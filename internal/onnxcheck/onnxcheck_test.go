@@ -426,8 +426,23 @@ func FuzzCheck(f *testing.F) {
 	f.Add(ifChain(3))
 	f.Add(rawModel(lenField(15, lenField(1, extTensor("values", "x.bin")))))
 	f.Add([]byte{})
+	f.Add(castModel(13, TypeFloat16))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		parsed, perr := parseModel(data)
+		if perr == nil {
+			// Whatever a parsed model holds, casting its boundary gives
+			// a model that parses, with the two casts added.
+			out, _, _, err := CastIO(data, Boundary{"x", TypeFloat16}, Boundary{"y", TypeDouble})
+			if err == nil {
+				again, err := parseModel(out)
+				if err != nil {
+					t.Fatalf("CastIO wrote a model that does not parse: %v", err)
+				}
+				if len(again.nodes) != len(parsed.nodes)+2 {
+					t.Fatalf("CastIO: %d nodes from %d, want 2 more", len(again.nodes), len(parsed.nodes))
+				}
+			}
+		}
 		checked, err := CheckBytes("fuzz.onnx", data)
 		if (perr == nil) != (parsed != nil) {
 			t.Fatalf("Parse returned %v and %v", parsed, perr)
