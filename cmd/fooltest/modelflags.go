@@ -30,16 +30,18 @@ type modelFlags struct {
 	batch, threads               int
 	ortLib                       string
 	maxModelBytes, maxInputBytes int64
+	channelOrder                 string
 	set                          map[string]bool
 }
 
 func (m *modelFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&m.model, "model", "", "ONNX model `path` (default: the embedded demo LeNet)")
 	fs.StringVar(&m.labels, "labels", "", "labels `file`, one per line in class order")
-	fs.StringVar(&m.preset, "preset", "", "preprocessing: raw01 (x), raw255 (255x), pm1 (2x-1), mnist, cifar10, imagenet (default raw01)")
+	fs.StringVar(&m.preset, "preset", "", "preprocessing: raw01 (x), raw255 (255x), pm1 (2x-1), mnist, cifar10, imagenet, caffe (BGR, 255x less the ImageNet means) (default raw01)")
 	fs.Float64Var(&m.scale, "scale", 1, "input scale S in (S*x - mean)/std, x in [0,1]")
 	fs.StringVar(&m.mean, "mean", "", "per-channel `mean`, 1 or 3 comma-separated values")
 	fs.StringVar(&m.std, "std", "", "per-channel `std`, 1 or 3 comma-separated values")
+	fs.StringVar(&m.channelOrder, "channel-order", "", "`order` in which an RGB model takes its channels: rgb, or bgr (Caffe, OpenCV); --mean and --std are in that order (default: the preset's, rgb but for caffe)")
 	fs.StringVar(&m.inputShape, "input-shape", "", "image shape `C,H,W` for flattened or dynamic inputs")
 	fs.StringVar(&m.output, "output", "", "output `name` to read class scores from (default: first float output with K>1)")
 	fs.StringVar(&m.kind, "output-kind", "auto", "auto, probabilities, logits or sigmoid")
@@ -107,6 +109,20 @@ func (m *modelFlags) options() (classifier.Options, string, error) {
 			return opts, "", err
 		}
 		preset = "custom"
+	}
+	if m.set["channel-order"] {
+		var bgr bool
+		switch m.channelOrder {
+		case "rgb":
+		case "bgr":
+			bgr = true
+		default:
+			return opts, "", exitcode.Usagef("--channel-order %q: use rgb or bgr", m.channelOrder)
+		}
+		if bgr != norm.BGR {
+			norm.BGR = bgr
+			preset = "custom"
+		}
 	}
 	// Refused here, before the runtime is loaded, with the flags named.
 	if err := norm.Check(); err != nil {

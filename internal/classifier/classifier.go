@@ -112,6 +112,9 @@ type Classifier struct {
 	// while batch runs, and the two swap (see scorePipelined).
 	batch, spare *binding
 	mul, add     []float32
+	// bgr says that the model's channel c is canonical channel 2-c (see
+	// Normalization.BGR); only for three-channel models.
+	bgr bool
 	// jobs and done talk to the pipeline goroutine. They are made once so
 	// that Score allocates nothing; jobs is nil without a pipeline and
 	// once closed.
@@ -253,7 +256,7 @@ func open(ctx context.Context, start time.Time, name string, src source, checked
 	if err != nil {
 		return nil, err
 	}
-	c := &Classifier{in: in, out: out, sess: sess, mul: mul, add: add}
+	c := &Classifier{in: in, out: out, sess: sess, mul: mul, add: add, bgr: opts.Normalization.BGR && in.c == 3}
 	if c.ro, err = ort.NewRunOptions(); err != nil {
 		c.Close()
 		return nil, fault.Environmentf("", "creating ONNX Runtime run options: %s", onnxcheck.RuntimeMessage(err.Error()))

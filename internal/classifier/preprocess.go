@@ -11,11 +11,16 @@ import (
 
 // Normalization maps a canonical pixel x in [0,1] of channel c to the model's
 // input value (Scale*x - Mean[c]) / Std[c]. Mean and Std hold one value, or
-// one per channel.
+// one per channel, in the model's channel order.
 type Normalization struct {
 	Scale float32
 	Mean  []float32
 	Std   []float32
+	// BGR says that a three-channel model takes its channels in the order
+	// blue, green, red (Caffe, OpenCV): the model's channel c is canonical
+	// channel 2-c. Canonical images, and the images reports write, stay
+	// RGB. One-channel models ignore it.
+	BGR bool
 }
 
 // presets are the preprocessing conventions users name.
@@ -27,10 +32,14 @@ var presets = map[string]Normalization{
 	// The CIFAR-10 statistics most training scripts copy.
 	"cifar10":  {Scale: 1, Mean: []float32{0.4914, 0.4822, 0.4465}, Std: []float32{0.2023, 0.1994, 0.2010}},
 	"imagenet": {Scale: 1, Mean: []float32{0.485, 0.456, 0.406}, Std: []float32{0.229, 0.224, 0.225}},
+	// Caffe's ImageNet models and Keras applications' "caffe" mode (VGG,
+	// ResNet50): BGR pixels of 0..255 less the ImageNet means, in B, G, R
+	// order.
+	"caffe": {Scale: 255, Mean: []float32{103.939, 116.779, 123.68}, Std: []float32{1}, BGR: true},
 }
 
 // PresetNames lists the preset names in a stable order.
-var PresetNames = []string{"raw01", "raw255", "pm1", "mnist", "cifar10", "imagenet"}
+var PresetNames = []string{"raw01", "raw255", "pm1", "mnist", "cifar10", "imagenet", "caffe"}
 
 // Preset returns the normalization for a preset name.
 func Preset(name string) (Normalization, error) {
@@ -167,5 +176,9 @@ func (n Normalization) String() string {
 		}
 		return strings.Join(s, ",")
 	}
-	return fmt.Sprintf("scale=%g mean=%s std=%s", n.Scale, f(n.Mean), f(n.Std))
+	s := fmt.Sprintf("scale=%g mean=%s std=%s", n.Scale, f(n.Mean), f(n.Std))
+	if n.BGR {
+		s += " channels=bgr"
+	}
+	return s
 }

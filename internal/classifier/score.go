@@ -87,10 +87,10 @@ func (c *Classifier) scorePipelined(imgs []float32, n int, conf []float32) error
 
 // InputAffine reports how canonical values become model inputs when the
 // input is planar (NCHW, or one channel): value*mul[ch] + add[ch], computed
-// in float32 exactly so. ok is false for inputs that interleave channels,
-// which only Score handles.
+// in float32 exactly so. ok is false for inputs that interleave channels or
+// take them in BGR order, which only Score handles.
 func (c *Classifier) InputAffine() (mul, add []float32, ok bool) {
-	if !c.planar() {
+	if !c.planar() || c.bgr {
 		return nil, nil, false
 	}
 	return slices.Clone(c.mul), slices.Clone(c.add), true
@@ -118,6 +118,9 @@ func (c *Classifier) scoreInputs(inputs []float32, n int, conf []float32, maxByt
 	per, k, size := c.in.c*c.in.h*c.in.w, c.out.k, c.batch.size
 	if !c.planar() {
 		return fmt.Errorf("classifier: ScoreInputs needs a planar input, %q is NHWC", c.in.name)
+	}
+	if c.bgr {
+		return fmt.Errorf("classifier: ScoreInputs needs inputs in canonical channel order, %q takes BGR", c.in.name)
 	}
 	full := (n + size - 1) / size * size
 	if n < 1 || len(inputs) < full*per || len(conf) < n*k {
@@ -208,6 +211,15 @@ func (c *Classifier) fill(dst, src []float32, m int) {
 	for i := range m {
 		s, d := src[i*per:(i+1)*per], dst[i*per:(i+1)*per]
 		if !c.planar() {
+			if c.bgr {
+				// Three channels (see open), each the other way round.
+				for p := range hw {
+					for cc := range 3 {
+						d[p*3+cc] = s[(2-cc)*hw+p]*c.mul[cc] + c.add[cc]
+					}
+				}
+				continue
+			}
 			for p := range hw {
 				for cc := range ch {
 					d[p*ch+cc] = s[cc*hw+p]*c.mul[cc] + c.add[cc]
@@ -217,7 +229,11 @@ func (c *Classifier) fill(dst, src []float32, m int) {
 		}
 		for cc := range ch {
 			mul, add := c.mul[cc], c.add[cc]
-			sp, dp := s[cc*hw:(cc+1)*hw], d[cc*hw:(cc+1)*hw]
+			sc := cc
+			if c.bgr {
+				sc = 2 - cc
+			}
+			sp, dp := s[sc*hw:(sc+1)*hw], d[cc*hw:(cc+1)*hw]
 			for p, v := range sp {
 				dp[p] = v*mul + add
 			}

@@ -17,13 +17,13 @@ func (c *Classifier) ScoreAs(n Normalization, imgs []float32, count int, conf []
 	if count < 1 || len(imgs) < count*per || len(conf) < count*k {
 		return fmt.Errorf("classifier: %d images need %d pixels and %d confidences, got %d and %d", count, count*per, count*k, len(imgs), len(conf))
 	}
-	saveMul, saveAdd := c.mul, c.add
+	saveMul, saveAdd, saveBGR := c.mul, c.add, c.bgr
 	nonFinite, bad, scored := c.nonFinite, c.badImages, c.scored
 	defer func() {
-		c.mul, c.add = saveMul, saveAdd
+		c.mul, c.add, c.bgr = saveMul, saveAdd, saveBGR
 		c.nonFinite, c.badImages, c.scored = nonFinite, bad, scored
 	}()
-	c.mul, c.add = mul, add
+	c.mul, c.add, c.bgr = mul, add, n.BGR && c.in.c == 3
 	// A check scores a few batches, too few for the pipeline to pay.
 	return c.scoreInline(imgs, count, conf)
 }

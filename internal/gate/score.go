@@ -103,6 +103,7 @@ func SearchDifferences(a, b *report.Result) []Difference {
 	add("scale", ac.Scale, bc.Scale)
 	add("mean", ac.Mean, bc.Mean)
 	add("std", ac.Std, bc.Std)
+	add("channel-order", ac.ChannelOrder, bc.ChannelOrder)
 	add("generation", ac.Generation, bc.Generation)
 	add("seed", ac.Seed, bc.Seed)
 	add("repeats", ac.Repeats, bc.Repeats)

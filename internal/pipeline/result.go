@@ -49,6 +49,10 @@ func resultShell(o *Opened, spec *Spec, generation int) *report.Result {
 	for _, v := range norm.Std {
 		c.Std = append(c.Std, float64(v))
 	}
+	c.ChannelOrder = ""
+	if norm.BGR && info.Channels == 3 {
+		c.ChannelOrder = "bgr"
+	}
 	return out
 }
 

@@ -186,28 +186,31 @@ type Model struct {
 // Config is every setting in effect for the run, as the user gave it or as
 // defaulted.
 type Config struct {
-	Encoding      string    `json:"encoding"`
-	Algorithm     string    `json:"algorithm"`
-	Budget        string    `json:"budget"`
-	MaxEvals      int64     `json:"max_evals"`
-	Classes       string    `json:"classes"`
-	Threshold     float64   `json:"threshold"`
-	MaxFooled     string    `json:"max_fooled"`
-	FailOn        string    `json:"fail_on"`
-	Seed          uint64    `json:"seed"`
-	Batch         int       `json:"batch"`
-	Threads       int       `json:"threads"`
-	Preset        string    `json:"preset"`
-	Scale         float64   `json:"scale"`
-	Mean          []float64 `json:"mean"`
-	Std           []float64 `json:"std"`
-	InputShape    string    `json:"input_shape"`
-	Output        string    `json:"output"`
-	OutputKind    string    `json:"output_kind"`
-	Labels        string    `json:"labels"`
-	ReportDir     string    `json:"report_dir"`
-	Formats       []string  `json:"formats"`
-	ExportDataset bool      `json:"export_dataset"`
+	Encoding  string    `json:"encoding"`
+	Algorithm string    `json:"algorithm"`
+	Budget    string    `json:"budget"`
+	MaxEvals  int64     `json:"max_evals"`
+	Classes   string    `json:"classes"`
+	Threshold float64   `json:"threshold"`
+	MaxFooled string    `json:"max_fooled"`
+	FailOn    string    `json:"fail_on"`
+	Seed      uint64    `json:"seed"`
+	Batch     int       `json:"batch"`
+	Threads   int       `json:"threads"`
+	Preset    string    `json:"preset"`
+	Scale     float64   `json:"scale"`
+	Mean      []float64 `json:"mean"`
+	Std       []float64 `json:"std"`
+	// ChannelOrder is "bgr" for a model that takes its colour channels
+	// blue first, and empty for RGB (and for one-channel models).
+	ChannelOrder  string   `json:"channel_order,omitempty"`
+	InputShape    string   `json:"input_shape"`
+	Output        string   `json:"output"`
+	OutputKind    string   `json:"output_kind"`
+	Labels        string   `json:"labels"`
+	ReportDir     string   `json:"report_dir"`
+	Formats       []string `json:"formats"`
+	ExportDataset bool     `json:"export_dataset"`
 	// Generation is the search's generation unit.
 	Generation int `json:"generation"`
 	// Repeats is --repeats: independent searches with seeds Seed,

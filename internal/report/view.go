@@ -378,5 +378,10 @@ func configRows(res *Result) [][2]string {
 		{"Artifact URL", cfg.ArtifactURL},
 		{"Non-finite outputs", strconv.FormatInt(res.NonFiniteOutputs, 10)},
 	}
+	if cfg.ChannelOrder != "" {
+		// After Std, where the preprocessing rows are.
+		at := slices.IndexFunc(rows, func(r [2]string) bool { return r[0] == "Std" }) + 1
+		rows = slices.Insert(rows, at, [2]string{"Channel order", cfg.ChannelOrder})
+	}
 	return rows
 }

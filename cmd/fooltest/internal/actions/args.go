@@ -53,6 +53,7 @@ var inputs = []input{
 	{name: "scale"},
 	{name: "mean"},
 	{name: "std"},
+	{name: "channel-order"},
 	{name: "input-shape"},
 	{name: "output"},
 	{name: "output-kind"},

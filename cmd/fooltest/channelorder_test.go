@@ -1,0 +1,77 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/fooltest/fooltest/cmd/fooltest/internal/exitcode"
+	"github.com/fooltest/fooltest/internal/testsupport/onnxtest"
+)
+
+// TestChannelOrder: --preset caffe and --channel-order set the order in
+// which an RGB model takes its channels; the reports and inspect say which,
+// an order that differs from the preset's makes the preprocessing custom,
+// and an unknown order is refused in one line with exit 2.
+func TestChannelOrder(t *testing.T) {
+	model := writeModel(t, "colour.onnx", onnxtest.Classifier([]int64{-1, 3, 8, 8}, 10, "Softmax"))
+	type config struct {
+		Preset       string    `json:"preset"`
+		Mean         []float64 `json:"mean"`
+		ChannelOrder string    `json:"channel_order"`
+	}
+	tests := []struct {
+		name   string
+		flags  []string
+		preset string
+		order  string
+	}{
+		{"caffe", []string{"--preset", "caffe"}, "caffe", "bgr"},
+		{"imagenet in bgr", []string{"--preset", "imagenet", "--channel-order", "bgr"}, "custom", "bgr"},
+		{"caffe in rgb", []string{"--preset", "caffe", "--channel-order", "rgb"}, "custom", ""},
+		{"caffe said twice", []string{"--preset", "caffe", "--channel-order", "bgr"}, "caffe", "bgr"},
+		{"default", nil, "raw01", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			out := t.TempDir()
+			args := append([]string{"run", "--model", model, "--max-evals", "200", "--threshold", "0.5", "--threads", "1",
+				"--fail-on", "never", "--quiet", "--format", "json,markdown", "--report-dir", out}, tc.flags...)
+			if r := runMain(t, nil, args...); r.code != exitcode.Pass {
+				t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+			}
+			b, err := os.ReadFile(filepath.Join(out, "report.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var rep struct {
+				Config config `json:"config"`
+			}
+			if err := json.Unmarshal(b, &rep); err != nil {
+				t.Fatal(err)
+			}
+			if rep.Config.Preset != tc.preset || rep.Config.ChannelOrder != tc.order {
+				t.Fatalf("report.json config %+v, want preset %q and channel order %q", rep.Config, tc.preset, tc.order)
+			}
+			md, err := os.ReadFile(filepath.Join(out, "report.md"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if has := strings.Contains(string(md), "| Channel order | bgr |"); has != (tc.order == "bgr") {
+				t.Fatalf("report.md has a BGR channel order row: %v, want %v", has, tc.order == "bgr")
+			}
+		})
+	}
+
+	r := runMain(t, nil, "inspect", "--model", model, "--preset", "caffe")
+	if r.code != exitcode.Pass || !strings.Contains(r.stdout, "caffe (scale=255 mean=103.939,116.779,123.68 std=1 channels=bgr)") {
+		t.Fatalf("inspect --preset caffe: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	r = runMain(t, nil, "inspect", "--model", model, "--channel-order", "brg")
+	msg := strings.TrimSpace(r.stderr)
+	if r.code != exitcode.Usage || !strings.Contains(msg, `--channel-order "brg": use rgb or bgr`) || strings.Contains(msg, "\n") {
+		t.Fatalf("--channel-order brg: exit %d, want %d and one line naming the orders:\n%s", r.code, exitcode.Usage, msg)
+	}
+}
