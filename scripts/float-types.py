@@ -8,6 +8,9 @@ not float32, made from testdata/models/mnist-20px-norm.onnx:
 - mnist-20px-norm-f64io.onnx: the float32 network between a double input
   and a double output (Cast nodes at both ends), so that its confidences
   equal the float32 model's exactly;
+- mnist-20px-norm-bf16io.onnx: the float32 network between a bfloat16
+  input and a bfloat16 output (its pixels of 0..255 are exact in bfloat16,
+  its confidences are rounded to 8 bits);
 - fp16-external/model.onnx and model.onnx.data: the float16 network with
   its weights in an external data file.
 
@@ -43,8 +46,8 @@ def to_float16(model):
     return model
 
 
-def double_io(model):
-    """Puts the float32 graph between a double input and a double output."""
+def typed_io(model, elem):
+    """Puts the float32 graph between an input and an output of type elem."""
     g = model.graph
     inp, out = g.input[0], g.output[0]
     inner_in, inner_out = inp.name + "_f32", out.name + "_f32"
@@ -52,9 +55,9 @@ def double_io(model):
         n.input[:] = [inner_in if x == inp.name else x for x in n.input]
         n.output[:] = [inner_out if x == out.name else x for x in n.output]
     g.node.insert(0, helper.make_node("Cast", [inp.name], [inner_in], to=TensorProto.FLOAT))
-    g.node.append(helper.make_node("Cast", [inner_out], [out.name], to=TensorProto.DOUBLE))
-    inp.type.tensor_type.elem_type = TensorProto.DOUBLE
-    out.type.tensor_type.elem_type = TensorProto.DOUBLE
+    g.node.append(helper.make_node("Cast", [inner_out], [out.name], to=elem))
+    inp.type.tensor_type.elem_type = elem
+    out.type.tensor_type.elem_type = elem
     return model
 
 
@@ -63,16 +66,17 @@ def main():
     onnx.checker.check_model(fp16)
     onnx.save(fp16, os.path.join(MODELS, "mnist-20px-norm-fp16.onnx"))
 
-    f64 = double_io(onnx.load(SOURCE))
-    onnx.checker.check_model(f64)
-    onnx.save(f64, os.path.join(MODELS, "mnist-20px-norm-f64io.onnx"))
+    for elem, name in [(TensorProto.DOUBLE, "f64io"), (TensorProto.BFLOAT16, "bf16io")]:
+        m = typed_io(onnx.load(SOURCE), elem)
+        onnx.checker.check_model(m)
+        onnx.save(m, os.path.join(MODELS, "mnist-20px-norm-%s.onnx" % name))
 
     ext = os.path.join(MODELS, "fp16-external")
     os.makedirs(ext, exist_ok=True)
     onnx.save(to_float16(onnx.load(SOURCE)), os.path.join(ext, "model.onnx"),
               save_as_external_data=True, all_tensors_to_one_file=True,
               location="model.onnx.data", size_threshold=0)
-    print("wrote mnist-20px-norm-fp16.onnx, mnist-20px-norm-f64io.onnx, fp16-external/")
+    print("wrote mnist-20px-norm-fp16.onnx, mnist-20px-norm-f64io.onnx, mnist-20px-norm-bf16io.onnx, fp16-external/")
 
 
 if __name__ == "__main__":

@@ -84,16 +84,17 @@ func TestFloatTypes(t *testing.T) {
 		name, file string
 		bytes      bool
 		typ        string
-		// exact wants want's confidences to the bit, else within tol
-		// of them, with the same top class for all but agree of the
-		// images.
-		exact bool
+		// exact wants want's confidences to the bit; bf16 wants them
+		// rounded to bfloat16; else (float16 networks) they must be
+		// close, with the same top class for nearly every image.
+		exact, bf16 bool
 	}{
-		{"double", "mnist-20px-norm-f64io.onnx", false, "double", true},
-		{"double from bytes", "mnist-20px-norm-f64io.onnx", true, "double", true},
-		{"float16", "mnist-20px-norm-fp16.onnx", false, "float16", false},
-		{"float16 from bytes", "mnist-20px-norm-fp16.onnx", true, "float16", false},
-		{"float16 with external data", filepath.Join("fp16-external", "model.onnx"), false, "float16", false},
+		{"double", "mnist-20px-norm-f64io.onnx", false, "double", true, false},
+		{"double from bytes", "mnist-20px-norm-f64io.onnx", true, "double", true, false},
+		{"bfloat16", "mnist-20px-norm-bf16io.onnx", false, "bfloat16", false, true},
+		{"float16", "mnist-20px-norm-fp16.onnx", false, "float16", false, false},
+		{"float16 from bytes", "mnist-20px-norm-fp16.onnx", true, "float16", false, false},
+		{"float16 with external data", filepath.Join("fp16-external", "model.onnx"), false, "float16", false, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -110,6 +111,16 @@ func TestFloatTypes(t *testing.T) {
 				for j := range want {
 					if math.Float32bits(got[j]) != math.Float32bits(want[j]) {
 						t.Fatalf("confidence %d: %v, the float32 model gives %v", j, got[j], want[j])
+					}
+				}
+				return
+			}
+			if tc.bf16 {
+				// Pixels of 0..255 are exact in bfloat16; the scores
+				// are the float32 ones rounded to 8 significant bits.
+				for j := range want {
+					if d := math.Abs(float64(got[j] - want[j])); d > math.Abs(float64(want[j]))/128 {
+						t.Fatalf("confidence %d: %v, the float32 model gives %v: more than bfloat16 rounding", j, got[j], want[j])
 					}
 				}
 				return
