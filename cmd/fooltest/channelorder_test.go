@@ -75,3 +75,34 @@ func TestChannelOrder(t *testing.T) {
 		t.Fatalf("--channel-order brg: exit %d, want %d and one line naming the orders:\n%s", r.code, exitcode.Usage, msg)
 	}
 }
+
+// TestDefaultPresetNote: inspect says when a colour model gets the default
+// preprocessing because no preprocessing flag was given, and only then:
+// nothing else checks a colour model's preprocessing.
+func TestDefaultPresetNote(t *testing.T) {
+	colour := writeModel(t, "colour.onnx", onnxtest.Classifier([]int64{-1, 3, 8, 8}, 10, "Softmax"))
+	const note = "the default, as no --preset was given"
+	tests := []struct {
+		name string
+		args []string
+		want bool
+	}{
+		{"colour, no flag", []string{"--model", colour}, true},
+		{"colour, --preset raw01", []string{"--model", colour, "--preset", "raw01"}, false},
+		{"colour, --mean", []string{"--model", colour, "--mean", "0.5"}, false},
+		{"colour, --channel-order", []string{"--model", colour, "--channel-order", "rgb"}, false},
+		{"digit model: the digit check speaks", []string{"--model", norm20}, false},
+		{"the demo", nil, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := runMain(t, nil, append([]string{"inspect"}, tc.args...)...)
+			if r.code != exitcode.Pass {
+				t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+			}
+			if got := strings.Contains(r.stdout, note); got != tc.want {
+				t.Fatalf("note shown: %v, want %v\n%s", got, tc.want, r.stdout)
+			}
+		})
+	}
+}

@@ -53,7 +53,7 @@ func inspectCmd(args []string, e env) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(inspectJSON{Model: l.Name, SHA256: l.SHA256, Preset: l.Preset, Labels: l.LabelsFrom, ONNXRuntime: l.Runtime, Info: l.Info(), ClassCeilings: ceilings, DigitCheck: l.Digits})
 	}
-	fmt.Fprint(e.stdout, summary(l))
+	fmt.Fprint(e.stdout, summary(l, m.presetDefaulted()))
 	if len(ceilings) > 0 {
 		lo, hi := 0, 0
 		for i, v := range ceilings {

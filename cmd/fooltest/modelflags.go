@@ -177,8 +177,23 @@ func (m *modelFlags) open(ctx context.Context) (*pipeline.Opened, error) {
 	return pipeline.Open(ctx, model)
 }
 
-// summary is the human-readable model description inspect and run print.
-func summary(l *pipeline.Opened) string {
+// presetDefaulted reports whether the user's model gets the default
+// preprocessing because no preprocessing flag was given.
+func (m *modelFlags) presetDefaulted() bool {
+	if m.model == "" || m.preset != "" {
+		return false
+	}
+	for _, f := range []string{"scale", "mean", "std", "channel-order"} {
+		if m.set[f] {
+			return false
+		}
+	}
+	return true
+}
+
+// summary is the human-readable model description inspect and run print;
+// defaulted says that no preprocessing flag was given.
+func summary(l *pipeline.Opened, defaulted bool) string {
 	i := l.Info()
 	batch := "dynamic batch"
 	if i.FixedBatch > 0 {
@@ -209,7 +224,14 @@ func summary(l *pipeline.Opened) string {
 		kind += ", " + i.OutputType + " (cast to float32)"
 	}
 	row("input", "%q %v: %s, %d×%d×%d %s, %s", i.Input, i.InputShape, i.Layout, i.Channels, i.Height, i.Width, color, batch)
-	row("preprocess", "%s (%s)", l.Preset, i.Normalization)
+	pre := ""
+	if defaulted && l.Digits == nil {
+		// Nothing checks a colour model's preprocessing (the digit
+		// check covers digit models), and a wrong one makes the model
+		// look harder to fool than it is.
+		pre = ": the default, as no --preset was given; pass the normalisation the model was trained with (imagenet, caffe, cifar10, ...)"
+	}
+	row("preprocess", "%s (%s)%s", l.Preset, i.Normalization, pre)
 	row("output", "%q %v: %d classes, %s", i.Output, i.OutputShape, i.Classes, kind)
 	if i.BoundedLayer != "" {
 		// The weights then cap each class's confidence; a run reports

@@ -230,7 +230,7 @@ func runSearch(ctx context.Context, args []string, e env) (*runOutcome, error) {
 		},
 		Hooks: pipeline.Hooks{
 			Opened: func(o *pipeline.Opened, targets []int) {
-				fmt.Fprint(e.stdout, summary(o))
+				fmt.Fprint(e.stdout, summary(o, m.presetDefaulted()))
 				if sh := plan.shard; sh != nil {
 					fmt.Fprintf(e.stdout, "%-11s %d of %d: %d of the %d target classes, seed %d\n", "shard", sh.Index, sh.Count, len(sh.Searched), len(targets), sh.Seed)
 				}
