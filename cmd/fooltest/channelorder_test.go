@@ -2,6 +2,9 @@ package main
 
 import (
 	"encoding/json"
+	"image"
+	"image/color"
+	"image/png"
 	"os"
 	"path/filepath"
 	"strings"
@@ -104,5 +107,64 @@ func TestDefaultPresetNote(t *testing.T) {
 				t.Fatalf("note shown: %v, want %v\n%s", got, tc.want, r.stdout)
 			}
 		})
+	}
+}
+
+// TestInspectImage: inspect --image prints the model's top classes for a
+// photo under its own preprocessing and the other presets, --json carries
+// them, and an unreadable photo is refused in one line with exit 2.
+func TestInspectImage(t *testing.T) {
+	img := image.NewGray(image.Rect(0, 0, 40, 40))
+	for y := 8; y < 32; y++ {
+		img.SetGray(19, y, color.Gray{255})
+		img.SetGray(20, y, color.Gray{255})
+	}
+	path := filepath.Join(t.TempDir(), "one.png")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := png.Encode(f, img); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+
+	r := runMain(t, nil, "inspect", "--image", path)
+	if r.code != exitcode.Pass {
+		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	for _, want := range []string{"scaled and centre-cropped to 28×28", "\n  raw01      ", " (yours)\n", "\n  mnist      "} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("inspect --image does not say %q:\n%s", want, r.stdout)
+		}
+	}
+
+	r = runMain(t, nil, "inspect", "--image", path, "--image", path, "--json")
+	var got struct {
+		Images []struct {
+			Path     string `json:"path"`
+			Readings []struct {
+				Preset string `json:"preset"`
+				Own    bool   `json:"own"`
+				Top    []struct {
+					Class      int     `json:"class"`
+					Label      string  `json:"label"`
+					Confidence float64 `json:"confidence"`
+				} `json:"top"`
+			} `json:"readings"`
+		} `json:"images"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
+		t.Fatalf("inspect --json: %v\n%s", err, r.stdout)
+	}
+	if len(got.Images) != 2 || got.Images[0].Path != path || len(got.Images[0].Readings) != 4 ||
+		!got.Images[0].Readings[0].Own || len(got.Images[0].Readings[0].Top) != 3 {
+		t.Fatalf("inspect --json images = %+v", got.Images)
+	}
+
+	r = runMain(t, nil, "inspect", "--image", filepath.Join(t.TempDir(), "missing.png"))
+	msg := strings.TrimSpace(r.stderr)
+	if r.code != exitcode.Usage || !strings.Contains(msg, "give --image a JPEG or PNG photo") || strings.Contains(msg, "\n") {
+		t.Fatalf("missing photo: exit %d, want %d and one line:\n%s", r.code, exitcode.Usage, msg)
 	}
 }

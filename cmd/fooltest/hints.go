@@ -39,6 +39,7 @@ var settingHints = map[fault.Setting]hint{
 	pipeline.SettingBaseline:  fixed("check --baseline: give the released model or its report.json"),
 	pipeline.SettingReportDir: fixed("check --report-dir: the reports need a folder fooltest can write"),
 	pipeline.SettingBudget:    fixed("raise --budget"),
+	pipeline.SettingImage:     fixed("give --image a JPEG or PNG photo of at most 64 megapixels"),
 	pipeline.SettingPreprocessingCheck: func(s string) string {
 		return "pass --preset " + cmp.Or(s, "NAME") + " (or the model's own --scale, --mean and --std), or --preprocessing-check=false if the model was trained with this preprocessing"
 	},

@@ -19,7 +19,7 @@ func TestSettingHints(t *testing.T) {
 		classifier.SettingMaxModelBytes, classifier.SettingMaxInputBytes,
 		classifier.SettingPreprocessing, classifier.SettingRuntime,
 		pipeline.SettingBaseline, pipeline.SettingReportDir, pipeline.SettingBudget,
-		pipeline.SettingShard, pipeline.SettingClasses,
+		pipeline.SettingShard, pipeline.SettingClasses, pipeline.SettingImage,
 	} {
 		if settingHints[s] == nil {
 			t.Errorf("setting %q has no hint", s)

@@ -5,8 +5,12 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
+	"strings"
 
+	"github.com/fooltest/fooltest/cmd/fooltest/internal/safetext"
 	"github.com/fooltest/fooltest/internal/classifier"
+	"github.com/fooltest/fooltest/internal/pipeline"
 	"github.com/fooltest/fooltest/internal/report"
 )
 
@@ -24,6 +28,8 @@ type inspectJSON struct {
 	// DigitCheck is how a model shaped like an MNIST classifier labels
 	// MNIST test digits with the preprocessing given.
 	DigitCheck *report.DigitCheck `json:"digit_check,omitempty"`
+	// Images are the model's top classes for each --image photo.
+	Images []pipeline.Photo `json:"images,omitempty"`
 }
 
 func inspectCmd(args []string, e env) error {
@@ -31,6 +37,11 @@ func inspectCmd(args []string, e env) error {
 	var m modelFlags
 	m.register(fs)
 	asJSON := fs.Bool("json", false, "print one JSON object")
+	var images []string
+	fs.Func("image", "a JPEG or PNG `photo` to classify with the model's preprocessing and with the other presets; repeat for more", func(s string) error {
+		images = append(images, s)
+		return nil
+	})
 	if err := parse(fs, args, e, &m); err != nil {
 		return err
 	}
@@ -48,12 +59,23 @@ func inspectCmd(args []string, e env) error {
 		// A goal of 1 asks for the tightest bounds the work budget allows.
 		ceilings = l.LayerCeilings(all, 1)
 	}
+	var photos []pipeline.Photo
+	for _, path := range images {
+		p, err := pipeline.ClassifyPhoto(l, path, photoTop)
+		if err != nil {
+			return err
+		}
+		photos = append(photos, p)
+	}
 	if *asJSON {
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(inspectJSON{Model: l.Name, SHA256: l.SHA256, Preset: l.Preset, Labels: l.LabelsFrom, ONNXRuntime: l.Runtime, Info: l.Info(), ClassCeilings: ceilings, DigitCheck: l.Digits})
+		return enc.Encode(inspectJSON{Model: l.Name, SHA256: l.SHA256, Preset: l.Preset, Labels: l.LabelsFrom, ONNXRuntime: l.Runtime, Info: l.Info(), ClassCeilings: ceilings, DigitCheck: l.Digits, Images: photos})
 	}
 	fmt.Fprint(e.stdout, summary(l, m.presetDefaulted()))
+	for _, p := range photos {
+		printPhoto(e.stdout, l, p)
+	}
 	if len(ceilings) > 0 {
 		lo, hi := 0, 0
 		for i, v := range ceilings {
@@ -72,4 +94,25 @@ func inspectCmd(args []string, e env) error {
 		}
 	}
 	return nil
+}
+
+// photoTop is how many classes inspect --image shows per preprocessing.
+const photoTop = 3
+
+// printPhoto prints how the model read photo p with each preprocessing,
+// its own first.
+func printPhoto(w io.Writer, l *pipeline.Opened, p pipeline.Photo) {
+	i := l.Info()
+	fmt.Fprintf(w, "%-11s %s, scaled and centre-cropped to %d×%d; top classes by preprocessing:\n", "image", safetext.Printable(p.Path), i.Height, i.Width)
+	for _, r := range p.Readings {
+		tops := make([]string, len(r.Top))
+		for j, c := range r.Top {
+			tops[j] = fmt.Sprintf("%s %.3f", safetext.Printable(c.Label), c.Confidence)
+		}
+		own := ""
+		if r.Own {
+			own = " (yours)"
+		}
+		fmt.Fprintf(w, "  %-10s %s%s\n", r.Preset, strings.Join(tops, ", "), own)
+	}
 }

@@ -229,7 +229,7 @@ func summary(l *pipeline.Opened, defaulted bool) string {
 		// Nothing checks a colour model's preprocessing (the digit
 		// check covers digit models), and a wrong one makes the model
 		// look harder to fool than it is.
-		pre = ": the default, as no --preset was given; pass the normalisation the model was trained with (imagenet, caffe, cifar10, ...)"
+		pre = ": the default, as no --preset was given; pass the normalisation the model was trained with (imagenet, caffe, cifar10, ...), which inspect --image PHOTO helps find"
 	}
 	row("preprocess", "%s (%s)%s", l.Preset, i.Normalization, pre)
 	row("output", "%q %v: %d classes, %s", i.Output, i.OutputShape, i.Classes, kind)

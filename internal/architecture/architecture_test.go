@@ -44,6 +44,11 @@ var rules = []rule{
 		why:  "the CPPN renderer stands alone",
 	},
 	{
+		from: []string{"internal/photo"},
+		to:   []string{module + "..."},
+		why:  "decoding and fitting a photo knows nothing of models",
+	},
+	{
 		from: []string{"internal/report/..."},
 		to:   []string{"internal/attack", "internal/classifier", "internal/gate", "github.com/yalue/onnxruntime_go"},
 		why:  "a report renders a Result, which is data; the gate reads reports, not the other way round",
@@ -138,6 +143,7 @@ func TestRulesBite(t *testing.T) {
 		"internal/report":     {"github.com/sethvargo/go-githubactions"},
 		"internal/attack":     {module + "internal/classifier"},
 		"internal/cppn":       {module + "internal/fault"},
+		"internal/photo":      {module + "internal/classifier"},
 		"internal/ceiling":    {"github.com/yalue/onnxruntime_go"},
 		"internal/digits":     {module + "internal/report"},
 		"internal/gate/x":     {module + "cmd/fooltest"},

@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/fooltest/fooltest/internal/tools/photo"
+	"github.com/fooltest/fooltest/internal/photo"
 )
 
 // sharedCase is what each third-party model's MODEL.md documents.

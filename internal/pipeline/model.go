@@ -48,12 +48,14 @@ type Opened struct {
 	// preprocessing, for a model shaped like an MNIST classifier (see
 	// package digits); nil for other models.
 	Digits *report.DigitCheck
+	// norm is the preprocessing the model was opened with.
+	norm classifier.Normalization
 }
 
 // Open opens m and reads its labels. The end of ctx aborts the model runs
 // that opening makes (probing the output, tuning the batch size).
 func Open(ctx context.Context, m Model) (*Opened, error) {
-	o := &Opened{Preset: m.Preset, Runtime: m.Runtime}
+	o := &Opened{Preset: m.Preset, Runtime: m.Runtime, norm: m.Options.Normalization}
 	var sum [32]byte
 	var err error
 	if m.Path == "" {

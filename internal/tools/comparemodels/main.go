@@ -35,7 +35,7 @@ import (
 
 	"github.com/fooltest/fooltest/internal/classifier"
 	"github.com/fooltest/fooltest/internal/ortlib"
-	"github.com/fooltest/fooltest/internal/tools/photo"
+	"github.com/fooltest/fooltest/internal/photo"
 )
 
 func main() {

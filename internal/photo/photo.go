@@ -1,0 +1,116 @@
+// Package photo turns natural images into the canonical planar images the
+// classifier scores: decoding (JPEG, PNG), a bilinear scale and a crop. It
+// serves fooltest inspect --image, which shows how a model classifies a
+// user's photo, and the developer tools and tests that feed real photos to
+// real models. The model's preprocessing starts from the canonical image.
+package photo
+
+import (
+	"errors"
+	"fmt"
+	"image"
+	"image/color"
+	_ "image/jpeg" // photos
+	_ "image/png"  // photos, and benchsearch -dump's images
+	"math"
+	"os"
+)
+
+// MaxPixels bounds the images Decode takes: a compressed file of a few
+// kilobytes can declare a size that takes gigabytes to decode.
+const MaxPixels = 64 << 20
+
+// ErrTooLarge is wrapped by Decode's error for an image of more than
+// MaxPixels pixels.
+var ErrTooLarge = errors.New("image too large")
+
+// Decode reads the JPEG or PNG image at path, refusing one of more than
+// MaxPixels pixels before decoding it.
+func Decode(path string) (image.Image, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	cfg, _, err := image.DecodeConfig(f)
+	if err != nil {
+		return nil, err
+	}
+	if int64(cfg.Width)*int64(cfg.Height) > MaxPixels {
+		return nil, fmt.Errorf("%w: %d×%d pixels, more than %d", ErrTooLarge, cfg.Width, cfg.Height, MaxPixels)
+	}
+	if cfg.Width < 1 || cfg.Height < 1 {
+		return nil, fmt.Errorf("image has no pixels (%d×%d)", cfg.Width, cfg.Height)
+	}
+	if _, err := f.Seek(0, 0); err != nil {
+		return nil, err
+	}
+	img, _, err := image.Decode(f)
+	return img, err
+}
+
+// Fit scales img so that its short side spans the h×w window and returns
+// the centred window as a canonical image of c channels (1: luma, 3: RGB),
+// planar, in [0,1], transparent pixels over white.
+func Fit(img image.Image, c, h, w int) []float32 {
+	b := img.Bounds()
+	scale := max(float64(h)/float64(b.Dy()), float64(w)/float64(b.Dx()))
+	nw, nh := int(math.Round(float64(b.Dx())*scale)), int(math.Round(float64(b.Dy())*scale))
+	rgb := Crop(img, scale, (nw-w)/2, (nh-h)/2, h, w, false)
+	if c == 3 {
+		return rgb
+	}
+	gray := make([]float32, c*h*w)
+	for i := range h * w {
+		// ITU-R BT.601 luma, as image/color's gray conversion.
+		v := 0.299*rgb[i] + 0.587*rgb[h*w+i] + 0.114*rgb[2*h*w+i]
+		for ch := range c {
+			gray[ch*h*w+i] = v
+		}
+	}
+	return gray
+}
+
+// Centre scales the short side to 256/224 of h and takes the centred crop.
+func Centre(img image.Image, h, w int, mirror bool) []float32 {
+	b := img.Bounds()
+	scale := float64(h) * 256 / 224 / float64(min(b.Dx(), b.Dy()))
+	nw, nh := int(math.Round(float64(b.Dx())*scale)), int(math.Round(float64(b.Dy())*scale))
+	return Crop(img, scale, (nw-w)/2, (nh-h)/2, h, w, mirror)
+}
+
+// Crop samples the h×w window at (x0, y0) of img scaled by scale
+// (bilinear), optionally mirrored, as planar RGB in [0,1] over white.
+func Crop(img image.Image, scale float64, x0, y0, h, w int, mirror bool) []float32 {
+	b := img.Bounds()
+	sw, sh := b.Dx(), b.Dy()
+	out := make([]float32, 3*h*w)
+	at := func(x, y int) [3]float64 {
+		x, y = min(max(x, 0), sw-1), min(max(y, 0), sh-1)
+		c := color.NRGBA64Model.Convert(img.At(b.Min.X+x, b.Min.Y+y)).(color.NRGBA64)
+		al := float64(c.A) / 65535
+		return [3]float64{
+			float64(c.R)/65535*al + 1 - al,
+			float64(c.G)/65535*al + 1 - al,
+			float64(c.B)/65535*al + 1 - al,
+		}
+	}
+	for y := range h {
+		for x := range w {
+			sx := x
+			if mirror {
+				sx = w - 1 - x
+			}
+			fx := (float64(sx+x0)+0.5)/scale - 0.5
+			fy := (float64(y+y0)+0.5)/scale - 0.5
+			ix, iy := int(math.Floor(fx)), int(math.Floor(fy))
+			ax, ay := fx-float64(ix), fy-float64(iy)
+			p00, p10, p01, p11 := at(ix, iy), at(ix+1, iy), at(ix, iy+1), at(ix+1, iy+1)
+			for ch := range 3 {
+				v := (p00[ch]*(1-ax)+p10[ch]*ax)*(1-ay) + (p01[ch]*(1-ax)+p11[ch]*ax)*ay
+				out[ch*h*w+y*w+x] = float32(v)
+			}
+		}
+	}
+	return out
+}

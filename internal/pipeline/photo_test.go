@@ -1,0 +1,101 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"image"
+	"image/color"
+	"image/png"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/fooltest/fooltest/internal/classifier"
+	"github.com/fooltest/fooltest/internal/demo"
+	"github.com/fooltest/fooltest/internal/digits"
+	"github.com/fooltest/fooltest/internal/fault"
+)
+
+// digitPhoto writes digit i of the embedded test digits as a PNG of
+// side×side pixels, the 28×28 digit scaled up and centred on black, with
+// a margin of black on each side so that Fit must scale and crop it.
+func digitPhoto(t *testing.T, i, side int) (string, uint8) {
+	t.Helper()
+	imgs, labels, err := digits.Set()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = digits.Size
+	img := image.NewGray(image.Rect(0, 0, side+side/2, side))
+	off := side / 4
+	for y := range side {
+		for x := range side {
+			v := imgs[i*n*n+(y*n/side)*n+x*n/side]
+			img.SetGray(off+x, y, color.Gray{uint8(v*255 + 0.5)})
+		}
+	}
+	path := filepath.Join(t.TempDir(), "digit.png")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := png.Encode(f, img); err != nil {
+		t.Fatal(err)
+	}
+	return path, labels[i]
+}
+
+// TestClassifyPhoto: the demo LeNet reads photos of test digits, scaled
+// and cropped to its input, as their digits with its own preprocessing,
+// which comes first; the other presets follow, the run's own skipped among
+// them.
+func TestClassifyPhoto(t *testing.T) {
+	norm, err := classifier.Preset(demo.Preset)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := Open(context.Background(), Model{Options: classifier.Options{Normalization: norm, Threads: 1}, Preset: demo.Preset, Runtime: runtimeVersion})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o.Close()
+	right := 0
+	for i := range 20 {
+		path, label := digitPhoto(t, i, 84)
+		p, err := ClassifyPhoto(o, path, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(p.Readings) != 4 || !p.Readings[0].Own || p.Readings[0].Preset != demo.Preset {
+			t.Fatalf("readings %+v: want the demo's own first, then raw255, pm1 and mnist", p.Readings)
+		}
+		for _, r := range p.Readings[1:] {
+			if r.Own || r.Preset == demo.Preset {
+				t.Fatalf("reading %+v repeats the model's own preprocessing", r)
+			}
+		}
+		top := p.Readings[0].Top
+		if len(top) != 3 || top[0].Confidence < top[1].Confidence || top[1].Confidence < top[2].Confidence {
+			t.Fatalf("top classes %+v: want three, best first", top)
+		}
+		if top[0].Class == int(label) && top[0].Label == o.Labels[label] {
+			right++
+		}
+	}
+	if right < 18 {
+		t.Fatalf("%d of 20 digit photos read as their digit, want at least 18", right)
+	}
+	if bad, scored := o.NonFiniteImages(); bad != 0 || scored != 0 {
+		t.Fatalf("photos counted in the output statistics: %d of %d", bad, scored)
+	}
+
+	text := filepath.Join(t.TempDir(), "notes.txt")
+	if err := os.WriteFile(text, []byte("not an image"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err = ClassifyPhoto(o, text, 3)
+	if s, _ := fault.SuggestionOf(err); !errors.Is(err, fault.Invalid) || s != SettingImage {
+		t.Fatalf("text file: %v (setting %q), want an invalid-input error naming the image", err, s)
+	}
+}
