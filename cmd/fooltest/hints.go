@@ -21,9 +21,17 @@ func fixed(s string) hint { return func(string) string { return s } }
 // user changes it: libraries describe the problem, only the CLI knows its
 // flags (and the Action's inputs carry the same names).
 var settingHints = map[fault.Setting]hint{
-	classifier.SettingModel:         fixed("check --model"),
-	classifier.SettingLabels:        fixed("check --labels"),
-	classifier.SettingInputShape:    fixed("pass --input-shape C,H,W"),
+	classifier.SettingModel:  fixed("check --model"),
+	classifier.SettingLabels: fixed("check --labels"),
+	classifier.SettingInputShape: func(c string) string {
+		switch c {
+		case "3":
+			return "pass --input-shape 3,H,W with the image size the model was trained on, such as 3,224,224 for most ImageNet classifiers or 3,32,32 for CIFAR-10"
+		case "1":
+			return "pass --input-shape 1,H,W with the image size the model was trained on, such as 1,28,28 for MNIST"
+		}
+		return "pass --input-shape C,H,W"
+	},
 	classifier.SettingOutput:        fixed("pick the class scores output with --output"),
 	classifier.SettingOutputKind:    fixed("say how to read the output with --output-kind probabilities, logits (softmax is applied) or sigmoid (independent scores in [0,1])"),
 	classifier.SettingMaxModelBytes: fixed("raise --max-model-bytes if you trust the model"),

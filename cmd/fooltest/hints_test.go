@@ -32,6 +32,10 @@ func TestSettingHints(t *testing.T) {
 	if !errors.Is(err, fault.Invalid) || exitcode.Of(err) != exitcode.Usage {
 		t.Errorf("hint lost the kind: exit %d", exitcode.Of(err))
 	}
+	err = withHint(fault.Suggest(fault.Invalidf(classifier.SettingInputShape, "model input %q has unknown image size", "x"), "3"))
+	if got, want := err.Error(), `model input "x" has unknown image size: pass --input-shape 3,H,W with the image size the model was trained on, such as 3,224,224 for most ImageNet classifiers or 3,32,32 for CIFAR-10`; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
 	if err := withHint(fault.Modelf("boom")); err.Error() != "boom" {
 		t.Errorf("an error without a setting got a hint: %q", err)
 	}

@@ -145,7 +145,13 @@ func detectInput(inputs []ort.InputOutputInfo, shape *[3]int) (inputSpec, error)
 		spec.c, spec.h, spec.w = c, h, w
 	}
 	if spec.c <= 0 || spec.h <= 0 || spec.w <= 0 {
-		return inputSpec{}, fault.Invalidf(SettingInputShape, "model input %q has shape %v with unknown image size", in.Name, dims)
+		err := fault.Invalidf(SettingInputShape, "model input %q has shape %v with unknown image size", in.Name, dims)
+		if spec.c > 0 {
+			// The channel count is known: the suggestion is the shape's
+			// first value, for the CLI to complete.
+			return inputSpec{}, fault.Suggest(err, strconv.Itoa(spec.c))
+		}
+		return inputSpec{}, err
 	}
 	return spec, nil
 }
