@@ -68,6 +68,10 @@ func finishAction(gha *githubactions.Action, e env, o *runOutcome, runErr error)
 		if res.Model.Path != pipeline.DemoDisplayPath {
 			out.Model = res.Model.Path
 		}
+		if o.presetDefaulted {
+			out.PresetNotice = fmt.Sprintf("no preprocessing was given, so the model was searched with preset %s (pixels in [0,1]); set the preset input (or scale, mean and std) to the normalisation it was trained with: a wrong one makes a model look harder to fool than it is",
+				res.Config.Preset)
+		}
 		if d := res.DigitCheck; d.Mismatch() {
 			out.PreprocessingWarning = fmt.Sprintf("the model labelled only %d of %d MNIST test digits right with this preprocessing and %d with preset %s, so this search fed it inputs unlike any it was trained on: set the preset input to %s",
 				d.Correct, d.Digits, d.SuggestedCorrect, d.SuggestedPreset, d.SuggestedPreset)

@@ -168,3 +168,32 @@ func TestInspectImage(t *testing.T) {
 		t.Fatalf("missing photo: exit %d, want %d and one line:\n%s", r.code, exitcode.Usage, msg)
 	}
 }
+
+// TestActionPresetNotice: in Actions mode a colour model searched with the
+// default preprocessing, no input having set it, gets a notice annotation;
+// one given a preset does not.
+func TestActionPresetNotice(t *testing.T) {
+	model := writeModel(t, "colour.onnx", onnxtest.Classifier([]int64{-1, 3, 8, 8}, 10, "Softmax"))
+	ws := t.TempDir()
+	t.Chdir(ws)
+	vars := map[string]string{
+		"GITHUB_ACTIONS":      "true",
+		"GITHUB_WORKSPACE":    ws,
+		"GITHUB_STEP_SUMMARY": filepath.Join(ws, "summary.md"),
+		"INPUT_MODEL":         model,
+		"INPUT_MAX-EVALS":     "200",
+		"INPUT_THRESHOLD":     "0.5",
+		"INPUT_FAIL-ON":       "never",
+		"INPUT_REPORT-DIR":    "rep",
+	}
+	const notice = "::notice title=fooltest%3A no preprocessing given::no preprocessing was given, so the model was searched with preset raw01"
+	r := runMain(t, vars)
+	if r.code != exitcode.Pass || !strings.Contains(r.stdout, notice) {
+		t.Fatalf("no preset: exit %d, want 0 and the notice\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	vars["INPUT_PRESET"] = "raw01"
+	r = runMain(t, vars)
+	if r.code != exitcode.Pass || strings.Contains(r.stdout, "no preprocessing given") {
+		t.Fatalf("preset raw01: exit %d, want 0 and no notice\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}

@@ -158,6 +158,9 @@ func (r *runFlags) validate() (runPlan, error) {
 type runOutcome struct {
 	*pipeline.Outcome
 	code int
+	// presetDefaulted says that the model got the default preprocessing,
+	// no flag having set it, and that nothing checked it (see summary).
+	presetDefaulted bool
 }
 
 func runCmd(ctx context.Context, args []string, e env) (int, error) {
@@ -258,7 +261,11 @@ func runSearch(ctx context.Context, args []string, e env) (*runOutcome, error) {
 		},
 	}
 	po, err := pipeline.Run(ctx, spec)
-	return finish(e, po, err, nil)
+	out, err := finish(e, po, err, nil)
+	if out != nil && out.Result != nil {
+		out.presetDefaulted = m.presetDefaulted() && out.Result.DigitCheck == nil
+	}
+	return out, err
 }
 
 // finish turns what the pipeline returned into the command's outcome:

@@ -58,6 +58,9 @@ type Outcome struct {
 	// preprocessing check, that the model reads MNIST digits far better
 	// with another preset; empty otherwise.
 	PreprocessingWarning string
+	// PresetNotice says that the model got the default preprocessing, no
+	// input having set it, and that nothing checked it; empty otherwise.
+	PresetNotice string
 	// Classes are the fooled classes, in the order annotations should list
 	// them (most confident first reads best).
 	Classes []FooledClass
@@ -266,6 +269,9 @@ func annotate(gha *githubactions.Action, workspace string, o Outcome) {
 	}
 	if o.Model == "" && o.Verdict != "" {
 		gha.Noticef("%s", "fooltest ran its embedded demo model: set the model input to test your classifier")
+	}
+	if o.PresetNotice != "" {
+		gha.WithFieldsMap(map[string]string{"title": "fooltest: no preprocessing given"}).Noticef("%s", safetext.OneLine(o.PresetNotice))
 	}
 	if o.PreprocessingWarning != "" {
 		gha.WithFieldsMap(map[string]string{"title": "fooltest: the preprocessing looks wrong"}).Warningf("%s", safetext.OneLine(o.PreprocessingWarning))
