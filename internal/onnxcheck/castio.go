@@ -94,24 +94,28 @@ func CastIO(data []byte, in, out Boundary) (rewritten []byte, inName, outName st
 	if opset < need {
 		return nil, "", "", fmt.Errorf("the model imports ONNX opset %d, and converting its %s needs opset %d or later", opset, boundaryWhat(in, out), need)
 	}
-	fresh := func(v string) string {
-		for i := 0; i < maxNameAttempts; i++ {
+	fresh := func(v string) (string, error) {
+		for i := range maxNameAttempts {
 			n := v + castSuffix
 			if i > 0 {
 				n += strconv.Itoa(i)
 			}
 			if !used[n] {
 				used[n] = true
-				return n
+				return n, nil
 			}
 		}
-		return "" // not reached by any model a runtime loads
+		return "", fmt.Errorf("the model already has values named %s%s to %s%s%d", v, castSuffix, v, castSuffix, maxNameAttempts-1)
 	}
 	if in.Elem != 0 {
-		inName = fresh(in.Value)
+		if inName, err = fresh(in.Value); err != nil {
+			return nil, "", "", err
+		}
 	}
 	if out.Elem != 0 {
-		outName = fresh(out.Value)
+		if outName, err = fresh(out.Value); err != nil {
+			return nil, "", "", err
+		}
 	}
 	var b []byte
 	seen := 0
