@@ -174,18 +174,13 @@ func TestInspectImage(t *testing.T) {
 // one given a preset does not.
 func TestActionPresetNotice(t *testing.T) {
 	model := writeModel(t, "colour.onnx", onnxtest.Classifier([]int64{-1, 3, 8, 8}, 10, "Softmax"))
-	ws := t.TempDir()
-	t.Chdir(ws)
-	vars := map[string]string{
-		"GITHUB_ACTIONS":      "true",
-		"GITHUB_WORKSPACE":    ws,
-		"GITHUB_STEP_SUMMARY": filepath.Join(ws, "summary.md"),
-		"INPUT_MODEL":         model,
-		"INPUT_MAX-EVALS":     "200",
-		"INPUT_THRESHOLD":     "0.5",
-		"INPUT_FAIL-ON":       "never",
-		"INPUT_REPORT-DIR":    "rep",
-	}
+	vars := actionWorkspace(t, map[string]string{
+		"INPUT_MODEL":      model,
+		"INPUT_MAX-EVALS":  "200",
+		"INPUT_THRESHOLD":  "0.5",
+		"INPUT_FAIL-ON":    "never",
+		"INPUT_REPORT-DIR": "rep",
+	})
 	const notice = "::notice title=fooltest%3A no preprocessing given::no preprocessing was given, so the model was searched with preset raw01"
 	r := runMain(t, vars)
 	if r.code != exitcode.Pass || !strings.Contains(r.stdout, notice) {

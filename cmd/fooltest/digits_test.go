@@ -127,19 +127,14 @@ func TestActionPreprocessingCheck(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ws := t.TempDir()
-	t.Chdir(ws)
-	vars := map[string]string{
-		"GITHUB_ACTIONS":      "true",
-		"GITHUB_WORKSPACE":    ws,
-		"GITHUB_STEP_SUMMARY": filepath.Join(ws, "summary.md"),
-		"INPUT_MODEL":         model,
-		"INPUT_PRESET":        "raw01",
-		"INPUT_ENCODING":      "direct",
-		"INPUT_MAX-EVALS":     "200",
-		"INPUT_FAIL-ON":       "never",
-		"INPUT_REPORT-DIR":    "rep",
-	}
+	vars := actionWorkspace(t, map[string]string{
+		"INPUT_MODEL":      model,
+		"INPUT_PRESET":     "raw01",
+		"INPUT_ENCODING":   "direct",
+		"INPUT_MAX-EVALS":  "200",
+		"INPUT_FAIL-ON":    "never",
+		"INPUT_REPORT-DIR": "rep",
+	})
 	r := runMain(t, vars)
 	if r.code != exitcode.Usage || !strings.Contains(r.stdout, "::error title=fooltest%3A invalid input::") || !strings.Contains(r.stdout, "--preset raw255") {
 		t.Fatalf("wrong preset: exit %d\n%s%s", r.code, r.stdout, r.stderr)
@@ -149,4 +144,21 @@ func TestActionPreprocessingCheck(t *testing.T) {
 	if r.code != exitcode.Pass || !strings.Contains(r.stdout, "::warning title=fooltest%3A the preprocessing looks wrong::") || !strings.Contains(r.stdout, "set the preset input to raw255") {
 		t.Fatalf("preprocessing-check false: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
+}
+
+// actionWorkspace makes a test workspace, moves into it, and returns the
+// Actions runner's variables for it with the given inputs added.
+func actionWorkspace(t *testing.T, inputs map[string]string) map[string]string {
+	t.Helper()
+	ws := t.TempDir()
+	t.Chdir(ws)
+	vars := map[string]string{
+		"GITHUB_ACTIONS":      "true",
+		"GITHUB_WORKSPACE":    ws,
+		"GITHUB_STEP_SUMMARY": filepath.Join(ws, "summary.md"),
+	}
+	for k, v := range inputs {
+		vars[k] = v
+	}
+	return vars
 }
