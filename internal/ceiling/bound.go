@@ -28,6 +28,7 @@ func (l *Layer) Ceilings(classes []int, goal float64) []float64 {
 			if math.IsNaN(v) {
 				out[i] = math.Inf(1)
 			}
+			out[i] += math.Abs(out[i])*l.castRel + l.castAbs
 		}
 	}()
 	errs := l.errs()

@@ -2,7 +2,7 @@
 // class can reach, whatever the input, when the class scores are an affine
 // map (Gemm, or MatMul and Add) of a bounded layer: a Tanh, Sigmoid,
 // HardSigmoid, Softsign or Clip, possibly followed by pooling, ReLU and
-// reshapes. Every value of such a layer lies in a box [Lo, Hi], and over
+// reshapes, and float casts after the scores. Every value of such a layer lies in a box [Lo, Hi], and over
 // that box the class's confidence has a maximum that the layer's weights
 // determine. A class whose maximum lies below the threshold cannot be
 // fooled, however long the search runs.
@@ -56,6 +56,49 @@ type Layer struct {
 	scores scores
 	// gemm says the affine map is a Gemm, whose output is always [N, K].
 	gemm bool
+	// castRel and castAbs bound what the float casts after the scores
+	// can add to a confidence by rounding: castRel times its magnitude,
+	// plus castAbs.
+	castRel, castAbs float64
+}
+
+// castRounding is, for each float element type of ONNX (TensorProto's
+// numbering) that a Cast may convert the scores to, the most its rounding
+// to nearest can change a value relative to the value's magnitude: half
+// a unit in the last place, less than 2^-p for p significand bits. A cast
+// to double changes nothing that float32 arithmetic computed.
+var castRounding = map[int64]float64{
+	onnxcheck.TypeFloat:    0x1p-24,
+	onnxcheck.TypeFloat16:  0x1p-11,
+	onnxcheck.TypeBFloat16: 0x1p-8,
+	onnxcheck.TypeDouble:   0,
+}
+
+// castAbsolute covers the subnormals of every float type in castRounding,
+// whose spacing float16's 2^-24 bounds.
+const castAbsolute = 0x1p-24
+
+// skipCasts follows the output back through copies and float casts, as
+// float16 exports and their float32 wrappers add them, and records what
+// the casts' rounding may add to the scores. A cast to any other type
+// ends the walk, and Find then finds no layer.
+func (l *Layer) skipCasts(m *onnxcheck.Model, value string) string {
+	for range 64 {
+		value = skip(m, value, passThrough)
+		n := m.Producer(value)
+		if n == nil || n.Op != "Cast" || len(n.Inputs) == 0 {
+			return value
+		}
+		to, _ := n.Int("to")
+		rel, ok := castRounding[to]
+		if !ok {
+			return value
+		}
+		l.castRel = (1+l.castRel)*(1+rel) - 1
+		l.castAbs = l.castAbs*(1+rel) + castAbsolute
+		value = n.Inputs[0]
+	}
+	return value
 }
 
 // passThrough are operators that move values without changing them.
@@ -72,9 +115,9 @@ func Find(m *onnxcheck.Model, output string, k int, applied Applied) *Layer {
 	if m == nil || k < 1 {
 		return nil
 	}
-	name := skip(m, output, passThrough)
-	n := m.Producer(name)
 	l := &Layer{K: k}
+	name := l.skipCasts(m, output)
+	n := m.Producer(name)
 	// An explicit axis 1 is the class axis only of a [N, K] value, which
 	// a Gemm always gives and a MatMul of a higher-rank input does not.
 	axis1 := false

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/fooltest/fooltest/internal/demo"
@@ -325,6 +326,24 @@ func TestFindForms(t *testing.T) {
 			{Op: "Gemm", Inputs: []string{"h", "W", "b"}, Outputs: []string{"out"}, Ints: map[string]int64{"transA": 1, "transB": 1}}},
 			[]onnxtest.Tensor{w, b}, 3, SoftmaxApplied, "", 0, 0},
 		{"other class count", []onnxtest.Node{act("Tanh"), copyTo("Identity"), gemm}, []onnxtest.Tensor{w, b}, 5, SoftmaxApplied, "", 0, 0},
+		{"softmax through float16 and back", []onnxtest.Node{act("Tanh"), copyTo("Identity"),
+			{Op: "Gemm", Inputs: []string{"h", "W", "b"}, Outputs: []string{"z"}, Ints: map[string]int64{"transB": 1}},
+			{Op: "Softmax", Inputs: []string{"z"}, Outputs: []string{"p"}},
+			{Op: "Cast", Inputs: []string{"p"}, Outputs: []string{"p16"}, Ints: map[string]int64{"to": onnxcheck.TypeFloat16}},
+			{Op: "Identity", Inputs: []string{"p16"}, Outputs: []string{"p16b"}},
+			{Op: "Cast", Inputs: []string{"p16b"}, Outputs: []string{"out"}, Ints: map[string]int64{"to": onnxcheck.TypeFloat}}},
+			[]onnxtest.Tensor{w, b}, 3, AsIs, "Tanh", -1, 1},
+		{"softmax through an integer cast", []onnxtest.Node{act("Tanh"), copyTo("Identity"),
+			{Op: "Gemm", Inputs: []string{"h", "W", "b"}, Outputs: []string{"z"}, Ints: map[string]int64{"transB": 1}},
+			{Op: "Softmax", Inputs: []string{"z"}, Outputs: []string{"p"}},
+			{Op: "Cast", Inputs: []string{"p"}, Outputs: []string{"pi"}, Ints: map[string]int64{"to": onnxcheck.TypeUint8}},
+			{Op: "Cast", Inputs: []string{"pi"}, Outputs: []string{"out"}, Ints: map[string]int64{"to": onnxcheck.TypeFloat}}},
+			[]onnxtest.Tensor{w, b}, 3, AsIs, "", 0, 0},
+		{"logits cast before the softmax", []onnxtest.Node{act("Tanh"), copyTo("Identity"),
+			{Op: "Gemm", Inputs: []string{"h", "W", "b"}, Outputs: []string{"z"}, Ints: map[string]int64{"transB": 1}},
+			{Op: "Cast", Inputs: []string{"z"}, Outputs: []string{"z16"}, Ints: map[string]int64{"to": onnxcheck.TypeFloat16}},
+			{Op: "Softmax", Inputs: []string{"z16"}, Outputs: []string{"out"}}},
+			[]onnxtest.Tensor{w, b}, 3, AsIs, "", 0, 0},
 		{"softmax output read as logits", []onnxtest.Node{act("Tanh"), copyTo("Identity"),
 			{Op: "Gemm", Inputs: []string{"h", "W", "b"}, Outputs: []string{"z"}, Ints: map[string]int64{"transB": 1}},
 			{Op: "Softmax", Inputs: []string{"z"}, Outputs: []string{"out"}}},
@@ -351,6 +370,48 @@ func TestFindForms(t *testing.T) {
 				t.Fatalf("found none, want a %s layer", tc.op)
 			case l.Op != tc.op || l.Lo != tc.lo || l.Hi != tc.hi || l.H != 4 || l.K != 3:
 				t.Fatalf("found %v (H %d, K %d), want %s in [%g, %g], 4 → 3", l, l.H, l.K, tc.op, tc.lo, tc.hi)
+			case strings.Contains(tc.name, "float16") && l.castRel < 0x1p-11:
+				t.Fatalf("found %v with cast rounding %g, want at least float16's 2^-11", l, l.castRel)
+			}
+		})
+	}
+}
+
+// TestCastRounding: float casts after the scores raise each ceiling by
+// what their rounding may add, so that a class proved below a threshold
+// stays below it as the cast model computes it: a float16 cast rounds
+// 0.99985 to 1.
+func TestCastRounding(t *testing.T) {
+	l := &Layer{Op: "Tanh", K: 2, H: 1, Lo: -1, Hi: 1, w: []float32{4, -4}, b: []float64{0, 0}, scores: softmaxOf}
+	plain := l.Ceilings([]int{0, 1}, 0.9999)
+	for _, tc := range []struct {
+		name  string
+		types []int64
+		rel   float64
+	}{
+		{"float16", []int64{onnxcheck.TypeFloat16}, 0x1p-11},
+		{"float16 then float32", []int64{onnxcheck.TypeFloat16, onnxcheck.TypeFloat}, 0x1p-11 + 0x1p-24},
+		{"bfloat16", []int64{onnxcheck.TypeBFloat16}, 0x1p-8},
+		{"double", []int64{onnxcheck.TypeDouble}, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := *l
+			c.castRel, c.castAbs = 0, 0
+			for _, to := range tc.types {
+				rel := castRounding[to]
+				c.castRel = (1+c.castRel)*(1+rel) - 1
+				c.castAbs = c.castAbs*(1+rel) + castAbsolute
+			}
+			got := c.Ceilings([]int{0, 1}, 0.9999)
+			for i := range got {
+				// The rounded value of the plain bound in the cast's
+				// type must lie at or below the raised bound.
+				if r := plain[i] * (1 + tc.rel); got[i] < r {
+					t.Fatalf("class %d: %.9f after casts, below %.9f that rounding may reach", i, got[i], r)
+				}
+				if got[i]-plain[i] > plain[i]*tc.rel*1.01+float64(len(tc.types))*castAbsolute*1.01 {
+					t.Fatalf("class %d: %.9f after casts, far above %.9f", i, got[i], plain[i])
+				}
 			}
 		})
 	}
