@@ -12,7 +12,10 @@ not float32, made from testdata/models/mnist-20px-norm.onnx:
   input and a bfloat16 output (its pixels of 0..255 are exact in bfloat16,
   its confidences are rounded to 8 bits);
 - fp16-external/model.onnx and model.onnx.data: the float16 network with
-  its weights in an external data file.
+  its weights in an external data file;
+- mnist-20px-norm-u8.onnx: the float32 network behind a uint8 input (a Cast
+  node, as exports of models that take 8-bit pixels and normalise them
+  inside the graph have), with float32 scores.
 
 Run with Debian's python3 (python3-onnx, python3-numpy):
     /usr/bin/python3 scripts/float-types.py
@@ -46,18 +49,21 @@ def to_float16(model):
     return model
 
 
-def typed_io(model, elem):
-    """Puts the float32 graph between an input and an output of type elem."""
+def typed_io(model, elem, output=True):
+    """Puts the float32 graph between an input and (when output is set) an
+    output of type elem."""
     g = model.graph
     inp, out = g.input[0], g.output[0]
     inner_in, inner_out = inp.name + "_f32", out.name + "_f32"
     for n in g.node:
         n.input[:] = [inner_in if x == inp.name else x for x in n.input]
-        n.output[:] = [inner_out if x == out.name else x for x in n.output]
+        if output:
+            n.output[:] = [inner_out if x == out.name else x for x in n.output]
     g.node.insert(0, helper.make_node("Cast", [inp.name], [inner_in], to=TensorProto.FLOAT))
-    g.node.append(helper.make_node("Cast", [inner_out], [out.name], to=elem))
     inp.type.tensor_type.elem_type = elem
-    out.type.tensor_type.elem_type = elem
+    if output:
+        g.node.append(helper.make_node("Cast", [inner_out], [out.name], to=elem))
+        out.type.tensor_type.elem_type = elem
     return model
 
 
@@ -71,12 +77,16 @@ def main():
         onnx.checker.check_model(m)
         onnx.save(m, os.path.join(MODELS, "mnist-20px-norm-%s.onnx" % name))
 
+    u8 = typed_io(onnx.load(SOURCE), TensorProto.UINT8, output=False)
+    onnx.checker.check_model(u8)
+    onnx.save(u8, os.path.join(MODELS, "mnist-20px-norm-u8.onnx"))
+
     ext = os.path.join(MODELS, "fp16-external")
     os.makedirs(ext, exist_ok=True)
     onnx.save(to_float16(onnx.load(SOURCE)), os.path.join(ext, "model.onnx"),
               save_as_external_data=True, all_tensors_to_one_file=True,
               location="model.onnx.data", size_threshold=0)
-    print("wrote mnist-20px-norm-fp16.onnx, mnist-20px-norm-f64io.onnx, mnist-20px-norm-bf16io.onnx, fp16-external/")
+    print("wrote mnist-20px-norm-fp16.onnx, mnist-20px-norm-f64io.onnx, mnist-20px-norm-bf16io.onnx, mnist-20px-norm-u8.onnx, fp16-external/")
 
 
 if __name__ == "__main__":

@@ -45,7 +45,7 @@ func TestBadInput(t *testing.T) {
 		{"directory as model", []string{"inspect", "--model", dir}, 2, "not a regular file"},
 		{"corrupt model", []string{"inspect", "--model", corrupt}, 2, "not a valid ONNX model"},
 		{"truncated model", []string{"inspect", "--model", truncated}, 2, "not a valid ONNX model"},
-		{"non-image model", []string{"inspect", "--model", textModel}, 2, "needs a float image input (float32, float16, bfloat16 or double"},
+		{"non-image model", []string{"inspect", "--model", textModel}, 2, "needs a float or 8-bit image input (float32, float16, bfloat16, double or uint8"},
 		{"label count", []string{"inspect", "--labels", labels3}, 2, "3 lines but the model has 10 classes"},
 		{"missing labels", []string{"inspect", "--labels", filepath.Join(dir, "none.txt")}, 2, "cannot read labels"},
 		{"unknown flag", []string{"inspect", "--colour", "red"}, 2, "flag provided but not defined"},

@@ -32,12 +32,13 @@ var settingHints = map[fault.Setting]hint{
 		}
 		return "pass --input-shape C,H,W"
 	},
-	classifier.SettingOutput:        fixed("pick the class scores output with --output"),
-	classifier.SettingOutputKind:    fixed("say how to read the output with --output-kind probabilities, logits (softmax is applied) or sigmoid (independent scores in [0,1])"),
-	classifier.SettingMaxModelBytes: fixed("raise --max-model-bytes if you trust the model"),
-	classifier.SettingMaxInputBytes: fixed("raise --max-input-bytes if the runner has the memory, or use a smaller --batch or --input-shape"),
-	classifier.SettingPreprocessing: fixed("check --scale, --mean and --std (or --preset)"),
-	classifier.SettingRuntime:       fixed("run scripts/install-onnxruntime.sh, or point --onnxruntime-lib or $ONNXRUNTIME_LIB at libonnxruntime.so " + classifier.RuntimeVersion),
+	classifier.SettingOutput:             fixed("pick the class scores output with --output"),
+	classifier.SettingOutputKind:         fixed("say how to read the output with --output-kind probabilities, logits (softmax is applied) or sigmoid (independent scores in [0,1])"),
+	classifier.SettingMaxModelBytes:      fixed("raise --max-model-bytes if you trust the model"),
+	classifier.SettingMaxInputBytes:      fixed("raise --max-input-bytes if the runner has the memory, or use a smaller --batch or --input-shape"),
+	classifier.SettingPreprocessing:      fixed("check --scale, --mean and --std (or --preset)"),
+	classifier.SettingPixelPreprocessing: fixed("omit --preset, --scale, --mean and --std, or pass --preset raw255"),
+	classifier.SettingRuntime:            fixed("run scripts/install-onnxruntime.sh, or point --onnxruntime-lib or $ONNXRUNTIME_LIB at libonnxruntime.so " + classifier.RuntimeVersion),
 	classifier.SettingBatch: func(s string) string {
 		if s != "" {
 			return "omit --batch or pass --batch " + s

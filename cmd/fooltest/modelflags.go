@@ -129,6 +129,7 @@ func (m *modelFlags) options() (classifier.Options, string, error) {
 		return opts, "", err
 	}
 	opts.Normalization = norm
+	opts.AutoNormalization = m.model != "" && m.preset == "" && !m.set["scale"] && !m.set["mean"] && !m.set["std"]
 	if m.inputShape != "" {
 		c, h, w, err := parseShape(m.inputShape)
 		if err != nil {
@@ -215,7 +216,11 @@ func summary(l *pipeline.Opened, defaulted bool) string {
 	var b strings.Builder
 	row := func(k, format string, args ...any) { fmt.Fprintf(&b, "%-11s %s\n", k, fmt.Sprintf(format, args...)) }
 	row("model", "%s (sha256 %s)", safetext.Printable(l.Name), l.SHA256[:16])
-	if i.InputType != "" && i.InputType != "float32" {
+	if l.TakesPixels() {
+		// Images on the byte grid reach the model exactly; others are
+		// rounded as an 8-bit file would store them.
+		color += ", uint8 (rounded from float32)"
+	} else if i.InputType != "" && i.InputType != "float32" {
 		// The session casts float32 images to the model's type, so the
 		// images lose precision the search does not see.
 		color += ", " + i.InputType + " (cast from float32)"
@@ -225,7 +230,9 @@ func summary(l *pipeline.Opened, defaulted bool) string {
 	}
 	row("input", "%q %v: %s, %d×%d×%d %s, %s", i.Input, i.InputShape, i.Layout, i.Channels, i.Height, i.Width, color, batch)
 	pre := ""
-	if defaulted && l.Digits == nil {
+	if l.TakesPixels() {
+		pre = ": the model takes 8-bit pixels and normalises them itself"
+	} else if defaulted && l.Digits == nil {
 		// Nothing checks a colour model's preprocessing (the digit
 		// check covers digit models), and a wrong one makes the model
 		// look harder to fool than it is.

@@ -263,7 +263,7 @@ func runSearch(ctx context.Context, args []string, e env) (*runOutcome, error) {
 	po, err := pipeline.Run(ctx, spec)
 	out, err := finish(e, po, err, nil)
 	if out != nil && out.Result != nil {
-		out.presetDefaulted = m.presetDefaulted() && out.Result.DigitCheck == nil
+		out.presetDefaulted = m.presetDefaulted() && out.Result.DigitCheck == nil && out.Result.Model.InputType != "uint8"
 	}
 	return out, err
 }

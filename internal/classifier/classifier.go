@@ -27,6 +27,12 @@ type Options struct {
 	// Normalization maps canonical pixels to model inputs; the zero value
 	// is raw01 (x as it is).
 	Normalization Normalization
+	// AutoNormalization says that the user chose no preprocessing, so
+	// that a model whose input is uint8 gets raw255 pixels (with
+	// Normalization's channel order) rather than Normalization. A model
+	// with a uint8 input given another preprocessing than raw255 is
+	// refused: it normalises its pixels itself.
+	AutoNormalization bool
 	// InputShape is the image shape C,H,W the user gives; nil to detect it.
 	InputShape *[3]int
 	// Output names the output to read; empty picks the first float
@@ -115,6 +121,13 @@ type Classifier struct {
 	// bgr says that the model's channel c is canonical channel 2-c (see
 	// Normalization.BGR); only for three-channel models.
 	bgr bool
+	// pixels says that the model takes uint8 pixels: fill rounds its
+	// values to whole numbers from 0 to 255, which the session's Cast
+	// then keeps exactly.
+	pixels bool
+	// norm is the preprocessing the classifier applies (see
+	// Normalization).
+	norm Normalization
 	// jobs and done talk to the pipeline goroutine. They are made once so
 	// that Score allocates nothing; jobs is nil without a pipeline and
 	// once closed.
@@ -224,7 +237,13 @@ func open(ctx context.Context, start time.Time, name string, src source, checked
 	if err := checkSizes(in, out, opts); err != nil {
 		return nil, err
 	}
-	mul, add, err := opts.Normalization.perChannel(in.c)
+	norm := opts.Normalization
+	if in.elem == onnxcheck.TypeUint8 {
+		if norm, err = pixelNormalization(in, opts); err != nil {
+			return nil, err
+		}
+	}
+	mul, add, err := norm.perChannel(in.c)
 	if err != nil {
 		return nil, err
 	}
@@ -256,7 +275,8 @@ func open(ctx context.Context, start time.Time, name string, src source, checked
 	if err != nil {
 		return nil, err
 	}
-	c := &Classifier{in: in, out: out, sess: sess, mul: mul, add: add, bgr: opts.Normalization.BGR && in.c == 3}
+	c := &Classifier{in: in, out: out, sess: sess, mul: mul, add: add, bgr: norm.BGR && in.c == 3,
+		pixels: in.elem == onnxcheck.TypeUint8, norm: norm}
 	if c.ro, err = ort.NewRunOptions(); err != nil {
 		c.Close()
 		return nil, fault.Environmentf("", "creating ONNX Runtime run options: %s", onnxcheck.RuntimeMessage(err.Error()))
@@ -266,7 +286,7 @@ func open(ctx context.Context, start time.Time, name string, src source, checked
 		InputType: typeName(in.elem), OutputType: typeName(out.elem),
 		Channels: in.c, Height: in.h, Width: in.w, FixedBatch: in.batch,
 		Output: out.name, OutputShape: out.dims, Classes: out.k,
-		OutputKind: kind, Normalization: opts.Normalization.String(),
+		OutputKind: kind, Normalization: norm.String(),
 		Threads: threads,
 	}
 	stop := c.AbortOn(ctx)
@@ -302,6 +322,33 @@ func open(ctx context.Context, start time.Time, name string, src source, checked
 
 // Info returns what was detected about the model.
 func (c *Classifier) Info() Info { return c.info }
+
+// Normalization returns the preprocessing the classifier applies: the
+// options', or raw255 for a model that takes uint8 pixels when the options
+// left it to the classifier (see Options.AutoNormalization).
+func (c *Classifier) Normalization() Normalization { return c.norm }
+
+// TakesPixels reports whether the model's input is uint8 pixels, whose
+// only preprocessing is raw255: other preprocessings are clamped to 0..255
+// when ScoreAs applies them, so comparing them tells nothing.
+func (c *Classifier) TakesPixels() bool { return c.pixels }
+
+// pixelNormalization returns the preprocessing of a model whose input is
+// uint8. Such a model takes the image's bytes and normalises them inside
+// its graph, so the bytes are all fooltest can give it: raw255, in the
+// channel order the options give.
+func pixelNormalization(in inputSpec, opts Options) (Normalization, error) {
+	n := opts.Normalization
+	raw := presets["raw255"]
+	raw.BGR = n.BGR
+	if opts.AutoNormalization {
+		return raw, nil
+	}
+	if n.String() != raw.String() {
+		return Normalization{}, fault.Invalidf(SettingPixelPreprocessing, "model input %q takes 8-bit pixels (uint8, 0 to 255) and normalises them itself, so the preprocessing %s does not apply to it", in.name, n)
+	}
+	return n, nil
+}
 
 // LayerCeilings returns, for each of classes, an upper bound on its confidence
 // over every input, read from the weights of the bounded layer that feeds

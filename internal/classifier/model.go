@@ -29,8 +29,9 @@ const (
 type inputSpec struct {
 	name string
 	// elem is the element type the model declares when it is a float
-	// type other than float32 (see floatTypes), which the session then
-	// takes as float32 through a Cast the classifier adds; 0 for float32.
+	// type other than float32 (see floatTypes), or uint8, which the
+	// session then takes as float32 through a Cast the classifier adds; 0
+	// for float32.
 	elem    int
 	layout  Layout
 	c, h, w int
@@ -99,8 +100,13 @@ func detectInput(inputs []ort.InputOutputInfo, shape *[3]int) (inputSpec, error)
 		return inputSpec{}, fault.Invalidf("", "model input %q is a %s, not a tensor: fooltest needs a float image tensor input", in.Name, in.OrtValueType)
 	}
 	elem, ok := floatType(in.DataType)
+	if in.DataType == ort.TensorElementDataTypeUint8 {
+		// 8-bit pixels, as models that normalise inside the graph take
+		// them (see pixelNormalization).
+		elem, ok = onnxcheck.TypeUint8, true
+	}
 	if !ok {
-		return inputSpec{}, fault.Invalidf("", "model input %q has element type %s: fooltest needs a float image input (float32, float16, bfloat16 or double; string, integer and tabular inputs are not images)", in.Name, in.DataType)
+		return inputSpec{}, fault.Invalidf("", "model input %q has element type %s: fooltest needs a float or 8-bit image input (float32, float16, bfloat16, double or uint8; string, other integer and tabular inputs are not images)", in.Name, in.DataType)
 	}
 	dims := []int64(in.Dimensions)
 	spec := inputSpec{name: in.Name, dims: dims, elem: elem}
@@ -294,8 +300,12 @@ func floatType(t ort.TensorElementDataType) (int, bool) {
 	return f.elem, ok
 }
 
-// typeName returns the report name of an element type from floatType.
+// typeName returns the report name of an element type from floatType, or
+// of a uint8 input.
 func typeName(elem int) string {
+	if elem == onnxcheck.TypeUint8 {
+		return "uint8"
+	}
 	for _, f := range floatTypes {
 		if f.elem == elem {
 			return f.name

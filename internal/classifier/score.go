@@ -87,10 +87,10 @@ func (c *Classifier) scorePipelined(imgs []float32, n int, conf []float32) error
 
 // InputAffine reports how canonical values become model inputs when the
 // input is planar (NCHW, or one channel): value*mul[ch] + add[ch], computed
-// in float32 exactly so. ok is false for inputs that interleave channels or
-// take them in BGR order, which only Score handles.
+// in float32 exactly so. ok is false for inputs that interleave channels,
+// take them in BGR order or take uint8 pixels, which only Score handles.
 func (c *Classifier) InputAffine() (mul, add []float32, ok bool) {
-	if !c.planar() || c.bgr {
+	if !c.planar() || c.bgr || c.pixels {
 		return nil, nil, false
 	}
 	return slices.Clone(c.mul), slices.Clone(c.add), true
@@ -238,6 +238,20 @@ func (c *Classifier) fill(dst, src []float32, m int) {
 				dp[p] = v*mul + add
 			}
 		}
+	}
+	if c.pixels {
+		pixelRound(dst[:m*per])
+	}
+}
+
+// pixelRound rounds values to the whole numbers from 0 to 255 that a uint8
+// input holds. The session's Cast truncates, and leaves values out of range
+// undefined, so images on the byte grid reach the model as their own bytes
+// (b/255 times 255 may come out a hair below b) and any others as the
+// nearest byte, as 8-bit image files store them.
+func pixelRound(d []float32) {
+	for i, v := range d {
+		d[i] = float32(math.Round(float64(min(max(v, 0), 255))))
 	}
 }
 

@@ -19,6 +19,9 @@ const (
 	// SettingPreprocessing is the input scale, mean and std together: a
 	// combination of them can fail where no single value is wrong.
 	SettingPreprocessing fault.Setting = "preprocessing"
+	// SettingPixelPreprocessing is a preprocessing given for a model
+	// that takes 8-bit pixels, whose only preprocessing is raw255.
+	SettingPixelPreprocessing fault.Setting = "pixel-preprocessing"
 	// SettingRuntime is where the ONNX Runtime library is looked for.
 	SettingRuntime = ortlib.Setting
 )

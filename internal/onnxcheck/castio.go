@@ -7,8 +7,11 @@ import (
 )
 
 // Element types of TensorProto.DataType that CastIO converts from float32.
+// A float32 value cast to TypeUint8 is truncated and undefined out of
+// range, so the caller must give whole numbers from 0 to 255.
 const (
 	TypeFloat    = 1
+	TypeUint8    = 2
 	TypeFloat16  = 10
 	TypeDouble   = 11
 	TypeBFloat16 = 16
@@ -37,7 +40,8 @@ const (
 
 // Boundary is one graph input or output whose element type CastIO changes
 // to float32: the value's name and the element type the model declares
-// (TypeFloat16, TypeDouble or TypeBFloat16). Elem 0 leaves it alone.
+// (TypeFloat16, TypeDouble or TypeBFloat16, or TypeUint8 for an input).
+// Elem 0 leaves it alone.
 type Boundary struct {
 	Value string
 	Elem  int

@@ -75,6 +75,10 @@ func Open(ctx context.Context, m Model) (*Opened, error) {
 		return nil, err
 	}
 	o.SHA256 = hex.EncodeToString(sum[:])
+	if o.norm = o.Normalization(); o.TakesPixels() && m.Options.AutoNormalization && !o.norm.BGR {
+		// The classifier chose the only preprocessing such a model has.
+		o.Preset = "raw255"
+	}
 	k := o.Info().Classes
 	switch {
 	case m.Labels != "":
@@ -89,7 +93,7 @@ func Open(ctx context.Context, m Model) (*Opened, error) {
 		o.Close()
 		return nil, err
 	}
-	if o.Digits, err = checkDigits(o.Classifier, m.Options.Normalization); err != nil {
+	if o.Digits, err = checkDigits(o.Classifier, o.norm); err != nil {
 		o.Close()
 		return nil, err
 	}

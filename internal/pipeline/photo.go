@@ -48,8 +48,8 @@ var photoPresets = map[int][]string{
 
 // ClassifyPhoto scores the JPEG or PNG photo at path, scaled so that its
 // short side spans the model's input and centre-cropped, with the model's
-// preprocessing and with the other presets of its channel count, and
-// returns the top n classes of each. Nothing it scores counts in the
+// preprocessing and with the other presets of its channel count (none for
+// a model that takes uint8 pixels), and returns the top n classes of each. Nothing it scores counts in the
 // classifier's output statistics. Colour models have no preprocessing
 // check of their own (package digits has real digits, no real colour
 // images), so a photo of a known class is how a user checks one.
@@ -88,6 +88,10 @@ func ClassifyPhoto(o *Opened, path string, n int) (Photo, error) {
 	}
 	if err := read(o.Preset, true, o.norm); err != nil {
 		return Photo{}, err
+	}
+	if o.TakesPixels() {
+		// The model's bytes have no other preprocessing to compare.
+		return res, nil
 	}
 	for _, name := range photoPresets[ch] {
 		norm, err := classifier.Preset(name)

@@ -40,7 +40,10 @@ func resultShell(o *Opened, spec *Spec, generation int) *report.Result {
 	c := &out.Config
 	c.Formats = slices.Clone(c.Formats)
 	c.Batch, c.Threads, c.Preset, c.Output, c.Generation = info.Batch, info.Threads, o.Preset, info.Output, generation
-	norm := spec.Model.Options.Normalization
+	if info.InputType != "float32" {
+		out.Model.InputType = info.InputType
+	}
+	norm := o.norm
 	c.Scale = float64(norm.Scale)
 	c.Mean, c.Std = nil, nil
 	for _, v := range norm.Mean {

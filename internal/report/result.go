@@ -171,10 +171,14 @@ type Versions struct {
 // Model describes the classifier under test.
 type Model struct {
 	// Path is relative to the working directory (the workspace in Actions).
-	Path       string `json:"path"`
-	SHA256     string `json:"sha256"`
-	Classes    int    `json:"classes"`
-	Input      string `json:"input"`
+	Path    string `json:"path"`
+	SHA256  string `json:"sha256"`
+	Classes int    `json:"classes"`
+	Input   string `json:"input"`
+	// InputType is the element type of the model's input when it is
+	// not float32: float16, bfloat16 or double (cast from float32), or
+	// uint8 (pixels of 0 to 255).
+	InputType  string `json:"input_type,omitempty"`
 	Layout     string `json:"layout"`
 	Width      int    `json:"width"`
 	Height     int    `json:"height"`

@@ -16,6 +16,7 @@ import (
 // Element types from onnx.TensorProto.DataType.
 const (
 	Float  = 1
+	Uint8  = 2
 	Int64  = 7
 	String = 8
 )
