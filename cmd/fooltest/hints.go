@@ -45,7 +45,13 @@ var settingHints = map[fault.Setting]hint{
 		}
 		return "omit --batch to tune it"
 	},
-	pipeline.SettingBaseline:  fixed("check --baseline: give the released model or its report.json"),
+	pipeline.SettingBaseline: fixed("check --baseline: give the released model or its report.json"),
+	pipeline.SettingBaselinePreset: func(s string) string {
+		if s != "" && s != "custom" {
+			return "if the baseline model takes that preprocessing, pass --baseline-preset " + s + "; else search the baseline again with the model's"
+		}
+		return "if the baseline model takes that preprocessing, pass --baseline-preset custom; else search the baseline again with the model's"
+	},
 	pipeline.SettingReportDir: fixed("check --report-dir: the reports need a folder fooltest can write"),
 	pipeline.SettingBudget:    fixed("raise --budget"),
 	pipeline.SettingImage:     fixed("give --image a JPEG or PNG photo of at most 64 megapixels"),

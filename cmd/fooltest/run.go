@@ -13,6 +13,7 @@ import (
 
 	"github.com/fooltest/fooltest/cmd/fooltest/internal/exitcode"
 	"github.com/fooltest/fooltest/internal/attack"
+	"github.com/fooltest/fooltest/internal/classifier"
 	"github.com/fooltest/fooltest/internal/gate"
 	"github.com/fooltest/fooltest/internal/pipeline"
 	"github.com/fooltest/fooltest/internal/report"
@@ -29,7 +30,7 @@ type runFlags struct {
 	exportDataset, quiet        bool
 	preprocessingCheck          bool
 	repeats                     int
-	baseline                    string
+	baseline, baselinePreset    string
 	alpha, tolerance, minScore  float64
 	shard                       string
 	reportURLs
@@ -57,6 +58,7 @@ func (r *runFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&r.failOn, "fail-on", "fooled", "fooled: fail when more classes are fooled than allowed; regression: fail when easier to fool than --baseline (the default with one); never: report only")
 	fs.IntVar(&r.repeats, "repeats", 1, "independent searches with seeds seed, seed+1, …; each class's evaluations to the threshold is their median")
 	fs.StringVar(&r.baseline, "baseline", "", "baseline to compare with: an ONNX model (searched first, with the same settings) or an earlier run's report.json")
+	fs.StringVar(&r.baselinePreset, "baseline-preset", "", "`preset` the baseline model takes when it is not the model's (--preset): each model is then searched with its own; with a baseline report.json, the preset it was searched with (custom for its own --scale, --mean and --std)")
 	fs.Float64Var(&r.alpha, "alpha", gate.DefaultAlpha, "significance level of the test that the model is easier to fool than the baseline")
 	fs.Float64Var(&r.tolerance, "tolerance", gate.DefaultTolerance, "how much lower than the baseline's the score may be before a significant difference fails the gate")
 	fs.Float64Var(&r.minScore, "min-score", 0, "fail when the score is below this (0: no floor)")
@@ -135,6 +137,14 @@ func (r *runFlags) validate() (runPlan, error) {
 	if p.failOn, err = gate.ParseFailOn(r.failOn); err != nil {
 		return p, exitcode.Usagef("%s", err)
 	}
+	if r.baselinePreset != "" {
+		if r.baseline == "" {
+			return p, exitcode.Usagef("--baseline-preset needs --baseline: give the released model or its report.json")
+		}
+		if !slices.Contains(classifier.PresetNames, r.baselinePreset) && r.baselinePreset != "custom" {
+			return p, exitcode.Usagef("unknown --baseline-preset %q: use one of %s, or custom for a baseline report.json searched with values of its own", r.baselinePreset, strings.Join(classifier.PresetNames, ", "))
+		}
+	}
 	if p.failOn == gate.FailOnRegression && r.baseline == "" {
 		return p, exitcode.Usagef("--fail-on regression needs --baseline: give the released model or its report.json")
 	}
@@ -211,6 +221,8 @@ func runSearch(ctx context.Context, args []string, e env) (*runOutcome, error) {
 		MaxFooled: plan.maxFooled,
 		FailOn:    plan.failOn,
 		Baseline:  r.baseline,
+		// Each model is then opened and checked with its own.
+		BaselinePreset: r.baselinePreset,
 		// The check refuses a model it finds fed the wrong preprocessing;
 		// turned off, the run goes on and the reports say what it found.
 		TrustPreprocessing: !r.preprocessingCheck,
@@ -225,7 +237,7 @@ func runSearch(ctx context.Context, args []string, e env) (*runOutcome, error) {
 			InputShape: m.inputShape, OutputKind: m.kind,
 			Labels: m.labels, ReportDir: r.reportDir, Formats: plan.formats,
 			ExportDataset: r.exportDataset,
-			Repeats:       r.repeats, Baseline: r.baseline,
+			Repeats:       r.repeats, Baseline: r.baseline, BaselinePreset: r.baselinePreset,
 			Alpha: r.alpha, Tolerance: r.tolerance, MinScore: r.minScore,
 			ImageBaseURL: r.imageBaseURL, ArtifactURL: r.artifactURL,
 			Encoding:  cmp.Or(r.encoding, attack.EncodingBoth),
@@ -249,7 +261,11 @@ func runSearch(ctx context.Context, args []string, e env) (*runOutcome, error) {
 					"unreachable", classes, evals)
 			},
 			BaselineOpened: func(o *pipeline.Opened) {
-				fmt.Fprintf(e.stdout, "%-11s %s (sha256 %s)\n", "baseline", safetext.Printable(o.Name), o.SHA256[:16])
+				pre := ""
+				if r.baselinePreset != "" {
+					pre = fmt.Sprintf(", preprocess %s (%s)", o.Preset, o.Info().Normalization)
+				}
+				fmt.Fprintf(e.stdout, "%-11s %s (sha256 %s)%s\n", "baseline", safetext.Printable(o.Name), o.SHA256[:16], pre)
 			},
 			Search: func(s pipeline.Search) (func(attack.Progress), func()) {
 				if !r.quiet && (s.Count > 1 || s.What != "") {

@@ -87,6 +87,29 @@ type Difference struct {
 // target classes, algorithm, encoding, preprocessing, generation unit,
 // seed and repeats.
 func SearchDifferences(a, b *report.Result) []Difference {
+	return append(searchOnly(a, b), PreprocessingDifferences(a, b)...)
+}
+
+// PreprocessingDifferences returns the preprocessing settings in which a
+// and b differ: preset, scale, mean, std and channel order.
+func PreprocessingDifferences(a, b *report.Result) []Difference {
+	var diffs []Difference
+	add := func(name string, x, y any) {
+		if fmt.Sprint(x) != fmt.Sprint(y) {
+			diffs = append(diffs, Difference{name, x, y})
+		}
+	}
+	ac, bc := a.Config, b.Config
+	add("preset", ac.Preset, bc.Preset)
+	add("scale", ac.Scale, bc.Scale)
+	add("mean", ac.Mean, bc.Mean)
+	add("std", ac.Std, bc.Std)
+	add("channel-order", ac.ChannelOrder, bc.ChannelOrder)
+	return diffs
+}
+
+// searchOnly is SearchDifferences less the preprocessing.
+func searchOnly(a, b *report.Result) []Difference {
 	var diffs []Difference
 	add := func(name string, x, y any) {
 		if fmt.Sprint(x) != fmt.Sprint(y) {
@@ -99,11 +122,6 @@ func SearchDifferences(a, b *report.Result) []Difference {
 	add("classes", ac.Classes, bc.Classes)
 	add("algorithm", ac.Algorithm, bc.Algorithm)
 	add("encoding", ac.Encoding, bc.Encoding)
-	add("preset", ac.Preset, bc.Preset)
-	add("scale", ac.Scale, bc.Scale)
-	add("mean", ac.Mean, bc.Mean)
-	add("std", ac.Std, bc.Std)
-	add("channel-order", ac.ChannelOrder, bc.ChannelOrder)
 	add("generation", ac.Generation, bc.Generation)
 	add("seed", ac.Seed, bc.Seed)
 	add("repeats", ac.Repeats, bc.Repeats)
@@ -113,9 +131,15 @@ func SearchDifferences(a, b *report.Result) []Difference {
 // CheckBaseline returns an error naming every setting in which a baseline
 // run's result differs from the candidate's such that their query costs
 // cannot be compared. Both results must carry their Config; base must be
-// the baseline's full result (from its report.json).
-func CheckBaseline(cand, base *report.Result) error {
+// the baseline's full result (from its report.json). ownPreprocessing says
+// that the baseline model takes a preprocessing of its own, as the user
+// declared: each model is then searched with its own, and only the search
+// settings must match.
+func CheckBaseline(cand, base *report.Result, ownPreprocessing bool) error {
 	diffs := SearchDifferences(cand, base)
+	if ownPreprocessing {
+		diffs = searchOnly(cand, base)
+	}
 	if base.ScoreVersion != score.Version {
 		diffs = append(diffs, Difference{"score version", score.Version, base.ScoreVersion})
 	}

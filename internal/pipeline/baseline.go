@@ -10,7 +10,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/fooltest/fooltest/internal/classifier"
 	"github.com/fooltest/fooltest/internal/fault"
+	"github.com/fooltest/fooltest/internal/gate"
 	"github.com/fooltest/fooltest/internal/report"
 
 	"github.com/fooltest/fooltest/internal/attack"
@@ -59,6 +61,13 @@ func readBaseline(path string) (*baseline, error) {
 func searchBaseline(ctx context.Context, spec *Spec, cfg attack.Config, classes int) (*report.Result, error) {
 	m := spec.Model
 	m.Path = spec.Baseline
+	if p := spec.BaselinePreset; p != "" {
+		norm, err := classifier.Preset(p)
+		if err != nil {
+			return nil, fault.Invalidf(SettingBaselinePreset, "baseline %s is a model, so its preset must be one of %s, not %q (custom values need a baseline report.json searched with them)", spec.Baseline, strings.Join(classifier.PresetNames, ", "), p)
+		}
+		m.Options.Normalization, m.Options.AutoNormalization, m.Preset = norm, false, p
+	}
 	started := time.Now()
 	bctx, cancel := context.WithTimeout(ctx, spec.Budget)
 	defer cancel()
@@ -133,4 +142,14 @@ func sameTargets(path, classes string, targets []int, baseK, k int) error {
 		}
 	}
 	return nil
+}
+
+// describeDifferences names each setting with the model's value and the
+// baseline's.
+func describeDifferences(diffs []gate.Difference) string {
+	names := make([]string, len(diffs))
+	for i, d := range diffs {
+		names[i] = fmt.Sprintf("%s %v (baseline %v)", d.Setting, d.A, d.B)
+	}
+	return strings.Join(names, ", ")
 }

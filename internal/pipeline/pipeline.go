@@ -24,10 +24,13 @@ import (
 
 // The settings the pipeline's own errors name, beside the classifier's.
 const (
-	SettingBaseline  fault.Setting = "baseline"
-	SettingReportDir fault.Setting = "report-dir"
-	SettingBudget    fault.Setting = "budget"
-	SettingShard     fault.Setting = "shard"
+	SettingBaseline fault.Setting = "baseline"
+	// SettingBaselinePreset is the preprocessing of a baseline whose
+	// model takes another than the model's.
+	SettingBaselinePreset fault.Setting = "baseline-preset"
+	SettingReportDir      fault.Setting = "report-dir"
+	SettingBudget         fault.Setting = "budget"
+	SettingShard          fault.Setting = "shard"
 	// SettingClasses is the choice of target classes.
 	SettingClasses fault.Setting = "classes"
 	// SettingPreprocessingCheck is whether a run goes on when the digit
@@ -54,6 +57,14 @@ type Spec struct {
 	FailOn    gate.FailOn
 	// Baseline is a released model or its report.json, or empty.
 	Baseline string
+	// BaselinePreset is the preset the baseline model takes when it is
+	// not the model's: a baseline model is opened with it, and a baseline
+	// report must have been searched with it ("custom": with values of
+	// its own). Either way each model is then searched with its own
+	// preprocessing, and the two compare as the models their users run.
+	// Empty: the baseline takes the model's preprocessing, and a report
+	// searched with another is refused.
+	BaselinePreset string
 	// TrustPreprocessing lets a run search a model whose digit check
 	// found its preprocessing most likely wrong (see package digits);
 	// Run refuses such a model otherwise. The reports still say what the
@@ -207,7 +218,15 @@ func Run(ctx context.Context, spec Spec) (*Outcome, error) {
 	if base != nil && base.report != nil {
 		// Refuse an incomparable baseline before the budget is spent.
 		probe := resultShell(o, &spec, attack.DefaultGeneration)
-		if err := gate.CheckBaseline(probe, base.report); err != nil {
+		if p := spec.BaselinePreset; p != "" && base.report.Config.Preset != p {
+			return nil, fault.Suggest(fault.Invalidf(SettingBaselinePreset, "baseline %s was searched with preset %s, not %s", spec.Baseline, base.report.Config.Preset, p), base.report.Config.Preset)
+		}
+		if pre := gate.PreprocessingDifferences(probe, base.report); spec.BaselinePreset == "" && len(pre) > 0 && gate.CheckBaseline(probe, base.report, true) == nil {
+			// Only the preprocessing differs: a baseline model that
+			// takes another is declared, never assumed.
+			return nil, fault.Suggest(fault.Invalidf(SettingBaselinePreset, "baseline %s was searched with other preprocessing than the model's: %s", spec.Baseline, describeDifferences(pre)), base.report.Config.Preset)
+		}
+		if err := gate.CheckBaseline(probe, base.report, spec.BaselinePreset != ""); err != nil {
 			return nil, fault.Invalidf(SettingBaseline, "baseline %s: %w", spec.Baseline, err)
 		}
 		if err := sameTargets(spec.Baseline, spec.Config.Classes, targets, base.report.Model.Classes, info.Classes); err != nil {

@@ -222,6 +222,11 @@ type Config struct {
 	Repeats int `json:"repeats"`
 	// Baseline is the --baseline path, a model or a report.json.
 	Baseline string `json:"baseline"`
+	// BaselinePreset is --baseline-preset: the preset the baseline model
+	// takes when it differs from the model's ("custom" for a baseline
+	// report searched with values of its own), or empty when the
+	// baseline takes the model's preprocessing.
+	BaselinePreset string `json:"baseline_preset,omitempty"`
 	// Alpha and Tolerance set when a candidate counts as easier to fool
 	// than its baseline; MinScore is a floor for the score (0: none).
 	Alpha     float64 `json:"alpha"`

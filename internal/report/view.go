@@ -341,7 +341,7 @@ func configRows(res *Result) [][2]string {
 		{"ONNX Runtime", res.Versions.ONNXRuntime},
 		{"Model", m.Path},
 		{"Model sha256", m.SHA256},
-		{"Model input", m.Input + " " + shape},
+		{"Model input", m.Input + " " + shape + inputType(m)},
 		{"Model output", m.Output + " (" + m.OutputKind + ")"},
 		{"Model classes", strconv.Itoa(m.Classes)},
 		{"Started at", res.StartedAt},
@@ -383,5 +383,18 @@ func configRows(res *Result) [][2]string {
 		at := slices.IndexFunc(rows, func(r [2]string) bool { return r[0] == "Std" }) + 1
 		rows = slices.Insert(rows, at, [2]string{"Channel order", cfg.ChannelOrder})
 	}
+	if cfg.BaselinePreset != "" {
+		at := slices.IndexFunc(rows, func(r [2]string) bool { return r[0] == "Baseline" }) + 1
+		rows = slices.Insert(rows, at, [2]string{"Baseline preset", cfg.BaselinePreset})
+	}
 	return rows
+}
+
+// inputType is the model input's element type for the settings rows, when
+// it is not float32.
+func inputType(m Model) string {
+	if m.InputType == "" {
+		return ""
+	}
+	return ", " + m.InputType
 }

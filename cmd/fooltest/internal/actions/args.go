@@ -68,6 +68,7 @@ var inputs = []input{
 	{name: "seed"},
 	{name: "repeats"},
 	{name: "baseline"},
+	{name: "baseline-preset"},
 	{name: "alpha"},
 	{name: "tolerance"},
 	{name: "min-score"},
