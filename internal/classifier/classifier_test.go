@@ -327,10 +327,22 @@ func TestLabels(t *testing.T) {
 		{"count mismatch", "a\nb\nc\n", 2, nil, "3 lines but the model has 2 classes"},
 		{"empty", "", 2, nil, "0 lines"},
 		{"long line", strings.Repeat("x", 1001) + "\nb", 2, nil, "over the 1000-byte limit"},
+		{"one short of a background class", "a\nb\n", 3, nil, "needs a label for it too"},
+		{"json array", `["tench", "goldfish"]`, 2, []string{"tench", "goldfish"}, ""},
+		{"json array after a byte order mark", "\uFEFF [\"a\", 7]\n", 2, []string{"a", "7"}, ""},
+		{"json index object, keras pairs", `{"1": ["n01443537", "goldfish"], "0": ["n01440764", "tench"]}`, 2, []string{"tench", "goldfish"}, ""},
+		{"hugging face config", `{"architectures": ["ViT"], "id2label": {"0": "tench", "1": "goldfish"}, "label2id": {"tench": 0, "goldfish": 1}}`, 2, []string{"tench", "goldfish"}, ""},
+		{"json count mismatch", `["a", "b", "c"]`, 2, nil, "lists 3 labels but the model has 2 classes"},
+		{"json key not an index", `{"0": "a", "x": "b"}`, 2, nil, `key "x" is not a class index from 0 to 1`},
+		{"json key out of range", `{"0": "a", "2": "b"}`, 2, nil, `key "2" is not a class index`},
+		{"json key with a leading zero", `{"0": "a", "01": "b"}`, 2, nil, `key "01" is not a class index`},
+		{"json label not text", `["a", {"name": "b"}]`, 2, nil, "the label of class 1 is not text"},
+		{"json long label", `["a", "` + strings.Repeat("x", 1001) + `"]`, 2, nil, "over the 1000-byte limit"},
+		{"text that starts with a bracket", "[unused]\nb\n", 2, []string{"[unused]", "b"}, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := parseLabels("labels.txt", []byte(tc.data), tc.k)
+			got, err := parseLabels("labels", []byte(tc.data), tc.k)
 			if tc.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.err) || !errors.Is(err, fault.Invalid) {
 					t.Fatalf("err %v, want %q with exit 2", err, tc.err)
@@ -341,6 +353,15 @@ func TestLabels(t *testing.T) {
 				t.Fatalf("got %q, %v; want %q", got, err, tc.want)
 			}
 		})
+	}
+}
+
+// TestLabelsJSONFile: a file named .json that does not parse is refused as
+// JSON, not read as lines.
+func TestLabelsJSONFile(t *testing.T) {
+	_, err := parseLabels("labels.json", []byte(`{"0": "a",}`), 1)
+	if !errors.Is(err, fault.Invalid) || !strings.Contains(err.Error(), "is not valid JSON") {
+		t.Fatalf("err %v, want an invalid JSON error", err)
 	}
 }
 

@@ -2,10 +2,12 @@ package classifier
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -18,9 +20,11 @@ const (
 	maxLabelLineBytes = 1000
 )
 
-// ReadLabels reads one label per line for a model with k classes. A final
-// newline is optional, CRLF line ends are accepted, and invalid UTF-8 is
-// replaced rather than rejected, since labels are shown, never interpreted.
+// ReadLabels reads one label per class for a model with k classes, from a
+// text file of one label per line or a JSON file (see parseLabels). A
+// final newline is optional, CRLF line ends are accepted, and invalid UTF-8
+// is replaced rather than rejected, since labels are shown, never
+// interpreted.
 //
 // Only regular files are read: a FIFO would block until something writes
 // to it, and /dev/zero or a directory never yields a label file.
@@ -76,8 +80,16 @@ func labelsRegular(path string, st os.FileInfo) error {
 	return nil
 }
 
-// parseLabels parses label file contents; name is used in messages.
+// parseLabels parses label file contents; name is used in messages. A text
+// file holds one label per line. A JSON file, as training frameworks write
+// labels, holds an array of labels, an object from class index to label,
+// or such an object under "id2label" (a Hugging Face config.json); a label
+// that is itself an array, such as Keras's ["n01440764", "tench"], is its
+// last string.
 func parseLabels(name string, data []byte, k int) ([]string, error) {
+	if labels, ok, err := parseJSONLabels(name, data, k); ok || err != nil {
+		return labels, err
+	}
 	data = bytes.TrimSuffix(data, []byte("\n"))
 	lines := strings.Split(string(data), "\n")
 	if len(data) == 0 {
@@ -91,9 +103,89 @@ func parseLabels(name string, data []byte, k int) ([]string, error) {
 		lines[i] = strings.ToValidUTF8(l, "\uFFFD")
 	}
 	if len(lines) != k {
-		return nil, fault.Invalidf("", "labels file %s has %d lines but the model has %d classes: give one label per class, in class order", name, len(lines), k)
+		return nil, fault.Invalidf("", "labels file %s has %d lines but the model has %d classes: give one label per class, in class order%s", name, len(lines), k, backgroundHint(len(lines), k))
 	}
 	return lines, nil
+}
+
+// backgroundHint explains a label count one short of the classes.
+func backgroundHint(n, k int) string {
+	if n != k-1 {
+		return ""
+	}
+	return " (a model whose class 0 is a background class, as TensorFlow's 1001-class ImageNet models have, needs a label for it too)"
+}
+
+// parseJSONLabels reads data as a JSON labels file. ok is false, with no
+// error, when data is not JSON: a text file whose first label begins with
+// a bracket stays a text file.
+func parseJSONLabels(name string, data []byte, k int) (labels []string, ok bool, err error) {
+	t := bytes.TrimLeft(bytes.TrimPrefix(data, []byte("\uFEFF")), " \t\r\n")
+	if len(t) == 0 || t[0] != '[' && t[0] != '{' {
+		return nil, false, nil
+	}
+	var v any
+	dec := json.NewDecoder(bytes.NewReader(t))
+	dec.UseNumber()
+	if err := dec.Decode(&v); err != nil || dec.More() {
+		if strings.HasSuffix(strings.ToLower(name), ".json") {
+			return nil, true, fault.Invalidf(SettingLabels, "labels file %s is not valid JSON (%v): give a JSON array of labels, an object from class index to label, or a text file with one label per line", name, err)
+		}
+		return nil, false, nil
+	}
+	invalid := func(format string, args ...any) ([]string, bool, error) {
+		return nil, true, fault.Invalidf(SettingLabels, "labels file %s: "+format+": give a JSON array of labels, or an object from class index (\"0\" to \"%d\") to label", append(append([]any{name}, args...), k-1)...)
+	}
+	switch x := v.(type) {
+	case []any:
+		labels = make([]string, len(x))
+		for i, e := range x {
+			if labels[i], ok = jsonLabel(e); !ok {
+				return invalid("the label of class %d is not text", i)
+			}
+		}
+	case map[string]any:
+		if inner, ok := x["id2label"].(map[string]any); ok {
+			x = inner
+		}
+		labels = make([]string, len(x))
+		for key, e := range x {
+			i, err := strconv.Atoi(key)
+			if err != nil || i < 0 || i >= len(x) || strconv.Itoa(i) != key {
+				return invalid("key %q is not a class index from 0 to %d", key, len(x)-1)
+			}
+			if labels[i], ok = jsonLabel(e); !ok {
+				return invalid("the label of class %d is not text", i)
+			}
+		}
+	}
+	for i, l := range labels {
+		if len(l) > maxLabelLineBytes {
+			return nil, true, fault.Invalidf("", "labels file %s: the label of class %d is %d bytes, over the %d-byte limit", name, i, len(l), maxLabelLineBytes)
+		}
+	}
+	if len(labels) != k {
+		return nil, true, fault.Invalidf(SettingLabels, "labels file %s lists %d labels but the model has %d classes: give one label per class, in class order%s", name, len(labels), k, backgroundHint(len(labels), k))
+	}
+	return labels, true, nil
+}
+
+// jsonLabel is the text of one JSON label: a string, a number, or the last
+// string of an array.
+func jsonLabel(e any) (string, bool) {
+	switch y := e.(type) {
+	case string:
+		return y, true
+	case json.Number:
+		return y.String(), true
+	case []any:
+		for i := len(y) - 1; i >= 0; i-- {
+			if s, ok := y[i].(string); ok {
+				return s, true
+			}
+		}
+	}
+	return "", false
 }
 
 // DefaultLabels names classes "class 0" .. "class K-1".

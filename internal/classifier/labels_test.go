@@ -8,6 +8,7 @@ import (
 	"syscall"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/fooltest/fooltest/internal/fault"
 )
@@ -47,4 +48,32 @@ func TestReadLabelsNonRegular(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzLabels: label files come from pull requests. Whatever the bytes, the
+// parser returns exactly k labels of bounded length, or a one-line
+// invalid-input error.
+func FuzzLabels(f *testing.F) {
+	for _, seed := range []string{"a\nb\n", `["a","b"]`, `{"0":["n0","a"],"1":["n1","b"]}`, `{"id2label":{"0":"a","1":"b"}}`, "\uFEFF[1, 2]", "[unused]\nb", `{"0":"a","00":"b"}`} {
+		f.Add([]byte(seed), uint8(2))
+	}
+	f.Fuzz(func(t *testing.T, data []byte, k uint8) {
+		for _, name := range []string{"labels.txt", "labels.json"} {
+			labels, err := parseLabels(name, data, int(k))
+			if err != nil {
+				if !errors.Is(err, fault.Invalid) || strings.Contains(err.Error(), "\n") {
+					t.Fatalf("%s: error %q is not a one-line invalid-input error", name, err)
+				}
+				continue
+			}
+			if len(labels) != int(k) {
+				t.Fatalf("%s: %d labels for %d classes", name, len(labels), k)
+			}
+			for i, l := range labels {
+				if len(l) > maxLabelLineBytes || !utf8.ValidString(l) {
+					t.Fatalf("%s: label %d is %d bytes, valid UTF-8 %v", name, i, len(l), utf8.ValidString(l))
+				}
+			}
+		}
+	})
 }
