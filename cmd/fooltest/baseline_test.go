@@ -35,15 +35,21 @@ type comparison struct {
 
 func readComparison(t *testing.T, dir string) comparison {
 	t.Helper()
+	var c comparison
+	readReport(t, dir, &c)
+	return c
+}
+
+// readReport decodes dir's report.json into v.
+func readReport(t *testing.T, dir string, v any) {
+	t.Helper()
 	b, err := os.ReadFile(filepath.Join(dir, "report.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var c comparison
-	if err := json.Unmarshal(b, &c); err != nil {
+	if err := json.Unmarshal(b, v); err != nil {
 		t.Fatal(err)
 	}
-	return c
 }
 
 // TestBaselineRegression: a candidate clearly easier to fool than its

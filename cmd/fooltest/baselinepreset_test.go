@@ -1,8 +1,6 @@
 package main
 
 import (
-	"encoding/json"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -39,14 +37,8 @@ func TestBaselinePreset(t *testing.T) {
 	}
 	read := func(t *testing.T, dir string) reportOut {
 		t.Helper()
-		b, err := os.ReadFile(filepath.Join(dir, "report.json"))
-		if err != nil {
-			t.Fatal(err)
-		}
 		var r reportOut
-		if err := json.Unmarshal(b, &r); err != nil {
-			t.Fatal(err)
-		}
+		readReport(t, dir, &r)
 		return r
 	}
 

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"encoding/json"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -59,14 +57,8 @@ func TestPixelModel(t *testing.T) {
 		if r.code != exitcode.GateFailed {
 			t.Fatalf("run %s: exit %d, want %d (fooled)\n%s%s", filepath.Base(model), r.code, exitcode.GateFailed, r.stdout, r.stderr)
 		}
-		data, err := os.ReadFile(filepath.Join(dir, "report.json"))
-		if err != nil {
-			t.Fatal(err)
-		}
 		var rep reportOut
-		if err := json.Unmarshal(data, &rep); err != nil {
-			t.Fatal(err)
-		}
+		readReport(t, dir, &rep)
 		return rep
 	}
 	got := search(u8)

@@ -93,39 +93,39 @@ func SearchDifferences(a, b *report.Result) []Difference {
 // PreprocessingDifferences returns the preprocessing settings in which a
 // and b differ: preset, scale, mean, std and channel order.
 func PreprocessingDifferences(a, b *report.Result) []Difference {
-	var diffs []Difference
-	add := func(name string, x, y any) {
-		if fmt.Sprint(x) != fmt.Sprint(y) {
-			diffs = append(diffs, Difference{name, x, y})
-		}
-	}
+	var d differences
 	ac, bc := a.Config, b.Config
-	add("preset", ac.Preset, bc.Preset)
-	add("scale", ac.Scale, bc.Scale)
-	add("mean", ac.Mean, bc.Mean)
-	add("std", ac.Std, bc.Std)
-	add("channel-order", ac.ChannelOrder, bc.ChannelOrder)
-	return diffs
+	d.add("preset", ac.Preset, bc.Preset)
+	d.add("scale", ac.Scale, bc.Scale)
+	d.add("mean", ac.Mean, bc.Mean)
+	d.add("std", ac.Std, bc.Std)
+	d.add("channel-order", ac.ChannelOrder, bc.ChannelOrder)
+	return d
 }
 
 // searchOnly is SearchDifferences less the preprocessing.
 func searchOnly(a, b *report.Result) []Difference {
-	var diffs []Difference
-	add := func(name string, x, y any) {
-		if fmt.Sprint(x) != fmt.Sprint(y) {
-			diffs = append(diffs, Difference{name, x, y})
-		}
-	}
+	var d differences
 	ac, bc := a.Config, b.Config
-	add("threshold", ac.Threshold, bc.Threshold)
-	add("max-evals", ac.MaxEvals, bc.MaxEvals)
-	add("classes", ac.Classes, bc.Classes)
-	add("algorithm", ac.Algorithm, bc.Algorithm)
-	add("encoding", ac.Encoding, bc.Encoding)
-	add("generation", ac.Generation, bc.Generation)
-	add("seed", ac.Seed, bc.Seed)
-	add("repeats", ac.Repeats, bc.Repeats)
-	return diffs
+	d.add("threshold", ac.Threshold, bc.Threshold)
+	d.add("max-evals", ac.MaxEvals, bc.MaxEvals)
+	d.add("classes", ac.Classes, bc.Classes)
+	d.add("algorithm", ac.Algorithm, bc.Algorithm)
+	d.add("encoding", ac.Encoding, bc.Encoding)
+	d.add("generation", ac.Generation, bc.Generation)
+	d.add("seed", ac.Seed, bc.Seed)
+	d.add("repeats", ac.Repeats, bc.Repeats)
+	return d
+}
+
+// differences collects the settings in which two results differ.
+type differences []Difference
+
+// add records setting name when its values x and y print differently.
+func (d *differences) add(name string, x, y any) {
+	if fmt.Sprint(x) != fmt.Sprint(y) {
+		*d = append(*d, Difference{name, x, y})
+	}
 }
 
 // CheckBaseline returns an error naming every setting in which a baseline
