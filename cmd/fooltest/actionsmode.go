@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/fooltest/fooltest/cmd/fooltest/internal/safetext"
 
@@ -75,6 +76,11 @@ func finishAction(gha *githubactions.Action, e env, o *runOutcome, runErr error)
 		if d := res.DigitCheck; d.Mismatch() {
 			out.PreprocessingWarning = fmt.Sprintf("the model labelled only %d of %d MNIST test digits right with this preprocessing and %d with preset %s, so this search fed it inputs unlike any it was trained on: set the preset input to %s",
 				d.Correct, d.Digits, d.SuggestedCorrect, d.SuggestedPreset, d.SuggestedPreset)
+		}
+		if r := res.RangeCheck; r.Mismatch() {
+			w := fmt.Sprintf("the model quantizes its input to a range that this preprocessing fills only %.0f%% of, and preset %s far better, so this search fed it inputs unlike any it was built for: set the preset input to the model's",
+				100*r.Fit, strings.Join(r.SuggestedPresets, " or "))
+			out.PreprocessingWarning = strings.TrimPrefix(out.PreprocessingWarning+"; "+w, "; ")
 		}
 		for _, c := range res.Classes {
 			if c.Unreachable != nil {

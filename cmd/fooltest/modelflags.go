@@ -248,6 +248,9 @@ func summary(l *pipeline.Opened, defaulted bool) string {
 	if d := l.Digits; d != nil {
 		row("digits", "%s", digitsLine(d))
 	}
+	if r := i.InputRange; r != nil {
+		row("range", "%s", rangeLine(r))
+	}
 	row("labels", "%s", safetext.Printable(l.LabelsFrom))
 	row("batch", "%d%s, %d threads", i.Batch, tuned, i.Threads)
 	row("runtime", "ONNX Runtime %s (%s)", safetext.Printable(l.Runtime), safetext.Printable(libPath))
@@ -261,6 +264,20 @@ func digitsLine(d *report.DigitCheck) string {
 	s := fmt.Sprintf("%d of %d MNIST test digits labelled right with this preprocessing", d.Correct, d.Digits)
 	if d.Mismatch() {
 		s += fmt.Sprintf(", %d with --preset %s: the preprocessing looks wrong", d.SuggestedCorrect, d.SuggestedPreset)
+	}
+	return s
+}
+
+// rangeLine says how the preprocessing fills the range the model's graph
+// quantizes its input to, and which presets fill it far better, if any.
+func rangeLine(r *classifier.InputRange) string {
+	s := fmt.Sprintf("the graph quantizes its input to %s (%s); this preprocessing fills %.0f%% of it", r.RangeString(), r.Via, 100*r.Fit)
+	if r.Mismatch() {
+		names := make([]string, len(r.Suggested))
+		for i, p := range r.Suggested {
+			names[i] = fmt.Sprintf("--preset %s %.0f%%", p.Preset, 100*p.Fit)
+		}
+		s += ", " + strings.Join(names, ", ") + ": the preprocessing looks wrong"
 	}
 	return s
 }

@@ -67,7 +67,7 @@ func (r *runFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&r.reportDir, "report-dir", "fooltest-report", "`directory` for the reports")
 	fs.StringVar(&r.format, "format", strings.Join(report.DefaultFormats(), ","), "comma-separated report formats: "+strings.Join(report.AllFormats(), ", "))
 	fs.BoolVar(&r.exportDataset, "export-dataset", false, "also write dataset/ (fooling images and labels.csv) for retraining")
-	fs.BoolVar(&r.preprocessingCheck, "preprocessing-check", true, "refuse to search a one-channel, 10-class model that labels MNIST test digits far better with another preset; =false searches it anyway")
+	fs.BoolVar(&r.preprocessingCheck, "preprocessing-check", true, "refuse to search a model whose preprocessing looks wrong (MNIST test digits, or a quantized input's calibrated range, read far better with another preset); =false searches it anyway")
 	r.reportURLs.register(fs)
 	fs.BoolVar(&r.quiet, "quiet", false, "no progress output")
 }

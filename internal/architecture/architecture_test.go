@@ -34,6 +34,11 @@ var rules = []rule{
 		why:  "class ceilings are read from the model file alone, without the runtime or the search",
 	},
 	{
+		from: []string{"internal/inputrange"},
+		to:   []string{"internal/classifier", "internal/attack", "github.com/yalue/onnxruntime_go"},
+		why:  "the input range a model was built for is read from the model file alone, without the runtime or the search",
+	},
+	{
 		from: []string{"internal/digits"},
 		to:   []string{"internal/attack", "internal/report/...", "internal/gate"},
 		why:  "the digit check only asks the model; the pipeline records its answer in the result",
@@ -145,6 +150,7 @@ func TestRulesBite(t *testing.T) {
 		"internal/cppn":       {module + "internal/fault"},
 		"internal/photo":      {module + "internal/classifier"},
 		"internal/ceiling":    {"github.com/yalue/onnxruntime_go"},
+		"internal/inputrange": {module + "internal/classifier"},
 		"internal/digits":     {module + "internal/report"},
 		"internal/gate/x":     {module + "cmd/fooltest"},
 		"internal/report/x":   {module + "internal/gate"},

@@ -104,6 +104,10 @@ type Info struct {
 	// (see newSession).
 	InputType  string `json:"input_type"`
 	OutputType string `json:"output_type"`
+	// InputRange is the range of input values that the model's graph
+	// quantizes its input to, and how the preprocessing's values fill it;
+	// nil when the graph states no such range (see package inputrange).
+	InputRange *InputRange `json:"input_range,omitempty"`
 }
 
 // Classifier scores canonical images with one ONNX model. It is not safe for
@@ -307,6 +311,9 @@ func open(ctx context.Context, start time.Time, name string, src source, checked
 	}
 	if c.layer = ceiling.Find(checked, out.name, out.k, applied); c.layer != nil {
 		c.info.BoundedLayer = c.layer.String()
+	}
+	if !c.pixels {
+		c.info.InputRange = c.rangeCheck(checked)
 	}
 	// Probe images are not the user's: only the search's count.
 	c.nonFinite, c.badImages, c.scored = 0, 0, 0

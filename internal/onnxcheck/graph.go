@@ -2,7 +2,9 @@ package onnxcheck
 
 import (
 	"encoding/binary"
+	"errors"
 	"math"
+	"slices"
 )
 
 // Field numbers from onnx.proto that only the graph reading below needs.
@@ -22,9 +24,10 @@ const (
 // far as tracing a value back through the graph needs: its operator, its
 // inputs (empty names for omitted optional inputs) and its attributes.
 type Node struct {
-	Op     string
-	Inputs []string
-	attrs  []msg
+	Op      string
+	Inputs  []string
+	Outputs []string
+	attrs   []msg
 }
 
 // Producer returns the node of the main graph that writes value, or nil
@@ -40,10 +43,30 @@ func (m *Model) Producer(value string) *Node {
 			if n.Domain != "" && n.Domain != "ai.onnx" {
 				return nil
 			}
-			return &Node{Op: n.Op, Inputs: n.Inputs, attrs: n.attrs}
+			return &Node{Op: n.Op, Inputs: n.Inputs, Outputs: n.Outputs, attrs: n.attrs}
 		}
 	}
 	return nil
+}
+
+// Consumers returns the nodes of the main graph that read value, in graph
+// order. A node outside the default operator domain, whose semantics are
+// unknown here, comes with its domain before its operator ("domain:Op"),
+// which no default operator's name matches.
+func (m *Model) Consumers(value string) []*Node {
+	var out []*Node
+	for i := range m.nodes {
+		n := &m.nodes[i]
+		if !slices.Contains(n.Inputs, value) {
+			continue
+		}
+		op := n.Op
+		if n.Domain != "" && n.Domain != "ai.onnx" {
+			op = n.Domain + ":" + op
+		}
+		out = append(out, &Node{Op: op, Inputs: n.Inputs, Outputs: n.Outputs, attrs: n.attrs})
+	}
+	return out
 }
 
 // OutputNames returns the names of the main graph's outputs, in order.
@@ -86,6 +109,41 @@ func (n *Node) Float(name string) (float32, bool) {
 func (n *Node) Int(name string) (int64, bool) {
 	v, ok := n.scalar(name, attrInt, wireVarint)
 	return int64(v), ok
+}
+
+// Ints returns n's integer-list attribute name (a Transpose's perm), packed
+// or not.
+func (n *Node) Ints(name string) ([]int64, bool) {
+	a, ok := n.attr(name)
+	if !ok {
+		return nil, false
+	}
+	var out []int64
+	bad := false
+	_ = each(a, 0, func(f field) error {
+		if f.num != attrInts {
+			return nil
+		}
+		if f.wire == wireVarint {
+			out = append(out, int64(f.val))
+			return nil
+		}
+		b, err := f.bytes()
+		if err != nil {
+			bad = true
+			return err
+		}
+		for len(b) > 0 {
+			v, k := binary.Uvarint(b)
+			if k <= 0 {
+				bad = true
+				return errNotScalar
+			}
+			out, b = append(out, int64(v)), b[k:]
+		}
+		return nil
+	})
+	return out, !bad
 }
 
 // scalar returns the raw value of field num, of wire type wire, of n's
@@ -140,6 +198,117 @@ func (m *Model) Floats(value string, max int) (dims []int64, vals []float32, ok 
 	}
 	return decodeFloats(t, max)
 }
+
+// Element types of the 8-bit integer tensors that Int8 decodes, as
+// TensorProto.DataType numbers them.
+const (
+	TypeInt8        = 3
+	tensorInt32Data = 5
+	attrInts        = 8
+)
+
+// Int8 returns the value and element type (TypeUint8 or TypeInt8) of value
+// when it is a one-element 8-bit integer constant of the main graph (an
+// initializer, or a Constant node's value), as quantization zero points
+// are; false for anything else.
+func (m *Model) Int8(value string) (v int64, elem int, ok bool) {
+	var t msg
+	found := false
+	for _, it := range m.inits {
+		if named(it, tensorName, value) {
+			t, found = it, true
+		}
+	}
+	if !found {
+		n := m.Producer(value)
+		if n == nil || n.Op != "Constant" {
+			return 0, 0, false
+		}
+		a, has := n.attr("value")
+		if !has {
+			return 0, 0, false
+		}
+		_ = each(a, 0, func(f field) error {
+			if f.num == attrTensor {
+				if sub, err := f.sub(); err == nil {
+					t, found = sub, true
+				}
+			}
+			return nil
+		})
+		if !found {
+			return 0, 0, false
+		}
+	}
+	var dtype uint64
+	var raw []byte
+	var ints []uint64
+	count := 1
+	err := each(t, 0, func(f field) error {
+		switch f.num {
+		case tensorDims:
+			if f.wire == wireVarint {
+				count *= int(min(f.val, 2))
+				return nil
+			}
+			b, err := f.bytes()
+			if err != nil {
+				return err
+			}
+			for len(b) > 0 {
+				d, n := binary.Uvarint(b)
+				if n <= 0 {
+					return errNotScalar
+				}
+				count, b = count*int(min(d, 2)), b[n:]
+			}
+		case tensorDataType:
+			dtype = f.val
+		case tensorRawData:
+			b, err := f.bytes()
+			raw = b
+			return err
+		case tensorInt32Data:
+			if f.wire == wireVarint {
+				ints = append(ints, f.val)
+				return nil
+			}
+			b, err := f.bytes()
+			if err != nil {
+				return err
+			}
+			for len(b) > 0 {
+				x, n := binary.Uvarint(b)
+				if n <= 0 {
+					return errNotScalar
+				}
+				ints, b = append(ints, x), b[n:]
+			}
+		case tensorLocation, tensorExternalData:
+			return errNotScalar
+		}
+		return nil
+	})
+	if err != nil || count != 1 || (dtype != TypeUint8 && dtype != TypeInt8) {
+		return 0, 0, false
+	}
+	var u uint8
+	switch {
+	case len(raw) == 1 && ints == nil:
+		u = raw[0]
+	case raw == nil && len(ints) == 1:
+		u = uint8(ints[0])
+	default:
+		return 0, 0, false
+	}
+	if dtype == TypeInt8 {
+		return int64(int8(u)), TypeInt8, true
+	}
+	return int64(u), TypeUint8, true
+}
+
+// errNotScalar ends Int8's reading of a tensor it does not decode.
+var errNotScalar = errors.New("not a one-element 8-bit constant")
 
 // decodeFloats decodes a TensorProto of type FLOAT with its values in
 // raw_data or float_data (packed or not).

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/fooltest/fooltest/internal/classifier"
 	"github.com/fooltest/fooltest/internal/demo"
@@ -116,14 +117,30 @@ func checkDigits(c *classifier.Classifier, own classifier.Normalization) (*repor
 // the digit check found its preprocessing most likely wrong, unless spec
 // trusts the preprocessing.
 func (spec *Spec) checkPreprocessing(o *Opened, what string) error {
-	d := o.Digits
-	if !d.Mismatch() || spec.TrustPreprocessing {
+	if spec.TrustPreprocessing {
 		return nil
 	}
 	// Name the preprocessing as the user gave it: a preset, or its values.
 	given := "preset " + o.Preset
 	if o.Preset == "" || o.Preset == "custom" {
 		given = o.Info().Normalization
+	}
+	if r := o.Info().InputRange; r.Mismatch() {
+		names := make([]string, len(r.Suggested))
+		for i, p := range r.Suggested {
+			names[i] = fmt.Sprintf("%s (%.0f%%)", p.Preset, 100*p.Fit)
+		}
+		err := fault.Invalidf(SettingPreprocessingCheck, "%s quantizes its input to %s (%s), and this preprocessing (%s) fills only %.0f%% of that range where preset %s fills it, so the model was most likely calibrated with such inputs, and a search would feed it inputs unlike any it was built for",
+			what, r.RangeString(), r.Via, given, 100*r.Fit, strings.Join(names, " or "))
+		best := make([]string, len(r.Suggested))
+		for i, p := range r.Suggested {
+			best[i] = p.Preset
+		}
+		return fault.Suggest(err, strings.Join(best, " or --preset "))
+	}
+	d := o.Digits
+	if !d.Mismatch() {
+		return nil
 	}
 	err := fault.Invalidf(SettingPreprocessingCheck, "%s labels only %d of %d MNIST test digits right with this preprocessing (%s) and %d with preset %s, so it was most likely trained with preset %s, and a search would feed it inputs unlike any it was trained on",
 		what, d.Correct, d.Digits, given, d.SuggestedCorrect, d.SuggestedPreset, d.SuggestedPreset)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/fooltest/fooltest/internal/attack"
+	"github.com/fooltest/fooltest/internal/classifier"
 	"github.com/fooltest/fooltest/internal/fault"
 	"github.com/fooltest/fooltest/internal/report"
 )
@@ -34,6 +35,7 @@ func resultShell(o *Opened, spec *Spec, generation int) *report.Result {
 		Config:        spec.Config,
 		BudgetSeconds: spec.Budget.Seconds(),
 		DigitCheck:    cloneDigits(o.Digits),
+		RangeCheck:    rangeCheck(info.InputRange),
 		OpenSeconds:   info.OpenSeconds,
 		Shard:         spec.Shard,
 	}
@@ -205,4 +207,16 @@ func displayPath(path string) string {
 		return filepath.ToSlash(rel)
 	}
 	return path
+}
+
+// rangeCheck is the result's record of the classifier's range check.
+func rangeCheck(r *classifier.InputRange) *report.RangeCheck {
+	if r == nil {
+		return nil
+	}
+	out := &report.RangeCheck{Lo: slices.Clone(r.Lo), Hi: slices.Clone(r.Hi), Via: r.Via, Fit: r.Fit}
+	for _, p := range r.Suggested {
+		out.SuggestedPresets = append(out.SuggestedPresets, p.Preset)
+	}
+	return out
 }

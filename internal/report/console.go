@@ -35,7 +35,7 @@ func WriteConsole(w io.Writer, res *Result) error {
 		fmt.Fprintf(&b, "%-6d  %-24s  %-10.5f  %s\n", c.Index, displayLabel(c.Label, 24), c.Confidence, mark)
 	}
 	b.WriteString("\n")
-	if w := digitWarning(res, func(s string) string { return cleanText(displayLabel(s, 40)) }); w != "" {
+	if w := preprocessingWarning(res, func(s string) string { return cleanText(displayLabel(s, 40)) }); w != "" {
 		b.WriteString("warning: " + w + "\n\n")
 	}
 	consoleUnreachable(&b, res)

@@ -383,7 +383,7 @@ func htmlData(res *Result) htmlPage {
 		Reason:       displayLabel(cmp.Or(res.StoppedReason, "stopped before its budget was spent"), 120),
 		Evaluations:  res.Evaluations,
 		NonFinite:    res.NonFiniteOutputs,
-		DigitWarning: digitWarning(res, func(s string) string { return displayLabel(s, 40) }),
+		DigitWarning: preprocessingWarning(res, func(s string) string { return displayLabel(s, 40) }),
 		Summary:      append(summaryRows(res, func(s string) string { return displayLabel(s, 200) }), scoreRows(res)...),
 		Chart:        newSVGChart(res),
 		Version:      displayLabel(res.Versions.Fooltest, 60),

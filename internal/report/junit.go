@@ -98,6 +98,12 @@ func junitSuites(res *Result) junit.Testsuites {
 			props = append(props, struct{ name, value string }{"suggested_preset", d.SuggestedPreset})
 		}
 	}
+	if r := res.RangeCheck; r != nil {
+		props = append(props, struct{ name, value string }{"input_range_fit", strconv.FormatFloat(r.Fit, 'f', 2, 64)})
+		if r.Mismatch() {
+			props = append(props, struct{ name, value string }{"input_range_presets", strings.Join(r.SuggestedPresets, ",")})
+		}
+	}
 	if b := res.Baseline; b != nil {
 		props = append(props, []struct{ name, value string }{
 			{"baseline", b.Path},

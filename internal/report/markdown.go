@@ -61,7 +61,7 @@ func renderMarkdown(res *Result) []byte {
 	if res.Verdict == VerdictFail && reportOnly(res) {
 		head.WriteString("> [!NOTE]\n> Report-only mode (fail-on: never): the gate failed, but fooltest exits 0.\n\n")
 	}
-	if w := digitWarning(res, func(s string) string { return mdText(s, 40) }); w != "" {
+	if w := preprocessingWarning(res, func(s string) string { return mdText(s, 40) }); w != "" {
 		fmt.Fprintf(&head, "> [!WARNING]\n> %s\n\n", w)
 	}
 	if res.NonFiniteOutputs > 0 {

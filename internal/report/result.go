@@ -6,6 +6,7 @@ package report
 import (
 	"fmt"
 	"math"
+	"strings"
 )
 
 // Schema is the version of the JSON result written to report.json.
@@ -21,6 +22,10 @@ type Result struct {
 	// run's preprocessing, when it is shaped like an MNIST classifier; nil
 	// for other models.
 	DigitCheck *DigitCheck `json:"digit_check,omitempty"`
+	// RangeCheck is how the run's preprocessing fills the range of input
+	// values that the model's graph quantizes its input to, for a model
+	// whose graph states one (int8 exports); nil for other models.
+	RangeCheck *RangeCheck `json:"range_check,omitempty"`
 	Config     Config      `json:"config"`
 
 	// Verdict is computed once, by the gate.
@@ -137,6 +142,64 @@ type DigitCheck struct {
 // Mismatch reports whether the check found the run's preprocessing to be
 // most likely not the model's.
 func (d *DigitCheck) Mismatch() bool { return d != nil && d.SuggestedPreset != "" }
+
+// RangeCheck compares the preprocessing's input values with the range of
+// values that the model's graph quantizes its input to: a QuantizeLinear
+// whose scale and zero point were calibrated on preprocessed images.
+type RangeCheck struct {
+	// Lo and Hi bound the range per model channel, in input values.
+	Lo []float64 `json:"lo"`
+	Hi []float64 `json:"hi"`
+	// Via names the operators from the input to the quantizer.
+	Via string `json:"via"`
+	// Fit is the overlap of the preprocessing's values with the range
+	// over their union, averaged over the channels: 1 when they coincide.
+	Fit float64 `json:"fit"`
+	// SuggestedPresets fill the range far better, best first, when Fit
+	// is low; empty when it is not.
+	SuggestedPresets []string `json:"suggested_presets,omitempty"`
+}
+
+// Mismatch reports whether the check found the run's preprocessing to be
+// most likely not the model's.
+func (r *RangeCheck) Mismatch() bool { return r != nil && len(r.SuggestedPresets) > 0 }
+
+// rangeWarning says, when the range check found the preprocessing most
+// likely wrong, what that means for the run; "" otherwise.
+func rangeWarning(res *Result, untrusted func(string) string) string {
+	r := res.RangeCheck
+	if !r.Mismatch() {
+		return ""
+	}
+	presets := make([]string, len(r.SuggestedPresets))
+	for i, p := range r.SuggestedPresets {
+		presets[i] = untrusted(p)
+	}
+	return fmt.Sprintf("The model quantizes its input to a range that this run's preprocessing fills only %.0f%% of, and preset %s far better: "+
+		"it was most likely calibrated with such inputs, so this search fed it inputs unlike any it was built for, and the verdict says little about it. Run again with the model's preprocessing.",
+		100*r.Fit, strings.Join(presets, " or "))
+}
+
+// preprocessingWarning joins the digit check's warning and the range
+// check's; "" when neither found the preprocessing wrong.
+func preprocessingWarning(res *Result, untrusted func(string) string) string {
+	var parts []string
+	for _, w := range []string{digitWarning(res, untrusted), rangeWarning(res, untrusted)} {
+		if w != "" {
+			parts = append(parts, w)
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+// rangeRow is the summary's value for the range check.
+func rangeRow(r *RangeCheck, untrusted func(string) string) string {
+	s := fmt.Sprintf("%.0f%% (%s)", 100*r.Fit, untrusted(r.Via))
+	if r.Mismatch() {
+		s += fmt.Sprintf("; preset %s fills it far better", untrusted(r.SuggestedPresets[0]))
+	}
+	return s
+}
 
 // digitsRow is the summary's value for the digit check; untrusted cleans
 // the preset's name, which a merged report.json could hold anything in.

@@ -319,6 +319,9 @@ func summaryRows(res *Result, untrusted func(string) string) [][2]string {
 	if d := res.DigitCheck; d != nil {
 		rows = append(rows, [2]string{"MNIST test digits labelled right", digitsRow(d, untrusted)})
 	}
+	if r := res.RangeCheck; r != nil {
+		rows = append(rows, [2]string{"Input range filled", rangeRow(r, untrusted)})
+	}
 	return rows
 }
 

@@ -17,6 +17,7 @@ import (
 const (
 	Float  = 1
 	Uint8  = 2
+	Int8   = 3
 	Int64  = 7
 	String = 8
 )
@@ -37,6 +38,9 @@ type Node struct {
 	Ints map[string]int64
 	// Floats are float attributes.
 	Floats map[string]float32
+	// IntLists are integer-list attributes (for example Transpose's
+	// perm), written unpacked.
+	IntLists map[string][]int64
 	// Domain is the operator's domain; empty is the default ONNX domain.
 	Domain string
 	// Tensors are tensor attributes (for example Constant's value).
@@ -60,6 +64,10 @@ type Tensor struct {
 	ExternalOffset, ExternalLength int64
 	// Int64s, when set, makes this an int64 tensor (shapes, axes).
 	Int64s []int64
+	// Uint8s or Int8s, when set, make this an 8-bit integer tensor
+	// (quantization zero points).
+	Uint8s []uint8
+	Int8s  []int8
 }
 
 // Function is a model-local function: nodes that a node of op type Name
@@ -182,6 +190,15 @@ func (n Node) encode() []byte {
 		a.varint(20, 2) // AttributeType INT
 		b.msg(5, a.b)
 	}
+	for k, vs := range n.IntLists {
+		var a buf
+		a.str(1, k)
+		for _, v := range vs {
+			a.varint(8, uint64(v))
+		}
+		a.varint(20, 7) // AttributeType INTS
+		b.msg(5, a.b)
+	}
 	for k, v := range n.Floats {
 		var a buf
 		a.str(1, k)
@@ -214,6 +231,19 @@ func (t Tensor) encode() []byte {
 	var b buf
 	for _, d := range t.Dims {
 		b.varint(1, uint64(d))
+	}
+	if t.Uint8s != nil || t.Int8s != nil {
+		raw, typ := append([]byte(nil), t.Uint8s...), uint64(Uint8)
+		if t.Int8s != nil {
+			raw, typ = raw[:0], Int8
+			for _, v := range t.Int8s {
+				raw = append(raw, byte(v))
+			}
+		}
+		b.varint(2, typ)
+		b.str(8, t.Name)
+		b.msg(9, raw)
+		return b.b
 	}
 	if t.Int64s != nil {
 		b.varint(2, Int64)
@@ -367,4 +397,22 @@ func ManyClasses(k int) Model {
 			{Op: "Softmax", Inputs: []string{"logits"}, Outputs: []string{"probs"}, Ints: map[string]int64{"axis": 1}},
 		},
 	}
+}
+
+// Quantized returns Classifier(inDims, k, "Softmax") behind a
+// QuantizeLinear and a DequantizeLinear of its input with the given scale
+// and uint8 zero point, as int8 exports begin, with the input quantizer
+// calibrated on preprocessed images: its levels span (0 - zp)·scale to
+// (255 - zp)·scale.
+func Quantized(inDims []int64, k int, scale float32, zp uint8) Model {
+	m := Classifier(inDims, k, "Softmax")
+	m.Initializers = append(m.Initializers,
+		Tensor{Name: "in_scale", Data: []float32{scale}},
+		Tensor{Name: "in_zp", Uint8s: []uint8{zp}})
+	m.Nodes[0].Inputs = []string{"image_dq"}
+	m.Nodes = append([]Node{
+		{Op: "QuantizeLinear", Inputs: []string{"image", "in_scale", "in_zp"}, Outputs: []string{"image_q"}},
+		{Op: "DequantizeLinear", Inputs: []string{"image_q", "in_scale", "in_zp"}, Outputs: []string{"image_dq"}},
+	}, m.Nodes...)
+	return m
 }

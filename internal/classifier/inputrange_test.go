@@ -1,0 +1,61 @@
+package classifier
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/fooltest/fooltest/internal/testsupport/onnxtest"
+)
+
+// TestRangeCheck opens a model whose input quantizer was calibrated on
+// ImageNet-normalised images (MobileNetV2 int8's scale and zero point)
+// through the real runtime: the ImageNet statistics fill its range, raw01
+// and raw255 do not and get the presets that do, and a model without an
+// input quantizer gets no check.
+func TestRangeCheck(t *testing.T) {
+	model := onnxtest.Quantized([]int64{-1, 3, 8, 8}, 10, 0.01865845, 114)
+	for _, tc := range []struct {
+		preset   string
+		mismatch bool
+	}{
+		{"imagenet", false},
+		{"cifar10", false},
+		{"raw01", true},
+		{"raw255", true},
+		{"pm1", true},
+	} {
+		t.Run(tc.preset, func(t *testing.T) {
+			norm, err := Preset(tc.preset)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := openModel(t, model, Options{Normalization: norm, Batch: 8})
+			r := c.Info().InputRange
+			if r == nil || r.Via != "QuantizeLinear" || len(r.Lo) != 3 || r.RangeString() != "[-2.13, 2.63]" {
+				t.Fatalf("input range %+v", r)
+			}
+			if r.Mismatch() != tc.mismatch {
+				t.Fatalf("fit %.3f, mismatch %v (suggested %v), want %v", r.Fit, r.Mismatch(), r.Suggested, tc.mismatch)
+			}
+			if !tc.mismatch {
+				if r.Fit < GoodFit {
+					t.Fatalf("fit %.3f of the calibration statistics, want at least %v", r.Fit, GoodFit)
+				}
+				return
+			}
+			names := make([]string, len(r.Suggested))
+			for i, p := range r.Suggested {
+				names[i] = p.Preset
+				if p.Fit < GoodFit || (i > 0 && p.Fit > r.Suggested[i-1].Fit) {
+					t.Fatalf("suggested %v: each must fit at least %v, best first", r.Suggested, GoodFit)
+				}
+			}
+			if !slices.Contains(names, "imagenet") || slices.Contains(names, tc.preset) || r.Fit >= MinFit {
+				t.Fatalf("fit %.3f, suggested %v: want imagenet among them, not %s", r.Fit, names, tc.preset)
+			}
+		})
+	}
+	if r := openModel(t, onnxtest.Classifier([]int64{-1, 3, 8, 8}, 10, "Softmax"), Options{Batch: 8}).Info().InputRange; r != nil {
+		t.Fatalf("a float model without a quantizer got range %+v", r)
+	}
+}
