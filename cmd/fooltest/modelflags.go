@@ -271,6 +271,17 @@ func digitsLine(d *report.DigitCheck) string {
 // rangeLine says how the preprocessing fills the range the model's graph
 // quantizes its input to, and which presets fill it far better, if any.
 func rangeLine(r *classifier.InputRange) string {
+	if r.Kind == classifier.RangeScaling {
+		s := fmt.Sprintf("the graph scales its input (%s) before %s; with this preprocessing that layer gets %s", r.Via, r.Next, r.RangeString())
+		if r.Mismatch() {
+			names := make([]string, len(r.Suggested))
+			for i, p := range r.Suggested {
+				names[i] = fmt.Sprintf("--preset %s %s", p.Preset, classifier.Interval(p.Lo, p.Hi))
+			}
+			s += ", unlike normalised images; " + strings.Join(names, ", ") + ": the preprocessing looks wrong"
+		}
+		return s
+	}
 	s := fmt.Sprintf("the graph quantizes its input to %s (%s); this preprocessing fills %.0f%% of it", r.RangeString(), r.Via, 100*r.Fit)
 	if r.Mismatch() {
 		names := make([]string, len(r.Suggested))

@@ -78,3 +78,26 @@ func TestRangeCheck(t *testing.T) {
 		t.Fatalf("imagenet: report.json range_check %+v", rep.RangeCheck)
 	}
 }
+
+// TestScalingCheck: a colour model whose graph divides its pixels by 255
+// first (a Keras Rescaling layer), given the default raw01, is refused:
+// its first layer would see values spanning 0.004.
+func TestScalingCheck(t *testing.T) {
+	m := onnxtest.Classifier([]int64{-1, 32, 32, 3}, 10, "Softmax")
+	m.Initializers = append(m.Initializers, onnxtest.Tensor{Name: "k", Data: []float32{255}})
+	m.Nodes[0].Inputs = []string{"scaled"}
+	m.Nodes = append([]onnxtest.Node{{Op: "Div", Inputs: []string{"image", "k"}, Outputs: []string{"scaled"}}}, m.Nodes...)
+	model := writeModel(t, "rescaling.onnx", m)
+	r := runMain(t, nil, "run", "--model", model, "--max-evals", "100", "--quiet", "--threads", "1", "--batch", "8", "--report-dir", t.TempDir())
+	want := "fooltest: the model scales its input in its graph (Div, Flatten) before MatMul, and with this preprocessing (preset raw01) that layer gets values in [0, 0.00392], unlike normalised images, where preset raw255 gives [0, 1] and caffe gives"
+	if r.code != exitcode.Usage || !strings.HasPrefix(r.stderr, want) || !strings.Contains(r.stderr, "pass --preset raw255 or --preset caffe") {
+		t.Fatalf("exit %d, want 2 and %q\n%s", r.code, want, r.stderr)
+	}
+	r = runMain(t, nil, "inspect", "--model", norm20, "--preset", "raw01", "--batch", "8", "--threads", "1")
+	if !strings.Contains(r.stdout, "range       the graph scales its input (Div, Sub, Div) before Conv; with this preprocessing that layer gets [-0.424, -0.411], unlike normalised images; --preset raw255 [-0.424, 2.82]: the preprocessing looks wrong") {
+		t.Fatalf("inspect mnist-20px-norm:\n%s%s", r.stdout, r.stderr)
+	}
+	if r = runMain(t, nil, "run", "--model", model, "--preset", "raw255", "--max-evals", "100", "--fail-on", "never", "--quiet", "--threads", "1", "--batch", "8", "--report-dir", t.TempDir()); r.code != exitcode.Pass {
+		t.Fatalf("raw255: exit %d\n%s", r.code, r.stderr)
+	}
+}

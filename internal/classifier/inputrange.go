@@ -8,19 +8,40 @@ import (
 	"github.com/fooltest/fooltest/internal/onnxcheck"
 )
 
-// InputRange is the range of input values a model's graph quantizes its
-// image input to (a QuantizeLinear, as int8 exports calibrate it on
-// preprocessed training images), in the model input's own values, and how
-// well the preprocessing's values fill it.
+// Kinds of InputRange.
+const (
+	// RangeQuantizer: the graph quantizes its image input (a
+	// QuantizeLinear, as int8 exports calibrate it on preprocessed
+	// training images), and Lo and Hi are the range of input values its
+	// levels span.
+	RangeQuantizer = "quantizer"
+	// RangeScaling: the graph scales its input with constants first (a
+	// Keras Rescaling layer, normalisation in the graph) and has no
+	// quantizer; Lo and Hi are the values its first other layer gets
+	// with the preprocessing, which should look like normalised images
+	// (inputrange.Plausible).
+	RangeScaling = "scaling"
+)
+
+// InputRange is what a model's graph says about the input values it was
+// built for, and whether the preprocessing gives such values.
 type InputRange struct {
-	// Lo and Hi bound the range, per model channel.
+	// Kind is RangeQuantizer or RangeScaling.
+	Kind string `json:"kind"`
+	// Lo and Hi bound, per model channel, the quantizer's range, or the
+	// values the first layer after the scaling gets with this
+	// preprocessing.
 	Lo []float64 `json:"lo"`
 	Hi []float64 `json:"hi"`
-	// Via names the operators from the input to the quantizer.
-	Via string `json:"via"`
-	// Fit is the overlap of the preprocessing's values (every canonical
-	// pixel from 0 to 1) with the range over their union, averaged over
-	// the channels: 1 when they coincide, 0 when disjoint.
+	// Via names the operators from the input on; Next, for scaling, is
+	// the layer the scaled values go to.
+	Via  string `json:"via"`
+	Next string `json:"next,omitempty"`
+	// Fit is, for a quantizer, the overlap of the preprocessing's values
+	// (every canonical pixel from 0 to 1) with the range over their
+	// union, averaged over the channels: 1 when they coincide, 0 when
+	// disjoint. For scaling it is 1 when the first layer's values look
+	// like normalised images, 0 when not.
 	Fit float64 `json:"fit"`
 	// Suggested are, when Fit is below MinFit, the presets that fit at
 	// least GoodFit, best first; empty otherwise. Several often do: the
@@ -28,10 +49,13 @@ type InputRange struct {
 	Suggested []PresetFit `json:"suggested,omitempty"`
 }
 
-// PresetFit is a preset and how well its values fill a range.
+// PresetFit is a preset and how well its values fill a range; for scaling,
+// Lo and Hi are the values the first layer gets with it.
 type PresetFit struct {
-	Preset string  `json:"preset"`
-	Fit    float64 `json:"fit"`
+	Preset string    `json:"preset"`
+	Fit    float64   `json:"fit"`
+	Lo     []float64 `json:"lo,omitempty"`
+	Hi     []float64 `json:"hi,omitempty"`
 }
 
 // A preprocessing whose values fit the quantizer's range below MinFit,
@@ -49,8 +73,8 @@ const (
 // model's.
 func (r *InputRange) Mismatch() bool { return r != nil && len(r.Suggested) > 0 }
 
-// rangeCheck compares the preprocessing with the range the graph m
-// quantizes the input to, if any.
+// rangeCheck compares the preprocessing with what the graph m says about
+// its input, if anything.
 func (c *Classifier) rangeCheck(m *onnxcheck.Model) *InputRange {
 	l := inputrange.Layout{Rank: len(c.in.dims), ChannelAxis: -1, Channels: c.in.c}
 	switch c.in.layout {
@@ -63,26 +87,38 @@ func (c *Classifier) rangeCheck(m *onnxcheck.Model) *InputRange {
 	if r == nil {
 		return nil
 	}
-	fit := func(n Normalization) (float64, bool) {
+	// fit says how n's values (canonical pixels from 0 to 1) suit r,
+	// with, for scaling, the values the first layer gets.
+	fit := func(n Normalization) (f float64, lo, hi []float64, ok bool) {
 		mul, add, err := n.perChannel(c.in.c)
 		if err != nil {
-			return 0, false
+			return 0, nil, nil, false
 		}
-		lo, hi := make([]float64, c.in.c), make([]float64, c.in.c)
+		lo, hi = make([]float64, c.in.c), make([]float64, c.in.c)
 		for ch := range lo {
 			v0, v1 := float64(add[ch]), float64(mul[ch]+add[ch])
 			lo[ch], hi[ch] = min(v0, v1), max(v0, v1)
 		}
-		return r.Fit(lo, hi), true
+		if r.Kind == inputrange.Quantizer {
+			return r.Fit(lo, hi), nil, nil, true
+		}
+		lo, hi = r.Values(lo, hi)
+		if inputrange.Plausible(lo, hi) {
+			return 1, lo, hi, true
+		}
+		return 0, lo, hi, true
 	}
-	own, _ := fit(c.norm)
-	out := &InputRange{Lo: r.Lo, Hi: r.Hi, Via: r.Via, Fit: own}
+	own, lo, hi, _ := fit(c.norm)
+	out := &InputRange{Kind: RangeQuantizer, Lo: r.Lo, Hi: r.Hi, Via: r.Via, Fit: own}
+	if r.Kind == inputrange.Scaling {
+		out.Kind, out.Lo, out.Hi, out.Next = RangeScaling, lo, hi, r.Next
+	}
 	if own >= MinFit {
 		return out
 	}
 	for _, name := range PresetNames {
-		if f, ok := fit(presets[name]); ok && f >= GoodFit {
-			out.Suggested = append(out.Suggested, PresetFit{name, f})
+		if f, plo, phi, ok := fit(presets[name]); ok && f >= GoodFit {
+			out.Suggested = append(out.Suggested, PresetFit{name, f, plo, phi})
 		}
 	}
 	slices.SortStableFunc(out.Suggested, func(a, b PresetFit) int { return cmp.Compare(b.Fit, a.Fit) })
@@ -90,6 +126,10 @@ func (c *Classifier) rangeCheck(m *onnxcheck.Model) *InputRange {
 }
 
 // RangeString describes the range: one interval, or one per channel.
-func (r *InputRange) RangeString() string {
-	return (&inputrange.Range{Lo: r.Lo, Hi: r.Hi}).String()
+func (r *InputRange) RangeString() string { return Interval(r.Lo, r.Hi) }
+
+// Interval describes per-channel bounds: one interval when the channels
+// agree, else one per channel.
+func Interval(lo, hi []float64) string {
+	return (&inputrange.Range{Lo: lo, Hi: hi}).String()
 }

@@ -1,6 +1,7 @@
 package classifier
 
 import (
+	"math"
 	"slices"
 	"testing"
 
@@ -54,6 +55,19 @@ func TestRangeCheck(t *testing.T) {
 				t.Fatalf("fit %.3f, suggested %v: want imagenet among them, not %s", r.Fit, names, tc.preset)
 			}
 		})
+	}
+	// A Keras Rescaling(1/255) layer first: raw255 pixels, or caffe's,
+	// give its next layer plausible values; raw01 gives 0.004 of a span.
+	rescaled := onnxtest.Classifier([]int64{-1, 3, 8, 8}, 10, "Softmax")
+	rescaled.Initializers = append(rescaled.Initializers, onnxtest.Tensor{Name: "k", Data: []float32{1.0 / 255}})
+	rescaled.Nodes[0].Inputs = []string{"scaled"}
+	rescaled.Nodes = append([]onnxtest.Node{{Op: "Mul", Inputs: []string{"image", "k"}, Outputs: []string{"scaled"}}}, rescaled.Nodes...)
+	r := openModel(t, rescaled, Options{Batch: 8}).Info().InputRange
+	if r == nil || r.Kind != RangeScaling || r.Next != "MatMul" || r.Via != "Mul, Flatten" || r.Fit != 0 || len(r.Suggested) == 0 || r.Suggested[0].Preset != "raw255" || math.Abs(r.Suggested[0].Hi[0]-1) > 1e-6 {
+		t.Fatalf("Rescaling(1/255) with raw01: %+v", r)
+	}
+	if r := openModel(t, rescaled, Options{Batch: 8, Normalization: presets["raw255"]}).Info().InputRange; r == nil || r.Fit != 1 || r.Mismatch() {
+		t.Fatalf("Rescaling(1/255) with raw255: %+v", r)
 	}
 	if r := openModel(t, onnxtest.Classifier([]int64{-1, 3, 8, 8}, 10, "Softmax"), Options{Batch: 8}).Info().InputRange; r != nil {
 		t.Fatalf("a float model without a quantizer got range %+v", r)

@@ -20,14 +20,38 @@ import (
 	"github.com/fooltest/fooltest/internal/onnxcheck"
 )
 
-// Range is the input values, per model channel, that the graph's quantizer
-// represents: Lo[c] and Hi[c] map to its lowest and highest level.
+// Range is what the graph says about its input values: the range its
+// quantizer represents, or only the scaling it applies first.
 type Range struct {
+	// Kind says which: Quantizer or Scaling.
+	Kind Kind
+	// Lo and Hi are, for a Quantizer, the input values per model channel
+	// that map to its lowest and highest level.
 	Lo, Hi []float64
-	// Via names the operators from the input to the quantizer, the
-	// quantizer last: "QuantizeLinear", or "Transpose, Div, QuantizeLinear".
+	// A and B are, for Scaling, the affine map per model channel, A·x + B,
+	// that the graph applies to its input before Next, the first operator
+	// that is not a copy or an affine step with a constant.
+	A, B []float64
+	Next string
+	// Via names the operators from the input on, the quantizer last:
+	// "QuantizeLinear", or "Transpose, Div, QuantizeLinear".
 	Via string
 }
+
+// Kind is what a Range holds.
+type Kind int
+
+const (
+	// Quantizer: a QuantizeLinear of the input, whose levels span the
+	// values the model was calibrated for.
+	Quantizer Kind = iota
+	// Scaling: affine steps with constants (a Keras Rescaling layer,
+	// normalisation in the graph) and no quantizer. They state no range,
+	// but a preprocessing that leaves the first layer values spanning a
+	// few thousandths, or hundreds, is far from what the model saw in
+	// training (see Plausible).
+	Scaling
+)
 
 // Layout says how the input holds its channels: Rank axes, the channel
 // axis at ChannelAxis (-1 for none: gray images without a channel axis,
@@ -41,7 +65,8 @@ type Layout struct {
 const maxSteps = 32
 
 // Find returns the range that the graph's first quantizer gives the model
-// input named input, or nil when the graph does not begin that way.
+// input named input, or, without a quantizer, the scaling that the graph
+// applies first; nil when the graph does not begin with either.
 func Find(m *onnxcheck.Model, input string, l Layout) *Range {
 	if m == nil || l.Channels < 1 {
 		return nil
@@ -54,6 +79,7 @@ func Find(m *onnxcheck.Model, input string, l Layout) *Range {
 	rank, axis := l.Rank, l.ChannelAxis
 	value := input
 	var via []string
+	scaled := false
 	for range maxSteps {
 		cs := m.Consumers(value)
 		if len(cs) != 1 || len(cs[0].Outputs) == 0 || len(cs[0].Inputs) == 0 {
@@ -78,6 +104,7 @@ func Find(m *onnxcheck.Model, input string, l Layout) *Range {
 			if !affine(m, n, value, a, b, axis, rank) {
 				return nil
 			}
+			scaled = true
 		case "QuantizeLinear":
 			r := quantizer(m, n, value, a, b)
 			if r != nil {
@@ -85,11 +112,51 @@ func Find(m *onnxcheck.Model, input string, l Layout) *Range {
 			}
 			return r
 		default:
-			return nil
+			if !scaled {
+				return nil
+			}
+			return &Range{Kind: Scaling, A: a, B: b, Next: n.Op, Via: strings.Join(via[:len(via)-1], ", ")}
 		}
 		value = n.Outputs[0]
 	}
 	return nil
+}
+
+// Plausible bounds the values a first layer gets from normalised images:
+// every channel's values span from MinSpan to MaxSpan and stay within
+// ±MaxValue. Common conventions give spans of 1 ([0, 1]), 2 ([-1, 1]) and
+// about 4.5 (ImageNet's statistics); a Keras Rescaling(1/255) layer fed
+// pixels in [0, 1] gives 0.004.
+const (
+	MinSpan  = 0.25
+	MaxSpan  = 20
+	MaxValue = 30
+)
+
+// Values returns what Scaling r makes of input values lo[c]..hi[c]: the
+// values the first layer gets, per channel.
+func (r *Range) Values(lo, hi []float64) (outLo, outHi []float64) {
+	outLo, outHi = make([]float64, len(r.A)), make([]float64, len(r.A))
+	for c := range r.A {
+		if c >= len(lo) || c >= len(hi) {
+			break
+		}
+		v0, v1 := r.A[c]*lo[c]+r.B[c], r.A[c]*hi[c]+r.B[c]
+		outLo[c], outHi[c] = min(v0, v1), max(v0, v1)
+	}
+	return outLo, outHi
+}
+
+// Plausible reports whether first-layer values lo[c]..hi[c] look like
+// normalised images (see MinSpan).
+func Plausible(lo, hi []float64) bool {
+	for c := range lo {
+		span := hi[c] - lo[c]
+		if !(span >= MinSpan && span <= MaxSpan) || math.Abs(lo[c]) > MaxValue || math.Abs(hi[c]) > MaxValue {
+			return false
+		}
+	}
+	return len(lo) > 0
 }
 
 // floatType reports whether TensorProto element type t is a float type.
@@ -237,7 +304,7 @@ func quantizer(m *onnxcheck.Model, n *onnxcheck.Node, value string, a, b []float
 	}
 	s := float64(scale[0])
 	ylo, yhi := float64(qmin-zp)*s, float64(qmax-zp)*s
-	r := &Range{Lo: make([]float64, len(a)), Hi: make([]float64, len(a))}
+	r := &Range{Kind: Quantizer, Lo: make([]float64, len(a)), Hi: make([]float64, len(a))}
 	for c := range a {
 		x0, x1 := (ylo-b[c])/a[c], (yhi-b[c])/a[c]
 		r.Lo[c], r.Hi[c] = min(x0, x1), max(x0, x1)

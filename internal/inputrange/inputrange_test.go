@@ -85,6 +85,9 @@ func TestFind(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			r := Find(graph(t, tc.nhwc, tc.nodes, tc.inits...), "x", tc.l)
+			if r != nil && r.Kind != Quantizer {
+				t.Fatalf("kind %v, want Quantizer", r.Kind)
+			}
 			if tc.lo == nil {
 				if r != nil {
 					t.Fatalf("found %v via %s, want none", r, r.Via)
@@ -176,4 +179,31 @@ func FuzzFind(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestScaling: affine steps with constants and no quantizer give the
+// scaling, which Values and Plausible judge: a Keras Rescaling(1/255) layer
+// fed pixels in [0, 1] gives its first layer a span of 0.004, fed 0..255
+// a span of 1.
+func TestScaling(t *testing.T) {
+	k := onnxtest.Tensor{Name: "k", Data: []float32{1.0 / 255}}
+	m := graph(t, true, []onnxtest.Node{node("Mul", []string{"x", "k"}, "a"), node("Conv", []string{"a", "w"}, "c"), node("Flatten", []string{"c"}, "y")}, k,
+		onnxtest.Tensor{Name: "w", Dims: []int64{1, 3, 1, 1}, Data: []float32{1, 1, 1}})
+	r := Find(m, "x", Layout{Rank: 4, ChannelAxis: 3, Channels: 3})
+	if r == nil || r.Kind != Scaling || r.Next != "Conv" || r.Via != "Mul" || math.Abs(r.A[2]-1.0/255) > 1e-9 || r.B[0] != 0 {
+		t.Fatalf("found %+v", r)
+	}
+	for _, tc := range []struct {
+		hi        float64
+		plausible bool
+	}{{1, false}, {255, true}, {255 * 255, false}} {
+		lo, hi := r.Values([]float64{0, 0, 0}, []float64{tc.hi, tc.hi, tc.hi})
+		if Plausible(lo, hi) != tc.plausible {
+			t.Errorf("inputs up to %v give %v..%v: plausible %v, want %v", tc.hi, lo, hi, !tc.plausible, tc.plausible)
+		}
+	}
+	// Copies alone are no scaling.
+	if r := Find(graph(t, false, []onnxtest.Node{node("Identity", []string{"x"}, "a"), node("Flatten", []string{"a"}, "y")}), "x", Layout{Rank: 4, ChannelAxis: 1, Channels: 3}); r != nil {
+		t.Fatalf("copies alone gave %+v", r)
+	}
 }

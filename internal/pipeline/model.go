@@ -125,26 +125,33 @@ func (spec *Spec) checkPreprocessing(o *Opened, what string) error {
 	if o.Preset == "" || o.Preset == "custom" {
 		given = o.Info().Normalization
 	}
-	if r := o.Info().InputRange; r.Mismatch() {
-		names := make([]string, len(r.Suggested))
-		for i, p := range r.Suggested {
-			names[i] = fmt.Sprintf("%s (%.0f%%)", p.Preset, 100*p.Fit)
-		}
-		err := fault.Invalidf(SettingPreprocessingCheck, "%s quantizes its input to %s (%s), and this preprocessing (%s) fills only %.0f%% of that range where preset %s fills it, so the model was most likely calibrated with such inputs, and a search would feed it inputs unlike any it was built for",
-			what, r.RangeString(), r.Via, given, 100*r.Fit, strings.Join(names, " or "))
-		best := make([]string, len(r.Suggested))
-		for i, p := range r.Suggested {
-			best[i] = p.Preset
-		}
-		return fault.Suggest(err, strings.Join(best, " or --preset "))
+	// The digits are evidence from the model's answers; a range read
+	// from the graph comes second.
+	if d := o.Digits; d.Mismatch() {
+		err := fault.Invalidf(SettingPreprocessingCheck, "%s labels only %d of %d MNIST test digits right with this preprocessing (%s) and %d with preset %s, so it was most likely trained with preset %s, and a search would feed it inputs unlike any it was trained on",
+			what, d.Correct, d.Digits, given, d.SuggestedCorrect, d.SuggestedPreset, d.SuggestedPreset)
+		return fault.Suggest(err, d.SuggestedPreset)
 	}
-	d := o.Digits
-	if !d.Mismatch() {
+	r := o.Info().InputRange
+	if !r.Mismatch() {
 		return nil
 	}
-	err := fault.Invalidf(SettingPreprocessingCheck, "%s labels only %d of %d MNIST test digits right with this preprocessing (%s) and %d with preset %s, so it was most likely trained with preset %s, and a search would feed it inputs unlike any it was trained on",
-		what, d.Correct, d.Digits, given, d.SuggestedCorrect, d.SuggestedPreset, d.SuggestedPreset)
-	return fault.Suggest(err, d.SuggestedPreset)
+	names := make([]string, len(r.Suggested))
+	best := make([]string, len(r.Suggested))
+	for i, p := range r.Suggested {
+		names[i] = fmt.Sprintf("%s (%.0f%%)", p.Preset, 100*p.Fit)
+		best[i] = p.Preset
+	}
+	err := fault.Invalidf(SettingPreprocessingCheck, "%s quantizes its input to %s (%s), and this preprocessing (%s) fills only %.0f%% of that range where preset %s fills it, so the model was most likely calibrated with such inputs, and a search would feed it inputs unlike any it was built for",
+		what, r.RangeString(), r.Via, given, 100*r.Fit, strings.Join(names, " or "))
+	if r.Kind == classifier.RangeScaling {
+		for i, p := range r.Suggested {
+			names[i] = fmt.Sprintf("%s gives %s", p.Preset, classifier.Interval(p.Lo, p.Hi))
+		}
+		err = fault.Invalidf(SettingPreprocessingCheck, "%s scales its input in its graph (%s) before %s, and with this preprocessing (%s) that layer gets values in %s, unlike normalised images, where preset %s, so the model was most likely trained with such inputs, and a search would feed it inputs unlike any it was trained on",
+			what, r.Via, r.Next, given, r.RangeString(), strings.Join(names, " and "))
+	}
+	return fault.Suggest(err, strings.Join(best, " or --preset "))
 }
 
 func fileSHA256(path string) ([32]byte, error) {

@@ -214,7 +214,7 @@ func rangeCheck(r *classifier.InputRange) *report.RangeCheck {
 	if r == nil {
 		return nil
 	}
-	out := &report.RangeCheck{Lo: slices.Clone(r.Lo), Hi: slices.Clone(r.Hi), Via: r.Via, Fit: r.Fit}
+	out := &report.RangeCheck{Kind: r.Kind, Lo: slices.Clone(r.Lo), Hi: slices.Clone(r.Hi), Via: r.Via, Next: r.Next, Fit: r.Fit}
 	for _, p := range r.Suggested {
 		out.SuggestedPresets = append(out.SuggestedPresets, p.Preset)
 	}

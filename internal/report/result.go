@@ -143,17 +143,26 @@ type DigitCheck struct {
 // most likely not the model's.
 func (d *DigitCheck) Mismatch() bool { return d != nil && d.SuggestedPreset != "" }
 
-// RangeCheck compares the preprocessing's input values with the range of
-// values that the model's graph quantizes its input to: a QuantizeLinear
-// whose scale and zero point were calibrated on preprocessed images.
+// RangeCheck compares the preprocessing's input values with what the
+// model's graph says about them: the range its input quantizer spans (a
+// QuantizeLinear whose scale and zero point were calibrated on
+// preprocessed images), or the scaling it applies first.
 type RangeCheck struct {
-	// Lo and Hi bound the range per model channel, in input values.
+	// Kind is "quantizer" or "scaling".
+	Kind string `json:"kind"`
+	// Lo and Hi bound, per model channel, the quantizer's range in input
+	// values, or, for scaling, the values the first layer after it gets
+	// with this preprocessing.
 	Lo []float64 `json:"lo"`
 	Hi []float64 `json:"hi"`
-	// Via names the operators from the input to the quantizer.
-	Via string `json:"via"`
-	// Fit is the overlap of the preprocessing's values with the range
-	// over their union, averaged over the channels: 1 when they coincide.
+	// Via names the operators from the input on; Next, for scaling, the
+	// layer the scaled values go to.
+	Via  string `json:"via"`
+	Next string `json:"next,omitempty"`
+	// Fit is, for a quantizer, the overlap of the preprocessing's values
+	// with the range over their union, averaged over the channels (1 when
+	// they coincide); for scaling, 1 when the first layer's values look
+	// like normalised images and 0 when not.
 	Fit float64 `json:"fit"`
 	// SuggestedPresets fill the range far better, best first, when Fit
 	// is low; empty when it is not.
@@ -175,6 +184,11 @@ func rangeWarning(res *Result, untrusted func(string) string) string {
 	for i, p := range r.SuggestedPresets {
 		presets[i] = untrusted(p)
 	}
+	if r.Kind == "scaling" {
+		return fmt.Sprintf("The model scales its input in its graph, and with this run's preprocessing its first layer got values unlike normalised images, where preset %s gives such values: "+
+			"it was most likely trained with such inputs, so this search fed it inputs unlike any it was trained on, and the verdict says little about it. Run again with the model's preprocessing.",
+			strings.Join(presets, " or "))
+	}
 	return fmt.Sprintf("The model quantizes its input to a range that this run's preprocessing fills only %.0f%% of, and preset %s far better: "+
 		"it was most likely calibrated with such inputs, so this search fed it inputs unlike any it was built for, and the verdict says little about it. Run again with the model's preprocessing.",
 		100*r.Fit, strings.Join(presets, " or "))
@@ -194,6 +208,13 @@ func preprocessingWarning(res *Result, untrusted func(string) string) string {
 
 // rangeRow is the summary's value for the range check.
 func rangeRow(r *RangeCheck, untrusted func(string) string) string {
+	if r.Kind == "scaling" {
+		s := fmt.Sprintf("scaled in the graph (%s)", untrusted(r.Via))
+		if r.Mismatch() {
+			s += fmt.Sprintf(" to values unlike normalised images; preset %s gives such values", untrusted(r.SuggestedPresets[0]))
+		}
+		return s
+	}
 	s := fmt.Sprintf("%.0f%% (%s)", 100*r.Fit, untrusted(r.Via))
 	if r.Mismatch() {
 		s += fmt.Sprintf("; preset %s fills it far better", untrusted(r.SuggestedPresets[0]))
