@@ -58,6 +58,9 @@ var settingHints = map[fault.Setting]hint{
 	pipeline.SettingPreprocessingCheck: func(s string) string {
 		return "pass --preset " + cmp.Or(s, "NAME") + " (or the model's own --scale, --mean and --std), or --preprocessing-check=false if the model was trained with this preprocessing"
 	},
+	pipeline.SettingThreshold: func(s string) string {
+		return "give a --threshold of at most " + cmp.Or(s, "the highest score the model can give")
+	},
 	pipeline.SettingShard: func(s string) string {
 		return "use at most " + cmp.Or(s, "as many") + " shards in --shard"
 	},

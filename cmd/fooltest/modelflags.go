@@ -225,7 +225,10 @@ func summary(l *pipeline.Opened, defaulted bool) string {
 		// images lose precision the search does not see.
 		color += ", " + i.InputType + " (cast from float32)"
 	}
-	if i.OutputType != "" && i.OutputType != "float32" {
+	switch {
+	case i.OutputLevels != "":
+		kind += ", " + i.OutputType + " " + i.OutputLevels
+	case i.OutputType != "" && i.OutputType != "float32":
 		kind += ", " + i.OutputType + " (cast to float32)"
 	}
 	row("input", "%q %v: %s, %d×%d×%d %s, %s", i.Input, i.InputShape, i.Layout, i.Channels, i.Height, i.Width, color, batch)

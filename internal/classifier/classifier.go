@@ -9,6 +9,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"runtime"
 	"slices"
@@ -104,6 +105,10 @@ type Info struct {
 	// (see newSession).
 	InputType  string `json:"input_type"`
 	OutputType string `json:"output_type"`
+	// OutputLevels says, for 8-bit class scores, what their levels stand
+	// for: the scale and zero point that dequantize them, and the highest
+	// score they can give; empty for float scores.
+	OutputLevels string `json:"output_levels,omitempty"`
 	// InputRange is the range of input values that the model's graph
 	// quantizes its input to, and how the preprocessing's values fill it;
 	// nil when the graph states no such range (see package inputrange).
@@ -234,7 +239,7 @@ func open(ctx context.Context, start time.Time, name string, src source, checked
 	if err != nil {
 		return nil, err
 	}
-	out, err := detectOutput(outs, opts.Output, in)
+	out, err := detectOutput(outs, opts.Output, in, checked)
 	if err != nil {
 		return nil, err
 	}
@@ -292,6 +297,9 @@ func open(ctx context.Context, start time.Time, name string, src source, checked
 		Output: out.name, OutputShape: out.dims, Classes: out.k,
 		OutputKind: kind, Normalization: norm.String(),
 		Threads: threads,
+	}
+	if q := out.quant; q != nil {
+		c.info.OutputLevels = fmt.Sprintf("dequantized with scale %g and zero point %d: levels %g apart, at most %.6g", q.scale, q.zero, q.scale, q.max())
 	}
 	stop := c.AbortOn(ctx)
 	tuneStart := time.Now()

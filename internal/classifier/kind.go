@@ -112,6 +112,17 @@ func (c *Classifier) Ceiling() float64 {
 	return spread / (spread + float64(c.out.k-1))
 }
 
+// ScoreCap returns the highest confidence the model's 8-bit class scores
+// can give when they are read as they are (probabilities or sigmoid
+// scores): their top level, dequantized. It is 1 for other models. A
+// threshold above it cannot be reached by any image.
+func (c *Classifier) ScoreCap() float64 {
+	if q := c.out.quant; q != nil && c.info.OutputKind != Logits {
+		return min(q.max(), 1)
+	}
+	return 1
+}
+
 // probe scores the probe images and summarises their raw outputs. The
 // images differ in brightness, contrast and structure, so that an output
 // whose values depend on the image shows its range.

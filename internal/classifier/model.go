@@ -58,7 +58,10 @@ func (s inputSpec) shape(b int) ort.Shape {
 type outputSpec struct {
 	name string
 	// elem is as inputSpec's: the output is cast to float32 when set.
-	elem int
+	// An 8-bit output (quantized scores) is dequantized instead, by the
+	// scale and zero point of the QuantizeLinear that computes it.
+	elem  int
+	quant *quantized
 	// dims as declared; dims[0] is the batch axis unless rank1.
 	dims  []int64
 	rank1 bool
@@ -206,15 +209,62 @@ func squareImage(d int) (c, h, w int, ok bool) {
 
 func isqrt(n int) int { return int(math.Sqrt(float64(n)) + 0.5) }
 
+// quantized is how an 8-bit output's levels stand for scores: the scale
+// and zero point of the QuantizeLinear that computes it, as constants of
+// the graph (the names) and as values.
+type quantized struct {
+	scaleName, zeroName string
+	scale               float32
+	zero, qmin, qmax    int64
+}
+
+// max is the highest score the output can give.
+func (q *quantized) max() float64 { return float64(q.qmax-q.zero) * float64(q.scale) }
+
+// quantizer reads, for an output of 8-bit element type t, the
+// QuantizeLinear of m that computes it; nil when none does with one scale
+// and zero point for the whole tensor.
+func quantizer(m *onnxcheck.Model, output string, t ort.TensorElementDataType) *quantized {
+	if m == nil {
+		return nil
+	}
+	n := m.Producer(output)
+	if n == nil || n.Op != "QuantizeLinear" || len(n.Inputs) < 2 {
+		return nil
+	}
+	_, scale, ok := m.Floats(n.Inputs[1], 1)
+	if !ok || len(scale) != 1 || !(scale[0] > 0) || math.IsInf(float64(scale[0]), 0) {
+		return nil
+	}
+	q := &quantized{scaleName: n.Inputs[1], scale: scale[0]}
+	elem := onnxcheck.TypeUint8
+	if len(n.Inputs) > 2 && n.Inputs[2] != "" {
+		q.zeroName = n.Inputs[2]
+		if q.zero, elem, ok = m.Int8(n.Inputs[2]); !ok {
+			return nil
+		}
+	}
+	switch {
+	case elem == onnxcheck.TypeUint8 && t == ort.TensorElementDataTypeUint8:
+		q.qmin, q.qmax = 0, 255
+	case elem == onnxcheck.TypeInt8 && t == ort.TensorElementDataTypeInt8:
+		q.qmin, q.qmax = -128, 127
+	default:
+		return nil
+	}
+	return q
+}
+
 // detectOutput chooses the output to read confidences from: the named one,
-// or the first float tensor with more than one class.
-func detectOutput(outputs []ort.InputOutputInfo, name string, in inputSpec) (outputSpec, error) {
+// or the first float tensor with more than one class; m, the model's
+// graph, says how 8-bit outputs were quantized.
+func detectOutput(outputs []ort.InputOutputInfo, name string, in inputSpec, m *onnxcheck.Model) (outputSpec, error) {
 	var considered []string
 	for _, out := range outputs {
 		if name != "" && out.Name != name {
 			continue
 		}
-		spec, why := classOutput(out, in)
+		spec, why := classOutput(out, in, m)
 		if why == "" {
 			return spec, nil
 		}
@@ -234,16 +284,26 @@ func detectOutput(outputs []ort.InputOutputInfo, name string, in inputSpec) (out
 }
 
 // classOutput checks one output; why is empty when it holds class scores.
-func classOutput(out ort.InputOutputInfo, in inputSpec) (spec outputSpec, why string) {
+func classOutput(out ort.InputOutputInfo, in inputSpec, m *onnxcheck.Model) (spec outputSpec, why string) {
 	if out.OrtValueType != ort.ONNXTypeTensor {
 		return spec, fmt.Sprintf("is a %s, not a tensor", out.OrtValueType)
 	}
 	elem, ok := floatType(out.DataType)
+	var q *quantized
+	if out.DataType == ort.TensorElementDataTypeUint8 || out.DataType == ort.TensorElementDataTypeInt8 {
+		if q = quantizer(m, out.Name, out.DataType); q == nil {
+			return spec, fmt.Sprintf("has element type %s and no QuantizeLinear of one scale and zero point computes it, so fooltest cannot tell what its levels stand for: dequantize the scores in the graph (DequantizeLinear)", out.DataType)
+		}
+		elem, ok = onnxcheck.TypeUint8, true
+		if out.DataType == ort.TensorElementDataTypeInt8 {
+			elem = onnxcheck.TypeInt8
+		}
+	}
 	if !ok {
 		return spec, fmt.Sprintf("has element type %s, not a float type", out.DataType)
 	}
 	dims := []int64(out.Dimensions)
-	spec = outputSpec{name: out.Name, dims: dims, elem: elem}
+	spec = outputSpec{name: out.Name, dims: dims, elem: elem, quant: q}
 	switch {
 	case len(dims) == 1:
 		if in.batch != 1 {
@@ -303,8 +363,11 @@ func floatType(t ort.TensorElementDataType) (int, bool) {
 // typeName returns the report name of an element type from floatType, or
 // of a uint8 input.
 func typeName(elem int) string {
-	if elem == onnxcheck.TypeUint8 {
+	switch elem {
+	case onnxcheck.TypeUint8:
 		return "uint8"
+	case onnxcheck.TypeInt8:
+		return "int8"
 	}
 	for _, f := range floatTypes {
 		if f.elem == elem {

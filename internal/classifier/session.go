@@ -140,8 +140,11 @@ func newSession(name string, src source, checked *onnxcheck.Model, in inputSpec,
 		}
 		return sess, nil
 	}
-	data, inName, outName, err := onnxcheck.CastIO(src.data,
-		onnxcheck.Boundary{Value: in.name, Elem: in.elem}, onnxcheck.Boundary{Value: out.name, Elem: out.elem})
+	ob := onnxcheck.Boundary{Value: out.name, Elem: out.elem}
+	if q := out.quant; q != nil {
+		ob.Scale, ob.Zero = q.scaleName, q.zeroName
+	}
+	data, inName, outName, err := onnxcheck.CastIO(src.data, onnxcheck.Boundary{Value: in.name, Elem: in.elem}, ob)
 	if err != nil {
 		return nil, fault.Invalidf("", "model %s: its input is %s and its output %s, which fooltest converts from and to float32, but %v: export the model with float32 inputs and outputs",
 			name, typeName(in.elem), typeName(out.elem), err)

@@ -45,6 +45,10 @@ const (
 type Boundary struct {
 	Value string
 	Elem  int
+	// Scale and Zero, for an 8-bit output, name the scale and zero point
+	// (empty: 0) that a DequantizeLinear takes it to float32 with, in
+	// place of a Cast: the values the quantized scores stand for.
+	Scale, Zero string
 }
 
 // CastIO returns a copy of the model data whose graph takes float32 at
@@ -158,7 +162,11 @@ func CastIO(data []byte, in, out Boundary) (rewritten []byte, inName, outName st
 			return err
 		}
 		if seen == graphs && out.Elem != 0 {
-			body = appendBytes(body, graphNode, castNode(out.Value, outName, castNameOutput, TypeFloat))
+			if out.Scale != "" {
+				body = appendBytes(body, graphNode, dequantizeNode(out, outName))
+			} else {
+				body = appendBytes(body, graphNode, castNode(out.Value, outName, castNameOutput, TypeFloat))
+			}
 		}
 		b = appendBytes(b, modelGraph, body)
 		return nil
@@ -286,6 +294,19 @@ func retype(v msg, name string) []byte {
 	b = appendBytes(b, valueInfoName, []byte(name))
 	tensor := appendVarint(nil, tensorTypeElem, TypeFloat)
 	return appendBytes(b, valueInfoType, appendBytes(nil, typeTensorType, tensor))
+}
+
+// dequantizeNode returns a NodeProto that dequantizes output out into
+// value to with out's scale and zero point.
+func dequantizeNode(out Boundary, to string) []byte {
+	n := appendBytes(nil, nodeInput, []byte(out.Value))
+	n = appendBytes(n, nodeInput, []byte(out.Scale))
+	if out.Zero != "" {
+		n = appendBytes(n, nodeInput, []byte(out.Zero))
+	}
+	n = appendBytes(n, nodeOutput, []byte(to))
+	n = appendBytes(n, nodeName, []byte(castNameOutput))
+	return appendBytes(n, nodeOpType, []byte("DequantizeLinear"))
 }
 
 // castNode returns a NodeProto that casts value from into value to, of

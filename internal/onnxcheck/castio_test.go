@@ -110,7 +110,7 @@ func readBack(t *testing.T, data []byte) decoded {
 // name first, and a Cast to float32 of the original output comes last.
 func TestCastIO(t *testing.T) {
 	data := castModel(13, TypeFloat16)
-	out, in, res, err := CastIO(data, Boundary{"x", TypeFloat16}, Boundary{"y", TypeFloat16})
+	out, in, res, err := CastIO(data, Boundary{Value: "x", Elem: TypeFloat16}, Boundary{Value: "y", Elem: TypeFloat16})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +149,7 @@ func TestCastIO(t *testing.T) {
 
 // TestCastIOOneSide casts only the side that needs it.
 func TestCastIOOneSide(t *testing.T) {
-	out, in, res, err := CastIO(castModel(13, TypeFloat), Boundary{}, Boundary{"y", TypeDouble})
+	out, in, res, err := CastIO(castModel(13, TypeFloat), Boundary{}, Boundary{Value: "y", Elem: TypeDouble})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,7 +164,7 @@ func TestCastIOOneSide(t *testing.T) {
 		t.Fatalf("input %+v changed", d.inputs[0])
 	}
 	data := castModel(13, TypeFloat)
-	same, _, _, err := CastIO(data, Boundary{"x", 0}, Boundary{"y", 0})
+	same, _, _, err := CastIO(data, Boundary{Value: "x", Elem: 0}, Boundary{Value: "y", Elem: 0})
 	if err != nil || !bytes.Equal(same, data) {
 		t.Fatalf("nothing to cast: got %d bytes (err %v), want the model unchanged", len(same), err)
 	}
@@ -184,7 +184,7 @@ func TestCastIOOpsets(t *testing.T) {
 		{6, TypeDouble, true},
 	}
 	for _, tc := range tests {
-		_, _, _, err := CastIO(castModel(tc.opset, tc.elem), Boundary{"x", tc.elem}, Boundary{"y", tc.elem})
+		_, _, _, err := CastIO(castModel(tc.opset, tc.elem), Boundary{Value: "x", Elem: tc.elem}, Boundary{Value: "y", Elem: tc.elem})
 		if tc.ok != (err == nil) {
 			t.Errorf("opset %d, type %d: error %v, want ok %v", tc.opset, tc.elem, err, tc.ok)
 		}

@@ -113,6 +113,8 @@ type opNode struct {
 var passThrough = map[string]bool{
 	"Identity": true, "Reshape": true, "Flatten": true, "Squeeze": true,
 	"Unsqueeze": true, "Dropout": true, "Cast": true,
+	// Quantization keeps what values mean, in steps.
+	"QuantizeLinear": true, "DequantizeLinear": true,
 }
 
 // OutputOp returns the operator of the main graph that computes the value

@@ -432,7 +432,7 @@ func FuzzCheck(f *testing.F) {
 		if perr == nil {
 			// Whatever a parsed model holds, casting its boundary gives
 			// a model that parses, with the two casts added.
-			out, _, _, err := CastIO(data, Boundary{"x", TypeFloat16}, Boundary{"y", TypeDouble})
+			out, _, _, err := CastIO(data, Boundary{Value: "x", Elem: TypeFloat16}, Boundary{Value: "y", Elem: TypeDouble})
 			if err == nil {
 				again, err := parseModel(out)
 				if err != nil {

@@ -31,6 +31,8 @@ const (
 	SettingReportDir      fault.Setting = "report-dir"
 	SettingBudget         fault.Setting = "budget"
 	SettingShard          fault.Setting = "shard"
+	// SettingThreshold is the confidence a fooling image must reach.
+	SettingThreshold fault.Setting = "threshold"
 	// SettingClasses is the choice of target classes.
 	SettingClasses fault.Setting = "classes"
 	// SettingPreprocessingCheck is whether a run goes on when the digit
@@ -202,6 +204,11 @@ func Run(ctx context.Context, spec Spec) (*Outcome, error) {
 	if ceiling := o.Ceiling(); ceiling < spec.Threshold {
 		return nil, fault.Invalidf(classifier.SettingOutputKind, "model output %q is read as logits, but its values stay within [%.3g, %.3g] on every probe image, so softmax confidences cannot exceed %.3f, below the threshold %g: the values look like probabilities or sigmoid scores",
 			info.Output, info.OutputRange[0], info.OutputRange[1], ceiling, spec.Threshold)
+	}
+	if top := o.ScoreCap(); top < spec.Threshold {
+		// Every class would stay unfooled, and the gate pass, whatever
+		// the model does.
+		return nil, fault.Suggest(fault.Invalidf(SettingThreshold, "model output %q holds 8-bit scores (%s), so no image can reach the threshold %g", info.Output, info.OutputLevels, spec.Threshold), strconv.FormatFloat(top, 'g', 6, 64))
 	}
 	targets, err := spec.Targets(info.Classes)
 	if err != nil {

@@ -416,3 +416,22 @@ func Quantized(inDims []int64, k int, scale float32, zp uint8) Model {
 	}, m.Nodes...)
 	return m
 }
+
+// QuantizedScores returns Classifier(inDims, k, "Softmax") whose
+// probabilities are quantized to an 8-bit output by a QuantizeLinear of
+// the given scale and zero point (uint8, or int8 when signed), as fully
+// quantized exports end.
+func QuantizedScores(inDims []int64, k int, scale float32, zp int8, signed bool) Model {
+	m := Classifier(inDims, k, "Softmax")
+	last := &m.Nodes[len(m.Nodes)-1]
+	last.Outputs = []string{"probs"}
+	z := Tensor{Name: "out_zp", Uint8s: []uint8{uint8(zp)}}
+	typ := Uint8
+	if signed {
+		z, typ = Tensor{Name: "out_zp", Int8s: []int8{zp}}, Int8
+	}
+	m.Initializers = append(m.Initializers, Tensor{Name: "out_scale", Data: []float32{scale}}, z)
+	m.Nodes = append(m.Nodes, Node{Op: "QuantizeLinear", Inputs: []string{"probs", "out_scale", "out_zp"}, Outputs: []string{"scores"}})
+	m.Outputs[0].Type = typ
+	return m
+}
