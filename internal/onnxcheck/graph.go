@@ -119,32 +119,42 @@ func (n *Node) Ints(name string) ([]int64, bool) {
 		return nil, false
 	}
 	var out []int64
-	bad := false
-	_ = each(a, 0, func(f field) error {
+	err := each(a, 0, func(f field) error {
 		if f.num != attrInts {
 			return nil
 		}
-		if f.wire == wireVarint {
-			out = append(out, int64(f.val))
-			return nil
+		vs, err := varints(f)
+		for _, v := range vs {
+			out = append(out, int64(v))
 		}
-		b, err := f.bytes()
-		if err != nil {
-			bad = true
-			return err
-		}
-		for len(b) > 0 {
-			v, k := binary.Uvarint(b)
-			if k <= 0 {
-				bad = true
-				return errNotScalar
-			}
-			out, b = append(out, int64(v)), b[k:]
-		}
-		return nil
+		return err
 	})
-	return out, !bad
+	return out, err == nil
 }
+
+// varints returns the integers of one occurrence of a repeated varint
+// field: a single value, or a packed run of them.
+func varints(f field) ([]uint64, error) {
+	if f.wire == wireVarint {
+		return []uint64{f.val}, nil
+	}
+	b, err := f.bytes()
+	if err != nil {
+		return nil, err
+	}
+	var out []uint64
+	for len(b) > 0 {
+		v, n := binary.Uvarint(b)
+		if n <= 0 {
+			return nil, errPacked
+		}
+		out, b = append(out, v), b[n:]
+	}
+	return out, nil
+}
+
+// errPacked ends the reading of a packed run of varints cut short.
+var errPacked = errors.New("corrupt packed integers")
 
 // scalar returns the raw value of field num, of wire type wire, of n's
 // attribute name.
@@ -247,21 +257,11 @@ func (m *Model) Int8(value string) (v int64, elem int, ok bool) {
 	err := each(t, 0, func(f field) error {
 		switch f.num {
 		case tensorDims:
-			if f.wire == wireVarint {
-				count *= int(min(f.val, 2))
-				return nil
+			ds, err := varints(f)
+			for _, d := range ds {
+				count *= int(min(d, 2))
 			}
-			b, err := f.bytes()
-			if err != nil {
-				return err
-			}
-			for len(b) > 0 {
-				d, n := binary.Uvarint(b)
-				if n <= 0 {
-					return errNotScalar
-				}
-				count, b = count*int(min(d, 2)), b[n:]
-			}
+			return err
 		case tensorDataType:
 			dtype = f.val
 		case tensorRawData:
@@ -269,21 +269,9 @@ func (m *Model) Int8(value string) (v int64, elem int, ok bool) {
 			raw = b
 			return err
 		case tensorInt32Data:
-			if f.wire == wireVarint {
-				ints = append(ints, f.val)
-				return nil
-			}
-			b, err := f.bytes()
-			if err != nil {
-				return err
-			}
-			for len(b) > 0 {
-				x, n := binary.Uvarint(b)
-				if n <= 0 {
-					return errNotScalar
-				}
-				ints, b = append(ints, x), b[n:]
-			}
+			vs, err := varints(f)
+			ints = append(ints, vs...)
+			return err
 		case tensorLocation, tensorExternalData:
 			return errNotScalar
 		}
