@@ -180,18 +180,28 @@ func (n *Node) scalar(name string, num, wire int) (uint64, bool) {
 // data kept in an external file, and for more than max values, so that a
 // caller bounds what it decodes.
 func (m *Model) Floats(value string, max int) (dims []int64, vals []float32, ok bool) {
+	t, ok := m.constant(value)
+	if !ok {
+		return nil, nil, false
+	}
+	return decodeFloats(t, max)
+}
+
+// constant returns the TensorProto of value when it is a constant of the
+// main graph: an initializer, or the value attribute of a Constant node.
+func (m *Model) constant(value string) (msg, bool) {
 	for _, t := range m.inits {
 		if named(t, tensorName, value) {
-			return decodeFloats(t, max)
+			return t, true
 		}
 	}
 	n := m.Producer(value)
 	if n == nil || n.Op != "Constant" {
-		return nil, nil, false
+		return msg{}, false
 	}
 	a, found := n.attr("value")
 	if !found {
-		return nil, nil, false
+		return msg{}, false
 	}
 	var t msg
 	found = false
@@ -203,10 +213,7 @@ func (m *Model) Floats(value string, max int) (dims []int64, vals []float32, ok 
 		}
 		return nil
 	})
-	if !found {
-		return nil, nil, false
-	}
-	return decodeFloats(t, max)
+	return t, found
 }
 
 // Element types of the 8-bit integer tensors that Int8 decodes, as
@@ -222,33 +229,9 @@ const (
 // initializer, or a Constant node's value), as quantization zero points
 // are; false for anything else.
 func (m *Model) Int8(value string) (v int64, elem int, ok bool) {
-	var t msg
-	found := false
-	for _, it := range m.inits {
-		if named(it, tensorName, value) {
-			t, found = it, true
-		}
-	}
+	t, found := m.constant(value)
 	if !found {
-		n := m.Producer(value)
-		if n == nil || n.Op != "Constant" {
-			return 0, 0, false
-		}
-		a, has := n.attr("value")
-		if !has {
-			return 0, 0, false
-		}
-		_ = each(a, 0, func(f field) error {
-			if f.num == attrTensor {
-				if sub, err := f.sub(); err == nil {
-					t, found = sub, true
-				}
-			}
-			return nil
-		})
-		if !found {
-			return 0, 0, false
-		}
+		return 0, 0, false
 	}
 	var dtype uint64
 	var raw []byte
