@@ -327,6 +327,7 @@ func TestLabels(t *testing.T) {
 		{"count mismatch", "a\nb\nc\n", 2, nil, "3 lines but the model has 2 classes"},
 		{"empty", "", 2, nil, "0 lines"},
 		{"long line", strings.Repeat("x", 1001) + "\nb", 2, nil, "over the 1000-byte limit"},
+		{"long once invalid bytes are replaced", strings.Repeat("\xff0", 400) + "\nb", 2, nil, "line 1 is 1600 bytes, over the 1000-byte limit"},
 		{"one short of a background class", "a\nb\n", 3, nil, "needs a label for it too"},
 		{"json array", `["tench", "goldfish"]`, 2, []string{"tench", "goldfish"}, ""},
 		{"json array after a byte order mark", "\uFEFF [\"a\", 7]\n", 2, []string{"a", "7"}, ""},

@@ -96,11 +96,13 @@ func parseLabels(name string, data []byte, k int) ([]string, error) {
 		lines = nil
 	}
 	for i, l := range lines {
-		l = strings.TrimSuffix(l, "\r")
+		// Each invalid byte becomes three, so the limit applies to the
+		// label as shown.
+		l = strings.ToValidUTF8(strings.TrimSuffix(l, "\r"), "\uFFFD")
 		if len(l) > maxLabelLineBytes {
 			return nil, fault.Invalidf("", "labels file %s: line %d is %d bytes, over the %d-byte limit", name, i+1, len(l), maxLabelLineBytes)
 		}
-		lines[i] = strings.ToValidUTF8(l, "\uFFFD")
+		lines[i] = l
 	}
 	if len(lines) != k {
 		return nil, fault.Invalidf("", "labels file %s has %d lines but the model has %d classes: give one label per class, in class order%s", name, len(lines), k, backgroundHint(len(lines), k))

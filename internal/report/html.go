@@ -64,7 +64,7 @@ footer{margin-top:32px;color:#656d76;font-size:12px}
 {{- if .ReportOnly}}
 <div class="note">Report-only mode (fail-on: never): the gate failed, but fooltest exits 0.</div>
 {{- end}}
-{{- with .DigitWarning}}
+{{- with .PreprocessingWarning}}
 <div class="note">{{.}}</div>
 {{- end}}
 {{- if .NonFinite}}
@@ -164,7 +164,7 @@ type htmlPage struct {
 	Evaluations              int64
 	ReportOnly               bool
 	NonFinite                int64
-	DigitWarning             string
+	PreprocessingWarning     string
 	Summary                  [][2]string
 	Baseline                 []htmlBaseline
 	BaselineHidden           int
@@ -377,16 +377,16 @@ func htmlData(res *Result) htmlPage {
 		// Text symbols rather than emoji: they are in common fonts, so the
 		// page reads the same on a machine without an emoji font.
 		Class: "pass", Icon: "✓", Word: "PASS",
-		Model:        displayLabel(res.Model.Path, 200),
-		Detail:       gateDetail(res),
-		Interrupted:  res.Interrupted,
-		Reason:       displayLabel(cmp.Or(res.StoppedReason, "stopped before its budget was spent"), 120),
-		Evaluations:  res.Evaluations,
-		NonFinite:    res.NonFiniteOutputs,
-		DigitWarning: preprocessingWarning(res, func(s string) string { return displayLabel(s, 40) }),
-		Summary:      append(summaryRows(res, func(s string) string { return displayLabel(s, 200) }), scoreRows(res)...),
-		Chart:        newSVGChart(res),
-		Version:      displayLabel(res.Versions.Fooltest, 60),
+		Model:                displayLabel(res.Model.Path, 200),
+		Detail:               gateDetail(res),
+		Interrupted:          res.Interrupted,
+		Reason:               displayLabel(cmp.Or(res.StoppedReason, "stopped before its budget was spent"), 120),
+		Evaluations:          res.Evaluations,
+		NonFinite:            res.NonFiniteOutputs,
+		PreprocessingWarning: preprocessingWarning(res, func(s string) string { return displayLabel(s, 40) }),
+		Summary:              append(summaryRows(res, func(s string) string { return displayLabel(s, 200) }), scoreRows(res)...),
+		Chart:                newSVGChart(res),
+		Version:              displayLabel(res.Versions.Fooltest, 60),
 	}
 	switch {
 	case isError(res):
