@@ -6,8 +6,8 @@ import "math"
 // few tenths of a second of one core: each step of a class's ascent costs
 // about 3·K·H, so a 1000-class model with a 1280-wide layer (a float
 // MobileNetV2, whose ReLU6 is a Clip) gets about 80 steps in all, where a
-// 10-class model with a 64-wide layer gets millions. Classes past it keep
-// the one-pass bound.
+// 10-class model with a 64-wide layer gets millions. Each class's ascent
+// gets an even share of what the classes before it left.
 const Work = 1 << 28
 
 // Ceilings returns, for each of classes, an upper bound on the class's
@@ -51,8 +51,11 @@ func (l *Layer) Ceilings(classes []int, goal float64) []float64 {
 			if goal < 1 {
 				g = logOdds(goal)
 			}
+			// An even share of what is left: the first classes'
+			// ascents, run to convergence, would otherwise leave the
+			// last ones their one-pass bounds.
 			var spent int
-			u, spent = s.ascend(c, u, g, budget)
+			u, spent = s.ascend(c, u, g, budget/(len(classes)-i))
 			budget -= spent
 		}
 		// The log-odds move by at most the class's own error and the

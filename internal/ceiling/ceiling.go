@@ -1,8 +1,11 @@
 // Package ceiling reads from a classifier's graph the highest confidence each
 // class can reach, whatever the input, when the class scores are an affine
-// map (Gemm, or MatMul and Add) of a bounded layer: a Tanh, Sigmoid,
-// HardSigmoid, Softsign or Clip, possibly followed by pooling, ReLU and
-// reshapes, and float casts after the scores. Every value of such a layer lies in a box [Lo, Hi], and over
+// map (Gemm, MatMul and Add, or a 1×1 Conv on a 1×1 map) of a bounded
+// layer: a Tanh, Sigmoid, HardSigmoid, Softsign, Clip, or a clamp by Min
+// and Max with constants (as converters from TensorFlow write one),
+// possibly followed by pooling, ReLU and reshapes; float casts after the
+// scores, and clamps of the scores that never bind, are allowed. Every
+// value of such a layer lies in a box [Lo, Hi], and over
 // that box the class's confidence has a maximum that the layer's weights
 // determine. A class whose maximum lies below the threshold cannot be
 // fooled, however long the search runs.
@@ -54,8 +57,14 @@ type Layer struct {
 	w      []float32 // K×H, row-major: z = w·h + b
 	b      []float64
 	scores scores
-	// gemm says the affine map is a Gemm, whose output is always [N, K].
+	// gemm says the affine map is a Gemm, whose output is always [N, K],
+	// or a Conv whose output the graph reshapes to [N, K].
 	gemm bool
+	// conv says the affine map is a 1×1 Conv.
+	conv bool
+	// clampLo and clampHi are the constant clamps of the scores, which
+	// must not bind anywhere in the box (±Inf for none).
+	clampLo, clampHi float64
 	// castRel and castAbs bound what the float casts after the scores
 	// can add to a confidence by rounding: castRel times its magnitude,
 	// plus castAbs.
@@ -115,7 +124,7 @@ func Find(m *onnxcheck.Model, output string, k int, applied Applied) *Layer {
 	if m == nil || k < 1 {
 		return nil
 	}
-	l := &Layer{K: k}
+	l := &Layer{K: k, clampLo: math.Inf(-1), clampHi: math.Inf(1)}
 	name := l.skipCasts(m, output)
 	n := m.Producer(name)
 	// An explicit axis 1 is the class axis only of a [N, K] value, which
@@ -137,17 +146,112 @@ func Find(m *onnxcheck.Model, output string, k int, applied Applied) *Layer {
 	default:
 		l.scores = rawOf
 	}
-	// Between the affine map and the scores only copies: a reshape there
-	// could regroup the classes.
-	name = skip(m, name, map[string]bool{"Identity": true, "Dropout": true})
+	softmaxNode := n != nil && (n.Op == "Softmax" || n.Op == "LogSoftmax")
+	name, reshaped := l.tail(m, name)
 	h, ok := l.affine(m, name)
-	if !ok || axis1 && l.scores == softmaxOf && !l.gemm {
+	switch {
+	case !ok, axis1 && l.scores == softmaxOf && !l.gemm:
+		return nil
+	case l.conv && softmaxNode:
+		// Which axis of the Conv's output a Softmax normalises depends
+		// on the reshapes before it.
+		return nil
+	case reshaped && !l.conv:
+		// A reshape between a Gemm or MatMul and the scores could
+		// regroup the classes.
 		return nil
 	}
-	if !l.bound(m, h) {
+	// A Conv's weights give K channels at each position, and the output
+	// has K values per image (k): every operator between them keeps each
+	// image's values, so the Conv's output has one position, where it is
+	// the affine map.
+	if !l.bound(m, h) || !l.clampsIdle() {
 		return nil
 	}
 	return l
+}
+
+// reshapes are the operators that may lie between a Conv's output and the
+// scores: they regroup values without changing them.
+var reshapes = map[string]bool{
+	"Reshape": true, "Flatten": true, "Squeeze": true, "Transpose": true,
+}
+
+// tail follows value back from the scores to the node that should be the
+// affine map, through copies, reshapes and constant clamps (recorded in l),
+// and reports whether it passed a reshape.
+func (l *Layer) tail(m *onnxcheck.Model, value string) (string, bool) {
+	reshaped := false
+	for range 64 {
+		value = skip(m, value, map[string]bool{"Identity": true, "Dropout": true})
+		n := m.Producer(value)
+		if n == nil || len(n.Inputs) == 0 {
+			return value, reshaped
+		}
+		if x, c, ok := clampOf(m, n); ok {
+			if n.Op == "Min" {
+				l.clampHi = min(l.clampHi, c)
+			} else {
+				l.clampLo = max(l.clampLo, c)
+			}
+			value = x
+			continue
+		}
+		if !reshapes[n.Op] {
+			return value, reshaped
+		}
+		// The batch must stay first: the classifier reads K values per
+		// image of the output.
+		if perm, ok := n.Ints("perm"); n.Op == "Transpose" && (!ok || len(perm) == 0 || perm[0] != 0) {
+			return value, reshaped
+		}
+		reshaped = true
+		value = n.Inputs[0]
+	}
+	return value, reshaped
+}
+
+// clampOf reports whether n is a Min or Max of one value and one constant
+// scalar, and returns the value's name and the constant.
+func clampOf(m *onnxcheck.Model, n *onnxcheck.Node) (string, float64, bool) {
+	if (n.Op != "Min" && n.Op != "Max") || len(n.Inputs) != 2 {
+		return "", 0, false
+	}
+	for i := range 2 {
+		_, v, ok := m.Floats(n.Inputs[i], 1)
+		if !ok || len(v) != 1 || math.IsNaN(float64(v[0])) {
+			continue
+		}
+		if _, _, both := m.Floats(n.Inputs[1-i], 1); both {
+			return "", 0, false
+		}
+		return n.Inputs[1-i], float64(v[0]), true
+	}
+	return "", 0, false
+}
+
+// clampsIdle reports whether the clamps of the scores leave every score the
+// affine map can give over the box unchanged, so that the ceilings of the
+// unclamped map hold. (A clamp that binds could lift a class by cutting its
+// rivals down.)
+func (l *Layer) clampsIdle() bool {
+	if math.IsInf(l.clampLo, -1) && math.IsInf(l.clampHi, 1) {
+		return true
+	}
+	for c := range l.K {
+		lo, hi := l.b[c], l.b[c]
+		for _, w := range l.w[c*l.H : (c+1)*l.H] {
+			a, b := float64(w)*l.Lo, float64(w)*l.Hi
+			lo += min(a, b)
+			hi += max(a, b)
+		}
+		// A margin for float32 sums.
+		slack := 1e-3 * (1 + max(math.Abs(lo), math.Abs(hi)))
+		if lo-slack < l.clampLo || hi+slack > l.clampHi {
+			return false
+		}
+	}
+	return true
 }
 
 // classAxis reports whether a Softmax or LogSoftmax node n normalises over
@@ -236,6 +340,42 @@ func (l *Layer) affine(m *onnxcheck.Model, value string) (string, bool) {
 		}
 		l.b = make([]float64, l.K)
 		return n.Inputs[0], true
+	case "Conv":
+		// A 1×1 convolution of one group is the affine map of each
+		// position's channels; Find accepts it only where its output is
+		// reshaped to [N, K], which leaves one position.
+		if len(n.Inputs) < 2 {
+			return "", false
+		}
+		if g, ok := n.Int("group"); ok && g != 1 {
+			return "", false
+		}
+		if ks, ok := n.Ints("kernel_shape"); ok && (len(ks) != 2 || ks[0] != 1 || ks[1] != 1) {
+			return "", false
+		}
+		if pads, ok := n.Ints("pads"); ok {
+			for _, p := range pads {
+				if p != 0 {
+					return "", false
+				}
+			}
+		}
+		if ap, ok := n.String("auto_pad"); ok && ap != "" && ap != "NOTSET" && ap != "VALID" {
+			return "", false
+		}
+		dims, _, ok := m.Floats(n.Inputs[1], maxWeights)
+		if !ok || len(dims) != 4 || dims[2] != 1 || dims[3] != 1 {
+			return "", false
+		}
+		if !l.weightsOf(m, n.Inputs[1], []int64{dims[0], dims[1]}, true, 1) {
+			return "", false
+		}
+		l.b = make([]float64, l.K)
+		if len(n.Inputs) > 2 && n.Inputs[2] != "" && !l.bias(m, n.Inputs[2], 1) {
+			return "", false
+		}
+		l.gemm, l.conv = true, true
+		return n.Inputs[0], true
 	}
 	return "", false
 }
@@ -243,8 +383,17 @@ func (l *Layer) affine(m *onnxcheck.Model, value string) (string, bool) {
 // weights reads the constant matrix value, H×K (K×H when trans), scaled by
 // alpha, into l.w as K×H.
 func (l *Layer) weights(m *onnxcheck.Model, value string, trans bool, alpha float32) bool {
+	return l.weightsOf(m, value, nil, trans, alpha)
+}
+
+// weightsOf is weights, reading value's data as a matrix of the given dims
+// (nil: its own, which must be a matrix).
+func (l *Layer) weightsOf(m *onnxcheck.Model, value string, as []int64, trans bool, alpha float32) bool {
 	dims, v, ok := m.Floats(value, maxWeights)
-	if !ok || len(dims) != 2 {
+	if as != nil {
+		dims = as
+	}
+	if !ok || len(dims) != 2 || int64(len(v)) != dims[0]*dims[1] {
 		return false
 	}
 	rows, cols := int(dims[0]), int(dims[1])
@@ -327,6 +476,9 @@ func (l *Layer) bound(m *onnxcheck.Model, value string) bool {
 				return false
 			}
 			l.Op, l.Lo, l.Hi = n.Op, lo, hi
+			if n.Op == "Min" || n.Op == "Max" {
+				l.Op = "Min/Max clamp"
+			}
 			return true
 		}
 		switch n.Op {
@@ -354,6 +506,10 @@ func (l *Layer) bound(m *onnxcheck.Model, value string) bool {
 // sourceBox returns the box of n's output when n is a bounded operator.
 func sourceBox(m *onnxcheck.Model, n *onnxcheck.Node) (lo, hi float64, ok bool) {
 	switch n.Op {
+	case "Min", "Max":
+		lo, hi = clampBox(m, n, 8)
+		ok = !math.IsInf(lo, 0) && !math.IsInf(hi, 0)
+		return lo, hi, ok
 	case "Tanh", "Softsign":
 		return -1, 1, true
 	case "Sigmoid", "HardSigmoid":
@@ -381,6 +537,36 @@ func sourceBox(m *onnxcheck.Model, n *onnxcheck.Node) (lo, hi float64, ok bool) 
 		return lo, hi, ok
 	}
 	return 0, 0, false
+}
+
+// clampBox returns the range of n's output when n is a chain of constant
+// clamps (Min, Max) and ReLUs, followed back at most depth nodes: Max(Min(x,
+// 1), -1) lies in [-1, 1], Min(Relu(x), 6) in [0, 6]. Ends it cannot bound
+// are (-Inf, +Inf).
+func clampBox(m *onnxcheck.Model, n *onnxcheck.Node, depth int) (lo, hi float64) {
+	lo, hi = math.Inf(-1), math.Inf(1)
+	if n == nil || depth == 0 || len(n.Inputs) == 0 {
+		return lo, hi
+	}
+	if n.Op == "Relu" {
+		lo, hi = clampBox(m, m.Producer(n.Inputs[0]), depth-1)
+		return max(lo, 0), max(hi, 0)
+	}
+	x, c, ok := clampOf(m, n)
+	if !ok {
+		if n.Op == "Min" || n.Op == "Max" {
+			return lo, hi
+		}
+		if l, h, ok := sourceBox(m, n); ok {
+			return l, h
+		}
+		return lo, hi
+	}
+	lo, hi = clampBox(m, m.Producer(x), depth-1)
+	if n.Op == "Min" {
+		return min(lo, c), min(hi, c)
+	}
+	return max(lo, c), max(hi, c)
 }
 
 // String says what the layer is, for people.

@@ -12,6 +12,7 @@ const (
 	attrName        = 1
 	attrFloat       = 2
 	attrInt         = 3
+	attrString      = 4
 	tensorDims      = 1
 	tensorDataType  = 2
 	tensorFloatData = 4
@@ -109,6 +110,25 @@ func (n *Node) Float(name string) (float32, bool) {
 func (n *Node) Int(name string) (int64, bool) {
 	v, ok := n.scalar(name, attrInt, wireVarint)
 	return int64(v), ok
+}
+
+// String returns n's string attribute name (a Conv's auto_pad).
+func (n *Node) String(name string) (string, bool) {
+	a, ok := n.attr(name)
+	if !ok {
+		return "", false
+	}
+	var out string
+	found := false
+	err := each(a, 0, func(f field) error {
+		if f.num != attrString || f.wire != wireBytes {
+			return nil
+		}
+		b, err := f.bytes()
+		out, found = string(b), err == nil
+		return err
+	})
+	return out, found && err == nil
 }
 
 // Ints returns n's integer-list attribute name (a Transpose's perm), packed

@@ -408,8 +408,19 @@ func UnreachableReason(kind string, best, ceiling float64, rank int, images int6
 // bounded: best is its best confidence, ceiling the most it can have, and
 // layer says what the layer is.
 func BoundedLayerReason(best, ceiling float64, layer string) string {
-	return fmt.Sprintf("its best confidence is %.4f: the class scores are an affine map of a %s, and over every value that layer can take this class's confidence stays below %.4f, whatever the input (read from the model's weights)",
-		best, layer, ceiling)
+	return fmt.Sprintf("its best confidence is %.4f: the class scores are an affine map of a %s, and over every value that layer can take this class's confidence stays below %s, whatever the input (read from the model's weights)",
+		best, layer, ceilingText(ceiling))
+}
+
+// ceilingText writes a ceiling to 4 decimals, or to 6 where 4 would round
+// it to a threshold users write (a ceiling of 0.98996 is not "below
+// 0.9900" at a glance when the threshold is 0.99).
+func ceilingText(c float64) string {
+	s := fmt.Sprintf("%.4f", c)
+	if long := fmt.Sprintf("%.6f", c); strings.HasSuffix(s, "00") && !strings.HasSuffix(long, "0000") {
+		return long
+	}
+	return s
 }
 
 // unreachableCount is how many classes of res look unreachable.
