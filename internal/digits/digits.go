@@ -17,6 +17,10 @@ import (
 	_ "embed"
 	"fmt"
 	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode"
 
 	"github.com/fooltest/fooltest/internal/classifier"
 )
@@ -77,6 +81,31 @@ type Scorer interface {
 // the budget.
 func Applies(ch, h, w, k int) bool {
 	return ch == 1 && k == Classes && h >= 8 && w >= 8 && h <= 64 && w <= 64
+}
+
+// digitWords are the English names of the digits, which label files may
+// use instead of numerals.
+var digitWords = [Classes]string{"zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"}
+
+// NamesDigits reports whether labels, a model's class names from a labels
+// file, could be the digits 0 to 9 in order: each names its own digit, as
+// a numeral or an English word, among other words ("0", "digit 3",
+// "seven"). A 10-class gray model whose labels name other things
+// (Fashion-MNIST's "trouser", "bag") reads no digits, and the check would
+// say nothing about its preprocessing.
+func NamesDigits(labels []string) bool {
+	if len(labels) != Classes {
+		return false
+	}
+	for i, l := range labels {
+		words := strings.FieldsFunc(strings.ToLower(l), func(r rune) bool {
+			return !unicode.IsLetter(r) && !unicode.IsDigit(r)
+		})
+		if !slices.Contains(words, strconv.Itoa(i)) && !slices.Contains(words, digitWords[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 // Presets are the presets the check tries besides the run's own

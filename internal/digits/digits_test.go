@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"errors"
 	"flag"
+	"fmt"
 	"math"
 	"os"
 	"testing"
@@ -140,6 +141,34 @@ func TestApplies(t *testing.T) {
 	} {
 		if got := Applies(tc.ch, tc.h, tc.w, tc.k); got != tc.want {
 			t.Errorf("Applies(%d, %d, %d, %d) = %v, want %v", tc.ch, tc.h, tc.w, tc.k, got, tc.want)
+		}
+	}
+}
+
+func TestNamesDigits(t *testing.T) {
+	numbered := func(f string) []string {
+		out := make([]string, 10)
+		for i := range out {
+			out[i] = fmt.Sprintf(f, i)
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name   string
+		labels []string
+		want   bool
+	}{
+		{"numerals", numbered("%d"), true},
+		{"digit N", numbered("digit %d"), true},
+		{"class_N", numbered("class_%d"), true},
+		{"words", []string{"zero", "One", "TWO", "three", "four", "five", "six", "seven", "eight", "nine"}, true},
+		{"out of order", []string{"1", "0", "2", "3", "4", "5", "6", "7", "8", "9"}, false},
+		{"numerals inside other numbers", numbered("%d0"), false},
+		{"fashion", []string{"top", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "sneaker", "bag", "boot"}, false},
+		{"eleven", append(numbered("%d"), "10"), false},
+	} {
+		if got := NamesDigits(tc.labels); got != tc.want {
+			t.Errorf("%s: NamesDigits(%q) = %v, want %v", tc.name, tc.labels, got, tc.want)
 		}
 	}
 }

@@ -94,9 +94,13 @@ func Open(ctx context.Context, m Model) (*Opened, error) {
 		o.Close()
 		return nil, err
 	}
-	if o.Digits, err = checkDigits(o.Classifier, o.norm); err != nil {
-		o.Close()
-		return nil, err
+	// Class names from a file that are not the digits say the model reads
+	// something else, and its digit labels would mean nothing.
+	if m.Labels == "" || digits.NamesDigits(o.Labels) {
+		if o.Digits, err = checkDigits(o.Classifier, o.norm); err != nil {
+			o.Close()
+			return nil, err
+		}
 	}
 	return o, nil
 }

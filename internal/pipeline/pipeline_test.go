@@ -138,3 +138,39 @@ func TestRunRefusals(t *testing.T) {
 		})
 	}
 }
+
+// TestDigitCheckLabels: the digit check runs on a 10-class gray model
+// without labels or with labels that name the digits, and not when its
+// labels name other things (a Fashion-MNIST model's), whose answers to
+// digits would mean nothing.
+func TestDigitCheckLabels(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name   string
+		labels string
+		check  bool
+	}{
+		{"no labels file", "", true},
+		{"numerals", "0\n1\n2\n3\n4\n5\n6\n7\n8\n9\n", true},
+		{"words", "Zero\nOne\nTwo\nThree\nFour\nFive\nSix\nSeven\nEight\nNine\n", true},
+		{"fashion", "top\ntrouser\npullover\ndress\ncoat\nsandal\nshirt\nsneaker\nbag\nboot\n", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := demoSpec(t).Model
+			if tc.labels != "" {
+				m.Labels = filepath.Join(dir, tc.name+".txt")
+				if err := os.WriteFile(m.Labels, []byte(tc.labels), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			o, err := Open(context.Background(), m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer o.Close()
+			if got := o.Digits != nil; got != tc.check {
+				t.Fatalf("digit check ran: %v, want %v", got, tc.check)
+			}
+		})
+	}
+}
