@@ -73,10 +73,11 @@ type Config struct {
 	// run --shard) keeps the best image it met for each target; but the
 	// Focus classes breed children and give parents, and the search
 	// stops early once every Focus class reaches the threshold. Progress
-	// counts the Focus classes. With more than 64 Focus classes the
-	// default algorithm searches as for a model of many classes, and
-	// climbs the other targets' near misses too, behind its own at equal
-	// promise; with fewer, only the Focus classes climb.
+	// counts the Focus classes. On a model of more than 64 classes the
+	// default algorithm searches as for many classes, however few the
+	// Focus classes, and climbs the other targets' near misses too,
+	// behind its own at equal promise; on a smaller model only the Focus
+	// classes climb.
 	Focus []int
 	// Threshold is the confidence in (0, 1] at which a target counts as
 	// fooled; the search stops early once every target reaches it.

@@ -112,3 +112,34 @@ func TestSeedGenerationBounded(t *testing.T) {
 		}
 	}
 }
+
+// TestModeFollowsModel: the default search's mode follows the model's class
+// count, not the targets or the shard's focus: a shard of 1/16 of a
+// 1000-class model, or 10 targets of it, is searched as many classes.
+func TestModeFollowsModel(t *testing.T) {
+	for _, tc := range []struct {
+		k              int
+		targets, focus []int
+		many           bool
+	}{
+		{10, nil, nil, false},
+		{64, nil, nil, false},
+		{65, nil, nil, true},
+		{1000, nil, nil, true},
+		{1000, []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, nil, true},
+		{1000, nil, []int{0, 16, 32, 48}, true},
+		{64, nil, []int{0, 16, 32, 48}, false},
+	} {
+		cfg, err := resolve(Config{Threshold: 0.99, Targets: tc.targets, Focus: tc.focus}, tc.k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e, err := newEngine(context.Background(), shapeOnly{tc.k, 16}, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := newClimb(e).(*climb).many; got != tc.many {
+			t.Errorf("%d classes, targets %v, focus %v: many %v, want %v", tc.k, tc.targets, tc.focus, got, tc.many)
+		}
+	}
+}
