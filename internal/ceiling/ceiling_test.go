@@ -112,13 +112,7 @@ func TestSharedModels(t *testing.T) {
 // 0.9879, 0.9899, 0.9745 and 0.9892 for classes 2, 4, 11, 38, 72 and 98,
 // and at least 0.9908 for every other class.
 func TestClampedCIFAR100(t *testing.T) {
-	home, _ := os.UserHomeDir()
-	p := filepath.Join(home, ".cache", "fooltest-models", "github", "analogdevicesinc-cifar100.onnx")
-	if _, err := os.Stat(p); err != nil {
-		t.Skip("analogdevicesinc-cifar100 is not in the model cache")
-	}
-	m := load(t, p)
-	l := Find(m, m.OutputNames()[0], 100, SoftmaxApplied)
+	l := cachedLayer(t, filepath.Join("github", "analogdevicesinc-cifar100.onnx"), "analogdevicesinc-cifar100 is not in the model cache", 100)
 	if l == nil || l.Op != "Min/Max clamp" || l.Lo != 0 || l.Hi != 1 || l.H != 128 {
 		t.Fatalf("found %v, want a Min/Max clamp layer of 128 values in [0, 1]", l)
 	}
@@ -259,18 +253,25 @@ func (l *Layer) coordinateMax(c int) float64 {
 	return at()
 }
 
+// cachedLayer runs Find on the first output, of k classes, of the model at
+// rel in the model cache, skipping the test with why when it is absent.
+func cachedLayer(t *testing.T, rel, why string, k int) *Layer {
+	t.Helper()
+	home, _ := os.UserHomeDir()
+	p := filepath.Join(home, ".cache", "fooltest-models", rel)
+	if _, err := os.Stat(p); err != nil {
+		t.Skip(why)
+	}
+	m := load(t, p)
+	return Find(m, m.OutputNames()[0], k, SoftmaxApplied)
+}
+
 // TestClipLayer reads the float MobileNetV2 that scripts/dequantize-model.py
 // derives (absent unless built), whose scores are an affine map of a Clip to
 // [0, 6] given by constant inputs (opset 12), through global average pooling
 // and a reshape.
 func TestClipLayer(t *testing.T) {
-	home, _ := os.UserHomeDir()
-	p := filepath.Join(home, ".cache", "fooltest-models", "mobilenetv2-12-float.onnx")
-	if _, err := os.Stat(p); err != nil {
-		t.Skip("the float MobileNetV2 is not built (scripts/dequantize-model.py)")
-	}
-	m := load(t, p)
-	l := Find(m, m.OutputNames()[0], 1000, SoftmaxApplied)
+	l := cachedLayer(t, "mobilenetv2-12-float.onnx", "the float MobileNetV2 is not built (scripts/dequantize-model.py)", 1000)
 	if l == nil || l.Op != "Clip" || l.Lo != 0 || l.Hi != 6 || l.H != 1280 {
 		t.Fatalf("found %v, want a Clip layer of 1280 values in [0, 6]", l)
 	}
