@@ -57,8 +57,7 @@ type Layer struct {
 	w      []float32 // K×H, row-major: z = w·h + b
 	b      []float64
 	scores scores
-	// gemm says the affine map is a Gemm, whose output is always [N, K],
-	// or a Conv whose output the graph reshapes to [N, K].
+	// gemm says the affine map is a Gemm, whose output is always [N, K].
 	gemm bool
 	// conv says the affine map is a 1×1 Conv.
 	conv bool
@@ -374,7 +373,7 @@ func (l *Layer) affine(m *onnxcheck.Model, value string) (string, bool) {
 		if len(n.Inputs) > 2 && n.Inputs[2] != "" && !l.bias(m, n.Inputs[2], 1) {
 			return "", false
 		}
-		l.gemm, l.conv = true, true
+		l.conv = true
 		return n.Inputs[0], true
 	}
 	return "", false
