@@ -231,6 +231,11 @@ func summary(l *pipeline.Opened, defaulted bool) string {
 	case i.OutputType != "" && i.OutputType != "float32":
 		kind += ", " + i.OutputType + " (cast to float32)"
 	}
+	if i.ZipMapOutput != "" {
+		// The output the model declares is a sequence of maps; the
+		// user should see which tensor the confidences come from.
+		kind += fmt.Sprintf(", read where the ZipMap of output %q takes them", i.ZipMapOutput)
+	}
 	row("input", "%q %v: %s, %d×%d×%d %s, %s", i.Input, i.InputShape, i.Layout, i.Channels, i.Height, i.Width, color, batch)
 	pre := ""
 	if l.TakesPixels() {

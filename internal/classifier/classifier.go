@@ -113,6 +113,13 @@ type Info struct {
 	// quantizes its input to, and how the preprocessing's values fill it;
 	// nil when the graph states no such range (see package inputrange).
 	InputRange *InputRange `json:"input_range,omitempty"`
+	// ZipMapOutput names the model output, a sequence of maps from class
+	// label to probability, whose ZipMap node reads Output: scikit-learn
+	// models converted by skl2onnx end in one. Empty for other models.
+	ZipMapOutput string `json:"zipmap_output,omitempty"`
+	// ClassLabels are the class names the model itself gives (a ZipMap's
+	// class labels), in class order; nil when it gives none.
+	ClassLabels []string `json:"-"`
 }
 
 // Classifier scores canonical images with one ONNX model. It is not safe for
@@ -239,10 +246,19 @@ func open(ctx context.Context, start time.Time, name string, src source, checked
 	if err != nil {
 		return nil, err
 	}
-	out, err := detectOutput(outs, opts.Output, in, checked)
+	outs, zipped := unzip(outs, checked)
+	want := opts.Output
+	for _, z := range zipped {
+		if want == z.output {
+			want = z.Input
+		}
+	}
+	out, err := detectOutput(outs, want, in, checked)
 	if err != nil {
 		return nil, err
 	}
+	z, unzipped := zipped[out.name]
+	out.expose = unzipped && !slices.Contains(checked.OutputNames(), out.name)
 	if err := checkSizes(in, out, opts); err != nil {
 		return nil, err
 	}
@@ -297,6 +313,9 @@ func open(ctx context.Context, start time.Time, name string, src source, checked
 		Output: out.name, OutputShape: out.dims, Classes: out.k,
 		OutputKind: kind, Normalization: norm.String(),
 		Threads: threads,
+	}
+	if unzipped {
+		c.info.ZipMapOutput, c.info.ClassLabels = z.output, modelLabels(z.Labels)
 	}
 	if q := out.quant; q != nil {
 		c.info.OutputLevels = fmt.Sprintf("dequantized with scale %g and zero point %d: levels %g apart, at most %.6g", q.scale, q.zero, q.scale, q.max())

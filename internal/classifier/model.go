@@ -66,6 +66,9 @@ type outputSpec struct {
 	dims  []int64
 	rank1 bool
 	k     int
+	// expose says that the output is computed inside the graph but is
+	// not one of its outputs (a ZipMap's input; see unzip).
+	expose bool
 }
 
 // shape returns the output tensor shape for a batch of b images.

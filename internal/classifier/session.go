@@ -127,7 +127,7 @@ func newSession(name string, src source, checked *onnxcheck.Model, in inputSpec,
 	loadErr := func(err error) error {
 		return fault.Invalidf("", "model %s cannot be loaded by ONNX Runtime: %s", name, onnxcheck.RuntimeMessage(err.Error()))
 	}
-	if in.elem == 0 && out.elem == 0 {
+	if in.elem == 0 && out.elem == 0 && !out.expose {
 		var sess *ort.DynamicAdvancedSession
 		var err error
 		if src.path {
@@ -140,11 +140,14 @@ func newSession(name string, src source, checked *onnxcheck.Model, in inputSpec,
 		}
 		return sess, nil
 	}
-	ob := onnxcheck.Boundary{Value: out.name, Elem: out.elem}
+	ob := onnxcheck.Boundary{Value: out.name, Elem: out.elem, Expose: out.expose}
 	if q := out.quant; q != nil {
 		ob.Scale, ob.Zero = q.scaleName, q.zeroName
 	}
 	data, inName, outName, err := onnxcheck.CastIO(src.data, onnxcheck.Boundary{Value: in.name, Elem: in.elem}, ob)
+	if err != nil && in.elem == 0 && out.elem == 0 {
+		return nil, fault.Invalidf("", "model %s: fooltest reads the class probabilities %q that its ZipMap node reads, but %v: export the model without the ZipMap (skl2onnx: options={'zipmap': False})", name, out.name, err)
+	}
 	if err != nil {
 		return nil, fault.Invalidf("", "model %s: its input is %s and its output %s, which fooltest converts from and to float32, but %v: export the model with float32 inputs and outputs",
 			name, typeName(in.elem), typeName(out.elem), err)

@@ -49,6 +49,11 @@ type Boundary struct {
 	// (empty: 0) that a DequantizeLinear takes it to float32 with, in
 	// place of a Cast: the values the quantized scores stand for.
 	Scale, Zero string
+	// Expose, for an output of element type float32 (Elem 0), says that
+	// the value is computed inside the graph but is not one of its
+	// outputs, such as the probabilities a ZipMap node reads: CastIO
+	// declares it an output of the graph.
+	Expose bool
 }
 
 // CastIO returns a copy of the model data whose graph takes float32 at
@@ -56,7 +61,8 @@ type Boundary struct {
 // another float type there (float16 exports are the common case): the
 // input keeps its place in the graph, renamed, and a Cast node turns it
 // into the value the model's nodes read; the output gets a Cast node after
-// it. The returned names are those to bind the session to. Everything else
+// it. An exposed output (see Boundary) is added to the graph's outputs. The
+// returned names are those to bind the session to. Everything else
 // in the model is copied byte for byte, so ONNX Runtime computes exactly
 // what the original model computes on the same values, less the rounding
 // of float32 inputs to the declared type.
@@ -64,8 +70,11 @@ type Boundary struct {
 // The data must be a model that parseModel accepted.
 func CastIO(data []byte, in, out Boundary) (rewritten []byte, inName, outName string, err error) {
 	inName, outName = in.Value, out.Value
-	if in.Elem == 0 && out.Elem == 0 {
+	if in.Elem == 0 && out.Elem == 0 && !out.Expose {
 		return data, inName, outName, nil
+	}
+	if out.Expose && out.Elem != 0 {
+		return nil, "", "", fmt.Errorf("output %s is not a graph output, and only a float32 value can be made one", out.Value)
 	}
 	top := msg{data: data, end: len(data)}
 	used := map[string]bool{}
@@ -99,7 +108,7 @@ func CastIO(data []byte, in, out Boundary) (rewritten []byte, inName, outName st
 	if in.Elem == TypeBFloat16 || out.Elem == TypeBFloat16 {
 		need = castBFloatOpset
 	}
-	if opset < need {
+	if opset < need && (in.Elem != 0 || out.Elem != 0) {
 		return nil, "", "", fmt.Errorf("the model imports ONNX opset %d, and converting its %s needs opset %d or later", opset, boundaryWhat(in, out), need)
 	}
 	fresh := func(v string) (string, error) {
@@ -160,6 +169,9 @@ func CastIO(data []byte, in, out Boundary) (rewritten []byte, inName, outName st
 		})
 		if err != nil {
 			return err
+		}
+		if seen == graphs && out.Expose {
+			body = appendBytes(body, graphOutput, floatValue(out.Value))
 		}
 		if seen == graphs && out.Elem != 0 {
 			if out.Scale != "" {
@@ -293,6 +305,14 @@ func retype(v msg, name string) []byte {
 	b := append([]byte(nil), v.data[v.pos:v.end]...)
 	b = appendBytes(b, valueInfoName, []byte(name))
 	tensor := appendVarint(nil, tensorTypeElem, TypeFloat)
+	return appendBytes(b, valueInfoType, appendBytes(nil, typeTensorType, tensor))
+}
+
+// floatValue returns a ValueInfoProto that declares value a float32 tensor
+// of unknown shape.
+func floatValue(value string) []byte {
+	tensor := appendVarint(nil, tensorTypeElem, TypeFloat)
+	b := appendBytes(nil, valueInfoName, []byte(value))
 	return appendBytes(b, valueInfoType, appendBytes(nil, typeTensorType, tensor))
 }
 

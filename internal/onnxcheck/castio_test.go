@@ -193,3 +193,28 @@ func TestCastIOOpsets(t *testing.T) {
 		}
 	}
 }
+
+// TestCastIOExpose declares an inner float32 value an output of the graph,
+// after the model's own outputs, and changes nothing else; even an opset
+// too old for any Cast allows it, as no node is added.
+func TestCastIOExpose(t *testing.T) {
+	data := castModel(1, TypeFloat)
+	out, in, res, err := CastIO(data, Boundary{Value: "x"}, Boundary{Value: "x_fooltest_float32", Expose: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in != "x" || res != "x_fooltest_float32" {
+		t.Fatalf("bound to %q and %q, want the model's own names", in, res)
+	}
+	d := readBack(t, out)
+	if len(d.nodes) != 2 {
+		t.Fatalf("%d nodes, want the model's 2", len(d.nodes))
+	}
+	want := []valueSeen{{name: "y", elem: TypeFloat, dims: 2, doc: "the scores"}, {name: "x_fooltest_float32", elem: TypeFloat}}
+	if len(d.output) != 2 || d.output[0] != want[0] || d.output[1] != want[1] {
+		t.Fatalf("outputs %+v, want %+v", d.output, want)
+	}
+	if _, _, _, err := CastIO(data, Boundary{}, Boundary{Value: "x_fooltest_float32", Elem: TypeDouble, Expose: true}); err == nil {
+		t.Fatal("exposing a value with a cast was accepted; want an error")
+	}
+}

@@ -87,6 +87,8 @@ func Open(ctx context.Context, m Model) (*Opened, error) {
 		o.LabelsFrom = "file " + m.Labels
 	case m.Path == "":
 		o.Labels, o.LabelsFrom = demo.Labels(), "the demo's digits 0-9"
+	case len(o.Info().ClassLabels) == k:
+		o.Labels, o.LabelsFrom = o.Info().ClassLabels, "the model's ZipMap class labels"
 	default:
 		o.Labels, o.LabelsFrom = classifier.DefaultLabels(k), fmt.Sprintf("none given: class 0 .. class %d", k-1)
 	}
@@ -94,9 +96,9 @@ func Open(ctx context.Context, m Model) (*Opened, error) {
 		o.Close()
 		return nil, err
 	}
-	// Class names from a file that are not the digits say the model reads
+	// Class names (from a file or the model) that are not the digits say the model reads
 	// something else, and its digit labels would mean nothing.
-	if m.Labels == "" || digits.NamesDigits(o.Labels) {
+	if m.Labels == "" && o.Info().ClassLabels == nil || digits.NamesDigits(o.Labels) {
 		if o.Digits, err = checkDigits(o.Classifier, o.norm); err != nil {
 			o.Close()
 			return nil, err

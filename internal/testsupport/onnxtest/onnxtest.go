@@ -27,6 +27,10 @@ type Value struct {
 	Name string
 	Type int
 	Dims []int64
+	// MapKey, when nonzero, makes the value a sequence of maps from keys
+	// of this element type (Int64 or String) to float scalars, as the
+	// ZipMap node of scikit-learn models gives; Type and Dims are unused.
+	MapKey int
 }
 
 // Node is one operator.
@@ -41,6 +45,9 @@ type Node struct {
 	// IntLists are integer-list attributes (for example Transpose's
 	// perm), written unpacked.
 	IntLists map[string][]int64
+	// StringLists are string-list attributes (for example ZipMap's
+	// classlabels_strings).
+	StringLists map[string][]string
 	// Domain is the operator's domain; empty is the default ONNX domain.
 	Domain string
 	// Tensors are tensor attributes (for example Constant's value).
@@ -199,6 +206,15 @@ func (n Node) encode() []byte {
 		a.varint(20, 7) // AttributeType INTS
 		b.msg(5, a.b)
 	}
+	for k, vs := range n.StringLists {
+		var a buf
+		a.str(1, k)
+		for _, v := range vs {
+			a.str(9, v)
+		}
+		a.varint(20, 8) // AttributeType STRINGS
+		b.msg(5, a.b)
+	}
 	for k, v := range n.Floats {
 		var a buf
 		a.str(1, k)
@@ -293,6 +309,21 @@ func RawData(data []float32) []byte {
 }
 
 func (v Value) encode() []byte {
+	if v.MapKey != 0 {
+		var scalar, value, m, seq, typ buf
+		scalar.varint(1, Float)
+		value.msg(1, scalar.b) // TypeProto.tensor_type
+		m.varint(1, uint64(v.MapKey))
+		m.msg(2, value.b)
+		seq.msg(5, m.b) // TypeProto.map_type
+		typ.msg(1, seq.b)
+		var b buf
+		b.str(1, v.Name)
+		var outer buf
+		outer.msg(4, typ.b) // TypeProto.sequence_type
+		b.msg(2, outer.b)
+		return b.b
+	}
 	var shape buf
 	for _, d := range v.Dims {
 		var dim buf
@@ -433,5 +464,36 @@ func QuantizedScores(inDims []int64, k int, scale float32, zp int8, signed bool)
 	m.Initializers = append(m.Initializers, Tensor{Name: "out_scale", Data: []float32{scale}}, z)
 	m.Nodes = append(m.Nodes, Node{Op: "QuantizeLinear", Inputs: []string{"probs", "out_scale", "out_zp"}, Outputs: []string{"scores"}})
 	m.Outputs[0].Type = typ
+	return m
+}
+
+// ZipMapped returns Classifier(inDims, k, "Softmax") converted as
+// skl2onnx converts scikit-learn classifiers: its probabilities (the value
+// "probabilities", not a graph output unless declared is set) go to a
+// graph output "output_label" through an ArgMax and to "output_probability"
+// through an ai.onnx.ml ZipMap, a sequence of maps from class label to
+// probability. labels are the ZipMap's class labels: strings, or int64s
+// when ints is set.
+func ZipMapped(inDims []int64, k int, labels []string, ints []int64, declared bool) Model {
+	m := Classifier(inDims, k, "Softmax")
+	m.Nodes[2].Outputs = []string{"probabilities"}
+	zip := Node{Op: "ZipMap", Domain: "ai.onnx.ml", Inputs: []string{"probabilities"}, Outputs: []string{"output_probability"}}
+	key := String
+	if ints != nil {
+		zip.IntLists, key = map[string][]int64{"classlabels_int64s": ints}, Int64
+	} else {
+		zip.StringLists = map[string][]string{"classlabels_strings": labels}
+	}
+	m.Nodes = append(m.Nodes,
+		Node{Op: "ArgMax", Inputs: []string{"probabilities"}, Outputs: []string{"output_label"}, Ints: map[string]int64{"axis": 1, "keepdims": 0}},
+		zip)
+	m.Outputs = []Value{
+		{Name: "output_label", Type: Int64, Dims: []int64{inDims[0]}},
+		{Name: "output_probability", MapKey: key},
+	}
+	if declared {
+		m.Outputs = append(m.Outputs, Value{Name: "probabilities", Type: Float, Dims: []int64{inDims[0], int64(k)}})
+	}
+	m.Imports = map[string]int64{"ai.onnx.ml": 1}
 	return m
 }
