@@ -260,7 +260,11 @@ func summary(l *pipeline.Opened, defaulted bool) string {
 		row("range", "%s", rangeLine(r))
 	}
 	row("labels", "%s", safetext.Printable(l.LabelsFrom))
-	row("batch", "%d%s, %d threads", i.Batch, tuned, i.Threads)
+	note := ""
+	if i.BatchNote != "" {
+		note = ": " + safetext.Printable(i.BatchNote)
+	}
+	row("batch", "%d%s, %d threads%s", i.Batch, tuned, i.Threads, note)
 	row("runtime", "ONNX Runtime %s (%s)", safetext.Printable(l.Runtime), safetext.Printable(libPath))
 	return b.String()
 }

@@ -89,7 +89,12 @@ type Info struct {
 	Normalization string     `json:"normalization"`
 	Batch         int        `json:"batch"`
 	BatchTuned    bool       `json:"batch_tuned"`
-	Threads       int        `json:"threads"`
+	// BatchNote says why images are scored one at a time although the
+	// model declares a dynamic batch: it fails at a larger batch, or its
+	// scores of an image change with the other images in the batch (see
+	// checkBatch). Empty otherwise.
+	BatchNote string `json:"batch_note,omitempty"`
+	Threads   int    `json:"threads"`
 	// OpenSeconds is how long opening took: loading the model, probing
 	// its output and tuning the batch size.
 	OpenSeconds float64 `json:"open_seconds"`
@@ -323,6 +328,9 @@ func open(ctx context.Context, start time.Time, name string, src source, checked
 	stop := c.AbortOn(ctx)
 	tuneStart := time.Now()
 	err = c.chooseBatch(opts.Batch, tuneDeadline(ctx, tuneStart))
+	if err == nil {
+		err = c.checkBatch(opts.Batch > 0)
+	}
 	c.info.TuneSeconds = time.Since(tuneStart).Seconds()
 	if err == nil {
 		err = c.probeKind(checked.OutputOp(out.name))

@@ -192,10 +192,13 @@ func (c *Classifier) run(b *binding) error {
 		if cause := c.abort.get(); cause != nil {
 			return fmt.Errorf("%w: %w", ErrAborted, cause)
 		}
-		return fault.Modelf("the model failed at run time: %s", onnxcheck.RuntimeMessage(err.Error()))
+		return fault.Modelf("%s: %s", runFailed, onnxcheck.RuntimeMessage(err.Error()))
 	}
 	return nil
 }
+
+// runFailed begins the message of a failed model run.
+const runFailed = "the model failed at run time"
 
 // ErrAborted is wrapped by the errors of model runs that were stopped
 // because the context given to AbortOn (or OpenContext) ended; those errors

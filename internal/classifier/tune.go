@@ -4,7 +4,12 @@ package classifier
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"strings"
 	"time"
+
+	"github.com/fooltest/fooltest/internal/fault"
 )
 
 // chooseBatch fixes the batch size: the model's fixed batch, the user's
@@ -29,10 +34,28 @@ func (c *Classifier) chooseBatch(requested int, deadline time.Time) error {
 	}
 	if err := c.run(b); err != nil {
 		b.destroy()
+		if requested > 1 && c.in.batch == 0 && !errors.Is(err, ErrAborted) && c.runsAlone() {
+			return fault.Suggest(fault.Invalidf(SettingBatch, "batch %d: the model runs one image at a time but fails at this batch (%s)", requested, runtimeDetail(err)), "1")
+		}
 		return err
 	}
 	c.batch, c.info.Batch = b, requested
 	return nil
+}
+
+// runsAlone reports whether the model runs on one image.
+func (c *Classifier) runsAlone() bool {
+	b, err := c.newBinding(1)
+	if err != nil {
+		return false
+	}
+	defer b.destroy()
+	return c.run(b) == nil
+}
+
+// runtimeDetail returns what the runtime said about a failed run.
+func runtimeDetail(err error) string {
+	return strings.TrimPrefix(err.Error(), runFailed+": ")
 }
 
 // maxBatchBytes bounds one batch's input tensor during tuning. Batch 1 is
@@ -81,6 +104,14 @@ func (c *Classifier) tuneBatch(deadline time.Time) (*binding, error) {
 			return nil, err
 		}
 		rate, err := c.measure(b, deadline)
+		if err != nil && size > 1 && !errors.Is(err, ErrAborted) {
+			// Exports that declare a dynamic batch but reshape to a
+			// batch of 1 inside (view(1, -1) in PyTorch) run only one
+			// image at a time, which still tests the model.
+			b.destroy()
+			c.info.BatchNote = fmt.Sprintf("the model declares a dynamic batch but fails at batch %d (%s), so images are scored one at a time", size, runtimeDetail(err))
+			break
+		}
 		if err != nil {
 			b.destroy()
 			best.destroy()

@@ -1,0 +1,97 @@
+package classifier
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/fooltest/fooltest/internal/fault"
+	"github.com/fooltest/fooltest/internal/onnxcheck"
+)
+
+// Relative tolerances of checkBatch: how far an image's raw scores in a
+// batch may lie from its scores alone, times 1 + their size, before the
+// model counts as mixing the images of a batch. Kernels that block a batch
+// differently round differently, by about 1e-6 of a float32 score; float16
+// and bfloat16 keep three and two decimal digits.
+const (
+	batchTolerance     = 1e-3
+	halfBatchTolerance = 2e-2
+)
+
+// checkBatch scores the probe images one at a time and together in the
+// chosen batch, each image in the company of the others, when the model
+// has a dynamic batch and the batch is larger than 1. A model whose scores
+// of an image change with its company (a softmax or a normalisation over
+// the batch axis, batch-norm exported in training mode, activations
+// quantized with one scale for the whole batch) would be searched on
+// scores that no image has alone, so a tuned batch falls back to 1 and says
+// why (Info.BatchNote), and a batch the user asked for is refused.
+func (c *Classifier) checkBatch(requested bool) error {
+	b := c.batch
+	if c.in.batch > 0 || b.size == 1 {
+		return nil
+	}
+	one, err := c.newBinding(1)
+	if err != nil {
+		return err
+	}
+	per, k := c.in.c*c.in.h*c.in.w, c.out.k
+	imgs := probeSet(c.in.c, c.in.h, c.in.w)
+	alone := make([]float32, probeImages*k)
+	for i := range probeImages {
+		c.fill(one.input.GetData(), imgs[i*per:(i+1)*per], 1)
+		if err := c.run(one); err != nil {
+			one.destroy()
+			return err
+		}
+		copy(alone[i*k:(i+1)*k], one.output.GetData()[:k])
+	}
+	// Each row holds probe image row % probeImages, so a batch of 8 or
+	// more holds every probe image and a smaller one the first few.
+	in := b.input.GetData()
+	for r := range b.size {
+		i := r % probeImages
+		c.fill(in[r*per:(r+1)*per], imgs[i*per:(i+1)*per], 1)
+	}
+	if err := c.run(b); err != nil {
+		one.destroy()
+		return err
+	}
+	tol := batchTolerance
+	if half(c.in.elem) || half(c.out.elem) {
+		tol = halfBatchTolerance
+	}
+	worst, at := 0.0, 0
+	raw := b.output.GetData()
+	for r := range b.size {
+		got, want := raw[r*k:(r+1)*k], alone[(r%probeImages)*k:][:k]
+		for j := range k {
+			g, w := float64(got[j]), float64(want[j])
+			if math.IsNaN(g) != math.IsNaN(w) || math.IsInf(g, 0) != math.IsInf(w, 0) {
+				worst, at = math.Inf(1), r
+				continue
+			}
+			if d := math.Abs(g - w); d > tol*(1+math.Abs(w)) && d > worst {
+				worst, at = d, r
+			}
+		}
+	}
+	if worst == 0 {
+		one.destroy()
+		return nil
+	}
+	what := fmt.Sprintf("its scores of an image change with the other images in its batch (by up to %.3g at batch %d, image %d, against the image alone)", worst, b.size, at)
+	if requested {
+		one.destroy()
+		return fault.Suggest(fault.Invalidf(SettingBatch, "batch %d: %s", b.size, what), "1")
+	}
+	b.destroy()
+	c.batch, c.info.Batch, c.info.BatchTuned = one, 1, false
+	c.info.BatchNote = what + ", so images are scored one at a time"
+	return nil
+}
+
+// half reports whether elem is a 16-bit float type.
+func half(elem int) bool {
+	return elem == onnxcheck.TypeFloat16 || elem == onnxcheck.TypeBFloat16
+}

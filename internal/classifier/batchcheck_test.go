@@ -1,0 +1,100 @@
+package classifier
+
+import (
+	"errors"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/fooltest/fooltest/internal/fault"
+	"github.com/fooltest/fooltest/internal/testsupport/onnxtest"
+)
+
+// TestBatchCheck opens models that declare a dynamic batch but do not
+// score each image of a batch as they score it alone: one reshapes to a
+// batch of 1 inside (it fails at any larger batch), one normalises its
+// softmax over the batch axis, one subtracts the batch's mean image. A
+// tuned batch falls back to 1 and says why, and then every image scores
+// what it scores alone; a batch the user asked for is refused with exit 2
+// and the fix. A model that scores each image on its own keeps its batch.
+func TestBatchCheck(t *testing.T) {
+	dims := []int64{-1, 1, 8, 8}
+	plain := onnxtest.Classifier(dims, 5, "Softmax")
+
+	reshaped := onnxtest.Classifier(dims, 5, "Softmax")
+	reshaped.Nodes[0] = onnxtest.Node{Op: "Reshape", Inputs: []string{"image", "one_row"}, Outputs: []string{"flat"}}
+	reshaped.Initializers = append(reshaped.Initializers, onnxtest.Tensor{Name: "one_row", Dims: []int64{2}, Int64s: []int64{1, 64}})
+	reshaped.Outputs[0].Dims = []int64{1, 5}
+
+	batchSoftmax := onnxtest.Classifier(dims, 5, "Softmax")
+	batchSoftmax.Nodes[2].Ints = map[string]int64{"axis": 0}
+
+	centred := onnxtest.Classifier(dims, 5, "Softmax")
+	centred.Nodes = append([]onnxtest.Node{
+		{Op: "ReduceMean", Inputs: []string{"image"}, Outputs: []string{"mean"}, IntLists: map[string][]int64{"axes": {0}}},
+		{Op: "Sub", Inputs: []string{"image", "mean"}, Outputs: []string{"centred"}},
+	}, centred.Nodes...)
+	centred.Nodes[2].Inputs[0] = "centred"
+
+	tests := []struct {
+		name  string
+		model onnxtest.Model
+		note  string // in BatchNote; empty: the model keeps its batch
+	}{
+		{"each image on its own", plain, ""},
+		{"reshaped to one row", reshaped, "fails at batch 2"},
+		{"softmax over the batch", batchSoftmax, "change with the other images"},
+		{"the batch's mean subtracted", centred, "change with the other images"},
+	}
+	const n = 24
+	imgs := strokes(rand.New(rand.NewPCG(7, 8)), n, 8, 8)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := OpenBytes(tc.name, tc.model.Bytes(), Options{Threads: 1})
+			if err != nil {
+				t.Fatalf("open: %v", err)
+			}
+			defer c.Close()
+			i := c.Info()
+			if tc.note == "" {
+				if i.BatchNote != "" {
+					t.Fatalf("batch note %q for a model that scores each image on its own", i.BatchNote)
+				}
+			} else if i.Batch != 1 || !strings.Contains(i.BatchNote, tc.note) {
+				t.Fatalf("batch %d, note %q; want batch 1 and a note saying %q", i.Batch, i.BatchNote, tc.note)
+			}
+			conf := make([]float32, n*5)
+			if err := c.Score(imgs, n, conf); err != nil {
+				t.Fatal(err)
+			}
+			for j := range n {
+				alone := make([]float32, 5)
+				if err := c.Score(imgs[j*64:(j+1)*64], 1, alone); err != nil {
+					t.Fatal(err)
+				}
+				for k := range alone {
+					if d := math.Abs(float64(conf[j*5+k] - alone[k])); d > 1e-5 {
+						t.Fatalf("image %d, class %d: %v in a batch of %d images, %v alone", j, k, conf[j*5+k], n, alone[k])
+					}
+				}
+			}
+
+			c2, err := OpenBytes(tc.name, tc.model.Bytes(), Options{Threads: 1, Batch: 4})
+			if tc.note == "" {
+				if err != nil {
+					t.Fatalf("--batch 4: %v", err)
+				}
+				c2.Close()
+				return
+			}
+			if err == nil {
+				c2.Close()
+				t.Fatal("--batch 4 opened; want it refused")
+			}
+			if !errors.Is(err, fault.Invalid) || fault.SettingOf(err) != SettingBatch || !strings.Contains(err.Error(), "batch 4") {
+				t.Fatalf("--batch 4: %v; want an invalid-usage error naming the batch", err)
+			}
+		})
+	}
+}
