@@ -231,6 +231,9 @@ func summary(l *pipeline.Opened, defaulted bool) string {
 	case i.OutputType != "" && i.OutputType != "float32":
 		kind += ", " + i.OutputType + " (cast to float32)"
 	}
+	if i.BinaryOutput {
+		kind = "one score per image (class 1: the score, class 0: its complement), " + kind
+	}
 	if i.ZipMapOutput != "" {
 		// The output the model declares is a sequence of maps; the
 		// user should see which tensor the confidences come from.

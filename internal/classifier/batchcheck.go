@@ -35,7 +35,7 @@ func (c *Classifier) checkBatch(requested bool) error {
 	if err != nil {
 		return err
 	}
-	per, k := c.in.c*c.in.h*c.in.w, c.out.k
+	per, k := c.in.c*c.in.h*c.in.w, c.out.width()
 	imgs := probeSet(c.in.c, c.in.h, c.in.w)
 	alone := make([]float32, probeImages*k)
 	for i := range probeImages {

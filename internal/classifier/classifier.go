@@ -118,6 +118,10 @@ type Info struct {
 	// quantizes its input to, and how the preprocessing's values fill it;
 	// nil when the graph states no such range (see package inputrange).
 	InputRange *InputRange `json:"input_range,omitempty"`
+	// BinaryOutput says that the output holds one score per image, a
+	// binary classifier's, read as two classes: class 1 is the score
+	// (its sigmoid, for a logit) and class 0 its complement.
+	BinaryOutput bool `json:"binary_output,omitempty"`
 	// ZipMapOutput names the model output, a sequence of maps from class
 	// label to probability, whose ZipMap node reads Output: scikit-learn
 	// models converted by skl2onnx end in one. Empty for other models.
@@ -319,6 +323,7 @@ func open(ctx context.Context, start time.Time, name string, src source, checked
 		OutputKind: kind, Normalization: norm.String(),
 		Threads: threads,
 	}
+	c.info.BinaryOutput = out.binary
 	if unzipped {
 		c.info.ZipMapOutput, c.info.ClassLabels = z.output, modelLabels(z.Labels)
 	}
@@ -344,8 +349,11 @@ func open(ctx context.Context, start time.Time, name string, src source, checked
 	if c.info.OutputKind == Logits {
 		applied = ceiling.SoftmaxApplied
 	}
-	if c.layer = ceiling.Find(checked, out.name, out.k, applied); c.layer != nil {
-		c.info.BoundedLayer = c.layer.String()
+	// Find reads an affine map to K scores, which one score is not.
+	if !out.binary {
+		if c.layer = ceiling.Find(checked, out.name, out.k, applied); c.layer != nil {
+			c.info.BoundedLayer = c.layer.String()
+		}
 	}
 	if !c.pixels {
 		c.info.InputRange = c.rangeCheck(checked)

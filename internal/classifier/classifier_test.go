@@ -284,7 +284,10 @@ func TestRejected(t *testing.T) {
 	}{
 		{"string input", stringInput.Bytes(), Options{}, "string"},
 		{"two inputs", twoInputs.Bytes(), Options{}, "2 inputs"},
-		{"one class", oneClass.Bytes(), Options{}, "more than one class"},
+		// One score per image is a binary classifier's, but one in
+		// [0,1] with no Sigmoid behind it could be a probability or a
+		// logit.
+		{"one class", oneClass.Bytes(), Options{}, "one score per image"},
 		{"corrupt", []byte("this is not an onnx model at all"), Options{}, "not a valid ONNX model"},
 		{"truncated", bytes[:len(bytes)/2], Options{}, "not a valid ONNX model"},
 		{"non-square flat", onnxtest.Classifier([]int64{-1, 200}, 3, "").Bytes(), Options{}, "flattened to 200 values"},

@@ -67,6 +67,9 @@ func (c *Classifier) probeKind(op string) error {
 		return nil
 	}
 	c.info.KindDetected = true
+	if c.out.binary {
+		return c.binaryKind(op, st)
+	}
 	switch op {
 	case "Softmax":
 		c.info.OutputKind, c.info.KindEvidence = Probabilities, "computed by a Softmax node"
@@ -98,6 +101,26 @@ func (c *Classifier) probeKind(op string) error {
 	return nil
 }
 
+// binaryKind decides how to read a binary classifier's single score, as
+// probeKind does for K scores: a Sigmoid node's output is a probability,
+// values outside [0,1] are a logit, and values inside it could be either.
+func (c *Classifier) binaryKind(op string, st probeStats) error {
+	switch {
+	case op == "Sigmoid":
+		c.info.OutputKind, c.info.KindEvidence = Sigmoid, "computed by a Sigmoid node"
+	case op == "Softmax" || op == "LogSoftmax":
+		// Over one value per image: 1 (or 0) for every image.
+		return fault.Invalidf(SettingOutput, "model output %q is a %s over one value per image, which is the same for every image: export the score before the %s", c.out.name, op, op)
+	case st.lo < -rangeTolerance || st.hi > 1+rangeTolerance:
+		c.info.OutputKind = Logits
+		c.info.KindEvidence = fmt.Sprintf("values in [%.3g, %.3g] on %d probe images, outside [0,1]: one logit, whose sigmoid is class 1's confidence", st.lo, st.hi, probeImages)
+	default:
+		return fault.Invalidf(SettingOutputKind, "cannot tell how to read model output %q, one score per image: its values lie in [%.3g, %.3g] on %d probe images, as a probability (sigmoid) or a small logit would",
+			c.out.name, st.lo, st.hi, probeImages)
+	}
+	return nil
+}
+
 // Ceiling returns the highest confidence the chosen output kind can give if
 // the raw outputs stay within the range seen on the probe images, or 1 when
 // that range does not bound it. It matters for logits that lie in [0,1]:
@@ -105,7 +128,12 @@ func (c *Classifier) probeKind(op string) error {
 // threshold near 1 is ever reached by.
 func (c *Classifier) Ceiling() float64 {
 	lo, hi := c.info.OutputRange[0], c.info.OutputRange[1]
-	if c.info.OutputKind != Logits || lo < -rangeTolerance || hi > 1+rangeTolerance {
+	if c.out.binary && c.info.OutputKind == Logits && lo >= -rangeTolerance && hi <= 1+rangeTolerance {
+		// The logits are 0 and the score: class 1 gets at most the
+		// sigmoid of hi, class 0 that of -lo (at most 1/2 here).
+		return 1 / (1 + math.Exp(-float64(hi)))
+	}
+	if c.out.binary || c.info.OutputKind != Logits || lo < -rangeTolerance || hi > 1+rangeTolerance {
 		return 1
 	}
 	spread := math.Exp(float64(hi - lo))
@@ -127,7 +155,7 @@ func (c *Classifier) ScoreCap() float64 {
 // images differ in brightness, contrast and structure, so that an output
 // whose values depend on the image shows its range.
 func (c *Classifier) probe() (probeStats, error) {
-	per, k := c.in.c*c.in.h*c.in.w, c.out.k
+	per, k := c.in.c*c.in.h*c.in.w, c.out.width()
 	imgs := probeSet(c.in.c, c.in.h, c.in.w)
 	st := probeStats{lo: float32(math.Inf(1)), hi: float32(math.Inf(-1)), sumLo: math.Inf(1), sumHi: math.Inf(-1)}
 	b := c.batch

@@ -69,12 +69,24 @@ type outputSpec struct {
 	// expose says that the output is computed inside the graph but is
 	// not one of its outputs (a ZipMap's input; see unzip).
 	expose bool
+	// binary says that the output holds one score per image, a binary
+	// classifier's: class 1 is the score and class 0 its complement, so
+	// k is 2 (see binaryConfidences).
+	binary bool
+}
+
+// width is the number of raw output values per image.
+func (s outputSpec) width() int {
+	if s.binary {
+		return 1
+	}
+	return s.k
 }
 
 // shape returns the output tensor shape for a batch of b images.
 func (s outputSpec) shape(b int) ort.Shape {
 	if s.rank1 {
-		return ort.NewShape(int64(s.k))
+		return ort.NewShape(int64(s.width()))
 	}
 	d := make([]int64, len(s.dims))
 	copy(d, s.dims)
@@ -259,15 +271,26 @@ func quantizer(m *onnxcheck.Model, output string, t ort.TensorElementDataType) *
 }
 
 // detectOutput chooses the output to read confidences from: the named one,
-// or the first float tensor with more than one class; m, the model's
-// graph, says how 8-bit outputs were quantized.
+// or the first float tensor with more than one class, or else the first
+// with one score per image (a binary classifier's); m, the model's graph,
+// says how 8-bit outputs were quantized.
 func detectOutput(outputs []ort.InputOutputInfo, name string, in inputSpec, m *onnxcheck.Model) (outputSpec, error) {
 	var considered []string
+	var single *outputSpec
 	for _, out := range outputs {
 		if name != "" && out.Name != name {
 			continue
 		}
 		spec, why := classOutput(out, in, m)
+		if why == "" && spec.binary && name == "" {
+			// One score per image beside K class scores is more
+			// likely a summary of them (their maximum, a confidence)
+			// than a binary classifier's.
+			if single == nil {
+				single = &spec
+			}
+			continue
+		}
 		if why == "" {
 			return spec, nil
 		}
@@ -275,6 +298,9 @@ func detectOutput(outputs []ort.InputOutputInfo, name string, in inputSpec, m *o
 			return outputSpec{}, fault.Invalidf(SettingOutput, "output %q: %s", name, why)
 		}
 		considered = append(considered, fmt.Sprintf("%q %s", out.Name, why))
+	}
+	if single != nil {
+		return *single, nil
 	}
 	if name != "" {
 		names := make([]string, len(outputs))
@@ -308,6 +334,10 @@ func classOutput(out ort.InputOutputInfo, in inputSpec, m *onnxcheck.Model) (spe
 	dims := []int64(out.Dimensions)
 	spec = outputSpec{name: out.Name, dims: dims, elem: elem, quant: q}
 	switch {
+	case len(dims) == 1 && dims[0] <= 0 && in.batch != 1:
+		// One value per image along the batch axis: a binary
+		// classifier whose score was squeezed to [N].
+		spec.k = 1
 	case len(dims) == 1:
 		if in.batch != 1 {
 			return spec, fmt.Sprintf("has shape %v without a batch axis, which fooltest reads only from models with a fixed batch of 1", dims)
@@ -333,6 +363,11 @@ func classOutput(out ort.InputOutputInfo, in inputSpec, m *onnxcheck.Model) (spe
 		spec.k = k
 	default:
 		return spec, "is a scalar"
+	}
+	if spec.k == 1 {
+		// A binary classifier's single score (a sigmoid, or one logit)
+		// reads as two classes: the score and its complement.
+		spec.k, spec.binary = 2, true
 	}
 	if spec.k <= 1 {
 		return spec, fmt.Sprintf("has shape %v with %d class", dims, spec.k)

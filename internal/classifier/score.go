@@ -115,7 +115,7 @@ func (c *Classifier) ScoreInputs(inputs []float32, n int, conf []float32) error 
 // scoreInputs is ScoreInputs keeping bindings of at most maxBytes of
 // buffers, so that tests can reach that bound with small buffers.
 func (c *Classifier) scoreInputs(inputs []float32, n int, conf []float32, maxBytes int) error {
-	per, k, size := c.in.c*c.in.h*c.in.w, c.out.k, c.batch.size
+	per, k, w, size := c.in.c*c.in.h*c.in.w, c.out.k, c.out.width(), c.batch.size
 	if !c.planar() {
 		return fmt.Errorf("classifier: ScoreInputs needs a planar input, %q is NHWC", c.in.name)
 	}
@@ -129,10 +129,10 @@ func (c *Classifier) scoreInputs(inputs []float32, n int, conf []float32, maxByt
 	// The runs go back to back and confidences come after them all: the
 	// runtime's threads stop spinning when a run returns (see configure),
 	// and work between runs left them asleep for the next one.
-	if cap(c.raw) < n*k {
-		c.raw = make([]float32, n*k)
+	if cap(c.raw) < n*w {
+		c.raw = make([]float32, n*w)
 	}
-	c.raw = c.raw[:n*k]
+	c.raw = c.raw[:n*w]
 	for off := 0; off < n; off += size {
 		b, err := c.bindInplace(inputs[off*per:(off+size)*per], maxBytes)
 		if err != nil {
@@ -142,7 +142,7 @@ func (c *Classifier) scoreInputs(inputs []float32, n int, conf []float32, maxByt
 			return err
 		}
 		m := min(size, n-off)
-		copy(c.raw[off*k:(off+m)*k], b.output.GetData())
+		copy(c.raw[off*w:(off+m)*w], b.output.GetData())
 	}
 	c.confidences(c.raw, n, conf)
 	return c.nonFiniteErr(nonFiniteMinImages)
@@ -257,12 +257,14 @@ func pixelRound(d []float32) {
 
 // confidences turns m rows of raw outputs into confidences.
 func (c *Classifier) confidences(raw []float32, m int, conf []float32) {
-	k := c.out.k
+	k, w := c.out.k, c.out.width()
 	for i := range m {
-		r, o := raw[i*k:(i+1)*k], conf[i*k:(i+1)*k]
+		r, o := raw[i*w:(i+1)*w], conf[i*k:(i+1)*k]
 		var bad int64
-		switch c.info.OutputKind {
-		case Logits:
+		switch {
+		case c.out.binary:
+			bad = binaryConfidences(r[0], c.info.OutputKind == Logits, o)
+		case c.info.OutputKind == Logits:
 			bad = softmax(r, o)
 		default:
 			for j, v := range r {
@@ -279,6 +281,27 @@ func (c *Classifier) confidences(raw []float32, m int, conf []float32) {
 		}
 	}
 	c.scored += int64(m)
+}
+
+// binaryConfidences writes the confidences of a binary classifier's score
+// v into o: class 1 gets the score (its sigmoid, for a logit: the softmax
+// of the logits 0 and v) and class 0 the rest. A non-finite score gives
+// both 0 and is counted.
+func binaryConfidences(v float32, logit bool, o []float32) int64 {
+	switch {
+	case !finite(v):
+		o[0], o[1] = 0, 0
+		return 1
+	case logit:
+		// Each side from its own exponential, so that a class near 1
+		// keeps its distance from 1 in float32.
+		o[1] = float32(1 / (1 + math.Exp(-float64(v))))
+		o[0] = float32(1 / (1 + math.Exp(float64(v))))
+	default:
+		p := min(max(v, 0), 1)
+		o[0], o[1] = 1-p, p
+	}
+	return 0
 }
 
 // softmax writes the softmax of the finite logits in r to o; non-finite

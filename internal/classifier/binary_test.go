@@ -1,0 +1,92 @@
+package classifier
+
+import (
+	"errors"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/fooltest/fooltest/internal/fault"
+	"github.com/fooltest/fooltest/internal/testsupport/onnxtest"
+)
+
+// TestBinaryOutput opens binary classifiers, whose output holds one score
+// per image: a sigmoid, a logit, the score squeezed to [N], and a model of
+// fixed batch 1 whose output is [1]. Each reads as two classes, class 1 the
+// score (the logit's sigmoid) and class 0 the rest, to float32 precision;
+// a single value in [0,1] with no Sigmoid behind it is refused until
+// --output-kind says what it is, and a softmax over one value is refused.
+func TestBinaryOutput(t *testing.T) {
+	dims := []int64{-1, 1, 8, 8}
+	squeeze := func(m onnxtest.Model, to int64) onnxtest.Model {
+		last := &m.Nodes[len(m.Nodes)-1]
+		last.Outputs = []string{"score"}
+		m.Nodes = append(m.Nodes, onnxtest.Node{Op: "Reshape", Inputs: []string{"score", "flat_shape"}, Outputs: []string{"scores"}})
+		m.Initializers = append(m.Initializers, onnxtest.Tensor{Name: "flat_shape", Dims: []int64{1}, Int64s: []int64{-1}})
+		m.Outputs[0].Dims = []int64{to}
+		return m
+	}
+	raw255, err := Preset("raw255")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name  string
+		model onnxtest.Model
+		opts  Options
+		kind  OutputKind // "": refused
+		// setting is the flag a refusal names.
+		setting fault.Setting
+		// scale is what the model's score is of the mean pixel.
+		scale float64
+	}{
+		{"sigmoid", onnxtest.Classifier(dims, 1, "Sigmoid"), Options{}, Sigmoid, "", 1},
+		{"logit, detected", onnxtest.Classifier(dims, 1, ""), Options{Normalization: raw255}, Logits, "", 255},
+		{"logit in [0,1]", onnxtest.Classifier(dims, 1, ""), Options{}, "", SettingOutputKind, 1},
+		{"logit in [0,1], --output-kind logits", onnxtest.Classifier(dims, 1, ""), Options{OutputKind: Logits}, Logits, "", 1},
+		{"sigmoid squeezed to [N]", squeeze(onnxtest.Classifier(dims, 1, "Sigmoid"), -1), Options{}, Sigmoid, "", 1},
+		{"fixed batch 1, output [1]", squeeze(onnxtest.Classifier([]int64{1, 1, 8, 8}, 1, "Sigmoid"), 1), Options{}, Sigmoid, "", 1},
+		{"softmax over one value", onnxtest.Classifier(dims, 1, "Softmax"), Options{}, "", SettingOutput, 1},
+	}
+	const n = 12
+	imgs := strokes(rand.New(rand.NewPCG(9, 10)), n, 8, 8)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.opts.Threads = 1
+			c, err := OpenBytes(tc.name, tc.model.Bytes(), tc.opts)
+			if tc.kind == "" {
+				if err == nil {
+					c.Close()
+					t.Fatal("opened; want it refused")
+				}
+				if !errors.Is(err, fault.Invalid) || fault.SettingOf(err) != tc.setting || strings.Contains(err.Error(), "\n") {
+					t.Fatalf("refused with %v; want one line of invalid usage naming %s", err, tc.setting)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("open: %v", err)
+			}
+			defer c.Close()
+			i := c.Info()
+			if !i.BinaryOutput || i.Classes != 2 || i.OutputKind != tc.kind {
+				t.Fatalf("binary %v, %d classes, kind %s; want binary, 2 classes, %s", i.BinaryOutput, i.Classes, i.OutputKind, tc.kind)
+			}
+			conf := make([]float32, n*2)
+			if err := c.Score(imgs, n, conf); err != nil {
+				t.Fatal(err)
+			}
+			for j := range n {
+				var mean float64
+				for _, v := range imgs[j*64 : (j+1)*64] {
+					mean += float64(v) / 64
+				}
+				p := 1 / (1 + math.Exp(-tc.scale*mean))
+				if math.Abs(float64(conf[2*j+1])-p) > 1e-6 || math.Abs(float64(conf[2*j])-(1-p)) > 1e-6 {
+					t.Fatalf("image %d: confidences %v, want [%v %v]", j, conf[2*j:2*j+2], 1-p, p)
+				}
+			}
+		})
+	}
+}
