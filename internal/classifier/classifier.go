@@ -37,7 +37,8 @@ type Options struct {
 	// InputShape is the image shape C,H,W the user gives; nil to detect it.
 	InputShape *[3]int
 	// Output names the output to read; empty picks the first float
-	// output with more than one class.
+	// output with more than one class, else the first with one score per
+	// image (a binary classifier's).
 	Output string
 	// OutputKind is how outputs become confidences; empty means Auto.
 	OutputKind OutputKind

@@ -275,6 +275,13 @@ func TestRejected(t *testing.T) {
 	twoInputs := good
 	twoInputs.Inputs = append(append([]onnxtest.Value{}, good.Inputs...), onnxtest.Value{Name: "extra", Type: onnxtest.Float, Dims: []int64{-1, 2}})
 	oneClass := onnxtest.Classifier([]int64{-1, 1, 4, 4}, 1, "")
+	// A 1×1 convolution to 3 maps: a segmentation model's output.
+	segmentation := onnxtest.Model{
+		Inputs:       []onnxtest.Value{{Name: "image", Type: onnxtest.Float, Dims: []int64{-1, 1, 4, 4}}},
+		Outputs:      []onnxtest.Value{{Name: "maps", Type: onnxtest.Float, Dims: []int64{-1, 3, 4, 4}}},
+		Initializers: []onnxtest.Tensor{{Name: "w", Dims: []int64{3, 1, 1, 1}, Data: []float32{1, 2, 3}}},
+		Nodes:        []onnxtest.Node{{Op: "Conv", Inputs: []string{"image", "w"}, Outputs: []string{"maps"}, IntLists: map[string][]int64{"kernel_shape": {1, 1}}}},
+	}
 	bytes := good.Bytes()
 	tests := []struct {
 		name  string
@@ -288,6 +295,7 @@ func TestRejected(t *testing.T) {
 		// [0,1] with no Sigmoid behind it could be a probability or a
 		// logit.
 		{"one class", oneClass.Bytes(), Options{}, "one score per image"},
+		{"segmentation map", segmentation.Bytes(), Options{}, "segmentation map"},
 		{"corrupt", []byte("this is not an onnx model at all"), Options{}, "not a valid ONNX model"},
 		{"truncated", bytes[:len(bytes)/2], Options{}, "not a valid ONNX model"},
 		{"non-square flat", onnxtest.Classifier([]int64{-1, 200}, 3, "").Bytes(), Options{}, "flattened to 200 values"},

@@ -309,7 +309,7 @@ func detectOutput(outputs []ort.InputOutputInfo, name string, in inputSpec, m *o
 		}
 		return outputSpec{}, fault.Invalidf(SettingOutput, "output %q: the model has no such output (it has %s)", name, strings.Join(names, ", "))
 	}
-	return outputSpec{}, fault.Invalidf(SettingOutput, "the model has no float output with more than one class (%s): fooltest needs class scores shaped [N,K]", strings.Join(considered, "; "))
+	return outputSpec{}, fault.Invalidf(SettingOutput, "the model has no output of class scores (%s): fooltest tests image classifiers, whose class scores are shaped [N,K], or [N,1] for a binary one", strings.Join(considered, "; "))
 }
 
 // classOutput checks one output; why is empty when it holds class scores.
@@ -347,7 +347,18 @@ func classOutput(out ort.InputOutputInfo, in inputSpec, m *onnxcheck.Model) (spe
 		if dims[0] > 0 && in.batch > 0 && int(dims[0]) != in.batch {
 			return spec, fmt.Sprintf("has batch axis %d but the input's is %d", dims[0], in.batch)
 		}
-		k := 1
+		k, axes := 1, 0
+		for _, d := range dims[1:] {
+			if d > 1 {
+				axes++
+			}
+		}
+		if axes > 1 {
+			// Read as K classes, a segmentation map's pixels or a
+			// detector's boxes would make every score a class of its
+			// own, and a run would pass a model it never tested.
+			return spec, fmt.Sprintf("has shape %v, scores along %d axes as a detector's boxes or a segmentation map give them, where an image classifier gives one score per class ([N,K])", dims, axes)
+		}
 		for _, d := range dims[1:] {
 			if d <= 0 {
 				// A dynamic class axis is sized 1 in every other axis for
