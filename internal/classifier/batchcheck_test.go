@@ -14,7 +14,7 @@ import (
 // TestBatchCheck opens models that declare a dynamic batch but do not
 // score each image of a batch as they score it alone: one reshapes to a
 // batch of 1 inside (it fails at any larger batch), one normalises its
-// softmax over the batch axis, one subtracts the batch's mean image. A
+// softmax over the batch axis, one subtracts half the batch's mean image. A
 // tuned batch falls back to 1 and says why, and then every image scores
 // what it scores alone; a batch the user asked for is refused with exit 2
 // and the fix. A model that scores each image on its own keeps its batch.
@@ -30,12 +30,16 @@ func TestBatchCheck(t *testing.T) {
 	batchSoftmax := onnxtest.Classifier(dims, 5, "Softmax")
 	batchSoftmax.Nodes[2].Ints = map[string]int64{"axis": 0}
 
+	// Half the batch's mean image subtracted: the whole mean would leave
+	// a batch of one image nothing to score.
 	centred := onnxtest.Classifier(dims, 5, "Softmax")
+	centred.Initializers = append(centred.Initializers, onnxtest.Tensor{Name: "half", Dims: []int64{1}, Data: []float32{0.5}})
 	centred.Nodes = append([]onnxtest.Node{
 		{Op: "ReduceMean", Inputs: []string{"image"}, Outputs: []string{"mean"}, IntLists: map[string][]int64{"axes": {0}}},
-		{Op: "Sub", Inputs: []string{"image", "mean"}, Outputs: []string{"centred"}},
+		{Op: "Mul", Inputs: []string{"mean", "half"}, Outputs: []string{"half_mean"}},
+		{Op: "Sub", Inputs: []string{"image", "half_mean"}, Outputs: []string{"centred"}},
 	}, centred.Nodes...)
-	centred.Nodes[2].Inputs[0] = "centred"
+	centred.Nodes[3].Inputs[0] = "centred"
 
 	tests := []struct {
 		name  string
@@ -45,7 +49,7 @@ func TestBatchCheck(t *testing.T) {
 		{"each image on its own", plain, ""},
 		{"reshaped to one row", reshaped, "fails at batch 2"},
 		{"softmax over the batch", batchSoftmax, "change with the other images"},
-		{"the batch's mean subtracted", centred, "change with the other images"},
+		{"half the batch's mean subtracted", centred, "change with the other images"},
 	}
 	const n = 24
 	imgs := strokes(rand.New(rand.NewPCG(7, 8)), n, 8, 8)

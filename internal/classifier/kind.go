@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 
 	"github.com/fooltest/fooltest/internal/fault"
 )
@@ -40,6 +41,10 @@ type probeStats struct {
 	lo, hi         float32
 	sumLo, sumHi   float64
 	finite, values int
+	// first is the first probe image's raw output row, and same says
+	// that every other row equals it bit for bit.
+	first []float32
+	same  bool
 }
 
 // probeKind runs the probe images, records the output's range and, for
@@ -61,6 +66,11 @@ func (c *Classifier) probeKind(op string) error {
 		}
 		c.info.KindEvidence = "no finite output on the probe images"
 		return nil
+	}
+	if st.same {
+		if err := c.checkConstant(st.first); err != nil {
+			return err
+		}
 	}
 	if c.info.OutputKind != Auto {
 		c.info.KindEvidence = "set by the user"
@@ -167,6 +177,12 @@ func (c *Classifier) probe() (probeStats, error) {
 		}
 		raw := b.output.GetData()
 		for i := range m {
+			row := raw[i*k : (i+1)*k]
+			if st.first == nil {
+				st.first, st.same = slices.Clone(row), true
+			} else if st.same {
+				st.same = sameBits(row, st.first)
+			}
 			var sum float64
 			rowFinite := true
 			for _, v := range raw[i*k : (i+1)*k] {
@@ -188,6 +204,67 @@ func (c *Classifier) probe() (probeStats, error) {
 		st.sumLo, st.sumHi = math.NaN(), math.NaN()
 	}
 	return st, nil
+}
+
+// constantImages is how many more images checkConstant scores.
+const constantImages = 32
+
+// checkConstant refuses a model whose raw output was first on every probe
+// image and stays so on constantImages images of random blocks: it ignores
+// its input, or the preprocessing gives it inputs it cannot tell apart (a
+// model that thresholds 0..255 pixels at 128, fed values in [0,1]). No
+// image can fool such a model, and a run would pass it untested. Rows of
+// exact 0s and 1s are let through: a saturated classifier gives them for
+// many images, and the search may still move it; so are 8-bit outputs,
+// whose few levels a model that barely responds may repeat.
+func (c *Classifier) checkConstant(first []float32) error {
+	if c.out.quant != nil || !slices.ContainsFunc(first, func(v float32) bool { return v != 0 && v != 1 }) {
+		return nil
+	}
+	per, k := c.in.c*c.in.h*c.in.w, c.out.width()
+	rng := rand.New(rand.NewPCG(3, 4))
+	imgs := make([]float32, constantImages*per)
+	for n := range constantImages {
+		img := imgs[n*per : (n+1)*per]
+		for range 1 + rng.IntN(8) {
+			y0, x0 := rng.IntN(c.in.h), rng.IntN(c.in.w)
+			y1, x1 := y0+1+rng.IntN(c.in.h-y0), x0+1+rng.IntN(c.in.w-x0)
+			for cc := range c.in.c {
+				v := rng.Float32()
+				for y := y0; y < y1; y++ {
+					for x := x0; x < x1; x++ {
+						img[cc*c.in.h*c.in.w+y*c.in.w+x] = v
+					}
+				}
+			}
+		}
+	}
+	b := c.batch
+	for off := 0; off < constantImages; off += b.size {
+		m := min(b.size, constantImages-off)
+		c.fill(b.input.GetData(), imgs[off*per:(off+m)*per], m)
+		if err := c.run(b); err != nil {
+			return err
+		}
+		raw := b.output.GetData()
+		for i := range m {
+			if !sameBits(raw[i*k:(i+1)*k], first) {
+				return nil
+			}
+		}
+	}
+	return fault.Invalidf(SettingPreprocessing, "model output %q is the same, bit for bit, on %d varied images (black, grey, white, noise, patterns, blocks) with this preprocessing (%s): the model ignores its input, or the preprocessing gives it inputs it cannot tell apart, and no image could fool it, so a run would pass a model it never tested",
+		c.out.name, probeImages+constantImages, c.norm)
+}
+
+// sameBits reports whether a and b hold the same values bit for bit.
+func sameBits(a, b []float32) bool {
+	for i, v := range a {
+		if math.Float32bits(v) != math.Float32bits(b[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 // probeSet returns probeImages canonical images: black, mid-grey, white,
