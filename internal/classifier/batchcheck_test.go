@@ -101,4 +101,26 @@ func TestBatchCheck(t *testing.T) {
 			}
 		})
 	}
+
+	// A model that runs only in batches of 4 (a reshape to 4 rows inside)
+	// opens with --batch 4: it has no scores alone to compare with.
+	four := onnxtest.Classifier(dims, 5, "Softmax")
+	four.Nodes[0] = onnxtest.Node{Op: "Reshape", Inputs: []string{"image", "four_rows"}, Outputs: []string{"flat"}}
+	four.Initializers = append(four.Initializers, onnxtest.Tensor{Name: "four_rows", Dims: []int64{2}, Int64s: []int64{4, 64}})
+	c, err := OpenBytes("four", four.Bytes(), Options{Threads: 1, Batch: 4})
+	if err != nil {
+		t.Fatalf("a model that runs only in batches of 4, --batch 4: %v", err)
+	}
+	if i := c.Info(); i.Batch != 4 || i.BatchNote != "" {
+		t.Errorf("batch %d, note %q; want 4 and none", i.Batch, i.BatchNote)
+	}
+	c.Close()
+	// Without --batch, tuning finds the batch it runs at.
+	if c, err = OpenBytes("four", four.Bytes(), Options{Threads: 1}); err != nil {
+		t.Fatalf("a model that runs only in batches of 4: %v", err)
+	}
+	if i := c.Info(); i.Batch != 4 || !strings.Contains(i.BatchNote, "runs at batch 4") {
+		t.Errorf("batch %d, note %q; want 4 and a note saying it runs at batch 4", i.Batch, i.BatchNote)
+	}
+	c.Close()
 }

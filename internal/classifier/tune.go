@@ -112,6 +112,10 @@ func (c *Classifier) tuneBatch(deadline time.Time) (*binding, error) {
 			c.info.BatchNote = fmt.Sprintf("the model declares a dynamic batch but fails at batch %d (%s), so images are scored one at a time", size, runtimeDetail(err))
 			break
 		}
+		if err != nil && size == 1 && !errors.Is(err, ErrAborted) {
+			b.destroy()
+			return c.onlyBatch(err)
+		}
 		if err != nil {
 			b.destroy()
 			best.destroy()
@@ -129,6 +133,30 @@ func (c *Classifier) tuneBatch(deadline time.Time) (*binding, error) {
 		}
 	}
 	return best, nil
+}
+
+// onlyBatch returns a binding of the first batch size above 1 at which a
+// model that failed at batch 1 (with err) runs, as an export that reshapes
+// to a fixed batch inside does although it declares a dynamic one, and says
+// so in Info.BatchNote; or err when it runs at none of them.
+func (c *Classifier) onlyBatch(err error) (*binding, error) {
+	per := c.in.c * c.in.h * c.in.w
+	for size := 2; size <= maxTunedBatch && size*per*4 <= maxBatchBytes; size *= 2 {
+		b, berr := c.newBinding(size)
+		if berr != nil {
+			return nil, berr
+		}
+		rerr := c.run(b)
+		if rerr == nil {
+			c.info.BatchNote = fmt.Sprintf("the model declares a dynamic batch but fails at batch 1 (%s) and runs at batch %d, so images are scored %d at a time", runtimeDetail(err), size, size)
+			return b, nil
+		}
+		b.destroy()
+		if errors.Is(rerr, ErrAborted) {
+			return nil, rerr
+		}
+	}
+	return nil, err
 }
 
 // Each size is timed over at least measureRuns runs and measureTime, after
