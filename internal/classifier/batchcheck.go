@@ -1,6 +1,7 @@
 package classifier
 
 import (
+	"errors"
 	"fmt"
 	"math"
 
@@ -42,7 +43,12 @@ func (c *Classifier) checkBatch(requested bool) error {
 		c.fill(one.input.GetData(), imgs[i*per:(i+1)*per], 1)
 		if err := c.run(one); err != nil {
 			one.destroy()
-			return err
+			if errors.Is(err, ErrAborted) {
+				return err
+			}
+			// A model that runs only in batches (a reshape to the
+			// user's --batch inside) has no scores alone to compare.
+			return nil
 		}
 		copy(alone[i*k:(i+1)*k], one.output.GetData()[:k])
 	}
@@ -88,6 +94,41 @@ func (c *Classifier) checkBatch(requested bool) error {
 	b.destroy()
 	c.batch, c.info.Batch, c.info.BatchTuned = one, 1, false
 	c.info.BatchNote = what + ", so images are scored one at a time"
+	return nil
+}
+
+// checkRepeat scores the probe images twice at the chosen batch and refuses
+// a model whose scores differ between the two runs (by more than
+// batchTolerance): dropout or noise left in training mode, or a random
+// operator. The search would chase its noise, and an image that fooled it
+// once would not fool it again.
+func (c *Classifier) checkRepeat() error {
+	b := c.batch
+	per, k := c.in.c*c.in.h*c.in.w, c.out.width()
+	imgs := probeSet(c.in.c, c.in.h, c.in.w)
+	m := min(b.size, probeImages)
+	first := make([]float32, m*k)
+	for run := range 2 {
+		c.fill(b.input.GetData(), imgs[:m*per], m)
+		if err := c.run(b); err != nil {
+			return err
+		}
+		raw := b.output.GetData()[:m*k]
+		if run == 0 {
+			copy(first, raw)
+			continue
+		}
+		for j, v := range raw {
+			w := first[j]
+			if math.Float32bits(v) == math.Float32bits(w) {
+				continue
+			}
+			if d := math.Abs(float64(v - w)); math.IsNaN(d) || d > batchTolerance*(1+math.Abs(float64(w))) {
+				return fault.Invalidf(SettingModel, "model output %q changes between two runs on the same images (from %.6g to %.6g): the model is random, with dropout or noise left in training mode or a random operator, so no image fools it reliably: export it in inference mode (PyTorch: model.eval() before the export)",
+					c.out.name, w, v)
+			}
+		}
+	}
 	return nil
 }
 

@@ -335,6 +335,9 @@ func open(ctx context.Context, start time.Time, name string, src source, checked
 	tuneStart := time.Now()
 	err = c.chooseBatch(opts.Batch, tuneDeadline(ctx, tuneStart))
 	if err == nil {
+		err = c.checkRepeat()
+	}
+	if err == nil {
 		err = c.checkBatch(opts.Batch > 0)
 	}
 	c.info.TuneSeconds = time.Since(tuneStart).Seconds()

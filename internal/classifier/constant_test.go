@@ -76,3 +76,24 @@ func TestConstantOutput(t *testing.T) {
 		})
 	}
 }
+
+// TestRandomModel: a model whose scores of the same image change from run
+// to run (noise added by a random operator, as dropout or noise layers left
+// in training mode do) cannot be fooled reliably, and is refused with the
+// fix.
+func TestRandomModel(t *testing.T) {
+	m := onnxtest.Classifier([]int64{-1, 1, 8, 8}, 3, "Softmax")
+	m.Nodes[1].Outputs = []string{"clean"}
+	m.Nodes = append(m.Nodes[:2], append([]onnxtest.Node{
+		{Op: "RandomUniformLike", Inputs: []string{"clean"}, Outputs: []string{"noise"}, Floats: map[string]float32{"low": -2, "high": 2}},
+		{Op: "Add", Inputs: []string{"clean", "noise"}, Outputs: []string{"logits"}},
+	}, m.Nodes[2:]...)...)
+	c, err := OpenBytes("random", m.Bytes(), Options{Threads: 1})
+	if err == nil {
+		c.Close()
+		t.Fatal("opened; want it refused")
+	}
+	if !errors.Is(err, fault.Invalid) || fault.SettingOf(err) != SettingModel || !strings.Contains(err.Error(), "changes between two runs") || strings.Contains(err.Error(), "\n") {
+		t.Fatalf("refused with %v; want one line of invalid input about runs that differ", err)
+	}
+}
