@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	ort "github.com/yalue/onnxruntime_go"
+
 	"github.com/fooltest/fooltest/internal/fault"
 	"github.com/fooltest/fooltest/internal/testsupport/onnxtest"
 )
@@ -88,5 +90,21 @@ func TestBinaryOutput(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestSpatialOutputs: an output whose axes after the class axis follow a
+// dynamic image size is a segmentation map's, and is refused; the same
+// axes beside a fixed image size are read as 1, as exporters that could
+// not size them leave a classifier's [N,K,1,1].
+func TestSpatialOutputs(t *testing.T) {
+	out := ort.InputOutputInfo{Name: "maps", OrtValueType: ort.ONNXTypeTensor, DataType: ort.TensorElementDataTypeFloat, Dimensions: ort.NewShape(-1, 21, -1, -1)}
+	dynamic := inputSpec{name: "image", layout: NCHW, c: 3, h: 64, w: 64, dims: []int64{-1, 3, -1, -1}}
+	fixed := inputSpec{name: "image", layout: NCHW, c: 3, h: 64, w: 64, dims: []int64{-1, 3, 64, 64}}
+	if _, why := classOutput(out, dynamic, nil); !strings.Contains(why, "segmentation map") {
+		t.Errorf("dynamic image size: %q, want a refusal naming a segmentation map", why)
+	}
+	if spec, why := classOutput(out, fixed, nil); why != "" || spec.k != 21 {
+		t.Errorf("fixed image size: %q, %d classes; want 21 classes", why, spec.k)
 	}
 }

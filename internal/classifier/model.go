@@ -3,6 +3,7 @@ package classifier
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -38,6 +39,17 @@ type inputSpec struct {
 	// batch is the fixed batch size, or 0 when the batch axis is dynamic.
 	batch int
 	dims  []int64
+}
+
+// sizeDynamic reports whether the model declares its image's height or
+// width dynamic (the user then gives them with --input-shape).
+func (s inputSpec) sizeDynamic() bool {
+	for _, d := range s.dims[1:] {
+		if d <= 0 && s.layout != Flat {
+			return true
+		}
+	}
+	return false
 }
 
 // shape returns the input tensor shape for a batch of b images.
@@ -358,6 +370,12 @@ func classOutput(out ort.InputOutputInfo, in inputSpec, m *onnxcheck.Model) (spe
 			// detector's boxes would make every score a class of its
 			// own, and a run would pass a model it never tested.
 			return spec, fmt.Sprintf("has shape %v, scores along %d axes as a detector's boxes or a segmentation map give them, where an image classifier gives one score per class ([N,K])", dims, axes)
+		}
+		if len(dims) > 2 && slices.ContainsFunc(dims[2:], func(d int64) bool { return d <= 0 }) && in.sizeDynamic() {
+			// Axes that the exporter could not size, after the class
+			// axis, of a model whose image size is dynamic: the
+			// image's height and width, as a segmentation map has.
+			return spec, fmt.Sprintf("has shape %v, whose axes after the class axis are as dynamic as the image's size, as a segmentation map's are, where an image classifier gives one score per class ([N,K])", dims)
 		}
 		for _, d := range dims[1:] {
 			if d <= 0 {
