@@ -70,16 +70,8 @@ func (c *Classifier) checkBatch(requested bool) error {
 	worst, at := 0.0, 0
 	raw := b.output.GetData()
 	for r := range b.size {
-		got, want := raw[r*k:(r+1)*k], alone[(r%probeImages)*k:][:k]
-		for j := range k {
-			g, w := float64(got[j]), float64(want[j])
-			if math.IsNaN(g) != math.IsNaN(w) || math.IsInf(g, 0) != math.IsInf(w, 0) {
-				worst, at = math.Inf(1), r
-				continue
-			}
-			if d := math.Abs(g - w); d > tol*(1+math.Abs(w)) && d > worst {
-				worst, at = d, r
-			}
+		if d, _ := scoreGap(raw[r*k:(r+1)*k], alone[(r%probeImages)*k:][:k], tol); d > worst {
+			worst, at = d, r
 		}
 	}
 	if worst == 0 {
@@ -118,18 +110,28 @@ func (c *Classifier) checkRepeat() error {
 			copy(first, raw)
 			continue
 		}
-		for j, v := range raw {
-			w := first[j]
-			if math.Float32bits(v) == math.Float32bits(w) {
-				continue
-			}
-			if d := math.Abs(float64(v - w)); math.IsNaN(d) || d > batchTolerance*(1+math.Abs(float64(w))) {
-				return fault.Invalidf(SettingModel, "model output %q changes between two runs on the same images (from %.6g to %.6g): the model is random, with dropout or noise left in training mode or a random operator, so no image fools it reliably: export it in inference mode (PyTorch: model.eval() before the export)",
-					c.out.name, w, v)
-			}
+		if d, j := scoreGap(raw, first, batchTolerance); d > 0 {
+			return fault.Invalidf(SettingModel, "model output %q changes between two runs on the same images (from %.6g to %.6g): the model is random, with dropout or noise left in training mode or a random operator, so no image fools it reliably: export it in inference mode (PyTorch: model.eval() before the export)",
+				c.out.name, first[j], raw[j])
 		}
 	}
 	return nil
+}
+
+// scoreGap compares raw scores got with want: the largest difference over
+// tol times 1 + |want| and where it is, +Inf where one is finite and the
+// other not, or 0 when they agree.
+func scoreGap(got, want []float32, tol float64) (gap float64, at int) {
+	for j := range got {
+		g, w := float64(got[j]), float64(want[j])
+		if math.IsNaN(g) != math.IsNaN(w) || math.IsInf(g, 0) != math.IsInf(w, 0) {
+			return math.Inf(1), j
+		}
+		if d := math.Abs(g - w); d > tol*(1+math.Abs(w)) && d > gap {
+			gap, at = d, j
+		}
+	}
+	return gap, at
 }
 
 // half reports whether elem is a 16-bit float type.

@@ -268,7 +268,7 @@ func open(ctx context.Context, start time.Time, name string, src source, checked
 		return nil, err
 	}
 	z, unzipped := zipped[out.name]
-	out.expose = unzipped && !slices.Contains(checked.OutputNames(), out.name)
+	out.expose = unzipped && !z.declared
 	if err := checkSizes(in, out, opts); err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package classifier
 
 import (
+	"slices"
 	"strings"
 
 	ort "github.com/yalue/onnxruntime_go"
@@ -13,6 +14,9 @@ import (
 type zipped struct {
 	onnxcheck.ZipMap
 	output string
+	// declared says that the tensor is a graph output already, so that
+	// the session need not declare it one.
+	declared bool
 }
 
 // unzip returns the model's outputs with each one that a ZipMap node
@@ -34,8 +38,9 @@ func unzip(outs []ort.InputOutputInfo, m *onnxcheck.Model) ([]ort.InputOutputInf
 		if found == nil {
 			found = map[string]zipped{}
 		}
-		found[z.Input] = zipped{ZipMap: z, output: o.Name}
-		if declared(outs, z.Input) {
+		declared := slices.ContainsFunc(outs, func(o ort.InputOutputInfo) bool { return o.Name == z.Input })
+		found[z.Input] = zipped{ZipMap: z, output: o.Name, declared: declared}
+		if declared {
 			continue
 		}
 		list = append(list, ort.InputOutputInfo{
@@ -46,16 +51,6 @@ func unzip(outs []ort.InputOutputInfo, m *onnxcheck.Model) ([]ort.InputOutputInf
 		})
 	}
 	return list, found
-}
-
-// declared reports whether outs lists the value name.
-func declared(outs []ort.InputOutputInfo, name string) bool {
-	for _, o := range outs {
-		if o.Name == name {
-			return true
-		}
-	}
-	return false
 }
 
 // modelLabels returns a model's own class labels as reports show them, or
