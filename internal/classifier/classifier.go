@@ -252,7 +252,7 @@ func open(ctx context.Context, start time.Time, name string, src source, checked
 	if !ort.IsInitialized() {
 		return nil, fault.Environmentf(SettingRuntime, "ONNX Runtime is not loaded")
 	}
-	in, err := detectInput(ins, opts.InputShape)
+	in, err := detectInput(ins, opts.InputShape, checked)
 	if err != nil {
 		return nil, err
 	}

@@ -112,8 +112,10 @@ func (s outputSpec) shape(b int) ort.Shape {
 }
 
 // detectInput finds the single float image input and its layout. shape,
-// when non-nil, is the image shape C,H,W the user gave.
-func detectInput(inputs []ort.InputOutputInfo, shape *[3]int) (inputSpec, error) {
+// when non-nil, is the image shape C,H,W the user gave; g, when non-nil, is
+// the model's graph, read when the declared shape leaves the channel axis
+// open.
+func detectInput(inputs []ort.InputOutputInfo, shape *[3]int, g *onnxcheck.Model) (inputSpec, error) {
 	if len(inputs) == 0 {
 		return inputSpec{}, fault.Invalidf("", "the model declares no inputs: fooltest needs a model with one float image input")
 	}
@@ -152,10 +154,29 @@ func detectInput(inputs []ort.InputOutputInfo, shape *[3]int) (inputSpec, error)
 			spec.layout, spec.c, spec.h, spec.w = NCHW, int(dims[1]), int(dims[2]), int(dims[3])
 		case isC(dims[3]):
 			spec.layout, spec.c, spec.h, spec.w = NHWC, int(dims[3]), int(dims[1]), int(dims[2])
-		case shape != nil && dims[1] <= 0:
-			spec.layout = NCHW
-		case shape != nil && dims[3] <= 0:
-			spec.layout = NHWC
+		case dims[1] <= 0 || dims[3] <= 0:
+			// Exporters of Hugging Face models declare every axis
+			// dynamic, channels included. The first convolution
+			// says which axis holds them, and how many there are.
+			layout, c := convInput(g, in.Name)
+			if c > 0 && !isC(int64(c)) {
+				return inputSpec{}, fault.Invalidf("", "model input %q (shape %v) feeds a convolution over %d channels: fooltest takes gray or RGB images", in.Name, dims, c)
+			}
+			switch {
+			case layout == NCHW && dims[1] <= 0, layout == NHWC && dims[3] <= 0:
+				spec.layout = layout
+			case shape != nil && dims[1] <= 0:
+				spec.layout = NCHW
+			case shape != nil && dims[3] <= 0:
+				spec.layout = NHWC
+			default:
+				return inputSpec{}, fault.Invalidf(SettingInputShape, "model input %q has shape %v: its channel axis is dynamic, and its graph does not show which axis holds the channels", in.Name, dims)
+			}
+			spec.c = c
+			spec.h, spec.w = int(max(dims[2], 0)), int(max(dims[3], 0))
+			if spec.layout == NHWC {
+				spec.h, spec.w = int(max(dims[1], 0)), int(max(dims[2], 0))
+			}
 		default:
 			return inputSpec{}, fault.Invalidf("", "model input %q has shape %v: neither axis 1 nor axis 3 is a channel axis of size 1 or 3; fooltest takes gray or RGB images in NCHW or NHWC", in.Name, dims)
 		}
@@ -192,6 +213,73 @@ func detectInput(inputs []ort.InputOutputInfo, shape *[3]int) (inputSpec, error)
 	return spec, nil
 }
 
+// elementwise lists the operators that keep an image's layout and may stand
+// between a model's input and its first convolution: normalisation,
+// casts and quantization.
+var elementwise = []string{"Add", "Sub", "Mul", "Div", "Cast", "QuantizeLinear", "DequantizeLinear", "Identity"}
+
+// convInput follows input through elementwise operators to the first
+// convolution that reads it and returns the layout it implies, and the
+// channel count its weights take (0 when unknown). An NCHW image feeds the
+// convolution itself; an NHWC one goes through a Transpose to NCHW first,
+// as tf2onnx writes. It returns "" when the graph shows neither.
+func convInput(g *onnxcheck.Model, input string) (Layout, int) {
+	if g == nil {
+		return "", 0
+	}
+	layout, value := NCHW, input
+	for range 8 {
+		var next *onnxcheck.Node
+		for _, n := range g.Consumers(value) {
+			if len(n.Inputs) == 0 || n.Inputs[0] != value || len(n.Outputs) == 0 {
+				continue
+			}
+			switch {
+			case n.Op == "Conv" || n.Op == "ConvInteger":
+				return layout, weightChannels(g, n, 1)
+			case n.Op == "QLinearConv":
+				return layout, weightChannels(g, n, 3)
+			case n.Op == "Transpose" && layout == NCHW:
+				if perm, ok := n.Ints("perm"); ok && slices.Equal(perm, []int64{0, 3, 1, 2}) {
+					layout, next = NHWC, n
+				}
+			case slices.Contains(elementwise, n.Op):
+				next = n
+			}
+			if next != nil {
+				break
+			}
+		}
+		if next == nil {
+			return "", 0
+		}
+		value = next.Outputs[0]
+	}
+	return "", 0
+}
+
+// weightChannels returns the input channels of convolution n, whose weight
+// [M, C/group, kH, kW] is its input at index w (through a DequantizeLinear
+// when the model is quantized), or 0 when the weight's shape is not known.
+func weightChannels(g *onnxcheck.Model, n *onnxcheck.Node, w int) int {
+	if len(n.Inputs) <= w {
+		return 0
+	}
+	name := n.Inputs[w]
+	if p := g.Producer(name); p != nil && p.Op == "DequantizeLinear" && len(p.Inputs) > 0 {
+		name = p.Inputs[0]
+	}
+	dims, ok := g.ConstDims(name)
+	if !ok || len(dims) != 4 || dims[1] <= 0 {
+		return 0
+	}
+	group, ok := n.Int("group")
+	if !ok || group < 1 {
+		group = 1
+	}
+	return int(dims[1] * group)
+}
+
 // checkOverride rejects a user's image shape that contradicts a declared size.
 func checkOverride(s inputSpec, c, h, w int) error {
 	mismatch := func(axis string, declared, given int) error {
@@ -209,6 +297,10 @@ func checkOverride(s inputSpec, c, h, w int) error {
 		fallthrough
 	default:
 		if s.c > 0 && s.c != c {
+			if s.dims[1] <= 0 && s.dims[3] <= 0 {
+				// The count came from the first convolution.
+				return fault.Suggest(fault.Invalidf(SettingInputShape, "image shape %d,%d,%d contradicts model input %q (shape %v): its first convolution takes %d channels, not %d", c, h, w, s.name, s.dims, s.c, c), strconv.Itoa(s.c))
+			}
 			return mismatch("channel count", s.c, c)
 		}
 		if s.h > 0 && s.h != h {

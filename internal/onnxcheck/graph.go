@@ -396,3 +396,25 @@ func decodeFloats(t msg, max int) (dims []int64, vals []float32, ok bool) {
 	}
 	return dims, vals, true
 }
+
+// ConstDims returns the dimensions of value when it is a constant of the main
+// graph (an initializer, or a Constant node's value), whatever its element
+// type and wherever its data is kept; false for anything else.
+func (m *Model) ConstDims(value string) ([]int64, bool) {
+	t, ok := m.constant(value)
+	if !ok {
+		return nil, false
+	}
+	var dims []int64
+	err := each(t, 0, func(f field) error {
+		if f.num != tensorDims {
+			return nil
+		}
+		ds, err := varints(f)
+		for _, d := range ds {
+			dims = append(dims, int64(d))
+		}
+		return err
+	})
+	return dims, err == nil
+}

@@ -96,4 +96,13 @@ func TestGraphView(t *testing.T) {
 	if _, _, ok := m.Floats("W", 1); ok {
 		t.Error("W read past the cap of 1 value")
 	}
+	// Dimensions come whatever the element type or the data.
+	for name, want := range map[string][]int64{"W": {1, 2}, "u": {2}, "k": {2}, "d": {1}, "bad": {3}} {
+		if dims, ok := m.ConstDims(name); !ok || !slices.Equal(dims, want) {
+			t.Errorf("ConstDims(%s): %v %v, want %v", name, dims, ok, want)
+		}
+	}
+	if _, ok := m.ConstDims("x"); ok {
+		t.Error("ConstDims of a graph input")
+	}
 }
