@@ -6,6 +6,7 @@ import (
 
 	"github.com/fooltest/fooltest/internal/classifier"
 	"github.com/fooltest/fooltest/internal/fault"
+	"github.com/fooltest/fooltest/internal/hfconfig"
 	"github.com/fooltest/fooltest/internal/ortlib"
 	"github.com/fooltest/fooltest/internal/pipeline"
 )
@@ -37,6 +38,7 @@ var settingHints = map[fault.Setting]hint{
 	classifier.SettingMaxModelBytes:      fixed("raise --max-model-bytes if you trust the model"),
 	classifier.SettingMaxInputBytes:      fixed("raise --max-input-bytes if the runner has the memory, or use a smaller --batch or --input-shape"),
 	classifier.SettingPreprocessing:      fixed("check --scale, --mean and --std (or --preset)"),
+	hfconfig.SettingPreprocessorConfig:   fixed("fix the file, or pass --preset (or --scale, --mean and --std), which take precedence over it"),
 	classifier.SettingPixelPreprocessing: fixed("omit --preset, --scale, --mean and --std, or pass --preset raw255"),
 	classifier.SettingRuntime:            fixed("run scripts/install-onnxruntime.sh, or point --onnxruntime-lib or $ONNXRUNTIME_LIB at libonnxruntime.so " + classifier.RuntimeVersion),
 	classifier.SettingBatch: func(s string) string {

@@ -14,6 +14,7 @@ import (
 	"github.com/fooltest/fooltest/cmd/fooltest/internal/exitcode"
 	"github.com/fooltest/fooltest/internal/classifier"
 	"github.com/fooltest/fooltest/internal/demo"
+	"github.com/fooltest/fooltest/internal/hfconfig"
 	"github.com/fooltest/fooltest/internal/pipeline"
 	"github.com/fooltest/fooltest/internal/report"
 )
@@ -32,6 +33,11 @@ type modelFlags struct {
 	maxModelBytes, maxInputBytes int64
 	channelOrder                 string
 	set                          map[string]bool
+	// hf are the Hugging Face files found beside the model; processor is
+	// the preprocessor_config.json the preprocessing came from, when no
+	// preprocessing flag was given.
+	hf        hfconfig.Files
+	processor string
 }
 
 func (m *modelFlags) register(fs *flag.FlagSet) {
@@ -124,12 +130,31 @@ func (m *modelFlags) options() (classifier.Options, string, error) {
 			preset = "custom"
 		}
 	}
+	m.hf, m.processor = hfconfig.Files{}, ""
+	if m.model != "" {
+		m.hf = hfconfig.Find(m.model)
+	}
+	if m.hf.Preprocessor != "" && (m.presetDefaulted() || m.inputShape == "") {
+		// The model's own image processor says how it was trained; flags
+		// take precedence over it.
+		p, err := hfconfig.ReadPreprocessing(m.hf.Preprocessor)
+		if err != nil {
+			return opts, "", err
+		}
+		if m.presetDefaulted() {
+			norm = classifier.Normalization{Scale: p.Scale, Mean: p.Mean, Std: p.Std, BGR: p.BGR}
+			preset, m.processor = "custom", m.hf.Preprocessor
+		}
+		if p.Height > 0 {
+			opts.ImageSize = &[2]int{p.Height, p.Width}
+		}
+	}
 	// Refused here, before the runtime is loaded, with the flags named.
 	if err := norm.Check(); err != nil {
 		return opts, "", err
 	}
 	opts.Normalization = norm
-	opts.AutoNormalization = m.model != "" && m.preset == "" && !m.set["scale"] && !m.set["mean"] && !m.set["std"]
+	opts.AutoNormalization = m.model != "" && m.preset == "" && !m.set["scale"] && !m.set["mean"] && !m.set["std"] && m.processor == ""
 	if m.inputShape != "" {
 		c, h, w, err := parseShape(m.inputShape)
 		if err != nil {
@@ -165,7 +190,11 @@ func (m *modelFlags) toModel() (pipeline.Model, error) {
 	if err != nil {
 		return pipeline.Model{}, err
 	}
-	return pipeline.Model{Path: m.model, Options: opts, Preset: preset, Labels: m.labels, Runtime: version}, nil
+	model := pipeline.Model{Path: m.model, Options: opts, Preset: preset, Labels: m.labels, Runtime: version}
+	if m.labels == "" {
+		model.ConfigLabels = m.hf.Config
+	}
+	return model, nil
 }
 
 // open loads the runtime, the model and its labels. The end of ctx aborts
@@ -179,9 +208,10 @@ func (m *modelFlags) open(ctx context.Context) (*pipeline.Opened, error) {
 }
 
 // presetDefaulted reports whether the user's model gets the default
-// preprocessing because no preprocessing flag was given.
+// preprocessing because no preprocessing flag was given and no image
+// processor's settings sit beside it.
 func (m *modelFlags) presetDefaulted() bool {
-	if m.model == "" || m.preset != "" {
+	if m.model == "" || m.preset != "" || m.processor != "" {
 		return false
 	}
 	for _, f := range []string{"scale", "mean", "std", "channel-order"} {
@@ -193,8 +223,9 @@ func (m *modelFlags) presetDefaulted() bool {
 }
 
 // summary is the human-readable model description inspect and run print;
-// defaulted says that no preprocessing flag was given.
-func summary(l *pipeline.Opened, defaulted bool) string {
+// defaulted says that no preprocessing flag was given, and hf names the
+// Hugging Face files found beside the model.
+func summary(l *pipeline.Opened, defaulted bool, hf hfconfig.Files, processor string) string {
 	i := l.Info()
 	batch := "dynamic batch"
 	if i.FixedBatch > 0 {
@@ -239,8 +270,15 @@ func summary(l *pipeline.Opened, defaulted bool) string {
 		// user should see which tensor the confidences come from.
 		kind += fmt.Sprintf(", read where the ZipMap of output %q takes them", i.ZipMapOutput)
 	}
-	row("input", "%q %v: %s, %d×%d×%d %s, %s", i.Input, i.InputShape, i.Layout, i.Channels, i.Height, i.Width, color, batch)
+	size := ""
+	if i.SizeFromProcessor {
+		size = " (the size " + safetext.Printable(hf.Preprocessor) + " gives)"
+	}
+	row("input", "%q %v: %s, %d×%d×%d%s %s, %s", i.Input, i.InputShape, i.Layout, i.Channels, i.Height, i.Width, size, color, batch)
 	pre := ""
+	if processor != "" {
+		pre = ": from " + safetext.Printable(processor) + " (the model's image processor)"
+	}
 	if l.TakesPixels() {
 		pre = ": the model takes 8-bit pixels and normalises them itself"
 	} else if defaulted && l.Digits == nil {

@@ -245,7 +245,7 @@ func runSearch(ctx context.Context, args []string, e env) (*runOutcome, error) {
 		},
 		Hooks: pipeline.Hooks{
 			Opened: func(o *pipeline.Opened, targets []int) {
-				fmt.Fprint(e.stdout, summary(o, m.presetDefaulted()))
+				fmt.Fprint(e.stdout, summary(o, m.presetDefaulted(), m.hf, m.processor))
 				if sh := plan.shard; sh != nil {
 					fmt.Fprintf(e.stdout, "%-11s %d of %d: %d of the %d target classes, seed %d\n", "shard", sh.Index, sh.Count, len(sh.Searched), len(targets), sh.Seed)
 				}

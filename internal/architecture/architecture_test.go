@@ -44,6 +44,11 @@ var rules = []rule{
 		why:  "the digit check only asks the model; the pipeline records its answer in the result",
 	},
 	{
+		from: []string{"internal/hfconfig"},
+		to:   []string{"internal/classifier", "internal/attack", "internal/pipeline", "github.com/yalue/onnxruntime_go"},
+		why:  "the files an export keeps beside a model are read as data, without the model or the runtime",
+	},
+	{
 		from: []string{"internal/cppn"},
 		to:   []string{module + "..."},
 		why:  "the CPPN renderer stands alone",

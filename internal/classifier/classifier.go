@@ -36,6 +36,11 @@ type Options struct {
 	AutoNormalization bool
 	// InputShape is the image shape C,H,W the user gives; nil to detect it.
 	InputShape *[3]int
+	// ImageSize is the height and width of the images the model's own
+	// image processor makes (a Hugging Face preprocessor_config.json). It
+	// gives the size of an input that declares its height and width
+	// dynamic when InputShape is nil; a declared size wins over it.
+	ImageSize *[2]int
 	// Output names the output to read; empty picks the first float
 	// output with more than one class, else the first with one score per
 	// image (a binary classifier's).
@@ -74,6 +79,9 @@ type Info struct {
 	Channels   int     `json:"channels"`
 	Height     int     `json:"height"`
 	Width      int     `json:"width"`
+	// SizeFromProcessor says that the input declares a dynamic image size
+	// and Height and Width came from Options.ImageSize.
+	SizeFromProcessor bool `json:"size_from_processor,omitempty"`
 	// FixedBatch is the model's fixed batch size, or 0 when dynamic.
 	FixedBatch   int        `json:"fixed_batch"`
 	Output       string     `json:"output"`
@@ -252,7 +260,7 @@ func open(ctx context.Context, start time.Time, name string, src source, checked
 	if !ort.IsInitialized() {
 		return nil, fault.Environmentf(SettingRuntime, "ONNX Runtime is not loaded")
 	}
-	in, err := detectInput(ins, opts.InputShape, checked)
+	in, err := detectInput(ins, opts.InputShape, opts.ImageSize, checked)
 	if err != nil {
 		return nil, err
 	}
@@ -319,7 +327,7 @@ func open(ctx context.Context, start time.Time, name string, src source, checked
 	c.info = Info{
 		Input: in.name, InputShape: in.dims, Layout: in.layout,
 		InputType: typeName(in.elem), OutputType: typeName(out.elem),
-		Channels: in.c, Height: in.h, Width: in.w, FixedBatch: in.batch,
+		Channels: in.c, Height: in.h, Width: in.w, SizeFromProcessor: in.sized, FixedBatch: in.batch,
 		Output: out.name, OutputShape: out.dims, Classes: out.k,
 		OutputKind: kind, Normalization: norm.String(),
 		Threads: threads,

@@ -9,46 +9,6 @@ import (
 	"github.com/fooltest/fooltest/internal/testsupport/onnxtest"
 )
 
-// convNet returns a small convolutional classifier of 5 classes whose input
-// declares every axis dynamic, as exporters of Hugging Face models write
-// it. Its convolution takes in channels (weight [4·group, in/group, 2, 2]); nhwc
-// puts a Transpose to NCHW before it, as tf2onnx does, and a Sub stands for
-// normalisation inside the graph.
-func convNet(in, group int64, nhwc bool) onnxtest.Model {
-	per, out := in/group, 4*group
-	w := make([]float32, out*per*4)
-	for i := range w {
-		w[i] = float32(i%7) / 7
-	}
-	fc := make([]float32, out*5)
-	for i := range fc {
-		fc[i] = float32(i%5+1) / 4
-	}
-	first := "pixel_values"
-	nodes := []onnxtest.Node{}
-	if nhwc {
-		nodes = append(nodes, onnxtest.Node{Op: "Transpose", Inputs: []string{first}, Outputs: []string{"nchw"}, IntLists: map[string][]int64{"perm": {0, 3, 1, 2}}})
-		first = "nchw"
-	}
-	nodes = append(nodes,
-		onnxtest.Node{Op: "Sub", Inputs: []string{first, "mean"}, Outputs: []string{"centred"}},
-		onnxtest.Node{Op: "Conv", Inputs: []string{"centred", "w"}, Outputs: []string{"conv"}, Ints: map[string]int64{"group": group}},
-		onnxtest.Node{Op: "GlobalAveragePool", Inputs: []string{"conv"}, Outputs: []string{"pooled"}},
-		onnxtest.Node{Op: "Flatten", Inputs: []string{"pooled"}, Outputs: []string{"flat"}, Ints: map[string]int64{"axis": 1}},
-		onnxtest.Node{Op: "MatMul", Inputs: []string{"flat", "fc"}, Outputs: []string{"logits"}},
-	)
-	return onnxtest.Model{
-		Inputs:  []onnxtest.Value{{Name: "pixel_values", Type: onnxtest.Float, Dims: []int64{-1, -1, -1, -1}}},
-		Outputs: []onnxtest.Value{{Name: "logits", Type: onnxtest.Float, Dims: []int64{-1, 5}}},
-		Initializers: []onnxtest.Tensor{
-			{Name: "mean", Dims: []int64{1}, Data: []float32{0.5}},
-			{Name: "w", Dims: []int64{out, per, 2, 2}, Data: w},
-			{Name: "fc", Dims: []int64{out, 5}, Data: fc},
-		},
-		Nodes: nodes,
-	}
-}
-
 // TestDynamicChannels: a model whose input declares its channel axis
 // dynamic is read through its first convolution, which says where the
 // channels are and how many; the image size then comes from --input-shape.
@@ -64,13 +24,13 @@ func TestDynamicChannels(t *testing.T) {
 		suggest string
 		message string
 	}{
-		{name: "RGB without a size", model: convNet(3, 1, false), setting: SettingInputShape, suggest: "3", message: "unknown image size"},
-		{name: "RGB", model: convNet(3, 1, false), shape: shape(3, 8, 8), layout: NCHW, c: 3},
-		{name: "gray", model: convNet(1, 1, false), shape: shape(1, 6, 6), layout: NCHW, c: 1},
-		{name: "depthwise RGB", model: convNet(3, 3, false), shape: shape(3, 8, 8), layout: NCHW, c: 3},
-		{name: "NHWC through a Transpose", model: convNet(3, 1, true), shape: shape(3, 8, 8), layout: NHWC, c: 3},
-		{name: "wrong channel count", model: convNet(3, 1, false), shape: shape(1, 8, 8), setting: SettingInputShape, suggest: "3", message: "its first convolution takes 3 channels, not 1"},
-		{name: "four channels", model: convNet(4, 1, false), shape: shape(3, 8, 8), setting: "", message: "a convolution over 4 channels"},
+		{name: "RGB without a size", model: onnxtest.ConvNet(3, 1, false), setting: SettingInputShape, suggest: "3", message: "unknown image size"},
+		{name: "RGB", model: onnxtest.ConvNet(3, 1, false), shape: shape(3, 8, 8), layout: NCHW, c: 3},
+		{name: "gray", model: onnxtest.ConvNet(1, 1, false), shape: shape(1, 6, 6), layout: NCHW, c: 1},
+		{name: "depthwise RGB", model: onnxtest.ConvNet(3, 3, false), shape: shape(3, 8, 8), layout: NCHW, c: 3},
+		{name: "NHWC through a Transpose", model: onnxtest.ConvNet(3, 1, true), shape: shape(3, 8, 8), layout: NHWC, c: 3},
+		{name: "wrong channel count", model: onnxtest.ConvNet(3, 1, false), shape: shape(1, 8, 8), setting: SettingInputShape, suggest: "3", message: "its first convolution takes 3 channels, not 1"},
+		{name: "four channels", model: onnxtest.ConvNet(4, 1, false), shape: shape(3, 8, 8), setting: "", message: "a convolution over 4 channels"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c, err := OpenBytes("dyn.onnx", tc.model.Bytes(), Options{Threads: 1, Batch: 2, InputShape: tc.shape})

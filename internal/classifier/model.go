@@ -39,6 +39,8 @@ type inputSpec struct {
 	// batch is the fixed batch size, or 0 when the batch axis is dynamic.
 	batch int
 	dims  []int64
+	// sized says that h and w came from Options.ImageSize.
+	sized bool
 }
 
 // sizeDynamic reports whether the model declares its image's height or
@@ -115,7 +117,10 @@ func (s outputSpec) shape(b int) ort.Shape {
 // when non-nil, is the image shape C,H,W the user gave; g, when non-nil, is
 // the model's graph, read when the declared shape leaves the channel axis
 // open.
-func detectInput(inputs []ort.InputOutputInfo, shape *[3]int, g *onnxcheck.Model) (inputSpec, error) {
+//
+// size, when non-nil, is the height and width that the model's image
+// processor gives it; it fills a dynamic image size when shape is nil.
+func detectInput(inputs []ort.InputOutputInfo, shape *[3]int, size *[2]int, g *onnxcheck.Model) (inputSpec, error) {
 	if len(inputs) == 0 {
 		return inputSpec{}, fault.Invalidf("", "the model declares no inputs: fooltest needs a model with one float image input")
 	}
@@ -200,6 +205,9 @@ func detectInput(inputs []ort.InputOutputInfo, shape *[3]int, g *onnxcheck.Model
 			return inputSpec{}, err
 		}
 		spec.c, spec.h, spec.w = c, h, w
+	}
+	if shape == nil && size != nil && spec.layout != Flat && spec.h <= 0 && spec.w <= 0 {
+		spec.h, spec.w, spec.sized = size[0], size[1], true
 	}
 	if spec.c <= 0 || spec.h <= 0 || spec.w <= 0 {
 		err := fault.Invalidf(SettingInputShape, "model input %q has shape %v with unknown image size", in.Name, dims)

@@ -28,6 +28,10 @@ type Model struct {
 	// Labels is the labels file; empty gives the demo's labels or
 	// numbered ones.
 	Labels string
+	// ConfigLabels is a Hugging Face config.json found beside the model,
+	// whose id2label names the classes when Labels is empty and the
+	// model has as many classes as it names.
+	ConfigLabels string
 	// Runtime is the loaded ONNX Runtime's version, for the reports.
 	Runtime string
 }
@@ -81,7 +85,15 @@ func Open(ctx context.Context, m Model) (*Opened, error) {
 		o.Preset = "raw255"
 	}
 	k := o.Info().Classes
+	named := m.Labels != "" || o.Info().ClassLabels != nil
+	var configErr error
+	if m.Labels == "" && m.ConfigLabels != "" {
+		if o.Labels, configErr = classifier.ReadLabels(m.ConfigLabels, k); configErr == nil {
+			o.LabelsFrom, named = "id2label in "+m.ConfigLabels, true
+		}
+	}
 	switch {
+	case o.Labels != nil:
 	case m.Labels != "":
 		o.Labels, err = classifier.ReadLabels(m.Labels, k)
 		o.LabelsFrom = "file " + m.Labels
@@ -89,6 +101,10 @@ func Open(ctx context.Context, m Model) (*Opened, error) {
 		o.Labels, o.LabelsFrom = demo.Labels(), "the demo's digits 0-9"
 	case len(o.Info().ClassLabels) == k:
 		o.Labels, o.LabelsFrom = o.Info().ClassLabels, "the model's ZipMap class labels"
+	case configErr != nil:
+		// A config.json of another model, or of this one before its head
+		// changed: the run goes on, and says why the names were left out.
+		o.Labels, o.LabelsFrom = classifier.DefaultLabels(k), fmt.Sprintf("class 0 .. class %d (the id2label in %s was not used: %v)", k-1, m.ConfigLabels, configErr)
 	default:
 		o.Labels, o.LabelsFrom = classifier.DefaultLabels(k), fmt.Sprintf("none given: class 0 .. class %d", k-1)
 	}
@@ -98,7 +114,7 @@ func Open(ctx context.Context, m Model) (*Opened, error) {
 	}
 	// Class names (from a file or the model) that are not the digits say the model reads
 	// something else, and its digit labels would mean nothing.
-	if m.Labels == "" && o.Info().ClassLabels == nil || digits.NamesDigits(o.Labels) {
+	if !named || digits.NamesDigits(o.Labels) {
 		if o.Digits, err = checkDigits(o.Classifier, o.norm); err != nil {
 			o.Close()
 			return nil, err

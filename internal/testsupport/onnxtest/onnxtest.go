@@ -497,3 +497,43 @@ func ZipMapped(inDims []int64, k int, labels []string, ints []int64, declared bo
 	m.Imports = map[string]int64{"ai.onnx.ml": 1}
 	return m
 }
+
+// ConvNet returns a small convolutional classifier of 5 classes whose input
+// declares every axis dynamic, as exporters of Hugging Face models write
+// it. Its convolution takes in channels (weight [4·group, in/group, 2, 2]); nhwc
+// puts a Transpose to NCHW before it, as tf2onnx does, and a Sub stands for
+// normalisation inside the graph.
+func ConvNet(in, group int64, nhwc bool) Model {
+	per, out := in/group, 4*group
+	w := make([]float32, out*per*4)
+	for i := range w {
+		w[i] = float32(i%7) / 7
+	}
+	fc := make([]float32, out*5)
+	for i := range fc {
+		fc[i] = float32(i%5+1) / 4
+	}
+	first := "pixel_values"
+	var nodes []Node
+	if nhwc {
+		nodes = append(nodes, Node{Op: "Transpose", Inputs: []string{first}, Outputs: []string{"nchw"}, IntLists: map[string][]int64{"perm": {0, 3, 1, 2}}})
+		first = "nchw"
+	}
+	nodes = append(nodes,
+		Node{Op: "Sub", Inputs: []string{first, "mean"}, Outputs: []string{"centred"}},
+		Node{Op: "Conv", Inputs: []string{"centred", "w"}, Outputs: []string{"conv"}, Ints: map[string]int64{"group": group}},
+		Node{Op: "GlobalAveragePool", Inputs: []string{"conv"}, Outputs: []string{"pooled"}},
+		Node{Op: "Flatten", Inputs: []string{"pooled"}, Outputs: []string{"flat"}, Ints: map[string]int64{"axis": 1}},
+		Node{Op: "MatMul", Inputs: []string{"flat", "fc"}, Outputs: []string{"logits"}},
+	)
+	return Model{
+		Inputs:  []Value{{Name: "pixel_values", Type: Float, Dims: []int64{-1, -1, -1, -1}}},
+		Outputs: []Value{{Name: "logits", Type: Float, Dims: []int64{-1, 5}}},
+		Initializers: []Tensor{
+			{Name: "mean", Dims: []int64{1}, Data: []float32{0.5}},
+			{Name: "w", Dims: []int64{out, per, 2, 2}, Data: w},
+			{Name: "fc", Dims: []int64{out, 5}, Data: fc},
+		},
+		Nodes: nodes,
+	}
+}
