@@ -39,10 +39,13 @@ const (
 )
 
 // minEvaluations is the fewest model evaluations a run needs before it can
-// pass (or its --max-evals, when lower), unless every target was fooled: a
+// pass, and it needs one more per target class it searched beyond as many
+// (or its --max-evals, when lower), unless every target was fooled: a
 // search that scored a handful of images, because the model was slow or
 // hung until the budget ended, says nothing about how hard the model is to
-// fool.
+// fool, and one that scored fewer images than it had classes to fool has
+// not finished its first images (on 1000 classes the default search starts
+// from 500) before its climbs begin.
 const minEvaluations = 100
 
 // MaxFooled is the number of fooled classes the gate allows, either an
@@ -246,7 +249,7 @@ func Evaluate(res *report.Result, threshold float64, allowed MaxFooled, failOn F
 	scored := failOn == FailOnRegression || res.Config.MinScore > 0
 
 	v := Pass
-	need := int64(minEvaluations)
+	need := int64(max(minEvaluations, searchedTargets(res)))
 	if res.Config.MaxEvals > 0 {
 		need = min(need, res.Config.MaxEvals)
 	}
@@ -267,7 +270,7 @@ func Evaluate(res *report.Result, threshold float64, allowed MaxFooled, failOn F
 		res.Error = "the run was interrupted before the search ended, and the classes fooled so far do not fail the gate"
 	case res.Evaluations < need && !searchedFooled(res):
 		v = Error
-		res.Error = fmt.Sprintf("the search made only %d model evaluations, fewer than the %d a pass needs: give the search a longer time budget, or a faster model", res.Evaluations, need)
+		res.Error = fmt.Sprintf("the search made only %d model evaluations, fewer than the %d a pass needs (%d, or one per target class searched when there are more): give the search a longer time budget, a faster model, or fewer target classes per job (--classes, or --shard over a job matrix)", res.Evaluations, need, minEvaluations)
 	}
 	res.Verdict = v
 	return v, nil
@@ -277,6 +280,24 @@ func Evaluate(res *report.Result, threshold float64, allowed MaxFooled, failOn F
 // which ends a search early however few evaluations it made: every target,
 // a shard's own classes (the others it did not search), or in a merged
 // result those of the shards present.
+// searchedTargets is the number of target classes the run searched: all
+// of them, a shard's own, or, merged, those of the shards merged.
+func searchedTargets(res *report.Result) int {
+	switch {
+	case res.Shard == nil:
+		return res.Targets
+	case res.Shard.Index > 0:
+		return len(res.Shard.Searched)
+	}
+	n := 0
+	for _, c := range res.Classes {
+		if !c.NotSearched {
+			n++
+		}
+	}
+	return n
+}
+
 func searchedFooled(res *report.Result) bool {
 	if res.Shard == nil {
 		return res.Fooled == res.Targets

@@ -288,6 +288,11 @@ func TestEvaluateError(t *testing.T) {
 		{"a lower --max-evals", report.Result{Classes: classes(0.1, 0), Evaluations: 50, Config: report.Config{MaxEvals: 50}}, Pass},
 		{"every target fooled early", report.Result{Classes: classes(1, 1), Evaluations: 20}, Pass},
 		{"enough evaluations", report.Result{Classes: classes(0.1, 0), Evaluations: minEvaluations}, Pass},
+		{"fewer evaluations than targets", report.Result{Classes: classes(manyConfs(300)...), Targets: 300, Evaluations: 299}, Error},
+		{"as many evaluations as targets", report.Result{Classes: classes(manyConfs(300)...), Targets: 300, Evaluations: 300}, Pass},
+		{"a --max-evals below the targets", report.Result{Classes: classes(manyConfs(300)...), Targets: 300, Evaluations: 150, Config: report.Config{MaxEvals: 150}}, Pass},
+		{"a shard's own targets", report.Result{Classes: classes(manyConfs(300)...), Targets: 300, Evaluations: 150, Shard: &report.Shard{Index: 1, Count: 2, Searched: seq(0, 300, 2)}}, Pass},
+		{"a shard's own targets, not searched enough", report.Result{Classes: classes(manyConfs(300)...), Targets: 300, Evaluations: 149, Shard: &report.Shard{Index: 1, Count: 2, Searched: seq(0, 300, 2)}}, Error},
 		{"a shard's own classes fooled early", report.Result{Classes: classes(1, 0.1), Evaluations: 20, Shard: &report.Shard{Index: 1, Count: 2, Searched: []int{0}}}, Pass},
 		{"a shard's own classes not fooled", report.Result{Classes: classes(1, 0.1), Evaluations: 20, Shard: &report.Shard{Index: 2, Count: 2, Searched: []int{1}}}, Error},
 		{"a merged result is not a shard", report.Result{Classes: classes(1, 0.1), Evaluations: 20, Shard: &report.Shard{Count: 2}}, Error},
@@ -316,4 +321,22 @@ func TestEvaluateError(t *testing.T) {
 			}
 		})
 	}
+}
+
+// manyConfs returns n confidences that fool no class.
+func manyConfs(n int) []float64 {
+	c := make([]float64, n)
+	for i := range c {
+		c[i] = 0.1
+	}
+	return c
+}
+
+// seq returns from, from+step, … below to.
+func seq(from, to, step int) []int {
+	var s []int
+	for i := from; i < to; i += step {
+		s = append(s, i)
+	}
+	return s
 }
