@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -76,22 +75,7 @@ func TestHuggingFaceExport(t *testing.T) {
 	if r.code != exitcode.Pass {
 		t.Fatalf("run: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
-	data, err := os.ReadFile(filepath.Join(out, "report.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var rep struct {
-		Classes []struct {
-			Label string `json:"label"`
-		} `json:"classes"`
-	}
-	if err := json.Unmarshal(data, &rep); err != nil {
-		t.Fatal(err)
-	}
-	var labels []string
-	for _, c := range rep.Classes {
-		labels = append(labels, c.Label)
-	}
+	labels := reportLabels(t, out)
 	if got := strings.Join(labels, ","); !strings.Contains(got, "frog") || !strings.Contains(got, "cat") {
 		t.Fatalf("report.json labels %s, want the config's", got)
 	}

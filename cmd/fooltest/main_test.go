@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -82,4 +83,27 @@ func repoRoot(t *testing.T) string {
 	t.Helper()
 	wd, _ := os.Getwd()
 	return filepath.Join(wd, "..", "..")
+}
+
+// reportLabels returns the class labels of the report.json in dir, in the
+// report's order.
+func reportLabels(t *testing.T, dir string) []string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(dir, "report.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep struct {
+		Classes []struct {
+			Label string `json:"label"`
+		} `json:"classes"`
+	}
+	if err := json.Unmarshal(data, &rep); err != nil {
+		t.Fatal(err)
+	}
+	labels := make([]string, len(rep.Classes))
+	for i, c := range rep.Classes {
+		labels[i] = c.Label
+	}
+	return labels
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -39,22 +38,7 @@ func TestZipMapModel(t *testing.T) {
 	if r.code != exitcode.GateFailed {
 		t.Fatalf("run: exit %d, want %d (fooled)\n%s%s", r.code, exitcode.GateFailed, r.stdout, r.stderr)
 	}
-	data, err := os.ReadFile(filepath.Join(out, "report.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var rep struct {
-		Classes []struct {
-			Label string `json:"label"`
-		} `json:"classes"`
-	}
-	if err := json.Unmarshal(data, &rep); err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	for _, c := range rep.Classes {
-		got = append(got, c.Label)
-	}
+	got := reportLabels(t, out)
 	for _, n := range names {
 		if !strings.Contains(strings.Join(got, ","), n) {
 			t.Fatalf("report.json labels %q, want the ZipMap's %q", got, names)
