@@ -101,3 +101,18 @@ func TestHuggingFaceExportFaults(t *testing.T) {
 		t.Fatalf("inspect with --preset and --input-shape: exit %d, want 0: the file is not needed\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }
+
+// TestHuggingFaceMultiLabel: a config.json whose problem_type says the
+// classes are independent makes auto read the logits with a sigmoid each,
+// and says why; --output-kind still wins.
+func TestHuggingFaceMultiLabel(t *testing.T) {
+	model := hfExport(t, vitProcessor, `{"problem_type":"multi_label_classification","id2label":{"0":"cat","1":"dog","2":"bird","3":"fish","4":"frog"}}`)
+	r := runMain(t, nil, "inspect", "--model", model, "--threads", "1")
+	if r.code != exitcode.Pass || !strings.Contains(r.stdout, "5 classes, multilabel-logits (detected: problem_type multi_label_classification in ") {
+		t.Fatalf("inspect: exit %d, want 0 and the logits read with a sigmoid each\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	r = runMain(t, nil, "inspect", "--model", model, "--threads", "1", "--output-kind", "logits")
+	if r.code != exitcode.Pass || !strings.Contains(r.stdout, "5 classes, logits\n") {
+		t.Fatalf("inspect --output-kind logits: exit %d, want 0 and logits\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}

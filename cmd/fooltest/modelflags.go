@@ -50,7 +50,7 @@ func (m *modelFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&m.channelOrder, "channel-order", "", "`order` in which an RGB model takes its channels: rgb, or bgr (Caffe, OpenCV); --mean and --std are in that order (default: the preset's, rgb but for caffe)")
 	fs.StringVar(&m.inputShape, "input-shape", "", "image shape `C,H,W` for flattened or dynamic inputs")
 	fs.StringVar(&m.output, "output", "", "output `name` to read class scores from (default: first float output with K>1)")
-	fs.StringVar(&m.kind, "output-kind", "auto", "auto, probabilities, logits or sigmoid")
+	fs.StringVar(&m.kind, "output-kind", "auto", "auto, probabilities, logits (softmax applied), sigmoid (independent scores in [0,1]) or multilabel-logits (a sigmoid applied to each)")
 	fs.IntVar(&m.batch, "batch", 0, "batch size (default: tuned by measurement)")
 	fs.IntVar(&m.threads, "threads", 0, "ONNX Runtime intra-op threads (default: number of CPUs)")
 	fs.StringVar(&m.ortLib, "onnxruntime-lib", "", "`path` of libonnxruntime.so (default: $ONNXRUNTIME_LIB, the install folder, the system)")
@@ -164,6 +164,9 @@ func (m *modelFlags) options() (classifier.Options, string, error) {
 	}
 	if opts.OutputKind, err = parseOutputKind(m.kind); err != nil {
 		return opts, "", err
+	}
+	if m.hf.ProblemType == hfconfig.MultiLabel {
+		opts.MultiLabel = "problem_type " + hfconfig.MultiLabel + " in " + m.hf.Config
 	}
 	if m.threads < 0 || m.threads > 1024 {
 		return opts, "", exitcode.Usagef("--threads %d: give a positive count, or 0 for one per CPU", m.threads)

@@ -31,6 +31,9 @@ const (
 	AsIs Applied = iota
 	// SoftmaxApplied: the classifier applies a softmax (logits).
 	SoftmaxApplied
+	// SigmoidApplied: the classifier applies a sigmoid to each class's
+	// value (logits of independent classes).
+	SigmoidApplied
 )
 
 // scores is how the confidences follow from z, the affine map's output.
@@ -142,6 +145,8 @@ func Find(m *onnxcheck.Model, output string, k int, applied Applied) *Layer {
 		l.scores, name = softmaxOf, n.Inputs[0]
 	case applied == SoftmaxApplied:
 		l.scores = softmaxOf
+	case applied == SigmoidApplied:
+		l.scores = sigmoidOf
 	default:
 		l.scores = rawOf
 	}

@@ -359,6 +359,7 @@ func TestFindForms(t *testing.T) {
 	}{
 		{"tanh gemm", []onnxtest.Node{act("Tanh"), copyTo("Identity"), gemm}, []onnxtest.Tensor{w, b}, 3, SoftmaxApplied, "Tanh", -1, 1},
 		{"sigmoid, relu", []onnxtest.Node{act("Sigmoid"), copyTo("Relu"), gemm}, []onnxtest.Tensor{w, b}, 3, AsIs, "Sigmoid", 0, 1},
+		{"tanh gemm, a sigmoid of each", []onnxtest.Node{act("Tanh"), copyTo("Identity"), gemm}, []onnxtest.Tensor{w, b}, 3, SigmoidApplied, "Tanh", -1, 1},
 		{"tanh, relu", []onnxtest.Node{act("Tanh"), copyTo("Relu"), gemm}, []onnxtest.Tensor{w, b}, 3, SoftmaxApplied, "Tanh", 0, 1},
 		{"inference dropout", []onnxtest.Node{act("Tanh"), copyTo("Dropout"), gemm}, []onnxtest.Tensor{w, b}, 3, SoftmaxApplied, "Tanh", -1, 1},
 		{"training dropout", []onnxtest.Node{act("Tanh"), copyTo("Dropout", "b", "b"), gemm}, []onnxtest.Tensor{w, b}, 3, SoftmaxApplied, "", 0, 0},
@@ -460,6 +461,41 @@ func TestFindForms(t *testing.T) {
 				t.Fatalf("found %v with cast rounding %g, want at least float16's 2^-11", l, l.castRel)
 			}
 		})
+	}
+}
+
+// TestSigmoidApplied: read with a sigmoid of each logit (a multi-label
+// classifier's), each class's ceiling is the sigmoid of its own largest
+// logit over the box, whatever the other classes do.
+func TestSigmoidApplied(t *testing.T) {
+	w := []float32{1, -1, 0.5, 0, 0, 2, -1, 1, -0.5, 0, 0, 1}
+	b := []float32{0.1, 0, -0.1}
+	model := onnxtest.Model{
+		Inputs:  []onnxtest.Value{{Name: "x", Type: onnxtest.Float, Dims: []int64{-1, 4}}},
+		Outputs: []onnxtest.Value{{Name: "out", Type: onnxtest.Float, Dims: []int64{-1, 3}}},
+		Nodes: []onnxtest.Node{
+			{Op: "Tanh", Inputs: []string{"x"}, Outputs: []string{"h"}},
+			{Op: "Gemm", Inputs: []string{"h", "W", "b"}, Outputs: []string{"out"}, Ints: map[string]int64{"transB": 1}},
+		},
+		Initializers: []onnxtest.Tensor{{Name: "W", Dims: []int64{3, 4}, Data: w}, {Name: "b", Dims: []int64{3}, Data: b}},
+	}
+	m, err := onnxcheck.CheckBytes("model", model.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := Find(m, "out", 3, SigmoidApplied)
+	if l == nil {
+		t.Fatal("no bounded layer found")
+	}
+	got := l.Ceilings([]int{0, 1, 2}, 0.99)
+	for c := range 3 {
+		z := float64(b[c])
+		for _, x := range w[c*4 : (c+1)*4] {
+			z += math.Abs(float64(x))
+		}
+		if want := 1 / (1 + math.Exp(-z)); got[c] < want || got[c] > want+1e-5 {
+			t.Errorf("class %d: ceiling %v, want the sigmoid of its largest logit %v, %v", c, got[c], z, want)
+		}
 	}
 }
 

@@ -47,6 +47,11 @@ type Options struct {
 	Output string
 	// OutputKind is how outputs become confidences; empty means Auto.
 	OutputKind OutputKind
+	// MultiLabel, when not empty, says where the model's configuration
+	// states that its classes are independent (a multi-label
+	// classifier), for Auto to read logits with a sigmoid per class
+	// rather than a softmax.
+	MultiLabel string
 	// Batch fixes the batch size; 0 auto-tunes it.
 	Batch int
 	// Threads is ONNX Runtime's intra-op thread count; 0 means one per CPU.
@@ -155,6 +160,8 @@ type Classifier struct {
 	// bgr says that the model's channel c is canonical channel 2-c (see
 	// Normalization.BGR); only for three-channel models.
 	bgr bool
+	// multiLabel is Options.MultiLabel.
+	multiLabel string
 	// pixels says that the model takes uint8 pixels: fill rounds its
 	// values to whole numbers from 0 to 255, which the session's Cast
 	// then keeps exactly.
@@ -292,7 +299,7 @@ func open(ctx context.Context, start time.Time, name string, src source, checked
 	}
 	kind := cmp.Or(opts.OutputKind, Auto)
 	if !slices.Contains(OutputKinds, kind) {
-		return nil, fault.Invalidf(SettingOutputKind, "unknown output kind %q: use auto, probabilities, logits or sigmoid", kind)
+		return nil, fault.Invalidf(SettingOutputKind, "unknown output kind %q: use auto, probabilities, logits, sigmoid or multilabel-logits", kind)
 	}
 	threads := opts.Threads
 	if threads <= 0 {
@@ -319,7 +326,7 @@ func open(ctx context.Context, start time.Time, name string, src source, checked
 		return nil, err
 	}
 	c := &Classifier{in: in, out: out, sess: sess, mul: mul, add: add, bgr: norm.BGR && in.c == 3,
-		pixels: in.elem == onnxcheck.TypeUint8, norm: norm}
+		pixels: in.elem == onnxcheck.TypeUint8, norm: norm, multiLabel: opts.MultiLabel}
 	if c.ro, err = ort.NewRunOptions(); err != nil {
 		c.Close()
 		return nil, fault.Environmentf("", "creating ONNX Runtime run options: %s", onnxcheck.RuntimeMessage(err.Error()))
@@ -358,8 +365,11 @@ func open(ctx context.Context, start time.Time, name string, src source, checked
 		return nil, err
 	}
 	applied := ceiling.AsIs
-	if c.info.OutputKind == Logits {
+	switch c.info.OutputKind {
+	case Logits:
 		applied = ceiling.SoftmaxApplied
+	case MultiLabelLogits:
+		applied = ceiling.SigmoidApplied
 	}
 	// Find reads an affine map to K scores, which one score is not.
 	if !out.binary {

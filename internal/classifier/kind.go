@@ -19,10 +19,15 @@ const (
 	Probabilities OutputKind = "probabilities"
 	Logits        OutputKind = "logits"
 	Sigmoid       OutputKind = "sigmoid"
+	// MultiLabelLogits are the logits of independent classes (a
+	// multi-label classifier trained with a sigmoid per class): each
+	// class's confidence is its own sigmoid, not a softmax over the
+	// classes, which would hold it far lower.
+	MultiLabelLogits OutputKind = "multilabel-logits"
 )
 
 // OutputKinds lists the output kinds a user may choose, Auto first.
-var OutputKinds = []OutputKind{Auto, Probabilities, Logits, Sigmoid}
+var OutputKinds = []OutputKind{Auto, Probabilities, Logits, Sigmoid, MultiLabelLogits}
 
 // probeImages is how many varied images the output is probed with.
 const probeImages = 8
@@ -80,6 +85,9 @@ func (c *Classifier) probeKind(op string) error {
 	if c.out.binary {
 		return c.binaryKind(op, st)
 	}
+	if c.multiLabel != "" {
+		return c.multiLabelKind(op, st)
+	}
 	switch op {
 	case "Softmax":
 		c.info.OutputKind, c.info.KindEvidence = Probabilities, "computed by a Softmax node"
@@ -111,6 +119,27 @@ func (c *Classifier) probeKind(op string) error {
 	return nil
 }
 
+// multiLabelKind decides how to read the scores of a model whose
+// configuration (c.multiLabel) says its classes are independent: a Softmax
+// node overrules it, a Sigmoid node's scores are taken as they are, and so
+// are values in [0,1]; other values are logits, each class's confidence
+// its sigmoid.
+func (c *Classifier) multiLabelKind(op string, st probeStats) error {
+	switch {
+	case op == "Softmax":
+		c.info.OutputKind, c.info.KindEvidence = Probabilities, "computed by a Softmax node, although "+c.multiLabel
+	case op == "Sigmoid":
+		c.info.OutputKind, c.info.KindEvidence = Sigmoid, "computed by a Sigmoid node; "+c.multiLabel
+	case st.lo < -rangeTolerance || st.hi > 1+rangeTolerance:
+		c.info.OutputKind = MultiLabelLogits
+		c.info.KindEvidence = fmt.Sprintf("%s, and values in [%.3g, %.3g] on %d probe images, outside [0,1]", c.multiLabel, st.lo, st.hi, probeImages)
+	default:
+		c.info.OutputKind = Sigmoid
+		c.info.KindEvidence = fmt.Sprintf("%s, and values in [%.3g, %.3g] on %d probe images", c.multiLabel, st.lo, st.hi, probeImages)
+	}
+	return nil
+}
+
 // binaryKind decides how to read a binary classifier's single score, as
 // probeKind does for K scores: a Sigmoid node's output is a probability,
 // values outside [0,1] are a logit, and values inside it could be either.
@@ -138,7 +167,7 @@ func (c *Classifier) binaryKind(op string, st probeStats) error {
 // threshold near 1 is ever reached by.
 func (c *Classifier) Ceiling() float64 {
 	lo, hi := c.info.OutputRange[0], c.info.OutputRange[1]
-	if c.out.binary && c.info.OutputKind == Logits && lo >= -rangeTolerance && hi <= 1+rangeTolerance {
+	if (c.out.binary && c.info.OutputKind == Logits || c.info.OutputKind == MultiLabelLogits) && lo >= -rangeTolerance && hi <= 1+rangeTolerance {
 		// The logits are 0 and the score: class 1 gets at most the
 		// sigmoid of hi, class 0 that of -lo (at most 1/2 here).
 		return 1 / (1 + math.Exp(-float64(hi)))
@@ -155,8 +184,14 @@ func (c *Classifier) Ceiling() float64 {
 // scores): their top level, dequantized. It is 1 for other models. A
 // threshold above it cannot be reached by any image.
 func (c *Classifier) ScoreCap() float64 {
-	if q := c.out.quant; q != nil && c.info.OutputKind != Logits {
-		return min(q.max(), 1)
+	if q := c.out.quant; q != nil {
+		switch c.info.OutputKind {
+		case Logits:
+		case MultiLabelLogits:
+			return 1 / (1 + math.Exp(-q.max()))
+		default:
+			return min(q.max(), 1)
+		}
 	}
 	return 1
 }

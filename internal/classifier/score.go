@@ -263,9 +263,18 @@ func (c *Classifier) confidences(raw []float32, m int, conf []float32) {
 		var bad int64
 		switch {
 		case c.out.binary:
-			bad = binaryConfidences(r[0], c.info.OutputKind == Logits, o)
+			bad = binaryConfidences(r[0], c.info.OutputKind == Logits || c.info.OutputKind == MultiLabelLogits, o)
 		case c.info.OutputKind == Logits:
 			bad = softmax(r, o)
+		case c.info.OutputKind == MultiLabelLogits:
+			for j, v := range r {
+				if !finite(v) {
+					bad++
+					o[j] = 0
+					continue
+				}
+				o[j] = float32(1 / (1 + math.Exp(-float64(v))))
+			}
 		default:
 			for j, v := range r {
 				if !finite(v) {

@@ -42,7 +42,16 @@ type Files struct {
 	Preprocessor string
 	// Config is a config.json that names the classes (id2label).
 	Config string
+	// ProblemType is that config.json's problem_type:
+	// "single_label_classification", "multi_label_classification"
+	// (independent classes, each read with a sigmoid), "regression", or
+	// empty when it does not say.
+	ProblemType string
 }
+
+// MultiLabel is the problem type of a classifier whose classes are
+// independent.
+const MultiLabel = "multi_label_classification"
 
 // Find looks for the Hugging Face files of the model at path: in its folder,
 // then, for a model in a folder named onnx, in the folder above. Files in
@@ -58,8 +67,10 @@ func Find(model string) Files {
 		if p := filepath.Join(d, PreprocessorFile); f.Preprocessor == "" && regular(p) {
 			f.Preprocessor = p
 		}
-		if p := filepath.Join(d, ConfigFile); f.Config == "" && regular(p) && namesClasses(p) {
-			f.Config = p
+		if p := filepath.Join(d, ConfigFile); f.Config == "" && regular(p) {
+			if problem, ok := namesClasses(p); ok {
+				f.Config, f.ProblemType = p, problem
+			}
 		}
 	}
 	return f
@@ -71,16 +82,24 @@ func regular(path string) bool {
 }
 
 // namesClasses reports whether the config.json at path has an id2label
-// object, which other tools' files of that name do not.
-func namesClasses(path string) bool {
+// object, which other tools' files of that name do not, and returns its
+// problem_type.
+func namesClasses(path string) (problem string, ok bool) {
 	data, err := read(path)
 	if err != nil {
-		return false
+		return "", false
 	}
 	var c struct {
-		ID2Label map[string]json.RawMessage `json:"id2label"`
+		ID2Label    map[string]json.RawMessage `json:"id2label"`
+		ProblemType *string                    `json:"problem_type"`
 	}
-	return json.Unmarshal(data, &c) == nil && len(c.ID2Label) > 0
+	if json.Unmarshal(data, &c) != nil || len(c.ID2Label) == 0 {
+		return "", false
+	}
+	if c.ProblemType != nil {
+		problem = *c.ProblemType
+	}
+	return problem, true
 }
 
 // read returns the contents of the regular file at path, of at most

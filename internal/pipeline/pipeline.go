@@ -202,8 +202,8 @@ func Run(ctx context.Context, spec Spec) (*Outcome, error) {
 	}
 	info := o.Info()
 	if ceiling := o.Ceiling(); ceiling < spec.Threshold {
-		return nil, fault.Invalidf(classifier.SettingOutputKind, "model output %q is read as logits, but its values stay within [%.3g, %.3g] on every probe image, so softmax confidences cannot exceed %.3f, below the threshold %g: the values look like probabilities or sigmoid scores",
-			info.Output, info.OutputRange[0], info.OutputRange[1], ceiling, spec.Threshold)
+		return nil, fault.Invalidf(classifier.SettingOutputKind, "model output %q is read as logits, but its values stay within [%.3g, %.3g] on every probe image, so its confidences (%s) cannot exceed %.3f, below the threshold %g: the values look like probabilities or sigmoid scores",
+			info.Output, info.OutputRange[0], info.OutputRange[1], readAs(info.OutputKind), ceiling, spec.Threshold)
 	}
 	if top := o.ScoreCap(); top < spec.Threshold {
 		// Every class would stay unfooled, and the gate pass, whatever
@@ -373,4 +373,12 @@ func ShardClasses(targets []int, i, n int) ([]int, error) {
 		out = append(out, targets[j])
 	}
 	return out, nil
+}
+
+// readAs says how confidences follow from logits of kind k.
+func readAs(k classifier.OutputKind) string {
+	if k == classifier.MultiLabelLogits {
+		return "a sigmoid of each"
+	}
+	return "their softmax"
 }
