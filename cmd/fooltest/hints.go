@@ -39,6 +39,7 @@ var settingHints = map[fault.Setting]hint{
 	classifier.SettingMaxInputBytes:      fixed("raise --max-input-bytes if the runner has the memory, or use a smaller --batch or --input-shape"),
 	classifier.SettingPreprocessing:      fixed("check --scale, --mean and --std (or --preset)"),
 	hfconfig.SettingPreprocessorConfig:   fixed("fix the file, or pass --preset (or --scale, --mean and --std), which take precedence over it"),
+	hfconfig.SettingConfig:               fixed("give the classifier's ONNX file, or move the config.json that is not its own"),
 	classifier.SettingPixelPreprocessing: fixed("omit --preset, --scale, --mean and --std, or pass --preset raw255"),
 	classifier.SettingRuntime:            fixed("run scripts/install-onnxruntime.sh, or point --onnxruntime-lib or $ONNXRUNTIME_LIB at libonnxruntime.so " + classifier.RuntimeVersion),
 	classifier.SettingBatch: func(s string) string {

@@ -116,3 +116,13 @@ func TestHuggingFaceMultiLabel(t *testing.T) {
 		t.Fatalf("inspect --output-kind logits: exit %d, want 0 and logits\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }
+
+// TestHuggingFaceRegression: a model whose config.json says it is a
+// regression model is refused in one line, with exit 2.
+func TestHuggingFaceRegression(t *testing.T) {
+	model := hfExport(t, vitProcessor, `{"problem_type":"regression","id2label":{"0":"LABEL_0"}}`)
+	r := runMain(t, nil, "inspect", "--model", model, "--threads", "1")
+	if r.code != exitcode.Usage || !strings.Contains(r.stderr, "regression model") || !strings.Contains(r.stderr, "give the classifier's ONNX file") || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 {
+		t.Fatalf("inspect: exit %d, want %d and one line naming the problem and the fix\n%s", r.code, exitcode.Usage, r.stderr)
+	}
+}

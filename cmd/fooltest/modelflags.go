@@ -133,6 +133,9 @@ func (m *modelFlags) options() (classifier.Options, string, error) {
 	m.hf, m.processor = hfconfig.Files{}, ""
 	if m.model != "" {
 		m.hf = hfconfig.Find(m.model)
+		if err := m.hf.Check(); err != nil {
+			return opts, "", err
+		}
 	}
 	if m.hf.Preprocessor != "" && (m.presetDefaulted() || m.inputShape == "") {
 		// The model's own image processor says how it was trained; flags

@@ -27,6 +27,10 @@ import (
 // fooltest cannot use stands for: the flags that take precedence over it.
 const SettingPreprocessorConfig fault.Setting = "preprocessor-config"
 
+// SettingConfig is the setting that a config.json beside the model stands
+// for when it says the model is no classifier.
+const SettingConfig fault.Setting = "config"
+
 // The file names a Hugging Face export writes.
 const (
 	PreprocessorFile = "preprocessor_config.json"
@@ -52,6 +56,16 @@ type Files struct {
 // MultiLabel is the problem type of a classifier whose classes are
 // independent.
 const MultiLabel = "multi_label_classification"
+
+// Check refuses a model whose config.json says it is no classifier: a
+// regression model's outputs are values, not class scores, and its one
+// output would read as a binary classifier's.
+func (f Files) Check() error {
+	if f.ProblemType == "regression" {
+		return fault.Invalidf(SettingConfig, "%s says the model is a regression model (problem_type regression): its outputs are values, not class scores, and fooltest tests classifiers", f.Config)
+	}
+	return nil
+}
 
 // Find looks for the Hugging Face files of the model at path: in its folder,
 // then, for a model in a folder named onnx, in the folder above. Files in
