@@ -14,6 +14,13 @@ import (
 // channels are and how many; the image size then comes from --input-shape.
 func TestDynamicChannels(t *testing.T) {
 	shape := func(c, h, w int) *[3]int { return &[3]int{c, h, w} }
+	// The normalisation may read the image second, as Mul(scale, x) does.
+	swapped := onnxtest.ConvNet(3, 1, false)
+	for i, n := range swapped.Nodes {
+		if n.Op == "Sub" {
+			swapped.Nodes[i].Inputs = []string{n.Inputs[1], n.Inputs[0]}
+		}
+	}
 	for _, tc := range []struct {
 		name    string
 		model   onnxtest.Model
@@ -28,6 +35,7 @@ func TestDynamicChannels(t *testing.T) {
 		{name: "RGB", model: onnxtest.ConvNet(3, 1, false), shape: shape(3, 8, 8), layout: NCHW, c: 3},
 		{name: "gray", model: onnxtest.ConvNet(1, 1, false), shape: shape(1, 6, 6), layout: NCHW, c: 1},
 		{name: "depthwise RGB", model: onnxtest.ConvNet(3, 3, false), shape: shape(3, 8, 8), layout: NCHW, c: 3},
+		{name: "normalisation reading the image second", model: swapped, setting: SettingInputShape, suggest: "3", message: "unknown image size"},
 		{name: "NHWC through a Transpose", model: onnxtest.ConvNet(3, 1, true), shape: shape(3, 8, 8), layout: NHWC, c: 3},
 		{name: "wrong channel count", model: onnxtest.ConvNet(3, 1, false), shape: shape(1, 8, 8), setting: SettingInputShape, suggest: "3", message: "its first convolution takes 3 channels, not 1"},
 		{name: "four channels", model: onnxtest.ConvNet(4, 1, false), shape: shape(3, 8, 8), setting: "", message: "a convolution over 4 channels"},

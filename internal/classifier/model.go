@@ -114,12 +114,10 @@ func (s outputSpec) shape(b int) ort.Shape {
 }
 
 // detectInput finds the single float image input and its layout. shape,
-// when non-nil, is the image shape C,H,W the user gave; g, when non-nil, is
-// the model's graph, read when the declared shape leaves the channel axis
-// open.
-//
-// size, when non-nil, is the height and width that the model's image
-// processor gives it; it fills a dynamic image size when shape is nil.
+// when non-nil, is the image shape C,H,W the user gave; size, when non-nil,
+// the height and width the model's image processor gives it, which fill a
+// dynamic image size when shape is nil; g, when non-nil, the model's graph,
+// read when the declared shape leaves the channel axis open.
 func detectInput(inputs []ort.InputOutputInfo, shape *[3]int, size *[2]int, g *onnxcheck.Model) (inputSpec, error) {
 	if len(inputs) == 0 {
 		return inputSpec{}, fault.Invalidf("", "the model declares no inputs: fooltest needs a model with one float image input")
@@ -239,10 +237,15 @@ func convInput(g *onnxcheck.Model, input string) (Layout, int) {
 	for range 8 {
 		var next *onnxcheck.Node
 		for _, n := range g.Consumers(value) {
-			if len(n.Inputs) == 0 || n.Inputs[0] != value || len(n.Outputs) == 0 {
+			if len(n.Outputs) == 0 {
 				continue
 			}
+			// Normalisation may read the image as either operand
+			// (Mul(scale, x)); a convolution or transpose reads it
+			// first.
+			first := n.Inputs[0] == value
 			switch {
+			case !first && !slices.Contains(elementwise, n.Op):
 			case n.Op == "Conv" || n.Op == "ConvInteger":
 				return layout, weightChannels(g, n, 1)
 			case n.Op == "QLinearConv":
