@@ -72,7 +72,7 @@ func inspectCmd(args []string, e env) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(inspectJSON{Model: l.Name, SHA256: l.SHA256, Preset: l.Preset, Labels: l.LabelsFrom, ONNXRuntime: l.Runtime, Info: l.Info(), ClassCeilings: ceilings, DigitCheck: l.Digits, Images: photos})
 	}
-	fmt.Fprint(e.stdout, summary(l, m.presetDefaulted(), m.hf, m.processor))
+	fmt.Fprint(e.stdout, summary(l, m.presetDefaulted(), m.hf))
 	for _, p := range photos {
 		printPhoto(e.stdout, l, p)
 	}

@@ -158,6 +158,7 @@ func (m *modelFlags) options() (classifier.Options, string, error) {
 	}
 	opts.Normalization = norm
 	opts.AutoNormalization = m.model != "" && m.preset == "" && !m.set["scale"] && !m.set["mean"] && !m.set["std"] && m.processor == ""
+	opts.ModelMetadata = m.presetDefaulted()
 	if m.inputShape != "" {
 		c, h, w, err := parseShape(m.inputShape)
 		if err != nil {
@@ -197,6 +198,9 @@ func (m *modelFlags) toModel() (pipeline.Model, error) {
 		return pipeline.Model{}, err
 	}
 	model := pipeline.Model{Path: m.model, Options: opts, Preset: preset, Labels: m.labels, Runtime: version}
+	if m.processor != "" {
+		model.PreprocessingFrom = m.processor + " (the model's image processor)"
+	}
 	if m.labels == "" {
 		model.ConfigLabels = m.hf.Config
 	}
@@ -231,7 +235,7 @@ func (m *modelFlags) presetDefaulted() bool {
 // summary is the human-readable model description inspect and run print;
 // defaulted says that no preprocessing flag was given, and hf names the
 // Hugging Face files found beside the model.
-func summary(l *pipeline.Opened, defaulted bool, hf hfconfig.Files, processor string) string {
+func summary(l *pipeline.Opened, defaulted bool, hf hfconfig.Files) string {
 	i := l.Info()
 	batch := "dynamic batch"
 	if i.FixedBatch > 0 {
@@ -282,12 +286,15 @@ func summary(l *pipeline.Opened, defaulted bool, hf hfconfig.Files, processor st
 	}
 	row("input", "%q %v: %s, %d×%d×%d%s %s, %s", i.Input, i.InputShape, i.Layout, i.Channels, i.Height, i.Width, size, color, batch)
 	pre := ""
-	if processor != "" {
-		pre = ": from " + safetext.Printable(processor) + " (the model's image processor)"
+	if l.PreprocessingFrom != "" {
+		pre = ": from " + safetext.Printable(l.PreprocessingFrom)
 	}
-	if l.TakesPixels() {
+	switch {
+	case l.TakesPixels() && l.PreprocessingFrom != "":
+		pre += "; the model takes 8-bit pixels and normalises them itself"
+	case l.TakesPixels():
 		pre = ": the model takes 8-bit pixels and normalises them itself"
-	} else if defaulted && l.Digits == nil {
+	case defaulted && l.Digits == nil && l.PreprocessingFrom == "":
 		// Nothing checks a colour model's preprocessing (the digit
 		// check covers digit models), and a wrong one makes the model
 		// look harder to fool than it is.

@@ -245,7 +245,7 @@ func runSearch(ctx context.Context, args []string, e env) (*runOutcome, error) {
 		},
 		Hooks: pipeline.Hooks{
 			Opened: func(o *pipeline.Opened, targets []int) {
-				fmt.Fprint(e.stdout, summary(o, m.presetDefaulted(), m.hf, m.processor))
+				fmt.Fprint(e.stdout, summary(o, m.presetDefaulted(), m.hf))
 				if sh := plan.shard; sh != nil {
 					fmt.Fprintf(e.stdout, "%-11s %d of %d: %d of the %d target classes, seed %d\n", "shard", sh.Index, sh.Count, len(sh.Searched), len(targets), sh.Seed)
 				}
@@ -279,7 +279,7 @@ func runSearch(ctx context.Context, args []string, e env) (*runOutcome, error) {
 	po, err := pipeline.Run(ctx, spec)
 	out, err := finish(e, po, err, nil)
 	if out != nil && out.Result != nil {
-		out.presetDefaulted = m.presetDefaulted() && out.Result.DigitCheck == nil && out.Result.Model.InputType != "uint8"
+		out.presetDefaulted = m.presetDefaulted() && out.Result.DigitCheck == nil && out.Result.Model.InputType != "uint8" && out.Result.Config.PreprocessingFrom == ""
 	}
 	return out, err
 }

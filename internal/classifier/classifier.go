@@ -34,6 +34,11 @@ type Options struct {
 	// with a uint8 input given another preprocessing than raw255 is
 	// refused: it normalises its pixels itself.
 	AutoNormalization bool
+	// ModelMetadata says that the user gave no preprocessing at all (no
+	// preset, scale, mean, std or channel order), so that the image
+	// metadata a model states (ONNX's Image.NominalPixelRange and
+	// Image.BitmapPixelFormat) replaces Normalization's values.
+	ModelMetadata bool
 	// InputShape is the image shape C,H,W the user gives; nil to detect it.
 	InputShape *[3]int
 	// ImageSize is the height and width of the images the model's own
@@ -84,6 +89,10 @@ type Info struct {
 	Channels   int     `json:"channels"`
 	Height     int     `json:"height"`
 	Width      int     `json:"width"`
+	// NormalizationFrom says where the preprocessing came from when the
+	// model's own metadata stated it (see Options.ModelMetadata); empty
+	// otherwise.
+	NormalizationFrom string `json:"normalization_from,omitempty"`
 	// SizeFromProcessor says that the input declares a dynamic image size
 	// and Height and Width came from Options.ImageSize.
 	SizeFromProcessor bool `json:"size_from_processor,omitempty"`
@@ -287,9 +296,14 @@ func open(ctx context.Context, start time.Time, name string, src source, checked
 	if err := checkSizes(in, out, opts); err != nil {
 		return nil, err
 	}
-	norm := opts.Normalization
+	norm, normFrom := opts.Normalization, ""
+	if opts.ModelMetadata {
+		norm, normFrom = metadataNormalization(checked, in.c, norm)
+	}
 	if in.elem == onnxcheck.TypeUint8 {
-		if norm, err = pixelNormalization(in, opts); err != nil {
+		o := opts
+		o.Normalization = norm
+		if norm, err = pixelNormalization(in, o); err != nil {
 			return nil, err
 		}
 	}
@@ -336,7 +350,7 @@ func open(ctx context.Context, start time.Time, name string, src source, checked
 		InputType: typeName(in.elem), OutputType: typeName(out.elem),
 		Channels: in.c, Height: in.h, Width: in.w, SizeFromProcessor: in.sized, FixedBatch: in.batch,
 		Output: out.name, OutputShape: out.dims, Classes: out.k,
-		OutputKind: kind, Normalization: norm.String(),
+		OutputKind: kind, Normalization: norm.String(), NormalizationFrom: normFrom,
 		Threads: threads,
 	}
 	c.info.BinaryOutput = out.binary

@@ -50,6 +50,16 @@ func Preset(name string) (Normalization, error) {
 	return n, nil
 }
 
+// PresetName returns the name of the preset whose values n has, or "custom".
+func PresetName(n Normalization) string {
+	for _, name := range PresetNames {
+		if p := presets[name]; p.String() == n.String() {
+			return name
+		}
+	}
+	return "custom"
+}
+
 // Preprocessing runs in float32, so the values it takes must survive the
 // conversion: smaller magnitudes than MinMagnitude become 0 or subnormal
 // (lost precision, and 1/std overflows), larger ones than MaxMagnitude come too

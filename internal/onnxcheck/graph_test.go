@@ -4,7 +4,10 @@ import (
 	"encoding/binary"
 	"math"
 	"slices"
+	"strings"
 	"testing"
+
+	"github.com/fooltest/fooltest/internal/testsupport/onnxtest"
 )
 
 // fixed32Field is a float field of wire type 5.
@@ -104,5 +107,24 @@ func TestGraphView(t *testing.T) {
 	}
 	if _, ok := m.ConstDims("x"); ok {
 		t.Error("ConstDims of a graph input")
+	}
+}
+
+// TestMetadata reads a model's metadata_props: the entries it holds, and
+// none of a key or value too long to be one of the conventions read.
+func TestMetadata(t *testing.T) {
+	m := onnxtest.Classifier([]int64{-1, 1, 2, 2}, 2, "")
+	m.Metadata = map[string]string{"Image.BitmapPixelFormat": "Bgr8", "long": strings.Repeat("x", maxMetadataBytes+1)}
+	got, err := CheckBytes("model", m.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, ok := got.Metadata("Image.BitmapPixelFormat"); !ok || v != "Bgr8" {
+		t.Errorf("Image.BitmapPixelFormat: %q %v, want Bgr8", v, ok)
+	}
+	for _, key := range []string{"long", "Image.NominalPixelRange"} {
+		if v, ok := got.Metadata(key); ok {
+			t.Errorf("%s: %q, want no entry", key, v)
+		}
 	}
 }

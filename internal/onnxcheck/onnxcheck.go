@@ -29,6 +29,7 @@ const maxDepth = 100
 const (
 	modelGraph        = 7
 	modelOpsetImport  = 8
+	modelMetadata     = 14
 	modelTrainingInfo = 20
 	modelFunctions    = 25
 
@@ -98,6 +99,17 @@ type Model struct {
 	inits []msg
 	// outputs are the main graph's output names.
 	outputs []string
+	// metadata is the model's metadata_props (see Metadata).
+	metadata map[string]string
+}
+
+// Metadata returns the value of the model's metadata_props entry key, as
+// exporters write conventions such as the image metadata of ONNX's
+// MetadataProps.md (Image.BitmapPixelFormat, Image.NominalPixelRange);
+// false when the model has no such entry.
+func (m *Model) Metadata(key string) (string, bool) {
+	v, ok := m.metadata[key]
+	return v, ok
 }
 
 // opNode is one node of a model's main graph: its operator, the names of
@@ -156,7 +168,7 @@ func parseModel(data []byte) (*Model, error) {
 	if err := w.model(msg{data: data, end: len(data)}); err != nil {
 		return nil, err
 	}
-	m := &Model{external: w.external, nodes: w.nodes, inits: w.inits, outputs: w.outputs}
+	m := &Model{external: w.external, nodes: w.nodes, inits: w.inits, outputs: w.outputs, metadata: w.metadata}
 	seen := map[string]bool{}
 	for o := range w.used {
 		if !w.defined[o] && !seen[o.domain] {
@@ -180,6 +192,9 @@ type walker struct {
 	nodes   []opNode
 	inits   []msg
 	outputs []string
+	// metadata is the model's metadata_props, the last value of a key
+	// given twice.
+	metadata map[string]string
 	// used holds the operators in non-standard domains that nodes use;
 	// defined, the operators that model-local functions define.
 	used, defined map[op]bool
@@ -229,6 +244,8 @@ func (w *walker) model(m msg) error {
 			opset = true
 			_, err := f.bytes()
 			return err
+		case modelMetadata:
+			return w.entry(f)
 		case modelTrainingInfo:
 			return into(f, 0, w.trainingInfo)
 		case modelFunctions:
@@ -240,6 +257,43 @@ func (w *walker) model(m msg) error {
 		err = errNoGraph
 	}
 	return err
+}
+
+// maxMetadata bounds the metadata entries kept, and the bytes of each key
+// and value: the model may be untrusted, and its metadata is read for a
+// few short keys only.
+const (
+	maxMetadata      = 256
+	maxMetadataBytes = 4096
+)
+
+// entry records one metadata_props entry.
+func (w *walker) entry(f field) error {
+	e, err := f.sub()
+	if err != nil {
+		return err
+	}
+	var key, value []byte
+	err = each(e, 1, func(f field) error {
+		b, err := f.bytes()
+		switch f.num {
+		case entryKey:
+			key = b
+		case entryValue:
+			value = b
+		}
+		return err
+	})
+	if err != nil || len(key) > maxMetadataBytes || len(value) > maxMetadataBytes {
+		return err
+	}
+	if w.metadata == nil {
+		w.metadata = map[string]string{}
+	}
+	if _, seen := w.metadata[string(key)]; seen || len(w.metadata) < maxMetadata {
+		w.metadata[string(key)] = string(value)
+	}
+	return nil
 }
 
 func (w *walker) graph(m msg, depth int) error {

@@ -34,6 +34,10 @@ type Model struct {
 	ConfigLabels string
 	// Runtime is the loaded ONNX Runtime's version, for the reports.
 	Runtime string
+	// PreprocessingFrom says where Options.Normalization came from when
+	// no flag gave it (an image processor's settings beside the model),
+	// for the reports; empty otherwise.
+	PreprocessingFrom string
 }
 
 // Opened is an open model with what the reports say about it. Close
@@ -49,6 +53,10 @@ type Opened struct {
 	LabelsFrom string
 	Preset     string
 	Runtime    string
+	// PreprocessingFrom says where the preprocessing came from when no
+	// flag gave it: Model.PreprocessingFrom, or the model's own image
+	// metadata. Empty otherwise.
+	PreprocessingFrom string
 	// Digits is how the model labels MNIST test digits with its
 	// preprocessing, for a model shaped like an MNIST classifier (see
 	// package digits); nil for other models.
@@ -60,7 +68,7 @@ type Opened struct {
 // Open opens m and reads its labels. The end of ctx aborts the model runs
 // that opening makes (probing the output, tuning the batch size).
 func Open(ctx context.Context, m Model) (*Opened, error) {
-	o := &Opened{Preset: m.Preset, Runtime: m.Runtime, norm: m.Options.Normalization}
+	o := &Opened{Preset: m.Preset, Runtime: m.Runtime, norm: m.Options.Normalization, PreprocessingFrom: m.PreprocessingFrom}
 	var sum [32]byte
 	var err error
 	if m.Path == "" {
@@ -80,9 +88,14 @@ func Open(ctx context.Context, m Model) (*Opened, error) {
 		return nil, err
 	}
 	o.SHA256 = hex.EncodeToString(sum[:])
-	if o.norm = o.Normalization(); o.TakesPixels() && m.Options.AutoNormalization && !o.norm.BGR {
-		// The classifier chose the only preprocessing such a model has.
-		o.Preset = "raw255"
+	o.norm = o.Normalization()
+	if from := o.Info().NormalizationFrom; from != "" {
+		o.PreprocessingFrom = from
+	}
+	if o.TakesPixels() && m.Options.AutoNormalization || o.Info().NormalizationFrom != "" {
+		// The classifier chose the preprocessing: the only one a model
+		// of uint8 pixels has, or the one its metadata states.
+		o.Preset = classifier.PresetName(o.norm)
 	}
 	k := o.Info().Classes
 	named := m.Labels != "" || o.Info().ClassLabels != nil

@@ -54,6 +54,7 @@ func resultShell(o *Opened, spec *Spec, generation int) *report.Result {
 	for _, v := range norm.Std {
 		c.Std = append(c.Std, float64(v))
 	}
+	c.PreprocessingFrom = o.PreprocessingFrom
 	c.ChannelOrder = ""
 	if norm.BGR && info.Channels == 3 {
 		c.ChannelOrder = "bgr"

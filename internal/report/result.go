@@ -291,14 +291,18 @@ type Config struct {
 	Std       []float64 `json:"std"`
 	// ChannelOrder is "bgr" for a model that takes its colour channels
 	// blue first, and empty for RGB (and for one-channel models).
-	ChannelOrder  string   `json:"channel_order,omitempty"`
-	InputShape    string   `json:"input_shape"`
-	Output        string   `json:"output"`
-	OutputKind    string   `json:"output_kind"`
-	Labels        string   `json:"labels"`
-	ReportDir     string   `json:"report_dir"`
-	Formats       []string `json:"formats"`
-	ExportDataset bool     `json:"export_dataset"`
+	ChannelOrder string `json:"channel_order,omitempty"`
+	// PreprocessingFrom says where the preprocessing came from when no
+	// flag gave it: the model's image metadata, or the image processor's
+	// settings beside it. Empty otherwise.
+	PreprocessingFrom string   `json:"preprocessing_from,omitempty"`
+	InputShape        string   `json:"input_shape"`
+	Output            string   `json:"output"`
+	OutputKind        string   `json:"output_kind"`
+	Labels            string   `json:"labels"`
+	ReportDir         string   `json:"report_dir"`
+	Formats           []string `json:"formats"`
+	ExportDataset     bool     `json:"export_dataset"`
 	// Generation is the search's generation unit.
 	Generation int `json:"generation"`
 	// Repeats is --repeats: independent searches with seeds Seed,

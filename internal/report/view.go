@@ -386,6 +386,10 @@ func configRows(res *Result) [][2]string {
 		at := slices.IndexFunc(rows, func(r [2]string) bool { return r[0] == "Std" }) + 1
 		rows = slices.Insert(rows, at, [2]string{"Channel order", cfg.ChannelOrder})
 	}
+	if cfg.PreprocessingFrom != "" {
+		at := slices.IndexFunc(rows, func(r [2]string) bool { return r[0] == "Preset" })
+		rows = slices.Insert(rows, at, [2]string{"Preprocessing from", cfg.PreprocessingFrom})
+	}
 	if cfg.BaselinePreset != "" {
 		at := slices.IndexFunc(rows, func(r [2]string) bool { return r[0] == "Baseline" }) + 1
 		rows = slices.Insert(rows, at, [2]string{"Baseline preset", cfg.BaselinePreset})

@@ -9,7 +9,9 @@ package onnxtest
 
 import (
 	"encoding/binary"
+	"maps"
 	"math"
+	"slices"
 	"strconv"
 )
 
@@ -97,6 +99,8 @@ type Model struct {
 	Imports map[string]int64
 	// Functions are model-local functions.
 	Functions []Function
+	// Metadata are the model's metadata_props, written in key order.
+	Metadata map[string]string
 }
 
 // Bytes encodes the model as an ONNX protobuf.
@@ -120,6 +124,12 @@ func (m Model) Bytes() []byte {
 	}
 	for _, f := range m.Functions {
 		out.msg(25, f.encode(opset))
+	}
+	for _, k := range slices.Sorted(maps.Keys(m.Metadata)) {
+		var e buf
+		e.str(1, k)
+		e.str(2, m.Metadata[k])
+		out.msg(14, e.b)
 	}
 	return out.b
 }

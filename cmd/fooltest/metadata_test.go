@@ -1,0 +1,47 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/fooltest/fooltest/cmd/fooltest/internal/exitcode"
+	"github.com/fooltest/fooltest/internal/testsupport/onnxtest"
+)
+
+// TestModelMetadataPreprocessing: a model that states its pixel format and
+// range in its metadata, as Azure Custom Vision exports do (BGR pixels of
+// 0..255), gets that preprocessing when no flag gives one; inspect and the
+// reports say where it came from, and a flag wins.
+func TestModelMetadataPreprocessing(t *testing.T) {
+	m := onnxtest.Classifier([]int64{-1, 3, 8, 8}, 4, "Softmax")
+	m.Metadata = map[string]string{"Image.BitmapPixelFormat": "Bgr8", "Image.NominalPixelRange": "NominalRange_0_255", "Image.ColorSpaceGamma": "SRGB"}
+	model := filepath.Join(t.TempDir(), "model.onnx")
+	if err := os.WriteFile(model, m.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	const from = "the model's metadata (Image.NominalPixelRange NominalRange_0_255, Image.BitmapPixelFormat Bgr8)"
+	r := runMain(t, nil, "inspect", "--model", model, "--threads", "1")
+	if r.code != exitcode.Pass || !strings.Contains(r.stdout, "preprocess  custom (scale=255 mean=0 std=1 channels=bgr): from "+from) {
+		t.Fatalf("inspect: exit %d, want 0 and the metadata's preprocessing\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	r = runMain(t, nil, "inspect", "--model", model, "--threads", "1", "--preset", "imagenet")
+	if r.code != exitcode.Pass || !strings.Contains(r.stdout, "preprocess  imagenet (scale=1 mean=0.485,0.456,0.406 std=0.229,0.224,0.225)\n") {
+		t.Fatalf("inspect --preset imagenet: exit %d, want 0 and imagenet alone\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	out := t.TempDir()
+	r = runMain(t, nil, "run", "--model", model, "--threads", "1", "--max-evals", "200", "--quiet", "--fail-on", "never", "--format", "json,markdown", "--report-dir", out)
+	if r.code != exitcode.Pass {
+		t.Fatalf("run: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	for file, want := range map[string]string{"report.json": `"preprocessing_from": "the model's metadata (Image.NominalPixelRange NominalRange_0_255, Image.BitmapPixelFormat Bgr8)"`, "report.md": "Preprocessing from"} {
+		data, err := os.ReadFile(filepath.Join(out, file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(data), want) {
+			t.Errorf("%s does not say %q", file, want)
+		}
+	}
+}
