@@ -21,7 +21,7 @@ func TestModelMetadataPreprocessing(t *testing.T) {
 	if err := os.WriteFile(model, m.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	const from = "the model's metadata (Image.NominalPixelRange NominalRange_0_255, Image.BitmapPixelFormat Bgr8)"
+	const from = "the model's metadata (Image.NominalPixelRange NominalRange_0_255; Image.BitmapPixelFormat Bgr8)"
 	r := runMain(t, nil, "inspect", "--model", model, "--threads", "1")
 	if r.code != exitcode.Pass || !strings.Contains(r.stdout, "preprocess  custom (scale=255 mean=0 std=1 channels=bgr): from "+from) {
 		t.Fatalf("inspect: exit %d, want 0 and the metadata's preprocessing\n%s%s", r.code, r.stdout, r.stderr)
@@ -35,7 +35,7 @@ func TestModelMetadataPreprocessing(t *testing.T) {
 	if r.code != exitcode.Pass {
 		t.Fatalf("run: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
-	for file, want := range map[string]string{"report.json": `"preprocessing_from": "the model's metadata (Image.NominalPixelRange NominalRange_0_255, Image.BitmapPixelFormat Bgr8)"`, "report.md": "Preprocessing from"} {
+	for file, want := range map[string]string{"report.json": `"preprocessing_from": "the model's metadata (Image.NominalPixelRange NominalRange_0_255; Image.BitmapPixelFormat Bgr8)"`, "report.md": "Preprocessing from"} {
 		data, err := os.ReadFile(filepath.Join(out, file))
 		if err != nil {
 			t.Fatal(err)

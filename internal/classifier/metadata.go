@@ -27,36 +27,43 @@ var pixelRanges = map[string]Normalization{
 // metadata states, starting from n, and which entries it came from; from
 // is empty when the metadata states nothing fooltest reads. Values match
 // without regard to case, as WinML reads them; a value it does not know,
-// or a pixel format that contradicts the channel count, is left out.
+// or a pixel format that contradicts the channel count, is left out. A
+// pixel format without a range means WinML's default range, 0..255
+// (Windows.AI.MachineLearning.LearningModelPixelRange), which Custom
+// Vision's exports converted from CoreML, stating only Bgr8, expect.
 func metadataNormalization(g *onnxcheck.Model, channels int, n Normalization) (out Normalization, from string) {
 	if g == nil {
 		return n, ""
 	}
 	var used []string
-	if v, ok := g.Metadata(metaPixelRange); ok {
-		if r, known := pixelRanges[strings.ToLower(v)]; known {
-			r.BGR = n.BGR
-			n = r
-			used = append(used, metaPixelRange+" "+v)
-		}
+	format, hasFormat := g.Metadata(metaPixelFormat)
+	bgr := n.BGR
+	switch f := strings.ToLower(format); {
+	case !hasFormat:
+	case (f == "bgr8" || f == "bgra8") && channels == 3:
+		bgr = true
+	case (f == "rgb8" || f == "rgba8") && channels == 3:
+		bgr = false
+	case f == "gray8" && channels == 1:
+	default:
+		hasFormat = false
 	}
-	if v, ok := g.Metadata(metaPixelFormat); ok {
-		f := strings.ToLower(v)
-		switch {
-		case (f == "bgr8" || f == "bgra8") && channels == 3:
-			n.BGR = true
-		case (f == "rgb8" || f == "rgba8") && channels == 3:
-			n.BGR = false
-		case f == "gray8" && channels == 1:
-		default:
-			f = ""
-		}
-		if f != "" {
-			used = append(used, metaPixelFormat+" "+v)
-		}
+	pixelRange, hasRange := g.Metadata(metaPixelRange)
+	r, known := pixelRanges[strings.ToLower(pixelRange)]
+	switch {
+	case hasRange && known:
+		n = r
+		used = append(used, metaPixelRange+" "+pixelRange)
+	case !hasRange && hasFormat:
+		n = pixelRanges["nominalrange_0_255"]
+		used = append(used, "no "+metaPixelRange+": WinML's default, 0..255")
+	}
+	n.BGR = bgr
+	if hasFormat {
+		used = append(used, metaPixelFormat+" "+format)
 	}
 	if used == nil {
 		return n, ""
 	}
-	return n, "the model's metadata (" + strings.Join(used, ", ") + ")"
+	return n, "the model's metadata (" + strings.Join(used, "; ") + ")"
 }

@@ -26,16 +26,20 @@ func TestModelMetadata(t *testing.T) {
 		wantFrom string
 	}{
 		{"Custom Vision: BGR pixels of 0..255", rgb, map[string]string{formatKey: "Bgr8", rangeKey: "NominalRange_0_255", "Image.ColorSpaceGamma": "SRGB"}, false, false,
-			"scale=255 mean=0 std=1 channels=bgr", "the model's metadata (Image.NominalPixelRange NominalRange_0_255, Image.BitmapPixelFormat Bgr8)"},
+			"scale=255 mean=0 std=1 channels=bgr", "the model's metadata (Image.NominalPixelRange NominalRange_0_255; Image.BitmapPixelFormat Bgr8)"},
 		{"lower case, [-1, 1]", rgb, map[string]string{rangeKey: "normalized_1_1"}, false, false,
 			"scale=1 mean=0.5 std=0.5", "the model's metadata (Image.NominalPixelRange normalized_1_1)"},
 		{"video range", gray, map[string]string{rangeKey: "NominalRange_16_235", formatKey: "Gray8"}, false, false,
-			"scale=219 mean=-16 std=1", "the model's metadata (Image.NominalPixelRange NominalRange_16_235, Image.BitmapPixelFormat Gray8)"},
+			"scale=219 mean=-16 std=1", "the model's metadata (Image.NominalPixelRange NominalRange_16_235; Image.BitmapPixelFormat Gray8)"},
+		{"a format alone: WinML's default range", rgb, map[string]string{formatKey: "BGR8"}, false, false,
+			"scale=255 mean=0 std=1 channels=bgr", "the model's metadata (no Image.NominalPixelRange: WinML's default, 0..255; Image.BitmapPixelFormat BGR8)"},
 		{"a gray format on a colour model", rgb, map[string]string{formatKey: "Gray8"}, false, false, "scale=1 mean=0 std=1", ""},
+		{"an unknown range with a format", rgb, map[string]string{rangeKey: "Normalized_0_100", formatKey: "Rgb8"}, false, false,
+			"scale=1 mean=0 std=1", "the model's metadata (Image.BitmapPixelFormat Rgb8)"},
 		{"an unknown range", rgb, map[string]string{rangeKey: "Normalized_0_100"}, false, false, "scale=1 mean=0 std=1", ""},
 		{"the user's preprocessing wins", rgb, map[string]string{formatKey: "Bgr8", rangeKey: "NominalRange_0_255"}, true, false, "scale=1 mean=0.5 std=0.5", ""},
 		{"uint8 pixels in BGR", rgb, map[string]string{formatKey: "Bgr8", rangeKey: "NominalRange_0_255"}, false, true,
-			"scale=255 mean=0 std=1 channels=bgr", "the model's metadata (Image.NominalPixelRange NominalRange_0_255, Image.BitmapPixelFormat Bgr8)"},
+			"scale=255 mean=0 std=1 channels=bgr", "the model's metadata (Image.NominalPixelRange NominalRange_0_255; Image.BitmapPixelFormat Bgr8)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m := onnxtest.Classifier(tc.dims, 3, "Softmax")
