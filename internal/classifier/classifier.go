@@ -192,12 +192,20 @@ type Classifier struct {
 	ro    *ort.RunOptions
 	abort abortState
 	// inplace binds callers' buffers for ScoreInputs, by their first
-	// value's address; they share one output tensor. A binding keeps its
-	// buffer alive, so inplaceBytes counts what they hold, which
-	// maxInplaceBytes bounds.
-	inplace      map[*float32]*binding
-	inplaceOut   *ort.Tensor[float32]
+	// value's address and their size in images; bindings of one size
+	// share one output tensor. A binding keeps its buffer alive, so
+	// inplaceBytes counts what they hold, which maxInplaceBytes bounds.
+	inplace      map[inplaceKey]*binding
+	inplaceOut   map[int]*ort.Tensor[float32]
 	inplaceBytes int
+	// flex says that the model runs at any batch size and scores each
+	// image alone as in a batch, so that a last chunk of fewer images
+	// than the batch runs in a tensor of the next power of two instead:
+	// a search of few classes scores generations of a few images, and a
+	// padded batch costs the time of a full one. small holds those
+	// smaller bindings for Score, by size.
+	flex  bool
+	small map[int]*binding
 	// raw holds ScoreInputs' outputs until their confidences are taken.
 	raw []float32
 	// layer is the bounded layer whose affine map computes the scores,
@@ -396,6 +404,9 @@ func open(ctx context.Context, start time.Time, name string, src source, checked
 	}
 	// Probe images are not the user's: only the search's count.
 	c.nonFinite, c.badImages, c.scored = 0, 0, 0
+	// The batch check found the model to score an image alike alone and
+	// in a batch, and no batch note says it runs at one size only.
+	c.flex = in.batch == 0 && c.info.BatchNote == "" && c.batch.size > 1
 	c.info.OpenSeconds = time.Since(start).Seconds()
 	if c.batch.size*in.c*in.h*in.w >= pipelineValues && threads < runtime.NumCPU() {
 		if err := c.startPipeline(); err != nil {
@@ -466,9 +477,13 @@ func (c *Classifier) Close() error {
 	c.spare.destroy()
 	c.batch, c.spare = nil, nil
 	c.dropInplace()
-	if c.inplaceOut != nil {
-		c.inplaceOut.Destroy()
-		c.inplaceOut = nil
+	for size, out := range c.inplaceOut {
+		out.Destroy()
+		delete(c.inplaceOut, size)
+	}
+	for size, b := range c.small {
+		b.destroy()
+		delete(c.small, size)
 	}
 	if c.sess != nil {
 		err := c.sess.Destroy()

@@ -37,9 +37,13 @@ func (c *Classifier) Score(imgs []float32, n int, conf []float32) error {
 // scoreInline is Score one batch after another, without the pipeline and
 // without judging the outputs' finiteness.
 func (c *Classifier) scoreInline(imgs []float32, n int, conf []float32) error {
-	per, k, b := c.in.c*c.in.h*c.in.w, c.out.k, c.batch
-	for off := 0; off < n; off += b.size {
-		m := min(b.size, n-off)
+	per, k, size := c.in.c*c.in.h*c.in.w, c.out.k, c.batch.size
+	for off := 0; off < n; off += size {
+		m := min(size, n-off)
+		b, err := c.smallBinding(c.runSize(m))
+		if err != nil {
+			return err
+		}
 		c.fill(b.input.GetData(), imgs[off*per:(off+m)*per], m)
 		if err := c.run(b); err != nil {
 			return err
@@ -134,7 +138,8 @@ func (c *Classifier) scoreInputs(inputs []float32, n int, conf []float32, maxByt
 	}
 	c.raw = c.raw[:n*w]
 	for off := 0; off < n; off += size {
-		b, err := c.bindInplace(inputs[off*per:(off+size)*per], maxBytes)
+		run := c.runSize(n - off)
+		b, err := c.bindInplace(inputs[off*per:(off+run)*per], maxBytes)
 		if err != nil {
 			return err
 		}
@@ -162,34 +167,75 @@ const (
 // bindInplace returns the binding of one batch of a caller's buffer,
 // releasing every binding first when one more would hold over maxBytes.
 func (c *Classifier) bindInplace(in []float32, maxBytes int) (*binding, error) {
-	if b, ok := c.inplace[&in[0]]; ok && len(b.input.GetData()) == len(in) {
+	per := c.in.c * c.in.h * c.in.w
+	size := len(in) / per
+	key := inplaceKey{&in[0], size}
+	if b, ok := c.inplace[key]; ok {
 		return b, nil
 	}
 	if len(c.inplace) >= maxInplace || c.inplaceBytes+4*len(in) > maxBytes {
 		c.dropInplace()
 	}
 	if c.inplace == nil {
-		c.inplace = make(map[*float32]*binding)
+		c.inplace = make(map[inplaceKey]*binding)
+		c.inplaceOut = make(map[int]*ort.Tensor[float32])
 	}
-	size := c.batch.size
 	var err error
-	if c.inplaceOut == nil {
-		if c.inplaceOut, err = ort.NewEmptyTensor[float32](c.out.shape(size)); err != nil {
+	out := c.inplaceOut[size]
+	if out == nil {
+		if out, err = ort.NewEmptyTensor[float32](c.out.shape(size)); err != nil {
 			return nil, fault.Environmentf("", "allocating output tensor: %s", onnxcheck.RuntimeMessage(err.Error()))
 		}
+		c.inplaceOut[size] = out
 	}
-	b := &binding{size: size, output: c.inplaceOut}
+	b := &binding{size: size, output: out}
 	if b.input, err = ort.NewTensor(c.in.shape(size), in); err != nil {
 		return nil, fault.Environmentf("", "binding input tensor: %s", onnxcheck.RuntimeMessage(err.Error()))
 	}
 	b.bind()
-	if old, ok := c.inplace[&in[0]]; ok {
-		c.inplaceBytes -= 4 * len(old.input.GetData())
-		old.output = nil
-		old.destroy()
-	}
-	c.inplace[&in[0]] = b
+	c.inplace[key] = b
 	c.inplaceBytes += 4 * len(in)
+	return b, nil
+}
+
+// inplaceKey identifies a caller's buffer bound for ScoreInputs: its first
+// value and its size in images.
+type inplaceKey struct {
+	at   *float32
+	size int
+}
+
+// runSize returns the batch size a chunk of m images runs at: the batch,
+// or for a model that takes any batch (flex), the least power of two that
+// holds them.
+func (c *Classifier) runSize(m int) int {
+	size := c.batch.size
+	if !c.flex || m >= size {
+		return size
+	}
+	p := 1
+	for p < m {
+		p *= 2
+	}
+	return min(p, size)
+}
+
+// smallBinding returns Score's binding of size images, made on first use.
+func (c *Classifier) smallBinding(size int) (*binding, error) {
+	if size == c.batch.size {
+		return c.batch, nil
+	}
+	if b := c.small[size]; b != nil {
+		return b, nil
+	}
+	b, err := c.newBinding(size)
+	if err != nil {
+		return nil, err
+	}
+	if c.small == nil {
+		c.small = make(map[int]*binding)
+	}
+	c.small[size] = b
 	return b, nil
 }
 
