@@ -89,10 +89,11 @@ func Open(ctx context.Context, m Model) (*Opened, error) {
 	}
 	o.SHA256 = hex.EncodeToString(sum[:])
 	o.norm = o.Normalization()
-	if from := o.Info().NormalizationFrom; from != "" {
+	from := o.Info().NormalizationFrom
+	if from != "" {
 		o.PreprocessingFrom = from
 	}
-	if o.TakesPixels() && m.Options.AutoNormalization || o.Info().NormalizationFrom != "" {
+	if o.TakesPixels() && m.Options.AutoNormalization || from != "" {
 		// The classifier chose the preprocessing: the only one a model
 		// of uint8 pixels has, or the one its metadata states.
 		o.Preset = classifier.PresetName(o.norm)
