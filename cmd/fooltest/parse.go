@@ -168,5 +168,5 @@ func parseOutputKind(s string) (classifier.OutputKind, error) {
 	if k := classifier.OutputKind(s); slices.Contains(classifier.OutputKinds, k) {
 		return k, nil
 	}
-	return "", exitcode.Usagef("unknown --output-kind %q: use auto, probabilities, logits, sigmoid or multilabel-logits", s)
+	return "", exitcode.Usagef("unknown --output-kind %q: use auto, probabilities, logits, sigmoid, multilabel-logits or percentages", s)
 }

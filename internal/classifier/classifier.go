@@ -46,9 +46,11 @@ type Options struct {
 	// gives the size of an input that declares its height and width
 	// dynamic when InputShape is nil; a declared size wins over it.
 	ImageSize *[2]int
-	// Output names the output to read; empty picks the first float
-	// output with more than one class, else the first with one score per
-	// image (a binary classifier's).
+	// Output names the output to read; empty picks the float output with
+	// more than one class (among several of one width, one that a
+	// Softmax, LogSoftmax or Sigmoid computes, else the first; several
+	// widths are refused), else the first with one score per image (a
+	// binary classifier's).
 	Output string
 	// OutputKind is how outputs become confidences; empty means Auto.
 	OutputKind OutputKind
@@ -321,7 +323,7 @@ func open(ctx context.Context, start time.Time, name string, src source, checked
 	}
 	kind := cmp.Or(opts.OutputKind, Auto)
 	if !slices.Contains(OutputKinds, kind) {
-		return nil, fault.Invalidf(SettingOutputKind, "unknown output kind %q: use auto, probabilities, logits, sigmoid or multilabel-logits", kind)
+		return nil, fault.Invalidf(SettingOutputKind, "unknown output kind %q: use auto, probabilities, logits, sigmoid, multilabel-logits or percentages", kind)
 	}
 	threads := opts.Threads
 	if threads <= 0 {
@@ -393,8 +395,9 @@ func open(ctx context.Context, start time.Time, name string, src source, checked
 	case MultiLabelLogits:
 		applied = ceiling.SigmoidApplied
 	}
-	// Find reads an affine map to K scores, which one score is not.
-	if !out.binary {
+	// Find reads an affine map to K scores, which one score is not, and
+	// bounds them on the scale of probabilities, which percentages are not.
+	if !out.binary && c.info.OutputKind != Percentages {
 		if c.layer = ceiling.Find(checked, out.name, out.k, applied); c.layer != nil {
 			c.info.BoundedLayer = c.layer.String()
 		}

@@ -24,10 +24,15 @@ const (
 	// class's confidence is its own sigmoid, not a softmax over the
 	// classes, which would hold it far lower.
 	MultiLabelLogits OutputKind = "multilabel-logits"
+	// Percentages are probabilities times 100, as models that end in a
+	// Softmax and a Mul by 100 give: each class's confidence is its
+	// score divided by 100. Read as logits, a softmax over them would
+	// put a class scored 60 beside one scored 30 at 1.0.
+	Percentages OutputKind = "percentages"
 )
 
 // OutputKinds lists the output kinds a user may choose, Auto first.
-var OutputKinds = []OutputKind{Auto, Probabilities, Logits, Sigmoid, MultiLabelLogits}
+var OutputKinds = []OutputKind{Auto, Probabilities, Logits, Sigmoid, MultiLabelLogits, Percentages}
 
 // probeImages is how many varied images the output is probed with.
 const probeImages = 8
@@ -105,6 +110,16 @@ func (c *Classifier) probeKind(op string) error {
 	case nonNegative && math.Abs(st.sumLo-1) <= sumTolerance && math.Abs(st.sumHi-1) <= sumTolerance:
 		c.info.OutputKind = Probabilities
 		c.info.KindEvidence = fmt.Sprintf("values in [%.3g, %.3g], rows sum to %.4f–%.4f on %d probe images", st.lo, st.hi, st.sumLo, st.sumHi, probeImages)
+	case nonNegative && math.Abs(st.sumLo-100) <= 100*sumTolerance && math.Abs(st.sumHi-100) <= 100*sumTolerance:
+		c.info.OutputKind = Percentages
+		c.info.KindEvidence = fmt.Sprintf("values in [%.3g, %.3g], rows sum to %.2f–%.2f on %d probe images", st.lo, st.hi, st.sumLo, st.sumHi, probeImages)
+	case nonNegative && !st.same && st.sumLo > 1+sumTolerance && st.sumHi-st.sumLo <= st.sumLo*sumTolerance/10:
+		// Non-negative rows of one constant sum are probabilities
+		// scaled by it; logits never hold their sum fixed over varied
+		// images (identical rows say nothing of the kind). Read as logits, their softmax would put nearly every
+		// image at 1.0 for its top class: a fail the model never earned.
+		return fault.Invalidf(SettingOutputKind, "cannot tell how to read model output %q: its values are non-negative and every row sums to %.4g on %d probe images, as probabilities scaled by %.4g are, and fooltest reads probabilities that sum to 1 or percentages that sum to 100: export the scores unscaled",
+			c.out.name, st.sumLo, probeImages, st.sumLo)
 	case nonNegative && st.hi <= 1+rangeTolerance:
 		// Sigmoid scores and small logits look alike here; reading
 		// either as the other would make the search chase the wrong
@@ -189,6 +204,8 @@ func (c *Classifier) ScoreCap() float64 {
 		case Logits:
 		case MultiLabelLogits:
 			return 1 / (1 + math.Exp(-q.max()))
+		case Percentages:
+			return min(q.max()/100, 1)
 		default:
 			return min(q.max(), 1)
 		}

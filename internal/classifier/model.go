@@ -386,12 +386,14 @@ func quantizer(m *onnxcheck.Model, output string, t ort.TensorElementDataType) *
 }
 
 // detectOutput chooses the output to read confidences from: the named one,
-// or the first float tensor with more than one class, or else the first
-// with one score per image (a binary classifier's); m, the model's graph,
-// says how 8-bit outputs were quantized.
+// or the float tensor with more than one class (see pickScores when there
+// are several), or else the first with one score per image (a binary
+// classifier's); m, the model's graph, says how 8-bit outputs were
+// quantized.
 func detectOutput(outputs []ort.InputOutputInfo, name string, in inputSpec, m *onnxcheck.Model) (outputSpec, error) {
 	var considered []string
 	var single *outputSpec
+	var scores []outputSpec
 	for _, out := range outputs {
 		if name != "" && out.Name != name {
 			continue
@@ -407,12 +409,16 @@ func detectOutput(outputs []ort.InputOutputInfo, name string, in inputSpec, m *o
 			continue
 		}
 		if why == "" {
-			return spec, nil
+			scores = append(scores, spec)
+			continue
 		}
 		if name != "" {
 			return outputSpec{}, fault.Invalidf(SettingOutput, "output %q: %s", name, why)
 		}
 		considered = append(considered, fmt.Sprintf("%q %s", out.Name, why))
+	}
+	if len(scores) > 0 {
+		return pickScores(scores, m)
 	}
 	if single != nil {
 		return *single, nil
@@ -425,6 +431,43 @@ func detectOutput(outputs []ort.InputOutputInfo, name string, in inputSpec, m *o
 		return outputSpec{}, fault.Invalidf(SettingOutput, "output %q: the model has no such output (it has %s)", name, strings.Join(names, ", "))
 	}
 	return outputSpec{}, fault.Invalidf(SettingOutput, "the model has no output of class scores (%s): fooltest tests image classifiers, whose class scores are shaped [N,K], or [N,1] for a binary one", strings.Join(considered, "; "))
+}
+
+// scoreOps are the operators whose output is class scores whatever else the
+// model gives.
+var scoreOps = map[string]bool{"Softmax": true, "LogSoftmax": true, "Sigmoid": true}
+
+// pickScores chooses among outputs shaped as class scores. Models give
+// several for two reasons: the same scores twice (logits and their softmax,
+// a main and an auxiliary head), where any of them will do and one that a
+// Softmax, LogSoftmax or Sigmoid computes is surest; or scores beside
+// another vector per image (features, an embedding), which has the same
+// shape. Read as classes, an embedding's units would be searched instead
+// of the model's classes and the verdict would mean nothing, so outputs of
+// different widths that the graph does not settle are refused.
+func pickScores(scores []outputSpec, m *onnxcheck.Model) (outputSpec, error) {
+	if len(scores) == 1 {
+		return scores[0], nil
+	}
+	if m != nil {
+		var computed []outputSpec
+		for _, s := range scores {
+			if scoreOps[m.OutputOp(s.name)] {
+				computed = append(computed, s)
+			}
+		}
+		if len(computed) > 0 {
+			scores = computed
+		}
+	}
+	if !slices.ContainsFunc(scores, func(s outputSpec) bool { return s.k != scores[0].k }) {
+		return scores[0], nil
+	}
+	names := make([]string, len(scores))
+	for i, s := range scores {
+		names[i] = fmt.Sprintf("%q %v", s.name, s.dims)
+	}
+	return outputSpec{}, fault.Invalidf(SettingOutput, "the model has %d outputs shaped as class scores, of different widths (%s), and fooltest cannot tell which holds the classes and which another vector per image, such as features", len(scores), strings.Join(names, ", "))
 }
 
 // classOutput checks one output; why is empty when it holds class scores.

@@ -309,9 +309,21 @@ func (c *Classifier) confidences(raw []float32, m int, conf []float32) {
 		var bad int64
 		switch {
 		case c.out.binary:
-			bad = binaryConfidences(r[0], c.info.OutputKind == Logits || c.info.OutputKind == MultiLabelLogits, o)
+			v := r[0]
+			if c.info.OutputKind == Percentages {
+				v /= 100
+			}
+			bad = binaryConfidences(v, c.info.OutputKind == Logits || c.info.OutputKind == MultiLabelLogits, o)
 		case c.info.OutputKind == Logits:
 			bad = softmax(r, o)
+		case c.info.OutputKind == Percentages:
+			for j, v := range r {
+				if !finite(v) {
+					bad++
+					v = 0
+				}
+				o[j] = min(max(v/100, 0), 1)
+			}
 		case c.info.OutputKind == MultiLabelLogits:
 			for j, v := range r {
 				if !finite(v) {
