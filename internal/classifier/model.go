@@ -489,6 +489,13 @@ func classOutput(out ort.InputOutputInfo, in inputSpec, m *onnxcheck.Model) (spe
 	if !ok {
 		return spec, fmt.Sprintf("has element type %s, not a float type", out.DataType)
 	}
+	if m != nil && m.OutputOp(out.Name) == "TopK" {
+		// Each image's highest scores in order (ONNX exports a sort as a
+		// TopK too): column j is the j-th best class's score, whichever
+		// class that is, so read as classes the first would be fooled by
+		// any image the model is sure of.
+		return spec, "holds the values of a TopK, each image's highest scores in order rather than one score per class: export the scores before the TopK"
+	}
 	dims := []int64(out.Dimensions)
 	spec = outputSpec{name: out.Name, dims: dims, elem: elem, quant: q}
 	switch {

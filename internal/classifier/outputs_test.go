@@ -48,6 +48,8 @@ func TestSeveralScoreOutputs(t *testing.T) {
 		{"logits before their softmax", with("Softmax", "logits"), "", "scores", 10, ""},
 		{"features, logits and their softmax", with("Softmax", "flat", "logits"), "", "scores", 10, ""},
 		{"the same width twice", onnxtest.Classifier(dims, 10, "").Then("Identity", nil), "", "scores", 10, ""},
+		{"a TopK's values", topK(onnxtest.Classifier(dims, 10, "Softmax"), 3), "", "", 0, "values of a TopK"},
+		{"a TopK's values named", topK(onnxtest.Classifier(dims, 10, "Softmax"), 3), "scores", "", 0, "values of a TopK"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -72,4 +74,15 @@ func TestSeveralScoreOutputs(t *testing.T) {
 			}
 		})
 	}
+}
+
+// topK returns m with its scores replaced by their k highest values, as an
+// export that ends in torch.topk (or torch.sort, which ONNX writes as a
+// TopK) gives them, beside their class indices.
+func topK(m onnxtest.Model, k int64) onnxtest.Model {
+	m = m.Then("Identity", nil, onnxtest.Tensor{Name: "top_k", Dims: []int64{1}, Int64s: []int64{k}})
+	last := &m.Nodes[len(m.Nodes)-1]
+	last.Op, last.Inputs, last.Outputs = "TopK", append(last.Inputs, "top_k"), []string{"scores", "indices"}
+	m.Outputs = []onnxtest.Value{{Name: "scores", Type: onnxtest.Float, Dims: []int64{-1, k}}, {Name: "indices", Type: onnxtest.Int64, Dims: []int64{-1, k}}}
+	return m
 }
