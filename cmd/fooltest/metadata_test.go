@@ -45,3 +45,41 @@ func TestModelMetadataPreprocessing(t *testing.T) {
 		}
 	}
 }
+
+// TestUltralyticsMetadata: an Ultralytics classifier with a dynamic input
+// opens without flags, its size, preprocessing and class names read from
+// its metadata, and the reports name its classes.
+func TestUltralyticsMetadata(t *testing.T) {
+	m := onnxtest.ConvNet(3, 1, false)
+	m.Metadata = map[string]string{"author": "Ultralytics", "version": "8.3.40", "task": "classify", "imgsz": "[8, 8]",
+		"names": `{0: 'ant', 1: 'bee', 2: "bird's nest", 3: 'cat', 4: 'dog'}`}
+	model := filepath.Join(t.TempDir(), "model.onnx")
+	if err := os.WriteFile(model, m.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	const from = "the model's metadata (author Ultralytics, version 8.3.40, task classify)"
+	r := runMain(t, nil, "inspect", "--model", model, "--threads", "1")
+	for _, want := range []string{
+		"3×8×8 (from imgsz 8×8 in " + from + ") RGB",
+		"preprocess  raw01 (scale=1 mean=0 std=1): from " + from + ": Ultralytics classifiers take RGB pixels in [0,1]\n",
+		"labels      names in the model's metadata\n",
+	} {
+		if r.code != exitcode.Pass || !strings.Contains(r.stdout, want) {
+			t.Fatalf("inspect: exit %d, want 0 and %q\n%s%s", r.code, want, r.stdout, r.stderr)
+		}
+	}
+	out := t.TempDir()
+	r = runMain(t, nil, "run", "--model", model, "--threads", "1", "--max-evals", "200", "--quiet", "--fail-on", "never", "--format", "json", "--report-dir", out)
+	if r.code != exitcode.Pass {
+		t.Fatalf("run: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	data, err := os.ReadFile(filepath.Join(out, "report.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"label": "bird's nest"`, `"preprocessing_from": "` + from} {
+		if !strings.Contains(string(data), want) {
+			t.Errorf("report.json does not say %s", want)
+		}
+	}
+}

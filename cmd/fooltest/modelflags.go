@@ -281,8 +281,11 @@ func summary(l *pipeline.Opened, defaulted bool, hf hfconfig.Files) string {
 		kind += fmt.Sprintf(", read where the ZipMap of output %q takes them", i.ZipMapOutput)
 	}
 	size := ""
-	if i.SizeFromProcessor {
+	switch {
+	case i.SizeFromProcessor:
 		size = " (the size " + safetext.Printable(hf.Preprocessor) + " gives)"
+	case i.SizeFrom != "":
+		size = " (from " + safetext.Printable(i.SizeFrom) + ")"
 	}
 	row("input", "%q %v: %s, %d×%d×%d%s %s, %s", i.Input, i.InputShape, i.Layout, i.Channels, i.Height, i.Width, size, color, batch)
 	pre := ""

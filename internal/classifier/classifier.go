@@ -98,6 +98,10 @@ type Info struct {
 	// SizeFromProcessor says that the input declares a dynamic image size
 	// and Height and Width came from Options.ImageSize.
 	SizeFromProcessor bool `json:"size_from_processor,omitempty"`
+	// SizeFrom says where Height and Width came from when the input
+	// declares a dynamic image size and the model's own metadata gave
+	// them (an Ultralytics export's imgsz); empty otherwise.
+	SizeFrom string `json:"size_from,omitempty"`
 	// FixedBatch is the model's fixed batch size, or 0 when dynamic.
 	FixedBatch   int        `json:"fixed_batch"`
 	Output       string     `json:"output"`
@@ -151,8 +155,14 @@ type Info struct {
 	// label to probability, whose ZipMap node reads Output: scikit-learn
 	// models converted by skl2onnx end in one. Empty for other models.
 	ZipMapOutput string `json:"zipmap_output,omitempty"`
+	// ClassLabelsFrom says where ClassLabels came from, for people;
+	// ClassLabelsNote says why class names the model gives were not
+	// used (a count that differs from the output's), when it gives some.
+	ClassLabelsFrom string `json:"-"`
+	ClassLabelsNote string `json:"-"`
 	// ClassLabels are the class names the model itself gives (a ZipMap's
-	// class labels), in class order; nil when it gives none.
+	// class labels, or the names in an exporter's metadata), in class
+	// order; nil when it gives none.
 	ClassLabels []string `json:"-"`
 }
 
@@ -286,7 +296,12 @@ func open(ctx context.Context, start time.Time, name string, src source, checked
 	if !ort.IsInitialized() {
 		return nil, fault.Environmentf(SettingRuntime, "ONNX Runtime is not loaded")
 	}
-	in, err := detectInput(ins, opts.InputShape, opts.ImageSize, checked)
+	meta := readExportMeta(checked)
+	size, sizeFrom := opts.ImageSize, ""
+	if size == nil && meta.size[0] > 0 {
+		size, sizeFrom = &meta.size, fmt.Sprintf("imgsz %d×%d in %s", meta.size[0], meta.size[1], meta.source())
+	}
+	in, err := detectInput(ins, opts.InputShape, size, checked)
 	if err != nil {
 		return nil, err
 	}
@@ -299,6 +314,10 @@ func open(ctx context.Context, start time.Time, name string, src source, checked
 	}
 	out, err := detectOutput(outs, want, in, checked)
 	if err != nil {
+		if meta.ultralytics && meta.task != "" && meta.task != "classify" {
+			// Say what the model is, not only what its outputs are not.
+			return nil, fault.Invalidf(SettingOutput, "%v; %s says it is a %s model, not a classifier", err, meta.source(), meta.task)
+		}
 		return nil, err
 	}
 	z, unzipped := zipped[out.name]
@@ -309,6 +328,9 @@ func open(ctx context.Context, start time.Time, name string, src source, checked
 	norm, normFrom := opts.Normalization, ""
 	if opts.ModelMetadata {
 		norm, normFrom = metadataNormalization(checked, in.c, norm)
+		if normFrom == "" && meta.classify() {
+			norm, normFrom = ultralyticsNormalization, meta.source()+": Ultralytics classifiers take RGB pixels in [0,1]"
+		}
 	}
 	if in.elem == onnxcheck.TypeUint8 {
 		o := opts
@@ -358,14 +380,26 @@ func open(ctx context.Context, start time.Time, name string, src source, checked
 	c.info = Info{
 		Input: in.name, InputShape: in.dims, Layout: in.layout,
 		InputType: typeName(in.elem), OutputType: typeName(out.elem),
-		Channels: in.c, Height: in.h, Width: in.w, SizeFromProcessor: in.sized, FixedBatch: in.batch,
+		Channels: in.c, Height: in.h, Width: in.w, SizeFromProcessor: in.sized && sizeFrom == "", FixedBatch: in.batch,
 		Output: out.name, OutputShape: out.dims, Classes: out.k,
 		OutputKind: kind, Normalization: norm.String(), NormalizationFrom: normFrom,
 		Threads: threads,
 	}
 	c.info.BinaryOutput = out.binary
-	if unzipped {
+	if in.sized && sizeFrom != "" {
+		c.info.SizeFrom = sizeFrom
+	}
+	switch {
+	case unzipped:
 		c.info.ZipMapOutput, c.info.ClassLabels = z.output, modelLabels(z.Labels)
+		c.info.ClassLabelsFrom = "the model's ZipMap class labels"
+	case meta.namesErr != nil:
+		c.info.ClassLabelsNote = meta.namesErr.Error()
+	case meta.names == nil:
+	case len(meta.names) != out.k:
+		c.info.ClassLabelsNote = fmt.Sprintf("the model's metadata names %d classes and its output has %d", len(meta.names), out.k)
+	default:
+		c.info.ClassLabels, c.info.ClassLabelsFrom = meta.names, "names in the model's metadata"
 	}
 	if q := out.quant; q != nil {
 		c.info.OutputLevels = fmt.Sprintf("dequantized with scale %g and zero point %d: levels %g apart, at most %.6g", q.scale, q.zero, q.scale, q.max())

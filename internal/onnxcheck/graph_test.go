@@ -114,13 +114,16 @@ func TestGraphView(t *testing.T) {
 // none of a key or value too long to be one of the conventions read.
 func TestMetadata(t *testing.T) {
 	m := onnxtest.Classifier([]int64{-1, 1, 2, 2}, 2, "")
-	m.Metadata = map[string]string{"Image.BitmapPixelFormat": "Bgr8", "long": strings.Repeat("x", maxMetadataBytes+1)}
+	m.Metadata = map[string]string{"Image.BitmapPixelFormat": "Bgr8", "long": strings.Repeat("x", maxMetadataValueBytes+1), "names": strings.Repeat("y", maxMetadataKeyBytes+1)}
 	got, err := CheckBytes("model", m.Bytes())
 	if err != nil {
 		t.Fatal(err)
 	}
 	if v, ok := got.Metadata("Image.BitmapPixelFormat"); !ok || v != "Bgr8" {
 		t.Errorf("Image.BitmapPixelFormat: %q %v, want Bgr8", v, ok)
+	}
+	if v, ok := got.Metadata("names"); !ok || len(v) != maxMetadataKeyBytes+1 {
+		t.Errorf("names: %d bytes %v, want %d: a value may be longer than a key", len(v), ok, maxMetadataKeyBytes+1)
 	}
 	for _, key := range []string{"long", "Image.NominalPixelRange"} {
 		if v, ok := got.Metadata(key); ok {

@@ -195,6 +195,8 @@ type walker struct {
 	// metadata is the model's metadata_props, the last value of a key
 	// given twice.
 	metadata map[string]string
+	// metadataBytes is the length of metadata's values together.
+	metadataBytes int
 	// used holds the operators in non-standard domains that nodes use;
 	// defined, the operators that model-local functions define.
 	used, defined map[op]bool
@@ -259,12 +261,15 @@ func (w *walker) model(m msg) error {
 	return err
 }
 
-// maxMetadata bounds the metadata entries kept, and the bytes of each key
-// and value: the model may be untrusted, and its metadata is read for a
-// few short keys only.
+// maxMetadata bounds the metadata entries kept, the bytes of each key and
+// value, and the bytes of all values: the model may be untrusted, and its
+// metadata is read for a few keys only, the longest of them an exporter's
+// class names (about 20 KB for ImageNet's 1000, 400 KB for 21k).
 const (
-	maxMetadata      = 256
-	maxMetadataBytes = 4096
+	maxMetadata           = 256
+	maxMetadataKeyBytes   = 4096
+	maxMetadataValueBytes = 1 << 20
+	maxMetadataTotalBytes = 4 << 20
 )
 
 // entry records one metadata_props entry.
@@ -284,14 +289,16 @@ func (w *walker) entry(f field) error {
 		}
 		return err
 	})
-	if err != nil || len(key) > maxMetadataBytes || len(value) > maxMetadataBytes {
+	if err != nil || len(key) > maxMetadataKeyBytes || len(value) > maxMetadataValueBytes {
 		return err
 	}
 	if w.metadata == nil {
 		w.metadata = map[string]string{}
 	}
-	if _, seen := w.metadata[string(key)]; seen || len(w.metadata) < maxMetadata {
+	old, seen := w.metadata[string(key)]
+	if (seen || len(w.metadata) < maxMetadata) && w.metadataBytes-len(old)+len(value) <= maxMetadataTotalBytes {
 		w.metadata[string(key)] = string(value)
+		w.metadataBytes += len(value) - len(old)
 	}
 	return nil
 }

@@ -114,11 +114,13 @@ func Open(ctx context.Context, m Model) (*Opened, error) {
 	case m.Path == "":
 		o.Labels, o.LabelsFrom = demo.Labels(), "the demo's digits 0-9"
 	case len(o.Info().ClassLabels) == k:
-		o.Labels, o.LabelsFrom = o.Info().ClassLabels, "the model's ZipMap class labels"
+		o.Labels, o.LabelsFrom = o.Info().ClassLabels, o.Info().ClassLabelsFrom
 	case configErr != nil:
 		// A config.json of another model, or of this one before its head
 		// changed: the run goes on, and says why the names were left out.
 		o.Labels, o.LabelsFrom = classifier.DefaultLabels(k), fmt.Sprintf("class 0 .. class %d (the id2label in %s was not used: %v)", k-1, m.ConfigLabels, configErr)
+	case o.Info().ClassLabelsNote != "":
+		o.Labels, o.LabelsFrom = classifier.DefaultLabels(k), fmt.Sprintf("class 0 .. class %d (%s)", k-1, o.Info().ClassLabelsNote)
 	default:
 		o.Labels, o.LabelsFrom = classifier.DefaultLabels(k), fmt.Sprintf("none given: class 0 .. class %d", k-1)
 	}

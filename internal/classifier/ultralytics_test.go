@@ -1,0 +1,152 @@
+package classifier
+
+import (
+	"errors"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/fooltest/fooltest/internal/fault"
+	"github.com/fooltest/fooltest/internal/testsupport/onnxtest"
+)
+
+// TestPyNames reads class names as Python's str() writes a dict or a list
+// of them, escapes included, and refuses anything else.
+func TestPyNames(t *testing.T) {
+	tests := []struct {
+		in   string
+		want []string
+		// bad is part of the error; empty when in must parse.
+		bad string
+	}{
+		{`{0: 'tench', 1: 'goldfish'}`, []string{"tench", "goldfish"}, ""},
+		{`{1: 'b', 0: 'a'}`, []string{"a", "b"}, ""},
+		{`{0: "jack-o'-lantern", 1: 'a\'b', 2: 'back\\slash'}`, []string{"jack-o'-lantern", "a'b", `back\slash`}, ""},
+		{`{0: 'caf\xe9', 1: '\u4e2d', 2: 'tab\there'}`, []string{"café", "中", "tab\there"}, ""},
+		{` ['a', "b",] `, []string{"a", "b"}, ""},
+		{`{0: 'a', 2: 'c'}`, nil, "class 2 given, but only 2 names"},
+		{`{0: 'a', 0: 'b'}`, nil, "given twice"},
+		{`{}`, nil, "no class"},
+		{`{0: a}`, nil, "a quoted name"},
+		{`{0: 'a'`, nil, "a comma or }"},
+		{`{0: 'a'} x`, nil, "the end"},
+		{`{0: 'a\q'}`, nil, "a known escape"},
+		{`{0: 'a`, nil, "a closing quote"},
+		{`names: [a, b]`, nil, "{ or ["},
+		{`{99999999: 'a'}`, nil, "a colon"},
+	}
+	for _, tc := range tests {
+		got, err := pyNames(tc.in)
+		if tc.bad != "" {
+			if !errors.Is(err, errNames) || !strings.Contains(err.Error(), tc.bad) {
+				t.Errorf("pyNames(%s): %q, %v; want an error with %q", tc.in, got, err, tc.bad)
+			}
+			continue
+		}
+		if err != nil || !slices.Equal(got, tc.want) {
+			t.Errorf("pyNames(%s): %q, %v; want %q", tc.in, got, err, tc.want)
+		}
+	}
+	for in, want := range map[string][2]int{"[224, 224]": {224, 224}, "(48, 192)": {48, 192}, "320": {320, 320}} {
+		if got, ok := pySize(in); !ok || got != want {
+			t.Errorf("pySize(%s): %v %v, want %v", in, got, ok, want)
+		}
+	}
+	for _, in := range []string{"[224, 224, 3]", "[0, 224]", "big", ""} {
+		if got, ok := pySize(in); ok {
+			t.Errorf("pySize(%q): %v, want none", in, got)
+		}
+	}
+}
+
+// ultralyticsMeta is the metadata Ultralytics's exporter writes for a
+// classifier, with names for k classes.
+func ultralyticsMeta(k int, imgsz string) map[string]string {
+	names := make([]string, k)
+	for i := range names {
+		names[i] = strings.Repeat("x", i+1)
+	}
+	var b strings.Builder
+	b.WriteString("{")
+	for i, n := range names {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(strconv.Itoa(i) + ": '" + n + "'")
+	}
+	b.WriteString("}")
+	return map[string]string{"author": "Ultralytics", "version": "8.3.40", "task": "classify", "stride": "1", "batch": "1",
+		"imgsz": imgsz, "names": b.String(), "description": "Ultralytics YOLO11n-cls model"}
+}
+
+// TestExportMetadata: an Ultralytics classifier's metadata gives its class
+// names, the size of a dynamic input and, when the user gave no
+// preprocessing, its exporter's (RGB pixels in [0,1]); names of another
+// count are left out with the reason, other exporters' names are still
+// read, and a model of another task is refused naming the task.
+func TestExportMetadata(t *testing.T) {
+	t.Run("fixed size", func(t *testing.T) {
+		m := onnxtest.Classifier([]int64{-1, 3, 4, 4}, 3, "Softmax")
+		m.Metadata = ultralyticsMeta(3, "[4, 4]")
+		opts := Options{ModelMetadata: true}
+		// Anything but raw01, so that the metadata's is seen to replace it.
+		opts.Normalization, _ = Preset("imagenet")
+		info := openModel(t, m, opts).Info()
+		if !slices.Equal(info.ClassLabels, []string{"x", "xx", "xxx"}) || info.ClassLabelsFrom != "names in the model's metadata" {
+			t.Errorf("labels %q from %q", info.ClassLabels, info.ClassLabelsFrom)
+		}
+		if info.Normalization != "scale=1 mean=0 std=1" || !strings.Contains(info.NormalizationFrom, "author Ultralytics, version 8.3.40, task classify") {
+			t.Errorf("preprocessing %s from %q, want raw01 from the metadata", info.Normalization, info.NormalizationFrom)
+		}
+		if info.SizeFrom != "" {
+			t.Errorf("size from %q for a declared size", info.SizeFrom)
+		}
+		// The user's preprocessing wins.
+		opts.ModelMetadata = false
+		if info := openModel(t, m, opts).Info(); info.NormalizationFrom != "" || !strings.Contains(info.Normalization, "mean=0.485") {
+			t.Errorf("user's preprocessing: %s from %q", info.Normalization, info.NormalizationFrom)
+		}
+	})
+	t.Run("dynamic size", func(t *testing.T) {
+		m := onnxtest.ConvNet(3, 1, false)
+		m.Metadata = ultralyticsMeta(5, "[12, 10]")
+		info := openModel(t, m, Options{ModelMetadata: true}).Info()
+		if info.Height != 12 || info.Width != 10 || info.SizeFromProcessor || !strings.HasPrefix(info.SizeFrom, "imgsz 12×10 in the model's metadata") {
+			t.Errorf("size %d×%d from %q", info.Height, info.Width, info.SizeFrom)
+		}
+		// A size the user gives wins.
+		info = openModel(t, m, Options{InputShape: &[3]int{3, 8, 8}}).Info()
+		if info.Height != 8 || info.SizeFrom != "" {
+			t.Errorf("user's size: %d from %q", info.Height, info.SizeFrom)
+		}
+	})
+	t.Run("names of another count", func(t *testing.T) {
+		m := onnxtest.Classifier([]int64{-1, 3, 4, 4}, 3, "Softmax")
+		m.Metadata = ultralyticsMeta(2, "[4, 4]")
+		info := openModel(t, m, Options{}).Info()
+		if info.ClassLabels != nil || info.ClassLabelsNote != "the model's metadata names 2 classes and its output has 3" {
+			t.Errorf("labels %q, note %q", info.ClassLabels, info.ClassLabelsNote)
+		}
+	})
+	t.Run("YOLOv5: names alone", func(t *testing.T) {
+		m := onnxtest.Classifier([]int64{-1, 3, 4, 4}, 2, "")
+		m.Metadata = map[string]string{"stride": "32", "names": "['no', 'yes']"}
+		opts := Options{ModelMetadata: true}
+		opts.Normalization, _ = Preset("imagenet")
+		info := openModel(t, m, opts).Info()
+		if !slices.Equal(info.ClassLabels, []string{"no", "yes"}) || info.NormalizationFrom != "" || !strings.Contains(info.Normalization, "mean=0.485") {
+			t.Errorf("labels %q, preprocessing %s from %q", info.ClassLabels, info.Normalization, info.NormalizationFrom)
+		}
+	})
+	t.Run("a detector", func(t *testing.T) {
+		m := onnxtest.Classifier([]int64{-1, 3, 4, 4}, 6, "")
+		m.Outputs[0].Dims = []int64{-1, 2, 3}
+		m = m.Then("Reshape", []string{"boxes"}, onnxtest.Tensor{Name: "boxes", Dims: []int64{3}, Int64s: []int64{-1, 2, 3}})
+		m.Metadata = map[string]string{"author": "Ultralytics", "version": "8.3.40", "task": "detect", "names": "{0: 'person'}"}
+		_, err := OpenBytes("detect.onnx", m.Bytes(), Options{Threads: 1})
+		if !errors.Is(err, fault.Invalid) || fault.SettingOf(err) != SettingOutput || !strings.Contains(err.Error(), "says it is a detect model, not a classifier") {
+			t.Fatalf("got %v, want a refusal naming the task", err)
+		}
+	})
+}
