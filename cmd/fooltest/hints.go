@@ -30,6 +30,8 @@ var settingHints = map[fault.Setting]hint{
 			return "pass --input-shape 3,H,W with the image size the model was trained on, such as 3,224,224 for most ImageNet classifiers or 3,32,32 for CIFAR-10"
 		case "1":
 			return "pass --input-shape 1,H,W with the image size the model was trained on, such as 1,28,28 for MNIST"
+		case classifier.DeclaredShape:
+			return "leave out --input-shape, or give the channels, height and width the model declares"
 		}
 		return "pass --input-shape C,H,W"
 	},

@@ -351,6 +351,11 @@ func TestLabels(t *testing.T) {
 		{"json label not text", `["a", {"name": "b"}]`, 2, nil, "the label of class 1 is not text"},
 		{"json long label", `["a", "` + strings.Repeat("x", 1001) + `"]`, 2, nil, "over the 1000-byte limit"},
 		{"text that starts with a bracket", "[unused]\nb\n", 2, []string{"[unused]", "b"}, ""},
+		{"numbered, as Teachable Machine writes them", "0 Up\n1 Down\n2\tNo hand \n", 3, []string{"Up", "Down", "No hand"}, ""},
+		{"numbered out of order", "1 Up\n0 Down\n", 2, []string{"1 Up", "0 Down"}, ""},
+		{"numbered in part", "0 Up\nDown\n", 2, []string{"0 Up", "Down"}, ""},
+		{"digits alone", "0\n1\n", 2, []string{"0", "1"}, ""},
+		{"a number that is not the index", "0 a\n10 b\n", 2, []string{"0 a", "10 b"}, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

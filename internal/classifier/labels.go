@@ -107,7 +107,22 @@ func parseLabels(name string, data []byte, k int) ([]string, error) {
 	if len(lines) != k {
 		return nil, fault.Invalidf("", "labels file %s has %d lines but the model has %d classes: give one label per class, in class order%s", name, len(lines), k, backgroundHint(len(lines), k))
 	}
-	return lines, nil
+	return unnumbered(lines), nil
+}
+
+// unnumbered returns lines without their class index when every line i
+// begins with i and a space, as Teachable Machine's labels.txt writes them
+// ("0 Cat", "1 Dog"); otherwise lines as they are.
+func unnumbered(lines []string) []string {
+	out := make([]string, len(lines))
+	for i, l := range lines {
+		rest, ok := strings.CutPrefix(l, strconv.Itoa(i))
+		if !ok || len(rest) < 2 || (rest[0] != ' ' && rest[0] != '\t') || strings.TrimSpace(rest) == "" {
+			return lines
+		}
+		out[i] = strings.TrimSpace(rest)
+	}
+	return out
 }
 
 // backgroundHint explains a label count one short of the classes.

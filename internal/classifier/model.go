@@ -41,6 +41,12 @@ type inputSpec struct {
 	dims  []int64
 	// sized says that h and w came from Options.ImageSize.
 	sized bool
+	// asDeclared says that the input tensor keeps the shape the model
+	// declares (its batch axis excepted) while the image is c, h and w as
+	// the user gave them: the input only feeds a Flatten, or has no
+	// batch axis, so only the order of its values matters (see
+	// flatOnly).
+	asDeclared bool
 }
 
 // sizeDynamic reports whether the model declares its image's height or
@@ -56,6 +62,13 @@ func (s inputSpec) sizeDynamic() bool {
 
 // shape returns the input tensor shape for a batch of b images.
 func (s inputSpec) shape(b int) ort.Shape {
+	if s.asDeclared {
+		dims := slices.Clone(s.dims)
+		if len(dims) > 1 {
+			dims[0] = int64(b)
+		}
+		return ort.NewShape(dims...)
+	}
 	switch s.layout {
 	case NCHW:
 		return ort.NewShape(int64(b), int64(s.c), int64(s.h), int64(s.w))
@@ -194,13 +207,25 @@ func detectInput(inputs []ort.InputOutputInfo, shape *[3]int, size *[2]int, g *o
 			}
 			spec.c, spec.h, spec.w = c, h, w
 		}
+	case 1:
+		// One image's values without a batch axis, as an export traced
+		// on an unbatched tensor declares them: a batch of 1, flattened.
+		if shape == nil || !known(dims[0]) || int(dims[0]) != shape[0]*shape[1]*shape[2] {
+			return inputSpec{}, fault.Invalidf("", "model input %q has shape %v, one image's values without a batch axis: pass --input-shape C,H,W with C·H·W = %d values, in the order the model takes them (C,H,W planar, as torch.flatten gives), or export the model with a batch axis ([1,C,H,W] or [N,D])", in.Name, dims, max(dims[0], 0))
+		}
+		spec.layout, spec.batch, spec.asDeclared = Flat, 1, true
 	default:
 		return inputSpec{}, fault.Invalidf("", "model input %q has rank %d (shape %v): fooltest takes [N,C,H,W], [N,H,W,C], [N,H,W] or flattened [N,D] image inputs", in.Name, len(dims), dims)
 	}
 	if shape != nil {
 		c, h, w := shape[0], shape[1], shape[2]
 		if err := checkOverride(spec, c, h, w); err != nil {
-			return inputSpec{}, err
+			if !flatOnly(g, in.Name, dims, c*h*w) {
+				return inputSpec{}, err
+			}
+			// The model flattens its input first: the declared axes
+			// group the values, and the user says what image they are.
+			spec.asDeclared = true
 		}
 		spec.c, spec.h, spec.w = c, h, w
 	}
@@ -291,13 +316,48 @@ func weightChannels(g *onnxcheck.Model, n *onnxcheck.Node, w int) int {
 	return int(dims[1] * group)
 }
 
+// flatOnly reports whether model input name, declared dims, holds n values
+// per image and feeds nothing but a Flatten from axis 1: the model then
+// sees only the order of the values, whatever image shape they are said
+// to have.
+func flatOnly(g *onnxcheck.Model, name string, dims []int64, n int) bool {
+	if g == nil || len(dims) < 2 {
+		return false
+	}
+	per := int64(1)
+	for _, d := range dims[1:] {
+		if d <= 0 {
+			return false
+		}
+		per *= d
+	}
+	users := g.Consumers(name)
+	if per != int64(n) || len(users) == 0 {
+		return false
+	}
+	for _, u := range users {
+		if axis, ok := u.Int("axis"); u.Op != "Flatten" || ok && axis != 1 {
+			return false
+		}
+	}
+	return true
+}
+
+// DeclaredShape is the suggestion of an error of SettingInputShape when the
+// shape the user gave contradicts the one the model declares: the fix is
+// to leave the declared one be.
+const DeclaredShape = "declared"
+
 // checkOverride rejects a user's image shape that contradicts a declared size.
 func checkOverride(s inputSpec, c, h, w int) error {
 	mismatch := func(axis string, declared, given int) error {
-		return fault.Invalidf(SettingInputShape, "image shape %d,%d,%d contradicts model input %q (shape %v): its %s is %d, not %d", c, h, w, s.name, s.dims, axis, declared, given)
+		return fault.Suggest(fault.Invalidf(SettingInputShape, "image shape %d,%d,%d contradicts model input %q (shape %v): its %s is %d, not %d", c, h, w, s.name, s.dims, axis, declared, given), DeclaredShape)
 	}
 	switch s.layout {
 	case Flat:
+		if len(s.dims) < 2 {
+			break
+		}
 		if d := s.dims[1]; d > 0 && int(d) != c*h*w {
 			return fault.Invalidf(SettingInputShape, "image shape %d,%d,%d has %d values but model input %q takes %d", c, h, w, c*h*w, s.name, d)
 		}
