@@ -63,6 +63,7 @@ func TestUntestedModelNeverPasses(t *testing.T) {
 		{"probabilities summing to 1.0015", twoClass.Scaled(1.0015), []string{"--threshold", "0.7"}, exitcode.GateFailed, "", "fail"},
 		{"sigmoid scores behind a Mul", onnxtest.Classifier([]int64{-1, 1, 8, 8}, 10, "Sigmoid").Scaled(0.999), nil, exitcode.Usage, "--output-kind", ""},
 		{"probabilities forced to logits", twoClass, []string{"--output-kind", "logits"}, exitcode.Usage, "--output-kind probabilities", ""},
+		{"probabilities forced to percentages", twoClass, []string{"--output-kind", "percentages"}, exitcode.Usage, "read as percentages", ""},
 		{"all outputs NaN", nanModel(), nil, exitcode.Environment, "NaN", "error"},
 		{"all outputs NaN, kind given", nanModel(), []string{"--output-kind", "probabilities"}, exitcode.Environment, "NaN", "error"},
 		{"a 20000x20000 image", hugeImage(), nil, exitcode.Usage, "--max-input-bytes", ""},

@@ -187,6 +187,11 @@ func (c *Classifier) Ceiling() float64 {
 		// sigmoid of hi, class 0 that of -lo (at most 1/2 here).
 		return 1 / (1 + math.Exp(-float64(hi)))
 	}
+	if c.info.OutputKind == Percentages && hi <= 1+rangeTolerance {
+		// Values of probabilities read as percentages: a hundredth of
+		// them, which no threshold is reached by.
+		return float64(max(hi, 0)) / 100
+	}
 	if c.out.binary || c.info.OutputKind != Logits || lo < -rangeTolerance || hi > 1+rangeTolerance {
 		return 1
 	}

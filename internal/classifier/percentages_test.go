@@ -55,6 +55,13 @@ func TestPercentages(t *testing.T) {
 		})
 	}
 
+	// Probabilities read as percentages stay a hundredth of what they
+	// are: the ceiling says so, for the run to refuse.
+	c := openModel(t, probs, Options{OutputKind: Percentages})
+	if hi := float64(c.Info().OutputRange[1]); c.Ceiling() != hi/100 || hi > 1 {
+		t.Fatalf("probabilities as percentages: ceiling %v, want %v", c.Ceiling(), hi/100)
+	}
+
 	for _, factor := range []float32{255, 10} {
 		_, err := OpenBytes("scaled.onnx", probs.Scaled(factor).Bytes(), Options{Threads: 1})
 		if !errors.Is(err, fault.Invalid) || fault.SettingOf(err) != SettingOutputKind || !strings.Contains(err.Error(), "every row sums to") {

@@ -202,8 +202,8 @@ func Run(ctx context.Context, spec Spec) (*Outcome, error) {
 	}
 	info := o.Info()
 	if ceiling := o.Ceiling(); ceiling < spec.Threshold {
-		return nil, fault.Invalidf(classifier.SettingOutputKind, "model output %q is read as logits, but its values stay within [%.3g, %.3g] on every probe image, so its confidences (%s) cannot exceed %.3f, below the threshold %g: the values look like probabilities or sigmoid scores",
-			info.Output, info.OutputRange[0], info.OutputRange[1], readAs(info.OutputKind), ceiling, spec.Threshold)
+		return nil, fault.Invalidf(classifier.SettingOutputKind, "model output %q is read as %s, but its values stay within [%.3g, %.3g] on every probe image, so its confidences (%s) cannot exceed %.3f, below the threshold %g: the values look like probabilities or sigmoid scores",
+			info.Output, readKind(info.OutputKind), info.OutputRange[0], info.OutputRange[1], readAs(info.OutputKind), ceiling, spec.Threshold)
 	}
 	if top := o.ScoreCap(); top < spec.Threshold {
 		// Every class would stay unfooled, and the gate pass, whatever
@@ -375,10 +375,23 @@ func ShardClasses(targets []int, i, n int) ([]int, error) {
 	return out, nil
 }
 
-// readAs says how confidences follow from logits of kind k.
+// readAs says how confidences follow from raw outputs of kind k, for the
+// kinds whose Ceiling can fall below 1.
 func readAs(k classifier.OutputKind) string {
-	if k == classifier.MultiLabelLogits {
+	switch k {
+	case classifier.MultiLabelLogits:
 		return "a sigmoid of each"
+	case classifier.Percentages:
+		return "a hundredth of each"
 	}
 	return "their softmax"
+}
+
+// readKind names kind k as the ceiling's refusal does: both logit kinds
+// read as logits.
+func readKind(k classifier.OutputKind) string {
+	if k == classifier.Percentages {
+		return "percentages"
+	}
+	return "logits"
 }
