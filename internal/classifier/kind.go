@@ -116,8 +116,9 @@ func (c *Classifier) probeKind(op string) error {
 	case nonNegative && !st.same && st.sumLo > 1+sumTolerance && st.sumHi-st.sumLo <= st.sumLo*sumTolerance/10:
 		// Non-negative rows of one constant sum are probabilities
 		// scaled by it; logits never hold their sum fixed over varied
-		// images (identical rows say nothing of the kind). Read as logits, their softmax would put nearly every
-		// image at 1.0 for its top class: a fail the model never earned.
+		// images (identical rows say nothing of the kind). Read as
+		// logits, their softmax would put nearly every image at 1.0 for
+		// its top class: a fail the model never earned.
 		return fault.Invalidf(SettingOutputKind, "cannot tell how to read model output %q: its values are non-negative and every row sums to %.4g on %d probe images, as probabilities scaled by %.4g are, and fooltest reads probabilities that sum to 1 or percentages that sum to 100: export the scores unscaled",
 			c.out.name, st.sumLo, probeImages, st.sumLo)
 	case nonNegative && st.hi <= 1+rangeTolerance:

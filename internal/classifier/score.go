@@ -304,26 +304,19 @@ func pixelRound(d []float32) {
 // confidences turns m rows of raw outputs into confidences.
 func (c *Classifier) confidences(raw []float32, m int, conf []float32) {
 	k, w := c.out.k, c.out.width()
+	// Scores read as they are, percentages as a hundredth of each.
+	div := float32(1)
+	if c.info.OutputKind == Percentages {
+		div = 100
+	}
 	for i := range m {
 		r, o := raw[i*w:(i+1)*w], conf[i*k:(i+1)*k]
 		var bad int64
 		switch {
 		case c.out.binary:
-			v := r[0]
-			if c.info.OutputKind == Percentages {
-				v /= 100
-			}
-			bad = binaryConfidences(v, c.info.OutputKind == Logits || c.info.OutputKind == MultiLabelLogits, o)
+			bad = binaryConfidences(r[0]/div, c.info.OutputKind == Logits || c.info.OutputKind == MultiLabelLogits, o)
 		case c.info.OutputKind == Logits:
 			bad = softmax(r, o)
-		case c.info.OutputKind == Percentages:
-			for j, v := range r {
-				if !finite(v) {
-					bad++
-					v = 0
-				}
-				o[j] = min(max(v/100, 0), 1)
-			}
 		case c.info.OutputKind == MultiLabelLogits:
 			for j, v := range r {
 				if !finite(v) {
@@ -339,7 +332,7 @@ func (c *Classifier) confidences(raw []float32, m int, conf []float32) {
 					bad++
 					v = 0
 				}
-				o[j] = min(max(v, 0), 1)
+				o[j] = min(max(v/div, 0), 1)
 			}
 		}
 		c.nonFinite += bad

@@ -202,8 +202,9 @@ func Run(ctx context.Context, spec Spec) (*Outcome, error) {
 	}
 	info := o.Info()
 	if ceiling := o.Ceiling(); ceiling < spec.Threshold {
+		kind, how := readAs(info.OutputKind)
 		return nil, fault.Invalidf(classifier.SettingOutputKind, "model output %q is read as %s, but its values stay within [%.3g, %.3g] on every probe image, so its confidences (%s) cannot exceed %.3f, below the threshold %g: the values look like probabilities or sigmoid scores",
-			info.Output, readKind(info.OutputKind), info.OutputRange[0], info.OutputRange[1], readAs(info.OutputKind), ceiling, spec.Threshold)
+			info.Output, kind, info.OutputRange[0], info.OutputRange[1], how, ceiling, spec.Threshold)
 	}
 	if top := o.ScoreCap(); top < spec.Threshold {
 		// Every class would stay unfooled, and the gate pass, whatever
@@ -375,23 +376,14 @@ func ShardClasses(targets []int, i, n int) ([]int, error) {
 	return out, nil
 }
 
-// readAs says how confidences follow from raw outputs of kind k, for the
-// kinds whose Ceiling can fall below 1.
-func readAs(k classifier.OutputKind) string {
+// readAs names, for the kinds whose Ceiling can fall below 1, what kind k
+// reads raw outputs as, and how confidences follow from them.
+func readAs(k classifier.OutputKind) (kind, how string) {
 	switch k {
 	case classifier.MultiLabelLogits:
-		return "a sigmoid of each"
+		return "logits", "a sigmoid of each"
 	case classifier.Percentages:
-		return "a hundredth of each"
+		return "percentages", "a hundredth of each"
 	}
-	return "their softmax"
-}
-
-// readKind names kind k as the ceiling's refusal does: both logit kinds
-// read as logits.
-func readKind(k classifier.OutputKind) string {
-	if k == classifier.Percentages {
-		return "percentages"
-	}
-	return "logits"
+	return "logits", "their softmax"
 }
