@@ -86,6 +86,11 @@ func finishAction(gha *githubactions.Action, e env, o *runOutcome, runErr error)
 			}
 			out.PreprocessingWarning = strings.TrimPrefix(out.PreprocessingWarning+"; "+w, "; ")
 		}
+		if p := res.PhotoCheck; p.Mismatch() {
+			w := fmt.Sprintf("with this preprocessing the model gave very different photos nearly the same scores, and with preset %s far different ones, so this search could hardly move it: set the preset input to the model's",
+				strings.Join(p.SuggestedPresets, " or "))
+			out.PreprocessingWarning = strings.TrimPrefix(out.PreprocessingWarning+"; "+w, "; ")
+		}
 		for _, c := range res.Classes {
 			if c.Unreachable != nil {
 				out.Unreachable++

@@ -28,6 +28,9 @@ type inspectJSON struct {
 	// DigitCheck is how a model shaped like an MNIST classifier labels
 	// MNIST test digits with the preprocessing given.
 	DigitCheck *report.DigitCheck `json:"digit_check,omitempty"`
+	// PhotoCheck is how far apart the model's scores of natural photos
+	// are with the preprocessing given.
+	PhotoCheck *report.PhotoCheck `json:"photo_check,omitempty"`
 	// Images are the model's top classes for each --image photo.
 	Images []pipeline.Photo `json:"images,omitempty"`
 }
@@ -70,7 +73,7 @@ func inspectCmd(args []string, e env) error {
 	if *asJSON {
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(inspectJSON{Model: l.Name, SHA256: l.SHA256, Preset: l.Preset, Labels: l.LabelsFrom, ONNXRuntime: l.Runtime, Info: l.Info(), ClassCeilings: ceilings, DigitCheck: l.Digits, Images: photos})
+		return enc.Encode(inspectJSON{Model: l.Name, SHA256: l.SHA256, Preset: l.Preset, Labels: l.LabelsFrom, ONNXRuntime: l.Runtime, Info: l.Info(), ClassCeilings: ceilings, DigitCheck: l.Digits, PhotoCheck: l.Photos, Images: photos})
 	}
 	fmt.Fprint(e.stdout, summary(l, m.presetDefaulted(), m.hf))
 	for _, p := range photos {

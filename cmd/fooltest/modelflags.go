@@ -298,9 +298,10 @@ func summary(l *pipeline.Opened, defaulted bool, hf hfconfig.Files) string {
 	case l.TakesPixels():
 		pre = ": the model takes 8-bit pixels and normalises them itself"
 	case defaulted && l.Digits == nil && l.PreprocessingFrom == "":
-		// Nothing checks a colour model's preprocessing (the digit
-		// check covers digit models), and a wrong one makes the model
-		// look harder to fool than it is.
+		// The photo check catches only a preprocessing that squeezes
+		// every image together (the digit check covers digit models),
+		// and a wrong one makes the model look harder to fool than it
+		// is.
 		pre = ": the default, as no --preset was given; pass the normalisation the model was trained with (imagenet, caffe, cifar10, ...), which inspect --image PHOTO helps find"
 	}
 	row("preprocess", "%s (%s)%s", l.Preset, i.Normalization, pre)
@@ -315,6 +316,9 @@ func summary(l *pipeline.Opened, defaulted bool, hf hfconfig.Files) string {
 	}
 	if r := i.InputRange; r != nil {
 		row("range", "%s", rangeLine(r))
+	}
+	if p := l.Photos; p != nil {
+		row("photos", "%s", photosLine(p))
 	}
 	row("labels", "%s", safetext.Printable(l.LabelsFrom))
 	note := ""
@@ -333,6 +337,21 @@ func digitsLine(d *report.DigitCheck) string {
 	s := fmt.Sprintf("%d of %d MNIST test digits labelled right with this preprocessing", d.Correct, d.Digits)
 	if d.Mismatch() {
 		s += fmt.Sprintf(", %d with --preset %s: the preprocessing looks wrong", d.SuggestedCorrect, d.SuggestedPreset)
+	}
+	return s
+}
+
+// photosLine says how far apart the model's scores of the check's natural
+// photos were with the preprocessing given, and which presets set them far
+// apart when they all but coincided.
+func photosLine(p *report.PhotoCheck) string {
+	s := fmt.Sprintf("the scores of %d natural photos spread %.3f of 1 with this preprocessing", p.Photos, p.Spread)
+	if p.Mismatch() {
+		names := make([]string, len(p.SuggestedPresets))
+		for i, name := range p.SuggestedPresets {
+			names[i] = "--preset " + name
+		}
+		s += fmt.Sprintf(", %.2f with %s: the preprocessing looks wrong", p.SuggestedSpread, strings.Join(names, " or "))
 	}
 	return s
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/fooltest/fooltest/internal/demo"
 	"github.com/fooltest/fooltest/internal/digits"
 	"github.com/fooltest/fooltest/internal/fault"
+	"github.com/fooltest/fooltest/internal/photocheck"
 	"github.com/fooltest/fooltest/internal/report"
 )
 
@@ -61,6 +62,10 @@ type Opened struct {
 	// preprocessing, for a model shaped like an MNIST classifier (see
 	// package digits); nil for other models.
 	Digits *report.DigitCheck
+	// Photos is how far apart the model's scores of natural photos are
+	// with its preprocessing (see package photocheck); nil for the
+	// models Digits covers and models of 8-bit pixels.
+	Photos *report.PhotoCheck
 	// norm is the preprocessing the model was opened with.
 	norm classifier.Normalization
 }
@@ -136,7 +141,24 @@ func Open(ctx context.Context, m Model) (*Opened, error) {
 			return nil, err
 		}
 	}
+	// The digits say more about a digit model than photos do, and a
+	// model of 8-bit pixels has one preprocessing only.
+	if o.Digits == nil && !o.TakesPixels() {
+		if o.Photos, err = checkPhotos(o.Classifier, o.norm); err != nil {
+			o.Close()
+			return nil, err
+		}
+	}
 	return o, nil
+}
+
+// checkPhotos runs the photo check on c, whose preprocessing is own.
+func checkPhotos(c *classifier.Classifier, own classifier.Normalization) (*report.PhotoCheck, error) {
+	p, err := photocheck.Check(c, own)
+	if err != nil {
+		return nil, fmt.Errorf("checking the preprocessing with photos: %w", err)
+	}
+	return &report.PhotoCheck{Photos: p.Photos, Spread: p.Spread, SuggestedPresets: p.Suggested, SuggestedSpread: p.SuggestedSpread}, nil
 }
 
 // checkDigits runs the digit check on c, whose preprocessing is own.
@@ -172,7 +194,7 @@ func (spec *Spec) checkPreprocessing(o *Opened, what string) error {
 	}
 	r := o.Info().InputRange
 	if !r.Mismatch() {
-		return nil
+		return spec.checkPhotos(o, what, given)
 	}
 	names := make([]string, len(r.Suggested))
 	best := make([]string, len(r.Suggested))
@@ -190,6 +212,19 @@ func (spec *Spec) checkPreprocessing(o *Opened, what string) error {
 			what, r.Via, r.Next, given, r.RangeString(), strings.Join(names, " and "))
 	}
 	return fault.Suggest(err, strings.Join(best, " or --preset "))
+}
+
+// checkPhotos refuses to search o when the photo check found that its
+// preprocessing (given, as the user named it) leaves the model unable to
+// tell any two photos apart.
+func (spec *Spec) checkPhotos(o *Opened, what, given string) error {
+	p := o.Photos
+	if !p.Mismatch() {
+		return nil
+	}
+	err := fault.Invalidf(SettingPreprocessingCheck, "%s gives %d very different photos (a cat, coffee, a rocket, a portrait, grass, bricks) nearly the same scores with this preprocessing (%s: spread %.3f of 1), and far different ones with preset %s (%.2f), so this preprocessing squeezes every image into a sliver of the inputs the model was trained on, and a search could hardly move it",
+		what, p.Photos, given, p.Spread, strings.Join(p.SuggestedPresets, " or "), p.SuggestedSpread)
+	return fault.Suggest(err, strings.Join(p.SuggestedPresets, " or --preset "))
 }
 
 func fileSHA256(path string) ([32]byte, error) {

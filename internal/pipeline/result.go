@@ -36,6 +36,7 @@ func resultShell(o *Opened, spec *Spec, generation int) *report.Result {
 		BudgetSeconds: spec.Budget.Seconds(),
 		DigitCheck:    cloneDigits(o.Digits),
 		RangeCheck:    rangeCheck(info.InputRange),
+		PhotoCheck:    clonePhotos(o.Photos),
 		OpenSeconds:   info.OpenSeconds,
 		Shard:         spec.Shard,
 	}
@@ -68,6 +69,16 @@ func cloneDigits(d *report.DigitCheck) *report.DigitCheck {
 		return nil
 	}
 	c := *d
+	return &c
+}
+
+// clonePhotos copies p, so that a result owns what it holds.
+func clonePhotos(p *report.PhotoCheck) *report.PhotoCheck {
+	if p == nil {
+		return nil
+	}
+	c := *p
+	c.SuggestedPresets = slices.Clone(p.SuggestedPresets)
 	return &c
 }
 

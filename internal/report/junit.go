@@ -104,6 +104,12 @@ func junitSuites(res *Result) junit.Testsuites {
 			props = append(props, struct{ name, value string }{"input_range_presets", strings.Join(r.SuggestedPresets, ",")})
 		}
 	}
+	if p := res.PhotoCheck; p != nil {
+		props = append(props, struct{ name, value string }{"photo_spread", strconv.FormatFloat(p.Spread, 'f', 3, 64)})
+		if p.Mismatch() {
+			props = append(props, struct{ name, value string }{"photo_presets", strings.Join(p.SuggestedPresets, ",")})
+		}
+	}
 	if b := res.Baseline; b != nil {
 		props = append(props, []struct{ name, value string }{
 			{"baseline", b.Path},

@@ -26,6 +26,10 @@ type Result struct {
 	// values that the model's graph quantizes its input to, for a model
 	// whose graph states one (int8 exports); nil for other models.
 	RangeCheck *RangeCheck `json:"range_check,omitempty"`
+	// PhotoCheck is how far apart the model's scores of natural photos
+	// were with the run's preprocessing; nil for models the digit check
+	// covers and models of 8-bit pixels.
+	PhotoCheck *PhotoCheck `json:"photo_check,omitempty"`
 	Config     Config      `json:"config"`
 
 	// Verdict is computed once, by the gate.
@@ -173,6 +177,50 @@ type RangeCheck struct {
 // most likely not the model's.
 func (r *RangeCheck) Mismatch() bool { return r != nil && len(r.SuggestedPresets) > 0 }
 
+// PhotoCheck is how far apart a model's scores of six natural photos (a
+// cat, coffee, a rocket, a portrait, grass, bricks) were with the run's
+// preprocessing: the mean total-variation distance between their score
+// distributions, from 0 (the same scores for every photo) to 1. When they
+// all but coincided and a preset set them far apart, the preprocessing
+// squeezed every image into a sliver of what the model takes, and the
+// presets that did not are suggested. fooltest refuses to search a model
+// with such a preprocessing unless told to go on, so a report that names
+// suggested presets comes from a run that was.
+type PhotoCheck struct {
+	Photos int     `json:"photos"`
+	Spread float64 `json:"spread"`
+	// SuggestedPresets spread the photos far apart, widest first;
+	// SuggestedSpread is the first one's spread. Empty when Spread is not
+	// near 0 or no preset did.
+	SuggestedPresets []string `json:"suggested_presets,omitempty"`
+	SuggestedSpread  float64  `json:"suggested_spread,omitempty"`
+}
+
+// Mismatch reports whether the check found the run's preprocessing to be
+// most likely not the model's.
+func (p *PhotoCheck) Mismatch() bool { return p != nil && len(p.SuggestedPresets) > 0 }
+
+// photoWarning says, when the photo check found the preprocessing most
+// likely wrong, what that means for the run; "" otherwise.
+func photoWarning(res *Result, untrusted func(string) string) string {
+	p := res.PhotoCheck
+	if !p.Mismatch() {
+		return ""
+	}
+	presets := make([]string, len(p.SuggestedPresets))
+	for i, name := range p.SuggestedPresets {
+		presets[i] = untrusted(name)
+	}
+	return fmt.Sprintf("With this run's preprocessing the model gave %d very different photos nearly the same scores (spread %.3f of 1), and with preset %s far different ones (%.2f): "+
+		"the preprocessing squeezed every image into a sliver of what the model takes, so this search could hardly move it, and the verdict says little about it. Run again with the model's preprocessing.",
+		p.Photos, p.Spread, strings.Join(presets, " or "), p.SuggestedSpread)
+}
+
+// photoRow is the summary's value for the photo check.
+func photoRow(p *PhotoCheck, untrusted func(string) string) string {
+	return fmt.Sprintf("%.3f of 1; preset %s: %.2f", p.Spread, untrusted(p.SuggestedPresets[0]), p.SuggestedSpread)
+}
+
 // rangeWarning says, when the range check found the preprocessing most
 // likely wrong, what that means for the run; "" otherwise.
 func rangeWarning(res *Result, untrusted func(string) string) string {
@@ -194,11 +242,11 @@ func rangeWarning(res *Result, untrusted func(string) string) string {
 		100*r.Fit, strings.Join(presets, " or "))
 }
 
-// preprocessingWarning joins the digit check's warning and the range
-// check's; "" when neither found the preprocessing wrong.
+// preprocessingWarning joins the warnings of the digit, range and photo
+// checks; "" when none found the preprocessing wrong.
 func preprocessingWarning(res *Result, untrusted func(string) string) string {
 	var parts []string
-	for _, w := range []string{digitWarning(res, untrusted), rangeWarning(res, untrusted)} {
+	for _, w := range []string{digitWarning(res, untrusted), rangeWarning(res, untrusted), photoWarning(res, untrusted)} {
 		if w != "" {
 			parts = append(parts, w)
 		}

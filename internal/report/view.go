@@ -322,6 +322,9 @@ func summaryRows(res *Result, untrusted func(string) string) [][2]string {
 	if r := res.RangeCheck; r != nil {
 		rows = append(rows, [2]string{"Input range filled", rangeRow(r, untrusted)})
 	}
+	if p := res.PhotoCheck; p.Mismatch() {
+		rows = append(rows, [2]string{"Photos told apart", photoRow(p, untrusted)})
+	}
 	return rows
 }
 

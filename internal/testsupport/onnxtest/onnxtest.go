@@ -547,3 +547,53 @@ func ConvNet(in, group int64, nhwc bool) Model {
 		Nodes: nodes,
 	}
 }
+
+// MeanSubtracted returns a softmax classifier of 3×h×w images that was
+// made, as Caffe's models were trained, for pixels of 0..255 less their mean
+// (128 here): the logit of class j weighs the mean of each of 4×4 blocks per
+// channel, less 128, by a fixed pseudo-random weight, with the 128 folded
+// into the bias, so that nothing in the graph scales the input. Given
+// pixels in [0,1] every image looks nearly black-less-128 to it, and its
+// scores hardly change; given 0..255 they change with the image. h and w
+// must be multiples of 4.
+func MeanSubtracted(h, w, k int) Model {
+	const grid, mean, scale = 4, 128, 1.0 / 40
+	d := 3 * h * w
+	r := make([]float32, 3*grid*grid*k)
+	state := uint32(1)
+	for i := range r {
+		// A fixed linear congruential sequence: the model is the same in
+		// every test run.
+		state = state*1664525 + 1013904223
+		r[i] = (float32(state>>8)/(1<<24)*2 - 1) * scale
+	}
+	wt := make([]float32, d*k)
+	bias := make([]float32, k)
+	per := float32(h / grid * (w / grid))
+	for c := range 3 {
+		for y := range h {
+			for x := range w {
+				block := (c*grid+y*grid/h)*grid + x*grid/w
+				for j := range k {
+					v := r[block*k+j] / per
+					wt[((c*h+y)*w+x)*k+j] = v
+					bias[j] -= mean * v
+				}
+			}
+		}
+	}
+	return Model{
+		Inputs:  []Value{{Name: "image", Type: Float, Dims: []int64{-1, 3, int64(h), int64(w)}}},
+		Outputs: []Value{{Name: "probs", Type: Float, Dims: []int64{-1, int64(k)}}},
+		Initializers: []Tensor{
+			{Name: "w", Dims: []int64{int64(d), int64(k)}, Data: wt},
+			{Name: "b", Dims: []int64{int64(k)}, Data: bias},
+		},
+		Nodes: []Node{
+			{Op: "Flatten", Inputs: []string{"image"}, Outputs: []string{"flat"}, Ints: map[string]int64{"axis": 1}},
+			{Op: "MatMul", Inputs: []string{"flat", "w"}, Outputs: []string{"mm"}},
+			{Op: "Add", Inputs: []string{"mm", "b"}, Outputs: []string{"logits"}},
+			{Op: "Softmax", Inputs: []string{"logits"}, Outputs: []string{"probs"}, Ints: map[string]int64{"axis": 1}},
+		},
+	}
+}

@@ -1,0 +1,214 @@
+// Package photocheck checks a model's preprocessing with natural photos. A
+// classifier fed with the preprocessing it was trained with gives a cat, a
+// cup of coffee, a rocket, a portrait, grass and bricks scores that differ,
+// whatever its classes. Fed with a preprocessing that squeezes every image
+// into a sliver of its input range (pixels in [0,1] for a model trained on
+// 0..255, or on Caffe's mean-subtracted values), it gives them all nearly the
+// same scores: it cannot tell any two images apart, so no search could move
+// it, and a run would pass it untested. The check measures how far apart the
+// photos' scores are with the run's preprocessing and with each preset.
+//
+// Only a collapse counts: a preprocessing that is wrong the other way
+// (values 255 times too large) saturates a model into confident, varied
+// answers, which makes it easy to fool rather than falsely hard, and a model
+// trained on another domain may answer every photo alike with its own
+// preprocessing, which the check then leaves alone unless a preset makes it
+// tell them apart.
+//
+// The photos are embedded, 128×128 crops of the sample images of
+// scikit-image (chelsea, coffee, rocket, astronaut, grass, brick), which are
+// in the public domain or CC0; photos/README.md names their sources.
+package photocheck
+
+import (
+	"bytes"
+	"cmp"
+	"embed"
+	"fmt"
+	"image"
+	"math"
+	"slices"
+
+	"github.com/fooltest/fooltest/internal/classifier"
+	"github.com/fooltest/fooltest/internal/photo"
+)
+
+//go:embed photos/*.jpg
+var photoFiles embed.FS
+
+// Names are the embedded photos, in the order the check scores them.
+var Names = []string{"chelsea", "coffee", "rocket", "astronaut", "grass", "brick"}
+
+// Spread is the mean total-variation distance between the score
+// distributions of two photos: 0 when the model gives every photo the
+// same scores, 1 when no two photos share any class's share of the score.
+// The run's preprocessing is suspect when its spread is below Collapsed
+// and a preset's is at least Apart with at least Rich different top
+// classes among the photos (all of them for a model of fewer classes). On
+// 60 models (third-party and scratch ones, docs/measurements.md) the right
+// preprocessing never spread the photos less than Collapsed where a preset
+// spread them at least Apart. Rich keeps out models whose scores are a
+// near-linear function of the image, which any preset of large values
+// tips from one class to another by the sign of the image's brightness:
+// two classes, where a network that tells photos apart names several.
+const (
+	Collapsed = 0.05
+	Apart     = 0.5
+	Rich      = 3
+)
+
+// Scorer is what the check needs of a model: its shape, and its
+// confidences for canonical images under a given preprocessing.
+// *classifier.Classifier implements it.
+type Scorer interface {
+	Shape() (ch, h, w, k int)
+	ScoreAs(n classifier.Normalization, imgs []float32, count int, conf []float32) error
+}
+
+// Result is what the check found.
+type Result struct {
+	// Photos were scored; Spread is how far apart their scores were with
+	// the run's preprocessing.
+	Photos int
+	Spread float64
+	// Suggested lists the presets that spread the photos at least Apart,
+	// widest first, when Spread is below Collapsed; empty otherwise.
+	Suggested []string
+	// SuggestedSpread is the spread of Suggested[0].
+	SuggestedSpread float64
+}
+
+// Mismatch reports whether the check found the run's preprocessing to be
+// most likely not the model's.
+func (r Result) Mismatch() bool { return len(r.Suggested) > 0 }
+
+// Images returns the embedded photos as canonical images of ch channels
+// and h×w pixels, planar, back to back: each scaled so that its short side
+// spans the window, then centred.
+func Images(ch, h, w int) ([]float32, error) {
+	imgs := make([]float32, 0, len(Names)*ch*h*w)
+	for _, name := range Names {
+		data, err := photoFiles.ReadFile("photos/" + name + ".jpg")
+		if err != nil {
+			return nil, fmt.Errorf("photocheck: reading photo %s: %w", name, err)
+		}
+		img, _, err := image.Decode(bytes.NewReader(data))
+		if err != nil {
+			return nil, fmt.Errorf("photocheck: decoding photo %s: %w", name, err)
+		}
+		imgs = append(imgs, photo.Fit(img, ch, h, w)...)
+	}
+	return imgs, nil
+}
+
+// Check scores the photos with the run's preprocessing (own) and, when they
+// collapse, with each preset.
+func Check(s Scorer, own classifier.Normalization) (Result, error) {
+	ch, h, w, k := s.Shape()
+	imgs, err := Images(ch, h, w)
+	if err != nil {
+		return Result{}, err
+	}
+	n := len(Names)
+	conf := make([]float32, n*k)
+	spread := func(norm classifier.Normalization) (float64, error) {
+		if err := s.ScoreAs(norm, imgs, n, conf); err != nil {
+			return 0, err
+		}
+		return Spread(conf, n, k), nil
+	}
+	res := Result{Photos: n}
+	if res.Spread, err = spread(own); err != nil {
+		return Result{}, fmt.Errorf("photocheck: scoring with the run's preprocessing: %w", err)
+	}
+	rich := false
+	if res.Spread >= Collapsed {
+		return res, nil
+	}
+	type found struct {
+		name   string
+		spread float64
+	}
+	var apart []found
+	for _, name := range classifier.PresetNames {
+		norm, err := classifier.Preset(name)
+		if err != nil {
+			return Result{}, err
+		}
+		if !fits(norm.Mean, ch) || !fits(norm.Std, ch) {
+			// A preset of colour statistics for a one-channel model.
+			continue
+		}
+		d, err := spread(norm)
+		if err != nil {
+			return Result{}, fmt.Errorf("photocheck: scoring with preset %s: %w", name, err)
+		}
+		if d >= Apart {
+			apart = append(apart, found{name, d})
+			rich = rich || tops(conf, n, k) >= min(Rich, k)
+		}
+	}
+	if !rich {
+		return res, nil
+	}
+	// Stable, so that presets of one spread keep PresetNames' order.
+	slices.SortStableFunc(apart, func(a, b found) int { return cmp.Compare(b.spread, a.spread) })
+	for _, f := range apart {
+		res.Suggested = append(res.Suggested, f.name)
+	}
+	if len(apart) > 0 {
+		res.SuggestedSpread = apart[0].spread
+	}
+	return res, nil
+}
+
+// tops returns how many different classes top the n rows of k confidences
+// in conf.
+func tops(conf []float32, n, k int) int {
+	seen := make(map[int]bool, n)
+	for i := range n {
+		row := conf[i*k : (i+1)*k]
+		top := 0
+		for j, v := range row {
+			if v > row[top] {
+				top = j
+			}
+		}
+		seen[top] = true
+	}
+	return len(seen)
+}
+
+// fits reports whether per-channel values v apply to ch channels.
+func fits(v []float32, ch int) bool { return len(v) == 1 || len(v) == ch }
+
+// Spread returns the mean total-variation distance between the n rows of
+// k confidences in conf, each taken as a distribution (divided by its
+// sum). A row that does not sum to a positive finite value (non-finite
+// outputs, which ScoreAs gives as zeros) tells its photo from no other.
+func Spread(conf []float32, n, k int) float64 {
+	sums := make([]float64, n)
+	for i := range n {
+		for _, v := range conf[i*k : (i+1)*k] {
+			sums[i] += float64(v)
+		}
+	}
+	total, pairs := 0.0, 0
+	for i := range n {
+		for j := i + 1; j < n; j++ {
+			pairs++
+			if sums[i] <= 0 || sums[j] <= 0 || math.IsInf(sums[i], 0) || math.IsInf(sums[j], 0) {
+				continue
+			}
+			d := 0.0
+			for x := range k {
+				d += math.Abs(float64(conf[i*k+x])/sums[i] - float64(conf[j*k+x])/sums[j])
+			}
+			total += d / 2
+		}
+	}
+	if pairs == 0 {
+		return 0
+	}
+	return total / float64(pairs)
+}

@@ -1,0 +1,171 @@
+package photocheck
+
+import (
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/fooltest/fooltest/internal/classifier"
+	"github.com/fooltest/fooltest/internal/testsupport/onnxtest"
+	"github.com/fooltest/fooltest/internal/testsupport/ortload"
+)
+
+func TestMain(m *testing.M) {
+	if _, err := ortload.Load(); err != nil {
+		fmt.Fprintln(os.Stderr, "photocheck tests need ONNX Runtime:", err)
+		os.Exit(1)
+	}
+	os.Exit(m.Run())
+}
+
+// open opens a model with a preset, one image a batch.
+func open(t *testing.T, name string, model []byte, path, preset string) (*classifier.Classifier, classifier.Normalization) {
+	t.Helper()
+	n, err := classifier.Preset(preset)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The size is for models of dynamic size; fixed ones ignore it.
+	opts := classifier.Options{Normalization: n, Threads: 1, Batch: 1, ImageSize: &[2]int{32, 32}}
+	var c *classifier.Classifier
+	if path == "" {
+		c, err = classifier.OpenBytes(name, model, opts)
+	} else {
+		c, err = classifier.Open(path, opts)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c, n
+}
+
+// TestCheck runs the check through the real runtime: a model made for
+// mean-subtracted 0..255 pixels cannot tell the photos apart with pixels
+// in [0,1] or ImageNet's normalisation, and the check names the presets
+// that let it; with those, and on a real ImageNet model with its own
+// preprocessing, it finds nothing to say.
+func TestCheck(t *testing.T) {
+	caffe := onnxtest.MeanSubtracted(32, 32, 10).Bytes()
+	mbv2 := filepath.Join("..", "..", "..", "shared", "models", "imagenet-mobilenetv2-int8", "mobilenetv2-12-int8.onnx")
+	for _, tc := range []struct {
+		name, path, preset string
+		suggest            []string
+	}{
+		{"mean-subtracted", "", "raw01", []string{"raw255", "caffe"}},
+		{"mean-subtracted", "", "imagenet", []string{"raw255", "caffe"}},
+		{"mean-subtracted", "", "raw255", nil},
+		{"mean-subtracted", "", "caffe", nil},
+		{"mobilenetv2-int8", mbv2, "imagenet", nil},
+	} {
+		t.Run(tc.name+"/"+tc.preset, func(t *testing.T) {
+			if tc.path != "" {
+				if _, err := os.Stat(tc.path); err != nil {
+					t.Skipf("%s is absent: %v", tc.path, err)
+				}
+			}
+			c, n := open(t, tc.name, caffe, tc.path, tc.preset)
+			res, err := Check(c, n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Photos != len(Names) {
+				t.Fatalf("scored %d photos, want %d", res.Photos, len(Names))
+			}
+			slices.Sort(res.Suggested)
+			want := slices.Clone(tc.suggest)
+			slices.Sort(want)
+			if !slices.Equal(res.Suggested, want) || res.Mismatch() != (want != nil) {
+				t.Fatalf("got %+v, want suggestions %v", res, tc.suggest)
+			}
+			if want != nil && (res.Spread >= Collapsed || res.SuggestedSpread < Apart) {
+				t.Fatalf("suggested %v with spread %.3f against %.3f", res.Suggested, res.SuggestedSpread, res.Spread)
+			}
+			if want == nil && res.Spread < Apart {
+				t.Fatalf("the right preprocessing spread the photos only %.3f", res.Spread)
+			}
+		})
+	}
+}
+
+// TestSpread checks the distance on hand-made rows: rows as distributions,
+// whatever their sums, and rows of no distribution telling nothing apart.
+func TestSpread(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		conf []float32
+		n, k int
+		want float64
+	}{
+		{"same", []float32{0.2, 0.8, 0.2, 0.8}, 2, 2, 0},
+		{"disjoint", []float32{1, 0, 0, 1}, 2, 2, 1},
+		{"scaled rows are the same distribution", []float32{1, 3, 2, 6}, 2, 2, 0},
+		{"half", []float32{0.5, 0.5, 0, 1}, 2, 2, 0.5},
+		{"three rows", []float32{1, 0, 0, 1, 1, 0}, 3, 2, 2.0 / 3},
+		{"a row of zeros tells nothing", []float32{0, 0, 0, 1}, 2, 2, 0},
+		{"one row", []float32{1, 0}, 1, 2, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := Spread(tc.conf, tc.n, tc.k); math.Abs(got-tc.want) > 1e-9 {
+				t.Fatalf("Spread = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestImages checks that every embedded photo decodes, fills the window
+// and is no flat field, in colour and in gray.
+func TestImages(t *testing.T) {
+	for _, ch := range []int{1, 3} {
+		const h, w = 20, 36
+		imgs, err := Images(ch, h, w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		per := ch * h * w
+		if len(imgs) != len(Names)*per {
+			t.Fatalf("%d values, want %d", len(imgs), len(Names)*per)
+		}
+		for i, name := range Names {
+			img := imgs[i*per : (i+1)*per]
+			lo, hi := slices.Min(img), slices.Max(img)
+			if lo < 0 || hi > 1 || hi-lo < 0.2 {
+				t.Errorf("%s (%d channels): values in [%g, %g]", name, ch, lo, hi)
+			}
+		}
+	}
+}
+
+// TestOneChannel runs the check on a one-channel model whose scores hardly
+// change with pixels in [0,1], so that the presets are tried: the colour
+// ones do not apply to it, and the others do.
+func TestOneChannel(t *testing.T) {
+	model := onnxtest.Classifier([]int64{-1, 1, 16, 16}, 4, "").Scaled(0.01).Then("Softmax", nil).Bytes()
+	c, n := open(t, "gray", model, "", "raw01")
+	res, err := Check(c, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Spread >= Collapsed || res.Mismatch() {
+		t.Fatalf("got %+v, want a collapse with no preset setting the photos apart", res)
+	}
+}
+
+// TestLinearModel: a model whose scores are a linear function of the
+// image's channel means gives the photos nearly the same scores with
+// pixels in [-1,1], and presets of large values tip it from one class to
+// another by the sign of the brightness alone; that is no sign of a wrong
+// preprocessing, and the check finds none.
+func TestLinearModel(t *testing.T) {
+	c, n := open(t, "linear", onnxtest.ConvNet(3, 1, false).Bytes(), "", "pm1")
+	res, err := Check(c, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Spread >= Collapsed || res.Mismatch() {
+		t.Fatalf("got %+v, want a collapse and no suggestion", res)
+	}
+}
