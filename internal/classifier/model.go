@@ -478,6 +478,9 @@ func detectOutput(outputs []ort.InputOutputInfo, name string, in inputSpec, m *o
 		considered = append(considered, fmt.Sprintf("%q %s", out.Name, why))
 	}
 	if len(scores) > 0 {
+		if err := singleComputed(single, scores, m); err != nil {
+			return outputSpec{}, err
+		}
 		return pickScores(scores, m)
 	}
 	if single != nil {
@@ -490,7 +493,34 @@ func detectOutput(outputs []ort.InputOutputInfo, name string, in inputSpec, m *o
 		}
 		return outputSpec{}, fault.Invalidf(SettingOutput, "output %q: the model has no such output (it has %s)", name, strings.Join(names, ", "))
 	}
-	return outputSpec{}, fault.Invalidf(SettingOutput, "the model has no output of class scores (%s): fooltest tests image classifiers, whose class scores are shaped [N,K], or [N,1] for a binary one", strings.Join(considered, "; "))
+	// With one output there is no other to pick: the model is no image
+	// classifier (a text reader's scores per character, say).
+	setting := SettingOutput
+	if len(outputs) == 1 {
+		setting = SettingModel
+	}
+	return outputSpec{}, fault.Invalidf(setting, "the model has no output of class scores (%s): fooltest tests image classifiers, whose class scores are shaped [N,K], or [N,1] for a binary one", strings.Join(considered, "; "))
+}
+
+// singleComputed refuses a model whose one score per image (single) a
+// Softmax, LogSoftmax or Sigmoid computes while none of its wider outputs
+// (scores) is so computed: a binary classifier with another head beside it
+// (a ball's position beside whether there is a ball) then looks like a
+// model of K classes whose single output summarises them, and the graph
+// does not say which it is.
+func singleComputed(single *outputSpec, scores []outputSpec, m *onnxcheck.Model) error {
+	if single == nil || m == nil || !scoreOps[m.OutputOp(single.name)] {
+		return nil
+	}
+	if slices.ContainsFunc(scores, func(s outputSpec) bool { return scoreOps[m.OutputOp(s.name)] }) {
+		return nil
+	}
+	names := make([]string, len(scores))
+	for i, s := range scores {
+		names[i] = fmt.Sprintf("%q %v", s.name, s.dims)
+	}
+	return fault.Invalidf(SettingOutput, "the model has one score per image that a %s computes (%q %v) beside outputs of several values per image that no Softmax, LogSoftmax or Sigmoid computes (%s), and fooltest cannot tell whether it is a binary classifier with other heads or a summary of class scores",
+		m.OutputOp(single.name), single.name, single.dims, strings.Join(names, ", "))
 }
 
 // scoreOps are the operators whose output is class scores whatever else the

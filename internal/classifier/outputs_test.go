@@ -2,6 +2,7 @@ package classifier
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -50,6 +51,13 @@ func TestSeveralScoreOutputs(t *testing.T) {
 		{"the same width twice", onnxtest.Classifier(dims, 10, "").Then("Identity", nil), "", "scores", 10, ""},
 		{"a TopK's values", topK(onnxtest.Classifier(dims, 10, "Softmax"), 3), "", "", 0, "values of a TopK"},
 		{"a TopK's values named", topK(onnxtest.Classifier(dims, 10, "Softmax"), 3), "scores", "", 0, "values of a TopK"},
+		// One score per image beside the scores: a summary of them (their
+		// maximum) is passed over, a sigmoid's is a binary classifier's
+		// unless the wider output is scores too.
+		{"a maximum beside raw scores", withHead(dims, "", ""), "", "scores", 10, ""},
+		{"a sigmoid beside raw scores", withHead(dims, "", "Sigmoid"), "", "", 0, `a Sigmoid computes ("head" [-1 1]) beside outputs of several values per image that no Softmax, LogSoftmax or Sigmoid computes ("scores" [-1 10])`},
+		{"a sigmoid named", withHead(dims, "", "Sigmoid"), "head", "head", 2, ""},
+		{"a sigmoid beside a softmax", withHead(dims, "Softmax", "Sigmoid"), "", "scores", 10, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -76,6 +84,28 @@ func TestSeveralScoreOutputs(t *testing.T) {
 	}
 }
 
+// withHead returns a classifier of 10 classes (post as in
+// onnxtest.Classifier) with a first output "head" of one value per image:
+// the maximum of its logits, through headPost when not empty.
+func withHead(dims []int64, post, headPost string) onnxtest.Model {
+	m := onnxtest.Classifier(dims, 10, post)
+	logits := m.Nodes[1].Outputs[0]
+	if post == "" {
+		// The scores are the logits: take the maximum of a copy.
+		m.Nodes = append(m.Nodes, onnxtest.Node{Op: "Identity", Inputs: []string{"scores"}, Outputs: []string{"logits_copy"}})
+		logits = "logits_copy"
+	}
+	max := onnxtest.Node{Op: "ReduceMax", Inputs: []string{logits}, Outputs: []string{"head"}, IntLists: map[string][]int64{"axes": {1}}, Ints: map[string]int64{"keepdims": 1}}
+	if headPost != "" {
+		max.Outputs = []string{"head_max"}
+		m.Nodes = append(m.Nodes, max, onnxtest.Node{Op: headPost, Inputs: []string{"head_max"}, Outputs: []string{"head"}})
+	} else {
+		m.Nodes = append(m.Nodes, max)
+	}
+	m.Outputs = append([]onnxtest.Value{{Name: "head", Type: onnxtest.Float, Dims: []int64{-1, 1}}}, m.Outputs...)
+	return m
+}
+
 // topK returns m with its scores replaced by their k highest values, as an
 // export that ends in torch.topk (or torch.sort, which ONNX writes as a
 // TopK) gives them, beside their class indices.
@@ -85,4 +115,39 @@ func topK(m onnxtest.Model, k int64) onnxtest.Model {
 	last.Op, last.Inputs, last.Outputs = "TopK", append(last.Inputs, "top_k"), []string{"scores", "indices"}
 	m.Outputs = []onnxtest.Value{{Name: "scores", Type: onnxtest.Float, Dims: []int64{-1, k}}, {Name: "indices", Type: onnxtest.Int64, Dims: []int64{-1, k}}}
 	return m
+}
+
+// TestNoScoresSetting: a model with no output of class scores is refused
+// naming --output only when it has another output to pick; with one, the
+// model itself is no classifier (a text reader's scores per character
+// position, shaped [N,T,K]).
+func TestNoScoresSetting(t *testing.T) {
+	seq := onnxtest.Model{
+		Inputs:       []onnxtest.Value{{Name: "image", Type: onnxtest.Float, Dims: []int64{-1, 1, 4, 8}}},
+		Outputs:      []onnxtest.Value{{Name: "chars", Type: onnxtest.Float, Dims: []int64{-1, -1, 8}}},
+		Nodes:        []onnxtest.Node{{Op: "Squeeze", Inputs: []string{"image", "axes"}, Outputs: []string{"chars"}}},
+		Initializers: []onnxtest.Tensor{{Name: "axes", Dims: []int64{1}, Int64s: []int64{1}}},
+	}
+	two := seq
+	two.Outputs = append(slices.Clone(seq.Outputs), onnxtest.Value{Name: "chars2", Type: onnxtest.Float, Dims: []int64{-1, -1, 8}})
+	two.Nodes = append(slices.Clone(seq.Nodes), onnxtest.Node{Op: "Identity", Inputs: []string{"chars"}, Outputs: []string{"chars2"}})
+	for _, tc := range []struct {
+		name  string
+		model onnxtest.Model
+		want  fault.Setting
+	}{
+		{"one output", seq, SettingModel},
+		{"two outputs", two, SettingOutput},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := OpenBytes("seq.onnx", tc.model.Bytes(), Options{Threads: 1})
+			if err == nil {
+				c.Close()
+				t.Fatal("opened; want a refusal")
+			}
+			if !errors.Is(err, fault.Invalid) || fault.SettingOf(err) != tc.want || !strings.Contains(err.Error(), "no output of class scores") {
+				t.Fatalf("got %v (setting %q), want a refusal naming setting %q", err, fault.SettingOf(err), tc.want)
+			}
+		})
+	}
 }
