@@ -172,6 +172,15 @@ func (m *Model) LoadError(name, runtimeMsg string) error {
 				name, runtimeMsg)
 		}
 	}
+	if i := strings.Index(runtimeMsg, "Unrecognized attribute: "); i >= 0 {
+		// The operator's schema at the model's opset lacks the
+		// attribute: an older opset's, written by an exporter that
+		// mixed versions (MATLAB's of 2018 gave BatchNormalization
+		// consumed_inputs at opset 6). The node dump before it says
+		// nothing more.
+		return fault.Invalidf("", "model %s gives an operator an attribute its opset does not define (%s), as exporters of the first ONNX versions wrote, whose files ONNX Runtime does not run: export the model again with a current exporter",
+			name, runtimeMsg[i:])
+	}
 	return fault.Invalidf("", "model %s is not a valid ONNX model: %s: export it again", name, runtimeMsg)
 }
 

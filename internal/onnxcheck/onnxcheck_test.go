@@ -368,6 +368,8 @@ func TestLoadError(t *testing.T) {
 		msg   string
 		want  []string
 	}{
+		{"attribute of an older opset", standard, `This is an invalid model. In Node, ("bn", BatchNormalization, "", -1) : ("conv": tensor(float),) -> ("bn",) , Error Unrecognized attribute: consumed_inputs for operator BatchNormalization`,
+			[]string{"model m.onnx gives an operator an attribute its opset does not define (Unrecognized attribute: consumed_inputs for operator BatchNormalization)", "export the model again with a current exporter"}},
 		{"unknown operator", standard, `In Node, ("", NotARealOp, "", -1), Error No Op registered for NotARealOp with domain_version of 13`,
 			[]string{"does not implement (No Op registered for NotARealOp with domain_version of 13)", "export the model with standard ONNX operators"}},
 		{"path before failed: dropped", standard, "Error loading temporary session: Load model from /x/m.onnx failed:Type Error: mismatch",
