@@ -51,10 +51,17 @@ var Names = []string{"chelsea", "coffee", "rocket", "astronaut", "grass", "brick
 // near-linear function of the image, which any preset of large values
 // tips from one class to another by the sign of the image's brightness:
 // two classes, where a network that tells photos apart names several.
+// Only presets whose values span at least Wider times the run's
+// preprocessing's count: a squeeze is what the check finds, and a model of
+// another domain that answers every photo alike can still be tipped into
+// varied answers by a preset that merely shifts its inputs (pixels in
+// [-1,1] for one trained on [0,1]: spread 0.333 on a public model whose own
+// preprocessing gave 0.000).
 const (
 	Collapsed = 0.05
 	Apart     = 0.5
 	Rich      = 3
+	Wider     = 10
 )
 
 // Scorer is what the check needs of a model: its shape, and its
@@ -102,7 +109,8 @@ func Images(ch, h, w int) ([]float32, error) {
 }
 
 // Check scores the photos with the run's preprocessing (own) and, when they
-// collapse, with each preset.
+// collapse, with each preset whose values span at least Wider times as wide
+// a range.
 func Check(s Scorer, own classifier.Normalization) (Result, error) {
 	ch, h, w, k := s.Shape()
 	imgs, err := Images(ch, h, w)
@@ -135,8 +143,9 @@ func Check(s Scorer, own classifier.Normalization) (Result, error) {
 		if err != nil {
 			return Result{}, err
 		}
-		if !fits(norm.Mean, ch) || !fits(norm.Std, ch) {
-			// A preset of colour statistics for a one-channel model.
+		if !fits(norm.Mean, ch) || !fits(norm.Std, ch) || span(norm) < Wider*span(own) {
+			// A preset of colour statistics for a one-channel model,
+			// or one that does not widen the inputs.
 			continue
 		}
 		d, err := spread(norm)
@@ -177,6 +186,16 @@ func tops(conf []float32, n, k int) int {
 		seen[top] = true
 	}
 	return len(seen)
+}
+
+// span is how wide a range of input values n gives pixels in [0,1]: its
+// scale over its standard deviation, averaged over the channels.
+func span(n classifier.Normalization) float64 {
+	var sum float64
+	for _, sd := range n.Std {
+		sum += float64(n.Scale) / math.Abs(float64(sd))
+	}
+	return sum / float64(max(len(n.Std), 1))
 }
 
 // fits reports whether per-channel values v apply to ch channels.

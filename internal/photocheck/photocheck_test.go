@@ -169,3 +169,47 @@ func TestLinearModel(t *testing.T) {
 		t.Fatalf("got %+v, want a collapse and no suggestion", res)
 	}
 }
+
+// shiftScorer stands for a model of another domain that answers every
+// photo alike with pixels in [0,1] and most presets, and tells them apart
+// with one that merely shifts them (pm1): a model no preprocessing
+// squeezes.
+type shiftScorer struct{ k int }
+
+func (s shiftScorer) Shape() (ch, h, w, k int) { return 3, 8, 8, s.k }
+
+func (s shiftScorer) ScoreAs(n classifier.Normalization, imgs []float32, count int, conf []float32) error {
+	pm1, _ := classifier.Preset("pm1")
+	for i := range count {
+		row := conf[i*s.k : (i+1)*s.k]
+		clear(row)
+		if n.String() == pm1.String() {
+			row[i%s.k] = 1
+		} else {
+			row[0] = 1
+		}
+	}
+	return nil
+}
+
+// TestOnlyWiderPresets: a preset that spreads the photos counts only when
+// its values span at least Wider times the run's range.
+func TestOnlyWiderPresets(t *testing.T) {
+	raw01, _ := classifier.Preset("raw01")
+	res, err := Check(shiftScorer{k: 10}, raw01)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Spread != 0 || res.Mismatch() {
+		t.Fatalf("got %+v, want a collapse and no suggestion: pm1 spans 2 where raw01 spans 1", res)
+	}
+	for _, tc := range []struct {
+		preset string
+		want   float64
+	}{{"raw01", 1}, {"raw255", 255}, {"pm1", 2}, {"caffe", 255}, {"imagenet", (1/0.229 + 1/0.224 + 1/0.225) / 3}} {
+		n, _ := classifier.Preset(tc.preset)
+		if got := span(n); math.Abs(got-tc.want) > 1e-3 {
+			t.Errorf("span(%s) = %v, want %v", tc.preset, got, tc.want)
+		}
+	}
+}
