@@ -201,8 +201,9 @@ func (m *modelFlags) toModel() (pipeline.Model, error) {
 	if m.processor != "" {
 		model.PreprocessingFrom = m.processor + " (the model's image processor)"
 	}
-	if m.labels == "" {
+	if m.labels == "" && m.model != "" {
 		model.ConfigLabels = m.hf.Config
+		model.SideLabels = classifier.LabelsBeside(m.model)
 	}
 	return model, nil
 }

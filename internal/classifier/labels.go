@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -19,6 +20,20 @@ const (
 	maxLabelsBytes    = 1 << 20
 	maxLabelLineBytes = 1000
 )
+
+// LabelsFile is the file, one label per line, that exports such as Teachable
+// Machine's and Azure Custom Vision's keep beside the model.
+const LabelsFile = "labels.txt"
+
+// LabelsBeside returns the LabelsFile in the folder of the model at path,
+// or "" when there is no regular file of that name.
+func LabelsBeside(model string) string {
+	p := filepath.Join(filepath.Dir(model), LabelsFile)
+	if st, err := os.Stat(p); err != nil || !st.Mode().IsRegular() {
+		return ""
+	}
+	return p
+}
 
 // ReadLabels reads one label per class for a model with k classes, from a
 // text file of one label per line or a JSON file (see parseLabels). A

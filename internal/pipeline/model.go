@@ -33,6 +33,10 @@ type Model struct {
 	// whose id2label names the classes when Labels is empty and the
 	// model has as many classes as it names.
 	ConfigLabels string
+	// SideLabels is a labels.txt found beside the model, which names the
+	// classes when nothing above does (neither Labels, ConfigLabels nor
+	// the model's own metadata) and it has a label per class.
+	SideLabels string
 	// Runtime is the loaded ONNX Runtime's version, for the reports.
 	Runtime string
 	// PreprocessingFrom says where Options.Normalization came from when
@@ -111,6 +115,12 @@ func Open(ctx context.Context, m Model) (*Opened, error) {
 			o.LabelsFrom, named = "id2label in "+m.ConfigLabels, true
 		}
 	}
+	var sideErr error
+	if o.Labels == nil && m.Labels == "" && m.Path != "" && m.SideLabels != "" && len(o.Info().ClassLabels) != k {
+		if o.Labels, sideErr = classifier.ReadLabels(m.SideLabels, k); sideErr == nil {
+			o.LabelsFrom, named = "file "+m.SideLabels+", beside the model", true
+		}
+	}
 	switch {
 	case o.Labels != nil:
 	case m.Labels != "":
@@ -124,6 +134,9 @@ func Open(ctx context.Context, m Model) (*Opened, error) {
 		// A config.json of another model, or of this one before its head
 		// changed: the run goes on, and says why the names were left out.
 		o.Labels, o.LabelsFrom = classifier.DefaultLabels(k), fmt.Sprintf("class 0 .. class %d (the id2label in %s was not used: %v)", k-1, m.ConfigLabels, configErr)
+	case sideErr != nil:
+		// Another model's labels, or this one's before its head changed.
+		o.Labels, o.LabelsFrom = classifier.DefaultLabels(k), fmt.Sprintf("class 0 .. class %d (%s beside the model was not used: %v)", k-1, m.SideLabels, sideErr)
 	case o.Info().ClassLabelsNote != "":
 		o.Labels, o.LabelsFrom = classifier.DefaultLabels(k), fmt.Sprintf("class 0 .. class %d (%s)", k-1, o.Info().ClassLabelsNote)
 	default:
