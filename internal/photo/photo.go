@@ -85,8 +85,7 @@ func Crop(img image.Image, scale float64, x0, y0, h, w int, mirror bool) []float
 	b := img.Bounds()
 	sw, sh := b.Dx(), b.Dy()
 	out := make([]float32, 3*h*w)
-	at := func(x, y int) [3]float64 {
-		x, y = min(max(x, 0), sw-1), min(max(y, 0), sh-1)
+	pixel := func(x, y int) [3]float64 {
 		c := color.NRGBA64Model.Convert(img.At(b.Min.X+x, b.Min.Y+y)).(color.NRGBA64)
 		al := float64(c.A) / 65535
 		return [3]float64{
@@ -94,6 +93,26 @@ func Crop(img image.Image, scale float64, x0, y0, h, w int, mirror bool) []float
 			float64(c.G)/65535*al + 1 - al,
 			float64(c.B)/65535*al + 1 - al,
 		}
+	}
+	// Each output pixel reads four source pixels through an interface
+	// and a colour conversion. When the window has more pixels than a
+	// quarter of the source (a small photo scaled up to a large model's
+	// input), converting every source pixel once is far cheaper.
+	var src [][3]float64
+	if sw*sh <= 4*h*w {
+		src = make([][3]float64, sw*sh)
+		for y := range sh {
+			for x := range sw {
+				src[y*sw+x] = pixel(x, y)
+			}
+		}
+	}
+	at := func(x, y int) [3]float64 {
+		x, y = min(max(x, 0), sw-1), min(max(y, 0), sh-1)
+		if src != nil {
+			return src[y*sw+x]
+		}
+		return pixel(x, y)
 	}
 	for y := range h {
 		for x := range w {

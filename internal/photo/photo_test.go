@@ -59,6 +59,32 @@ func TestFit(t *testing.T) {
 	}
 }
 
+// TestCropPaths: a window larger than its source (a small photo scaled up,
+// read from the source converted once) samples exactly what windows of one
+// pixel at the same places (read pixel by pixel through the image) do,
+// transparent pixels over white included.
+func TestCropPaths(t *testing.T) {
+	img := image.NewNRGBA(image.Rect(3, 5, 19, 17))
+	for y := 5; y < 17; y++ {
+		for x := 3; x < 19; x++ {
+			img.Set(x, y, color.NRGBA{uint8(x * 13), uint8(y * 29), uint8(x * y), uint8(255 - x*y%128)})
+		}
+	}
+	const h, w, scale = 40, 50, 3.3
+	big := Crop(img, scale, 2, 1, h, w, true)
+	for y := range h {
+		for x := range w {
+			// Mirrored: output column x samples source column w-1-x.
+			one := Crop(img, scale, 2+w-1-x, 1+y, 1, 1, false)
+			for ch := range 3 {
+				if got := big[ch*h*w+y*w+x]; got != one[ch] {
+					t.Fatalf("pixel (%d, %d) channel %d: %v in the large window, %v alone", x, y, ch, got, one[ch])
+				}
+			}
+		}
+	}
+}
+
 // TestDecodeRefuses: files that are no image, and an image whose header
 // declares more than MaxPixels pixels, which is refused before decoding.
 func TestDecodeRefuses(t *testing.T) {
