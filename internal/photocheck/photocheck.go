@@ -89,39 +89,62 @@ type Result struct {
 // most likely not the model's.
 func (r Result) Mismatch() bool { return len(r.Suggested) > 0 }
 
-// Images returns the embedded photos as canonical images of ch channels
-// and h×w pixels, planar, back to back: each scaled so that its short side
-// spans the window, then centred.
-func Images(ch, h, w int) ([]float32, error) {
-	imgs := make([]float32, 0, len(Names)*ch*h*w)
-	for _, name := range Names {
+// maxHeld bounds the bytes of canonical photos Check keeps for the
+// presets it tries. A model of larger inputs (up to the classifier's bound
+// on one batch, 256 MiB by default) gets each photo rendered again for each
+// preset and scored alone, so that the check never holds six of them.
+const maxHeld = 64 << 20
+
+// Photos returns the embedded photos, decoded, in the order of Names.
+func Photos() ([]image.Image, error) {
+	imgs := make([]image.Image, len(Names))
+	for i, name := range Names {
 		data, err := photoFiles.ReadFile("photos/" + name + ".jpg")
 		if err != nil {
 			return nil, fmt.Errorf("photocheck: reading photo %s: %w", name, err)
 		}
-		img, _, err := image.Decode(bytes.NewReader(data))
-		if err != nil {
+		if imgs[i], _, err = image.Decode(bytes.NewReader(data)); err != nil {
 			return nil, fmt.Errorf("photocheck: decoding photo %s: %w", name, err)
 		}
-		imgs = append(imgs, photo.Fit(img, ch, h, w)...)
 	}
 	return imgs, nil
 }
 
 // Check scores the photos with the run's preprocessing (own) and, when they
 // collapse, with each preset whose values span at least Wider times as wide
-// a range.
+// a range. Each photo is scaled so that its short side spans the model's
+// input, then centred.
 func Check(s Scorer, own classifier.Normalization) (Result, error) {
+	return check(s, own, maxHeld)
+}
+
+// check is Check, keeping the canonical photos when they take at most
+// maxBytes.
+func check(s Scorer, own classifier.Normalization, maxBytes int) (Result, error) {
 	ch, h, w, k := s.Shape()
-	imgs, err := Images(ch, h, w)
+	photos, err := Photos()
 	if err != nil {
 		return Result{}, err
 	}
-	n := len(Names)
+	n := len(photos)
+	var held [][]float32
+	if n*ch*h*w*4 <= maxBytes {
+		for _, p := range photos {
+			held = append(held, photo.Fit(p, ch, h, w))
+		}
+	}
+	render := func(i int) []float32 {
+		if held != nil {
+			return held[i]
+		}
+		return photo.Fit(photos[i], ch, h, w)
+	}
 	conf := make([]float32, n*k)
 	spread := func(norm classifier.Normalization) (float64, error) {
-		if err := s.ScoreAs(norm, imgs, n, conf); err != nil {
-			return 0, err
+		for i := range n {
+			if err := s.ScoreAs(norm, render(i), 1, conf[i*k:(i+1)*k]); err != nil {
+				return 0, err
+			}
 		}
 		return Spread(conf, n, k), nil
 	}

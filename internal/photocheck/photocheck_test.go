@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/fooltest/fooltest/internal/classifier"
+	"github.com/fooltest/fooltest/internal/photo"
 	"github.com/fooltest/fooltest/internal/testsupport/onnxtest"
 	"github.com/fooltest/fooltest/internal/testsupport/ortload"
 )
@@ -116,26 +117,42 @@ func TestSpread(t *testing.T) {
 	}
 }
 
-// TestImages checks that every embedded photo decodes, fills the window
-// and is no flat field, in colour and in gray.
-func TestImages(t *testing.T) {
+// TestPhotos checks that every embedded photo decodes and, scaled to a
+// window, fills it with no flat field, in colour and in gray.
+func TestPhotos(t *testing.T) {
+	photos, err := Photos()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(photos) != len(Names) {
+		t.Fatalf("%d photos, want %d", len(photos), len(Names))
+	}
 	for _, ch := range []int{1, 3} {
 		const h, w = 20, 36
-		imgs, err := Images(ch, h, w)
-		if err != nil {
-			t.Fatal(err)
-		}
-		per := ch * h * w
-		if len(imgs) != len(Names)*per {
-			t.Fatalf("%d values, want %d", len(imgs), len(Names)*per)
-		}
-		for i, name := range Names {
-			img := imgs[i*per : (i+1)*per]
+		for i, p := range photos {
+			img := photo.Fit(p, ch, h, w)
 			lo, hi := slices.Min(img), slices.Max(img)
-			if lo < 0 || hi > 1 || hi-lo < 0.2 {
-				t.Errorf("%s (%d channels): values in [%g, %g]", name, ch, lo, hi)
+			if len(img) != ch*h*w || lo < 0 || hi > 1 || hi-lo < 0.2 {
+				t.Errorf("%s (%d channels): %d values in [%g, %g]", Names[i], ch, len(img), lo, hi)
 			}
 		}
+	}
+}
+
+// TestRenderedAgain: a model whose photos are too large to keep gets the
+// same result with each photo rendered again for each preset.
+func TestRenderedAgain(t *testing.T) {
+	c, n := open(t, "mean-subtracted", onnxtest.MeanSubtracted(32, 32, 10).Bytes(), "", "raw01")
+	held, err := check(c, n, maxHeld)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := check(c, n, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !held.Mismatch() || fmt.Sprint(held) != fmt.Sprint(again) {
+		t.Fatalf("kept: %+v; rendered again: %+v", held, again)
 	}
 }
 
