@@ -73,9 +73,12 @@ func finishAction(gha *githubactions.Action, e env, o *runOutcome, runErr error)
 			out.PresetNotice = fmt.Sprintf("no preprocessing was given, so the model was searched with preset %s (pixels in [0,1]); set the preset input (or scale, mean and std) to the normalisation it was trained with: a wrong one makes a model look harder to fool than it is",
 				res.Config.Preset)
 		}
+		// One annotation for every preprocessing check that found the
+		// preprocessing wrong.
+		var warnings []string
 		if d := res.DigitCheck; d.Mismatch() {
-			out.PreprocessingWarning = fmt.Sprintf("the model labelled only %d of %d MNIST test digits right with this preprocessing and %d with preset %s, so this search fed it inputs unlike any it was trained on: set the preset input to %s",
-				d.Correct, d.Digits, d.SuggestedCorrect, d.SuggestedPreset, d.SuggestedPreset)
+			warnings = append(warnings, fmt.Sprintf("the model labelled only %d of %d MNIST test digits right with this preprocessing and %d with preset %s, so this search fed it inputs unlike any it was trained on: set the preset input to %s",
+				d.Correct, d.Digits, d.SuggestedCorrect, d.SuggestedPreset, d.SuggestedPreset))
 		}
 		if r := res.RangeCheck; r.Mismatch() {
 			w := fmt.Sprintf("the model quantizes its input to a range that this preprocessing fills only %.0f%% of, and preset %s far better, so this search fed it inputs unlike any it was built for: set the preset input to the model's",
@@ -84,13 +87,13 @@ func finishAction(gha *githubactions.Action, e env, o *runOutcome, runErr error)
 				w = fmt.Sprintf("the model scales its input in its graph, and with this preprocessing its first layer got values unlike normalised images, where preset %s gives such values, so this search fed it inputs unlike any it was trained on: set the preset input to the model's",
 					strings.Join(r.SuggestedPresets, " or "))
 			}
-			out.PreprocessingWarning = strings.TrimPrefix(out.PreprocessingWarning+"; "+w, "; ")
+			warnings = append(warnings, w)
 		}
 		if p := res.PhotoCheck; p.Mismatch() {
-			w := fmt.Sprintf("with this preprocessing the model gave very different photos nearly the same scores, and with preset %s far different ones, so this search could hardly move it: set the preset input to the model's",
-				strings.Join(p.SuggestedPresets, " or "))
-			out.PreprocessingWarning = strings.TrimPrefix(out.PreprocessingWarning+"; "+w, "; ")
+			warnings = append(warnings, fmt.Sprintf("with this preprocessing the model gave very different photos nearly the same scores, and with preset %s far different ones, so this search could hardly move it: set the preset input to the model's",
+				strings.Join(p.SuggestedPresets, " or ")))
 		}
+		out.PreprocessingWarning = strings.Join(warnings, "; ")
 		for _, c := range res.Classes {
 			if c.Unreachable != nil {
 				out.Unreachable++
