@@ -328,8 +328,8 @@ func open(ctx context.Context, start time.Time, name string, src source, checked
 	norm, normFrom := opts.Normalization, ""
 	if opts.ModelMetadata {
 		norm, normFrom = metadataNormalization(checked, in.c, norm)
-		if normFrom == "" && meta.classify() {
-			norm, normFrom = ultralyticsNormalization, meta.source()+": Ultralytics classifiers take RGB pixels in [0,1]"
+		if n, from, ok := meta.exportNormalization(out.k, in.c); normFrom == "" && ok {
+			norm, normFrom = n, from
 		}
 	}
 	if in.elem == onnxcheck.TypeUint8 {

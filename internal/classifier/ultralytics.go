@@ -28,6 +28,8 @@ type exportMeta struct {
 	ultralytics bool
 	task        string
 	version     string
+	// yolov5 says the metadata is YOLOv5's: stride and names, no author.
+	yolov5 bool
 }
 
 // Metadata keys of exporters that fooltest reads.
@@ -37,6 +39,7 @@ const (
 	metaTask    = "task"
 	metaAuthor  = "author"
 	metaVersion = "version"
+	metaStride  = "stride"
 )
 
 // readExportMeta reads g's exporter metadata; the zero value when g is nil
@@ -49,9 +52,11 @@ func readExportMeta(g *onnxcheck.Model) exportMeta {
 	if s, ok := g.Metadata(metaNames); ok {
 		e.names, e.namesErr = pyNames(s)
 	}
-	author, _ := g.Metadata(metaAuthor)
+	author, hasAuthor := g.Metadata(metaAuthor)
 	e.version, _ = g.Metadata(metaVersion)
 	e.task, _ = g.Metadata(metaTask)
+	_, hasStride := g.Metadata(metaStride)
+	e.yolov5 = hasStride && e.names != nil && !hasAuthor
 	major, _, _ := strings.Cut(e.version, ".")
 	if n, err := strconv.Atoi(major); err == nil && n >= 8 && author == "Ultralytics" {
 		e.ultralytics = true
@@ -65,6 +70,27 @@ func readExportMeta(g *onnxcheck.Model) exportMeta {
 // classify says the model is an Ultralytics classifier, whose
 // preprocessing its exporter fixes.
 func (e exportMeta) classify() bool { return e.ultralytics && e.task == "classify" }
+
+// exportNormalization is the preprocessing e's exporter fixes for a
+// classifier of k classes and the given channels, and where that comes
+// from for people; ok is false when e says nothing about it.
+func (e exportMeta) exportNormalization(k, channels int) (n Normalization, from string, ok bool) {
+	switch {
+	case e.classify():
+		return ultralyticsNormalization, e.source() + ": Ultralytics classifiers take RGB pixels in [0,1]", true
+	case e.yolov5 && len(e.names) == k && channels == 3:
+		// YOLOv5 wrote the same metadata for its detectors, which have no
+		// class scores to reach here; asking for as many names as scores
+		// keeps other exporters' models of a stride out.
+		return yolov5Normalization, "the model's metadata (stride and names, no author: YOLOv5's exporter): YOLOv5 classifiers take RGB pixels with the ImageNet mean and std", true
+	}
+	return Normalization{}, "", false
+}
+
+// yolov5Normalization is the preprocessing of YOLOv5's classifiers:
+// classify_transforms normalizes RGB pixels in [0,1] with the ImageNet
+// mean and std (utils/augmentations.py).
+var yolov5Normalization = presets["imagenet"]
 
 // ultralyticsNormalization is the preprocessing of Ultralytics's
 // classifiers: classify_transforms scales RGB pixels to [0,1] with its

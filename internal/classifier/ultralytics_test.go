@@ -129,14 +129,41 @@ func TestExportMetadata(t *testing.T) {
 			t.Errorf("labels %q, note %q", info.ClassLabels, info.ClassLabelsNote)
 		}
 	})
-	t.Run("YOLOv5: names alone", func(t *testing.T) {
+	t.Run("YOLOv5", func(t *testing.T) {
+		raw01, _ := Preset("raw01")
+		tests := []struct {
+			name     string
+			channels int64
+			k        int
+			meta     map[string]string
+			imagenet bool
+		}{
+			{"stride and names", 3, 2, map[string]string{"stride": "32", "names": "['no', 'yes']"}, true},
+			{"names as a dict", 3, 2, map[string]string{"stride": "1", "names": "{0: 'no', 1: 'yes'}"}, true},
+			{"names of another count", 3, 3, map[string]string{"stride": "32", "names": "['no', 'yes']"}, false},
+			{"gray", 1, 2, map[string]string{"stride": "32", "names": "['no', 'yes']"}, false},
+			{"no stride", 3, 2, map[string]string{"names": "['no', 'yes']"}, false},
+			{"another author", 3, 2, map[string]string{"stride": "32", "names": "['no', 'yes']", "author": "someone"}, false},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				m := onnxtest.Classifier([]int64{-1, tt.channels, 4, 4}, tt.k, "")
+				m.Metadata = tt.meta
+				info := openModel(t, m, Options{ModelMetadata: true, Normalization: raw01}).Info()
+				got := strings.Contains(info.Normalization, "mean=0.485")
+				if got != tt.imagenet || got != strings.Contains(info.NormalizationFrom, "YOLOv5") {
+					t.Errorf("preprocessing %s from %q, want ImageNet's from the metadata: %v", info.Normalization, info.NormalizationFrom, tt.imagenet)
+				}
+				if tt.k == 2 && !slices.Equal(info.ClassLabels, []string{"no", "yes"}) {
+					t.Errorf("labels %q", info.ClassLabels)
+				}
+			})
+		}
+		// The user's preprocessing wins.
 		m := onnxtest.Classifier([]int64{-1, 3, 4, 4}, 2, "")
-		m.Metadata = map[string]string{"stride": "32", "names": "['no', 'yes']"}
-		opts := Options{ModelMetadata: true}
-		opts.Normalization, _ = Preset("imagenet")
-		info := openModel(t, m, opts).Info()
-		if !slices.Equal(info.ClassLabels, []string{"no", "yes"}) || info.NormalizationFrom != "" || !strings.Contains(info.Normalization, "mean=0.485") {
-			t.Errorf("labels %q, preprocessing %s from %q", info.ClassLabels, info.Normalization, info.NormalizationFrom)
+		m.Metadata = tests[0].meta
+		if info := openModel(t, m, Options{Normalization: raw01}).Info(); info.NormalizationFrom != "" || strings.Contains(info.Normalization, "mean=0.485") {
+			t.Errorf("user's preprocessing: %s from %q", info.Normalization, info.NormalizationFrom)
 		}
 	})
 	t.Run("a detector", func(t *testing.T) {
