@@ -2,6 +2,7 @@ package classifier
 
 import (
 	"errors"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -163,6 +164,64 @@ func TestExportMetadata(t *testing.T) {
 		m := onnxtest.Classifier([]int64{-1, 3, 4, 4}, 2, "")
 		m.Metadata = tests[0].meta
 		if info := openModel(t, m, Options{Normalization: raw01}).Info(); info.NormalizationFrom != "" || strings.Contains(info.Normalization, "mean=0.485") {
+			t.Errorf("user's preprocessing: %s from %q", info.Normalization, info.NormalizationFrom)
+		}
+	})
+	t.Run("OpenVINO model_info", func(t *testing.T) {
+		raw01, _ := Preset("raw01")
+		otx := map[string]string{
+			"model_info model_type": "Classification", "model_info labels": "cat dog bird_of_prey",
+			"model_info mean_values": "123.675 116.28 103.53", "model_info scale_values": "58.395 57.12 57.375",
+			"model_info reverse_input_channels": "True",
+		}
+		// with gives otx with the entries kv, key then value, in place of
+		// its own; an empty value leaves the entry out.
+		with := func(kv ...string) map[string]string {
+			m := maps.Clone(otx)
+			for i := 0; i+1 < len(kv); i += 2 {
+				if kv[i+1] == "" {
+					delete(m, kv[i])
+				} else {
+					m[kv[i]] = kv[i+1]
+				}
+			}
+			return m
+		}
+		tests := []struct {
+			name     string
+			channels int64
+			meta     map[string]string
+			want     string // the preprocessing, "" for raw01 kept
+		}{
+			{"OTX classifier", 3, otx, "scale=255 mean=123.675,116.28,103.53 std=58.395,57.12,57.375"},
+			{"one value each", 3, with("model_info scale_values", "255"), "scale=255 mean=123.675,116.28,103.53 std=255,255,255"},
+			{"commas, one channel", 1, with("model_info mean_values", "127.5,", "model_info scale_values", " 127.5"), "scale=255 mean=127.5 std=127.5"},
+			{"three values for one channel", 1, otx, ""},
+			{"no scale values", 3, with("model_info scale_values", ""), ""},
+			{"a scale of 0", 3, with("model_info scale_values", "58 0 57"), ""},
+			{"not numbers", 3, with("model_info mean_values", "[0.485, 0.456, 0.406]x"), ""},
+			{"two and three values", 3, with("model_info mean_values", "1 2"), ""},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				m := onnxtest.Classifier([]int64{-1, tt.channels, 4, 4}, 3, "")
+				m.Metadata = tt.meta
+				info := openModel(t, m, Options{ModelMetadata: true, Normalization: raw01}).Info()
+				want, wantFrom := tt.want, true
+				if want == "" {
+					want, wantFrom = raw01.String(), false
+				}
+				if info.Normalization != want || strings.Contains(info.NormalizationFrom, "model_info") != wantFrom {
+					t.Errorf("preprocessing %s from %q, want %s", info.Normalization, info.NormalizationFrom, want)
+				}
+				if !slices.Equal(info.ClassLabels, []string{"cat", "dog", "bird_of_prey"}) {
+					t.Errorf("labels %q", info.ClassLabels)
+				}
+			})
+		}
+		m := onnxtest.Classifier([]int64{-1, 3, 4, 4}, 3, "")
+		m.Metadata = otx
+		if info := openModel(t, m, Options{Normalization: raw01}).Info(); info.Normalization != raw01.String() || info.NormalizationFrom != "" {
 			t.Errorf("user's preprocessing: %s from %q", info.Normalization, info.NormalizationFrom)
 		}
 	})

@@ -3,6 +3,8 @@ package classifier
 import (
 	"errors"
 	"fmt"
+	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -30,6 +32,11 @@ type exportMeta struct {
 	version     string
 	// yolov5 says the metadata is YOLOv5's: stride and names, no author.
 	yolov5 bool
+	// openvino is the preprocessing that OpenVINO's model_info entries
+	// give (OpenVINO Training Extensions and Anomalib write them), and
+	// openvinoFrom the entries, when they give one.
+	openvino     *Normalization
+	openvinoFrom string
 }
 
 // Metadata keys of exporters that fooltest reads.
@@ -40,6 +47,12 @@ const (
 	metaAuthor  = "author"
 	metaVersion = "version"
 	metaStride  = "stride"
+	// OpenVINO's model_info entries, written to ONNX as "model_info" and
+	// the entry's name joined by a space: values of 0..255 pixels, in the
+	// model's channel order.
+	metaOVMean   = "model_info mean_values"
+	metaOVScale  = "model_info scale_values"
+	metaOVLabels = "model_info labels"
 )
 
 // readExportMeta reads g's exporter metadata; the zero value when g is nil
@@ -51,7 +64,12 @@ func readExportMeta(g *onnxcheck.Model) exportMeta {
 	}
 	if s, ok := g.Metadata(metaNames); ok {
 		e.names, e.namesErr = pyNames(s)
+	} else if s, ok := g.Metadata(metaOVLabels); ok && len(strings.Fields(s)) > 0 {
+		// Its exporters join the labels with spaces, each label's own
+		// spaces made underscores.
+		e.names = strings.Fields(s)
 	}
+	e.openvino, e.openvinoFrom = openvinoNormalization(g)
 	author, hasAuthor := g.Metadata(metaAuthor)
 	e.version, _ = g.Metadata(metaVersion)
 	e.task, _ = g.Metadata(metaTask)
@@ -76,6 +94,8 @@ func (e exportMeta) classify() bool { return e.ultralytics && e.task == "classif
 // from for people; ok is false when e says nothing about it.
 func (e exportMeta) exportNormalization(k, channels int) (n Normalization, from string, ok bool) {
 	switch {
+	case e.openvino != nil && (len(e.openvino.Mean) == 1 || len(e.openvino.Mean) == channels):
+		return *e.openvino, e.openvinoFrom, true
 	case e.classify():
 		return ultralyticsNormalization, e.source() + ": Ultralytics classifiers take RGB pixels in [0,1]", true
 	case e.yolov5 && len(e.names) == k && channels == 3:
@@ -85,6 +105,51 @@ func (e exportMeta) exportNormalization(k, channels int) (n Normalization, from 
 		return yolov5Normalization, "the model's metadata (stride and names, no author: YOLOv5's exporter): YOLOv5 classifiers take RGB pixels with the ImageNet mean and std", true
 	}
 	return Normalization{}, "", false
+}
+
+// openvinoNormalization reads the mean and scale values of OpenVINO's
+// model_info entries: the model takes (p - mean) / scale of pixels p in
+// 0..255, one value for every channel or one for each. It returns nil
+// when the entries are absent or are not such values. The entries'
+// reverse_input_channels says whether the caller's images are to be
+// reversed, not the model's order, which is RGB for the exporters'
+// classifiers either way, so it is not read.
+func openvinoNormalization(g *onnxcheck.Model) (*Normalization, string) {
+	means, ok1 := g.Metadata(metaOVMean)
+	scales, ok2 := g.Metadata(metaOVScale)
+	if !ok1 || !ok2 {
+		return nil, ""
+	}
+	mean, ok1 := floatFields(means, false)
+	std, ok2 := floatFields(scales, true)
+	if !ok1 || !ok2 || len(mean) != len(std) && len(mean) != 1 && len(std) != 1 {
+		return nil, ""
+	}
+	n := &Normalization{Scale: 255, Mean: mean, Std: std}
+	if len(n.Mean) == 1 && len(n.Std) > 1 {
+		n.Mean = slices.Repeat(n.Mean, len(n.Std))
+	} else if len(n.Std) == 1 && len(n.Mean) > 1 {
+		n.Std = slices.Repeat(n.Std, len(n.Mean))
+	}
+	return n, fmt.Sprintf("the model's metadata (%s %s; %s %s: OpenVINO's model_info, of 0..255 pixels)", metaOVMean, means, metaOVScale, scales)
+}
+
+// floatFields parses one to four finite numbers separated by spaces or
+// commas, positive ones when positive is true.
+func floatFields(s string, positive bool) ([]float32, bool) {
+	fields := strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == ',' || r == '\t' })
+	if len(fields) == 0 || len(fields) > 4 {
+		return nil, false
+	}
+	out := make([]float32, len(fields))
+	for i, f := range fields {
+		v, err := strconv.ParseFloat(f, 32)
+		if err != nil || math.IsInf(v, 0) || math.IsNaN(v) || positive && !(v >= MinMagnitude) || math.Abs(v) > MaxMagnitude {
+			return nil, false
+		}
+		out[i] = float32(v)
+	}
+	return out, true
 }
 
 // yolov5Normalization is the preprocessing of YOLOv5's classifiers:
