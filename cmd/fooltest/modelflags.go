@@ -281,6 +281,10 @@ func summary(l *pipeline.Opened, defaulted bool, hf hfconfig.Files) string {
 		// user should see which tensor the confidences come from.
 		kind += fmt.Sprintf(", read where the ZipMap of output %q takes them", i.ZipMapOutput)
 	}
+	if len(i.OtherScoreOutputs) > 0 {
+		// Another head's classes are searched only when asked for.
+		kind += fmt.Sprintf("; chosen over %s, also shaped as class scores (--output picks another)", safetext.Printable(strings.Join(i.OtherScoreOutputs, ", ")))
+	}
 	size := ""
 	switch {
 	case i.SizeFromProcessor:

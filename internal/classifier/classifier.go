@@ -155,6 +155,11 @@ type Info struct {
 	// label to probability, whose ZipMap node reads Output: scikit-learn
 	// models converted by skl2onnx end in one. Empty for other models.
 	ZipMapOutput string `json:"zipmap_output,omitempty"`
+	// OtherScoreOutputs are the model's other outputs shaped as class
+	// scores, of another width than Output, that fooltest passed over
+	// because a Softmax, LogSoftmax or Sigmoid computes Output and not
+	// them (another head of a model of several), as name and shape.
+	OtherScoreOutputs []string `json:"other_score_outputs,omitempty"`
 	// ClassLabelsFrom says where ClassLabels came from, for people;
 	// ClassLabelsNote says why class names the model gives were not
 	// used (a count that differs from the output's), when it gives some.
@@ -386,6 +391,7 @@ func open(ctx context.Context, start time.Time, name string, src source, checked
 		Threads: threads,
 	}
 	c.info.BinaryOutput = out.binary
+	c.info.OtherScoreOutputs = out.others
 	if in.sized && sizeFrom != "" {
 		c.info.SizeFrom = sizeFrom
 	}

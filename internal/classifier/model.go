@@ -100,6 +100,9 @@ type outputSpec struct {
 	// classifier's: class 1 is the score and class 0 its complement, so
 	// k is 2 (see binaryConfidences).
 	binary bool
+	// others are the outputs of other widths shaped as class scores that
+	// pickScores passed over, as name and shape.
+	others []string
 }
 
 // width is the number of raw output values per image.
@@ -547,7 +550,14 @@ func pickScores(scores []outputSpec, m *onnxcheck.Model) (outputSpec, error) {
 			}
 		}
 		if len(computed) > 0 {
+			var others []string
+			for _, s := range scores {
+				if s.k != computed[0].k {
+					others = append(others, fmt.Sprintf("%q %v", s.name, s.dims))
+				}
+			}
 			scores = computed
+			scores[0].others = others
 		}
 	}
 	if !slices.ContainsFunc(scores, func(s outputSpec) bool { return s.k != scores[0].k }) {

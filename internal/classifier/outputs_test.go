@@ -41,23 +41,25 @@ func TestSeveralScoreOutputs(t *testing.T) {
 		want    string
 		k       int
 		refused string
+		// others are the outputs of other widths passed over, joined.
+		others string
 	}{
-		{"features before logits", with("", "flat"), "", "", 0, `"flat" [-1 64], "scores" [-1 10]`},
-		{"features named", with("", "flat"), "flat", "flat", 64, ""},
-		{"scores named", with("", "flat"), "scores", "scores", 10, ""},
-		{"features before a softmax", with("Softmax", "flat"), "", "scores", 10, ""},
-		{"logits before their softmax", with("Softmax", "logits"), "", "scores", 10, ""},
-		{"features, logits and their softmax", with("Softmax", "flat", "logits"), "", "scores", 10, ""},
-		{"the same width twice", onnxtest.Classifier(dims, 10, "").Then("Identity", nil), "", "scores", 10, ""},
-		{"a TopK's values", topK(onnxtest.Classifier(dims, 10, "Softmax"), 3), "", "", 0, "values of a TopK"},
-		{"a TopK's values named", topK(onnxtest.Classifier(dims, 10, "Softmax"), 3), "scores", "", 0, "values of a TopK"},
+		{"features before logits", with("", "flat"), "", "", 0, `"flat" [-1 64], "scores" [-1 10]`, ""},
+		{"features named", with("", "flat"), "flat", "flat", 64, "", ""},
+		{"scores named", with("", "flat"), "scores", "scores", 10, "", ""},
+		{"features before a softmax", with("Softmax", "flat"), "", "scores", 10, "", `"flat" [-1 64]`},
+		{"logits before their softmax", with("Softmax", "logits"), "", "scores", 10, "", ""},
+		{"features, logits and their softmax", with("Softmax", "flat", "logits"), "", "scores", 10, "", `"flat" [-1 64]`},
+		{"the same width twice", onnxtest.Classifier(dims, 10, "").Then("Identity", nil), "", "scores", 10, "", ""},
+		{"a TopK's values", topK(onnxtest.Classifier(dims, 10, "Softmax"), 3), "", "", 0, "values of a TopK", ""},
+		{"a TopK's values named", topK(onnxtest.Classifier(dims, 10, "Softmax"), 3), "scores", "", 0, "values of a TopK", ""},
 		// One score per image beside the scores: a summary of them (their
 		// maximum) is passed over, a sigmoid's is a binary classifier's
 		// unless the wider output is scores too.
-		{"a maximum beside raw scores", withHead(dims, "", ""), "", "scores", 10, ""},
-		{"a sigmoid beside raw scores", withHead(dims, "", "Sigmoid"), "", "", 0, `a Sigmoid computes ("head" [-1 1]) beside outputs of several values per image that no Softmax, LogSoftmax or Sigmoid computes ("scores" [-1 10])`},
-		{"a sigmoid named", withHead(dims, "", "Sigmoid"), "head", "head", 2, ""},
-		{"a sigmoid beside a softmax", withHead(dims, "Softmax", "Sigmoid"), "", "scores", 10, ""},
+		{"a maximum beside raw scores", withHead(dims, "", ""), "", "scores", 10, "", ""},
+		{"a sigmoid beside raw scores", withHead(dims, "", "Sigmoid"), "", "", 0, `a Sigmoid computes ("head" [-1 1]) beside outputs of several values per image that no Softmax, LogSoftmax or Sigmoid computes ("scores" [-1 10])`, ""},
+		{"a sigmoid named", withHead(dims, "", "Sigmoid"), "head", "head", 2, "", ""},
+		{"a sigmoid beside a softmax", withHead(dims, "Softmax", "Sigmoid"), "", "scores", 10, "", ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -77,8 +79,8 @@ func TestSeveralScoreOutputs(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer c.Close()
-			if info := c.Info(); info.Output != tc.want || info.Classes != tc.k {
-				t.Fatalf("read %q, %d classes; want %q, %d", info.Output, info.Classes, tc.want, tc.k)
+			if info := c.Info(); info.Output != tc.want || info.Classes != tc.k || strings.Join(info.OtherScoreOutputs, ", ") != tc.others {
+				t.Fatalf("read %q, %d classes, passing over %q; want %q, %d, passing over %q", info.Output, info.Classes, info.OtherScoreOutputs, tc.want, tc.k, tc.others)
 			}
 		})
 	}
