@@ -119,6 +119,13 @@ func (c *Classifier) probeKind(op string) error {
 		// images (identical rows say nothing of the kind). Read as
 		// logits, their softmax would put nearly every image at 1.0 for
 		// its top class: a fail the model never earned.
+		if groups := math.Round(st.sumLo); op == "Concat" && groups >= 2 && math.Abs(st.sumLo-groups) <= groups*sumTolerance {
+			// Several heads' probabilities joined (a Softmax on each
+			// slice of the logits, then a Concat): no one distribution
+			// over classes to search.
+			return fault.Invalidf(SettingOutput, "cannot read model output %q as one classifier's scores: a Concat computes it and every row sums to %.4g on %d probe images, as %g groups of probabilities joined do (one per head), and fooltest searches the classes of one distribution: export each head's scores as an output of its own",
+				c.out.name, st.sumLo, probeImages, groups)
+		}
 		return fault.Invalidf(SettingOutputKind, "cannot tell how to read model output %q: its values are non-negative and every row sums to %.4g on %d probe images, as probabilities scaled by %.4g are, and fooltest reads probabilities that sum to 1 or percentages that sum to 100: export the scores unscaled",
 			c.out.name, st.sumLo, probeImages, st.sumLo)
 	case nonNegative && st.hi <= 1+rangeTolerance:

@@ -68,4 +68,17 @@ func TestPercentages(t *testing.T) {
 			t.Fatalf("probabilities times %v: got %v, want a refusal that names the rows' sum", factor, err)
 		}
 	}
+
+	// Two heads' probabilities joined sum to 2: refused as no one
+	// classifier's scores, naming the Concat.
+	joined := onnxtest.Classifier(dims, 5, "Softmax")
+	joined.Nodes = append([]onnxtest.Node(nil), joined.Nodes...)
+	last := &joined.Nodes[len(joined.Nodes)-1]
+	last.Outputs = []string{"probs"}
+	joined.Nodes = append(joined.Nodes, onnxtest.Node{Op: "Concat", Inputs: []string{"probs", "probs"}, Outputs: []string{"scores"}, Ints: map[string]int64{"axis": 1}})
+	joined.Outputs = []onnxtest.Value{{Name: "scores", Type: onnxtest.Float, Dims: []int64{-1, 10}}}
+	_, err := OpenBytes("joined.onnx", joined.Bytes(), Options{Threads: 1})
+	if !errors.Is(err, fault.Invalid) || fault.SettingOf(err) != SettingOutput || !strings.Contains(err.Error(), "as 2 groups of probabilities joined do") {
+		t.Fatalf("two softmaxes joined: got %v, want a refusal that names the groups", err)
+	}
 }
