@@ -21,7 +21,8 @@ func TestExtremeNormalization(t *testing.T) {
 	}{
 		{[]string{"--scale", "1e-300"}, "--scale"},
 		{[]string{"--scale", "0"}, "--scale"},
-		{[]string{"--scale", "-1"}, "--scale"},
+		{[]string{"--scale", "-1"}, "for inverted pixels (1 - x) keep the scale and pass --mean 1 --std -1"},
+		{[]string{"--mean", "1", "--std", "-1"}, ""},
 		{[]string{"--scale", "1e7"}, "--scale"},
 		{[]string{"--std", "1e-40"}, "--std"},
 		{[]string{"--std", "0"}, "--std"},

@@ -78,6 +78,11 @@ const (
 // float32, since 1e-300 would become 0.
 func CheckScale(s float64) error {
 	if !(s >= MinMagnitude) || s > maxScale {
+		if s < 0 {
+			// Inverted pixels (white digits on black for a model
+			// trained on black on white) are a negative std's job.
+			return fault.Invalidf(SettingPreprocessing, "input scale %v: give a positive number from 1.2e-38 to 1e6; for inverted pixels (1 - x) keep the scale and pass --mean 1 --std -1", s)
+		}
 		return fault.Invalidf(SettingPreprocessing, "input scale %v: give a positive number from 1.2e-38 to 1e6", s)
 	}
 	return nil
