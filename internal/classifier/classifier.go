@@ -323,6 +323,9 @@ func open(ctx context.Context, start time.Time, name string, src source, checked
 			// Say what the model is, not only what its outputs are not.
 			return nil, fault.Invalidf(SettingOutput, "%v; %s says it is a %s model, not a classifier", err, meta.source(), meta.task)
 		}
+		if meta.yolov5 && errors.Is(err, fault.Invalid) {
+			return nil, fault.Invalidf(fault.SettingOf(err), "%v; its metadata (stride and names, no author) is what YOLOv5's exporter writes, for its detectors as for its classifiers (-cls models), and this one gives no class scores per image", err)
+		}
 		return nil, err
 	}
 	z, unzipped := zipped[out.name]

@@ -234,5 +234,12 @@ func TestExportMetadata(t *testing.T) {
 		if !errors.Is(err, fault.Invalid) || fault.SettingOf(err) != SettingOutput || !strings.Contains(err.Error(), "says it is a detect model, not a classifier") {
 			t.Fatalf("got %v, want a refusal naming the task", err)
 		}
+		// YOLOv5's exporter names no task: the refusal says whose
+		// metadata it is, keeping the setting the output's refusal names.
+		m.Metadata = map[string]string{"stride": "32", "names": "{0: 'person'}"}
+		_, err = OpenBytes("detect.onnx", m.Bytes(), Options{Threads: 1})
+		if !errors.Is(err, fault.Invalid) || fault.SettingOf(err) != SettingModel || !strings.Contains(err.Error(), "what YOLOv5's exporter writes, for its detectors") {
+			t.Fatalf("YOLOv5: got %v (setting %q), want a refusal naming YOLOv5's metadata", err, fault.SettingOf(err))
+		}
 	})
 }
