@@ -23,6 +23,8 @@ func TestExtremeNormalization(t *testing.T) {
 		{[]string{"--scale", "0"}, "--scale"},
 		{[]string{"--scale", "-1"}, "for inverted pixels (1 - x) keep the scale and pass --mean 1 --std -1"},
 		{[]string{"--mean", "1", "--std", "-1"}, ""},
+		// The demo model is gray.
+		{[]string{"--preset", "imagenet"}, "takes 1 channel (gray): give 1 value; the colour presets (cifar10, imagenet, caffe) do not apply to it"},
 		{[]string{"--scale", "1e7"}, "--scale"},
 		{[]string{"--std", "1e-40"}, "--std"},
 		{[]string{"--std", "0"}, "--std"},

@@ -161,7 +161,10 @@ func (n Normalization) perChannel(channels int) (mul, add []float32, err error) 
 		case channels:
 			return v, nil
 		}
-		return nil, fault.Invalidf(SettingPreprocessing, "input %s has %d values but the model takes %d channel(s): give 1 or %d values", name, len(v), channels, channels)
+		if channels == 1 {
+			return nil, fault.Invalidf(SettingPreprocessing, "input %s has %d values but the model takes 1 channel (gray): give 1 value; the colour presets (cifar10, imagenet, caffe) do not apply to it", name, len(v))
+		}
+		return nil, fault.Invalidf(SettingPreprocessing, "input %s has %d values but the model takes %d channels: give 1 or %d values", name, len(v), channels, channels)
 	}
 	mean, err := expand("mean", n.Mean, 0)
 	if err != nil {
