@@ -15,6 +15,7 @@ import (
 	"github.com/fooltest/fooltest/internal/classifier"
 	"github.com/fooltest/fooltest/internal/demo"
 	"github.com/fooltest/fooltest/internal/hfconfig"
+	"github.com/fooltest/fooltest/internal/photocheck"
 	"github.com/fooltest/fooltest/internal/pipeline"
 	"github.com/fooltest/fooltest/internal/report"
 )
@@ -351,6 +352,9 @@ func digitsLine(d *report.DigitCheck) string {
 // apart when they all but coincided.
 func photosLine(p *report.PhotoCheck) string {
 	s := fmt.Sprintf("the scores of %d natural photos spread %.3f of 1 with this preprocessing", p.Photos, p.Spread)
+	if p.Spread < photocheck.Collapsed && !p.Collapsed {
+		s += fmt.Sprintf(", but their log-scores lie %.1f apart: the model tells them apart, certain of one class for each", p.LogitSpread)
+	}
 	if p.Mismatch() {
 		names := make([]string, len(p.SuggestedPresets))
 		for i, name := range p.SuggestedPresets {

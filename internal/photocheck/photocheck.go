@@ -42,26 +42,42 @@ var Names = []string{"chelsea", "coffee", "rocket", "astronaut", "grass", "brick
 // Spread is the mean total-variation distance between the score
 // distributions of two photos: 0 when the model gives every photo the
 // same scores, 1 when no two photos share any class's share of the score.
-// The run's preprocessing is suspect when its spread is below Collapsed
-// and a preset's is at least Apart with at least Rich different top
-// classes among the photos (all of them for a model of fewer classes). On
-// 60 models (third-party and scratch ones, docs/measurements.md) the right
-// preprocessing never spread the photos less than Collapsed where a preset
-// spread them at least Apart. Rich keeps out models whose scores are a
-// near-linear function of the image, which any preset of large values
-// tips from one class to another by the sign of the image's brightness:
-// two classes, where a network that tells photos apart names several.
-// Only presets whose values span at least Wider times the run's
-// preprocessing's count: a squeeze is what the check finds, and a model of
-// another domain that answers every photo alike can still be tipped into
-// varied answers by a preset that merely shifts its inputs (pixels in
-// [-1,1] for one trained on [0,1]: spread 0.333 on a public model whose own
-// preprocessing gave 0.000).
+// The run's preprocessing is suspect when the photos collapse with it (a
+// spread below Collapsed, see Result.Collapsed) and a preset's spread is
+// at least Apart with at least Rich different top classes among the
+// photos (all of them for a model of fewer classes), not every photo with
+// one class at Certainty or more. On the 127 public and scratch models of
+// docs/measurements.md the right preprocessing never collapsed the photos
+// where a preset spread them at least Apart.
+//
+// A model certain of one class for every photo (a confidence of at least
+// Certainty) spreads them 0 whatever it sees. Its photos collapse only
+// when their log-scores, too, lie within Flat of each other (LogitSpread):
+// a binary game-screen classifier fed its own [0,1] pixels (log-odds 8.7
+// to 27.1) put them 3.9 apart, and five more narrow models given their own
+// preprocessing 4.4 to 17.7, where squeezed Custom Vision classifiers, as
+// certain, put them at most 1.9 apart. Nor does a preset count that makes
+// the model certain of every photo: inputs too wide tip a saturated model
+// from one class to another (that classifier, given Caffe's values: every
+// photo at 1.000, spread 0.6), where the right preprocessing gives varied
+// answers.
+//
+// Rich keeps out models whose scores are a near-linear function of the
+// image, which any preset of large values tips from one class to another
+// by the sign of the image's brightness: two classes, where a network that
+// tells photos apart names several. Only presets whose values span at
+// least Wider times the run's preprocessing's count: a squeeze is what the
+// check finds, and a model of another domain that answers every photo
+// alike can still be tipped into varied answers by a preset that merely
+// shifts its inputs (pixels in [-1,1] for one trained on [0,1]: spread
+// 0.333 on a public model whose own preprocessing gave 0.000).
 const (
 	Collapsed = 0.05
 	Apart     = 0.5
 	Rich      = 3
 	Wider     = 10
+	Certainty = 0.99
+	Flat      = 3
 )
 
 // Scorer is what the check needs of a model: its shape, and its
@@ -78,11 +94,23 @@ type Result struct {
 	// the run's preprocessing.
 	Photos int
 	Spread float64
+	// LogitSpread is how far apart the photos' log-scores were with the
+	// run's preprocessing (see LogitSpread), and Certain whether the model
+	// gave every photo one class's confidence of at least Certainty.
+	LogitSpread float64
+	Certain     bool
 	// Suggested lists the presets that spread the photos at least Apart,
-	// widest first, when Spread is below Collapsed; empty otherwise.
+	// widest first, when they collapsed; empty otherwise.
 	Suggested []string
 	// SuggestedSpread is the spread of Suggested[0].
 	SuggestedSpread float64
+}
+
+// Collapsed reports whether the model gave the photos nearly the same
+// scores with the run's preprocessing: a spread below Collapsed, and, when
+// it was certain of every photo, log-scores within Flat of each other.
+func (r Result) Collapsed() bool {
+	return r.Spread < Collapsed && !(r.Certain && r.LogitSpread >= Flat)
 }
 
 // Mismatch reports whether the check found the run's preprocessing to be
@@ -152,8 +180,9 @@ func check(s Scorer, own classifier.Normalization, maxBytes int) (Result, error)
 	if res.Spread, err = spread(own); err != nil {
 		return Result{}, fmt.Errorf("photocheck: scoring with the run's preprocessing: %w", err)
 	}
+	res.LogitSpread, res.Certain = LogitSpread(conf, n, k), certain(conf, n, k)
 	rich := false
-	if res.Spread >= Collapsed {
+	if !res.Collapsed() {
 		return res, nil
 	}
 	type found struct {
@@ -175,7 +204,7 @@ func check(s Scorer, own classifier.Normalization, maxBytes int) (Result, error)
 		if err != nil {
 			return Result{}, fmt.Errorf("photocheck: scoring with preset %s: %w", name, err)
 		}
-		if d >= Apart {
+		if d >= Apart && !certain(conf, n, k) {
 			apart = append(apart, found{name, d})
 			rich = rich || tops(conf, n, k) >= min(Rich, k)
 		}
@@ -192,6 +221,22 @@ func check(s Scorer, own classifier.Normalization, maxBytes int) (Result, error)
 		res.SuggestedSpread = apart[0].spread
 	}
 	return res, nil
+}
+
+// certain reports whether each of the n rows of k confidences in conf
+// gives one class at least Certainty of the row's sum.
+func certain(conf []float32, n, k int) bool {
+	for i := range n {
+		row := conf[i*k : (i+1)*k]
+		var sum float64
+		for _, v := range row {
+			sum += float64(v)
+		}
+		if !(float64(slices.Max(row)) >= Certainty*sum) || !(sum > 0) {
+			return false
+		}
+	}
+	return true
 }
 
 // tops returns how many different classes top the n rows of k confidences
@@ -247,6 +292,61 @@ func Spread(conf []float32, n, k int) float64 {
 				d += math.Abs(float64(conf[i*k+x])/sums[i] - float64(conf[j*k+x])/sums[j])
 			}
 			total += d / 2
+		}
+	}
+	if pairs == 0 {
+		return 0
+	}
+	return total / float64(pairs)
+}
+
+// logFloor bounds the log-scores LogitSpread compares: a confidence of 0
+// (below float32's range, or a non-finite output given as 0) counts as
+// this one.
+const logFloor = 1e-30
+
+// LogitSpread returns the mean, over pairs of the n rows of k confidences
+// in conf, of the largest difference between the two rows' log-scores of
+// one class, each row's log-scores taken less their mean. For a model that
+// ends in a softmax these are its logits less their mean, so that a
+// model that is certain of one class for every photo, whose confidences
+// all round to that class's 1, still shows how differently it saw them.
+// It is in nats: 0.5 is a factor of 1.65 between two photos' odds.
+func LogitSpread(conf []float32, n, k int) float64 {
+	logs := make([]float64, n*k)
+	valid := make([]bool, n)
+	for i := range n {
+		row, out := conf[i*k:(i+1)*k], logs[i*k:(i+1)*k]
+		sum := 0.0
+		for _, v := range row {
+			sum += float64(v)
+		}
+		// As in Spread, a row of no distribution tells its photo from
+		// no other.
+		if valid[i] = sum > 0 && !math.IsInf(sum, 0); !valid[i] {
+			continue
+		}
+		mean := 0.0
+		for j, v := range row {
+			out[j] = math.Log(max(float64(v)/sum, logFloor))
+			mean += out[j]
+		}
+		for j := range out {
+			out[j] -= mean / float64(k)
+		}
+	}
+	total, pairs := 0.0, 0
+	for i := range n {
+		for j := i + 1; j < n; j++ {
+			pairs++
+			if !valid[i] || !valid[j] {
+				continue
+			}
+			d := 0.0
+			for x := range k {
+				d = max(d, math.Abs(logs[i*k+x]-logs[j*k+x]))
+			}
+			total += d
 		}
 	}
 	if pairs == 0 {

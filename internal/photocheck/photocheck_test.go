@@ -92,31 +92,6 @@ func TestCheck(t *testing.T) {
 	}
 }
 
-// TestSpread checks the distance on hand-made rows: rows as distributions,
-// whatever their sums, and rows of no distribution telling nothing apart.
-func TestSpread(t *testing.T) {
-	for _, tc := range []struct {
-		name string
-		conf []float32
-		n, k int
-		want float64
-	}{
-		{"same", []float32{0.2, 0.8, 0.2, 0.8}, 2, 2, 0},
-		{"disjoint", []float32{1, 0, 0, 1}, 2, 2, 1},
-		{"scaled rows are the same distribution", []float32{1, 3, 2, 6}, 2, 2, 0},
-		{"half", []float32{0.5, 0.5, 0, 1}, 2, 2, 0.5},
-		{"three rows", []float32{1, 0, 0, 1, 1, 0}, 3, 2, 2.0 / 3},
-		{"a row of zeros tells nothing", []float32{0, 0, 0, 1}, 2, 2, 0},
-		{"one row", []float32{1, 0}, 1, 2, 0},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			if got := Spread(tc.conf, tc.n, tc.k); math.Abs(got-tc.want) > 1e-9 {
-				t.Fatalf("Spread = %v, want %v", got, tc.want)
-			}
-		})
-	}
-}
-
 // TestPhotos checks that every embedded photo decodes and, scaled to a
 // window, fills it with no flat field, in colour and in gray.
 func TestPhotos(t *testing.T) {
@@ -227,6 +202,108 @@ func TestOnlyWiderPresets(t *testing.T) {
 		n, _ := classifier.Preset(tc.preset)
 		if got := span(n); math.Abs(got-tc.want) > 1e-3 {
 			t.Errorf("span(%s) = %v, want %v", tc.preset, got, tc.want)
+		}
+	}
+}
+
+// TestDistances checks both distances on hand-made rows: rows as
+// distributions, whatever their sums, and rows of no distribution telling
+// nothing apart. A confidence of 0 has logFloor's log-score.
+func TestDistances(t *testing.T) {
+	floor := -math.Log(logFloor) // both log-scores of [1, 0], less their mean, lie half of it from 0
+	for _, tc := range []struct {
+		name          string
+		conf          []float32
+		n, k          int
+		spread, logit float64
+	}{
+		{"same", []float32{0.2, 0.8, 0.2, 0.8}, 2, 2, 0, 0},
+		{"disjoint", []float32{1, 0, 0, 1}, 2, 2, 1, floor},
+		{"scaled rows are the same distribution", []float32{1, 3, 2, 6}, 2, 2, 0, 0},
+		{"half", []float32{0.5, 0.5, 0, 1}, 2, 2, 0.5, floor / 2},
+		{"three rows", []float32{1, 0, 0, 1, 1, 0}, 3, 2, 2.0 / 3, 2 * floor / 3},
+		// Half the change of the log-odds, log(99) - log(9).
+		{"both certain of one class", []float32{0.9, 0.1, 0.99, 0.01}, 2, 2, 0.09, (math.Log(99) - math.Log(9)) / 2},
+		{"both at the floor", []float32{1, 0, 1, 0}, 2, 2, 0, 0},
+		{"a row of zeros tells nothing", []float32{0, 0, 0, 1}, 2, 2, 0, 0},
+		{"one row", []float32{1, 0}, 1, 2, 0, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := Spread(tc.conf, tc.n, tc.k); math.Abs(got-tc.spread) > 1e-6 {
+				t.Errorf("Spread = %v, want %v", got, tc.spread)
+			}
+			if got := LogitSpread(tc.conf, tc.n, tc.k); math.Abs(got-tc.logit) > 1e-5 {
+				t.Errorf("LogitSpread = %v, want %v", got, tc.logit)
+			}
+		})
+	}
+}
+
+// certainScorer stands for a model that is all but certain of one class
+// for every photo with pixels in [0,1], with logits that differ by step
+// from one photo to the next, and that presets of large values set to
+// varied answers: a narrow model no preprocessing squeezes when step is
+// large, and a squeezed one when it is small. With saturated, those
+// presets make it certain of a varying class for every photo instead.
+type certainScorer struct {
+	k         int
+	step      float64
+	saturated bool
+}
+
+func (s certainScorer) Shape() (ch, h, w, k int) { return 3, 8, 8, s.k }
+
+func (s certainScorer) ScoreAs(n classifier.Normalization, imgs []float32, count int, conf []float32) error {
+	for i := range count {
+		row := conf[i*s.k : (i+1)*s.k]
+		clear(row)
+		if n.Scale > 1 {
+			// Varied answers, none certain, as a model fed its own
+			// preprocessing gives photos.
+			top, rest := float32(0.9), 0.1/float32(s.k-1)
+			if s.saturated {
+				top, rest = 1, 0
+			}
+			for j := range row {
+				row[j] = rest
+			}
+			row[int(imgs[0]*1000)%s.k] = top
+			continue
+		}
+		// Softmax of logits 20 + step*photo for class 0, 0 for the others.
+		// The photo is told by its first pixel, as the scorer sees no index.
+		logit := 20 + s.step*float64(int(imgs[0]*1000)%7)
+		sum := math.Exp(logit) + float64(s.k-1)
+		for j := range row {
+			row[j] = float32(1 / sum)
+		}
+		row[0] = float32(math.Exp(logit) / sum)
+	}
+	return nil
+}
+
+// TestCertainModel: a model certain of one class for every photo spreads
+// them 0 by their confidences; it is taken for squeezed only when its
+// logits, too, hardly differ between them, and a preset that makes it
+// certain of every photo is no evidence of a better preprocessing.
+func TestCertainModel(t *testing.T) {
+	raw01, _ := classifier.Preset("raw01")
+	for _, tc := range []struct {
+		step                float64
+		saturated           bool
+		collapsed, mismatch bool
+	}{
+		{0, false, true, true},
+		{0.5, false, true, true},
+		{3, false, false, false},
+		{0, true, true, false},
+	} {
+		res, err := Check(certainScorer{k: 4, step: tc.step, saturated: tc.saturated}, raw01)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Spread >= Collapsed || !res.Certain || res.Collapsed() != tc.collapsed || res.Mismatch() != tc.mismatch {
+			t.Errorf("logits %g apart, saturated presets %v: got %+v, want a collapse: %v, a mismatch: %v", tc.step, tc.saturated, res, tc.collapsed, tc.mismatch)
 		}
 	}
 }

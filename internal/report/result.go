@@ -189,6 +189,12 @@ func (r *RangeCheck) Mismatch() bool { return r != nil && len(r.SuggestedPresets
 type PhotoCheck struct {
 	Photos int     `json:"photos"`
 	Spread float64 `json:"spread"`
+	// LogitSpread is how far apart the photos' log-scores were, in nats,
+	// and Collapsed whether the check took the photos for collapsed: a
+	// spread near 0 with log-scores far apart is a model certain of one
+	// class for every photo, not one that cannot tell them apart.
+	LogitSpread float64 `json:"logit_spread"`
+	Collapsed   bool    `json:"collapsed"`
 	// SuggestedPresets spread the photos far apart, widest first;
 	// SuggestedSpread is the first one's spread. Empty when Spread is not
 	// near 0 or no preset did.
