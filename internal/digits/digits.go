@@ -121,9 +121,13 @@ var Presets = []string{"raw01", "raw255", "mnist", "pm1"}
 // presets (a LeNet with batch norm got 90 of 100 with its own and 100 with
 // raw01), so a smaller gain says nothing about which one the model was
 // trained with: the check points out preprocessing the model cannot read,
-// not preprocessing it reads a little worse.
+// not preprocessing it reads a little worse. With its own preprocessing
+// every model measured read at least 83, so a gain of 30 never came from
+// a wrong preset there; MinRight admits a preset that reads less than its
+// own would, as pm1 does for a model trained on x - 0.5 (89 right, against
+// 17 with raw01 and 98 with its own).
 const (
-	MinRight = 0.9
+	MinRight = 0.85
 	MinGain  = 0.3
 )
 
