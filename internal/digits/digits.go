@@ -122,7 +122,7 @@ var Presets = []string{"raw01", "raw255", "mnist", "pm1"}
 // raw01), so a smaller gain says nothing about which one the model was
 // trained with: the check points out preprocessing the model cannot read,
 // not preprocessing it reads a little worse. With its own preprocessing
-// every model measured read at least 83, so a gain of 30 never came from
+// every model measured read at least 87, so a gain of 30 never came from
 // a wrong preset there; MinRight admits a preset that reads less than its
 // own would, as pm1 does for a model trained on x - 0.5 (89 right, against
 // 17 with raw01 and 98 with its own).
