@@ -78,7 +78,8 @@ func (c *Classifier) checkBatch(requested bool) error {
 		one.destroy()
 		return nil
 	}
-	what := fmt.Sprintf("its scores of an image change with the other images in its batch (by up to %.3g at batch %d, image %d, against the image alone)", worst, b.size, at)
+	// worst is in the output's own units: logits differ by more than 1.
+	what := fmt.Sprintf("its scores of an image change with the other images in its batch (by up to %.3g in its raw output %q at batch %d, image %d, against the image alone)", worst, c.out.name, b.size, at)
 	if requested {
 		one.destroy()
 		return fault.Suggest(fault.Invalidf(SettingBatch, "batch %d: %s", b.size, what), "1")

@@ -102,7 +102,7 @@ func (c *Classifier) probeKind(op string) error {
 		return nil
 	case "LogSoftmax":
 		// Softmax of log-probabilities gives the probabilities back.
-		c.info.OutputKind, c.info.KindEvidence = Logits, "computed by a LogSoftmax node"
+		c.info.OutputKind, c.info.KindEvidence = Logits, "computed by a LogSoftmax node: log-probabilities, which a softmax turns back into the probabilities"
 		return nil
 	}
 	nonNegative := st.lo >= -rangeTolerance
