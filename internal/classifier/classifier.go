@@ -156,9 +156,11 @@ type Info struct {
 	// models converted by skl2onnx end in one. Empty for other models.
 	ZipMapOutput string `json:"zipmap_output,omitempty"`
 	// OtherScoreOutputs are the model's other outputs shaped as class
-	// scores, of another width than Output, that fooltest passed over
-	// because a Softmax, LogSoftmax or Sigmoid computes Output and not
-	// them (another head of a model of several), as name and shape.
+	// scores, of another width than Output, that fooltest passed over,
+	// as name and shape: wider ones because a Softmax, LogSoftmax or
+	// Sigmoid computes Output and not them (another head of a model of
+	// several), and one score per image beside Output (a binary head, or
+	// a summary of the classes such as their maximum).
 	OtherScoreOutputs []string `json:"other_score_outputs,omitempty"`
 	// ClassLabelsFrom says where ClassLabels came from, for people;
 	// ClassLabelsNote says why class names the model gives were not

@@ -101,7 +101,8 @@ type outputSpec struct {
 	// k is 2 (see binaryConfidences).
 	binary bool
 	// others are the outputs of other widths shaped as class scores that
-	// pickScores passed over, as name and shape.
+	// were passed over (one score per image among them), as name and
+	// shape.
 	others []string
 }
 
@@ -484,7 +485,13 @@ func detectOutput(outputs []ort.InputOutputInfo, name string, in inputSpec, m *o
 		if err := singleComputed(single, scores, m); err != nil {
 			return outputSpec{}, err
 		}
-		return pickScores(scores, m)
+		spec, err := pickScores(scores, m)
+		if err == nil && single != nil {
+			// A binary head beside the classes, or a summary of them:
+			// either way the user may want the other.
+			spec.others = append(spec.others, fmt.Sprintf("%q %v", single.name, single.dims))
+		}
+		return spec, err
 	}
 	if single != nil {
 		return *single, nil

@@ -56,10 +56,10 @@ func TestSeveralScoreOutputs(t *testing.T) {
 		// One score per image beside the scores: a summary of them (their
 		// maximum) is passed over, a sigmoid's is a binary classifier's
 		// unless the wider output is scores too.
-		{"a maximum beside raw scores", withHead(dims, "", ""), "", "scores", 10, "", ""},
+		{"a maximum beside raw scores", withHead(dims, "", ""), "", "scores", 10, "", `"head" [-1 1]`},
 		{"a sigmoid beside raw scores", withHead(dims, "", "Sigmoid"), "", "", 0, `a Sigmoid computes ("head" [-1 1]) beside outputs of several values per image that no Softmax, LogSoftmax or Sigmoid computes ("scores" [-1 10])`, ""},
 		{"a sigmoid named", withHead(dims, "", "Sigmoid"), "head", "head", 2, "", ""},
-		{"a sigmoid beside a softmax", withHead(dims, "Softmax", "Sigmoid"), "", "scores", 10, "", ""},
+		{"a sigmoid beside a softmax", withHead(dims, "Softmax", "Sigmoid"), "", "scores", 10, "", `"head" [-1 1]`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
