@@ -109,7 +109,7 @@ func (e exportMeta) exportNormalization(k, channels int) (n Normalization, from 
 
 // openvinoNormalization reads the mean and scale values of OpenVINO's
 // model_info entries: the model takes (p - mean) / scale of pixels p in
-// 0..255, one value for every channel or one for each. It returns nil
+// 0..255, one value for all channels or one for each. It returns nil
 // when the entries are absent or are not such values. The entries'
 // reverse_input_channels says whether the caller's images are to be
 // reversed, not the model's order, which is RGB for the exporters'
