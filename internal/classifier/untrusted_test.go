@@ -117,6 +117,24 @@ func TestUntrustedModels(t *testing.T) {
 		{"custom domain without its opset import", mem(withNode(onnxtest.Node{Op: "Foo", Domain: "com.example.custom"}).Bytes()), Options{}, fault.Invalid,
 			[]string{`custom operator domain "com.example.custom"`}},
 
+		// Files the runtime cannot run, through the runtime's own words.
+		{"opset newer than the runtime's", file(func() []byte {
+			m := untrustedModel()
+			m.Opset = 30
+			return m.Bytes()
+		}()), Options{}, fault.Invalid, []string{"imports opset 30 of ai.onnx, newer than this ONNX Runtime runs (up to opset ", "export the model again with opset "}},
+		{"IR version newer than the runtime's", mem(func() []byte {
+			m := untrustedModel()
+			m.IRVersion = 99
+			return m.Bytes()
+		}()), Options{}, fault.Invalid, []string{"is written in ONNX IR version 99, newer than this ONNX Runtime reads (up to ", "that writes IR version "}},
+		{"an opset before the runtime's first", file(func() []byte {
+			// ONNX Runtime implements Relu as opset 6 defines it, not 1.
+			m := withNode(onnxtest.Node{Op: "Relu"})
+			m.Opset = 5
+			return m.Bytes()
+		}()), Options{}, fault.Invalid, []string{"runs Relu as opset 1 defines it", "with types this ONNX Runtime has no implementation of", "(ONNX Runtime runs opset 7 and later)"}},
+
 		// Broken files.
 		{"not protobuf", file([]byte("this is not an onnx model at all")), Options{}, fault.Invalid,
 			[]string{"is not a valid ONNX model (truncated or corrupt protobuf at byte 0", "export it again"}},

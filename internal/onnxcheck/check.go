@@ -149,9 +149,11 @@ func checkLocation(dir string, e externalRef) *externalDataError {
 
 // LoadError is the error for a model that passed Check but that ONNX
 // Runtime failed to load with runtimeMsg, which it shortens to one line. A
-// model that uses a custom operator domain, or an operator the runtime does
-// not implement, gets the fix for that.
+// model that uses a custom operator domain, an operator or operator version
+// the runtime does not implement, or an opset or IR version newer than the
+// runtime's, gets the fix for that.
 func (m *Model) LoadError(name, runtimeMsg string) error {
+	raw := runtimeMsg
 	runtimeMsg = shorten(runtimeMsg)
 	if m != nil && len(m.custom) > 0 {
 		domains := m.custom
@@ -171,6 +173,24 @@ func (m *Model) LoadError(name, runtimeMsg string) error {
 			return fault.Invalidf("", "model %s uses an operator ONNX Runtime does not implement (%s): export the model with standard ONNX operators at an opset ONNX Runtime supports",
 				name, runtimeMsg)
 		}
+	}
+	if g := ortNewOpset.FindStringSubmatch(raw); g != nil {
+		return fault.Invalidf("", "model %s imports opset %s of %s, newer than this ONNX Runtime runs (up to opset %s): export the model again with opset %s or lower",
+			name, g[1], g[2], g[3], g[3])
+	}
+	if g := ortNewIR.FindStringSubmatch(raw); g != nil {
+		return fault.Invalidf("", "model %s is written in ONNX IR version %s, newer than this ONNX Runtime reads (up to %s): export it again with an exporter (or onnx package) that writes IR version %s or lower",
+			name, g[1], g[2], g[2])
+	}
+	if g := ortNoKernel.FindStringSubmatch(raw); g != nil {
+		// ONNX Runtime dropped the operator versions of the opsets before
+		// 7, and lacks some operators' kernels for some types.
+		node := ""
+		if g[3] != "" {
+			node = fmt.Sprintf(" (node %s)", quote(g[3]))
+		}
+		return fault.Invalidf("", "model %s runs %s as opset %s defines it%s, with types this ONNX Runtime has no implementation of: export the model again at a current opset (ONNX Runtime runs opset 7 and later), with the types that operator takes",
+			name, g[1], g[2], node)
 	}
 	if i := strings.Index(runtimeMsg, "Unrecognized attribute: "); i >= 0 {
 		// The operator's schema at the model's opset lacks the
@@ -215,6 +235,18 @@ var (
 	ortNode = regexp.MustCompile(`Non-zero status code returned while running (\S+) node\. Name:'([^']*)' Status Message: `)
 	// "/onnxruntime_src/.../reshape_helper.h:84 onnxruntime::ReshapeHelper::ReshapeHelper(const ...&, bool) "
 	ortSource = regexp.MustCompile(`(?:\S*/)?\w+\.(?:h|cc|cpp):\d+ (?:[\w:~<>]+::[\w~]+\([^)]*\)(?: const)? )?`)
+)
+
+// Load failures whose fix is known: a file newer than the runtime, or an
+// operator version the runtime has no kernel for.
+var (
+	// "Opset 30 is under development ... Current official support for
+	// domain ai.onnx is till opset 26."
+	ortNewOpset = regexp.MustCompile(`(?s)Opset (\d+) is under development.*support for domain (\S+) is till opset (\d+)`)
+	// "Unsupported model IR version: 15, max supported IR version: 13"
+	ortNewIR = regexp.MustCompile(`Unsupported model IR version: (\d+), max supported IR version: (\d+)`)
+	// "Could not find an implementation for Add(1) node with name 'Plus30'"
+	ortNoKernel = regexp.MustCompile(`Could not find an implementation for (\w+)\((\d+)\) node with name '([^']*)'`)
 )
 
 // maxMessage bounds a one-line message, because ONNX Runtime messages can

@@ -380,6 +380,16 @@ func TestLoadError(t *testing.T) {
 		{"first line only", standard, "Protobuf parsing failed.\nnode {\n input: \"x\"", []string{"not a valid ONNX model: Protobuf parsing failed.: export it again"}},
 		{"bounded", standard, strings.Repeat("y", 5000), []string{"model: " + strings.Repeat("y", 100) + " … " + strings.Repeat("y", 200) + ": export it again"}},
 		{"nil model", nil, "Type Error: mismatch", []string{"not a valid ONNX model"}},
+		// ONNX Runtime 1.29's own messages, as a model built by the
+		// exporter of a later ONNX or of the first ones gets them.
+		{"opset newer than the runtime's", standard, "Error loading temporary session: Load model from /x/m.onnx failed:/onnxruntime_src/onnxruntime/core/graph/model_load_utils.h:46 void onnxruntime::model_load_utils::ValidateOpsetForDomain(const std::unordered_map<std::__cxx11::basic_string<char>, int>&, const onnxruntime::logging::Logger&, bool, const std::string&, int) ONNX Runtime only *guarantees* support for models stamped with official released onnx opset versions. Opset 30 is under development and support for this is limited. The operator schemas and or other functionality may change before next ONNX release and in this case ONNX Runtime will not guarantee backward compatibility. Current official support for domain ai.onnx is till opset 26.",
+			[]string{"model m.onnx imports opset 30 of ai.onnx, newer than this ONNX Runtime runs (up to opset 26): export the model again with opset 26 or lower"}},
+		{"IR version newer than the runtime's", standard, "Error loading temporary session: Load model from /x/m.onnx failed:/onnxruntime_src/onnxruntime/core/graph/model.cc:192 onnxruntime::Model::Model(onnx::ModelProto&&, const onnxruntime::PathString&, const onnxruntime::IOnnxRuntimeOpSchemaRegistryList*, const onnxruntime::logging::Logger&, const onnxruntime::ModelOptions&) Unsupported model IR version: 15, max supported IR version: 13",
+			[]string{"model m.onnx is written in ONNX IR version 15, newer than this ONNX Runtime reads (up to 13): export it again with an exporter (or onnx package) that writes IR version 13 or lower"}},
+		{"operator version without a kernel", standard, "Error loading temporary session: Could not find an implementation for Add(1) node with name 'Plus30'",
+			[]string{`model m.onnx runs Add as opset 1 defines it (node "Plus30"), with types this ONNX Runtime has no implementation of: export the model again at a current opset (ONNX Runtime runs opset 7 and later)`}},
+		{"unnamed node without a kernel", standard, "Could not find an implementation for ConvInteger(10) node with name ''",
+			[]string{"model m.onnx runs ConvInteger as opset 10 defines it, with types"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

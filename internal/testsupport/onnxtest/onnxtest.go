@@ -89,7 +89,10 @@ type Function struct {
 
 // Model is a single-graph ONNX model.
 type Model struct {
+	// Opset is the default domain's opset (0: 13); IRVersion the file's
+	// IR version (0: 8).
 	Opset        int64
+	IRVersion    int64
 	Inputs       []Value
 	Outputs      []Value
 	Nodes        []Node
@@ -111,8 +114,12 @@ func (m Model) Bytes() []byte {
 	}
 	var op buf
 	op.varint(2, uint64(opset))
+	ir := m.IRVersion
+	if ir == 0 {
+		ir = 8
+	}
 	var out buf
-	out.varint(1, 8) // IR version 8
+	out.varint(1, uint64(ir))
 	out.str(2, "fooltest-onnxtest")
 	out.msg(7, m.graph("fooltest_test"))
 	out.msg(8, op.b)
