@@ -174,21 +174,61 @@ func TestNHWCChannelOrder(t *testing.T) {
 }
 
 func TestOutputKinds(t *testing.T) {
+	base := func() onnxtest.Model { return onnxtest.Classifier([]int64{-1, 1, 8, 8}, 4, "") }
 	tests := []struct {
-		post string
-		kind OutputKind
-		want OutputKind
+		name    string
+		model   onnxtest.Model
+		kind    OutputKind
+		want    OutputKind
+		refusal []string
 	}{
-		{"Softmax", Auto, Probabilities},
-		{"", Auto, Logits},
-		{"Sigmoid", Sigmoid, Sigmoid},
-		{"", Probabilities, Probabilities},
+		{"Softmax", onnxtest.Classifier([]int64{-1, 1, 8, 8}, 4, "Softmax"), Auto, Probabilities, nil},
+		{"raw", base(), Auto, Logits, nil},
+		{"Sigmoid set", onnxtest.Classifier([]int64{-1, 1, 8, 8}, 4, "Sigmoid"), Sigmoid, Sigmoid, nil},
+		{"Log after Softmax", base().Then("Softmax", nil).Then("Log", nil), Auto, Logits, nil},
+		// A regression onto one-hot targets: scores a little outside
+		// [0, 1], which a softmax would squeeze below any threshold.
+		{"regression scores", base().Scaled(0.1).Then("Sub", []string{"shift"}, onnxtest.Tensor{Name: "shift", Dims: []int64{1}, Data: []float32{0.1}}), Auto, "",
+			[]string{"cannot tell how to read model output", "so close together that, read as logits, their softmax gives no class more than", "regression"}},
+		{"regression scores set as sigmoid", base().Scaled(0.1).Then("Sub", []string{"shift"}, onnxtest.Tensor{Name: "shift", Dims: []int64{1}, Data: []float32{0.1}}), Sigmoid, Sigmoid, nil},
+		{"logits set as probabilities", base(), Probabilities, "",
+			[]string{"is set to be read as probabilities, but its values lie in [0, 4]", "far outside [0, 1]"}},
+		{"negative logits set as sigmoid", base().Scaled(-1), Sigmoid, "",
+			[]string{"is set to be read as sigmoid scores, but its values lie in [-4, "}},
+		{"logits set as percentages", base().Scaled(-1), Percentages, "",
+			[]string{"is set to be read as percentages, but its values lie in [-4, ", "outside [0, 100]"}},
+		{"LogSoftmax set as probabilities", onnxtest.Classifier([]int64{-1, 1, 8, 8}, 4, "LogSoftmax"), Probabilities, "",
+			[]string{"they are log-probabilities", "read as logits"}},
+		{"Log after Softmax set as multilabel-logits", base().Then("Softmax", nil).Then("Log", nil), MultiLabelLogits, "",
+			[]string{"they are log-probabilities"}},
+		{"LogSoftmax set as logits", onnxtest.Classifier([]int64{-1, 1, 8, 8}, 4, "LogSoftmax"), Logits, Logits, nil},
 	}
 	for _, tc := range tests {
-		t.Run(tc.post+"/"+string(tc.kind), func(t *testing.T) {
-			c := openModel(t, onnxtest.Classifier([]int64{-1, 1, 8, 8}, 4, tc.post), Options{OutputKind: tc.kind})
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := OpenBytes("m.onnx", tc.model.Bytes(), Options{OutputKind: tc.kind})
+			if tc.refusal != nil {
+				if err == nil {
+					c.Close()
+				}
+				if !errors.Is(err, fault.Invalid) || fault.SettingOf(err) != SettingOutputKind {
+					t.Fatalf("got %v, want a refusal of the output kind", err)
+				}
+				for _, w := range tc.refusal {
+					if !strings.Contains(err.Error(), w) {
+						t.Errorf("refusal %q does not say %q", err, w)
+					}
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
 			if got := c.Info().OutputKind; got != tc.want {
 				t.Fatalf("kind %s, want %s", got, tc.want)
+			}
+			if tc.name == "Log after Softmax" && !strings.Contains(c.Info().KindEvidence, "log-probabilities") {
+				t.Errorf("evidence %q does not say log-probabilities", c.Info().KindEvidence)
 			}
 		})
 	}

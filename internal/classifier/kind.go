@@ -48,8 +48,11 @@ const rangeTolerance = 1e-3
 
 // probeStats summarises the raw outputs on the probe images.
 type probeStats struct {
-	lo, hi         float32
-	sumLo, sumHi   float64
+	lo, hi       float32
+	sumLo, sumHi float64
+	// lseLo and lseHi bound the rows' log-sum-exp: 0 for rows of
+	// log-probabilities.
+	lseLo, lseHi   float64
 	finite, values int
 	// first is the first probe image's raw output row, and same says
 	// that every other row equals it bit for bit.
@@ -84,7 +87,7 @@ func (c *Classifier) probeKind(op string) error {
 	}
 	if c.info.OutputKind != Auto {
 		c.info.KindEvidence = "set by the user"
-		return nil
+		return c.checkUserKind(st)
 	}
 	c.info.KindDetected = true
 	if c.out.binary {
@@ -103,6 +106,11 @@ func (c *Classifier) probeKind(op string) error {
 	case "LogSoftmax":
 		// Softmax of log-probabilities gives the probabilities back.
 		c.info.OutputKind, c.info.KindEvidence = Logits, "computed by a LogSoftmax node: log-probabilities, which a softmax turns back into the probabilities"
+		return nil
+	}
+	if st.logProbabilities(c.out.k) {
+		c.info.OutputKind = Logits
+		c.info.KindEvidence = fmt.Sprintf("values in [%.3g, %.3g] whose exponentials sum to %.4f–%.4f in each row on %d probe images: log-probabilities, which a softmax turns back into the probabilities", st.lo, st.hi, math.Exp(st.lseLo), math.Exp(st.lseHi), probeImages)
 		return nil
 	}
 	nonNegative := st.lo >= -rangeTolerance
@@ -136,11 +144,79 @@ func (c *Classifier) probeKind(op string) error {
 		return fault.Invalidf(SettingOutputKind, "cannot tell how to read model output %q: its values lie in [%.3g, %.3g] but rows sum to %.3g–%.3g on %d probe images, as sigmoid scores (independent, in [0,1]) or small logits (softmax applies) would",
 			c.out.name, st.lo, st.hi, st.sumLo, st.sumHi, probeImages)
 	default:
+		if top := softmaxBound(st.lo, st.hi, c.out.k); top < minLogitTop {
+			// Read as logits, no probe image gets a class even half the
+			// mass, which no classifier's logits measured did. Scores
+			// trained to regress one-hot targets (MSE) look like this,
+			// and read as logits they cap every confidence far below
+			// the threshold: a false pass.
+			return fault.Invalidf(SettingOutputKind, "cannot tell how to read model output %q: its values lie in [%.3g, %.3g] on %d probe images, so close together that, read as logits, their softmax gives no class more than %.2f on any of them; scores trained to match one-hot targets (a regression, with MSE loss) look like this, and so do logits that a wrong preprocessing squeezes together",
+				c.out.name, st.lo, st.hi, probeImages, top)
+		}
 		c.info.OutputKind = Logits
 		c.info.KindEvidence = fmt.Sprintf("values in [%.3g, %.3g] on %d probe images, outside [0,1]", st.lo, st.hi, probeImages)
 	}
 	return nil
 }
+
+// minLogitTop is the least top confidence that logits of the probe images'
+// range must allow (see softmaxBound) to be taken for logits unasked. Of the
+// 20 public and 2 trained logit classifiers measured (docs/measurements.md,
+// "Scores that are no logits"), the lowest bound was 0.82 (mnist-tanh-ls,
+// bounded by a Tanh and trained with label smoothing; the lowest public one
+// 0.98), where a public model trained to regress one-hot targets gave 0.20.
+const minLogitTop = 0.5
+
+// softmaxBound returns the highest softmax confidence over k classes that
+// logits within [lo, hi] can give: one class at hi, the others at lo.
+func softmaxBound(lo, hi float32, k int) float64 {
+	e := math.Exp(min(float64(hi-lo), 700))
+	return e / (e + float64(k-1))
+}
+
+// checkUserKind refuses an output kind the user set that the probe images'
+// values contradict, where reading them so would decide the verdict rather
+// than the model: log-probabilities are read as logits (a softmax gives the
+// probabilities back), percentages are never negative nor over 100, and
+// probabilities and sigmoid scores stay near [0, 1]. Values a little
+// outside it are clamped, as a regression's scores overshoot; values far
+// outside it would each count as confidence 0 or 1.
+func (c *Classifier) checkUserKind(st probeStats) error {
+	if st.finite == 0 || c.out.quant != nil || c.out.binary {
+		return nil
+	}
+	k := c.info.OutputKind
+	if k != Logits && st.logProbabilities(c.out.k) {
+		return fault.Invalidf(SettingOutputKind, "model output %q is set to be read as %s, but its values lie in [%.3g, %.3g] and their exponentials sum to 1 in each row on %d probe images: they are log-probabilities, and read so they would hold every confidence far from what the model gives, so the gate could pass a model it never tested; log-probabilities are read as logits, whose softmax gives the probabilities back",
+			c.out.name, k.noun(), st.lo, st.hi, probeImages)
+	}
+	switch {
+	case k == Percentages && (st.lo < -100*rangeTolerance || st.hi > 100+100*rangeTolerance):
+		return fault.Invalidf(SettingOutputKind, "model output %q is set to be read as percentages, but its values lie in [%.3g, %.3g] on %d probe images, outside [0, 100], so they are no percentages; read so, a hundredth of each would be its confidence, and the gate could pass a model it never tested",
+			c.out.name, st.lo, st.hi, probeImages)
+	case (k == Probabilities || k == Sigmoid) && (st.lo < -scoreSlack || st.hi > 1+scoreSlack):
+		return fault.Invalidf(SettingOutputKind, "model output %q is set to be read as %s, but its values lie in [%.3g, %.3g] on %d probe images, far outside [0, 1], so they are no %s; read so, each value under 0 would count as confidence 0 and each over 1 as confidence 1, and the verdict would come from the reading, not the model",
+			c.out.name, k.noun(), st.lo, st.hi, probeImages, k.noun())
+	}
+	return nil
+}
+
+// noun names what values of kind k are, for messages.
+func (k OutputKind) noun() string {
+	switch k {
+	case Sigmoid:
+		return "sigmoid scores"
+	case MultiLabelLogits:
+		return "the logits of independent classes"
+	}
+	return string(k)
+}
+
+// scoreSlack is how far outside [0, 1] the probe values of an output read
+// as probabilities or sigmoid scores may go: a model trained to regress
+// one-hot targets gave values in [-0.36, 0.45], and logits read so reach
+// far further (-2.2 to 4.1 on an MXNet MNIST model).
+const scoreSlack = 0.5
 
 // multiLabelKind decides how to read the scores of a model whose
 // configuration (c.multiLabel) says its classes are independent: a Softmax
@@ -232,7 +308,7 @@ func (c *Classifier) ScoreCap() float64 {
 func (c *Classifier) probe() (probeStats, error) {
 	per, k := c.in.c*c.in.h*c.in.w, c.out.width()
 	imgs := probeSet(c.in.c, c.in.h, c.in.w)
-	st := probeStats{lo: float32(math.Inf(1)), hi: float32(math.Inf(-1)), sumLo: math.Inf(1), sumHi: math.Inf(-1)}
+	st := probeStats{lo: float32(math.Inf(1)), hi: float32(math.Inf(-1)), sumLo: math.Inf(1), sumHi: math.Inf(-1), lseLo: math.Inf(1), lseHi: math.Inf(-1)}
 	b := c.batch
 	for off := 0; off < probeImages; off += b.size {
 		m := min(b.size, probeImages-off)
@@ -262,13 +338,34 @@ func (c *Classifier) probe() (probeStats, error) {
 			}
 			if rowFinite {
 				st.sumLo, st.sumHi = min(st.sumLo, sum), max(st.sumHi, sum)
+				lse := logSumExp(row)
+				st.lseLo, st.lseHi = min(st.lseLo, lse), max(st.lseHi, lse)
 			}
 		}
 	}
 	if math.IsInf(st.sumLo, 0) {
 		st.sumLo, st.sumHi = math.NaN(), math.NaN()
+		st.lseLo, st.lseHi = math.NaN(), math.NaN()
 	}
 	return st, nil
+}
+
+// logSumExp returns log(Σ exp(v)) over row, computed stably.
+func logSumExp(row []float32) float64 {
+	m := float64(slices.Max(row))
+	var sum float64
+	for _, v := range row {
+		sum += math.Exp(float64(v) - m)
+	}
+	return m + math.Log(sum)
+}
+
+// logProbabilities reports whether every probe row is a row of
+// log-probabilities: values at most 0 whose exponentials sum to 1, as a
+// LogSoftmax (or a Log after a Softmax) gives. A row of one class has no
+// other value to tell it by.
+func (st probeStats) logProbabilities(k int) bool {
+	return k > 1 && st.hi <= rangeTolerance && math.Abs(st.lseLo) <= sumTolerance && math.Abs(st.lseHi) <= sumTolerance
 }
 
 // constantImages is how many more images checkConstant scores.
