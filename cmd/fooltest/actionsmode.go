@@ -77,8 +77,8 @@ func finishAction(gha *githubactions.Action, e env, o *runOutcome, runErr error)
 		// preprocessing wrong.
 		var warnings []string
 		if d := res.DigitCheck; d.Mismatch() {
-			warnings = append(warnings, fmt.Sprintf("the model labelled only %d of %d MNIST test digits right with this preprocessing and %d with preset %s, so this search fed it inputs unlike any it was trained on: set the preset input to %s",
-				d.Correct, d.Digits, d.SuggestedCorrect, d.SuggestedPreset, d.SuggestedPreset))
+			warnings = append(warnings, fmt.Sprintf("the model %s, so this search fed it inputs unlike any it was trained on: set the preset input to %s",
+				d.Finding("this preprocessing", "preset "+d.SuggestedPreset), d.SuggestedPreset))
 		}
 		if r := res.RangeCheck; r.Mismatch() {
 			w := fmt.Sprintf("the model quantizes its input to a range that this preprocessing fills only %.0f%% of, and preset %s far better, so this search fed it inputs unlike any it was built for: set the preset input to the model's",

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/fooltest/fooltest/cmd/fooltest/internal/exitcode"
+	"github.com/fooltest/fooltest/internal/pipeline"
 	"github.com/fooltest/fooltest/internal/testsupport/onnxtest"
 )
 
@@ -84,12 +85,17 @@ func TestChannelOrder(t *testing.T) {
 // nothing else checks a colour model's preprocessing.
 func TestDefaultPresetNote(t *testing.T) {
 	colour := writeModel(t, "colour.onnx", onnxtest.Classifier([]int64{-1, 3, 8, 8}, 10, "Softmax"))
+	// Gray and of 10 classes, but its classes follow brightness: it
+	// reads no digits with any preset (as a Fashion-MNIST classifier
+	// without its labels), so the digit check says nothing.
+	gray10 := writeModel(t, "gray10.onnx", onnxtest.Classifier([]int64{-1, 1, 28, 28}, 10, "Softmax"))
 	const note = "the default, as no --preset was given"
 	tests := []struct {
 		name string
 		args []string
 		want bool
 	}{
+		{"a 10-class gray model that reads no digits", []string{"--model", gray10}, true},
 		{"colour, no flag", []string{"--model", colour}, true},
 		{"colour, --preset raw01", []string{"--model", colour, "--preset", "raw01"}, false},
 		{"colour, --mean", []string{"--model", colour, "--mean", "0.5"}, false},
@@ -105,6 +111,9 @@ func TestDefaultPresetNote(t *testing.T) {
 			}
 			if got := strings.Contains(r.stdout, note); got != tc.want {
 				t.Fatalf("note shown: %v, want %v\n%s", got, tc.want, r.stdout)
+			}
+			if tc.args != nil && tc.args[1] == gray10 && (!strings.Contains(r.stdout, "\ndigits      ") || !strings.Contains(r.stdout, "\nphotos      ")) {
+				t.Fatalf("want both the digits and the photos line:\n%s", r.stdout)
 			}
 		})
 	}
@@ -190,5 +199,47 @@ func TestActionPresetNotice(t *testing.T) {
 	r = runMain(t, vars)
 	if r.code != exitcode.Pass || strings.Contains(r.stdout, "no preprocessing given") {
 		t.Fatalf("preset raw01: exit %d, want 0 and no notice\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}
+
+// TestDefaultPresetInReports: a run whose preprocessing nothing gave says
+// so in report.json and report.md, so that a PR comment or a stored report
+// read later does not pass for a deliberate choice of raw01.
+func TestDefaultPresetInReports(t *testing.T) {
+	colour := writeModel(t, "colour.onnx", onnxtest.Classifier([]int64{-1, 3, 8, 8}, 10, "Softmax"))
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no flag", nil, pipeline.DefaultPreprocessing},
+		{"--preset raw01", []string{"--preset", "raw01"}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "r")
+			args := append([]string{"run", "--model", colour, "--max-evals", "100", "--batch", "8", "--threads", "1", "--fail-on", "never", "--quiet", "--format", "json,markdown", "--report-dir", out}, tc.args...)
+			if r := runMain(t, nil, args...); r.code != exitcode.Pass {
+				t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+			}
+			b, err := os.ReadFile(filepath.Join(out, "report.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var rep struct {
+				Config struct {
+					From string `json:"preprocessing_from"`
+				} `json:"config"`
+			}
+			if err := json.Unmarshal(b, &rep); err != nil || rep.Config.From != tc.want {
+				t.Fatalf("preprocessing_from %q (%v), want %q", rep.Config.From, err, tc.want)
+			}
+			md, err := os.ReadFile(filepath.Join(out, "report.md"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if has := strings.Contains(string(md), "| Preprocessing from | "+pipeline.DefaultPreprocessing+" |"); has != (tc.want != "") {
+				t.Fatalf("report.md says the default: %v, want %v", has, tc.want != "")
+			}
+		})
 	}
 }

@@ -91,13 +91,44 @@ func TestPreprocessingCheck(t *testing.T) {
 	}
 }
 
+// TestPreprocessingCheckUnsure: a softmax regression trained on 0..255
+// pixels labels digits fed in [0,1] about as well, each near a tenth sure,
+// so no image could reach the threshold: run refuses it and names raw255;
+// told to go on, the reports say so.
+func TestPreprocessingCheckUnsure(t *testing.T) {
+	linear := filepath.Join("..", "..", "testdata", "models", "mnist-linear-255.onnx")
+	search := []string{"run", "--model", linear, "--encoding", "direct", "--max-evals", "200", "--threads", "1", "--batch", "8", "--fail-on", "never", "--quiet"}
+	r := runMain(t, nil, append(search, "--report-dir", filepath.Join(t.TempDir(), "refused"))...)
+	msg := strings.TrimSpace(r.stderr)
+	if r.code != exitcode.Usage || strings.Count(msg, "\n") != 0 {
+		t.Fatalf("exit %d, want %d with one line\n%s%s", r.code, exitcode.Usage, r.stdout, r.stderr)
+	}
+	for _, want := range []string{"MNIST test digits right with this preprocessing (preset raw01) but at a median confidence of only 0.1", "with preset raw255 (9", "the gate would pass a model it never tested", "pass --preset raw255"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("the refusal does not say %q:\n%s", want, msg)
+		}
+	}
+	out := filepath.Join(t.TempDir(), "anyway")
+	r = runMain(t, nil, append(search, "--preprocessing-check=false", "--report-dir", out)...)
+	if r.code != exitcode.Pass {
+		t.Fatalf("--preprocessing-check=false: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	md, err := os.ReadFile(filepath.Join(out, "report.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(md), "but at a median confidence of only 0.1") || !strings.Contains(string(md), "Run again with preset raw255.") {
+		t.Errorf("report.md does not warn of the preprocessing:\n%s", md)
+	}
+}
+
 // TestPreprocessingCheckBaseline: a baseline model searched with the
 // candidate's preprocessing is checked too, and named in the refusal.
 func TestPreprocessingCheckBaseline(t *testing.T) {
 	model := writeFile(t, t.TempDir(), "lenet.onnx", demo.Model)
 	r := runMain(t, nil, "run", "--model", model, "--preset", "raw01", "--baseline", norm20, "--max-evals", "200",
 		"--threads", "1", "--batch", "8", "--quiet", "--report-dir", filepath.Join(t.TempDir(), "r"))
-	if r.code != exitcode.Usage || !strings.Contains(r.stderr, "the baseline model labels only") || !strings.Contains(r.stderr, "--preset raw255") {
+	if r.code != exitcode.Usage || !strings.Contains(r.stderr, "the baseline model labelled only") || !strings.Contains(r.stderr, "--preset raw255") {
 		t.Fatalf("baseline with the wrong preprocessing: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }

@@ -286,6 +286,11 @@ func summary(l *pipeline.Opened, defaulted bool, hf hfconfig.Files) string {
 		// Another head's classes are searched only when asked for.
 		kind += fmt.Sprintf("; chosen over %s, also shaped as class scores (--output picks another)", safetext.Printable(strings.Join(i.OtherScoreOutputs, ", ")))
 	}
+	if len(i.SpreadOutputs) > 0 {
+		// The model's other head goes untested; the gate speaks for
+		// this output only.
+		kind += fmt.Sprintf("; not searched: %s, scores along several axes (another head's), which fooltest does not read", safetext.Printable(strings.Join(i.SpreadOutputs, ", ")))
+	}
 	size := ""
 	switch {
 	case i.SizeFromProcessor:
@@ -303,7 +308,7 @@ func summary(l *pipeline.Opened, defaulted bool, hf hfconfig.Files) string {
 		pre += "; the model takes 8-bit pixels and normalises them itself"
 	case l.TakesPixels():
 		pre = ": the model takes 8-bit pixels and normalises them itself"
-	case defaulted && l.Digits == nil && l.PreprocessingFrom == "":
+	case defaulted && !l.DigitsSpeak() && l.PreprocessingFrom == "":
 		// The photo check catches only a preprocessing that squeezes
 		// every image together (the digit check covers digit models),
 		// and a wrong one makes the model look harder to fool than it
@@ -341,7 +346,10 @@ func summary(l *pipeline.Opened, defaulted bool, hf hfconfig.Files) string {
 // better with, if any.
 func digitsLine(d *report.DigitCheck) string {
 	s := fmt.Sprintf("%d of %d MNIST test digits labelled right with this preprocessing", d.Correct, d.Digits)
-	if d.Mismatch() {
+	switch {
+	case d.Mismatch() && d.Unsure:
+		s += fmt.Sprintf(", at a median confidence of %.2f, %.2f with --preset %s: the preprocessing looks wrong", d.Confidence, d.SuggestedConfidence, d.SuggestedPreset)
+	case d.Mismatch():
 		s += fmt.Sprintf(", %d with --preset %s: the preprocessing looks wrong", d.SuggestedCorrect, d.SuggestedPreset)
 	}
 	return s
@@ -361,6 +369,11 @@ func photosLine(p *report.PhotoCheck) string {
 			names[i] = "--preset " + name
 		}
 		s += fmt.Sprintf(", %.2f with %s: the preprocessing looks wrong", p.SuggestedSpread, strings.Join(names, " or "))
+	} else if p.Collapsed {
+		// No preset that widens the inputs spreads them, so nothing is
+		// refused; a preprocessing that shifts them (pm1 for one of
+		// [0,1]) may still be the model's.
+		s += ": the model scores them nearly alike, as a model of another domain may, or one given inputs unlike its own"
 	}
 	return s
 }

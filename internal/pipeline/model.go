@@ -62,6 +62,9 @@ type Opened struct {
 	// flag gave it: Model.PreprocessingFrom, or the model's own image
 	// metadata. Empty otherwise.
 	PreprocessingFrom string
+	// Defaulted says that nothing gave the preprocessing, neither a flag
+	// nor the model's files, so the model got fooltest's default.
+	Defaulted bool
 	// Digits is how the model labels MNIST test digits with its
 	// preprocessing, for a model shaped like an MNIST classifier (see
 	// package digits); nil for other models.
@@ -102,6 +105,7 @@ func Open(ctx context.Context, m Model) (*Opened, error) {
 	if from != "" {
 		o.PreprocessingFrom = from
 	}
+	o.Defaulted = m.Options.AutoNormalization && o.PreprocessingFrom == "" && !o.TakesPixels()
 	if o.TakesPixels() && m.Options.AutoNormalization || from != "" {
 		// The classifier chose the preprocessing: the only one a model
 		// of uint8 pixels has, or the one its metadata states.
@@ -154,15 +158,29 @@ func Open(ctx context.Context, m Model) (*Opened, error) {
 			return nil, err
 		}
 	}
-	// The digits say more about a digit model than photos do, and a
-	// model of 8-bit pixels has one preprocessing only.
-	if o.Digits == nil && !o.TakesPixels() {
+	// The digits say more about a digit model than photos do, when they
+	// speak; a 10-class gray model that reads them with no preset
+	// (Fashion-MNIST's, whose labels are not given) gets the photos
+	// too. A model of 8-bit pixels has one preprocessing only.
+	if !o.DigitsSpeak() && !o.TakesPixels() {
 		if o.Photos, err = checkPhotos(o.Classifier, o.norm); err != nil {
 			o.Close()
 			return nil, err
 		}
 	}
 	return o, nil
+}
+
+// DigitsSpeak reports whether the digit check settles the model's
+// preprocessing: it labelled at least digits.MinRight of the digits right
+// with it, or named the preset it reads them with. A model that reads few
+// with every preset reads no digits (a Fashion-MNIST classifier), and its
+// labels of them say nothing about its preprocessing.
+func (o *Opened) DigitsSpeak() bool { return DigitsSpeak(o.Digits) }
+
+// DigitsSpeak is Opened.DigitsSpeak for a result's digit check.
+func DigitsSpeak(d *report.DigitCheck) bool {
+	return d.Mismatch() || d != nil && d.Digits > 0 && float64(d.Correct) >= digits.MinRight*float64(d.Digits)
 }
 
 // checkPhotos runs the photo check on c, whose preprocessing is own.
@@ -183,7 +201,11 @@ func checkDigits(c *classifier.Classifier, own classifier.Normalization) (*repor
 	if !ok {
 		return nil, nil
 	}
-	return &report.DigitCheck{Digits: d.Digits, Correct: d.Correct, SuggestedPreset: d.Suggested, SuggestedCorrect: d.SuggestedCorrect}, nil
+	rc := &report.DigitCheck{Digits: d.Digits, Correct: d.Correct, Confidence: d.Confidence, SuggestedPreset: d.Suggested, SuggestedCorrect: d.SuggestedCorrect, Unsure: d.Unsure}
+	if d.Suggested != "" {
+		rc.SuggestedConfidence = d.SuggestedConfidence
+	}
+	return rc, nil
 }
 
 // checkPreprocessing refuses to search o (what names it in the error) when
@@ -201,8 +223,12 @@ func (spec *Spec) checkPreprocessing(o *Opened, what string) error {
 	// The digits are evidence from the model's answers; a range read
 	// from the graph comes second.
 	if d := o.Digits; d.Mismatch() {
-		err := fault.Invalidf(SettingPreprocessingCheck, "%s labels only %d of %d MNIST test digits right with this preprocessing (%s) and %d with preset %s, so it was most likely trained with preset %s, and a search would feed it inputs unlike any it was trained on",
-			what, d.Correct, d.Digits, given, d.SuggestedCorrect, d.SuggestedPreset, d.SuggestedPreset)
+		why := "a search would feed it inputs unlike any it was trained on"
+		if d.Unsure {
+			why = "with this preprocessing no image would reach a threshold near 1, and the gate would pass a model it never tested"
+		}
+		err := fault.Invalidf(SettingPreprocessingCheck, "%s %s, so it was most likely trained with preset %s, and %s",
+			what, d.Finding("this preprocessing ("+given+")", "preset "+d.SuggestedPreset), d.SuggestedPreset, why)
 		return fault.Suggest(err, d.SuggestedPreset)
 	}
 	r := o.Info().InputRange

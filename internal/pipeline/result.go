@@ -56,6 +56,9 @@ func resultShell(o *Opened, spec *Spec, generation int) *report.Result {
 		c.Std = append(c.Std, float64(v))
 	}
 	c.PreprocessingFrom = o.PreprocessingFrom
+	if o.Defaulted {
+		c.PreprocessingFrom = DefaultPreprocessing
+	}
 	c.ChannelOrder = ""
 	if norm.BGR && info.Channels == 3 {
 		c.ChannelOrder = "bgr"
@@ -200,6 +203,11 @@ func renderShown(out *report.Result, res *attack.Result) error {
 // DemoDisplayPath stands for the embedded model in reports, which have no
 // file to point at.
 const DemoDisplayPath = "(embedded demo model)"
+
+// DefaultPreprocessing is the reports' preprocessing_from when nothing gave
+// the preprocessing, so that a report read later (a PR comment, a stored
+// report.json) says the preset was not chosen.
+const DefaultPreprocessing = "none given: fooltest's default, which may not be the model's"
 
 // displayPath is the model path as reports show it: relative to the working
 // directory (the workspace, in Actions) when the model lies inside it.

@@ -104,7 +104,20 @@ func TestHTMLDigitCheck(t *testing.T) {
 	if strings.Contains(page, "<b>hi") {
 		t.Error("report.html holds the preset's markup unescaped")
 	}
-	res.DigitCheck.SuggestedPreset, res.DigitCheck.SuggestedCorrect, res.DigitCheck.Correct = "", 0, 97
+	// Labels right, each unsure: the warning and the row say how sure.
+	unsure := *res.DigitCheck
+	unsure.Correct, unsure.Confidence, unsure.SuggestedCorrect, unsure.SuggestedConfidence, unsure.Unsure = 89, 0.109, 89, 0.998, true
+	res.DigitCheck = &unsure
+	page = string(render(t, encodeAs(report.FormatHTML), res))
+	for _, s := range []string{
+		`<div class="note">The model labelled 89 of 100 MNIST test digits right with this run&#39;s preprocessing but at a median confidence of only 0.11, against 1.00 with preset raw255 # &lt;b&gt;hi&lt;/b&gt;`,
+		`<td class="num">89 of 100 at a median confidence of 0.11 (1.00 with preset raw255 # &lt;b&gt;hi&lt;/b&gt;`,
+	} {
+		if !strings.Contains(page, s) {
+			t.Errorf("report.html lacks %q", s)
+		}
+	}
+	res.DigitCheck.SuggestedPreset, res.DigitCheck.SuggestedCorrect, res.DigitCheck.Correct, res.DigitCheck.Unsure = "", 0, 97, false
 	page = string(render(t, encodeAs(report.FormatHTML), res))
 	if strings.Contains(page, "MNIST test digits right with this run") || !strings.Contains(page, `<td class="num">97 of 100</td>`) {
 		t.Error("report.html warns of a preprocessing the check found right, or lacks its count")

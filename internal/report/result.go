@@ -136,16 +136,38 @@ const MaxShards = 256
 type DigitCheck struct {
 	Digits  int `json:"digits"`
 	Correct int `json:"correct"`
+	// Confidence is the median of the model's top confidence over the
+	// digits, with the run's preprocessing.
+	Confidence float64 `json:"median_confidence,omitempty"`
 	// SuggestedPreset is a preset with which the model labelled
-	// SuggestedCorrect of the digits right, far more than Correct; empty
-	// when no preset did.
-	SuggestedPreset  string `json:"suggested_preset,omitempty"`
-	SuggestedCorrect int    `json:"suggested_correct,omitempty"`
+	// SuggestedCorrect of the digits right, far more than Correct, or,
+	// when Unsure, labelled them at a median confidence of
+	// SuggestedConfidence, where the run's preprocessing left every label
+	// unsure (see package digits); empty when no preset did.
+	SuggestedPreset     string  `json:"suggested_preset,omitempty"`
+	SuggestedCorrect    int     `json:"suggested_correct,omitempty"`
+	SuggestedConfidence float64 `json:"suggested_median_confidence,omitempty"`
+	Unsure              bool    `json:"unsure,omitempty"`
 }
 
 // Mismatch reports whether the check found the run's preprocessing to be
 // most likely not the model's.
 func (d *DigitCheck) Mismatch() bool { return d != nil && d.SuggestedPreset != "" }
+
+// Finding says, for a mismatch, what the model did with the digits under
+// the run's preprocessing and under the suggested preset, as a clause
+// that follows "the model": "labelled only 17 of 100 MNIST test digits
+// right with this preprocessing, and 98 with preset mnist". own names the
+// run's preprocessing ("this preprocessing (preset raw01)") and preset the
+// suggested one, as the caller writes them.
+func (d *DigitCheck) Finding(own, preset string) string {
+	if d.Unsure {
+		return fmt.Sprintf("labelled %d of %d MNIST test digits right with %s but at a median confidence of only %.2f, against %.2f with %s (%d right)",
+			d.Correct, d.Digits, own, d.Confidence, d.SuggestedConfidence, preset, d.SuggestedCorrect)
+	}
+	return fmt.Sprintf("labelled only %d of %d MNIST test digits right with %s, and %d with %s",
+		d.Correct, d.Digits, own, d.SuggestedCorrect, preset)
+}
 
 // RangeCheck compares the preprocessing's input values with what the
 // model's graph says about them: the range its input quantizer spans (a
@@ -280,7 +302,10 @@ func rangeRow(r *RangeCheck, untrusted func(string) string) string {
 // the preset's name, which a merged report.json could hold anything in.
 func digitsRow(d *DigitCheck, untrusted func(string) string) string {
 	s := fmt.Sprintf("%d of %d", d.Correct, d.Digits)
-	if d.Mismatch() {
+	switch {
+	case d.Mismatch() && d.Unsure:
+		s += fmt.Sprintf(" at a median confidence of %.2f (%.2f with preset %s)", d.Confidence, d.SuggestedConfidence, untrusted(d.SuggestedPreset))
+	case d.Mismatch():
 		s += fmt.Sprintf(" (%d with preset %s)", d.SuggestedCorrect, untrusted(d.SuggestedPreset))
 	}
 	return s
@@ -295,9 +320,9 @@ func digitWarning(res *Result, untrusted func(string) string) string {
 		return ""
 	}
 	preset := untrusted(d.SuggestedPreset)
-	return fmt.Sprintf("The model labelled only %d of %d MNIST test digits right with this run's preprocessing, and %d with preset %s: "+
+	return fmt.Sprintf("The model %s: "+
 		"it was most likely trained with that preset, so this search fed it inputs unlike any it was trained on, and the verdict says little about it. Run again with preset %s.",
-		d.Correct, d.Digits, d.SuggestedCorrect, preset, preset)
+		d.Finding("this run's preprocessing", "preset "+preset), preset)
 }
 
 // Versions names the software that produced a Result.
@@ -347,8 +372,9 @@ type Config struct {
 	// blue first, and empty for RGB (and for one-channel models).
 	ChannelOrder string `json:"channel_order,omitempty"`
 	// PreprocessingFrom says where the preprocessing came from when no
-	// flag gave it: the model's image metadata, or the image processor's
-	// settings beside it. Empty otherwise.
+	// flag gave it: the model's image metadata, the image processor's
+	// settings beside it, or, when nothing gave it, fooltest's default.
+	// Empty when flags gave it.
 	PreprocessingFrom string   `json:"preprocessing_from,omitempty"`
 	InputShape        string   `json:"input_shape"`
 	Output            string   `json:"output"`
