@@ -34,6 +34,15 @@ func TestBadInput(t *testing.T) {
 		Outputs: []onnxtest.Value{{Name: "out", Type: onnxtest.String, Dims: []int64{-1, 1}}},
 		Nodes:   []onnxtest.Node{{Op: "Identity", Inputs: []string{"text"}, Outputs: []string{"out"}}},
 	}.Bytes())
+	// scikit-learn's digits exported with integer pixels.
+	intModel := writeFile(t, dir, "int.onnx", onnxtest.Model{
+		Inputs:  []onnxtest.Value{{Name: "image", Type: onnxtest.Int64, Dims: []int64{-1, 64}}},
+		Outputs: []onnxtest.Value{{Name: "out", Type: onnxtest.Int64, Dims: []int64{-1, 64}}},
+		Nodes:   []onnxtest.Node{{Op: "Identity", Inputs: []string{"image"}, Outputs: []string{"out"}}},
+	}.Bytes())
+	// A browser canvas's RGBA pixels.
+	rgba := writeFile(t, dir, "rgba.onnx", onnxtest.Classifier([]int64{-1, 4, 8, 8}, 10, "").Bytes())
+	lfs := writeFile(t, dir, "lfs.onnx", []byte("version https://git-lfs.github.com/spec/v1\noid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize 12345\n"))
 	labels3 := writeFile(t, dir, "labels.txt", []byte("a\nb\nc\n"))
 	tests := []struct {
 		name string
@@ -45,7 +54,10 @@ func TestBadInput(t *testing.T) {
 		{"directory as model", []string{"inspect", "--model", dir}, 2, "not a regular file"},
 		{"corrupt model", []string{"inspect", "--model", corrupt}, 2, "not a valid ONNX model"},
 		{"truncated model", []string{"inspect", "--model", truncated}, 2, "not a valid ONNX model"},
-		{"non-image model", []string{"inspect", "--model", textModel}, 2, "needs a float or 8-bit image input (float32, float16, bfloat16, double or uint8"},
+		{"non-image model", []string{"inspect", "--model", textModel}, 2, "fooltest feeds float or 8-bit images (float32, float16, bfloat16, double or uint8), not strings or other integers: export the model with a float32 input"},
+		{"integer pixels", []string{"inspect", "--model", intModel}, 2, "has element type ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64: fooltest feeds float or 8-bit images"},
+		{"RGBA input", []string{"inspect", "--model", rgba}, 2, "has shape [-1 4 8 8]: 4 channels on axis 1 (RGBA, gray and alpha, or an image and depth), and fooltest draws gray or RGB images: export the model with a 1- or 3-channel input"},
+		{"Git LFS pointer", []string{"inspect", "--model", lfs}, 2, "is a Git LFS pointer to a file of 12345 bytes, not the model: fetch the file itself (git lfs pull, or actions/checkout with lfs: true)"},
 		{"label count", []string{"inspect", "--labels", labels3}, 2, "3 lines but the model has 10 classes"},
 		{"missing labels", []string{"inspect", "--labels", filepath.Join(dir, "none.txt")}, 2, "cannot read labels"},
 		{"unknown flag", []string{"inspect", "--colour", "red"}, 2, "flag provided but not defined"},
@@ -53,7 +65,7 @@ func TestBadInput(t *testing.T) {
 		{"stray argument", []string{"inspect", "model.onnx"}, 2, "unexpected argument"},
 		{"bad preset", []string{"inspect", "--preset", "imagenet2"}, 2, "unknown --preset"},
 		{"bad mean", []string{"inspect", "--mean", "0.5,x,1"}, 2, "not a finite number"},
-		{"bad input shape", []string{"inspect", "--input-shape", "2,28,28"}, 2, "C must be 1"},
+		{"bad input shape", []string{"inspect", "--input-shape", "2,28,28"}, 2, "C must be 1 (gray) or 3 (RGB), the images fooltest draws; a model of other channels (RGBA, depth) needs an export with a 1- or 3-channel input"},
 		{"bad output kind", []string{"inspect", "--output-kind", "softmax"}, 2, "unknown --output-kind"},
 		{"bad threshold", []string{"run", "--threshold", "1.5"}, 2, "--threshold"},
 		{"bad encoding", []string{"run", "--encoding", "jpeg"}, 2, "--encoding"},

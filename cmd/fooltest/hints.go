@@ -40,6 +40,7 @@ var settingHints = map[fault.Setting]hint{
 	classifier.SettingMaxModelBytes:      fixed("raise --max-model-bytes if you trust the model"),
 	classifier.SettingMaxInputBytes:      fixed("raise --max-input-bytes if the runner has the memory, or use a smaller --batch or --input-shape"),
 	classifier.SettingPreprocessing:      fixed("check --scale, --mean and --std (or --preset)"),
+	classifier.SettingChannelOrder:       fixed("leave out --channel-order"),
 	hfconfig.SettingPreprocessorConfig:   fixed("fix the file, or pass --preset (or --scale, --mean and --std), which take precedence over it"),
 	hfconfig.SettingConfig:               fixed("give the classifier's ONNX file, or move the config.json that is not its own"),
 	classifier.SettingPixelPreprocessing: fixed("omit --preset, --scale, --mean and --std, or pass --preset raw255"),

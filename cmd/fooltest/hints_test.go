@@ -17,7 +17,7 @@ func TestSettingHints(t *testing.T) {
 		classifier.SettingModel, classifier.SettingLabels, classifier.SettingInputShape,
 		classifier.SettingOutput, classifier.SettingOutputKind, classifier.SettingBatch,
 		classifier.SettingMaxModelBytes, classifier.SettingMaxInputBytes,
-		classifier.SettingPreprocessing, classifier.SettingRuntime,
+		classifier.SettingPreprocessing, classifier.SettingChannelOrder, classifier.SettingRuntime,
 		pipeline.SettingBaseline, pipeline.SettingReportDir, pipeline.SettingBudget,
 		pipeline.SettingShard, pipeline.SettingClasses, pipeline.SettingImage,
 	} {

@@ -25,6 +25,8 @@ func TestExtremeNormalization(t *testing.T) {
 		{[]string{"--mean", "1", "--std", "-1"}, ""},
 		// The demo model is gray.
 		{[]string{"--preset", "imagenet"}, "takes 1 channel (gray): give 1 value; the colour presets (cifar10, imagenet, caffe) do not apply to it"},
+		{[]string{"--channel-order", "bgr"}, "the channel order bgr applies to colour models, but the model takes 1 channel (gray): leave out --channel-order"},
+		{[]string{"--channel-order", "rgb"}, ""},
 		{[]string{"--scale", "1e7"}, "--scale"},
 		{[]string{"--std", "1e-40"}, "--std"},
 		{[]string{"--std", "0"}, "--std"},

@@ -155,7 +155,7 @@ func parseShape(s string) (c, h, w int, err error) {
 		v[i] = n
 	}
 	if v[0] != 1 && v[0] != 3 {
-		return 0, 0, 0, exitcode.Usagef("--input-shape %q: C must be 1 (gray) or 3 (RGB)", s)
+		return 0, 0, 0, exitcode.Usagef("--input-shape %q: C must be 1 (gray) or 3 (RGB), the images fooltest draws; a model of other channels (RGBA, depth) needs an export with a 1- or 3-channel input", s)
 	}
 	return v[0], v[1], v[2], nil
 }

@@ -108,3 +108,25 @@ func TestSpatialOutputs(t *testing.T) {
 		t.Errorf("fixed image size: %q, %d classes; want 21 classes", why, spec.k)
 	}
 }
+
+// TestHeadsOutputs: scores of a few heads of many classes ([N,4,36], a
+// captcha reader's characters) are refused with the fix of one head per
+// output; a detector's hundreds of boxes are not called heads.
+func TestHeadsOutputs(t *testing.T) {
+	in := inputSpec{name: "image", layout: NCHW, c: 3, h: 32, w: 90, dims: []int64{-1, 3, 32, 90}}
+	tests := []struct {
+		dims        []int64
+		want, avoid string
+	}{
+		{[]int64{-1, 4, 36}, "4 heads of 36 classes each (a reader of 4 characters, say) or a detector's or segmenter's scores, where an image classifier gives one score per class ([N,K]); export one head's scores as an output of its own", ""},
+		{[]int64{-1, 84, 8400}, "scores along 2 axes as a detector's boxes or a segmentation map give them", "heads"},
+		{[]int64{-1, 4, 36, 2}, "scores along 3 axes as a detector's boxes", "heads"},
+	}
+	for _, tc := range tests {
+		out := ort.InputOutputInfo{Name: "out", OrtValueType: ort.ONNXTypeTensor, DataType: ort.TensorElementDataTypeFloat, Dimensions: ort.NewShape(tc.dims...)}
+		_, why := classOutput(out, in, nil)
+		if !strings.Contains(why, tc.want) || tc.avoid != "" && strings.Contains(why, tc.avoid) {
+			t.Errorf("%v: %q, want %q", tc.dims, why, tc.want)
+		}
+	}
+}

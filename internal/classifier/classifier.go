@@ -162,6 +162,11 @@ type Info struct {
 	// several), and one score per image beside Output (a binary head, or
 	// a summary of the classes such as their maximum).
 	OtherScoreOutputs []string `json:"other_score_outputs,omitempty"`
+	// SpreadOutputs are the model's float outputs with scores along
+	// several axes (another head's, such as a text reader's scores per
+	// character beside a colour classifier's), which fooltest does not
+	// search, as name and shape.
+	SpreadOutputs []string `json:"spread_outputs,omitempty"`
 	// ClassLabelsFrom says where ClassLabels came from, for people;
 	// ClassLabelsNote says why class names the model gives were not
 	// used (a count that differs from the output's), when it gives some.
@@ -397,6 +402,7 @@ func open(ctx context.Context, start time.Time, name string, src source, checked
 	}
 	c.info.BinaryOutput = out.binary
 	c.info.OtherScoreOutputs = out.others
+	c.info.SpreadOutputs = out.spread
 	if in.sized && sizeFrom != "" {
 		c.info.SizeFrom = sizeFrom
 	}

@@ -104,6 +104,10 @@ type outputSpec struct {
 	// were passed over (one score per image among them), as name and
 	// shape.
 	others []string
+	// spread are the float outputs with scores along several axes
+	// (another head's: a text reader's characters beside a plate's
+	// colour) that were passed over, as name and shape.
+	spread []string
 }
 
 // width is the number of raw output values per image.
@@ -158,7 +162,7 @@ func detectInput(inputs []ort.InputOutputInfo, shape *[3]int, size *[2]int, g *o
 		elem, ok = onnxcheck.TypeUint8, true
 	}
 	if !ok {
-		return inputSpec{}, fault.Invalidf("", "model input %q has element type %s: fooltest needs a float or 8-bit image input (float32, float16, bfloat16, double or uint8; string, other integer and tabular inputs are not images)", in.Name, in.DataType)
+		return inputSpec{}, fault.Invalidf("", "model input %q has element type %s: fooltest feeds float or 8-bit images (float32, float16, bfloat16, double or uint8), not strings or other integers: export the model with a float32 input (a Cast after it can give the layers the type they take)", in.Name, in.DataType)
 	}
 	dims := []int64(in.Dimensions)
 	spec := inputSpec{name: in.Name, dims: dims, elem: elem}
@@ -197,6 +201,15 @@ func detectInput(inputs []ort.InputOutputInfo, shape *[3]int, size *[2]int, g *o
 			if spec.layout == NHWC {
 				spec.h, spec.w = int(max(dims[1], 0)), int(max(dims[2], 0))
 			}
+		case dims[1] == 4 || dims[3] == 4 || dims[1] == 2 || dims[3] == 2:
+			// RGBA (a browser canvas's pixels), RGB and depth, or gray
+			// and alpha: a channel axis, of channels fooltest does not
+			// draw.
+			axis, c := 1, dims[1]
+			if c != 4 && c != 2 {
+				axis, c = 3, dims[3]
+			}
+			return inputSpec{}, fault.Invalidf("", "model input %q has shape %v: %d channels on axis %d (RGBA, gray and alpha, or an image and depth), and fooltest draws gray or RGB images: export the model with a 1- or 3-channel input, such as a wrapper that adds the channel the model expects (an opaque alpha, for RGBA)", in.Name, dims, c, axis)
 		default:
 			return inputSpec{}, fault.Invalidf("", "model input %q has shape %v: neither axis 1 nor axis 3 is a channel axis of size 1 or 3; fooltest takes gray or RGB images in NCHW or NHWC", in.Name, dims)
 		}
@@ -455,7 +468,7 @@ func quantizer(m *onnxcheck.Model, output string, t ort.TensorElementDataType) *
 // classifier's); m, the model's graph, says how 8-bit outputs were
 // quantized.
 func detectOutput(outputs []ort.InputOutputInfo, name string, in inputSpec, m *onnxcheck.Model) (outputSpec, error) {
-	var considered []string
+	var considered, spread []string
 	var single *outputSpec
 	var scores []outputSpec
 	for _, out := range outputs {
@@ -480,6 +493,9 @@ func detectOutput(outputs []ort.InputOutputInfo, name string, in inputSpec, m *o
 			return outputSpec{}, fault.Invalidf(SettingOutput, "output %q: %s", name, why)
 		}
 		considered = append(considered, fmt.Sprintf("%q %s", out.Name, why))
+		if strings.Contains(why, "scores along") {
+			spread = append(spread, fmt.Sprintf("%q %v", out.Name, []int64(out.Dimensions)))
+		}
 	}
 	if len(scores) > 0 {
 		if err := singleComputed(single, scores, m); err != nil {
@@ -491,9 +507,11 @@ func detectOutput(outputs []ort.InputOutputInfo, name string, in inputSpec, m *o
 			// either way the user may want the other.
 			spec.others = append(spec.others, fmt.Sprintf("%q %v", single.name, single.dims))
 		}
+		spec.spread = spread
 		return spec, err
 	}
 	if single != nil {
+		single.spread = spread
 		return *single, nil
 	}
 	if name != "" {
@@ -536,6 +554,11 @@ func singleComputed(single *outputSpec, scores []outputSpec, m *onnxcheck.Model)
 // scoreOps are the operators whose output is class scores whatever else the
 // model gives.
 var scoreOps = map[string]bool{"Softmax": true, "LogSoftmax": true, "Sigmoid": true}
+
+// maxHeads is the most rows an output [N,H,K] may have to be named as
+// heads of K classes in a refusal: a captcha or plate reader has a few
+// characters, where a detector has hundreds of boxes.
+const maxHeads = 16
 
 // pickScores chooses among outputs shaped as class scores. Models give
 // several for two reasons: the same scores twice (logits and their softmax,
@@ -629,6 +652,11 @@ func classOutput(out ort.InputOutputInfo, in inputSpec, m *onnxcheck.Model) (spe
 			// Read as K classes, a segmentation map's pixels or a
 			// detector's boxes would make every score a class of its
 			// own, and a run would pass a model it never tested.
+			if len(dims) == 3 && dims[1] > 1 && dims[1] <= maxHeads && dims[2] > 1 {
+				// A few rows of many scores: a reader of several
+				// characters (a captcha's, a plate's), one head each.
+				return spec, fmt.Sprintf("has shape %v, scores along %d axes: %d heads of %d classes each (a reader of %d characters, say) or a detector's or segmenter's scores, where an image classifier gives one score per class ([N,K]); export one head's scores as an output of its own", dims, axes, dims[1], dims[2], dims[1])
+			}
 			return spec, fmt.Sprintf("has shape %v, scores along %d axes as a detector's boxes or a segmentation map give them, where an image classifier gives one score per class ([N,K])", dims, axes)
 		}
 		if len(dims) > 2 && slices.ContainsFunc(dims[2:], func(d int64) bool { return d <= 0 }) && in.sizeDynamic() {

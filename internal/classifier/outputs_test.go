@@ -153,3 +153,21 @@ func TestNoScoresSetting(t *testing.T) {
 		})
 	}
 }
+
+// TestSpreadOutputs: an output with scores along several axes beside the
+// class scores (a plate reader's characters beside its colour) is named as
+// not searched, so that the user knows the gate speaks for one head.
+func TestSpreadOutputs(t *testing.T) {
+	m := onnxtest.Classifier([]int64{-1, 1, 8, 8}, 5, "")
+	m.Initializers = append(m.Initializers, onnxtest.Tensor{Name: "chars_shape", Dims: []int64{3}, Int64s: []int64{-1, 4, 16}})
+	m.Nodes = append(m.Nodes, onnxtest.Node{Op: "Reshape", Inputs: []string{"flat", "chars_shape"}, Outputs: []string{"chars"}})
+	m.Outputs = append([]onnxtest.Value{{Name: "chars", Type: onnxtest.Float, Dims: []int64{-1, 4, 16}}}, m.Outputs...)
+	c, err := OpenBytes("plate.onnx", m.Bytes(), Options{Threads: 1, OutputKind: Logits})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if info := c.Info(); info.Output != "scores" || !slices.Equal(info.SpreadOutputs, []string{`"chars" [-1 4 16]`}) {
+		t.Fatalf("read %q, not searched %q; want \"scores\", not searched \"chars\" [-1 4 16]", info.Output, info.SpreadOutputs)
+	}
+}

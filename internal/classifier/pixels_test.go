@@ -70,7 +70,6 @@ func TestPixelInput(t *testing.T) {
 	}{
 		{"no preprocessing given", Options{AutoNormalization: true}},
 		{"raw255 given", Options{Normalization: raw255}},
-		{"raw255 in BGR order given", Options{Normalization: Normalization{Scale: 255, Mean: []float32{0}, Std: []float32{1}, BGR: true}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := open(t, u8, tc.opts)
@@ -114,5 +113,23 @@ func TestPixelInput(t *testing.T) {
 		if !strings.Contains(err.Error(), `model input "input" takes 8-bit pixels`) {
 			t.Fatalf("message %q does not say what the model takes", err)
 		}
+	}
+}
+
+// TestChannelOrderOnGray: a gray model has no channels to reorder, float or
+// 8-bit, so bgr is refused rather than recorded as a custom preprocessing
+// that a baseline of the same preset would not compare with.
+func TestChannelOrderOnGray(t *testing.T) {
+	for _, name := range []string{"mnist-20px-norm.onnx", "mnist-20px-norm-u8.onnx"} {
+		t.Run(name, func(t *testing.T) {
+			c, err := Open(filepath.Join(ownModels, name), Options{Normalization: Normalization{Scale: 255, Mean: []float32{0}, Std: []float32{1}, BGR: true}, Threads: 1, Batch: 8})
+			if err == nil {
+				c.Close()
+				t.Fatal("bgr accepted for a gray model")
+			}
+			if !errors.Is(err, fault.Invalid) || fault.SettingOf(err) != SettingChannelOrder || !strings.Contains(err.Error(), "the channel order bgr applies to colour models, but the model takes 1 channel (gray)") {
+				t.Fatalf("got %v, want a refusal of the channel order", err)
+			}
+		})
 	}
 }

@@ -174,6 +174,11 @@ func (n Normalization) perChannel(channels int) (mul, add []float32, err error) 
 	if err != nil {
 		return nil, nil, err
 	}
+	if n.BGR && channels == 1 {
+		// Nothing to reorder; a report of preset "custom" for it would
+		// keep a baseline of the same preset from comparing.
+		return nil, nil, fault.Invalidf(SettingChannelOrder, "the channel order bgr applies to colour models, but the model takes 1 channel (gray)")
+	}
 	mul, add = make([]float32, channels), make([]float32, channels)
 	for c := range channels {
 		if std[c] == 0 {

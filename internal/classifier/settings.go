@@ -19,6 +19,8 @@ const (
 	// SettingPreprocessing is the input scale, mean and std together: a
 	// combination of them can fail where no single value is wrong.
 	SettingPreprocessing fault.Setting = "preprocessing"
+	// SettingChannelOrder is the order of a colour model's channels.
+	SettingChannelOrder fault.Setting = "channel-order"
 	// SettingPixelPreprocessing is a preprocessing given for a model
 	// that takes 8-bit pixels, whose only preprocessing is raw255.
 	SettingPixelPreprocessing fault.Setting = "pixel-preprocessing"

@@ -1,12 +1,14 @@
 package onnxcheck
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -83,11 +85,36 @@ func parse(name string, data []byte) (*Model, error) {
 	if len(data) == 0 {
 		return nil, fault.Invalidf("", "model %s is empty: export it again", name)
 	}
+	if size, ok := lfsPointer(data); ok {
+		// actions/checkout leaves such pointers unless told to fetch
+		// the files, and they would parse as corrupt protobuf.
+		return nil, fault.Invalidf("", "model %s is a Git LFS pointer%s, not the model: fetch the file itself (git lfs pull, or actions/checkout with lfs: true)", name, size)
+	}
 	m, err := parseModel(data)
 	if err != nil {
 		return nil, fault.Invalidf("", "model %s is not a valid ONNX model (%w): export it again", name, err)
 	}
 	return m, nil
+}
+
+// lfsPrefix starts every Git LFS pointer file.
+const lfsPrefix = "version https://git-lfs.github.com/spec/"
+
+// lfsPointer reports whether data is a Git LFS pointer, and, when it gives
+// one, the size of the file it stands for, as " to a file of N bytes".
+func lfsPointer(data []byte) (size string, ok bool) {
+	// A pointer is at most a few hundred bytes of text.
+	if len(data) > 1024 || !bytes.HasPrefix(data, []byte(lfsPrefix)) {
+		return "", false
+	}
+	for line := range strings.SplitSeq(string(data), "\n") {
+		if n, found := strings.CutPrefix(strings.TrimSpace(line), "size "); found {
+			if v, err := strconv.ParseInt(n, 10, 64); err == nil && v >= 0 {
+				return fmt.Sprintf(" to a file of %d bytes", v), true
+			}
+		}
+	}
+	return "", true
 }
 
 // folder returns the absolute, symlink-free folder that holds path. It

@@ -338,6 +338,11 @@ func TestCheckRefusesWithExit2(t *testing.T) {
 		{"empty", nil, []string{"model m.onnx is empty", "export it again"}},
 		{"text", []byte("this is not an onnx model"), []string{"not a valid ONNX model (truncated or corrupt protobuf at byte 0", "export it again"}},
 		{"no graph", varintField(1, 8), []string{"no graph"}},
+		// A clone without git-lfs, or actions/checkout without lfs: true.
+		{"Git LFS pointer", []byte("version https://git-lfs.github.com/spec/v1\noid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize 44708875\n"),
+			[]string{"model m.onnx is a Git LFS pointer to a file of 44708875 bytes, not the model: fetch the file itself (git lfs pull, or actions/checkout with lfs: true)"}},
+		{"Git LFS pointer without a size", []byte("version https://git-lfs.github.com/spec/v1\noid sha256:4d7a\n"),
+			[]string{"model m.onnx is a Git LFS pointer, not the model"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
