@@ -18,13 +18,15 @@ import (
 // TestChannelOrder: --preset caffe and --channel-order set the order in
 // which an RGB model takes its channels; the reports and inspect say which,
 // an order that differs from the preset's makes the preprocessing custom,
-// and an unknown order is refused in one line with exit 2.
+// and an unknown order is refused in one line with exit 2. The reports say
+// when no flag gave the preprocessing.
 func TestChannelOrder(t *testing.T) {
 	model := writeModel(t, "colour.onnx", onnxtest.Classifier([]int64{-1, 3, 8, 8}, 10, "Softmax"))
 	type config struct {
 		Preset       string    `json:"preset"`
 		Mean         []float64 `json:"mean"`
 		ChannelOrder string    `json:"channel_order"`
+		From         string    `json:"preprocessing_from"`
 	}
 	tests := []struct {
 		name   string
@@ -59,12 +61,21 @@ func TestChannelOrder(t *testing.T) {
 			if rep.Config.Preset != tc.preset || rep.Config.ChannelOrder != tc.order {
 				t.Fatalf("report.json config %+v, want preset %q and channel order %q", rep.Config, tc.preset, tc.order)
 			}
+			// A preprocessing nothing gave is said to be the default,
+			// so that a report read later does not pass for a choice.
+			defaulted := tc.flags == nil
+			if (rep.Config.From == pipeline.DefaultPreprocessing) != defaulted {
+				t.Fatalf("report.json preprocessing_from %q, want the default's: %v", rep.Config.From, defaulted)
+			}
 			md, err := os.ReadFile(filepath.Join(out, "report.md"))
 			if err != nil {
 				t.Fatal(err)
 			}
 			if has := strings.Contains(string(md), "| Channel order | bgr |"); has != (tc.order == "bgr") {
 				t.Fatalf("report.md has a BGR channel order row: %v, want %v", has, tc.order == "bgr")
+			}
+			if has := strings.Contains(string(md), "| Preprocessing from | "+pipeline.DefaultPreprocessing+" |"); has != defaulted {
+				t.Fatalf("report.md says the preprocessing is the default: %v, want %v", has, defaulted)
 			}
 		})
 	}
@@ -199,47 +210,5 @@ func TestActionPresetNotice(t *testing.T) {
 	r = runMain(t, vars)
 	if r.code != exitcode.Pass || strings.Contains(r.stdout, "no preprocessing given") {
 		t.Fatalf("preset raw01: exit %d, want 0 and no notice\n%s%s", r.code, r.stdout, r.stderr)
-	}
-}
-
-// TestDefaultPresetInReports: a run whose preprocessing nothing gave says
-// so in report.json and report.md, so that a PR comment or a stored report
-// read later does not pass for a deliberate choice of raw01.
-func TestDefaultPresetInReports(t *testing.T) {
-	colour := writeModel(t, "colour.onnx", onnxtest.Classifier([]int64{-1, 3, 8, 8}, 10, "Softmax"))
-	for _, tc := range []struct {
-		name string
-		args []string
-		want string
-	}{
-		{"no flag", nil, pipeline.DefaultPreprocessing},
-		{"--preset raw01", []string{"--preset", "raw01"}, ""},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			out := filepath.Join(t.TempDir(), "r")
-			args := append([]string{"run", "--model", colour, "--max-evals", "100", "--batch", "8", "--threads", "1", "--fail-on", "never", "--quiet", "--format", "json,markdown", "--report-dir", out}, tc.args...)
-			if r := runMain(t, nil, args...); r.code != exitcode.Pass {
-				t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
-			}
-			b, err := os.ReadFile(filepath.Join(out, "report.json"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			var rep struct {
-				Config struct {
-					From string `json:"preprocessing_from"`
-				} `json:"config"`
-			}
-			if err := json.Unmarshal(b, &rep); err != nil || rep.Config.From != tc.want {
-				t.Fatalf("preprocessing_from %q (%v), want %q", rep.Config.From, err, tc.want)
-			}
-			md, err := os.ReadFile(filepath.Join(out, "report.md"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if has := strings.Contains(string(md), "| Preprocessing from | "+pipeline.DefaultPreprocessing+" |"); has != (tc.want != "") {
-				t.Fatalf("report.md says the default: %v, want %v", has, tc.want != "")
-			}
-		})
 	}
 }
