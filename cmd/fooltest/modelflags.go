@@ -308,12 +308,17 @@ func summary(l *pipeline.Opened, defaulted bool, hf hfconfig.Files) string {
 		pre += "; the model takes 8-bit pixels and normalises them itself"
 	case l.TakesPixels():
 		pre = ": the model takes 8-bit pixels and normalises them itself"
-	case defaulted && !l.DigitsSpeak() && l.PreprocessingFrom == "":
+	case defaulted && !l.Digits.Mismatch() && l.PreprocessingFrom == "":
 		// The photo check catches only a preprocessing that squeezes
-		// every image together (the digit check covers digit models),
-		// and a wrong one makes the model look harder to fool than it
-		// is.
-		pre = ": the default, as no --preset was given; pass the normalisation the model was trained with (imagenet, caffe, cifar10, ...), which inspect --image PHOTO helps find"
+		// every image together, and a digit model reads digits about as
+		// well under several (a model trained on 2x-1 read 99 of 100
+		// with raw01 and searched ten times slower): a wrong one makes
+		// the model look harder to fool than it is.
+		examples := "imagenet, caffe, cifar10"
+		if l.Info().Channels == 1 {
+			examples = "mnist, pm1, raw255"
+		}
+		pre = ": the default, as no --preset was given; pass the normalisation the model was trained with (" + examples + ", ...), which inspect --image PHOTO helps find"
 	}
 	row("preprocess", "%s (%s)%s", l.Preset, i.Normalization, pre)
 	row("output", "%q %v: %d classes, %s", i.Output, i.OutputShape, i.Classes, kind)

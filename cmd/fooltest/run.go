@@ -279,7 +279,7 @@ func runSearch(ctx context.Context, args []string, e env) (*runOutcome, error) {
 	po, err := pipeline.Run(ctx, spec)
 	out, err := finish(e, po, err, nil)
 	if out != nil && out.Result != nil {
-		out.presetDefaulted = out.Result.Config.PreprocessingFrom == pipeline.DefaultPreprocessing && !pipeline.DigitsSpeak(out.Result.DigitCheck)
+		out.presetDefaulted = out.Result.Config.PreprocessingFrom == pipeline.DefaultPreprocessing && !out.Result.DigitCheck.Mismatch()
 	}
 	return out, err
 }

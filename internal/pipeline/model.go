@@ -162,7 +162,7 @@ func Open(ctx context.Context, m Model) (*Opened, error) {
 	// speak; a 10-class gray model that reads them with no preset
 	// (Fashion-MNIST's, whose labels are not given) gets the photos
 	// too. A model of 8-bit pixels has one preprocessing only.
-	if !o.DigitsSpeak() && !o.TakesPixels() {
+	if !digitsSpeak(o.Digits) && !o.TakesPixels() {
 		if o.Photos, err = checkPhotos(o.Classifier, o.norm); err != nil {
 			o.Close()
 			return nil, err
@@ -171,15 +171,12 @@ func Open(ctx context.Context, m Model) (*Opened, error) {
 	return o, nil
 }
 
-// DigitsSpeak reports whether the digit check settles the model's
+// digitsSpeak reports whether the digit check settles a model's
 // preprocessing: it labelled at least digits.MinRight of the digits right
 // with it, or named the preset it reads them with. A model that reads few
 // with every preset reads no digits (a Fashion-MNIST classifier), and its
 // labels of them say nothing about its preprocessing.
-func (o *Opened) DigitsSpeak() bool { return DigitsSpeak(o.Digits) }
-
-// DigitsSpeak is Opened.DigitsSpeak for a result's digit check.
-func DigitsSpeak(d *report.DigitCheck) bool {
+func digitsSpeak(d *report.DigitCheck) bool {
 	return d.Mismatch() || d != nil && d.Digits > 0 && float64(d.Correct) >= digits.MinRight*float64(d.Digits)
 }
 
