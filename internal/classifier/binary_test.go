@@ -118,7 +118,7 @@ func TestHeadsOutputs(t *testing.T) {
 		dims        []int64
 		want, avoid string
 	}{
-		{[]int64{-1, 4, 36}, "4 heads of 36 classes each (a reader of 4 characters, say) or a detector's or segmenter's scores, where an image classifier gives one score per class ([N,K]); export one head's scores as an output of its own", ""},
+		{[]int64{-1, 4, 36}, "4 heads of 36 classes each (a reader of 4 characters or time steps, say) or a detector's or segmenter's scores, where an image classifier gives one score per class ([N,K]); export one head's scores as an output of its own", ""},
 		{[]int64{-1, 84, 8400}, "scores along 2 axes as a detector's boxes or a segmentation map give them", "heads"},
 		{[]int64{-1, 4, 36, 2}, "scores along 3 axes as a detector's boxes", "heads"},
 	}

@@ -94,7 +94,7 @@ func TestFlatInputs(t *testing.T) {
 		{"a convolution first", flatNet([]int64{1, 1, 4, 6}, 24, "Conv"), &[3]int{1, 6, 4}, "its height is 4, not 6", DeclaredShape},
 		{"another count of values", flatNet([]int64{1, 4, 6, 1}, 24, "Flatten"), &[3]int{1, 5, 4}, "its height is 4, not 5", DeclaredShape},
 		{"no batch axis, no shape", flatNet([]int64{24}, 24, "Reshape"), nil, "without a batch axis: pass --input-shape C,H,W with C·H·W = 24 values", ""},
-		{"no batch axis, another count", flatNet([]int64{24}, 24, "Reshape"), &[3]int{1, 5, 4}, "without a batch axis", ""},
+		{"no batch axis, another count", flatNet([]int64{24}, 24, "Reshape"), &[3]int{1, 5, 4}, "without a batch axis: pass --input-shape C,H,W with C·H·W = 24 values (the image shape given, 1,5,4, has 20)", ""},
 	}
 	for _, tc := range refusals {
 		t.Run(tc.name, func(t *testing.T) {

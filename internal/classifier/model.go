@@ -228,7 +228,11 @@ func detectInput(inputs []ort.InputOutputInfo, shape *[3]int, size *[2]int, g *o
 		// One image's values without a batch axis, as an export traced
 		// on an unbatched tensor declares them: a batch of 1, flattened.
 		if shape == nil || !known(dims[0]) || int(dims[0]) != shape[0]*shape[1]*shape[2] {
-			return inputSpec{}, fault.Invalidf("", "model input %q has shape %v, one image's values without a batch axis: pass --input-shape C,H,W with C·H·W = %d values, in the order the model takes them (C,H,W planar, as torch.flatten gives), or export the model with a batch axis ([1,C,H,W] or [N,D])", in.Name, dims, max(dims[0], 0))
+			given := ""
+			if shape != nil {
+				given = fmt.Sprintf(" (the image shape given, %d,%d,%d, has %d)", shape[0], shape[1], shape[2], shape[0]*shape[1]*shape[2])
+			}
+			return inputSpec{}, fault.Invalidf("", "model input %q has shape %v, one image's values without a batch axis: pass --input-shape C,H,W with C·H·W = %d values%s, in the order the model takes them (C,H,W planar, as torch.flatten gives), or export the model with a batch axis ([1,C,H,W] or [N,D])", in.Name, dims, max(dims[0], 0), given)
 		}
 		spec.layout, spec.batch, spec.asDeclared = Flat, 1, true
 	default:
@@ -490,7 +494,7 @@ func detectOutput(outputs []ort.InputOutputInfo, name string, in inputSpec, m *o
 			continue
 		}
 		if name != "" {
-			return outputSpec{}, fault.Invalidf(SettingOutput, "output %q: %s", name, why)
+			return outputSpec{}, fault.Invalidf(SettingOutput, "output %q: %s%s", name, why, scoreOutputs(outputs, name, in, m))
 		}
 		considered = append(considered, fmt.Sprintf("%q %s", out.Name, why))
 		if strings.Contains(why, "scores along") {
@@ -530,6 +534,24 @@ func detectOutput(outputs []ort.InputOutputInfo, name string, in inputSpec, m *o
 	return outputSpec{}, fault.Invalidf(setting, "the model has no output of class scores (%s): fooltest tests image classifiers, whose class scores are shaped [N,K], or [N,1] for a binary one", strings.Join(considered, "; "))
 }
 
+// scoreOutputs names, for a refusal of output name, the model's other
+// outputs that hold class scores ("" when none does).
+func scoreOutputs(outputs []ort.InputOutputInfo, name string, in inputSpec, m *onnxcheck.Model) string {
+	var names []string
+	for _, out := range outputs {
+		if out.Name == name {
+			continue
+		}
+		if spec, why := classOutput(out, in, m); why == "" {
+			names = append(names, fmt.Sprintf("%q %v", out.Name, spec.dims))
+		}
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	return "; the model's class scores: " + strings.Join(names, ", ")
+}
+
 // singleComputed refuses a model whose one score per image (single) a
 // Softmax, LogSoftmax or Sigmoid computes while none of its wider outputs
 // (scores) is so computed: a binary classifier with another head beside it
@@ -557,8 +579,9 @@ var scoreOps = map[string]bool{"Softmax": true, "LogSoftmax": true, "Sigmoid": t
 
 // maxHeads is the most rows an output [N,H,K] may have to be named as
 // heads of K classes in a refusal: a captcha or plate reader has a few
-// characters, where a detector has hundreds of boxes.
-const maxHeads = 16
+// characters (21 time steps for a plate's CTC head), where a detector has
+// hundreds of boxes.
+const maxHeads = 32
 
 // pickScores chooses among outputs shaped as class scores. Models give
 // several for two reasons: the same scores twice (logits and their softmax,
@@ -655,7 +678,7 @@ func classOutput(out ort.InputOutputInfo, in inputSpec, m *onnxcheck.Model) (spe
 			if len(dims) == 3 && dims[1] > 1 && dims[1] <= maxHeads && dims[2] > 1 {
 				// A few rows of many scores: a reader of several
 				// characters (a captcha's, a plate's), one head each.
-				return spec, fmt.Sprintf("has shape %v, scores along %d axes: %d heads of %d classes each (a reader of %d characters, say) or a detector's or segmenter's scores, where an image classifier gives one score per class ([N,K]); export one head's scores as an output of its own", dims, axes, dims[1], dims[2], dims[1])
+				return spec, fmt.Sprintf("has shape %v, scores along %d axes: %d heads of %d classes each (a reader of %d characters or time steps, say) or a detector's or segmenter's scores, where an image classifier gives one score per class ([N,K]); export one head's scores as an output of its own", dims, axes, dims[1], dims[2], dims[1])
 			}
 			return spec, fmt.Sprintf("has shape %v, scores along %d axes as a detector's boxes or a segmentation map give them, where an image classifier gives one score per class ([N,K])", dims, axes)
 		}

@@ -170,4 +170,9 @@ func TestSpreadOutputs(t *testing.T) {
 	if info := c.Info(); info.Output != "scores" || !slices.Equal(info.SpreadOutputs, []string{`"chars" [-1 4 16]`}) {
 		t.Fatalf("read %q, not searched %q; want \"scores\", not searched \"chars\" [-1 4 16]", info.Output, info.SpreadOutputs)
 	}
+	// Asked for by name, it is refused with the output to pick instead.
+	_, err = OpenBytes("plate.onnx", m.Bytes(), Options{Threads: 1, Output: "chars"})
+	if !errors.Is(err, fault.Invalid) || fault.SettingOf(err) != SettingOutput || !strings.Contains(err.Error(), `4 heads of 16 classes each`) || !strings.Contains(err.Error(), `; the model's class scores: "scores" [-1 5]`) {
+		t.Fatalf("--output chars: %v, want a refusal naming the heads and \"scores\"", err)
+	}
 }
