@@ -277,6 +277,11 @@ func summary(l *pipeline.Opened, defaulted bool, hf hfconfig.Files) string {
 	if i.BinaryOutput {
 		kind = "one score per image (class 1: the score, class 0: its complement), " + kind
 	}
+	if top := l.Ceiling(); top < 1 {
+		// run refuses any threshold above it; inspect has none to
+		// refuse, so it says what run would.
+		kind += fmt.Sprintf("; read so, with values in [%.3g, %.3g] as on the probe images, no confidence exceeds %.3f (run refuses a threshold above it)", i.OutputRange[0], i.OutputRange[1], top)
+	}
 	if i.ZipMapOutput != "" {
 		// The output the model declares is a sequence of maps; the
 		// user should see which tensor the confidences come from.

@@ -50,6 +50,11 @@ func TestBinaryOutput(t *testing.T) {
 		{"sigmoid squeezed to [N]", squeeze(onnxtest.Classifier(dims, 1, "Sigmoid"), -1), Options{}, Sigmoid, "", 1},
 		{"fixed batch 1, output [1]", squeeze(onnxtest.Classifier([]int64{1, 1, 8, 8}, 1, "Sigmoid"), 1), Options{}, Sigmoid, "", 1},
 		{"softmax over one value", onnxtest.Classifier(dims, 1, "Softmax"), Options{}, "", SettingOutput, 1},
+		// A logit read as a score would count every value over 1 as
+		// confidence 1, as percentages a hundredth of it.
+		{"logit set as sigmoid", onnxtest.Classifier(dims, 1, ""), Options{Normalization: raw255, OutputKind: Sigmoid}, "", SettingOutputKind, 255},
+		{"logit set as probabilities", onnxtest.Classifier(dims, 1, ""), Options{Normalization: raw255, OutputKind: Probabilities}, "", SettingOutputKind, 255},
+		{"negative logit set as percentages", onnxtest.Classifier(dims, 1, "").Scaled(-1), Options{Normalization: raw255, OutputKind: Percentages}, "", SettingOutputKind, 255},
 	}
 	const n = 12
 	imgs := strokes(rand.New(rand.NewPCG(9, 10)), n, 8, 8)

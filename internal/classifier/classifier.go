@@ -182,9 +182,12 @@ type Info struct {
 // concurrent use; Close releases its runtime resources.
 type Classifier struct {
 	info Info
-	in   inputSpec
-	out  outputSpec
-	sess *ort.DynamicAdvancedSession
+	// external lists the files beside the model that hold its external
+	// data (see ExternalFiles).
+	external []string
+	in       inputSpec
+	out      outputSpec
+	sess     *ort.DynamicAdvancedSession
 	// batch holds what the last fill left in the input tensor, padding
 	// rows included. For large inputs, spare is filled with the next batch
 	// while batch runs, and the two swap (see scorePipelined).
@@ -276,6 +279,11 @@ func OpenContext(ctx context.Context, path string, opts Options) (*Classifier, e
 	}
 	return open(ctx, start, path, source{data: data, path: true}, checked, ins, outs, opts)
 }
+
+// ExternalFiles lists the files that hold the external data of a model
+// opened from a path, relative to the model's folder, each once; nil for a
+// model without any. A model's identity is its file and these.
+func (c *Classifier) ExternalFiles() []string { return c.external }
 
 // OpenBytes loads a model held in memory; name is used in messages.
 func OpenBytes(name string, model []byte, opts Options) (*Classifier, error) {
@@ -388,6 +396,9 @@ func open(ctx context.Context, start time.Time, name string, src source, checked
 	}
 	c := &Classifier{in: in, out: out, sess: sess, mul: mul, add: add, bgr: norm.BGR && in.c == 3,
 		pixels: in.elem == onnxcheck.TypeUint8, norm: norm, multiLabel: opts.MultiLabel}
+	if src.path && checked != nil {
+		c.external = checked.ExternalFiles()
+	}
 	if c.ro, err = ort.NewRunOptions(); err != nil {
 		c.Close()
 		return nil, fault.Environmentf("", "creating ONNX Runtime run options: %s", onnxcheck.RuntimeMessage(err.Error()))

@@ -380,6 +380,7 @@ func TestLabels(t *testing.T) {
 		{"long line", strings.Repeat("x", 1001) + "\nb", 2, nil, "over the 1000-byte limit"},
 		{"long once invalid bytes are replaced", strings.Repeat("\xff0", 400) + "\nb", 2, nil, "line 1 is 1600 bytes, over the 1000-byte limit"},
 		{"one short of a background class", "a\nb\n", 3, nil, "needs a label for it too"},
+		{"one label for a binary classifier's score", "weapon\n", 2, nil, "1 lines but the model has 2 classes: give one label per class, in class order (a binary classifier's single score is read as two classes, class 1 the score and class 0 its complement: give two lines, the negative class first)"},
 		{"json array", `["tench", "goldfish"]`, 2, []string{"tench", "goldfish"}, ""},
 		{"json array after a byte order mark", "\uFEFF [\"a\", 7]\n", 2, []string{"a", "7"}, ""},
 		{"json index object, keras pairs", `{"1": ["n01443537", "goldfish"], "0": ["n01440764", "tench"]}`, 2, []string{"tench", "goldfish"}, ""},

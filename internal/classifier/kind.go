@@ -182,11 +182,11 @@ func softmaxBound(lo, hi float32, k int) float64 {
 // outside it are clamped, as a regression's scores overshoot; values far
 // outside it would each count as confidence 0 or 1.
 func (c *Classifier) checkUserKind(st probeStats) error {
-	if st.finite == 0 || c.out.quant != nil || c.out.binary {
+	if st.finite == 0 || c.out.quant != nil {
 		return nil
 	}
 	k := c.info.OutputKind
-	if k != Logits && st.logProbabilities(c.out.k) {
+	if k != Logits && st.logProbabilities(c.out.width()) {
 		return fault.Invalidf(SettingOutputKind, "model output %q is set to be read as %s, but its values lie in [%.3g, %.3g] and their exponentials sum to 1 in each row on %d probe images: they are log-probabilities, and read so they would hold every confidence far from what the model gives, so the gate could pass a model it never tested; log-probabilities are read as logits, whose softmax gives the probabilities back",
 			c.out.name, k.noun(), st.lo, st.hi, probeImages)
 	}

@@ -142,7 +142,12 @@ func unnumbered(lines []string) []string {
 
 // backgroundHint explains a label count one short of the classes.
 func backgroundHint(n, k int) string {
-	if n != k-1 {
+	switch {
+	case n == 1 && k == 2:
+		// One label for one score is what a user of a binary
+		// classifier writes first.
+		return " (a binary classifier's single score is read as two classes, class 1 the score and class 0 its complement: give two lines, the negative class first)"
+	case n != k-1:
 		return ""
 	}
 	return " (a model whose class 0 is a background class, as TensorFlow's 1001-class ImageNet models have, needs a label for it too)"

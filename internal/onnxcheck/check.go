@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -80,6 +81,19 @@ func CheckBytes(name string, data []byte) (*Model, error) {
 // HasExternalData reports whether the model keeps any tensor's data in
 // another file.
 func (m *Model) HasExternalData() bool { return len(m.external) > 0 }
+
+// ExternalFiles lists the files that hold the model's external data, as
+// the model names them (relative to its folder), each once, in the order
+// the model first names them.
+func (m *Model) ExternalFiles() []string {
+	var files []string
+	for _, e := range m.external {
+		if !slices.Contains(files, e.Location) {
+			files = append(files, e.Location)
+		}
+	}
+	return files
+}
 
 func parse(name string, data []byte) (*Model, error) {
 	if len(data) == 0 {

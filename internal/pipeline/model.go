@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/fooltest/fooltest/internal/classifier"
@@ -90,7 +91,7 @@ func Open(ctx context.Context, m Model) (*Opened, error) {
 	} else {
 		o.Name, o.Path = m.Path, m.Path
 		if o.Classifier, err = classifier.OpenContext(ctx, m.Path, m.Options); err == nil {
-			sum, err = fileSHA256(m.Path)
+			sum, err = modelSHA256(m.Path, o.ExternalFiles())
 		}
 	}
 	if err != nil {
@@ -263,16 +264,37 @@ func (spec *Spec) checkPhotos(o *Opened, what, given string) error {
 	return fault.Suggest(err, strings.Join(p.SuggestedPresets, " or --preset "))
 }
 
-func fileSHA256(path string) ([32]byte, error) {
+// modelSHA256 is the sha256 that identifies the model at path in reports,
+// merges and baselines: of its file alone, or, for a model that keeps its
+// weights in external files (external, relative to its folder), of its
+// file followed by each external file's name and contents, so that two
+// sets of weights behind the same graph are told apart.
+func modelSHA256(path string, external []string) ([32]byte, error) {
 	var sum [32]byte
-	f, err := os.Open(path)
-	if err != nil {
-		return sum, fault.Invalidf(classifier.SettingModel, "cannot read model %s: %w", path, err)
-	}
-	defer f.Close()
 	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return sum, fault.Invalidf(classifier.SettingModel, "cannot read model %s: %w", path, err)
+	add := func(p string) error {
+		f, err := os.Open(p)
+		if err != nil {
+			return fault.Invalidf(classifier.SettingModel, "cannot read model %s: %w", p, err)
+		}
+		defer f.Close()
+		if _, err := io.Copy(h, f); err != nil {
+			return fault.Invalidf(classifier.SettingModel, "cannot read model %s: %w", p, err)
+		}
+		return nil
+	}
+	if err := add(path); err != nil {
+		return sum, err
+	}
+	for _, name := range external {
+		// The name, NUL-terminated, keeps two splits of the same bytes
+		// apart.
+		h.Write([]byte{0})
+		h.Write([]byte(name))
+		h.Write([]byte{0})
+		if err := add(filepath.Join(filepath.Dir(path), name)); err != nil {
+			return sum, err
+		}
 	}
 	copy(sum[:], h.Sum(nil))
 	return sum, nil
