@@ -299,7 +299,13 @@ func TestInspectCeilings(t *testing.T) {
 		t.Errorf("inspect --json: %+v", got)
 	}
 	r = runMain(t, nil, "inspect", "--batch", "8", "--threads", "1")
-	if strings.Contains(r.stdout, "ceilings") || strings.Contains(r.stdout, "scores ") {
+	if strings.Contains(r.stdout, "ceilings") || strings.Contains(r.stdout, "scores ") || strings.Contains(r.stdout, "no confidence exceeds") {
 		t.Errorf("the demo LeNet has no bounded layer, but inspect says:\n%s", r.stdout)
+	}
+	// The demo's probabilities read as percentages: run would refuse any
+	// threshold, and inspect says why.
+	r = runMain(t, nil, "inspect", "--batch", "8", "--threads", "1", "--output-kind", "percentages")
+	if r.code != 0 || !strings.Contains(r.stdout, "percentages; read so, with values in [") || !strings.Contains(r.stdout, "as on the probe images, no confidence exceeds 0.0") {
+		t.Errorf("inspect --output-kind percentages: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }

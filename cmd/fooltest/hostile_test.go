@@ -64,6 +64,12 @@ func TestUntestedModelNeverPasses(t *testing.T) {
 		{"sigmoid scores behind a Mul", onnxtest.Classifier([]int64{-1, 1, 8, 8}, 10, "Sigmoid").Scaled(0.999), nil, exitcode.Usage, "--output-kind", ""},
 		{"probabilities forced to logits", twoClass, []string{"--output-kind", "logits"}, exitcode.Usage, "--output-kind probabilities", ""},
 		{"probabilities forced to percentages", twoClass, []string{"--output-kind", "percentages"}, exitcode.Usage, "read as percentages", ""},
+		// Scores regressed onto one-hot targets, a little outside [0, 1]:
+		// read as logits, their softmax stays near a tenth.
+		{"regression scores", onnxtest.Classifier([]int64{-1, 1, 8, 8}, 10, "").Scaled(0.02).
+			Then("Sub", []string{"shift"}, onnxtest.Tensor{Name: "shift", Dims: []int64{1}, Data: []float32{0.1}}), nil, exitcode.Usage, "--output-kind", ""},
+		{"log-probabilities forced to probabilities", onnxtest.Classifier([]int64{-1, 1, 8, 8}, 10, "LogSoftmax"), []string{"--output-kind", "probabilities"}, exitcode.Usage, "they are log-probabilities", ""},
+		{"logits forced to percentages", onnxtest.Classifier([]int64{-1, 1, 8, 8}, 10, "").Scaled(-1), []string{"--output-kind", "percentages"}, exitcode.Usage, "outside [0, 100]", ""},
 		{"all outputs NaN", nanModel(), nil, exitcode.Environment, "NaN", "error"},
 		{"all outputs NaN, kind given", nanModel(), []string{"--output-kind", "probabilities"}, exitcode.Environment, "NaN", "error"},
 		{"a 20000x20000 image", hugeImage(), nil, exitcode.Usage, "--max-input-bytes", ""},
