@@ -35,8 +35,14 @@ var settingHints = map[fault.Setting]hint{
 		}
 		return "pass --input-shape C,H,W"
 	},
-	classifier.SettingOutput:             fixed("pick the class scores output with --output"),
-	classifier.SettingOutputKind:         fixed("say how to read the output with --output-kind probabilities, logits (softmax is applied), sigmoid (independent scores in [0,1]), multilabel-logits (a sigmoid is applied to each) or percentages (probabilities times 100)"),
+	classifier.SettingOutput: fixed("pick the class scores output with --output"),
+	classifier.SettingOutputKind: func(s string) string {
+		if s != "" {
+			// The values rule some kinds out: offer those they fit.
+			return "pass --output-kind " + s
+		}
+		return "say how to read the output with --output-kind probabilities, logits (softmax is applied), sigmoid (independent scores in [0,1]), multilabel-logits (a sigmoid is applied to each) or percentages (probabilities times 100)"
+	},
 	classifier.SettingMaxModelBytes:      fixed("raise --max-model-bytes if you trust the model"),
 	classifier.SettingMaxInputBytes:      fixed("raise --max-input-bytes if the runner has the memory, or use a smaller --batch or --input-shape"),
 	classifier.SettingPreprocessing:      fixed("check --scale, --mean and --std (or --preset)"),

@@ -36,6 +36,15 @@ func TestSettingHints(t *testing.T) {
 	if got, want := err.Error(), `model input "x" has unknown image size: pass --input-shape 3,H,W with the image size the model was trained on, such as 3,224,224 for most ImageNet classifiers or 3,32,32 for CIFAR-10`; got != want {
 		t.Errorf("got %q, want %q", got, want)
 	}
+	// The kinds that the values leave are offered, or all of them.
+	err = withHint(fault.Suggest(fault.Invalidf(classifier.SettingOutputKind, "cannot tell"), "logits, or leave it out"))
+	if got, want := err.Error(), "cannot tell: pass --output-kind logits, or leave it out"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+	err = withHint(fault.Invalidf(classifier.SettingOutputKind, "cannot tell"))
+	if got, want := err.Error(), "cannot tell: say how to read the output with --output-kind probabilities, logits (softmax is applied), sigmoid (independent scores in [0,1]), multilabel-logits (a sigmoid is applied to each) or percentages (probabilities times 100)"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
 	if err := withHint(fault.Modelf("boom")); err.Error() != "boom" {
 		t.Errorf("an error without a setting got a hint: %q", err)
 	}

@@ -150,8 +150,8 @@ func (c *Classifier) probeKind(op string) error {
 			// trained to regress one-hot targets (MSE) look like this,
 			// and read as logits they cap every confidence far below
 			// the threshold: a false pass.
-			return fault.Invalidf(SettingOutputKind, "cannot tell how to read model output %q: its values lie in [%.3g, %.3g] on %d probe images, so close together that, read as logits, their softmax gives no class more than %.2f on any of them; scores trained to match one-hot targets (a regression, with MSE loss) look like this, and so do logits that a wrong preprocessing squeezes together",
-				c.out.name, st.lo, st.hi, probeImages, top)
+			return fault.Suggest(fault.Invalidf(SettingOutputKind, "cannot tell how to read model output %q: its values lie in [%.3g, %.3g] on %d probe images, so close together that, read as logits, their softmax gives no class more than %.2f on any of them; scores trained to match one-hot targets (a regression, with MSE loss) look like this, and so do logits that a wrong preprocessing squeezes together",
+				c.out.name, st.lo, st.hi, probeImages, top), "sigmoid if each value is its class's score, or logits if they are logits (and check the preprocessing)")
 		}
 		c.info.OutputKind = Logits
 		c.info.KindEvidence = fmt.Sprintf("values in [%.3g, %.3g] on %d probe images, outside [0,1]", st.lo, st.hi, probeImages)
@@ -187,16 +187,16 @@ func (c *Classifier) checkUserKind(st probeStats) error {
 	}
 	k := c.info.OutputKind
 	if k != Logits && st.logProbabilities(c.out.width()) {
-		return fault.Invalidf(SettingOutputKind, "model output %q is set to be read as %s, but its values lie in [%.3g, %.3g] and their exponentials sum to 1 in each row on %d probe images: they are log-probabilities, and read so they would hold every confidence far from what the model gives, so the gate could pass a model it never tested; log-probabilities are read as logits, whose softmax gives the probabilities back",
-			c.out.name, k.noun(), st.lo, st.hi, probeImages)
+		return fault.Suggest(fault.Invalidf(SettingOutputKind, "model output %q is set to be read as %s, but its values lie in [%.3g, %.3g] and their exponentials sum to 1 in each row on %d probe images: they are log-probabilities, and read so they would hold every confidence far from what the model gives, so the gate could pass a model it never tested; log-probabilities are read as logits, whose softmax gives the probabilities back",
+			c.out.name, k.noun(), st.lo, st.hi, probeImages), "logits, or leave it out")
 	}
 	switch {
 	case k == Percentages && (st.lo < -100*rangeTolerance || st.hi > 100+100*rangeTolerance):
-		return fault.Invalidf(SettingOutputKind, "model output %q is set to be read as percentages, but its values lie in [%.3g, %.3g] on %d probe images, outside [0, 100], so they are no percentages; read so, a hundredth of each would be its confidence, and the gate could pass a model it never tested",
-			c.out.name, st.lo, st.hi, probeImages)
+		return fault.Suggest(fault.Invalidf(SettingOutputKind, "model output %q is set to be read as percentages, but its values lie in [%.3g, %.3g] on %d probe images, outside [0, 100], so they are no percentages; read so, a hundredth of each would be its confidence, and the gate could pass a model it never tested",
+			c.out.name, st.lo, st.hi, probeImages), "logits (or multilabel-logits for independent classes), or leave it out")
 	case (k == Probabilities || k == Sigmoid) && (st.lo < -scoreSlack || st.hi > 1+scoreSlack):
-		return fault.Invalidf(SettingOutputKind, "model output %q is set to be read as %s, but its values lie in [%.3g, %.3g] on %d probe images, far outside [0, 1], so they are no %s; read so, each value under 0 would count as confidence 0 and each over 1 as confidence 1, and the verdict would come from the reading, not the model",
-			c.out.name, k.noun(), st.lo, st.hi, probeImages, k.noun())
+		return fault.Suggest(fault.Invalidf(SettingOutputKind, "model output %q is set to be read as %s, but its values lie in [%.3g, %.3g] on %d probe images, far outside [0, 1], so they are no %s; read so, each value under 0 would count as confidence 0 and each over 1 as confidence 1, and the verdict would come from the reading, not the model",
+			c.out.name, k.noun(), st.lo, st.hi, probeImages, k.noun()), "logits (or multilabel-logits for independent classes), or leave it out")
 	}
 	return nil
 }

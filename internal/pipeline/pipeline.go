@@ -203,8 +203,8 @@ func Run(ctx context.Context, spec Spec) (*Outcome, error) {
 	info := o.Info()
 	if ceiling := o.Ceiling(); ceiling < spec.Threshold {
 		kind, how := readAs(info.OutputKind)
-		return nil, fault.Invalidf(classifier.SettingOutputKind, "model output %q is read as %s, but its values stay within [%.3g, %.3g] on every probe image, so its confidences (%s) cannot exceed %.3f, below the threshold %g: the values look like probabilities or sigmoid scores",
-			info.Output, kind, info.OutputRange[0], info.OutputRange[1], how, ceiling, spec.Threshold)
+		return nil, fault.Suggest(fault.Invalidf(classifier.SettingOutputKind, "model output %q is read as %s, but its values stay within [%.3g, %.3g] on every probe image, so its confidences (%s) cannot exceed %.3f, below the threshold %g: the values look like probabilities or sigmoid scores",
+			info.Output, kind, info.OutputRange[0], info.OutputRange[1], how, ceiling, spec.Threshold), "probabilities (scores of one distribution) or sigmoid (independent scores), or leave it out")
 	}
 	if top := o.ScoreCap(); top < spec.Threshold {
 		// Every class would stay unfooled, and the gate pass, whatever
