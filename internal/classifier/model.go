@@ -473,8 +473,7 @@ func quantizer(m *onnxcheck.Model, output string, t ort.TensorElementDataType) *
 // quantized.
 func detectOutput(outputs []ort.InputOutputInfo, name string, in inputSpec, m *onnxcheck.Model) (outputSpec, error) {
 	var considered, spread []string
-	var single *outputSpec
-	var scores []outputSpec
+	var singles, scores []outputSpec
 	for _, out := range outputs {
 		if name != "" && out.Name != name {
 			continue
@@ -484,9 +483,7 @@ func detectOutput(outputs []ort.InputOutputInfo, name string, in inputSpec, m *o
 			// One score per image beside K class scores is more
 			// likely a summary of them (their maximum, a confidence)
 			// than a binary classifier's.
-			if single == nil {
-				single = &spec
-			}
+			singles = append(singles, spec)
 			continue
 		}
 		if why == "" {
@@ -494,7 +491,17 @@ func detectOutput(outputs []ort.InputOutputInfo, name string, in inputSpec, m *o
 			continue
 		}
 		if name != "" {
-			return outputSpec{}, fault.Invalidf(SettingOutput, "output %q: %s%s", name, why, scoreOutputs(outputs, name, in, m))
+			others := scoreOutputs(outputs, name, in, m)
+			if others == "" {
+				// No other output to pick: telling the user to pick one
+				// would send them round again. The fix lies in the
+				// model's export, or the model is no classifier.
+				if !strings.Contains(why, "export") {
+					why += "; no output of this model holds one score per class, and fooltest tests image classifiers"
+				}
+				return outputSpec{}, fault.Invalidf(SettingModel, "output %q: %s", name, why)
+			}
+			return outputSpec{}, fault.Invalidf(SettingOutput, "output %q: %s%s", name, why, others)
 		}
 		considered = append(considered, fmt.Sprintf("%q %s", out.Name, why))
 		if strings.Contains(why, "scores along") {
@@ -502,21 +509,24 @@ func detectOutput(outputs []ort.InputOutputInfo, name string, in inputSpec, m *o
 		}
 	}
 	if len(scores) > 0 {
-		if err := singleComputed(single, scores, m); err != nil {
+		if err := singleComputed(singles, scores, m); err != nil {
 			return outputSpec{}, err
 		}
 		spec, err := pickScores(scores, m)
-		if err == nil && single != nil {
+		if err == nil {
 			// A binary head beside the classes, or a summary of them:
 			// either way the user may want the other.
-			spec.others = append(spec.others, fmt.Sprintf("%q %v", single.name, single.dims))
+			for _, s := range singles {
+				spec.others = append(spec.others, fmt.Sprintf("%q %v", s.name, s.dims))
+			}
 		}
 		spec.spread = spread
 		return spec, err
 	}
-	if single != nil {
+	if len(singles) > 0 {
+		single := singles[0]
 		single.spread = spread
-		return *single, nil
+		return single, nil
 	}
 	if name != "" {
 		names := make([]string, len(outputs))
@@ -552,25 +562,39 @@ func scoreOutputs(outputs []ort.InputOutputInfo, name string, in inputSpec, m *o
 	return "; the model's class scores: " + strings.Join(names, ", ")
 }
 
-// singleComputed refuses a model whose one score per image (single) a
+// singleComputed refuses a model with one score per image (singles) that a
 // Softmax, LogSoftmax or Sigmoid computes while none of its wider outputs
 // (scores) is so computed: a binary classifier with another head beside it
 // (a ball's position beside whether there is a ball) then looks like a
 // model of K classes whose single output summarises them, and the graph
-// does not say which it is.
-func singleComputed(single *outputSpec, scores []outputSpec, m *onnxcheck.Model) error {
-	if single == nil || m == nil || !scoreOps[m.OutputOp(single.name)] {
+// does not say which it is. Every such single output is named, as each
+// could be the classifier the user means.
+func singleComputed(singles, scores []outputSpec, m *onnxcheck.Model) error {
+	if m == nil {
 		return nil
 	}
-	if slices.ContainsFunc(scores, func(s outputSpec) bool { return scoreOps[m.OutputOp(s.name)] }) {
+	var computed, ops []string
+	for _, s := range singles {
+		if op := m.OutputOp(s.name); scoreOps[op] {
+			computed = append(computed, fmt.Sprintf("%q %v", s.name, s.dims))
+			if !slices.Contains(ops, op) {
+				ops = append(ops, op)
+			}
+		}
+	}
+	if len(computed) == 0 || slices.ContainsFunc(scores, func(s outputSpec) bool { return scoreOps[m.OutputOp(s.name)] }) {
 		return nil
 	}
 	names := make([]string, len(scores))
 	for i, s := range scores {
 		names[i] = fmt.Sprintf("%q %v", s.name, s.dims)
 	}
-	return fault.Invalidf(SettingOutput, "the model has one score per image that a %s computes (%q %v) beside outputs of several values per image that no Softmax, LogSoftmax or Sigmoid computes (%s), and fooltest cannot tell whether it is a binary classifier with other heads or a summary of class scores",
-		m.OutputOp(single.name), single.name, single.dims, strings.Join(names, ", "))
+	what := "one score per image that a " + strings.Join(ops, " or ") + " computes"
+	if len(computed) > 1 {
+		what = fmt.Sprintf("%d outputs of one score per image that a %s computes", len(computed), strings.Join(ops, " or "))
+	}
+	return fault.Invalidf(SettingOutput, "the model has %s (%s) beside outputs of several values per image that no Softmax, LogSoftmax or Sigmoid computes (%s), and fooltest cannot tell whether it is a binary classifier with other heads or a summary of class scores",
+		what, strings.Join(computed, ", "), strings.Join(names, ", "))
 }
 
 // scoreOps are the operators whose output is class scores whatever else the

@@ -2,6 +2,7 @@ package classifier
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -60,6 +61,10 @@ func TestSeveralScoreOutputs(t *testing.T) {
 		{"a sigmoid beside raw scores", withHead(dims, "", "Sigmoid"), "", "", 0, `a Sigmoid computes ("head" [-1 1]) beside outputs of several values per image that no Softmax, LogSoftmax or Sigmoid computes ("scores" [-1 10])`, ""},
 		{"a sigmoid named", withHead(dims, "", "Sigmoid"), "head", "head", 2, "", ""},
 		{"a sigmoid beside a softmax", withHead(dims, "Softmax", "Sigmoid"), "", "scores", 10, "", `"head" [-1 1]`},
+		// Each may be the classifier the user means: the refusal names
+		// them all (a hand's presence and its handedness).
+		{"two sigmoids beside raw scores", secondHead(withHead(dims, "", "Sigmoid")), "", "", 0, `2 outputs of one score per image that a Sigmoid computes ("head" [-1 1], "head2" [-1 1])`, ""},
+		{"two sigmoids beside a softmax", secondHead(withHead(dims, "Softmax", "Sigmoid")), "", "scores", 10, "", `"head" [-1 1], "head2" [-1 1]`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -70,7 +75,13 @@ func TestSeveralScoreOutputs(t *testing.T) {
 					c.Close()
 					t.Fatalf("opened on %q; want a refusal", c.Info().Output)
 				}
-				if !errors.Is(err, fault.Invalid) || fault.SettingOf(err) != SettingOutput || !strings.Contains(err.Error(), tc.refused) {
+				// An output named, with no other to pick, leaves the
+				// model's export to fix.
+				want := SettingOutput
+				if tc.output != "" {
+					want = SettingModel
+				}
+				if !errors.Is(err, fault.Invalid) || fault.SettingOf(err) != want || !strings.Contains(err.Error(), tc.refused) {
 					t.Fatalf("got %v, want a refusal naming %s", err, tc.refused)
 				}
 				return
@@ -108,6 +119,16 @@ func withHead(dims []int64, post, headPost string) onnxtest.Model {
 	return m
 }
 
+// secondHead returns m, made by withHead with a headPost, with a second
+// output "head2" of one value per image: the same operator on the same
+// maximum.
+func secondHead(m onnxtest.Model) onnxtest.Model {
+	post := m.Nodes[len(m.Nodes)-1]
+	m.Nodes = append(m.Nodes, onnxtest.Node{Op: post.Op, Inputs: post.Inputs, Outputs: []string{"head2"}})
+	m.Outputs = append(m.Outputs[:1:1], append([]onnxtest.Value{{Name: "head2", Type: onnxtest.Float, Dims: []int64{-1, 1}}}, m.Outputs[1:]...)...)
+	return m
+}
+
 // topK returns m with its scores replaced by their k highest values, as an
 // export that ends in torch.topk (or torch.sort, which ONNX writes as a
 // TopK) gives them, beside their class indices.
@@ -120,8 +141,9 @@ func topK(m onnxtest.Model, k int64) onnxtest.Model {
 }
 
 // TestNoScoresSetting: a model with no output of class scores is refused
-// naming --output only when it has another output to pick; with one, the
-// model itself is no classifier (a text reader's scores per character
+// naming --output only when it has another output to pick; with one, or
+// with the one named no better than the others, the model itself is no
+// classifier (a text reader's scores per character
 // position, shaped [N,T,K]).
 func TestNoScoresSetting(t *testing.T) {
 	seq := onnxtest.Model{
@@ -133,21 +155,31 @@ func TestNoScoresSetting(t *testing.T) {
 	two := seq
 	two.Outputs = append(slices.Clone(seq.Outputs), onnxtest.Value{Name: "chars2", Type: onnxtest.Float, Dims: []int64{-1, -1, 8}})
 	two.Nodes = append(slices.Clone(seq.Nodes), onnxtest.Node{Op: "Identity", Inputs: []string{"chars"}, Outputs: []string{"chars2"}})
+	// Too many rows for a reader's characters: a detector's boxes.
+	boxes := two
+	boxes.Inputs = []onnxtest.Value{{Name: "image", Type: onnxtest.Float, Dims: []int64{-1, 1, 40, 8}}}
+	boxes.Outputs = []onnxtest.Value{{Name: "chars", Type: onnxtest.Float, Dims: []int64{-1, 40, 8}}, {Name: "chars2", Type: onnxtest.Float, Dims: []int64{-1, 40, 8}}}
 	for _, tc := range []struct {
-		name  string
-		model onnxtest.Model
-		want  fault.Setting
+		name   string
+		model  onnxtest.Model
+		output string
+		want   fault.Setting
+		says   string
 	}{
-		{"one output", seq, SettingModel},
-		{"two outputs", two, SettingOutput},
+		{"one output", seq, "", SettingModel, "no output of class scores"},
+		{"two outputs", two, "", SettingOutput, "no output of class scores"},
+		// Named by --output, with no other to pick instead: telling the
+		// user to pick one would send them round again.
+		{"two outputs, one named", two, "chars", SettingModel, "; export one head's scores as an output of its own (setting"},
+		{"a detector's outputs, one named", boxes, "chars", SettingModel, "as a detector's boxes or a segmentation map give them, where an image classifier gives one score per class ([N,K]); no output of this model holds one score per class"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c, err := OpenBytes("seq.onnx", tc.model.Bytes(), Options{Threads: 1})
+			c, err := OpenBytes("seq.onnx", tc.model.Bytes(), Options{Threads: 1, Output: tc.output})
 			if err == nil {
 				c.Close()
 				t.Fatal("opened; want a refusal")
 			}
-			if !errors.Is(err, fault.Invalid) || fault.SettingOf(err) != tc.want || !strings.Contains(err.Error(), "no output of class scores") {
+			if !errors.Is(err, fault.Invalid) || fault.SettingOf(err) != tc.want || !strings.Contains(fmt.Sprintf("%v (setting %q)", err, fault.SettingOf(err)), tc.says) {
 				t.Fatalf("got %v (setting %q), want a refusal naming setting %q", err, fault.SettingOf(err), tc.want)
 			}
 		})
