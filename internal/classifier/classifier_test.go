@@ -190,9 +190,19 @@ func TestOutputKinds(t *testing.T) {
 		// [0, 1], which a softmax would squeeze below any threshold.
 		{"regression scores", base().Scaled(0.1).Then("Sub", []string{"shift"}, onnxtest.Tensor{Name: "shift", Dims: []int64{1}, Data: []float32{0.1}}), Auto, "",
 			[]string{"cannot tell how to read model output", "so close together that, read as logits, their softmax gives no class more than", "regression"}},
+		// Two values close together: a latent code, whose softmax
+		// always gives one of them half the mass.
+		{"a two-value code", onnxtest.Classifier([]int64{-1, 1, 8, 8}, 2, "").Scaled(0.1).Then("Sub", []string{"shift"}, onnxtest.Tensor{Name: "shift", Dims: []int64{1}, Data: []float32{0.1}}), Auto, "",
+			[]string{"so close together that, read as logits", "an embedding"}},
+		// Far outside [0, 1]: no sigmoid scores, so not offered as such.
+		{"values close together far below 0", base().Scaled(0.1).Then("Sub", []string{"shift"}, onnxtest.Tensor{Name: "shift", Dims: []int64{1}, Data: []float32{2}}), Auto, "",
+			[]string{"so close together that, read as logits", "|logits if they are logits (and check the preprocessing)"}},
 		{"regression scores set as sigmoid", base().Scaled(0.1).Then("Sub", []string{"shift"}, onnxtest.Tensor{Name: "shift", Dims: []int64{1}, Data: []float32{0.1}}), Sigmoid, Sigmoid, nil},
 		{"logits set as probabilities", base(), Probabilities, "",
 			[]string{"is set to be read as probabilities, but its values lie in [0, 4]", "far outside [0, 1]"}},
+		// Ten values near 1 per image: rows summing to far more than 1.
+		{"coordinates set as probabilities", onnxtest.Classifier([]int64{-1, 1, 8, 8}, 10, "Sigmoid"), Probabilities, "",
+			[]string{"is set to be read as probabilities, but its rows sum to", "|sigmoid if each value is its own class's score, or leave it out"}},
 		{"negative logits set as sigmoid", base().Scaled(-1), Sigmoid, "",
 			[]string{"is set to be read as sigmoid scores, but its values lie in [-4, "}},
 		{"logits set as percentages", base().Scaled(-1), Percentages, "",
@@ -214,7 +224,13 @@ func TestOutputKinds(t *testing.T) {
 					t.Fatalf("got %v, want a refusal of the output kind", err)
 				}
 				for _, w := range tc.refusal {
-					if !strings.Contains(err.Error(), w) {
+					// A leading | marks the kinds the refusal offers,
+					// all of them.
+					if hint, ok := strings.CutPrefix(w, "|"); ok {
+						if _, got := fault.SuggestionOf(err); got != hint {
+							t.Errorf("refusal %q offers %q, want %q", err, got, hint)
+						}
+					} else if !strings.Contains(err.Error(), w) {
 						t.Errorf("refusal %q does not say %q", err, w)
 					}
 				}

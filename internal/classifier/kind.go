@@ -144,14 +144,20 @@ func (c *Classifier) probeKind(op string) error {
 		return fault.Invalidf(SettingOutputKind, "cannot tell how to read model output %q: its values lie in [%.3g, %.3g] but rows sum to %.3g–%.3g on %d probe images, as sigmoid scores (independent, in [0,1]) or small logits (softmax applies) would",
 			c.out.name, st.lo, st.hi, st.sumLo, st.sumHi, probeImages)
 	default:
-		if top := softmaxBound(st.lo, st.hi, c.out.k); top < minLogitTop {
-			// Read as logits, no probe image gets a class even half the
-			// mass, which no classifier's logits measured did. Scores
-			// trained to regress one-hot targets (MSE) look like this,
-			// and read as logits they cap every confidence far below
-			// the threshold: a false pass.
-			return fault.Suggest(fault.Invalidf(SettingOutputKind, "cannot tell how to read model output %q: its values lie in [%.3g, %.3g] on %d probe images, so close together that, read as logits, their softmax gives no class more than %.2f on any of them; scores trained to match one-hot targets (a regression, with MSE loss) look like this, and so do logits that a wrong preprocessing squeezes together",
-				c.out.name, st.lo, st.hi, probeImages, top), "sigmoid if each value is its class's score, or logits if they are logits (and check the preprocessing)")
+		if top := softmaxBound(st.lo, st.hi, c.out.k); top < minLogitTop(c.out.k) {
+			// Read as logits, no probe image gets a class even half way
+			// from an even split to certainty, which no classifier's
+			// logits measured did. Scores trained to regress one-hot
+			// targets (MSE) look like this, and read as logits they cap
+			// every confidence far below the threshold: a false pass.
+			// So do outputs that hold no class scores at all: an
+			// embedding, coordinates, a latent code.
+			kinds := "logits if they are logits (and check the preprocessing)"
+			if st.lo >= -scoreSlack && st.hi <= 1+scoreSlack {
+				kinds = "sigmoid if each value is its class's score, or " + kinds
+			}
+			return fault.Suggest(fault.Invalidf(SettingOutputKind, "cannot tell how to read model output %q: its values lie in [%.3g, %.3g] on %d probe images, so close together that, read as logits, their softmax gives no class more than %.2f on any of them; scores trained to match one-hot targets (a regression, with MSE loss) look like this, and so do logits that a wrong preprocessing squeezes together, and outputs that hold no class scores (an embedding, keypoints, a regressed value), which fooltest cannot test: it tests classifiers",
+				c.out.name, st.lo, st.hi, probeImages, top), kinds)
 		}
 		c.info.OutputKind = Logits
 		c.info.KindEvidence = fmt.Sprintf("values in [%.3g, %.3g] on %d probe images, outside [0,1]", st.lo, st.hi, probeImages)
@@ -159,13 +165,17 @@ func (c *Classifier) probeKind(op string) error {
 	return nil
 }
 
-// minLogitTop is the least top confidence that logits of the probe images'
-// range must allow (see softmaxBound) to be taken for logits unasked. Of the
-// 20 public and 2 trained logit classifiers measured (docs/measurements.md,
-// "Scores that are no logits"), the lowest bound was 0.82 (mnist-tanh-ls,
-// bounded by a Tanh and trained with label smoothing; the lowest public one
-// 0.98), where a public model trained to regress one-hot targets gave 0.20.
-const minLogitTop = 0.5
+// minLogitTop returns the least top confidence that logits of the probe
+// images' range must allow over k classes (see softmaxBound) to be taken for
+// logits unasked: half way from an even split (1/k) to certainty. Of the
+// 20 public and 2 trained logit classifiers of ten classes or more measured
+// (docs/measurements.md, "Scores that are no logits"), the lowest bound was
+// 0.82 (mnist-tanh-ls, bounded by a Tanh and trained with label smoothing;
+// the lowest public one 0.98), where a public model trained to regress
+// one-hot targets gave 0.20. Over two classes any range gives one of them
+// half the mass: the two-logit classifiers measured allowed 0.91 to 1, a
+// VAE's two-value latent code 0.55.
+func minLogitTop(k int) float64 { return (1 + 1/float64(max(k, 1))) / 2 }
 
 // softmaxBound returns the highest softmax confidence over k classes that
 // logits within [lo, hi] can give: one class at hi, the others at lo.
@@ -177,8 +187,9 @@ func softmaxBound(lo, hi float32, k int) float64 {
 // checkUserKind refuses an output kind the user set that the probe images'
 // values contradict, where reading them so would decide the verdict rather
 // than the model: log-probabilities are read as logits (a softmax gives the
-// probabilities back), percentages are never negative nor over 100, and
-// probabilities and sigmoid scores stay near [0, 1]. Values a little
+// probabilities back), percentages are never negative nor over 100,
+// probabilities and sigmoid scores stay near [0, 1], and rows of
+// probabilities sum to at most 1 (a little more where rounding allows). Values a little
 // outside it are clamped, as a regression's scores overshoot; values far
 // outside it would each count as confidence 0 or 1.
 func (c *Classifier) checkUserKind(st probeStats) error {
@@ -197,6 +208,12 @@ func (c *Classifier) checkUserKind(st probeStats) error {
 	case (k == Probabilities || k == Sigmoid) && (st.lo < -scoreSlack || st.hi > 1+scoreSlack):
 		return fault.Suggest(fault.Invalidf(SettingOutputKind, "model output %q is set to be read as %s, but its values lie in [%.3g, %.3g] on %d probe images, far outside [0, 1], so they are no %s; read so, each value under 0 would count as confidence 0 and each over 1 as confidence 1, and the verdict would come from the reading, not the model",
 			c.out.name, k.noun(), st.lo, st.hi, probeImages, k.noun()), "logits (or multilabel-logits for independent classes), or leave it out")
+	case k == Probabilities && st.sumHi > 1+scoreSlack:
+		// Probabilities sum to 1 over all the classes, less over some of
+		// them; rows that sum to far more hold many classes near 1 at
+		// once, which no softmax gives (a face's landmarks, say).
+		return fault.Suggest(fault.Invalidf(SettingOutputKind, "model output %q is set to be read as probabilities, but its rows sum to %.3g–%.3g on %d probe images, where probabilities sum to 1, so they are no probabilities of one distribution over the classes, and if they are no class scores at all (coordinates, an embedding), fooltest cannot test the model: it tests classifiers",
+			c.out.name, st.sumLo, st.sumHi, probeImages), "sigmoid if each value is its own class's score, or leave it out")
 	}
 	return nil
 }
