@@ -2,7 +2,11 @@ package main
 
 import (
 	"cmp"
+	"fmt"
+	"math"
 	"os"
+	"strconv"
+	"strings"
 
 	"github.com/fooltest/fooltest/internal/classifier"
 	"github.com/fooltest/fooltest/internal/fault"
@@ -32,6 +36,26 @@ var settingHints = map[fault.Setting]hint{
 			return "pass --input-shape 1,H,W with the image size the model was trained on, such as 1,28,28 for MNIST"
 		case classifier.DeclaredShape:
 			return "leave out --input-shape, or give the channels, height and width the model declares"
+		}
+		if shape, ok := strings.CutPrefix(c, classifier.ShapePrefix); ok {
+			if !strings.ContainsAny(shape, "CHW") {
+				return "pass --input-shape " + shape
+			}
+			var what []string
+			for _, f := range strings.Split(shape, ",") {
+				switch f {
+				case "C":
+					what = append(what, "channels (C: 1 or 3)")
+				case "H":
+					what = append(what, "height (H)")
+				case "W":
+					what = append(what, "width (W)")
+				}
+			}
+			return "pass --input-shape " + shape + " with the " + strings.Join(what, " and ") + " the model was trained on"
+		}
+		if n, ok := strings.CutPrefix(c, classifier.ValuesPrefix); ok {
+			return "give an --input-shape C,H,W whose C·H·W is " + n + flatExample(n)
 		}
 		return "pass --input-shape C,H,W"
 	},
@@ -82,6 +106,24 @@ var settingHints = map[fault.Setting]hint{
 		}
 		return "name the classes both have with --classes"
 	},
+}
+
+// flatExample returns, for a flattened input of n values, an example
+// shape of that many (", such as 1,28,28"), or "".
+func flatExample(n string) string {
+	v, err := strconv.Atoi(n)
+	if err != nil || v <= 0 {
+		return ""
+	}
+	for _, c := range []int{1, 3} {
+		if v%c != 0 {
+			continue
+		}
+		if s := int(math.Sqrt(float64(v / c))); s*s == v/c {
+			return fmt.Sprintf(", such as %d,%d,%d", c, s, s)
+		}
+	}
+	return fmt.Sprintf(", such as 1,1,%d for values with no image structure", v)
 }
 
 // hinted is an error with the CLI's way to fix it appended.

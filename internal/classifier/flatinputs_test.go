@@ -93,6 +93,11 @@ func TestFlatInputs(t *testing.T) {
 	}{
 		{"a convolution first", flatNet([]int64{1, 1, 4, 6}, 24, "Conv"), &[3]int{1, 6, 4}, "its height is 4, not 6", DeclaredShape},
 		{"another count of values", flatNet([]int64{1, 4, 6, 1}, 24, "Flatten"), &[3]int{1, 5, 4}, "its height is 4, not 5", DeclaredShape},
+		{"a flattened input, another count", flatNet([]int64{1, 24}, 24, "Flatten"), &[3]int{1, 5, 5}, "has 25 values but model input \"image\" takes 24", ValuesPrefix + "24"},
+		// With a side dynamic, the suggestion keeps the sides declared
+		// and fills the others from the shape given, or with letters.
+		{"a dynamic width, no shape", flatNet([]int64{1, 1, 4, -1}, 24, "Flatten"), nil, "unknown image size", ShapePrefix + "1,4,W"},
+		{"a dynamic width, another height", flatNet([]int64{1, 1, 4, -1}, 24, "Flatten"), &[3]int{1, 6, 4}, "its height is 4, not 6", ShapePrefix + "1,4,4"},
 		{"no batch axis, no shape", flatNet([]int64{24}, 24, "Reshape"), nil, "without a batch axis: pass --input-shape C,H,W with C·H·W = 24 values", ""},
 		{"no batch axis, another count", flatNet([]int64{24}, 24, "Reshape"), &[3]int{1, 5, 4}, "without a batch axis: pass --input-shape C,H,W with C·H·W = 24 values (the image shape given, 1,5,4, has 20)", ""},
 	}

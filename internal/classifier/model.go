@@ -255,6 +255,12 @@ func detectInput(inputs []ort.InputOutputInfo, shape *[3]int, size *[2]int, g *o
 	}
 	if spec.c <= 0 || spec.h <= 0 || spec.w <= 0 {
 		err := fault.Invalidf(SettingInputShape, "model input %q has shape %v with unknown image size", in.Name, dims)
+		if spec.c > 0 && (spec.h > 0 || spec.w > 0) {
+			// A side is known too (a spectrogram's 64 bands): the
+			// suggestion names it, so that an example size does not
+			// contradict it.
+			return inputSpec{}, fault.Suggest(err, shapeTemplate(spec, 0, 0, 0))
+		}
 		if spec.c > 0 {
 			// The channel count is known: the suggestion is the shape's
 			// first value, for the CLI to complete.
@@ -365,14 +371,46 @@ func flatOnly(g *onnxcheck.Model, name string, dims []int64, n int) bool {
 }
 
 // DeclaredShape is the suggestion of an error of SettingInputShape when the
-// shape the user gave contradicts the one the model declares: the fix is
-// to leave the declared one be.
+// shape the user gave contradicts the one the model declares in full: the
+// fix is to leave the declared one be.
 const DeclaredShape = "declared"
+
+// ShapePrefix starts the suggestion of an error of SettingInputShape that
+// names the shape to give, "C,H,W" with the known sizes as numbers and the
+// unknown ones as the letters C, H or W, such as "shape:1,64,W".
+const ShapePrefix = "shape:"
+
+// ValuesPrefix starts the suggestion of an error of SettingInputShape for a
+// flattened input: the count of values, such as "values:784", that the
+// shape's C·H·W must make.
+const ValuesPrefix = "values:"
+
+// shapeTemplate returns the suggestion ShapePrefix+"C,H,W" for s: its
+// declared sizes, else those of the shape given (c, h, w; 0 for none),
+// else letters.
+func shapeTemplate(s inputSpec, c, h, w int) string {
+	size := func(declared, given int, letter string) string {
+		switch {
+		case declared > 0:
+			return strconv.Itoa(declared)
+		case given > 0:
+			return strconv.Itoa(given)
+		}
+		return letter
+	}
+	return ShapePrefix + size(s.c, c, "C") + "," + size(s.h, h, "H") + "," + size(s.w, w, "W")
+}
 
 // checkOverride rejects a user's image shape that contradicts a declared size.
 func checkOverride(s inputSpec, c, h, w int) error {
 	mismatch := func(axis string, declared, given int) error {
-		return fault.Suggest(fault.Invalidf(SettingInputShape, "image shape %d,%d,%d contradicts model input %q (shape %v): its %s is %d, not %d", c, h, w, s.name, s.dims, axis, declared, given), DeclaredShape)
+		// With every size declared, the fix is to leave them be;
+		// with some dynamic, the user's sizes fill those.
+		fix := DeclaredShape
+		if s.c <= 0 || s.h <= 0 || s.w <= 0 {
+			fix = shapeTemplate(s, c, h, w)
+		}
+		return fault.Suggest(fault.Invalidf(SettingInputShape, "image shape %d,%d,%d contradicts model input %q (shape %v): its %s is %d, not %d", c, h, w, s.name, s.dims, axis, declared, given), fix)
 	}
 	switch s.layout {
 	case Flat:
@@ -380,7 +418,7 @@ func checkOverride(s inputSpec, c, h, w int) error {
 			break
 		}
 		if d := s.dims[1]; d > 0 && int(d) != c*h*w {
-			return fault.Invalidf(SettingInputShape, "image shape %d,%d,%d has %d values but model input %q takes %d", c, h, w, c*h*w, s.name, d)
+			return fault.Suggest(fault.Invalidf(SettingInputShape, "image shape %d,%d,%d has %d values but model input %q takes %d", c, h, w, c*h*w, s.name, d), ValuesPrefix+strconv.Itoa(int(d)))
 		}
 	case NHW:
 		if c != 1 {
@@ -391,7 +429,7 @@ func checkOverride(s inputSpec, c, h, w int) error {
 		if s.c > 0 && s.c != c {
 			if s.dims[1] <= 0 && s.dims[3] <= 0 {
 				// The count came from the first convolution.
-				return fault.Suggest(fault.Invalidf(SettingInputShape, "image shape %d,%d,%d contradicts model input %q (shape %v): its first convolution takes %d channels, not %d", c, h, w, s.name, s.dims, s.c, c), strconv.Itoa(s.c))
+				return fault.Suggest(fault.Invalidf(SettingInputShape, "image shape %d,%d,%d contradicts model input %q (shape %v): its first convolution takes %d channels, not %d", c, h, w, s.name, s.dims, s.c, c), shapeTemplate(s, c, h, w))
 			}
 			return mismatch("channel count", s.c, c)
 		}
