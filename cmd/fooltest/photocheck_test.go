@@ -80,3 +80,25 @@ func TestPhotoCheck(t *testing.T) {
 		t.Fatalf("raw255: report.json photo_check %+v", rep.PhotoCheck)
 	}
 }
+
+// TestPhotoCheckDefaulted: photos that collapse with fooltest's default
+// preprocessing, which nothing gave, and that no preset spreads, as a
+// spectrogram classifier's given [0, 1] do, are refused with the flag that
+// confirms the default; given by the user, the same preprocessing runs.
+func TestPhotoCheckDefaulted(t *testing.T) {
+	// Weights so small that no preset moves the scores from an even
+	// split.
+	model := writeModel(t, "flat.onnx", onnxtest.Classifier([]int64{-1, 3, 16, 16}, 5, "").Scaled(1e-7).Then("Softmax", nil))
+	run := func(extra ...string) result {
+		return runMain(t, nil, append([]string{"run", "--model", model, "--threads", "1", "--max-evals", "50", "--fail-on", "never", "--quiet", "--report-dir", t.TempDir()}, extra...)...)
+	}
+	r := run()
+	if r.code != exitcode.Usage || !strings.Contains(r.stderr, "nearly the same scores with fooltest's default preprocessing (preset raw01: spread 0.0") || !strings.HasSuffix(strings.TrimSpace(r.stderr), "pass --preset raw01 (or the model's own --scale, --mean and --std), or --preprocessing-check=false if the model was trained with this preprocessing") || strings.Count(strings.TrimSpace(r.stderr), "\n") > 0 {
+		t.Fatalf("default: exit %d, want 2 and one line naming the default\n%s", r.code, r.stderr)
+	}
+	for _, given := range [][]string{{"--preset", "raw01"}, {"--preprocessing-check=false"}} {
+		if r := run(given...); r.code != exitcode.Pass {
+			t.Fatalf("%v: exit %d, want 0\n%s", given, r.code, r.stderr)
+		}
+	}
+}

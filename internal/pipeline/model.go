@@ -254,8 +254,21 @@ func (spec *Spec) checkPreprocessing(o *Opened, what string) error {
 // checkPhotos refuses to search o when the photo check found that its
 // preprocessing (given, as the user named it) leaves the model unable to
 // tell any two photos apart.
+//
+// Photos that collapse with no preset to spread them are refused too when
+// nothing gave the preprocessing (o.Defaulted): a model of another domain
+// may answer every photo alike with its own, but so does one fed values
+// unlike its own that no preset gives (a log-mel spectrogram's, about
+// -14..5, read with fooltest's default [0, 1]: 7 of 9 classes stayed at 0
+// and the gate passed). Only the user knows which, and saying so once, with
+// a flag, costs less than a pass the model never earned.
 func (spec *Spec) checkPhotos(o *Opened, what, given string) error {
 	p := o.Photos
+	if p != nil && p.Collapsed && !p.Mismatch() && o.Defaulted {
+		err := fault.Invalidf(SettingPreprocessingCheck, "%s gives %d very different photos (a cat, coffee, a rocket, a portrait, grass, bricks) nearly the same scores with fooltest's default preprocessing (%s: spread %.3f of 1), which nothing gave (no flag, no model metadata, no image processor config), and no preset spreads them: a model of another domain may answer every photo alike, but so does one fed values unlike those it was trained on, which a search could hardly move, and the gate would pass it untested; if the model takes that preprocessing, say so",
+			what, p.Photos, given, p.Spread)
+		return fault.Suggest(err, classifier.PresetName(o.norm))
+	}
 	if !p.Mismatch() {
 		return nil
 	}
