@@ -27,7 +27,7 @@ func writeFile(t *testing.T, dir, name string, data []byte) string {
 // environment) and one line on stderr that names the problem.
 func TestBadInput(t *testing.T) {
 	dir := t.TempDir()
-	corrupt := writeFile(t, dir, "corrupt.onnx", []byte("definitely not a protobuf model"))
+	corrupt := writeFile(t, dir, "corrupt.onnx", []byte("\x00definitely not a protobuf model"))
 	truncated := writeFile(t, dir, "truncated.onnx", demo.Model[:len(demo.Model)/3])
 	textModel := writeFile(t, dir, "text.onnx", onnxtest.Model{
 		Inputs:  []onnxtest.Value{{Name: "text", Type: onnxtest.String, Dims: []int64{-1, 1}}},

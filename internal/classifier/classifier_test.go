@@ -352,7 +352,7 @@ func TestRejected(t *testing.T) {
 		// logit.
 		{"one class", oneClass.Bytes(), Options{}, "one score per image"},
 		{"segmentation map", segmentation.Bytes(), Options{}, "segmentation map"},
-		{"corrupt", []byte("this is not an onnx model at all"), Options{}, "not a valid ONNX model"},
+		{"corrupt", []byte("\x00this is not an onnx model at all"), Options{}, "not a valid ONNX model"},
 		{"truncated", bytes[:len(bytes)/2], Options{}, "not a valid ONNX model"},
 		{"non-square flat", onnxtest.Classifier([]int64{-1, 200}, 3, "").Bytes(), Options{}, "flattened to 200 values"},
 		{"contradicting shape", bytes, Options{InputShape: &[3]int{3, 4, 4}}, "contradicts"},

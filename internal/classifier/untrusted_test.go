@@ -136,7 +136,7 @@ func TestUntrustedModels(t *testing.T) {
 		}()), Options{}, fault.Invalid, []string{"runs Relu as opset 1 defines it", "with types this ONNX Runtime has no implementation of", "(ONNX Runtime runs opset 7 and later)"}},
 
 		// Broken files.
-		{"not protobuf", file([]byte("this is not an onnx model at all")), Options{}, fault.Invalid,
+		{"not protobuf", file([]byte("\x00this is not an onnx model at all")), Options{}, fault.Invalid,
 			[]string{"is not a valid ONNX model (truncated or corrupt protobuf at byte 0", "export it again"}},
 		{"cut at a quarter", file(good[:len(good)/4]), Options{}, fault.Invalid, []string{"truncated or corrupt protobuf at byte"}},
 		{"cut in half", file(good[:len(good)/2]), Options{}, fault.Invalid, []string{"truncated or corrupt protobuf at byte"}},

@@ -106,9 +106,41 @@ func parse(name string, data []byte) (*Model, error) {
 	}
 	m, err := parseModel(data)
 	if err != nil {
+		if what, fix := textFile(data); what != "" {
+			// A page or notebook saved in its place: "export it again"
+			// would send the user to the wrong fix.
+			return nil, fault.Invalidf("", "model %s is %s, not an ONNX model: %s", name, what, fix)
+		}
 		return nil, fault.Invalidf("", "model %s is not a valid ONNX model (%w): export it again", name, err)
 	}
 	return m, nil
+}
+
+// textFile says what text file data holds, and how to get the model
+// instead, or "" when data does not start as text. An ONNX file starts
+// with a protobuf field tag, a control character, where text has none.
+func textFile(data []byte) (what, fix string) {
+	head := data[:min(len(data), 512)]
+	for cut := 0; cut < 3 && len(head) > 0 && !utf8.Valid(head); cut++ {
+		// A multi-byte character cut at the end.
+		head = head[:len(head)-1]
+	}
+	if !utf8.Valid(head) || bytes.ContainsFunc(head, func(r rune) bool { return r < ' ' && r != '\t' && r != '\n' && r != '\r' }) {
+		return "", ""
+	}
+	t := strings.ToLower(strings.TrimSpace(strings.TrimPrefix(string(head), "\ufeff")))
+	const download = "download the .onnx file itself (a repository's raw or release link, not the page that shows it)"
+	switch {
+	case strings.HasPrefix(t, "<!doctype html") || strings.HasPrefix(t, "<html"):
+		return "an HTML page", download
+	case strings.HasPrefix(t, "{") && strings.Contains(t, `"cells"`):
+		return "a Jupyter notebook", "give the .onnx file the notebook exports"
+	case strings.HasPrefix(t, "{") || strings.HasPrefix(t, "["):
+		return "a JSON file", "give the model's .onnx file (a labels or config file goes to --labels, or beside the model)"
+	case strings.HasPrefix(t, "<"):
+		return "an XML file", "give the model's .onnx file"
+	}
+	return "a text file", "give the model's .onnx file (a labels file goes to --labels)"
 }
 
 // lfsPrefix starts every Git LFS pointer file.

@@ -336,7 +336,13 @@ func TestCheckRefusesWithExit2(t *testing.T) {
 		want []string
 	}{
 		{"empty", nil, []string{"model m.onnx is empty", "export it again"}},
-		{"text", []byte("this is not an onnx model"), []string{"not a valid ONNX model (truncated or corrupt protobuf at byte 0", "export it again"}},
+		// Files saved in the model's place: "export it again" is no fix.
+		{"text", []byte("this is not an onnx model"), []string{"model m.onnx is a text file, not an ONNX model: give the model's .onnx file"}},
+		{"HTML page", []byte("\n<!DOCTYPE html>\n<html lang=\"en\">"), []string{"model m.onnx is an HTML page, not an ONNX model: download the .onnx file itself"}},
+		{"notebook", []byte("{\n \"cells\": [\n  {"), []string{"model m.onnx is a Jupyter notebook, not an ONNX model"}},
+		{"JSON", []byte("[\"cat\", \"dog\"]"), []string{"model m.onnx is a JSON file, not an ONNX model"}},
+		{"XML", []byte("<?xml version=\"1.0\"?><testsuites>"), []string{"model m.onnx is an XML file, not an ONNX model"}},
+		{"binary", []byte{0xff, 0x00, 0x13, 0x99}, []string{"not a valid ONNX model (", "export it again"}},
 		{"no graph", varintField(1, 8), []string{"no graph"}},
 		// A clone without git-lfs, or actions/checkout without lfs: true.
 		{"Git LFS pointer", []byte("version https://git-lfs.github.com/spec/v1\noid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize 44708875\n"),
