@@ -82,7 +82,13 @@ func TestBadInput(t *testing.T) {
 		{"image base URL with a space", []string{"merge", "shard-1", "--image-base-url", "https://example.com/a b"}, 2, "--image-base-url"},
 		{"artifact URL not http", []string{"run", "--artifact-url", "javascript:alert(1)"}, 2, "--artifact-url"},
 		{"artifact URL with credentials", []string{"merge", "shard-1", "--artifact-url", "https://u:p@example.com/a"}, 2, "credentials"},
-		{"report dir is a file", []string{"run", "--report-dir", labels3, "--budget", "1s"}, 3, "report directory"},
+		// A value that does not parse gets what the flag takes.
+		{"negative seed", []string{"run", "--seed", "-1"}, 2, `--seed "-1": give a whole number of 0 or more, such as 1 (run 'fooltest run -h' for the flags)`},
+		{"fractional max-evals", []string{"run", "--max-evals", "1.5"}, 2, `--max-evals "1.5": give a whole number (run`},
+		{"alpha not a number", []string{"run", "--alpha", "abc"}, 2, `--alpha "abc": give a number, such as 0.05`},
+		{"quiet not a boolean", []string{"run", "--quiet=2"}, 2, `--quiet "2": give true or false (--quiet alone means true)`},
+		{"merge flag not a boolean", []string{"merge", "shard-1", "--allow-missing-shards=maybe"}, 2, `--allow-missing-shards "maybe": give true or false (--allow-missing-shards alone means true) (run 'fooltest merge -h'`},
+		{"report dir is a file", []string{"run", "--report-dir", labels3, "--budget", "1s"}, 2, "check --report-dir"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

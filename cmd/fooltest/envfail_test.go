@@ -47,7 +47,8 @@ func TestReportDirFull(t *testing.T) {
 }
 
 // TestReportDirUnwritable: a report directory that cannot be created is
-// reported before the search starts.
+// reported before the search starts; under a file, the path is the user's
+// to fix (exit 2).
 func TestReportDirUnwritable(t *testing.T) {
 	dir := t.TempDir()
 	blocker := filepath.Join(dir, "file")
@@ -55,7 +56,7 @@ func TestReportDirUnwritable(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := runMain(t, nil, "run", "--report-dir", filepath.Join(blocker, "reports"), "--budget", "5s")
-	if r.code != exitcode.Environment || !strings.Contains(r.stderr, "report directory") {
+	if r.code != exitcode.Usage || !strings.Contains(r.stderr, "report directory") {
 		t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
 	}
 	if strings.Contains(r.stderr, "runtime") {

@@ -49,13 +49,31 @@ func main() {
 		// The first signal stops the search, and the reports of what was
 		// found are still written; a second one means "now".
 		sig := <-sigs
-		fmt.Fprintf(e.stderr, "fooltest: %s: stopping the search and writing reports (signal again to exit at once)\n", sig)
+		fmt.Fprintf(e.stderr, "fooltest: %s: %s (signal again to exit at once)\n", sig, stopping(os.Args[1:], e.getenv))
 		cancel()
 		<-sigs
 		fmt.Fprintln(e.stderr, "fooltest: second signal: exiting without finishing the reports")
 		os.Exit(exitcode.Environment)
 	}()
 	os.Exit(Main(ctx, os.Args[1:], e))
+}
+
+// stopping says what the command of args does on the first signal: only
+// run and merge (and the Action, which runs either) write reports.
+func stopping(args []string, getenv func(string) string) string {
+	cmd := "run"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd = args[0]
+	}
+	switch {
+	case actions.Enabled(getenv, args), cmd == "run":
+		return "stopping the search and writing reports"
+	case cmd == "merge":
+		return "stopping and writing the merged reports"
+	case cmd == "bench":
+		return "stopping the measurement"
+	}
+	return "stopping"
 }
 
 // Main runs fooltest with args and returns the process exit code.

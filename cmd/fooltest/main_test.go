@@ -107,3 +107,32 @@ func reportLabels(t *testing.T, dir string) []string {
 	}
 	return labels
 }
+
+// TestStopping: the first signal's notice says what the command does then;
+// only run, merge and the Action write reports.
+func TestStopping(t *testing.T) {
+	none := func(string) string { return "" }
+	actions := func(k string) string {
+		if k == "GITHUB_ACTIONS" {
+			return "true"
+		}
+		return ""
+	}
+	for _, tc := range []struct {
+		args   []string
+		getenv func(string) string
+		want   string
+	}{
+		{nil, none, "stopping the search and writing reports"},
+		{[]string{"--model", "m.onnx"}, none, "stopping the search and writing reports"},
+		{[]string{"run"}, none, "stopping the search and writing reports"},
+		{[]string{"merge", "a", "b"}, none, "stopping and writing the merged reports"},
+		{[]string{"bench", "--model", "m.onnx"}, none, "stopping the measurement"},
+		{[]string{"inspect"}, none, "stopping"},
+		{nil, actions, "stopping the search and writing reports"},
+	} {
+		if got := stopping(tc.args, tc.getenv); got != tc.want {
+			t.Errorf("%q: %q, want %q", tc.args, got, tc.want)
+		}
+	}
+}

@@ -74,7 +74,7 @@ func parseMergeArgs(fs *flag.FlagSet, args []string, e env) ([]string, error) {
 				fs.PrintDefaults()
 				return nil, errHelp
 			}
-			return nil, exitcode.Usagef("%s: run 'fooltest merge -h' for the flags", err)
+			return nil, flagError(fs, err, "fooltest merge")
 		}
 		if fs.NArg() == 0 {
 			return dirs, nil

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -59,6 +60,44 @@ func (m *modelFlags) register(fs *flag.FlagSet) {
 	fs.Int64Var(&m.maxInputBytes, "max-input-bytes", classifier.DefaultMaxInputBytes, "refuse models whose input or output tensor for one batch takes more than this many `bytes`")
 }
 
+// badValue matches the flag package's errors for a value that does not
+// parse: the value and the flag's name.
+var badValue = regexp.MustCompile(`^invalid (?:boolean )?value ("(?:[^"\\]|\\.)*") for (?:flag )?-(\S+): `)
+
+// flagError turns fs's parse error err into one usage error: for a value
+// that does not parse, what the flag takes, from its type, rather than the
+// flag package's "parse error"; cmd names the command for its help.
+func flagError(fs *flag.FlagSet, err error, cmd string) error {
+	m := badValue.FindStringSubmatch(err.Error())
+	if m == nil {
+		return exitcode.Usagef("%s: run '%s -h' for the flags", err, cmd)
+	}
+	f := fs.Lookup(m[2])
+	if f == nil {
+		return exitcode.Usagef("%s: run '%s -h' for the flags", err, cmd)
+	}
+	example := ""
+	if f.DefValue != "" && f.DefValue != "0" {
+		example = ", such as " + f.DefValue
+	}
+	var takes string
+	switch fmt.Sprintf("%T", f.Value) {
+	case "*flag.boolValue":
+		takes = "true or false (--" + f.Name + " alone means true)"
+	case "*flag.uintValue", "*flag.uint64Value":
+		takes = "a whole number of 0 or more" + example
+	case "*flag.intValue", "*flag.int64Value":
+		takes = "a whole number" + example
+	case "*flag.float64Value":
+		takes = "a number" + example
+	case "*flag.durationValue":
+		takes = "a duration such as 30s or 5m"
+	default:
+		return exitcode.Usagef("%s: run '%s -h' for the flags", err, cmd)
+	}
+	return exitcode.Usagef("--%s %s: give %s (run '%s -h' for the flags)", f.Name, m[1], takes, cmd)
+}
+
 // parse parses args into fs, turning flag errors into one-line usage errors.
 func parse(fs *flag.FlagSet, args []string, e env, m *modelFlags) error {
 	fs.SetOutput(io.Discard)
@@ -69,7 +108,7 @@ func parse(fs *flag.FlagSet, args []string, e env, m *modelFlags) error {
 			fs.PrintDefaults()
 			return errHelp
 		}
-		return exitcode.Usagef("%s: run 'fooltest %s -h' for the flags", err, fs.Name())
+		return flagError(fs, err, "fooltest "+fs.Name())
 	}
 	if fs.NArg() > 0 {
 		return exitcode.Usagef("unexpected argument %q: flags start with --; run 'fooltest %s -h'", fs.Arg(0), fs.Name())

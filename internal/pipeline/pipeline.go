@@ -12,7 +12,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"strconv"
+	"syscall"
 	"time"
 
 	"github.com/fooltest/fooltest/internal/attack"
@@ -348,14 +350,16 @@ func reportError(dir string, err error) error {
 }
 
 // CheckReportDir checks, before a search, that reports can be written to
-// dir: a folder that is a symbolic link is invalid input, one that cannot be
-// created or written an environment failure.
+// dir: a folder that is a symbolic link, or a path that is a file or runs
+// through one, is invalid input (the user named the wrong path); one that
+// cannot be created or written otherwise (permissions, a full or read-only
+// disk) an environment failure.
 func CheckReportDir(dir string) error {
 	err := report.CheckDir(dir)
 	switch {
 	case err == nil:
 		return nil
-	case errors.Is(err, report.ErrSymlink):
+	case errors.Is(err, report.ErrSymlink), errors.Is(err, syscall.ENOTDIR), errors.Is(err, fs.ErrExist):
 		return fault.Invalidf(SettingReportDir, "%w", err)
 	}
 	return fault.Environmentf(SettingReportDir, "%w", err)
