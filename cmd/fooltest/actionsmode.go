@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/fooltest/fooltest/cmd/fooltest/internal/safetext"
@@ -82,7 +83,7 @@ func finishAction(gha *githubactions.Action, e env, o *runOutcome, runErr error)
 		}
 		if r := res.RangeCheck; r.Mismatch() {
 			w := fmt.Sprintf("the model quantizes its input to a range that this preprocessing fills only %.0f%% of, and preset %s far better, so this search fed it inputs unlike any it was built for: set the preset input to the model's",
-				100*r.Fit, strings.Join(r.SuggestedPresets, " or "))
+				math.Floor(100*r.Fit), strings.Join(r.SuggestedPresets, " or "))
 			if r.Kind == "scaling" {
 				w = fmt.Sprintf("the model scales its input in its graph, and with this preprocessing its first layer got values unlike normalised images, where preset %s gives such values, so this search fed it inputs unlike any it was trained on: set the preset input to the model's",
 					strings.Join(r.SuggestedPresets, " or "))

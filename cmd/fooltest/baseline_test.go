@@ -122,7 +122,7 @@ func TestBaselineRefused(t *testing.T) {
 	if r.code != exitcode.Usage {
 		t.Fatalf("exit %d, want 2; stderr %s", r.code, r.stderr)
 	}
-	for _, want := range []string{"threshold 0.99 (baseline 0.9)", "max-evals 600 (baseline 500)", "repeats 2 (baseline 1)"} {
+	for _, want := range []string{"threshold 0.99 (baseline 0.9)", "max-evals 600 (baseline 500)", "repeats 2 (baseline 1)", "run with the baseline's settings, or give --baseline the released model itself"} {
 		if !strings.Contains(r.stderr, want) {
 			t.Errorf("refusal does not name %q: %s", want, r.stderr)
 		}

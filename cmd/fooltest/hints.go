@@ -88,9 +88,12 @@ var settingHints = map[fault.Setting]hint{
 		}
 		return "if the baseline model takes that preprocessing, pass --baseline-preset custom; else search the baseline again with the model's"
 	},
-	pipeline.SettingReportDir: fixed("check --report-dir: the reports need a folder fooltest can write"),
-	pipeline.SettingBudget:    fixed("raise --budget"),
-	pipeline.SettingImage:     fixed("give --image a JPEG or PNG photo of at most 64 megapixels"),
+	// The baseline's settings are the user's to match, or the released
+	// model's to search again with this run's.
+	pipeline.SettingBaselineSettings: fixed("run with the baseline's settings, or give --baseline the released model itself, which is then searched with this run's"),
+	pipeline.SettingReportDir:        fixed("check --report-dir: the reports need a folder fooltest can write"),
+	pipeline.SettingBudget:           fixed("raise --budget"),
+	pipeline.SettingImage:            fixed("give --image a JPEG or PNG photo of at most 64 megapixels"),
 	pipeline.SettingPreprocessingCheck: func(s string) string {
 		return "pass --preset " + cmp.Or(s, "NAME") + " (or the model's own --scale, --mean and --std), or --preprocessing-check=false if the model was trained with this preprocessing"
 	},

@@ -18,7 +18,7 @@ func TestSettingHints(t *testing.T) {
 		classifier.SettingOutput, classifier.SettingOutputKind, classifier.SettingBatch,
 		classifier.SettingMaxModelBytes, classifier.SettingMaxInputBytes,
 		classifier.SettingPreprocessing, classifier.SettingChannelOrder, classifier.SettingRuntime,
-		pipeline.SettingBaseline, pipeline.SettingReportDir, pipeline.SettingBudget,
+		pipeline.SettingBaseline, pipeline.SettingBaselineSettings, pipeline.SettingReportDir, pipeline.SettingBudget,
 		pipeline.SettingShard, pipeline.SettingClasses, pipeline.SettingImage,
 	} {
 		if settingHints[s] == nil {

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -240,7 +241,7 @@ func (spec *Spec) checkPreprocessing(o *Opened, what string) error {
 		best[i] = p.Preset
 	}
 	err := fault.Invalidf(SettingPreprocessingCheck, "%s quantizes its input to %s (%s), and this preprocessing (%s) fills only %.0f%% of that range where preset %s fills it, so the model was most likely calibrated with such inputs, and a search would feed it inputs unlike any it was built for",
-		what, r.RangeString(), r.Via, given, 100*r.Fit, strings.Join(names, " or "))
+		what, r.RangeString(), r.Via, given, math.Floor(100*r.Fit), strings.Join(names, " or "))
 	if r.Kind == classifier.RangeScaling {
 		for i, p := range r.Suggested {
 			names[i] = fmt.Sprintf("%s gives %s", p.Preset, classifier.Interval(p.Lo, p.Hi))

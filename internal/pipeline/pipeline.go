@@ -30,9 +30,12 @@ const (
 	// SettingBaselinePreset is the preprocessing of a baseline whose
 	// model takes another than the model's.
 	SettingBaselinePreset fault.Setting = "baseline-preset"
-	SettingReportDir      fault.Setting = "report-dir"
-	SettingBudget         fault.Setting = "budget"
-	SettingShard          fault.Setting = "shard"
+	// SettingBaselineSettings is the search settings that a baseline
+	// report.json and the run must share for their scores to compare.
+	SettingBaselineSettings fault.Setting = "baseline-settings"
+	SettingReportDir        fault.Setting = "report-dir"
+	SettingBudget           fault.Setting = "budget"
+	SettingShard            fault.Setting = "shard"
 	// SettingThreshold is the confidence a fooling image must reach.
 	SettingThreshold fault.Setting = "threshold"
 	// SettingClasses is the choice of target classes.
@@ -237,7 +240,7 @@ func Run(ctx context.Context, spec Spec) (*Outcome, error) {
 			return nil, fault.Suggest(fault.Invalidf(SettingBaselinePreset, "baseline %s was searched with other preprocessing than the model's: %s", spec.Baseline, describeDifferences(pre)), base.report.Config.Preset)
 		}
 		if err := gate.CheckBaseline(probe, base.report, spec.BaselinePreset != ""); err != nil {
-			return nil, fault.Invalidf(SettingBaseline, "baseline %s: %w", spec.Baseline, err)
+			return nil, fault.Invalidf(SettingBaselineSettings, "baseline %s: %w", spec.Baseline, err)
 		}
 		if err := sameTargets(spec.Baseline, spec.Config.Classes, targets, base.report.Model.Classes, info.Classes); err != nil {
 			return nil, err

@@ -267,7 +267,7 @@ func rangeWarning(res *Result, untrusted func(string) string) string {
 	}
 	return fmt.Sprintf("The model quantizes its input to a range that this run's preprocessing fills only %.0f%% of, and preset %s far better: "+
 		"it was most likely calibrated with such inputs, so this search fed it inputs unlike any it was built for, and the verdict says little about it. Run again with the model's preprocessing.",
-		100*r.Fit, strings.Join(presets, " or "))
+		math.Floor(100*r.Fit), strings.Join(presets, " or "))
 }
 
 // preprocessingWarning joins the warnings of the digit, range and photo
