@@ -67,8 +67,13 @@ var settingHints = map[fault.Setting]hint{
 		}
 		return "say how to read the output with --output-kind probabilities, logits (softmax is applied), sigmoid (independent scores in [0,1]), multilabel-logits (a sigmoid is applied to each) or percentages (probabilities times 100)"
 	},
-	classifier.SettingMaxModelBytes:      fixed("raise --max-model-bytes if you trust the model"),
-	classifier.SettingMaxInputBytes:      fixed("raise --max-input-bytes if the runner has the memory, or use a smaller --batch or --input-shape"),
+	classifier.SettingMaxModelBytes: fixed("raise --max-model-bytes if you trust the model"),
+	classifier.SettingMaxInputBytes: func(s string) string {
+		if s == classifier.FixedSizes {
+			return "raise --max-input-bytes if the runner has the memory (the model fixes its batch and image size, which no flag changes)"
+		}
+		return "raise --max-input-bytes if the runner has the memory, or use a smaller --batch or --input-shape"
+	},
 	classifier.SettingPreprocessing:      fixed("check --scale, --mean and --std (or --preset)"),
 	classifier.SettingChannelOrder:       fixed("leave out --channel-order"),
 	hfconfig.SettingPreprocessorConfig:   fixed("fix the file, or pass --preset (or --scale, --mean and --std), which take precedence over it"),

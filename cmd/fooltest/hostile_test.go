@@ -72,7 +72,9 @@ func TestUntestedModelNeverPasses(t *testing.T) {
 		{"logits forced to percentages", onnxtest.Classifier([]int64{-1, 1, 8, 8}, 10, "").Scaled(-1), []string{"--output-kind", "percentages"}, exitcode.Usage, "outside [0, 100]", ""},
 		{"all outputs NaN", nanModel(), nil, exitcode.Environment, "NaN", "error"},
 		{"all outputs NaN, kind given", nanModel(), []string{"--output-kind", "probabilities"}, exitcode.Environment, "NaN", "error"},
-		{"a 20000x20000 image", hugeImage(), nil, exitcode.Usage, "--max-input-bytes", ""},
+		{"a 20000x20000 image", hugeImage(), nil, exitcode.Usage, "raise --max-input-bytes if the runner has the memory (the model fixes its batch and image size, which no flag changes)", ""},
+		// A dynamic batch is the user's to make smaller.
+		{"a batch of 4096 images", onnxtest.Classifier([]int64{-1, 3, 128, 128}, 3, "Softmax"), []string{"--batch", "4096"}, exitcode.Usage, "or use a smaller --batch or --input-shape", ""},
 		{"a run that never ends", onnxtest.Classifier([]int64{-1, 1, 4, 4}, 3, "Softmax").Looping(1<<50, 3), []string{"--budget", "2s"}, exitcode.Environment, "--budget", ""},
 	}
 	for _, tc := range tests {

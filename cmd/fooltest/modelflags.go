@@ -333,7 +333,7 @@ func summary(l *pipeline.Opened, defaulted bool, hf hfconfig.Files) string {
 	if len(i.SpreadOutputs) > 0 {
 		// The model's other head goes untested; the gate speaks for
 		// this output only.
-		kind += fmt.Sprintf("; not searched: %s, scores along several axes (another head's), which fooltest does not read", safetext.Printable(strings.Join(i.SpreadOutputs, ", ")))
+		kind += fmt.Sprintf("; not searched: %s, values along several axes (another head's scores, or feature maps), which fooltest does not read", safetext.Printable(strings.Join(i.SpreadOutputs, ", ")))
 	}
 	size := ""
 	switch {

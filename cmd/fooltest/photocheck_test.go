@@ -81,24 +81,43 @@ func TestPhotoCheck(t *testing.T) {
 	}
 }
 
-// TestPhotoCheckDefaulted: photos that collapse with fooltest's default
-// preprocessing, which nothing gave, and that no preset spreads, as a
-// spectrogram classifier's given [0, 1] do, are refused with the flag that
-// confirms the default; given by the user, the same preprocessing runs.
+// TestPhotoCheckDefaulted: a run that would pass on fooltest's default
+// preprocessing, which nothing gave, with photos that collapse and that no
+// preset spreads (as a spectrogram classifier's given [0, 1] do) ends in
+// the verdict error, exit 3, naming the flag that confirms the default;
+// confirmed, with the checks turned off, or only reporting, the same run
+// passes.
 func TestPhotoCheckDefaulted(t *testing.T) {
 	// Weights so small that no preset moves the scores from an even
 	// split.
 	model := writeModel(t, "flat.onnx", onnxtest.Classifier([]int64{-1, 3, 16, 16}, 5, "").Scaled(1e-7).Then("Softmax", nil))
-	run := func(extra ...string) result {
-		return runMain(t, nil, append([]string{"run", "--model", model, "--threads", "1", "--max-evals", "50", "--fail-on", "never", "--quiet", "--report-dir", t.TempDir()}, extra...)...)
+	run := func(dir string, extra ...string) result {
+		return runMain(t, nil, append([]string{"run", "--model", model, "--threads", "1", "--max-evals", "200", "--quiet", "--format", "json,markdown,junit", "--report-dir", dir}, extra...)...)
 	}
-	r := run()
-	if r.code != exitcode.Usage || !strings.Contains(r.stderr, "nearly the same scores with fooltest's default preprocessing (preset raw01: spread 0.0") || !strings.HasSuffix(strings.TrimSpace(r.stderr), "pass --preset raw01 (or the model's own --scale, --mean and --std), or --preprocessing-check=false if the model was trained with this preprocessing") || strings.Count(strings.TrimSpace(r.stderr), "\n") > 0 {
-		t.Fatalf("default: exit %d, want 2 and one line naming the default\n%s", r.code, r.stderr)
+	dir := t.TempDir()
+	r := run(dir)
+	if r.code != exitcode.Environment || !strings.Contains(r.stderr, "with fooltest's default preprocessing (preset raw01), which nothing gave, the model scored 6 very different photos nearly alike (spread 0.0") || !strings.Contains(r.stderr, "confirm this one with --preset raw01") {
+		t.Fatalf("default: exit %d, want 3 and the error naming the default\n%s", r.code, r.stderr)
 	}
-	for _, given := range [][]string{{"--preset", "raw01"}, {"--preprocessing-check=false"}} {
-		if r := run(given...); r.code != exitcode.Pass {
+	var rep struct {
+		Verdict string `json:"verdict"`
+		Error   string `json:"error"`
+	}
+	readReport(t, dir, &rep)
+	if rep.Verdict != "error" || !strings.Contains(rep.Error, "nobody confirmed") {
+		t.Fatalf("report.json verdict %q, error %q", rep.Verdict, rep.Error)
+	}
+	for _, given := range [][]string{{"--preset", "raw01"}, {"--preprocessing-check=false"}, {"--fail-on", "never"}} {
+		if r := run(t.TempDir(), given...); r.code != exitcode.Pass {
 			t.Fatalf("%v: exit %d, want 0\n%s", given, r.code, r.stderr)
 		}
+	}
+	// A fail stands, and so does a pass that fooled every class: the
+	// search moved the model whatever its input.
+	if r := run(t.TempDir(), "--threshold", "0.2"); r.code != exitcode.GateFailed {
+		t.Fatalf("--threshold 0.2: exit %d, want 1\n%s", r.code, r.stderr)
+	}
+	if r := run(t.TempDir(), "--threshold", "0.2", "--max-fooled", "100%"); r.code != exitcode.Pass {
+		t.Fatalf("--threshold 0.2 --max-fooled 100%%: exit %d, want 0\n%s", r.code, r.stderr)
 	}
 }

@@ -250,7 +250,7 @@ func runSearch(ctx context.Context, args []string, e env) (*runOutcome, error) {
 					fmt.Fprintf(e.stdout, "%-11s %d of %d: %d of the %d target classes, seed %d\n", "shard", sh.Index, sh.Count, len(sh.Searched), len(targets), sh.Seed)
 				}
 				info := o.Info()
-				fmt.Fprintf(e.stdout, "%-11s %.1fs of the %s budget", "opened in", info.OpenSeconds, plan.budget)
+				fmt.Fprintf(e.stdout, "%-11s %.1fs of the %s budget", "opened in", o.OpenSeconds, plan.budget)
 				if info.BatchTuned {
 					fmt.Fprintf(e.stdout, ", %.1fs of it tuning the batch size", info.TuneSeconds)
 				}

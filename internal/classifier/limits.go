@@ -30,17 +30,27 @@ func checkSizes(in inputSpec, out outputSpec, opts Options) error {
 	case opts.Batch > 0:
 		what = fmt.Sprintf("a batch of %d images", opts.Batch)
 	}
+	// A fixed batch or a declared size is the model's: neither --batch
+	// nor --input-shape changes it, so the fix offered is the limit alone.
+	fixed := ""
+	if in.batch > 0 && (in.asDeclared || opts.InputShape == nil && !in.sized) {
+		fixed = FixedSizes
+	}
 	image := 4 * float64(in.c) * float64(in.h) * float64(in.w)
 	if need := batch * image; need > float64(limit) {
-		return fault.Invalidf(SettingMaxInputBytes, "model input %q of %d×%d×%d needs %s for %s, over the %s limit",
-			in.name, in.c, in.h, in.w, byteSize(need), what, byteSize(float64(limit)))
+		return fault.Suggest(fault.Invalidf(SettingMaxInputBytes, "model input %q of %d×%d×%d needs %s for %s, over the %s limit",
+			in.name, in.c, in.h, in.w, byteSize(need), what, byteSize(float64(limit))), fixed)
 	}
 	if need := batch * 4 * float64(out.k); need > float64(limit) {
-		return fault.Invalidf(SettingMaxInputBytes, "model output %q of %d classes needs %s for %s, over the %s limit",
-			out.name, out.k, byteSize(need), what, byteSize(float64(limit)))
+		return fault.Suggest(fault.Invalidf(SettingMaxInputBytes, "model output %q of %d classes needs %s for %s, over the %s limit",
+			out.name, out.k, byteSize(need), what, byteSize(float64(limit))), fixed)
 	}
 	return nil
 }
+
+// FixedSizes is the suggestion of an error of SettingMaxInputBytes when the
+// model fixes its batch or image size, which no flag makes smaller.
+const FixedSizes = "fixed"
 
 // byteSize formats n bytes for messages.
 func byteSize(n float64) string {

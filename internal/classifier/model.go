@@ -236,7 +236,12 @@ func detectInput(inputs []ort.InputOutputInfo, shape *[3]int, size *[2]int, g *o
 		}
 		spec.layout, spec.batch, spec.asDeclared = Flat, 1, true
 	default:
-		return inputSpec{}, fault.Invalidf("", "model input %q has rank %d (shape %v): fooltest takes [N,C,H,W], [N,H,W,C], [N,H,W] or flattened [N,D] image inputs", in.Name, len(dims), dims)
+		what := ""
+		if len(dims) == 5 {
+			// The user's fix is not a flag: the model is of another kind.
+			what = ", and one of five axes is a video clip's or a 3-D volume's, which no image search draws"
+		}
+		return inputSpec{}, fault.Invalidf("", "model input %q has rank %d (shape %v): fooltest takes [N,C,H,W], [N,H,W,C], [N,H,W] or flattened [N,D] image inputs%s", in.Name, len(dims), dims, what)
 	}
 	if shape != nil {
 		c, h, w := shape[0], shape[1], shape[2]

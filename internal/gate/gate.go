@@ -265,6 +265,10 @@ func Evaluate(res *report.Result, threshold float64, allowed MaxFooled, failOn F
 		v = Fail
 	case failOn != FailOnRegression && fooled > res.MaxFooled:
 		v = Fail
+	case failOn != FailOnNever && unconfirmed(res) && !searchedFooled(res):
+		v = Error
+		res.Error = fmt.Sprintf("with fooltest's default preprocessing (preset %s), which nothing gave, the model scored %d very different photos nearly alike (spread %.3f of 1), as one fed values unlike its own does, and a pass would rest on a preprocessing nobody confirmed: give the model's own (--scale, --mean and --std), or confirm this one with --preset %s",
+			res.Config.Preset, res.PhotoCheck.Photos, res.PhotoCheck.Spread, res.Config.Preset)
 	case res.Interrupted:
 		v = Error
 		res.Error = "the run was interrupted before the search ended, and the classes fooled so far do not fail the gate"
@@ -274,6 +278,20 @@ func Evaluate(res *report.Result, threshold float64, allowed MaxFooled, failOn F
 	}
 	res.Verdict = v
 	return v, nil
+}
+
+// unconfirmed reports whether res's preprocessing is one nothing gave (the
+// default) under which the model scored the photo check's photos nearly
+// alike: a model of another domain may do so with its own preprocessing,
+// but so does one fed values unlike those it was trained on (a log-mel
+// keyword spotter given [0, 1] kept 7 of its 9 classes at 0 and passed
+// with one class allowed), and only the user knows which. A run the user
+// let go on whatever the checks found is left to them, and so is one that
+// fooled every class it searched: the search moved the model, whatever
+// its inputs. A run that only reports (fail-on never) gates nothing.
+func unconfirmed(res *report.Result) bool {
+	p := res.PhotoCheck
+	return p != nil && p.Collapsed && !p.Mismatch() && res.Config.PreprocessingFrom == report.DefaultPreprocessing && !res.Config.PreprocessingUnchecked
 }
 
 // searchedFooled reports whether every class the run searched was fooled,

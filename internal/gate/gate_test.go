@@ -297,6 +297,14 @@ func TestEvaluateError(t *testing.T) {
 		{"a shard's own classes not fooled", report.Result{Classes: classes(1, 0.1), Evaluations: 20, Shard: &report.Shard{Index: 2, Count: 2, Searched: []int{1}}}, Error},
 		{"a merged result is not a shard", report.Result{Classes: classes(1, 0.1), Evaluations: 20, Shard: &report.Shard{Count: 2}}, Error},
 		{"a merged result without a shard", report.Result{Classes: []report.Class{{Index: 0, Confidence: 1}, {Index: 1, Confidence: 0.1, NotSearched: true}}, Evaluations: 20, Shard: &report.Shard{Count: 2}}, Pass},
+		// A pass on a preprocessing nobody gave, under which the photos
+		// collapsed, rests on nothing.
+		{"unconfirmed default, photos collapsed", unconfirmedResult(classes(0.1, 0), true, false, report.DefaultPreprocessing), Error},
+		{"unconfirmed default, failing", unconfirmedResult(classes(1, 0), true, false, report.DefaultPreprocessing), Fail},
+		{"unconfirmed default, photos told apart", unconfirmedResult(classes(0.1, 0), false, false, report.DefaultPreprocessing), Pass},
+		{"unconfirmed default, checks off", unconfirmedResult(classes(0.1, 0), true, true, report.DefaultPreprocessing), Pass},
+		{"a preset given, photos collapsed", unconfirmedResult(classes(0.1, 0), true, false, ""), Pass},
+		{"a default under which every class fell", unconfirmedResult(classes(1, 1), true, false, report.DefaultPreprocessing), Pass},
 	}
 	allowAll, _ := ParseMaxFooled("100%")
 	none, _ := ParseMaxFooled("0")
@@ -321,6 +329,15 @@ func TestEvaluateError(t *testing.T) {
 			}
 		})
 	}
+}
+
+// unconfirmedResult returns a result of classes searched with the
+// preprocessing from (report.DefaultPreprocessing: nothing gave it), the
+// photos collapsed or not, the checks off or not.
+func unconfirmedResult(cs []report.Class, collapsed, unchecked bool, from string) report.Result {
+	return report.Result{Classes: cs, Evaluations: 500,
+		PhotoCheck: &report.PhotoCheck{Photos: 6, Spread: 0.01, Collapsed: collapsed},
+		Config:     report.Config{Preset: "raw01", PreprocessingFrom: from, PreprocessingUnchecked: unchecked}}
 }
 
 // manyConfs returns n confidences that fool no class.

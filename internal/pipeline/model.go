@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/fooltest/fooltest/internal/classifier"
 	"github.com/fooltest/fooltest/internal/demo"
@@ -75,6 +76,11 @@ type Opened struct {
 	// with its preprocessing (see package photocheck); nil for the
 	// models Digits covers and models of 8-bit pixels.
 	Photos *report.PhotoCheck
+	// OpenSeconds is how long opening took: the classifier's opening
+	// (Info().OpenSeconds) and the checks of the preprocessing with
+	// digits and photos, which on a model of a large fixed batch take
+	// as long.
+	OpenSeconds float64
 	// norm is the preprocessing the model was opened with.
 	norm classifier.Normalization
 }
@@ -82,6 +88,7 @@ type Opened struct {
 // Open opens m and reads its labels. The end of ctx aborts the model runs
 // that opening makes (probing the output, tuning the batch size).
 func Open(ctx context.Context, m Model) (*Opened, error) {
+	start := time.Now()
 	o := &Opened{Preset: m.Preset, Runtime: m.Runtime, norm: m.Options.Normalization, PreprocessingFrom: m.PreprocessingFrom}
 	var sum [32]byte
 	var err error
@@ -170,6 +177,7 @@ func Open(ctx context.Context, m Model) (*Opened, error) {
 			return nil, err
 		}
 	}
+	o.OpenSeconds = time.Since(start).Seconds()
 	return o, nil
 }
 
@@ -255,21 +263,8 @@ func (spec *Spec) checkPreprocessing(o *Opened, what string) error {
 // checkPhotos refuses to search o when the photo check found that its
 // preprocessing (given, as the user named it) leaves the model unable to
 // tell any two photos apart.
-//
-// Photos that collapse with no preset to spread them are refused too when
-// nothing gave the preprocessing (o.Defaulted): a model of another domain
-// may answer every photo alike with its own, but so does one fed values
-// unlike its own that no preset gives (a log-mel spectrogram's, about
-// -14..5, read with fooltest's default [0, 1]: 7 of 9 classes stayed at 0
-// and the gate passed). Only the user knows which, and saying so once, with
-// a flag, costs less than a pass the model never earned.
 func (spec *Spec) checkPhotos(o *Opened, what, given string) error {
 	p := o.Photos
-	if p != nil && p.Collapsed && !p.Mismatch() && o.Defaulted {
-		err := fault.Invalidf(SettingPreprocessingCheck, "%s gives %d very different photos (a cat, coffee, a rocket, a portrait, grass, bricks) nearly the same scores with fooltest's default preprocessing (%s: spread %.3f of 1), which nothing gave (no flag, no model metadata, no image processor config), and no preset spreads them: a model of another domain may answer every photo alike, but so does one fed values unlike those it was trained on, which a search could hardly move, and the gate would pass it untested; if the model takes that preprocessing, say so",
-			what, p.Photos, given, p.Spread)
-		return fault.Suggest(err, classifier.PresetName(o.norm))
-	}
 	if !p.Mismatch() {
 		return nil
 	}

@@ -37,7 +37,7 @@ func resultShell(o *Opened, spec *Spec, generation int) *report.Result {
 		DigitCheck:    cloneDigits(o.Digits),
 		RangeCheck:    rangeCheck(info.InputRange),
 		PhotoCheck:    clonePhotos(o.Photos),
-		OpenSeconds:   info.OpenSeconds,
+		OpenSeconds:   o.OpenSeconds,
 		Shard:         spec.Shard,
 	}
 	c := &out.Config
@@ -59,6 +59,7 @@ func resultShell(o *Opened, spec *Spec, generation int) *report.Result {
 	if o.Defaulted {
 		c.PreprocessingFrom = DefaultPreprocessing
 	}
+	c.PreprocessingUnchecked = spec.TrustPreprocessing
 	c.ChannelOrder = ""
 	if norm.BGR && info.Channels == 3 {
 		c.ChannelOrder = "bgr"
@@ -205,9 +206,8 @@ func renderShown(out *report.Result, res *attack.Result) error {
 const DemoDisplayPath = "(embedded demo model)"
 
 // DefaultPreprocessing is the reports' preprocessing_from when nothing gave
-// the preprocessing, so that a report read later (a PR comment, a stored
-// report.json) says the preset was not chosen.
-const DefaultPreprocessing = "none given: fooltest's default, which may not be the model's"
+// the preprocessing (see report.DefaultPreprocessing).
+const DefaultPreprocessing = report.DefaultPreprocessing
 
 // displayPath is the model path as reports show it: relative to the working
 // directory (the workspace, in Actions) when the model lies inside it.

@@ -46,8 +46,9 @@ type Result struct {
 	Evaluations    int64   `json:"evaluations"`
 	ElapsedSeconds float64 `json:"elapsed_seconds"`
 	// OpenSeconds is the time spent opening the model (loading it,
-	// probing its output, tuning the batch size) before the search,
-	// which counts against the budget too.
+	// probing its output, tuning the batch size, checking the
+	// preprocessing with digits or photos) before the search, which
+	// counts against the budget too.
 	OpenSeconds      float64 `json:"open_seconds"`
 	EvalsPerSecond   float64 `json:"evaluations_per_second"`
 	BudgetSeconds    float64 `json:"budget_seconds"`
@@ -224,6 +225,11 @@ type PhotoCheck struct {
 	SuggestedSpread  float64  `json:"suggested_spread,omitempty"`
 }
 
+// DefaultPreprocessing is Config.PreprocessingFrom when nothing gave the
+// preprocessing, so that a report read later (a PR comment, a stored
+// report.json) says the preset was not chosen.
+const DefaultPreprocessing = "none given: fooltest's default, which may not be the model's"
+
 // Mismatch reports whether the check found the run's preprocessing to be
 // most likely not the model's.
 func (p *PhotoCheck) Mismatch() bool { return p != nil && len(p.SuggestedPresets) > 0 }
@@ -375,14 +381,17 @@ type Config struct {
 	// flag gave it: the model's image metadata, the image processor's
 	// settings beside it, or, when nothing gave it, fooltest's default.
 	// Empty when flags gave it.
-	PreprocessingFrom string   `json:"preprocessing_from,omitempty"`
-	InputShape        string   `json:"input_shape"`
-	Output            string   `json:"output"`
-	OutputKind        string   `json:"output_kind"`
-	Labels            string   `json:"labels"`
-	ReportDir         string   `json:"report_dir"`
-	Formats           []string `json:"formats"`
-	ExportDataset     bool     `json:"export_dataset"`
+	PreprocessingFrom string `json:"preprocessing_from,omitempty"`
+	// PreprocessingUnchecked says that the run went on whatever its
+	// preprocessing checks found (--preprocessing-check=false).
+	PreprocessingUnchecked bool     `json:"preprocessing_unchecked,omitempty"`
+	InputShape             string   `json:"input_shape"`
+	Output                 string   `json:"output"`
+	OutputKind             string   `json:"output_kind"`
+	Labels                 string   `json:"labels"`
+	ReportDir              string   `json:"report_dir"`
+	Formats                []string `json:"formats"`
+	ExportDataset          bool     `json:"export_dataset"`
 	// Generation is the search's generation unit.
 	Generation int `json:"generation"`
 	// Repeats is --repeats: independent searches with seeds Seed,
