@@ -195,8 +195,8 @@ func validateThreshold(t float64) error {
 // Evaluate applies the gate to res and records its findings there: each
 // Class.Fooled (confidence >= threshold), Fooled, Targets (every class in
 // res.Classes), Threshold, MaxFooled (resolved), the median and maximum best
-// confidence, Verdict, and the gate settings in res.Config. It is safe to call
-// again on the same result.
+// confidence, Verdict, what failed the gate (FailedBy), and the gate
+// settings in res.Config. It is safe to call again on the same result.
 //
 // failOn does not change the verdict: with FailOnNever a crossed gate is
 // still recorded as "fail" so every report says what was found; only
@@ -248,6 +248,8 @@ func Evaluate(res *report.Result, threshold float64, allowed MaxFooled, failOn F
 	// spent its evaluation budget (or fooled everything) measured.
 	scored := failOn == FailOnRegression || res.Config.MinScore > 0
 
+	failedBy(res, failOn, scored)
+
 	v := Pass
 	need := int64(max(minEvaluations, searchedTargets(res)))
 	if res.Config.MaxEvals > 0 {
@@ -294,10 +296,26 @@ func unconfirmed(res *report.Result) bool {
 	return p != nil && p.Collapsed && !p.Mismatch() && res.Config.PreprocessingFrom == report.DefaultPreprocessing && !res.Config.PreprocessingUnchecked
 }
 
-// searchedFooled reports whether every class the run searched was fooled,
-// which ends a search early however few evaluations it made: every target,
-// a shard's own classes (the others it did not search), or in a merged
-// result those of the shards present.
+// failedBy records in res.FailedBy every finding that fails the gate, not
+// only the one that decides the verdict, so that each report marks all of
+// them: more fooled classes than allowed (unless the gate judges the
+// regression alone), a regression under fail-on regression, and a score
+// under the minimum. A score that is not comparable fails nothing: the
+// verdict is then "error".
+func failedBy(res *report.Result, failOn FailOn, scored bool) {
+	res.FailedBy = nil
+	comparable := !scored || res.ScoreComparable
+	if comparable && res.Config.MinScore > 0 && res.Score < res.Config.MinScore {
+		res.FailedBy = append(res.FailedBy, report.FailedByMinScore)
+	}
+	if comparable && failOn == FailOnRegression && res.Baseline.Regression {
+		res.FailedBy = append(res.FailedBy, report.FailedByRegression)
+	}
+	if failOn != FailOnRegression && res.Fooled > res.MaxFooled {
+		res.FailedBy = append(res.FailedBy, report.FailedByFooled)
+	}
+}
+
 // searchedTargets is the number of target classes the run searched: all
 // of them, a shard's own, or, merged, those of the shards merged.
 func searchedTargets(res *report.Result) int {
@@ -316,6 +334,10 @@ func searchedTargets(res *report.Result) int {
 	return n
 }
 
+// searchedFooled reports whether every class the run searched was fooled,
+// which ends a search early however few evaluations it made: every target,
+// a shard's own classes (the others it did not search), or in a merged
+// result those of the shards present.
 func searchedFooled(res *report.Result) bool {
 	if res.Shard == nil {
 		return res.Fooled == res.Targets

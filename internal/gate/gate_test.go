@@ -2,6 +2,7 @@ package gate
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -356,4 +357,79 @@ func seq(from, to, step int) []int {
 		s = append(s, i)
 	}
 	return s
+}
+
+// TestFailedBy: the gate records every finding that fails it, whichever
+// decides the verdict, and nothing for a pass, so that the writers mark as
+// failures exactly what the verdict rests on.
+func TestFailedBy(t *testing.T) {
+	// Ten classes: the first fooled at 100 evaluations each, the others
+	// not; the baseline needed 100 times as many for each fooled class,
+	// a regression at any alpha the tests use.
+	build := func(fooled int, baseline bool, minScore float64, comparable bool) *report.Result {
+		res := &report.Result{Evaluations: 100_000, EvaluationBudget: 100_000, ScoreComparable: comparable,
+			Config: report.Config{MinScore: minScore}}
+		for i := range 10 {
+			c := report.Class{Index: i, Confidence: 0.5}
+			if i < fooled {
+				e := int64(100 + i)
+				c.Confidence, c.EvaluationsToThreshold = 1, &e
+			}
+			res.Classes = append(res.Classes, c)
+		}
+		if baseline {
+			res.Baseline = &report.Baseline{}
+			for i, c := range res.Classes {
+				bc := report.BaselineClass{Index: i}
+				if c.EvaluationsToThreshold != nil {
+					e := 100 * *c.EvaluationsToThreshold
+					bc.EvaluationsToThreshold = &e
+				}
+				res.Baseline.Classes = append(res.Baseline.Classes, bc)
+			}
+		}
+		return res
+	}
+	tests := []struct {
+		name     string
+		res      *report.Result
+		max      string
+		failOn   FailOn
+		want     Verdict
+		failedBy []string
+	}{
+		{"nothing fooled", build(0, false, 0, true), "0", FailOnFooled, Pass, nil},
+		{"fooled within the allowance", build(10, false, 0, true), "100%", FailOnFooled, Pass, nil},
+		{"fooled over the allowance", build(3, false, 0, true), "2", FailOnFooled, Fail, []string{report.FailedByFooled}},
+		{"report only still records what failed", build(3, false, 0, true), "0", FailOnNever, Fail, []string{report.FailedByFooled}},
+		{"regression judged alone, none found", build(0, true, 0, true), "0", FailOnRegression, Pass, nil},
+		{"regression judged alone, fooled over the allowance", build(10, true, 0, true), "0", FailOnRegression, Fail, []string{report.FailedByRegression}},
+		{"a regression the gate does not judge", build(10, true, 0, true), "100%", FailOnFooled, Pass, nil},
+		{"score under the minimum and fooled over the allowance", build(10, false, 0.9, true), "0", FailOnFooled, Fail, []string{report.FailedByMinScore, report.FailedByFooled}},
+		{"score under the minimum, fooled within the allowance", build(10, false, 0.9, true), "100%", FailOnFooled, Fail, []string{report.FailedByMinScore}},
+		{"a score that is not comparable fails nothing", build(10, false, 0.9, false), "100%", FailOnFooled, Error, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			allowed, err := ParseMaxFooled(tt.max)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// A stale record from an earlier evaluation must be replaced.
+			tt.res.FailedBy = []string{"stale"}
+			v, err := Evaluate(tt.res, 0.99, allowed, tt.failOn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if v != tt.want {
+				t.Errorf("verdict %s, want %s (error %q)", v, tt.want, tt.res.Error)
+			}
+			if !slices.Equal(tt.res.FailedBy, tt.failedBy) {
+				t.Errorf("FailedBy %q, want %q", tt.res.FailedBy, tt.failedBy)
+			}
+			if (v == Pass) != (len(tt.res.FailedBy) == 0) && v != Error {
+				t.Errorf("verdict %s with FailedBy %q: a pass fails nothing and a fail something", v, tt.res.FailedBy)
+			}
+		})
+	}
 }

@@ -27,10 +27,12 @@ const (
 	JUnitFile             = junitFile
 	MaxMarkdownBytes      = maxMarkdownBytes
 	MaxUnfooledImages     = maxUnfooledImages
+	MinScoreType          = minScoreType
 	NotTestedCase         = notTestedCase
 	NotTestedType         = notTestedType
 	RegressionType        = regressionType
 	SARIFFile             = sarifFile
+	SARIFMinScoreRuleID   = sarifMinScoreRuleID
 	SARIFNotTestedRuleID  = sarifNotTestedRuleID
 	SARIFRegressionRuleID = sarifRegressionRuleID
 	SARIFRuleID           = sarifRuleID

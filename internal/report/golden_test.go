@@ -37,6 +37,9 @@ func TestGolden(t *testing.T) {
 		{"unreachable-", goldenUnreachableResult, ""},
 		{"all-unreachable-", goldenAllUnreachableResult, ""},
 		{"digits-", goldenDigitsResult, ""},
+		{"allowed-", goldenAllowedResult, ""},
+		{"report-only-", goldenReportOnlyResult, ""},
+		{"min-score-", goldenMinScoreResult, ""},
 	}
 	for _, fx := range fixtures {
 		for _, tt := range formats {

@@ -44,6 +44,44 @@ func goldenResult(t testing.TB) *report.Result {
 	return res
 }
 
+// goldenAllowedResult is goldenResult under --max-fooled 100%: every
+// fooled class is within the allowance, so the run passes, and no format
+// may show a failure or an error-level finding.
+func goldenAllowedResult(t testing.TB) *report.Result {
+	t.Helper()
+	return goldenGate(t, reporttest.Options{MaxFooled: "100%"})
+}
+
+// goldenReportOnlyResult is goldenResult under --fail-on never: the gate
+// fails, but only reports, so no format may fail a check either.
+func goldenReportOnlyResult(t testing.TB) *report.Result {
+	t.Helper()
+	return goldenGate(t, reporttest.Options{FailOn: "never"})
+}
+
+// goldenMinScoreResult is goldenResult with its fooled classes allowed
+// but a score under --min-score, which fails the gate on its own.
+func goldenMinScoreResult(t testing.TB) *report.Result {
+	t.Helper()
+	return goldenGate(t, reporttest.Options{MaxFooled: "3", MinScore: 0.99})
+}
+
+// goldenGate is goldenResult's classes under the gate settings of o.
+func goldenGate(t testing.TB, o reporttest.Options) *report.Result {
+	t.Helper()
+	labels := map[int]string{0: "tabby cat", 2: "n02085620 Chihuahua"}
+	o.Classes, o.Fooled, o.HistoryLen = 6, 3, 20
+	o.Label = func(i int) string {
+		if l, ok := labels[i]; ok {
+			return l
+		}
+		return "class " + string(rune('A'+i))
+	}
+	res := reporttest.New(t, o)
+	report.Prepare(res, report.DefaultFormats())
+	return res
+}
+
 // goldenImageBaseResult is goldenResult published under an image base URL:
 // report.md embeds the gallery and each fooled class's image.
 func goldenImageBaseResult(t testing.TB) *report.Result {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -86,6 +87,9 @@ func junitSuites(res *Result) junit.Testsuites {
 		{"median_evaluations_to_threshold", median},
 		{"repeats", strconv.Itoa(max(res.Repeats, 1))},
 	}...)
+	if len(res.FailedBy) > 0 {
+		props = append(props, struct{ name, value string }{"failed_by", strings.Join(res.FailedBy, ",")})
+	}
 	if isError(res) {
 		props = append(props, struct{ name, value string }{"error", errorReason(res)})
 	}
@@ -128,6 +132,12 @@ func junitSuites(res *Result) junit.Testsuites {
 		suite.Tests++
 		suite.Errors++
 	}
+	if tc, ok := junitMinScore(res); ok {
+		suite.Tests++
+		if tc.Failure != nil {
+			suite.Failures++
+		}
+	}
 	for i := range res.Classes {
 		suite.Tests++
 		if junitFailure(res, i) != nil {
@@ -157,6 +167,39 @@ func junitNotTested(res *Result) junit.Testcase {
 	}
 }
 
+// minScoreType is the type of the JUnit failure of a score under
+// --min-score.
+const minScoreType = "ScoreBelowMinimum"
+
+// junitMinScore is the testcase of the --min-score gate, and whether there
+// is one (only with a minimum): a failure when the gate failed on it. When
+// the model was not tested no score was judged, which its output says; the
+// Jenkins schema that consumers validate against has no skipped count on
+// the document, and the run's own error testcase fails the suite anyway.
+func junitMinScore(res *Result) (junit.Testcase, bool) {
+	if !(res.Config.MinScore > 0) {
+		return junit.Testcase{}, false
+	}
+	tc := junit.Testcase{
+		Name:      "score at least " + formatScore(res.Config.MinScore),
+		Classname: junitClassname,
+		Time:      "0.000",
+	}
+	switch {
+	case gateFailed(res, FailedByMinScore):
+		tc.Failure = &junit.Result{
+			Message: "score " + minScoreFinding(res),
+			Type:    minScoreType,
+			Data:    xmlText(fmt.Sprintf("The score, %s (0: every class fooled at once, 1: none within the evaluation budget of %d), is below the minimum %s.\nModel: %s\n", formatScore(res.Score), res.EvaluationBudget, formatScore(res.Config.MinScore), cleanText(res.Model.Path))),
+		}
+	case slices.Contains(res.FailedBy, FailedByMinScore):
+		tc.SystemOut = &junit.Output{Data: xmlText("Score " + minScoreFinding(res) + ". " + allowedReason(res, FailedByMinScore))}
+	case isError(res):
+		tc.SystemOut = &junit.Output{Data: "The model was not tested, so its score was not judged."}
+	}
+	return tc, true
+}
+
 // junitCase is the testcase of res.Classes[i].
 func junitCase(res *Result, i int) junit.Testcase {
 	c := &res.Classes[i]
@@ -171,34 +214,61 @@ func junitCase(res *Result, i int) junit.Testcase {
 		tc.Time = formatSeconds(*c.SecondsToThreshold)
 	}
 	tc.Failure = junitFailure(res, i)
-	if u := c.Unreachable; u != nil && tc.Failure == nil {
-		tc.SystemOut = &junit.Output{Data: xmlText("Looks unreachable: " + cleanText(u.Reason) + ". " + unreachableNote)}
+	if tc.Failure == nil {
+		if out := junitAllowed(res, i); out != "" {
+			tc.SystemOut = &junit.Output{Data: xmlText(out)}
+		}
 	}
 	return tc
 }
 
 // junitFailure is the failure of res.Classes[i], or nil when it passed: a
-// class fails where it regressed against the baseline, or, unless the gate
-// judges the regression alone, where it was fooled.
+// class fails where it regressed against the baseline, or where it was
+// fooled, when the gate failed on that (see gateFailed).
 func junitFailure(res *Result, i int) *junit.Result {
 	c := &res.Classes[i]
 	bc := baselineFor(res, i)
 	switch {
-	case bc != nil && res.Baseline.Regressed(*bc):
+	case bc != nil && res.Baseline.Regressed(*bc) && gateFailed(res, FailedByRegression):
 		return &junit.Result{
 			Message: "regressed: " + costs(res, c, bc),
 			Type:    regressionType,
 			Data:    xmlText(junitDetails(res, c, bc)),
 		}
-	case c.Fooled && res.Config.FailOn != "regression":
+	case c.Fooled && gateFailed(res, FailedByFooled):
 		return &junit.Result{
-			Message: fmt.Sprintf("fooled: %s >= threshold %s",
-				formatConfidence(c.Confidence, res.Threshold), formatThreshold(res.Threshold)),
-			Type: failureType,
-			Data: xmlText(junitDetails(res, c, bc)),
+			Message: "fooled: " + fooledFinding(res, c),
+			Type:    failureType,
+			Data:    xmlText(junitDetails(res, c, bc)),
 		}
 	}
 	return nil
+}
+
+// fooledFinding is what was found of fooled class c, in a line.
+func fooledFinding(res *Result, c *Class) string {
+	return fmt.Sprintf("%s >= threshold %s",
+		formatConfidence(c.Confidence, res.Threshold), formatThreshold(res.Threshold))
+}
+
+// junitAllowed is the output of res.Classes[i] when it passed: what it
+// was found to be that the gate did not fail on (fooled, regressed), and
+// why, or why it looks unreachable; "" when there is nothing to say.
+// Test-report actions fail their check on any failure, so a finding that
+// the gate allowed is told here instead.
+func junitAllowed(res *Result, i int) string {
+	c := &res.Classes[i]
+	var parts []string
+	if bc := baselineFor(res, i); bc != nil && res.Baseline.Regressed(*bc) {
+		parts = append(parts, "Regressed: "+costs(res, c, bc)+". "+allowedReason(res, FailedByRegression))
+	}
+	if c.Fooled {
+		parts = append(parts, "Fooled: "+fooledFinding(res, c)+". "+allowedReason(res, FailedByFooled))
+	}
+	if u := c.Unreachable; u != nil {
+		parts = append(parts, "Looks unreachable: "+cleanText(u.Reason)+". "+unreachableNote)
+	}
+	return strings.Join(parts, "\n")
 }
 
 // junitDetails is the failure text: what was fooled, how fast, and where the
@@ -274,7 +344,7 @@ func encodeJUnit(w io.Writer, res *Result) error {
 	if _, err := w.Write(head.Bytes()[:cut]); err != nil {
 		return err
 	}
-	if len(res.Classes) > 0 || isError(res) {
+	if _, minScore := junitMinScore(res); len(res.Classes) > 0 || isError(res) || minScore {
 		// The encoder starts its first element without a line break.
 		if _, err := io.WriteString(w, "\n"); err != nil {
 			return err
@@ -285,6 +355,11 @@ func encodeJUnit(w io.Writer, res *Result) error {
 		start := xml.StartElement{Name: xml.Name{Local: "testcase"}}
 		if isError(res) {
 			if err := cases.EncodeElement(junitNotTested(res), start); err != nil {
+				return fmt.Errorf("encoding JUnit XML: %w", err)
+			}
+		}
+		if tc, ok := junitMinScore(res); ok {
+			if err := cases.EncodeElement(tc, start); err != nil {
 				return fmt.Errorf("encoding JUnit XML: %w", err)
 			}
 		}

@@ -28,6 +28,14 @@ func junitCases(t *testing.T) map[string]*report.Result {
 		"baseline fail-on fooled": reporttest.New(t, reporttest.Options{Classes: 10, Fooled: 8,
 			Baseline: reporttest.Times(4), FailOn: "fooled"}),
 		"baseline no change": reporttest.New(t, reporttest.Options{Classes: 10, Fooled: 8, Baseline: reporttest.Times(1)}),
+		"baseline report only": reporttest.New(t, reporttest.Options{Classes: 10, Fooled: 8,
+			Baseline: reporttest.Times(4), FailOn: "never"}),
+		"fooled within the allowance": goldenAllowedResult(t),
+		"report only":                 goldenReportOnlyResult(t),
+		"min score missed":            goldenMinScoreResult(t),
+		"min score met":               reporttest.New(t, reporttest.Options{Classes: 4, Fooled: 1, MaxFooled: "1", MinScore: 0.1}),
+		"min score not judged": reporttest.New(t, reporttest.Options{Classes: 4, Fooled: 1, MaxFooled: "1", MinScore: 0.9,
+			Interrupted: true}),
 		"1000 hostile": reporttest.New(t, reporttest.Options{Classes: 1000, Fooled: 700, HistoryLen: 2, Width: 2, Height: 2,
 			Label: func(i int) string { return strconv.Itoa(i) + reporttest.HostileLabel + "\x01\x1b[31m\uFFFF" }}),
 	}
@@ -96,7 +104,33 @@ func TestJUnitConsistent(t *testing.T) {
 				}
 				cases = cases[1:]
 			}
+			// What the gate failed on fails the run unless it only
+			// reports; the test works it out from the settings.
+			blocking := res.Config.FailOn != "never"
+			fooledFails := blocking && res.Config.FailOn != "regression" && res.Fooled > res.MaxFooled
+			regressionFails := blocking && res.Config.FailOn == "regression" && res.Baseline != nil && res.Baseline.Regression
+			minScoreFails := blocking && res.Config.MinScore > 0 && res.Score < res.Config.MinScore && res.ScoreComparable
 			failures, wantFailures := 0, 0
+			if res.Config.MinScore > 0 {
+				if len(cases) == 0 || !strings.HasPrefix(cases[0].Name, "score at least ") {
+					t.Fatalf("no min-score testcase after the run's own: %+v", cases)
+				}
+				tc := cases[0]
+				if (tc.Failure != nil) != minScoreFails {
+					t.Errorf("min-score testcase %+v, want a failure: %v (score %v, minimum %v)", tc, minScoreFails, res.Score, res.Config.MinScore)
+				}
+				if tc.Failure != nil {
+					failures++
+					wantFailures++
+					if tc.Failure.Type != report.MinScoreType || !strings.Contains(tc.Failure.Message, "below the minimum") {
+						t.Errorf("failure %+v", tc.Failure)
+					}
+				}
+				if res.Verdict == "error" && !minScoreFails && (tc.SystemOut == nil || !strings.Contains(tc.SystemOut.Data, "not tested")) {
+					t.Errorf("min-score testcase of a model not tested does not say so: %+v", tc)
+				}
+				cases = cases[1:]
+			}
 			for i, tc := range cases {
 				c := res.Classes[i]
 				if !strings.HasPrefix(tc.Name, strconv.Itoa(c.Index)+" ") {
@@ -108,10 +142,10 @@ func TestJUnitConsistent(t *testing.T) {
 				if _, err := strconv.ParseFloat(tc.Time, 64); err != nil || !strings.Contains(tc.Time, ".") {
 					t.Errorf("testcase time %q", tc.Time)
 				}
-				// A class fails where it regressed, or where it was fooled
-				// unless the gate judges the regression alone.
+				// A class fails where it regressed, or where it was
+				// fooled, when the gate failed on that.
 				regressed := res.Baseline != nil && res.Baseline.Regressed(res.Baseline.Classes[i])
-				want := regressed || c.Fooled && res.Config.FailOn != "regression"
+				want := regressed && regressionFails || c.Fooled && fooledFails
 				if want {
 					wantFailures++
 				}
@@ -119,14 +153,28 @@ func TestJUnitConsistent(t *testing.T) {
 					t.Errorf("class %d fooled=%v regressed=%v but failure=%v", c.Index, c.Fooled, regressed, tc.Failure)
 				}
 				if tc.Failure == nil {
+					// A finding the gate allowed is still told, with why.
+					out := ""
+					if tc.SystemOut != nil {
+						out = tc.SystemOut.Data
+					}
+					if c.Fooled && (!strings.Contains(out, "Fooled: ") || !strings.Contains(out, "It is not a failure")) {
+						t.Errorf("class %d was fooled, but its passing testcase says %q", c.Index, out)
+					}
+					if regressed && !strings.Contains(out, "Regressed: ") {
+						t.Errorf("class %d regressed, but its passing testcase says %q", c.Index, out)
+					}
 					continue
+				}
+				if tc.SystemOut != nil {
+					t.Errorf("failing testcase with output %q", tc.SystemOut.Data)
 				}
 				failures++
 				if strings.ContainsAny(tc.Failure.Message, "\r\n") {
 					t.Errorf("failure message on several lines: %q", tc.Failure.Message)
 				}
 				switch {
-				case regressed:
+				case regressed && regressionFails:
 					if tc.Failure.Type != report.RegressionType || !strings.HasPrefix(tc.Failure.Message, "regressed: ") ||
 						!strings.Contains(tc.Failure.Message, "against the baseline's ") {
 						t.Errorf("failure %+v", tc.Failure)
@@ -138,6 +186,9 @@ func TestJUnitConsistent(t *testing.T) {
 				if c.Image != "" && !strings.Contains(tc.Failure.Data, c.Image) {
 					t.Errorf("failure details lack the image path %q", c.Image)
 				}
+			}
+			if res.Verdict == "pass" && (s.Failures > 0 || s.Errors > 0) {
+				t.Errorf("a passing run has %d failures and %d errors: test-report actions would fail its check", s.Failures, s.Errors)
 			}
 			if s.Tests != len(s.Testcases) || len(cases) != len(res.Classes) || s.Failures != failures ||
 				s.Failures != wantFailures || s.Errors != wantErrors || s.Skipped != 0 {

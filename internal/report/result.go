@@ -34,6 +34,14 @@ type Result struct {
 
 	// Verdict is computed once, by the gate.
 	Verdict Verdict `json:"verdict"`
+	// FailedBy lists what failed the gate, each that holds whichever
+	// decided the verdict: FailedByFooled, FailedByRegression and
+	// FailedByMinScore. It is empty when nothing did, as for every pass.
+	// The gate sets it with the verdict. Writers mark as failures (JUnit
+	// failures, SARIF errors) only the findings it lists, and none under
+	// fail-on never, so that no format turns a check red for a run the
+	// gate let through.
+	FailedBy []string `json:"failed_by,omitempty"`
 	// Error says why the verdict is "error": what kept the run from
 	// testing the model. It is empty otherwise.
 	Error     string  `json:"error,omitempty"`
@@ -627,6 +635,18 @@ type Image struct {
 
 // Verdict is what the gate decided about a Result.
 type Verdict string
+
+// What can fail the gate, as Result.FailedBy lists it.
+const (
+	// FailedByFooled: more classes were fooled than MaxFooled allows,
+	// under fail-on fooled or never.
+	FailedByFooled = "fooled"
+	// FailedByRegression: the model is significantly easier to fool
+	// than its baseline, under fail-on regression.
+	FailedByRegression = "regression"
+	// FailedByMinScore: the score is under Config.MinScore.
+	FailedByMinScore = "min-score"
+)
 
 // The verdicts.
 const (

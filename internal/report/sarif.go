@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -28,7 +29,30 @@ const (
 	// unreachable: not a finding against the model, but why the class
 	// was not fooled.
 	sarifUnreachableRuleID = "FOOL004"
+	// sarifMinScoreRuleID is the rule of a score under --min-score.
+	sarifMinScoreRuleID = "FOOL005"
 )
+
+// sarifLevel is the level of a finding of kind what (a Result.FailedBy
+// value): "error" when the gate failed on it, and "warning" when the gate
+// allowed it or only reports (fail-on never). Code scanning fails its
+// check on error-level alerts, so a run the gate let through has none of
+// its own.
+func sarifLevel(res *Result, what string) string {
+	if gateFailed(res, what) {
+		return "error"
+	}
+	return "warning"
+}
+
+// sarifAllowed is what a warning-level finding of kind what adds to its
+// message: why it is not an error; "" for an error.
+func sarifAllowed(res *Result, what string) string {
+	if gateFailed(res, what) {
+		return ""
+	}
+	return " " + allowedReason(res, what)
+}
 
 // sarifSchemaURI is the schema SARIF 2.1.0 files name; GitHub's code
 // scanning documentation uses this address.
@@ -178,6 +202,7 @@ func sarifFor(res *Result) sarifLog {
 		Results:     []sarifResult{},
 		Properties: map[string]any{
 			"verdict":     cleanText(string(res.Verdict)),
+			"failOn":      cleanText(res.Config.FailOn),
 			"fooled":      res.Fooled,
 			"targets":     res.Targets,
 			"threshold":   finite(res.Threshold),
@@ -195,6 +220,13 @@ func sarifFor(res *Result) sarifLog {
 	}
 	if res.MedianEvaluations != nil {
 		run.Properties["medianEvaluationsToThreshold"] = *res.MedianEvaluations
+	}
+	if len(res.FailedBy) > 0 {
+		failed := make([]string, len(res.FailedBy))
+		for i, f := range res.FailedBy {
+			failed[i] = cleanText(f)
+		}
+		run.Properties["failedBy"] = failed
 	}
 	if b := res.Baseline; b != nil {
 		run.Properties["baseline"] = map[string]any{
@@ -253,6 +285,20 @@ func sarifFor(res *Result) sarifLog {
 			DefaultConfiguration: sarifConfig{Level: "note"},
 		})
 	}
+	if slices.Contains(res.FailedBy, FailedByMinScore) {
+		run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, sarifRule{
+			ID:               sarifMinScoreRuleID,
+			Name:             "ScoreBelowMinimum",
+			ShortDescription: sarifText{Text: "The model is easier to fool than the minimum score allows."},
+			FullDescription: sarifText{Text: "The score measures how many model evaluations the search needed before " +
+				"each class reached the threshold (0: every class fooled at once, 1: none within the evaluation " +
+				"budget), and it is below the minimum the run was given."},
+			Help: sarifText{Text: "Compare the fooling images and the classes' evaluations to the threshold in the " +
+				"fooltest report with an earlier model's, and look at what made this one easier to fool."},
+			DefaultConfiguration: sarifConfig{Level: "error"},
+			Properties:           map[string]any{"tags": []string{"robustness", "machine-learning"}},
+		})
+	}
 	if sha := strings.ToLower(strings.TrimSpace(res.Model.SHA256)); isHex(sha, 64) {
 		run.Artifacts[0].Hashes = map[string]string{"sha-256": sha}
 	}
@@ -268,6 +314,7 @@ func sarifResultFor(res *Result, c *Class, uri string) sarifResult {
 	if c.Image != "" {
 		msg += " Image: " + c.Image + " in the fooltest report."
 	}
+	msg += sarifAllowed(res, FailedByFooled)
 	props := map[string]any{
 		"classIndex": c.Index,
 		"label":      label,
@@ -281,7 +328,7 @@ func sarifResultFor(res *Result, c *Class, uri string) sarifResult {
 	}
 	// Code scanning matches alerts across runs by fingerprint; the model
 	// and class identify a finding, whatever the image is.
-	return modelResult(sarifRuleID, 0, msg, uri, "fooltestClass/v1", uri+"#"+strconv.Itoa(c.Index), props)
+	return modelResult(sarifRuleID, 0, sarifLevel(res, FailedByFooled), msg, uri, "fooltestClass/v1", uri+"#"+strconv.Itoa(c.Index), props)
 }
 
 // sarifUnreachableFor is the note on class c, which looks unreachable.
@@ -298,19 +345,17 @@ func sarifUnreachableFor(res *Result, c *Class, uri string, rule int) sarifResul
 	if c.Unreachable.Rank > 0 {
 		props["rank"] = c.Unreachable.Rank
 	}
-	r := modelResult(sarifUnreachableRuleID, rule, msg, uri, "fooltestUnreachable/v1", uri+"#"+strconv.Itoa(c.Index), props)
-	r.Level = "note"
-	return r
+	return modelResult(sarifUnreachableRuleID, rule, "note", msg, uri, "fooltestUnreachable/v1", uri+"#"+strconv.Itoa(c.Index), props)
 }
 
-// modelResult is an error-level result of rule id (at ruleIndex in the
-// driver's rules), located at line 1 of the model file uri.
-func modelResult(id string, ruleIndex int, msg, uri, fpName, fp string, props map[string]any) sarifResult {
+// modelResult is a result of rule id (at ruleIndex in the driver's rules)
+// at level, located at line 1 of the model file uri.
+func modelResult(id string, ruleIndex int, level, msg, uri, fpName, fp string, props map[string]any) sarifResult {
 	zero := 0
 	return sarifResult{
 		RuleID:    id,
 		RuleIndex: ruleIndex,
-		Level:     "error",
+		Level:     level,
 		Message:   sarifText{Text: msg},
 		Locations: []sarifLocation{{PhysicalLocation: sarifPhysical{
 			ArtifactLocation: sarifArtifactLocation{URI: uri, Index: &zero},
@@ -335,7 +380,8 @@ func ruleIndex(log *sarifLog, id string) int {
 // its baseline bc.
 func sarifRegressionFor(res *Result, c *Class, bc *BaselineClass, uri string, rule int) sarifResult {
 	label := displayLabel(c.Label, 200)
-	msg := fmt.Sprintf("Class %d %q is easier to fool than in the baseline: %s.", c.Index, label, costs(res, c, bc))
+	msg := fmt.Sprintf("Class %d %q is easier to fool than in the baseline: %s.", c.Index, label, costs(res, c, bc)) +
+		sarifAllowed(res, FailedByRegression)
 	props := map[string]any{
 		"classIndex": c.Index,
 		"label":      label,
@@ -347,14 +393,22 @@ func sarifRegressionFor(res *Result, c *Class, bc *BaselineClass, uri string, ru
 	if bc.EvaluationsToThreshold != nil {
 		props["baselineEvaluationsToThreshold"] = *bc.EvaluationsToThreshold
 	}
-	return modelResult(sarifRegressionRuleID, rule, msg, uri, "fooltestRegression/v1", uri+"#"+strconv.Itoa(c.Index), props)
+	return modelResult(sarifRegressionRuleID, rule, sarifLevel(res, FailedByRegression), msg, uri, "fooltestRegression/v1", uri+"#"+strconv.Itoa(c.Index), props)
 }
 
 // sarifNotTestedFor is the result of a run that did not test the model.
 func sarifNotTestedFor(res *Result, uri string, rule int) sarifResult {
 	reason := errorReason(res)
-	return modelResult(sarifNotTestedRuleID, rule, notTestedHeadline+": "+reason, uri, "fooltestNotTested/v1", uri,
+	return modelResult(sarifNotTestedRuleID, rule, "error", notTestedHeadline+": "+reason, uri, "fooltestNotTested/v1", uri,
 		map[string]any{"reason": reason})
+}
+
+// sarifMinScoreFor is the result of a score under --min-score.
+func sarifMinScoreFor(res *Result, uri string, rule int) sarifResult {
+	msg := "The score " + minScoreFinding(res) + " (0: every class fooled at once, 1: none within the evaluation budget of " +
+		strconv.FormatInt(res.EvaluationBudget, 10) + ")." + sarifAllowed(res, FailedByMinScore)
+	return modelResult(sarifMinScoreRuleID, rule, sarifLevel(res, FailedByMinScore), msg, uri, "fooltestMinScore/v1", uri,
+		map[string]any{"score": finite(res.Score), "minScore": finite(res.Config.MinScore)})
 }
 
 // semver returns v when it looks like a semantic version (SARIF's
@@ -412,10 +466,12 @@ func isHex(s string, n int) bool {
 const sarifResultsAt = "\n      \"results\": []"
 
 // encodeSARIF writes report.sarif's content: an error-level result for a
-// run that did not test the model, one per class that regressed against
-// the baseline, worst first, and one per fooled class, highest confidence
-// first, exactly as one json.Encoder with
-// a two-space indent would write the whole log. The results are encoded
+// run that did not test the model, one for a score under the minimum, one
+// per class that regressed against the baseline, worst first, one per
+// fooled class, highest confidence first, and a note per class that looks
+// unreachable, exactly as one json.Encoder with a two-space indent would
+// write the whole log. Findings are errors only where the gate failed on
+// them (see sarifLevel). The results are encoded
 // one at a time into w, so that a run that fooled 100,000 classes never
 // holds its whole report in memory.
 func encodeSARIF(w io.Writer, res *Result) error {
@@ -436,22 +492,28 @@ func encodeSARIF(w io.Writer, res *Result) error {
 	}
 	fooled := sortedFooled(res)
 	unreachable := unreachableClasses(res)
-	notTested := 0
+	// The run's own results come first: that it did not test the model,
+	// then a score under the minimum.
+	var own []func() sarifResult
 	if isError(res) {
-		notTested = 1
+		own = append(own, func() sarifResult { return sarifNotTestedFor(res, uri, ruleIndex(&log, sarifNotTestedRuleID)) })
 	}
-	n := notTested + len(regressed) + len(fooled) + len(unreachable)
+	if slices.Contains(res.FailedBy, FailedByMinScore) {
+		own = append(own, func() sarifResult { return sarifMinScoreFor(res, uri, ruleIndex(&log, sarifMinScoreRuleID)) })
+	}
+	k := len(own)
+	n := k + len(regressed) + len(fooled) + len(unreachable)
 	result := func(i int) sarifResult {
 		switch {
-		case i < notTested:
-			return sarifNotTestedFor(res, uri, ruleIndex(&log, sarifNotTestedRuleID))
-		case i < notTested+len(regressed):
-			r := regressed[i-notTested]
+		case i < k:
+			return own[i]()
+		case i < k+len(regressed):
+			r := regressed[i-k]
 			return sarifRegressionFor(res, r.Class, r.Base, uri, ruleIndex(&log, sarifRegressionRuleID))
-		case i < notTested+len(regressed)+len(fooled):
-			return sarifResultFor(res, fooled[i-notTested-len(regressed)], uri)
+		case i < k+len(regressed)+len(fooled):
+			return sarifResultFor(res, fooled[i-k-len(regressed)], uri)
 		}
-		return sarifUnreachableFor(res, unreachable[i-notTested-len(regressed)-len(fooled)], uri, ruleIndex(&log, sarifUnreachableRuleID))
+		return sarifUnreachableFor(res, unreachable[i-k-len(regressed)-len(fooled)], uri, ruleIndex(&log, sarifUnreachableRuleID))
 	}
 	// Results are four levels deep.
 	return streamArray(w, head, at, sarifResultsAt, "        ", n, func(i int) (any, error) { return result(i), nil })

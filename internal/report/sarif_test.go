@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
@@ -113,6 +114,22 @@ func checkSARIF(t testing.TB, schema *jsonschema.Schema, data []byte, res *repor
 		rules = append(rules, report.SARIFNotTestedRuleID)
 		notTested = 1
 	}
+	// The gate's findings are errors where it failed on them and the run
+	// does not only report; the test works that out from the settings.
+	blocking := res.Config.FailOn != "never"
+	level := func(fails bool) string {
+		if fails && blocking {
+			return "error"
+		}
+		return "warning"
+	}
+	fooledLevel := level(res.Config.FailOn != "regression" && res.Fooled > res.MaxFooled)
+	regressionLevel := level(res.Config.FailOn == "regression" && res.Baseline != nil && res.Baseline.Regression)
+	minScore := 0
+	if res.Config.MinScore > 0 && res.Score < res.Config.MinScore && res.ScoreComparable {
+		rules = append(rules, report.SARIFMinScoreRuleID)
+		minScore = 1
+	}
 	var ids []string
 	for _, r := range run.Tool.Driver.Rules {
 		ids = append(ids, r.ID)
@@ -124,20 +141,29 @@ func checkSARIF(t testing.TB, schema *jsonschema.Schema, data []byte, res *repor
 		(res.Verdict == "error") != (len(inv[0].ToolExecutionNotifications) == 1) {
 		t.Errorf("invocations %+v for verdict %s", inv, res.Verdict)
 	}
-	if run.Results == nil || len(run.Results) != notTested+regressed+res.Fooled {
-		t.Fatalf("%d results (nil: %v) for %d not tested, %d regressed and %d fooled classes",
-			len(run.Results), run.Results == nil, notTested, regressed, res.Fooled)
+	if run.Results == nil || len(run.Results) != notTested+minScore+regressed+res.Fooled {
+		t.Fatalf("%d results (nil: %v) for %d not tested, %d score under the minimum, %d regressed and %d fooled classes",
+			len(run.Results), run.Results == nil, notTested, minScore, regressed, res.Fooled)
 	}
 	for i, r := range run.Results {
-		want := report.SARIFRuleID
+		want, wantLevel := report.SARIFRuleID, fooledLevel
 		switch {
 		case i < notTested:
-			want = report.SARIFNotTestedRuleID
-		case i < notTested+regressed:
-			want = report.SARIFRegressionRuleID
+			want, wantLevel = report.SARIFNotTestedRuleID, "error"
+		case i < notTested+minScore:
+			want, wantLevel = report.SARIFMinScoreRuleID, level(true)
+		case i < notTested+minScore+regressed:
+			want, wantLevel = report.SARIFRegressionRuleID, regressionLevel
 		}
-		if r.RuleID != want || ids[r.RuleIndex] != r.RuleID || r.Level != "error" || r.Message.Text == "" {
-			t.Errorf("result %d %+v, want rule %s", i, r, want)
+		if r.RuleID != want || ids[r.RuleIndex] != r.RuleID || r.Level != wantLevel || r.Message.Text == "" {
+			t.Errorf("result %d %+v, want rule %s at level %s", i, r, want, wantLevel)
+		}
+		// Code scanning fails its check on error-level alerts.
+		if res.Verdict == "pass" && r.Level == "error" {
+			t.Errorf("a passing run has error-level result %d %+v", i, r)
+		}
+		if r.Level == "warning" && !strings.Contains(r.Message.Text, "It is not a failure") {
+			t.Errorf("warning-level result %d does not say why it is no error: %q", i, r.Message.Text)
 		}
 		if len(r.Locations) == 0 {
 			t.Fatal("a result without a location is rejected by code scanning")
@@ -173,6 +199,13 @@ func TestSARIFSchema(t *testing.T) {
 		{"error nothing fooled", reporttest.Options{Classes: 4, Interrupted: true}, nil, "models/lenet.onnx"},
 		{"baseline", reporttest.Options{Classes: 10, Fooled: 8, Baseline: reporttest.Times(4, 7)}, nil, "models/lenet.onnx"},
 		{"baseline harder", reporttest.Options{Classes: 10, Fooled: 8, Baseline: reporttest.Times(0.25)}, nil, "models/lenet.onnx"},
+		{"baseline fail-on fooled", reporttest.Options{Classes: 10, Fooled: 8, Baseline: reporttest.Times(4, 7), FailOn: "fooled", MaxFooled: "8"}, nil, "models/lenet.onnx"},
+		{"baseline report only", reporttest.Options{Classes: 10, Fooled: 8, Baseline: reporttest.Times(4, 7), FailOn: "never"}, nil, "models/lenet.onnx"},
+		{"fooled within the allowance", reporttest.Options{Classes: 6, Fooled: 3, MaxFooled: "50%"}, nil, "models/lenet.onnx"},
+		{"fooled over the allowance", reporttest.Options{Classes: 6, Fooled: 3, MaxFooled: "2"}, nil, "models/lenet.onnx"},
+		{"report only", reporttest.Options{Classes: 6, Fooled: 3, FailOn: "never"}, nil, "models/lenet.onnx"},
+		{"min score missed", reporttest.Options{Classes: 6, Fooled: 3, MaxFooled: "3", MinScore: 0.99}, nil, "models/lenet.onnx"},
+		{"min score missed, report only", reporttest.Options{Classes: 6, Fooled: 3, FailOn: "never", MinScore: 0.99}, nil, "models/lenet.onnx"},
 		{"odd versions and time", reporttest.Options{Classes: 2, Fooled: 2}, func(r *report.Result) {
 			r.Versions.Fooltest = "dev (abc123)"
 			r.StartedAt = "yesterday"

@@ -38,7 +38,7 @@ func errorReason(res *Result) string {
 func gateDetail(res *Result) string {
 	switch {
 	case minScoreMissed(res):
-		return fmt.Sprintf("score %s is below the minimum %s", formatScore(res.Score), formatScore(res.Config.MinScore))
+		return "score " + minScoreFinding(res)
 	case comparisonInHeadline(res):
 		return comparison(res)
 	}
@@ -50,10 +50,47 @@ func gateDetail(res *Result) string {
 		res.Fooled, res.Targets, noun, formatThreshold(res.Threshold), res.MaxFooled)
 }
 
-// minScoreMissed reports whether the score fell under --min-score, which
-// fails the gate before anything else does.
+// minScoreFinding is a score under --min-score, after the word "score":
+// "0.412 is below the minimum 0.500".
+func minScoreFinding(res *Result) string {
+	return fmt.Sprintf("%s is below the minimum %s", formatScore(res.Score), formatScore(res.Config.MinScore))
+}
+
+// minScoreMissed reports whether the gate failed on a score under
+// --min-score, which decides the verdict before anything else does.
 func minScoreMissed(res *Result) bool {
-	return res.Config.MinScore > 0 && res.Score < res.Config.MinScore && !isError(res)
+	return slices.Contains(res.FailedBy, FailedByMinScore) && !isError(res)
+}
+
+// gateFailed reports whether the gate failed on what (a Result.FailedBy
+// value) and that failure fails the run: under fail-on never the gate only
+// reports, so nothing does. A finding is a failure (a JUnit failure, a
+// SARIF error) only when this holds, and shown as a warning otherwise, so
+// that no format turns a check red for a run that the gate let through.
+func gateFailed(res *Result, what string) bool {
+	return slices.Contains(res.FailedBy, what) && !reportOnly(res)
+}
+
+// allowedReason says why a finding of kind what (a Result.FailedBy value)
+// is not a failure, where gateFailed is false. Like gateDetail, it holds
+// no text from the user.
+func allowedReason(res *Result, what string) string {
+	switch {
+	case reportOnly(res):
+		return "It is not a failure: under fail-on never the gate only reports."
+	case what == FailedByFooled && res.Config.FailOn == "regression":
+		return "It is not a failure: under fail-on regression the gate judges the comparison with the baseline, not the fooled classes."
+	case what == FailedByFooled:
+		noun := "classes"
+		if res.MaxFooled == 1 {
+			noun = "class"
+		}
+		return fmt.Sprintf("It is not a failure: the gate allows %d fooled %s (max-fooled %s), and %d of %d were fooled.",
+			res.MaxFooled, noun, cleanText(res.Config.MaxFooled), res.Fooled, res.Targets)
+	case what == FailedByRegression:
+		return "It is not a failure: the gate judges the fooled classes, not the comparison with the baseline (fail-on regression would)."
+	}
+	return "It is not a failure of this run's gate."
 }
 
 // comparisonInHeadline reports whether the comparison with the baseline

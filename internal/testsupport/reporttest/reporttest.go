@@ -33,6 +33,8 @@ type Options struct {
 	// FailOn is the gate mode (default "fooled", or "regression" with a
 	// Baseline).
 	FailOn string
+	// MinScore is --min-score (default 0: none).
+	MinScore float64
 	// Width, Height and Channels give the model input (default 28×28×1).
 	Width, Height, Channels int
 	// Label names class i (default "class-<i>").
@@ -128,6 +130,7 @@ func New(tb testing.TB, o Options) *report.Result {
 			Labels:     "models/labels.txt",
 			ReportDir:  "fooltest-report",
 			Formats:    report.DefaultFormats(),
+			MinScore:   o.MinScore,
 		},
 		Evaluations:    evals,
 		ElapsedSeconds: 48.25,
