@@ -5,6 +5,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -209,6 +210,9 @@ func runSearch(ctx context.Context, args []string, e env) (*runOutcome, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Without a working directory (removed under the run) report.sarif
+	// locates the model from its path as given.
+	wd, _ := os.Getwd()
 	spec := pipeline.Spec{
 		Model: model,
 		Targets: func(k int) ([]int, error) {
@@ -229,6 +233,7 @@ func runSearch(ctx context.Context, args []string, e env) (*runOutcome, error) {
 		Shard:              plan.shard,
 		ReportDir:          r.reportDir,
 		Formats:            plan.formats,
+		RepoRoot:           sarifRoot(e.getenv, wd),
 		Version:            fooltestVersion(),
 		Config: report.Config{
 			Budget:   plan.budget.String(),

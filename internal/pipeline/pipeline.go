@@ -82,6 +82,10 @@ type Spec struct {
 	Shard     *report.Shard
 	ReportDir string
 	Formats   []string
+	// RepoRoot is the root of the repository the model is in, which
+	// report.sarif locates it from (Model.RepoPath); empty: the working
+	// directory.
+	RepoRoot string
 	// Config is the record of the settings as the user gave them, which
 	// the reports show; Run completes it with what it detected.
 	Config report.Config

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"os"
@@ -27,7 +28,7 @@ func resultShell(o *Opened, spec *Spec, generation int) *report.Result {
 		Schema:   report.Schema,
 		Versions: report.Versions{Fooltest: spec.Version, ONNXRuntime: o.Runtime},
 		Model: report.Model{
-			Path: displayPath(o.Path), SHA256: o.SHA256, Classes: info.Classes,
+			Path: displayPath(o.Path), RepoPath: repoPath(spec.RepoRoot, o.Path), SHA256: o.SHA256, Classes: info.Classes,
 			Input: info.Input, Layout: string(info.Layout),
 			Width: info.Width, Height: info.Height, Channels: info.Channels,
 			Output: info.Output, OutputKind: string(info.OutputKind),
@@ -203,7 +204,7 @@ func renderShown(out *report.Result, res *attack.Result) error {
 
 // DemoDisplayPath stands for the embedded model in reports, which have no
 // file to point at.
-const DemoDisplayPath = "(embedded demo model)"
+const DemoDisplayPath = report.DemoModelPath
 
 // DefaultPreprocessing is the reports' preprocessing_from when nothing gave
 // the preprocessing (see report.DefaultPreprocessing).
@@ -227,6 +228,50 @@ func displayPath(path string) string {
 		return filepath.ToSlash(rel)
 	}
 	return path
+}
+
+// repoPath is the model file path relative to the repository root root
+// (the working directory when empty), with forward slashes, or "" when it
+// lies outside root or there is no file (the embedded model, path "").
+// Where the plain paths do not nest, the folders' symbolic links are
+// resolved, so that a root reached through a link still holds the model;
+// the file itself is not resolved, since a link in the repository is where
+// users look for it.
+func repoPath(root, path string) string {
+	if path == "" {
+		return ""
+	}
+	absRoot, err := filepath.Abs(cmp.Or(root, "."))
+	if err != nil {
+		return ""
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return ""
+	}
+	if rel, ok := within(absRoot, abs); ok {
+		return rel
+	}
+	realRoot, err := filepath.EvalSymlinks(absRoot)
+	if err != nil {
+		return ""
+	}
+	dir, err := filepath.EvalSymlinks(filepath.Dir(abs))
+	if err != nil {
+		return ""
+	}
+	rel, _ := within(realRoot, filepath.Join(dir, filepath.Base(abs)))
+	return rel
+}
+
+// within is path relative to root, with forward slashes, and whether path
+// lies under root (root itself does not).
+func within(root, path string) (string, bool) {
+	rel, err := filepath.Rel(root, path)
+	if err != nil || rel == "." || rel == ".." || filepath.IsAbs(rel) || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return "", false
+	}
+	return filepath.ToSlash(rel), true
 }
 
 // rangeCheck is the result's record of the classifier's range check.

@@ -202,6 +202,6 @@ func FuzzSARIF(f *testing.F) {
 	schema := sarifSchema(f)
 	f.Fuzz(func(t *testing.T, label string) {
 		res := labelled(t, label)
-		checkSARIF(t, schema, render(t, encodeAs(report.FormatSARIF), res), res, "models/lenet.onnx")
+		checkSARIF(t, schema, render(t, encodeAs(report.FormatSARIF), res), res, sarifURI{"models/lenet.onnx", "%SRCROOT%"})
 	})
 }

@@ -40,6 +40,7 @@ func TestGolden(t *testing.T) {
 		{"allowed-", goldenAllowedResult, ""},
 		{"report-only-", goldenReportOnlyResult, ""},
 		{"min-score-", goldenMinScoreResult, ""},
+		{"demo-", goldenDemoResult, "report.sarif"},
 	}
 	for _, fx := range fixtures {
 		for _, tt := range formats {

@@ -66,6 +66,15 @@ func goldenMinScoreResult(t testing.TB) *report.Result {
 	return goldenGate(t, reporttest.Options{MaxFooled: "3", MinScore: 0.99})
 }
 
+// goldenDemoResult is goldenResult on the embedded demo model, which has
+// no file: report.sarif can locate none of its findings.
+func goldenDemoResult(t testing.TB) *report.Result {
+	t.Helper()
+	res := goldenResult(t)
+	res.Model.Path, res.Model.RepoPath = report.DemoModelPath, ""
+	return res
+}
+
 // goldenGate is goldenResult's classes under the gate settings of o.
 func goldenGate(t testing.TB, o reporttest.Options) *report.Result {
 	t.Helper()

@@ -347,11 +347,19 @@ type Versions struct {
 
 // Model describes the classifier under test.
 type Model struct {
-	// Path is relative to the working directory (the workspace in Actions).
-	Path    string `json:"path"`
-	SHA256  string `json:"sha256"`
-	Classes int    `json:"classes"`
-	Input   string `json:"input"`
+	// Path is relative to the working directory (the workspace in
+	// Actions), or DemoModelPath for the embedded demo model.
+	Path string `json:"path"`
+	// RepoPath is the model file's path in the repository, with forward
+	// slashes: relative to $GITHUB_WORKSPACE in Actions, else to the root
+	// of the git work tree fooltest ran in, else to the working
+	// directory. It is empty for the embedded demo model and for a model
+	// outside that root. report.sarif locates its results there, so
+	// that code scanning finds the file from any working directory.
+	RepoPath string `json:"repo_path,omitempty"`
+	SHA256   string `json:"sha256"`
+	Classes  int    `json:"classes"`
+	Input    string `json:"input"`
 	// InputType is the element type of the model's input when it is
 	// not float32: float16, bfloat16 or double (cast from float32), or
 	// uint8 (pixels of 0 to 255).
@@ -363,6 +371,10 @@ type Model struct {
 	Output     string `json:"output"`
 	OutputKind string `json:"output_kind"`
 }
+
+// DemoModelPath stands for the embedded demo model in Model.Path: it has
+// no file.
+const DemoModelPath = "(embedded demo model)"
 
 // Config is every setting in effect for the run, as the user gave it or as
 // defaulted.

@@ -70,7 +70,13 @@ type sarifLog struct {
 type sarifRun struct {
 	Tool        sarifTool         `json:"tool"`
 	Invocations []sarifInvocation `json:"invocations"`
-	Artifacts   []sarifArtifact   `json:"artifacts"`
+	// OriginalURIBaseIDs describes sarifSrcRoot. It gives no uri: the
+	// root's absolute path on the runner means nothing to a reader of
+	// the log, and would make the same run's logs differ by machine.
+	OriginalURIBaseIDs map[string]sarifArtifactLocation `json:"originalUriBaseIds,omitempty"`
+	// Artifacts is the model file, or nothing for the embedded demo
+	// model, which has none.
+	Artifacts []sarifArtifact `json:"artifacts,omitempty"`
 	// Results is never nil: an empty list says the tool ran and found
 	// nothing, which code scanning uses to close earlier alerts.
 	Results    []sarifResult  `json:"results"`
@@ -143,29 +149,51 @@ type sarifPhysical struct {
 }
 
 type sarifArtifactLocation struct {
-	URI   string `json:"uri"`
-	Index *int   `json:"index,omitempty"`
+	URI         string     `json:"uri,omitempty"`
+	URIBaseID   string     `json:"uriBaseId,omitempty"`
+	Index       *int       `json:"index,omitempty"`
+	Description *sarifText `json:"description,omitempty"`
 }
 
 type sarifRegion struct {
 	StartLine int `json:"startLine"`
 }
 
-// modelURI turns the model path into a SARIF artifact URI: relative paths
-// (what code scanning expects, resolved against the repository root) stay
-// relative with forward slashes and percent-encoding; absolute ones become
-// file: URIs. Code scanning rejects a result without a URI, so an unknown
-// path is reported as "model".
-func modelURI(p string) string {
-	p = strings.TrimSpace(cleanText(p))
-	if p == "" {
-		return "model"
+// sarifSrcRoot is the uriBaseId of a model file in the repository: the
+// one CodeQL writes, which code scanning resolves against the root of the
+// repository it analyses.
+const sarifSrcRoot = "%SRCROOT%"
+
+// modelLocation is where report.sarif places the model, and whether it
+// has a place at all. A model in the repository is at its path there
+// (Model.RepoPath), relative to sarifSrcRoot, whatever folder fooltest ran
+// in; a model file outside it gets a file: URI of its absolute path. The
+// embedded demo model is no file: code scanning rejects a whole log that
+// has a result without a file location, or one located at a path that is
+// not a URI, so it has none and the log lists no results. A report.json
+// from an older fooltest has no RepoPath; its Path, relative to the
+// working directory, is taken as relative to the root.
+func modelLocation(m *Model) (sarifArtifactLocation, bool) {
+	if p := strings.TrimSpace(cleanText(m.RepoPath)); p != "" {
+		return sarifArtifactLocation{URI: relativeURI(p), URIBaseID: sarifSrcRoot}, true
 	}
+	p := strings.TrimSpace(cleanText(m.Path))
+	if p == "" || p == DemoModelPath {
+		return sarifArtifactLocation{}, false
+	}
+	if slash := filepath.ToSlash(p); filepath.IsAbs(p) || strings.HasPrefix(slash, "/") {
+		return sarifArtifactLocation{URI: (&url.URL{Scheme: "file", Path: slash}).String()}, true
+	}
+	return sarifArtifactLocation{URI: relativeURI(p), URIBaseID: sarifSrcRoot}, true
+}
+
+// relativeURI is relative path p as a URI reference: forward slashes,
+// percent-encoded, without a leading "./".
+func relativeURI(p string) string {
 	slash := filepath.ToSlash(p)
-	if filepath.IsAbs(p) || strings.HasPrefix(slash, "/") {
-		return (&url.URL{Scheme: "file", Path: slash}).String()
+	for strings.HasPrefix(slash, "./") {
+		slash = slash[2:]
 	}
-	slash = strings.TrimPrefix(slash, "./")
 	u := (&url.URL{Path: slash}).EscapedPath()
 	// A relative URI whose first segment has a ':' would read as a scheme.
 	if first, _, _ := strings.Cut(u, "/"); strings.Contains(first, ":") {
@@ -177,7 +205,7 @@ func modelURI(p string) string {
 // sarifFor builds the SARIF log without its results, which encodeSARIF
 // streams: one run, rule FOOL001, and the model file as the one artifact.
 func sarifFor(res *Result) sarifLog {
-	uri := modelURI(res.Model.Path)
+	loc, located := modelLocation(&res.Model)
 	run := sarifRun{
 		Tool: sarifTool{Driver: sarifDriver{
 			Name:        "fooltest",
@@ -198,9 +226,9 @@ func sarifFor(res *Result) sarifLog {
 			}},
 		}},
 		Invocations: []sarifInvocation{{ExecutionSuccessful: !isError(res), StartTimeUTC: sarifTime(res.StartedAt)}},
-		Artifacts:   []sarifArtifact{{Location: sarifArtifactLocation{URI: uri}}},
 		Results:     []sarifResult{},
 		Properties: map[string]any{
+			"model":       cleanText(res.Model.Path),
 			"verdict":     cleanText(string(res.Verdict)),
 			"failOn":      cleanText(res.Config.FailOn),
 			"fooled":      res.Fooled,
@@ -299,15 +327,39 @@ func sarifFor(res *Result) sarifLog {
 			Properties:           map[string]any{"tags": []string{"robustness", "machine-learning"}},
 		})
 	}
-	if sha := strings.ToLower(strings.TrimSpace(res.Model.SHA256)); isHex(sha, 64) {
-		run.Artifacts[0].Hashes = map[string]string{"sha-256": sha}
+	sha := strings.ToLower(strings.TrimSpace(res.Model.SHA256))
+	switch {
+	case located:
+		run.Artifacts = []sarifArtifact{{Location: loc}}
+		if isHex(sha, 64) {
+			run.Artifacts[0].Hashes = map[string]string{"sha-256": sha}
+		}
+		if loc.URIBaseID == sarifSrcRoot {
+			run.OriginalURIBaseIDs = map[string]sarifArtifactLocation{sarifSrcRoot: {Description: &sarifText{
+				Text: "The root of the repository: $GITHUB_WORKSPACE in GitHub Actions, else the git work tree fooltest ran in, else its working directory."}}}
+		}
+	default:
+		if isHex(sha, 64) {
+			run.Properties["modelSha256"] = sha
+		}
+		// Without a file, the log can hold no result that code scanning
+		// accepts; a notification says where the findings are.
+		what := "The model's file is unknown"
+		if strings.TrimSpace(res.Model.Path) == DemoModelPath {
+			what = "fooltest ran its embedded demo model, which is no file in the repository"
+		}
+		run.Invocations[0].ToolExecutionNotifications = append(run.Invocations[0].ToolExecutionNotifications, sarifNotification{
+			Level: "note",
+			Message: sarifText{Text: fmt.Sprintf("%s, and code scanning needs a file for every result, so this log lists none: verdict %s, %d of %d target classes fooled. report.md and junit.xml list the findings.",
+				what, cleanText(string(res.Verdict)), res.Fooled, res.Targets)},
+		})
 	}
 	return sarifLog{Schema: sarifSchemaURI, Version: "2.1.0", Runs: []sarifRun{run}}
 }
 
 // sarifResultFor is the result of fooled class c, located at line 1 of the
 // model file uri.
-func sarifResultFor(res *Result, c *Class, uri string) sarifResult {
+func sarifResultFor(res *Result, c *Class, loc sarifArtifactLocation) sarifResult {
 	label := displayLabel(c.Label, 200)
 	msg := fmt.Sprintf("Class %d %q is fooled: an unrecognizable image scored confidence %s, at or above the threshold %s.",
 		c.Index, label, formatConfidence(c.Confidence, res.Threshold), formatThreshold(res.Threshold))
@@ -328,11 +380,11 @@ func sarifResultFor(res *Result, c *Class, uri string) sarifResult {
 	}
 	// Code scanning matches alerts across runs by fingerprint; the model
 	// and class identify a finding, whatever the image is.
-	return modelResult(sarifRuleID, 0, sarifLevel(res, FailedByFooled), msg, uri, "fooltestClass/v1", uri+"#"+strconv.Itoa(c.Index), props)
+	return modelResult(sarifRuleID, 0, sarifLevel(res, FailedByFooled), msg, loc, "fooltestClass/v1", loc.URI+"#"+strconv.Itoa(c.Index), props)
 }
 
 // sarifUnreachableFor is the note on class c, which looks unreachable.
-func sarifUnreachableFor(res *Result, c *Class, uri string, rule int) sarifResult {
+func sarifUnreachableFor(res *Result, c *Class, loc sarifArtifactLocation, rule int) sarifResult {
 	label := displayLabel(c.Label, 200)
 	msg := fmt.Sprintf("Class %d %q looks unreachable: %s. %s", c.Index, label, displayLabel(c.Unreachable.Reason, 600), unreachableNote)
 	props := map[string]any{
@@ -345,20 +397,23 @@ func sarifUnreachableFor(res *Result, c *Class, uri string, rule int) sarifResul
 	if c.Unreachable.Rank > 0 {
 		props["rank"] = c.Unreachable.Rank
 	}
-	return modelResult(sarifUnreachableRuleID, rule, "note", msg, uri, "fooltestUnreachable/v1", uri+"#"+strconv.Itoa(c.Index), props)
+	return modelResult(sarifUnreachableRuleID, rule, "note", msg, loc, "fooltestUnreachable/v1", loc.URI+"#"+strconv.Itoa(c.Index), props)
 }
 
 // modelResult is a result of rule id (at ruleIndex in the driver's rules)
-// at level, located at line 1 of the model file uri.
-func modelResult(id string, ruleIndex int, level, msg, uri, fpName, fp string, props map[string]any) sarifResult {
+// at level, located at line 1 of the model file loc. Code scanning matches
+// alerts across runs by fingerprint fp, which holds the model's location
+// and so stays the same whatever folder fooltest ran in.
+func modelResult(id string, ruleIndex int, level, msg string, loc sarifArtifactLocation, fpName, fp string, props map[string]any) sarifResult {
 	zero := 0
+	loc.Index = &zero
 	return sarifResult{
 		RuleID:    id,
 		RuleIndex: ruleIndex,
 		Level:     level,
 		Message:   sarifText{Text: msg},
 		Locations: []sarifLocation{{PhysicalLocation: sarifPhysical{
-			ArtifactLocation: sarifArtifactLocation{URI: uri, Index: &zero},
+			ArtifactLocation: loc,
 			Region:           sarifRegion{StartLine: 1},
 		}}},
 		PartialFingerprints: map[string]string{fpName: fp},
@@ -378,7 +433,7 @@ func ruleIndex(log *sarifLog, id string) int {
 
 // sarifRegressionFor is the result of class c, which regressed against
 // its baseline bc.
-func sarifRegressionFor(res *Result, c *Class, bc *BaselineClass, uri string, rule int) sarifResult {
+func sarifRegressionFor(res *Result, c *Class, bc *BaselineClass, loc sarifArtifactLocation, rule int) sarifResult {
 	label := displayLabel(c.Label, 200)
 	msg := fmt.Sprintf("Class %d %q is easier to fool than in the baseline: %s.", c.Index, label, costs(res, c, bc)) +
 		sarifAllowed(res, FailedByRegression)
@@ -393,21 +448,21 @@ func sarifRegressionFor(res *Result, c *Class, bc *BaselineClass, uri string, ru
 	if bc.EvaluationsToThreshold != nil {
 		props["baselineEvaluationsToThreshold"] = *bc.EvaluationsToThreshold
 	}
-	return modelResult(sarifRegressionRuleID, rule, sarifLevel(res, FailedByRegression), msg, uri, "fooltestRegression/v1", uri+"#"+strconv.Itoa(c.Index), props)
+	return modelResult(sarifRegressionRuleID, rule, sarifLevel(res, FailedByRegression), msg, loc, "fooltestRegression/v1", loc.URI+"#"+strconv.Itoa(c.Index), props)
 }
 
 // sarifNotTestedFor is the result of a run that did not test the model.
-func sarifNotTestedFor(res *Result, uri string, rule int) sarifResult {
+func sarifNotTestedFor(res *Result, loc sarifArtifactLocation, rule int) sarifResult {
 	reason := errorReason(res)
-	return modelResult(sarifNotTestedRuleID, rule, "error", notTestedHeadline+": "+reason, uri, "fooltestNotTested/v1", uri,
+	return modelResult(sarifNotTestedRuleID, rule, "error", notTestedHeadline+": "+reason, loc, "fooltestNotTested/v1", loc.URI,
 		map[string]any{"reason": reason})
 }
 
 // sarifMinScoreFor is the result of a score under --min-score.
-func sarifMinScoreFor(res *Result, uri string, rule int) sarifResult {
+func sarifMinScoreFor(res *Result, loc sarifArtifactLocation, rule int) sarifResult {
 	msg := "The score " + minScoreFinding(res) + " (0: every class fooled at once, 1: none within the evaluation budget of " +
 		strconv.FormatInt(res.EvaluationBudget, 10) + ")." + sarifAllowed(res, FailedByMinScore)
-	return modelResult(sarifMinScoreRuleID, rule, sarifLevel(res, FailedByMinScore), msg, uri, "fooltestMinScore/v1", uri,
+	return modelResult(sarifMinScoreRuleID, rule, sarifLevel(res, FailedByMinScore), msg, loc, "fooltestMinScore/v1", loc.URI,
 		map[string]any{"score": finite(res.Score), "minScore": finite(res.Config.MinScore)})
 }
 
@@ -481,7 +536,7 @@ func encodeSARIF(w io.Writer, res *Result) error {
 		return fmt.Errorf("encoding SARIF: %w", err)
 	}
 	at := bytes.Index(head, []byte(sarifResultsAt))
-	uri := modelURI(res.Model.Path)
+	loc, located := modelLocation(&res.Model)
 	// The results in order: the run's own failure, the regressions worst
 	// first, then the fooled classes; each is built only as it is written.
 	var regressed []baselineRow
@@ -496,24 +551,28 @@ func encodeSARIF(w io.Writer, res *Result) error {
 	// then a score under the minimum.
 	var own []func() sarifResult
 	if isError(res) {
-		own = append(own, func() sarifResult { return sarifNotTestedFor(res, uri, ruleIndex(&log, sarifNotTestedRuleID)) })
+		own = append(own, func() sarifResult { return sarifNotTestedFor(res, loc, ruleIndex(&log, sarifNotTestedRuleID)) })
 	}
 	if slices.Contains(res.FailedBy, FailedByMinScore) {
-		own = append(own, func() sarifResult { return sarifMinScoreFor(res, uri, ruleIndex(&log, sarifMinScoreRuleID)) })
+		own = append(own, func() sarifResult { return sarifMinScoreFor(res, loc, ruleIndex(&log, sarifMinScoreRuleID)) })
 	}
 	k := len(own)
 	n := k + len(regressed) + len(fooled) + len(unreachable)
+	if !located {
+		// See modelLocation: sarifFor notes why.
+		n = 0
+	}
 	result := func(i int) sarifResult {
 		switch {
 		case i < k:
 			return own[i]()
 		case i < k+len(regressed):
 			r := regressed[i-k]
-			return sarifRegressionFor(res, r.Class, r.Base, uri, ruleIndex(&log, sarifRegressionRuleID))
+			return sarifRegressionFor(res, r.Class, r.Base, loc, ruleIndex(&log, sarifRegressionRuleID))
 		case i < k+len(regressed)+len(fooled):
-			return sarifResultFor(res, fooled[i-k-len(regressed)], uri)
+			return sarifResultFor(res, fooled[i-k-len(regressed)], loc)
 		}
-		return sarifUnreachableFor(res, unreachable[i-k-len(regressed)-len(fooled)], uri, ruleIndex(&log, sarifUnreachableRuleID))
+		return sarifUnreachableFor(res, unreachable[i-k-len(regressed)-len(fooled)], loc, ruleIndex(&log, sarifUnreachableRuleID))
 	}
 	// Results are four levels deep.
 	return streamArray(w, head, at, sarifResultsAt, "        ", n, func(i int) (any, error) { return result(i), nil })

@@ -3,6 +3,7 @@ package report_test
 import (
 	"bytes"
 	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -56,9 +57,18 @@ type sarifDoc struct {
 			} `json:"driver"`
 		} `json:"tool"`
 		Invocations []struct {
-			ExecutionSuccessful        bool  `json:"executionSuccessful"`
-			ToolExecutionNotifications []any `json:"toolExecutionNotifications"`
+			ExecutionSuccessful        bool `json:"executionSuccessful"`
+			ToolExecutionNotifications []struct {
+				Level   string `json:"level"`
+				Message struct {
+					Text string `json:"text"`
+				} `json:"message"`
+			} `json:"toolExecutionNotifications"`
 		} `json:"invocations"`
+		OriginalURIBaseIDs map[string]any `json:"originalUriBaseIds"`
+		Artifacts          []struct {
+			Location sarifURI `json:"location"`
+		} `json:"artifacts"`
 		Results []struct {
 			RuleID    string `json:"ruleId"`
 			RuleIndex int    `json:"ruleIndex"`
@@ -66,12 +76,11 @@ type sarifDoc struct {
 			Message   struct {
 				Text string `json:"text"`
 			} `json:"message"`
-			Locations []struct {
+			PartialFingerprints map[string]string `json:"partialFingerprints"`
+			Locations           []struct {
 				PhysicalLocation struct {
-					ArtifactLocation struct {
-						URI string `json:"uri"`
-					} `json:"artifactLocation"`
-					Region struct {
+					ArtifactLocation sarifURI `json:"artifactLocation"`
+					Region           struct {
 						StartLine int `json:"startLine"`
 					} `json:"region"`
 				} `json:"physicalLocation"`
@@ -80,10 +89,18 @@ type sarifDoc struct {
 	} `json:"runs"`
 }
 
+// sarifURI is an artifact location.
+type sarifURI struct {
+	URI       string `json:"uri"`
+	URIBaseID string `json:"uriBaseId"`
+}
+
 // checkSARIF validates data against the schema and checks what code
 // scanning needs: one result per fooled class, each located at line 1 of
-// the model file.
-func checkSARIF(t testing.TB, schema *jsonschema.Schema, data []byte, res *report.Result, wantURI string) {
+// the model file want; for a model with no file (want.URI empty), no
+// result at all, since code scanning rejects a log with a result it cannot
+// place in the repository, and a notification that says so.
+func checkSARIF(t testing.TB, schema *jsonschema.Schema, data []byte, res *report.Result, want sarifURI) {
 	t.Helper()
 	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
 	if err != nil {
@@ -137,26 +154,50 @@ func checkSARIF(t testing.TB, schema *jsonschema.Schema, data []byte, res *repor
 	if run.Tool.Driver.Name != "fooltest" || !slices.Equal(ids, rules) {
 		t.Errorf("driver %+v, want rules %v", run.Tool.Driver, rules)
 	}
-	if inv := run.Invocations; len(inv) != 1 || inv[0].ExecutionSuccessful == (res.Verdict == "error") ||
-		(res.Verdict == "error") != (len(inv[0].ToolExecutionNotifications) == 1) {
-		t.Errorf("invocations %+v for verdict %s", inv, res.Verdict)
+	inv := run.Invocations
+	if len(inv) != 1 || inv[0].ExecutionSuccessful == (res.Verdict == "error") {
+		t.Fatalf("invocations %+v for verdict %s", inv, res.Verdict)
+	}
+	errorNotes, notes := 0, 0
+	for _, n := range inv[0].ToolExecutionNotifications {
+		switch n.Level {
+		case "error":
+			errorNotes++
+		case "note":
+			notes++
+		}
+	}
+	if (res.Verdict == "error") != (errorNotes == 1) {
+		t.Errorf("invocation notifications %+v for verdict %s", inv[0].ToolExecutionNotifications, res.Verdict)
+	}
+	if want.URI == "" {
+		if len(run.Results) != 0 || len(run.Artifacts) != 0 || run.Results == nil || notes != 1 {
+			t.Errorf("a model with no file has %d results (nil: %v), artifacts %+v and %d notes", len(run.Results), run.Results == nil, run.Artifacts, notes)
+		}
+		return
+	}
+	if len(run.Artifacts) != 1 || run.Artifacts[0].Location != want {
+		t.Errorf("artifacts %+v, want the model at %+v", run.Artifacts, want)
+	}
+	if _, ok := run.OriginalURIBaseIDs["%SRCROOT%"]; ok != (want.URIBaseID == "%SRCROOT%") {
+		t.Errorf("originalUriBaseIds %v for a location relative to %q", run.OriginalURIBaseIDs, want.URIBaseID)
 	}
 	if run.Results == nil || len(run.Results) != notTested+minScore+regressed+res.Fooled {
 		t.Fatalf("%d results (nil: %v) for %d not tested, %d score under the minimum, %d regressed and %d fooled classes",
 			len(run.Results), run.Results == nil, notTested, minScore, regressed, res.Fooled)
 	}
 	for i, r := range run.Results {
-		want, wantLevel := report.SARIFRuleID, fooledLevel
+		rule, wantLevel := report.SARIFRuleID, fooledLevel
 		switch {
 		case i < notTested:
-			want, wantLevel = report.SARIFNotTestedRuleID, "error"
+			rule, wantLevel = report.SARIFNotTestedRuleID, "error"
 		case i < notTested+minScore:
-			want, wantLevel = report.SARIFMinScoreRuleID, level(true)
+			rule, wantLevel = report.SARIFMinScoreRuleID, level(true)
 		case i < notTested+minScore+regressed:
-			want, wantLevel = report.SARIFRegressionRuleID, regressionLevel
+			rule, wantLevel = report.SARIFRegressionRuleID, regressionLevel
 		}
-		if r.RuleID != want || ids[r.RuleIndex] != r.RuleID || r.Level != wantLevel || r.Message.Text == "" {
-			t.Errorf("result %d %+v, want rule %s at level %s", i, r, want, wantLevel)
+		if r.RuleID != rule || ids[r.RuleIndex] != r.RuleID || r.Level != wantLevel || r.Message.Text == "" {
+			t.Errorf("result %d %+v, want rule %s at level %s", i, r, rule, wantLevel)
 		}
 		// Code scanning fails its check on error-level alerts.
 		if res.Verdict == "pass" && r.Level == "error" {
@@ -169,48 +210,60 @@ func checkSARIF(t testing.TB, schema *jsonschema.Schema, data []byte, res *repor
 			t.Fatal("a result without a location is rejected by code scanning")
 		}
 		loc := r.Locations[0].PhysicalLocation
-		if loc.ArtifactLocation.URI != wantURI || loc.Region.StartLine != 1 {
-			t.Errorf("location %+v, want %s line 1", loc, wantURI)
+		if loc.ArtifactLocation != want || loc.Region.StartLine != 1 {
+			t.Errorf("location %+v, want %+v line 1", loc, want)
+		}
+		for name, fp := range r.PartialFingerprints {
+			if !strings.HasPrefix(fp, want.URI) {
+				t.Errorf("fingerprint %s %q does not name the model's location %q", name, fp, want.URI)
+			}
 		}
 	}
 }
 
 func TestSARIFSchema(t *testing.T) {
 	schema := sarifSchema(t)
-	withPath := func(p string) func(*report.Result) {
-		return func(r *report.Result) { r.Model.Path = p }
+	// withPath gives the model path as reports show it and its path in
+	// the repository ("" for none).
+	withPath := func(p, repo string) func(*report.Result) {
+		return func(r *report.Result) { r.Model.Path, r.Model.RepoPath = p, repo }
 	}
+	lenet := sarifURI{"models/lenet.onnx", "%SRCROOT%"}
 	tests := []struct {
 		name    string
 		opts    reporttest.Options
 		edit    func(*report.Result)
-		wantURI string
+		wantURI sarifURI
 	}{
-		{"golden-like", reporttest.Options{Classes: 6, Fooled: 3}, nil, "models/lenet.onnx"},
-		{"nothing fooled", reporttest.Options{Classes: 5}, nil, "models/lenet.onnx"},
+		{"golden-like", reporttest.Options{Classes: 6, Fooled: 3}, nil, lenet},
+		{"nothing fooled", reporttest.Options{Classes: 5}, nil, lenet},
 		{"hostile labels", reporttest.Options{Classes: 50, Fooled: 50,
-			Label: func(int) string { return reporttest.HostileLabel }}, nil, "models/lenet.onnx"},
-		{"path with spaces", reporttest.Options{Classes: 2, Fooled: 1}, withPath("my models/net v2.onnx"), "my%20models/net%20v2.onnx"},
-		{"dot slash path", reporttest.Options{Classes: 2, Fooled: 1}, withPath("./net.onnx"), "net.onnx"},
-		{"colon in first segment", reporttest.Options{Classes: 2, Fooled: 1}, withPath("c:net.onnx"), "./c:net.onnx"},
-		{"absolute path", reporttest.Options{Classes: 2, Fooled: 1}, withPath("/github/workspace/net.onnx"), "file:///github/workspace/net.onnx"},
-		{"no path", reporttest.Options{Classes: 2, Fooled: 1}, withPath(""), "model"},
-		{"error", reporttest.Options{Classes: 4, Fooled: 1, Error: "the model failed: <b>\x00</b>"}, nil, "models/lenet.onnx"},
-		{"error nothing fooled", reporttest.Options{Classes: 4, Interrupted: true}, nil, "models/lenet.onnx"},
-		{"baseline", reporttest.Options{Classes: 10, Fooled: 8, Baseline: reporttest.Times(4, 7)}, nil, "models/lenet.onnx"},
-		{"baseline harder", reporttest.Options{Classes: 10, Fooled: 8, Baseline: reporttest.Times(0.25)}, nil, "models/lenet.onnx"},
-		{"baseline fail-on fooled", reporttest.Options{Classes: 10, Fooled: 8, Baseline: reporttest.Times(4, 7), FailOn: "fooled", MaxFooled: "8"}, nil, "models/lenet.onnx"},
-		{"baseline report only", reporttest.Options{Classes: 10, Fooled: 8, Baseline: reporttest.Times(4, 7), FailOn: "never"}, nil, "models/lenet.onnx"},
-		{"fooled within the allowance", reporttest.Options{Classes: 6, Fooled: 3, MaxFooled: "50%"}, nil, "models/lenet.onnx"},
-		{"fooled over the allowance", reporttest.Options{Classes: 6, Fooled: 3, MaxFooled: "2"}, nil, "models/lenet.onnx"},
-		{"report only", reporttest.Options{Classes: 6, Fooled: 3, FailOn: "never"}, nil, "models/lenet.onnx"},
-		{"min score missed", reporttest.Options{Classes: 6, Fooled: 3, MaxFooled: "3", MinScore: 0.99}, nil, "models/lenet.onnx"},
-		{"min score missed, report only", reporttest.Options{Classes: 6, Fooled: 3, FailOn: "never", MinScore: 0.99}, nil, "models/lenet.onnx"},
+			Label: func(int) string { return reporttest.HostileLabel }}, nil, lenet},
+		{"run from a subfolder", reporttest.Options{Classes: 2, Fooled: 1}, withPath("ic_raw.onnx", "models/ic_raw.onnx"), sarifURI{"models/ic_raw.onnx", "%SRCROOT%"}},
+		{"run from outside the repository", reporttest.Options{Classes: 2, Fooled: 1}, withPath("/home/u/repo/net.onnx", "net.onnx"), sarifURI{"net.onnx", "%SRCROOT%"}},
+		{"path with spaces", reporttest.Options{Classes: 2, Fooled: 1}, withPath("net v2.onnx", "my models/net v2.onnx"), sarifURI{"my%20models/net%20v2.onnx", "%SRCROOT%"}},
+		{"colon in first segment", reporttest.Options{Classes: 2, Fooled: 1}, withPath("c:net.onnx", "c:net.onnx"), sarifURI{"./c:net.onnx", "%SRCROOT%"}},
+		{"model outside the repository", reporttest.Options{Classes: 2, Fooled: 1}, withPath("/opt/models/net.onnx", ""), sarifURI{"file:///opt/models/net.onnx", ""}},
+		{"older report without a repository path", reporttest.Options{Classes: 2, Fooled: 1}, withPath("./net.onnx", ""), sarifURI{"net.onnx", "%SRCROOT%"}},
+		{"embedded demo model", reporttest.Options{Classes: 10, Fooled: 10}, withPath(report.DemoModelPath, ""), sarifURI{}},
+		{"embedded demo model not tested", reporttest.Options{Classes: 10, Fooled: 1, Interrupted: true}, withPath(report.DemoModelPath, ""), sarifURI{}},
+		{"no path", reporttest.Options{Classes: 2, Fooled: 1}, withPath("", ""), sarifURI{}},
+		{"error", reporttest.Options{Classes: 4, Fooled: 1, Error: "the model failed: <b>\x00</b>"}, nil, lenet},
+		{"error nothing fooled", reporttest.Options{Classes: 4, Interrupted: true}, nil, lenet},
+		{"baseline", reporttest.Options{Classes: 10, Fooled: 8, Baseline: reporttest.Times(4, 7)}, nil, lenet},
+		{"baseline harder", reporttest.Options{Classes: 10, Fooled: 8, Baseline: reporttest.Times(0.25)}, nil, lenet},
+		{"baseline fail-on fooled", reporttest.Options{Classes: 10, Fooled: 8, Baseline: reporttest.Times(4, 7), FailOn: "fooled", MaxFooled: "8"}, nil, lenet},
+		{"baseline report only", reporttest.Options{Classes: 10, Fooled: 8, Baseline: reporttest.Times(4, 7), FailOn: "never"}, nil, lenet},
+		{"fooled within the allowance", reporttest.Options{Classes: 6, Fooled: 3, MaxFooled: "50%"}, nil, lenet},
+		{"fooled over the allowance", reporttest.Options{Classes: 6, Fooled: 3, MaxFooled: "2"}, nil, lenet},
+		{"report only", reporttest.Options{Classes: 6, Fooled: 3, FailOn: "never"}, nil, lenet},
+		{"min score missed", reporttest.Options{Classes: 6, Fooled: 3, MaxFooled: "3", MinScore: 0.99}, nil, lenet},
+		{"min score missed, report only", reporttest.Options{Classes: 6, Fooled: 3, FailOn: "never", MinScore: 0.99}, nil, lenet},
 		{"odd versions and time", reporttest.Options{Classes: 2, Fooled: 2}, func(r *report.Result) {
 			r.Versions.Fooltest = "dev (abc123)"
 			r.StartedAt = "yesterday"
 			r.Model.SHA256 = "not-a-hash"
-		}, "models/lenet.onnx"},
+		}, lenet},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -221,6 +274,40 @@ func TestSARIFSchema(t *testing.T) {
 			report.Prepare(res, report.DefaultFormats())
 			checkSARIF(t, schema, render(t, encodeAs(report.FormatSARIF), res), res, tt.wantURI)
 		})
+	}
+}
+
+// TestSARIFFingerprints: a model's findings keep their fingerprints and
+// location whatever folder fooltest ran in, so that code scanning matches
+// them across runs, and differ between classes and models.
+func TestSARIFFingerprints(t *testing.T) {
+	results := func(path, repo string) map[string]string {
+		res := reporttest.New(t, reporttest.Options{Classes: 4, Fooled: 4})
+		res.Model.Path, res.Model.RepoPath = path, repo
+		report.Prepare(res, report.DefaultFormats())
+		var doc sarifDoc
+		if err := json.Unmarshal(render(t, encodeAs(report.FormatSARIF), res), &doc); err != nil {
+			t.Fatal(err)
+		}
+		fps := map[string]string{}
+		for _, r := range doc.Runs[0].Results {
+			fps[r.PartialFingerprints["fooltestClass/v1"]] = r.Locations[0].PhysicalLocation.ArtifactLocation.URI
+		}
+		if len(fps) != 4 {
+			t.Fatalf("%d distinct fingerprints for 4 fooled classes: %v", len(fps), fps)
+		}
+		return fps
+	}
+	root := results("models/ic_raw.onnx", "models/ic_raw.onnx")
+	for _, path := range []string{"ic_raw.onnx", "../models/ic_raw.onnx", "/src/repo/models/ic_raw.onnx"} {
+		if got := results(path, "models/ic_raw.onnx"); !maps.Equal(got, root) {
+			t.Errorf("run as %s: fingerprints %v, want %v as from the repository root", path, got, root)
+		}
+	}
+	for fp := range results("models/other.onnx", "models/other.onnx") {
+		if _, ok := root[fp]; ok {
+			t.Errorf("another model shares fingerprint %q", fp)
+		}
 	}
 }
 

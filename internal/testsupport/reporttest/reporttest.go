@@ -102,6 +102,7 @@ func New(tb testing.TB, o Options) *report.Result {
 		Versions: report.Versions{Fooltest: "0.1.0", ONNXRuntime: "1.29.0"},
 		Model: report.Model{
 			Path:       "models/lenet.onnx",
+			RepoPath:   "models/lenet.onnx",
 			SHA256:     "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
 			Classes:    max(o.Classes, 0),
 			Input:      "input",
