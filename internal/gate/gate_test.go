@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/fooltest/fooltest/internal/report"
+	"github.com/fooltest/fooltest/internal/score"
 )
 
 func TestParseMaxFooled(t *testing.T) {
@@ -431,5 +432,37 @@ func TestFailedBy(t *testing.T) {
 				t.Errorf("verdict %s with FailedBy %q: a pass fails nothing and a fail something", v, tt.res.FailedBy)
 			}
 		})
+	}
+}
+
+// TestBaselineDifferencesShowFloat32: a run holds scale, mean and std as
+// float32, and report.json keeps them as float64(v); a mismatch names them
+// as the user gave them (0.485), not with float32's rounding
+// (0.48500001430511475), and equal settings still compare equal.
+func TestBaselineDifferencesShowFloat32(t *testing.T) {
+	f32 := func(xs ...float64) []float64 {
+		out := make([]float64, len(xs))
+		for i, x := range xs {
+			out[i] = float64(float32(x))
+		}
+		return out
+	}
+	cand := &report.Result{Config: report.Config{Preset: "imagenet", Scale: f32(1.0 / 255)[0], Mean: f32(0.485, 0.456, 0.406), Std: f32(0.229, 0.224, 0.225)}}
+	base := &report.Result{Config: report.Config{Preset: "imagenet", Scale: f32(1.0 / 255)[0], Mean: f32(0.485, 0.456, 0.406), Std: f32(0.229, 0.224, 0.225)}, ScoreComparable: true, ScoreVersion: score.Version}
+	if d := PreprocessingDifferences(cand, base); len(d) != 0 {
+		t.Fatalf("equal settings differ: %v", d)
+	}
+	base.Config.Preset, base.Config.Scale, base.Config.Mean, base.Config.Std = "custom", 1, f32(0.5, 0.5, 0.5), f32(0.229, 0.224, 0.225)
+	err := CheckBaseline(cand, base, false)
+	if err == nil {
+		t.Fatal("CheckBaseline accepted other preprocessing")
+	}
+	for _, want := range []string{"scale 0.003921569 (baseline 1)", "mean [0.485 0.456 0.406] (baseline [0.5 0.5 0.5])"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("%q does not name %q", err, want)
+		}
+	}
+	if strings.Contains(err.Error(), "0000") || strings.Contains(err.Error(), "std") {
+		t.Errorf("%q shows float32 rounding, or a setting that does not differ", err)
 	}
 }

@@ -3,6 +3,7 @@ package gate
 import (
 	"cmp"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/fooltest/fooltest/internal/report"
@@ -96,11 +97,33 @@ func PreprocessingDifferences(a, b *report.Result) []Difference {
 	var d differences
 	ac, bc := a.Config, b.Config
 	d.add("preset", ac.Preset, bc.Preset)
-	d.add("scale", ac.Scale, bc.Scale)
-	d.add("mean", ac.Mean, bc.Mean)
-	d.add("std", ac.Std, bc.Std)
+	d.addShown("scale", ac.Scale, bc.Scale, float32Value(ac.Scale), float32Value(bc.Scale))
+	d.addShown("mean", ac.Mean, bc.Mean, float32Values(ac.Mean), float32Values(bc.Mean))
+	d.addShown("std", ac.Std, bc.Std, float32Values(ac.Std), float32Values(bc.Std))
 	d.add("channel-order", ac.ChannelOrder, bc.ChannelOrder)
 	return d
+}
+
+// float32Value is a preprocessing setting that a run holds as float32,
+// which prints as float32 does: report.json keeps float64(v), whose extra
+// digits (0.48500001430511475 for 0.485) are float32's rounding, not what
+// the user gave.
+type float32Value float64
+
+func (v float32Value) String() string {
+	return strconv.FormatFloat(float64(float32(v)), 'g', -1, 32)
+}
+
+// float32Values is a list of float32 settings (mean, std), printed as
+// fmt prints a slice: "[0.485 0.456 0.406]".
+type float32Values []float64
+
+func (vs float32Values) String() string {
+	s := make([]string, len(vs))
+	for i, v := range vs {
+		s[i] = float32Value(v).String()
+	}
+	return "[" + strings.Join(s, " ") + "]"
 }
 
 // searchOnly is SearchDifferences less the preprocessing.
@@ -123,8 +146,15 @@ type differences []Difference
 
 // add records setting name when its values x and y print differently.
 func (d *differences) add(name string, x, y any) {
+	d.addShown(name, x, y, x, y)
+}
+
+// addShown records setting name, as showX and showY, when its values x
+// and y print differently: the values compare exactly as report.json
+// holds them, and show as people read them.
+func (d *differences) addShown(name string, x, y, showX, showY any) {
 	if fmt.Sprint(x) != fmt.Sprint(y) {
-		*d = append(*d, Difference{name, x, y})
+		*d = append(*d, Difference{name, showX, showY})
 	}
 }
 

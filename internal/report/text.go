@@ -83,6 +83,13 @@ func formatThreshold(t float64) string {
 	return strconv.FormatFloat(t, 'f', -1, 64)
 }
 
+// formatFloat32 prints a setting that a run holds as float32 (scale, mean,
+// std) with the fewest digits that read back as the same float32: 0.485,
+// not the 0.48500001430511475 of float64(v) that report.json keeps.
+func formatFloat32(x float64) string {
+	return strconv.FormatFloat(float64(float32(x)), 'g', -1, 32)
+}
+
 // formatSeconds prints a duration in seconds with a decimal point, as JUnit
 // consumers expect.
 func formatSeconds(s float64) string {

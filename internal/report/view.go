@@ -369,10 +369,12 @@ func summaryRows(res *Result, untrusted func(string) string) [][2]string {
 // and HTML reports. Values are raw; each format escapes them.
 func configRows(res *Result) [][2]string {
 	f := func(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
+	// Scale, mean and std are float32 in a run; report.json keeps them
+	// as float64(v), and only float32's own digits are the setting.
 	floats := func(xs []float64) string {
 		s := make([]string, len(xs))
 		for i, x := range xs {
-			s[i] = f(x)
+			s[i] = formatFloat32(x)
 		}
 		return strings.Join(s, ", ")
 	}
@@ -401,7 +403,7 @@ func configRows(res *Result) [][2]string {
 		{"Batch", strconv.Itoa(cfg.Batch)},
 		{"Threads", strconv.Itoa(cfg.Threads)},
 		{"Preset", cfg.Preset},
-		{"Scale", f(cfg.Scale)},
+		{"Scale", formatFloat32(cfg.Scale)},
 		{"Mean", floats(cfg.Mean)},
 		{"Std", floats(cfg.Std)},
 		{"Input shape", cfg.InputShape},
