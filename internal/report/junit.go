@@ -73,18 +73,15 @@ func junitSuites(res *Result) junit.Testsuites {
 		{"fooltest_version", res.Versions.Fooltest},
 		{"onnxruntime_version", res.Versions.ONNXRuntime},
 	}
-	median := ""
-	if res.MedianEvaluations != nil {
-		median = strconv.FormatInt(*res.MedianEvaluations, 10)
-	}
 	props = append(props, []struct{ name, value string }{
 		{"score", formatScore(res.Score)},
 		{"score_version", strconv.Itoa(res.ScoreVersion)},
 		{"score_comparable", strconv.FormatBool(res.ScoreComparable)},
 		{"evaluation_budget", strconv.FormatInt(res.EvaluationBudget, 10)},
 		{"fooled_within_budget", strconv.Itoa(res.FooledWithinBudget)},
-		// Empty when the median class was not fooled within the budget.
-		{"median_evaluations_to_threshold", median},
+		// "> B", as the other formats write it, when the median class was
+		// not fooled within the budget B.
+		{"median_evaluations_to_threshold", formatCost(res.MedianEvaluations, res.EvaluationBudget)},
 		{"repeats", strconv.Itoa(max(res.Repeats, 1))},
 	}...)
 	if len(res.FailedBy) > 0 {

@@ -220,6 +220,15 @@ func TestJUnitConsistent(t *testing.T) {
 					t.Errorf("property %q missing", k)
 				}
 			}
+			// The median reads as report.md's: a count, or more than the
+			// budget when the median class was not fooled within it.
+			wantMedian := "> " + strconv.FormatInt(res.EvaluationBudget, 10)
+			if res.MedianEvaluations != nil {
+				wantMedian = strconv.FormatInt(*res.MedianEvaluations, 10)
+			}
+			if got := props["median_evaluations_to_threshold"]; got != wantMedian {
+				t.Errorf("median_evaluations_to_threshold %q, want %q", got, wantMedian)
+			}
 		})
 	}
 }
