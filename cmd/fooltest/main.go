@@ -22,12 +22,14 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 
 	"github.com/fooltest/fooltest/cmd/fooltest/internal/safetext"
 
 	"github.com/fooltest/fooltest/cmd/fooltest/internal/actions"
 	"github.com/fooltest/fooltest/cmd/fooltest/internal/exitcode"
+	"github.com/fooltest/fooltest/internal/report"
 )
 
 // env is what a command sees of the process, so that tests can run commands
@@ -37,25 +39,67 @@ type env struct {
 	getenv         func(string) string
 	// isTerminal reports whether stderr is a terminal (progress bars).
 	isTerminal bool
+	// writing collects the report directories the command writes into;
+	// nil in tests that send no signals.
+	writing *reportDirs
 }
 
 func main() {
-	e := env{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, isTerminal: isTerminal(os.Stderr)}
+	e := env{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, isTerminal: isTerminal(os.Stderr), writing: &reportDirs{}}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	go func() {
-		// The first signal stops the search, and the reports of what was
-		// found are still written; a second one means "now".
-		sig := <-sigs
-		fmt.Fprintf(e.stderr, "fooltest: %s: %s (signal again to exit at once)\n", sig, stopping(os.Args[1:], e.getenv))
-		cancel()
-		<-sigs
-		fmt.Fprintln(e.stderr, "fooltest: second signal: exiting without finishing the reports")
-		os.Exit(exitcode.Environment)
-	}()
+	go handleSignals(sigs, cancel, e.stderr, stopping(os.Args[1:], e.getenv), e.writing, os.Exit)
 	os.Exit(Main(ctx, os.Args[1:], e))
+}
+
+// handleSignals waits for SIGINT or SIGTERM on sigs. The first stops the
+// search, and the reports of what was found are still written (what says
+// what the command does then); a second one means "now": it removes the temporary files of the reports being written
+// into writing's directories, which would otherwise stay there (a
+// workflow that copies images/ would publish them), and exits with code 3
+// through exit.
+func handleSignals(sigs <-chan os.Signal, cancel context.CancelFunc, stderr io.Writer, what string, writing *reportDirs, exit func(int)) {
+	sig := <-sigs
+	fmt.Fprintf(stderr, "fooltest: %s: %s (signal again to exit at once)\n", sig, what)
+	cancel()
+	<-sigs
+	fmt.Fprintln(stderr, "fooltest: second signal: exiting without finishing the reports")
+	writing.removeTemps()
+	exit(exitcode.Environment)
+}
+
+// reportDirs are the report directories a command writes into. Writers
+// still running when the process exits at once could create a temporary
+// file after removeTemps; the next run into the folder removes it (see
+// report.RemoveTemps).
+type reportDirs struct {
+	mu   sync.Mutex
+	dirs []string
+}
+
+// add records dir, once the command is about to write there.
+func (r *reportDirs) add(dir string) {
+	if r == nil {
+		return
+	}
+	r.mu.Lock()
+	r.dirs = append(r.dirs, dir)
+	r.mu.Unlock()
+}
+
+// removeTemps removes fooltest's temporary files from every directory
+// added; it is best effort, since the process exits next.
+func (r *reportDirs) removeTemps() {
+	if r == nil {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, d := range r.dirs {
+		_ = report.RemoveTemps(d)
+	}
 }
 
 // stopping says what the command of args does on the first signal: only

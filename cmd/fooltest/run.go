@@ -206,6 +206,7 @@ func runSearch(ctx context.Context, args []string, e env) (*runOutcome, error) {
 	if err := pipeline.CheckReportDir(r.reportDir); err != nil {
 		return nil, err
 	}
+	e.writing.add(r.reportDir)
 	model, err := m.toModel()
 	if err != nil {
 		return nil, err

@@ -202,3 +202,62 @@ func TestBenchInterrupt(t *testing.T) {
 		t.Errorf("exited %s after the signal", took)
 	}
 }
+
+// TestSecondSignalRemovesTemps: the first signal cancels the run; the
+// second removes the temporary files of the reports being written, in the
+// report directory and images/, and nothing else there, before it exits
+// with code 3.
+func TestSecondSignalRemovesTemps(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, "images"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	temps := []string{".report.html.1642198035.tmp", "images/.123-class-123.png.987654.tmp"}
+	kept := []string{"report.json", ".notes.1.tmp", "images/0-class.png"}
+	for _, name := range append(append([]string{}, temps...), kept...) {
+		if err := os.WriteFile(filepath.Join(dir, filepath.FromSlash(name)), []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	writing := &reportDirs{}
+	writing.add(dir)
+	sigs := make(chan os.Signal, 2)
+	cancelled := make(chan bool, 1)
+	exited := make(chan int, 1)
+	var stderr bytes.Buffer
+	go handleSignals(sigs, func() { cancelled <- true }, &stderr, "stopping the search and writing reports", writing, func(code int) { exited <- code })
+
+	sigs <- syscall.SIGINT
+	select {
+	case <-cancelled:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the first signal did not cancel the run")
+	}
+	for _, name := range temps {
+		if _, err := os.Stat(filepath.Join(dir, filepath.FromSlash(name))); err != nil {
+			t.Fatalf("the first signal removed %s, which the reports being written need: %v", name, err)
+		}
+	}
+	sigs <- syscall.SIGINT
+	select {
+	case code := <-exited:
+		if code != exitcode.Environment {
+			t.Errorf("exit %d, want %d", code, exitcode.Environment)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the second signal did not exit")
+	}
+	for _, name := range temps {
+		if _, err := os.Stat(filepath.Join(dir, filepath.FromSlash(name))); !os.IsNotExist(err) {
+			t.Errorf("%s is still there after the second signal (%v)", name, err)
+		}
+	}
+	for _, name := range kept {
+		if _, err := os.Stat(filepath.Join(dir, filepath.FromSlash(name))); err != nil {
+			t.Errorf("the second signal removed %s: %v", name, err)
+		}
+	}
+	if !strings.Contains(stderr.String(), "second signal") {
+		t.Errorf("stderr %q", stderr.String())
+	}
+}

@@ -173,9 +173,147 @@ func TestWriteAtomicCrash(t *testing.T) {
 	if got, _ := os.ReadFile(path); string(got) != "<old/>" {
 		t.Errorf("after a crash the file holds %d bytes, want the old file", len(got))
 	}
+	left := 0
 	for _, name := range dirNames(t, dir) {
 		if name != "junit.xml" && !(strings.HasPrefix(name, ".junit.xml.") && strings.HasSuffix(name, ".tmp")) {
 			t.Errorf("unexpected file %s after a crash", name)
 		}
+		if name != "junit.xml" {
+			left++
+		}
+	}
+	if left != 1 {
+		t.Fatalf("the crash left %d temporary files, want 1: %v", left, dirNames(t, dir))
+	}
+	// The next run into the folder removes what the crash left, by the
+	// writer's own naming.
+	if err := report.RemoveTemps(dir); err != nil {
+		t.Fatal(err)
+	}
+	if names := dirNames(t, dir); len(names) != 1 || names[0] != "junit.xml" {
+		t.Errorf("after RemoveTemps the folder holds %v, want junit.xml alone", names)
+	}
+}
+
+// TestRemoveTemps: a run removes the temporary files that fooltest's
+// writers create, in the report directory, images/ and dataset/, and
+// nothing else: not another name, a folder, a link, or a folder that is a
+// link.
+func TestRemoveTemps(t *testing.T) {
+	dir := t.TempDir()
+	images := filepath.Join(dir, report.ImagesDir)
+	dataset := filepath.Join(dir, report.DatasetDir)
+	for _, d := range []string{images, dataset} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	elsewhere := t.TempDir()
+	mustWrite(t, filepath.Join(elsewhere, ".1-x.png.5.tmp"), "someone else's")
+	linked := filepath.Join(dir, "linked")
+	if err := os.Symlink(elsewhere, linked); err != nil {
+		t.Fatal(err)
+	}
+	removed := []string{
+		".report.html.1642198035.tmp",
+		".report.json.1.tmp",
+		".junit.xml.42.tmp",
+		".report.md.3.tmp",
+		".report.sarif.3.tmp",
+		".gallery.png.3.tmp",
+		".fooltest-probe-123456",
+		"images/.123-class-123.png.987654.tmp",
+		"images/.0-tabby-cat.png.1.tmp",
+		"dataset/.7-class.png.2.tmp",
+		"dataset/.labels.csv.2.tmp",
+	}
+	kept := []string{
+		"report.json",
+		"report.html.1642198035.tmp",    // no leading dot: not the writer's
+		".report.html.12ab.tmp",         // not os.CreateTemp's digits
+		".report.html.tmp",              // no digits
+		".notes.md.1.tmp",               // not a file fooltest writes
+		".1-class.png.1.tmp",            // an image's name, outside images/
+		"images/.labels.csv.1.tmp",      // labels.csv lives in dataset/
+		"images/.1-Class.png.1.tmp",     // not a name imageName gives
+		"images/.1-class.png.1.tmp.bak", // another suffix
+		"images/.class.png.1.tmp",       // no index
+		"images/1-class.png",            // an image
+		"dataset/.report.json.1.tmp",    // report.json lives above
+		".fooltest-probe-abc",           // not CreateTemp's digits
+		".fooltest-probe-",              // no digits at all
+		"images/.git",                   // anything else
+	}
+	for _, name := range append(append([]string{}, removed...), kept...) {
+		mustWrite(t, filepath.Join(dir, filepath.FromSlash(name)), "x")
+	}
+	// A folder and a link with a temporary file's name stay too.
+	if err := os.Mkdir(filepath.Join(dir, ".report.md.9.tmp"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(dir, "report.json"), filepath.Join(dir, ".report.json.9.tmp")); err != nil {
+		t.Fatal(err)
+	}
+	kept = append(kept, ".report.md.9.tmp", ".report.json.9.tmp")
+
+	if err := report.RemoveTemps(dir); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range removed {
+		if _, err := os.Lstat(filepath.Join(dir, filepath.FromSlash(name))); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s is still there (%v)", name, err)
+		}
+	}
+	for _, name := range kept {
+		if _, err := os.Lstat(filepath.Join(dir, filepath.FromSlash(name))); err != nil {
+			t.Errorf("%s was removed: %v", name, err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(elsewhere, ".1-x.png.5.tmp")); err != nil {
+		t.Errorf("a file behind a link was removed: %v", err)
+	}
+
+	// A link in the place of images/ is not followed either.
+	dir2 := t.TempDir()
+	if err := os.Symlink(elsewhere, filepath.Join(dir2, report.ImagesDir)); err != nil {
+		t.Fatal(err)
+	}
+	if err := report.RemoveTemps(dir2); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(elsewhere, ".1-x.png.5.tmp")); err != nil {
+		t.Errorf("a file in a linked images/ was removed: %v", err)
+	}
+}
+
+// TestWriteFilesRemovesTemps: writing reports into a folder where a killed
+// run left its temporary files removes them.
+func TestWriteFilesRemovesTemps(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, report.ImagesDir), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	stale := []string{".report.html.1642198035.tmp", "images/.123-class-123.png.55.tmp"}
+	for _, name := range append(stale, ".keep.me") {
+		mustWrite(t, filepath.Join(dir, filepath.FromSlash(name)), "x")
+	}
+	if _, err := report.WriteFiles(dir, goldenResult(t), nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range stale {
+		if _, err := os.Lstat(filepath.Join(dir, filepath.FromSlash(name))); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s is still there (%v)", name, err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, ".keep.me")); err != nil {
+		t.Errorf("another file was removed: %v", err)
+	}
+}
+
+// mustWrite writes content to path.
+func mustWrite(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
 	}
 }

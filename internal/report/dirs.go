@@ -109,7 +109,7 @@ func CheckDir(dir string) error {
 			_ = os.Remove(d)
 		}
 	}()
-	f, err := os.CreateTemp(dir, ".fooltest-probe-*")
+	f, err := os.CreateTemp(dir, probePrefix+"*")
 	if err != nil {
 		return fmt.Errorf("cannot write to report directory %s: %w", dir, unwrapPath(err))
 	}
@@ -146,6 +146,84 @@ func removeStale(dir, ext string, keep map[string]bool) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// probePrefix starts the name of CheckDir's probe file, which os.CreateTemp
+// completes with digits.
+const probePrefix = ".fooltest-probe-"
+
+// RemoveTemps removes, from the report directory dir and its images/ and
+// dataset/ folders, the temporary files that fooltest's own atomic writers
+// create there and rename into place when done: "." + the name of a file
+// fooltest writes in that folder + "." + the digits os.CreateTemp adds +
+// ".tmp", and CheckDir's probe file. A process killed while writing (a
+// second SIGINT exits at once) leaves them behind, and a workflow that
+// copies images/ would publish them. Nothing else is touched: no other
+// name, no folder, no link, and no folder reached through a link.
+func RemoveTemps(dir string) error {
+	var errs []error
+	reports := fileFormatNames()
+	for _, sub := range []struct {
+		path string
+		own  func(name string) bool
+	}{
+		{dir, func(name string) bool { _, ok := reports[name]; return ok }},
+		{filepath.Join(dir, imagesDir), isImageName},
+		{filepath.Join(dir, datasetDir), func(name string) bool { return name == datasetLabelsFile || isImageName(name) }},
+	} {
+		if fi, err := os.Lstat(sub.path); err != nil || !fi.IsDir() {
+			continue
+		}
+		entries, err := os.ReadDir(sub.path)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("removing temporary files: %w", err))
+			continue
+		}
+		for _, e := range entries {
+			name := e.Name()
+			probe := sub.path == dir && strings.HasPrefix(name, probePrefix) && isDigits(name[len(probePrefix):])
+			if !e.Type().IsRegular() || !probe && !isOwnTemp(name, sub.own) {
+				continue
+			}
+			if err := os.Remove(filepath.Join(sub.path, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				errs = append(errs, fmt.Errorf("removing temporary file: %w", err))
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// isOwnTemp reports whether name is the temporary file that writeAtomic
+// or batch.stage creates for a file whose name own accepts.
+func isOwnTemp(name string, own func(string) bool) bool {
+	rest, ok := strings.CutPrefix(name, ".")
+	if !ok {
+		return false
+	}
+	if rest, ok = strings.CutSuffix(rest, ".tmp"); !ok {
+		return false
+	}
+	i := strings.LastIndexByte(rest, '.')
+	return i > 0 && isDigits(rest[i+1:]) && own(rest[:i])
+}
+
+// isImageName reports whether name is one imageName gives:
+// "<index>-<slug>.png".
+func isImageName(name string) bool {
+	stem, ok := strings.CutSuffix(name, ".png")
+	if !ok {
+		return false
+	}
+	index, slug, ok := strings.Cut(stem, "-")
+	if !ok || !isDigits(index) || slug == "" || len(slug) > maxSlugLen {
+		return false
+	}
+	for _, r := range slug {
+		if (r < 'a' || r > 'z') && (r < '0' || r > '9') && r != '-' {
+			return false
+		}
+	}
+	return true
 }
 
 // fileList collects the paths Write wrote, from writers running at once.

@@ -23,6 +23,15 @@ type fileFormat struct {
 	render func(w io.Writer, res *Result) error
 }
 
+// fileFormatNames are the names of the files of fileFormats.
+func fileFormatNames() map[string]struct{} {
+	names := make(map[string]struct{}, len(fileFormats))
+	for _, f := range fileFormats {
+		names[f.name] = struct{}{}
+	}
+	return names
+}
+
 // fileFormats are the formats Render writes to an io.Writer.
 var fileFormats = map[string]fileFormat{
 	FormatJSON:     {JSONFile, encodeJSON},
@@ -87,7 +96,8 @@ type Written struct {
 // class whose image could not be written (images/ could not be made, say)
 // has its image path cleared in the copy, so the reports written after it
 // do not refer to it. PNGs that an earlier run left in images/ or dataset/ are
-// removed when that format is written.
+// removed when that format is written, and the temporary files of a run
+// killed while writing there before any format is (see RemoveTemps).
 //
 // Memory stays bounded whatever the number of classes: images are written
 // for the fooled classes and maxUnfooledImages others, a few at a time, and
@@ -121,6 +131,9 @@ func WriteFiles(dir string, res *Result, formats []string) (Written, error) {
 	if err != nil {
 		return Written{}, fmt.Errorf("report: creating the report directory: %w", err)
 	}
+	// Temporary files of an earlier run that was killed while writing
+	// here; best effort, since they only clutter the folder.
+	_ = RemoveTemps(dir)
 	files := &fileList{paths: created}
 	// The writers set and clear image paths on a copy: writing never
 	// changes the caller's Result, which can be written again.
