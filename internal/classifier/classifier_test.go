@@ -197,6 +197,10 @@ func TestOutputKinds(t *testing.T) {
 		// Far outside [0, 1]: no sigmoid scores, so not offered as such.
 		{"values close together far below 0", base().Scaled(0.1).Then("Sub", []string{"shift"}, onnxtest.Tensor{Name: "shift", Dims: []int64{1}, Data: []float32{2}}), Auto, "",
 			[]string{"so close together that, read as logits", "|logits if they are logits (and check the preprocessing)"}},
+		// Unit vectors, as an L2-normalised embedding gives, are no class
+		// scores however they are read.
+		{"an L2-normalised embedding", base().Then("LpNormalization", nil), Auto, "", []string{"a vector of length 1", "as an L2-normalised embedding does"}},
+		{"an L2-normalised embedding set as logits", base().Then("LpNormalization", nil), Logits, "", []string{"a vector of length 1"}},
 		{"regression scores set as sigmoid", base().Scaled(0.1).Then("Sub", []string{"shift"}, onnxtest.Tensor{Name: "shift", Dims: []int64{1}, Data: []float32{0.1}}), Sigmoid, Sigmoid, nil},
 		{"logits set as probabilities", base(), Probabilities, "",
 			[]string{"is set to be read as probabilities, but its values lie in [0, 4]", "far outside [0, 1]"}},
@@ -220,8 +224,12 @@ func TestOutputKinds(t *testing.T) {
 				if err == nil {
 					c.Close()
 				}
-				if !errors.Is(err, fault.Invalid) || fault.SettingOf(err) != SettingOutputKind {
-					t.Fatalf("got %v, want a refusal of the output kind", err)
+				want := SettingOutputKind
+				if strings.Contains(tc.name, "embedding") {
+					want = SettingModel
+				}
+				if !errors.Is(err, fault.Invalid) || fault.SettingOf(err) != want {
+					t.Fatalf("got %v, want a refusal of setting %q", err, want)
 				}
 				for _, w := range tc.refusal {
 					// A leading | marks the kinds the refusal offers,

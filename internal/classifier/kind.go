@@ -52,7 +52,12 @@ type probeStats struct {
 	sumLo, sumHi float64
 	// lseLo and lseHi bound the rows' log-sum-exp: 0 for rows of
 	// log-probabilities.
-	lseLo, lseHi   float64
+	lseLo, lseHi float64
+	// l2Lo and l2Hi bound the Euclidean lengths of the l2Rows rows that
+	// are not all 0: 1 for rows of unit vectors, as L2-normalised
+	// embeddings are (which keep a zero vector at 0).
+	l2Lo, l2Hi     float64
+	l2Rows         int
 	finite, values int
 	// first is the first probe image's raw output row, and same says
 	// that every other row equals it bit for bit.
@@ -84,6 +89,12 @@ func (c *Classifier) probeKind(op string) error {
 		if err := c.checkConstant(st.first); err != nil {
 			return err
 		}
+	}
+	if st.unitVectors(c.out.width()) {
+		// Whatever kind is set or detected, a search would chase one
+		// component of a direction: no class a classifier scores.
+		return fault.Invalidf(SettingModel, "model output %q gives every probe image a vector of length 1 (%d values in [%.3g, %.3g]), as an L2-normalised embedding does, not class scores: fooltest tests image classifiers; give a classifier, or its output of class scores with --output",
+			c.out.name, c.out.width(), st.lo, st.hi)
 	}
 	if c.info.OutputKind != Auto {
 		c.info.KindEvidence = "set by the user"
@@ -325,7 +336,7 @@ func (c *Classifier) ScoreCap() float64 {
 func (c *Classifier) probe() (probeStats, error) {
 	per, k := c.in.c*c.in.h*c.in.w, c.out.width()
 	imgs := probeSet(c.in.c, c.in.h, c.in.w)
-	st := probeStats{lo: float32(math.Inf(1)), hi: float32(math.Inf(-1)), sumLo: math.Inf(1), sumHi: math.Inf(-1), lseLo: math.Inf(1), lseHi: math.Inf(-1)}
+	st := probeStats{lo: float32(math.Inf(1)), hi: float32(math.Inf(-1)), sumLo: math.Inf(1), sumHi: math.Inf(-1), lseLo: math.Inf(1), lseHi: math.Inf(-1), l2Lo: math.Inf(1), l2Hi: math.Inf(-1)}
 	b := c.batch
 	for off := 0; off < probeImages; off += b.size {
 		m := min(b.size, probeImages-off)
@@ -357,12 +368,20 @@ func (c *Classifier) probe() (probeStats, error) {
 				st.sumLo, st.sumHi = min(st.sumLo, sum), max(st.sumHi, sum)
 				lse := logSumExp(row)
 				st.lseLo, st.lseHi = min(st.lseLo, lse), max(st.lseHi, lse)
+				var sq float64
+				for _, v := range row {
+					sq += float64(v) * float64(v)
+				}
+				if sq > 0 {
+					st.l2Lo, st.l2Hi, st.l2Rows = min(st.l2Lo, math.Sqrt(sq)), max(st.l2Hi, math.Sqrt(sq)), st.l2Rows+1
+				}
 			}
 		}
 	}
 	if math.IsInf(st.sumLo, 0) {
 		st.sumLo, st.sumHi = math.NaN(), math.NaN()
 		st.lseLo, st.lseHi = math.NaN(), math.NaN()
+		st.l2Lo, st.l2Hi = math.NaN(), math.NaN()
 	}
 	return st, nil
 }
@@ -384,6 +403,21 @@ func logSumExp(row []float32) float64 {
 func (st probeStats) logProbabilities(k int) bool {
 	return k > 1 && st.hi <= rangeTolerance && math.Abs(st.lseLo) <= sumTolerance && math.Abs(st.lseHi) <= sumTolerance
 }
+
+// unitVectors reports whether every probe row of k > 2 values that is not
+// all 0 (at least half of them) is a vector of length 1 that is not a row
+// of probabilities (a one-hot row is both):
+// an L2-normalised embedding, whose rows no classifier's scores keep at
+// one length over varied images.
+func (st probeStats) unitVectors(k int) bool {
+	probabilities := st.lo >= -rangeTolerance && math.Abs(st.sumLo-1) <= sumTolerance && math.Abs(st.sumHi-1) <= sumTolerance
+	return k > 2 && !st.same && !probabilities && st.l2Rows >= probeImages/2 && math.Abs(st.l2Lo-1) <= unitTolerance && math.Abs(st.l2Hi-1) <= unitTolerance
+}
+
+// unitTolerance is how far from 1 the length of an L2-normalised row may
+// be: float32 rounding over 512 values, and the epsilon that exporters add
+// to the norm, leave it within a few millionths.
+const unitTolerance = 1e-3
 
 // constantImages is how many more images checkConstant scores.
 const constantImages = 32
