@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -228,6 +230,50 @@ func TestShardAndMerge(t *testing.T) {
 		}
 	})
 
+	t.Run("into a shard's folder", func(t *testing.T) {
+		// The merge must refuse before it writes: shard 1's folder keeps
+		// every file as it was.
+		before := snapshot(t, dirs[0])
+		link := filepath.Join(t.TempDir(), "link")
+		if err := os.Symlink(dirs[0], link); err != nil {
+			t.Fatal(err)
+		}
+		wd, err := os.Getwd()
+		if err != nil {
+			t.Fatal(err)
+		}
+		rel, err := filepath.Rel(wd, dirs[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		other := filepath.Join(t.TempDir(), "other")
+		if err := os.Symlink(dirs[2], other); err != nil {
+			t.Fatal(err)
+		}
+		for _, tc := range []struct {
+			name   string
+			inputs []string
+			out    string
+		}{
+			{"the same path", dirs, dirs[0]},
+			{"relative, another spelling", dirs, rel + "/./"},
+			{"a symlink to it", dirs, link},
+			{"given through a symlink", []string{link, dirs[1], dirs[2]}, dirs[0]},
+			{"the last shard, through a symlink", []string{dirs[0], dirs[1], other}, dirs[2]},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				r := runMain(t, nil, append([]string{"merge", "--report-dir", tc.out}, tc.inputs...)...)
+				if r.code != exitcode.Usage || !strings.Contains(r.stderr, "replace that shard's report: give --report-dir a folder of its own") ||
+					strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 || r.stdout != "" {
+					t.Errorf("exit %d, stdout %q, stderr %q; want 2 and one line naming the problem and the fix", r.code, r.stdout, r.stderr)
+				}
+			})
+		}
+		if after := snapshot(t, dirs[0]); !maps.Equal(before, after) {
+			t.Errorf("shard 1's folder changed: %d files before, %d after", len(before), len(after))
+		}
+	})
+
 	t.Run("action", func(t *testing.T) {
 		ws := t.TempDir()
 		outputs := filepath.Join(ws, "outputs")
@@ -300,6 +346,24 @@ func TestShardAndMerge(t *testing.T) {
 			})
 		}
 	})
+}
+
+// snapshot returns every file under dir with its contents.
+func snapshot(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	files := map[string]string{}
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		files[path] = string(b)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
 }
 
 // TestMergeKeepsBoundedLayer shards mnist-tanh-ls, whose Tanh layer keeps

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -11,6 +12,10 @@ import (
 	"github.com/fooltest/fooltest/internal/gate"
 	"github.com/fooltest/fooltest/internal/report"
 )
+
+// SettingMergeReportDir is the folder a merge writes its report to, which
+// must be none of the shards' folders it reads.
+const SettingMergeReportDir fault.Setting = "merge-report-dir"
 
 // shardReport is one shard's report.json and the directory it came from.
 type shardReport struct {
@@ -40,6 +45,9 @@ type MergeSpec struct {
 func Merge(_ context.Context, spec MergeSpec) (*Outcome, error) {
 	if len(spec.Dirs) == 0 {
 		return nil, fault.Invalidf("", "merge needs the shards' report directories")
+	}
+	if err := outsideShards(spec.ReportDir, spec.Dirs); err != nil {
+		return nil, err
 	}
 	if err := CheckReportDir(spec.ReportDir); err != nil {
 		return nil, err
@@ -81,6 +89,35 @@ func Merge(_ context.Context, spec MergeSpec) (*Outcome, error) {
 		return out, fault.Environmentf("", "%s", res.Error)
 	}
 	return out, nil
+}
+
+// outsideShards refuses a report directory out that is one of the shards'
+// directories dirs: the merged report would replace that shard's own
+// report.json, which the merge reads and which the next merge needs. Paths
+// are compared cleaned and absolute and, for two names of one folder (a
+// symlink, a bind mount), by the folder on disk. It writes nothing.
+func outsideShards(out string, dirs []string) error {
+	absOut, err := filepath.Abs(out)
+	if err != nil {
+		absOut = filepath.Clean(out)
+	}
+	outInfo, outErr := os.Stat(out)
+	for _, d := range dirs {
+		absD, err := filepath.Abs(d)
+		if err != nil {
+			absD = filepath.Clean(d)
+		}
+		if absD == absOut {
+			return fault.Invalidf(SettingMergeReportDir, "the merged report would be written into %s, one of the shards' report directories, and replace that shard's report", d)
+		}
+		if outErr != nil {
+			continue
+		}
+		if di, err := os.Stat(d); err == nil && os.SameFile(outInfo, di) {
+			return fault.Invalidf(SettingMergeReportDir, "the merged report would be written into %s, the same folder as the shard's report directory %s, and replace that shard's report", out, d)
+		}
+	}
+	return nil
 }
 
 // loadShard reads the report directory a shard wrote.
