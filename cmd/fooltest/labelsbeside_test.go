@@ -43,6 +43,10 @@ func TestLabelsBeside(t *testing.T) {
 		t.Fatalf("run: exit %d\n%s", r.code, r.stderr)
 	}
 	var rep struct {
+		Config struct {
+			Labels     string `json:"labels"`
+			LabelsFrom string `json:"labels_from"`
+		} `json:"config"`
 		Classes []struct {
 			Label string `json:"label"`
 		} `json:"classes"`
@@ -55,6 +59,15 @@ func TestLabelsBeside(t *testing.T) {
 	if strings.Join(labels, ",") != "cat,dog,bird" {
 		t.Fatalf("report.json labels %v, want cat, dog, bird", labels)
 	}
+	// The stored reports say where the labels came from, not only the
+	// console.
+	from := "file " + side + ", beside the model"
+	if rep.Config.Labels != "" || rep.Config.LabelsFrom != from {
+		t.Errorf("report.json records labels %q from %q, want none given and %q", rep.Config.Labels, rep.Config.LabelsFrom, from)
+	}
+	if md, err := os.ReadFile(filepath.Join(dir, "report.md")); err != nil || !strings.Contains(string(md), "| Labels | "+from+" |") {
+		t.Errorf("report.md does not say where the labels came from (%v):\n%s", err, md)
+	}
 
 	write(side, "cat\ndog\n")
 	if r := inspect(); !strings.Contains(r.stdout, "labels      class 0 .. class 2 ("+side+" beside the model was not used: ") || !strings.Contains(r.stdout, "has 2 lines but the model has 3 classes") {
@@ -65,5 +78,19 @@ func TestLabelsBeside(t *testing.T) {
 	write(other, "a\nb\nc\n")
 	if r := inspect("--labels", other); !strings.Contains(r.stdout, "labels      file "+other+"\n") {
 		t.Fatalf("--labels does not take precedence:\n%s", r.stdout)
+	}
+	dir = t.TempDir()
+	if r := runMain(t, nil, "run", "--model", model, "--labels", other, "--threads", "1", "--max-evals", "40", "--fail-on", "never", "--quiet", "--report-dir", dir); r.code != exitcode.Pass {
+		t.Fatalf("run --labels: exit %d\n%s", r.code, r.stderr)
+	}
+	var given struct {
+		Config struct {
+			Labels     string `json:"labels"`
+			LabelsFrom string `json:"labels_from"`
+		} `json:"config"`
+	}
+	readReport(t, dir, &given)
+	if given.Config.Labels != other || given.Config.LabelsFrom != "" {
+		t.Errorf("with --labels, report.json records labels %q from %q, want %q alone", given.Config.Labels, given.Config.LabelsFrom, other)
 	}
 }

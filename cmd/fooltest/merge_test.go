@@ -313,6 +313,15 @@ func TestShardAndMerge(t *testing.T) {
 		threshold := runShard(t, "2/3", "--threshold", "0.95")
 		easier := temperedDemo(t, "easier.onnx", 1)
 		model := runShard(t, "2/3", "--model", easier, "--output", "tempered")
+		labelsFile := func(labels ...string) string {
+			path := filepath.Join(t.TempDir(), "labels.txt")
+			if err := os.WriteFile(path, []byte(strings.Join(labels, "\n")+"\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			return path
+		}
+		cifar := labelsFile("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
+		named := []string{runShard(t, "2/3", "--labels", cifar), runShard(t, "3/3", "--labels", cifar)}
 		noImages := filepath.Join(t.TempDir(), "noimages")
 		if err := os.CopyFS(noImages, os.DirFS(dirs[1])); err != nil {
 			t.Fatal(err)
@@ -330,12 +339,21 @@ func TestShardAndMerge(t *testing.T) {
 			{"different N", []string{dirs[0], other}, "same N"},
 			{"different model", []string{dirs[0], model}, "different models"},
 			{"different settings", []string{dirs[0], threshold}, "threshold 0.9 and 0.95"},
+			{"different labels", []string{dirs[0], named[0], named[1]}, `name the classes differently (class 0 is "0" in one and "airplane" in the other), so they are not shards of one run: run every shard with the same labels`},
 			{"a whole run", []string{dirs[0], whole}, "not of a shard"},
 			{"already merged", []string{out}, "already a merged report"},
 			{"no report", []string{dirs[0], t.TempDir()}, "cannot read"},
 			{"no images", []string{dirs[0], noImages, dirs[2]}, "cannot read the image of class"},
 			{"unknown flag", []string{dirs[0], "--colour"}, "flag provided but not defined"},
 		}
+		t.Run("the same labels from a file", func(t *testing.T) {
+			// The labels are compared, not where they came from: the
+			// demo's own digits, given as a file, are the same run's.
+			digits := runShard(t, "2/3", "--labels", labelsFile("0", "1", "2", "3", "4", "5", "6", "7", "8", "9"))
+			if r := runMain(t, nil, "merge", dirs[0], digits, dirs[2], "--report-dir", filepath.Join(t.TempDir(), "m")); r.code != exitcode.Pass {
+				t.Errorf("exit %d: %s", r.code, r.stderr)
+			}
+		})
 		for _, tc := range tests {
 			t.Run(tc.name, func(t *testing.T) {
 				args := append([]string{"merge", "--report-dir", filepath.Join(t.TempDir(), "m")}, tc.args...)

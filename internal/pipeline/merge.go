@@ -13,6 +13,10 @@ import (
 	"github.com/fooltest/fooltest/internal/report"
 )
 
+// SettingShardLabels is the labels a run's shards name the classes with,
+// which must be the same in every shard.
+const SettingShardLabels fault.Setting = "shard-labels"
+
 // SettingMergeReportDir is the folder a merge writes its report to, which
 // must be none of the shards' folders it reads.
 const SettingMergeReportDir fault.Setting = "merge-report-dir"
@@ -184,6 +188,20 @@ func incomparable(a, b *report.Result) []string {
 	return names
 }
 
+// labelDifference returns the position of the first class that a and b,
+// whose target classes are the same, label differently, or -1. The labels
+// themselves are compared, not where they came from: the same labels file
+// at another path is the same run, and a merged report would otherwise mix
+// two sets of names.
+func labelDifference(a, b *report.Result) int {
+	for k := range min(len(a.Classes), len(b.Classes)) {
+		if a.Classes[k].Label != b.Classes[k].Label {
+			return k
+		}
+	}
+	return -1
+}
+
 func baselineSHA(r *report.Result) string {
 	if r.Baseline == nil {
 		return "none"
@@ -214,6 +232,10 @@ func mergeShards(shards []*shardReport, allowMissing bool) (*report.Result, erro
 		}
 		if d := incomparable(first.res, r); len(d) > 0 {
 			return nil, fault.Invalidf("", "%s and %s were run with different settings (%s), so they are not shards of one run", (first.dir), what, strings.Join(d, ", "))
+		}
+		if k := labelDifference(first.res, r); k >= 0 {
+			return nil, fault.Invalidf(SettingShardLabels, "%s and %s name the classes differently (class %d is %.60q in one and %.60q in the other), so they are not shards of one run",
+				first.dir, what, r.Classes[k].Index, first.res.Classes[k].Label, r.Classes[k].Label)
 		}
 		if r.Baseline != nil && len(r.Baseline.Classes) != len(r.Classes) {
 			return nil, fault.Invalidf("", "%s: its baseline has %d classes and it has %d", what, len(r.Baseline.Classes), len(r.Classes))

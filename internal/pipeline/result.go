@@ -56,6 +56,10 @@ func resultShell(o *Opened, spec *Spec, generation int) *report.Result {
 	for _, v := range norm.Std {
 		c.Std = append(c.Std, float64(v))
 	}
+	c.LabelsFrom = ""
+	if c.Labels == "" {
+		c.LabelsFrom = o.LabelsFrom
+	}
 	c.PreprocessingFrom = o.PreprocessingFrom
 	if o.Defaulted {
 		c.PreprocessingFrom = DefaultPreprocessing

@@ -404,14 +404,20 @@ type Config struct {
 	PreprocessingFrom string `json:"preprocessing_from,omitempty"`
 	// PreprocessingUnchecked says that the run went on whatever its
 	// preprocessing checks found (--preprocessing-check=false).
-	PreprocessingUnchecked bool     `json:"preprocessing_unchecked,omitempty"`
-	InputShape             string   `json:"input_shape"`
-	Output                 string   `json:"output"`
-	OutputKind             string   `json:"output_kind"`
-	Labels                 string   `json:"labels"`
-	ReportDir              string   `json:"report_dir"`
-	Formats                []string `json:"formats"`
-	ExportDataset          bool     `json:"export_dataset"`
+	PreprocessingUnchecked bool   `json:"preprocessing_unchecked,omitempty"`
+	InputShape             string `json:"input_shape"`
+	Output                 string `json:"output"`
+	OutputKind             string `json:"output_kind"`
+	// Labels is the --labels file as given, empty when none was.
+	Labels string `json:"labels"`
+	// LabelsFrom says where the labels came from when --labels did not
+	// give them: a labels file found beside the model, a config.json's
+	// id2label, the model's metadata, the demo's digits, or none. Empty
+	// when --labels gave them, and in reports written before it existed.
+	LabelsFrom    string   `json:"labels_from,omitempty"`
+	ReportDir     string   `json:"report_dir"`
+	Formats       []string `json:"formats"`
+	ExportDataset bool     `json:"export_dataset"`
 	// Generation is the search's generation unit.
 	Generation int `json:"generation"`
 	// Repeats is --repeats: independent searches with seeds Seed,

@@ -409,7 +409,8 @@ func configRows(res *Result) [][2]string {
 		{"Input shape", cfg.InputShape},
 		{"Output", cfg.Output},
 		{"Output kind", cfg.OutputKind},
-		{"Labels", cfg.Labels},
+		// Where the labels came from when --labels did not give them.
+		{"Labels", cmp.Or(cfg.Labels, cfg.LabelsFrom)},
 		{"Report directory", cfg.ReportDir},
 		{"Formats", strings.Join(cfg.Formats, ", ")},
 		{"Export dataset", strconv.FormatBool(cfg.ExportDataset)},
