@@ -98,6 +98,7 @@ var settingHints = map[fault.Setting]hint{
 	pipeline.SettingBaselineSettings: fixed("run with the baseline's settings, or give --baseline the released model itself, which is then searched with this run's"),
 	pipeline.SettingReportDir:        fixed("check --report-dir: the reports need a folder fooltest can write"),
 	pipeline.SettingBudget:           fixed("raise --budget"),
+	pipeline.SettingMissingShards:    fixed("merge every shard, or pass --allow-missing-shards to gate on the others"),
 	pipeline.SettingShardLabels:      fixed("run every shard with the same labels: the same --labels file, or the same labels beside the model"),
 	pipeline.SettingMergeReportDir:   fixed("give --report-dir a folder of its own, not one of the shards'"),
 	pipeline.SettingImage:            fixed("give --image a JPEG or PNG photo of at most 64 megapixels"),

@@ -20,7 +20,7 @@ func TestSettingHints(t *testing.T) {
 		classifier.SettingPreprocessing, classifier.SettingChannelOrder, classifier.SettingRuntime,
 		pipeline.SettingBaseline, pipeline.SettingBaselineSettings, pipeline.SettingReportDir, pipeline.SettingBudget,
 		pipeline.SettingShard, pipeline.SettingClasses, pipeline.SettingImage,
-		pipeline.SettingMergeReportDir, pipeline.SettingShardLabels,
+		pipeline.SettingMergeReportDir, pipeline.SettingShardLabels, pipeline.SettingMissingShards,
 	} {
 		if settingHints[s] == nil {
 			t.Errorf("setting %q has no hint", s)

@@ -56,7 +56,7 @@ func mergeReports(ctx context.Context, args []string, e env) (*runOutcome, error
 	return finish(e, po, err, func(res *report.Result) {
 		fmt.Fprintf(e.stdout, "%-11s %d of %d shards (%s), %d target classes\n", "merged", len(res.Shard.Merged), res.Shard.Count, safetext.Printable(strings.Join(dirs, ", ")), len(res.Classes))
 		if m := res.MissingShards; len(m) > 0 {
-			fmt.Fprintf(e.stdout, "%-11s shards %s: %d classes not searched\n", "missing", pipeline.JoinInts(m), pipeline.NotSearched(res))
+			fmt.Fprintf(e.stdout, "%-11s %s: %d of the %d target classes not searched\n", "missing", report.ShardList(m, res.Shard.Count), pipeline.NotSearched(res), len(res.Classes))
 		}
 	})
 }

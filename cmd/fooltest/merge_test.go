@@ -212,8 +212,12 @@ func TestShardAndMerge(t *testing.T) {
 	t.Run("missing shard", func(t *testing.T) {
 		out := filepath.Join(t.TempDir(), "merged")
 		r := runMain(t, nil, "merge", dirs[0], dirs[2], "--report-dir", out)
-		if r.code != exitcode.Environment || !strings.Contains(r.stderr, "shards 2 of 3 are missing") {
-			t.Fatalf("exit %d, stderr %q; want 3 naming shard 2", r.code, r.stderr)
+		const want = "fooltest: shard 2 of 3 is missing, so 3 of the 10 target classes were not searched: merge every shard, or pass --allow-missing-shards to gate on the others\n"
+		if r.code != exitcode.Environment || r.stderr != want {
+			t.Fatalf("exit %d, stderr %q; want 3 and %q", r.code, r.stderr, want)
+		}
+		if line := "missing     shard 2 of 3: 3 of the 10 target classes not searched\n"; !strings.Contains(r.stdout, line) {
+			t.Errorf("stdout lacks %q:\n%s", line, r.stdout)
 		}
 		m := readResult(t, out)
 		if m.Verdict != "error" || !slices.Equal(m.MissingShards, []int{2}) {
@@ -223,6 +227,11 @@ func TestShardAndMerge(t *testing.T) {
 			if want := c.Index%3 == 1; c.NotSearched != want {
 				t.Errorf("class %d: not searched %v, want %v", c.Index, c.NotSearched, want)
 			}
+		}
+		r = runMain(t, nil, "merge", dirs[0], "--report-dir", out)
+		const want2 = "fooltest: shards 2 and 3 of 3 are missing, so 6 of the 10 target classes were not searched: merge every shard, or pass --allow-missing-shards to gate on the others\n"
+		if r.code != exitcode.Environment || r.stderr != want2 {
+			t.Errorf("exit %d, stderr %q; want 3 and %q", r.code, r.stderr, want2)
 		}
 		r = runMain(t, nil, "merge", dirs[0], dirs[2], "--report-dir", out, "--allow-missing-shards")
 		if m := readResult(t, out); r.code != exitcode.Pass || m.Verdict != "pass" || !slices.Equal(m.MissingShards, []int{2}) {
@@ -342,7 +351,8 @@ func TestShardAndMerge(t *testing.T) {
 			{"different labels", []string{dirs[0], named[0], named[1]}, `name the classes differently (class 0 is "0" in one and "airplane" in the other), so they are not shards of one run: run every shard with the same labels`},
 			{"a whole run", []string{dirs[0], whole}, "not of a shard"},
 			{"already merged", []string{out}, "already a merged report"},
-			{"no report", []string{dirs[0], t.TempDir()}, "cannot read"},
+			{"no report", []string{dirs[0], t.TempDir()}, "holds no report.json: merge takes the report directories that the shards wrote"},
+			{"no such folder", []string{dirs[0], filepath.Join(t.TempDir(), "gone")}, "gone does not exist: merge takes the report directories that the shards wrote"},
 			{"no images", []string{dirs[0], noImages, dirs[2]}, "cannot read the image of class"},
 			{"unknown flag", []string{dirs[0], "--colour"}, "flag provided but not defined"},
 		}

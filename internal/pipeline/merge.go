@@ -2,7 +2,9 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -16,6 +18,11 @@ import (
 // SettingShardLabels is the labels a run's shards name the classes with,
 // which must be the same in every shard.
 const SettingShardLabels fault.Setting = "shard-labels"
+
+// SettingMissingShards is whether a merge gates on the shards present when
+// some are missing; its errors are the verdict error that missing shards
+// give by default.
+const SettingMissingShards fault.Setting = "allow-missing-shards"
 
 // SettingMergeReportDir is the folder a merge writes its report to, which
 // must be none of the shards' folders it reads.
@@ -64,9 +71,17 @@ func Merge(_ context.Context, spec MergeSpec) (*Outcome, error) {
 		}
 		shards = append(shards, s)
 	}
-	res, err := mergeShards(shards, spec.AllowMissing)
+	res, err := mergeShards(shards)
 	if err != nil {
 		return nil, err
+	}
+	// Missing shards fail the run unless allowed. The reports say so in
+	// words for any reader; the error names the setting, so that the CLI
+	// can add its flag.
+	var missing, shardErr string
+	if len(res.MissingShards) > 0 && !spec.AllowMissing {
+		missing, shardErr = missingProblem(res), res.Error
+		res.Error = joinErrors(missing+": merge every shard, or allow missing shards to gate on the others", shardErr)
 	}
 	formats := res.Config.Formats
 	if len(spec.Formats) > 0 {
@@ -90,9 +105,27 @@ func Merge(_ context.Context, spec MergeSpec) (*Outcome, error) {
 		return out, err
 	}
 	if out.Verdict == gate.Error {
+		if missing != "" {
+			return out, fault.Environmentf(SettingMissingShards, "%s", joinErrors(shardErr, missing))
+		}
 		return out, fault.Environmentf("", "%s", res.Error)
 	}
 	return out, nil
+}
+
+// missingProblem says which of res's shards are missing and how many
+// target classes no shard searched.
+func missingProblem(res *report.Result) string {
+	n, verb := NotSearched(res), "were"
+	if n == 1 {
+		verb = "was"
+	}
+	return fmt.Sprintf("%s, so %d of the %d target classes %s not searched", report.ShardsMissing(res.MissingShards, res.Shard.Count), n, len(res.Classes), verb)
+}
+
+// joinErrors joins the reasons given, leaving out empty ones.
+func joinErrors(reasons ...string) string {
+	return strings.Join(slices.DeleteFunc(reasons, func(s string) bool { return s == "" }), "; ")
 }
 
 // outsideShards refuses a report directory out that is one of the shards'
@@ -126,11 +159,21 @@ func outsideShards(out string, dirs []string) error {
 
 // loadShard reads the report directory a shard wrote.
 func loadShard(dir string) (*shardReport, error) {
+	what := filepath.Join(dir, report.JSONFile)
+	// A folder without a report.json is most often not what a shard
+	// wrote (a parent folder, a download's), which merge cannot guess.
+	if _, err := os.Stat(what); errors.Is(err, fs.ErrNotExist) {
+		switch st, err := os.Stat(dir); {
+		case err == nil && st.IsDir():
+			return nil, fault.Invalidf("", "%s holds no %s: merge takes the report directories that the shards wrote, each with its %s", dir, report.JSONFile, report.JSONFile)
+		case errors.Is(err, fs.ErrNotExist):
+			return nil, fault.Invalidf("", "%s does not exist: merge takes the report directories that the shards wrote, each with its %s", dir, report.JSONFile)
+		}
+	}
 	res, err := report.Load(dir)
 	if err != nil {
 		return nil, err
 	}
-	what := filepath.Join(dir, report.JSONFile)
 	switch {
 	case res.Shard == nil:
 		err = fault.Invalidf("", "%s is the report of a whole run, not of a shard: nothing to merge", what)
@@ -217,7 +260,7 @@ func baselineSHA(r *report.Result) string {
 // report always has a count). Evaluations add up; the time is the longest
 // shard's, as the shards run side by side. It refuses, with a usage error,
 // shards that are not one run's.
-func mergeShards(shards []*shardReport, allowMissing bool) (*report.Result, error) {
+func mergeShards(shards []*shardReport) (*report.Result, error) {
 	first := shards[0]
 	n := first.res.Shard.Count
 	byIndex := make(map[int]*shardReport, len(shards))
@@ -282,13 +325,6 @@ func mergeShards(shards []*shardReport, allowMissing bool) (*report.Result, erro
 	}
 	if err := mergeClasses(&out, shards, byIndex); err != nil {
 		return nil, err
-	}
-	if len(out.MissingShards) > 0 && !allowMissing {
-		msg := fmt.Sprintf("shards %s of %d are missing, so %d of the %d target classes were not searched: merge every shard, or allow missing shards to gate on the others", JoinInts(out.MissingShards), n, NotSearched(&out), len(out.Classes))
-		if out.Error != "" {
-			msg += "; " + out.Error
-		}
-		out.Error = msg
 	}
 	return &out, nil
 }
@@ -399,13 +435,4 @@ func NotSearched(res *report.Result) int {
 		}
 	}
 	return n
-}
-
-// JoinInts joins v with commas.
-func JoinInts(v []int) string {
-	s := make([]string, len(v))
-	for i, x := range v {
-		s[i] = fmt.Sprint(x)
-	}
-	return strings.Join(s, ", ")
 }

@@ -261,3 +261,21 @@ func TestReportURLs(t *testing.T) {
 		}
 	}
 }
+
+// TestShardsMissing: the missing shards are listed in prose, and the verb
+// agrees with their number.
+func TestShardsMissing(t *testing.T) {
+	for _, tc := range []struct {
+		missing []int
+		count   int
+		want    string
+	}{
+		{[]int{3}, 3, "shard 3 of 3 is missing"},
+		{[]int{2, 3}, 3, "shards 2 and 3 of 3 are missing"},
+		{[]int{1, 2, 4}, 5, "shards 1, 2 and 4 of 5 are missing"},
+	} {
+		if got := report.ShardsMissing(tc.missing, tc.count); got != tc.want {
+			t.Errorf("ShardsMissing(%v, %d) = %q, want %q", tc.missing, tc.count, got, tc.want)
+		}
+	}
+}
