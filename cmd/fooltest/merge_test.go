@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"encoding/xml"
 	"io/fs"
 	"maps"
 	"os"
@@ -10,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/jstemmer/go-junit-report/v2/junit"
 
 	"github.com/fooltest/fooltest/cmd/fooltest/internal/exitcode"
 	"github.com/fooltest/fooltest/internal/pipeline"
@@ -233,9 +236,35 @@ func TestShardAndMerge(t *testing.T) {
 		if r.code != exitcode.Environment || r.stderr != want2 {
 			t.Errorf("exit %d, stderr %q; want 3 and %q", r.code, r.stderr, want2)
 		}
-		r = runMain(t, nil, "merge", dirs[0], dirs[2], "--report-dir", out, "--allow-missing-shards")
-		if m := readResult(t, out); r.code != exitcode.Pass || m.Verdict != "pass" || !slices.Equal(m.MissingShards, []int{2}) {
+		r = runMain(t, nil, "merge", dirs[0], dirs[2], "--report-dir", out, "--allow-missing-shards", "--format", "json,junit,markdown,sarif,html")
+		m = readResult(t, out)
+		if r.code != exitcode.Pass || m.Verdict != "pass" || !slices.Equal(m.MissingShards, []int{2}) {
 			t.Errorf("--allow-missing-shards: exit %d, verdict %q, missing %v: %s", r.code, m.Verdict, m.MissingShards, r.stderr)
+		}
+		// Every format says what is missing, not only report.json: the
+		// demo model is no file, so report.sarif says it in a
+		// notification alone.
+		const note = "Shard 2 of 3 is missing from this merge, so 3 of the 10 target classes were not searched: classes 1, 4 and 7."
+		for _, f := range []string{report.MarkdownFile, "report.html", "report.sarif"} {
+			if b, err := os.ReadFile(filepath.Join(out, f)); err != nil || !strings.Contains(string(b), note) {
+				t.Errorf("%s lacks %q (%v)", f, note, err)
+			}
+		}
+		b, err := os.ReadFile(filepath.Join(out, "junit.xml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var doc junit.Testsuites
+		if err := xml.Unmarshal(b, &doc); err != nil {
+			t.Fatal(err)
+		}
+		for i, tc := range doc.Suites[0].Testcases {
+			c := m.Classes[i]
+			switch {
+			case !c.NotSearched:
+			case tc.Failure == nil && (tc.Skipped == nil || !strings.HasPrefix(tc.Skipped.Message, "not searched: shard 2 of 3 is missing")):
+				t.Errorf("class %d, not searched, is a passing testcase in junit.xml: %+v", c.Index, tc)
+			}
 		}
 	})
 

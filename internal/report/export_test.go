@@ -18,22 +18,23 @@ var (
 // Names only this package uses, which the external tests check the output
 // against: file names, JUnit and SARIF vocabulary, limits.
 const (
-	DatasetDir            = datasetDir
-	DatasetLabelsFile     = datasetLabelsFile
-	FailureType           = failureType
-	HTMLFile              = htmlFile
-	ImagesDir             = imagesDir
-	JUnitClassname        = junitClassname
-	JUnitFile             = junitFile
-	MaxMarkdownBytes      = maxMarkdownBytes
-	MaxUnfooledImages     = maxUnfooledImages
-	MinScoreType          = minScoreType
-	NotTestedCase         = notTestedCase
-	NotTestedType         = notTestedType
-	RegressionType        = regressionType
-	SARIFFile             = sarifFile
-	SARIFMinScoreRuleID   = sarifMinScoreRuleID
-	SARIFNotTestedRuleID  = sarifNotTestedRuleID
-	SARIFRegressionRuleID = sarifRegressionRuleID
-	SARIFRuleID           = sarifRuleID
+	DatasetDir               = datasetDir
+	DatasetLabelsFile        = datasetLabelsFile
+	FailureType              = failureType
+	HTMLFile                 = htmlFile
+	ImagesDir                = imagesDir
+	JUnitClassname           = junitClassname
+	JUnitFile                = junitFile
+	MaxMarkdownBytes         = maxMarkdownBytes
+	MaxUnfooledImages        = maxUnfooledImages
+	MinScoreType             = minScoreType
+	NotTestedCase            = notTestedCase
+	NotTestedType            = notTestedType
+	RegressionType           = regressionType
+	SARIFFile                = sarifFile
+	SARIFMinScoreRuleID      = sarifMinScoreRuleID
+	SARIFMissingShardsRuleID = sarifMissingShardsRuleID
+	SARIFNotTestedRuleID     = sarifNotTestedRuleID
+	SARIFRegressionRuleID    = sarifRegressionRuleID
+	SARIFRuleID              = sarifRuleID
 )

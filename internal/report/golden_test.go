@@ -13,14 +13,18 @@ import (
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden from the current writers")
 
 func TestGolden(t *testing.T) {
+	// A format marked optIn, whose files are large, has golden files only
+	// for the fixtures that name it in also.
 	formats := []struct {
 		file   string
 		render func(*report.Result) []byte
+		optIn  bool
 	}{
-		{"junit.xml", func(r *report.Result) []byte { return render(t, encodeAs(report.FormatJUnit), r) }},
-		{"report.md", renderMarkdown},
-		{"report.sarif", func(r *report.Result) []byte { return render(t, encodeAs(report.FormatSARIF), r) }},
-		{"console.txt", func(r *report.Result) []byte { return render(t, report.WriteConsole, r) }},
+		{"junit.xml", func(r *report.Result) []byte { return render(t, encodeAs(report.FormatJUnit), r) }, false},
+		{"report.md", renderMarkdown, false},
+		{"report.sarif", func(r *report.Result) []byte { return render(t, encodeAs(report.FormatSARIF), r) }, false},
+		{"console.txt", func(r *report.Result) []byte { return render(t, report.WriteConsole, r) }, false},
+		{"report.html", func(r *report.Result) []byte { return render(t, encodeAs(report.FormatHTML), r) }, true},
 	}
 	// Each fixture's files are named with its prefix; only, when set, names
 	// the one file the fixture changes.
@@ -28,23 +32,25 @@ func TestGolden(t *testing.T) {
 		prefix string
 		result func(testing.TB) *report.Result
 		only   string
+		also   string
 	}{
-		{"", goldenResult, ""},
-		{"error-", goldenErrorResult, ""},
-		{"baseline-", goldenBaselineResult, ""},
-		{"image-base-url-", goldenImageBaseResult, "report.md"},
-		{"artifact-url-", goldenArtifactResult, "report.md"},
-		{"unreachable-", goldenUnreachableResult, ""},
-		{"all-unreachable-", goldenAllUnreachableResult, ""},
-		{"digits-", goldenDigitsResult, ""},
-		{"allowed-", goldenAllowedResult, ""},
-		{"report-only-", goldenReportOnlyResult, ""},
-		{"min-score-", goldenMinScoreResult, ""},
-		{"demo-", goldenDemoResult, "report.sarif"},
+		{"", goldenResult, "", ""},
+		{"error-", goldenErrorResult, "", ""},
+		{"baseline-", goldenBaselineResult, "", ""},
+		{"image-base-url-", goldenImageBaseResult, "report.md", ""},
+		{"artifact-url-", goldenArtifactResult, "report.md", ""},
+		{"unreachable-", goldenUnreachableResult, "", ""},
+		{"all-unreachable-", goldenAllUnreachableResult, "", ""},
+		{"digits-", goldenDigitsResult, "", ""},
+		{"allowed-", goldenAllowedResult, "", ""},
+		{"report-only-", goldenReportOnlyResult, "", ""},
+		{"min-score-", goldenMinScoreResult, "", ""},
+		{"demo-", goldenDemoResult, "report.sarif", ""},
+		{"missing-shards-", goldenMissingShardsResult, "", "report.html"},
 	}
 	for _, fx := range fixtures {
 		for _, tt := range formats {
-			if fx.only != "" && tt.file != fx.only {
+			if fx.only != "" && tt.file != fx.only || tt.optIn && tt.file != fx.also {
 				continue
 			}
 			file := fx.prefix + tt.file

@@ -3,6 +3,7 @@ package report_test
 import (
 	"bytes"
 	"io"
+	"slices"
 	"testing"
 
 	"github.com/fooltest/fooltest/internal/report"
@@ -202,6 +203,42 @@ func goldenBaselineResult(t testing.TB) *report.Result {
 		}})
 	report.Prepare(res, report.DefaultFormats())
 	return res
+}
+
+// goldenMissingShardsResult is a merge of shards 1 and 3 of 3 that gated
+// without shard 2 (--allow-missing-shards): of its six classes, 1 and 4 were
+// not searched, and class 1 was fooled all the same by an image another
+// shard met, so it fails rather than being skipped.
+func goldenMissingShardsResult(t testing.TB) *report.Result {
+	t.Helper()
+	res := missingShardsResult(t, reporttest.Options{Classes: 6, Fooled: 2, HistoryLen: 20}, 2)
+	report.Prepare(res, report.DefaultFormats())
+	return res
+}
+
+// missingShardsResult is a merged result built from o, of a run of three
+// shards less the missing ones (see markMissing).
+func missingShardsResult(t testing.TB, o reporttest.Options, missing ...int) *report.Result {
+	t.Helper()
+	res := reporttest.New(t, o)
+	markMissing(res, missing...)
+	return res
+}
+
+// markMissing makes res a merge of three shards less the missing ones: the
+// class at position j belongs to shard j mod 3 + 1, as merge deals them,
+// and is marked not searched when that shard is missing.
+func markMissing(res *report.Result, missing ...int) {
+	res.Shard = &report.Shard{Count: 3}
+	res.MissingShards = missing
+	for i := 1; i <= 3; i++ {
+		if !slices.Contains(missing, i) {
+			res.Shard.Merged = append(res.Shard.Merged, i)
+		}
+	}
+	for j := range res.Classes {
+		res.Classes[j].NotSearched = slices.Contains(missing, j%3+1)
+	}
 }
 
 // labelled returns a small fooled result whose class 2 has the given label,

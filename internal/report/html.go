@@ -55,6 +55,9 @@ footer{margin-top:32px;color:#656d76;font-size:12px}
 <h1>{{.Icon}} fooltest: {{.Word}}</h1>
 <div>{{.Detail}}</div>
 </div>
+{{- with .MissingShards}}
+<div class="note">{{.}}</div>
+{{- end}}
 {{- with .Comparison}}
 <p><strong>Compared with the baseline</strong> ({{$.BaselinePath}}): {{.}}.</p>
 {{- end}}
@@ -156,6 +159,9 @@ type htmlPage struct {
 	// Detail follows the verdict: what decided it, or why the model was
 	// not tested.
 	Detail string
+	// MissingShards, in a merge with shards missing, says which and
+	// which classes were not searched.
+	MissingShards string
 	// Comparison is the comparison with the baseline at BaselinePath,
 	// when it did not decide the verdict.
 	Comparison, BaselinePath string
@@ -379,6 +385,7 @@ func htmlData(res *Result) htmlPage {
 		Class: "pass", Icon: "✓", Word: "PASS",
 		Model:                displayLabel(res.Model.Path, 200),
 		Detail:               gateDetail(res),
+		MissingShards:        missingShardsNote(res),
 		Interrupted:          res.Interrupted,
 		Reason:               displayLabel(cmp.Or(res.StoppedReason, "stopped before its budget was spent"), 120),
 		Evaluations:          res.Evaluations,

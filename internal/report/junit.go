@@ -93,6 +93,16 @@ func junitSuites(res *Result) junit.Testsuites {
 	if n := unreachableCount(res); n > 0 {
 		props = append(props, struct{ name, value string }{"unreachable", strconv.Itoa(n)})
 	}
+	if missing, _, ok := missingShards(res); ok {
+		s := make([]string, len(missing))
+		for i, m := range missing {
+			s[i] = strconv.Itoa(m)
+		}
+		props = append(props, []struct{ name, value string }{
+			{"missing_shards", strings.Join(s, ",")},
+			{"not_searched", strconv.Itoa(notSearchedCount(res))},
+		}...)
+	}
 	if d := res.DigitCheck; d != nil {
 		props = append(props, struct{ name, value string }{"mnist_digits_right", fmt.Sprintf("%d of %d", d.Correct, d.Digits)})
 		if d.Mismatch() {
@@ -139,11 +149,16 @@ func junitSuites(res *Result) junit.Testsuites {
 		suite.Tests++
 		if junitFailure(res, i) != nil {
 			suite.Failures++
+		} else if junitSkipped(res, i) != nil {
+			suite.Skipped++
 		}
 	}
 	var suites junit.Testsuites
 	suites.AddSuite(suite)
 	suites.Time = suite.Time
+	// The Jenkins schema has no skipped count on testsuites: the one
+	// testsuite's gives it.
+	suites.Skipped = 0
 	return suites
 }
 
@@ -212,6 +227,7 @@ func junitCase(res *Result, i int) junit.Testcase {
 	}
 	tc.Failure = junitFailure(res, i)
 	if tc.Failure == nil {
+		tc.Skipped = junitSkipped(res, i)
 		if out := junitAllowed(res, i); out != "" {
 			tc.SystemOut = &junit.Output{Data: xmlText(out)}
 		}
@@ -266,6 +282,18 @@ func junitAllowed(res *Result, i int) string {
 		parts = append(parts, "Looks unreachable: "+cleanText(u.Reason)+". "+unreachableNote)
 	}
 	return strings.Join(parts, "\n")
+}
+
+// junitSkipped marks res.Classes[i] as skipped when no shard of a merge
+// searched it, or returns nil: a class whose shard is missing did not pass,
+// and a failure, should another shard have fooled it, still wins.
+func junitSkipped(res *Result, i int) *junit.Result {
+	c := &res.Classes[i]
+	missing, count, ok := missingShards(res)
+	if !c.NotSearched || !ok {
+		return nil
+	}
+	return &junit.Result{Message: "not searched: " + ShardsMissing(missing, count) + " from the merge, and the confidence is only what the other shards met"}
 }
 
 // junitDetails is the failure text: what was fooled, how fast, and where the

@@ -38,7 +38,41 @@ func junitCases(t *testing.T) map[string]*report.Result {
 			Interrupted: true}),
 		"1000 hostile": reporttest.New(t, reporttest.Options{Classes: 1000, Fooled: 700, HistoryLen: 2, Width: 2, Height: 2,
 			Label: func(i int) string { return strconv.Itoa(i) + reporttest.HostileLabel + "\x01\x1b[31m\uFFFF" }}),
+		"missing shards":                goldenMissingShardsResult(t),
+		"missing shards allowed fooled": missingShardsResult(t, reporttest.Options{Classes: 6, Fooled: 2, MaxFooled: "2"}, 2),
+		"missing shards not allowed": missingShardsResult(t, reporttest.Options{Classes: 7, Fooled: 1,
+			Error: "shards 2 and 3 of 3 are missing"}, 2, 3),
 	}
+}
+
+// junitSchema returns the schema to validate junit.xml against: the Jenkins
+// JUnit schema, which declares <skipped> as plain text, with the message
+// attribute that fooltest writes on the testcases of classes no shard
+// searched allowed, as newer JUnit schemas and Maven Surefire's reports
+// have it. Results without such testcases get the schema unchanged.
+func junitSchema(t *testing.T, skipped bool) string {
+	t.Helper()
+	xsd, err := filepath.Abs(filepath.Join("testdata", "jenkins-junit.xsd"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !skipped {
+		return xsd
+	}
+	b, err := os.ReadFile(xsd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const plain = `<xs:element name="skipped" type="xs:string"/>`
+	if bytes.Count(b, []byte(plain)) != 1 {
+		t.Fatalf("%s does not declare <skipped> as %s", xsd, plain)
+	}
+	b = bytes.Replace(b, []byte(plain), []byte(`<xs:element name="skipped"><xs:complexType mixed="true"><xs:attribute name="message" type="xs:string" use="optional"/></xs:complexType></xs:element>`), 1)
+	path := filepath.Join(t.TempDir(), "junit-skipped-message.xsd")
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
 
 // TestJUnitXSD validates junit.xml against the Jenkins JUnit schema with
@@ -48,16 +82,15 @@ func TestJUnitXSD(t *testing.T) {
 	if err != nil {
 		t.Skip("xmllint not found: install it (Debian: apt-get install libxml2-utils) to validate junit.xml against the JUnit schema")
 	}
-	xsd, err := filepath.Abs(filepath.Join("testdata", "jenkins-junit.xsd"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	xsd := junitSchema(t, false)
 	for name, res := range junitCases(t) {
 		t.Run(name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "junit.xml")
-			if err := os.WriteFile(path, render(t, encodeAs(report.FormatJUnit), res), 0o644); err != nil {
+			data := render(t, encodeAs(report.FormatJUnit), res)
+			if err := os.WriteFile(path, data, 0o644); err != nil {
 				t.Fatal(err)
 			}
+			xsd := junitSchema(t, bytes.Contains(data, []byte("<skipped ")))
 			out, err := exec.Command(xmllint, "--noout", "--schema", xsd, path).CombinedOutput()
 			if err != nil {
 				t.Fatalf("xmllint rejects junit.xml: %v\n%s", err, out)
@@ -110,7 +143,7 @@ func TestJUnitConsistent(t *testing.T) {
 			fooledFails := blocking && res.Config.FailOn != "regression" && res.Fooled > res.MaxFooled
 			regressionFails := blocking && res.Config.FailOn == "regression" && res.Baseline != nil && res.Baseline.Regression
 			minScoreFails := blocking && res.Config.MinScore > 0 && res.Score < res.Config.MinScore && res.ScoreComparable
-			failures, wantFailures := 0, 0
+			failures, wantFailures, skipped := 0, 0, 0
 			if res.Config.MinScore > 0 {
 				if len(cases) == 0 || !strings.HasPrefix(cases[0].Name, "score at least ") {
 					t.Fatalf("no min-score testcase after the run's own: %+v", cases)
@@ -152,6 +185,15 @@ func TestJUnitConsistent(t *testing.T) {
 				if (tc.Failure != nil) != want {
 					t.Errorf("class %d fooled=%v regressed=%v but failure=%v", c.Index, c.Fooled, regressed, tc.Failure)
 				}
+				// A class no shard searched did not pass: it is skipped,
+				// unless it failed all the same.
+				if wantSkip := c.NotSearched && !want; (tc.Skipped != nil) != wantSkip ||
+					wantSkip && !strings.HasPrefix(tc.Skipped.Message, "not searched: "+report.ShardsMissing(res.MissingShards, res.Shard.Count)) {
+					t.Errorf("class %d not searched=%v failure=%v but skipped=%+v", c.Index, c.NotSearched, tc.Failure, tc.Skipped)
+				}
+				if tc.Skipped != nil {
+					skipped++
+				}
 				if tc.Failure == nil {
 					// A finding the gate allowed is still told, with why.
 					out := ""
@@ -191,7 +233,7 @@ func TestJUnitConsistent(t *testing.T) {
 				t.Errorf("a passing run has %d failures and %d errors: test-report actions would fail its check", s.Failures, s.Errors)
 			}
 			if s.Tests != len(s.Testcases) || len(cases) != len(res.Classes) || s.Failures != failures ||
-				s.Failures != wantFailures || s.Errors != wantErrors || s.Skipped != 0 {
+				s.Failures != wantFailures || s.Errors != wantErrors || s.Skipped != skipped {
 				t.Errorf("suite counts tests=%d failures=%d errors=%d skipped=%d; testcases %d, failures %d, want %d",
 					s.Tests, s.Failures, s.Errors, s.Skipped, len(s.Testcases), failures, wantFailures)
 			}
@@ -214,6 +256,9 @@ func TestJUnitConsistent(t *testing.T) {
 			}
 			if res.Verdict == "error" {
 				want = append(want, "error")
+			}
+			if len(res.MissingShards) > 0 {
+				want = append(want, "missing_shards", "not_searched")
 			}
 			for _, k := range want {
 				if _, ok := props[k]; !ok {

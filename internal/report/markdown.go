@@ -47,6 +47,9 @@ func renderMarkdown(res *Result) []byte {
 	var head strings.Builder
 	head.WriteString(verdictLine(res))
 	head.WriteString("\n\n")
+	if note := missingShardsNote(res); note != "" {
+		fmt.Fprintf(&head, "> [!WARNING]\n> %s\n\n", note)
+	}
 	if res.Interrupted {
 		reason := "stopped before its budget was spent"
 		if res.StoppedReason != "" {

@@ -31,6 +31,9 @@ const (
 	sarifUnreachableRuleID = "FOOL004"
 	// sarifMinScoreRuleID is the rule of a score under --min-score.
 	sarifMinScoreRuleID = "FOOL005"
+	// sarifMissingShardsRuleID is the note on a merge with shards
+	// missing: which, and which classes no shard searched.
+	sarifMissingShardsRuleID = "FOOL006"
 )
 
 // sarifLevel is the level of a finding of kind what (a Result.FailedBy
@@ -327,6 +330,28 @@ func sarifFor(res *Result) sarifLog {
 			Properties:           map[string]any{"tags": []string{"robustness", "machine-learning"}},
 		})
 	}
+	if note := missingShardsNote(res); note != "" {
+		missing, _, _ := missingShards(res)
+		run.Properties["missingShards"] = missing
+		run.Properties["notSearched"] = notSearchedCount(res)
+		// SARIF viewers show the notification with the run; code
+		// scanning, which does not, shows the note-level result as an
+		// alert on the model, closed by the next merge of every shard.
+		run.Invocations[0].ToolExecutionNotifications = append(run.Invocations[0].ToolExecutionNotifications, sarifNotification{
+			Level: "warning", Message: sarifText{Text: note},
+		})
+		run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, sarifRule{
+			ID:               sarifMissingShardsRuleID,
+			Name:             "ShardsMissing",
+			ShortDescription: sarifText{Text: "Some target classes were not searched: their shards are missing from the merge."},
+			FullDescription: sarifText{Text: "The run was split into shards, each searching its share of the target classes, " +
+				"and the reports of some shards were not merged: their classes were not searched, and what the report " +
+				"shows for them is only what the other shards met while searching their own classes."},
+			Help: sarifText{Text: "Find out why the shards' jobs left no report (a failed or cancelled job, an artifact " +
+				"not uploaded), and merge every shard's report."},
+			DefaultConfiguration: sarifConfig{Level: "note"},
+		})
+	}
 	sha := strings.ToLower(strings.TrimSpace(res.Model.SHA256))
 	switch {
 	case located:
@@ -466,6 +491,15 @@ func sarifMinScoreFor(res *Result, loc sarifArtifactLocation, rule int) sarifRes
 		map[string]any{"score": finite(res.Score), "minScore": finite(res.Config.MinScore)})
 }
 
+// sarifMissingShardsFor is the note on a merge with shards missing. Its
+// fingerprint is the model's, so code scanning keeps one alert open while
+// merges of that model lack shards.
+func sarifMissingShardsFor(res *Result, loc sarifArtifactLocation, rule int) sarifResult {
+	missing, _, _ := missingShards(res)
+	return modelResult(sarifMissingShardsRuleID, rule, "note", missingShardsNote(res), loc, "fooltestMissingShards/v1", loc.URI,
+		map[string]any{"missingShards": missing, "notSearched": notSearchedCount(res)})
+}
+
 // semver returns v when it looks like a semantic version (SARIF's
 // semanticVersion must be one), without a leading "v"; otherwise "".
 func semver(v string) string {
@@ -521,7 +555,8 @@ func isHex(s string, n int) bool {
 const sarifResultsAt = "\n      \"results\": []"
 
 // encodeSARIF writes report.sarif's content: an error-level result for a
-// run that did not test the model, one for a score under the minimum, one
+// run that did not test the model, one for a score under the minimum, a
+// note for the shards missing from a merge, one
 // per class that regressed against the baseline, worst first, one per
 // fooled class, highest confidence first, and a note per class that looks
 // unreachable, exactly as one json.Encoder with a two-space indent would
@@ -548,13 +583,16 @@ func encodeSARIF(w io.Writer, res *Result) error {
 	fooled := sortedFooled(res)
 	unreachable := unreachableClasses(res)
 	// The run's own results come first: that it did not test the model,
-	// then a score under the minimum.
+	// a score under the minimum, then the shards missing from a merge.
 	var own []func() sarifResult
 	if isError(res) {
 		own = append(own, func() sarifResult { return sarifNotTestedFor(res, loc, ruleIndex(&log, sarifNotTestedRuleID)) })
 	}
 	if slices.Contains(res.FailedBy, FailedByMinScore) {
 		own = append(own, func() sarifResult { return sarifMinScoreFor(res, loc, ruleIndex(&log, sarifMinScoreRuleID)) })
+	}
+	if missingShardsNote(res) != "" {
+		own = append(own, func() sarifResult { return sarifMissingShardsFor(res, loc, ruleIndex(&log, sarifMissingShardsRuleID)) })
 	}
 	k := len(own)
 	n := k + len(regressed) + len(fooled) + len(unreachable)

@@ -147,6 +147,12 @@ func checkSARIF(t testing.TB, schema *jsonschema.Schema, data []byte, res *repor
 		rules = append(rules, report.SARIFMinScoreRuleID)
 		minScore = 1
 	}
+	// A merge with shards missing says so in a note and a notification.
+	missing := 0
+	if len(res.MissingShards) > 0 {
+		rules = append(rules, report.SARIFMissingShardsRuleID)
+		missing = 1
+	}
 	var ids []string
 	for _, r := range run.Tool.Driver.Rules {
 		ids = append(ids, r.ID)
@@ -158,17 +164,19 @@ func checkSARIF(t testing.TB, schema *jsonschema.Schema, data []byte, res *repor
 	if len(inv) != 1 || inv[0].ExecutionSuccessful == (res.Verdict == "error") {
 		t.Fatalf("invocations %+v for verdict %s", inv, res.Verdict)
 	}
-	errorNotes, notes := 0, 0
+	errorNotes, warnings, notes := 0, 0, 0
 	for _, n := range inv[0].ToolExecutionNotifications {
 		switch n.Level {
 		case "error":
 			errorNotes++
+		case "warning":
+			warnings++
 		case "note":
 			notes++
 		}
 	}
-	if (res.Verdict == "error") != (errorNotes == 1) {
-		t.Errorf("invocation notifications %+v for verdict %s", inv[0].ToolExecutionNotifications, res.Verdict)
+	if (res.Verdict == "error") != (errorNotes == 1) || warnings != missing {
+		t.Errorf("invocation notifications %+v for verdict %s and %d missing shards", inv[0].ToolExecutionNotifications, res.Verdict, len(res.MissingShards))
 	}
 	if want.URI == "" {
 		if len(run.Results) != 0 || len(run.Artifacts) != 0 || run.Results == nil || notes != 1 {
@@ -182,9 +190,10 @@ func checkSARIF(t testing.TB, schema *jsonschema.Schema, data []byte, res *repor
 	if _, ok := run.OriginalURIBaseIDs["%SRCROOT%"]; ok != (want.URIBaseID == "%SRCROOT%") {
 		t.Errorf("originalUriBaseIds %v for a location relative to %q", run.OriginalURIBaseIDs, want.URIBaseID)
 	}
-	if run.Results == nil || len(run.Results) != notTested+minScore+regressed+res.Fooled {
-		t.Fatalf("%d results (nil: %v) for %d not tested, %d score under the minimum, %d regressed and %d fooled classes",
-			len(run.Results), run.Results == nil, notTested, minScore, regressed, res.Fooled)
+	own := notTested + minScore + missing
+	if run.Results == nil || len(run.Results) != own+regressed+res.Fooled {
+		t.Fatalf("%d results (nil: %v) for %d not tested, %d score under the minimum, %d missing shards notes, %d regressed and %d fooled classes",
+			len(run.Results), run.Results == nil, notTested, minScore, missing, regressed, res.Fooled)
 	}
 	for i, r := range run.Results {
 		rule, wantLevel := report.SARIFRuleID, fooledLevel
@@ -193,7 +202,9 @@ func checkSARIF(t testing.TB, schema *jsonschema.Schema, data []byte, res *repor
 			rule, wantLevel = report.SARIFNotTestedRuleID, "error"
 		case i < notTested+minScore:
 			rule, wantLevel = report.SARIFMinScoreRuleID, level(true)
-		case i < notTested+minScore+regressed:
+		case i < own:
+			rule, wantLevel = report.SARIFMissingShardsRuleID, "note"
+		case i < own+regressed:
 			rule, wantLevel = report.SARIFRegressionRuleID, regressionLevel
 		}
 		if r.RuleID != rule || ids[r.RuleIndex] != r.RuleID || r.Level != wantLevel || r.Message.Text == "" {
@@ -259,6 +270,9 @@ func TestSARIFSchema(t *testing.T) {
 		{"report only", reporttest.Options{Classes: 6, Fooled: 3, FailOn: "never"}, nil, lenet},
 		{"min score missed", reporttest.Options{Classes: 6, Fooled: 3, MaxFooled: "3", MinScore: 0.99}, nil, lenet},
 		{"min score missed, report only", reporttest.Options{Classes: 6, Fooled: 3, FailOn: "never", MinScore: 0.99}, nil, lenet},
+		{"missing shards", reporttest.Options{Classes: 6, Fooled: 2}, func(r *report.Result) { markMissing(r, 2) }, lenet},
+		{"missing shards not allowed", reporttest.Options{Classes: 6, Fooled: 2, Error: "shards 2 and 3 of 3 are missing"},
+			func(r *report.Result) { markMissing(r, 2, 3) }, lenet},
 		{"odd versions and time", reporttest.Options{Classes: 2, Fooled: 2}, func(r *report.Result) {
 			r.Versions.Fooltest = "dev (abc123)"
 			r.StartedAt = "yesterday"

@@ -2,9 +2,14 @@ package report
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
+
+// maxListedClasses bounds the class indices the note on missing shards
+// lists; report.json marks every class not searched.
+const maxListedClasses = 20
 
 // ShardList names shards of a run of count shards: "shard 3 of 3",
 // "shards 2 and 3 of 3".
@@ -36,4 +41,62 @@ func joinAnd(items []string) string {
 		return strings.Join(items, "")
 	}
 	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
+}
+
+// missingShards reports whether res is a merged result with shards
+// missing, and returns them with the run's shard count.
+func missingShards(res *Result) (missing []int, count int, ok bool) {
+	if len(res.MissingShards) == 0 {
+		return nil, 0, false
+	}
+	// A report.json read back may lack the shard count; the highest
+	// missing shard is then the least it can be.
+	count = slices.Max(res.MissingShards)
+	if res.Shard != nil {
+		count = max(count, res.Shard.Count)
+	}
+	return res.MissingShards, count, true
+}
+
+// missingShardsNote says, for a merged result with shards missing, which
+// shards are missing and which target classes were therefore not searched,
+// and "" for any other result. It holds no text from the user, so formats
+// need not escape it.
+func missingShardsNote(res *Result) string {
+	missing, count, ok := missingShards(res)
+	if !ok {
+		return ""
+	}
+	s := ShardsMissing(missing, count)
+	s = strings.ToUpper(s[:1]) + s[1:] + " from this merge"
+	var idx []string
+	for _, c := range res.Classes {
+		if c.NotSearched && len(idx) <= maxListedClasses {
+			idx = append(idx, strconv.Itoa(c.Index))
+		}
+	}
+	n := notSearchedCount(res)
+	if len(idx) == 0 {
+		return s + "."
+	}
+	verb, noun := "were", "classes"
+	if len(idx) == 1 {
+		verb, noun = "was", "class"
+	}
+	if n > maxListedClasses {
+		idx = append(idx[:maxListedClasses], fmt.Sprintf("%d more", n-maxListedClasses))
+	}
+	return fmt.Sprintf("%s, so %d of the %d target classes %s not searched: %s %s. Their confidences are only what the other shards met while searching their own classes.",
+		s, n, len(res.Classes), verb, noun, joinAnd(idx))
+}
+
+// notSearchedCount counts the classes of res that no shard searched.
+func notSearchedCount(res *Result) int {
+	n := 0
+	for _, c := range res.Classes {
+		if c.NotSearched {
+			n++
+		}
+	}
+	return n
 }
