@@ -152,8 +152,14 @@ func (c *Classifier) probeKind(op string) error {
 		// either as the other would make the search chase the wrong
 		// thing, and reading scores as logits caps every confidence
 		// below the threshold: a false pass.
-		return fault.Invalidf(SettingOutputKind, "cannot tell how to read model output %q: its values lie in [%.3g, %.3g] but rows sum to %.3g–%.3g on %d probe images, as sigmoid scores (independent, in [0,1]) or small logits (softmax applies) would",
-			c.out.name, st.lo, st.hi, st.sumLo, st.sumHi, probeImages)
+		// Percentages of values in [0, 1] reach no threshold, and rows
+		// summing over 1 are no probabilities: offer what remains.
+		kinds := "sigmoid if each value is its class's score, or logits if they are logits"
+		if st.sumHi <= 1+sumTolerance {
+			kinds = "probabilities if they are some classes' share of one softmax, " + kinds
+		}
+		return fault.Suggest(fault.Invalidf(SettingOutputKind, "cannot tell how to read model output %q: its values lie in [%.3g, %.3g] but rows sum to %.3g–%.3g on %d probe images, as sigmoid scores (independent, in [0,1]) or small logits (softmax applies) would",
+			c.out.name, st.lo, st.hi, st.sumLo, st.sumHi, probeImages), kinds)
 	default:
 		if top := softmaxBound(st.lo, st.hi, c.out.k); top < minLogitTop(c.out.k) {
 			// Read as logits, no probe image gets a class even half way

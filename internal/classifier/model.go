@@ -578,13 +578,10 @@ func detectOutput(outputs []ort.InputOutputInfo, name string, in inputSpec, m *o
 		}
 		return outputSpec{}, fault.Invalidf(SettingOutput, "output %q: the model has no such output (it has %s)", name, strings.Join(names, ", "))
 	}
-	// With one output there is no other to pick: the model is no image
-	// classifier (a text reader's scores per character, say).
-	setting := SettingOutput
-	if len(outputs) == 1 {
-		setting = SettingModel
-	}
-	return outputSpec{}, fault.Invalidf(setting, "the model has no output of class scores (%s): fooltest tests image classifiers, whose class scores are shaped [N,K], or [N,1] for a binary one", strings.Join(considered, "; "))
+	// No output to pick, however many there are: the model is no image
+	// classifier (a text reader's scores per character, a detector's
+	// boxes), or its export left the scores out.
+	return outputSpec{}, fault.Invalidf(SettingModel, "the model has no output of class scores (%s): fooltest tests image classifiers, whose class scores are shaped [N,K], or [N,1] for a binary one", strings.Join(considered, "; "))
 }
 
 // scoreOutputs names, for a refusal of output name, the model's other

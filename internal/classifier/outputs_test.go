@@ -75,10 +75,11 @@ func TestSeveralScoreOutputs(t *testing.T) {
 					c.Close()
 					t.Fatalf("opened on %q; want a refusal", c.Info().Output)
 				}
-				// An output named, with no other to pick, leaves the
-				// model's export to fix.
+				// An output named, with no other to pick, or no output
+				// of class scores at all, leaves the model's export to
+				// fix.
 				want := SettingOutput
-				if tc.output != "" {
+				if tc.output != "" || strings.HasPrefix(tc.name, "a TopK") {
 					want = SettingModel
 				}
 				if !errors.Is(err, fault.Invalid) || fault.SettingOf(err) != want || !strings.Contains(err.Error(), tc.refused) {
@@ -141,9 +142,8 @@ func topK(m onnxtest.Model, k int64) onnxtest.Model {
 }
 
 // TestNoScoresSetting: a model with no output of class scores is refused
-// naming --output only when it has another output to pick; with one, or
-// with the one named no better than the others, the model itself is no
-// classifier (a text reader's scores per character
+// naming the model, not --output, however many outputs it has: none is
+// there to pick, and the model itself is no classifier (a text reader's scores per character
 // position, shaped [N,T,K]).
 func TestNoScoresSetting(t *testing.T) {
 	seq := onnxtest.Model{
@@ -167,7 +167,7 @@ func TestNoScoresSetting(t *testing.T) {
 		says   string
 	}{
 		{"one output", seq, "", SettingModel, "no output of class scores"},
-		{"two outputs", two, "", SettingOutput, "no output of class scores"},
+		{"two outputs", two, "", SettingModel, "no output of class scores"},
 		// Named by --output, with no other to pick instead: telling the
 		// user to pick one would send them round again.
 		{"two outputs, one named", two, "chars", SettingModel, "; export one head's scores as an output of its own (setting"},
