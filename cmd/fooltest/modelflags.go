@@ -198,7 +198,10 @@ func (m *modelFlags) options() (classifier.Options, string, error) {
 	}
 	opts.Normalization = norm
 	opts.AutoNormalization = m.model != "" && m.preset == "" && !m.set["scale"] && !m.set["mean"] && !m.set["std"] && m.processor == ""
-	opts.ModelMetadata = m.presetDefaulted()
+	// A channel order alone leaves the model's stated range in force:
+	// Custom Vision's users repeat its BGR order and keep its 0..255.
+	opts.ModelMetadata = m.model != "" && m.preset == "" && m.processor == "" && !m.set["scale"] && !m.set["mean"] && !m.set["std"]
+	opts.ChannelOrderSet = m.set["channel-order"]
 	if m.inputShape != "" {
 		c, h, w, err := parseShape(m.inputShape)
 		if err != nil {

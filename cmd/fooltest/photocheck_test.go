@@ -96,7 +96,7 @@ func TestPhotoCheckDefaulted(t *testing.T) {
 	}
 	dir := t.TempDir()
 	r := run(dir)
-	if r.code != exitcode.Environment || !strings.Contains(r.stderr, "with fooltest's default preprocessing (preset raw01), which nothing gave, the model scored 6 very different photos nearly alike (spread 0.0") || !strings.Contains(r.stderr, "confirm this one with --preset raw01") {
+	if r.code != exitcode.Environment || !strings.Contains(r.stderr, "with fooltest's default scale, mean and std (preset raw01), which nothing gave, the model scored 6 very different photos nearly alike (spread 0.0") || !strings.Contains(r.stderr, "confirm these with --preset raw01") {
 		t.Fatalf("default: exit %d, want 3 and the error naming the default\n%s", r.code, r.stderr)
 	}
 	var rep struct {

@@ -34,11 +34,15 @@ type Options struct {
 	// with a uint8 input given another preprocessing than raw255 is
 	// refused: it normalises its pixels itself.
 	AutoNormalization bool
-	// ModelMetadata says that the user gave no preprocessing at all (no
-	// preset, scale, mean, std or channel order), so that the image
-	// metadata a model states (ONNX's Image.NominalPixelRange and
-	// Image.BitmapPixelFormat) replaces Normalization's values.
+	// ModelMetadata says that the user gave no preprocessing values (no
+	// preset, scale, mean or std), so that the image metadata a model
+	// states (ONNX's Image.NominalPixelRange and Image.BitmapPixelFormat)
+	// replaces Normalization's values.
 	ModelMetadata bool
+	// ChannelOrderSet says that the user gave the channel order, which
+	// Normalization holds: the metadata's pixel format does not replace
+	// it, though its range still applies.
+	ChannelOrderSet bool
 	// InputShape is the image shape C,H,W the user gives; nil to detect it.
 	InputShape *[3]int
 	// ImageSize is the height and width of the images the model's own
@@ -350,7 +354,7 @@ func open(ctx context.Context, start time.Time, name string, src source, checked
 	}
 	norm, normFrom := opts.Normalization, ""
 	if opts.ModelMetadata {
-		norm, normFrom = metadataNormalization(checked, in.c, norm)
+		norm, normFrom = metadataNormalization(checked, in.c, norm, opts.ChannelOrderSet)
 		if n, from, ok := meta.exportNormalization(out.k, in.c); normFrom == "" && ok {
 			norm, normFrom = n, from
 		}

@@ -31,13 +31,15 @@ var pixelRanges = map[string]Normalization{
 // pixel format without a range means WinML's default range, 0..255
 // (Windows.AI.MachineLearning.LearningModelPixelRange), which Custom
 // Vision's exports converted from CoreML, stating only Bgr8, expect.
-func metadataNormalization(g *onnxcheck.Model, channels int, n Normalization) (out Normalization, from string) {
+// keepOrder keeps n's channel order, which the user gave, over the
+// format's.
+func metadataNormalization(g *onnxcheck.Model, channels int, n Normalization, keepOrder bool) (out Normalization, from string) {
 	if g == nil {
 		return n, ""
 	}
 	var used []string
 	format, hasFormat := g.Metadata(metaPixelFormat)
-	bgr := n.BGR
+	bgr, given := n.BGR, n.BGR
 	switch f := strings.ToLower(format); {
 	case !hasFormat:
 	case (f == "bgr8" || f == "bgra8") && channels == 3:
@@ -58,10 +60,18 @@ func metadataNormalization(g *onnxcheck.Model, channels int, n Normalization) (o
 		n = pixelRanges["nominalrange_0_255"]
 		used = append(used, "no "+metaPixelRange+": WinML's default, 0..255")
 	}
-	n.BGR = bgr
-	if hasFormat {
+	switch {
+	case keepOrder && hasFormat:
+		// The user's channel order stands; the format still said the
+		// range is WinML's default.
+		bgr = given
+		used = append(used, metaPixelFormat+" "+format+", its channel order replaced by the one given")
+	case keepOrder:
+		bgr = given
+	case hasFormat:
 		used = append(used, metaPixelFormat+" "+format)
 	}
+	n.BGR = bgr
 	if used == nil {
 		return n, ""
 	}

@@ -66,3 +66,36 @@ func TestModelMetadata(t *testing.T) {
 		})
 	}
 }
+
+// TestModelMetadataOrder: a channel order given alone replaces the
+// metadata's pixel format, and the metadata's range (WinML's default 0..255
+// where it states a format alone) still applies: a Custom Vision user who
+// repeats its BGR order keeps its 0..255 pixels.
+func TestModelMetadataOrder(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		meta     map[string]string
+		bgr      bool
+		want     string
+		wantFrom string
+	}{
+		{"BGR repeated", map[string]string{"Image.BitmapPixelFormat": "Bgr8"}, true,
+			"scale=255 mean=0 std=1 channels=bgr", "the model's metadata (no Image.NominalPixelRange: WinML's default, 0..255; Image.BitmapPixelFormat Bgr8, its channel order replaced by the one given)"},
+		{"RGB over a BGR format", map[string]string{"Image.BitmapPixelFormat": "Bgr8", "Image.NominalPixelRange": "NominalRange_0_255"}, false,
+			"scale=255 mean=0 std=1", "the model's metadata (Image.NominalPixelRange NominalRange_0_255; Image.BitmapPixelFormat Bgr8, its channel order replaced by the one given)"},
+		{"a range alone", map[string]string{"Image.NominalPixelRange": "Normalized_1_1"}, true,
+			"scale=1 mean=0.5 std=0.5 channels=bgr", "the model's metadata (Image.NominalPixelRange Normalized_1_1)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := onnxtest.Classifier([]int64{-1, 3, 4, 4}, 3, "Softmax")
+			m.Metadata = tc.meta
+			opts := Options{ModelMetadata: true, AutoNormalization: true, ChannelOrderSet: true}
+			opts.Normalization, _ = Preset("raw01")
+			opts.Normalization.BGR = tc.bgr
+			info := openModel(t, m, opts).Info()
+			if info.Normalization != tc.want || info.NormalizationFrom != tc.wantFrom {
+				t.Fatalf("preprocessing %q from %q, want %q from %q", info.Normalization, info.NormalizationFrom, tc.want, tc.wantFrom)
+			}
+		})
+	}
+}

@@ -269,8 +269,14 @@ func Evaluate(res *report.Result, threshold float64, allowed MaxFooled, failOn F
 		v = Fail
 	case failOn != FailOnNever && unconfirmed(res) && !searchedFooled(res):
 		v = Error
-		res.Error = fmt.Sprintf("with fooltest's default preprocessing (preset %s), which nothing gave, the model scored %d very different photos nearly alike (spread %.3f of 1), as one fed values unlike its own does, and a pass would rest on a preprocessing nobody confirmed: give the model's own (--scale, --mean and --std), or confirm this one with --preset %s",
-			res.Config.Preset, res.PhotoCheck.Photos, res.PhotoCheck.Spread, res.Config.Preset)
+		// A channel order given alone makes the preset "custom", which
+		// no flag names: then the values themselves confirm it.
+		confirm := "--preset " + res.Config.Preset
+		if res.Config.Preset == "" || res.Config.Preset == "custom" {
+			confirm = "--scale 1 --mean 0 --std 1"
+		}
+		res.Error = fmt.Sprintf("with fooltest's default scale, mean and std (%s), which nothing gave, the model scored %d very different photos nearly alike (spread %.3f of 1), as one fed values unlike its own does, and a pass would rest on a preprocessing nobody confirmed: give the model's own (--preset, or --scale, --mean and --std), or confirm these with %s",
+			confirmName(res.Config.Preset), res.PhotoCheck.Photos, res.PhotoCheck.Spread, confirm)
 	case res.Interrupted:
 		v = Error
 		res.Error = "the run was interrupted before the search ended, and the classes fooled so far do not fail the gate"
@@ -280,6 +286,14 @@ func Evaluate(res *report.Result, threshold float64, allowed MaxFooled, failOn F
 	}
 	res.Verdict = v
 	return v, nil
+}
+
+// confirmName names a result's preset in the unconfirmed error.
+func confirmName(preset string) string {
+	if preset == "" || preset == "custom" {
+		return "x as it is"
+	}
+	return "preset " + preset
 }
 
 // unconfirmed reports whether res's preprocessing is one nothing gave (the

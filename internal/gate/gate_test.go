@@ -466,3 +466,20 @@ func TestBaselineDifferencesShowFloat32(t *testing.T) {
 		t.Errorf("%q shows float32 rounding, or a setting that does not differ", err)
 	}
 }
+
+// TestUnconfirmedFix: the unconfirmed error's fix names a preset only when
+// the run's values are one; a channel order given alone makes them
+// "custom", which no --preset takes.
+func TestUnconfirmedFix(t *testing.T) {
+	none, _ := ParseMaxFooled("0")
+	for preset, want := range map[string]string{"raw01": "confirm these with --preset raw01", "custom": "confirm these with --scale 1 --mean 0 --std 1"} {
+		res := unconfirmedResult(classes(0.1, 0), true, false, report.DefaultPreprocessing)
+		res.Config.Preset = preset
+		if v, err := Evaluate(&res, 0.99, none, FailOnFooled); err != nil || v != Error {
+			t.Fatalf("%s: verdict %s, %v", preset, v, err)
+		}
+		if !strings.HasSuffix(res.Error, want) || strings.Contains(res.Error, "--preset custom") {
+			t.Errorf("%s: error %q, want it to end %q", preset, res.Error, want)
+		}
+	}
+}
