@@ -367,6 +367,9 @@ func summary(l *pipeline.Opened, defaulted bool, hf hfconfig.Files) string {
 		}
 		pre = ": the default, as no --preset was given; pass the normalisation the model was trained with (" + examples + ", ...), which inspect --image PHOTO helps find"
 	}
+	if i.MetadataOverridden != "" {
+		pre += "; the model states " + safetext.Printable(i.MetadataOverridden) + ", which the flags replace"
+	}
 	row("preprocess", "%s (%s)%s", l.Preset, i.Normalization, pre)
 	row("output", "%q %v: %d classes, %s", i.Output, i.OutputShape, i.Classes, kind)
 	if i.BoundedLayer != "" {

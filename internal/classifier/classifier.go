@@ -99,6 +99,12 @@ type Info struct {
 	// model's own metadata stated it (see Options.ModelMetadata); empty
 	// otherwise.
 	NormalizationFrom string `json:"normalization_from,omitempty"`
+	// MetadataOverridden is, when the user's preprocessing values replaced
+	// what the model's own image metadata states, that preprocessing and
+	// where it came from; empty otherwise. A model that states BGR pixels
+	// of 0..255 and is given [0, 1] is squeezed, and flags win silently
+	// no more.
+	MetadataOverridden string `json:"metadata_overridden,omitempty"`
 	// SizeFromProcessor says that the input declares a dynamic image size
 	// and Height and Width came from Options.ImageSize.
 	SizeFromProcessor bool `json:"size_from_processor,omitempty"`
@@ -353,11 +359,14 @@ func open(ctx context.Context, start time.Time, name string, src source, checked
 		return nil, err
 	}
 	norm, normFrom := opts.Normalization, ""
+	overridden := ""
 	if opts.ModelMetadata {
 		norm, normFrom = metadataNormalization(checked, in.c, norm, opts.ChannelOrderSet)
 		if n, from, ok := meta.exportNormalization(out.k, in.c); normFrom == "" && ok {
 			norm, normFrom = n, from
 		}
+	} else if n, from := metadataNormalization(checked, in.c, norm, false); from != "" && n.String() != norm.String() {
+		overridden = n.String() + ", from " + from
 	}
 	if in.elem == onnxcheck.TypeUint8 {
 		o := opts
@@ -412,7 +421,7 @@ func open(ctx context.Context, start time.Time, name string, src source, checked
 		InputType: typeName(in.elem), OutputType: typeName(out.elem),
 		Channels: in.c, Height: in.h, Width: in.w, SizeFromProcessor: in.sized && sizeFrom == "", FixedBatch: in.batch,
 		Output: out.name, OutputShape: out.dims, Classes: out.k,
-		OutputKind: kind, Normalization: norm.String(), NormalizationFrom: normFrom,
+		OutputKind: kind, Normalization: norm.String(), NormalizationFrom: normFrom, MetadataOverridden: overridden,
 		Threads: threads,
 	}
 	c.info.BinaryOutput = out.binary

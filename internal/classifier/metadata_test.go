@@ -63,6 +63,14 @@ func TestModelMetadata(t *testing.T) {
 			if info.Normalization != tc.want || info.NormalizationFrom != tc.wantFrom {
 				t.Fatalf("preprocessing %q from %q, want %q from %q", info.Normalization, info.NormalizationFrom, tc.want, tc.wantFrom)
 			}
+			// The user's values win, and the model's own are named.
+			wantOverridden := ""
+			if tc.user {
+				wantOverridden = "scale=255 mean=0 std=1 channels=bgr, from the model's metadata (Image.NominalPixelRange NominalRange_0_255; Image.BitmapPixelFormat Bgr8)"
+			}
+			if info.MetadataOverridden != wantOverridden {
+				t.Fatalf("overridden %q, want %q", info.MetadataOverridden, wantOverridden)
+			}
 		})
 	}
 }
