@@ -13,7 +13,8 @@ import (
 // TestModelMetadataPreprocessing: a model that states its pixel format and
 // range in its metadata, as Azure Custom Vision exports do (BGR pixels of
 // 0..255), gets that preprocessing when no flag gives one; inspect and the
-// reports say where it came from, and a flag wins.
+// reports say where it came from, a flag wins and is told what it
+// replaces, and a channel order alone keeps the stated range.
 func TestModelMetadataPreprocessing(t *testing.T) {
 	m := onnxtest.Classifier([]int64{-1, 3, 8, 8}, 4, "Softmax")
 	m.Metadata = map[string]string{"Image.BitmapPixelFormat": "Bgr8", "Image.NominalPixelRange": "NominalRange_0_255", "Image.ColorSpaceGamma": "SRGB"}
@@ -26,9 +27,15 @@ func TestModelMetadataPreprocessing(t *testing.T) {
 	if r.code != exitcode.Pass || !strings.Contains(r.stdout, "preprocess  custom (scale=255 mean=0 std=1 channels=bgr): from "+from) {
 		t.Fatalf("inspect: exit %d, want 0 and the metadata's preprocessing\n%s%s", r.code, r.stdout, r.stderr)
 	}
+	// The flag wins, and the line names what it replaces.
 	r = runMain(t, nil, "inspect", "--model", model, "--threads", "1", "--preset", "imagenet")
-	if r.code != exitcode.Pass || !strings.Contains(r.stdout, "preprocess  imagenet (scale=1 mean=0.485,0.456,0.406 std=0.229,0.224,0.225)\n") {
-		t.Fatalf("inspect --preset imagenet: exit %d, want 0 and imagenet alone\n%s%s", r.code, r.stdout, r.stderr)
+	if r.code != exitcode.Pass || !strings.Contains(r.stdout, "preprocess  imagenet (scale=1 mean=0.485,0.456,0.406 std=0.229,0.224,0.225); the model states scale=255 mean=0 std=1 channels=bgr, from "+from+", which the flags replace\n") {
+		t.Fatalf("inspect --preset imagenet: exit %d, want 0, imagenet and the metadata it replaces\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	// A channel order alone keeps the stated range.
+	r = runMain(t, nil, "inspect", "--model", model, "--threads", "1", "--channel-order", "rgb")
+	if r.code != exitcode.Pass || !strings.Contains(r.stdout, "preprocess  raw255 (scale=255 mean=0 std=1): from the model's metadata (Image.NominalPixelRange NominalRange_0_255; Image.BitmapPixelFormat Bgr8, its channel order replaced by the one given)\n") {
+		t.Fatalf("inspect --channel-order rgb: exit %d, want 0 and the metadata's range in RGB\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	out := t.TempDir()
 	r = runMain(t, nil, "run", "--model", model, "--threads", "1", "--max-evals", "200", "--quiet", "--fail-on", "never", "--format", "json,markdown", "--report-dir", out)
