@@ -74,7 +74,7 @@ func TestCheck(t *testing.T) {
 	} {
 		t.Run(tc.name+"/"+tc.preset, func(t *testing.T) {
 			c, n := open(t, tc.path, tc.preset)
-			res, ok, err := Check(c, n)
+			res, ok, err := Check(c, n, false)
 			if err != nil || !ok {
 				t.Fatalf("Check: ok %v, %v", ok, err)
 			}
@@ -98,21 +98,27 @@ func TestCheck(t *testing.T) {
 
 // TestCheckShared runs the check on every one-channel, 10-class model of
 // ../shared/models with the preset its MODEL.md gives: none is found
-// wrong. It skips when the folder is absent.
+// wrong. With raw01 as a guess, only the model that raw01 leaves at 83
+// right is sent to its own preset. It skips when the folder is absent.
 func TestCheckShared(t *testing.T) {
 	dir := filepath.Join("..", "..", "..", "shared", "models")
 	if _, err := os.Stat(dir); err != nil {
 		t.Skip("../shared/models is absent: third-party model tests skipped")
 	}
-	for _, tc := range []struct{ path, preset string }{
-		{"mnist-cnn-andrewrgarcia/mnist_model.onnx", "pm1"},
-		{"mnist-cnn-baskov/mnist-load.onnx", "pm1"},
-		{"mnist-extdata-zuramai/mnist.onnx", "pm1"},
-		{"mnist-mlp-ohhmkar/mnist.onnx", "raw01"},
-		{"mnist-mlp-zackproser/mnist_model.onnx", "mnist"},
-		{"mnist-nhwc-wuhan-sm/mnist-sm.onnx", "raw01"},
-		{"mnist-zoo8/mnist-8.onnx", "raw01"},
-		{"mnist-zoo12/mnist-12.onnx", "raw01"},
+	for _, tc := range []struct {
+		path, preset string
+		// guessed is the preset suggested when raw01 is fooltest's
+		// default rather than the user's word.
+		guessed string
+	}{
+		{"mnist-cnn-andrewrgarcia/mnist_model.onnx", "pm1", ""},
+		{"mnist-cnn-baskov/mnist-load.onnx", "pm1", ""},
+		{"mnist-extdata-zuramai/mnist.onnx", "pm1", "pm1"},
+		{"mnist-mlp-ohhmkar/mnist.onnx", "raw01", ""},
+		{"mnist-mlp-zackproser/mnist_model.onnx", "mnist", ""},
+		{"mnist-nhwc-wuhan-sm/mnist-sm.onnx", "raw01", ""},
+		{"mnist-zoo8/mnist-8.onnx", "raw01", ""},
+		{"mnist-zoo12/mnist-12.onnx", "raw01", ""},
 	} {
 		t.Run(tc.path, func(t *testing.T) {
 			path := filepath.Join(dir, tc.path)
@@ -120,12 +126,40 @@ func TestCheckShared(t *testing.T) {
 				t.Skip(err)
 			}
 			c, n := open(t, path, tc.preset)
-			res, ok, err := Check(c, n)
+			res, ok, err := Check(c, n, false)
 			if err != nil || !ok {
 				t.Fatalf("Check: ok %v, %v", ok, err)
 			}
 			if res.Suggested != "" || res.Correct < 80 {
 				t.Fatalf("with its documented preset %s: %+v", tc.preset, res)
+			}
+			// The default, when nobody gave it, is held to what a model's
+			// own preprocessing reads: models trained on raw01 read it,
+			// zuramai's, trained on pm1, reads 83 with it and is sent to
+			// pm1.
+			raw01, err := classifier.Preset("raw01")
+			if err != nil {
+				t.Fatal(err)
+			}
+			guess, ok, err := Check(c, raw01, true)
+			if err != nil || !ok {
+				t.Fatalf("Check guessed: ok %v, %v", ok, err)
+			}
+			want := tc.guessed
+			if guess.Suggested != want {
+				t.Fatalf("with the default raw01 guessed: %+v, want suggestion %q", guess, want)
+			}
+			if want != "" && (guess.Correct >= MinRight*Count || guess.SuggestedCorrect-guess.Correct < GuessedGain*Count) {
+				t.Fatalf("suggested %q with %d right against %d", guess.Suggested, guess.SuggestedCorrect, guess.Correct)
+			}
+			// Given, raw01 is the user's word, which only a far larger
+			// gain overrules.
+			given, _, err := Check(c, raw01, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.guessed != "" && given.Suggested != "" {
+				t.Fatalf("with raw01 given: %+v, want no suggestion", given)
 			}
 		})
 	}
@@ -146,7 +180,7 @@ func TestCheckOtherShapes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		res, ok, err := Check(c, classifier.Normalization{})
+		res, ok, err := Check(c, classifier.Normalization{}, false)
 		c.Close()
 		if ok || err != nil || res != (Result{}) {
 			t.Errorf("%v, %d classes: checked (%v, %+v, %v)", tc.dims, tc.classes, ok, res, err)

@@ -162,7 +162,7 @@ func Open(ctx context.Context, m Model) (*Opened, error) {
 	// Class names (from a file or the model) that are not the digits say the model reads
 	// something else, and its digit labels would mean nothing.
 	if !named || digits.NamesDigits(o.Labels) {
-		if o.Digits, err = checkDigits(o.Classifier, o.norm); err != nil {
+		if o.Digits, err = checkDigits(o.Classifier, o.norm, o.Defaulted); err != nil {
 			o.Close()
 			return nil, err
 		}
@@ -199,9 +199,10 @@ func checkPhotos(c *classifier.Classifier, own classifier.Normalization) (*repor
 	return &report.PhotoCheck{Photos: p.Photos, Spread: p.Spread, LogitSpread: p.LogitSpread, Collapsed: p.Collapsed(), SuggestedPresets: p.Suggested, SuggestedSpread: p.SuggestedSpread}, nil
 }
 
-// checkDigits runs the digit check on c, whose preprocessing is own.
-func checkDigits(c *classifier.Classifier, own classifier.Normalization) (*report.DigitCheck, error) {
-	d, ok, err := digits.Check(c, own)
+// checkDigits runs the digit check on c, whose preprocessing is own, a
+// default nobody gave when guessed.
+func checkDigits(c *classifier.Classifier, own classifier.Normalization, guessed bool) (*report.DigitCheck, error) {
+	d, ok, err := digits.Check(c, own, guessed)
 	if err != nil {
 		return nil, fmt.Errorf("checking the preprocessing with MNIST digits: %w", err)
 	}
@@ -234,8 +235,15 @@ func (spec *Spec) checkPreprocessing(o *Opened, what string) error {
 		if d.Unsure {
 			why = "with this preprocessing no image would reach a threshold near 1, and the gate would pass a model it never tested"
 		}
+		own := "this preprocessing (" + given + ")"
+		if o.Defaulted {
+			if p := classifier.PresetName(o.norm); p != "" && p != "custom" {
+				given = "preset " + p
+			}
+			own = "fooltest's default preprocessing (" + given + ", which nothing gave)"
+		}
 		err := fault.Invalidf(SettingPreprocessingCheck, "%s %s, so it was most likely trained with preset %s, and %s",
-			what, d.Finding("this preprocessing ("+given+")", "preset "+d.SuggestedPreset), d.SuggestedPreset, why)
+			what, d.Finding(own, "preset "+d.SuggestedPreset), d.SuggestedPreset, why)
 		return fault.Suggest(err, d.SuggestedPreset)
 	}
 	r := o.Info().InputRange
