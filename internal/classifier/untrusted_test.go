@@ -188,6 +188,12 @@ func TestUntrustedModels(t *testing.T) {
 			model, _ := withWeightsAt("weights.bin")
 			return write(t, filepath.Join(dir, "model", "m.onnx"), model), nil
 		}, Options{}, fault.Invalid, []string{`"weights.bin"`, "missing from the model's folder", "copy the weights file beside the model"}},
+		// A copy cut short: the model is sound, its weights file is not.
+		{"weights file truncated", func(t *testing.T, dir string) (string, []byte) {
+			model, weights := withWeightsAt("weights.bin")
+			write(t, filepath.Join(dir, "model", "weights.bin"), weights[:len(weights)/2])
+			return write(t, filepath.Join(dir, "model", "m.onnx"), model), nil
+		}, Options{}, fault.Invalid, []string{`reads tensor "w" from bytes`, `of its weights file "weights.bin", which has only`, "copy the weights file beside the model again"}},
 		// ONNX Runtime resolves a bytes model's external data against the
 		// working directory, and would load these weights from it.
 		{"external data from bytes", func(t *testing.T, dir string) (string, []byte) {

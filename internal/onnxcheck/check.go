@@ -265,6 +265,23 @@ func (m *Model) LoadError(name, runtimeMsg string) error {
 		return fault.Invalidf("", "model %s runs %s as opset %s defines it%s, with types this ONNX Runtime has no implementation of: export the model again at a current opset (ONNX Runtime runs opset 7 and later), with the types that operator takes",
 			name, g[1], g[2], node)
 	}
+	if g := ortShortData.FindStringSubmatch(raw); g != nil {
+		// Check found the weights file; a copy cut short (an interrupted
+		// download, a partial artifact) fails only here.
+		file := "its weights file"
+		if m != nil {
+			for _, e := range m.external {
+				if e.Tensor == g[1] {
+					file += " " + quote(e.Location)
+					break
+				}
+			}
+		}
+		off, _ := strconv.ParseInt(g[2], 10, 64)
+		size, _ := strconv.ParseInt(g[3], 10, 64)
+		return fault.Invalidf("", "model %s reads tensor %s from bytes %d to %d of %s, which has only %s bytes: the weights file is incomplete; copy the weights file beside the model again, whole",
+			name, quote(g[1]), off, off+size, file, g[4])
+	}
 	if i := strings.Index(runtimeMsg, "Unrecognized attribute: "); i >= 0 {
 		// The operator's schema at the model's opset lacks the
 		// attribute: an older opset's, written by an exporter that
@@ -310,8 +327,9 @@ var (
 	ortSource = regexp.MustCompile(`(?:\S*/)?\w+\.(?:h|cc|cpp):\d+ (?:[\w:~<>]+::[\w~]+\([^)]*\)(?: const)? )?`)
 )
 
-// Load failures whose fix is known: a file newer than the runtime, or an
-// operator version the runtime has no kernel for.
+// Load failures whose fix is known: a file newer than the runtime, an
+// operator version the runtime has no kernel for, or a weights file shorter
+// than the model reads.
 var (
 	// "Opset 30 is under development ... Current official support for
 	// domain ai.onnx is till opset 26."
@@ -320,6 +338,9 @@ var (
 	ortNewIR = regexp.MustCompile(`Unsupported model IR version: (\d+), max supported IR version: (\d+)`)
 	// "Could not find an implementation for Add(1) node with name 'Plus30'"
 	ortNoKernel = regexp.MustCompile(`Could not find an implementation for (\w+)\((\d+)\) node with name '([^']*)'`)
+	// "External initializer: w offset: 0 size to read: 192 given
+	// file_length: 96 are out of bounds"
+	ortShortData = regexp.MustCompile(`External initializer: (\S+) offset: (\d+) size to read: (\d+) given file_length: (\d+)`)
 )
 
 // maxMessage bounds a one-line message, because ONNX Runtime messages can
