@@ -154,6 +154,11 @@ func parseShape(s string) (c, h, w int, err error) {
 		}
 		v[i] = n
 	}
+	if v[0] != 1 && v[0] != 3 && (v[2] == 1 || v[2] == 3) {
+		// H,W,C as an NHWC model declares it: the flag's order is the
+		// same whatever the model's layout.
+		return 0, 0, 0, exitcode.Usagef("--input-shape %q: give the channels first, C,H,W, whatever the model's layout (fooltest finds NHWC itself): --input-shape %d,%d,%d", s, v[2], v[0], v[1])
+	}
 	if v[0] != 1 && v[0] != 3 {
 		return 0, 0, 0, exitcode.Usagef("--input-shape %q: C must be 1 (gray) or 3 (RGB), the images fooltest draws; a model of other channels (RGBA, depth) needs an export with a 1- or 3-channel input", s)
 	}

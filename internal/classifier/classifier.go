@@ -345,8 +345,9 @@ func open(ctx context.Context, start time.Time, name string, src source, checked
 	out, err := detectOutput(outs, want, in, checked)
 	if err != nil {
 		if meta.ultralytics && meta.task != "" && meta.task != "classify" {
-			// Say what the model is, not only what its outputs are not.
-			return nil, fault.Invalidf(SettingOutput, "%v; %s says it is a %s model, not a classifier", err, meta.source(), meta.task)
+			// Say what the model is, not only what its outputs are not:
+			// no --output of a detector holds class scores per image.
+			return nil, fault.Invalidf("", "%v; %s says it is a %s model, not a classifier: give fooltest a classification model (an Ultralytics -cls model, exported with task classify)", err, meta.source(), meta.task)
 		}
 		if meta.yolov5 && errors.Is(err, fault.Invalid) {
 			return nil, fault.Invalidf(fault.SettingOf(err), "%v; its metadata (stride and names, no author) is what YOLOv5's exporter writes, for its detectors as for its classifiers (-cls models), and this one gives no class scores per image", err)
