@@ -361,7 +361,7 @@ func summary(l *pipeline.Opened, defaulted bool, hf hfconfig.Files) string {
 		// well under several (a model trained on 2x-1 read 99 of 100
 		// with raw01 and searched ten times slower): a wrong one makes
 		// the model look harder to fool than it is.
-		examples := "imagenet, caffe, cifar10"
+		examples := "imagenet, pm1 (Teachable Machine, Keras MobileNets), caffe, cifar10"
 		if l.Info().Channels == 1 {
 			examples = "mnist, pm1, raw255"
 		}

@@ -449,6 +449,9 @@ func open(ctx context.Context, start time.Time, name string, src source, checked
 	stop := c.AbortOn(ctx)
 	tuneStart := time.Now()
 	err = c.chooseBatch(opts.Batch, tuneDeadline(ctx, tuneStart))
+	if err != nil && errors.Is(err, fault.Model) && !errors.Is(err, ErrAborted) && c.in.sizeDynamic() {
+		err = c.in.firstRunError(err)
+	}
 	if err == nil {
 		err = c.checkRepeat()
 	}

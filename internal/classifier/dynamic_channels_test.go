@@ -85,3 +85,19 @@ func TestDynamicChannelsUnknown(t *testing.T) {
 		t.Fatalf("got %s with %d channels, want NCHW with 3", info.Layout, info.Channels)
 	}
 }
+
+// TestFirstRunWrongSize: a model that leaves its image size to the user and
+// fails on the size given (8×8 weights fed 9×9 images) is refused as input
+// the user can change, exit code 2, naming the shape fed and the fixes,
+// not as a runtime failure; batch tuned or given alike.
+func TestFirstRunWrongSize(t *testing.T) {
+	m := onnxtest.Classifier([]int64{-1, 1, 8, 8}, 3, "")
+	m.Inputs[0].Dims = []int64{-1, 1, -1, -1}
+	for _, batch := range []int{0, 1, 4} {
+		_, err := OpenBytes("dyn.onnx", m.Bytes(), Options{Threads: 1, Batch: batch, InputShape: &[3]int{1, 9, 9}})
+		if !errors.Is(err, fault.Invalid) || !strings.Contains(err.Error(), `the model failed on its first images, shaped [1 1 9 9], fooltest's reading of input "image" (declared [-1 1 -1 -1]) as NCHW: `) || !strings.Contains(err.Error(), "give the image size the model takes with --input-shape") {
+			t.Fatalf("batch %d: got %v (kind %v), want invalid input naming the shape fed", batch, err, fault.KindOf(err))
+		}
+	}
+	openModel(t, m, Options{Batch: 1, InputShape: &[3]int{1, 8, 8}})
+}

@@ -60,6 +60,17 @@ func (s inputSpec) sizeDynamic() bool {
 	return false
 }
 
+// firstRunError is the error for a model that failed (err) on the first
+// images of the shape fooltest gave it, when the model left that shape to
+// fooltest or the user: a shape the model does not take is the likelier
+// cause than a broken model, and it is input the user can change (a
+// 3-axis input is read as [N,H,W] gray, where an export without a batch
+// axis may mean [H,W,C]).
+func (s inputSpec) firstRunError(err error) error {
+	return fault.Invalidf("", "the model failed on its first images, shaped %v, fooltest's reading of input %q (declared %v) as %s: %s: give the image size the model takes with --input-shape, or, if its axes are in another order or it has no batch axis, export it with a batch axis first ([N,C,H,W], [N,H,W,C] or [N,H,W])",
+		[]int64(s.shape(1)), s.name, s.dims, s.layout, runtimeDetail(err))
+}
+
 // shape returns the input tensor shape for a batch of b images.
 func (s inputSpec) shape(b int) ort.Shape {
 	if s.asDeclared {
