@@ -410,7 +410,9 @@ func TestLabels(t *testing.T) {
 		{"json index object, keras pairs", `{"1": ["n01443537", "goldfish"], "0": ["n01440764", "tench"]}`, 2, []string{"tench", "goldfish"}, ""},
 		{"hugging face config", `{"architectures": ["ViT"], "id2label": {"0": "tench", "1": "goldfish"}, "label2id": {"tench": 0, "goldfish": 1}}`, 2, []string{"tench", "goldfish"}, ""},
 		{"json count mismatch", `["a", "b", "c"]`, 2, nil, "lists 3 labels but the model has 2 classes"},
-		{"json key not an index", `{"0": "a", "x": "b"}`, 2, nil, `key "x" is not a class index from 0 to 1`},
+		{"json key not an index", `{"0": "a", "x": "b"}`, 2, nil, `key "x" is not a class index (the object has 2 keys, so they must be "0" to "1")`},
+		// Settings that hold the labels among them.
+		{"json labels nested", `{"CLASS_NAMES": {"0": "a", "1": "b", "2": "c"}, "band_max": [1, 2], "band_min": [0, 1]}`, 3, nil, `key "CLASS_NAMES" is not a class index, and the file's "CLASS_NAMES" holds 3 entries, one per class of the model: give that table alone as the labels file`},
 		{"json key out of range", `{"0": "a", "2": "b"}`, 2, nil, `key "2" is not a class index`},
 		{"json key with a leading zero", `{"0": "a", "01": "b"}`, 2, nil, `key "01" is not a class index`},
 		{"json label not text", `["a", {"name": "b"}]`, 2, nil, "the label of class 1 is not text"},

@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -186,10 +188,18 @@ func parseJSONLabels(name string, data []byte, k int) (labels []string, ok bool,
 			x = inner
 		}
 		labels = make([]string, len(x))
-		for key, e := range x {
+		// In key order, so that a refusal names the same key each run.
+		for _, key := range slices.Sorted(maps.Keys(x)) {
+			e := x[key]
 			i, err := strconv.Atoi(key)
 			if err != nil || i < 0 || i >= len(x) || strconv.Itoa(i) != key {
-				return invalid("key %q is not a class index from 0 to %d", key, len(x)-1)
+				if nested := labelTable(x, k); nested != "" {
+					// A file of settings that holds the labels among
+					// them (a "CLASS_NAMES" beside normalisation
+					// constants): name the table that fits.
+					return invalid("key %q is not a class index, and the file's %q holds %d entries, one per class of the model: give that table alone as the labels file", key, nested, k)
+				}
+				return invalid("key %q is not a class index (the object has %d keys, so they must be \"0\" to \"%d\")", key, len(x), len(x)-1)
 			}
 			if labels[i], ok = jsonLabel(e); !ok {
 				return invalid("the label of class %d is not text", i)
@@ -205,6 +215,24 @@ func parseJSONLabels(name string, data []byte, k int) (labels []string, ok bool,
 		return nil, true, fault.Invalidf(SettingLabels, "labels file %s lists %d labels but the model has %d classes: give one label per class, in class order%s", name, len(labels), k, backgroundHint(len(labels), k))
 	}
 	return labels, true, nil
+}
+
+// labelTable returns the key of x whose value is a table of k labels (an
+// array, or an object of as many keys), the first in key order, or "".
+func labelTable(x map[string]any, k int) string {
+	for _, key := range slices.Sorted(maps.Keys(x)) {
+		n := -1
+		switch y := x[key].(type) {
+		case []any:
+			n = len(y)
+		case map[string]any:
+			n = len(y)
+		}
+		if n == k {
+			return key
+		}
+	}
+	return ""
 }
 
 // jsonLabel is the text of one JSON label: a string, a number, or the last

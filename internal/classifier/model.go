@@ -173,7 +173,7 @@ func detectInput(inputs []ort.InputOutputInfo, shape *[3]int, size *[2]int, g *o
 		elem, ok = onnxcheck.TypeUint8, true
 	}
 	if !ok {
-		return inputSpec{}, fault.Invalidf("", "model input %q has element type %s: fooltest feeds float or 8-bit images (float32, float16, bfloat16, double or uint8), not strings or other integers: export the model with a float32 input (a Cast after it can give the layers the type they take)", in.Name, in.DataType)
+		return inputSpec{}, fault.Invalidf("", "model input %q has element type %s: fooltest feeds float or 8-bit images (float32, float16, bfloat16, double or uint8), not strings or other integers: export the model with a float32 input (a Cast after it can give the layers the type they take)", in.Name, elemName(in.DataType))
 	}
 	dims := []int64(in.Dimensions)
 	spec := inputSpec{name: in.Name, dims: dims, elem: elem}
@@ -707,7 +707,7 @@ func classOutput(out ort.InputOutputInfo, in inputSpec, m *onnxcheck.Model) (spe
 	var q *quantized
 	if out.DataType == ort.TensorElementDataTypeUint8 || out.DataType == ort.TensorElementDataTypeInt8 {
 		if q = quantizer(m, out.Name, out.DataType); q == nil {
-			return spec, fmt.Sprintf("has element type %s and no QuantizeLinear of one scale and zero point computes it, so fooltest cannot tell what its levels stand for: dequantize the scores in the graph (DequantizeLinear)", out.DataType)
+			return spec, fmt.Sprintf("has element type %s and no QuantizeLinear of one scale and zero point computes it, so fooltest cannot tell what its levels stand for: dequantize the scores in the graph (DequantizeLinear)", elemName(out.DataType))
 		}
 		elem, ok = onnxcheck.TypeUint8, true
 		if out.DataType == ort.TensorElementDataTypeInt8 {
@@ -715,7 +715,7 @@ func classOutput(out ort.InputOutputInfo, in inputSpec, m *onnxcheck.Model) (spe
 		}
 	}
 	if !ok {
-		return spec, fmt.Sprintf("has element type %s, not a float type", out.DataType)
+		return spec, fmt.Sprintf("has element type %s, not a float type", elemName(out.DataType))
 	}
 	if m != nil && m.OutputOp(out.Name) == "TopK" {
 		// Each image's highest scores in order (ONNX exports a sort as a
@@ -830,9 +830,16 @@ func typeName(elem int) string {
 	return strconv.Itoa(elem)
 }
 
+// describe names an input's or output's type as ONNX writes it ("float
+// [1 16]", "sequence"), without the C API's enum prefixes.
 func describe(io ort.InputOutputInfo) string {
 	if io.OrtValueType != ort.ONNXTypeTensor {
-		return io.OrtValueType.String()
+		return strings.ToLower(strings.TrimPrefix(io.OrtValueType.String(), "ONNX_TYPE_"))
 	}
-	return fmt.Sprintf("%s %v", io.DataType, []int64(io.Dimensions))
+	return fmt.Sprintf("%s %v", elemName(io.DataType), []int64(io.Dimensions))
+}
+
+// elemName names an element type as ONNX writes it: "float", "int64".
+func elemName(t ort.TensorElementDataType) string {
+	return strings.ToLower(strings.TrimPrefix(t.String(), "ONNX_TENSOR_ELEMENT_DATA_TYPE_"))
 }
