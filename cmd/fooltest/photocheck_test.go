@@ -112,6 +112,21 @@ func TestPhotoCheckDefaulted(t *testing.T) {
 			t.Fatalf("%v: exit %d, want 0\n%s", given, r.code, r.stderr)
 		}
 	}
+	// The pass on a preprocessing the user chose stands, and the report
+	// says what it rests on.
+	dir = t.TempDir()
+	if r := run(dir, "--preset", "raw01"); r.code != exitcode.Pass {
+		t.Fatalf("--preset raw01: exit %d\n%s", r.code, r.stderr)
+	}
+	md, err := os.ReadFile(filepath.Join(dir, "report.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"nearly the same scores (spread 0.0", "and no preset set them apart", "| Photos told apart | 0.0"} {
+		if !strings.Contains(string(md), want) {
+			t.Fatalf("report.md does not say %q:\n%s", want, md)
+		}
+	}
 	// A fail stands, and so does a pass that fooled every class: the
 	// search moved the model whatever its input.
 	if r := run(t.TempDir(), "--threshold", "0.2"); r.code != exitcode.GateFailed {

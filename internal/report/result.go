@@ -243,9 +243,18 @@ const DefaultPreprocessing = "none given: fooltest's default, which may not be t
 func (p *PhotoCheck) Mismatch() bool { return p != nil && len(p.SuggestedPresets) > 0 }
 
 // photoWarning says, when the photo check found the preprocessing most
-// likely wrong, what that means for the run; "" otherwise.
+// likely wrong, or could not tell the photos apart under any preset, what
+// that means for the run; "" otherwise.
 func photoWarning(res *Result, untrusted func(string) string) string {
 	p := res.PhotoCheck
+	if p != nil && p.Collapsed && !p.Mismatch() {
+		// Nothing to suggest, and the gate errs only on a default nobody
+		// gave: a pass on a preprocessing the user chose stands, and the
+		// reader of the report must know what it rests on.
+		return fmt.Sprintf("With this run's preprocessing the model gave %d very different photos nearly the same scores (spread %.3f of 1), and no preset set them apart: "+
+			"either the model reads inputs other than photos (spectrograms, sensor data), or the preprocessing squeezes every image together, and then this search could hardly move it and the verdict says little about it.",
+			p.Photos, p.Spread)
+	}
 	if !p.Mismatch() {
 		return ""
 	}
@@ -260,6 +269,9 @@ func photoWarning(res *Result, untrusted func(string) string) string {
 
 // photoRow is the summary's value for the photo check.
 func photoRow(p *PhotoCheck, untrusted func(string) string) string {
+	if !p.Mismatch() {
+		return fmt.Sprintf("%.3f of 1; no preset sets them apart", p.Spread)
+	}
 	return fmt.Sprintf("%.3f of 1; preset %s: %.2f", p.Spread, untrusted(p.SuggestedPresets[0]), p.SuggestedSpread)
 }
 

@@ -359,7 +359,7 @@ func summaryRows(res *Result, untrusted func(string) string) [][2]string {
 	if r := res.RangeCheck; r != nil {
 		rows = append(rows, [2]string{"Input range filled", rangeRow(r, untrusted)})
 	}
-	if p := res.PhotoCheck; p.Mismatch() {
+	if p := res.PhotoCheck; p.Mismatch() || p != nil && p.Collapsed {
 		rows = append(rows, [2]string{"Photos told apart", photoRow(p, untrusted)})
 	}
 	return rows
