@@ -103,7 +103,7 @@ func TestPreprocessingCheckUnsure(t *testing.T) {
 	if r.code != exitcode.Usage || strings.Count(msg, "\n") != 0 {
 		t.Fatalf("exit %d, want %d with one line\n%s%s", r.code, exitcode.Usage, r.stdout, r.stderr)
 	}
-	for _, want := range []string{"MNIST test digits right with this preprocessing (preset raw01) but at a median confidence of only 0.1", "with preset raw255 (9", "the gate would pass a model it never tested", "pass --preset raw255"} {
+	for _, want := range []string{"MNIST test digits right with fooltest's default preprocessing (preset raw01, which nothing gave) but at a median confidence of only 0.1", "with preset raw255 (9", "the gate would pass a model it never tested", "pass --preset raw255"} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("the refusal does not say %q:\n%s", want, msg)
 		}

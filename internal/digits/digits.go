@@ -238,8 +238,14 @@ func Check(s Scorer, own classifier.Normalization, guessed bool) (res Result, ok
 		if float64(right) < MinRight*Count {
 			continue
 		}
+		more := float64(right-res.Correct) >= gain*Count
+		if unsure && float64(right-res.Correct) < MinGain*Count {
+			// The confidence says more than a gain only a guess
+			// admits: the unsure case below names it.
+			more = false
+		}
 		switch {
-		case float64(right-res.Correct) >= gain*Count && (res.Unsure || right > res.SuggestedCorrect):
+		case more && (res.Unsure || right > res.SuggestedCorrect):
 			// Far more labels right outweighs surer labels.
 			res.Suggested, res.SuggestedCorrect, res.SuggestedConfidence, res.Unsure = name, right, sure, false
 		case res.Suggested == "" && unsure && sure >= Sure && float64(res.Correct-right) < MinGain*Count:
