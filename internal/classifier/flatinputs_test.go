@@ -115,3 +115,38 @@ func TestFlatInputs(t *testing.T) {
 		})
 	}
 }
+
+// TestColumnInputs: a column of values into a Flatten, [N,D,1] or [N,1,D]
+// as verification benchmarks' MLPs declare it, is read as [N,D] is: a
+// square image of D values, scored as the model declaring [N,D] scores it.
+// A column into anything else stays a one-wide image.
+func TestColumnInputs(t *testing.T) {
+	imgs := make([]float32, 2*16)
+	for i := range imgs {
+		imgs[i] = float32(i%7) / 7
+	}
+	score := func(c *Classifier) []float32 {
+		conf := make([]float32, 2*3)
+		if err := c.Score(imgs, 2, conf); err != nil {
+			t.Fatal(err)
+		}
+		return conf
+	}
+	want := score(openModel(t, flatNet([]int64{1, 16}, 16, "Flatten"), Options{OutputKind: Logits}))
+	for _, dims := range [][]int64{{1, 16, 1}, {1, 1, 16}} {
+		c := openModel(t, flatNet(dims, 16, "Flatten"), Options{OutputKind: Logits})
+		if info := c.Info(); info.Layout != Flat || info.Channels != 1 || info.Height != 4 || info.Width != 4 {
+			t.Fatalf("%v: %s %d×%d×%d, want flat 1×4×4", dims, info.Layout, info.Channels, info.Height, info.Width)
+		}
+		got := score(c)
+		for i := range got {
+			if math.Abs(float64(got[i]-want[i])) > 1e-6 {
+				t.Fatalf("%v: confidence %d: %v, want %v as the model declaring [1,16]", dims, i, got[i], want[i])
+			}
+		}
+	}
+	m := flatNet([]int64{1, 16, 1}, 16, "Reshape")
+	if info := openModel(t, m, Options{OutputKind: Logits}).Info(); info.Layout != NHW || info.Height != 16 || info.Width != 1 {
+		t.Fatalf("a column into a Reshape: %s %d×%d, want NHW 16×1", info.Layout, info.Height, info.Width)
+	}
+}

@@ -226,6 +226,14 @@ func detectInput(inputs []ort.InputOutputInfo, shape *[3]int, size *[2]int, g *o
 		}
 	case 3:
 		spec.layout, spec.c, spec.h, spec.w = NHW, 1, int(dims[1]), int(dims[2])
+		if n := int(dims[1] * dims[2]); shape == nil && (dims[1] == 1 || dims[2] == 1) && n > 1 && flatOnly(g, in.Name, dims, n) {
+			// [N,784,1] into a Flatten (verification benchmarks'
+			// MLPs): a column of values, no more an image 784 high
+			// than [N,784] is; read as [N,784] is.
+			if c, h, w, ok := squareImage(n); ok {
+				spec.layout, spec.c, spec.h, spec.w, spec.asDeclared = Flat, c, h, w, true
+			}
+		}
 	case 2:
 		spec.layout = Flat
 		if known(dims[1]) && shape == nil {
