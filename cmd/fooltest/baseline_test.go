@@ -182,7 +182,7 @@ func TestRunReproducible(t *testing.T) {
 func TestBaselineClassCounts(t *testing.T) {
 	ten := writeModel(t, "ten.onnx", onnxtest.Classifier([]int64{-1, 1, 8, 8}, 10, "Softmax"))
 	eleven := writeModel(t, "eleven.onnx", onnxtest.Classifier([]int64{-1, 1, 8, 8}, 11, "Softmax"))
-	common := []string{"run", "--model", eleven, "--baseline", ten, "--threshold", "0.3", "--max-evals", "300", "--repeats", "1", "--quiet", "--format", "json", "--threads", "1"}
+	common := []string{"run", "--model", eleven, "--baseline", ten, "--preset", "raw01", "--threshold", "0.3", "--max-evals", "300", "--repeats", "1", "--quiet", "--format", "json", "--threads", "1"}
 	if r := runBinary(t, repoRoot(t), nil, append(common, "--classes", "0-9", "--report-dir", t.TempDir())...); r.code == exitcode.Usage || r.code == exitcode.Environment {
 		t.Fatalf("--classes 0-9: exit %d; %s", r.code, r.stderr)
 	}

@@ -30,7 +30,7 @@ func TestRunReportsUnreachable(t *testing.T) {
 		code      int
 		verdict   string
 	}{{"8", exitcode.GateFailed, "fail"}, {"9", exitcode.Pass, "pass"}} {
-		r := runMain(t, nil, "run", "--model", model, "--output", "duplicated", "--encoding", "direct",
+		r := runMain(t, nil, "run", "--model", model, "--preset", demo.Preset, "--output", "duplicated", "--encoding", "direct",
 			"--threshold", "0.99", "--max-evals", "6000", "--seed", "1", "--max-fooled", tc.maxFooled,
 			"--report-dir", out, "--quiet")
 		if r.code != tc.code {

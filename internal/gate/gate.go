@@ -251,10 +251,15 @@ func Evaluate(res *report.Result, threshold float64, allowed MaxFooled, failOn F
 	failedBy(res, failOn, scored)
 
 	v := Pass
-	need := int64(max(minEvaluations, searchedTargets(res)))
+	// A cap below the minimum is the user's to set, but not below one
+	// evaluation per class searched: a 100-class gate capped at 1 by a
+	// mistaken setting would pass a model it barely scored.
+	floor := int64(minEvaluations)
 	if res.Config.MaxEvals > 0 {
-		need = min(need, res.Config.MaxEvals)
+		floor = min(floor, res.Config.MaxEvals)
 	}
+	need := max(floor, int64(searchedTargets(res)))
+	capped := res.Config.MaxEvals > 0 && res.Config.MaxEvals < need
 	switch {
 	case res.Error != "":
 		v = Error
@@ -275,11 +280,19 @@ func Evaluate(res *report.Result, threshold float64, allowed MaxFooled, failOn F
 		if res.Config.Preset == "" || res.Config.Preset == "custom" {
 			confirm = "--scale 1 --mean 0 --std 1"
 		}
-		res.Error = fmt.Sprintf("with fooltest's default scale, mean and std (%s), which nothing gave, the model scored %d very different photos nearly alike (spread %.3f of 1), as one fed values unlike its own does, and a pass would rest on a preprocessing nobody confirmed: give the model's own (--preset, or --scale, --mean and --std), or confirm these with %s",
-			confirmName(res.Config.Preset), res.PhotoCheck.Photos, res.PhotoCheck.Spread, confirm)
+		if p := res.PhotoCheck; p != nil && p.Collapsed {
+			res.Error = fmt.Sprintf("with fooltest's default scale, mean and std (%s), which nothing gave, the model scored %d very different photos nearly alike (spread %.3f of 1), as one fed values unlike its own does, and a pass would rest on a preprocessing nobody confirmed: give the model's own (--preset, or --scale, --mean and --std), or confirm these with %s",
+				confirmName(res.Config.Preset), p.Photos, p.Spread, confirm)
+		} else {
+			res.Error = fmt.Sprintf("the run would pass, but on fooltest's default scale, mean and std (%s), which nothing gave: a model trained on other values (0..255 pixels, ImageNet's or CIFAR's statistics) is far harder to fool on these, and a pass would rest on a preprocessing nobody confirmed: give the model's own (--preset, or --scale, --mean and --std), or confirm these with %s",
+				confirmName(res.Config.Preset), confirm)
+		}
 	case res.Interrupted:
 		v = Error
 		res.Error = "the run was interrupted before the search ended, and the classes fooled so far do not fail the gate"
+	case res.Evaluations < need && !searchedFooled(res) && capped:
+		v = Error
+		res.Error = fmt.Sprintf("the search made only %d model evaluations, capped by --max-evals %d, fewer than one per target class searched (%d), so most classes were never tried: raise --max-evals to at least %d, or give fewer target classes per job (--classes, or --shard over a job matrix)", res.Evaluations, res.Config.MaxEvals, searchedTargets(res), need)
 	case res.Evaluations < need && !searchedFooled(res):
 		v = Error
 		res.Error = fmt.Sprintf("the search made only %d model evaluations, fewer than the %d a pass needs (%d, or one per target class searched when there are more): give the search a longer time budget, a faster model, or fewer target classes per job (--classes, or --shard over a job matrix)", res.Evaluations, need, minEvaluations)
@@ -297,17 +310,26 @@ func confirmName(preset string) string {
 }
 
 // unconfirmed reports whether res's preprocessing is one nothing gave (the
-// default) under which the model scored the photo check's photos nearly
-// alike: a model of another domain may do so with its own preprocessing,
-// but so does one fed values unlike those it was trained on (a log-mel
-// keyword spotter given [0, 1] kept 7 of its 9 classes at 0 and passed
-// with one class allowed), and only the user knows which. A run the user
-// let go on whatever the checks found is left to them, and so is one that
-// fooled every class it searched: the search moved the model, whatever
-// its inputs. A run that only reports (fail-on never) gates nothing.
+// default) and no check confirmed. A wrong preprocessing makes a model
+// look harder to fool than it is: a log-mel keyword spotter given [0, 1]
+// kept 7 of its 9 classes at 0, and three adversarially trained CIFAR-10
+// models fooled none of 10 on the default where their own statistics
+// fooled 1, 4 and 10; a CIFAR-100 model trained on 0..255 fooled none of
+// 100 where 13 fell with raw255. The photos do not tell: those spread
+// 0.07 to 0.54. Only the digit check confirms a preprocessing, by the
+// labels a digit model gives real digits with it. A run the user let go on
+// whatever the checks found is left to them, and so is one that fooled
+// every class it searched: the search moved the model, whatever its
+// inputs. A run that only reports (fail-on never) gates nothing.
 func unconfirmed(res *report.Result) bool {
-	p := res.PhotoCheck
-	return p != nil && p.Collapsed && !p.Mismatch() && res.Config.PreprocessingFrom == report.DefaultPreprocessing && !res.Config.PreprocessingUnchecked
+	if res.Config.PreprocessingFrom != report.DefaultPreprocessing || res.Config.PreprocessingUnchecked {
+		return false
+	}
+	if p := res.PhotoCheck; p.Mismatch() {
+		// The run went on past the check's refusal: it was told to.
+		return false
+	}
+	return !res.DigitCheck.Confirms()
 }
 
 // failedBy records in res.FailedBy every finding that fails the gate, not

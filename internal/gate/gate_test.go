@@ -292,18 +292,31 @@ func TestEvaluateError(t *testing.T) {
 		{"enough evaluations", report.Result{Classes: classes(0.1, 0), Evaluations: minEvaluations}, Pass},
 		{"fewer evaluations than targets", report.Result{Classes: classes(manyConfs(300)...), Targets: 300, Evaluations: 299}, Error},
 		{"as many evaluations as targets", report.Result{Classes: classes(manyConfs(300)...), Targets: 300, Evaluations: 300}, Pass},
-		{"a --max-evals below the targets", report.Result{Classes: classes(manyConfs(300)...), Targets: 300, Evaluations: 150, Config: report.Config{MaxEvals: 150}}, Pass},
+		// A cap lowers the minimum of 100, but not below one evaluation
+		// per class searched.
+		{"a --max-evals below the targets", report.Result{Classes: classes(manyConfs(300)...), Targets: 300, Evaluations: 150, Config: report.Config{MaxEvals: 150}}, Error},
+		{"a --max-evals of one per target", report.Result{Classes: classes(manyConfs(300)...), Targets: 300, Evaluations: 300, Config: report.Config{MaxEvals: 300}}, Pass},
 		{"a shard's own targets", report.Result{Classes: classes(manyConfs(300)...), Targets: 300, Evaluations: 150, Shard: &report.Shard{Index: 1, Count: 2, Searched: seq(0, 300, 2)}}, Pass},
 		{"a shard's own targets, not searched enough", report.Result{Classes: classes(manyConfs(300)...), Targets: 300, Evaluations: 149, Shard: &report.Shard{Index: 1, Count: 2, Searched: seq(0, 300, 2)}}, Error},
 		{"a shard's own classes fooled early", report.Result{Classes: classes(1, 0.1), Evaluations: 20, Shard: &report.Shard{Index: 1, Count: 2, Searched: []int{0}}}, Pass},
 		{"a shard's own classes not fooled", report.Result{Classes: classes(1, 0.1), Evaluations: 20, Shard: &report.Shard{Index: 2, Count: 2, Searched: []int{1}}}, Error},
 		{"a merged result is not a shard", report.Result{Classes: classes(1, 0.1), Evaluations: 20, Shard: &report.Shard{Count: 2}}, Error},
 		{"a merged result without a shard", report.Result{Classes: []report.Class{{Index: 0, Confidence: 1}, {Index: 1, Confidence: 0.1, NotSearched: true}}, Evaluations: 20, Shard: &report.Shard{Count: 2}}, Pass},
-		// A pass on a preprocessing nobody gave, under which the photos
-		// collapsed, rests on nothing.
+		// A pass on a preprocessing nobody gave and no check confirmed
+		// rests on nothing, whether the photos collapsed or not.
 		{"unconfirmed default, photos collapsed", unconfirmedResult(classes(0.1, 0), true, false, report.DefaultPreprocessing), Error},
 		{"unconfirmed default, failing", unconfirmedResult(classes(1, 0), true, false, report.DefaultPreprocessing), Fail},
-		{"unconfirmed default, photos told apart", unconfirmedResult(classes(0.1, 0), false, false, report.DefaultPreprocessing), Pass},
+		{"unconfirmed default, photos told apart", unconfirmedResult(classes(0.1, 0), false, false, report.DefaultPreprocessing), Error},
+		{"digits confirm the default", func() report.Result {
+			r := unconfirmedResult(classes(0.1, 0), false, false, report.DefaultPreprocessing)
+			r.PhotoCheck, r.DigitCheck = nil, &report.DigitCheck{Digits: 100, Correct: 97, Confidence: 1}
+			return r
+		}(), Pass},
+		{"unconfirmed default, digits read badly", func() report.Result {
+			r := unconfirmedResult(classes(0.1, 0), false, false, report.DefaultPreprocessing)
+			r.PhotoCheck, r.DigitCheck = nil, &report.DigitCheck{Digits: 100, Correct: 11, Confidence: 0.3}
+			return r
+		}(), Error},
 		{"unconfirmed default, checks off", unconfirmedResult(classes(0.1, 0), true, true, report.DefaultPreprocessing), Pass},
 		{"a preset given, photos collapsed", unconfirmedResult(classes(0.1, 0), true, false, ""), Pass},
 		{"a default under which every class fell", unconfirmedResult(classes(1, 1), true, false, report.DefaultPreprocessing), Pass},
@@ -481,5 +494,26 @@ func TestUnconfirmedFix(t *testing.T) {
 		if !strings.HasSuffix(res.Error, want) || strings.Contains(res.Error, "--preset custom") {
 			t.Errorf("%s: error %q, want it to end %q", preset, res.Error, want)
 		}
+	}
+	// Photos told apart: the error says what a wrong default does.
+	res := unconfirmedResult(classes(0.1, 0), false, false, report.DefaultPreprocessing)
+	if v, err := Evaluate(&res, 0.99, none, FailOnFooled); err != nil || v != Error {
+		t.Fatalf("photos told apart: verdict %s, %v", v, err)
+	}
+	if want := "the run would pass, but on fooltest's default scale, mean and std (preset raw01), which nothing gave: "; !strings.HasPrefix(res.Error, want) || !strings.HasSuffix(res.Error, "confirm these with --preset raw01") {
+		t.Errorf("photos told apart: error %q", res.Error)
+	}
+}
+
+// TestCappedBelowTargets: a run that --max-evals stopped before one
+// evaluation per class searched ends in error, naming the cap to raise.
+func TestCappedBelowTargets(t *testing.T) {
+	none, _ := ParseMaxFooled("0")
+	res := report.Result{Classes: classes(manyConfs(100)...), Targets: 100, Evaluations: 1, Config: report.Config{MaxEvals: 1}}
+	if v, err := Evaluate(&res, 0.99, none, FailOnFooled); err != nil || v != Error {
+		t.Fatalf("verdict %s, %v; want error", v, err)
+	}
+	if !strings.Contains(res.Error, "capped by --max-evals 1, fewer than one per target class searched (100)") || !strings.Contains(res.Error, "raise --max-evals to at least 100") {
+		t.Errorf("error %q does not name the cap", res.Error)
 	}
 }

@@ -163,6 +163,13 @@ type DigitCheck struct {
 // most likely not the model's.
 func (d *DigitCheck) Mismatch() bool { return d != nil && d.SuggestedPreset != "" }
 
+// Confirms reports whether the digits confirm the run's preprocessing: the
+// model labelled at least 85 of every 100 right with it (digits.MinRight),
+// and no preset did far better.
+func (d *DigitCheck) Confirms() bool {
+	return d != nil && !d.Mismatch() && d.Digits > 0 && 100*d.Correct >= 85*d.Digits && !d.Unsure
+}
+
 // Finding says, for a mismatch, what the model did with the digits under
 // the run's preprocessing and under the suggested preset, as a clause
 // that follows "the model": "labelled only 17 of 100 MNIST test digits

@@ -295,8 +295,8 @@ func sarifFor(res *Result) sarifLog {
 			Name:             "ModelNotTested",
 			ShortDescription: sarifText{Text: "fooltest could not test the model."},
 			FullDescription: sarifText{Text: "The run ended without testing the model enough to judge it: the model " +
-				"failed, returned non-finite outputs, was too slow, would have passed on a guessed preprocessing " +
-				"under which it scored very different photos alike, or the run was interrupted."},
+				"failed, returned non-finite outputs, was too slow, would have passed on a preprocessing " +
+				"nothing gave or confirmed, or the run was interrupted."},
 			Help:                 sarifText{Text: "Read the reason in the result, fix it, and run fooltest again."},
 			DefaultConfiguration: sarifConfig{Level: "error"},
 		})
