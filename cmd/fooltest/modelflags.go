@@ -45,7 +45,7 @@ type modelFlags struct {
 func (m *modelFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&m.model, "model", "", "ONNX model `path` (default: the embedded demo LeNet)")
 	fs.StringVar(&m.labels, "labels", "", "labels `file`: one per line in class order, or JSON (an array, an object from class index to label, or a config.json with id2label)")
-	fs.StringVar(&m.preset, "preset", "", "preprocessing: raw01 (x), raw255 (255x), pm1 (2x-1), mnist, cifar10, imagenet, caffe (BGR, 255x less the ImageNet means) (default: what the model's files state, such as a Hugging Face image processor or the model's metadata, else raw01)")
+	fs.StringVar(&m.preset, "preset", "", "preprocessing: raw01 (x), raw255 (255x), pm1 (2x-1), mnist, cifar10, imagenet, caffe (BGR, 255x less the ImageNet means) (default: what the model's files state, such as a Hugging Face image processor or the model's metadata, else raw01, on which a run that would pass ends in error unless the digit check confirms it: give raw01 to confirm it)")
 	fs.Float64Var(&m.scale, "scale", 1, "input scale S in (S*x - mean)/std, x in [0,1]")
 	fs.StringVar(&m.mean, "mean", "", "per-channel `mean`, 1 or 3 comma-separated values")
 	fs.StringVar(&m.std, "std", "", "per-channel `std`, 1 or 3 comma-separated values")
