@@ -366,6 +366,9 @@ func summary(l *pipeline.Opened, defaulted bool, hf hfconfig.Files) string {
 			examples = "mnist, pm1, raw255"
 		}
 		pre = ": the default, as no --preset was given; pass the normalisation the model was trained with (" + examples + ", ...), which inspect --image PHOTO helps find"
+		if !l.Digits.Confirms() {
+			pre += ", or --preset raw01 to confirm it: no run passes on it unconfirmed"
+		}
 	}
 	if i.MetadataOverridden != "" {
 		pre += "; the model states " + safetext.Printable(i.MetadataOverridden) + ", which the flags replace"
