@@ -82,7 +82,7 @@ func writeDataset(dir string, res *Result, files *fileList) (string, error) {
 		errs = append(errs, fmt.Errorf("dataset: %w", err))
 	}
 	// Images of an earlier run that labels.csv no longer lists.
-	if err := removeStale(out, ".png", keep); err != nil {
+	if err := removeStale(out, keep); err != nil {
 		errs = append(errs, fmt.Errorf("dataset: %w", err))
 	}
 	return out, errors.Join(errs...)

@@ -127,23 +127,65 @@ func unwrapPath(err error) error {
 	return err
 }
 
-// removeStale removes, from dir, the regular files whose names end in ext
-// and are not in keep: files of an earlier run that no report links any
-// more. Links and folders are left alone, as are other files, which
-// fooltest did not write.
-func removeStale(dir, ext string, keep map[string]bool) error {
+// removeStale removes, from dir, the regular files named as fooltest names
+// its images ("<index>-<slug>.png") that are not in keep: images of an
+// earlier run that no report links any more. Links and folders are left
+// alone, as are other files, which fooltest did not write: a report
+// directory of "." may hold the repository's own images/ folder.
+func removeStale(dir string, keep map[string]bool) error {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return fmt.Errorf("removing stale files: %w", err)
 	}
 	var errs []error
 	for _, e := range entries {
-		if !e.Type().IsRegular() || !strings.HasSuffix(e.Name(), ext) || keep[e.Name()] {
+		if !e.Type().IsRegular() || !isImageName(e.Name()) || keep[e.Name()] {
 			continue
 		}
 		if err := os.Remove(filepath.Join(dir, e.Name())); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			errs = append(errs, fmt.Errorf("removing stale file: %w", err))
 		}
+	}
+	return errors.Join(errs...)
+}
+
+// clearUnwritten removes, from the images/ and dataset/ folders of the
+// report directory dir, what an earlier run wrote there when this run does
+// not write that format (formats holds the ones it writes): the images,
+// and dataset/labels.csv. Otherwise a workflow that publishes images/
+// would publish an earlier run's images beside reports that link none of
+// them. A folder left empty is removed; a folder that is a symbolic link is
+// not entered (CheckDir refuses one before the search).
+func clearUnwritten(dir string, formats []string) error {
+	var errs []error
+	for _, sub := range []struct {
+		format, name string
+		extra        []string
+	}{
+		{FormatImages, imagesDir, nil},
+		{FormatDataset, datasetDir, []string{datasetLabelsFile}},
+	} {
+		if slices.Contains(formats, sub.format) {
+			continue
+		}
+		folder := filepath.Join(dir, sub.name)
+		if fi, err := os.Lstat(folder); err != nil || !fi.IsDir() {
+			continue
+		}
+		if err := removeStale(folder, nil); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", sub.name, err))
+		}
+		for _, name := range sub.extra {
+			p := filepath.Join(folder, name)
+			if fi, err := os.Lstat(p); err != nil || !fi.Mode().IsRegular() {
+				continue
+			}
+			if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				errs = append(errs, fmt.Errorf("%s: removing stale file: %w", sub.name, err))
+			}
+		}
+		// Fails, as it should, when anything else is left in the folder.
+		_ = os.Remove(folder)
 	}
 	return errors.Join(errs...)
 }

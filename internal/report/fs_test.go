@@ -76,6 +76,7 @@ func TestWriteRemovesStale(t *testing.T) {
 	}
 	planted := map[string]bool{ // path: kept
 		filepath.Join(images, "notes.txt"):    true,
+		filepath.Join(images, "logo.png"):     true, // not a name fooltest gives
 		filepath.Join(images, "999-old.png"):  false,
 		filepath.Join(dataset, "998-old.png"): false,
 		filepath.Join(dataset, "README"):      true,
@@ -95,7 +96,7 @@ func TestWriteRemovesStale(t *testing.T) {
 	if _, err := write(dir, second, formats); err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"link.png", "notes.txt"}
+	want := []string{"link.png", "logo.png", "notes.txt"}
 	for i := range second.Classes {
 		want = append(want, report.ImageName(&second.Classes[i]))
 	}
@@ -109,6 +110,73 @@ func TestWriteRemovesStale(t *testing.T) {
 	}
 	if b, err := os.ReadFile(outside); err != nil || string(b) != "keep me" {
 		t.Errorf("the target of a link in images/ changed: %q, %v", b, err)
+	}
+}
+
+// TestWriteClearsUnwrittenFormats: a run that does not write images or
+// the dataset removes those an earlier run wrote into the same directory,
+// which none of its reports link, and the folder when nothing else is in
+// it; files fooltest did not write stay.
+func TestWriteClearsUnwrittenFormats(t *testing.T) {
+	tests := []struct {
+		name        string
+		formats     []string
+		other       string   // a file of the user's planted in both folders; "" for none
+		wantImages  []string // nil: images/ is gone
+		wantDataset []string // nil: dataset/ is gone
+	}{
+		{
+			name:    "json and markdown",
+			formats: []string{report.FormatJSON, report.FormatMarkdown},
+		},
+		{
+			name:        "json and markdown, folders the user also uses",
+			formats:     []string{report.FormatJSON, report.FormatMarkdown},
+			other:       "logo.png",
+			wantImages:  []string{"logo.png"},
+			wantDataset: []string{"logo.png"},
+		},
+		{
+			name:       "images without the dataset",
+			formats:    []string{report.FormatJSON, report.FormatImages},
+			wantImages: []string{"0-class-0.png", "1-class-1.png"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			first := reporttest.New(t, reporttest.Options{Classes: 6, Fooled: 4})
+			if _, err := write(dir, first, append(report.DefaultFormats(), report.FormatDataset)); err != nil {
+				t.Fatal(err)
+			}
+			images := filepath.Join(dir, report.ImagesDir)
+			dataset := filepath.Join(dir, report.DatasetDir)
+			if tt.other != "" {
+				for _, d := range []string{images, dataset} {
+					if err := os.WriteFile(filepath.Join(d, tt.other), []byte("keep me"), 0o644); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			second := reporttest.New(t, reporttest.Options{Classes: 2, Fooled: 1})
+			if _, err := write(dir, second, tt.formats); err != nil {
+				t.Fatal(err)
+			}
+			for _, d := range []struct {
+				path string
+				want []string
+			}{{images, tt.wantImages}, {dataset, tt.wantDataset}} {
+				if d.want == nil {
+					if _, err := os.Lstat(d.path); !errors.Is(err, fs.ErrNotExist) {
+						t.Errorf("%s is still there (%v), want it removed", d.path, err)
+					}
+					continue
+				}
+				if got := dirNames(t, d.path); !slices.Equal(got, d.want) {
+					t.Errorf("%s holds %q, want %q", d.path, got, d.want)
+				}
+			}
+		})
 	}
 }
 

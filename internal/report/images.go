@@ -219,7 +219,7 @@ func writeImages(dir string, res *Result, files *fileList) (string, error) {
 			keep[path.Base(c.Image)] = true
 		}
 	}
-	if err := removeStale(out, ".png", keep); err != nil {
+	if err := removeStale(out, keep); err != nil {
 		errs = append(errs, fmt.Errorf("images: %w", err))
 	}
 	return out, errors.Join(errs...)

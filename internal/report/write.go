@@ -95,9 +95,11 @@ type Written struct {
 // failing run; all errors are returned together, with what was written. A
 // class whose image could not be written (images/ could not be made, say)
 // has its image path cleared in the copy, so the reports written after it
-// do not refer to it. PNGs that an earlier run left in images/ or dataset/ are
-// removed when that format is written, and the temporary files of a run
-// killed while writing there before any format is (see RemoveTemps).
+// do not refer to it. The images that an earlier run left in images/ or
+// dataset/, and its dataset/labels.csv, are removed unless this run's
+// reports link them, whether or not this run writes that format, and the
+// temporary files of a run killed while writing there before any format is
+// (see RemoveTemps). Other files are left alone.
 //
 // Memory stays bounded whatever the number of classes: images are written
 // for the fooled classes and maxUnfooledImages others, a few at a time, and
@@ -170,6 +172,12 @@ func WriteFiles(dir string, res *Result, formats []string) (Written, error) {
 		if !drawsImages(f) {
 			run(i)
 		}
+	}
+
+	// The images and dataset of an earlier run into dir that this run does
+	// not replace: no report of this run links them.
+	if err := clearUnwritten(dir, todo); err != nil {
+		errs = append(errs, fmt.Errorf("report: %w", err))
 	}
 
 	w := Written{Formats: make(map[string]string, len(todo)), Paths: files.paths}
