@@ -105,6 +105,13 @@ func finishAction(gha *githubactions.Action, e env, o *runOutcome, runErr error)
 				out.Classes = append(out.Classes, actions.FooledClass{Index: c.Index, Label: c.Label, Confidence: c.Confidence})
 			}
 		}
+		// The annotations mark as failures what the reports do.
+		out.FooledFail = res.FailsGate(report.FailedByFooled)
+		for _, what := range []string{report.FailedByRegression, report.FailedByMinScore} {
+			if res.FailsGate(what) {
+				out.GateFailures = append(out.GateFailures, res.Finding(what))
+			}
+		}
 	}
 	if err := actions.Finish(gha, out); err != nil {
 		fmt.Fprintf(e.stderr, "fooltest: reporting to GitHub Actions: %s\n", safetext.OneLine(err.Error()))

@@ -71,6 +71,27 @@ func gateFailed(res *Result, what string) bool {
 	return slices.Contains(res.FailedBy, what) && !reportOnly(res)
 }
 
+// FailsGate reports whether the gate failed on what (FailedByFooled,
+// FailedByRegression or FailedByMinScore) and that failure fails the run,
+// as gateFailed does: every format shows such a finding as a failure, and
+// as a warning otherwise.
+func (res *Result) FailsGate(what string) bool { return gateFailed(res, what) }
+
+// Finding says in one line of plain text what the gate found of kind what:
+// the comparison with the baseline for FailedByRegression, the score
+// against the minimum for FailedByMinScore, and the fooled count
+// otherwise. It holds no text from the user.
+func (res *Result) Finding(what string) string {
+	switch {
+	case what == FailedByRegression && res.Baseline != nil:
+		return comparison(res)
+	case what == FailedByMinScore:
+		return "score " + minScoreFinding(res)
+	}
+	return fmt.Sprintf("%d of %d target classes fooled at confidence ≥ %s (allowed: %d)",
+		res.Fooled, res.Targets, formatThreshold(res.Threshold), res.MaxFooled)
+}
+
 // allowedReason says why a finding of kind what (a Result.FailedBy value)
 // is not a failure, where gateFailed is false. Like gateDetail, it holds
 // no text from the user.

@@ -64,6 +64,15 @@ type Outcome struct {
 	// Classes are the fooled classes, in the order annotations should list
 	// them (most confident first reads best).
 	Classes []FooledClass
+	// FooledFail reports whether the fooled classes fail the gate: more
+	// were fooled than max-fooled allows, and fail-on is not never. Their
+	// annotations are errors then, and warnings when the gate allowed
+	// them, as junit.xml and report.sarif show them.
+	FooledFail bool
+	// GateFailures say, one line each, what else failed the gate: a
+	// regression against the baseline, a score under min-score. Each is
+	// an error annotation.
+	GateFailures []string
 
 	// Err is the error that ended the run, if any. ExitCode is the code the
 	// process exits with (1 gate failed, 2 invalid usage or input, 3
@@ -94,8 +103,10 @@ type FooledClass struct {
 const (
 	// summaryLimit is the most bytes GitHub accepts in one step summary.
 	summaryLimit = 1 << 20
-	// maxAnnotations is the most error annotations GitHub shows per step;
-	// more are dropped silently, so Finish summarises beyond it.
+	// maxAnnotations is the most annotations of one level (errors,
+	// warnings) GitHub shows per step; more are dropped silently, so
+	// Finish summarises the fooled classes within what the other
+	// annotations of their level leave.
 	maxAnnotations = 10
 )
 
@@ -260,12 +271,15 @@ func truncate(md string, limit int) string {
 }
 
 func annotate(gha *githubactions.Action, workspace string, o Outcome) {
+	// Annotations of each level, which GitHub counts apart.
+	errs, warnings := 0, 0
 	if o.Err != nil {
 		title := "fooltest: runtime failure"
 		if o.ExitCode == 2 {
 			title = "fooltest: invalid input"
 		}
 		gha.WithFieldsMap(map[string]string{"title": title}).Errorf("%s", safetext.OneLine(o.Err.Error()))
+		errs++
 	}
 	if o.Model == "" && o.Verdict != "" {
 		gha.Noticef("%s", "fooltest ran its embedded demo model: set the model input to test your classifier")
@@ -275,6 +289,7 @@ func annotate(gha *githubactions.Action, workspace string, o Outcome) {
 	}
 	if o.PreprocessingWarning != "" {
 		gha.WithFieldsMap(map[string]string{"title": "fooltest: the preprocessing looks wrong"}).Warningf("%s", safetext.OneLine(o.PreprocessingWarning))
+		warnings++
 	}
 
 	// Annotations land on the model file when it is in the repository; the
@@ -283,26 +298,31 @@ func annotate(gha *githubactions.Action, workspace string, o Outcome) {
 	if rel := relPath(workspace, o.Model); o.Model != "" && isInside(rel) {
 		file = rel
 	}
-	emit := func(title, msg string) {
+	on := func(title string) *githubactions.Action {
 		f := map[string]string{"title": title}
 		if file != "" {
 			f["file"] = file
 			f["line"] = "1"
 		}
-		a := gha.WithFieldsMap(f)
-		// Fooled classes are errors when they fail the step; under
-		// fail-on never or an allowance the step passes and they are
-		// warnings, so that a green step shows no red annotations.
-		if o.ExitCode == 0 {
-			a.Warningf("%s", msg)
-		} else {
-			a.Errorf("%s", msg)
-		}
+		return gha.WithFieldsMap(f)
+	}
+	for _, g := range o.GateFailures {
+		on("fooltest: gate failed").Errorf("%s", safetext.OneLine(g))
+		errs++
+	}
+	// Fooled classes are errors only where they fail the gate; within
+	// max-fooled, under fail-on regression or never, the gate allowed them
+	// and they are warnings, so that they do not read as the failure.
+	room := maxAnnotations - warnings
+	emit := func(title, msg string) { on(title).Warningf("%s", msg) }
+	if o.FooledFail {
+		room = maxAnnotations - errs
+		emit = func(title, msg string) { on(title).Errorf("%s", msg) }
 	}
 	shown := o.Classes
-	if len(shown) > maxAnnotations {
+	if len(shown) > room {
 		// Keep the last slot for the summary: the runner drops the rest.
-		shown = shown[:maxAnnotations-1]
+		shown = shown[:room-1]
 	}
 	for _, c := range shown {
 		emit(fmt.Sprintf("fooltest: class %d fooled", c.Index),

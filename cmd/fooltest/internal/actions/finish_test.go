@@ -134,13 +134,14 @@ func TestFinish(t *testing.T) {
 			outcome: func(r *runner) Outcome {
 				return Outcome{
 					Verdict: "fail", Fooled: 2, Targets: 10, Threshold: 0.99, MaxConfidence: 0.9996, ExitCode: 1,
-					ReportDir: filepath.Join(r.workspace, "fooltest-report"),
-					JUnit:     filepath.Join(r.workspace, "fooltest-report/junit.xml"),
-					Markdown:  r.write(t, "fooltest-report/report.md", md),
-					JSON:      filepath.Join(r.workspace, "fooltest-report/report.json"),
-					SARIF:     filepath.Join(r.workspace, "fooltest-report/report.sarif"),
-					Model:     filepath.Join(r.workspace, "models/net.onnx"),
-					Classes:   []FooledClass{{Index: 3, Label: "three", Confidence: 0.9996}, {Index: 8, Confidence: 0.991}},
+					ReportDir:  filepath.Join(r.workspace, "fooltest-report"),
+					JUnit:      filepath.Join(r.workspace, "fooltest-report/junit.xml"),
+					Markdown:   r.write(t, "fooltest-report/report.md", md),
+					JSON:       filepath.Join(r.workspace, "fooltest-report/report.json"),
+					SARIF:      filepath.Join(r.workspace, "fooltest-report/report.sarif"),
+					Model:      filepath.Join(r.workspace, "models/net.onnx"),
+					Classes:    []FooledClass{{Index: 3, Label: "three", Confidence: 0.9996}, {Index: 8, Confidence: 0.991}},
+					FooledFail: true,
 				}
 			},
 			wantOutputs: map[string]string{
@@ -189,7 +190,7 @@ func TestFinish(t *testing.T) {
 			name: "demo model has no file to annotate",
 			outcome: func(r *runner) Outcome {
 				return Outcome{Verdict: "fail", Fooled: 1, Targets: 10, Threshold: 0.99, MaxConfidence: 1, ExitCode: 1,
-					Classes: []FooledClass{{Index: 0, Label: "zero", Confidence: 1}}}
+					Classes: []FooledClass{{Index: 0, Label: "zero", Confidence: 1}}, FooledFail: true}
 			},
 			wantOutputs: map[string]string{"verdict": "fail", "score": "0", "fooled": "1", "targets": "10", "unreachable": "0", "max-confidence": "1"},
 			wantSummary: "### fooltest: fail\n\n1 of 10 classes fooled (max confidence 1.0000).\n\n",
@@ -222,7 +223,7 @@ func TestFinish(t *testing.T) {
 			name: "model outside the workspace has no file to annotate",
 			outcome: func(r *runner) Outcome {
 				return Outcome{Verdict: "fail", Fooled: 1, Targets: 2, Threshold: 0.5, Model: "/opt/models/net.onnx", ExitCode: 1,
-					Classes: []FooledClass{{Index: 1, Label: "b", Confidence: 0.75}}}
+					Classes: []FooledClass{{Index: 1, Label: "b", Confidence: 0.75}}, FooledFail: true}
 			},
 			wantOutputs: map[string]string{"verdict": "fail", "score": "0", "fooled": "1", "targets": "2", "unreachable": "0", "max-confidence": "0"},
 			wantSummary: "### fooltest: fail\n\n1 of 2 classes fooled (max confidence 0.0000).\n\n",
@@ -235,7 +236,7 @@ func TestFinish(t *testing.T) {
 			outcome: func(r *runner) Outcome {
 				return Outcome{Verdict: "error", NotTested: "the model returned\nNaN scores", Fooled: 1, Targets: 4,
 					Threshold: 0.99, Score: 0.75, ExitCode: 3, Err: errors.New("the model returned NaN scores"), Model: "net.onnx",
-					Classes: []FooledClass{{Index: 2, Label: "two", Confidence: 0.995}}}
+					Classes: []FooledClass{{Index: 2, Label: "two", Confidence: 0.995}}, FooledFail: true}
 			},
 			wantOutputs: map[string]string{"verdict": "error", "fooled": "1", "targets": "4", "unreachable": "0", "max-confidence": "0", "score": "0.75"},
 			wantSummary: "### fooltest: ERROR: the model was not tested\n\nthe model returned NaN scores\n\n1 of 4 classes fooled before it stopped.\n\n",
@@ -245,14 +246,34 @@ func TestFinish(t *testing.T) {
 			},
 		},
 		{
+			name: "interrupted within max-fooled: the fooled classes are warnings",
+			outcome: func(r *runner) Outcome {
+				return Outcome{Verdict: "error", NotTested: "interrupted", Fooled: 1, Targets: 4,
+					Threshold: 0.99, ExitCode: 3, Err: errors.New("interrupted"), Model: "net.onnx",
+					Classes: []FooledClass{{Index: 2, Label: "two", Confidence: 0.995}}}
+			},
+			wantOutputs: map[string]string{"verdict": "error", "fooled": "1", "targets": "4", "unreachable": "0", "max-confidence": "0", "score": "0"},
+			wantSummary: "### fooltest: ERROR: the model was not tested\n\ninterrupted\n\n1 of 4 classes fooled before it stopped.\n\n",
+			wantCmds: []string{
+				`::error title=fooltest%3A runtime failure::interrupted`,
+				`::warning file=net.onnx,line=1,title=fooltest%3A class 2 fooled::class 2 ("two") labelled an unrecognizable image with confidence 0.9950 (threshold 0.99)`,
+			},
+		},
+		{
 			name: "baseline regression",
 			outcome: func(r *runner) Outcome {
-				return Outcome{Verdict: "fail", Fooled: 0, Targets: 10, Threshold: 0.99, Score: 0.4125, ExitCode: 1,
-					Model: "net.onnx", Baseline: &BaselineOutcome{Score: 0.5, PValue: 0.0039, Regression: true}}
+				return Outcome{Verdict: "fail", Fooled: 1, Targets: 10, Threshold: 0.99, Score: 0.4125, ExitCode: 1,
+					Model: "net.onnx", Baseline: &BaselineOutcome{Score: 0.5, PValue: 0.0039, Regression: true},
+					Classes:      []FooledClass{{Index: 4, Label: "four", Confidence: 0.993}},
+					GateFailures: []string{"easier to fool than the baseline: score 0.412 against the baseline's 0.500"}}
 			},
-			wantOutputs: map[string]string{"verdict": "fail", "fooled": "0", "targets": "10", "unreachable": "0", "max-confidence": "0",
+			wantOutputs: map[string]string{"verdict": "fail", "fooled": "1", "targets": "10", "unreachable": "0", "max-confidence": "0",
 				"score": "0.4125", "baseline-score": "0.5", "p-value": "0.0039", "regression": "true"},
-			wantSummary: "### fooltest: fail\n\n0 of 10 classes fooled (max confidence 0.0000).\n\nScore 0.412 against the baseline's 0.500 (p = 0.0039; regression: true).\n\n",
+			wantSummary: "### fooltest: fail\n\n1 of 10 classes fooled (max confidence 0.0000).\n\nScore 0.412 against the baseline's 0.500 (p = 0.0039; regression: true).\n\n",
+			wantCmds: []string{
+				`::error file=net.onnx,line=1,title=fooltest%3A gate failed::easier to fool than the baseline: score 0.412 against the baseline's 0.500`,
+				`::warning file=net.onnx,line=1,title=fooltest%3A class 4 fooled::class 4 ("four") labelled an unrecognizable image with confidence 0.9930 (threshold 0.99)`,
+			},
 		},
 		{
 			name: "invalid input",
@@ -293,31 +314,60 @@ func TestFinish(t *testing.T) {
 	}
 }
 
+// TestFinishAnnotationLimit: GitHub shows at most 10 annotations of a level
+// per step, so the fooled classes take what the others of their level
+// leave, the last slot summarising the rest.
 func TestFinishAnnotationLimit(t *testing.T) {
 	tests := []struct {
-		fooled   int
-		wantCmds int
-		wantLast string
+		name       string
+		fooled     int
+		err        error
+		warning    string
+		fooledFail bool
+		wantErrs   int
+		wantWarns  int
+		wantLast   string
 	}{
-		{fooled: 10, wantCmds: 10, wantLast: "class 9 fooled"},
-		{fooled: 11, wantCmds: 10, wantLast: "::2 more classes fooled (11 of 100 in all); see the report"},
-		{fooled: 100, wantCmds: 10, wantLast: "::91 more classes fooled (100 of 100 in all); see the report"},
+		{name: "10 failing", fooled: 10, fooledFail: true, wantErrs: 10, wantLast: "class 9 fooled"},
+		{name: "11 failing", fooled: 11, fooledFail: true, wantErrs: 10, wantLast: "::2 more classes fooled (11 of 100 in all); see the report"},
+		{name: "100 failing", fooled: 100, fooledFail: true, wantErrs: 10, wantLast: "::91 more classes fooled (100 of 100 in all); see the report"},
+		{name: "100 failing and a runtime failure", fooled: 100, fooledFail: true, err: errors.New("a shard is missing"),
+			wantErrs: 10, wantLast: "::92 more classes fooled (100 of 100 in all); see the report"},
+		{name: "100 allowed and a runtime failure", fooled: 100, err: errors.New("interrupted"),
+			wantErrs: 1, wantWarns: 10, wantLast: "::91 more classes fooled (100 of 100 in all); see the report"},
+		{name: "100 allowed and a preprocessing warning", fooled: 100, warning: "the preprocessing looks wrong",
+			wantWarns: 10, wantLast: "::92 more classes fooled (100 of 100 in all); see the report"},
 	}
 	for _, tt := range tests {
-		t.Run(fmt.Sprint(tt.fooled), func(t *testing.T) {
+		t.Run(tt.name, func(t *testing.T) {
 			r := newRunner(t)
-			o := Outcome{Verdict: "fail", Fooled: tt.fooled, Targets: 100, ExitCode: 1, Model: filepath.Join(r.workspace, "m.onnx"), Classes: fooled(tt.fooled)}
+			code := 1
+			if !tt.fooledFail {
+				code = 0
+			}
+			if tt.err != nil {
+				code = 3
+			}
+			o := Outcome{Verdict: "fail", Fooled: tt.fooled, Targets: 100, ExitCode: code, Err: tt.err, PreprocessingWarning: tt.warning,
+				Model: filepath.Join(r.workspace, "m.onnx"), Classes: fooled(tt.fooled), FooledFail: tt.fooledFail}
 			if err := Finish(r.action(), o); err != nil {
 				t.Fatal(err)
 			}
 			cmds := r.commands()
-			if len(cmds) != tt.wantCmds {
-				t.Fatalf("%d commands, want %d:\n%s", len(cmds), tt.wantCmds, strings.Join(cmds, "\n"))
-			}
+			errs, warns := 0, 0
 			for _, c := range cmds {
-				if !strings.HasPrefix(c, "::error file=m.onnx,line=1,") {
-					t.Errorf("command %q is not an error on the model file", c)
+				switch {
+				case strings.HasPrefix(c, "::error"):
+					errs++
+				case strings.HasPrefix(c, "::warning"):
+					warns++
 				}
+				if strings.Contains(c, "fooled") && !strings.Contains(c, " file=m.onnx,line=1,") {
+					t.Errorf("command %q is not on the model file", c)
+				}
+			}
+			if errs != tt.wantErrs || warns != tt.wantWarns {
+				t.Fatalf("%d errors and %d warnings, want %d and %d:\n%s", errs, warns, tt.wantErrs, tt.wantWarns, strings.Join(cmds, "\n"))
 			}
 			if last := cmds[len(cmds)-1]; !strings.Contains(last, tt.wantLast) {
 				t.Errorf("last command = %q, want it to contain %q", last, tt.wantLast)
@@ -330,7 +380,7 @@ func TestFinishOutsideRunner(t *testing.T) {
 	// No output or summary files: nothing to write, and nothing may panic.
 	var stdout bytes.Buffer
 	gha := githubactions.New(githubactions.WithGetenv(env(nil)), githubactions.WithWriter(&stdout))
-	if err := Finish(gha, Outcome{Verdict: "fail", Fooled: 1, Targets: 1, ExitCode: 1, Classes: fooled(1)}); err != nil {
+	if err := Finish(gha, Outcome{Verdict: "fail", Fooled: 1, Targets: 1, ExitCode: 1, Classes: fooled(1), FooledFail: true}); err != nil {
 		t.Fatalf("Finish() error = %v", err)
 	}
 	if !strings.Contains(stdout.String(), "::error title=fooltest%3A class 0 fooled::") {
@@ -340,7 +390,7 @@ func TestFinishOutsideRunner(t *testing.T) {
 
 func TestFinishReportsFailuresButCarriesOn(t *testing.T) {
 	r := newRunner(t)
-	o := Outcome{Verdict: "fail", Fooled: 1, Targets: 1, ExitCode: 1, Markdown: filepath.Join(r.workspace, "missing.md"), Classes: fooled(1)}
+	o := Outcome{Verdict: "fail", Fooled: 1, Targets: 1, ExitCode: 1, Markdown: filepath.Join(r.workspace, "missing.md"), Classes: fooled(1), FooledFail: true}
 	err := Finish(r.action(), o)
 	if err == nil || !strings.Contains(err.Error(), "write step summary") || !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("Finish() error = %v, want the summary failure wrapping its cause", err)
@@ -419,7 +469,7 @@ func TestGroup(t *testing.T) {
 func TestAnnotationEscaping(t *testing.T) {
 	r := newRunner(t)
 	o := Outcome{Verdict: "fail", Fooled: 1, Targets: 1, ExitCode: 1, Model: filepath.Join(r.workspace, "a,b:c.onnx"),
-		Classes: []FooledClass{{Index: 0, Label: "100% sure\nreally", Confidence: 1}}}
+		Classes: []FooledClass{{Index: 0, Label: "100% sure\nreally", Confidence: 1}}, FooledFail: true}
 	if err := Finish(r.action(), o); err != nil {
 		t.Fatal(err)
 	}
