@@ -186,10 +186,13 @@ func TestRunGate(t *testing.T) {
 		name  string
 		extra []string
 		code  int
+		// verdict is report.json's: under fail-on never still "fail" where
+		// the gate was crossed, though the run exits 0.
+		verdict string
 	}{
-		{"default gate fails", nil, 1},
-		{"report only", []string{"--fail-on", "never"}, 0},
-		{"everything allowed", []string{"--max-fooled", "100%"}, 0},
+		{"default gate fails", nil, 1, "fail"},
+		{"report only", []string{"--fail-on", "never"}, 0, "fail"},
+		{"everything allowed", []string{"--max-fooled", "100%"}, 0, "pass"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -218,6 +221,9 @@ func TestRunGate(t *testing.T) {
 			}
 			if rep.Targets != 10 || rep.Fooled == 0 {
 				t.Fatalf("report.json: %d of %d fooled", rep.Fooled, rep.Targets)
+			}
+			if rep.Verdict != tc.verdict {
+				t.Errorf("report.json: verdict %q, want %q", rep.Verdict, tc.verdict)
 			}
 			for _, c := range rep.Classes {
 				if _, err := os.Stat(filepath.Join(dir, c.Image)); err != nil {

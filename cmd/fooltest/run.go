@@ -56,7 +56,7 @@ func (r *runFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&r.classes, "classes", "all", "target classes: all, i,j,k (ranges a-b allowed) or random:N")
 	fs.StringVar(&r.threshold, "threshold", "0.99", "`confidence` at which an unrecognizable image counts as fooling the model")
 	fs.StringVar(&r.maxFooled, "max-fooled", gate.DefaultMaxFooled, "fooled classes allowed before the gate fails: N or P% of the targets")
-	fs.StringVar(&r.failOn, "fail-on", "fooled", "fooled: fail when more classes are fooled than allowed; regression: fail when easier to fool than --baseline (the default with one); never: report only")
+	fs.StringVar(&r.failOn, "fail-on", "fooled", "fooled: fail when more classes are fooled than allowed; regression: fail when easier to fool than --baseline (the default with one); never: report only, exit 0 (the verdict still says fail where the gate was crossed)")
 	fs.IntVar(&r.repeats, "repeats", 1, "independent searches with seeds seed, seed+1, …; each class's evaluations to the threshold is their median")
 	fs.StringVar(&r.baseline, "baseline", "", "baseline to compare with: an ONNX model (searched first, with the same settings) or an earlier run's report.json")
 	fs.StringVar(&r.baselinePreset, "baseline-preset", "", "`preset` the baseline model takes when it is not the model's (--preset): each model is then searched with its own; with a baseline report.json, the preset it was searched with (custom for its own --scale, --mean and --std)")
