@@ -13,6 +13,7 @@ var (
 	Prepare          = prepare
 	Slug             = slugOf
 	WriteAtomic      = writeAtomic
+	BudgetUsed       = budgetUsed
 )
 
 // Names only this package uses, which the external tests check the output

@@ -279,3 +279,33 @@ func TestShardsMissing(t *testing.T) {
 		}
 	}
 }
+
+// TestBudgetUsed: the evaluations a run made are set against what its
+// searches could make in all, --max-evals being per search (each repeat,
+// each shard of a merge), so the share never passes 100%.
+func TestBudgetUsed(t *testing.T) {
+	tests := []struct {
+		name     string
+		evals    int64
+		maxEvals int64
+		repeats  int
+		shard    *report.Shard
+		want     string
+	}{
+		{"no cap", 42, 0, 1, nil, "12.5 s of 60 s (21%)"},
+		{"one search", 3000, 3000, 1, nil, "12.5 s of 60 s (21%); 3000 of 3000 evaluations (100%)"},
+		{"five repeats", 15000, 3000, 5, nil, "12.5 s of 60 s (21%); 15000 of 15000 evaluations (100%: 3000 per search × 5 searches)"},
+		{"a shard", 2000, 3000, 1, &report.Shard{Index: 2, Count: 3}, "12.5 s of 60 s (21%); 2000 of 3000 evaluations (67%)"},
+		{"three shards merged, two repeats", 18000, 3000, 2, &report.Shard{Count: 3, Merged: []int{1, 2, 3}},
+			"12.5 s of 60 s (21%); 18000 of 18000 evaluations (100%: 3000 per search × 2 searches × 3 shards)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := &report.Result{Evaluations: tt.evals, ElapsedSeconds: 12.5, BudgetSeconds: 60, Repeats: tt.repeats, Shard: tt.shard}
+			res.Config.MaxEvals = tt.maxEvals
+			if got := report.BudgetUsed(res); got != tt.want {
+				t.Errorf("got  %q\nwant %q", got, tt.want)
+			}
+		})
+	}
+}

@@ -347,8 +347,23 @@ func budgetUsed(res *Result) string {
 			strconv.FormatFloat(res.BudgetSeconds, 'f', -1, 64), 100*finite(res.ElapsedSeconds)/res.BudgetSeconds))
 	}
 	if res.Config.MaxEvals > 0 {
-		parts = append(parts, fmt.Sprintf("%d of %d evaluations (%.0f%%)", res.Evaluations, res.Config.MaxEvals,
-			100*float64(res.Evaluations)/float64(res.Config.MaxEvals)))
+		// --max-evals caps each search: each of the repeats, in each
+		// shard a merge adds up.
+		limit := res.Config.MaxEvals
+		var per []string
+		if res.Repeats > 1 {
+			limit *= int64(res.Repeats)
+			per = append(per, fmt.Sprintf("%d searches", res.Repeats))
+		}
+		if sh := res.Shard; sh != nil && sh.Index == 0 && len(sh.Merged) > 1 {
+			limit *= int64(len(sh.Merged))
+			per = append(per, fmt.Sprintf("%d shards", len(sh.Merged)))
+		}
+		s := fmt.Sprintf("%d of %d evaluations (%.0f%%", res.Evaluations, limit, 100*float64(res.Evaluations)/float64(limit))
+		if len(per) > 0 {
+			s += fmt.Sprintf(": %d per search × %s", res.Config.MaxEvals, strings.Join(per, " × "))
+		}
+		parts = append(parts, s+")")
 	}
 	if len(parts) == 0 {
 		return fmt.Sprintf("%.1f s", finite(res.ElapsedSeconds))
