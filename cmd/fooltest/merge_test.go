@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"encoding/xml"
+	"fmt"
 	"io/fs"
 	"maps"
 	"os"
@@ -177,6 +178,19 @@ func TestShardAndMerge(t *testing.T) {
 	for _, f := range []string{"report.md", "report.sarif"} {
 		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
 			t.Errorf("merged %s: %v", f, err)
+		}
+	}
+	// The merge opened and searched nothing, and says whose times it shows.
+	if want := fmt.Sprintf("s merging and writing the reports (the longest shard: %.1fs opening the model, %.1fs searching):\n", m.OpenSeconds, m.ElapsedSeconds); !strings.Contains(r.stdout, want) {
+		t.Errorf("merge stdout lacks %q:\n%s", want, r.stdout)
+	}
+	// A shard's and a merge's report.md say what they are.
+	for dir, want := range map[string]string{
+		dirs[0]: fmt.Sprintf("| Shard | 1 of 3: searched %d of the 10 target classes", len(shards[0].Shard.Searched)),
+		out:     "| Merged from | shards 1, 2 and 3 of 3",
+	} {
+		if md, err := os.ReadFile(filepath.Join(dir, report.MarkdownFile)); err != nil || !strings.Contains(string(md), want) {
+			t.Errorf("%s/report.md lacks %q (%v)", dir, want, err)
 		}
 	}
 

@@ -339,7 +339,12 @@ func printSummary(e env, o *runOutcome) {
 	if bad, scored := o.NonFinite[0], o.NonFinite[1]; bad > 0 {
 		fmt.Fprintf(w, "note: %d of %d scored images gave NaN or infinite outputs, counted as confidence 0\n", bad, scored)
 	}
-	fmt.Fprintf(w, "time: %.1fs opening the model, %.1fs searching, %.1fs writing the reports:\n", res.OpenSeconds, res.ElapsedSeconds, o.WriteTime.Seconds())
+	if res.Shard != nil && res.Shard.Index == 0 {
+		// A merge opened and searched nothing: the shards did.
+		fmt.Fprintf(w, "time: %.1fs merging and writing the reports (the longest shard: %.1fs opening the model, %.1fs searching):\n", o.WriteTime.Seconds(), res.OpenSeconds, res.ElapsedSeconds)
+	} else {
+		fmt.Fprintf(w, "time: %.1fs opening the model, %.1fs searching, %.1fs writing the reports:\n", res.OpenSeconds, res.ElapsedSeconds, o.WriteTime.Seconds())
+	}
 	for _, f := range report.AllFormats() {
 		if p, ok := o.Written[f]; ok {
 			fmt.Fprintf(w, "  %-9s %s\n", f, safetext.Printable(p))

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/fooltest/fooltest/internal/fault"
 	"github.com/fooltest/fooltest/internal/gate"
@@ -54,6 +55,7 @@ type MergeSpec struct {
 // of the whole run, gated as a single run is, and writes it. Like Run, it
 // returns an Outcome whenever reports were written.
 func Merge(_ context.Context, spec MergeSpec) (*Outcome, error) {
+	start := time.Now()
 	if len(spec.Dirs) == 0 {
 		return nil, fault.Invalidf("", "merge needs the shards' report directories")
 	}
@@ -104,6 +106,7 @@ func Merge(_ context.Context, spec MergeSpec) (*Outcome, error) {
 	if err := out.write(spec.ReportDir, formats); err != nil {
 		return out, err
 	}
+	out.WriteTime = time.Since(start)
 	if out.Verdict == gate.Error {
 		if missing != "" {
 			return out, fault.Environmentf(SettingMissingShards, "%s", joinErrors(shardErr, missing))

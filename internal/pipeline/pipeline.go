@@ -172,7 +172,8 @@ type Outcome struct {
 	// NonFinite is how many scored images gave NaN or ±Inf outputs, and
 	// how many were scored.
 	NonFinite [2]int64
-	// WriteTime is how long writing the reports took.
+	// WriteTime is how long writing the reports took; for a merge, reading
+	// and merging the shards' reports too, all the merge did.
 	WriteTime time.Duration
 	// SearchErr is the error that ended the search, when the verdict is
 	// gate.Error because of it.

@@ -39,6 +39,9 @@ func WriteConsole(w io.Writer, res *Result) error {
 		b.WriteString("warning: " + w + "\n\n")
 	}
 	consoleUnreachable(&b, res)
+	if name, value, ok := shardRow(res); ok {
+		b.WriteString(strings.ToLower(name) + " " + value + "\n")
+	}
 	b.WriteString(consoleScore(res) + "\n")
 	if bl := res.Baseline; bl != nil {
 		fmt.Fprintf(&b, "baseline: %s; %d classes fell faster, %d slower\n", comparison(res), bl.Easier, bl.Harder)

@@ -238,3 +238,44 @@ func TestFormatRatioAndP(t *testing.T) {
 		}
 	}
 }
+
+// TestShardSummary: the report of a shard, and of a merge, says so where
+// its counts are read, since neither counts as a whole run does: a shard
+// searched a part of the targets, a merge adds up its shards' evaluations
+// over the time of the longest.
+func TestShardSummary(t *testing.T) {
+	tests := []struct {
+		name    string
+		shard   *report.Shard
+		want    []string // in report.md
+		console string
+	}{
+		{"shard", &report.Shard{Index: 2, Count: 3, Searched: []int{1, 4, 7}},
+			[]string{"| Shard | 2 of 3: searched 3 of the 10 target classes, and counts every one it fooled; fooltest merge gives the whole run's result |",
+				"| Evaluations per second |", "| Budget used | 48.2 s of 60 s (80%) |"},
+			"\nshard 2 of 3: searched 3 of the 10 target classes"},
+		{"merge", &report.Shard{Count: 3, Merged: []int{1, 2, 3}},
+			[]string{"| Merged from | shards 1, 2 and 3 of 3: evaluations add up, the time is the longest shard's |",
+				"| Evaluations per second (all shards) |", "| Budget used | 48.2 s of 60 s (80%, the longest shard) |"},
+			"\nmerged from shards 1, 2 and 3 of 3: evaluations add up"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := reporttest.New(t, reporttest.Options{Classes: 10, Fooled: 4})
+			res.Shard = tt.shard
+			md := string(renderMarkdown(res))
+			for _, w := range tt.want {
+				if !strings.Contains(md, w) {
+					t.Errorf("report.md lacks %q:\n%s", w, md)
+				}
+			}
+			var console strings.Builder
+			if err := report.WriteConsole(&console, res); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(console.String(), tt.console) {
+				t.Errorf("the console lacks %q:\n%s", tt.console, console.String())
+			}
+		})
+	}
+}

@@ -35,6 +35,22 @@ func ShardsMissing(missing []int, count int) string {
 	return ShardList(missing, count) + " are missing"
 }
 
+// shardRow is the summary row that says a result is a shard's or a
+// merge's, whose counts are not those of a whole run; ok is false for a
+// whole run. A shard searched its own classes but counts every class it
+// fooled, as the merge does; a merge adds up its shards' evaluations.
+func shardRow(res *Result) (name, value string, ok bool) {
+	sh := res.Shard
+	switch {
+	case sh == nil:
+		return "", "", false
+	case sh.Index > 0:
+		return "Shard", fmt.Sprintf("%d of %d: searched %d of the %d target classes, and counts every one it fooled; fooltest merge gives the whole run's result",
+			sh.Index, sh.Count, len(sh.Searched), res.Targets), true
+	}
+	return "Merged from", ShardList(sh.Merged, sh.Count) + ": evaluations add up, the time is the longest shard's", true
+}
+
 // joinAnd joins items as a list in prose: "1", "1 and 2", "1, 2 and 3".
 func joinAnd(items []string) string {
 	if len(items) < 2 {

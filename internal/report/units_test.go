@@ -297,7 +297,7 @@ func TestBudgetUsed(t *testing.T) {
 		{"five repeats", 15000, 3000, 5, nil, "12.5 s of 60 s (21%); 15000 of 15000 evaluations (100%: 3000 per search × 5 searches)"},
 		{"a shard", 2000, 3000, 1, &report.Shard{Index: 2, Count: 3}, "12.5 s of 60 s (21%); 2000 of 3000 evaluations (67%)"},
 		{"three shards merged, two repeats", 18000, 3000, 2, &report.Shard{Count: 3, Merged: []int{1, 2, 3}},
-			"12.5 s of 60 s (21%); 18000 of 18000 evaluations (100%: 3000 per search × 2 searches × 3 shards)"},
+			"12.5 s of 60 s (21%, the longest shard); 18000 of 18000 evaluations (100%: 3000 per search × 2 searches × 3 shards)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -338,13 +338,20 @@ func sortedFooled(res *Result) []*Class {
 // reportOnly reports whether the gate's result does not set the exit code.
 func reportOnly(res *Result) bool { return res.Config.FailOn == "never" }
 
+// merged reports whether res is a merge of shards' results.
+func merged(res *Result) bool { return res.Shard != nil && res.Shard.Index == 0 }
+
 // budgetUsed describes how much of the time and evaluation budgets the run
 // spent.
 func budgetUsed(res *Result) string {
 	var parts []string
 	if res.BudgetSeconds > 0 {
-		parts = append(parts, fmt.Sprintf("%.1f s of %s s (%.0f%%)", finite(res.ElapsedSeconds),
-			strconv.FormatFloat(res.BudgetSeconds, 'f', -1, 64), 100*finite(res.ElapsedSeconds)/res.BudgetSeconds))
+		longest := ""
+		if merged(res) {
+			longest = ", the longest shard"
+		}
+		parts = append(parts, fmt.Sprintf("%.1f s of %s s (%.0f%%%s)", finite(res.ElapsedSeconds),
+			strconv.FormatFloat(res.BudgetSeconds, 'f', -1, 64), 100*finite(res.ElapsedSeconds)/res.BudgetSeconds, longest))
 	}
 	if res.Config.MaxEvals > 0 {
 		// --max-evals caps each search: each of the repeats, in each
@@ -355,7 +362,7 @@ func budgetUsed(res *Result) string {
 			limit *= int64(res.Repeats)
 			per = append(per, fmt.Sprintf("%d searches", res.Repeats))
 		}
-		if sh := res.Shard; sh != nil && sh.Index == 0 && len(sh.Merged) > 1 {
+		if sh := res.Shard; merged(res) && len(sh.Merged) > 1 {
 			limit *= int64(len(sh.Merged))
 			per = append(per, fmt.Sprintf("%d shards", len(sh.Merged)))
 		}
@@ -375,17 +382,24 @@ func budgetUsed(res *Result) string {
 // reports. untrusted escapes the one value that comes from the user, the
 // model path; the others are numbers fooltest formats itself.
 func summaryRows(res *Result, untrusted func(string) string) [][2]string {
-	rows := [][2]string{
-		{"Model", untrusted(res.Model.Path)},
+	rows := [][2]string{{"Model", untrusted(res.Model.Path)}}
+	if name, value, ok := shardRow(res); ok {
+		rows = append(rows, [2]string{name, value})
+	}
+	eps := "Evaluations per second"
+	if merged(res) {
+		eps += " (all shards)"
+	}
+	rows = append(rows, [][2]string{
 		{"Target classes", strconv.Itoa(res.Targets)},
 		{"Fooled (confidence ≥ " + formatThreshold(res.Threshold) + ")", strconv.Itoa(res.Fooled)},
 		{"Allowed", strconv.Itoa(res.MaxFooled)},
 		{"Median best confidence", formatConfidence(res.MedianConfidence, res.Threshold)},
 		{"Highest confidence", formatConfidence(res.MaxConfidence, res.Threshold)},
 		{"Evaluations", strconv.FormatInt(res.Evaluations, 10)},
-		{"Evaluations per second", strconv.FormatFloat(finite(res.EvalsPerSecond), 'f', 1, 64)},
+		{eps, strconv.FormatFloat(finite(res.EvalsPerSecond), 'f', 1, 64)},
 		{"Budget used", budgetUsed(res)},
-	}
+	}...)
 	if n := unreachableCount(res); n > 0 {
 		rows = append(rows, [2]string{"Look unreachable (not fooled)", strconv.Itoa(n)})
 	}
