@@ -213,3 +213,98 @@ func TestReadmePublishesImages(t *testing.T) {
 		}
 	})
 }
+
+// readmeWorkflows returns the README's workflows: the YAML blocks after a
+// <!-- workflow --> line, as lines.
+func readmeWorkflows(t *testing.T) [][]string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var blocks [][]string
+	lines := strings.Split(string(b), "\n")
+	for i := 0; i < len(lines); i++ {
+		if lines[i] != "<!-- workflow -->" || i+1 == len(lines) || lines[i+1] != "```yaml" {
+			continue
+		}
+		var block []string
+		for i += 2; i < len(lines) && lines[i] != "```"; i++ {
+			block = append(block, lines[i])
+		}
+		blocks = append(blocks, block)
+	}
+	if len(blocks) == 0 {
+		t.Fatal("README.md has no workflows")
+	}
+	return blocks
+}
+
+// workflowSteps splits a workflow's lines into its steps: each from a line
+// "- …" under steps: to the next line indented as little.
+func workflowSteps(block []string) []string {
+	var steps []string
+	indent := -1
+	for _, l := range block {
+		trimmed := strings.TrimLeft(l, " ")
+		n := len(l) - len(trimmed)
+		switch {
+		case trimmed == "steps:":
+			indent = -1
+			steps = append(steps, "")
+			fallthrough
+		case trimmed == "":
+			continue
+		case strings.HasPrefix(trimmed, "- ") && (indent < 0 || n == indent):
+			indent = n
+			steps = append(steps, trimmed)
+		case indent >= 0 && n > indent:
+			steps[len(steps)-1] += "\n" + trimmed
+		default:
+			indent = -1
+		}
+	}
+	return slices.DeleteFunc(steps, func(s string) bool { return s == "" })
+}
+
+// TestReadmeCommentsLinkImages: a README workflow that posts report.md as a
+// comment runs fooltest with image-base-url or artifact-url, since a
+// comment cannot show report.md's relative image links (they would be
+// dead links).
+func TestReadmeCommentsLinkImages(t *testing.T) {
+	posting := 0
+	for _, block := range readmeWorkflows(t) {
+		steps := workflowSteps(block)
+		for _, s := range steps {
+			if !strings.Contains(s, "sticky-pull-request-comment@") {
+				continue
+			}
+			_, path, _ := strings.Cut(s, "path: ")
+			path, _, _ = strings.Cut(path, "\n")
+			dir, ok := strings.CutSuffix(path, "/report.md")
+			if !ok {
+				t.Fatalf("a comment step posts %q, not a report.md", path)
+			}
+			var run string
+			for _, f := range steps {
+				reportDir := "fooltest-report"
+				if _, d, ok := strings.Cut(f, "report-dir: "); ok {
+					reportDir, _, _ = strings.Cut(d, "\n")
+				}
+				if strings.Contains(f, "uses: fooltest/fooltest@") && reportDir == dir {
+					run = f
+				}
+			}
+			if run == "" {
+				continue // the workflow posts another run's report
+			}
+			posting++
+			if !strings.Contains(run, "image-base-url: ") && !strings.Contains(run, "artifact-url: ") {
+				t.Errorf("a README workflow posts %s from a fooltest step with neither image-base-url nor artifact-url, so its image links are dead:\n%s", path, run)
+			}
+		}
+	}
+	if posting < 3 {
+		t.Errorf("found %d README workflows that run fooltest and post report.md, want 3 at least (the Action's, the regression and the sharded one)", posting)
+	}
+}
