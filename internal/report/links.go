@@ -30,6 +30,29 @@ func CheckImageBaseURL(s string) error {
 	if u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.ContainsAny(s, "?#") {
 		return fmt.Errorf("%q has a query or fragment, and the images' paths are appended to it", s)
 	}
+	return checkGitHubFiles(u)
+}
+
+// checkGitHubFiles refuses the two GitHub URLs of a branch's files that
+// look right but break the images, naming the one that works: a
+// github.com /blob/ or /tree/ URL is a page of HTML, not the file, and a
+// raw.githubusercontent.com file of a private repository needs a token,
+// which GitHub's image proxy does not have. github.com/OWNER/REPO/raw/…
+// serves the files of public and private repositories alike, to whoever
+// may read them.
+func checkGitHubFiles(u *url.URL) error {
+	segs := strings.SplitN(strings.TrimPrefix(u.EscapedPath(), "/"), "/", 4)
+	switch host := strings.ToLower(u.Hostname()); {
+	case (host == "github.com" || host == "www.github.com") && len(segs) >= 3 && (segs[2] == "blob" || segs[2] == "tree"):
+		page := segs[2]
+		segs[2] = "raw"
+		return fmt.Errorf("%q is a github.com page (/%s/), which shows the files in HTML, not the files themselves: use https://github.com/%s",
+			u.String(), page, strings.Join(segs, "/"))
+	case host == "raw.githubusercontent.com" && len(segs) >= 3:
+		raw := append([]string{segs[0], segs[1], "raw"}, segs[2:]...)
+		return fmt.Errorf("%q is on raw.githubusercontent.com, whose files of a private repository need a token, so the images would break there: use https://github.com/%s, which serves public and private repositories alike",
+			u.String(), strings.Join(raw, "/"))
+	}
 	return nil
 }
 

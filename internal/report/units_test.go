@@ -251,6 +251,11 @@ func TestReportURLs(t *testing.T) {
 		{"https://example.com/a\nb", false, false},
 		{"https://exämple.com/a", false, false},
 		{"https://example.com/" + strings.Repeat("a", 600), false, false},
+		// GitHub URLs of files that break images; an artifact URL is a
+		// page anyway.
+		{"https://github.com/octo/models/blob/fooltest-assets/42-1", false, true},
+		{"https://raw.githubusercontent.com/octo/models/fooltest-assets/42-1", false, true},
+		{"https://github.com/octo/blob/raw/fooltest-assets/42-1", true, true}, // a repository named blob
 	}
 	for _, tt := range tests {
 		if err := report.CheckImageBaseURL(tt.url); (err == nil) != tt.base {
@@ -258,6 +263,24 @@ func TestReportURLs(t *testing.T) {
 		}
 		if err := report.CheckArtifactURL(tt.url); (err == nil) != tt.link {
 			t.Errorf("CheckArtifactURL(%q) = %v, want valid %v", tt.url, err, tt.link)
+		}
+	}
+}
+
+// TestImageBaseURLOnGitHub: a GitHub URL that shows a page, or that a
+// private repository serves only with a token, is refused with the URL
+// that serves the same files as images.
+func TestImageBaseURLOnGitHub(t *testing.T) {
+	const want = "use https://github.com/octo/models/raw/fooltest-assets/42-1"
+	for _, url := range []string{
+		"https://github.com/octo/models/blob/fooltest-assets/42-1",
+		"https://github.com/octo/models/tree/fooltest-assets/42-1",
+		"https://GitHub.com/octo/models/blob/fooltest-assets/42-1",
+		"https://raw.githubusercontent.com/octo/models/fooltest-assets/42-1",
+	} {
+		err := report.CheckImageBaseURL(url)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("CheckImageBaseURL(%q) = %v, want an error that says %q", url, err, want)
 		}
 	}
 }
