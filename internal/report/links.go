@@ -154,10 +154,7 @@ func markdownImages(res *Result) string {
 		if !hasGallery(res) {
 			return ""
 		}
-		alt := fmt.Sprintf("gallery of the %d fooled classes", res.Fooled)
-		if res.Fooled == 0 {
-			alt = "gallery of the classes that came closest"
-		}
+		alt := galleryAlt(res)
 		w, _ := gallerySize(res)
 		return "### Gallery\n\n" + imgTag(cfg.ImageBaseURL, GalleryFile, alt, min(w, galleryShownWidth)) + "\n\n"
 	case cfg.ArtifactURL != "":
@@ -181,6 +178,21 @@ func markdownImages(res *Result) string {
 			strings.ReplaceAll(cfg.ArtifactURL, "&", "&amp;"))
 	}
 	return ""
+}
+
+// galleryAlt is the gallery's alternative text: which classes its tiles
+// show, as its title line says.
+func galleryAlt(res *Result) string {
+	tiles, fooled := galleryClasses(res)
+	switch {
+	case len(tiles) == 0:
+		return "gallery, without images"
+	case !fooled:
+		return fmt.Sprintf("gallery of the %d classes that came closest", len(tiles))
+	case res.Fooled > len(tiles):
+		return fmt.Sprintf("gallery of the %d most confident of the %d fooled classes", len(tiles), res.Fooled)
+	}
+	return fmt.Sprintf("gallery of the %d fooled classes", len(tiles))
 }
 
 // galleryShownWidth caps the gallery's width attribute at about the width

@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -101,6 +102,10 @@ func renderMarkdown(res *Result) []byte {
 		if more := len(fooled) - shown; more > 0 {
 			fmt.Fprintf(&rows, "…and %d more fooled classes, listed in report.json and report.html.\n\n", more)
 		}
+		if slices.ContainsFunc(fooled[:shown], func(c *Class) bool { return c.EvaluationsToThreshold == nil }) {
+			fmt.Fprintf(&rows, "> %d evaluations to threshold: fooled by the best of the %d searches, but their median search did not reach the threshold within the evaluation budget, so the score counts the class as not fooled.\n\n",
+				res.EvaluationBudget, max(res.Repeats, 1))
+		}
 	}
 
 	if unr := unreachableClasses(res); len(unr) > 0 {
@@ -179,10 +184,9 @@ func markdownBaseline(res *Result, budget int) string {
 // links; otherwise a plain link by relative path, which resolves wherever
 // the report directory is browsed as a whole.
 func markdownRow(res *Result, c *Class) string {
-	evals := "—"
-	if c.EvaluationsToThreshold != nil {
-		evals = strconv.FormatInt(*c.EvaluationsToThreshold, 10)
-	}
+	// A fooled class without a count is one whose median search, of the
+	// repeats, did not reach the threshold within the budget.
+	evals := formatCost(c.EvaluationsToThreshold, res.EvaluationBudget)
 	img := "—"
 	if c.Image != "" {
 		// Image paths are built from an index and a slug, so they need no

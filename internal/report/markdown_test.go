@@ -90,7 +90,7 @@ func TestMarkdownContent(t *testing.T) {
 			name:    "fail",
 			opts:    reporttest.Options{Classes: 10, Fooled: 7},
 			verdict: "❌ **fooltest: FAIL** — 7 of 10 target classes fooled at confidence ≥ 0.99 (allowed: 0)",
-			mustHave: []string{"| Target classes | 10 |", "| Evaluations per second |", "| Budget used | 48.2 s of 60 s (80%) |",
+			mustHave: []string{"| Target classes | 10 |", "| Evaluations per second |", "| Budget used | 48.2 s of 60 s (80%); 120000 of 120000 evaluations (100%) |",
 				"### Fooled classes", "<details>\n<summary>Run configuration</summary>", "</details>", "](images/"},
 			mustNotBe: []string{"[!WARNING]", "Report-only", "data:"},
 		},
@@ -252,11 +252,11 @@ func TestShardSummary(t *testing.T) {
 	}{
 		{"shard", &report.Shard{Index: 2, Count: 3, Searched: []int{1, 4, 7}},
 			[]string{"| Shard | 2 of 3: searched 3 of the 10 target classes, and counts every one it fooled; fooltest merge gives the whole run's result |",
-				"| Evaluations per second |", "| Budget used | 48.2 s of 60 s (80%) |"},
+				"| Evaluations per second |", "| Budget used | 48.2 s of 60 s (80%); 120000 of 120000 evaluations (100%) |"},
 			"\nshard 2 of 3: searched 3 of the 10 target classes"},
 		{"merge", &report.Shard{Count: 3, Merged: []int{1, 2, 3}},
 			[]string{"| Merged from | shards 1, 2 and 3 of 3: evaluations add up, the time is the longest shard's |",
-				"| Evaluations per second (all shards) |", "| Budget used | 48.2 s of 60 s (80%, the longest shard) |"},
+				"| Evaluations per second (all shards) |", "| Budget used | 48.2 s of 60 s (80%, the longest shard); 120000 of 360000 evaluations (33%: 120000 per search × 3 shards) |"},
 			"\nmerged from shards 1, 2 and 3 of 3: evaluations add up"},
 	}
 	for _, tt := range tests {
@@ -275,6 +275,90 @@ func TestShardSummary(t *testing.T) {
 			}
 			if !strings.Contains(console.String(), tt.console) {
 				t.Errorf("the console lacks %q:\n%s", tt.console, console.String())
+			}
+		})
+	}
+}
+
+// TestMarkdownWording: report.md says what its numbers mean where they
+// could mislead: a score with no evaluation budget, a gallery that shows
+// some of the fooled classes, a comparison whose classes that neither model
+// fell on would fill the table, and a fooled class without a count.
+func TestMarkdownWording(t *testing.T) {
+	tests := []struct {
+		name      string
+		opts      reporttest.Options
+		edit      func(res *report.Result)
+		mustHave  []string
+		mustNotBe []string
+		// firstRows end the first rows of the comparison with the baseline.
+		firstRows []string
+	}{
+		{
+			name: "no max-evals",
+			opts: reporttest.Options{Classes: 10, Fooled: 4},
+			edit: func(res *report.Result) { res.Config.MaxEvals, res.ScoreComparable = 0, false },
+			mustHave: []string{"(comparable with other runs only under an evaluation budget: set max-evals) |",
+				"| Evaluation budget | 120000 (the evaluations made: no max-evals was set) |"},
+			mustNotBe: []string{"stopped before its evaluation budget"},
+		},
+		{
+			name:     "gallery of some fooled classes",
+			opts:     reporttest.Options{Classes: 150, Fooled: 120, HistoryLen: 2, Width: 2, Height: 2},
+			edit:     func(res *report.Result) { res.Config.ImageBaseURL = "https://example.com/r" },
+			mustHave: []string{`alt="gallery of the 100 most confident of the 120 fooled classes"`},
+		},
+		{
+			name:     "gallery of every fooled class",
+			opts:     reporttest.Options{Classes: 10, Fooled: 3},
+			edit:     func(res *report.Result) { res.Config.ImageBaseURL = "https://example.com/r" },
+			mustHave: []string{`alt="gallery of the 3 fooled classes"`},
+		},
+		{
+			// The candidate needed twice the baseline's evaluations on the
+			// 5 classes both fell on: they come before the 95 neither did.
+			name:      "classes fooled before classes neither model fell on",
+			opts:      reporttest.Options{Classes: 100, Fooled: 5, Baseline: reporttest.Times(0.5), HistoryLen: 2, Width: 2, Height: 2},
+			firstRows: []string{"2.00× |", "2.00× |", "2.00× |", "2.00× |", "2.00× |", "| > 120000 | > 120000 | 1.00× |"},
+		},
+		{
+			name: "fooled, but not within the budget in the median search",
+			opts: reporttest.Options{Classes: 10, Fooled: 3},
+			edit: func(res *report.Result) {
+				res.Repeats = 5
+				res.Classes[0].EvaluationsToThreshold = nil
+			},
+			mustHave: []string{"| 0 | class-0 | ", " | > 120000 | ",
+				"> 120000 evaluations to threshold: fooled by the best of the 5 searches, but their median search did not reach the threshold"},
+			mustNotBe: []string{" | — | "},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := reporttest.New(t, tt.opts)
+			if tt.edit != nil {
+				tt.edit(res)
+			}
+			md := string(renderMarkdown(res))
+			for _, s := range tt.mustHave {
+				if !strings.Contains(md, s) {
+					t.Errorf("report.md lacks %q:\n%s", s, md)
+				}
+			}
+			for _, s := range tt.mustNotBe {
+				if strings.Contains(md, s) {
+					t.Errorf("report.md has %q", s)
+				}
+			}
+			if len(tt.firstRows) > 0 {
+				_, table, _ := strings.Cut(md, "| Baseline's | Ratio |\n|---:|---|---:|---:|---:|\n")
+				rows := strings.Split(table, "\n")
+				for i, want := range tt.firstRows {
+					if i >= len(rows) || !strings.HasSuffix(rows[i], want) {
+						t.Errorf("the comparison's rows begin %q, want row %d to end %q", rows[:min(len(rows), len(tt.firstRows))], i+1, want)
+						break
+					}
+				}
 			}
 		})
 	}

@@ -219,12 +219,19 @@ func formatRatio(logRatio float64) string {
 // and HTML reports; all values are numbers fooltest formats itself.
 func scoreRows(res *Result) [][2]string {
 	s := formatScore(res.Score)
-	if !res.ScoreComparable {
+	budget := strconv.FormatInt(res.EvaluationBudget, 10)
+	switch {
+	case res.Config.MaxEvals == 0:
+		// No search had a budget of evaluations: B is what the run made,
+		// which another run does not share.
+		s += " (comparable with other runs only under an evaluation budget: set max-evals)"
+		budget += " (the evaluations made: no max-evals was set)"
+	case !res.ScoreComparable:
 		s += " (not comparable: the search stopped before its evaluation budget)"
 	}
 	rows := [][2]string{
 		{"Score (0: every class fooled at once, 1: none within the budget)", s},
-		{"Evaluation budget", strconv.FormatInt(res.EvaluationBudget, 10)},
+		{"Evaluation budget", budget},
 		{"Classes fooled within the budget", fmt.Sprintf("%d of %d", res.FooledWithinBudget, res.Targets)},
 		{"Median evaluations to the threshold", formatCost(res.MedianEvaluations, res.EvaluationBudget)},
 		{"Repeats", strconv.Itoa(max(res.Repeats, 1))},
@@ -265,13 +272,30 @@ func baselineRows(res *Result) []baselineRow {
 		rows = append(rows, baselineRow{Class: &res.Classes[i], Base: bc, Regressed: b.Regressed(*bc)})
 	}
 	slices.SortStableFunc(rows, func(x, y baselineRow) int {
-		// NaN sorts last: a ratio that is not a number says nothing.
+		if c := cmp.Compare(uninformative(x), uninformative(y)); c != 0 {
+			return c
+		}
 		if c := cmp.Compare(nanLast(x.Base.LogRatio), nanLast(y.Base.LogRatio)); c != 0 {
 			return c
 		}
 		return cmp.Compare(x.Class.Index, y.Class.Index)
 	})
 	return rows
+}
+
+// uninformative ranks what a row of the comparison says: 0 when the
+// candidate or the baseline was fooled within the budget, 1 when neither
+// was (a ratio of 1 that only says both resisted), 2 when the ratio is not
+// a number. The tables list the rows that say something first, so that
+// with many classes the neither-fooled ones do not fill them.
+func uninformative(r baselineRow) int {
+	switch {
+	case math.IsNaN(r.Base.LogRatio):
+		return 2
+	case r.Class.EvaluationsToThreshold == nil && r.Base.EvaluationsToThreshold == nil:
+		return 1
+	}
+	return 0
 }
 
 func nanLast(x float64) float64 {
@@ -338,6 +362,15 @@ func sortedFooled(res *Result) []*Class {
 // reportOnly reports whether the gate's result does not set the exit code.
 func reportOnly(res *Result) bool { return res.Config.FailOn == "never" }
 
+// allowedRow is the summary's count of fooled classes the gate allows, or,
+// under fail-on regression, that the gate does not count them.
+func allowedRow(res *Result) string {
+	if res.Config.FailOn == "regression" {
+		return "not counted: fail-on regression gates the comparison with the baseline"
+	}
+	return strconv.Itoa(res.MaxFooled)
+}
+
 // merged reports whether res is a merge of shards' results.
 func merged(res *Result) bool { return res.Shard != nil && res.Shard.Index == 0 }
 
@@ -393,7 +426,7 @@ func summaryRows(res *Result, untrusted func(string) string) [][2]string {
 	rows = append(rows, [][2]string{
 		{"Target classes", strconv.Itoa(res.Targets)},
 		{"Fooled (confidence ≥ " + formatThreshold(res.Threshold) + ")", strconv.Itoa(res.Fooled)},
-		{"Allowed", strconv.Itoa(res.MaxFooled)},
+		{"Allowed", allowedRow(res)},
 		{"Median best confidence", formatConfidence(res.MedianConfidence, res.Threshold)},
 		{"Highest confidence", formatConfidence(res.MaxConfidence, res.Threshold)},
 		{"Evaluations", strconv.FormatInt(res.Evaluations, 10)},

@@ -133,6 +133,7 @@ func New(tb testing.TB, o Options) *report.Result {
 			ReportDir:  "fooltest-report",
 			Formats:    report.DefaultFormats(),
 			MinScore:   o.MinScore,
+			MaxEvals:   Evaluations,
 		},
 		Evaluations:    evals,
 		ElapsedSeconds: 48.25,
