@@ -41,7 +41,7 @@ func writeDataset(dir string, res *Result, files *fileList) (string, error) {
 		}
 		err := c.Pixels.validate()
 		if err == nil {
-			err = b.stage(filepath.Join(out, imageName(c)), func(w io.Writer) error { return encodeImagePNG(w, c.Pixels, 1) })
+			err = b.stage(filepath.Join(out, imageName(c)), func(w io.Writer) error { return encodeImagePNG(w, c.Pixels, 1, 1) })
 		}
 		if err != nil {
 			return fmt.Errorf("dataset image of class %d: %w", c.Index, err)

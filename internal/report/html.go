@@ -230,7 +230,7 @@ func (c htmlClass) Src() (template.URL, error) {
 			return "", fmt.Errorf("encoding the image of class %d: %w", c.Index, err)
 		}
 	} else {
-		if err := encodeImagePNG(&buf, c.pixels, 1); err != nil {
+		if err := encodeImagePNG(&buf, c.pixels, 1, 1); err != nil {
 			return "", fmt.Errorf("encoding the image of class %d: %w", c.Index, err)
 		}
 	}
@@ -464,8 +464,8 @@ func htmlData(res *Result) htmlPage {
 // displaySize is the size an image is shown at in the class grid: the same
 // integer upscale as images/, shrunk to fit the 128 px figure if need be.
 func displaySize(w, h int) (int, int) {
-	k := upscaleFactor(h, w)
-	w, h = w*k, h*k
+	ky, kx := upscaleFactors(h, w)
+	w, h = w*kx, h*ky
 	if side := max(w, h); side > 128 {
 		w, h = max(1, w*128/side), max(1, h*128/side)
 	}

@@ -140,6 +140,26 @@ func upscaleFactor(h, w int) int {
 	return max(k, 1)
 }
 
+// minStripSide is the least a strip's short side is drawn at: a model of
+// one-row inputs (a 1×256 heartbeat) would otherwise get images 4 pixels
+// high, a line in a browser.
+const minStripSide = 32
+
+// upscaleFactors returns the integer factors of the height and the width:
+// upscaleFactor's for both, but a side that it leaves under minStripSide
+// (a strip far longer than high) is stretched alone to reach it.
+func upscaleFactors(h, w int) (ky, kx int) {
+	k := upscaleFactor(h, w)
+	ky, kx = k, k
+	if h*k < minStripSide {
+		ky = (minStripSide + h - 1) / h
+	}
+	if w*k < minStripSide {
+		kx = (minStripSide + w - 1) / w
+	}
+	return ky, kx
+}
+
 // writeWorkers is how many files are encoded and written at once. Writing a
 // thousand images is bound by fsync as much as by the CPU, so this is more
 // than the number of cores on small CI machines.
@@ -192,9 +212,9 @@ func writeImages(dir string, res *Result, files *fileList) (string, error) {
 		}
 		err := c.Pixels.validate()
 		if err == nil {
-			scale := upscaleFactor(c.Pixels.H, c.Pixels.W)
+			ky, kx := upscaleFactors(c.Pixels.H, c.Pixels.W)
 			err = b.stage(filepath.Join(dir, filepath.FromSlash(c.Image)), func(w io.Writer) error {
-				return encodeImagePNG(w, c.Pixels, scale)
+				return encodeImagePNG(w, c.Pixels, ky, kx)
 			})
 		}
 		if err != nil {

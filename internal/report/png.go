@@ -50,27 +50,27 @@ func encodePNG(w io.Writer, img image.Image) error {
 	return writePNG(w, b.Dx(), b.Dy(), gray, func(y int, dst []byte) { row(b.Min.Y+y, dst) })
 }
 
-// encodeImagePNG writes m, scaled up by an integer factor with nearest
-// neighbour, as PNG, straight from its planes: no intermediate image.Image
-// is built, which for an ImageNet image would be 200 KB more to fill and
-// read per file.
-func encodeImagePNG(w io.Writer, m *Image, scale int) error {
+// encodeImagePNG writes m, scaled up by integer factors (ky of its height,
+// kx of its width) with nearest neighbour, as PNG, straight from its
+// planes: no intermediate image.Image is built, which for an ImageNet image
+// would be 200 KB more to fill and read per file.
+func encodeImagePNG(w io.Writer, m *Image, ky, kx int) error {
 	if err := m.validate(); err != nil {
 		return err
 	}
-	scale = max(scale, 1)
+	ky, kx = max(ky, 1), max(kx, 1)
 	plane := m.H * m.W
-	return writePNG(w, m.W*scale, m.H*scale, m.C == 1, func(y int, dst []byte) {
-		off := (y / scale) * m.W
+	return writePNG(w, m.W*kx, m.H*ky, m.C == 1, func(y int, dst []byte) {
+		off := (y / ky) * m.W
 		if m.C == 1 {
 			for x := range dst {
-				dst[x] = m.Pix[off+x/scale]
+				dst[x] = m.Pix[off+x/kx]
 			}
 			return
 		}
 		r, g, b := m.Pix[off:off+m.W], m.Pix[plane+off:plane+off+m.W], m.Pix[2*plane+off:2*plane+off+m.W]
 		for x := range len(dst) / 3 {
-			i := x / scale
+			i := x / kx
 			dst[3*x], dst[3*x+1], dst[3*x+2] = r[i], g[i], b[i]
 		}
 	})

@@ -80,13 +80,16 @@ func TestEncodePNG(t *testing.T) {
 func TestEncodeImagePNG(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
 	tests := []struct {
-		c, h, w, scale int
+		c, h, w, ky, kx int
 	}{
-		{1, 28, 28, 4},
-		{3, 32, 32, 4},
-		{3, 7, 300, 1},
-		{1, 1, 1, 3},
-		{3, 224, 224, 1},
+		{1, 28, 28, 4, 4},
+		{3, 32, 32, 4, 4},
+		{3, 7, 300, 1, 1},
+		{1, 1, 1, 3, 3},
+		{3, 224, 224, 1, 1},
+		// A strip, stretched in height alone.
+		{1, 1, 256, 32, 4},
+		{3, 2, 64, 16, 2},
 	}
 	for _, tt := range tests {
 		m := &Image{C: tt.c, H: tt.h, W: tt.w, Pix: make([]byte, tt.c*tt.h*tt.w)}
@@ -94,20 +97,20 @@ func TestEncodeImagePNG(t *testing.T) {
 			m.Pix[i] = byte(r.Uint32())
 		}
 		var buf bytes.Buffer
-		if err := encodeImagePNG(&buf, m, tt.scale); err != nil {
+		if err := encodeImagePNG(&buf, m, tt.ky, tt.kx); err != nil {
 			t.Fatal(err)
 		}
 		img, err := png.Decode(&buf)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if b := img.Bounds(); b.Dx() != tt.w*tt.scale || b.Dy() != tt.h*tt.scale {
+		if b := img.Bounds(); b.Dx() != tt.w*tt.kx || b.Dy() != tt.h*tt.ky {
 			t.Fatalf("%+v: decoded %v", tt, b)
 		}
 		plane := tt.h * tt.w
-		for y := range tt.h * tt.scale {
-			for x := range tt.w * tt.scale {
-				i := (y/tt.scale)*tt.w + x/tt.scale
+		for y := range tt.h * tt.ky {
+			for x := range tt.w * tt.kx {
+				i := (y/tt.ky)*tt.w + x/tt.kx
 				want := [3]uint32{uint32(m.Pix[i]), uint32(m.Pix[i]), uint32(m.Pix[i])}
 				if tt.c == 3 {
 					want = [3]uint32{uint32(m.Pix[i]), uint32(m.Pix[plane+i]), uint32(m.Pix[2*plane+i])}
@@ -119,7 +122,7 @@ func TestEncodeImagePNG(t *testing.T) {
 			}
 		}
 	}
-	if err := encodeImagePNG(io.Discard, &Image{C: 3, H: 2, W: 2, Pix: make([]byte, 5)}, 1); err == nil {
+	if err := encodeImagePNG(io.Discard, &Image{C: 3, H: 2, W: 2, Pix: make([]byte, 5)}, 1, 1); err == nil {
 		t.Error("an image with too few values was encoded")
 	}
 }
@@ -128,23 +131,30 @@ func TestEncodeImagePNG(t *testing.T) {
 // gray and RGB, and a PNG of another size is refused.
 func TestReadImage(t *testing.T) {
 	for _, c := range []int{1, 3} {
-		m := &Image{C: c, H: 28, W: 20, Pix: make([]uint8, c*28*20)}
-		for i := range m.Pix {
-			m.Pix[i] = uint8(i * 7)
-		}
-		var buf bytes.Buffer
-		if err := encodeImagePNG(&buf, m, upscaleFactor(m.H, m.W)); err != nil {
-			t.Fatal(err)
-		}
-		got, err := readImage(buf.Bytes(), c, 28, 20)
-		if err != nil {
-			t.Fatalf("%d channels: %v", c, err)
-		}
-		if !bytes.Equal(got.Pix, m.Pix) {
-			t.Errorf("%d channels: pixels differ after reading back", c)
-		}
-		if _, err := readImage(buf.Bytes(), c, 20, 28); err == nil {
-			t.Errorf("%d channels: a PNG of another shape was read", c)
+		// A strip of one row (a 1-D signal) comes back too.
+		for _, hw := range [][2]int{{28, 20}, {1, 256}} {
+			m := &Image{C: c, H: hw[0], W: hw[1], Pix: make([]uint8, c*hw[0]*hw[1])}
+			for i := range m.Pix {
+				m.Pix[i] = uint8(i * 7)
+			}
+			ky, kx := upscaleFactors(m.H, m.W)
+			if m.H*ky < minStripSide || m.W*kx < minStripSide {
+				t.Fatalf("%d×%d drawn at %d×%d", m.H, m.W, m.H*ky, m.W*kx)
+			}
+			var buf bytes.Buffer
+			if err := encodeImagePNG(&buf, m, ky, kx); err != nil {
+				t.Fatal(err)
+			}
+			got, err := readImage(buf.Bytes(), c, m.H, m.W)
+			if err != nil {
+				t.Fatalf("%d channels, %d×%d: %v", c, m.H, m.W, err)
+			}
+			if !bytes.Equal(got.Pix, m.Pix) {
+				t.Errorf("%d channels, %d×%d: pixels differ after reading back", c, m.H, m.W)
+			}
+			if _, err := readImage(buf.Bytes(), c, m.W, m.H); err == nil {
+				t.Errorf("%d channels: a PNG of %d×%d was read as %d×%d", c, m.H, m.W, m.W, m.H)
+			}
 		}
 	}
 	if _, err := readImage([]byte("not a png"), 1, 4, 4); err == nil {

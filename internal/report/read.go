@@ -25,9 +25,9 @@ func readImage(data []byte, c, h, w int) (*Image, error) {
 	if err != nil {
 		return nil, err
 	}
-	k := upscaleFactor(h, w)
-	if cfg.Width != w*k || cfg.Height != h*k {
-		return nil, fmt.Errorf("image is %d×%d, but fooltest draws a %d×%d image at %d×%d", cfg.Width, cfg.Height, w, h, w*k, h*k)
+	ky, kx := upscaleFactors(h, w)
+	if cfg.Width != w*kx || cfg.Height != h*ky {
+		return nil, fmt.Errorf("image is %d×%d, but fooltest draws a %d×%d image at %d×%d", cfg.Width, cfg.Height, w, h, w*kx, h*ky)
 	}
 	img, err := png.Decode(bytes.NewReader(data))
 	if err != nil {
@@ -37,7 +37,7 @@ func readImage(data []byte, c, h, w int) (*Image, error) {
 	plane := h * w
 	for y := range h {
 		for x := range w {
-			px := img.At(b.Min.X+x*k, b.Min.Y+y*k)
+			px := img.At(b.Min.X+x*kx, b.Min.Y+y*ky)
 			if c == 1 {
 				out.Pix[y*w+x] = color.GrayModel.Convert(px).(color.Gray).Y
 				continue
