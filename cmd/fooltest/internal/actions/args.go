@@ -118,9 +118,14 @@ func envName(input string) string {
 // Args rejects only what the CLI cannot see: a boolean input that is not
 // true or false (the CLI's boolean flag would take any value as set) and a
 // value spanning lines. Every other value is passed through, for the CLI's
-// own validation to reject with exit code 2. Errors wrap errInvalidInput.
+// own validation to reject with exit code 2. The error names every bad
+// input, in one line, and wraps errInvalidInput.
 func Args(getenv func(string) string) ([]string, error) {
-	return flags(getenv, runOnly)
+	args, problems := flags(getenv, runOnly)
+	if len(problems) > 0 {
+		return nil, invalid(problems)
+	}
+	return args, nil
 }
 
 // Merging reports whether the merge input is set: the step merges the
@@ -137,11 +142,20 @@ func Merging(getenv func(string) string) bool {
 // the step would silently not search. A pattern that matches nothing stays
 // as it is, for merge to name as missing.
 func MergeArgs(getenv func(string) string) ([]string, error) {
-	var errs []error
+	var search []string
 	for _, in := range inputs {
 		if in.merge == runOnly && strings.TrimSpace(getenv(envName(in.name))) != "" && !in.isDefault(getenv(envName(in.name))) {
-			errs = append(errs, fmt.Errorf("%w: %s is an input of a search, and merge only merges reports: set it on the shards' steps", errInvalidInput, in.name))
+			search = append(search, in.name)
 		}
+	}
+	var problems []string
+	switch len(search) {
+	case 0:
+	case 1:
+		problems = append(problems, search[0]+" is an input of a search, and merge only merges reports: set it on the shards' steps")
+	default:
+		problems = append(problems, fmt.Sprintf("%s and %s are inputs of a search, and merge only merges reports: set them on the shards' steps",
+			strings.Join(search[:len(search)-1], ", "), search[len(search)-1]))
 	}
 	var dirs []string
 	for _, f := range strings.Fields(getenv(envName("merge"))) {
@@ -151,21 +165,23 @@ func MergeArgs(getenv func(string) string) ([]string, error) {
 		}
 		dirs = append(dirs, m...)
 	}
-	flags, err := flags(getenv, mergeOnly)
-	if err != nil {
-		errs = append(errs, err)
-	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
+	flags, bad := flags(getenv, mergeOnly)
+	if problems = append(problems, bad...); len(problems) > 0 {
+		return nil, invalid(problems)
 	}
 	return append(dirs, flags...), nil
 }
 
+// invalid is the error of an action's bad inputs, one problem each: one
+// line, as annotations and logs show it, with the problems apart.
+func invalid(problems []string) error {
+	return fmt.Errorf("%w: %s", errInvalidInput, strings.Join(problems, "; "))
+}
+
 // flags maps the inputs of the command that reads inputs of kind (runOnly
-// for run, mergeOnly for merge) to its flags.
-func flags(getenv func(string) string, kind int) ([]string, error) {
-	var args []string
-	var errs []error
+// for run, mergeOnly for merge) to its flags, and says what is wrong with
+// each input it cannot map.
+func flags(getenv func(string) string, kind int) (args, problems []string) {
 	for _, in := range inputs {
 		if in.merge != kind && in.merge != mergeToo || in.name == "merge" {
 			continue
@@ -175,7 +191,7 @@ func flags(getenv func(string) string, kind int) ([]string, error) {
 			continue
 		}
 		if strings.ContainsAny(v, "\r\n\x00") {
-			errs = append(errs, fmt.Errorf("%w: %s must be a single line, got %q", errInvalidInput, in.name, v))
+			problems = append(problems, fmt.Sprintf("%s must be a single line, got %q", in.name, v))
 			continue
 		}
 		if in.boolean {
@@ -189,7 +205,7 @@ func flags(getenv func(string) string, kind int) ([]string, error) {
 					args = append(args, "--"+in.name+"=false")
 				}
 			default:
-				errs = append(errs, fmt.Errorf("%w: %s must be true or false, got %q", errInvalidInput, in.name, v))
+				problems = append(problems, fmt.Sprintf("%s must be true or false, got %q", in.name, v))
 			}
 			continue
 		}
@@ -197,8 +213,5 @@ func flags(getenv func(string) string, kind int) ([]string, error) {
 		// mean, say) from being read as flags.
 		args = append(args, "--"+in.name+"="+v)
 	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
-	}
-	return args, nil
+	return args, problems
 }

@@ -93,9 +93,9 @@ func TestArgs(t *testing.T) {
 			wantErr: "classes must be a single line",
 		},
 		{
-			name:    "every bad input is reported",
-			env:     map[string]string{"INPUT_CLASSES": "1\n2", "INPUT_EXPORT-DATASET": "1"},
-			wantErr: "export-dataset must be true or false",
+			name:    "every bad input is reported, on one line and apart",
+			env:     map[string]string{"INPUT_CLASSES": "1\n2", "INPUT_EXPORT-DATASET": "1", "INPUT_MODEL": "a\nb"},
+			wantErr: `invalid action input: model must be a single line, got "a\nb"; classes must be a single line, got "1\n2"; export-dataset must be true or false, got "1"`,
 		},
 		{
 			name: "underscored names are not the runner's",
@@ -217,6 +217,8 @@ func TestMergeArgs(t *testing.T) {
 		{name: "shard beside merge", env: map[string]string{"INPUT_MERGE": "a", "INPUT_SHARD": "1/2"}, wantErr: "shard is an input of a search"},
 		{name: "a bad boolean", env: map[string]string{"INPUT_MERGE": "a", "INPUT_ALLOW-MISSING-SHARDS": "yes"}, wantErr: "true or false"},
 		{name: "a search's boolean off its default beside merge", env: map[string]string{"INPUT_MERGE": "a", "INPUT_PREPROCESSING-CHECK": "false"}, wantErr: "preprocessing-check is an input of a search"},
+		{name: "several search inputs and a bad boolean beside merge", env: map[string]string{"INPUT_MERGE": "a", "INPUT_MODEL": "m.onnx", "INPUT_BUDGET": "5s", "INPUT_SEED": "3", "INPUT_ALLOW-MISSING-SHARDS": "yes"},
+			wantErr: `invalid action input: model, budget and seed are inputs of a search, and merge only merges reports: set them on the shards' steps; allow-missing-shards must be true or false, got "yes"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -216,7 +216,7 @@ func TestFinish(t *testing.T) {
 			wantOutputs: map[string]string{"verdict": "pass", "score": "0", "fooled": "0", "targets": "10", "unreachable": "0", "max-confidence": "0"},
 			wantSummary: "### fooltest: pass\n\n0 of 10 classes fooled (max confidence 0.0000).\n\n",
 			wantCmds: []string{
-				`::warning title=fooltest%3A the preprocessing looks wrong::the model labelled only 10 of 100 MNIST test digits right ::error::forged`,
+				`::warning title=fooltest%3A the preprocessing looks wrong::the model labelled only 10 of 100 MNIST test digits right; ::error::forged`,
 			},
 		},
 		{
@@ -234,12 +234,12 @@ func TestFinish(t *testing.T) {
 		{
 			name: "model not tested",
 			outcome: func(r *runner) Outcome {
-				return Outcome{Verdict: "error", NotTested: "the model returned\nNaN scores", Fooled: 1, Targets: 4,
+				return Outcome{Verdict: "error", NotTested: "scoring failed:\nthe model returned NaN scores", Fooled: 1, Targets: 4,
 					Threshold: 0.99, Score: 0.75, ExitCode: 3, Err: errors.New("the model returned NaN scores"), Model: "net.onnx",
 					Classes: []FooledClass{{Index: 2, Label: "two", Confidence: 0.995}}, FooledFail: true}
 			},
 			wantOutputs: map[string]string{"verdict": "error", "fooled": "1", "targets": "4", "unreachable": "0", "max-confidence": "0", "score": "0.75"},
-			wantSummary: "### fooltest: ERROR: the model was not tested\n\nthe model returned NaN scores\n\n1 of 4 classes fooled before it stopped.\n\n",
+			wantSummary: "### fooltest: ERROR: the model was not tested\n\nscoring failed: the model returned NaN scores\n\n1 of 4 classes fooled before it stopped.\n\n",
 			wantCmds: []string{
 				`::error title=fooltest%3A runtime failure::the model returned NaN scores`,
 				`::error file=net.onnx,line=1,title=fooltest%3A class 2 fooled::class 2 ("two") labelled an unrecognizable image with confidence 0.9950 (threshold 0.99)`,

@@ -54,8 +54,37 @@ func isPrintable(s string) bool {
 }
 
 // OneLine keeps error output to one line, as CI logs and annotations
-// expect. Errors quote paths and runtime messages, so what whitespace does
-// not cover is escaped by printable.
+// expect. Its lines become clauses separated by "; ", since errors.Join
+// puts each error on a line of its own and several errors must not run
+// together into one sentence; other runs of white space become a space.
+// Errors quote paths and runtime messages, so what white space does not
+// cover is escaped by Printable.
 func OneLine(s string) string {
-	return Printable(strings.Join(strings.Fields(s), " "))
+	var b strings.Builder
+	for _, line := range strings.FieldsFunc(s, isLineBreak) {
+		line = strings.Join(strings.Fields(line), " ")
+		if line == "" {
+			continue
+		}
+		if b.Len() > 0 {
+			// A line that ends a sentence or leads into the next needs
+			// no separator of its own.
+			if strings.ContainsAny(b.String()[b.Len()-1:], ".:;,") {
+				b.WriteString(" ")
+			} else {
+				b.WriteString("; ")
+			}
+		}
+		b.WriteString(line)
+	}
+	return Printable(b.String())
+}
+
+// isLineBreak reports whether r ends a line.
+func isLineBreak(r rune) bool {
+	switch r {
+	case '\n', '\r', '\v', '\f', '\u0085', '\u2028', '\u2029':
+		return true
+	}
+	return false
 }
