@@ -116,8 +116,8 @@ func envName(input string) string {
 // people try the action before pointing it at their own classifier.
 //
 // Args rejects only what the CLI cannot see: a boolean input that is not
-// true or false (the CLI's boolean flag would take any value as set) and a
-// value spanning lines. Every other value is passed through, for the CLI's
+// true or false (the CLI's boolean flag would take any value as set), a
+// value spanning lines, and a report-dir outside the workspace. Every other value is passed through, for the CLI's
 // own validation to reject with exit code 2. The error names every bad
 // input, in one line, and wraps errInvalidInput.
 func Args(getenv func(string) string) ([]string, error) {
@@ -193,6 +193,16 @@ func flags(getenv func(string) string, kind int) (args, problems []string) {
 		if strings.ContainsAny(v, "\r\n\x00") {
 			problems = append(problems, fmt.Sprintf("%s must be a single line, got %q", in.name, v))
 			continue
+		}
+		if in.name == "report-dir" {
+			// The action runs in a container that keeps only the
+			// workspace: reports written elsewhere vanish with it, and
+			// the step would pass on reports nobody can read.
+			ws := workspaceDir(getenv)
+			if !isInside(relPath(ws, v)) {
+				problems = append(problems, fmt.Sprintf("report-dir %q is outside the workspace %s, and the action's container keeps nothing else, so the reports would be lost: give a folder inside the repository, such as fooltest-report", v, ws))
+				continue
+			}
 		}
 		if in.boolean {
 			switch strings.ToLower(v) {

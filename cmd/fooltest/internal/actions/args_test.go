@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -253,4 +254,46 @@ func inputNames() []string {
 		names[i] = in.name
 	}
 	return names
+}
+
+// TestReportDirInWorkspace: the action's container keeps only the
+// workspace, so a report-dir outside it is refused, for a run and a merge
+// alike, and one anywhere inside it is passed on as given.
+func TestReportDirInWorkspace(t *testing.T) {
+	ws := t.TempDir()
+	for _, tc := range []struct {
+		dir     string
+		outside bool
+	}{
+		{"fooltest-report", false},
+		{".", false},
+		{"reports/../out", false},
+		{filepath.Join(ws, "out"), false},
+		{"../outside-rep", true},
+		{"out/../../elsewhere", true},
+		{filepath.Dir(ws), true},
+		{"/tmp/reports", true},
+	} {
+		for _, merge := range []bool{false, true} {
+			vars := map[string]string{"GITHUB_WORKSPACE": ws, "INPUT_REPORT-DIR": tc.dir}
+			read := Args
+			if merge {
+				vars["INPUT_MERGE"] = "shard-1"
+				read = MergeArgs
+			}
+			// Relative paths are the workspace's, where the action starts.
+			t.Chdir(ws)
+			args, err := read(env(vars))
+			if !tc.outside {
+				if err != nil || !slices.Contains(args, "--report-dir="+tc.dir) {
+					t.Errorf("report-dir %q (merge %v): %q, %v; want it passed on", tc.dir, merge, args, err)
+				}
+				continue
+			}
+			want := "report-dir " + strconv.Quote(tc.dir) + " is outside the workspace " + ws
+			if err == nil || !errors.Is(err, errInvalidInput) || !strings.Contains(err.Error(), want) {
+				t.Errorf("report-dir %q (merge %v): error %v, want an invalid input containing %q", tc.dir, merge, err, want)
+			}
+		}
+	}
 }
