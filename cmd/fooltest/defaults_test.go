@@ -1,0 +1,53 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// TestScoredDefaultsDocumented: a run gated on the score (--baseline or
+// --min-score) caps --max-evals and searches --repeats times when they are
+// not given. run -h, action.yml and the README's flag table each say so,
+// with the values the run uses: a default that only one of them names
+// reads as none in the others.
+func TestScoredDefaultsDocumented(t *testing.T) {
+	help := runMain(t, nil, "run", "-h")
+	if help.code != 0 {
+		t.Fatalf("run -h: exit %d: %s", help.code, help.stderr)
+	}
+	yml, err := os.ReadFile(filepath.Join(repoRoot(t), "action.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme, err := os.ReadFile(filepath.Join(repoRoot(t), "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name  string
+		value int
+	}{
+		{"max-evals", defaultScoredEvals},
+		{"repeats", defaultScoredRepeats},
+	} {
+		v := strconv.Itoa(tc.value)
+		// The flag's usage: its line in run -h and the indented one after.
+		usage := regexp.MustCompile(`(?m)^  -` + tc.name + ` .*\n.*`).FindString(help.stdout)
+		if !strings.Contains(usage, v+" ") || !strings.Contains(usage, "--baseline or --min-score") {
+			t.Errorf("run -h says of --%s %q, without %s under --baseline or --min-score", tc.name, usage, v)
+		}
+		// The input's description: what follows its key up to the next.
+		input := regexp.MustCompile(`(?s)\n  ` + tc.name + `:\n(.*?)\n  [a-z-]+:\n`).FindStringSubmatch(string(yml))
+		if input == nil || !strings.Contains(strings.Join(strings.Fields(input[1]), " "), v+" with a baseline or min-score") {
+			t.Errorf("action.yml's %s input does not say %q: %q", tc.name, v+" with a baseline or min-score", input)
+		}
+		row := regexp.MustCompile("(?m)^\\| `--" + tc.name + " N` \\|.*$").FindString(string(readme))
+		if !strings.Contains(row, v+" with `--baseline` or `--min-score`") {
+			t.Errorf("the README's row of --%s does not say %q: %q", tc.name, v+" with `--baseline` or `--min-score`", row)
+		}
+	}
+}
