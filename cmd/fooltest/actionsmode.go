@@ -44,7 +44,7 @@ func actionMain(ctx context.Context, e env) int {
 }
 
 func finishAction(gha *githubactions.Action, e env, o *runOutcome, runErr error) int {
-	runErr = withHint(runErr)
+	runErr = withActionHint(runErr)
 	out := actions.Outcome{Err: runErr, ExitCode: exitcode.Of(runErr)}
 	if runErr != nil {
 		fmt.Fprintf(e.stderr, "fooltest: %s\n", safetext.OneLine(runErr.Error()))

@@ -167,7 +167,8 @@ func TestActionPreprocessingCheck(t *testing.T) {
 		"INPUT_REPORT-DIR": "rep",
 	})
 	r := runMain(t, vars)
-	if r.code != exitcode.Usage || !strings.Contains(r.stdout, "::error title=fooltest%3A invalid input::") || !strings.Contains(r.stdout, "--preset raw255") {
+	if r.code != exitcode.Usage || !strings.Contains(r.stdout, "::error title=fooltest%3A invalid input::") ||
+		!strings.Contains(r.stdout, "set the preset input to raw255 (or the scale, mean and std inputs to the model's own), or preprocessing-check to false") || strings.Contains(r.stderr, "--") {
 		t.Fatalf("wrong preset: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	vars["INPUT_PREPROCESSING-CHECK"] = "false"

@@ -24,7 +24,8 @@ func fixed(s string) hint { return func(string) string { return s } }
 
 // settingHints says, for each setting a library's error can name, how a
 // user changes it: libraries describe the problem, only the CLI knows its
-// flags (and the Action's inputs carry the same names).
+// flags. The Action's inputs carry the same names; actionHints replace the
+// hints that name a flag the Action has no input for.
 var settingHints = map[fault.Setting]hint{
 	classifier.SettingModel:  fixed("check --model"),
 	classifier.SettingLabels: fixed("check --labels"),
@@ -119,6 +120,26 @@ var settingHints = map[fault.Setting]hint{
 	},
 }
 
+// actionHints replace settingHints in the Action where the CLI's hint
+// names a flag the Action has no input for (--batch, --onnxruntime-lib) or
+// a form its inputs do not take (--preprocessing-check=false): a step can
+// change only its inputs.
+var actionHints = map[fault.Setting]hint{
+	classifier.SettingMaxModelBytes: fixed("raise the max-model-bytes input if you trust the model"),
+	classifier.SettingMaxInputBytes: func(s string) string {
+		if s == classifier.FixedSizes {
+			return "raise the max-input-bytes input if the runner has the memory (the model fixes its batch and image size, which no input changes)"
+		}
+		// The Action tunes the batch, from one image up, within the limit.
+		return "raise the max-input-bytes input if the runner has the memory, or give a smaller input-shape"
+	},
+	// The Action's image ships the runtime and sets $ONNXRUNTIME_LIB.
+	classifier.SettingRuntime: fixed("point $ONNXRUNTIME_LIB at libonnxruntime.so " + classifier.RuntimeVersion + ", as the action's image does: a failure there is the image's"),
+	pipeline.SettingPreprocessingCheck: func(s string) string {
+		return "set the preset input to " + cmp.Or(s, "the model's") + " (or the scale, mean and std inputs to the model's own), or preprocessing-check to false if the model was trained with this preprocessing"
+	},
+}
+
 // flatExample returns, for a flattened input of n values, an example
 // shape of that many (", such as 1,28,28"), or "".
 func flatExample(n string) string {
@@ -146,14 +167,29 @@ type hinted struct {
 func (h *hinted) Error() string { return h.err.Error() + ": " + h.hint }
 func (h *hinted) Unwrap() error { return h.err }
 
-// withHint appends to err how to change the setting it names, if any.
+// withHint appends to err how to change the setting it names, if any,
+// with the CLI's flags.
 func withHint(err error) error {
+	return hintFrom(err, settingHints)
+}
+
+// withActionHint appends to err how to change the setting it names, if
+// any, with the Action's inputs.
+func withActionHint(err error) error {
+	return hintFrom(err, actionHints, settingHints)
+}
+
+// hintFrom appends to err the hint of the first of tables that has one for
+// the setting err names.
+func hintFrom(err error, tables ...map[fault.Setting]hint) error {
 	if err == nil {
 		return nil
 	}
 	setting, suggest := fault.SuggestionOf(err)
-	if h, ok := settingHints[setting]; ok {
-		return &hinted{err: err, hint: h(suggest)}
+	for _, t := range tables {
+		if h, ok := t[setting]; ok {
+			return &hinted{err: err, hint: h(suggest)}
+		}
 	}
 	return err
 }

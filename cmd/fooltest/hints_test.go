@@ -2,12 +2,16 @@ package main
 
 import (
 	"errors"
+	"regexp"
+	"strings"
 	"testing"
 
+	"github.com/fooltest/fooltest/cmd/fooltest/internal/actions"
 	"github.com/fooltest/fooltest/cmd/fooltest/internal/exitcode"
 	"github.com/fooltest/fooltest/internal/classifier"
 	"github.com/fooltest/fooltest/internal/fault"
 	"github.com/fooltest/fooltest/internal/pipeline"
+	"github.com/fooltest/fooltest/internal/testsupport/onnxtest"
 )
 
 // TestSettingHints checks that every setting the classifier's errors can
@@ -63,5 +67,90 @@ func TestSettingHints(t *testing.T) {
 	}
 	if err := withHint(fault.Modelf("boom")); err.Error() != "boom" {
 		t.Errorf("an error without a setting got a hint: %q", err)
+	}
+}
+
+// TestActionHints: in the Action a hint names inputs, never a flag the
+// Action has none for, whatever the library suggests; the settings whose
+// CLI hints name such a flag get hints of their own.
+func TestActionHints(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want string
+	}{
+		{fault.Invalidf(classifier.SettingMaxModelBytes, "model m.onnx is 3000000000 bytes, over the 2147483648-byte limit"),
+			"raise the max-model-bytes input if you trust the model"},
+		{fault.Suggest(fault.Invalidf(classifier.SettingMaxInputBytes, "too big"), classifier.FixedSizes),
+			"raise the max-input-bytes input if the runner has the memory (the model fixes its batch and image size, which no input changes)"},
+		{fault.Invalidf(classifier.SettingMaxInputBytes, "too big"),
+			"raise the max-input-bytes input if the runner has the memory, or give a smaller input-shape"},
+		{fault.Suggest(fault.Invalidf(pipeline.SettingPreprocessingCheck, "wrong"), "mnist"),
+			"set the preset input to mnist (or the scale, mean and std inputs to the model's own), or preprocessing-check to false if the model was trained with this preprocessing"},
+		{fault.Environmentf(classifier.SettingRuntime, "cannot load"),
+			"point $ONNXRUNTIME_LIB at libonnxruntime.so " + classifier.RuntimeVersion + ", as the action's image does: a failure there is the image's"},
+		// A flag the Action has an input of the same name for keeps its hint.
+		{fault.Invalidf(pipeline.SettingBudget, "out of time"), "raise --budget"},
+	} {
+		got := withActionHint(tc.err)
+		if want := tc.err.Error() + ": " + tc.want; got.Error() != want {
+			t.Errorf("got %q, want %q", got, want)
+		}
+		if exitcode.Of(got) != exitcode.Of(tc.err) {
+			t.Errorf("%q: the hint changed the exit code", got)
+		}
+	}
+
+	// Settings only a CLI flag the Action lacks can reach: --batch (the
+	// Action tunes the batch) and inspect's --image.
+	cliOnly := map[fault.Setting]bool{classifier.SettingBatch: true, pipeline.SettingImage: true}
+	suggestions := []string{"", "1", "3", "7", "mnist", "custom", "0.73", classifier.FixedSizes, classifier.DeclaredShape,
+		classifier.ShapePrefix + "3,H,W", classifier.ValuesPrefix + "784", "logits, or leave it out", "3,5"}
+	flagRef := regexp.MustCompile(`--([a-z][a-z0-9-]*)`)
+	for setting := range settingHints {
+		if cliOnly[setting] {
+			continue
+		}
+		for _, s := range suggestions {
+			hint := withActionHint(fault.Suggest(fault.Invalidf(setting, "x"), s)).Error()
+			for _, m := range flagRef.FindAllStringSubmatch(hint, -1) {
+				if !actions.HasInput(m[1]) {
+					t.Errorf("setting %q, suggestion %q: the Action's hint %q names --%s, which the Action has no input for", setting, s, hint, m[1])
+				}
+			}
+			if strings.Contains(hint, "scripts/") {
+				t.Errorf("setting %q: the Action's hint %q names a script of the repository", setting, hint)
+			}
+		}
+	}
+}
+
+// TestActionSizeLimits: the Action's max-model-bytes and max-input-bytes
+// inputs set the limits, and a model over one fails the step with a hint
+// that names the input to raise.
+func TestActionSizeLimits(t *testing.T) {
+	// 3×8×8 float inputs: 768 bytes an image.
+	model := writeModel(t, "colour.onnx", onnxtest.Classifier([]int64{-1, 3, 8, 8}, 10, "Softmax"))
+	for _, tc := range []struct {
+		input, limit, want string
+	}{
+		{"INPUT_MAX-MODEL-BYTES", "100", "raise the max-model-bytes input if you trust the model"},
+		{"INPUT_MAX-INPUT-BYTES", "500", "raise the max-input-bytes input if the runner has the memory"},
+	} {
+		vars := actionWorkspace(t, map[string]string{
+			"INPUT_MODEL": model, "INPUT_PRESET": "raw01", "INPUT_REPORT-DIR": "rep",
+			"INPUT_MAX-EVALS": "100", "INPUT_THRESHOLD": "0.5", "INPUT_FAIL-ON": "never",
+			tc.input: tc.limit,
+		})
+		r := runMain(t, vars)
+		if r.code != exitcode.Usage || !strings.Contains(r.stdout, "::error title=fooltest%3A invalid input::") || !strings.Contains(r.stdout, tc.want) {
+			t.Fatalf("%s=%s: exit %d, want 2 and an error annotation saying %q\n%s%s", tc.input, tc.limit, r.code, tc.want, r.stdout, r.stderr)
+		}
+		if strings.Contains(r.stdout+r.stderr, "--max-") {
+			t.Errorf("%s=%s: the step names a flag:\n%s%s", tc.input, tc.limit, r.stdout, r.stderr)
+		}
+		vars[tc.input] = "100000"
+		if r := runMain(t, vars); r.code != exitcode.Pass {
+			t.Errorf("%s=100000: exit %d, want 0\n%s%s", tc.input, r.code, r.stdout, r.stderr)
+		}
 	}
 }

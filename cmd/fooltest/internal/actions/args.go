@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -57,6 +58,8 @@ var inputs = []input{
 	{name: "input-shape"},
 	{name: "output"},
 	{name: "output-kind"},
+	{name: "max-model-bytes"},
+	{name: "max-input-bytes"},
 	{name: "encoding"},
 	{name: "algorithm"},
 	{name: "budget"},
@@ -81,6 +84,12 @@ var inputs = []input{
 	{name: "preprocessing-check", boolean: true, defaultTrue: true},
 	{name: "merge", merge: mergeOnly},
 	{name: "allow-missing-shards", boolean: true, merge: mergeOnly},
+}
+
+// HasInput reports whether the action has an input called name; each
+// sets the flag of that name (merge, the directories to merge).
+func HasInput(name string) bool {
+	return slices.ContainsFunc(inputs, func(in input) bool { return in.name == name })
 }
 
 // isDefault reports whether v, a boolean input's value, is what its flag

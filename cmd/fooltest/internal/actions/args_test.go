@@ -34,7 +34,8 @@ func TestArgs(t *testing.T) {
 			env: map[string]string{
 				"INPUT_MODEL": "models/net.onnx", "INPUT_LABELS": "labels.txt", "INPUT_PRESET": "mnist",
 				"INPUT_SCALE": "255", "INPUT_MEAN": "0.5,0.5,0.5", "INPUT_STD": "0.25", "INPUT_INPUT-SHAPE": "1,28,28",
-				"INPUT_OUTPUT": "logits", "INPUT_OUTPUT-KIND": "logits", "INPUT_ENCODING": "both",
+				"INPUT_OUTPUT": "logits", "INPUT_OUTPUT-KIND": "logits", "INPUT_MAX-MODEL-BYTES": "4294967296",
+				"INPUT_MAX-INPUT-BYTES": "536870912", "INPUT_ENCODING": "both",
 				"INPUT_ALGORITHM": "paper", "INPUT_BUDGET": "30s", "INPUT_MAX-EVALS": "1000",
 				"INPUT_CLASSES": "random:3", "INPUT_THRESHOLD": "0.95", "INPUT_MAX-FOOLED": "10%",
 				"INPUT_FAIL-ON": "never", "INPUT_SEED": "7", "INPUT_REPEATS": "3", "INPUT_BASELINE": "models/old.onnx",
@@ -45,7 +46,7 @@ func TestArgs(t *testing.T) {
 			want: []string{
 				"--model=models/net.onnx", "--labels=labels.txt", "--preset=mnist", "--scale=255",
 				"--mean=0.5,0.5,0.5", "--std=0.25", "--input-shape=1,28,28", "--output=logits",
-				"--output-kind=logits", "--encoding=both", "--algorithm=paper", "--budget=30s",
+				"--output-kind=logits", "--max-model-bytes=4294967296", "--max-input-bytes=536870912", "--encoding=both", "--algorithm=paper", "--budget=30s",
 				"--max-evals=1000", "--classes=random:3", "--threshold=0.95", "--max-fooled=10%",
 				"--fail-on=never", "--seed=7", "--repeats=3", "--baseline=models/old.onnx", "--alpha=0.01",
 				"--tolerance=0.05", "--min-score=0.5", "--report-dir=out", "--format=json,junit",

@@ -308,3 +308,33 @@ func TestReadmeCommentsLinkImages(t *testing.T) {
 		t.Errorf("found %d README workflows that run fooltest and post report.md, want 3 at least (the Action's, the regression and the sharded one)", posting)
 	}
 }
+
+// TestReadmeListsInputs: the README's list of the inputs that set a flag
+// of the same name is action.yml's, but for the merge step's own (merge
+// and allow-missing-shards, which the README describes with merging).
+func TestReadmeListsInputs(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const lead = "Every input has the name of the CLI flag it sets: "
+	text := strings.Join(strings.Fields(string(b)), " ")
+	i := strings.Index(text, lead)
+	if i < 0 {
+		t.Fatalf("README.md has no %q", lead)
+	}
+	list, _, _ := strings.Cut(text[i+len(lead):], ".")
+	var listed []string
+	for _, f := range strings.Split(strings.ReplaceAll(list, " and ", ", "), ", ") {
+		listed = append(listed, strings.Trim(f, "`"))
+	}
+	var want []string
+	for _, in := range inputs {
+		if in.merge != mergeOnly {
+			want = append(want, in.name)
+		}
+	}
+	if !slices.Equal(listed, want) {
+		t.Errorf("README lists the inputs\n%q\naction.yml has\n%q", listed, want)
+	}
+}
