@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/fooltest/fooltest/cmd/fooltest/internal/safetext"
 
@@ -12,6 +14,7 @@ import (
 
 	"github.com/fooltest/fooltest/cmd/fooltest/internal/actions"
 	"github.com/fooltest/fooltest/cmd/fooltest/internal/exitcode"
+	"github.com/fooltest/fooltest/internal/fault"
 	"github.com/fooltest/fooltest/internal/gate"
 	"github.com/fooltest/fooltest/internal/pipeline"
 	"github.com/fooltest/fooltest/internal/report"
@@ -21,26 +24,105 @@ import (
 // variables, and the outcome goes to step outputs, the step summary and
 // annotations, whatever the exit code.
 func actionMain(ctx context.Context, e env) int {
-	gha := githubactions.New(githubactions.WithGetenv(e.getenv), githubactions.WithWriter(e.stdout))
+	step := &actionStep{gha: githubactions.New(githubactions.WithGetenv(e.getenv), githubactions.WithWriter(e.stdout)), e: e}
+	e.writing.setAtExit(step.exitNow)
 	if actions.Merging(e.getenv) {
 		args, err := actions.MergeArgs(e.getenv)
 		if err != nil {
-			return finishAction(gha, e, nil, exitcode.Usagef("%s", err))
+			return step.finish(nil, exitcode.Usagef("%s", err))
 		}
-		end := actions.Group(gha, "fooltest merge")
+		end := step.group("fooltest merge")
 		o, err := mergeReports(ctx, args, e)
 		end()
-		return finishAction(gha, e, o, err)
+		return step.finish(o, err)
 	}
 	args, err := actions.Args(e.getenv)
 	if err != nil {
 		err = exitcode.Usagef("%s", err)
-		return finishAction(gha, e, nil, err)
+		return step.finish(nil, err)
 	}
-	end := actions.Group(gha, "fooltest run")
+	end := step.group("fooltest run")
 	o, err := runSearch(ctx, append([]string{}, args...), e)
 	end()
-	return finishAction(gha, e, o, err)
+	return step.finish(o, err)
+}
+
+// errExitedAtOnce is the step's error when a second signal ends it.
+var errExitedAtOnce = fault.Environmentf("", "a second signal stopped fooltest at once, before it finished: the reports are missing or incomplete")
+
+// actionStep reports the step's outcome to the workflow once: when the
+// run ends, or, if a second signal exits first, then. Without the latter
+// a cancelled step would leave its log group open and publish no verdict,
+// summary or annotation.
+type actionStep struct {
+	gha *githubactions.Action
+	e   env
+	// mu is held while the log group is opened or closed and while the
+	// outcome is reported.
+	mu       sync.Mutex
+	inGroup  bool
+	finished bool
+}
+
+// finishWait is how long a second signal waits for the run's own report
+// to be written before the process exits.
+const finishWait = 2 * time.Second
+
+// group opens a log group and returns the function that closes it.
+func (s *actionStep) group(name string) (end func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.inGroup = true
+	s.gha.Group(name)
+	return func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.inGroup {
+			s.inGroup = false
+			s.gha.EndGroup()
+		}
+	}
+}
+
+// finish reports the run's outcome, unless a second signal reported the
+// step already, and returns the exit code.
+func (s *actionStep) finish(o *runOutcome, runErr error) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.finished {
+		return exitcode.Environment
+	}
+	s.finished = true
+	return finishAction(s.gha, s.e, o, runErr)
+}
+
+// exitNow reports the step as ended by a second signal, just before the
+// process exits: the log group closed, verdict error, a summary and an
+// annotation saying so. The run's own report, when it is being written,
+// is waited for a moment instead, since it says more.
+func (s *actionStep) exitNow() {
+	locked := make(chan struct{})
+	go func() {
+		s.mu.Lock()
+		close(locked)
+	}()
+	select {
+	case <-locked:
+	case <-time.After(finishWait):
+		return
+	}
+	defer s.mu.Unlock()
+	if s.finished {
+		return
+	}
+	s.finished = true
+	// The run may have been printing a line: commands must start one.
+	fmt.Fprintln(s.e.stdout)
+	if s.inGroup {
+		s.inGroup = false
+		s.gha.EndGroup()
+	}
+	finishAction(s.gha, s.e, nil, errExitedAtOnce)
 }
 
 func finishAction(gha *githubactions.Action, e env, o *runOutcome, runErr error) int {

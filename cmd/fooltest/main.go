@@ -21,8 +21,10 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/fooltest/fooltest/cmd/fooltest/internal/safetext"
@@ -39,8 +41,9 @@ type env struct {
 	getenv         func(string) string
 	// isTerminal reports whether stderr is a terminal (progress bars).
 	isTerminal bool
-	// writing collects the report directories the command writes into;
-	// nil in tests that send no signals.
+	// writing collects the report directories the command writes into,
+	// and what a signal needs to know of the run; nil in tests that send
+	// no signals.
 	writing *reportDirs
 }
 
@@ -50,23 +53,27 @@ func main() {
 	defer cancel()
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	go handleSignals(sigs, cancel, e.stderr, stopping(os.Args[1:], e.getenv), e.writing, os.Exit)
+	what := func() string { return stopping(os.Args[1:], e.getenv, e.writing.searchStarted()) }
+	go handleSignals(sigs, cancel, e.stderr, what, e.writing, os.Exit)
 	os.Exit(Main(ctx, os.Args[1:], e))
 }
 
 // handleSignals waits for SIGINT or SIGTERM on sigs. The first stops the
 // search, and the reports of what was found are still written (what says
-// what the command does then); a second one means "now": it removes the temporary files of the reports being written
-// into writing's directories, which would otherwise stay there (a
-// workflow that copies images/ would publish them), and exits with code 3
-// through exit.
-func handleSignals(sigs <-chan os.Signal, cancel context.CancelFunc, stderr io.Writer, what string, writing *reportDirs, exit func(int)) {
+// what the command does then, as it stands when the signal comes); a
+// second one means "now": it removes the temporary files of the reports
+// being written into writing's directories, which would otherwise stay
+// there (a workflow that copies images/ would publish them), and the
+// folders the run created and left empty, lets the Action report the step
+// as ended (see reportDirs.atExit), and exits with code 3 through exit.
+func handleSignals(sigs <-chan os.Signal, cancel context.CancelFunc, stderr io.Writer, what func() string, writing *reportDirs, exit func(int)) {
 	sig := <-sigs
-	fmt.Fprintf(stderr, "fooltest: %s: %s (signal again to exit at once)\n", sig, what)
+	fmt.Fprintf(stderr, "fooltest: %s: %s (signal again to exit at once)\n", sig, what())
 	cancel()
 	<-sigs
 	fmt.Fprintln(stderr, "fooltest: second signal: exiting without finishing the reports")
 	writing.removeTemps()
+	writing.runAtExit()
 	exit(exitcode.Environment)
 }
 
@@ -77,6 +84,14 @@ func handleSignals(sigs <-chan os.Signal, cancel context.CancelFunc, stderr io.W
 type reportDirs struct {
 	mu   sync.Mutex
 	dirs []string
+	// absent are the folders that did not exist when their report
+	// directory was added, deepest first: those a run may create.
+	absent []string
+	// searching is set once the model's search has started: only then
+	// does a stopped run write the reports of its results so far.
+	searching atomic.Bool
+	// atExit, when set, runs before a second signal's exit.
+	atExit func()
 }
 
 // add records dir, once the command is about to write there.
@@ -85,12 +100,26 @@ func (r *reportDirs) add(dir string) {
 		return
 	}
 	r.mu.Lock()
+	defer r.mu.Unlock()
 	r.dirs = append(r.dirs, dir)
-	r.mu.Unlock()
+	for _, p := range report.Folders(dir) {
+		if _, err := os.Lstat(p); err != nil {
+			r.absent = append(r.absent, p)
+		}
+	}
+	// The report directory and the parents it is created with.
+	for p := filepath.Clean(dir); ; p = filepath.Dir(p) {
+		if _, err := os.Lstat(p); err == nil || filepath.Dir(p) == p {
+			break
+		}
+		r.absent = append(r.absent, p)
+	}
 }
 
 // removeTemps removes fooltest's temporary files from every directory
-// added; it is best effort, since the process exits next.
+// added, then the folders the run created there and left empty (images/,
+// say, when the second signal came before any image was in place); it is
+// best effort, since the process exits next.
 func (r *reportDirs) removeTemps() {
 	if r == nil {
 		return
@@ -100,17 +129,68 @@ func (r *reportDirs) removeTemps() {
 	for _, d := range r.dirs {
 		_ = report.RemoveTemps(d)
 	}
+	for _, p := range r.absent {
+		// Remove fails on a folder that is not empty.
+		if fi, err := os.Lstat(p); err == nil && fi.IsDir() {
+			_ = os.Remove(p)
+		}
+	}
+}
+
+// startSearch records that the model's search has started.
+func (r *reportDirs) startSearch() {
+	if r != nil {
+		r.searching.Store(true)
+	}
+}
+
+// searchStarted reports whether the model's search has started.
+func (r *reportDirs) searchStarted() bool {
+	return r != nil && r.searching.Load()
+}
+
+// setAtExit makes f run before a second signal's exit: the Action reports
+// the step as ended there, which it would otherwise never do.
+func (r *reportDirs) setAtExit(f func()) {
+	if r == nil {
+		return
+	}
+	r.mu.Lock()
+	r.atExit = f
+	r.mu.Unlock()
+}
+
+// runAtExit runs the function setAtExit set, if any.
+func (r *reportDirs) runAtExit() {
+	if r == nil {
+		return
+	}
+	r.mu.Lock()
+	f := r.atExit
+	r.mu.Unlock()
+	if f != nil {
+		f()
+	}
 }
 
 // stopping says what the command of args does on the first signal: only
-// run and merge (and the Action, which runs either) write reports.
-func stopping(args []string, getenv func(string) string) string {
+// run and merge (and the Action, which runs either) write reports, and a
+// run only once its search has started (searching).
+func stopping(args []string, getenv func(string) string, searching bool) string {
 	cmd := "run"
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		cmd = args[0]
 	}
+	if actions.Enabled(getenv, args) {
+		cmd = "run"
+		if actions.Merging(getenv) {
+			cmd = "merge"
+		}
+	}
 	switch {
-	case actions.Enabled(getenv, args), cmd == "run":
+	case cmd == "run" && !searching:
+		return "stopping; the model's search has not started, so no reports are written"
+	case cmd == "run":
 		return "stopping the search and writing reports"
 	case cmd == "merge":
 		return "stopping and writing the merged reports"

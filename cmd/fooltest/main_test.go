@@ -109,7 +109,8 @@ func reportLabels(t *testing.T, dir string) []string {
 }
 
 // TestStopping: the first signal's notice says what the command does then;
-// only run, merge and the Action write reports.
+// only run, merge and the Action write reports, and a run only once the
+// model's search has started.
 func TestStopping(t *testing.T) {
 	none := func(string) string { return "" }
 	actions := func(k string) string {
@@ -118,21 +119,40 @@ func TestStopping(t *testing.T) {
 		}
 		return ""
 	}
+	merging := func(k string) string {
+		switch k {
+		case "GITHUB_ACTIONS":
+			return "true"
+		case "INPUT_MERGE":
+			return "shards/*"
+		}
+		return ""
+	}
+	const (
+		writes   = "stopping the search and writing reports"
+		unsearch = "stopping; the model's search has not started, so no reports are written"
+		merges   = "stopping and writing the merged reports"
+	)
 	for _, tc := range []struct {
-		args   []string
-		getenv func(string) string
-		want   string
+		args      []string
+		getenv    func(string) string
+		searching bool
+		want      string
 	}{
-		{nil, none, "stopping the search and writing reports"},
-		{[]string{"--model", "m.onnx"}, none, "stopping the search and writing reports"},
-		{[]string{"run"}, none, "stopping the search and writing reports"},
-		{[]string{"merge", "a", "b"}, none, "stopping and writing the merged reports"},
-		{[]string{"bench", "--model", "m.onnx"}, none, "stopping the measurement"},
-		{[]string{"inspect"}, none, "stopping"},
-		{nil, actions, "stopping the search and writing reports"},
+		{nil, none, true, writes},
+		{nil, none, false, unsearch},
+		{[]string{"--model", "m.onnx"}, none, true, writes},
+		{[]string{"run"}, none, true, writes},
+		{[]string{"run"}, none, false, unsearch},
+		{[]string{"merge", "a", "b"}, none, false, merges},
+		{[]string{"bench", "--model", "m.onnx"}, none, false, "stopping the measurement"},
+		{[]string{"inspect"}, none, false, "stopping"},
+		{nil, actions, true, writes},
+		{nil, actions, false, unsearch},
+		{nil, merging, false, merges},
 	} {
-		if got := stopping(tc.args, tc.getenv); got != tc.want {
-			t.Errorf("%q: %q, want %q", tc.args, got, tc.want)
+		if got := stopping(tc.args, tc.getenv, tc.searching); got != tc.want {
+			t.Errorf("%q (searching %v): %q, want %q", tc.args, tc.searching, got, tc.want)
 		}
 	}
 }

@@ -274,6 +274,10 @@ func runSearch(ctx context.Context, args []string, e env) (*runOutcome, error) {
 				fmt.Fprintf(e.stdout, "%-11s %s (sha256 %s)%s\n", "baseline", safetext.Printable(o.Name), o.SHA256[:16], pre)
 			},
 			Search: func(s pipeline.Search) (func(attack.Progress), func()) {
+				if s.What == "" {
+					// From now on a stopped run still writes its reports.
+					e.writing.startSearch()
+				}
 				if !r.quiet && (s.Count > 1 || s.What != "") {
 					fmt.Fprintf(e.stdout, "searching %s (seed %d, search %d of %d)\n", cmp.Or(s.What, "the model"), s.Seed, s.Index+1, s.Count)
 				}

@@ -3,15 +3,21 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/sethvargo/go-githubactions"
 
 	"github.com/fooltest/fooltest/cmd/fooltest/internal/exitcode"
 	"github.com/fooltest/fooltest/internal/gate"
@@ -205,8 +211,8 @@ func TestBenchInterrupt(t *testing.T) {
 
 // TestSecondSignalRemovesTemps: the first signal cancels the run; the
 // second removes the temporary files of the reports being written, in the
-// report directory and images/, and nothing else there, before it exits
-// with code 3.
+// report directory and images/, and the folders the run created and left
+// empty, and nothing else there, before it exits with code 3.
 func TestSecondSignalRemovesTemps(t *testing.T) {
 	dir := t.TempDir()
 	if err := os.Mkdir(filepath.Join(dir, "images"), 0o755); err != nil {
@@ -219,13 +225,28 @@ func TestSecondSignalRemovesTemps(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// An empty folder that was there before the run is the user's.
+	if err := os.Mkdir(filepath.Join(dir, "dataset"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	writing := &reportDirs{}
 	writing.add(dir)
+	// A report directory the run creates, with its parent, and leaves
+	// empty but for a temporary file.
+	top := t.TempDir()
+	fresh := filepath.Join(top, "new", "rep")
+	writing.add(fresh)
+	if err := os.MkdirAll(filepath.Join(fresh, "images"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(fresh, "images", ".1-one.png.42.tmp"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	sigs := make(chan os.Signal, 2)
 	cancelled := make(chan bool, 1)
 	exited := make(chan int, 1)
 	var stderr bytes.Buffer
-	go handleSignals(sigs, func() { cancelled <- true }, &stderr, "stopping the search and writing reports", writing, func(code int) { exited <- code })
+	go handleSignals(sigs, func() { cancelled <- true }, &stderr, func() string { return "stopping the search and writing reports" }, writing, func(code int) { exited <- code })
 
 	sigs <- syscall.SIGINT
 	select {
@@ -252,12 +273,116 @@ func TestSecondSignalRemovesTemps(t *testing.T) {
 			t.Errorf("%s is still there after the second signal (%v)", name, err)
 		}
 	}
-	for _, name := range kept {
+	for _, name := range append(kept, "dataset") {
 		if _, err := os.Stat(filepath.Join(dir, filepath.FromSlash(name))); err != nil {
 			t.Errorf("the second signal removed %s: %v", name, err)
 		}
 	}
+	if _, err := os.Stat(filepath.Join(top, "new")); !os.IsNotExist(err) {
+		t.Errorf("the folders the run created and left empty are still there (%v)", err)
+	}
+	if _, err := os.Stat(top); err != nil {
+		t.Errorf("the second signal removed a folder that was there before: %v", err)
+	}
 	if !strings.Contains(stderr.String(), "second signal") {
 		t.Errorf("stderr %q", stderr.String())
+	}
+}
+
+// TestActionExitNow: in the Action, a second signal that exits at once
+// still reports the step: the log group is closed, verdict=error is
+// published, and the summary and an error annotation say why; the run's
+// own report, if it comes after, adds nothing. A step already reported is
+// left as it is.
+func TestActionExitNow(t *testing.T) {
+	newStep := func(t *testing.T) (*actionStep, *bytes.Buffer, string, string) {
+		ws := t.TempDir()
+		vars := map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_WORKSPACE": ws,
+			"GITHUB_OUTPUT": filepath.Join(ws, "outputs"), "GITHUB_STEP_SUMMARY": filepath.Join(ws, "summary.md")}
+		var out, errb bytes.Buffer
+		e := envFor(&out, &errb, vars)
+		gha := githubactions.New(githubactions.WithGetenv(e.getenv), githubactions.WithWriter(e.stdout))
+		return &actionStep{gha: gha, e: e}, &out, vars["GITHUB_OUTPUT"], vars["GITHUB_STEP_SUMMARY"]
+	}
+
+	t.Run("during the run", func(t *testing.T) {
+		step, out, outputs, summary := newStep(t)
+		step.group("fooltest run")
+		fmt.Fprint(out, "a line the run had not ended")
+		step.exitNow()
+		want := "::group::fooltest run\na line the run had not ended\n::endgroup::\n" +
+			"::error title=fooltest%3A runtime failure::a second signal stopped fooltest at once, before it finished: the reports are missing or incomplete\n"
+		if got := out.String(); got != want {
+			t.Errorf("log =\n%s\nwant\n%s", got, want)
+		}
+		if b, _ := os.ReadFile(outputs); !strings.Contains(string(b), "verdict<<") || !strings.Contains(string(b), "\nerror\n") {
+			t.Errorf("outputs do not publish verdict=error:\n%s", b)
+		}
+		if b, _ := os.ReadFile(summary); !strings.Contains(string(b), "a second signal stopped fooltest") {
+			t.Errorf("the summary does not say the step was stopped:\n%s", b)
+		}
+		if code := step.finish(nil, errors.New("the run's own error")); code != exitcode.Environment || strings.Contains(out.String(), "own error") {
+			t.Errorf("the run's report after the signal's: exit %d, log\n%s", code, out.String())
+		}
+	})
+
+	t.Run("after the run's report", func(t *testing.T) {
+		step, out, outputs, _ := newStep(t)
+		end := step.group("fooltest run")
+		end()
+		step.finish(nil, exitcode.Usagef("bad input"))
+		before, _ := os.ReadFile(outputs)
+		logged := out.String()
+		step.exitNow()
+		if after, _ := os.ReadFile(outputs); out.String() != logged || !bytes.Equal(after, before) {
+			t.Errorf("the signal reported a step already reported:\n%s", out.String())
+		}
+	})
+}
+
+// TestSecondSignalRunsAtExit: the second signal runs what the command set
+// to run at exit (the Action's report), after the temporary files are
+// removed and before it exits.
+func TestSecondSignalRunsAtExit(t *testing.T) {
+	writing := &reportDirs{}
+	var order []string
+	writing.setAtExit(func() { order = append(order, "at exit") })
+	sigs := make(chan os.Signal, 2)
+	exited := make(chan int, 1)
+	go handleSignals(sigs, func() {}, io.Discard, func() string { return "stopping" }, writing, func(code int) {
+		order = append(order, "exit")
+		exited <- code
+	})
+	sigs <- syscall.SIGTERM
+	sigs <- syscall.SIGTERM
+	select {
+	case <-exited:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the second signal did not exit")
+	}
+	if !slices.Equal(order, []string{"at exit", "exit"}) {
+		t.Errorf("second signal: %q, want the function set to run at exit, then the exit", order)
+	}
+}
+
+// TestSearchStarted: a run marks the start of the model's search, after
+// which a first signal leaves reports; one that fails before searching
+// does not.
+func TestSearchStarted(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want bool
+	}{
+		{[]string{"run", "--max-evals", "50", "--threshold", "0.5", "--fail-on", "never"}, true},
+		{[]string{"run", "--threshold", "1.5"}, false},
+	} {
+		var out, errb bytes.Buffer
+		e := envFor(&out, &errb, nil)
+		e.writing = &reportDirs{}
+		t.Chdir(t.TempDir())
+		Main(context.Background(), tc.args, e)
+		if got := e.writing.searchStarted(); got != tc.want {
+			t.Errorf("%q: search started %v, want %v\n%s%s", tc.args, got, tc.want, out.String(), errb.String())
+		}
 	}
 }
