@@ -418,3 +418,106 @@ func (m *Model) ConstDims(value string) ([]int64, bool) {
 	})
 	return dims, err == nil
 }
+
+// Integer element types and the TensorProto field that Ints64 reads besides
+// raw_data and int32_data.
+const (
+	typeInt32       = 6
+	typeInt64       = 7
+	tensorInt64Data = 7
+)
+
+// maxIntegers bounds the values Ints64 decodes.
+const maxIntegers = 1 << 16
+
+// errTooMany ends Ints64's reading of a tensor past its cap.
+var errTooMany = errors.New("more integers than asked for")
+
+// Ints64 returns the dimensions and values of value when it is a constant of
+// the main graph holding 32- or 64-bit integers (shapes, axes, indices): an
+// initializer, or a Constant node's value. It returns false for anything
+// else, for data kept in an external file, and for more than max values
+// (at most 65536).
+func (m *Model) Ints64(value string, max int) (dims []int64, vals []int64, ok bool) {
+	t, ok := m.constant(value)
+	if !ok {
+		return nil, nil, false
+	}
+	max = min(max, maxIntegers)
+	var dtype uint64
+	var raw []byte
+	// int32_data holds int32 tensors and int64_data int64 ones; both
+	// write negative values as 64-bit two's complement varints.
+	var lists [2][]uint64
+	external := false
+	err := each(t, 0, func(f field) error {
+		switch f.num {
+		case tensorDims:
+			ds, err := varints(f)
+			for _, d := range ds {
+				dims = append(dims, int64(d))
+			}
+			return err
+		case tensorDataType:
+			dtype = f.val
+		case tensorLocation:
+			external = f.val == 1
+		case tensorExternalData:
+			external = true
+		case tensorRawData:
+			b, err := f.bytes()
+			raw = b
+			return err
+		case tensorInt32Data, tensorInt64Data:
+			i := 0
+			if f.num == tensorInt64Data {
+				i = 1
+			}
+			vs, err := varints(f)
+			if len(lists[i])+len(vs) > max {
+				return errTooMany
+			}
+			lists[i] = append(lists[i], vs...)
+			return err
+		}
+		return nil
+	})
+	if err != nil || external || (dtype != typeInt32 && dtype != typeInt64) {
+		return nil, nil, false
+	}
+	count := 1
+	for _, d := range dims {
+		if d < 0 || d > int64(max) || count*int(d) > max {
+			return nil, nil, false
+		}
+		count *= int(d)
+	}
+	size, listed := 8, lists[1]
+	if dtype == typeInt32 {
+		size, listed = 4, lists[0]
+	}
+	vals = make([]int64, count)
+	switch {
+	case raw != nil && len(lists[0])+len(lists[1]) == 0:
+		if len(raw) != size*count {
+			return nil, nil, false
+		}
+		for i := range vals {
+			if size == 4 {
+				vals[i] = int64(int32(binary.LittleEndian.Uint32(raw[4*i:])))
+			} else {
+				vals[i] = int64(binary.LittleEndian.Uint64(raw[8*i:]))
+			}
+		}
+	case raw == nil && len(listed) == count && len(lists[0])+len(lists[1]) == count:
+		for i, v := range listed {
+			vals[i] = int64(v)
+			if size == 4 {
+				vals[i] = int64(int32(v))
+			}
+		}
+	default:
+		return nil, nil, false
+	}
+	return dims, vals, true
+}

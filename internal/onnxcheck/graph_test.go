@@ -110,6 +110,66 @@ func TestGraphView(t *testing.T) {
 	}
 }
 
+// packedVarints is a packed repeated varint field of signed values, as
+// int32_data and int64_data write them.
+func packedVarints(num int, v ...int64) []byte {
+	var b []byte
+	for _, x := range v {
+		b = binary.AppendUvarint(b, uint64(x))
+	}
+	return lenField(num, b)
+}
+
+// TestInts64 reads integer constants back in the forms exporters write
+// them (raw_data of int64 and int32, packed and unpacked int64_data and
+// int32_data, a Constant node's value), negative values included, and
+// refuses the rest.
+func TestInts64(t *testing.T) {
+	raw64 := binary.LittleEndian.AppendUint64(nil, uint64(1))
+	raw64 = binary.LittleEndian.AppendUint64(raw64, ^uint64(0))
+	raw32 := binary.LittleEndian.AppendUint32(nil, uint32(0xfffffffe))
+	graph := cat(
+		lenField(1, strField(2, "k"), strField(4, "Constant"),
+			lenField(5, strField(1, "value"), lenField(5, varintField(1, 3), varintField(2, 7), packedVarints(7, 0, -1, 64)))),
+		lenField(5, strField(8, "raw64"), varintField(1, 2), varintField(2, 7), lenField(9, raw64)),
+		lenField(5, strField(8, "raw32"), varintField(1, 1), varintField(2, 6), lenField(9, raw32)),
+		lenField(5, strField(8, "list32"), varintField(1, 2), varintField(2, 6), packedVarints(5, -3, 5)),
+		lenField(5, strField(8, "single64"), varintField(2, 7), varintField(7, 4)),
+		lenField(5, strField(8, "float"), varintField(1, 1), varintField(2, 1), packedFloats(4, 1)),
+		lenField(5, strField(8, "short"), varintField(1, 3), varintField(2, 7), lenField(9, raw64)),
+		lenField(5, strField(8, "both"), varintField(1, 1), varintField(2, 7), lenField(9, raw64[:8]), packedVarints(7, 1)),
+		lenField(12, strField(1, "y")),
+	)
+	m, err := parseModel(rawModel(graph))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		dims []int64
+		vals []int64
+	}{
+		{"k", []int64{3}, []int64{0, -1, 64}},
+		{"raw64", []int64{2}, []int64{1, -1}},
+		{"raw32", []int64{1}, []int64{-2}},
+		{"list32", []int64{2}, []int64{-3, 5}},
+		{"single64", nil, []int64{4}},
+	} {
+		dims, vals, ok := m.Ints64(tc.name, 16)
+		if !ok || !slices.Equal(dims, tc.dims) || !slices.Equal(vals, tc.vals) {
+			t.Errorf("%s: %v %v %v, want %v %v", tc.name, dims, vals, ok, tc.dims, tc.vals)
+		}
+	}
+	for _, name := range []string{"float", "short", "both", "x", "missing"} {
+		if dims, vals, ok := m.Ints64(name, 16); ok {
+			t.Errorf("%s read as integers: %v %v", name, dims, vals)
+		}
+	}
+	if _, _, ok := m.Ints64("k", 2); ok {
+		t.Error("k read past the cap of 2 values")
+	}
+}
+
 // TestMetadata reads a model's metadata_props: the entries it holds, and
 // none of a key or value too long to be one of the conventions read.
 func TestMetadata(t *testing.T) {
