@@ -190,7 +190,14 @@ func (s *softmaxBound) f(c int, h []float64) float64 {
 func (s *softmaxBound) ascend(c int, upper, goal float64, budget int) (float64, int) {
 	l := s.l
 	per := 2 * l.K * l.H
-	spent := 0
+	// The value at the start costs half a step: a share of the budget
+	// too small for it and one step leaves the bound as it is, where
+	// evaluating it for each of 1000 classes of a wide layer would cost
+	// seconds.
+	if budget < per+per/2 {
+		return upper, 0
+	}
+	spent := per / 2
 	cur := s.f(c, s.h)
 	step := 1.0
 	for spent+per <= budget && cur < goal && (math.IsInf(goal, 1) || upper >= goal) {
