@@ -13,10 +13,11 @@ const Work = 1 << 28
 // Ceilings returns, for each of classes, an upper bound on the class's
 // confidence over every value the layer can take, and so over every input.
 // With a softmax the maximum has no closed form; each class's bound comes
-// from a projected gradient ascent over the box and the concave function's
-// linear upper bound at each step, and the ascent stops once the bound is
-// below goal (the class cannot reach it) or a point of the box reaches goal
-// (no bound below goal exists). A bound at or above goal is therefore only
+// from a projected gradient ascent over the layer's values (the box, or the
+// normalized vectors' ball) and the concave function's linear upper bound
+// at each step, and the ascent stops once the bound is below goal (the
+// class cannot reach it) or one of the values reaches goal (no bound below
+// goal exists). A bound at or above goal is therefore only
 // an upper bound, not the class's maximum. A goal of 1 or more runs each
 // ascent until it converges (or Work runs out).
 func (l *Layer) Ceilings(classes []int, goal float64) []float64 {
@@ -34,7 +35,11 @@ func (l *Layer) Ceilings(classes []int, goal float64) []float64 {
 	errs := l.errs()
 	if l.scores != softmaxOf {
 		for i, c := range classes {
-			z := l.b[c] + l.boxMax(l.w[c*l.H:(c+1)*l.H], nil) + errs[c]
+			row := make([]float64, l.H)
+			for i, x := range l.w[c*l.H : (c+1)*l.H] {
+				row[i] = float64(x)
+			}
+			z := l.b[c] + l.linMax(row, nil) + errs[c]
 			out[i] = z
 			if l.scores == sigmoidOf {
 				out[i] = sigmoid(z)
@@ -79,6 +84,9 @@ func (l *Layer) Ceilings(classes []int, goal float64) []float64 {
 // runtime sums in an order of its own. A little more covers the rounding
 // of the confidence itself.
 func (l *Layer) errs() []float64 {
+	if l.Radius > 0 {
+		return l.normErrs
+	}
 	e := make([]float64, l.K)
 	m := max(math.Abs(l.Lo), math.Abs(l.Hi))
 	for j := range e {
@@ -91,16 +99,29 @@ func (l *Layer) errs() []float64 {
 	return e
 }
 
-// boxMax returns the maximum of v·h over the box, and writes the maximising
-// vertex into at when it is not nil.
-func (l *Layer) boxMax(v []float32, at []float64) float64 {
+// linMax returns the maximum of v·h over the layer's values, and writes a
+// maximising point into at when it is not nil: over the box, a vertex;
+// over a normalization's vectors (mean 0, norm at most Radius), Radius
+// times the unit vector along v less its mean, as the mean of v adds
+// nothing to v·h there.
+func (l *Layer) linMax(v []float64, at []float64) float64 {
+	if l.Radius > 0 {
+		mean, norm := centred(v)
+		for i := range at {
+			at[i] = 0
+			if norm > 0 {
+				at[i] = l.Radius * (v[i] - mean) / norm
+			}
+		}
+		return l.Radius * norm
+	}
 	var s float64
 	for i, x := range v {
 		e := l.Hi
 		if x < 0 {
 			e = l.Lo
 		}
-		s += float64(x) * e
+		s += x * e
 		if at != nil {
 			at[i] = e
 		}
@@ -108,19 +129,68 @@ func (l *Layer) boxMax(v []float32, at []float64) float64 {
 	return s
 }
 
+// centred returns the mean of v and the norm of v less its mean.
+func centred(v []float64) (mean, norm float64) {
+	for _, x := range v {
+		mean += x
+	}
+	mean /= float64(len(v))
+	for _, x := range v {
+		norm += (x - mean) * (x - mean)
+	}
+	return mean, math.Sqrt(norm)
+}
+
+// gap returns the most that g·(x − h) reaches over the layer's values x:
+// by concavity, how far above its value at h a function with gradient g
+// at h can rise. h need not be one of the values.
+func (l *Layer) gap(g, h []float64) float64 {
+	if l.Radius > 0 {
+		var gh float64
+		for i, gi := range g {
+			gh += gi * h[i]
+		}
+		return l.linMax(g, nil) - gh
+	}
+	gap := 0.0
+	for i, gi := range g {
+		gap += max(gi*(l.Lo-h[i]), gi*(l.Hi-h[i]))
+	}
+	return gap
+}
+
+// project moves x to the nearest of the layer's values: into the box, or
+// onto the mean-zero hyperplane and then into the ball.
+func (l *Layer) project(x []float64) {
+	if l.Radius == 0 {
+		for i := range x {
+			x[i] = min(l.Hi, max(l.Lo, x[i]))
+		}
+		return
+	}
+	mean, norm := centred(x)
+	scale := 1.0
+	if norm > l.Radius {
+		scale = l.Radius / norm
+	}
+	for i := range x {
+		x[i] = (x[i] - mean) * scale
+	}
+}
+
 // softmaxBound holds the work space of the softmax bounds of one layer.
 type softmaxBound struct {
 	l *Layer
 	// colSum is Σ_j w_j and bSum Σ_j b_j, for the one-pass bound.
-	colSum     []float64
-	bSum       float64
-	v          []float32
-	h, next, g []float64
-	z, q       []float64
+	colSum  []float64
+	bSum    float64
+	v, h    []float64
+	next, g []float64
+	z, q    []float64
 }
 
 func newSoftmaxBound(l *Layer) *softmaxBound {
-	s := &softmaxBound{l: l, colSum: make([]float64, l.H), v: make([]float32, l.H),
+	s := &softmaxBound{l: l, colSum: make([]float64, l.H), v: make([]float64, l.H),
 		h: make([]float64, l.H), next: make([]float64, l.H), g: make([]float64, l.H),
 		z: make([]float64, l.K), q: make([]float64, l.K)}
 	for j := range l.K {
@@ -135,8 +205,8 @@ func newSoftmaxBound(l *Layer) *softmaxBound {
 // onePass returns an upper bound on class c's log-odds from one pass over
 // the weights: the log-sum-exp of the other K-1 logits is at least their
 // mean plus log(K-1), which leaves a linear function to maximise over the
-// box. It also leaves the maximising vertex in s.h, where the ascent
-// starts.
+// layer's values. It also leaves the maximising point in s.h, where the
+// ascent starts.
 func (s *softmaxBound) onePass(c int) float64 {
 	l := s.l
 	if l.K == 1 {
@@ -145,9 +215,9 @@ func (s *softmaxBound) onePass(c int) float64 {
 	n := float64(l.K - 1)
 	wc := l.w[c*l.H : (c+1)*l.H]
 	for i := range s.v {
-		s.v[i] = float32(float64(wc[i]) - (s.colSum[i]-float64(wc[i]))/n)
+		s.v[i] = float64(wc[i]) - (s.colSum[i]-float64(wc[i]))/n
 	}
-	return l.b[c] - (s.bSum-l.b[c])/n - math.Log(n) + l.boxMax(s.v, s.h)
+	return l.b[c] - (s.bSum-l.b[c])/n - math.Log(n) + l.linMax(s.v, s.h)
 }
 
 // f returns class c's log-odds at h, z_c less the log-sum-exp of the other
@@ -180,11 +250,12 @@ func (s *softmaxBound) f(c int, h []float64) float64 {
 }
 
 // ascend improves upper, an upper bound on class c's log-odds, by projected
-// gradient ascent from s.h over the box, for at most budget multiply-adds,
+// gradient ascent from s.h over the layer's values, for at most budget
+// multiply-adds,
 // until the bound is below goal or a point reaches it (goal is in log-odds;
 // +Inf ascends until the ascent converges).
 // The log-odds are concave in h, so at every point h with gradient g they
-// are at most f(h) + max over the box of g·(x - h): an upper bound that
+// are at most f(h) + max over the values x of g·(x - h): an upper bound that
 // meets the maximum where the ascent converges. It returns the least bound
 // found, and the multiply-adds spent.
 func (s *softmaxBound) ascend(c int, upper, goal float64, budget int) (float64, int) {
@@ -215,10 +286,7 @@ func (s *softmaxBound) ascend(c int, upper, goal float64, budget int) (float64, 
 			}
 		}
 		spent += per
-		gap := 0.0
-		for i, gi := range s.g {
-			gap += max(gi*(l.Lo-s.h[i]), gi*(l.Hi-s.h[i]))
-		}
+		gap := l.gap(s.g, s.h)
 		upper = min(upper, cur+gap)
 		if gap < 1e-9 {
 			break
@@ -228,8 +296,9 @@ func (s *softmaxBound) ascend(c int, upper, goal float64, budget int) (float64, 
 		moved := false
 		for step > 1e-12 && spent+per/2 <= budget {
 			for i := range s.next {
-				s.next[i] = min(l.Hi, max(l.Lo, s.h[i]+step*s.g[i]))
+				s.next[i] = s.h[i] + step*s.g[i]
 			}
+			l.project(s.next)
 			v := s.f(c, s.next)
 			spent += per / 2
 			if v > cur {

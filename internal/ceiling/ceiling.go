@@ -10,6 +10,14 @@
 // determine. A class whose maximum lies below the threshold cannot be
 // fooled, however long the search runs.
 //
+// The head of transformer classifiers is read too: a layer normalization
+// (the LayerNormalization operator, or the ReduceMean, Sub, Pow, Sqrt and
+// Div that exporters write for it) and its scale and shift, possibly
+// averaged over tokens or with one token selected, then the Gemm or MatMul
+// (see norm.go). Each normalized vector has mean 0 and a norm below √H,
+// and so has every average of them: over that set, too, a class's
+// confidence has a maximum the weights determine.
+//
 // The search itself stays black-box: this reads the model file only to
 // explain, in the reports, why a class was not fooled.
 package ceiling
@@ -51,10 +59,19 @@ const maxWeights = 16 << 20
 
 // Layer is a bounded layer and the affine map from it to the class scores.
 type Layer struct {
-	// Op is the bounded operator; each of its H values lies in [Lo, Hi]
-	// by the time it reaches the affine map.
+	// Op is the bounded operator; for a box, each of its H values lies
+	// in [Lo, Hi] by the time it reaches the affine map.
 	Op     string
 	Lo, Hi float64
+	// Radius is, for a layer normalization, the most that the norm of a
+	// normalized vector can be (√H, and a margin for float rounding),
+	// whose values have mean 0; the box is then unused, and w and b hold
+	// the affine map of the normalized vector, the normalization's scale
+	// and shift folded in. 0 for a box.
+	Radius float64
+	// normErrs are, for a layer normalization, how far float32 can move
+	// each score from the exact map of the ball (see normalized).
+	normErrs []float64
 	// K is the number of classes, H the affine map's input size.
 	K, H   int
 	w      []float32 // K×H, row-major: z = w·h + b
@@ -169,7 +186,10 @@ func Find(m *onnxcheck.Model, output string, k int, applied Applied) *Layer {
 	// has K values per image (k): every operator between them keeps each
 	// image's values, so the Conv's output has one position, where it is
 	// the affine map.
-	if !l.bound(m, h) || !l.clampsIdle() {
+	if !l.bound(m, h) && !l.normalized(m, h) {
+		return nil
+	}
+	if !l.clampsIdle() {
 		return nil
 	}
 	return l
@@ -242,13 +262,19 @@ func (l *Layer) clampsIdle() bool {
 	if math.IsInf(l.clampLo, -1) && math.IsInf(l.clampHi, 1) {
 		return true
 	}
+	row := make([]float64, l.H)
 	for c := range l.K {
-		lo, hi := l.b[c], l.b[c]
-		for _, w := range l.w[c*l.H : (c+1)*l.H] {
-			a, b := float64(w)*l.Lo, float64(w)*l.Hi
-			lo += min(a, b)
-			hi += max(a, b)
+		for i, w := range l.w[c*l.H : (c+1)*l.H] {
+			row[i] = float64(w)
 		}
+		// Both sets are symmetric about their centre: the least score
+		// is as far below it as the greatest is above.
+		centre := l.b[c]
+		for _, w := range row {
+			centre += w * (l.Lo + l.Hi) / 2
+		}
+		reach := l.linMax(row, nil) - (centre - l.b[c])
+		lo, hi := centre-reach, centre+reach
 		// A margin for float32 sums.
 		slack := 1e-3 * (1 + max(math.Abs(lo), math.Abs(hi)))
 		if lo-slack < l.clampLo || hi+slack > l.clampHi {
@@ -575,6 +601,9 @@ func clampBox(m *onnxcheck.Model, n *onnxcheck.Node, depth int) (lo, hi float64)
 
 // String says what the layer is, for people.
 func (l *Layer) String() string {
+	if l.Radius > 0 {
+		return fmt.Sprintf("%s layer of %d values, with mean 0 and norm below %s before its scale and shift", l.Op, l.H, num(math.Sqrt(float64(l.H))))
+	}
 	return fmt.Sprintf("%s layer of %d values in [%s, %s]", l.Op, l.H, num(l.Lo), num(l.Hi))
 }
 
