@@ -314,7 +314,8 @@ func TestClipLayer(t *testing.T) {
 }
 
 // FuzzFind reads arbitrary models: Find must return nil or a layer whose
-// bounds Ceilings can compute, never panic or allocate without bound.
+// bounds Ceilings can compute, never panic or allocate without bound. The
+// seeds hold a Tanh head and transformer heads (onnxtest.NormHead).
 func FuzzFind(f *testing.F) {
 	tanh, err := os.ReadFile(filepath.Join("..", "..", "testdata", "models", "mnist-tanh-ls.onnx"))
 	if err != nil {
@@ -322,6 +323,8 @@ func FuzzFind(f *testing.F) {
 	}
 	f.Add(tanh)
 	f.Add(demo.Model)
+	f.Add(onnxtest.NormHead(false, false).Bytes())
+	f.Add(onnxtest.NormHead(true, true).Bytes())
 	f.Fuzz(func(t *testing.T, data []byte) {
 		m, err := onnxcheck.CheckBytes("fuzz", data)
 		if err != nil {
@@ -329,13 +332,16 @@ func FuzzFind(f *testing.F) {
 		}
 		for _, out := range m.OutputNames() {
 			for _, a := range []Applied{AsIs, SoftmaxApplied} {
-				l := Find(m, out, 10, a)
-				if l == nil {
-					continue
-				}
-				for _, v := range l.Ceilings([]int{0, 9}, 0.99) {
-					if math.IsNaN(v) {
-						t.Fatalf("NaN bound from %v", l)
+				// 10 classes as mnist-tanh-ls has, 4 as NormHead.
+				for _, k := range []int{10, 4} {
+					l := Find(m, out, k, a)
+					if l == nil {
+						continue
+					}
+					for _, v := range l.Ceilings([]int{0, k - 1}, 0.99) {
+						if math.IsNaN(v) {
+							t.Fatalf("NaN bound from %v", l)
+						}
 					}
 				}
 			}
