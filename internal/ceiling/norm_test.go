@@ -144,6 +144,12 @@ func TestNormForms(t *testing.T) {
 			withInts(nd("ReduceMean", []string{"t"}, "h"), map[string]int64{"keepdims": 0}, map[string][]int64{"axes": {2}}), gemmOut), 17, "LayerNormalization"},
 		{"operator, flatten to rows of 8", head(lnOp(-1), nd("Flatten", []string{"n"}, "h"), gemmOut), 17, "LayerNormalization"},
 
+		{"operator, mean over tokens, idle clamps of the scores", head(lnOp(-1), tokenMean,
+			onnxtest.Node{Op: "Gemm", Inputs: []string{"h", "W", "b"}, Outputs: []string{"z"}, Ints: map[string]int64{"transB": 1}},
+			nd("Min", []string{"z", "big"}, "z1"), nd("Max", []string{"z1", "minusBig"}, "out")), 17, "LayerNormalization"},
+		{"a clamp of the scores that binds", head(lnOp(-1), tokenMean,
+			onnxtest.Node{Op: "Gemm", Inputs: []string{"h", "W", "b"}, Outputs: []string{"z"}, Ints: map[string]int64{"transB": 1}},
+			nd("Min", []string{"z", "four"}, "out")), 17, ""},
 		{"a mean over the normalized axis", head(lnOp(-1), withInts(nd("ReduceMean", []string{"n"}, "p"), nil, map[string][]int64{"axes": {-1}}),
 			nd("Reshape", []string{"p", "rows"}, "h"), gemmOut), 17, ""},
 		{"a mean over axis 2 of three", head(lnOp(-1), withInts(nd("ReduceMean", []string{"n"}, "h"), map[string]int64{"keepdims": 0}, map[string][]int64{"axes": {2}}), gemmOut), 17, ""},
@@ -188,6 +194,9 @@ func TestNormForms(t *testing.T) {
 			inits := append(normInits(),
 				onnxtest.Tensor{Name: "minusOne", Dims: []int64{}, Data: []float32{-1}},
 				onnxtest.Tensor{Name: "three", Dims: []int64{}, Data: []float32{3}},
+				onnxtest.Tensor{Name: "four", Dims: []int64{}, Data: []float32{4}},
+				onnxtest.Tensor{Name: "big", Dims: []int64{}, Data: []float32{1e5}},
+				onnxtest.Tensor{Name: "minusBig", Dims: []int64{}, Data: []float32{-1e5}},
 				onnxtest.Tensor{Name: "gammaColumn", Dims: []int64{8, 1}, Data: normGamma})
 			model := onnxtest.Model{
 				Opset:        tc.opset,
