@@ -116,7 +116,8 @@ func TestSpatialOutputs(t *testing.T) {
 
 // TestHeadsOutputs: scores of a few heads of many classes ([N,4,36], a
 // captcha reader's characters) are refused with the fix of one head per
-// output; a detector's hundreds of boxes are not called heads.
+// output; a detector's hundreds of boxes are not called heads, and a
+// sequence of open length is called one.
 func TestHeadsOutputs(t *testing.T) {
 	in := inputSpec{name: "image", layout: NCHW, c: 3, h: 32, w: 90, dims: []int64{-1, 3, 32, 90}}
 	tests := []struct {
@@ -126,6 +127,9 @@ func TestHeadsOutputs(t *testing.T) {
 		{[]int64{-1, 4, 36}, "4 heads of 36 classes each (a reader of 4 characters or time steps, say) or a detector's or segmenter's scores, where an image classifier gives one score per class ([N,K]); export one head's scores as an output of its own", ""},
 		{[]int64{-1, 84, 8400}, "scores along 2 axes as a detector's boxes or a segmentation map give them", "heads"},
 		{[]int64{-1, 4, 36, 2}, "scores along 3 axes as a detector's boxes", "heads"},
+		// A CTC reader's steps, their number left open.
+		{[]int64{-1, -1, 31}, "a sequence of steps of unknown length with 31 scores each, as a CTC text or CAPTCHA reader gives them", "unknown class axis"},
+		{[]int64{-1, -1, 1}, "with an unknown class axis", ""},
 	}
 	for _, tc := range tests {
 		out := ort.InputOutputInfo{Name: "out", OrtValueType: ort.ONNXTypeTensor, DataType: ort.TensorElementDataTypeFloat, Dimensions: ort.NewShape(tc.dims...)}

@@ -777,6 +777,11 @@ func classOutput(out ort.InputOutputInfo, in inputSpec, m *onnxcheck.Model) (spe
 				// the models seen so far; treat unknown trailing axes as 1
 				// except the first.
 				if k == 1 && d == dims[1] {
+					if len(dims) == 3 && dims[2] > 1 {
+						// [N,T,K] with T left open: a sequence of
+						// steps, as a CTC text reader gives them.
+						return spec, fmt.Sprintf("has shape %v: a sequence of steps of unknown length with %d scores each, as a CTC text or CAPTCHA reader gives them, where an image classifier gives one score per class ([N,K])", dims, dims[2])
+					}
 					return spec, fmt.Sprintf("has shape %v with an unknown class axis", dims)
 				}
 				continue
