@@ -73,3 +73,18 @@ func TestRangeCheck(t *testing.T) {
 		t.Fatalf("a float model without a quantizer got range %+v", r)
 	}
 }
+
+// TestRangeCheckDataset: the same quantizer fits the CIFAR-10 statistics
+// and ImageNet's within a few hundredths; the number of classes orders
+// them, the dataset's own preset first.
+func TestRangeCheckDataset(t *testing.T) {
+	for k, first := range map[int]string{10: "cifar10", 1000: "imagenet"} {
+		r := openModel(t, onnxtest.Quantized([]int64{-1, 3, 8, 8}, k, 0.01865845, 114), Options{Batch: 8}).Info().InputRange
+		if r == nil || len(r.Suggested) < 2 || r.Suggested[0].Preset != first {
+			t.Fatalf("%d classes: suggested %+v, want %s first", k, r, first)
+		}
+		if d := math.Abs(r.Suggested[0].Fit - r.Suggested[1].Fit); d >= nearFit {
+			t.Fatalf("%d classes: fits %v apart, want them near", k, d)
+		}
+	}
+}
