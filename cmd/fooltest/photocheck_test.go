@@ -122,7 +122,7 @@ func TestPhotoCheckDefaulted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"nearly the same scores (spread 0.0", "and no preset set them apart", "| Photos told apart | 0.0"} {
+	for _, want := range []string{"nearly the same scores (spread 0.0", "and no preset of a far wider range set them apart", "| Photos told apart | 0.0"} {
 		if !strings.Contains(string(md), want) {
 			t.Fatalf("report.md does not say %q:\n%s", want, md)
 		}

@@ -281,10 +281,10 @@ func Evaluate(res *report.Result, threshold float64, allowed MaxFooled, failOn F
 			confirm = "--scale 1 --mean 0 --std 1"
 		}
 		if p := res.PhotoCheck; p != nil && p.Collapsed {
-			res.Error = fmt.Sprintf("with fooltest's default scale, mean and std (%s), which nothing gave, the model scored %d very different photos nearly alike (spread %.3f of 1), as one fed values unlike its own does, and a pass would rest on a preprocessing nobody confirmed: give the model's own (--preset, or --scale, --mean and --std), or confirm these with %s",
+			res.Error = fmt.Sprintf("with fooltest's default scale, mean and std (%s), which nothing gave, the model scored %d very different photos nearly alike (spread %.3f of 1), as one fed values unlike its own does, and a pass would rest on a preprocessing nobody confirmed: give the model's own (--preset, or --scale, --mean and --std, as its training code gives them), or, only if it was trained on these values, confirm these with %s",
 				confirmName(res.Config.Preset), p.Photos, p.Spread, confirm)
 		} else {
-			res.Error = fmt.Sprintf("the run would pass, but on fooltest's default scale, mean and std (%s), which nothing gave: a model trained on other values (0..255 pixels, ImageNet's or CIFAR's statistics) is far harder to fool on these, and a pass would rest on a preprocessing nobody confirmed: give the model's own (--preset, or --scale, --mean and --std), or confirm these with %s",
+			res.Error = fmt.Sprintf("the run would pass, but on fooltest's default scale, mean and std (%s), which nothing gave: a model trained on other values (0..255 pixels, ImageNet's or CIFAR's statistics) is far harder to fool on these, and a pass would rest on a preprocessing nobody confirmed: give the model's own (--preset, or --scale, --mean and --std, as its training code gives them), or, only if it was trained on these values, confirm these with %s",
 				confirmName(res.Config.Preset), confirm)
 		}
 	case res.Interrupted:

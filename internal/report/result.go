@@ -258,7 +258,7 @@ func photoWarning(res *Result, untrusted func(string) string) string {
 		// Nothing to suggest, and the gate errs only on a default nobody
 		// gave: a pass on a preprocessing the user chose stands, and the
 		// reader of the report must know what it rests on.
-		return fmt.Sprintf("With this run's preprocessing the model gave %d very different photos nearly the same scores (spread %.3f of 1), and no preset set them apart: "+
+		return fmt.Sprintf("With this run's preprocessing the model gave %d very different photos nearly the same scores (spread %.3f of 1), and no preset of a far wider range set them apart (presets of a similar range were not tried): "+
 			"either the model reads inputs other than photos (spectrograms, sensor data), or the preprocessing squeezes every image together, and then this search could hardly move it and the verdict says little about it.",
 			p.Photos, p.Spread)
 	}
@@ -277,7 +277,7 @@ func photoWarning(res *Result, untrusted func(string) string) string {
 // photoRow is the summary's value for the photo check.
 func photoRow(p *PhotoCheck, untrusted func(string) string) string {
 	if !p.Mismatch() {
-		return fmt.Sprintf("%.3f of 1; no preset sets them apart", p.Spread)
+		return fmt.Sprintf("%.3f of 1; no far wider preset sets them apart", p.Spread)
 	}
 	return fmt.Sprintf("%.3f of 1; preset %s: %.2f", p.Spread, untrusted(p.SuggestedPresets[0]), p.SuggestedSpread)
 }
