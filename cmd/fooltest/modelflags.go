@@ -365,7 +365,13 @@ func summary(l *pipeline.Opened, defaulted bool, hf hfconfig.Files) string {
 		if l.Info().Channels == 1 {
 			examples = "mnist, pm1, raw255"
 		}
-		pre = ": the default, as no --preset was given; pass the normalisation the model was trained with (" + examples + ", ...), which inspect --image PHOTO helps find"
+		pre = ": the default, as no --preset was given; pass the normalisation the model was trained with (" + examples + ", ...)"
+		if min(i.Height, i.Width) >= 64 {
+			// A photo shrunk to 32×32 says little: a CIFAR-100 model
+			// trained on 0..255 read three photos wrong, and sure of
+			// them, with its own preprocessing.
+			pre += ", which inspect --image PHOTO helps find"
+		}
 		if !l.Digits.Confirms() {
 			pre += ", or --preset raw01 to confirm it: no run passes on it unconfirmed"
 		}
