@@ -415,6 +415,8 @@ func digitsLine(d *report.DigitCheck) string {
 		s += fmt.Sprintf(", at a median confidence of %.2f, %.2f with --preset %s: the preprocessing looks wrong", d.Confidence, d.SuggestedConfidence, d.SuggestedPreset)
 	case d.Mismatch():
 		s += fmt.Sprintf(", %d with --preset %s: the preprocessing looks wrong", d.SuggestedCorrect, d.SuggestedPreset)
+	case d.SurerPreset != "":
+		s += fmt.Sprintf(", at a median confidence of %.2f, %.2f with --preset %s: the default is not confirmed", d.Confidence, d.SurerConfidence, safetext.Printable(d.SurerPreset))
 	}
 	return s
 }

@@ -108,17 +108,20 @@ func TestCheckShared(t *testing.T) {
 	for _, tc := range []struct {
 		path, preset string
 		// guessed is the preset suggested when raw01 is fooltest's
-		// default rather than the user's word.
-		guessed string
+		// default rather than the user's word; surer, the preset that
+		// reads the digits as well and surer then.
+		guessed, surer string
 	}{
-		{"mnist-cnn-andrewrgarcia/mnist_model.onnx", "pm1", ""},
-		{"mnist-cnn-baskov/mnist-load.onnx", "pm1", ""},
-		{"mnist-extdata-zuramai/mnist.onnx", "pm1", "pm1"},
-		{"mnist-mlp-ohhmkar/mnist.onnx", "raw01", ""},
-		{"mnist-mlp-zackproser/mnist_model.onnx", "mnist", ""},
-		{"mnist-nhwc-wuhan-sm/mnist-sm.onnx", "raw01", ""},
-		{"mnist-zoo8/mnist-8.onnx", "raw01", ""},
-		{"mnist-zoo12/mnist-12.onnx", "raw01", ""},
+		{"mnist-cnn-andrewrgarcia/mnist_model.onnx", "pm1", "", ""},
+		{"mnist-cnn-baskov/mnist-load.onnx", "pm1", "", ""},
+		{"mnist-extdata-zuramai/mnist.onnx", "pm1", "pm1", ""},
+		{"mnist-mlp-ohhmkar/mnist.onnx", "raw01", "", ""},
+		// 98 right at a median of 0.78 with raw01, 99 at 1.00 with its
+		// own mnist.
+		{"mnist-mlp-zackproser/mnist_model.onnx", "mnist", "", "mnist"},
+		{"mnist-nhwc-wuhan-sm/mnist-sm.onnx", "raw01", "", ""},
+		{"mnist-zoo8/mnist-8.onnx", "raw01", "", ""},
+		{"mnist-zoo12/mnist-12.onnx", "raw01", "", ""},
 	} {
 		t.Run(tc.path, func(t *testing.T) {
 			path := filepath.Join(dir, tc.path)
@@ -152,14 +155,17 @@ func TestCheckShared(t *testing.T) {
 			if want != "" && (guess.Correct >= MinRight*Count || guess.SuggestedCorrect-guess.Correct < GuessedGain*Count) {
 				t.Fatalf("suggested %q with %d right against %d", guess.Suggested, guess.SuggestedCorrect, guess.Correct)
 			}
+			if guess.Surer != tc.surer || tc.surer != "" && guess.SurerConfidence < guess.Confidence+SurerBy {
+				t.Fatalf("with the default raw01 guessed: surer %q at %.3f against %.3f, want %q", guess.Surer, guess.SurerConfidence, guess.Confidence, tc.surer)
+			}
 			// Given, raw01 is the user's word, which only a far larger
 			// gain overrules.
 			given, _, err := Check(c, raw01, false)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if tc.guessed != "" && given.Suggested != "" {
-				t.Fatalf("with raw01 given: %+v, want no suggestion", given)
+			if tc.guessed != "" && given.Suggested != "" || given.Surer != "" {
+				t.Fatalf("with raw01 given: %+v, want no suggestion and no surer preset", given)
 			}
 		})
 	}

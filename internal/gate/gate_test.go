@@ -312,6 +312,11 @@ func TestEvaluateError(t *testing.T) {
 			r.PhotoCheck, r.DigitCheck = nil, &report.DigitCheck{Digits: 100, Correct: 97, Confidence: 1}
 			return r
 		}(), Pass},
+		{"unconfirmed default, digits surer with another preset", func() report.Result {
+			r := unconfirmedResult(classes(0.1, 0), false, false, report.DefaultPreprocessing)
+			r.PhotoCheck, r.DigitCheck = nil, &report.DigitCheck{Digits: 100, Correct: 98, Confidence: 0.89, SurerPreset: "mnist", SurerConfidence: 1}
+			return r
+		}(), Error},
 		{"unconfirmed default, digits read badly", func() report.Result {
 			r := unconfirmedResult(classes(0.1, 0), false, false, report.DefaultPreprocessing)
 			r.PhotoCheck, r.DigitCheck = nil, &report.DigitCheck{Digits: 100, Correct: 11, Confidence: 0.3}
@@ -495,8 +500,14 @@ func TestUnconfirmedFix(t *testing.T) {
 			t.Errorf("%s: error %q, want it to end %q", preset, res.Error, want)
 		}
 	}
-	// Photos told apart: the error says what a wrong default does.
+	// Digits read surer with another preset: the error names it.
 	res := unconfirmedResult(classes(0.1, 0), false, false, report.DefaultPreprocessing)
+	res.PhotoCheck, res.DigitCheck = nil, &report.DigitCheck{Digits: 100, Correct: 98, Confidence: 0.89, SurerPreset: "mnist", SurerConfidence: 1}
+	if v, err := Evaluate(&res, 0.99, none, FailOnFooled); err != nil || v != Error || !strings.Contains(res.Error, "as well with preset mnist and surer (a median confidence of 1.00 against 0.89)") || !strings.HasSuffix(res.Error, "confirm these with --preset raw01") {
+		t.Errorf("digits surer with mnist: verdict %s, %v, error %q", v, err, res.Error)
+	}
+	// Photos told apart: the error says what a wrong default does.
+	res = unconfirmedResult(classes(0.1, 0), false, false, report.DefaultPreprocessing)
 	if v, err := Evaluate(&res, 0.99, none, FailOnFooled); err != nil || v != Error {
 		t.Fatalf("photos told apart: verdict %s, %v", v, err)
 	}

@@ -209,7 +209,8 @@ func checkDigits(c *classifier.Classifier, own classifier.Normalization, guessed
 	if !ok {
 		return nil, nil
 	}
-	rc := &report.DigitCheck{Digits: d.Digits, Correct: d.Correct, Confidence: d.Confidence, SuggestedPreset: d.Suggested, SuggestedCorrect: d.SuggestedCorrect, Unsure: d.Unsure}
+	rc := &report.DigitCheck{Digits: d.Digits, Correct: d.Correct, Confidence: d.Confidence, SuggestedPreset: d.Suggested, SuggestedCorrect: d.SuggestedCorrect, Unsure: d.Unsure,
+		SurerPreset: d.Surer, SurerConfidence: d.SurerConfidence}
 	if d.Suggested != "" {
 		rc.SuggestedConfidence = d.SuggestedConfidence
 	}

@@ -157,6 +157,11 @@ type DigitCheck struct {
 	SuggestedCorrect    int     `json:"suggested_correct,omitempty"`
 	SuggestedConfidence float64 `json:"suggested_median_confidence,omitempty"`
 	Unsure              bool    `json:"unsure,omitempty"`
+	// SurerPreset is, for fooltest's default preprocessing, a preset with
+	// which the model read the digits as well and surer, at a median
+	// confidence of SurerConfidence: the default is then not confirmed.
+	SurerPreset     string  `json:"surer_preset,omitempty"`
+	SurerConfidence float64 `json:"surer_median_confidence,omitempty"`
 }
 
 // Mismatch reports whether the check found the run's preprocessing to be
@@ -165,9 +170,9 @@ func (d *DigitCheck) Mismatch() bool { return d != nil && d.SuggestedPreset != "
 
 // Confirms reports whether the digits confirm the run's preprocessing: the
 // model labelled at least 85 of every 100 right with it (digits.MinRight),
-// and no preset did far better.
+// and no preset did far better, or as well and surer.
 func (d *DigitCheck) Confirms() bool {
-	return d != nil && !d.Mismatch() && d.Digits > 0 && 100*d.Correct >= 85*d.Digits && !d.Unsure
+	return d != nil && !d.Mismatch() && d.Digits > 0 && 100*d.Correct >= 85*d.Digits && !d.Unsure && d.SurerPreset == ""
 }
 
 // Finding says, for a mismatch, what the model did with the digits under
