@@ -131,6 +131,10 @@ func (m *modelFlags) options() (classifier.Options, string, error) {
 		}
 	}
 	if !slices.Contains(classifier.PresetNames, preset) {
+		// Keras's preprocess_input modes are what Keras users know.
+		if same, ok := kerasModes[strings.ToLower(preset)]; ok {
+			return opts, "", exitcode.Usagef("unknown --preset %q: Keras's preprocess_input mode %q is --preset %s", preset, strings.ToLower(preset), same)
+		}
 		return opts, "", exitcode.Usagef("unknown --preset %q: use one of %s", preset, strings.Join(classifier.PresetNames, ", "))
 	}
 	norm, err := classifier.Preset(preset)
@@ -261,6 +265,10 @@ func (m *modelFlags) open(ctx context.Context) (*pipeline.Opened, error) {
 	return pipeline.Open(ctx, model)
 }
 
+// kerasModes maps the modes of Keras's preprocess_input to the presets
+// that compute the same values.
+var kerasModes = map[string]string{"tf": "pm1", "torch": "imagenet"}
+
 // presetDefaulted reports whether the user's model gets the default
 // preprocessing because no preprocessing flag was given and no image
 // processor's settings sit beside it.
@@ -355,25 +363,41 @@ func summary(l *pipeline.Opened, defaulted bool, hf hfconfig.Files) string {
 		pre += "; the model takes 8-bit pixels and normalises them itself"
 	case l.TakesPixels():
 		pre = ": the model takes 8-bit pixels and normalises them itself"
-	case defaulted && !l.Digits.Mismatch() && l.PreprocessingFrom == "":
+	case (defaulted || l.Defaulted) && !l.Digits.Mismatch() && l.PreprocessingFrom == "":
 		// The photo check catches only a preprocessing that squeezes
 		// every image together, and a digit model reads digits about as
 		// well under several (a model trained on 2x-1 read 99 of 100
 		// with raw01 and searched ten times slower): a wrong one makes
 		// the model look harder to fool than it is.
-		examples := "imagenet, pm1 (Teachable Machine, Keras MobileNets), caffe, cifar10"
+		examples := "imagenet, pm1 (Teachable Machine, Keras MobileNet V1 and V2), caffe, cifar10, ..."
 		if l.Info().Channels == 1 {
-			examples = "mnist, pm1, raw255"
+			examples = "mnist, pm1, raw255, ..."
 		}
-		pre = ": the default, as no --preset was given; pass the normalisation the model was trained with (" + examples + ", ...)"
+		// The checks below may already name the presets that fit:
+		// examples they refuse would send the user round.
+		if r := i.InputRange; r.Mismatch() {
+			names := make([]string, len(r.Suggested))
+			for j, p := range r.Suggested {
+				names[j] = p.Preset
+			}
+			examples = "the range line names " + strings.Join(names, " or ")
+		} else if p := l.Photos; p.Mismatch() {
+			examples = "the photos line names " + strings.Join(p.SuggestedPresets, " or ")
+		}
+		checked := i.InputRange.Mismatch() || l.Photos.Mismatch()
+		pre = ": the default, as no --preset was given; pass the normalisation the model was trained with (" + examples + ")"
 		if min(i.Height, i.Width) >= 64 {
 			// A photo shrunk to 32×32 says little: a CIFAR-100 model
 			// trained on 0..255 read three photos wrong, and sure of
 			// them, with its own preprocessing.
 			pre += ", which inspect --image PHOTO helps find"
 		}
-		if !l.Digits.Confirms() {
-			pre += ", or --preset raw01 to confirm it: no run passes on it unconfirmed"
+		if !l.Digits.Confirms() && !checked {
+			confirm := "--preset raw01"
+			if l.Preset == "" || l.Preset == "custom" {
+				confirm = "--scale 1 --mean 0 --std 1"
+			}
+			pre += ", or " + confirm + " to confirm it: no run passes on it unconfirmed"
 		}
 	}
 	if i.MetadataOverridden != "" {

@@ -2,6 +2,7 @@ package classifier
 
 import (
 	"cmp"
+	"math"
 	"slices"
 
 	"github.com/fooltest/fooltest/internal/inputrange"
@@ -103,9 +104,13 @@ func (c *Classifier) rangeCheck(m *onnxcheck.Model) *InputRange {
 			return r.Fit(lo, hi), nil, nil, true
 		}
 		lo, hi = r.Values(lo, hi)
-		if inputrange.Plausible(lo, hi) {
+		if inputrange.Plausible(lo, hi) && !(perChannel(r.B) && perChannel32(add)) {
 			return 1, lo, hi, true
 		}
+		// A graph that subtracts each channel's mean itself (Keras's
+		// Normalization layer, after its Rescaling) would have it
+		// subtracted twice: caffe's values reached its first layer at
+		// [-3.9, 0.47], plausible numbers, and wrong.
 		return 0, lo, hi, true
 	}
 	own, lo, hi, _ := fit(c.norm)
@@ -131,6 +136,26 @@ func (c *Classifier) rangeCheck(m *onnxcheck.Model) *InputRange {
 		out.Suggested[0] = p
 	}
 	return out
+}
+
+// perChannel reports whether the shifts differ between channels by more
+// than float32 rounding: a per-channel mean, as normalisation subtracts.
+func perChannel(b []float64) bool {
+	for _, v := range b {
+		if math.Abs(v-b[0]) > 1e-4*max(1, math.Abs(b[0])) {
+			return true
+		}
+	}
+	return false
+}
+
+// perChannel32 is perChannel for a preset's float32 shifts.
+func perChannel32(b []float32) bool {
+	f := make([]float64, len(b))
+	for i, v := range b {
+		f[i] = float64(v)
+	}
+	return perChannel(f)
 }
 
 // nearFit is how close two presets' fits are for the number of classes to

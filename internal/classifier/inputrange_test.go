@@ -88,3 +88,32 @@ func TestRangeCheckDataset(t *testing.T) {
 		}
 	}
 }
+
+// TestRangeCheckNormalizedInGraph: a graph that rescales 0..255 pixels and
+// subtracts each channel's mean itself (Keras's Rescaling and
+// Normalization layers) takes raw255; caffe's values, whose means are
+// subtracted already, reach plausible numbers and are refused all the
+// same, where a graph that only rescales leaves caffe be.
+func TestRangeCheckNormalizedInGraph(t *testing.T) {
+	m := onnxtest.Classifier([]int64{-1, 3, 8, 8}, 10, "Softmax")
+	m.Initializers = append(m.Initializers,
+		onnxtest.Tensor{Name: "k", Data: []float32{1.0 / 255}},
+		onnxtest.Tensor{Name: "mean", Dims: []int64{3, 1, 1}, Data: []float32{-0.485, -0.456, -0.406}},
+		onnxtest.Tensor{Name: "istd", Dims: []int64{3, 1, 1}, Data: []float32{1 / 0.229, 1 / 0.224, 1 / 0.225}})
+	m.Nodes[0].Inputs = []string{"normed"}
+	m.Nodes = append([]onnxtest.Node{
+		{Op: "Mul", Inputs: []string{"image", "k"}, Outputs: []string{"scaled"}},
+		{Op: "Add", Inputs: []string{"scaled", "mean"}, Outputs: []string{"centred"}},
+		{Op: "Mul", Inputs: []string{"centred", "istd"}, Outputs: []string{"normed"}},
+	}, m.Nodes...)
+	r := openModel(t, m, Options{Batch: 8}).Info().InputRange
+	if r == nil || r.Kind != RangeScaling || len(r.Suggested) != 1 || r.Suggested[0].Preset != "raw255" {
+		t.Fatalf("normalised in the graph, raw01: %+v, want raw255 alone suggested", r)
+	}
+	if r := openModel(t, m, Options{Batch: 8, Normalization: presets["caffe"]}).Info().InputRange; r == nil || !r.Mismatch() {
+		t.Fatalf("normalised in the graph, caffe: %+v, want refused", r)
+	}
+	if r := openModel(t, m, Options{Batch: 8, Normalization: presets["raw255"]}).Info().InputRange; r == nil || r.Mismatch() {
+		t.Fatalf("normalised in the graph, raw255: %+v", r)
+	}
+}

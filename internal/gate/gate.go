@@ -282,13 +282,13 @@ func Evaluate(res *report.Result, threshold float64, allowed MaxFooled, failOn F
 		}
 		if p := res.PhotoCheck; p != nil && p.Collapsed {
 			res.Error = fmt.Sprintf("with fooltest's default scale, mean and std (%s), which nothing gave, the model scored %d very different photos nearly alike (spread %.3f of 1), as one fed values unlike its own does, and a pass would rest on a preprocessing nobody confirmed: give the model's own (--preset, or --scale, --mean and --std, as its training code gives them), or, only if it was trained on these values, confirm these with %s",
-				confirmName(res.Config.Preset), p.Photos, p.Spread, confirm)
+				confirmName(res.Config), p.Photos, p.Spread, confirm)
 		} else if d := res.DigitCheck; d != nil && d.SurerPreset != "" {
 			res.Error = fmt.Sprintf("the run would pass, but on fooltest's default scale, mean and std (%s), which nothing gave, and the model read the MNIST test digits as well with preset %s and surer (a median confidence of %.2f against %.2f), as a model trained on that preset does; a model is far harder to fool on a preprocessing it was not trained with, and a pass would rest on one nobody confirmed: give the model's own (--preset, or --scale, --mean and --std, as its training code gives them), or, only if it was trained on these values, confirm these with %s",
-				confirmName(res.Config.Preset), d.SurerPreset, d.SurerConfidence, d.Confidence, confirm)
+				confirmName(res.Config), d.SurerPreset, d.SurerConfidence, d.Confidence, confirm)
 		} else {
 			res.Error = fmt.Sprintf("the run would pass, but on fooltest's default scale, mean and std (%s), which nothing gave: a model trained on other values (0..255 pixels, ImageNet's or CIFAR's statistics) is far harder to fool on these, and a pass would rest on a preprocessing nobody confirmed: give the model's own (--preset, or --scale, --mean and --std, as its training code gives them), or, only if it was trained on these values, confirm these with %s",
-				confirmName(res.Config.Preset), confirm)
+				confirmName(res.Config), confirm)
 		}
 	case res.Interrupted:
 		v = Error
@@ -304,12 +304,16 @@ func Evaluate(res *report.Result, threshold float64, allowed MaxFooled, failOn F
 	return v, nil
 }
 
-// confirmName names a result's preset in the unconfirmed error.
-func confirmName(preset string) string {
-	if preset == "" || preset == "custom" {
-		return "x as it is"
+// confirmName names a result's preprocessing in the unconfirmed error: its
+// preset, or, for a channel order given alone, the values it keeps.
+func confirmName(c report.Config) string {
+	if c.Preset == "" || c.Preset == "custom" {
+		if c.ChannelOrder != "" {
+			return "pixels in [0, 1] as they are, in " + strings.ToUpper(c.ChannelOrder) + " order"
+		}
+		return "pixels in [0, 1] as they are"
 	}
-	return "preset " + preset
+	return "preset " + c.Preset
 }
 
 // unconfirmed reports whether res's preprocessing is one nothing gave (the

@@ -500,8 +500,14 @@ func TestUnconfirmedFix(t *testing.T) {
 			t.Errorf("%s: error %q, want it to end %q", preset, res.Error, want)
 		}
 	}
+	// A channel order given alone: the values are named, not "custom".
+	res := unconfirmedResult(classes(0.1, 0), true, false, report.DefaultPreprocessing)
+	res.Config.Preset, res.Config.ChannelOrder = "custom", "bgr"
+	if v, err := Evaluate(&res, 0.99, none, FailOnFooled); err != nil || v != Error || !strings.Contains(res.Error, "(pixels in [0, 1] as they are, in BGR order)") {
+		t.Errorf("bgr alone: verdict %s, %v, error %q", v, err, res.Error)
+	}
 	// Digits read surer with another preset: the error names it.
-	res := unconfirmedResult(classes(0.1, 0), false, false, report.DefaultPreprocessing)
+	res = unconfirmedResult(classes(0.1, 0), false, false, report.DefaultPreprocessing)
 	res.PhotoCheck, res.DigitCheck = nil, &report.DigitCheck{Digits: 100, Correct: 98, Confidence: 0.89, SurerPreset: "mnist", SurerConfidence: 1}
 	if v, err := Evaluate(&res, 0.99, none, FailOnFooled); err != nil || v != Error || !strings.Contains(res.Error, "as well with preset mnist and surer (a median confidence of 1.00 against 0.89)") || !strings.HasSuffix(res.Error, "confirm these with --preset raw01") {
 		t.Errorf("digits surer with mnist: verdict %s, %v, error %q", v, err, res.Error)
