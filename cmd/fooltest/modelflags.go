@@ -450,7 +450,13 @@ func digitsLine(d *report.DigitCheck) string {
 // apart when they all but coincided.
 func photosLine(p *report.PhotoCheck) string {
 	s := fmt.Sprintf("the scores of %d natural photos spread %.3f of 1 with this preprocessing", p.Photos, p.Spread)
-	if p.Spread < photocheck.Collapsed && !p.Collapsed {
+	switch {
+	case p.Spread < photocheck.Collapsed && !p.Collapsed && p.TopClasses == 1:
+		// One class tops every photo: the margins differ, not the
+		// answer, as a narrow model's for its negative class or a
+		// saturated model's for any.
+		s += fmt.Sprintf(", but their log-scores lie %.1f apart: the model is certain of the same class for every photo, by margins that differ", p.LogitSpread)
+	case p.Spread < photocheck.Collapsed && !p.Collapsed:
 		s += fmt.Sprintf(", but their log-scores lie %.1f apart: the model tells them apart, certain of one class for each", p.LogitSpread)
 	}
 	if p.Mismatch() {

@@ -99,6 +99,9 @@ type Result struct {
 	// gave every photo one class's confidence of at least Certainty.
 	LogitSpread float64
 	Certain     bool
+	// Tops is how many different classes topped the photos' scores with
+	// the run's preprocessing.
+	Tops int
 	// Suggested lists the presets that spread the photos at least Apart,
 	// widest first, when they collapsed; empty otherwise.
 	Suggested []string
@@ -180,7 +183,7 @@ func check(s Scorer, own classifier.Normalization, maxBytes int) (Result, error)
 	if res.Spread, err = spread(own); err != nil {
 		return Result{}, fmt.Errorf("photocheck: scoring with the run's preprocessing: %w", err)
 	}
-	res.LogitSpread, res.Certain = LogitSpread(conf, n, k), certain(conf, n, k)
+	res.LogitSpread, res.Certain, res.Tops = LogitSpread(conf, n, k), certain(conf, n, k), tops(conf, n, k)
 	rich := false
 	if !res.Collapsed() {
 		return res, nil

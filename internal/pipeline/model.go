@@ -196,7 +196,7 @@ func checkPhotos(c *classifier.Classifier, own classifier.Normalization) (*repor
 	if err != nil {
 		return nil, fmt.Errorf("checking the preprocessing with photos: %w", err)
 	}
-	return &report.PhotoCheck{Photos: p.Photos, Spread: p.Spread, LogitSpread: p.LogitSpread, Collapsed: p.Collapsed(), SuggestedPresets: p.Suggested, SuggestedSpread: p.SuggestedSpread}, nil
+	return &report.PhotoCheck{Photos: p.Photos, Spread: p.Spread, LogitSpread: p.LogitSpread, Collapsed: p.Collapsed(), TopClasses: p.Tops, SuggestedPresets: p.Suggested, SuggestedSpread: p.SuggestedSpread}, nil
 }
 
 // checkDigits runs the digit check on c, whose preprocessing is own, a

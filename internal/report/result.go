@@ -238,6 +238,8 @@ type PhotoCheck struct {
 	// class for every photo, not one that cannot tell them apart.
 	LogitSpread float64 `json:"logit_spread"`
 	Collapsed   bool    `json:"collapsed"`
+	// TopClasses is how many different classes topped the photos' scores.
+	TopClasses int `json:"top_classes,omitempty"`
 	// SuggestedPresets spread the photos far apart, widest first;
 	// SuggestedSpread is the first one's spread. Empty when Spread is not
 	// near 0 or no preset did.
