@@ -66,6 +66,7 @@ func TestBadInput(t *testing.T) {
 		{"bad preset", []string{"inspect", "--preset", "imagenet2"}, 2, "unknown --preset"},
 		{"bad mean", []string{"inspect", "--mean", "0.5,x,1"}, 2, "not a finite number"},
 		{"bad input shape", []string{"inspect", "--input-shape", "2,28,28"}, 2, "C must be 1 (gray) or 3 (RGB), the images fooltest draws; a model of other channels (RGBA, depth) needs an export with a 1- or 3-channel input"},
+		{"alpha without a baseline", []string{"run", "--alpha", "0.1"}, 2, "--alpha sets the regression test against --baseline: give --baseline, or leave --alpha out"},
 		{"a Keras preprocess_input mode", []string{"inspect", "--preset", "tf"}, 2, `unknown --preset "tf": Keras's preprocess_input mode "tf" is --preset pm1`},
 		{"input shape in NHWC order", []string{"inspect", "--input-shape", "224,224,3"}, 2, `--input-shape "224,224,3": give the channels first, C,H,W, whatever the model's layout (fooltest finds NHWC itself): --input-shape 3,224,224`},
 		{"bad output kind", []string{"inspect", "--output-kind", "softmax"}, 2, "unknown --output-kind"},

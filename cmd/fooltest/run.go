@@ -109,6 +109,15 @@ func (r *runFlags) validate() (runPlan, error) {
 	if !(r.tolerance >= 0 && r.tolerance < 1) {
 		return p, exitcode.Usagef("--tolerance %v: give a score difference from 0 to below 1, such as 0.02", r.tolerance)
 	}
+	if r.baseline == "" {
+		// The regression test's settings, with nothing to test against,
+		// would be ignored.
+		for _, f := range []string{"alpha", "tolerance"} {
+			if r.set[f] {
+				return p, exitcode.Usagef("--%s sets the regression test against --baseline: give --baseline, or leave --%s out", f, f)
+			}
+		}
+	}
 	if !(r.minScore >= 0 && r.minScore <= 1) {
 		return p, exitcode.Usagef("--min-score %v: give a score from 0 to 1 (0: no floor)", r.minScore)
 	}

@@ -131,6 +131,13 @@ func envName(input string) string {
 // input, in one line, and wraps errInvalidInput.
 func Args(getenv func(string) string) ([]string, error) {
 	args, problems := flags(getenv, runOnly)
+	// A merge step's own input on a search step would be ignored, and
+	// the user would believe missing shards allowed.
+	for _, in := range inputs {
+		if in.merge == mergeOnly && in.name != "merge" && strings.TrimSpace(getenv(envName(in.name))) != "" && !in.isDefault(getenv(envName(in.name))) {
+			problems = append(problems, in.name+" is an input of a merge step (merge: the shards' report folders), and this step searches: leave it out here")
+		}
+	}
 	if len(problems) > 0 {
 		return nil, invalid(problems)
 	}

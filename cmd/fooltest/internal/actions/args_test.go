@@ -95,6 +95,16 @@ func TestArgs(t *testing.T) {
 			wantErr: "classes must be a single line",
 		},
 		{
+			name:    "a merge step's input on a search step",
+			env:     map[string]string{"INPUT_ALLOW-MISSING-SHARDS": "true"},
+			wantErr: "allow-missing-shards is an input of a merge step (merge: the shards' report folders), and this step searches: leave it out here",
+		},
+		{
+			name: "a merge step's input at its default on a search step",
+			env:  map[string]string{"INPUT_ALLOW-MISSING-SHARDS": "false"},
+			want: nil,
+		},
+		{
 			name:    "every bad input is reported, on one line and apart",
 			env:     map[string]string{"INPUT_CLASSES": "1\n2", "INPUT_EXPORT-DATASET": "1", "INPUT_MODEL": "a\nb"},
 			wantErr: `invalid action input: model must be a single line, got "a\nb"; classes must be a single line, got "1\n2"; export-dataset must be true or false, got "1"`,
@@ -239,9 +249,14 @@ func TestMergeArgs(t *testing.T) {
 			}
 		})
 	}
-	run, err := Args(env(map[string]string{"INPUT_SHARD": "2/4", "INPUT_ALLOW-MISSING-SHARDS": "true"}))
+	// A search step maps its own inputs only, and refuses merge's, as
+	// merge refuses a search's: it would ignore them.
+	run, err := Args(env(map[string]string{"INPUT_SHARD": "2/4", "INPUT_ALLOW-MISSING-SHARDS": "false"}))
 	if err != nil || !slices.Equal(run, []string{"--shard=2/4"}) {
 		t.Errorf("Args() = %q, %v; want only --shard=2/4", run, err)
+	}
+	if _, err := Args(env(map[string]string{"INPUT_SHARD": "2/4", "INPUT_ALLOW-MISSING-SHARDS": "true"})); err == nil || !errors.Is(err, errInvalidInput) {
+		t.Errorf("Args() with allow-missing-shards on a search step: %v, want an ErrInvalidInput", err)
 	}
 	if Merging(env(nil)) {
 		t.Error("Merging() = true without a merge input")
