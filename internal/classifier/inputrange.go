@@ -104,7 +104,7 @@ func (c *Classifier) rangeCheck(m *onnxcheck.Model) *InputRange {
 			return r.Fit(lo, hi), nil, nil, true
 		}
 		lo, hi = r.Values(lo, hi)
-		if inputrange.Plausible(lo, hi) && !(perChannel(r.B) && perChannel32(add)) {
+		if inputrange.Plausible(lo, hi) && !(perChannel(r.B) && perChannel(add)) {
 			return 1, lo, hi, true
 		}
 		// A graph that subtracts each channel's mean itself (Keras's
@@ -140,22 +140,13 @@ func (c *Classifier) rangeCheck(m *onnxcheck.Model) *InputRange {
 
 // perChannel reports whether the shifts differ between channels by more
 // than float32 rounding: a per-channel mean, as normalisation subtracts.
-func perChannel(b []float64) bool {
+func perChannel[T float32 | float64](b []T) bool {
 	for _, v := range b {
-		if math.Abs(v-b[0]) > 1e-4*max(1, math.Abs(b[0])) {
+		if math.Abs(float64(v-b[0])) > 1e-4*max(1, math.Abs(float64(b[0]))) {
 			return true
 		}
 	}
 	return false
-}
-
-// perChannel32 is perChannel for a preset's float32 shifts.
-func perChannel32(b []float32) bool {
-	f := make([]float64, len(b))
-	for i, v := range b {
-		f[i] = float64(v)
-	}
-	return perChannel(f)
 }
 
 // nearFit is how close two presets' fits are for the number of classes to
