@@ -138,18 +138,33 @@ func (n *Node) Ints(name string) ([]int64, bool) {
 	if !ok {
 		return nil, false
 	}
+	out, err := int64s(a, attrInts)
+	return out, err == nil
+}
+
+// int64s returns every value of m's repeated integer field num, in the
+// order written, whether each occurrence is packed or not.
+func int64s(m msg, num int) ([]int64, error) {
 	var out []int64
-	err := each(a, 0, func(f field) error {
-		if f.num != attrInts {
+	err := each(m, 0, func(f field) error {
+		if f.num != num {
 			return nil
 		}
-		vs, err := varints(f)
-		for _, v := range vs {
-			out = append(out, int64(v))
-		}
+		var err error
+		out, err = appendInt64s(out, f)
 		return err
 	})
-	return out, err == nil
+	return out, err
+}
+
+// appendInt64s appends the integers of one occurrence of a repeated varint
+// field to dst.
+func appendInt64s(dst []int64, f field) ([]int64, error) {
+	vs, err := varints(f)
+	for _, v := range vs {
+		dst = append(dst, int64(v))
+	}
+	return dst, err
 }
 
 // varints returns the integers of one occurrence of a repeated varint
@@ -312,21 +327,9 @@ func decodeFloats(t msg, max int) (dims []int64, vals []float32, ok bool) {
 	err := each(t, 0, func(f field) error {
 		switch f.num {
 		case tensorDims:
-			if f.wire == wireVarint {
-				dims = append(dims, int64(f.val))
-				return nil
-			}
-			b, err := f.bytes()
-			if err != nil {
-				return err
-			}
-			for len(b) > 0 {
-				v, n := binary.Uvarint(b)
-				if n <= 0 {
-					return t.corrupt(f.at, "packed dims")
-				}
-				dims, b = append(dims, int64(v)), b[n:]
-			}
+			var err error
+			dims, err = appendInt64s(dims, f)
+			return err
 		case tensorDataType:
 			dtype = f.val
 		case tensorLocation:
@@ -405,17 +408,7 @@ func (m *Model) ConstDims(value string) ([]int64, bool) {
 	if !ok {
 		return nil, false
 	}
-	var dims []int64
-	err := each(t, 0, func(f field) error {
-		if f.num != tensorDims {
-			return nil
-		}
-		ds, err := varints(f)
-		for _, d := range ds {
-			dims = append(dims, int64(d))
-		}
-		return err
-	})
+	dims, err := int64s(t, tensorDims)
 	return dims, err == nil
 }
 
@@ -453,10 +446,8 @@ func (m *Model) Ints64(value string, max int) (dims []int64, vals []int64, ok bo
 	err := each(t, 0, func(f field) error {
 		switch f.num {
 		case tensorDims:
-			ds, err := varints(f)
-			for _, d := range ds {
-				dims = append(dims, int64(d))
-			}
+			var err error
+			dims, err = appendInt64s(dims, f)
 			return err
 		case tensorDataType:
 			dtype = f.val
