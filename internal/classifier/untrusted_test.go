@@ -133,7 +133,7 @@ func TestUntrustedModels(t *testing.T) {
 			m := withNode(onnxtest.Node{Op: "Relu"})
 			m.Opset = 5
 			return m.Bytes()
-		}()), Options{}, fault.Invalid, []string{"runs Relu as opset 1 defines it", "with types this ONNX Runtime has no implementation of", "(ONNX Runtime runs opset 7 and later)"}},
+		}()), Options{}, fault.Invalid, []string{"runs Relu as opset 1 defines it", "ONNX Runtime has no implementation of any operator version before opset 7", "convert_version(model, 7)"}},
 
 		// Broken files.
 		{"not protobuf", file([]byte("\x00this is not an onnx model at all")), Options{}, fault.Invalid,

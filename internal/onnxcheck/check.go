@@ -262,7 +262,14 @@ func (m *Model) LoadError(name, runtimeMsg string) error {
 		if g[3] != "" {
 			node = fmt.Sprintf(" (node %s)", quote(g[3]))
 		}
-		return fault.Invalidf("", "model %s runs %s as opset %s defines it%s, with types this ONNX Runtime has no implementation of: export the model again at a current opset (ONNX Runtime runs opset 7 and later), with the types that operator takes",
+		if v, _ := strconv.Atoi(g[2]); v < 7 {
+			// The types are whatever they are: no version before 7 has a
+			// kernel. A converter rewrites an old file where its exporter
+			// (MATLAB's of 2018, CNTK) is long gone.
+			return fault.Invalidf("", "model %s runs %s as opset %s defines it%s, and ONNX Runtime has no implementation of any operator version before opset 7: convert the model to opset 7 or later (in Python, onnx.version_converter.convert_version(model, 7)), or export it again at a current opset",
+				name, g[1], g[2], node)
+		}
+		return fault.Invalidf("", "model %s runs %s as opset %s defines it%s, with types this ONNX Runtime has no implementation of: export the model again at a current opset, with the types that operator takes",
 			name, g[1], g[2], node)
 	}
 	if g := ortShortData.FindStringSubmatch(raw); g != nil {

@@ -398,7 +398,7 @@ func TestLoadError(t *testing.T) {
 		{"IR version newer than the runtime's", standard, "Error loading temporary session: Load model from /x/m.onnx failed:/onnxruntime_src/onnxruntime/core/graph/model.cc:192 onnxruntime::Model::Model(onnx::ModelProto&&, const onnxruntime::PathString&, const onnxruntime::IOnnxRuntimeOpSchemaRegistryList*, const onnxruntime::logging::Logger&, const onnxruntime::ModelOptions&) Unsupported model IR version: 15, max supported IR version: 13",
 			[]string{"model m.onnx is written in ONNX IR version 15, newer than this ONNX Runtime reads (up to 13): export it again with an exporter (or onnx package) that writes IR version 13 or lower"}},
 		{"operator version without a kernel", standard, "Error loading temporary session: Could not find an implementation for Add(1) node with name 'Plus30'",
-			[]string{`model m.onnx runs Add as opset 1 defines it (node "Plus30"), with types this ONNX Runtime has no implementation of: export the model again at a current opset (ONNX Runtime runs opset 7 and later)`}},
+			[]string{`model m.onnx runs Add as opset 1 defines it (node "Plus30"), and ONNX Runtime has no implementation of any operator version before opset 7: convert the model to opset 7 or later (in Python, onnx.version_converter.convert_version(model, 7))`}},
 		{"unnamed node without a kernel", standard, "Could not find an implementation for ConvInteger(10) node with name ''",
 			[]string{"model m.onnx runs ConvInteger as opset 10 defines it, with types"}},
 	}
