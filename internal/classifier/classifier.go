@@ -364,6 +364,12 @@ func open(ctx context.Context, start time.Time, name string, src source, checked
 	if opts.ModelMetadata {
 		norm, normFrom = metadataNormalization(checked, in.c, norm, opts.ChannelOrderSet)
 		if n, from, ok := meta.exportNormalization(out.k, in.c); normFrom == "" && ok {
+			if opts.ChannelOrderSet && in.c == 3 && n.BGR != norm.BGR {
+				// As with a pixel format: the user's order stands, and
+				// the exporter's range with it.
+				n.BGR = norm.BGR
+				from += ", its channel order replaced by the one given"
+			}
 			norm, normFrom = n, from
 		}
 	} else if n, from := metadataNormalization(checked, in.c, norm, false); from != "" && n.String() != norm.String() {

@@ -108,6 +108,13 @@ func TestExportMetadata(t *testing.T) {
 		if info := openModel(t, m, opts).Info(); info.NormalizationFrom != "" || !strings.Contains(info.Normalization, "mean=0.485") {
 			t.Errorf("user's preprocessing: %s from %q", info.Normalization, info.NormalizationFrom)
 		}
+		// A channel order given alone replaces the exporter's and keeps
+		// its range, as it does a pixel format's.
+		bgr := Options{ModelMetadata: true, ChannelOrderSet: true}
+		bgr.Normalization.BGR = true
+		if info := openModel(t, m, bgr).Info(); info.Normalization != "scale=1 mean=0 std=1 channels=bgr" || !strings.HasSuffix(info.NormalizationFrom, "its channel order replaced by the one given") {
+			t.Errorf("--channel-order bgr: %s from %q", info.Normalization, info.NormalizationFrom)
+		}
 	})
 	t.Run("dynamic size", func(t *testing.T) {
 		m := onnxtest.ConvNet(3, 1, false)
