@@ -1,6 +1,7 @@
 package gate
 
 import (
+	"cmp"
 	"math"
 	"slices"
 	"strings"
@@ -532,5 +533,57 @@ func TestCappedBelowTargets(t *testing.T) {
 	}
 	if !strings.Contains(res.Error, "capped by --max-evals 1, fewer than one per target class searched (100)") || !strings.Contains(res.Error, "raise --max-evals to at least 100") {
 		t.Errorf("error %q does not name the cap", res.Error)
+	}
+}
+
+// TestUnmoved: a run that would pass after a search that brought no class
+// halfway, in log-odds, from the model's even answer to the threshold ends
+// in error, naming the nearest class; a near miss passes, and so does a
+// run told to go on whatever the checks find, or one that only reports.
+func TestUnmoved(t *testing.T) {
+	none, _ := ParseMaxFooled("0")
+	tests := []struct {
+		name      string
+		k         int
+		kind      string
+		confs     []float64
+		threshold float64
+		unchecked bool
+		failOn    FailOn
+		want      Verdict
+		nearest   string
+	}{
+		// An MLPerf ResNet-8 trained on 0..255 and given [0, 1].
+		{name: "squeezed 10 classes", k: 10, kind: "probabilities", confs: []float64{0.2, 0.554, 0.3}, threshold: 0.99, want: Error, nearest: "class 1 \"c\", reached 0.554, 36% of the way"},
+		{name: "near miss", k: 10, kind: "probabilities", confs: []float64{0.2, 0.96}, threshold: 0.99, want: Pass},
+		// Halfway for 10 classes at 0.99 is 0.768: odds of 0.99·9/0.01,
+		// square-rooted, over 9.
+		{name: "just past halfway", k: 10, kind: "logits", confs: []float64{0.78}, threshold: 0.99, want: Pass},
+		{name: "just short of halfway", k: 10, kind: "logits", confs: []float64{0.75}, threshold: 0.99, want: Error},
+		// An untrained 5-class network stays near 1/5.
+		{name: "untrained", k: 5, kind: "probabilities", confs: []float64{0.235, 0.21}, threshold: 0.99, want: Error, nearest: "class 0 \"c\", reached 0.235, 3% of the way"},
+		// Below the even answer the share is floored at 0.
+		{name: "below even", k: 20, kind: "logits", confs: []float64{0.01}, threshold: 0.99, want: Error, nearest: "0% of the way"},
+		// Independent scores start from 0.5: 0.9 is short of halfway
+		// to 0.99, 0.92 past it.
+		{name: "sigmoid short", k: 40, kind: "sigmoid", confs: []float64{0.9}, threshold: 0.99, want: Error},
+		{name: "sigmoid past", k: 40, kind: "multilabel-logits", confs: []float64{0.92}, threshold: 0.99, want: Pass},
+		{name: "told to go on", k: 10, kind: "probabilities", confs: []float64{0.3}, threshold: 0.99, unchecked: true, want: Pass},
+		{name: "reports only", k: 10, kind: "probabilities", confs: []float64{0.3}, threshold: 0.99, failOn: FailOnNever, want: Pass},
+		{name: "threshold under the even answer", k: 10, kind: "probabilities", confs: []float64{0.05}, threshold: 0.08, want: Pass},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := report.Result{Classes: classes(tt.confs...), Evaluations: 5000, Model: report.Model{Classes: tt.k, OutputKind: tt.kind}}
+			res.Config.PreprocessingUnchecked = tt.unchecked
+			failOn := cmp.Or(tt.failOn, FailOnFooled)
+			v, err := Evaluate(&res, tt.threshold, none, failOn)
+			if err != nil || v != tt.want {
+				t.Fatalf("verdict %s, %v; want %s (error %q)", v, err, tt.want, res.Error)
+			}
+			if v == Error && (!strings.Contains(res.Error, "the search never moved the model") || !strings.Contains(res.Error, tt.nearest) || !strings.HasSuffix(res.Error, "pass --preprocessing-check=false")) {
+				t.Errorf("error %q, want the nearest class %q and the way out", res.Error, tt.nearest)
+			}
+		})
 	}
 }

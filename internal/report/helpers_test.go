@@ -150,7 +150,7 @@ func goldenAllUnreachableResult(t testing.TB) *report.Result {
 	res := reporttest.New(t, reporttest.Options{Classes: 4, HistoryLen: 5})
 	for i := range res.Classes {
 		c := &res.Classes[i]
-		ceil := 0.95 + 0.01*float64(i)
+		ceil := 0.965 + 0.005*float64(i)
 		c.Unreachable = &report.Unreachable{Kind: report.UnreachableBoundedLayer, Ceiling: ceil, Layer: goldenLayer,
 			Reason: report.BoundedLayerReason(c.Confidence, ceil, goldenLayer)}
 	}
