@@ -85,8 +85,8 @@ func TestPhotoCheck(t *testing.T) {
 // preprocessing, which nothing gave, with photos that collapse and that no
 // preset spreads (as a spectrogram classifier's given [0, 1] do) ends in
 // the verdict error, exit 3, naming the flag that confirms the default;
-// confirmed, with the checks turned off, or only reporting, the same run
-// passes.
+// confirmed, it still ends in error, as its search never moved the model;
+// with the checks turned off, or only reporting, the same run passes.
 func TestPhotoCheckDefaulted(t *testing.T) {
 	// Weights so small that no preset moves the scores from an even
 	// split.
@@ -107,16 +107,20 @@ func TestPhotoCheckDefaulted(t *testing.T) {
 	if rep.Verdict != "error" || !strings.Contains(rep.Error, "nobody confirmed") {
 		t.Fatalf("report.json verdict %q, error %q", rep.Verdict, rep.Error)
 	}
-	for _, given := range [][]string{{"--preset", "raw01"}, {"--preprocessing-check=false"}, {"--fail-on", "never"}} {
+	for _, given := range [][]string{{"--preprocessing-check=false"}, {"--fail-on", "never"}} {
 		if r := run(t.TempDir(), given...); r.code != exitcode.Pass {
 			t.Fatalf("%v: exit %d, want 0\n%s", given, r.code, r.stderr)
 		}
 	}
-	// The pass on a preprocessing the user chose stands, and the report
-	// says what it rests on.
+	// Confirmed, the default is no longer the question, but a search
+	// that never moved the model from its even split passes nothing.
+	if r := run(t.TempDir(), "--preset", "raw01"); r.code != exitcode.Environment || !strings.Contains(r.stderr, "the search never moved the model") || !strings.Contains(r.stderr, "0% of the way in log-odds") {
+		t.Fatalf("--preset raw01: exit %d, want 3 and the error\n%s", r.code, r.stderr)
+	}
+	// A pass the user let stand says what it rests on.
 	dir = t.TempDir()
-	if r := run(dir, "--preset", "raw01"); r.code != exitcode.Pass {
-		t.Fatalf("--preset raw01: exit %d\n%s", r.code, r.stderr)
+	if r := run(dir, "--preset", "raw01", "--preprocessing-check=false"); r.code != exitcode.Pass {
+		t.Fatalf("--preset raw01 --preprocessing-check=false: exit %d\n%s", r.code, r.stderr)
 	}
 	md, err := os.ReadFile(filepath.Join(dir, "report.md"))
 	if err != nil {
