@@ -361,10 +361,11 @@ func unmoved(res *report.Result, threshold float64) (nearest *report.Class, prog
 
 // className names c in an error: its label, or its index.
 func className(c *report.Class) string {
-	if c.Label != "" && c.Label != strconv.Itoa(c.Index) {
-		return fmt.Sprintf("class %d %q", c.Index, c.Label)
+	name := fmt.Sprintf("class %d", c.Index)
+	if c.Label != "" && c.Label != strconv.Itoa(c.Index) && c.Label != name {
+		return fmt.Sprintf("%s %q", name, c.Label)
 	}
-	return fmt.Sprintf("class %d", c.Index)
+	return name
 }
 
 // confirmName names a result's preprocessing in the unconfirmed error: its
