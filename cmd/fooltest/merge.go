@@ -52,6 +52,9 @@ func mergeReports(ctx context.Context, args []string, e env) (*runOutcome, error
 			return nil, exitcode.Usagef("%s", err)
 		}
 	}
+	// Recorded as run records its own, so that a second signal removes
+	// the temporary files of the merged reports being written.
+	e.writing.add(*reportDir)
 	po, err := pipeline.Merge(ctx, spec)
 	return finish(e, po, err, func(res *report.Result) {
 		fmt.Fprintf(e.stdout, "%-11s %d of %d shards (%s), %d target classes\n", "merged", len(res.Shard.Merged), res.Shard.Count, safetext.Printable(strings.Join(dirs, ", ")), len(res.Classes))

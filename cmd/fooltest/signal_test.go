@@ -342,11 +342,20 @@ func TestActionExitNow(t *testing.T) {
 
 // TestSecondSignalRunsAtExit: the second signal runs what the command set
 // to run at exit (the Action's report), after the temporary files are
-// removed and before it exits.
+// removed and before it exits; a temporary file that a writer still
+// running made meanwhile is removed too.
 func TestSecondSignalRunsAtExit(t *testing.T) {
 	writing := &reportDirs{}
+	dir := t.TempDir()
+	writing.add(dir)
+	late := filepath.Join(dir, ".report.json.77.tmp")
 	var order []string
-	writing.setAtExit(func() { order = append(order, "at exit") })
+	writing.setAtExit(func() {
+		order = append(order, "at exit")
+		if err := os.WriteFile(late, nil, 0o600); err != nil {
+			t.Error(err)
+		}
+	})
 	sigs := make(chan os.Signal, 2)
 	exited := make(chan int, 1)
 	go handleSignals(sigs, func() {}, io.Discard, func() string { return "stopping" }, writing, func(code int) {
@@ -362,6 +371,9 @@ func TestSecondSignalRunsAtExit(t *testing.T) {
 	}
 	if !slices.Equal(order, []string{"at exit", "exit"}) {
 		t.Errorf("second signal: %q, want the function set to run at exit, then the exit", order)
+	}
+	if _, err := os.Stat(late); !os.IsNotExist(err) {
+		t.Errorf("a temporary file made while the first ones were removed is still there (%v)", err)
 	}
 }
 
@@ -384,5 +396,61 @@ func TestSearchStarted(t *testing.T) {
 		if got := e.writing.searchStarted(); got != tc.want {
 			t.Errorf("%q: search started %v, want %v\n%s%s", tc.args, got, tc.want, out.String(), errb.String())
 		}
+	}
+}
+
+// TestMergeSecondSignalRemovesTemps: merge records its report directory as
+// run does, so that a second signal while it writes the merged reports
+// removes their temporary files (the gallery's, report.html's and the
+// images' it had not renamed into place yet) and leaves the rest.
+func TestMergeSecondSignalRemovesTemps(t *testing.T) {
+	dirs := []string{runShard(t, "1/2"), runShard(t, "2/2")}
+	for _, action := range []bool{false, true} {
+		t.Run(fmt.Sprintf("action=%v", action), func(t *testing.T) {
+			ws := t.TempDir()
+			out := filepath.Join(ws, "merged")
+			var stdout, stderr bytes.Buffer
+			vars := map[string]string(nil)
+			args := []string{"merge", dirs[0], dirs[1], "--report-dir", out}
+			if action {
+				vars = map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_WORKSPACE": ws, "GITHUB_OUTPUT": filepath.Join(ws, "outputs"),
+					"INPUT_MERGE": dirs[0] + "\n" + dirs[1], "INPUT_REPORT-DIR": out, "INPUT_EXPORT-DATASET": "false"}
+				args = nil
+			}
+			e := envFor(&stdout, &stderr, vars)
+			e.writing = &reportDirs{}
+			if code := Main(context.Background(), args, e); code != exitcode.Pass {
+				t.Fatalf("merge: exit %d: %s", code, stderr.String())
+			}
+			// What the writers leave while a signal stops them: files not
+			// yet renamed into place.
+			temps := []string{".gallery.png.254276111.tmp", ".report.html.1148247567.tmp", "images/.0-0.png.1000162991.tmp"}
+			for _, name := range temps {
+				if err := os.WriteFile(filepath.Join(out, filepath.FromSlash(name)), nil, 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			sigs := make(chan os.Signal, 2)
+			exited := make(chan int, 1)
+			go handleSignals(sigs, func() {}, io.Discard, func() string { return "stopping and writing the merged reports" }, e.writing, func(code int) { exited <- code })
+			sigs <- syscall.SIGINT
+			sigs <- syscall.SIGINT
+			select {
+			case code := <-exited:
+				if code != exitcode.Environment {
+					t.Errorf("exit %d, want %d", code, exitcode.Environment)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("the second signal did not exit")
+			}
+			for _, name := range temps {
+				if _, err := os.Stat(filepath.Join(out, filepath.FromSlash(name))); !os.IsNotExist(err) {
+					t.Errorf("%s is still there after the second signal (%v)", name, err)
+				}
+			}
+			if _, err := os.Stat(filepath.Join(out, "report.json")); err != nil {
+				t.Errorf("the second signal removed a finished report: %v", err)
+			}
+		})
 	}
 }
