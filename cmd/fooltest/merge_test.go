@@ -228,7 +228,7 @@ func TestShardAndMerge(t *testing.T) {
 
 	t.Run("missing shard", func(t *testing.T) {
 		out := filepath.Join(t.TempDir(), "merged")
-		r := runMain(t, nil, "merge", dirs[0], dirs[2], "--report-dir", out)
+		r := runMain(t, nil, "merge", dirs[0], dirs[2], "--report-dir", out, "--format", "json,junit,markdown,sarif")
 		const want = "fooltest: shard 2 of 3 is missing, so 3 of the 10 target classes were not searched: merge every shard, or pass --allow-missing-shards to gate on the others\n"
 		if r.code != exitcode.Environment || r.stderr != want {
 			t.Fatalf("exit %d, stderr %q; want 3 and %q", r.code, r.stderr, want)
@@ -239,6 +239,15 @@ func TestShardAndMerge(t *testing.T) {
 		m := readResult(t, out)
 		if m.Verdict != "error" || !slices.Equal(m.MissingShards, []int{2}) {
 			t.Errorf("verdict %q, missing %v", m.Verdict, m.MissingShards)
+		}
+		// Every report names the flag and the input, as the console does.
+		const fix = "merge every shard, or pass --allow-missing-shards (the Action's allow-missing-shards input) to gate on the others"
+		for _, f := range []string{report.JSONFile, "junit.xml", report.MarkdownFile, "report.sarif"} {
+			b, err := os.ReadFile(filepath.Join(out, f))
+			text := strings.NewReplacer("&apos;", "'", "&#39;", "'", "&#40;", "(", "&#41;", ")").Replace(string(b))
+			if err != nil || !strings.Contains(text, fix) {
+				t.Errorf("%s does not say %q (%v)", f, fix, err)
+			}
 		}
 		for _, c := range m.Classes {
 			if want := c.Index%3 == 1; c.NotSearched != want {

@@ -77,13 +77,13 @@ func Merge(_ context.Context, spec MergeSpec) (*Outcome, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Missing shards fail the run unless allowed. The reports say so in
-	// words for any reader; the error names the setting, so that the CLI
-	// can add its flag.
+	// Missing shards fail the run unless allowed. The reports, which no
+	// front end adds to, name the flag and the Action's input; the error
+	// names the setting, so that the CLI can add its own words.
 	var missing, shardErr string
 	if len(res.MissingShards) > 0 && !spec.AllowMissing {
 		missing, shardErr = missingProblem(res), res.Error
-		res.Error = joinErrors(missing+": merge every shard, or allow missing shards to gate on the others", shardErr)
+		res.Error = joinErrors(missing+": merge every shard, or pass --allow-missing-shards (the Action's allow-missing-shards input) to gate on the others", shardErr)
 	}
 	formats := res.Config.Formats
 	if len(spec.Formats) > 0 {
