@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -25,8 +26,9 @@ type baseline struct {
 	report *report.Result
 }
 
-// readBaseline reads path as a report.json when it holds JSON, and takes it
-// for a model otherwise.
+// readBaseline reads path as a report.json when it is named .json or holds
+// JSON, and takes it for a model otherwise: a report cut short, or empty,
+// is then refused as the report it was meant to be.
 func readBaseline(path string) (*baseline, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -39,8 +41,12 @@ func readBaseline(path string) (*baseline, error) {
 	}
 	head := make([]byte, 64)
 	n, _ := io.ReadFull(f, head)
-	if t := bytes.TrimSpace(head[:n]); len(t) == 0 || t[0] != '{' {
+	t := bytes.TrimSpace(head[:n])
+	if !strings.EqualFold(filepath.Ext(path), ".json") && (len(t) == 0 || t[0] != '{') {
 		return &baseline{path: path}, nil
+	}
+	if len(t) == 0 {
+		return nil, fault.Invalidf(SettingBaseline, "baseline report %s is empty: give the report.json that the baseline's run wrote", path)
 	}
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return nil, fault.Invalidf(SettingBaseline, "cannot read baseline %s: %w", path, err)
