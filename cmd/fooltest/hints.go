@@ -97,12 +97,28 @@ var settingHints = map[fault.Setting]hint{
 	// The baseline's settings are the user's to match, or the released
 	// model's to search again with this run's.
 	pipeline.SettingBaselineSettings: fixed("run with the baseline's settings, or give --baseline the released model itself, which is then searched with this run's"),
-	pipeline.SettingReportDir:        fixed("check --report-dir: the reports need a folder fooltest can write"),
-	pipeline.SettingBudget:           fixed("raise --budget"),
-	pipeline.SettingMissingShards:    fixed("merge every shard, or pass --allow-missing-shards to gate on the others"),
-	pipeline.SettingShardLabels:      fixed("run every shard with the same labels: the same --labels file, or the same labels beside the model"),
-	pipeline.SettingMergeReportDir:   fixed("give --report-dir a folder of its own, not one of the shards'"),
-	pipeline.SettingImage:            fixed("give --image a JPEG or PNG photo of at most 64 megapixels"),
+	// No setting of this run matches a score of another version.
+	pipeline.SettingBaselineVersion: fixed("search the baseline model again with this version of fooltest: give --baseline the released model itself, or the report.json of a new run of it"),
+	pipeline.SettingBaselineShard: func(n string) string {
+		if n != "" {
+			// A merged report: only this run's shards, merged, compare.
+			return "compare shard by shard: run the model in " + n + " shards as the baseline was, each with --shard I/" + n +
+				" and --baseline set to the baseline's own shard I report.json, then merge them; or give --baseline the released model itself"
+		}
+		return "give --baseline the report.json of a baseline run of the same part of the targets (the same --shard, or none), or the released model itself"
+	},
+	pipeline.SettingBaselineClasses: func(s string) string {
+		if s != "" {
+			return "search both on classes both models have: give --baseline the released model with --classes " + s + ", or the report.json of a baseline run with --classes " + s
+		}
+		return "search both on classes both models have: give --baseline the released model with --classes, or the report.json of a baseline run with the same --classes"
+	},
+	pipeline.SettingReportDir:      fixed("check --report-dir: the reports need a folder fooltest can write"),
+	pipeline.SettingBudget:         fixed("raise --budget"),
+	pipeline.SettingMissingShards:  fixed("merge every shard, or pass --allow-missing-shards to gate on the others"),
+	pipeline.SettingShardLabels:    fixed("run every shard with the same labels: the same --labels file, or the same labels beside the model"),
+	pipeline.SettingMergeReportDir: fixed("give --report-dir a folder of its own, not one of the shards'"),
+	pipeline.SettingImage:          fixed("give --image a JPEG or PNG photo of at most 64 megapixels"),
 	pipeline.SettingPreprocessingCheck: func(s string) string {
 		return "pass --preset " + cmp.Or(s, "NAME") + " (or the model's own --scale, --mean and --std), or --preprocessing-check=false if the model was trained with this preprocessing"
 	},

@@ -25,6 +25,7 @@ func TestSettingHints(t *testing.T) {
 		pipeline.SettingBaseline, pipeline.SettingBaselineSettings, pipeline.SettingReportDir, pipeline.SettingBudget,
 		pipeline.SettingShard, pipeline.SettingClasses, pipeline.SettingImage,
 		pipeline.SettingMergeReportDir, pipeline.SettingShardLabels, pipeline.SettingMissingShards,
+		pipeline.SettingBaselineVersion, pipeline.SettingBaselineShard, pipeline.SettingBaselineClasses,
 	} {
 		if settingHints[s] == nil {
 			t.Errorf("setting %q has no hint", s)

@@ -2,6 +2,7 @@ package gate
 
 import (
 	"cmp"
+	"errors"
 	"math"
 	"slices"
 	"strings"
@@ -585,5 +586,49 @@ func TestUnmoved(t *testing.T) {
 				t.Errorf("error %q, want the nearest class %q and the way out", res.Error, tt.nearest)
 			}
 		})
+	}
+}
+
+// TestClassList: target classes are written as --classes takes them, so
+// that a refusal's suggestion can be given back as it is.
+func TestClassList(t *testing.T) {
+	for _, tc := range []struct {
+		classes []int
+		want    string
+	}{
+		{nil, ""},
+		{[]int{3}, "3"},
+		{[]int{0, 1, 2, 3, 4, 5, 6}, "0-6"},
+		{[]int{0, 2, 3, 4, 8}, "0,2-4,8"},
+		{[]int{1, 2, 5, 6}, "1-2,5-6"},
+	} {
+		if got := ClassList(tc.classes); got != tc.want {
+			t.Errorf("ClassList(%v) = %q, want %q", tc.classes, got, tc.want)
+		}
+	}
+}
+
+// TestCheckBaselineClasses: target classes compare as the classes they
+// resolved to, not as --classes named them.
+func TestCheckBaselineClasses(t *testing.T) {
+	withClasses := func(named string, classes ...int) *report.Result {
+		r := &report.Result{Config: report.Config{Classes: named}, ScoreComparable: true, ScoreVersion: score.Version}
+		for _, c := range classes {
+			r.Classes = append(r.Classes, report.Class{Index: c})
+		}
+		return r
+	}
+	if err := CheckBaseline(withClasses("0-2", 0, 1, 2), withClasses("all", 0, 1, 2), false); err != nil {
+		t.Errorf("the same classes named otherwise: %v", err)
+	}
+	err := CheckBaseline(withClasses("all", 0, 1, 2), withClasses("all", 0, 1), false)
+	m, ok := errors.AsType[*BaselineMismatch](err)
+	if !ok || !m.Has(SettingClasses) || !strings.Contains(err.Error(), "classes 0-2 (baseline 0-1)") {
+		t.Errorf("other classes named alike: %v", err)
+	}
+	sharded := withClasses("all", 0, 1, 2)
+	sharded.TargetClasses, sharded.Shard = []int{0, 1, 2, 3}, &report.Shard{Index: 1, Count: 2}
+	if got := TargetsOf(sharded); !slices.Equal(got, []int{0, 1, 2, 3}) {
+		t.Errorf("TargetsOf a shard = %v, want its target classes", got)
 	}
 }

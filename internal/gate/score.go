@@ -3,6 +3,7 @@ package gate
 import (
 	"cmp"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -132,10 +133,13 @@ func searchOnly(a, b *report.Result) []Difference {
 	ac, bc := a.Config, b.Config
 	d.add("threshold", ac.Threshold, bc.Threshold)
 	d.add("max-evals", ac.MaxEvals, bc.MaxEvals)
-	d.add("classes", ac.Classes, bc.Classes)
+	// The classes searched, not how --classes named them: "0-9" and "all"
+	// are the same classes of a 10-class model, and "all" of a 7-class
+	// model others than of a 10-class one.
+	d.add(SettingClasses, ClassList(TargetsOf(a)), ClassList(TargetsOf(b)))
 	d.add("algorithm", ac.Algorithm, bc.Algorithm)
 	d.add("encoding", ac.Encoding, bc.Encoding)
-	d.add("generation", ac.Generation, bc.Generation)
+	d.add(SettingGeneration, ac.Generation, bc.Generation)
 	d.add("seed", ac.Seed, bc.Seed)
 	d.add("repeats", ac.Repeats, bc.Repeats)
 	return d
@@ -158,30 +162,94 @@ func (d *differences) addShown(name string, x, y, showX, showY any) {
 	}
 }
 
+// The settings of a Difference that a front end fixes otherwise than by
+// matching the baseline's value.
+const (
+	// SettingClasses is the target classes, as ClassList writes them.
+	SettingClasses = "classes"
+	// SettingScoreVersion is the score's definition: only a search of the
+	// baseline model by this version of fooltest has this run's.
+	SettingScoreVersion = "score version"
+	// SettingShard is the part of the targets a run searched (shardName).
+	SettingShard = "shard"
+	// SettingGeneration is the search's generation unit, which no flag
+	// sets: a baseline of another is another version's.
+	SettingGeneration = "generation"
+)
+
+// TargetsOf returns the target classes of res, in order: TargetClasses for
+// a sharded or merged result, the classes' indices otherwise.
+func TargetsOf(res *report.Result) []int {
+	if len(res.TargetClasses) > 0 {
+		return res.TargetClasses
+	}
+	out := make([]int, len(res.Classes))
+	for i, c := range res.Classes {
+		out[i] = c.Index
+	}
+	return out
+}
+
+// ClassList writes classes as --classes takes them: runs of consecutive
+// classes as a-b, separated by commas ("0-6,8").
+func ClassList(classes []int) string {
+	var parts []string
+	for i := 0; i < len(classes); {
+		j := i
+		for j+1 < len(classes) && classes[j+1] == classes[j]+1 {
+			j++
+		}
+		if j == i {
+			parts = append(parts, strconv.Itoa(classes[i]))
+		} else {
+			parts = append(parts, strconv.Itoa(classes[i])+"-"+strconv.Itoa(classes[j]))
+		}
+		i = j + 1
+	}
+	return strings.Join(parts, ",")
+}
+
+// BaselineMismatch is CheckBaseline's error when the settings differ.
+type BaselineMismatch struct {
+	// Diffs are the settings that differ, the candidate's value in A.
+	Diffs []Difference
+}
+
+// Error names each setting with the candidate's value and the baseline's.
+func (e *BaselineMismatch) Error() string {
+	names := make([]string, len(e.Diffs))
+	for i, d := range e.Diffs {
+		names[i] = fmt.Sprintf("%s %v (baseline %v)", d.Setting, d.A, d.B)
+	}
+	return "the baseline's settings differ, so its query costs cannot be compared: " + strings.Join(names, ", ")
+}
+
+// Has reports whether setting differs.
+func (e *BaselineMismatch) Has(setting string) bool {
+	return slices.ContainsFunc(e.Diffs, func(d Difference) bool { return d.Setting == setting })
+}
+
 // CheckBaseline returns an error naming every setting in which a baseline
 // run's result differs from the candidate's such that their query costs
-// cannot be compared. Both results must carry their Config; base must be
-// the baseline's full result (from its report.json). ownPreprocessing says
-// that the baseline model takes a preprocessing of its own, as the user
-// declared: each model is then searched with its own, and only the search
-// settings must match.
+// cannot be compared (a *BaselineMismatch). Both results must carry their
+// Config and target classes (see TargetsOf); base must be the baseline's
+// full result (from its report.json). ownPreprocessing says that the
+// baseline model takes a preprocessing of its own, as the user declared:
+// each model is then searched with its own, and only the search settings
+// must match.
 func CheckBaseline(cand, base *report.Result, ownPreprocessing bool) error {
 	diffs := SearchDifferences(cand, base)
 	if ownPreprocessing {
 		diffs = searchOnly(cand, base)
 	}
 	if base.ScoreVersion != score.Version {
-		diffs = append(diffs, Difference{"score version", score.Version, base.ScoreVersion})
+		diffs = append(diffs, Difference{SettingScoreVersion, score.Version, base.ScoreVersion})
 	}
 	if a, b := shardName(cand.Shard), shardName(base.Shard); a != b {
-		diffs = append(diffs, Difference{"shard", a, b})
+		diffs = append(diffs, Difference{SettingShard, a, b})
 	}
 	if len(diffs) > 0 {
-		names := make([]string, len(diffs))
-		for i, d := range diffs {
-			names[i] = fmt.Sprintf("%s %v (baseline %v)", d.Setting, d.A, d.B)
-		}
-		return fmt.Errorf("the baseline's settings differ, so its query costs cannot be compared: %s", strings.Join(names, ", "))
+		return &BaselineMismatch{Diffs: diffs}
 	}
 	if !base.ScoreComparable {
 		return fmt.Errorf("the baseline's search stopped (%s) before its evaluation budget of %d, so its score is not comparable: rerun it with a longer budget", cmp.Or(base.StoppedReason, "early"), base.EvaluationBudget)

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -131,8 +132,46 @@ func attachBaseline(res *report.Result, base *baseline) error {
 	return nil
 }
 
-// sameTargets refuses a baseline whose model cannot be searched on the same
-// target classes: models of different class counts compare on the classes
+// baselineRefusal is the error of a baseline report that CheckBaseline
+// refused with err, for a model of k classes. Its setting tells the front
+// end the fix: a run with the baseline's settings for most, but no run
+// matches another version's score, a merge or another shard, or classes the
+// model lacks.
+func baselineRefusal(path string, err error, base *report.Result, k int) error {
+	m, ok := errors.AsType[*gate.BaselineMismatch](err)
+	switch {
+	case !ok:
+	case m.Has(gate.SettingScoreVersion), m.Has(gate.SettingGeneration):
+		return fault.Invalidf(SettingBaselineVersion, "baseline %s: %w", path, err)
+	case m.Has(gate.SettingShard):
+		err := fault.Invalidf(SettingBaselineShard, "baseline %s: %w", path, err)
+		if s := base.Shard; s != nil && s.Index == 0 {
+			// A merge's costs were each counted within its shard: only
+			// shards of this run, merged, compare with it.
+			return fault.Suggest(err, strconv.Itoa(s.Count))
+		}
+		return err
+	case len(m.Diffs) == 1 && m.Has(gate.SettingClasses):
+		want := gate.TargetsOf(base)
+		var has, lacks []int
+		for _, c := range want {
+			if c < k {
+				has = append(has, c)
+			} else {
+				lacks = append(lacks, c)
+			}
+		}
+		if len(lacks) == 0 {
+			return fault.Suggest(fault.Invalidf(SettingClasses, "baseline %s: %w", path, err), gate.ClassList(want))
+		}
+		return fault.Suggest(fault.Invalidf(SettingBaselineClasses, "baseline %s searched classes %s, and the model has no class %s of them, so no run of it searches the same classes",
+			path, gate.ClassList(want), gate.ClassList(lacks)), gate.ClassList(has))
+	}
+	return fault.Invalidf(SettingBaselineSettings, "baseline %s: %w", path, err)
+}
+
+// sameTargets refuses a baseline model that cannot be searched on the same
+// target classes (a report's are compared as classes, see baselineRefusal): models of different class counts compare on the classes
 // the target classes name when both have them (an 11-class model retrained with a
 // "fooling" class against the 10-class original, say), never on "all".
 func sameTargets(path, classes string, targets []int, baseK, k int) error {

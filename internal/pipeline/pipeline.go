@@ -33,9 +33,20 @@ const (
 	// SettingBaselineSettings is the search settings that a baseline
 	// report.json and the run must share for their scores to compare.
 	SettingBaselineSettings fault.Setting = "baseline-settings"
-	SettingReportDir        fault.Setting = "report-dir"
-	SettingBudget           fault.Setting = "budget"
-	SettingShard            fault.Setting = "shard"
+	// SettingBaselineVersion is the score version of a baseline report.json
+	// made by another version of fooltest, which no setting of this run
+	// matches.
+	SettingBaselineVersion fault.Setting = "baseline-version"
+	// SettingBaselineShard is the part of the targets a baseline report
+	// searched: a whole run, a shard (--shard I/N), or a merge of shards,
+	// whose count (N) its errors suggest.
+	SettingBaselineShard fault.Setting = "baseline-shard"
+	// SettingBaselineClasses is the target classes of a baseline report
+	// that the model does not all have; its errors suggest those it has.
+	SettingBaselineClasses fault.Setting = "baseline-classes"
+	SettingReportDir       fault.Setting = "report-dir"
+	SettingBudget          fault.Setting = "budget"
+	SettingShard           fault.Setting = "shard"
 	// SettingThreshold is the confidence a fooling image must reach.
 	SettingThreshold fault.Setting = "threshold"
 	// SettingClasses is the choice of target classes.
@@ -236,6 +247,9 @@ func Run(ctx context.Context, spec Spec) (*Outcome, error) {
 	if base != nil && base.report != nil {
 		// Refuse an incomparable baseline before the budget is spent.
 		probe := resultShell(o, &spec, attack.DefaultGeneration)
+		for _, c := range targets {
+			probe.Classes = append(probe.Classes, report.Class{Index: c})
+		}
 		if p := spec.BaselinePreset; p != "" && base.report.Config.Preset != p {
 			return nil, fault.Suggest(fault.Invalidf(SettingBaselinePreset, "baseline %s was searched with preset %s, not %s", spec.Baseline, base.report.Config.Preset, p), base.report.Config.Preset)
 		}
@@ -245,10 +259,7 @@ func Run(ctx context.Context, spec Spec) (*Outcome, error) {
 			return nil, fault.Suggest(fault.Invalidf(SettingBaselinePreset, "baseline %s was searched with other preprocessing than the model's: %s", spec.Baseline, describeDifferences(pre)), base.report.Config.Preset)
 		}
 		if err := gate.CheckBaseline(probe, base.report, spec.BaselinePreset != ""); err != nil {
-			return nil, fault.Invalidf(SettingBaselineSettings, "baseline %s: %w", spec.Baseline, err)
-		}
-		if err := sameTargets(spec.Baseline, spec.Config.Classes, targets, base.report.Model.Classes, info.Classes); err != nil {
-			return nil, err
+			return nil, baselineRefusal(spec.Baseline, err, base.report, info.Classes)
 		}
 	}
 	if spec.Hooks.Opened != nil {
