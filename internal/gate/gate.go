@@ -306,6 +306,9 @@ func Evaluate(res *report.Result, threshold float64, allowed MaxFooled, failOn F
 				className(c), c.Confidence, 100*progress)
 		}
 	}
+	if v == Error && res.Baseline != nil {
+		notCompared(res)
+	}
 	res.Verdict = v
 	return v, nil
 }

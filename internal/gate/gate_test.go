@@ -632,3 +632,46 @@ func TestCheckBaselineClasses(t *testing.T) {
 		t.Errorf("TargetsOf a shard = %v, want its target classes", got)
 	}
 }
+
+// TestErrorNotCompared: a run that ended in error states no change against
+// its baseline, whichever way its costs lean, and no regression fails it;
+// one that tested its model keeps its comparison.
+func TestErrorNotCompared(t *testing.T) {
+	evals := func(ns ...int64) []*int64 {
+		out := make([]*int64, len(ns))
+		for i := range ns {
+			out[i] = &ns[i]
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name            string
+		cand, base      []*int64
+		err             string
+		wantChange      string
+		wantRegression  bool
+		wantFailedByReg bool
+	}{
+		{"harder, tested", evals(900, 900, 900, 900, 900, 900), evals(9, 9, 9, 9, 9, 9), "", Harder, false, false},
+		{"harder, in error", evals(900, 900, 900, 900, 900, 900), evals(9, 9, 9, 9, 9, 9), "the baseline's search stopped", NotCompared, false, false},
+		{"easier, tested", evals(9, 9, 9, 9, 9, 9), evals(900, 900, 900, 900, 900, 900), "", Easier, true, true},
+		{"easier, in error", evals(9, 9, 9, 9, 9, 9), evals(900, 900, 900, 900, 900, 900), "the model failed", NotCompared, false, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := report.Result{Classes: classes(1, 1, 1, 1, 1, 1), Evaluations: 1000, EvaluationBudget: 1000, ScoreComparable: true, Error: tc.err,
+				Config: report.Config{MaxEvals: 1000}, Baseline: &report.Baseline{}}
+			for i := range res.Classes {
+				res.Classes[i].EvaluationsToThreshold = tc.cand[i]
+				res.Baseline.Classes = append(res.Baseline.Classes, report.BaselineClass{Index: i, EvaluationsToThreshold: tc.base[i]})
+			}
+			allowAll, _ := ParseMaxFooled("100%")
+			if _, err := Evaluate(&res, 0.99, allowAll, FailOnRegression); err != nil {
+				t.Fatal(err)
+			}
+			b := res.Baseline
+			if b.Change != tc.wantChange || b.Regression != tc.wantRegression || slices.Contains(res.FailedBy, report.FailedByRegression) != tc.wantFailedByReg {
+				t.Errorf("verdict %s: change %q, regression %v, failed by %q; want %q, %v", res.Verdict, b.Change, b.Regression, res.FailedBy, tc.wantChange, tc.wantRegression)
+			}
+		})
+	}
+}

@@ -47,7 +47,20 @@ const (
 	Easier   = "easier to fool"
 	Harder   = "harder to fool"
 	NoChange = "no significant change"
+	// NotCompared is the change of a run whose verdict is "error": it
+	// did not test its model, so its costs say nothing against the
+	// baseline's, whichever way they lean.
+	NotCompared = "not compared"
 )
+
+// notCompared withdraws res's comparison with its baseline, for a run that
+// ended in error: the scores and costs stay as measured, but no change, and
+// no regression, is stated in any report.
+func notCompared(res *report.Result) {
+	b := res.Baseline
+	b.Change, b.Regression = NotCompared, false
+	res.FailedBy = slices.DeleteFunc(res.FailedBy, func(f string) bool { return f == report.FailedByRegression })
+}
 
 // compare records the comparison of res with its baseline.
 func compare(res *report.Result) {

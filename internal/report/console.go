@@ -43,7 +43,10 @@ func WriteConsole(w io.Writer, res *Result) error {
 		b.WriteString(strings.ToLower(name) + " " + value + "\n")
 	}
 	b.WriteString(consoleScore(res) + "\n")
-	if bl := res.Baseline; bl != nil {
+	switch bl := res.Baseline; {
+	case bl != nil && isError(res):
+		b.WriteString("baseline: " + comparison(res) + "\n")
+	case bl != nil:
 		fmt.Fprintf(&b, "baseline: %s; %d classes fell faster, %d slower\n", comparison(res), bl.Easier, bl.Harder)
 	}
 	b.WriteString(consoleVerdict(res) + "\n")

@@ -37,6 +37,7 @@ func TestGolden(t *testing.T) {
 		{"", goldenResult, "", ""},
 		{"error-", goldenErrorResult, "", ""},
 		{"baseline-", goldenBaselineResult, "", ""},
+		{"baseline-error-", goldenBaselineErrorResult, "", "report.html"},
 		{"image-base-url-", goldenImageBaseResult, "report.md", ""},
 		{"artifact-url-", goldenArtifactResult, "report.md", ""},
 		{"unreachable-", goldenUnreachableResult, "", ""},

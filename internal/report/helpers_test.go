@@ -205,6 +205,18 @@ func goldenBaselineResult(t testing.TB) *report.Result {
 	return res
 }
 
+// goldenBaselineErrorResult is a run compared with a baseline that needed
+// a quarter of its evaluations, interrupted before its evaluation budget:
+// it leans "harder to fool", but its verdict is "error" and no format may
+// state that.
+func goldenBaselineErrorResult(t testing.TB) *report.Result {
+	t.Helper()
+	res := reporttest.New(t, reporttest.Options{Classes: 10, Fooled: 8, HistoryLen: 20, Interrupted: true,
+		Baseline: reporttest.Times(0.25)})
+	report.Prepare(res, report.DefaultFormats())
+	return res
+}
+
 // goldenMissingShardsResult is a merge of shards 1 and 3 of 3 that gated
 // without shard 2 (--allow-missing-shards): of its six classes, 1 and 4 were
 // not searched, and class 1 was fooled all the same by an image another

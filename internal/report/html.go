@@ -59,7 +59,7 @@ footer{margin-top:32px;color:#656d76;font-size:12px}
 <div class="note">{{.}}</div>
 {{- end}}
 {{- with .Comparison}}
-<p><strong>Compared with the baseline</strong> ({{$.BaselinePath}}): {{.}}.</p>
+<p><strong>{{$.ComparisonLabel}}</strong> ({{$.BaselinePath}}): {{.}}.</p>
 {{- end}}
 {{- if .Interrupted}}
 <div class="note"><strong>This run was interrupted</strong> ({{.Reason}}) after {{.Evaluations}} evaluations. Classes not fooled here might have been with the full budget.</div>
@@ -163,26 +163,26 @@ type htmlPage struct {
 	// which classes were not searched.
 	MissingShards string
 	// Comparison is the comparison with the baseline at BaselinePath,
-	// when it did not decide the verdict.
-	Comparison, BaselinePath string
-	Interrupted              bool
-	Reason                   string
-	Evaluations              int64
-	ReportOnly               bool
-	NonFinite                int64
-	PreprocessingWarning     string
-	Summary                  [][2]string
-	Baseline                 []htmlBaseline
-	BaselineHidden           int
-	Unreachable              []htmlUnreachable
-	UnreachableHidden        int
-	UnreachableNote          string
-	Chart                    *svgChart
-	Classes                  []htmlClass
-	Hidden                   int
-	ImgW, ImgH               int
-	Config                   [][2]string
-	Version                  string
+	// when it did not decide the verdict, introduced by ComparisonLabel.
+	Comparison, BaselinePath, ComparisonLabel string
+	Interrupted                               bool
+	Reason                                    string
+	Evaluations                               int64
+	ReportOnly                                bool
+	NonFinite                                 int64
+	PreprocessingWarning                      string
+	Summary                                   [][2]string
+	Baseline                                  []htmlBaseline
+	BaselineHidden                            int
+	Unreachable                               []htmlUnreachable
+	UnreachableHidden                         int
+	UnreachableNote                           string
+	Chart                                     *svgChart
+	Classes                                   []htmlClass
+	Hidden                                    int
+	ImgW, ImgH                                int
+	Config                                    [][2]string
+	Version                                   string
 }
 
 // htmlUnreachable is one class that looks unreachable.
@@ -405,7 +405,7 @@ func htmlData(res *Result) htmlPage {
 		}
 	}
 	if b := res.Baseline; b != nil && !comparisonInHeadline(res) {
-		p.Comparison, p.BaselinePath = comparison(res), displayLabel(b.Path, 200)
+		p.Comparison, p.BaselinePath, p.ComparisonLabel = comparison(res), displayLabel(b.Path, 200), comparisonLabel(res)
 	}
 	rows := baselineRows(res)
 	if len(rows) > maxHTMLBaseline {

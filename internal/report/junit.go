@@ -128,7 +128,7 @@ func junitSuites(res *Result) junit.Testsuites {
 			{"baseline_score", formatScore(b.Score)},
 			{"score_difference", strconv.FormatFloat(finite(b.ScoreDifference), 'f', 3, 64)},
 			{"p_value", strconv.FormatFloat(finite(b.PValue), 'g', 4, 64)},
-			{"change", change(b)},
+			{"change", change(res)},
 			{"regression", strconv.FormatBool(b.Regression)},
 		}...)
 	}

@@ -60,7 +60,7 @@ func renderMarkdown(res *Result) []byte {
 			"Classes not fooled here might have been with the full budget.\n\n", reason, res.Evaluations)
 	}
 	if b := res.Baseline; b != nil && !comparisonInHeadline(res) {
-		fmt.Fprintf(&head, "**Compared with the baseline** (%s): %s.\n\n", mdText(b.Path, 120), comparison(res))
+		fmt.Fprintf(&head, "**%s** (%s): %s.\n\n", comparisonLabel(res), mdText(b.Path, 120), comparison(res))
 	}
 	if res.Verdict == VerdictFail && reportOnly(res) {
 		head.WriteString("> [!NOTE]\n> Report-only mode (fail-on: never): the gate failed, but fooltest exits 0.\n\n")

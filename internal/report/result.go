@@ -627,7 +627,8 @@ type Baseline struct {
 	Easier int `json:"easier"`
 	Harder int `json:"harder"`
 	// Change is "easier to fool", "no significant change" or "harder to
-	// fool".
+	// fool"; "not compared" when the verdict is "error", whose run did not
+	// test its model.
 	Change string `json:"change"`
 	// Regression is true when the candidate is significantly easier to
 	// fool (PValue below alpha) and its score lower by more than the

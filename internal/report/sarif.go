@@ -265,7 +265,7 @@ func sarifFor(res *Result) sarifLog {
 			"score":           finite(b.Score),
 			"scoreDifference": finite(b.ScoreDifference),
 			"pValue":          finite(b.PValue),
-			"change":          change(b),
+			"change":          change(res),
 			"regression":      b.Regression,
 		}
 		run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, sarifRule{

@@ -114,6 +114,16 @@ func allowedReason(res *Result, what string) string {
 	return "It is not a failure of this run's gate."
 }
 
+// comparisonLabel introduces the comparison with the baseline where it is
+// not the headline: what it says of a run that ended in error is that
+// nothing was compared.
+func comparisonLabel(res *Result) string {
+	if isError(res) {
+		return "Baseline"
+	}
+	return "Compared with the baseline"
+}
+
 // comparisonInHeadline reports whether the comparison with the baseline
 // decided the verdict, and so is the headline; otherwise the reports show
 // it on a line of its own.
@@ -121,10 +131,18 @@ func comparisonInHeadline(res *Result) bool {
 	return res.Baseline != nil && res.Config.FailOn == "regression" && !isError(res) && !minScoreMissed(res)
 }
 
-// change is the baseline's Change as one of the three the gate writes;
-// Regression decides "easier", so the words never contradict the verdict.
-func change(b *Baseline) string {
+// notComparedChange is the change of a result whose verdict is "error".
+const notComparedChange = "not compared"
+
+// change is res.Baseline's Change as one of those the gate writes: "not
+// compared" for a run that ended in error, which tested nothing, whatever
+// its costs lean to; otherwise Regression decides "easier", so the words
+// never contradict the verdict.
+func change(res *Result) string {
+	b := res.Baseline
 	switch {
+	case isError(res):
+		return notComparedChange
 	case b.Regression:
 		return "easier to fool"
 	case b.Change == "harder to fool":
@@ -134,11 +152,15 @@ func change(b *Baseline) string {
 }
 
 // comparison is the comparison with the baseline in one line: the change,
-// both scores and the p-value. res.Baseline must be set. Like gateDetail,
-// it holds no text from the user.
+// both scores and the p-value; for a run that ended in error, that nothing
+// was compared, and the two scores. res.Baseline must be set. Like
+// gateDetail, it holds no text from the user.
 func comparison(res *Result) string {
 	b := res.Baseline
-	c := change(b)
+	if isError(res) {
+		return fmt.Sprintf("%s, since the run ended in error (its score %s, the baseline's %s)", notComparedChange, formatScore(res.Score), formatScore(b.Score))
+	}
+	c := change(res)
 	if c == "no significant change" {
 		c += " from the baseline"
 	} else {
@@ -236,7 +258,13 @@ func scoreRows(res *Result) [][2]string {
 		{"Median evaluations to the threshold", formatCost(res.MedianEvaluations, res.EvaluationBudget)},
 		{"Repeats", strconv.Itoa(max(res.Repeats, 1))},
 	}
-	if b := res.Baseline; b != nil {
+	if b := res.Baseline; b != nil && isError(res) {
+		// A run that tested nothing states no difference, test or count.
+		rows = append(rows,
+			[2]string{"Baseline score", formatScore(b.Score)},
+			[2]string{"Comparison with the baseline", notComparedChange + ": the run ended in error"},
+		)
+	} else if b != nil {
 		rows = append(rows,
 			[2]string{"Baseline score", formatScore(b.Score)},
 			[2]string{"Score difference (negative: easier to fool)", formatDifference(b.ScoreDifference)},
