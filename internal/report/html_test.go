@@ -34,7 +34,7 @@ func TestHTMLVerdict(t *testing.T) {
 		{
 			name: "baseline regression",
 			opts: reporttest.Options{Classes: 10, Fooled: 8, Baseline: reporttest.Times(4)},
-			mustHave: []string{"<div>easier to fool than the baseline: score 0.933 against the baseline&#39;s 0.990 (difference −0.057, p = 0.004)</div>",
+			mustHave: []string{"<div>easier to fool than the baseline: score 0.933 against the baseline&#39;s 0.990 (difference −0.057, p = 0.004 that it is easier to fool)</div>",
 				"<h2>Classes against the baseline</h2>", `<tr class="regressed"><td class="num">0</td><td>class-0</td><td class="num">12000</td><td class="num">48000</td><td class="num">0.25× regressed</td></tr>`,
 				`stroke-dasharray="6 4"`, "baseline (dashed)"},
 			mustNotBe: []string{"Compared with the baseline"},

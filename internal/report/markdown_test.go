@@ -129,16 +129,16 @@ func TestMarkdownContent(t *testing.T) {
 		{
 			name:    "baseline easier",
 			opts:    reporttest.Options{Classes: 10, Fooled: 8, Baseline: reporttest.Times(4)},
-			verdict: "❌ **fooltest: FAIL** — easier to fool than the baseline: score 0.933 against the baseline's 0.990 (difference −0.057, p = 0.004)",
+			verdict: "❌ **fooltest: FAIL** — easier to fool than the baseline: score 0.933 against the baseline's 0.990 (difference −0.057, p = 0.004 that it is easier to fool)",
 			mustHave: []string{"### Classes against the baseline", "| 0 | class-0 | 12000 | 48000 | **0.25× regressed** |",
-				"| 9 | class-9 | > 120000 | > 120000 | 1.00× |", "| Baseline score | 0.990 |", "| p-value (candidate easier to fool) | 0.004 |",
+				"| 9 | class-9 | > 120000 | > 120000 | 1.00× |", "| Baseline score | 0.990 |", "| p-value that the candidate is easier to fool | 0.004 |",
 				"xychart-beta", "  line ["},
 			mustNotBe: []string{"Compared with the baseline"},
 		},
 		{
 			name:     "baseline harder",
 			opts:     reporttest.Options{Classes: 10, Fooled: 8, Baseline: reporttest.Times(0.25)},
-			verdict:  "✅ **fooltest: PASS** — harder to fool than the baseline: score 0.933 against the baseline's 0.838 (difference +0.095, p = 1.000)",
+			verdict:  "✅ **fooltest: PASS** — harder to fool than the baseline: score 0.933 against the baseline's 0.838 (difference +0.095, p = 1.000 that it is easier to fool)",
 			mustHave: []string{"| 0 | class-0 | 12000 | 3000 | 4.00× |"},
 		},
 		{

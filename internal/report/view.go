@@ -202,13 +202,15 @@ func formatP(p float64) string {
 	return strconv.FormatFloat(min(p, 1), 'f', 3, 64)
 }
 
-// pClause is "p = 0.012", or "p < 0.001".
+// pClause is "p = 0.012 that it is easier to fool", or "p < 0.001 …": the
+// test is one-sided, and a bare "p = 1.000" beside "harder to fool" reads as
+// if that were the test.
 func pClause(p float64) string {
 	s := formatP(p)
-	if strings.HasPrefix(s, "<") {
-		return "p " + s
+	if !strings.HasPrefix(s, "<") {
+		s = "= " + s
 	}
-	return "p = " + s
+	return "p " + s + " that it is easier to fool"
 }
 
 // formatCost prints evaluations to the threshold, or "> budget" for a class
@@ -268,7 +270,7 @@ func scoreRows(res *Result) [][2]string {
 		rows = append(rows,
 			[2]string{"Baseline score", formatScore(b.Score)},
 			[2]string{"Score difference (negative: easier to fool)", formatDifference(b.ScoreDifference)},
-			[2]string{"p-value (candidate easier to fool)", formatP(b.PValue)},
+			[2]string{"p-value that the candidate is easier to fool", formatP(b.PValue)},
 			[2]string{"Classes fooled faster / slower than the baseline", fmt.Sprintf("%d / %d", b.Easier, b.Harder)},
 		)
 	}

@@ -226,7 +226,7 @@ func shortSummary(o Outcome) string {
 		s := fmt.Sprintf("### fooltest: %s\n\n%d of %d classes fooled (max confidence %.4f).\n",
 			o.Verdict, o.Fooled, o.Targets, o.MaxConfidence)
 		if b := o.Baseline; b != nil {
-			s += fmt.Sprintf("\nScore %.3f against the baseline's %.3f (p = %.3g; regression: %t).\n",
+			s += fmt.Sprintf("\nScore %.3f against the baseline's %.3f (p = %.3g that it is easier to fool; regression: %t).\n",
 				o.Score, b.Score, b.PValue, b.Regression)
 		}
 		return s

@@ -269,7 +269,7 @@ func TestFinish(t *testing.T) {
 			},
 			wantOutputs: map[string]string{"verdict": "fail", "fooled": "1", "targets": "10", "unreachable": "0", "max-confidence": "0",
 				"score": "0.4125", "baseline-score": "0.5", "p-value": "0.0039", "regression": "true"},
-			wantSummary: "### fooltest: fail\n\n1 of 10 classes fooled (max confidence 0.0000).\n\nScore 0.412 against the baseline's 0.500 (p = 0.0039; regression: true).\n\n",
+			wantSummary: "### fooltest: fail\n\n1 of 10 classes fooled (max confidence 0.0000).\n\nScore 0.412 against the baseline's 0.500 (p = 0.0039 that it is easier to fool; regression: true).\n\n",
 			wantCmds: []string{
 				`::error file=net.onnx,line=1,title=fooltest%3A gate failed::easier to fool than the baseline: score 0.412 against the baseline's 0.500`,
 				`::warning file=net.onnx,line=1,title=fooltest%3A class 4 fooled::class 4 ("four") labelled an unrecognizable image with confidence 0.9930 (threshold 0.99)`,
