@@ -26,6 +26,7 @@ func TestSettingHints(t *testing.T) {
 		pipeline.SettingShard, pipeline.SettingClasses, pipeline.SettingImage,
 		pipeline.SettingMergeReportDir, pipeline.SettingShardLabels, pipeline.SettingMissingShards,
 		pipeline.SettingBaselineVersion, pipeline.SettingBaselineShard, pipeline.SettingBaselineClasses,
+		pipeline.SettingShardImages,
 	} {
 		if settingHints[s] == nil {
 			t.Errorf("setting %q has no hint", s)

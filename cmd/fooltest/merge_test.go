@@ -390,6 +390,15 @@ func TestShardAndMerge(t *testing.T) {
 		if err := os.RemoveAll(filepath.Join(noImages, "images")); err != nil {
 			t.Fatal(err)
 		}
+		// A shard run without the images format wrote none to read back.
+		unimaged := runShard(t, "3/3", "--format", "json,markdown")
+		t.Run("a shard without images, merged without them", func(t *testing.T) {
+			for _, format := range []string{"json,junit,markdown,sarif", "json"} {
+				if r := runMain(t, nil, "merge", dirs[0], dirs[1], unimaged, "--format", format, "--report-dir", filepath.Join(t.TempDir(), "m")); r.code != exitcode.Pass {
+					t.Errorf("--format %s: exit %d: %s", format, r.code, r.stderr)
+				}
+			}
+		})
 		tests := []struct {
 			name string
 			args []string
@@ -406,6 +415,8 @@ func TestShardAndMerge(t *testing.T) {
 			{"no report", []string{dirs[0], t.TempDir()}, "holds no report.json: merge takes the report directories that the shards wrote"},
 			{"no such folder", []string{dirs[0], filepath.Join(t.TempDir(), "gone")}, "gone does not exist: merge takes the report directories that the shards wrote"},
 			{"no images", []string{dirs[0], noImages, dirs[2]}, "cannot read the image of class"},
+			{"a shard without images", []string{dirs[0], dirs[1], unimaged}, "shard 3/3 in " + unimaged + " wrote no images (its formats: json, markdown), and the merge draws its images from the shards' images: run that shard again with the images format"},
+			{"a shard without images, merged into html", []string{dirs[0], dirs[1], unimaged, "--format", "json,html,gallery"}, "the merge draws its gallery and html from the shards' images"},
 			{"unknown flag", []string{dirs[0], "--colour"}, "flag provided but not defined"},
 		}
 		t.Run("the same labels from a file", func(t *testing.T) {

@@ -29,6 +29,11 @@ const SettingMissingShards fault.Setting = "allow-missing-shards"
 // must be none of the shards' folders it reads.
 const SettingMergeReportDir fault.Setting = "merge-report-dir"
 
+// SettingShardImages is the images a merge draws its own from: each shard
+// must have written them (the images format) when the merge writes a
+// format that draws images.
+const SettingShardImages fault.Setting = "shard-images"
+
 // shardReport is one shard's report.json and the directory it came from.
 type shardReport struct {
 	dir string
@@ -89,6 +94,9 @@ func Merge(_ context.Context, spec MergeSpec) (*Outcome, error) {
 	if len(spec.Formats) > 0 {
 		formats = spec.Formats
 	}
+	if err := imagesToDraw(shards, formats); err != nil {
+		return nil, err
+	}
 	res.Config.ReportDir, res.Config.Formats = spec.ReportDir, formats
 	res.Config.ImageBaseURL, res.Config.ArtifactURL = spec.ImageBaseURL, spec.ArtifactURL
 	allowed, err := gate.ParseMaxFooled(res.Config.MaxFooled)
@@ -114,6 +122,32 @@ func Merge(_ context.Context, spec MergeSpec) (*Outcome, error) {
 		return out, fault.Environmentf("", "%s", res.Error)
 	}
 	return out, nil
+}
+
+// imagesToDraw refuses a shard that wrote no images when the merge writes
+// formats that draw them: its classes would have none in the merged
+// report, silently, wherever it found the best image.
+func imagesToDraw(shards []*shardReport, formats []string) error {
+	var draws []string
+	for _, f := range report.AllFormats() {
+		if report.DrawsImages(f) && slices.Contains(formats, f) {
+			draws = append(draws, f)
+		}
+	}
+	if len(draws) == 0 {
+		return nil
+	}
+	what := draws[len(draws)-1]
+	if n := len(draws); n > 1 {
+		what = strings.Join(draws[:n-1], ", ") + " and " + what
+	}
+	for _, s := range shards {
+		if !slices.Contains(s.res.Config.Formats, report.FormatImages) {
+			return fault.Invalidf(SettingShardImages, "shard %d/%d in %s wrote no images (its formats: %s), and the merge draws its %s from the shards' images",
+				s.res.Shard.Index, s.res.Shard.Count, s.dir, strings.Join(s.res.Config.Formats, ", "), what)
+		}
+	}
+	return nil
 }
 
 // missingProblem says which of res's shards are missing and how many

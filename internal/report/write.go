@@ -163,13 +163,13 @@ func WriteFiles(dir string, res *Result, formats []string) (Written, error) {
 	// files that exist.
 	var wg sync.WaitGroup
 	for i, f := range todo {
-		if drawsImages(f) {
+		if DrawsImages(f) {
 			wg.Go(func() { run(i) })
 		}
 	}
 	wg.Wait()
 	for i, f := range todo {
-		if !drawsImages(f) {
+		if !DrawsImages(f) {
 			run(i)
 		}
 	}
@@ -189,10 +189,10 @@ func WriteFiles(dir string, res *Result, formats []string) (Written, error) {
 	return w, errors.Join(errs...)
 }
 
-// drawsImages reports whether format f draws images from Class.Pixels and
-// reads nothing that writing another format changes (Class.Image in
-// particular).
-func drawsImages(f string) bool {
+// DrawsImages reports whether format f draws images from Class.Pixels (a
+// merge reads them back from the shards' images/) and reads nothing that
+// writing another format changes (Class.Image in particular).
+func DrawsImages(f string) bool {
 	switch f {
 	case FormatImages, FormatDataset, FormatGallery, FormatHTML:
 		return true
