@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/fooltest/fooltest/cmd/fooltest/internal/exitcode"
+	"github.com/fooltest/fooltest/internal/score"
 	"github.com/fooltest/fooltest/internal/testsupport/onnxtest"
 )
 
@@ -145,6 +146,32 @@ func TestBaselineReportRefusals(t *testing.T) {
 		r, _ := runOf(t, "--model", ten, "--baseline", shards[1])
 		if r.code != exitcode.Usage || !strings.Contains(r.stderr, "shard all (baseline 2/3): give --baseline the report.json of a baseline run of the same part of the targets") {
 			t.Errorf("a whole run against a shard: exit %d: %s", r.code, r.stderr)
+		}
+
+		// Merged without shard 2, the gate judges the shards present: the
+		// score and the comparison count only the classes searched.
+		partial := filepath.Join(t.TempDir(), "partial")
+		if r := runMain(t, nil, "merge", dirs[0], dirs[2], "--allow-missing-shards", "--format", "json,markdown", "--report-dir", partial); !accepted(r) {
+			t.Fatalf("merging shards 1 and 3: exit %d: %s", r.code, r.stderr)
+		}
+		res := readResult(t, partial)
+		var searched []int64
+		for i, c := range res.Classes {
+			switch {
+			case c.NotSearched && res.Baseline.Classes[i].LogRatio != 0:
+				t.Errorf("class %d, not searched, has a log ratio %v", c.Index, res.Baseline.Classes[i].LogRatio)
+			case c.NotSearched:
+			case c.EvaluationsToThreshold != nil:
+				searched = append(searched, *c.EvaluationsToThreshold)
+			default:
+				searched = append(searched, score.Censored)
+			}
+		}
+		if want := score.Of(searched, res.EvaluationBudget); len(searched) != 7 || res.Score != want {
+			t.Errorf("score %v over %d classes searched, want %v over 7", res.Score, len(searched), want)
+		}
+		if md, err := os.ReadFile(filepath.Join(partial, "report.md")); err != nil || !strings.Contains(string(md), "the score and the comparison with the baseline count only the 7 classes searched") {
+			t.Errorf("report.md does not say what the score counts (%v)", err)
 		}
 	})
 }

@@ -675,3 +675,47 @@ func TestErrorNotCompared(t *testing.T) {
 		})
 	}
 }
+
+// TestScoreCountsSearched: in a merge missing shards, the score and the
+// comparison with the baseline count only the classes searched: a class
+// never searched neither raises the score as one that resisted, nor
+// weighs in the test with a cost no search measured.
+func TestScoreCountsSearched(t *testing.T) {
+	evals := func(n int64) *int64 { return &n }
+	merged := func(notSearched bool) *report.Result {
+		res := &report.Result{Evaluations: 1000, EvaluationBudget: 1000, ScoreComparable: true,
+			Config: report.Config{MaxEvals: 1000}, Shard: &report.Shard{Count: 2, Merged: []int{1}}, Baseline: &report.Baseline{}}
+		for i := range 8 {
+			c := report.Class{Index: i, Confidence: 1, EvaluationsToThreshold: evals(100)}
+			base := evals(100)
+			if i >= 6 {
+				// Never searched: the baseline's shard fooled it at
+				// once, the candidate's present shards never did.
+				c.Confidence, c.EvaluationsToThreshold, c.NotSearched, base = 0.2, nil, notSearched, evals(1)
+			}
+			res.Classes = append(res.Classes, c)
+			res.Baseline.Classes = append(res.Baseline.Classes, report.BaselineClass{Index: i, EvaluationsToThreshold: base})
+		}
+		return res
+	}
+	allowAll, _ := ParseMaxFooled("100%")
+	res := merged(true)
+	if _, err := Evaluate(res, 0.99, allowAll, FailOnRegression); err != nil {
+		t.Fatal(err)
+	}
+	if want := score.Of([]int64{100, 100, 100, 100, 100, 100}, 1000); res.Score != want || res.FooledWithinBudget != 6 {
+		t.Errorf("score %v, fooled within the budget %d; want %v over the 6 classes searched", res.Score, res.FooledWithinBudget, want)
+	}
+	b := res.Baseline
+	if b.Harder != 0 || b.Easier != 0 || b.PValue != 1 || b.Change != NoChange || b.Classes[7].LogRatio != 0 {
+		t.Errorf("comparison counted classes never searched: %+v", *b)
+	}
+	// The same classes searched and not fooled count as resisting.
+	all := merged(false)
+	if _, err := Evaluate(all, 0.99, allowAll, FailOnRegression); err != nil {
+		t.Fatal(err)
+	}
+	if all.Score <= res.Score || all.Baseline.Harder != 2 {
+		t.Errorf("searched classes: score %v (want above %v), %d harder (want 2)", all.Score, res.Score, all.Baseline.Harder)
+	}
+}

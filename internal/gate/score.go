@@ -11,16 +11,31 @@ import (
 	"github.com/fooltest/fooltest/internal/score"
 )
 
-// hits returns the classes' evaluations to the threshold, score.Censored
-// for a class that never reached it.
-func hits(classes []report.Class) []int64 {
-	evals := make([]int64, len(classes))
-	for i, c := range classes {
-		if c.EvaluationsToThreshold != nil {
-			evals[i] = *c.EvaluationsToThreshold
+// hits returns the evaluations to the threshold of the classes at
+// positions idx, score.Censored for a class that never reached it.
+func hits(classes []report.Class, idx []int) []int64 {
+	evals := make([]int64, len(idx))
+	for k, i := range idx {
+		if e := classes[i].EvaluationsToThreshold; e != nil {
+			evals[k] = *e
 		}
 	}
 	return evals
+}
+
+// scored returns the positions of res's classes that its score and its
+// comparison with a baseline count: those a search tried. In a merge
+// missing shards their classes were never searched, and counting them
+// would read as classes that resisted a search (raising the score), or
+// compare a cost that no search measured.
+func scored(res *report.Result) []int {
+	idx := make([]int, 0, len(res.Classes))
+	for i, c := range res.Classes {
+		if !c.NotSearched {
+			idx = append(idx, i)
+		}
+	}
+	return idx
 }
 
 // budget is the evaluation budget the score is measured under: the
@@ -29,9 +44,10 @@ func budget(res *report.Result) int64 {
 	return cmp.Or(res.EvaluationBudget, res.Evaluations)
 }
 
-// scoreRun records the score of res from its classes' query costs.
+// scoreRun records the score of res from the query costs of the classes
+// it searched.
 func scoreRun(res *report.Result) {
-	evals := hits(res.Classes)
+	evals := hits(res.Classes, scored(res))
 	res.EvaluationBudget = budget(res)
 	res.Score = score.Of(evals, res.EvaluationBudget)
 	res.ScoreVersion = score.Version
@@ -62,22 +78,25 @@ func notCompared(res *report.Result) {
 	res.FailedBy = slices.DeleteFunc(res.FailedBy, func(f string) bool { return f == report.FailedByRegression })
 }
 
-// compare records the comparison of res with its baseline.
+// compare records the comparison of res with its baseline, over the
+// classes res searched (see scored); the others get no log ratio.
 func compare(res *report.Result) {
 	b := res.Baseline
-	base := make([]int64, len(b.Classes))
-	for i, c := range b.Classes {
-		if c.EvaluationsToThreshold != nil {
-			base[i] = *c.EvaluationsToThreshold
+	idx := slices.DeleteFunc(scored(res), func(i int) bool { return i >= len(b.Classes) })
+	base := make([]int64, len(idx))
+	for k, i := range idx {
+		if e := b.Classes[i].EvaluationsToThreshold; e != nil {
+			base[k] = *e
 		}
 	}
-	c := score.Compare(hits(res.Classes), base, res.EvaluationBudget)
+	c := score.Compare(hits(res.Classes, idx), base, res.EvaluationBudget)
 	b.Score, b.ScoreDifference, b.PValue = c.Baseline, c.Difference, c.PValue
 	b.Easier, b.Harder = c.Easier, c.Harder
 	for i := range b.Classes {
-		if i < len(c.LogRatios) {
-			b.Classes[i].LogRatio = c.LogRatios[i]
-		}
+		b.Classes[i].LogRatio = 0
+	}
+	for k, i := range idx {
+		b.Classes[i].LogRatio = c.LogRatios[k]
 	}
 	alpha, tol := cmp.Or(res.Config.Alpha, DefaultAlpha), res.Config.Tolerance
 	b.Regression = c.PValue < alpha && c.Difference < -tol

@@ -56,8 +56,8 @@ func WriteConsole(w io.Writer, res *Result) error {
 
 // consoleScore states the score and what it was measured under.
 func consoleScore(res *Result) string {
-	s := fmt.Sprintf("score: %s (0: every class fooled at once, 1: none within %d evaluations); %d of %d classes fooled within the budget, median %s evaluations",
-		formatScore(res.Score), res.EvaluationBudget, res.FooledWithinBudget, res.Targets, formatCost(res.MedianEvaluations, res.EvaluationBudget))
+	s := fmt.Sprintf("score: %s (0: every class fooled at once, 1: none within %d evaluations); %s fooled within the budget, median %s evaluations",
+		formatScore(res.Score), res.EvaluationBudget, fooledWithinBudget(res), formatCost(res.MedianEvaluations, res.EvaluationBudget))
 	if res.Repeats > 1 {
 		s += fmt.Sprintf(" (medians of %d searches)", res.Repeats)
 	}

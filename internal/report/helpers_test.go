@@ -6,6 +6,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/fooltest/fooltest/internal/gate"
 	"github.com/fooltest/fooltest/internal/report"
 	"github.com/fooltest/fooltest/internal/testsupport/reporttest"
 )
@@ -229,11 +230,23 @@ func goldenMissingShardsResult(t testing.TB) *report.Result {
 }
 
 // missingShardsResult is a merged result built from o, of a run of three
-// shards less the missing ones (see markMissing).
+// shards less the missing ones (see markMissing), gated again as a merge
+// gates it: on the classes searched.
 func missingShardsResult(t testing.TB, o reporttest.Options, missing ...int) *report.Result {
 	t.Helper()
 	res := reporttest.New(t, o)
 	markMissing(res, missing...)
+	allowed, err := gate.ParseMaxFooled(res.Config.MaxFooled)
+	if err != nil {
+		t.Fatal(err)
+	}
+	failOn, err := gate.ParseFailOn(res.Config.FailOn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := gate.Evaluate(res, res.Threshold, allowed, failOn); err != nil {
+		t.Fatal(err)
+	}
 	return res
 }
 

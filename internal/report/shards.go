@@ -102,8 +102,24 @@ func missingShardsNote(res *Result) string {
 	if n > maxListedClasses {
 		idx = append(idx[:maxListedClasses], fmt.Sprintf("%d more", n-maxListedClasses))
 	}
-	return fmt.Sprintf("%s, so %d of the %d target classes %s not searched: %s %s. Their confidences are only what the other shards met while searching their own classes.",
-		s, n, len(res.Classes), verb, noun, joinAnd(idx))
+	return fmt.Sprintf("%s, so %d of the %d target classes %s not searched: %s %s. Their confidences are only what the other shards met while searching their own classes, and %s.",
+		s, n, len(res.Classes), verb, noun, joinAnd(idx), scoredOnly(res))
+}
+
+// scoredOnly says that the score, and the comparison with a baseline,
+// count only the classes searched, which the gate takes them from.
+func scoredOnly(res *Result) string {
+	what := "the score counts"
+	if res.Baseline != nil {
+		what = "the score and the comparison with the baseline count"
+	}
+	return fmt.Sprintf("%s only the %d classes searched", what, searchedCount(res))
+}
+
+// searchedCount counts the classes of res that a search tried: all of
+// them, or in a merge those of the shards present.
+func searchedCount(res *Result) int {
+	return len(res.Classes) - notSearchedCount(res)
 }
 
 // notSearchedCount counts the classes of res that no shard searched.

@@ -239,6 +239,16 @@ func formatRatio(logRatio float64) string {
 	return strconv.FormatFloat(r, 'f', 2, 64) + "×"
 }
 
+// fooledWithinBudget is how many of the classes the score counts were
+// fooled within the budget: "3 of 10 classes", or in a merge missing
+// shards "3 of the 7 classes searched".
+func fooledWithinBudget(res *Result) string {
+	if n := searchedCount(res); n < len(res.Classes) {
+		return fmt.Sprintf("%d of the %d classes searched", res.FooledWithinBudget, n)
+	}
+	return fmt.Sprintf("%d of %d classes", res.FooledWithinBudget, res.Targets)
+}
+
 // scoreRows are the summary rows about the score, shared by the Markdown
 // and HTML reports; all values are numbers fooltest formats itself.
 func scoreRows(res *Result) [][2]string {
@@ -253,10 +263,13 @@ func scoreRows(res *Result) [][2]string {
 	case !res.ScoreComparable:
 		s += " (not comparable: the search stopped before its evaluation budget)"
 	}
+	if n := searchedCount(res); n < len(res.Classes) {
+		s += fmt.Sprintf(" (over the %d classes searched)", n)
+	}
 	rows := [][2]string{
 		{"Score (0: every class fooled at once, 1: none within the budget)", s},
 		{"Evaluation budget", budget},
-		{"Classes fooled within the budget", fmt.Sprintf("%d of %d", res.FooledWithinBudget, res.Targets)},
+		{"Classes fooled within the budget", strings.TrimSuffix(fooledWithinBudget(res), " classes")},
 		{"Median evaluations to the threshold", formatCost(res.MedianEvaluations, res.EvaluationBudget)},
 		{"Repeats", strconv.Itoa(max(res.Repeats, 1))},
 	}
@@ -296,7 +309,8 @@ func baselineRows(res *Result) []baselineRow {
 	rows := make([]baselineRow, 0, len(b.Classes))
 	for i := range min(len(b.Classes), len(res.Classes)) {
 		bc := &b.Classes[i]
-		if bc.Index != res.Classes[i].Index {
+		// A class no shard searched was not compared.
+		if bc.Index != res.Classes[i].Index || res.Classes[i].NotSearched {
 			continue
 		}
 		rows = append(rows, baselineRow{Class: &res.Classes[i], Base: bc, Regressed: b.Regressed(*bc)})
