@@ -251,6 +251,9 @@ func incomparable(a, b *report.Result) []string {
 	add("input-shape", ac.InputShape, bc.InputShape)
 	add("output", ac.Output, bc.Output)
 	add("output-kind", a.Model.OutputKind, b.Model.OutputKind)
+	// The merged report names the outputs not searched as the first
+	// shard's report does; shards of one run agree on them.
+	add("outputs not searched", a.Model.OutputsNotSearched, b.Model.OutputsNotSearched)
 	add("target classes", len(a.TargetClasses), len(b.TargetClasses))
 	add("max-fooled", ac.MaxFooled, bc.MaxFooled)
 	add("fail-on", ac.FailOn, bc.FailOn)

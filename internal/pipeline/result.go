@@ -32,6 +32,7 @@ func resultShell(o *Opened, spec *Spec, generation int) *report.Result {
 			Input: info.Input, Layout: string(info.Layout),
 			Width: info.Width, Height: info.Height, Channels: info.Channels,
 			Output: info.Output, OutputKind: string(info.OutputKind),
+			OutputsNotSearched: slices.Concat(info.OtherScoreOutputs, info.SpreadOutputs),
 		},
 		Config:        spec.Config,
 		BudgetSeconds: spec.Budget.Seconds(),

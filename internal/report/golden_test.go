@@ -48,6 +48,7 @@ func TestGolden(t *testing.T) {
 		{"min-score-", goldenMinScoreResult, "", ""},
 		{"demo-", goldenDemoResult, "report.sarif", ""},
 		{"missing-shards-", goldenMissingShardsResult, "", "report.html"},
+		{"outputs-not-searched-", goldenOutputsNotSearchedResult, "", "report.html"},
 	}
 	for _, fx := range fixtures {
 		for _, tt := range formats {

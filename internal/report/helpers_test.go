@@ -170,6 +170,17 @@ func goldenDigitsResult(t testing.TB) *report.Result {
 	return res
 }
 
+// goldenOutputsNotSearchedResult is goldenResult on a model of two heads,
+// a forgery score beside a forgery mask, whose mask was not searched; a
+// second name, hostile, is what a merged report.json may hold.
+func goldenOutputsNotSearchedResult(t testing.TB) *report.Result {
+	t.Helper()
+	res := goldenResult(t)
+	res.Model.Output, res.Config.Output = "image_logits", "image_logits"
+	res.Model.OutputsNotSearched = []string{`"mask_logits" [1 1 192 288]`, `"` + reporttest.HostileLabel + `" [-1 4 16]`}
+	return res
+}
+
 // goldenError is the reason of goldenErrorResult's "error" verdict.
 const goldenError = "the model returned 1200 non-finite scores (NaN or infinity), so it was not tested"
 

@@ -90,6 +90,14 @@ func junitSuites(res *Result) junit.Testsuites {
 	if isError(res) {
 		props = append(props, struct{ name, value string }{"error", errorReason(res)})
 	}
+	if len(res.Model.OutputsNotSearched) > 0 {
+		// The testcases are the searched output's classes; the model's
+		// other heads have none.
+		props = append(props, []struct{ name, value string }{
+			{"output", res.Model.Output},
+			{"outputs_not_searched", notSearchedText(res.Model, cleanText)},
+		}...)
+	}
 	if n := unreachableCount(res); n > 0 {
 		props = append(props, struct{ name, value string }{"unreachable", strconv.Itoa(n)})
 	}

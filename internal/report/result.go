@@ -396,6 +396,13 @@ type Model struct {
 	Channels   int    `json:"channels"`
 	Output     string `json:"output"`
 	OutputKind string `json:"output_kind"`
+	// OutputsNotSearched are the model's other outputs that fooltest
+	// could read scores from but did not search, as name and shape
+	// (`"mask_logits" [1 1 192 288]`): another head's class scores, or
+	// scores along several axes (a segmentation mask, a text reader's
+	// characters). The verdict speaks for Output alone, so every format
+	// that names the output names these too. Empty when there are none.
+	OutputsNotSearched []string `json:"outputs_not_searched,omitempty"`
 }
 
 // DemoModelPath stands for the embedded demo model in Model.Path: it has

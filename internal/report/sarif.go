@@ -259,6 +259,12 @@ func sarifFor(res *Result) sarifLog {
 		}
 		run.Properties["failedBy"] = failed
 	}
+	if len(res.Model.OutputsNotSearched) > 0 {
+		// The results are the searched output's classes; the model's
+		// other heads were not tested.
+		run.Properties["output"] = cleanText(res.Model.Output)
+		run.Properties["outputsNotSearched"] = notSearchedText(res.Model, cleanText)
+	}
 	if b := res.Baseline; b != nil {
 		run.Properties["baseline"] = map[string]any{
 			"path":            cleanText(b.Path),

@@ -477,6 +477,12 @@ func summaryRows(res *Result, untrusted func(string) string) [][2]string {
 		{eps, strconv.FormatFloat(finite(res.EvalsPerSecond), 'f', 1, 64)},
 		{"Budget used", budgetUsed(res)},
 	}...)
+	if len(res.Model.OutputsNotSearched) > 0 {
+		// A model of several heads: the verdict covers one of them,
+		// which a reader of the summary alone must not miss.
+		rows = append(rows, [2]string{"Outputs not searched", fmt.Sprintf("%s; the verdict is for %s alone",
+			notSearchedText(res.Model, untrusted), untrusted(strconv.Quote(res.Model.Output)))})
+	}
 	if n := unreachableCount(res); n > 0 {
 		rows = append(rows, [2]string{"Look unreachable (not fooled)", strconv.Itoa(n)})
 	}
@@ -514,7 +520,7 @@ func configRows(res *Result) [][2]string {
 		{"Model", m.Path},
 		{"Model sha256", m.SHA256},
 		{"Model input", m.Input + " " + shape + inputType(m)},
-		{"Model output", m.Output + " (" + m.OutputKind + ")"},
+		{"Model output", m.Output + " (" + m.OutputKind + ")" + notSearchedClause(m)},
 		{"Model classes", strconv.Itoa(m.Classes)},
 		{"Started at", res.StartedAt},
 		{"Stopped because", res.StoppedReason},
@@ -574,4 +580,35 @@ func inputType(m Model) string {
 		return ""
 	}
 	return ", " + m.InputType
+}
+
+// maxNotSearched bounds how many outputs not searched the reports name: a
+// model may keep every layer's values as outputs, and report.json lists
+// them all.
+const maxNotSearched = 5
+
+// notSearchedText names m's outputs that were not searched, the first
+// maxNotSearched of them, each cleaned by clean: `"mask_logits" [1 1 192
+// 288]`, or `"a" [1 4], "b" [1 2 8] and 3 more`.
+func notSearchedText(m Model, clean func(string) string) string {
+	names := m.OutputsNotSearched
+	shown := make([]string, min(len(names), maxNotSearched))
+	for i := range shown {
+		shown[i] = clean(names[i])
+	}
+	s := strings.Join(shown, ", ")
+	if more := len(names) - len(shown); more > 0 {
+		s += fmt.Sprintf(" and %d more", more)
+	}
+	return s
+}
+
+// notSearchedClause follows the output in the settings rows, whose values
+// each format escapes itself: "; not searched: ..." when m has outputs
+// that were not searched, "" otherwise.
+func notSearchedClause(m Model) string {
+	if len(m.OutputsNotSearched) == 0 {
+		return ""
+	}
+	return "; not searched: " + notSearchedText(m, cleanText)
 }
