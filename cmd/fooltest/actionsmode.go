@@ -175,6 +175,9 @@ func finishAction(gha *githubactions.Action, e env, o *runOutcome, runErr error)
 		if p := res.PhotoCheck; p.Mismatch() {
 			warnings = append(warnings, fmt.Sprintf("with this preprocessing the model gave very different photos nearly the same scores, and with preset %s far different ones, so this search could hardly move it: set the preset input to the model's",
 				strings.Join(p.SuggestedPresets, " or ")))
+		} else if p.TooWide() {
+			warnings = append(warnings, fmt.Sprintf("with this preprocessing the model gave very different photos nearly the same scores, one class topping them all, and with preset %s, of a tenth of its range or less, far different ones, so this preprocessing may be far wider than the model's and saturate it: check that the preset input is the model's",
+				strings.Join(p.NarrowerPresets, " or ")))
 		}
 		out.PreprocessingWarning = strings.Join(warnings, "; ")
 		for _, c := range res.Classes {

@@ -465,6 +465,15 @@ func photosLine(p *report.PhotoCheck) string {
 			names[i] = "--preset " + name
 		}
 		s += fmt.Sprintf(", %.2f with %s: the preprocessing looks wrong", p.SuggestedSpread, strings.Join(names, " or "))
+	} else if p.TooWide() {
+		// A hint only: a model saturated into one answer is easy to
+		// fool, not falsely hard, so nothing is refused.
+		names := make([]string, len(p.NarrowerPresets))
+		for i, name := range p.NarrowerPresets {
+			names[i] = "--preset " + name
+		}
+		s += fmt.Sprintf(", one class topping them all, and %.2f with %s, of a tenth of this range or less: the preprocessing may be far wider than the model's, saturating it",
+			p.NarrowerSpread, strings.Join(names, " or "))
 	} else if p.Collapsed {
 		// No preset that widens the inputs spreads them, so nothing is
 		// refused; a preprocessing that shifts them (pm1 for one of

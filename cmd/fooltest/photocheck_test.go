@@ -140,3 +140,62 @@ func TestPhotoCheckDefaulted(t *testing.T) {
 		t.Fatalf("--threshold 0.2 --max-fooled 100%%: exit %d, want 0\n%s", r.code, r.stderr)
 	}
 }
+
+// TestPhotoCheckTooWide: a model made for [-1, 1] whose Tanh layer
+// saturates on 0..255, given raw255, scores every photo alike, one class
+// topping them all; the far narrower presets that spread the photos are
+// named as a hint on the photos line, in report.json, in the reports and in
+// the Action's warning, and nothing is refused: a run on it searches as
+// before and its verdict stands. Its own preprocessing gets no hint.
+func TestPhotoCheckTooWide(t *testing.T) {
+	model := writeModel(t, "saturating.onnx", onnxtest.Saturating(32, 32, 10))
+	common := []string{"--model", model, "--threads", "1", "--batch", "8"}
+	const hint = "of a tenth of this range or less: the preprocessing may be far wider than the model's, saturating it"
+
+	r := runMain(t, nil, append([]string{"inspect", "--preset", "raw255"}, common...)...)
+	if r.code != exitcode.Pass || !strings.Contains(r.stdout, "spread 0.000 of 1 with this preprocessing, one class topping them all, and 0.91 with --preset cifar10 or --preset imagenet or --preset pm1, "+hint) {
+		t.Fatalf("inspect: exit %d, want 0 and the hint\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	r = runMain(t, nil, append([]string{"inspect", "--preset", "pm1"}, common...)...)
+	if r.code != exitcode.Pass || strings.Contains(r.stdout, "far wider") || strings.Contains(r.stdout, "looks wrong") {
+		t.Fatalf("inspect --preset pm1: exit %d, want 0 and no hint\n%s%s", r.code, r.stdout, r.stderr)
+	}
+
+	dir := t.TempDir()
+	r = runMain(t, nil, append([]string{"run", "--preset", "raw255", "--max-evals", "300", "--max-fooled", "100%", "--quiet", "--report-dir", dir}, common...)...)
+	if r.code == exitcode.Usage {
+		t.Fatalf("run: exit 2, refused on a hint\n%s", r.stderr)
+	}
+	var rep struct {
+		Verdict    string `json:"verdict"`
+		PhotoCheck *struct {
+			SuggestedPresets []string `json:"suggested_presets"`
+			NarrowerPresets  []string `json:"narrower_presets"`
+			NarrowerSpread   float64  `json:"narrower_spread"`
+		} `json:"photo_check"`
+	}
+	readReport(t, dir, &rep)
+	if p := rep.PhotoCheck; p == nil || len(p.SuggestedPresets) != 0 || strings.Join(p.NarrowerPresets, ",") != "cifar10,imagenet,pm1" || p.NarrowerSpread < 0.5 {
+		t.Fatalf("report.json photo_check %+v", rep.PhotoCheck)
+	}
+	md, err := os.ReadFile(filepath.Join(dir, "report.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"one class topping them all, and with preset cifar10 or imagenet or pm1, of a tenth of its range or less, far different ones (0.91)", "| Photos told apart | 0.000 of 1; far narrower preset cifar10: 0.91 |"} {
+		if !strings.Contains(string(md), want) {
+			t.Fatalf("report.md does not say %q:\n%s", want, md)
+		}
+	}
+
+	vars := actionWorkspace(t, map[string]string{
+		"INPUT_MODEL":      model,
+		"INPUT_PRESET":     "raw255",
+		"INPUT_MAX-EVALS":  "300",
+		"INPUT_FAIL-ON":    "never",
+		"INPUT_REPORT-DIR": "rep",
+	})
+	if r = runMain(t, vars); r.code != exitcode.Pass || !strings.Contains(r.stdout, "one class topping them all, and with preset cifar10 or imagenet or pm1, of a tenth of its range or less, far different ones, so this preprocessing may be far wider than the model's") {
+		t.Fatalf("Action: exit %d, want 0 and the warning\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}

@@ -9,11 +9,13 @@
 // photos' scores are with the run's preprocessing and with each preset.
 //
 // Only a collapse counts: a preprocessing that is wrong the other way
-// (values 255 times too large) saturates a model into confident, varied
-// answers, which makes it easy to fool rather than falsely hard, and a model
-// trained on another domain may answer every photo alike with its own
-// preprocessing, which the check then leaves alone unless a preset makes it
-// tell them apart.
+// (values 255 times too large) most often saturates a model into
+// confident, varied answers, which makes it easy to fool rather than
+// falsely hard, and a model trained on another domain may answer every
+// photo alike with its own preprocessing, which the check then leaves alone
+// unless a preset makes it tell them apart. A model saturated into one
+// answer for every photo collapses them too; the check then names the far
+// narrower presets that spread them, as a hint (Result.Narrower).
 //
 // The photos are embedded, 128×128 crops of the sample images of
 // scikit-image (chelsea, coffee, rocket, astronaut, grass, brick), which are
@@ -107,6 +109,16 @@ type Result struct {
 	Suggested []string
 	// SuggestedSpread is the spread of Suggested[0].
 	SuggestedSpread float64
+	// Narrower lists, when the photos collapsed with one class topping
+	// them all and no wider preset spread them, the presets whose values
+	// span at most a Wider-th of the run's that spread them, most first:
+	// the run's preprocessing may be far wider than the model's, and
+	// saturate it. Empty otherwise. Their bar is Apart of the most the
+	// photos can spread over the model's classes (mostSpread), so that a
+	// model of two classes, whose photos spread at most 0.6, can meet
+	// it. NarrowerSpread is the spread of Narrower[0].
+	Narrower       []string
+	NarrowerSpread float64
 }
 
 // Collapsed reports whether the model gave the photos nearly the same
@@ -143,8 +155,10 @@ func Photos() ([]image.Image, error) {
 
 // Check scores the photos with the run's preprocessing (own) and, when they
 // collapse, with each preset whose values span at least Wider times as wide
-// a range. Each photo is scaled so that its short side spans the model's
-// input, then centred.
+// a range; when none of those spreads them and one class tops them all,
+// with each preset whose values span at most a Wider-th of it too (see
+// Result.Narrower). Each photo is scaled so that its short side spans the
+// model's input, then centred.
 func Check(s Scorer, own classifier.Normalization) (Result, error) {
 	return check(s, own, maxHeld)
 }
@@ -184,46 +198,80 @@ func check(s Scorer, own classifier.Normalization, maxBytes int) (Result, error)
 		return Result{}, fmt.Errorf("photocheck: scoring with the run's preprocessing: %w", err)
 	}
 	res.LogitSpread, res.Certain, res.Tops = LogitSpread(conf, n, k), certain(conf, n, k), tops(conf, n, k)
-	rich := false
 	if !res.Collapsed() {
 		return res, nil
 	}
-	type found struct {
-		name   string
-		spread float64
+	// apart returns the presets of ch channels whose span keep accepts
+	// that spread the photos at least bar, most first, when at least one
+	// of them tops the photos with Rich classes; nil otherwise.
+	apart := func(keep func(float64) bool, bar float64) ([]string, float64, error) {
+		type found struct {
+			name   string
+			spread float64
+		}
+		var got []found
+		rich := false
+		for _, name := range classifier.PresetNames {
+			norm, err := classifier.Preset(name)
+			if err != nil {
+				return nil, 0, err
+			}
+			if !fits(norm.Mean, ch) || !fits(norm.Std, ch) || !keep(span(norm)) {
+				// A preset of colour statistics for a one-channel
+				// model, or one of another range.
+				continue
+			}
+			d, err := spread(norm)
+			if err != nil {
+				return nil, 0, fmt.Errorf("photocheck: scoring with preset %s: %w", name, err)
+			}
+			if d >= bar && !certain(conf, n, k) {
+				got = append(got, found{name, d})
+				rich = rich || tops(conf, n, k) >= min(Rich, k)
+			}
+		}
+		if !rich {
+			return nil, 0, nil
+		}
+		// Stable, so that presets of one spread keep PresetNames' order.
+		slices.SortStableFunc(got, func(a, b found) int { return cmp.Compare(b.spread, a.spread) })
+		names := make([]string, len(got))
+		for i, f := range got {
+			names[i] = f.name
+		}
+		return names, got[0].spread, nil
 	}
-	var apart []found
-	for _, name := range classifier.PresetNames {
-		norm, err := classifier.Preset(name)
-		if err != nil {
-			return Result{}, err
-		}
-		if !fits(norm.Mean, ch) || !fits(norm.Std, ch) || span(norm) < Wider*span(own) {
-			// A preset of colour statistics for a one-channel model,
-			// or one that does not widen the inputs.
-			continue
-		}
-		d, err := spread(norm)
-		if err != nil {
-			return Result{}, fmt.Errorf("photocheck: scoring with preset %s: %w", name, err)
-		}
-		if d >= Apart && !certain(conf, n, k) {
-			apart = append(apart, found{name, d})
-			rich = rich || tops(conf, n, k) >= min(Rich, k)
-		}
+	own0 := span(own)
+	if res.Suggested, res.SuggestedSpread, err = apart(func(s float64) bool { return s >= Wider*own0 }, Apart); err != nil {
+		return Result{}, err
 	}
-	if !rich {
+	if res.Mismatch() || res.Tops != 1 {
 		return res, nil
 	}
-	// Stable, so that presets of one spread keep PresetNames' order.
-	slices.SortStableFunc(apart, func(a, b found) int { return cmp.Compare(b.spread, a.spread) })
-	for _, f := range apart {
-		res.Suggested = append(res.Suggested, f.name)
-	}
-	if len(apart) > 0 {
-		res.SuggestedSpread = apart[0].spread
+	// One class tops every photo, and no wider preset tells them apart:
+	// values far too large saturate a model into one answer for every
+	// image (a text-orientation classifier of [-1,1] given 0..255 gave
+	// both its classes the same scores for all six photos). A far
+	// narrower preset that spreads them says so. A hint only: a model so
+	// saturated is easy to fool, not falsely hard.
+	if res.Narrower, res.NarrowerSpread, err = apart(func(s float64) bool { return s*Wider <= own0 }, Apart*mostSpread(n, k)); err != nil {
+		return Result{}, err
 	}
 	return res, nil
+}
+
+// mostSpread is the largest Spread that n photos can have over k classes:
+// each photo certain of one class, the classes shared out as evenly as
+// they can be. With six photos, 1 from six classes up, 0.8 for three
+// classes and 0.6 for two.
+func mostSpread(n, k int) float64 {
+	if n < 2 || k < 2 {
+		return 0
+	}
+	groups := min(n, k)
+	q, r := n/groups, n%groups
+	same := r*(q+1)*q/2 + (groups-r)*q*(q-1)/2
+	return 1 - float64(same)/float64(n*(n-1)/2)
 }
 
 // certain reports whether each of the n rows of k confidences in conf

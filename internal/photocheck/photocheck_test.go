@@ -308,3 +308,102 @@ func TestCertainModel(t *testing.T) {
 		}
 	}
 }
+
+// TestNarrowerPresets runs the check through the real runtime on a model
+// made for [-1, 1] whose Tanh layer saturates on 0..255: every photo gets
+// the same scores with raw255, one class topping them all, and the presets
+// of a tenth of its range or less that spread them are named, most first,
+// with no suggestion (no refusal). A model of two classes, whose photos
+// spread at most 0.6, meets a bar scaled to that (pm1 spreads them 0.42).
+// With its own preprocessing nothing is said.
+func TestNarrowerPresets(t *testing.T) {
+	for _, tc := range []struct {
+		k              int
+		preset         string
+		narrower       []string
+		collapsed      bool
+		leastNarrowest float64
+	}{
+		{10, "raw255", []string{"cifar10", "imagenet", "pm1"}, true, Apart},
+		{2, "raw255", []string{"imagenet", "cifar10", "pm1"}, true, Apart * 0.6},
+		{10, "pm1", nil, false, 0},
+	} {
+		t.Run(fmt.Sprintf("%d classes/%s", tc.k, tc.preset), func(t *testing.T) {
+			c, n := open(t, "saturating", onnxtest.Saturating(32, 32, tc.k).Bytes(), "", tc.preset)
+			res, err := Check(c, n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Collapsed() != tc.collapsed || res.Mismatch() || !slices.Equal(res.Narrower, tc.narrower) {
+				t.Fatalf("got %+v, want collapsed %v, no suggestion and narrower presets %v", res, tc.collapsed, tc.narrower)
+			}
+			if tc.narrower != nil && (res.Tops != 1 || res.NarrowerSpread < tc.leastNarrowest) {
+				t.Fatalf("narrower presets named with %d top classes and a spread of %.3f", res.Tops, res.NarrowerSpread)
+			}
+		})
+	}
+}
+
+// saturatedScorer stands for a model that pixels of 0..255 (a span of 255)
+// saturate: it gives every photo nearly the same scores, topped by one
+// class, or by tops classes in turn, and narrower values varied answers.
+type saturatedScorer struct{ k, tops int }
+
+func (s saturatedScorer) Shape() (ch, h, w, k int) { return 3, 8, 8, s.k }
+
+func (s saturatedScorer) ScoreAs(n classifier.Normalization, imgs []float32, count int, conf []float32) error {
+	for i := range count {
+		row := conf[i*s.k : (i+1)*s.k]
+		// The photo is told by its first pixel, as the scorer sees no
+		// index.
+		p := int(imgs[0]*1000) % 7
+		for j := range row {
+			row[j] = 1
+		}
+		if span(n) > 100 {
+			// Nearly even scores, a hair above for the top class.
+			row[p%s.tops] = 1.001
+			continue
+		}
+		row[p%s.k] = 30
+	}
+	return nil
+}
+
+// TestNarrowerOnlyForOneClass: far narrower presets are tried only when one
+// class tops every collapsed photo, the mark of a model saturated into one
+// answer; photos that collapse onto different top classes are a model that
+// barely tells them apart, which narrower values do not explain.
+func TestNarrowerOnlyForOneClass(t *testing.T) {
+	raw255, _ := classifier.Preset("raw255")
+	for _, tc := range []struct {
+		tops     int
+		narrower bool
+	}{{1, true}, {3, false}} {
+		res, err := Check(saturatedScorer{k: 10, tops: tc.tops}, raw255)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !res.Collapsed() || res.Mismatch() || (len(res.Narrower) > 0) != tc.narrower {
+			t.Errorf("%d top classes: got %+v, want a collapse and narrower presets: %v", tc.tops, res, tc.narrower)
+		}
+	}
+}
+
+// TestMostSpread checks the largest spread of six photos over k classes.
+func TestMostSpread(t *testing.T) {
+	for _, tc := range []struct {
+		n, k int
+		want float64
+	}{{6, 1, 0}, {6, 2, 0.6}, {6, 3, 0.8}, {6, 4, 13.0 / 15}, {6, 6, 1}, {6, 1000, 1}, {1, 10, 0}} {
+		if got := mostSpread(tc.n, tc.k); math.Abs(got-tc.want) > 1e-9 {
+			t.Errorf("mostSpread(%d, %d) = %v, want %v", tc.n, tc.k, got, tc.want)
+		}
+	}
+	// Photos each certain of one class, three of each of two classes,
+	// spread that far.
+	conf := []float32{1, 0, 1, 0, 1, 0, 0, 1, 0, 1, 0, 1}
+	if got := Spread(conf, 6, 2); math.Abs(got-mostSpread(6, 2)) > 1e-9 {
+		t.Errorf("six photos split 3 and 3 spread %v, want %v", got, mostSpread(6, 2))
+	}
+}

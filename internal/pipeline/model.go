@@ -196,7 +196,8 @@ func checkPhotos(c *classifier.Classifier, own classifier.Normalization) (*repor
 	if err != nil {
 		return nil, fmt.Errorf("checking the preprocessing with photos: %w", err)
 	}
-	return &report.PhotoCheck{Photos: p.Photos, Spread: p.Spread, LogitSpread: p.LogitSpread, Collapsed: p.Collapsed(), TopClasses: p.Tops, SuggestedPresets: p.Suggested, SuggestedSpread: p.SuggestedSpread}, nil
+	return &report.PhotoCheck{Photos: p.Photos, Spread: p.Spread, LogitSpread: p.LogitSpread, Collapsed: p.Collapsed(), TopClasses: p.Tops, SuggestedPresets: p.Suggested, SuggestedSpread: p.SuggestedSpread,
+		NarrowerPresets: p.Narrower, NarrowerSpread: p.NarrowerSpread}, nil
 }
 
 // checkDigits runs the digit check on c, whose preprocessing is own, a

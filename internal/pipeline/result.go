@@ -89,6 +89,7 @@ func clonePhotos(p *report.PhotoCheck) *report.PhotoCheck {
 	}
 	c := *p
 	c.SuggestedPresets = slices.Clone(p.SuggestedPresets)
+	c.NarrowerPresets = slices.Clone(p.NarrowerPresets)
 	return &c
 }
 

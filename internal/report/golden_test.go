@@ -49,6 +49,7 @@ func TestGolden(t *testing.T) {
 		{"demo-", goldenDemoResult, "report.sarif", ""},
 		{"missing-shards-", goldenMissingShardsResult, "", "report.html"},
 		{"outputs-not-searched-", goldenOutputsNotSearchedResult, "", "report.html"},
+		{"photos-narrower-", goldenPhotosNarrowerResult, "", ""},
 	}
 	for _, fx := range fixtures {
 		for _, tt := range formats {

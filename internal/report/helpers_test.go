@@ -181,6 +181,20 @@ func goldenOutputsNotSearchedResult(t testing.TB) *report.Result {
 	return res
 }
 
+// goldenPhotosNarrowerResult is goldenResult on a model that its run's
+// preprocessing, 0..255, saturates: every photo got the same scores, one
+// class topping them all, and far narrower presets spread them, which the
+// reports give as a hint. The second preset's name is hostile, as a merged
+// report.json may hold.
+func goldenPhotosNarrowerResult(t testing.TB) *report.Result {
+	t.Helper()
+	res := goldenResult(t)
+	res.Config.Preset = "raw255"
+	res.PhotoCheck = &report.PhotoCheck{Photos: 6, Collapsed: true, TopClasses: 1,
+		NarrowerPresets: []string{"pm1", "imagenet\n# <b>hi</b> [x](javascript:y)"}, NarrowerSpread: 0.431}
+	return res
+}
+
 // goldenError is the reason of goldenErrorResult's "error" verdict.
 const goldenError = "the model returned 1200 non-finite scores (NaN or infinity), so it was not tested"
 

@@ -128,6 +128,9 @@ func junitSuites(res *Result) junit.Testsuites {
 		if p.Mismatch() {
 			props = append(props, struct{ name, value string }{"photo_presets", strings.Join(p.SuggestedPresets, ",")})
 		}
+		if p.TooWide() {
+			props = append(props, struct{ name, value string }{"photo_narrower_presets", strings.Join(p.NarrowerPresets, ",")})
+		}
 	}
 	if b := res.Baseline; b != nil {
 		props = append(props, []struct{ name, value string }{

@@ -245,6 +245,15 @@ type PhotoCheck struct {
 	// near 0 or no preset did.
 	SuggestedPresets []string `json:"suggested_presets,omitempty"`
 	SuggestedSpread  float64  `json:"suggested_spread,omitempty"`
+	// NarrowerPresets spread the photos far apart, most first, where they
+	// collapsed with one class topping them all and no wider preset set
+	// them apart: presets whose values span a tenth of the run's range or
+	// less, so the run's values may be far wider than the model's and
+	// saturate it. NarrowerSpread is the first one's spread. A hint only:
+	// a model so saturated is easy to fool, not falsely hard, so nothing
+	// is refused and the verdict stands. Empty otherwise.
+	NarrowerPresets []string `json:"narrower_presets,omitempty"`
+	NarrowerSpread  float64  `json:"narrower_spread,omitempty"`
 }
 
 // DefaultPreprocessing is Config.PreprocessingFrom when nothing gave the
@@ -256,11 +265,27 @@ const DefaultPreprocessing = "none given: fooltest's default, which may not be t
 // most likely not the model's.
 func (p *PhotoCheck) Mismatch() bool { return p != nil && len(p.SuggestedPresets) > 0 }
 
+// TooWide reports whether the check found far narrower presets that spread
+// the photos the run's preprocessing collapsed: a hint that it may be far
+// wider than the model's.
+func (p *PhotoCheck) TooWide() bool { return p != nil && len(p.NarrowerPresets) > 0 }
+
 // photoWarning says, when the photo check found the preprocessing most
 // likely wrong, or could not tell the photos apart under any preset, what
 // that means for the run; "" otherwise.
 func photoWarning(res *Result, untrusted func(string) string) string {
 	p := res.PhotoCheck
+	if p.TooWide() && !p.Mismatch() {
+		presets := make([]string, len(p.NarrowerPresets))
+		for i, name := range p.NarrowerPresets {
+			presets[i] = untrusted(name)
+		}
+		// A hint, not a refusal: a model saturated so is easy to fool
+		// rather than falsely hard, so the verdict stands.
+		return fmt.Sprintf("With this run's preprocessing the model gave %d very different photos nearly the same scores (spread %.3f of 1), one class topping them all, and with preset %s, of a tenth of its range or less, far different ones (%.2f): "+
+			"this preprocessing may be far wider than the model's, saturating it into one answer for nearly every image, and then this search tested it on inputs unlike its own. Check the model's preprocessing.",
+			p.Photos, p.Spread, strings.Join(presets, " or "), p.NarrowerSpread)
+	}
 	if p != nil && p.Collapsed && !p.Mismatch() {
 		// Nothing to suggest, and the gate errs only on a default nobody
 		// gave: a pass on a preprocessing the user chose stands, and the
@@ -283,6 +308,9 @@ func photoWarning(res *Result, untrusted func(string) string) string {
 
 // photoRow is the summary's value for the photo check.
 func photoRow(p *PhotoCheck, untrusted func(string) string) string {
+	if p.TooWide() && !p.Mismatch() {
+		return fmt.Sprintf("%.3f of 1; far narrower preset %s: %.2f", p.Spread, untrusted(p.NarrowerPresets[0]), p.NarrowerSpread)
+	}
 	if !p.Mismatch() {
 		return fmt.Sprintf("%.3f of 1; no far wider preset sets them apart", p.Spread)
 	}

@@ -604,3 +604,38 @@ func MeanSubtracted(h, w, k int) Model {
 		},
 	}
 }
+
+// Saturating returns a softmax classifier of 3×h×w images made for pixels
+// in [-1, 1]: each of the means of a 4×4 grid of blocks per channel goes
+// through a Tanh, and the logit of class j weighs the 48 values by a fixed
+// pseudo-random weight. Given 0..255, every block but a black one drives
+// its Tanh to 1, so the model gives every image the same scores, one
+// class topping them all; given [0, 1] or [-1, 1] its scores change with
+// the image. h and w must be multiples of 4.
+func Saturating(h, w, k int) Model {
+	const grid, scale = 4, 3.0
+	r := make([]float32, 3*grid*grid*k)
+	state := uint32(7)
+	for i := range r {
+		// A fixed linear congruential sequence, as in MeanSubtracted.
+		state = state*1664525 + 1013904223
+		r[i] = (float32(state>>8)/(1<<24)*2 - 1) * scale
+	}
+	bh, bw := int64(h/grid), int64(w/grid)
+	return Model{
+		Inputs:  []Value{{Name: "image", Type: Float, Dims: []int64{-1, 3, int64(h), int64(w)}}},
+		Outputs: []Value{{Name: "probs", Type: Float, Dims: []int64{-1, int64(k)}}},
+		Initializers: []Tensor{
+			{Name: "gain", Dims: []int64{1}, Data: []float32{2}},
+			{Name: "r", Dims: []int64{3 * grid * grid, int64(k)}, Data: r},
+		},
+		Nodes: []Node{
+			{Op: "AveragePool", Inputs: []string{"image"}, Outputs: []string{"blocks"}, IntLists: map[string][]int64{"kernel_shape": {bh, bw}, "strides": {bh, bw}}},
+			{Op: "Mul", Inputs: []string{"blocks", "gain"}, Outputs: []string{"scaled"}},
+			{Op: "Tanh", Inputs: []string{"scaled"}, Outputs: []string{"bounded"}},
+			{Op: "Flatten", Inputs: []string{"bounded"}, Outputs: []string{"flat"}, Ints: map[string]int64{"axis": 1}},
+			{Op: "MatMul", Inputs: []string{"flat", "r"}, Outputs: []string{"logits"}},
+			{Op: "Softmax", Inputs: []string{"logits"}, Outputs: []string{"probs"}, Ints: map[string]int64{"axis": 1}},
+		},
+	}
+}
