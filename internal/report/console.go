@@ -1,6 +1,7 @@
 package report
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -74,7 +75,9 @@ func consoleScore(res *Result) string {
 // and CI logs show it: what decided it, and what the run spent.
 func consoleVerdict(res *Result) string {
 	if isError(res) {
-		return "fooltest: " + notTestedHeadline + ": " + errorReason(res)
+		// The headline only: fooltest prints the whole reason, with
+		// its fix, on the next line.
+		return "fooltest: " + notTestedHeadline + ": " + cmp.Or(displayLabel(res.Error, 300), "no reason was recorded")
 	}
 	word := "PASS"
 	if res.Verdict != VerdictPass {

@@ -28,8 +28,15 @@ func isError(res *Result) bool {
 
 // errorReason is the one-line reason of an "error" verdict.
 func errorReason(res *Result) string {
-	return cmp.Or(displayLabel(res.Error, 300), "no reason was recorded")
+	// Whole: the fix comes last, and a PR comment cut before it leaves
+	// the reader nowhere to go. The bound only keeps a hostile
+	// report.json from filling a page.
+	return cmp.Or(displayLabel(res.Error, maxErrorReason), "no reason was recorded")
 }
+
+// maxErrorReason bounds the reason of an error verdict in the reports; the
+// longest fooltest writes are under 1,000 characters.
+const maxErrorReason = 2000
 
 // gateDetail says in plain text what decided a pass or fail verdict: a
 // score under the minimum, the comparison with the baseline under fail-on
