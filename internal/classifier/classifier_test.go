@@ -194,6 +194,15 @@ func TestOutputKinds(t *testing.T) {
 		// always gives one of them half the mass.
 		{"a two-value code", onnxtest.Classifier([]int64{-1, 1, 8, 8}, 2, "").Scaled(0.1).Then("Sub", []string{"shift"}, onnxtest.Tensor{Name: "shift", Dims: []int64{1}, Data: []float32{0.1}}), Auto, "",
 			[]string{"so close together that, read as logits", "an embedding"}},
+		// Scores of a regression that dip below 0 on a few values only:
+		// sigmoid is offered beside logits.
+		{"regression scores a little below 0", base().Scaled(0.1).Then("Sub", []string{"shift"}, onnxtest.Tensor{Name: "shift", Dims: []int64{1}, Data: []float32{0.05}}), Auto, "",
+			[]string{"so close together that, read as logits", "|sigmoid if each value is its class's score, or logits if they are logits (and check the preprocessing)"}},
+		// Two logits centred on 0, as a detector fed the wrong
+		// preprocessing gives them: half the values are below 0, which
+		// no sigmoid score is, so only logits are offered.
+		{"two logits centred on 0", onnxtest.Classifier([]int64{-1, 1, 8, 8}, 2, "").Scaled(0.1).Then("Sub", []string{"shift"}, onnxtest.Tensor{Name: "shift", Dims: []int64{1}, Data: []float32{0.075}}), Auto, "",
+			[]string{"so close together that, read as logits", "|logits if they are logits (and check the preprocessing)"}},
 		// Far outside [0, 1]: no sigmoid scores, so not offered as such.
 		{"values close together far below 0", base().Scaled(0.1).Then("Sub", []string{"shift"}, onnxtest.Tensor{Name: "shift", Dims: []int64{1}, Data: []float32{2}}), Auto, "",
 			[]string{"so close together that, read as logits", "|logits if they are logits (and check the preprocessing)"}},

@@ -59,6 +59,8 @@ type probeStats struct {
 	l2Lo, l2Hi     float64
 	l2Rows         int
 	finite, values int
+	// negative counts the finite values below 0 (beyond rounding).
+	negative int
 	// first is the first probe image's raw output row, and same says
 	// that every other row equals it bit for bit.
 	first []float32
@@ -170,7 +172,7 @@ func (c *Classifier) probeKind(op string) error {
 			// So do outputs that hold no class scores at all: an
 			// embedding, coordinates, a latent code.
 			kinds := "logits if they are logits (and check the preprocessing)"
-			if st.lo >= -scoreSlack && st.hi <= 1+scoreSlack {
+			if st.couldBeScores() {
 				kinds = "sigmoid if each value is its class's score, or " + kinds
 			}
 			return fault.Suggest(fault.Invalidf(SettingOutputKind, "cannot tell how to read model output %q: its values lie in [%.3g, %.3g] on %d probe images, so close together that, read as logits, their softmax gives no class more than %.2f on any of them; scores trained to match one-hot targets (a regression, with MSE loss) look like this, and so do logits that a wrong preprocessing squeezes together, and outputs that hold no class scores (an embedding, keypoints, a regressed value), which fooltest cannot test: it tests classifiers",
@@ -251,6 +253,22 @@ func (k OutputKind) noun() string {
 // one-hot targets gave values in [-0.36, 0.45], and logits read so reach
 // far further (-2.2 to 4.1 on an MXNet MNIST model).
 const scoreSlack = 0.5
+
+// maxNegativeShare is the largest share of the probe values below 0 that
+// scores read as they are may have. A regression's scores of one-hot
+// targets dip below 0 on a few values (the MSE-trained MNIST network: 4 of
+// its 80, down to -0.362); logits centred on 0 lie below it about as often
+// as above (a two-logit deepfake detector fed its own ImageNet
+// normalization: 8 of 16, down to -0.394, each image's two logits
+// opposite), and read as sigmoid scores they would hold one class at 0.
+const maxNegativeShare = 1.0 / 3
+
+// couldBeScores reports whether the probe values could be scores read as
+// they are (sigmoid scores, or a regression's): within scoreSlack of
+// [0, 1], and seldom below 0.
+func (st probeStats) couldBeScores() bool {
+	return st.lo >= -scoreSlack && st.hi <= 1+scoreSlack && float64(st.negative) <= maxNegativeShare*float64(st.finite)
+}
 
 // multiLabelKind decides how to read the scores of a model whose
 // configuration (c.multiLabel) says its classes are independent: a Softmax
@@ -368,6 +386,9 @@ func (c *Classifier) probe() (probeStats, error) {
 				}
 				st.finite++
 				st.lo, st.hi = min(st.lo, v), max(st.hi, v)
+				if v < -rangeTolerance {
+					st.negative++
+				}
 				sum += float64(v)
 			}
 			if rowFinite {
