@@ -17,8 +17,9 @@ import (
 // per image: a sigmoid, a logit, the score squeezed to [N], and a model of
 // fixed batch 1 whose output is [1]. Each reads as two classes, class 1 the
 // score (the logit's sigmoid) and class 0 the rest, to float32 precision;
-// a single value in [0,1] with no Sigmoid behind it is refused until
-// --output-kind says what it is, and a softmax over one value is refused.
+// a single value in [0,1] with no Sigmoid behind it, and a logit that stays
+// near 0 on every probe image, are refused until --output-kind says what
+// they are, and a softmax over one value is refused.
 func TestBinaryOutput(t *testing.T) {
 	dims := []int64{-1, 1, 8, 8}
 	squeeze := func(m onnxtest.Model, to int64) onnxtest.Model {
@@ -42,19 +43,27 @@ func TestBinaryOutput(t *testing.T) {
 		setting fault.Setting
 		// scale is what the model's score is of the mean pixel.
 		scale float64
+		// offer is the kinds a refusal of setting output-kind offers.
+		offer string
 	}{
-		{"sigmoid", onnxtest.Classifier(dims, 1, "Sigmoid"), Options{}, Sigmoid, "", 1},
-		{"logit, detected", onnxtest.Classifier(dims, 1, ""), Options{Normalization: raw255}, Logits, "", 255},
-		{"logit in [0,1]", onnxtest.Classifier(dims, 1, ""), Options{}, "", SettingOutputKind, 1},
-		{"logit in [0,1], --output-kind logits", onnxtest.Classifier(dims, 1, ""), Options{OutputKind: Logits}, Logits, "", 1},
-		{"sigmoid squeezed to [N]", squeeze(onnxtest.Classifier(dims, 1, "Sigmoid"), -1), Options{}, Sigmoid, "", 1},
-		{"fixed batch 1, output [1]", squeeze(onnxtest.Classifier([]int64{1, 1, 8, 8}, 1, "Sigmoid"), 1), Options{}, Sigmoid, "", 1},
-		{"softmax over one value", onnxtest.Classifier(dims, 1, "Softmax"), Options{}, "", SettingOutput, 1},
+		{"sigmoid", onnxtest.Classifier(dims, 1, "Sigmoid"), Options{}, Sigmoid, "", 1, ""},
+		{"logit, detected", onnxtest.Classifier(dims, 1, ""), Options{Normalization: raw255}, Logits, "", 255, ""},
+		{"logit in [0,1]", onnxtest.Classifier(dims, 1, ""), Options{}, "", SettingOutputKind, 1, ""},
+		{"logit in [0,1], --output-kind logits", onnxtest.Classifier(dims, 1, ""), Options{OutputKind: Logits}, Logits, "", 1, ""},
+		{"sigmoid squeezed to [N]", squeeze(onnxtest.Classifier(dims, 1, "Sigmoid"), -1), Options{}, Sigmoid, "", 1, ""},
+		{"fixed batch 1, output [1]", squeeze(onnxtest.Classifier([]int64{1, 1, 8, 8}, 1, "Sigmoid"), 1), Options{}, Sigmoid, "", 1, ""},
+		{"negative logit, detected", onnxtest.Classifier(dims, 1, "").Scaled(-2), Options{}, Logits, "", -2, ""},
+		// A logit that no probe image takes further than 0.5 from 0
+		// gives neither class more than 0.62: a wrong preprocessing, a
+		// regression, an untrained detector.
+		{"logit near 0", onnxtest.Classifier(dims, 1, "").Scaled(-0.5), Options{}, "", SettingOutputKind, -0.5, "logits if it is a logit (and check the preprocessing)"},
+		{"logit near 0, --output-kind logits", onnxtest.Classifier(dims, 1, "").Scaled(-0.5), Options{OutputKind: Logits}, Logits, "", -0.5, ""},
+		{"softmax over one value", onnxtest.Classifier(dims, 1, "Softmax"), Options{}, "", SettingOutput, 1, ""},
 		// A logit read as a score would count every value over 1 as
 		// confidence 1, as percentages a hundredth of it.
-		{"logit set as sigmoid", onnxtest.Classifier(dims, 1, ""), Options{Normalization: raw255, OutputKind: Sigmoid}, "", SettingOutputKind, 255},
-		{"logit set as probabilities", onnxtest.Classifier(dims, 1, ""), Options{Normalization: raw255, OutputKind: Probabilities}, "", SettingOutputKind, 255},
-		{"negative logit set as percentages", onnxtest.Classifier(dims, 1, "").Scaled(-1), Options{Normalization: raw255, OutputKind: Percentages}, "", SettingOutputKind, 255},
+		{"logit set as sigmoid", onnxtest.Classifier(dims, 1, ""), Options{Normalization: raw255, OutputKind: Sigmoid}, "", SettingOutputKind, 255, ""},
+		{"logit set as probabilities", onnxtest.Classifier(dims, 1, ""), Options{Normalization: raw255, OutputKind: Probabilities}, "", SettingOutputKind, 255, ""},
+		{"negative logit set as percentages", onnxtest.Classifier(dims, 1, "").Scaled(-1), Options{Normalization: raw255, OutputKind: Percentages}, "", SettingOutputKind, 255, ""},
 	}
 	const n = 12
 	imgs := strokes(rand.New(rand.NewPCG(9, 10)), n, 8, 8)
@@ -69,6 +78,9 @@ func TestBinaryOutput(t *testing.T) {
 				}
 				if !errors.Is(err, fault.Invalid) || fault.SettingOf(err) != tc.setting || strings.Contains(err.Error(), "\n") {
 					t.Fatalf("refused with %v; want one line of invalid usage naming %s", err, tc.setting)
+				}
+				if _, got := fault.SuggestionOf(err); tc.offer != "" && got != tc.offer {
+					t.Fatalf("refusal %q offers %q, want %q", err, got, tc.offer)
 				}
 				return
 			}

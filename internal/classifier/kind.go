@@ -293,7 +293,8 @@ func (c *Classifier) multiLabelKind(op string, st probeStats) error {
 
 // binaryKind decides how to read a binary classifier's single score, as
 // probeKind does for K scores: a Sigmoid node's output is a probability,
-// values outside [0,1] are a logit, and values inside it could be either.
+// values outside [0,1] are a logit unless they stay too near 0 for one
+// (see minLogitTop), and values inside it could be either.
 func (c *Classifier) binaryKind(op string, st probeStats) error {
 	switch {
 	case op == "Sigmoid":
@@ -302,6 +303,23 @@ func (c *Classifier) binaryKind(op string, st probeStats) error {
 		// Over one value per image: 1 (or 0) for every image.
 		return fault.Invalidf(SettingOutput, "model output %q is a %s over one value per image, which is the same for every image: export the score before the %s", c.out.name, op, op)
 	case st.lo < -rangeTolerance || st.hi > 1+rangeTolerance:
+		// Read as a logit, the probe image furthest from 0 gives its
+		// class the most: the binary case of the K-class bound.
+		if top := 1 / (1 + math.Exp(-float64(max(-st.lo, st.hi)))); top < minLogitTop(2) {
+			// A logit this near 0 on every probe image is no working
+			// binary classifier's, as logits as close together are no
+			// K-class one's: the single-logit classifiers at hand
+			// reached 2.3 (one fed pixels where it takes spectra) to
+			// 12.6 with their own preprocessing, a forgery detector
+			// whose model card calls it unusable (ROC-AUC 0.50) 0.87.
+			// Read as a logit anyway, the gate would pass it.
+			kinds := "logits if it is a logit (and check the preprocessing)"
+			if st.couldBeScores() {
+				kinds = "sigmoid if it is class 1's score, or " + kinds
+			}
+			return fault.Suggest(fault.Invalidf(SettingOutputKind, "cannot tell how to read model output %q, one score per image: its values lie in [%.3g, %.3g] on %d probe images, so near 0 that, read as a logit, its sigmoid gives neither class more than %.2f on any of them; a score trained to match 0/1 targets (a regression, with MSE loss) looks like this, and so does a logit that a wrong preprocessing squeezes towards 0, or one of a model that never learned to tell its classes apart, and an output that holds no class score (a regressed value), which fooltest cannot test: it tests classifiers",
+				c.out.name, st.lo, st.hi, probeImages, top), kinds)
+		}
 		c.info.OutputKind = Logits
 		c.info.KindEvidence = fmt.Sprintf("values in [%.3g, %.3g] on %d probe images, outside [0,1]: one logit, whose sigmoid is class 1's confidence", st.lo, st.hi, probeImages)
 	default:
