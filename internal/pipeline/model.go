@@ -218,6 +218,15 @@ func checkDigits(c *classifier.Classifier, own classifier.Normalization, guessed
 	return rc, nil
 }
 
+// preprocessingName names o's preprocessing as a user gives it: a preset,
+// or its values.
+func preprocessingName(o *Opened) string {
+	if o.Preset != "" && o.Preset != "custom" {
+		return "preset " + o.Preset
+	}
+	return o.Info().Normalization
+}
+
 // checkPreprocessing refuses to search o (what names it in the error) when
 // the digit check found its preprocessing most likely wrong, unless spec
 // trusts the preprocessing.
@@ -225,11 +234,7 @@ func (spec *Spec) checkPreprocessing(o *Opened, what string) error {
 	if spec.TrustPreprocessing {
 		return nil
 	}
-	// Name the preprocessing as the user gave it: a preset, or its values.
-	given := "preset " + o.Preset
-	if o.Preset == "" || o.Preset == "custom" {
-		given = o.Info().Normalization
-	}
+	given := preprocessingName(o)
 	// The digits are evidence from the model's answers; a range read
 	// from the graph comes second.
 	if d := o.Digits; d.Mismatch() {

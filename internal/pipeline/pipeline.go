@@ -223,9 +223,7 @@ func Run(ctx context.Context, spec Spec) (*Outcome, error) {
 	}
 	info := o.Info()
 	if ceiling := o.Ceiling(); ceiling < spec.Threshold {
-		kind, how := readAs(info.OutputKind)
-		return nil, fault.Suggest(fault.Invalidf(classifier.SettingOutputKind, "model output %q is read as %s, but its values stay within [%.3g, %.3g] on every probe image, so its confidences (%s) cannot exceed %.3f, below the threshold %g: the values look like probabilities or sigmoid scores",
-			info.Output, kind, info.OutputRange[0], info.OutputRange[1], how, ceiling, spec.Threshold), "probabilities (scores of one distribution) or sigmoid (independent scores), or leave it out")
+		return nil, ceilingError(o, ceiling, spec.Threshold)
 	}
 	if top := o.ScoreCap(); top < spec.Threshold {
 		// Every class would stay unfooled, and the gate pass, whatever
@@ -397,6 +395,29 @@ func ShardClasses(targets []int, i, n int) ([]int, error) {
 		out = append(out, targets[j])
 	}
 	return out, nil
+}
+
+// ceilingError refuses a model whose outputs, read as their kind, kept every
+// confidence on the probe images below threshold. The bound holds on those
+// images only (another image may give a little more), but a search would
+// not bring values of such a range to a threshold near 1, and the gate
+// would pass the model untested. Values read as logits may be scores, or
+// logits that a wrong preprocessing squeezes together: a model given its
+// own preprocessing separates them again, so the refusal names both fixes,
+// never the automatic reading, which refuses such values too.
+func ceilingError(o *Opened, ceiling, threshold float64) error {
+	info := o.Info()
+	kind, how := readAs(info.OutputKind)
+	msg := fmt.Sprintf("model output %q is read as %s, but its values stay within [%.3g, %.3g] on the probe images, where its confidences (%s) reach at most %.3f, below the threshold %g: the values look like probabilities or sigmoid scores",
+		info.Output, kind, info.OutputRange[0], info.OutputRange[1], how, ceiling, threshold)
+	if kind == "logits" {
+		msg += ", and if they are logits, a preprocessing other than the model's own squeezes logits like this"
+		if o.Defaulted && !o.Digits.Confirms() {
+			msg += fmt.Sprintf(", as fooltest's default (%s), which nothing gave or confirmed, may be", preprocessingName(o))
+		}
+		msg += ": give the model's own (--preset, or --scale, --mean and --std, as its training code gives them); otherwise read them as scores"
+	}
+	return fault.Suggest(fault.Invalidf(classifier.SettingOutputKind, "%s", msg), "probabilities (scores of one distribution) or sigmoid (independent scores)")
 }
 
 // readAs names, for the kinds whose Ceiling can fall below 1, what kind k

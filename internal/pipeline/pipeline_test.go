@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/fooltest/fooltest/internal/fault"
 	"github.com/fooltest/fooltest/internal/gate"
 	"github.com/fooltest/fooltest/internal/report"
+	"github.com/fooltest/fooltest/internal/testsupport/onnxtest"
 	"github.com/fooltest/fooltest/internal/testsupport/ortload"
 )
 
@@ -170,6 +172,53 @@ func TestDigitCheckLabels(t *testing.T) {
 			defer o.Close()
 			if got := o.Digits != nil; got != tc.check {
 				t.Fatalf("digit check ran: %v, want %v", got, tc.check)
+			}
+		})
+	}
+}
+
+// TestCeilingRefusal: values read as logits whose softmax keeps every probe
+// image below the threshold are refused with both fixes, reading them as
+// scores or, if they are logits, giving the model its own preprocessing;
+// the refusal says when the run's was fooltest's unconfirmed default, and
+// never offers to leave --output-kind out, whose automatic reading refuses
+// such values too.
+func TestCeilingRefusal(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "softmax.onnx")
+	if err := os.WriteFile(path, onnxtest.Classifier([]int64{-1, 3, 16, 16}, 4, "Softmax").Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	raw01, err := classifier.Preset("raw01")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name        string
+		auto        bool
+		want, avoid string
+	}{
+		{"preset given", false, "squeezes logits like this: give the model's own (--preset, or --scale, --mean and --std", "default"},
+		{"fooltest's default", true, "squeezes logits like this, as fooltest's default (preset raw01), which nothing gave or confirmed, may be: give the model's own", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			spec := demoSpec(t)
+			spec.Model = Model{Path: path, Preset: "raw01", Runtime: runtimeVersion,
+				Options: classifier.Options{Normalization: raw01, AutoNormalization: tc.auto, OutputKind: classifier.Logits, Threads: 1}}
+			out, err := Run(context.Background(), spec)
+			if out != nil || !errors.Is(err, fault.Invalid) || fault.SettingOf(err) != classifier.SettingOutputKind {
+				t.Fatalf("got %v, want a refusal of the output kind", err)
+			}
+			msg := err.Error()
+			for _, w := range []string{"on the probe images, where its confidences (their softmax) reach at most", tc.want} {
+				if !strings.Contains(msg, w) {
+					t.Errorf("refusal %q does not say %q", msg, w)
+				}
+			}
+			if tc.avoid != "" && strings.Contains(msg, tc.avoid) {
+				t.Errorf("refusal %q says %q", msg, tc.avoid)
+			}
+			if _, got := fault.SuggestionOf(err); got != "probabilities (scores of one distribution) or sigmoid (independent scores)" {
+				t.Errorf("refusal offers %q, want probabilities or sigmoid alone", got)
 			}
 		})
 	}
