@@ -224,6 +224,10 @@ type Classifier struct {
 	// the images with at least one such output, and scored every image
 	// scored.
 	nonFinite, badImages, scored int64
+	// expSoftmax says that the graph computes the output as a softmax
+	// written with Exp, which overflows on large logits (see
+	// NonFiniteError).
+	expSoftmax bool
 	// ro are the options of every run; terminating them aborts the run
 	// in progress (see AbortOn).
 	ro    *ort.RunOptions
@@ -415,7 +419,8 @@ func open(ctx context.Context, start time.Time, name string, src source, checked
 		return nil, err
 	}
 	c := &Classifier{in: in, out: out, sess: sess, mul: mul, add: add, bgr: norm.BGR && in.c == 3,
-		pixels: in.elem == onnxcheck.TypeUint8, norm: norm, multiLabel: opts.MultiLabel}
+		pixels: in.elem == onnxcheck.TypeUint8, norm: norm, multiLabel: opts.MultiLabel,
+		expSoftmax: expSoftmax(checked, out.name)}
 	if src.path && checked != nil {
 		c.external = checked.ExternalFiles()
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/fooltest/fooltest/internal/fault"
+	"github.com/fooltest/fooltest/internal/onnxcheck"
 )
 
 // maxNonFiniteShare is the share of scored images whose outputs may hold
@@ -18,34 +19,60 @@ const maxNonFiniteShare = 0.01
 // share: one bad image among the first few says little.
 const nonFiniteMinImages = 100
 
-// nonFiniteError reports a model whose outputs were NaN or ±Inf for more
-// than maxNonFiniteShare of the images scored.
-type nonFiniteError struct {
+// NonFiniteError reports a model whose outputs were NaN or ±Inf for more
+// than maxNonFiniteShare of the images scored. It is a fault.Model error.
+// What the images with finite outputs showed still stands: a class one of
+// them fooled was fooled.
+type NonFiniteError struct {
 	// Images is how many images had a non-finite output, of Scored.
 	Images, Scored int64
 	// Values is how many outputs were non-finite.
 	Values int64
+	// ExpSoftmax says that the graph computes the output as a softmax
+	// written out with Exp (see expSoftmax), the likely cause.
+	ExpSoftmax bool
 }
 
-func (e *nonFiniteError) Error() string {
-	return fmt.Sprintf("the model's outputs were NaN or infinite for %d of %d scored images (%d values), more than the %g%% allowed, so it cannot be tested",
+func (e *NonFiniteError) Error() string {
+	msg := fmt.Sprintf("the model's outputs were NaN or infinite for %d of %d scored images (%d values), more than the %g%% allowed, so it cannot be tested",
 		e.Images, e.Scored, e.Values, 100*maxNonFiniteShare)
+	if e.ExpSoftmax {
+		msg += ": the model computes its output as a softmax written with Exp (an Exp divided by its sum), which overflows to infinity, and the division to NaN, once a logit passes about 88; export the softmax with the Softmax operator, which subtracts the largest logit first and never overflows"
+	}
+	return msg
 }
 
-// Is makes a nonFiniteError a fault.Model error.
-func (e *nonFiniteError) Is(target error) bool { return target == fault.Model }
+// Is makes a NonFiniteError a fault.Model error.
+func (e *NonFiniteError) Is(target error) bool { return target == fault.Model }
 
-// nonFiniteErr returns a *nonFiniteError when more than maxNonFiniteShare of
+// nonFiniteErr returns a *NonFiniteError when more than maxNonFiniteShare of
 // the images scored since opening gave non-finite outputs, once at least
 // minImages were scored.
 func (c *Classifier) nonFiniteErr(minImages int64) error {
 	if c.scored == 0 || c.scored < minImages || float64(c.badImages) <= maxNonFiniteShare*float64(c.scored) {
 		return nil
 	}
-	return &nonFiniteError{Images: c.badImages, Scored: c.scored, Values: c.nonFinite}
+	return &NonFiniteError{Images: c.badImages, Scored: c.scored, Values: c.nonFinite, ExpSoftmax: c.expSoftmax}
 }
 
-// CheckFinite returns a *nonFiniteError when more than maxNonFiniteShare of
+// expSoftmax reports whether m computes output, through operators that
+// only reshape or copy it, as a Div whose dividend an Exp computes: a
+// softmax written out (Exp, ReduceSum, Div), as some exporters and
+// hand-written models give it. Without the Softmax operator's subtraction
+// of the largest logit, exp overflows float32 above about 88.7.
+func expSoftmax(m *onnxcheck.Model, output string) bool {
+	if m == nil {
+		return false
+	}
+	div := m.OutputNode(output)
+	if div == nil || div.Op != "Div" || len(div.Inputs) == 0 {
+		return false
+	}
+	exp := m.OutputNode(div.Inputs[0])
+	return exp != nil && exp.Op == "Exp"
+}
+
+// CheckFinite returns a *NonFiniteError when more than maxNonFiniteShare of
 // all the images scored so far gave NaN or ±Inf outputs, however few they
 // were. Score checks the same once 100 images were scored; a run that
 // scored fewer should call CheckFinite at its end.

@@ -31,10 +31,12 @@ const (
 	Pass = report.VerdictPass
 	Fail = report.VerdictFail
 	// Error means the run did not test the model enough to pass it: the
-	// model failed, its outputs were not finite, the run was interrupted
-	// or it made too few evaluations. Result.Error says which. A run whose
-	// findings already fail the gate is a Fail whatever else happened,
-	// except a failure recorded in Result.Error, which always wins.
+	// model failed, its outputs were too often not finite, the run was
+	// interrupted or it made too few evaluations. Result.Error says which.
+	// A run whose findings already fail the gate is a Fail whatever else
+	// happened (the classes that images with finite outputs fooled were
+	// fooled), except a failure recorded in Result.Error, which always
+	// wins.
 	Error = report.VerdictError
 )
 
@@ -265,13 +267,16 @@ func Evaluate(res *report.Result, threshold float64, allowed MaxFooled, failOn F
 		v = Error
 	case scored && !res.ScoreComparable:
 		v = Error
-		res.Error = fmt.Sprintf("the search stopped (%s) before its evaluation budget of %d, so its score is not comparable: give the search a longer time budget, or a lower evaluation cap", cmp.Or(res.StoppedReason, "early"), res.EvaluationBudget)
+		res.Error = cmp.Or(res.NonFiniteError, fmt.Sprintf("the search stopped (%s) before its evaluation budget of %d, so its score is not comparable: give the search a longer time budget, or a lower evaluation cap", cmp.Or(res.StoppedReason, "early"), res.EvaluationBudget))
 	case res.Config.MinScore > 0 && res.Score < res.Config.MinScore:
 		v = Fail
 	case failOn == FailOnRegression && res.Baseline.Regression:
 		v = Fail
 	case failOn != FailOnRegression && fooled > res.MaxFooled:
 		v = Fail
+	case res.NonFiniteError != "":
+		v = Error
+		res.Error = res.NonFiniteError
 	case failOn != FailOnNever && unconfirmed(res) && !searchedFooled(res):
 		v = Error
 		// A channel order given alone makes the preset "custom", which

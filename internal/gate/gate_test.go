@@ -287,6 +287,11 @@ func TestEvaluateError(t *testing.T) {
 		{"model failure wins over fail", report.Result{Classes: classes(1, 0), Evaluations: 500, Error: "the model failed"}, Error},
 		{"interrupted without a failing finding", report.Result{Classes: classes(0.1, 0), Evaluations: 500, Interrupted: true}, Error},
 		{"interrupted with a failing finding", report.Result{Classes: classes(1, 0), Evaluations: 500, Interrupted: true}, Fail},
+		// Outputs too often not finite keep a run from passing, but the
+		// classes that images with finite outputs fooled were fooled.
+		{"too many non-finite outputs without a failing finding", report.Result{Classes: classes(0.1, 0), Evaluations: 500, NonFiniteError: nonFinite}, Error},
+		{"too many non-finite outputs with a failing finding", report.Result{Classes: classes(1, 0), Evaluations: 15, NonFiniteError: nonFinite}, Fail},
+		{"a run fooling every class allowed, with too many non-finite outputs", report.Result{Classes: classes(1, 1), Evaluations: 15, NonFiniteError: nonFinite}, Error},
 		{"too few evaluations", report.Result{Classes: classes(0.1, 0), Evaluations: minEvaluations - 1}, Error},
 		{"no evaluation at all", report.Result{Classes: classes(0, 0)}, Error},
 		{"a lower --max-evals", report.Result{Classes: classes(0.1, 0), Evaluations: 50, Config: report.Config{MaxEvals: 50}}, Pass},
@@ -348,6 +353,44 @@ func TestEvaluateError(t *testing.T) {
 			}
 			if v == Error && OutcomeOf(v, FailOnNever) != Untested {
 				t.Fatal("an error verdict must never let the pipeline proceed, even in report-only mode")
+			}
+		})
+	}
+}
+
+// nonFinite is the reason of a run whose outputs were too often not finite.
+const nonFinite = "the model's outputs were NaN or infinite for 9 of 500 scored images"
+
+// TestNonFiniteError: the reason outputs too often not finite give becomes
+// the error of a run they keep from passing, also when the score gates
+// find the search stopped too early to compare, and a fail keeps no
+// error; evaluating the result again gives the same verdict.
+func TestNonFiniteError(t *testing.T) {
+	none, _ := ParseMaxFooled("0")
+	tests := []struct {
+		name   string
+		res    report.Result
+		failOn FailOn
+		want   Verdict
+	}{
+		{"would pass", report.Result{Classes: classes(0.1, 0), Evaluations: 500, NonFiniteError: nonFinite}, FailOnFooled, Error},
+		{"fails", report.Result{Classes: classes(1, 0), Evaluations: 500, NonFiniteError: nonFinite}, FailOnFooled, Fail},
+		{"report only", report.Result{Classes: classes(1, 0), Evaluations: 500, NonFiniteError: nonFinite}, FailOnNever, Fail},
+		{"a minimum score, the search cut short", report.Result{Classes: classes(1, 0), Evaluations: 100, StoppedReason: "error", NonFiniteError: nonFinite, Config: report.Config{MinScore: 0.5}}, FailOnFooled, Error},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for range 2 {
+				v, err := Evaluate(&tt.res, 0.99, none, tt.failOn)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if v != tt.want {
+					t.Fatalf("verdict %s, want %s (error %q)", v, tt.want, tt.res.Error)
+				}
+				if want := map[Verdict]string{Error: nonFinite}[v]; tt.res.Error != want {
+					t.Fatalf("error %q, want %q", tt.res.Error, want)
+				}
 			}
 		})
 	}

@@ -135,6 +135,15 @@ var passThrough = map[string]bool{
 // graph writes output (a graph input or initializer) or when the operator
 // is outside the default domain.
 func (m *Model) OutputOp(output string) string {
+	if n := m.OutputNode(output); n != nil {
+		return n.Op
+	}
+	return ""
+}
+
+// OutputNode returns the node of the main graph whose operator OutputOp
+// names, or nil where OutputOp returns "".
+func (m *Model) OutputNode(output string) *Node {
 	by := make(map[string]*opNode, len(m.nodes))
 	for i := range m.nodes {
 		for _, o := range m.nodes[i].Outputs {
@@ -147,14 +156,14 @@ func (m *Model) OutputOp(output string) string {
 	for range len(m.nodes) + 1 {
 		n := by[name]
 		if n == nil || (n.Domain != "" && n.Domain != "ai.onnx") {
-			return ""
+			return nil
 		}
 		if !passThrough[n.Op] || len(n.Inputs) == 0 {
-			return n.Op
+			return &Node{Op: n.Op, Inputs: n.Inputs, Outputs: n.Outputs, attrs: n.attrs}
 		}
 		name = n.Inputs[0]
 	}
-	return ""
+	return nil
 }
 
 // errNoGraph is returned for a model without a graph or without opset

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -56,8 +57,10 @@ func readBaseline(path string) (*baseline, error) {
 	if err != nil {
 		return nil, err
 	}
-	if res.Error != "" {
-		return nil, fault.Invalidf(SettingBaseline, "baseline %s records a run that did not test its model (%s): rerun the baseline", path, res.Error)
+	// A run failed by the classes it fooled despite outputs too often not
+	// finite records no error, but did not test its model either.
+	if why := cmp.Or(res.Error, res.NonFiniteError); why != "" {
+		return nil, fault.Invalidf(SettingBaseline, "baseline %s records a run that did not test its model (%s): rerun the baseline", path, why)
 	}
 	return &baseline{path: path, report: res}, nil
 }

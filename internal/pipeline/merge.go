@@ -341,6 +341,7 @@ func mergeShards(shards []*shardReport) (*report.Result, error) {
 	out.TargetClasses = slices.Clone(first.res.TargetClasses)
 	out.Evaluations, out.ElapsedSeconds, out.OpenSeconds, out.NonFiniteOutputs = 0, 0, 0, 0
 	out.Interrupted, out.ScoreComparable, out.Error = false, true, ""
+	out.NonFiniteError = ""
 	out.StoppedReason = ""
 	out.EvaluationBudget = out.Config.MaxEvals
 	for _, i := range out.Shard.Merged {
@@ -356,8 +357,14 @@ func mergeShards(shards []*shardReport) (*report.Result, error) {
 		if out.Config.MaxEvals == 0 {
 			out.EvaluationBudget = max(out.EvaluationBudget, r.EvaluationBudget)
 		}
-		if r.Error != "" && out.Error == "" {
+		// A shard's outputs too often not finite keep the merged run
+		// from passing, as they kept the shard's, but the classes fooled
+		// in any shard may still fail it: the merged gate decides.
+		if r.Error != "" && r.Error != r.NonFiniteError && out.Error == "" {
 			out.Error = fmt.Sprintf("shard %d/%d: %s", i, n, r.Error)
+		}
+		if r.NonFiniteError != "" && out.NonFiniteError == "" {
+			out.NonFiniteError = fmt.Sprintf("shard %d/%d: %s", i, n, r.NonFiniteError)
 		}
 	}
 	if out.ElapsedSeconds > 0 {

@@ -186,8 +186,10 @@ type Outcome struct {
 	// WriteTime is how long writing the reports took; for a merge, reading
 	// and merging the shards' reports too, all the merge did.
 	WriteTime time.Duration
-	// SearchErr is the error that ended the search, when the verdict is
-	// gate.Error because of it.
+	// SearchErr is the error that ended the search, or a
+	// *classifier.NonFiniteError when the outputs were too often not
+	// finite: the verdict is gate.Error because of it, unless it is a
+	// NonFiniteError and the classes fooled fail the gate.
 	SearchErr error
 }
 
@@ -289,14 +291,19 @@ func Run(ctx context.Context, spec Spec) (*Outcome, error) {
 	if runCfg.MaxEvals != cfg.MaxEvals && res.Stopped == attack.StoppedMaxEvals {
 		res.Stopped = StoppedUnreachable
 	}
-	// A model that failed mid-search, or whose outputs were too often not
-	// finite, was not tested: the reports say so with the verdict error.
+	// A model that failed mid-search was not tested: the reports say so
+	// with the verdict error. One whose outputs were too often not finite
+	// was not tested either, but the classes its finite outputs fooled
+	// were fooled: the gate lets them fail the run, and makes one they do
+	// not fail an error.
 	out := &Outcome{Result: buildResult(o, &spec, res, started), SearchErr: err}
 	out.NonFinite[0], out.NonFinite[1] = o.NonFiniteImages()
 	out.Interrupted = res.Stopped == attack.StoppedCanceled
 	out.Result.Interrupted = out.Interrupted
 	out.Result.ScoreComparable = comparable(res, cfg.MaxEvals)
-	if err != nil {
+	if nf, ok := errors.AsType[*classifier.NonFiniteError](err); ok {
+		out.Result.NonFiniteError = nf.Error()
+	} else if err != nil {
 		out.Result.Error = err.Error()
 	}
 	if base != nil {

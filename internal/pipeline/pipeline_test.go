@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -18,6 +20,7 @@ import (
 	"github.com/fooltest/fooltest/internal/report"
 	"github.com/fooltest/fooltest/internal/testsupport/onnxtest"
 	"github.com/fooltest/fooltest/internal/testsupport/ortload"
+	"github.com/fooltest/fooltest/internal/testsupport/reporttest"
 )
 
 var runtimeVersion string
@@ -219,6 +222,167 @@ func TestCeilingRefusal(t *testing.T) {
 			}
 			if _, got := fault.SuggestionOf(err); got != "probabilities (scores of one distribution) or sigmoid (independent scores)" {
 				t.Errorf("refusal offers %q, want probabilities or sigmoid alone", got)
+			}
+		})
+	}
+}
+
+// expSoftmaxModel returns a two-class model of 3×8×8 images whose softmax
+// is written out as Exp, ReduceSum and Div over the logits 100m and 200m
+// of the mean pixel m: class 1 gets 1/(1+e^(-100m)), which reaches 0.99
+// from m = 0.046, and exp overflows float32 from m = 0.444, giving Inf/Inf,
+// NaN, for most images. Class 0 is never fooled.
+func expSoftmaxModel() onnxtest.Model {
+	m := onnxtest.Classifier([]int64{-1, 3, 8, 8}, 2, "").Scaled(100).Then("Exp", nil)
+	last := &m.Nodes[len(m.Nodes)-1]
+	last.Outputs = []string{"exp"}
+	m.Initializers = append(m.Initializers, onnxtest.Tensor{Name: "class_axis", Dims: []int64{1}, Int64s: []int64{1}})
+	m.Nodes = append(m.Nodes,
+		onnxtest.Node{Op: "ReduceSum", Inputs: []string{"exp", "class_axis"}, Outputs: []string{"sum"}},
+		onnxtest.Node{Op: "Div", Inputs: []string{"exp", "sum"}, Outputs: []string{"scores"}})
+	return m
+}
+
+// TestNonFiniteVerdict runs a model whose softmax, written with Exp,
+// overflows on most images: its outputs are too often NaN to pass it, but
+// the class that images with finite outputs fooled fails the gate, and the
+// run is a fail whose every report says how many outputs were not finite.
+// Allowed that class, the run would pass, and is an error naming the
+// overflow and its fix.
+func TestNonFiniteVerdict(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "exp-softmax.onnx")
+	if err := os.WriteFile(path, expSoftmaxModel().Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	raw01, err := classifier.Preset("raw01")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		allowed string
+		want    gate.Verdict
+	}{{"0", gate.Fail}, {"1", gate.Error}} {
+		t.Run("max-fooled "+tc.allowed, func(t *testing.T) {
+			spec := demoSpec(t)
+			spec.Model = Model{Path: path, Preset: "raw01", Runtime: runtimeVersion, Options: classifier.Options{Normalization: raw01, Threads: 1}}
+			spec.TrustPreprocessing = true
+			if spec.MaxFooled, err = gate.ParseMaxFooled(tc.allowed); err != nil {
+				t.Fatal(err)
+			}
+			spec.Formats = []string{report.FormatJSON, report.FormatMarkdown, report.FormatJUnit, report.FormatSARIF, report.FormatHTML}
+			out, err := Run(context.Background(), spec)
+			if out == nil {
+				t.Fatalf("no outcome: %v", err)
+			}
+			res := out.Result
+			if out.Verdict != tc.want || res.Fooled != 1 || res.NonFiniteOutputs == 0 {
+				t.Fatalf("verdict %s, %d fooled, %d non-finite outputs (error %q); want %s, class 1 fooled, NaN counted", out.Verdict, res.Fooled, res.NonFiniteOutputs, res.Error, tc.want)
+			}
+			if !strings.Contains(res.NonFiniteError, "NaN or infinite") || !strings.Contains(res.NonFiniteError, "export the softmax with the Softmax operator") {
+				t.Errorf("non-finite error %q does not say what was not finite and why", res.NonFiniteError)
+			}
+			if _, ok := errors.AsType[*classifier.NonFiniteError](out.SearchErr); !ok {
+				t.Errorf("search error %v, want a *classifier.NonFiniteError", out.SearchErr)
+			}
+			if tc.want == gate.Fail {
+				if err != nil || res.Error != "" || len(res.FailedBy) != 1 {
+					t.Errorf("a fail returned %v with error %q, failed by %q", err, res.Error, res.FailedBy)
+				}
+			} else if !errors.Is(err, fault.Model) || res.Error != res.NonFiniteError {
+				t.Errorf("an error returned %v (%v) with error %q; want the non-finite outputs as a model fault", err, fault.KindOf(err), res.Error)
+			}
+			n := strconv.FormatInt(res.NonFiniteOutputs, 10)
+			for file, want := range map[string]string{
+				"report.json":  `"non_finite_outputs": ` + n,
+				"report.md":    "The model returned " + n + " non-finite scores",
+				"report.html":  "The model returned " + n + " non-finite scores",
+				"junit.xml":    `<property name="non_finite_outputs" value="` + n + `">`,
+				"report.sarif": `"nonFiniteOutputs": ` + n,
+			} {
+				b, err := os.ReadFile(filepath.Join(spec.ReportDir, file))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !strings.Contains(string(b), want) {
+					t.Errorf("%s does not say %q", file, want)
+				}
+			}
+		})
+	}
+}
+
+// TestBaselineNotTested: a baseline report.json of a run that did not test
+// its model is refused, also when the classes it fooled made it a fail
+// despite outputs too often not finite, which records no error.
+func TestBaselineNotTested(t *testing.T) {
+	for name, change := range map[string]func(*report.Result){
+		"error": func(r *report.Result) { r.Error, r.Verdict = "the model failed", gate.Error },
+		"non-finite outputs": func(r *report.Result) {
+			r.NonFiniteError = "the model's outputs were NaN or infinite for 9 of 500 scored images"
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			res := reporttest.New(t, reporttest.Options{Classes: 2, Fooled: 1})
+			change(res)
+			dir := t.TempDir()
+			if _, err := report.WriteFiles(dir, res, []string{report.FormatJSON}); err != nil {
+				t.Fatal(err)
+			}
+			_, err := readBaseline(filepath.Join(dir, "report.json"))
+			if !errors.Is(err, fault.Invalid) || fault.SettingOf(err) != SettingBaseline || !strings.Contains(err.Error(), "did not test its model") {
+				t.Fatalf("got %v, want the baseline refused as untested", err)
+			}
+		})
+	}
+}
+
+// TestMergeNonFinite merges a shard whose outputs were too often not
+// finite, which ended in error for fooling none of its classes, with one
+// that fooled its class: the merged run is a fail, as a whole run would
+// be, and keeps the first shard's reason, which stops a merged pass.
+func TestMergeNonFinite(t *testing.T) {
+	const why = "the model's outputs were NaN or infinite for 9 of 500 scored images"
+	none, err := gate.ParseMaxFooled("0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		// fooled is how many classes the second shard fooled.
+		fooled int
+		want   gate.Verdict
+	}{{"a class fooled", 1, gate.Fail}, {"no class fooled", 0, gate.Error}} {
+		t.Run(tc.name, func(t *testing.T) {
+			var dirs []string
+			for i := range 2 {
+				// Class 0, which the second shard searches, is the
+				// one fooled.
+				res := reporttest.New(t, reporttest.Options{Classes: 2, Fooled: tc.fooled * i})
+				slices.Reverse(res.Classes)
+				res.Shard = &report.Shard{Index: i + 1, Count: 2, Searched: []int{1 - i}}
+				res.TargetClasses = []int{1, 0}
+				if i == 0 {
+					res.NonFiniteError = why
+				}
+				if _, err := gate.Evaluate(res, 0.99, none, gate.FailOnFooled); err != nil {
+					t.Fatal(err)
+				}
+				dir := filepath.Join(t.TempDir(), "shard")
+				if _, err := report.WriteFiles(dir, res, []string{report.FormatJSON}); err != nil {
+					t.Fatal(err)
+				}
+				dirs = append(dirs, dir)
+			}
+			out, err := Merge(context.Background(), MergeSpec{Dirs: dirs, ReportDir: filepath.Join(t.TempDir(), "merged"), Formats: []string{report.FormatJSON}})
+			if out == nil {
+				t.Fatalf("no outcome: %v", err)
+			}
+			res := out.Result
+			if out.Verdict != tc.want || res.NonFiniteError != "shard 1/2: "+why {
+				t.Fatalf("merged verdict %s, non-finite error %q (error %q, %v); want %s and shard 1's reason", out.Verdict, res.NonFiniteError, res.Error, err, tc.want)
+			}
+			if want := map[gate.Verdict]string{gate.Error: res.NonFiniteError}[tc.want]; res.Error != want {
+				t.Errorf("merged error %q, want %q", res.Error, want)
 			}
 		})
 	}

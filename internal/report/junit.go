@@ -98,6 +98,10 @@ func junitSuites(res *Result) junit.Testsuites {
 			{"outputs_not_searched", notSearchedText(res.Model, cleanText)},
 		}...)
 	}
+	if res.NonFiniteOutputs > 0 {
+		// A fail too may rest on a model that often gave NaN.
+		props = append(props, struct{ name, value string }{"non_finite_outputs", strconv.FormatInt(res.NonFiniteOutputs, 10)})
+	}
 	if n := unreachableCount(res); n > 0 {
 		props = append(props, struct{ name, value string }{"unreachable", strconv.Itoa(n)})
 	}

@@ -63,9 +63,15 @@ type Result struct {
 	MedianConfidence float64 `json:"median_confidence"`
 	MaxConfidence    float64 `json:"max_confidence"`
 	NonFiniteOutputs int64   `json:"non_finite_outputs"`
-	Interrupted      bool    `json:"interrupted"`
-	StoppedReason    string  `json:"stopped_reason"`
-	StartedAt        string  `json:"started_at"`
+	// NonFiniteError says why the model was not tested when more of the
+	// scored images than a run may pass a model with gave NaN or ±Inf
+	// outputs; empty otherwise. The gate makes it the error of a run that
+	// would pass: one whose finite findings fail the gate is a fail all
+	// the same, since the classes those images fooled were fooled.
+	NonFiniteError string `json:"non_finite_error,omitempty"`
+	Interrupted    bool   `json:"interrupted"`
+	StoppedReason  string `json:"stopped_reason"`
+	StartedAt      string `json:"started_at"`
 
 	// Score is how hard the model was to fool, from the classes'
 	// evaluations to the threshold under EvaluationBudget (see package

@@ -252,6 +252,10 @@ func sarifFor(res *Result) sarifLog {
 	if res.MedianEvaluations != nil {
 		run.Properties["medianEvaluationsToThreshold"] = *res.MedianEvaluations
 	}
+	if res.NonFiniteOutputs > 0 {
+		// A fail too may rest on a model that often gave NaN.
+		run.Properties["nonFiniteOutputs"] = res.NonFiniteOutputs
+	}
 	if len(res.FailedBy) > 0 {
 		failed := make([]string, len(res.FailedBy))
 		for i, f := range res.FailedBy {
