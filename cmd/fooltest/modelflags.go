@@ -369,7 +369,7 @@ func summary(l *pipeline.Opened, defaulted bool, hf hfconfig.Files) string {
 		// well under several (a model trained on 2x-1 read 99 of 100
 		// with raw01 and searched ten times slower): a wrong one makes
 		// the model look harder to fool than it is.
-		examples := "imagenet, pm1 (Teachable Machine, Keras MobileNet V1 and V2), caffe, cifar10, ..."
+		examples := "imagenet, raw255 (0..255 pixels), pm1 (Teachable Machine, Keras MobileNet V1 and V2), caffe, cifar10, ..."
 		if l.Info().Channels == 1 {
 			examples = "mnist, pm1, raw255, ..."
 		}

@@ -292,7 +292,7 @@ func Evaluate(res *report.Result, threshold float64, allowed MaxFooled, failOn F
 			res.Error = fmt.Sprintf("the run would pass, but on fooltest's default scale, mean and std (%s), which nothing gave, and the model read the MNIST test digits as well with preset %s and surer (a median confidence of %.2f against %.2f), as a model trained on that preset does; a model is far harder to fool on a preprocessing it was not trained with, and a pass would rest on one nobody confirmed: give the model's own (--preset, or --scale, --mean and --std, as its training code gives them), or, only if it was trained on these values, confirm these with %s",
 				confirmName(res.Config), d.SurerPreset, d.SurerConfidence, d.Confidence, confirm)
 		} else {
-			res.Error = fmt.Sprintf("the run would pass, but on fooltest's default scale, mean and std (%s), which nothing gave: a model trained on other values (0..255 pixels, ImageNet's or CIFAR's statistics) is far harder to fool on these, and a pass would rest on a preprocessing nobody confirmed: give the model's own (--preset, or --scale, --mean and --std, as its training code gives them), or, only if it was trained on these values, confirm these with %s",
+			res.Error = fmt.Sprintf("the run would pass, but on fooltest's default scale, mean and std (%s), which nothing gave: a model trained on other values (0..255 pixels, ImageNet's or CIFAR's statistics, [-1, 1]) is far harder to fool on these, and a pass would rest on a preprocessing nobody confirmed: give the model's own (--preset raw255, imagenet, cifar10, pm1 or caffe, or --scale, --mean and --std, as its training code gives them; a guess that is not its own can pass it as falsely), or, only if it was trained on these values, confirm these with %s",
 				confirmName(res.Config), confirm)
 		}
 	case res.Interrupted:
@@ -307,8 +307,14 @@ func Evaluate(res *report.Result, threshold float64, allowed MaxFooled, failOn F
 	case failOn != FailOnNever && !res.Config.PreprocessingUnchecked:
 		if c, progress, ok := unmoved(res, threshold); ok {
 			v = Error
-			res.Error = fmt.Sprintf("the run would pass, but the search never moved the model: no class it searched got halfway from the model's even answer to the threshold (the nearest, %s, reached %.3f, %.0f%% of the way in log-odds): a model the search cannot move is most often untrained, read wrongly (an embedding or a regression read as class scores) or fed values that squeeze its input, and a pass would rest on a search that never tested it: check the preprocessing (--preset, or --scale, --mean and --std, as the model's training code gives them) and --output-kind, give the search more evaluations, or, if the model and its preprocessing are right, pass --preprocessing-check=false",
-				className(c), c.Confidence, 100*progress)
+			// Name the limit that stopped the search: more evaluations
+			// under the same time budget would stop at the same place.
+			more := "give the search more evaluations (--max-evals)"
+			if res.StoppedReason == "budget" {
+				more = fmt.Sprintf("give the search a longer time budget (--budget: it stopped this search at %d evaluations)", res.Evaluations)
+			}
+			res.Error = fmt.Sprintf("the run would pass, but the search never moved the model: no class it searched got halfway from the model's even answer to the threshold (the nearest, %s, reached %.3f, %.0f%% of the way in log-odds): a model the search cannot move is most often untrained, read wrongly (an embedding or a regression read as class scores) or fed values that squeeze its input, and a pass would rest on a search that never tested it: check the preprocessing (--preset, or --scale, --mean and --std, as the model's training code gives them) and --output-kind, %s, or, if the model and its preprocessing are right, pass --preprocessing-check=false",
+				className(c), c.Confidence, 100*progress, more)
 		}
 	}
 	if v == Error && res.Baseline != nil {

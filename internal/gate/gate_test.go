@@ -630,6 +630,16 @@ func TestUnmoved(t *testing.T) {
 			}
 		})
 	}
+	// The time budget stopped the search: more evaluations under it would
+	// stop at the same place, so the error names --budget.
+	res := report.Result{Classes: classes(0.3), Evaluations: 1158, StoppedReason: "budget", Model: report.Model{Classes: 2, OutputKind: "logits"}}
+	if v, _ := Evaluate(&res, 0.99, none, FailOnFooled); v != Error || !strings.Contains(res.Error, "a longer time budget (--budget: it stopped this search at 1158 evaluations)") {
+		t.Errorf("stopped by the budget: verdict %s, error %q", v, res.Error)
+	}
+	res = report.Result{Classes: classes(0.3), Evaluations: 1500, StoppedReason: "max-evals", Model: report.Model{Classes: 2, OutputKind: "logits"}}
+	if v, _ := Evaluate(&res, 0.99, none, FailOnFooled); v != Error || !strings.Contains(res.Error, "more evaluations (--max-evals)") {
+		t.Errorf("stopped by the cap: verdict %s, error %q", v, res.Error)
+	}
 }
 
 // TestClassList: target classes are written as --classes takes them, so
