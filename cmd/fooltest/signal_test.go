@@ -260,19 +260,7 @@ func TestSecondSignalRemovesTemps(t *testing.T) {
 		}
 	}
 	sigs <- syscall.SIGINT
-	select {
-	case code := <-exited:
-		if code != exitcode.Environment {
-			t.Errorf("exit %d, want %d", code, exitcode.Environment)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("the second signal did not exit")
-	}
-	for _, name := range temps {
-		if _, err := os.Stat(filepath.Join(dir, filepath.FromSlash(name))); !os.IsNotExist(err) {
-			t.Errorf("%s is still there after the second signal (%v)", name, err)
-		}
-	}
+	expectSecondSignalExit(t, exited, dir, temps)
 	for _, name := range append(kept, "dataset") {
 		if _, err := os.Stat(filepath.Join(dir, filepath.FromSlash(name))); err != nil {
 			t.Errorf("the second signal removed %s: %v", name, err)
@@ -435,22 +423,30 @@ func TestMergeSecondSignalRemovesTemps(t *testing.T) {
 			go handleSignals(sigs, func() {}, io.Discard, func() string { return "stopping and writing the merged reports" }, e.writing, func(code int) { exited <- code })
 			sigs <- syscall.SIGINT
 			sigs <- syscall.SIGINT
-			select {
-			case code := <-exited:
-				if code != exitcode.Environment {
-					t.Errorf("exit %d, want %d", code, exitcode.Environment)
-				}
-			case <-time.After(10 * time.Second):
-				t.Fatal("the second signal did not exit")
-			}
-			for _, name := range temps {
-				if _, err := os.Stat(filepath.Join(out, filepath.FromSlash(name))); !os.IsNotExist(err) {
-					t.Errorf("%s is still there after the second signal (%v)", name, err)
-				}
-			}
+			expectSecondSignalExit(t, exited, out, temps)
 			if _, err := os.Stat(filepath.Join(out, "report.json")); err != nil {
 				t.Errorf("the second signal removed a finished report: %v", err)
 			}
 		})
+	}
+}
+
+// expectSecondSignalExit waits for the exit a second signal brings, with
+// exit code 3, and checks that the temporary files temps (slash paths
+// under dir) of the reports being written are gone.
+func expectSecondSignalExit(t *testing.T, exited <-chan int, dir string, temps []string) {
+	t.Helper()
+	select {
+	case code := <-exited:
+		if code != exitcode.Environment {
+			t.Errorf("exit %d, want %d", code, exitcode.Environment)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the second signal did not exit")
+	}
+	for _, name := range temps {
+		if _, err := os.Stat(filepath.Join(dir, filepath.FromSlash(name))); !os.IsNotExist(err) {
+			t.Errorf("%s is still there after the second signal (%v)", name, err)
+		}
 	}
 }
