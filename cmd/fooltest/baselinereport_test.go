@@ -15,8 +15,10 @@ import (
 )
 
 // baselineRun are the settings of the runs of TestBaselineReportRefusals,
-// quick on the small models it writes (a fixed batch: no tuning).
-var baselineRun = []string{"run", "--preset", "raw01", "--threshold", "0.3", "--max-evals", "300", "--repeats", "1", "--quiet", "--format", "json", "--threads", "1", "--batch", "8"}
+// quick on the small models it writes (a fixed batch: no tuning). The
+// models' random weights barely move on a few classes, which the gate
+// would take for a search that never moved them: the checks are off.
+var baselineRun = []string{"run", "--preset", "raw01", "--threshold", "0.3", "--max-evals", "300", "--repeats", "1", "--quiet", "--format", "json", "--threads", "1", "--batch", "8", "--preprocessing-check=false"}
 
 // runOf runs fooltest with baselineRun and args into a new report
 // directory, and returns the result and the directory.

@@ -52,7 +52,7 @@ func TestOutputsNotSearched(t *testing.T) {
 	}
 
 	out := filepath.Join(t.TempDir(), "merged")
-	if r := runMain(t, nil, "merge", dirs[0], dirs[1], "--report-dir", out); r.code != exitcode.Pass {
+	if r := runMain(t, nil, "merge", dirs[0], dirs[1], "--format", "json,markdown,junit,sarif", "--report-dir", out); r.code != exitcode.Pass {
 		t.Fatalf("merge: exit %d\n%s", r.code, r.stderr)
 	}
 	if res := readResult(t, out); !slices.Equal(res.Model.OutputsNotSearched, []string{head}) {
@@ -77,7 +77,7 @@ func TestOutputsNotSearched(t *testing.T) {
 	if err := os.WriteFile(path, []byte(edited), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	r := runMain(t, nil, "merge", dirs[0], dirs[1], "--report-dir", filepath.Join(t.TempDir(), "merged"))
+	r := runMain(t, nil, "merge", dirs[0], dirs[1], "--format", "json,markdown,junit,sarif", "--report-dir", filepath.Join(t.TempDir(), "merged"))
 	if r.code != exitcode.Usage || !strings.Contains(r.stderr, "outputs not searched") {
 		t.Errorf("merge of shards that disagree: exit %d, want 2 naming the outputs not searched\n%s", r.code, r.stderr)
 	}
