@@ -575,6 +575,11 @@ func detectOutput(outputs []ort.InputOutputInfo, name string, in inputSpec, m *o
 			return outputSpec{}, err
 		}
 		spec, err := pickScores(scores, m)
+		if err == nil && name != "" {
+			// The user chose the output; the reports still name what
+			// else the model could be read for, as when fooltest chose.
+			spec.others, spread = otherOutputs(outputs, spec, in, m)
+		}
 		if err == nil {
 			// A binary head beside the classes, or a summary of them:
 			// either way the user may want the other.
@@ -619,6 +624,28 @@ func scoreOutputs(outputs []ort.InputOutputInfo, name string, in inputSpec, m *o
 		return ""
 	}
 	return "; the model's class scores: " + strings.Join(names, ", ")
+}
+
+// otherOutputs lists, beside the output the user named (named), the
+// model's other outputs that hold class scores (others) and those with
+// scores along several axes (spread), as detectOutput lists them when it
+// chooses the output itself: scores as wide as the named ones are taken
+// for the same scores (logits beside their softmax), while one score per
+// image is another head whatever the named output is.
+func otherOutputs(outputs []ort.InputOutputInfo, named outputSpec, in inputSpec, m *onnxcheck.Model) (others, spread []string) {
+	for _, out := range outputs {
+		if out.Name == named.name {
+			continue
+		}
+		spec, why := classOutput(out, in, m)
+		switch {
+		case why == "" && (spec.binary || spec.k != named.k):
+			others = append(others, fmt.Sprintf("%q %v", out.Name, spec.dims))
+		case strings.Contains(why, "scores along"):
+			spread = append(spread, fmt.Sprintf("%q %v", out.Name, []int64(out.Dimensions)))
+		}
+	}
+	return others, spread
 }
 
 // singleComputed refuses a model with one score per image (singles) that a

@@ -46,8 +46,9 @@ func TestSeveralScoreOutputs(t *testing.T) {
 		others string
 	}{
 		{"features before logits", with("", "flat"), "", "", 0, `"flat" [-1 64], "scores" [-1 10]`, ""},
-		{"features named", with("", "flat"), "flat", "flat", 64, "", ""},
-		{"scores named", with("", "flat"), "scores", "scores", 10, "", ""},
+		{"features named", with("", "flat"), "flat", "flat", 64, "", `"scores" [-1 10]`},
+		{"scores named", with("", "flat"), "scores", "scores", 10, "", `"flat" [-1 64]`},
+		{"scores named beside their logits", with("Softmax", "logits"), "scores", "scores", 10, "", ""},
 		{"features before a softmax", with("Softmax", "flat"), "", "scores", 10, "", `"flat" [-1 64]`},
 		{"logits before their softmax", with("Softmax", "logits"), "", "scores", 10, "", ""},
 		{"features, logits and their softmax", with("Softmax", "flat", "logits"), "", "scores", 10, "", `"flat" [-1 64]`},
@@ -59,7 +60,9 @@ func TestSeveralScoreOutputs(t *testing.T) {
 		// unless the wider output is scores too.
 		{"a maximum beside raw scores", withHead(dims, "", ""), "", "scores", 10, "", `"head" [-1 1]`},
 		{"a sigmoid beside raw scores", withHead(dims, "", "Sigmoid"), "", "", 0, `a Sigmoid computes ("head" [-1 1]) beside outputs of several values per image that no Softmax, LogSoftmax or Sigmoid computes ("scores" [-1 10])`, ""},
-		{"a sigmoid named", withHead(dims, "", "Sigmoid"), "head", "head", 2, "", ""},
+		{"a sigmoid named", withHead(dims, "", "Sigmoid"), "head", "head", 2, "", `"scores" [-1 10]`},
+		{"raw scores named beside a sigmoid", withHead(dims, "", "Sigmoid"), "scores", "scores", 10, "", `"head" [-1 1]`},
+		{"a sigmoid named beside another", secondHead(withHead(dims, "Softmax", "Sigmoid")), "head2", "head2", 2, "", `"head" [-1 1], "scores" [-1 10]`},
 		{"a sigmoid beside a softmax", withHead(dims, "Softmax", "Sigmoid"), "", "scores", 10, "", `"head" [-1 1]`},
 		// Each may be the classifier the user means: the refusal names
 		// them all (a hand's presence and its handedness).
@@ -201,6 +204,16 @@ func TestSpreadOutputs(t *testing.T) {
 	defer c.Close()
 	if info := c.Info(); info.Output != "scores" || !slices.Equal(info.SpreadOutputs, []string{`"chars" [-1 4 16]`}) {
 		t.Fatalf("read %q, not searched %q; want \"scores\", not searched \"chars\" [-1 4 16]", info.Output, info.SpreadOutputs)
+	}
+	// Named by the user, the class scores are read as before, and the
+	// other head is still named as not searched.
+	named, err := OpenBytes("plate.onnx", m.Bytes(), Options{Threads: 1, Output: "scores", OutputKind: Logits})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer named.Close()
+	if info := named.Info(); info.Output != "scores" || !slices.Equal(info.SpreadOutputs, []string{`"chars" [-1 4 16]`}) {
+		t.Fatalf("--output scores: read %q, not searched %q; want \"scores\", not searched \"chars\" [-1 4 16]", info.Output, info.SpreadOutputs)
 	}
 	// Asked for by name, it is refused with the output to pick instead.
 	_, err = OpenBytes("plate.onnx", m.Bytes(), Options{Threads: 1, Output: "chars"})
