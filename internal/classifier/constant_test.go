@@ -11,8 +11,9 @@ import (
 
 // TestConstantOutput: a model whose output does not change with its input
 // cannot be tested, and a run would pass it, so it is refused: one that
-// ignores its input, and one that thresholds 0..255 pixels at 128 when fed
-// values in [0,1] (which raw255 fixes). A saturated one-hot output that
+// ignores its input, whose refusal names the model since no preprocessing
+// could help, and one that thresholds 0..255 pixels at 128 when fed values
+// in [0,1] (which raw255 fixes), whose refusal names the preprocessing. A saturated one-hot output that
 // repeats is let through, as a confident classifier gives it.
 func TestConstantOutput(t *testing.T) {
 	dims := []int64{-1, 1, 8, 8}
@@ -44,22 +45,24 @@ func TestConstantOutput(t *testing.T) {
 		t.Fatal(err)
 	}
 	tests := []struct {
-		name    string
-		model   onnxtest.Model
-		opts    Options
-		refused bool
+		name  string
+		model onnxtest.Model
+		opts  Options
+		// refused is the setting a refusal names; "" for none.
+		refused fault.Setting
 	}{
-		{"ignores its input", withBias(0, []float32{0.1, 0.5, -0.2}, nil), Options{}, true},
-		{"thresholds pixels at 128, fed [0,1]", withBias(1, []float32{0.1, 0.5, -0.2}, threshold), Options{}, true},
-		{"thresholds pixels at 128, fed 0..255", withBias(1, []float32{0.1, 0.5, -0.2}, threshold), Options{Normalization: raw255}, false},
-		{"saturated one-hot", withBias(0, []float32{0, 200, 0}, nil), Options{}, false},
-		{"an ordinary model", withBias(1, []float32{0, 0, 0}, nil), Options{}, false},
+		{"ignores its input", withBias(0, []float32{0.1, 0.5, -0.2}, nil), Options{}, SettingModel},
+		{"ignores its input, given raw255", withBias(0, []float32{0.1, 0.5, -0.2}, nil), Options{Normalization: raw255}, SettingModel},
+		{"thresholds pixels at 128, fed [0,1]", withBias(1, []float32{0.1, 0.5, -0.2}, threshold), Options{}, SettingPreprocessing},
+		{"thresholds pixels at 128, fed 0..255", withBias(1, []float32{0.1, 0.5, -0.2}, threshold), Options{Normalization: raw255}, ""},
+		{"saturated one-hot", withBias(0, []float32{0, 200, 0}, nil), Options{}, ""},
+		{"an ordinary model", withBias(1, []float32{0, 0, 0}, nil), Options{}, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.opts.Threads = 1
 			c, err := OpenBytes(tc.name, tc.model.Bytes(), tc.opts)
-			if !tc.refused {
+			if tc.refused == "" {
 				if err != nil {
 					t.Fatalf("open: %v", err)
 				}
@@ -70,8 +73,8 @@ func TestConstantOutput(t *testing.T) {
 				c.Close()
 				t.Fatal("opened; want it refused")
 			}
-			if !errors.Is(err, fault.Invalid) || fault.SettingOf(err) != SettingPreprocessing || !strings.Contains(err.Error(), "the same, bit for bit") || strings.Contains(err.Error(), "\n") {
-				t.Fatalf("refused with %v; want one line of invalid input naming the preprocessing", err)
+			if !errors.Is(err, fault.Invalid) || fault.SettingOf(err) != tc.refused || !strings.Contains(err.Error(), "the same, bit for bit") || strings.Contains(err.Error(), "\n") {
+				t.Fatalf("refused with %v (setting %q); want one line of invalid input naming %q", err, fault.SettingOf(err), tc.refused)
 			}
 		})
 	}

@@ -511,8 +511,77 @@ func (c *Classifier) checkConstant(first []float32) error {
 			}
 		}
 	}
-	return fault.Invalidf(SettingPreprocessing, "model output %q is the same, bit for bit, on %d varied images (black, grey, white, noise, patterns, blocks) with this preprocessing (%s): the model ignores its input, or the preprocessing gives it inputs it cannot tell apart, and no image could fool it, so a run would pass a model it never tested",
+	moved, err := c.movesOnWideInputs(first)
+	if err != nil {
+		return err
+	}
+	if !moved {
+		// No preprocessing could help: telling the user to check it
+		// would send them round the presets for nothing.
+		lo, hi := -wideSpan, wideSpan
+		if c.pixels {
+			lo, hi = 0, 255
+		}
+		return fault.Invalidf(SettingModel, "model output %q is the same, bit for bit, on %d varied images, and on %d more whose input values span %d to %d whatever the preprocessing: the model ignores its input (its weights or its graph leave the output independent of it), so no image could fool it and a run would pass a model it never tested; export the trained model, and check that the output is its class scores",
+			c.out.name, probeImages+constantImages, constantImages, lo, hi)
+	}
+	return fault.Invalidf(SettingPreprocessing, "model output %q is the same, bit for bit, on %d varied images (black, grey, white, noise, patterns, blocks) with this preprocessing (%s): the preprocessing gives the model inputs it cannot tell apart (its output does change for inputs outside that range), and no image could fool it, so a run would pass a model it never tested",
 		c.out.name, probeImages+constantImages, c.norm)
+}
+
+// wideSpan bounds the input values movesOnWideInputs gives a float input:
+// wider than any preset's range (0..255 pixels, or 0..1 after the ImageNet
+// statistics, which reach about ±2.6), so that a model whose output stays
+// the same there ignores its input, whatever preprocessing it was trained
+// with.
+const wideSpan = 256
+
+// movesOnWideInputs reports whether the model's raw output differs from
+// first on constantImages images of random blocks whose input values are
+// drawn from [-wideSpan, wideSpan] (0..255 for an input of pixels), written
+// to the input as they are, past the preprocessing.
+func (c *Classifier) movesOnWideInputs(first []float32) (bool, error) {
+	per, k := c.in.c*c.in.h*c.in.w, c.out.width()
+	rng := rand.New(rand.NewPCG(5, 6))
+	lo, span := float32(-wideSpan), float32(2*wideSpan)
+	if c.pixels {
+		lo, span = 0, 255
+	}
+	b := c.batch
+	for off := 0; off < constantImages; off += b.size {
+		m := min(b.size, constantImages-off)
+		dst := b.input.GetData()
+		for n := range m {
+			img := dst[n*per : (n+1)*per]
+			// Blocks of one value each, as in checkConstant, over a
+			// background of another: layouts differ, values span all.
+			bg := lo + span*rng.Float32()
+			for i := range img {
+				img[i] = bg
+			}
+			for range 1 + rng.IntN(8) {
+				v := lo + span*rng.Float32()
+				from := rng.IntN(per)
+				to := from + 1 + rng.IntN(per-from)
+				for i := from; i < to; i++ {
+					img[i] = v
+				}
+			}
+		}
+		if c.pixels {
+			pixelRound(dst[:m*per])
+		}
+		if err := c.run(b); err != nil {
+			return false, err
+		}
+		raw := b.output.GetData()
+		for i := range m {
+			if !sameBits(raw[i*k:(i+1)*k], first) {
+				return true, nil
+			}
+		}
+	}
+	return false, nil
 }
 
 // sameBits reports whether a and b hold the same values bit for bit.
