@@ -3,6 +3,7 @@ package report
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -149,15 +150,50 @@ func removeStale(dir string, keep map[string]bool) error {
 	return errors.Join(errs...)
 }
 
-// clearUnwritten removes, from the images/ and dataset/ folders of the
-// report directory dir, what an earlier run wrote there when this run does
-// not write that format (formats holds the ones it writes): the images,
-// and dataset/labels.csv. Otherwise a workflow that publishes images/
-// would publish an earlier run's images beside reports that link none of
-// them. A folder left empty is removed; a folder that is a symbolic link is
-// not entered (CheckDir refuses one before the search).
+// ownReports are the report files in the report directory, by format, and
+// what fooltest writes near the start of each: a file of that name without
+// it is not fooltest's (a report directory of "." may hold a repository's
+// own report.md), and is never removed.
+var ownReports = []struct {
+	format, name, mark string
+}{
+	{FormatJSON, JSONFile, `"fooltest": "`},
+	{FormatJUnit, junitFile, `<testsuite name="fooltest `},
+	{FormatMarkdown, MarkdownFile, `**fooltest: `},
+	{FormatSARIF, sarifFile, `"name": "fooltest"`},
+	{FormatHTML, htmlFile, `<title>fooltest `},
+	{FormatGallery, GalleryFile, "tEXt" + pngSoftware},
+}
+
+// ownMarkBytes is how much of a report file clearUnwritten reads for its
+// mark: report.sarif's tool name comes after its schema and version.
+const ownMarkBytes = 1024
+
+// clearUnwritten removes, from the report directory dir, what an earlier
+// run wrote there in a format this run does not write (formats holds the
+// ones it writes): its report files (report.json, junit.xml, report.md,
+// report.sarif, report.html and gallery.png, each only where its content
+// shows that fooltest wrote it), and, from the images/ and dataset/
+// folders, the images and dataset/labels.csv. Otherwise a workflow that
+// publishes the folder would publish an earlier run's verdict beside this
+// run's, or its images beside reports that link none of them. A folder
+// left empty is removed; a folder that is a symbolic link is not entered
+// (CheckDir refuses one before the search), and a report file that is a
+// link is left alone.
 func clearUnwritten(dir string, formats []string) error {
 	var errs []error
+	for _, r := range ownReports {
+		if slices.Contains(formats, r.format) {
+			continue
+		}
+		p := filepath.Join(dir, r.name)
+		if !writtenByFooltest(p, r.mark) {
+			continue
+		}
+		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			errs = append(errs, fmt.Errorf("removing stale file: %w", err))
+		}
+	}
 	for _, sub := range []struct {
 		format, name string
 		extra        []string
@@ -188,6 +224,23 @@ func clearUnwritten(dir string, formats []string) error {
 		_ = os.Remove(folder)
 	}
 	return errors.Join(errs...)
+}
+
+// writtenByFooltest reports whether path is a regular file whose first
+// ownMarkBytes hold mark.
+func writtenByFooltest(path, mark string) bool {
+	fi, err := os.Lstat(path)
+	if err != nil || !fi.Mode().IsRegular() {
+		return false
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	head := make([]byte, ownMarkBytes)
+	n, _ := io.ReadFull(f, head)
+	return strings.Contains(string(head[:n]), mark)
 }
 
 // probePrefix starts the name of CheckDir's probe file, which os.CreateTemp

@@ -180,6 +180,65 @@ func TestWriteClearsUnwrittenFormats(t *testing.T) {
 	}
 }
 
+// TestWriteClearsUnwrittenReports: a run that writes fewer formats than an
+// earlier one into the same directory removes the earlier run's report
+// files of the formats it does not write, whose verdict would otherwise be
+// published beside its own; files of those names that fooltest did not
+// write (a repository's own report.md in a report directory of "."), and
+// links, stay.
+func TestWriteClearsUnwrittenReports(t *testing.T) {
+	stale := []string{"junit.xml", "report.sarif", "report.html", "gallery.png"}
+	t.Run("an earlier run's", func(t *testing.T) {
+		dir := t.TempDir()
+		if _, err := write(dir, reporttest.New(t, reporttest.Options{Classes: 6, Fooled: 4}), report.DefaultFormats()); err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range stale {
+			if _, err := os.Lstat(filepath.Join(dir, name)); err != nil {
+				t.Fatalf("the first run wrote no %s: %v", name, err)
+			}
+		}
+		if _, err := write(dir, reporttest.New(t, reporttest.Options{Classes: 2, Fooled: 1}), []string{report.FormatJSON, report.FormatMarkdown}); err != nil {
+			t.Fatal(err)
+		}
+		if got, want := dirNames(t, dir), []string{"report.json", "report.md"}; !slices.Equal(got, want) {
+			t.Errorf("the report directory holds %q, want %q", got, want)
+		}
+	})
+	t.Run("not fooltest's", func(t *testing.T) {
+		dir := t.TempDir()
+		own := map[string]string{
+			"report.md":    "# Quarterly report\n",
+			"junit.xml":    `<?xml version="1.0"?><testsuites><testsuite name="unit"></testsuite></testsuites>`,
+			"report.json":  `{"schema": 1, "tool": "other"}`,
+			"report.sarif": `{"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "linter"}}}]}`,
+		}
+		for name, content := range own {
+			if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		target := filepath.Join(t.TempDir(), "page.html")
+		if err := os.WriteFile(target, []byte("<title>fooltest FAIL</title>"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(target, filepath.Join(dir, "report.html")); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := write(dir, reporttest.New(t, reporttest.Options{Classes: 2, Fooled: 1}), []string{report.FormatImages}); err != nil {
+			t.Fatal(err)
+		}
+		for name, content := range own {
+			if b, err := os.ReadFile(filepath.Join(dir, name)); err != nil || string(b) != content {
+				t.Errorf("%s changed: %q, %v", name, b, err)
+			}
+		}
+		if fi, err := os.Lstat(filepath.Join(dir, "report.html")); err != nil || fi.Mode()&fs.ModeSymlink == 0 {
+			t.Errorf("the link report.html was removed or replaced (%v)", err)
+		}
+	})
+}
+
 // TestWriteSymlinks: Write never writes through a folder that is a link,
 // and replaces, rather than follows, a report file that is one.
 func TestWriteSymlinks(t *testing.T) {

@@ -14,6 +14,10 @@ import (
 // pngSignature opens every PNG file.
 const pngSignature = "\x89PNG\r\n\x1a\n"
 
+// pngSoftware is the tEXt chunk's keyword and text in every PNG that
+// writePNG writes.
+const pngSoftware = "Software\x00fooltest"
+
 // PNG filter types (PNG specification, section 9.2).
 const (
 	pngFilterNone  = 0
@@ -101,6 +105,11 @@ func writePNG(w io.Writer, width, height int, gray bool, row func(y int, dst []b
 	binary.BigEndian.PutUint32(ihdr[4:], uint32(height))
 	ihdr[8], ihdr[9] = 8, colorType // bit depth; compression, filter, interlace 0
 	if err := writeChunk(w, "IHDR", ihdr[:]); err != nil {
+		return err
+	}
+	// Names the writer, so that a later run into the same folder knows
+	// the file for its own (see clearUnwritten).
+	if err := writeChunk(w, "tEXt", []byte(pngSoftware)); err != nil {
 		return err
 	}
 
