@@ -558,7 +558,8 @@ func (c *Classifier) Shape() (ch, h, w, k int) { return c.in.c, c.in.h, c.in.w, 
 // BatchSize implements attack.Scorer: the batch size every run uses.
 func (c *Classifier) BatchSize() int { return c.batch.size }
 
-// Close releases the session and tensors.
+// Close releases the session, its run options and tensors. No run may
+// be in progress, nor a context given to AbortOn still be watched.
 func (c *Classifier) Close() error {
 	if c.jobs != nil {
 		close(c.jobs)
@@ -577,6 +578,12 @@ func (c *Classifier) Close() error {
 	for size, b := range c.small {
 		b.destroy()
 		delete(c.small, size)
+	}
+	// The run options are native memory with no finalizer: each Open
+	// that failed after creating them, or each Close, would leak them.
+	if c.ro != nil {
+		_ = c.ro.Destroy()
+		c.ro = nil
 	}
 	if c.sess != nil {
 		err := c.sess.Destroy()

@@ -518,3 +518,33 @@ func TestReadLabelsLimits(t *testing.T) {
 		t.Fatalf("missing labels file: %v", err)
 	}
 }
+
+// TestCloseReleasesRunOptions checks that Close destroys the run options
+// open created: they are native memory with no finalizer, so a process
+// that opens many models (a baseline beside each, inspect of a folder)
+// would otherwise leak one set per model.
+func TestCloseReleasesRunOptions(t *testing.T) {
+	c, err := OpenBytes("m.onnx", onnxtest.Classifier([]int64{-1, 1, 4, 4}, 3, "").Bytes(), Options{Threads: 1})
+	if err != nil {
+		t.Fatalf("OpenBytes: %v", err)
+	}
+	if c.ro == nil {
+		t.Fatal("an open classifier has no run options")
+	}
+	ro := c.ro
+	if err := c.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if c.ro != nil {
+		t.Error("Close kept the run options")
+	}
+	// Destroyed options refuse to be terminated; live ones accept it.
+	if err := ro.Terminate(); err == nil {
+		t.Error("the run options are still allocated after Close")
+	}
+	// A second Close must not free them twice.
+	if err := c.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+}
+
