@@ -268,7 +268,7 @@ func OpenContext(ctx context.Context, path string, opts Options) (*Classifier, e
 	start := time.Now()
 	st, err := os.Stat(path)
 	if err != nil {
-		return nil, fault.Invalidf(SettingModel, "cannot read model %s: %v", path, errors.Unwrap(err))
+		return nil, fault.Invalidf(SettingModel, "cannot read model %s: %w", path, errors.Unwrap(err))
 	}
 	if !st.Mode().IsRegular() {
 		return nil, fault.Invalidf("", "model %s is not a regular file: give the path of an .onnx file", path)
@@ -278,7 +278,7 @@ func OpenContext(ctx context.Context, path string, opts Options) (*Classifier, e
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fault.Invalidf("", "cannot read model %s: %v: check its permissions", path, errors.Unwrap(err))
+		return nil, fault.Invalidf("", "cannot read model %s: %w: check its permissions", path, errors.Unwrap(err))
 	}
 	// The model may come from an untrusted pull request: refuse corrupt
 	// protobuf and external data outside its folder before the runtime

@@ -2,6 +2,7 @@ package classifier
 
 import (
 	"errors"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -548,3 +549,41 @@ func TestCloseReleasesRunOptions(t *testing.T) {
 	}
 }
 
+// TestMissingFilesKeepTheirCause checks that a file that cannot be read
+// keeps the operating system's error in its chain, under the same words:
+// callers tell a missing file from an unreadable one with errors.Is.
+func TestMissingFilesKeepTheirCause(t *testing.T) {
+	dir := t.TempDir()
+	model, labels := filepath.Join(dir, "none.onnx"), filepath.Join(dir, "none.txt")
+	tests := []struct {
+		name string
+		open func() error
+		want string
+	}{
+		{"model", func() error {
+			c, err := Open(model, Options{Threads: 1})
+			if err == nil {
+				c.Close()
+			}
+			return err
+		}, "cannot read model " + model + ": no such file or directory"},
+		{"labels", func() error {
+			_, err := ReadLabels(labels, 3)
+			return err
+		}, "cannot read labels file " + labels + ": no such file or directory"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.open()
+			if !errors.Is(err, fs.ErrNotExist) {
+				t.Errorf("errors.Is(%v, fs.ErrNotExist) is false", err)
+			}
+			if !errors.Is(err, fault.Invalid) {
+				t.Errorf("kind %v, want invalid input", fault.KindOf(err))
+			}
+			if err == nil || err.Error() != tc.want {
+				t.Errorf("message %q, want %q", err, tc.want)
+			}
+		})
+	}
+}

@@ -48,7 +48,7 @@ func LabelsBeside(model string) string {
 func ReadLabels(path string, k int) ([]string, error) {
 	st, err := os.Stat(path)
 	if err != nil {
-		return nil, fault.Invalidf(SettingLabels, "cannot read labels file %s: %v", path, errors.Unwrap(err))
+		return nil, fault.Invalidf(SettingLabels, "cannot read labels file %s: %w", path, errors.Unwrap(err))
 	}
 	if err := labelsRegular(path, st); err != nil {
 		return nil, err
@@ -57,11 +57,11 @@ func ReadLabels(path string, k int) ([]string, error) {
 	// become a FIFO since the Stat; the Stat of the open file settles it.
 	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
-		return nil, fault.Invalidf(SettingLabels, "cannot read labels file %s: %v", path, errors.Unwrap(err))
+		return nil, fault.Invalidf(SettingLabels, "cannot read labels file %s: %w", path, errors.Unwrap(err))
 	}
 	defer f.Close()
 	if st, err = f.Stat(); err != nil {
-		return nil, fault.Invalidf(SettingLabels, "cannot read labels file %s: %v", path, errors.Unwrap(err))
+		return nil, fault.Invalidf(SettingLabels, "cannot read labels file %s: %w", path, errors.Unwrap(err))
 	}
 	if err := labelsRegular(path, st); err != nil {
 		return nil, err

@@ -47,7 +47,7 @@ func Find(explicit string, getenv func(string) string) (string, error) {
 	// Leave the system search to dlopen, which knows ldconfig's cache; only
 	// report absence when it would fail too.
 	for _, name := range []string{"libonnxruntime.so", "libonnxruntime.so.1"} {
-		if systemHas(name) {
+		if systemHas(name, getenv) {
 			return name, nil
 		}
 	}
@@ -58,7 +58,7 @@ func Find(explicit string, getenv func(string) string) (string, error) {
 func existing(path, source string) (string, error) {
 	st, err := os.Stat(path)
 	if err != nil {
-		return "", fault.Environmentf(Setting, "ONNX Runtime library %s (%s): %v", path, source, errors.Unwrap(err))
+		return "", fault.Environmentf(Setting, "ONNX Runtime library %s (%s): %w", path, source, errors.Unwrap(err))
 	}
 	if st.IsDir() {
 		return "", fault.Environmentf(Setting, "ONNX Runtime library %s (%s) is a directory, not libonnxruntime.so itself", path, source)
@@ -87,9 +87,12 @@ func searchRoots() []string {
 	return roots
 }
 
-func systemHas(name string) bool {
+// systemHas reports whether the system library path (with
+// $LD_LIBRARY_PATH, read through getenv, first) holds a library called
+// name.
+func systemHas(name string, getenv func(string) string) bool {
 	dirs := []string{"/usr/local/lib", "/usr/lib", "/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/lib", "/lib/x86_64-linux-gnu", "/lib/aarch64-linux-gnu", "/usr/lib64"}
-	if ld := os.Getenv("LD_LIBRARY_PATH"); ld != "" {
+	if ld := getenv("LD_LIBRARY_PATH"); ld != "" {
 		dirs = append(filepath.SplitList(ld), dirs...)
 	}
 	for _, d := range dirs {

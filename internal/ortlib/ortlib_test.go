@@ -2,6 +2,9 @@ package ortlib
 
 import (
 	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -26,6 +29,54 @@ func TestFind(t *testing.T) {
 			_, err := Find(tc.explicit, env(tc.env))
 			if !errors.Is(err, fault.Environment) || fault.SettingOf(err) != Setting || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("got %v, want an environment error about the runtime naming %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// TestFindKeepsCause checks that a library path that does not exist keeps
+// the operating system's error in its chain under the same words.
+func TestFindKeepsCause(t *testing.T) {
+	_, err := Find("/nonexistent/libonnxruntime.so", func(string) string { return "" })
+	if !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("errors.Is(%v, fs.ErrNotExist) is false", err)
+	}
+	if want := "ONNX Runtime library /nonexistent/libonnxruntime.so (the path given): no such file or directory"; err == nil || err.Error() != want {
+		t.Errorf("message %q, want %q", err, want)
+	}
+}
+
+// TestSystemHasReadsGetenv checks that the system search reads
+// LD_LIBRARY_PATH through the getenv Find was given, as it reads
+// ONNXRUNTIME_LIB, and not from the process.
+func TestSystemHasReadsGetenv(t *testing.T) {
+	dir := t.TempDir()
+	const name = "libfooltest-probe.so"
+	if err := os.WriteFile(filepath.Join(dir, name), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// The process's own value would find the library: only getenv's may
+	// count.
+	t.Setenv("LD_LIBRARY_PATH", dir)
+	tests := []struct {
+		name string
+		ld   string
+		want bool
+	}{
+		{"folder given", dir, true},
+		{"folder among others", "/nonexistent" + string(filepath.ListSeparator) + dir, true},
+		{"no folder given", "", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			getenv := func(k string) string {
+				if k == "LD_LIBRARY_PATH" {
+					return tc.ld
+				}
+				return ""
+			}
+			if got := systemHas(name, getenv); got != tc.want {
+				t.Errorf("systemHas(%q) with LD_LIBRARY_PATH=%q = %v, want %v", name, tc.ld, got, tc.want)
 			}
 		})
 	}

@@ -34,7 +34,7 @@ type baseline struct {
 func readBaseline(path string) (*baseline, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fault.Invalidf(SettingBaseline, "cannot read baseline %s: %v", path, errors.Unwrap(err))
+		return nil, fault.Invalidf(SettingBaseline, "cannot read baseline %s: %w", path, errors.Unwrap(err))
 	}
 	defer f.Close()
 	st, err := f.Stat()

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -48,5 +49,18 @@ func TestReadBaseline(t *testing.T) {
 				t.Fatalf("got %+v, %v; want invalid input with %q", b, err, want)
 			}
 		})
+	}
+}
+
+// TestReadBaselineMissing checks that a baseline that does not exist keeps
+// the operating system's error in its chain under the same words.
+func TestReadBaselineMissing(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "none.json")
+	_, err := readBaseline(path)
+	if !errors.Is(err, fs.ErrNotExist) || !errors.Is(err, fault.Invalid) {
+		t.Errorf("got %v, want invalid input that wraps fs.ErrNotExist", err)
+	}
+	if want := "cannot read baseline " + path + ": no such file or directory"; err == nil || err.Error() != want {
+		t.Errorf("message %q, want %q", err, want)
 	}
 }
