@@ -11,6 +11,7 @@ import (
 	"github.com/fooltest/fooltest/cmd/fooltest/internal/safetext"
 
 	"github.com/fooltest/fooltest/cmd/fooltest/internal/exitcode"
+	"github.com/fooltest/fooltest/internal/classifier"
 )
 
 func benchCmd(ctx context.Context, args []string, e env) error {
@@ -25,12 +26,14 @@ func benchCmd(ctx context.Context, args []string, e env) error {
 	if *d < 100*time.Millisecond || *d > time.Hour {
 		return exitcode.Usagef("--duration %s: give a duration from 100ms to 1h", *d)
 	}
-	l, err := m.open(context.Background())
-	if err != nil {
-		return err
+	// A signal while the model opens (tuning its batch size, checking its
+	// preprocessing) stops bench as one while it measures does.
+	l, err := m.open(ctx)
+	var r classifier.BenchResult
+	if err == nil {
+		defer l.Close()
+		r, err = l.BenchContext(ctx, *d)
 	}
-	defer l.Close()
-	r, err := l.BenchContext(ctx, *d)
 	if errors.Is(err, context.Canceled) {
 		// Partial rounds would measure the interruption, not the model.
 		return exitcode.Envf("bench interrupted: no throughput measured; let it run for --duration, or give a shorter one")

@@ -3,11 +3,13 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"strings"
 
+	"github.com/fooltest/fooltest/cmd/fooltest/internal/exitcode"
 	"github.com/fooltest/fooltest/cmd/fooltest/internal/safetext"
 	"github.com/fooltest/fooltest/internal/classifier"
 	"github.com/fooltest/fooltest/internal/pipeline"
@@ -35,7 +37,9 @@ type inspectJSON struct {
 	Images []pipeline.Photo `json:"images,omitempty"`
 }
 
-func inspectCmd(args []string, e env) error {
+// inspectCmd prints what fooltest detects about a model. The end of ctx
+// (a signal) stops it, with nothing printed.
+func inspectCmd(ctx context.Context, args []string, e env) error {
 	fs := flag.NewFlagSet("inspect", flag.ContinueOnError)
 	var m modelFlags
 	m.register(fs)
@@ -48,9 +52,9 @@ func inspectCmd(args []string, e env) error {
 	if err := parse(fs, args, e, &m); err != nil {
 		return err
 	}
-	l, err := m.open(context.Background())
+	l, err := m.open(ctx)
 	if err != nil {
-		return err
+		return inspectError(ctx, err)
 	}
 	defer l.Close()
 	var ceilings []float64
@@ -64,11 +68,16 @@ func inspectCmd(args []string, e env) error {
 	}
 	var photos []pipeline.Photo
 	for _, path := range images {
-		p, err := pipeline.ClassifyPhoto(l, path, photoTop)
+		p, err := pipeline.ClassifyPhoto(ctx, l, path, photoTop)
 		if err != nil {
-			return err
+			return inspectError(ctx, err)
 		}
 		photos = append(photos, p)
+	}
+	// A signal after the last model run: the user asked to stop, and a
+	// full output would read as an inspection that ran its course.
+	if ctx.Err() != nil {
+		return inspectError(ctx, classifier.AbortedBy(ctx))
 	}
 	if *asJSON {
 		enc := json.NewEncoder(e.stdout)
@@ -97,6 +106,16 @@ func inspectCmd(args []string, e env) error {
 		}
 	}
 	return nil
+}
+
+// inspectError is err, or, when the end of ctx aborted a model run, the
+// error of an interrupted inspect: exit 3, as run exits when a signal
+// stops it before its search.
+func inspectError(ctx context.Context, err error) error {
+	if ctx.Err() != nil && errors.Is(err, classifier.ErrAborted) {
+		return exitcode.Envf("inspect interrupted: nothing printed; let it finish to see what fooltest detects about the model")
+	}
+	return err
 }
 
 // photoTop is how many classes inspect --image shows per preprocessing.

@@ -200,6 +200,8 @@ func stopping(args []string, getenv func(string) string, searching bool) string 
 		return "stopping and writing the merged reports"
 	case cmd == "bench":
 		return "stopping the measurement"
+	case cmd == "inspect":
+		return "stopping; nothing is printed"
 	}
 	return "stopping"
 }
@@ -228,7 +230,7 @@ func Main(ctx context.Context, args []string, e env) int {
 			return code
 		}
 	case "inspect":
-		err = inspectCmd(rest, e)
+		err = inspectCmd(ctx, rest, e)
 	case "bench":
 		err = benchCmd(ctx, rest, e)
 	case "version":

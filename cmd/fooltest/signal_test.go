@@ -209,6 +209,59 @@ func TestBenchInterrupt(t *testing.T) {
 	}
 }
 
+// TestInspectInterrupted: inspect whose context ends (the first signal)
+// stops, and exits 3 as run does, with nothing on stdout: a full output and exit
+// 0 would read as an inspection that ran its course.
+func TestInspectInterrupted(t *testing.T) {
+	for _, args := range [][]string{
+		{"inspect", "--threads", "1"},
+		// No batch tuning: the first runs are the digit check's.
+		{"inspect", "--threads", "1", "--batch", "1", "--json"},
+	} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			cancel()
+			var out, errb bytes.Buffer
+			code := Main(ctx, args, envFor(&out, &errb, nil))
+			if code != exitcode.Environment {
+				t.Errorf("exit %d, want %d; stderr %s", code, exitcode.Environment, errb.String())
+			}
+			if out.Len() > 0 {
+				t.Errorf("printed after the stop:\n%s", out.String())
+			}
+			if !strings.Contains(errb.String(), "inspect interrupted") {
+				t.Errorf("stderr %q does not say inspect was interrupted", errb.String())
+			}
+		})
+	}
+}
+
+// TestSignalStopsOpening: the first signal stops inspect and bench while
+// the model opens, as it stops run: a model whose runs never end would
+// otherwise keep them until killed.
+func TestSignalStopsOpening(t *testing.T) {
+	model := writeModel(t, "endless.onnx", onnxtest.Classifier([]int64{-1, 1, 4, 4}, 3, "Softmax").Looping(1<<50, 3))
+	for _, tc := range []struct {
+		cmd, says string
+	}{
+		{"inspect", "inspect interrupted"},
+		{"bench", "bench interrupted"},
+	} {
+		t.Run(tc.cmd, func(t *testing.T) {
+			// The wait only lets the process install its signal handler:
+			// the model never finishes a run, so the signal always finds
+			// it opening.
+			code, _, stderr := signalAfter(t, []string{tc.cmd, "--model", model, "--threads", "1"}, syscall.SIGINT, 2*time.Second)
+			if code != exitcode.Environment {
+				t.Fatalf("exit %d, want 3; stderr %s", code, stderr)
+			}
+			if !strings.Contains(stderr, tc.says) {
+				t.Errorf("stderr %q does not say %q", stderr, tc.says)
+			}
+		})
+	}
+}
+
 // TestSecondSignalRemovesTemps: the first signal cancels the run; the
 // second removes the temporary files of the reports being written, in the
 // report directory and images/, and the folders the run created and left

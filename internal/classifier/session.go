@@ -205,6 +205,17 @@ const runFailed = "the model failed at run time"
 // also wrap the context's cause, such as context.DeadlineExceeded.
 var ErrAborted = errors.New("model run aborted")
 
+// AbortedBy returns the error of a model run that the end of ctx stopped
+// (it wraps ErrAborted and ctx's cause), or nil while ctx lasts. Checks
+// that make many runs return it between them, so that callers tell their
+// stop from an aborted run's as they would from one.
+func AbortedBy(ctx context.Context) error {
+	if ctx.Err() == nil {
+		return nil
+	}
+	return fmt.Errorf("%w: %w", ErrAborted, context.Cause(ctx))
+}
+
 // abortState records why runs were terminated.
 type abortState struct {
 	sync.Mutex

@@ -1,6 +1,8 @@
 package digits
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -74,7 +76,7 @@ func TestCheck(t *testing.T) {
 	} {
 		t.Run(tc.name+"/"+tc.preset, func(t *testing.T) {
 			c, n := open(t, tc.path, tc.preset)
-			res, ok, err := Check(c, n, false)
+			res, ok, err := Check(t.Context(), c, n, false)
 			if err != nil || !ok {
 				t.Fatalf("Check: ok %v, %v", ok, err)
 			}
@@ -129,7 +131,7 @@ func TestCheckShared(t *testing.T) {
 				t.Skip(err)
 			}
 			c, n := open(t, path, tc.preset)
-			res, ok, err := Check(c, n, false)
+			res, ok, err := Check(t.Context(), c, n, false)
 			if err != nil || !ok {
 				t.Fatalf("Check: ok %v, %v", ok, err)
 			}
@@ -144,7 +146,7 @@ func TestCheckShared(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			guess, ok, err := Check(c, raw01, true)
+			guess, ok, err := Check(t.Context(), c, raw01, true)
 			if err != nil || !ok {
 				t.Fatalf("Check guessed: ok %v, %v", ok, err)
 			}
@@ -160,7 +162,7 @@ func TestCheckShared(t *testing.T) {
 			}
 			// Given, raw01 is the user's word, which only a far larger
 			// gain overrules.
-			given, _, err := Check(c, raw01, false)
+			given, _, err := Check(t.Context(), c, raw01, false)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -186,10 +188,66 @@ func TestCheckOtherShapes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		res, ok, err := Check(c, classifier.Normalization{}, false)
+		res, ok, err := Check(t.Context(), c, classifier.Normalization{}, false)
 		c.Close()
 		if ok || err != nil || res != (Result{}) {
 			t.Errorf("%v, %d classes: checked (%v, %+v, %v)", tc.dims, tc.classes, ok, res, err)
 		}
 	}
+}
+
+// cancelScorer labels every digit 0, so that the check tries every
+// preset, and cancels the check's context from inside its after-th run,
+// as a signal arriving then would; it counts the runs.
+type cancelScorer struct {
+	after  int
+	cancel context.CancelFunc
+	runs   int
+}
+
+func (s *cancelScorer) Shape() (ch, h, w, k int) { return 1, Size, Size, Classes }
+
+func (s *cancelScorer) ScoreAs(n classifier.Normalization, imgs []float32, count int, conf []float32) error {
+	s.runs++
+	if s.runs == s.after {
+		s.cancel()
+	}
+	for i := range count {
+		row := conf[i*Classes : (i+1)*Classes]
+		clear(row)
+		row[0] = 1
+	}
+	return nil
+}
+
+// TestCheckStops: the end of the check's context stops it before its next
+// model run, with an error that says the run was aborted and why, so that
+// neither a signal nor the time budget waits for the presets left.
+func TestCheckStops(t *testing.T) {
+	raw01, _ := classifier.Preset("raw01")
+	// Without a stop, the model's own preprocessing and each preset.
+	full := 1 + len(Presets)
+	for _, after := range []int{0, 1, 3} {
+		t.Run(fmt.Sprintf("cancelled in run %d", after), func(t *testing.T) {
+			ctx, cancel := context.WithCancel(t.Context())
+			defer cancel()
+			s := &cancelScorer{after: after, cancel: cancel}
+			if after == 0 {
+				cancel()
+			}
+			_, _, err := Check(ctx, s, raw01, false)
+			if !errors.Is(err, classifier.ErrAborted) || !errors.Is(err, context.Canceled) {
+				t.Errorf("error %v, want an aborted run caused by the cancel", err)
+			}
+			if s.runs != after {
+				t.Errorf("the check made %d model runs, want %d: it went on after the cancel", s.runs, after)
+			}
+		})
+	}
+	t.Run("not cancelled", func(t *testing.T) {
+		s := &cancelScorer{cancel: func() {}}
+		if _, _, err := Check(t.Context(), s, raw01, false); err != nil || s.runs != full {
+			t.Errorf("got %d runs, %v; want %d runs and no error", s.runs, err, full)
+		}
+	})
 }

@@ -14,6 +14,7 @@ package digits
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	_ "embed"
 	"fmt"
 	"io"
@@ -189,8 +190,10 @@ type Result struct {
 
 // Check scores the digits with the run's preprocessing (own) and with each
 // of Presets. guessed says that nobody gave own: it is fooltest's default.
-// ok is false when the check does not apply to the model's shape.
-func Check(s Scorer, own classifier.Normalization, guessed bool) (res Result, ok bool, err error) {
+// ok is false when the check does not apply to the model's shape. The end
+// of ctx stops it before its next model run, with classifier.AbortedBy's
+// error; the caller aborts a run in progress (classifier.AbortOn).
+func Check(ctx context.Context, s Scorer, own classifier.Normalization, guessed bool) (res Result, ok bool, err error) {
 	ch, h, w, k := s.Shape()
 	if !Applies(ch, h, w, k) {
 		return Result{}, false, nil
@@ -208,6 +211,9 @@ func Check(s Scorer, own classifier.Normalization, guessed bool) (res Result, ok
 	// read returns how many digits n labels right, and the median of
 	// the top class's confidence.
 	read := func(n classifier.Normalization) (int, float64, error) {
+		if err := classifier.AbortedBy(ctx); err != nil {
+			return 0, 0, err
+		}
 		if err := s.ScoreAs(n, imgs, Count, conf); err != nil {
 			return 0, 0, err
 		}

@@ -25,6 +25,7 @@ package photocheck
 import (
 	"bytes"
 	"cmp"
+	"context"
 	"embed"
 	"fmt"
 	"image"
@@ -158,14 +159,16 @@ func Photos() ([]image.Image, error) {
 // a range; when none of those spreads them and one class tops them all,
 // with each preset whose values span at most a Wider-th of it too (see
 // Result.Narrower). Each photo is scaled so that its short side spans the
-// model's input, then centred.
-func Check(s Scorer, own classifier.Normalization) (Result, error) {
-	return check(s, own, maxHeld)
+// model's input, then centred. The end of ctx stops it before its next
+// model run, with classifier.AbortedBy's error; the caller aborts a run in
+// progress (classifier.AbortOn).
+func Check(ctx context.Context, s Scorer, own classifier.Normalization) (Result, error) {
+	return check(ctx, s, own, maxHeld)
 }
 
 // check is Check, keeping the canonical photos when they take at most
 // maxBytes.
-func check(s Scorer, own classifier.Normalization, maxBytes int) (Result, error) {
+func check(ctx context.Context, s Scorer, own classifier.Normalization, maxBytes int) (Result, error) {
 	ch, h, w, k := s.Shape()
 	photos, err := Photos()
 	if err != nil {
@@ -187,6 +190,9 @@ func check(s Scorer, own classifier.Normalization, maxBytes int) (Result, error)
 	conf := make([]float32, n*k)
 	spread := func(norm classifier.Normalization) (float64, error) {
 		for i := range n {
+			if err := classifier.AbortedBy(ctx); err != nil {
+				return 0, err
+			}
 			if err := s.ScoreAs(norm, render(i), 1, conf[i*k:(i+1)*k]); err != nil {
 				return 0, err
 			}

@@ -1,6 +1,8 @@
 package photocheck
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -69,7 +71,7 @@ func TestCheck(t *testing.T) {
 				}
 			}
 			c, n := open(t, tc.name, caffe, tc.path, tc.preset)
-			res, err := Check(c, n)
+			res, err := Check(t.Context(), c, n)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -118,11 +120,11 @@ func TestPhotos(t *testing.T) {
 // same result with each photo rendered again for each preset.
 func TestRenderedAgain(t *testing.T) {
 	c, n := open(t, "mean-subtracted", onnxtest.MeanSubtracted(32, 32, 10).Bytes(), "", "raw01")
-	held, err := check(c, n, maxHeld)
+	held, err := check(t.Context(), c, n, maxHeld)
 	if err != nil {
 		t.Fatal(err)
 	}
-	again, err := check(c, n, 0)
+	again, err := check(t.Context(), c, n, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,7 +139,7 @@ func TestRenderedAgain(t *testing.T) {
 func TestOneChannel(t *testing.T) {
 	model := onnxtest.Classifier([]int64{-1, 1, 16, 16}, 4, "").Scaled(0.01).Then("Softmax", nil).Bytes()
 	c, n := open(t, "gray", model, "", "raw01")
-	res, err := Check(c, n)
+	res, err := Check(t.Context(), c, n)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,7 +155,7 @@ func TestOneChannel(t *testing.T) {
 // preprocessing, and the check finds none.
 func TestLinearModel(t *testing.T) {
 	c, n := open(t, "linear", onnxtest.ConvNet(3, 1, false).Bytes(), "", "pm1")
-	res, err := Check(c, n)
+	res, err := Check(t.Context(), c, n)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,7 +190,7 @@ func (s shiftScorer) ScoreAs(n classifier.Normalization, imgs []float32, count i
 // its values span at least Wider times the run's range.
 func TestOnlyWiderPresets(t *testing.T) {
 	raw01, _ := classifier.Preset("raw01")
-	res, err := Check(shiftScorer{k: 10}, raw01)
+	res, err := Check(t.Context(), shiftScorer{k: 10}, raw01)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -298,7 +300,7 @@ func TestCertainModel(t *testing.T) {
 		{3, false, false, false},
 		{0, true, true, false},
 	} {
-		res, err := Check(certainScorer{k: 4, step: tc.step, saturated: tc.saturated}, raw01)
+		res, err := Check(t.Context(), certainScorer{k: 4, step: tc.step, saturated: tc.saturated}, raw01)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -330,7 +332,7 @@ func TestNarrowerPresets(t *testing.T) {
 	} {
 		t.Run(fmt.Sprintf("%d classes/%s", tc.k, tc.preset), func(t *testing.T) {
 			c, n := open(t, "saturating", onnxtest.Saturating(32, 32, tc.k).Bytes(), "", tc.preset)
-			res, err := Check(c, n)
+			res, err := Check(t.Context(), c, n)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -380,7 +382,7 @@ func TestNarrowerOnlyForOneClass(t *testing.T) {
 		tops     int
 		narrower bool
 	}{{1, true}, {3, false}} {
-		res, err := Check(saturatedScorer{k: 10, tops: tc.tops}, raw255)
+		res, err := Check(t.Context(), saturatedScorer{k: 10, tops: tc.tops}, raw255)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -406,4 +408,61 @@ func TestMostSpread(t *testing.T) {
 	if got := Spread(conf, 6, 2); math.Abs(got-mostSpread(6, 2)) > 1e-9 {
 		t.Errorf("six photos split 3 and 3 spread %v, want %v", got, mostSpread(6, 2))
 	}
+}
+
+// cancelScorer gives every photo the same scores whatever the
+// preprocessing, so that the check tries every preset, and cancels the
+// check's context from inside its after-th run, as a signal arriving then
+// would; it counts the runs.
+type cancelScorer struct {
+	after  int
+	cancel context.CancelFunc
+	runs   int
+}
+
+func (s *cancelScorer) Shape() (ch, h, w, k int) { return 3, 8, 8, 4 }
+
+func (s *cancelScorer) ScoreAs(n classifier.Normalization, imgs []float32, count int, conf []float32) error {
+	s.runs++
+	if s.runs == s.after {
+		s.cancel()
+	}
+	for i := range count {
+		row := conf[i*4 : (i+1)*4]
+		clear(row)
+		row[0] = 1
+	}
+	return nil
+}
+
+// TestCheckStops: the end of the check's context stops it before its next
+// model run, with an error that says the run was aborted and why, so that
+// neither a signal nor the time budget waits for the photos and presets
+// left.
+func TestCheckStops(t *testing.T) {
+	raw01, _ := classifier.Preset("raw01")
+	// Past the first preset's photos.
+	for _, after := range []int{0, 1, len(Names) + 2} {
+		t.Run(fmt.Sprintf("cancelled in run %d", after), func(t *testing.T) {
+			ctx, cancel := context.WithCancel(t.Context())
+			defer cancel()
+			s := &cancelScorer{after: after, cancel: cancel}
+			if after == 0 {
+				cancel()
+			}
+			_, err := Check(ctx, s, raw01)
+			if !errors.Is(err, classifier.ErrAborted) || !errors.Is(err, context.Canceled) {
+				t.Errorf("error %v, want an aborted run caused by the cancel", err)
+			}
+			if s.runs != after {
+				t.Errorf("the check made %d model runs, want %d: it went on after the cancel", s.runs, after)
+			}
+		})
+	}
+	t.Run("not cancelled", func(t *testing.T) {
+		s := &cancelScorer{cancel: func() {}}
+		if _, err := Check(t.Context(), s, raw01); err != nil || s.runs <= 2*len(Names) {
+			t.Errorf("got %d runs, %v; want the photos scored with several presets and no error", s.runs, err)
+		}
+	})
 }

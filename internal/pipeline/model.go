@@ -86,7 +86,9 @@ type Opened struct {
 }
 
 // Open opens m and reads its labels. The end of ctx aborts the model runs
-// that opening makes (probing the output, tuning the batch size).
+// that opening makes (probing the output, tuning the batch size, checking
+// the preprocessing with digits and photos); their errors wrap
+// classifier.ErrAborted and ctx's cause.
 func Open(ctx context.Context, m Model) (*Opened, error) {
 	start := time.Now()
 	o := &Opened{Preset: m.Preset, Runtime: m.Runtime, norm: m.Options.Normalization, PreprocessingFrom: m.PreprocessingFrom}
@@ -159,12 +161,29 @@ func Open(ctx context.Context, m Model) (*Opened, error) {
 		o.Close()
 		return nil, err
 	}
+	// The checks run the model as often as tuning does, and on a model of
+	// a large fixed batch take as long: the budget and a signal stop them
+	// as they stop the rest of opening.
+	stop := o.AbortOn(ctx)
+	err = o.check(ctx, named)
+	stop()
+	if err != nil {
+		o.Close()
+		return nil, err
+	}
+	o.OpenSeconds = time.Since(start).Seconds()
+	return o, nil
+}
+
+// check runs the checks of o's preprocessing, named saying that a file or
+// the model named its classes.
+func (o *Opened) check(ctx context.Context, named bool) error {
+	var err error
 	// Class names (from a file or the model) that are not the digits say the model reads
 	// something else, and its digit labels would mean nothing.
 	if !named || digits.NamesDigits(o.Labels) {
-		if o.Digits, err = checkDigits(o.Classifier, o.norm, o.Defaulted); err != nil {
-			o.Close()
-			return nil, err
+		if o.Digits, err = checkDigits(ctx, o.Classifier, o.norm, o.Defaulted); err != nil {
+			return err
 		}
 	}
 	// The digits say more about a digit model than photos do, when they
@@ -172,13 +191,11 @@ func Open(ctx context.Context, m Model) (*Opened, error) {
 	// (Fashion-MNIST's, whose labels are not given) gets the photos
 	// too. A model of 8-bit pixels has one preprocessing only.
 	if !digitsSpeak(o.Digits) && !o.TakesPixels() {
-		if o.Photos, err = checkPhotos(o.Classifier, o.norm); err != nil {
-			o.Close()
-			return nil, err
+		if o.Photos, err = checkPhotos(ctx, o.Classifier, o.norm); err != nil {
+			return err
 		}
 	}
-	o.OpenSeconds = time.Since(start).Seconds()
-	return o, nil
+	return nil
 }
 
 // digitsSpeak reports whether the digit check settles a model's
@@ -191,8 +208,8 @@ func digitsSpeak(d *report.DigitCheck) bool {
 }
 
 // checkPhotos runs the photo check on c, whose preprocessing is own.
-func checkPhotos(c *classifier.Classifier, own classifier.Normalization) (*report.PhotoCheck, error) {
-	p, err := photocheck.Check(c, own)
+func checkPhotos(ctx context.Context, c *classifier.Classifier, own classifier.Normalization) (*report.PhotoCheck, error) {
+	p, err := photocheck.Check(ctx, c, own)
 	if err != nil {
 		return nil, fmt.Errorf("checking the preprocessing with photos: %w", err)
 	}
@@ -202,8 +219,8 @@ func checkPhotos(c *classifier.Classifier, own classifier.Normalization) (*repor
 
 // checkDigits runs the digit check on c, whose preprocessing is own, a
 // default nobody gave when guessed.
-func checkDigits(c *classifier.Classifier, own classifier.Normalization, guessed bool) (*report.DigitCheck, error) {
-	d, ok, err := digits.Check(c, own, guessed)
+func checkDigits(ctx context.Context, c *classifier.Classifier, own classifier.Normalization, guessed bool) (*report.DigitCheck, error) {
+	d, ok, err := digits.Check(ctx, c, own, guessed)
 	if err != nil {
 		return nil, fmt.Errorf("checking the preprocessing with MNIST digits: %w", err)
 	}

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"context"
 	"fmt"
 	"slices"
 
@@ -52,8 +53,10 @@ var photoPresets = map[int][]string{
 // a model that takes uint8 pixels), and returns the top n classes of each. Nothing it scores counts in the
 // classifier's output statistics. Colour models have no preprocessing
 // check of their own (package digits has real digits, no real colour
-// images), so a photo of a known class is how a user checks one.
-func ClassifyPhoto(o *Opened, path string, n int) (Photo, error) {
+// images), so a photo of a known class is how a user checks one. The end
+// of ctx aborts its model runs, with errors that wrap
+// classifier.ErrAborted and ctx's cause.
+func ClassifyPhoto(ctx context.Context, o *Opened, path string, n int) (Photo, error) {
 	img, err := photo.Decode(path)
 	if err != nil {
 		return Photo{}, fault.Invalidf(SettingImage, "cannot read image %s: %v", path, err)
@@ -62,7 +65,12 @@ func ClassifyPhoto(o *Opened, path string, n int) (Photo, error) {
 	canon := photo.Fit(img, ch, h, w)
 	res := Photo{Path: path}
 	conf := make([]float32, k)
+	stop := o.AbortOn(ctx)
+	defer stop()
 	read := func(name string, own bool, norm classifier.Normalization) error {
+		if err := classifier.AbortedBy(ctx); err != nil {
+			return err
+		}
 		if err := o.ScoreAs(norm, canon, 1, conf); err != nil {
 			return fmt.Errorf("scoring image %s with %s: %w", path, name, err)
 		}

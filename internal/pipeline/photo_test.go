@@ -64,7 +64,7 @@ func TestClassifyPhoto(t *testing.T) {
 	right := 0
 	for i := range 20 {
 		path, label := digitPhoto(t, i, 84)
-		p, err := ClassifyPhoto(o, path, 3)
+		p, err := ClassifyPhoto(t.Context(), o, path, 3)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -95,7 +95,7 @@ func TestClassifyPhoto(t *testing.T) {
 	if err := os.WriteFile(text, []byte("not an image"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, err = ClassifyPhoto(o, text, 3)
+	_, err = ClassifyPhoto(t.Context(), o, text, 3)
 	if s, _ := fault.SuggestionOf(err); !errors.Is(err, fault.Invalid) || s != SettingImage {
 		t.Fatalf("text file: %v (setting %q), want an invalid-input error naming the image", err, s)
 	}
@@ -147,5 +147,57 @@ func TestDigitCheckGuessed(t *testing.T) {
 				t.Fatalf("%v: does not say %q", err, want)
 			}
 		})
+	}
+}
+
+// TestOpenedStopsOnCancel: the end of the context stops the checks of
+// the preprocessing that Open runs and the readings of a photo, with an
+// aborted run's error, before they run the model again: neither the time
+// budget nor a signal waits for them.
+func TestOpenedStopsOnCancel(t *testing.T) {
+	norm, err := classifier.Preset(demo.Preset)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := Open(t.Context(), Model{Options: classifier.Options{Normalization: norm, Threads: 1, Batch: 1}, Preset: demo.Preset, Runtime: runtimeVersion})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o.Close()
+	if o.Digits == nil {
+		t.Fatal("the demo got no digit check: the check below would test nothing")
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	path, _ := digitPhoto(t, 0, 28)
+	for _, tc := range []struct {
+		name string
+		run  func() error
+	}{
+		{"checks", func() error {
+			o.Digits, o.Photos = nil, nil
+			err := o.check(ctx, false)
+			if o.Digits != nil || o.Photos != nil {
+				t.Errorf("checks stopped by the cancel still gave results: %+v, %+v", o.Digits, o.Photos)
+			}
+			return err
+		}},
+		{"photo", func() error {
+			p, err := ClassifyPhoto(ctx, o, path, 3)
+			if len(p.Readings) > 0 {
+				t.Errorf("readings %+v after the cancel", p.Readings)
+			}
+			return err
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := tc.run(); !errors.Is(err, classifier.ErrAborted) || !errors.Is(err, context.Canceled) {
+				t.Errorf("got %v, want an aborted run caused by the cancel", err)
+			}
+		})
+	}
+	// The classifier runs again once the checks are over.
+	if _, err := ClassifyPhoto(t.Context(), o, path, 3); err != nil {
+		t.Errorf("after the stop: %v", err)
 	}
 }

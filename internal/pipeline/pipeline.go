@@ -347,7 +347,7 @@ func openError(err error, budget, took time.Duration) error {
 		return err
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
-		return fault.Environmentf(SettingBudget, "the budget of %s ran out while opening the model (%.1fs: loading it, probing its output, tuning the batch size); its runs are too slow to search within that budget", budget, took.Seconds())
+		return fault.Environmentf(SettingBudget, "the budget of %s ran out while opening the model (%.1fs: loading it, probing its output, tuning the batch size, checking its preprocessing); its runs are too slow to search within that budget", budget, took.Seconds())
 	}
 	return fault.Environmentf("", "interrupted while opening the model, after %.1fs: nothing was searched", took.Seconds())
 }
