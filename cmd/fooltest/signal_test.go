@@ -11,7 +11,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -47,8 +49,11 @@ func TestExitCode(t *testing.T) {
 
 // startSearch starts a real fooltest process on a model whose confidences
 // are bounded: class 1 peaks at 0.73 and class 0 at 0.5, so no search ends
-// by itself and the gate's outcome depends only on the threshold.
-func startSearch(t *testing.T, dir, threshold string) (*exec.Cmd, *bytes.Buffer) {
+// by itself and the gate's outcome depends only on the threshold. It
+// returns once a progress line on stderr shows the search under way, with
+// at least fooled classes at the threshold: what the test's signal must
+// find, waited for rather than guessed with a sleep.
+func startSearch(t *testing.T, dir, threshold string, fooled int) (*exec.Cmd, *bytes.Buffer) {
 	t.Helper()
 	model := filepath.Join(t.TempDir(), "bounded.onnx")
 	if err := os.WriteFile(model, onnxtest.Classifier([]int64{-1, 1, 8, 8}, 2, "").Bytes(), 0o644); err != nil {
@@ -56,34 +61,39 @@ func startSearch(t *testing.T, dir, threshold string) (*exec.Cmd, *bytes.Buffer)
 	}
 	cmd := exec.Command(binary, "run", "--model", model, "--threshold", threshold, "--budget", "120s", "--report-dir", dir, "--threads", "1")
 	cmd.Dir = repoRoot(t)
+	// The buffer is complete, and safe to read, once Wait returns.
 	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
+	pr, pw := io.Pipe()
+	t.Cleanup(func() { pw.Close() })
+	cmd.Stderr = io.MultiWriter(&stderr, pw)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	// The model summary ends with the runtime line, printed just before
-	// the search starts.
-	started := make(chan bool, 1)
+	progress := regexp.MustCompile(`(\d+)/\d+ classes at threshold, .*, (\d+) evaluations`)
+	ready := make(chan bool, 1)
 	go func() {
-		sc := bufio.NewScanner(stdout)
+		sc := bufio.NewScanner(pr)
 		for sc.Scan() {
-			if strings.HasPrefix(sc.Text(), "runtime") {
-				started <- true
+			m := progress.FindStringSubmatch(sc.Text())
+			if m == nil {
+				continue
+			}
+			at, _ := strconv.Atoi(m[1])
+			evals, _ := strconv.Atoi(m[2])
+			if at >= fooled && evals > 0 {
+				ready <- true
+				break
 			}
 		}
-		io.Copy(io.Discard, stdout)
+		io.Copy(io.Discard, pr)
 	}()
+	// A hang guard, not a measurement: progress lines come every 5 s.
 	select {
-	case <-started:
-	case <-time.After(30 * time.Second):
+	case <-ready:
+	case <-time.After(60 * time.Second):
 		cmd.Process.Kill()
-		t.Fatal("search did not start within 30s")
+		t.Fatalf("no progress line with %d classes at threshold %s within 60s", fooled, threshold)
 	}
-	time.Sleep(1500 * time.Millisecond)
 	return cmd, &stderr
 }
 
@@ -104,16 +114,18 @@ func TestInterrupt(t *testing.T) {
 	tests := []struct {
 		sig       syscall.Signal
 		threshold string
-		want      int
+		// fooled classes the search has when the signal comes.
+		fooled int
+		want   int
 	}{
-		{syscall.SIGINT, "0.99", exitcode.Environment},
-		{syscall.SIGTERM, "0.99", exitcode.Environment},
-		{syscall.SIGINT, "0.6", exitcode.GateFailed},
+		{syscall.SIGINT, "0.99", 0, exitcode.Environment},
+		{syscall.SIGTERM, "0.99", 0, exitcode.Environment},
+		{syscall.SIGINT, "0.6", 1, exitcode.GateFailed},
 	}
 	for _, tc := range tests {
 		t.Run(tc.sig.String()+"/"+tc.threshold, func(t *testing.T) {
 			dir := t.TempDir()
-			cmd, stderr := startSearch(t, dir, tc.threshold)
+			cmd, stderr := startSearch(t, dir, tc.threshold, tc.fooled)
 			sent := time.Now()
 			cmd.Process.Signal(tc.sig)
 			err := cmd.Wait()
@@ -153,7 +165,7 @@ func TestInterrupt(t *testing.T) {
 // exist are whole, because each is written to a temporary name and renamed.
 func TestSecondSignal(t *testing.T) {
 	dir := t.TempDir()
-	cmd, stderr := startSearch(t, dir, "0.99")
+	cmd, stderr := startSearch(t, dir, "0.99", 0)
 	cmd.Process.Signal(syscall.SIGINT)
 	cmd.Process.Signal(syscall.SIGINT)
 	err := cmd.Wait()

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -563,64 +564,111 @@ func TestEncodingBoth(t *testing.T) {
 	})
 }
 
-// canceling cancels a context during its Nth scoring call, as a SIGINT
-// arriving mid-run does.
-type canceling struct {
+// stopping ends the search's context during its Nth scoring call, as a
+// SIGINT or the end of the budget arriving while the model runs does, and
+// counts the images scored after that call.
+type stopping struct {
 	Scorer
 	calls, at int
-	cancel    func()
-	when      time.Time
+	stop      func()
+	// after counts the images scored in the calls after the Nth.
+	after int
 }
 
-func (c *canceling) Score(imgs []float32, n int, conf []float32) error {
-	if c.calls++; c.calls == c.at {
-		c.when = time.Now()
-		c.cancel()
+func (c *stopping) Score(imgs []float32, n int, conf []float32) error {
+	c.calls++
+	switch {
+	case c.calls == c.at:
+		c.stop()
+	case c.calls > c.at:
+		c.after += n
 	}
 	return c.Scorer.Score(imgs, n, conf)
 }
 
-// TestCancel cancels runs midway: Run must return within a second with the
-// results so far and no error.
-func TestCancel(t *testing.T) {
-	demo := fakeDemo(8)
-	for _, tc := range combos {
-		t.Run(tc.alg+"/"+tc.enc, func(t *testing.T) {
-			ctx, cancel := context.WithCancel(context.Background())
-			defer cancel()
-			s := &canceling{Scorer: demo, at: 4, cancel: cancel}
-			r, err := Run(ctx, s, Config{Algorithm: tc.alg, Encoding: tc.enc, Threshold: 1, Seed: 1})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if s.when.IsZero() {
-				t.Fatal("the run ended before it was canceled")
-			}
-			if d := time.Since(s.when); d > time.Second {
-				t.Errorf("returned %v after cancellation", d)
-			}
-			if r.Stopped != StoppedCanceled {
-				t.Errorf("stopped %q, want %q", r.Stopped, StoppedCanceled)
-			}
-			if r.Evaluations == 0 || r.Classes[0].Confidence == 0 {
-				t.Errorf("no partial results: %d evaluations", r.Evaluations)
-			}
-		})
+// expiring is a context with a deadline that passes when expire is called,
+// not on the clock: the end of a time budget at a chosen point of the
+// search.
+type expiring struct {
+	context.Context
+	deadline time.Time
+	done     chan struct{}
+	once     sync.Once
+}
+
+func newExpiring() *expiring {
+	return &expiring{Context: context.Background(), deadline: time.Now().Add(time.Hour), done: make(chan struct{})}
+}
+
+func (c *expiring) Deadline() (time.Time, bool) { return c.deadline, true }
+func (c *expiring) Done() <-chan struct{}       { return c.done }
+
+func (c *expiring) Err() error {
+	select {
+	case <-c.done:
+		return context.DeadlineExceeded
+	default:
+		return nil
 	}
 }
 
-// TestBudget checks that a deadline stops the search as "budget".
-func TestBudget(t *testing.T) {
-	s := fakeDemo(8)
-	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
-	defer cancel()
-	start := time.Now()
-	r, err := Run(ctx, s, Config{Algorithm: AlgorithmPaper, Encoding: EncodingDirect, Threshold: 1, Seed: 1})
+func (c *expiring) expire() { c.once.Do(func() { close(c.done) }) }
+
+// TestStop ends runs midway, by a cancel (a signal) or by their deadline
+// (the budget): Run returns the results so far and no error, says why it
+// stopped, and scores at most one more batch once the context is done,
+// since it checks the context after every chunk it scores. Counted, not
+// timed: a chunk is about a tenth of a second of scoring, so no more than
+// a batch after the stop is what makes a run stop promptly.
+func TestStop(t *testing.T) {
+	demo := fakeDemo(8)
+	for _, tc := range combos {
+		for _, how := range []string{StoppedCanceled, StoppedBudget} {
+			t.Run(tc.alg+"/"+tc.enc+"/"+how, func(t *testing.T) {
+				var ctx context.Context
+				var stop func()
+				if how == StoppedBudget {
+					e := newExpiring()
+					ctx, stop = e, e.expire
+				} else {
+					c, cancel := context.WithCancel(t.Context())
+					defer cancel()
+					ctx, stop = c, cancel
+				}
+				s := &stopping{Scorer: demo, at: 4, stop: stop}
+				r, err := Run(ctx, s, Config{Algorithm: tc.alg, Encoding: tc.enc, Threshold: 1, Seed: 1})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if s.calls < s.at {
+					t.Fatalf("the run ended after %d scoring calls, before the stop in call %d", s.calls, s.at)
+				}
+				if s.after > demo.BatchSize() {
+					t.Errorf("%d images scored after the stop, want at most one batch (%d)", s.after, demo.BatchSize())
+				}
+				if r.Stopped != how {
+					t.Errorf("stopped %q, want %q", r.Stopped, how)
+				}
+				if r.Evaluations == 0 || r.Classes[0].Confidence == 0 {
+					t.Errorf("no partial results: %d evaluations", r.Evaluations)
+				}
+			})
+		}
+	}
+}
+
+// TestBudgetSpent: a deadline already past when the search starts stops it
+// as "budget" before it scores anything.
+func TestBudgetSpent(t *testing.T) {
+	s := &stopping{Scorer: fakeDemo(8), at: -1, stop: func() {}}
+	e := newExpiring()
+	e.expire()
+	r, err := Run(e, s, Config{Algorithm: AlgorithmPaper, Encoding: EncodingDirect, Threshold: 1, Seed: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d := time.Since(start); r.Stopped != StoppedBudget || d > 1300*time.Millisecond {
-		t.Errorf("stopped %q after %v, want %q after about 300ms", r.Stopped, d, StoppedBudget)
+	if r.Stopped != StoppedBudget || s.calls != 0 || r.Evaluations != 0 {
+		t.Errorf("stopped %q after %d scoring calls and %d evaluations, want %q before any", r.Stopped, s.calls, r.Evaluations, StoppedBudget)
 	}
 }
 
