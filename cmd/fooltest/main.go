@@ -11,7 +11,8 @@
 //	fooltest version            print fooltest and ONNX Runtime versions
 //
 // Exit codes: 0 gate passed, 1 gate failed, 2 invalid usage or input,
-// 3 runtime or environment failure.
+// 3 runtime or environment failure, or the verdict error (the model was not
+// tested).
 package main
 
 import (
@@ -265,7 +266,7 @@ Usage:
 Run 'fooltest COMMAND -h' for a command's flags.
 
 Exit codes: 0 gate passed, 1 gate failed, 2 invalid usage or input,
-3 runtime or environment failure.
+3 runtime or environment failure, or the verdict error (the model was not tested).
 `
 
 func isTerminal(f *os.File) bool {

@@ -51,7 +51,7 @@ const (
 func (r *runFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&r.encoding, "encoding", attack.EncodingBoth, "image encoding: direct (pixels), cppn (patterns) or both (sharing the budget)")
 	fs.StringVar(&r.algorithm, "algorithm", attack.AlgorithmDefault, "search: default (fooltest's, fewest evaluations) or paper (MAP-Elites as in Nguyen et al. 2015)")
-	fs.StringVar(&r.budget, "budget", "60s", "wall-clock `duration` of the search")
+	fs.StringVar(&r.budget, "budget", "60s", "wall-clock `duration` of the whole run: opening the model, its checks and the search")
 	fs.Int64Var(&r.maxEvals, "max-evals", 0, fmt.Sprintf("stop after this many model evaluations (default no cap, or %d with --baseline or --min-score, whose score needs one)", defaultScoredEvals))
 	fs.StringVar(&r.classes, "classes", "all", "target classes: all, i,j,k (ranges a-b allowed) or random:N")
 	fs.StringVar(&r.threshold, "threshold", "0.99", "`confidence` at which an unrecognizable image counts as fooling the model")
@@ -68,7 +68,7 @@ func (r *runFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&r.reportDir, "report-dir", "fooltest-report", "`directory` for the reports")
 	fs.StringVar(&r.format, "format", strings.Join(report.DefaultFormats(), ","), "comma-separated report formats: "+strings.Join(report.AllFormats(), ", "))
 	fs.BoolVar(&r.exportDataset, "export-dataset", false, "also write dataset/ (fooling images and labels.csv) for retraining")
-	fs.BoolVar(&r.preprocessingCheck, "preprocessing-check", true, "refuse to search a model whose preprocessing looks wrong (MNIST test digits, or a quantized input's calibrated range, read far better with another preset); =false searches it anyway")
+	fs.BoolVar(&r.preprocessingCheck, "preprocessing-check", true, "refuse to search a model whose preprocessing looks wrong (MNIST test digits, a quantized input's calibrated range, an in-graph scaling or natural photos, read far better with another preset), and end in the verdict error a pass whose search never moved the model; =false searches it anyway and lets such a pass stand")
 	r.reportURLs.register(fs)
 	fs.BoolVar(&r.quiet, "quiet", false, "no progress output")
 }
