@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/fooltest/fooltest/cmd/fooltest/internal/exitcode"
+	"github.com/fooltest/fooltest/internal/attack"
 	"github.com/fooltest/fooltest/internal/score"
 	"github.com/fooltest/fooltest/internal/testsupport/onnxtest"
 )
@@ -98,11 +99,20 @@ func TestBaselineReportRefusals(t *testing.T) {
 	})
 
 	t.Run("another version's report", func(t *testing.T) {
-		for _, field := range []string{"score_version", "generation"} {
+		// A search of another version (or of a fooltest from before the
+		// version was recorded, which wrote none) finds other costs for
+		// the same model.
+		for _, field := range []string{"score_version", "generation", "search_version", "no search_version"} {
 			path := edited(t, tenAll, func(rep map[string]any) {
-				if field == "generation" {
-					rep["config"].(map[string]any)["generation"] = 32
-				} else {
+				config := rep["config"].(map[string]any)
+				switch field {
+				case "generation":
+					config["generation"] = 32
+				case "search_version":
+					config["search_version"] = attack.SearchVersion + 1
+				case "no search_version":
+					delete(config, "search_version")
+				default:
 					rep["score_version"] = 1
 				}
 			})

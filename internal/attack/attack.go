@@ -46,6 +46,14 @@ const (
 	StoppedError = "error"
 )
 
+// SearchVersion names what the searches find: a change to the search that
+// changes its results for a seed (another image, another evaluation count)
+// raises it. Query costs compare only between searches of one version, so
+// report.json records it and a baseline report of another is refused. The
+// fingerprints of testdata/fingerprints.json are recorded with it, and the
+// test that rewrites them refuses new ones under an old version.
+const SearchVersion = 1
+
 // DefaultGeneration is the generation unit of every search Run makes. It
 // is a multiple of every power-of-two batch size up to it, which the
 // classifier's batch tuning stays within.

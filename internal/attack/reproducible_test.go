@@ -10,6 +10,7 @@ import (
 	"hash/fnv"
 	"math"
 	"os"
+	"strconv"
 	"testing"
 
 	"github.com/fooltest/fooltest/internal/classifier"
@@ -106,9 +107,13 @@ var updateFingerprints = flag.Bool("update", false, "rewrite testdata/fingerprin
 // testdata/fingerprints.json, which both builds (with and without the
 // simd experiment) must match: their kernels render the same images. A
 // change to the search that changes results on purpose updates the file
-// with -update. (ONNX Runtime's kernels are chosen per CPU family, so a
-// machine unlike CI's may score the last bits differently; the comparison
-// across batch sizes and threads holds everywhere.)
+// with -update, and must raise SearchVersion first: the file records the
+// version its fingerprints were taken under (versionKey), and -update
+// refuses a changed fingerprint under the recorded version, so that no
+// search that finds other costs shares a version with the old one.
+// (ONNX Runtime's kernels are chosen per CPU family, so a machine unlike
+// CI's may score the last bits differently; the comparison across batch
+// sizes and threads holds everywhere.)
 func checkGolden(t *testing.T, name, got string) {
 	t.Helper()
 	const path = "testdata/fingerprints.json"
@@ -118,18 +123,30 @@ func checkGolden(t *testing.T, name, got string) {
 			t.Fatal(err)
 		}
 	}
+	version := strconv.Itoa(SearchVersion)
 	if *updateFingerprints {
+		if old, ok := golden[name]; ok && old != got && golden[versionKey] == version {
+			t.Fatalf("%s: fingerprint %s, recorded %s under search version %s: the search's results changed, so raise attack.SearchVersion, then run -update again (baseline reports of the old search are then refused rather than compared)", name, got, old, version)
+		}
 		golden[name] = got
+		golden[versionKey] = version
 		b, _ := json.MarshalIndent(golden, "", "  ")
 		if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		return
 	}
+	if golden[versionKey] != version {
+		t.Fatalf("the fingerprints were recorded under search version %q, and the search is version %s: run with -update", golden[versionKey], version)
+	}
 	if want, ok := golden[name]; !ok || want != got {
-		t.Fatalf("%s: fingerprint %s, recorded %q: the search's results changed (run with -update if that is intended)", name, got, want)
+		t.Fatalf("%s: fingerprint %s, recorded %q: the search's results changed (raise attack.SearchVersion and run with -update if that is intended)", name, got, want)
 	}
 }
+
+// versionKey holds, in testdata/fingerprints.json, the SearchVersion the
+// fingerprints were recorded under.
+const versionKey = "(search version)"
 
 // TestGenerationUnitMatters: the generation unit is part of the search's
 // definition, so another unit is another search; the fingerprint would

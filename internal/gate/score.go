@@ -172,6 +172,7 @@ func searchOnly(a, b *report.Result) []Difference {
 	d.add("algorithm", ac.Algorithm, bc.Algorithm)
 	d.add("encoding", ac.Encoding, bc.Encoding)
 	d.add(SettingGeneration, ac.Generation, bc.Generation)
+	d.add(SettingSearchVersion, ac.SearchVersion, bc.SearchVersion)
 	d.add("seed", ac.Seed, bc.Seed)
 	d.add("repeats", ac.Repeats, bc.Repeats)
 	return d
@@ -207,6 +208,10 @@ const (
 	// SettingGeneration is the search's generation unit, which no flag
 	// sets: a baseline of another is another version's.
 	SettingGeneration = "generation"
+	// SettingSearchVersion is the search's version (report.Config's
+	// SearchVersion), which no flag sets: a baseline searched by another
+	// finds other costs for the same model.
+	SettingSearchVersion = "search version"
 )
 
 // TargetsOf returns the target classes of res, in order: TargetClasses for

@@ -144,7 +144,7 @@ func baselineRefusal(path string, err error, base *report.Result, k int) error {
 	m, ok := errors.AsType[*gate.BaselineMismatch](err)
 	switch {
 	case !ok:
-	case m.Has(gate.SettingScoreVersion), m.Has(gate.SettingGeneration):
+	case m.Has(gate.SettingScoreVersion), m.Has(gate.SettingGeneration), m.Has(gate.SettingSearchVersion):
 		return fault.Invalidf(SettingBaselineVersion, "baseline %s: %w", path, err)
 	case m.Has(gate.SettingShard):
 		err := fault.Invalidf(SettingBaselineShard, "baseline %s: %w", path, err)

@@ -45,6 +45,7 @@ func resultShell(o *Opened, spec *Spec, generation int) *report.Result {
 	c := &out.Config
 	c.Formats = slices.Clone(c.Formats)
 	c.Batch, c.Threads, c.Preset, c.Output, c.Generation = info.Batch, info.Threads, o.Preset, info.Output, generation
+	c.SearchVersion = attack.SearchVersion
 	if info.InputType != "float32" {
 		out.Model.InputType = info.InputType
 	}

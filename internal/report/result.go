@@ -487,6 +487,10 @@ type Config struct {
 	ExportDataset bool     `json:"export_dataset"`
 	// Generation is the search's generation unit.
 	Generation int `json:"generation"`
+	// SearchVersion is the version of the search (attack.SearchVersion)
+	// that made the result: query costs compare only between searches of
+	// one version. 0 in reports written before it was recorded.
+	SearchVersion int `json:"search_version"`
 	// Repeats is --repeats: independent searches with seeds Seed,
 	// Seed+1, ….
 	Repeats int `json:"repeats"`

@@ -555,6 +555,7 @@ func configRows(res *Result) [][2]string {
 		{"Formats", strings.Join(cfg.Formats, ", ")},
 		{"Export dataset", strconv.FormatBool(cfg.ExportDataset)},
 		{"Generation", strconv.Itoa(cfg.Generation)},
+		{"Search version", strconv.Itoa(cfg.SearchVersion)},
 		{"Repeats", strconv.Itoa(cfg.Repeats)},
 		{"Baseline", cfg.Baseline},
 		{"Alpha", f(cfg.Alpha)},
