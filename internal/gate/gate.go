@@ -35,8 +35,8 @@ const (
 	// interrupted or it made too few evaluations. Result.Error says which.
 	// A run whose findings already fail the gate is a Fail whatever else
 	// happened (the classes that images with finite outputs fooled were
-	// fooled), except a failure recorded in Result.Error, which always
-	// wins.
+	// fooled), except a failure of the run itself, recorded in
+	// Result.RunError, which always wins.
 	Error = report.VerdictError
 )
 
@@ -198,7 +198,9 @@ func validateThreshold(t float64) error {
 // Class.Fooled (confidence >= threshold), Fooled, Targets (every class in
 // res.Classes), Threshold, MaxFooled (resolved), the median and maximum best
 // confidence, Verdict, what failed the gate (FailedBy), and the gate
-// settings in res.Config. It is safe to call again on the same result.
+// settings in res.Config. It is safe to call again on the same result:
+// it reads only the findings and res.RunError, and derives res.Error
+// afresh, so an earlier call's reason never decides a later verdict.
 //
 // failOn does not change the verdict: with FailOnNever a crossed gate is
 // still recorded as "fail" so every report says what was found; only
@@ -262,9 +264,11 @@ func Evaluate(res *report.Result, threshold float64, allowed MaxFooled, failOn F
 	}
 	need := max(floor, int64(searchedTargets(res)))
 	capped := res.Config.MaxEvals > 0 && res.Config.MaxEvals < need
+	res.Error = ""
 	switch {
-	case res.Error != "":
+	case res.RunError != "":
 		v = Error
+		res.Error = res.RunError
 	case scored && !res.ScoreComparable:
 		v = Error
 		res.Error = cmp.Or(res.NonFiniteError, fmt.Sprintf("the search stopped (%s) before its evaluation budget of %d, so its score is not comparable: give the search a longer time budget, or a lower evaluation cap", cmp.Or(res.StoppedReason, "early"), res.EvaluationBudget))

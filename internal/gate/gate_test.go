@@ -284,7 +284,7 @@ func TestEvaluateError(t *testing.T) {
 		res  report.Result
 		want Verdict
 	}{
-		{"model failure wins over fail", report.Result{Classes: classes(1, 0), Evaluations: 500, Error: "the model failed"}, Error},
+		{"model failure wins over fail", report.Result{Classes: classes(1, 0), Evaluations: 500, RunError: "the model failed"}, Error},
 		{"interrupted without a failing finding", report.Result{Classes: classes(0.1, 0), Evaluations: 500, Interrupted: true}, Error},
 		{"interrupted with a failing finding", report.Result{Classes: classes(1, 0), Evaluations: 500, Interrupted: true}, Fail},
 		// Outputs too often not finite keep a run from passing, but the
@@ -353,6 +353,57 @@ func TestEvaluateError(t *testing.T) {
 			}
 			if v == Error && OutcomeOf(v, FailOnNever) != Untested {
 				t.Fatal("an error verdict must never let the pipeline proceed, even in report-only mode")
+			}
+		})
+	}
+}
+
+// TestEvaluateAgain: Evaluate derives its own reasons afresh on each call,
+// so a result gated again, under other settings, gets the verdict a fresh
+// copy of it gets; only a failure of the run itself stays.
+func TestEvaluateAgain(t *testing.T) {
+	none, _ := ParseMaxFooled("0")
+	all, _ := ParseMaxFooled("100%")
+	unmovedRun := func() report.Result {
+		return report.Result{Classes: classes(0.3, 0.2), Evaluations: 5000, Model: report.Model{Classes: 10, OutputKind: "probabilities"}}
+	}
+	tests := []struct {
+		name         string
+		res          func() report.Result
+		first        FailOn
+		firstAllowed MaxFooled
+		then         FailOn
+		thenAllowed  MaxFooled
+		want         Verdict
+	}{
+		// fail-on never gates nothing, so an unmoved search passes.
+		{"unmoved, then report only", unmovedRun, FailOnFooled, none, FailOnNever, none, Pass},
+		{"interrupted, then allowed the fooled class", func() report.Result {
+			return report.Result{Classes: classes(1, 0.1), Evaluations: 500, Interrupted: true}
+		}, FailOnFooled, none, FailOnFooled, all, Error},
+		{"too few evaluations, then a fooled class", func() report.Result {
+			return report.Result{Classes: classes(0.1, 0.1), Evaluations: 10}
+		}, FailOnFooled, none, FailOnFooled, none, Error},
+		{"a failed run stays an error", func() report.Result {
+			r := unmovedRun()
+			r.RunError = "the model failed"
+			return r
+		}, FailOnFooled, none, FailOnNever, none, Error},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fresh := tt.res()
+			want, err := Evaluate(&fresh, 0.99, tt.thenAllowed, tt.then)
+			if err != nil || want != tt.want {
+				t.Fatalf("fresh: verdict %s, %v; want %s", want, err, tt.want)
+			}
+			again := tt.res()
+			if _, err := Evaluate(&again, 0.99, tt.firstAllowed, tt.first); err != nil {
+				t.Fatal(err)
+			}
+			v, err := Evaluate(&again, 0.99, tt.thenAllowed, tt.then)
+			if err != nil || v != want || again.Error != fresh.Error {
+				t.Errorf("evaluated again: verdict %s (error %q), %v; a fresh copy gets %s (error %q)", v, again.Error, err, want, fresh.Error)
 			}
 		})
 	}
@@ -711,7 +762,7 @@ func TestErrorNotCompared(t *testing.T) {
 		{"easier, in error", evals(9, 9, 9, 9, 9, 9), evals(900, 900, 900, 900, 900, 900), "the model failed", NotCompared, false, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			res := report.Result{Classes: classes(1, 1, 1, 1, 1, 1), Evaluations: 1000, EvaluationBudget: 1000, ScoreComparable: true, Error: tc.err,
+			res := report.Result{Classes: classes(1, 1, 1, 1, 1, 1), Evaluations: 1000, EvaluationBudget: 1000, ScoreComparable: true, RunError: tc.err,
 				Config: report.Config{MaxEvals: 1000}, Baseline: &report.Baseline{}}
 			for i := range res.Classes {
 				res.Classes[i].EvaluationsToThreshold = tc.cand[i]

@@ -128,8 +128,8 @@ func attachBaseline(res *report.Result, base *baseline) error {
 	if len(base.report.Classes) != len(res.Classes) {
 		return fault.Invalidf(SettingBaseline, "baseline %s searched %d classes and this run %d: search the same classes", base.path, len(base.report.Classes), len(res.Classes))
 	}
-	if !base.report.ScoreComparable && res.Error == "" {
-		res.Error = fmt.Sprintf("the baseline's search stopped (%s) before its evaluation budget of %d, so the two cannot be compared: give the searches a longer time budget", base.report.StoppedReason, base.report.EvaluationBudget)
+	if !base.report.ScoreComparable && res.RunError == "" {
+		res.RunError = fmt.Sprintf(baselineStopped+"%s) before its evaluation budget of %d, so the two cannot be compared: give the searches a longer time budget", base.report.StoppedReason, base.report.EvaluationBudget)
 	}
 	res.Baseline = b
 	return nil

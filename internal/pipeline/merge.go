@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/fooltest/fooltest/internal/attack"
 	"github.com/fooltest/fooltest/internal/fault"
 	"github.com/fooltest/fooltest/internal/gate"
 	"github.com/fooltest/fooltest/internal/report"
@@ -87,8 +88,8 @@ func Merge(_ context.Context, spec MergeSpec) (*Outcome, error) {
 	// names the setting, so that the CLI can add its own words.
 	var missing, shardErr string
 	if len(res.MissingShards) > 0 && !spec.AllowMissing {
-		missing, shardErr = missingProblem(res), res.Error
-		res.Error = joinErrors(missing+": merge every shard, or pass --allow-missing-shards (the Action's allow-missing-shards input) to gate on the others", shardErr)
+		missing, shardErr = missingProblem(res), res.RunError
+		res.RunError = joinErrors(missing+": merge every shard, or pass --allow-missing-shards (the Action's allow-missing-shards input) to gate on the others", shardErr)
 	}
 	formats := res.Config.Formats
 	if len(spec.Formats) > 0 {
@@ -340,7 +341,7 @@ func mergeShards(shards []*shardReport) (*report.Result, error) {
 	}
 	out.TargetClasses = slices.Clone(first.res.TargetClasses)
 	out.Evaluations, out.ElapsedSeconds, out.OpenSeconds, out.NonFiniteOutputs = 0, 0, 0, 0
-	out.Interrupted, out.ScoreComparable, out.Error = false, true, ""
+	out.Interrupted, out.ScoreComparable, out.Error, out.RunError = false, true, "", ""
 	out.NonFiniteError = ""
 	out.StoppedReason = ""
 	out.EvaluationBudget = out.Config.MaxEvals
@@ -357,11 +358,16 @@ func mergeShards(shards []*shardReport) (*report.Result, error) {
 		if out.Config.MaxEvals == 0 {
 			out.EvaluationBudget = max(out.EvaluationBudget, r.EvaluationBudget)
 		}
-		// A shard's outputs too often not finite keep the merged run
-		// from passing, as they kept the shard's, but the classes fooled
-		// in any shard may still fail it: the merged gate decides.
-		if r.Error != "" && r.Error != r.NonFiniteError && out.Error == "" {
-			out.Error = fmt.Sprintf("shard %d/%d: %s", i, n, r.Error)
+		// A shard's run that failed keeps the merged run from any
+		// verdict but error. The reasons a shard's gate derived from its
+		// findings (interrupted, too few evaluations, an unmoved model)
+		// are not carried: the merged gate judges the findings of all
+		// shards together, as it would one run's. A shard's outputs too
+		// often not finite keep the merged run from passing, as they kept
+		// the shard's, but the classes fooled in any shard may still fail
+		// it: the merged gate decides.
+		if e := shardRunError(r); e != "" && out.RunError == "" {
+			out.RunError = fmt.Sprintf("shard %d/%d: %s", i, n, e)
 		}
 		if r.NonFiniteError != "" && out.NonFiniteError == "" {
 			out.NonFiniteError = fmt.Sprintf("shard %d/%d: %s", i, n, r.NonFiniteError)
@@ -374,6 +380,30 @@ func mergeShards(shards []*shardReport) (*report.Result, error) {
 		return nil, err
 	}
 	return &out, nil
+}
+
+// baselineStopped begins the run error of a run whose baseline's search
+// stopped early (see attachBaseline), by which a merge knows it in reports
+// of builds that had no RunError.
+const baselineStopped = "the baseline's search stopped ("
+
+// shardRunError returns the failure of a shard's run itself, which the
+// merge carries: its RunError, or, in a report of a build that had none
+// and wrote every reason into error, that error when it is a run failure:
+// its search stopped on an error other than outputs too often not finite
+// (the model failed), or its baseline could not be compared. Any other
+// error of such a report is a reason its gate derived from its findings,
+// which the merged gate derives again.
+func shardRunError(r *report.Result) string {
+	switch {
+	case r.RunError != "":
+		return r.RunError
+	case r.Error == "" || r.Error == r.NonFiniteError:
+		return ""
+	case r.StoppedReason == attack.StoppedError, strings.HasPrefix(r.Error, baselineStopped):
+		return r.Error
+	}
+	return ""
 }
 
 // mergeStopped combines the reasons two shards stopped as combine does for

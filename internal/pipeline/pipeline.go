@@ -304,7 +304,7 @@ func Run(ctx context.Context, spec Spec) (*Outcome, error) {
 	if nf, ok := errors.AsType[*classifier.NonFiniteError](err); ok {
 		out.Result.NonFiniteError = nf.Error()
 	} else if err != nil {
-		out.Result.Error = err.Error()
+		out.Result.RunError = err.Error()
 	}
 	if base != nil {
 		if err := attachBaseline(out.Result, base); err != nil {

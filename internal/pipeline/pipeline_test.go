@@ -387,3 +387,79 @@ func TestMergeNonFinite(t *testing.T) {
 		})
 	}
 }
+
+// TestMergeGateReasons merges a shard that was interrupted having fooled
+// nothing (verdict error) with one that fooled its class (fail): the
+// merged run is a fail, as one run of the same findings is, since only a
+// failure of a shard's run is carried, not a reason its gate derived. A
+// shard whose model failed keeps the merged run in error, also in a report
+// of a build that wrote the failure only into error.
+func TestMergeGateReasons(t *testing.T) {
+	none, err := gate.ParseMaxFooled("0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const failed = "the model failed: node Conv_3 returned an error"
+	for _, tc := range []struct {
+		name string
+		// first changes the first shard's result before its gate.
+		first func(*report.Result)
+		// written changes the first shard's result after its gate, as
+		// an older build would have written it.
+		written   func(*report.Result)
+		want      gate.Verdict
+		wantError string
+	}{
+		{name: "interrupted", first: func(r *report.Result) { r.Interrupted = true }, want: gate.Fail},
+		{name: "too few evaluations", first: func(r *report.Result) { r.Evaluations = 1 }, want: gate.Fail},
+		{name: "model failed", first: func(r *report.Result) { r.RunError, r.StoppedReason = failed, attack.StoppedError }, want: gate.Error, wantError: "shard 1/2: " + failed},
+		{name: "model failed, an older build's report", first: func(r *report.Result) { r.RunError, r.StoppedReason = failed, attack.StoppedError },
+			written: func(r *report.Result) { r.RunError = "" }, want: gate.Error, wantError: "shard 1/2: " + failed},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var dirs []string
+			for i := range 2 {
+				// Class 0, which the second shard searches, is the one
+				// the second shard fooled.
+				res := reporttest.New(t, reporttest.Options{Classes: 2, Fooled: i})
+				slices.Reverse(res.Classes)
+				res.Shard = &report.Shard{Index: i + 1, Count: 2, Searched: []int{1 - i}}
+				res.TargetClasses = []int{1, 0}
+				if i == 0 {
+					tc.first(res)
+				}
+				if _, err := gate.Evaluate(res, 0.99, none, gate.FailOnFooled); err != nil {
+					t.Fatal(err)
+				}
+				if i == 0 && res.Verdict != gate.Error {
+					t.Fatalf("shard 1: verdict %s, want error", res.Verdict)
+				}
+				if i == 0 && tc.written != nil {
+					tc.written(res)
+				}
+				dir := filepath.Join(t.TempDir(), "shard")
+				if _, err := report.WriteFiles(dir, res, []string{report.FormatJSON}); err != nil {
+					t.Fatal(err)
+				}
+				dirs = append(dirs, dir)
+			}
+			out, err := Merge(context.Background(), MergeSpec{Dirs: dirs, ReportDir: filepath.Join(t.TempDir(), "merged"), Formats: []string{report.FormatJSON}})
+			if out == nil {
+				t.Fatalf("no outcome: %v", err)
+			}
+			res := out.Result
+			if out.Verdict != tc.want || res.Error != tc.wantError {
+				t.Fatalf("merged verdict %s, error %q (%v); want %s, error %q", out.Verdict, res.Error, err, tc.want, tc.wantError)
+			}
+			if tc.want == gate.Fail && (err != nil || !slices.Equal(res.FailedBy, []string{report.FailedByFooled})) {
+				t.Errorf("a merged fail returned %v, failed by %q", err, res.FailedBy)
+			}
+			// The same findings in one run of both classes.
+			whole := reporttest.New(t, reporttest.Options{Classes: 2, Fooled: 1})
+			tc.first(whole)
+			if v, err := gate.Evaluate(whole, 0.99, none, gate.FailOnFooled); err != nil || v != tc.want {
+				t.Errorf("one run of the same findings: verdict %s, %v; want %s", v, err, tc.want)
+			}
+		})
+	}
+}

@@ -43,8 +43,22 @@ type Result struct {
 	// gate let through.
 	FailedBy []string `json:"failed_by,omitempty"`
 	// Error says why the verdict is "error": what kept the run from
-	// testing the model. It is empty otherwise.
-	Error     string  `json:"error,omitempty"`
+	// testing the model. It is empty otherwise. The gate writes it, each
+	// time it evaluates the result: RunError when there is one, else a
+	// reason of its own from the findings.
+	Error string `json:"error,omitempty"`
+	// RunError says what failed in the run itself, whatever its findings:
+	// the model failed mid-search, the baseline's search cannot be
+	// compared, or, in a merged result, a shard's run failed or shards
+	// are missing. It always makes the verdict "error". It is kept apart
+	// from the gate's own reasons (an interrupted run, too few
+	// evaluations, an unmoved model, an unconfirmed preprocessing), which
+	// the gate derives afresh from the findings, so that gating a result
+	// again, or merging shards, judges the findings and not an earlier
+	// verdict. Reports of builds before it have none: a merge takes such
+	// a report's Error for a run failure only when its search stopped on
+	// an error or its baseline could not be compared.
+	RunError  string  `json:"run_error,omitempty"`
 	Fooled    int     `json:"fooled"`
 	Targets   int     `json:"targets"`
 	Threshold float64 `json:"threshold"`

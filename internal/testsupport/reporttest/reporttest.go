@@ -45,8 +45,9 @@ type Options struct {
 	Interrupted bool
 	// NoPixels leaves every class without an image.
 	NoPixels bool
-	// Error, when set, is a reason the model was not tested: the gate
-	// then gives the "error" verdict.
+	// Error, when set, is a failure of the run itself (RunError), a
+	// reason the model was not tested: the gate then gives the "error"
+	// verdict and makes it the result's Error.
 	Error string
 	// Baseline, when set, gives the result a baseline: it returns the
 	// baseline's evaluations to the threshold for class i, whose
@@ -141,7 +142,7 @@ func New(tb testing.TB, o Options) *report.Result {
 		EvalsPerSecond: evals / 48.25,
 		BudgetSeconds:  60,
 		Interrupted:    o.Interrupted,
-		Error:          o.Error,
+		RunError:       o.Error,
 		StoppedReason:  "budget",
 		// A search stopped by a signal did not spend its budget.
 		ScoreComparable: !o.Interrupted,
