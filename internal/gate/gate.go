@@ -137,13 +137,31 @@ func (m MaxFooled) Resolve(targets int) int {
 	return int(new(big.Int).Quo(n, d).Int64())
 }
 
-// String returns the allowance in the form ParseMaxFooled accepts.
+// String returns the allowance in the form ParseMaxFooled accepts, with
+// a percentage written exactly: reports record it, and a merge gates the
+// shards with it again, so a rounded one could allow another count
+// (14.285714285714285714% of 7 targets allows none; 14.285714285714286%
+// allows one).
 func (m MaxFooled) String() string {
 	if m.percent == nil {
 		return strconv.Itoa(m.count)
 	}
-	f, _ := m.percent.Float64()
-	return strconv.FormatFloat(f, 'f', -1, 64) + "%"
+	return exactDecimal(m.percent) + "%"
+}
+
+// exactDecimal writes r, a decimal that ParseMaxFooled read, with as many
+// digits after the point as it needs and no more.
+func exactDecimal(r *big.Rat) string {
+	scaled, ten := new(big.Rat).Set(r), big.NewRat(10, 1)
+	// ParseMaxFooled reads at most as many decimals as its input has, so
+	// the loop ends there; the bound only guards a Rat of another origin.
+	for places := 0; places < 1000; places++ {
+		if scaled.IsInt() {
+			return r.FloatString(places)
+		}
+		scaled.Mul(scaled, ten)
+	}
+	return r.FloatString(1000)
 }
 
 // FailOn says when a failed gate fails the fooltest command.

@@ -36,6 +36,11 @@ func TestParseMaxFooled(t *testing.T) {
 		{in: "33.3%", targets: 3, want: 0, str: "33.3%"},
 		{in: "99.99 %", targets: 10000, want: 9999, str: "99.99%"},
 		{in: "50%", targets: 0, want: 0, str: "50%"},
+		// Just under 1/7: 7 targets allow none, which a String rounded
+		// through float64 (14.285714285714286%) would make one.
+		{in: "14.285714285714285714%", targets: 7, want: 0, str: "14.285714285714285714%"},
+		{in: "2.50%", targets: 1000, want: 25, str: "2.5%"},
+		{in: "007%", targets: 100, want: 7, str: "7%"},
 		{in: "", wantErr: "empty"},
 		{in: "   ", wantErr: "empty"},
 		{in: "-1", wantErr: "negative"},
