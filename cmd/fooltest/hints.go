@@ -15,12 +15,23 @@ import (
 	"github.com/fooltest/fooltest/internal/pipeline"
 )
 
-// hint says how a user changes a setting; suggest is a value the library
-// suggests for it, or "".
-type hint func(suggest string) string
+// hint says how a user changes a setting; suggest is the values the
+// library suggests for it, the likeliest first, or none.
+type hint func(suggest []string) string
 
 // fixed is a hint that takes no suggestion.
-func fixed(s string) hint { return func(string) string { return s } }
+func fixed(s string) hint { return func([]string) string { return s } }
+
+// one is a hint that takes the likeliest suggestion alone ("" for none):
+// most settings are suggested a single value.
+func one(h func(suggest string) string) hint {
+	return func(suggest []string) string {
+		if len(suggest) == 0 {
+			return h("")
+		}
+		return h(suggest[0])
+	}
+}
 
 // settingHints says, for each setting a library's error can name, how a
 // user changes it: libraries describe the problem, only the CLI knows its
@@ -29,7 +40,7 @@ func fixed(s string) hint { return func(string) string { return s } }
 var settingHints = map[fault.Setting]hint{
 	classifier.SettingModel:  fixed("check --model"),
 	classifier.SettingLabels: fixed("check --labels"),
-	classifier.SettingInputShape: func(c string) string {
+	classifier.SettingInputShape: one(func(c string) string {
 		switch c {
 		case "3":
 			return "pass --input-shape 3,H,W with the image size the model was trained on, such as 3,224,224 for most ImageNet classifiers or 3,32,32 for CIFAR-10"
@@ -59,60 +70,60 @@ var settingHints = map[fault.Setting]hint{
 			return "give an --input-shape C,H,W whose C·H·W is " + n + flatExample(n)
 		}
 		return "pass --input-shape C,H,W"
-	},
+	}),
 	classifier.SettingOutput: fixed("pick the class scores output with --output"),
-	classifier.SettingOutputKind: func(s string) string {
+	classifier.SettingOutputKind: one(func(s string) string {
 		if s != "" {
 			// The values rule some kinds out: offer those they fit.
 			return "pass --output-kind " + s
 		}
 		return "say how to read the output with --output-kind probabilities, logits (softmax is applied), sigmoid (independent scores in [0,1]), multilabel-logits (a sigmoid is applied to each) or percentages (probabilities times 100)"
-	},
+	}),
 	classifier.SettingMaxModelBytes: fixed("raise --max-model-bytes if you trust the model"),
-	classifier.SettingMaxInputBytes: func(s string) string {
+	classifier.SettingMaxInputBytes: one(func(s string) string {
 		if s == classifier.FixedSizes {
 			return "raise --max-input-bytes if the runner has the memory (the model fixes its batch and image size, which no flag changes)"
 		}
 		return "raise --max-input-bytes if the runner has the memory, or use a smaller --batch or --input-shape"
-	},
+	}),
 	classifier.SettingPreprocessing:      fixed("check --scale, --mean and --std (or --preset)"),
 	classifier.SettingChannelOrder:       fixed("leave out --channel-order"),
 	hfconfig.SettingPreprocessorConfig:   fixed("fix the file, or pass --preset (or --scale, --mean and --std), which take precedence over it"),
 	hfconfig.SettingConfig:               fixed("give the classifier's ONNX file, or move the config.json that is not its own"),
 	classifier.SettingPixelPreprocessing: fixed("omit --preset, --scale, --mean and --std, or pass --preset raw255"),
 	classifier.SettingRuntime:            fixed("run scripts/install-onnxruntime.sh, or point --onnxruntime-lib or $ONNXRUNTIME_LIB at libonnxruntime.so " + classifier.RuntimeVersion),
-	classifier.SettingBatch: func(s string) string {
+	classifier.SettingBatch: one(func(s string) string {
 		if s != "" {
 			return "omit --batch or pass --batch " + s
 		}
 		return "omit --batch to tune it"
-	},
+	}),
 	pipeline.SettingBaseline: fixed("check --baseline: give the released model or its report.json"),
-	pipeline.SettingBaselinePreset: func(s string) string {
+	pipeline.SettingBaselinePreset: one(func(s string) string {
 		if s != "" && s != "custom" {
 			return "if the baseline model takes that preprocessing, pass --baseline-preset " + s + "; else search the baseline again with the model's"
 		}
 		return "if the baseline model takes that preprocessing, pass --baseline-preset custom; else search the baseline again with the model's"
-	},
+	}),
 	// The baseline's settings are the user's to match, or the released
 	// model's to search again with this run's.
 	pipeline.SettingBaselineSettings: fixed("run with the baseline's settings, or give --baseline the released model itself, which is then searched with this run's"),
 	// No setting of this run matches a score of another version.
 	pipeline.SettingBaselineVersion: fixed("search the baseline model again with this version of fooltest: give --baseline the released model itself, or the report.json of a new run of it"),
-	pipeline.SettingBaselineShard: func(n string) string {
+	pipeline.SettingBaselineShard: one(func(n string) string {
 		if n != "" {
 			// A merged report: only this run's shards, merged, compare.
 			return "compare shard by shard: run the model in " + n + " shards as the baseline was, each with --shard I/" + n +
 				" and --baseline set to the baseline's own shard I report.json, then merge them; or give --baseline the released model itself"
 		}
 		return "give --baseline the report.json of a baseline run of the same part of the targets (the same --shard, or none), or the released model itself"
-	},
-	pipeline.SettingBaselineClasses: func(s string) string {
+	}),
+	pipeline.SettingBaselineClasses: one(func(s string) string {
 		if s != "" {
 			return "search both on classes both models have: give --baseline the released model with --classes " + s + ", or the report.json of a baseline run with --classes " + s
 		}
 		return "search both on classes both models have: give --baseline the released model with --classes, or the report.json of a baseline run with the same --classes"
-	},
+	}),
 	pipeline.SettingReportDir:      fixed("check --report-dir: the reports need a folder fooltest can write"),
 	pipeline.SettingBudget:         fixed("raise --budget"),
 	pipeline.SettingMissingShards:  fixed("merge every shard, or pass --allow-missing-shards to gate on the others"),
@@ -120,21 +131,25 @@ var settingHints = map[fault.Setting]hint{
 	pipeline.SettingMergeReportDir: fixed("give --report-dir a folder of its own, not one of the shards'"),
 	pipeline.SettingShardImages:    fixed("run that shard again with the images format among its --format (the default has it), or merge with a --format that leaves out images, gallery, html and dataset"),
 	pipeline.SettingImage:          fixed("give --image a JPEG or PNG photo of at most 64 megapixels"),
-	pipeline.SettingPreprocessingCheck: func(s string) string {
-		return "pass --preset " + cmp.Or(s, "NAME") + " (or the model's own --scale, --mean and --std), or --preprocessing-check=false if the model was trained with this preprocessing"
+	pipeline.SettingPreprocessingCheck: func(presets []string) string {
+		given := "--preset NAME"
+		if len(presets) > 0 {
+			given = "--preset " + strings.Join(presets, " or --preset ")
+		}
+		return "pass " + given + " (or the model's own --scale, --mean and --std), or --preprocessing-check=false if the model was trained with this preprocessing"
 	},
-	pipeline.SettingThreshold: func(s string) string {
+	pipeline.SettingThreshold: one(func(s string) string {
 		return "give a --threshold of at most " + cmp.Or(s, "the highest score the model can give")
-	},
-	pipeline.SettingShard: func(s string) string {
+	}),
+	pipeline.SettingShard: one(func(s string) string {
 		return "use at most " + cmp.Or(s, "as many") + " shards in --shard"
-	},
-	pipeline.SettingClasses: func(s string) string {
+	}),
+	pipeline.SettingClasses: one(func(s string) string {
 		if s != "" {
 			return "name the classes both have, e.g. --classes " + s
 		}
 		return "name the classes both have with --classes"
-	},
+	}),
 }
 
 // actionHints replace settingHints in the Action where the CLI's hint
@@ -143,18 +158,26 @@ var settingHints = map[fault.Setting]hint{
 // change only its inputs.
 var actionHints = map[fault.Setting]hint{
 	classifier.SettingMaxModelBytes: fixed("raise the max-model-bytes input if you trust the model"),
-	classifier.SettingMaxInputBytes: func(s string) string {
+	classifier.SettingMaxInputBytes: one(func(s string) string {
 		if s == classifier.FixedSizes {
 			return "raise the max-input-bytes input if the runner has the memory (the model fixes its batch and image size, which no input changes)"
 		}
 		// The Action tunes the batch, from one image up, within the limit.
 		return "raise the max-input-bytes input if the runner has the memory, or give a smaller input-shape"
-	},
+	}),
 	// The Action's image ships the runtime and sets $ONNXRUNTIME_LIB.
 	classifier.SettingRuntime: fixed("point $ONNXRUNTIME_LIB at libonnxruntime.so " + classifier.RuntimeVersion + ", as the action's image does: a failure there is the image's"),
-	pipeline.SettingPreprocessingCheck: func(s string) string {
-		return "set the preset input to " + cmp.Or(s, "the model's") + " (or the scale, mean and std inputs to the model's own), or preprocessing-check to false if the model was trained with this preprocessing"
+	pipeline.SettingPreprocessingCheck: func(presets []string) string {
+		return "set the preset input to " + cmp.Or(orList(presets), "the model's") + " (or the scale, mean and std inputs to the model's own), or preprocessing-check to false if the model was trained with this preprocessing"
 	},
+}
+
+// orList joins values as a choice: "a", "a or b", "a, b or c".
+func orList(values []string) string {
+	if n := len(values); n > 1 {
+		return strings.Join(values[:n-1], ", ") + " or " + values[n-1]
+	}
+	return strings.Join(values, "")
 }
 
 // flatExample returns, for a flattened input of n values, an example
@@ -202,7 +225,7 @@ func hintFrom(err error, tables ...map[fault.Setting]hint) error {
 	if err == nil {
 		return nil
 	}
-	setting, suggest := fault.SuggestionOf(err)
+	setting, suggest := fault.SuggestionsOf(err)
 	for _, t := range tables {
 		if h, ok := t[setting]; ok {
 			return &hinted{err: err, hint: h(suggest)}

@@ -67,6 +67,20 @@ func TestSettingHints(t *testing.T) {
 	if got, want := err.Error(), "cannot tell: say how to read the output with --output-kind probabilities, logits (softmax is applied), sigmoid (independent scores in [0,1]), multilabel-logits (a sigmoid is applied to each) or percentages (probabilities times 100)"; got != want {
 		t.Errorf("got %q, want %q", got, want)
 	}
+	// Presets suggested together: each is a --preset of its own.
+	for _, tc := range []struct {
+		presets []string
+		want    string
+	}{
+		{nil, "pass --preset NAME (or"},
+		{[]string{"mnist"}, "pass --preset mnist (or"},
+		{[]string{"raw255", "imagenet"}, "pass --preset raw255 or --preset imagenet (or"},
+	} {
+		err := withHint(fault.Suggest(fault.Invalidf(pipeline.SettingPreprocessingCheck, "wrong"), tc.presets...))
+		if got := err.Error(); !strings.HasPrefix(got, "wrong: "+tc.want) {
+			t.Errorf("suggesting %q: got %q, want it to begin %q", tc.presets, got, "wrong: "+tc.want)
+		}
+	}
 	if err := withHint(fault.Modelf("boom")); err.Error() != "boom" {
 		t.Errorf("an error without a setting got a hint: %q", err)
 	}
@@ -88,6 +102,14 @@ func TestActionHints(t *testing.T) {
 			"raise the max-input-bytes input if the runner has the memory, or give a smaller input-shape"},
 		{fault.Suggest(fault.Invalidf(pipeline.SettingPreprocessingCheck, "wrong"), "mnist"),
 			"set the preset input to mnist (or the scale, mean and std inputs to the model's own), or preprocessing-check to false if the model was trained with this preprocessing"},
+		// Presets suggested together are the input's choices, in the
+		// Action's words: no flag among them.
+		{fault.Suggest(fault.Invalidf(pipeline.SettingPreprocessingCheck, "wrong"), "raw255", "imagenet"),
+			"set the preset input to raw255 or imagenet (or the scale, mean and std inputs to the model's own), or preprocessing-check to false if the model was trained with this preprocessing"},
+		{fault.Suggest(fault.Invalidf(pipeline.SettingPreprocessingCheck, "wrong"), "cifar10", "imagenet", "pm1"),
+			"set the preset input to cifar10, imagenet or pm1 (or the scale, mean and std inputs to the model's own), or preprocessing-check to false if the model was trained with this preprocessing"},
+		{fault.Invalidf(pipeline.SettingPreprocessingCheck, "wrong"),
+			"set the preset input to the model's (or the scale, mean and std inputs to the model's own), or preprocessing-check to false if the model was trained with this preprocessing"},
 		{fault.Environmentf(classifier.SettingRuntime, "cannot load"),
 			"point $ONNXRUNTIME_LIB at libonnxruntime.so " + classifier.RuntimeVersion + ", as the action's image does: a failure there is the image's"},
 		// A flag the Action has an input of the same name for keeps its hint.

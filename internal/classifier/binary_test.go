@@ -79,7 +79,7 @@ func TestBinaryOutput(t *testing.T) {
 				if !errors.Is(err, fault.Invalid) || fault.SettingOf(err) != tc.setting || strings.Contains(err.Error(), "\n") {
 					t.Fatalf("refused with %v; want one line of invalid usage naming %s", err, tc.setting)
 				}
-				if _, got := fault.SuggestionOf(err); tc.offer != "" && got != tc.offer {
+				if _, got := fault.SuggestionsOf(err); tc.offer != "" && strings.Join(got, " ") != tc.offer {
 					t.Fatalf("refusal %q offers %q, want %q", err, got, tc.offer)
 				}
 				return

@@ -245,7 +245,7 @@ func TestOutputKinds(t *testing.T) {
 					// A leading | marks the kinds the refusal offers,
 					// all of them.
 					if hint, ok := strings.CutPrefix(w, "|"); ok {
-						if _, got := fault.SuggestionOf(err); got != hint {
+						if _, got := fault.SuggestionsOf(err); strings.Join(got, " ") != hint {
 							t.Errorf("refusal %q offers %q, want %q", err, got, hint)
 						}
 					} else if !strings.Contains(err.Error(), w) {

@@ -47,8 +47,8 @@ func TestDynamicChannels(t *testing.T) {
 					c.Close()
 					t.Fatal("opened, want a refusal")
 				}
-				setting, suggest := fault.SuggestionOf(err)
-				if !errors.Is(err, fault.Invalid) || setting != tc.setting || suggest != tc.suggest || !strings.Contains(err.Error(), tc.message) {
+				setting, suggest := fault.SuggestionsOf(err)
+				if !errors.Is(err, fault.Invalid) || setting != tc.setting || strings.Join(suggest, " ") != tc.suggest || !strings.Contains(err.Error(), tc.message) {
 					t.Fatalf("got %v (setting %q, suggestion %q), want invalid input about %q, setting %q, suggestion %q", err, setting, suggest, tc.message, tc.setting, tc.suggest)
 				}
 				return

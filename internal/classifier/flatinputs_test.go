@@ -108,8 +108,8 @@ func TestFlatInputs(t *testing.T) {
 				c.Close()
 				t.Fatal("opened; want a refusal")
 			}
-			_, suggest := fault.SuggestionOf(err)
-			if !errors.Is(err, fault.Invalid) || !strings.Contains(err.Error(), tc.say) || suggest != tc.suggest {
+			_, suggest := fault.SuggestionsOf(err)
+			if !errors.Is(err, fault.Invalid) || !strings.Contains(err.Error(), tc.say) || strings.Join(suggest, " ") != tc.suggest {
 				t.Fatalf("got %v (suggesting %q); want %q suggesting %q", err, suggest, tc.say, tc.suggest)
 			}
 		})

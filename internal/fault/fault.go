@@ -48,11 +48,13 @@ type Setting string
 
 // Error is an error of a known Kind. Its message says what is wrong and how
 // to fix it in words; Setting, when set, names the option to change, and
-// Suggest, when set, a value of it that would work.
+// Suggest, when set, values of it that would work, the likeliest first:
+// each front end words them its own way (a flag given each, an input set
+// to one of them).
 type Error struct {
 	Kind    Kind
 	Setting Setting
-	Suggest string
+	Suggest []string
 	Err     error
 }
 
@@ -106,30 +108,31 @@ func SettingOf(err error) Setting {
 	return s
 }
 
-// SuggestionOf returns the Setting of the outermost *Error in err's chain
-// that names one, with the value that error suggests for it ("" for none).
-func SuggestionOf(err error) (Setting, string) { return settingOf(err) }
+// SuggestionsOf returns the Setting of the outermost *Error in err's chain
+// that names one, with every value that error suggests for it (none when
+// it suggests none), the likeliest first.
+func SuggestionsOf(err error) (Setting, []string) { return settingOf(err) }
 
-func settingOf(err error) (Setting, string) {
+func settingOf(err error) (Setting, []string) {
 	for err != nil {
 		e, ok := errors.AsType[*Error](err)
 		if !ok {
-			return "", ""
+			return "", nil
 		}
 		if e.Setting != "" {
 			return e.Setting, e.Suggest
 		}
 		err = e.Err
 	}
-	return "", ""
+	return "", nil
 }
 
-// Suggest returns err with value suggested for the setting it names, when
-// err is an *Error; otherwise err itself.
-func Suggest(err error, value string) error {
+// Suggest returns err with values suggested for the setting it names, the
+// likeliest first, when err is an *Error; otherwise err itself.
+func Suggest(err error, values ...string) error {
 	if e, ok := err.(*Error); ok {
 		c := *e
-		c.Suggest = value
+		c.Suggest = values
 		return &c
 	}
 	return err

@@ -289,7 +289,7 @@ func (spec *Spec) checkPreprocessing(o *Opened, what string) error {
 		err = fault.Invalidf(SettingPreprocessingCheck, "%s scales its input in its graph (%s) before %s, and with this preprocessing (%s) that layer gets values in %s, unlike normalised images, where preset %s, so the model was most likely trained with such inputs, and a search would feed it inputs unlike any it was trained on",
 			what, r.Via, r.Next, given, r.RangeString(), strings.Join(names, " and "))
 	}
-	return fault.Suggest(err, strings.Join(best, " or --preset "))
+	return fault.Suggest(err, best...)
 }
 
 // checkPhotos refuses to search o when the photo check found that its
@@ -302,7 +302,7 @@ func (spec *Spec) checkPhotos(o *Opened, what, given string) error {
 	}
 	err := fault.Invalidf(SettingPreprocessingCheck, "%s gives %d very different photos (a cat, coffee, a rocket, a portrait, grass, bricks) nearly the same scores with this preprocessing (%s: spread %.3f of 1), and far different ones with preset %s (%.2f), so this preprocessing squeezes every image into a sliver of the inputs the model was trained on, and a search could hardly move it",
 		what, p.Photos, given, p.Spread, strings.Join(p.SuggestedPresets, " or "), p.SuggestedSpread)
-	return fault.Suggest(err, strings.Join(p.SuggestedPresets, " or --preset "))
+	return fault.Suggest(err, p.SuggestedPresets...)
 }
 
 // modelSHA256 is the sha256 that identifies the model at path in reports,

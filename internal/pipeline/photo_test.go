@@ -8,6 +8,7 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -96,7 +97,7 @@ func TestClassifyPhoto(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = ClassifyPhoto(t.Context(), o, text, 3)
-	if s, _ := fault.SuggestionOf(err); !errors.Is(err, fault.Invalid) || s != SettingImage {
+	if s, _ := fault.SuggestionsOf(err); !errors.Is(err, fault.Invalid) || s != SettingImage {
 		t.Fatalf("text file: %v (setting %q), want an invalid-input error naming the image", err, s)
 	}
 }
@@ -139,8 +140,8 @@ func TestDigitCheckGuessed(t *testing.T) {
 				}
 				return
 			}
-			setting, suggest := fault.SuggestionOf(err)
-			if !errors.Is(err, fault.Invalid) || setting != SettingPreprocessingCheck || suggest != tc.suggest {
+			setting, suggest := fault.SuggestionsOf(err)
+			if !errors.Is(err, fault.Invalid) || setting != SettingPreprocessingCheck || !slices.Equal(suggest, []string{tc.suggest}) {
 				t.Fatalf("got %v (setting %q, suggestion %q), want a refusal suggesting %s", err, setting, suggest, tc.suggest)
 			}
 			if want := "fooltest's default preprocessing (preset raw01, which nothing gave)"; !strings.Contains(err.Error(), want) {

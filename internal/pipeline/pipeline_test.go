@@ -220,7 +220,7 @@ func TestCeilingRefusal(t *testing.T) {
 			if tc.avoid != "" && strings.Contains(msg, tc.avoid) {
 				t.Errorf("refusal %q says %q", msg, tc.avoid)
 			}
-			if _, got := fault.SuggestionOf(err); got != "probabilities (scores of one distribution) or sigmoid (independent scores)" {
+			if _, got := fault.SuggestionsOf(err); !slices.Equal(got, []string{"probabilities (scores of one distribution) or sigmoid (independent scores)"}) {
 				t.Errorf("refusal offers %q, want probabilities or sigmoid alone", got)
 			}
 		})
