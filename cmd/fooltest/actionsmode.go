@@ -125,9 +125,22 @@ func (s *actionStep) exitNow() {
 	finishAction(s.gha, s.e, nil, errExitedAtOnce)
 }
 
+// inInputs is an error in the Action's words: the flags its message
+// names, as the inputs of the same names (see actions.InInputs).
+type inInputs struct{ err error }
+
+func (e inInputs) Error() string { return actions.InInputs(e.err.Error()) }
+func (e inInputs) Unwrap() error { return e.err }
+
 func finishAction(gha *githubactions.Action, e env, o *runOutcome, runErr error) int {
 	runErr = withActionHint(runErr)
 	out := actions.Outcome{Err: runErr, ExitCode: exitcode.Of(runErr)}
+	if runErr != nil {
+		// The libraries word their errors, and the gate its reasons, in
+		// the CLI's flags; a step sets inputs.
+		runErr = inInputs{runErr}
+		out.Err = runErr
+	}
 	if runErr != nil {
 		fmt.Fprintf(e.stderr, "fooltest: %s\n", safetext.OneLine(runErr.Error()))
 	}
@@ -140,7 +153,7 @@ func finishAction(gha *githubactions.Action, e env, o *runOutcome, runErr error)
 		out.Threshold, out.MaxConfidence = res.Threshold, res.MaxConfidence
 		out.Score = res.Score
 		if res.Verdict == gate.Error {
-			out.NotTested = res.Error
+			out.NotTested = actions.InInputs(res.Error)
 		}
 		if b := res.Baseline; b != nil {
 			out.Baseline = &actions.BaselineOutcome{Score: b.Score, PValue: b.PValue, Regression: b.Regression}

@@ -15,7 +15,6 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
-	"slices"
 	"strings"
 )
 
@@ -84,12 +83,6 @@ var inputs = []input{
 	{name: "preprocessing-check", boolean: true, defaultTrue: true},
 	{name: "merge", merge: mergeOnly},
 	{name: "allow-missing-shards", boolean: true, merge: mergeOnly},
-}
-
-// HasInput reports whether the action has an input called name; each
-// sets the flag of that name (merge, the directories to merge).
-func HasInput(name string) bool {
-	return slices.ContainsFunc(inputs, func(in input) bool { return in.name == name })
 }
 
 // isDefault reports whether v, a boolean input's value, is what its flag
