@@ -119,9 +119,6 @@ func isDecimal(s string) bool {
 	return digits > 0
 }
 
-// IsPercent reports whether the allowance is a percentage of the targets.
-func (m MaxFooled) IsPercent() bool { return m.percent != nil }
-
 // Resolve returns how many fooled classes are allowed among targets target
 // classes: the count itself, or floor(P% × targets) for a percentage.
 func (m MaxFooled) Resolve(targets int) int {
@@ -191,8 +188,8 @@ const (
 	DefaultTolerance = 0.02
 )
 
-// ParseFailOn parses "fooled" or "never" (case and surrounding spaces are
-// ignored).
+// ParseFailOn parses "fooled", "regression" or "never" (case and
+// surrounding spaces are ignored).
 func ParseFailOn(s string) (FailOn, error) {
 	switch f := FailOn(strings.ToLower(strings.TrimSpace(s))); f {
 	case FailOnFooled, FailOnNever, FailOnRegression:

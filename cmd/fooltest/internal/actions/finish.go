@@ -133,13 +133,6 @@ func Finish(gha *githubactions.Action, o Outcome) error {
 	return errors.Join(errs...)
 }
 
-// Group starts a collapsible group in the step log and returns the function
-// that ends it, for use as `defer actions.Group(gha, "search")()`.
-func Group(gha *githubactions.Action, name string) (end func()) {
-	gha.Group(name)
-	return gha.EndGroup
-}
-
 // guard turns go-githubactions' panics on write failures into errors, so
 // that one unwritable file does not cost the other reports.
 func guard(what string, f func()) (err error) {

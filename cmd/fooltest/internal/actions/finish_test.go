@@ -452,18 +452,6 @@ func TestTruncate(t *testing.T) {
 	}
 }
 
-func TestGroup(t *testing.T) {
-	var stdout bytes.Buffer
-	gha := githubactions.New(githubactions.WithWriter(&stdout))
-	end := Group(gha, "search")
-	fmt.Fprintln(&stdout, "progress")
-	end()
-	want := "::group::search\nprogress\n::endgroup::\n"
-	if got := stdout.String(); got != want {
-		t.Errorf("group log = %q, want %q", got, want)
-	}
-}
-
 // The annotation and output formats are the runner's, not ours: keep the
 // property escaping in view so a label with ":" or "," cannot break them.
 func TestAnnotationEscaping(t *testing.T) {
