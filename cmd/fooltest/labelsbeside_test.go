@@ -38,7 +38,7 @@ func TestLabelsBeside(t *testing.T) {
 		t.Fatalf("labels.txt not read:\n%s", r.stdout)
 	}
 	dir := t.TempDir()
-	r := runMain(t, nil, "run", "--model", model, "--threads", "1", "--max-evals", "40", "--fail-on", "never", "--quiet", "--report-dir", dir)
+	r := runMain(t, nil, "run", "--model", model, "--threads", "1", "--max-evals", "40", "--fail-on", "never", "--preprocessing-check=false", "--quiet", "--report-dir", dir)
 	if r.code != exitcode.Pass {
 		t.Fatalf("run: exit %d\n%s", r.code, r.stderr)
 	}
@@ -80,7 +80,7 @@ func TestLabelsBeside(t *testing.T) {
 		t.Fatalf("--labels does not take precedence:\n%s", r.stdout)
 	}
 	dir = t.TempDir()
-	if r := runMain(t, nil, "run", "--model", model, "--labels", other, "--threads", "1", "--max-evals", "40", "--fail-on", "never", "--quiet", "--report-dir", dir); r.code != exitcode.Pass {
+	if r := runMain(t, nil, "run", "--model", model, "--labels", other, "--threads", "1", "--max-evals", "40", "--fail-on", "never", "--preprocessing-check=false", "--quiet", "--report-dir", dir); r.code != exitcode.Pass {
 		t.Fatalf("run --labels: exit %d\n%s", r.code, r.stderr)
 	}
 	var given struct {

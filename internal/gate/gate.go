@@ -296,7 +296,10 @@ func Evaluate(res *report.Result, threshold float64, allowed MaxFooled, failOn F
 	case res.NonFiniteError != "":
 		v = Error
 		res.Error = res.NonFiniteError
-	case failOn != FailOnNever && unconfirmed(res) && !searchedFooled(res):
+	// A run that reports only (fail-on never) gates nothing, but its
+	// verdict is still published: "pass" would record a model that was
+	// never tested as one that held.
+	case unconfirmed(res) && !searchedFooled(res):
 		v = Error
 		// A channel order given alone makes the preset "custom", which
 		// no flag names: then the values themselves confirm it.
@@ -323,7 +326,7 @@ func Evaluate(res *report.Result, threshold float64, allowed MaxFooled, failOn F
 	case res.Evaluations < need && !searchedFooled(res):
 		v = Error
 		res.Error = fmt.Sprintf("the search made only %d model evaluations, fewer than the %d a pass needs (%d, or one per target class searched when there are more): give the search a longer time budget, a faster model, or fewer target classes per job (--classes, or --shard over a job matrix)", res.Evaluations, need, minEvaluations)
-	case failOn != FailOnNever && !res.Config.PreprocessingUnchecked:
+	case !res.Config.PreprocessingUnchecked:
 		if c, progress, ok := unmoved(res, threshold); ok {
 			v = Error
 			// Name the limit that stopped the search: more evaluations

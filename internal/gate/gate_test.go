@@ -356,6 +356,13 @@ func TestEvaluateError(t *testing.T) {
 			if v == Error && OutcomeOf(v, FailOnNever) != Untested {
 				t.Fatal("an error verdict must never let the pipeline proceed, even in report-only mode")
 			}
+			// Reporting only gates nothing, but publishes the verdict:
+			// an untested model is no pass there either.
+			if v == Error {
+				if again, err := Evaluate(&tt.res, 0.99, allowed, FailOnNever); err != nil || again != Error {
+					t.Fatalf("with fail-on never: verdict %s, %v; want error", again, err)
+				}
+			}
 		})
 	}
 }
@@ -378,8 +385,14 @@ func TestEvaluateAgain(t *testing.T) {
 		thenAllowed  MaxFooled
 		want         Verdict
 	}{
-		// fail-on never gates nothing, so an unmoved search passes.
-		{"unmoved, then report only", unmovedRun, FailOnFooled, none, FailOnNever, none, Pass},
+		// fail-on never gates nothing, but an unmoved search tested
+		// nothing either: its verdict says so.
+		{"unmoved, then report only", unmovedRun, FailOnFooled, none, FailOnNever, none, Error},
+		{"unmoved and told to go on, then report only", func() report.Result {
+			r := unmovedRun()
+			r.Config.PreprocessingUnchecked = true
+			return r
+		}, FailOnFooled, none, FailOnNever, none, Pass},
 		{"interrupted, then allowed the fooled class", func() report.Result {
 			return report.Result{Classes: classes(1, 0.1), Evaluations: 500, Interrupted: true}
 		}, FailOnFooled, none, FailOnFooled, all, Error},
@@ -666,7 +679,7 @@ func TestUnmoved(t *testing.T) {
 		{name: "sigmoid short", k: 40, kind: "sigmoid", confs: []float64{0.9}, threshold: 0.99, want: Error},
 		{name: "sigmoid past", k: 40, kind: "multilabel-logits", confs: []float64{0.92}, threshold: 0.99, want: Pass},
 		{name: "told to go on", k: 10, kind: "probabilities", confs: []float64{0.3}, threshold: 0.99, unchecked: true, want: Pass},
-		{name: "reports only", k: 10, kind: "probabilities", confs: []float64{0.3}, threshold: 0.99, failOn: FailOnNever, want: Pass},
+		{name: "reports only", k: 10, kind: "probabilities", confs: []float64{0.3}, threshold: 0.99, failOn: FailOnNever, want: Error},
 		{name: "threshold under the even answer", k: 10, kind: "probabilities", confs: []float64{0.05}, threshold: 0.08, want: Pass},
 	}
 	for _, tt := range tests {
