@@ -191,6 +191,10 @@ func finishAction(gha *githubactions.Action, e env, o *runOutcome, runErr error)
 		} else if p.TooWide() {
 			warnings = append(warnings, fmt.Sprintf("with this preprocessing the model gave very different photos nearly the same scores, one class topping them all, and with preset %s, of a tenth of its range or less, far different ones, so this preprocessing may be far wider than the model's and saturate it: check that the preset input is the model's",
 				strings.Join(p.NarrowerPresets, " or ")))
+		} else if p != nil && p.Collapsed {
+			// As the reports warn: nothing to suggest, but a reviewer of
+			// the step must know what its verdict rests on.
+			warnings = append(warnings, "with this preprocessing the model gave very different photos nearly the same scores, and no preset of a far wider range set them apart: either the model reads inputs other than photos, or the preprocessing squeezes every image together, and then this search could hardly move it: check that the preset input (or scale, mean and std) is the model's")
 		}
 		out.PreprocessingWarning = strings.Join(warnings, "; ")
 		for _, c := range res.Classes {

@@ -134,6 +134,17 @@ func TestPhotoCheckDefaulted(t *testing.T) {
 			t.Fatalf("report.md does not say %q:\n%s", want, md)
 		}
 	}
+	// The step warns as the reports do.
+	vars := actionWorkspace(t, map[string]string{
+		"INPUT_MODEL":               model,
+		"INPUT_PRESET":              "raw01",
+		"INPUT_PREPROCESSING-CHECK": "false",
+		"INPUT_MAX-EVALS":           "200",
+		"INPUT_REPORT-DIR":          "rep",
+	})
+	if r := runMain(t, vars); r.code != exitcode.Pass || !strings.Contains(r.stdout, "::warning title=fooltest%3A the preprocessing looks wrong::") || !strings.Contains(r.stdout, "no preset of a far wider range set them apart") {
+		t.Fatalf("action, --preset raw01 --preprocessing-check=false: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
 	// A fail stands, and so does a pass that fooled every class: the
 	// search moved the model whatever its input.
 	if r := run(t.TempDir(), "--threshold", "0.2"); r.code != exitcode.GateFailed {
