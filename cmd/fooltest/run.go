@@ -349,9 +349,6 @@ func printSummary(e env, o *runOutcome) {
 	if err := report.WriteConsole(w, res); err != nil {
 		return
 	}
-	if bad, scored := o.NonFinite[0], o.NonFinite[1]; bad > 0 {
-		fmt.Fprintf(w, "note: %d of %d scored images gave NaN or infinite outputs, counted as confidence 0\n", bad, scored)
-	}
 	if res.Shard != nil && res.Shard.Index == 0 {
 		// A merge opened and searched nothing: the shards did.
 		fmt.Fprintf(w, "time: %.1fs merging and writing the reports (the longest shard: %.1fs opening the model, %.1fs searching):\n", o.WriteTime.Seconds(), res.OpenSeconds, res.ElapsedSeconds)

@@ -160,6 +160,9 @@ type Result struct {
 	// answered from the confidences the model gave them before, without a
 	// query; they are not in Evaluations.
 	Repeats int64
+	// NonFinite is how many of the Evaluations gave a NaN or ±Inf output,
+	// when the scorer says (see finiteRows); 0 otherwise.
+	NonFinite int64
 	// ByEncoding splits Evaluations by the encoding of the scored images
 	// (EncodingDirect, EncodingCPPN).
 	ByEncoding map[string]int64

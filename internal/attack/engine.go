@@ -69,7 +69,11 @@ type engine struct {
 	direct *direct
 	cppn   *cppnEncoding
 	evals  int64
-	byEnc  map[encoding]int64
+	// nonFinite counts the evaluations that gave a NaN or ±Inf output
+	// (see finiteRows); rows are the last scoring call's, by its row.
+	nonFinite int64
+	rows      []bool
+	byEnc     map[encoding]int64
 	// memo answers repeated images (nil for the paper's algorithm, whose
 	// cost is counted as the paper counts it: every image it breeds);
 	// repeats counts the images it answered.
@@ -272,7 +276,8 @@ func (e *engine) evaluate(g *generation) error {
 		default:
 			err = e.s.Score(e.imgs[:q*e.per], q, qconf)
 		}
-		if err != nil {
+		var judged scoredAll
+		if err != nil && (!errors.As(err, &judged) || !judged.ScoredAll()) {
 			// A scorer whose run the context aborted has scored
 			// nothing of this chunk: the search stops as at any
 			// other end of its budget.
@@ -281,10 +286,18 @@ func (e *engine) evaluate(g *generation) error {
 			}
 			return fmt.Errorf("attack: scoring images: %w", err)
 		}
+		e.rows = nil
+		if fr, ok := e.s.(finiteRows); ok && q > 0 {
+			e.rows = fr.NonFiniteRows()
+		}
 		if e.memo != nil {
 			e.recall(conf, m, q)
 		}
 		more := e.offer(g, off, m)
+		if err != nil {
+			// The chunk was scored and counted; the error judged it.
+			return fmt.Errorf("attack: scoring images: %w", err)
+		}
 		e.tune(m, time.Since(t0))
 		off += m
 		e.progress(false)
@@ -440,6 +453,13 @@ func (e *engine) offer(g *generation, off, m int) bool {
 	for i := off; i < off+m; i++ {
 		if e.memo == nil || e.fresh[i-off] {
 			e.evals++
+			row := i - off
+			if e.memo != nil {
+				row = int(e.from[i-off])
+			}
+			if row < len(e.rows) && e.rows[row] {
+				e.nonFinite++
+			}
 			e.byEnc[g.genomes[i].enc]++
 			e.probe.observe(g.conf[i*e.k : (i+1)*e.k])
 			if e.memo != nil {
@@ -488,6 +508,7 @@ func (e *engine) progress(final bool) {
 func (e *engine) result() *Result {
 	r := &Result{
 		Evaluations: e.evals,
+		NonFinite:   e.nonFinite,
 		Repeats:     e.repeats,
 		Elapsed:     time.Since(e.start),
 		Stopped:     e.stopped,

@@ -31,6 +31,22 @@ type inputScorer interface {
 	ScoreInputs(inputs []float32, n int, conf []float32) error
 }
 
+// finiteRows is implemented by scorers that say which images of their last
+// Score or ScoreInputs call gave a NaN or ±Inf output, so that the search
+// counts such images among its evaluations: the images it scored after
+// fooling its last class are not evaluations, and a figure over every
+// image scored would disagree with them.
+type finiteRows interface {
+	NonFiniteRows() []bool
+}
+
+// scoredAll is implemented by errors that a scorer returns after scoring
+// every image it was given, to judge them (too many NaN outputs): the
+// search counts those images, then stops with the error.
+type scoredAll interface {
+	ScoredAll() bool
+}
+
 // affine maps canonical values to model inputs, per channel; a nil affine
 // leaves them as they are.
 type affine struct{ mul, add []float32 }

@@ -224,6 +224,9 @@ type Classifier struct {
 	// the images with at least one such output, and scored every image
 	// scored.
 	nonFinite, badImages, scored int64
+	// rowBad marks the images of the last Score or ScoreInputs call
+	// with such an output (see NonFiniteRows).
+	rowBad []bool
 	// expSoftmax says that the graph computes the output as a softmax
 	// written with Exp, which overflows on large logits (see
 	// NonFiniteError).

@@ -24,22 +24,52 @@ const nonFiniteMinImages = 100
 // What the images with finite outputs showed still stands: a class one of
 // them fooled was fooled.
 type NonFiniteError struct {
-	// Images is how many images had a non-finite output, of Scored.
+	// Images is how many images had a non-finite output, of Scored. A
+	// search judges the images it counts as evaluations (see
+	// JudgeFinite), so that every report gives the same figures.
 	Images, Scored int64
-	// Values is how many outputs were non-finite.
-	Values int64
 	// ExpSoftmax says that the graph computes the output as a softmax
 	// written out with Exp (see expSoftmax), the likely cause.
 	ExpSoftmax bool
 }
 
 func (e *NonFiniteError) Error() string {
-	msg := fmt.Sprintf("the model's outputs were NaN or infinite for %d of %d scored images (%d values), more than the %g%% allowed, so it cannot be tested",
-		e.Images, e.Scored, e.Values, 100*maxNonFiniteShare)
+	msg := fmt.Sprintf("the model's outputs were NaN or infinite for %d of %d images evaluated, more than the %g%% allowed, so it cannot be tested",
+		e.Images, e.Scored, 100*maxNonFiniteShare)
 	if e.ExpSoftmax {
-		msg += ": the model computes its output as a softmax written with Exp (an Exp divided by its sum), which overflows to infinity, and the division to NaN, once a logit passes about 88; export the softmax with the Softmax operator, which subtracts the largest logit first and never overflows"
+		msg += ": " + expSoftmaxCause
 	}
 	return msg
+}
+
+// ScoredAll reports that the images were scored before the error judged
+// them: their confidences stand, and a search counts them before it stops.
+func (e *NonFiniteError) ScoredAll() bool { return true }
+
+// expSoftmaxCause is the cause and fix of NaN outputs from a softmax
+// written with Exp.
+const expSoftmaxCause = "the model computes its output as a softmax written with Exp (an Exp divided by its sum), which overflows to infinity, and the division to NaN, once a logit passes about 88; export the softmax with the Softmax operator, which subtracts the largest logit first and never overflows"
+
+// NonFiniteCause says what most likely made the model's outputs NaN or
+// infinite and what fixes it, for reports of a run where some were: a
+// softmax written with Exp when the graph has one, else where to look.
+func (c *Classifier) NonFiniteCause() string {
+	if c.expSoftmax {
+		return expSoftmaxCause
+	}
+	return "the model's graph gave them (an overflowing exponential, a division by zero, a logarithm of zero or less) for inputs of this preprocessing's range; check the operators before its output and the input preprocessing"
+}
+
+// JudgeFinite returns a *NonFiniteError when more than maxNonFiniteShare
+// of images, bad of which gave NaN or ±Inf outputs, did. A search calls it
+// with the images it counted as evaluations, which leave out those scored
+// after it fooled its last class, so that its verdict and every report
+// agree with its evaluations.
+func (c *Classifier) JudgeFinite(bad, images int64) error {
+	if images <= 0 || float64(bad) <= maxNonFiniteShare*float64(images) {
+		return nil
+	}
+	return &NonFiniteError{Images: bad, Scored: images, ExpSoftmax: c.expSoftmax}
 }
 
 // Is makes a NonFiniteError a fault.Model error.
@@ -52,7 +82,7 @@ func (c *Classifier) nonFiniteErr(minImages int64) error {
 	if c.scored == 0 || c.scored < minImages || float64(c.badImages) <= maxNonFiniteShare*float64(c.scored) {
 		return nil
 	}
-	return &NonFiniteError{Images: c.badImages, Scored: c.scored, Values: c.nonFinite, ExpSoftmax: c.expSoftmax}
+	return &NonFiniteError{Images: c.badImages, Scored: c.scored, ExpSoftmax: c.expSoftmax}
 }
 
 // expSoftmax reports whether m computes output, through operators that
@@ -81,3 +111,8 @@ func (c *Classifier) CheckFinite() error { return c.nonFiniteErr(1) }
 // NonFiniteImages returns how many scored images had at least one NaN or
 // ±Inf output, and how many images were scored.
 func (c *Classifier) NonFiniteImages() (bad, scored int64) { return c.badImages, c.scored }
+
+// NonFiniteRows says which images of the last Score or ScoreInputs call
+// had at least one NaN or ±Inf output, by row; it is valid until the next
+// call. A search reads it to count such images among its evaluations.
+func (c *Classifier) NonFiniteRows() []bool { return c.rowBad }

@@ -25,18 +25,26 @@ func (c *Classifier) Score(imgs []float32, n int, conf []float32) error {
 	if len(imgs) < n*per || len(conf) < n*k {
 		return fmt.Errorf("classifier: %d images need %d pixels and %d confidences, got %d and %d", n, n*per, n*k, len(imgs), len(conf))
 	}
+	c.resetRows(n)
 	if c.spare != nil && n > c.batch.size {
 		return c.scorePipelined(imgs, n, conf)
 	}
-	if err := c.scoreInline(imgs, n, conf); err != nil {
+	if err := c.scoreInline(imgs, n, conf, c.rowBad); err != nil {
 		return err
 	}
 	return c.nonFiniteErr(nonFiniteMinImages)
 }
 
+// resetRows makes rowBad n rows, none of them bad.
+func (c *Classifier) resetRows(n int) {
+	c.rowBad = slices.Grow(c.rowBad[:0], n)[:n]
+	clear(c.rowBad)
+}
+
 // scoreInline is Score one batch after another, without the pipeline and
-// without judging the outputs' finiteness.
-func (c *Classifier) scoreInline(imgs []float32, n int, conf []float32) error {
+// without judging the outputs' finiteness; rows marks the images whose
+// outputs were not finite, when not nil.
+func (c *Classifier) scoreInline(imgs []float32, n int, conf []float32, rows []bool) error {
 	per, k, size := c.in.c*c.in.h*c.in.w, c.out.k, c.batch.size
 	for off := 0; off < n; off += size {
 		m := min(size, n-off)
@@ -48,9 +56,17 @@ func (c *Classifier) scoreInline(imgs []float32, n int, conf []float32) error {
 		if err := c.run(b); err != nil {
 			return err
 		}
-		c.confidences(b.output.GetData(), m, conf[off*k:(off+m)*k])
+		c.confidences(b.output.GetData(), m, conf[off*k:(off+m)*k], rowsOf(rows, off, m))
 	}
 	return nil
+}
+
+// rowsOf is rows[off:off+m], or nil when rows is.
+func rowsOf(rows []bool, off, m int) []bool {
+	if rows == nil {
+		return nil
+	}
+	return rows[off : off+m]
 }
 
 // scorePipelined is Score for more than one batch with a pipeline. The
@@ -66,7 +82,7 @@ func (c *Classifier) scorePipelined(imgs []float32, n int, conf []float32) error
 		var j pipeJob
 		if off > 0 {
 			// The previous batch was full: only the last can be partial.
-			j.raw, j.conf, j.rows = c.spare.output.GetData(), conf[(off-size)*k:off*k], size
+			j.raw, j.conf, j.rows, j.bad = c.spare.output.GetData(), conf[(off-size)*k:off*k], size, c.rowBad[off-size:off]
 		}
 		next := off + size
 		if next < n {
@@ -82,7 +98,7 @@ func (c *Classifier) scorePipelined(imgs []float32, n int, conf []float32) error
 			return err
 		}
 		if next >= n {
-			c.confidences(b.output.GetData(), n-off, conf[off*k:n*k])
+			c.confidences(b.output.GetData(), n-off, conf[off*k:n*k], c.rowBad[off:n])
 			return c.nonFiniteErr(nonFiniteMinImages)
 		}
 		c.batch, c.spare = c.spare, c.batch
@@ -133,6 +149,7 @@ func (c *Classifier) scoreInputs(inputs []float32, n int, conf []float32, maxByt
 	// The runs go back to back and confidences come after them all: the
 	// runtime's threads stop spinning when a run returns (see configure),
 	// and work between runs left them asleep for the next one.
+	c.resetRows(n)
 	if cap(c.raw) < n*w {
 		c.raw = make([]float32, n*w)
 	}
@@ -149,7 +166,7 @@ func (c *Classifier) scoreInputs(inputs []float32, n int, conf []float32, maxByt
 		m := min(size, n-off)
 		copy(c.raw[off*w:(off+m)*w], b.output.GetData())
 	}
-	c.confidences(c.raw, n, conf)
+	c.confidences(c.raw, n, conf, c.rowBad)
 	return c.nonFiniteErr(nonFiniteMinImages)
 }
 
@@ -301,8 +318,9 @@ func pixelRound(d []float32) {
 	}
 }
 
-// confidences turns m rows of raw outputs into confidences.
-func (c *Classifier) confidences(raw []float32, m int, conf []float32) {
+// confidences turns m rows of raw outputs into confidences, marking in
+// rows (when not nil) those with a NaN or ±Inf output.
+func (c *Classifier) confidences(raw []float32, m int, conf []float32, rows []bool) {
 	k, w := c.out.k, c.out.width()
 	// Scores read as they are, percentages as a hundredth of each.
 	div := float32(1)
@@ -338,6 +356,9 @@ func (c *Classifier) confidences(raw []float32, m int, conf []float32) {
 		c.nonFinite += bad
 		if bad > 0 {
 			c.badImages++
+			if rows != nil {
+				rows[i] = true
+			}
 		}
 	}
 	c.scored += int64(m)

@@ -25,5 +25,5 @@ func (c *Classifier) ScoreAs(n Normalization, imgs []float32, count int, conf []
 	}()
 	c.mul, c.add, c.bgr = mul, add, n.BGR && c.in.c == 3
 	// A check scores a few batches, too few for the pipeline to pay.
-	return c.scoreInline(imgs, count, conf)
+	return c.scoreInline(imgs, count, conf, nil)
 }

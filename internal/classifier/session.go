@@ -37,6 +37,7 @@ func (b *binding) bind() {
 type pipeJob struct {
 	raw, conf     []float32
 	rows          int
+	bad           []bool
 	dst, src, pad []float32
 	m             int
 }
@@ -82,7 +83,7 @@ func (c *Classifier) pipeline(jobs <-chan pipeJob, done chan<- struct{}) {
 	per := c.in.c * c.in.h * c.in.w
 	for j := range jobs {
 		if j.rows > 0 {
-			c.confidences(j.raw, j.rows, j.conf)
+			c.confidences(j.raw, j.rows, j.conf, j.bad)
 		}
 		if j.m > 0 {
 			c.fill(j.dst, j.src, j.m)

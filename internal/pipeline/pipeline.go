@@ -180,9 +180,6 @@ type Outcome struct {
 	// every file written and folder created.
 	Written map[string]string
 	Files   []string
-	// NonFinite is how many scored images gave NaN or ±Inf outputs, and
-	// how many were scored.
-	NonFinite [2]int64
 	// WriteTime is how long writing the reports took; for a merge, reading
 	// and merging the shards' reports too, all the merge did.
 	WriteTime time.Duration
@@ -297,7 +294,6 @@ func Run(ctx context.Context, spec Spec) (*Outcome, error) {
 	// were fooled: the gate lets them fail the run, and makes one they do
 	// not fail an error.
 	out := &Outcome{Result: buildResult(o, &spec, res, started), SearchErr: err}
-	out.NonFinite[0], out.NonFinite[1] = o.NonFiniteImages()
 	out.Interrupted = res.Stopped == attack.StoppedCanceled
 	out.Result.Interrupted = out.Interrupted
 	out.Result.ScoreComparable = comparable(res, cfg.MaxEvals)

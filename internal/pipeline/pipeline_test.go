@@ -291,13 +291,20 @@ func TestNonFiniteVerdict(t *testing.T) {
 			} else if !errors.Is(err, fault.Model) || res.Error != res.NonFiniteError {
 				t.Errorf("an error returned %v (%v) with error %q; want the non-finite outputs as a model fault", err, fault.KindOf(err), res.Error)
 			}
+			// One figure, in images of the evaluations, with the cause
+			// and its fix, in every format: the fail's reports say it
+			// in a note, the error's in their headline.
 			n := strconv.FormatInt(res.NonFiniteOutputs, 10)
+			figure := fmt.Sprintf("for %d of %d images evaluated", res.NonFiniteOutputs, res.Evaluations)
+			if !strings.Contains(res.NonFiniteError, figure) {
+				t.Errorf("non-finite error %q does not say %q", res.NonFiniteError, figure)
+			}
 			for file, want := range map[string]string{
 				"report.json":  `"non_finite_outputs": ` + n,
-				"report.md":    "The model returned " + n + " non-finite scores",
-				"report.html":  "The model returned " + n + " non-finite scores",
-				"junit.xml":    `<property name="non_finite_outputs" value="` + n + `">`,
-				"report.sarif": `"nonFiniteOutputs": ` + n,
+				"report.md":    figure,
+				"report.html":  figure,
+				"junit.xml":    figure,
+				"report.sarif": figure,
 			} {
 				b, err := os.ReadFile(filepath.Join(spec.ReportDir, file))
 				if err != nil {
@@ -305,6 +312,9 @@ func TestNonFiniteVerdict(t *testing.T) {
 				}
 				if !strings.Contains(string(b), want) {
 					t.Errorf("%s does not say %q", file, want)
+				}
+				if file != "report.json" && !strings.Contains(string(b), "Softmax operator") {
+					t.Errorf("%s does not name the fix", file)
 				}
 			}
 		})

@@ -101,7 +101,9 @@ func buildResult(o *Opened, spec *Spec, res *attack.Result, started time.Time) *
 	out.Config.Encoding, out.Config.Algorithm = res.Encoding, res.Algorithm
 	out.Evaluations = res.Evaluations
 	out.ElapsedSeconds = res.Elapsed.Seconds()
-	out.NonFiniteOutputs = o.NonFinite()
+	if out.NonFiniteOutputs = res.NonFinite; out.NonFiniteOutputs > 0 {
+		out.NonFiniteCause = o.NonFiniteCause()
+	}
 	out.StoppedReason = res.Stopped
 	out.StartedAt = started.UTC().Format(time.RFC3339)
 	out.EvaluationBudget = spec.Search.MaxEvals

@@ -2,9 +2,11 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/fooltest/fooltest/internal/attack"
+	"github.com/fooltest/fooltest/internal/classifier"
 	"github.com/fooltest/fooltest/internal/score"
 )
 
@@ -40,8 +42,14 @@ func searchRepeats(ctx context.Context, h Hooks, o *Opened, cfg attack.Config, r
 		if res != nil {
 			runs = append(runs, res)
 		}
-		if err == nil {
-			err = o.CheckFinite()
+		if _, ok := errors.AsType[*classifier.NonFiniteError](err); err == nil || ok {
+			// Judged over the evaluations, as every report counts
+			// them, and over every search so far.
+			var bad, evals int64
+			for _, r := range runs {
+				bad, evals = bad+r.NonFinite, evals+r.Evaluations
+			}
+			err = o.JudgeFinite(bad, evals)
 		}
 		if err != nil || res == nil || res.Stopped == attack.StoppedCanceled || ctx.Err() != nil {
 			break
@@ -64,11 +72,12 @@ func combine(runs []*attack.Result) *attack.Result {
 		return runs[0]
 	}
 	out := *runs[0]
-	out.Evaluations, out.Elapsed = 0, 0
+	out.Evaluations, out.NonFinite, out.Elapsed = 0, 0, 0
 	out.ByEncoding = map[string]int64{}
 	out.Stopped = attack.StoppedAllReached
 	for _, r := range runs {
 		out.Evaluations += r.Evaluations
+		out.NonFinite += r.NonFinite
 		out.Elapsed += r.Elapsed
 		for k, v := range r.ByEncoding {
 			out.ByEncoding[k] += v

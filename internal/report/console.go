@@ -50,6 +50,9 @@ func WriteConsole(w io.Writer, res *Result) error {
 	case bl != nil:
 		fmt.Fprintf(&b, "baseline: %s; %d classes fell faster, %d slower\n", comparison(res), bl.Easier, bl.Harder)
 	}
+	if note := nonFiniteNote(res); note != "" {
+		b.WriteString("warning: " + note + "\n")
+	}
 	b.WriteString(consoleVerdict(res) + "\n")
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -50,6 +50,8 @@ func TestGolden(t *testing.T) {
 		{"missing-shards-", goldenMissingShardsResult, "", "report.html"},
 		{"outputs-not-searched-", goldenOutputsNotSearchedResult, "", "report.html"},
 		{"photos-narrower-", goldenPhotosNarrowerResult, "", ""},
+		{"non-finite-", goldenNonFiniteResult, "", "report.html"},
+		{"few-non-finite-", goldenFewNonFiniteResult, "console.txt", ""},
 	}
 	for _, fx := range fixtures {
 		for _, tt := range formats {

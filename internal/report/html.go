@@ -71,7 +71,7 @@ footer{margin-top:32px;color:#656d76;font-size:12px}
 <div class="note">{{.}}</div>
 {{- end}}
 {{- if .NonFinite}}
-<div class="note">The model returned {{.NonFinite}} non-finite scores (NaN or infinity): check its output and the input preprocessing.</div>
+<div class="note">{{.NonFinite}}</div>
 {{- end}}
 <h2>Summary</h2>
 <table>
@@ -169,20 +169,21 @@ type htmlPage struct {
 	Reason                                    string
 	Evaluations                               int64
 	ReportOnly                                bool
-	NonFinite                                 int64
-	PreprocessingWarning                      string
-	Summary                                   [][2]string
-	Baseline                                  []htmlBaseline
-	BaselineHidden                            int
-	Unreachable                               []htmlUnreachable
-	UnreachableHidden                         int
-	UnreachableNote                           string
-	Chart                                     *svgChart
-	Classes                                   []htmlClass
-	Hidden                                    int
-	ImgW, ImgH                                int
-	Config                                    [][2]string
-	Version                                   string
+	// NonFinite is the note on outputs that were not finite; "" when none.
+	NonFinite            string
+	PreprocessingWarning string
+	Summary              [][2]string
+	Baseline             []htmlBaseline
+	BaselineHidden       int
+	Unreachable          []htmlUnreachable
+	UnreachableHidden    int
+	UnreachableNote      string
+	Chart                *svgChart
+	Classes              []htmlClass
+	Hidden               int
+	ImgW, ImgH           int
+	Config               [][2]string
+	Version              string
 }
 
 // htmlUnreachable is one class that looks unreachable.
@@ -389,7 +390,7 @@ func htmlData(res *Result) htmlPage {
 		Interrupted:          res.Interrupted,
 		Reason:               displayLabel(cmp.Or(res.StoppedReason, "stopped before its budget was spent"), 120),
 		Evaluations:          res.Evaluations,
-		NonFinite:            res.NonFiniteOutputs,
+		NonFinite:            nonFiniteNote(res),
 		PreprocessingWarning: preprocessingWarning(res, func(s string) string { return displayLabel(s, 40) }),
 		Summary:              append(summaryRows(res, func(s string) string { return displayLabel(s, 200) }), scoreRows(res)...),
 		Chart:                newSVGChart(res),

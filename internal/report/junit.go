@@ -102,6 +102,9 @@ func junitSuites(res *Result) junit.Testsuites {
 		// A fail too may rest on a model that often gave NaN.
 		props = append(props, struct{ name, value string }{"non_finite_outputs", strconv.FormatInt(res.NonFiniteOutputs, 10)})
 	}
+	if note := nonFiniteNote(res); note != "" {
+		props = append(props, struct{ name, value string }{"non_finite", note})
+	}
 	if n := unreachableCount(res); n > 0 {
 		props = append(props, struct{ name, value string }{"unreachable", strconv.Itoa(n)})
 	}

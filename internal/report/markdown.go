@@ -68,9 +68,8 @@ func renderMarkdown(res *Result) []byte {
 	if w := preprocessingWarning(res, func(s string) string { return mdText(s, 40) }); w != "" {
 		fmt.Fprintf(&head, "> [!WARNING]\n> %s\n\n", w)
 	}
-	if res.NonFiniteOutputs > 0 {
-		fmt.Fprintf(&head, "> [!WARNING]\n> The model returned %d non-finite scores (NaN or infinity): check its output and the input preprocessing.\n\n",
-			res.NonFiniteOutputs)
+	if note := nonFiniteNote(res); note != "" {
+		fmt.Fprintf(&head, "> [!WARNING]\n> %s\n\n", mdEscape(note))
 	}
 
 	head.WriteString("| Summary | |\n|---|---:|\n")

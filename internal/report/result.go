@@ -76,9 +76,14 @@ type Result struct {
 	BudgetSeconds    float64 `json:"budget_seconds"`
 	MedianConfidence float64 `json:"median_confidence"`
 	MaxConfidence    float64 `json:"max_confidence"`
-	NonFiniteOutputs int64   `json:"non_finite_outputs"`
+	// NonFiniteOutputs is how many of the Evaluations gave a NaN or
+	// ±Inf output, which counts as confidence 0 for every class, and
+	// NonFiniteCause, when there were any, what most likely made them
+	// and what fixes it.
+	NonFiniteOutputs int64  `json:"non_finite_outputs"`
+	NonFiniteCause   string `json:"non_finite_cause,omitempty"`
 	// NonFiniteError says why the model was not tested when more of the
-	// scored images than a run may pass a model with gave NaN or ±Inf
+	// evaluations than a run may pass a model with gave NaN or ±Inf
 	// outputs; empty otherwise. The gate makes it the error of a run that
 	// would pass: one whose finite findings fail the gate is a fail all
 	// the same, since the classes those images fooled were fooled.

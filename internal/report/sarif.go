@@ -256,6 +256,9 @@ func sarifFor(res *Result) sarifLog {
 		// A fail too may rest on a model that often gave NaN.
 		run.Properties["nonFiniteOutputs"] = res.NonFiniteOutputs
 	}
+	if note := nonFiniteNote(res); note != "" {
+		run.Properties["nonFinite"] = note
+	}
 	if len(res.FailedBy) > 0 {
 		failed := make([]string, len(res.FailedBy))
 		for i, f := range res.FailedBy {

@@ -78,6 +78,15 @@ func formatConfidence(c, threshold float64) string {
 	return strconv.FormatFloat(c, 'f', -1, 64)
 }
 
+// count writes n and the noun that agrees with it: "1 evaluation", "2
+// evaluations". many is one's plural.
+func count[N int | int64](n N, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.FormatInt(int64(n), 10) + " " + many
+}
+
 // formatThreshold prints a threshold as short as it can be exactly.
 func formatThreshold(t float64) string {
 	return strconv.FormatFloat(t, 'f', -1, 64)

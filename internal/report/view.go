@@ -12,6 +12,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // notTestedHeadline is the headline of a result whose verdict is "error":
@@ -24,6 +26,49 @@ const notTestedHeadline = "ERROR: the model was not tested"
 // never shown as a pass or as an ordinary failure.
 func isError(res *Result) bool {
 	return res.Verdict != VerdictPass && res.Verdict != VerdictFail
+}
+
+// nonFiniteNote says, when some evaluations gave NaN or ±Inf outputs, how
+// many, what that did to the verdict, and the likely cause and fix, in the
+// same words and units (images of the evaluations) in every format; ""
+// when none did, and in a run whose error it is, which says it already.
+func nonFiniteNote(res *Result) string {
+	switch {
+	case res.NonFiniteError != "" && isError(res) && res.Error == res.NonFiniteError:
+		return ""
+	case res.NonFiniteError != "":
+		s := displayLabel(upperFirst(res.NonFiniteError), maxErrorReason) + "."
+		if res.Verdict == VerdictFail {
+			s += " The classes that images with finite outputs fooled were fooled all the same, so the run fails."
+		}
+		return s
+	case res.NonFiniteOutputs > 0:
+		s := fmt.Sprintf("The model's outputs were NaN or infinite for %d of %s evaluated; each such image counts as confidence 0 for every class, and with up to 1%% of them the verdict stands.",
+			res.NonFiniteOutputs, count(res.Evaluations, "image", "images"))
+		if res.NonFiniteCause != "" {
+			s += " Likely cause: " + displayLabel(res.NonFiniteCause, maxErrorReason) + "."
+		}
+		return s
+	}
+	return ""
+}
+
+// nonFiniteRow is the settings' value for the outputs not finite: how
+// many of the evaluations gave them.
+func nonFiniteRow(res *Result) string {
+	if res.NonFiniteOutputs == 0 {
+		return "0"
+	}
+	return fmt.Sprintf("%d of %s evaluated", res.NonFiniteOutputs, count(res.Evaluations, "image", "images"))
+}
+
+// upperFirst capitalises s's first letter, to start a sentence.
+func upperFirst(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	if n == 0 {
+		return s
+	}
+	return string(unicode.ToUpper(r)) + s[n:]
 }
 
 // errorReason is the one-line reason of an "error" verdict.
@@ -563,7 +608,7 @@ func configRows(res *Result) [][2]string {
 		{"Min score", f(cfg.MinScore)},
 		{"Image base URL", cfg.ImageBaseURL},
 		{"Artifact URL", cfg.ArtifactURL},
-		{"Non-finite outputs", strconv.FormatInt(res.NonFiniteOutputs, 10)},
+		{"Non-finite outputs", nonFiniteRow(res)},
 	}
 	if cfg.ChannelOrder != "" {
 		// After Std, where the preprocessing rows are.
