@@ -33,7 +33,7 @@ func WriteConsole(w io.Writer, res *Result) error {
 		case c.Unreachable != nil:
 			mark = "no (looks unreachable)"
 		}
-		fmt.Fprintf(&b, "%-6d  %-24s  %-10.5f  %s\n", c.Index, displayLabel(c.Label, 24), c.Confidence, mark)
+		fmt.Fprintf(&b, "%-6d  %-24s  %-10s  %s\n", c.Index, displayLabel(c.Label, 24), formatConfidence(c.Confidence, res.Threshold), mark)
 	}
 	b.WriteString("\n")
 	if w := preprocessingWarning(res, func(s string) string { return cleanText(displayLabel(s, 40)) }); w != "" {

@@ -60,22 +60,44 @@ func displayLabel(s string, n int) string {
 }
 
 // formatConfidence formats a confidence for a report that compares it with
-// the threshold. It uses five decimals, and more where five would round the
-// value onto the other side of the threshold or up to 1, so the printed
-// comparison is always true (0.9899999 is not shown as "0.99000 < 0.99").
+// the threshold. It prints five decimals, or one more than the threshold
+// has (0.999999 gets seven), and rounds toward zero where rounding would
+// carry the value onto the threshold or up to 1: a value printed as
+// reaching the threshold always does (0.9899999 reads "0.98999" at 0.99,
+// 0.9999995 "0.9999995" at 0.999999, 0.999998 "0.99999" at 0.99).
 func formatConfidence(c, threshold float64) string {
 	if math.IsNaN(c) || math.IsInf(c, 0) {
 		return strconv.FormatFloat(c, 'f', -1, 64)
 	}
-	var s string
-	for prec := 5; prec <= 17; prec++ {
-		s = strconv.FormatFloat(c, 'f', prec, 64)
-		v, _ := strconv.ParseFloat(s, 64)
-		if (v >= threshold) == (c >= threshold) && (v < 1 || c >= 1) {
-			return s
-		}
+	prec := max(5, decimals(threshold)+1)
+	s := strconv.FormatFloat(c, 'f', prec, 64)
+	v, _ := strconv.ParseFloat(s, 64)
+	if (v >= threshold) == (c >= threshold) && (v < 1 || c >= 1) {
+		return s
 	}
-	return strconv.FormatFloat(c, 'f', -1, 64)
+	return truncateDecimals(c, prec)
+}
+
+// decimals is how many decimals the shortest form of t has.
+func decimals(t float64) int {
+	s := strconv.FormatFloat(t, 'f', -1, 64)
+	if i := strings.IndexByte(s, '.'); i >= 0 {
+		return len(s) - i - 1
+	}
+	return 0
+}
+
+// truncateDecimals writes c, which is not negative, with prec decimals,
+// cut rather than rounded. The shortest form of c reads back as c, so the
+// cut one is never above it.
+func truncateDecimals(c float64, prec int) string {
+	s := strconv.FormatFloat(c, 'f', -1, 64)
+	i := strings.IndexByte(s, '.')
+	if i < 0 {
+		s, i = s+".", len(s)
+	}
+	s += strings.Repeat("0", prec)
+	return s[:i+1+prec]
 }
 
 // count writes n and the noun that agrees with it: "1 evaluation", "2

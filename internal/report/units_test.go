@@ -153,10 +153,23 @@ func TestFormatConfidence(t *testing.T) {
 		{0.99987, 0.99, "0.99987"},
 		{0.5, 0.99, "0.50000"},
 		{1, 0.99, "1.00000"},
-		// Five decimals would print 0.99000 for a value below 0.99.
-		{0.989999999, 0.99, "0.989999999"},
-		// Five decimals would print 1.00000 for a value below 1.
-		{0.9999999, 0.99, "0.9999999"},
+		// Rounded, five decimals would print 0.99000 for a value below
+		// 0.99, and 1.00000 for one below 1: they are cut instead.
+		{0.989999999, 0.99, "0.98999"},
+		{0.9999999, 0.99, "0.99999"},
+		{0.999998, 0.99, "0.99999"},
+		{0.999995, 0.99, "0.99999"},
+		// One decimal more than the threshold has, and cut where
+		// rounding reaches it.
+		{0.9999995, 0.999999, "0.9999995"},
+		{0.99999949, 0.999999, "0.9999995"},
+		{0.99999999, 0.999999, "0.9999999"},
+		{0.999999, 0.999999, "0.9999990"},
+		{0.9999997, 0.9999999, "0.99999970"},
+		{0.98, 0.5, "0.98000"},
+		{0.4999999, 0.5, "0.49999"},
+		{0.5, 0.5, "0.50000"},
+		{1e-9, 0.99, "0.00000"},
 		{math.NaN(), 0.99, "NaN"},
 	}
 	for _, tt := range tests {
