@@ -285,7 +285,7 @@ func TestShardAndMerge(t *testing.T) {
 			c := m.Classes[i]
 			switch {
 			case !c.NotSearched:
-			case tc.Failure == nil && (tc.Skipped == nil || !strings.HasPrefix(tc.Skipped.Message, "not searched: shard 2 of 3 is missing")):
+			case tc.Failure == nil && (tc.Skipped == nil || !strings.HasPrefix(tc.Skipped.Data, "not searched: shard 2 of 3 is missing")):
 				t.Errorf("class %d, not searched, is a passing testcase in junit.xml: %+v", c.Index, tc)
 			}
 		}

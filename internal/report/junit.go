@@ -230,8 +230,18 @@ func junitMinScore(res *Result) (junit.Testcase, bool) {
 	return tc, true
 }
 
+// junitTestcase is a class's testcase. Its <skipped> holds the reason as
+// text, as the Jenkins JUnit schema declares the element (a plain string):
+// go-junit-report's always carries a message attribute, which that schema
+// does not allow. Declared first, it is the testcase's first element, as
+// the schema orders them, and hides the embedded Testcase's.
+type junitTestcase struct {
+	Skipped *string `xml:"skipped"`
+	junit.Testcase
+}
+
 // junitCase is the testcase of res.Classes[i].
-func junitCase(res *Result, i int) junit.Testcase {
+func junitCase(res *Result, i int) junitTestcase {
 	c := &res.Classes[i]
 	tc := junit.Testcase{
 		Name:      strconv.Itoa(c.Index) + " " + displayLabel(c.Label, maxJUnitLabel),
@@ -243,14 +253,16 @@ func junitCase(res *Result, i int) junit.Testcase {
 	if c.Fooled && c.SecondsToThreshold != nil {
 		tc.Time = formatSeconds(*c.SecondsToThreshold)
 	}
+	out := junitTestcase{}
 	tc.Failure = junitFailure(res, i)
 	if tc.Failure == nil {
-		tc.Skipped = junitSkipped(res, i)
-		if out := junitAllowed(res, i); out != "" {
-			tc.SystemOut = &junit.Output{Data: xmlText(out)}
+		out.Skipped = junitSkipped(res, i)
+		if s := junitAllowed(res, i); s != "" {
+			tc.SystemOut = &junit.Output{Data: xmlText(s)}
 		}
 	}
-	return tc
+	out.Testcase = tc
+	return out
 }
 
 // junitFailure is the failure of res.Classes[i], or nil when it passed: a
@@ -305,13 +317,14 @@ func junitAllowed(res *Result, i int) string {
 // junitSkipped marks res.Classes[i] as skipped when no shard of a merge
 // searched it, or returns nil: a class whose shard is missing did not pass,
 // and a failure, should another shard have fooled it, still wins.
-func junitSkipped(res *Result, i int) *junit.Result {
+func junitSkipped(res *Result, i int) *string {
 	c := &res.Classes[i]
 	missing, count, ok := missingShards(res)
 	if !c.NotSearched || !ok {
 		return nil
 	}
-	return &junit.Result{Message: "not searched: " + ShardsMissing(missing, count) + " from the merge, and the confidence is only what the other shards met"}
+	why := "not searched: " + ShardsMissing(missing, count) + " from the merge, and the confidence is only what the other shards met"
+	return &why
 }
 
 // junitDetails is the failure text: what was fooled, how fast, and where the
