@@ -8,24 +8,24 @@ import (
 	"strings"
 )
 
-// consoleRows is how many classes the console summary lists; report.json
-// has them all.
-const consoleRows = 20
+// consoleRows is how many classes the console summary lists when fewer
+// were fooled; consoleFooledRows bounds the fooled ones it lists, every
+// one up to that. report.json has them all.
+const (
+	consoleRows       = 20
+	consoleFooledRows = 200
+)
 
-// WriteConsole writes the summary a terminal or a CI log shows: the classes
-// by confidence (the first 20), the score, the comparison with the
-// baseline and the verdict line, from the same view as report.md and
-// report.html. Labels are cleaned as in every format, so that no text from
-// a user can start a line of the log.
+// WriteConsole writes the summary a terminal or a CI log shows: the fooled
+// classes by confidence, then the closest of the others up to 20 rows, the
+// score, the comparison with the baseline and the verdict line, from the
+// same view as report.md and report.html. Labels are cleaned as in every
+// format, so that no text from a user can start a line of the log.
 func WriteConsole(w io.Writer, res *Result) error {
 	var b strings.Builder
-	classes := ByConfidence(res)
 	fmt.Fprintf(&b, "\n%-6s  %-24s  %-10s  %s\n", "class", "label", "confidence", "fooled")
-	for i, c := range classes {
-		if i == consoleRows {
-			fmt.Fprintf(&b, "… %d more classes in %s\n", len(classes)-consoleRows, cleanText(filepath.Join(res.Config.ReportDir, JSONFile)))
-			break
-		}
+	shown, hiddenFooled := consoleClasses(res)
+	for _, c := range shown {
 		mark := "no"
 		switch {
 		case c.Fooled:
@@ -34,6 +34,14 @@ func WriteConsole(w io.Writer, res *Result) error {
 			mark = "no (looks unreachable)"
 		}
 		fmt.Fprintf(&b, "%-6d  %-24s  %-10s  %s\n", c.Index, displayLabel(c.Label, 24), formatConfidence(c.Confidence, res.Threshold), mark)
+	}
+	if more := len(res.Classes) - len(shown); more > 0 {
+		where := cleanText(filepath.Join(res.Config.ReportDir, JSONFile))
+		if hiddenFooled > 0 {
+			fmt.Fprintf(&b, "… %d more %s in %s, %d of them fooled\n", more, noun(more, "class", "classes"), where, hiddenFooled)
+		} else {
+			fmt.Fprintf(&b, "… %d more %s in %s, none of them fooled\n", more, noun(more, "class", "classes"), where)
+		}
 	}
 	b.WriteString("\n")
 	if w := preprocessingWarning(res, func(s string) string { return cleanText(displayLabel(s, 40)) }); w != "" {
@@ -56,6 +64,28 @@ func WriteConsole(w io.Writer, res *Result) error {
 	b.WriteString(consoleVerdict(res) + "\n")
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// consoleClasses returns the classes the console lists: every fooled one
+// up to consoleFooledRows, by confidence, then the closest of the others
+// while fewer than consoleRows are listed; and how many fooled classes it
+// leaves out. A verdict that counts 21 fooled classes has all 21 beside it.
+func consoleClasses(res *Result) (shown []*Class, hiddenFooled int) {
+	var rest []*Class
+	for _, c := range ByConfidence(res) {
+		switch {
+		case c.Fooled && len(shown) < consoleFooledRows:
+			shown = append(shown, c)
+		case c.Fooled:
+			hiddenFooled++
+		case len(rest) < consoleRows:
+			rest = append(rest, c)
+		}
+	}
+	if n := consoleRows - len(shown); n > 0 {
+		shown = append(shown, rest[:min(n, len(rest))]...)
+	}
+	return shown, hiddenFooled
 }
 
 // consoleScore states the score and what it was measured under.

@@ -40,3 +40,51 @@ func TestConsoleConfidenceBelowThreshold(t *testing.T) {
 		}
 	}
 }
+
+// TestConsoleListsFooled: the console lists every class the verdict counts
+// as fooled, however many classes rank by confidence around them, then
+// the closest of the others up to 20 rows; past 200 fooled classes it
+// says how many of those it left out and where they are.
+func TestConsoleListsFooled(t *testing.T) {
+	for _, tt := range []struct {
+		classes, fooled int
+		rows            int
+		tail            string
+	}{
+		{1000, 21, 21, "… 979 more classes in fooltest-report/report.json, none of them fooled\n"},
+		{1000, 5, 20, "… 980 more classes in fooltest-report/report.json, none of them fooled\n"},
+		{1000, 300, 200, "… 800 more classes in fooltest-report/report.json, 100 of them fooled\n"},
+		{21, 0, 20, "… 1 more class in fooltest-report/report.json, none of them fooled\n"},
+	} {
+		res := reporttest.New(t, reporttest.Options{Classes: tt.classes, Fooled: tt.fooled, HistoryLen: 2, Width: 2, Height: 2, MaxFooled: "100%"})
+		res.Config.ReportDir = "fooltest-report"
+		// The fooled classes rank among unfooled ones of nearly the
+		// same confidence, as they do on large models.
+		for i := range res.Classes {
+			if !res.Classes[i].Fooled {
+				res.Classes[i].Confidence = 0.98
+			}
+		}
+		var b bytes.Buffer
+		if err := report.WriteConsole(&b, res); err != nil {
+			t.Fatal(err)
+		}
+		rows, yes := 0, 0
+		var tail string
+		for line := range strings.Lines(b.String()) {
+			f := strings.Fields(line)
+			switch {
+			case strings.HasPrefix(line, "…"):
+				tail = line
+			case len(f) >= 3 && (f[len(f)-1] == "yes" || f[len(f)-1] == "no"):
+				rows++
+				if f[len(f)-1] == "yes" {
+					yes++
+				}
+			}
+		}
+		if rows != tt.rows || yes != min(tt.fooled, 200) || tail != tt.tail {
+			t.Errorf("%d classes, %d fooled: %d rows, %d fooled, tail %q; want %d rows, %d fooled, tail %q", tt.classes, tt.fooled, rows, yes, tail, tt.rows, min(tt.fooled, 200), tt.tail)
+		}
+	}
+}

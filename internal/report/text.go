@@ -103,10 +103,15 @@ func truncateDecimals(c float64, prec int) string {
 // count writes n and the noun that agrees with it: "1 evaluation", "2
 // evaluations". many is one's plural.
 func count[N int | int64](n N, one, many string) string {
+	return strconv.FormatInt(int64(n), 10) + " " + noun(n, one, many)
+}
+
+// noun is one for n = 1 and many otherwise.
+func noun[N int | int64](n N, one, many string) string {
 	if n == 1 {
-		return "1 " + one
+		return one
 	}
-	return strconv.FormatInt(int64(n), 10) + " " + many
+	return many
 }
 
 // formatThreshold prints a threshold as short as it can be exactly.
