@@ -56,7 +56,10 @@ func WriteConsole(w io.Writer, res *Result) error {
 	case bl != nil && isError(res):
 		b.WriteString("baseline: " + comparison(res) + "\n")
 	case bl != nil:
-		fmt.Fprintf(&b, "baseline: %s; %d classes fell faster, %d slower\n", comparison(res), bl.Easier, bl.Harder)
+		fmt.Fprintf(&b, "baseline: %s; %d %s faster, %d slower\n", comparison(res), bl.Easier, noun(bl.Easier, "class fell", "classes fell"), bl.Harder)
+		if note := ungatedRegression(res); note != "" {
+			b.WriteString(note + "\n")
+		}
 	}
 	if note := nonFiniteNote(res); note != "" {
 		b.WriteString("warning: " + note + "\n")

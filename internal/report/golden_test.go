@@ -38,6 +38,7 @@ func TestGolden(t *testing.T) {
 		{"error-", goldenErrorResult, "", ""},
 		{"baseline-", goldenBaselineResult, "", ""},
 		{"baseline-error-", goldenBaselineErrorResult, "", "report.html"},
+		{"baseline-ungated-", goldenBaselineUngatedResult, "", "report.html"},
 		{"image-base-url-", goldenImageBaseResult, "report.md", ""},
 		{"artifact-url-", goldenArtifactResult, "report.md", ""},
 		{"unreachable-", goldenUnreachableResult, "", ""},

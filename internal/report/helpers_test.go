@@ -259,6 +259,18 @@ func goldenBaselineResult(t testing.TB) *report.Result {
 	return res
 }
 
+// goldenBaselineUngatedResult is goldenBaselineResult under fail-on fooled
+// with every fooled class allowed: it passes, although the model is
+// easier to fool than its baseline, and every format that shows the
+// comparison says that the regression does not gate the run.
+func goldenBaselineUngatedResult(t testing.TB) *report.Result {
+	t.Helper()
+	res := reporttest.New(t, reporttest.Options{Classes: 10, Fooled: 8, HistoryLen: 20,
+		Baseline: reporttest.Times(4, 7), FailOn: "fooled", MaxFooled: "100%"})
+	report.Prepare(res, report.DefaultFormats())
+	return res
+}
+
 // goldenBaselineErrorResult is a run compared with a baseline that needed
 // a quarter of its evaluations, interrupted before its evaluation budget:
 // it leans "harder to fool", but its verdict is "error" and no format may

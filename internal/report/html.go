@@ -59,7 +59,7 @@ footer{margin-top:32px;color:#656d76;font-size:12px}
 <div class="note">{{.}}</div>
 {{- end}}
 {{- with .Comparison}}
-<p><strong>{{$.ComparisonLabel}}</strong> ({{$.BaselinePath}}): {{.}}.</p>
+<p><strong>{{$.ComparisonLabel}}</strong> ({{$.BaselinePath}}): {{.}}.{{with $.UngatedRegression}} {{.}}{{end}}</p>
 {{- end}}
 {{- if .Interrupted}}
 <div class="note"><strong>This run was interrupted</strong> ({{.Reason}}) after {{.Evaluations}} evaluations. Classes not fooled here might have been with the full budget.</div>
@@ -81,6 +81,9 @@ footer{margin-top:32px;color:#656d76;font-size:12px}
 </table>
 {{- if .Baseline}}
 <h2>Classes against the baseline</h2>
+{{- with .UngatedRegression}}
+<p>{{.}}</p>
+{{- end}}
 <table>
 <tr><th>Class</th><th>Label</th><th>Evaluations to threshold</th><th>Baseline's</th><th>Ratio</th></tr>
 {{- range .Baseline}}
@@ -165,10 +168,13 @@ type htmlPage struct {
 	// Comparison is the comparison with the baseline at BaselinePath,
 	// when it did not decide the verdict, introduced by ComparisonLabel.
 	Comparison, BaselinePath, ComparisonLabel string
-	Interrupted                               bool
-	Reason                                    string
-	Evaluations                               int64
-	ReportOnly                                bool
+	// UngatedRegression says that a regression shown does not gate the
+	// run; "" when there is none or it does.
+	UngatedRegression string
+	Interrupted       bool
+	Reason            string
+	Evaluations       int64
+	ReportOnly        bool
 	// NonFinite is the note on outputs that were not finite; "" when none.
 	NonFinite            string
 	PreprocessingWarning string
@@ -407,6 +413,7 @@ func htmlData(res *Result) htmlPage {
 	}
 	if b := res.Baseline; b != nil && !comparisonInHeadline(res) {
 		p.Comparison, p.BaselinePath, p.ComparisonLabel = comparison(res), displayLabel(b.Path, 200), comparisonLabel(res)
+		p.UngatedRegression = ungatedRegression(res)
 	}
 	rows := baselineRows(res)
 	if len(rows) > maxHTMLBaseline {

@@ -60,7 +60,11 @@ func renderMarkdown(res *Result) []byte {
 			"Classes not fooled here might have been with the full budget.\n\n", reason, res.Evaluations)
 	}
 	if b := res.Baseline; b != nil && !comparisonInHeadline(res) {
-		fmt.Fprintf(&head, "**%s** (%s): %s.\n\n", comparisonLabel(res), mdText(b.Path, 120), comparison(res))
+		fmt.Fprintf(&head, "**%s** (%s): %s.", comparisonLabel(res), mdText(b.Path, 120), comparison(res))
+		if note := ungatedRegression(res); note != "" {
+			head.WriteString(" " + mdEscape(note))
+		}
+		head.WriteString("\n\n")
 	}
 	if res.Verdict == VerdictFail && reportOnly(res) {
 		head.WriteString("> [!NOTE]\n> Report-only mode (fail-on: never): the gate failed, but fooltest exits 0.\n\n")
@@ -157,6 +161,9 @@ func markdownBaseline(res *Result, budget int) string {
 	}
 	var b strings.Builder
 	b.WriteString("### Classes against the baseline\n\n")
+	if note := ungatedRegression(res); note != "" {
+		b.WriteString(mdEscape(note) + "\n\n")
+	}
 	b.WriteString("| Class | Label | Evaluations to threshold | Baseline's | Ratio |\n")
 	b.WriteString("|---:|---|---:|---:|---:|\n")
 	// Room for the closing note, as in the fooled table.

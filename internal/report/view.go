@@ -166,6 +166,24 @@ func allowedReason(res *Result, what string) string {
 	return "It is not a failure of this run's gate."
 }
 
+// ungatedRegression says, beside a comparison that found the model easier
+// to fool in a run whose gate does not fail on that, that the regression
+// does not gate this run and what would; "" otherwise. A pass beside rows
+// marked "regressed" would otherwise read as a contradiction.
+func ungatedRegression(res *Result) string {
+	b := res.Baseline
+	if b == nil || !b.Regression || isError(res) || gateFailed(res, FailedByRegression) {
+		return ""
+	}
+	if reportOnly(res) {
+		return "This regression does not gate the run: under --fail-on never the gate only reports."
+	}
+	if res.Config.FailOn == "regression" {
+		return "This regression does not gate the run on its own: the score missed --min-score first."
+	}
+	return "This regression does not gate the run: the gate judges the fooled classes, not the comparison with the baseline; --fail-on regression would fail it."
+}
+
 // comparisonLabel introduces the comparison with the baseline where it is
 // not the headline: what it says of a run that ended in error is that
 // nothing was compared.
