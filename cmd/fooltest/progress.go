@@ -78,6 +78,10 @@ func describe(s attack.Progress) string {
 	if sec := s.Elapsed.Seconds(); sec > 0 {
 		rate = float64(s.Evaluations) / sec
 	}
-	return fmt.Sprintf("%d/%d classes at threshold, median best %.3f, %d evaluations (%.0f/s)",
-		s.AtThreshold, s.Targets, s.MedianBest, s.Evaluations, rate)
+	evals := "evaluations"
+	if s.Evaluations == 1 {
+		evals = "evaluation"
+	}
+	return fmt.Sprintf("%d/%d classes at threshold, median best %.3f, %d %s (%.0f/s)",
+		s.AtThreshold, s.Targets, s.MedianBest, s.Evaluations, evals, rate)
 }

@@ -34,8 +34,12 @@ type NonFiniteError struct {
 }
 
 func (e *NonFiniteError) Error() string {
-	msg := fmt.Sprintf("the model's outputs were NaN or infinite for %d of %d images evaluated, more than the %g%% allowed, so it cannot be tested",
-		e.Images, e.Scored, 100*maxNonFiniteShare)
+	images := "images"
+	if e.Scored == 1 {
+		images = "image"
+	}
+	msg := fmt.Sprintf("the model's outputs were NaN or infinite for %d of %d %s evaluated, more than the %g%% allowed, so it cannot be tested",
+		e.Images, e.Scored, images, 100*maxNonFiniteShare)
 	if e.ExpSoftmax {
 		msg += ": " + expSoftmaxCause
 	}

@@ -93,8 +93,9 @@ func consoleClasses(res *Result) (shown []*Class, hiddenFooled int) {
 
 // consoleScore states the score and what it was measured under.
 func consoleScore(res *Result) string {
-	s := fmt.Sprintf("score: %s (0: every class fooled at once, 1: none within %d evaluations); %s fooled within the budget, median %s evaluations",
-		formatScore(res.Score), res.EvaluationBudget, fooledWithinBudget(res), formatCost(res.MedianEvaluations, res.EvaluationBudget))
+	median := formatCost(res.MedianEvaluations, res.EvaluationBudget)
+	s := fmt.Sprintf("score: %s (0: every class fooled at once, 1: none within %s); %s fooled within the budget, median %s %s",
+		formatScore(res.Score), count(res.EvaluationBudget, "evaluation", "evaluations"), fooledWithinBudget(res), median, costNoun(median))
 	if res.Repeats > 1 {
 		s += fmt.Sprintf(" (medians of %d searches)", res.Repeats)
 	}
@@ -119,7 +120,7 @@ func consoleVerdict(res *Result) string {
 	if res.Verdict != VerdictPass {
 		word = "FAIL"
 	}
-	s := fmt.Sprintf("fooltest: %s: %s, %d evaluations in %.1fs", word, gateDetail(res), res.Evaluations, finite(res.ElapsedSeconds))
+	s := fmt.Sprintf("fooltest: %s: %s, %s in %.1fs", word, gateDetail(res), count(res.Evaluations, "evaluation", "evaluations"), finite(res.ElapsedSeconds))
 	if res.Interrupted {
 		s += " (interrupted: results so far)"
 	}
@@ -136,7 +137,11 @@ func consoleUnreachable(b *strings.Builder, res *Result) {
 	if n == 0 {
 		return
 	}
-	fmt.Fprintf(b, "%d target classes look unreachable; they count as not fooled:\n", n)
+	if n == 1 {
+		b.WriteString("1 target class looks unreachable; it counts as not fooled:\n")
+	} else {
+		fmt.Fprintf(b, "%d target classes look unreachable; they count as not fooled:\n", n)
+	}
 	const maxLines = 10
 	shown := 0
 	for _, c := range res.Classes {

@@ -2,6 +2,7 @@ package report_test
 
 import (
 	"bytes"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -85,6 +86,39 @@ func TestConsoleListsFooled(t *testing.T) {
 		}
 		if rows != tt.rows || yes != min(tt.fooled, 200) || tail != tt.tail {
 			t.Errorf("%d classes, %d fooled: %d rows, %d fooled, tail %q; want %d rows, %d fooled, tail %q", tt.classes, tt.fooled, rows, yes, tail, tt.rows, min(tt.fooled, 200), tt.tail)
+		}
+	}
+}
+
+// TestSingularCounts: a count of one takes the singular in every format
+// (not "after 1 evaluations", "1 of 1 classes fooled" or "1 target classes
+// look unreachable").
+func TestSingularCounts(t *testing.T) {
+	one := int64(1)
+	res := reporttest.New(t, reporttest.Options{Classes: 2, Fooled: 1, HistoryLen: 2, Width: 2, Height: 2, Interrupted: true})
+	res.Evaluations, res.MedianEvaluations, res.NonFiniteOutputs = 1, &one, 1
+	res.Classes[0].EvaluationsToThreshold = &one
+	res.Classes[1].Unreachable = &report.Unreachable{Kind: report.UnreachableBounded, Ceiling: 0.5, Rank: 1,
+		Reason: report.UnreachableReason(report.UnreachableBounded, 0.4, 0.5, 1, 1)}
+	single := reporttest.New(t, reporttest.Options{Classes: 1, Fooled: 1, HistoryLen: 2, Width: 2, Height: 2})
+	single.Classes[0].EvaluationsToThreshold = &one
+	plural := regexp.MustCompile(`\b1 (evaluations|classes|images|searches|dimensions|scores|target classes)\b|\b1 of 1 [a-z ]*classes\b`)
+	for _, r := range []*report.Result{res, single} {
+		report.Prepare(r, report.DefaultFormats())
+		for _, format := range []string{report.FormatJUnit, report.FormatMarkdown, report.FormatSARIF, report.FormatHTML, "console"} {
+			var b bytes.Buffer
+			var err error
+			if format == "console" {
+				err = report.WriteConsole(&b, r)
+			} else {
+				err = report.Render(&b, r, format)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range plural.FindAllString(b.String(), -1) {
+				t.Errorf("%s says %q", format, m)
+			}
 		}
 	}
 }

@@ -127,8 +127,8 @@ func gallerySize(res *Result) (w, h int) {
 // galleryTitle is the sheet's title line: the verdict, or that the model
 // was not tested and why, and which tiles are shown.
 func galleryTitle(res *Result, tiles int, fooled bool) string {
-	title := fmt.Sprintf("fooltest %s: %d of %d classes fooled at >= %s (allowed %d)",
-		strings.ToUpper(string(res.Verdict)), res.Fooled, res.Targets, formatThreshold(res.Threshold), res.MaxFooled)
+	title := fmt.Sprintf("fooltest %s: %d of %d %s fooled at >= %s (allowed %d)",
+		strings.ToUpper(string(res.Verdict)), res.Fooled, res.Targets, noun(res.Targets, "class", "classes"), formatThreshold(res.Threshold), res.MaxFooled)
 	if isError(res) {
 		// The reason is bounded so that it cannot widen the sheet past
 		// what its tiles need by much.

@@ -62,7 +62,7 @@ footer{margin-top:32px;color:#656d76;font-size:12px}
 <p><strong>{{$.ComparisonLabel}}</strong> ({{$.BaselinePath}}): {{.}}.{{with $.UngatedRegression}} {{.}}{{end}}</p>
 {{- end}}
 {{- if .Interrupted}}
-<div class="note"><strong>This run was interrupted</strong> ({{.Reason}}) after {{.Evaluations}} evaluations. Classes not fooled here might have been with the full budget.</div>
+<div class="note"><strong>This run was interrupted</strong> ({{.Reason}}) after {{.Evaluations}} {{if eq .Evaluations 1}}evaluation{{else}}evaluations{{end}}. Classes not fooled here might have been with the full budget.</div>
 {{- end}}
 {{- if .ReportOnly}}
 <div class="note">Report-only mode (fail-on: never): the gate failed, but fooltest exits 0.</div>
@@ -90,7 +90,7 @@ footer{margin-top:32px;color:#656d76;font-size:12px}
 <tr{{if .Regressed}} class="regressed"{{end}}><td class="num">{{.Index}}</td><td>{{.Label}}</td><td class="num">{{.Cost}}</td><td class="num">{{.BaseCost}}</td><td class="num">{{.Ratio}}{{if .Regressed}} regressed{{end}}</td></tr>
 {{- end}}
 </table>
-<p>Ratio: the candidate's evaluations over the baseline's; below 1, the candidate fell faster.{{if .BaselineHidden}} …and {{.BaselineHidden}} more classes, listed in report.json.{{end}}</p>
+<p>Ratio: the candidate's evaluations over the baseline's; below 1, the candidate fell faster.{{if .BaselineHidden}} …and {{.BaselineHidden}} more {{if eq .BaselineHidden 1}}class{{else}}classes{{end}}, listed in report.json.{{end}}</p>
 {{- end}}
 {{- if .Unreachable}}
 <h2>Classes that look unreachable</h2>
@@ -102,7 +102,7 @@ footer{margin-top:32px;color:#656d76;font-size:12px}
 {{- end}}
 </table>
 {{- if .UnreachableHidden}}
-<p>…and {{.UnreachableHidden}} more such classes, listed in report.json.</p>
+<p>…and {{.UnreachableHidden}} more such {{if eq .UnreachableHidden 1}}class{{else}}classes{{end}}, listed in report.json.</p>
 {{- end}}
 {{- end}}
 {{- with .Chart}}
@@ -139,7 +139,7 @@ footer{margin-top:32px;color:#656d76;font-size:12px}
 {{- end}}
 </div>
 {{- if .Hidden}}
-<p>…and {{.Hidden}} more classes of lower confidence, not shown here: report.json lists every class.</p>
+<p>…and {{.Hidden}} more {{if eq .Hidden 1}}class{{else}}classes{{end}} of lower confidence, not shown here: report.json lists every class.</p>
 {{- end}}
 <details>
 <summary>Run configuration</summary>

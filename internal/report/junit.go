@@ -337,7 +337,7 @@ func junitDetails(res *Result, c *Class, bc *BaselineClass) string {
 		fmt.Fprintf(&b, "Against the baseline %s: %s.\n", cleanText(res.Baseline.Path), costs(res, c, bc))
 	}
 	if c.EvaluationsToThreshold != nil {
-		fmt.Fprintf(&b, "Reached the threshold after %d evaluations", *c.EvaluationsToThreshold)
+		fmt.Fprintf(&b, "Reached the threshold after %s", count(*c.EvaluationsToThreshold, "evaluation", "evaluations"))
 		if c.SecondsToThreshold != nil {
 			fmt.Fprintf(&b, " (%s s)", formatSeconds(*c.SecondsToThreshold))
 		}

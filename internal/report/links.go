@@ -188,11 +188,11 @@ func galleryAlt(res *Result) string {
 	case len(tiles) == 0:
 		return "gallery, without images"
 	case !fooled:
-		return fmt.Sprintf("gallery of the %d classes that came closest", len(tiles))
+		return fmt.Sprintf("gallery of the %d %s that came closest", len(tiles), noun(len(tiles), "class", "classes"))
 	case res.Fooled > len(tiles):
 		return fmt.Sprintf("gallery of the %d most confident of the %d fooled classes", len(tiles), res.Fooled)
 	}
-	return fmt.Sprintf("gallery of the %d fooled classes", len(tiles))
+	return fmt.Sprintf("gallery of the %d fooled %s", len(tiles), noun(len(tiles), "class", "classes"))
 }
 
 // galleryShownWidth caps the gallery's width attribute at about the width

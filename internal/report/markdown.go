@@ -56,8 +56,8 @@ func renderMarkdown(res *Result) []byte {
 		if res.StoppedReason != "" {
 			reason = mdText(res.StoppedReason, 120)
 		}
-		fmt.Fprintf(&head, "> [!WARNING]\n> **This run was interrupted** (%s) after %d evaluations. "+
-			"Classes not fooled here might have been with the full budget.\n\n", reason, res.Evaluations)
+		fmt.Fprintf(&head, "> [!WARNING]\n> **This run was interrupted** (%s) after %s. "+
+			"Classes not fooled here might have been with the full budget.\n\n", reason, count(res.Evaluations, "evaluation", "evaluations"))
 	}
 	if b := res.Baseline; b != nil && !comparisonInHeadline(res) {
 		fmt.Fprintf(&head, "**%s** (%s): %s.", comparisonLabel(res), mdText(b.Path, 120), comparison(res))
@@ -103,11 +103,11 @@ func renderMarkdown(res *Result) []byte {
 		shown = cappedRows(&rows, len(fooled), budget, func(i int) string { return markdownRow(res, fooled[i]) })
 		rows.WriteString("\n")
 		if more := len(fooled) - shown; more > 0 {
-			fmt.Fprintf(&rows, "…and %d more fooled classes, listed in report.json and report.html.\n\n", more)
+			fmt.Fprintf(&rows, "…and %d more fooled %s, listed in report.json and report.html.\n\n", more, noun(more, "class", "classes"))
 		}
 		if slices.ContainsFunc(fooled[:shown], func(c *Class) bool { return c.EvaluationsToThreshold == nil }) {
-			fmt.Fprintf(&rows, "> %d evaluations to threshold: fooled by the best of the %d searches, but their median search did not reach the threshold within the evaluation budget, so the score counts the class as not fooled.\n\n",
-				res.EvaluationBudget, max(res.Repeats, 1))
+			fmt.Fprintf(&rows, "> %s to threshold: fooled by the best of the %d searches, but their median search did not reach the threshold within the evaluation budget, so the score counts the class as not fooled.\n\n",
+				count(res.EvaluationBudget, "evaluation", "evaluations"), max(res.Repeats, 1))
 		}
 	}
 
@@ -123,7 +123,7 @@ func renderMarkdown(res *Result) []byte {
 		})
 		rows.WriteString("\n")
 		if more := len(unr) - n; more > 0 {
-			fmt.Fprintf(&rows, "…and %d more such classes, listed in report.json.\n\n", more)
+			fmt.Fprintf(&rows, "…and %d more such %s, listed in report.json.\n\n", more, noun(more, "class", "classes"))
 		}
 	}
 
@@ -179,7 +179,7 @@ func markdownBaseline(res *Result, budget int) string {
 	})
 	b.WriteString("\nRatio: the candidate's evaluations over the baseline's; below 1, the candidate fell faster.\n\n")
 	if more := len(all) - shown; more > 0 {
-		fmt.Fprintf(&b, "…and %d more classes, listed in report.json.\n\n", more)
+		fmt.Fprintf(&b, "…and %d more %s, listed in report.json.\n\n", more, noun(more, "class", "classes"))
 	}
 	return b.String()
 }

@@ -608,8 +608,8 @@ func UnreachableReason(kind string, best, ceiling float64, rank int, images int6
 	if kind == UnreachableDead {
 		return fmt.Sprintf("no image of the %d scored gave it a confidence above %.2g: its output looks dead", images, ceiling)
 	}
-	return fmt.Sprintf("its best confidence is %.4f: the model's outputs over the %d images scored vary in only %d dimensions (a narrow linear layer before the softmax), and nowhere in that space does this class's softmax exceed %.4f, whatever the input",
-		best, images, rank, ceiling)
+	return fmt.Sprintf("its best confidence is %.4f: the model's outputs over the %s scored vary in only %s (a narrow linear layer before the softmax), and nowhere in that space does this class's softmax exceed %.4f, whatever the input",
+		best, count(images, "image", "images"), count(rank, "dimension", "dimensions"), ceiling)
 }
 
 // BoundedLayerReason is the sentence reports show for a class that cannot

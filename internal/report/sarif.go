@@ -389,8 +389,8 @@ func sarifFor(res *Result) sarifLog {
 		}
 		run.Invocations[0].ToolExecutionNotifications = append(run.Invocations[0].ToolExecutionNotifications, sarifNotification{
 			Level: "note",
-			Message: sarifText{Text: fmt.Sprintf("%s, and code scanning needs a file for every result, so this log lists none: verdict %s, %d of %d target classes fooled. report.md and junit.xml list the findings.",
-				what, cleanText(string(res.Verdict)), res.Fooled, res.Targets)},
+			Message: sarifText{Text: fmt.Sprintf("%s, and code scanning needs a file for every result, so this log lists none: verdict %s, %d of %d target %s fooled. report.md and junit.xml list the findings.",
+				what, cleanText(string(res.Verdict)), res.Fooled, res.Targets, noun(res.Targets, "class", "classes"))},
 		})
 	}
 	return sarifLog{Schema: sarifSchemaURI, Version: "2.1.0", Runs: []sarifRun{run}}

@@ -113,7 +113,8 @@ func scoredOnly(res *Result) string {
 	if res.Baseline != nil {
 		what = "the score and the comparison with the baseline count"
 	}
-	return fmt.Sprintf("%s only the %d classes searched", what, searchedCount(res))
+	n := searchedCount(res)
+	return fmt.Sprintf("%s only the %d %s searched", what, n, noun(n, "class", "classes"))
 }
 
 // searchedCount counts the classes of res that a search tried: all of

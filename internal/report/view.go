@@ -292,6 +292,15 @@ func formatCost(e *int64, budget int64) string {
 	return strconv.FormatInt(*e, 10)
 }
 
+// costNoun is the noun after a cost formatCost wrote: "evaluation" after
+// "1", "evaluations" after any other.
+func costNoun(cost string) string {
+	if cost == "1" {
+		return "evaluation"
+	}
+	return "evaluations"
+}
+
 // formatRatio prints a class's cost ratio, candidate over baseline, from
 // its natural logarithm: "0.25×" means the candidate fell at a quarter of
 // the baseline's cost.
@@ -314,9 +323,9 @@ func formatRatio(logRatio float64) string {
 // shards "3 of the 7 classes searched".
 func fooledWithinBudget(res *Result) string {
 	if n := searchedCount(res); n < len(res.Classes) {
-		return fmt.Sprintf("%d of the %d classes searched", res.FooledWithinBudget, n)
+		return fmt.Sprintf("%d of the %d %s searched", res.FooledWithinBudget, n, noun(n, "class", "classes"))
 	}
-	return fmt.Sprintf("%d of %d classes", res.FooledWithinBudget, res.Targets)
+	return fmt.Sprintf("%d of %d %s", res.FooledWithinBudget, res.Targets, noun(res.Targets, "class", "classes"))
 }
 
 // scoreRows are the summary rows about the score, shared by the Markdown
@@ -334,7 +343,7 @@ func scoreRows(res *Result) [][2]string {
 		s += " (not comparable: the search stopped before its evaluation budget)"
 	}
 	if n := searchedCount(res); n < len(res.Classes) {
-		s += fmt.Sprintf(" (over the %d classes searched)", n)
+		s += fmt.Sprintf(" (over the %d %s searched)", n, noun(n, "class", "classes"))
 	}
 	rows := [][2]string{
 		{"Score (0: every class fooled at once, 1: none within the budget)", s},
@@ -430,8 +439,9 @@ func baselineFor(res *Result, i int) *BaselineClass {
 
 // costs says in words what class c and its baseline bc cost to fool.
 func costs(res *Result, c *Class, bc *BaselineClass) string {
-	return fmt.Sprintf("%s evaluations to the threshold against the baseline's %s (ratio %s)",
-		formatCost(c.EvaluationsToThreshold, res.EvaluationBudget),
+	cost := formatCost(c.EvaluationsToThreshold, res.EvaluationBudget)
+	return fmt.Sprintf("%s %s to the threshold against the baseline's %s (ratio %s)",
+		cost, costNoun(cost),
 		formatCost(bc.EvaluationsToThreshold, res.EvaluationBudget), formatRatio(bc.LogRatio))
 }
 
@@ -513,7 +523,7 @@ func budgetUsed(res *Result) string {
 			limit *= int64(len(sh.Merged))
 			per = append(per, fmt.Sprintf("%d shards", len(sh.Merged)))
 		}
-		s := fmt.Sprintf("%d of %d evaluations (%.0f%%", res.Evaluations, limit, 100*float64(res.Evaluations)/float64(limit))
+		s := fmt.Sprintf("%d of %s (%.0f%%", res.Evaluations, count(limit, "evaluation", "evaluations"), 100*float64(res.Evaluations)/float64(limit))
 		if len(per) > 0 {
 			s += fmt.Sprintf(": %d per search × %s", res.Config.MaxEvals, strings.Join(per, " × "))
 		}
