@@ -18,18 +18,20 @@ const plainEvery = 5 * time.Second
 // progress shows the search's progress: a bar over the budget on a
 // terminal, a plain line every few seconds elsewhere.
 type progress struct {
-	e      env
-	bar    *progressbar.ProgressBar
-	budget time.Duration
-	quiet  bool
+	e   env
+	bar *progressbar.ProgressBar
+	// budget is the run's whole budget, and spent what opening the model
+	// and earlier searches took of it before this search.
+	budget, spent time.Duration
+	quiet         bool
 
 	mu       sync.Mutex
 	last     attack.Progress
 	lastLine time.Time
 }
 
-func newProgress(e env, budget time.Duration, quiet bool) *progress {
-	p := &progress{e: e, budget: budget, quiet: quiet, lastLine: time.Now()}
+func newProgress(e env, budget, spent time.Duration, quiet bool) *progress {
+	p := &progress{e: e, budget: budget, spent: spent, quiet: quiet, lastLine: time.Now()}
 	if quiet || !e.isTerminal {
 		return p
 	}
@@ -55,15 +57,19 @@ func (p *progress) update(s attack.Progress) {
 	p.last = s
 	if p.bar != nil {
 		p.bar.Describe(describe(s))
-		_ = p.bar.Set64(min(s.Elapsed.Milliseconds(), p.budget.Milliseconds()))
+		_ = p.bar.Set64(min((p.spent + s.Elapsed).Milliseconds(), p.budget.Milliseconds()))
 		return
 	}
 	if time.Since(p.lastLine) >= plainEvery {
 		p.lastLine = time.Now()
-		// The budget left after opening the model is not a whole number of
-		// seconds; a log reads better with it rounded.
-		fmt.Fprintf(p.e.stderr, "fooltest: %5.0fs of %s  %s\n", s.Elapsed.Seconds(), p.budget.Round(time.Second), describe(s))
+		fmt.Fprintf(p.e.stderr, "fooltest: %s  %s\n", budgetLine(p.spent+s.Elapsed, p.budget), describe(s))
 	}
+}
+
+// budgetLine says how much of the budget a search has used, opening the
+// model included, as the reports count it: "5.9s of 6s".
+func budgetLine(used, budget time.Duration) string {
+	return fmt.Sprintf("%5.1fs of %s", min(used, budget).Seconds(), budget)
 }
 
 // finish clears the bar before the summary is printed.

@@ -290,7 +290,10 @@ func runSearch(ctx context.Context, args []string, e env) (*runOutcome, error) {
 				if !r.quiet && (s.Count > 1 || s.What != "") {
 					fmt.Fprintf(e.stdout, "searching %s (seed %d, search %d of %d)\n", cmp.Or(s.What, "the model"), s.Seed, s.Index+1, s.Count)
 				}
-				prog := newProgress(e, s.Left, r.quiet)
+				// The bar and the log count the whole budget, as the
+				// reports do: opening the model and any earlier
+				// searches are spent already.
+				prog := newProgress(e, plan.budget, max(plan.budget-s.BudgetLeft, 0), r.quiet)
 				return prog.update, prog.finish
 			},
 		},

@@ -350,6 +350,7 @@ func mergeShards(shards []*shardReport) (*report.Result, error) {
 		out.Evaluations += r.Evaluations
 		out.ElapsedSeconds = max(out.ElapsedSeconds, r.ElapsedSeconds)
 		out.OpenSeconds = max(out.OpenSeconds, r.OpenSeconds)
+		out.BudgetUsedSeconds = max(out.BudgetUsedSeconds, r.BudgetUsedSeconds)
 		out.NonFiniteOutputs += r.NonFiniteOutputs
 		out.Interrupted = out.Interrupted || r.Interrupted
 		out.ScoreComparable = out.ScoreComparable && r.ScoreComparable

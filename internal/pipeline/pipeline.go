@@ -131,8 +131,10 @@ type Search struct {
 	Seed uint64
 	// Index counts searches from 0 up to Count (--repeats).
 	Index, Count int
-	// Left is the time the search may take.
-	Left time.Duration
+	// Left is the time the search may take, and BudgetLeft what is left
+	// of the whole budget as it starts, which counted opening the model
+	// and any earlier searches.
+	Left, BudgetLeft time.Duration
 }
 
 // cappedEvals is how many evaluations a run makes when the model's weights
@@ -268,6 +270,7 @@ func Run(ctx context.Context, spec Spec) (*Outcome, error) {
 		}
 		// The candidate's budget starts after the baseline's search.
 		cancel()
+		started = time.Now()
 		budgetCtx, cancel = context.WithTimeout(ctx, spec.Budget)
 		defer cancel()
 	}
@@ -293,7 +296,9 @@ func Run(ctx context.Context, spec Spec) (*Outcome, error) {
 	// was not tested either, but the classes its finite outputs fooled
 	// were fooled: the gate lets them fail the run, and makes one they do
 	// not fail an error.
+	used := time.Since(started)
 	out := &Outcome{Result: buildResult(o, &spec, res, started), SearchErr: err}
+	out.Result.BudgetUsedSeconds = used.Seconds()
 	out.Interrupted = res.Stopped == attack.StoppedCanceled
 	out.Result.Interrupted = out.Interrupted
 	out.Result.ScoreComparable = comparable(res, cfg.MaxEvals)

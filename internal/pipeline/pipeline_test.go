@@ -473,3 +473,22 @@ func TestMergeGateReasons(t *testing.T) {
 		})
 	}
 }
+
+// TestBudgetUsedCountsOpening: the time a run records as used of its
+// budget counts what the budget counts, opening the model as well as the
+// search, and no more than the run took.
+func TestBudgetUsedCountsOpening(t *testing.T) {
+	spec := demoSpec(t)
+	spec.Formats = []string{report.FormatJSON}
+	start := time.Now()
+	out, err := Run(context.Background(), spec)
+	took := time.Since(start).Seconds()
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := out.Result
+	if res.OpenSeconds <= 0 || res.BudgetUsedSeconds < res.OpenSeconds+res.ElapsedSeconds-1e-3 || res.BudgetUsedSeconds > took {
+		t.Errorf("budget used %.3f s, opening %.3f s, searching %.3f s, run %.3f s: want at least opening and searching, at most the run",
+			res.BudgetUsedSeconds, res.OpenSeconds, res.ElapsedSeconds, took)
+	}
+}

@@ -25,13 +25,16 @@ func searchRepeats(ctx context.Context, h Hooks, o *Opened, cfg attack.Config, r
 		}
 		c := cfg
 		c.Seed = cfg.Seed + uint64(i)
-		left := time.Duration(0)
+		left, budgetLeft := time.Duration(0), time.Duration(0)
 		if d, ok := rctx.Deadline(); ok {
 			left = time.Until(d)
 		}
+		if d, ok := ctx.Deadline(); ok {
+			budgetLeft = time.Until(d)
+		}
 		done := func() {}
 		if h.Search != nil {
-			c.Progress, done = h.Search(Search{What: what, Seed: c.Seed, Index: i, Count: repeats, Left: left})
+			c.Progress, done = h.Search(Search{What: what, Seed: c.Seed, Index: i, Count: repeats, Left: left, BudgetLeft: budgetLeft})
 		}
 		stop := o.AbortOn(rctx)
 		var res *attack.Result

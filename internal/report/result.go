@@ -71,11 +71,17 @@ type Result struct {
 	// probing its output, tuning the batch size, checking the
 	// preprocessing with digits or photos) before the search, which
 	// counts against the budget too.
-	OpenSeconds      float64 `json:"open_seconds"`
-	EvalsPerSecond   float64 `json:"evaluations_per_second"`
-	BudgetSeconds    float64 `json:"budget_seconds"`
-	MedianConfidence float64 `json:"median_confidence"`
-	MaxConfidence    float64 `json:"max_confidence"`
+	OpenSeconds    float64 `json:"open_seconds"`
+	EvalsPerSecond float64 `json:"evaluations_per_second"`
+	BudgetSeconds  float64 `json:"budget_seconds"`
+	// BudgetUsedSeconds is the time the budget counted: from the start
+	// of the run, opening the model included, to the end of the search
+	// (from the end of the baseline's search, when the run searched a
+	// baseline model first); in a merge, the longest shard's. 0 in
+	// reports written before it was recorded.
+	BudgetUsedSeconds float64 `json:"budget_used_seconds,omitempty"`
+	MedianConfidence  float64 `json:"median_confidence"`
+	MaxConfidence     float64 `json:"max_confidence"`
 	// NonFiniteOutputs is how many of the Evaluations gave a NaN or
 	// ±Inf output, which counts as confidence 0 for every class, and
 	// NonFiniteCause, when there were any, what most likely made them

@@ -335,6 +335,24 @@ func TestBudgetUsed(t *testing.T) {
 		{"three shards merged, two repeats", 18000, 3000, 2, &report.Shard{Count: 3, Merged: []int{1, 2, 3}},
 			"12.5 s of 60 s (21%, the longest shard); 18000 of 18000 evaluations (100%: 3000 per search × 2 searches × 3 shards)"},
 	}
+	// The budget counts opening the model too: a run stopped by its
+	// budget has used all of it, not the search's share.
+	for _, tt := range []struct {
+		open, used float64
+		want       string
+	}{
+		{0.9, 13.42, "13.4 s of 20 s (67%: 0.9 s opening the model, 12.5 s searching)"},
+		{0.9, 18.5, "18.5 s of 20 s (92%: 0.9 s opening the model, 5.1 s preparing the search, 12.5 s searching)"},
+		{0.9, 0, "13.4 s of 20 s (67%: 0.9 s opening the model, 12.5 s searching)"},
+		// The budget restarted after a baseline model's search.
+		{4, 12.6, "12.6 s of 20 s (63%)"},
+		{0, 12.52, "12.5 s of 20 s (63%)"},
+	} {
+		res := &report.Result{ElapsedSeconds: 12.5, OpenSeconds: tt.open, BudgetSeconds: 20, BudgetUsedSeconds: tt.used}
+		if got := report.BudgetUsed(res); got != tt.want {
+			t.Errorf("opened in %v, %v s used: got %q, want %q", tt.open, tt.used, got, tt.want)
+		}
+	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			res := &report.Result{Evaluations: tt.evals, ElapsedSeconds: 12.5, BudgetSeconds: 60, Repeats: tt.repeats, Shard: tt.shard}

@@ -498,6 +498,16 @@ func allowedRow(res *Result) string {
 // merged reports whether res is a merge of shards' results.
 func merged(res *Result) bool { return res.Shard != nil && res.Shard.Index == 0 }
 
+// budgetSecondsUsed is the time the budget counted: opening the model and
+// the search, as the run measured it, or, in a report written before it
+// did, the opening and search times added.
+func budgetSecondsUsed(res *Result) float64 {
+	if u := finite(res.BudgetUsedSeconds); u > 0 {
+		return max(u, finite(res.ElapsedSeconds))
+	}
+	return finite(res.OpenSeconds) + finite(res.ElapsedSeconds)
+}
+
 // budgetUsed describes how much of the time and evaluation budgets the run
 // spent.
 func budgetUsed(res *Result) string {
@@ -507,8 +517,21 @@ func budgetUsed(res *Result) string {
 		if merged(res) {
 			longest = ", the longest shard"
 		}
-		parts = append(parts, fmt.Sprintf("%.1f s of %s s (%.0f%%%s)", finite(res.ElapsedSeconds),
-			strconv.FormatFloat(res.BudgetSeconds, 'f', -1, 64), 100*finite(res.ElapsedSeconds)/res.BudgetSeconds, longest))
+		used := budgetSecondsUsed(res)
+		s := fmt.Sprintf("%.1f s of %s s (%.0f%%%s", used,
+			strconv.FormatFloat(res.BudgetSeconds, 'f', -1, 64), 100*used/res.BudgetSeconds, longest)
+		// The parts, as the console gives them, where they add up: a
+		// run that searched a baseline model first restarted the
+		// budget after opening the model.
+		open, search := finite(res.OpenSeconds), finite(res.ElapsedSeconds)
+		switch rest := used - open - search; {
+		case open == 0 || rest < -0.05:
+		case rest >= 0.05:
+			s += fmt.Sprintf(": %.1f s opening the model, %.1f s preparing the search, %.1f s searching", open, rest, search)
+		default:
+			s += fmt.Sprintf(": %.1f s opening the model, %.1f s searching", open, search)
+		}
+		parts = append(parts, s+")")
 	}
 	if res.Config.MaxEvals > 0 {
 		// --max-evals caps each search: each of the repeats, in each
