@@ -51,6 +51,7 @@ func TestGolden(t *testing.T) {
 		{"missing-shards-", goldenMissingShardsResult, "", "report.html"},
 		{"outputs-not-searched-", goldenOutputsNotSearchedResult, "", "report.html"},
 		{"photos-narrower-", goldenPhotosNarrowerResult, "", ""},
+		{"photos-", goldenPhotosResult, "", "report.html"},
 		{"non-finite-", goldenNonFiniteResult, "", "report.html"},
 		{"few-non-finite-", goldenFewNonFiniteResult, "console.txt", ""},
 	}

@@ -195,6 +195,17 @@ func goldenPhotosNarrowerResult(t testing.TB) *report.Result {
 	return res
 }
 
+// goldenPhotosResult is goldenResult on a colour model whose photo check
+// found nothing wrong: report.md and report.html show its spread in a row,
+// as they show the digit check of a gray model.
+func goldenPhotosResult(t testing.TB) *report.Result {
+	t.Helper()
+	res := goldenResult(t)
+	res.Model.Channels = 3
+	res.PhotoCheck = &report.PhotoCheck{Photos: 6, Spread: 0.634, LogitSpread: 9.2, TopClasses: 5}
+	return res
+}
+
 // goldenError is the reason of goldenErrorResult's "error" verdict: too
 // many outputs not finite, which no format may repeat in a note.
 const goldenError = "the model's outputs were NaN or infinite for 2400 of 120000 images evaluated, more than the 1% allowed, so it cannot be tested"

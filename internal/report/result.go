@@ -337,13 +337,28 @@ func photoWarning(res *Result, untrusted func(string) string) string {
 		p.Photos, p.Spread, strings.Join(presets, " or "), p.SuggestedSpread)
 }
 
+// photosNear is the spread under which the photo check takes the photos'
+// scores to coincide (photocheck.Collapsed): a spread that low, with
+// log-scores far apart, is a model certain of its answers.
+const photosNear = 0.05
+
 // photoRow is the summary's value for the photo check.
 func photoRow(p *PhotoCheck, untrusted func(string) string) string {
 	if p.TooWide() && !p.Mismatch() {
 		return fmt.Sprintf("%.3f of 1; far narrower preset %s: %.2f", p.Spread, untrusted(p.NarrowerPresets[0]), p.NarrowerSpread)
 	}
-	if !p.Mismatch() {
+	if !p.Mismatch() && p.Collapsed {
 		return fmt.Sprintf("%.3f of 1; no far wider preset sets them apart", p.Spread)
+	}
+	if !p.Mismatch() {
+		s := fmt.Sprintf("%.3f of 1 (%d photos)", p.Spread, p.Photos)
+		switch {
+		case p.Spread < photosNear && p.TopClasses == 1:
+			s += fmt.Sprintf("; log-scores %.1f apart: certain of the same class for every photo", p.LogitSpread)
+		case p.Spread < photosNear:
+			s += fmt.Sprintf("; log-scores %.1f apart: certain of one class for each", p.LogitSpread)
+		}
+		return s
 	}
 	return fmt.Sprintf("%.3f of 1; preset %s: %.2f", p.Spread, untrusted(p.SuggestedPresets[0]), p.SuggestedSpread)
 }
