@@ -43,4 +43,19 @@ func TestBinaryModel(t *testing.T) {
 			t.Errorf("run does not say %q:\n%s%s", want, r.stdout, r.stderr)
 		}
 	}
+	// The reports say it too: class 0's confidence is no score the model
+	// printed.
+	for file, want := range map[string]string{
+		"report.json": `"binary_output": true`,
+		"report.md":   "class 0's is 1 − the score",
+		"report.html": "class 0&#39;s is 1 − the score",
+	} {
+		b, err := os.ReadFile(filepath.Join(dir, "report", file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(b), want) {
+			t.Errorf("%s does not say %q", file, want)
+		}
+	}
 }

@@ -31,7 +31,7 @@ func resultShell(o *Opened, spec *Spec, generation int) *report.Result {
 			Path: displayPath(o.Path), RepoPath: repoPath(spec.RepoRoot, o.Path), SHA256: o.SHA256, Classes: info.Classes,
 			Input: info.Input, Layout: string(info.Layout),
 			Width: info.Width, Height: info.Height, Channels: info.Channels,
-			Output: info.Output, OutputKind: string(info.OutputKind),
+			Output: info.Output, OutputKind: string(info.OutputKind), BinaryOutput: info.BinaryOutput,
 			OutputsNotSearched: slices.Concat(info.OtherScoreOutputs, info.SpreadOutputs),
 		},
 		Config:        spec.Config,

@@ -52,6 +52,7 @@ func TestGolden(t *testing.T) {
 		{"outputs-not-searched-", goldenOutputsNotSearchedResult, "", "report.html"},
 		{"photos-narrower-", goldenPhotosNarrowerResult, "", ""},
 		{"photos-", goldenPhotosResult, "", "report.html"},
+		{"binary-", goldenBinaryResult, "report.md", ""},
 		{"non-finite-", goldenNonFiniteResult, "", "report.html"},
 		{"few-non-finite-", goldenFewNonFiniteResult, "console.txt", ""},
 	}

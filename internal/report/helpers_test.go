@@ -206,6 +206,18 @@ func goldenPhotosResult(t testing.TB) *report.Result {
 	return res
 }
 
+// goldenBinaryResult is a two-class result of a binary model, whose one
+// score is class 1's confidence and makes class 0's: the summary and the
+// model's settings say so.
+func goldenBinaryResult(t testing.TB) *report.Result {
+	t.Helper()
+	res := reporttest.New(t, reporttest.Options{Classes: 2, Fooled: 2, HistoryLen: 5, Channels: 3,
+		Label: func(i int) string { return []string{"fake (AI)", "real"}[i] }})
+	res.Model.OutputKind, res.Model.BinaryOutput = "sigmoid", true
+	report.Prepare(res, report.DefaultFormats())
+	return res
+}
+
 // goldenError is the reason of goldenErrorResult's "error" verdict: too
 // many outputs not finite, which no format may repeat in a note.
 const goldenError = "the model's outputs were NaN or infinite for 2400 of 120000 images evaluated, more than the 1% allowed, so it cannot be tested"

@@ -470,6 +470,10 @@ type Model struct {
 	Channels   int    `json:"channels"`
 	Output     string `json:"output"`
 	OutputKind string `json:"output_kind"`
+	// BinaryOutput says that the output holds one score per image, which
+	// is class 1's confidence (its sigmoid, for a logit), class 0's being
+	// 1 minus it: a binary classifier's two classes from one score.
+	BinaryOutput bool `json:"binary_output,omitempty"`
 	// OutputsNotSearched are the model's other outputs that fooltest
 	// could read scores from but did not search, as name and shape
 	// (`"mask_logits" [1 1 192 288]`): another head's class scores, or

@@ -589,6 +589,9 @@ func summaryRows(res *Result, untrusted func(string) string) [][2]string {
 	if n := unreachableCount(res); n > 0 {
 		rows = append(rows, [2]string{"Look unreachable (not fooled)", strconv.Itoa(n)})
 	}
+	if res.Model.BinaryOutput {
+		rows = append(rows, [2]string{"Classes from one score", "class 1's confidence is the model's score, class 0's is 1 − the score"})
+	}
 	if d := res.DigitCheck; d != nil {
 		rows = append(rows, [2]string{"MNIST test digits labelled right", digitsRow(d, untrusted)})
 	}
@@ -625,7 +628,7 @@ func configRows(res *Result) [][2]string {
 		{"Model", m.Path},
 		{"Model sha256", m.SHA256},
 		{"Model input", m.Input + " " + shape + inputType(m)},
-		{"Model output", m.Output + " (" + m.OutputKind + ")" + notSearchedClause(m)},
+		{"Model output", m.Output + " (" + m.OutputKind + ")" + binaryClause(m) + notSearchedClause(m)},
 		{"Model classes", strconv.Itoa(m.Classes)},
 		{"Started at", res.StartedAt},
 		{"Stopped because", res.StoppedReason},
@@ -707,6 +710,16 @@ func notSearchedText(m Model, clean func(string) string) string {
 		s += fmt.Sprintf(" and %d more", more)
 	}
 	return s
+}
+
+// binaryClause follows the output and the class count in the settings
+// rows of a binary model, whose one score makes both classes: without it,
+// a fooled class 0 at 0.99 reads as a score the model never gave.
+func binaryClause(m Model) string {
+	if !m.BinaryOutput {
+		return ""
+	}
+	return "; one score per image: class 1's confidence is the score, class 0's is 1 − the score"
 }
 
 // notSearchedClause follows the output in the settings rows, whose values
