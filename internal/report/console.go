@@ -1,7 +1,6 @@
 package report
 
 import (
-	"cmp"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -112,9 +111,13 @@ func consoleScore(res *Result) string {
 // and CI logs show it: what decided it, and what the run spent.
 func consoleVerdict(res *Result) string {
 	if isError(res) {
-		// The headline only: fooltest prints the whole reason, with
-		// its fix, on the next line.
-		return "fooltest: " + notTestedHeadline + ": " + cmp.Or(displayLabel(res.Error, 300), "no reason was recorded")
+		// The headline only: fooltest ends with the whole reason and
+		// its fix, once, on the last line (stderr), where a cut copy
+		// here would only repeat it.
+		if res.Error == "" {
+			return "fooltest: " + notTestedHeadline + ": no reason was recorded"
+		}
+		return "fooltest: " + notTestedHeadline + " (why, and the fix, on the last line)"
 	}
 	word := "PASS"
 	if res.Verdict != VerdictPass {
