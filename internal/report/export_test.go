@@ -9,6 +9,7 @@ var (
 	FormatRatio      = formatRatio
 	FormatP          = formatP
 	GalleryTitle     = galleryTitle
+	ASCIICaption     = asciiCaption
 	ImageName        = imageName
 	Prepare          = prepare
 	Slug             = slugOf

@@ -52,19 +52,26 @@ func galleryClasses(res *Result) (tiles []*Class, fooled bool) {
 }
 
 // asciiCaption keeps a caption drawable with the bitmap font, which only has
-// ASCII glyphs, and bounds it to n characters.
+// ASCII glyphs, and bounds it to n characters. The punctuation fooltest
+// writes itself becomes its ASCII form ("…" "...", "≥" ">="), so that a
+// cut reason reads as cut rather than ending in "?"; other characters,
+// from labels, still become '?'.
 func asciiCaption(s string, n int) string {
+	s = asciiPunctuation.Replace(cleanText(s))
 	s = strings.Map(func(r rune) rune {
 		if r < 0x20 || r > 0x7e {
 			return '?'
 		}
 		return r
-	}, cleanText(s))
+	}, s)
 	if len(s) > n {
 		s = s[:n-1] + "~"
 	}
 	return s
 }
+
+// asciiPunctuation spells in ASCII the punctuation the reports write.
+var asciiPunctuation = strings.NewReplacer("…", "...", "≥", ">=", "≤", "<=", "−", "-", "–", "-", "—", "-", "×", "x", "’", "'", "‘", "'", "“", `"`, "”", `"`)
 
 // renderGallery draws the contact sheet: a title line with the verdict, then
 // a grid of tiles, each the class image fitted into tileSide with nearest

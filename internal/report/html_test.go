@@ -88,6 +88,22 @@ func TestGalleryTitle(t *testing.T) {
 	}
 }
 
+// TestGalleryCaptionASCII: the gallery's bitmap font has ASCII glyphs
+// only, so a reason cut with "…" ends in "..." on the sheet, not "?", and
+// fooltest's own punctuation reads as its ASCII form; other characters
+// still become '?'.
+func TestGalleryCaptionASCII(t *testing.T) {
+	for in, want := range map[string]string{
+		"the model failed while runn…": "the model failed while runn...",
+		"confidence ≥ 0.99, 1 − score": "confidence >= 0.99, 1 - score",
+		"chat 猫":                       "chat ?",
+	} {
+		if got := report.ASCIICaption(in, 200); got != want {
+			t.Errorf("caption of %q is %q, want %q", in, got, want)
+		}
+	}
+}
+
 // TestHTMLDigitCheck: the page shows the digit check in its summary, and
 // warns, escaped, when the check found the preprocessing most likely wrong.
 func TestHTMLDigitCheck(t *testing.T) {
