@@ -144,8 +144,15 @@ func junitSuites(res *Result) junit.Testsuites {
 			{"baseline", b.Path},
 			{"baseline_sha256", b.SHA256},
 			{"baseline_score", formatScore(b.Score)},
-			{"score_difference", strconv.FormatFloat(finite(b.ScoreDifference), 'f', 3, 64)},
-			{"p_value", strconv.FormatFloat(finite(b.PValue), 'g', 4, 64)},
+		}...)
+		// A run that tested nothing states no difference or test.
+		if !isError(res) {
+			props = append(props, []struct{ name, value string }{
+				{"score_difference", strconv.FormatFloat(finite(b.ScoreDifference), 'f', 3, 64)},
+				{"p_value", strconv.FormatFloat(finite(b.PValue), 'g', 4, 64)},
+			}...)
+		}
+		props = append(props, []struct{ name, value string }{
 			{"change", change(res)},
 			{"regression", strconv.FormatBool(b.Regression)},
 		}...)

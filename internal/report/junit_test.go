@@ -232,7 +232,12 @@ func TestJUnitConsistent(t *testing.T) {
 			want := []string{"model_sha256", "threshold", "budget", "seed", "evaluations", "fooltest_version", "onnxruntime_version",
 				"score", "score_version", "score_comparable", "evaluation_budget", "fooled_within_budget", "repeats"}
 			if res.Baseline != nil {
-				want = append(want, "baseline", "baseline_score", "score_difference", "p_value", "change", "regression")
+				want = append(want, "baseline", "baseline_score", "change", "regression")
+				if res.Verdict != "error" {
+					want = append(want, "score_difference", "p_value")
+				} else if _, ok := props["p_value"]; ok {
+					t.Errorf("a run not compared has a p_value %q", props["p_value"])
+				}
 			}
 			if res.Verdict == "error" {
 				want = append(want, "error")

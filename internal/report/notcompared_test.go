@@ -21,13 +21,19 @@ func TestErrorStatesNoComparison(t *testing.T) {
 			enc = report.WriteConsole
 		}
 		text := string(render(t, enc, res))
-		for _, stated := range []string{"harder to fool", "no significant change", "p = ", "p-value", "classes fell faster", "fooled faster / slower"} {
+		// No p-value either, which read as a measured one: none in
+		// junit.xml and report.sarif, null in report.json.
+		for _, stated := range []string{"harder to fool", "no significant change", "p = ", "p-value", "classes fell faster", "fooled faster / slower",
+			`"p_value" value=`, `"pValue"`, `"p_value": 1`, `"p_value": 0`, `"score_difference": 0`} {
 			if strings.Contains(text, stated) {
 				t.Errorf("%s states a comparison (%q)", f, stated)
 			}
 		}
 		if !strings.Contains(text, "not compared") {
 			t.Errorf("%s does not say the run was not compared", f)
+		}
+		if f == report.FormatJSON && (!strings.Contains(text, `"p_value": null`) || !strings.Contains(text, `"score_difference": null`)) {
+			t.Errorf("report.json gives a p-value or a score difference for a run not compared")
 		}
 	}
 }

@@ -4,6 +4,7 @@
 package report
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"strings"
@@ -726,6 +727,23 @@ type Baseline struct {
 	// Classes are the baseline's per class, in the candidate's class
 	// order.
 	Classes []BaselineClass `json:"classes"`
+}
+
+// MarshalJSON writes b as its fields, but with a null score_difference and
+// p_value when it was not compared: a run that tested nothing states no
+// difference or test, in report.json as in every other format (a p-value
+// of 1 beside "not compared" read as a measured one). Read back, null
+// leaves them 0.
+func (b Baseline) MarshalJSON() ([]byte, error) {
+	type plain Baseline
+	if b.Change != notComparedChange {
+		return json.Marshal(plain(b))
+	}
+	return json.Marshal(struct {
+		plain
+		ScoreDifference *float64 `json:"score_difference"`
+		PValue          *float64 `json:"p_value"`
+	}{plain: plain(b)})
 }
 
 // regressedRatio is the log ratio at or below which a class counts as

@@ -273,14 +273,18 @@ func sarifFor(res *Result) sarifLog {
 		run.Properties["outputsNotSearched"] = notSearchedText(res.Model, cleanText)
 	}
 	if b := res.Baseline; b != nil {
-		run.Properties["baseline"] = map[string]any{
-			"path":            cleanText(b.Path),
-			"score":           finite(b.Score),
-			"scoreDifference": finite(b.ScoreDifference),
-			"pValue":          finite(b.PValue),
-			"change":          change(res),
-			"regression":      b.Regression,
+		baseline := map[string]any{
+			"path":       cleanText(b.Path),
+			"score":      finite(b.Score),
+			"change":     change(res),
+			"regression": b.Regression,
 		}
+		// A run that tested nothing states no difference or test.
+		if !isError(res) {
+			baseline["scoreDifference"] = finite(b.ScoreDifference)
+			baseline["pValue"] = finite(b.PValue)
+		}
+		run.Properties["baseline"] = baseline
 		run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, sarifRule{
 			ID:               sarifRegressionRuleID,
 			Name:             "EasierToFool",
