@@ -838,3 +838,44 @@ func TestScoreCountsSearched(t *testing.T) {
 		t.Errorf("searched classes: score %v (want above %v), %d harder (want 2)", all.Score, res.Score, all.Baseline.Harder)
 	}
 }
+
+// TestRegressedClasses: in a run that regressed, the classes the candidate
+// fooled at half their baseline cost or less are marked regressed in the
+// result itself, so that report.json carries what junit.xml and
+// report.sarif mark; a run that did not regress marks none.
+func TestRegressedClasses(t *testing.T) {
+	evals := func(ns ...int64) []*int64 {
+		out := make([]*int64, len(ns))
+		for i := range ns {
+			out[i] = &ns[i]
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name       string
+		cand, base []*int64
+		want       []bool
+	}{
+		// Six classes twice as fast or faster, two a little faster.
+		{"regressed", evals(9, 9, 9, 9, 9, 9, 80, 90), evals(900, 900, 900, 900, 900, 900, 100, 100), []bool{true, true, true, true, true, true, false, false}},
+		{"no regression", evals(900, 900, 900, 900, 900, 900, 80, 9), evals(9, 9, 9, 9, 9, 9, 100, 100), make([]bool, 8)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := report.Result{Classes: classes(1, 1, 1, 1, 1, 1, 1, 1), Evaluations: 1000, EvaluationBudget: 1000, ScoreComparable: true,
+				Config: report.Config{MaxEvals: 1000}, Baseline: &report.Baseline{}}
+			for i := range res.Classes {
+				res.Classes[i].EvaluationsToThreshold = tc.cand[i]
+				res.Baseline.Classes = append(res.Baseline.Classes, report.BaselineClass{Index: i, EvaluationsToThreshold: tc.base[i]})
+			}
+			allowAll, _ := ParseMaxFooled("100%")
+			if _, err := Evaluate(&res, 0.99, allowAll, FailOnRegression); err != nil {
+				t.Fatal(err)
+			}
+			for i, c := range res.Baseline.Classes {
+				if c.Regressed != tc.want[i] || res.Baseline.Regressed(c) != tc.want[i] {
+					t.Errorf("class %d (log ratio %.2f, run regressed %v): regressed %v, want %v", i, c.LogRatio, res.Baseline.Regression, c.Regressed, tc.want[i])
+				}
+			}
+		})
+	}
+}

@@ -3,6 +3,7 @@ package gate
 import (
 	"cmp"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -78,6 +79,11 @@ func notCompared(res *report.Result) {
 	res.FailedBy = slices.DeleteFunc(res.FailedBy, func(f string) bool { return f == report.FailedByRegression })
 }
 
+// regressedRatio is the log ratio at or below which a class counts as
+// regressed in a run that regressed: the candidate fooled it at half the
+// baseline's cost or less.
+const regressedRatio = -math.Ln2
+
 // compare records the comparison of res with its baseline, over the
 // classes res searched (see scored); the others get no log ratio.
 func compare(res *report.Result) {
@@ -100,6 +106,9 @@ func compare(res *report.Result) {
 	}
 	alpha, tol := cmp.Or(res.Config.Alpha, DefaultAlpha), res.Config.Tolerance
 	b.Regression = c.PValue < alpha && c.Difference < -tol
+	for i := range b.Classes {
+		b.Classes[i].Regressed = b.Regression && slices.Contains(idx, i) && b.Classes[i].LogRatio <= regressedRatio
+	}
 	switch {
 	case b.Regression:
 		b.Change = Easier

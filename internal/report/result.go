@@ -746,15 +746,10 @@ func (b Baseline) MarshalJSON() ([]byte, error) {
 	}{plain: plain(b)})
 }
 
-// regressedRatio is the log ratio at or below which a class counts as
-// regressed in a run that regressed: the candidate fooled at half the
-// baseline's cost or less.
-const regressedRatio = -math.Ln2
-
-// Regressed reports whether class c regressed: the run as a whole did, and
-// c fell at most at half its baseline cost.
+// Regressed reports whether class c regressed, as the gate recorded it
+// (BaselineClass.Regressed) in a run that regressed.
 func (b *Baseline) Regressed(c BaselineClass) bool {
-	return b != nil && b.Regression && c.LogRatio <= regressedRatio
+	return b != nil && b.Regression && c.Regressed
 }
 
 // BaselineClass is one class of the baseline.
@@ -767,6 +762,10 @@ type BaselineClass struct {
 	// within the budget costing the budget plus one: negative when the
 	// candidate fell faster.
 	LogRatio float64 `json:"log_ratio"`
+	// Regressed marks a class that regressed: the run as a whole did, and
+	// the candidate fooled the class at half its baseline cost or less
+	// (the gate decides; junit.xml and report.sarif mark these classes).
+	Regressed bool `json:"regressed,omitempty"`
 	// History is the baseline's best confidence as it improved.
 	History []Point `json:"history,omitempty"`
 }
