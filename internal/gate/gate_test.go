@@ -756,13 +756,6 @@ func TestCheckBaselineClasses(t *testing.T) {
 // its baseline, whichever way its costs lean, and no regression fails it;
 // one that tested its model keeps its comparison.
 func TestErrorNotCompared(t *testing.T) {
-	evals := func(ns ...int64) []*int64 {
-		out := make([]*int64, len(ns))
-		for i := range ns {
-			out[i] = &ns[i]
-		}
-		return out
-	}
 	for _, tc := range []struct {
 		name            string
 		cand, base      []*int64
@@ -777,16 +770,7 @@ func TestErrorNotCompared(t *testing.T) {
 		{"easier, in error", evals(9, 9, 9, 9, 9, 9), evals(900, 900, 900, 900, 900, 900), "the model failed", NotCompared, false, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			res := report.Result{Classes: classes(1, 1, 1, 1, 1, 1), Evaluations: 1000, EvaluationBudget: 1000, ScoreComparable: true, RunError: tc.err,
-				Config: report.Config{MaxEvals: 1000}, Baseline: &report.Baseline{}}
-			for i := range res.Classes {
-				res.Classes[i].EvaluationsToThreshold = tc.cand[i]
-				res.Baseline.Classes = append(res.Baseline.Classes, report.BaselineClass{Index: i, EvaluationsToThreshold: tc.base[i]})
-			}
-			allowAll, _ := ParseMaxFooled("100%")
-			if _, err := Evaluate(&res, 0.99, allowAll, FailOnRegression); err != nil {
-				t.Fatal(err)
-			}
+			res := comparedRun(t, tc.cand, tc.base, tc.err)
 			b := res.Baseline
 			if b.Change != tc.wantChange || b.Regression != tc.wantRegression || slices.Contains(res.FailedBy, report.FailedByRegression) != tc.wantFailedByReg {
 				t.Errorf("verdict %s: change %q, regression %v, failed by %q; want %q, %v", res.Verdict, b.Change, b.Regression, res.FailedBy, tc.wantChange, tc.wantRegression)
@@ -844,13 +828,6 @@ func TestScoreCountsSearched(t *testing.T) {
 // result itself, so that report.json carries what junit.xml and
 // report.sarif mark; a run that did not regress marks none.
 func TestRegressedClasses(t *testing.T) {
-	evals := func(ns ...int64) []*int64 {
-		out := make([]*int64, len(ns))
-		for i := range ns {
-			out[i] = &ns[i]
-		}
-		return out
-	}
 	for _, tc := range []struct {
 		name       string
 		cand, base []*int64
@@ -861,16 +838,7 @@ func TestRegressedClasses(t *testing.T) {
 		{"no regression", evals(900, 900, 900, 900, 900, 900, 80, 9), evals(9, 9, 9, 9, 9, 9, 100, 100), make([]bool, 8)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			res := report.Result{Classes: classes(1, 1, 1, 1, 1, 1, 1, 1), Evaluations: 1000, EvaluationBudget: 1000, ScoreComparable: true,
-				Config: report.Config{MaxEvals: 1000}, Baseline: &report.Baseline{}}
-			for i := range res.Classes {
-				res.Classes[i].EvaluationsToThreshold = tc.cand[i]
-				res.Baseline.Classes = append(res.Baseline.Classes, report.BaselineClass{Index: i, EvaluationsToThreshold: tc.base[i]})
-			}
-			allowAll, _ := ParseMaxFooled("100%")
-			if _, err := Evaluate(&res, 0.99, allowAll, FailOnRegression); err != nil {
-				t.Fatal(err)
-			}
+			res := comparedRun(t, tc.cand, tc.base, "")
 			for i, c := range res.Baseline.Classes {
 				if c.Regressed != tc.want[i] || res.Baseline.Regressed(c) != tc.want[i] {
 					t.Errorf("class %d (log ratio %.2f, run regressed %v): regressed %v, want %v", i, c.LogRatio, res.Baseline.Regression, c.Regressed, tc.want[i])
@@ -878,4 +846,37 @@ func TestRegressedClasses(t *testing.T) {
 			}
 		})
 	}
+}
+
+// evals returns pointers to the evaluation counts ns, as classes and
+// baseline classes hold them.
+func evals(ns ...int64) []*int64 {
+	out := make([]*int64, len(ns))
+	for i := range ns {
+		out[i] = &ns[i]
+	}
+	return out
+}
+
+// comparedRun returns a run of one class per count in cand, every class
+// fooled after its count, gated under fail-on regression against a
+// baseline whose classes fell after base, with runErr as a failure of the
+// run itself ("" for none).
+func comparedRun(t *testing.T, cand, base []*int64, runErr string) *report.Result {
+	t.Helper()
+	confs := make([]float64, len(cand))
+	for i := range confs {
+		confs[i] = 1
+	}
+	res := &report.Result{Classes: classes(confs...), Evaluations: 1000, EvaluationBudget: 1000, ScoreComparable: true, RunError: runErr,
+		Config: report.Config{MaxEvals: 1000}, Baseline: &report.Baseline{}}
+	for i := range res.Classes {
+		res.Classes[i].EvaluationsToThreshold = cand[i]
+		res.Baseline.Classes = append(res.Baseline.Classes, report.BaselineClass{Index: i, EvaluationsToThreshold: base[i]})
+	}
+	allowAll, _ := ParseMaxFooled("100%")
+	if _, err := Evaluate(res, 0.99, allowAll, FailOnRegression); err != nil {
+		t.Fatal(err)
+	}
+	return res
 }
