@@ -352,10 +352,6 @@ func TestBaselineNotTested(t *testing.T) {
 // be, and keeps the first shard's reason, which stops a merged pass.
 func TestMergeNonFinite(t *testing.T) {
 	const why = "the model's outputs were NaN or infinite for 9 of 500 scored images"
-	none, err := gate.ParseMaxFooled("0")
-	if err != nil {
-		t.Fatal(err)
-	}
 	for _, tc := range []struct {
 		name string
 		// fooled is how many classes the second shard fooled.
@@ -363,30 +359,7 @@ func TestMergeNonFinite(t *testing.T) {
 		want   gate.Verdict
 	}{{"a class fooled", 1, gate.Fail}, {"no class fooled", 0, gate.Error}} {
 		t.Run(tc.name, func(t *testing.T) {
-			var dirs []string
-			for i := range 2 {
-				// Class 0, which the second shard searches, is the
-				// one fooled.
-				res := reporttest.New(t, reporttest.Options{Classes: 2, Fooled: tc.fooled * i})
-				slices.Reverse(res.Classes)
-				res.Shard = &report.Shard{Index: i + 1, Count: 2, Searched: []int{1 - i}}
-				res.TargetClasses = []int{1, 0}
-				if i == 0 {
-					res.NonFiniteError = why
-				}
-				if _, err := gate.Evaluate(res, 0.99, none, gate.FailOnFooled); err != nil {
-					t.Fatal(err)
-				}
-				dir := filepath.Join(t.TempDir(), "shard")
-				if _, err := report.WriteFiles(dir, res, []string{report.FormatJSON}); err != nil {
-					t.Fatal(err)
-				}
-				dirs = append(dirs, dir)
-			}
-			out, err := Merge(context.Background(), MergeSpec{Dirs: dirs, ReportDir: filepath.Join(t.TempDir(), "merged"), Formats: []string{report.FormatJSON}})
-			if out == nil {
-				t.Fatalf("no outcome: %v", err)
-			}
+			out, err := mergeTwoShards(t, tc.fooled, func(r *report.Result) { r.NonFiniteError = why }, nil)
 			res := out.Result
 			if out.Verdict != tc.want || res.NonFiniteError != "shard 1/2: "+why {
 				t.Fatalf("merged verdict %s, non-finite error %q (error %q, %v); want %s and shard 1's reason", out.Verdict, res.NonFiniteError, res.Error, err, tc.want)
@@ -427,36 +400,14 @@ func TestMergeGateReasons(t *testing.T) {
 			written: func(r *report.Result) { r.RunError = "" }, want: gate.Error, wantError: "shard 1/2: " + failed},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var dirs []string
-			for i := range 2 {
-				// Class 0, which the second shard searches, is the one
-				// the second shard fooled.
-				res := reporttest.New(t, reporttest.Options{Classes: 2, Fooled: i})
-				slices.Reverse(res.Classes)
-				res.Shard = &report.Shard{Index: i + 1, Count: 2, Searched: []int{1 - i}}
-				res.TargetClasses = []int{1, 0}
-				if i == 0 {
-					tc.first(res)
+			out, err := mergeTwoShards(t, 1, tc.first, func(r *report.Result) {
+				if r.Verdict != gate.Error {
+					t.Fatalf("shard 1: verdict %s, want error", r.Verdict)
 				}
-				if _, err := gate.Evaluate(res, 0.99, none, gate.FailOnFooled); err != nil {
-					t.Fatal(err)
+				if tc.written != nil {
+					tc.written(r)
 				}
-				if i == 0 && res.Verdict != gate.Error {
-					t.Fatalf("shard 1: verdict %s, want error", res.Verdict)
-				}
-				if i == 0 && tc.written != nil {
-					tc.written(res)
-				}
-				dir := filepath.Join(t.TempDir(), "shard")
-				if _, err := report.WriteFiles(dir, res, []string{report.FormatJSON}); err != nil {
-					t.Fatal(err)
-				}
-				dirs = append(dirs, dir)
-			}
-			out, err := Merge(context.Background(), MergeSpec{Dirs: dirs, ReportDir: filepath.Join(t.TempDir(), "merged"), Formats: []string{report.FormatJSON}})
-			if out == nil {
-				t.Fatalf("no outcome: %v", err)
-			}
+			})
 			res := out.Result
 			if out.Verdict != tc.want || res.Error != tc.wantError {
 				t.Fatalf("merged verdict %s, error %q (%v); want %s, error %q", out.Verdict, res.Error, err, tc.want, tc.wantError)
@@ -491,4 +442,43 @@ func TestBudgetUsedCountsOpening(t *testing.T) {
 		t.Errorf("budget used %.3f s, opening %.3f s, searching %.3f s, run %.3f s: want at least opening and searching, at most the run",
 			res.BudgetUsedSeconds, res.OpenSeconds, res.ElapsedSeconds, took)
 	}
+}
+
+// mergeTwoShards merges the reports of the two shards of a 2-class run,
+// each gated with none allowed: the second shard searched class 0 and
+// fooled it when fooled is 1; the first searched class 1, changed by first
+// before its gate and by written (nil: not) after it, as its report.json
+// holds it.
+func mergeTwoShards(t *testing.T, fooled int, first, written func(*report.Result)) (*Outcome, error) {
+	t.Helper()
+	none, err := gate.ParseMaxFooled("0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dirs []string
+	for i := range 2 {
+		res := reporttest.New(t, reporttest.Options{Classes: 2, Fooled: fooled * i})
+		slices.Reverse(res.Classes)
+		res.Shard = &report.Shard{Index: i + 1, Count: 2, Searched: []int{1 - i}}
+		res.TargetClasses = []int{1, 0}
+		if i == 0 {
+			first(res)
+		}
+		if _, err := gate.Evaluate(res, 0.99, none, gate.FailOnFooled); err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 && written != nil {
+			written(res)
+		}
+		dir := filepath.Join(t.TempDir(), "shard")
+		if _, err := report.WriteFiles(dir, res, []string{report.FormatJSON}); err != nil {
+			t.Fatal(err)
+		}
+		dirs = append(dirs, dir)
+	}
+	out, err := Merge(context.Background(), MergeSpec{Dirs: dirs, ReportDir: filepath.Join(t.TempDir(), "merged"), Formats: []string{report.FormatJSON}})
+	if out == nil {
+		t.Fatalf("no outcome: %v", err)
+	}
+	return out, err
 }
