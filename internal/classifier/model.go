@@ -483,12 +483,10 @@ func squareImage(d int) (c, h, w int, ok bool) {
 func isqrt(n int) int { return int(math.Sqrt(float64(n)) + 0.5) }
 
 // quantized is how an 8-bit output's levels stand for scores: the scale
-// and zero point of the QuantizeLinear that computes it, as constants of
-// the graph (the names) and as values.
+// and zero point of the QuantizeLinear that computes it.
 type quantized struct {
-	scaleName, zeroName string
-	scale               float32
-	zero, qmin, qmax    int64
+	scale            float32
+	zero, qmin, qmax int64
 }
 
 // max is the highest score the output can give.
@@ -509,10 +507,9 @@ func quantizer(m *onnxcheck.Model, output string, t ort.TensorElementDataType) *
 	if !ok || len(scale) != 1 || !(scale[0] > 0) || math.IsInf(float64(scale[0]), 0) {
 		return nil
 	}
-	q := &quantized{scaleName: n.Inputs[1], scale: scale[0]}
+	q := &quantized{scale: scale[0]}
 	elem := onnxcheck.TypeUint8
 	if len(n.Inputs) > 2 && n.Inputs[2] != "" {
-		q.zeroName = n.Inputs[2]
 		if q.zero, elem, ok = m.Int8(n.Inputs[2]); !ok {
 			return nil
 		}

@@ -143,7 +143,7 @@ func newSession(name string, src source, checked *onnxcheck.Model, in inputSpec,
 	}
 	ob := onnxcheck.Boundary{Value: out.name, Elem: out.elem, Expose: out.expose}
 	if q := out.quant; q != nil {
-		ob.Scale, ob.Zero = q.scaleName, q.zeroName
+		ob.Scale, ob.Zero = q.scale, q.zero
 	}
 	data, inName, outName, err := onnxcheck.CastIO(src.data, onnxcheck.Boundary{Value: in.name, Elem: in.elem}, ob)
 	if err != nil && in.elem == 0 && out.elem == 0 {

@@ -3,6 +3,7 @@ package onnxcheck
 import (
 	"encoding/binary"
 	"fmt"
+	"math"
 	"strconv"
 )
 
@@ -24,6 +25,7 @@ const (
 	nodeName         = 3
 	attrType         = 20
 	attrTypeInt      = 2
+	attrTypeTensor   = 4
 	typeTensorType   = 1
 	tensorTypeElem   = 1
 	valueInfoType    = 2
@@ -45,10 +47,14 @@ const (
 type Boundary struct {
 	Value string
 	Elem  int
-	// Scale and Zero, for an 8-bit output, name the scale and zero point
-	// (empty: 0) that a DequantizeLinear takes it to float32 with, in
-	// place of a Cast: the values the quantized scores stand for.
-	Scale, Zero string
+	// Scale and Zero, for an 8-bit output, are the scale (nonzero) and
+	// zero point that a DequantizeLinear takes it to float32 with, in
+	// place of a Cast: the values the quantized scores stand for. They go
+	// into the graph as constants of its own, because the quantizer's may
+	// be values inside a model-local function, which the graph cannot
+	// name.
+	Scale float32
+	Zero  int64
 	// Expose, for an output of element type float32 (Elem 0), says that
 	// the value is computed inside the graph but is not one of its
 	// outputs, such as the probabilities a ZipMap node reads: CastIO
@@ -174,8 +180,14 @@ func CastIO(data []byte, in, out Boundary) (rewritten []byte, inName, outName st
 			body = appendBytes(body, graphOutput, floatValue(out.Value))
 		}
 		if seen == graphs && out.Elem != 0 {
-			if out.Scale != "" {
-				body = appendBytes(body, graphNode, dequantizeNode(out, outName))
+			if out.Scale != 0 {
+				scale, zero, err := freshPair(fresh, out.Value)
+				if err != nil {
+					return err
+				}
+				body = appendBytes(body, graphNode, constantNode(scale, TypeFloat, binary.LittleEndian.AppendUint32(nil, math.Float32bits(out.Scale))))
+				body = appendBytes(body, graphNode, constantNode(zero, out.Elem, []byte{byte(out.Zero)}))
+				body = appendBytes(body, graphNode, dequantizeNode(out.Value, scale, zero, outName))
 			} else {
 				body = appendBytes(body, graphNode, castNode(out.Value, outName, castNameOutput, TypeFloat))
 			}
@@ -316,14 +328,36 @@ func floatValue(value string) []byte {
 	return appendBytes(b, valueInfoType, appendBytes(nil, typeTensorType, tensor))
 }
 
-// dequantizeNode returns a NodeProto that dequantizes output out into
-// value to with out's scale and zero point.
-func dequantizeNode(out Boundary, to string) []byte {
-	n := appendBytes(nil, nodeInput, []byte(out.Value))
-	n = appendBytes(n, nodeInput, []byte(out.Scale))
-	if out.Zero != "" {
-		n = appendBytes(n, nodeInput, []byte(out.Zero))
+// freshPair returns fresh names for the scale and the zero point of
+// output value's DequantizeLinear.
+func freshPair(fresh func(string) (string, error), value string) (scale, zero string, err error) {
+	if scale, err = fresh(value + "_scale"); err != nil {
+		return "", "", err
 	}
+	zero, err = fresh(value + "_zero_point")
+	return scale, zero, err
+}
+
+// constantNode returns a NodeProto of a Constant that writes a scalar of
+// element type elem, whose little-endian bytes are raw, into value to.
+func constantNode(to string, elem int, raw []byte) []byte {
+	t := appendVarint(nil, tensorDataType, uint64(elem))
+	t = appendBytes(t, tensorRawData, raw)
+	attr := appendBytes(nil, attrName, []byte("value"))
+	attr = appendBytes(attr, attrTensor, t)
+	attr = appendVarint(attr, attrType, attrTypeTensor)
+	n := appendBytes(nil, nodeOutput, []byte(to))
+	n = appendBytes(n, nodeName, []byte(to))
+	n = appendBytes(n, nodeOpType, []byte("Constant"))
+	return appendBytes(n, nodeAttribute, attr)
+}
+
+// dequantizeNode returns a NodeProto that dequantizes value from with
+// scale and zero point into value to.
+func dequantizeNode(from, scale, zero, to string) []byte {
+	n := appendBytes(nil, nodeInput, []byte(from))
+	n = appendBytes(n, nodeInput, []byte(scale))
+	n = appendBytes(n, nodeInput, []byte(zero))
 	n = appendBytes(n, nodeOutput, []byte(to))
 	n = appendBytes(n, nodeName, []byte(castNameOutput))
 	return appendBytes(n, nodeOpType, []byte("DequantizeLinear"))

@@ -105,6 +105,10 @@ func parse(name string, data []byte) (*Model, error) {
 		return nil, fault.Invalidf("", "model %s is a Git LFS pointer%s, not the model: fetch the file itself (git lfs pull, or actions/checkout with lfs: true)", name, size)
 	}
 	m, err := parseModel(data)
+	var fe *functionError
+	if errors.As(err, &fe) {
+		return nil, fault.Invalidf("", "model %s refused: %w: %s", name, err, fe.Fix)
+	}
 	if err != nil {
 		if what, fix := textFile(data); what != "" {
 			// A page or notebook saved in its place: "export it again"

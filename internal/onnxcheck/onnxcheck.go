@@ -11,13 +11,16 @@
 // GraphProto, NodeProto, AttributeProto, TensorProto, SparseTensorProto,
 // FunctionProto, TrainingInfoProto) and skips everything else by its wire
 // length, so its work is linear in the model's size and it allocates nothing
-// in proportion to lengths the file declares.
+// in proportion to lengths the file declares. The graph it gives the checks
+// has every call of a model-local function expanded into the function's
+// nodes, as ONNX Runtime runs it, up to a bound on the nodes added.
 package onnxcheck
 
 import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 )
 
 // maxDepth bounds how deeply messages may nest (a model, its graph, a node,
@@ -45,6 +48,7 @@ const (
 	nodeOpType             = 4
 	nodeAttribute          = 5
 	nodeDomain             = 7
+	nodeOverload           = 8
 	attrTensor             = 5
 	attrGraph              = 6
 	attrTensors            = 10
@@ -56,9 +60,12 @@ const (
 	sparseValues           = 1
 	sparseIndices          = 2
 	functionName           = 1
+	functionInput          = 4
+	functionOutput         = 5
 	functionNode           = 7
 	functionAttributeProto = 11
 	functionDomain         = 10
+	functionOverload       = 13
 	entryKey               = 1
 	entryValue             = 2
 	locationKey            = "location"
@@ -93,14 +100,25 @@ type Model struct {
 	// function defines.
 	custom []string
 	// nodes are the main graph's nodes, in file order, for tracing an
-	// output back to the operator that computes it.
+	// output back to the operator that computes it, with each call of a
+	// model-local function replaced by the function's nodes (see inline).
 	nodes []opNode
+	// inner starts the names that inlining gave the values inside
+	// function calls, and no other name; empty when nothing was inlined.
+	inner string
 	// inits are the main graph's initializers, undecoded (see Floats).
 	inits []msg
 	// outputs are the main graph's output names.
 	outputs []string
 	// metadata is the model's metadata_props (see Metadata).
 	metadata map[string]string
+}
+
+// Inner reports whether value is a value inside a call of one of the
+// model's local functions: a name the model's graph does not have, which
+// the checks read but which cannot be bound or declared an output.
+func (m *Model) Inner(value string) bool {
+	return m.inner != "" && strings.HasPrefix(value, m.inner)
 }
 
 // Metadata returns the value of the model's metadata_props entry key, as
@@ -112,12 +130,14 @@ func (m *Model) Metadata(key string) (string, bool) {
 	return v, ok
 }
 
-// opNode is one node of a model's main graph: its operator, the names of
-// the values it reads and writes, and its attributes, undecoded.
+// opNode is one node of a model's main graph or of a model-local
+// function: its operator (and overload, which picks among functions of one
+// name), the names of the values it reads and writes, and its attributes,
+// undecoded.
 type opNode struct {
-	Domain, Op      string
-	Inputs, Outputs []string
-	attrs           []msg
+	Domain, Op, Overload string
+	Inputs, Outputs      []string
+	attrs                []msg
 }
 
 // passThrough lists operators that move or reshape values without changing
@@ -171,13 +191,17 @@ func (m *Model) OutputNode(output string) *Node {
 var errNoGraph = errors.New("it has no graph or no opset import, so the file may be truncated")
 
 // parseModel decodes data as an ONNX ModelProto. Its errors are a
-// *corruptError or errNoGraph.
+// *corruptError, errNoGraph or a *functionError.
 func parseModel(data []byte) (*Model, error) {
-	w := walker{used: map[op]bool{}, defined: map[op]bool{}}
+	w := walker{used: map[op]bool{}, defined: map[op]bool{}, functions: map[call]*function{}}
 	if err := w.model(msg{data: data, end: len(data)}); err != nil {
 		return nil, err
 	}
-	m := &Model{external: w.external, nodes: w.nodes, inits: w.inits, outputs: w.outputs, metadata: w.metadata}
+	nodes, inner, err := inline(w.nodes, w.functions, append(w.names, w.outputs...))
+	if err != nil {
+		return nil, err
+	}
+	m := &Model{external: w.external, nodes: nodes, inner: inner, inits: w.inits, outputs: w.outputs, metadata: w.metadata}
 	seen := map[string]bool{}
 	for o := range w.used {
 		if !w.defined[o] && !seen[o.domain] {
@@ -195,10 +219,19 @@ type op struct{ domain, name string }
 
 type walker struct {
 	external []externalRef
-	// main is true while the walk is in the main graph's own nodes, not
-	// in their subgraphs; nodes collects those nodes.
-	main    bool
-	nodes   []opNode
+	// main is true while the walk is in the main graph's own fields, not
+	// in its nodes' subgraphs; nodes collects the main graph's nodes.
+	main  bool
+	nodes []opNode
+	// collect, where set, is where the node being walked goes: nodes, or
+	// the body of the function being walked.
+	collect *[]opNode
+	// functions are the model-local functions, by what a node that calls
+	// one names.
+	functions map[call]*function
+	// names lists the names of the main graph's inputs and initializers,
+	// which inlining must not give a value inside a function.
+	names   []string
 	inits   []msg
 	outputs []string
 	// metadata is the model's metadata_props, the last value of a key
@@ -247,9 +280,9 @@ func (w *walker) model(m msg) error {
 			// A repeated graph field merges, as protobuf does; the
 			// runtime reads the merged graph, so collect every copy's
 			// nodes.
-			w.main = true
+			w.main, w.collect = true, &w.nodes
 			err := into(f, 0, w.graph)
-			w.main = false
+			w.main, w.collect = false, nil
 			return err
 		case modelOpsetImport:
 			opset = true
@@ -324,8 +357,24 @@ func (w *walker) graph(m msg, depth int) error {
 					return err
 				}
 				w.inits = append(w.inits, sub)
+				name, err := lastString(sub, tensorName)
+				if err != nil {
+					return err
+				}
+				w.names = append(w.names, name)
 			}
 			return into(f, depth, w.tensor)
+		case graphInput:
+			if !w.main {
+				return nil
+			}
+			v, err := f.sub()
+			if err != nil {
+				return err
+			}
+			name, err := valueName(v)
+			w.names = append(w.names, name)
+			return err
 		case graphSparseInitializer:
 			return into(f, depth, w.sparse)
 		case graphOutput:
@@ -360,11 +409,13 @@ func (w *walker) trainingInfo(m msg, depth int) error {
 
 func (w *walker) node(m msg, depth int) error {
 	// Singular strings: the last occurrence wins, as in protobuf.
-	var domain, opType []byte
+	var domain, opType, overload []byte
 	var inputs, outputs []string
 	var attrs []msg
-	main := w.main
-	w.main = false
+	main, collect := w.main, w.collect
+	keep := collect != nil
+	// The node's subgraphs are neither the main graph nor a function body.
+	w.main, w.collect = false, nil
 	err := each(m, depth, func(f field) (err error) {
 		var b []byte
 		switch f.num {
@@ -372,16 +423,18 @@ func (w *walker) node(m msg, depth int) error {
 			opType, err = f.bytes()
 		case nodeDomain:
 			domain, err = f.bytes()
+		case nodeOverload:
+			overload, err = f.bytes()
 		case nodeInput:
-			if b, err = f.bytes(); main {
+			if b, err = f.bytes(); keep {
 				inputs = append(inputs, string(b))
 			}
 		case nodeOutput:
-			if b, err = f.bytes(); main {
+			if b, err = f.bytes(); keep {
 				outputs = append(outputs, string(b))
 			}
 		case nodeAttribute:
-			if main {
+			if keep {
 				var sub msg
 				if sub, err = f.sub(); err != nil {
 					return err
@@ -392,12 +445,12 @@ func (w *walker) node(m msg, depth int) error {
 		}
 		return err
 	})
-	w.main = main
+	w.main, w.collect = main, collect
 	if err == nil && !standard(string(domain)) {
 		w.used[op{string(domain), string(opType)}] = true
 	}
-	if err == nil && main {
-		w.nodes = append(w.nodes, opNode{Domain: string(domain), Op: string(opType), Inputs: inputs, Outputs: outputs, attrs: attrs})
+	if err == nil && keep {
+		*collect = append(*collect, opNode{Domain: string(domain), Op: string(opType), Overload: string(overload), Inputs: inputs, Outputs: outputs, attrs: attrs})
 	}
 	return err
 }
@@ -426,22 +479,42 @@ func (w *walker) sparse(m msg, depth int) error {
 }
 
 func (w *walker) function(m msg, depth int) error {
-	var domain, name []byte
+	var domain, name, overload []byte
+	fn := &function{}
 	err := each(m, depth, func(f field) (err error) {
+		var b []byte
 		switch f.num {
 		case functionName:
 			name, err = f.bytes()
 		case functionDomain:
 			domain, err = f.bytes()
+		case functionOverload:
+			overload, err = f.bytes()
+		case functionInput:
+			b, err = f.bytes()
+			fn.inputs = append(fn.inputs, string(b))
+		case functionOutput:
+			b, err = f.bytes()
+			fn.outputs = append(fn.outputs, string(b))
 		case functionNode:
+			w.collect = &fn.nodes
 			err = into(f, depth, w.node)
+			w.collect = nil
 		case functionAttributeProto:
+			var sub msg
+			if sub, err = f.sub(); err != nil {
+				return err
+			}
+			fn.defaults = append(fn.defaults, sub)
 			err = into(f, depth, w.attribute)
 		}
 		return err
 	})
 	if err == nil {
 		w.defined[op{string(domain), string(name)}] = true
+		// ONNX's checker refuses a model that defines a function twice;
+		// the last definition is kept.
+		w.functions[call{string(domain), string(name), string(overload)}] = fn
 	}
 	return err
 }

@@ -450,6 +450,7 @@ func FuzzCheck(f *testing.F) {
 	f.Add(rawModel(lenField(15, lenField(1, extTensor("values", "x.bin")))))
 	f.Add([]byte{})
 	f.Add(castModel(13, TypeFloat16))
+	f.Add(onnxtest.Classifier([]int64{-1, 1, 2, 2}, 3, "Softmax").InFunction("Head", 2, 3, false).InFunction("Body", 1, 3, false).Bytes())
 	f.Fuzz(func(t *testing.T, data []byte) {
 		parsed, perr := parseModel(data)
 		if perr == nil {

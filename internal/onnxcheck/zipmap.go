@@ -19,15 +19,16 @@ type ZipMap struct {
 }
 
 // ZipMapOf returns the ZipMap node of the main graph that writes output,
-// and false when another node (or none) writes it or the node names no
-// class labels, as every valid ZipMap does.
+// and false when another node (or none) writes it, the node names no
+// class labels, as every valid ZipMap does, or it reads a value inside a
+// model-local function, which the classifier cannot declare an output.
 func (m *Model) ZipMapOf(output string) (ZipMap, bool) {
 	for i := range m.nodes {
 		n := &m.nodes[i]
 		if len(n.Outputs) == 0 || n.Outputs[0] != output {
 			continue
 		}
-		if n.Domain != "ai.onnx.ml" || n.Op != "ZipMap" || len(n.Inputs) != 1 || n.Inputs[0] == "" {
+		if n.Domain != "ai.onnx.ml" || n.Op != "ZipMap" || len(n.Inputs) != 1 || n.Inputs[0] == "" || m.Inner(n.Inputs[0]) {
 			return ZipMap{}, false
 		}
 		node := Node{Op: n.Op, Inputs: n.Inputs, Outputs: n.Outputs, attrs: n.attrs}

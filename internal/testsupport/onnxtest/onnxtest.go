@@ -58,6 +58,9 @@ type Node struct {
 	// the graph fields of each Model (Inputs, Outputs, Nodes,
 	// Initializers) are written.
 	Graphs map[string]Model
+	// Refs, in a function's node, are integer attributes whose value is
+	// the calling node's attribute of the named one (ref_attr_name).
+	Refs map[string]string
 }
 
 // Tensor is a float initializer. External, when set, stores the data in
@@ -85,6 +88,10 @@ type Function struct {
 	Domain, Name    string
 	Inputs, Outputs []string
 	Nodes           []Node
+	// Attributes name the function's attributes that have no default;
+	// Defaults are integer attributes with one.
+	Attributes []string
+	Defaults   map[string]int64
 }
 
 // Model is a single-graph ONNX model.
@@ -130,7 +137,7 @@ func (m Model) Bytes() []byte {
 		out.msg(8, imp.b)
 	}
 	for _, f := range m.Functions {
-		out.msg(25, f.encode(opset))
+		out.msg(25, f.encode(opset, m.Imports))
 	}
 	for _, k := range slices.Sorted(maps.Keys(m.Metadata)) {
 		var e buf
@@ -160,7 +167,9 @@ func (m Model) graph(name string) []byte {
 	return g.b
 }
 
-func (f Function) encode(opset int64) []byte {
+// encode writes f with the model's opset imports, so that its nodes may
+// call other functions.
+func (f Function) encode(opset int64, imports map[string]int64) []byte {
 	var b buf
 	b.str(1, f.Name)
 	for _, in := range f.Inputs {
@@ -169,13 +178,29 @@ func (f Function) encode(opset int64) []byte {
 	for _, o := range f.Outputs {
 		b.str(5, o)
 	}
+	for _, a := range f.Attributes {
+		b.str(6, a)
+	}
 	for _, n := range f.Nodes {
 		b.msg(7, n.encode())
 	}
 	var op buf
 	op.varint(2, uint64(opset))
 	b.msg(9, op.b)
+	for _, domain := range slices.Sorted(maps.Keys(imports)) {
+		var imp buf
+		imp.str(1, domain)
+		imp.varint(2, uint64(imports[domain]))
+		b.msg(9, imp.b)
+	}
 	b.str(10, f.Domain)
+	for _, k := range slices.Sorted(maps.Keys(f.Defaults)) {
+		var a buf
+		a.str(1, k)
+		a.varint(3, uint64(f.Defaults[k]))
+		a.varint(20, 2) // AttributeType INT
+		b.msg(11, a.b)
+	}
 	return b.b
 }
 
@@ -245,6 +270,13 @@ func (n Node) encode() []byte {
 		a.str(1, k)
 		a.msg(5, t.encode())
 		a.varint(20, 4) // AttributeType TENSOR
+		b.msg(5, a.b)
+	}
+	for k, ref := range n.Refs {
+		var a buf
+		a.str(1, k)
+		a.varint(20, 2) // AttributeType INT
+		a.str(21, ref)
 		b.msg(5, a.b)
 	}
 	for k, g := range n.Graphs {
