@@ -249,15 +249,20 @@ func TestShardSummary(t *testing.T) {
 		shard   *report.Shard
 		want    []string // in report.md
 		console string
+		// junit and sarif are the property each gives; a test-report
+		// action and code scanning show those, not report.md.
+		junit, sarif string
 	}{
 		{"shard", &report.Shard{Index: 2, Count: 3, Searched: []int{1, 4, 7}},
 			[]string{"| Shard | 2 of 3: searched 3 of the 10 target classes, and counts every one it fooled; fooltest merge gives the whole run's result |",
 				"| Evaluations per second |", "| Budget used | 48.2 s of 60 s (80%); 120000 of 120000 evaluations (100%) |"},
-			"\nshard 2 of 3: searched 3 of the 10 target classes"},
+			"\nshard 2 of 3: searched 3 of the 10 target classes",
+			`<property name="shard" value="2 of 3: searched 3 of the 10 target classes`, `"shard": "2 of 3: searched 3 of the 10 target classes`},
 		{"merge", &report.Shard{Count: 3, Merged: []int{1, 2, 3}},
 			[]string{"| Merged from | shards 1, 2 and 3 of 3: evaluations add up, the time is the longest shard's |",
 				"| Evaluations per second (all shards) |", "| Budget used | 48.2 s of 60 s (80%, the longest shard); 120000 of 360000 evaluations (33%: 120000 per search × 3 shards) |"},
-			"\nmerged from shards 1, 2 and 3 of 3: evaluations add up"},
+			"\nmerged from shards 1, 2 and 3 of 3: evaluations add up",
+			`<property name="merged_from" value="shards 1, 2 and 3 of 3`, `"mergedFrom": "shards 1, 2 and 3 of 3`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -275,6 +280,12 @@ func TestShardSummary(t *testing.T) {
 			}
 			if !strings.Contains(console.String(), tt.console) {
 				t.Errorf("the console lacks %q:\n%s", tt.console, console.String())
+			}
+			if junit := string(render(t, encodeAs(report.FormatJUnit), res)); !strings.Contains(junit, tt.junit) {
+				t.Errorf("junit.xml lacks %q:\n%s", tt.junit, junit)
+			}
+			if sarif := string(render(t, encodeAs(report.FormatSARIF), res)); !strings.Contains(sarif, tt.sarif) {
+				t.Errorf("report.sarif lacks %q:\n%s", tt.sarif, sarif)
 			}
 		})
 	}

@@ -266,6 +266,10 @@ func sarifFor(res *Result) sarifLog {
 		}
 		run.Properties["failedBy"] = failed
 	}
+	if name, value, ok := shardRow(res); ok {
+		// As junit.xml: the results are a shard's, or a merge's.
+		run.Properties[map[string]string{"Shard": "shard", "Merged from": "mergedFrom"}[name]] = cleanText(value)
+	}
 	if len(res.Model.OutputsNotSearched) > 0 {
 		// The results are the searched output's classes; the model's
 		// other heads were not tested.
