@@ -7,6 +7,7 @@ import (
 	"io"
 	"path/filepath"
 	"strconv"
+	"strings"
 )
 
 // datasetDir is the folder, inside the report directory, of the exported
@@ -15,6 +16,11 @@ const datasetDir = "dataset"
 
 // datasetLabelsFile is the index of the dataset, inside datasetDir.
 const datasetLabelsFile = "labels.csv"
+
+// datasetLabelsHeader is the first line of labels.csv, by which a later run
+// knows the file for its own (see clearUnwritten): a dataset/labels.csv
+// without it is the user's and is never removed.
+const datasetLabelsHeader = "file,target_index,target_label,confidence\n"
 
 // writeDataset writes dataset/: each fooled class's image as a PNG at model
 // resolution (what a model would be retrained or tested on), and
@@ -56,7 +62,7 @@ func writeDataset(dir string, res *Result, files *fileList) (string, error) {
 	for i, c := range fooled {
 		written[i] = placed[filepath.Join(out, imageName(c))]
 	}
-	rows := [][]string{{"file", "target_index", "target_label", "confidence"}}
+	rows := [][]string{strings.Split(strings.TrimSuffix(datasetLabelsHeader, "\n"), ",")}
 	keep := make(map[string]bool)
 	for i, c := range fooled {
 		if !written[i] {

@@ -129,10 +129,12 @@ func unwrapPath(err error) error {
 }
 
 // removeStale removes, from dir, the regular files named as fooltest names
-// its images ("<index>-<slug>.png") that are not in keep: images of an
-// earlier run that no report links any more. Links and folders are left
-// alone, as are other files, which fooltest did not write: a report
-// directory of "." may hold the repository's own images/ folder.
+// its images ("<index>-<slug>.png") that are not in keep and that carry
+// the mark writePNG puts in every PNG: images of an earlier run that no
+// report links any more. The name alone is not enough: a report directory
+// of "." may hold the repository's own images/1-architecture.png. Links,
+// folders and other files are left alone, and so are images an older
+// fooltest wrote without the mark.
 func removeStale(dir string, keep map[string]bool) error {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -140,10 +142,11 @@ func removeStale(dir string, keep map[string]bool) error {
 	}
 	var errs []error
 	for _, e := range entries {
-		if !e.Type().IsRegular() || !isImageName(e.Name()) || keep[e.Name()] {
+		p := filepath.Join(dir, e.Name())
+		if !e.Type().IsRegular() || !isImageName(e.Name()) || keep[e.Name()] || !writtenByFooltest(p, pngMark) {
 			continue
 		}
-		if err := os.Remove(filepath.Join(dir, e.Name())); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			errs = append(errs, fmt.Errorf("removing stale file: %w", err))
 		}
 	}
@@ -162,19 +165,23 @@ var ownReports = []struct {
 	{FormatMarkdown, MarkdownFile, `**fooltest: `},
 	{FormatSARIF, sarifFile, `"name": "fooltest"`},
 	{FormatHTML, htmlFile, `<title>fooltest `},
-	{FormatGallery, GalleryFile, "tEXt" + pngSoftware},
+	{FormatGallery, GalleryFile, pngMark},
 }
 
-// ownMarkBytes is how much of a report file clearUnwritten reads for its
+// pngMark is what the first bytes of every PNG writePNG writes hold: its
+// tEXt chunk's type and text.
+const pngMark = "tEXt" + pngSoftware
+
+// ownMarkBytes is how much of a file writtenByFooltest reads for its
 // mark: report.sarif's tool name comes after its schema and version.
 const ownMarkBytes = 1024
 
 // clearUnwritten removes, from the report directory dir, what an earlier
 // run wrote there in a format this run does not write (formats holds the
 // ones it writes): its report files (report.json, junit.xml, report.md,
-// report.sarif, report.html and gallery.png, each only where its content
-// shows that fooltest wrote it), and, from the images/ and dataset/
-// folders, the images and dataset/labels.csv. Otherwise a workflow that
+// report.sarif, report.html and gallery.png), and, from the images/ and
+// dataset/ folders, the images and dataset/labels.csv, each only where its
+// content shows that fooltest wrote it. Otherwise a workflow that
 // publishes the folder would publish an earlier run's verdict beside this
 // run's, or its images beside reports that link none of them. A folder
 // left empty is removed; a folder that is a symbolic link is not entered
@@ -196,10 +203,10 @@ func clearUnwritten(dir string, formats []string) error {
 	}
 	for _, sub := range []struct {
 		format, name string
-		extra        []string
+		extra        []struct{ name, mark string }
 	}{
 		{FormatImages, imagesDir, nil},
-		{FormatDataset, datasetDir, []string{datasetLabelsFile}},
+		{FormatDataset, datasetDir, []struct{ name, mark string }{{datasetLabelsFile, datasetLabelsHeader}}},
 	} {
 		if slices.Contains(formats, sub.format) {
 			continue
@@ -211,9 +218,9 @@ func clearUnwritten(dir string, formats []string) error {
 		if err := removeStale(folder, nil); err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", sub.name, err))
 		}
-		for _, name := range sub.extra {
-			p := filepath.Join(folder, name)
-			if fi, err := os.Lstat(p); err != nil || !fi.Mode().IsRegular() {
+		for _, f := range sub.extra {
+			p := filepath.Join(folder, f.name)
+			if !writtenByFooltest(p, f.mark) {
 				continue
 			}
 			if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {

@@ -1,7 +1,10 @@
 package report_test
 
 import (
+	"bytes"
 	"errors"
+	"image"
+	"image/png"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -74,15 +77,31 @@ func TestWriteRemovesStale(t *testing.T) {
 	if err := os.WriteFile(outside, []byte("keep me"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	planted := map[string]bool{ // path: kept
-		filepath.Join(images, "notes.txt"):    true,
-		filepath.Join(images, "logo.png"):     true, // not a name fooltest gives
-		filepath.Join(images, "999-old.png"):  false,
-		filepath.Join(dataset, "998-old.png"): false,
-		filepath.Join(dataset, "README"):      true,
+	// An image the first run wrote, as an earlier run would leave it
+	// under another name.
+	own, err := os.ReadFile(filepath.Join(images, report.ImageName(&first.Classes[0])))
+	if err != nil {
+		t.Fatal(err)
 	}
-	for p := range planted {
-		if err := os.WriteFile(p, nil, 0o644); err != nil {
+	user := userPNG(t)
+	planted := map[string]struct {
+		content []byte
+		kept    bool
+	}{
+		filepath.Join(images, "notes.txt"):    {nil, true},
+		filepath.Join(images, "logo.png"):     {nil, true}, // not a name fooltest gives
+		filepath.Join(images, "999-old.png"):  {own, false},
+		filepath.Join(dataset, "998-old.png"): {own, false},
+		filepath.Join(dataset, "README"):      {nil, true},
+		// The user's own PNGs, named as fooltest names its images but
+		// without its mark: a report directory of "." holds the
+		// repository's images/ folder.
+		filepath.Join(images, "1-architecture.png"): {user, true},
+		filepath.Join(images, "12-logo.png"):        {user, true},
+		filepath.Join(dataset, "7-sample.png"):      {user, true},
+	}
+	for p, f := range planted {
+		if err := os.WriteFile(p, f.content, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -90,13 +109,12 @@ func TestWriteRemovesStale(t *testing.T) {
 	if err := os.Symlink(outside, link); err != nil {
 		t.Fatal(err)
 	}
-	planted[link] = true
 
 	second := reporttest.New(t, reporttest.Options{Classes: 3, Fooled: 1, Label: func(i int) string { return "renamed" }})
 	if _, err := write(dir, second, formats); err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"link.png", "logo.png", "notes.txt"}
+	want := []string{"1-architecture.png", "12-logo.png", "link.png", "logo.png", "notes.txt"}
 	for i := range second.Classes {
 		want = append(want, report.ImageName(&second.Classes[i]))
 	}
@@ -104,9 +122,14 @@ func TestWriteRemovesStale(t *testing.T) {
 	if got := dirNames(t, images); !slices.Equal(got, want) {
 		t.Errorf("images/ holds %q, want %q", got, want)
 	}
-	wantData := []string{"0-renamed.png", "README", report.DatasetLabelsFile}
+	wantData := []string{"0-renamed.png", "7-sample.png", "README", report.DatasetLabelsFile}
 	if got := dirNames(t, dataset); !slices.Equal(got, wantData) {
 		t.Errorf("dataset/ holds %q, want %q", got, wantData)
+	}
+	for p, f := range planted {
+		if b, err := os.ReadFile(p); f.kept && (err != nil || string(b) != string(f.content)) {
+			t.Errorf("%s changed or is gone (%v), want it kept", p, err)
+		}
 	}
 	if b, err := os.ReadFile(outside); err != nil || string(b) != "keep me" {
 		t.Errorf("the target of a link in images/ changed: %q, %v", b, err)
@@ -122,6 +145,7 @@ func TestWriteClearsUnwrittenFormats(t *testing.T) {
 		name        string
 		formats     []string
 		other       string   // a file of the user's planted in both folders; "" for none
+		user        bool     // plant the user's images/1-architecture.png, dataset/0-sample.png and dataset/labels.csv
 		wantImages  []string // nil: images/ is gone
 		wantDataset []string // nil: dataset/ is gone
 	}{
@@ -135,6 +159,16 @@ func TestWriteClearsUnwrittenFormats(t *testing.T) {
 			other:       "logo.png",
 			wantImages:  []string{"logo.png"},
 			wantDataset: []string{"logo.png"},
+		},
+		{
+			// The user's files named as fooltest's, in a report
+			// directory of ".": neither a PNG without fooltest's mark
+			// nor a labels.csv without its header is fooltest's.
+			name:        "json, folders holding the user's images and labels.csv",
+			formats:     []string{report.FormatJSON},
+			user:        true,
+			wantImages:  []string{"1-architecture.png"},
+			wantDataset: []string{"0-sample.png", report.DatasetLabelsFile},
 		},
 		{
 			name:       "images without the dataset",
@@ -158,9 +192,30 @@ func TestWriteClearsUnwrittenFormats(t *testing.T) {
 					}
 				}
 			}
+			userFiles := map[string][]byte{
+				filepath.Join(images, "1-architecture.png"):      userPNG(t),
+				filepath.Join(dataset, "0-sample.png"):           userPNG(t),
+				filepath.Join(dataset, report.DatasetLabelsFile): []byte("path,label\n0-sample.png,cat\n"),
+			}
+			if tt.user {
+				// Replaces the first run's labels.csv, and stands for
+				// the files fooltest's own would have been named as.
+				for p, b := range userFiles {
+					if err := os.WriteFile(p, b, 0o644); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
 			second := reporttest.New(t, reporttest.Options{Classes: 2, Fooled: 1})
 			if _, err := write(dir, second, tt.formats); err != nil {
 				t.Fatal(err)
+			}
+			if tt.user {
+				for p, want := range userFiles {
+					if b, err := os.ReadFile(p); err != nil || string(b) != string(want) {
+						t.Errorf("the user's %s changed or is gone (%v), want it kept", p, err)
+					}
+				}
 			}
 			for _, d := range []struct {
 				path string
@@ -441,4 +496,15 @@ func symlink(t *testing.T, target, link string) {
 	if err := os.Symlink(target, link); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// userPNG returns a PNG that fooltest did not write: image/png's, without
+// the mark fooltest puts in its own.
+func userPNG(t *testing.T) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, image.NewGray(image.Rect(0, 0, 4, 4))); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
 }
