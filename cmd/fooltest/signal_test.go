@@ -23,6 +23,7 @@ import (
 
 	"github.com/fooltest/fooltest/cmd/fooltest/internal/exitcode"
 	"github.com/fooltest/fooltest/internal/gate"
+	"github.com/fooltest/fooltest/internal/report"
 	"github.com/fooltest/fooltest/internal/testsupport/onnxtest"
 )
 
@@ -513,5 +514,23 @@ func expectSecondSignalExit(t *testing.T, exited <-chan int, dir string, temps [
 		if _, err := os.Stat(filepath.Join(dir, filepath.FromSlash(name))); !os.IsNotExist(err) {
 			t.Errorf("%s is still there after the second signal (%v)", name, err)
 		}
+	}
+}
+
+// TestRemoveTempsStopsWriters: the second signal's removal first stops
+// the writers, so that none creates a temporary file in a report directory
+// after it (image workers of a run or a merge were still creating them,
+// and left them behind in one interrupted run in seven).
+func TestRemoveTempsStopsWriters(t *testing.T) {
+	writing := &reportDirs{}
+	dir := t.TempDir()
+	writing.add(dir)
+	writing.removeTemps()
+	res := &report.Result{Verdict: report.VerdictPass}
+	if _, err := report.WriteFiles(dir, res, []string{report.FormatJSON}); !errors.Is(err, report.ErrStopped) {
+		t.Errorf("writing after the removal: %v, want report.ErrStopped", err)
+	}
+	if entries, err := os.ReadDir(dir); err != nil || len(entries) > 0 {
+		t.Errorf("the report directory holds %d entries (%v), want none", len(entries), err)
 	}
 }

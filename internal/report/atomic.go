@@ -21,7 +21,7 @@ func writeAtomic(path string, perm fs.FileMode, write func(w io.Writer) error) (
 	}
 	// The leading dot keeps a leftover from a killed process out of globs
 	// such as images/*.png that a later CI step may upload.
-	f, err := os.CreateTemp(dir, "."+base+".*.tmp")
+	f, err := createTemp(dir, "."+base+".*.tmp")
 	if err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}

@@ -30,7 +30,7 @@ type staged struct{ tmp, path string }
 // stage writes path's content to a temporary file in its folder.
 func (b *batch) stage(path string, write func(w io.Writer) error) error {
 	dir, base := filepath.Split(path)
-	f, err := os.CreateTemp(dir, "."+base+".*.tmp")
+	f, err := createTemp(dir, "."+base+".*.tmp")
 	if err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}

@@ -1,0 +1,78 @@
+package report
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// TestStopWritingRacesWorkers stops writing and removes the temporary files
+// while image workers are between creating one and renaming it, as a
+// second signal does: the first worker to flush its file stops the report
+// directory and removes the temporaries. Those created before the stop
+// are removed, and no worker creates one after it, so nothing is left;
+// removing without stopping left the temporaries of every image staged
+// afterwards.
+func TestStopWritingRacesWorkers(t *testing.T) {
+	root := t.TempDir()
+	dir := filepath.Join(root, imagesDir)
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var once sync.Once
+	b := &batch{dir: dir, fsync: func(f *os.File) error {
+		once.Do(func() {
+			StopWriting(root)
+			if err := RemoveTemps(root); err != nil {
+				t.Errorf("RemoveTemps: %v", err)
+			}
+		})
+		return nil
+	}}
+	const n = 64 // more than writeWorkers: some stage after the stop
+	errs := forEach(n, func(i int) error {
+		return b.stage(filepath.Join(dir, fmt.Sprintf("%d-class-%d.png", i, i)), func(w io.Writer) error {
+			_, err := io.WriteString(w, "png")
+			return err
+		})
+	})
+	if len(errs) == 0 {
+		t.Fatalf("every image was staged after the stop, want ErrStopped for those after it")
+	}
+	for _, err := range errs {
+		if !errors.Is(err, ErrStopped) {
+			t.Errorf("stage after the stop: %v, want ErrStopped", err)
+		}
+	}
+	if left := dirNames(t, dir); len(left) > 0 {
+		t.Errorf("images/ holds %q after the stop and removal, want nothing", left)
+	}
+}
+
+// TestStopWritingFails: WriteFiles into a stopped report directory writes
+// no file, temporary or not, and says why; another directory is not
+// stopped.
+func TestStopWritingFails(t *testing.T) {
+	root := t.TempDir()
+	stoppedDir, other := filepath.Join(root, "stopped"), filepath.Join(root, "other")
+	StopWriting(stoppedDir)
+	res := &Result{Verdict: VerdictPass, Classes: []Class{{Index: 0, Label: "a"}}}
+	formats := []string{FormatJSON, FormatMarkdown}
+	if _, err := WriteFiles(stoppedDir, res, formats); !errors.Is(err, ErrStopped) {
+		t.Errorf("WriteFiles into a stopped directory: %v, want ErrStopped", err)
+	}
+	if left := dirNames(t, stoppedDir); len(left) > 0 {
+		t.Errorf("the stopped directory holds %q, want nothing", left)
+	}
+	if _, err := WriteFiles(other, res, formats); err != nil {
+		t.Errorf("WriteFiles into another directory: %v", err)
+	}
+	if got := dirNames(t, other); strings.Join(got, ",") != JSONFile+","+MarkdownFile {
+		t.Errorf("the other directory holds %q, want %s and %s", got, JSONFile, MarkdownFile)
+	}
+}
