@@ -361,7 +361,7 @@ const unmovedBy = 0.5
 // class and its share of the way.
 func unmoved(res *report.Result, threshold float64) (nearest *report.Class, progress float64, ok bool) {
 	k := res.Model.Classes
-	independent := res.Model.OutputKind == "sigmoid" || res.Model.OutputKind == "multilabel-logits"
+	independent := independentScores(res.Model.OutputKind)
 	if !independent && k < 2 {
 		return nil, 0, false
 	}

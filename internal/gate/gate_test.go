@@ -880,3 +880,40 @@ func comparedRun(t *testing.T, cand, base []*int64, runErr string) *report.Resul
 	}
 	return res
 }
+
+// TestCheckBaselineOutputKind: a baseline whose confidences are independent
+// scores does not compare with a run's shares of one distribution, nor the
+// other way round, with or without a preprocessing of its own; within one
+// family the output kinds may differ.
+func TestCheckBaselineOutputKind(t *testing.T) {
+	withKind := func(kind string) *report.Result {
+		return &report.Result{Model: report.Model{OutputKind: kind}, Classes: []report.Class{{Index: 0}}, ScoreComparable: true, ScoreVersion: score.Version}
+	}
+	for _, tc := range []struct {
+		cand, base string
+		refused    bool
+	}{
+		{"logits", "multilabel-logits", true},
+		{"probabilities", "sigmoid", true},
+		{"sigmoid", "percentages", true},
+		{"logits", "probabilities", false},
+		{"percentages", "logits", false},
+		{"sigmoid", "multilabel-logits", false},
+		{"logits", "logits", false},
+	} {
+		for _, own := range []bool{false, true} {
+			err := CheckBaseline(withKind(tc.cand), withKind(tc.base), own)
+			m, ok := errors.AsType[*BaselineMismatch](err)
+			if !tc.refused {
+				if err != nil {
+					t.Errorf("%s against %s (own preprocessing %v): %v, want it compared", tc.cand, tc.base, own, err)
+				}
+				continue
+			}
+			want := "output kind " + tc.cand + " (baseline " + tc.base + ")"
+			if !ok || !m.Has(SettingOutputKind) || !strings.Contains(err.Error(), want) {
+				t.Errorf("%s against %s (own preprocessing %v): %v, want a refusal naming %q", tc.cand, tc.base, own, err, want)
+			}
+		}
+	}
+}

@@ -217,6 +217,10 @@ const (
 	// SettingGeneration is the search's generation unit, which no flag
 	// sets: a baseline of another is another version's.
 	SettingGeneration = "generation"
+	// SettingOutputKind is how the model's outputs were read: independent
+	// scores (sigmoid, multilabel-logits) or one distribution (logits,
+	// probabilities, percentages).
+	SettingOutputKind = "output kind"
 	// SettingSearchVersion is the search's version (report.Config's
 	// SearchVersion), which no flag sets: a baseline searched by another
 	// finds other costs for the same model.
@@ -282,7 +286,8 @@ func (e *BaselineMismatch) Has(setting string) bool {
 // full result (from its report.json). ownPreprocessing says that the
 // baseline model takes a preprocessing of its own, as the user declared:
 // each model is then searched with its own, and only the search settings
-// must match.
+// must match. The two models' confidences must be of one kind, independent
+// scores or a distribution's, in either case.
 func CheckBaseline(cand, base *report.Result, ownPreprocessing bool) error {
 	diffs := SearchDifferences(cand, base)
 	if ownPreprocessing {
@@ -290,6 +295,13 @@ func CheckBaseline(cand, base *report.Result, ownPreprocessing bool) error {
 	}
 	if base.ScoreVersion != score.Version {
 		diffs = append(diffs, Difference{SettingScoreVersion, score.Version, base.ScoreVersion})
+	}
+	// Independent scores and one distribution's are other quantities: a
+	// class at 0.99 under a sigmoid may hold 0.3 of a softmax, so their
+	// costs to the threshold measure different things. Within one family
+	// the confidence is the same, whatever form the model gave it in.
+	if a, b := cand.Model.OutputKind, base.Model.OutputKind; a != "" && b != "" && independentScores(a) != independentScores(b) {
+		diffs = append(diffs, Difference{SettingOutputKind, a, b})
 	}
 	if a, b := shardName(cand.Shard), shardName(base.Shard); a != b {
 		diffs = append(diffs, Difference{SettingShard, a, b})
@@ -301,6 +313,13 @@ func CheckBaseline(cand, base *report.Result, ownPreprocessing bool) error {
 		return fmt.Errorf("the baseline's search stopped (%s) before its evaluation budget of %d, so its score is not comparable: rerun it with a longer budget", cmp.Or(base.StoppedReason, "early"), base.EvaluationBudget)
 	}
 	return nil
+}
+
+// independentScores reports whether a model read as kind (report.Model's
+// OutputKind) gives each class a score of its own, rather than its share
+// of one distribution.
+func independentScores(kind string) bool {
+	return kind == "sigmoid" || kind == "multilabel-logits"
 }
 
 // shardName names a result's part of the targets: "all", "I/N" for a shard,
