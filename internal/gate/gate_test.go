@@ -775,6 +775,22 @@ func TestErrorNotCompared(t *testing.T) {
 			if b.Change != tc.wantChange || b.Regression != tc.wantRegression || slices.Contains(res.FailedBy, report.FailedByRegression) != tc.wantFailedByReg {
 				t.Errorf("verdict %s: change %q, regression %v, failed by %q; want %q, %v", res.Verdict, b.Change, b.Regression, res.FailedBy, tc.wantChange, tc.wantRegression)
 			}
+			if tc.wantChange != NotCompared {
+				if b.Easier+b.Harder == 0 {
+					t.Errorf("a tested run counts no class faster or slower: %+v", *b)
+				}
+				return
+			}
+			// Nothing that states a change survives; the measured
+			// costs and their ratios do.
+			if b.Easier != 0 || b.Harder != 0 {
+				t.Errorf("not compared, yet %d classes fell faster and %d slower", b.Easier, b.Harder)
+			}
+			for _, c := range b.Classes {
+				if c.Regressed || c.EvaluationsToThreshold == nil || c.LogRatio == 0 {
+					t.Errorf("not compared, class %d: regressed %v, cost %v, log ratio %v; want no mark and the measured cost and ratio", c.Index, c.Regressed, c.EvaluationsToThreshold, c.LogRatio)
+				}
+			}
 		})
 	}
 }

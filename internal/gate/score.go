@@ -71,11 +71,17 @@ const (
 )
 
 // notCompared withdraws res's comparison with its baseline, for a run that
-// ended in error: the scores and costs stay as measured, but no change, and
-// no regression, is stated in any report.
+// ended in error: the scores, the costs and their ratios per class stay as
+// measured, but no change is stated in any report: no regression, no
+// regressed class, and no count of classes that fell faster or slower,
+// which report.json would otherwise carry beside "not compared".
 func notCompared(res *report.Result) {
 	b := res.Baseline
 	b.Change, b.Regression = NotCompared, false
+	b.Easier, b.Harder = 0, 0
+	for i := range b.Classes {
+		b.Classes[i].Regressed = false
+	}
 	res.FailedBy = slices.DeleteFunc(res.FailedBy, func(f string) bool { return f == report.FailedByRegression })
 }
 
