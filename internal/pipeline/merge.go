@@ -15,6 +15,7 @@ import (
 	"github.com/fooltest/fooltest/internal/fault"
 	"github.com/fooltest/fooltest/internal/gate"
 	"github.com/fooltest/fooltest/internal/report"
+	"github.com/fooltest/fooltest/internal/score"
 )
 
 // SettingShardLabels is the labels a run's shards name the classes with,
@@ -221,6 +222,10 @@ func loadShard(dir string) (*shardReport, error) {
 		err = fault.Invalidf("", "%s records shard %d/%d, which no run makes", what, res.Shard.Index, res.Shard.Count)
 	case !slices.Equal(classIndices(res), res.TargetClasses):
 		err = fault.Invalidf("", "%s lists other classes than its target classes: no shard of a run wrote it", what)
+	case res.ScoreVersion != score.Version:
+		// The merge scores the shards' costs anew with this version's
+		// definition, and would label another's costs with it.
+		err = fault.Invalidf("", "%s records score version %d, and this fooltest scores with version %d: merge the shards with the fooltest version that ran them, or run them again with this one", what, res.ScoreVersion, score.Version)
 	}
 	if err != nil {
 		return nil, err

@@ -18,6 +18,7 @@ import (
 	"github.com/fooltest/fooltest/internal/fault"
 	"github.com/fooltest/fooltest/internal/gate"
 	"github.com/fooltest/fooltest/internal/report"
+	"github.com/fooltest/fooltest/internal/score"
 	"github.com/fooltest/fooltest/internal/testsupport/onnxtest"
 	"github.com/fooltest/fooltest/internal/testsupport/ortload"
 	"github.com/fooltest/fooltest/internal/testsupport/reporttest"
@@ -451,6 +452,17 @@ func TestBudgetUsedCountsOpening(t *testing.T) {
 // holds it.
 func mergeTwoShards(t *testing.T, fooled int, first, written func(*report.Result)) (*Outcome, error) {
 	t.Helper()
+	out, err := Merge(context.Background(), MergeSpec{Dirs: twoShards(t, fooled, first, written), ReportDir: filepath.Join(t.TempDir(), "merged"), Formats: []string{report.FormatJSON}})
+	if out == nil {
+		t.Fatalf("no outcome: %v", err)
+	}
+	return out, err
+}
+
+// twoShards writes the report.json of each of mergeTwoShards' shards and
+// returns their directories.
+func twoShards(t *testing.T, fooled int, first, written func(*report.Result)) []string {
+	t.Helper()
 	none, err := gate.ParseMaxFooled("0")
 	if err != nil {
 		t.Fatal(err)
@@ -476,9 +488,21 @@ func mergeTwoShards(t *testing.T, fooled int, first, written func(*report.Result
 		}
 		dirs = append(dirs, dir)
 	}
+	return dirs
+}
+
+// TestMergeRefusesOtherScoreVersion: shards of another score version are
+// refused, not re-scored with this version's definition and relabelled
+// with it.
+func TestMergeRefusesOtherScoreVersion(t *testing.T) {
+	dirs := twoShards(t, 1, func(*report.Result) {}, func(r *report.Result) { r.ScoreVersion = score.Version - 1 })
 	out, err := Merge(context.Background(), MergeSpec{Dirs: dirs, ReportDir: filepath.Join(t.TempDir(), "merged"), Formats: []string{report.FormatJSON}})
-	if out == nil {
-		t.Fatalf("no outcome: %v", err)
+	want := fmt.Sprintf("records score version %d, and this fooltest scores with version %d", score.Version-1, score.Version)
+	if out != nil || !errors.Is(err, fault.Invalid) || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "merge the shards with the fooltest version that ran them, or run them again") {
+		t.Fatalf("merged shards of another score version: %v, want a refusal with %q and the fix", err, want)
 	}
-	return out, err
+	// Shards of this version still merge.
+	if _, err := mergeTwoShards(t, 1, func(*report.Result) {}, nil); err != nil {
+		t.Fatalf("shards of this score version: %v", err)
+	}
 }
