@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/fooltest/fooltest/internal/attack"
 	"github.com/fooltest/fooltest/internal/classifier"
 	"github.com/fooltest/fooltest/internal/fault"
 	"github.com/fooltest/fooltest/internal/hfconfig"
@@ -108,6 +109,12 @@ var settingHints = map[fault.Setting]hint{
 	// The baseline's settings are the user's to match, or the released
 	// model's to search again with this run's.
 	pipeline.SettingBaselineSettings: fixed("run with the baseline's settings, or give --baseline the released model itself, which is then searched with this run's"),
+	pipeline.SettingBaselineStopped: one(func(reason string) string {
+		if reason == attack.StoppedCanceled {
+			return "search the baseline again without interrupting it, or give --baseline the baseline model itself"
+		}
+		return "search the baseline again with a longer --budget, or give --baseline the baseline model itself"
+	}),
 	// No setting of this run matches a score of another version.
 	pipeline.SettingBaselineVersion: fixed("search the baseline model again with this version of fooltest: give --baseline the released model itself, or the report.json of a new run of it"),
 	pipeline.SettingBaselineShard: one(func(n string) string {

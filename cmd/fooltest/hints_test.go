@@ -26,7 +26,7 @@ func TestSettingHints(t *testing.T) {
 		pipeline.SettingShard, pipeline.SettingClasses, pipeline.SettingImage,
 		pipeline.SettingMergeReportDir, pipeline.SettingShardLabels, pipeline.SettingMissingShards,
 		pipeline.SettingBaselineVersion, pipeline.SettingBaselineShard, pipeline.SettingBaselineClasses,
-		pipeline.SettingShardImages,
+		pipeline.SettingShardImages, pipeline.SettingBaselineStopped,
 	} {
 		if settingHints[s] == nil {
 			t.Errorf("setting %q has no hint", s)
@@ -175,6 +175,21 @@ func TestActionSizeLimits(t *testing.T) {
 		vars[tc.input] = "100000"
 		if r := runMain(t, vars); r.code != exitcode.Pass {
 			t.Errorf("%s=100000: exit %d, want 0\n%s%s", tc.input, r.code, r.stdout, r.stderr)
+		}
+	}
+}
+
+// TestBaselineStoppedHint: a baseline report whose search stopped early
+// gets one fix, the one for what stopped it: an interrupted search needs
+// only to be left to end, one the wall clock stopped a longer budget.
+func TestBaselineStoppedHint(t *testing.T) {
+	for _, tc := range []struct{ reason, want string }{
+		{"canceled", "stopped: search the baseline again without interrupting it, or give --baseline the baseline model itself"},
+		{"budget", "stopped: search the baseline again with a longer --budget, or give --baseline the baseline model itself"},
+	} {
+		err := withHint(fault.Suggest(fault.Invalidf(pipeline.SettingBaselineStopped, "stopped"), tc.reason))
+		if got := err.Error(); got != tc.want {
+			t.Errorf("stopped (%s): got %q, want %q", tc.reason, got, tc.want)
 		}
 	}
 }

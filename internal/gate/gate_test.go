@@ -933,3 +933,24 @@ func TestCheckBaselineOutputKind(t *testing.T) {
 		}
 	}
 }
+
+// TestChannelOrderDifferenceNamesRGB: a candidate whose report.json leaves
+// its RGB channel order out is named rgb beside a BGR baseline, and the
+// other way round, never with an empty value.
+func TestChannelOrderDifferenceNamesRGB(t *testing.T) {
+	withOrder := func(order string) *report.Result {
+		return &report.Result{Config: report.Config{ChannelOrder: order}, ScoreComparable: true, ScoreVersion: score.Version}
+	}
+	for _, tc := range []struct{ cand, base, want string }{
+		{"", "bgr", "channel-order rgb (baseline bgr)"},
+		{"bgr", "", "channel-order bgr (baseline rgb)"},
+	} {
+		err := CheckBaseline(withOrder(tc.cand), withOrder(tc.base), false)
+		if err == nil || !strings.HasSuffix(err.Error(), ": "+tc.want) {
+			t.Errorf("candidate %q, baseline %q: %v, want it to end in %q", tc.cand, tc.base, err, tc.want)
+		}
+	}
+	if err := CheckBaseline(withOrder("bgr"), withOrder("bgr"), false); err != nil {
+		t.Errorf("the same channel order: %v", err)
+	}
+}

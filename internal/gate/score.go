@@ -148,7 +148,9 @@ func PreprocessingDifferences(a, b *report.Result) []Difference {
 	d.addShown("scale", ac.Scale, bc.Scale, float32Value(ac.Scale), float32Value(bc.Scale))
 	d.addShown("mean", ac.Mean, bc.Mean, float32Values(ac.Mean), float32Values(bc.Mean))
 	d.addShown("std", ac.Std, bc.Std, float32Values(ac.Std), float32Values(bc.Std))
-	d.add("channel-order", ac.ChannelOrder, bc.ChannelOrder)
+	// report.json leaves RGB out (ChannelOrder ""), which a user reads
+	// as no value at all beside the other's "bgr".
+	d.addShown("channel-order", ac.ChannelOrder, bc.ChannelOrder, cmp.Or(ac.ChannelOrder, "rgb"), cmp.Or(bc.ChannelOrder, "rgb"))
 	return d
 }
 
@@ -316,9 +318,25 @@ func CheckBaseline(cand, base *report.Result, ownPreprocessing bool) error {
 		return &BaselineMismatch{Diffs: diffs}
 	}
 	if !base.ScoreComparable {
-		return fmt.Errorf("the baseline's search stopped (%s) before its evaluation budget of %d, so its score is not comparable: rerun it with a longer budget", cmp.Or(base.StoppedReason, "early"), base.EvaluationBudget)
+		return &BaselineStopped{Reason: base.StoppedReason, Budget: base.EvaluationBudget}
 	}
 	return nil
+}
+
+// BaselineStopped is CheckBaseline's error when the baseline's search
+// stopped before its evaluation budget. It names no fix: what to do
+// depends on what stopped it (Reason), which the front end says.
+type BaselineStopped struct {
+	// Reason is the baseline's report.Result.StoppedReason: "canceled"
+	// for an interrupted search, "budget" for the wall clock.
+	Reason string
+	// Budget is the evaluation budget it did not spend.
+	Budget int64
+}
+
+// Error says what stopped the baseline's search.
+func (e *BaselineStopped) Error() string {
+	return fmt.Sprintf("the baseline's search stopped (%s) before its evaluation budget of %d, so its score is not comparable", cmp.Or(e.Reason, "early"), e.Budget)
 }
 
 // independentScores reports whether a model read as kind (report.Model's

@@ -141,6 +141,11 @@ func attachBaseline(res *report.Result, base *baseline) error {
 // matches another version's score, a merge or another shard, or classes the
 // model lacks.
 func baselineRefusal(path string, err error, base *report.Result, k int) error {
+	if st, ok := errors.AsType[*gate.BaselineStopped](err); ok {
+		// The fix depends on what stopped it: an interrupted search
+		// needs no longer budget, only a search left to end.
+		return fault.Suggest(fault.Invalidf(SettingBaselineStopped, "baseline %s: %w", path, err), st.Reason)
+	}
 	m, ok := errors.AsType[*gate.BaselineMismatch](err)
 	switch {
 	case !ok:

@@ -37,6 +37,10 @@ const (
 	// made by another version of fooltest, which no setting of this run
 	// matches.
 	SettingBaselineVersion fault.Setting = "baseline-version"
+	// SettingBaselineStopped is the search of a baseline report.json that
+	// stopped before its evaluation budget; its errors suggest what
+	// stopped it (report.Result.StoppedReason).
+	SettingBaselineStopped fault.Setting = "baseline-stopped"
 	// SettingBaselineShard is the part of the targets a baseline report
 	// searched: a whole run, a shard (--shard I/N), or a merge of shards,
 	// whose count (N) its errors suggest.

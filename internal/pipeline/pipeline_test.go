@@ -506,3 +506,19 @@ func TestMergeRefusesOtherScoreVersion(t *testing.T) {
 		t.Fatalf("shards of this score version: %v", err)
 	}
 }
+
+// TestBaselineStoppedRefusal: a baseline report whose search stopped
+// before its evaluation budget is refused naming what stopped it, with no
+// fix of its own, and suggests the reason, from which the front end gives
+// the one fix that fits.
+func TestBaselineStoppedRefusal(t *testing.T) {
+	for _, reason := range []string{attack.StoppedCanceled, "budget"} {
+		base := &report.Result{StoppedReason: reason, EvaluationBudget: 3000, ScoreVersion: score.Version}
+		err := baselineRefusal("base.json", gate.CheckBaseline(&report.Result{}, base, false), base, 10)
+		setting, suggested := fault.SuggestionsOf(err)
+		want := "baseline base.json: the baseline's search stopped (" + reason + ") before its evaluation budget of 3000, so its score is not comparable"
+		if !errors.Is(err, fault.Invalid) || err.Error() != want || setting != SettingBaselineStopped || !slices.Equal(suggested, []string{reason}) {
+			t.Errorf("stopped (%s): %v, setting %q, suggested %q; want %q from %q suggesting the reason", reason, err, setting, suggested, want, SettingBaselineStopped)
+		}
+	}
+}
