@@ -136,6 +136,13 @@ func TestMarkdownContent(t *testing.T) {
 			mustNotBe: []string{"Compared with the baseline"},
 		},
 		{
+			// Significantly easier, by less than the tolerance: not "no
+			// significant change" beside a p-value under alpha.
+			name:    "baseline easier within the tolerance",
+			opts:    reporttest.Options{Classes: 10, Fooled: 8, Baseline: reporttest.Times(4), Alpha: 0.05, Tolerance: 0.1},
+			verdict: "✅ **fooltest: PASS** — easier to fool than the baseline, but within the tolerance of 0.1: score 0.933 against the baseline's 0.990 (difference −0.057, p = 0.004 that it is easier to fool)",
+		},
+		{
 			name:     "baseline harder",
 			opts:     reporttest.Options{Classes: 10, Fooled: 8, Baseline: reporttest.Times(0.25)},
 			verdict:  "✅ **fooltest: PASS** — harder to fool than the baseline: score 0.933 against the baseline's 0.838 (difference +0.095, p = 1.000 that it is easier to fool)",

@@ -231,13 +231,27 @@ func comparison(res *Result) string {
 		return fmt.Sprintf("%s, since the run ended in error (its score %s, the baseline's %s)", notComparedChange, formatScore(res.Score), formatScore(b.Score))
 	}
 	c := change(res)
-	if c == "no significant change" {
+	switch {
+	case withinTolerance(res):
+		// Significant, so "no significant change" would contradict the
+		// p-value beside it; the tolerance is what let it pass.
+		c = "easier to fool than the baseline, but within the tolerance of " + strconv.FormatFloat(res.Config.Tolerance, 'g', -1, 64)
+	case c == "no significant change":
 		c += " from the baseline"
-	} else {
+	default:
 		c += " than the baseline"
 	}
 	return fmt.Sprintf("%s: score %s against the baseline's %s (difference %s, %s)",
 		c, formatScore(res.Score), formatScore(b.Score), formatDifference(b.ScoreDifference), pClause(b.PValue))
+}
+
+// withinTolerance reports whether res's candidate is significantly easier
+// to fool than its baseline (a p-value below the run's alpha) yet no
+// regression, its score lower by no more than the tolerance. A result that
+// records no alpha is not judged.
+func withinTolerance(res *Result) bool {
+	b := res.Baseline
+	return !b.Regression && res.Config.Alpha > 0 && b.PValue < res.Config.Alpha && b.ScoreDifference < 0
 }
 
 // formatScore prints a score in [0,1] to three decimals, which is finer

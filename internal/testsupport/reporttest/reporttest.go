@@ -53,6 +53,9 @@ type Options struct {
 	// baseline's evaluations to the threshold for class i, whose
 	// candidate count is cand (nil: not fooled). See [Times].
 	Baseline func(i int, cand *int64) *int64
+	// Alpha and Tolerance are --alpha and --tolerance (default 0: not
+	// recorded, and the gate's defaults apply).
+	Alpha, Tolerance float64
 }
 
 // Evaluations is the evaluations every result made, and its evaluation
@@ -196,6 +199,7 @@ func New(tb testing.TB, o Options) *report.Result {
 		}
 	}
 
+	res.Config.Alpha, res.Config.Tolerance = o.Alpha, o.Tolerance
 	allowed, err := gate.ParseMaxFooled(o.MaxFooled)
 	if err != nil {
 		tb.Fatalf("reporttest: %v", err)
