@@ -127,6 +127,31 @@ func TestBaselineReportRefusals(t *testing.T) {
 		}
 	})
 
+	t.Run("a malformed report", func(t *testing.T) {
+		// Refused as no run wrote it, not read for a score or a fix.
+		trailing := filepath.Join(t.TempDir(), "report.json")
+		b, err := os.ReadFile(tenAll)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(trailing, append(append(b, '\n'), b...), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		for _, tc := range []struct{ path, want string }{
+			{edited(t, tenAll, func(rep map[string]any) {
+				rep["classes"].([]any)[4].(map[string]any)["evaluations_to_threshold"] = -5
+			}), "class 4 has a negative evaluations_to_threshold (-5)"},
+			{edited(t, tenAll, func(rep map[string]any) { rep["classes"].([]any)[3].(map[string]any)["index"] = 2 }), "class 2 is listed twice"},
+			{trailing, "it holds more after the report's JSON object"},
+		} {
+			r, _ := runOf(t, "--model", ten, "--baseline", tc.path)
+			if r.code != exitcode.Usage || !strings.Contains(r.stderr, tc.path) || !strings.Contains(r.stderr, tc.want) ||
+				strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 || strings.Contains(r.stderr, "--classes") {
+				t.Errorf("exit %d, stderr %q; want 2 and one line naming the file and %q", r.code, r.stderr, tc.want)
+			}
+		}
+	})
+
 	t.Run("a merged report", func(t *testing.T) {
 		var shards []string
 		for _, i := range []string{"1", "2", "3"} {

@@ -27,13 +27,54 @@ func Decode(r io.Reader, size int64, what string) (*Result, error) {
 		return nil, fault.Invalidf("", "%s is %d bytes, over the %d a report.json may have", what, size, maxReportBytes)
 	}
 	var res Result
-	if err := json.NewDecoder(r).Decode(&res); err != nil {
+	dec := json.NewDecoder(r)
+	if err := dec.Decode(&res); err != nil {
 		return nil, fault.Invalidf("", "%s is not a fooltest report.json: %v", what, err)
+	}
+	// A second value after the report (two reports pasted together, a
+	// merge conflict's leftovers) would be read as if the first were all.
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, fault.Invalidf("", "%s is not a fooltest report.json: it holds more after the report's JSON object", what)
 	}
 	if res.Schema != Schema || res.Verdict == "" {
 		return nil, fault.Invalidf("", "%s is not a fooltest report.json of schema %d (schema %d, verdict %q): rerun it with this fooltest", what, Schema, res.Schema, res.Verdict)
 	}
+	if problem := malformed(&res); problem != "" {
+		return nil, fault.Invalidf("", "%s is not a report.json that fooltest wrote: %s", what, problem)
+	}
 	return &res, nil
+}
+
+// malformed says what in res no run writes, or returns "": counts below
+// zero, which a baseline's score would be computed from as if measured,
+// and a class listed twice, whose two results no comparison or merge
+// could tell apart.
+func malformed(res *Result) string {
+	negative := func(e *int64) bool { return e != nil && *e < 0 }
+	switch {
+	case res.Evaluations < 0:
+		return fmt.Sprintf("evaluations is negative (%d)", res.Evaluations)
+	case res.EvaluationBudget < 0:
+		return fmt.Sprintf("evaluation_budget is negative (%d)", res.EvaluationBudget)
+	}
+	seen := make(map[int]bool, len(res.Classes))
+	for _, c := range res.Classes {
+		if seen[c.Index] {
+			return fmt.Sprintf("class %d is listed twice", c.Index)
+		}
+		seen[c.Index] = true
+		if negative(c.EvaluationsToThreshold) {
+			return fmt.Sprintf("class %d has a negative evaluations_to_threshold (%d)", c.Index, *c.EvaluationsToThreshold)
+		}
+	}
+	if b := res.Baseline; b != nil {
+		for _, c := range b.Classes {
+			if negative(c.EvaluationsToThreshold) {
+				return fmt.Sprintf("its baseline's class %d has a negative evaluations_to_threshold (%d)", c.Index, *c.EvaluationsToThreshold)
+			}
+		}
+	}
+	return ""
 }
 
 // Load reads back the report directory dir that WriteFiles wrote:
