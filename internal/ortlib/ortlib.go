@@ -9,6 +9,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/fooltest/fooltest/internal/fault"
@@ -78,7 +79,11 @@ func searchRoots() []string {
 	}
 	if wd, err := os.Getwd(); err == nil {
 		for dir := wd; ; dir = filepath.Dir(dir) {
-			roots = append(roots, dir)
+			// A binary under the working folder is searched from there
+			// already; the refusal lists each folder once.
+			if !slices.Contains(roots, dir) {
+				roots = append(roots, dir)
+			}
 			if filepath.Dir(dir) == dir {
 				break
 			}

@@ -81,3 +81,25 @@ func TestSystemHasReadsGetenv(t *testing.T) {
 		})
 	}
 }
+
+// TestSearchRootsOnce: the folders searched, which a refusal lists, are
+// each searched once, though the binary's folders and the working folder's
+// parents overlap (a binary in /tmp run from /tmp/work).
+func TestSearchRootsOnce(t *testing.T) {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if exe, err = filepath.EvalSymlinks(exe); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(filepath.Dir(exe))
+	roots := searchRoots()
+	seen := map[string]bool{}
+	for _, r := range roots {
+		if seen[r] {
+			t.Fatalf("%s searched twice: %q", r, roots)
+		}
+		seen[r] = true
+	}
+}
