@@ -213,7 +213,7 @@ func checkPhotos(ctx context.Context, c *classifier.Classifier, own classifier.N
 	if err != nil {
 		return nil, fmt.Errorf("checking the preprocessing with photos: %w", err)
 	}
-	return &report.PhotoCheck{Photos: p.Photos, Spread: p.Spread, LogitSpread: p.LogitSpread, Collapsed: p.Collapsed(), TopClasses: p.Tops, SuggestedPresets: p.Suggested, SuggestedSpread: p.SuggestedSpread,
+	return &report.PhotoCheck{Photos: p.Photos, Spread: p.Spread, LogitSpread: p.LogitSpread, Collapsed: p.Collapsed(), Certain: p.Spread < photocheck.Collapsed && !p.Collapsed(), TopClasses: p.Tops, SuggestedPresets: p.Suggested, SuggestedSpread: p.SuggestedSpread,
 		NarrowerPresets: p.Narrower, NarrowerSpread: p.NarrowerSpread}, nil
 }
 

@@ -381,3 +381,22 @@ func TestMarkdownWording(t *testing.T) {
 		})
 	}
 }
+
+// TestPhotoRowCertain: photos whose scores coincide while their log-scores
+// lie far apart come from a model certain of its answers, which the
+// summary says, as the check recorded it.
+func TestPhotoRowCertain(t *testing.T) {
+	for _, tc := range []struct {
+		tops int
+		want string
+	}{
+		{1, "log-scores 8.0 apart: certain of the same class for every photo"},
+		{4, "log-scores 8.0 apart: certain of one class for each"},
+	} {
+		res := reporttest.New(t, reporttest.Options{Classes: 10, Fooled: 4})
+		res.PhotoCheck = &report.PhotoCheck{Photos: 6, Spread: 0.01, LogitSpread: 8, Certain: true, TopClasses: tc.tops}
+		if md := string(renderMarkdown(res)); !strings.Contains(md, tc.want) {
+			t.Errorf("%d top classes: report.md lacks %q:\n%s", tc.tops, tc.want, md)
+		}
+	}
+}

@@ -270,6 +270,10 @@ type PhotoCheck struct {
 	// class for every photo, not one that cannot tell them apart.
 	LogitSpread float64 `json:"logit_spread"`
 	Collapsed   bool    `json:"collapsed"`
+	// Certain says that the photos' scores nearly coincided (a spread
+	// under the check's bound for collapsed photos) while their log-scores
+	// were far apart: a model certain of its answers, not collapsed.
+	Certain bool `json:"certain,omitempty"`
 	// TopClasses is how many different classes topped the photos' scores.
 	TopClasses int `json:"top_classes,omitempty"`
 	// SuggestedPresets spread the photos far apart, widest first;
@@ -338,11 +342,6 @@ func photoWarning(res *Result, untrusted func(string) string) string {
 		p.Photos, p.Spread, strings.Join(presets, " or "), p.SuggestedSpread)
 }
 
-// photosNear is the spread under which the photo check takes the photos'
-// scores to coincide (photocheck.Collapsed): a spread that low, with
-// log-scores far apart, is a model certain of its answers.
-const photosNear = 0.05
-
 // photoRow is the summary's value for the photo check.
 func photoRow(p *PhotoCheck, untrusted func(string) string) string {
 	if p.TooWide() && !p.Mismatch() {
@@ -354,9 +353,9 @@ func photoRow(p *PhotoCheck, untrusted func(string) string) string {
 	if !p.Mismatch() {
 		s := fmt.Sprintf("%.3f of 1 (%d photos)", p.Spread, p.Photos)
 		switch {
-		case p.Spread < photosNear && p.TopClasses == 1:
+		case p.Certain && p.TopClasses == 1:
 			s += fmt.Sprintf("; log-scores %.1f apart: certain of the same class for every photo", p.LogitSpread)
-		case p.Spread < photosNear:
+		case p.Certain:
 			s += fmt.Sprintf("; log-scores %.1f apart: certain of one class for each", p.LogitSpread)
 		}
 		return s
