@@ -312,10 +312,7 @@ func (p *PhotoCheck) TooWide() bool { return p != nil && len(p.NarrowerPresets) 
 func photoWarning(res *Result, untrusted func(string) string) string {
 	p := res.PhotoCheck
 	if p.TooWide() && !p.Mismatch() {
-		presets := make([]string, len(p.NarrowerPresets))
-		for i, name := range p.NarrowerPresets {
-			presets[i] = untrusted(name)
-		}
+		presets := mapStrings(p.NarrowerPresets, untrusted)
 		// A hint, not a refusal: a model saturated so is easy to fool
 		// rather than falsely hard, so the verdict stands.
 		return fmt.Sprintf("With this run's preprocessing the model gave %d very different photos nearly the same scores (spread %.3f of 1), one class topping them all, and with preset %s, of a tenth of its range or less, far different ones (%.2f): "+
@@ -333,10 +330,7 @@ func photoWarning(res *Result, untrusted func(string) string) string {
 	if !p.Mismatch() {
 		return ""
 	}
-	presets := make([]string, len(p.SuggestedPresets))
-	for i, name := range p.SuggestedPresets {
-		presets[i] = untrusted(name)
-	}
+	presets := mapStrings(p.SuggestedPresets, untrusted)
 	return fmt.Sprintf("With this run's preprocessing the model gave %d very different photos nearly the same scores (spread %.3f of 1), and with preset %s far different ones (%.2f): "+
 		"the preprocessing squeezed every image into a sliver of what the model takes, so this search could hardly move it, and the verdict says little about it. Run again with the model's preprocessing.",
 		p.Photos, p.Spread, strings.Join(presets, " or "), p.SuggestedSpread)
@@ -370,10 +364,7 @@ func rangeWarning(res *Result, untrusted func(string) string) string {
 	if !r.Mismatch() {
 		return ""
 	}
-	presets := make([]string, len(r.SuggestedPresets))
-	for i, p := range r.SuggestedPresets {
-		presets[i] = untrusted(p)
-	}
+	presets := mapStrings(r.SuggestedPresets, untrusted)
 	if r.Kind == "scaling" {
 		return fmt.Sprintf("The model scales its input in its graph, and with this run's preprocessing its first layer got values unlike normalised images, where preset %s gives such values: "+
 			"it was most likely trained with such inputs, so this search fed it inputs unlike any it was trained on, and the verdict says little about it. Run again with the model's preprocessing.",
@@ -806,3 +797,13 @@ const (
 	// it; Result.Error says why.
 	VerdictError Verdict = "error"
 )
+
+// mapStrings returns f of each of names, in order: preset names cleaned
+// for the format that shows them.
+func mapStrings(names []string, f func(string) string) []string {
+	out := make([]string, len(names))
+	for i, name := range names {
+		out[i] = f(name)
+	}
+	return out
+}
