@@ -349,7 +349,7 @@ func exitCode(v gate.Verdict, failOn gate.FailOn, interrupted bool) int {
 func printSummary(e env, o *runOutcome) {
 	res := o.Result
 	w := e.stdout
-	if err := report.WriteConsole(w, res); err != nil {
+	if err := report.WriteConsole(w, res, nil); err != nil {
 		return
 	}
 	if res.Shard != nil && res.Shard.Index == 0 {

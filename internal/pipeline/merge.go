@@ -56,6 +56,10 @@ type MergeSpec struct {
 	// report.Config): the shards' name where their own images went, and
 	// the merged report's images are written anew, from its own directory.
 	ImageBaseURL, ArtifactURL string
+	// Words rewords the messages of the reports a person reads, as
+	// Spec.Words does. The merged report.json, like the shards' it reads,
+	// keeps the libraries' wording.
+	Words report.Words
 }
 
 // Merge merges the reports of a run's shards (Spec.Shard) into the report
@@ -84,9 +88,9 @@ func Merge(_ context.Context, spec MergeSpec) (*Outcome, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Missing shards fail the run unless allowed. The reports, which no
-	// front end adds to, name the flag and the Action's input; the error
-	// names the setting, so that the CLI can add its own words.
+	// Missing shards fail the run unless allowed. The reason names the
+	// flag, which the reports give in the front end's words (spec.Words);
+	// the error names the setting, so that the CLI can add its own.
 	var missing, shardErr string
 	if len(res.MissingShards) > 0 && !spec.AllowMissing {
 		missing, shardErr = missingProblem(res), res.RunError
@@ -113,7 +117,7 @@ func Merge(_ context.Context, spec MergeSpec) (*Outcome, error) {
 	if out.Verdict, err = gate.Evaluate(res, res.Config.Threshold, allowed, failOn); err != nil {
 		return nil, fault.Invalidf("", "%w", err)
 	}
-	if err := out.write(spec.ReportDir, formats); err != nil {
+	if err := out.write(spec.ReportDir, formats, spec.Words); err != nil {
 		return out, err
 	}
 	out.WriteTime = time.Since(start)

@@ -106,7 +106,12 @@ type Spec struct {
 	Config report.Config
 	// Version is fooltest's version, for the reports.
 	Version string
-	Hooks   Hooks
+	// Words rewords the messages the reports a person reads give (the
+	// gate's reasons name the CLI's flags) for the front end that runs
+	// fooltest; nil keeps them as the libraries word them. report.json
+	// keeps the libraries' wording (see report.Words).
+	Words report.Words
+	Hooks Hooks
 }
 
 // Hooks let a front end show a run as it goes. Every hook may be nil.
@@ -323,7 +328,7 @@ func Run(ctx context.Context, spec Spec) (*Outcome, error) {
 	if err := renderShown(out.Result, res); err != nil {
 		return nil, err
 	}
-	if err := out.write(spec.ReportDir, spec.Formats); err != nil {
+	if err := out.write(spec.ReportDir, spec.Formats, spec.Words); err != nil {
 		return out, err
 	}
 	out.WriteTime = time.Since(writeStart)
@@ -336,9 +341,10 @@ func Run(ctx context.Context, spec Spec) (*Outcome, error) {
 	return out, nil
 }
 
-// write writes the reports of out.Result into dir.
-func (out *Outcome) write(dir string, formats []string) error {
-	w, err := report.WriteFiles(dir, out.Result, formats)
+// write writes the reports of out.Result into dir, the libraries'
+// messages in words.
+func (out *Outcome) write(dir string, formats []string, words report.Words) error {
+	w, err := report.WriteFiles(dir, out.Result, formats, words)
 	out.Written, out.Files = w.Formats, w.Paths
 	if err != nil {
 		return reportError(dir, err)

@@ -18,9 +18,10 @@ const (
 // WriteConsole writes the summary a terminal or a CI log shows: the fooled
 // classes by confidence, then the closest of the others up to 20 rows, the
 // score, the comparison with the baseline and the verdict line, from the
-// same view as report.md and report.html. Labels are cleaned as in every
-// format, so that no text from a user can start a line of the log.
-func WriteConsole(w io.Writer, res *Result) error {
+// same view as report.md and report.html, the libraries' messages in
+// words (see Words). Labels are cleaned as in every format, so that no
+// text from a user can start a line of the log.
+func WriteConsole(w io.Writer, res *Result, words Words) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "\n%-6s  %-24s  %-10s  %s\n", "class", "label", "confidence", "fooled")
 	shown, hiddenFooled := consoleClasses(res)
@@ -56,11 +57,11 @@ func WriteConsole(w io.Writer, res *Result) error {
 		b.WriteString("baseline: " + comparison(res) + "\n")
 	case bl != nil:
 		fmt.Fprintf(&b, "baseline: %s; %d %s faster, %d slower\n", comparison(res), bl.Easier, noun(bl.Easier, "class fell", "classes fell"), bl.Harder)
-		if note := ungatedRegression(res); note != "" {
+		if note := ungatedRegression(res, words); note != "" {
 			b.WriteString(note + "\n")
 		}
 	}
-	if note := nonFiniteNote(res); note != "" {
+	if note := nonFiniteNote(res, words); note != "" {
 		b.WriteString("warning: " + note + "\n")
 	}
 	b.WriteString(consoleVerdict(res) + "\n")

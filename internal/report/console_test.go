@@ -27,7 +27,7 @@ func TestConsoleConfidenceBelowThreshold(t *testing.T) {
 		res := reporttest.New(t, reporttest.Options{Classes: 2, Threshold: tt.threshold})
 		res.Classes[0].Confidence = tt.conf
 		var b bytes.Buffer
-		if err := report.WriteConsole(&b, res); err != nil {
+		if err := report.WriteConsole(&b, res, nil); err != nil {
 			t.Fatal(err)
 		}
 		var row string
@@ -67,7 +67,7 @@ func TestConsoleListsFooled(t *testing.T) {
 			}
 		}
 		var b bytes.Buffer
-		if err := report.WriteConsole(&b, res); err != nil {
+		if err := report.WriteConsole(&b, res, nil); err != nil {
 			t.Fatal(err)
 		}
 		rows, yes := 0, 0
@@ -109,9 +109,9 @@ func TestSingularCounts(t *testing.T) {
 			var b bytes.Buffer
 			var err error
 			if format == "console" {
-				err = report.WriteConsole(&b, r)
+				err = report.WriteConsole(&b, r, nil)
 			} else {
-				err = report.Render(&b, r, format)
+				err = report.Render(&b, r, format, nil)
 			}
 			if err != nil {
 				t.Fatal(err)

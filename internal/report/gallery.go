@@ -77,9 +77,9 @@ var asciiPunctuation = strings.NewReplacer("…", "...", "≥", ">=", "≤", "<=
 // a grid of tiles, each the class image fitted into tileSide with nearest
 // neighbour, a red frame when fooled, and two caption lines under it: index
 // and label, then confidence.
-func renderGallery(res *Result) (image.Image, error) {
+func renderGallery(res *Result, words Words) (image.Image, error) {
 	tiles, fooled := galleryClasses(res)
-	title := galleryTitle(res, len(tiles), fooled)
+	title := galleryTitle(res, len(tiles), fooled, words)
 	cols, w, h := galleryLayout(len(tiles), title)
 	cellW := tileSide + 2*tilePad
 	cellH := tileSide + tilePad + 2*lineHeight + tilePad
@@ -125,21 +125,21 @@ func galleryLayout(n int, title string) (cols, w, h int) {
 
 // gallerySize returns the width and height of the gallery renderGallery
 // draws for res, without drawing it.
-func gallerySize(res *Result) (w, h int) {
+func gallerySize(res *Result, words Words) (w, h int) {
 	tiles, fooled := galleryClasses(res)
-	_, w, h = galleryLayout(len(tiles), galleryTitle(res, len(tiles), fooled))
+	_, w, h = galleryLayout(len(tiles), galleryTitle(res, len(tiles), fooled, words))
 	return w, h
 }
 
 // galleryTitle is the sheet's title line: the verdict, or that the model
-// was not tested and why, and which tiles are shown.
-func galleryTitle(res *Result, tiles int, fooled bool) string {
+// was not tested and why (in words), and which tiles are shown.
+func galleryTitle(res *Result, tiles int, fooled bool, words Words) string {
 	title := fmt.Sprintf("fooltest %s: %d of %d %s fooled at >= %s (allowed %d)",
 		strings.ToUpper(string(res.Verdict)), res.Fooled, res.Targets, noun(res.Targets, "class", "classes"), formatThreshold(res.Threshold), res.MaxFooled)
 	if isError(res) {
 		// The reason is bounded so that it cannot widen the sheet past
 		// what its tiles need by much.
-		title = "fooltest " + notTestedHeadline + ": " + truncate(errorReason(res), 120)
+		title = "fooltest " + notTestedHeadline + ": " + truncate(errorReason(res, words), 120)
 	}
 	switch {
 	case tiles == 0:
@@ -192,8 +192,8 @@ func drawText(dst draw.Image, ink image.Image, x, y int, s string) {
 }
 
 // encodeGallery writes gallery.png's content.
-func encodeGallery(w io.Writer, res *Result) error {
-	img, err := renderGallery(res)
+func encodeGallery(w io.Writer, res *Result, words Words) error {
+	img, err := renderGallery(res, words)
 	if err != nil {
 		return err
 	}

@@ -23,7 +23,7 @@ func TestGolden(t *testing.T) {
 		{"junit.xml", func(r *report.Result) []byte { return render(t, encodeAs(report.FormatJUnit), r) }, false},
 		{"report.md", renderMarkdown, false},
 		{"report.sarif", func(r *report.Result) []byte { return render(t, encodeAs(report.FormatSARIF), r) }, false},
-		{"console.txt", func(r *report.Result) []byte { return render(t, report.WriteConsole, r) }, false},
+		{"console.txt", func(r *report.Result) []byte { return render(t, consoleIn(nil), r) }, false},
 		{"report.html", func(r *report.Result) []byte { return render(t, encodeAs(report.FormatHTML), r) }, true},
 	}
 	// Each fixture's files are named with its prefix; only, when set, names

@@ -13,7 +13,7 @@ import (
 
 // write is WriteFiles returning only the path of each format written.
 func write(dir string, res *report.Result, formats []string) (map[string]string, error) {
-	w, err := report.WriteFiles(dir, res, formats)
+	w, err := report.WriteFiles(dir, res, formats, nil)
 	return w.Formats, err
 }
 
@@ -373,13 +373,19 @@ func labelled(t testing.TB, label string) *report.Result {
 
 // encodeAs returns the renderer of a one-file format, as Render runs it.
 func encodeAs(format string) func(io.Writer, *report.Result) error {
-	return func(w io.Writer, r *report.Result) error { return report.Render(w, r, format) }
+	return func(w io.Writer, r *report.Result) error { return report.Render(w, r, format, nil) }
+}
+
+// consoleIn returns the console summary's writer with the messages in
+// words.
+func consoleIn(words report.Words) func(io.Writer, *report.Result) error {
+	return func(w io.Writer, r *report.Result) error { return report.WriteConsole(w, r, words) }
 }
 
 // renderMarkdown returns report.md for r.
 func renderMarkdown(r *report.Result) []byte {
 	var b bytes.Buffer
-	if err := report.Render(&b, r, report.FormatMarkdown); err != nil {
+	if err := report.Render(&b, r, report.FormatMarkdown, nil); err != nil {
 		panic(err)
 	}
 	return b.Bytes()

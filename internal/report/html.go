@@ -384,8 +384,8 @@ func newSVGChart(res *Result) *svgChart {
 	return c
 }
 
-// htmlData gathers the page for res.
-func htmlData(res *Result) htmlPage {
+// htmlData gathers the page for res, the libraries' messages in words.
+func htmlData(res *Result, words Words) htmlPage {
 	p := htmlPage{
 		// Text symbols rather than emoji: they are in common fonts, so the
 		// page reads the same on a machine without an emoji font.
@@ -396,7 +396,7 @@ func htmlData(res *Result) htmlPage {
 		Interrupted:          res.Interrupted,
 		Reason:               displayLabel(cmp.Or(res.StoppedReason, "stopped before its budget was spent"), 120),
 		Evaluations:          res.Evaluations,
-		NonFinite:            nonFiniteNote(res),
+		NonFinite:            nonFiniteNote(res, words),
 		PreprocessingWarning: preprocessingWarning(res, func(s string) string { return displayLabel(s, 40) }),
 		Summary:              append(summaryRows(res, func(s string) string { return displayLabel(s, 200) }), scoreRows(res)...),
 		Chart:                newSVGChart(res),
@@ -404,7 +404,7 @@ func htmlData(res *Result) htmlPage {
 	}
 	switch {
 	case isError(res):
-		p.Class, p.Icon, p.Word, p.Detail = "error", "⊘", notTestedHeadline, errorReason(res)
+		p.Class, p.Icon, p.Word, p.Detail = "error", "⊘", notTestedHeadline, errorReason(res, words)
 	case res.Verdict != VerdictPass:
 		p.Class, p.Icon, p.Word = "fail", "✗", "FAIL"
 		if reportOnly(res) {
@@ -413,7 +413,7 @@ func htmlData(res *Result) htmlPage {
 	}
 	if b := res.Baseline; b != nil && !comparisonInHeadline(res) {
 		p.Comparison, p.BaselinePath, p.ComparisonLabel = comparison(res), displayLabel(b.Path, 200), comparisonLabel(res)
-		p.UngatedRegression = ungatedRegression(res)
+		p.UngatedRegression = ungatedRegression(res, words)
 	}
 	rows := baselineRows(res)
 	if len(rows) > maxHTMLBaseline {
@@ -481,12 +481,12 @@ func displaySize(w, h int) (int, int) {
 }
 
 // encodeHTML writes report.html's content.
-func encodeHTML(w io.Writer, res *Result) error {
+func encodeHTML(w io.Writer, res *Result, words Words) error {
 	t, err := template.New("report.html").Parse(htmlTemplate)
 	if err != nil {
 		return fmt.Errorf("parsing the HTML template: %w", err)
 	}
-	if err := t.Execute(w, htmlData(res)); err != nil {
+	if err := t.Execute(w, htmlData(res, words)); err != nil {
 		return fmt.Errorf("rendering HTML: %w", err)
 	}
 	return nil

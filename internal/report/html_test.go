@@ -81,7 +81,7 @@ func TestGalleryTitle(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			res := reporttest.New(t, tt.opts)
-			if got := report.GalleryTitle(res, 0, false); got != tt.want+"; no images" {
+			if got := report.GalleryTitle(res, 0, false, nil); got != tt.want+"; no images" {
 				t.Errorf("title %q, want %q", got, tt.want+"; no images")
 			}
 		})

@@ -68,8 +68,9 @@ const jsonClassesAt = "\n  \"classes\": []"
 // two spaces, exactly as one json.Encoder with that indent would. The
 // classes are encoded one at a time into w, so that a run with 100,000
 // classes never holds its whole report in memory. Invalid UTF-8 in labels
-// is replaced by encoding/json.
-func encodeJSON(w io.Writer, res *Result) error {
+// is replaced by encoding/json. It ignores words: report.json keeps the
+// libraries' wording, as tools and merges read it (see Words).
+func encodeJSON(w io.Writer, res *Result, _ Words) error {
 	head, err := json.MarshalIndent(jsonHead(res), "", "  ")
 	if err != nil {
 		return fmt.Errorf("encoding JSON: %w", err)

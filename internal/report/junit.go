@@ -52,7 +52,7 @@ const maxJUnitLabel = 200
 // The go-junit-report types have no testcase file attribute, and the
 // testsuite one is left out: the Jenkins JUnit schema, which several
 // consumers validate against, does not allow it.
-func junitSuites(res *Result) junit.Testsuites {
+func junitSuites(res *Result, words Words) junit.Testsuites {
 	suite := junit.Testsuite{
 		Name:      xmlLine("fooltest " + res.Model.Path),
 		Time:      formatSeconds(res.ElapsedSeconds),
@@ -88,7 +88,7 @@ func junitSuites(res *Result) junit.Testsuites {
 		props = append(props, struct{ name, value string }{"failed_by", strings.Join(res.FailedBy, ",")})
 	}
 	if isError(res) {
-		props = append(props, struct{ name, value string }{"error", errorReason(res)})
+		props = append(props, struct{ name, value string }{"error", errorReason(res, words)})
 	}
 	if len(res.Model.OutputsNotSearched) > 0 {
 		// The testcases are the searched output's classes; the model's
@@ -102,7 +102,7 @@ func junitSuites(res *Result) junit.Testsuites {
 		// A fail too may rest on a model that often gave NaN.
 		props = append(props, struct{ name, value string }{"non_finite_outputs", strconv.FormatInt(res.NonFiniteOutputs, 10)})
 	}
-	if note := nonFiniteNote(res); note != "" {
+	if note := nonFiniteNote(res, words); note != "" {
 		props = append(props, struct{ name, value string }{"non_finite", note})
 	}
 	if n := unreachableCount(res); n > 0 {
@@ -195,8 +195,8 @@ func junitSuites(res *Result) junit.Testsuites {
 // junitNotTested is the testcase of a run that did not test the model: an
 // error rather than a failure, since no finding failed, which test-report
 // actions still show as a failed test.
-func junitNotTested(res *Result) junit.Testcase {
-	reason := errorReason(res)
+func junitNotTested(res *Result, words Words) junit.Testcase {
+	reason := errorReason(res, words)
 	return junit.Testcase{
 		Name:      notTestedCase,
 		Classname: junitClassname,
@@ -392,11 +392,11 @@ const junitCasesAt = "\n  </testsuite>"
 // expect written explicitly because encoding/xml omits it. The testcases
 // are encoded one at a time into w, in result order, so that a run with
 // 100,000 classes never holds its whole report in memory.
-func encodeJUnit(w io.Writer, res *Result) error {
+func encodeJUnit(w io.Writer, res *Result, words Words) error {
 	var head bytes.Buffer
 	enc := xml.NewEncoder(&head)
 	enc.Indent("", "  ")
-	if err := enc.Encode(junitSuites(res)); err != nil {
+	if err := enc.Encode(junitSuites(res, words)); err != nil {
 		return fmt.Errorf("encoding JUnit XML: %w", err)
 	}
 	if err := enc.Close(); err != nil {
@@ -422,7 +422,7 @@ func encodeJUnit(w io.Writer, res *Result) error {
 		// Testcase has no XMLName: its name comes from the suite's field tag.
 		start := xml.StartElement{Name: xml.Name{Local: "testcase"}}
 		if isError(res) {
-			if err := cases.EncodeElement(junitNotTested(res), start); err != nil {
+			if err := cases.EncodeElement(junitNotTested(res, words), start); err != nil {
 				return fmt.Errorf("encoding JUnit XML: %w", err)
 			}
 		}

@@ -147,7 +147,7 @@ func hasGallery(res *Result) bool {
 // whole: with an image base URL, the gallery itself; with only an artifact
 // URL, a link to the artifact that holds them; "" otherwise, and when the
 // run wrote no images at all.
-func markdownImages(res *Result) string {
+func markdownImages(res *Result, words Words) string {
 	cfg := res.Config
 	switch {
 	case cfg.ImageBaseURL != "":
@@ -155,7 +155,7 @@ func markdownImages(res *Result) string {
 			return ""
 		}
 		alt := galleryAlt(res)
-		w, _ := gallerySize(res)
+		w, _ := gallerySize(res, words)
 		return "### Gallery\n\n" + imgTag(cfg.ImageBaseURL, GalleryFile, alt, min(w, galleryShownWidth)) + "\n\n"
 	case cfg.ArtifactURL != "":
 		var what []string

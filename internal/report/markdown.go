@@ -25,10 +25,10 @@ const (
 )
 
 // verdictLine is the one-line verdict that opens report.md. An "error"
-// verdict says first that the model was not tested, and why.
-func verdictLine(res *Result) string {
+// verdict says first that the model was not tested, and why, in words.
+func verdictLine(res *Result, words Words) string {
 	if isError(res) {
-		return "⛔ **fooltest: " + notTestedHeadline + "** — " + mdEscape(errorReason(res))
+		return "⛔ **fooltest: " + notTestedHeadline + "** — " + mdEscape(errorReason(res, words))
 	}
 	icon, word := "✅", "PASS"
 	if res.Verdict != VerdictPass {
@@ -43,10 +43,10 @@ func verdictLine(res *Result) string {
 // renderMarkdown returns report.md: verdict, warnings, summary, the fooled
 // classes, the chart and the configuration. Every piece of untrusted text
 // goes through mdText, and the fooled table is cut short so the whole stays
-// under maxMarkdownBytes.
-func renderMarkdown(res *Result) []byte {
+// under maxMarkdownBytes. The libraries' messages are in words.
+func renderMarkdown(res *Result, words Words) []byte {
 	var head strings.Builder
-	head.WriteString(verdictLine(res))
+	head.WriteString(verdictLine(res, words))
 	head.WriteString("\n\n")
 	if note := missingShardsNote(res); note != "" {
 		fmt.Fprintf(&head, "> [!WARNING]\n> %s\n\n", note)
@@ -61,7 +61,7 @@ func renderMarkdown(res *Result) []byte {
 	}
 	if b := res.Baseline; b != nil && !comparisonInHeadline(res) {
 		fmt.Fprintf(&head, "**%s** (%s): %s.", comparisonLabel(res), mdText(b.Path, 120), comparison(res))
-		if note := ungatedRegression(res); note != "" {
+		if note := ungatedRegression(res, words); note != "" {
 			head.WriteString(" " + mdEscape(note))
 		}
 		head.WriteString("\n\n")
@@ -72,7 +72,7 @@ func renderMarkdown(res *Result) []byte {
 	if w := preprocessingWarning(res, func(s string) string { return mdText(s, 40) }); w != "" {
 		fmt.Fprintf(&head, "> [!WARNING]\n> %s\n\n", w)
 	}
-	if note := nonFiniteNote(res); note != "" {
+	if note := nonFiniteNote(res, words); note != "" {
 		fmt.Fprintf(&head, "> [!WARNING]\n> %s\n\n", mdEscape(note))
 	}
 
@@ -84,14 +84,14 @@ func renderMarkdown(res *Result) []byte {
 		fmt.Fprintf(&head, "| %s | %s |\n", row[0], row[1])
 	}
 	head.WriteString("\n")
-	head.WriteString(markdownImages(res))
+	head.WriteString(markdownImages(res, words))
 
 	tail := markdownTail(res)
 
 	// The comparison gets half of what is left, the fooled classes the
 	// rest: two tables of hostile labels then fit together.
 	var rows strings.Builder
-	rows.WriteString(markdownBaseline(res, (maxMarkdownBytes-head.Len()-len(tail))/2))
+	rows.WriteString(markdownBaseline(res, (maxMarkdownBytes-head.Len()-len(tail))/2, words))
 	fooled := sortedFooled(res)
 	shown := 0
 	if len(fooled) > 0 {
@@ -154,14 +154,14 @@ func cappedRows(b *strings.Builder, n, budget int, row func(i int) string) int {
 
 // markdownBaseline is the per-class comparison with the baseline, worst
 // regression first, in at most budget bytes; "" without a baseline.
-func markdownBaseline(res *Result, budget int) string {
+func markdownBaseline(res *Result, budget int, words Words) string {
 	all := baselineRows(res)
 	if len(all) == 0 {
 		return ""
 	}
 	var b strings.Builder
 	b.WriteString("### Classes against the baseline\n\n")
-	if note := ungatedRegression(res); note != "" {
+	if note := ungatedRegression(res, words); note != "" {
 		b.WriteString(mdEscape(note) + "\n\n")
 	}
 	b.WriteString("| Class | Label | Evaluations to threshold | Baseline's | Ratio |\n")
@@ -274,7 +274,7 @@ func mermaidLine(b *strings.Builder, pts []curvePoint) {
 }
 
 // encodeMarkdown writes report.md's content.
-func encodeMarkdown(w io.Writer, res *Result) error {
-	_, err := w.Write(renderMarkdown(res))
+func encodeMarkdown(w io.Writer, res *Result, words Words) error {
+	_, err := w.Write(renderMarkdown(res, words))
 	return err
 }

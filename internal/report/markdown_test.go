@@ -282,7 +282,7 @@ func TestShardSummary(t *testing.T) {
 				}
 			}
 			var console strings.Builder
-			if err := report.WriteConsole(&console, res); err != nil {
+			if err := report.WriteConsole(&console, res, nil); err != nil {
 				t.Fatal(err)
 			}
 			if !strings.Contains(console.String(), tt.console) {

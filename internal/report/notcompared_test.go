@@ -18,7 +18,7 @@ func TestErrorStatesNoComparison(t *testing.T) {
 	for _, f := range []string{report.FormatJSON, report.FormatJUnit, report.FormatMarkdown, report.FormatSARIF, report.FormatHTML, "console"} {
 		enc := encodeAs(f)
 		if f == "console" {
-			enc = report.WriteConsole
+			enc = consoleIn(nil)
 		}
 		text := string(render(t, enc, res))
 		// No p-value either, which read as a measured one: none in

@@ -207,7 +207,7 @@ func relativeURI(p string) string {
 
 // sarifFor builds the SARIF log without its results, which encodeSARIF
 // streams: one run, rule FOOL001, and the model file as the one artifact.
-func sarifFor(res *Result) sarifLog {
+func sarifFor(res *Result, words Words) sarifLog {
 	loc, located := modelLocation(&res.Model)
 	run := sarifRun{
 		Tool: sarifTool{Driver: sarifDriver{
@@ -256,7 +256,7 @@ func sarifFor(res *Result) sarifLog {
 		// A fail too may rest on a model that often gave NaN.
 		run.Properties["nonFiniteOutputs"] = res.NonFiniteOutputs
 	}
-	if note := nonFiniteNote(res); note != "" {
+	if note := nonFiniteNote(res, words); note != "" {
 		run.Properties["nonFinite"] = note
 	}
 	if len(res.FailedBy) > 0 {
@@ -303,7 +303,7 @@ func sarifFor(res *Result) sarifLog {
 		})
 	}
 	if isError(res) {
-		reason := errorReason(res)
+		reason := errorReason(res, words)
 		run.Properties["error"] = reason
 		// Code scanning reads a run with no results as a clean one; the
 		// notification marks the run as failed for SARIF viewers, and the
@@ -499,8 +499,8 @@ func sarifRegressionFor(res *Result, c *Class, bc *BaselineClass, loc sarifArtif
 }
 
 // sarifNotTestedFor is the result of a run that did not test the model.
-func sarifNotTestedFor(res *Result, loc sarifArtifactLocation, rule int) sarifResult {
-	reason := errorReason(res)
+func sarifNotTestedFor(res *Result, loc sarifArtifactLocation, rule int, words Words) sarifResult {
+	reason := errorReason(res, words)
 	return modelResult(sarifNotTestedRuleID, rule, "error", notTestedHeadline+": "+reason, loc, "fooltestNotTested/v1", loc.URI,
 		map[string]any{"reason": reason})
 }
@@ -586,8 +586,8 @@ const sarifResultsAt = "\n      \"results\": []"
 // them (see sarifLevel). The results are encoded
 // one at a time into w, so that a run that fooled 100,000 classes never
 // holds its whole report in memory.
-func encodeSARIF(w io.Writer, res *Result) error {
-	log := sarifFor(res)
+func encodeSARIF(w io.Writer, res *Result, words Words) error {
+	log := sarifFor(res, words)
 	head, err := json.MarshalIndent(log, "", "  ")
 	if err != nil {
 		return fmt.Errorf("encoding SARIF: %w", err)
@@ -608,7 +608,7 @@ func encodeSARIF(w io.Writer, res *Result) error {
 	// a score under the minimum, then the shards missing from a merge.
 	var own []func() sarifResult
 	if isError(res) {
-		own = append(own, func() sarifResult { return sarifNotTestedFor(res, loc, ruleIndex(&log, sarifNotTestedRuleID)) })
+		own = append(own, func() sarifResult { return sarifNotTestedFor(res, loc, ruleIndex(&log, sarifNotTestedRuleID), words) })
 	}
 	if slices.Contains(res.FailedBy, FailedByMinScore) {
 		own = append(own, func() sarifResult { return sarifMinScoreFor(res, loc, ruleIndex(&log, sarifMinScoreRuleID)) })

@@ -63,13 +63,13 @@ func TestStopWritingFails(t *testing.T) {
 	StopWriting(stoppedDir)
 	res := &Result{Verdict: VerdictPass, Classes: []Class{{Index: 0, Label: "a"}}}
 	formats := []string{FormatJSON, FormatMarkdown}
-	if _, err := WriteFiles(stoppedDir, res, formats); !errors.Is(err, ErrStopped) {
+	if _, err := WriteFiles(stoppedDir, res, formats, nil); !errors.Is(err, ErrStopped) {
 		t.Errorf("WriteFiles into a stopped directory: %v, want ErrStopped", err)
 	}
 	if left := dirNames(t, stoppedDir); len(left) > 0 {
 		t.Errorf("the stopped directory holds %q, want nothing", left)
 	}
-	if _, err := WriteFiles(other, res, formats); err != nil {
+	if _, err := WriteFiles(other, res, formats, nil); err != nil {
 		t.Errorf("WriteFiles into another directory: %v", err)
 	}
 	if got := dirNames(t, other); strings.Join(got, ",") != JSONFile+","+MarkdownFile {

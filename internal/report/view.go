@@ -30,14 +30,15 @@ func isError(res *Result) bool {
 
 // nonFiniteNote says, when some evaluations gave NaN or ±Inf outputs, how
 // many, what that did to the verdict, and the likely cause and fix, in the
-// same words and units (images of the evaluations) in every format; ""
-// when none did, and in a run whose error it is, which says it already.
-func nonFiniteNote(res *Result) string {
+// same words and units (images of the evaluations) in every format, the
+// fix in words'; "" when none did, and in a run whose error it is, which
+// says it already.
+func nonFiniteNote(res *Result, words Words) string {
 	switch {
 	case res.NonFiniteError != "" && isError(res) && res.Error == res.NonFiniteError:
 		return ""
 	case res.NonFiniteError != "":
-		s := displayLabel(upperFirst(res.NonFiniteError), maxErrorReason) + "."
+		s := displayLabel(upperFirst(words.Say(res.NonFiniteError)), maxErrorReason) + "."
 		if res.Verdict == VerdictFail {
 			s += " The classes that images with finite outputs fooled were fooled all the same, so the run fails."
 		}
@@ -46,7 +47,7 @@ func nonFiniteNote(res *Result) string {
 		s := fmt.Sprintf("The model's outputs were NaN or infinite for %d of %s evaluated; each such image counts as confidence 0 for every class, and with up to 1%% of them the verdict stands.",
 			res.NonFiniteOutputs, count(res.Evaluations, "image", "images"))
 		if res.NonFiniteCause != "" {
-			s += " Likely cause: " + displayLabel(res.NonFiniteCause, maxErrorReason) + "."
+			s += " Likely cause: " + displayLabel(words.Say(res.NonFiniteCause), maxErrorReason) + "."
 		}
 		return s
 	}
@@ -71,12 +72,13 @@ func upperFirst(s string) string {
 	return string(unicode.ToUpper(r)) + s[n:]
 }
 
-// errorReason is the one-line reason of an "error" verdict.
-func errorReason(res *Result) string {
+// errorReason is the one-line reason of an "error" verdict, its fix in
+// words'.
+func errorReason(res *Result, words Words) string {
 	// Whole: the fix comes last, and a PR comment cut before it leaves
 	// the reader nowhere to go. The bound only keeps a hostile
 	// report.json from filling a page.
-	return cmp.Or(displayLabel(res.Error, maxErrorReason), "no reason was recorded")
+	return cmp.Or(displayLabel(words.Say(res.Error), maxErrorReason), "no reason was recorded")
 }
 
 // maxErrorReason bounds the reason of an error verdict in the reports; the
@@ -169,19 +171,20 @@ func allowedReason(res *Result, what string) string {
 // ungatedRegression says, beside a comparison that found the model easier
 // to fool in a run whose gate does not fail on that, that the regression
 // does not gate this run and what would; "" otherwise. A pass beside rows
-// marked "regressed" would otherwise read as a contradiction.
-func ungatedRegression(res *Result) string {
+// marked "regressed" would otherwise read as a contradiction. The settings
+// it names are in words'.
+func ungatedRegression(res *Result, words Words) string {
 	b := res.Baseline
 	if b == nil || !b.Regression || isError(res) || gateFailed(res, FailedByRegression) {
 		return ""
 	}
 	if reportOnly(res) {
-		return "This regression does not gate the run: under --fail-on never the gate only reports."
+		return words.Say("This regression does not gate the run: under --fail-on never the gate only reports.")
 	}
 	if res.Config.FailOn == "regression" {
-		return "This regression does not gate the run on its own: the score missed --min-score first."
+		return words.Say("This regression does not gate the run on its own: the score missed --min-score first.")
 	}
-	return "This regression does not gate the run: the gate judges the fooled classes, not the comparison with the baseline; --fail-on regression would fail it."
+	return words.Say("This regression does not gate the run: the gate judges the fooled classes, not the comparison with the baseline; --fail-on regression would fail it.")
 }
 
 // comparisonLabel introduces the comparison with the baseline where it is

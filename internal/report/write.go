@@ -17,10 +17,11 @@ import (
 type writer func(dir string, res *Result, files *fileList) (string, error)
 
 // fileFormat is a format that is one file: its name in the report
-// directory, and how it renders a Result.
+// directory, and how it renders a Result, its messages in words (which
+// report.json ignores, see Words).
 type fileFormat struct {
 	name   string
-	render func(w io.Writer, res *Result) error
+	render func(w io.Writer, res *Result, words Words) error
 }
 
 // fileFormatNames are the names of the files of fileFormats.
@@ -43,27 +44,29 @@ var fileFormats = map[string]fileFormat{
 }
 
 // Render writes res in format to w: json, junit, markdown, sarif, html or
-// gallery, the formats that are one file each. It reads res and never
+// gallery, the formats that are one file each, with the libraries'
+// messages in words (nil: as they are; see Words). It reads res and never
 // changes it. The image paths in res (Class.Image) are written as they
 // are; WriteFiles sets them to the files it writes.
-func Render(w io.Writer, res *Result, format string) error {
+func Render(w io.Writer, res *Result, format string, words Words) error {
 	f, ok := fileFormats[format]
 	if !ok {
 		return fmt.Errorf("report: format %q is not one file: Render takes %s", format, strings.Join(slices.Sorted(maps.Keys(fileFormats)), ", "))
 	}
-	return f.render(w, res)
+	return f.render(w, res, words)
 }
 
 // writers maps each format to its writer: the folders' own, and for the
-// one-file formats their renderer into a file written atomically.
-func writers() map[string]writer {
+// one-file formats their renderer into a file written atomically, with
+// the messages in words.
+func writers(words Words) map[string]writer {
 	ws := map[string]writer{
 		FormatImages:  writeImages,
 		FormatDataset: writeDataset,
 	}
 	for name, f := range fileFormats {
 		ws[name] = func(dir string, res *Result, files *fileList) (string, error) {
-			return writeFile(filepath.Join(dir, f.name), files, func(w io.Writer) error { return f.render(w, res) })
+			return writeFile(filepath.Join(dir, f.name), files, func(w io.Writer) error { return f.render(w, res, words) })
 		}
 	}
 	return ws
@@ -85,7 +88,10 @@ type Written struct {
 
 // WriteFiles writes the chosen formats of res into dir, creating it if
 // needed. No formats means DefaultFormats. The verdict must already be in
-// res (see package gate).
+// res (see package gate). The formats a person reads give the libraries'
+// messages in words, those of the front end that runs fooltest (nil: as
+// the libraries word them); report.json keeps the libraries' own (see
+// Words).
 //
 // WriteFiles never changes res. It runs prepare on a copy, which sets each
 // Class.Image, and then writes the images before any report that refers to
@@ -110,7 +116,7 @@ type Written struct {
 // dataset/ is one, it fails with an error matching ErrSymlink, for dir
 // before writing anything. A report file that is a link is replaced by the
 // new file, never followed, because files are renamed into place.
-func WriteFiles(dir string, res *Result, formats []string) (Written, error) {
+func WriteFiles(dir string, res *Result, formats []string, words Words) (Written, error) {
 	if res == nil {
 		return Written{}, errors.New("report: no result to write")
 	}
@@ -120,7 +126,7 @@ func WriteFiles(dir string, res *Result, formats []string) (Written, error) {
 	if len(formats) == 0 {
 		formats = DefaultFormats()
 	}
-	ws := writers()
+	ws := writers(words)
 	for _, f := range formats {
 		if ws[f] == nil {
 			return Written{}, fmt.Errorf("report: format %q is unknown: choose from %v", f, AllFormats())

@@ -322,7 +322,7 @@ func TestGalleryWhenNothingFooled(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			img, err := report.RenderGallery(reporttest.New(t, tt.opts))
+			img, err := report.RenderGallery(reporttest.New(t, tt.opts), nil)
 			if err != nil {
 				t.Fatal(err)
 			}
