@@ -13,8 +13,9 @@ import (
 var flagUse = regexp.MustCompile(`(?:\b(pass|a|an|its|the) )?--([a-z][a-z0-9-]*)(?:=([^\s,;:()]+)| ([^\s,;:()]+(?:,[^\s,;:()]+)*))?`)
 
 // notValues are the words that follow a flag in a sentence without being
-// its value: "raise --max-evals to at least 100".
-var notValues = []string{"a", "an", "and", "as", "for", "if", "in", "is", "of", "or", "over", "the", "to", "which", "whose", "with"}
+// its value: "raise --max-evals to at least 100", "the score missed
+// --min-score first".
+var notValues = []string{"a", "an", "and", "as", "first", "for", "if", "in", "is", "of", "or", "over", "the", "to", "which", "whose", "with"}
 
 // inputList finds three or more inputs named in a row, which InInputs
 // names at once: "the scale, mean and std inputs".
@@ -45,6 +46,11 @@ func InInputs(text string) string {
 			continue
 		}
 		end := m[1]
+		// A full stop after a word ends the sentence, not the value:
+		// "missed --min-score first." or "capped by --max-evals 5.".
+		if spaced && strings.HasSuffix(value, ".") {
+			value, end = strings.TrimSuffix(value, "."), end-1
+		}
 		if spaced && slices.Contains(notValues, value) {
 			value, end = "", m[5]
 		}

@@ -25,6 +25,11 @@ func TestInInputs(t *testing.T) {
 			"merge every shard, or set the allow-missing-shards input to true to gate on the others"},
 		{"pass --input-shape 3,H,W with the image size", "set the input-shape input to 3,H,W with the image size"},
 		{"give a --threshold of at most 0.5", "give a threshold input of at most 0.5"},
+		// The reports' notes beside a regression that does not gate the run.
+		{"the score missed --min-score first.", "the score missed the min-score input first."},
+		{"under --fail-on never the gate only reports.", "under fail-on: never the gate only reports."},
+		{"the baseline; --fail-on regression would fail it.", "the baseline; fail-on: regression would fail it."},
+		{"capped by --max-evals 5.", "capped by max-evals: 5."},
 		// No input: the CLI's flag stays.
 		{"omit --batch or pass --batch 1", "omit --batch or pass --batch 1"},
 		{"point --onnxruntime-lib at it", "point --onnxruntime-lib at it"},
