@@ -24,6 +24,10 @@ import (
 // variables, and the outcome goes to step outputs, the step summary and
 // annotations, whatever the exit code.
 func actionMain(ctx context.Context, e env) int {
+	// Users of the Action set inputs, not flags: the reports (report.md
+	// is the step summary and the pull request comment) and the log name
+	// them. report.json keeps the libraries' wording, as data.
+	e.words = actions.InInputs
 	step := &actionStep{gha: githubactions.New(githubactions.WithGetenv(e.getenv), githubactions.WithWriter(e.stdout)), e: e}
 	e.writing.setAtExit(step.exitNow)
 	if actions.Merging(e.getenv) {

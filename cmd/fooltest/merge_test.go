@@ -363,6 +363,35 @@ func TestShardAndMerge(t *testing.T) {
 		if m := readResult(t, filepath.Join(ws, "merged")); m.Shard == nil || len(m.Shard.Merged) != 3 {
 			t.Errorf("merged shards %+v", m.Shard)
 		}
+
+		// A shard missing: the merged reports a person reads name the
+		// input that gates on the others, report.json the flag as well.
+		for _, i := range []string{"1", "3"} {
+			if err := os.CopyFS(filepath.Join(ws, "partial", "fooltest-shard-"+i), os.DirFS(filepath.Join(ws, "shards", "fooltest-shard-"+i))); err != nil {
+				t.Fatal(err)
+			}
+		}
+		r = runMain(t, map[string]string{
+			"GITHUB_ACTIONS": "true", "GITHUB_WORKSPACE": ws, "GITHUB_OUTPUT": outputs,
+			"INPUT_MERGE": "partial/*", "INPUT_REPORT-DIR": "partial-merged", "INPUT_FORMAT": "json,junit,markdown,sarif",
+		})
+		if r.code != exitcode.Environment {
+			t.Fatalf("a shard missing: exit %d; stderr %q", r.code, r.stderr)
+		}
+		const worded = "merge every shard, or set the allow-missing-shards input to true to gate on the others"
+		for _, f := range []string{"junit.xml", report.MarkdownFile, "report.sarif", report.JSONFile} {
+			b, err := os.ReadFile(filepath.Join(ws, "partial-merged", f))
+			if err != nil {
+				t.Fatal(err)
+			}
+			named := strings.Contains(string(b), "--allow-missing-shards")
+			if f == report.JSONFile && !named {
+				t.Errorf("%s does not keep the merge's own words, which name --allow-missing-shards:\n%s", f, b)
+			}
+			if f != report.JSONFile && (named || !strings.Contains(string(b), worded)) {
+				t.Errorf("%s does not say %q:\n%s", f, worded, b)
+			}
+		}
 	})
 
 	t.Run("refusals", func(t *testing.T) {

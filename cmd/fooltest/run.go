@@ -245,6 +245,7 @@ func runSearch(ctx context.Context, args []string, e env) (*runOutcome, error) {
 		Formats:            plan.formats,
 		RepoRoot:           sarifRoot(e.getenv, wd),
 		Version:            fooltestVersion(),
+		Words:              e.words,
 		Config: report.Config{
 			Budget:   plan.budget.String(),
 			MaxEvals: r.maxEvals, Classes: r.classes, Threshold: plan.threshold,
@@ -349,7 +350,7 @@ func exitCode(v gate.Verdict, failOn gate.FailOn, interrupted bool) int {
 func printSummary(e env, o *runOutcome) {
 	res := o.Result
 	w := e.stdout
-	if err := report.WriteConsole(w, res, nil); err != nil {
+	if err := report.WriteConsole(w, res, e.words); err != nil {
 		return
 	}
 	if res.Shard != nil && res.Shard.Index == 0 {
