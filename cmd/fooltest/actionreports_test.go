@@ -56,7 +56,7 @@ func TestActionReportsGolden(t *testing.T) {
 		{"capped-", gated(reporttest.Options{Classes: 10, HistoryLen: 5, NoPixels: true}, 5),
 			[]string{"--max-evals", "--classes", "--shard"}, "raise the max-evals input to at least 10", []string{report.FormatMarkdown, report.FormatHTML, report.FormatSARIF, report.FormatJUnit}},
 		{"report-only-regression-", gated(reporttest.Options{Classes: 10, Fooled: 8, HistoryLen: 5, NoPixels: true, Baseline: reporttest.Times(4, 7), FailOn: "never"}, 0),
-			[]string{"--fail-on"}, "under fail-on: never the gate only reports", []string{report.FormatMarkdown, report.FormatHTML}},
+			[]string{"--fail-on"}, "the fail-on input is never, so the gate only reports", []string{report.FormatMarkdown, report.FormatHTML}},
 	}
 	formats := []struct{ file, format string }{
 		{"report.md", report.FormatMarkdown},

@@ -179,12 +179,12 @@ func ungatedRegression(res *Result, words Words) string {
 		return ""
 	}
 	if reportOnly(res) {
-		return words.Say("This regression does not gate the run: under --fail-on never the gate only reports.")
+		return words.Say("This regression does not gate the run: --fail-on is never, so the gate only reports.")
 	}
 	if res.Config.FailOn == "regression" {
 		return words.Say("This regression does not gate the run on its own: the score missed --min-score first.")
 	}
-	return words.Say("This regression does not gate the run: the gate judges the fooled classes, not the comparison with the baseline; --fail-on regression would fail it.")
+	return words.Say("This regression does not gate the run: the gate judges the fooled classes, not the comparison with the baseline; setting --fail-on to regression would fail it.")
 }
 
 // comparisonLabel introduces the comparison with the baseline where it is

@@ -27,8 +27,8 @@ func TestInInputs(t *testing.T) {
 		{"give a --threshold of at most 0.5", "give a threshold input of at most 0.5"},
 		// The reports' notes beside a regression that does not gate the run.
 		{"the score missed --min-score first.", "the score missed the min-score input first."},
-		{"under --fail-on never the gate only reports.", "under fail-on: never the gate only reports."},
-		{"the baseline; --fail-on regression would fail it.", "the baseline; fail-on: regression would fail it."},
+		{"the run: --fail-on is never, so the gate only reports.", "the run: the fail-on input is never, so the gate only reports."},
+		{"the baseline; setting --fail-on to regression would fail it.", "the baseline; setting the fail-on input to regression would fail it."},
 		{"capped by --max-evals 5.", "capped by max-evals: 5."},
 		// No input: the CLI's flag stays.
 		{"omit --batch or pass --batch 1", "omit --batch or pass --batch 1"},
