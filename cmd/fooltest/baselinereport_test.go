@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/fooltest/fooltest/cmd/fooltest/internal/actions"
 	"github.com/fooltest/fooltest/cmd/fooltest/internal/exitcode"
 	"github.com/fooltest/fooltest/internal/attack"
 	"github.com/fooltest/fooltest/internal/score"
@@ -95,6 +96,31 @@ func TestBaselineReportRefusals(t *testing.T) {
 		report := baseReport(t, "--model", ten, "--classes", classes)
 		if r, _ := runOf(t, "--model", seven, "--baseline", report); !accepted(r) {
 			t.Errorf("a baseline report of the suggested --classes %s: exit %d: %s", classes, r.code, r.stderr)
+		}
+	})
+
+	t.Run("a baseline of another output kind", func(t *testing.T) {
+		// The same softmax outputs, read as independent scores for the
+		// baseline: the refusal names the baseline's kind and the flag
+		// that sets it, in the Action as its input, and following it is
+		// accepted.
+		sigmoid := baseReport(t, "--model", ten, "--output-kind", "sigmoid")
+		r, _ := runOf(t, "--model", ten, "--baseline", sigmoid)
+		want := "if the model's outputs are of the kind the baseline's were read as, pass --output-kind sigmoid"
+		if r.code != exitcode.Usage || !strings.Contains(r.stderr, "output kind probabilities (baseline sigmoid)") || !strings.Contains(r.stderr, want) ||
+			strings.Contains(r.stderr, "run with the baseline's settings") || strings.Count(strings.TrimSpace(r.stderr), "\n") > 0 {
+			t.Fatalf("exit %d, want 2 and one line naming the baseline's output kind and --output-kind sigmoid: %s", r.code, r.stderr)
+		}
+		if got := actions.InInputs(r.stderr); !strings.Contains(got, "set the output-kind input to sigmoid") || strings.Contains(got, "--output-kind") {
+			t.Errorf("in the Action's words the refusal does not name the output-kind input: %s", got)
+		}
+		if r, _ := runOf(t, "--model", ten, "--baseline", sigmoid, "--output-kind", "sigmoid"); !accepted(r) {
+			t.Errorf("the suggested --output-kind sigmoid: exit %d: %s", r.code, r.stderr)
+		}
+		// The other way round: a baseline of one distribution.
+		r, _ = runOf(t, "--model", ten, "--baseline", tenAll, "--output-kind", "sigmoid")
+		if r.code != exitcode.Usage || !strings.Contains(r.stderr, "pass --output-kind probabilities") {
+			t.Errorf("exit %d, want 2 and --output-kind probabilities: %s", r.code, r.stderr)
 		}
 	})
 

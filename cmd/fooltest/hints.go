@@ -115,6 +115,13 @@ var settingHints = map[fault.Setting]hint{
 		}
 		return "search the baseline again with a longer --budget, or give --baseline the baseline model itself"
 	}),
+	pipeline.SettingBaselineOutputKind: one(func(kind string) string {
+		also := "; or give --baseline the released model itself, which is then searched with this run's"
+		if kind != "" {
+			return "if the model's outputs are of the kind the baseline's were read as, pass --output-kind " + kind + also
+		}
+		return "read the model's outputs as the baseline's were, with --output-kind" + also
+	}),
 	// No setting of this run matches a score of another version.
 	pipeline.SettingBaselineVersion: fixed("search the baseline model again with this version of fooltest: give --baseline the released model itself, or the report.json of a new run of it"),
 	pipeline.SettingBaselineShard: one(func(n string) string {

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -139,7 +140,8 @@ func attachBaseline(res *report.Result, base *baseline) error {
 // refused with err, for a model of k classes. Its setting tells the front
 // end the fix: a run with the baseline's settings for most, but no run
 // matches another version's score, a merge or another shard, or classes the
-// model lacks.
+// model lacks, and an output kind of the other family is the one setting
+// to change when it is the only difference.
 func baselineRefusal(path string, err error, base *report.Result, k int) error {
 	if st, ok := errors.AsType[*gate.BaselineStopped](err); ok {
 		// The fix depends on what stopped it: an interrupted search
@@ -157,6 +159,15 @@ func baselineRefusal(path string, err error, base *report.Result, k int) error {
 			// A merge's costs were each counted within its shard: only
 			// shards of this run, merged, compare with it.
 			return fault.Suggest(err, strconv.Itoa(s.Count))
+		}
+		return err
+	case len(m.Diffs) == 1 && m.Has(gate.SettingOutputKind):
+		// Only how the outputs were read differs: the run can read them
+		// as the baseline did, when they are of that kind. A kind no run
+		// can set (a report edited by hand) is not offered.
+		err := fault.Invalidf(SettingBaselineOutputKind, "baseline %s: %w", path, err)
+		if k := classifier.OutputKind(base.Model.OutputKind); k != classifier.Auto && slices.Contains(classifier.OutputKinds, k) {
+			return fault.Suggest(err, string(k))
 		}
 		return err
 	case len(m.Diffs) == 1 && m.Has(gate.SettingClasses):

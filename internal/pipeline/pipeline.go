@@ -48,9 +48,14 @@ const (
 	// SettingBaselineClasses is the target classes of a baseline report
 	// that the model does not all have; its errors suggest those it has.
 	SettingBaselineClasses fault.Setting = "baseline-classes"
-	SettingReportDir       fault.Setting = "report-dir"
-	SettingBudget          fault.Setting = "budget"
-	SettingShard           fault.Setting = "shard"
+	// SettingBaselineOutputKind is how a baseline report read its model's
+	// outputs, of the other family than this run's (independent scores or
+	// one distribution's); its errors suggest the baseline's output kind
+	// when the report names one a run can set.
+	SettingBaselineOutputKind fault.Setting = "baseline-output-kind"
+	SettingReportDir          fault.Setting = "report-dir"
+	SettingBudget             fault.Setting = "budget"
+	SettingShard              fault.Setting = "shard"
 	// SettingThreshold is the confidence a fooling image must reach.
 	SettingThreshold fault.Setting = "threshold"
 	// SettingClasses is the choice of target classes.

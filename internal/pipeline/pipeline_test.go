@@ -522,3 +522,35 @@ func TestBaselineStoppedRefusal(t *testing.T) {
 		}
 	}
 }
+
+// TestBaselineOutputKindRefusal: a baseline report whose outputs were read
+// as the other family is refused naming its own setting, so that the front
+// end names --output-kind, and suggests the baseline's kind when a run can
+// set it; another difference beside it gets the general fix.
+func TestBaselineOutputKindRefusal(t *testing.T) {
+	for _, tc := range []struct {
+		name, cand, base string
+		other            bool
+		setting          fault.Setting
+		suggest          []string
+	}{
+		{"sigmoid baseline", "probabilities", "sigmoid", false, SettingBaselineOutputKind, []string{"sigmoid"}},
+		{"distribution baseline", "multilabel-logits", "logits", false, SettingBaselineOutputKind, []string{"logits"}},
+		{"a kind no run sets", "sigmoid", "softmax", false, SettingBaselineOutputKind, nil},
+		{"another difference too", "probabilities", "sigmoid", true, SettingBaselineSettings, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cand := &report.Result{ScoreVersion: score.Version, ScoreComparable: true, Model: report.Model{OutputKind: tc.cand}}
+			base := &report.Result{ScoreVersion: score.Version, ScoreComparable: true, Model: report.Model{OutputKind: tc.base}}
+			if tc.other {
+				base.Config.Threshold = 0.5
+			}
+			err := baselineRefusal("base.json", gate.CheckBaseline(cand, base, false), base, 10)
+			setting, suggested := fault.SuggestionsOf(err)
+			want := "output kind " + tc.cand + " (baseline " + tc.base + ")"
+			if !errors.Is(err, fault.Invalid) || !strings.Contains(err.Error(), want) || setting != tc.setting || !slices.Equal(suggested, tc.suggest) {
+				t.Errorf("got %v, setting %q, suggested %q; want %q from %q suggesting %q", err, setting, suggested, want, tc.setting, tc.suggest)
+			}
+		})
+	}
+}
