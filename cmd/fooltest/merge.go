@@ -18,6 +18,7 @@ import (
 func mergeCmd(ctx context.Context, args []string, e env) (int, error) {
 	o, err := mergeReports(ctx, args, e)
 	if o != nil {
+		warnAllowance(e, o)
 		return o.code, err
 	}
 	return 0, err

@@ -75,6 +75,9 @@ func renderMarkdown(res *Result, words Words) []byte {
 	if note := nonFiniteNote(res, words); note != "" {
 		fmt.Fprintf(&head, "> [!WARNING]\n> %s\n\n", mdEscape(note))
 	}
+	if note := allowanceNote(res); note != "" {
+		fmt.Fprintf(&head, "> [!WARNING]\n> %s\n\n", mdEscape(note))
+	}
 
 	head.WriteString("| Summary | |\n|---|---:|\n")
 	for _, row := range summaryRows(res, func(s string) string { return mdText(s, 120) }) {

@@ -113,6 +113,40 @@ func TestMarkdownContent(t *testing.T) {
 			mustHave: []string{"> [!NOTE]\n> Report-only mode"},
 		},
 		{
+			// A count of every target class cannot fail the gate: the
+			// report says so, and how to gate or to report only.
+			name:     "count allows every target",
+			opts:     reporttest.Options{Classes: 10, Fooled: 3, MaxFooled: "20"},
+			verdict:  "✅ **fooltest: PASS** — 3 of 10 target classes fooled at confidence ≥ 0.99 (allowed: 20)",
+			mustHave: []string{"> [!WARNING]\n> max-fooled 20 allows every one of the 10 target classes, so no number of fooled classes can fail this gate: a lower count or a percentage gates them, and fail-on never is the way to report only."},
+		},
+		{
+			name:      "count of exactly the targets",
+			opts:      reporttest.Options{Classes: 10, Fooled: 3, MaxFooled: "10"},
+			mustHave:  []string{"> max-fooled 10 allows every one of the 10 target classes"},
+			verdict:   "✅ **fooltest: PASS** — 3 of 10 target classes fooled at confidence ≥ 0.99 (allowed: 10)",
+			mustNotBe: []string{"Report-only"},
+		},
+		{
+			// 100% is written on purpose, and one class fewer gates.
+			name:      "100%",
+			opts:      reporttest.Options{Classes: 10, Fooled: 3, MaxFooled: "100%"},
+			verdict:   "✅ **fooltest: PASS** — 3 of 10 target classes fooled at confidence ≥ 0.99 (allowed: 10)",
+			mustNotBe: []string{"[!WARNING]", "allows every one"},
+		},
+		{
+			name:      "a count below the targets",
+			opts:      reporttest.Options{Classes: 10, Fooled: 3, MaxFooled: "9"},
+			verdict:   "✅ **fooltest: PASS** — 3 of 10 target classes fooled at confidence ≥ 0.99 (allowed: 9)",
+			mustNotBe: []string{"[!WARNING]", "allows every one"},
+		},
+		{
+			name:      "a count of every target under fail-on never",
+			opts:      reporttest.Options{Classes: 10, Fooled: 3, MaxFooled: "20", FailOn: "never"},
+			verdict:   "✅ **fooltest: PASS** — 3 of 10 target classes fooled at confidence ≥ 0.99 (allowed: 20)",
+			mustNotBe: []string{"allows every one"},
+		},
+		{
 			name:    "error",
 			opts:    reporttest.Options{Classes: 3, Fooled: 1, Error: "the model failed: <oops> | bad", FailOn: "never"},
 			verdict: "⛔ **fooltest: ERROR: the model was not tested** — the model failed: &#60;oops&#62; &#124; bad",

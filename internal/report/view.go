@@ -503,6 +503,28 @@ func sortedFooled(res *Result) []*Class {
 // reportOnly reports whether the gate's result does not set the exit code.
 func reportOnly(res *Result) bool { return res.Config.FailOn == "never" }
 
+// EveryTargetAllowed reports whether res's gate allows, by a count, as many
+// fooled classes as there are target classes (all of them, in a shard's or
+// a merge's result), so that no number of fooled classes can fail it. A
+// percentage never does so by mistake: only 100% allows every class, and
+// that is written on purpose. Under fail-on never or regression the
+// count gates nothing, so it does not either.
+func EveryTargetAllowed(res *Result) bool {
+	return res.Targets > 0 && res.MaxFooled >= res.Targets && !strings.HasSuffix(res.Config.MaxFooled, "%") &&
+		!reportOnly(res) && res.Config.FailOn != "regression"
+}
+
+// allowanceNote says, where EveryTargetAllowed, that the count of fooled
+// classes cannot fail the gate, and how to make it; else "". It holds no
+// text from the user.
+func allowanceNote(res *Result) string {
+	if !EveryTargetAllowed(res) {
+		return ""
+	}
+	return fmt.Sprintf("max-fooled %d allows every one of the %d target classes, so no number of fooled classes can fail this gate: a lower count or a percentage gates them, and fail-on never is the way to report only.",
+		res.MaxFooled, res.Targets)
+}
+
 // allowedRow is the summary's count of fooled classes the gate allows, or,
 // under fail-on regression, that the gate does not count them.
 func allowedRow(res *Result) string {

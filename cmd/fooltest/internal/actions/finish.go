@@ -58,6 +58,10 @@ type Outcome struct {
 	// preprocessing check, that the model reads MNIST digits far better
 	// with another preset; empty otherwise.
 	PreprocessingWarning string
+	// AllowanceWarning says that max-fooled is a count of every target
+	// class, so no number of fooled classes can fail the gate, and how to
+	// make it gate; empty otherwise.
+	AllowanceWarning string
 	// PresetNotice says that the model got the default preprocessing, no
 	// input having set it, and that nothing checked it; empty otherwise.
 	PresetNotice string
@@ -282,6 +286,10 @@ func annotate(gha *githubactions.Action, workspace string, o Outcome) {
 	}
 	if o.PreprocessingWarning != "" {
 		gha.WithFieldsMap(map[string]string{"title": "fooltest: the preprocessing looks wrong"}).Warningf("%s", safetext.OneLine(o.PreprocessingWarning))
+		warnings++
+	}
+	if o.AllowanceWarning != "" {
+		gha.WithFieldsMap(map[string]string{"title": "fooltest: max-fooled cannot fail the gate"}).Warningf("%s", safetext.OneLine(o.AllowanceWarning))
 		warnings++
 	}
 
