@@ -98,6 +98,20 @@ type reportDirs struct {
 	searching atomic.Bool
 	// atExit, when set, runs before a second signal's exit.
 	atExit func()
+	// stop stops the command's report writers (see stopper); it is the
+	// process's, as the signal handlers are, but passed to the writers,
+	// not shared through the report package.
+	stop report.Stopper
+}
+
+// stopper is what the command gives its report writers, which removeTemps
+// stops before it removes their temporary files; nil, which stops
+// nothing, when r is.
+func (r *reportDirs) stopper() *report.Stopper {
+	if r == nil {
+		return nil
+	}
+	return &r.stop
 }
 
 // add records dir, once the command is about to write there.
@@ -136,7 +150,7 @@ func (r *reportDirs) removeTemps() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, d := range r.dirs {
-		report.StopWriting(d)
+		r.stop.Stop(d)
 		_ = report.RemoveTemps(d)
 	}
 	for _, p := range r.absent {

@@ -268,6 +268,7 @@ func runSearch(ctx context.Context, args []string, e env) (*runOutcome, error) {
 		Shard:              plan.shard,
 		ReportDir:          r.reportDir,
 		Formats:            plan.formats,
+		Stop:               e.writing.stopper(),
 		RepoRoot:           sarifRoot(e.getenv, wd),
 		Version:            fooltestVersion(),
 		Words:              e.words,

@@ -527,7 +527,7 @@ func TestRemoveTempsStopsWriters(t *testing.T) {
 	writing.add(dir)
 	writing.removeTemps()
 	res := &report.Result{Verdict: report.VerdictPass}
-	if _, err := report.WriteFiles(dir, res, []string{report.FormatJSON}, nil); !errors.Is(err, report.ErrStopped) {
+	if _, err := report.WriteFiles(dir, res, []string{report.FormatJSON}, report.WriteOptions{Stop: writing.stopper()}); !errors.Is(err, report.ErrStopped) {
 		t.Errorf("writing after the removal: %v, want report.ErrStopped", err)
 	}
 	if entries, err := os.ReadDir(dir); err != nil || len(entries) > 0 {

@@ -60,6 +60,8 @@ type MergeSpec struct {
 	// Spec.Words does. The merged report.json, like the shards' it reads,
 	// keeps the libraries' wording.
 	Words report.Words
+	// Stop, when set, stops the report writers, as Spec.Stop does.
+	Stop *report.Stopper
 }
 
 // Merge merges the reports of a run's shards (Spec.Shard) into the report
@@ -117,7 +119,7 @@ func Merge(_ context.Context, spec MergeSpec) (*Outcome, error) {
 	if out.Verdict, err = gate.Evaluate(res, res.Config.Threshold, allowed, failOn); err != nil {
 		return nil, fault.Invalidf("", "%w", err)
 	}
-	if err := out.write(spec.ReportDir, formats, spec.Words); err != nil {
+	if err := out.write(spec.ReportDir, formats, report.WriteOptions{Words: spec.Words, Stop: spec.Stop}); err != nil {
 		return out, err
 	}
 	out.WriteTime = time.Since(start)

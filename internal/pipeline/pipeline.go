@@ -102,6 +102,10 @@ type Spec struct {
 	Shard     *report.Shard
 	ReportDir string
 	Formats   []string
+	// Stop, when set, stops the report writers (see report.Stopper): the
+	// front end stops them before a second signal's exit. Nil stops
+	// nothing.
+	Stop *report.Stopper
 	// RepoRoot is the root of the repository the model is in, which
 	// report.sarif locates it from (Model.RepoPath); empty: the working
 	// directory.
@@ -333,7 +337,7 @@ func Run(ctx context.Context, spec Spec) (*Outcome, error) {
 	if err := renderShown(out.Result, res); err != nil {
 		return nil, err
 	}
-	if err := out.write(spec.ReportDir, spec.Formats, spec.Words); err != nil {
+	if err := out.write(spec.ReportDir, spec.Formats, report.WriteOptions{Words: spec.Words, Stop: spec.Stop}); err != nil {
 		return out, err
 	}
 	out.WriteTime = time.Since(writeStart)
@@ -346,10 +350,9 @@ func Run(ctx context.Context, spec Spec) (*Outcome, error) {
 	return out, nil
 }
 
-// write writes the reports of out.Result into dir, the libraries'
-// messages in words.
-func (out *Outcome) write(dir string, formats []string, words report.Words) error {
-	w, err := report.WriteFiles(dir, out.Result, formats, words)
+// write writes the reports of out.Result into dir, as opts says.
+func (out *Outcome) write(dir string, formats []string, opts report.WriteOptions) error {
+	w, err := report.WriteFiles(dir, out.Result, formats, opts)
 	out.Written, out.Files = w.Formats, w.Paths
 	if err != nil {
 		return reportError(dir, err)

@@ -336,7 +336,7 @@ func TestBaselineNotTested(t *testing.T) {
 			res := reporttest.New(t, reporttest.Options{Classes: 2, Fooled: 1})
 			change(res)
 			dir := t.TempDir()
-			if _, err := report.WriteFiles(dir, res, []string{report.FormatJSON}, nil); err != nil {
+			if _, err := report.WriteFiles(dir, res, []string{report.FormatJSON}, report.WriteOptions{}); err != nil {
 				t.Fatal(err)
 			}
 			_, err := readBaseline(filepath.Join(dir, "report.json"))
@@ -483,7 +483,7 @@ func twoShards(t *testing.T, fooled int, first, written func(*report.Result)) []
 			written(res)
 		}
 		dir := filepath.Join(t.TempDir(), "shard")
-		if _, err := report.WriteFiles(dir, res, []string{report.FormatJSON}, nil); err != nil {
+		if _, err := report.WriteFiles(dir, res, []string{report.FormatJSON}, report.WriteOptions{}); err != nil {
 			t.Fatal(err)
 		}
 		dirs = append(dirs, dir)

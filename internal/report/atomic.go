@@ -13,15 +13,16 @@ import (
 // file in path's directory (the same file system, so the final rename is
 // atomic); the file is flushed, fsynced, given perm, and only then renamed
 // over path. If write or any step fails, the temporary file is removed and
-// path is left as it was.
-func writeAtomic(path string, perm fs.FileMode, write func(w io.Writer) error) (err error) {
+// path is left as it was. Once stop stopped the report directory, it
+// creates no temporary file and fails with ErrStopped.
+func writeAtomic(stop *Stopper, path string, perm fs.FileMode, write func(w io.Writer) error) (err error) {
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
 	}
 	// The leading dot keeps a leftover from a killed process out of globs
 	// such as images/*.png that a later CI step may upload.
-	f, err := createTemp(dir, "."+base+".*.tmp")
+	f, err := stop.createTemp(dir, "."+base+".*.tmp")
 	if err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
@@ -57,7 +58,7 @@ func writeAtomic(path string, perm fs.FileMode, write func(w io.Writer) error) (
 // writeFile writes path atomically and, once it is in place, adds it to
 // files. It returns path, as the writers do.
 func writeFile(path string, files *fileList, write func(w io.Writer) error) (string, error) {
-	if err := writeAtomic(path, 0o644, write); err != nil {
+	if err := writeAtomic(files.stop, path, 0o644, write); err != nil {
 		return "", err
 	}
 	files.add(path)

@@ -297,7 +297,7 @@ func TestWriteFilesRemovesTemps(t *testing.T) {
 	for _, name := range append(stale, ".keep.me") {
 		mustWrite(t, filepath.Join(dir, filepath.FromSlash(name)), "x")
 	}
-	if _, err := report.WriteFiles(dir, goldenResult(t), nil, nil); err != nil {
+	if _, err := report.WriteFiles(dir, goldenResult(t), nil, report.WriteOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	for _, name := range stale {

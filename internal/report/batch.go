@@ -18,6 +18,9 @@ import (
 // or the whole file.
 type batch struct {
 	dir string
+	// stop stops the staging of more files (see Stopper); nil stops
+	// nothing.
+	stop *Stopper
 	// fsync flushes a staged file, or the folder after the renames, to
 	// disk; nil is (*os.File).Sync. Tests see the calls through it.
 	fsync func(*os.File) error
@@ -30,7 +33,7 @@ type staged struct{ tmp, path string }
 // stage writes path's content to a temporary file in its folder.
 func (b *batch) stage(path string, write func(w io.Writer) error) error {
 	dir, base := filepath.Split(path)
-	f, err := createTemp(dir, "."+base+".*.tmp")
+	f, err := b.stop.createTemp(dir, "."+base+".*.tmp")
 	if err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}

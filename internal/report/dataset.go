@@ -39,7 +39,7 @@ func writeDataset(dir string, res *Result, files *fileList) (string, error) {
 	}
 	files.add(created...)
 	fooled := sortedFooled(res)
-	b := &batch{dir: out}
+	b := &batch{dir: out, stop: files.stop}
 	errs := forEach(len(fooled), func(i int) error {
 		c := fooled[i]
 		if c.Pixels == nil {

@@ -328,10 +328,13 @@ func isImageName(name string) bool {
 	return true
 }
 
-// fileList collects the paths Write wrote, from writers running at once.
+// fileList collects the paths Write wrote, from writers running at once,
+// and carries the Stopper they create their temporary files under.
 type fileList struct {
 	mu    sync.Mutex
 	paths []string
+	// stop is WriteOptions.Stop: nil stops nothing.
+	stop *Stopper
 }
 
 func (l *fileList) add(paths ...string) {

@@ -329,7 +329,7 @@ func TestWriteSymlinks(t *testing.T) {
 				t.Fatal(err)
 			}
 			res := reporttest.New(t, reporttest.Options{Classes: 4, Fooled: 2})
-			w, err := report.WriteFiles(dir, res, append(report.DefaultFormats(), report.FormatDataset), nil)
+			w, err := report.WriteFiles(dir, res, append(report.DefaultFormats(), report.FormatDataset), report.WriteOptions{})
 			if got := errors.Is(err, report.ErrSymlink); got != tt.wantErr {
 				t.Fatalf("Write error %v; errors.Is(err, ErrSymlink) = %v, want %v", err, got, tt.wantErr)
 			}
@@ -439,7 +439,7 @@ func TestWrittenPaths(t *testing.T) {
 				before = append(before, filepath.Clean(full))
 			}
 			res := reporttest.New(t, reporttest.Options{Classes: 6, Fooled: 3})
-			w, err := report.WriteFiles(dir, res, append(report.DefaultFormats(), report.FormatDataset), nil)
+			w, err := report.WriteFiles(dir, res, append(report.DefaultFormats(), report.FormatDataset), report.WriteOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -13,7 +13,7 @@ import (
 
 // write is WriteFiles returning only the path of each format written.
 func write(dir string, res *report.Result, formats []string) (map[string]string, error) {
-	w, err := report.WriteFiles(dir, res, formats, nil)
+	w, err := report.WriteFiles(dir, res, formats, report.WriteOptions{})
 	return w.Formats, err
 }
 

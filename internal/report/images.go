@@ -204,7 +204,7 @@ func writeImages(dir string, res *Result, files *fileList) (string, error) {
 		return "", fmt.Errorf("images: %w", err)
 	}
 	files.add(created...)
-	b := &batch{dir: out}
+	b := &batch{dir: out, stop: files.stop}
 	errs := forEach(len(res.Classes), func(i int) error {
 		c := &res.Classes[i]
 		if c.Image == "" {

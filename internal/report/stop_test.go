@@ -11,23 +11,24 @@ import (
 	"testing"
 )
 
-// TestStopWritingRacesWorkers stops writing and removes the temporary files
+// TestStopRacesWorkers stops writing and removes the temporary files
 // while image workers are between creating one and renaming it, as a
 // second signal does: the first worker to flush its file stops the report
 // directory and removes the temporaries. Those created before the stop
 // are removed, and no worker creates one after it, so nothing is left;
 // removing without stopping left the temporaries of every image staged
 // afterwards.
-func TestStopWritingRacesWorkers(t *testing.T) {
+func TestStopRacesWorkers(t *testing.T) {
 	root := t.TempDir()
 	dir := filepath.Join(root, imagesDir)
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
 	var once sync.Once
-	b := &batch{dir: dir, fsync: func(f *os.File) error {
+	stop := &Stopper{}
+	b := &batch{dir: dir, stop: stop, fsync: func(f *os.File) error {
 		once.Do(func() {
-			StopWriting(root)
+			stop.Stop(root)
 			if err := RemoveTemps(root); err != nil {
 				t.Errorf("RemoveTemps: %v", err)
 			}
@@ -54,23 +55,32 @@ func TestStopWritingRacesWorkers(t *testing.T) {
 	}
 }
 
-// TestStopWritingFails: WriteFiles into a stopped report directory writes
-// no file, temporary or not, and says why; another directory is not
-// stopped.
-func TestStopWritingFails(t *testing.T) {
+// TestStopFails: a write given a Stopper that stopped its report
+// directory writes no file, temporary or not, and says why; another
+// directory is not stopped, and neither is a write given another Stopper
+// or none: the stop is the Stopper's, not the process's.
+func TestStopFails(t *testing.T) {
 	root := t.TempDir()
 	stoppedDir, other := filepath.Join(root, "stopped"), filepath.Join(root, "other")
-	StopWriting(stoppedDir)
+	stop := &Stopper{}
+	stop.Stop(stoppedDir)
 	res := &Result{Verdict: VerdictPass, Classes: []Class{{Index: 0, Label: "a"}}}
 	formats := []string{FormatJSON, FormatMarkdown}
-	if _, err := WriteFiles(stoppedDir, res, formats, nil); !errors.Is(err, ErrStopped) {
+	if _, err := WriteFiles(stoppedDir, res, formats, WriteOptions{Stop: stop}); !errors.Is(err, ErrStopped) {
 		t.Errorf("WriteFiles into a stopped directory: %v, want ErrStopped", err)
 	}
 	if left := dirNames(t, stoppedDir); len(left) > 0 {
 		t.Errorf("the stopped directory holds %q, want nothing", left)
 	}
-	if _, err := WriteFiles(other, res, formats, nil); err != nil {
+	if _, err := WriteFiles(other, res, formats, WriteOptions{Stop: stop}); err != nil {
 		t.Errorf("WriteFiles into another directory: %v", err)
+	}
+	for name, opts := range map[string]WriteOptions{"another Stopper": {Stop: &Stopper{}}, "no Stopper": {}} {
+		dir := filepath.Join(root, "stopped-"+strings.ReplaceAll(name, " ", "-"))
+		stop.Stop(dir)
+		if _, err := WriteFiles(dir, res, formats, opts); err != nil {
+			t.Errorf("WriteFiles with %s into a directory the first stopped: %v", name, err)
+		}
 	}
 	if got := dirNames(t, other); strings.Join(got, ",") != JSONFile+","+MarkdownFile {
 		t.Errorf("the other directory holds %q, want %s and %s", got, JSONFile, MarkdownFile)

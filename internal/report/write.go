@@ -86,12 +86,23 @@ type Written struct {
 	Paths []string
 }
 
+// WriteOptions are how WriteFiles writes, beside what and where. The zero
+// value writes the libraries' own wording and stops nothing.
+type WriteOptions struct {
+	// Words rewords the libraries' messages in the reports a person reads
+	// (see Words); report.json keeps them as they are.
+	Words Words
+	// Stop, when set, stops the writers from creating files in the report
+	// directories it stopped (see Stopper): a process about to exit stops
+	// them before it removes their temporary files. Nil stops nothing.
+	Stop *Stopper
+}
+
 // WriteFiles writes the chosen formats of res into dir, creating it if
 // needed. No formats means DefaultFormats. The verdict must already be in
-// res (see package gate). The formats a person reads give the libraries'
-// messages in words, those of the front end that runs fooltest (nil: as
-// the libraries word them); report.json keeps the libraries' own (see
-// Words).
+// res (see package gate). opts.Words, the words of the front end that
+// runs fooltest, rewords the libraries' messages in the formats a person
+// reads; report.json keeps the libraries' own (see Words).
 //
 // WriteFiles never changes res. It runs prepare on a copy, which sets each
 // Class.Image, and then writes the images before any report that refers to
@@ -116,7 +127,7 @@ type Written struct {
 // dataset/ is one, it fails with an error matching ErrSymlink, for dir
 // before writing anything. A report file that is a link is replaced by the
 // new file, never followed, because files are renamed into place.
-func WriteFiles(dir string, res *Result, formats []string, words Words) (Written, error) {
+func WriteFiles(dir string, res *Result, formats []string, opts WriteOptions) (Written, error) {
 	if res == nil {
 		return Written{}, errors.New("report: no result to write")
 	}
@@ -126,7 +137,7 @@ func WriteFiles(dir string, res *Result, formats []string, words Words) (Written
 	if len(formats) == 0 {
 		formats = DefaultFormats()
 	}
-	ws := writers(words)
+	ws := writers(opts.Words)
 	for _, f := range formats {
 		if ws[f] == nil {
 			return Written{}, fmt.Errorf("report: format %q is unknown: choose from %v", f, AllFormats())
@@ -142,7 +153,7 @@ func WriteFiles(dir string, res *Result, formats []string, words Words) (Written
 	// Temporary files of an earlier run that was killed while writing
 	// here; best effort, since they only clutter the folder.
 	_ = RemoveTemps(dir)
-	files := &fileList{paths: created}
+	files := &fileList{paths: created, stop: opts.Stop}
 	// The writers set and clear image paths on a copy: writing never
 	// changes the caller's Result, which can be written again.
 	cp := *res
