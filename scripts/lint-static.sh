@@ -4,9 +4,9 @@
 #   scripts/lint-static.sh
 #
 #   actionlint        .github/workflows/*.yml, testdata/workflows/*.yml and
-#                     the workflow README.md shows (the first ```yaml block
-#                     after a `<!-- workflow -->` line), checked against
-#                     action.yml's inputs and outputs
+#                     the workflows README.md and docs/*.md show (the first
+#                     ```yaml block after each `<!-- workflow -->` line),
+#                     checked against action.yml's inputs and outputs
 #   action-validator  action.yml (as it is, and as a release commit rewrites
 #                     it), and the e2e stand-in actions under
 #                     testdata/actions, against GitHub's action schema
@@ -65,28 +65,34 @@ for f in testdata/workflows/*.yml .github/workflows/*.yml .github/workflows/*.ya
   cp "$f" "$project/.github/workflows/$name"
   origin[$name]=$f
 done
-declare -A readme_offset
-if [ -f README.md ] && grep -q '^<!-- workflow -->' README.md; then
+declare -A doc_offset
+# The documentation's workflows: README.md's and those of docs/*.md.
+doc_workflows=0
+for doc in README.md docs/*.md; do
+  [ -f "$doc" ] || continue
+  grep -q '^<!-- workflow -->' "$doc" || continue
   # Each marker's first ```yaml fence: where it starts, one line per marker.
-  starts=$(awk '/^<!-- workflow -->/ { m = 1 } m && /^```ya?ml[[:space:]]*$/ { print NR + 1; m = 0 }' README.md)
-  markers=$(grep -c '^<!-- workflow -->' README.md)
+  starts=$(awk '/^<!-- workflow -->/ { m = 1 } m && /^```ya?ml[[:space:]]*$/ { print NR + 1; m = 0 }' "$doc")
+  markers=$(grep -c '^<!-- workflow -->' "$doc")
   if [ "$(echo "$starts" | grep -c .)" != "$markers" ]; then
-    log "README.md has a <!-- workflow --> marker without a \`\`\`yaml block after it"
+    log "$doc has a <!-- workflow --> marker without a \`\`\`yaml block after it"
     failed+=(actionlint)
   fi
   n=0
   for start in $starts; do
     n=$((n + 1))
-    name="README.md.$n.yml"
-    # The README uses the published action; pointing it at ./ checks its
-    # inputs and outputs against this action.yml.
-    awk -v s="$start" 'NR >= s { if (/^```/) exit; print }' README.md \
+    name="$(echo "$doc" | tr '/' '_').$n.yml"
+    # The documentation uses the published action; pointing it at ./
+    # checks its inputs and outputs against this action.yml.
+    awk -v s="$start" 'NR >= s { if (/^```/) exit; print }' "$doc" \
       | sed -E 's#uses:([[:space:]]*)fooltest/fooltest@[^[:space:]]+#uses:\1./#' >"$project/.github/workflows/$name"
-    origin[$name]=README.md
-    readme_offset[$name]=$((start - 1))
+    origin[$name]=$doc
+    doc_offset[$name]=$((start - 1))
+    doc_workflows=$((doc_workflows + 1))
   done
-else
-  log "note: README.md has no <!-- workflow --> marker yet; its workflow is not linted"
+done
+if [ "$doc_workflows" -eq 0 ]; then
+  log "note: neither README.md nor docs/*.md has a <!-- workflow --> marker; no documented workflow is linted"
 fi
 if [ ${#origin[@]} -eq 0 ]; then
   log "no workflows to lint"
@@ -95,9 +101,9 @@ else
   log "actionlint $ACTIONLINT_VERSION: ${origin[*]}"
   out=$work/actionlint.out
   if ! (cd "$project" && "$actionlint" -no-color .github/workflows/*.yml) >"$out" 2>&1; then
-    # README findings: block line numbers to README.md line numbers.
-    for name in "${!readme_offset[@]}"; do
-      awk -v f=".github/workflows/$name" -v off="${readme_offset[$name]}" -F: -v OFS=: '$1 == f && $2 ~ /^[0-9]+$/ { $2 += off } 1' "$out" >"$out.mapped"
+    # Documentation findings: block line numbers to the file's line numbers.
+    for name in "${!doc_offset[@]}"; do
+      awk -v f=".github/workflows/$name" -v off="${doc_offset[$name]}" -F: -v OFS=: '$1 == f && $2 ~ /^[0-9]+$/ { $2 += off } 1' "$out" >"$out.mapped"
       mv "$out.mapped" "$out"
     done
     for name in "${!origin[@]}"; do

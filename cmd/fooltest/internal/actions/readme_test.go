@@ -11,15 +11,41 @@ import (
 	"testing"
 )
 
-// readmeSteps returns the run scripts of the README workflows' steps named
-// name, in README order, dedented as the runner gets them.
-func readmeSteps(t *testing.T, name string) []string {
+// docFiles returns the documentation that shows workflows, README.md then
+// docs/*.md in name order, each file's text keyed by its path from the
+// repository root: the README shows the Action's workflow, docs/ the rest.
+func docFiles(t *testing.T) (paths []string, texts map[string]string) {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "..", "..", "README.md"))
+	root := filepath.Join("..", "..", "..", "..")
+	docs, err := filepath.Glob(filepath.Join(root, "docs", "*.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	lines := strings.Split(string(b), "\n")
+	texts = map[string]string{}
+	for _, p := range append([]string{filepath.Join(root, "README.md")}, docs...) {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rel, err := filepath.Rel(root, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, rel)
+		texts[rel] = string(b)
+	}
+	return paths, texts
+}
+
+// readmeSteps returns the run scripts of the documented workflows' steps
+// named name, in docFiles order, dedented as the runner gets them.
+func readmeSteps(t *testing.T, name string) []string {
+	t.Helper()
+	paths, texts := docFiles(t)
+	var lines []string
+	for _, p := range paths {
+		lines = append(lines, strings.Split(texts[p], "\n")...)
+	}
 	var scripts []string
 	for i := 0; i < len(lines); i++ {
 		if strings.TrimSpace(lines[i]) != "- name: "+name {
@@ -28,7 +54,7 @@ func readmeSteps(t *testing.T, name string) []string {
 		for i++; i < len(lines) && strings.TrimSpace(lines[i]) != "run: |"; i++ {
 		}
 		if i == len(lines) {
-			t.Fatalf("README step %q has no run: | script", name)
+			t.Fatalf("documented step %q has no run: | script", name)
 		}
 		indent := strings.Index(lines[i], "run:") + 2
 		var script []string
@@ -38,7 +64,7 @@ func readmeSteps(t *testing.T, name string) []string {
 		scripts = append(scripts, strings.Join(script, "\n")+"\n")
 	}
 	if len(scripts) == 0 {
-		t.Fatalf("README.md has no step %q", name)
+		t.Fatalf("neither README.md nor docs/*.md has a step %q", name)
 	}
 	return scripts
 }
@@ -95,10 +121,10 @@ func fakeReport(t *testing.T, dir string) {
 	}
 }
 
-// TestReadmePublishesImages runs the README's publishing steps against a
-// local bare repository: runs that publish at once, on a branch that does
-// not exist yet, each get their folder; the fork workflow copies only PNG
-// files from the untrusted artifact; the pruning workflow keeps the newest
+// TestReadmePublishesImages runs the documented workflows' publishing
+// steps against a local bare repository: runs that publish at once, on a
+// branch that does not exist yet, each get their folder; the fork workflow
+// copies only PNG files from the untrusted artifact; the pruning workflow keeps the newest
 // runs in one commit, and refuses to overwrite a run published meanwhile.
 func TestReadmePublishesImages(t *testing.T) {
 	if _, err := exec.LookPath("git"); err != nil {
@@ -106,7 +132,7 @@ func TestReadmePublishesImages(t *testing.T) {
 	}
 	publish := readmeSteps(t, "Publish the images on the fooltest-assets branch")
 	if len(publish) != 2 {
-		t.Fatalf("README has %d publishing steps, want 2 (the workflow's and the fork workflow's)", len(publish))
+		t.Fatalf("README.md and docs/*.md have %d publishing steps, want 2 (the workflow's and the fork workflow's)", len(publish))
 	}
 	// Runs that collide take turns: each failed push means another run's
 	// push went through, which the next try builds on, so four runs need
@@ -214,16 +240,16 @@ func TestReadmePublishesImages(t *testing.T) {
 	})
 }
 
-// readmeWorkflows returns the README's workflows: the YAML blocks after a
-// <!-- workflow --> line, as lines.
+// readmeWorkflows returns the documented workflows, README.md's and
+// docs/*.md's: the YAML blocks after a <!-- workflow --> line, as lines.
 func readmeWorkflows(t *testing.T) [][]string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "..", "..", "README.md"))
-	if err != nil {
-		t.Fatal(err)
+	paths, texts := docFiles(t)
+	var lines []string
+	for _, p := range paths {
+		lines = append(lines, strings.Split(texts[p], "\n")...)
 	}
 	var blocks [][]string
-	lines := strings.Split(string(b), "\n")
 	for i := 0; i < len(lines); i++ {
 		if lines[i] != "<!-- workflow -->" || i+1 == len(lines) || lines[i+1] != "```yaml" {
 			continue
@@ -235,7 +261,7 @@ func readmeWorkflows(t *testing.T) [][]string {
 		blocks = append(blocks, block)
 	}
 	if len(blocks) == 0 {
-		t.Fatal("README.md has no workflows")
+		t.Fatal("neither README.md nor docs/*.md has workflows")
 	}
 	return blocks
 }
@@ -267,8 +293,8 @@ func workflowSteps(block []string) []string {
 	return slices.DeleteFunc(steps, func(s string) bool { return s == "" })
 }
 
-// TestReadmeCommentsLinkImages: a README workflow that posts report.md as a
-// comment runs fooltest with image-base-url or artifact-url, since a
+// TestReadmeCommentsLinkImages: a workflow of README.md or docs/*.md that
+// posts report.md as a comment runs fooltest with image-base-url or artifact-url, since a
 // comment cannot show report.md's relative image links (they would be
 // dead links).
 func TestReadmeCommentsLinkImages(t *testing.T) {
@@ -300,12 +326,12 @@ func TestReadmeCommentsLinkImages(t *testing.T) {
 			}
 			posting++
 			if !strings.Contains(run, "image-base-url: ") && !strings.Contains(run, "artifact-url: ") {
-				t.Errorf("a README workflow posts %s from a fooltest step with neither image-base-url nor artifact-url, so its image links are dead:\n%s", path, run)
+				t.Errorf("a documented workflow posts %s from a fooltest step with neither image-base-url nor artifact-url, so its image links are dead:\n%s", path, run)
 			}
 		}
 	}
 	if posting < 3 {
-		t.Errorf("found %d README workflows that run fooltest and post report.md, want 3 at least (the Action's, the regression and the sharded one)", posting)
+		t.Errorf("found %d workflows in README.md and docs/*.md that run fooltest and post report.md, want 3 at least (the Action's, the regression and the sharded one)", posting)
 	}
 }
 
@@ -313,15 +339,13 @@ func TestReadmeCommentsLinkImages(t *testing.T) {
 // of the same name is action.yml's, but for the merge step's own (merge
 // and allow-missing-shards, which the README describes with merging).
 func TestReadmeListsInputs(t *testing.T) {
-	b, err := os.ReadFile(filepath.Join("..", "..", "..", "..", "README.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	const doc = "README.md"
+	_, texts := docFiles(t)
 	const lead = "Every input has the name of the CLI flag it sets: "
-	text := strings.Join(strings.Fields(string(b)), " ")
+	text := strings.Join(strings.Fields(texts[doc]), " ")
 	i := strings.Index(text, lead)
 	if i < 0 {
-		t.Fatalf("README.md has no %q", lead)
+		t.Fatalf("%s has no %q", doc, lead)
 	}
 	list, _, _ := strings.Cut(text[i+len(lead):], ".")
 	var listed []string
@@ -335,6 +359,6 @@ func TestReadmeListsInputs(t *testing.T) {
 		}
 	}
 	if !slices.Equal(listed, want) {
-		t.Errorf("README lists the inputs\n%q\naction.yml has\n%q", listed, want)
+		t.Errorf("%s lists the inputs\n%q\naction.yml has\n%q", doc, listed, want)
 	}
 }
