@@ -11,7 +11,7 @@ import (
 
 // TestScoredDefaultsDocumented: a run gated on the score (--baseline or
 // --min-score) caps --max-evals and searches --repeats times when they are
-// not given. run -h, action.yml and the README's flag table each say so,
+// not given. run -h, action.yml and docs/usage.md's flag table each say so,
 // with the values the run uses: a default that only one of them names
 // reads as none in the others.
 func TestScoredDefaultsDocumented(t *testing.T) {
@@ -23,7 +23,7 @@ func TestScoredDefaultsDocumented(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	readme, err := os.ReadFile(filepath.Join(repoRoot(t), "README.md"))
+	flags, err := os.ReadFile(filepath.Join(repoRoot(t), "docs", "usage.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,9 +45,9 @@ func TestScoredDefaultsDocumented(t *testing.T) {
 		if input == nil || !strings.Contains(strings.Join(strings.Fields(input[1]), " "), v+" with a baseline or min-score") {
 			t.Errorf("action.yml's %s input does not say %q: %q", tc.name, v+" with a baseline or min-score", input)
 		}
-		row := regexp.MustCompile("(?m)^\\| `--" + tc.name + " N` \\|.*$").FindString(string(readme))
+		row := regexp.MustCompile("(?m)^\\| `--" + tc.name + " N` \\|.*$").FindString(string(flags))
 		if !strings.Contains(row, v+" with `--baseline` or `--min-score`") {
-			t.Errorf("the README's row of --%s does not say %q: %q", tc.name, v+" with `--baseline` or `--min-score`", row)
+			t.Errorf("docs/usage.md's row of --%s does not say %q: %q", tc.name, v+" with `--baseline` or `--min-score`", row)
 		}
 	}
 }
