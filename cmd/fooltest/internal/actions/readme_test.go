@@ -121,18 +121,19 @@ func fakeReport(t *testing.T, dir string) {
 	}
 }
 
-// TestReadmePublishesImages runs the documented workflows' publishing
-// steps against a local bare repository: runs that publish at once, on a
-// branch that does not exist yet, each get their folder; the fork workflow
-// copies only PNG files from the untrusted artifact; the pruning workflow keeps the newest
-// runs in one commit, and refuses to overwrite a run published meanwhile.
+// TestReadmePublishesImages runs the publishing steps of the README's
+// workflow and of docs/action.md's fork workflow against a local bare
+// repository: runs that publish at once, on a branch that does not exist
+// yet, each get their folder; the fork workflow copies only PNG files from
+// the untrusted artifact; the pruning workflow keeps the newest runs in one
+// commit, and refuses to overwrite a run published meanwhile.
 func TestReadmePublishesImages(t *testing.T) {
 	if _, err := exec.LookPath("git"); err != nil {
 		t.Skip("git is not installed")
 	}
 	publish := readmeSteps(t, "Publish the images on the fooltest-assets branch")
 	if len(publish) != 2 {
-		t.Fatalf("README.md and docs/*.md have %d publishing steps, want 2 (the workflow's and the fork workflow's)", len(publish))
+		t.Fatalf("README.md and docs/*.md have %d publishing steps, want 2 (the README workflow's and docs/action.md's fork workflow's)", len(publish))
 	}
 	// Runs that collide take turns: each failed push means another run's
 	// push went through, which the next try builds on, so four runs need
@@ -335,11 +336,12 @@ func TestReadmeCommentsLinkImages(t *testing.T) {
 	}
 }
 
-// TestReadmeListsInputs: the README's list of the inputs that set a flag
-// of the same name is action.yml's, but for the merge step's own (merge
-// and allow-missing-shards, which the README describes with merging).
+// TestReadmeListsInputs: docs/action.md's list of the inputs that set a
+// flag of the same name is action.yml's, but for the merge step's own
+// (merge and allow-missing-shards, which the documentation describes with
+// merging).
 func TestReadmeListsInputs(t *testing.T) {
-	const doc = "README.md"
+	const doc = "docs/action.md"
 	_, texts := docFiles(t)
 	const lead = "Every input has the name of the CLI flag it sets: "
 	text := strings.Join(strings.Fields(texts[doc]), " ")
