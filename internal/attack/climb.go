@@ -6,8 +6,8 @@ import (
 	"slices"
 )
 
-// Tuning of the default search; the README has the measurements behind
-// each value.
+// Tuning of the default search; the package README and docs/search.md
+// have the measurements behind each value.
 const (
 	// fewSeeds random images start a search over at most maxClimbers
 	// classes; with more classes, seedsPerClass per class.
