@@ -27,7 +27,7 @@ func actionMain(ctx context.Context, e env) int {
 	// Users of the Action set inputs, not flags: the reports (report.md
 	// is the step summary and the pull request comment) and the log name
 	// them. report.json keeps the libraries' wording, as data.
-	e.words = actions.InInputs
+	e.vocab = vocabulary{action: true}
 	step := &actionStep{gha: githubactions.New(githubactions.WithGetenv(e.getenv), githubactions.WithWriter(e.stdout)), e: e}
 	e.writing.setAtExit(step.exitNow)
 	if actions.Merging(e.getenv) {

@@ -84,7 +84,7 @@ func inspectCmd(ctx context.Context, args []string, e env) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(inspectJSON{Model: l.Name, SHA256: l.SHA256, Preset: l.Preset, Labels: l.LabelsFrom, ONNXRuntime: l.Runtime, Info: l.Info(), ClassCeilings: ceilings, DigitCheck: l.Digits, PhotoCheck: l.Photos, Images: photos})
 	}
-	fmt.Fprint(e.stdout, summary(l, m.presetDefaulted(), m.hf))
+	fmt.Fprint(e.stdout, summary(l, m.presetDefaulted(), m.hf, e.vocab))
 	for _, p := range photos {
 		printPhoto(e.stdout, l, p)
 	}

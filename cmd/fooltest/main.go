@@ -46,11 +46,12 @@ type env struct {
 	// and what a signal needs to know of the run; nil in tests that send
 	// no signals.
 	writing *reportDirs
-	// words rewords the libraries' messages in the reports a person
-	// reads and in the console summary, for the front end that runs the
-	// command: nil on the command line, whose flags they name; the
-	// Action's inputs in Actions mode (see actionMain).
-	words report.Words
+	// vocab names the settings as the front end that runs the command
+	// lets its users set them: the flags on the command line, the
+	// Action's inputs in Actions mode (see actionMain). It words the
+	// model's summary, and its reportWords the libraries' messages in the
+	// reports a person reads and in the console summary.
+	vocab vocabulary
 }
 
 func main() {

@@ -47,7 +47,7 @@ func mergeReports(ctx context.Context, args []string, e env) (*runOutcome, error
 		return nil, exitcode.Usagef("--report-dir is empty: give a directory for the merged reports")
 	}
 	spec := pipeline.MergeSpec{Dirs: dirs, ReportDir: *reportDir, AllowMissing: *allowMissing,
-		ImageBaseURL: urls.imageBaseURL, ArtifactURL: urls.artifactURL, Words: e.words, Stop: e.writing.stopper()}
+		ImageBaseURL: urls.imageBaseURL, ArtifactURL: urls.artifactURL, Words: e.vocab.reportWords(), Stop: e.writing.stopper()}
 	if *format != "" {
 		if spec.Formats, err = report.ParseFormats(*format); err != nil {
 			return nil, exitcode.Usagef("%s", err)

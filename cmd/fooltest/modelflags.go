@@ -286,8 +286,9 @@ func (m *modelFlags) presetDefaulted() bool {
 
 // summary is the human-readable model description inspect and run print;
 // defaulted says that no preprocessing flag was given, and hf names the
-// Hugging Face files found beside the model.
-func summary(l *pipeline.Opened, defaulted bool, hf hfconfig.Files) string {
+// Hugging Face files found beside the model. Its hints name the settings
+// in v's words: the flags, or the Action's inputs.
+func summary(l *pipeline.Opened, defaulted bool, hf hfconfig.Files, v vocabulary) string {
 	i := l.Info()
 	batch := "dynamic batch"
 	if i.FixedBatch > 0 {
@@ -330,7 +331,7 @@ func summary(l *pipeline.Opened, defaulted bool, hf hfconfig.Files) string {
 	if top := l.Ceiling(); top < 1 {
 		// run refuses any threshold above it; inspect has none to
 		// refuse, so it says what run would.
-		kind += fmt.Sprintf("; read so, with values in [%.3g, %.3g] as on the probe images, no confidence exceeds %.3f (run refuses a threshold above it)", i.OutputRange[0], i.OutputRange[1], top)
+		kind += fmt.Sprintf("; read so, with values in [%.3g, %.3g] as on the probe images, no confidence exceeds %.3f (%s)", i.OutputRange[0], i.OutputRange[1], top, v.refusedAbove())
 	}
 	if i.ZipMapOutput != "" {
 		// The output the model declares is a sequence of maps; the
@@ -339,7 +340,7 @@ func summary(l *pipeline.Opened, defaulted bool, hf hfconfig.Files) string {
 	}
 	if len(i.OtherScoreOutputs) > 0 {
 		// Another head's classes are searched only when asked for.
-		kind += fmt.Sprintf("; chosen over %s, also shaped as class scores (--output picks another)", safetext.Printable(strings.Join(i.OtherScoreOutputs, ", ")))
+		kind += fmt.Sprintf("; chosen over %s, also shaped as class scores (%s picks another)", safetext.Printable(strings.Join(i.OtherScoreOutputs, ", ")), v.setting("output"))
 	}
 	if len(i.SpreadOutputs) > 0 {
 		// The model's other head goes untested; the gate speaks for
@@ -385,23 +386,29 @@ func summary(l *pipeline.Opened, defaulted bool, hf hfconfig.Files) string {
 			examples = "the photos line names " + strings.Join(p.SuggestedPresets, " or ")
 		}
 		checked := i.InputRange.Mismatch() || l.Photos.Mismatch()
-		pre = ": the default, as no --preset was given; pass the normalisation the model was trained with (" + examples + ")"
+		// The Action's users set an input to a value; "no preset input
+		// was given" reads where "no preset: was given" would not.
+		given := "no --preset was given; pass"
+		if v.action {
+			given = "no preset input was given; set the preset input to"
+		}
+		pre = ": the default, as " + given + " the normalisation the model was trained with (" + examples + ")"
 		if min(i.Height, i.Width) >= 64 {
 			// A photo shrunk to 32×32 says little: a CIFAR-100 model
 			// trained on 0..255 read three photos wrong, and sure of
 			// them, with its own preprocessing.
-			pre += ", which inspect --image PHOTO helps find"
+			pre += ", which " + v.inspectImage() + " helps find"
 		}
 		if !l.Digits.Confirms() && !checked {
-			confirm := "--preset raw01"
+			confirm := v.pass([]string{"preset"}, []string{"raw01"})
 			if l.Preset == "" || l.Preset == "custom" {
-				confirm = "--scale 1 --mean 0 --std 1"
+				confirm = v.pass([]string{"scale", "mean", "std"}, []string{"1", "0", "1"})
 			}
 			pre += ", or " + confirm + " to confirm it: no run passes on it unconfirmed"
 		}
 	}
 	if i.MetadataOverridden != "" {
-		pre += "; the model states " + safetext.Printable(i.MetadataOverridden) + ", which the flags replace"
+		pre += "; the model states " + safetext.Printable(i.MetadataOverridden) + ", which " + v.settings() + " replace"
 	}
 	row("preprocess", "%s (%s)%s", l.Preset, i.Normalization, pre)
 	row("output", "%q %v: %d classes, %s", i.Output, i.OutputShape, i.Classes, kind)
@@ -411,13 +418,13 @@ func summary(l *pipeline.Opened, defaulted bool, hf hfconfig.Files) string {
 		row("scores", "an affine map of a %s", i.BoundedLayer)
 	}
 	if d := l.Digits; d != nil {
-		row("digits", "%s", digitsLine(d))
+		row("digits", "%s", digitsLine(d, v))
 	}
 	if r := i.InputRange; r != nil {
-		row("range", "%s", rangeLine(r))
+		row("range", "%s", rangeLine(r, v))
 	}
 	if p := l.Photos; p != nil {
-		row("photos", "%s", photosLine(p))
+		row("photos", "%s", photosLine(p, v))
 	}
 	row("labels", "%s", safetext.Printable(l.LabelsFrom))
 	note := ""
@@ -431,24 +438,24 @@ func summary(l *pipeline.Opened, defaulted bool, hf hfconfig.Files) string {
 
 // digitsLine says how the model read the MNIST test digits of the digit
 // check with the preprocessing given, and which preset it read them far
-// better with, if any.
-func digitsLine(d *report.DigitCheck) string {
+// better with, if any, in v's words.
+func digitsLine(d *report.DigitCheck, v vocabulary) string {
 	s := fmt.Sprintf("%d of %d MNIST test digits labelled right with this preprocessing", d.Correct, d.Digits)
 	switch {
 	case d.Mismatch() && d.Unsure:
-		s += fmt.Sprintf(", at a median confidence of %.2f, %.2f with --preset %s: the preprocessing looks wrong", d.Confidence, d.SuggestedConfidence, d.SuggestedPreset)
+		s += fmt.Sprintf(", at a median confidence of %.2f, %.2f with %s: the preprocessing looks wrong", d.Confidence, d.SuggestedConfidence, v.given("preset", d.SuggestedPreset))
 	case d.Mismatch():
-		s += fmt.Sprintf(", %d with --preset %s: the preprocessing looks wrong", d.SuggestedCorrect, d.SuggestedPreset)
+		s += fmt.Sprintf(", %d with %s: the preprocessing looks wrong", d.SuggestedCorrect, v.given("preset", d.SuggestedPreset))
 	case d.SurerPreset != "":
-		s += fmt.Sprintf(", at a median confidence of %.2f, %.2f with --preset %s: the default is not confirmed", d.Confidence, d.SurerConfidence, safetext.Printable(d.SurerPreset))
+		s += fmt.Sprintf(", at a median confidence of %.2f, %.2f with %s: the default is not confirmed", d.Confidence, d.SurerConfidence, v.given("preset", safetext.Printable(d.SurerPreset)))
 	}
 	return s
 }
 
 // photosLine says how far apart the model's scores of the check's natural
 // photos were with the preprocessing given, and which presets set them far
-// apart when they all but coincided.
-func photosLine(p *report.PhotoCheck) string {
+// apart when they all but coincided, in v's words.
+func photosLine(p *report.PhotoCheck, v vocabulary) string {
 	s := fmt.Sprintf("the scores of %d natural photos spread %.3f of 1 with this preprocessing", p.Photos, p.Spread)
 	switch {
 	case p.Spread < photocheck.Collapsed && !p.Collapsed && p.TopClasses == 1:
@@ -462,7 +469,7 @@ func photosLine(p *report.PhotoCheck) string {
 	if p.Mismatch() {
 		names := make([]string, len(p.SuggestedPresets))
 		for i, name := range p.SuggestedPresets {
-			names[i] = "--preset " + name
+			names[i] = v.given("preset", name)
 		}
 		s += fmt.Sprintf(", %.2f with %s: the preprocessing looks wrong", p.SuggestedSpread, strings.Join(names, " or "))
 	} else if p.TooWide() {
@@ -470,7 +477,7 @@ func photosLine(p *report.PhotoCheck) string {
 		// fool, not falsely hard, so nothing is refused.
 		names := make([]string, len(p.NarrowerPresets))
 		for i, name := range p.NarrowerPresets {
-			names[i] = "--preset " + name
+			names[i] = v.given("preset", name)
 		}
 		s += fmt.Sprintf(", one class topping them all, and %.2f with %s, of a tenth of this range or less: the preprocessing may be far wider than the model's, saturating it",
 			p.NarrowerSpread, strings.Join(names, " or "))
@@ -484,14 +491,15 @@ func photosLine(p *report.PhotoCheck) string {
 }
 
 // rangeLine says how the preprocessing fills the range the model's graph
-// quantizes its input to, and which presets fill it far better, if any.
-func rangeLine(r *classifier.InputRange) string {
+// quantizes its input to, and which presets fill it far better, if any,
+// in v's words.
+func rangeLine(r *classifier.InputRange, v vocabulary) string {
 	if r.Kind == classifier.RangeScaling {
 		s := fmt.Sprintf("the graph scales its input (%s) before %s; with this preprocessing that layer gets %s", r.Via, r.Next, r.RangeString())
 		if r.Mismatch() {
 			names := make([]string, len(r.Suggested))
 			for i, p := range r.Suggested {
-				names[i] = fmt.Sprintf("--preset %s %s", p.Preset, classifier.Interval(p.Lo, p.Hi))
+				names[i] = v.given("preset", p.Preset) + " " + classifier.Interval(p.Lo, p.Hi)
 			}
 			s += ", unlike normalised images; " + strings.Join(names, ", ") + ": the preprocessing looks wrong"
 		}
@@ -501,7 +509,7 @@ func rangeLine(r *classifier.InputRange) string {
 	if r.Mismatch() {
 		names := make([]string, len(r.Suggested))
 		for i, p := range r.Suggested {
-			names[i] = fmt.Sprintf("--preset %s %.0f%%", p.Preset, 100*p.Fit)
+			names[i] = fmt.Sprintf("%s %.0f%%", v.given("preset", p.Preset), 100*p.Fit)
 		}
 		s += ", " + strings.Join(names, ", ") + ": the preprocessing looks wrong"
 	}

@@ -271,7 +271,7 @@ func runSearch(ctx context.Context, args []string, e env) (*runOutcome, error) {
 		Stop:               e.writing.stopper(),
 		RepoRoot:           sarifRoot(e.getenv, wd),
 		Version:            fooltestVersion(),
-		Words:              e.words,
+		Words:              e.vocab.reportWords(),
 		Config: report.Config{
 			Budget:   plan.budget.String(),
 			MaxEvals: r.maxEvals, Classes: r.classes, Threshold: plan.threshold,
@@ -287,7 +287,7 @@ func runSearch(ctx context.Context, args []string, e env) (*runOutcome, error) {
 		},
 		Hooks: pipeline.Hooks{
 			Opened: func(o *pipeline.Opened, targets []int) {
-				fmt.Fprint(e.stdout, summary(o, m.presetDefaulted(), m.hf))
+				fmt.Fprint(e.stdout, summary(o, m.presetDefaulted(), m.hf, e.vocab))
 				if sh := plan.shard; sh != nil {
 					fmt.Fprintf(e.stdout, "%-11s %d of %d: %d of the %d target classes, seed %d\n", "shard", sh.Index, sh.Count, len(sh.Searched), len(targets), sh.Seed)
 				}
@@ -376,7 +376,7 @@ func exitCode(v gate.Verdict, failOn gate.FailOn, interrupted bool) int {
 func printSummary(e env, o *runOutcome) {
 	res := o.Result
 	w := e.stdout
-	if err := report.WriteConsole(w, res, e.words); err != nil {
+	if err := report.WriteConsole(w, res, e.vocab.reportWords()); err != nil {
 		return
 	}
 	if res.Shard != nil && res.Shard.Index == 0 {
