@@ -45,6 +45,7 @@ func TestGolden(t *testing.T) {
 		{"all-unreachable-", goldenAllUnreachableResult, "", ""},
 		{"digits-", goldenDigitsResult, "", ""},
 		{"allowed-", goldenAllowedResult, "", ""},
+		{"every-target-allowed-", goldenEveryTargetAllowedResult, "", "report.html"},
 		{"report-only-", goldenReportOnlyResult, "", ""},
 		{"min-score-", goldenMinScoreResult, "", ""},
 		{"demo-", goldenDemoResult, "report.sarif", ""},

@@ -54,6 +54,15 @@ func goldenAllowedResult(t testing.TB) *report.Result {
 	return goldenGate(t, reporttest.Options{MaxFooled: "100%"})
 }
 
+// goldenEveryTargetAllowedResult is goldenResult with a max-fooled count
+// over its 6 target classes: it passes, and report.md and report.html
+// warn that no number of fooled classes can fail the gate. The console
+// does not: the command warns on stderr.
+func goldenEveryTargetAllowedResult(t testing.TB) *report.Result {
+	t.Helper()
+	return goldenGate(t, reporttest.Options{MaxFooled: "20"})
+}
+
 // goldenReportOnlyResult is goldenResult under --fail-on never: the gate
 // fails, but only reports, so no format may fail a check either.
 func goldenReportOnlyResult(t testing.TB) *report.Result {

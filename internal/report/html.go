@@ -73,6 +73,9 @@ footer{margin-top:32px;color:#656d76;font-size:12px}
 {{- if .NonFinite}}
 <div class="note">{{.NonFinite}}</div>
 {{- end}}
+{{- with .Allowance}}
+<div class="note">{{.}}</div>
+{{- end}}
 <h2>Summary</h2>
 <table>
 {{- range .Summary}}
@@ -176,7 +179,10 @@ type htmlPage struct {
 	Evaluations       int64
 	ReportOnly        bool
 	// NonFinite is the note on outputs that were not finite; "" when none.
-	NonFinite            string
+	NonFinite string
+	// Allowance says that a max-fooled count allows every target class,
+	// as report.md does; "" otherwise.
+	Allowance            string
 	PreprocessingWarning string
 	Summary              [][2]string
 	Baseline             []htmlBaseline
@@ -397,6 +403,7 @@ func htmlData(res *Result, words Words) htmlPage {
 		Reason:               displayLabel(cmp.Or(res.StoppedReason, "stopped before its budget was spent"), 120),
 		Evaluations:          res.Evaluations,
 		NonFinite:            nonFiniteNote(res, words),
+		Allowance:            allowanceNote(res),
 		PreprocessingWarning: preprocessingWarning(res, func(s string) string { return displayLabel(s, 40) }),
 		Summary:              append(summaryRows(res, func(s string) string { return displayLabel(s, 200) }), scoreRows(res)...),
 		Chart:                newSVGChart(res),

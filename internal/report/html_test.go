@@ -139,3 +139,40 @@ func TestHTMLDigitCheck(t *testing.T) {
 		t.Error("report.html warns of a preprocessing the check found right, or lacks its count")
 	}
 }
+
+// TestAllowanceNote: report.html mirrors report.md's warning that a
+// max-fooled count allows every target class, and says nothing where
+// report.md does not; the console leaves it to the command's stderr line,
+// which a terminal shows beside it, so that it is not said twice.
+func TestAllowanceNote(t *testing.T) {
+	const note = "max-fooled 20 allows every one of the 10 target classes"
+	tests := []struct {
+		name string
+		opts reporttest.Options
+		want bool
+	}{
+		{"a count over the targets", reporttest.Options{Classes: 10, Fooled: 3, MaxFooled: "20"}, true},
+		{"100%", reporttest.Options{Classes: 10, Fooled: 3, MaxFooled: "100%"}, false},
+		{"report only", reporttest.Options{Classes: 10, Fooled: 3, MaxFooled: "20", FailOn: "never"}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := reporttest.New(t, tt.opts)
+			report.Prepare(res, report.DefaultFormats())
+			if got := report.EveryTargetAllowed(res); got != tt.want {
+				t.Fatalf("EveryTargetAllowed = %v, want %v", got, tt.want)
+			}
+			md := string(render(t, encodeAs(report.FormatMarkdown), res))
+			page := string(render(t, encodeAs(report.FormatHTML), res))
+			if strings.Contains(md, note) != tt.want || strings.Contains(page, `<div class="note">`+note) != tt.want {
+				t.Errorf("the note in report.md: %v, in report.html: %v; want %v in both", strings.Contains(md, note), strings.Contains(page, note), tt.want)
+			}
+			if console := string(render(t, consoleIn(nil), res)); strings.Contains(console, "allows every one") {
+				t.Errorf("the console repeats the warning the command gives on stderr:\n%s", console)
+			}
+		})
+	}
+	if report.EveryTargetAllowed(nil) {
+		t.Error("EveryTargetAllowed(nil) = true, want false")
+	}
+}

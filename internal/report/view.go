@@ -508,9 +508,9 @@ func reportOnly(res *Result) bool { return res.Config.FailOn == "never" }
 // a merge's result), so that no number of fooled classes can fail it. A
 // percentage never does so by mistake: only 100% allows every class, and
 // that is written on purpose. Under fail-on never or regression the
-// count gates nothing, so it does not either.
+// count gates nothing, so it does not either; nor does a nil res.
 func EveryTargetAllowed(res *Result) bool {
-	return res.Targets > 0 && res.MaxFooled >= res.Targets && !strings.HasSuffix(res.Config.MaxFooled, "%") &&
+	return res != nil && res.Targets > 0 && res.MaxFooled >= res.Targets && !strings.HasSuffix(res.Config.MaxFooled, "%") &&
 		!reportOnly(res) && res.Config.FailOn != "regression"
 }
 
