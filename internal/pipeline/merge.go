@@ -91,12 +91,13 @@ func Merge(_ context.Context, spec MergeSpec) (*Outcome, error) {
 		return nil, err
 	}
 	// Missing shards fail the run unless allowed. The reason names the
-	// flag, which the reports give in the front end's words (spec.Words);
-	// the error names the setting, so that the CLI can add its own.
+	// flag, which the reports give in the front end's words (spec.Words):
+	// the Action's are its front end's to say, not the library's. The
+	// error names the setting, so that the CLI can add its own.
 	var missing, shardErr string
 	if len(res.MissingShards) > 0 && !spec.AllowMissing {
 		missing, shardErr = missingProblem(res), res.RunError
-		res.RunError = joinErrors(missing+": merge every shard, or pass --allow-missing-shards (the Action's allow-missing-shards input) to gate on the others", shardErr)
+		res.RunError = joinErrors(missing+": merge every shard, or pass --allow-missing-shards to gate on the others", shardErr)
 	}
 	formats := res.Config.Formats
 	if len(spec.Formats) > 0 {
