@@ -1,6 +1,7 @@
 package report
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -20,8 +21,12 @@ const (
 // score, the comparison with the baseline and the verdict line, from the
 // same view as report.md and report.html, the libraries' messages in
 // words (see Words). Labels are cleaned as in every format, so that no
-// text from a user can start a line of the log.
+// text from a user can start a line of the log. A nil res is an error,
+// as in WriteFiles.
 func WriteConsole(w io.Writer, res *Result, words Words) error {
+	if res == nil {
+		return errors.New("report: no result to summarise")
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "\n%-6s  %-24s  %-10s  %s\n", "class", "label", "confidence", "fooled")
 	shown, hiddenFooled := consoleClasses(res)

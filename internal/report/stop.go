@@ -30,8 +30,12 @@ type Stopper struct {
 // those being created are there: a RemoveTemps after it removes every one,
 // where one run before it could miss the temporary file an image worker
 // created a moment later. Writes into dir fail with ErrStopped from then
-// on; it is meant for a process about to exit.
+// on; it is meant for a process about to exit. A nil s stops nothing,
+// as it does for the writers given it.
 func (s *Stopper) Stop(dir string) {
+	if s == nil {
+		return
+	}
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		abs = filepath.Clean(dir)

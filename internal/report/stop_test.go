@@ -86,3 +86,15 @@ func TestStopFails(t *testing.T) {
 		t.Errorf("the other directory holds %q, want %s and %s", got, JSONFile, MarkdownFile)
 	}
 }
+
+// TestNilStopper: a nil *Stopper stops nothing, ever: Stop on it is a
+// no-op rather than a panic, and writers given it write.
+func TestNilStopper(t *testing.T) {
+	dir := t.TempDir()
+	var stop *Stopper
+	stop.Stop(dir)
+	res := &Result{Verdict: VerdictPass, Classes: []Class{{Index: 0, Label: "a"}}}
+	if _, err := WriteFiles(dir, res, []string{FormatJSON}, WriteOptions{Stop: stop}); err != nil {
+		t.Errorf("WriteFiles given a nil Stopper that was stopped: %v", err)
+	}
+}

@@ -46,9 +46,13 @@ var fileFormats = map[string]fileFormat{
 // Render writes res in format to w: json, junit, markdown, sarif, html or
 // gallery, the formats that are one file each, with the libraries'
 // messages in words (nil: as they are; see Words). It reads res and never
-// changes it. The image paths in res (Class.Image) are written as they
-// are; WriteFiles sets them to the files it writes.
+// changes it; a nil res is an error, as in WriteFiles. The image paths in
+// res (Class.Image) are written as they are; WriteFiles sets them to the
+// files it writes.
 func Render(w io.Writer, res *Result, format string, words Words) error {
+	if res == nil {
+		return errors.New("report: no result to render")
+	}
 	f, ok := fileFormats[format]
 	if !ok {
 		return fmt.Errorf("report: format %q is not one file: Render takes %s", format, strings.Join(slices.Sorted(maps.Keys(fileFormats)), ", "))

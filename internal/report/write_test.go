@@ -245,6 +245,23 @@ func TestWriteRejects(t *testing.T) {
 	}
 }
 
+// TestRenderNoResult: Render and WriteConsole refuse a nil result with an
+// error, as WriteFiles does, instead of panicking, and write nothing.
+func TestRenderNoResult(t *testing.T) {
+	for _, format := range []string{report.FormatJSON, report.FormatMarkdown, report.FormatHTML, report.FormatSARIF, report.FormatJUnit, "console"} {
+		var b strings.Builder
+		var err error
+		if format == "console" {
+			err = report.WriteConsole(&b, nil, nil)
+		} else {
+			err = report.Render(&b, nil, format, nil)
+		}
+		if err == nil || !strings.Contains(err.Error(), "no result") || b.Len() > 0 {
+			t.Errorf("%s of a nil result: %v, wrote %q; want an error and nothing written", format, err, b.String())
+		}
+	}
+}
+
 // TestWriteUnwritableDir checks a directory without write permission: an
 // error, and no partial files. Root ignores permissions, so it is skipped
 // there (TestWriteRejects covers a directory that cannot be created).
