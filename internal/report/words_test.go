@@ -15,9 +15,9 @@ import (
 func wordsMarked(s string) string { return strings.ReplaceAll(s, "--", "WORDED:") }
 
 // TestWords: the formats a person reads give the libraries' messages (the
-// reason of an "error" verdict, the note beside an ungated regression) in
-// the front end's words, and report.json keeps the libraries' own, which
-// tools and merges read back.
+// reason of an "error" verdict, the note beside an ungated regression, the
+// note on outputs that were not finite) in the front end's words, and
+// report.json keeps the libraries' own, which tools and merges read back.
 func TestWords(t *testing.T) {
 	const reason = "the search made only 5 model evaluations, capped by --max-evals 5: raise --max-evals to at least 10"
 	errorResult := func(t testing.TB) *report.Result {
@@ -34,6 +34,19 @@ func TestWords(t *testing.T) {
 	gallery := func(w io.Writer, r *report.Result, words report.Words) error {
 		_, err := io.WriteString(w, report.GalleryTitle(r, 0, false, words))
 		return err
+	}
+	// The non-finite note words its fix (an error's, or a cause's beside
+	// a verdict that stands) in the front end's words too.
+	const fix = "; check the preprocessing: --preset may be wrong"
+	nonFinite := func(t testing.TB) *report.Result {
+		res := goldenNonFiniteResult(t)
+		res.NonFiniteError += fix
+		return res
+	}
+	fewNonFinite := func(t testing.TB) *report.Result {
+		res := goldenFewNonFiniteResult(t)
+		res.NonFiniteCause += fix
+		return res
 	}
 	tests := []struct {
 		name   string
@@ -53,6 +66,14 @@ func TestWords(t *testing.T) {
 		{"ungated report.md", goldenBaselineUngatedResult, file(report.FormatMarkdown), "--fail-on", false},
 		{"ungated report.html", goldenBaselineUngatedResult, file(report.FormatHTML), "--fail-on", false},
 		{"ungated console", goldenBaselineUngatedResult, console, "--fail-on", false},
+		{"non-finite report.md", nonFinite, file(report.FormatMarkdown), "--preset", false},
+		{"non-finite report.html", nonFinite, file(report.FormatHTML), "--preset", false},
+		{"non-finite report.sarif", nonFinite, file(report.FormatSARIF), "--preset", false},
+		{"non-finite junit.xml", nonFinite, file(report.FormatJUnit), "--preset", false},
+		{"non-finite console", nonFinite, console, "--preset", false},
+		{"non-finite report.json", nonFinite, file(report.FormatJSON), "--preset", true},
+		{"non-finite cause report.md", fewNonFinite, file(report.FormatMarkdown), "--preset", false},
+		{"non-finite cause console", fewNonFinite, console, "--preset", false},
 		{"report-only console", func(t testing.TB) *report.Result {
 			res := goldenBaselineUngatedResult(t)
 			res.Config.FailOn = "never"
