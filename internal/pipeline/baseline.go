@@ -166,8 +166,8 @@ func baselineRefusal(path string, err error, base *report.Result, k int) error {
 		// as the baseline did, when they are of that kind. A kind no run
 		// can set (a report edited by hand) is not offered.
 		err := fault.Invalidf(SettingBaselineOutputKind, "baseline %s: %w", path, err)
-		if k := classifier.OutputKind(base.Model.OutputKind); k != classifier.Auto && slices.Contains(classifier.OutputKinds, k) {
-			return fault.Suggest(err, string(k))
+		if kind := classifier.OutputKind(base.Model.OutputKind); kind != classifier.Auto && slices.Contains(classifier.OutputKinds, kind) {
+			return fault.Suggest(err, string(kind))
 		}
 		return err
 	case len(m.Diffs) == 1 && m.Has(gate.SettingClasses):
