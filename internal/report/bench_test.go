@@ -137,3 +137,31 @@ func BenchmarkWrite100kClasses(b *testing.B) {
 	noisy(res)
 	benchWrite(b, res, append(report.DefaultFormats(), report.FormatDataset))
 }
+
+// manyUnreachable is a 100,000-class run as a large model's short search
+// leaves it: 1000 fooled, and most of the rest marked unreachable, each
+// with its reason, as every format then lists them.
+func manyUnreachable(tb testing.TB) *report.Result {
+	res := reporttest.New(tb, reporttest.Options{Classes: 100_000, Fooled: 1000, HistoryLen: 20, Width: 16, Height: 16, Channels: 3})
+	noisy(res)
+	for i := range res.Classes {
+		c := &res.Classes[i]
+		if c.Fooled || i%4 == 0 {
+			continue
+		}
+		c.Unreachable = &report.Unreachable{Kind: report.UnreachableDead, Ceiling: 3e-6,
+			Reason: report.UnreachableReason(report.UnreachableDead, 3e-6, 3e-6, 0, 300_000)}
+	}
+	return res
+}
+
+// BenchmarkWrite100kUnreachable writes each default format, and all of
+// them, for manyUnreachable's result: the time the reports take out of a
+// run on a model of many classes.
+func BenchmarkWrite100kUnreachable(b *testing.B) {
+	res := manyUnreachable(b)
+	for _, f := range report.DefaultFormats() {
+		b.Run(f, func(b *testing.B) { benchWrite(b, res, []string{f}) })
+	}
+	b.Run("all", func(b *testing.B) { benchWrite(b, res, report.DefaultFormats()) })
+}

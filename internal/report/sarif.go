@@ -447,6 +447,34 @@ func sarifUnreachableFor(res *Result, c *Class, loc sarifArtifactLocation, rule 
 	return modelResult(sarifUnreachableRuleID, rule, "note", msg, loc, "fooltestUnreachable/v1", loc.URI+"#"+strconv.Itoa(c.Index), props)
 }
 
+// GitHub code scanning's limits on one run of a SARIF upload: it rejects
+// a run of more than sarifMaxResults results, and shows only the
+// sarifShownResults most severe. A 100,000-class run once listed 73,892
+// unreachable classes, an 88 MB log that code scanning rejected.
+const (
+	sarifMaxResults   = 25_000
+	sarifShownResults = 5_000
+)
+
+// sarifMoreUnreachableFor is the one note that stands for the n classes
+// that look unreachable beyond what code scanning would show.
+func sarifMoreUnreachableFor(n int, loc sarifArtifactLocation, rule int) sarifResult {
+	msg := fmt.Sprintf("%d more %s look unreachable, left out of this log because code scanning shows at most %d results per run; report.json lists every class.",
+		n, noun(n, "class", "classes"), sarifShownResults)
+	return modelResult(sarifUnreachableRuleID, rule, "note", msg, loc, "fooltestUnreachable/v1", loc.URI+"#more",
+		map[string]any{"omitted": n})
+}
+
+// sarifMoreFooledFor is the one result that stands for the n fooled
+// classes, those of lowest confidence, beyond the sarifMaxResults results
+// code scanning accepts in a run.
+func sarifMoreFooledFor(res *Result, n int, loc sarifArtifactLocation) sarifResult {
+	msg := fmt.Sprintf("%d more %s fooled, those of lowest confidence, left out of this log because code scanning rejects a run of more than %d results; report.json lists every class.",
+		n, noun(n, "class is", "classes are"), sarifMaxResults) + sarifAllowed(res, FailedByFooled)
+	return modelResult(sarifRuleID, 0, sarifLevel(res, FailedByFooled), msg, loc, "fooltestClass/v1", loc.URI+"#more",
+		map[string]any{"omitted": n})
+}
+
 // modelResult is a result of rule id (at ruleIndex in the driver's rules)
 // at level, located at line 1 of the model file loc. Code scanning matches
 // alerts across runs by fingerprint fp, which holds the model's location
@@ -581,7 +609,8 @@ const sarifResultsAt = "\n      \"results\": []"
 // note for the shards missing from a merge, one
 // per class that regressed against the baseline, worst first, one per
 // fooled class, highest confidence first, and a note per class that looks
-// unreachable, exactly as one json.Encoder with a two-space indent would
+// unreachable, within code scanning's limits (see sarifMaxResults: beyond
+// them one result sums up the rest), exactly as one json.Encoder with a two-space indent would
 // write the whole log. Findings are errors only where the gate failed on
 // them (see sarifLevel). The results are encoded
 // one at a time into w, so that a run that fooled 100,000 classes never
@@ -616,8 +645,34 @@ func encodeSARIF(w io.Writer, res *Result, words Words) error {
 	if missingShardsNote(res) != "" {
 		own = append(own, func() sarifResult { return sarifMissingShardsFor(res, loc, ruleIndex(&log, sarifMissingShardsRuleID)) })
 	}
+	// Code scanning rejects a run of more than sarifMaxResults results
+	// and keeps only the sarifShownResults most severe: the findings the
+	// gate judges come first, and the notes on unreachable classes, the
+	// least severe, fill what is left of the shown ones, the rest summed
+	// up in one note (report.json lists every class).
+	findings := len(own) + len(regressed) + len(fooled)
+	var omitted, omittedFooled int
+	// Two places stay free for the summaries.
+	if findings > sarifMaxResults-2 {
+		omittedFooled = len(fooled) - max(sarifMaxResults-2-len(own)-len(regressed), 0)
+		fooled = fooled[:len(fooled)-omittedFooled]
+	}
+	kept := len(own) + len(regressed) + len(fooled) + min(omittedFooled, 1)
+	if keep := max(sarifShownResults-1-kept, 0); len(unreachable) > keep {
+		omitted = len(unreachable) - keep
+		unreachable = unreachable[:keep]
+	}
+	var more []func() sarifResult
+	if omittedFooled > 0 {
+		more = append(more, func() sarifResult { return sarifMoreFooledFor(res, omittedFooled, loc) })
+	}
+	if omitted > 0 {
+		more = append(more, func() sarifResult {
+			return sarifMoreUnreachableFor(omitted, loc, ruleIndex(&log, sarifUnreachableRuleID))
+		})
+	}
 	k := len(own)
-	n := k + len(regressed) + len(fooled) + len(unreachable)
+	n := k + len(regressed) + len(fooled) + len(unreachable) + len(more)
 	if !located {
 		// See modelLocation: sarifFor notes why.
 		n = 0
@@ -632,7 +687,10 @@ func encodeSARIF(w io.Writer, res *Result, words Words) error {
 		case i < k+len(regressed)+len(fooled):
 			return sarifResultFor(res, fooled[i-k-len(regressed)], loc)
 		}
-		return sarifUnreachableFor(res, unreachable[i-k-len(regressed)-len(fooled)], loc, ruleIndex(&log, sarifUnreachableRuleID))
+		if j := i - k - len(regressed) - len(fooled); j < len(unreachable) {
+			return sarifUnreachableFor(res, unreachable[j], loc, ruleIndex(&log, sarifUnreachableRuleID))
+		}
+		return more[i-k-len(regressed)-len(fooled)-len(unreachable)]()
 	}
 	// Results are four levels deep.
 	return streamArray(w, head, at, sarifResultsAt, "        ", n, func(i int) (any, error) { return result(i), nil })
