@@ -20,3 +20,32 @@ func TestCeilingText(t *testing.T) {
 		}
 	}
 }
+
+// TestUnreachableIntro: the note that no gate can fail comes only when
+// every class looks unreachable, whichever classes are not.
+func TestUnreachableIntro(t *testing.T) {
+	u := &Unreachable{Kind: UnreachableDead}
+	for _, tc := range []struct {
+		name    string
+		classes []*Unreachable
+		all     bool
+	}{
+		{"none", []*Unreachable{nil, nil}, false},
+		{"first not", []*Unreachable{nil, u, u}, false},
+		{"last not", []*Unreachable{u, u, nil}, false},
+		{"all", []*Unreachable{u, u, u}, true},
+		{"no classes", nil, false},
+	} {
+		res := &Result{}
+		for _, c := range tc.classes {
+			res.Classes = append(res.Classes, Class{Unreachable: c})
+		}
+		want := unreachableNote
+		if tc.all {
+			want += " " + allUnreachableNote
+		}
+		if got := unreachableIntro(res); got != want {
+			t.Errorf("%s: %q, want %q", tc.name, got, want)
+		}
+	}
+}
