@@ -123,7 +123,7 @@ func newEngine(ctx context.Context, s Scorer, cfg resolved) (*engine, error) {
 	e.arch = newArchive(cfg.targets)
 	e.arch.track, e.arch.threshold = true, cfg.Threshold
 	e.arch.setFocus(cfg.inFocus, len(cfg.focus))
-	e.probe = newRangeProbe(k, cfg.Encoding != EncodingDirect)
+	e.probe = newRangeProbe(k, len(cfg.targets), cfg.Encoding != EncodingDirect)
 	e.direct = newDirect(c, h, w)
 	var err error
 	e.workers = cfg.workers

@@ -54,8 +54,14 @@ const (
 	// judged.
 	probeMinImages = 2000
 	// deadConfidence is the best confidence below which a class counts as
-	// dead.
+	// dead, on a model of at most deadShare/deadConfidence classes.
 	deadConfidence = 1e-4
+	// deadShare is the fraction of the even share 1/K below which a class
+	// counts as dead on a model of more classes: there 1e-4 is near or
+	// above 1/K (4.6e-5 with 21,843 classes), the confidence of an output
+	// that is merely unsure, not dead. A tenth is what deadConfidence is
+	// of 1/K at 1000 classes, the most it was measured on.
+	deadShare = 0.1
 	// stallLogOdds is the rise in log-odds over the second half of the
 	// run below which a class counts as no longer improving.
 	stallLogOdds = 0.05
@@ -77,6 +83,10 @@ type rangeProbe struct {
 	// dead.
 	patterns bool
 	logs     []float64
+	// targets is how many classes the search had to try: after fewer
+	// evaluations than these, most were never tried, and none is judged
+	// (the gate's rule of one evaluation per target class).
+	targets int
 	// sumY and sumYY are the sums of y and y·yᵀ over the nY images whose
 	// confidences are all above minMoment, where y is the image's
 	// log-confidences less their mean.
@@ -91,8 +101,8 @@ type rangeProbe struct {
 	overOne bool
 }
 
-func newRangeProbe(k int, patterns bool) *rangeProbe {
-	p := &rangeProbe{k: k, moments: k <= probePairsMax, patterns: patterns}
+func newRangeProbe(k, targets int, patterns bool) *rangeProbe {
+	p := &rangeProbe{k: k, targets: targets, moments: k <= probePairsMax, patterns: patterns}
 	if p.moments {
 		p.logs = make([]float64, k)
 		p.sumY, p.sumYY = make([]float64, k), make([]float64, k*k)
@@ -137,7 +147,7 @@ const (
 // its best confidence, history its improvements, evals the run's
 // evaluations and threshold the goal.
 func (p *rangeProbe) judge(c int, best float64, history []Point, evals int64, threshold float64) *Unreachable {
-	if p.images < probeMinImages || best >= threshold {
+	if p.images < max(probeMinImages, int64(p.targets)) || best >= threshold {
 		return nil
 	}
 	// A best of exactly 0 is no evidence: a softmax underflows to 0 once
@@ -145,13 +155,20 @@ func (p *rangeProbe) judge(c int, best float64, history []Point, evals int64, th
 	// about how far a search could raise it. On a model whose logits span
 	// 10^5, the paper's search left 8 classes at 0 in 100,000 evaluations,
 	// all of which the default search then fooled.
-	if best > 0 && best < deadConfidence && stalled(best, history, evals) && (p.moments || p.patterns) {
+	if best > 0 && best < p.deadBelow() && stalled(best, history, evals) && (p.moments || p.patterns) {
 		return &Unreachable{Kind: UnreachableDead, Ceiling: best, Images: p.images}
 	}
 	if p.overOne || p.k < 3 {
 		return nil
 	}
 	return p.rankBound(c, threshold)
+}
+
+// deadBelow is the best confidence below which a class counts as dead:
+// deadConfidence, or deadShare of the even share 1/K on a model of more
+// classes.
+func (p *rangeProbe) deadBelow() float64 {
+	return min(deadConfidence, deadShare/float64(p.k))
 }
 
 // stalled reports whether a class's best confidence rose by less than

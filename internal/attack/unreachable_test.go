@@ -53,7 +53,7 @@ func TestUnreachableJudge(t *testing.T) {
 			p.observe(row)
 		}
 	}
-	dead := newRangeProbe(3, true)
+	dead := newRangeProbe(3, 3, true)
 	feed(dead, 3000, []float32{1e-7, 0.5, 0.5})
 	if u := dead.judge(0, 1e-7, []Point{{Evaluations: 1, Confidence: 1e-7}}, 3000, 0.99); u == nil || u.Kind != UnreachableDead {
 		t.Errorf("dead class: %+v, want dead", u)
@@ -65,7 +65,7 @@ func TestUnreachableJudge(t *testing.T) {
 	manyRow := make([]float32, probePairsMax+1)
 	manyRow[0], manyRow[1] = 1e-9, 1
 	for _, patterns := range []bool{true, false} {
-		many := newRangeProbe(len(manyRow), patterns)
+		many := newRangeProbe(len(manyRow), len(manyRow), patterns)
 		feed(many, 3000, manyRow)
 		u := many.judge(0, 1e-9, []Point{{Evaluations: 1, Confidence: 1e-9}}, 3000, 0.99)
 		if got := u != nil && u.Kind == UnreachableDead; got != patterns {
@@ -73,23 +73,60 @@ func TestUnreachableJudge(t *testing.T) {
 		}
 	}
 	// A confidence of exactly 0 everywhere is an underflow, not a trace.
-	zero := newRangeProbe(3, true)
+	zero := newRangeProbe(3, 3, true)
 	feed(zero, 3000, []float32{0, 0, 1})
 	if u := zero.judge(0, 0, []Point{{Evaluations: 1, Confidence: 0}}, 3000, 0.99); u != nil {
 		t.Errorf("a class at exactly 0 was marked: %+v", u)
 	}
-	few := newRangeProbe(3, true)
+	few := newRangeProbe(3, 3, true)
 	feed(few, 100, []float32{1e-7, 0.5, 0.5})
 	if u := few.judge(0, 1e-7, []Point{{Evaluations: 1, Confidence: 1e-7}}, 100, 0.99); u != nil {
 		t.Errorf("marked after 100 images: %+v", u)
 	}
 	// Two patterns span one dimension of two: for softmax outputs that
 	// would bound class 0, but these rows sum to more than 1.
-	sig := newRangeProbe(3, true)
+	sig := newRangeProbe(3, 3, true)
 	feed(sig, 1500, []float32{0.45, 0.45, 0.9})
 	feed(sig, 1500, []float32{0.2, 0.45, 0.9})
 	if u := sig.judge(0, 0.45, []Point{{Evaluations: 1, Confidence: 0.45}}, 3000, 0.99); u != nil {
 		t.Errorf("sigmoid scores bounded a class: %+v", u)
+	}
+}
+
+// TestUnreachableManyClasses: on a model of 21,843 classes, whose even
+// share 1/K is 4.6e-5, a class's best of 8.6e-5 is no trace and is not
+// dead, while 1e-6, far under 1/K, is; and after fewer evaluations than
+// target classes, most of which were then never tried, no class is judged,
+// nor when a shard searched a share of them and the run made fewer than
+// its share.
+func TestUnreachableManyClasses(t *testing.T) {
+	const k = 21843
+	row := make([]float32, k)
+	for j := range row {
+		row[j] = 1 / float32(k)
+	}
+	for _, tc := range []struct {
+		name    string
+		targets int
+		images  int
+		best    float64
+		dead    bool
+	}{
+		{"trace under 1/K", k, 30000, 1e-6, true},
+		{"above 1/K", k, 30000, 8.6e-5, false},
+		{"just above a tenth of 1/K", k, 30000, 5e-6, false},
+		{"fewer evaluations than target classes", k, 3000, 1e-6, false},
+		{"a shard's share, tried", 2000, 3000, 1e-6, true},
+		{"a shard's share, not tried", 5000, 3000, 1e-6, false},
+	} {
+		p := newRangeProbe(k, tc.targets, true)
+		for range tc.images {
+			p.observe(row)
+		}
+		u := p.judge(0, tc.best, []Point{{Evaluations: 1, Confidence: tc.best}}, int64(tc.images), 0.99)
+		if got := u != nil && u.Kind == UnreachableDead; got != tc.dead {
+			t.Errorf("%s: %+v, want dead %v", tc.name, u, tc.dead)
+		}
 	}
 }
 
@@ -98,7 +135,7 @@ func TestUnreachableJudge(t *testing.T) {
 // weight lies inside the triangle of the others', so its softmax peaks at
 // 1/4 (at u = 0) whatever u is, while class 0 can reach any confidence.
 func TestUnreachableRank(t *testing.T) {
-	p := newRangeProbe(4, true)
+	p := newRangeProbe(4, 4, true)
 	rng := rand.New(rand.NewPCG(1, 1))
 	for range 3000 {
 		u1, u2 := 4*rng.NormFloat64(), 4*rng.NormFloat64()
@@ -128,7 +165,7 @@ func TestUnreachableRank(t *testing.T) {
 func BenchmarkRangeProbe(b *testing.B) {
 	for _, k := range []int{10, 64, 1000} {
 		b.Run(fmt.Sprint(k), func(b *testing.B) {
-			p := newRangeProbe(k, true)
+			p := newRangeProbe(k, k, true)
 			row := make([]float32, k)
 			for j := range row {
 				row[j] = 1 / float32(k)
