@@ -51,7 +51,7 @@ const (
 func (r *runFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&r.encoding, "encoding", attack.EncodingBoth, "image encoding: direct (pixels), cppn (patterns) or both (sharing the budget)")
 	fs.StringVar(&r.algorithm, "algorithm", attack.AlgorithmDefault, "search: default (fooltest's, fewest evaluations) or paper (MAP-Elites as in Nguyen et al. 2015)")
-	fs.StringVar(&r.budget, "budget", "60s", "wall-clock `duration` of the whole run: opening the model, its checks and the search")
+	fs.StringVar(&r.budget, "budget", "60s", "wall-clock `duration` of the run: opening the model, its checks and the search (writing the reports comes on top)")
 	fs.Int64Var(&r.maxEvals, "max-evals", 0, fmt.Sprintf("stop after this many model evaluations (default no cap, or %d with --baseline or --min-score, whose score needs one)", defaultScoredEvals))
 	fs.StringVar(&r.classes, "classes", "all", "target classes: all, i,j,k (ranges a-b allowed) or random:N")
 	fs.StringVar(&r.threshold, "threshold", "0.99", "`confidence` at which an unrecognizable image counts as fooling the model")
