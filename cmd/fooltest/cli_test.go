@@ -353,3 +353,22 @@ func TestInspectCeilings(t *testing.T) {
 		t.Errorf("inspect --output-kind percentages: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }
+
+// TestHelp: help asked for before any command, as most tools take it,
+// prints the commands with exit 0, as 'fooltest help' does; run's flags
+// stay behind 'fooltest run -h'.
+func TestHelp(t *testing.T) {
+	want := runMain(t, nil, "help")
+	if want.code != exitcode.Pass || !strings.Contains(want.stdout, "fooltest merge DIR...") {
+		t.Fatalf("help: exit %d, stdout %q", want.code, want.stdout)
+	}
+	for _, args := range [][]string{{"--help"}, {"-h"}, {"-help"}, {"--help", "--model", "x.onnx"}} {
+		r := runMain(t, nil, args...)
+		if r.code != exitcode.Pass || r.stdout != want.stdout || r.stderr != "" {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q; want exit 0 and the command list", args, r.code, r.stdout, r.stderr)
+		}
+	}
+	if r := runMain(t, nil, "run", "-h"); r.code != exitcode.Pass || !strings.Contains(r.stdout, "Usage: fooltest run [flags]") {
+		t.Errorf("run -h: exit %d, stdout %q; want run's flags", r.code, r.stdout)
+	}
+}

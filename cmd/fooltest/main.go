@@ -23,6 +23,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -233,8 +234,13 @@ func Main(ctx context.Context, args []string, e env) int {
 		return actionMain(ctx, e)
 	}
 	cmd, rest := "run", args
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+	switch {
+	case len(args) > 0 && !strings.HasPrefix(args[0], "-"):
 		cmd, rest = args[0], args[1:]
+	case len(args) > 0 && slices.Contains([]string{"-h", "-help", "--help"}, args[0]):
+		// Asked for help before any command: the commands, not run's
+		// flags, which 'fooltest run -h' prints.
+		cmd = "help"
 	}
 	var err error
 	switch cmd {

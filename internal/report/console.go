@@ -69,7 +69,7 @@ func WriteConsole(w io.Writer, res *Result, words Words) error {
 	if note := nonFiniteNote(res, words); note != "" {
 		b.WriteString("warning: " + note + "\n")
 	}
-	b.WriteString(consoleVerdict(res) + "\n")
+	b.WriteString(consoleVerdict(res, words) + "\n")
 	_, err := io.WriteString(w, b.String())
 	return err
 }
@@ -115,7 +115,7 @@ func consoleScore(res *Result) string {
 
 // consoleVerdict is the verdict in one line of plain text, as the console
 // and CI logs show it: what decided it, and what the run spent.
-func consoleVerdict(res *Result) string {
+func consoleVerdict(res *Result, words Words) string {
 	if isError(res) {
 		// The headline only: fooltest ends with the whole reason and
 		// its fix, once, on the last line (stderr), where a cut copy
@@ -134,9 +134,20 @@ func consoleVerdict(res *Result) string {
 		s += " (interrupted: results so far)"
 	}
 	if res.Verdict == VerdictFail && reportOnly(res) {
-		s += " (report only: the gate does not fail the step)"
+		s += reportOnlyNote(words)
 	}
 	return s
+}
+
+// reportOnlyNote says, after the verdict line of a failed gate under
+// --fail-on never, what the failure does not do: on the command line
+// (nil words) its users read the exit code; another front end, the
+// Action, runs as a step, whose users read whether it failed.
+func reportOnlyNote(words Words) string {
+	if words == nil {
+		return " (report only: --fail-on never, so the exit code is 0)"
+	}
+	return " (report only: the gate does not fail the step)"
 }
 
 // consoleUnreachable lists why the classes that look unreachable do, the

@@ -122,3 +122,28 @@ func TestSingularCounts(t *testing.T) {
 		}
 	}
 }
+
+// TestConsoleReportOnly: a gate crossed under --fail-on never says on the
+// command line that the exit code is 0, and in a front end's words (the
+// Action's) that the step does not fail: each the outcome its users see.
+func TestConsoleReportOnly(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		words     report.Words
+		want, not string
+	}{
+		{"command line", nil, "(report only: --fail-on never, so the exit code is 0)", "step"},
+		{"action", wordsMarked, "(report only: the gate does not fail the step)", "exit code"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var b strings.Builder
+			if err := report.WriteConsole(&b, goldenReportOnlyResult(t), tc.words); err != nil {
+				t.Fatal(err)
+			}
+			verdict := b.String()[strings.LastIndex(b.String(), "fooltest: FAIL"):]
+			if !strings.Contains(verdict, tc.want) || strings.Contains(verdict, tc.not) {
+				t.Errorf("verdict line %q: want %q, and no %q", verdict, tc.want, tc.not)
+			}
+		})
+	}
+}
