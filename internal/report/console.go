@@ -56,7 +56,7 @@ func WriteConsole(w io.Writer, res *Result, words Words) error {
 	if name, value, ok := shardRow(res); ok {
 		b.WriteString(strings.ToLower(name) + " " + value + "\n")
 	}
-	b.WriteString(consoleScore(res) + "\n")
+	b.WriteString(consoleScore(res, words) + "\n")
 	switch bl := res.Baseline; {
 	case bl != nil && isError(res):
 		b.WriteString("baseline: " + comparison(res) + "\n")
@@ -96,8 +96,9 @@ func consoleClasses(res *Result) (shown []*Class, hiddenFooled int) {
 	return shown, hiddenFooled
 }
 
-// consoleScore states the score and what it was measured under.
-func consoleScore(res *Result) string {
+// consoleScore states the score and what it was measured under, and
+// how to make it comparable when it is not, in words.
+func consoleScore(res *Result, words Words) string {
 	median := formatCost(res.MedianEvaluations, res.EvaluationBudget)
 	s := fmt.Sprintf("score: %s (0: every class fooled at once, 1: none within %s); %s fooled within the budget, median %s %s",
 		formatScore(res.Score), count(res.EvaluationBudget, "evaluation", "evaluations"), fooledWithinBudget(res), median, costNoun(median))
@@ -106,7 +107,7 @@ func consoleScore(res *Result) string {
 	}
 	switch {
 	case res.Config.MaxEvals == 0:
-		s += "; comparable with other runs only under an evaluation budget"
+		s += words.Say("; comparable with other runs only under an evaluation budget: set --max-evals")
 	case !res.ScoreComparable:
 		s += "; not comparable: the search stopped before its evaluation budget"
 	}

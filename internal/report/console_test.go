@@ -147,3 +147,26 @@ func TestConsoleReportOnly(t *testing.T) {
 		})
 	}
 }
+
+// TestConsoleUncappedScore: the score of a run with no --max-evals says,
+// as report.md does, that scores compare only under an evaluation budget,
+// and names the flag that sets one in the front end's words.
+func TestConsoleUncappedScore(t *testing.T) {
+	res := reporttest.New(t, reporttest.Options{Classes: 10, Fooled: 4})
+	res.Config.MaxEvals, res.ScoreComparable = 0, false
+	for _, tc := range []struct {
+		words report.Words
+		want  string
+	}{
+		{nil, "; comparable with other runs only under an evaluation budget: set --max-evals\n"},
+		{wordsMarked, "; comparable with other runs only under an evaluation budget: set WORDED:max-evals\n"},
+	} {
+		var b strings.Builder
+		if err := report.WriteConsole(&b, res, tc.words); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(b.String(), "\nscore: ") || !strings.Contains(b.String(), tc.want) {
+			t.Errorf("the score line lacks %q:\n%s", tc.want, b.String())
+		}
+	}
+}

@@ -21,7 +21,7 @@ func TestHTMLVerdict(t *testing.T) {
 			name: "pass",
 			opts: reporttest.Options{Classes: 3},
 			mustHave: []string{`<div class="verdict pass">`, "fooltest: PASS</h1>",
-				"<tr><th>Score (0: every class fooled at once, 1: none within the budget)</th>", "<tr><th>Repeats</th>"},
+				"<tr><th>Score (0: every class fooled at once, 1: none within the evaluation budget)</th>", "<tr><th>Repeats</th>"},
 			mustNotBe: []string{"ERROR", "baseline"},
 		},
 		{

@@ -150,7 +150,7 @@ func TestMarkdownContent(t *testing.T) {
 			name:    "error",
 			opts:    reporttest.Options{Classes: 3, Fooled: 1, Error: "the model failed: <oops> | bad", FailOn: "never"},
 			verdict: "⛔ **fooltest: ERROR: the model was not tested** — the model failed: &#60;oops&#62; &#124; bad",
-			mustHave: []string{"| Score (0: every class fooled at once, 1: none within the budget) | ",
+			mustHave: []string{"| Score (0: every class fooled at once, 1: none within the evaluation budget) | ",
 				"| Evaluation budget | 120000 |", "| Repeats | 1 |"},
 			mustNotBe: []string{"PASS", "Report-only"},
 		},

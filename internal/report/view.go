@@ -363,9 +363,9 @@ func scoreRows(res *Result) [][2]string {
 		s += fmt.Sprintf(" (over the %d %s searched)", n, noun(n, "class", "classes"))
 	}
 	rows := [][2]string{
-		{"Score (0: every class fooled at once, 1: none within the budget)", s},
+		{"Score (0: every class fooled at once, 1: none within the evaluation budget)", s},
 		{"Evaluation budget", budget},
-		{"Classes fooled within the budget", strings.TrimSuffix(fooledWithinBudget(res), " classes")},
+		{"Classes fooled within the evaluation budget", strings.TrimSuffix(fooledWithinBudget(res), " classes")},
 		{"Median evaluations to the threshold", formatCost(res.MedianEvaluations, res.EvaluationBudget)},
 		{"Repeats", strconv.Itoa(max(res.Repeats, 1))},
 	}
