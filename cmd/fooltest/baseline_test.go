@@ -4,11 +4,14 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/fooltest/fooltest/cmd/fooltest/internal/exitcode"
 	"github.com/fooltest/fooltest/internal/demo"
+	"github.com/fooltest/fooltest/internal/report"
 	"github.com/fooltest/fooltest/internal/testsupport/onnxtest"
 )
 
@@ -130,6 +133,20 @@ func TestBaselineRefused(t *testing.T) {
 	if strings.Count(strings.TrimSpace(r.stderr), "\n") > 0 {
 		t.Errorf("refusal is not one line: %q", r.stderr)
 	}
+	// A baseline searched without a cap: matching its settings would
+	// take --max-evals 0, which a comparison refuses, so the fix is to
+	// search the baseline again with a cap.
+	uncapped := t.TempDir()
+	if r := runMain(t, nil, "run", "--quiet", "--format", "json", "--report-dir", uncapped, "--threads", "1"); r.code != exitcode.GateFailed {
+		t.Fatalf("uncapped baseline: exit %d; %s", r.code, r.stderr)
+	}
+	r = runMain(t, nil, "run", "--baseline", filepath.Join(uncapped, "report.json"), "--quiet", "--report-dir", t.TempDir())
+	if want := "make the baseline's report again with --max-evals 3000 and this run's other settings"; r.code != exitcode.Usage || !strings.Contains(r.stderr, want) || strings.Contains(r.stderr, "run with the baseline's settings") {
+		t.Errorf("uncapped baseline: exit %d, want 2 and %q: %s", r.code, want, r.stderr)
+	}
+	if r := runMain(t, nil, "run", "--baseline", filepath.Join(uncapped, "report.json"), "--max-evals", "0", "--quiet", "--report-dir", t.TempDir()); r.code != exitcode.Usage || !strings.Contains(r.stderr, "give --max-evals N") {
+		t.Errorf("--max-evals 0 with a baseline: exit %d, want 2: %s", r.code, r.stderr)
+	}
 	for _, bad := range []string{"--fail-on regression", "--repeats 0", "--alpha 1", "--min-score 2"} {
 		args := append([]string{"run", "--quiet", "--report-dir", t.TempDir()}, strings.Fields(bad)...)
 		if r := runMain(t, nil, args...); r.code != exitcode.Usage {
@@ -189,5 +206,46 @@ func TestBaselineClassCounts(t *testing.T) {
 	r := runBinary(t, repoRoot(t), nil, append(common, "--report-dir", t.TempDir())...)
 	if r.code != exitcode.Usage || !strings.Contains(r.stderr, "--classes 0-9") {
 		t.Fatalf("--classes all: exit %d, want 2 suggesting --classes 0-9; %s", r.code, r.stderr)
+	}
+}
+
+// TestTimeLine: the console's time line counts a baseline model's opening
+// and search, which run within a budget of their own and can take as long
+// as the model's search: without it, a run that took twice --budget said
+// where only half its time went.
+func TestTimeLine(t *testing.T) {
+	res := &report.Result{OpenSeconds: 1.5, ElapsedSeconds: 3}
+	for _, tc := range []struct {
+		baseline time.Duration
+		want     string
+	}{
+		{0, "time: 1.5s opening the model, 3.0s searching, 0.2s writing the reports:"},
+		{40 * time.Second, "time: 1.5s opening the model, 40.0s opening and searching the baseline model, 3.0s searching, 0.2s writing the reports:"},
+	} {
+		if got := timeLine(res, tc.baseline, 200*time.Millisecond); got != tc.want {
+			t.Errorf("baseline %v: got %q, want %q", tc.baseline, got, tc.want)
+		}
+	}
+
+	model := filepath.Join(repoRoot(t), "testdata", "models", "mnist-flat-ls.onnx")
+	line := regexp.MustCompile(`(?m)^time: [0-9.]+s opening the model, ([0-9.]+)s opening and searching the baseline model, [0-9.]+s searching, [0-9.]+s writing the reports:$`)
+	for _, baseline := range []bool{true, false} {
+		args := []string{"run", "--model", model, "--preset", "raw01", "--max-evals", "300", "--repeats", "1", "--max-fooled", "100%", "--quiet", "--format", "json", "--report-dir", t.TempDir(), "--threads", "1"}
+		if baseline {
+			args = append(args, "--baseline", model)
+		}
+		r := runMain(t, nil, args...)
+		if r.code != exitcode.Pass {
+			t.Fatalf("baseline %v: exit %d; %s%s", baseline, r.code, r.stdout, r.stderr)
+		}
+		m := line.FindStringSubmatch(r.stdout)
+		if baseline && (m == nil || m[1] == "0.0") {
+			// Opening the baseline model alone tunes its batch size
+			// for a second or more.
+			t.Errorf("with a baseline model, no time line that counts its search (%q):\n%s", m, r.stdout)
+		}
+		if !baseline && (m != nil || !strings.Contains(r.stdout, "\ntime: ")) {
+			t.Errorf("without a baseline, want the time line without one:\n%s", r.stdout)
+		}
 	}
 }

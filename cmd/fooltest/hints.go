@@ -109,6 +109,9 @@ var settingHints = map[fault.Setting]hint{
 	// The baseline's settings are the user's to match, or the released
 	// model's to search again with this run's.
 	pipeline.SettingBaselineSettings: fixed("run with the baseline's settings, or give --baseline the released model itself, which is then searched with this run's"),
+	pipeline.SettingBaselineUncapped: one(func(n string) string {
+		return "make the baseline's report again with --max-evals " + cmp.Or(n, "N") + " and this run's other settings (a score compares only under an evaluation cap), or give --baseline the released model itself, which is then searched with this run's"
+	}),
 	pipeline.SettingBaselineStopped: one(func(reason string) string {
 		if reason == attack.StoppedCanceled {
 			return "search the baseline again without interrupting it, or give --baseline the baseline model itself"

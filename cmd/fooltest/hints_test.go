@@ -26,7 +26,7 @@ func TestSettingHints(t *testing.T) {
 		pipeline.SettingShard, pipeline.SettingClasses, pipeline.SettingImage,
 		pipeline.SettingMergeReportDir, pipeline.SettingShardLabels, pipeline.SettingMissingShards,
 		pipeline.SettingBaselineVersion, pipeline.SettingBaselineShard, pipeline.SettingBaselineClasses,
-		pipeline.SettingShardImages, pipeline.SettingBaselineStopped, pipeline.SettingBaselineOutputKind,
+		pipeline.SettingShardImages, pipeline.SettingBaselineStopped, pipeline.SettingBaselineOutputKind, pipeline.SettingBaselineUncapped,
 	} {
 		if settingHints[s] == nil {
 			t.Errorf("setting %q has no hint", s)

@@ -371,6 +371,17 @@ func exitCode(v gate.Verdict, failOn gate.FailOn, interrupted bool) int {
 	return code
 }
 
+// timeLine says where a run's time went, in the order it went there: a
+// baseline model, opened and searched within a budget of its own after the
+// model opened, can take as long as the model's search.
+func timeLine(res *report.Result, baseline, write time.Duration) string {
+	s := fmt.Sprintf("time: %.1fs opening the model, ", res.OpenSeconds)
+	if baseline > 0 {
+		s += fmt.Sprintf("%.1fs opening and searching the baseline model, ", baseline.Seconds())
+	}
+	return s + fmt.Sprintf("%.1fs searching, %.1fs writing the reports:", res.ElapsedSeconds, write.Seconds())
+}
+
 // printSummary prints the classes, the score, the verdict and where the
 // reports went.
 func printSummary(e env, o *runOutcome) {
@@ -383,7 +394,7 @@ func printSummary(e env, o *runOutcome) {
 		// A merge opened and searched nothing: the shards did.
 		fmt.Fprintf(w, "time: %.1fs merging and writing the reports (the longest shard: %.1fs opening the model, %.1fs searching):\n", o.WriteTime.Seconds(), res.OpenSeconds, res.ElapsedSeconds)
 	} else {
-		fmt.Fprintf(w, "time: %.1fs opening the model, %.1fs searching, %.1fs writing the reports:\n", res.OpenSeconds, res.ElapsedSeconds, o.WriteTime.Seconds())
+		fmt.Fprintln(w, timeLine(res, o.BaselineTime, o.WriteTime))
 	}
 	for _, f := range report.AllFormats() {
 		if p, ok := o.Written[f]; ok {

@@ -181,7 +181,7 @@ func searchOnly(a, b *report.Result) []Difference {
 	var d differences
 	ac, bc := a.Config, b.Config
 	d.add("threshold", ac.Threshold, bc.Threshold)
-	d.add("max-evals", ac.MaxEvals, bc.MaxEvals)
+	d.add(SettingMaxEvals, ac.MaxEvals, bc.MaxEvals)
 	// The classes searched, not how --classes named them: "0-9" and "all"
 	// are the same classes of a 10-class model, and "all" of a 7-class
 	// model others than of a 10-class one.
@@ -233,6 +233,10 @@ const (
 	// SearchVersion), which no flag sets: a baseline searched by another
 	// finds other costs for the same model.
 	SettingSearchVersion = "search version"
+	// SettingMaxEvals is the evaluation cap: a baseline searched without
+	// one (0) has a score no capped run shares, and a run gated on the
+	// score cannot go without one.
+	SettingMaxEvals = "max-evals"
 )
 
 // TargetsOf returns the target classes of res, in order: TargetClasses for

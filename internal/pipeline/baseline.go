@@ -139,8 +139,8 @@ func attachBaseline(res *report.Result, base *baseline) error {
 // baselineRefusal is the error of a baseline report that CheckBaseline
 // refused with err, for a model of k classes. Its setting tells the front
 // end the fix: a run with the baseline's settings for most, but no run
-// matches another version's score, a merge or another shard, or classes the
-// model lacks, and an output kind of the other family is the one setting
+// matches another version's score, a merge or another shard, classes the
+// model lacks, or a baseline searched without an evaluation cap, and an output kind of the other family is the one setting
 // to change when it is the only difference.
 func baselineRefusal(path string, err error, base *report.Result, k int) error {
 	if st, ok := errors.AsType[*gate.BaselineStopped](err); ok {
@@ -153,6 +153,17 @@ func baselineRefusal(path string, err error, base *report.Result, k int) error {
 	case !ok:
 	case m.Has(gate.SettingScoreVersion), m.Has(gate.SettingGeneration), m.Has(gate.SettingSearchVersion):
 		return fault.Invalidf(SettingBaselineVersion, "baseline %s: %w", path, err)
+	case base.Config.MaxEvals == 0 && m.Has(gate.SettingMaxEvals):
+		// A run compared with a baseline needs a cap, so "the
+		// baseline's settings" would send the user to a refused
+		// --max-evals 0: the baseline is the one to search again.
+		err := fault.Invalidf(SettingBaselineUncapped, "baseline %s: %w", path, err)
+		for _, d := range m.Diffs {
+			if d.Setting == gate.SettingMaxEvals {
+				return fault.Suggest(err, fmt.Sprint(d.A))
+			}
+		}
+		return err
 	case m.Has(gate.SettingShard):
 		err := fault.Invalidf(SettingBaselineShard, "baseline %s: %w", path, err)
 		if s := base.Shard; s != nil && s.Index == 0 {

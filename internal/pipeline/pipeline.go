@@ -48,6 +48,10 @@ const (
 	// SettingBaselineClasses is the target classes of a baseline report
 	// that the model does not all have; its errors suggest those it has.
 	SettingBaselineClasses fault.Setting = "baseline-classes"
+	// SettingBaselineUncapped is the evaluation cap of a baseline
+	// report.json searched without one, which no run gated on the score
+	// matches; its errors suggest this run's cap.
+	SettingBaselineUncapped fault.Setting = "baseline-uncapped"
 	// SettingBaselineOutputKind is how a baseline report read its model's
 	// outputs, of the other family than this run's (independent scores or
 	// one distribution's); its errors suggest the baseline's output kind
@@ -203,6 +207,9 @@ type Outcome struct {
 	// WriteTime is how long writing the reports took; for a merge, reading
 	// and merging the shards' reports too, all the merge did.
 	WriteTime time.Duration
+	// BaselineTime is how long opening and searching a baseline model
+	// took, within a budget of its own: 0 with no baseline model.
+	BaselineTime time.Duration
 	// SearchErr is the error that ended the search, or a
 	// *classifier.NonFiniteError when the outputs were too often not
 	// finite: the verdict is gate.Error because of it, unless it is a
@@ -282,10 +289,13 @@ func Run(ctx context.Context, spec Spec) (*Outcome, error) {
 	if spec.Hooks.Opened != nil {
 		spec.Hooks.Opened(o, targets)
 	}
+	var baselineTime time.Duration
 	if base != nil && base.report == nil {
+		baseStarted := time.Now()
 		if base.report, err = searchBaseline(ctx, &spec, cfg, info.Classes); err != nil {
 			return nil, err
 		}
+		baselineTime = time.Since(baseStarted)
 		// The candidate's budget starts after the baseline's search.
 		cancel()
 		started = time.Now()
@@ -315,7 +325,7 @@ func Run(ctx context.Context, spec Spec) (*Outcome, error) {
 	// were fooled: the gate lets them fail the run, and makes one they do
 	// not fail an error.
 	used := time.Since(started)
-	out := &Outcome{Result: buildResult(o, &spec, res, started), SearchErr: err}
+	out := &Outcome{Result: buildResult(o, &spec, res, started), SearchErr: err, BaselineTime: baselineTime}
 	out.Result.BudgetUsedSeconds = used.Seconds()
 	out.Interrupted = res.Stopped == attack.StoppedCanceled
 	out.Result.Interrupted = out.Interrupted

@@ -523,6 +523,34 @@ func TestBaselineStoppedRefusal(t *testing.T) {
 	}
 }
 
+// TestBaselineUncappedRefusal: a baseline report searched without an
+// evaluation cap is refused naming its own setting, which suggests this
+// run's cap, whatever else differs: matching the baseline's settings would
+// mean --max-evals 0, which a comparison refuses.
+func TestBaselineUncappedRefusal(t *testing.T) {
+	for _, tc := range []struct {
+		name             string
+		candCap, baseCap int64
+		repeats          int
+		setting          fault.Setting
+		suggest          []string
+	}{
+		{"uncapped baseline", 3000, 0, 5, SettingBaselineUncapped, []string{"3000"}},
+		{"uncapped baseline, the cap alone differs", 500, 0, 1, SettingBaselineUncapped, []string{"500"}},
+		{"another cap", 3000, 2000, 5, SettingBaselineSettings, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cand := &report.Result{ScoreVersion: score.Version, ScoreComparable: true, Config: report.Config{MaxEvals: tc.candCap, Repeats: tc.repeats}}
+			base := &report.Result{ScoreVersion: score.Version, ScoreComparable: true, Config: report.Config{MaxEvals: tc.baseCap, Repeats: 1}}
+			err := baselineRefusal("base.json", gate.CheckBaseline(cand, base, false), base, 10)
+			setting, suggested := fault.SuggestionsOf(err)
+			if !errors.Is(err, fault.Invalid) || setting != tc.setting || !slices.Equal(suggested, tc.suggest) {
+				t.Errorf("got %v, setting %q, suggested %q; want %q suggesting %q", err, setting, suggested, tc.setting, tc.suggest)
+			}
+		})
+	}
+}
+
 // TestBaselineOutputKindRefusal: a baseline report whose outputs were read
 // as the other family is refused naming its own setting, so that the front
 // end names --output-kind, and suggests the baseline's kind when a run can
