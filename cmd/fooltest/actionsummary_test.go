@@ -57,8 +57,8 @@ func TestActionModelSummary(t *testing.T) {
 	}{
 		{"the default preprocessing", big, nil,
 			[]string{defaultPre + "preset input was given; set the preset input to" + examples +
-				"fooltest inspect --image PHOTO (run on your machine or with the image ghcr.io/fooltest/fooltest, as the Action has no inspect) helps find, or set the preset input to raw01 to confirm it: no run passes on it unconfirmed\n"},
-			[]string{defaultPre + "--preset was given; pass" + examples + "inspect --image PHOTO helps find, or --preset raw01 to confirm it: no run passes on it unconfirmed\n"}},
+				"fooltest inspect --image PHOTO (run on your machine or with the image ghcr.io/fooltest/fooltest, as the Action has no inspect) helps find, or set the preset input to raw01 to confirm it: unconfirmed, a run that would pass ends in error unless it fooled every class it searched\n"},
+			[]string{defaultPre + "--preset was given; pass" + examples + "inspect --image PHOTO helps find, or --preset raw01 to confirm it: unconfirmed, a run that would pass ends in error unless it fooled every class it searched\n"}},
 		{"another output of class scores", writeModel(t, "heads.onnx", twoHeads), map[string]string{"preset": "raw01"},
 			[]string{`chosen over "head" [-1 1], also shaped as class scores (the output input picks another)` + "\n"},
 			[]string{`chosen over "head" [-1 1], also shaped as class scores (--output picks another)` + "\n"}},

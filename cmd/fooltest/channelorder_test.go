@@ -129,6 +129,12 @@ func TestDefaultPresetNote(t *testing.T) {
 			if got := strings.Contains(r.stdout, note); got != tc.want {
 				t.Fatalf("note shown: %v, want %v\n%s", got, tc.want, r.stdout)
 			}
+			// The line states the gate's rule with its exception: a run
+			// that fools every class it searched stands unconfirmed.
+			const rule = "to confirm it: unconfirmed, a run that would pass ends in error unless it fooled every class it searched"
+			if tc.name == "colour, no flag" && !strings.Contains(r.stdout, "--preset raw01 "+rule) {
+				t.Fatalf("want the rule %q:\n%s", rule, r.stdout)
+			}
 			if tc.args != nil && tc.args[1] == gray10 && (!strings.Contains(r.stdout, "\ndigits      ") || !strings.Contains(r.stdout, "\nphotos      ")) {
 				t.Fatalf("want both the digits and the photos line:\n%s", r.stdout)
 			}

@@ -404,7 +404,9 @@ func summary(l *pipeline.Opened, defaulted bool, hf hfconfig.Files, v vocabulary
 			if l.Preset == "" || l.Preset == "custom" {
 				confirm = v.pass([]string{"scale", "mean", "std"}, []string{"1", "0", "1"})
 			}
-			pre += ", or " + confirm + " to confirm it: no run passes on it unconfirmed"
+			// The gate's exception: a search that fooled every class
+			// it searched tested the model, whatever its inputs.
+			pre += ", or " + confirm + " to confirm it: unconfirmed, a run that would pass ends in error unless it fooled every class it searched"
 		}
 	}
 	if i.MetadataOverridden != "" {
