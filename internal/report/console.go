@@ -17,7 +17,7 @@ const (
 )
 
 // WriteConsole writes the summary a terminal or a CI log shows: the fooled
-// classes by confidence, then the closest of the others up to 20 rows, the
+// classes by confidence, then the closest of the others up to 20 rows in all, the
 // score, the comparison with the baseline and the verdict line, from the
 // same view as report.md and report.html, the libraries' messages in
 // words (see Words). Labels are cleaned as in every format, so that no
