@@ -37,10 +37,10 @@ func (c *Classifier) checkBatch(requested bool) error {
 		return err
 	}
 	per, k := c.in.c*c.in.h*c.in.w, c.out.width()
-	imgs := probeSet(c.in.c, c.in.h, c.in.w)
+	p := newProbes(c.in.c, c.in.h, c.in.w)
 	alone := make([]float32, probeImages*k)
 	for i := range probeImages {
-		c.fill(one.input.GetData(), imgs[i*per:(i+1)*per], 1)
+		c.fillProbes(one, p, 1)
 		if err := c.run(one); err != nil {
 			one.destroy()
 			if errors.Is(err, ErrAborted) {
@@ -54,10 +54,11 @@ func (c *Classifier) checkBatch(requested bool) error {
 	}
 	// Each row holds probe image row % probeImages, so a batch of 8 or
 	// more holds every probe image and a smaller one the first few.
+	c.fillProbes(b, newProbes(c.in.c, c.in.h, c.in.w), min(b.size, probeImages))
 	in := b.input.GetData()
-	for r := range b.size {
+	for r := probeImages; r < b.size; r++ {
 		i := r % probeImages
-		c.fill(in[r*per:(r+1)*per], imgs[i*per:(i+1)*per], 1)
+		copy(in[r*per:(r+1)*per], in[i*per:(i+1)*per])
 	}
 	if err := c.run(b); err != nil {
 		one.destroy()
@@ -97,12 +98,11 @@ func (c *Classifier) checkBatch(requested bool) error {
 // once would not fool it again.
 func (c *Classifier) checkRepeat() error {
 	b := c.batch
-	per, k := c.in.c*c.in.h*c.in.w, c.out.width()
-	imgs := probeSet(c.in.c, c.in.h, c.in.w)
+	k := c.out.width()
 	m := min(b.size, probeImages)
 	first := make([]float32, m*k)
 	for run := range 2 {
-		c.fill(b.input.GetData(), imgs[:m*per], m)
+		c.fillProbes(b, newProbes(c.in.c, c.in.h, c.in.w), m)
 		if err := c.run(b); err != nil {
 			return err
 		}

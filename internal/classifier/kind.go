@@ -376,13 +376,13 @@ func (c *Classifier) ScoreCap() float64 {
 // images differ in brightness, contrast and structure, so that an output
 // whose values depend on the image shows its range.
 func (c *Classifier) probe() (probeStats, error) {
-	per, k := c.in.c*c.in.h*c.in.w, c.out.width()
-	imgs := probeSet(c.in.c, c.in.h, c.in.w)
+	k := c.out.width()
+	p := newProbes(c.in.c, c.in.h, c.in.w)
 	st := probeStats{lo: float32(math.Inf(1)), hi: float32(math.Inf(-1)), sumLo: math.Inf(1), sumHi: math.Inf(-1), lseLo: math.Inf(1), lseHi: math.Inf(-1), l2Lo: math.Inf(1), l2Hi: math.Inf(-1)}
 	b := c.batch
 	for off := 0; off < probeImages; off += b.size {
 		m := min(b.size, probeImages-off)
-		c.fill(b.input.GetData(), imgs[off*per:(off+m)*per], m)
+		c.fillProbes(b, p, m)
 		if err := c.run(b); err != nil {
 			return st, err
 		}
@@ -481,26 +481,28 @@ func (c *Classifier) checkConstant(first []float32) error {
 	}
 	per, k := c.in.c*c.in.h*c.in.w, c.out.width()
 	rng := rand.New(rand.NewPCG(3, 4))
-	imgs := make([]float32, constantImages*per)
-	for n := range constantImages {
-		img := imgs[n*per : (n+1)*per]
-		for range 1 + rng.IntN(8) {
-			y0, x0 := rng.IntN(c.in.h), rng.IntN(c.in.w)
-			y1, x1 := y0+1+rng.IntN(c.in.h-y0), x0+1+rng.IntN(c.in.w-x0)
-			for cc := range c.in.c {
-				v := rng.Float32()
-				for y := y0; y < y1; y++ {
-					for x := x0; x < x1; x++ {
-						img[cc*c.in.h*c.in.w+y*c.in.w+x] = v
-					}
-				}
-			}
-		}
-	}
+	// One image at a time, as the probes: 32 of 3×4096×4096 take 6.4 GB.
+	img := make([]float32, per)
 	b := c.batch
 	for off := 0; off < constantImages; off += b.size {
 		m := min(b.size, constantImages-off)
-		c.fill(b.input.GetData(), imgs[off*per:(off+m)*per], m)
+		in := b.input.GetData()
+		for n := range m {
+			clear(img)
+			for range 1 + rng.IntN(8) {
+				y0, x0 := rng.IntN(c.in.h), rng.IntN(c.in.w)
+				y1, x1 := y0+1+rng.IntN(c.in.h-y0), x0+1+rng.IntN(c.in.w-x0)
+				for cc := range c.in.c {
+					v := rng.Float32()
+					for y := y0; y < y1; y++ {
+						for x := x0; x < x1; x++ {
+							img[cc*c.in.h*c.in.w+y*c.in.w+x] = v
+						}
+					}
+				}
+			}
+			c.fill(in[n*per:(n+1)*per], img, 1)
+		}
 		if err := c.run(b); err != nil {
 			return err
 		}
@@ -594,46 +596,70 @@ func sameBits(a, b []float32) bool {
 	return true
 }
 
-// probeSet returns probeImages canonical images: black, mid-grey, white,
-// uniform noise, low-contrast noise, a checkerboard, a gradient and random
-// colour blocks.
-func probeSet(ch, h, w int) []float32 {
-	per, hw := ch*h*w, h*w
-	rng := rand.New(rand.NewPCG(1, 2))
-	imgs := make([]float32, probeImages*per)
-	for n := range probeImages {
-		img := imgs[n*per : (n+1)*per]
-		for cc := range ch {
-			colour := rng.Float32()
-			for y := range h {
-				for x := range w {
-					var v float32
-					switch n {
-					case 0:
-						v = 0
-					case 1:
-						v = 0.5
-					case 2:
-						v = 1
-					case 3:
-						v = rng.Float32()
-					case 4:
-						v = 0.45 + 0.1*rng.Float32()
-					case 5:
-						v = float32((x/max(1, w/8) + y/max(1, h/8)) % 2)
-					case 6:
-						v = float32(x) / float32(max(1, w-1))
-					default:
-						if (x/max(1, w/4)+y/max(1, h/4))%2 == 0 {
-							v = colour
-						} else {
-							v = 1 - colour
-						}
+// probes makes the probe images, probeImages canonical images: black,
+// mid-grey, white, uniform noise, low-contrast noise, a checkerboard, a
+// gradient and random colour blocks. It makes them one at a time, in order,
+// so that a check holds one image rather than all eight: at 3×4096×4096
+// they take 1.6 GB, and each check that held them added as much to the
+// peak memory of opening.
+type probes struct {
+	ch, h, w int
+	rng      *rand.Rand
+	// n is the image next makes.
+	n int
+	// img holds the image next made last.
+	img []float32
+}
+
+// newProbes returns the probe images of shape ch×h×w from the first on.
+func newProbes(ch, h, w int) *probes {
+	return &probes{ch: ch, h: h, w: w, rng: rand.New(rand.NewPCG(1, 2)), img: make([]float32, ch*h*w)}
+}
+
+// next returns the next probe image, valid until the next call.
+func (p *probes) next() []float32 {
+	h, w, hw := p.h, p.w, p.h*p.w
+	n, img := p.n, p.img
+	p.n++
+	for cc := range p.ch {
+		colour := p.rng.Float32()
+		for y := range h {
+			for x := range w {
+				var v float32
+				switch n {
+				case 0:
+					v = 0
+				case 1:
+					v = 0.5
+				case 2:
+					v = 1
+				case 3:
+					v = p.rng.Float32()
+				case 4:
+					v = 0.45 + 0.1*p.rng.Float32()
+				case 5:
+					v = float32((x/max(1, w/8) + y/max(1, h/8)) % 2)
+				case 6:
+					v = float32(x) / float32(max(1, w-1))
+				default:
+					if (x/max(1, w/4)+y/max(1, h/4))%2 == 0 {
+						v = colour
+					} else {
+						v = 1 - colour
 					}
-					img[cc*hw+y*w+x] = v
 				}
+				img[cc*hw+y*w+x] = v
 			}
 		}
 	}
-	return imgs
+	return img
+}
+
+// fillProbes fills the first m rows of b's input with the next m images of
+// p, through the preprocessing.
+func (c *Classifier) fillProbes(b *binding, p *probes, m int) {
+	per, in := c.in.c*c.in.h*c.in.w, b.input.GetData()
+	for r := range m {
+		c.fill(in[r*per:(r+1)*per], p.next(), 1)
+	}
 }
