@@ -462,17 +462,19 @@ func open(ctx context.Context, start time.Time, name string, src source, checked
 	}
 	stop := c.AbortOn(ctx)
 	tuneStart := time.Now()
-	err = c.chooseBatch(opts.Batch, tuneDeadline(ctx, tuneStart))
+	err = c.chooseBatch(ctx, opts.Batch, tuneDeadline(ctx, tuneStart))
+	c.info.TuneSeconds = time.Since(tuneStart).Seconds()
+	if err == nil {
+		// The model's first run, where tuning times nothing (see
+		// tuneBatch).
+		err = c.checkRepeat()
+	}
 	if err != nil && errors.Is(err, fault.Model) && !errors.Is(err, ErrAborted) && c.in.sizeDynamic() {
 		err = c.in.firstRunError(err)
 	}
 	if err == nil {
-		err = c.checkRepeat()
-	}
-	if err == nil {
 		err = c.checkBatch(opts.Batch > 0)
 	}
-	c.info.TuneSeconds = time.Since(tuneStart).Seconds()
 	if err == nil {
 		err = c.probeKind(checked.OutputOp(out.name))
 	}

@@ -14,14 +14,14 @@ import (
 
 // chooseBatch fixes the batch size: the model's fixed batch, the user's
 // requested batch, or the candidate with the best measured images per second,
-// tuned until deadline at the latest.
-func (c *Classifier) chooseBatch(requested int, deadline time.Time) error {
+// tuned until deadline at the latest. The end of ctx aborts it.
+func (c *Classifier) chooseBatch(ctx context.Context, requested int, deadline time.Time) error {
 	switch {
 	case c.in.batch > 0:
 		requested = c.in.batch
 	case requested > 0:
 	default:
-		best, err := c.tuneBatch(deadline)
+		best, err := c.tuneBatch(ctx, deadline)
 		if err != nil {
 			return err
 		}
@@ -87,10 +87,16 @@ func tuneDeadline(ctx context.Context, now time.Time) time.Time {
 
 // tuneBatch times doubling batch sizes and keeps the fastest per image. A
 // larger batch must win by 3% to be chosen, since it also costs latency and
-// padding in the search's last batch of a generation. Past deadline it
-// keeps the best size measured so far, batch 1 at least.
-func (c *Classifier) tuneBatch(deadline time.Time) (*binding, error) {
+// padding in the search's last batch of a generation. Its runs end at
+// deadline: a size not timed by then is not chosen, and it keeps the best
+// size timed so far, batch 1 at least. Where only batch 1 fits
+// maxBatchBytes it times nothing: there is nothing to choose between, and
+// the checks after it run the model at batch 1 anyway.
+func (c *Classifier) tuneBatch(ctx context.Context, deadline time.Time) (*binding, error) {
 	per := c.in.c * c.in.h * c.in.w
+	if 2*per*4 > maxBatchBytes {
+		return c.newBinding(1)
+	}
 	var best *binding
 	bestRate := 0.0
 	worse := 0
@@ -103,7 +109,15 @@ func (c *Classifier) tuneBatch(deadline time.Time) (*binding, error) {
 			best.destroy()
 			return nil, err
 		}
-		rate, err := c.measure(b, deadline)
+		rate, timed, err := c.measureBy(ctx, b, deadline)
+		if err == nil && !timed {
+			// Larger sizes would take longer still.
+			if best == nil {
+				return b, nil
+			}
+			b.destroy()
+			break
+		}
 		if err != nil && size > 1 && !errors.Is(err, ErrAborted) {
 			// Exports that declare a dynamic batch but reshape to a
 			// batch of 1 inside (view(1, -1) in PyTorch) run only one
@@ -133,6 +147,29 @@ func (c *Classifier) tuneBatch(deadline time.Time) (*binding, error) {
 		}
 	}
 	return best, nil
+}
+
+// measureBy is measure with its runs aborted at deadline, or when ctx
+// ends: a run of a slow model that starts just before the deadline would
+// otherwise overrun it by its own length, and a large batch by several.
+// timed is false when deadline aborted a run; the error is ctx's when ctx
+// ended.
+func (c *Classifier) measureBy(ctx context.Context, b *binding, deadline time.Time) (rate float64, timed bool, err error) {
+	tctx, cancel := context.WithDeadline(ctx, deadline)
+	defer cancel()
+	stop := c.AbortOn(tctx)
+	rate, err = c.measure(b, deadline)
+	stop()
+	// stop cleared the termination that tctx's end set, and with it
+	// any that ctx's own end set at the same time: report ctx's end,
+	// so that nothing runs after it.
+	if cerr := AbortedBy(ctx); cerr != nil {
+		return 0, false, cerr
+	}
+	if errors.Is(err, ErrAborted) {
+		return 0, false, nil
+	}
+	return rate, err == nil, err
 }
 
 // onlyBatch returns a binding of the first batch size above 1 at which a
