@@ -488,6 +488,10 @@ func (c *Classifier) checkConstant(first []float32) error {
 		m := min(b.size, constantImages-off)
 		in := b.input.GetData()
 		for n := range m {
+			if c.abort.get() != nil {
+				// The run fails at once: make no more images for it.
+				break
+			}
 			clear(img)
 			for range 1 + rng.IntN(8) {
 				y0, x0 := rng.IntN(c.in.h), rng.IntN(c.in.w)
@@ -656,10 +660,15 @@ func (p *probes) next() []float32 {
 }
 
 // fillProbes fills the first m rows of b's input with the next m images of
-// p, through the preprocessing.
+// p, through the preprocessing. Once the context given to AbortOn has
+// ended it makes none: the run they were for fails at once, and a probe of
+// 3×4096×4096 takes a second to make.
 func (c *Classifier) fillProbes(b *binding, p *probes, m int) {
 	per, in := c.in.c*c.in.h*c.in.w, b.input.GetData()
 	for r := range m {
+		if c.abort.get() != nil {
+			return
+		}
 		c.fill(in[r*per:(r+1)*per], p.next(), 1)
 	}
 }

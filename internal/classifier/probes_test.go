@@ -1,11 +1,14 @@
 package classifier
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"errors"
 	"runtime"
 	"testing"
+	"time"
 
 	"github.com/fooltest/fooltest/internal/testsupport/onnxtest"
 )
@@ -56,6 +59,40 @@ func TestProbesUnchanged(t *testing.T) {
 		}
 		if got := hex.EncodeToString(h.Sum(nil)); got != tc.want {
 			t.Errorf("probes of %v: sha256 %s, want %s", tc.shape, got, tc.want)
+		}
+	}
+}
+
+// TestProbesStopWithContext: once the context of opening has ended, no
+// more probe images are made for the run that would fail at once, so that
+// opening a model of large images stops at its budget's deadline rather
+// than a second per image later.
+func TestProbesStopWithContext(t *testing.T) {
+	c := openModel(t, onnxtest.Classifier([]int64{-1, 1, 8, 8}, 3, "Softmax"), Options{Batch: 8})
+	for _, ended := range []bool{false, true} {
+		ctx, cancel := context.WithCancel(context.Background())
+		if ended {
+			cancel()
+		}
+		stop := c.AbortOn(ctx)
+		// AbortOn notices the end in a goroutine of its own.
+		for ended && c.abort.get() == nil {
+			time.Sleep(time.Millisecond)
+		}
+		p := newProbes(1, 8, 8)
+		c.fillProbes(c.batch, p, probeImages)
+		_, err := c.probe()
+		stop()
+		cancel()
+		want := probeImages
+		if ended {
+			want = 0
+		}
+		if p.n != want {
+			t.Errorf("context ended %v: made %d probe images, want %d", ended, p.n, want)
+		}
+		if ended != errors.Is(err, ErrAborted) {
+			t.Errorf("context ended %v: probe returned %v", ended, err)
 		}
 	}
 }

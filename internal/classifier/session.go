@@ -189,6 +189,11 @@ func (c *Classifier) newBinding(size int) (*binding, error) {
 // abortable (see AbortOn), which a run through an IoBinding would not be:
 // onnxruntime_go runs bindings without run options.
 func (c *Classifier) run(b *binding) error {
+	// The context ended between runs: ONNX Runtime may not see the
+	// termination before the run starts.
+	if cause := c.abort.get(); cause != nil {
+		return fmt.Errorf("%w: %w", ErrAborted, cause)
+	}
 	if err := c.sess.RunWithOptions(b.ins, b.outs, c.ro); err != nil {
 		if cause := c.abort.get(); cause != nil {
 			return fmt.Errorf("%w: %w", ErrAborted, cause)
