@@ -188,19 +188,17 @@ func forEach(n int, fn func(i int) error) []error {
 
 // writeImages writes images/<index>-<slug>.png for every class that prepare
 // gave an image path: the fooled classes and at most maxUnfooledImages
-// others, so the count is bounded however many classes the model has. A
-// class whose image is not written, because images/ cannot be made or its
-// pixels cannot be drawn, loses its path, so that no report links a
-// missing file, and its error is returned with the others. PNGs left in
-// images/ by an earlier run into the same directory are removed: no report
-// links them any more.
+// others, so the count is bounded however many classes the model has. An
+// image that is not written, because images/ cannot be made or its pixels
+// cannot be drawn, is missing from files, and its error is returned with
+// the others; WriteFiles then clears the class's path (see unlinkMissing).
+// writeImages only reads res: the other formats that draw images read it
+// at the same time. PNGs left in images/ by an earlier run into the same
+// directory are removed: no report links them any more.
 func writeImages(dir string, res *Result, files *fileList) (string, error) {
 	out := filepath.Join(dir, imagesDir)
 	created, err := ensureDir(out, imagesFolder)
 	if err != nil {
-		for i := range res.Classes {
-			res.Classes[i].Image = ""
-		}
 		return "", fmt.Errorf("images: %w", err)
 	}
 	files.add(created...)
@@ -218,8 +216,6 @@ func writeImages(dir string, res *Result, files *fileList) (string, error) {
 			})
 		}
 		if err != nil {
-			// Each call touches only its own class, so this is race-free.
-			c.Image = ""
 			return fmt.Errorf("image of class %d: %w", c.Index, err)
 		}
 		return nil
@@ -228,16 +224,9 @@ func writeImages(dir string, res *Result, files *fileList) (string, error) {
 	if err != nil {
 		errs = append(errs, fmt.Errorf("images: %w", err))
 	}
-	for i := range res.Classes {
-		if c := &res.Classes[i]; c.Image != "" && !placed[filepath.Join(dir, filepath.FromSlash(c.Image))] {
-			c.Image = ""
-		}
-	}
-	keep := make(map[string]bool)
-	for i := range res.Classes {
-		if c := &res.Classes[i]; c.Image != "" {
-			keep[path.Base(c.Image)] = true
-		}
+	keep := make(map[string]bool, len(placed))
+	for p := range placed {
+		keep[filepath.Base(p)] = true
 	}
 	if err := removeStale(out, keep); err != nil {
 		errs = append(errs, fmt.Errorf("images: %w", err))

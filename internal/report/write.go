@@ -189,6 +189,7 @@ func WriteFiles(dir string, res *Result, formats []string, opts WriteOptions) (W
 		}
 	}
 	wg.Wait()
+	unlinkMissing(dir, res, files)
 	for i, f := range todo {
 		if !DrawsImages(f) {
 			run(i)
@@ -208,6 +209,25 @@ func WriteFiles(dir string, res *Result, formats []string, opts WriteOptions) (W
 		}
 	}
 	return w, errors.Join(errs...)
+}
+
+// unlinkMissing clears the image path of every class whose image is not in
+// place, because images/ could not be made or the image could not be
+// drawn, so that no report written after it links a missing file. It runs
+// once the formats that draw images are done: they read res while
+// writeImages writes, and a path cleared then was a data race with them.
+func unlinkMissing(dir string, res *Result, files *fileList) {
+	files.mu.Lock()
+	written := make(map[string]bool, len(files.paths))
+	for _, p := range files.paths {
+		written[p] = true
+	}
+	files.mu.Unlock()
+	for i := range res.Classes {
+		if c := &res.Classes[i]; c.Image != "" && !written[filepath.Join(dir, filepath.FromSlash(c.Image))] {
+			c.Image = ""
+		}
+	}
 }
 
 // DrawsImages reports whether format f draws images from Class.Pixels (a
