@@ -28,9 +28,13 @@ vet:
 	$(GO) vet ./...
 	GOEXPERIMENT= $(GO) vet ./internal/cppn ./internal/attack
 
+# The race run covers the report writers, which write formats at once (a
+# race there once let report.html read an image path while the images were
+# being written), and the pipeline.
 test: onnxruntime vet
 	$(GO) test -count=1 ./...
 	GOEXPERIMENT= $(GO) test -count=1 ./internal/cppn ./internal/attack
+	$(GO) test -race -count=1 ./internal/report ./internal/pipeline
 
 clean:
 	rm -rf bin fooltest-report
