@@ -40,7 +40,7 @@ const (
 )
 
 // maxJUnitLabel bounds labels in testcase names, which reporters show in
-// lists and tables.
+// lists and tables, and in the failure text.
 const maxJUnitLabel = 200
 
 // junitSuites builds the JUnit document without its testcases, which
@@ -343,8 +343,8 @@ func junitSkipped(res *Result, i int) *string {
 // image is.
 func junitDetails(res *Result, c *Class, bc *BaselineClass) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Class %d %q was given confidence %s (threshold %s) for an unrecognizable image.\n",
-		c.Index, cleanText(c.Label), formatConfidence(c.Confidence, res.Threshold), formatThreshold(res.Threshold))
+	fmt.Fprintf(&b, "Class %d %s was given confidence %s (threshold %s) for an unrecognizable image.\n",
+		c.Index, quotedLabel(c.Label, maxJUnitLabel), formatConfidence(c.Confidence, res.Threshold), formatThreshold(res.Threshold))
 	if bc != nil {
 		fmt.Fprintf(&b, "Against the baseline %s: %s.\n", cleanText(res.Baseline.Path), costs(res, c, bc))
 	}

@@ -408,8 +408,8 @@ func sarifFor(res *Result, words Words) sarifLog {
 // model file uri.
 func sarifResultFor(res *Result, c *Class, loc sarifArtifactLocation) sarifResult {
 	label := displayLabel(c.Label, 200)
-	msg := fmt.Sprintf("Class %d %q is fooled: an unrecognizable image scored confidence %s, at or above the threshold %s.",
-		c.Index, label, formatConfidence(c.Confidence, res.Threshold), formatThreshold(res.Threshold))
+	msg := fmt.Sprintf("Class %d %s is fooled: an unrecognizable image scored confidence %s, at or above the threshold %s.",
+		c.Index, quotedLabel(c.Label, 200), formatConfidence(c.Confidence, res.Threshold), formatThreshold(res.Threshold))
 	if c.Image != "" {
 		msg += " Image: " + c.Image + " in the fooltest report."
 	}
@@ -433,7 +433,7 @@ func sarifResultFor(res *Result, c *Class, loc sarifArtifactLocation) sarifResul
 // sarifUnreachableFor is the note on class c, which looks unreachable.
 func sarifUnreachableFor(res *Result, c *Class, loc sarifArtifactLocation, rule int) sarifResult {
 	label := displayLabel(c.Label, 200)
-	msg := fmt.Sprintf("Class %d %q looks unreachable: %s. %s", c.Index, label, displayLabel(c.Unreachable.Reason, 600), unreachableNote)
+	msg := fmt.Sprintf("Class %d %s looks unreachable: %s. %s", c.Index, quotedLabel(c.Label, 200), displayLabel(c.Unreachable.Reason, 600), unreachableNote)
 	props := map[string]any{
 		"classIndex": c.Index,
 		"label":      label,
@@ -510,7 +510,7 @@ func ruleIndex(log *sarifLog, id string) int {
 // its baseline bc.
 func sarifRegressionFor(res *Result, c *Class, bc *BaselineClass, loc sarifArtifactLocation, rule int) sarifResult {
 	label := displayLabel(c.Label, 200)
-	msg := fmt.Sprintf("Class %d %q is easier to fool than in the baseline: %s.", c.Index, label, costs(res, c, bc)) +
+	msg := fmt.Sprintf("Class %d %s is easier to fool than in the baseline: %s.", c.Index, quotedLabel(c.Label, 200), costs(res, c, bc)) +
 		sarifAllowed(res, FailedByRegression)
 	props := map[string]any{
 		"classIndex": c.Index,

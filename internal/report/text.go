@@ -59,6 +59,15 @@ func displayLabel(s string, n int) string {
 	return truncate(strings.TrimSpace(cleanText(s)), n)
 }
 
+// quotedLabel is displayLabel in quotation marks, for the prose of plain
+// text messages (SARIF, JUnit). It is not Go-quoted: readers would see
+// escapes such as \u202e and doubled backslashes where report.md and
+// report.html show the label itself, and cleanText has already removed
+// what could break the line or reorder the text.
+func quotedLabel(s string, n int) string {
+	return `"` + displayLabel(s, n) + `"`
+}
+
 // formatConfidence formats a confidence for a report that compares it with
 // the threshold. It prints five decimals, or one more than the threshold
 // has (0.999999 gets seven), and rounds toward zero where rounding would
