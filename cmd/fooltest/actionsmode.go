@@ -212,7 +212,7 @@ func finishAction(gha *githubactions.Action, e env, o *runOutcome, runErr error)
 		}
 		for _, c := range report.ByConfidence(res) {
 			if c.Fooled {
-				out.Classes = append(out.Classes, actions.FooledClass{Index: c.Index, Label: c.Label, Confidence: c.Confidence})
+				out.Classes = append(out.Classes, actions.FooledClass{Index: c.Index, Label: report.DisplayLabel(c.Label), Confidence: c.Confidence})
 			}
 		}
 		// The annotations mark as failures what the reports do.

@@ -41,7 +41,7 @@ const (
 
 // maxJUnitLabel bounds labels in testcase names, which reporters show in
 // lists and tables, and in the failure text.
-const maxJUnitLabel = 200
+const maxJUnitLabel = maxPlainLabel
 
 // junitSuites builds the JUnit document without its testcases, which
 // encodeJUnit streams: one testsuite for the run, and counts for one

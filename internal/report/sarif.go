@@ -407,9 +407,9 @@ func sarifFor(res *Result, words Words) sarifLog {
 // sarifResultFor is the result of fooled class c, located at line 1 of the
 // model file uri.
 func sarifResultFor(res *Result, c *Class, loc sarifArtifactLocation) sarifResult {
-	label := displayLabel(c.Label, 200)
+	label := displayLabel(c.Label, maxPlainLabel)
 	msg := fmt.Sprintf("Class %d %s is fooled: an unrecognizable image scored confidence %s, at or above the threshold %s.",
-		c.Index, quotedLabel(c.Label, 200), formatConfidence(c.Confidence, res.Threshold), formatThreshold(res.Threshold))
+		c.Index, quotedLabel(c.Label, maxPlainLabel), formatConfidence(c.Confidence, res.Threshold), formatThreshold(res.Threshold))
 	if c.Image != "" {
 		msg += " Image: " + c.Image + " in the fooltest report."
 	}
@@ -432,8 +432,8 @@ func sarifResultFor(res *Result, c *Class, loc sarifArtifactLocation) sarifResul
 
 // sarifUnreachableFor is the note on class c, which looks unreachable.
 func sarifUnreachableFor(res *Result, c *Class, loc sarifArtifactLocation, rule int) sarifResult {
-	label := displayLabel(c.Label, 200)
-	msg := fmt.Sprintf("Class %d %s looks unreachable: %s. %s", c.Index, quotedLabel(c.Label, 200), displayLabel(c.Unreachable.Reason, 600), unreachableNote)
+	label := displayLabel(c.Label, maxPlainLabel)
+	msg := fmt.Sprintf("Class %d %s looks unreachable: %s. %s", c.Index, quotedLabel(c.Label, maxPlainLabel), displayLabel(c.Unreachable.Reason, 600), unreachableNote)
 	props := map[string]any{
 		"classIndex": c.Index,
 		"label":      label,
@@ -509,8 +509,8 @@ func ruleIndex(log *sarifLog, id string) int {
 // sarifRegressionFor is the result of class c, which regressed against
 // its baseline bc.
 func sarifRegressionFor(res *Result, c *Class, bc *BaselineClass, loc sarifArtifactLocation, rule int) sarifResult {
-	label := displayLabel(c.Label, 200)
-	msg := fmt.Sprintf("Class %d %s is easier to fool than in the baseline: %s.", c.Index, quotedLabel(c.Label, 200), costs(res, c, bc)) +
+	label := displayLabel(c.Label, maxPlainLabel)
+	msg := fmt.Sprintf("Class %d %s is easier to fool than in the baseline: %s.", c.Index, quotedLabel(c.Label, maxPlainLabel), costs(res, c, bc)) +
 		sarifAllowed(res, FailedByRegression)
 	props := map[string]any{
 		"classIndex": c.Index,

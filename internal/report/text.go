@@ -59,6 +59,19 @@ func displayLabel(s string, n int) string {
 	return truncate(strings.TrimSpace(cleanText(s)), n)
 }
 
+// maxPlainLabel bounds a label in plain text messages: SARIF results,
+// JUnit test cases and failures, and the workflow's annotations.
+const maxPlainLabel = 200
+
+// DisplayLabel is label as the plain text reports show it: cleaned by
+// cleanText and cut to maxPlainLabel characters. A label may come from a
+// pull request or a merged shard's report.json, of any length; callers
+// that show labels outside the reports, such as the workflow's
+// annotations, use it so that the label reads the same there.
+func DisplayLabel(label string) string {
+	return displayLabel(label, maxPlainLabel)
+}
+
 // quotedLabel is displayLabel in quotation marks, for the prose of plain
 // text messages (SARIF, JUnit). It is not Go-quoted: readers would see
 // escapes such as \u202e and doubled backslashes where report.md and

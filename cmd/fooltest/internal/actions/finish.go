@@ -98,7 +98,10 @@ type BaselineOutcome struct {
 
 // FooledClass is one class the search fooled.
 type FooledClass struct {
-	Index      int
+	Index int
+	// Label is the class's label as the reports show it in plain text
+	// (report.DisplayLabel), so that an annotation reads as the SARIF
+	// and JUnit messages do.
 	Label      string
 	Confidence float64
 }
@@ -340,5 +343,8 @@ func label(c FooledClass) string {
 	if c.Label == "" {
 		return "no label"
 	}
-	return strconv.Quote(c.Label)
+	// Not Go-quoted: the runner escapes what would end the annotation,
+	// and escapes would show the reader \u200b where the reports show
+	// the label.
+	return `"` + c.Label + `"`
 }

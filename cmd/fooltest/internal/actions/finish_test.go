@@ -462,7 +462,7 @@ func TestAnnotationEscaping(t *testing.T) {
 		t.Fatal(err)
 	}
 	cmds := r.commands()
-	want := regexp.MustCompile(`^::error file=a%2Cb%3Ac\.onnx,line=1,title=[^:]*::class 0 \("100%25 sure\\nreally"\)`)
+	want := regexp.MustCompile(`^::error file=a%2Cb%3Ac\.onnx,line=1,title=[^:]*::class 0 \("100%25 sure%0Areally"\)`)
 	if len(cmds) != 1 || !want.MatchString(cmds[0]) {
 		t.Errorf("commands = %q, want one matching %s", cmds, want)
 	}
