@@ -193,6 +193,15 @@ func mdEscape(s string) string {
 	return b.String()
 }
 
+// MarkdownText makes text fooltest does not control inert in Markdown, as
+// report.md makes labels: cleaned, with every character that could start
+// structure, HTML, an image, a mention, an issue reference or an autolink
+// escaped. Errors quote paths and a model's own names (its nodes, inputs
+// and metadata), so a step summary that shows one uses it.
+func MarkdownText(s string) string {
+	return mdEscape(cleanText(s))
+}
+
 // mdText cleans, bounds and escapes untrusted text for Markdown.
 func mdText(s string, n int) string {
 	return mdEscape(displayLabel(s, n))

@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/fooltest/fooltest/cmd/fooltest/internal/safetext"
+	"github.com/fooltest/fooltest/internal/report"
 
 	"github.com/sethvargo/go-githubactions"
 )
@@ -221,7 +222,7 @@ func shortSummary(o Outcome) string {
 			reason = o.Err.Error()
 		}
 		return fmt.Sprintf("### fooltest: ERROR: the model was not tested\n\n%s\n\n%d of %d classes fooled before it stopped.\n",
-			safetext.OneLine(cmp.Or(reason, "no reason was recorded")), o.Fooled, o.Targets)
+			summaryText(cmp.Or(reason, "no reason was recorded")), o.Fooled, o.Targets)
 	case o.Verdict != "":
 		s := fmt.Sprintf("### fooltest: %s\n\n%d of %d classes fooled (max confidence %.4f).\n",
 			o.Verdict, o.Fooled, o.Targets, o.MaxConfidence)
@@ -231,9 +232,16 @@ func shortSummary(o Outcome) string {
 		}
 		return s
 	case o.Err != nil:
-		return fmt.Sprintf("### fooltest: error\n\n%s\n", safetext.OneLine(o.Err.Error()))
+		return fmt.Sprintf("### fooltest: error\n\n%s\n", summaryText(o.Err.Error()))
 	}
 	return ""
+}
+
+// summaryText is an error on one line, inert in Markdown: errors quote
+// paths and a model's own names, which a pull request controls and which
+// must not render HTML or images, or ping anyone, in the step summary.
+func summaryText(s string) string {
+	return report.MarkdownText(safetext.OneLine(s))
 }
 
 // formatFloat prints a step output number in full, as scripts parse it.

@@ -281,8 +281,19 @@ func TestFinish(t *testing.T) {
 				return Outcome{Err: errors.New("--threshold: must be in (0,1],\n got 7"), ExitCode: 2, Model: "net.onnx"}
 			},
 			wantOutputs: map[string]string{"verdict": "error"},
-			wantSummary: "### fooltest: error\n\n--threshold: must be in (0,1], got 7\n\n",
+			wantSummary: "### fooltest: error\n\n--threshold: must be in &#40;0,1&#93;, got 7\n\n",
 			wantCmds:    []string{`::error title=fooltest%3A invalid input::--threshold: must be in (0,1], got 7`},
+		},
+		{
+			// Errors quote paths and a model's own names: in the step
+			// summary they must not ping, load an image or render HTML.
+			name: "error quoting hostile text",
+			outcome: func(r *runner) Outcome {
+				return Outcome{Err: errors.New("node @octocat ![x](http://evil.example/a.png) <img src=x>: failed"), ExitCode: 3}
+			},
+			wantOutputs: map[string]string{"verdict": "error"},
+			wantSummary: "### fooltest: error\n\nnode &#64;&#8203;octocat &#33;&#91;x&#93;&#40;http&#58;//evil.example/a.png&#41; &#60;img src=x&#62;: failed\n\n",
+			wantCmds:    []string{`::error title=fooltest%3A runtime failure::node @octocat ![x](http://evil.example/a.png) <img src=x>: failed`},
 		},
 		{
 			name: "runtime failure",
