@@ -373,7 +373,7 @@ func xmlText(s string) string {
 		switch {
 		case r == '\n' || r == '\r' || r == '\t':
 			return r
-		case unicode.IsControl(r), isBidiControl(r), r == 0xFFFE, r == 0xFFFF:
+		case unicode.IsControl(r), isBidiControl(r), isInvisible(r), r == 0xFFFE, r == 0xFFFF:
 			return -1
 		}
 		return r

@@ -12,20 +12,38 @@ import (
 // may arrive in pull requests) safe to place in any report: invalid UTF-8
 // becomes U+FFFD, line breaks and tabs become spaces so a label stays on one
 // line, and other control characters, bidirectional overrides (which can
-// make a report read differently from what it says) and the noncharacters
-// U+FFFE/U+FFFF (forbidden in XML) are dropped. Each format escapes the result
-// further for its own syntax.
+// make a report read differently from what it says), invisible characters
+// (isInvisible) and the noncharacters U+FFFE/U+FFFF (forbidden in XML) are
+// dropped. Each format escapes the result further for its own syntax.
 func cleanText(s string) string {
 	s = strings.ToValidUTF8(s, "\uFFFD")
 	return strings.Map(func(r rune) rune {
 		switch {
 		case r == '\n' || r == '\r' || r == '\t':
 			return ' '
-		case unicode.IsControl(r), isBidiControl(r), r == 0xFFFE, r == 0xFFFF:
+		case unicode.IsControl(r), isBidiControl(r), isInvisible(r), r == 0xFFFE, r == 0xFFFF:
 			return -1
 		}
 		return r
 	}, s)
+}
+
+// isInvisible reports the format characters that show nothing and mean
+// nothing in a label: zero-width spaces, the word joiner and invisible
+// operators, the byte order mark and the tag characters, which can spell
+// text no reader sees. Two labels that differ only by them would read the
+// same. The zero-width joiner and non-joiner stay: emoji sequences and
+// scripts such as Persian and Devanagari need them.
+func isInvisible(r rune) bool {
+	switch {
+	case r == 0x180E, r == 0x200B, r == 0xFEFF:
+		return true
+	case r >= 0x2060 && r <= 0x2064, r >= 0x206A && r <= 0x206F:
+		return true
+	case r >= 0xE0000 && r <= 0xE007F:
+		return true
+	}
+	return false
 }
 
 // isBidiControl reports the invisible characters that reorder text.

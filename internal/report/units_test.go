@@ -188,6 +188,12 @@ func TestCleanText(t *testing.T) {
 		{"rtl\u202eoverride\u2066", "rtloverride"},
 		{"non\uFFFEchar", "nonchar"},
 		{"emoji 🐱 ok", "emoji 🐱 ok"},
+		{"c\u200bat\ufeff", "cat"},
+		{"word\u2060joiner\u2062", "wordjoiner"},
+		{"tag\U000E0061\U000E0062\U000E007F", "tag"},
+		// Scripts and emoji sequences need the joiner and non-joiner.
+		{"\u0645\u06CC\u200C\u062E\u0648\u0627\u0647\u0645", "\u0645\u06CC\u200C\u062E\u0648\u0627\u0647\u0645"},
+		{"\U0001F469\u200D\U0001F52C", "\U0001F469\u200D\U0001F52C"},
 	}
 	for _, tt := range tests {
 		got := report.CleanText(tt.in)
