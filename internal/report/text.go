@@ -189,8 +189,10 @@ func finite(f float64) float64 {
 // CommonMark never treats as syntax. '@' and '#' are also followed by a
 // zero-width space: GitHub links mentions and issue references in the
 // rendered text, after references are decoded, and a label must not ping a
-// user or cross-reference an issue from a pull request comment. The ':' of
-// "://" and the '.' of "www." are encoded so that no URL is autolinked.
+// user or cross-reference an issue from a pull request comment. So is the
+// '-' of "GH-", which GitHub links as an issue reference too ("GH-26").
+// The ':' of "://" and the '.' of "www." are encoded so that no URL is
+// autolinked.
 // Other punctuation is left alone so that the raw file stays readable.
 func mdEscape(s string) string {
 	var b strings.Builder
@@ -200,6 +202,8 @@ func mdEscape(s string) string {
 		switch {
 		case r == '@' || r == '#':
 			b.WriteString("&#" + strconv.Itoa(int(r)) + ";&#8203;")
+		case r == '-' && i >= 2 && strings.EqualFold(string(runes[i-2:i]), "gh"):
+			b.WriteString("-&#8203;")
 		case strings.ContainsRune("\\`*_[]()<>!|~&$", r),
 			r == ':' && i+1 < len(runes) && runes[i+1] == '/',
 			r == '.' && i >= 3 && strings.EqualFold(string(runes[i-3:i]), "www"):

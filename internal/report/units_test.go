@@ -218,6 +218,8 @@ func TestMDEscape(t *testing.T) {
 		{in: "<script>", mustNot: []string{"<", ">"}},
 		{in: "@octocat", mustNot: []string{"@"}, mustHave: []string{"&#64;&#8203;octocat"}},
 		{in: "fixes #12", mustNot: []string{"#12"}},
+		{in: "fixes GH-12 and gh-3", want: "fixes GH-&#8203;12 and gh-&#8203;3"},
+		{in: "ghost-town e-ghx-1", want: "ghost-town e-ghx-1"},
 		{in: "[y](http://z)", mustNot: []string{"[", "](", "://"}},
 		{in: "www.evil.com", mustNot: []string{"www."}},
 		{in: "`code` *em* _em_ ~~del~~ $x$ ![i](j)", mustNot: []string{"`", "*", "_", "~", "$", "!["}},
