@@ -2,6 +2,7 @@ package actions
 
 import (
 	"cmp"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"math"
@@ -168,18 +169,18 @@ func setOutputs(gha *githubactions.Action, workspace string, o Outcome) {
 		verdict = "error"
 	}
 	if verdict != "" {
-		gha.SetOutput("verdict", verdict)
+		setOutput(gha, "verdict", verdict)
 	}
 	if o.Verdict != "" {
-		gha.SetOutput("fooled", strconv.Itoa(o.Fooled))
-		gha.SetOutput("targets", strconv.Itoa(o.Targets))
-		gha.SetOutput("unreachable", strconv.Itoa(o.Unreachable))
-		gha.SetOutput("max-confidence", strconv.FormatFloat(o.MaxConfidence, 'f', -1, 64))
-		gha.SetOutput("score", formatFloat(o.Score))
+		setOutput(gha, "fooled", strconv.Itoa(o.Fooled))
+		setOutput(gha, "targets", strconv.Itoa(o.Targets))
+		setOutput(gha, "unreachable", strconv.Itoa(o.Unreachable))
+		setOutput(gha, "max-confidence", strconv.FormatFloat(o.MaxConfidence, 'f', -1, 64))
+		setOutput(gha, "score", formatFloat(o.Score))
 		if b := o.Baseline; b != nil {
-			gha.SetOutput("baseline-score", formatFloat(b.Score))
-			gha.SetOutput("p-value", formatFloat(b.PValue))
-			gha.SetOutput("regression", strconv.FormatBool(b.Regression))
+			setOutput(gha, "baseline-score", formatFloat(b.Score))
+			setOutput(gha, "p-value", formatFloat(b.PValue))
+			setOutput(gha, "regression", strconv.FormatBool(b.Regression))
 		}
 	}
 	for _, p := range []struct{ name, path string }{
@@ -190,9 +191,19 @@ func setOutputs(gha *githubactions.Action, workspace string, o Outcome) {
 		{"sarif", o.SARIF},
 	} {
 		if p.path != "" {
-			gha.SetOutput(p.name, relPath(workspace, p.path))
+			setOutput(gha, p.name, relPath(workspace, p.path))
 		}
 	}
+}
+
+// setOutput sets the step output name to value in the heredoc form, with a
+// delimiter drawn at random for each output, as GitHub's own toolkit does.
+// go-githubactions' SetOutput uses one fixed delimiter: a value that holds
+// it as a line, such as a report-dir of that name, would end the value early
+// and leave the runner lines it cannot read, failing the step.
+func setOutput(gha *githubactions.Action, name, value string) {
+	delim := "ghadelimiter_" + rand.Text()
+	gha.IssueFileCommand(&githubactions.Command{Name: "output", Message: name + "<<" + delim + "\n" + value + "\n" + delim})
 }
 
 func writeSummary(gha *githubactions.Action, o Outcome) {

@@ -285,6 +285,19 @@ func TestFinish(t *testing.T) {
 			wantCmds:    []string{`::error title=fooltest%3A invalid input::--threshold: must be in (0,1], got 7`},
 		},
 		{
+			// go-githubactions' fixed delimiter, as a report-dir, once
+			// ended its own value early and left the runner a stray line.
+			name: "report-dir named like a delimiter",
+			outcome: func(r *runner) Outcome {
+				dir := "_GitHubActionsFileCommandDelimeter_"
+				return Outcome{Verdict: "pass", Targets: 10, ExitCode: 0, Model: "net.onnx",
+					ReportDir: dir, JSON: dir + "/report.json"}
+			},
+			wantOutputs: map[string]string{"verdict": "pass", "fooled": "0", "targets": "10", "unreachable": "0", "max-confidence": "0",
+				"score": "0", "report-dir": "_GitHubActionsFileCommandDelimeter_", "json": "_GitHubActionsFileCommandDelimeter_/report.json"},
+			wantSummary: "### fooltest: pass\n\n0 of 10 classes fooled (max confidence 0.0000).\n\n",
+		},
+		{
 			// Errors quote paths and a model's own names: in the step
 			// summary they must not ping, load an image or render HTML.
 			name: "error quoting hostile text",
