@@ -201,7 +201,7 @@ func finishAction(gha *githubactions.Action, e env, o *runOutcome, runErr error)
 			warnings = append(warnings, "with this preprocessing the model gave very different photos nearly the same scores, and no preset of a far wider range set them apart: either the model reads inputs other than photos, or the preprocessing squeezes every image together, and then this search could hardly move it: check that the preset input (or scale, mean and std) is the model's")
 		}
 		out.PreprocessingWarning = strings.Join(warnings, "; ")
-		if w := allowanceWarning(res); w != "" {
+		if w := report.AllowanceWarning(res); w != "" {
 			out.AllowanceWarning = actions.InInputs(w)
 			fmt.Fprintf(e.stderr, "fooltest: warning: %s\n", out.AllowanceWarning)
 		}

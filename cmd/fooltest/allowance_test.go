@@ -12,7 +12,7 @@ import (
 
 // allowanceRun are the settings of TestMaxFooledAllowsEveryTarget's runs of
 // the demo, whose 10 classes are its target classes.
-var allowanceRun = []string{"run", "--max-evals", "300", "--budget", "60s", "--threshold", "0.9", "--threads", "1", "--quiet", "--format", "json,markdown,html", "--seed", "3"}
+var allowanceRun = []string{"run", "--max-evals", "300", "--budget", "60s", "--threshold", "0.9", "--threads", "1", "--quiet", "--format", "json,markdown,html,sarif,junit", "--seed", "3"}
 
 // allowanceWarned is the warning line of a --max-fooled count of n on the
 // demo's 10 target classes.
@@ -23,24 +23,31 @@ func allowanceWarned(n string) string {
 // TestMaxFooledAllowsEveryTarget: a --max-fooled count of at least the
 // target classes, which no number of fooled classes can exceed, is
 // accepted as before, with its exit code, but says so in one warning
-// line on stderr (not again on stdout) and in report.md and report.html;
-// a shard counts the whole run's target classes, and a merge of such
-// shards says it too. An explicit 100%, a count below the targets and a
-// report-only gate say nothing.
+// line on stderr (not again on stdout) and in report.md, report.html,
+// report.sarif and junit.xml; a shard counts the whole run's target
+// classes, and a merge of such shards says it too. An explicit 100%, a
+// count below the targets, a report-only gate and a run whose verdict is
+// "error" (the search did not finish) say nothing.
 func TestMaxFooledAllowsEveryTarget(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		args []string
 		// warned is the count the warning names, or "" for none.
 		warned string
+		// error: the run's verdict is "error".
+		error bool
 	}{
-		{"a count over the targets", []string{"--max-fooled", "20"}, "20"},
-		{"a count of the targets", []string{"--max-fooled", "10"}, "10"},
-		{"a shard of a count of the targets", []string{"--max-fooled", "10", "--shard", "1/2"}, "10"},
-		{"100%", []string{"--max-fooled", "100%"}, ""},
-		{"one class fewer", []string{"--max-fooled", "9"}, ""},
-		{"report only", []string{"--max-fooled", "20", "--fail-on", "never"}, ""},
-		{"a shard of one class fewer", []string{"--max-fooled", "9", "--shard", "1/2"}, ""},
+		{"a count over the targets", []string{"--max-fooled", "20"}, "20", false},
+		{"a count of the targets", []string{"--max-fooled", "10"}, "10", false},
+		{"a shard of a count of the targets", []string{"--max-fooled", "10", "--shard", "1/2"}, "10", false},
+		{"100%", []string{"--max-fooled", "100%"}, "", false},
+		{"one class fewer", []string{"--max-fooled", "9"}, "", false},
+		{"report only", []string{"--max-fooled", "20", "--fail-on", "never"}, "", false},
+		{"a shard of one class fewer", []string{"--max-fooled", "9", "--shard", "1/2"}, "", false},
+		// Too few evaluations to test the model: the reason is the one
+		// thing to read.
+		{"error", []string{"--max-fooled", "20", "--max-evals", "5"}, "", true},
+		{"report only error", []string{"--max-fooled", "20", "--max-evals", "5", "--fail-on", "never"}, "", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), "rep")
@@ -49,9 +56,25 @@ func TestMaxFooledAllowsEveryTarget(t *testing.T) {
 			if err != nil {
 				t.Fatalf("exit %d, no report.md: %v\n%s", r.code, err, r.stderr)
 			}
+			if got := strings.Contains(string(md), "ERROR"); got != tc.error {
+				t.Fatalf("verdict error: %v, want %v (exit %d):\n%s", got, tc.error, r.code, md)
+			}
+			reports := map[string]string{}
+			for _, file := range []string{"report.md", "report.html", "report.sarif", "junit.xml"} {
+				b, err := os.ReadFile(filepath.Join(dir, file))
+				if err != nil {
+					t.Fatal(err)
+				}
+				reports[file] = string(b)
+			}
 			if tc.warned == "" {
-				if strings.Contains(r.stderr, "allows every one") || strings.Contains(string(md), "allows every one") {
-					t.Errorf("warned of --max-fooled %q:\n%s\n%s", tc.args, r.stderr, md)
+				for file, text := range reports {
+					if strings.Contains(text, "allows every one") {
+						t.Errorf("%s warned of --max-fooled %q:\n%s", file, tc.args, text)
+					}
+				}
+				if strings.Contains(r.stderr, "allows every one") {
+					t.Errorf("stderr warned of --max-fooled %q:\n%s", tc.args, r.stderr)
 				}
 				return
 			}
@@ -63,15 +86,16 @@ func TestMaxFooledAllowsEveryTarget(t *testing.T) {
 			if r.stderr != allowanceWarned(tc.warned) {
 				t.Errorf("stderr %q, want the one line %q", r.stderr, allowanceWarned(tc.warned))
 			}
-			if want := "> [!WARNING]\n> max-fooled " + tc.warned + " allows every one of the 10 target classes"; !strings.Contains(string(md), want) {
-				t.Errorf("report.md does not say %q:\n%s", want, md)
-			}
-			page, err := os.ReadFile(filepath.Join(dir, "report.html"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if want := `<div class="note">max-fooled ` + tc.warned + " allows every one of the 10 target classes"; !strings.Contains(string(page), want) {
-				t.Errorf("report.html does not say %q", want)
+			line := strings.TrimPrefix(strings.TrimSuffix(allowanceWarned(tc.warned), "\n"), "fooltest: warning: ") + "."
+			for file, want := range map[string]string{
+				"report.md":    "> [!WARNING]\n> " + line,
+				"report.html":  `<div class="note">` + line,
+				"report.sarif": `"toolConfigurationNotifications": [` + "\n" + `            {` + "\n" + `              "level": "warning",` + "\n" + `              "message": {` + "\n" + `                "text": "` + line + `"`,
+				"junit.xml":    `<property name="max_fooled_warning" value="` + line + `">`,
+			} {
+				if !strings.Contains(reports[file], want) {
+					t.Errorf("%s does not say %q:\n%s", file, want, reports[file])
+				}
 			}
 			if strings.Contains(r.stdout, "allows every one") {
 				t.Errorf("stdout repeats the warning stderr gives:\n%s", r.stdout)
@@ -97,10 +121,11 @@ func TestMaxFooledAllowsEveryTarget(t *testing.T) {
 }
 
 // TestActionMaxFooledAllowsEveryTarget: in the Action the warning is an
-// annotation and a stderr line that name the inputs, not the flags.
+// annotation, a stderr line and a line of report.sarif and junit.xml that
+// name the inputs, not the flags.
 func TestActionMaxFooledAllowsEveryTarget(t *testing.T) {
 	vars := actionWorkspace(t, map[string]string{
-		"INPUT_MAX-EVALS": "300", "INPUT_THRESHOLD": "0.9", "INPUT_MAX-FOOLED": "20", "INPUT_FORMAT": "json", "INPUT_REPORT-DIR": "rep",
+		"INPUT_MAX-EVALS": "300", "INPUT_THRESHOLD": "0.9", "INPUT_MAX-FOOLED": "20", "INPUT_FORMAT": "json,sarif,junit", "INPUT_REPORT-DIR": "rep",
 	})
 	r := runMain(t, vars)
 	if r.code != exitcode.Pass {
@@ -120,5 +145,14 @@ func TestActionMaxFooledAllowsEveryTarget(t *testing.T) {
 	}
 	if !strings.Contains(r.stderr, "fooltest: warning: "+want+"\n") || strings.Contains(r.stderr, "--") {
 		t.Errorf("stderr does not say %q in the inputs' words:\n%s", want, r.stderr)
+	}
+	for _, file := range []string{"report.sarif", "junit.xml"} {
+		b, err := os.ReadFile(filepath.Join(vars["GITHUB_WORKSPACE"], "rep", file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(b), want+".") || strings.Contains(string(b), "--max-fooled") {
+			t.Errorf("%s does not say %q in the inputs' words:\n%s", file, want, b)
+		}
 	}
 }

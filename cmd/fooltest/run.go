@@ -192,26 +192,13 @@ func runCmd(ctx context.Context, args []string, e env) (int, error) {
 	return 0, err
 }
 
-// allowanceWarning says, in the CLI's flags, that the gate's --max-fooled
-// is a count of every target class (report.EveryTargetAllowed), so no
-// number of fooled classes can fail it, and how to make it gate; else "".
-// A workflow shared across models can give one count to a model of fewer
-// classes, and exit 0 would not tell.
-func allowanceWarning(res *report.Result) string {
-	if res == nil || !report.EveryTargetAllowed(res) {
-		return ""
-	}
-	return fmt.Sprintf("--max-fooled %d allows every one of the %d target classes, so no number of fooled classes can fail the gate: give --max-fooled a lower count or a percentage, or pass --fail-on never to report only",
-		res.MaxFooled, res.Targets)
-}
-
-// warnAllowance prints allowanceWarning on stderr, after the summary,
+// warnAllowance prints report.AllowanceWarning on stderr, after the summary,
 // where it is the last thing a user reads; the exit code is unchanged.
 func warnAllowance(e env, o *runOutcome) {
 	if o.Outcome == nil {
 		return
 	}
-	if w := allowanceWarning(o.Result); w != "" {
+	if w := report.AllowanceWarning(o.Result); w != "" {
 		fmt.Fprintf(e.stderr, "fooltest: warning: %s\n", w)
 	}
 }

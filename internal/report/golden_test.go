@@ -46,6 +46,7 @@ func TestGolden(t *testing.T) {
 		{"digits-", goldenDigitsResult, "", ""},
 		{"allowed-", goldenAllowedResult, "", ""},
 		{"every-target-allowed-", goldenEveryTargetAllowedResult, "", "report.html"},
+		{"every-target-allowed-error-", goldenEveryTargetAllowedErrorResult, "", ""},
 		{"report-only-", goldenReportOnlyResult, "", ""},
 		{"min-score-", goldenMinScoreResult, "", ""},
 		{"demo-", goldenDemoResult, "report.sarif", ""},

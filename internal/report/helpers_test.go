@@ -55,12 +55,20 @@ func goldenAllowedResult(t testing.TB) *report.Result {
 }
 
 // goldenEveryTargetAllowedResult is goldenResult with a max-fooled count
-// over its 6 target classes: it passes, and report.md and report.html
-// warn that no number of fooled classes can fail the gate. The console
-// does not: the command warns on stderr.
+// over its 6 target classes: it passes, and report.md, report.html,
+// report.sarif and junit.xml warn that no number of fooled classes can
+// fail the gate. The console does not: the command warns on stderr.
 func goldenEveryTargetAllowedResult(t testing.TB) *report.Result {
 	t.Helper()
 	return goldenGate(t, reporttest.Options{MaxFooled: "20"})
+}
+
+// goldenEveryTargetAllowedErrorResult is goldenEveryTargetAllowedResult
+// with an "error" verdict: the search did not finish, so no format warns
+// about the count beside the reason.
+func goldenEveryTargetAllowedErrorResult(t testing.TB) *report.Result {
+	t.Helper()
+	return goldenGate(t, reporttest.Options{MaxFooled: "20", Error: goldenError})
 }
 
 // goldenReportOnlyResult is goldenResult under --fail-on never: the gate

@@ -403,7 +403,7 @@ func htmlData(res *Result, words Words) htmlPage {
 		Reason:               displayLabel(cmp.Or(res.StoppedReason, "stopped before its budget was spent"), 120),
 		Evaluations:          res.Evaluations,
 		NonFinite:            nonFiniteNote(res, words),
-		Allowance:            allowanceNote(res),
+		Allowance:            allowanceNote(res, words),
 		PreprocessingWarning: preprocessingWarning(res, func(s string) string { return displayLabel(s, 40) }),
 		Summary:              append(summaryRows(res, func(s string) string { return displayLabel(s, 200) }), scoreRows(res)...),
 		Chart:                newSVGChart(res),

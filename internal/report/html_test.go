@@ -1,6 +1,7 @@
 package report_test
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -140,12 +141,15 @@ func TestHTMLDigitCheck(t *testing.T) {
 	}
 }
 
-// TestAllowanceNote: report.html mirrors report.md's warning that a
-// max-fooled count allows every target class, and says nothing where
-// report.md does not; the console leaves it to the command's stderr line,
-// which a terminal shows beside it, so that it is not said twice.
+// TestAllowanceNote: every format a person reads but the console warns
+// that a max-fooled count allows every target class (report.sarif as a
+// configuration notification, junit.xml as a suite property), and none
+// does where the count gates: a percentage, report-only mode, or a run
+// whose verdict is "error", whose search did not finish. The console
+// leaves it to the command's stderr line, which a terminal shows beside
+// it, so that it is not said twice.
 func TestAllowanceNote(t *testing.T) {
-	const note = "max-fooled 20 allows every one of the 10 target classes"
+	const note = "--max-fooled 20 allows every one of the 10 target classes"
 	tests := []struct {
 		name string
 		opts reporttest.Options
@@ -154,6 +158,8 @@ func TestAllowanceNote(t *testing.T) {
 		{"a count over the targets", reporttest.Options{Classes: 10, Fooled: 3, MaxFooled: "20"}, true},
 		{"100%", reporttest.Options{Classes: 10, Fooled: 3, MaxFooled: "100%"}, false},
 		{"report only", reporttest.Options{Classes: 10, Fooled: 3, MaxFooled: "20", FailOn: "never"}, false},
+		{"report only error", reporttest.Options{Classes: 10, Fooled: 3, MaxFooled: "20", FailOn: "never", Error: goldenError}, false},
+		{"error", reporttest.Options{Classes: 10, Fooled: 3, MaxFooled: "20", Error: goldenError}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -162,10 +168,36 @@ func TestAllowanceNote(t *testing.T) {
 			if got := report.EveryTargetAllowed(res); got != tt.want {
 				t.Fatalf("EveryTargetAllowed = %v, want %v", got, tt.want)
 			}
-			md := string(render(t, encodeAs(report.FormatMarkdown), res))
-			page := string(render(t, encodeAs(report.FormatHTML), res))
-			if strings.Contains(md, note) != tt.want || strings.Contains(page, `<div class="note">`+note) != tt.want {
-				t.Errorf("the note in report.md: %v, in report.html: %v; want %v in both", strings.Contains(md, note), strings.Contains(page, note), tt.want)
+			if got := report.AllowanceWarning(res) != ""; got != tt.want {
+				t.Fatalf("AllowanceWarning = %q, want one: %v", report.AllowanceWarning(res), tt.want)
+			}
+			found := map[string]bool{
+				"report.md":   strings.Contains(string(render(t, encodeAs(report.FormatMarkdown), res)), "> [!WARNING]\n> "+note),
+				"report.html": strings.Contains(string(render(t, encodeAs(report.FormatHTML), res)), `<div class="note">`+note),
+				"junit.xml":   strings.Contains(string(render(t, encodeAs(report.FormatJUnit), res)), `<property name="max_fooled_warning" value="`+note),
+			}
+			var log struct {
+				Runs []struct {
+					Invocations []struct {
+						ToolConfigurationNotifications []struct {
+							Level   string
+							Message struct{ Text string }
+						}
+					}
+				}
+			}
+			if err := json.Unmarshal(render(t, encodeAs(report.FormatSARIF), res), &log); err != nil {
+				t.Fatal(err)
+			}
+			for _, n := range log.Runs[0].Invocations[0].ToolConfigurationNotifications {
+				if n.Level == "warning" && strings.HasPrefix(n.Message.Text, note) {
+					found["report.sarif"] = true
+				}
+			}
+			for _, file := range []string{"report.md", "report.html", "junit.xml", "report.sarif"} {
+				if found[file] != tt.want {
+					t.Errorf("the warning in %s: %v, want %v", file, found[file], tt.want)
+				}
 			}
 			if console := string(render(t, consoleIn(nil), res)); strings.Contains(console, "allows every one") {
 				t.Errorf("the console repeats the warning the command gives on stderr:\n%s", console)

@@ -105,6 +105,11 @@ func junitSuites(res *Result, words Words) junit.Testsuites {
 	if note := nonFiniteNote(res, words); note != "" {
 		props = append(props, struct{ name, value string }{"non_finite", note})
 	}
+	if note := allowanceNote(res, words); note != "" {
+		// Beside max_fooled, as the non-finite note is a property: a
+		// passing suite has no failure to carry it.
+		props = append(props, struct{ name, value string }{"max_fooled_warning", note})
+	}
 	if n := unreachableCount(res); n > 0 {
 		props = append(props, struct{ name, value string }{"unreachable", strconv.Itoa(n)})
 	}

@@ -75,7 +75,7 @@ func renderMarkdown(res *Result, words Words) []byte {
 	if note := nonFiniteNote(res, words); note != "" {
 		fmt.Fprintf(&head, "> [!WARNING]\n> %s\n\n", mdEscape(note))
 	}
-	if note := allowanceNote(res); note != "" {
+	if note := allowanceNote(res, words); note != "" {
 		fmt.Fprintf(&head, "> [!WARNING]\n> %s\n\n", mdEscape(note))
 	}
 

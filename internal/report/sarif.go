@@ -120,6 +120,9 @@ type sarifInvocation struct {
 	ExecutionSuccessful        bool                `json:"executionSuccessful"`
 	StartTimeUTC               string              `json:"startTimeUtc,omitempty"`
 	ToolExecutionNotifications []sarifNotification `json:"toolExecutionNotifications,omitempty"`
+	// ToolConfigurationNotifications are the problems with how fooltest
+	// was configured, as against how it ran.
+	ToolConfigurationNotifications []sarifNotification `json:"toolConfigurationNotifications,omitempty"`
 }
 
 type sarifNotification struct {
@@ -373,6 +376,14 @@ func sarifFor(res *Result, words Words) sarifLog {
 				"not uploaded), and merge every shard's report."},
 			DefaultConfiguration: sarifConfig{Level: "note"},
 		})
+	}
+	if note := allowanceNote(res, words); note != "" {
+		// A gate that cannot fail is a problem of the run's settings, not a
+		// finding against the model: SARIF viewers show it with the run's
+		// configuration, and code scanning keeps no alert open on it.
+		run.Invocations[0].ToolConfigurationNotifications = []sarifNotification{{
+			Level: "warning", Message: sarifText{Text: note},
+		}}
 	}
 	sha := strings.ToLower(strings.TrimSpace(res.Model.SHA256))
 	switch {

@@ -508,21 +508,35 @@ func reportOnly(res *Result) bool { return res.Config.FailOn == "never" }
 // a merge's result), so that no number of fooled classes can fail it. A
 // percentage never does so by mistake: only 100% allows every class, and
 // that is written on purpose. Under fail-on never or regression the
-// count gates nothing, so it does not either; nor does a nil res.
+// count gates nothing, so it does not either; nor does a run whose verdict
+// is "error": its search did not finish, and a warning on the count would
+// only stand beside the reason it failed. Nor does a nil res.
 func EveryTargetAllowed(res *Result) bool {
 	return res != nil && res.Targets > 0 && res.MaxFooled >= res.Targets && !strings.HasSuffix(res.Config.MaxFooled, "%") &&
-		!reportOnly(res) && res.Config.FailOn != "regression"
+		!reportOnly(res) && res.Config.FailOn != "regression" && !isError(res)
 }
 
-// allowanceNote says, where EveryTargetAllowed, that the count of fooled
-// classes cannot fail the gate, and how to make it; else "". It holds no
-// text from the user.
-func allowanceNote(res *Result) string {
+// AllowanceWarning says, where EveryTargetAllowed, that the count of fooled
+// classes cannot fail the gate, and how to make it, in the command line's
+// flags (a front end rewords it with its Words); else "". A workflow
+// shared across models can give one count to a model of fewer classes, and
+// a passing gate would not tell. It holds no text from the user.
+func AllowanceWarning(res *Result) string {
 	if !EveryTargetAllowed(res) {
 		return ""
 	}
-	return fmt.Sprintf("max-fooled %d allows every one of the %d target classes, so no number of fooled classes can fail this gate: a lower count or a percentage gates them, and fail-on never is the way to report only.",
+	return fmt.Sprintf("--max-fooled %d allows every one of the %d target classes, so no number of fooled classes can fail the gate: give --max-fooled a lower count or a percentage, or pass --fail-on never to report only",
 		res.MaxFooled, res.Targets)
+}
+
+// allowanceNote is AllowanceWarning as a sentence of a report, in words;
+// "" when there is no warning.
+func allowanceNote(res *Result, words Words) string {
+	w := AllowanceWarning(res)
+	if w == "" {
+		return ""
+	}
+	return words.Say(w) + "."
 }
 
 // allowedRow is the summary's count of fooled classes the gate allows, or,

@@ -74,6 +74,10 @@ func TestWords(t *testing.T) {
 		{"non-finite report.json", nonFinite, file(report.FormatJSON), "--preset", true},
 		{"non-finite cause report.md", fewNonFinite, file(report.FormatMarkdown), "--preset", false},
 		{"non-finite cause console", fewNonFinite, console, "--preset", false},
+		{"every target allowed report.md", goldenEveryTargetAllowedResult, file(report.FormatMarkdown), "--max-fooled", false},
+		{"every target allowed report.html", goldenEveryTargetAllowedResult, file(report.FormatHTML), "--max-fooled", false},
+		{"every target allowed report.sarif", goldenEveryTargetAllowedResult, file(report.FormatSARIF), "--max-fooled", false},
+		{"every target allowed junit.xml", goldenEveryTargetAllowedResult, file(report.FormatJUnit), "--max-fooled", false},
 		{"report-only console", func(t testing.TB) *report.Result {
 			res := goldenBaselineUngatedResult(t)
 			res.Config.FailOn = "never"
