@@ -165,3 +165,29 @@ func BenchmarkWrite100kUnreachable(b *testing.B) {
 	}
 	b.Run("all", func(b *testing.B) { benchWrite(b, res, report.DefaultFormats()) })
 }
+
+// BenchmarkJSON100kClasses renders report.json of a 100,000-class run,
+// about 160 MB: the time the largest runs' report.json adds to their end.
+func BenchmarkJSON100kClasses(b *testing.B) {
+	res := reporttest.New(b, reporttest.Options{Classes: 100_000, Fooled: 1000, HistoryLen: 20})
+	cpu := cpuSeconds()
+	b.ResetTimer()
+	for range b.N {
+		n := countingDiscard(0)
+		if err := report.Render(&n, res, report.FormatJSON, nil); err != nil {
+			b.Fatal(err)
+		}
+		b.SetBytes(int64(n))
+	}
+	b.StopTimer()
+	// On a shared machine the process's CPU time varies less than ns/op.
+	b.ReportMetric((cpuSeconds()-cpu)/float64(b.N), "cpu-s/op")
+}
+
+// countingDiscard discards what is written to it, counting the bytes.
+type countingDiscard int64
+
+func (c *countingDiscard) Write(p []byte) (int, error) {
+	*c += countingDiscard(len(p))
+	return len(p), nil
+}

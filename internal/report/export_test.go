@@ -25,6 +25,7 @@ var (
 	Prepare          = prepare
 	Slug             = slugOf
 	BudgetUsed       = budgetUsed
+	AppendIndented   = appendIndented
 )
 
 // Names only this package uses, which the external tests check the output

@@ -97,6 +97,14 @@ func streamArray(w io.Writer, head []byte, at int, field, indent string, n int, 
 		return err
 	}
 	if n > 0 {
+		// Each element is encoded compact, then indented here: the
+		// encoder and both buffers serve every element, where
+		// json.MarshalIndent allocates and clears a buffer twice the
+		// element's size for each, and json.Indent runs its full parser
+		// over every byte, most of a large report.json's time.
+		var compact bytes.Buffer
+		var indented []byte
+		enc := json.NewEncoder(&compact)
 		for i := range n {
 			sep := ",\n" + indent
 			if i == 0 {
@@ -106,14 +114,17 @@ func streamArray(w io.Writer, head []byte, at int, field, indent string, n int, 
 			if err != nil {
 				return err
 			}
-			b, err := json.MarshalIndent(v, indent, "  ")
-			if err != nil {
+			compact.Reset()
+			if err := enc.Encode(v); err != nil {
 				return fmt.Errorf("encoding JSON: element %d: %w", i, err)
 			}
+			// Encode ends the value with a line break, which json.Marshal
+			// does not write.
+			indented = appendIndented(indented[:0], bytes.TrimSuffix(compact.Bytes(), []byte("\n")), indent, "  ")
 			if _, err := io.WriteString(w, sep); err != nil {
 				return err
 			}
-			if _, err := w.Write(b); err != nil {
+			if _, err := w.Write(indented); err != nil {
 				return err
 			}
 		}
@@ -126,4 +137,75 @@ func streamArray(w io.Writer, head []byte, at int, field, indent string, n int, 
 	}
 	_, err := io.WriteString(w, "\n")
 	return err
+}
+
+// appendIndented appends src, a JSON value as encoding/json encodes it
+// compact, to dst indented as json.Indent(dst, src, prefix, indent) would.
+// encoding/json writes no space outside strings (it compacts what a
+// json.Marshaler returns too), so only the punctuation outside strings
+// moves: a line break after each '{', '[' and ',', and before each '}'
+// and ']', but none within an empty object or array, and a space after
+// each ':'. It does not validate src, which encoding/json wrote.
+func appendIndented(dst, src []byte, prefix, indent string) []byte {
+	depth := 0
+	// opened: the last punctuation was '{' or '[', whose line break waits
+	// for its first member, so that an empty one stays "{}" or "[]".
+	opened := false
+	newline := func() {
+		dst = append(dst, '\n')
+		dst = append(dst, prefix...)
+		for range depth {
+			dst = append(dst, indent...)
+		}
+	}
+	for i := 0; i < len(src); i++ {
+		c := src[i]
+		if opened && c != '}' && c != ']' {
+			opened = false
+			newline()
+		}
+		switch c {
+		case '"':
+			// The string, through its closing quote, as it is: a quote
+			// after a backslash is escaped, and so is a backslash.
+			end := i + 1
+			for end < len(src) {
+				k := bytes.IndexAny(src[end:], `"\`)
+				if k < 0 {
+					end = len(src)
+					break
+				}
+				end += k
+				if src[end] == '\\' {
+					end += 2
+					continue
+				}
+				end++
+				break
+			}
+			end = min(end, len(src))
+			dst = append(dst, src[i:end]...)
+			i = end - 1
+		case '{', '[':
+			dst = append(dst, c)
+			depth++
+			opened = true
+		case ',':
+			dst = append(dst, c)
+			newline()
+		case ':':
+			dst = append(dst, c, ' ')
+		case '}', ']':
+			depth--
+			if opened {
+				opened = false
+			} else {
+				newline()
+			}
+			dst = append(dst, c)
+		default:
+			dst = append(dst, c)
+		}
+	}
+	return dst
 }

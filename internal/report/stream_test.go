@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/jstemmer/go-junit-report/v2/junit"
@@ -115,5 +116,66 @@ func TestSARIFStreamed(t *testing.T) {
 				t.Errorf("%d results (nil: %v), want %d", n, log.Runs[0].Results == nil, res.Fooled)
 			}
 		})
+	}
+}
+
+// indentSeeds are JSON values whose indenting differs from a naive one's:
+// empty and nested objects and arrays, and strings holding punctuation,
+// escaped quotes and backslashes.
+var indentSeeds = []string{
+	`{}`, `[]`, `""`, `null`, `-1.5e-7`, `[[],{},[{}],{"a":[]}]`,
+	`{"a":{"b":[1,2,{"c":null}]},"d":[],"e":{}}`,
+	`{"s":"a,b:{c}[d]","t":"\"{[,:]}\"","u":"\\","v":"\\\"","w":"\u003c/script\u003e\ufffd"}`,
+	`["\\\\\"]\\",",",{"\"}":"\\"}]`,
+}
+
+// TestAppendIndented: report.json's indenting of a compact value is
+// byte for byte json.Indent's, with a prefix and without.
+func TestAppendIndented(t *testing.T) {
+	res := reporttest.New(t, reporttest.Options{Classes: 3, Fooled: 1, HistoryLen: 5,
+		Label: func(i int) string { return reporttest.HostileLabel + `"\{}[],:` + string(rune('a'+i)) }})
+	values := slices.Clone(indentSeeds)
+	for _, c := range res.Classes {
+		b, err := json.Marshal(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		values = append(values, string(b))
+	}
+	for _, v := range values {
+		for _, prefix := range []string{"", "    "} {
+			checkIndented(t, []byte(v), prefix)
+		}
+	}
+}
+
+// FuzzAppendIndented: for any valid JSON, compacted as encoding/json
+// writes it, report.json's indenting is json.Indent's.
+func FuzzAppendIndented(f *testing.F) {
+	for _, s := range indentSeeds {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if !json.Valid(data) {
+			t.Skip()
+		}
+		var compact bytes.Buffer
+		if err := json.Compact(&compact, data); err != nil {
+			t.Fatal(err)
+		}
+		checkIndented(t, compact.Bytes(), "  ")
+	})
+}
+
+// checkIndented fails t where report.AppendIndented of compact value src
+// differs from json.Indent's.
+func checkIndented(t *testing.T, src []byte, prefix string) {
+	t.Helper()
+	var want bytes.Buffer
+	if err := json.Indent(&want, src, prefix, "  "); err != nil {
+		t.Fatalf("%s: %v", src, err)
+	}
+	if got := report.AppendIndented([]byte("kept"), src, prefix, "  "); string(got) != "kept"+want.String() {
+		t.Errorf("indenting %s with prefix %q:\n--- got ---\n%s\n--- want ---\n%s", src, prefix, got[4:], want.Bytes())
 	}
 }
