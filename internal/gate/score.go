@@ -112,8 +112,14 @@ func compare(res *report.Result) {
 	}
 	alpha, tol := cmp.Or(res.Config.Alpha, DefaultAlpha), res.Config.Tolerance
 	b.Regression = c.PValue < alpha && c.Difference < -tol
+	// Marked by position, not looked up in idx: at 100,000 classes a
+	// search of idx per class took 11 s of a regressed run's gate.
+	compared := make([]bool, len(b.Classes))
+	for _, i := range idx {
+		compared[i] = true
+	}
 	for i := range b.Classes {
-		b.Classes[i].Regressed = b.Regression && slices.Contains(idx, i) && b.Classes[i].LogRatio <= regressedRatio
+		b.Classes[i].Regressed = b.Regression && compared[i] && b.Classes[i].LogRatio <= regressedRatio
 	}
 	switch {
 	case b.Regression:
