@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -279,6 +280,14 @@ func Evaluate(res *report.Result, threshold float64, allowed MaxFooled, failOn F
 	}
 	need := max(floor, int64(searchedTargets(res)))
 	capped := res.Config.MaxEvals > 0 && res.Config.MaxEvals < need
+	// A merge's shards each searched their own classes under their own
+	// cap: one evaluation per class is owed per shard, not by the sum,
+	// and a cap below the largest shard's classes left classes of that
+	// shard untried however many the others made.
+	share, merged := largestShare(res)
+	if merged {
+		capped = res.Config.MaxEvals > 0 && res.Config.MaxEvals < max(floor, share)
+	}
 	res.Error = ""
 	switch {
 	case res.RunError != "":
@@ -320,6 +329,9 @@ func Evaluate(res *report.Result, threshold float64, allowed MaxFooled, failOn F
 	case res.Interrupted:
 		v = Error
 		res.Error = "the run was interrupted before the search ended, and the classes fooled so far do not fail the gate"
+	case merged && capped && !searchedFooled(res):
+		v = Error
+		res.Error = fmt.Sprintf("each shard made at most %d model evaluations, capped by --max-evals %d, fewer than one per target class it searched (%d in the largest shard), so most classes were never tried: raise --max-evals to at least %d, or split the classes over more shards (--shard over a larger job matrix)", res.Config.MaxEvals, res.Config.MaxEvals, share, max(floor, share))
 	case res.Evaluations < need && !searchedFooled(res) && capped:
 		v = Error
 		res.Error = fmt.Sprintf("the search made only %d model evaluations, capped by --max-evals %d, fewer than one per target class searched (%d), so most classes were never tried: raise --max-evals to at least %d, or give fewer target classes per job (--classes, or --shard over a job matrix)", res.Evaluations, res.Config.MaxEvals, searchedTargets(res), need)
@@ -475,6 +487,23 @@ func searchedTargets(res *report.Result) int {
 		}
 	}
 	return n
+}
+
+// largestShare returns, for a merged result, the most target classes that
+// any merged shard searched (target j belongs to shard j mod N + 1), and
+// false for any other result.
+func largestShare(res *report.Result) (int64, bool) {
+	sh := res.Shard
+	if sh == nil || sh.Index > 0 || sh.Count < 1 {
+		return 0, false
+	}
+	counts := make([]int64, sh.Count)
+	for j, c := range res.Classes {
+		if !c.NotSearched {
+			counts[j%sh.Count]++
+		}
+	}
+	return slices.Max(counts), true
 }
 
 // searchedFooled reports whether every class the run searched was fooled,

@@ -646,6 +646,44 @@ func TestCappedBelowTargets(t *testing.T) {
 	}
 }
 
+// TestMergedCappedPerShard: a merge owes one evaluation per class per
+// shard, under each shard's own cap. Four shards of 100 classes each capped
+// at 20 made 80 evaluations in all, fewer than the 100 classes, and the
+// fix is a cap of 25 (the largest shard's classes), not 100; capped at 30
+// every shard could try each of its classes, and three shards capped at
+// 30 with a fourth missing owe 25 each, from the shards present.
+func TestMergedCappedPerShard(t *testing.T) {
+	none, _ := ParseMaxFooled("0")
+	for _, tc := range []struct {
+		name        string
+		maxEvals    int64
+		merged      []int
+		want        Verdict
+		wantInError string
+	}{
+		{"capped below a shard's classes", 20, []int{1, 2, 3, 4}, Error,
+			"each shard made at most 20 model evaluations, capped by --max-evals 20, fewer than one per target class it searched (25 in the largest shard), so most classes were never tried: raise --max-evals to at least 25"},
+		{"capped above a shard's classes", 30, []int{1, 2, 3, 4}, Pass, ""},
+		{"a shard missing", 20, []int{1, 2, 4}, Error, "(25 in the largest shard)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := report.Result{Classes: classes(manyConfs(100)...), Config: report.Config{MaxEvals: tc.maxEvals, PreprocessingUnchecked: true},
+				Shard: &report.Shard{Count: 4, Merged: tc.merged}, ScoreComparable: true}
+			res.Evaluations = tc.maxEvals * int64(len(tc.merged))
+			for j := range res.Classes {
+				res.Classes[j].NotSearched = !slices.Contains(tc.merged, j%4+1)
+			}
+			v, err := Evaluate(&res, 0.99, none, FailOnFooled)
+			if err != nil || v != tc.want {
+				t.Fatalf("verdict %s (%s), %v; want %s", v, res.Error, err, tc.want)
+			}
+			if !strings.Contains(res.Error, tc.wantInError) {
+				t.Errorf("error %q does not say %q", res.Error, tc.wantInError)
+			}
+		})
+	}
+}
+
 // TestUnmoved: a run that would pass after a search that brought no class
 // halfway, in log-odds, from the model's even answer to the threshold ends
 // in error, naming the nearest class; a near miss passes, and so does a
