@@ -216,7 +216,8 @@ func loadShard(dir string) (*shardReport, error) {
 			return nil, fault.Invalidf("", "%s does not exist: merge takes the report directories that the shards wrote, each with its %s", dir, report.JSONFile)
 		}
 	}
-	res, err := report.Load(dir)
+	// The pixels wait for the merge: it keeps one shard's image a class.
+	res, err := report.LoadJSON(dir)
 	if err != nil {
 		return nil, err
 	}
@@ -441,7 +442,7 @@ func mergeStopped(a, b string) string {
 }
 
 // mergeClasses fills out.Classes from the shards, with the winning images
-// the shards' PNGs held.
+// the shards' PNGs held, read for the winners alone.
 func mergeClasses(out *report.Result, shards []*shardReport, byIndex map[int]*shardReport) error {
 	n := out.Shard.Count
 	owner := make(map[int]int, len(out.TargetClasses))
@@ -462,11 +463,12 @@ func mergeClasses(out *report.Result, shards []*shardReport, byIndex map[int]*sh
 	}
 	for k := range out.Classes {
 		var best *report.Class
+		var from *shardReport
 		c := report.Class{Index: out.TargetClasses[k]}
 		for _, s := range present {
 			sc := &s.res.Classes[k]
 			if best == nil || sc.Confidence > best.Confidence {
-				best = sc
+				best, from = sc, s
 			}
 			if e := sc.EvaluationsToThreshold; e != nil && (c.EvaluationsToThreshold == nil || *e < *c.EvaluationsToThreshold) {
 				c.EvaluationsToThreshold, c.SecondsToThreshold = e, sc.SecondsToThreshold
@@ -482,7 +484,13 @@ func mergeClasses(out *report.Result, shards []*shardReport, byIndex map[int]*sh
 		}
 		c.Label, c.Confidence, c.Encoding, c.History = best.Label, best.Confidence, best.Encoding, best.History
 		c.NotSearched = byIndex[owner[c.Index]] == nil
-		c.Pixels = best.Pixels
+		if best.Image != "" {
+			px, err := report.LoadImage(from.dir, from.res, best)
+			if err != nil {
+				return err
+			}
+			c.Pixels = px
+		}
 		if c.EvaluationsToThreshold == nil {
 			c.Unreachable = mergedBoundedLayer(present, k, c.Confidence)
 		}

@@ -82,6 +82,29 @@ func malformed(res *Result) string {
 // that the Result can be written again in every format. It reads only
 // inside dir. Its errors are fault.Invalid errors.
 func Load(dir string) (*Result, error) {
+	res, err := LoadJSON(dir)
+	if err != nil {
+		return nil, err
+	}
+	for i := range res.Classes {
+		c := &res.Classes[i]
+		if c.Image == "" {
+			continue
+		}
+		if c.Pixels, err = LoadImage(dir, res, c); err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+// LoadJSON reads back the report.json of the report directory dir that
+// WriteFiles wrote, as Load does, and checks that the PNG each class's
+// Image names is there, but reads no pixels: LoadImage reads those of the
+// classes a caller keeps. A merge keeps one image a class of its shards'
+// several, and decoding every shard's images cost it time and memory
+// for each shard. Its errors are fault.Invalid errors.
+func LoadJSON(dir string) (*Result, error) {
 	root, err := os.OpenRoot(dir)
 	if err != nil {
 		return nil, fault.Invalidf("", "cannot read the report directory %s: %v", dir, cause(err))
@@ -106,11 +129,30 @@ func Load(dir string) (*Result, error) {
 		if c.Image == "" {
 			continue
 		}
-		if c.Pixels, err = loadImage(root, dir, c, &res.Model); err != nil {
-			return nil, err
+		if _, err := root.Stat(filepath.FromSlash(c.Image)); err != nil {
+			return nil, imageError(dir, c, err)
 		}
 	}
 	return res, nil
+}
+
+// LoadImage reads the pixels of class c of res, read by LoadJSON from the
+// report directory dir, from the PNG its Image names. It reads only inside
+// dir. Its errors are fault.Invalid errors.
+func LoadImage(dir string, res *Result, c *Class) (*Image, error) {
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, fault.Invalidf("", "cannot read the report directory %s: %v", dir, cause(err))
+	}
+	defer root.Close()
+	return loadImage(root, dir, c, &res.Model)
+}
+
+// imageError is the error of class c's image, which dir lacks or cannot
+// give.
+func imageError(dir string, c *Class, err error) error {
+	what := filepath.Join(dir, filepath.FromSlash(c.Image))
+	return fault.Invalidf("", "cannot read the image of class %d, %s: %v: give the whole report directory", c.Index, what, cause(err))
 }
 
 // loadImage reads class c's image back from root.
@@ -118,7 +160,7 @@ func loadImage(root *os.Root, dir string, c *Class, m *Model) (*Image, error) {
 	what := filepath.Join(dir, filepath.FromSlash(c.Image))
 	f, err := root.Open(filepath.FromSlash(c.Image))
 	if err != nil {
-		return nil, fault.Invalidf("", "cannot read the image of class %d, %s: %v: give the whole report directory", c.Index, what, cause(err))
+		return nil, imageError(dir, c, err)
 	}
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, maxImageBytes+1))
