@@ -161,3 +161,22 @@ func TestReadImage(t *testing.T) {
 		t.Error("a file that is no PNG was read")
 	}
 }
+
+// BenchmarkReadImageNet reads back an ImageNet-sized class image, as a
+// merge does for each class's winning image.
+func BenchmarkReadImageNet(b *testing.B) {
+	m := &Image{C: 3, H: 224, W: 224, Pix: make([]uint8, 3*224*224)}
+	for i := range m.Pix {
+		m.Pix[i] = uint8(i * 7)
+	}
+	var buf bytes.Buffer
+	ky, kx := upscaleFactors(m.H, m.W)
+	if err := encodeImagePNG(&buf, m, ky, kx); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := readImage(buf.Bytes(), m.C, m.H, m.W); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
