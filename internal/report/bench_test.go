@@ -191,3 +191,16 @@ func (c *countingDiscard) Write(p []byte) (int, error) {
 	*c += countingDiscard(len(p))
 	return len(p), nil
 }
+
+// BenchmarkWriteJSON100kBaseline writes report.json of a 100,000-class run
+// compared with a baseline model, whose search left each class a history
+// of 300 points, as the candidate's: the baseline's classes must stream as
+// the run's do, not be held whole in memory.
+func BenchmarkWriteJSON100kBaseline(b *testing.B) {
+	res := reporttest.New(b, reporttest.Options{Classes: 100_000, Fooled: 1000, HistoryLen: 300, Width: 16, Height: 16, Channels: 3,
+		Baseline: func(_ int, cand *int64) *int64 { return cand }})
+	for i := range res.Classes {
+		res.Baseline.Classes[i].History = res.Classes[i].History
+	}
+	benchWrite(b, res, []string{report.FormatJSON})
+}

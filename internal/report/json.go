@@ -29,7 +29,26 @@ func jsonHead(res *Result) *Result {
 	out.Config.Mean = finiteAll(out.Config.Mean)
 	out.Config.Std = finiteAll(out.Config.Std)
 	out.Classes = []Class{}
+	if out.Baseline != nil {
+		b := *out.Baseline
+		b.Classes = []BaselineClass{}
+		out.Baseline = &b
+	}
 	return &out
+}
+
+// jsonBaselineClass returns the copy of a baseline's class c that
+// report.json holds: history thinned to MaxHistoryPoints, as the run's
+// classes are, and every float finite. A baseline model's search leaves
+// each class its whole history, which at 100,000 classes made report.json
+// gigabytes. c is not modified.
+func jsonBaselineClass(c BaselineClass) BaselineClass {
+	c.LogRatio = finite(c.LogRatio)
+	c.History = ThinHistory(c.History, MaxHistoryPoints)
+	for j := range c.History {
+		c.History[j].Confidence = finite(c.History[j].Confidence)
+	}
+	return c
 }
 
 // jsonClass returns the copy of c that report.json holds: history thinned
@@ -64,6 +83,14 @@ func finiteAll(xs []float64) []float64 {
 // field itself matches.
 const jsonClassesAt = "\n  \"classes\": []"
 
+// jsonBaselineAt and jsonBaselineClassesAt are the baseline in jsonHead
+// and its empty class list, encoded as jsonClassesAt is: the baseline's
+// classes come before the run's.
+const (
+	jsonBaselineAt        = "\n  \"baseline\": {"
+	jsonBaselineClassesAt = "\n    \"classes\": []"
+)
+
 // encodeJSON writes report.json's content: the complete result, indented by
 // two spaces, exactly as one json.Encoder with that indent would. The
 // classes are encoded one at a time into w, so that a run with 100,000
@@ -74,6 +101,29 @@ func encodeJSON(w io.Writer, res *Result, _ Words) error {
 	head, err := json.MarshalIndent(jsonHead(res), "", "  ")
 	if err != nil {
 		return fmt.Errorf("encoding JSON: %w", err)
+	}
+	// The baseline's classes, one a class of the run, are streamed as
+	// the run's are, before them.
+	if b := res.Baseline; b != nil && len(b.Classes) > 0 {
+		at := bytes.Index(head, []byte(jsonBaselineAt))
+		if at >= 0 {
+			if i := bytes.Index(head[at:], []byte(jsonBaselineClassesAt)); i >= 0 {
+				at += i
+			} else {
+				at = -1
+			}
+		}
+		if at < 0 {
+			return fmt.Errorf("encoding JSON: no %s", strings.TrimSpace(jsonBaselineClassesAt))
+		}
+		cut := at + len(jsonBaselineClassesAt) - len("]")
+		if _, err := w.Write(head[:cut]); err != nil {
+			return err
+		}
+		if err := streamElements(w, "      ", len(b.Classes), func(i int) (any, error) { return jsonBaselineClass(b.Classes[i]), nil }); err != nil {
+			return err
+		}
+		head = head[cut:]
 	}
 	return streamArray(w, head, bytes.LastIndex(head, []byte(jsonClassesAt)), jsonClassesAt, "    ", len(res.Classes), func(i int) (any, error) {
 		return jsonClass(res.Classes[i]), nil
@@ -96,41 +146,8 @@ func streamArray(w io.Writer, head []byte, at int, field, indent string, n int, 
 	if _, err := w.Write(head[:cut]); err != nil {
 		return err
 	}
-	if n > 0 {
-		// Each element is encoded compact, then indented here: the
-		// encoder and both buffers serve every element, where
-		// json.MarshalIndent allocates and clears a buffer twice the
-		// element's size for each, and json.Indent runs its full parser
-		// over every byte, most of a large report.json's time.
-		var compact bytes.Buffer
-		var indented []byte
-		enc := json.NewEncoder(&compact)
-		for i := range n {
-			sep := ",\n" + indent
-			if i == 0 {
-				sep = "\n" + indent
-			}
-			v, err := elem(i)
-			if err != nil {
-				return err
-			}
-			compact.Reset()
-			if err := enc.Encode(v); err != nil {
-				return fmt.Errorf("encoding JSON: element %d: %w", i, err)
-			}
-			// Encode ends the value with a line break, which json.Marshal
-			// does not write.
-			indented = appendIndented(indented[:0], bytes.TrimSuffix(compact.Bytes(), []byte("\n")), indent, "  ")
-			if _, err := io.WriteString(w, sep); err != nil {
-				return err
-			}
-			if _, err := w.Write(indented); err != nil {
-				return err
-			}
-		}
-		if _, err := io.WriteString(w, "\n"+indent[:len(indent)-2]); err != nil {
-			return err
-		}
+	if err := streamElements(w, indent, n, elem); err != nil {
+		return err
 	}
 	if _, err := w.Write(head[cut:]); err != nil {
 		return err
@@ -208,4 +225,46 @@ func appendIndented(dst, src []byte, prefix, indent string) []byte {
 		}
 	}
 	return dst
+}
+
+// streamElements writes the n elements of an array, encoded one at a time
+// with indentation indent, from after its "[" to before its "]", as one
+// json.Encoder with a two-space indent would; nothing for none.
+func streamElements(w io.Writer, indent string, n int, elem func(i int) (any, error)) error {
+	if n == 0 {
+		return nil
+	}
+	// Each element is encoded compact, then indented here: the
+	// encoder and both buffers serve every element, where
+	// json.MarshalIndent allocates and clears a buffer twice the
+	// element's size for each, and json.Indent runs its full parser
+	// over every byte, most of a large report.json's time.
+	var compact bytes.Buffer
+	var indented []byte
+	enc := json.NewEncoder(&compact)
+	for i := range n {
+		sep := ",\n" + indent
+		if i == 0 {
+			sep = "\n" + indent
+		}
+		v, err := elem(i)
+		if err != nil {
+			return err
+		}
+		compact.Reset()
+		if err := enc.Encode(v); err != nil {
+			return fmt.Errorf("encoding JSON: element %d: %w", i, err)
+		}
+		// Encode ends the value with a line break, which json.Marshal
+		// does not write.
+		indented = appendIndented(indented[:0], bytes.TrimSuffix(compact.Bytes(), []byte("\n")), indent, "  ")
+		if _, err := io.WriteString(w, sep); err != nil {
+			return err
+		}
+		if _, err := w.Write(indented); err != nil {
+			return err
+		}
+	}
+	_, err := io.WriteString(w, "\n"+indent[:len(indent)-2])
+	return err
 }

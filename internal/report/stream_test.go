@@ -29,10 +29,35 @@ func streamCases(t *testing.T) map[string]*report.Result {
 	}
 }
 
+// jsonStreamCases are streamCases and results compared with a baseline,
+// whose classes report.json streams too.
+func jsonStreamCases(t *testing.T) map[string]*report.Result {
+	cases := streamCases(t)
+	cases["baseline"] = withBaselineHistory(reporttest.New(t, reporttest.Options{Classes: 6, Fooled: 2, HistoryLen: 150, Baseline: sameCost}))
+	// Not compared, its baseline's fields are encoded in another order.
+	cases["baseline not compared"] = withBaselineHistory(reporttest.New(t, reporttest.Options{Classes: 6, Fooled: 2, HistoryLen: 150, Baseline: sameCost, Error: "the model failed"}))
+	return cases
+}
+
+// sameCost gives a baseline class the candidate's cost.
+func sameCost(_ int, cand *int64) *int64 { return cand }
+
+// withBaselineHistory gives res's baseline classes the histories its
+// classes have, as a baseline model's search leaves them (longer than
+// report.json keeps), one of them not finite, and returns res.
+func withBaselineHistory(res *report.Result) *report.Result {
+	for i := range res.Baseline.Classes {
+		res.Baseline.Classes[i].History = slices.Clone(res.Classes[i].History)
+	}
+	res.Baseline.Classes[1].History[3].Confidence = math.NaN()
+	return res
+}
+
 // TestJSONStreamed: report.json, written class by class, is byte for byte
-// what encoding/json gives for the whole document with the same indent.
+// what encoding/json gives for the whole document with the same indent,
+// and a baseline's classes keep at most MaxHistoryPoints of history each.
 func TestJSONStreamed(t *testing.T) {
-	for name, res := range streamCases(t) {
+	for name, res := range jsonStreamCases(t) {
 		t.Run(name, func(t *testing.T) {
 			got := render(t, encodeAs(report.FormatJSON), res)
 			var back report.Result
@@ -41,6 +66,16 @@ func TestJSONStreamed(t *testing.T) {
 			}
 			if len(back.Classes) != len(res.Classes) {
 				t.Fatalf("%d classes, want %d", len(back.Classes), len(res.Classes))
+			}
+			if b := res.Baseline; b != nil {
+				if back.Baseline == nil || len(back.Baseline.Classes) != len(b.Classes) {
+					t.Fatalf("baseline %+v, want its %d classes", back.Baseline, len(b.Classes))
+				}
+				for i, c := range back.Baseline.Classes {
+					if len(c.History) < 2 || len(c.History) > report.MaxHistoryPoints {
+						t.Errorf("baseline class %d: %d history points, want 2 to %d", i, len(c.History), report.MaxHistoryPoints)
+					}
+				}
 			}
 			var want bytes.Buffer
 			enc := json.NewEncoder(&want)
