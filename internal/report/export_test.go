@@ -13,19 +13,18 @@ func WriteAtomic(path string, perm fs.FileMode, write func(w io.Writer) error) e
 
 // Internal helpers the external tests check on their own.
 var (
-	RenderGallery    = renderGallery
-	FormatConfidence = formatConfidence
-	CleanText        = cleanText
-	MDEscape         = mdEscape
-	FormatRatio      = formatRatio
-	FormatP          = formatP
-	GalleryTitle     = galleryTitle
-	ASCIICaption     = asciiCaption
-	ImageName        = imageName
-	Prepare          = prepare
-	Slug             = slugOf
-	BudgetUsed       = budgetUsed
-	AppendIndented   = appendIndented
+	RenderGallery  = renderGallery
+	CleanText      = cleanText
+	MDEscape       = mdEscape
+	FormatRatio    = formatRatio
+	FormatP        = formatP
+	GalleryTitle   = galleryTitle
+	ASCIICaption   = asciiCaption
+	ImageName      = imageName
+	Prepare        = prepare
+	Slug           = slugOf
+	BudgetUsed     = budgetUsed
+	AppendIndented = appendIndented
 )
 
 // Names only this package uses, which the external tests check the output

@@ -118,6 +118,20 @@ func formatConfidence(c, threshold float64) string {
 	return truncateDecimals(c, prec)
 }
 
+// FormatConfidence prints a confidence as every report format does, so that
+// text written outside the reports (the Action's annotations and step
+// summary) states the same digits: five decimals, or one more than the
+// threshold has, cut rather than carried onto the threshold or up to 1.
+func FormatConfidence(c, threshold float64) string {
+	return formatConfidence(c, threshold)
+}
+
+// FormatThreshold prints a threshold as every report format does: as short
+// as it can be exactly, never in exponent form.
+func FormatThreshold(t float64) string {
+	return formatThreshold(t)
+}
+
 // decimals is how many decimals the shortest form of t has.
 func decimals(t float64) int {
 	s := strconv.FormatFloat(t, 'f', -1, 64)

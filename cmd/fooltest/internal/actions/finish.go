@@ -235,8 +235,8 @@ func shortSummary(o Outcome) string {
 		return fmt.Sprintf("### fooltest: ERROR: the model was not tested\n\n%s\n\n%d of %d classes fooled before it stopped.\n",
 			summaryText(cmp.Or(reason, "no reason was recorded")), o.Fooled, o.Targets)
 	case o.Verdict != "":
-		s := fmt.Sprintf("### fooltest: %s\n\n%d of %d classes fooled (max confidence %.4f).\n",
-			o.Verdict, o.Fooled, o.Targets, o.MaxConfidence)
+		s := fmt.Sprintf("### fooltest: %s\n\n%d of %d classes fooled (max confidence %s).\n",
+			o.Verdict, o.Fooled, o.Targets, report.FormatConfidence(o.MaxConfidence, o.Threshold))
 		if b := o.Baseline; b != nil {
 			s += fmt.Sprintf("\nScore %.3f against the baseline's %.3f (p = %.3g that it is easier to fool; regression: %t).\n",
 				o.Score, b.Score, b.PValue, b.Regression)
@@ -347,10 +347,12 @@ func annotate(gha *githubactions.Action, workspace string, o Outcome) {
 		// Keep the last slot for the summary: the runner drops the rest.
 		shown = shown[:room-1]
 	}
+	// The reports' formatter, so that an annotation states the confidence
+	// the reports do, never rounded up onto the threshold or to 1.
 	for _, c := range shown {
 		emit(fmt.Sprintf("fooltest: class %d fooled", c.Index),
-			fmt.Sprintf("class %d (%s) labelled an unrecognizable image with confidence %.4f (threshold %g)",
-				c.Index, label(c), c.Confidence, o.Threshold))
+			fmt.Sprintf("class %d (%s) labelled an unrecognizable image with confidence %s (threshold %s)",
+				c.Index, label(c), report.FormatConfidence(c.Confidence, o.Threshold), report.FormatThreshold(o.Threshold)))
 	}
 	if rest := len(o.Classes) - len(shown); rest > 0 {
 		emit("fooltest: more classes fooled",

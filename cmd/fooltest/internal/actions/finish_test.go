@@ -152,8 +152,8 @@ func TestFinish(t *testing.T) {
 			},
 			wantSummary: md + "\n",
 			wantCmds: []string{
-				`::error file=models/net.onnx,line=1,title=fooltest%3A class 3 fooled::class 3 ("three") labelled an unrecognizable image with confidence 0.9996 (threshold 0.99)`,
-				`::error file=models/net.onnx,line=1,title=fooltest%3A class 8 fooled::class 8 (no label) labelled an unrecognizable image with confidence 0.9910 (threshold 0.99)`,
+				`::error file=models/net.onnx,line=1,title=fooltest%3A class 3 fooled::class 3 ("three") labelled an unrecognizable image with confidence 0.99960 (threshold 0.99)`,
+				`::error file=models/net.onnx,line=1,title=fooltest%3A class 8 fooled::class 8 (no label) labelled an unrecognizable image with confidence 0.99100 (threshold 0.99)`,
 			},
 		},
 		{
@@ -169,9 +169,9 @@ func TestFinish(t *testing.T) {
 				"verdict": "pass", "score": "0", "fooled": "1", "targets": "10", "unreachable": "0", "max-confidence": "0.995",
 				"report-dir": "fooltest-report",
 			},
-			wantSummary: "### fooltest: pass\n\n1 of 10 classes fooled (max confidence 0.9950).\n\n",
+			wantSummary: "### fooltest: pass\n\n1 of 10 classes fooled (max confidence 0.99500).\n\n",
 			wantCmds: []string{
-				`::warning file=models/net.onnx,line=1,title=fooltest%3A class 1 fooled::class 1 ("one") labelled an unrecognizable image with confidence 0.9950 (threshold 0.99)`,
+				`::warning file=models/net.onnx,line=1,title=fooltest%3A class 1 fooled::class 1 ("one") labelled an unrecognizable image with confidence 0.99500 (threshold 0.99)`,
 			},
 		},
 		{
@@ -181,9 +181,27 @@ func TestFinish(t *testing.T) {
 					Model: "models/net.onnx", Classes: []FooledClass{{Index: 1, Label: "one", Confidence: 0.995}}}
 			},
 			wantOutputs: map[string]string{"verdict": "fail", "score": "0", "fooled": "1", "targets": "10", "unreachable": "0", "max-confidence": "0.995"},
-			wantSummary: "### fooltest: fail\n\n1 of 10 classes fooled (max confidence 0.9950).\n\n",
+			wantSummary: "### fooltest: fail\n\n1 of 10 classes fooled (max confidence 0.99500).\n\n",
 			wantCmds: []string{
-				`::warning file=models/net.onnx,line=1,title=fooltest%3A class 1 fooled::class 1 ("one") labelled an unrecognizable image with confidence 0.9950 (threshold 0.99)`,
+				`::warning file=models/net.onnx,line=1,title=fooltest%3A class 1 fooled::class 1 ("one") labelled an unrecognizable image with confidence 0.99500 (threshold 0.99)`,
+			},
+		},
+		{
+			// The reports print 0.9999997 as 0.99999 and 0.99857 as it is:
+			// an annotation rounding either (to 1.0000 and 0.9986) would
+			// state a confidence no report holds.
+			name: "confidences printed as the reports print them",
+			outcome: func(r *runner) Outcome {
+				return Outcome{Verdict: "fail", Fooled: 2, Targets: 10, Threshold: 0.99, MaxConfidence: 0.9999997, ExitCode: 1,
+					Classes:    []FooledClass{{Index: 5, Label: "five", Confidence: 0.9999997}, {Index: 6, Label: "six", Confidence: 0.99857}},
+					FooledFail: true}
+			},
+			wantOutputs: map[string]string{"verdict": "fail", "score": "0", "fooled": "2", "targets": "10", "unreachable": "0", "max-confidence": "0.9999997"},
+			wantSummary: "### fooltest: fail\n\n2 of 10 classes fooled (max confidence 0.99999).\n\n",
+			wantCmds: []string{
+				`::notice::fooltest ran its embedded demo model: set the model input to test your classifier`,
+				`::error title=fooltest%3A class 5 fooled::class 5 ("five") labelled an unrecognizable image with confidence 0.99999 (threshold 0.99)`,
+				`::error title=fooltest%3A class 6 fooled::class 6 ("six") labelled an unrecognizable image with confidence 0.99857 (threshold 0.99)`,
 			},
 		},
 		{
@@ -193,10 +211,10 @@ func TestFinish(t *testing.T) {
 					Classes: []FooledClass{{Index: 0, Label: "zero", Confidence: 1}}, FooledFail: true}
 			},
 			wantOutputs: map[string]string{"verdict": "fail", "score": "0", "fooled": "1", "targets": "10", "unreachable": "0", "max-confidence": "1"},
-			wantSummary: "### fooltest: fail\n\n1 of 10 classes fooled (max confidence 1.0000).\n\n",
+			wantSummary: "### fooltest: fail\n\n1 of 10 classes fooled (max confidence 1.00000).\n\n",
 			wantCmds: []string{
 				`::notice::fooltest ran its embedded demo model: set the model input to test your classifier`,
-				`::error title=fooltest%3A class 0 fooled::class 0 ("zero") labelled an unrecognizable image with confidence 1.0000 (threshold 0.99)`,
+				`::error title=fooltest%3A class 0 fooled::class 0 ("zero") labelled an unrecognizable image with confidence 1.00000 (threshold 0.99)`,
 			},
 		},
 		{
@@ -205,7 +223,7 @@ func TestFinish(t *testing.T) {
 				return Outcome{Verdict: "pass", Targets: 10, Unreachable: 10, Threshold: 0.99, MaxConfidence: 0.96, Model: "models/net.onnx", ExitCode: 0}
 			},
 			wantOutputs: map[string]string{"verdict": "pass", "score": "0", "fooled": "0", "targets": "10", "unreachable": "10", "max-confidence": "0.96"},
-			wantSummary: "### fooltest: pass\n\n0 of 10 classes fooled (max confidence 0.9600).\n\n",
+			wantSummary: "### fooltest: pass\n\n0 of 10 classes fooled (max confidence 0.96000).\n\n",
 		},
 		{
 			name: "a run past the preprocessing check warns",
@@ -214,7 +232,7 @@ func TestFinish(t *testing.T) {
 					PreprocessingWarning: "the model labelled only 10 of 100 MNIST test digits right\n::error::forged"}
 			},
 			wantOutputs: map[string]string{"verdict": "pass", "score": "0", "fooled": "0", "targets": "10", "unreachable": "0", "max-confidence": "0"},
-			wantSummary: "### fooltest: pass\n\n0 of 10 classes fooled (max confidence 0.0000).\n\n",
+			wantSummary: "### fooltest: pass\n\n0 of 10 classes fooled (max confidence 0.00000).\n\n",
 			wantCmds: []string{
 				`::warning title=fooltest%3A the preprocessing looks wrong::the model labelled only 10 of 100 MNIST test digits right; ::error::forged`,
 			},
@@ -226,9 +244,9 @@ func TestFinish(t *testing.T) {
 					Classes: []FooledClass{{Index: 1, Label: "b", Confidence: 0.75}}, FooledFail: true}
 			},
 			wantOutputs: map[string]string{"verdict": "fail", "score": "0", "fooled": "1", "targets": "2", "unreachable": "0", "max-confidence": "0"},
-			wantSummary: "### fooltest: fail\n\n1 of 2 classes fooled (max confidence 0.0000).\n\n",
+			wantSummary: "### fooltest: fail\n\n1 of 2 classes fooled (max confidence 0.00000).\n\n",
 			wantCmds: []string{
-				`::error title=fooltest%3A class 1 fooled::class 1 ("b") labelled an unrecognizable image with confidence 0.7500 (threshold 0.5)`,
+				`::error title=fooltest%3A class 1 fooled::class 1 ("b") labelled an unrecognizable image with confidence 0.75000 (threshold 0.5)`,
 			},
 		},
 		{
@@ -242,7 +260,7 @@ func TestFinish(t *testing.T) {
 			wantSummary: "### fooltest: ERROR: the model was not tested\n\nscoring failed: the model returned NaN scores\n\n1 of 4 classes fooled before it stopped.\n\n",
 			wantCmds: []string{
 				`::error title=fooltest%3A runtime failure::the model returned NaN scores`,
-				`::error file=net.onnx,line=1,title=fooltest%3A class 2 fooled::class 2 ("two") labelled an unrecognizable image with confidence 0.9950 (threshold 0.99)`,
+				`::error file=net.onnx,line=1,title=fooltest%3A class 2 fooled::class 2 ("two") labelled an unrecognizable image with confidence 0.99500 (threshold 0.99)`,
 			},
 		},
 		{
@@ -256,7 +274,7 @@ func TestFinish(t *testing.T) {
 			wantSummary: "### fooltest: ERROR: the model was not tested\n\ninterrupted\n\n1 of 4 classes fooled before it stopped.\n\n",
 			wantCmds: []string{
 				`::error title=fooltest%3A runtime failure::interrupted`,
-				`::warning file=net.onnx,line=1,title=fooltest%3A class 2 fooled::class 2 ("two") labelled an unrecognizable image with confidence 0.9950 (threshold 0.99)`,
+				`::warning file=net.onnx,line=1,title=fooltest%3A class 2 fooled::class 2 ("two") labelled an unrecognizable image with confidence 0.99500 (threshold 0.99)`,
 			},
 		},
 		{
@@ -269,10 +287,10 @@ func TestFinish(t *testing.T) {
 			},
 			wantOutputs: map[string]string{"verdict": "fail", "fooled": "1", "targets": "10", "unreachable": "0", "max-confidence": "0",
 				"score": "0.4125", "baseline-score": "0.5", "p-value": "0.0039", "regression": "true"},
-			wantSummary: "### fooltest: fail\n\n1 of 10 classes fooled (max confidence 0.0000).\n\nScore 0.412 against the baseline's 0.500 (p = 0.0039 that it is easier to fool; regression: true).\n\n",
+			wantSummary: "### fooltest: fail\n\n1 of 10 classes fooled (max confidence 0.00000).\n\nScore 0.412 against the baseline's 0.500 (p = 0.0039 that it is easier to fool; regression: true).\n\n",
 			wantCmds: []string{
 				`::error file=net.onnx,line=1,title=fooltest%3A gate failed::easier to fool than the baseline: score 0.412 against the baseline's 0.500`,
-				`::warning file=net.onnx,line=1,title=fooltest%3A class 4 fooled::class 4 ("four") labelled an unrecognizable image with confidence 0.9930 (threshold 0.99)`,
+				`::warning file=net.onnx,line=1,title=fooltest%3A class 4 fooled::class 4 ("four") labelled an unrecognizable image with confidence 0.99300 (threshold 0.99)`,
 			},
 		},
 		{
@@ -295,7 +313,7 @@ func TestFinish(t *testing.T) {
 			},
 			wantOutputs: map[string]string{"verdict": "pass", "fooled": "0", "targets": "10", "unreachable": "0", "max-confidence": "0",
 				"score": "0", "report-dir": "_GitHubActionsFileCommandDelimeter_", "json": "_GitHubActionsFileCommandDelimeter_/report.json"},
-			wantSummary: "### fooltest: pass\n\n0 of 10 classes fooled (max confidence 0.0000).\n\n",
+			wantSummary: "### fooltest: pass\n\n0 of 10 classes fooled (max confidence 0.00000).\n\n",
 		},
 		{
 			// Errors quote paths and a model's own names: in the step
