@@ -11,7 +11,7 @@ import (
 
 // TestFloat16Model: a model whose input and scores are float16 is
 // inspected and searched like any other, and says so: inspect names the
-// types and the casts, inspect --json carries them, and a run fools it and
+// types and the casts and composes the scaling in its graph, inspect --json carries them, and a run fools it and
 // fails the gate.
 func TestFloat16Model(t *testing.T) {
 	model := filepath.Join("..", "..", "testdata", "models", "mnist-20px-norm-fp16.onnx")
@@ -19,7 +19,10 @@ func TestFloat16Model(t *testing.T) {
 	if r.code != exitcode.Pass {
 		t.Fatalf("inspect: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
-	for _, want := range []string{"float16 (cast from float32)", "float16 (cast to float32)", "97 of 100 MNIST test digits"} {
+	// The range line reads the graph's float16 constants as the other
+	// float types' float32 ones.
+	for _, want := range []string{"float16 (cast from float32)", "float16 (cast to float32)", "97 of 100 MNIST test digits",
+		"range       the graph scales its input (Div, Sub, Div) before Conv; with this preprocessing that layer gets [-0.424, 2.82]\n"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("inspect does not say %q:\n%s", want, r.stdout)
 		}

@@ -2,6 +2,7 @@ package classifier
 
 import (
 	"math"
+	"path/filepath"
 	"slices"
 	"testing"
 
@@ -115,5 +116,49 @@ func TestRangeCheckNormalizedInGraph(t *testing.T) {
 	}
 	if r := openModel(t, m, Options{Batch: 8, Normalization: presets["raw255"]}).Info().InputRange; r == nil || r.Mismatch() {
 		t.Fatalf("normalised in the graph, raw255: %+v", r)
+	}
+}
+
+// TestRangeCheckFloatTypes: the MNIST model that normalises its 0..255
+// pixels in the graph gets the same scaling check whatever float type it
+// takes, float16 included, whose constants are float16 too: raw01 leaves
+// the first Conv a span of 0.013 and gets raw255 suggested, raw255 passes.
+// The float16 graph has no Cast before its Div.
+func TestRangeCheckFloatTypes(t *testing.T) {
+	for _, tc := range []struct {
+		file, via string
+	}{
+		{"mnist-20px-norm.onnx", "Div, Sub, Div"},
+		{"mnist-20px-norm-fp16.onnx", "Div, Sub, Div"},
+		{filepath.Join("fp16-external", "model.onnx"), "Div, Sub, Div"},
+		{"mnist-20px-norm-bf16io.onnx", "Cast, Div, Sub, Div"},
+		{"mnist-20px-norm-f64io.onnx", "Cast, Div, Sub, Div"},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			for _, preset := range []string{"raw01", "raw255"} {
+				c, err := Open(filepath.Join(ownModels, tc.file), Options{Normalization: presets[preset], Threads: 1, Batch: 8})
+				if err != nil {
+					t.Fatal(err)
+				}
+				r := c.Info().InputRange
+				c.Close()
+				if r == nil || r.Kind != RangeScaling || r.Via != tc.via || r.Next != "Conv" {
+					t.Fatalf("%s: input range %+v, want scaling via %s before Conv", preset, r, tc.via)
+				}
+				// 0.1307 and 0.3081 in float16 move the bounds by
+				// about 1e-3.
+				lo, hi := -0.1307/0.3081, (1-0.1307)/0.3081
+				if preset == "raw01" {
+					hi = (1.0/255 - 0.1307) / 0.3081
+				}
+				if math.Abs(r.Lo[0]-lo) > 2e-3 || math.Abs(r.Hi[0]-hi) > 2e-3 {
+					t.Errorf("%s: first layer gets %s, want [%.3g, %.3g]", preset, r.RangeString(), lo, hi)
+				}
+				wantMismatch := preset == "raw01"
+				if r.Mismatch() != wantMismatch || (wantMismatch && r.Suggested[0].Preset != "raw255") {
+					t.Errorf("%s: mismatch %v, suggested %+v, want mismatch %v with raw255 first", preset, r.Mismatch(), r.Suggested, wantMismatch)
+				}
+			}
+		})
 	}
 }

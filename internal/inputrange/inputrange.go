@@ -245,7 +245,7 @@ func affine(m *onnxcheck.Model, n *onnxcheck.Node, value string, a, b []float64,
 // given rank (the constant's axes aligned to the value's last ones, as
 // broadcasting aligns them).
 func perChannel(m *onnxcheck.Model, value string, c, axis, rank int) ([]float64, bool) {
-	dims, vals, ok := m.Floats(value, 64)
+	dims, vals, ok := m.HalfFloats(value, 64)
 	if !ok || len(vals) == 0 {
 		return nil, false
 	}
@@ -281,7 +281,7 @@ func quantizer(m *onnxcheck.Model, n *onnxcheck.Node, value string, a, b []float
 	if n.Inputs[0] != value || len(n.Inputs) < 2 {
 		return nil
 	}
-	_, scale, ok := m.Floats(n.Inputs[1], 1)
+	_, scale, ok := m.HalfFloats(n.Inputs[1], 1)
 	if !ok || len(scale) != 1 || !(scale[0] > 0) || math.IsInf(float64(scale[0]), 0) {
 		return nil
 	}

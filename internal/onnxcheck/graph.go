@@ -219,7 +219,20 @@ func (m *Model) Floats(value string, max int) (dims []int64, vals []float32, ok 
 	if !ok {
 		return nil, nil, false
 	}
-	return decodeFloats(t, max)
+	return decodeFloats(t, max, false)
+}
+
+// HalfFloats is Floats that also reads float16 and bfloat16 constants, as
+// float16 exports hold them, and returns them widened to float32, which
+// holds them exactly. It is for readers that describe what the graph does
+// with its input (the scaling of a normalisation inside the graph), not
+// for bounds on its arithmetic: a float16 network computes in float16.
+func (m *Model) HalfFloats(value string, max int) (dims []int64, vals []float32, ok bool) {
+	t, ok := m.constant(value)
+	if !ok {
+		return nil, nil, false
+	}
+	return decodeFloats(t, max, true)
 }
 
 // constant returns the TensorProto of value when it is a constant of the
@@ -318,12 +331,13 @@ var errNotScalar = errors.New("not a one-element 8-bit constant")
 
 // decodeFloats decodes a TensorProto of type FLOAT with its values in
 // raw_data or float_data (packed or not).
-func decodeFloats(t msg, max int) (dims []int64, vals []float32, ok bool) {
+func decodeFloats(t msg, max int, half bool) (dims []int64, vals []float32, ok bool) {
 	dtype := uint64(0)
 	external := false
 	var raw []byte
 	var packed [][]byte
 	var single []float32
+	var bits []uint64
 	err := each(t, 0, func(f field) error {
 		switch f.num {
 		case tensorDims:
@@ -352,11 +366,23 @@ func decodeFloats(t msg, max int) (dims []int64, vals []float32, ok bool) {
 				return err
 			}
 			packed = append(packed, b)
+		case tensorInt32Data:
+			// float16 and bfloat16 values outside raw_data: one
+			// 16-bit pattern per int32_data entry, as onnx.proto has it.
+			vs, err := varints(f)
+			bits = append(bits, vs...)
+			return err
 		}
 		return nil
 	})
-	if err != nil || dtype != tensorFloatType || external {
+	if err != nil || external {
 		return nil, nil, false
+	}
+	if dtype != tensorFloatType {
+		if !half || (dtype != TypeFloat16 && dtype != TypeBFloat16) {
+			return nil, nil, false
+		}
+		return decodeHalves(dims, raw, bits, dtype, max)
 	}
 	count := 1
 	for _, d := range dims {
@@ -398,6 +424,65 @@ func decodeFloats(t msg, max int) (dims []int64, vals []float32, ok bool) {
 		vals = append(vals, single...)
 	}
 	return dims, vals, true
+}
+
+// decodeHalves decodes float16 or bfloat16 (dtype) values of a tensor of
+// dims, from raw little-endian data or from int32_data's 16-bit patterns,
+// widened to float32; false for more than max values or a count that
+// does not match dims.
+func decodeHalves(dims []int64, raw []byte, bits []uint64, dtype uint64, max int) ([]int64, []float32, bool) {
+	count := 1
+	for _, d := range dims {
+		if d < 0 || d > int64(max) || count*int(d) > max {
+			return nil, nil, false
+		}
+		count *= int(d)
+	}
+	widen := float16ToFloat32
+	if dtype == TypeBFloat16 {
+		widen = func(h uint16) float32 { return math.Float32frombits(uint32(h) << 16) }
+	}
+	vals := make([]float32, count)
+	switch {
+	case raw != nil && len(bits) == 0:
+		if len(raw) != 2*count {
+			return nil, nil, false
+		}
+		for i := range vals {
+			vals[i] = widen(binary.LittleEndian.Uint16(raw[2*i:]))
+		}
+	case raw == nil && len(bits) == count:
+		for i, b := range bits {
+			if b > math.MaxUint16 {
+				return nil, nil, false
+			}
+			vals[i] = widen(uint16(b))
+		}
+	default:
+		return nil, nil, false
+	}
+	return dims, vals, true
+}
+
+// float16ToFloat32 widens IEEE 754 half precision h, subnormals, infinities
+// and NaN included, to the float32 of the same value.
+func float16ToFloat32(h uint16) float32 {
+	sign := uint32(h>>15) << 31
+	exp := uint32(h>>10) & 0x1f
+	frac := uint32(h) & 0x3ff
+	switch {
+	case exp == 0x1f:
+		// Infinity or NaN, the payload kept.
+		return math.Float32frombits(sign | 0xff<<23 | frac<<13)
+	case exp == 0:
+		// Zero or a subnormal: frac·2^-24 exactly.
+		v := float32(frac) * 0x1p-24
+		if sign != 0 {
+			v = -v
+		}
+		return v
+	}
+	return math.Float32frombits(sign | (exp+127-15)<<23 | frac<<13)
 }
 
 // ConstDims returns the dimensions of value when it is a constant of the main

@@ -110,6 +110,67 @@ func TestGraphView(t *testing.T) {
 	}
 }
 
+// TestHalfFloats reads float16 and bfloat16 constants, as float16 exports
+// hold the constants that scale their input, in raw_data and in
+// int32_data, widened exactly (subnormals and signs included), while
+// Floats, whose callers bound float32 arithmetic, still refuses them.
+func TestHalfFloats(t *testing.T) {
+	half := func(v ...uint16) []byte {
+		var b []byte
+		for _, x := range v {
+			b = binary.LittleEndian.AppendUint16(b, x)
+		}
+		return b
+	}
+	graph := cat(
+		// float16 255, -0.1307 (0xb02f: -0.13074), the smallest
+		// subnormal, and 1 in raw_data.
+		lenField(5, strField(8, "f16"), varintField(1, 4), varintField(2, 10), lenField(9, half(0x5bf8, 0xb02f, 0x0001, 0x3c00))),
+		// float16 0.5 and -2 in int32_data.
+		lenField(5, strField(8, "f16list"), varintField(1, 2), varintField(2, 10), packedVarints(5, 0x3800, 0xc000)),
+		// bfloat16 255 and -0.5 in raw_data.
+		lenField(5, strField(8, "bf16"), varintField(1, 2), varintField(2, 16), lenField(9, half(0x437f, 0xbf00))),
+		// A Constant node's float16 scalar 0.25.
+		lenField(1, strField(2, "k"), strField(4, "Constant"),
+			lenField(5, strField(1, "value"), lenField(5, varintField(2, 10), lenField(9, half(0x3400))))),
+		// A count that does not match the dims, and a pattern wider
+		// than 16 bits.
+		lenField(5, strField(8, "short"), varintField(1, 3), varintField(2, 10), lenField(9, half(0x3c00, 0x3c00))),
+		lenField(5, strField(8, "wide"), varintField(1, 1), varintField(2, 10), packedVarints(5, 0x10000)),
+		lenField(12, strField(1, "y")),
+	)
+	m, err := parseModel(rawModel(graph))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		dims []int64
+		vals []float32
+	}{
+		{"f16", []int64{4}, []float32{255, -0.1307373046875, 0x1p-24, 1}},
+		{"f16list", []int64{2}, []float32{0.5, -2}},
+		{"bf16", []int64{2}, []float32{255, -0.5}},
+		{"k", nil, []float32{0.25}},
+	} {
+		dims, vals, ok := m.HalfFloats(tc.name, 16)
+		if !ok || !slices.Equal(dims, tc.dims) || !slices.Equal(vals, tc.vals) {
+			t.Errorf("HalfFloats(%s): %v %v %v, want %v %v", tc.name, dims, vals, ok, tc.dims, tc.vals)
+		}
+		if _, _, ok := m.Floats(tc.name, 16); ok {
+			t.Errorf("Floats(%s) read a 16-bit float constant", tc.name)
+		}
+	}
+	for _, name := range []string{"short", "wide", "y"} {
+		if _, _, ok := m.HalfFloats(name, 16); ok {
+			t.Errorf("%s read as floats", name)
+		}
+	}
+	if _, _, ok := m.HalfFloats("f16", 3); ok {
+		t.Error("f16 read past the cap of 3 values")
+	}
+}
+
 // packedVarints is a packed repeated varint field of signed values, as
 // int32_data and int64_data write them.
 func packedVarints(num int, v ...int64) []byte {
