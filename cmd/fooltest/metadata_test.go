@@ -90,3 +90,26 @@ func TestUltralyticsMetadata(t *testing.T) {
 		}
 	}
 }
+
+// TestUltralyticsDetectTask: a model whose Ultralytics metadata declares
+// task detect is refused upfront by inspect and run with exit 2 and one
+// line naming the task and the fix, though its [N,10] Softmax output
+// reads as class scores.
+func TestUltralyticsDetectTask(t *testing.T) {
+	m := onnxtest.Classifier([]int64{-1, 3, 8, 8}, 10, "Softmax")
+	m.Metadata = map[string]string{"author": "Ultralytics", "version": "8.3.40", "task": "detect", "imgsz": "[8, 8]", "names": "{0: 'person'}"}
+	model := filepath.Join(t.TempDir(), "model.onnx")
+	if err := os.WriteFile(model, m.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	const want = "fooltest: the model's metadata (author Ultralytics, version 8.3.40, task detect) says it is a detect model, not a classifier: give fooltest a classification model (an Ultralytics -cls model, exported with task classify)\n"
+	for _, args := range [][]string{
+		{"inspect", "--model", model, "--threads", "1"},
+		{"run", "--model", model, "--threads", "1", "--max-evals", "100", "--quiet", "--report-dir", t.TempDir()},
+	} {
+		r := runMain(t, nil, args...)
+		if r.code != exitcode.Usage || r.stderr != want {
+			t.Errorf("%s: exit %d, want %d and\n%s got\n%s%s", args[0], r.code, exitcode.Usage, want, r.stdout, r.stderr)
+		}
+	}
+}

@@ -334,6 +334,9 @@ func open(ctx context.Context, start time.Time, name string, src source, checked
 		return nil, fault.Environmentf(SettingRuntime, "ONNX Runtime is not loaded")
 	}
 	meta := readExportMeta(checked)
+	if err := meta.notClassifier(); err != nil {
+		return nil, err
+	}
 	size, sizeFrom := opts.ImageSize, ""
 	if size == nil && meta.size[0] > 0 {
 		size, sizeFrom = &meta.size, fmt.Sprintf("imgsz %d×%d in %s", meta.size[0], meta.size[1], meta.source())
@@ -351,11 +354,6 @@ func open(ctx context.Context, start time.Time, name string, src source, checked
 	}
 	out, err := detectOutput(outs, want, in, checked)
 	if err != nil {
-		if meta.ultralytics && meta.task != "" && meta.task != "classify" {
-			// Say what the model is, not only what its outputs are not:
-			// no --output of a detector holds class scores per image.
-			return nil, fault.Invalidf("", "%v; %s says it is a %s model, not a classifier: give fooltest a classification model (an Ultralytics -cls model, exported with task classify)", err, meta.source(), meta.task)
-		}
 		if meta.yolov5 && errors.Is(err, fault.Invalid) {
 			return nil, fault.Invalidf(fault.SettingOf(err), "%v; its metadata (stride and names, no author) is what YOLOv5's exporter writes, for its detectors as for its classifiers (-cls models), and this one gives no class scores per image", err)
 		}

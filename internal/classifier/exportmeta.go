@@ -9,6 +9,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/fooltest/fooltest/internal/fault"
 	"github.com/fooltest/fooltest/internal/onnxcheck"
 )
 
@@ -88,6 +89,20 @@ func readExportMeta(g *onnxcheck.Model) exportMeta {
 // classify says the model is an Ultralytics classifier, whose
 // preprocessing its exporter fixes.
 func (e exportMeta) classify() bool { return e.ultralytics && e.task == "classify" }
+
+// notClassifier refuses a model whose Ultralytics metadata declares another
+// task (detect, segment, pose, obb). The exporter states what it built:
+// a detection head can end in an output that reads as one score per class
+// and image, and searching it would test a model that classifies nothing.
+// No --output changes what the model is, so the refusal names no setting
+// and gives the fix itself.
+func (e exportMeta) notClassifier() error {
+	if !e.ultralytics || e.task == "" || e.task == "classify" {
+		return nil
+	}
+	return fault.Invalidf("", "%s says it is a %s model, not a classifier: give fooltest a classification model (an Ultralytics -cls model, exported with task classify)",
+		e.source(), e.task)
+}
 
 // exportNormalization is the preprocessing e's exporter fixes for a
 // classifier of k classes and the given channels, and where that comes

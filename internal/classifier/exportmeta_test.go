@@ -244,6 +244,39 @@ func TestExportMetadata(t *testing.T) {
 		if !errors.Is(err, fault.Invalid) || fault.SettingOf(err) != "" || !strings.Contains(err.Error(), "says it is a detect model, not a classifier: give fooltest a classification model") {
 			t.Fatalf("got %v (setting %q), want a refusal naming the task and no setting", err, fault.SettingOf(err))
 		}
+		// The exporter's declared task is trusted, however the outputs
+		// read: a [N,10] Softmax output under task detect (or segment,
+		// pose) is refused all the same, before any output is read; a
+		// classify task, or metadata that is not Ultralytics's, opens.
+		for _, tc := range []struct {
+			meta    map[string]string
+			refused string
+		}{
+			{map[string]string{"author": "Ultralytics", "version": "8.3.40", "task": "detect"}, "task detect) says it is a detect model, not a classifier"},
+			{map[string]string{"author": "Ultralytics", "version": "8.1.0", "task": "segment"}, "task segment) says it is a segment model, not a classifier"},
+			{map[string]string{"author": "Ultralytics", "version": "11.0", "task": "pose"}, "task pose) says it is a pose model, not a classifier"},
+			{map[string]string{"author": "Ultralytics", "version": "8.3.40", "task": "classify"}, ""},
+			{map[string]string{"author": "someone", "version": "8.3.40", "task": "detect"}, ""},
+		} {
+			softmax := onnxtest.Classifier([]int64{-1, 3, 4, 4}, 10, "Softmax")
+			softmax.Metadata = tc.meta
+			c, err := OpenBytes("scores.onnx", softmax.Bytes(), Options{Threads: 1, Batch: 1})
+			if tc.refused == "" {
+				if err != nil {
+					t.Errorf("%v: %v, want opened", tc.meta, err)
+				} else {
+					c.Close()
+				}
+				continue
+			}
+			if err == nil {
+				c.Close()
+			}
+			if !errors.Is(err, fault.Invalid) || fault.SettingOf(err) != "" || !strings.Contains(err.Error(), tc.refused) ||
+				!strings.HasSuffix(err.Error(), "give fooltest a classification model (an Ultralytics -cls model, exported with task classify)") {
+				t.Errorf("%v: got %v (setting %q), want a refusal with %q and the fix, no setting", tc.meta, err, fault.SettingOf(err), tc.refused)
+			}
+		}
 		// YOLOv5's exporter names no task: the refusal says whose
 		// metadata it is, keeping the setting the output's refusal names.
 		m.Metadata = map[string]string{"stride": "32", "names": "{0: 'person'}"}
