@@ -51,3 +51,42 @@ func TestScoredDefaultsDocumented(t *testing.T) {
 		}
 	}
 }
+
+// TestOutputDefaultDocumented: with no --output, fooltest reads, of the
+// float outputs with K>1, the one a Softmax, LogSoftmax or Sigmoid computes
+// (else the first), and with none the first with one score per image. The
+// --output help of run, inspect and bench, action.yml's output input and
+// docs/usage.md's row each state the whole rule: a help that names only
+// the first output with K>1 sends a user of a two-head model to the wrong
+// one.
+func TestOutputDefaultDocumented(t *testing.T) {
+	for _, cmd := range []string{"run", "inspect", "bench"} {
+		help := runMain(t, nil, cmd, "-h")
+		if help.code != 0 {
+			t.Fatalf("%s -h: exit %d: %s", cmd, help.code, help.stderr)
+		}
+		usage := regexp.MustCompile(`(?m)^  -output .*\n(?:    .*\n)*`).FindString(help.stdout)
+		usage = strings.Join(strings.Fields(usage), " ")
+		for _, want := range []string{"the one a Softmax, LogSoftmax or Sigmoid computes, else the first", "the first with one score per image"} {
+			if !strings.Contains(usage, want) {
+				t.Errorf("%s -h says of --output %q, without %q", cmd, usage, want)
+			}
+		}
+	}
+	yml, err := os.ReadFile(filepath.Join(repoRoot(t), "action.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	input := regexp.MustCompile(`(?s)\n  output:\n(.*?)\n  [a-z-]+:\n`).FindStringSubmatch(string(yml))
+	if input == nil || !strings.Contains(strings.Join(strings.Fields(input[1]), " "), "the one a Softmax, LogSoftmax or Sigmoid computes, else the first; with none, the first with one score per image") {
+		t.Errorf("action.yml's output input does not state the default's rule: %q", input)
+	}
+	flags, err := os.ReadFile(filepath.Join(repoRoot(t), "docs", "usage.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := regexp.MustCompile("(?m)^\\| `--output NAME` \\|.*$").FindString(string(flags))
+	if !strings.Contains(row, "the one a `Softmax`, `LogSoftmax` or `Sigmoid` computes, else the first") || !strings.Contains(row, "the first with one score per image") {
+		t.Errorf("docs/usage.md's row of --output does not state the default's rule: %q", row)
+	}
+}

@@ -51,7 +51,7 @@ func (m *modelFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&m.std, "std", "", "per-channel `std`, 1 or 3 comma-separated values")
 	fs.StringVar(&m.channelOrder, "channel-order", "", "`order` in which an RGB model takes its channels: rgb, or bgr (Caffe, OpenCV); --mean and --std are in that order (default: the preset's, rgb but for caffe)")
 	fs.StringVar(&m.inputShape, "input-shape", "", "image shape `C,H,W` for flattened or dynamic inputs")
-	fs.StringVar(&m.output, "output", "", "output `name` to read class scores from (default: first float output with K>1)")
+	fs.StringVar(&m.output, "output", "", "output `name` to read class scores from (default: of the float outputs with K>1, the one a Softmax, LogSoftmax or Sigmoid computes, else the first; with none, the first with one score per image)")
 	fs.StringVar(&m.kind, "output-kind", "auto", "auto, probabilities, logits (softmax applied), sigmoid (independent scores in [0,1]), multilabel-logits (a sigmoid applied to each) or percentages (probabilities times 100)")
 	fs.IntVar(&m.batch, "batch", 0, "batch size (default: tuned by measurement)")
 	fs.IntVar(&m.threads, "threads", 0, "ONNX Runtime intra-op threads (default: number of CPUs)")
