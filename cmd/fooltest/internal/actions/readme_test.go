@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -337,30 +338,35 @@ func TestReadmeCommentsLinkImages(t *testing.T) {
 }
 
 // TestReadmeListsInputs: docs/action.md's list of the inputs that set a
-// flag of the same name is action.yml's, but for the merge step's own
-// (merge and allow-missing-shards, which the documentation describes with
-// merging).
+// flag of the same name is action.yml's, the merge step's
+// allow-missing-shards included, but for merge, which sets no flag and
+// which the text after the list says is fooltest merge's arguments.
 func TestReadmeListsInputs(t *testing.T) {
 	const doc = "docs/action.md"
 	_, texts := docFiles(t)
-	const lead = "Every input has the name of the CLI flag it sets: "
+	const lead = "Every input but `merge` has the name of the CLI flag it sets: "
 	text := strings.Join(strings.Fields(texts[doc]), " ")
 	i := strings.Index(text, lead)
 	if i < 0 {
 		t.Fatalf("%s has no %q", doc, lead)
 	}
-	list, _, _ := strings.Cut(text[i+len(lead):], ".")
+	list, rest, _ := strings.Cut(text[i+len(lead):], ".")
+	// A remark in parentheses says which command a flag belongs to.
+	list = regexp.MustCompile(` \([^)]*\)`).ReplaceAllString(list, "")
 	var listed []string
 	for _, f := range strings.Split(strings.ReplaceAll(list, " and ", ", "), ", ") {
 		listed = append(listed, strings.Trim(f, "`"))
 	}
 	var want []string
 	for _, in := range inputs {
-		if in.merge != mergeOnly {
+		if in.name != "merge" {
 			want = append(want, in.name)
 		}
 	}
 	if !slices.Equal(listed, want) {
 		t.Errorf("%s lists the inputs\n%q\naction.yml has\n%q", doc, listed, want)
+	}
+	if !strings.HasPrefix(strings.TrimSpace(rest), "`merge` names no flag: it makes the step run `fooltest merge` on the report directories it lists") {
+		t.Errorf("%s does not say after the list what merge sets: %q", doc, rest)
 	}
 }
