@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -88,5 +89,53 @@ func TestOutputDefaultDocumented(t *testing.T) {
 	row := regexp.MustCompile("(?m)^\\| `--output NAME` \\|.*$").FindString(string(flags))
 	if !strings.Contains(row, "the one a `Softmax`, `LogSoftmax` or `Sigmoid` computes, else the first") || !strings.Contains(row, "the first with one score per image") {
 		t.Errorf("docs/usage.md's row of --output does not state the default's rule: %q", row)
+	}
+}
+
+// TestInputDefaultsDocumented: an Action input that sets a run flag with
+// a default says "default" and that value in its description, as run -h
+// does: an input described without one (encoding, algorithm and seed were)
+// leaves a workflow author to guess what an empty input runs. max-evals
+// and format word theirs otherwise (TestScoredDefaultsDocumented checks
+// max-evals). The classes input names ranges, as --classes takes them.
+func TestInputDefaultsDocumented(t *testing.T) {
+	help := runMain(t, nil, "run", "-h")
+	if help.code != 0 {
+		t.Fatalf("run -h: exit %d: %s", help.code, help.stderr)
+	}
+	defaults := map[string]string{}
+	for _, m := range regexp.MustCompile(`(?m)^  -([a-z-]+)(?: \S+)?\n((?:    .*\n)*)`).FindAllStringSubmatch(help.stdout, -1) {
+		usage := strings.Join(strings.Fields(m[2]), " ")
+		if d := regexp.MustCompile(`\(default "?([^")]*)"?\)$`).FindStringSubmatch(usage); d != nil {
+			defaults[m[1]] = d[1]
+		}
+	}
+	if defaults["seed"] != "1" || defaults["encoding"] != "both" {
+		t.Fatalf("read the defaults %q from run -h, want seed 1 and encoding both among them", defaults)
+	}
+	yml, err := os.ReadFile(filepath.Join(repoRoot(t), "action.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	inputs, _, _ := strings.Cut(string(yml), "\noutputs:\n")
+	worded := map[string]string{"max-evals": "default no limit", "format": "default all but dataset"}
+	checked := 0
+	for _, m := range regexp.MustCompile(`(?ms)^  ([a-z-]+):\n    description: (.*?)\n    required:`).FindAllStringSubmatch(inputs, -1) {
+		name, desc := m[1], strings.Join(strings.Fields(m[2]), " ")
+		v, ok := defaults[name]
+		if !ok {
+			continue
+		}
+		want := cmp.Or(worded[name], "default "+v)
+		if !strings.Contains(desc, want) {
+			t.Errorf("action.yml's %s input does not say %q: %s", name, want, desc)
+		}
+		if name == "classes" && !strings.Contains(desc, "ranges a-b") {
+			t.Errorf("action.yml's classes input names no ranges: %s", desc)
+		}
+		checked++
+	}
+	if checked < 15 {
+		t.Errorf("checked %d inputs against run -h, want every input with a flag default (15 at least)", checked)
 	}
 }
