@@ -288,6 +288,11 @@ func Evaluate(res *report.Result, threshold float64, allowed MaxFooled, failOn F
 	if merged {
 		capped = res.Config.MaxEvals > 0 && res.Config.MaxEvals < max(floor, share)
 	}
+	// A merge that keeps each shard's run judges each by itself: one
+	// shard's thousands of evaluations would otherwise hide another's
+	// handful, and one that fooled all its classes early would be held
+	// to the others' count.
+	starved, perShard := starvedShards(res, floor)
 	res.Error = ""
 	switch {
 	case res.RunError != "":
@@ -329,13 +334,18 @@ func Evaluate(res *report.Result, threshold float64, allowed MaxFooled, failOn F
 	case res.Interrupted:
 		v = Error
 		res.Error = "the run was interrupted before the search ended, and the classes fooled so far do not fail the gate"
-	case merged && capped && !searchedFooled(res):
+	case len(starved) > 0:
+		v = Error
+		res.Error = starvedError(res, starved, floor)
+	// With each shard's run judged above, the sum over shards judges
+	// nothing more.
+	case !perShard && merged && capped && !searchedFooled(res):
 		v = Error
 		res.Error = fmt.Sprintf("each shard made at most %d model evaluations, capped by --max-evals %d, fewer than one per target class it searched (%d in the largest shard), so most classes were never tried: raise --max-evals to at least %d, or split the classes over more shards (--shard over a larger job matrix)", res.Config.MaxEvals, res.Config.MaxEvals, share, max(floor, share))
-	case res.Evaluations < need && !searchedFooled(res) && capped:
+	case !perShard && res.Evaluations < need && !searchedFooled(res) && capped:
 		v = Error
 		res.Error = fmt.Sprintf("the search made only %d model evaluations, capped by --max-evals %d, fewer than one per target class searched (%d), so most classes were never tried: raise --max-evals to at least %d, or give fewer target classes per job (--classes, or --shard over a job matrix)", res.Evaluations, res.Config.MaxEvals, searchedTargets(res), need)
-	case res.Evaluations < need && !searchedFooled(res):
+	case !perShard && res.Evaluations < need && !searchedFooled(res):
 		v = Error
 		res.Error = fmt.Sprintf("the search made only %d model evaluations, fewer than the %d a pass needs (%d, or one per target class searched when there are more): give the search a longer time budget, a faster model, or fewer target classes per job (--classes, or --shard over a job matrix)", res.Evaluations, need, minEvaluations)
 	case !res.Config.PreprocessingUnchecked:
@@ -504,6 +514,62 @@ func largestShare(res *report.Result) (int64, bool) {
 		}
 	}
 	return slices.Max(counts), true
+}
+
+// starvedShards returns the shards of a merged result that made fewer
+// evaluations than a single run of their own classes needs (need from
+// floor, as Evaluate derives it) without fooling every one of those
+// classes, and whether res keeps its shards' runs at all: merged reports
+// written before Shard.Runs do not, and are judged by their sum.
+func starvedShards(res *report.Result, floor int64) (starved []report.ShardRun, perShard bool) {
+	sh := res.Shard
+	if sh == nil || sh.Index > 0 || sh.Count < 1 || len(sh.Runs) == 0 {
+		return nil, false
+	}
+	// Target j belongs to shard j mod Count + 1, as merge deals them.
+	unfooled := make([]bool, sh.Count+1)
+	for j, c := range res.Classes {
+		if !c.Fooled {
+			unfooled[j%sh.Count+1] = true
+		}
+	}
+	for _, r := range sh.Runs {
+		if r.Index >= 1 && r.Index <= sh.Count && unfooled[r.Index] && r.Evaluations < max(floor, int64(r.Targets)) {
+			starved = append(starved, r)
+		}
+	}
+	return starved, true
+}
+
+// starvedError says which shards of a merged result made too few
+// evaluations for their own classes (see starvedShards), naming the first
+// with its figures, and how to give them more: a cap below a shard's
+// classes is raised, a search stopped sooner is given more time.
+func starvedError(res *report.Result, starved []report.ShardRun, floor int64) string {
+	first, count := starved[0], res.Shard.Count
+	who := fmt.Sprintf("shard %d/%d", first.Index, count)
+	if n := len(starved) - 1; n == 1 {
+		who += fmt.Sprintf(" (and shard %d/%d)", starved[1].Index, count)
+	} else if n > 1 {
+		who += fmt.Sprintf(" (and %d other shards)", n)
+	}
+	var most int64
+	capped := false
+	for _, r := range starved {
+		need := max(floor, int64(r.Targets))
+		most = max(most, need)
+		capped = capped || (res.Config.MaxEvals > 0 && res.Config.MaxEvals < need)
+	}
+	if capped {
+		return fmt.Sprintf("%s made only %d model evaluations, capped by --max-evals %d, fewer than one per target class it searched (%d), so most of its classes were never tried: raise --max-evals to at least %d, or split the classes over more shards (--shard over a larger job matrix)",
+			who, first.Evaluations, res.Config.MaxEvals, first.Targets, most)
+	}
+	stopped := ""
+	if first.StoppedReason != "" {
+		stopped = fmt.Sprintf(" (its search stopped: %s)", first.StoppedReason)
+	}
+	return fmt.Sprintf("%s made only %d model evaluations%s, fewer than the %d a pass needs of each shard (%d, or one per target class the shard searched when there are more: %d), so most of its classes were never tried, whatever the other shards made: give the shards a longer time budget, a faster model, or split the classes over more shards (--shard over a larger job matrix)",
+		who, first.Evaluations, stopped, max(floor, int64(first.Targets)), floor, first.Targets)
 }
 
 // searchedFooled reports whether every class the run searched was fooled,

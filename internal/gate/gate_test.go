@@ -684,6 +684,76 @@ func TestMergedCappedPerShard(t *testing.T) {
 	}
 }
 
+// TestMergedPerShard: a merge that keeps each shard's run holds each shard
+// to a single run's rule for its own classes: as many evaluations as it
+// searched classes (and the minimum), unless it fooled every one of them.
+// The sum over shards decides nothing: one shard's 5000 evaluations do not
+// hide another's 3 for its 50 classes, and a shard that fooled all its
+// classes after 10 does not make the merge owe 100 in all.
+func TestMergedPerShard(t *testing.T) {
+	type run struct {
+		evals   int64
+		stopped string
+		fooled  bool // every class of the shard fooled
+	}
+	tests := []struct {
+		name        string
+		maxEvals    int64
+		maxFooled   string
+		runs        []run
+		unmovable   bool // the preprocessing check is on and nothing moved
+		want        Verdict
+		wantInError string
+	}{
+		{name: "a shard starved by its time budget", maxFooled: "0",
+			runs: []run{{evals: 5000, stopped: "budget"}, {evals: 3, stopped: "budget"}}, want: Error,
+			wantInError: "shard 2/2 made only 3 model evaluations (its search stopped: budget), fewer than the 100 a pass needs of each shard"},
+		{name: "both shards starved", maxFooled: "0",
+			runs: []run{{evals: 40}, {evals: 3}}, want: Error,
+			wantInError: "shard 1/2 (and shard 2/2) made only 40 model evaluations"},
+		{name: "every shard made its share", maxFooled: "0",
+			runs: []run{{evals: 5000}, {evals: 100}}, want: Pass},
+		{name: "a shard fooled all its classes early", maxEvals: 60, maxFooled: "50%",
+			runs: []run{{evals: 10, stopped: "all-reached", fooled: true}, {evals: 60, stopped: "max-evals"}}, want: Pass},
+		{name: "a shard fooled all its classes early, uncapped", maxFooled: "50%",
+			runs: []run{{evals: 3, stopped: "all-reached", fooled: true}, {evals: 5000}}, want: Pass},
+		{name: "a shard capped below its classes", maxEvals: 40, maxFooled: "0",
+			runs: []run{{evals: 40, stopped: "max-evals"}, {evals: 40, stopped: "max-evals"}}, want: Error,
+			wantInError: "shard 1/2 (and shard 2/2) made only 40 model evaluations, capped by --max-evals 40, fewer than one per target class it searched (50), so most of its classes were never tried: raise --max-evals to at least 50"},
+		// The shards' runs replace the sum, not the checks that follow it.
+		{name: "enough evaluations, nothing moved", maxFooled: "0", unmovable: true,
+			runs: []run{{evals: 5000}, {evals: 5000}}, want: Error, wantInError: "never moved the model"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			allowed, err := ParseMaxFooled(tt.maxFooled)
+			if err != nil {
+				t.Fatal(err)
+			}
+			confs := manyConfs(100)
+			sh := &report.Shard{Count: 2, Merged: []int{1, 2}}
+			var sum int64
+			for i, r := range tt.runs {
+				sh.Runs = append(sh.Runs, report.ShardRun{Index: i + 1, Targets: 50, Evaluations: r.evals, StoppedReason: r.stopped})
+				sum += r.evals
+				for j := i; r.fooled && j < len(confs); j += 2 {
+					confs[j] = 0.999
+				}
+			}
+			res := report.Result{Classes: classes(confs...), Shard: sh, ScoreComparable: true, Evaluations: sum,
+				Model:  report.Model{Classes: 100, OutputKind: "probabilities"},
+				Config: report.Config{MaxEvals: tt.maxEvals, PreprocessingUnchecked: !tt.unmovable}}
+			v, err := Evaluate(&res, 0.99, allowed, FailOnFooled)
+			if err != nil || v != tt.want {
+				t.Fatalf("verdict %s (%s), %v; want %s", v, res.Error, err, tt.want)
+			}
+			if !strings.Contains(res.Error, tt.wantInError) {
+				t.Errorf("error %q does not say %q", res.Error, tt.wantInError)
+			}
+		})
+	}
+}
+
 // TestUnmoved: a run that would pass after a search that brought no class
 // halfway, in log-odds, from the model's even answer to the threshold ends
 // in error, naming the nearest class; a near miss passes, and so does a

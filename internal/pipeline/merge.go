@@ -311,8 +311,9 @@ func baselineSHA(r *report.Result) string {
 // and the fewest evaluations any shard needed to reach the threshold, each
 // counted within its own shard (so the score stays measured under the
 // shards' evaluation budget, --max-evals, and a class fooled in the merged
-// report always has a count). Evaluations add up; the time is the longest
-// shard's, as the shards run side by side. It refuses, with a usage error,
+// report always has a count). Evaluations add up, and each shard's are
+// kept in Shard.Runs; the time is the longest shard's, as the shards run
+// side by side. It refuses, with a usage error,
 // shards that are not one run's.
 func mergeShards(shards []*shardReport) (*report.Result, error) {
 	first := shards[0]
@@ -361,6 +362,9 @@ func mergeShards(shards []*shardReport) (*report.Result, error) {
 	for _, i := range out.Shard.Merged {
 		r := byIndex[i].res
 		out.Evaluations += r.Evaluations
+		// The sum alone would let one shard's evaluations hide another
+		// that tried few of its classes: the gate judges each shard's.
+		out.Shard.Runs = append(out.Shard.Runs, report.ShardRun{Index: i, Targets: len(r.Shard.Searched), Evaluations: r.Evaluations, StoppedReason: r.StoppedReason})
 		out.ElapsedSeconds = max(out.ElapsedSeconds, r.ElapsedSeconds)
 		out.OpenSeconds = max(out.OpenSeconds, r.OpenSeconds)
 		out.BudgetUsedSeconds = max(out.BudgetUsedSeconds, r.BudgetUsedSeconds)

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -423,6 +424,98 @@ func TestMergeGateReasons(t *testing.T) {
 				t.Errorf("one run of the same findings: verdict %s, %v; want %s", v, err, tc.want)
 			}
 		})
+	}
+}
+
+// TestMergeStarvedShard: a merge keeps each shard's evaluations and its
+// own target count, and a shard stopped by its time budget after 3
+// evaluations for its 50 classes keeps the merge from passing however many
+// the other made; the merged reports name that shard and its fix. A merged
+// report.json written before the shards' runs were kept still loads.
+func TestMergeStarvedShard(t *testing.T) {
+	none, err := gate.ParseMaxFooled("0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n, count = 100, 2
+	var dirs []string
+	for i := 1; i <= count; i++ {
+		res := reporttest.New(t, reporttest.Options{Classes: n, HistoryLen: 3})
+		res.Shard = &report.Shard{Index: i, Count: count}
+		res.TargetClasses = make([]int, n)
+		res.Config.PreprocessingUnchecked = true
+		for j := range res.Classes {
+			res.TargetClasses[j] = j
+			res.Classes[j].Confidence = 0.1
+			if j%count+1 == i {
+				res.Shard.Searched = append(res.Shard.Searched, j)
+			}
+		}
+		res.Evaluations, res.StoppedReason = 5000, "budget"
+		if i == 2 {
+			res.Evaluations = 3
+		}
+		if _, err := gate.Evaluate(res, 0.99, none, gate.FailOnFooled); err != nil {
+			t.Fatal(err)
+		}
+		dir := filepath.Join(t.TempDir(), "shard")
+		if _, err := report.WriteFiles(dir, res, []string{report.FormatJSON}, report.WriteOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		dirs = append(dirs, dir)
+	}
+	merged := filepath.Join(t.TempDir(), "merged")
+	formats := []string{report.FormatJSON, report.FormatJUnit, report.FormatSARIF, report.FormatMarkdown}
+	out, err := Merge(context.Background(), MergeSpec{Dirs: dirs, ReportDir: merged, Formats: formats})
+	if out == nil {
+		t.Fatalf("no outcome: %v", err)
+	}
+	const want = "shard 2/2 made only 3 model evaluations (its search stopped: budget), fewer than the 100 a pass needs of each shard"
+	const fix = "give the shards a longer time budget"
+	if out.Verdict != gate.Error || !strings.Contains(out.Result.Error, want) || !strings.Contains(out.Result.Error, fix) || !errors.Is(err, fault.Environment) {
+		t.Fatalf("merged verdict %s, error %q (%v); want error saying %q and %q", out.Verdict, out.Result.Error, err, want, fix)
+	}
+	for _, f := range []string{report.JSONFile, "junit.xml", "report.sarif", "report.md"} {
+		b, err := os.ReadFile(filepath.Join(merged, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(b), "shard 2/2 made only 3 model evaluations") || !strings.Contains(string(b), fix) {
+			t.Errorf("%s does not name the starved shard and its fix", f)
+		}
+	}
+	back, err := report.LoadJSON(merged)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantRuns := []report.ShardRun{{Index: 1, Targets: 50, Evaluations: 5000, StoppedReason: "budget"}, {Index: 2, Targets: 50, Evaluations: 3, StoppedReason: "budget"}}
+	if !slices.Equal(back.Shard.Runs, wantRuns) {
+		t.Errorf("merged report.json keeps the shards' runs %+v, want %+v", back.Shard.Runs, wantRuns)
+	}
+
+	// An older merged report, without the shards' runs, loads.
+	path := filepath.Join(merged, report.JSONFile)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	delete(doc["shard"].(map[string]any), "runs")
+	if b, err = json.Marshal(doc); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	old, err := report.LoadJSON(merged)
+	if err != nil {
+		t.Fatalf("a merged report.json without the shards' runs: %v", err)
+	}
+	if old.Shard == nil || old.Shard.Runs != nil || !slices.Equal(old.Shard.Merged, []int{1, 2}) {
+		t.Errorf("the older merged report loads with shard %+v", old.Shard)
 	}
 }
 

@@ -157,6 +157,22 @@ type Shard struct {
 	Searched []int `json:"searched,omitempty"`
 	// Merged lists, in a merged result, the shards that were merged.
 	Merged []int `json:"merged,omitempty"`
+	// Runs are, in a merged result, what each merged shard did, in the
+	// order of Merged: the merged gate holds each shard to the rule a
+	// single run is held to, which the sum over shards would hide. Merged
+	// reports written before it have none.
+	Runs []ShardRun `json:"runs,omitempty"`
+}
+
+// ShardRun is one shard's own search, as a merged result keeps it.
+type ShardRun struct {
+	Index int `json:"index"`
+	// Targets is how many target classes the shard searched: its own.
+	Targets int `json:"targets"`
+	// Evaluations is how many model evaluations the shard made.
+	Evaluations int64 `json:"evaluations"`
+	// StoppedReason is why the shard's search stopped.
+	StoppedReason string `json:"stopped_reason,omitempty"`
 }
 
 // ShardSeedStep separates the seeds of a run's shards, so that they do not
