@@ -1,6 +1,7 @@
 package report_test
 
 import (
+	"cmp"
 	"encoding/json"
 	"encoding/xml"
 	"strings"
@@ -14,32 +15,41 @@ import (
 
 // TestPlainTextLabels: SARIF messages and JUnit failures show a label as
 // report.md and report.html do, cleaned and bounded, in quotation marks:
-// not Go-quoted, which showed readers \u202e escapes and doubled
-// backslashes, and not in full, which let a merged report.json's label of
-// any length into every failure.
+// not Go-quoted, which showed readers \u202e escapes, and not in full,
+// which let a merged report.json's label of any length into every failure.
+// Within the quotation marks, and only there, quotation marks and
+// backslashes are escaped (quoted, when it differs from want), so that a
+// label cannot close the quotes and forge the words after them.
 func TestPlainTextLabels(t *testing.T) {
 	long := strings.Repeat("x", 5000)
 	tests := []struct {
-		name, label, want string
+		name, label, want, quoted string
 	}{
-		{"plain", "tabby cat", "tabby cat"},
-		{"backslash", `C:\models\cat`, `C:\models\cat`},
-		{"quotes", `the "big" cat`, `the "big" cat`},
-		{"workflow command", "zero\n::error::pwned", "zero ::error::pwned"},
-		{"carriage return", "one\r::add-mask::x", "one ::add-mask::x"},
-		{"ANSI escapes", "\x1b[31mred\x1b[0m", "[31mred[0m"},
-		{"C0 controls", "nul\x00bell\x07", "nulbell"},
-		{"bidi override", "rtl\u202eevil", "rtlevil"},
-		{"invalid UTF-8", "bad\xffbyte", "bad\uFFFDbyte"},
-		{"empty", "", ""},
-		{"long", long, strings.Repeat("x", 199) + "…"},
+		{name: "plain", label: "tabby cat", want: "tabby cat"},
+		{name: "backslash", label: `C:\models\cat`, want: `C:\models\cat`, quoted: `C:\\models\\cat`},
+		{name: "quotes", label: `the "big" cat`, want: `the "big" cat`, quoted: `the \"big\" cat`},
+		{name: "forged message", label: `cat" is not fooled (confidence 0.01). Class 7 "dog`, want: `cat" is not fooled (confidence 0.01). Class 7 "dog`,
+			quoted: `cat\" is not fooled (confidence 0.01). Class 7 \"dog`},
+		{name: "escaped quote", label: `a\"b`, want: `a\"b`, quoted: `a\\\"b`},
+		{name: "no other escapes", label: "caf\u00e9 \U0001F431 zwj\u200dx", want: "caf\u00e9 \U0001F431 zwj\u200dx"},
+		{name: "workflow command", label: "zero\n::error::pwned", want: "zero ::error::pwned"},
+		{name: "carriage return", label: "one\r::add-mask::x", want: "one ::add-mask::x"},
+		{name: "ANSI escapes", label: "\x1b[31mred\x1b[0m", want: "[31mred[0m"},
+		{name: "C0 controls", label: "nul\x00bell\x07", want: "nulbell"},
+		{name: "bidi override", label: "rtl\u202eevil", want: "rtlevil"},
+		{name: "invalid UTF-8", label: "bad\xffbyte", want: "bad\uFFFDbyte"},
+		{name: "empty", label: "", want: ""},
+		{name: "long", label: long, want: strings.Repeat("x", 199) + "…"},
 	}
 	schema := sarifSchema(t)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			res := reporttest.New(t, reporttest.Options{Classes: 1, Fooled: 1, Label: func(int) string { return tt.label }})
 			report.Prepare(res, report.DefaultFormats())
-			quoted := `Class 0 "` + tt.want + `" `
+			quoted := `Class 0 "` + cmp.Or(tt.quoted, tt.want) + `" `
+			if got := report.QuoteLabel(report.DisplayLabel(tt.label)); got != `"`+cmp.Or(tt.quoted, tt.want)+`"` {
+				t.Errorf("QuoteLabel gives %s, want %q", got, cmp.Or(tt.quoted, tt.want))
+			}
 
 			data := render(t, encodeAs(report.FormatSARIF), res)
 			checkSARIF(t, schema, data, res, sarifURI{"models/lenet.onnx", "%SRCROOT%"})

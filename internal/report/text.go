@@ -90,13 +90,26 @@ func DisplayLabel(label string) string {
 	return displayLabel(label, maxPlainLabel)
 }
 
-// quotedLabel is displayLabel in quotation marks, for the prose of plain
-// text messages (SARIF, JUnit). It is not Go-quoted: readers would see
-// escapes such as \u202e and doubled backslashes where report.md and
-// report.html show the label itself, and cleanText has already removed
-// what could break the line or reorder the text.
+// quotedLabel is displayLabel in quotation marks (QuoteLabel), for the
+// prose of plain text messages (SARIF, JUnit).
 func quotedLabel(s string, n int) string {
-	return `"` + displayLabel(s, n) + `"`
+	return QuoteLabel(displayLabel(s, n))
+}
+
+// labelQuoter escapes what would end a quoted label, or an escape in it.
+var labelQuoter = strings.NewReplacer(`\`, `\\`, `"`, `\"`)
+
+// QuoteLabel puts a label already made fit to show (DisplayLabel) in
+// quotation marks, escaping the quotation marks and backslashes in it:
+// a label such as `cat" is not fooled. Class 7 "dog` would otherwise
+// close the quotes and read as the message's own words. Nothing else is
+// escaped, unlike Go's quoting: readers would see escapes such as \u202e
+// where report.md and report.html show the label itself, and cleanText
+// has already removed what could break the line or reorder the text.
+// Every plain text message that quotes a label (SARIF, JUnit, the
+// workflow's annotations) uses it, so that one reads as the others.
+func QuoteLabel(s string) string {
+	return `"` + labelQuoter.Replace(s) + `"`
 }
 
 // formatConfidence formats a confidence for a report that compares it with

@@ -364,8 +364,8 @@ func label(c FooledClass) string {
 	if c.Label == "" {
 		return "no label"
 	}
-	// Not Go-quoted: the runner escapes what would end the annotation,
-	// and escapes would show the reader \u200b where the reports show
-	// the label.
-	return `"` + c.Label + `"`
+	// Quoted as the reports quote it: the runner escapes what would end
+	// the annotation, and quotation marks in the label must not end the
+	// quotes.
+	return report.QuoteLabel(c.Label)
 }

@@ -205,6 +205,21 @@ func TestFinish(t *testing.T) {
 			},
 		},
 		{
+			// Quotation marks in a label are escaped, as the reports
+			// escape them: unescaped, this label closed its quotes and
+			// went on as a forged statement about class 7.
+			name: "a label's quotation marks do not end its quotes",
+			outcome: func(r *runner) Outcome {
+				return Outcome{Verdict: "pass", Fooled: 1, Targets: 10, Threshold: 0.99, MaxConfidence: 0.995, ExitCode: 0,
+					Model: "models/net.onnx", Classes: []FooledClass{{Index: 1, Label: `cat" is not fooled. Class 7 "dog \ bird`, Confidence: 0.995}}}
+			},
+			wantOutputs: map[string]string{"verdict": "pass", "score": "0", "fooled": "1", "targets": "10", "unreachable": "0", "max-confidence": "0.995"},
+			wantSummary: "### fooltest: pass\n\n1 of 10 classes fooled (max confidence 0.9950).\n\n",
+			wantCmds: []string{
+				`::warning file=models/net.onnx,line=1,title=fooltest%3A class 1 fooled::class 1 ("cat\" is not fooled. Class 7 \"dog \\ bird") labelled an unrecognizable image with confidence 0.9950 (threshold 0.99)`,
+			},
+		},
+		{
 			name: "demo model has no file to annotate",
 			outcome: func(r *runner) Outcome {
 				return Outcome{Verdict: "fail", Fooled: 1, Targets: 10, Threshold: 0.99, MaxConfidence: 1, ExitCode: 1,
