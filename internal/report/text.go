@@ -13,37 +13,86 @@ import (
 // becomes U+FFFD, line breaks and tabs become spaces so a label stays on one
 // line, and other control characters, bidirectional overrides (which can
 // make a report read differently from what it says), invisible characters
-// (isInvisible) and the noncharacters U+FFFE/U+FFFF (forbidden in XML) are
-// dropped. Each format escapes the result further for its own syntax.
+// (isInvisible, and tag characters outside an emoji tag sequence) and the
+// noncharacters U+FFFE/U+FFFF (forbidden in XML) are dropped. Each format
+// escapes the result further for its own syntax.
 func cleanText(s string) string {
 	s = strings.ToValidUTF8(s, "\uFFFD")
-	return strings.Map(func(r rune) rune {
+	var b strings.Builder
+	b.Grow(len(s))
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if n := emojiTagSequence(s[i:]); n > 0 {
+			// England's, Scotland's and Wales's flags: without their
+			// tags all three show as one black flag.
+			b.WriteString(s[i : i+n])
+			i += n
+			continue
+		}
+		i += size
 		switch {
 		case r == '\n' || r == '\r' || r == '\t':
-			return ' '
-		case unicode.IsControl(r), isBidiControl(r), isInvisible(r), r == 0xFFFE, r == 0xFFFF:
-			return -1
+			b.WriteByte(' ')
+		case unicode.IsControl(r), isBidiControl(r), isInvisible(r), isTag(r), r == 0xFFFE, r == 0xFFFF:
+		default:
+			b.WriteRune(r)
 		}
-		return r
-	}, s)
+	}
+	return b.String()
 }
 
-// isInvisible reports the format characters that show nothing and mean
-// nothing in a label: zero-width spaces, the word joiner and invisible
-// operators, the byte order mark and the tag characters, which can spell
-// text no reader sees. Two labels that differ only by them would read the
-// same. The zero-width joiner and non-joiner stay: emoji sequences and
-// scripts such as Persian and Devanagari need them.
+// blackFlag is the base of the emoji tag sequences in use: the flags of
+// England, Scotland and Wales (U+1F3F4 E0067 E0062 … E007F).
+const blackFlag = 0x1F3F4
+
+// tagEnd is the cancel tag that ends an emoji tag sequence.
+const tagEnd = 0xE007F
+
+// isTag reports the tag characters, U+E0000 to U+E007F, which show
+// nothing and can spell text no reader sees.
+func isTag(r rune) bool { return r >= 0xE0000 && r <= tagEnd }
+
+// emojiTagSequence returns the length in bytes of the valid emoji tag
+// sequence that s begins with, or 0: U+1F3F4, the tags of a subdivision
+// code (3 to 7 digits and lowercase letters, "gbeng" for England) and the
+// cancel tag U+E007F. Only such a sequence keeps its tags; any other tag
+// is hidden text, and a code no longer than a subdivision's leaves little
+// room for any.
+func emojiTagSequence(s string) int {
+	r, size := utf8.DecodeRuneInString(s)
+	if r != blackFlag {
+		return 0
+	}
+	n, tags := size, 0
+	for n < len(s) && tags <= 7 {
+		r, size := utf8.DecodeRuneInString(s[n:])
+		n += size
+		switch {
+		case r == tagEnd && tags >= 3:
+			return n
+		case r >= 0xE0030 && r <= 0xE0039, r >= 0xE0061 && r <= 0xE007A:
+			tags++
+		default:
+			return 0
+		}
+	}
+	return 0
+}
+
+// isInvisible reports the characters that show nothing and mean nothing
+// in a label: zero-width spaces, the word joiner and invisible operators,
+// the byte order mark, the soft hyphen, the combining grapheme joiner and
+// the Hangul fillers, which show as blank. Two labels that differ only by
+// them would read the same. The zero-width joiner and non-joiner stay
+// (emoji sequences and scripts such as Persian and Devanagari need them),
+// and so do variation selectors (an emoji's U+FE0F). Tag characters are
+// dropped by cleanText unless they form an emoji tag sequence.
 func isInvisible(r rune) bool {
-	switch {
-	case r == 0x180E, r == 0x200B, r == 0xFEFF:
-		return true
-	case r >= 0x2060 && r <= 0x2064, r >= 0x206A && r <= 0x206F:
-		return true
-	case r >= 0xE0000 && r <= 0xE007F:
+	switch r {
+	case 0x00AD, 0x034F, 0x115F, 0x1160, 0x180E, 0x200B, 0x3164, 0xFEFF, 0xFFA0:
 		return true
 	}
-	return false
+	return r >= 0x2060 && r <= 0x2064 || r >= 0x206A && r <= 0x206F
 }
 
 // isBidiControl reports the invisible characters that reorder text.
@@ -74,7 +123,14 @@ func truncate(s string, n int) string {
 
 // displayLabel is a label cleaned and bounded for reports read by people.
 func displayLabel(s string, n int) string {
-	return truncate(strings.TrimSpace(cleanText(s)), n)
+	clean := strings.TrimSpace(cleanText(s))
+	cut := truncate(clean, n)
+	if len(cut) < len(clean) {
+		// A cut through a flag's tag sequence leaves tags that no longer
+		// end it, hidden text again.
+		cut = cleanText(cut)
+	}
+	return cut
 }
 
 // maxPlainLabel bounds a label in plain text messages: SARIF results,

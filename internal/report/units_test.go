@@ -179,6 +179,27 @@ func TestFormatConfidence(t *testing.T) {
 	}
 }
 
+// The flags of England, Scotland and Wales: a black flag, the tags of a
+// subdivision code and a cancel tag.
+const (
+	england  = "\U0001F3F4\U000E0067\U000E0062\U000E0065\U000E006E\U000E0067\U000E007F"
+	scotland = "\U0001F3F4\U000E0067\U000E0062\U000E0073\U000E0063\U000E0074\U000E007F"
+	wales    = "\U0001F3F4\U000E0067\U000E0062\U000E0077\U000E006C\U000E0073\U000E007F"
+)
+
+// TestDisplayLabelFlags: the plain text and Markdown reports tell the
+// three flags apart, and a label cut through a flag's tags keeps none of
+// them.
+func TestDisplayLabelFlags(t *testing.T) {
+	if report.DisplayLabel(england) == report.DisplayLabel(scotland) || report.MarkdownText(england) == report.MarkdownText(wales) {
+		t.Errorf("the flags of England, Scotland and Wales read alike: %q, %q, %q", report.DisplayLabel(england), report.DisplayLabel(scotland), report.MarkdownText(wales))
+	}
+	long := strings.Repeat("x", 196) + england
+	if got, want := report.DisplayLabel(long), strings.Repeat("x", 196)+"\U0001F3F4…"; got != want {
+		t.Errorf("DisplayLabel cut a flag's tags to %q, want %q", got, want)
+	}
+}
+
 func TestCleanText(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"plain", "plain"},
@@ -191,6 +212,27 @@ func TestCleanText(t *testing.T) {
 		{"c\u200bat\ufeff", "cat"},
 		{"word\u2060joiner\u2062", "wordjoiner"},
 		{"tag\U000E0061\U000E0062\U000E007F", "tag"},
+		// The flags of England, Scotland and Wales are emoji tag
+		// sequences: without their tags all three are one black flag.
+		{england, england},
+		{scotland + " and " + wales, scotland + " and " + wales},
+		{"\U0001F3F4 black flag", "\U0001F3F4 black flag"},
+		// Tags anywhere else, or not ending in a cancel tag, or
+		// spelling more than a subdivision code, are hidden text.
+		{"a" + england[4:], "a"},
+		{"\U0001F3F4\U000E0067\U000E0062\U000E0065\U000E006E\U000E0067", "\U0001F3F4"},
+		{"\U0001F3F4\U000E007F", "\U0001F3F4"},
+		{"\U0001F3F4\U000E0067\U000E0062\U000E007F", "\U0001F3F4"},
+		{"\U0001F3F4\U000E0049\U000E0047\U000E004E\U000E004F\U000E007F", "\U0001F3F4"},
+		{"\U0001F3F4" + strings.Repeat("\U000E0061", 8) + "\U000E007F", "\U0001F3F4"},
+		{"\U000E007F" + england, england},
+		// Characters that show blank or nothing make labels look alike.
+		{"soft\u00adhyphen", "softhyphen"},
+		{"cgj\u034fx", "cgjx"},
+		{"fill\u115f\u1160\u3164\uffa0ers", "fillers"},
+		// Variation selectors stay: emoji need U+FE0F.
+		{"\u2764\ufe0f heart", "\u2764\ufe0f heart"},
+		{"\U0001F3F3\uFE0F\u200D\U0001F308", "\U0001F3F3\uFE0F\u200D\U0001F308"},
 		// Scripts and emoji sequences need the joiner and non-joiner.
 		{"\u0645\u06CC\u200C\u062E\u0648\u0627\u0647\u0645", "\u0645\u06CC\u200C\u062E\u0648\u0627\u0647\u0645"},
 		{"\U0001F469\u200D\U0001F52C", "\U0001F469\u200D\U0001F52C"},
