@@ -26,9 +26,10 @@ const datasetLabelsHeader = "file,target_index,target_label,confidence\n"
 // resolution (what a model would be retrained or tested on), and
 // labels.csv with one row per image. Only fooled classes are included: the
 // dataset is the set of fooling images, and a class that was not fooled has
-// no fooling image, only the closest attempt. Labels are written as they are
-// (cleaned of invalid UTF-8 and control characters, quoted by encoding/csv)
-// because the file is meant for data pipelines; they are not rewritten to
+// no fooling image, only the closest attempt. Labels are written exactly as
+// report.json holds them, quoted by encoding/csv, because the file is meant
+// for data pipelines, which match them against their own: not cleaned for
+// people to read as the other reports show them, and not rewritten to
 // defuse spreadsheet formulas. PNGs left in dataset/ by an earlier run are
 // removed, so that the folder is the dataset labels.csv describes.
 func writeDataset(dir string, res *Result, files *fileList) (string, error) {
@@ -72,7 +73,7 @@ func writeDataset(dir string, res *Result, files *fileList) (string, error) {
 		rows = append(rows, []string{
 			imageName(c),
 			strconv.Itoa(c.Index),
-			cleanText(c.Label),
+			c.Label,
 			strconv.FormatFloat(finite(c.Confidence), 'g', -1, 64),
 		})
 	}
