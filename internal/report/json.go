@@ -29,7 +29,10 @@ func jsonHead(res *Result) *Result {
 	out.Config.Mean = finiteAll(out.Config.Mean)
 	out.Config.Std = finiteAll(out.Config.Std)
 	out.Classes = []Class{}
-	if out.Baseline != nil {
+	// A baseline without classes keeps them nil, written null as
+	// encoding/json writes it and as report.json held it before its
+	// classes were streamed; only a list to stream is emptied here.
+	if out.Baseline != nil && out.Baseline.Classes != nil {
 		b := *out.Baseline
 		b.Classes = []BaselineClass{}
 		out.Baseline = &b

@@ -214,3 +214,43 @@ func checkIndented(t *testing.T, src []byte, prefix string) {
 		t.Errorf("indenting %s with prefix %q:\n--- got ---\n%s\n--- want ---\n%s", src, prefix, got[4:], want.Bytes())
 	}
 }
+
+// TestJSONBaselineWithoutClasses: a baseline without classes (nil, as a
+// baseline that was not compared may hold them) is written as
+// encoding/json writes it, "classes": null, as report.json was before its
+// classes were streamed, and an empty list as []; a report.json read back
+// and written again is the same, byte for byte.
+func TestJSONBaselineWithoutClasses(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		classes []report.BaselineClass
+		want    string
+	}{
+		{"nil", nil, "null"},
+		{"empty", []report.BaselineClass{}, "[]"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			res := reporttest.New(t, reporttest.Options{Classes: 3, Fooled: 1, HistoryLen: 3})
+			res.Baseline = &report.Baseline{Path: "b.onnx", Change: "not compared", Classes: tt.classes}
+			got := render(t, encodeAs(report.FormatJSON), res)
+			var doc struct {
+				Baseline struct {
+					Classes json.RawMessage `json:"classes"`
+				} `json:"baseline"`
+			}
+			if err := json.Unmarshal(got, &doc); err != nil {
+				t.Fatal(err)
+			}
+			if string(doc.Baseline.Classes) != tt.want {
+				t.Errorf("the baseline's classes are written %s, want %s", doc.Baseline.Classes, tt.want)
+			}
+			var back report.Result
+			if err := json.Unmarshal(got, &back); err != nil {
+				t.Fatal(err)
+			}
+			if again := render(t, encodeAs(report.FormatJSON), &back); !bytes.Equal(again, got) {
+				t.Errorf("report.json read back and written again differs\n--- first ---\n%s\n--- again ---\n%s", got, again)
+			}
+		})
+	}
+}
