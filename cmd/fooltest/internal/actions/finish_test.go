@@ -214,9 +214,9 @@ func TestFinish(t *testing.T) {
 					Model: "models/net.onnx", Classes: []FooledClass{{Index: 1, Label: `cat" is not fooled. Class 7 "dog \ bird`, Confidence: 0.995}}}
 			},
 			wantOutputs: map[string]string{"verdict": "pass", "score": "0", "fooled": "1", "targets": "10", "unreachable": "0", "max-confidence": "0.995"},
-			wantSummary: "### fooltest: pass\n\n1 of 10 classes fooled (max confidence 0.9950).\n\n",
+			wantSummary: "### fooltest: pass\n\n1 of 10 classes fooled (max confidence 0.99500).\n\n",
 			wantCmds: []string{
-				`::warning file=models/net.onnx,line=1,title=fooltest%3A class 1 fooled::class 1 ("cat\" is not fooled. Class 7 \"dog \\ bird") labelled an unrecognizable image with confidence 0.9950 (threshold 0.99)`,
+				`::warning file=models/net.onnx,line=1,title=fooltest%3A class 1 fooled::class 1 ("cat\" is not fooled. Class 7 \"dog \\ bird") labelled an unrecognizable image with confidence 0.99500 (threshold 0.99)`,
 			},
 		},
 		{
