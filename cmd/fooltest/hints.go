@@ -92,7 +92,7 @@ var settingHints = map[fault.Setting]hint{
 	hfconfig.SettingPreprocessorConfig:   fixed("fix the file, or pass --preset (or --scale, --mean and --std), which take precedence over it"),
 	hfconfig.SettingConfig:               fixed("give the classifier's ONNX file, or move the config.json that is not its own"),
 	classifier.SettingPixelPreprocessing: fixed("omit --preset, --scale, --mean and --std, or pass --preset raw255"),
-	classifier.SettingRuntime:            fixed("run scripts/install-onnxruntime.sh, or point --onnxruntime-lib or $ONNXRUNTIME_LIB at libonnxruntime.so " + classifier.RuntimeVersion),
+	classifier.SettingRuntime:            fixed("run scripts/install-onnxruntime.sh, or point --onnxruntime-lib or $ONNXRUNTIME_LIB at " + ortlib.LibraryFile() + " " + classifier.RuntimeVersion),
 	classifier.SettingBatch: one(func(s string) string {
 		if s != "" {
 			return "omit --batch or pass --batch " + s

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"regexp"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -83,6 +84,20 @@ func TestSettingHints(t *testing.T) {
 	}
 	if err := withHint(fault.Modelf("boom")); err.Error() != "boom" {
 		t.Errorf("an error without a setting got a hint: %q", err)
+	}
+}
+
+// TestRuntimeHintNamesLibrary checks that the CLI's hint for a missing or
+// broken runtime names the library file of the system it runs on
+// (libonnxruntime.dylib on macOS), which the install script puts there.
+func TestRuntimeHintNamesLibrary(t *testing.T) {
+	want := "run scripts/install-onnxruntime.sh, or point --onnxruntime-lib or $ONNXRUNTIME_LIB at libonnxruntime.so " + classifier.RuntimeVersion
+	if runtime.GOOS == "darwin" {
+		want = strings.Replace(want, ".so ", ".dylib ", 1)
+	}
+	err := fault.Environmentf(classifier.SettingRuntime, "cannot load")
+	if got := withHint(err); got.Error() != err.Error()+": "+want {
+		t.Errorf("got %q, want the hint %q", got, want)
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/fooltest/fooltest/internal/classifier"
 	"github.com/fooltest/fooltest/internal/demo"
 	"github.com/fooltest/fooltest/internal/hfconfig"
+	"github.com/fooltest/fooltest/internal/ortlib"
 	"github.com/fooltest/fooltest/internal/photocheck"
 	"github.com/fooltest/fooltest/internal/pipeline"
 	"github.com/fooltest/fooltest/internal/report"
@@ -55,7 +56,7 @@ func (m *modelFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&m.kind, "output-kind", "auto", "auto, probabilities, logits (softmax applied), sigmoid (independent scores in [0,1]), multilabel-logits (a sigmoid applied to each) or percentages (probabilities times 100)")
 	fs.IntVar(&m.batch, "batch", 0, "batch size (default: tuned by measurement)")
 	fs.IntVar(&m.threads, "threads", 0, "ONNX Runtime intra-op threads (default: number of CPUs)")
-	fs.StringVar(&m.ortLib, "onnxruntime-lib", "", "`path` of libonnxruntime.so (default: $ONNXRUNTIME_LIB, the install folder, the system)")
+	fs.StringVar(&m.ortLib, "onnxruntime-lib", "", "`path` of "+ortlib.LibraryFile()+" (default: $ONNXRUNTIME_LIB, the install folder, the system)")
 	fs.Int64Var(&m.maxModelBytes, "max-model-bytes", 2<<30, "refuse model files larger than this many `bytes`")
 	fs.Int64Var(&m.maxInputBytes, "max-input-bytes", classifier.DefaultMaxInputBytes, "refuse models whose input or output tensor for one batch takes more than this many `bytes`")
 }

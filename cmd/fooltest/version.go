@@ -9,6 +9,7 @@ import (
 
 	"github.com/fooltest/fooltest/internal/classifier"
 	"github.com/fooltest/fooltest/internal/cppn"
+	"github.com/fooltest/fooltest/internal/ortlib"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -28,7 +29,7 @@ func fooltestVersion() string {
 
 func versionCmd(args []string, e env) error {
 	fs := flag.NewFlagSet("version", flag.ContinueOnError)
-	lib := fs.String("onnxruntime-lib", "", "`path` of libonnxruntime.so")
+	lib := fs.String("onnxruntime-lib", "", "`path` of "+ortlib.LibraryFile())
 	if err := parse(fs, args, e, nil); err != nil {
 		return err
 	}
