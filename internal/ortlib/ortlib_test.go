@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -186,5 +187,69 @@ func TestSearchRootsOnce(t *testing.T) {
 			t.Fatalf("%s searched twice: %q", r, roots)
 		}
 		seen[r] = true
+	}
+}
+
+// installScript is scripts/install-onnxruntime.sh, from this package's
+// folder.
+const installScript = "../../scripts/install-onnxruntime.sh"
+
+// TestInstallScriptRefuses checks the install script's refusals, which
+// need no download: a system or CPU it cannot provision is named, with exit
+// 2 for a value no system has and 3 for a library ONNX Runtime does not
+// publish.
+func TestInstallScriptRefuses(t *testing.T) {
+	tests := []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"--os", "darwin", "--arch", "x64"}, 3, "publishes no macOS x86-64 library"},
+		{[]string{"--os", "windows", "--arch", "x64"}, 2, "--os must be linux or darwin, not windows"},
+		{[]string{"--os", "darwin", "--arch", "riscv64"}, 2, "--arch must be x64 or arm64, not riscv64"},
+		{[]string{"--arch", "riscv64", "--os", "linux"}, 2, "--arch must be x64 or arm64, not riscv64"},
+	}
+	for _, tc := range tests {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			prefix := filepath.Join(t.TempDir(), "ort")
+			out, err := exec.Command("bash", append([]string{installScript}, append(tc.args, prefix)...)...).CombinedOutput()
+			var exit *exec.ExitError
+			if !errors.As(err, &exit) || exit.ExitCode() != tc.code || !strings.Contains(string(out), tc.want) {
+				t.Errorf("got %v, output %q; want exit %d saying %q", err, out, tc.code, tc.want)
+			}
+			if _, err := os.Stat(prefix); !errors.Is(err, fs.ErrNotExist) {
+				t.Errorf("a refused install created %s (%v)", prefix, err)
+			}
+		})
+	}
+}
+
+// TestInstallScriptDarwin runs the script's macOS download on any system,
+// from onnxruntime-node through both checksums to a Mach-O arm64 library
+// where Find looks for it on macOS. It downloads the npm package (about 120
+// MB), so it runs only when FOOLTEST_TEST_INSTALL=1.
+func TestInstallScriptDarwin(t *testing.T) {
+	if os.Getenv("FOOLTEST_TEST_INSTALL") != "1" {
+		t.Skip("downloads onnxruntime-node; set FOOLTEST_TEST_INSTALL=1 to run")
+	}
+	prefix := t.TempDir()
+	cmd := exec.Command("bash", installScript, "--os", "darwin", "--arch", "arm64", prefix)
+	cmd.Env = append(os.Environ(), "FOOLTEST_ORT_SOURCE=npm")
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("install: %v", err)
+	}
+	want := filepath.Join(prefix, "lib", layoutFor("darwin").file)
+	if got := strings.TrimSpace(string(out)); got != want {
+		t.Fatalf("installed at %q, want %q, where Find looks on macOS", got, want)
+	}
+	b, err := os.ReadFile(want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A 64-bit Mach-O file starts with 0xfeedfacf, little-endian; its CPU
+	// type follows, 0x0100000c for arm64.
+	if len(b) < 8 || string(b[:8]) != "\xcf\xfa\xed\xfe\x0c\x00\x00\x01" {
+		t.Fatalf("%s starts % x, not a Mach-O arm64 file", want, b[:min(len(b), 8)])
 	}
 }
