@@ -3,10 +3,11 @@
 GO      ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 BIN     := bin/fooltest
-ORT_LIB := third_party/onnxruntime/lib/libonnxruntime.so
 # Go's simd experiment builds the CPPN renderer's AVX2 kernels, which halve
 # the search's rendering time. A build without it renders the same images,
-# only slower (internal/cppn/simd.go).
+# only slower (internal/cppn/simd.go). The kernels are amd64's: on arm64
+# (Apple silicon, Graviton) the experiment is harmless and the scalar loops
+# run.
 export GOEXPERIMENT ?= simd
 
 .PHONY: all demo test build onnxruntime vet clean
