@@ -174,9 +174,7 @@ func (c *climb) directParent(i int) *genome {
 // outside colour climbs each followed by its complement when there is room.
 func (c *climb) patchChildren(rng *rand.Rand, g *generation, i, n int) {
 	cl := &c.cl[i]
-	if c.restarts && cl.stale >= staleAfter && cl.tries >= restartTries {
-		c.restart(i)
-	}
+	c.maybeRestart(i)
 	if c.e.arch.cells[i].conf == 0 {
 		// No image scored so far gave class i any confidence: a softmax
 		// underflows to exactly 0 once a class trails the leader by about

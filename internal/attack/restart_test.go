@@ -2,6 +2,7 @@ package attack
 
 import (
 	"context"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/fooltest/fooltest/internal/classifier"
@@ -85,4 +86,67 @@ func openFlatLS(t *testing.T) *classifier.Classifier {
 	}
 	t.Cleanup(func() { c.Close() })
 	return c
+}
+
+// TestLoneRestart checks when a stalled gray climb starts over, and from
+// what: after restartTries patches from black; a class climbing alone at
+// once, from a new seed image at its first restart and from black at its
+// second.
+func TestLoneRestart(t *testing.T) {
+	e := &engine{arch: newArchive([]int{0, 1}), rng: rand.New(rand.NewPCG(1, 2))}
+	c := &climb{e: e, d: newDirect(1, 8, 8), cl: make([]climber, 2), restarts: true}
+	black := func(g *genome) bool {
+		for _, v := range g.pix {
+			if v != 0 {
+				return false
+			}
+		}
+		return true
+	}
+	cl := &c.cl[0]
+	stall := func(tries int) { cl.stale, cl.tries = staleAfter, tries }
+
+	c.active = []int{0, 1}
+	stall(restartTries - 1)
+	c.maybeRestart(0)
+	if cl.fresh != nil {
+		t.Fatal("a stalled climb beside another class restarted before restartTries patches")
+	}
+	cl.stale = staleAfter - 1
+	cl.tries = restartTries
+	c.maybeRestart(0)
+	if cl.fresh != nil {
+		t.Fatal("a climb restarted before staleAfter proposals without a gain")
+	}
+
+	c.active = []int{0}
+	stall(1)
+	c.maybeRestart(0)
+	if cl.fresh == nil || black(cl.fresh) {
+		t.Fatalf("a lone stalled climb's first restart: %v, want a seed image", cl.fresh)
+	}
+	if cl.stale != 0 || cl.tries != 0 {
+		t.Fatalf("after a restart: stale %d, tries %d, want 0 and 0", cl.stale, cl.tries)
+	}
+	stall(1)
+	c.maybeRestart(0)
+	if !black(cl.fresh) {
+		t.Fatal("a lone stalled climb's second restart is not from black")
+	}
+
+	c.active = []int{0, 1}
+	stall(restartTries)
+	c.maybeRestart(0)
+	if !black(cl.fresh) {
+		t.Fatal("a climb restarted after restartTries patches is not from black")
+	}
+
+	c.restarts = false
+	c.active = []int{0}
+	prev := cl.fresh
+	stall(restartTries)
+	c.maybeRestart(0)
+	if cl.fresh != prev {
+		t.Fatal("a search without restarts restarted a climb")
+	}
 }
