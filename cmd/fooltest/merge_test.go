@@ -402,6 +402,7 @@ func TestShardAndMerge(t *testing.T) {
 		}
 		other := runShard(t, "1/2")
 		threshold := runShard(t, "2/3", "--threshold", "0.95")
+		unchecked := runShard(t, "2/3", "--preprocessing-check=false")
 		easier := temperedDemo(t, "easier.onnx", 1)
 		model := runShard(t, "2/3", "--model", easier, "--output", "tempered")
 		labelsFile := func(labels ...string) string {
@@ -439,6 +440,7 @@ func TestShardAndMerge(t *testing.T) {
 			{"different N", []string{dirs[0], other}, "same N"},
 			{"different model", []string{dirs[0], model}, "different models"},
 			{"different settings", []string{dirs[0], threshold}, "threshold 0.9 and 0.95"},
+			{"a gate setting different", []string{dirs[0], unchecked, dirs[2]}, "(preprocessing-check true and false), so they are not shards of one run"},
 			{"different labels", []string{dirs[0], named[0], named[1]}, `name the classes differently (class 0 is "0" in one and "airplane" in the other), so they are not shards of one run: run every shard with the same labels`},
 			{"a whole run", []string{dirs[0], whole}, "not of a shard"},
 			{"already merged", []string{out}, "already a merged report"},

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -275,6 +276,13 @@ func incomparable(a, b *report.Result) []string {
 	add("alpha", ac.Alpha, bc.Alpha)
 	add("tolerance", ac.Tolerance, bc.Tolerance)
 	add("baseline", baselineSHA(a), baselineSHA(b))
+	// A baseline model searched with another preprocessing in one shard
+	// measured other costs, which the merged comparison would mix.
+	add("baseline-preset", baselinePreset(a), baselinePreset(b))
+	// The merged gate reads these from the first shard: shards that
+	// differ would gate alike findings otherwise in another order.
+	add("preprocessing-check", !ac.PreprocessingUnchecked, !bc.PreprocessingUnchecked)
+	add("preprocessing", preprocessingGiven(ac), preprocessingGiven(bc))
 	names := make([]string, len(diffs))
 	for i, d := range diffs {
 		names[i] = fmt.Sprintf("%s %v and %v", d.Setting, d.A, d.B)
@@ -297,6 +305,25 @@ func labelDifference(a, b *report.Result) int {
 		}
 	}
 	return -1
+}
+
+// baselinePreset returns the preset r's baseline was searched with: its
+// --baseline-preset, or else the model's own, which the baseline takes.
+func baselinePreset(r *report.Result) string {
+	if r.Baseline == nil {
+		return "none"
+	}
+	return cmp.Or(r.Config.BaselinePreset, r.Config.Preset)
+}
+
+// preprocessingGiven says whether something gave c's preprocessing (flags,
+// the model's files) or it is fooltest's default, which the gate does not
+// let a run pass on unconfirmed.
+func preprocessingGiven(c report.Config) string {
+	if c.PreprocessingFrom == report.DefaultPreprocessing {
+		return "fooltest's default"
+	}
+	return "given"
 }
 
 func baselineSHA(r *report.Result) string {
