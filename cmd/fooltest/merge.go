@@ -29,7 +29,7 @@ func mergeCmd(ctx context.Context, args []string, e env) (int, error) {
 func mergeReports(ctx context.Context, args []string, e env) (*runOutcome, error) {
 	fs := flag.NewFlagSet("merge", flag.ContinueOnError)
 	reportDir := fs.String("report-dir", "fooltest-report", "`directory` for the merged reports")
-	format := fs.String("format", "", "comma-separated report formats (default: the shards' own): "+strings.Join(report.AllFormats(), ", "))
+	format := fs.String("format", "", "comma-separated report formats (default: every format the shards wrote): "+strings.Join(report.AllFormats(), ", "))
 	allowMissing := fs.Bool("allow-missing-shards", false, "gate on the shards present when some are missing, instead of the verdict error (exit 3); the reports list the missing shards and the classes they did not search")
 	var urls reportURLs
 	urls.register(fs)

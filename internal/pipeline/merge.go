@@ -100,7 +100,7 @@ func Merge(_ context.Context, spec MergeSpec) (*Outcome, error) {
 		missing, shardErr = missingProblem(res), res.RunError
 		res.RunError = joinErrors(missing+": merge every shard, or pass --allow-missing-shards to gate on the others", shardErr)
 	}
-	formats := res.Config.Formats
+	formats := shardFormats(shards)
 	if len(spec.Formats) > 0 {
 		formats = spec.Formats
 	}
@@ -132,6 +132,21 @@ func Merge(_ context.Context, spec MergeSpec) (*Outcome, error) {
 		return out, fault.Environmentf("", "%s", res.Error)
 	}
 	return out, nil
+}
+
+// shardFormats returns every format any shard wrote, the first shard's
+// first: the merged report would otherwise leave out, or write, a format
+// such as the dataset by the order the shards were given in.
+func shardFormats(shards []*shardReport) []string {
+	var out []string
+	for _, s := range shards {
+		for _, f := range s.res.Config.Formats {
+			if !slices.Contains(out, f) {
+				out = append(out, f)
+			}
+		}
+	}
+	return out
 }
 
 // imagesToDraw refuses a shard that wrote no images when the merge writes
@@ -397,6 +412,7 @@ func mergeShards(shards []*shardReport) (*report.Result, error) {
 		out.BudgetUsedSeconds = max(out.BudgetUsedSeconds, r.BudgetUsedSeconds)
 		out.NonFiniteOutputs += r.NonFiniteOutputs
 		out.Interrupted = out.Interrupted || r.Interrupted
+		out.Config.ExportDataset = out.Config.ExportDataset || r.Config.ExportDataset
 		out.ScoreComparable = out.ScoreComparable && r.ScoreComparable
 		out.StartedAt = min(out.StartedAt, r.StartedAt)
 		out.StoppedReason = mergeStopped(out.StoppedReason, r.StoppedReason)

@@ -2,7 +2,9 @@ package pipeline
 
 import (
 	"context"
+	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -63,5 +65,36 @@ func TestMergeRefusesOtherGateSettings(t *testing.T) {
 				t.Errorf("merge: %v; want a refusal naming %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestMergeWritesEveryShardsFormats: with no --format, the merge writes
+// every format any shard wrote, whichever order the shards come in: a
+// shard run with --export-dataset gets its dataset merged even when
+// another shard is named first.
+func TestMergeWritesEveryShardsFormats(t *testing.T) {
+	dirs := imagedShards(t, 4, 2, 4)
+	for i, formats := range [][]string{{report.FormatJSON, report.FormatImages}, {report.FormatJSON, report.FormatImages, report.FormatDataset}} {
+		res, err := report.LoadJSON(dirs[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Config.Formats, res.Config.ExportDataset = formats, i == 1
+		if _, err := report.WriteFiles(dirs[i], res, []string{report.FormatJSON}, report.WriteOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, order := range [][]string{dirs, {dirs[1], dirs[0]}} {
+		out := filepath.Join(t.TempDir(), "merged")
+		o, err := Merge(context.Background(), MergeSpec{Dirs: order, ReportDir: out})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := os.Stat(filepath.Join(out, "dataset", "labels.csv")); err != nil {
+			t.Errorf("shards %s: no merged dataset: %v", strings.Join(order, ", "), err)
+		}
+		if !slices.Contains(o.Result.Config.Formats, report.FormatDataset) || !o.Result.Config.ExportDataset {
+			t.Errorf("shards %s: the merged report records formats %v, export dataset %v", strings.Join(order, ", "), o.Result.Config.Formats, o.Result.Config.ExportDataset)
+		}
 	}
 }
