@@ -144,7 +144,7 @@ var settingHints = map[fault.Setting]hint{
 	pipeline.SettingReportDir:      fixed("check --report-dir: the reports need a folder fooltest can write"),
 	pipeline.SettingBudget:         fixed("raise --budget"),
 	pipeline.SettingMissingShards:  fixed("merge every shard, or pass --allow-missing-shards to gate on the others"),
-	pipeline.SettingShardLabels:    fixed("run every shard with the same labels: the same --labels file, or the same labels beside the model"),
+	pipeline.SettingShardLabels:    fixed("run every shard with the same labels: --labels with the same file, or the same labels beside the model"),
 	pipeline.SettingMergeReportDir: fixed("give --report-dir a folder of its own, not one of the shards'"),
 	pipeline.SettingShardImages:    fixed("run that shard again with the images format among its --format (the default has it), or merge with a --format that leaves out images, gallery, html and dataset"),
 	pipeline.SettingImage:          fixed("give --image a JPEG or PNG photo of at most 64 megapixels"),

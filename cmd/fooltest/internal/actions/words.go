@@ -7,10 +7,11 @@ import (
 )
 
 // flagUse finds a flag a message names: an optional "pass " before it,
-// the word before it when that is an article, and a value after it,
+// the word before it when that is an article or "same" ("the same
+// --shard" names the same shard input), and a value after it,
 // given with = or a space. A value given with a space may be a word of
 // the sentence instead (see notValues).
-var flagUse = regexp.MustCompile(`(?:\b(pass|a|an|its|the) )?--([a-z][a-z0-9-]*)(?:=([^\s,;:()]+)| ([^\s,;:()]+(?:,[^\s,;:()]+)*))?`)
+var flagUse = regexp.MustCompile(`(?:\b(pass|a|an|its|the|same) )?--([a-z][a-z0-9-]*)(?:=([^\s,;:()]+)| ([^\s,;:()]+(?:,[^\s,;:()]+)*))?`)
 
 // notValues are the words that follow a flag in a sentence without being
 // its value: "raise --max-evals to at least 100", "the score missed

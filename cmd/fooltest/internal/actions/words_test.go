@@ -25,6 +25,13 @@ func TestInInputs(t *testing.T) {
 			"merge every shard, or set the allow-missing-shards input to true to gate on the others"},
 		{"pass --input-shape 3,H,W with the image size", "set the input-shape input to 3,H,W with the image size"},
 		{"give a --threshold of at most 0.5", "give a threshold input of at most 0.5"},
+		// A setting to keep alike between runs, as the refusals of
+		// shards and baselines searched otherwise name it.
+		{"a baseline run of the same part of the targets (the same --shard, or none), or the released model itself",
+			"a baseline run of the same part of the targets (the same shard input, or none), or the released model itself"},
+		{"or the report.json of a baseline run with the same --classes", "or the report.json of a baseline run with the same classes input"},
+		{"run every shard with the same labels: --labels with the same file, or the same labels beside the model",
+			"run every shard with the same labels: the labels input with the same file, or the same labels beside the model"},
 		// The reports' notes beside a regression that does not gate the run.
 		{"the score missed --min-score first.", "the score missed the min-score input first."},
 		{"the run: --fail-on is never, so the gate only reports.", "the run: the fail-on input is never, so the gate only reports."},
