@@ -7,16 +7,17 @@ import (
 )
 
 // flagUse finds a flag a message names: an optional "pass " before it,
-// the word before it when that is an article or "same" ("the same
-// --shard" names the same shard input), and a value after it,
+// the word before it when that is an article or an adjective of one
+// ("the same --shard" names the same shard input, "a longer --budget" a
+// longer budget input), and a value after it,
 // given with = or a space. A value given with a space may be a word of
 // the sentence instead (see notValues).
-var flagUse = regexp.MustCompile(`(?:\b(pass|a|an|its|the|same) )?--([a-z][a-z0-9-]*)(?:=([^\s,;:()]+)| ([^\s,;:()]+(?:,[^\s,;:()]+)*))?`)
+var flagUse = regexp.MustCompile(`(?:\b(pass|a|an|its|the|same|longer) )?--([a-z][a-z0-9-]*)(?:=([^\s,;:()]+)| ([^\s,;:()]+(?:,[^\s,;:()]+)*))?`)
 
 // notValues are the words that follow a flag in a sentence without being
 // its value: "raise --max-evals to at least 100", "the score missed
-// --min-score first".
-var notValues = []string{"a", "an", "and", "as", "first", "for", "if", "in", "is", "of", "or", "over", "the", "to", "which", "whose", "with"}
+// --min-score first", "with --baseline set to its own shard's report".
+var notValues = []string{"a", "an", "and", "as", "first", "for", "if", "in", "is", "of", "or", "over", "set", "the", "to", "which", "whose", "with"}
 
 // inputList finds three or more inputs named in a row, which InInputs
 // names at once: "the scale, mean and std inputs".

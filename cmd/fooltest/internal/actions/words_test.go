@@ -30,6 +30,10 @@ func TestInInputs(t *testing.T) {
 		{"a baseline run of the same part of the targets (the same --shard, or none), or the released model itself",
 			"a baseline run of the same part of the targets (the same shard input, or none), or the released model itself"},
 		{"or the report.json of a baseline run with the same --classes", "or the report.json of a baseline run with the same classes input"},
+		{"each with --shard I/3 and --baseline set to the baseline's own shard I report.json, then merge them",
+			"each with shard: I/3 and the baseline input set to the baseline's own shard I report.json, then merge them"},
+		{"search the baseline again with a longer --budget, or give --baseline the baseline model itself",
+			"search the baseline again with a longer budget input, or give the baseline input the baseline model itself"},
 		{"run every shard with the same labels: --labels with the same file, or the same labels beside the model",
 			"run every shard with the same labels: the labels input with the same file, or the same labels beside the model"},
 		// The reports' notes beside a regression that does not gate the run.
