@@ -147,6 +147,7 @@ var settingHints = map[fault.Setting]hint{
 	pipeline.SettingShardLabels:    fixed("run every shard with the same labels: --labels with the same file, or the same labels beside the model"),
 	pipeline.SettingMergeReportDir: fixed("give --report-dir a folder of its own, not one of the shards'"),
 	pipeline.SettingShardImages:    fixed("run that shard again with the images format among its --format (the default has it), or merge with a --format that leaves out images, gallery, html and dataset"),
+	pipeline.SettingShardFormats:   fixed("add json to --format (the default has it)"),
 	pipeline.SettingImage:          fixed("give --image a JPEG or PNG photo of at most 64 megapixels"),
 	pipeline.SettingPreprocessingCheck: func(presets []string) string {
 		given := "--preset NAME"

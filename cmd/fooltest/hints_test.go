@@ -27,7 +27,7 @@ func TestSettingHints(t *testing.T) {
 		pipeline.SettingShard, pipeline.SettingClasses, pipeline.SettingImage,
 		pipeline.SettingMergeReportDir, pipeline.SettingShardLabels, pipeline.SettingMissingShards,
 		pipeline.SettingBaselineVersion, pipeline.SettingBaselineShard, pipeline.SettingBaselineClasses,
-		pipeline.SettingShardImages, pipeline.SettingBaselineStopped, pipeline.SettingBaselineOutputKind, pipeline.SettingBaselineUncapped,
+		pipeline.SettingShardImages, pipeline.SettingShardFormats, pipeline.SettingBaselineStopped, pipeline.SettingBaselineOutputKind, pipeline.SettingBaselineUncapped,
 	} {
 		if settingHints[s] == nil {
 			t.Errorf("setting %q has no hint", s)

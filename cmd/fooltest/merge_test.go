@@ -67,6 +67,18 @@ func TestShardFlagRefusals(t *testing.T) {
 			}
 		})
 	}
+	t.Run("a shard without report.json", func(t *testing.T) {
+		// merge reads each shard's report.json: a shard that writes
+		// none is refused before it spends its budget.
+		dir := filepath.Join(t.TempDir(), "shard")
+		r := runMain(t, nil, "run", "--shard", "1/2", "--format", "markdown,images", "--budget", "30s", "--report-dir", dir)
+		if r.code != exitcode.Usage || !strings.Contains(r.stderr, "shard 1/2 would write no report.json (its formats: markdown, images), which fooltest merge reads each shard's result from: add json to --format") || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 {
+			t.Errorf("exit %d, stderr %q; want 2 and one line naming the json format", r.code, r.stderr)
+		}
+		if _, err := os.Stat(filepath.Join(dir, report.MarkdownFile)); err == nil {
+			t.Error("the refused shard wrote report.md")
+		}
+	})
 	t.Run("more shards than targets", func(t *testing.T) {
 		r := runMain(t, nil, "run", "--shard", "1/4", "--classes", "1-3", "--budget", "30s", "--report-dir", t.TempDir())
 		if r.code != exitcode.Usage || !strings.Contains(r.stderr, "use at most 3 shards") {

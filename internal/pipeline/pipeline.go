@@ -13,7 +13,9 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"slices"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -60,6 +62,9 @@ const (
 	SettingReportDir          fault.Setting = "report-dir"
 	SettingBudget             fault.Setting = "budget"
 	SettingShard              fault.Setting = "shard"
+	// SettingShardFormats is the formats a shard writes, which must hold
+	// report.json: merge reads the shards' results from it.
+	SettingShardFormats fault.Setting = "shard-formats"
 	// SettingThreshold is the confidence a fooling image must reach.
 	SettingThreshold fault.Setting = "threshold"
 	// SettingClasses is the choice of target classes.
@@ -226,6 +231,13 @@ func Run(ctx context.Context, spec Spec) (*Outcome, error) {
 	// budget is spent.
 	if err := CheckReportDir(spec.ReportDir); err != nil {
 		return nil, err
+	}
+	// A shard's reports gate only its share; the run's result is the
+	// merge's, which a shard without report.json would leave out after
+	// its whole budget was spent.
+	if sh := spec.Shard; sh != nil && !slices.Contains(spec.Formats, report.FormatJSON) {
+		return nil, fault.Invalidf(SettingShardFormats, "shard %d/%d would write no %s (its formats: %s), which fooltest merge reads each shard's result from",
+			sh.Index, sh.Count, report.JSONFile, strings.Join(spec.Formats, ", "))
 	}
 	var base *baseline
 	if spec.Baseline != "" {
