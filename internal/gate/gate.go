@@ -342,12 +342,12 @@ func Evaluate(res *report.Result, threshold float64, allowed MaxFooled, failOn F
 	case !perShard && merged && capped && !searchedFooled(res):
 		v = Error
 		res.Error = fmt.Sprintf("each shard made at most %d model evaluations, capped by --max-evals %d, fewer than one per target class it searched (%d in the largest shard), so most classes were never tried: raise --max-evals to at least %d, or split the classes over more shards (--shard over a larger job matrix)", res.Config.MaxEvals, res.Config.MaxEvals, share, max(floor, share))
-	case !perShard && res.Evaluations < need && !searchedFooled(res) && capped:
+	case !perShard && perSearch(res, res.Evaluations) < need && !searchedFooled(res) && capped:
 		v = Error
-		res.Error = fmt.Sprintf("the search made only %d model evaluations, capped by --max-evals %d, fewer than one per target class searched (%d), so most classes were never tried: raise --max-evals to at least %d, or give fewer target classes per job (--classes, or --shard over a job matrix)", res.Evaluations, res.Config.MaxEvals, searchedTargets(res), need)
-	case !perShard && res.Evaluations < need && !searchedFooled(res):
+		res.Error = fmt.Sprintf("the search made only %d model evaluations%s, capped by --max-evals %d, fewer than one per target class searched (%d), so most classes were never tried: raise --max-evals to at least %d, or give fewer target classes per job (--classes, or --shard over a job matrix)", perSearch(res, res.Evaluations), eachSearch(res), res.Config.MaxEvals, searchedTargets(res), need)
+	case !perShard && perSearch(res, res.Evaluations) < need && !searchedFooled(res):
 		v = Error
-		res.Error = fmt.Sprintf("the search made only %d model evaluations, fewer than the %d a pass needs (%d, or one per target class searched when there are more): give the search a longer time budget, a faster model, or fewer target classes per job (--classes, or --shard over a job matrix)", res.Evaluations, need, minEvaluations)
+		res.Error = fmt.Sprintf("the search made only %d model evaluations%s, fewer than the %d a pass needs (%d, or one per target class searched when there are more): give the search a longer time budget, a faster model, or fewer target classes per job (--classes, or --shard over a job matrix)", perSearch(res, res.Evaluations), eachSearch(res), need, minEvaluations)
 	case !res.Config.PreprocessingUnchecked:
 		if c, progress, ok := unmoved(res, threshold); ok {
 			v = Error
@@ -534,7 +534,7 @@ func starvedShards(res *report.Result, floor int64) (starved []report.ShardRun, 
 		}
 	}
 	for _, r := range sh.Runs {
-		if r.Index >= 1 && r.Index <= sh.Count && unfooled[r.Index] && r.Evaluations < max(floor, int64(r.Targets)) {
+		if r.Index >= 1 && r.Index <= sh.Count && unfooled[r.Index] && perSearch(res, r.Evaluations) < max(floor, int64(r.Targets)) {
 			starved = append(starved, r)
 		}
 	}
@@ -561,15 +561,32 @@ func starvedError(res *report.Result, starved []report.ShardRun, floor int64) st
 		capped = capped || (res.Config.MaxEvals > 0 && res.Config.MaxEvals < need)
 	}
 	if capped {
-		return fmt.Sprintf("%s made only %d model evaluations, capped by --max-evals %d, fewer than one per target class it searched (%d), so most of its classes were never tried: raise --max-evals to at least %d, or split the classes over more shards (--shard over a larger job matrix)",
-			who, first.Evaluations, res.Config.MaxEvals, first.Targets, most)
+		return fmt.Sprintf("%s made only %d model evaluations%s, capped by --max-evals %d, fewer than one per target class it searched (%d), so most of its classes were never tried: raise --max-evals to at least %d, or split the classes over more shards (--shard over a larger job matrix)",
+			who, perSearch(res, first.Evaluations), eachSearch(res), res.Config.MaxEvals, first.Targets, most)
 	}
 	stopped := ""
 	if first.StoppedReason != "" {
 		stopped = fmt.Sprintf(" (its search stopped: %s)", first.StoppedReason)
 	}
-	return fmt.Sprintf("%s made only %d model evaluations%s, fewer than the %d a pass needs of each shard (%d, or one per target class the shard searched when there are more: %d), so most of its classes were never tried, whatever the other shards made: give the shards a longer time budget, a faster model, or split the classes over more shards (--shard over a larger job matrix)",
-		who, first.Evaluations, stopped, max(floor, int64(first.Targets)), floor, first.Targets)
+	return fmt.Sprintf("%s made only %d model evaluations%s%s, fewer than the %d a pass needs of each shard (%d, or one per target class the shard searched when there are more: %d), so most of its classes were never tried, whatever the other shards made: give the shards a longer time budget, a faster model, or split the classes over more shards (--shard over a larger job matrix)",
+		who, perSearch(res, first.Evaluations), eachSearch(res), stopped, max(floor, int64(first.Targets)), floor, first.Targets)
+}
+
+// perSearch returns the evaluations of each of res's independent searches
+// (--repeats), of evals made by them all: each search owes one per class
+// itself, and five searches of 5 evaluations tried no more classes than
+// one.
+func perSearch(res *report.Result, evals int64) int64 {
+	return evals / int64(max(res.Repeats, 1))
+}
+
+// eachSearch says, after a count of evaluations perSearch returned, that
+// it is each search's when res made several.
+func eachSearch(res *report.Result) string {
+	if res.Repeats <= 1 {
+		return ""
+	}
+	return fmt.Sprintf(" per search of --repeats %d", res.Repeats)
 }
 
 // searchedFooled reports whether every class the run searched was fooled,

@@ -646,6 +646,48 @@ func TestCappedBelowTargets(t *testing.T) {
 	}
 }
 
+// TestRepeatsOweEachSearch: each of --repeats' independent searches owes
+// one evaluation per class it searched, as a single search does; their
+// sum decides nothing: five searches capped at 20 for 100 classes tried no
+// more of them than one did.
+func TestRepeatsOweEachSearch(t *testing.T) {
+	none, _ := ParseMaxFooled("0")
+	for _, tc := range []struct {
+		name        string
+		maxEvals    int64
+		evals       int64 // of the five searches together
+		shards      bool  // two shards merged, each of evals
+		want        Verdict
+		wantInError string
+	}{
+		{name: "capped below the classes", maxEvals: 20, evals: 100, want: Error,
+			wantInError: "the search made only 20 model evaluations per search of --repeats 5, capped by --max-evals 20, fewer than one per target class searched (100), so most classes were never tried: raise --max-evals to at least 100"},
+		{name: "stopped short", evals: 250, want: Error,
+			wantInError: "the search made only 50 model evaluations per search of --repeats 5, fewer than the 100 a pass needs"},
+		{name: "each search made its share", maxEvals: 100, evals: 500, want: Pass},
+		{name: "merged shards stopped short", evals: 200, shards: true, want: Error,
+			wantInError: "shard 1/2 (and shard 2/2) made only 40 model evaluations per search of --repeats 5, fewer than the 100 a pass needs of each shard"},
+		{name: "merged shards made their share", evals: 500, shards: true, want: Pass},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := report.Result{Classes: classes(manyConfs(100)...), Repeats: 5, Evaluations: tc.evals, ScoreComparable: true,
+				Config: report.Config{MaxEvals: tc.maxEvals, Repeats: 5, PreprocessingUnchecked: true}}
+			if tc.shards {
+				res.Shard = &report.Shard{Count: 2, Merged: []int{1, 2}, Runs: []report.ShardRun{
+					{Index: 1, Targets: 50, Evaluations: tc.evals}, {Index: 2, Targets: 50, Evaluations: tc.evals}}}
+				res.Evaluations = 2 * tc.evals
+			}
+			v, err := Evaluate(&res, 0.99, none, FailOnFooled)
+			if err != nil || v != tc.want {
+				t.Fatalf("verdict %s (%s), %v; want %s", v, res.Error, err, tc.want)
+			}
+			if !strings.Contains(res.Error, tc.wantInError) {
+				t.Errorf("error %q does not say %q", res.Error, tc.wantInError)
+			}
+		})
+	}
+}
+
 // TestMergedCappedPerShard: a merge owes one evaluation per class per
 // shard, under each shard's own cap. Four shards of 100 classes each capped
 // at 20 made 80 evaluations in all, fewer than the 100 classes, and the
