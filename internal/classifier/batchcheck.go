@@ -79,6 +79,24 @@ func (c *Classifier) checkBatch(requested bool) error {
 		one.destroy()
 		return nil
 	}
+	// A random model can repeat its scores on checkRepeat's two runs (a
+	// coin drawn once per run, hidden in a subgraph) and differ here: the
+	// images scored alone again tell it from a model that mixes a
+	// batch's images.
+	p = newProbes(c.in.c, c.in.h, c.in.w)
+	for i := range probeImages {
+		c.fillProbes(one, p, 1)
+		if err := c.run(one); err != nil {
+			one.destroy()
+			return err
+		}
+		was := alone[i*k : (i+1)*k]
+		if d, j := scoreGap(one.output.GetData()[:k], was, tol); d > 0 {
+			is := one.output.GetData()[j]
+			one.destroy()
+			return c.randomError(was[j], is)
+		}
+	}
 	// worst is in the output's own units: logits differ by more than 1.
 	what := fmt.Sprintf("its scores of an image change with the other images in its batch (by up to %.3g in its raw output %q at batch %d, image %d, against the image alone)", worst, c.out.name, b.size, at)
 	if requested {
@@ -91,11 +109,42 @@ func (c *Classifier) checkBatch(requested bool) error {
 	return nil
 }
 
+// Fixes for a model whose scores are not a function of the image alone:
+// an export in inference mode gives the model it is meant to be, and a
+// noise layer or randomized defence has to come out for the test (the
+// images then fool the model under it).
+const (
+	evalFix   = "export it in inference mode (PyTorch: model.eval() before torch.onnx.export, or training=torch.onnx.TrainingMode.EVAL)"
+	randomFix = evalFix + ", or remove the noise or random layer for testing"
+)
+
+// unrepeatable refuses a model whose graph shows that its scores (output)
+// are not a function of the image alone, naming the node: one that draws
+// random numbers (noise layers, randomized defences) or a batch-norm in
+// training mode. The graph decides before any run, because a random choice
+// made once per run (a Bernoulli coin, a random padding) may well give the
+// same scores on the runs that checkRepeat compares, and a verdict that
+// depends on that luck would pass the model on some runs of the gate.
+func unrepeatable(m *onnxcheck.Model, output string) error {
+	n := m.Unrepeatable(output)
+	if n == nil {
+		return nil
+	}
+	node := fmt.Sprintf("node %q (%s)", n.Name, n.Op)
+	if n.Name == "" {
+		node = "an unnamed " + n.Op + " node"
+	}
+	if n.Op == "BatchNormalization" {
+		return fault.Invalidf(SettingModel, "%s, which the model's output %q depends on, is in training mode: it normalises each batch by the batch's own statistics instead of the learned ones, so an image's scores depend on the images scored with it and are not the trained model's: %s", node, output, evalFix)
+	}
+	return fault.Invalidf(SettingModel, "%s, which the model's output %q depends on, draws random numbers on every run, so the scores of the same image change from run to run and no image fools the model reliably: %s", node, output, randomFix)
+}
+
 // checkRepeat scores the probe images twice at the chosen batch and refuses
 // a model whose scores differ between the two runs (by more than
-// batchTolerance): dropout or noise left in training mode, or a random
-// operator. The search would chase its noise, and an image that fooled it
-// once would not fool it again.
+// batchTolerance) where the graph shows no cause (see unrepeatable): a
+// random operator inside a subgraph, say. The search would chase its
+// noise, and an image that fooled it once would not fool it again.
 func (c *Classifier) checkRepeat() error {
 	b := c.batch
 	k := c.out.width()
@@ -112,11 +161,17 @@ func (c *Classifier) checkRepeat() error {
 			continue
 		}
 		if d, j := scoreGap(raw, first, batchTolerance); d > 0 {
-			return fault.Invalidf(SettingModel, "model output %q changes between two runs on the same images (from %.6g to %.6g): the model is random, with dropout or noise left in training mode or a random operator, so no image fools it reliably: export it in inference mode (PyTorch: model.eval() before the export)",
-				c.out.name, first[j], raw[j])
+			return c.randomError(first[j], raw[j])
 		}
 	}
 	return nil
+}
+
+// randomError is the refusal of a model that scored the same image first
+// as was and then as is.
+func (c *Classifier) randomError(was, is float32) error {
+	return fault.Invalidf(SettingModel, "model output %q changes between two runs on the same images (from %.6g to %.6g): the model is random, with dropout or noise left in training mode or a random operator, so no image fools it reliably: %s",
+		c.out.name, was, is, randomFix)
 }
 
 // scoreGap compares raw scores got with want: the largest difference over

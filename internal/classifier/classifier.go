@@ -364,6 +364,9 @@ func open(ctx context.Context, start time.Time, name string, src source, checked
 	if err := checkSizes(in, out, opts); err != nil {
 		return nil, err
 	}
+	if err := unrepeatable(checked, out.name); err != nil {
+		return nil, err
+	}
 	norm, normFrom := opts.Normalization, ""
 	overridden := ""
 	if opts.ModelMetadata {

@@ -180,7 +180,7 @@ func (in *inliner) node(out *[]opNode, n opNode) error {
 			return &functionError{Reason: fmt.Sprintf("its local functions expand to more than %d nodes, more than fooltest reads", maxInlinedNodes), Fix: fixInline}
 		}
 		in.added++
-		inner := opNode{Domain: b.Domain, Op: b.Op, Overload: b.Overload, Inputs: rename(b.Inputs), Outputs: rename(b.Outputs), attrs: resolve(b.attrs, n.attrs, fn.defaults)}
+		inner := opNode{Name: b.Name, Domain: b.Domain, Op: b.Op, Overload: b.Overload, Inputs: rename(b.Inputs), Outputs: rename(b.Outputs), attrs: resolve(b.attrs, n.attrs, fn.defaults)}
 		if err := in.node(out, inner); err != nil {
 			return err
 		}

@@ -25,6 +25,8 @@ const (
 // far as tracing a value back through the graph needs: its operator, its
 // inputs (empty names for omitted optional inputs) and its attributes.
 type Node struct {
+	// Name is the node's name in the model, which may be empty.
+	Name    string
 	Op      string
 	Inputs  []string
 	Outputs []string
@@ -44,7 +46,7 @@ func (m *Model) Producer(value string) *Node {
 			if n.Domain != "" && n.Domain != "ai.onnx" {
 				return nil
 			}
-			return &Node{Op: n.Op, Inputs: n.Inputs, Outputs: n.Outputs, attrs: n.attrs}
+			return &Node{Name: n.Name, Op: n.Op, Inputs: n.Inputs, Outputs: n.Outputs, attrs: n.attrs}
 		}
 	}
 	return nil
@@ -65,7 +67,7 @@ func (m *Model) Consumers(value string) []*Node {
 		if n.Domain != "" && n.Domain != "ai.onnx" {
 			op = n.Domain + ":" + op
 		}
-		out = append(out, &Node{Op: op, Inputs: n.Inputs, Outputs: n.Outputs, attrs: n.attrs})
+		out = append(out, &Node{Name: n.Name, Op: op, Inputs: n.Inputs, Outputs: n.Outputs, attrs: n.attrs})
 	}
 	return out
 }

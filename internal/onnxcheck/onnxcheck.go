@@ -135,6 +135,9 @@ func (m *Model) Metadata(key string) (string, bool) {
 // name), the names of the values it reads and writes, and its attributes,
 // undecoded.
 type opNode struct {
+	// Name is the node's name, for messages that point at it; it may
+	// be empty.
+	Name                 string
 	Domain, Op, Overload string
 	Inputs, Outputs      []string
 	attrs                []msg
@@ -179,7 +182,7 @@ func (m *Model) OutputNode(output string) *Node {
 			return nil
 		}
 		if !passThrough[n.Op] || len(n.Inputs) == 0 {
-			return &Node{Op: n.Op, Inputs: n.Inputs, Outputs: n.Outputs, attrs: n.attrs}
+			return &Node{Name: n.Name, Op: n.Op, Inputs: n.Inputs, Outputs: n.Outputs, attrs: n.attrs}
 		}
 		name = n.Inputs[0]
 	}
@@ -409,7 +412,7 @@ func (w *walker) trainingInfo(m msg, depth int) error {
 
 func (w *walker) node(m msg, depth int) error {
 	// Singular strings: the last occurrence wins, as in protobuf.
-	var domain, opType, overload []byte
+	var domain, opType, overload, name []byte
 	var inputs, outputs []string
 	var attrs []msg
 	main, collect := w.main, w.collect
@@ -425,6 +428,8 @@ func (w *walker) node(m msg, depth int) error {
 			domain, err = f.bytes()
 		case nodeOverload:
 			overload, err = f.bytes()
+		case nodeName:
+			name, err = f.bytes()
 		case nodeInput:
 			if b, err = f.bytes(); keep {
 				inputs = append(inputs, string(b))
@@ -450,7 +455,7 @@ func (w *walker) node(m msg, depth int) error {
 		w.used[op{string(domain), string(opType)}] = true
 	}
 	if err == nil && keep {
-		*collect = append(*collect, opNode{Domain: string(domain), Op: string(opType), Overload: string(overload), Inputs: inputs, Outputs: outputs, attrs: attrs})
+		*collect = append(*collect, opNode{Name: string(name), Domain: string(domain), Op: string(opType), Overload: string(overload), Inputs: inputs, Outputs: outputs, attrs: attrs})
 	}
 	return err
 }
