@@ -159,7 +159,10 @@ func detectInput(inputs []ort.InputOutputInfo, shape *[3]int, size *[2]int, g *o
 		for i, in := range inputs {
 			names[i] = fmt.Sprintf("%q (%s)", in.Name, describe(in))
 		}
-		return inputSpec{}, fault.Invalidf("", "the model has %d inputs (%s): fooltest scores models with a single image input; export the classifier with the image as its only input",
+		// ONNX Runtime lists only the inputs without a default (an
+		// initializer of the same name): those with one it fills itself,
+		// so a temperature or a mask with a default is no obstacle.
+		return inputSpec{}, fault.Invalidf("", "the model has %d inputs without a default value (%s), and fooltest feeds a model its image alone: give every input but the image a default in the model (an initializer of the same name, which ONNX Runtime uses when the input is not fed), or export the classifier with the image as its only input",
 			len(inputs), strings.Join(names, ", "))
 	}
 	in := inputs[0]

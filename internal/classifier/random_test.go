@@ -18,8 +18,9 @@ import (
 // every open, naming the node and the fix; one whose random operator hides
 // in a subgraph is refused when its scores of one image change, as random
 // and never as a model that mixes a batch's images, even where it is
-// random at batch 1 only. The same network exported in inference mode, and
-// with an extra input that has a default, is tested.
+// random at batch 1 only; an extra input without a default is refused,
+// naming it. The same network exported in inference mode, and with an
+// extra input that has a default, is tested.
 func TestNotImageAlone(t *testing.T) {
 	tests := []struct {
 		file  string
@@ -39,6 +40,7 @@ func TestNotImageAlone(t *testing.T) {
 		{"mnist-coin.onnx", 0, []string{`node "coin" (Bernoulli)`, "random numbers on every run"}, SettingModel},
 		{"mnist-hidden-noise.onnx", 0, []string{"changes between two runs on the same images", "the model is random", "model.eval()"}, SettingModel},
 		{"mnist-hidden-noise.onnx", 4, []string{"changes between two runs on the same images", "the model is random"}, SettingModel},
+		{"mnist-mask.onnx", 0, []string{`"mask" (float [-1 1 28 28])`, "2 inputs without a default value", "initializer of the same name"}, ""},
 	}
 	for _, tc := range tests {
 		// Each refusal that the graph decides is the same on every open,
