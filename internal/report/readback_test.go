@@ -1,0 +1,143 @@
+package report_test
+
+import (
+	"bytes"
+	"errors"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/fooltest/fooltest/internal/fault"
+	"github.com/fooltest/fooltest/internal/report"
+	"github.com/fooltest/fooltest/internal/testsupport/reporttest"
+)
+
+// largest makes res the largest report.json fooltest writes for its class
+// count: every class and its baseline's with a full history of 19-digit
+// counts and 17-digit confidences, a 1000-byte label (the classifier's
+// bound) of characters JSON escapes to six bytes each, and an
+// unreachable class's reason.
+func largest(res *report.Result) {
+	worst := make([]report.Point, 3*report.MaxHistoryPoints)
+	for k := range worst {
+		// Every point improves, so that thinning keeps as many as it may.
+		worst[k] = report.Point{Evaluations: math.MaxInt64 - int64(len(worst)-k), Confidence: 0.1 + 0.8*float64(k+1)/float64(len(worst)+1) + 1e-13}
+	}
+	label := strings.Repeat("<", 1000)
+	for i := range res.Classes {
+		c := &res.Classes[i]
+		c.Label, c.History = label, worst
+		c.Unreachable = &report.Unreachable{Kind: report.UnreachableBoundedLayer, Ceiling: 0.123456789, Layer: strings.Repeat("Tanh ", 40),
+			Reason: report.BoundedLayerReason(0.123456789, 0.123456789, strings.Repeat("Tanh ", 40))}
+		res.Baseline.Classes[i].History = worst
+		res.Baseline.Classes[i].LogRatio = -1.2345678901234567e-300
+	}
+}
+
+// TestLargestClassFits: the largest class fooltest writes, with its
+// baseline's, is within MaxClassBytes each, with room to spare, so that
+// MaxReportBytes holds every report.json fooltest writes.
+func TestLargestClassFits(t *testing.T) {
+	sizeOf := func(classes int) int {
+		res := reporttest.New(t, reporttest.Options{Classes: classes, Fooled: 1, NoPixels: true, Baseline: reporttest.Times(2)})
+		largest(res)
+		var b bytes.Buffer
+		if err := report.Render(&b, res, report.FormatJSON, nil); err != nil {
+			t.Fatal(err)
+		}
+		return b.Len()
+	}
+	perClass := sizeOf(3) - sizeOf(2)
+	if perClass > 3*report.MaxClassBytes/2 || perClass < 20000 {
+		t.Errorf("a class and its baseline's take %d bytes, want over 20000 (the largest) and within %d (three quarters of their bound)", perClass, 3*report.MaxClassBytes/2)
+	}
+}
+
+// TestReadBackLargest: the largest report.json fooltest writes for 10,000
+// classes, over the 256 MB that merge and --baseline read before, is read
+// back by LoadJSON, as merge reads it.
+func TestReadBackLargest(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes and reads 280 MB")
+	}
+	const classes = 10_000
+	res := reporttest.New(t, reporttest.Options{Classes: classes, Fooled: 10, NoPixels: true, Baseline: reporttest.Times(2)})
+	largest(res)
+	dir := t.TempDir()
+	f, err := os.Create(filepath.Join(dir, report.JSONFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := report.Render(f, res, report.FormatJSON, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	st, err := os.Stat(filepath.Join(dir, report.JSONFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Size() <= 256<<20 || st.Size() > report.MaxReportBytes(classes) {
+		t.Fatalf("report.json is %d bytes, want over 256 MiB and within %d", st.Size(), report.MaxReportBytes(classes))
+	}
+	back, err := report.LoadJSON(dir)
+	if err != nil {
+		t.Fatalf("reading back the %d bytes fooltest wrote: %v", st.Size(), err)
+	}
+	if len(back.Classes) != classes || len(back.Baseline.Classes) != classes ||
+		len(back.Classes[classes-1].History) != report.MaxHistoryPoints || len(back.Baseline.Classes[classes-1].History) != report.MaxHistoryPoints ||
+		back.Classes[7].Label != res.Classes[7].Label || back.Classes[7].Unreachable.Reason != res.Classes[7].Unreachable.Reason {
+		t.Errorf("read back %d classes and %d of the baseline, not the %d written whole", len(back.Classes), len(back.Baseline.Classes), classes)
+	}
+}
+
+// TestDecodeRefusesOversized: a report.json larger than fooltest writes for
+// the classes its model declares, or with one class larger than it writes,
+// is refused in one line, whatever size its reader claims, before it is
+// read whole.
+func TestDecodeRefusesOversized(t *testing.T) {
+	res := reporttest.New(t, reporttest.Options{Classes: 3, Fooled: 1, NoPixels: true, Baseline: reporttest.Times(2)})
+	var b bytes.Buffer
+	if err := report.Render(&b, res, report.FormatJSON, nil); err != nil {
+		t.Fatal(err)
+	}
+	written := b.String()
+	// JSON allows any whitespace between tokens, and it parses cheaply.
+	pad := strings.Repeat(" ", int(report.MaxReportBytes(3)))
+	huge := strings.Repeat("a", report.MaxClassBytes)
+	for _, tc := range []struct {
+		name, data string
+		size       int64 // -1: the data's
+		want       string
+	}{
+		{"as written", written, -1, ""},
+		{"padded past the bound of 3 classes", written + pad, -1, "bytes, over the 16974016 bytes a report.json of 3 classes may have"},
+		{"padded, its size unknown", strings.Replace(written, `"classes": [`, `"classes": [`+pad, 1), 0, "is over the 16974016 bytes a report.json of 3 classes may have"},
+		{"a class over its bound", strings.Replace(written, `"label": "class-1"`, `"label": "`+huge+`"`, 1), -1, "a class of its classes is over the 32768 bytes one may have"},
+		{"a baseline class over its bound", strings.Replace(written, `"log_ratio": `, `"x": "`+huge+`", "log_ratio": `, 1), -1, "a class of its baseline's classes is over the 32768 bytes one may have"},
+		{"more classes than a model may have", strings.Replace(written, `"classes": 3,`, `"classes": 1000001,`, 1), -1, "its model has 1000001 classes, outside 0 to 1000000"},
+		{"classes before the model", `{"classes": [` + strings.Repeat(" ", 17<<20) + `]}`, -1, "it holds over 16777216 bytes before its model's class count"},
+		{"over the bound of any report", written, report.MaxReportBytes(report.MaxClasses) + 1, "a report.json may have"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			size := tc.size
+			if size < 0 {
+				size = int64(len(tc.data))
+			}
+			got, err := report.Decode(strings.NewReader(tc.data), size, "baseline base.json")
+			if tc.want == "" {
+				if err != nil || len(got.Classes) != 3 || len(got.Baseline.Classes) != 3 {
+					t.Fatalf("the report as written: %v", err)
+				}
+				return
+			}
+			if got != nil || !errors.Is(err, fault.Invalid) || !strings.HasPrefix(err.Error(), "baseline base.json ") ||
+				!strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {
+				t.Fatalf("got %v, want one line naming the file and %q", err, tc.want)
+			}
+		})
+	}
+}
