@@ -163,12 +163,23 @@ func TestBaselineReportRefusals(t *testing.T) {
 		if err := os.WriteFile(trailing, append(append(b, '\n'), b...), 0o644); err != nil {
 			t.Fatal(err)
 		}
+		// Larger than fooltest writes for the report's 10 classes (16 MiB
+		// and 64 KiB a class), as a hostile artifact may be: refused
+		// before it is read.
+		padded := filepath.Join(t.TempDir(), "padded.json")
+		if err := os.WriteFile(padded, append(b, strings.Repeat(" ", 18<<20)...), 0o644); err != nil {
+			t.Fatal(err)
+		}
 		for _, tc := range []struct{ path, want string }{
 			{edited(t, tenAll, func(rep map[string]any) {
 				rep["classes"].([]any)[4].(map[string]any)["evaluations_to_threshold"] = -5
 			}), "class 4 has a negative evaluations_to_threshold (-5)"},
 			{edited(t, tenAll, func(rep map[string]any) { rep["classes"].([]any)[3].(map[string]any)["index"] = 2 }), "class 2 is listed twice"},
 			{trailing, "it holds more after the report's JSON object"},
+			{padded, "bytes, over the 17433216 bytes a report.json of 10 classes may have: fooltest writes none so large"},
+			{edited(t, tenAll, func(rep map[string]any) {
+				rep["classes"].([]any)[2].(map[string]any)["label"] = strings.Repeat("x", 40<<10)
+			}), "a class of its classes is over the 32768 bytes one may have"},
 		} {
 			r, _ := runOf(t, "--model", ten, "--baseline", tc.path)
 			if r.code != exitcode.Usage || !strings.Contains(r.stderr, tc.path) || !strings.Contains(r.stderr, tc.want) ||
