@@ -28,7 +28,8 @@ const (
 	// classes or its baseline's: the largest fooltest writes, a
 	// 100-point history of 19-digit counts, a 1000-byte label of
 	// characters JSON escapes and an unreachable class's reason, is
-	// under two thirds of it (TestLargestClassFits).
+	// under three quarters of it, and so is its baseline's
+	// (TestLargestClassFits).
 	MaxClassBytes = 32 << 10
 	// perClassBytes is each class's share: its class, its baseline's,
 	// and its entry in the lists of target classes.
