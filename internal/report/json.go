@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode/utf8"
 )
 
 // JSONFile is the name of the JSON report.
@@ -54,9 +55,30 @@ func jsonBaselineClass(c BaselineClass) BaselineClass {
 	return c
 }
 
+// MaxLabelBytes bounds a label in report.json, as the classifier bounds
+// each label of a labels file. Names in a model's metadata, and labels of
+// a shard's report.json, have no such bound: report.json keeps their
+// first MaxLabelBytes bytes, so that every class fooltest writes stays
+// within MaxClassBytes and can be read back.
+const MaxLabelBytes = 1000
+
+// jsonLabel is label cut to MaxLabelBytes, at the start of a character.
+func jsonLabel(label string) string {
+	if len(label) <= MaxLabelBytes {
+		return label
+	}
+	cut := MaxLabelBytes
+	for cut > 0 && !utf8.RuneStart(label[cut]) {
+		cut--
+	}
+	return label[:cut]
+}
+
 // jsonClass returns the copy of c that report.json holds: history thinned
-// to MaxHistoryPoints and every float finite. c is not modified.
+// to MaxHistoryPoints, label cut to MaxLabelBytes and every float finite.
+// c is not modified.
 func jsonClass(c Class) Class {
+	c.Label = jsonLabel(c.Label)
 	c.Confidence = finite(c.Confidence)
 	if c.SecondsToThreshold != nil {
 		s := finite(*c.SecondsToThreshold)

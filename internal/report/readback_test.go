@@ -68,6 +68,36 @@ func TestLargestClassFits(t *testing.T) {
 	}
 }
 
+// TestLongLabelCut: a label longer than MaxLabelBytes, as a model's
+// metadata may name a class, is cut in report.json at the start of a
+// character, so that the class stays within MaxClassBytes.
+func TestLongLabelCut(t *testing.T) {
+	for _, tc := range []struct{ label, want string }{
+		{strings.Repeat("<", 40_000), strings.Repeat("<", report.MaxLabelBytes)},
+		// 999 bytes, then a character of 2 bytes that would end past the bound.
+		{strings.Repeat("a", 999) + strings.Repeat("ü€", 20), strings.Repeat("a", 999)},
+		{strings.Repeat("a", 998) + strings.Repeat("ü", 20), strings.Repeat("a", 998) + "ü"},
+		{"cat", "cat"},
+	} {
+		res := reporttest.New(t, reporttest.Options{Classes: 2, Fooled: 1, NoPixels: true})
+		res.Classes[1].Label = tc.label
+		var b bytes.Buffer
+		if err := report.Render(&b, res, report.FormatJSON, nil); err != nil {
+			t.Fatal(err)
+		}
+		back, err := report.Decode(&b, int64(b.Len()), "report.json")
+		if err != nil {
+			t.Fatalf("a label of %d bytes: %v", len(tc.label), err)
+		}
+		if got := back.Classes[1].Label; got != tc.want {
+			t.Errorf("a label of %d bytes read back as %d bytes %.20q…, want %d bytes", len(tc.label), len(got), got, len(tc.want))
+		}
+		if res.Classes[1].Label != tc.label {
+			t.Errorf("writing cut the result's own label")
+		}
+	}
+}
+
 // TestReadBackLargest: the largest report.json fooltest writes for 10,000
 // classes, over the 256 MB that merge and --baseline read before, is read
 // back by LoadJSON, as merge reads it.
