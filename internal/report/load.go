@@ -15,8 +15,8 @@ import (
 
 // What report.json may hold, read back. Its size grows with its classes
 // alone: report.json holds each class's history thinned to
-// MaxHistoryPoints, for the run and for its baseline, and labels are
-// bounded where a model's are read (1000 bytes, up to 6000 encoded). So
+// MaxHistoryPoints, for the run and for its baseline, and each label cut
+// to MaxLabelBytes (up to 6000 bytes encoded). So
 // a report of K classes may have MaxReportBytes(K) bytes, and the classes
 // are read one at a time, so that reading the largest report fooltest
 // writes, or a hostile one as large, holds one class's text at a time.
