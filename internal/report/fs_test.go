@@ -294,6 +294,51 @@ func TestWriteClearsUnwrittenReports(t *testing.T) {
 	})
 }
 
+// TestWriteFailedFormatsLeaveNoEarlierReport: a report file this run
+// failed to write (here every one: the writers were stopped, as a second
+// signal stops them) does not leave the earlier run's file of that name to
+// be read as this run's; the user's own files stay.
+func TestWriteFailedFormatsLeaveNoEarlierReport(t *testing.T) {
+	dir := t.TempDir()
+	formats := append(report.DefaultFormats(), report.FormatDataset)
+	if _, err := write(dir, reporttest.New(t, reporttest.Options{Classes: 6, Fooled: 4}), formats); err != nil {
+		t.Fatal(err)
+	}
+	notes := filepath.Join(dir, "notes.txt")
+	if err := os.WriteFile(notes, []byte("mine"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	before := dirNames(t, dir)
+	for _, name := range []string{"report.json", "junit.xml", "report.md", "report.sarif", "report.html", "gallery.png"} {
+		if !slices.Contains(before, name) {
+			t.Fatalf("the first run wrote no %s: %q", name, before)
+		}
+	}
+	stop := &report.Stopper{}
+	stop.Stop(dir)
+	w, err := report.WriteFiles(dir, reporttest.New(t, reporttest.Options{Classes: 2, Fooled: 1}), formats, report.WriteOptions{Stop: stop})
+	if !errors.Is(err, report.ErrStopped) {
+		t.Fatalf("WriteFiles with its writers stopped: %v, want ErrStopped", err)
+	}
+	if len(w.Formats) > 0 {
+		t.Errorf("formats reported as written: %v", w.Formats)
+	}
+	for _, name := range dirNames(t, dir) {
+		if name == "notes.txt" || name == report.ImagesDir || name == "dataset" {
+			continue
+		}
+		t.Errorf("the report directory still holds %s after a run that wrote no report", name)
+	}
+	for _, sub := range []string{report.ImagesDir, "dataset"} {
+		if left, err := os.ReadDir(filepath.Join(dir, sub)); err == nil && len(left) > 0 {
+			t.Errorf("%s/ still holds %d earlier files", sub, len(left))
+		}
+	}
+	if b, err := os.ReadFile(notes); err != nil || string(b) != "mine" {
+		t.Errorf("the user's notes.txt changed: %q, %v", b, err)
+	}
+}
+
 // TestWriteSymlinks: Write never writes through a folder that is a link,
 // and replaces, rather than follows, a report file that is one.
 func TestWriteSymlinks(t *testing.T) {

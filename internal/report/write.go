@@ -120,7 +120,9 @@ type WriteOptions struct {
 // dataset/, and its dataset/labels.csv, are removed unless this run's
 // reports link them, whether or not this run writes that format, and the
 // temporary files of a run killed while writing there before any format is
-// (see RemoveTemps). Other files are left alone.
+// (see RemoveTemps). An earlier run's report file of a format this run
+// failed to write is removed as well (see clearUnwritten), so that no
+// earlier verdict stands in for this run's. Other files are left alone.
 //
 // Memory stays bounded whatever the number of classes: images are written
 // for the fooled classes and maxUnfooledImages others, a few at a time, and
@@ -197,8 +199,17 @@ func WriteFiles(dir string, res *Result, formats []string, opts WriteOptions) (W
 	}
 
 	// The images and dataset of an earlier run into dir that this run does
-	// not replace: no report of this run links them.
-	if err := clearUnwritten(dir, todo); err != nil {
+	// not replace: no report of this run links them. A report file this run
+	// failed to write goes too: left under its name, an earlier run's
+	// verdict would be read (and uploaded) as this run's. The folders clear
+	// their own stale images whether or not each image was written.
+	kept := slices.Clone(todo)
+	for i, f := range todo {
+		if errs[i] != nil && !isFolderFormat(f) {
+			kept = slices.DeleteFunc(kept, func(k string) bool { return k == f })
+		}
+	}
+	if err := clearUnwritten(dir, kept); err != nil {
 		errs = append(errs, fmt.Errorf("report: %w", err))
 	}
 
@@ -209,6 +220,13 @@ func WriteFiles(dir string, res *Result, formats []string, opts WriteOptions) (W
 		}
 	}
 	return w, errors.Join(errs...)
+}
+
+// isFolderFormat reports whether format f writes a folder (images/,
+// dataset/) rather than one file.
+func isFolderFormat(f string) bool {
+	_, ok := fileFormats[f]
+	return !ok
 }
 
 // unlinkMissing clears the image path of every class whose image is not in
