@@ -66,6 +66,36 @@ func readBaseline(path string) (*baseline, error) {
 	return &baseline{path: path, report: res}, nil
 }
 
+// baselineOutsideReports refuses a baseline that is the report.json the
+// run writes into its report directory dir (or removes there, when its
+// formats leave json out): the run would replace the baseline it compares
+// with, and the released model's result would be lost for good. Paths
+// are compared absolute and, for a link or another name of the folder, by
+// the file on disk; a report.json in dir that is itself a link is
+// replaced, not followed, and so loses nothing.
+func baselineOutsideReports(path, dir string) error {
+	own := filepath.Join(dir, report.JSONFile)
+	same := absPath(path) == absPath(own)
+	if !same {
+		bi, errB := os.Stat(path)
+		oi, errO := os.Lstat(own)
+		same = errB == nil && errO == nil && oi.Mode().IsRegular() && os.SameFile(bi, oi)
+	}
+	if same {
+		return fault.Invalidf(SettingBaseline, "baseline %s is the %s that this run writes into its report directory %s, and would be replaced by this run's: copy it out of the report directory first, or give --report-dir another folder", path, report.JSONFile, dir)
+	}
+	return nil
+}
+
+// absPath is path made absolute and clean, or clean when it cannot be
+// made absolute.
+func absPath(path string) string {
+	if abs, err := filepath.Abs(path); err == nil {
+		return abs
+	}
+	return filepath.Clean(path)
+}
+
 // searchBaseline opens the baseline model with the candidate's model
 // settings and searches it with the same search settings under a budget of
 // its own.

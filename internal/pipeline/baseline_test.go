@@ -64,3 +64,61 @@ func TestReadBaselineMissing(t *testing.T) {
 		t.Errorf("message %q, want %q", err, want)
 	}
 }
+
+// TestBaselineOutsideReports: a baseline that is the report.json the run
+// writes into its report directory, by any name, is refused; one beside
+// it, elsewhere, or reached through a report.json that is a link, is not.
+func TestBaselineOutsideReports(t *testing.T) {
+	root := t.TempDir()
+	dir := filepath.Join(root, "reports")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	own := filepath.Join(dir, "report.json")
+	elsewhere := filepath.Join(root, "released.json")
+	for _, p := range []string{own, elsewhere} {
+		if err := os.WriteFile(p, []byte("{}"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink(own, filepath.Join(root, "to-own.json")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(dir, filepath.Join(root, "reports-link")); err != nil {
+		t.Fatal(err)
+	}
+	linkedDir := filepath.Join(root, "linked")
+	if err := os.MkdirAll(linkedDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(elsewhere, filepath.Join(linkedDir, "report.json")); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, baseline, dir string
+		refused             bool
+	}{
+		{"the run's own", own, dir, true},
+		{"the run's own, not yet written", filepath.Join(root, "new", "report.json"), filepath.Join(root, "new"), true},
+		{"through ..", filepath.Join(dir, "..", "reports", "report.json"), dir, true},
+		{"through a link to it", filepath.Join(root, "to-own.json"), dir, true},
+		{"through a link to the report directory", own, filepath.Join(root, "reports-link"), true},
+		{"elsewhere", elsewhere, dir, false},
+		{"another file in the report directory", filepath.Join(dir, "released.json"), dir, false},
+		{"the target of a report.json that is a link", elsewhere, linkedDir, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := baselineOutsideReports(tc.baseline, tc.dir)
+			if !tc.refused {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				return
+			}
+			if !errors.Is(err, fault.Invalid) || fault.SettingOf(err) != SettingBaseline || !strings.Contains(err.Error(), "would be replaced by this run's") {
+				t.Fatalf("got %v, want the baseline refused as the run's own report.json", err)
+			}
+		})
+	}
+}

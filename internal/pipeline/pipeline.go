@@ -241,6 +241,9 @@ func Run(ctx context.Context, spec Spec) (*Outcome, error) {
 	}
 	var base *baseline
 	if spec.Baseline != "" {
+		if err := baselineOutsideReports(spec.Baseline, spec.ReportDir); err != nil {
+			return nil, err
+		}
 		var err error
 		if base, err = readBaseline(spec.Baseline); err != nil {
 			return nil, err

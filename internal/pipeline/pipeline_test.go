@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -345,6 +346,36 @@ func TestBaselineNotTested(t *testing.T) {
 				t.Fatalf("got %v, want the baseline refused as untested", err)
 			}
 		})
+	}
+}
+
+// TestRunBaselineInReportDir: a run whose --baseline is the report.json
+// it would write is refused before the search, and the baseline is left
+// as it was.
+func TestRunBaselineInReportDir(t *testing.T) {
+	spec := demoSpec(t)
+	if _, err := report.WriteFiles(spec.ReportDir, reporttest.New(t, reporttest.Options{Classes: 10, Fooled: 1}), []string{report.FormatJSON}, report.WriteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	spec.Baseline = filepath.Join(spec.ReportDir, report.JSONFile)
+	before, err := os.ReadFile(spec.Baseline)
+	if err != nil {
+		t.Fatal(err)
+	}
+	searched := false
+	spec.Hooks.Search = func(Search) (func(attack.Progress), func()) {
+		searched = true
+		return nil, func() {}
+	}
+	out, err := Run(context.Background(), spec)
+	if out != nil || !errors.Is(err, fault.Invalid) || !strings.Contains(err.Error(), "would be replaced by this run's") {
+		t.Fatalf("got %v, want the baseline refused as the run's own report.json", err)
+	}
+	if searched {
+		t.Error("searched before refusing")
+	}
+	if after, err := os.ReadFile(spec.Baseline); err != nil || !bytes.Equal(after, before) {
+		t.Errorf("the baseline changed (%v)", err)
 	}
 }
 
