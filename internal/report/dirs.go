@@ -89,6 +89,9 @@ func ensureDir(dir, folder string) (created []string, err error) {
 // that fails before writing leaves nothing behind, and Write still counts
 // those folders as its own (see Written).
 func CheckDir(dir string) error {
+	// Cleaned as ensureDir cleans it, so that "missing/../out" names
+	// the folder it creates, not one the kernel cannot reach.
+	dir = filepath.Clean(dir)
 	for _, sub := range []struct{ path, folder string }{
 		{dir, reportFolder},
 		{filepath.Join(dir, imagesDir), imagesFolder},
@@ -263,6 +266,7 @@ const probePrefix = ".fooltest-probe-"
 // copies images/ would publish them. Nothing else is touched: no other
 // name, no folder, no link, and no folder reached through a link.
 func RemoveTemps(dir string) error {
+	dir = filepath.Clean(dir)
 	var errs []error
 	reports := fileFormatNames()
 	for _, sub := range []struct {

@@ -455,6 +455,31 @@ func TestCheckDir(t *testing.T) {
 	}
 }
 
+// TestDirThroughMissingFolder: a report directory given through a folder
+// that does not exist ("missing/../out") is checked and written as the
+// folder it names, out, the same one ensureDir creates, and no other
+// folder is made.
+func TestDirThroughMissingFolder(t *testing.T) {
+	root := t.TempDir()
+	dir := root + string(filepath.Separator) + "missing" + string(filepath.Separator) + ".." + string(filepath.Separator) + "out"
+	if err := report.CheckDir(dir); err != nil {
+		t.Fatalf("CheckDir(%s): %v", dir, err)
+	}
+	w, err := report.WriteFiles(dir, reporttest.New(t, reporttest.Options{Classes: 2, Fooled: 1}), []string{report.FormatJSON, report.FormatImages}, report.WriteOptions{})
+	if err != nil {
+		t.Fatalf("WriteFiles(%s): %v", dir, err)
+	}
+	if got, want := w.Formats[report.FormatJSON], filepath.Join(root, "out", report.JSONFile); got != want {
+		t.Errorf("report.json written to %s, want %s", got, want)
+	}
+	if got := dirNames(t, root); !slices.Equal(got, []string{"out"}) {
+		t.Errorf("the parent holds %q, want only out", got)
+	}
+	if err := report.RemoveTemps(dir); err != nil {
+		t.Errorf("RemoveTemps(%s): %v", dir, err)
+	}
+}
+
 // TestWrittenPaths: WriteFiles lists exactly what it wrote: every file and
 // every folder it created, not what was there before.
 func TestWrittenPaths(t *testing.T) {

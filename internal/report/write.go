@@ -149,6 +149,10 @@ func WriteFiles(dir string, res *Result, formats []string, opts WriteOptions) (W
 			return Written{}, fmt.Errorf("report: format %q is unknown: choose from %v", f, AllFormats())
 		}
 	}
+	// Every write goes to the folder ensureDir makes: a path through a
+	// folder that does not exist ("missing/../out") is cleaned there, and
+	// written through as given it would fail after the search.
+	dir = filepath.Clean(dir)
 	created, err := ensureDir(dir, reportFolder)
 	if errors.Is(err, ErrSymlink) {
 		return Written{}, fmt.Errorf("report: %w", err)
