@@ -32,7 +32,10 @@ const datasetLabelsHeader = "file,target_index,target_label,confidence\n"
 // report.json holds them, quoted by encoding/csv, because the file is meant
 // for data pipelines, which match them against their own: not cleaned for
 // people to read as the other reports show them, and not rewritten to
-// defuse spreadsheet formulas. PNGs left in dataset/ by an earlier run are
+// defuse spreadsheet formulas. A "\r\n" in a label is written as it is:
+// RFC 4180 readers keep it, while Go's encoding/csv reads it back as "\n";
+// escaping it would break the exact match for every other reader, and
+// report.json holds the label exactly for those that need it. PNGs left in dataset/ by an earlier run are
 // removed, so that the folder is the dataset labels.csv describes.
 func writeDataset(dir string, res *Result, files *fileList) (string, error) {
 	out := filepath.Join(dir, datasetDir)

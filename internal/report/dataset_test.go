@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/fooltest/fooltest/internal/report"
@@ -49,6 +50,30 @@ func TestDatasetLabelsExact(t *testing.T) {
 		}
 		if row[2] != labels[i] {
 			t.Errorf("class %d: labels.csv reads back %q, want %q", i, row[2], labels[i])
+		}
+	}
+}
+
+// TestDatasetLabelsCRLF: a label holding a carriage return, alone or
+// before a line feed, is written byte for byte inside quotes, as RFC 4180
+// readers (Python's csv, pandas) read it back. Go's encoding/csv reader
+// turns "\r\n" inside quotes into "\n", which is why TestDatasetLabelsExact
+// leaves such labels out, and why the documentation points to report.json
+// for exact labels.
+func TestDatasetLabelsCRLF(t *testing.T) {
+	labels := []string{"windows\r\nline", "old\rmac"}
+	res := reporttest.New(t, reporttest.Options{Classes: len(labels), Fooled: len(labels), Label: func(i int) string { return labels[i] }})
+	dir := t.TempDir()
+	if _, err := write(dir, res, []string{report.FormatDataset}); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, report.DatasetDir, report.DatasetLabelsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range labels {
+		if quoted := `,"` + l + `",`; !strings.Contains(string(data), quoted) {
+			t.Errorf("labels.csv lacks %q:\n%q", quoted, data)
 		}
 	}
 }
