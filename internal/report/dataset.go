@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -92,13 +90,6 @@ func writeDataset(dir string, res *Result, files *fileList) (string, error) {
 	})
 	if err != nil {
 		errs = append(errs, fmt.Errorf("dataset: %w", err))
-		// An earlier run's labels.csv would list images this run removes
-		// or replaced.
-		if p := filepath.Join(out, datasetLabelsFile); writtenByFooltest(p, datasetLabelsHeader) {
-			if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
-				errs = append(errs, fmt.Errorf("dataset: removing stale file: %w", err))
-			}
-		}
 	}
 	// Images of an earlier run that labels.csv no longer lists.
 	if err := removeStale(out, keep); err != nil {

@@ -191,6 +191,22 @@ const ownMarkBytes = 1024
 // (CheckDir refuses one before the search), and a report file that is a
 // link is left alone.
 func clearUnwritten(dir string, formats []string) error {
+	return clearOwn(dir, formats, true)
+}
+
+// removeEarlier removes, from the report directory dir, every file of
+// every format that an earlier run wrote there, as clearUnwritten tells
+// them, and leaves the folders: WriteFiles runs it before it writes, so
+// that however far the writing gets (a full disk, a kill), the folder
+// never holds an earlier run's report or image beside this run's.
+func removeEarlier(dir string) error {
+	return clearOwn(dir, nil, false)
+}
+
+// clearOwn removes what fooltest wrote into dir in the formats not in
+// formats, as clearUnwritten says, and with removeFolders the images/ and
+// dataset/ folders it leaves empty.
+func clearOwn(dir string, formats []string, removeFolders bool) error {
 	var errs []error
 	for _, r := range ownReports {
 		if slices.Contains(formats, r.format) {
@@ -231,7 +247,9 @@ func clearUnwritten(dir string, formats []string) error {
 			}
 		}
 		// Fails, as it should, when anything else is left in the folder.
-		_ = os.Remove(folder)
+		if removeFolders {
+			_ = os.Remove(folder)
+		}
 	}
 	return errors.Join(errs...)
 }

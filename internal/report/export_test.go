@@ -25,6 +25,7 @@ var (
 	Slug           = slugOf
 	BudgetUsed     = budgetUsed
 	AppendIndented = appendIndented
+	RemoveEarlier  = removeEarlier
 )
 
 // Names only this package uses, which the external tests check the output

@@ -339,6 +339,36 @@ func TestWriteFailedFormatsLeaveNoEarlierReport(t *testing.T) {
 	}
 }
 
+// TestRemoveEarlier: before writing, every file an earlier run wrote in
+// the report directory goes, so that a run killed while writing leaves
+// only its own files; the folders, and the user's files in them, stay.
+func TestRemoveEarlier(t *testing.T) {
+	dir := t.TempDir()
+	formats := append(report.DefaultFormats(), report.FormatDataset)
+	if _, err := write(dir, reporttest.New(t, reporttest.Options{Classes: 6, Fooled: 4}), formats); err != nil {
+		t.Fatal(err)
+	}
+	user := []string{"notes.txt", filepath.Join(report.ImagesDir, "logo.png"), filepath.Join(report.DatasetDir, "README")}
+	for _, p := range user {
+		if err := os.WriteFile(filepath.Join(dir, p), []byte("mine"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := report.RemoveEarlier(dir); err != nil {
+		t.Fatal(err)
+	}
+	var left []string
+	for _, p := range tree(t, dir) {
+		if rel, _ := filepath.Rel(dir, p); rel != report.ImagesDir && rel != report.DatasetDir {
+			left = append(left, rel)
+		}
+	}
+	slices.Sort(user)
+	if !slices.Equal(left, user) {
+		t.Errorf("the report directory holds %q, want only the user's %q and the folders", left, user)
+	}
+}
+
 // TestWriteSymlinks: Write never writes through a folder that is a link,
 // and replaces, rather than follows, a report file that is one.
 func TestWriteSymlinks(t *testing.T) {

@@ -120,9 +120,14 @@ type WriteOptions struct {
 // dataset/, and its dataset/labels.csv, are removed unless this run's
 // reports link them, whether or not this run writes that format, and the
 // temporary files of a run killed while writing there before any format is
-// (see RemoveTemps). An earlier run's report file of a format this run
-// failed to write is removed as well (see clearUnwritten), so that no
-// earlier verdict stands in for this run's. Other files are left alone.
+// (see RemoveTemps). Other files are left alone.
+//
+// Before it writes anything, WriteFiles removes every report file, image
+// and labels.csv that an earlier run wrote into dir (see removeEarlier):
+// each file is written atomically, but a run that fails, or is killed,
+// partway through the formats must not leave an earlier run's report
+// beside its own, or in place of one it did not write, to be read or
+// uploaded as this run's.
 //
 // Memory stays bounded whatever the number of classes: images are written
 // for the fooled classes and maxUnfooledImages others, a few at a time, and
@@ -163,6 +168,9 @@ func WriteFiles(dir string, res *Result, formats []string, opts WriteOptions) (W
 	// Temporary files of an earlier run that was killed while writing
 	// here; best effort, since they only clutter the folder.
 	_ = RemoveTemps(dir)
+	// Best effort too: a file it cannot remove is one the writers then
+	// fail to replace, and they say why.
+	_ = removeEarlier(dir)
 	files := &fileList{paths: created, stop: opts.Stop}
 	// The writers set and clear image paths on a copy: writing never
 	// changes the caller's Result, which can be written again.
@@ -178,10 +186,10 @@ func WriteFiles(dir string, res *Result, formats []string, opts WriteOptions) (W
 		}
 	}
 	paths := make([]string, len(todo))
-	errs := make([]error, len(todo))
+	failed := make([]error, len(todo))
 	run := func(i int) {
-		if paths[i], errs[i] = ws[todo[i]](dir, res, files); errs[i] != nil {
-			errs[i] = fmt.Errorf("report: %s: %w", todo[i], errs[i])
+		if paths[i], failed[i] = ws[todo[i]](dir, res, files); failed[i] != nil {
+			failed[i] = fmt.Errorf("report: %s: %w", todo[i], failed[i])
 		}
 	}
 	// The formats that draw images read only pixels, and spend much of
@@ -202,35 +210,20 @@ func WriteFiles(dir string, res *Result, formats []string, opts WriteOptions) (W
 		}
 	}
 
-	// The images and dataset of an earlier run into dir that this run does
-	// not replace: no report of this run links them. A report file this run
-	// failed to write goes too: left under its name, an earlier run's
-	// verdict would be read (and uploaded) as this run's. The folders clear
-	// their own stale images whether or not each image was written.
-	kept := slices.Clone(todo)
-	for i, f := range todo {
-		if errs[i] != nil && !isFolderFormat(f) {
-			kept = slices.DeleteFunc(kept, func(k string) bool { return k == f })
-		}
-	}
-	if err := clearUnwritten(dir, kept); err != nil {
+	// The folders of an earlier run's formats that this run does not
+	// write, and anything removeEarlier could not remove.
+	errs := failed
+	if err := clearUnwritten(dir, todo); err != nil {
 		errs = append(errs, fmt.Errorf("report: %w", err))
 	}
 
 	w := Written{Formats: make(map[string]string, len(todo)), Paths: files.paths}
 	for i, f := range todo {
-		if errs[i] == nil {
+		if failed[i] == nil {
 			w.Formats[f] = paths[i]
 		}
 	}
 	return w, errors.Join(errs...)
-}
-
-// isFolderFormat reports whether format f writes a folder (images/,
-// dataset/) rather than one file.
-func isFolderFormat(f string) bool {
-	_, ok := fileFormats[f]
-	return !ok
 }
 
 // unlinkMissing clears the image path of every class whose image is not in
