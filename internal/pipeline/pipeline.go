@@ -13,6 +13,8 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -406,15 +408,44 @@ func reportError(dir string, err error) error {
 	if j, ok := err.(interface{ Unwrap() []error }); ok {
 		errs = j.Unwrap()
 	}
-	first := errs[0]
-	for u := errors.Unwrap(first); u != nil; u = errors.Unwrap(u) {
-		first = u
+	// A format joins its own errors too (one per image): the cause is the
+	// first innermost error, not every image's message.
+	first := leafErrors(errs[0])[0]
+	// The folder the system refused names where to look; the temporary
+	// file's name would not.
+	cause := first.Error()
+	switch pe := first.(type) {
+	case *fs.PathError:
+		cause = fmt.Sprintf("%v in %s", pe.Err, filepath.Dir(pe.Path))
+	case *os.LinkError:
+		cause = fmt.Sprintf("%v in %s", pe.Err, filepath.Dir(pe.New))
 	}
 	more := ""
 	if len(errs) > 1 {
 		more = fmt.Sprintf(" (%d reports not written)", len(errs))
 	}
-	return fault.Environmentf("", "writing reports to %s: %v%s: check the free space and permissions of the report directory", dir, first, more)
+	return fault.Environmentf("", "writing reports to %s: %s%s: check the free space and permissions of the report directory", dir, cause, more)
+}
+
+// leafErrors flattens err, through wrapping and errors.Join, into its
+// innermost errors, in order, stopping at an error that names a path.
+func leafErrors(err error) []error {
+	switch u := err.(type) {
+	case *fs.PathError, *os.LinkError:
+	case interface{ Unwrap() []error }:
+		var out []error
+		for _, e := range u.Unwrap() {
+			out = append(out, leafErrors(e)...)
+		}
+		if len(out) > 0 {
+			return out
+		}
+	case interface{ Unwrap() error }:
+		if inner := u.Unwrap(); inner != nil {
+			return leafErrors(inner)
+		}
+	}
+	return []error{err}
 }
 
 // CheckReportDir checks, before a search, that reports can be written to

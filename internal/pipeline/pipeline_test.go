@@ -6,11 +6,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -704,5 +706,21 @@ func TestBaselineOutputKindRefusal(t *testing.T) {
 				t.Errorf("got %v, setting %q, suggested %q; want %q from %q suggesting %q", err, setting, suggested, want, tc.setting, tc.suggest)
 			}
 		})
+	}
+}
+
+// TestReportErrorOneCause: the writers' errors, joined per format and
+// again per image, end in one line with the first cause and the count of
+// all, not every image's message.
+func TestReportErrorOneCause(t *testing.T) {
+	denied := &fs.PathError{Op: "open", Path: "/r/images/.1-1.png.1.tmp", Err: syscall.EACCES}
+	images := errors.Join(
+		fmt.Errorf("image of class 1: writing /r/images/1-1.png: %w", denied),
+		fmt.Errorf("image of class 2: writing /r/images/2-2.png: %w", &fs.PathError{Op: "open", Path: "/r/images/.2-2.png.2.tmp", Err: syscall.EACCES}),
+	)
+	err := reportError("/r", errors.Join(fmt.Errorf("report: images: %w", images), fmt.Errorf("report: json: %w", syscall.ENOSPC)))
+	want := "writing reports to /r: permission denied in /r/images (2 reports not written): check the free space and permissions of the report directory"
+	if err == nil || err.Error() != want || !errors.Is(err, fault.Environment) {
+		t.Errorf("got %v, want %q as an environment failure", err, want)
 	}
 }
