@@ -17,7 +17,8 @@ var randomOps = []string{"RandomNormal", "RandomNormalLike", "RandomUniform", "R
 // with, runs it as the identity, as inference mode does.
 //
 // A node that the output does not depend on is passed over: exporters
-// leave dead branches, and they change no score.
+// leave dead branches, and they change no score. Nor does one whose result
+// the output reads only the shape of.
 func (m *Model) Unrepeatable(output string) *Node {
 	by := make(map[string]int, len(m.nodes))
 	for i, n := range m.nodes {
@@ -37,7 +38,11 @@ func (m *Model) Unrepeatable(output string) *Node {
 			continue
 		}
 		needed[i] = true
-		stack = append(stack, m.nodes[i].Inputs...)
+		// A Shape or Size reads its input's dimensions, not its values,
+		// which no random draw changes.
+		if n := &m.nodes[i]; n.Op != "Shape" && n.Op != "Size" || n.Domain != "" && n.Domain != "ai.onnx" {
+			stack = append(stack, n.Inputs...)
+		}
 	}
 	for i, n := range m.nodes {
 		if !needed[i] || (n.Domain != "" && n.Domain != "ai.onnx") {
@@ -59,5 +64,5 @@ func (n *Node) Training() bool {
 	if t, ok := n.Int("training_mode"); ok {
 		return t != 0
 	}
-	return len(slices.DeleteFunc(slices.Clone(n.Outputs), func(o string) bool { return o == "" })) > 1
+	return len(n.Outputs) > 1 && slices.ContainsFunc(n.Outputs[1:], func(o string) bool { return o != "" })
 }

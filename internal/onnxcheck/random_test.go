@@ -10,7 +10,7 @@ import (
 // image are found where the output depends on them, by their operator
 // (random draws) or their mode (batch-norm in training mode, in the forms
 // of opset 14 on and before it), and passed over where it does not: a dead
-// branch, batch-norm in inference mode, a Dropout (which ONNX Runtime runs
+// branch, noise read only for its shape, batch-norm in inference mode, a Dropout (which ONNX Runtime runs
 // as the identity), an operator of another domain. A random operator inside
 // a model-local function counts as the function's call does.
 func TestUnrepeatable(t *testing.T) {
@@ -65,6 +65,14 @@ func TestUnrepeatable(t *testing.T) {
 			onnxtest.Node{Op: "RandomNormalLike", Inputs: []string{"logits"}, Outputs: []string{"unused"}},
 			onnxtest.Node{Op: "Identity", Inputs: []string{"logits"}, Outputs: []string{"scores"}}), ""},
 		{"noise of a custom domain", custom, ""},
+		{"noise read for its shape only", then(
+			onnxtest.Node{Op: "RandomUniformLike", Inputs: []string{"logits"}, Outputs: []string{"noise"}},
+			onnxtest.Node{Op: "Shape", Inputs: []string{"noise"}, Outputs: []string{"shape"}},
+			onnxtest.Node{Op: "Reshape", Inputs: []string{"logits", "shape"}, Outputs: []string{"scores"}}), ""},
+		{"noise read for its shape and its values", then(
+			onnxtest.Node{Op: "RandomUniformLike", Inputs: []string{"logits"}, Outputs: []string{"noise"}},
+			onnxtest.Node{Op: "Shape", Inputs: []string{"noise"}, Outputs: []string{"shape"}},
+			onnxtest.Node{Op: "Reshape", Inputs: []string{"noise", "shape"}, Outputs: []string{"scores"}}), "RandomUniformLike"},
 		{"batch-norm in training mode", bn(1, map[string]int64{"training_mode": 1}), "BatchNormalization"},
 		{"batch-norm in inference mode", bn(1, map[string]int64{"training_mode": 0}), ""},
 		{"batch-norm with running statistics out (before opset 14)", bn(3, nil), "BatchNormalization"},
