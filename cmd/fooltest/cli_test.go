@@ -56,7 +56,7 @@ func TestBadInput(t *testing.T) {
 		{"truncated model", []string{"inspect", "--model", truncated}, 2, "not a valid ONNX model"},
 		{"non-image model", []string{"inspect", "--model", textModel}, 2, "fooltest feeds float or 8-bit images (float32, float16, bfloat16, double or uint8), not strings or other integers: export the model with a float32 input"},
 		{"integer pixels", []string{"inspect", "--model", intModel}, 2, "has element type int64: fooltest feeds float or 8-bit images"},
-		{"RGBA input", []string{"inspect", "--model", rgba}, 2, "has shape [-1 4 8 8]: 4 channels on axis 1 (RGBA, gray and alpha, or an image and depth), and fooltest draws gray or RGB images: export the model with a 1- or 3-channel input"},
+		{"RGBA input", []string{"inspect", "--model", rgba}, 2, "has shape [-1 4 8 8]: 4 channels on axis 1 (RGBA, RGB and near-infrared, or RGB and depth), and fooltest draws gray or RGB images (1 or 3 channels), so it cannot test this model: export it behind a wrapper with a 1- or 3-channel input"},
 		{"Git LFS pointer", []string{"inspect", "--model", lfs}, 2, "is a Git LFS pointer to a file of 12345 bytes, not the model: fetch the file itself (git lfs pull, or actions/checkout with lfs: true)"},
 		{"label count", []string{"inspect", "--labels", labels3}, 2, "3 lines but the model has 10 classes"},
 		{"missing labels", []string{"inspect", "--labels", filepath.Join(dir, "none.txt")}, 2, "cannot read labels"},

@@ -38,7 +38,7 @@ func TestDynamicChannels(t *testing.T) {
 		{name: "normalisation reading the image second", model: swapped, setting: SettingInputShape, suggest: "3", message: "unknown image size"},
 		{name: "NHWC through a Transpose", model: onnxtest.ConvNet(3, 1, true), shape: shape(3, 8, 8), layout: NHWC, c: 3},
 		{name: "wrong channel count", model: onnxtest.ConvNet(3, 1, false), shape: shape(1, 8, 8), setting: SettingInputShape, suggest: ShapePrefix + "3,8,8", message: "its first convolution takes 3 channels, not 1"},
-		{name: "four channels", model: onnxtest.ConvNet(4, 1, false), shape: shape(3, 8, 8), setting: "", message: "a convolution over 4 channels"},
+		{name: "four channels", model: onnxtest.ConvNet(4, 1, false), shape: shape(3, 8, 8), setting: "", message: "has shape [-1 -1 -1 -1]: 4 channels on axis 1 (RGBA"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c, err := OpenBytes("dyn.onnx", tc.model.Bytes(), Options{Threads: 1, Batch: 2, InputShape: tc.shape})

@@ -187,8 +187,16 @@ func detectInput(inputs []ort.InputOutputInfo, shape *[3]int, size *[2]int, g *o
 	isC := func(d int64) bool { return d == 1 || d == 3 }
 	switch len(dims) {
 	case 4:
+		// The first convolution tells the layout where the declared
+		// shape cannot: [N,3,32,3] is 3×32×3 NCHW or 3×32 RGB NHWC,
+		// and [N,3,64,13] 13 bands of 3×64 in NHWC.
+		graphLayout, graphC := convInput(g, in.Name)
 		switch {
-		case isC(dims[1]) && !(isC(dims[3]) && !isC(dims[1])):
+		case graphC > 0 && !isC(int64(graphC)):
+			return inputSpec{}, channelsRefusal(in.Name, dims, graphLayout, graphC)
+		case isC(dims[1]) && isC(dims[3]) && graphLayout == NHWC:
+			spec.layout, spec.c, spec.h, spec.w = NHWC, int(dims[3]), int(dims[1]), int(dims[2])
+		case isC(dims[1]):
 			spec.layout, spec.c, spec.h, spec.w = NCHW, int(dims[1]), int(dims[2]), int(dims[3])
 		case isC(dims[3]):
 			spec.layout, spec.c, spec.h, spec.w = NHWC, int(dims[3]), int(dims[1]), int(dims[2])
@@ -196,9 +204,9 @@ func detectInput(inputs []ort.InputOutputInfo, shape *[3]int, size *[2]int, g *o
 			// Exporters of Hugging Face models declare every axis
 			// dynamic, channels included. The first convolution
 			// says which axis holds them, and how many there are.
-			layout, c := convInput(g, in.Name)
+			layout, c := graphLayout, graphC
 			if c > 0 && !isC(int64(c)) {
-				return inputSpec{}, fault.Invalidf("", "model input %q (shape %v) feeds a convolution over %d channels: fooltest takes gray or RGB images", in.Name, dims, c)
+				return inputSpec{}, channelsRefusal(in.Name, dims, layout, c)
 			}
 			switch {
 			case layout == NCHW && dims[1] <= 0, layout == NHWC && dims[3] <= 0:
@@ -215,17 +223,8 @@ func detectInput(inputs []ort.InputOutputInfo, shape *[3]int, size *[2]int, g *o
 			if spec.layout == NHWC {
 				spec.h, spec.w = int(max(dims[1], 0)), int(max(dims[2], 0))
 			}
-		case dims[1] == 4 || dims[3] == 4 || dims[1] == 2 || dims[3] == 2:
-			// RGBA (a browser canvas's pixels), RGB and depth, or gray
-			// and alpha: a channel axis, of channels fooltest does not
-			// draw.
-			axis, c := 1, dims[1]
-			if c != 4 && c != 2 {
-				axis, c = 3, dims[3]
-			}
-			return inputSpec{}, fault.Invalidf("", "model input %q has shape %v: %d channels on axis %d (RGBA, gray and alpha, or an image and depth), and fooltest draws gray or RGB images: export the model with a 1- or 3-channel input, such as a wrapper that adds the channel the model expects (an opaque alpha, for RGBA)", in.Name, dims, c, axis)
 		default:
-			return inputSpec{}, fault.Invalidf("", "model input %q has shape %v: neither axis 1 nor axis 3 is a channel axis of size 1 or 3; fooltest takes gray or RGB images in NCHW or NHWC", in.Name, dims)
+			return inputSpec{}, channelsRefusal(in.Name, dims, graphLayout, graphC)
 		}
 	case 3:
 		spec.layout, spec.c, spec.h, spec.w = NHW, 1, int(dims[1]), int(dims[2])
@@ -296,6 +295,44 @@ func detectInput(inputs []ort.InputOutputInfo, shape *[3]int, size *[2]int, g *o
 		return inputSpec{}, err
 	}
 	return spec, nil
+}
+
+// channelsRefusal refuses an image input of channels other than 1 or 3 (RGBA,
+// RGB and near-infrared, 13 Sentinel-2 bands), naming the channels it found
+// so that the user sees what fooltest read. Its fooling images would have
+// to fill bands that no photo, PNG or preprocessing preset has, and a check
+// of its preprocessing by natural photos would feed it colours it never
+// saw: a test could pass a model it never really tested. layout and c are
+// the first convolution's (convInput), when the graph shows them; without
+// them the smaller of axes 1 and 3 is taken for the channels, as images
+// are wider than they have channels.
+func channelsRefusal(name string, dims []int64, layout Layout, c int) error {
+	axis := 1
+	switch {
+	case layout == NHWC:
+		axis = 3
+	case layout == NCHW:
+	case dims[3] > 0 && (dims[1] <= 0 || dims[3] < dims[1]):
+		axis = 3
+	}
+	if c <= 0 {
+		c = int(dims[axis])
+	}
+	var kind string
+	switch c {
+	case 2:
+		kind = "gray and alpha, two stacked images or two signals' spectrograms"
+	case 4:
+		kind = "RGBA, RGB and near-infrared, or RGB and depth"
+	default:
+		kind = "multispectral bands, as Sentinel-2's 13, stacked frames or feature planes"
+	}
+	read := fmt.Sprintf("%d channels on axis %d", c, axis)
+	if c <= 0 {
+		read = "channels on neither axis 1 nor axis 3 of size 1 or 3"
+		kind = "fooltest found no channel axis"
+	}
+	return fault.Invalidf("", "model input %q has shape %v: %s (%s), and fooltest draws gray or RGB images (1 or 3 channels), so it cannot test this model: export it behind a wrapper with a 1- or 3-channel input that fills the channels the model takes (an opaque alpha, for RGBA; the RGB bands from the image and the others from constants, for multispectral bands)", name, dims, read, kind)
 }
 
 // elementwise lists the operators that keep an image's layout and may stand
