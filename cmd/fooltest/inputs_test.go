@@ -40,6 +40,10 @@ func TestExtremeNormalization(t *testing.T) {
 		{[]string{"--scale", "255", "--mean", "0.5", "--std", "0.25"}, ""},
 		{[]string{"--mean", "0", "--std", "1e-30"}, ""},
 		{[]string{"--scale", "1e-6"}, ""},
+		// Any count parses; the model says which counts fit it.
+		{[]string{"--mean", "0.1,0.2"}, "input mean has 2 values but the model takes 1 channel (gray)"},
+		{[]string{"--std", strings.Repeat("0.5,", 12) + "0.5"}, "input std has 13 values but the model takes 1 channel (gray)"},
+		{[]string{"--mean", strings.Repeat("0,", maxChannelValues) + "0"}, "at most 512"},
 	}
 	for _, tc := range tests {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {

@@ -118,13 +118,21 @@ func parseShard(s string, seed uint64) (*report.Shard, error) {
 	return &report.Shard{Index: i, Count: n, Seed: seed + uint64(i-1)*report.ShardSeedStep}, nil
 }
 
-// parseFloats parses a comma-separated list of 1 or 3 finite numbers, as
-// --mean and --std take them. Nonzero values must be normal float32
+// maxChannelValues bounds the values --mean and --std take: more than any
+// image model's channels (Sentinel-2's 13 bands, hyperspectral cubes of a
+// few hundred), few enough that a pasted array of pixels is refused here.
+const maxChannelValues = 512
+
+// parseFloats parses a comma-separated list of finite numbers, one for all
+// channels or one per channel, as --mean and --std take them. It takes any
+// count: whether the count fits the model's channels only the model says,
+// and a 13-band model given 13 values is then refused for its bands, not
+// for a list the user wrote right. Nonzero values must be normal float32
 // numbers: 1e-40 would become a subnormal or 0.
 func parseFloats(flag, s string) ([]float32, error) {
 	parts := strings.Split(s, ",")
-	if len(parts) != 1 && len(parts) != 3 {
-		return nil, exitcode.Usagef("%s %q: give one value or three comma-separated values (one per channel)", flag, s)
+	if len(parts) > maxChannelValues {
+		return nil, exitcode.Usagef("%s: %d values: give one value, or one per channel of the model (at most %d)", flag, len(parts), maxChannelValues)
 	}
 	out := make([]float32, len(parts))
 	for i, p := range parts {
