@@ -99,6 +99,12 @@ var settingHints = map[fault.Setting]hint{
 		}
 		return "omit --batch to tune it"
 	}),
+	classifier.SettingMemory: one(func(s string) string {
+		if s != "" {
+			return "pass --batch " + s + ", or use a runner with more memory"
+		}
+		return "use a runner with more memory"
+	}),
 	pipeline.SettingBaseline: fixed("check --baseline: give the released model or its report.json"),
 	pipeline.SettingBaselinePreset: one(func(s string) string {
 		if s != "" && s != "custom" {
@@ -183,6 +189,8 @@ var actionHints = map[fault.Setting]hint{
 		// The Action tunes the batch, from one image up, within the limit.
 		return "raise the max-input-bytes input if the runner has the memory, or give a smaller input-shape"
 	}),
+	// The Action tunes the batch and has no input for it.
+	classifier.SettingMemory: fixed("use a runner with more memory"),
 	// The Action's image ships the runtime and sets $ONNXRUNTIME_LIB.
 	classifier.SettingRuntime: fixed("point $ONNXRUNTIME_LIB at libonnxruntime.so " + classifier.RuntimeVersion + ", as the action's image does: a failure there is the image's"),
 	pipeline.SettingPreprocessingCheck: func(presets []string) string {

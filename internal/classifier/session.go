@@ -7,6 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
 	"sync"
 
 	ort "github.com/yalue/onnxruntime_go"
@@ -198,9 +201,44 @@ func (c *Classifier) run(b *binding) error {
 		if cause := c.abort.get(); cause != nil {
 			return fmt.Errorf("%w: %w", ErrAborted, cause)
 		}
-		return fault.Modelf("%s: %s", runFailed, onnxcheck.RuntimeMessage(err.Error()))
+		msg := onnxcheck.RuntimeMessage(err.Error())
+		if outOfMemory(msg) {
+			// Not a broken model: the machine is too small for it at
+			// this batch, which a runner or a batch size fixes.
+			return fault.Environmentf(SettingMemory, "%w at batch %d (%s)", ErrOutOfMemory, b.size, memoryDetail(msg))
+		}
+		return fault.Modelf("%s: %s", runFailed, msg)
 	}
 	return nil
+}
+
+// ErrOutOfMemory is wrapped by the errors of model runs that failed for
+// want of memory.
+var ErrOutOfMemory = errors.New("the model ran out of memory")
+
+// arenaFailure matches the arena's message: the node, then the
+// allocator's C++ signature, then the size it asked for.
+var arenaFailure = regexp.MustCompile(`^(\S+) node: .*Failed to allocate memory for requested buffer of size (\d+)`)
+
+// memoryDetail shortens the arena's message to the node and the size it
+// asked for; the allocator's signature says nothing to a user.
+func memoryDetail(msg string) string {
+	m := arenaFailure.FindStringSubmatch(msg)
+	if m == nil {
+		return msg
+	}
+	n, err := strconv.ParseFloat(m[2], 64)
+	if err != nil {
+		return msg
+	}
+	return fmt.Sprintf("ONNX Runtime could not allocate %.1f MiB for its %s node", n/(1<<20), m[1])
+}
+
+// outOfMemory reports whether a run failed for want of memory: ONNX
+// Runtime's arena says "Failed to allocate memory", and an allocation that
+// throws in an operator's own code says bad_alloc.
+func outOfMemory(msg string) bool {
+	return strings.Contains(msg, "Failed to allocate memory") || strings.Contains(msg, "bad_alloc")
 }
 
 // runFailed begins the message of a failed model run.

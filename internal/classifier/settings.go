@@ -24,6 +24,9 @@ const (
 	// SettingPixelPreprocessing is a preprocessing given for a model
 	// that takes 8-bit pixels, whose only preprocessing is raw255.
 	SettingPixelPreprocessing fault.Setting = "pixel-preprocessing"
+	// SettingMemory is the memory the machine gives the model's runs:
+	// a smaller batch needs less of it, a bigger runner has more.
+	SettingMemory fault.Setting = "memory"
 	// SettingRuntime is where the ONNX Runtime library is looked for.
 	SettingRuntime = ortlib.Setting
 )

@@ -34,6 +34,9 @@ func (c *Classifier) chooseBatch(ctx context.Context, requested int, deadline ti
 	}
 	if err := c.run(b); err != nil {
 		b.destroy()
+		if requested > 1 && errors.Is(err, ErrOutOfMemory) && c.in.batch == 0 && c.runsAlone() {
+			return fault.Suggest(err, "1")
+		}
 		if requested > 1 && c.in.batch == 0 && !errors.Is(err, ErrAborted) && c.runsAlone() {
 			return fault.Suggest(fault.Invalidf(SettingBatch, "batch %d: the model runs one image at a time but fails at this batch (%s)", requested, runtimeDetail(err)), "1")
 		}
@@ -116,6 +119,13 @@ func (c *Classifier) tuneBatch(ctx context.Context, deadline time.Time) (*bindin
 				return b, nil
 			}
 			b.destroy()
+			break
+		}
+		if err != nil && size > 1 && errors.Is(err, ErrOutOfMemory) {
+			// A larger batch needs more memory than the machine has:
+			// the sizes that fit are the ones to choose from.
+			b.destroy()
+			c.info.BatchNote = fmt.Sprintf("batch %d needs more memory than this machine gives the model, so larger batches were not tried", size)
 			break
 		}
 		if err != nil && size > 1 && !errors.Is(err, ErrAborted) {

@@ -113,3 +113,29 @@ func Duplicated(model []byte, output string, k, of int) []byte {
 	b.msg(7, extra.graph("duplicated"))
 	return b.b
 }
+
+// Hungry returns m (a Classifier, whose graph flattens its input to
+// "flat") with an intermediate tensor of perImage bytes or more for each
+// image in a batch: "flat" tiled, whose mean times 0 is added to the
+// scores. Its output is m's, and its memory grows with the batch, so one
+// image fits a small machine where a batch of many does not.
+func (m Model) Hungry(perImage int64) Model {
+	d := int64(1)
+	for _, x := range m.Inputs[0].Dims[1:] {
+		d *= x
+	}
+	reps := max(1, perImage/(4*d))
+	m.Nodes = append([]Node(nil), m.Nodes...)
+	m.Nodes = append(m.Nodes,
+		Node{Op: "Tile", Inputs: []string{"flat", "hungry_reps"}, Outputs: []string{"hungry_big"}},
+		Node{Op: "ReduceMean", Inputs: []string{"hungry_big"}, Outputs: []string{"hungry_mean"}, IntLists: map[string][]int64{"axes": {1}}},
+	)
+	m.Initializers = append(append([]Tensor(nil), m.Initializers...), Tensor{Name: "hungry_reps", Dims: []int64{2}, Int64s: []int64{1, reps}})
+	m = m.Then("Mul", []string{"hungry_zero"}, Tensor{Name: "hungry_zero", Dims: []int64{1}, Data: []float32{0}})
+	// The Mul multiplies the scores, not the mean: add the zeroed mean
+	// after it instead.
+	last := &m.Nodes[len(m.Nodes)-1]
+	last.Op, last.Inputs = "Add", []string{last.Inputs[0], "hungry_zeroed"}
+	m.Nodes = append(m.Nodes[:len(m.Nodes)-1], Node{Op: "Mul", Inputs: []string{"hungry_mean", "hungry_zero"}, Outputs: []string{"hungry_zeroed"}}, *last)
+	return m
+}

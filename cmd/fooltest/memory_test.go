@@ -1,0 +1,50 @@
+package main
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/fooltest/fooltest/cmd/fooltest/internal/exitcode"
+	"github.com/fooltest/fooltest/internal/testsupport/onnxtest"
+)
+
+// TestOutOfMemory: on a machine too small for a model at a larger batch
+// (emulated with a 2 GiB address-space limit), a run at that batch exits 3
+// with one line that names the memory and the fix, not exit 2 as a wrong
+// flag, and batch tuning stops below the size that does not fit instead
+// of calling the model broken at it.
+func TestOutOfMemory(t *testing.T) {
+	if len(raceFlags) > 0 {
+		t.Skip("the race detector reserves more address space than the limit")
+	}
+	if _, err := exec.LookPath("sh"); err != nil {
+		t.Skip("no sh to set the limit")
+	}
+	// 64 MiB an image: batch 64 needs 4 GiB, batch 1 fits.
+	model := writeModel(t, "hungry.onnx", onnxtest.Classifier([]int64{-1, 1, 8, 8}, 3, "Softmax").Hungry(64<<20))
+	limited := func(args ...string) (int, string, string) {
+		t.Helper()
+		cmd := exec.Command("sh", append([]string{"-c", `ulimit -v 2097152 && exec "$0" "$@"`, binary}, args...)...)
+		cmd.Dir = repoRoot(t)
+		var stdout, stderr strings.Builder
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		err := cmd.Run()
+		return exitOf(err), stdout.String(), stderr.String()
+	}
+	code, _, stderr := limited("run", "--model", model, "--batch", "64", "--threads", "1", "--budget", "60s", "--report-dir", t.TempDir())
+	if code != exitcode.Environment {
+		t.Fatalf("exit %d, want 3; stderr %s", code, stderr)
+	}
+	if n := strings.Count(strings.TrimSpace(stderr), "\n"); n > 0 || !strings.Contains(stderr, "ran out of memory at batch 64") ||
+		!strings.Contains(stderr, "pass --batch 1, or use a runner with more memory") {
+		t.Errorf("stderr is not one line naming the memory and the fix: %q", stderr)
+	}
+	code, stdout, stderr := limited("inspect", "--model", model, "--threads", "1")
+	if code != 0 {
+		t.Fatalf("inspect exit %d; stderr %s", code, stderr)
+	}
+	if !strings.Contains(stdout, "needs more memory than this machine gives the model") {
+		t.Errorf("inspect does not say that tuning stopped for memory:\n%s", stdout)
+	}
+}
