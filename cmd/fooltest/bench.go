@@ -20,7 +20,11 @@ func benchCmd(ctx context.Context, args []string, e env) error {
 	m.register(fs)
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	d := fs.Duration("duration", 6*time.Second, "total measuring `time`, split between raw and pipeline rounds")
+	timeout := registerOpenTimeout(fs)
 	if err := parse(fs, args, e, &m); err != nil {
+		return err
+	}
+	if err := checkOpenTimeout(*timeout); err != nil {
 		return err
 	}
 	if *d < 100*time.Millisecond || *d > time.Hour {
@@ -28,7 +32,7 @@ func benchCmd(ctx context.Context, args []string, e env) error {
 	}
 	// A signal while the model opens (tuning its batch size, checking its
 	// preprocessing) stops bench as one while it measures does.
-	l, err := m.open(ctx)
+	l, err := openWithin(ctx, &m, *timeout)
 	var r classifier.BenchResult
 	if err == nil {
 		defer l.Close()

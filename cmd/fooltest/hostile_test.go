@@ -208,3 +208,32 @@ func TestActionsErrorVerdict(t *testing.T) {
 		})
 	}
 }
+
+// TestTimeoutBoundsOpening: inspect and bench, which have no budget, stop
+// opening a model whose runs never return at --timeout and exit 3 with one
+// line naming it, rather than holding a CI job until its own limit.
+func TestTimeoutBoundsOpening(t *testing.T) {
+	model := writeModel(t, "endless.onnx", onnxtest.Classifier([]int64{-1, 1, 4, 4}, 3, "Softmax").Looping(1<<50, 3))
+	for _, cmd := range []string{"inspect", "bench"} {
+		t.Run(cmd, func(t *testing.T) {
+			start := time.Now()
+			r := runBinary(t, repoRoot(t), nil, cmd, "--model", model, "--threads", "1", "--timeout", "2s")
+			// Generous for a loaded machine, far below a hang.
+			if took := time.Since(start); took > 60*time.Second {
+				t.Errorf("took %s", took)
+			}
+			if r.code != exitcode.Environment {
+				t.Fatalf("exit %d, want 3; stderr %s", r.code, r.stderr)
+			}
+			if n := strings.Count(strings.TrimSpace(r.stderr), "\n"); n > 0 || !strings.Contains(r.stderr, "did not open within --timeout 2s") || !strings.Contains(r.stderr, "raise --timeout") {
+				t.Errorf("stderr is not one line naming --timeout: %q", r.stderr)
+			}
+			if r.stdout != "" {
+				t.Errorf("printed %q", r.stdout)
+			}
+		})
+	}
+	if r := runBinary(t, repoRoot(t), nil, "inspect", "--timeout", "0s"); r.code != exitcode.Usage {
+		t.Errorf("--timeout 0s: exit %d, want 2", r.code)
+	}
+}

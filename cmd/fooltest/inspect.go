@@ -38,12 +38,14 @@ type inspectJSON struct {
 }
 
 // inspectCmd prints what fooltest detects about a model. The end of ctx
-// (a signal) stops it, with nothing printed.
+// (a signal) stops it, with nothing printed, and so does --timeout while
+// the model opens.
 func inspectCmd(ctx context.Context, args []string, e env) error {
 	fs := flag.NewFlagSet("inspect", flag.ContinueOnError)
 	var m modelFlags
 	m.register(fs)
 	asJSON := fs.Bool("json", false, "print one JSON object")
+	timeout := registerOpenTimeout(fs)
 	var images []string
 	fs.Func("image", "a JPEG or PNG `photo` to classify with the model's preprocessing and with the other presets; repeat for more", func(s string) error {
 		images = append(images, s)
@@ -52,7 +54,10 @@ func inspectCmd(ctx context.Context, args []string, e env) error {
 	if err := parse(fs, args, e, &m); err != nil {
 		return err
 	}
-	l, err := m.open(ctx)
+	if err := checkOpenTimeout(*timeout); err != nil {
+		return err
+	}
+	l, err := openWithin(ctx, &m, *timeout)
 	if err != nil {
 		return inspectError(ctx, err)
 	}
