@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -75,6 +76,9 @@ func TestUntestedModelNeverPasses(t *testing.T) {
 		{"a 20000x20000 image", hugeImage(), nil, exitcode.Usage, "raise --max-input-bytes if the runner has the memory (the model fixes its batch and image size, which no flag changes)", ""},
 		// A dynamic batch is the user's to make smaller.
 		{"a batch of 4096 images", onnxtest.Classifier([]int64{-1, 3, 128, 128}, 3, "Softmax"), []string{"--batch", "4096"}, exitcode.Usage, "or use a smaller --batch or --input-shape", ""},
+		// Fast on its own inputs, endless on the brighter ones of the
+		// digit check's other presets: the error names the check.
+		{"a check that never ends", brightEndless(), []string{"--budget", "3s"}, exitcode.Environment, "s checking its preprocessing with MNIST digits)", ""},
 		{"a run that never ends", onnxtest.Classifier([]int64{-1, 1, 4, 4}, 3, "Softmax").Looping(1<<50, 3), []string{"--budget", "2s"}, exitcode.Environment, "--budget", ""},
 	}
 	for _, tc := range tests {
@@ -236,4 +240,25 @@ func TestTimeoutBoundsOpening(t *testing.T) {
 	if r := runBinary(t, repoRoot(t), nil, "inspect", "--timeout", "0s"); r.code != exitcode.Usage {
 		t.Errorf("--timeout 0s: exit %d, want 2", r.code)
 	}
+}
+
+// brightEndless is a 28×28 gray classifier whose runs loop 10^12 times
+// per unit by which the brightest input value exceeds 2: none on inputs in
+// [0, 1], as its own preprocessing (raw01) gives, endlessly on those of
+// presets that scale pixels up (mnist, raw255).
+func brightEndless() onnxtest.Model {
+	m := onnxtest.Classifier([]int64{-1, 1, 28, 28}, 10, "Softmax").Looping(0, 10)
+	m.Initializers = append([]onnxtest.Tensor(nil), m.Initializers...)
+	m.Initializers = slices.DeleteFunc(m.Initializers, func(t onnxtest.Tensor) bool { return t.Name == "loop_trips" })
+	m.Initializers = append(m.Initializers,
+		onnxtest.Tensor{Name: "bright_two", Data: []float32{2}},
+		onnxtest.Tensor{Name: "bright_trips", Data: []float32{1e12}})
+	m.Nodes = append([]onnxtest.Node{
+		{Op: "ReduceMax", Inputs: []string{"image"}, Outputs: []string{"bright_max"}, Ints: map[string]int64{"keepdims": 0}},
+		{Op: "Sub", Inputs: []string{"bright_max", "bright_two"}, Outputs: []string{"bright_over"}},
+		{Op: "Relu", Inputs: []string{"bright_over"}, Outputs: []string{"bright_relu"}},
+		{Op: "Mul", Inputs: []string{"bright_relu", "bright_trips"}, Outputs: []string{"bright_f"}},
+		{Op: "Cast", Inputs: []string{"bright_f"}, Outputs: []string{"loop_trips"}, Ints: map[string]int64{"to": onnxtest.Int64}},
+	}, m.Nodes...)
+	return m
 }

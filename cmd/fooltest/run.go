@@ -283,6 +283,11 @@ func runSearch(ctx context.Context, args []string, e env) (*runOutcome, error) {
 				if info.BatchTuned {
 					fmt.Fprintf(e.stdout, ", %.1fs of it tuning the batch size", info.TuneSeconds)
 				}
+				// The checks run the model on every preset's inputs: say
+				// when they, not the model's own inputs, took the time.
+				if o.CheckSeconds >= 0.1 {
+					fmt.Fprintf(e.stdout, ", %.1fs checking the preprocessing", o.CheckSeconds)
+				}
 				fmt.Fprintln(e.stdout)
 			},
 			Unreachable: func(classes int, evals int64) {

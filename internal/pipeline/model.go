@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -81,6 +82,11 @@ type Opened struct {
 	// digits and photos, which on a model of a large fixed batch take
 	// as long.
 	OpenSeconds float64
+	// CheckSeconds is the part of OpenSeconds spent checking the
+	// preprocessing with digits and photos, which runs the model on
+	// inputs of every preset: a model whose cost grows with its input
+	// can spend most of the budget there.
+	CheckSeconds float64
 	// norm is the preprocessing the model was opened with.
 	norm classifier.Normalization
 }
@@ -164,11 +170,16 @@ func Open(ctx context.Context, m Model) (*Opened, error) {
 	// The checks run the model as often as tuning does, and on a model of
 	// a large fixed batch take as long: the budget and a signal stop them
 	// as they stop the rest of opening.
+	checkStart := time.Now()
 	stop := o.AbortOn(ctx)
 	err = o.check(ctx, named)
 	stop()
+	o.CheckSeconds = time.Since(checkStart).Seconds()
 	if err != nil {
 		o.Close()
+		if ce, ok := errors.AsType[*checkError](err); ok {
+			ce.opened, ce.took = checkStart.Sub(start), time.Since(checkStart)
+		}
 		return nil, err
 	}
 	o.OpenSeconds = time.Since(start).Seconds()
@@ -183,7 +194,7 @@ func (o *Opened) check(ctx context.Context, named bool) error {
 	// something else, and its digit labels would mean nothing.
 	if !named || digits.NamesDigits(o.Labels) {
 		if o.Digits, err = checkDigits(ctx, o.Classifier, o.norm, o.Defaulted); err != nil {
-			return err
+			return &checkError{err: err, with: "MNIST digits"}
 		}
 	}
 	// The digits say more about a digit model than photos do, when they
@@ -192,11 +203,29 @@ func (o *Opened) check(ctx context.Context, named bool) error {
 	// too. A model of 8-bit pixels has one preprocessing only.
 	if !digitsSpeak(o.Digits) && !o.TakesPixels() {
 		if o.Photos, err = checkPhotos(ctx, o.Classifier, o.norm); err != nil {
-			return err
+			return &checkError{err: err, with: "photos"}
 		}
 	}
 	return nil
 }
+
+// checkError is an error of a check of a model's preprocessing, with how
+// long opening had taken before the check and how long the check ran: a
+// model slow on some inputs spends most of a budget there, and a user
+// told only that opening ran out would not know where.
+type checkError struct {
+	err error
+	// with is what the check runs the model on: "MNIST digits" or
+	// "photos".
+	with         string
+	opened, took time.Duration
+}
+
+// Error implements error.
+func (e *checkError) Error() string { return e.err.Error() }
+
+// Unwrap returns the check's error.
+func (e *checkError) Unwrap() error { return e.err }
 
 // digitsSpeak reports whether the digit check settles a model's
 // preprocessing: it labelled at least digits.MinRight of the digits right

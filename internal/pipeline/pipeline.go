@@ -393,7 +393,13 @@ func openError(err error, budget, took time.Duration) error {
 		return err
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
-		return fault.Environmentf(SettingBudget, "the budget of %s ran out while opening the model (%.1fs: loading it, probing its output, tuning the batch size, checking its preprocessing); its runs are too slow to search within that budget", budget, took.Seconds())
+		spent := "loading it, probing its output, tuning the batch size"
+		if ce, ok := errors.AsType[*checkError](err); ok {
+			// Name the check that was running: a model fast enough to
+			// search may be slow on the inputs of another preset.
+			spent = fmt.Sprintf("%.1fs %s, %.1fs checking its preprocessing with %s", ce.opened.Seconds(), spent, ce.took.Seconds(), ce.with)
+		}
+		return fault.Environmentf(SettingBudget, "the budget of %s ran out while opening the model (%.1fs: %s); its runs are too slow to search within that budget", budget, took.Seconds(), spent)
 	}
 	return fault.Environmentf("", "interrupted while opening the model, after %.1fs: nothing was searched", took.Seconds())
 }
