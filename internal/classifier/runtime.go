@@ -40,8 +40,7 @@ func LoadRuntime(path string) (string, error) {
 	ort.SetSharedLibraryPath(path)
 	// Fatal only: fooltest reports runtime errors itself, on one line.
 	if err := ort.InitializeEnvironment(ort.WithLogLevelFatal()); err != nil {
-		return "", fault.Environmentf(SettingRuntime, "cannot load ONNX Runtime from %s (%s): fooltest needs ONNX Runtime >= %d.%d",
-			path, onnxcheck.RuntimeMessage(err.Error()), minRuntime[0], minRuntime[1])
+		return "", loadError(path, onnxcheck.RuntimeMessage(err.Error()))
 	}
 	version := ort.GetVersion()
 	if !versionAtLeast(version, minRuntime) {
@@ -51,6 +50,18 @@ func LoadRuntime(path string) (string, error) {
 	}
 	rt.path, rt.version = path, version
 	return version, nil
+}
+
+// loadError explains why the runtime library at path did not load, from
+// what the loader said (msg). A process whose memory limit leaves no room
+// to map the library's segments is told so, not sent to install another
+// runtime: the library is right and the runner too small.
+func loadError(path, msg string) error {
+	if strings.Contains(msg, "failed to map segment") || strings.Contains(msg, "Cannot allocate memory") {
+		return fault.Environmentf(SettingMemory, "cannot load ONNX Runtime from %s: the process has not the memory to map it (%s)", path, msg)
+	}
+	return fault.Environmentf(SettingRuntime, "cannot load ONNX Runtime from %s (%s): fooltest needs ONNX Runtime >= %d.%d",
+		path, msg, minRuntime[0], minRuntime[1])
 }
 
 // LoadedRuntime returns the path and version of the loaded runtime library,

@@ -1,9 +1,11 @@
 package classifier
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
+	"github.com/fooltest/fooltest/internal/fault"
 	"github.com/fooltest/fooltest/internal/testsupport/onnxtest"
 )
 
@@ -28,5 +30,28 @@ func TestRuntimeErrorKeepsReason(t *testing.T) {
 	}
 	if strings.ContainsAny(msg, "\r\n") || strings.Contains(msg, "onnxruntime_src") {
 		t.Errorf("error %q is not one line free of ONNX Runtime's source locations", msg)
+	}
+}
+
+// TestLoadError: a library that the loader could not map for want of
+// memory (a runner's memory limit) names the memory, not the runtime's
+// version; any other failure names the runtime.
+func TestLoadError(t *testing.T) {
+	const path = "/opt/onnxruntime/lib/libonnxruntime.so"
+	tests := []struct {
+		msg     string
+		setting fault.Setting
+		say     string
+	}{
+		{`Error loading ONNX shared library "` + path + `": ` + path + `: failed to map segment from shared object`, SettingMemory, "has not the memory to map it"},
+		{path + `: cannot map zero-fill pages: Cannot allocate memory`, SettingMemory, "has not the memory to map it"},
+		{path + `: cannot open shared object file: No such file or directory`, SettingRuntime, "needs ONNX Runtime >= 1.24"},
+		{path + `: undefined symbol: OrtGetApiBase`, SettingRuntime, "needs ONNX Runtime >= 1.24"},
+	}
+	for _, tc := range tests {
+		err := loadError(path, tc.msg)
+		if !errors.Is(err, fault.Environment) || fault.SettingOf(err) != tc.setting || !strings.Contains(err.Error(), tc.say) || !strings.Contains(err.Error(), tc.msg) {
+			t.Errorf("%q: got %v (setting %q), want an environment error about %q saying %q", tc.msg, err, fault.SettingOf(err), tc.setting, tc.say)
+		}
 	}
 }
