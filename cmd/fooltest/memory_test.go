@@ -45,6 +45,16 @@ func TestOutOfMemory(t *testing.T) {
 		!strings.Contains(stderr, "pass --batch 1, or use a runner with more memory") {
 		t.Errorf("stderr is not one line naming the memory and the fix: %q", stderr)
 	}
+	// 4 GiB an image: no batch fits, and no smaller batch is the fix.
+	huge := writeModel(t, "huge.onnx", onnxtest.Classifier([]int64{-1, 1, 8, 8}, 3, "Softmax").Hungry(4<<30))
+	code, _, stderr = limited("run", "--model", huge, "--threads", "1", "--budget", "60s", "--report-dir", t.TempDir())
+	if code != exitcode.Environment {
+		t.Fatalf("batch 1: exit %d, want 3; stderr %s", code, stderr)
+	}
+	if n := strings.Count(strings.TrimSpace(stderr), "\n"); n > 0 || !strings.Contains(stderr, "ran out of memory at batch 1") ||
+		!strings.HasSuffix(strings.TrimSpace(stderr), ": use a runner with more memory") {
+		t.Errorf("batch 1: stderr is not one line naming the memory and a bigger runner: %q", stderr)
+	}
 	code, stdout, stderr := limited("inspect", "--model", model, "--threads", "1")
 	if code != 0 {
 		t.Fatalf("inspect exit %d; stderr %s", code, stderr)

@@ -136,7 +136,10 @@ func (c *Classifier) tuneBatch(ctx context.Context, deadline time.Time) (*bindin
 			c.info.BatchNote = fmt.Sprintf("the model declares a dynamic batch but fails at batch %d (%s), so images are scored one at a time", size, runtimeDetail(err))
 			break
 		}
-		if err != nil && size == 1 && !errors.Is(err, ErrAborted) {
+		// A model that runs out of memory at batch 1 would at any
+		// larger batch too, and where the limit is on resident memory
+		// the kernel would kill the process trying.
+		if err != nil && size == 1 && !errors.Is(err, ErrAborted) && !errors.Is(err, ErrOutOfMemory) {
 			b.destroy()
 			return c.onlyBatch(err)
 		}
