@@ -26,20 +26,7 @@ func TestDatasetLabelsExact(t *testing.T) {
 		"bidi\u202eoverride",
 		"\U0001F3F4\U000E0067\U000E0062\U000E0065\U000E006E\U000E0067\U000E007F",
 	}
-	res := reporttest.New(t, reporttest.Options{Classes: len(labels), Fooled: len(labels), Label: func(i int) string { return labels[i] }})
-	dir := t.TempDir()
-	if _, err := write(dir, res, []string{report.FormatDataset}); err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.Open(filepath.Join(dir, report.DatasetDir, report.DatasetLabelsFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
+	rows := readLabelsCSV(t, writeLabelsDataset(t, labels))
 	if len(rows) != len(labels)+1 {
 		t.Fatalf("labels.csv has %d rows, want a header and %d", len(rows), len(labels))
 	}
@@ -62,11 +49,7 @@ func TestDatasetLabelsExact(t *testing.T) {
 // for exact labels.
 func TestDatasetLabelsCRLF(t *testing.T) {
 	labels := []string{"windows\r\nline", "old\rmac"}
-	res := reporttest.New(t, reporttest.Options{Classes: len(labels), Fooled: len(labels), Label: func(i int) string { return labels[i] }})
-	dir := t.TempDir()
-	if _, err := write(dir, res, []string{report.FormatDataset}); err != nil {
-		t.Fatal(err)
-	}
+	dir := writeLabelsDataset(t, labels)
 	data, err := os.ReadFile(filepath.Join(dir, report.DatasetDir, report.DatasetLabelsFile))
 	if err != nil {
 		t.Fatal(err)
@@ -76,4 +59,32 @@ func TestDatasetLabelsCRLF(t *testing.T) {
 			t.Errorf("labels.csv lacks %q:\n%q", quoted, data)
 		}
 	}
+}
+
+// writeLabelsDataset writes the dataset of a result whose classes, all
+// fooled, bear labels, and returns its report directory.
+func writeLabelsDataset(t *testing.T, labels []string) string {
+	t.Helper()
+	res := reporttest.New(t, reporttest.Options{Classes: len(labels), Fooled: len(labels), Label: func(i int) string { return labels[i] }})
+	dir := t.TempDir()
+	if _, err := write(dir, res, []string{report.FormatDataset}); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// readLabelsCSV reads the rows of the dataset's labels.csv in the report
+// directory dir.
+func readLabelsCSV(t *testing.T, dir string) [][]string {
+	t.Helper()
+	f, err := os.Open(filepath.Join(dir, report.DatasetDir, report.DatasetLabelsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rows
 }

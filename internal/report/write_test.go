@@ -1,7 +1,6 @@
 package report_test
 
 import (
-	"encoding/csv"
 	"encoding/json"
 	"image"
 	"image/png"
@@ -129,15 +128,7 @@ func TestWriteAllFormats(t *testing.T) {
 	}
 
 	// The dataset holds only the fooled classes, at model resolution.
-	f, err := os.Open(filepath.Join(dir, report.DatasetDir, report.DatasetLabelsFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
+	rows := readLabelsCSV(t, dir)
 	if len(rows) != 6 || !slices.Equal(rows[0], []string{"file", "target_index", "target_label", "confidence"}) {
 		t.Fatalf("labels.csv: %q", rows)
 	}
