@@ -114,6 +114,37 @@ func Duplicated(model []byte, output string, k, of int) []byte {
 	return b.b
 }
 
+// HungryBatch returns m (a Classifier, whose graph flattens its input
+// to "flat") with an intermediate tensor of about batched bytes for a
+// batch of two images and of one image's size for a batch of one: "flat"
+// tiled 1+(N-1)·r times, r read from the batch size N in the graph. One
+// image fits any machine, and a batch of two fails at once in a single
+// allocation, without filling the memory that the process needs to go on.
+// Batches of three or more ask for more than ONNX Runtime's 4 GiB tensor
+// limit when batched is above 1.4 GiB.
+func (m Model) HungryBatch(batched int64) Model {
+	d := int64(1)
+	for _, x := range m.Inputs[0].Dims[1:] {
+		d *= x
+	}
+	r := max(1, batched/(2*4*d))
+	m.Nodes = append([]Node(nil), m.Nodes...)
+	m.Nodes = append(m.Nodes,
+		Node{Op: "Shape", Inputs: []string{"flat"}, Outputs: []string{"hungry_shape"}},
+		Node{Op: "Gather", Inputs: []string{"hungry_shape", "hungry_zero_index"}, Outputs: []string{"hungry_n"}},
+		Node{Op: "Sub", Inputs: []string{"hungry_n", "hungry_one"}, Outputs: []string{"hungry_n1"}},
+		Node{Op: "Mul", Inputs: []string{"hungry_n1", "hungry_r"}, Outputs: []string{"hungry_nr"}},
+		Node{Op: "Add", Inputs: []string{"hungry_nr", "hungry_one"}, Outputs: []string{"hungry_times"}},
+		Node{Op: "Concat", Inputs: []string{"hungry_one", "hungry_times"}, Outputs: []string{"hungry_reps"}, Ints: map[string]int64{"axis": 0}},
+	)
+	m.Initializers = append(append([]Tensor(nil), m.Initializers...),
+		Tensor{Name: "hungry_zero_index", Dims: []int64{1}, Int64s: []int64{0}},
+		Tensor{Name: "hungry_one", Dims: []int64{1}, Int64s: []int64{1}},
+		Tensor{Name: "hungry_r", Dims: []int64{1}, Int64s: []int64{r}},
+	)
+	return m.eat()
+}
+
 // Hungry returns m (a Classifier, whose graph flattens its input to
 // "flat") with an intermediate tensor of perImage bytes or more for each
 // image in a batch: "flat" tiled, whose mean times 0 is added to the
@@ -126,11 +157,17 @@ func (m Model) Hungry(perImage int64) Model {
 	}
 	reps := max(1, perImage/(4*d))
 	m.Nodes = append([]Node(nil), m.Nodes...)
+	m.Initializers = append(append([]Tensor(nil), m.Initializers...), Tensor{Name: "hungry_reps", Dims: []int64{2}, Int64s: []int64{1, reps}})
+	return m.eat()
+}
+
+// eat adds to m's scores the zeroed mean of "flat" tiled by "hungry_reps",
+// so that the tiled tensor is computed and the scores stay m's.
+func (m Model) eat() Model {
 	m.Nodes = append(m.Nodes,
 		Node{Op: "Tile", Inputs: []string{"flat", "hungry_reps"}, Outputs: []string{"hungry_big"}},
 		Node{Op: "ReduceMean", Inputs: []string{"hungry_big"}, Outputs: []string{"hungry_mean"}, IntLists: map[string][]int64{"axes": {1}}},
 	)
-	m.Initializers = append(append([]Tensor(nil), m.Initializers...), Tensor{Name: "hungry_reps", Dims: []int64{2}, Int64s: []int64{1, reps}})
 	m = m.Then("Mul", []string{"hungry_zero"}, Tensor{Name: "hungry_zero", Dims: []int64{1}, Data: []float32{0}})
 	// The Mul multiplies the scores, not the mean: add the zeroed mean
 	// after it instead.
