@@ -14,7 +14,8 @@ import (
 
 // hostileLabels name the demo's ten classes with what a labels file from
 // a pull request may hold: workflow commands after each kind of line
-// break, the runner's own escapes, terminal escapes, invisible and
+// break and in the runner's older syntax, which it reads anywhere in a
+// line, the runner's own escapes, terminal escapes, invisible and
 // reordering characters, HTML and Markdown.
 var hostileLabels = []string{
 	"zero\n::error::pwned",
@@ -22,7 +23,7 @@ var hostileLabels = []string{
 	"two\u2028::stop-commands::token",
 	"three %0A::error::encoded",
 	"four \x1b[31mred\x1b]8;;http://evil.example/\x1b\\link",
-	"five\x00\x07\x0b\x0c",
+	"##[stop-commands]five\x00\x07\x0b\x0c",
 	"six \u202eevil",
 	"<img src=x onerror=alert(1)></details><!--",
 	"a|b `c` @someone #1 [x](javascript:alert(1)) ![](http://evil.example/p.png)",
@@ -130,6 +131,9 @@ func checkHostileOutputs(t *testing.T, ws string, r result) {
 	for stream, out := range map[string]string{"stdout": r.stdout, "stderr": r.stderr} {
 		// The runner splits lines at \n and \r.
 		for _, line := range strings.FieldsFunc(out, func(r rune) bool { return r == '\n' || r == '\r' }) {
+			if strings.Contains(line, "##[") {
+				t.Errorf("%s has a workflow command in the runner's older syntax: %q", stream, line)
+			}
 			if !strings.HasPrefix(strings.TrimSpace(line), "::") {
 				continue
 			}

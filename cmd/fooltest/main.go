@@ -230,6 +230,12 @@ func stopping(args []string, getenv func(string) string, searching bool) string 
 
 // Main runs fooltest with args and returns the process exit code.
 func Main(ctx context.Context, args []string, e env) int {
+	if e.getenv("GITHUB_ACTIONS") == "true" {
+		// The runner reads workflow commands in the output of any step,
+		// the Action's or a run step's, and the output quotes labels and
+		// names a pull request controls.
+		e.stdout, e.stderr = actions.CommandSafe(e.stdout), actions.CommandSafe(e.stderr)
+	}
 	if actions.Enabled(e.getenv, args) {
 		return actionMain(ctx, e)
 	}

@@ -1,0 +1,64 @@
+package actions
+
+import (
+	"io"
+	"sync"
+)
+
+// legacyPrefix starts a workflow command in the runner's older syntax,
+// "##[name key=value;]data". Unlike "::name::data", which the runner reads
+// only at the start of a line, it finds "##[" anywhere in any line of the
+// step's output, and acts on the command if it knows it: stop-commands
+// silences every annotation after it, add-mask hides words of the log and
+// set-output sets a step output.
+const legacyPrefix = "##["
+
+// commandSafe breaks every "##[" written through it, so that text fooltest
+// does not control (a model's class labels and names, paths in a pull
+// request) cannot issue commands in the runner's older syntax. It keeps no
+// output back: a "[" after "##" gets a backslash before it ("##\["), which
+// the runner does not read as a command and a reader still reads, however
+// the writes split the text.
+type commandSafe struct {
+	// mu is held through a write: a signal's report and the run's
+	// output may be written at once, as an os.File allows.
+	mu sync.Mutex
+	w  io.Writer
+	// hashes counts the "#" that ended the text written so far, up to 2.
+	hashes int
+}
+
+// CommandSafe returns a writer that passes what is written to w on, with
+// every "##[" broken so that the runner reads no workflow command in its
+// older syntax from it. Output in Actions mode goes through it: stdout and
+// stderr carry labels, model names and paths that a pull request
+// controls. Commands fooltest issues itself use the "::" syntax, which
+// the writer leaves alone, and escape their values.
+func CommandSafe(w io.Writer) io.Writer {
+	return &commandSafe{w: w}
+}
+
+func (c *commandSafe) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	start := 0
+	for i, b := range p {
+		switch {
+		case b == '[' && c.hashes == 2:
+			if _, err := c.w.Write(p[start:i]); err != nil {
+				return start, err
+			}
+			if _, err := io.WriteString(c.w, `\`); err != nil {
+				return i, err
+			}
+			start = i
+			c.hashes = 0
+		case b == '#':
+			c.hashes = min(c.hashes+1, 2)
+		default:
+			c.hashes = 0
+		}
+	}
+	n, err := c.w.Write(p[start:])
+	return start + n, err
+}
