@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"encoding/xml"
+	"flag"
 	"math"
 	"os"
 	"path/filepath"
@@ -88,6 +89,9 @@ func TestBadInput(t *testing.T) {
 		// A value that does not parse gets what the flag takes.
 		{"negative seed", []string{"run", "--seed", "-1"}, 2, `--seed "-1": give a whole number of 0 or more, such as 1 (run 'fooltest run -h' for the flags)`},
 		{"fractional max-evals", []string{"run", "--max-evals", "1.5"}, 2, `--max-evals "1.5": give a whole number (run`},
+		{"hexadecimal max-evals", []string{"run", "--max-evals", "0x100"}, 2, `--max-evals "0x100": give a whole number (run`},
+		{"seed with underscores", []string{"run", "--seed", "1_000"}, 2, `--seed "1_000": give a whole number of 0 or more, such as 1 (run`},
+		{"octal-looking batch", []string{"bench", "--batch", "0o10"}, 2, `--batch "0o10": give a whole number (run`},
 		{"alpha not a number", []string{"run", "--alpha", "abc"}, 2, `--alpha "abc": give a number, such as 0.05`},
 		{"quiet not a boolean", []string{"run", "--quiet=2"}, 2, `--quiet "2": give true or false (--quiet alone means true)`},
 		{"merge flag not a boolean", []string{"merge", "shard-1", "--allow-missing-shards=maybe"}, 2, `--allow-missing-shards "maybe": give true or false (--allow-missing-shards alone means true) (run 'fooltest merge -h'`},
@@ -370,5 +374,42 @@ func TestHelp(t *testing.T) {
 	}
 	if r := runMain(t, nil, "run", "-h"); r.code != exitcode.Pass || !strings.Contains(r.stdout, "Usage: fooltest run [flags]") {
 		t.Errorf("run -h: exit %d, stdout %q; want run's flags", r.code, r.stdout)
+	}
+}
+
+// TestDecimalFlags: the integer flags read base ten, whatever leading
+// zeros pad the number (an Action input such as max-evals: 0600 reaches
+// them as written), where the flag package read 0600 as octal 384.
+func TestDecimalFlags(t *testing.T) {
+	tests := []struct {
+		flag, value string
+		want        string // the flag's value after parsing
+	}{
+		{"max-evals", "0600", "600"},
+		{"max-evals", "600", "600"},
+		{"max-evals", "+0600", "600"},
+		{"max-evals", "000", "0"},
+		{"repeats", "09", "9"},
+		{"seed", "0123", "123"},
+		{"seed", "18446744073709551615", "18446744073709551615"},
+		{"threads", "-0", "0"},
+		{"max-model-bytes", "02147483648", "2147483648"},
+		{"max-input-bytes", "010", "10"},
+		{"batch", "010", "10"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.flag+"="+tc.value, func(t *testing.T) {
+			fs := flag.NewFlagSet("run", flag.ContinueOnError)
+			var m modelFlags
+			var r runFlags
+			m.register(fs)
+			r.register(fs)
+			if err := parse(fs, []string{"--" + tc.flag + "=" + tc.value}, env{}, nil); err != nil {
+				t.Fatal(err)
+			}
+			if got := fs.Lookup(tc.flag).Value.String(); got != tc.want {
+				t.Errorf("--%s=%s reads as %s, want %s", tc.flag, tc.value, got, tc.want)
+			}
+		})
 	}
 }

@@ -54,11 +54,54 @@ func (m *modelFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&m.inputShape, "input-shape", "", "image shape `C,H,W` for flattened or dynamic inputs")
 	fs.StringVar(&m.output, "output", "", "output `name` to read class scores from (default: of the float outputs with K>1, the one a Softmax, LogSoftmax or Sigmoid computes, else the first; with none, the first with one score per image)")
 	fs.StringVar(&m.kind, "output-kind", "auto", "auto, probabilities, logits (softmax applied), sigmoid (independent scores in [0,1]), multilabel-logits (a sigmoid applied to each) or percentages (probabilities times 100)")
-	fs.IntVar(&m.batch, "batch", 0, "batch size (default: tuned by measurement)")
-	fs.IntVar(&m.threads, "threads", 0, "ONNX Runtime intra-op threads (default: number of CPUs)")
+	fs.IntVar(&m.batch, "batch", 0, "batch `size` (default: tuned by measurement)")
+	fs.IntVar(&m.threads, "threads", 0, "ONNX Runtime intra-op `threads` (default: number of CPUs)")
 	fs.StringVar(&m.ortLib, "onnxruntime-lib", "", "`path` of "+ortlib.LibraryFile()+" (default: $ONNXRUNTIME_LIB, the install folder, the system)")
 	fs.Int64Var(&m.maxModelBytes, "max-model-bytes", 2<<30, "refuse model files larger than this many `bytes`")
 	fs.Int64Var(&m.maxInputBytes, "max-input-bytes", classifier.DefaultMaxInputBytes, "refuse models whose input or output tensor for one batch takes more than this many `bytes`")
+	decimalOnly(fs, "batch", "threads", "max-model-bytes", "max-input-bytes")
+}
+
+// decimal is an integer flag's value read in base ten only. The flag
+// package reads integers as Go literals, so --max-evals 0600 meant 384
+// evaluations and 0x100 256: a leading zero, as a workflow or a script
+// may pad a number with, changed the run's budget or seed without a word.
+// Leading zeros are dropped instead, and other bases refused.
+type decimal struct{ flag.Value }
+
+// String is the value's own. The flag package calls it on a zero decimal
+// too, to leave a zero default out of the help, as for its own integers.
+func (d decimal) String() string {
+	if d.Value == nil {
+		return "0"
+	}
+	return d.Value.String()
+}
+
+// decimalDigits is what decimal takes: an optional sign and digits.
+var decimalDigits = regexp.MustCompile(`^[+-]?[0-9]+$`)
+
+func (d decimal) Set(s string) error {
+	if !decimalDigits.MatchString(s) {
+		return errors.New("not a whole number in base ten")
+	}
+	sign, digits := "", s
+	if s[0] == '+' || s[0] == '-' {
+		sign, digits = s[:1], s[1:]
+	}
+	if digits = strings.TrimLeft(digits, "0"); digits == "" {
+		digits = "0"
+	}
+	return d.Value.Set(sign + digits)
+}
+
+// decimalOnly makes the integer flags names of fs read base ten only (see
+// decimal).
+func decimalOnly(fs *flag.FlagSet, names ...string) {
+	for _, name := range names {
+		f := fs.Lookup(name)
+		f.Value = decimal{f.Value}
+	}
 }
 
 // badValue matches the flag package's errors for a value that does not
@@ -81,8 +124,12 @@ func flagError(fs *flag.FlagSet, err error, cmd string) error {
 	if f.DefValue != "" && f.DefValue != "0" {
 		example = ", such as " + f.DefValue
 	}
+	v := f.Value
+	if d, ok := v.(decimal); ok {
+		v = d.Value
+	}
 	var takes string
-	switch fmt.Sprintf("%T", f.Value) {
+	switch fmt.Sprintf("%T", v) {
 	case "*flag.boolValue":
 		takes = "true or false (--" + f.Name + " alone means true)"
 	case "*flag.uintValue", "*flag.uint64Value":
