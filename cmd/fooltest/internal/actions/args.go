@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"unicode"
 )
 
 // errInvalidInput marks an action input that fooltest cannot use. The
@@ -167,7 +168,7 @@ func MergeArgs(getenv func(string) string) ([]string, error) {
 			strings.Join(search[:len(search)-1], ", "), search[len(search)-1]))
 	}
 	var dirs []string
-	for _, f := range strings.Fields(getenv(envName("merge"))) {
+	for _, f := range mergeEntries(getenv(envName("merge"))) {
 		m, err := filepath.Glob(f)
 		if err != nil || len(m) == 0 {
 			m = []string{f}
@@ -179,6 +180,31 @@ func MergeArgs(getenv func(string) string) ([]string, error) {
 		return nil, invalid(problems)
 	}
 	return append(dirs, flags...), nil
+}
+
+// mergeEntries splits the merge input into directories and patterns: at
+// white space, except that a line naming an existing directory, or a
+// pattern that matches one, is one entry whole. Artifact names may hold
+// spaces, and download-artifact puts each in a folder of that name: a
+// list with one such folder a line must not become the halves of each.
+func mergeEntries(v string) []string {
+	var entries []string
+	for _, line := range strings.Split(v, "\n") {
+		line = strings.TrimSpace(line)
+		if strings.ContainsFunc(line, unicode.IsSpace) && exists(line) {
+			entries = append(entries, line)
+			continue
+		}
+		entries = append(entries, strings.Fields(line)...)
+	}
+	return entries
+}
+
+// exists reports whether path names a file or folder, or is a pattern
+// that matches one.
+func exists(path string) bool {
+	m, err := filepath.Glob(path)
+	return err == nil && len(m) > 0
 }
 
 // invalid is the error of an action's bad inputs, one problem each: one

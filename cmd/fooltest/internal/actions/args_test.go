@@ -206,7 +206,7 @@ func TestInputsMatchActionYAML(t *testing.T) {
 // run steps never see merge's inputs.
 func TestMergeArgs(t *testing.T) {
 	dir := t.TempDir()
-	for _, d := range []string{"shard-2", "shard-1"} {
+	for _, d := range []string{"shard-2", "shard-1", "fooltest shard 1", "fooltest shard 2"} {
 		if err := os.Mkdir(filepath.Join(dir, d), 0o755); err != nil {
 			t.Fatal(err)
 		}
@@ -224,6 +224,18 @@ func TestMergeArgs(t *testing.T) {
 				"INPUT_ALLOW-MISSING-SHARDS": "true", "INPUT_EXPORT-DATASET": "false", "INPUT_PREPROCESSING-CHECK": "true"},
 			want: []string{"a/b", filepath.Join(dir, "shard-1"), filepath.Join(dir, "shard-2"), "missing-*", "--report-dir=out", "--format=json",
 				"--image-base-url=https://example.com/r", "--artifact-url=https://example.com/a", "--allow-missing-shards"},
+		},
+		{
+			// One folder a line, as download-artifact names them after
+			// artifacts whose names hold spaces.
+			name: "a line naming a folder with spaces",
+			env:  map[string]string{"INPUT_MERGE": filepath.Join(dir, "fooltest shard 1") + "\n" + filepath.Join(dir, "fooltest shard 2") + "\n" + filepath.Join(dir, "shard-1") + " " + filepath.Join(dir, "shard-2") + "\n"},
+			want: []string{filepath.Join(dir, "fooltest shard 1"), filepath.Join(dir, "fooltest shard 2"), filepath.Join(dir, "shard-1"), filepath.Join(dir, "shard-2")},
+		},
+		{
+			name: "a pattern with spaces",
+			env:  map[string]string{"INPUT_MERGE": "  " + filepath.Join(dir, "fooltest shard *") + "  "},
+			want: []string{filepath.Join(dir, "fooltest shard 1"), filepath.Join(dir, "fooltest shard 2")},
 		},
 		{name: "a search input beside merge", env: map[string]string{"INPUT_MERGE": "a", "INPUT_MODEL": "m.onnx"}, wantErr: "model is an input of a search"},
 		{name: "shard beside merge", env: map[string]string{"INPUT_MERGE": "a", "INPUT_SHARD": "1/2"}, wantErr: "shard is an input of a search"},
