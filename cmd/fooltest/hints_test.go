@@ -194,6 +194,27 @@ func TestActionSizeLimits(t *testing.T) {
 	}
 }
 
+// TestActionUnparsedValue: an input whose value its flag cannot read
+// fails the step with exit 2, one annotation naming the input and what it
+// takes, and no pointer to the CLI's help, which a step's user cannot run.
+func TestActionUnparsedValue(t *testing.T) {
+	for _, tc := range []struct{ input, value, want string }{
+		{"INPUT_MAX-EVALS", "1e3", `max-evals: "1e3": give a whole number (see the inputs in the action's action.yml)`},
+		{"INPUT_SEED", "0x10", `seed: "0x10": give a whole number of 0 or more, such as 1 (see the inputs in the action's action.yml)`},
+		{"INPUT_ALPHA", "5%", `alpha: "5%25": give a number, such as 0.05 (see the inputs in the action's action.yml)`},
+	} {
+		t.Run(tc.input, func(t *testing.T) {
+			r := runMain(t, actionWorkspace(t, map[string]string{tc.input: tc.value, "INPUT_REPORT-DIR": "rep"}))
+			if r.code != exitcode.Usage || !strings.Contains(r.stdout, "::error title=fooltest%3A invalid input::"+tc.want) {
+				t.Fatalf("exit %d, want 2 and the error annotation %q\n%s%s", r.code, tc.want, r.stdout, r.stderr)
+			}
+			if strings.Contains(r.stdout+r.stderr, " -h") {
+				t.Errorf("the step points to the CLI's help:\n%s%s", r.stdout, r.stderr)
+			}
+		})
+	}
+}
+
 // TestBaselineStoppedHint: a baseline report whose search stopped early
 // gets one fix, the one for what stopped it: an interrupted search needs
 // only to be left to end, one the wall clock stopped a longer budget.

@@ -23,6 +23,13 @@ var notValues = []string{"a", "an", "and", "as", "first", "for", "if", "in", "is
 // names at once: "the scale, mean and std inputs".
 var inputList = regexp.MustCompile(`the ([a-z][a-z0-9-]*) input((?:, the [a-z][a-z0-9-]* input)+) (and|or) the ([a-z][a-z0-9-]*) input`)
 
+// cliHelp finds where a message sends its reader to the CLI's help for
+// the flags, which a step's user neither runs nor sets.
+var cliHelp = regexp.MustCompile(`(\(|: )run 'fooltest [a-z]+ -h' for the flags`)
+
+// actionHelp is where the Action's user finds the inputs instead.
+const actionHelp = "see the inputs in the action's action.yml"
+
 // InInputs rewrites the flags that text names into the Action's inputs
 // of the same names, for a message that a library words once for every
 // front end (the gate's reason for the verdict error, an error and its
@@ -31,8 +38,11 @@ var inputList = regexp.MustCompile(`the ([a-z][a-z0-9-]*) input((?:, the [a-z][a
 // the max-evals input to at least 100", "capped by --max-evals 1" "capped
 // by max-evals: 1", "pass --preprocessing-check=false" "set the
 // preprocessing-check input to false". Flags the Action has no input for
-// (--batch, --onnxruntime-lib) are left as the CLI has them.
+// (--batch, --onnxruntime-lib) are left as the CLI has them. A pointer
+// to the CLI's help ("run 'fooltest run -h' for the flags") points to
+// the action's inputs instead.
 func InInputs(text string) string {
+	text = cliHelp.ReplaceAllString(text, "${1}"+actionHelp)
 	matches := flagUse.FindAllStringSubmatchIndex(text, -1)
 	var b strings.Builder
 	last := 0
