@@ -36,6 +36,10 @@ type input struct {
 	// merge says which command reads the input: run (0), merge
 	// (mergeOnly) or both (mergeToo).
 	merge int
+	// path marks an input that names a file or folder.
+	path bool
+	// list marks an input of comma-separated values.
+	list bool
 }
 
 // Values of input.merge.
@@ -48,14 +52,14 @@ const (
 // inputs are the inputs declared in action.yml, in the order their flags
 // are emitted. Each input's flag has the input's name.
 var inputs = []input{
-	{name: "model"},
-	{name: "labels"},
+	{name: "model", path: true},
+	{name: "labels", path: true},
 	{name: "preset"},
 	{name: "scale"},
-	{name: "mean"},
-	{name: "std"},
+	{name: "mean", list: true},
+	{name: "std", list: true},
 	{name: "channel-order"},
-	{name: "input-shape"},
+	{name: "input-shape", list: true},
 	{name: "output"},
 	{name: "output-kind"},
 	{name: "max-model-bytes"},
@@ -64,20 +68,20 @@ var inputs = []input{
 	{name: "algorithm"},
 	{name: "budget"},
 	{name: "max-evals"},
-	{name: "classes"},
+	{name: "classes", list: true},
 	{name: "threshold"},
 	{name: "max-fooled"},
 	{name: "fail-on"},
 	{name: "seed"},
 	{name: "repeats"},
-	{name: "baseline"},
+	{name: "baseline", path: true},
 	{name: "baseline-preset"},
 	{name: "alpha"},
 	{name: "tolerance"},
 	{name: "min-score"},
 	{name: "shard"},
-	{name: "report-dir", merge: mergeToo},
-	{name: "format", merge: mergeToo},
+	{name: "report-dir", merge: mergeToo, path: true},
+	{name: "format", merge: mergeToo, list: true},
 	{name: "image-base-url", merge: mergeToo},
 	{name: "artifact-url", merge: mergeToo},
 	{name: "export-dataset", boolean: true},
@@ -169,6 +173,10 @@ func MergeArgs(getenv func(string) string) ([]string, error) {
 	}
 	var dirs []string
 	for _, f := range mergeEntries(getenv(envName("merge"))) {
+		if p := homePath("merge", f); p != "" {
+			problems = append(problems, p)
+			continue
+		}
 		m, err := filepath.Glob(f)
 		if err != nil || len(m) == 0 {
 			m = []string{f}
@@ -207,6 +215,18 @@ func exists(path string) bool {
 	return err == nil && len(m) > 0
 }
 
+// homePath says what is wrong with the path v of input name when it starts
+// with ~, and "" otherwise. Nothing expands ~ in an action's inputs: the
+// path would name a folder called ~ in the workspace, which a report-dir
+// creates there while a later step's shell looks for it in the home
+// folder, and the action's container has no home folder of the runner's.
+func homePath(name, v string) string {
+	if v != "~" && !strings.HasPrefix(v, "~/") {
+		return ""
+	}
+	return fmt.Sprintf("%s %q starts with ~, which the runner does not expand in an action's inputs, and the action's container sees only the workspace: give a path relative to the repository", name, v)
+}
+
 // invalid is the error of an action's bad inputs, one problem each: one
 // line, as annotations and logs show it, with the problems apart.
 func invalid(problems []string) error {
@@ -226,8 +246,19 @@ func flags(getenv func(string) string, kind int) (args, problems []string) {
 			continue
 		}
 		if strings.ContainsAny(v, "\r\n\x00") {
-			problems = append(problems, fmt.Sprintf("%s must be a single line, got %q", in.name, v))
+			p := fmt.Sprintf("%s must be a single line, got %q", in.name, v)
+			if in.list {
+				// A YAML list, one value a line, reads naturally.
+				p += fmt.Sprintf(": separate its values with commas, as in %q", strings.Join(strings.Fields(v), ","))
+			}
+			problems = append(problems, p)
 			continue
+		}
+		if in.path {
+			if p := homePath(in.name, v); p != "" {
+				problems = append(problems, p)
+				continue
+			}
 		}
 		if in.name == "report-dir" {
 			// The action runs in a container that keeps only the

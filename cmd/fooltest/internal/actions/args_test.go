@@ -95,6 +95,26 @@ func TestArgs(t *testing.T) {
 			wantErr: "classes must be a single line",
 		},
 		{
+			name:    "a list, one value a line",
+			env:     map[string]string{"INPUT_FORMAT": "json\n  junit\n"},
+			wantErr: `format must be a single line, got "json\n  junit": separate its values with commas, as in "json,junit"`,
+		},
+		{
+			name:    "a report-dir in the home folder",
+			env:     map[string]string{"INPUT_REPORT-DIR": "~/reports"},
+			wantErr: `report-dir "~/reports" starts with ~, which the runner does not expand in an action's inputs`,
+		},
+		{
+			name:    "a model in the home folder",
+			env:     map[string]string{"INPUT_MODEL": "~/models/net.onnx", "INPUT_LABELS": "~", "INPUT_BASELINE": "~/old.onnx"},
+			wantErr: `invalid action input: model "~/models/net.onnx" starts with ~, which the runner does not expand in an action's inputs, and the action's container sees only the workspace: give a path relative to the repository; labels "~" starts with ~`,
+		},
+		{
+			name: "a name that only starts with a tilde",
+			env:  map[string]string{"INPUT_MODEL": "~net.onnx", "INPUT_REPORT-DIR": "out/~"},
+			want: []string{"--model=~net.onnx", "--report-dir=out/~"},
+		},
+		{
 			name:    "a merge step's input on a search step",
 			env:     map[string]string{"INPUT_ALLOW-MISSING-SHARDS": "true"},
 			wantErr: "allow-missing-shards is an input of a merge step (merge: the shards' report folders), and this step searches: leave it out here",
@@ -107,7 +127,7 @@ func TestArgs(t *testing.T) {
 		{
 			name:    "every bad input is reported, on one line and apart",
 			env:     map[string]string{"INPUT_CLASSES": "1\n2", "INPUT_EXPORT-DATASET": "1", "INPUT_MODEL": "a\nb"},
-			wantErr: `invalid action input: model must be a single line, got "a\nb"; classes must be a single line, got "1\n2"; export-dataset must be true or false, got "1"`,
+			wantErr: `invalid action input: model must be a single line, got "a\nb"; classes must be a single line, got "1\n2": separate its values with commas, as in "1,2"; export-dataset must be true or false, got "1"`,
 		},
 		{
 			name: "underscored names are not the runner's",
@@ -237,6 +257,7 @@ func TestMergeArgs(t *testing.T) {
 			env:  map[string]string{"INPUT_MERGE": "  " + filepath.Join(dir, "fooltest shard *") + "  "},
 			want: []string{filepath.Join(dir, "fooltest shard 1"), filepath.Join(dir, "fooltest shard 2")},
 		},
+		{name: "a shard in the home folder", env: map[string]string{"INPUT_MERGE": "shard-1 ~/shard-2"}, wantErr: `merge "~/shard-2" starts with ~`},
 		{name: "a search input beside merge", env: map[string]string{"INPUT_MERGE": "a", "INPUT_MODEL": "m.onnx"}, wantErr: "model is an input of a search"},
 		{name: "shard beside merge", env: map[string]string{"INPUT_MERGE": "a", "INPUT_SHARD": "1/2"}, wantErr: "shard is an input of a search"},
 		{name: "a bad boolean", env: map[string]string{"INPUT_MERGE": "a", "INPUT_ALLOW-MISSING-SHARDS": "yes"}, wantErr: "true or false"},
