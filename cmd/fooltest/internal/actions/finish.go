@@ -133,7 +133,11 @@ func Finish(gha *githubactions.Action, o Outcome) error {
 	if err := guard("write step summary", func() { writeSummary(gha, o) }); err != nil {
 		errs = append(errs, err)
 	}
-	if err := guard("write annotations", func() { annotate(gha, workspace, o) }); err != nil {
+	// A step whose outputs or summary are missing must say so where a
+	// reviewer looks: later steps that test the verdict output would
+	// read it empty, whatever the exit code.
+	unwritten := errors.Join(errs...)
+	if err := guard("write annotations", func() { annotate(gha, workspace, o, unwritten) }); err != nil {
 		errs = append(errs, err)
 	}
 	if err := chownPaths(workspace, o.Written...); err != nil {
@@ -289,9 +293,14 @@ func truncate(md string, limit int) string {
 	return md[:cut] + truncationNote
 }
 
-func annotate(gha *githubactions.Action, workspace string, o Outcome) {
+func annotate(gha *githubactions.Action, workspace string, o Outcome, unwritten error) {
 	// Annotations of each level, which GitHub counts apart.
 	errs, warnings := 0, 0
+	if unwritten != nil {
+		gha.WithFieldsMap(map[string]string{"title": "fooltest: step outputs or summary not written"}).Warningf("%s",
+			safetext.OneLine("later steps cannot read what this step left out (the verdict output included), whatever its exit code: "+unwritten.Error()))
+		warnings++
+	}
 	if o.Err != nil {
 		title := "fooltest: runtime failure"
 		if o.ExitCode == 2 {

@@ -460,6 +460,41 @@ func TestFinishReportsFailuresButCarriesOn(t *testing.T) {
 	}
 }
 
+// TestFinishWarnsOfUnwrittenOutputs: outputs or a summary the runner's
+// files did not take are a warning annotation, for the step's reviewer,
+// beside the line on stderr; the other annotations still come.
+func TestFinishWarnsOfUnwrittenOutputs(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "gone", "file")
+	for _, tc := range []struct{ name, variable, want string }{
+		{"outputs", "GITHUB_OUTPUT", "set outputs"},
+		{"summary", "GITHUB_STEP_SUMMARY", "write step summary"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			vars := map[string]string{"GITHUB_OUTPUT": filepath.Join(t.TempDir(), "out"), "GITHUB_STEP_SUMMARY": filepath.Join(t.TempDir(), "sum")}
+			vars[tc.variable] = missing
+			var stdout bytes.Buffer
+			gha := githubactions.New(githubactions.WithGetenv(env(vars)), githubactions.WithWriter(&stdout))
+			err := Finish(gha, Outcome{Verdict: "pass", Targets: 1, Threshold: 0.99})
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("Finish() error = %v, want one saying %q", err, tc.want)
+			}
+			want := "::warning title=fooltest%3A step outputs or summary not written::later steps cannot read what this step left out (the verdict output included), whatever its exit code: " + tc.want
+			if !strings.Contains(stdout.String(), want) {
+				t.Errorf("stdout = %q, want the warning %q", stdout.String(), want)
+			}
+			if !strings.Contains(stdout.String(), "::notice::fooltest ran its embedded demo model") {
+				t.Errorf("stdout = %q, want the other annotations still", stdout.String())
+			}
+		})
+	}
+	// Nothing to write outside a runner is no failure.
+	var stdout bytes.Buffer
+	gha := githubactions.New(githubactions.WithGetenv(env(nil)), githubactions.WithWriter(&stdout))
+	if err := Finish(gha, Outcome{Verdict: "pass", Targets: 1}); err != nil || strings.Contains(stdout.String(), "::warning") {
+		t.Errorf("Finish() outside a runner = %v, stdout %q; want no error or warning", err, stdout.String())
+	}
+}
+
 func TestFinishTruncatesSummary(t *testing.T) {
 	r := newRunner(t)
 	row := "| class | " + strings.Repeat("é", 40) + " |\n"
