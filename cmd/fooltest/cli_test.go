@@ -80,6 +80,8 @@ func TestBadInput(t *testing.T) {
 		{"bad fail-on", []string{"run", "--fail-on", "sometimes"}, 2, "fail-on"},
 		{"bad format", []string{"run", "--format", "json,pdf"}, 2, "pdf"},
 		{"bad batch", []string{"bench", "--batch", "-3"}, 2, "--batch"},
+		{"negative model size limit", []string{"inspect", "--max-model-bytes", "-1"}, 2, "--max-model-bytes -1: give a positive number of bytes"},
+		{"no model size limit", []string{"run", "--max-model-bytes", "0"}, 2, "--max-model-bytes 0: give a positive number of bytes"},
 		{"relative image base URL", []string{"run", "--image-base-url", "fooltest-assets/1"}, 2, "--image-base-url"},
 		{"image base URL with a query", []string{"run", "--image-base-url", "https://example.com/a?b=c"}, 2, "query or fragment"},
 		{"image base URL with a quote", []string{"run", "--image-base-url", `https://example.com/a"b`}, 2, "percent-encode"},

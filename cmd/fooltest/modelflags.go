@@ -274,6 +274,12 @@ func (m *modelFlags) options() (classifier.Options, string, error) {
 		return opts, "", exitcode.Usagef("--batch %d: give a size from 1 to 4096, or 0 to tune it", m.batch)
 	}
 	opts.Output, opts.Batch, opts.Threads = m.output, m.batch, m.threads
+	// The classifier reads 0 as no limit; a flag of 0 or less is a
+	// mistake (max-model-bytes: -1 in a workflow), not a wish to open
+	// any file at all.
+	if m.maxModelBytes <= 0 {
+		return opts, "", exitcode.Usagef("--max-model-bytes %d: give a positive number of bytes", m.maxModelBytes)
+	}
 	opts.MaxModelBytes = m.maxModelBytes
 	if m.maxInputBytes <= 0 {
 		return opts, "", exitcode.Usagef("--max-input-bytes %d: give a positive number of bytes", m.maxInputBytes)
