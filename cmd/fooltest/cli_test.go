@@ -92,6 +92,9 @@ func TestBadInput(t *testing.T) {
 		{"negative seed", []string{"run", "--seed", "-1"}, 2, `--seed "-1": give a whole number of 0 or more, such as 1 (run 'fooltest run -h' for the flags)`},
 		{"fractional max-evals", []string{"run", "--max-evals", "1.5"}, 2, `--max-evals "1.5": give a whole number (run`},
 		{"hexadecimal max-evals", []string{"run", "--max-evals", "0x100"}, 2, `--max-evals "0x100": give a whole number (run`},
+		{"fractional max-evals in scientific notation", []string{"run", "--max-evals", "1.5e0"}, 2, `--max-evals "1.5e0": give a whole number (run`},
+		{"seed over its range", []string{"run", "--seed", "2e19"}, 2, `--seed "2e19": give a whole number of 0 or more, such as 1 (run`},
+		{"exponent too long", []string{"run", "--max-evals", "1e100"}, 2, `--max-evals "1e100": give a whole number (run`},
 		{"seed with underscores", []string{"run", "--seed", "1_000"}, 2, `--seed "1_000": give a whole number of 0 or more, such as 1 (run`},
 		{"octal-looking batch", []string{"bench", "--batch", "0o10"}, 2, `--batch "0o10": give a whole number (run`},
 		{"alpha not a number", []string{"run", "--alpha", "abc"}, 2, `--alpha "abc": give a number, such as 0.05`},
@@ -381,7 +384,8 @@ func TestHelp(t *testing.T) {
 
 // TestDecimalFlags: the integer flags read base ten, whatever leading
 // zeros pad the number (an Action input such as max-evals: 0600 reaches
-// them as written), where the flag package read 0600 as octal 384.
+// them as written), where the flag package read 0600 as octal 384, and
+// take a whole number in scientific notation.
 func TestDecimalFlags(t *testing.T) {
 	tests := []struct {
 		flag, value string
@@ -398,6 +402,12 @@ func TestDecimalFlags(t *testing.T) {
 		{"max-model-bytes", "02147483648", "2147483648"},
 		{"max-input-bytes", "010", "10"},
 		{"batch", "010", "10"},
+		// A whole number in scientific notation, exactly.
+		{"max-evals", "1e3", "1000"},
+		{"max-evals", "2.5E3", "2500"},
+		{"max-evals", "15000e-1", "1500"},
+		{"max-model-bytes", "4e9", "4000000000"},
+		{"seed", "1.8446744073709551615e19", "18446744073709551615"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.flag+"="+tc.value, func(t *testing.T) {

@@ -199,7 +199,7 @@ func TestActionSizeLimits(t *testing.T) {
 // takes, and no pointer to the CLI's help, which a step's user cannot run.
 func TestActionUnparsedValue(t *testing.T) {
 	for _, tc := range []struct{ input, value, want string }{
-		{"INPUT_MAX-EVALS", "1e3", `max-evals: "1e3": give a whole number (see the inputs in the action's action.yml)`},
+		{"INPUT_MAX-EVALS", "2k", `max-evals: "2k": give a whole number (see the inputs in the action's action.yml)`},
 		{"INPUT_SEED", "0x10", `seed: "0x10": give a whole number of 0 or more, such as 1 (see the inputs in the action's action.yml)`},
 		{"INPUT_ALPHA", "5%", `alpha: "5%25": give a number, such as 0.05 (see the inputs in the action's action.yml)`},
 	} {

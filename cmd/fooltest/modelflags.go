@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math/big"
 	"regexp"
 	"slices"
 	"strings"
@@ -66,7 +67,9 @@ func (m *modelFlags) register(fs *flag.FlagSet) {
 // package reads integers as Go literals, so --max-evals 0600 meant 384
 // evaluations and 0x100 256: a leading zero, as a workflow or a script
 // may pad a number with, changed the run's budget or seed without a word.
-// Leading zeros are dropped instead, and other bases refused.
+// Leading zeros are dropped instead, and other bases refused. A whole
+// number in scientific notation, such as 1e4 or 2.5e3, is that number:
+// a large budget is often written so.
 type decimal struct{ flag.Value }
 
 // String is the value's own. The flag package calls it on a zero decimal
@@ -78,21 +81,21 @@ func (d decimal) String() string {
 	return d.Value.String()
 }
 
-// decimalDigits is what decimal takes: an optional sign and digits.
-var decimalDigits = regexp.MustCompile(`^[+-]?[0-9]+$`)
+// decimalNumber is what decimal takes: an optional sign, digits, and
+// optionally a fraction and an exponent of at most two digits (which
+// keeps the exact value small to compute).
+var decimalNumber = regexp.MustCompile(`^[+-]?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]{1,2})?$`)
 
 func (d decimal) Set(s string) error {
-	if !decimalDigits.MatchString(s) {
+	if !decimalNumber.MatchString(s) {
 		return errors.New("not a whole number in base ten")
 	}
-	sign, digits := "", s
-	if s[0] == '+' || s[0] == '-' {
-		sign, digits = s[:1], s[1:]
+	// Exact: a seed of 19 digits must not round through a float64.
+	r, ok := new(big.Rat).SetString(s)
+	if !ok || !r.IsInt() {
+		return errors.New("not a whole number")
 	}
-	if digits = strings.TrimLeft(digits, "0"); digits == "" {
-		digits = "0"
-	}
-	return d.Value.Set(sign + digits)
+	return d.Value.Set(r.Num().String())
 }
 
 // decimalOnly makes the integer flags names of fs read base ten only (see

@@ -42,7 +42,7 @@ func TestInInputs(t *testing.T) {
 		{"the baseline; setting --fail-on to regression would fail it.", "the baseline; setting the fail-on input to regression would fail it."},
 		{"capped by --max-evals 5.", "capped by max-evals: 5."},
 		// A value that does not parse: the CLI's help is no help.
-		{`--max-evals "1e3": give a whole number (run 'fooltest run -h' for the flags)`, `max-evals: "1e3": give a whole number (see the inputs in the action's action.yml)`},
+		{`--max-evals "2k": give a whole number (run 'fooltest run -h' for the flags)`, `max-evals: "2k": give a whole number (see the inputs in the action's action.yml)`},
 		{`flag provided but not defined: -x: run 'fooltest merge -h' for the flags`, `flag provided but not defined: -x: see the inputs in the action's action.yml`},
 		// No input: the CLI's flag stays.
 		{"omit --batch or pass --batch 1", "omit --batch or pass --batch 1"},
