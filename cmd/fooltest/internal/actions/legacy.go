@@ -18,7 +18,10 @@ const legacyPrefix = "##["
 // request) cannot issue commands in the runner's older syntax. It keeps no
 // output back: a "[" after "##" gets a backslash before it ("##\["), which
 // the runner does not read as a command and a reader still reads, however
-// the writes split the text.
+// the writes split the text. Lines that start with "::" are left as they
+// are: they are fooltest's own commands (untrusted text never starts a
+// line, see safetext), which the runner reads in the newer syntax without
+// looking for the older one, and a file property must keep the path.
 type commandSafe struct {
 	// mu is held through a write: a signal's report and the run's
 	// output may be written at once, as an os.File allows.
@@ -26,7 +29,18 @@ type commandSafe struct {
 	w  io.Writer
 	// hashes counts the "#" that ended the text written so far, up to 2.
 	hashes int
+	// line is where the text written so far ends: lineStart, lineColon
+	// (after a ":" that starts the line), lineCommand or lineText.
+	line int
 }
+
+// Values of commandSafe.line.
+const (
+	lineStart = iota
+	lineColon
+	lineCommand
+	lineText
+)
 
 // CommandSafe returns a writer that passes what is written to w on, with
 // every "##[" broken so that the runner reads no workflow command in its
@@ -44,7 +58,17 @@ func (c *commandSafe) Write(p []byte) (int, error) {
 	start := 0
 	for i, b := range p {
 		switch {
-		case b == '[' && c.hashes == 2:
+		case b == '\n' || b == '\r':
+			c.line = lineStart
+		case c.line == lineStart && b == ':':
+			c.line = lineColon
+		case c.line == lineColon && b == ':':
+			c.line = lineCommand
+		case c.line == lineStart || c.line == lineColon:
+			c.line = lineText
+		}
+		switch {
+		case b == '[' && c.hashes == 2 && c.line == lineText:
 			if _, err := c.w.Write(p[start:i]); err != nil {
 				return start, err
 			}
