@@ -173,7 +173,7 @@ func MergeArgs(getenv func(string) string) ([]string, error) {
 	}
 	var dirs []string
 	for _, f := range mergeEntries(getenv(envName("merge"))) {
-		if p := homePath("merge", f); p != "" {
+		if p := unseenPath(getenv, "merge", f); p != "" {
 			problems = append(problems, p)
 			continue
 		}
@@ -227,6 +227,23 @@ func homePath(name, v string) string {
 	return fmt.Sprintf("%s %q starts with ~, which the runner does not expand in an action's inputs, and the action's container sees only the workspace: give a path relative to the repository", name, v)
 }
 
+// unseenPath says why the path v of input name cannot be what the user
+// meant, in the action's container, and "" when it may be: a path that
+// starts with ~ (see homePath), or one outside the workspace that does
+// not exist. The container mounts the workspace alone, so a file a step
+// before put in the runner's temporary folder, say, is not there, and
+// "no such file" would send the user to check a file they can see.
+func unseenPath(getenv func(string) string, name, v string) string {
+	if p := homePath(name, v); p != "" {
+		return p
+	}
+	ws := workspaceDir(getenv)
+	if isInside(relPath(ws, v)) || exists(v) {
+		return ""
+	}
+	return fmt.Sprintf("%s %q is outside the workspace %s, and the action's container sees only the workspace: put it in the repository's folder (an earlier step can copy it there) and give its path relative to the repository", name, v, ws)
+}
+
 // invalid is the error of an action's bad inputs, one problem each: one
 // line, as annotations and logs show it, with the problems apart.
 func invalid(problems []string) error {
@@ -255,7 +272,7 @@ func flags(getenv func(string) string, kind int) (args, problems []string) {
 			continue
 		}
 		if in.path {
-			if p := homePath(in.name, v); p != "" {
+			if p := unseenPath(getenv, in.name, v); p != "" {
 				problems = append(problems, p)
 				continue
 			}

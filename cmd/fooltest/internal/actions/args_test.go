@@ -110,6 +110,13 @@ func TestArgs(t *testing.T) {
 			wantErr: `invalid action input: model "~/models/net.onnx" starts with ~, which the runner does not expand in an action's inputs, and the action's container sees only the workspace: give a path relative to the repository; labels "~" starts with ~`,
 		},
 		{
+			// A step before may have put it in the runner's temporary
+			// folder, which the container does not mount.
+			name:    "a model outside the workspace that is not there",
+			env:     map[string]string{"GITHUB_WORKSPACE": "/github/workspace", "INPUT_MODEL": "/home/runner/work/_temp/net.onnx", "INPUT_BASELINE": "../old.onnx"},
+			wantErr: `invalid action input: model "/home/runner/work/_temp/net.onnx" is outside the workspace /github/workspace, and the action's container sees only the workspace: put it in the repository's folder (an earlier step can copy it there) and give its path relative to the repository; baseline "../old.onnx" is outside the workspace`,
+		},
+		{
 			name: "a name that only starts with a tilde",
 			env:  map[string]string{"INPUT_MODEL": "~net.onnx", "INPUT_REPORT-DIR": "out/~"},
 			want: []string{"--model=~net.onnx", "--report-dir=out/~"},
@@ -257,6 +264,8 @@ func TestMergeArgs(t *testing.T) {
 			env:  map[string]string{"INPUT_MERGE": "  " + filepath.Join(dir, "fooltest shard *") + "  "},
 			want: []string{filepath.Join(dir, "fooltest shard 1"), filepath.Join(dir, "fooltest shard 2")},
 		},
+		{name: "shards outside the workspace that are not there", env: map[string]string{"INPUT_MERGE": filepath.Join(dir, "shard-1") + " /home/runner/work/_temp/shards/*"},
+			wantErr: `merge "/home/runner/work/_temp/shards/*" is outside the workspace`},
 		{name: "a shard in the home folder", env: map[string]string{"INPUT_MERGE": "shard-1 ~/shard-2"}, wantErr: `merge "~/shard-2" starts with ~`},
 		{name: "a search input beside merge", env: map[string]string{"INPUT_MERGE": "a", "INPUT_MODEL": "m.onnx"}, wantErr: "model is an input of a search"},
 		{name: "shard beside merge", env: map[string]string{"INPUT_MERGE": "a", "INPUT_SHARD": "1/2"}, wantErr: "shard is an input of a search"},
