@@ -23,6 +23,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -63,7 +64,32 @@ func main() {
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	what := func() string { return stopping(os.Args[1:], e.getenv, e.writing.searchStarted()) }
 	go handleSignals(sigs, cancel, e.stderr, what, e.writing, os.Exit)
-	os.Exit(Main(ctx, os.Args[1:], e))
+	os.Exit(guarded(func() int { return Main(ctx, os.Args[1:], e) }, e))
+}
+
+// guarded returns what main returns, or exit code 3 when it panics. Go
+// exits a panicking program with code 2, which a pipeline reads as its
+// own mistake (invalid usage or input) and is told nothing about how to
+// fix; a panic is fooltest's failure, a runtime one. The panic and its
+// stack go to stderr, for the bug report. Reports are written to
+// temporary files renamed into place, so none is left half-written.
+// Panics in other goroutines, and the Go runtime's fatal errors (a
+// thread it cannot start, say), still end the process with code 2.
+func guarded(main func() int, e env) (code int) {
+	defer func() {
+		r := recover()
+		if r == nil {
+			return
+		}
+		stderr := e.stderr
+		if e.getenv("GITHUB_ACTIONS") == "true" {
+			stderr = actions.CommandSafe(stderr)
+		}
+		fmt.Fprintf(stderr, "fooltest: internal error, a bug in fooltest (please report it with what follows): %s\n\n%s",
+			safetext.OneLine(fmt.Sprint(r)), debug.Stack())
+		code = exitcode.Environment
+	}()
+	return main()
 }
 
 // handleSignals waits for SIGINT or SIGTERM on sigs. The first stops the
