@@ -200,8 +200,14 @@ func TestDequantizedMobileNetV2(t *testing.T) {
 			t.Errorf("%s model: top-1 class %d (%.3f), want 258 Samoyed", name, best, p[best])
 		}
 	}
-	if diff == 0 || diff > 0.25 {
-		t.Errorf("max softmax difference %.4f between float and int8: want some, from int8 rounding, but under 0.25", diff)
+	// ONNX Runtime picks its int8 kernels by CPU, and they do not all
+	// round alike: the AVX2 ones without VNNI saturate their 16-bit sums,
+	// which moves the int8 model's confidences by up to 0.05 (the Samoyed
+	// at 0.868 there, 0.818 with VNNI or SSE4.1), and its difference from
+	// the float model from 0.189 to 0.238. The bound leaves that room; a
+	// wrong conversion changes the class, checked above.
+	if diff == 0 || diff > 0.35 {
+		t.Errorf("max softmax difference %.4f between float and int8: want some, from int8 rounding, but under 0.35", diff)
 	}
 }
 
