@@ -418,7 +418,11 @@ func open(ctx context.Context, start time.Time, name string, src source, checked
 	if err := configure(so, threads); err != nil {
 		return nil, fault.Environmentf("", "configuring ONNX Runtime session: %s", onnxcheck.RuntimeMessage(err.Error()))
 	}
-	sess, err := newSession(name, src, checked, in, out, so)
+	load, err := newLoader(name, src, checked, in, out, so)
+	if err != nil {
+		return nil, err
+	}
+	sess, err := load()
 	if err != nil {
 		return nil, err
 	}
@@ -463,7 +467,7 @@ func open(ctx context.Context, start time.Time, name string, src source, checked
 	}
 	stop := c.AbortOn(ctx)
 	tuneStart := time.Now()
-	err = c.chooseBatch(ctx, opts.Batch, tuneDeadline(ctx, tuneStart))
+	err = c.chooseBatch(ctx, opts.Batch, tuneDeadline(ctx, tuneStart), load)
 	c.info.TuneSeconds = time.Since(tuneStart).Seconds()
 	if err == nil {
 		// The model's first run, where tuning times nothing (see

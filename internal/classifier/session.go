@@ -121,28 +121,34 @@ func configure(so *ort.SessionOptions, threads int) error {
 	return so.AddSessionConfigEntry("session.force_spinning_stop", "1")
 }
 
-// newSession creates the session that runs the model, bound to its image
-// input and its class-score output. A model that declares another float
-// type than float32 there is run as a copy of it whose graph casts from
-// and to float32 at those two values (onnxcheck.CastIO), so that every
-// buffer, kernel and check here stays float32; the copy is loaded from
-// memory, and its external data, if any, from the model's folder.
-func newSession(name string, src source, checked *onnxcheck.Model, in inputSpec, out outputSpec, so *ort.SessionOptions) (*ort.DynamicAdvancedSession, error) {
+// sessionLoader is a function that creates a new session of the model.
+type sessionLoader func() (*ort.DynamicAdvancedSession, error)
+
+// newLoader returns the function that creates the sessions that run the
+// model, bound to its image input and its class-score output, on so, which
+// must outlive it. A model that declares another float type than float32
+// there is run as a copy of it whose graph casts from and to float32 at
+// those two values (onnxcheck.CastIO), so that every buffer, kernel and
+// check here stays float32; the copy is made once and loaded from memory,
+// and its external data, if any, from the model's folder.
+func newLoader(name string, src source, checked *onnxcheck.Model, in inputSpec, out outputSpec, so *ort.SessionOptions) (sessionLoader, error) {
 	loadErr := func(err error) error {
 		return fault.Invalidf("", "model %s cannot be loaded by ONNX Runtime: %s", name, onnxcheck.RuntimeMessage(err.Error()))
 	}
 	if in.elem == 0 && out.elem == 0 && !out.expose {
-		var sess *ort.DynamicAdvancedSession
-		var err error
-		if src.path {
-			sess, err = ort.NewDynamicAdvancedSession(name, []string{in.name}, []string{out.name}, so)
-		} else {
-			sess, err = ort.NewDynamicAdvancedSessionWithONNXData(src.data, []string{in.name}, []string{out.name}, so)
-		}
-		if err != nil {
-			return nil, loadErr(err)
-		}
-		return sess, nil
+		return func() (*ort.DynamicAdvancedSession, error) {
+			var sess *ort.DynamicAdvancedSession
+			var err error
+			if src.path {
+				sess, err = ort.NewDynamicAdvancedSession(name, []string{in.name}, []string{out.name}, so)
+			} else {
+				sess, err = ort.NewDynamicAdvancedSessionWithONNXData(src.data, []string{in.name}, []string{out.name}, so)
+			}
+			if err != nil {
+				return nil, loadErr(err)
+			}
+			return sess, nil
+		}, nil
 	}
 	ob := onnxcheck.Boundary{Value: out.name, Elem: out.elem, Expose: out.expose}
 	if q := out.quant; q != nil {
@@ -167,11 +173,30 @@ func newSession(name string, src source, checked *onnxcheck.Model, in inputSpec,
 			return nil, fault.Environmentf("", "configuring ONNX Runtime session: %s", onnxcheck.RuntimeMessage(err.Error()))
 		}
 	}
-	sess, err := ort.NewDynamicAdvancedSessionWithONNXData(data, []string{inName}, []string{outName}, so)
+	return func() (*ort.DynamicAdvancedSession, error) {
+		sess, err := ort.NewDynamicAdvancedSessionWithONNXData(data, []string{inName}, []string{outName}, so)
+		if err != nil {
+			return nil, loadErr(err)
+		}
+		return sess, nil
+	}, nil
+}
+
+// renewSession replaces the session with a new one from load. ONNX
+// Runtime's CPU arena keeps every region it grew until its session is
+// destroyed, so a session that ran a larger batch than the classifier
+// goes on to use holds that batch's memory for the whole search: the float
+// MobileNetV2 tuned to batch 2 searched in 244 MB against 144 MB at
+// --batch 2 (docs/measurements.md, "Memory after batch tuning"). The old
+// session is destroyed first, so that the two are never held at once.
+func (c *Classifier) renewSession(load sessionLoader) error {
+	err := c.sess.Destroy()
+	c.sess = nil
 	if err != nil {
-		return nil, loadErr(err)
+		return fault.Environmentf("", "releasing the ONNX Runtime session after batch tuning: %s", onnxcheck.RuntimeMessage(err.Error()))
 	}
-	return sess, nil
+	c.sess, err = load()
+	return err
 }
 
 func (c *Classifier) newBinding(size int) (*binding, error) {

@@ -14,16 +14,24 @@ import (
 
 // chooseBatch fixes the batch size: the model's fixed batch, the user's
 // requested batch, or the candidate with the best measured images per second,
-// tuned until deadline at the latest. The end of ctx aborts it.
-func (c *Classifier) chooseBatch(ctx context.Context, requested int, deadline time.Time) error {
+// tuned until deadline at the latest. The end of ctx aborts it. Where tuning
+// ran a larger batch than it chose, the session is renewed with load, which
+// frees the memory the larger batch took.
+func (c *Classifier) chooseBatch(ctx context.Context, requested int, deadline time.Time, load sessionLoader) error {
 	switch {
 	case c.in.batch > 0:
 		requested = c.in.batch
 	case requested > 0:
 	default:
-		best, err := c.tuneBatch(ctx, deadline)
+		best, largest, err := c.tuneBatch(ctx, deadline)
 		if err != nil {
 			return err
+		}
+		if largest > best.size {
+			if err := c.renewSession(load); err != nil {
+				best.destroy()
+				return err
+			}
 		}
 		c.batch, c.info.Batch, c.info.BatchTuned = best, best.size, true
 		return nil
@@ -94,13 +102,14 @@ func tuneDeadline(ctx context.Context, now time.Time) time.Time {
 // deadline: a size not timed by then is not chosen, and it keeps the best
 // size timed so far, batch 1 at least. Where only batch 1 fits
 // maxBatchBytes it times nothing: there is nothing to choose between, and
-// the checks after it run the model at batch 1 anyway.
-func (c *Classifier) tuneBatch(ctx context.Context, deadline time.Time) (*binding, error) {
+// the checks after it run the model at batch 1 anyway. largest is the
+// largest size it ran the model at, whether or not the run ended well.
+func (c *Classifier) tuneBatch(ctx context.Context, deadline time.Time) (best *binding, largest int, err error) {
 	per := c.in.c * c.in.h * c.in.w
 	if 2*per*4 > maxBatchBytes {
-		return c.newBinding(1)
+		best, err = c.newBinding(1)
+		return best, 0, err
 	}
-	var best *binding
 	bestRate := 0.0
 	worse := 0
 	for size := 1; size <= maxTunedBatch && (size == 1 || size*per*4 <= maxBatchBytes); size *= 2 {
@@ -110,13 +119,14 @@ func (c *Classifier) tuneBatch(ctx context.Context, deadline time.Time) (*bindin
 		b, err := c.newBinding(size)
 		if err != nil {
 			best.destroy()
-			return nil, err
+			return nil, 0, err
 		}
+		largest = size
 		rate, timed, err := c.measureBy(ctx, b, deadline)
 		if err == nil && !timed {
 			// Larger sizes would take longer still.
 			if best == nil {
-				return b, nil
+				return b, largest, nil
 			}
 			b.destroy()
 			break
@@ -141,12 +151,17 @@ func (c *Classifier) tuneBatch(ctx context.Context, deadline time.Time) (*bindin
 		// the kernel would kill the process trying.
 		if err != nil && size == 1 && !errors.Is(err, ErrAborted) && !errors.Is(err, ErrOutOfMemory) {
 			b.destroy()
-			return c.onlyBatch(err)
+			// onlyBatch stops at the first size that runs: no larger one ran.
+			best, err = c.onlyBatch(err)
+			if err != nil {
+				return nil, 0, err
+			}
+			return best, best.size, nil
 		}
 		if err != nil {
 			b.destroy()
 			best.destroy()
-			return nil, err
+			return nil, 0, err
 		}
 		if best == nil || rate > bestRate*1.03 {
 			best.destroy()
@@ -159,7 +174,7 @@ func (c *Classifier) tuneBatch(ctx context.Context, deadline time.Time) (*bindin
 			break
 		}
 	}
-	return best, nil
+	return best, largest, nil
 }
 
 // measureBy is measure with its runs aborted at deadline, or when ctx
