@@ -199,8 +199,8 @@ func TestActionSizeLimits(t *testing.T) {
 // takes, and no pointer to the CLI's help, which a step's user cannot run.
 func TestActionUnparsedValue(t *testing.T) {
 	for _, tc := range []struct{ input, value, want string }{
-		{"INPUT_MAX-EVALS", "2k", `max-evals: "2k": give a whole number (see the inputs in the action's action.yml)`},
-		{"INPUT_SEED", "0x10", `seed: "0x10": give a whole number of 0 or more, such as 1 (see the inputs in the action's action.yml)`},
+		{"INPUT_MAX-EVALS", "2k", `max-evals: "2k": give a whole number, in base-ten digits (1e4 for 10000; no 0x, 0o or _) (see the inputs in the action's action.yml)`},
+		{"INPUT_SEED", "0x10", `seed: "0x10": give a whole number of 0 or more, such as 1, in base-ten digits (1e4 for 10000; no 0x, 0o or _) (see the inputs in the action's action.yml)`},
 		{"INPUT_ALPHA", "5%", `alpha: "5%25": give a number, such as 0.05 (see the inputs in the action's action.yml)`},
 	} {
 		t.Run(tc.input, func(t *testing.T) {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -85,9 +84,7 @@ func inspectCmd(ctx context.Context, args []string, e env) error {
 		return inspectError(ctx, classifier.AbortedBy(ctx))
 	}
 	if *asJSON {
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(inspectJSON{Model: l.Name, SHA256: l.SHA256, Preset: l.Preset, Labels: l.LabelsFrom, ONNXRuntime: l.Runtime, Info: l.Info(), ClassCeilings: ceilings, DigitCheck: l.Digits, PhotoCheck: l.Photos, Images: photos})
+		return writeJSON(e.stdout, "  ", inspectJSON{Model: l.Name, SHA256: l.SHA256, Preset: l.Preset, Labels: l.LabelsFrom, ONNXRuntime: l.Runtime, Info: l.Info(), ClassCeilings: ceilings, DigitCheck: l.Digits, PhotoCheck: l.Photos, Images: photos})
 	}
 	fmt.Fprint(e.stdout, summary(l, m.presetDefaulted(), m.hf, e.vocab))
 	for _, p := range photos {

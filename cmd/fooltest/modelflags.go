@@ -60,7 +60,6 @@ func (m *modelFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&m.ortLib, "onnxruntime-lib", "", "`path` of "+ortlib.LibraryFile()+" (default: $ONNXRUNTIME_LIB, the install folder, the system)")
 	fs.Int64Var(&m.maxModelBytes, "max-model-bytes", 2<<30, "refuse model files larger than this many `bytes`")
 	fs.Int64Var(&m.maxInputBytes, "max-input-bytes", classifier.DefaultMaxInputBytes, "refuse models whose input or output tensor for one batch takes more than this many `bytes`")
-	decimalOnly(fs, "batch", "threads", "max-model-bytes", "max-input-bytes")
 }
 
 // decimal is an integer flag's value read in base ten only. The flag
@@ -86,8 +85,15 @@ func (d decimal) String() string {
 // keeps the exact value small to compute).
 var decimalNumber = regexp.MustCompile(`^[+-]?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]{1,2})?$`)
 
+// hugeNumber is a number with a positive exponent of three digits or more
+// (1e100): far beyond any integer flag, and a whole number all the same.
+var hugeNumber = regexp.MustCompile(`^[+-]?[0-9]+(\.[0-9]+)?[eE]\+?[0-9]{3,}$`)
+
 func (d decimal) Set(s string) error {
 	if !decimalNumber.MatchString(s) {
+		if hugeNumber.MatchString(s) {
+			return errors.New("value out of range")
+		}
 		return errors.New("not a whole number in base ten")
 	}
 	// Exact: a seed of 19 digits must not round through a float64.
@@ -98,13 +104,15 @@ func (d decimal) Set(s string) error {
 	return d.Value.Set(r.Num().String())
 }
 
-// decimalOnly makes the integer flags names of fs read base ten only (see
-// decimal).
-func decimalOnly(fs *flag.FlagSet, names ...string) {
-	for _, name := range names {
-		f := fs.Lookup(name)
-		f.Value = decimal{f.Value}
-	}
+// decimalOnly makes every integer flag of fs read base ten only (see
+// decimal), those to come included.
+func decimalOnly(fs *flag.FlagSet) {
+	fs.VisitAll(func(f *flag.Flag) {
+		switch fmt.Sprintf("%T", f.Value) {
+		case "*flag.intValue", "*flag.int64Value", "*flag.uintValue", "*flag.uint64Value":
+			f.Value = decimal{f.Value}
+		}
+	})
 }
 
 // badValue matches the flag package's errors for a value that does not
@@ -128,7 +136,8 @@ func flagError(fs *flag.FlagSet, err error, cmd string) error {
 		example = ", such as " + f.DefValue
 	}
 	v := f.Value
-	if d, ok := v.(decimal); ok {
+	d, isDecimal := v.(decimal)
+	if isDecimal {
 		v = d.Value
 	}
 	var takes string
@@ -146,12 +155,22 @@ func flagError(fs *flag.FlagSet, err error, cmd string) error {
 	default:
 		return exitcode.Usagef("%s: run '%s -h' for the flags", err, cmd)
 	}
+	switch {
+	case isDecimal && strings.Contains(err.Error(), "out of range"):
+		// The value was a whole number: only its size was wrong.
+		return exitcode.Usagef("--%s %s: out of range: give a smaller whole number (run '%s -h' for the flags)", f.Name, m[1], cmd)
+	case isDecimal:
+		// The flag package would take 0x10 and 1_000 as Go does; this
+		// one does not, and says so, to whoever wrote them on purpose.
+		takes += ", in base-ten digits (1e4 for 10000; no 0x, 0o or _)"
+	}
 	return exitcode.Usagef("--%s %s: give %s (run '%s -h' for the flags)", f.Name, m[1], takes, cmd)
 }
 
 // parse parses args into fs, turning flag errors into one-line usage errors.
 func parse(fs *flag.FlagSet, args []string, e env, m *modelFlags) error {
 	fs.SetOutput(io.Discard)
+	decimalOnly(fs)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fs.SetOutput(e.stdout)

@@ -71,7 +71,6 @@ func (r *runFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&r.preprocessingCheck, "preprocessing-check", true, "refuse to search a model whose preprocessing looks wrong (MNIST test digits, a quantized input's calibrated range, an in-graph scaling or natural photos, read far better with another preset), and end in the verdict error a pass whose search never moved the model; =false searches it anyway and lets such a pass stand")
 	r.reportURLs.register(fs)
 	fs.BoolVar(&r.quiet, "quiet", false, "no progress output")
-	decimalOnly(fs, "max-evals", "repeats", "seed")
 }
 
 // runPlan is a validated run configuration.

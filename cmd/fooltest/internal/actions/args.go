@@ -14,6 +14,7 @@ package actions
 import (
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"unicode"
@@ -177,6 +178,12 @@ func MergeArgs(getenv func(string) string) ([]string, error) {
 			problems = append(problems, p)
 			continue
 		}
+		if _, err := os.Stat(f); err == nil {
+			// A folder whose name holds [, * or ? is itself, not a
+			// pattern that may not match it.
+			dirs = append(dirs, f)
+			continue
+		}
 		m, err := filepath.Glob(f)
 		if err != nil || len(m) == 0 {
 			m = []string{f}
@@ -208,9 +215,12 @@ func mergeEntries(v string) []string {
 	return entries
 }
 
-// exists reports whether path names a file or folder, or is a pattern
-// that matches one.
+// exists reports whether path names a file or folder, itself first (a
+// name may hold [, * or ?) or as a pattern that matches one.
 func exists(path string) bool {
+	if _, err := os.Stat(path); err == nil {
+		return true
+	}
 	m, err := filepath.Glob(path)
 	return err == nil && len(m) > 0
 }
@@ -244,6 +254,18 @@ func unseenPath(getenv func(string) string, name, v string) string {
 	return fmt.Sprintf("%s %q is outside the workspace %s, and the action's container sees only the workspace: put it in the repository's folder (an earlier step can copy it there) and give its path relative to the repository", name, v, ws)
 }
 
+// commaList is the values of a list input given one a line, or as a
+// YAML list ("- 1"), written on one line with commas between them.
+func commaList(v string) string {
+	var values []string
+	for _, f := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || unicode.IsSpace(r) }) {
+		if f != "-" {
+			values = append(values, f)
+		}
+	}
+	return strings.Join(values, ",")
+}
+
 // invalid is the error of an action's bad inputs, one problem each: one
 // line, as annotations and logs show it, with the problems apart.
 func invalid(problems []string) error {
@@ -266,18 +288,24 @@ func flags(getenv func(string) string, kind int) (args, problems []string) {
 			p := fmt.Sprintf("%s must be a single line, got %q", in.name, v)
 			if in.list {
 				// A YAML list, one value a line, reads naturally.
-				p += fmt.Sprintf(": separate its values with commas, as in %q", strings.Join(strings.Fields(v), ","))
+				p += fmt.Sprintf(": separate its values with commas, as in %q", commaList(v))
 			}
 			problems = append(problems, p)
 			continue
 		}
-		if in.path {
+		// A report-dir outside the workspace is refused below whether or
+		// not it exists, for a reason of its own.
+		if in.path && in.name != "report-dir" {
 			if p := unseenPath(getenv, in.name, v); p != "" {
 				problems = append(problems, p)
 				continue
 			}
 		}
 		if in.name == "report-dir" {
+			if p := homePath(in.name, v); p != "" {
+				problems = append(problems, p)
+				continue
+			}
 			// The action runs in a container that keeps only the
 			// workspace: reports written elsewhere vanish with it, and
 			// the step would pass on reports nobody can read.

@@ -17,6 +17,14 @@ func env(m map[string]string) func(string) string {
 }
 
 func TestArgs(t *testing.T) {
+	// Files outside the workspace, as a derived image may bake in,
+	// whose names a pattern would not match.
+	outside := t.TempDir()
+	for _, f := range []string{"model[v2].onnx", "model[.onnx"} {
+		if err := os.WriteFile(filepath.Join(outside, f), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	tests := []struct {
 		name    string
 		env     map[string]string
@@ -98,6 +106,22 @@ func TestArgs(t *testing.T) {
 			name:    "a list, one value a line",
 			env:     map[string]string{"INPUT_FORMAT": "json\n  junit\n"},
 			wantErr: `format must be a single line, got "json\n  junit": separate its values with commas, as in "json,junit"`,
+		},
+		{
+			name:    "a list with commas, one value a line",
+			env:     map[string]string{"INPUT_MEAN": "0.485,\n0.456,\n0.406"},
+			wantErr: `separate its values with commas, as in "0.485,0.456,0.406"`,
+		},
+		{
+			name:    "a YAML list",
+			env:     map[string]string{"INPUT_CLASSES": "- 1\n- 2\n"},
+			wantErr: `separate its values with commas, as in "1,2"`,
+		},
+		{
+			name: "files outside the workspace whose names hold brackets",
+			env: map[string]string{"GITHUB_WORKSPACE": "/github/workspace", "INPUT_MODEL": filepath.Join(outside, "model[v2].onnx"),
+				"INPUT_BASELINE": filepath.Join(outside, "model[.onnx")},
+			want: []string{"--model=" + filepath.Join(outside, "model[v2].onnx"), "--baseline=" + filepath.Join(outside, "model[.onnx")},
 		},
 		{
 			name:    "a report-dir in the home folder",
@@ -233,7 +257,7 @@ func TestInputsMatchActionYAML(t *testing.T) {
 // run steps never see merge's inputs.
 func TestMergeArgs(t *testing.T) {
 	dir := t.TempDir()
-	for _, d := range []string{"shard-2", "shard-1", "fooltest shard 1", "fooltest shard 2"} {
+	for _, d := range []string{"shard-2", "shard-1", "fooltest shard 1", "fooltest shard 2", "shard [3]"} {
 		if err := os.Mkdir(filepath.Join(dir, d), 0o755); err != nil {
 			t.Fatal(err)
 		}
@@ -258,6 +282,13 @@ func TestMergeArgs(t *testing.T) {
 			name: "a line naming a folder with spaces",
 			env:  map[string]string{"INPUT_MERGE": filepath.Join(dir, "fooltest shard 1") + "\n" + filepath.Join(dir, "fooltest shard 2") + "\n" + filepath.Join(dir, "shard-1") + " " + filepath.Join(dir, "shard-2") + "\n"},
 			want: []string{filepath.Join(dir, "fooltest shard 1"), filepath.Join(dir, "fooltest shard 2"), filepath.Join(dir, "shard-1"), filepath.Join(dir, "shard-2")},
+		},
+		{
+			// Artifact names may hold brackets, which a pattern reads
+			// as a set of characters.
+			name: "a folder whose name holds spaces and brackets",
+			env:  map[string]string{"INPUT_MERGE": filepath.Join(dir, "shard [3]") + "\n" + filepath.Join(dir, "shard-1")},
+			want: []string{filepath.Join(dir, "shard [3]"), filepath.Join(dir, "shard-1")},
 		},
 		{
 			name: "a pattern with spaces",
@@ -331,6 +362,7 @@ func TestReportDirInWorkspace(t *testing.T) {
 		{"out/../../elsewhere", true},
 		{filepath.Dir(ws), true},
 		{"/tmp/reports", true},
+		{"/nonexistent/fooltest-reports", true},
 	} {
 		for _, merge := range []bool{false, true} {
 			vars := map[string]string{"GITHUB_WORKSPACE": ws, "INPUT_REPORT-DIR": tc.dir}
@@ -348,7 +380,7 @@ func TestReportDirInWorkspace(t *testing.T) {
 				}
 				continue
 			}
-			want := "report-dir " + strconv.Quote(tc.dir) + " is outside the workspace " + ws
+			want := "report-dir " + strconv.Quote(tc.dir) + " is outside the workspace " + ws + ", and the action's container keeps nothing else, so the reports would be lost"
 			if err == nil || !errors.Is(err, errInvalidInput) || !strings.Contains(err.Error(), want) {
 				t.Errorf("report-dir %q (merge %v): error %v, want an invalid input containing %q", tc.dir, merge, err, want)
 			}

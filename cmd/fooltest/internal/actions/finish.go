@@ -127,16 +127,18 @@ const (
 func Finish(gha *githubactions.Action, o Outcome) error {
 	workspace := workspaceDir(gha.Getenv)
 	var errs []error
-	if err := guard("set outputs", func() { setOutputs(gha, workspace, o) }); err != nil {
-		errs = append(errs, err)
-	}
-	if err := guard("write step summary", func() { writeSummary(gha, o) }); err != nil {
-		errs = append(errs, err)
-	}
 	// A step whose outputs or summary are missing must say so where a
 	// reviewer looks: later steps that test the verdict output would
 	// read it empty, whatever the exit code.
-	unwritten := errors.Join(errs...)
+	var unwritten []lost
+	if err := guard("set outputs", func() { setOutputs(gha, workspace, o) }); err != nil {
+		errs = append(errs, err)
+		unwritten = append(unwritten, lost{"the step outputs (the verdict included), which later steps read", err})
+	}
+	if err := guard("write step summary", func() { writeSummary(gha, o) }); err != nil {
+		errs = append(errs, err)
+		unwritten = append(unwritten, lost{"the job summary", err})
+	}
 	if err := guard("write annotations", func() { annotate(gha, workspace, o, unwritten) }); err != nil {
 		errs = append(errs, err)
 	}
@@ -293,12 +295,18 @@ func truncate(md string, limit int) string {
 	return md[:cut] + truncationNote
 }
 
-func annotate(gha *githubactions.Action, workspace string, o Outcome, unwritten error) {
+// lost is what Finish could not write for the workflow, and why.
+type lost struct {
+	what string
+	err  error
+}
+
+func annotate(gha *githubactions.Action, workspace string, o Outcome, unwritten []lost) {
 	// Annotations of each level, which GitHub counts apart.
 	errs, warnings := 0, 0
-	if unwritten != nil {
+	for _, l := range unwritten {
 		gha.WithFieldsMap(map[string]string{"title": "fooltest: step outputs or summary not written"}).Warningf("%s",
-			safetext.OneLine("later steps cannot read what this step left out (the verdict output included), whatever its exit code: "+unwritten.Error()))
+			safetext.OneLine("this step could not write "+l.what+", whatever its exit code: "+l.err.Error()))
 		warnings++
 	}
 	if o.Err != nil {

@@ -465,9 +465,9 @@ func TestFinishReportsFailuresButCarriesOn(t *testing.T) {
 // beside the line on stderr; the other annotations still come.
 func TestFinishWarnsOfUnwrittenOutputs(t *testing.T) {
 	missing := filepath.Join(t.TempDir(), "gone", "file")
-	for _, tc := range []struct{ name, variable, want string }{
-		{"outputs", "GITHUB_OUTPUT", "set outputs"},
-		{"summary", "GITHUB_STEP_SUMMARY", "write step summary"},
+	for _, tc := range []struct{ name, variable, want, lost string }{
+		{"outputs", "GITHUB_OUTPUT", "set outputs", "the step outputs (the verdict included), which later steps read"},
+		{"summary", "GITHUB_STEP_SUMMARY", "write step summary", "the job summary"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			vars := map[string]string{"GITHUB_OUTPUT": filepath.Join(t.TempDir(), "out"), "GITHUB_STEP_SUMMARY": filepath.Join(t.TempDir(), "sum")}
@@ -478,9 +478,12 @@ func TestFinishWarnsOfUnwrittenOutputs(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("Finish() error = %v, want one saying %q", err, tc.want)
 			}
-			want := "::warning title=fooltest%3A step outputs or summary not written::later steps cannot read what this step left out (the verdict output included), whatever its exit code: " + tc.want
+			want := "::warning title=fooltest%3A step outputs or summary not written::this step could not write " + tc.lost + ", whatever its exit code: " + tc.want
 			if !strings.Contains(stdout.String(), want) {
 				t.Errorf("stdout = %q, want the warning %q", stdout.String(), want)
+			}
+			if n := strings.Count(stdout.String(), "::warning"); n != 1 {
+				t.Errorf("%d warnings, want one, of what was lost alone: %q", n, stdout.String())
 			}
 			if !strings.Contains(stdout.String(), "::notice::fooltest ran its embedded demo model") {
 				t.Errorf("stdout = %q, want the other annotations still", stdout.String())

@@ -23,8 +23,9 @@ const legacyPrefix = "##["
 // line, see safetext), which the runner reads in the newer syntax without
 // looking for the older one, and a file property must keep the path.
 type commandSafe struct {
-	// mu is held through a write: a signal's report and the run's
-	// output may be written at once, as an os.File allows.
+	// mu is held through a write, which may take several writes to w:
+	// callers may write at once, as an os.File allows, and the state
+	// below must see their bytes in order.
 	mu sync.Mutex
 	w  io.Writer
 	// hashes counts the "#" that ended the text written so far, up to 2.
@@ -69,8 +70,8 @@ func (c *commandSafe) Write(p []byte) (int, error) {
 		}
 		switch {
 		case b == '[' && c.hashes == 2 && c.line == lineText:
-			if _, err := c.w.Write(p[start:i]); err != nil {
-				return start, err
+			if n, err := c.w.Write(p[start:i]); err != nil {
+				return start + n, err
 			}
 			if _, err := io.WriteString(c.w, `\`); err != nil {
 				return i, err

@@ -54,8 +54,8 @@ func TestCommandSafe(t *testing.T) {
 	}
 }
 
-// TestCommandSafeConcurrent: writes from several goroutines, as a signal's
-// report and the run's output may come, each arrive whole and broken.
+// TestCommandSafeConcurrent: writes from several goroutines at once, as an
+// os.File takes them, each arrive whole and broken.
 func TestCommandSafeConcurrent(t *testing.T) {
 	var b bytes.Buffer
 	w := CommandSafe(&b)
