@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"unicode/utf8"
 
 	"github.com/fooltest/fooltest/internal/fault"
@@ -219,14 +220,16 @@ func LoadJSON(dir string) (*Result, error) {
 	}
 	defer root.Close()
 	what := filepath.Join(dir, JSONFile)
-	f, err := root.Open(JSONFile)
+	// O_NONBLOCK: opening a FIFO for reading would wait for a writer,
+	// and the merge would hang until its job times out.
+	f, err := root.OpenFile(JSONFile, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, fault.Invalidf("", "cannot read %s: %v", what, cause(err))
 	}
 	defer f.Close()
 	st, err := f.Stat()
 	if err != nil || !st.Mode().IsRegular() {
-		return nil, fault.Invalidf("", "%s is not a regular file", what)
+		return nil, fault.Invalidf("", "%s is not a regular file: give the whole report directory", what)
 	}
 	res, err := Decode(f, st.Size(), what)
 	if err != nil {
@@ -266,11 +269,15 @@ func imageError(dir string, c *Class, err error) error {
 // loadImage reads class c's image back from root.
 func loadImage(root *os.Root, dir string, c *Class, m *Model) (*Image, error) {
 	what := filepath.Join(dir, filepath.FromSlash(c.Image))
-	f, err := root.Open(filepath.FromSlash(c.Image))
+	// As report.json: a FIFO must not block the open.
+	f, err := root.OpenFile(filepath.FromSlash(c.Image), os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, imageError(dir, c, err)
 	}
 	defer f.Close()
+	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
+		return nil, fault.Invalidf("", "the image of class %d, %s, is not a regular file: give the whole report directory", c.Index, what)
+	}
 	data, err := io.ReadAll(io.LimitReader(f, maxImageBytes+1))
 	if err == nil && len(data) > maxImageBytes {
 		err = fmt.Errorf("over %d bytes", maxImageBytes)
