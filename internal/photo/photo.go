@@ -14,7 +14,12 @@ import (
 	_ "image/png"  // photos, and benchsearch -dump's images
 	"math"
 	"os"
+	"syscall"
 )
+
+// ErrNotRegular is wrapped by Decode's error for a path that is not a
+// regular file: a FIFO, a device or a directory.
+var ErrNotRegular = errors.New("not a regular file")
 
 // MaxPixels bounds the images Decode takes: a compressed file of a few
 // kilobytes can declare a size that takes gigabytes to decode.
@@ -25,13 +30,20 @@ const MaxPixels = 64 << 20
 var ErrTooLarge = errors.New("image too large")
 
 // Decode reads the JPEG or PNG image at path, refusing one of more than
-// MaxPixels pixels before decoding it.
+// MaxPixels pixels before decoding it. It reads only regular files, and
+// opening a FIFO does not block.
 func Decode(path string) (image.Image, error) {
-	f, err := os.Open(path)
+	// Opening a FIFO for reading would wait for a writer, for ever.
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
+	if st, err := f.Stat(); err != nil {
+		return nil, err
+	} else if !st.Mode().IsRegular() {
+		return nil, ErrNotRegular
+	}
 	cfg, _, err := image.DecodeConfig(f)
 	if err != nil {
 		return nil, err

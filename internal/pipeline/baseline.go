@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/fooltest/fooltest/internal/classifier"
@@ -33,7 +34,9 @@ type baseline struct {
 // JSON, and takes it for a model otherwise: a report cut short, or empty,
 // is then refused as the report it was meant to be.
 func readBaseline(path string) (*baseline, error) {
-	f, err := os.Open(path)
+	// O_NONBLOCK: opening a FIFO for reading would wait for a writer, and
+	// the run would hang before its search; the Stat below refuses it.
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, fault.Invalidf(SettingBaseline, "cannot read baseline %s: %w", path, errors.Unwrap(err))
 	}
