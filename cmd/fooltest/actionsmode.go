@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"math"
 	"strings"
 	"sync"
@@ -28,7 +29,7 @@ func actionMain(ctx context.Context, e env) int {
 	// is the step summary and the pull request comment) and the log name
 	// them. report.json keeps the libraries' wording, as data.
 	e.vocab = vocabulary{action: true}
-	step := &actionStep{gha: githubactions.New(githubactions.WithGetenv(e.getenv), githubactions.WithWriter(e.stdout)), e: e}
+	step := &actionStep{gha: githubactions.New(githubactions.WithGetenv(e.getenv), githubactions.WithWriter(logWriter{e.stdout})), e: e}
 	e.writing.setAtExit(step.exitNow)
 	if actions.Merging(e.getenv) {
 		args, err := actions.MergeArgs(e.getenv)
@@ -49,6 +50,18 @@ func actionMain(ctx context.Context, e env) int {
 	o, err := runSearch(ctx, append([]string{}, args...), e)
 	end()
 	return step.finish(o, err)
+}
+
+// logWriter is the step's log as go-githubactions writes its commands
+// there. That package panics when a write fails, and a log that cannot be
+// written (stdout on a full disk, or a pipe whose reader went away) then
+// ended the step as a bug in fooltest, before its reports, outputs and
+// summary were written. The lines are lost either way; the rest is not.
+type logWriter struct{ w io.Writer }
+
+func (l logWriter) Write(p []byte) (int, error) {
+	_, _ = l.w.Write(p)
+	return len(p), nil
 }
 
 // errExitedAtOnce is the step's error when a second signal ends it.

@@ -60,6 +60,16 @@ func main() {
 	e := env{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, isTerminal: isTerminal(os.Stderr), writing: &reportDirs{}}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	if writesReports(os.Args[1:], e.getenv) {
+		// A reader that went away (fooltest run | head -1) would
+		// otherwise have Go kill the process on its next write to
+		// stdout, before any report is written and with an earlier
+		// run's reports still in place: the console is not the gate,
+		// the reports and the exit code are. Writes to the closed pipe
+		// then fail, and are dropped. The other commands' output is what
+		// they are for, and a filter's SIGPIPE ends them as usual.
+		signal.Ignore(syscall.SIGPIPE)
+	}
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	what := func() string { return stopping(os.Args[1:], e.getenv, e.writing.searchStarted()) }
@@ -225,10 +235,10 @@ func (r *reportDirs) runAtExit() {
 	}
 }
 
-// stopping says what the command of args does on the first signal: only
-// run and merge (and the Action, which runs either) write reports, and a
-// run only once its search has started (searching).
-func stopping(args []string, getenv func(string) string, searching bool) string {
+// command is the command args run: the first argument, run when there
+// is none or it is a flag, and in Actions mode run or merge as the
+// Action's inputs say.
+func command(args []string, getenv func(string) string) string {
 	cmd := "run"
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		cmd = args[0]
@@ -239,6 +249,21 @@ func stopping(args []string, getenv func(string) string, searching bool) string 
 			cmd = "merge"
 		}
 	}
+	return cmd
+}
+
+// writesReports reports whether the command of args writes reports: run
+// and merge (and the Action, which runs either).
+func writesReports(args []string, getenv func(string) string) bool {
+	cmd := command(args, getenv)
+	return cmd == "run" || cmd == "merge"
+}
+
+// stopping says what the command of args does on the first signal: only
+// run and merge (and the Action, which runs either) write reports, and a
+// run only once its search has started (searching).
+func stopping(args []string, getenv func(string) string, searching bool) string {
+	cmd := command(args, getenv)
 	switch {
 	case cmd == "run" && !searching:
 		return "stopping; the model's search has not started, so no reports are written"
