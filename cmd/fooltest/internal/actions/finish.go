@@ -226,6 +226,12 @@ func writeSummary(gha *githubactions.Action, o Outcome) {
 	} else {
 		md = shortSummary(o)
 	}
+	if o.Err != nil && o.Verdict != "" && o.Verdict != "error" {
+		// The gate decided, and then the run failed (its reports could
+		// not be written, say): the step fails with it, and a summary
+		// that gave only the verdict would not say why.
+		md = fmt.Sprintf("> **fooltest: error:** %s\n\n", summaryText(o.Err.Error())) + md
+	}
 	gha.AddStepSummary(truncate(md, summaryLimit))
 }
 

@@ -157,6 +157,24 @@ func TestFinish(t *testing.T) {
 			},
 		},
 		{
+			name: "reports not written after the verdict",
+			outcome: func(r *runner) Outcome {
+				return Outcome{
+					Verdict: "pass", Fooled: 0, Targets: 10, Threshold: 0.99, MaxConfidence: 0.5, ExitCode: 3,
+					Err:       errors.New("writing reports to fooltest-report: no space left on device in fooltest-report (4 reports not written): check the free space"),
+					ReportDir: "fooltest-report", Markdown: r.write(t, "fooltest-report/report.md", md), Model: "models/net.onnx",
+				}
+			},
+			wantOutputs: map[string]string{
+				"verdict": "pass", "score": "0", "fooled": "0", "targets": "10", "unreachable": "0", "max-confidence": "0.5",
+				"report-dir": "fooltest-report", "markdown": "fooltest-report/report.md",
+			},
+			wantSummary: "> **fooltest: error:** writing reports to fooltest-report: no space left on device in fooltest-report &#40;4 reports not written&#41;: check the free space\n\n" + md + "\n",
+			wantCmds: []string{
+				`::error title=fooltest%3A runtime failure::writing reports to fooltest-report: no space left on device in fooltest-report (4 reports not written): check the free space`,
+			},
+		},
+		{
 			name: "fooled classes in a passing step are warnings",
 			outcome: func(r *runner) Outcome {
 				return Outcome{
