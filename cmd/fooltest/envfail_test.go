@@ -172,6 +172,11 @@ func TestUnwritableStdout(t *testing.T) {
 			cmd := exec.Command(binary, tc.args(dir)...)
 			cmd.Dir = dir
 			cmd.Env = append(os.Environ(), tc.env(dir)...)
+			if os.Getenv("ONNXRUNTIME_LIB") == "" {
+				// The folder is no checkout: the runtime is the one the
+				// repository installed.
+				cmd.Env = append(cmd.Env, "ONNXRUNTIME_LIB="+filepath.Join(repoRoot(t), "third_party", "onnxruntime", "lib", "libonnxruntime.so"))
+			}
 			cmd.Stdout = stdout
 			var stderr strings.Builder
 			cmd.Stderr = &stderr
@@ -191,6 +196,41 @@ func TestUnwritableStdout(t *testing.T) {
 				if b, err := os.ReadFile(filepath.Join(dir, "outputs")); err != nil || !strings.Contains(string(b), "\nfail\n") {
 					t.Errorf("the step outputs do not give the verdict: %v %q", err, b)
 				}
+			}
+		})
+	}
+}
+
+// TestOutputToFullDisk: the commands whose output is what they are for
+// exit 3 with one line when stdout cannot be written (inspect > file on a
+// full disk), instead of 0 with the file short.
+func TestOutputToFullDisk(t *testing.T) {
+	tests := [][]string{
+		{"inspect"},
+		{"inspect", "--json"},
+		{"version"},
+		{"help"},
+	}
+	for _, args := range tests {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			full, err := os.OpenFile("/dev/full", os.O_WRONLY, 0)
+			if err != nil {
+				t.Skip(err)
+			}
+			defer full.Close()
+			cmd := exec.Command(binary, args...)
+			cmd.Dir = repoRoot(t)
+			cmd.Stdout = full
+			var stderr strings.Builder
+			cmd.Stderr = &stderr
+			err = cmd.Run()
+			var ee *exec.ExitError
+			if !errors.As(err, &ee) || ee.ExitCode() != exitcode.Environment {
+				t.Fatalf("got %v, want exit 3; stderr %q", err, stderr.String())
+			}
+			if got := stderr.String(); !strings.Contains(got, "cannot write the output to stdout") || !strings.Contains(got, "no space left on device") ||
+				strings.Count(strings.TrimSpace(got), "\n") != 0 {
+				t.Errorf("stderr %q: want one line saying stdout could not be written and why", got)
 			}
 		})
 	}

@@ -299,6 +299,13 @@ func Main(ctx context.Context, args []string, e env) int {
 		// flags, which 'fooltest run -h' prints.
 		cmd = "help"
 	}
+	var out *outputWriter
+	if !writesReports(args, e.getenv) {
+		// What inspect, bench, version and help print is what they are
+		// for: a write that failed must not exit 0 (see outputWriter).
+		out = &outputWriter{w: e.stdout}
+		e.stdout = out
+	}
 	var err error
 	switch cmd {
 	case "run":
@@ -321,18 +328,36 @@ func Main(ctx context.Context, args []string, e env) int {
 		err = versionCmd(rest, e)
 	case "help", "-h", "--help":
 		fmt.Fprint(e.stdout, usage)
-		return exitcode.Pass
 	default:
 		err = exitcode.Usagef("unknown command %q: use run, merge, inspect, bench or version (fooltest help)", cmd)
 	}
 	if errors.Is(err, errHelp) {
-		return exitcode.Pass
+		err = nil
+	}
+	if out != nil && out.err != nil && (err == nil || errors.Is(err, out.err)) {
+		err = exitcode.Envf("cannot write the output to stdout: %w: free space where it goes, or send it elsewhere", out.err)
 	}
 	if err != nil {
 		fmt.Fprintf(e.stderr, "fooltest: %s\n", safetext.OneLine(withHint(err).Error()))
 		return exitcode.Of(err)
 	}
 	return exitcode.Pass
+}
+
+// outputWriter is the stdout of a command that prints its result there,
+// and keeps the first error writing it. fmt.Fprint's errors are easy to
+// drop, and inspect > file on a full disk then exited 0, the file short.
+type outputWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (o *outputWriter) Write(p []byte) (int, error) {
+	n, err := o.w.Write(p)
+	if err != nil && o.err == nil {
+		o.err = err
+	}
+	return n, err
 }
 
 const usage = `fooltest evolves unrecognizable images that an image classifier labels with
