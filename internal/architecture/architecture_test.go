@@ -54,6 +54,11 @@ var rules = []rule{
 		why:  "the CPPN renderer stands alone",
 	},
 	{
+		from: []string{"internal/panics"},
+		to:   []string{module + "..."},
+		why:  "every goroutine of fooltest's may carry its panics with it, the libraries' lowest included",
+	},
+	{
 		from: []string{"internal/photo"},
 		to:   []string{module + "..."},
 		why:  "decoding and fitting a photo knows nothing of models",
@@ -153,6 +158,7 @@ func TestRulesBite(t *testing.T) {
 		"internal/report":     {"github.com/sethvargo/go-githubactions"},
 		"internal/attack":     {module + "internal/classifier"},
 		"internal/cppn":       {module + "internal/fault"},
+		"internal/panics":     {module + "internal/fault"},
 		"internal/photo":      {module + "internal/classifier"},
 		"internal/ceiling":    {"github.com/yalue/onnxruntime_go"},
 		"internal/inputrange": {module + "internal/classifier"},
