@@ -7,10 +7,10 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"slices"
-	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/fooltest/fooltest/internal/panics"
 	"github.com/fooltest/fooltest/internal/score"
 )
 
@@ -435,12 +435,17 @@ func (e *engine) parallel(s *spread, n int, f func(w, i int) error) error {
 			}
 		}
 	}
-	var wg sync.WaitGroup
+	// A panic of a worker is raised again here, after every worker has
+	// returned: none still writes into the caller's buffers then.
+	var g panics.Group
 	for w := 1; w < workers; w++ {
-		wg.Go(func() { work(w) })
+		g.Go(func() {
+			panics.Inject("render")
+			work(w)
+		})
 	}
-	work(0)
-	wg.Wait()
+	g.Do(func() { work(0) })
+	g.Wait()
 	return errors.Join(errs...)
 }
 

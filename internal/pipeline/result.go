@@ -9,13 +9,13 @@ import (
 	"runtime"
 	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/fooltest/fooltest/internal/attack"
 	"github.com/fooltest/fooltest/internal/classifier"
 	"github.com/fooltest/fooltest/internal/fault"
+	"github.com/fooltest/fooltest/internal/panics"
 	"github.com/fooltest/fooltest/internal/report"
 )
 
@@ -181,9 +181,9 @@ func renderShown(out *report.Result, res *attack.Result) error {
 	}
 	errs := make([]error, len(shown))
 	var next atomic.Int64
-	var wg sync.WaitGroup
+	var g panics.Group
 	for range min(runtime.GOMAXPROCS(0), len(shown)) {
-		wg.Go(func() {
+		g.Go(func() {
 			for {
 				i := int(next.Add(1) - 1)
 				if i >= len(shown) {
@@ -204,7 +204,7 @@ func renderShown(out *report.Result, res *attack.Result) error {
 			}
 		})
 	}
-	wg.Wait()
+	g.Wait()
 	if err := errors.Join(errs...); err != nil {
 		return fault.Environmentf("", "%w", err)
 	}

@@ -10,7 +10,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
+	"sync/atomic"
+
+	"github.com/fooltest/fooltest/internal/panics"
 )
 
 // imagesDir is the folder, inside the report directory, of the per-class
@@ -166,23 +168,26 @@ func upscaleFactors(h, w int) (ky, kx int) {
 func writeWorkers() int { return min(16, max(8, 2*runtime.GOMAXPROCS(0))) }
 
 // forEach runs fn(0..n-1) on writeWorkers goroutines and returns the errors
-// in index order, so messages are the same from run to run.
+// in index order, so messages are the same from run to run. A panic of fn
+// is raised again here once every worker has returned.
 func forEach(n int, fn func(i int) error) []error {
 	errs := make([]error, n)
-	next := make(chan int)
-	var wg sync.WaitGroup
+	// Workers claim indices rather than receive them: a worker that
+	// panicked takes no more, and no sender waits for it.
+	var next atomic.Int64
+	var g panics.Group
 	for range min(writeWorkers(), n) {
-		wg.Go(func() {
-			for i := range next {
+		g.Go(func() {
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					return
+				}
 				errs[i] = fn(i)
 			}
 		})
 	}
-	for i := range n {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
+	g.Wait()
 	return slices.DeleteFunc(errs, func(e error) bool { return e == nil })
 }
 

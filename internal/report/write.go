@@ -8,7 +8,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
+
+	"github.com/fooltest/fooltest/internal/panics"
 )
 
 // writer writes one format into a report directory, adds every file and
@@ -196,13 +197,16 @@ func WriteFiles(dir string, res *Result, formats []string, opts WriteOptions) (W
 	// their time waiting for fsync, so they run together. The reports that
 	// link images run after images/ is written, when Class.Image names only
 	// files that exist.
-	var wg sync.WaitGroup
+	var g panics.Group
 	for i, f := range todo {
 		if DrawsImages(f) {
-			wg.Go(func() { run(i) })
+			g.Go(func() {
+				panics.Inject("report")
+				run(i)
+			})
 		}
 	}
-	wg.Wait()
+	g.Wait()
 	unlinkMissing(dir, res, files)
 	for i, f := range todo {
 		if !DrawsImages(f) {
