@@ -21,6 +21,7 @@ import (
 	"github.com/fooltest/fooltest/internal/ceiling"
 	"github.com/fooltest/fooltest/internal/fault"
 	"github.com/fooltest/fooltest/internal/onnxcheck"
+	"github.com/fooltest/fooltest/internal/panics"
 )
 
 // Options configure how a model is opened.
@@ -220,6 +221,9 @@ type Classifier struct {
 	// once closed.
 	jobs chan pipeJob
 	done chan struct{}
+	// pipePanic is the panic of the pipeline goroutine's last job, nil
+	// if none; written there before its send on done, read after it.
+	pipePanic *panics.Panic
 	// nonFinite counts model outputs that were NaN or ±Inf, badImages
 	// the images with at least one such output, and scored every image
 	// scored.

@@ -1,11 +1,14 @@
 package classifier
 
 import (
+	"errors"
 	"math"
 	"math/rand/v2"
 	"runtime"
+	"strings"
 	"testing"
 
+	"github.com/fooltest/fooltest/internal/panics"
 	"github.com/fooltest/fooltest/internal/testsupport/onnxtest"
 )
 
@@ -95,4 +98,67 @@ func TestPipelineChosen(t *testing.T) {
 			t.Errorf("%v batch %d, %d threads on %d CPUs: background fill %v, want %v", tc.dims, c.BatchSize(), tc.threads, runtime.NumCPU(), got, tc.want)
 		}
 	}
+}
+
+// TestPipelinePanic: a panic in the pipeline goroutine is raised again in
+// the Score call that waits on it, with the stack of the goroutine where it
+// happened, instead of ending the process; the goroutine still takes the
+// next Score's jobs, and Close ends it.
+func TestPipelinePanic(t *testing.T) {
+	c := openModel(t, batchMixer(), Options{Batch: 4, OutputKind: Logits})
+	if err := c.startPipeline(); err != nil {
+		t.Fatal(err)
+	}
+	// A spare binding of one image: the goroutine's fill of the second
+	// batch, four images, runs past its end. The first fill, Score's own,
+	// goes into the binding of four.
+	good := c.spare
+	short, err := c.newBinding(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer short.destroy()
+	c.spare = short
+	imgs, conf := constImages(12, 16, 0.5), make([]float32, 12*3)
+	p, err := scorePanic(c, imgs, 12, conf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p == nil {
+		t.Fatal("Score did not panic")
+	}
+	var re runtime.Error
+	if !errors.As(p, &re) || !strings.Contains(re.Error(), "out of range") {
+		t.Fatalf("Score panicked with %v, want the pipeline's slice error", p.Value)
+	}
+	for _, fn := range []string{"(*Classifier).fill", "(*Classifier).pipeline"} {
+		if !strings.Contains(string(p.Stack), fn) {
+			t.Errorf("stack does not name %s:\n%s", fn, p.Stack)
+		}
+	}
+	// The panic left no binding swapped.
+	if c.spare != short {
+		t.Fatal("Score swapped the bindings after the pipeline panicked")
+	}
+	c.spare = good
+	if p, err := scorePanic(c, imgs, 12, conf); p != nil || err != nil {
+		t.Fatalf("Score after the panic: %v, %v", p, err)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// scorePanic calls c.Score and returns what it panicked with, or its
+// error.
+func scorePanic(c *Classifier, imgs []float32, n int, conf []float32) (p *panics.Panic, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			var ok bool
+			if p, ok = r.(*panics.Panic); !ok {
+				panic(r)
+			}
+		}
+	}()
+	return nil, c.Score(imgs, n, conf)
 }

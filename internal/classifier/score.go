@@ -92,8 +92,8 @@ func (c *Classifier) scorePipelined(imgs []float32, n int, conf []float32) error
 		c.jobs <- j
 		err := c.run(b)
 		// Wait even after an error: the goroutine must be idle when
-		// Score returns.
-		<-c.done
+		// Score returns, or panics with its panic.
+		c.pipelineDone()
 		if err != nil {
 			return err
 		}

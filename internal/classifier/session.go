@@ -16,6 +16,7 @@ import (
 
 	"github.com/fooltest/fooltest/internal/fault"
 	"github.com/fooltest/fooltest/internal/onnxcheck"
+	"github.com/fooltest/fooltest/internal/panics"
 )
 
 // binding holds the preallocated tensors for one batch size, made once so
@@ -80,19 +81,48 @@ func (c *Classifier) startPipeline() error {
 	return nil
 }
 
-// pipeline runs jobs until jobs is closed, then closes done.
+// pipeline runs jobs until jobs is closed, then closes done. A job that
+// panics is done too: its panic is kept in c.pipePanic for the Score call
+// that waits on it (see pipelineDone), and the goroutine goes on taking
+// jobs, so that Close, which that Score's callers run as they unwind,
+// still finds it and ends it.
 func (c *Classifier) pipeline(jobs <-chan pipeJob, done chan<- struct{}) {
 	defer close(done)
-	per := c.in.c * c.in.h * c.in.w
 	for j := range jobs {
-		if j.rows > 0 {
-			c.confidences(j.raw, j.rows, j.conf, j.bad)
-		}
-		if j.m > 0 {
-			c.fill(j.dst, j.src, j.m)
-			copy(j.dst[j.m*per:], j.pad[j.m*per:])
-		}
+		c.pipePanic = c.runJob(j)
 		done <- struct{}{}
+	}
+}
+
+// runJob does j and returns its panic, if any: a panic here would
+// otherwise end the process, with Go's exit code for one.
+func (c *Classifier) runJob(j pipeJob) (p *panics.Panic) {
+	defer func() {
+		if r := recover(); r != nil {
+			p = panics.From(r)
+		}
+	}()
+	panics.Inject("pipeline")
+	if j.rows > 0 {
+		c.confidences(j.raw, j.rows, j.conf, j.bad)
+	}
+	if j.m > 0 {
+		per := c.in.c * c.in.h * c.in.w
+		c.fill(j.dst, j.src, j.m)
+		copy(j.dst[j.m*per:], j.pad[j.m*per:])
+	}
+	return nil
+}
+
+// pipelineDone waits for the pipeline goroutine's job to be done and
+// raises its panic again, if it had one, in the caller's goroutine. The
+// send on done orders the goroutine's write of c.pipePanic before this
+// read.
+func (c *Classifier) pipelineDone() {
+	<-c.done
+	if p := c.pipePanic; p != nil {
+		c.pipePanic = nil
+		panic(p)
 	}
 }
 
