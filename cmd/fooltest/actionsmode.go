@@ -119,6 +119,8 @@ func (s *actionStep) finish(o *runOutcome, runErr error) int {
 // is waited for a moment instead, since it says more.
 func (s *actionStep) exitNow() {
 	locked := make(chan struct{})
+	// This goroutine only takes the lock and closes a channel of its
+	// own: it cannot panic, and needs no guardedApart.
 	go func() {
 		s.mu.Lock()
 		close(locked)

@@ -34,6 +34,7 @@ import (
 
 	"github.com/fooltest/fooltest/cmd/fooltest/internal/actions"
 	"github.com/fooltest/fooltest/cmd/fooltest/internal/exitcode"
+	"github.com/fooltest/fooltest/internal/panics"
 	"github.com/fooltest/fooltest/internal/report"
 )
 
@@ -73,7 +74,7 @@ func main() {
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	what := func() string { return stopping(os.Args[1:], e.getenv, e.writing.searchStarted()) }
-	go handleSignals(sigs, cancel, e.stderr, what, e.writing, os.Exit)
+	go guardedApart(func() { handleSignals(sigs, cancel, e.stderr, what, e.writing, os.Exit) }, e, os.Exit)
 	os.Exit(guarded(func() int { return Main(ctx, os.Args[1:], e) }, e))
 }
 
@@ -83,23 +84,56 @@ func main() {
 // fix; a panic is fooltest's failure, a runtime one. The panic and its
 // stack go to stderr, for the bug report. Reports are written to
 // temporary files renamed into place, so none is left half-written.
-// Panics in other goroutines, and the Go runtime's fatal errors (a
-// thread it cannot start, say), still end the process with code 2.
+//
+// The goroutines that work for the command (the search's renderers, the
+// classifier's pipeline, the report writers) recover their panics and hand
+// them to the goroutine that waits for their work, which raises them again
+// (see internal/panics): they reach this recover too, with the stack of
+// the goroutine where they happened, printed first. A goroutine that works
+// for no caller, such as the signal handler, is started by guardedApart.
+// The Go runtime's fatal errors (a thread it cannot start, concurrent map
+// writes) cannot be recovered and still end the process with code 2.
 func guarded(main func() int, e env) (code int) {
 	defer func() {
 		r := recover()
 		if r == nil {
 			return
 		}
-		stderr := e.stderr
-		if e.getenv("GITHUB_ACTIONS") == "true" {
-			stderr = actions.CommandSafe(stderr)
-		}
-		fmt.Fprintf(stderr, "fooltest: internal error, a bug in fooltest (please report it with what follows): %s\n\n%s",
-			safetext.OneLine(fmt.Sprint(r)), debug.Stack())
+		reportPanic(r, debug.Stack(), e)
 		code = exitcode.Environment
 	}()
 	return main()
+}
+
+// guardedApart runs f, the whole of a goroutine that no other waits for,
+// and when it panics reports the panic as guarded does and exits with code
+// 3 through exit: there is no caller to raise the panic again in.
+func guardedApart(f func(), e env, exit func(int)) {
+	if p := panics.Catch(f); p != nil {
+		reportPanic(p, nil, e)
+		exit(exitcode.Environment)
+	}
+}
+
+// reportPanic writes r, a recovered panic, to stderr: one line saying that
+// it is fooltest's bug, then the stack of the goroutine that panicked, then,
+// for a panic raised again in another goroutine (a *panics.Panic), stack,
+// the stack where it was raised again.
+func reportPanic(r any, stack []byte, e env) {
+	stderr := e.stderr
+	if e.getenv("GITHUB_ACTIONS") == "true" {
+		stderr = actions.CommandSafe(stderr)
+	}
+	value, first := r, stack
+	p, apart := r.(*panics.Panic)
+	if apart {
+		value, first = p.Value, p.Stack
+	}
+	fmt.Fprintf(stderr, "fooltest: internal error, a bug in fooltest (please report it with what follows): %s\n\n%s",
+		safetext.OneLine(fmt.Sprint(value)), first)
+	if apart && len(stack) > 0 {
+		fmt.Fprintf(stderr, "\n[raised again in the goroutine that waited for it]\n%s", stack)
+	}
 }
 
 // handleSignals waits for SIGINT or SIGTERM on sigs. The first stops the
