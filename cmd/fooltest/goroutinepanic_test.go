@@ -39,8 +39,10 @@ func TestGoroutinePanic(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.site, func(t *testing.T) {
 			dir := t.TempDir()
-			cmd := exec.Command(bin, "run", "--max-evals", "300", "--threshold", "0.999", "--max-fooled", "100%",
-				"--format", "json,images", "--quiet", "--report-dir", dir)
+			// A budget that a loaded machine's slow start cannot use
+			// up: the run must reach the search and its reports.
+			cmd := exec.Command(bin, "run", "--max-evals", "300", "--budget", "10m", "--threshold", "0.999", "--max-fooled", "100%",
+				"--threads", "1", "--seed", "3", "--format", "json,images", "--quiet", "--report-dir", dir)
 			cmd.Dir = repoRoot(t)
 			// Four workers, so that the search spreads its first
 			// renders over goroutines of its own on any machine.
