@@ -4,6 +4,7 @@ import (
 	"errors"
 	"runtime"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 )
@@ -138,5 +139,35 @@ func TestCatch(t *testing.T) {
 	p := Catch(func() { panicInWorker(7) })
 	if p == nil || p.Value != 7 || !strings.Contains(string(p.Stack), "panics.panicInWorker") {
 		t.Fatalf("Catch of a panicking function: %v", p)
+	}
+}
+
+// TestGroupAllocations: a Group allocates no more per goroutine than the
+// sync.WaitGroup it replaces, whose Go the search's workers used; a
+// deferred recover costs no allocation. The search starts goroutines for
+// every chunk it renders.
+func TestGroupAllocations(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates")
+	}
+	var sink atomic.Int64
+	work := func() { sink.Add(1) }
+	plain := testing.AllocsPerRun(100, func() {
+		var wg sync.WaitGroup
+		for range 3 {
+			wg.Go(work)
+		}
+		wg.Wait()
+	})
+	group := testing.AllocsPerRun(100, func() {
+		var g Group
+		for range 3 {
+			g.Go(work)
+		}
+		g.Do(work)
+		g.Wait()
+	})
+	if group > plain {
+		t.Fatalf("a Group of 3 goroutines allocates %v times, a sync.WaitGroup %v", group, plain)
 	}
 }

@@ -1,0 +1,5 @@
+//go:build !race
+
+package panics
+
+const raceEnabled = false
