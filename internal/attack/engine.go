@@ -401,7 +401,8 @@ const parallelMin = 2 * time.Millisecond
 // engine's workers unless s's last call says the work is small; w, in [0,
 // e.workers), names the worker, and the calling goroutine is worker 0.
 // Indices are claimed one at a time, so workers that draw cheap items take
-// more of them. It returns the errors f returned.
+// more of them. It returns the errors f returned; a panic of f, on any
+// worker, is raised again in the caller once every worker has returned.
 func (e *engine) parallel(s *spread, n int, f func(w, i int) error) error {
 	workers := min(e.workers, n)
 	if !e.cfg.alwaysSpread && s.perItem > 0 && time.Duration(n)*s.perItem < parallelMin {
@@ -435,8 +436,8 @@ func (e *engine) parallel(s *spread, n int, f func(w, i int) error) error {
 			}
 		}
 	}
-	// A panic of a worker is raised again here, after every worker has
-	// returned: none still writes into the caller's buffers then.
+	// Waiting for every worker before a panic goes on keeps the others
+	// from writing into buffers that the caller's callers reuse.
 	var g panics.Group
 	for w := 1; w < workers; w++ {
 		g.Go(func() {

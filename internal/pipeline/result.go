@@ -172,7 +172,8 @@ func markBoundedLayer(o *Opened, out *report.Result, threshold float64) {
 // (see report.ShownClasses) from the search, on every core: with 1000
 // classes, rendering them all one after another took seconds after a
 // signal asked the run to stop. An image that cannot be rendered is an
-// error: a report must not quietly lose one.
+// error: a report must not quietly lose one. A renderer's panic is raised
+// again here, once the others have returned (see panics.Group).
 func renderShown(out *report.Result, res *attack.Result) error {
 	shown := report.ShownClasses(out)
 	byIndex := make(map[int]*attack.Class, len(res.Classes))

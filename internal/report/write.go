@@ -196,7 +196,8 @@ func WriteFiles(dir string, res *Result, formats []string, opts WriteOptions) (W
 	// The formats that draw images read only pixels, and spend much of
 	// their time waiting for fsync, so they run together. The reports that
 	// link images run after images/ is written, when Class.Image names only
-	// files that exist.
+	// files that exist. A writer's panic is raised again in the caller once
+	// the others are done with the directory.
 	var g panics.Group
 	for i, f := range todo {
 		if DrawsImages(f) {
