@@ -118,14 +118,32 @@ func (m *Image) validate() error {
 	if m == nil {
 		return errors.New("no pixels")
 	}
+	if err := m.checkSize(); err != nil {
+		return err
+	}
+	if len(m.Pix) != m.C*m.H*m.W {
+		return fmt.Errorf("image %d×%d×%d has %d values, want %d", m.C, m.H, m.W, len(m.Pix), m.C*m.H*m.W)
+	}
+	return nil
+}
+
+// maxReadPixels bounds the pixels of an image read back from a report
+// directory, as the model sees it and as drawn (scaled up): an 8192×8192
+// image, whose decoding takes 256 MiB. An image fooltest draws from a
+// model within the default --max-input-bytes is no larger, and the PNG of
+// a fooling image that size would be over maxImageBytes anyway.
+const maxReadPixels = 1 << 26
+
+// checkSize refuses the sizes of an image that fooltest does not draw:
+// channels other than 1 or 3, or a side under 1. It reads only the sizes,
+// so that sizes read from a report.json are checked before their pixels
+// are allocated.
+func (m *Image) checkSize() error {
 	if m.C != 1 && m.C != 3 {
 		return fmt.Errorf("image has %d channels; fooltest draws 1 (gray) or 3 (RGB)", m.C)
 	}
 	if m.H <= 0 || m.W <= 0 {
 		return fmt.Errorf("image is %d×%d", m.W, m.H)
-	}
-	if len(m.Pix) != m.C*m.H*m.W {
-		return fmt.Errorf("image %d×%d×%d has %d values, want %d", m.C, m.H, m.W, len(m.Pix), m.C*m.H*m.W)
 	}
 	return nil
 }

@@ -2,12 +2,14 @@ package report
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"unicode/utf8"
@@ -154,17 +156,47 @@ func declaredClasses(r io.Reader) (int64, error) {
 	return 0, nil
 }
 
+// MaxEvaluations bounds every evaluation count a report.json may record:
+// 2^53, centuries of search at a million evaluations a second. A merge
+// adds up its shards' counts, and MaxShards of them stay within an int64,
+// where a crafted count near its limit would wrap to a negative total.
+const MaxEvaluations = 1 << 53
+
 // malformed says what in res no run writes, or returns "": counts below
-// zero, which a baseline's score would be computed from as if measured,
-// and a class listed twice, whose two results no comparison or merge
-// could tell apart.
+// zero or over MaxEvaluations, which a baseline's score would be computed
+// from as if measured and a merge would add up; a class listed twice, whose
+// two results no comparison or merge could tell apart; a class the model
+// does not have; a confidence outside [0, 1], which every output kind is
+// read into; image sizes below zero; and a format fooltest does not write,
+// which a merge would otherwise try to write.
 func malformed(res *Result) string {
-	negative := func(e *int64) bool { return e != nil && *e < 0 }
-	switch {
-	case res.Evaluations < 0:
-		return fmt.Sprintf("evaluations is negative (%d)", res.Evaluations)
-	case res.EvaluationBudget < 0:
-		return fmt.Sprintf("evaluation_budget is negative (%d)", res.EvaluationBudget)
+	count := func(name string, n int64) string {
+		switch {
+		case n < 0:
+			return fmt.Sprintf("%s is negative (%d)", name, n)
+		case n > MaxEvaluations:
+			return fmt.Sprintf("%s is %d, over the %d any run makes", name, n, int64(MaxEvaluations))
+		}
+		return ""
+	}
+	if p := cmp.Or(count("evaluations", res.Evaluations), count("evaluation_budget", res.EvaluationBudget)); p != "" {
+		return p
+	}
+	m := &res.Model
+	if m.Width < 0 || m.Height < 0 || m.Channels < 0 {
+		return fmt.Sprintf("its model's image is %d×%d×%d", m.Channels, m.Height, m.Width)
+	}
+	// A report of a build that did not record the class count has 0.
+	outside := func(i int) bool { return i < 0 || m.Classes > 0 && i >= m.Classes }
+	for _, f := range res.Config.Formats {
+		if !slices.Contains(AllFormats(), f) {
+			return fmt.Sprintf("its formats name %.40q, which is no format fooltest writes", f)
+		}
+	}
+	for _, i := range res.TargetClasses {
+		if outside(i) {
+			return fmt.Sprintf("target class %d is not a class of its model of %d classes", i, m.Classes)
+		}
 	}
 	seen := make(map[int]bool, len(res.Classes))
 	for _, c := range res.Classes {
@@ -172,15 +204,59 @@ func malformed(res *Result) string {
 			return fmt.Sprintf("class %d is listed twice", c.Index)
 		}
 		seen[c.Index] = true
-		if negative(c.EvaluationsToThreshold) {
-			return fmt.Sprintf("class %d has a negative evaluations_to_threshold (%d)", c.Index, *c.EvaluationsToThreshold)
+		if outside(c.Index) {
+			return fmt.Sprintf("class %d is not a class of its model of %d classes", c.Index, m.Classes)
 		}
+		if !(c.Confidence >= 0 && c.Confidence <= 1) {
+			return fmt.Sprintf("class %d has a confidence of %g, outside 0 to 1", c.Index, c.Confidence)
+		}
+		if p := toThreshold(c.EvaluationsToThreshold); p != "" {
+			return fmt.Sprintf("class %d has %s", c.Index, p)
+		}
+		if p := history(c.History); p != "" {
+			return fmt.Sprintf("class %d's history %s", c.Index, p)
+		}
+	}
+	if res.Config.MaxEvals < 0 {
+		return fmt.Sprintf("its max_evals is negative (%d)", res.Config.MaxEvals)
 	}
 	if b := res.Baseline; b != nil {
 		for _, c := range b.Classes {
-			if negative(c.EvaluationsToThreshold) {
-				return fmt.Sprintf("its baseline's class %d has a negative evaluations_to_threshold (%d)", c.Index, *c.EvaluationsToThreshold)
+			if p := toThreshold(c.EvaluationsToThreshold); p != "" {
+				return fmt.Sprintf("its baseline's class %d has %s", c.Index, p)
 			}
+			if p := history(c.History); p != "" {
+				return fmt.Sprintf("its baseline's class %d's history %s", c.Index, p)
+			}
+		}
+	}
+	return ""
+}
+
+// toThreshold says what is wrong with a class's evaluations to the
+// threshold e, or returns "".
+func toThreshold(e *int64) string {
+	switch {
+	case e == nil:
+		return ""
+	case *e < 0:
+		return fmt.Sprintf("a negative evaluations_to_threshold (%d)", *e)
+	case *e > MaxEvaluations:
+		return fmt.Sprintf("an evaluations_to_threshold of %d, over the %d any run makes", *e, int64(MaxEvaluations))
+	}
+	return ""
+}
+
+// history says what in a class's history no run writes, or returns "". Its
+// counts are not added up, nor bounded above: they only place points on a
+// curve.
+func history(h []Point) string {
+	for _, p := range h {
+		switch {
+		case p.Evaluations < 0:
+			return fmt.Sprintf("has a point at %d evaluations", p.Evaluations)
+		case !(p.Confidence >= 0 && p.Confidence <= 1):
+			return fmt.Sprintf("has a confidence of %g, outside 0 to 1", p.Confidence)
 		}
 	}
 	return ""
@@ -240,8 +316,17 @@ func LoadJSON(dir string) (*Result, error) {
 		if c.Image == "" {
 			continue
 		}
-		if _, err := root.Stat(filepath.FromSlash(c.Image)); err != nil {
+		// os.Root refuses it as well, but would name the file as dir
+		// joined with it, which is not where it points.
+		if !filepath.IsLocal(filepath.FromSlash(c.Image)) {
+			return nil, fault.Invalidf("", "%s names the image of class %d %.80q, outside its report directory: no run wrote it", what, c.Index, c.Image)
+		}
+		st, err := root.Stat(filepath.FromSlash(c.Image))
+		if err != nil {
 			return nil, imageError(dir, c, err)
+		}
+		if !st.Mode().IsRegular() {
+			return nil, fault.Invalidf("", "the image of class %d, %s, is not a regular file: give the whole report directory", c.Index, filepath.Join(dir, filepath.FromSlash(c.Image)))
 		}
 	}
 	return res, nil

@@ -15,9 +15,19 @@ import (
 // top-left pixel of each block is the original, and quantized pixels come
 // back exactly.
 func readImage(data []byte, c, h, w int) (*Image, error) {
-	out := &Image{C: c, H: h, W: w, Pix: make([]uint8, max(0, c*h*w))}
-	if err := out.validate(); err != nil {
+	// The sizes come from a report.json, which may be crafted: they are
+	// checked before anything is allocated for them, as a model of
+	// 65535×65535 pixels would take gigabytes to hold and more to decode.
+	if err := (&Image{C: c, H: h, W: w}).checkSize(); err != nil {
 		return nil, err
+	}
+	// Each side is bounded first, so that no product below overflows.
+	if h > maxReadPixels || w > maxReadPixels || h*w > maxReadPixels {
+		return nil, fmt.Errorf("the model's image is %d×%d, over the %d pixels fooltest reads back", w, h, maxReadPixels)
+	}
+	ky, kx := upscaleFactors(h, w)
+	if drawn := int64(w*kx) * int64(h*ky); drawn > maxReadPixels {
+		return nil, fmt.Errorf("fooltest draws a %d×%d image at %d×%d, %d pixels, over the %d it reads back", w, h, w*kx, h*ky, drawn, maxReadPixels)
 	}
 	// The header is checked before decoding: a crafted one could claim
 	// an image of gigabytes.
@@ -25,10 +35,10 @@ func readImage(data []byte, c, h, w int) (*Image, error) {
 	if err != nil {
 		return nil, err
 	}
-	ky, kx := upscaleFactors(h, w)
 	if cfg.Width != w*kx || cfg.Height != h*ky {
 		return nil, fmt.Errorf("image is %d×%d, but fooltest draws a %d×%d image at %d×%d", cfg.Width, cfg.Height, w, h, w*kx, h*ky)
 	}
+	out := &Image{C: c, H: h, W: w, Pix: make([]uint8, c*h*w)}
 	img, err := png.Decode(bytes.NewReader(data))
 	if err != nil {
 		return nil, err
