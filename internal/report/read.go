@@ -38,6 +38,12 @@ func readImage(data []byte, c, h, w int) (*Image, error) {
 	if cfg.Width != w*kx || cfg.Height != h*ky {
 		return nil, fmt.Errorf("image is %d×%d, but fooltest draws a %d×%d image at %d×%d", cfg.Width, cfg.Height, w, h, w*kx, h*ky)
 	}
+	// fooltest writes an 8-bit gray PNG for a model of one channel and an
+	// 8-bit RGB one for three; another (RGB for a gray model, 16 bits, a
+	// palette) would be converted into pixels the model never saw.
+	if want := map[int]color.Model{1: color.GrayModel, 3: color.RGBAModel}[c]; cfg.ColorModel != want {
+		return nil, fmt.Errorf("image is not the 8-bit %s PNG fooltest draws for a model of %d %s", map[int]string{1: "gray", 3: "RGB"}[c], c, map[int]string{1: "channel", 3: "channels"}[c])
+	}
 	out := &Image{C: c, H: h, W: w, Pix: make([]uint8, c*h*w)}
 	img, err := png.Decode(bytes.NewReader(data))
 	if err != nil {

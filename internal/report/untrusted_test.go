@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"hash/crc32"
+	"image"
+	"image/png"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -126,6 +128,72 @@ func TestLoadJSONImagesInside(t *testing.T) {
 			res, err := report.LoadJSON(dir)
 			if res != nil || !errors.Is(err, fault.Invalid) || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {
 				t.Errorf("got %v, want one line saying %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// TestLoadImageColour: a PNG of the right size but not of the kind
+// fooltest draws for the model (RGB or 16-bit gray for a gray model, gray
+// for an RGB one) is refused: it was read as pixels the model never saw,
+// converted. The PNGs fooltest draws read back.
+func TestLoadImageColour(t *testing.T) {
+	encode := func(img image.Image) []byte {
+		var b bytes.Buffer
+		if err := png.Encode(&b, img); err != nil {
+			t.Fatal(err)
+		}
+		return b.Bytes()
+	}
+	for _, tc := range []struct {
+		name     string
+		channels int
+		// png gives the image's replacement, of w×h pixels; nil keeps it.
+		png  func(w, h int) []byte
+		want string
+	}{
+		{"gray, as drawn", 1, nil, ""},
+		{"RGB, as drawn", 3, nil, ""},
+		{"RGB for gray", 1, func(w, h int) []byte {
+			m := image.NewRGBA(image.Rect(0, 0, w, h))
+			for i := range m.Pix {
+				m.Pix[i] = uint8(i * 7)
+			}
+			for i := 3; i < len(m.Pix); i += 4 {
+				m.Pix[i] = 255
+			}
+			return encode(m)
+		}, "is not the 8-bit gray PNG fooltest draws for a model of 1 channel"},
+		{"16-bit gray for gray", 1, func(w, h int) []byte { return encode(image.NewGray16(image.Rect(0, 0, w, h))) }, "is not the 8-bit gray PNG"},
+		{"gray for RGB", 3, func(w, h int) []byte { return encode(image.NewGray(image.Rect(0, 0, w, h))) }, "is not the 8-bit RGB PNG fooltest draws for a model of 3 channels"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir, back := writtenDir(t, reporttest.New(t, reporttest.Options{Classes: 2, Fooled: 1, Channels: tc.channels}))
+			c := &back.Classes[0]
+			path := filepath.Join(dir, filepath.FromSlash(c.Image))
+			if tc.png != nil {
+				f, err := os.Open(path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				cfg, err := png.DecodeConfig(f)
+				f.Close()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(path, tc.png(cfg.Width, cfg.Height), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			px, err := report.LoadImage(dir, back, c)
+			if tc.want == "" {
+				if err != nil || px == nil || px.C != tc.channels {
+					t.Fatalf("the PNG fooltest drew: %v", err)
+				}
+				return
+			}
+			if px != nil || !errors.Is(err, fault.Invalid) || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("got %v, want an error saying %q", err, tc.want)
 			}
 		})
 	}
