@@ -210,6 +210,10 @@ func TestOutputToFullDisk(t *testing.T) {
 		{"inspect", "--json"},
 		{"version"},
 		{"help"},
+		{"-h"},
+		{"--help"},
+		{"run", "-h"},
+		{"merge", "-h"},
 	}
 	for _, args := range tests {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {

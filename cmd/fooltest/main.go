@@ -274,7 +274,11 @@ func (r *reportDirs) runAtExit() {
 // Action's inputs say.
 func command(args []string, getenv func(string) string) string {
 	cmd := "run"
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+	switch {
+	case len(args) == 0:
+	case args[0] == "-h" || args[0] == "-help" || args[0] == "--help":
+		cmd = "help"
+	case !strings.HasPrefix(args[0], "-"):
 		cmd = args[0]
 	}
 	if actions.Enabled(getenv, args) {
@@ -333,13 +337,13 @@ func Main(ctx context.Context, args []string, e env) int {
 		// flags, which 'fooltest run -h' prints.
 		cmd = "help"
 	}
-	var out *outputWriter
-	if !writesReports(args, e.getenv) {
-		// What inspect, bench, version and help print is what they are
-		// for: a write that failed must not exit 0 (see outputWriter).
-		out = &outputWriter{w: e.stdout}
-		e.stdout = out
-	}
+	// What inspect, bench, version and help print is what they are for,
+	// and so is the usage that -h asks any command for: a write that
+	// failed must not exit 0 (see outputWriter). run and merge print
+	// progress, and the reports and the exit code are their result.
+	out := &outputWriter{w: e.stdout}
+	e.stdout = out
+	printsResult := !writesReports(args, e.getenv)
 	var err error
 	switch cmd {
 	case "run":
@@ -366,9 +370,9 @@ func Main(ctx context.Context, args []string, e env) int {
 		err = exitcode.Usagef("unknown command %q: use run, merge, inspect, bench or version (fooltest help)", cmd)
 	}
 	if errors.Is(err, errHelp) {
-		err = nil
+		err, printsResult = nil, true
 	}
-	if out != nil && out.err != nil && (err == nil || errors.Is(err, out.err)) {
+	if printsResult && out.err != nil && (err == nil || errors.Is(err, out.err)) {
 		err = exitcode.Envf("cannot write the output to stdout: %w: free space where it goes, or send it elsewhere", out.err)
 	}
 	if err != nil {

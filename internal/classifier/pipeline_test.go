@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/fooltest/fooltest/internal/panics"
 	"github.com/fooltest/fooltest/internal/testsupport/onnxtest"
@@ -161,4 +162,44 @@ func scorePanic(c *Classifier, imgs []float32, n int, conf []float32) (p *panics
 		}
 	}()
 	return nil, c.Score(imgs, n, conf)
+}
+
+// TestRunPanicWaitsForPipeline makes the model run itself panic while the
+// pipeline goroutine works on the next batch: Score must wait for the
+// goroutine before the panic goes on, since it writes into the
+// confidences and the spare binding, and a later Score must not find it
+// still blocked on its reply.
+func TestRunPanicWaitsForPipeline(t *testing.T) {
+	c := openModel(t, batchMixer(), Options{Batch: 4, OutputKind: Logits})
+	if err := c.startPipeline(); err != nil {
+		t.Fatal(err)
+	}
+	imgs, conf := constImages(12, 16, 0.5), make([]float32, 12*3)
+	sess := c.sess
+	// A nil session makes the run panic inside onnxruntime_go.
+	c.sess = nil
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Fatal("Score with a nil session did not panic")
+			}
+		}()
+		_ = c.Score(imgs, 12, conf)
+	}()
+	c.sess = sess
+	done := make(chan error, 1)
+	go func() { done <- c.Score(imgs, 12, conf) }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(60 * time.Second):
+		// Only a hang gets here: the pipeline goroutine still waiting
+		// to hand over the batch it worked on during the panic.
+		t.Fatal("Score after a run's panic is still blocked after 60 s")
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -90,10 +90,14 @@ func (c *Classifier) scorePipelined(imgs []float32, n int, conf []float32) error
 			j.dst, j.src, j.pad = c.spare.input.GetData(), imgs[next*per:(next+j.m)*per], b.input.GetData()
 		}
 		c.jobs <- j
-		err := c.run(b)
-		// Wait even after an error: the goroutine must be idle when
-		// Score returns, or panics with its panic.
-		c.pipelineDone()
+		// Wait even after an error or a panic of the run: the goroutine
+		// must be idle when Score returns or its panic goes on, since it
+		// writes into conf and the spare binding.
+		var err error
+		func() {
+			defer c.pipelineDone()
+			err = c.run(b)
+		}()
 		if err != nil {
 			return err
 		}

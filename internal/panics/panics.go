@@ -55,8 +55,9 @@ func From(r any) *Panic {
 	return &Panic{Value: r, Stack: debug.Stack()}
 }
 
-// Catch calls f and returns its panic, or nil when f returns. A goroutine
-// that ends by runtime.Goexit returns nil too.
+// Catch calls f and returns its panic, or nil when f returns. Where f
+// calls runtime.Goexit (t.FailNow in a test), Catch does not return: the
+// goroutine ends, and a Group's Do then leaves its caller without Wait.
 func Catch(f func()) (p *Panic) {
 	defer func() {
 		// recover must be called by the deferred function itself.

@@ -17,8 +17,8 @@ import (
 	"syscall"
 )
 
-// ErrNotRegular is wrapped by Decode's error for a path that is not a
-// regular file: a FIFO, a device or a directory.
+// ErrNotRegular is Decode's error for a path that is not a regular file:
+// a FIFO, a device or a directory.
 var ErrNotRegular = errors.New("not a regular file")
 
 // MaxPixels bounds the images Decode takes: a compressed file of a few

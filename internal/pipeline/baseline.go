@@ -42,8 +42,11 @@ func readBaseline(path string) (*baseline, error) {
 	}
 	defer f.Close()
 	st, err := f.Stat()
-	if err != nil || !st.Mode().IsRegular() {
-		return nil, fault.Invalidf(SettingBaseline, "baseline %s is not a regular file", path)
+	if err != nil {
+		return nil, fault.Environmentf(SettingBaseline, "cannot read baseline %s: %w", path, err)
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fault.Invalidf(SettingBaseline, "baseline %s is not a regular file: give the report.json that the baseline's run wrote", path)
 	}
 	head := make([]byte, 64)
 	n, _ := io.ReadFull(f, head)

@@ -59,7 +59,7 @@ var photoPresets = map[int][]string{
 func ClassifyPhoto(ctx context.Context, o *Opened, path string, n int) (Photo, error) {
 	img, err := photo.Decode(path)
 	if err != nil {
-		return Photo{}, fault.Invalidf(SettingImage, "cannot read image %s: %v", path, err)
+		return Photo{}, fault.Invalidf(SettingImage, "cannot read image %s: %w: give a JPEG or PNG file", path, err)
 	}
 	ch, h, w, k := o.Shape()
 	canon := photo.Fit(img, ch, h, w)
