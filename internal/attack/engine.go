@@ -405,7 +405,9 @@ const parallelMin = 2 * time.Millisecond
 // worker, is raised again in the caller once every worker has returned.
 func (e *engine) parallel(s *spread, n int, f func(w, i int) error) error {
 	workers := min(e.workers, n)
-	if !e.cfg.alwaysSpread && s.perItem > 0 && time.Duration(n)*s.perItem < parallelMin {
+	// The build that injects panics spreads every job, so that its
+	// render workers' panic comes from a worker on any machine.
+	if !e.cfg.alwaysSpread && !panics.Injecting && s.perItem > 0 && time.Duration(n)*s.perItem < parallelMin {
 		workers = 1
 	}
 	start := time.Now()

@@ -2,6 +2,7 @@ package classifier
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"runtime"
@@ -186,6 +187,26 @@ func TestRunPanicWaitsForPipeline(t *testing.T) {
 		}()
 		_ = c.Score(imgs, 12, conf)
 	}()
+	// The run and the goroutine both panic (its spare binding is too
+	// short for the next batch): the run's panic, the one Score itself
+	// hit, goes on.
+	good := c.spare
+	short, err := c.newBinding(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer short.destroy()
+	c.spare = short
+	func() {
+		defer func() {
+			p, ok := recover().(*panics.Panic)
+			if !ok || !strings.Contains(fmt.Sprint(p.Value), "nil pointer") {
+				t.Fatalf("Score panicked with %v, want the run's nil session", p)
+			}
+		}()
+		_ = c.Score(imgs, 12, conf)
+	}()
+	c.spare = good
 	c.sess = sess
 	done := make(chan error, 1)
 	go func() { done <- c.Score(imgs, 12, conf) }()

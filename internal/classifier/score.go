@@ -12,6 +12,7 @@ import (
 
 	"github.com/fooltest/fooltest/internal/fault"
 	"github.com/fooltest/fooltest/internal/onnxcheck"
+	"github.com/fooltest/fooltest/internal/panics"
 )
 
 // NonFinite returns how many model outputs were NaN or ±Inf so far; they
@@ -95,9 +96,17 @@ func (c *Classifier) scorePipelined(imgs []float32, n int, conf []float32) error
 		// writes into conf and the spare binding.
 		var err error
 		func() {
-			defer c.pipelineDone()
+			defer func() {
+				if r := recover(); r != nil {
+					// The run's panic is the one to report; a panic
+					// of the goroutine's at the same time is dropped.
+					c.pipelineWait()
+					panic(panics.From(r))
+				}
+			}()
 			err = c.run(b)
 		}()
+		c.pipelineDone()
 		if err != nil {
 			return err
 		}

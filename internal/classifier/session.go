@@ -119,11 +119,18 @@ func (c *Classifier) runJob(j pipeJob) (p *panics.Panic) {
 // send on done orders the goroutine's write of c.pipePanic before this
 // read.
 func (c *Classifier) pipelineDone() {
-	<-c.done
-	if p := c.pipePanic; p != nil {
-		c.pipePanic = nil
+	if p := c.pipelineWait(); p != nil {
 		panic(p)
 	}
+}
+
+// pipelineWait waits for the pipeline goroutine's job as pipelineDone
+// does, and returns its panic instead of raising it.
+func (c *Classifier) pipelineWait() *panics.Panic {
+	<-c.done
+	p := c.pipePanic
+	c.pipePanic = nil
+	return p
 }
 
 func configure(so *ort.SessionOptions, threads int) error {

@@ -9,6 +9,10 @@ import "os"
 // end tests of panics in goroutines other than the command's.
 const TestPanicEnv = "FOOLTEST_TEST_PANIC"
 
+// Injecting reports whether Inject can panic: true in this build (see
+// inject.go).
+const Injecting = true
+
 // Inject panics when $FOOLTEST_TEST_PANIC is site.
 func Inject(site string) {
 	if os.Getenv(TestPanicEnv) == site {

@@ -46,7 +46,7 @@ func readBaseline(path string) (*baseline, error) {
 		return nil, fault.Environmentf(SettingBaseline, "cannot read baseline %s: %w", path, err)
 	}
 	if !st.Mode().IsRegular() {
-		return nil, fault.Invalidf(SettingBaseline, "baseline %s is not a regular file: give the report.json that the baseline's run wrote", path)
+		return nil, fault.Invalidf(SettingBaseline, "baseline %s is not a regular file", path)
 	}
 	head := make([]byte, 64)
 	n, _ := io.ReadFull(f, head)

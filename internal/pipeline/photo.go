@@ -59,7 +59,8 @@ var photoPresets = map[int][]string{
 func ClassifyPhoto(ctx context.Context, o *Opened, path string, n int) (Photo, error) {
 	img, err := photo.Decode(path)
 	if err != nil {
-		return Photo{}, fault.Invalidf(SettingImage, "cannot read image %s: %w: give a JPEG or PNG file", path, err)
+		// withHint in cmd/fooltest adds the fix: a JPEG or PNG photo.
+		return Photo{}, fault.Invalidf(SettingImage, "cannot read image %s: %w", path, err)
 	}
 	ch, h, w, k := o.Shape()
 	canon := photo.Fit(img, ch, h, w)

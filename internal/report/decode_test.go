@@ -45,6 +45,11 @@ func TestDecodeRefusesMalformed(t *testing.T) {
 		}, "its baseline's class 0 has a negative evaluations_to_threshold (-1)"},
 		{"negative evaluations", func(t *testing.T) []byte { return written(t, func(r *report.Result) { r.Evaluations = -3 }) }, "evaluations is negative (-3)"},
 		{"negative budget", func(t *testing.T) []byte { return written(t, func(r *report.Result) { r.EvaluationBudget = -3 }) }, "evaluation_budget is negative (-3)"},
+		// --max-evals 1e16 is how a user may say "no cap"; a budget is
+		// never added up.
+		{"a budget of 1e16", func(t *testing.T) []byte {
+			return written(t, func(r *report.Result) { r.EvaluationBudget, r.Config.MaxEvals = 1e16, 1e16 })
+		}, ""},
 		{"a class twice", func(t *testing.T) []byte { return written(t, func(r *report.Result) { r.Classes[3].Index = 2 }) }, "class 2 is listed twice"},
 		{"a class the model lacks", func(t *testing.T) []byte {
 			return written(t, func(r *report.Result) { r.Classes[3].Index = 1_000_000_000 })
@@ -85,6 +90,11 @@ func TestDecodeRefusesMalformed(t *testing.T) {
 			b := written(t, func(*report.Result) {})
 			return append(append(b, '\n'), b...)
 		}, "it holds more after the report's JSON object"},
+		// The verdict of a report of another schema is quoted, not whole:
+		// a crafted one of megabytes made a "line" of megabytes.
+		{"another schema's long verdict", func(t *testing.T) []byte {
+			return []byte(`{"schema":99,"verdict":"` + strings.Repeat("A", 2000) + `"}`)
+		}, `(schema 99, verdict "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")`},
 		{"text after it", func(t *testing.T) []byte { return append(written(t, func(*report.Result) {}), " trailing"...) }, "it holds more after the report's JSON object"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -128,11 +128,13 @@ func (m *Image) validate() error {
 }
 
 // maxReadPixels bounds the pixels of an image read back from a report
-// directory, as the model sees it and as drawn (scaled up): an 8192×8192
-// image, whose decoding takes 256 MiB. An image fooltest draws from a
-// model within the default --max-input-bytes is no larger, and the PNG of
-// a fooling image that size would be over maxImageBytes anyway.
-const maxReadPixels = 1 << 26
+// directory, as the model sees it and as drawn (scaled up), so that a
+// crafted report.json cannot make a merge allocate without limit: 2^28
+// pixels, whose decoding takes at most 1 GiB (as RGBA). Images that
+// fooltest draws are far smaller: a model within the default
+// --max-input-bytes has at most 2^26 values, and the tallest strip drawn
+// from one, 1×3,000,000 values drawn 32 rows high, has 96,000,000 pixels.
+const maxReadPixels = 1 << 28
 
 // checkSize refuses the sizes of an image that fooltest does not draw:
 // channels other than 1 or 3, or a side under 1. It reads only the sizes,

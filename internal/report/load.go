@@ -2,7 +2,6 @@ package report
 
 import (
 	"bytes"
-	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -102,7 +101,7 @@ func Decode(r io.Reader, size int64, what string) (*Result, error) {
 	case err != nil:
 		return nil, fault.Invalidf("", "%s is not a fooltest report.json: %s", what, brief(err))
 	case res.Schema != Schema || res.Verdict == "":
-		return nil, fault.Invalidf("", "%s is not a fooltest report.json of schema %d (schema %d, verdict %q): rerun it with this fooltest", what, Schema, res.Schema, res.Verdict)
+		return nil, fault.Invalidf("", "%s is not a fooltest report.json of schema %d (schema %d, verdict %.40q): rerun it with this fooltest", what, Schema, res.Schema, res.Verdict)
 	}
 	if problem := malformed(&res); problem != "" {
 		return nil, fault.Invalidf("", "%s is not a report.json that fooltest wrote: %s", what, problem)
@@ -179,8 +178,13 @@ func malformed(res *Result) string {
 		}
 		return ""
 	}
-	if p := cmp.Or(count("evaluations", res.Evaluations), count("evaluation_budget", res.EvaluationBudget)); p != "" {
+	if p := count("evaluations", res.Evaluations); p != "" {
 		return p
+	}
+	// A budget is not added up (a merge keeps the largest), and a user
+	// may give --max-evals 1e16 to mean no cap: only its sign is checked.
+	if res.EvaluationBudget < 0 {
+		return fmt.Sprintf("evaluation_budget is negative (%d)", res.EvaluationBudget)
 	}
 	m := &res.Model
 	if m.Width < 0 || m.Height < 0 || m.Channels < 0 {

@@ -86,13 +86,40 @@ func TestLoadImageSizeBomb(t *testing.T) {
 	runtime.ReadMemStats(&before)
 	px, err := report.LoadImage(dir, res, &res.Classes[0])
 	runtime.ReadMemStats(&after)
-	if px != nil || !errors.Is(err, fault.Invalid) || !strings.Contains(err.Error(), "over the 67108864 pixels fooltest reads back") || strings.Contains(err.Error(), "\n") {
+	if px != nil || !errors.Is(err, fault.Invalid) || !strings.Contains(err.Error(), "over the 268435456 pixels fooltest reads back") || strings.Contains(err.Error(), "\n") {
 		t.Errorf("got %v, want one line refusing the image's size", err)
 	}
 	// The 400 MB of pixels the sizes call for, allocated or not, far
 	// exceed what reading the file and refusing it take.
 	if got := after.TotalAlloc - before.TotalAlloc; got > 64<<20 {
 		t.Errorf("refusing the image allocated %d bytes", got)
+	}
+}
+
+// TestLoadImageLargeModel: the image of a model larger than the default
+// --max-input-bytes allows (9000×9000 gray, which a user may raise the
+// limit for) is within what a merge reads back: its size is not refused,
+// only, here, its PNG, which holds a header alone. A bound of 2^26 pixels
+// refused such images although fooltest wrote them.
+func TestLoadImageLargeModel(t *testing.T) {
+	const side = 9000
+	dir, back := writtenDir(t, reporttest.New(t, reporttest.Options{Classes: 2, Fooled: 1}))
+	back.Model.Width, back.Model.Height, back.Model.Channels = side, side, 1
+	rewrite(t, dir, back)
+	c := &back.Classes[0]
+	if err := os.WriteFile(filepath.Join(dir, filepath.FromSlash(c.Image)), pngHeader(side, side), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res, err := report.LoadJSON(dir)
+	if err != nil {
+		t.Fatalf("the report itself is one fooltest could write: %v", err)
+	}
+	_, err = report.LoadImage(dir, res, &res.Classes[0])
+	if err == nil {
+		t.Fatal("a PNG of a header alone was read")
+	}
+	if strings.Contains(err.Error(), "reads back") || strings.Contains(err.Error(), "fooltest draws") {
+		t.Errorf("the size of an image fooltest writes was refused: %v", err)
 	}
 }
 
