@@ -63,24 +63,34 @@ func pngHeader(w, h uint32) []byte {
 	return b.Bytes()
 }
 
-// TestLoadImageSizeBomb: a report.json whose model claims an image of
-// 20000×20000 pixels, beside a PNG whose header claims as much, is
-// refused before the pixels are allocated. Its image used to be allocated
-// from the report's sizes before the PNG was looked at (a shard's
-// artifact claiming 65535×65535×3 made a merge allocate 12 GiB and die).
-func TestLoadImageSizeBomb(t *testing.T) {
-	const side = 20000
+// sideBySideDir writes a report directory whose model's image is side×side
+// (edit changes the model further) and whose first class's PNG is a
+// header alone claiming that size, and reads its report.json back, which
+// any such size passes.
+func sideBySideDir(t *testing.T, side int, edit func(*report.Model)) (string, *report.Result) {
+	t.Helper()
 	dir, back := writtenDir(t, reporttest.New(t, reporttest.Options{Classes: 2, Fooled: 1}))
 	back.Model.Width, back.Model.Height = side, side
+	edit(&back.Model)
 	rewrite(t, dir, back)
 	c := &back.Classes[0]
-	if err := os.WriteFile(filepath.Join(dir, filepath.FromSlash(c.Image)), pngHeader(side, side), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, filepath.FromSlash(c.Image)), pngHeader(uint32(side), uint32(side)), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	res, err := report.LoadJSON(dir)
 	if err != nil {
 		t.Fatalf("the report itself is one fooltest could write: %v", err)
 	}
+	return dir, res
+}
+
+// TestLoadImageSizeBomb: a report.json whose model claims an image of
+// 20000×20000 pixels, beside a PNG whose header claims as much, is
+// refused before the pixels are allocated. Its image used to be allocated
+// from the report's sizes before the PNG was looked at (a shard's
+// artifact claiming 65535×65535×3 made a merge allocate 12 GiB and die).
+func TestLoadImageSizeBomb(t *testing.T) {
+	dir, res := sideBySideDir(t, 20000, func(*report.Model) {})
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
@@ -102,19 +112,8 @@ func TestLoadImageSizeBomb(t *testing.T) {
 // only, here, its PNG, which holds a header alone. A bound of 2^26 pixels
 // refused such images although fooltest wrote them.
 func TestLoadImageLargeModel(t *testing.T) {
-	const side = 9000
-	dir, back := writtenDir(t, reporttest.New(t, reporttest.Options{Classes: 2, Fooled: 1}))
-	back.Model.Width, back.Model.Height, back.Model.Channels = side, side, 1
-	rewrite(t, dir, back)
-	c := &back.Classes[0]
-	if err := os.WriteFile(filepath.Join(dir, filepath.FromSlash(c.Image)), pngHeader(side, side), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	res, err := report.LoadJSON(dir)
-	if err != nil {
-		t.Fatalf("the report itself is one fooltest could write: %v", err)
-	}
-	_, err = report.LoadImage(dir, res, &res.Classes[0])
+	dir, res := sideBySideDir(t, 9000, func(m *report.Model) { m.Channels = 1 })
+	_, err := report.LoadImage(dir, res, &res.Classes[0])
 	if err == nil {
 		t.Fatal("a PNG of a header alone was read")
 	}
