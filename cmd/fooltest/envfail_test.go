@@ -15,38 +15,63 @@ import (
 
 // TestReportDirFull fills a tiny filesystem: the run must end with exit 3
 // and one line, and every report file that does exist must be whole (no
-// temporary files left, no truncated reports).
+// temporary files left, no truncated reports). A report directory the run
+// created there, on a filesystem already full, is removed again with the
+// images/ folder made in it: they hold nothing.
 func TestReportDirFull(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root to mount a small tmpfs")
 	}
-	dir := t.TempDir()
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=48k", "tmpfs", dir).CombinedOutput(); err != nil {
-		t.Skipf("cannot mount tmpfs here: %v %s", err, out)
+	tests := []struct {
+		name   string
+		sub    string // the report directory under the mount
+		filled bool   // fill the filesystem before the run
+	}{
+		{name: "reports partly written", sub: "."},
+		{name: "report directory created on a full disk", sub: "a/rep", filled: true},
 	}
-	defer exec.Command("umount", dir).Run()
-	r := runMain(t, nil, "run", "--encoding", "direct", "--max-evals", "400", "--threads", "1", "--quiet", "--report-dir", dir)
-	if r.code != exitcode.Environment {
-		t.Fatalf("exit %d, want 3; stderr %q", r.code, r.stderr)
-	}
-	if !strings.Contains(r.stderr, "writing reports") || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 {
-		t.Errorf("stderr %q: want one line about writing reports", r.stderr)
-	}
-	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		if strings.HasPrefix(d.Name(), ".") {
-			t.Errorf("temporary file left: %s", p)
-		}
-		if d.Name() == "report.json" {
-			b, _ := os.ReadFile(p)
-			if len(b) == 0 || b[len(b)-1] != '\n' {
-				t.Errorf("report.json is truncated")
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=48k", "tmpfs", dir).CombinedOutput(); err != nil {
+				t.Skipf("cannot mount tmpfs here: %v %s", err, out)
 			}
-		}
-		return nil
-	})
+			defer exec.Command("umount", dir).Run()
+			filler := filepath.Join(dir, "filler")
+			if tt.filled {
+				// Fails with ENOSPC once the filesystem is full, as meant.
+				_ = os.WriteFile(filler, make([]byte, 1<<20), 0o644)
+			}
+			r := runMain(t, nil, "run", "--encoding", "direct", "--max-evals", "400", "--threads", "1", "--quiet", "--report-dir", filepath.Join(dir, tt.sub))
+			if r.code != exitcode.Environment {
+				t.Fatalf("exit %d, want 3; stderr %q", r.code, r.stderr)
+			}
+			if !strings.Contains(r.stderr, "writing reports") || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 {
+				t.Errorf("stderr %q: want one line about writing reports", r.stderr)
+			}
+			filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+				if err != nil {
+					return err
+				}
+				if tt.filled && p != dir && p != filler {
+					t.Errorf("left on the full disk: %s", p)
+				}
+				if d.IsDir() {
+					return nil
+				}
+				if strings.HasPrefix(d.Name(), ".") {
+					t.Errorf("temporary file left: %s", p)
+				}
+				if d.Name() == "report.json" {
+					b, _ := os.ReadFile(p)
+					if len(b) == 0 || b[len(b)-1] != '\n' {
+						t.Errorf("report.json is truncated")
+					}
+				}
+				return nil
+			})
+		})
+	}
 }
 
 // TestReportDirUnwritable: a report directory that cannot be created is

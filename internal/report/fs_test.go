@@ -608,3 +608,66 @@ func userPNG(t *testing.T) []byte {
 	}
 	return buf.Bytes()
 }
+
+// TestFailedWriteRemovesEmptyFolders: when the writers fail (a full disk;
+// here a stopped directory or images that cannot be drawn), the folders
+// WriteFiles created and left empty are removed, deepest first, and are
+// not listed as written; folders that were there before, and folders that
+// hold a report, stay.
+func TestFailedWriteRemovesEmptyFolders(t *testing.T) {
+	all := append(report.DefaultFormats(), report.FormatDataset)
+	tests := []struct {
+		name    string
+		planted []string // folders under the report directory made before ("." is the report directory)
+		stop    bool     // stop every writer
+		formats []string
+		want    []string // what the report directory holds after, "." for itself
+	}{
+		{name: "nested directory made, every writer stopped", stop: true, formats: all},
+		{name: "user's empty report directory kept", planted: []string{"."}, stop: true, formats: all, want: []string{"."}},
+		{name: "user's images folder kept", planted: []string{".", "images"}, stop: true, formats: all, want: []string{".", "images"}},
+		{name: "only images, none drawn", formats: []string{report.FormatImages}},
+		{name: "report written, images not", formats: []string{report.FormatJSON, report.FormatImages}, want: []string{".", report.JSONFile}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			root := t.TempDir()
+			dir := filepath.Join(root, "a", "b")
+			for _, p := range tt.planted {
+				mkdir(t, filepath.Join(dir, p))
+			}
+			res := reporttest.New(t, reporttest.Options{Classes: 6, Fooled: 3})
+			opts := report.WriteOptions{}
+			if tt.stop {
+				opts.Stop = &report.Stopper{}
+				opts.Stop.Stop(dir)
+			} else {
+				for i := range res.Classes {
+					if px := res.Classes[i].Pixels; px != nil {
+						px.Pix = px.Pix[:5]
+					}
+				}
+			}
+			w, err := report.WriteFiles(dir, res, tt.formats, opts)
+			if err == nil {
+				t.Fatal("WriteFiles succeeded; the test needs writers that fail")
+			}
+			var want []string
+			if len(tt.planted) > 0 || len(tt.want) > 0 {
+				want = append(want, filepath.Join(root, "a"))
+			}
+			for _, p := range tt.want {
+				want = append(want, filepath.Join(dir, p))
+			}
+			slices.Sort(want)
+			if got := tree(t, root); !slices.Equal(got, want) {
+				t.Errorf("left %q,\nwant %q", got, want)
+			}
+			for _, p := range w.Paths {
+				if _, err := os.Lstat(p); err != nil {
+					t.Errorf("Paths lists %s, which is not there: %v", p, err)
+				}
+			}
+		})
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -84,7 +85,8 @@ type Written struct {
 	Formats map[string]string
 	// Paths are every file written and every folder created, the report
 	// directory included when Write created it (or CheckDir did, which
-	// removes what it creates); a folder comes before what is in it.
+	// removes what it creates); a folder comes before what is in it. A
+	// folder removed again because it was left empty is not listed.
 	// Files and folders that were there before are not listed, even when
 	// Write replaced a file of the same name, so that a caller re-owning
 	// the report (see package actions) touches nothing else.
@@ -114,7 +116,11 @@ type WriteOptions struct {
 // them, so every image path in report.json, report.md, junit.xml and
 // report.sarif names a file that exists. Each file is written atomically. A failing format does not
 // stop the others, which are still worth having on an interrupted or
-// failing run; all errors are returned together, with what was written. A
+// failing run; all errors are returned together, with what was written.
+// When any format failed, the folders WriteFiles created (dir and its
+// parents, images/, dataset/) that hold nothing are removed again, so that
+// a full disk leaves no empty report directory behind; a folder that was
+// there before, or that holds anything, stays. A
 // class whose image could not be written (images/ could not be made, say)
 // has its image path cleared in the copy, so the reports written after it
 // do not refer to it. The images that an earlier run left in images/ or
@@ -222,6 +228,9 @@ func WriteFiles(dir string, res *Result, formats []string, opts WriteOptions) (W
 		errs = append(errs, fmt.Errorf("report: %w", err))
 	}
 
+	if slices.ContainsFunc(errs, func(err error) bool { return err != nil }) {
+		files.paths = removeEmptyCreated(files.paths)
+	}
 	w := Written{Formats: make(map[string]string, len(todo)), Paths: files.paths}
 	for i, f := range todo {
 		if failed[i] == nil {
@@ -229,6 +238,27 @@ func WriteFiles(dir string, res *Result, formats []string, opts WriteOptions) (W
 		}
 	}
 	return w, errors.Join(errs...)
+}
+
+// removeEmptyCreated removes the folders in paths, which lists only what
+// WriteFiles created, that hold nothing, deepest first, and returns paths
+// without them. A write that failed (a full disk) would otherwise leave
+// the report directory and images/ it made, empty, for a workflow to
+// publish or a user to wonder at. A folder that holds anything stays, and
+// so does every folder that was there before, since paths never lists one.
+func removeEmptyCreated(paths []string) []string {
+	removed := make(map[string]bool)
+	for _, p := range slices.Backward(paths) {
+		fi, err := os.Lstat(p)
+		if err != nil || !fi.IsDir() {
+			continue
+		}
+		// Remove fails on a folder that is not empty.
+		if os.Remove(p) == nil {
+			removed[p] = true
+		}
+	}
+	return slices.DeleteFunc(paths, func(p string) bool { return removed[p] })
 }
 
 // unlinkMissing clears the image path of every class whose image is not in
