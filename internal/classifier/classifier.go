@@ -426,10 +426,12 @@ func open(ctx context.Context, start time.Time, name string, src source, checked
 	if err != nil {
 		return nil, err
 	}
+	loadStart := time.Now()
 	sess, err := load()
 	if err != nil {
 		return nil, err
 	}
+	loaded := time.Since(loadStart)
 	c := &Classifier{in: in, out: out, sess: sess, mul: mul, add: add, bgr: norm.BGR && in.c == 3,
 		pixels: in.elem == onnxcheck.TypeUint8, norm: norm, multiLabel: opts.MultiLabel,
 		expSoftmax: expSoftmax(checked, out.name)}
@@ -471,7 +473,7 @@ func open(ctx context.Context, start time.Time, name string, src source, checked
 	}
 	stop := c.AbortOn(ctx)
 	tuneStart := time.Now()
-	err = c.chooseBatch(ctx, opts.Batch, tuneDeadline(ctx, tuneStart), load)
+	err = c.chooseBatch(ctx, opts.Batch, tuneDeadline(ctx, tuneStart), load, loaded)
 	c.info.TuneSeconds = time.Since(tuneStart).Seconds()
 	if err == nil {
 		// The model's first run, where tuning times nothing (see

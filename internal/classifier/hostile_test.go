@@ -277,7 +277,7 @@ func TestTuneDeadline(t *testing.T) {
 	}
 	// A deadline already past: only batch 1, measured by its first run.
 	c := openModel(t, onnxtest.Classifier([]int64{-1, 1, 8, 8}, 3, "Softmax"), Options{})
-	b, _, err := c.tuneBatch(context.Background(), time.Now().Add(-time.Second))
+	b, _, err := c.tuneBatch(context.Background(), time.Now().Add(-time.Second), 0)
 	if err != nil {
 		t.Fatal(err)
 	}

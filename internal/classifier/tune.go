@@ -16,14 +16,22 @@ import (
 // requested batch, or the candidate with the best measured images per second,
 // tuned until deadline at the latest. The end of ctx aborts it. Where tuning
 // ran a larger batch than it chose, the session is renewed with load, which
-// frees the memory the larger batch took.
-func (c *Classifier) chooseBatch(ctx context.Context, requested int, deadline time.Time, load sessionLoader) error {
+// frees the memory the larger batch took. That load cannot be aborted, so
+// tuning sets aside reload for it, the time loading the model took when it
+// was opened (see tuneBatch). Tuning then ends by deadline, plus what the
+// run in flight takes to stop (ONNX Runtime checks between operators),
+// plus whatever the second load takes beyond the first: nothing bounds
+// that, and on a loaded machine it took up to 2.5 s where the first took
+// 0.2 s (docs/measurements.md). A model that fails at batch 1 is run once
+// at each larger size until one runs (see onlyBatch), bounded by ctx
+// alone: without that size it cannot be scored at all.
+func (c *Classifier) chooseBatch(ctx context.Context, requested int, deadline time.Time, load sessionLoader, reload time.Duration) error {
 	switch {
 	case c.in.batch > 0:
 		requested = c.in.batch
 	case requested > 0:
 	default:
-		best, largest, err := c.tuneBatch(ctx, deadline)
+		best, largest, err := c.tuneBatch(ctx, deadline, reload)
 		if err != nil {
 			return err
 		}
@@ -99,12 +107,16 @@ func tuneDeadline(ctx context.Context, now time.Time) time.Time {
 // tuneBatch times doubling batch sizes and keeps the fastest per image. A
 // larger batch must win by 3% to be chosen, since it also costs latency and
 // padding in the search's last batch of a generation. Its runs end at
-// deadline: a size not timed by then is not chosen, and it keeps the best
-// size timed so far, batch 1 at least. Where only batch 1 fits
+// deadline, those of sizes above 1 at reload before it: once a size above
+// 1 has run, choosing a smaller one makes chooseBatch load the model
+// again, and reload is set aside for that. A size not timed by then is not
+// chosen, and it keeps the best size timed so far, batch 1 at least; a
+// model that took longer to load than the whole of tuning's time is timed
+// at batch 1 only. Where only batch 1 fits
 // maxBatchBytes it times nothing: there is nothing to choose between, and
 // the checks after it run the model at batch 1 anyway. largest is the
 // largest size it ran the model at, whether or not the run ended well.
-func (c *Classifier) tuneBatch(ctx context.Context, deadline time.Time) (best *binding, largest int, err error) {
+func (c *Classifier) tuneBatch(ctx context.Context, deadline time.Time, reload time.Duration) (best *binding, largest int, err error) {
 	per := c.in.c * c.in.h * c.in.w
 	if 2*per*4 > maxBatchBytes {
 		best, err = c.newBinding(1)
@@ -113,8 +125,12 @@ func (c *Classifier) tuneBatch(ctx context.Context, deadline time.Time) (best *b
 	bestRate := 0.0
 	worse := 0
 	for size := 1; size <= maxTunedBatch && (size == 1 || size*per*4 <= maxBatchBytes); size *= 2 {
-		if size > 1 && !time.Now().Before(deadline) {
-			break
+		until := deadline
+		if size > 1 {
+			until = deadline.Add(-reload)
+			if !time.Now().Before(until) {
+				break
+			}
 		}
 		b, err := c.newBinding(size)
 		if err != nil {
@@ -122,7 +138,7 @@ func (c *Classifier) tuneBatch(ctx context.Context, deadline time.Time) (best *b
 			return nil, 0, err
 		}
 		largest = size
-		rate, timed, err := c.measureBy(ctx, b, deadline)
+		rate, timed, err := c.measureBy(ctx, b, until)
 		if err == nil && !timed {
 			// Larger sizes would take longer still.
 			if best == nil {

@@ -32,7 +32,7 @@ func TestTuneOnlyBatchOne(t *testing.T) {
 			c := openModel(t, onnxtest.ConvNet(3, 1, false), Options{InputShape: &tc.shape, Batch: 1})
 			ctx, cancel := context.WithCancel(context.Background())
 			cancel()
-			b, _, err := c.tuneBatch(ctx, time.Now().Add(time.Hour))
+			b, _, err := c.tuneBatch(ctx, time.Now().Add(time.Hour), 0)
 			if tc.times {
 				if !errors.Is(err, ErrAborted) {
 					t.Fatalf("got %v, want the ended context's abort of a timed run", err)
@@ -62,7 +62,7 @@ func TestTuneCap(t *testing.T) {
 	}
 	limit := 2 * one
 	start := time.Now()
-	b, _, err := c.tuneBatch(context.Background(), start.Add(limit))
+	b, _, err := c.tuneBatch(context.Background(), start.Add(limit), 0)
 	took := time.Since(start)
 	if err != nil {
 		t.Fatal(err)
@@ -135,4 +135,39 @@ func residentBytes(t *testing.T) int64 {
 	}
 	t.Fatal("no VmRSS in /proc/self/status")
 	return 0
+}
+
+// TestTuneSetsAsideReload: sizes above 1 are timed only until the deadline
+// less the time set aside to load the model again, which choosing a
+// smaller size than one tried costs and which cannot be aborted. Set aside
+// past the deadline, nothing above batch 1 runs, so nothing is loaded
+// again; set aside nothing, larger sizes run. Neither depends on how fast
+// the machine is: the deadline is an hour away.
+func TestTuneSetsAsideReload(t *testing.T) {
+	tests := []struct {
+		name        string
+		reload      time.Duration
+		wantLargest func(int) bool
+		want        string
+	}{
+		{"reload past the deadline", 2 * time.Hour, func(n int) bool { return n == 1 }, "1"},
+		{"nothing to set aside", 0, func(n int) bool { return n >= 4 }, "4 or more: batch 1 and two sizes that fail to beat it at least"},
+	}
+	shape := [3]int{3, 32, 32}
+	c := openModel(t, onnxtest.ConvNet(3, 1, false), Options{InputShape: &shape, Batch: 1})
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			b, largest, err := c.tuneBatch(context.Background(), time.Now().Add(time.Hour), tc.reload)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer b.destroy()
+			if !tc.wantLargest(largest) {
+				t.Errorf("largest size run %d, want %s", largest, tc.want)
+			}
+			if largest == 1 && b.size != 1 {
+				t.Errorf("chose batch %d, larger than any size run", b.size)
+			}
+		})
+	}
 }
