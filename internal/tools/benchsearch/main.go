@@ -126,12 +126,18 @@ func run() error {
 	}
 	var needs []int64
 	flagged := map[int][]*attack.Unreachable{}
+	var all interleaved
 	for s := range uint64(f.seeds) {
-		need, err := search(c, f, f.seed0+s, flagged)
+		need, err := search(c, f, f.seed0+s, flagged, &all)
 		if err != nil {
 			return err
 		}
 		needs = append(needs, need)
+	}
+	if f.interleave > 0 && f.seeds > 1 {
+		// Searches that stop within a few slices say little each; their
+		// sums say more.
+		fmt.Printf("interleaved, all seeds: %s\n", all.ratio())
 	}
 	fmt.Printf("median evaluations to all: %s\n", format(median(needs), f.maxEvals))
 	fmt.Printf("looks unreachable: %s\n", unreachableSummary(flagged, f.seeds))
@@ -251,8 +257,8 @@ func describe(class int, u *attack.Unreachable) string {
 // target reached the threshold, or -1. Classes that look unreachable
 // (attack.Class.Unreachable) do not count: the count is then the
 // evaluations until every other class reached it, and flagged collects
-// them.
-func search(c *classifier.Classifier, f flags, seed uint64, flagged map[int][]*attack.Unreachable) (int64, error) {
+// them. With -interleave, all adds up the run's measurements.
+func search(c *classifier.Classifier, f flags, seed uint64, flagged map[int][]*attack.Unreachable, all *interleaved) (int64, error) {
 	ctx := context.Background()
 	if f.budget > 0 {
 		var cancel context.CancelFunc
@@ -273,11 +279,9 @@ func search(c *classifier.Classifier, f flags, seed uint64, flagged map[int][]*a
 		return 0, err
 	}
 	if il != nil {
-		own := res.Elapsed - il.rawTook
-		search := float64(res.Evaluations) / own.Seconds()
-		raw := float64(il.rawImages) / il.rawTook.Seconds()
-		fmt.Printf("interleaved: search %.0f/s over %.1fs, raw %.0f/s over %.1fs in %d slices: ratio %.3f\n",
-			search, own.Seconds(), raw, il.rawTook.Seconds(), il.slices, search/raw)
+		il.evals, il.took = res.Evaluations, res.Elapsed
+		fmt.Printf("interleaved: %s\n", il.ratio())
+		all.add(il)
 	}
 	markBoundedLayer(c, res, f.threshold)
 	need, reached, unreachable := int64(0), 0, 0
@@ -449,6 +453,30 @@ type interleaved struct {
 	rawImages int64
 	rawTook   time.Duration
 	slices    int
+	// calls and images count the search's scoring calls and the images
+	// they held: the runtime's rate depends on the batch it runs, and raw
+	// slices always run full batches.
+	calls, images int64
+	// evals and took are the search's evaluations and elapsed time, raw
+	// slices included.
+	evals int64
+	took  time.Duration
+}
+
+// add adds o's counts to s's.
+func (s *interleaved) add(o *interleaved) {
+	s.rawImages, s.rawTook, s.slices = s.rawImages+o.rawImages, s.rawTook+o.rawTook, s.slices+o.slices
+	s.calls, s.images, s.evals, s.took = s.calls+o.calls, s.images+o.images, s.evals+o.evals, s.took+o.took
+}
+
+// ratio describes the search's rate over its own time against the raw rate
+// over the slices.
+func (s *interleaved) ratio() string {
+	own := s.took - s.rawTook
+	search := float64(s.evals) / own.Seconds()
+	raw := float64(s.rawImages) / s.rawTook.Seconds()
+	return fmt.Sprintf("search %.0f/s over %.3fs, raw %.0f/s over %.3fs in %d slices: ratio %.3f; %.1f images per scoring call",
+		search, own.Seconds(), raw, s.rawTook.Seconds(), s.slices, search/raw, float64(s.images)/float64(max(s.calls, 1)))
 }
 
 func (s *interleaved) tick() error {
@@ -465,6 +493,7 @@ func (s *interleaved) Score(imgs []float32, n int, conf []float32) error {
 	if err := s.tick(); err != nil {
 		return err
 	}
+	s.calls, s.images = s.calls+1, s.images+int64(n)
 	return s.Classifier.Score(imgs, n, conf)
 }
 
@@ -472,6 +501,7 @@ func (s *interleaved) ScoreInputs(inputs []float32, n int, conf []float32) error
 	if err := s.tick(); err != nil {
 		return err
 	}
+	s.calls, s.images = s.calls+1, s.images+int64(n)
 	return s.Classifier.ScoreInputs(inputs, n, conf)
 }
 
