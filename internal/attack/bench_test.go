@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"testing"
+	"time"
 )
 
 // BenchmarkPaperDirect measures the paper's search on the embedded LeNet:
@@ -103,4 +104,36 @@ func BenchmarkToGrid(b *testing.B) {
 		copy(p, src)
 		toGrid(p)
 	}
+}
+
+// BenchmarkShortSearch measures whole default searches of the embedded
+// LeNet to 0.9999 (a few hundred evaluations, as an MNIST model's take),
+// set-up included, against the classifier's raw throughput measured between
+// them: search/raw is the searches' evaluations per second of Run over the
+// raw images per second, and setup the share of Run's time spent before the
+// search's clock starts (Result.Elapsed). Both are ratios within one run,
+// so they compare builds on a loaded machine where times do not.
+func BenchmarkShortSearch(b *testing.B) {
+	s := openDemo(b, 64)
+	var evals, raw int64
+	var runs, rawTook, searching time.Duration
+	seed := uint64(0)
+	for b.Loop() {
+		seed++
+		t0 := time.Now()
+		r, err := Run(context.Background(), s, Config{Threshold: 0.9999, MaxEvals: 20000, Seed: seed})
+		took := time.Since(t0)
+		if err != nil {
+			b.Fatal(err)
+		}
+		evals, runs, searching = evals+r.Evaluations, runs+took, searching+r.Elapsed
+		n, d, err := s.Raw(took)
+		if err != nil {
+			b.Fatal(err)
+		}
+		raw, rawTook = raw+n, rawTook+d
+	}
+	b.ReportMetric((float64(evals)/runs.Seconds())/(float64(raw)/rawTook.Seconds()), "search/raw")
+	b.ReportMetric(1-searching.Seconds()/runs.Seconds(), "setup")
+	b.ReportMetric(float64(evals)/float64(b.N), "evals/op")
 }

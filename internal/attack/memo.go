@@ -2,6 +2,7 @@ package attack
 
 import (
 	"math"
+	"slices"
 	"unsafe"
 )
 
@@ -22,9 +23,21 @@ import (
 type memo struct {
 	k    int
 	slot map[uint64]int32
-	// keys and conf form a ring of entries, the oldest overwritten first.
+	// keys and conf form a ring of size entries, the oldest overwritten
+	// first. They and slot grow as entries come rather than at once: a
+	// whole ring is 65,536 entries below 128 classes, and allocating and
+	// clearing it (with the map's table, about 5 MB at 10 classes) took
+	// as long as a whole search of a fast MNIST model, which stores a
+	// few hundred entries, and 4% to 11% of the searches of the others
+	// measured (docs/measurements.md, "The search's own costs on small
+	// models"). conf is kept in blocks of memoBlock
+	// entries, made as the ring first reaches them, so that growing it
+	// copies nothing and leaves no garbage: 32 MB of confidences at 1000
+	// classes, grown by doubling, had raised a MobileNetV2 search's peak
+	// memory by 55 MB.
 	keys         []uint64
-	conf         []float32
+	conf         [][]float32
+	size         int
 	next, filled int
 	// run counts the repeats since the last query; off is set once a run
 	// reaches maxRepeatRun, after which every image is queried (see
@@ -40,6 +53,10 @@ const (
 	memoBytes = 32 << 20
 	memoMin   = 1 << 10
 	memoMax   = 1 << 16
+	// memoFirst is how many keys the ring first makes room for, and
+	// memoBlock how many entries' confidences a block holds.
+	memoFirst = 256
+	memoBlock = 256
 )
 
 // maxRepeatRun is how many repeats in a row turn the memo off for the rest
@@ -52,12 +69,7 @@ const maxRepeatRun = 1 << 16
 
 func newMemo(k int) *memo {
 	n := min(memoMax, max(memoMin, memoBytes/(4*max(k, 1))))
-	return &memo{
-		k:    k,
-		slot: make(map[uint64]int32, n),
-		keys: make([]uint64, n),
-		conf: make([]float32, n*k),
-	}
+	return &memo{k: k, slot: make(map[uint64]int32), size: n}
 }
 
 // lookup copies the remembered confidences of the image with fingerprint fp
@@ -70,8 +82,14 @@ func (m *memo) lookup(fp uint64, dst []float32) bool {
 	if !ok {
 		return false
 	}
-	copy(dst, m.conf[int(i)*m.k:(int(i)+1)*m.k])
+	copy(dst, m.entry(int(i)))
 	return true
+}
+
+// entry returns the confidences of entry i.
+func (m *memo) entry(i int) []float32 {
+	j := i % memoBlock * m.k
+	return m.conf[i/memoBlock][j : j+m.k]
 }
 
 // repeated records an image answered by lookup or by an identical image of
@@ -91,17 +109,31 @@ func (m *memo) store(fp uint64, conf []float32) {
 		return
 	}
 	i := m.next
-	m.next = (m.next + 1) % len(m.keys)
-	if m.filled == len(m.keys) {
+	m.next = (m.next + 1) % m.size
+	if m.filled == m.size {
 		if old := m.keys[i]; m.slot[old] == int32(i) {
 			delete(m.slot, old)
 		}
+		m.keys[i] = fp
 	} else {
+		// Until the ring is full, entry i is the next one appended.
+		// Doubling, and taking all keys once a doubling would pass
+		// half of them, keeps append from overshooting the ring.
+		if m.filled == cap(m.keys) {
+			n := max(memoFirst, 2*m.filled)
+			if 2*n > m.size {
+				n = m.size
+			}
+			m.keys = slices.Grow(m.keys, n-m.filled)
+		}
+		if i%memoBlock == 0 {
+			m.conf = append(m.conf, make([]float32, min(memoBlock, m.size-i)*m.k))
+		}
 		m.filled++
+		m.keys = append(m.keys, fp)
 	}
-	m.keys[i] = fp
+	copy(m.entry(i), conf)
 	m.slot[fp] = int32(i)
-	copy(m.conf[i*m.k:(i+1)*m.k], conf)
 }
 
 // imageKey hashes img bit for bit (so 0 and -0 differ, as they may to a

@@ -2,7 +2,9 @@ package attack
 
 import (
 	"context"
+	"fmt"
 	"math"
+	"runtime"
 	"slices"
 	"testing"
 )
@@ -84,12 +86,12 @@ func TestMemoPaperQueriesEveryImage(t *testing.T) {
 
 func TestMemoRing(t *testing.T) {
 	m := newMemo(2)
-	n := len(m.keys)
+	n := m.size
 	if n != memoMax {
 		t.Fatalf("%d entries for 2 classes, want %d", n, memoMax)
 	}
-	if big := newMemo(1000); len(big.keys)*1000*4 > memoBytes || len(big.keys) < memoMin {
-		t.Fatalf("%d entries for 1000 classes", len(big.keys))
+	if big := newMemo(1000); big.size*1000*4 > memoBytes || big.size < memoMin {
+		t.Fatalf("%d entries for 1000 classes", big.size)
 	}
 	conf := func(i int) []float32 { return []float32{float32(i), -float32(i)} }
 	for i := range n + 3 {
@@ -107,6 +109,47 @@ func TestMemoRing(t *testing.T) {
 	}
 	if len(m.slot) != n {
 		t.Fatalf("%d fingerprints indexed for %d entries", len(m.slot), n)
+	}
+}
+
+// TestMemoGrowsWithUse: a memo takes memory for the entries it holds, not
+// for its whole ring at once. The ring of a 10-class model is 65,536
+// entries; made at once, it and its map's table took longer to allocate
+// and clear than a whole MNIST search that stores a few hundred images.
+// Bytes are counted, not timed, so that the test does not depend on the
+// machine.
+func TestMemoGrowsWithUse(t *testing.T) {
+	for _, tc := range []struct {
+		k, stored int
+		// most bounds the bytes allocated by newMemo and the stores.
+		most uint64
+	}{
+		{k: 1, stored: 0, most: 4 << 10},
+		{k: 10, stored: 0, most: 4 << 10},
+		{k: 1000, stored: 0, most: 4 << 10},
+		{k: 10, stored: 300, most: 96 << 10},
+		{k: 1000, stored: 300, most: 4 << 20},
+	} {
+		t.Run(fmt.Sprintf("k%d/stored%d", tc.k, tc.stored), func(t *testing.T) {
+			conf := make([]float32, tc.k)
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			m := newMemo(tc.k)
+			for i := range tc.stored {
+				conf[0] = float32(i)
+				m.store(uint64(i)*0x9e3779b97f4a7c15, conf)
+			}
+			runtime.ReadMemStats(&after)
+			if got := after.TotalAlloc - before.TotalAlloc; got > tc.most {
+				t.Errorf("%d bytes allocated for a memo of %d entries holding %d, want at most %d", got, m.size, tc.stored, tc.most)
+			}
+			got := make([]float32, tc.k)
+			for i := range tc.stored {
+				if !m.lookup(uint64(i)*0x9e3779b97f4a7c15, got) || got[0] != float32(i) {
+					t.Fatalf("entry %d: remembered %v", i, got[0])
+				}
+			}
+		})
 	}
 }
 
