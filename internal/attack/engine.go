@@ -143,7 +143,6 @@ func newEngine(ctx context.Context, s Scorer, cfg resolved) (*engine, error) {
 	}
 	e.chunk = e.batch
 	e.maxChunk = max(1, min(256, maxChunkBytes/(4*e.per))/e.batch) * e.batch
-	e.imgs = make([]float32, e.maxChunk*e.per)
 	if cfg.Algorithm != AlgorithmPaper && !cfg.noMemo {
 		e.memo = newMemo(k)
 		e.fps = make([]uint64, e.maxChunk)
@@ -253,6 +252,7 @@ func (e *engine) evaluate(g *generation) error {
 	g.conf = slices.Grow(g.conf[:0], n*e.k)[:n*e.k]
 	g.took = slices.Grow(g.took[:0], n)[:n]
 	g.cells = slices.Grow(g.cells[:0], n)[:n]
+	e.room(n)
 	for off := 0; off < n; {
 		t0 := time.Now()
 		m := min(e.chunk, n-off)
@@ -306,6 +306,25 @@ func (e *engine) evaluate(g *generation) error {
 		}
 	}
 	return nil
+}
+
+// room makes e.imgs hold the chunks of a generation of n images, in whole
+// batches, at most maxChunk images. It grows with the generations rather
+// than taking maxChunk images at the start: those of a few-class search
+// hold a few dozen images, and clearing 256 CIFAR-10 images (3 MB) took 8%
+// of a profile of cifar10-tutorial-refrain7's searches (docs/measurements.md,
+// "The search's own costs on small models"). A many-class search's first
+// generation takes maxChunk at once, so that ScoreInputs' bindings hold no
+// smaller buffers beside it. A new buffer leaves the padding rows of the
+// last batch zero rather than holding older images, which no score depends
+// on: the classifier runs a model whose rows change each other's scores at
+// batch 1.
+func (e *engine) room(n int) {
+	need := min(e.maxChunk, (n+e.batch-1)/e.batch*e.batch)
+	if need*e.per <= len(e.imgs) {
+		return
+	}
+	e.imgs = make([]float32, min(e.maxChunk, max(need, 2*len(e.imgs)/e.per))*e.per)
 }
 
 // tune sizes chunks to about targetChunk of scoring, in whole batches so that

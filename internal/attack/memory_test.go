@@ -106,3 +106,50 @@ func heldByResult(t *testing.T, c Scorer, evals int64) held {
 	h.bytes = with - inUse()
 	return h
 }
+
+// TestEngineTakesMemoryAsUsed: a few-class search takes memory for the
+// images it scores, not for the largest chunk and memo it might use. Set up
+// at once, they took longer to allocate and clear than a whole search of an
+// MNIST or CIFAR-10 model (docs/measurements.md, "The search's own costs on
+// small models"): 8.6 MB for CIFAR-10 images at batch 64. Bytes are
+// counted, not timed, so that the test does not depend on the machine.
+func TestEngineTakesMemoryAsUsed(t *testing.T) {
+	for _, tc := range []struct {
+		name           string
+		c, h, w, batch int
+		// most bounds the bytes newEngine allocates, and the bytes
+		// its image buffer holds after a search of 2,000 evaluations.
+		most, used int
+	}{
+		{"mnist batch 64", 1, 28, 28, 64, 512 << 10, 64 * 28 * 28 * 4},
+		{"cifar10 batch 64", 3, 32, 32, 64, 512 << 10, 64 * 3 * 32 * 32 * 4},
+		{"cifar10 batch 1", 3, 32, 32, 1, 512 << 10, 64 * 3 * 32 * 32 * 4},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newLinearScorer(tc.c, tc.h, tc.w, 10, tc.batch, 1)
+			cfg, err := resolve(Config{Threshold: 0.99, MaxEvals: 2000, Seed: 1}, 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			e, err := newEngine(context.Background(), s, cfg)
+			runtime.ReadMemStats(&after)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := after.TotalAlloc - before.TotalAlloc; got > uint64(tc.most) {
+				t.Errorf("setting up the search allocated %d bytes, want at most %d", got, tc.most)
+			}
+			if err := e.run(newClimb(e)); err != nil {
+				t.Fatal(err)
+			}
+			if e.evals == 0 {
+				t.Fatal("the search scored nothing")
+			}
+			if got := 4 * len(e.imgs); got > tc.used {
+				t.Errorf("after %d evaluations the image buffer holds %d bytes, want at most %d (the chunks' images, in whole batches)", e.evals, got, tc.used)
+			}
+		})
+	}
+}
