@@ -620,6 +620,7 @@ func TestFailedWriteRemovesEmptyFolders(t *testing.T) {
 		name    string
 		planted []string // folders under the report directory made before ("." is the report directory)
 		stop    bool     // stop every writer
+		noImage bool     // no class has an image, as for a model not tested
 		formats []string
 		want    []string // what the report directory holds after, "." for itself
 	}{
@@ -628,6 +629,7 @@ func TestFailedWriteRemovesEmptyFolders(t *testing.T) {
 		{name: "user's images folder kept", planted: []string{".", "images"}, stop: true, formats: all, want: []string{".", "images"}},
 		{name: "only images, none drawn", formats: []string{report.FormatImages}},
 		{name: "report written, images not", formats: []string{report.FormatJSON, report.FormatImages}, want: []string{".", report.JSONFile}},
+		{name: "no images to write, report stopped", stop: true, noImage: true, formats: []string{report.FormatJSON, report.FormatImages}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -638,15 +640,21 @@ func TestFailedWriteRemovesEmptyFolders(t *testing.T) {
 			}
 			res := reporttest.New(t, reporttest.Options{Classes: 6, Fooled: 3})
 			opts := report.WriteOptions{}
-			if tt.stop {
-				opts.Stop = &report.Stopper{}
-				opts.Stop.Stop(dir)
-			} else {
+			switch {
+			case tt.noImage:
+				for i := range res.Classes {
+					res.Classes[i].Pixels = nil
+				}
+			case !tt.stop:
 				for i := range res.Classes {
 					if px := res.Classes[i].Pixels; px != nil {
 						px.Pix = px.Pix[:5]
 					}
 				}
+			}
+			if tt.stop {
+				opts.Stop = &report.Stopper{}
+				opts.Stop.Stop(dir)
 			}
 			w, err := report.WriteFiles(dir, res, tt.formats, opts)
 			if err == nil {
@@ -666,6 +674,11 @@ func TestFailedWriteRemovesEmptyFolders(t *testing.T) {
 			for _, p := range w.Paths {
 				if _, err := os.Lstat(p); err != nil {
 					t.Errorf("Paths lists %s, which is not there: %v", p, err)
+				}
+			}
+			for f, p := range w.Formats {
+				if _, err := os.Lstat(p); err != nil {
+					t.Errorf("Formats gives %s at %s, which is not there: %v", f, p, err)
 				}
 			}
 		})

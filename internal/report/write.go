@@ -81,7 +81,9 @@ func writers(words Words) map[string]writer {
 // Written is what WriteFiles wrote.
 type Written struct {
 	// Formats maps each format written to its path: a file, or the folder
-	// of images or dataset. A format that failed is absent.
+	// of images or dataset. A format that failed is absent, and so is
+	// one whose folder was removed again, left empty, after another
+	// format failed.
 	Formats map[string]string
 	// Paths are every file written and every folder created, the report
 	// directory included when Write created it (or CheckDir did, which
@@ -228,12 +230,15 @@ func WriteFiles(dir string, res *Result, formats []string, opts WriteOptions) (W
 		errs = append(errs, fmt.Errorf("report: %w", err))
 	}
 
+	var removed map[string]bool
 	if slices.ContainsFunc(errs, func(err error) bool { return err != nil }) {
-		files.paths = removeEmptyCreated(files.paths)
+		files.paths, removed = removeEmptyCreated(files.paths)
 	}
 	w := Written{Formats: make(map[string]string, len(todo)), Paths: files.paths}
 	for i, f := range todo {
-		if failed[i] == nil {
+		// A format that wrote nothing into a folder removed again (images
+		// of a model that was not tested) is not written.
+		if failed[i] == nil && !removed[paths[i]] {
 			w.Formats[f] = paths[i]
 		}
 	}
@@ -246,7 +251,8 @@ func WriteFiles(dir string, res *Result, formats []string, opts WriteOptions) (W
 // the report directory and images/ it made, empty, for a workflow to
 // publish or a user to wonder at. A folder that holds anything stays, and
 // so does every folder that was there before, since paths never lists one.
-func removeEmptyCreated(paths []string) []string {
+// It also returns the folders it removed.
+func removeEmptyCreated(paths []string) ([]string, map[string]bool) {
 	removed := make(map[string]bool)
 	for _, p := range slices.Backward(paths) {
 		fi, err := os.Lstat(p)
@@ -258,7 +264,7 @@ func removeEmptyCreated(paths []string) []string {
 			removed[p] = true
 		}
 	}
-	return slices.DeleteFunc(paths, func(p string) bool { return removed[p] })
+	return slices.DeleteFunc(paths, func(p string) bool { return removed[p] }), removed
 }
 
 // unlinkMissing clears the image path of every class whose image is not in
