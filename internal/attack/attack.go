@@ -127,8 +127,8 @@ type options struct {
 	// repeats included, as the paper's algorithm does; for the tests that
 	// show the memo changes what a search costs and not what it finds.
 	noMemo bool
-	// noRestarts keeps stalled few-class climbs on their elites (see
-	// staleAfter), for the tests that show what restarts change.
+	// noRestarts keeps stalled climbs on their elites (see staleAfter and
+	// manyStale), for the tests that show what restarts change.
 	noRestarts bool
 	// paperVariant, when set, changes the paper algorithm's direct
 	// encoding, for the measurements that compare it with the paper.

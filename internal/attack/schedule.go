@@ -96,7 +96,13 @@ func (c *climb) byRate() {
 	rate := func(i int) float64 {
 		cl := &c.cl[i]
 		r := (cl.gain + priorRate*priorWeight) / (cl.tried + priorWeight)
-		r /= max(0.05, goal-margin(cells[i].conf, cells[i].others))
+		m := margin(cells[i].conf, cells[i].others)
+		// A restarted climb (see manyStale) ranks by its own parent,
+		// whose gains its rate counts.
+		if cl.fresh != nil {
+			m = cl.freshM
+		}
+		r /= max(0.05, goal-m)
 		if !c.e.arch.inFocus(i) {
 			r *= othersRate
 		}
