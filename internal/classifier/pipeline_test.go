@@ -114,13 +114,7 @@ func TestPipelinePanic(t *testing.T) {
 	// A spare binding of one image: the goroutine's fill of the second
 	// batch, four images, runs past its end. The first fill, Score's own,
 	// goes into the binding of four.
-	good := c.spare
-	short, err := c.newBinding(1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer short.destroy()
-	c.spare = short
+	good, short := shortSpare(t, c)
 	imgs, conf := constImages(12, 16, 0.5), make([]float32, 12*3)
 	p, err := scorePanic(c, imgs, 12, conf)
 	if err != nil {
@@ -190,13 +184,7 @@ func TestRunPanicWaitsForPipeline(t *testing.T) {
 	// The run and the goroutine both panic (its spare binding is too
 	// short for the next batch): the run's panic, the one Score itself
 	// hit, goes on.
-	good := c.spare
-	short, err := c.newBinding(1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer short.destroy()
-	c.spare = short
+	good, _ := shortSpare(t, c)
 	func() {
 		defer func() {
 			p, ok := recover().(*panics.Panic)
@@ -223,4 +211,20 @@ func TestRunPanicWaitsForPipeline(t *testing.T) {
 	if err := c.Close(); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// shortSpare replaces c's spare binding with one of a single image, which
+// the pipeline goroutine's fill of a larger batch runs past (a panic), and
+// returns the binding it replaced and the short one, which is destroyed
+// when t ends.
+func shortSpare(t *testing.T, c *Classifier) (good, short *binding) {
+	t.Helper()
+	good = c.spare
+	short, err := c.newBinding(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(short.destroy)
+	c.spare = short
+	return good, short
 }
