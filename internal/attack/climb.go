@@ -175,9 +175,9 @@ const (
 	// newer runner-up if there is one). Stalled classes between 0.9 and
 	// 0.99 took 35% to 42% of the climbs' proposals, 255 each, where the
 	// classes that converted needed a median of 35 to 58. On MobileNetV2
-	// int8 at 150,000 evaluations this fooled 449, 444, 407, 458 and 431
-	// classes against 421, 416, 406, 434 and 457 (seeds 1 to 5, mean
-	// +2.6%, seed 5 down 26: a gain within a seed's noise); restarts after 100
+	// int8 at 150,000 evaluations this fooled 449, 444, 407, 458, 431, 429
+	// and 422 classes against 421, 416, 406, 434, 457, 411 and 444 (seeds
+	// 1 to 7, mean +1.7%, within a seed's noise); restarts after 100
 	// proposals from runner-ups at 0.6 or above, further from the elite,
 	// gave 416, 428 and 378 (docs/measurements.md, "restarts for stalled
 	// many-class climbs").
