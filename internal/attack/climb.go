@@ -4,6 +4,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+
+	"github.com/fooltest/fooltest/internal/cppn"
 )
 
 // Tuning of the default search; the package README and docs/search.md
@@ -356,6 +358,17 @@ func newClimb(e *engine) algorithm {
 	}
 	c.restarts = !c.many && !c.climbCPPN && !c.colour && !e.cfg.noRestarts
 	c.manyRestarts = c.many && c.climbCPPN && !e.cfg.noRestarts
+	if c.many && c.climbCPPN {
+		// Many-class lineages find new near misses by changing their
+		// networks' structure. Deleting links and nodes at half the
+		// paper's rates grows the networks faster: on MobileNetV2 int8
+		// at 150,000 evaluations that fooled more classes on each of
+		// seeds 1 to 7, a mean of 453.1 against 434.3, where halving
+		// every structural rate lost 100 classes on seed 1, raising
+		// them by half 34, and other weight rates 45 and 75
+		// (docs/measurements.md, "networks that grow faster").
+		c.cp.rates = cppn.GrowingRates()
+	}
 	return c
 }
 

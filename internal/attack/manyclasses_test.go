@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/fooltest/fooltest/internal/classifier"
+	"github.com/fooltest/fooltest/internal/cppn"
 	"github.com/fooltest/fooltest/internal/testsupport/onnxtest"
 )
 
@@ -144,6 +145,40 @@ func TestModeFollowsModel(t *testing.T) {
 		}
 		if got := newClimb(e).(*climb).many; got != tc.many {
 			t.Errorf("%d classes, targets %v, focus %v: many %v, want %v", tc.k, tc.targets, tc.focus, got, tc.many)
+		}
+		want := cppn.PaperRates()
+		if tc.many {
+			want = cppn.GrowingRates()
+		}
+		if e.cppn.rates != want {
+			t.Errorf("%d classes, targets %v, focus %v: CPPN mutation rates %+v, want %+v", tc.k, tc.targets, tc.focus, e.cppn.rates, want)
+		}
+	}
+}
+
+// TestPaperKeepsPaperRates: the paper's algorithm, and a many-class search
+// without CPPN climbs, mutate CPPNs at the paper's rates.
+func TestPaperKeepsPaperRates(t *testing.T) {
+	for _, tc := range []struct{ alg, enc string }{
+		{AlgorithmPaper, EncodingCPPN},
+		{AlgorithmPaper, EncodingBoth},
+		{AlgorithmDefault, EncodingDirect},
+	} {
+		cfg, err := resolve(Config{Threshold: 0.99, Algorithm: tc.alg, Encoding: tc.enc}, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e, err := newEngine(context.Background(), shapeOnly{1000, 16}, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tc.alg == AlgorithmPaper {
+			newPaper(e)
+		} else {
+			newClimb(e)
+		}
+		if e.cppn != nil && e.cppn.rates != cppn.PaperRates() {
+			t.Errorf("%s/%s: CPPN mutation rates %+v, want the paper's", tc.alg, tc.enc, e.cppn.rates)
 		}
 	}
 }

@@ -111,6 +111,7 @@ func TestInvariantsHoldUnderMutation(t *testing.T) {
 	}{
 		{"paper gray", 1, PaperRates(), 1500, false},
 		{"paper colour", 3, PaperRates(), 1500, false},
+		{"growing rates", 3, GrowingRates(), 1500, false},
 		{"heavy", 3, heavy, 1000, false},
 		{"growing", 1, growing, 300, false},
 		{"shrinking", 3, shrinking, 3000, true},

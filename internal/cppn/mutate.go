@@ -19,7 +19,8 @@ const addLinkAttempts = 32
 // MutationRates are the probabilities Mutate applies. weight and activation
 // are per weight and per non-input node; the four structural rates are per
 // call (per child). eta is the polynomial-mutation distribution index.
-// PaperRates gives the only rates the search uses; tests set others.
+// PaperRates and GrowingRates give the rates the searches use; tests set
+// others.
 type MutationRates struct {
 	// weight is the probability that each weight is perturbed.
 	weight float64
@@ -54,6 +55,15 @@ func PaperRates() MutationRates {
 		deleteNode: 0.2,
 		eta:        PaperEta,
 	}
+}
+
+// GrowingRates returns PaperRates with links and nodes deleted at half the
+// paper's rates (0.15 and 0.1), so that networks grow faster along a line
+// of descent and draw finer patterns sooner.
+func GrowingRates() MutationRates {
+	r := PaperRates()
+	r.deleteLink, r.deleteNode = 0.15, 0.1
+	return r
 }
 
 // PolynomialDeltaAt is Deb's polynomial-mutation step in [-1, 1] for the
