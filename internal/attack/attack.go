@@ -52,7 +52,7 @@ const (
 // report.json records it and a baseline report of another is refused. The
 // fingerprints of testdata/fingerprints.json are recorded with it, and the
 // test that rewrites them refuses new ones under an old version.
-const SearchVersion = 2
+const SearchVersion = 3
 
 // DefaultGeneration is the generation unit of every search Run makes. It
 // is a multiple of every power-of-two batch size up to it, which the

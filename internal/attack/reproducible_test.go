@@ -63,6 +63,9 @@ func TestReproducibleAcrossBatchAndThreads(t *testing.T) {
 	}{
 		{"demo LeNet", demo.Model, norm, 1500},
 		{"colour", colour.Bytes(), classifier.Normalization{}, 600},
+		// More classes than maxClimbers: the many-class search, with
+		// its lineages, endgame and growing networks.
+		{"many classes", onnxtest.ManyClasses(200).Bytes(), classifier.Normalization{}, 1500},
 	}
 	type setup struct{ batch, threads, workers int }
 	setups := []setup{{1, 1, 1}, {7, 1, 2}, {64, 2, 1}, {7, 2, 3}}

@@ -16,13 +16,19 @@ func newRNG(seed uint64) *rand.Rand {
 // the shape a run's elites have.
 func evolved(t testing.TB, seed uint64, outputs, n int) *Genome {
 	t.Helper()
+	return evolvedAt(t, seed, outputs, n, PaperRates())
+}
+
+// evolvedAt is evolved with other rates.
+func evolvedAt(t testing.TB, seed uint64, outputs, n int, rates MutationRates) *Genome {
+	t.Helper()
 	rng := newRNG(seed)
 	g, err := New(rng, outputs)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for range n {
-		g.Mutate(rng, PaperRates())
+		g.Mutate(rng, rates)
 	}
 	return g
 }

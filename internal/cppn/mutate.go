@@ -57,11 +57,13 @@ func PaperRates() MutationRates {
 	}
 }
 
-// GrowingRates returns PaperRates with links and nodes deleted at half the
-// paper's rates (0.15 and 0.1), so that networks grow faster along a line
-// of descent and draw finer patterns sooner.
+// GrowingRates returns PaperRates with links and nodes added at 0.7 each
+// (the paper: 0.5) and deleted at half the paper's rates (0.15 and 0.1), so
+// that networks grow faster along a line of descent and draw finer
+// patterns sooner.
 func GrowingRates() MutationRates {
 	r := PaperRates()
+	r.addLink, r.addNode = 0.7, 0.7
 	r.deleteLink, r.deleteNode = 0.15, 0.1
 	return r
 }

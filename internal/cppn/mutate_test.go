@@ -302,3 +302,32 @@ func TestDeleteNodeRenumbers(t *testing.T) {
 		t.Fatalf("%d nodes left, want inputs and the output", g.numNodes())
 	}
 }
+
+// TestGrowingRatesGrow: along a line of descent, networks gain hidden nodes
+// at about addNode - deleteNode per mutation (every genome has a link to
+// split, and deletions find a node once there is one), so at GrowingRates
+// they grow twice as fast as at PaperRates.
+func TestGrowingRatesGrow(t *testing.T) {
+	const walks, steps = 200, 50
+	mean := func(rates MutationRates) float64 {
+		sum := 0
+		for seed := range uint64(walks) {
+			sum += evolvedAt(t, 100+seed, 3, steps, rates).numHidden()
+		}
+		return float64(sum) / walks
+	}
+	paper, growing := mean(PaperRates()), mean(GrowingRates())
+	for _, tc := range []struct {
+		name  string
+		got   float64
+		rates MutationRates
+	}{{"paper", paper, PaperRates()}, {"growing", growing, GrowingRates()}} {
+		want := steps * (tc.rates.addNode - tc.rates.deleteNode)
+		if math.Abs(tc.got-want) > 0.1*want {
+			t.Errorf("%s rates: %.1f hidden nodes after %d mutations on average, want about %.1f", tc.name, tc.got, steps, want)
+		}
+	}
+	if growing < 1.8*paper {
+		t.Errorf("growing rates: %.1f hidden nodes against %.1f at the paper's, want about twice as many", growing, paper)
+	}
+}
