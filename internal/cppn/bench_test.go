@@ -18,7 +18,7 @@ const benchGenomes = 16
 // classifier are rarely like that, so those walks are skipped. At
 // PaperRates they have about 15 hidden nodes; at GrowingRates about twice
 // as many, as the elites of a many-class search have after 150,000
-// evaluations (a median of 23 to 29 on MobileNetV2).
+// evaluations (a median of 22 to 29 on MobileNetV2).
 func eliteLike(tb testing.TB, n, channels int, rates MutationRates) []*Genome {
 	tb.Helper()
 	probe, err := NewRenderer(8, 8, channels, Options{})
