@@ -365,12 +365,15 @@ func newClimb(e *engine) algorithm {
 		// links and nodes at half the paper's rates fooled a mean of
 		// 453.1 classes over seeds 1 to 7 against 434.3, and adding
 		// them at 0.7 rather than 0.5 as well, 479.0. On seed 1,
-		// additions at 0.9 lost 48 classes against 0.7, seed networks
-		// grown by 4 or 12 mutations 36 and 45 against version 2,
-		// halving every structural rate 100, raising them all by
-		// half 34, and other weight rates 45 and 75
-		// (docs/measurements.md, "links and nodes added at 0.7" and
-		// "networks that grow faster").
+		// additions at 0.6 and 0.9 lost 63 and 58 classes against
+		// 0.7 (0.8 was level), links or nodes alone at 0.5 42 and 55,
+		// seed networks grown by 4 or 12 mutations 36 and 45 against
+		// version 2, halving every structural rate 100, raising them
+		// all by half 34, and other weight rates 45 and 75; the
+		// paper's rates in the climbs alone lost 20 a seed over seeds
+		// 1 to 3 (docs/measurements.md, "links and nodes added at
+		// 0.7", "networks that grow faster" and "rates, climb moves
+		// and lineage restarts screened").
 		c.cp.rates = cppn.GrowingRates()
 	}
 	return c
