@@ -139,9 +139,14 @@ const (
 	endgame     = 0.2
 	endClimbers = 128
 	// A lineage that failed lineageFails times in a row restarts from a
-	// class's parent; with probability poolRate that class is one that
-	// neither climbs nor reached the threshold but holds poolFrom or more,
-	// so that exploration feeds the climbers.
+	// class's parent; with probability poolRate that class is one just
+	// below the climbing range, from poolFrom to candidate, so that
+	// exploration feeds the climbers. Candidates left waiting for one of
+	// the maxClimbers slots are not drawn: on MobileNetV2 int8, drawing
+	// them as well led at 60,000 and 100,000 evaluations and was level at
+	// 150,000 (a mean of −2.8 classes over six seeds, −47 to +38;
+	// docs/measurements.md, "lineage restarts, two children per lineage
+	// and the endgame's candidates").
 	lineageFails = 10
 	poolRate     = 0.5
 	poolFrom     = 0.3
