@@ -149,10 +149,10 @@ const (
 	// them as well led at 60,000 and 100,000 evaluations and was level at
 	// 150,000 (a mean of −2.8 classes over six seeds, −47 to +38;
 	// docs/measurements.md, "lineage restarts, two children per lineage
-	// and the endgame's candidates"). Restarts after 20 and 40 failures
-	// fooled means of 459.5 and 448.0 classes at 150,000 evaluations
-	// (seeds 8 and 9) against version 3's 473.6 over ten seeds, and
-	// after 5, 448 on seed 1 (483) ("Lineage restarts after 20 and 40
+	// and the endgame's candidates"). Restarts after 20 failures fooled
+	// a mean of 460.7 classes at 150,000 evaluations over six seeds,
+	// after 40, 448.0 over two, against version 3's 473.6 over ten; after
+	// 5, 448 on seed 1 (483) ("Lineage restarts after 20 and 40
 	// failures").
 	lineageFails = 10
 	poolRate     = 0.5
